@@ -1,0 +1,30 @@
+/** The exit-code contract shared by every command (DESIGN.md). Printed by `titan --help` and in the README. */
+export const ExitCode = {
+  Ok: 0,
+  Runtime: 1,
+  Usage: 2,
+  PlanHasChanges: 3,
+  DoesNotFit: 4,
+  RolledBack: 5,
+  DeployFailed: 6,
+  TimedOut: 7,
+  Interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
+  [ExitCode.Ok, "success (deploy healthy; plan fits)"],
+  [ExitCode.Runtime, "runtime error (network, API, internal)"],
+  [ExitCode.Usage, "usage error or invalid manifest"],
+  [ExitCode.PlanHasChanges, "plan has changes (only with --detailed-exitcode)"],
+  [ExitCode.DoesNotFit, "does not fit: capacity or constraints cannot be met"],
+  [ExitCode.RolledBack, "deploy failed its health gates and was rolled back"],
+  [ExitCode.DeployFailed, "deploy failed and was not rolled back"],
+  [ExitCode.TimedOut, "timed out waiting"],
+  [ExitCode.Interrupted, "interrupted (the cluster keeps its state; re-run to resume)"],
+];
+
+export function renderExitCodeTable(): string {
+  return exitCodeTable.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`).join("\n");
+}

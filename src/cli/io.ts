@@ -1,0 +1,71 @@
+import type { Readable, Writable } from "node:stream";
+import { Chalk, type ChalkInstance } from "chalk";
+
+/** Where a command reads and writes. Decided once, in `createIO`, and passed down; nothing below main touches process.std*. */
+export interface IO {
+  readonly stdin: Readable;
+  readonly out: Writable;
+  readonly err: Writable;
+  readonly isStdinTTY: boolean;
+  readonly isStdoutTTY: boolean;
+  readonly isStderrTTY: boolean;
+  /** Colour for data written to stdout. */
+  readonly color: ChalkInstance;
+  /** Colour for progress and diagnostics written to stderr. */
+  readonly errColor: ChalkInstance;
+  /** True when a person can answer a prompt: stdin and stdout are terminals and CI is not set. */
+  readonly canPrompt: boolean;
+}
+
+export interface ColorInputs {
+  isTTY: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  /** `--no-color` was given. */
+  noColorFlag: boolean;
+}
+
+/**
+ * NO_COLOR (any non-empty value) and --no-color turn colour off; FORCE_COLOR turns it on (FORCE_COLOR=0 off);
+ * otherwise colour follows the terminal, and TERM=dumb means none.
+ */
+export function colorLevel({ isTTY, env, noColorFlag }: ColorInputs): 0 | 1 {
+  if (noColorFlag) return 0;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return 0;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force === "0" || force === "false" ? 0 : 1;
+  if (!isTTY) return 0;
+  if (env.TERM === "dumb") return 0;
+  return 1;
+}
+
+export interface CreateIOOptions {
+  stdin: Readable & { isTTY?: boolean };
+  out: Writable & { isTTY?: boolean };
+  err: Writable & { isTTY?: boolean };
+  env: Readonly<Record<string, string | undefined>>;
+  noColorFlag?: boolean;
+}
+
+export function createIO(options: CreateIOOptions): IO {
+  const isStdinTTY = options.stdin.isTTY === true;
+  const isStdoutTTY = options.out.isTTY === true;
+  const isStderrTTY = options.err.isTTY === true;
+  const noColorFlag = options.noColorFlag ?? false;
+  const ci = options.env.CI !== undefined && options.env.CI !== "" && options.env.CI !== "false";
+  return {
+    stdin: options.stdin,
+    out: options.out,
+    err: options.err,
+    isStdinTTY,
+    isStdoutTTY,
+    isStderrTTY,
+    color: new Chalk({ level: colorLevel({ isTTY: isStdoutTTY, env: options.env, noColorFlag }) }),
+    errColor: new Chalk({ level: colorLevel({ isTTY: isStderrTTY, env: options.env, noColorFlag }) }),
+    canPrompt: isStdinTTY && isStdoutTTY && !ci,
+  };
+}
+
+/** Writes one line to a stream. */
+export function writeLine(stream: Writable, line = ""): void {
+  stream.write(`${line}\n`);
+}

@@ -1,0 +1,146 @@
+import type { Readable, Writable } from "node:stream";
+import { Command, CommanderError } from "commander";
+import type { Env } from "./cli/env.js";
+import { systemClock } from "./cli/env.js";
+import { TitanError, ValidationError } from "./cli/errors.js";
+import { ExitCode, renderExitCodeTable } from "./cli/exit-codes.js";
+import { createIO, type IO, writeLine } from "./cli/io.js";
+import { platformPaths } from "./cli/paths.js";
+import { inquirerPrompter } from "./cli/prompter.js";
+import { registerCommands } from "./commands/index.js";
+import { formatDiagnostic } from "./cli/diagnostics.js";
+
+export interface System {
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Aborted when the user interrupts (SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+}
+
+const ROOT_HELP = `
+Examples:
+  titan init                                   write a titan.yaml for a new app
+  titan validate -f titan.yaml                 check a manifest
+  titan plan --dry-run -f titan.yaml --snapshot state.json --region us-east
+  titan context list                           the clusters and regions you can target
+
+Exit codes:
+${renderExitCodeTable()}
+
+Environment: TITAN_CONFIG, TITAN_CONTEXT, TITAN_MASTER, NO_COLOR, FORCE_COLOR, CI.`;
+
+/** Builds the root command. Commands register cheaply; each one imports its implementation only when it runs. */
+export function buildProgram(sys: System, result: { code: number; env?: Env }): Command {
+  const program = new Command("titan");
+  let cachedEnv: Env | undefined;
+  const abort = sys.signal ?? new AbortController().signal;
+  const env = (): Env => {
+    if (cachedEnv) return cachedEnv;
+    const globals = program.opts<{ color?: boolean; debug?: boolean }>();
+    const io: IO = createIO({
+      stdin: sys.stdin,
+      out: sys.stdout,
+      err: sys.stderr,
+      env: sys.env,
+      noColorFlag: globals.color === false,
+    });
+    cachedEnv = {
+      io,
+      vars: sys.env,
+      cwd: sys.cwd,
+      paths: platformPaths(sys.env),
+      clock: systemClock,
+      debug: globals.debug === true,
+      signal: abort,
+      prompter: () => inquirerPrompter(io),
+    };
+    result.env = cachedEnv;
+    return cachedEnv;
+  };
+
+  program
+    .description("Deploy and supervise containerised apps on Apache Mesos.")
+    .option("--no-color", "disable colour (also NO_COLOR=1)")
+    .option("--debug", "print stack traces and request traces (secrets redacted)")
+    .helpOption("-h, --help", "show help for a command")
+    .addHelpText("after", ROOT_HELP)
+    .showSuggestionAfterError(true)
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (s) => sys.stdout.write(s),
+      writeErr: (s) => sys.stderr.write(s),
+      outputError: () => {
+        // main() prints every error itself, in one format.
+      },
+    })
+    .exitOverride();
+
+  registerCommands(program, {
+    env,
+    setExitCode: (code) => {
+      result.code = code;
+    },
+  });
+  return program;
+}
+
+/** Runs titan with the given arguments; the only place where errors become exit codes. */
+export async function main(argv: readonly string[], sys: System): Promise<number> {
+  const result: { code: number; env?: Env } = { code: ExitCode.Ok };
+  const program = buildProgram(sys, result);
+  const json = argv.includes("--json");
+  const debug = argv.includes("--debug");
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return result.code;
+  } catch (error) {
+    return reportError(error, sys, { json, debug, env: result.env });
+  }
+}
+
+interface ReportOptions {
+  json: boolean;
+  debug: boolean;
+  env: Env | undefined;
+}
+
+function reportError(error: unknown, sys: System, options: ReportOptions): number {
+  const io = options.env?.io ?? createIO({ stdin: sys.stdin, out: sys.stdout, err: sys.stderr, env: sys.env });
+  const c = io.errColor;
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") {
+      return ExitCode.Ok;
+    }
+    const message = error.message.replace(/^error: /, "");
+    writeLine(io.err, `${c.red("error:")} ${message}`);
+    writeLine(io.err, `${c.dim("hint:")} run \`titan --help\` or \`titan <command> --help\` for usage`);
+    return ExitCode.Usage;
+  }
+  if (error instanceof TitanError) {
+    if (options.json) {
+      const payload: Record<string, unknown> = { error: { code: error.exitCode, message: error.message } };
+      const body = payload.error as Record<string, unknown>;
+      if (error.hint) body.hint = error.hint;
+      if (error instanceof ValidationError) body.diagnostics = error.diagnostics;
+      writeLine(io.out, JSON.stringify(payload));
+    }
+    if (error instanceof ValidationError) {
+      for (const d of error.diagnostics) writeLine(io.err, formatDiagnostic(d, c));
+    }
+    writeLine(io.err, `${c.red("error:")} ${error.message}`);
+    if (error.hint) writeLine(io.err, `${c.dim("hint:")} ${error.hint}`);
+    if (options.debug && error.stack) writeLine(io.err, c.dim(error.stack));
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (options.json) {
+    writeLine(io.out, JSON.stringify({ error: { code: ExitCode.Runtime, message: `internal error: ${message}` } }));
+  }
+  writeLine(io.err, `${c.red("error:")} internal error: ${message}`);
+  if (options.debug && error instanceof Error && error.stack) writeLine(io.err, c.dim(error.stack));
+  else writeLine(io.err, `${c.dim("hint:")} re-run with --debug for a stack trace, and please report it`);
+  return ExitCode.Runtime;
+}

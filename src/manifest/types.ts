@@ -1,0 +1,93 @@
+import type { Constraint, PlacementStrategy, Scalars } from "../placement/types.js";
+
+/**
+ * The validated, normalised form of a titan.yaml app. Durations are milliseconds; mem and disk are MB as Mesos
+ * counts them; cpus keep Mesos' 3 decimals. Everything that reaches here has passed validation.
+ */
+
+/** An environment value: plain text, or a reference resolved only at deploy time and never printed. */
+export type EnvValue =
+  | { kind: "plain"; value: string }
+  | { kind: "secret"; source: "file" | "env"; ref: string; raw: string };
+
+export interface PortSpec {
+  name: string;
+  protocol: "tcp" | "udp";
+}
+
+export type HealthProbe =
+  | { kind: "http"; port: string; path: string; scheme: "http" | "https" }
+  | { kind: "tcp"; port: string }
+  | { kind: "command"; argv?: readonly string[]; shell?: string };
+
+export interface HealthSpec {
+  probe: HealthProbe;
+  intervalMs: number;
+  timeoutMs: number;
+  graceMs: number;
+  delayMs: number;
+  failures: number;
+}
+
+/** A count or a percentage of the instance count (`25%`). */
+export type Amount = { kind: "count"; value: number } | { kind: "percent"; value: number };
+
+export interface UpdateSpec {
+  maxSurge: Amount;
+  maxUnavailable: Amount;
+  minHealthyTimeMs: number;
+  healthyDeadlineMs: number;
+  progressDeadlineMs: number;
+  autoRollback: boolean;
+}
+
+export interface RestartSpec {
+  backoffMs: number;
+  factor: number;
+  maxDelayMs: number;
+}
+
+/** Where in which file an app was declared, for messages. */
+export interface SourceRef {
+  file: string;
+  line: number;
+  col: number;
+  /** Path of the app in its file: "" for a single-app file, "apps[2]" in a list. */
+  path: string;
+}
+
+export interface AppSpec {
+  name: string;
+  image?: string;
+  /** argv form; exclusive with `shell`. */
+  command?: readonly string[];
+  /** One shell string run with /bin/sh -c; exclusive with `command`. */
+  shell?: string;
+  env: Readonly<Record<string, EnvValue>>;
+  resources: Scalars;
+  ports: readonly PortSpec[];
+  /** Total instances over all regions. */
+  instances: number;
+  /** Instances per region; absent when the app does not name regions (then it runs `instances` in the target region). */
+  regions?: Readonly<Record<string, number>>;
+  constraints: readonly Constraint[];
+  placement: PlacementStrategy;
+  health?: HealthSpec;
+  update: UpdateSpec;
+  restart: RestartSpec;
+  killGraceMs: number;
+  labels: Readonly<Record<string, string>>;
+  source: SourceRef;
+}
+
+export interface Manifest {
+  apps: readonly AppSpec[];
+  files: readonly string[];
+}
+
+/** Surge rounds up, unavailability rounds down (as Kubernetes and Marathon do). */
+export function resolveAmount(amount: Amount, instances: number, round: "up" | "down"): number {
+  if (amount.kind === "count") return amount.value;
+  const exact = (amount.value / 100) * instances;
+  return round === "up" ? Math.ceil(exact) : Math.floor(exact);
+}
