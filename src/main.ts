@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import { Command, CommanderError } from "commander";
+import { formatDiagnostic } from "./cli/diagnostics.js";
 import type { Env } from "./cli/env.js";
 import { systemClock } from "./cli/env.js";
 import { TitanError, ValidationError } from "./cli/errors.js";
@@ -8,7 +9,6 @@ import { createIO, type IO, writeLine } from "./cli/io.js";
 import { platformPaths } from "./cli/paths.js";
 import { inquirerPrompter } from "./cli/prompter.js";
 import { registerCommands } from "./commands/index.js";
-import { formatDiagnostic } from "./cli/diagnostics.js";
 
 export interface System {
   stdin: Readable & { isTTY?: boolean };
@@ -108,10 +108,15 @@ interface ReportOptions {
 }
 
 function reportError(error: unknown, sys: System, options: ReportOptions): number {
-  const io = options.env?.io ?? createIO({ stdin: sys.stdin, out: sys.stdout, err: sys.stderr, env: sys.env });
+  const io =
+    options.env?.io ?? createIO({ stdin: sys.stdin, out: sys.stdout, err: sys.stderr, env: sys.env });
   const c = io.errColor;
   if (error instanceof CommanderError) {
-    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") {
+    if (
+      error.code === "commander.helpDisplayed" ||
+      error.code === "commander.version" ||
+      error.code === "commander.help"
+    ) {
       return ExitCode.Ok;
     }
     const message = error.message.replace(/^error: /, "");
@@ -137,7 +142,10 @@ function reportError(error: unknown, sys: System, options: ReportOptions): numbe
   }
   const message = error instanceof Error ? error.message : String(error);
   if (options.json) {
-    writeLine(io.out, JSON.stringify({ error: { code: ExitCode.Runtime, message: `internal error: ${message}` } }));
+    writeLine(
+      io.out,
+      JSON.stringify({ error: { code: ExitCode.Runtime, message: `internal error: ${message}` } }),
+    );
   }
   writeLine(io.err, `${c.red("error:")} internal error: ${message}`);
   if (options.debug && error instanceof Error && error.stack) writeLine(io.err, c.dim(error.stack));

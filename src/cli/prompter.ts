@@ -3,7 +3,10 @@ import type { IO } from "./io.js";
 /** The questions a command can ask. Tests pass a fake; the real one wraps @inquirer/prompts, loaded on first use. */
 export interface Prompter {
   confirm(message: string, defaultValue?: boolean): Promise<boolean>;
-  input(message: string, options?: { default?: string; validate?: (value: string) => true | string }): Promise<string>;
+  input(
+    message: string,
+    options?: { default?: string; validate?: (value: string) => true | string },
+  ): Promise<string>;
   select<T extends string>(message: string, choices: ReadonlyArray<{ value: T; name?: string }>): Promise<T>;
 }
 
@@ -29,7 +32,10 @@ export function inquirerPrompter(io: IO): Prompter {
     },
     async select(message, choices) {
       const { select } = await load();
-      return select({ message, choices: choices.map((c) => ({ value: c.value, name: c.name ?? c.value })) }, context);
+      return select(
+        { message, choices: choices.map((c) => ({ value: c.value, name: c.name ?? c.value })) },
+        context,
+      );
     },
   };
 }

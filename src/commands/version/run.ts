@@ -11,7 +11,11 @@ export function titanVersion(): string {
 }
 
 export async function runVersion(env: Env, opts: VersionOptions): Promise<number> {
-  const info = { titan: titanVersion(), node: process.versions.node, platform: `${process.platform}-${process.arch}` };
+  const info = {
+    titan: titanVersion(),
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+  };
   if (opts.json) writeLine(env.io.out, JSON.stringify(info));
   else writeLine(env.io.out, `titan ${info.titan} (node ${info.node}, ${info.platform})`);
   return 0;
