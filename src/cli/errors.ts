@@ -38,11 +38,11 @@ export class UsageError extends TitanError {
 export class ValidationError extends TitanError {
   readonly diagnostics: readonly Diagnostic[];
 
-  constructor(diagnostics: readonly Diagnostic[], summary?: string) {
+  constructor(diagnostics: readonly Diagnostic[], summary?: string, hint?: string) {
     const n = diagnostics.length;
     super(summary ?? `${n} error${n === 1 ? "" : "s"} in the manifest`, {
       exitCode: ExitCode.Usage,
-      hint: "fix the errors above and run `titan validate` again",
+      hint: hint ?? "fix the errors above and run `titan validate` again",
     });
     this.diagnostics = diagnostics;
   }

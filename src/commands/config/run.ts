@@ -1,0 +1,144 @@
+import type { Env } from "../../cli/env.js";
+import { UsageError } from "../../cli/errors.js";
+import { writeLine } from "../../cli/io.js";
+import { configFilePath } from "../../cli/paths.js";
+import { LOCAL } from "../../config/builtin.js";
+import { loadUserConfig } from "../../config/index.js";
+import { parseMasterList } from "../../config/resolve.js";
+import { parseSecretRef } from "../../config/secret-ref.js";
+import { type ConfigEdit, deleteIn, saveConfig, setIn } from "../../config/write.js";
+import type { SetClusterOptions } from "./command.js";
+
+export async function runSetCluster(env: Env, name: string, opts: SetClusterOptions): Promise<number> {
+  const masters = parseMasterList(opts.master, "--master");
+  if ((opts.principal === undefined) !== (opts.secret === undefined)) {
+    throw new UsageError(
+      "--principal and --secret go together",
+      'e.g. --principal titan --secret "env:MESOS_SECRET"',
+    );
+  }
+  if (opts.secret !== undefined) {
+    const parsed = parseSecretRef(opts.secret);
+    if (typeof parsed === "string")
+      throw new UsageError(`--secret: ${parsed}`, 'pass "env:NAME" or "file:/path"');
+  }
+  const cluster: Record<string, unknown> = { masters };
+  if (opts.principal !== undefined && opts.secret !== undefined) {
+    cluster.auth = { principal: opts.principal, secret: opts.secret };
+  }
+  if (opts.caFile !== undefined) cluster.ca_file = opts.caFile;
+  if (opts.state !== undefined) cluster.state = opts.state;
+  if (opts.registry !== undefined) cluster.registry = opts.registry;
+  if (opts.role !== undefined) cluster.role = opts.role;
+  const loaded = await loadUserConfig(env);
+  await saveConfig(loaded.config.file, loaded.document, [setIn(["clusters", name], cluster)]);
+  writeLine(env.io.err, `cluster "${name}" set (${masters.length} master${masters.length === 1 ? "" : "s"})`);
+  return 0;
+}
+
+export async function runSetRegion(env: Env, region: string, cluster: string): Promise<number> {
+  const loaded = await loadUserConfig(env);
+  await saveConfig(loaded.config.file, loaded.document, [setIn(["regions", region], cluster)]);
+  writeLine(env.io.err, `region "${region}" is served by cluster "${cluster}"`);
+  return 0;
+}
+
+export async function runSetContext(
+  env: Env,
+  name: string,
+  opts: { cluster?: string; region?: string; use?: boolean },
+): Promise<number> {
+  if (opts.cluster === undefined && opts.region === undefined) {
+    throw new UsageError(
+      "a context needs --cluster or --region",
+      `e.g. titan config set-context ${name} --cluster prod`,
+    );
+  }
+  const context: Record<string, string> = {};
+  if (opts.cluster !== undefined) context.cluster = opts.cluster;
+  if (opts.region !== undefined) context.region = opts.region;
+  const edits: ConfigEdit[] = [setIn(["contexts", name], context)];
+  if (opts.use) edits.push(setIn(["current_context"], name));
+  const loaded = await loadUserConfig(env);
+  await saveConfig(loaded.config.file, loaded.document, edits);
+  writeLine(env.io.err, `context "${name}" set${opts.use ? " and in use" : ""}`);
+  return 0;
+}
+
+export async function runDelete(
+  env: Env,
+  kind: "cluster" | "context" | "region",
+  name: string,
+): Promise<number> {
+  const loaded = await loadUserConfig(env);
+  const { config } = loaded;
+  const section =
+    kind === "cluster" ? config.clusters : kind === "context" ? config.contexts : config.regions;
+  if (!(name in section)) {
+    const builtin = name === LOCAL && kind !== "region";
+    throw new UsageError(
+      builtin
+        ? `the ${kind} "${LOCAL}" is built in and cannot be deleted`
+        : `${kind} "${name}" is not in the config`,
+      `run \`titan config view\` to see what is defined`,
+    );
+  }
+  const edits: ConfigEdit[] = [
+    deleteIn([`${kind === "cluster" ? "clusters" : kind === "context" ? "contexts" : "regions"}`, name]),
+  ];
+  if (kind === "context" && config.currentContext === name) edits.push(deleteIn(["current_context"]));
+  await saveConfig(config.file, loaded.document, edits);
+  writeLine(env.io.err, `${kind} "${name}" deleted`);
+  return 0;
+}
+
+export async function runView(env: Env, opts: { json: boolean }): Promise<number> {
+  const loaded = await loadUserConfig(env);
+  if (opts.json) {
+    const { config } = loaded;
+    const clusters = Object.fromEntries(
+      Object.values(config.clusters).map((c) => [
+        c.name,
+        {
+          masters: c.masters,
+          role: c.role,
+          ...(c.auth ? { auth: { principal: c.auth.principal, secret: c.auth.secret.raw } } : {}),
+          ...(c.caFile ? { ca_file: c.caFile } : {}),
+          ...(c.state ? { state: c.state } : {}),
+          ...(c.registry ? { registry: c.registry } : {}),
+        },
+      ]),
+    );
+    const contexts = Object.fromEntries(
+      Object.values(config.contexts).map((c) => [
+        c.name,
+        { ...(c.cluster ? { cluster: c.cluster } : {}), ...(c.region ? { region: c.region } : {}) },
+      ]),
+    );
+    writeLine(
+      env.io.out,
+      JSON.stringify({
+        file: config.file,
+        current_context: config.currentContext ?? null,
+        clusters,
+        regions: config.regions,
+        contexts,
+      }),
+    );
+    return 0;
+  }
+  if (!loaded.exists) {
+    writeLine(
+      env.io.err,
+      `no config file yet at ${loaded.config.file}; the built-in "local" context is in use`,
+    );
+    return 0;
+  }
+  env.io.out.write(loaded.document.toString({ lineWidth: 0 }));
+  return 0;
+}
+
+export async function runPath(env: Env): Promise<number> {
+  writeLine(env.io.out, configFilePath(env.vars, env.paths));
+  return 0;
+}

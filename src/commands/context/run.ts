@@ -1,0 +1,115 @@
+import type { Env } from "../../cli/env.js";
+import { UsageError } from "../../cli/errors.js";
+import { writeLine } from "../../cli/io.js";
+import { didYouMean } from "../../cli/suggest.js";
+import { renderTable } from "../../cli/table.js";
+import { loadUserConfig } from "../../config/index.js";
+import {
+  allClusters,
+  allContexts,
+  currentContextName,
+  resolveTarget,
+  type TargetFlags,
+} from "../../config/resolve.js";
+import type { ClusterConfig } from "../../config/types.js";
+import { saveConfig, setIn } from "../../config/write.js";
+
+export async function runContextList(env: Env, opts: { json: boolean }): Promise<number> {
+  const { config } = await loadUserConfig(env);
+  const contexts = allContexts(config);
+  const clusters = allClusters(config, env.paths);
+  const current = currentContextName(config, {}, env.vars).name;
+  const rows = Object.values(contexts)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((context) => {
+      const clusterName = context.cluster ?? (context.region ? config.regions[context.region] : undefined);
+      const cluster = clusterName ? clusters[clusterName] : undefined;
+      return {
+        name: context.name,
+        current: context.name === current,
+        cluster: clusterName ?? null,
+        region: context.region ?? null,
+        masters: cluster ? [...cluster.masters] : [],
+        builtin: context.builtin,
+      };
+    });
+  if (opts.json) {
+    writeLine(env.io.out, JSON.stringify({ current, contexts: rows }));
+    return 0;
+  }
+  const c = env.io.color;
+  writeLine(
+    env.io.out,
+    renderTable(
+      ["", "NAME", "CLUSTER", "REGION", "MASTERS"],
+      rows.map((r) => [
+        r.current ? c.green("*") : "",
+        r.builtin ? `${r.name} ${c.dim("(built-in)")}` : r.name,
+        r.cluster ?? "-",
+        r.region ?? "-",
+        r.masters.join(",") || "-",
+      ]),
+    ),
+  );
+  return 0;
+}
+
+export async function runContextUse(env: Env, name: string): Promise<number> {
+  const loaded = await loadUserConfig(env);
+  const contexts = allContexts(loaded.config);
+  if (!(name in contexts)) {
+    const guess = didYouMean(name, Object.keys(contexts));
+    throw new UsageError(
+      `context "${name}" is not defined`,
+      guess ? `did you mean "${guess}"?` : "create it with `titan config set-context NAME --cluster C`",
+    );
+  }
+  await saveConfig(loaded.config.file, loaded.document, [setIn(["current_context"], name)]);
+  writeLine(env.io.err, `switched to context "${name}"`);
+  return 0;
+}
+
+function describeCluster(cluster: ClusterConfig): Record<string, unknown> {
+  return {
+    name: cluster.name,
+    builtin: cluster.builtin,
+    role: cluster.role,
+    ...(cluster.auth ? { auth: { principal: cluster.auth.principal, secret: cluster.auth.secret.raw } } : {}),
+    ...(cluster.caFile ? { ca_file: cluster.caFile } : {}),
+    ...(cluster.state ? { state: cluster.state } : {}),
+    ...(cluster.registry ? { registry: cluster.registry } : {}),
+  };
+}
+
+export async function runContextShow(env: Env, opts: TargetFlags & { json: boolean }): Promise<number> {
+  const { config } = await loadUserConfig(env);
+  const target = resolveTarget(config, env.paths, opts, env.vars);
+  const shown = {
+    context: target.context,
+    context_from: target.contextOrigin,
+    region: target.region ?? null,
+    masters: [...target.masters],
+    masters_from: target.mastersOrigin,
+    cluster: describeCluster(target.cluster),
+    config_file: config.file,
+  };
+  if (opts.json) {
+    writeLine(env.io.out, JSON.stringify(shown));
+    return 0;
+  }
+  const lines: Array<[string, string]> = [
+    ["context", `${target.context} (from ${target.contextOrigin})`],
+    ["cluster", `${target.cluster.name}${target.cluster.builtin ? " (built-in)" : ""}`],
+    ["region", target.region ?? "-"],
+    ["masters", `${target.masters.join(", ")} (from ${target.mastersOrigin})`],
+    ["role", target.cluster.role],
+  ];
+  if (target.cluster.auth)
+    lines.push(["auth", `${target.cluster.auth.principal}, secret ${target.cluster.auth.secret.raw}`]);
+  if (target.cluster.caFile) lines.push(["ca file", target.cluster.caFile]);
+  if (target.cluster.state) lines.push(["state", target.cluster.state]);
+  if (target.cluster.registry) lines.push(["registry", target.cluster.registry]);
+  lines.push(["config", config.file]);
+  for (const [key, value] of lines) writeLine(env.io.out, `${env.io.color.bold(key.padEnd(9))} ${value}`);
+  return 0;
+}

@@ -1,0 +1,19 @@
+import type { Env } from "../cli/env.js";
+import { configFilePath } from "../cli/paths.js";
+import { type LoadedConfig, loadConfig } from "./load.js";
+import { resolveTarget, type TargetFlags } from "./resolve.js";
+import type { Target } from "./types.js";
+
+export type { TargetFlags } from "./resolve.js";
+export type { ClusterConfig, ContextConfig, SecretRef, Target, UserConfig } from "./types.js";
+
+/** Loads the user's config file from where the environment says it is. */
+export function loadUserConfig(env: Env): Promise<LoadedConfig> {
+  return loadConfig(configFilePath(env.vars, env.paths));
+}
+
+/** The cluster a command talks to, from its flags, the environment and the config file. */
+export async function loadTarget(env: Env, flags: TargetFlags): Promise<Target> {
+  const { config } = await loadUserConfig(env);
+  return resolveTarget(config, env.paths, flags, env.vars);
+}

@@ -1,0 +1,398 @@
+import { readFile } from "node:fs/promises";
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+  type YAMLMap,
+} from "yaml";
+import { type Diagnostic, TitanError, ValidationError } from "../cli/errors.js";
+import { didYouMean } from "../cli/suggest.js";
+import { parseSecretRef } from "./secret-ref.js";
+import type { ClusterConfig, ContextConfig, UserConfig } from "./types.js";
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+const NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+
+const TOP_KEYS = ["current_context", "clusters", "regions", "contexts"] as const;
+const CLUSTER_KEYS = ["masters", "auth", "ca_file", "state", "registry", "role"] as const;
+const AUTH_KEYS = ["principal", "secret"] as const;
+const CONTEXT_KEYS = ["cluster", "region"] as const;
+
+/** A parsed config file: the validated config and the YAML document (kept to edit it without losing comments). */
+export interface LoadedConfig {
+  config: UserConfig;
+  document: Document;
+  exists: boolean;
+}
+
+export function parseConfigDocument(text: string): { document: Document; lineCounter: LineCounter } {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, {
+    lineCounter,
+    schema: "core",
+    uniqueKeys: true,
+    merge: false,
+    prettyErrors: false,
+    strict: true,
+  });
+  return { document, lineCounter };
+}
+
+/** Reads and validates the config file; a missing file is an empty config. */
+export async function loadConfig(file: string): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      const { document } = parseConfigDocument("");
+      return { config: emptyConfig(file), document, exists: false };
+    }
+    throw new TitanError(`cannot read config ${file} (${code ?? "unreadable"})`, {
+      hint: "check the file's permissions, or point TITAN_CONFIG elsewhere",
+    });
+  }
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    throw new TitanError(`config ${file} is larger than 1 MiB`, {
+      hint: "a titan config is a few kilobytes",
+    });
+  }
+  const { document, lineCounter } = parseConfigDocument(text);
+  return { config: validateConfig(document, lineCounter, file), document, exists: true };
+}
+
+export function emptyConfig(file: string): UserConfig {
+  return { file, clusters: {}, regions: {}, contexts: {} };
+}
+
+class Checker {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(
+    private readonly file: string,
+    private readonly lines: LineCounter,
+  ) {}
+
+  report(node: Node | null | undefined, path: string, message: string, hint?: string): void {
+    const offset = node?.range?.[0] ?? 0;
+    const { line, col } = this.lines.linePos(offset);
+    this.diagnostics.push({
+      file: this.file,
+      line,
+      col,
+      path,
+      message,
+      ...(hint === undefined ? {} : { hint }),
+    });
+  }
+
+  /** The map's entries as [key, value node], reporting unknown keys with a did-you-mean hint. */
+  entries(map: YAMLMap, path: string, known: readonly string[] | undefined): Array<[string, Node | null]> {
+    const out: Array<[string, Node | null]> = [];
+    for (const pair of map.items) {
+      const keyNode = pair.key as Node | null;
+      const key = isScalar(keyNode) ? String(keyNode.value) : "";
+      const child = join(path, key);
+      if (!isScalar(keyNode) || typeof keyNode.value !== "string") {
+        this.report(keyNode, child, "keys must be strings");
+        continue;
+      }
+      if (known && !known.includes(key)) {
+        const guess = didYouMean(key, known);
+        this.report(
+          keyNode,
+          child,
+          `unknown key "${key}"`,
+          guess ? `did you mean "${guess}"?` : `known keys: ${known.join(", ")}`,
+        );
+        continue;
+      }
+      out.push([key, pair.value as Node | null]);
+    }
+    return out;
+  }
+
+  map(node: Node | null, path: string): YAMLMap | undefined {
+    if (isMap(node)) return node;
+    this.report(node, path, "expected a mapping");
+    return undefined;
+  }
+
+  string(node: Node | null, path: string): string | undefined {
+    if (isScalar(node) && typeof node.value === "string" && node.value !== "") return node.value;
+    this.report(node, path, "expected a non-empty string");
+    return undefined;
+  }
+
+  name(node: Node | null, path: string, what: string): string | undefined {
+    const value = this.string(node, path);
+    if (value !== undefined && !NAME.test(value)) {
+      this.report(
+        node,
+        path,
+        `"${value}" is not a valid ${what} name`,
+        "use lowercase letters, digits, '.', '_' and '-'",
+      );
+      return undefined;
+    }
+    return value;
+  }
+}
+
+function join(path: string, key: string): string {
+  return path === "" ? key : `${path}.${key}`;
+}
+
+/** Checks a master URL: http or https, a host, no path beyond `/`. Returns an error message or undefined. */
+export function masterUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return `"${raw}" is not a URL`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `"${raw}" must use http or https`;
+  if (url.username !== "" || url.password !== "") return "credentials do not belong in a master URL";
+  if (url.pathname !== "/" && url.pathname !== "") return `"${raw}" must not have a path`;
+  return undefined;
+}
+
+export function validateConfig(document: Document, lines: LineCounter, file: string): UserConfig {
+  const check = new Checker(file, lines);
+  for (const error of document.errors) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    check.diagnostics.push({
+      file,
+      line,
+      col,
+      path: "",
+      message: error.message.split("\n")[0] ?? "invalid YAML",
+    });
+  }
+  visit(document, {
+    Alias(_key, node) {
+      check.report(node, "", "YAML aliases are not allowed in the titan config", "write the value out");
+    },
+  });
+  if (check.diagnostics.length > 0) throw configError(check.diagnostics);
+
+  const config: { -readonly [K in keyof UserConfig]: UserConfig[K] } = emptyConfig(file);
+  const clusters: Record<string, ClusterConfig> = {};
+  const regions: Record<string, string> = {};
+  const contexts: Record<string, ContextConfig> = {};
+  const root = document.contents as Node | null;
+  if (root === null || (isScalar(root) && root.value === null)) return config;
+  const top = check.map(root, "");
+  if (!top) throw configError(check.diagnostics);
+
+  const regionNodes: Array<[string, Node | null]> = [];
+  const contextNodes: Array<[string, string, Node | null]> = [];
+  let currentNode: Node | null = null;
+  for (const [key, value] of check.entries(top, "", TOP_KEYS)) {
+    if (key === "current_context") {
+      currentNode = value;
+      const name = check.string(value, key);
+      if (name !== undefined) config.currentContext = name;
+    } else if (key === "clusters") {
+      const map = check.map(value, key);
+      for (const [name, node] of map ? check.entries(map, key, undefined) : []) {
+        const path = join(key, name);
+        if (check.name(nameNode(map, name), path, "cluster") === undefined) continue;
+        const cluster = parseCluster(check, node, path, name);
+        if (cluster) clusters[name] = cluster;
+      }
+    } else if (key === "regions") {
+      const map = check.map(value, key);
+      for (const [name, node] of map ? check.entries(map, key, undefined) : []) {
+        if (check.name(nameNode(map, name), join(key, name), "region") === undefined) continue;
+        regionNodes.push([name, node]);
+      }
+    } else if (key === "contexts") {
+      const map = check.map(value, key);
+      for (const [name, node] of map ? check.entries(map, key, undefined) : []) {
+        if (check.name(nameNode(map, name), join(key, name), "context") === undefined) continue;
+        contextNodes.push([name, join(key, name), node]);
+      }
+    }
+  }
+
+  const knownClusters = ["local", ...Object.keys(clusters)];
+  for (const [region, node] of regionNodes) {
+    const cluster = check.string(node, join("regions", region));
+    if (cluster === undefined) continue;
+    if (!knownClusters.includes(cluster)) {
+      const guess = didYouMean(cluster, knownClusters);
+      check.report(
+        node,
+        join("regions", region),
+        `cluster "${cluster}" is not defined`,
+        guess ? `did you mean "${guess}"?` : "define it under clusters:",
+      );
+      continue;
+    }
+    regions[region] = cluster;
+  }
+  for (const [name, path, node] of contextNodes) {
+    const map = check.map(node, path);
+    if (!map) continue;
+    const context: ContextConfig = { name, builtin: false };
+    for (const [key, value] of check.entries(map, path, CONTEXT_KEYS)) {
+      const text = check.string(value, join(path, key));
+      if (text === undefined) continue;
+      if (key === "cluster") {
+        if (!knownClusters.includes(text)) {
+          const guess = didYouMean(text, knownClusters);
+          check.report(
+            value,
+            join(path, key),
+            `cluster "${text}" is not defined`,
+            guess ? `did you mean "${guess}"?` : "define it under clusters:",
+          );
+        }
+        context.cluster = text;
+      } else {
+        context.region = text;
+      }
+    }
+    if (context.cluster === undefined && context.region === undefined) {
+      check.report(
+        node,
+        path,
+        "a context names a cluster or a region",
+        "add `cluster: NAME` or `region: NAME`",
+      );
+    }
+    if (
+      context.region !== undefined &&
+      context.cluster === undefined &&
+      regions[context.region] === undefined
+    ) {
+      check.report(
+        node,
+        join(path, "region"),
+        `region "${context.region}" is not mapped to a cluster`,
+        "add it under regions:, or give the context a cluster",
+      );
+    }
+    contexts[name] = context;
+  }
+  if (
+    config.currentContext !== undefined &&
+    config.currentContext !== "local" &&
+    !(config.currentContext in contexts)
+  ) {
+    check.report(
+      currentNode,
+      "current_context",
+      `context "${config.currentContext}" is not defined`,
+      "run `titan context list`",
+    );
+  }
+  if (check.diagnostics.length > 0) throw configError(check.diagnostics);
+  config.clusters = clusters;
+  config.regions = regions;
+  config.contexts = contexts;
+  return config;
+}
+
+function nameNode(map: YAMLMap | undefined, name: string): Node | null {
+  const pair = map?.items.find((item) => isScalar(item.key) && item.key.value === name);
+  return (pair?.key as Node | undefined) ?? null;
+}
+
+function parseCluster(
+  check: Checker,
+  node: Node | null,
+  path: string,
+  name: string,
+): ClusterConfig | undefined {
+  const map = check.map(node, path);
+  if (!map) return undefined;
+  const before = check.diagnostics.length;
+  const cluster: ClusterConfig = { name, masters: [], role: "*", builtin: false };
+  for (const [key, value] of check.entries(map, path, CLUSTER_KEYS)) {
+    const at = join(path, key);
+    if (key === "masters") {
+      const items = isSeq(value) ? (value.items as Array<Node | null>) : [value];
+      const masters: string[] = [];
+      items.forEach((item, i) => {
+        const url = check.string(item, isSeq(value) ? `${at}[${i}]` : at);
+        if (url === undefined) return;
+        const problem = masterUrlProblem(url);
+        if (problem)
+          check.report(
+            item,
+            isSeq(value) ? `${at}[${i}]` : at,
+            problem,
+            "e.g. https://mesos-1.example.com:5050",
+          );
+        else masters.push(url.replace(/\/$/, ""));
+      });
+      cluster.masters = masters;
+    } else if (key === "auth") {
+      const auth = check.map(value, at);
+      let principal: string | undefined;
+      let secretRaw: string | undefined;
+      let secretNode: Node | null = null;
+      for (const [authKey, authValue] of auth ? check.entries(auth, at, AUTH_KEYS) : []) {
+        if (authKey === "principal") principal = check.string(authValue, join(at, authKey));
+        else {
+          secretNode = authValue;
+          secretRaw = check.string(authValue, join(at, authKey));
+        }
+      }
+      if (auth && (principal === undefined || secretRaw === undefined)) {
+        check.report(
+          value,
+          at,
+          "auth needs a principal and a secret",
+          'e.g. auth: { principal: titan, secret: "env:MESOS_SECRET" }',
+        );
+      } else if (principal !== undefined && secretRaw !== undefined) {
+        const secret = parseSecretRef(secretRaw);
+        if (typeof secret === "string")
+          check.report(secretNode, join(at, "secret"), secret, 'write "env:NAME" or "file:/path"');
+        else cluster.auth = { principal, secret };
+      }
+    } else if (key === "state") {
+      const state = check.string(value, at);
+      if (state !== undefined && !/^(file|zk):\/\//.test(state)) {
+        check.report(
+          value,
+          at,
+          `"${state}" is not a state store URL`,
+          "use file:///path (zk:// comes later)",
+        );
+      } else if (state !== undefined) cluster.state = state;
+    } else {
+      const text = check.string(value, at);
+      if (text === undefined) continue;
+      if (key === "ca_file") cluster.caFile = text;
+      else if (key === "registry") cluster.registry = text;
+      else cluster.role = text;
+    }
+  }
+  if (cluster.masters.length === 0 && check.diagnostics.length === before) {
+    check.report(
+      node,
+      path,
+      "a cluster needs at least one master URL",
+      "add `masters: [https://mesos-1.example.com:5050]`",
+    );
+  }
+  return check.diagnostics.length === before ? cluster : undefined;
+}
+
+function configError(diagnostics: readonly Diagnostic[]): ValidationError {
+  const n = diagnostics.length;
+  return new ValidationError(
+    diagnostics,
+    `${n} error${n === 1 ? "" : "s"} in the titan config`,
+    "fix the config file (TITAN_CONFIG or `titan config path`), or edit it with `titan config …`",
+  );
+}

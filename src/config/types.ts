@@ -1,0 +1,60 @@
+/** The user config (a kubeconfig for Mesos clusters) in its validated form. */
+
+/** A secret named by reference: `env:NAME` or `file:/path`. Resolved only when it is needed, never printed. */
+export interface SecretRef {
+  source: "env" | "file";
+  ref: string;
+  /** The reference as written, safe to print. */
+  raw: string;
+}
+
+export interface ClusterAuth {
+  principal: string;
+  secret: SecretRef;
+}
+
+export interface ClusterConfig {
+  name: string;
+  /** Master URLs (several for HA); the client finds the leader. */
+  masters: readonly string[];
+  auth?: ClusterAuth;
+  caFile?: string;
+  /** Where titan keeps framework ids, releases and locks (`file://…`). */
+  state?: string;
+  /** Default Docker registry for image references without a host. */
+  registry?: string;
+  /** The Mesos role titan's frameworks use. */
+  role: string;
+  /** Provided by titan itself (the `local` cluster). */
+  builtin: boolean;
+}
+
+export interface ContextConfig {
+  name: string;
+  cluster?: string;
+  region?: string;
+  builtin: boolean;
+}
+
+export interface UserConfig {
+  /** The file it came from (may not exist yet). */
+  file: string;
+  currentContext?: string;
+  clusters: Readonly<Record<string, ClusterConfig>>;
+  /** Region name -> cluster name. */
+  regions: Readonly<Record<string, string>>;
+  contexts: Readonly<Record<string, ContextConfig>>;
+}
+
+/** Where a value came from, for `titan context show` and for messages. */
+export type Origin = "flag" | "environment" | "config" | "default";
+
+/** The cluster a command talks to, after flags, environment and config have been applied. */
+export interface Target {
+  context: string;
+  contextOrigin: Origin;
+  cluster: ClusterConfig;
+  masters: readonly string[];
+  mastersOrigin: Origin;
+  region?: string;
+}
