@@ -1,0 +1,64 @@
+import type { AppSpec } from "../manifest/types.js";
+
+/** Who holds a deploy lock, shown to whoever is refused. */
+export interface LockOwner {
+  user: string;
+  host: string;
+  pid: number;
+  /** What the holder is doing, e.g. "deploy api release 4". */
+  purpose: string;
+}
+
+export interface LockRecord extends LockOwner {
+  /** Random token: only the holder of this token may renew or release. */
+  token: string;
+  acquiredAt: number;
+  /** Epoch ms after which the lock is stale unless renewed. */
+  expiresAt: number;
+}
+
+export type ReleaseOutcome = "pending" | "deployed" | "failed" | "rolled_back" | "superseded";
+
+/** A deployed manifest, numbered per app. Secrets appear only as references (they are never resolved here). */
+export interface Release {
+  app: string;
+  number: number;
+  image?: string;
+  /** The image digest the release pins, once resolved. */
+  imageDigest?: string;
+  /** Digest of the normalised app spec; tasks carry it as a label. */
+  manifestDigest: string;
+  spec: AppSpec;
+  createdAt: number;
+  user: string;
+  outcome: ReleaseOutcome;
+  /** Why it failed or was rolled back. */
+  detail?: string;
+  finishedAt?: number;
+}
+
+export type ReleaseDraft = Omit<Release, "number" | "outcome" | "createdAt"> & { createdAt?: number };
+
+/** What titan keeps that Mesos does not: framework ids, releases, deploy locks. */
+export interface StateStore {
+  /** e.g. file:///home/me/.local/share/titan/state/local */
+  describe(): string;
+  frameworkId(app: string): Promise<string | undefined>;
+  setFrameworkId(app: string, id: string): Promise<void>;
+  forgetApp(app: string): Promise<void>;
+  releases(app: string): Promise<Release[]>;
+  addRelease(draft: ReleaseDraft): Promise<Release>;
+  finishRelease(app: string, number: number, outcome: ReleaseOutcome, detail?: string): Promise<Release>;
+  /** Takes the app's deploy lock or throws LockHeldError naming the holder. `force` takes it from a live holder. */
+  acquireLock(
+    app: string,
+    owner: LockOwner,
+    leaseMs: number,
+    options?: { force?: boolean },
+  ): Promise<LockRecord>;
+  /** Extends the lease; throws LockLostError if another holder took it. */
+  renewLock(app: string, lock: LockRecord, leaseMs: number): Promise<LockRecord>;
+  /** Releases the lock if this holder still has it; never throws for a lock already gone. */
+  releaseLock(app: string, lock: LockRecord): Promise<void>;
+  currentLock(app: string): Promise<LockRecord | undefined>;
+}

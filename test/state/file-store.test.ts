@@ -1,0 +1,150 @@
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { AppSpec } from "../../src/manifest/types.js";
+import { LockHeldError, LockLostError, StateStoreError } from "../../src/state/errors.js";
+import { FileStateStore } from "../../src/state/file-store.js";
+import type { LockOwner } from "../../src/state/types.js";
+import { tempDir } from "../support/tmp.js";
+
+function store(options: { now?: () => number; alive?: (pid: number) => boolean; hostname?: string } = {}) {
+  const dir = tempDir();
+  const clock = { now: options.now ?? (() => 1_000_000) };
+  return {
+    dir,
+    store: new FileStateStore(pathToFileURL(dir).href, {
+      clock,
+      hostname: options.hostname ?? "laptop",
+      isAlive: options.alive ?? (() => true),
+    }),
+  };
+}
+
+const owner: LockOwner = { user: "ana", host: "laptop", pid: 4242, purpose: "deploy api release 2" };
+const spec = {
+  name: "api",
+  env: {
+    DB_PASSWORD: { kind: "secret", source: "file", ref: "/run/secrets/db", raw: "file:/run/secrets/db" },
+  },
+} as unknown as AppSpec;
+
+describe("file:// state store", () => {
+  it("numbers releases per app and records their outcome", async () => {
+    const { store: s } = store();
+    const first = await s.addRelease({
+      app: "api",
+      image: "r/api:1",
+      manifestDigest: "d1",
+      spec,
+      user: "ana",
+    });
+    const second = await s.addRelease({
+      app: "api",
+      image: "r/api:2",
+      manifestDigest: "d2",
+      spec,
+      user: "ana",
+    });
+    await s.addRelease({ app: "web", manifestDigest: "w1", spec, user: "ana" });
+    expect([first.number, second.number]).toEqual([1, 2]);
+    await s.finishRelease("api", 2, "rolled_back", "health checks failed");
+    const releases = await s.releases("api");
+    expect(releases.map((r) => [r.number, r.outcome])).toEqual([
+      [1, "pending"],
+      [2, "rolled_back"],
+    ]);
+    expect(releases[1]?.detail).toBe("health checks failed");
+    expect((await s.releases("web")).length).toBe(1);
+  });
+
+  it("keeps secrets as references only", async () => {
+    const { store: s, dir } = store();
+    await s.addRelease({ app: "api", manifestDigest: "d1", spec, user: "ana" });
+    const text = readFileSync(join(dir, "apps", "api", "releases", "000001.json"), "utf8");
+    expect(text).toContain("file:/run/secrets/db");
+  });
+
+  it("remembers the framework id", async () => {
+    const { store: s } = store();
+    expect(await s.frameworkId("api")).toBeUndefined();
+    await s.setFrameworkId("api", "fw-123");
+    expect(await s.frameworkId("api")).toBe("fw-123");
+    await s.forgetApp("api");
+    expect(await s.frameworkId("api")).toBeUndefined();
+  });
+
+  it("refuses a second holder of the deploy lock and names the first", async () => {
+    const { store: s } = store();
+    const lock = await s.acquireLock("api", owner, 60_000);
+    const other: LockOwner = { user: "bo", host: "ci-7", pid: 9, purpose: "deploy api release 3" };
+    const refused = await s.acquireLock("api", other, 60_000).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LockHeldError);
+    expect((refused as Error).message).toContain("ana@laptop (pid 4242, deploy api release 2");
+    await s.releaseLock("api", lock);
+    const next = await s.acquireLock("api", other, 60_000);
+    expect(next.user).toBe("bo");
+  });
+
+  it("takes over a lock whose lease expired", async () => {
+    let now = 1_000_000;
+    const { store: s, dir } = store({ now: () => now });
+    const stale = await s.acquireLock("api", { ...owner, host: "elsewhere" }, 30_000);
+    now += 31_000;
+    const fresh = await s.acquireLock("api", { ...owner, user: "bo" }, 30_000);
+    expect(fresh.user).toBe("bo");
+    await expect(s.renewLock("api", stale, 30_000)).rejects.toBeInstanceOf(LockLostError);
+    // A holder that lost the lock never removes the new holder's lock.
+    await s.releaseLock("api", stale);
+    expect((await s.currentLock("api"))?.token).toBe(fresh.token);
+    expect(readdirSync(join(dir, "apps", "api")).sort()).toEqual(["lock.json"]);
+  });
+
+  it("takes over a lock whose holder died on this host, but not one held elsewhere", async () => {
+    const { store: s } = store({ alive: (pid) => pid !== 4242 });
+    await s.acquireLock("api", owner, 60_000);
+    const mine = await s.acquireLock("api", { ...owner, pid: 77 }, 60_000);
+    expect(mine.pid).toBe(77);
+    const { store: t } = store({ alive: () => false });
+    await t.acquireLock("api", { ...owner, host: "other-host" }, 60_000);
+    await expect(t.acquireLock("api", owner, 60_000)).rejects.toBeInstanceOf(LockHeldError);
+  });
+
+  it("lets --force-unlock take a live holder's lock", async () => {
+    const { store: s } = store();
+    await s.acquireLock("api", { ...owner, host: "ci-1" }, 60_000);
+    const forced = await s.acquireLock("api", owner, 60_000, { force: true });
+    expect((await s.currentLock("api"))?.token).toBe(forced.token);
+  });
+
+  it("renews a held lock's lease", async () => {
+    let now = 1_000;
+    const { store: s } = store({ now: () => now });
+    const lock = await s.acquireLock("api", owner, 10_000);
+    now = 9_000;
+    const renewed = await s.renewLock("api", lock, 10_000);
+    expect(renewed.expiresAt).toBe(19_000);
+  });
+
+  it("gives only one of many concurrent contenders the lock", async () => {
+    const { store: s } = store();
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => s.acquireLock("api", { ...owner, pid: 100 + i }, 60_000)),
+    );
+    expect(results.filter((r) => r.status === "fulfilled").length).toBe(1);
+  });
+
+  it("reports a damaged record with a hint instead of a parse stack", async () => {
+    const { store: s, dir } = store();
+    await s.setFrameworkId("api", "fw-1");
+    writeFileSync(join(dir, "apps", "api", "framework.json"), "{nope");
+    const error = await s.frameworkId("api").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateStoreError);
+    expect((error as StateStoreError).hint).toMatch(/restore|remove/);
+  });
+
+  it("rejects app names that could escape the store", async () => {
+    const { store: s } = store();
+    await expect(s.frameworkId("../etc")).rejects.toBeInstanceOf(StateStoreError);
+  });
+});
