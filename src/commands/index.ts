@@ -2,10 +2,16 @@ import type { Command } from "commander";
 import type { CommandContext } from "./types.js";
 import { registerConfig } from "./config/command.js";
 import { registerContext } from "./context/command.js";
+import { registerInit } from "./init/command.js";
+import { registerSchema } from "./schema/command.js";
+import { registerValidate } from "./validate/command.js";
 import { registerVersion } from "./version/command.js";
 
 /** One line per command group. Registration is cheap: implementations load when a command runs. */
 export function registerCommands(program: Command, ctx: CommandContext): void {
+  registerValidate(program, ctx);
+  registerInit(program, ctx);
+  registerSchema(program, ctx);
   registerContext(program, ctx);
   registerConfig(program, ctx);
   registerVersion(program, ctx);

@@ -1,0 +1,20 @@
+import type { Command } from "commander";
+import { type CommandContext, lazyAction } from "../types.js";
+
+export function registerSchema(program: Command, ctx: CommandContext): void {
+  program
+    .command("schema")
+    .description("print the JSON Schema of titan.yaml, for editors that complete and check YAML")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan schema > titan.schema.json\n" +
+        "  then put this first line in titan.yaml (yaml-language-server, e.g. the VS Code YAML extension):\n" +
+        "  # yaml-language-server: $schema=./titan.schema.json",
+    )
+    .action(
+      lazyAction(ctx, async (env) => {
+        const { runSchema } = await import("./run.js");
+        return runSchema(env);
+      }),
+    );
+}

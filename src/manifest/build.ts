@@ -1,0 +1,53 @@
+/** Turns a validated app into the normalised AppSpec the rest of titan works with. */
+import { instanceCount } from "./checks.js";
+import type { AppFields } from "./fields.js";
+import type { AppSpec, HealthProbe, HealthSpec, SourceRef } from "./types.js";
+
+export function toAppSpec(app: AppFields, source: SourceRef): AppSpec {
+  return {
+    name: app.name,
+    ...(app.image === undefined ? {} : { image: app.image }),
+    ...(app.command === undefined ? {} : { command: app.command }),
+    ...(app.shell === undefined ? {} : { shell: app.shell }),
+    env: app.env,
+    resources: app.resources,
+    ports: app.ports,
+    instances: instanceCount(app),
+    ...(app.regions === undefined ? {} : { regions: app.regions }),
+    constraints: app.constraints,
+    placement: app.placement,
+    ...(app.health === undefined ? {} : { health: toHealth(app.health) }),
+    update: {
+      maxSurge: app.update.max_surge,
+      maxUnavailable: app.update.max_unavailable,
+      minHealthyTimeMs: app.update.min_healthy_time,
+      healthyDeadlineMs: app.update.healthy_deadline,
+      progressDeadlineMs: app.update.progress_deadline,
+      autoRollback: app.update.auto_rollback,
+    },
+    restart: {
+      backoffMs: app.restart.backoff,
+      factor: app.restart.factor,
+      maxDelayMs: app.restart.max_delay,
+    },
+    killGraceMs: app.kill_grace,
+    labels: app.labels,
+    source,
+  };
+}
+
+function toHealth(h: NonNullable<AppFields["health"]>): HealthSpec {
+  let probe: HealthProbe;
+  if (h.http) probe = { kind: "http", port: h.http.port, path: h.http.path, scheme: h.http.scheme };
+  else if (h.tcp) probe = { kind: "tcp", port: h.tcp.port };
+  else if (h.command) probe = { kind: "command", argv: h.command };
+  else probe = { kind: "command", shell: h.shell ?? "" };
+  return {
+    probe,
+    intervalMs: h.interval,
+    timeoutMs: h.timeout,
+    graceMs: h.grace,
+    delayMs: h.delay,
+    failures: h.failures,
+  };
+}

@@ -1,0 +1,413 @@
+/**
+ * The titan.yaml field table: every key, its type, default and one-line documentation. It drives validation
+ * (kit.ts reads nodes with it) and the JSON Schema that `titan schema` prints.
+ */
+import type { Constraint } from "../placement/types.js";
+import { parseImageReference } from "./image-ref.js";
+import {
+  type At,
+  boolean,
+  byKind,
+  decimal,
+  dict,
+  fail,
+  integer,
+  type JsonSchema,
+  list,
+  type ObjectType,
+  type Out,
+  object,
+  ok,
+  oneOfValues,
+  optional,
+  required,
+  scalarType,
+  string,
+  type Type,
+  tagged,
+  text,
+  transform,
+  withDefault,
+} from "./kit.js";
+import { describeKind } from "./node.js";
+import { regexProblem } from "./regex.js";
+import type { Amount, EnvValue, PortSpec } from "./types.js";
+import { parseAmount, parseDuration, parseSize } from "./units.js";
+
+const anyOf = (...schemas: JsonSchema[]): JsonSchema => ({ anyOf: schemas });
+
+// ---- value types ------------------------------------------------------------------------------------------
+
+const DURATION_PATTERN = "^(\\d+(\\.\\d+)?(ms|s|m|h))+$";
+
+export function duration(): Type<number> {
+  return scalarType(
+    'a duration like "10s"',
+    () => ({ type: "string", pattern: DURATION_PATTERN }),
+    (node) => {
+      if (typeof node.value !== "string") {
+        return fail(
+          `expected a duration like "10s", got ${describeKind(node)}`,
+          `add a unit: "${node.text}s"`,
+        );
+      }
+      const parsed = parseDuration(node.value);
+      return parsed.ok ? ok(parsed.value) : fail(parsed.message, parsed.hint);
+    },
+  );
+}
+
+function size(options: { min: number }): Type<number> {
+  return scalarType(
+    'a size like "512Mi"',
+    () =>
+      anyOf(
+        { type: "number", minimum: options.min },
+        { type: "string", pattern: "^\\d+(\\.\\d+)?(Mi|Gi|Ti)?$" },
+      ),
+    (node) => {
+      if (typeof node.value !== "string" && typeof node.value !== "number") {
+        return fail(`expected a size like "512Mi", got ${describeKind(node)}`);
+      }
+      const parsed = parseSize(node.value);
+      if (!parsed.ok) return fail(parsed.message, parsed.hint);
+      if (parsed.value < options.min) return fail(`must be at least ${options.min} MB, got ${node.text}`);
+      return ok(parsed.value);
+    },
+  );
+}
+
+function amount(): Type<Amount> {
+  return scalarType(
+    'a count or a percentage like "25%"',
+    () => anyOf({ type: "integer", minimum: 0 }, { type: "string", pattern: "^\\d+(\\.\\d+)?%$" }),
+    (node) => {
+      if (typeof node.value !== "string" && typeof node.value !== "number") {
+        return fail(`expected a count or a percentage like "25%", got ${describeKind(node)}`);
+      }
+      const parsed = parseAmount(node.value);
+      return parsed.ok ? ok(parsed.value) : fail(parsed.message, parsed.hint);
+    },
+  );
+}
+
+/** Lowercase DNS label: usable as a Mesos framework and task id, and as a hostname part. */
+export const APP_NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** IANA service-name style, as Kubernetes port names: at most 15 characters. */
+export const PORT_NAME = /^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$/;
+const REGION_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,251}[A-Za-z0-9])?$/;
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/;
+
+const appName = () =>
+  string({
+    pattern: APP_NAME,
+    describe: "a valid app name",
+    hint: "use lowercase letters, digits and '-', starting with a letter, at most 63 characters",
+  });
+
+const portName = () =>
+  string({
+    pattern: PORT_NAME,
+    describe: "a valid port name",
+    hint: "use lowercase letters, digits and '-', starting with a letter, at most 15 characters",
+  });
+
+const attributeName = () =>
+  string({
+    pattern: ATTRIBUTE_NAME,
+    describe: "an agent attribute name",
+    hint: "`hostname`, or an attribute the agents carry such as zone, rack or instance_type",
+  });
+
+const image = () =>
+  string({
+    check: (value) => {
+      const parsed = parseImageReference(value);
+      return parsed.ok ? ok(value) : fail(parsed.message, parsed.hint);
+    },
+  });
+
+const argv = () => list(text(), { minItems: 1 });
+
+const pattern = () =>
+  string({
+    check: (value) => {
+      const problem = regexProblem(value);
+      return problem
+        ? fail(problem, "like/unlike take a regular expression that must match the whole value")
+        : ok(value);
+    },
+  });
+
+const SECRET_REF = /^(file:\/.+|env:[A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** Never echoes the value: a mistyped reference may be the secret itself. */
+const secretRef = () =>
+  scalarType<{ source: "file" | "env"; ref: string; raw: string }>(
+    'a secret reference ("file:/path" or "env:NAME")',
+    () => ({ type: "string", pattern: SECRET_REF.source }),
+    (node) => {
+      const value = node.value;
+      if (typeof value !== "string" || !SECRET_REF.test(value)) {
+        return fail(
+          "is not a secret reference (its value is not shown)",
+          'write "file:/absolute/path" or "env:NAME"; the secret is read only at deploy time',
+        );
+      }
+      const source = value.startsWith("file:") ? "file" : "env";
+      return ok({ source, ref: value.slice(source.length + 1), raw: value });
+    },
+  );
+
+const envValue = (): Type<EnvValue> =>
+  byKind<EnvValue>("text or { secret: ... }", {
+    scalar: transform(text(), (value): EnvValue => ({ kind: "plain", value })),
+    map: transform(
+      object({
+        secret: required(secretRef(), 'A reference resolved at deploy time: "file:/path" or "env:NAME".'),
+      }),
+      (v): EnvValue => ({ kind: "secret", ...v.secret }),
+    ),
+  });
+
+const port = (): Type<PortSpec> =>
+  byKind<PortSpec>("a port name or { name, protocol }", {
+    scalar: transform(portName(), (name): PortSpec => ({ name, protocol: "tcp" })),
+    map: transform(
+      object({
+        name: required(
+          portName(),
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: `${PORT_...}` is manifest syntax, not a template
+          "The port's name; `${PORT_<NAME>}` in command and env expands to its host port.",
+        ),
+        protocol: withDefault(oneOfValues(["tcp", "udp"] as const), "tcp", "tcp or udp."),
+      }),
+      (v): PortSpec => ({ name: v.name, protocol: v.protocol }),
+    ),
+  });
+
+// ---- constraints ------------------------------------------------------------------------------------------
+
+const constraint = (): Type<Constraint> =>
+  tagged<Constraint>("constraint", {
+    unique: transform(
+      object({
+        unique: required(
+          attributeName(),
+          "At most one instance per value of this attribute (or `hostname`).",
+        ),
+      }),
+      (v): Constraint => ({ kind: "unique", attribute: v.unique }),
+    ),
+    balance: transform(
+      object({
+        balance: required(attributeName(), "Spread instances evenly across the values of this attribute."),
+        hard: withDefault(
+          boolean(),
+          false,
+          "Refuse placements that would unbalance, instead of preferring balance.",
+        ),
+      }),
+      (v): Constraint => ({ kind: "balance", attribute: v.balance, hard: v.hard }),
+    ),
+    attribute: transform(
+      object(
+        {
+          attribute: required(attributeName(), "The agent attribute to test."),
+          equals: optional(text(), "The attribute must equal this value."),
+          like: optional(pattern(), "The attribute must fully match this regular expression."),
+          unlike: optional(
+            pattern(),
+            "The attribute must not fully match this regular expression (agents without it pass).",
+          ),
+        },
+        { exactlyOne: ["equals", "like", "unlike"] },
+      ),
+      (v): Constraint => {
+        const op = v.like !== undefined ? "like" : v.unlike !== undefined ? "unlike" : "equals";
+        return { kind: "attribute", attribute: v.attribute, op, value: v.like ?? v.unlike ?? v.equals ?? "" };
+      },
+    ),
+    max_per: transform(
+      object({
+        max_per: required(attributeName(), "Limit instances per value of this attribute."),
+        count: required(integer({ min: 1 }), "The most instances per value."),
+      }),
+      (v): Constraint => ({ kind: "max_per", attribute: v.max_per, count: v.count }),
+    ),
+  });
+
+// ---- the app ----------------------------------------------------------------------------------------------
+
+export const resourcesType = object({
+  cpus: withDefault(decimal({ positive: true, decimals: 3 }), 0.1, "CPU shares (Mesos keeps 3 decimals)."),
+  mem: withDefault(size({ min: 1 }), "128Mi", 'Memory: "512Mi", "1Gi", or a plain number of MB.'),
+  disk: withDefault(size({ min: 0 }), 0, 'Sandbox disk: "1Gi", or a plain number of MB.'),
+  gpus: withDefault(integer({ min: 0 }), 0, "Whole GPUs."),
+});
+
+export const healthType = object(
+  {
+    http: optional(
+      object({
+        port: required(portName(), "A port declared under `ports`."),
+        path: withDefault(
+          string({
+            pattern: /^\//,
+            describe: "an absolute path",
+            hint: "start the path with /, e.g. /healthz",
+          }),
+          "/",
+          "Request path; any 2xx or 3xx answer is healthy.",
+        ),
+        scheme: withDefault(oneOfValues(["http", "https"] as const), "http", "http or https."),
+      }),
+      "HTTP GET probe.",
+    ),
+    tcp: optional(
+      object({ port: required(portName(), "A port declared under `ports`.") }),
+      "TCP connect probe.",
+    ),
+    command: optional(argv(), "Command probe as argv, run in the task's sandbox; exit 0 is healthy."),
+    shell: optional(string(), "Command probe as one string run with /bin/sh -c; exit 0 is healthy."),
+    interval: withDefault(duration(), "10s", "Time between probes."),
+    timeout: withDefault(duration(), "5s", "A probe slower than this fails; must be shorter than interval."),
+    grace: withDefault(duration(), "30s", "Failures during this time after start do not count."),
+    delay: withDefault(duration(), "0s", "Wait before the first probe."),
+    failures: withDefault(
+      integer({ min: 1 }),
+      3,
+      "Consecutive failures before the instance is killed and replaced.",
+    ),
+  },
+  {
+    exactlyOne: ["http", "tcp", "command", "shell"],
+    check: (h, at) => {
+      if (h.timeout >= h.interval) {
+        at.report(
+          ["timeout"],
+          "timeout must be shorter than interval",
+          "a probe must end before the next one starts",
+        );
+      }
+    },
+  },
+);
+
+export const updateType = object(
+  {
+    max_surge: withDefault(
+      amount(),
+      "25%",
+      "Extra instances started above `instances` during an update (rounds up).",
+    ),
+    max_unavailable: withDefault(amount(), 0, "Instances that may be down during an update (rounds down)."),
+    min_healthy_time: withDefault(duration(), "10s", "How long a new instance must stay healthy to count."),
+    healthy_deadline: withDefault(duration(), "5m", "A new instance not healthy by then fails the update."),
+    progress_deadline: withDefault(
+      duration(),
+      "10m",
+      "The update fails when no instance became healthy for this long.",
+    ),
+    auto_rollback: withDefault(boolean(), true, "Roll back to the previous release when the update fails."),
+  },
+  {
+    check: (u, at) => {
+      if (u.healthy_deadline <= u.min_healthy_time) {
+        at.report(
+          ["healthy_deadline"],
+          "healthy_deadline must be longer than min_healthy_time",
+          "otherwise no instance can ever count as healthy",
+        );
+      }
+      if (u.progress_deadline < u.healthy_deadline) {
+        at.report(["progress_deadline"], "progress_deadline must not be shorter than healthy_deadline");
+      }
+    },
+  },
+);
+
+export const restartType = object(
+  {
+    backoff: withDefault(duration(), "1s", "Delay before restarting a failed instance the first time."),
+    factor: withDefault(
+      decimal({ min: 1 }),
+      2,
+      "The delay grows by this factor after each consecutive failure.",
+    ),
+    max_delay: withDefault(duration(), "5m", "The longest delay between restarts."),
+  },
+  {
+    check: (r, at) => {
+      if (r.max_delay < r.backoff) at.report(["max_delay"], "max_delay must not be shorter than backoff");
+    },
+  },
+);
+
+export const appShape = {
+  name: required(appName(), "The app's name, unique across all loaded manifests (a lowercase DNS label)."),
+  image: optional(
+    image(),
+    "Docker image reference; optional when `command` or `shell` runs a plain Mesos command task.",
+  ),
+  command: optional(
+    argv(),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: `${PORT_...}` is manifest syntax, not a template
+    "The command as argv; `${PORT_<NAME>}` expands to a host port. Exclusive with `shell`.",
+  ),
+  shell: optional(string(), "The command as one string run with /bin/sh -c. Exclusive with `command`."),
+  env: withDefault(
+    dict({ pattern: ENV_NAME, describe: "a valid environment variable name" }, envValue()),
+    {},
+    'Environment: plain values, or { secret: "file:/path" | "env:NAME" } resolved at deploy time.',
+  ),
+  resources: withDefault(resourcesType, {}, "What each instance reserves."),
+  ports: withDefault(list(port()), [], "Named ports; host ports are allocated at placement time."),
+  instances: optional(
+    integer({ min: 0 }),
+    "How many instances run; defaults to 1, or to the sum of `regions`.",
+  ),
+  regions: optional(
+    dict({ pattern: REGION_NAME, describe: "a valid region name" }, integer({ min: 0 })),
+    "Instances per region; the counts must add up to `instances` when both are given.",
+  ),
+  constraints: withDefault(list(constraint()), [], "Placement rules: unique, max_per, attribute, balance."),
+  placement: withDefault(
+    oneOfValues(["binpack", "spread"] as const),
+    "binpack",
+    "Pack agents tightly, or spread over them.",
+  ),
+  health: optional(healthType, "Health check: exactly one of http, tcp, command or shell, plus timings."),
+  update: withDefault(updateType, {}, "How a new release replaces the running one."),
+  restart: withDefault(restartType, {}, "Backoff between restarts of a failing instance."),
+  kill_grace: withDefault(duration(), "10s", "Time between SIGTERM and SIGKILL when an instance stops."),
+  labels: withDefault(
+    dict(
+      {
+        pattern: LABEL_KEY,
+        describe: "a valid label key",
+        check: (key) =>
+          key.startsWith("titan.")
+            ? {
+                message: `label \`${key}\` uses the reserved \`titan.\` prefix`,
+                hint: "titan sets titan.* labels on its own tasks; choose another prefix",
+              }
+            : undefined,
+      },
+      text(),
+    ),
+    {},
+    "Labels set on every task (the `titan.` prefix is reserved).",
+  ),
+} as const;
+
+export type AppFields = Out<typeof appShape>;
+
+/** The app as a plain mapping; cross-field rules live in checks.ts so they can see the whole app. */
+export function appType(
+  checkPartial: (app: Partial<AppFields>, at: At) => void,
+): ObjectType<typeof appShape> {
+  return object(appShape, { exclusive: [["command", "shell"]], checkPartial });
+}

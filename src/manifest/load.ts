@@ -1,0 +1,98 @@
+/** Reads manifest files (or stdin) and validates them. The only part of src/manifest that does I/O. */
+import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { UsageError, ValidationError } from "../cli/errors.js";
+import { type ManifestSource, parseManifests } from "./parse.js";
+import type { Manifest } from "./types.js";
+import { MAX_MANIFEST_BYTES } from "./yaml.js";
+
+export const DEFAULT_MANIFEST = "titan.yaml";
+
+export interface LoadOptions {
+  cwd: string;
+  stdin?: NodeJS.ReadableStream;
+}
+
+/** Loads `files` relative to cwd (`-` is stdin); with no files, ./titan.yaml. */
+export async function loadManifests(files: readonly string[], options: LoadOptions): Promise<Manifest> {
+  const names = files.length > 0 ? files : [DEFAULT_MANIFEST];
+  const sources: ManifestSource[] = [];
+  for (const name of names) sources.push(await readSource(name, options, files.length === 0));
+  return parseManifests(sources);
+}
+
+async function readSource(name: string, options: LoadOptions, implicit: boolean): Promise<ManifestSource> {
+  if (name === "-") {
+    if (!options.stdin) throw new UsageError("`-` reads the manifest from stdin, but there is no stdin here");
+    return { file: name, text: decode(name, await readLimited(options.stdin, name)) };
+  }
+  const path = resolve(options.cwd, name);
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory())
+      throw new UsageError(
+        `${name} is a directory`,
+        `pass the manifest file inside it, e.g. -f ${name}/titan.yaml`,
+      );
+    size = info.size;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (isMissing(error)) {
+      throw new UsageError(
+        `${name} not found`,
+        implicit
+          ? "run `titan init` to create titan.yaml here, or pass -f FILE"
+          : "check the path, or run `titan init` to create a manifest",
+      );
+    }
+    throw new UsageError(`cannot read ${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (size > MAX_MANIFEST_BYTES) throw tooLarge(name);
+  return { file: name, text: decode(name, await readFile(path)) };
+}
+
+async function readLimited(stream: NodeJS.ReadableStream, name: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk);
+    size += buffer.length;
+    if (size > MAX_MANIFEST_BYTES) throw tooLarge(name);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function decode(file: string, bytes: Buffer): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ValidationError([
+      {
+        file,
+        line: 1,
+        col: 1,
+        path: "",
+        message: "the file is not valid UTF-8",
+        hint: "save the manifest as UTF-8 text",
+      },
+    ]);
+  }
+}
+
+function tooLarge(file: string): ValidationError {
+  return new ValidationError([
+    {
+      file,
+      line: 1,
+      col: 1,
+      path: "",
+      message: `the file is larger than 1 MiB (${MAX_MANIFEST_BYTES} bytes), the limit for manifests`,
+    },
+  ]);
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && "code" in error && (error.code === "ENOENT" || error.code === "ENOTDIR");
+}

@@ -1,0 +1,223 @@
+/** From manifest texts to a validated Manifest: one app per file, or `apps:` with shared `defaults:`. */
+import type { Diagnostic } from "../cli/errors.js";
+import { ValidationError } from "../cli/errors.js";
+import { toAppSpec } from "./build.js";
+import { checkApp } from "./checks.js";
+import { appShape, appType } from "./fields.js";
+import type { Ctx } from "./kit.js";
+import {
+  describeKind,
+  entryOf,
+  joinPath,
+  type MapEntry,
+  type MapNode,
+  type PNode,
+  type Pos,
+} from "./node.js";
+import { didYouMean } from "../cli/suggest.js";
+import type { AppSpec, Manifest } from "./types.js";
+import { parseYaml } from "./yaml.js";
+
+export interface ManifestSource {
+  /** How the file is named in messages: the path as the user gave it, or `-` for stdin. */
+  file: string;
+  text: string;
+}
+
+const app = appType(checkApp);
+/** Sections merged key by key from `defaults:`; every other key is taken whole when the app does not set it. */
+const MERGED_SECTIONS = new Set(["env", "labels", "resources", "update", "restart"]);
+const APPS_FILE_KEYS = ["apps", "defaults"];
+
+interface Named {
+  name: string;
+  file: string;
+  pos: Pos;
+  path: string;
+}
+
+/** Validates every source and returns all apps, or throws one ValidationError listing every problem. */
+export function parseManifests(sources: readonly ManifestSource[]): Manifest {
+  const diagnostics: Diagnostic[][] = [];
+  const apps: AppSpec[] = [];
+  const names: Named[] = [];
+  for (const source of sources) {
+    const found: Diagnostic[] = [];
+    diagnostics.push(found);
+    const ctx = collector(source.file, found);
+    const parsed = parseYaml(source.file, source.text);
+    found.push(...parsed.diagnostics);
+    if (!parsed.root) continue;
+    for (const { node, path } of appNodes(parsed.root, ctx)) {
+      const name = entryOf(node, "name")?.value;
+      if (name?.kind === "scalar" && typeof name.value === "string") {
+        names.push({ name: name.value, file: source.file, pos: name.pos, path: joinPath(path, "name") });
+      }
+      const fields = app.read(node, path, ctx);
+      if (fields)
+        apps.push(toAppSpec(fields, { file: source.file, line: node.pos.line, col: node.pos.col, path }));
+    }
+  }
+  const duplicates = duplicateNames(names);
+  const all = [...diagnostics.flatMap((list) => sortByPosition(dedupe(list))), ...duplicates];
+  if (all.length > 0) throw new ValidationError(all);
+  return { apps, files: sources.map((s) => s.file) };
+}
+
+function collector(file: string, into: Diagnostic[]): Ctx {
+  return {
+    report(pos, path, message, hint) {
+      into.push({
+        file,
+        line: pos.line,
+        col: pos.col,
+        path,
+        message,
+        ...(hint === undefined ? {} : { hint }),
+      });
+    },
+    get count() {
+      return into.length;
+    },
+  };
+}
+
+function appNodes(root: PNode, ctx: Ctx): Array<{ node: MapNode; path: string }> {
+  if (root.kind !== "map") {
+    ctx.report(
+      root.pos,
+      "",
+      `the top level must be a mapping (an app's fields, or \`apps:\`), got ${describeKind(root)}`,
+      root.kind === "seq"
+        ? "for several apps, write `apps:` and indent the list under it"
+        : "start with `name: my-app`",
+    );
+    return [];
+  }
+  const appsEntry = entryOf(root, "apps");
+  if (!appsEntry) return [{ node: root, path: "" }];
+
+  for (const entry of root.entries) {
+    if (APPS_FILE_KEYS.includes(entry.key)) continue;
+    const near = didYouMean(entry.key, APPS_FILE_KEYS);
+    ctx.report(
+      entry.keyPos,
+      joinPath("", entry.key),
+      `unknown key \`${entry.key}\` beside \`apps\``,
+      Object.hasOwn(appShape, entry.key)
+        ? "in a file with `apps:`, app fields go inside each app, or under `defaults:` for all of them"
+        : near
+          ? `did you mean \`${near}\`?`
+          : "a file with `apps:` holds only `apps` and `defaults`",
+    );
+  }
+  const defaults = readDefaults(root, ctx);
+  const list = appsEntry.value;
+  if (list.kind !== "seq") {
+    ctx.report(
+      list.pos,
+      "apps",
+      `expected a list of apps, got ${describeKind(list)}`,
+      "write each app as `- name: ...`",
+    );
+    return [];
+  }
+  if (list.items.length === 0) {
+    ctx.report(list.pos, "apps", "apps is empty", "add at least one app: `- name: my-app`");
+    return [];
+  }
+  const nodes: Array<{ node: MapNode; path: string }> = [];
+  list.items.forEach((item, i) => {
+    const path = joinPath("apps", i);
+    if (item.kind !== "map") {
+      ctx.report(
+        item.pos,
+        path,
+        `expected an app (a mapping), got ${describeKind(item)}`,
+        "write each app as `- name: ...`",
+      );
+      return;
+    }
+    nodes.push({ node: defaults ? withDefaults(defaults, item) : item, path });
+  });
+  return nodes;
+}
+
+function readDefaults(root: MapNode, ctx: Ctx): MapNode | undefined {
+  const entry = entryOf(root, "defaults");
+  if (!entry) return undefined;
+  if (entry.value.kind !== "map") {
+    ctx.report(
+      entry.value.pos,
+      "defaults",
+      `expected a mapping of app fields, got ${describeKind(entry.value)}`,
+    );
+    return undefined;
+  }
+  const name = entryOf(entry.value, "name");
+  if (name) {
+    ctx.report(name.keyPos, "defaults.name", "defaults cannot set `name`", "give each app its own name");
+  }
+  return entry.value;
+}
+
+/** The app with every key it does not set taken from `defaults:`; diagnostics in those point at the defaults. */
+function withDefaults(defaults: MapNode, appNode: MapNode): MapNode {
+  const entries: MapEntry[] = [...appNode.entries];
+  for (const fallback of defaults.entries) {
+    if (fallback.key === "name") continue;
+    const origin = joinPath("defaults", fallback.key);
+    const index = entries.findIndex((e) => e.key === fallback.key);
+    const own = entries[index];
+    if (!own) {
+      entries.push({ ...fallback, origin });
+    } else if (
+      MERGED_SECTIONS.has(fallback.key) &&
+      own.value.kind === "map" &&
+      fallback.value.kind === "map"
+    ) {
+      const inner: MapEntry[] = [...own.value.entries];
+      for (const f of fallback.value.entries) {
+        if (!inner.some((e) => e.key === f.key)) inner.push({ ...f, origin: joinPath(origin, f.key) });
+      }
+      entries[index] = { ...own, value: { kind: "map", entries: inner, pos: own.value.pos } };
+    }
+  }
+  return { kind: "map", entries, pos: appNode.pos };
+}
+
+function duplicateNames(names: readonly Named[]): Diagnostic[] {
+  const first = new Map<string, Named>();
+  const out: Diagnostic[] = [];
+  for (const n of names) {
+    const earlier = first.get(n.name);
+    if (!earlier) {
+      first.set(n.name, n);
+      continue;
+    }
+    out.push({
+      file: n.file,
+      line: n.pos.line,
+      col: n.pos.col,
+      path: n.path,
+      message: `app name \`${n.name}\` is already used at ${earlier.file}:${earlier.pos.line}:${earlier.pos.col} (${earlier.path})`,
+      hint: "app names must be unique across all loaded manifests; rename one of them",
+    });
+  }
+  return out;
+}
+
+/** Settings shared through `defaults:` are checked once per app; report each problem once. */
+function dedupe(list: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.line}:${d.col}:${d.path}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function sortByPosition(list: Diagnostic[]): Diagnostic[] {
+  return list.sort((a, b) => a.line - b.line || a.col - b.col);
+}

@@ -1,0 +1,211 @@
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type YAMLError,
+  type Node as YamlNode,
+} from "yaml";
+import type { Diagnostic } from "../cli/errors.js";
+import type { MapEntry, PNode, Pos } from "./node.js";
+
+/** Manifests are small; anything bigger is a mistake or an attack, refused before the parser sees it. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+/** Deeper than any manifest needs; refused without recursing further. */
+export const MAX_DEPTH = 32;
+/**
+ * Unclosed `[`/`{` counted before parsing: the parser itself copes with deep nesting only up to a point, so
+ * pathological flow nesting is refused by a linear scan first.
+ */
+const MAX_FLOW_BRACKETS = 100;
+
+export interface ParsedYaml {
+  root: PNode | undefined;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses one manifest text with the YAML 1.2 core schema and every dangerous feature refused: no aliases or
+ * anchors, no merge keys, no tags, no duplicate keys, one document, a size cap and a depth cap.
+ */
+export function parseYaml(file: string, text: string): ParsedYaml {
+  const diagnostics: Diagnostic[] = [];
+  const report = (pos: Pos, message: string, hint?: string) =>
+    diagnostics.push({ file, line: pos.line, col: pos.col, path: "", message, ...(hint ? { hint } : {}) });
+  const start = { line: 1, col: 1 };
+
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_MANIFEST_BYTES) {
+    report(start, `the file is ${bytes} bytes; manifests are limited to 1 MiB (${MAX_MANIFEST_BYTES} bytes)`);
+    return { root: undefined, diagnostics };
+  }
+  const tooDeep = flowBracketOverflow(text);
+  if (tooDeep !== undefined) {
+    report(posAt(text, tooDeep), `nesting deeper than ${MAX_FLOW_BRACKETS} levels`, "flatten the structure");
+    return { root: undefined, diagnostics };
+  }
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    version: "1.2",
+    schema: "core",
+    merge: false,
+    resolveKnownTags: false,
+    uniqueKeys: true,
+    strict: true,
+    stringKeys: true,
+    prettyErrors: false,
+    lineCounter,
+  });
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
+    for (const problem of problems) {
+      const { message, hint } = explainYamlError(problem, text);
+      report(toPos(lineCounter, problem.pos[0]), message, hint);
+    }
+    return { root: undefined, diagnostics };
+  }
+  const version = doc.directives?.yaml;
+  if (version?.explicit && version.version !== "1.2") {
+    report(
+      start,
+      `\`%YAML ${version.version}\` is not supported: titan reads YAML 1.2`,
+      "remove the %YAML line",
+    );
+    return { root: undefined, diagnostics };
+  }
+  if (doc.contents === null) {
+    report(start, "the file is empty", "start from `titan init`, or see `titan schema` for the fields");
+    return { root: undefined, diagnostics };
+  }
+  const root = convert(doc.contents, 0, lineCounter, report);
+  return { root: diagnostics.length === 0 ? root : undefined, diagnostics };
+}
+
+function toPos(lineCounter: LineCounter, offset: number): Pos {
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, col };
+}
+
+function posAt(text: string, offset: number): Pos {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf("\n") + 1;
+  return { line: before.split("\n").length, col: offset - lineStart + 1 };
+}
+
+function flowBracketOverflow(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x5b || ch === 0x7b) {
+      depth++;
+      if (depth > MAX_FLOW_BRACKETS) return i;
+    } else if ((ch === 0x5d || ch === 0x7d) && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+function explainYamlError(error: YAMLError, text: string): { message: string; hint?: string } {
+  switch (error.code) {
+    case "DUPLICATE_KEY": {
+      const key = /^[^\s:#]+/.exec(text.slice(error.pos[0]))?.[0];
+      return {
+        message: key ? `duplicate key \`${key}\`` : "duplicate key",
+        hint: "each key may appear once in a mapping; remove or merge the repeated one",
+      };
+    }
+    case "TAB_AS_INDENT":
+      return { message: "tabs are not allowed as indentation", hint: "indent with spaces" };
+    case "MULTIPLE_DOCS":
+      return {
+        message: "the file holds several YAML documents (`---`)",
+        hint: "list several apps under `apps:` in one document, or pass each file with -f",
+      };
+    case "TAG_RESOLVE_FAILED":
+      return {
+        message: "YAML tags are not supported",
+        hint: "remove the `!tag`; quote the value if it must be text",
+      };
+    case "NON_STRING_KEY":
+      return { message: "keys must be plain text", hint: "write the key as a word, e.g. `name:`" };
+    case "RESOURCE_EXHAUSTION":
+      return { message: "the document is nested too deeply", hint: "flatten the structure" };
+    default: {
+      const first = error.message.split("\n")[0] ?? error.message;
+      const message = first.replace(/\s+at line \d+, column \d+.*$/, "");
+      return { message: `YAML syntax error: ${message.charAt(0).toLowerCase()}${message.slice(1)}` };
+    }
+  }
+}
+
+type Report = (pos: Pos, message: string, hint?: string) => void;
+
+function convert(node: unknown, depth: number, lc: LineCounter, report: Report): PNode {
+  const pos = toPos(lc, rangeStart(node));
+  const empty: PNode = { kind: "scalar", value: null, text: "", pos };
+  if (depth > MAX_DEPTH) {
+    report(pos, `nesting deeper than ${MAX_DEPTH} levels`, "flatten the structure");
+    return empty;
+  }
+  if (isAlias(node)) {
+    report(
+      pos,
+      `aliases (*${node.source}) are not supported`,
+      "repeat the value, or share settings between apps with `defaults:`",
+    );
+    return empty;
+  }
+  if (!isMap(node) && !isSeq(node) && !isScalar(node)) {
+    return empty;
+  }
+  const yamlNode: YamlNode = node;
+  if (yamlNode.anchor) {
+    report(
+      pos,
+      `anchors (&${yamlNode.anchor}) are not supported`,
+      "repeat the value, or share settings between apps with `defaults:`",
+    );
+  }
+  if (yamlNode.tag) {
+    report(pos, "YAML tags are not supported", "remove the `!tag`; quote the value if it must be text");
+  }
+  if (isScalar(node)) {
+    const value = node.value;
+    const scalar =
+      typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : null;
+    const text = node.source ?? (scalar === null ? "" : String(scalar));
+    return { kind: "scalar", value: scalar, text, pos };
+  }
+  if (isSeq(node)) {
+    return { kind: "seq", items: node.items.map((item) => convert(item, depth + 1, lc, report)), pos };
+  }
+  const entries: MapEntry[] = [];
+  for (const pair of node.items) {
+    const keyNode = pair.key;
+    const keyPos = toPos(lc, rangeStart(keyNode));
+    const key = isScalar(keyNode) ? String(keyNode.source ?? keyNode.value) : "";
+    if (key === "<<") {
+      report(
+        keyPos,
+        "merge keys (<<) are not supported",
+        "share settings between apps with `defaults:` in an `apps:` file",
+      );
+      continue;
+    }
+    const value =
+      pair.value === null
+        ? { kind: "scalar" as const, value: null, text: "", pos: keyPos }
+        : convert(pair.value, depth + 1, lc, report);
+    entries.push({ key, keyPos, value });
+  }
+  return { kind: "map", entries, pos };
+}
+
+function rangeStart(node: unknown): number {
+  if (isAlias(node) || isMap(node) || isSeq(node) || isScalar(node)) return node.range?.[0] ?? 0;
+  return 0;
+}

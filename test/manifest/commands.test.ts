@@ -1,0 +1,283 @@
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseManifests } from "../../src/manifest/index.js";
+import { tempDir } from "../support/tmp.js";
+import { runManifestCommand } from "./harness.js";
+
+const FIXTURES = join(import.meta.dirname, "../../fixtures/manifests");
+
+function project(files: Record<string, string> = {}): string {
+  const dir = tempDir();
+  for (const [name, source] of Object.entries(files)) {
+    const target = join(dir, name);
+    mkdirSync(join(target, ".."), { recursive: true });
+    if (source.startsWith("fixture:")) copyFileSync(join(FIXTURES, source.slice(8)), target);
+    else writeFileSync(target, source);
+  }
+  return dir;
+}
+
+describe("titan validate", () => {
+  it("checks ./titan.yaml by default and prints a summary on stdout", async () => {
+    const cwd = project({ "titan.yaml": "fixture:example.yaml" });
+    const result = await runManifestCommand(["validate"], { cwd });
+    expect(result).toMatchObject({ code: 0, stdout: "ok: 1 app in 1 file (api)\n", stderr: "" });
+  });
+
+  it("takes several files with -f", async () => {
+    const cwd = project({ "a.yaml": "fixture:example.yaml", "deploy/b.yaml": "fixture:multi-app.yaml" });
+    const result = await runManifestCommand(["validate", "-f", "a.yaml", "-f", "deploy/b.yaml"], { cwd });
+    expect(result.stdout).toBe("ok: 4 apps in 2 files (api, web, catalog, worker)\n");
+    expect(result.code).toBe(0);
+  });
+
+  it("reads stdin for -f -", async () => {
+    const result = await runManifestCommand(["validate", "-f", "-"], {
+      stdin: "name: web\nimage: nginx:1.27\n",
+    });
+    expect(result).toMatchObject({ code: 0, stdout: "ok: 1 app in 1 file (web)\n" });
+  });
+
+  it("prints a JSON summary with --json", async () => {
+    const cwd = project({ "titan.yaml": "fixture:example.yaml" });
+    const result = await runManifestCommand(["validate", "--json"], { cwd });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: true,
+      files: ["titan.yaml"],
+      apps: [{ name: "api", file: "titan.yaml", line: 1, col: 1, instances: 6 }],
+    });
+  });
+
+  it("prints every diagnostic with position, path and hint, and exits 2", async () => {
+    const cwd = project({ "typos.yaml": "fixture:invalid/typos.yaml" });
+    const result = await runManifestCommand(["validate", "-f", "typos.yaml"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.split("\n").slice(0, 4)).toEqual([
+      "typos.yaml:2:1: error: imgae: unknown key `imgae` (hint: did you mean `image`?)",
+      'typos.yaml:3:30: error: resources.mem: "512MB" uses a unit titan does not take (hint: sizes use binary units Mi, Gi, Ti or a plain number of MB: did you mean "512Mi"?)',
+      "typos.yaml:5:5: error: constraints[0].uniqe: unknown constraint `uniqe` (hint: did you mean `unique`?)",
+      'typos.yaml:7:18: error: update.auto_rollback: expected true or false, got the string "no" (hint: YAML 1.2 reads yes/no/on/off as text; write true or false)',
+    ]);
+    expect(result.stderr).toContain("error: 4 errors in the manifest");
+  });
+
+  it("gives --json diagnostics as a list of objects, free of secrets", async () => {
+    const cwd = project({ "refs.yaml": "fixture:invalid/references.yaml" });
+    const result = await runManifestCommand(["validate", "--json", "-f", "refs.yaml"], { cwd });
+    expect(result.code).toBe(2);
+    const { error } = JSON.parse(result.stdout);
+    expect(error.code).toBe(2);
+    expect(
+      error.diagnostics.map(
+        (d: { line: number; col: number; path: string }) => `${d.line}:${d.col} ${d.path}`,
+      ),
+    ).toEqual([
+      "3:42 command[3]",
+      "5:26 env.DB_PASSWORD.secret",
+      "8:10 regions",
+      "10:17 health.http.port",
+      "11:22 update.max_surge",
+    ]);
+    for (const d of error.diagnostics)
+      expect(Object.keys(d).sort()).toEqual(["col", "file", "hint", "line", "message", "path"]);
+    for (const output of [result.stdout, result.stderr]) expect(output).not.toContain("correct-horse");
+  });
+
+  it("names both files when an app name is reused", async () => {
+    const cwd = project({
+      "a.yaml": "fixture:example.yaml",
+      "b.yaml": "fixture:invalid/duplicate-of-example.yaml",
+    });
+    const result = await runManifestCommand(["validate", "-f", "a.yaml", "-f", "b.yaml"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "b.yaml:3:11: error: apps[0].name: app name `api` is already used at a.yaml:1:7 (name)",
+    );
+  });
+
+  it("suggests titan init when there is no titan.yaml", async () => {
+    const result = await runManifestCommand(["validate"], { cwd: project() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("error: titan.yaml not found");
+    expect(result.stderr).toContain("hint: run `titan init` to create titan.yaml here, or pass -f FILE");
+  });
+
+  it("reports a missing -f file by the name given", async () => {
+    const result = await runManifestCommand(["validate", "-f", "nope.yaml"], { cwd: project() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("error: nope.yaml not found");
+  });
+
+  it("refuses a file that is not UTF-8", async () => {
+    const cwd = project();
+    writeFileSync(
+      join(cwd, "titan.yaml"),
+      Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0xfe, 0x0a]),
+    );
+    const result = await runManifestCommand(["validate"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("titan.yaml:1:1: error: the file is not valid UTF-8");
+  });
+
+  it("refuses a file over the size limit before parsing it", async () => {
+    const cwd = project({ "titan.yaml": `name: a\n# ${"x".repeat(1024 * 1024)}\n` });
+    const result = await runManifestCommand(["validate"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/titan\.yaml:1:1: error: the file is larger than 1 MiB/);
+  });
+});
+
+describe("titan init", () => {
+  it("never prompts without a terminal and says which flags to pass", async () => {
+    const cwd = project();
+    const result = await runManifestCommand(["init"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.asked).toEqual([]);
+    expect(result.stderr).toContain(
+      "error: titan init cannot ask for the missing answers here (no terminal, or CI is set)",
+    );
+    expect(result.stderr).toContain("hint: pass --name NAME and --image IMAGE (or --command CMD)");
+    expect(() => readFileSync(join(cwd, "titan.yaml"))).toThrow();
+  });
+
+  it("never prompts when CI is set, even on a terminal", async () => {
+    const result = await runManifestCommand(["init"], { cwd: project(), tty: true, vars: { CI: "true" } });
+    expect(result.code).toBe(2);
+    expect(result.asked).toEqual([]);
+  });
+
+  it("writes a commented titan.yaml from flags that validates", async () => {
+    const cwd = project();
+    const result = await runManifestCommand(
+      [
+        "init",
+        "--name",
+        "api",
+        "--image",
+        "registry.example.com/payments/api:1.4.2",
+        "--instances",
+        "3",
+        "--health-path",
+        "/healthz",
+      ],
+      { cwd },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("wrote titan.yaml for app api");
+    const text = readFileSync(join(cwd, "titan.yaml"), "utf8");
+    expect(text).toMatch(/^# titan\.yaml/);
+    const [app] = parseManifests([{ file: "titan.yaml", text }]).apps;
+    expect(app).toMatchObject({
+      name: "api",
+      image: "registry.example.com/payments/api:1.4.2",
+      instances: 3,
+      ports: [{ name: "http", protocol: "tcp" }],
+      health: { probe: { kind: "http", port: "http", path: "/healthz" } },
+    });
+    const validated = await runManifestCommand(["validate"], { cwd });
+    expect(validated.stdout).toBe("ok: 1 app in 1 file (api)\n");
+  });
+
+  it("takes the defaults with --yes", async () => {
+    const cwd = join(project(), "Billing_Service");
+    mkdirSync(cwd);
+    const result = await runManifestCommand(["init", "--yes"], { cwd });
+    expect(result.code).toBe(0);
+    const [app] = parseManifests([
+      { file: "titan.yaml", text: readFileSync(join(cwd, "titan.yaml"), "utf8") },
+    ]).apps;
+    expect(app).toMatchObject({ name: "billing-service", image: "billing-service:latest", instances: 1 });
+  });
+
+  it("writes a command task without image, port or health check", async () => {
+    const cwd = project();
+    const result = await runManifestCommand(
+      ["init", "--yes", "--name", "worker", "--command", "python worker.py", "--port", "none"],
+      { cwd },
+    );
+    expect(result.code).toBe(0);
+    const [app] = parseManifests([
+      { file: "titan.yaml", text: readFileSync(join(cwd, "titan.yaml"), "utf8") },
+    ]).apps;
+    expect(app).toMatchObject({ name: "worker", command: ["python", "worker.py"], ports: [] });
+    expect(app?.image).toBeUndefined();
+    expect(app?.health).toBeUndefined();
+  });
+
+  it("keeps a command that needs a shell as one shell string", async () => {
+    const cwd = project();
+    await runManifestCommand(
+      ["init", "--name", "job", "--command", "run.sh > out.log 2>&1", "--port", "none"],
+      { cwd },
+    );
+    const [app] = parseManifests([
+      { file: "titan.yaml", text: readFileSync(join(cwd, "titan.yaml"), "utf8") },
+    ]).apps;
+    expect(app?.shell).toBe("run.sh > out.log 2>&1");
+  });
+
+  it("refuses to overwrite an existing file unless forced", async () => {
+    const cwd = project({ "titan.yaml": "name: old\n" });
+    const refused = await runManifestCommand(["init", "--name", "api", "--image", "nginx:1.27"], { cwd });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("error: titan.yaml already exists");
+    expect(refused.stderr).toContain("hint: pass --force to overwrite it");
+    expect(readFileSync(join(cwd, "titan.yaml"), "utf8")).toBe("name: old\n");
+    const forced = await runManifestCommand(["init", "--name", "api", "--image", "nginx:1.27", "--force"], {
+      cwd,
+    });
+    expect(forced.code).toBe(0);
+    expect(readFileSync(join(cwd, "titan.yaml"), "utf8")).toContain('name: "api"');
+  });
+
+  it("refuses invalid flag values before writing anything", async () => {
+    const cwd = project();
+    const result = await runManifestCommand(["init", "--name", "Bad_Name", "--image", "nginx:1.27"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error: --name "Bad_Name" is not valid');
+    expect(() => readFileSync(join(cwd, "titan.yaml"))).toThrow();
+  });
+
+  it("asks on a terminal, using the answers", async () => {
+    const cwd = project();
+    const result = await runManifestCommand(["init", "-f", "svc.yaml"], {
+      cwd,
+      tty: true,
+      answers: [
+        { match: "App name", answer: "orders" },
+        { match: "Docker image", answer: "registry.example.com/shop/orders:3.1.0" },
+        { match: "Port name", answer: "grpc" },
+        { match: "Instances", answer: "4" },
+        { match: "health check path", answer: "/ready" },
+      ],
+    });
+    expect(result.code).toBe(0);
+    expect(result.asked).toHaveLength(5);
+    const [app] = parseManifests([
+      { file: "svc.yaml", text: readFileSync(join(cwd, "svc.yaml"), "utf8") },
+    ]).apps;
+    expect(app).toMatchObject({
+      name: "orders",
+      image: "registry.example.com/shop/orders:3.1.0",
+      instances: 4,
+      ports: [{ name: "grpc", protocol: "tcp" }],
+      health: { probe: { kind: "http", port: "grpc", path: "/ready" } },
+    });
+    expect(result.stderr).toContain("next: titan validate -f svc.yaml");
+  });
+
+  it("asks only for what the flags leave open", async () => {
+    const result = await runManifestCommand(
+      ["init", "--name", "api", "--command", "./api", "--port", "none"],
+      {
+        cwd: project(),
+        tty: true,
+        answers: [{ match: "Instances", answer: "" }],
+      },
+    );
+    expect(result.code).toBe(0);
+    expect(result.asked).toEqual(["Instances"]);
+  });
+});
