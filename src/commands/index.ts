@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import type { CommandContext } from "./types.js";
 import { registerConfig } from "./config/command.js";
 import { registerContext } from "./context/command.js";
 import { registerInit } from "./init/command.js";
 import { registerSchema } from "./schema/command.js";
+import type { CommandContext } from "./types.js";
 import { registerValidate } from "./validate/command.js";
 import { registerVersion } from "./version/command.js";
 

@@ -1,9 +1,9 @@
 /** Rules that span several fields of one app: references, sums and settings that must agree. */
 
+import { didYouMean } from "../cli/suggest.js";
 import type { AppFields } from "./fields.js";
 import type { At } from "./kit.js";
 import { entryOf } from "./node.js";
-import { didYouMean } from "../cli/suggest.js";
 import { resolveAmount } from "./types.js";
 import { formatAmount } from "./units.js";
 

@@ -3,6 +3,7 @@
  * itself as JSON Schema, so the validator and `titan schema` come from one table (fields.ts).
  */
 
+import { didYouMean } from "../cli/suggest.js";
 import {
   describeKind,
   entryOf,
@@ -16,7 +17,6 @@ import {
   type Pos,
   type ScalarNode,
 } from "./node.js";
-import { didYouMean } from "../cli/suggest.js";
 
 export interface Ctx {
   report(pos: Pos, path: string, message: string, hint?: string): void;

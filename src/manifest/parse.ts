@@ -1,6 +1,7 @@
 /** From manifest texts to a validated Manifest: one app per file, or `apps:` with shared `defaults:`. */
 import type { Diagnostic } from "../cli/errors.js";
 import { ValidationError } from "../cli/errors.js";
+import { didYouMean } from "../cli/suggest.js";
 import { toAppSpec } from "./build.js";
 import { checkApp } from "./checks.js";
 import { appShape, appType } from "./fields.js";
@@ -14,7 +15,6 @@ import {
   type PNode,
   type Pos,
 } from "./node.js";
-import { didYouMean } from "../cli/suggest.js";
 import type { AppSpec, Manifest } from "./types.js";
 import { parseYaml } from "./yaml.js";
 

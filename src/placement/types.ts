@@ -114,11 +114,21 @@ export interface AgentShape {
   total: Scalars;
   ports: readonly PortRange[];
   attributes: Readonly<Record<string, string>>;
+  /**
+   * Attributes whose value a new agent of this shape may choose (e.g. the zones it can be started in); scale-out
+   * picks the value that constraints such as balance or unique need.
+   */
+  choices?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ScaleOutAdvice {
   /** Agents to add, by shape. Re-running placement with them added places everything. */
   add: ReadonlyArray<{ shape: AgentShape; count: number }>;
+  /**
+   * The new agents exactly as the advice was verified with (generated ids and hostnames). Real agents get other
+   * names; ties between otherwise equal agents may then break differently.
+   */
+  agents: readonly Agent[];
   /** Requests that no offered shape can ever hold (e.g. larger than every shape, or an impossible constraint). */
   impossible: readonly TaskRequest[];
 }
@@ -127,4 +137,6 @@ export interface ScaleInAdvice {
   /** Agents that can be drained: everything on them re-placed elsewhere under all hard constraints. */
   drain: ReadonlyArray<{ agentId: string; hostname: string; tasksMoved: number }>;
   tasksMoved: number;
+  /** Every move, in the order it was decided (a task can move twice when its new agent is drained later). */
+  moves: ReadonlyArray<{ app: string; instance?: number; from: string; to: string }>;
 }
