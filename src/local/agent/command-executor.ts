@@ -1,0 +1,364 @@
+import { randomBytes } from "node:crypto";
+import { appendFileSync, closeSync, openSync } from "node:fs";
+import type {
+  AgentStatus,
+  ContainerStatusJson,
+  FrameworkInfoJson,
+  TaskInfoJson,
+  TaskStateName,
+} from "./api.js";
+import {
+  type CommandLine,
+  commandLine,
+  InvalidCommandError,
+  taskEnvironment,
+  withCommandEnvironment,
+} from "./command-line.js";
+import { dockerImageOf, dockerRunCommand } from "./docker.js";
+import { HealthChecker } from "./health-checker.js";
+import { type HealthVerdict, healthCheckError, healthCheckTimings } from "./health-policy.js";
+import { healthProbe } from "./health-probes.js";
+import { groupAlive, signalGroup, spawnGroupLeader, trackGroup, untrackGroup } from "./process-group.js";
+import { createSandbox, type OpenedSandbox, type Sandbox } from "./sandbox.js";
+import { describeWaitStatus } from "./wait-status.js";
+
+/** The command executor's kill grace period when neither the task nor the kill names one. */
+export const DEFAULT_KILL_GRACE_MS = 3000;
+
+/** What a command executor needs from its agent. */
+export interface ExecutorHost {
+  agentId: string;
+  /** host:port of the agent's HTTP server (MESOS_AGENT_ENDPOINT). */
+  agentEndpoint: string;
+  workDir: string;
+  /** The docker CLI when a Docker engine is usable. */
+  dockerCli: string | undefined;
+  inheritedEnv: Readonly<Record<string, string | undefined>>;
+  emit(status: AgentStatus): void;
+}
+
+const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set([
+  "TASK_FINISHED",
+  "TASK_FAILED",
+  "TASK_KILLED",
+  "TASK_ERROR",
+  "TASK_LOST",
+  "TASK_DROPPED",
+  "TASK_GONE",
+  "TASK_GONE_BY_OPERATOR",
+]);
+
+export function isTerminalState(state: TaskStateName): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+function newStatusUuid(): string {
+  return randomBytes(16).toString("base64");
+}
+
+/**
+ * One command task, run the way Mesos' built-in command executor runs it: TASK_STARTING, fork, TASK_RUNNING, health
+ * checks, SIGTERM-then-SIGKILL escalation on kill, and a terminal update worded from the wait status.
+ */
+export class CommandExecutor {
+  readonly executorId: string;
+  state: TaskStateName = "TASK_STAGING";
+  healthy: boolean | undefined;
+  pid: number | undefined;
+  sandbox: Sandbox | undefined;
+  /** Every update this executor sent, oldest first. */
+  readonly statuses: AgentStatus[] = [];
+  /** Resolves once the task reached a terminal state. */
+  readonly terminated: Promise<void>;
+
+  private resolveTerminated: () => void = () => undefined;
+  private lastStatus: AgentStatus | undefined;
+  private killed = false;
+  private killedByHealthCheck = false;
+  private killStartedAt = 0;
+  private killDeadline = 0;
+  private killTimer: NodeJS.Timeout | undefined;
+  private healthChecker: HealthChecker | undefined;
+
+  constructor(
+    readonly frameworkId: string,
+    readonly taskInfo: TaskInfoJson,
+    readonly framework: FrameworkInfoJson | undefined,
+    private readonly host: ExecutorHost,
+  ) {
+    // A command task's executor is named after the task.
+    this.executorId = taskInfo.task_id.value;
+    this.terminated = new Promise((resolve) => {
+      this.resolveTerminated = resolve;
+    });
+  }
+
+  get taskId(): string {
+    return this.taskInfo.task_id.value;
+  }
+
+  get isTerminal(): boolean {
+    return isTerminalState(this.state);
+  }
+
+  launch(): void {
+    let opened: OpenedSandbox;
+    try {
+      opened = createSandbox(this.host.workDir, this.host.agentId, this.frameworkId, this.executorId);
+    } catch (error) {
+      this.forward(
+        this.status("TASK_FAILED", "SOURCE_AGENT", {
+          reason: "REASON_CONTAINER_LAUNCH_FAILED",
+          message: `Failed to create sandbox: ${errorMessage(error)}`,
+        }),
+      );
+      return;
+    }
+    this.sandbox = opened.sandbox;
+    try {
+      this.forward(this.status("TASK_STARTING", "SOURCE_EXECUTOR", {}));
+      this.start(opened);
+    } finally {
+      // The task holds its own copies of the descriptors.
+      closeSync(opened.stdoutFd);
+      closeSync(opened.stderrFd);
+    }
+  }
+
+  private start({ sandbox, stdoutFd, stderrFd }: OpenedSandbox): void {
+    const command = this.taskInfo.command;
+    if (command === undefined) {
+      this.failBeforeFork(`Expecting task '${this.taskId}' to have a command`);
+      return;
+    }
+    const env = withCommandEnvironment(
+      taskEnvironment({
+        inherited: this.host.inheritedEnv,
+        sandbox: sandbox.directory,
+        agentId: this.host.agentId,
+        agentEndpoint: this.host.agentEndpoint,
+        frameworkId: this.frameworkId,
+        executorId: this.executorId,
+        taskId: this.taskId,
+        containerId: sandbox.containerId,
+        checkpoint: this.framework?.checkpoint ?? false,
+        allocationRole: this.taskInfo.resources[0]?.allocation_info?.role,
+      }),
+      command.environment,
+    );
+    const image = dockerImageOf(this.taskInfo.container);
+    let line: CommandLine;
+    let runningMessage: string | undefined;
+    try {
+      line = commandLine(command);
+      if (image !== undefined && this.host.dockerCli !== undefined) {
+        line = dockerRunCommand({
+          cli: this.host.dockerCli,
+          image,
+          containerName: `mesos-${sandbox.containerId}`,
+          sandbox: sandbox.directory,
+          command,
+          env,
+        });
+      } else if (image !== undefined) {
+        runningMessage = `No Docker engine available: running the command directly on the host instead of in image '${image}'`;
+      }
+    } catch (error) {
+      if (!(error instanceof InvalidCommandError)) throw error;
+      this.failBeforeFork(error.message);
+      return;
+    }
+    const child = spawnGroupLeader(line.file, line.args, {
+      argv0: line.argv0,
+      cwd: sandbox.directory,
+      env,
+      stdoutFd,
+      stderrFd,
+    });
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      if (this.pid !== undefined) return;
+      const message = `Failed to execute command: ${describeSpawnError(error)}`;
+      this.log(message);
+      this.forward(this.status("TASK_FAILED", "SOURCE_EXECUTOR", { message }));
+    });
+    if (child.pid === undefined) return;
+    this.pid = child.pid;
+    trackGroup(child.pid);
+    child.once("exit", (code, signal) => this.reaped(code, signal));
+    this.startHealthChecks(env);
+    this.forward(
+      this.status("TASK_RUNNING", "SOURCE_EXECUTOR", {
+        message: runningMessage,
+        containerStatus: this.containerStatus(),
+      }),
+    );
+  }
+
+  /**
+   * Kills the task: TASK_KILLING (when the framework has TASK_KILLING_STATE), SIGTERM to the process group, SIGKILL
+   * after the grace period. A repeated kill can only shorten the remaining grace, never extend it.
+   */
+  kill(gracePeriodMs?: number): void {
+    if (this.isTerminal || this.pid === undefined) return;
+    const policyGrace = this.taskInfo.kill_policy?.grace_period?.nanoseconds;
+    const grace =
+      gracePeriodMs ?? (policyGrace !== undefined ? Number(policyGrace) / 1e6 : DEFAULT_KILL_GRACE_MS);
+    const now = Date.now();
+    if (this.killed) {
+      if (this.killStartedAt + grace > this.killDeadline) return;
+      this.scheduleEscalation(Math.max(0, this.killStartedAt + grace - now), this.killStartedAt + grace);
+      return;
+    }
+    if (this.frameworkCapable("TASK_KILLING_STATE")) {
+      this.forward(this.status("TASK_KILLING", "SOURCE_EXECUTOR", {}));
+    }
+    this.healthChecker?.stop();
+    this.killed = true;
+    this.killStartedAt = now;
+    signalGroup(this.pid, "SIGTERM");
+    this.scheduleEscalation(grace, now + grace);
+  }
+
+  private scheduleEscalation(delayMs: number, deadline: number): void {
+    if (this.killTimer !== undefined) clearTimeout(this.killTimer);
+    this.killDeadline = deadline;
+    this.killTimer = setTimeout(() => {
+      this.killTimer = undefined;
+      if (this.pid !== undefined && !this.isTerminal) signalGroup(this.pid, "SIGKILL");
+    }, delayMs);
+  }
+
+  private reaped(code: number | null, signal: NodeJS.Signals | null): void {
+    this.healthChecker?.stop();
+    if (this.killTimer !== undefined) clearTimeout(this.killTimer);
+    this.killTimer = undefined;
+    if (this.pid !== undefined) {
+      // The container ends with its leader: whatever the task left running in its group goes too.
+      if (groupAlive(this.pid)) signalGroup(this.pid, "SIGKILL");
+      untrackGroup(this.pid);
+    }
+    const state: TaskStateName = this.killed ? "TASK_KILLED" : code === 0 ? "TASK_FINISHED" : "TASK_FAILED";
+    this.forward(
+      this.status(state, "SOURCE_EXECUTOR", {
+        message: `Command ${describeWaitStatus(code, signal)}`,
+        healthy: this.killed && this.killedByHealthCheck ? false : undefined,
+      }),
+    );
+  }
+
+  private startHealthChecks(env: Readonly<Record<string, string>>): void {
+    const check = this.taskInfo.health_check;
+    const sandbox = this.sandbox;
+    if (check === undefined || sandbox === undefined) return;
+    const problem = healthCheckError(check);
+    if (problem !== undefined) {
+      this.log(`Failed to create health checker: ${problem}`);
+      return;
+    }
+    const outputFd = openSync(sandbox.stderrPath, "a");
+    const checker = new HealthChecker({
+      timings: healthCheckTimings(check),
+      probe: healthProbe(check, { cwd: sandbox.directory, env, outputFd }),
+      onVerdict: (verdict) => this.healthUpdated(verdict),
+      log: (line) => this.log(line),
+    });
+    this.terminated.then(() => closeSync(outputFd));
+    this.healthChecker = checker;
+    checker.start();
+  }
+
+  private healthUpdated(verdict: HealthVerdict): void {
+    if (this.killed || this.isTerminal || this.lastStatus === undefined) return;
+    this.forward({
+      ...this.lastStatus,
+      uuid: newStatusUuid(),
+      timestamp: Date.now() / 1000,
+      reason: "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
+      healthy: verdict.healthy,
+    });
+    if (verdict.killTask) {
+      this.killedByHealthCheck = true;
+      this.kill();
+    }
+  }
+
+  /** The executor could not start the command at all: Mesos' executor aborts and the agent reports the task failed. */
+  private failBeforeFork(reason: string): void {
+    this.log(reason);
+    this.forward(
+      this.status("TASK_FAILED", "SOURCE_AGENT", {
+        reason: "REASON_EXECUTOR_TERMINATED",
+        message: `Executor terminated: ${reason}`,
+      }),
+    );
+  }
+
+  private frameworkCapable(capability: string): boolean {
+    return this.framework?.capabilities?.some((c) => c.type === capability) ?? false;
+  }
+
+  private containerStatus(): ContainerStatusJson | undefined {
+    if (this.sandbox === undefined) return undefined;
+    return {
+      container_id: { value: this.sandbox.containerId },
+      network_infos: [{ ip_addresses: [{ protocol: "IPv4", ip_address: "127.0.0.1" }] }],
+      executor_pid: process.pid,
+    };
+  }
+
+  private status(
+    state: TaskStateName,
+    source: AgentStatus["source"],
+    extra: { reason?: string; message?: string; healthy?: boolean; containerStatus?: ContainerStatusJson },
+  ): AgentStatus {
+    const status: AgentStatus = {
+      frameworkId: this.frameworkId,
+      taskId: this.taskId,
+      state,
+      source,
+      timestamp: Date.now() / 1000,
+      executorId: this.executorId,
+      uuid: newStatusUuid(),
+    };
+    if (extra.reason !== undefined) status.reason = extra.reason;
+    if (extra.message !== undefined) status.message = extra.message;
+    if (extra.healthy !== undefined) status.healthy = extra.healthy;
+    if (extra.containerStatus !== undefined) status.containerStatus = extra.containerStatus;
+    return status;
+  }
+
+  private forward(status: AgentStatus): void {
+    this.lastStatus = status;
+    this.state = status.state;
+    if (status.healthy !== undefined) this.healthy = status.healthy;
+    this.statuses.push(status);
+    this.host.emit(status);
+    if (this.isTerminal) this.resolveTerminated();
+  }
+
+  /** The executor's own diagnostics go to the sandbox's stderr, where Mesos' executor logs them too. */
+  private log(line: string): void {
+    if (this.sandbox === undefined) return;
+    try {
+      appendFileSync(this.sandbox.stderrPath, `${line}\n`);
+    } catch {
+      // the sandbox may already have been removed
+    }
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  ENOEXEC: "Exec format error",
+  ENOTDIR: "Not a directory",
+  E2BIG: "Argument list too long",
+};
+
+function describeSpawnError(error: NodeJS.ErrnoException): string {
+  return (error.code !== undefined ? ERRNO_TEXT[error.code] : undefined) ?? error.message;
+}

@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { Socket } from "node:net";
+
+/**
+ * Task processes run in their own session and process group (setsid, as the Mesos launcher does), so a signal to the
+ * group reaches every child a task forks. The groups still alive are killed when this Node process exits: on a normal
+ * exit by an 'exit' hook, and on a hard kill (SIGKILL) by a small detached watchdog that notices the end of its stdin
+ * pipe and kills the groups it was told about.
+ */
+
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+let watchdog: ChildProcess | undefined;
+
+/** Reads "+ pgid" / "- pgid" lines; when its stdin ends (the agent process is gone) it SIGKILLs the groups left. */
+export const WATCHDOG_SCRIPT = [
+  'groups=" "',
+  "while read op pgid; do",
+  '  case "$op" in',
+  '    +) groups="$groups$pgid " ;;',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JavaScript template
+  '    -) case "$groups" in *" $pgid "*) groups="${groups%% $pgid *} ${groups#* $pgid }" ;; esac ;;',
+  "  esac",
+  "done",
+  "for g in $groups; do kill -s KILL -- -$g 2>/dev/null; done",
+].join("\n");
+
+/** Sends `signal` to the whole process group led by `pid`; false when the group no longer exists. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True while any process of the group led by `pid` is alive. */
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killAllGroups(): void {
+  for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
+}
+
+function tellWatchdog(line: string): void {
+  if (watchdog === undefined) {
+    const child = spawn("/bin/sh", ["-c", WATCHDOG_SCRIPT], {
+      detached: true,
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    child.on("error", () => undefined);
+    child.stdin?.on("error", () => undefined);
+    child.unref();
+    if (child.stdin instanceof Socket) child.stdin.unref();
+    watchdog = child;
+  }
+  watchdog.stdin?.write(`${line}\n`);
+}
+
+/** Registers a task's process group for cleanup when this process exits. */
+export function trackGroup(pid: number): void {
+  if (!exitHookInstalled) {
+    process.on("exit", killAllGroups);
+    exitHookInstalled = true;
+  }
+  liveGroups.add(pid);
+  tellWatchdog(`+ ${pid}`);
+}
+
+/** Forgets a group whose processes are all gone; the watchdog exits once nothing is left to guard. */
+export function untrackGroup(pid: number): void {
+  if (!liveGroups.delete(pid)) return;
+  tellWatchdog(`- ${pid}`);
+  if (liveGroups.size === 0 && watchdog !== undefined) {
+    watchdog.stdin?.end();
+    watchdog = undefined;
+  }
+}
+
+export interface GroupSpawnOptions {
+  argv0: string;
+  cwd: string;
+  env: Record<string, string>;
+  stdoutFd: number | "ignore";
+  stderrFd: number | "ignore";
+}
+
+/** Spawns `file` as the leader of a new session/process group with stdin from /dev/null. */
+export function spawnGroupLeader(
+  file: string,
+  args: readonly string[],
+  options: GroupSpawnOptions,
+): ChildProcess {
+  return spawn(file, args, {
+    argv0: options.argv0,
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ["ignore", options.stdoutFd, options.stderrFd],
+  });
+}

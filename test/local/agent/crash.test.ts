@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import ts from "typescript";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { tempDir } from "../../support/tmp.js";
+import { eventually, processAlive } from "./support.js";
+
+const AGENT_SOURCES = new URL("../../../src/local/agent/", import.meta.url);
+
+/** The agent's modules compiled to plain ESM in a temp dir, so a separate Node process can host an agent. */
+function compileAgent(): string {
+  const out = tempDir("titan-agent-js-");
+  writeFileSync(join(out, "package.json"), '{"type":"module"}');
+  const dir = join(out, "agent");
+  mkdirSync(dir);
+  for (const file of readdirSync(AGENT_SOURCES).filter((f) => f.endsWith(".ts"))) {
+    const source = readFileSync(new URL(file, AGENT_SOURCES), "utf8");
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        verbatimModuleSyntax: true,
+      },
+    });
+    writeFileSync(join(dir, file.replace(/\.ts$/, ".js")), outputText);
+  }
+  return out;
+}
+
+const HOST_SCRIPT = `
+import { createLocalAgent } from "./agent/agent.js";
+const agent = createLocalAgent({
+  id: "S0", hostname: "h", attributes: {}, resources: { cpus: 1, mem: 128, disk: 128, ports: [] },
+  workDir: process.argv[2],
+  onStatus: (s) => { if (s.state === "TASK_RUNNING") process.stdout.write("running\\n"); },
+});
+await agent.start();
+agent.launch("F", {
+  name: "t", task_id: { value: "t" }, agent_id: { value: "S0" }, resources: [],
+  command: { value: "sleep 60 & echo $! > child.pid; sleep 60" },
+});
+process.stdin.on("data", (d) => { if (String(d).startsWith("exit")) process.exit(0); });
+`;
+
+/** Starts a Node process hosting an agent with one running task; resolves with the task's pids. */
+async function hostWithTask(): Promise<{ host: ChildProcess; pids: number[] }> {
+  const dir = compileAgent();
+  writeFileSync(join(dir, "host.js"), HOST_SCRIPT);
+  const workDir = tempDir("titan-agent-work-");
+  const host = spawn(process.execPath, [join(dir, "host.js"), workDir], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  onTestFinished(() => {
+    host.kill("SIGKILL");
+  });
+  let output = "";
+  host.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  await eventually(() => output.includes("running"), 15_000);
+  const runs = join(workDir, "slaves", "S0", "frameworks", "F", "executors", "t", "runs", "latest");
+  const childPid = await eventually(() => {
+    try {
+      return Number(readFileSync(join(runs, "child.pid"), "utf8").trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const leader = Number(readFileSync(`/proc/${childPid}/stat`, "utf8").split(") ")[1]?.split(" ")[2]);
+  onTestFinished(() => {
+    try {
+      process.kill(-leader, "SIGKILL");
+    } catch {
+      // already gone, as expected
+    }
+  });
+  return { host, pids: [leader, childPid] };
+}
+
+describe("local agent: crash safety", () => {
+  it("takes every task process down when the hosting process is killed with SIGKILL", async () => {
+    const { host, pids } = await hostWithTask();
+    for (const pid of pids) expect(processAlive(pid)).toBe(true);
+    host.kill("SIGKILL");
+    await eventually(() => pids.every((pid) => !processAlive(pid)));
+  });
+
+  it("takes every task process down when the hosting process exits", async () => {
+    const { host, pids } = await hostWithTask();
+    host.stdin?.write("exit\n");
+    await eventually(() => pids.every((pid) => !processAlive(pid)));
+  });
+});

@@ -1,0 +1,330 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { TaskInfoJson } from "../../../src/local/agent/api.js";
+import { checkShape } from "../../support/proto-shape.js";
+import { FRAMEWORK, FRAMEWORK_ID, shellTask, startTestAgent, type TestAgent } from "./support.js";
+
+const fixture = (path: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../../../fixtures/mesos/${path}`, import.meta.url), "utf8"));
+
+/** A task using every TaskInfo part titan sends: labels, discovery, a Docker image, a health check, a kill policy. */
+function richTask(id: string): TaskInfoJson {
+  return shellTask(id, "sleep 30", {
+    labels: { labels: [{ key: "titan.app", value: "web" }] },
+    discovery: {
+      visibility: "FRAMEWORK",
+      name: "web",
+      ports: { ports: [{ number: 31005, name: "http", protocol: "tcp" }] },
+    },
+    container: {
+      type: "MESOS",
+      mesos: { image: { type: "DOCKER", docker: { name: "registry.example.com:5000/team/web:1.4.2" } } },
+    },
+    health_check: {
+      type: "HTTP",
+      http: { scheme: "http", port: 31005, path: "/health" },
+      delay_seconds: 3600,
+    },
+    kill_policy: { grace_period: { nanoseconds: 1_000_000_000 } },
+  });
+}
+
+type Obj = Record<string, unknown>;
+
+/** The first element of the array under `key`, or an empty object. */
+function first(o: unknown, key: string): Obj {
+  const list = (o as Obj | undefined)?.[key];
+  return (Array.isArray(list) ? (list[0] as Obj | undefined) : undefined) ?? {};
+}
+
+/** Keys of `reference` missing from `actual` or holding a different JSON type there. */
+function shapeDrift(reference: unknown, actual: unknown, path = "$"): string[] {
+  if (typeof reference !== "object" || reference === null || Array.isArray(reference)) return [];
+  if (typeof actual !== "object" || actual === null) return [`${path}: expected an object`];
+  const drift: string[] = [];
+  for (const [key, value] of Object.entries(reference)) {
+    const mine = (actual as Record<string, unknown>)[key];
+    if (mine === undefined) drift.push(`${path}.${key}: missing`);
+    else if (Array.isArray(value) !== Array.isArray(mine) || typeof value !== typeof mine) {
+      drift.push(`${path}.${key}: ${typeof value} expected, got ${typeof mine}`);
+    }
+  }
+  return drift;
+}
+
+async function get(agent: TestAgent, path: string): Promise<Response> {
+  return fetch(`${agent.agent.url}${path}`);
+}
+
+async function call(
+  agent: TestAgent,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${agent.agent.url}/api/v1`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+/** A finished task whose stdout holds `text`. */
+async function taskWithOutput(agent: TestAgent, id: string, text: string): Promise<string> {
+  agent.agent.launch(FRAMEWORK_ID, shellTask(id, `printf '%s' '${text}'`), FRAMEWORK);
+  await agent.waitFor(id, "TASK_FINISHED");
+  const view = agent.agent.tasks().find((t) => t.taskInfo.task_id.value === id);
+  return view?.sandbox ?? "";
+}
+
+describe("local agent: /files", () => {
+  it("reads with offsets, probes the size with offset=-1 and echoes offsets past the end", async () => {
+    const agent = await startTestAgent();
+    const sandbox = await taskWithOutput(agent, "reader", "hello world");
+    const stdout = `${sandbox}/stdout`;
+    const q = (extra: string) => `/files/read?path=${encodeURIComponent(stdout)}${extra}`;
+    expect(await (await get(agent, q("&offset=-1"))).json()).toEqual({ data: "", offset: 11 });
+    expect(await (await get(agent, q(""))).json()).toEqual({ data: "", offset: 11 });
+    expect(await (await get(agent, q("&offset=0&length=5"))).json()).toEqual({ data: "hello", offset: 0 });
+    expect(await (await get(agent, q("&offset=6"))).json()).toEqual({ data: "world", offset: 6 });
+    expect(await (await get(agent, q("&offset=20000"))).json()).toEqual({ data: "", offset: 20000 });
+  });
+
+  it("serves the virtual /frameworks/<fw>/executors/<id>/runs/latest path and runs/latest", async () => {
+    const agent = await startTestAgent();
+    const sandbox = await taskWithOutput(agent, "virtual", "abc");
+    const virtual = `/frameworks/${FRAMEWORK_ID}/executors/virtual/runs/latest/stdout`;
+    const latest = join(sandbox, "..", "latest", "stdout");
+    for (const path of [virtual, latest]) {
+      const response = await get(agent, `/files/read?path=${encodeURIComponent(path)}&offset=0`);
+      expect(await response.json()).toEqual({ data: "abc", offset: 0 });
+    }
+  });
+
+  it("answers 404 for unknown paths and paths outside sandboxes, 400 for bad parameters", async () => {
+    const agent = await startTestAgent();
+    const sandbox = await taskWithOutput(agent, "errors", "x");
+    const read = (query: string) => get(agent, `/files/read?${query}`);
+    expect((await read(`path=${encodeURIComponent(`${sandbox}/nope`)}&offset=0`)).status).toBe(404);
+    expect(
+      (await read(`path=${encodeURIComponent(`${sandbox}/../../../../../../..`)}&offset=0`)).status,
+    ).toBe(404);
+    expect((await read("path=/etc/passwd&offset=0")).status).toBe(404);
+    expect((await read("offset=0")).status).toBe(400);
+    expect((await read(`path=${encodeURIComponent(`${sandbox}/stdout`)}&offset=abc`)).status).toBe(400);
+    expect((await read(`path=${encodeURIComponent(`${sandbox}/stdout`)}&offset=-2`)).status).toBe(400);
+    expect((await read(`path=${encodeURIComponent(`${sandbox}/stdout`)}&length=-5&offset=0`)).status).toBe(
+      400,
+    );
+    expect((await read(`path=${encodeURIComponent(sandbox)}&offset=0`)).status).toBe(400);
+  });
+
+  it("caps one read at 64 KiB and passes bytes through unchanged", async () => {
+    const agent = await startTestAgent();
+    const sandbox = await taskWithOutput(agent, "big", "");
+    writeFileSync(join(sandbox, "stdout"), Buffer.concat([Buffer.alloc(70_000, "a"), Buffer.from('"é\n')]));
+    const path = encodeURIComponent(`${sandbox}/stdout`);
+    const first = (await (await get(agent, `/files/read?path=${path}&offset=0`)).json()) as { data: string };
+    expect(first.data).toHaveLength(65_536);
+    const tail = await get(agent, `/files/read?path=${path}&offset=70000`);
+    const raw = Buffer.from(await tail.arrayBuffer());
+    expect(raw.toString("utf8")).toBe('{"data":"\\"é\\n","offset":70000}');
+  });
+
+  it("browses a sandbox with Mesos' entry fields", async () => {
+    const agent = await startTestAgent();
+    await taskWithOutput(agent, "browse", "12345");
+    const dir = `/frameworks/${FRAMEWORK_ID}/executors/browse/runs/latest`;
+    const response = await get(agent, `/files/browse?path=${encodeURIComponent(dir)}`);
+    expect(response.status).toBe(200);
+    const entries = (await response.json()) as Array<Record<string, unknown>>;
+    expect(entries.map((e) => e.path)).toEqual([`${dir}/stderr`, `${dir}/stdout`]);
+    const stdout = entries[1];
+    expect(stdout).toMatchObject({ size: 5, nlink: 1 });
+    expect(Object.keys(stdout ?? {}).sort()).toEqual([
+      "gid",
+      "mode",
+      "mtime",
+      "nlink",
+      "path",
+      "size",
+      "uid",
+    ]);
+    expect(stdout?.mode).toMatch(/^-[rwx-]{9}$/);
+    const reference = (fixture("files/browse-response.json") as Array<Record<string, unknown>>)[0];
+    expect(shapeDrift(reference, stdout)).toEqual([]);
+    expect(typeof stdout?.uid).toBe("string");
+    expect((await get(agent, "/files/browse?path=/frameworks/nope")).status).toBe(404);
+  });
+});
+
+describe("local agent: state endpoints", () => {
+  it("serves legacy /state (and /slave(1)/state) with frameworks, executors, directories and tasks", async () => {
+    const agent = await startTestAgent();
+    agent.agent.launch(FRAMEWORK_ID, shellTask("svc", "sleep 30"), FRAMEWORK);
+    await agent.waitFor("svc", "TASK_RUNNING");
+    const state = (await (await get(agent, "/state")).json()) as Record<string, unknown>;
+    expect(await (await get(agent, "/slave(1)/state")).json()).toMatchObject({ id: state.id });
+    expect(state).toMatchObject({
+      version: "1.12.0",
+      id: agent.agent.id,
+      hostname: "agent0.local",
+      pid: `slave(1)@127.0.0.1:${new URL(agent.agent.url).port}`,
+      resources: { cpus: 4, mem: 8192, disk: 20000, gpus: 0, ports: "[31000-32000]" },
+      attributes: { zone: "a", rack: "r1", instance_type: "local" },
+      master_hostname: "127.0.0.1",
+      completed_frameworks: [],
+    });
+    const framework = first(state, "frameworks");
+    expect(framework).toMatchObject({ id: FRAMEWORK_ID, name: "titan", user: "titan", roles: ["titan"] });
+    const executor = first(framework, "executors");
+    expect(executor).toMatchObject({
+      id: "svc",
+      source: "svc",
+      name: "Command Executor (Task: svc) (Command: sh -c 'sleep 30')",
+      directory: agent.agent.tasks()[0]?.sandbox,
+      container: agent.agent.tasks()[0]?.containerId,
+      resources: { cpus: 0.2, mem: 64, disk: 0, gpus: 0 },
+    });
+    const task = first(executor, "tasks");
+    expect(task).toMatchObject({
+      id: "svc",
+      executor_id: "svc",
+      framework_id: FRAMEWORK_ID,
+      slave_id: agent.agent.id,
+      state: "TASK_RUNNING",
+      role: "titan",
+    });
+    expect((task.statuses as Array<{ state: string }>).map((s) => s.state)).toEqual([
+      "TASK_STARTING",
+      "TASK_RUNNING",
+    ]);
+  });
+
+  it("carries every field of the reference agent /state for frameworks, executors and tasks", async () => {
+    const agent = await startTestAgent();
+    agent.agent.launch(FRAMEWORK_ID, richTask("rich"), FRAMEWORK);
+    await agent.waitFor("rich", "TASK_RUNNING");
+    const state = (await (await get(agent, "/state")).json()) as Record<string, unknown>;
+    const reference = fixture("legacy/agent-state-excerpt.json") as Record<string, unknown>;
+    const refFramework = first(reference, "frameworks");
+    const myFramework = first(state, "frameworks");
+    const refExecutor = first(refFramework, "executors");
+    const myExecutor = first(myFramework, "executors");
+    expect([
+      ...shapeDrift(reference, state),
+      ...shapeDrift(refFramework, myFramework, "$.frameworks[0]"),
+      ...shapeDrift(refExecutor, myExecutor, "$.executors[0]"),
+      ...shapeDrift(first(refExecutor, "tasks"), first(myExecutor, "tasks"), "$.tasks[0]"),
+    ]).toEqual([]);
+    const task = first(myExecutor, "tasks");
+    expect(task.labels).toEqual([{ key: "titan.app", value: "web" }]);
+    expect(task.health_check).toMatchObject({
+      interval_seconds: 10,
+      timeout_seconds: 20,
+      consecutive_failures: 3,
+    });
+  });
+
+  it("moves finished executors and idle frameworks to the completed lists", async () => {
+    const agent = await startTestAgent();
+    await taskWithOutput(agent, "done", "x");
+    const state = (await (await get(agent, "/state")).json()) as Record<string, unknown>;
+    expect(state.frameworks).toEqual([]);
+    const executor = first(first(state, "completed_frameworks"), "completed_executors");
+    expect(first(executor, "completed_tasks")).toMatchObject({
+      state: "TASK_FINISHED",
+    });
+  });
+
+  it("answers GET_STATE, GET_HEALTH, GET_VERSION and READ_FILE in the agent.proto shapes", async () => {
+    const agent = await startTestAgent();
+    agent.agent.launch(FRAMEWORK_ID, richTask("live"), FRAMEWORK);
+    await agent.waitFor("live", "TASK_RUNNING");
+    await taskWithOutput(agent, "gone", "bye");
+    const responses: unknown[] = [];
+    for (const type of [
+      "GET_STATE",
+      "GET_HEALTH",
+      "GET_VERSION",
+      "GET_AGENT",
+      "GET_FLAGS",
+      "GET_TASKS",
+      "GET_EXECUTORS",
+      "GET_FRAMEWORKS",
+    ]) {
+      const response = await call(agent, { type });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("application/json");
+      responses.push(await response.json());
+    }
+    const virtual = `/frameworks/${FRAMEWORK_ID}/executors/gone/runs/latest`;
+    const read = await call(agent, {
+      type: "READ_FILE",
+      read_file: { path: `${virtual}/stdout`, offset: 0 },
+    });
+    const list = await call(agent, { type: "LIST_FILES", list_files: { path: virtual } });
+    responses.push(await read.json(), await list.json());
+    for (const response of responses) expect(checkShape(response, "mesos.v1.agent.Response")).toEqual([]);
+    const [state, health, version] = responses as Array<Record<string, Record<string, unknown>>>;
+    expect(health).toEqual({ type: "GET_HEALTH", get_health: { healthy: true } });
+    expect(version?.get_version).toEqual({ version_info: { version: "1.12.0" } });
+    const getState = state?.get_state as Record<string, Record<string, Array<Record<string, unknown>>>>;
+    expect(getState.get_tasks?.launched_tasks?.map((t) => t.task_id)).toEqual([{ value: "live" }]);
+    expect(getState.get_tasks?.completed_tasks?.map((t) => t.state)).toEqual(["TASK_FINISHED"]);
+    expect(getState.get_executors?.executors?.[0]?.executor_info).toMatchObject({
+      executor_id: { value: "live" },
+    });
+    expect(getState.get_frameworks?.frameworks?.[0]?.framework_info).toMatchObject({
+      id: { value: FRAMEWORK_ID },
+    });
+    expect(responses[8]).toEqual({
+      type: "READ_FILE",
+      read_file: { size: 3, data: Buffer.from("bye").toString("base64") },
+    });
+  });
+
+  it("enforces the operator API's method, Content-Type and Accept rules", async () => {
+    const agent = await startTestAgent();
+    expect((await get(agent, "/api/v1")).status).toBe(405);
+    expect(
+      (await call(agent, { type: "GET_HEALTH" }, { "Content-Type": "application/json; charset=utf-8" }))
+        .status,
+    ).toBe(415);
+    expect((await call(agent, { type: "GET_HEALTH" }, { Accept: "application/x-protobuf" })).status).toBe(
+      406,
+    );
+    expect((await call(agent, { type: "GET_HEALTH" }, { Accept: "*/*" })).status).toBe(200);
+    expect((await call(agent, {})).status).toBe(400);
+    expect((await call(agent, { type: "READ_FILE", read_file: { path: "/nope", offset: 0 } })).status).toBe(
+      404,
+    );
+    expect((await get(agent, "/health")).status).toBe(200);
+  });
+});
+
+describe("local agent: partitions", () => {
+  it("drops HTTP connections and holds status updates while partitioned, then delivers them in order", async () => {
+    const agent = await startTestAgent();
+    agent.agent.partition();
+    await expect(get(agent, "/health")).rejects.toThrow();
+    agent.agent.launch(FRAMEWORK_ID, shellTask("cut-off", "echo ran"), FRAMEWORK);
+    const sandbox = await (async () => {
+      for (;;) {
+        const view = agent.agent.tasks()[0];
+        if (view?.state === "TASK_FINISHED") return view.sandbox;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    expect(readFileSync(join(sandbox, "stdout"), "utf8")).toBe("ran\n");
+    expect(agent.statuses).toEqual([]);
+    agent.agent.heal();
+    await agent.waitFor("cut-off", "TASK_FINISHED");
+    expect(agent.of("cut-off").map((s) => s.state)).toEqual([
+      "TASK_STARTING",
+      "TASK_RUNNING",
+      "TASK_FINISHED",
+    ]);
+    expect((await get(agent, "/health")).status).toBe(200);
+  });
+});
