@@ -1,0 +1,15 @@
+import type { GetAgentsAgent } from "./types/operator.js";
+
+/**
+ * Where titan reaches an agent. The address in the agent's libprocess pid (`slave(1)@10.0.0.13:5051`) is the
+ * one the master itself talks to, so it is preferred; `agent_info.hostname` may be a name only the cluster's
+ * DNS knows (or an arbitrary `--hostname`). The scheme follows the masters' (TLS is cluster-wide in Mesos).
+ */
+export function agentBaseUrl(agent: GetAgentsAgent, scheme: "http:" | "https:" = "http:"): URL {
+  const match = /@(.+):(\d+)$/.exec(agent.pid ?? "");
+  if (match?.[1] !== undefined && match[2] !== undefined) {
+    const host = match[1].includes(":") && !match[1].startsWith("[") ? `[${match[1]}]` : match[1];
+    return new URL(`${scheme}//${host}:${match[2]}`);
+  }
+  return new URL(`${scheme}//${agent.agent_info.hostname}:${agent.agent_info.port ?? 5051}`);
+}

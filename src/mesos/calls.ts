@@ -1,0 +1,187 @@
+import type {
+  FrameworkCapabilityType,
+  FrameworkID,
+  FrameworkInfo,
+  Labels,
+  OfferOperation,
+  TaskInfo,
+  TaskStatus,
+} from "./types/mesos.js";
+import type {
+  AcceptCall,
+  AcknowledgeCall,
+  DeclineCall,
+  KillCall,
+  ReconcileCall,
+  ReviveCall,
+  SubscribeCall,
+  SuppressCall,
+  TeardownCall,
+} from "./types/scheduler.js";
+
+/**
+ * Pure builders for every scheduler call titan sends. Each returns the exact JSON Mesos expects (snake_case,
+ * `{value}` ids, `{nanoseconds}` durations); fixtures/mesos/scheduler/calls holds one reference per call.
+ */
+
+/**
+ * MULTI_ROLE is required for `roles`; PARTITION_AWARE gives TASK_UNREACHABLE/GONE/DROPPED instead of the
+ * ambiguous TASK_LOST; TASK_KILLING_STATE reports graceful kills; RESERVATION_REFINEMENT is the resource
+ * format titan copies from offers.
+ */
+export const TITAN_CAPABILITIES: readonly FrameworkCapabilityType[] = [
+  "MULTI_ROLE",
+  "PARTITION_AWARE",
+  "TASK_KILLING_STATE",
+  "RESERVATION_REFINEMENT",
+];
+
+export interface FrameworkSettings {
+  name: string;
+  /** Unix user tasks run as unless a task's CommandInfo says otherwise; must be explicit with the HTTP API. */
+  user: string;
+  roles: readonly string[];
+  principal?: string;
+  /** Seconds Mesos keeps the framework's tasks after the subscription drops; titan uses weeks, never 0. */
+  failoverTimeoutSeconds: number;
+  /** Must be true for tasks to survive an agent restart. */
+  checkpoint: boolean;
+  hostname?: string;
+  webuiUrl?: string;
+  labels?: Readonly<Record<string, string>>;
+  /** The id to fail over to (re-subscribe); absent for a new framework. */
+  id?: string;
+}
+
+export function toLabels(labels: Readonly<Record<string, string>>): Labels {
+  return { labels: Object.entries(labels).map(([key, value]) => ({ key, value })) };
+}
+
+export function frameworkInfo(settings: FrameworkSettings): FrameworkInfo {
+  return {
+    user: settings.user,
+    name: settings.name,
+    roles: [...settings.roles],
+    failover_timeout: settings.failoverTimeoutSeconds,
+    checkpoint: settings.checkpoint,
+    ...(settings.principal === undefined ? {} : { principal: settings.principal }),
+    ...(settings.hostname === undefined ? {} : { hostname: settings.hostname }),
+    ...(settings.webuiUrl === undefined ? {} : { webui_url: settings.webuiUrl }),
+    capabilities: TITAN_CAPABILITIES.map((type) => ({ type })),
+    ...(settings.labels === undefined ? {} : { labels: toLabels(settings.labels) }),
+    ...(settings.id === undefined ? {} : { id: { value: settings.id } }),
+  };
+}
+
+/** SUBSCRIBE; when `info.id` is set the same id goes to the top-level `framework_id` (the master requires both). */
+export function subscribeCall(info: FrameworkInfo): SubscribeCall {
+  return {
+    ...(info.id === undefined ? {} : { framework_id: { value: info.id.value } }),
+    type: "SUBSCRIBE",
+    subscribe: { framework_info: info },
+  };
+}
+
+function id(value: string): { value: string } {
+  return { value };
+}
+
+export function launchOperation(tasks: readonly TaskInfo[]): OfferOperation {
+  return { type: "LAUNCH", launch: { task_infos: [...tasks] } };
+}
+
+export function acceptCall(
+  frameworkId: FrameworkID,
+  offerIds: readonly string[],
+  operations: readonly OfferOperation[],
+  refuseSeconds?: number,
+): AcceptCall {
+  return {
+    framework_id: frameworkId,
+    type: "ACCEPT",
+    accept: {
+      offer_ids: offerIds.map(id),
+      operations: [...operations],
+      ...(refuseSeconds === undefined ? {} : { filters: { refuse_seconds: refuseSeconds } }),
+    },
+  };
+}
+
+export function declineCall(
+  frameworkId: FrameworkID,
+  offerIds: readonly string[],
+  refuseSeconds?: number,
+): DeclineCall {
+  return {
+    framework_id: frameworkId,
+    type: "DECLINE",
+    decline: {
+      offer_ids: offerIds.map(id),
+      ...(refuseSeconds === undefined ? {} : { filters: { refuse_seconds: refuseSeconds } }),
+    },
+  };
+}
+
+export function killCall(
+  frameworkId: FrameworkID,
+  task: { taskId: string; agentId?: string; gracePeriodMs?: number },
+): KillCall {
+  return {
+    framework_id: frameworkId,
+    type: "KILL",
+    kill: {
+      task_id: id(task.taskId),
+      ...(task.agentId === undefined ? {} : { agent_id: id(task.agentId) }),
+      ...(task.gracePeriodMs === undefined
+        ? {}
+        : { kill_policy: { grace_period: durationMs(task.gracePeriodMs) } }),
+    },
+  };
+}
+
+/** `{nanoseconds}` for a duration in milliseconds (exact for any whole number of milliseconds). */
+export function durationMs(ms: number): { nanoseconds: number } {
+  return { nanoseconds: Math.round(ms) * 1_000_000 };
+}
+
+/**
+ * ACKNOWLEDGE for an update, echoing `status.uuid` unchanged; undefined for updates without a uuid (reconciliation
+ * answers and other master-generated updates), which must never be acknowledged.
+ */
+export function acknowledgeCall(frameworkId: FrameworkID, status: TaskStatus): AcknowledgeCall | undefined {
+  if (status.uuid === undefined || status.uuid === "" || status.agent_id === undefined) return undefined;
+  return {
+    framework_id: frameworkId,
+    type: "ACKNOWLEDGE",
+    acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid },
+  };
+}
+
+/** RECONCILE: explicit for the given tasks, implicit (every task the master knows) for an empty list. */
+export function reconcileCall(
+  frameworkId: FrameworkID,
+  tasks: ReadonlyArray<{ taskId: string; agentId?: string }>,
+): ReconcileCall {
+  return {
+    framework_id: frameworkId,
+    type: "RECONCILE",
+    reconcile: {
+      tasks: tasks.map((t) => ({
+        task_id: id(t.taskId),
+        ...(t.agentId === undefined ? {} : { agent_id: id(t.agentId) }),
+      })),
+    },
+  };
+}
+
+export function suppressCall(frameworkId: FrameworkID, roles: readonly string[]): SuppressCall {
+  return { framework_id: frameworkId, type: "SUPPRESS", suppress: { roles: [...roles] } };
+}
+
+export function reviveCall(frameworkId: FrameworkID, roles: readonly string[]): ReviveCall {
+  return { framework_id: frameworkId, type: "REVIVE", revive: { roles: [...roles] } };
+}
+
+export function teardownCall(frameworkId: FrameworkID): TeardownCall {
+  return { framework_id: frameworkId, type: "TEARDOWN" };
+}

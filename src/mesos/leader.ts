@@ -1,0 +1,259 @@
+import type { Dispatcher } from "undici";
+import type { TitanError } from "../cli/errors.js";
+import { UsageError } from "../cli/errors.js";
+import {
+  BadResponseError,
+  ConnectionError,
+  MesosTimeoutError,
+  NotLeaderError,
+  TemporarilyUnavailableError,
+} from "./errors.js";
+import { sanitizeExcerpt } from "./excerpt.js";
+import { statusLine } from "./responses.js";
+import { type BasicAuth, type HttpResponseHead, HttpTransport } from "./transport.js";
+
+/** A Mesos cluster as titan's configuration names it. */
+export interface ClusterConfig {
+  /** Master URLs, e.g. `http://m1:5050`; `https://` when the masters run with LIBPROCESS_SSL_ENABLED. */
+  masters: readonly string[];
+  auth?: BasicAuth;
+  /** PEM CA bundle for https masters and agents. */
+  caFile?: string;
+}
+
+export interface MasterClusterOptions {
+  /** Redirects followed for one request before giving up (default 5). */
+  maxRedirects?: number;
+  /** Deadline for a `/master/redirect` probe (default 5 s). */
+  probeDeadlineMs?: number;
+  trace?: (line: string) => void;
+  /** An undici dispatcher to send through instead of the cluster's own pools (tests: MockAgent). */
+  dispatcher?: Dispatcher;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** Parses configured master URLs: http(s) only, no credentials or paths in the URL. */
+export function parseMasterUrls(masters: readonly string[]): URL[] {
+  if (masters.length === 0)
+    throw new UsageError("no Mesos masters configured", "list at least one master URL");
+  return masters.map((text) => {
+    let url: URL;
+    try {
+      url = new URL(text.includes("://") ? text : `http://${text}`);
+    } catch {
+      throw new UsageError(
+        `"${text}" is not a master URL`,
+        "write masters as http://host:5050 or https://host:5050",
+      );
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new UsageError(`master URL ${url.origin} must use http or https`);
+    }
+    if (url.username !== "" || url.password !== "") {
+      throw new UsageError(
+        `master URL ${url.host} contains credentials`,
+        "put the principal and secret in the cluster's auth settings, not in the URL",
+      );
+    }
+    if (url.pathname !== "/" || url.search !== "") {
+      throw new UsageError(
+        `master URL ${text} has a path`,
+        "give the master's address only (http://host:5050); titan adds the API paths itself",
+      );
+    }
+    return new URL(url.origin);
+  });
+}
+
+/**
+ * Resolves a redirect `Location` against the URL that was requested. Mesos writes a protocol-relative
+ * `//host:port/path`, so the scheme of the request is kept. An https request is never sent on to http.
+ */
+export function resolveLocation(location: string, from: URL): URL {
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    throw new BadResponseError(
+      `${from.origin} redirected to an invalid location "${sanitizeExcerpt(location)}"`,
+    );
+  }
+  if (from.protocol === "https:" && next.protocol !== "https:") {
+    throw new NotLeaderError(
+      `${from.origin} redirected from https to ${next.origin}; refusing to downgrade`,
+      "configure the masters with https URLs that the leader also serves",
+    );
+  }
+  if (next.protocol !== "http:" && next.protocol !== "https:") {
+    throw new BadResponseError(`${from.origin} redirected to an unsupported location ${next.protocol}`);
+  }
+  return next;
+}
+
+function isNetworkFailure(error: unknown): error is TitanError {
+  return error instanceof ConnectionError || error instanceof MesosTimeoutError;
+}
+
+/**
+ * Finds and remembers the leading master. Every request goes to the remembered leader first; a 307 is followed
+ * (bounded, with loop detection, keeping the scheme), a 503 or an unreachable master moves on to the next
+ * configured master, and a failing leader is forgotten.
+ */
+export class MasterCluster {
+  readonly transport: HttpTransport;
+  readonly masters: readonly URL[];
+  private leader: URL | undefined;
+  private readonly maxRedirects: number;
+  private readonly probeDeadlineMs: number;
+
+  constructor(masters: readonly URL[], transport: HttpTransport, options: MasterClusterOptions = {}) {
+    this.masters = masters;
+    this.transport = transport;
+    this.maxRedirects = options.maxRedirects ?? 5;
+    this.probeDeadlineMs = options.probeDeadlineMs ?? 5000;
+  }
+
+  static fromConfig(config: ClusterConfig, options: MasterClusterOptions = {}): MasterCluster {
+    const masters = parseMasterUrls(config.masters);
+    const transport = new HttpTransport({
+      ...(config.auth === undefined ? {} : { auth: config.auth }),
+      ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
+      ...(options.trace === undefined ? {} : { trace: options.trace }),
+      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      credentialOrigins: masters.map((m) => m.origin),
+    });
+    return new MasterCluster(masters, transport, options);
+  }
+
+  /** The leader as last seen, if any. */
+  get knownLeader(): URL | undefined {
+    return this.leader;
+  }
+
+  forgetLeader(): void {
+    this.leader = undefined;
+  }
+
+  /**
+   * Asks the configured masters `GET /master/redirect` and returns the leader's origin, remembering it.
+   * Throws TemporarilyUnavailableError when no master knows a leader or none answers.
+   */
+  async discoverLeader(signal?: AbortSignal): Promise<URL> {
+    const problems: string[] = [];
+    for (const master of this.masters) {
+      const url = new URL("/master/redirect", master);
+      try {
+        const response = await this.transport.fetch({
+          method: "GET",
+          url,
+          deadlineMs: this.probeDeadlineMs,
+          maxBytes: 64 * 1024,
+          label: "leader probe",
+          ...(signal === undefined ? {} : { signal }),
+        });
+        const location = response.headers.location;
+        if (REDIRECTS.has(response.status) && location !== undefined) {
+          this.leader = new URL(resolveLocation(location, url).origin);
+          return this.leader;
+        }
+        problems.push(`${master.origin} answered ${statusLine(response.status)}${bodyHint(response.body)}`);
+      } catch (error) {
+        if (!isNetworkFailure(error)) throw error;
+        problems.push(error.message);
+      }
+    }
+    throw new TemporarilyUnavailableError(`no leading Mesos master found: ${problems.join("; ")}`);
+  }
+
+  /**
+   * Sends one request to the leader. `send` performs the HTTP exchange for a URL; `discard` releases a response
+   * that is not returned (a redirect or a 503). Returns the first response that is neither.
+   */
+  async send<R extends HttpResponseHead>(
+    path: string,
+    send: (url: URL) => Promise<R>,
+    discard: (response: R) => void = () => {},
+  ): Promise<R> {
+    const problems: string[] = [];
+    const failures: TitanError[] = [];
+    let unavailable = false;
+    let onlyTimeouts = true;
+    for (const start of this.candidates()) {
+      let url = new URL(path, start);
+      const chain = [url.origin];
+      for (;;) {
+        let response: R;
+        try {
+          response = await send(url);
+        } catch (error) {
+          if (!isNetworkFailure(error)) throw error;
+          if (this.leader?.origin === url.origin) this.forgetLeader();
+          if (!(error instanceof MesosTimeoutError)) onlyTimeouts = false;
+          failures.push(error);
+          problems.push(error.message);
+          break;
+        }
+        const location = response.headers.location;
+        if (REDIRECTS.has(response.status) && location !== undefined) {
+          discard(response);
+          const next = resolveLocation(location, url);
+          if (chain.includes(next.origin)) {
+            this.forgetLeader();
+            throw new NotLeaderError(
+              `redirect loop between masters: ${[...chain, next.origin].join(" -> ")}`,
+            );
+          }
+          if (chain.length > this.maxRedirects) {
+            this.forgetLeader();
+            throw new NotLeaderError(`more than ${this.maxRedirects} redirects: ${chain.join(" -> ")}`);
+          }
+          chain.push(next.origin);
+          url = next;
+          continue;
+        }
+        if (response.status === 503) {
+          unavailable = true;
+          problems.push(`${url.origin} answered ${statusLine(503)}${bodyHint(bodyOf(response))}`);
+          if (this.leader?.origin === url.origin) this.forgetLeader();
+          discard(response);
+          break;
+        }
+        this.leader = new URL(url.origin);
+        return response;
+      }
+    }
+    const [only] = failures;
+    if (!unavailable && failures.length === 1 && only !== undefined) throw only;
+    const summary = problems.join("; ");
+    if (!unavailable && onlyTimeouts)
+      throw new MesosTimeoutError(`no Mesos master answered in time: ${summary}`);
+    throw new TemporarilyUnavailableError(
+      unavailable ? `no leading Mesos master: ${summary}` : `no Mesos master reachable: ${summary}`,
+      unavailable
+        ? "the cluster may be electing a leader; retry in a few seconds"
+        : "check the master URLs and that the masters are running",
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  private candidates(): URL[] {
+    const leader = this.leader;
+    if (leader === undefined) return [...this.masters];
+    return [leader, ...this.masters.filter((m) => m.origin !== leader.origin)];
+  }
+}
+
+function bodyOf(response: HttpResponseHead): Buffer | undefined {
+  const body = (response as { body?: unknown }).body;
+  return Buffer.isBuffer(body) ? body : undefined;
+}
+
+function bodyHint(body: Buffer | undefined): string {
+  if (body === undefined || body.length === 0) return "";
+  const text = sanitizeExcerpt(body.subarray(0, 1024).toString("utf8"));
+  return text === "" ? "" : ` (${text})`;
+}

@@ -1,0 +1,86 @@
+import { STATUS_CODES } from "node:http";
+import type { TitanError } from "../cli/errors.js";
+import { BadResponseError, TemporarilyUnavailableError, UnauthorizedError } from "./errors.js";
+import { sanitizeExcerpt } from "./excerpt.js";
+import type { HttpResponse, HttpResponseHead } from "./transport.js";
+
+export function statusLine(status: number): string {
+  const text = STATUS_CODES[status];
+  return text === undefined ? String(status) : `${status} ${text}`;
+}
+
+function excerptOf(body: Buffer | undefined): string {
+  if (body === undefined || body.length === 0) return "";
+  const text = sanitizeExcerpt(body.subarray(0, 4096).toString("utf8"));
+  return text === "" ? "" : `: "${text}"`;
+}
+
+/**
+ * The typed error for a response whose status is not the success the caller wanted. `credentialsSent` tells a
+ * 401 caused by missing credentials (or credentials withheld from an unknown host) from wrong ones.
+ */
+export function errorForStatus(
+  head: HttpResponseHead,
+  body: Buffer | undefined,
+  options: { what: string; credentialsSent: boolean },
+): TitanError {
+  const who = head.url.origin;
+  const detail = excerptOf(body);
+  const type = head.contentType === "" ? "" : ` (${head.contentType.split(";")[0]?.trim()})`;
+  switch (head.status) {
+    case 401:
+      return new UnauthorizedError(
+        `${options.what}: ${who} answered ${statusLine(401)}${detail}`,
+        401,
+        options.credentialsSent
+          ? "the principal or secret was rejected; check the configured credentials"
+          : "this cluster requires HTTP authentication; configure a principal and secret for it (credentials are only sent to the configured masters)",
+      );
+    case 403:
+      return new UnauthorizedError(
+        `${options.what}: ${who} answered ${statusLine(403)}${detail}`,
+        403,
+        "the principal is not authorised for this call; ask the cluster operator for the ACL",
+      );
+    case 503:
+      return new TemporarilyUnavailableError(`${options.what}: ${who} answered ${statusLine(503)}${detail}`);
+    default:
+      return new BadResponseError(
+        `${options.what}: ${who} answered ${statusLine(head.status)}${type}${detail}`,
+        {
+          status: head.status,
+        },
+      );
+  }
+}
+
+/**
+ * Parses a 200 JSON body, or throws a one-line typed error (never a JSON parser stack). `latin1` decodes each
+ * byte as one character, for bodies that embed raw bytes in JSON strings (`/files/read`).
+ */
+export function parseJsonBody(
+  response: HttpResponse,
+  options: { what: string; credentialsSent: boolean; encoding?: "utf8" | "latin1" },
+): unknown {
+  if (response.status !== 200) throw errorForStatus(response, response.body, options);
+  const type = response.contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  const text = response.body.toString(options.encoding ?? "utf8");
+  if (type !== "" && !type.endsWith("json")) {
+    throw new BadResponseError(
+      `${options.what}: ${response.url.origin} answered ${statusLine(200)} with ${type} instead of JSON${excerptOf(response.body)}`,
+      { status: 200 },
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new BadResponseError(
+      `${options.what}: ${response.url.origin} answered invalid JSON${excerptOf(response.body)}`,
+      { status: 200 },
+    );
+  }
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,288 @@
+import { TitanError } from "../cli/errors.js";
+import { ExitCode } from "../cli/exit-codes.js";
+import { durationMs, toLabels } from "./calls.js";
+import type {
+  CommandInfo,
+  ContainerInfo,
+  DiscoveryInfo,
+  HealthCheck,
+  Offer,
+  Parameter,
+  Resource,
+  TaskInfo,
+  ValueRange,
+} from "./types/mesos.js";
+
+/**
+ * Pure builders for LAUNCH TaskInfos. Resources are carved out of the offer by copying the offer's Resource
+ * objects (role, reservations, allocation_info intact) and changing only the amount, as the master requires.
+ */
+
+/** The offer cannot hold what was asked; the deploy loop should wait for another offer. */
+export class OfferTooSmallError extends TitanError {
+  constructor(message: string) {
+    super(message, {
+      exitCode: ExitCode.DoesNotFit,
+      hint: "wait for a larger offer or lower the app's resources",
+    });
+  }
+}
+
+export interface ResourceDemand {
+  cpus: number;
+  /** MB */
+  mem: number;
+  /** MB; omitted from the task when 0 or absent. */
+  disk?: number;
+  gpus?: number;
+  /** Host ports to take from the offer's `ports` ranges. */
+  ports?: readonly number[];
+}
+
+/** Mesos keeps three decimals of a scalar. */
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Resources an offer can lend to a plain task: not revocable, not a persistent volume, not shared. */
+function usable(resource: Resource): boolean {
+  return resource.revocable === undefined && resource.shared === undefined && resource.disk === undefined;
+}
+
+function takeScalar(offer: Offer, name: string, amount: number): Resource[] {
+  const taken: Resource[] = [];
+  let remaining = round3(amount);
+  for (const resource of offer.resources ?? []) {
+    if (remaining <= 0) break;
+    if (resource.name !== name || resource.type !== "SCALAR" || !usable(resource)) continue;
+    const available = Number(resource.scalar?.value ?? 0);
+    const take = round3(Math.min(available, remaining));
+    if (take <= 0) continue;
+    taken.push({ ...structuredClone(resource), scalar: { value: take } });
+    remaining = round3(remaining - take);
+  }
+  if (remaining > 0) {
+    throw new OfferTooSmallError(`offer ${offer.id.value} on ${offer.hostname} lacks ${remaining} ${name}`);
+  }
+  return taken;
+}
+
+function takePorts(offer: Offer, ports: readonly number[]): Resource[] {
+  const bySource = new Map<Resource, ValueRange[]>();
+  for (const port of ports) {
+    const source = (offer.resources ?? []).find(
+      (r) =>
+        r.name === "ports" &&
+        r.type === "RANGES" &&
+        usable(r) &&
+        (r.ranges?.range ?? []).some((x) => x.begin <= port && port <= x.end),
+    );
+    if (source === undefined) {
+      throw new OfferTooSmallError(
+        `offer ${offer.id.value} on ${offer.hostname} does not include port ${port}`,
+      );
+    }
+    const list = bySource.get(source) ?? [];
+    list.push({ begin: port, end: port });
+    bySource.set(source, list);
+  }
+  return [...bySource].map(([source, range]) => ({ ...structuredClone(source), ranges: { range } }));
+}
+
+/** The task's resources, copied from the offer: cpus, mem, disk, gpus, then ports. */
+export function carveResources(offer: Offer, demand: ResourceDemand): Resource[] {
+  const resources: Resource[] = [];
+  const scalars: Array<[string, number | undefined]> = [
+    ["cpus", demand.cpus],
+    ["mem", demand.mem],
+    ["disk", demand.disk],
+    ["gpus", demand.gpus],
+  ];
+  for (const [name, amount] of scalars) {
+    if (amount !== undefined && amount > 0) resources.push(...takeScalar(offer, name, amount));
+  }
+  if (demand.ports !== undefined && demand.ports.length > 0)
+    resources.push(...takePorts(offer, demand.ports));
+  return resources;
+}
+
+export type CommandSpec =
+  /** `/bin/sh -c value`; ignores an image's entrypoint. */
+  | { shell: true; value: string; environment?: Readonly<Record<string, string>>; user?: string }
+  /**
+   * No shell. Without an image `value` is the executable and `arguments` the full argv (argv[0] included); with
+   * an image and no `value` the image's entrypoint runs and `arguments` replace its cmd.
+   */
+  | {
+      shell: false;
+      value?: string;
+      arguments?: readonly string[];
+      environment?: Readonly<Record<string, string>>;
+      user?: string;
+    };
+
+export type ContainerSpec =
+  /** Mesos containerizer running a Docker image (agent needs docker/runtime and filesystem/linux isolation). */
+  | { kind: "mesos"; image: string; cached?: boolean }
+  /** Docker containerizer. */
+  | {
+      kind: "docker";
+      image: string;
+      network?: "HOST" | "BRIDGE" | "NONE";
+      portMappings?: ReadonlyArray<{ hostPort: number; containerPort: number; protocol?: "tcp" | "udp" }>;
+      forcePullImage?: boolean;
+      privileged?: boolean;
+      parameters?: readonly Parameter[];
+    };
+
+export interface HealthCheckTiming {
+  delaySeconds?: number;
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  consecutiveFailures?: number;
+  gracePeriodSeconds?: number;
+}
+
+export type HealthCheckSpec =
+  | ({ kind: "http"; port: number; path?: string; scheme?: "http" | "https" } & HealthCheckTiming)
+  | ({ kind: "tcp"; port: number } & HealthCheckTiming)
+  | ({ kind: "command"; command: string } & HealthCheckTiming);
+
+export interface DiscoverySpec {
+  name: string;
+  visibility?: "FRAMEWORK" | "CLUSTER" | "EXTERNAL";
+  ports?: ReadonlyArray<{ number: number; name?: string; protocol?: "tcp" | "udp" }>;
+}
+
+export interface TaskSpec {
+  taskId: string;
+  name: string;
+  offer: Offer;
+  demand: ResourceDemand;
+  command: CommandSpec;
+  container?: ContainerSpec;
+  healthCheck?: HealthCheckSpec;
+  /** SIGTERM, then SIGKILL after this long. */
+  killGracePeriodMs?: number;
+  labels?: Readonly<Record<string, string>>;
+  discovery?: DiscoverySpec;
+}
+
+function environment(
+  variables: Readonly<Record<string, string>> | undefined,
+): Pick<CommandInfo, "environment"> {
+  if (variables === undefined || Object.keys(variables).length === 0) return {};
+  return {
+    environment: {
+      variables: Object.entries(variables).map(([name, value]) => ({ name, type: "VALUE" as const, value })),
+    },
+  };
+}
+
+export function commandInfo(spec: CommandSpec): CommandInfo {
+  const user = spec.user === undefined ? {} : { user: spec.user };
+  if (spec.shell) return { shell: true, value: spec.value, ...environment(spec.environment), ...user };
+  return {
+    shell: false,
+    ...(spec.value === undefined ? {} : { value: spec.value }),
+    ...(spec.arguments === undefined ? {} : { arguments: [...spec.arguments] }),
+    ...environment(spec.environment),
+    ...user,
+  };
+}
+
+export function containerInfo(spec: ContainerSpec): ContainerInfo {
+  if (spec.kind === "mesos") {
+    return {
+      type: "MESOS",
+      mesos: {
+        image: {
+          type: "DOCKER",
+          docker: { name: spec.image },
+          ...(spec.cached === undefined ? {} : { cached: spec.cached }),
+        },
+      },
+    };
+  }
+  return {
+    type: "DOCKER",
+    docker: {
+      image: spec.image,
+      ...(spec.network === undefined ? {} : { network: spec.network }),
+      ...(spec.portMappings === undefined
+        ? {}
+        : {
+            port_mappings: spec.portMappings.map((m) => ({
+              host_port: m.hostPort,
+              container_port: m.containerPort,
+              protocol: m.protocol ?? "tcp",
+            })),
+          }),
+      ...(spec.privileged === undefined ? {} : { privileged: spec.privileged }),
+      ...(spec.parameters === undefined ? {} : { parameters: [...spec.parameters] }),
+      ...(spec.forcePullImage === undefined ? {} : { force_pull_image: spec.forcePullImage }),
+    },
+  };
+}
+
+export function healthCheck(spec: HealthCheckSpec): HealthCheck {
+  const timing: HealthCheck = {
+    ...(spec.delaySeconds === undefined ? {} : { delay_seconds: spec.delaySeconds }),
+    ...(spec.intervalSeconds === undefined ? {} : { interval_seconds: spec.intervalSeconds }),
+    ...(spec.timeoutSeconds === undefined ? {} : { timeout_seconds: spec.timeoutSeconds }),
+    ...(spec.consecutiveFailures === undefined ? {} : { consecutive_failures: spec.consecutiveFailures }),
+    ...(spec.gracePeriodSeconds === undefined ? {} : { grace_period_seconds: spec.gracePeriodSeconds }),
+  };
+  switch (spec.kind) {
+    case "http":
+      return {
+        type: "HTTP",
+        http: {
+          scheme: spec.scheme ?? "http",
+          port: spec.port,
+          ...(spec.path === undefined ? {} : { path: spec.path }),
+        },
+        ...timing,
+      };
+    case "tcp":
+      return { type: "TCP", tcp: { port: spec.port }, ...timing };
+    case "command":
+      return { type: "COMMAND", command: { shell: true, value: spec.command }, ...timing };
+  }
+}
+
+export function discoveryInfo(spec: DiscoverySpec): DiscoveryInfo {
+  return {
+    visibility: spec.visibility ?? "FRAMEWORK",
+    name: spec.name,
+    ...(spec.ports === undefined
+      ? {}
+      : {
+          ports: {
+            ports: spec.ports.map((p) => ({
+              number: p.number,
+              ...(p.name === undefined ? {} : { name: p.name }),
+              protocol: p.protocol ?? "tcp",
+            })),
+          },
+        }),
+  };
+}
+
+/** A command task (no custom executor) for a LAUNCH operation on `spec.offer`. */
+export function taskInfo(spec: TaskSpec): TaskInfo {
+  return {
+    name: spec.name,
+    task_id: { value: spec.taskId },
+    agent_id: { value: spec.offer.agent_id.value },
+    resources: carveResources(spec.offer, spec.demand),
+    command: commandInfo(spec.command),
+    ...(spec.container === undefined ? {} : { container: containerInfo(spec.container) }),
+    ...(spec.healthCheck === undefined ? {} : { health_check: healthCheck(spec.healthCheck) }),
+    ...(spec.killGracePeriodMs === undefined
+      ? {}
+      : { kill_policy: { grace_period: durationMs(spec.killGracePeriodMs) } }),
+    ...(spec.labels === undefined ? {} : { labels: toLabels(spec.labels) }),
+    ...(spec.discovery === undefined ? {} : { discovery: discoveryInfo(spec.discovery) }),
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * JSON shapes of the v1 operator API (`mesos.v1.master.Call`/`Response`, `mesos.v1.agent.Call`/`Response`)
+ * for the calls titan makes: master GET_STATE, GET_AGENTS, GET_TASKS, GET_FRAMEWORKS, GET_VERSION,
+ * GET_HEALTH and agent GET_STATE. Type declarations only.
+ */
+import type {
+  AgentID,
+  AgentInfo,
+  ExecutorInfo,
+  FrameworkInfo,
+  Offer,
+  Resource,
+  Task,
+  TimeInfo,
+} from "./mesos.js";
+
+export type MasterCallType =
+  | "GET_STATE"
+  | "GET_AGENTS"
+  | "GET_TASKS"
+  | "GET_FRAMEWORKS"
+  | "GET_VERSION"
+  | "GET_HEALTH";
+export type AgentCallType = "GET_STATE";
+
+export interface OperatorCall<T extends string> {
+  type: T;
+}
+
+export interface VersionInfo {
+  version: string;
+  build_date?: string;
+  build_time?: number;
+  build_user?: string;
+  git_sha?: string;
+  git_branch?: string;
+  git_tag?: string;
+}
+
+export interface GetHealth {
+  healthy: boolean;
+}
+
+export interface GetVersion {
+  version_info: VersionInfo;
+}
+
+export interface GetAgentsAgent {
+  agent_info: AgentInfo;
+  active: boolean;
+  deactivated?: boolean;
+  version: string;
+  pid?: string;
+  registered_time?: TimeInfo;
+  reregistered_time?: TimeInfo;
+  total_resources?: Resource[];
+  allocated_resources?: Resource[];
+  offered_resources?: Resource[];
+  capabilities?: Array<{ type: string }>;
+}
+
+export interface GetAgents {
+  agents?: GetAgentsAgent[];
+  recovered_agents?: AgentInfo[];
+}
+
+export interface GetFrameworksFramework {
+  framework_info: FrameworkInfo;
+  active: boolean;
+  connected: boolean;
+  recovered: boolean;
+  registered_time?: TimeInfo;
+  reregistered_time?: TimeInfo;
+  unregistered_time?: TimeInfo;
+  offers?: Offer[];
+  allocated_resources?: Resource[];
+  offered_resources?: Resource[];
+}
+
+export interface GetFrameworks {
+  frameworks?: GetFrameworksFramework[];
+  completed_frameworks?: GetFrameworksFramework[];
+}
+
+export interface GetExecutors {
+  executors?: Array<{ executor_info: ExecutorInfo; agent_id: AgentID }>;
+}
+
+export interface GetTasks {
+  tasks?: Task[];
+  unreachable_tasks?: Task[];
+  completed_tasks?: Task[];
+}
+
+export interface GetState {
+  get_tasks?: GetTasks;
+  get_executors?: GetExecutors;
+  get_frameworks?: GetFrameworks;
+  get_agents?: GetAgents;
+}
+
+/** `mesos.v1.master.Response` for the calls titan makes; the payload key is the lower-snake call type. */
+export interface MasterResponses {
+  GET_STATE: GetState;
+  GET_AGENTS: GetAgents;
+  GET_TASKS: GetTasks;
+  GET_FRAMEWORKS: GetFrameworks;
+  GET_VERSION: GetVersion;
+  GET_HEALTH: GetHealth;
+}
+
+export interface AgentGetTasks {
+  pending_tasks?: Task[];
+  queued_tasks?: Task[];
+  launched_tasks?: Task[];
+  terminated_tasks?: Task[];
+  completed_tasks?: Task[];
+}
+
+export interface AgentGetExecutors {
+  executors?: Array<{ executor_info: ExecutorInfo }>;
+  completed_executors?: Array<{ executor_info: ExecutorInfo }>;
+}
+
+export interface AgentGetFrameworks {
+  frameworks?: Array<{ framework_info: FrameworkInfo }>;
+  completed_frameworks?: Array<{ framework_info: FrameworkInfo }>;
+}
+
+/** `mesos.v1.agent.Response.GetState`. */
+export interface AgentGetState {
+  get_tasks?: AgentGetTasks;
+  get_executors?: AgentGetExecutors;
+  get_frameworks?: AgentGetFrameworks;
+}
