@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerConfig } from "./config/command.js";
 import { registerContext } from "./context/command.js";
 import { registerInit } from "./init/command.js";
+import { registerPlan } from "./plan/command.js";
 import { registerSchema } from "./schema/command.js";
 import type { CommandContext } from "./types.js";
 import { registerValidate } from "./validate/command.js";
@@ -10,6 +11,7 @@ import { registerVersion } from "./version/command.js";
 /** One line per command group. Registration is cheap: implementations load when a command runs. */
 export function registerCommands(program: Command, ctx: CommandContext): void {
   registerValidate(program, ctx);
+  registerPlan(program, ctx);
   registerInit(program, ctx);
   registerSchema(program, ctx);
   registerContext(program, ctx);

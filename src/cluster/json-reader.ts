@@ -1,0 +1,106 @@
+/** A value in a parsed JSON document, with the path that leads to it, for messages such as `$.slaves[3].hostname`. */
+export class Node {
+  /**
+   * `parent` and `key` locate the value; the path text is only built for a message, since a snapshot has hundreds of
+   * thousands of values and almost all of them are fine.
+   */
+  constructor(
+    readonly value: unknown,
+    private readonly parent?: Node,
+    private readonly key?: string | number,
+  ) {}
+
+  get path(): string {
+    if (!this.parent) return "$";
+    return typeof this.key === "number"
+      ? `${this.parent.path}[${this.key}]`
+      : `${this.parent.path}.${this.key}`;
+  }
+
+  /** The member, present or not (an absent member reads as undefined). */
+  get(key: string): Node {
+    const v = isRecord(this.value) ? this.value[key] : undefined;
+    return new Node(v, this, key);
+  }
+
+  has(key: string): boolean {
+    return isRecord(this.value) && this.value[key] !== undefined && this.value[key] !== null;
+  }
+
+  isPresent(): boolean {
+    return this.value !== undefined && this.value !== null;
+  }
+
+  isObject(): boolean {
+    return isRecord(this.value);
+  }
+
+  object(): Node {
+    if (!isRecord(this.value)) throw new ShapeError(this.path, "an object", this.value);
+    return this;
+  }
+
+  /** Object members as nodes; an absent object reads as empty. */
+  entries(): Array<[string, Node]> {
+    if (!this.isPresent()) return [];
+    this.object();
+    return Object.keys(this.value as Record<string, unknown>).map((k) => [k, this.get(k)]);
+  }
+
+  /** Array items as nodes; an absent (or null) array reads as empty, as Mesos omits empty repeated fields. */
+  items(): Node[] {
+    if (!this.isPresent()) return [];
+    if (!Array.isArray(this.value)) throw new ShapeError(this.path, "an array", this.value);
+    return this.value.map((v, i) => new Node(v, this, i));
+  }
+
+  string(): string {
+    if (typeof this.value !== "string") throw new ShapeError(this.path, "a string", this.value);
+    return this.value;
+  }
+
+  optionalString(): string | undefined {
+    return this.isPresent() ? this.string() : undefined;
+  }
+
+  /** A number; Mesos also writes numbers as numeric strings. */
+  number(): number {
+    const v = this.value;
+    if (typeof v === "number" && Number.isFinite(v)) return v;
+    if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+    throw new ShapeError(this.path, "a number", v);
+  }
+
+  optionalNumber(fallback: number): number {
+    return this.isPresent() ? this.number() : fallback;
+  }
+
+  boolean(fallback: boolean): boolean {
+    if (!this.isPresent()) return fallback;
+    if (typeof this.value !== "boolean") throw new ShapeError(this.path, "true or false", this.value);
+    return this.value;
+  }
+}
+
+export class ShapeError extends Error {
+  constructor(
+    readonly path: string,
+    readonly expected: string,
+    actual: unknown,
+  ) {
+    super(`${path}: expected ${expected}, found ${describe(actual)}`);
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `${typeof v} ${String(v)}`;
+}

@@ -1,0 +1,112 @@
+import type { TaskRecord } from "./build.js";
+import { type Node, ShapeError } from "./json-reader.js";
+import type { MesosLabel } from "./labels.js";
+import { parseRangeText } from "./ranges.js";
+import { type AgentRecord, emptyBag, type ResourceBag } from "./resources.js";
+
+/**
+ * The master's `GET /master/state` JSON (src/master/readonly_handler.cpp): plain-string ids, `slaves`, flat
+ * resource objects (`{"cpus":8,"mem":31744,"ports":"[31000-32000]"}`) and labels as an array of {key, value}.
+ */
+export function readMasterState(root: Node): { agents: AgentRecord[]; tasks: TaskRecord[] } {
+  const agents = root.get("slaves").items().map(readAgent);
+  const tasks: TaskRecord[] = [];
+  for (const framework of root.get("frameworks").items()) {
+    const name = framework.get("name").optionalString() ?? framework.get("id").string();
+    for (const list of ["tasks", "unreachable_tasks"]) {
+      for (const task of framework.get(list).items()) tasks.push(readTask(task, name));
+    }
+  }
+  return { agents, tasks };
+}
+
+function readAgent(slave: Node): AgentRecord {
+  const active = slave.get("active").boolean(true);
+  const deactivated = slave.get("deactivated").boolean(false);
+  const draining = slave.has("drain_info");
+  const reserved = new Map<string, ResourceBag>();
+  for (const [role, bag] of slave.get("reserved_resources").entries())
+    reserved.set(role, readFlatResources(bag));
+  const record: AgentRecord = {
+    id: slave.get("id").string(),
+    hostname: slave.get("hostname").string(),
+    attributes: readFlatAttributes(slave.get("attributes"), slave.get("domain")),
+    schedulable: active && !deactivated && !draining,
+    total: readFlatResources(slave.get("resources").object()),
+    reserved,
+    used: readFlatResources(slave.get("used_resources")),
+  };
+  if (!active) record.unschedulableReason = "inactive";
+  else if (deactivated) record.unschedulableReason = "deactivated";
+  else if (draining) record.unschedulableReason = "draining";
+  return record;
+}
+
+function readTask(task: Node, framework: string): TaskRecord {
+  const record: TaskRecord = {
+    id: task.get("id").string(),
+    name: task.get("name").optionalString() ?? "",
+    framework,
+    state: task.get("state").string(),
+    agentId: task.get("slave_id").string(),
+    resources: readFlatResources(task.get("resources")),
+    labels: task
+      .get("labels")
+      .items()
+      .map((l): MesosLabel => ({ key: l.get("key").string(), value: l.get("value").optionalString() ?? "" })),
+  };
+  const role = task.get("role").optionalString();
+  if (role !== undefined) record.allocationRole = role;
+  const image = containerImage(task.get("container"));
+  if (image !== undefined) record.image = image;
+  return record;
+}
+
+/**
+ * The image of a mesos.v1.ContainerInfo (both formats embed it the same way): a Docker image run by the Mesos
+ * containerizer (`mesos.image.docker.name`) or by the Docker containerizer (`docker.image`).
+ */
+export function containerImage(container: Node): string | undefined {
+  if (!container.isObject()) return undefined;
+  const mesos = container.get("mesos").get("image").get("docker").get("name").value;
+  if (typeof mesos === "string") return mesos;
+  const docker = container.get("docker").get("image").value;
+  return typeof docker === "string" ? docker : undefined;
+}
+
+/** `{"cpus":8,"gpus":0,"mem":31744,"disk":204800,"ports":"[31000-32000]"}`; revocable (`*_revocable`) resources are left out. */
+export function readFlatResources(node: Node): ResourceBag {
+  const bag = emptyBag();
+  if (!node.isPresent()) return bag;
+  node.object();
+  for (const dim of ["cpus", "mem", "disk", "gpus"] as const)
+    bag.scalars[dim] = node.get(dim).optionalNumber(0);
+  const ports = node.get("ports");
+  if (ports.isPresent()) {
+    const ranges = parseRangeText(ports.string());
+    if (!ranges) throw new ShapeError(ports.path, 'port ranges such as "[31000-32000]"', ports.value);
+    bag.ports = ranges;
+  }
+  return bag;
+}
+
+/** Flat attributes (`{"rack":"r12","ssd":1}`) as text, plus the fault domain's region and zone when no attribute of that name exists. */
+function readFlatAttributes(attributes: Node, domain: Node): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of attributes.entries()) {
+    const v = value.value;
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[name] = String(v);
+    else throw new ShapeError(value.path, "a text, number or range attribute", v);
+  }
+  return withFaultDomain(out, domain);
+}
+
+export function withFaultDomain(attributes: Record<string, string>, domain: Node): Record<string, string> {
+  const faultDomain = domain.get("fault_domain");
+  if (!faultDomain.isPresent()) return attributes;
+  const region = faultDomain.get("region").get("name").optionalString();
+  const zone = faultDomain.get("zone").get("name").optionalString();
+  if (region !== undefined && attributes.region === undefined) attributes.region = region;
+  if (zone !== undefined && attributes.zone === undefined) attributes.zone = zone;
+  return attributes;
+}

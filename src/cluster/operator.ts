@@ -1,0 +1,143 @@
+import type { PortRange } from "../placement/types.js";
+import type { TaskRecord } from "./build.js";
+import { type Node, ShapeError } from "./json-reader.js";
+import type { MesosLabel } from "./labels.js";
+import { containerImage, withFaultDomain } from "./legacy.js";
+import { formatRanges, normaliseRanges, unionRanges } from "./ranges.js";
+import { type AgentRecord, addBags, emptyBag, type ReservationUse, type ResourceBag } from "./resources.js";
+
+/**
+ * The v1 operator API's `GET_STATE` response (mesos.v1.master.Response, master.proto): ids as `{"value": ...}`,
+ * resources as arrays of mesos.v1.Resource, labels as `{"labels": [...]}`.
+ */
+export function readGetState(response: Node): { agents: AgentRecord[]; tasks: TaskRecord[] } {
+  const state = response.get("get_state").object();
+  const frameworkNames = new Map<string, string>();
+  for (const f of state.get("get_frameworks").get("frameworks").items()) {
+    const info = f.get("framework_info").object();
+    const id = info.get("id").get("value").string();
+    frameworkNames.set(id, info.get("name").optionalString() ?? id);
+  }
+  const agents = state.get("get_agents").get("agents").items().map(readAgent);
+  const tasks: TaskRecord[] = [];
+  const getTasks = state.get("get_tasks");
+  for (const list of ["tasks", "unreachable_tasks"]) {
+    for (const task of getTasks.get(list).items()) tasks.push(readTask(task, frameworkNames));
+  }
+  return { agents, tasks };
+}
+
+function readAgent(agent: Node): AgentRecord {
+  const info = agent.get("agent_info").object();
+  const active = agent.get("active").boolean(true);
+  const deactivated = agent.get("deactivated").boolean(false);
+  const draining = agent.has("drain_info");
+  const totalNode = agent.has("total_resources") ? agent.get("total_resources") : info.get("resources");
+  const total = readResources(totalNode);
+  const record: AgentRecord = {
+    id: info.get("id").get("value").string(),
+    hostname: info.get("hostname").string(),
+    attributes: withFaultDomain(readAttributes(info.get("attributes")), info.get("domain")),
+    schedulable: active && !deactivated && !draining,
+    total: total.all,
+    reserved: total.reserved,
+    used: readResources(agent.get("allocated_resources")).all,
+  };
+  if (!active) record.unschedulableReason = "inactive";
+  else if (deactivated) record.unschedulableReason = "deactivated";
+  else if (draining) record.unschedulableReason = "draining";
+  return record;
+}
+
+function readTask(task: Node, frameworkNames: ReadonlyMap<string, string>): TaskRecord {
+  const frameworkId = task.get("framework_id").get("value").optionalString() ?? "";
+  const resources = readResources(task.get("resources"));
+  const image = containerImage(task.get("container"));
+  return {
+    ...(image === undefined ? {} : { image }),
+    id: task.get("task_id").get("value").string(),
+    name: task.get("name").optionalString() ?? "",
+    framework: frameworkNames.get(frameworkId) ?? frameworkId,
+    state: task.get("state").string(),
+    agentId: task.get("agent_id").get("value").string(),
+    resources: resources.all,
+    reserved: resources.reserved,
+    labels: task
+      .get("labels")
+      .get("labels")
+      .items()
+      .map((l): MesosLabel => ({ key: l.get("key").string(), value: l.get("value").optionalString() ?? "" })),
+  };
+}
+
+/**
+ * Sums mesos.v1.Resource entries into one bag, and separately per reservation role. A resource is reserved when
+ * it has `reservations` (the last one is the role that holds it) or, in the pre-refinement form, a `role` other
+ * than `*`. Revocable resources are left out: titan does not launch on them.
+ */
+function readResources(list: Node): { all: ResourceBag; reserved: ReservationUse } {
+  let all = emptyBag();
+  const reserved: ReservationUse = new Map();
+  for (const resource of list.items()) {
+    if (resource.has("revocable")) continue;
+    const bag = readResource(resource);
+    if (!bag) continue;
+    all = addBags(all, bag);
+    const role = reservationRole(resource);
+    if (role !== undefined) reserved.set(role, addBags(reserved.get(role) ?? emptyBag(), bag));
+  }
+  return { all, reserved };
+}
+
+function reservationRole(resource: Node): string | undefined {
+  const reservations = resource.get("reservations").items();
+  const last = reservations[reservations.length - 1];
+  if (last) return last.get("role").string();
+  const role = resource.get("role").optionalString();
+  return role !== undefined && role !== "*" ? role : undefined;
+}
+
+function readResource(resource: Node): ResourceBag | undefined {
+  const name = resource.get("name").string();
+  const bag = emptyBag();
+  if (name === "cpus" || name === "mem" || name === "disk" || name === "gpus") {
+    bag.scalars[name] = resource.get("scalar").get("value").number();
+    return bag;
+  }
+  if (name === "ports") {
+    bag.ports = readRanges(resource.get("ranges"));
+    return bag;
+  }
+  return undefined;
+}
+
+function readRanges(ranges: Node): PortRange[] {
+  const list = ranges
+    .get("range")
+    .items()
+    .map((r) => ({ begin: r.get("begin").number(), end: r.get("end").number() }));
+  return normaliseRanges(list);
+}
+
+/** mesos.v1.Attribute as text: TEXT and SCALAR values as they are, RANGES as `[a-b, c-d]`, SET as `{a, b}`. */
+function readAttributes(list: Node): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const attribute of list.items()) {
+    const name = attribute.get("name").string();
+    const type = attribute.get("type").optionalString();
+    if (type === "TEXT" || attribute.has("text")) out[name] = attribute.get("text").get("value").string();
+    else if (type === "SCALAR" || attribute.has("scalar")) {
+      out[name] = String(attribute.get("scalar").get("value").number());
+    } else if (type === "RANGES" || attribute.has("ranges")) {
+      out[name] = formatRanges(unionRanges([], readRanges(attribute.get("ranges"))));
+    } else if (type === "SET" || attribute.has("set")) {
+      const items = attribute
+        .get("set")
+        .get("item")
+        .items()
+        .map((i) => i.string());
+      out[name] = `{${items.join(", ")}}`;
+    } else throw new ShapeError(attribute.path, "a TEXT, SCALAR, RANGES or SET attribute", attribute.value);
+  }
+  return out;
+}

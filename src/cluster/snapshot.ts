@@ -1,0 +1,88 @@
+import { TitanError } from "../cli/errors.js";
+import { ExitCode } from "../cli/exit-codes.js";
+import { buildSnapshot } from "./build.js";
+import { Node, ShapeError } from "./json-reader.js";
+import { readMasterState } from "./legacy.js";
+import { readGetState } from "./operator.js";
+import type { ClusterSnapshot, SnapshotFormat, SnapshotOptions } from "./types.js";
+
+const HOW_TO_TAKE =
+  'take one with `curl -s http://MASTER:5050/master/state` or POST {"type":"GET_STATE"} to http://MASTER:5050/api/v1';
+
+/** A snapshot that cannot be used. Exit 2: the user passed a file that must be replaced before re-running. */
+export class InvalidSnapshotError extends TitanError {
+  constructor(message: string, hint: string = HOW_TO_TAKE) {
+    super(message, { exitCode: ExitCode.Usage, hint });
+  }
+}
+
+/** Which real format a parsed document is in, or undefined when it is neither. */
+export function detectFormat(document: unknown): SnapshotFormat | undefined {
+  const root = new Node(document);
+  if (!root.isObject()) return undefined;
+  if (root.get("type").value === "GET_STATE" || root.get("get_state").isObject()) return "operator-get-state";
+  if (Array.isArray(root.get("slaves").value)) return "master-state";
+  return undefined;
+}
+
+/**
+ * Parses a cluster snapshot in either real Mesos format: the master's `GET /master/state` JSON or the v1 operator
+ * API's `GET_STATE` response. `name` is how the snapshot is referred to in messages.
+ */
+export function parseSnapshot(text: string, name: string, options: SnapshotOptions): ClusterSnapshot {
+  const document = parseJson(text, name);
+  const format = detectFormat(document);
+  if (!format)
+    throw new InvalidSnapshotError(`${name} is JSON but not a Mesos cluster snapshot: ${whatItIs(document)}`);
+  const root = new Node(document);
+  try {
+    const { agents, tasks } = format === "master-state" ? readMasterState(root) : readGetState(root);
+    return buildSnapshot(format, agents, tasks, options.role);
+  } catch (error) {
+    if (error instanceof ShapeError) {
+      throw new InvalidSnapshotError(
+        `${name} is not a valid ${formatName(format)} snapshot: ${error.message}`,
+      );
+    }
+    throw error;
+  }
+}
+
+export function formatName(format: SnapshotFormat): string {
+  return format === "master-state" ? "/master/state" : "GET_STATE";
+}
+
+function parseJson(text: string, name: string): unknown {
+  const start = text.trimStart();
+  if (start === "") throw new InvalidSnapshotError(`${name} is empty`);
+  if (start.startsWith("<")) {
+    throw new InvalidSnapshotError(
+      `${name} is HTML or XML, not a JSON cluster snapshot (a login page or the master's web UI?)`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    const position = /at position (\d+)/.exec(detail)?.[1];
+    const truncated =
+      /end of (JSON )?input|Unterminated/i.test(detail) ||
+      (position !== undefined && Number(position) >= text.trimEnd().length);
+    throw new InvalidSnapshotError(
+      `${name} is not valid JSON${truncated ? " (it looks cut off)" : ""}: ${detail}`,
+      truncated ? `the file is incomplete; ${HOW_TO_TAKE}` : HOW_TO_TAKE,
+    );
+  }
+}
+
+function whatItIs(document: unknown): string {
+  const root = new Node(document);
+  if (!root.isObject()) return `the document is ${Array.isArray(document) ? "an array" : typeof document}`;
+  if (root.has("frameworks") && root.has("id") && !root.has("slaves")) {
+    return "it looks like an agent's /state; take /master/state from the leading master";
+  }
+  if (typeof root.get("type").value === "string") {
+    return `it is a ${String(root.get("type").value)} response, not GET_STATE`;
+  }
+  return "it has neither `slaves` (/master/state) nor `get_state` (operator API GET_STATE)";
+}

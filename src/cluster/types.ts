@@ -1,0 +1,52 @@
+import type { Agent, RunningTask, Scalars } from "../placement/types.js";
+
+/** The two real formats a snapshot can be in. */
+export type SnapshotFormat = "master-state" | "operator-get-state";
+
+/** One task titan runs, recognised by its labels. */
+export interface TitanTask {
+  taskId: string;
+  app: string;
+  instance: number;
+  /** The release that launched it, when labelled. */
+  release?: number;
+  region?: string;
+  /** The manifest digest of the app spec it was launched from. */
+  digest: string;
+  /** The container image it runs, when it runs one. */
+  image?: string;
+  /** Mesos task state, e.g. TASK_RUNNING. Only non-terminal tasks are listed. */
+  state: string;
+  agentId: string;
+  hostname: string;
+  demand: Scalars;
+  /** Host ports it holds. */
+  ports: readonly number[];
+}
+
+/** The cluster as the plan sees it: agents titan may use, what runs on them, and titan's own tasks. */
+export interface ClusterSnapshot {
+  format: SnapshotFormat;
+  /** The Mesos role titan launches under; free resources are computed for it. */
+  role: string;
+  /** Agents the master would offer, with what is free for `role`. */
+  agents: Agent[];
+  /** Every non-terminal task on those agents, titan's and other frameworks'. */
+  running: RunningTask[];
+  /** Titan's tasks by app name, ordered by instance. */
+  titanTasks: Readonly<Record<string, readonly TitanTask[]>>;
+  /** Things a user should know: agents skipped, tasks with unreadable titan labels. */
+  warnings: readonly string[];
+}
+
+/** Where the plan reads the cluster from: a snapshot file now, the live master later. */
+export interface ClusterStateSource {
+  /** For messages: `snapshot us-east.json`, `master https://…`. */
+  describe(): string;
+  read(signal: AbortSignal): Promise<ClusterSnapshot>;
+}
+
+export interface SnapshotOptions {
+  /** Titan's Mesos role; `*` (unreserved resources only) unless configured. */
+  role: string;
+}

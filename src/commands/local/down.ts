@@ -1,0 +1,29 @@
+import { rmSync } from "node:fs";
+import type { Env } from "../../cli/env.js";
+import { TitanError } from "../../cli/errors.js";
+import { writeLine } from "../../cli/io.js";
+import { isAlive, localPaths, stopProcess } from "../../local/control.js";
+import { readClusterState } from "../../local/runner.js";
+
+/** Tasks get their kill grace period (3 s by default) before the cluster is forced down. */
+const STOP_TIMEOUT_MS = 30_000;
+
+export async function runLocalDown(env: Env): Promise<number> {
+  const paths = localPaths(env.paths.stateDir);
+  const state = readClusterState(paths.stateFile);
+  if (!state || !isAlive(state.pid)) {
+    rmSync(paths.stateFile, { force: true });
+    writeLine(env.io.err, env.io.errColor.dim("the local cluster is not running"));
+    return 0;
+  }
+  writeLine(env.io.err, env.io.errColor.dim(`stopping the local cluster at ${state.url}...`));
+  const clean = await stopProcess(state.pid, STOP_TIMEOUT_MS);
+  rmSync(paths.stateFile, { force: true });
+  if (!clean) {
+    throw new TitanError(`the local cluster (pid ${state.pid}) did not stop in time and was killed`, {
+      hint: `task processes may be left behind; see ${paths.logFile}`,
+    });
+  }
+  writeLine(env.io.out, `stopped the local cluster at ${state.url}`);
+  return 0;
+}

@@ -1,0 +1,118 @@
+import type { Env } from "../../cli/env.js";
+import { TitanError } from "../../cli/errors.js";
+import { writeLine } from "../../cli/io.js";
+import { renderTable } from "../../cli/table.js";
+import { isAlive, localPaths } from "../../local/control.js";
+import { readClusterState } from "../../local/runner.js";
+import type { LocalStatusOptions } from "./command.js";
+
+type Json = Record<string, unknown>;
+
+interface Scalars {
+  cpus: number;
+  mem: number;
+  disk: number;
+}
+
+export interface AgentSummary {
+  id: string;
+  hostname: string;
+  attributes: Record<string, string>;
+  total: Scalars;
+  used: Scalars;
+  tasks: number;
+}
+
+const LIVE_STATES = new Set(["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING"]);
+
+function obj(v: unknown): Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {};
+}
+
+function list(v: unknown): Json[] {
+  return Array.isArray(v) ? v.map(obj) : [];
+}
+
+function scalars(resources: unknown): Scalars {
+  const out: Scalars = { cpus: 0, mem: 0, disk: 0 };
+  for (const r of list(resources)) {
+    const name = r.name;
+    if (name === "cpus" || name === "mem" || name === "disk") out[name] += Number(obj(r.scalar).value ?? 0);
+  }
+  return out;
+}
+
+async function operator(url: string, type: string): Promise<Json> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}/api/v1`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ type }),
+      signal: AbortSignal.timeout(5000),
+    });
+  } catch (error) {
+    throw new TitanError(
+      `cannot reach the local cluster at ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        hint: "restart it with `titan local down` and `titan local up`",
+      },
+    );
+  }
+  if (res.status !== 200)
+    throw new TitanError(`the local master answered ${type} with HTTP ${res.status}: ${await res.text()}`);
+  return (await res.json()) as Json;
+}
+
+/** Agents with their total and used resources and live task counts, from the master's operator API. */
+export function summarizeAgents(getAgents: Json, getTasks: Json): AgentSummary[] {
+  const tasks = list(obj(getTasks.get_tasks).tasks).filter((t) => LIVE_STATES.has(String(t.state)));
+  return list(obj(getAgents.get_agents).agents).map((a) => {
+    const info = obj(a.agent_info);
+    const id = String(obj(info.id).value ?? "");
+    const attributes: Record<string, string> = {};
+    for (const attr of list(info.attributes))
+      attributes[String(attr.name)] = String(obj(attr.text).value ?? "");
+    return {
+      id,
+      hostname: String(info.hostname ?? ""),
+      attributes,
+      total: scalars(a.total_resources),
+      used: scalars(a.allocated_resources),
+      tasks: tasks.filter((t) => obj(t.agent_id).value === id).length,
+    };
+  });
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0+$/, "");
+}
+
+export async function runLocalStatus(env: Env, opts: LocalStatusOptions): Promise<number> {
+  const paths = localPaths(env.paths.stateDir);
+  const state = readClusterState(paths.stateFile);
+  if (!state || !isAlive(state.pid)) {
+    throw new TitanError("the local cluster is not running", { hint: "start it with `titan local up`" });
+  }
+  const [agents, tasks] = await Promise.all([
+    operator(state.url, "GET_AGENTS"),
+    operator(state.url, "GET_TASKS"),
+  ]);
+  const summary = summarizeAgents(agents, tasks);
+  if (opts.json) {
+    writeLine(env.io.out, JSON.stringify({ url: state.url, pid: state.pid, agents: summary }));
+    return 0;
+  }
+  writeLine(env.io.out, `master ${state.url} (pid ${state.pid}), ${summary.length} agents`);
+  const rows = summary.map((a) => [
+    a.hostname,
+    a.attributes.zone ?? "",
+    `${fmt(a.used.cpus)}/${fmt(a.total.cpus)}`,
+    `${fmt(a.used.mem)}/${fmt(a.total.mem)}`,
+    `${fmt(a.used.disk)}/${fmt(a.total.disk)}`,
+    String(a.tasks),
+    a.id,
+  ]);
+  writeLine(env.io.out, renderTable(["AGENT", "ZONE", "CPUS", "MEM (MB)", "DISK (MB)", "TASKS", "ID"], rows));
+  return 0;
+}

@@ -1,0 +1,50 @@
+import { mkdirSync } from "node:fs";
+import type { Env } from "../../cli/env.js";
+import { TitanError } from "../../cli/errors.js";
+import { writeLine } from "../../cli/io.js";
+import { LocalClusterStartError, runningCluster, startBackgroundCluster } from "../../local/background.js";
+import { localPaths, portIsFree } from "../../local/control.js";
+import { runCluster } from "../../local/runner.js";
+import type { LocalUpOptions } from "./command.js";
+import { clusterConfig } from "./config.js";
+
+export async function runLocalUp(env: Env, opts: LocalUpOptions): Promise<number> {
+  const paths = localPaths(env.paths.stateDir);
+  const config = clusterConfig(opts, paths);
+  const existing = await runningCluster(paths);
+  if (existing) {
+    throw new TitanError(`the local cluster is already running at ${existing.url}`, {
+      hint: "stop it with `titan local down`, or use it as it is",
+    });
+  }
+  if (config.port !== 0 && !(await portIsFree(config.port))) {
+    throw new TitanError(`port ${config.port} on 127.0.0.1 is already in use`, {
+      hint: "pick another with --port (0 picks a free one), or stop what listens there",
+    });
+  }
+  const dim = env.io.errColor.dim;
+
+  if (opts.foreground) {
+    mkdirSync(paths.dir, { recursive: true });
+    await runCluster(config, env.signal, (cluster) => {
+      writeLine(env.io.out, cluster.url);
+      writeLine(env.io.err, dim(`local cluster up: ${config.agents} agents; press Ctrl-C to stop`));
+    });
+    writeLine(env.io.err, dim("local cluster stopped"));
+    return 0;
+  }
+
+  writeLine(env.io.err, dim(`starting the local cluster (${config.agents} agents)...`));
+  try {
+    const state = await startBackgroundCluster(paths, config);
+    writeLine(env.io.out, state.url);
+    writeLine(
+      env.io.err,
+      dim(`local cluster up (pid ${state.pid}); log: ${paths.logFile}; stop it with \`titan local down\``),
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof LocalClusterStartError) throw new TitanError(error.message, { hint: error.hint });
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+import { writeFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
+import type { Env } from "../../cli/env.js";
+import { TitanError, UsageError } from "../../cli/errors.js";
+import { ExitCode } from "../../cli/exit-codes.js";
+import { writeLine } from "../../cli/io.js";
+import { SnapshotFileSource } from "../../cluster/file-source.js";
+import type { ClusterStateSource } from "../../cluster/types.js";
+import { loadManifests } from "../../manifest/index.js";
+import { parseShape } from "../../placement/index.js";
+import type { AgentShape } from "../../placement/types.js";
+import { buildPlan } from "../../plan/build.js";
+import { planToJson } from "../../plan/json.js";
+import { renderPlan } from "../../plan/render.js";
+import type { Plan } from "../../plan/types.js";
+import type { PlanOptions } from "./command.js";
+
+export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
+  const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
+  const shapes = opts.shapes.map(parseShapeFlag);
+  const source = clusterSource(env, opts);
+  const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  const snapshot = await source.read(env.signal);
+  const plan = buildPlan({
+    apps: manifest.apps,
+    snapshot,
+    source: opts.snapshot ?? source.describe(),
+    ...(opts.region === undefined ? {} : { region: opts.region }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(shapes.length > 0 ? { shapes } : {}),
+  });
+
+  for (const warning of plan.warnings)
+    writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${warning}`);
+  const document = planToJson(plan);
+  if (opts.out !== undefined) await savePlan(env, opts.out, document);
+  if (opts.json) writeLine(env.io.out, JSON.stringify(document, null, 2));
+  else for (const line of renderPlan(plan, env.io.color)) writeLine(env.io.out, line);
+  if (opts.out !== undefined) {
+    writeLine(
+      env.io.err,
+      `Saved the plan to ${opts.out}; apply exactly this plan with: titan deploy --plan ${opts.out}`,
+    );
+  }
+  return exitCodeFor(plan, opts.detailedExitcode);
+}
+
+/** 4 when something does not fit (it wins), 3 for changes with --detailed-exitcode, else 0. */
+export function exitCodeFor(plan: Pick<Plan, "fits" | "changes">, detailed: boolean): number {
+  if (!plan.fits) return ExitCode.DoesNotFit;
+  if (detailed && plan.changes) return ExitCode.PlanHasChanges;
+  return ExitCode.Ok;
+}
+
+function clusterSource(env: Env, opts: PlanOptions): ClusterStateSource {
+  const role = opts.role ?? env.vars.TITAN_ROLE ?? "*";
+  if (role.trim() === "")
+    throw new UsageError("--role is empty", "pass a Mesos role such as `titan`, or `*`");
+  if (opts.snapshot === undefined) {
+    throw new UsageError(
+      "planning against the live cluster needs a configured cluster, which this version cannot read yet",
+      "pass --snapshot FILE with the master's /master/state JSON or a GET_STATE response",
+    );
+  }
+  return new SnapshotFileSource(opts.snapshot, env.cwd, { role });
+}
+
+function parseSeed(text: string): number {
+  if (!/^\d{1,15}$/.test(text.trim())) {
+    throw new UsageError(`--seed ${JSON.stringify(text)} is not a whole number`, "pass e.g. --seed 42");
+  }
+  return Number(text.trim());
+}
+
+function parseShapeFlag(text: string): AgentShape {
+  try {
+    return parseShape(text);
+  } catch (error) {
+    if (error instanceof TitanError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`--shape: ${message}`, "write a shape as e.g. --shape 16cpu,64Gi");
+  }
+}
+
+async function savePlan(env: Env, file: string, document: unknown): Promise<void> {
+  const path = isAbsolute(file) ? file : resolve(env.cwd, file);
+  try {
+    await writeFile(path, `${JSON.stringify(document, null, 2)}\n`, { encoding: "utf8", signal: env.signal });
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new TitanError(`cannot write the plan to ${file} (${reason})`, {
+      exitCode: ExitCode.Runtime,
+      hint: "check that the directory exists and is writable",
+    });
+  }
+}

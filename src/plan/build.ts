@@ -1,0 +1,213 @@
+import { appDigest } from "../cluster/digest.js";
+import type { ClusterSnapshot, TitanTask } from "../cluster/types.js";
+import type { AppSpec } from "../manifest/types.js";
+import { adviseScaleIn, adviseScaleOut, place, shapesOf } from "../placement/index.js";
+import type {
+  Agent,
+  AgentShape,
+  Constraint,
+  Placement,
+  PlacementInput,
+  PlacementResult,
+} from "../placement/types.js";
+import { ClusterState } from "./cluster-state.js";
+import { diffApp, hasChanges } from "./diff.js";
+import { defaultSeed, inputsDigest, planFingerprint } from "./fingerprint.js";
+import { desiredInstances, resolveRegion } from "./regions.js";
+import { requestFor, unplacedInstances } from "./requests.js";
+import { type RolloutInput, rolloutLimits, rolloutSteps, simulateRollouts } from "./rollout.js";
+import type {
+  AppDiff,
+  AppPlan,
+  Plan,
+  PlannedPlacement,
+  RolloutReport,
+  UnplacedInstance,
+  Utilisation,
+} from "./types.js";
+
+export interface PlanInput {
+  apps: readonly AppSpec[];
+  snapshot: ClusterSnapshot;
+  /** How the snapshot is referred to in output, e.g. `snapshot us-east.json`. */
+  source: string;
+  /** `--region`; otherwise the one region the manifests name. */
+  region?: string;
+  /** `--seed`; otherwise derived from the inputs. */
+  seed?: number;
+  /** Shapes scale-out may add (`--shape`); otherwise the shapes the cluster already has. */
+  shapes?: readonly AgentShape[];
+}
+
+/** The whole plan: diff per app, placement of the end state, every rollout step checked, and scale advice. Pure. */
+export function buildPlan(input: PlanInput): Plan {
+  const { apps, snapshot } = input;
+  const region = resolveRegion(apps, input.region);
+  const inputs = inputsDigest(apps, snapshot, region);
+  const seed = input.seed ?? defaultSeed(inputs);
+
+  const planned = apps
+    .map((spec) => ({ spec, diff: diffFor(spec, snapshot, region) }))
+    .filter(({ diff }) => diff.desired > 0 || hasChanges(diff));
+
+  const endState = new ClusterState(snapshot);
+  for (const { diff } of planned) for (const t of [...diff.stop, ...diff.replace]) endState.release(t);
+  const requests = planned.flatMap(({ spec, diff }) => launchesOf(diff).map((i) => requestFor(spec, i)));
+  const endInput = endState.input(requests, seed);
+  const result = place(endInput);
+  endState.occupy(result.placements, requests);
+
+  const { reports, failedInput } = rollouts(planned, snapshot, result, region, seed);
+  const agentsById = new Map(snapshot.agents.map((a) => [a.id, a]));
+  const placedByApp = groupBy(result.placements, (p) => p.app);
+  const appPlans: AppPlan[] = planned.map(({ spec, diff }) => ({
+    spec,
+    diff,
+    kept: diff.keep.map((t) => ({
+      instance: t.instance,
+      agentId: t.agentId,
+      hostname: t.hostname,
+      attributes: agentsById.get(t.agentId)?.attributes ?? {},
+      ports: t.ports,
+    })),
+    placements: placementsOf(diff, placedByApp.get(spec.name) ?? [], agentsById),
+    unplaced: unplacedInstances(
+      result.unplaced.filter((g) => g.app === spec.name),
+      region,
+    ),
+    rollout: reports.get(spec.name) ?? emptyRollout(),
+  }));
+
+  const endFits = result.unplaced.length === 0;
+  const fits = endFits && appPlans.every((a) => a.rollout.fits !== false);
+  const scaleOut = fits
+    ? null
+    : scaleOutAdvice(endFits ? failedInput : endInput, input.shapes, snapshot.agents);
+  const scaleIn = fits
+    ? adviseScaleIn(
+        { agents: endState.agentList(), running: endState.runningTasks(), seed },
+        constraintsByApp(apps),
+      )
+    : null;
+
+  return {
+    seed,
+    fingerprint: planFingerprint(inputs, seed),
+    region,
+    snapshot: { source: input.source, format: snapshot.format, agents: snapshot.agents.length },
+    apps: appPlans,
+    otherApps: Object.keys(snapshot.titanTasks).filter((app) => !apps.some((a) => a.name === app)),
+    utilisation: { before: utilisation(snapshot.agents), after: utilisation(endState.agentList()) },
+    scaleOut,
+    scaleIn,
+    fits,
+    changes: planned.some(({ diff }) => hasChanges(diff)),
+    warnings: snapshot.warnings,
+  };
+}
+
+function diffFor(spec: AppSpec, snapshot: ClusterSnapshot, region: string | null): AppDiff {
+  const tasks = (snapshot.titanTasks[spec.name] ?? []).filter((t) => inRegion(t, region));
+  return diffApp(spec.name, region, appDigest(spec), desiredInstances(spec, region), tasks);
+}
+
+/** A task labelled for another region belongs to that region's plan; an unlabelled one to whichever region this is. */
+function inRegion(task: TitanTask, region: string | null): boolean {
+  return task.region === undefined || region === null || task.region === region;
+}
+
+function launchesOf(diff: AppDiff): number[] {
+  return [...diff.launch, ...diff.replace.map((t) => t.instance)].sort((a, b) => a - b);
+}
+
+function placementsOf(
+  diff: AppDiff,
+  placed: readonly Placement[],
+  agentsById: ReadonlyMap<string, Agent>,
+): PlannedPlacement[] {
+  const replaced = new Set(diff.replace.map((t) => t.instance));
+  return placed
+    .map((p) => ({
+      ...p,
+      region: diff.region,
+      action: replaced.has(p.instance) ? ("replace" as const) : ("launch" as const),
+      attributes: agentsById.get(p.agentId)?.attributes ?? {},
+    }))
+    .sort((a, b) => a.instance - b.instance);
+}
+
+/**
+ * Without replacements a rollout is "stop, then launch", which is exactly the end state just placed; only
+ * replacements need the step-by-step simulation, where old tasks still hold resources while new ones start.
+ */
+function rollouts(
+  planned: readonly RolloutInput[],
+  snapshot: ClusterSnapshot,
+  result: PlacementResult,
+  region: string | null,
+  seed: number,
+): { reports: Map<string, RolloutReport>; failedInput: PlacementInput | null } {
+  if (planned.some(({ diff }) => diff.replace.length > 0)) {
+    return simulateRollouts(planned, new ClusterState(snapshot), seed);
+  }
+  const reports = new Map<string, RolloutReport>();
+  for (const { spec, diff } of planned) {
+    const limits = rolloutLimits(spec, diff.desired);
+    const unplaced: UnplacedInstance[] = unplacedInstances(
+      result.unplaced.filter((g) => g.app === spec.name),
+      region,
+    );
+    const report: RolloutReport = { ...limits, steps: [], fits: unplaced.length === 0, firstFailure: null };
+    for (const step of rolloutSteps(diff, limits)) {
+      const index = report.steps.length + 1;
+      const fits = step.launch.length === 0 || unplaced.length === 0;
+      report.steps.push({
+        index,
+        kind: step.kind,
+        launch: step.launch,
+        stop: step.stopBefore.map((t) => t.instance),
+        fits,
+      });
+      if (!fits && !report.firstFailure) report.firstFailure = { step: index, unplaced };
+    }
+    reports.set(spec.name, report);
+  }
+  return { reports, failedInput: null };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+function emptyRollout(): RolloutReport {
+  return { maxSurge: 0, maxUnavailable: 0, steps: [], fits: true, firstFailure: null };
+}
+
+function scaleOutAdvice(
+  input: PlacementInput | null,
+  shapes: readonly AgentShape[] | undefined,
+  agents: readonly Agent[],
+): Plan["scaleOut"] {
+  if (!input) return null;
+  return adviseScaleOut(input, shapes && shapes.length > 0 ? shapes : shapesOf(agents));
+}
+
+function constraintsByApp(apps: readonly AppSpec[]): Record<string, readonly Constraint[]> {
+  return Object.fromEntries(apps.map((a) => [a.name, a.constraints]));
+}
+
+/** What is in use (not free for titan) over total, for cpus and mem. */
+export function utilisation(agents: readonly Agent[]): Utilisation {
+  const sum = (f: (a: Agent) => number) => Math.round(agents.reduce((n, a) => n + f(a), 0) * 1000) / 1000;
+  return {
+    cpus: { used: sum((a) => a.total.cpus - a.free.cpus), total: sum((a) => a.total.cpus) },
+    mem: { used: sum((a) => a.total.mem - a.free.mem), total: sum((a) => a.total.mem) },
+  };
+}

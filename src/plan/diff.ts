@@ -1,0 +1,44 @@
+import type { TitanTask } from "../cluster/types.js";
+import type { AppDiff } from "./types.js";
+
+/** Tasks being killed are on their way out: they hold resources but no longer stand for their instance. */
+function standsForInstance(task: TitanTask): boolean {
+  return task.state !== "TASK_KILLING";
+}
+
+/**
+ * The diff of one app: for each wanted instance index, keep a task carrying the manifest's digest, replace one
+ * carrying another digest, or launch one that is missing; stop what lies beyond the wanted count and duplicates.
+ */
+export function diffApp(
+  app: string,
+  region: string | null,
+  digest: string,
+  desired: number,
+  tasks: readonly TitanTask[],
+): AppDiff {
+  const diff: AppDiff = { app, region, desired, digest, launch: [], keep: [], replace: [], stop: [] };
+  const byInstance = new Map<number, TitanTask[]>();
+  for (const task of tasks.filter(standsForInstance)) {
+    const list = byInstance.get(task.instance) ?? [];
+    list.push(task);
+    byInstance.set(task.instance, list);
+  }
+  for (let instance = 0; instance < desired; instance++) {
+    const current = byInstance.get(instance) ?? [];
+    const matching = current.find((t) => t.digest === digest);
+    const kept = matching ?? current[0];
+    if (!kept) diff.launch.push(instance);
+    else if (matching) diff.keep.push(matching);
+    else diff.replace.push(kept);
+    for (const t of current) if (t !== kept) diff.stop.push(t);
+  }
+  for (const [instance, current] of [...byInstance].sort((a, b) => a[0] - b[0])) {
+    if (instance >= desired) diff.stop.push(...current);
+  }
+  return diff;
+}
+
+export function hasChanges(diff: AppDiff): boolean {
+  return diff.launch.length + diff.replace.length + diff.stop.length > 0;
+}

@@ -1,0 +1,50 @@
+import { canonicalJson, sha256Hex } from "../cluster/canonical.js";
+import type { ClusterSnapshot } from "../cluster/types.js";
+import type { AppSpec } from "../manifest/types.js";
+
+/** The manifests as they bear on a plan: everything but where each app was declared. */
+function normalisedApps(apps: readonly AppSpec[]): unknown {
+  return [...apps]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map(({ source, ...app }) => {
+      void source;
+      return app;
+    });
+}
+
+/** The snapshot as it bears on placement: agents and their free capacity, what runs where, and titan's tasks. */
+function placementRelevant(snapshot: ClusterSnapshot): unknown {
+  return {
+    role: snapshot.role,
+    agents: snapshot.agents,
+    running: [...snapshot.running].map((r) => canonicalJson(r)).sort(),
+    titanTasks: snapshot.titanTasks,
+  };
+}
+
+/** A hash of the manifests, the cluster state and the region: everything a plan is made from but the seed. */
+export function inputsDigest(
+  apps: readonly AppSpec[],
+  snapshot: ClusterSnapshot,
+  region: string | null,
+): string {
+  return sha256Hex(
+    canonicalJson({ version: 1, apps: normalisedApps(apps), cluster: placementRelevant(snapshot), region }),
+  );
+}
+
+/**
+ * The fingerprint of what a plan was made from: manifests, cluster state, region and seed. `titan deploy --plan`
+ * recomputes it and refuses when it differs, so a reviewed plan is applied exactly or not at all.
+ */
+export function planFingerprint(inputs: string, seed: number): string {
+  return `sha256:${sha256Hex(canonicalJson({ inputs, seed }))}`;
+}
+
+/**
+ * The seed used when `--seed` is not given: derived from the inputs, so the same manifests and snapshot always give
+ * the same plan, and printed so that a plan can be replayed.
+ */
+export function defaultSeed(inputs: string): number {
+  return Number.parseInt(inputs.slice(0, 8), 16) % 100_000;
+}

@@ -1,0 +1,146 @@
+import type { AgentShape, NearMiss, Scalars, ScaleInAdvice, ScaleOutAdvice } from "../placement/types.js";
+import type {
+  AppPlan,
+  Plan,
+  PlannedPlacement,
+  RolloutReport,
+  UnplacedInstance,
+  Utilisation,
+} from "./types.js";
+
+/** The version of the JSON document below; bumped only on incompatible changes (docs/plan.md). */
+export const PLAN_JSON_VERSION = 1;
+
+/**
+ * The plan as one JSON document with snake_case keys: what `--json` prints and `--out` saves. Resources use Mesos'
+ * names and units (cpus, mem and disk in MB, gpus). The shape is documented in docs/plan.md.
+ */
+export function planToJson(plan: Plan): Record<string, unknown> {
+  const apps = plan.apps.map(appJson);
+  return {
+    version: PLAN_JSON_VERSION,
+    seed: plan.seed,
+    fingerprint: plan.fingerprint,
+    region: plan.region,
+    snapshot: plan.snapshot,
+    fits: plan.fits,
+    changes: plan.changes,
+    apps,
+    placements: plan.apps.flatMap((a) => a.placements.map(placementJson)),
+    unplaced: plan.apps.flatMap((a) => a.unplaced.map(unplacedJson)),
+    utilisation: {
+      before: utilisationJson(plan.utilisation.before),
+      after: utilisationJson(plan.utilisation.after),
+    },
+    scale_out: plan.scaleOut ? scaleOutJson(plan.scaleOut) : null,
+    scale_in: plan.scaleIn ? scaleInJson(plan.scaleIn) : null,
+    other_apps: plan.otherApps,
+    warnings: plan.warnings,
+  };
+}
+
+function appJson(app: AppPlan): Record<string, unknown> {
+  const { diff } = app;
+  return {
+    app: diff.app,
+    region: diff.region,
+    digest: diff.digest,
+    desired: diff.desired,
+    launch: diff.launch,
+    keep: diff.keep.map((t) => t.instance),
+    replace: diff.replace.map((t) => t.instance),
+    stop: diff.stop.map((t) => t.instance),
+    current: [...diff.keep, ...diff.replace, ...diff.stop]
+      .map((t) => ({
+        instance: t.instance,
+        task_id: t.taskId,
+        agent_id: t.agentId,
+        hostname: t.hostname,
+        digest: t.digest,
+        image: t.image ?? null,
+        state: t.state,
+        release: t.release ?? null,
+      }))
+      .sort((a, b) => a.instance - b.instance || a.task_id.localeCompare(b.task_id)),
+    placements: app.placements.map(placementJson),
+    unplaced: app.unplaced.map(unplacedJson),
+    rollout: rolloutJson(app.rollout),
+  };
+}
+
+function placementJson(p: PlannedPlacement): Record<string, unknown> {
+  return {
+    app: p.app,
+    region: p.region,
+    instance: p.instance,
+    action: p.action,
+    agent_id: p.agentId,
+    hostname: p.hostname,
+    ports: p.ports,
+    attributes: p.attributes,
+  };
+}
+
+function unplacedJson(u: UnplacedInstance): Record<string, unknown> {
+  return {
+    app: u.app,
+    region: u.region,
+    instance: u.instance,
+    demand: scalarsJson(u.demand),
+    reasons: u.reasons,
+    nearest: u.nearest.map(nearJson),
+    fixes: u.fixes,
+  };
+}
+
+function nearJson(n: NearMiss): Record<string, unknown> {
+  return { agent_id: n.agentId, hostname: n.hostname, missing: n.missing };
+}
+
+function rolloutJson(r: RolloutReport): Record<string, unknown> {
+  return {
+    max_surge: r.maxSurge,
+    max_unavailable: r.maxUnavailable,
+    fits: r.fits,
+    steps: r.steps.map((s) => ({
+      step: s.index,
+      kind: s.kind,
+      launch: s.launch,
+      stop: s.stop,
+      fits: s.fits,
+    })),
+    first_failure: r.firstFailure
+      ? { step: r.firstFailure.step, unplaced: r.firstFailure.unplaced.map(unplacedJson) }
+      : null,
+  };
+}
+
+function utilisationJson(u: Utilisation): Record<string, unknown> {
+  return { cpus: u.cpus, mem: u.mem };
+}
+
+function scalarsJson(s: Scalars): Record<string, number> {
+  return { cpus: s.cpus, mem: s.mem, disk: s.disk, gpus: s.gpus };
+}
+
+function shapeJson(shape: AgentShape): Record<string, unknown> {
+  return { name: shape.name, ...scalarsJson(shape.total), attributes: shape.attributes };
+}
+
+function scaleOutJson(advice: ScaleOutAdvice): Record<string, unknown> {
+  return {
+    add: advice.add.map((a) => ({ shape: shapeJson(a.shape), count: a.count })),
+    impossible: advice.impossible.map((r) => ({ app: r.app, instance: r.instance })),
+  };
+}
+
+function scaleInJson(advice: ScaleInAdvice): Record<string, unknown> {
+  return {
+    drain: advice.drain.map((d) => ({
+      agent_id: d.agentId,
+      hostname: d.hostname,
+      tasks_moved: d.tasksMoved,
+    })),
+    tasks_moved: advice.tasksMoved,
+  };
+}

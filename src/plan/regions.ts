@@ -1,0 +1,31 @@
+import { UsageError } from "../cli/errors.js";
+import type { AppSpec } from "../manifest/types.js";
+
+/**
+ * The region the plan is for: `--region`, or the one region the manifests name. Several regions without
+ * `--region` is a usage error that lists them, since a snapshot is one cluster and regions are clusters.
+ */
+export function resolveRegion(apps: readonly AppSpec[], flag: string | undefined): string | null {
+  if (flag !== undefined) return flag;
+  const named = new Map<string, string[]>();
+  for (const app of apps) {
+    for (const region of Object.keys(app.regions ?? {}))
+      named.set(region, [...(named.get(region) ?? []), app.name]);
+  }
+  if (named.size <= 1) return [...named.keys()][0] ?? null;
+  const regions = [...named.keys()].sort();
+  const spanning = apps.filter((a) => Object.keys(a.regions ?? {}).length > 1).map((a) => a.name);
+  const who =
+    spanning.length > 0 ? `${spanning.join(", ")} span${spanning.length === 1 ? "s" : ""}` : "the apps span";
+  throw new UsageError(
+    `${who} several regions (${regions.join(", ")}) and a snapshot is one cluster`,
+    `pass --region with one of: ${regions.join(", ")}`,
+  );
+}
+
+/** How many instances of the app the region should run: its share when the app names regions, else all of them. */
+export function desiredInstances(app: AppSpec, region: string | null): number {
+  if (!app.regions) return app.instances;
+  if (region === null) return 0;
+  return app.regions[region] ?? 0;
+}

@@ -1,0 +1,249 @@
+import type { ChalkInstance } from "chalk";
+import { shortDigest } from "../cluster/digest.js";
+import { formatName } from "../cluster/snapshot.js";
+import type { SnapshotFormat } from "../cluster/types.js";
+import type { AgentShape, ScaleInAdvice, ScaleOutAdvice } from "../placement/types.js";
+import {
+  formatCpus,
+  formatDemand,
+  formatInstances,
+  formatMem,
+  formatMissing,
+  percent,
+  table,
+} from "./format.js";
+import type { AppPlan, Plan, UnplacedInstance } from "./types.js";
+
+/** The plan for people, in the spirit of `nomad job plan` and `terraform plan`. Colour only through `c`. */
+export function renderPlan(plan: Plan, c: ChalkInstance): string[] {
+  const lines: string[] = [];
+  const where = plan.region === null ? "" : `region ${c.bold(plan.region)} · `;
+  const format = formatName(plan.snapshot.format as SnapshotFormat);
+  lines.push(
+    `Plan: ${where}${plan.snapshot.source} (${format}, ${plan.snapshot.agents} agent${plan.snapshot.agents === 1 ? "" : "s"})`,
+  );
+  lines.push("");
+  if (plan.apps.length === 0) lines.push("No app in the manifests runs in this region.", "");
+  for (const app of plan.apps) lines.push(...renderApp(app, c), "");
+  if (plan.otherApps.length > 0) {
+    lines.push(c.dim(`Also running, not in these manifests (left alone): ${plan.otherApps.join(", ")}`), "");
+  }
+  lines.push(...renderUtilisation(plan), "");
+  lines.push(...renderVerdict(plan, c), "");
+  lines.push(`seed ${plan.seed} — replay with --seed ${plan.seed}`);
+  lines.push(`fingerprint ${plan.fingerprint}`);
+  return lines;
+}
+
+function renderApp(app: AppPlan, c: ChalkInstance): string[] {
+  const { diff } = app;
+  const launch = diff.launch.length;
+  const replace = diff.replace.length;
+  const stop = diff.stop.length;
+  const keep = diff.keep.length;
+  const marker =
+    replace > 0 || (launch > 0 && stop > 0)
+      ? c.yellow("~")
+      : launch > 0
+        ? c.green("+")
+        : stop > 0
+          ? c.red("-")
+          : c.dim("=");
+  const region = diff.region === null ? "" : ` (${diff.region})`;
+  const counts = [
+    c.green(`+${launch} launch`),
+    c.yellow(`~${replace} replace`),
+    c.red(`-${stop} stop`),
+    c.dim(`=${keep} keep`),
+  ].join("  ");
+  const lines = [
+    `${marker} app ${c.bold(diff.app)}${region}: ${counts}  → ${diff.desired} instance${diff.desired === 1 ? "" : "s"}`,
+  ];
+
+  const oldDigests = [...new Set(diff.replace.map((t) => shortDigest(t.digest)))];
+  if (oldDigests.length > 0) {
+    lines.push(`    spec ${oldDigests.join(", ")} → ${shortDigest(diff.digest)} (forces replace)`);
+    const oldImages = [...new Set(diff.replace.flatMap((t) => (t.image === undefined ? [] : [t.image])))];
+    const image = app.spec.image;
+    if (image !== undefined && oldImages.some((old) => old !== image)) {
+      lines.push(`    image ${oldImages.join(", ")} → ${image}`);
+    }
+  }
+  if (stop > 0) {
+    lines.push(`    stop ${diff.stop.map((t) => `${diff.app}[${t.instance}] on ${t.hostname}`).join(", ")}`);
+  }
+  if (app.placements.length + app.kept.length > 0) lines.push(...placementTable(app));
+  lines.push(...renderRollout(app, c));
+  return lines;
+}
+
+/** Columns for the attributes the app's constraints use, zone first when agents have one. */
+function attributeColumns(app: AppPlan): string[] {
+  const used = app.spec.constraints.map((k) => k.attribute).filter((a) => a !== "hostname");
+  const columns = [...new Set(["zone", ...used])];
+  const everyAgent = [...app.placements, ...app.kept].map((p) => p.attributes);
+  return columns.filter((col) => everyAgent.some((attributes) => attributes[col] !== undefined));
+}
+
+/** Where every instance of the app will run: new and replacing tasks, and those kept where they are. */
+function placementTable(app: AppPlan): string[] {
+  const columns = attributeColumns(app);
+  const header = ["instance", "action", "agent", ...columns, "ports"];
+  const placed = app.placements.map((p) => ({
+    instance: p.instance,
+    action: p.action === "replace" ? "~ replace" : "+ launch",
+    hostname: p.hostname,
+    attributes: p.attributes,
+    ports: Object.entries(p.ports).map(([name, port]) => `${name}=${port}`),
+  }));
+  const kept = app.kept.map((k) => ({
+    instance: k.instance,
+    action: "= keep",
+    hostname: k.hostname,
+    attributes: k.attributes,
+    ports: k.ports.map(String),
+  }));
+  const rows = [...placed, ...kept]
+    .sort((a, b) => a.instance - b.instance)
+    .map((r) => [
+      `${app.diff.app}[${r.instance}]`,
+      r.action,
+      r.hostname,
+      ...columns.map((col) => r.attributes[col] ?? "-"),
+      r.ports.join(" ") || "-",
+    ]);
+  return table([header, ...rows], "    ");
+}
+
+function renderRollout(app: AppPlan, c: ChalkInstance): string[] {
+  const r = app.rollout;
+  if (r.steps.length === 0) return [];
+  const limits = `max_surge ${r.maxSurge}, max_unavailable ${r.maxUnavailable}`;
+  const steps = `${r.steps.length} step${r.steps.length === 1 ? "" : "s"}`;
+  const verdict =
+    r.fits === null
+      ? c.dim("not checked (an earlier rollout does not fit)")
+      : r.fits
+        ? c.green("every step fits")
+        : c.red(`step ${r.firstFailure?.step ?? "?"} does not fit`);
+  const lines = [`  rollout: ${steps} (${limits}) — ${verdict}`];
+  for (const step of r.steps) {
+    const what =
+      step.kind === "stop"
+        ? `stop ${formatInstances(app.diff.app, step.stop)}`
+        : step.kind === "launch"
+          ? `launch ${formatInstances(app.diff.app, step.launch)}`
+          : `replace ${formatInstances(app.diff.app, step.launch)}`;
+    const mark = step.fits === null ? c.dim("·") : step.fits ? c.green("✓") : c.red("✗");
+    lines.push(`    ${mark} ${step.index}. ${what}`);
+  }
+  return lines;
+}
+
+function renderUtilisation(plan: Plan): string[] {
+  const { before, after } = plan.utilisation;
+  const cpu = `cpus ${round(before.cpus.used)}/${round(before.cpus.total)} (${percent(before.cpus.used, before.cpus.total)}) → ${round(after.cpus.used)}/${round(after.cpus.total)} (${percent(after.cpus.used, after.cpus.total)})`;
+  const mem = `mem ${formatMem(before.mem.used)}/${formatMem(before.mem.total)} (${percent(before.mem.used, before.mem.total)}) → ${formatMem(after.mem.used)} (${percent(after.mem.used, after.mem.total)})`;
+  return [`Cluster in use: ${cpu} · ${mem}`];
+}
+
+function round(n: number): string {
+  return String(Math.round(n * 10) / 10);
+}
+
+function renderVerdict(plan: Plan, c: ChalkInstance): string[] {
+  const lines: string[] = [];
+  const placed = plan.apps.reduce((n, a) => n + a.placements.length, 0);
+  const unplaced = plan.apps.flatMap((a) => a.unplaced);
+  const rolloutFailures = plan.apps.filter((a) => a.rollout.firstFailure !== null);
+  if (plan.fits) {
+    lines.push(
+      placed === 0
+        ? c.green(plan.changes ? "Scheduler dry-run: nothing to place." : "Scheduler dry-run: no changes.")
+        : c.green(
+            `Scheduler dry-run: ${placed === 1 ? "the new instance fits" : `all ${placed} new instances fit`}, and every rollout step fits.`,
+          ),
+    );
+    if (plan.scaleIn && plan.scaleIn.drain.length > 0) lines.push(renderScaleIn(plan.scaleIn));
+    return lines;
+  }
+  lines.push(c.red("Scheduler dry-run: WARNING — not everything fits."));
+  for (const app of plan.apps) {
+    if (app.unplaced.length > 0) {
+      lines.push(
+        `  app ${c.bold(app.diff.app)}: ${app.unplaced.length} instance${app.unplaced.length === 1 ? "" : "s"} cannot be placed`,
+      );
+      lines.push(...renderUnplaced(app.diff.app, app.unplaced));
+    }
+  }
+  for (const app of rolloutFailures) {
+    const failure = app.rollout.firstFailure;
+    if (!failure || app.unplaced.length > 0) continue;
+    lines.push(
+      `  app ${c.bold(app.diff.app)}: the end state fits, but rollout step ${failure.step} of ${app.rollout.steps.length} does not — the old tasks still hold their resources while the new ones start`,
+    );
+    lines.push(...renderUnplaced(app.diff.app, failure.unplaced));
+  }
+  if (unplaced.length === 0 && rolloutFailures.length === 0) lines.push("  (no details)");
+  lines.push(...renderScaleOut(plan.scaleOut));
+  return lines;
+}
+
+/** Groups instances that share the same explanation, as the engine reports them per group. */
+function renderUnplaced(app: string, unplaced: readonly UnplacedInstance[]): string[] {
+  const groups = new Map<string, UnplacedInstance[]>();
+  for (const u of unplaced) {
+    const key = JSON.stringify([u.reasons, u.fixes, u.nearest]);
+    groups.set(key, [...(groups.get(key) ?? []), u]);
+  }
+  const lines: string[] = [];
+  for (const members of groups.values()) {
+    const first = members[0];
+    if (!first) continue;
+    lines.push(
+      `    ${formatInstances(
+        app,
+        members.map((m) => m.instance),
+      )} (${formatDemand(first.demand)} each):`,
+    );
+    for (const reason of first.reasons) lines.push(`      * ${reason}`);
+    if (first.nearest.length > 0) {
+      const near = first.nearest.slice(0, 3).map((n) => `${n.hostname} (${formatMissing(n.missing)})`);
+      lines.push(`      nearest: ${near.join(", ")}`);
+    }
+    for (const fix of first.fixes) lines.push(`      fix: ${fix}`);
+  }
+  return lines;
+}
+
+/** Names a few agents; the JSON lists them all. */
+function renderScaleIn(advice: ScaleInAdvice): string {
+  const n = advice.drain.length;
+  const shown = advice.drain.slice(0, 3).map((d) => d.hostname);
+  const more = n > shown.length ? ` and ${n - shown.length} more` : "";
+  const moved = `${advice.tasksMoved} task${advice.tasksMoved === 1 ? "" : "s"}`;
+  return `Scale-in: ${n} agent${n === 1 ? "" : "s"} could be drained after this plan (${shown.join(", ")}${more}), moving ${moved}.`;
+}
+
+function renderScaleOut(advice: ScaleOutAdvice | null): string[] {
+  if (!advice) return [];
+  const lines: string[] = [];
+  if (advice.add.length > 0) {
+    const adds = advice.add.map((a) => `${a.count} × ${describeShape(a.shape)}`).join(" + ");
+    lines.push(`  To place everything: add ${adds}.`);
+  }
+  if (advice.impossible.length > 0) {
+    const byApp = new Map<string, number[]>();
+    for (const r of advice.impossible) byApp.set(r.app, [...(byApp.get(r.app) ?? []), r.instance]);
+    const list = [...byApp].map(([app, instances]) => formatInstances(app, instances)).join(", ");
+    lines.push(`  No agent shape on offer can ever hold ${list}; change the request or its constraints.`);
+  }
+  return lines;
+}
+
+/** The shape's name, and its size when the name does not already say it: `m5.2xlarge (8cpu,30Gi)`. */
+export function describeShape(shape: AgentShape): string {
+  if (/\d\s*cpu/i.test(shape.name)) return shape.name;
+  const gpus = shape.total.gpus > 0 ? `, ${shape.total.gpus} gpus` : "";
+  return `${shape.name} (${formatCpus(shape.total.cpus)}, ${formatMem(shape.total.mem)}${gpus})`;
+}

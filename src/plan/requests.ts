@@ -1,0 +1,44 @@
+import type { AppSpec } from "../manifest/types.js";
+import type { TaskRequest, UnplacedGroup } from "../placement/types.js";
+import type { UnplacedInstance } from "./types.js";
+
+/** The placement request for one instance of an app. */
+export function requestFor(app: AppSpec, instance: number): TaskRequest {
+  return {
+    app: app.name,
+    instance,
+    demand: app.resources,
+    ports: app.ports.map((p) => p.name),
+    constraints: app.constraints,
+    strategy: app.placement,
+  };
+}
+
+/** `mem exhausted on 812 agents`: the engine's reason with the number of agents it excluded. */
+export function formatReason(reason: { reason: string; agents: number }): string {
+  return `${reason.reason} on ${reason.agents} agent${reason.agents === 1 ? "" : "s"}`;
+}
+
+/** One entry per instance, each carrying its group's reasons, nearest agents and fixes. */
+export function unplacedInstances(
+  groups: readonly UnplacedGroup[],
+  region: string | null,
+): UnplacedInstance[] {
+  const out: UnplacedInstance[] = [];
+  for (const group of groups) {
+    const reasons = group.reasons.map(formatReason);
+    if (reasons.length === 0) reasons.push("no agent can hold it");
+    for (const instance of group.instances) {
+      out.push({
+        app: group.app,
+        region,
+        instance,
+        demand: group.demand,
+        reasons,
+        nearest: group.nearest,
+        fixes: group.fixes,
+      });
+    }
+  }
+  return out.sort((a, b) => a.app.localeCompare(b.app) || a.instance - b.instance);
+}

@@ -1,0 +1,126 @@
+import type { TitanTask } from "../cluster/types.js";
+import { type AppSpec, resolveAmount } from "../manifest/types.js";
+import { place } from "../placement/index.js";
+import type { PlacementInput } from "../placement/types.js";
+import type { ClusterState } from "./cluster-state.js";
+import { requestFor, unplacedInstances } from "./requests.js";
+import type { AppDiff, RolloutReport, RolloutStep, UnplacedInstance } from "./types.js";
+
+/** One step of a rolling update: stop some old tasks, start some new ones, then stop the old ones they surged past. */
+interface StepPlan {
+  kind: RolloutStep["kind"];
+  stopBefore: TitanTask[];
+  launch: number[];
+  stopAfter: TitanTask[];
+}
+
+/** max_surge rounds up and max_unavailable down; when both come to 0 the rollout still moves one at a time. */
+export function rolloutLimits(spec: AppSpec, desired: number): { maxSurge: number; maxUnavailable: number } {
+  const maxSurge = resolveAmount(spec.update.maxSurge, desired, "up");
+  const maxUnavailable = resolveAmount(spec.update.maxUnavailable, desired, "down");
+  return maxSurge + maxUnavailable === 0 ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge, maxUnavailable };
+}
+
+/**
+ * The steps of an app's rollout, in order: stop what is no longer wanted (frees capacity first), launch missing
+ * instances, then replace old tasks in batches of max_surge + max_unavailable. In each batch up to
+ * max_unavailable old tasks stop before the new ones start; the rest keep their resources until the new tasks
+ * are up, which is the surge the cluster must hold.
+ */
+export function rolloutSteps(
+  diff: AppDiff,
+  limits: { maxSurge: number; maxUnavailable: number },
+): StepPlan[] {
+  const steps: StepPlan[] = [];
+  if (diff.stop.length > 0) steps.push({ kind: "stop", stopBefore: diff.stop, launch: [], stopAfter: [] });
+  if (diff.launch.length > 0)
+    steps.push({ kind: "launch", stopBefore: [], launch: diff.launch, stopAfter: [] });
+  const old = [...diff.replace].sort((a, b) => a.instance - b.instance);
+  const batch = limits.maxSurge + limits.maxUnavailable;
+  for (let i = 0; i < old.length; i += batch) {
+    const tasks = old.slice(i, i + batch);
+    const unavailable = Math.min(limits.maxUnavailable, tasks.length);
+    steps.push({
+      kind: "replace",
+      stopBefore: tasks.slice(0, unavailable),
+      launch: tasks.map((t) => t.instance),
+      stopAfter: tasks.slice(unavailable),
+    });
+  }
+  return steps;
+}
+
+export interface RolloutSimulation {
+  reports: Map<string, RolloutReport>;
+  /** The placement input of the first step that does not fit, for scale-out advice. */
+  failedInput: PlacementInput | null;
+}
+
+export interface RolloutInput {
+  spec: AppSpec;
+  diff: AppDiff;
+}
+
+/**
+ * Simulates every app's rollout on the cluster, one app after another in manifest order, placing the new tasks of
+ * each step while the old tasks that have not been stopped yet still hold their resources. Stops at the first step
+ * that does not fit; the steps after it are reported as not simulated.
+ */
+export function simulateRollouts(
+  apps: readonly RolloutInput[],
+  state: ClusterState,
+  seed: number,
+): RolloutSimulation {
+  const reports = new Map<string, RolloutReport>();
+  let failed = false;
+  let failedInput: PlacementInput | null = null;
+  for (const { spec, diff } of apps) {
+    const failedBefore = failed;
+    const limits = rolloutLimits(spec, diff.desired);
+    const report: RolloutReport = { ...limits, steps: [], fits: true, firstFailure: null };
+    for (const step of rolloutSteps(diff, limits)) {
+      const stopped = [...step.stopBefore, ...step.stopAfter].map((t) => t.instance);
+      const entry: RolloutStep = {
+        index: report.steps.length + 1,
+        kind: step.kind,
+        launch: step.launch,
+        stop: stopped,
+        fits: null,
+      };
+      report.steps.push(entry);
+      if (failed) continue;
+      const { unplaced, input } = runStep(step, spec, diff, state, seed);
+      entry.fits = unplaced.length === 0;
+      if (!entry.fits) {
+        failed = true;
+        failedInput = input;
+        report.fits = false;
+        report.firstFailure = { step: entry.index, unplaced };
+      }
+    }
+    if (failedBefore && report.steps.length > 0) report.fits = null;
+    reports.set(spec.name, report);
+  }
+  return { reports, failedInput };
+}
+
+function runStep(
+  step: StepPlan,
+  spec: AppSpec,
+  diff: AppDiff,
+  state: ClusterState,
+  seed: number,
+): { unplaced: UnplacedInstance[]; input: PlacementInput | null } {
+  for (const t of step.stopBefore) state.release(t);
+  let unplaced: UnplacedInstance[] = [];
+  let input: PlacementInput | null = null;
+  if (step.launch.length > 0) {
+    const requests = step.launch.map((i) => requestFor(spec, i));
+    input = state.input(requests, seed);
+    const result = place(input);
+    state.occupy(result.placements, requests);
+    unplaced = unplacedInstances(result.unplaced, diff.region);
+  }
+  for (const t of step.stopAfter) state.release(t);
+  return { unplaced, input };
+}

@@ -1,0 +1,111 @@
+import type { TitanTask } from "../cluster/types.js";
+import type { AppSpec } from "../manifest/types.js";
+import type { NearMiss, Placement, Scalars, ScaleInAdvice, ScaleOutAdvice } from "../placement/types.js";
+
+/** What changes for one app in one region: instance indexes to launch, and titan's current tasks to keep, replace or stop. */
+export interface AppDiff {
+  app: string;
+  region: string | null;
+  /** Instances the manifest wants in this region. */
+  desired: number;
+  /** The manifest digest new tasks will carry. */
+  digest: string;
+  /** Instance indexes with no task yet. */
+  launch: number[];
+  /** Tasks already matching the manifest. */
+  keep: TitanTask[];
+  /** Tasks from an older spec; each is replaced by a new task with the same instance index. */
+  replace: TitanTask[];
+  /** Tasks beyond the desired count, and duplicates of an instance. */
+  stop: TitanTask[];
+}
+
+export type LaunchAction = "launch" | "replace";
+
+export interface PlannedPlacement extends Placement {
+  region: string | null;
+  action: LaunchAction;
+  /** The agent's attributes, for showing the zone, rack and whatever the app's constraints use. */
+  attributes: Readonly<Record<string, string>>;
+}
+
+/** One unplaced instance with what the engine said about its group. */
+export interface UnplacedInstance {
+  app: string;
+  region: string | null;
+  instance: number;
+  demand: Scalars;
+  reasons: string[];
+  nearest: readonly NearMiss[];
+  fixes: readonly string[];
+}
+
+export interface InstanceRef {
+  app: string;
+  instance: number;
+}
+
+export interface RolloutStep {
+  /** 1-based, within the app's rollout. */
+  index: number;
+  kind: "stop" | "launch" | "replace";
+  /** New tasks started in this step. */
+  launch: number[];
+  /** Old tasks stopped in this step, before (unavailable) or after (surge) the new ones are healthy. */
+  stop: number[];
+  /** Whether every new task of the step fits; null when an earlier failure ended the simulation. */
+  fits: boolean | null;
+}
+
+export interface RolloutReport {
+  maxSurge: number;
+  maxUnavailable: number;
+  steps: RolloutStep[];
+  /** Null when an earlier app's rollout failed, so this one was not simulated. */
+  fits: boolean | null;
+  /** The first step whose new tasks do not fit while the old ones still hold their resources. */
+  firstFailure: { step: number; unplaced: UnplacedInstance[] } | null;
+}
+
+/** An instance that stays where it runs. */
+export interface KeptInstance {
+  instance: number;
+  agentId: string;
+  hostname: string;
+  /** Empty when the agent is not schedulable (and so not in the snapshot's agents). */
+  attributes: Readonly<Record<string, string>>;
+  ports: readonly number[];
+}
+
+export interface AppPlan {
+  spec: AppSpec;
+  diff: AppDiff;
+  kept: KeptInstance[];
+  /** Where every launched or replacing instance lands once the rollout is done. */
+  placements: PlannedPlacement[];
+  unplaced: UnplacedInstance[];
+  rollout: RolloutReport;
+}
+
+export interface Utilisation {
+  cpus: { used: number; total: number };
+  mem: { used: number; total: number };
+}
+
+export interface Plan {
+  seed: number;
+  fingerprint: string;
+  region: string | null;
+  snapshot: { source: string; format: string; agents: number };
+  apps: AppPlan[];
+  /** Titan apps found running in the snapshot that the manifests do not mention; the plan leaves them alone. */
+  otherApps: string[];
+  utilisation: { before: Utilisation; after: Utilisation };
+  /** Advice when something does not fit; null when everything fits. */
+  scaleOut: ScaleOutAdvice | null;
+  /** Agents that could be drained once the plan is applied; null when something does not fit. */
+  scaleIn: ScaleInAdvice | null;
+  fits: boolean;
+  changes: boolean;
+  warnings: readonly string[];
+}

@@ -1,0 +1,223 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../src/cli/errors.js";
+import { appDigest } from "../../src/cluster/digest.js";
+import { buildPlan } from "../../src/plan/build.js";
+import { rolloutSteps } from "../../src/plan/rollout.js";
+import { agent, appSpec, scalars, snapshotOf, titanTask } from "./builders.js";
+
+const roomy = () => [0, 1, 2, 3].map((n) => agent(n, scalars(8, 16384)));
+const source = "snapshot test.json";
+
+describe("buildPlan", () => {
+  it("places every instance of a new app, on distinct hosts when the app asks for it", () => {
+    const app = appSpec({ instances: 3, constraints: [{ kind: "unique", attribute: "hostname" }] });
+    const plan = buildPlan({ apps: [app], snapshot: snapshotOf(roomy()), source, seed: 7 });
+    expect(plan.fits).toBe(true);
+    expect(plan.changes).toBe(true);
+    const [api] = plan.apps;
+    expect(api?.diff.launch).toEqual([0, 1, 2]);
+    expect(api?.placements.map((p) => p.instance)).toEqual([0, 1, 2]);
+    expect(new Set(api?.placements.map((p) => p.agentId)).size).toBe(3);
+    for (const p of api?.placements ?? []) {
+      expect(p.action).toBe("launch");
+      expect(p.ports.http).toBeGreaterThanOrEqual(31000);
+      expect(p.attributes.zone).toMatch(/^zone-/);
+    }
+    expect(plan.utilisation.after.cpus.used).toBe(plan.utilisation.before.cpus.used + 3);
+    expect(plan.seed).toBe(7);
+  });
+
+  it("has no changes when the cluster already runs the manifest", () => {
+    const app = appSpec({ instances: 2 });
+    const digest = appDigest(app);
+    const running = [
+      titanTask("api", 0, digest, 0, app.resources),
+      titanTask("api", 1, digest, 1, app.resources),
+    ];
+    const plan = buildPlan({ apps: [app], snapshot: snapshotOf(roomy(), running), source });
+    expect(plan.changes).toBe(false);
+    expect(plan.fits).toBe(true);
+    expect(plan.apps[0]?.placements).toEqual([]);
+    expect(plan.apps[0]?.rollout.steps).toEqual([]);
+    expect(plan.apps[0]?.diff.keep.map((t) => t.instance)).toEqual([0, 1]);
+  });
+
+  it("replaces every instance after an image change and checks the rollout", () => {
+    const app = appSpec({ instances: 2 });
+    const old = [
+      titanTask("api", 0, "sha256:old", 0, app.resources),
+      titanTask("api", 1, "sha256:old", 1, app.resources),
+    ];
+    const plan = buildPlan({ apps: [app], snapshot: snapshotOf(roomy(), old), source });
+    const [api] = plan.apps;
+    expect(api?.diff.replace.map((t) => t.instance)).toEqual([0, 1]);
+    expect(api?.placements.map((p) => p.action)).toEqual(["replace", "replace"]);
+    expect(api?.rollout).toMatchObject({ maxSurge: 1, maxUnavailable: 0, fits: true, firstFailure: null });
+    expect(api?.rollout.steps.map((s) => [s.kind, s.launch, s.stop, s.fits])).toEqual([
+      ["replace", [0], [0], true],
+      ["replace", [1], [1], true],
+    ]);
+    expect(plan.fits).toBe(true);
+  });
+
+  it("fails the rollout when the end state fits but a surge step does not", () => {
+    // One agent of 2 cpus, full with two old 1-cpu instances: the new image fits once the old ones are gone,
+    // but with max_surge 1 and max_unavailable 0 the first new instance must start while both old ones still run.
+    const app = appSpec({ instances: 2, resources: scalars(1, 256) });
+    const host = agent(0, scalars(2, 4096));
+    const old = [
+      titanTask("api", 0, "sha256:old", 0, app.resources),
+      titanTask("api", 1, "sha256:old", 0, app.resources),
+    ];
+    const plan = buildPlan({ apps: [app], snapshot: snapshotOf([host], old), source, seed: 1 });
+    const [api] = plan.apps;
+    expect(api?.unplaced).toEqual([]);
+    expect(api?.placements).toHaveLength(2);
+    expect(api?.rollout.fits).toBe(false);
+    expect(api?.rollout.firstFailure?.step).toBe(1);
+    expect(api?.rollout.firstFailure?.unplaced.map((u) => u.instance)).toEqual([0]);
+    expect(api?.rollout.firstFailure?.unplaced[0]?.reasons.length).toBeGreaterThan(0);
+    expect(api?.rollout.steps.map((s) => s.fits)).toEqual([false, null]);
+    expect(plan.fits).toBe(false);
+    expect(plan.scaleIn).toBeNull();
+    expect(plan.scaleOut).not.toBeNull();
+
+    const unavailable = appSpec({
+      instances: 2,
+      resources: scalars(1, 256),
+      update: {
+        ...app.update,
+        maxSurge: { kind: "count", value: 0 },
+        maxUnavailable: { kind: "count", value: 1 },
+      },
+    });
+    const relaxed = buildPlan({ apps: [unavailable], snapshot: snapshotOf([host], old), source, seed: 1 });
+    expect(relaxed.fits).toBe(true);
+    expect(relaxed.apps[0]?.rollout.steps.every((s) => s.fits === true)).toBe(true);
+  });
+
+  it("reports what does not fit with reasons, and advice that adds capacity", () => {
+    const app = appSpec({ instances: 3, constraints: [{ kind: "unique", attribute: "hostname" }] });
+    const two = [agent(0, scalars(8, 16384)), agent(1, scalars(8, 16384))];
+    const plan = buildPlan({ apps: [app], snapshot: snapshotOf(two), source, seed: 3 });
+    expect(plan.fits).toBe(false);
+    const [api] = plan.apps;
+    expect(api?.placements).toHaveLength(2);
+    expect(api?.unplaced).toHaveLength(1);
+    expect(api?.unplaced[0]?.reasons.length).toBeGreaterThan(0);
+    expect(plan.scaleOut?.add.reduce((n, a) => n + a.count, 0)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("stops instances beyond the wanted count first, freeing their resources", () => {
+    const app = appSpec({ instances: 1 });
+    const digest = appDigest(app);
+    const running = [0, 1, 2].map((i) => titanTask("api", i, digest, i, app.resources));
+    const plan = buildPlan({ apps: [app], snapshot: snapshotOf(roomy(), running), source });
+    expect(plan.apps[0]?.diff.stop.map((t) => t.instance)).toEqual([1, 2]);
+    expect(plan.apps[0]?.rollout.steps.map((s) => [s.kind, s.stop])).toEqual([["stop", [1, 2]]]);
+    expect(plan.utilisation.after.cpus.used).toBe(plan.utilisation.before.cpus.used - 2);
+  });
+
+  it("plans the region's share of an app that names regions", () => {
+    const app = appSpec({ instances: 6, regions: { "us-east": 4, "eu-west": 2 } });
+    expect(() => buildPlan({ apps: [app], snapshot: snapshotOf(roomy()), source })).toThrow(UsageError);
+    expect(() => buildPlan({ apps: [app], snapshot: snapshotOf(roomy()), source })).toThrow(
+      /api spans several regions \(eu-west, us-east\)/,
+    );
+    const plan = buildPlan({ apps: [app], snapshot: snapshotOf(roomy()), source, region: "eu-west" });
+    expect(plan.region).toBe("eu-west");
+    expect(plan.apps[0]?.diff.desired).toBe(2);
+    expect(plan.apps[0]?.placements.every((p) => p.region === "eu-west")).toBe(true);
+  });
+
+  it("simulates apps one after another and leaves those after a failing rollout unchecked", () => {
+    const first = appSpec({ name: "api", instances: 2, resources: scalars(1, 256) });
+    const second = appSpec({ name: "web", instances: 1, resources: scalars(0.5, 128) });
+    const host = agent(0, scalars(3, 4096));
+    const old = [
+      titanTask("api", 0, "sha256:old", 0, first.resources),
+      titanTask("api", 1, "sha256:old", 0, first.resources),
+    ];
+    // api's first surge step needs 1 more cpu while its old tasks hold 2 of 3; the new web task takes the third.
+    const plan = buildPlan({ apps: [second, first], snapshot: snapshotOf([host], old), source, seed: 5 });
+    expect(plan.apps.map((a) => [a.diff.app, a.rollout.fits])).toEqual([
+      ["web", true],
+      ["api", false],
+    ]);
+    const reversed = buildPlan({ apps: [first, second], snapshot: snapshotOf([host], old), source, seed: 5 });
+    expect(reversed.apps.map((a) => [a.diff.app, a.rollout.fits])).toEqual([
+      ["api", true],
+      ["web", true],
+    ]);
+  });
+
+  it("reports the rollouts after the first failing one as not checked", () => {
+    const first = appSpec({ name: "api", instances: 2, resources: scalars(1, 256) });
+    const second = appSpec({ name: "web", instances: 1, resources: scalars(0.5, 128) });
+    const host = agent(0, scalars(2, 4096));
+    const old = [
+      titanTask("api", 0, "sha256:old", 0, first.resources),
+      titanTask("api", 1, "sha256:old", 0, first.resources),
+    ];
+    const plan = buildPlan({ apps: [first, second], snapshot: snapshotOf([host], old), source, seed: 5 });
+    expect(plan.apps.map((a) => [a.diff.app, a.rollout.fits, a.rollout.steps.map((s) => s.fits)])).toEqual([
+      ["api", false, [false, null]],
+      ["web", null, [null]],
+    ]);
+    expect(plan.fits).toBe(false);
+  });
+
+  it("leaves out apps that do not run in the region, and names titan apps the manifests do not mention", () => {
+    const euOnly = appSpec({ name: "reports", instances: 1, regions: { "eu-west": 1 } });
+    const api = appSpec({ instances: 1, regions: { "us-east": 1 } });
+    const stray = titanTask("legacy-batch", 0, "sha256:x", 1, scalars(1, 128));
+    const plan = buildPlan({
+      apps: [euOnly, api],
+      snapshot: snapshotOf(roomy(), [stray]),
+      source,
+      region: "us-east",
+    });
+    expect(plan.apps.map((a) => a.diff.app)).toEqual(["api"]);
+    expect(plan.otherApps).toEqual(["legacy-batch"]);
+  });
+
+  it("is deterministic, and its fingerprint follows manifests, cluster and seed", () => {
+    const app = appSpec({ instances: 3 });
+    const snapshot = snapshotOf(roomy());
+    const a = buildPlan({ apps: [app], snapshot, source });
+    const b = buildPlan({ apps: [app], snapshot: structuredClone(snapshot), source });
+    expect(b).toEqual(a);
+    expect(a.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(buildPlan({ apps: [app], snapshot, source, seed: a.seed + 1 }).fingerprint).not.toBe(
+      a.fingerprint,
+    );
+    expect(buildPlan({ apps: [appSpec({ instances: 4 })], snapshot, source }).fingerprint).not.toBe(
+      a.fingerprint,
+    );
+    const busier = snapshotOf([agent(0, scalars(4, 16384)), ...roomy().slice(1)]);
+    expect(buildPlan({ apps: [app], snapshot: busier, source }).fingerprint).not.toBe(a.fingerprint);
+  });
+});
+
+describe("rolloutSteps", () => {
+  it("batches replacements by max_surge + max_unavailable, stopping the unavailable ones first", () => {
+    const old = [0, 1, 2, 3, 4].map((i) => titanTask("api", i, "sha256:old", i, scalars(1, 1)));
+    const diff = {
+      app: "api",
+      region: null,
+      desired: 5,
+      digest: "sha256:new",
+      launch: [],
+      keep: [],
+      replace: old,
+      stop: [],
+    };
+    const steps = rolloutSteps(diff, { maxSurge: 2, maxUnavailable: 1 });
+    expect(
+      steps.map((s) => [s.launch, s.stopBefore.map((t) => t.instance), s.stopAfter.map((t) => t.instance)]),
+    ).toEqual([
+      [[0, 1, 2], [0], [1, 2]],
+      [[3, 4], [3], [4]],
+    ]);
+  });
+});

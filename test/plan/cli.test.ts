@@ -1,0 +1,265 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { tempDir } from "../support/tmp.js";
+
+const root = resolve(import.meta.dirname, "../..");
+const example = join(root, "fixtures/manifests/example.yaml");
+const snapshot = (name: string) => join(root, "fixtures/snapshots", name);
+const plan = (...args: string[]) => runCli(["plan", "-f", example, ...args], { cwd: root });
+
+describe("titan plan", () => {
+  it("prints a readable plan for the README's first command and exits 0", async () => {
+    const r = await runCli(
+      [
+        "plan",
+        "--dry-run",
+        "-f",
+        "fixtures/manifests/example.yaml",
+        "--snapshot",
+        "fixtures/snapshots/us-east.json",
+        "--region",
+        "us-east",
+      ],
+      { cwd: root },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      "Plan: region us-east · fixtures/snapshots/us-east.json (/master/state, 12 agents)",
+    );
+    expect(r.stdout).toContain("~ app api (us-east): +1 launch  ~3 replace  -0 stop  =0 keep  → 4 instances");
+    expect(r.stdout).toContain(
+      "    image registry.example.com/payments/api:1.4.1 → registry.example.com/payments/api:1.4.2",
+    );
+    expect(r.stdout).toMatch(/instance\s+action\s+agent\s+zone\s+instance_type\s+rack\s+ports/);
+    expect(r.stdout.match(/^ {4}api\[\d\] .* http=\d+$/gm)).toHaveLength(4);
+    expect(r.stdout).toContain("rollout: 4 steps (max_surge 1, max_unavailable 0) — every step fits");
+    expect(r.stdout).toMatch(/^seed (\d+) — replay with --seed \1$/m);
+    expect(r.stdout).toMatch(/^fingerprint sha256:[0-9a-f]{64}$/m);
+  });
+
+  it("exits 3 with --detailed-exitcode when the plan has changes", async () => {
+    const r = await plan(
+      "--snapshot",
+      snapshot("us-east.json"),
+      "--region",
+      "us-east",
+      "--detailed-exitcode",
+    );
+    expect(r.code).toBe(3);
+  });
+
+  it("exits 0 with --detailed-exitcode when the cluster already runs the manifest", async () => {
+    const dir = tempDir();
+    const json = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east", "--json");
+    const digest = JSON.parse(json.stdout).apps[0].digest as string;
+    // Three instances in us-east: the instance count is not part of the digest, so the running tasks match.
+    const manifest = readFileSync(example, "utf8")
+      .replace("instances: 6", "instances: 5")
+      .replace("us-east: 4", "us-east: 3");
+    writeFileSync(join(dir, "titan.yaml"), manifest);
+    const state = readFileSync(snapshot("us-east.json"), "utf8").replaceAll(/sha256:[0-9a-f]{64}/g, digest);
+    writeFileSync(join(dir, "state.json"), state);
+    const r = await runCli(
+      ["plan", "--snapshot", "state.json", "--region", "us-east", "--detailed-exitcode"],
+      {
+        cwd: dir,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("= app api (us-east): +0 launch  ~0 replace  -0 stop  =3 keep  → 3 instances");
+    expect(r.stdout).toContain("Scheduler dry-run: no changes.");
+    expect(r.stdout).toMatch(
+      /^ {4}api\[0\] += keep +ip-10-1-0-11\.ec2\.internal +us-east-1a +m5\.xlarge +r1 +31005$/m,
+    );
+    expect(r.stdout.match(/= keep/g)).toHaveLength(3);
+  });
+
+  it("exits 4 and explains when something does not fit, even with --detailed-exitcode", async () => {
+    const r = await plan("--snapshot", snapshot("tight.json"), "--region", "us-east", "--detailed-exitcode");
+    expect(r.code).toBe(4);
+    expect(r.stdout).toContain("Scheduler dry-run: WARNING — not everything fits.");
+    expect(r.stdout).toMatch(/app api: 3 instances cannot be placed/);
+    expect(r.stdout).toMatch(/^ {6}\* .+ on \d+ agents?$/m);
+    expect(r.stdout).toMatch(/^ {6}nearest: /m);
+    expect(r.stdout).toMatch(/^ {2}To place everything: add \d+ × m5\.large/m);
+  });
+
+  it("plans a GET_STATE snapshot and warns about skipped agents on stderr", async () => {
+    const r = await plan("--snapshot", snapshot("eu-west.json"), "--region", "eu-west");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("+ app api (eu-west): +2 launch");
+    expect(r.stderr).toBe("warning: agent ip-10-2-2-26.eu-west-1.compute.internal is skipped: deactivated\n");
+  });
+
+  it("gives the same output for the same input, and replays with the printed seed", async () => {
+    const a = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east");
+    const b = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east");
+    expect(b.stdout).toBe(a.stdout);
+    const seed = /^seed (\d+)/m.exec(a.stdout)?.[1] ?? "";
+    const replay = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east", "--seed", seed);
+    expect(replay.stdout).toBe(a.stdout);
+    const other = await plan(
+      "--snapshot",
+      snapshot("us-east.json"),
+      "--region",
+      "us-east",
+      "--seed",
+      "12345",
+    );
+    expect(other.stdout).toContain("seed 12345 — replay with --seed 12345");
+  });
+});
+
+describe("titan plan --json and --out", () => {
+  it("prints one JSON document of the documented shape", async () => {
+    const r = await plan("--snapshot", snapshot("tight.json"), "--region", "us-east", "--json");
+    expect(r.code).toBe(4);
+    const doc = JSON.parse(r.stdout);
+    expect(shapeOf(doc)).toMatchSnapshot();
+    expect(doc.placements[0]).toEqual(
+      expect.objectContaining({
+        app: "api",
+        region: "us-east",
+        instance: expect.any(Number),
+        agent_id: expect.any(String),
+        hostname: expect.any(String),
+        ports: { http: expect.any(Number) },
+      }),
+    );
+    expect(doc.unplaced).toHaveLength(3);
+    for (const u of doc.unplaced) {
+      expect(u).toMatchObject({ app: "api", region: "us-east", instance: expect.any(Number) });
+      expect(u.reasons.length).toBeGreaterThan(0);
+      expect(u.reasons.every((reason: unknown) => typeof reason === "string")).toBe(true);
+    }
+    expect(doc.scale_out.add.length).toBeGreaterThan(0);
+    expect(doc.scale_in).toBeNull();
+  });
+
+  it("keeps secrets and human text out of the JSON", async () => {
+    const r = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east", "--json");
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("db-password");
+    const doc = JSON.parse(r.stdout);
+    expect(doc.apps[0]).toMatchObject({ launch: [3], replace: [0, 1, 2], keep: [], stop: [] });
+    expect(doc.apps[0].rollout.steps).toHaveLength(4);
+    expect(doc.apps[0].current).toHaveLength(3);
+    expect(doc.apps[0].current[0]).toEqual({
+      instance: 0,
+      task_id: "api.0.5f0d7c2a-8e1b-4c3d-9a2f-1b6e4d3c2a10",
+      agent_id: expect.stringMatching(/-S0$/),
+      hostname: "ip-10-1-0-11.ec2.internal",
+      digest: expect.stringMatching(/^sha256:/),
+      image: "registry.example.com/payments/api:1.4.1",
+      state: "TASK_RUNNING",
+      release: 3,
+    });
+    expect(doc.apps[0].digest).not.toBe(doc.apps[0].current[0].digest);
+    expect(doc.scale_in).toEqual(
+      expect.objectContaining({ drain: expect.any(Array), tasks_moved: expect.any(Number) }),
+    );
+  });
+
+  it("saves the plan with its fingerprint to --out", async () => {
+    const dir = tempDir();
+    const out = join(dir, "plan.json");
+    const r = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east", "--out", out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`Saved the plan to ${out}`);
+    const saved = JSON.parse(readFileSync(out, "utf8"));
+    const printed = /^fingerprint (sha256:[0-9a-f]{64})$/m.exec(r.stdout)?.[1];
+    expect(saved.fingerprint).toBe(printed);
+    expect(saved.version).toBe(1);
+    const again = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east", "--json");
+    expect(JSON.parse(again.stdout)).toEqual(saved);
+  });
+
+  it("fails with exit 1 when --out cannot be written", async () => {
+    const dir = tempDir();
+    const r = await plan(
+      "--snapshot",
+      snapshot("us-east.json"),
+      "--region",
+      "us-east",
+      "--out",
+      join(dir, "no/plan.json"),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: cannot write the plan to .*plan\.json \(ENOENT\)$/m);
+  });
+});
+
+describe("titan plan usage errors (exit 2)", () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    [
+      "an app spanning regions without --region",
+      ["--snapshot", snapshot("us-east.json")],
+      /error: api spans several regions \(eu-west, us-east\).*\nhint: pass --region with one of: eu-west, us-east/,
+    ],
+    ["no --snapshot", ["--region", "us-east"], /live cluster.*\nhint: pass --snapshot FILE/],
+    [
+      "a bad --seed",
+      ["--snapshot", snapshot("us-east.json"), "--region", "us-east", "--seed", "x1"],
+      /--seed "x1"/,
+    ],
+    [
+      "a bad --shape",
+      ["--snapshot", snapshot("us-east.json"), "--region", "us-east", "--shape", "huge"],
+      /error: --shape: invalid shape "huge"/,
+    ],
+    [
+      "a missing snapshot",
+      ["--snapshot", "nope.json", "--region", "us-east"],
+      /snapshot nope\.json does not exist/,
+    ],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`rejects ${what}`, async () => {
+      const r = await plan(...args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it("rejects an HTML snapshot with one error line and a hint", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "state.json"), "<html><head><title>Mesos</title></head></html>");
+    const r = await runCli(["plan", "-f", example, "--snapshot", "state.json", "--region", "us-east"], {
+      cwd: dir,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split("\n")).toEqual([
+      "error: state.json is HTML or XML, not a JSON cluster snapshot (a login page or the master's web UI?)",
+      expect.stringMatching(/^hint: take one with `curl -s http:\/\/MASTER:5050\/master\/state`/),
+    ]);
+  });
+
+  it("rejects an invalid manifest before reading the cluster", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "titan.yaml"), "name: api\ninstances: lots\n");
+    const r = await runCli(["plan", "--snapshot", snapshot("us-east.json")], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/titan\.yaml:\d+:\d+: error: /);
+  });
+});
+
+/** Objects keyed by data (port names, attribute names, short dimensions), shown as one type. */
+const RECORDS = new Set(["ports", "attributes", "missing"]);
+
+/** The structure of a JSON value: types instead of values, and one element for each array. */
+function shapeOf(value: unknown, key = ""): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? [] : [shapeOf(value[0])];
+  if (value === null) return "null";
+  if (typeof value === "object") {
+    if (RECORDS.has(key)) return "record";
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = shapeOf(v, k);
+    return out;
+  }
+  return typeof value;
+}

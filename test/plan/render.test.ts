@@ -1,0 +1,45 @@
+import { Chalk } from "chalk";
+import { describe, expect, it } from "vitest";
+import { buildPlan } from "../../src/plan/build.js";
+import { renderPlan } from "../../src/plan/render.js";
+import { agent, appSpec, scalars, snapshotOf, titanTask } from "./builders.js";
+
+const plain = new Chalk({ level: 0 });
+
+describe("renderPlan", () => {
+  it("says when the end state fits but a rollout step does not", () => {
+    const app = appSpec({ instances: 2, resources: scalars(1, 256) });
+    const old = [
+      titanTask("api", 0, "sha256:old", 0, app.resources),
+      titanTask("api", 1, "sha256:old", 0, app.resources),
+    ];
+    const plan = buildPlan({
+      apps: [app],
+      snapshot: snapshotOf([agent(0, scalars(2, 4096))], old),
+      source: "snapshot s.json",
+      seed: 9,
+    });
+    const text = renderPlan(plan, plain).join("\n");
+    expect(text).toContain("~ app api: +0 launch  ~2 replace  -0 stop  =0 keep  → 2 instances");
+    expect(text).toContain("rollout: 2 steps (max_surge 1, max_unavailable 0) — step 1 does not fit");
+    expect(text).toContain("    ✗ 1. replace api[0]\n    · 2. replace api[1]");
+    expect(text).toContain(
+      "app api: the end state fits, but rollout step 1 of 2 does not — the old tasks still hold their resources while the new ones start",
+    );
+    expect(text).toMatch(/ {4}api\[0\] \(1 cpu, 256 MiB each\):\n {6}\* /);
+    expect(text).toContain("seed 9 — replay with --seed 9");
+    expect(text).not.toContain("\u001b[");
+  });
+
+  it("lists what a scale-down stops", () => {
+    const app = appSpec({ instances: 1 });
+    const running = [0, 1].map((i) => titanTask("api", i, "sha256:x", i, app.resources));
+    const plan = buildPlan({
+      apps: [app],
+      snapshot: snapshotOf([agent(0, scalars(8, 8192)), agent(1, scalars(8, 8192))], running),
+      source: "snapshot s.json",
+    });
+    const text = renderPlan(plan, plain).join("\n");
+    expect(text).toContain("stop api[1] on host-1.example.com");
+  });
+});
