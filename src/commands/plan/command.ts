@@ -8,6 +8,8 @@ export interface PlanOptions {
   seed?: string;
   shapes: string[];
   role?: string;
+  context?: string;
+  master?: string;
   json: boolean;
   out?: string;
   detailedExitcode: boolean;
@@ -21,9 +23,12 @@ Examples:
   titan plan -f titan.yaml --snapshot state.json --json > plan.json
   titan plan -f titan.yaml --snapshot state.json --out plan.json --detailed-exitcode
   titan plan -f titan.yaml --snapshot state.json --shape 16cpu,64Gi --shape 32cpu,244Gi
+  titan plan -f titan.yaml --context prod --region us-east     (live: reads the leading master)
+  titan plan -f titan.yaml --master http://10.0.0.5:5050
 
 A plan never changes the cluster; --dry-run is accepted for scripts that say so explicitly.
---snapshot takes the master's GET /master/state JSON or the operator API's GET_STATE response.
+--snapshot takes the master's GET /master/state JSON or the operator API's GET_STATE response;
+without it, the state is read live (GET_STATE) from the target cluster's leading master.
 
 Exit codes: 0 fits, 3 fits and has changes (only with --detailed-exitcode), 4 something does not fit,
 2 usage error or invalid manifest, 1 runtime error.`;
@@ -40,7 +45,15 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
     .option("--region <region>", "the region to plan (required when the manifests name several)")
     .option("--seed <n>", "seed for placement tie-breaks; the plan prints the one it used")
     .option("--shape <shape>", "agent shape scale-out may add, e.g. 16cpu,64Gi; repeatable", collect)
-    .option("--role <role>", "Mesos role titan launches under (default: TITAN_ROLE or *)")
+    .option(
+      "--role <role>",
+      "Mesos role titan launches under (default: TITAN_ROLE, the cluster's role, or *)",
+    )
+    .option(
+      "--context <name>",
+      "the context to plan against (env TITAN_CONTEXT; default: current, else local)",
+    )
+    .option("--master <urls>", "master URL(s), comma-separated; overrides the context's (env TITAN_MASTER)")
     .option("--json", "print the plan as one JSON document")
     .option("--out <file>", "save the plan as JSON for `titan deploy --plan`")
     .option("--detailed-exitcode", "exit 3 when the plan fits and has changes")
@@ -57,6 +70,8 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
             seed?: string;
             shape?: string[];
             role?: string;
+            context?: string;
+            master?: string;
             json?: boolean;
             out?: string;
             detailedExitcode?: boolean;
@@ -72,6 +87,8 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
             ...(opts.region === undefined ? {} : { region: opts.region }),
             ...(opts.seed === undefined ? {} : { seed: opts.seed }),
             ...(opts.role === undefined ? {} : { role: opts.role }),
+            ...(opts.context === undefined ? {} : { context: opts.context }),
+            ...(opts.master === undefined ? {} : { master: opts.master }),
             ...(opts.out === undefined ? {} : { out: opts.out }),
           });
         },

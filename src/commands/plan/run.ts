@@ -18,14 +18,15 @@ import type { PlanOptions } from "./command.js";
 export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
   const shapes = opts.shapes.map(parseShapeFlag);
-  const source = clusterSource(env, opts);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  const { source, region: targetRegion } = await clusterSource(env, opts);
+  const region = opts.region ?? targetRegion;
   const snapshot = await source.read(env.signal);
   const plan = buildPlan({
     apps: manifest.apps,
     snapshot,
     source: opts.snapshot ?? source.describe(),
-    ...(opts.region === undefined ? {} : { region: opts.region }),
+    ...(region === undefined ? {} : { region }),
     ...(seed === undefined ? {} : { seed }),
     ...(shapes.length > 0 ? { shapes } : {}),
   });
@@ -52,17 +53,43 @@ export function exitCodeFor(plan: Pick<Plan, "fits" | "changes">, detailed: bool
   return ExitCode.Ok;
 }
 
-function clusterSource(env: Env, opts: PlanOptions): ClusterStateSource {
-  const role = opts.role ?? env.vars.TITAN_ROLE ?? "*";
-  if (role.trim() === "")
+async function clusterSource(
+  env: Env,
+  opts: PlanOptions,
+): Promise<{ source: ClusterStateSource; region?: string }> {
+  const explicitRole = opts.role ?? env.vars.TITAN_ROLE;
+  if (explicitRole !== undefined && explicitRole.trim() === "")
     throw new UsageError("--role is empty", "pass a Mesos role such as `titan`, or `*`");
-  if (opts.snapshot === undefined) {
-    throw new UsageError(
-      "planning against the live cluster needs a configured cluster, which this version cannot read yet",
-      "pass --snapshot FILE with the master's /master/state JSON or a GET_STATE response",
-    );
+  if (opts.snapshot !== undefined) {
+    if (opts.context !== undefined || opts.master !== undefined) {
+      throw new UsageError(
+        "--snapshot cannot be combined with --context or --master",
+        "plan against one or the other",
+      );
+    }
+    return { source: new SnapshotFileSource(opts.snapshot, env.cwd, { role: explicitRole ?? "*" }) };
   }
-  return new SnapshotFileSource(opts.snapshot, env.cwd, { role });
+  const { loadTarget } = await import("../../config/index.js");
+  const { resolveSecretRef } = await import("../../config/secret-ref.js");
+  const { LiveMasterSource } = await import("../../cluster/live-source.js");
+  const target = await loadTarget(env, {
+    ...(opts.context === undefined ? {} : { context: opts.context }),
+    ...(opts.master === undefined ? {} : { master: opts.master }),
+    ...(opts.region === undefined ? {} : { region: opts.region }),
+  });
+  const { cluster } = target;
+  const auth = cluster.auth
+    ? { principal: cluster.auth.principal, secret: await resolveSecretRef(cluster.auth.secret, env.vars) }
+    : undefined;
+  const source = new LiveMasterSource({
+    masters: target.masters,
+    role: explicitRole ?? cluster.role,
+    label: `context ${target.context} (cluster ${cluster.name})`,
+    ...(auth ? { auth } : {}),
+    ...(cluster.caFile ? { caFile: cluster.caFile } : {}),
+    ...(env.debug ? { trace: (line: string) => writeLine(env.io.err, env.io.errColor.dim(line)) } : {}),
+  });
+  return { source, ...(target.region === undefined ? {} : { region: target.region }) };
 }
 
 function parseSeed(text: string): number {

@@ -1,0 +1,49 @@
+import { TitanError } from "../cli/errors.js";
+import type { BasicAuth } from "../mesos/index.js";
+import { fetchMasterState } from "../mesos/index.js";
+import { buildSnapshot } from "./build.js";
+import { Node, ShapeError } from "./json-reader.js";
+import { readGetState } from "./operator.js";
+import type { ClusterSnapshot, ClusterStateSource } from "./types.js";
+
+export interface LiveSourceOptions {
+  masters: readonly string[];
+  /** Credentials, with the secret already resolved; sent only to the configured masters. */
+  auth?: BasicAuth;
+  caFile?: string;
+  role: string;
+  /** What to call the cluster in output, e.g. `context prod (cluster prod-us-east)`. */
+  label: string;
+  trace?: (line: string) => void;
+}
+
+/** The live cluster: GET_STATE from the leading master, read through titan's Mesos client. */
+export class LiveMasterSource implements ClusterStateSource {
+  constructor(private readonly options: LiveSourceOptions) {}
+
+  describe(): string {
+    return `${this.options.label} · ${this.options.masters.join(",")}`;
+  }
+
+  async read(signal: AbortSignal): Promise<ClusterSnapshot> {
+    const { masters, auth, caFile, trace } = this.options;
+    const state = await fetchMasterState(
+      { masters, ...(auth ? { auth } : {}), ...(caFile ? { caFile } : {}) },
+      { signal, ...(trace ? { trace } : {}) },
+    );
+    try {
+      const { agents, tasks } = readGetState(new Node(state.document));
+      return buildSnapshot("operator-get-state", agents, tasks, this.options.role);
+    } catch (error) {
+      if (error instanceof ShapeError) {
+        throw new TitanError(
+          `the master at ${state.leader} answered GET_STATE in an unexpected shape: ${error.message}`,
+          {
+            hint: "is this a Mesos master (1.x)? check the URL with `titan context show`",
+          },
+        );
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { scriptedServer } from "../support/scripted-server.js";
+import { tempDir } from "../support/tmp.js";
+
+const root = resolve(import.meta.dirname, "../..");
+const getState = readFileSync(join(root, "fixtures/snapshots/eu-west.json"), "utf8");
+const example = join(root, "fixtures/manifests/example.yaml");
+
+function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const dir = tempDir();
+  return { TITAN_CONFIG: join(dir, "config.yaml"), XDG_DATA_HOME: join(dir, "data"), ...extra };
+}
+
+async function fakeMaster() {
+  return scriptedServer((request, response) => {
+    if (
+      request.method === "POST" &&
+      request.path === "/api/v1" &&
+      JSON.parse(request.body).type === "GET_STATE"
+    ) {
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end(getState);
+      return;
+    }
+    response.writeHead(404);
+    response.end();
+  });
+}
+
+describe("titan plan against a live master", () => {
+  it("reads GET_STATE from the master given with --master and plans the same as from the snapshot", async () => {
+    const master = await fakeMaster();
+    const live = await runCli(
+      ["plan", "-f", example, "--master", master.url, "--region", "eu-west", "--seed", "7", "--json"],
+      {
+        cwd: root,
+        env: isolatedEnv(),
+      },
+    );
+    expect(live.stderr).not.toContain("error");
+    expect(live.code).toBe(0);
+    const offline = await runCli(
+      [
+        "plan",
+        "-f",
+        example,
+        "--snapshot",
+        "fixtures/snapshots/eu-west.json",
+        "--region",
+        "eu-west",
+        "--seed",
+        "7",
+        "--json",
+      ],
+      { cwd: root, env: isolatedEnv() },
+    );
+    const a = JSON.parse(live.stdout) as { fingerprint: string; placements: unknown[] };
+    const b = JSON.parse(offline.stdout) as { fingerprint: string; placements: unknown[] };
+    expect(a.placements).toEqual(b.placements);
+    expect(a.fingerprint).toBe(b.fingerprint);
+    const call = master.requests.find((r) => r.path === "/api/v1");
+    expect(call?.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(call?.body ?? "{}")).toEqual({ type: "GET_STATE" });
+  });
+
+  it("uses the context's cluster and sends its credentials, resolved from the environment", async () => {
+    const master = await fakeMaster();
+    const env = isolatedEnv({ MESOS_SECRET: "s3cret-canary" });
+    const setup = await runCli(
+      [
+        "config",
+        "set-cluster",
+        "eu",
+        "--master",
+        master.url,
+        "--principal",
+        "titan",
+        "--secret",
+        "env:MESOS_SECRET",
+      ],
+      { env },
+    );
+    expect(setup.code).toBe(0);
+    await runCli(["config", "set-region", "eu-west", "--cluster", "eu"], { env });
+    await runCli(["config", "set-context", "prod-eu", "--region", "eu-west", "--use"], { env });
+    const r = await runCli(["plan", "-f", example, "--debug"], { cwd: root, env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("context prod-eu (cluster eu)");
+    expect(r.stdout + r.stderr).not.toContain("s3cret-canary");
+    const call = master.requests.find((req) => req.path === "/api/v1");
+    expect(call?.headers.authorization).toBe(
+      `Basic ${Buffer.from("titan:s3cret-canary").toString("base64")}`,
+    );
+  });
+
+  it("fails with exit 1 and a hint when the master answers with an HTML error page", async () => {
+    const master = await scriptedServer((_request, response) => {
+      response.writeHead(502, { "Content-Type": "text/html" });
+      response.end("<html><body><h1>502 Bad Gateway</h1></body></html>");
+    });
+    const r = await runCli(["plan", "-f", example, "--master", master.url, "--region", "eu-west"], {
+      cwd: root,
+      env: isolatedEnv(),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("502");
+    expect(r.stderr).toMatch(/hint:/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it("refuses --snapshot together with --master", async () => {
+    const r = await runCli(
+      ["plan", "-f", example, "--snapshot", "x.json", "--master", "http://127.0.0.1:1"],
+      {
+        cwd: root,
+        env: isolatedEnv(),
+      },
+    );
+    expect(r.code).toBe(2);
+  });
+});
