@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerConfig } from "./config/command.js";
 import { registerContext } from "./context/command.js";
 import { registerInit } from "./init/command.js";
+import { registerLocal } from "./local/command.js";
 import { registerPlan } from "./plan/command.js";
 import { registerSchema } from "./schema/command.js";
 import type { CommandContext } from "./types.js";
@@ -14,6 +15,7 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerPlan(program, ctx);
   registerInit(program, ctx);
   registerSchema(program, ctx);
+  registerLocal(program, ctx);
   registerContext(program, ctx);
   registerConfig(program, ctx);
   registerVersion(program, ctx);

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AccountNames } from "./accounts.js";
@@ -10,7 +9,7 @@ import type {
   LocalAgentOptions,
   TaskInfoJson,
 } from "./api.js";
-import { CommandExecutor } from "./command-executor.js";
+import { CommandExecutor, newStatusUuid } from "./command-executor.js";
 import { dockerEngineFor } from "./docker.js";
 import type { AttachedPath } from "./files.js";
 import { createAgentServer } from "./http-server.js";
@@ -104,7 +103,7 @@ class LocalAgent implements LocalAgentHandle {
         message: 'Attempted to run multiple tasks using a "command" executor',
         timestamp: Date.now() / 1000,
         executorId: existing.executorId,
-        uuid: randomBytes(16).toString("base64"),
+        uuid: newStatusUuid(),
       });
       return;
     }

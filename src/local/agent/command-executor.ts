@@ -52,8 +52,12 @@ export function isTerminalState(state: TaskStateName): boolean {
   return TERMINAL_STATES.has(state);
 }
 
-function newStatusUuid(): string {
-  return randomBytes(16).toString("base64");
+/** A random (version 4) UUID in the 16 raw bytes Mesos puts on the wire, base64-encoded in JSON. */
+export function newStatusUuid(): string {
+  const bytes = randomBytes(16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  return bytes.toString("base64");
 }
 
 /**

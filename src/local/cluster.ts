@@ -1,0 +1,160 @@
+import { join } from "node:path";
+import type { AgentResources, LocalAgentHandle, LocalAgentOptions } from "./agent/api.js";
+import { faultHandler } from "./faults.js";
+import { startMasterServer } from "./master/http.js";
+import { LocalMaster, type MasterOptions } from "./master/master.js";
+import { splitRanges } from "./resources.js";
+
+/** One master and N agents in this process, on 127.0.0.1. */
+
+export type AgentFactory = (options: LocalAgentOptions) => LocalAgentHandle;
+
+export interface LocalClusterOptions {
+  agents: number;
+  /** Resources of each agent; the ports range is split between agents, which share one host. */
+  agentResources: AgentResources;
+  zones: readonly string[];
+  /** The master's port on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  /** Sandboxes and agent state live under here. */
+  workDir: string;
+  createAgent: AgentFactory;
+  master?: MasterOptions;
+  /** Serve the test-only fault injection endpoint (default true). */
+  faultsEndpoint?: boolean;
+}
+
+export interface ClusterFaults {
+  /** The agent's machine dies with its tasks; the master notices after its unreachable timeout. */
+  stopAgent(agentId: string): Promise<void>;
+  /** A stopped agent's machine comes back empty and registers as a new agent; returns the new agent id. */
+  restartAgent(agentId: string): Promise<string>;
+  partitionAgent(agentId: string): void;
+  healAgent(agentId: string): void;
+  failoverMaster(): void;
+  dropUpdates(count: number): void;
+  duplicateUpdates(count: number): void;
+  delayUpdates(ms: number, count: number): void;
+  withholdOffers(withhold: boolean): void;
+}
+
+export interface LocalCluster {
+  readonly url: string;
+  readonly port: number;
+  readonly master: LocalMaster;
+  agents(): LocalAgentHandle[];
+  readonly faults: ClusterFaults;
+  stop(): Promise<void>;
+}
+
+interface AgentTemplate {
+  hostname: string;
+  attributes: Record<string, string>;
+  resources: AgentResources;
+}
+
+function agentTemplates(options: LocalClusterOptions): AgentTemplate[] {
+  const zones = options.zones.length > 0 ? options.zones : ["a"];
+  const ports = splitRanges(options.agentResources.ports, options.agents);
+  const r = options.agentResources;
+  return Array.from({ length: options.agents }, (_, i) => {
+    const zone = zones[i % zones.length] as string;
+    return {
+      hostname: `agent-${i + 1}.local`,
+      attributes: {
+        zone,
+        rack: `${zone}-r${Math.floor(i / zones.length) + 1}`,
+        instance_type: `local.c${r.cpus}m${Math.round(r.mem / 1024)}`,
+      },
+      resources: { ...r, ports: ports[i] ?? [] },
+    };
+  });
+}
+
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  const master = new LocalMaster(options.master);
+  const idPrefix = master.masterId;
+  let agentSeq = 0;
+  const handles: LocalAgentHandle[] = [];
+  const templates = new Map<string, AgentTemplate>();
+
+  const launchAgent = async (template: AgentTemplate, masterUrl: string): Promise<LocalAgentHandle> => {
+    const id = `${idPrefix}-S${agentSeq++}`;
+    const handle = options.createAgent({
+      id,
+      hostname: template.hostname,
+      attributes: template.attributes,
+      resources: template.resources,
+      workDir: join(options.workDir, "agents", id),
+      masterUrl,
+      onStatus: (status) => master.onAgentStatus(id, status),
+    });
+    handles.push(handle);
+    templates.set(id, template);
+    await handle.start();
+    master.addAgent(handle);
+    return handle;
+  };
+
+  const faults: ClusterFaults = {
+    stopAgent: (agentId) => master.stopAgent(agentId),
+    restartAgent: async (agentId) => {
+      const template = templates.get(agentId);
+      const record = master.agents.get(agentId);
+      if (!template) throw new Error(`unknown agent '${agentId}'`);
+      if (record && !record.dead) throw new Error(`agent '${agentId}' is running; stop it first`);
+      const handle = await launchAgent(template, server.url);
+      return handle.id;
+    },
+    partitionAgent: (agentId) => master.partitionAgent(agentId),
+    healAgent: (agentId) => master.healAgent(agentId),
+    failoverMaster: () => master.failover(),
+    dropUpdates: (count) => {
+      master.delivery.faults.drop = count;
+    },
+    duplicateUpdates: (count) => {
+      master.delivery.faults.duplicate = count;
+    },
+    delayUpdates: (ms, count) => {
+      master.delivery.faults.delay = { ms, count };
+    },
+    withholdOffers: (withhold) => {
+      master.withholdOffers = withhold;
+      if (!withhold) master.scheduleAllocation();
+    },
+  };
+
+  const admin = options.faultsEndpoint === false ? undefined : faultHandler(faults, master);
+  let server: Awaited<ReturnType<typeof startMasterServer>>;
+  try {
+    server = await startMasterServer(master, options.port, admin);
+  } catch (error) {
+    master.close();
+    throw error;
+  }
+  try {
+    await Promise.all(agentTemplates(options).map((t) => launchAgent(t, server.url)));
+  } catch (error) {
+    master.close();
+    await Promise.allSettled(handles.map((h) => h.stop()));
+    await server.close();
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: server.url,
+    port: server.port,
+    master,
+    agents: () => [...handles],
+    faults,
+    stop: () => {
+      stopping ??= (async () => {
+        master.close();
+        await Promise.allSettled(handles.map((h) => h.stop()));
+        await server.close();
+      })();
+      return stopping;
+    },
+  };
+}

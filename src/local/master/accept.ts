@@ -1,0 +1,233 @@
+import type { ResourceJson } from "../agent/api.js";
+import { isObject, type JsonObject } from "../json.js";
+import {
+  add,
+  contains,
+  emptyQuantities,
+  formatQuantities,
+  fromResourceJson,
+  type Quantities,
+  subtract,
+} from "../resources.js";
+import type { OfferRecord } from "./model.js";
+
+/**
+ * Validation of an ACCEPT call, as Master::accept does it: first the offers (unknown, used, another framework's,
+ * several agents or roles), then each task of each LAUNCH against what is left of the offered resources. Pure:
+ * the master applies the resulting plan.
+ */
+
+export interface AcceptInput {
+  frameworkId: string;
+  offerIds: readonly string[];
+  operations: readonly JsonObject[];
+  findOffer(id: string): OfferRecord | undefined;
+  /** True when the framework already has a (non-completed) task with this id. */
+  taskExists(taskId: string): boolean;
+}
+
+export interface Launch {
+  task: JsonObject;
+  taskId: string;
+  quantities: Quantities;
+  /** The task's resources with the offer's allocation_info filled in where the scheduler left it out. */
+  resources: ResourceJson[];
+}
+
+export interface TaskRejection {
+  task: JsonObject;
+  taskId: string;
+  agentId: string;
+  message: string;
+  reason: "REASON_TASK_INVALID" | "REASON_TASK_GROUP_INVALID";
+}
+
+export type AcceptPlan =
+  | {
+      kind: "invalid-offers";
+      error: string;
+      /** Offers of this framework named in the call: removed, their resources recovered without a filter. */
+      ownOffers: OfferRecord[];
+      tasks: Array<{ task: JsonObject; taskId: string; agentId: string }>;
+    }
+  | {
+      kind: "valid";
+      offers: OfferRecord[];
+      agentId: string;
+      role: string;
+      launches: Launch[];
+      rejections: TaskRejection[];
+      /** Offered resources no launch used: declined with the call's filter. */
+      unused: Quantities;
+    };
+
+function idOf(v: unknown): string {
+  return isObject(v) && typeof v.value === "string" ? v.value : "";
+}
+
+/** Every task named by LAUNCH and LAUNCH_GROUP operations, in order. */
+function launchedTasks(operations: readonly JsonObject[]): Array<{ task: JsonObject; group: boolean }> {
+  const out: Array<{ task: JsonObject; group: boolean }> = [];
+  for (const op of operations) {
+    const launch = op.launch;
+    if (isObject(launch) && Array.isArray(launch.task_infos)) {
+      for (const t of launch.task_infos) if (isObject(t)) out.push({ task: t, group: false });
+    }
+    const group = op.launch_group;
+    if (isObject(group) && isObject(group.task_group) && Array.isArray(group.task_group.tasks)) {
+      for (const t of group.task_group.tasks) if (isObject(t)) out.push({ task: t, group: true });
+    }
+  }
+  return out;
+}
+
+function validateOffers(input: AcceptInput): { error?: string; offers: OfferRecord[] } {
+  const offers: OfferRecord[] = [];
+  const seen = new Set<string>();
+  for (const id of input.offerIds) {
+    if (seen.has(id)) return { error: `Duplicate offer ${id} in offer list`, offers };
+    seen.add(id);
+    const offer = input.findOffer(id);
+    if (!offer) return { error: `Offer ${id} is no longer valid`, offers };
+    if (offer.frameworkId !== input.frameworkId) {
+      return {
+        error: `Offer ${id} has invalid framework ${offer.frameworkId} while framework ${input.frameworkId} is expected`,
+        offers,
+      };
+    }
+    const first = offers[0];
+    if (first && first.agentId !== offer.agentId) {
+      return {
+        error: `Aggregated offers must belong to one single agent. Offer ${id} uses agent ${offer.agentId} and offer ${first.id} uses agent ${first.agentId}`,
+        offers,
+      };
+    }
+    if (first && first.role !== offer.role) {
+      return {
+        error: `Aggregated offers must be allocated to the same role. Offer ${id} uses role ${offer.role} and offer ${first.id} uses role ${first.role}`,
+        offers,
+      };
+    }
+    offers.push(offer);
+  }
+  if (offers.length === 0) return { error: "No offers specified", offers };
+  return { offers };
+}
+
+/** common/validation.cpp validateID. */
+export function validateId(id: string): string | undefined {
+  if (id === "") return "ID must not be empty";
+  if (id.length > 255) return "ID must not be greater than 255 characters";
+  if (id === "." || id === "..") return `'${id}' is disallowed`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what Mesos refuses.
+  if (/[\u0000-\u001f\u007f/\\]/.test(id)) return `'${id}' contains invalid characters`;
+  return undefined;
+}
+
+interface TaskCheck {
+  error?: string;
+  quantities?: Quantities;
+  resources?: ResourceJson[];
+}
+
+function checkTask(
+  task: JsonObject,
+  agentId: string,
+  role: string,
+  available: Quantities,
+  seen: Set<string>,
+  input: AcceptInput,
+): TaskCheck {
+  const taskId = idOf(task.task_id);
+  const idError = validateId(taskId);
+  if (idError) return { error: `Task ID '${taskId}' is invalid: ${idError}` };
+  if (seen.has(taskId) || input.taskExists(taskId)) return { error: `Task has duplicate ID: ${taskId}` };
+  const taskAgent = idOf(task.agent_id);
+  if (taskAgent !== agentId) return { error: `Task uses invalid agent: ${taskAgent}` };
+  if ((task.command === undefined) === (task.executor === undefined)) {
+    return { error: "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present" };
+  }
+  if (task.executor !== undefined)
+    return { error: "Custom executors are not supported by the titan local cluster" };
+  const rawResources = Array.isArray(task.resources) ? task.resources : [];
+  for (const r of rawResources) {
+    const allocation = isObject(r) && isObject(r.allocation_info) ? r.allocation_info.role : undefined;
+    if (allocation !== undefined && allocation !== role) {
+      return {
+        error: `Task's resources are allocated to role '${String(allocation)}' but the offers are allocated to role '${role}'`,
+      };
+    }
+  }
+  const parsed = fromResourceJson(rawResources);
+  if (!parsed.ok) return { error: `Invalid resources: ${parsed.error}` };
+  if (rawResources.length === 0) return { error: "Task uses no resources" };
+  if (!contains(available, parsed.quantities)) {
+    return {
+      error: `Task uses more resources ${formatQuantities(parsed.quantities)} than available ${formatQuantities(available)}`,
+    };
+  }
+  const resources = rawResources.map((r) => {
+    const copy = { ...(r as ResourceJson) };
+    if (copy.allocation_info === undefined) copy.allocation_info = { role };
+    return copy;
+  });
+  return { quantities: parsed.quantities, resources };
+}
+
+export function planAccept(input: AcceptInput): AcceptPlan {
+  const tasks = launchedTasks(input.operations);
+  const offerCheck = validateOffers(input);
+  if (offerCheck.error !== undefined) {
+    const ownOffers = input.offerIds
+      .map((id) => input.findOffer(id))
+      .filter((o): o is OfferRecord => o !== undefined && o.frameworkId === input.frameworkId);
+    return {
+      kind: "invalid-offers",
+      error: offerCheck.error,
+      ownOffers: [...new Set(ownOffers)],
+      tasks: tasks.map(({ task }) => ({ task, taskId: idOf(task.task_id), agentId: idOf(task.agent_id) })),
+    };
+  }
+  const offers = offerCheck.offers;
+  const first = offers[0] as OfferRecord;
+  let available = offers.reduce((sum, o) => add(sum, o.quantities), emptyQuantities());
+  const launches: Launch[] = [];
+  const rejections: TaskRejection[] = [];
+  const seen = new Set<string>();
+  for (const { task, group } of tasks) {
+    const taskId = idOf(task.task_id);
+    if (group) {
+      rejections.push({
+        task,
+        taskId,
+        agentId: idOf(task.agent_id),
+        message: "LAUNCH_GROUP is not supported by the titan local cluster",
+        reason: "REASON_TASK_GROUP_INVALID",
+      });
+      continue;
+    }
+    const check = checkTask(task, first.agentId, first.role, available, seen, input);
+    if (check.error !== undefined || !check.quantities || !check.resources) {
+      rejections.push({
+        task,
+        taskId,
+        agentId: idOf(task.agent_id),
+        message: check.error ?? "",
+        reason: "REASON_TASK_INVALID",
+      });
+      continue;
+    }
+    seen.add(taskId);
+    available = subtract(available, check.quantities);
+    launches.push({ task, taskId, quantities: check.quantities, resources: check.resources });
+  }
+  return {
+    kind: "valid",
+    offers,
+    agentId: first.agentId,
+    role: first.role,
+    launches,
+    rejections,
+    unused: available,
+  };
+}

@@ -1,0 +1,1010 @@
+import { randomUUID } from "node:crypto";
+import type { AgentStatus, LocalAgentHandle, TaskInfoJson, TaskStateName } from "../agent/api.js";
+import { isObject, type JsonObject } from "../json.js";
+import {
+  add,
+  emptyQuantities,
+  fromAgentResources,
+  isAllocatable,
+  isEmpty,
+  type Quantities,
+  subtract,
+  toResourceJson,
+} from "../resources.js";
+import { planAccept } from "./accept.js";
+import { agentPort, textAttributes } from "./agent-info.js";
+import { allocate } from "./allocator.js";
+import { isValidUuidBase64 } from "./calls.js";
+import { frameworkInfoWithDefaults } from "./defaults.js";
+import { capabilitiesOf, frameworkInfoJson, rolesOf } from "./framework-info.js";
+import {
+  type AgentRecord,
+  type FrameworkCapabilities,
+  type FrameworkRecord,
+  isTerminal,
+  type OfferRecord,
+  type Subscription,
+  type TaskRecord,
+} from "./model.js";
+import { reconcile } from "./reconcile.js";
+import { containerStatus, taskStatus, uuidBase64 } from "./status.js";
+import { StatusUpdateDelivery } from "./updates.js";
+
+export const MESOS_VERSION = "1.12.0";
+
+export interface MasterOptions {
+  /** Seconds between HEARTBEAT events (Mesos: 15). */
+  heartbeatIntervalSeconds?: number;
+  /** Outstanding offers are rescinded after this long (the master's --offer_timeout); undefined = never. */
+  offerTimeoutMs?: number;
+  /** How often the allocator runs besides on events (Mesos --allocation_interval: 1 s). */
+  allocationIntervalMs?: number;
+  /** Status update retry backoff (Mesos agent: 10 s doubling up to 10 min). */
+  statusRetryMinMs?: number;
+  statusRetryMaxMs?: number;
+  /** How long an agent may be silent before it is marked unreachable (Mesos: 5 pings x 15 s). */
+  agentUnreachableAfterMs?: number;
+  /** How long an unreachable agent is kept before it is considered gone for good; undefined = never. */
+  unreachableGoneAfterMs?: number;
+  maxCompletedTasksPerFramework?: number;
+  now?: () => number;
+}
+
+const DEFAULTS = {
+  heartbeatIntervalSeconds: 15,
+  allocationIntervalMs: 1000,
+  statusRetryMinMs: 10_000,
+  statusRetryMaxMs: 600_000,
+  agentUnreachableAfterMs: 75_000,
+  maxCompletedTasksPerFramework: 1000,
+};
+
+/** setTimeout cannot wait longer than this; longer failover timeouts never fire while the cluster runs. */
+const MAX_TIMER_MS = 2_147_483_647;
+const MAX_REFUSE_SECONDS = 31_536_000;
+
+export type CallResult =
+  | { status: 202 }
+  | { status: 200; body?: JsonObject }
+  | { status: 400 | 403; error: string };
+
+function idOf(v: unknown): string | undefined {
+  return isObject(v) && typeof v.value === "string" ? v.value : undefined;
+}
+
+/**
+ * The local cluster's master: frameworks, agents, offers and tasks, with the semantics of the Mesos master for the
+ * v1 scheduler API. HTTP framing lives in http.ts; JSON views in views.ts.
+ */
+export class LocalMaster {
+  readonly agents = new Map<string, AgentRecord>();
+  readonly frameworks = new Map<string, FrameworkRecord>();
+  completedFrameworks: FrameworkRecord[] = [];
+  readonly offers = new Map<string, OfferRecord>();
+  readonly delivery: StatusUpdateDelivery;
+  readonly options: Required<Omit<MasterOptions, "offerTimeoutMs" | "unreachableGoneAfterMs">> &
+    Pick<MasterOptions, "offerTimeoutMs" | "unreachableGoneAfterMs">;
+  masterId = randomUUID();
+  startedAt: number;
+  electedAt: number;
+  port = 0;
+  withholdOffers = false;
+  private frameworkSeq = 0;
+  private offerSeq = 0;
+  private allocationRound = 0;
+  private allocationPending = false;
+  private allocationTimer?: NodeJS.Timeout;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(options: MasterOptions = {}) {
+    this.options = { ...DEFAULTS, now: () => Date.now(), ...options };
+    this.startedAt = this.now();
+    this.electedAt = this.startedAt;
+    this.delivery = new StatusUpdateDelivery({
+      retryMinMs: this.options.statusRetryMinMs,
+      retryMaxMs: this.options.statusRetryMaxMs,
+      send: (frameworkId, status) => this.sendEvent(frameworkId, { type: "UPDATE", update: { status } }),
+      blocked: (agentId) => {
+        const agent = this.agents.get(agentId);
+        return !agent || agent.dead || agent.partitioned;
+      },
+    });
+    this.allocationTimer = setInterval(() => this.allocateNow(), this.options.allocationIntervalMs);
+    this.allocationTimer.unref();
+  }
+
+  now(): number {
+    return this.options.now();
+  }
+
+  // ---------------------------------------------------------------------------------------------- agents
+
+  /** Registers an agent; its status reports flow to `onAgentStatus`. */
+  addAgent(handle: LocalAgentHandle): void {
+    this.agents.set(handle.id, {
+      handle,
+      id: handle.id,
+      state: "registered",
+      dead: false,
+      partitioned: false,
+      total: fromAgentResources(handle.resources),
+      registeredAt: this.now(),
+    });
+    this.scheduleAllocation();
+  }
+
+  onAgentStatus(agentId: string, s: AgentStatus): void {
+    const agent = this.agents.get(agentId);
+    if (!agent || agent.dead || this.closed) return;
+    const framework = this.frameworks.get(s.frameworkId);
+    const task = framework?.tasks.get(s.taskId) ?? framework?.unreachableTasks.get(s.taskId);
+    if (!framework || !task) return;
+    if (s.state === "TASK_KILLING" && !framework.capabilities.killingState) return;
+    const view = s.containerStatus
+      ? undefined
+      : agent.handle.tasks().find((t) => t.taskInfo.task_id.value === s.taskId);
+    const container: JsonObject = s.containerStatus
+      ? { ...s.containerStatus }
+      : containerStatus(view?.containerId ?? task.containerId, view?.pid);
+    const status = taskStatus({
+      taskId: s.taskId,
+      state: s.state,
+      source: s.source,
+      ...(s.reason !== undefined ? { reason: s.reason } : {}),
+      ...(s.message !== undefined ? { message: s.message } : {}),
+      agentId,
+      executorId: s.executorId ?? s.taskId,
+      timestampMs: s.timestamp * 1000,
+      // Mesos status uuids are RFC 4122 v4; an agent's own uuid is kept only when it is one.
+      uuid: s.uuid !== undefined && isValidUuidBase64(s.uuid) ? s.uuid : uuidBase64(),
+      ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
+      containerStatus: container,
+    });
+    task.state = s.state;
+    task.statuses.push(status);
+    if (isTerminal(s.state)) this.scheduleAllocation();
+    this.delivery.enqueue({
+      frameworkId: framework.id,
+      agentId,
+      taskId: s.taskId,
+      uuid: status.uuid as string,
+      status,
+    });
+  }
+
+  /** Fault: the agent stops answering; after agentUnreachableAfterMs the master marks it unreachable. */
+  partitionAgent(agentId: string): void {
+    const agent = this.requireAgent(agentId);
+    if (agent.partitioned) return;
+    agent.partitioned = true;
+    agent.handle.partition();
+    this.startUnreachableTimer(agent);
+  }
+
+  /** Fault: the agent's machine dies with its tasks. */
+  async stopAgent(agentId: string): Promise<void> {
+    const agent = this.requireAgent(agentId);
+    if (agent.dead) return;
+    agent.dead = true;
+    agent.partitioned = true;
+    this.startUnreachableTimer(agent);
+    await agent.handle.stop();
+  }
+
+  /** Ends a partition: an unreachable agent re-registers and reports its tasks again. */
+  healAgent(agentId: string): void {
+    const agent = this.requireAgent(agentId);
+    if (agent.dead || !agent.partitioned) return;
+    this.clearAgentTimers(agent);
+    if (agent.state === "unreachable") this.reregisterUnreachable(agent);
+    agent.partitioned = false;
+    agent.handle.heal();
+    this.delivery.resendAgent(agentId);
+    this.scheduleAllocation();
+  }
+
+  private requireAgent(agentId: string): AgentRecord {
+    const agent = this.agents.get(agentId);
+    if (!agent) throw new Error(`unknown agent '${agentId}'`);
+    return agent;
+  }
+
+  private clearAgentTimers(agent: AgentRecord): void {
+    if (agent.unreachableTimer) clearTimeout(agent.unreachableTimer);
+    if (agent.goneTimer) clearTimeout(agent.goneTimer);
+    agent.unreachableTimer = undefined;
+    agent.goneTimer = undefined;
+  }
+
+  private startUnreachableTimer(agent: AgentRecord): void {
+    if (agent.unreachableTimer || agent.state === "unreachable") return;
+    agent.unreachableTimer = this.timer(() => {
+      agent.unreachableTimer = undefined;
+      this.markUnreachable(agent);
+    }, this.options.agentUnreachableAfterMs);
+  }
+
+  private tasksOnAgent(
+    agentId: string,
+    from: "tasks" | "unreachableTasks",
+  ): Array<[FrameworkRecord, TaskRecord]> {
+    const out: Array<[FrameworkRecord, TaskRecord]> = [];
+    for (const f of this.frameworks.values())
+      for (const t of f[from].values()) if (t.agentId === agentId) out.push([f, t]);
+    return out;
+  }
+
+  private markUnreachable(agent: AgentRecord): void {
+    const now = this.now();
+    agent.state = "unreachable";
+    agent.unreachableAt = now;
+    for (const offer of [...this.offers.values()]) if (offer.agentId === agent.id) this.rescindOffer(offer);
+    const hostname = agent.handle.hostname;
+    for (const [framework, task] of this.tasksOnAgent(agent.id, "tasks")) {
+      framework.tasks.delete(task.taskId);
+      if (isTerminal(task.state)) {
+        this.complete(framework, task);
+        continue;
+      }
+      task.state = "TASK_UNREACHABLE";
+      task.unreachableAt = now;
+      framework.unreachableTasks.set(task.taskId, task);
+      this.sendEvent(framework.id, {
+        type: "UPDATE",
+        update: {
+          status: taskStatus({
+            taskId: task.taskId,
+            state: framework.capabilities.partitionAware ? "TASK_UNREACHABLE" : "TASK_LOST",
+            source: "SOURCE_MASTER",
+            reason: "REASON_AGENT_REMOVED",
+            message: `Agent ${hostname} is unreachable`,
+            agentId: agent.id,
+            executorId: task.taskId,
+            timestampMs: now,
+            unreachableAtMs: now,
+          }),
+        },
+      });
+    }
+    for (const framework of this.frameworks.values()) {
+      this.sendEvent(framework.id, { type: "FAILURE", failure: { agent_id: { value: agent.id } } });
+    }
+    if (this.options.unreachableGoneAfterMs !== undefined) {
+      agent.goneTimer = this.timer(() => {
+        agent.goneTimer = undefined;
+        void this.agentGone(agent);
+      }, this.options.unreachableGoneAfterMs);
+    }
+  }
+
+  /** An unreachable agent that never came back: its tasks are gone; the master forgets it. */
+  private async agentGone(agent: AgentRecord): Promise<void> {
+    const now = this.now();
+    for (const [framework, task] of this.tasksOnAgent(agent.id, "unreachableTasks")) {
+      framework.unreachableTasks.delete(task.taskId);
+      this.delivery.forgetTask(framework.id, task.taskId);
+      if (framework.capabilities.partitionAware) {
+        task.state = "TASK_GONE";
+        this.sendEvent(framework.id, {
+          type: "UPDATE",
+          update: {
+            status: taskStatus({
+              taskId: task.taskId,
+              state: "TASK_GONE",
+              source: "SOURCE_MASTER",
+              reason: "REASON_AGENT_REMOVED",
+              message: `Agent ${agent.handle.hostname} is gone`,
+              agentId: agent.id,
+              executorId: task.taskId,
+              timestampMs: now,
+            }),
+          },
+        });
+      } else {
+        task.state = "TASK_LOST";
+      }
+      this.complete(framework, task);
+    }
+    this.agents.delete(agent.id);
+    if (!agent.dead) {
+      agent.dead = true;
+      await agent.handle.stop();
+    }
+  }
+
+  private reregisterUnreachable(agent: AgentRecord): void {
+    const now = this.now();
+    agent.state = "registered";
+    agent.reregisteredAt = now;
+    agent.unreachableAt = undefined;
+    const views = new Map(
+      agent.handle.tasks().map((v) => [`${v.frameworkId}\u0000${v.taskInfo.task_id.value}`, v]),
+    );
+    for (const [framework, task] of this.tasksOnAgent(agent.id, "unreachableTasks")) {
+      framework.unreachableTasks.delete(task.taskId);
+      task.unreachableAt = undefined;
+      const view = views.get(`${framework.id}\u0000${task.taskId}`);
+      task.state = view?.state ?? "TASK_GONE";
+      framework.tasks.set(task.taskId, task);
+      if (!framework.capabilities.partitionAware) {
+        // Non-partition-aware frameworks were told TASK_LOST: the master shuts their tasks down.
+        if (view && !isTerminal(view.state)) agent.handle.kill(framework.id, task.taskId);
+        continue;
+      }
+      this.sendEvent(framework.id, {
+        type: "UPDATE",
+        update: {
+          status: taskStatus({
+            taskId: task.taskId,
+            state: task.state,
+            source: "SOURCE_MASTER",
+            reason: "REASON_AGENT_REREGISTERED",
+            message: "Agent reregistered",
+            agentId: agent.id,
+            executorId: task.taskId,
+            timestampMs: now,
+            ...(view?.healthy !== undefined ? { healthy: view.healthy } : {}),
+          }),
+        },
+      });
+      if (isTerminal(task.state) && !view) this.complete(framework, framework.tasks.get(task.taskId) ?? task);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- frameworks
+
+  /** Handles a validated SUBSCRIBE whose 200 stream is already open. The first event is SUBSCRIBED or ERROR. */
+  subscribe(call: JsonObject, subscription: Subscription): undefined {
+    const payload = call.subscribe as JsonObject;
+    const info = { ...(payload.framework_info as JsonObject) };
+    const caps = capabilitiesOf(info);
+    const roles = rolesOf(info, caps);
+    if ("error" in roles) return this.refuse(subscription, roles.error);
+    const requestedId = idOf(call.framework_id);
+    const suppressed = new Set(
+      Array.isArray(payload.suppressed_roles)
+        ? payload.suppressed_roles.filter((r): r is string => typeof r === "string")
+        : [],
+    );
+    if (requestedId !== undefined) {
+      if (this.completedFrameworks.some((f) => f.id === requestedId)) {
+        return this.refuse(subscription, "Framework has been removed");
+      }
+      const existing = this.frameworks.get(requestedId);
+      if (existing) return this.resubscribe(existing, info, caps, roles.roles, suppressed, subscription);
+    }
+    const id = requestedId ?? `${this.masterId}-${String(this.frameworkSeq++).padStart(4, "0")}`;
+    const framework: FrameworkRecord = {
+      id,
+      info: frameworkInfoWithDefaults({ ...info, id: { value: id } }),
+      capabilities: caps,
+      roles: roles.roles,
+      subscription,
+      active: true,
+      recovered: false,
+      registeredAt: this.now(),
+      suppressedRoles: suppressed,
+      filters: [],
+      tasks: new Map(),
+      unreachableTasks: new Map(),
+      completedTasks: [],
+    };
+    this.frameworks.set(id, framework);
+    this.subscribed(framework);
+  }
+
+  private refuse(subscription: Subscription, message: string): undefined {
+    subscription.send({ type: "ERROR", error: { message } });
+    subscription.close();
+  }
+
+  private resubscribe(
+    framework: FrameworkRecord,
+    info: JsonObject,
+    caps: FrameworkCapabilities,
+    roles: string[],
+    suppressed: Set<string>,
+    subscription: Subscription,
+  ): undefined {
+    if ((info.principal ?? undefined) !== (framework.info.principal ?? undefined) && !framework.recovered) {
+      return this.refuse(subscription, "Changing framework's principal is not allowed.");
+    }
+    const old = framework.subscription;
+    framework.subscription = undefined;
+    if (old) {
+      old.send({ type: "ERROR", error: { message: "Framework failed over" } });
+      old.close();
+    }
+    this.stopFrameworkTimers(framework);
+    for (const offer of [...this.offers.values()])
+      if (offer.frameworkId === framework.id) this.removeOffer(offer);
+    const preserved = framework.recovered
+      ? {}
+      : { user: framework.info.user, checkpoint: framework.info.checkpoint ?? false };
+    framework.info = frameworkInfoWithDefaults({ ...info, ...preserved, id: { value: framework.id } });
+    framework.capabilities = caps;
+    framework.roles = roles;
+    framework.suppressedRoles = suppressed;
+    framework.subscription = subscription;
+    framework.active = true;
+    framework.recovered = false;
+    framework.reregisteredAt = this.now();
+    this.subscribed(framework);
+    this.delivery.resend(framework.id);
+  }
+
+  private subscribed(framework: FrameworkRecord): void {
+    const sub = framework.subscription;
+    if (!sub) return;
+    sub.send({
+      type: "SUBSCRIBED",
+      subscribed: {
+        framework_id: { value: framework.id },
+        heartbeat_interval_seconds: this.options.heartbeatIntervalSeconds,
+        master_info: this.masterInfo(),
+      },
+    });
+    sub.send({ type: "HEARTBEAT" });
+    framework.heartbeatTimer = setInterval(
+      () => framework.subscription?.send({ type: "HEARTBEAT" }),
+      this.options.heartbeatIntervalSeconds * 1000,
+    );
+    framework.heartbeatTimer.unref();
+    this.scheduleAllocation();
+  }
+
+  /** A SUBSCRIBE connection closed: its framework is deactivated, offers recovered, the failover timeout starts. */
+  disconnected(subscription: Subscription): void {
+    const framework = [...this.frameworks.values()].find((f) => f.subscription === subscription);
+    if (!framework) return;
+    framework.subscription = undefined;
+    framework.active = false;
+    this.stopFrameworkTimers(framework);
+    for (const offer of [...this.offers.values()])
+      if (offer.frameworkId === framework.id) this.removeOffer(offer);
+    const timeoutMs = Number(framework.info.failover_timeout ?? 0) * 1000;
+    if (!Number.isFinite(timeoutMs) || timeoutMs > MAX_TIMER_MS) return;
+    framework.failoverTimer = this.timer(
+      () => {
+        framework.failoverTimer = undefined;
+        this.removeFramework(framework);
+      },
+      Math.max(0, timeoutMs),
+    );
+  }
+
+  /** Looks up the framework of a non-SUBSCRIBE call, with the real master's checks. */
+  frameworkForCall(
+    call: JsonObject,
+    streamId: string | undefined,
+  ): FrameworkRecord | { status: 400 | 403; error: string } {
+    const framework = this.frameworks.get(idOf(call.framework_id) ?? "");
+    if (!framework) return { status: 400, error: "Framework cannot be found" };
+    if (!framework.subscription) return { status: 403, error: "Framework is not subscribed" };
+    if (streamId === undefined) {
+      return { status: 400, error: "All non-subscribe calls should include the 'Mesos-Stream-Id' header" };
+    }
+    if (streamId !== framework.subscription.streamId) {
+      return {
+        status: 400,
+        error: `The stream ID included in this request didn't match the stream ID currently associated with framework ID '${framework.id}'`,
+      };
+    }
+    return framework;
+  }
+
+  private stopFrameworkTimers(framework: FrameworkRecord): void {
+    if (framework.heartbeatTimer) clearInterval(framework.heartbeatTimer);
+    if (framework.failoverTimer) clearTimeout(framework.failoverTimer);
+    framework.heartbeatTimer = undefined;
+    framework.failoverTimer = undefined;
+  }
+
+  /** TEARDOWN or failover timeout: kill every task, forget offers and updates, keep it as completed. */
+  removeFramework(framework: FrameworkRecord): void {
+    const now = this.now();
+    this.stopFrameworkTimers(framework);
+    for (const offer of [...this.offers.values()])
+      if (offer.frameworkId === framework.id) this.removeOffer(offer);
+    const toKill: TaskRecord[] = [];
+    for (const task of [...framework.tasks.values(), ...framework.unreachableTasks.values()]) {
+      if (!isTerminal(task.state)) {
+        toKill.push(task);
+        task.state = "TASK_KILLED";
+        task.statuses.push(
+          taskStatus({
+            taskId: task.taskId,
+            state: "TASK_KILLED",
+            source: "SOURCE_MASTER",
+            reason: "REASON_FRAMEWORK_REMOVED",
+            message: "Framework removed",
+            agentId: task.agentId,
+            executorId: task.taskId,
+            timestampMs: now,
+          }),
+        );
+      }
+      this.complete(framework, task);
+    }
+    framework.tasks.clear();
+    framework.unreachableTasks.clear();
+    this.delivery.forgetFramework(framework.id);
+    const sub = framework.subscription;
+    framework.subscription = undefined;
+    sub?.close();
+    framework.active = false;
+    framework.unregisteredAt = now;
+    this.frameworks.delete(framework.id);
+    this.completedFrameworks.push(framework);
+    for (const task of toKill) {
+      const agent = this.agents.get(task.agentId);
+      if (agent && !agent.dead && !agent.partitioned) agent.handle.kill(framework.id, task.taskId);
+    }
+    this.scheduleAllocation();
+  }
+
+  private complete(framework: FrameworkRecord, task: TaskRecord): void {
+    framework.tasks.delete(task.taskId);
+    framework.completedTasks.push(task);
+    const excess = framework.completedTasks.length - this.options.maxCompletedTasksPerFramework;
+    if (excess > 0) framework.completedTasks.splice(0, excess);
+  }
+
+  // ---------------------------------------------------------------------------------------------- calls
+
+  /** Applies a validated non-SUBSCRIBE call of a subscribed framework (the master answers 202 first). */
+  handleCall(framework: FrameworkRecord, call: JsonObject): CallResult {
+    switch (call.type) {
+      case "TEARDOWN":
+        this.removeFramework(framework);
+        return { status: 202 };
+      case "ACCEPT":
+        this.accept(framework, call.accept as JsonObject);
+        return { status: 202 };
+      case "DECLINE":
+        this.decline(framework, call.decline as JsonObject);
+        return { status: 202 };
+      case "REVIVE":
+        this.revive(framework, call.revive);
+        return { status: 202 };
+      case "SUPPRESS":
+        this.suppress(framework, call.suppress);
+        return { status: 202 };
+      case "KILL":
+        this.kill(framework, call.kill as JsonObject);
+        return { status: 202 };
+      case "ACKNOWLEDGE":
+        this.acknowledge(framework, call.acknowledge as JsonObject);
+        return { status: 202 };
+      case "RECONCILE":
+        this.reconcile(framework, call.reconcile as JsonObject);
+        return { status: 202 };
+      case "UPDATE_FRAMEWORK":
+        return this.updateFramework(framework, call.update_framework as JsonObject);
+      default:
+        // SHUTDOWN, MESSAGE, REQUEST, inverse offers, operation feedback: nothing to act on in a local cluster.
+        return { status: 202 };
+    }
+  }
+
+  private accept(framework: FrameworkRecord, accept: JsonObject): void {
+    const offerIds = (Array.isArray(accept.offer_ids) ? accept.offer_ids : []).map((o) => idOf(o) ?? "");
+    const operations = (Array.isArray(accept.operations) ? accept.operations : []).filter(isObject);
+    const plan = planAccept({
+      frameworkId: framework.id,
+      offerIds,
+      operations,
+      findOffer: (id) => this.offers.get(id),
+      taskExists: (taskId) => framework.tasks.has(taskId) || framework.unreachableTasks.has(taskId),
+    });
+    const now = this.now();
+    if (plan.kind === "invalid-offers") {
+      for (const offer of plan.ownOffers) this.removeOffer(offer);
+      for (const t of plan.tasks) {
+        this.sendMasterUpdate(framework, {
+          taskId: t.taskId,
+          state: framework.capabilities.partitionAware ? "TASK_DROPPED" : "TASK_LOST",
+          reason: "REASON_INVALID_OFFERS",
+          message: `Task launched with invalid offers: ${plan.error}`,
+          agentId: t.agentId,
+        });
+      }
+      this.scheduleAllocation();
+      return;
+    }
+    for (const offer of plan.offers) this.removeOffer(offer, false);
+    for (const r of plan.rejections) {
+      this.sendMasterUpdate(framework, {
+        taskId: r.taskId,
+        state: "TASK_ERROR",
+        reason: r.reason,
+        message: r.message,
+        agentId: r.agentId,
+      });
+    }
+    const agent = this.agents.get(plan.agentId);
+    for (const launch of plan.launches) {
+      const info = { ...launch.task, resources: launch.resources } as TaskInfoJson & JsonObject;
+      const command = isObject(info.command) ? info.command : undefined;
+      const task: TaskRecord = {
+        taskId: launch.taskId,
+        frameworkId: framework.id,
+        agentId: plan.agentId,
+        info,
+        resources: launch.resources,
+        quantities: launch.quantities,
+        role: plan.role,
+        state: "TASK_STAGING",
+        statuses: [],
+        containerId: randomUUID(),
+        user: typeof command?.user === "string" ? command.user : String(framework.info.user ?? ""),
+      };
+      framework.tasks.set(task.taskId, task);
+      if (agent && !agent.dead && !agent.partitioned)
+        agent.handle.launch(framework.id, info, frameworkInfoJson(framework));
+    }
+    const refuse = this.refuseSeconds(accept.filters);
+    if (refuse > 0 && !isEmpty(plan.unused)) {
+      this.addFilter(framework, plan.agentId, plan.unused, refuse, now);
+    }
+    this.scheduleAllocation();
+  }
+
+  private refuseSeconds(filters: unknown): number {
+    const raw = isObject(filters) ? Number(filters.refuse_seconds ?? 5) : 5;
+    if (!Number.isFinite(raw) || raw < 0) return 5;
+    return Math.min(raw, MAX_REFUSE_SECONDS);
+  }
+
+  private addFilter(
+    framework: FrameworkRecord,
+    agentId: string,
+    quantities: Quantities,
+    refuseSeconds: number,
+    now: number,
+  ): void {
+    const expiresAt = now + refuseSeconds * 1000;
+    framework.filters.push({ agentId, quantities, expiresAt });
+    const wait = refuseSeconds * 1000;
+    if (wait <= MAX_TIMER_MS) this.timer(() => this.scheduleAllocation(), wait);
+  }
+
+  private decline(framework: FrameworkRecord, decline: JsonObject): void {
+    const refuse = this.refuseSeconds(decline.filters);
+    const now = this.now();
+    for (const o of Array.isArray(decline.offer_ids) ? decline.offer_ids : []) {
+      const offer = this.offers.get(idOf(o) ?? "");
+      if (!offer || offer.frameworkId !== framework.id) continue;
+      this.removeOffer(offer);
+      if (refuse > 0) this.addFilter(framework, offer.agentId, offer.quantities, refuse, now);
+    }
+    this.scheduleAllocation();
+  }
+
+  private rolesArg(payload: unknown, framework: FrameworkRecord): string[] {
+    const roles =
+      isObject(payload) && Array.isArray(payload.roles)
+        ? payload.roles.filter((r): r is string => typeof r === "string")
+        : [];
+    return roles.length > 0 ? roles : framework.roles;
+  }
+
+  private revive(framework: FrameworkRecord, payload: unknown): void {
+    for (const role of this.rolesArg(payload, framework)) framework.suppressedRoles.delete(role);
+    framework.filters = [];
+    this.scheduleAllocation();
+  }
+
+  private suppress(framework: FrameworkRecord, payload: unknown): void {
+    for (const role of this.rolesArg(payload, framework)) framework.suppressedRoles.add(role);
+  }
+
+  private kill(framework: FrameworkRecord, kill: JsonObject): void {
+    const taskId = idOf(kill.task_id) ?? "";
+    const task = framework.tasks.get(taskId);
+    if (!task) {
+      // Unknown to the master: it answers as an explicit reconciliation of that task.
+      const agentId = idOf(kill.agent_id);
+      this.reconcile(framework, {
+        tasks: [{ task_id: { value: taskId }, ...(agentId ? { agent_id: { value: agentId } } : {}) }],
+      });
+      return;
+    }
+    if (isTerminal(task.state)) return;
+    const agent = this.agents.get(task.agentId);
+    if (!agent || agent.dead || agent.partitioned) return;
+    const grace =
+      isObject(kill.kill_policy) && isObject(kill.kill_policy.grace_period)
+        ? kill.kill_policy.grace_period.nanoseconds
+        : undefined;
+    const graceMs = grace === undefined ? undefined : Number(grace) / 1e6;
+    agent.handle.kill(framework.id, taskId, graceMs);
+  }
+
+  private acknowledge(framework: FrameworkRecord, ack: JsonObject): void {
+    const taskId = idOf(ack.task_id) ?? "";
+    const acked = this.delivery.acknowledge(framework.id, taskId, String(ack.uuid));
+    if (!acked) return;
+    const task = framework.tasks.get(taskId);
+    const state = acked.status.state as TaskStateName;
+    if (task && isTerminal(state) && isTerminal(task.state) && !this.delivery.head(framework.id, taskId)) {
+      this.complete(framework, task);
+    }
+  }
+
+  private reconcile(framework: FrameworkRecord, payload: JsonObject): void {
+    const requests = (Array.isArray(payload.tasks) ? payload.tasks : []).filter(isObject).map((t) => {
+      const agentId = idOf(t.agent_id);
+      return { taskId: idOf(t.task_id) ?? "", ...(agentId !== undefined ? { agentId } : {}) };
+    });
+    const answers = reconcile({
+      partitionAware: framework.capabilities.partitionAware,
+      requests,
+      activeTasks: framework.tasks,
+      unreachableTasks: framework.unreachableTasks,
+      agentState: (agentId) => this.agents.get(agentId)?.state,
+      nowMs: this.now(),
+    });
+    for (const status of answers) this.sendEvent(framework.id, { type: "UPDATE", update: { status } });
+  }
+
+  private updateFramework(framework: FrameworkRecord, payload: JsonObject): CallResult {
+    const info = payload.framework_info as JsonObject;
+    for (const field of ["principal", "user", "checkpoint"] as const) {
+      const before = framework.info[field] ?? (field === "checkpoint" ? false : undefined);
+      const after = info[field] ?? (field === "checkpoint" ? false : undefined);
+      if (before !== after) return { status: 400, error: `Updating 'FrameworkInfo.${field}' is unsupported` };
+    }
+    const caps = capabilitiesOf(info);
+    const roles = rolesOf(info, caps);
+    if ("error" in roles) return { status: 400, error: roles.error };
+    framework.info = frameworkInfoWithDefaults({ ...info, id: { value: framework.id } });
+    framework.capabilities = caps;
+    framework.roles = roles.roles;
+    if (Array.isArray(payload.suppressed_roles)) {
+      framework.suppressedRoles = new Set(
+        payload.suppressed_roles.filter((r): r is string => typeof r === "string"),
+      );
+    }
+    for (const offer of [...this.offers.values()]) {
+      if (offer.frameworkId === framework.id && !roles.roles.includes(offer.role)) this.rescindOffer(offer);
+    }
+    this.scheduleAllocation();
+    return { status: 200 };
+  }
+
+  private sendMasterUpdate(
+    framework: FrameworkRecord,
+    f: { taskId: string; state: TaskStateName; reason: string; message: string; agentId: string },
+  ): void {
+    this.sendEvent(framework.id, {
+      type: "UPDATE",
+      update: {
+        status: taskStatus({
+          taskId: f.taskId,
+          state: f.state,
+          source: "SOURCE_MASTER",
+          reason: f.reason,
+          message: f.message,
+          ...(f.agentId !== "" ? { agentId: f.agentId } : {}),
+          timestampMs: this.now(),
+        }),
+      },
+    });
+  }
+
+  sendEvent(frameworkId: string, event: JsonObject): boolean {
+    const sub = this.frameworks.get(frameworkId)?.subscription;
+    if (!sub) return false;
+    sub.send(event);
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------- offers
+
+  scheduleAllocation(): void {
+    if (this.allocationPending || this.closed) return;
+    this.allocationPending = true;
+    setImmediate(() => {
+      this.allocationPending = false;
+      this.allocateNow();
+    });
+  }
+
+  /** Resources used by non-terminal tasks, per agent. */
+  usedByAgent(): Map<string, Quantities> {
+    const used = new Map<string, Quantities>();
+    for (const f of this.frameworks.values()) {
+      for (const t of f.tasks.values()) {
+        if (isTerminal(t.state)) continue;
+        used.set(t.agentId, add(used.get(t.agentId) ?? emptyQuantities(), t.quantities));
+      }
+    }
+    return used;
+  }
+
+  offeredByAgent(): Map<string, Quantities> {
+    const offered = new Map<string, Quantities>();
+    for (const o of this.offers.values())
+      offered.set(o.agentId, add(offered.get(o.agentId) ?? emptyQuantities(), o.quantities));
+    return offered;
+  }
+
+  allocateNow(): void {
+    if (this.withholdOffers || this.closed) return;
+    const now = this.now();
+    const used = this.usedByAgent();
+    const offered = this.offeredByAgent();
+    const agents = [...this.agents.values()]
+      .filter((a) => a.state === "registered" && !a.dead && !a.partitioned)
+      .map((a) => ({
+        id: a.id,
+        free: subtract(
+          subtract(a.total, used.get(a.id) ?? emptyQuantities()),
+          offered.get(a.id) ?? emptyQuantities(),
+        ),
+      }))
+      .filter((a) => isAllocatable(a.free));
+    if (agents.length === 0) return;
+    const heldBy = new Map<string, Quantities>();
+    for (const f of this.frameworks.values()) {
+      let held = emptyQuantities();
+      for (const t of f.tasks.values()) if (!isTerminal(t.state)) held = add(held, t.quantities);
+      heldBy.set(f.id, held);
+    }
+    for (const o of this.offers.values())
+      heldBy.set(o.frameworkId, add(heldBy.get(o.frameworkId) ?? emptyQuantities(), o.quantities));
+    const frameworks = [...this.frameworks.values()]
+      .filter((f) => f.active && f.subscription)
+      .map((f) => {
+        f.filters = f.filters.filter((x) => x.expiresAt > now);
+        return {
+          id: f.id,
+          roles: f.roles.filter((r) => !f.suppressedRoles.has(r)),
+          held: heldBy.get(f.id) ?? emptyQuantities(),
+          filters: f.filters,
+        };
+      });
+    if (frameworks.length === 0) return;
+    const total = [...this.agents.values()].reduce((sum, a) => add(sum, a.total), emptyQuantities());
+    const allocations = allocate(agents, frameworks, total, this.allocationRound++);
+    const byFramework = new Map<string, JsonObject[]>();
+    for (const a of allocations) {
+      const framework = this.frameworks.get(a.frameworkId);
+      const agent = this.agents.get(a.agentId);
+      if (!framework || !agent) continue;
+      const offer = this.createOffer(framework, agent, a.role, a.quantities);
+      byFramework.set(framework.id, [...(byFramework.get(framework.id) ?? []), offer.json]);
+    }
+    for (const [frameworkId, offers] of byFramework)
+      this.sendEvent(frameworkId, { type: "OFFERS", offers: { offers } });
+  }
+
+  private createOffer(
+    framework: FrameworkRecord,
+    agent: AgentRecord,
+    role: string,
+    quantities: Quantities,
+  ): OfferRecord {
+    const id = `${this.masterId}-O${this.offerSeq++}`;
+    const allocationRole = framework.capabilities.multiRole ? role : undefined;
+    const port = agentPort(agent.handle);
+    const executorIds = [...framework.tasks.values()]
+      .filter((t) => t.agentId === agent.id && !isTerminal(t.state))
+      .map((t) => ({ value: t.taskId }));
+    const json: JsonObject = {
+      id: { value: id },
+      framework_id: { value: framework.id },
+      agent_id: { value: agent.id },
+      hostname: agent.handle.hostname,
+      url: {
+        scheme: "http",
+        address: { hostname: agent.handle.hostname, ip: "127.0.0.1", port },
+        path: "/slave(1)",
+      },
+      resources: toResourceJson(quantities, {
+        refinement: framework.capabilities.refinement,
+        ...(allocationRole !== undefined ? { allocationRole } : {}),
+      }),
+      attributes: textAttributes(agent.handle.attributes),
+    };
+    if (executorIds.length > 0) json.executor_ids = executorIds;
+    if (allocationRole !== undefined) json.allocation_info = { role: allocationRole };
+    const offer: OfferRecord = { id, frameworkId: framework.id, agentId: agent.id, role, quantities, json };
+    if (this.options.offerTimeoutMs !== undefined) {
+      offer.timer = this.timer(() => {
+        if (this.offers.get(id) === offer) this.rescindOffer(offer);
+      }, this.options.offerTimeoutMs);
+    }
+    this.offers.set(id, offer);
+    return offer;
+  }
+
+  private removeOffer(offer: OfferRecord, recover = true): void {
+    if (offer.timer) {
+      clearTimeout(offer.timer);
+      this.timers.delete(offer.timer);
+    }
+    this.offers.delete(offer.id);
+    if (recover) this.scheduleAllocation();
+  }
+
+  /** Takes an outstanding offer back and tells the framework (RESCIND). */
+  rescindOffer(offer: OfferRecord): void {
+    this.removeOffer(offer);
+    this.sendEvent(offer.frameworkId, { type: "RESCIND", rescind: { offer_id: { value: offer.id } } });
+  }
+
+  // ---------------------------------------------------------------------------------------------- master failover
+
+  /**
+   * Fault: the leading master dies and a new one is elected at the same address. Scheduler streams drop; offers,
+   * completed tasks and frameworks without tasks are lost; tasks survive (agents re-register with them) and their
+   * frameworks are "recovered" until they re-subscribe. failover_timeout is not carried over (as in Mesos).
+   */
+  failover(): void {
+    for (const offer of [...this.offers.values()]) this.removeOffer(offer, false);
+    for (const framework of [...this.frameworks.values()]) {
+      this.stopFrameworkTimers(framework);
+      const sub = framework.subscription;
+      framework.subscription = undefined;
+      sub?.drop();
+      framework.active = false;
+      framework.completedTasks = [];
+      framework.filters = [];
+      if (framework.tasks.size === 0 && framework.unreachableTasks.size === 0) {
+        this.frameworks.delete(framework.id);
+        continue;
+      }
+      framework.recovered = true;
+    }
+    this.completedFrameworks = [];
+    this.masterId = randomUUID();
+    this.startedAt = this.now();
+    this.electedAt = this.startedAt;
+    for (const agent of this.agents.values())
+      if (agent.state === "registered") agent.reregisteredAt = this.startedAt;
+  }
+
+  // ---------------------------------------------------------------------------------------------- info & lifecycle
+
+  masterInfo(): JsonObject {
+    return {
+      id: this.masterId,
+      // 127.0.0.1 in network byte order, read as a little-endian uint32 (as MasterInfo.ip is written).
+      ip: 16777343,
+      port: this.port,
+      pid: `master@127.0.0.1:${this.port}`,
+      hostname: "127.0.0.1",
+      version: MESOS_VERSION,
+      address: { hostname: "127.0.0.1", ip: "127.0.0.1", port: this.port },
+      capabilities: [{ type: "AGENT_UPDATE" }, { type: "AGENT_DRAINING" }, { type: "QUOTA_V2" }],
+    };
+  }
+
+  private timer(fn: () => void, ms: number): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) fn();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+    return t;
+  }
+
+  /** Stops timers and closes every scheduler stream. Agents are stopped by their owner. */
+  close(): void {
+    this.closed = true;
+    if (this.allocationTimer) clearInterval(this.allocationTimer);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const framework of this.frameworks.values()) {
+      this.stopFrameworkTimers(framework);
+      framework.subscription?.close();
+      framework.subscription = undefined;
+    }
+    for (const agent of this.agents.values()) this.clearAgentTimers(agent);
+    this.delivery.close();
+  }
+}

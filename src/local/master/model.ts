@@ -1,0 +1,108 @@
+import type { LocalAgentHandle, ResourceJson, TaskInfoJson, TaskStateName } from "../agent/api.js";
+import type { JsonObject } from "../json.js";
+import type { Quantities } from "../resources.js";
+
+/** The open SUBSCRIBE connection of a framework: an event sink that writes RecordIO records. */
+export interface Subscription {
+  readonly streamId: string;
+  send(event: JsonObject): void;
+  /** Ends the stream normally (after an ERROR event). */
+  close(): void;
+  /** Drops the connection as a crashing master does. */
+  drop(): void;
+}
+
+export interface FrameworkCapabilities {
+  multiRole: boolean;
+  partitionAware: boolean;
+  killingState: boolean;
+  refinement: boolean;
+}
+
+export interface OfferFilter {
+  agentId: string;
+  quantities: Quantities;
+  expiresAt: number;
+}
+
+export interface TaskRecord {
+  taskId: string;
+  frameworkId: string;
+  agentId: string;
+  /** The TaskInfo as launched, with the offer's allocation_info filled in on its resources. */
+  info: TaskInfoJson & JsonObject;
+  resources: ResourceJson[];
+  quantities: Quantities;
+  role: string;
+  state: TaskStateName;
+  statuses: JsonObject[];
+  containerId: string;
+  user: string;
+  unreachableAt?: number;
+}
+
+export interface FrameworkRecord {
+  id: string;
+  /** FrameworkInfo as Mesos keeps it: the subscribed one, with `id` filled in. */
+  info: JsonObject;
+  capabilities: FrameworkCapabilities;
+  roles: string[];
+  subscription?: Subscription;
+  /** Subscribed and not deactivated: gets offers. */
+  active: boolean;
+  /** Known from agents after a master failover, not re-subscribed yet. */
+  recovered: boolean;
+  registeredAt: number;
+  reregisteredAt?: number;
+  unregisteredAt?: number;
+  suppressedRoles: Set<string>;
+  filters: OfferFilter[];
+  tasks: Map<string, TaskRecord>;
+  unreachableTasks: Map<string, TaskRecord>;
+  completedTasks: TaskRecord[];
+  failoverTimer?: NodeJS.Timeout;
+  heartbeatTimer?: NodeJS.Timeout;
+}
+
+export interface OfferRecord {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  role: string;
+  quantities: Quantities;
+  json: JsonObject;
+  timer?: NodeJS.Timeout;
+}
+
+export type AgentState = "registered" | "unreachable";
+
+export interface AgentRecord {
+  handle: LocalAgentHandle;
+  id: string;
+  state: AgentState;
+  /** The agent's process is gone (stopped or restarted under a new id): nothing it says reaches the master. */
+  dead: boolean;
+  /** Partitioned by fault injection: the master has not noticed yet or has marked it unreachable. */
+  partitioned: boolean;
+  total: Quantities;
+  registeredAt: number;
+  reregisteredAt?: number;
+  unreachableAt?: number;
+  unreachableTimer?: NodeJS.Timeout;
+  goneTimer?: NodeJS.Timeout;
+}
+
+export const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set<TaskStateName>([
+  "TASK_FINISHED",
+  "TASK_FAILED",
+  "TASK_KILLED",
+  "TASK_ERROR",
+  "TASK_LOST",
+  "TASK_DROPPED",
+  "TASK_GONE",
+  "TASK_GONE_BY_OPERATOR",
+]);
+
+export function isTerminal(state: TaskStateName): boolean {
+  return TERMINAL_STATES.has(state);
+}

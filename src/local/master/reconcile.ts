@@ -1,0 +1,91 @@
+import type { JsonObject } from "../json.js";
+import type { AgentState, TaskRecord } from "./model.js";
+import { taskStatus } from "./status.js";
+
+/**
+ * The master's answers to RECONCILE (Master::reconcile; docs/reconciliation.md). Answers come from the master
+ * (SOURCE_MASTER, REASON_RECONCILIATION) and carry no uuid, so they are never acknowledged or retried.
+ */
+
+export interface ReconcileInput {
+  partitionAware: boolean;
+  /** Explicit requests; empty means implicit reconciliation. */
+  requests: ReadonlyArray<{ taskId: string; agentId?: string }>;
+  activeTasks: ReadonlyMap<string, TaskRecord>;
+  unreachableTasks: ReadonlyMap<string, TaskRecord>;
+  agentState(agentId: string): AgentState | undefined;
+  nowMs: number;
+}
+
+function latest(task: TaskRecord, nowMs: number): JsonObject {
+  const last = task.statuses[task.statuses.length - 1];
+  return taskStatus({
+    taskId: task.taskId,
+    state: task.state,
+    source: "SOURCE_MASTER",
+    reason: "REASON_RECONCILIATION",
+    message: "Reconciliation: Latest task state",
+    agentId: task.agentId,
+    executorId: task.taskId,
+    timestampMs: nowMs,
+    ...(typeof last?.healthy === "boolean" ? { healthy: last.healthy } : {}),
+    ...(last?.container_status !== undefined ? { containerStatus: last.container_status as JsonObject } : {}),
+    ...(task.unreachableAt !== undefined ? { unreachableAtMs: task.unreachableAt } : {}),
+  });
+}
+
+export function reconcile(input: ReconcileInput): JsonObject[] {
+  const { nowMs } = input;
+  if (input.requests.length === 0) return [...input.activeTasks.values()].map((t) => latest(t, nowMs));
+  const answers: JsonObject[] = [];
+  for (const { taskId, agentId } of input.requests) {
+    const task = input.activeTasks.get(taskId);
+    if (task) {
+      answers.push(latest(task, nowMs));
+      continue;
+    }
+    const unreachable = input.unreachableTasks.get(taskId);
+    const agentState = agentId === undefined ? undefined : input.agentState(agentId);
+    if (unreachable || agentState === "unreachable") {
+      answers.push(
+        taskStatus({
+          taskId,
+          state: input.partitionAware ? "TASK_UNREACHABLE" : "TASK_LOST",
+          source: "SOURCE_MASTER",
+          reason: "REASON_RECONCILIATION",
+          message: "Reconciliation: Task is unreachable",
+          ...(agentId !== undefined || unreachable ? { agentId: agentId ?? unreachable?.agentId } : {}),
+          timestampMs: nowMs,
+          ...(unreachable?.unreachableAt !== undefined ? { unreachableAtMs: unreachable.unreachableAt } : {}),
+        }),
+      );
+      continue;
+    }
+    if (agentId !== undefined && agentState === "registered") {
+      answers.push(
+        taskStatus({
+          taskId,
+          state: input.partitionAware ? "TASK_GONE" : "TASK_LOST",
+          source: "SOURCE_MASTER",
+          reason: "REASON_RECONCILIATION",
+          message: "Reconciliation: Task is unknown to the agent",
+          agentId,
+          timestampMs: nowMs,
+        }),
+      );
+      continue;
+    }
+    answers.push(
+      taskStatus({
+        taskId,
+        state: input.partitionAware ? "TASK_UNKNOWN" : "TASK_LOST",
+        source: "SOURCE_MASTER",
+        reason: "REASON_RECONCILIATION",
+        message: "Reconciliation: Task is unknown",
+        ...(agentId !== undefined ? { agentId } : {}),
+        timestampMs: nowMs,
+      }),
+    );
+  }
+  return answers;
+}

@@ -1,0 +1,361 @@
+import type { ResourceJson } from "../agent/api.js";
+import { isObject, type JsonObject, nanos, seconds } from "../json.js";
+import { add, emptyQuantities, type Quantities, toLegacyResources, toResourceJson } from "../resources.js";
+import { agentPort, textAttributes } from "./agent-info.js";
+import { containerWithDefaults, healthCheckWithDefaults } from "./defaults.js";
+import { type LocalMaster, MESOS_VERSION } from "./master.js";
+import { type AgentRecord, type FrameworkRecord, isTerminal, type TaskRecord } from "./model.js";
+
+/**
+ * What the master shows of its state: v1 operator API responses (master.proto Response.*) and the legacy hand-written
+ * JSON of /master/state and friends (plain-string ids, flat resources, `slave` names).
+ */
+
+const BUILD = { build_date: "2024-08-23 00:00:00", build_time: 1724371200, build_user: "titan" };
+
+const AGENT_CAPABILITIES = [
+  "MULTI_ROLE",
+  "HIERARCHICAL_ROLE",
+  "RESERVATION_REFINEMENT",
+  "RESOURCE_PROVIDER",
+  "RESIZE_VOLUME",
+  "AGENT_OPERATION_FEEDBACK",
+  "AGENT_DRAINING",
+  "TASK_RESOURCE_LIMITS",
+];
+
+const ENDPOINT_FORMAT = { refinement: false };
+
+// ------------------------------------------------------------------------------------------------- v1
+
+export function versionInfo(): JsonObject {
+  return { version: MESOS_VERSION, ...BUILD };
+}
+
+export function v1Task(task: TaskRecord, delivery: LocalMaster["delivery"]): JsonObject {
+  const info = task.info as JsonObject;
+  const out: JsonObject = {
+    name: info.name,
+    task_id: { value: task.taskId },
+    framework_id: { value: task.frameworkId },
+    agent_id: { value: task.agentId },
+    state: task.state,
+    resources: task.resources,
+    statuses: task.statuses,
+  };
+  const head = delivery.head(task.frameworkId, task.taskId);
+  if (head) {
+    out.status_update_state = head.status.state;
+    out.status_update_uuid = head.uuid;
+  }
+  if (isObject(info.labels)) out.labels = info.labels;
+  if (isObject(info.discovery)) out.discovery = info.discovery;
+  const container = containerWithDefaults(info.container);
+  if (container) out.container = container;
+  const health = healthCheckWithDefaults(info.health_check);
+  if (health) out.health_check = health;
+  if (isObject(info.kill_policy)) out.kill_policy = info.kill_policy;
+  if (task.user !== "") out.user = task.user;
+  if (isObject(info.limits)) out.limits = info.limits;
+  return out;
+}
+
+function agentInfo(agent: AgentRecord): JsonObject {
+  return {
+    hostname: agent.handle.hostname,
+    port: agentPort(agent.handle),
+    resources: toResourceJson(agent.total, ENDPOINT_FORMAT),
+    attributes: textAttributes(agent.handle.attributes),
+    id: { value: agent.id },
+  };
+}
+
+function allocatedJson(tasks: readonly TaskRecord[]): ResourceJson[] {
+  const byRole = new Map<string, Quantities>();
+  for (const t of tasks) byRole.set(t.role, add(byRole.get(t.role) ?? emptyQuantities(), t.quantities));
+  return [...byRole].flatMap(([role, q]) => toResourceJson(q, { ...ENDPOINT_FORMAT, allocationRole: role }));
+}
+
+function liveTasks(master: LocalMaster): TaskRecord[] {
+  return [...master.frameworks.values()].flatMap((f) =>
+    [...f.tasks.values()].filter((t) => !isTerminal(t.state)),
+  );
+}
+
+export function getAgents(master: LocalMaster): JsonObject {
+  const tasks = liveTasks(master);
+  const agents = [...master.agents.values()]
+    .filter((a) => a.state === "registered")
+    .map((a) => {
+      const out: JsonObject = {
+        agent_info: agentInfo(a),
+        active: true,
+        deactivated: false,
+        version: MESOS_VERSION,
+        pid: `slave(1)@127.0.0.1:${agentPort(a.handle)}`,
+        registered_time: nanos(a.registeredAt),
+      };
+      if (a.reregisteredAt !== undefined) out.reregistered_time = nanos(a.reregisteredAt);
+      out.total_resources = toResourceJson(a.total, ENDPOINT_FORMAT);
+      out.allocated_resources = allocatedJson(tasks.filter((t) => t.agentId === a.id));
+      const offered = [...master.offers.values()].filter((o) => o.agentId === a.id);
+      out.offered_resources = offered.flatMap((o) =>
+        toResourceJson(o.quantities, { ...ENDPOINT_FORMAT, allocationRole: o.role }),
+      );
+      out.capabilities = AGENT_CAPABILITIES.map((type) => ({ type }));
+      return out;
+    });
+  return { agents, recovered_agents: [] };
+}
+
+function v1Framework(master: LocalMaster, f: FrameworkRecord): JsonObject {
+  const out: JsonObject = {
+    framework_info: f.info,
+    active: f.active,
+    connected: f.subscription !== undefined,
+    recovered: f.recovered,
+    registered_time: nanos(f.registeredAt),
+  };
+  if (f.reregisteredAt !== undefined) out.reregistered_time = nanos(f.reregisteredAt);
+  if (f.unregisteredAt !== undefined) out.unregistered_time = nanos(f.unregisteredAt);
+  const offers = [...master.offers.values()].filter((o) => o.frameworkId === f.id);
+  out.offers = offers.map((o) => o.json);
+  out.inverse_offers = [];
+  out.allocated_resources = allocatedJson([...f.tasks.values()].filter((t) => !isTerminal(t.state)));
+  out.offered_resources = offers.flatMap((o) =>
+    toResourceJson(o.quantities, { ...ENDPOINT_FORMAT, allocationRole: o.role }),
+  );
+  return out;
+}
+
+export function getFrameworks(master: LocalMaster): JsonObject {
+  return {
+    frameworks: [...master.frameworks.values()].map((f) => v1Framework(master, f)),
+    completed_frameworks: master.completedFrameworks.map((f) => v1Framework(master, f)),
+  };
+}
+
+export function getTasks(master: LocalMaster): JsonObject {
+  const frameworks = [...master.frameworks.values(), ...master.completedFrameworks];
+  return {
+    tasks: [...master.frameworks.values()].flatMap((f) =>
+      [...f.tasks.values()].map((t) => v1Task(t, master.delivery)),
+    ),
+    unreachable_tasks: [...master.frameworks.values()].flatMap((f) =>
+      [...f.unreachableTasks.values()].map((t) => v1Task(t, master.delivery)),
+    ),
+    completed_tasks: frameworks.flatMap((f) => f.completedTasks.map((t) => v1Task(t, master.delivery))),
+  };
+}
+
+export function getExecutors(master: LocalMaster): JsonObject {
+  // Command tasks run under the command executor, whose id is the task id.
+  const executors = liveTasks(master).map((t) => ({
+    executor_info: {
+      type: "DEFAULT",
+      executor_id: { value: t.taskId },
+      framework_id: { value: t.frameworkId },
+      command: { shell: true, value: "mesos-executor" },
+    },
+    agent_id: { value: t.agentId },
+  }));
+  return { executors };
+}
+
+export function getMaster(master: LocalMaster): JsonObject {
+  return {
+    master_info: master.masterInfo(),
+    start_time: seconds(master.startedAt),
+    elected_time: seconds(master.electedAt),
+  };
+}
+
+export function getState(master: LocalMaster): JsonObject {
+  return {
+    get_tasks: getTasks(master),
+    get_executors: getExecutors(master),
+    get_frameworks: getFrameworks(master),
+    get_agents: getAgents(master),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------- legacy
+
+function legacyLabels(labels: unknown): JsonObject[] | undefined {
+  return isObject(labels) && Array.isArray(labels.labels) ? (labels.labels as JsonObject[]) : undefined;
+}
+
+function legacyTask(task: TaskRecord): JsonObject {
+  const info = task.info as JsonObject;
+  const out: JsonObject = {
+    id: task.taskId,
+    name: info.name,
+    framework_id: task.frameworkId,
+    executor_id: "",
+    slave_id: task.agentId,
+    state: task.state,
+    resources: toLegacyResources(task.quantities),
+    role: task.role,
+    statuses: task.statuses.map((s) => {
+      const status: JsonObject = { state: s.state, timestamp: s.timestamp };
+      if (s.healthy !== undefined) status.healthy = s.healthy;
+      if (s.container_status !== undefined) {
+        const { executor_pid: _pid, ...rest } = s.container_status as JsonObject;
+        status.container_status = rest;
+      }
+      return status;
+    }),
+  };
+  if (task.user !== "") out.user = task.user;
+  const labels = legacyLabels(info.labels);
+  if (labels) out.labels = labels;
+  if (isObject(info.discovery)) out.discovery = info.discovery;
+  const container = containerWithDefaults(info.container);
+  if (container) out.container = container;
+  const health = healthCheckWithDefaults(info.health_check);
+  if (health) out.health_check = health;
+  return out;
+}
+
+function flatAttributes(attributes: Readonly<Record<string, string>>): JsonObject {
+  return { ...attributes };
+}
+
+export function legacySlaves(master: LocalMaster): JsonObject[] {
+  const used = master.usedByAgent();
+  const offered = master.offeredByAgent();
+  return [...master.agents.values()]
+    .filter((a) => a.state === "registered")
+    .map((a) => {
+      const out: JsonObject = {
+        id: a.id,
+        hostname: a.handle.hostname,
+        port: agentPort(a.handle),
+        attributes: flatAttributes(a.handle.attributes),
+        pid: `slave(1)@127.0.0.1:${agentPort(a.handle)}`,
+        registered_time: seconds(a.registeredAt),
+      };
+      if (a.reregisteredAt !== undefined) out.reregistered_time = seconds(a.reregisteredAt);
+      Object.assign(out, {
+        resources: toLegacyResources(a.total),
+        used_resources: toLegacyResources(used.get(a.id) ?? emptyQuantities()),
+        offered_resources: toLegacyResources(offered.get(a.id) ?? emptyQuantities()),
+        reserved_resources: {},
+        unreserved_resources: toLegacyResources(a.total),
+        active: true,
+        deactivated: false,
+        version: MESOS_VERSION,
+        capabilities: AGENT_CAPABILITIES,
+      });
+      return out;
+    });
+}
+
+function legacyFramework(master: LocalMaster, f: FrameworkRecord): JsonObject {
+  const info = f.info;
+  const live = [...f.tasks.values()].filter((t) => !isTerminal(t.state));
+  const used = live.reduce((q, t) => add(q, t.quantities), emptyQuantities());
+  const offers = [...master.offers.values()].filter((o) => o.frameworkId === f.id);
+  const offered = offers.reduce((q, o) => add(q, o.quantities), emptyQuantities());
+  const out: JsonObject = {
+    id: f.id,
+    name: info.name,
+    used_resources: toLegacyResources(used),
+    offered_resources: toLegacyResources(offered),
+    capabilities: (Array.isArray(info.capabilities) ? info.capabilities : []).map((c) =>
+      isObject(c) ? c.type : c,
+    ),
+    hostname: info.hostname ?? "",
+    webui_url: info.webui_url ?? "",
+    active: f.active,
+    connected: f.subscription !== undefined,
+    recovered: f.recovered,
+    user: info.user,
+    failover_timeout: info.failover_timeout,
+    checkpoint: info.checkpoint,
+    registered_time: seconds(f.registeredAt),
+    unregistered_time: f.unregisteredAt === undefined ? 0 : seconds(f.unregisteredAt),
+  };
+  if (info.principal !== undefined) out.principal = info.principal;
+  out.resources = toLegacyResources(add(used, offered));
+  if (f.reregisteredAt !== undefined) out.reregistered_time = seconds(f.reregisteredAt);
+  if (f.capabilities.multiRole) out.roles = f.roles;
+  else out.role = f.roles[0] ?? "*";
+  Object.assign(out, {
+    tasks: [...f.tasks.values()].map(legacyTask),
+    unreachable_tasks: [...f.unreachableTasks.values()].map(legacyTask),
+    completed_tasks: f.completedTasks.map(legacyTask),
+    offers: offers.map((o) => ({
+      id: o.id,
+      framework_id: o.frameworkId,
+      slave_id: o.agentId,
+      resources: toLegacyResources(o.quantities),
+    })),
+    executors: [],
+  });
+  const labels = legacyLabels(info.labels);
+  if (labels) out.labels = labels;
+  out.offer_constraints = {};
+  return out;
+}
+
+export function legacyFrameworks(master: LocalMaster): JsonObject {
+  return {
+    frameworks: [...master.frameworks.values()].map((f) => legacyFramework(master, f)),
+    completed_frameworks: master.completedFrameworks.map((f) => legacyFramework(master, f)),
+    unregistered_frameworks: [],
+  };
+}
+
+export function legacyTasks(master: LocalMaster, query: URLSearchParams): JsonObject {
+  const frameworkId = query.get("framework_id");
+  const taskId = query.get("task_id");
+  const limit = Number(query.get("limit") ?? 100);
+  const offset = Number(query.get("offset") ?? 0);
+  const order = query.get("order") === "asc" ? "asc" : "des";
+  const frameworks = [...master.frameworks.values(), ...master.completedFrameworks].filter(
+    (f) => frameworkId === null || f.id === frameworkId,
+  );
+  let tasks = frameworks.flatMap((f) => [
+    ...f.tasks.values(),
+    ...f.unreachableTasks.values(),
+    ...f.completedTasks,
+  ]);
+  if (taskId !== null) tasks = tasks.filter((t) => t.taskId === taskId);
+  const started = (t: TaskRecord) => Number(t.statuses[0]?.timestamp ?? 0);
+  tasks.sort((a, b) => (order === "asc" ? started(a) - started(b) : started(b) - started(a)));
+  const safeOffset = Number.isFinite(offset) && offset > 0 ? offset : 0;
+  const safeLimit = Number.isFinite(limit) && limit >= 0 ? limit : 100;
+  return { tasks: tasks.slice(safeOffset, safeOffset + safeLimit).map(legacyTask) };
+}
+
+export function legacyState(master: LocalMaster): JsonObject {
+  const slaves = legacySlaves(master);
+  const pid = `master@127.0.0.1:${master.port}`;
+  const unreachable = [...master.agents.values()].filter((a) => a.state === "unreachable").length;
+  return {
+    version: MESOS_VERSION,
+    ...BUILD,
+    start_time: seconds(master.startedAt),
+    elected_time: seconds(master.electedAt),
+    id: master.masterId,
+    pid,
+    hostname: "127.0.0.1",
+    capabilities: ["AGENT_UPDATE", "AGENT_DRAINING", "QUOTA_V2"],
+    activated_slaves: slaves.length,
+    deactivated_slaves: 0,
+    unreachable_slaves: unreachable,
+    leader: pid,
+    leader_info: { id: master.masterId, pid, port: master.port, hostname: "127.0.0.1" },
+    flags: {
+      port: String(master.port),
+      hostname: "127.0.0.1",
+      offer_timeout: master.options.offerTimeoutMs === undefined ? "" : `${master.options.offerTimeoutMs}ms`,
+      max_completed_tasks_per_framework: String(master.options.maxCompletedTasksPerFramework),
+    },
+    slaves,
+    recovered_slaves: [],
+    ...legacyFrameworks(master),
+    orphan_tasks: [],
+  };
+}

@@ -1,0 +1,75 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { createLocalAgent } from "./agent/agent.js";
+import type { AgentResources } from "./agent/api.js";
+import { type LocalCluster, startLocalCluster } from "./cluster.js";
+import type { MasterOptions } from "./master/master.js";
+
+/** What `titan local up` asks for; passed to the background process as JSON. */
+export interface ClusterConfig {
+  agents: number;
+  agentResources: AgentResources;
+  zones: string[];
+  port: number;
+  workDir: string;
+  /** Where the running cluster records its pid and URL. */
+  stateFile: string;
+  master?: MasterOptions;
+}
+
+/** The state file of a running cluster. */
+export interface ClusterState {
+  pid: number;
+  url: string;
+  port: number;
+  agents: number;
+  startedAt: string;
+}
+
+export function readClusterState(stateFile: string): ClusterState | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(stateFile, "utf8")) as Partial<ClusterState>;
+    if (typeof parsed.pid !== "number" || typeof parsed.url !== "string") return undefined;
+    return parsed as ClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a cluster until `signal` aborts: starts it, records its state file, then stops every task and removes the
+ * file. `onReady` gets the URL once the master answers.
+ */
+export async function runCluster(
+  config: ClusterConfig,
+  signal: AbortSignal,
+  onReady: (cluster: LocalCluster) => void,
+): Promise<void> {
+  const cluster = await startLocalCluster({
+    agents: config.agents,
+    agentResources: config.agentResources,
+    zones: config.zones,
+    port: config.port,
+    workDir: config.workDir,
+    createAgent: createLocalAgent,
+    ...(config.master ? { master: config.master } : {}),
+  });
+  const state: ClusterState = {
+    pid: process.pid,
+    url: cluster.url,
+    port: cluster.port,
+    agents: config.agents,
+    startedAt: new Date().toISOString(),
+  };
+  mkdirSync(dirname(config.stateFile), { recursive: true });
+  writeFileSync(config.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  onReady(cluster);
+  try {
+    if (!signal.aborted) {
+      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    }
+  } finally {
+    await cluster.stop();
+    if (readClusterState(config.stateFile)?.pid === process.pid) rmSync(config.stateFile, { force: true });
+  }
+}

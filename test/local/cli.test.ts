@@ -1,0 +1,257 @@
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { Command } from "commander";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Env } from "../../src/cli/env.js";
+import { systemClock } from "../../src/cli/env.js";
+import { TitanError, UsageError } from "../../src/cli/errors.js";
+import { createIO } from "../../src/cli/io.js";
+import { platformPaths } from "../../src/cli/paths.js";
+import { type LocalUpOptions, registerLocal } from "../../src/commands/local/command.js";
+import { clusterConfig } from "../../src/commands/local/config.js";
+import { runLocalDown } from "../../src/commands/local/down.js";
+import { runLocalStatus } from "../../src/commands/local/status.js";
+import { runLocalUp } from "../../src/commands/local/up.js";
+import { daemonEntry, isAlive, isHealthy, localPaths } from "../../src/local/control.js";
+import { ensureLocalCluster } from "../../src/local/ensure.js";
+import { readClusterState } from "../../src/local/runner.js";
+import { tempDir } from "../support/tmp.js";
+
+interface TestEnv {
+  env: Env;
+  out(): string;
+  err(): string;
+  abort(): void;
+}
+
+function testEnv(stateDir: string): TestEnv {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = "";
+  let e = "";
+  out.on("data", (c: Buffer) => {
+    o += c.toString();
+  });
+  err.on("data", (c: Buffer) => {
+    e += c.toString();
+  });
+  const vars = { NO_COLOR: "1", TITAN_STATE_DIR: stateDir };
+  const io = createIO({ stdin: new PassThrough(), out, err, env: vars });
+  const controller = new AbortController();
+  const env: Env = {
+    io,
+    vars,
+    cwd: stateDir,
+    paths: platformPaths(vars),
+    clock: systemClock,
+    debug: false,
+    signal: controller.signal,
+    prompter: () => {
+      throw new Error("no prompts in tests");
+    },
+  };
+  return { env, out: () => o, err: () => e, abort: () => controller.abort() };
+}
+
+const UP: LocalUpOptions = {
+  agents: "3",
+  agentResources: "cpus:4;mem:8192;disk:20000;ports:[31000-32000]",
+  zones: "a,b,c",
+  port: "0",
+  foreground: false,
+};
+
+const pidsToKill: number[] = [];
+afterEach(() => {
+  for (const pid of pidsToKill.splice(0)) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+});
+
+describe("registration", () => {
+  function program(dir: string) {
+    const t = testEnv(dir);
+    let help = "";
+    let code = -1;
+    const root = new Command("titan").exitOverride().configureOutput({
+      writeOut: (text) => {
+        help += text;
+      },
+      writeErr: (text) => {
+        help += text;
+      },
+    });
+    registerLocal(root, {
+      env: () => t.env,
+      setExitCode: (c) => {
+        code = c;
+      },
+    });
+    return { root, help: () => help, code: () => code };
+  }
+
+  it("registers up, status and down with their flags", async () => {
+    const p = program(tempDir());
+    await expect(p.root.parseAsync(["local", "up", "--help"], { from: "user" })).rejects.toThrow();
+    for (const flag of [
+      "--agents <n>",
+      "--agent-resources <spec>",
+      "--zones <list>",
+      "--port <port>",
+      "--foreground",
+    ]) {
+      expect(p.help()).toContain(flag);
+    }
+  });
+
+  it("runs down through commander and records its exit code", async () => {
+    const p = program(tempDir());
+    await p.root.parseAsync(["local", "down"], { from: "user" });
+    expect(p.code()).toBe(0);
+  });
+
+  it("turns a bad flag value into a usage error", async () => {
+    const p = program(tempDir());
+    await expect(p.root.parseAsync(["local", "up", "--agents", "zero"], { from: "user" })).rejects.toThrow(
+      UsageError,
+    );
+  });
+});
+
+describe("titan local up flags", () => {
+  const paths = localPaths("/state");
+  it.each([
+    { desc: "zero agents", opts: { agents: "0" }, message: /--agents must be a whole number from 1 to 100/ },
+    { desc: "a bad port", opts: { port: "70000" }, message: /--port must be a port number/ },
+    {
+      desc: "an unknown resource",
+      opts: { agentResources: "cpus:1;mem:1;bananas:3" },
+      message: /unknown resource 'bananas'/,
+    },
+    {
+      desc: "a bad range",
+      opts: { agentResources: "cpus:1;mem:1;ports:[9-2]" },
+      message: /'9-2' is not a port range/,
+    },
+    { desc: "no zones", opts: { zones: " , " }, message: /--zones needs at least one zone name/ },
+  ])("refuses $desc with a usage error", ({ opts, message }) => {
+    expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(UsageError);
+    expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(message);
+  });
+
+  it("parses the Mesos resource text", () => {
+    const config = clusterConfig({ ...UP, agents: "2", zones: "x,y" }, paths);
+    expect(config.agentResources).toEqual({
+      cpus: 4,
+      mem: 8192,
+      disk: 20000,
+      ports: [{ begin: 31000, end: 32000 }],
+    });
+    expect(config.zones).toEqual(["x", "y"]);
+    expect(config.stateFile).toBe(join("/state", "local", "cluster.json"));
+  });
+});
+
+describe("titan local in the foreground", () => {
+  it("starts, reports status, refuses a second start, and stops cleanly when interrupted", async () => {
+    const dir = tempDir();
+    const fg = testEnv(dir);
+    const running = runLocalUp(fg.env, { ...UP, foreground: true });
+    const stateFile = localPaths(dir).stateFile;
+    for (let i = 0; i < 200 && !fg.out().includes("http://"); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const url = fg.out().trim();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(readClusterState(stateFile)?.url).toBe(url);
+
+    const status = testEnv(dir);
+    expect(await runLocalStatus(status.env, { json: true })).toBe(0);
+    const parsed = JSON.parse(status.out()) as {
+      agents: Array<{
+        hostname: string;
+        total: { cpus: number };
+        tasks: number;
+        attributes: Record<string, string>;
+      }>;
+    };
+    expect(parsed.agents.map((a) => a.hostname).sort()).toEqual([
+      "agent-1.local",
+      "agent-2.local",
+      "agent-3.local",
+    ]);
+    expect(parsed.agents.every((a) => a.total.cpus === 4 && a.tasks === 0)).toBe(true);
+    expect(parsed.agents.map((a) => a.attributes.zone).sort()).toEqual(["a", "b", "c"]);
+
+    const table = testEnv(dir);
+    await runLocalStatus(table.env, { json: false });
+    expect(table.out()).toMatch(/AGENT\s+ZONE\s+CPUS\s+MEM \(MB\)\s+DISK \(MB\)\s+TASKS\s+ID/);
+    expect(table.out()).toMatch(/agent-1\.local\s+a\s+0\/4\s+0\/8192\s+0\/20000\s+0/);
+
+    const again = testEnv(dir);
+    await expect(runLocalUp(again.env, UP)).rejects.toThrow(`the local cluster is already running at ${url}`);
+
+    fg.abort();
+    expect(await running).toBe(0);
+    expect(existsSync(stateFile)).toBe(false);
+    const down = testEnv(dir);
+    expect(await runLocalDown(down.env)).toBe(0);
+    expect(down.err()).toContain("the local cluster is not running");
+  });
+
+  it("refuses a port that is taken", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const t = testEnv(tempDir());
+      const error = await runLocalUp(t.env, { ...UP, port: String(port) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TitanError);
+      expect((error as TitanError).message).toBe(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  it("says so when status is asked of a cluster that is not running", async () => {
+    const t = testEnv(tempDir());
+    await expect(runLocalStatus(t.env, { json: false })).rejects.toThrow("the local cluster is not running");
+  });
+});
+
+describe.runIf(daemonEntry() !== undefined)("titan local in the background (compiled daemon)", () => {
+  it("up starts a detached cluster, status reads it, down stops it and removes the pid file", async () => {
+    const dir = tempDir();
+    const up = testEnv(dir);
+    expect(await runLocalUp(up.env, { ...UP, agents: "2" })).toBe(0);
+    const url = up.out().trim();
+    const state = readClusterState(localPaths(dir).stateFile);
+    expect(state?.url).toBe(url);
+    const pid = state?.pid ?? 0;
+    pidsToKill.push(pid);
+    expect(isAlive(pid)).toBe(true);
+
+    const status = testEnv(dir);
+    await runLocalStatus(status.env, { json: true });
+    expect((JSON.parse(status.out()) as { agents: unknown[] }).agents).toHaveLength(2);
+
+    const down = testEnv(dir);
+    expect(await runLocalDown(down.env)).toBe(0);
+    expect(down.out()).toContain(`stopped the local cluster at ${url}`);
+    expect(isAlive(pid)).toBe(false);
+    expect(existsSync(localPaths(dir).stateFile)).toBe(false);
+    expect(await runLocalDown(testEnv(dir).env)).toBe(0);
+  });
+
+  it("ensureLocalCluster starts a cluster only when none is running", async () => {
+    const dir = tempDir();
+    const first = await ensureLocalCluster(dir, { port: 0 });
+    const pid = readClusterState(localPaths(dir).stateFile)?.pid ?? 0;
+    pidsToKill.push(pid);
+    expect(first.started).toBe(true);
+    expect(await isHealthy(first.url)).toBe(true);
+    const second = await ensureLocalCluster(dir, { port: 0 });
+    expect(second).toEqual({ url: first.url, started: false });
+    expect(await runLocalDown(testEnv(dir).env)).toBe(0);
+    expect(isAlive(pid)).toBe(false);
+  });
+});

@@ -1,0 +1,224 @@
+import { describe, expect, it } from "vitest";
+import type { MasterOptions } from "../../src/local/master/master.js";
+import { startTestCluster } from "../support/local-cluster.js";
+import { checkShape } from "../support/proto-shape.js";
+import { fakeAgents } from "./fake-agent.js";
+import { commandTask, FRAMEWORK, type Json, operator, TestScheduler } from "./scheduler-client.js";
+
+async function cluster(master: MasterOptions = {}) {
+  const fakes = fakeAgents();
+  const c = await startTestCluster({ agents: 1, createAgent: fakes.create, master });
+  return { ...c, fakes };
+}
+
+async function launch(s: TestScheduler, taskId: string): Promise<Json> {
+  const offer = (await s.offers())[0] as Json;
+  await s.accept([String((offer.id as Json).value)], [commandTask(taskId, offer)]);
+  return offer;
+}
+
+describe("status update delivery", () => {
+  it("re-sends an unacknowledged update and holds later ones back until it is acknowledged", async () => {
+    const c = await cluster({ statusRetryMinMs: 40, statusRetryMaxMs: 80 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    s.autoAck = false;
+    await launch(s, "t1");
+    await s.update("t1", "TASK_STARTING");
+    const first = s.events.findIndex((e) => e.type === "UPDATE");
+    const resent = await s.next((e) => e.type === "UPDATE", 5000, first + 1);
+    const starting = s.updates("t1");
+    expect(starting.every((u) => u.state === "TASK_STARTING")).toBe(true);
+    expect(((resent.update as Json).status as Json).uuid).toBe(starting[0]?.uuid);
+    await s.acknowledge(starting[0] as Json);
+    const running = await s.update("t1", "TASK_RUNNING");
+    expect(running.uuid).not.toBe(starting[0]?.uuid);
+    const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    const task = (tasks.tasks as Json[])[0] as Json;
+    expect(task.state).toBe("TASK_RUNNING");
+    expect(task.status_update_state).toBe("TASK_RUNNING");
+    expect(task.status_update_uuid).toBe(running.uuid);
+    s.close();
+  });
+
+  it("ignores an acknowledgement of an update that is not the one in flight", async () => {
+    const c = await cluster({ statusRetryMinMs: 60_000 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    s.autoAck = false;
+    await launch(s, "t1");
+    const starting = await s.update("t1", "TASK_STARTING");
+    const wrong = Buffer.from("0123456789abcdef").toString("base64");
+    const bytes = Buffer.from(wrong, "base64");
+    bytes[6] = 0x40;
+    const answer = await s.acknowledge({ ...starting, uuid: bytes.toString("base64") });
+    expect(answer.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.updates("t1").map((u) => u.state)).toEqual(["TASK_STARTING"]);
+    await s.acknowledge(starting);
+    await s.update("t1", "TASK_RUNNING");
+    s.close();
+  });
+
+  it("moves a task to completed_tasks once its terminal update is acknowledged", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await launch(s, "t1");
+    await s.update("t1", "TASK_RUNNING");
+    c.fakes.byId.get(String((offer.agent_id as Json).value))?.finish("t1");
+    const finished = await s.update("t1", "TASK_FINISHED");
+    expect(finished.message).toBe("Command exited with status 0");
+    let tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    for (let i = 0; i < 50 && (tasks.completed_tasks as Json[] | undefined)?.length !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    }
+    expect((tasks.completed_tasks as Json[]).map((t) => t.state)).toEqual(["TASK_FINISHED"]);
+    expect(tasks.tasks).toEqual([]);
+    s.close();
+  });
+
+  it("sends TASK_KILLING only to frameworks with TASK_KILLING_STATE, and passes the kill policy's grace", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await launch(s, "t1");
+    await s.update("t1", "TASK_RUNNING");
+    await s.call({
+      type: "KILL",
+      kill: {
+        task_id: { value: "t1" },
+        agent_id: offer.agent_id,
+        kill_policy: { grace_period: { nanoseconds: 2_000_000_000 } },
+      },
+    });
+    await s.update("t1", "TASK_KILLING");
+    await s.update("t1", "TASK_KILLED");
+    const fake = c.fakes.byId.get(String((offer.agent_id as Json).value));
+    expect(fake?.kills).toEqual([{ frameworkId: s.frameworkId, taskId: "t1", gracePeriodMs: 2000 }]);
+    s.close();
+    await s.waitEnded();
+
+    const plain = await TestScheduler.subscribe(c.url, {
+      ...FRAMEWORK,
+      name: "plain",
+      capabilities: [{ type: "MULTI_ROLE" }],
+    });
+    await launch(plain, "p1");
+    await plain.update("p1", "TASK_RUNNING");
+    await plain.call({ type: "KILL", kill: { task_id: { value: "p1" } } });
+    await plain.update("p1", "TASK_KILLED");
+    expect(plain.updates("p1").map((u) => u.state)).not.toContain("TASK_KILLING");
+    plain.close();
+  });
+
+  it("answers KILL of an unknown task as a reconciliation", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    await s.call({ type: "KILL", kill: { task_id: { value: "ghost" } } });
+    const status = await s.update("ghost", "TASK_UNKNOWN");
+    expect(status.reason).toBe("REASON_RECONCILIATION");
+    s.close();
+  });
+});
+
+describe("RECONCILE", () => {
+  it("answers explicit requests per task: latest state, unknown to the agent, unknown", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await launch(s, "t1");
+    await s.update("t1", "TASK_RUNNING");
+    const mark = s.events.length;
+    await s.call({
+      type: "RECONCILE",
+      reconcile: {
+        tasks: [
+          { task_id: { value: "t1" }, agent_id: offer.agent_id },
+          { task_id: { value: "lost-on-agent" }, agent_id: offer.agent_id },
+          { task_id: { value: "ghost" } },
+        ],
+      },
+    });
+    const t1 = await s.update("t1", "TASK_RUNNING", mark);
+    expect(t1).toMatchObject({
+      source: "SOURCE_MASTER",
+      reason: "REASON_RECONCILIATION",
+      message: "Reconciliation: Latest task state",
+    });
+    expect(t1.uuid).toBeUndefined();
+    expect((await s.update("lost-on-agent", "TASK_GONE", mark)).message).toBe(
+      "Reconciliation: Task is unknown to the agent",
+    );
+    expect((await s.update("ghost", "TASK_UNKNOWN", mark)).message).toBe("Reconciliation: Task is unknown");
+    for (const e of s.events) expect(checkShape(e, "mesos.v1.scheduler.Event")).toEqual([]);
+    s.close();
+  });
+
+  it("answers TASK_LOST to a framework that is not partition-aware", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, { user: "root", name: "old" });
+    await s.call({ type: "RECONCILE", reconcile: { tasks: [{ task_id: { value: "ghost" } }] } });
+    expect((await s.update("ghost", "TASK_LOST")).message).toBe("Reconciliation: Task is unknown");
+    s.close();
+  });
+
+  it("answers implicit reconciliation with every active task", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    await s.accept([String((offer.id as Json).value)], [commandTask("a", offer), commandTask("b", offer)]);
+    await s.update("a", "TASK_RUNNING");
+    await s.update("b", "TASK_RUNNING");
+    const mark = s.events.length;
+    await s.call({ type: "RECONCILE", reconcile: {} });
+    await s.update("a", "TASK_RUNNING", mark);
+    await s.update("b", "TASK_RUNNING", mark);
+    s.close();
+  });
+});
+
+describe("framework removal", () => {
+  it("removes a framework that stays away longer than failover_timeout and kills its tasks", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, failover_timeout: 0.1 });
+    const offer = await launch(s, "t1");
+    await s.update("t1", "TASK_RUNNING");
+    s.close();
+    const fake = c.fakes.byId.get(String((offer.agent_id as Json).value));
+    for (let i = 0; i < 100 && fake?.kills.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(fake?.kills.map((k) => k.taskId)).toEqual(["t1"]);
+    const frameworks = (await operator(c.url, { type: "GET_FRAMEWORKS" })).get_frameworks as Json;
+    expect(frameworks.frameworks).toEqual([]);
+    const completed = frameworks.completed_frameworks as Json[];
+    expect(completed.map((f) => (f.framework_info as Json).id)).toEqual([{ value: s.frameworkId }]);
+    const again = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    expect(again.events[0]).toEqual({ type: "ERROR", error: { message: "Framework has been removed" } });
+  });
+
+  it("keeps a disconnected framework's tasks when it comes back within failover_timeout", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    await launch(s, "t1");
+    await s.update("t1", "TASK_RUNNING");
+    s.close();
+    await s.waitEnded();
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    expect(back.events[0]?.type).toBe("SUBSCRIBED");
+    await back.call({ type: "RECONCILE", reconcile: { tasks: [{ task_id: { value: "t1" } }] } });
+    await back.update("t1", "TASK_RUNNING");
+    back.close();
+  });
+
+  it("TEARDOWN kills the tasks, ends the stream and keeps the framework as completed", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await launch(s, "t1");
+    await s.update("t1", "TASK_RUNNING");
+    expect((await s.call({ type: "TEARDOWN" })).status).toBe(202);
+    await s.waitEnded();
+    expect(c.fakes.byId.get(String((offer.agent_id as Json).value))?.kills.map((k) => k.taskId)).toEqual([
+      "t1",
+    ]);
+    const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    const done = (tasks.completed_tasks as Json[])[0] as Json;
+    expect(done.state).toBe("TASK_KILLED");
+    expect((done.statuses as Json[]).at(-1)?.reason).toBe("REASON_FRAMEWORK_REMOVED");
+  });
+});

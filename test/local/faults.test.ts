@@ -1,0 +1,182 @@
+import { describe, expect, it } from "vitest";
+import type { MasterOptions } from "../../src/local/master/master.js";
+import { startTestCluster } from "../support/local-cluster.js";
+import { checkShape } from "../support/proto-shape.js";
+import { fakeAgents } from "./fake-agent.js";
+import { commandTask, FRAMEWORK, type Json, operator, TestScheduler } from "./scheduler-client.js";
+
+async function cluster(master: MasterOptions = {}, agents = 1) {
+  const fakes = fakeAgents();
+  const c = await startTestCluster({ agents, createAgent: fakes.create, master });
+  return { ...c, fakes };
+}
+
+async function running(s: TestScheduler, taskId: string): Promise<Json> {
+  const offer = (await s.offers())[0] as Json;
+  await s.accept([String((offer.id as Json).value)], [commandTask(taskId, offer)]);
+  await s.update(taskId, "TASK_RUNNING");
+  return offer;
+}
+
+function agentOf(offer: Json): string {
+  return String((offer.agent_id as Json).value);
+}
+
+describe("agent faults", () => {
+  it("partition: TASK_UNREACHABLE and FAILURE after the unreachable timeout, back to RUNNING on heal", async () => {
+    const c = await cluster({ agentUnreachableAfterMs: 30 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    await c.faults.partitionAgent(agentOf(offer));
+    const unreachable = await s.update("t1", "TASK_UNREACHABLE");
+    expect(unreachable).toMatchObject({ source: "SOURCE_MASTER", reason: "REASON_AGENT_REMOVED" });
+    expect(unreachable.unreachable_time).toBeDefined();
+    const failure = await s.next((e) => e.type === "FAILURE");
+    expect(failure).toEqual({ type: "FAILURE", failure: { agent_id: offer.agent_id } });
+    const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    expect((tasks.unreachable_tasks as Json[]).map((t) => t.state)).toEqual(["TASK_UNREACHABLE"]);
+    const mark = s.events.length;
+    await s.call({
+      type: "RECONCILE",
+      reconcile: { tasks: [{ task_id: { value: "t1" }, agent_id: offer.agent_id }] },
+    });
+    expect((await s.update("t1", "TASK_UNREACHABLE", mark)).message).toBe(
+      "Reconciliation: Task is unreachable",
+    );
+    await c.faults.healAgent(agentOf(offer));
+    const back = await s.update("t1", "TASK_RUNNING", mark);
+    expect(back).toMatchObject({ source: "SOURCE_MASTER", reason: "REASON_AGENT_REREGISTERED" });
+    for (const e of s.events) expect(checkShape(e, "mesos.v1.scheduler.Event")).toEqual([]);
+    s.close();
+  });
+
+  it("partition: a non-partition-aware framework hears TASK_LOST, and its tasks are killed when the agent returns", async () => {
+    const c = await cluster({ agentUnreachableAfterMs: 30 });
+    const s = await TestScheduler.subscribe(c.url, { user: "root", name: "old", failover_timeout: 60 });
+    const offer = await running(s, "t1");
+    await c.faults.partitionAgent(agentOf(offer));
+    expect((await s.update("t1", "TASK_LOST")).reason).toBe("REASON_AGENT_REMOVED");
+    await c.faults.healAgent(agentOf(offer));
+    await s.update("t1", "TASK_KILLED");
+    expect(c.fakes.byId.get(agentOf(offer))?.kills.map((k) => k.taskId)).toEqual(["t1"]);
+    s.close();
+  });
+
+  it("partition that never heals: TASK_GONE after the gone timeout, then the agent is forgotten", async () => {
+    const c = await cluster({ agentUnreachableAfterMs: 20, unreachableGoneAfterMs: 40 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    await c.faults.partitionAgent(agentOf(offer));
+    await s.update("t1", "TASK_UNREACHABLE");
+    const gone = await s.update("t1", "TASK_GONE");
+    expect(gone).toMatchObject({ source: "SOURCE_MASTER", reason: "REASON_AGENT_REMOVED" });
+    const agents = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect(agents.agents).toEqual([]);
+    const mark = s.events.length;
+    await s.call({
+      type: "RECONCILE",
+      reconcile: { tasks: [{ task_id: { value: "t1" }, agent_id: offer.agent_id }] },
+    });
+    await s.update("t1", "TASK_UNKNOWN", mark);
+    s.close();
+  });
+
+  it("stop and restart: the agent's tasks become unreachable; the machine comes back empty as a new agent", async () => {
+    const c = await cluster({ agentUnreachableAfterMs: 20 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    await c.faults.stopAgent(agentOf(offer));
+    await s.update("t1", "TASK_UNREACHABLE");
+    const mark = s.events.length;
+    const newId = await c.faults.restartAgent(agentOf(offer));
+    expect(newId).not.toBe(agentOf(offer));
+    const offers = await s.offers(mark);
+    expect(offers.map(agentOf)).toEqual([newId]);
+    expect(offers[0]?.hostname).toBe(offer.hostname);
+    s.close();
+  });
+
+  it("refuses an unknown fault or agent with 400", async () => {
+    const c = await cluster();
+    await expect(c.faults.partitionAgent("nope")).rejects.toThrow(/unknown agent 'nope'/);
+    const answer = await fetch(`${c.url}/__titan_local/faults`, {
+      method: "POST",
+      body: JSON.stringify({ type: "FLOOD" }),
+    });
+    expect(answer.status).toBe(400);
+  });
+});
+
+describe("master failover", () => {
+  it("drops every scheduler stream; tasks survive; the framework re-subscribes with its id", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    await running(s, "t1");
+    const before = (await operator(c.url, { type: "GET_MASTER" })).get_master as Json;
+    await c.faults.failoverMaster();
+    await s.waitEnded();
+    const frameworks = (await operator(c.url, { type: "GET_FRAMEWORKS" })).get_frameworks as Json;
+    expect((frameworks.frameworks as Json[]).map((f) => [f.connected, f.recovered])).toEqual([[false, true]]);
+    const after = (await operator(c.url, { type: "GET_MASTER" })).get_master as Json;
+    expect((after.master_info as Json).id).not.toBe((before.master_info as Json).id);
+    const denied = await s.call({ type: "REVIVE" });
+    expect(denied.status).toBe(403);
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    expect(back.frameworkId).toBe(s.frameworkId);
+    await back.call({ type: "RECONCILE", reconcile: {} });
+    await back.update("t1", "TASK_RUNNING");
+    back.close();
+  });
+});
+
+describe("status update faults", () => {
+  it("drop: a lost delivery is re-sent by the retry", async () => {
+    const c = await cluster({ statusRetryMinMs: 30 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    await c.faults.dropUpdates(1);
+    await s.accept([String((offer.id as Json).value)], [commandTask("t1", offer)]);
+    await s.update("t1", "TASK_RUNNING");
+    expect(s.updates("t1").map((u) => u.state)).toEqual(["TASK_STARTING", "TASK_RUNNING"]);
+    s.close();
+  });
+
+  it("duplicate: the same update (same uuid) arrives twice", async () => {
+    const c = await cluster({ statusRetryMinMs: 60_000 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    s.autoAck = false;
+    const offer = (await s.offers())[0] as Json;
+    await c.faults.duplicateUpdates(1);
+    await s.accept([String((offer.id as Json).value)], [commandTask("t1", offer)]);
+    await s.update("t1", "TASK_STARTING");
+    for (let i = 0; i < 50 && s.updates("t1").length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const [a, b] = s.updates("t1");
+    expect(a?.uuid).toBeDefined();
+    expect(b?.uuid).toBe(a?.uuid);
+    s.close();
+  });
+
+  it("delay: an update is held back, then delivered", async () => {
+    const c = await cluster({ statusRetryMinMs: 60_000 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    await c.faults.delayUpdates(300, 1);
+    await s.accept([String((offer.id as Json).value)], [commandTask("t1", offer)]);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.updates("t1")).toEqual([]);
+    await s.update("t1", "TASK_RUNNING");
+    s.close();
+  });
+
+  it("withhold offers: no offers until resumed", async () => {
+    const c = await cluster({ allocationIntervalMs: 20 });
+    await c.faults.withholdOffers(true);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.events.some((e) => e.type === "OFFERS")).toBe(false);
+    expect(((await c.faults.state()).faults as Json).withhold_offers).toBe(true);
+    await c.faults.withholdOffers(false);
+    await s.offers();
+    s.close();
+  });
+});

@@ -1,0 +1,220 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { toJson } from "../../src/local/json.js";
+import { planAccept, validateId } from "../../src/local/master/accept.js";
+import { allocate } from "../../src/local/master/allocator.js";
+import { checkSchedulerCall, isValidUuidBase64 } from "../../src/local/master/calls.js";
+import type { OfferRecord } from "../../src/local/master/model.js";
+import { encodeRecord } from "../../src/local/recordio.js";
+import {
+  add,
+  contains,
+  emptyQuantities,
+  fromResourceJson,
+  normalizeRanges,
+  parseResourceSpec,
+  type Quantities,
+  splitRanges,
+  subtract,
+} from "../../src/local/resources.js";
+
+function q(partial: Partial<Quantities>): Quantities {
+  return { ...emptyQuantities(), ...partial };
+}
+
+describe("resources", () => {
+  it("parses Mesos resource text and refuses what it does not know", () => {
+    expect(parseResourceSpec("cpus:2;mem:1024;disk:10;ports:[1000-1010, 2000-2000]")).toEqual({
+      ok: true,
+      resources: {
+        cpus: 2,
+        mem: 1024,
+        disk: 10,
+        ports: [
+          { begin: 1000, end: 1010 },
+          { begin: 2000, end: 2000 },
+        ],
+      },
+    });
+    expect(parseResourceSpec("cpus:x")).toEqual({
+      ok: false,
+      error: "cpus must be a non-negative number, got 'x'",
+    });
+  });
+
+  it("splits a port range into disjoint slices", () => {
+    const slices = splitRanges([{ begin: 31000, end: 31009 }], 3);
+    expect(slices).toEqual([
+      [{ begin: 31000, end: 31002 }],
+      [{ begin: 31003, end: 31005 }],
+      [{ begin: 31006, end: 31008 }],
+    ]);
+  });
+
+  it("keeps subtract and contains consistent: (a + b) - b contains nothing more than a", () => {
+    const range = fc
+      .integer({ min: 1, max: 200 })
+      .chain((begin) => fc.integer({ min: begin, max: begin + 50 }).map((end) => ({ begin, end })));
+    const quantities = fc.record({
+      cpus: fc.integer({ min: 0, max: 1000 }).map((n) => n / 100),
+      mem: fc.integer({ min: 0, max: 4096 }),
+      disk: fc.integer({ min: 0, max: 4096 }),
+      gpus: fc.constant(0),
+      ports: fc.array(range, { maxLength: 3 }).map(normalizeRanges),
+    });
+    fc.assert(
+      fc.property(quantities, quantities, (a, b) => {
+        const sum = add(a, b);
+        expect(contains(sum, a)).toBe(true);
+        expect(contains(sum, b)).toBe(true);
+        expect(contains(a, subtract(a, b))).toBe(true);
+      }),
+    );
+  });
+
+  it("sums a task's resources and refuses reserved ones", () => {
+    const parsed = fromResourceJson([
+      { name: "cpus", type: "SCALAR", scalar: { value: 0.5 } },
+      { name: "cpus", type: "SCALAR", scalar: { value: 0.25 } },
+      { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31001 }] } },
+    ]);
+    expect(parsed).toEqual({
+      ok: true,
+      quantities: q({ cpus: 0.75, ports: [{ begin: 31000, end: 31001 }] }),
+    });
+    expect(fromResourceJson([{ name: "cpus", type: "SCALAR", scalar: { value: 1 }, role: "prod" }]).ok).toBe(
+      false,
+    );
+  });
+});
+
+describe("allocation", () => {
+  it("gives each agent to the framework with the lowest dominant share, skipping filtered and suppressed ones", () => {
+    const total = q({ cpus: 8, mem: 8192 });
+    const agents = [
+      { id: "s1", free: q({ cpus: 4, mem: 4096 }) },
+      { id: "s2", free: q({ cpus: 4, mem: 4096 }) },
+    ];
+    const busy = { id: "busy", roles: ["r"], held: q({ cpus: 4 }), filters: [] };
+    const idle = { id: "idle", roles: ["r"], held: q({}), filters: [] };
+    // idle takes s1 (share 0 < 0.5); then both hold half the cpus and the tie goes round-robin.
+    expect(allocate(agents, [busy, idle], total, 0).map((a) => [a.agentId, a.frameworkId])).toEqual([
+      ["s1", "idle"],
+      ["s2", "busy"],
+    ]);
+    expect(allocate(agents, [idle, busy], total, 1).map((a) => [a.agentId, a.frameworkId])).toEqual([
+      ["s1", "idle"],
+      ["s2", "busy"],
+    ]);
+    const filtered = { ...idle, filters: [{ agentId: "s1", quantities: q({ cpus: 8, mem: 8192 }) }] };
+    expect(allocate(agents, [filtered], total, 0).map((a) => a.agentId)).toEqual(["s2"]);
+    expect(allocate(agents, [{ ...idle, roles: [] }], total, 0)).toEqual([]);
+  });
+});
+
+describe("ACCEPT planning", () => {
+  const offer = (id: string, agentId: string, frameworkId = "F"): OfferRecord => ({
+    id,
+    frameworkId,
+    agentId,
+    role: "r",
+    quantities: q({ cpus: 1, mem: 128 }),
+    json: {},
+  });
+  const task = (id: string, agentId = "s1", cpus = 0.5) => ({
+    name: id,
+    task_id: { value: id },
+    agent_id: { value: agentId },
+    resources: [{ name: "cpus", type: "SCALAR", scalar: { value: cpus } }],
+    command: { value: "true" },
+  });
+  const plan = (offerIds: string[], tasks: Record<string, unknown>[], offers: OfferRecord[]) =>
+    planAccept({
+      frameworkId: "F",
+      offerIds,
+      operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }],
+      findOffer: (id) => offers.find((o) => o.id === id),
+      taskExists: () => false,
+    });
+
+  it.each([
+    { desc: "a duplicate offer", ids: ["o1", "o1"], error: "Duplicate offer o1 in offer list" },
+    {
+      desc: "another framework's offer",
+      ids: ["o3"],
+      error: "Offer o3 has invalid framework G while framework F is expected",
+    },
+    {
+      desc: "offers from two agents",
+      ids: ["o1", "o2"],
+      error:
+        "Aggregated offers must belong to one single agent. Offer o2 uses agent s2 and offer o1 uses agent s1",
+    },
+  ])("refuses $desc", ({ ids, error }) => {
+    const offers = [offer("o1", "s1"), offer("o2", "s2"), offer("o3", "s1", "G")];
+    const result = plan(ids, [task("t")], offers);
+    expect(result.kind).toBe("invalid-offers");
+    if (result.kind === "invalid-offers") expect(result.error).toBe(error);
+  });
+
+  it("launches what fits, in order, and declines the rest", () => {
+    const result = plan(["o1"], [task("a"), task("b"), task("c")], [offer("o1", "s1")]);
+    expect(result.kind).toBe("valid");
+    if (result.kind !== "valid") return;
+    expect(result.launches.map((l) => l.taskId)).toEqual(["a", "b"]);
+    expect(result.rejections.map((r) => r.message)).toEqual([
+      "Task uses more resources cpus:0.5 than available mem:128",
+    ]);
+    expect(result.unused).toEqual(q({ mem: 128 }));
+    expect(result.launches[0]?.resources[0]?.allocation_info).toEqual({ role: "r" });
+  });
+
+  it.each([
+    ["", "ID must not be empty"],
+    ["..", "'..' is disallowed"],
+    ["a/b", "'a/b' contains invalid characters"],
+    ["ok.1-x", undefined],
+  ])("validates the id %j", (id, error) => {
+    expect(validateId(id)).toBe(error);
+  });
+});
+
+describe("scheduler call checks", () => {
+  it("lists every missing required field", () => {
+    const checked = checkSchedulerCall({
+      type: "ACCEPT",
+      framework_id: { value: "F" },
+      accept: {
+        offer_ids: [{}],
+        operations: [{ type: "LAUNCH", launch: { task_infos: [{ task_id: { value: "t" } }] } }],
+      },
+    });
+    expect(checked).toEqual({
+      ok: false,
+      error:
+        "Failed to convert JSON into Call protobuf: Missing required fields: accept.offer_ids[0].value, accept.operations[0].launch.task_infos[0].name, accept.operations[0].launch.task_infos[0].agent_id",
+    });
+  });
+
+  it("reads null as unset and drops unknown enum names", () => {
+    expect(checkSchedulerCall({ type: "REVIVE", framework_id: { value: "F" }, revive: null }).ok).toBe(true);
+    expect(checkSchedulerCall({ type: "FLY", framework_id: { value: "F" } })).toEqual({
+      ok: false,
+      error: "Failed to validate scheduler::Call: Expecting 'type' to be present",
+    });
+  });
+
+  it("accepts only 16-byte RFC 4122 uuids", () => {
+    expect(isValidUuidBase64("hTaLQ0b5Q1OZuab7QclTKQ==")).toBe(true);
+    expect(isValidUuidBase64("jhadf73jhakdlfha723adf")).toBe(false);
+  });
+});
+
+describe("wire encoding", () => {
+  it("writes int64 nanoseconds exactly and frames records by byte length", () => {
+    expect(toJson({ t: { nanoseconds: 1717171717123456789n } })).toBe(
+      '{"t":{"nanoseconds":1717171717123456789}}',
+    );
+    expect(encodeRecord('{"m":"é"}').toString("utf8")).toBe('10\n{"m":"é"}');
+  });
+});

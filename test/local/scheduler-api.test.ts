@@ -1,0 +1,410 @@
+import { describe, expect, it } from "vitest";
+import { startTestCluster } from "../support/local-cluster.js";
+import { checkShape } from "../support/proto-shape.js";
+import { fakeAgents } from "./fake-agent.js";
+import { commandTask, FRAMEWORK, type Json, post, TestScheduler } from "./scheduler-client.js";
+
+async function cluster(agents = 2, master = {}) {
+  const fakes = fakeAgents();
+  const c = await startTestCluster({ agents, createAgent: fakes.create, master });
+  return { ...c, fakes };
+}
+
+function expectEventShapes(s: TestScheduler): void {
+  for (const event of s.events)
+    expect(checkShape(event, "mesos.v1.scheduler.Event"), JSON.stringify(event)).toEqual([]);
+}
+
+describe("SUBSCRIBE", () => {
+  it("answers 200 with a RecordIO stream: SUBSCRIBED, HEARTBEAT, then OFFERS from every agent", async () => {
+    const c = await cluster(2);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    expect(s.response.statusCode).toBe(200);
+    expect(s.response.headers["content-type"]).toBe("application/json");
+    expect(s.streamId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(s.events[0]?.type).toBe("SUBSCRIBED");
+    const subscribed = s.events[0]?.subscribed as Json;
+    expect(subscribed.heartbeat_interval_seconds).toBe(15);
+    expect((subscribed.master_info as Json).port).toBe(Number(new URL(c.url).port));
+    await s.next((e) => e.type === "HEARTBEAT");
+    const offers = await s.offers();
+    const agentIds = new Set<string>();
+    for (let from = 0; agentIds.size < 2; from++) {
+      const event = await s.next((e) => e.type === "OFFERS", 5000, from);
+      from = s.events.indexOf(event);
+      for (const o of (event.offers as Json).offers as Json[])
+        agentIds.add(String((o.agent_id as Json).value));
+    }
+    expect(agentIds).toEqual(new Set(c.agentIds()));
+    const offer = offers[0] as Json;
+    expect(offer.framework_id).toEqual({ value: s.frameworkId });
+    expect(offer.allocation_info).toEqual({ role: "titan" });
+    expect(offer.hostname).toMatch(/^agent-\d\.local$/);
+    expect((offer.url as Json).scheme).toBe("http");
+    const resources = offer.resources as Json[];
+    expect(resources.map((r) => r.name)).toEqual(["cpus", "mem", "disk", "ports"]);
+    for (const r of resources) {
+      expect(r.allocation_info).toEqual({ role: "titan" });
+      expect(r.role).toBeUndefined();
+    }
+    expect((offer.attributes as Json[]).map((a) => a.name).sort()).toEqual(["instance_type", "rack", "zone"]);
+    expectEventShapes(s);
+    s.close();
+  });
+
+  it("frames records as <byte length>\\n<json>, counting bytes, with nothing in between", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    await s.accept([String((offer.id as Json).value)], [commandTask("t1", offer)]);
+    await s.update("t1", "TASK_RUNNING");
+    const message = "sortie ✓ ünïcödé";
+    c.fakes.byId.get(String((offer.agent_id as Json).value))?.finish("t1", "TASK_FAILED", message);
+    const failed = await s.update("t1", "TASK_FAILED");
+    expect(failed.message).toBe(message);
+    const record = s.raw.find((r) => r.includes("TASK_FAILED")) ?? "";
+    expect(Buffer.byteLength(record)).toBeGreaterThan(record.length);
+    expect(s.events.slice(0, 3).map((e) => e.type)).toEqual(["SUBSCRIBED", "HEARTBEAT", "OFFERS"]);
+    s.close();
+  });
+
+  it("writes the deprecated role '*' and no allocation_info for an old-style single-role framework", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, { user: "root", name: "old", failover_timeout: 0 });
+    const offer = (await s.offers())[0] as Json;
+    expect(offer.allocation_info).toBeUndefined();
+    for (const r of offer.resources as Json[]) {
+      expect(r.role).toBe("*");
+      expect(r.allocation_info).toBeUndefined();
+    }
+    expectEventShapes(s);
+    s.close();
+  });
+
+  it("fails the first subscription over when the same framework subscribes again, keeping its tasks", async () => {
+    const c = await cluster(1);
+    const first = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await first.offers())[0] as Json;
+    await first.accept([String((offer.id as Json).value)], [commandTask("t1", offer)]);
+    await first.update("t1", "TASK_RUNNING");
+    const second = await TestScheduler.subscribe(c.url, FRAMEWORK, first.frameworkId);
+    const error = await first.next((e) => e.type === "ERROR");
+    expect(error).toEqual({ type: "ERROR", error: { message: "Framework failed over" } });
+    await first.waitEnded();
+    expect(second.frameworkId).toBe(first.frameworkId);
+    expect(second.streamId).not.toBe(first.streamId);
+    const stale = await first.call({ type: "REVIVE" });
+    expect(stale.status).toBe(400);
+    expect(stale.body).toContain("didn't match the stream ID");
+    const reconciled = await second.call({ type: "RECONCILE", reconcile: { tasks: [] } });
+    expect(reconciled.status).toBe(202);
+    const status = await second.update("t1", "TASK_RUNNING");
+    expect(status.reason).toBe("REASON_RECONCILIATION");
+    expectEventShapes(first);
+    expectEventShapes(second);
+    second.close();
+  });
+
+  it("refuses a re-subscription that changes the principal", async () => {
+    const c = await cluster(1);
+    const first = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, principal: "a" });
+    const second = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, principal: "b" }, first.frameworkId);
+    expect(second.events[0]).toEqual({
+      type: "ERROR",
+      error: { message: "Changing framework's principal is not allowed." },
+    });
+    await second.waitEnded();
+    first.close();
+  });
+});
+
+describe("the test client's own calls", () => {
+  it("are valid mesos.v1.scheduler.Call bodies", () => {
+    const offer = { agent_id: { value: "S1" } };
+    const calls: Json[] = [
+      { type: "SUBSCRIBE", subscribe: { framework_info: FRAMEWORK } },
+      {
+        type: "ACCEPT",
+        framework_id: { value: "F" },
+        accept: {
+          offer_ids: [{ value: "O1" }],
+          operations: [{ type: "LAUNCH", launch: { task_infos: [commandTask("t", offer)] } }],
+          filters: { refuse_seconds: 5 },
+        },
+      },
+      {
+        type: "KILL",
+        framework_id: { value: "F" },
+        kill: { task_id: { value: "t" }, kill_policy: { grace_period: { nanoseconds: 1 } } },
+      },
+      {
+        type: "RECONCILE",
+        framework_id: { value: "F" },
+        reconcile: { tasks: [{ task_id: { value: "t" } }] },
+      },
+      {
+        type: "DECLINE",
+        framework_id: { value: "F" },
+        decline: { offer_ids: [{ value: "O1" }], filters: { refuse_seconds: 1 } },
+      },
+      { type: "REVIVE", framework_id: { value: "F" }, revive: { roles: ["titan"] } },
+    ];
+    for (const call of calls)
+      expect(checkShape(call, "mesos.v1.scheduler.Call"), String(call.type)).toEqual([]);
+  });
+});
+
+describe("HTTP contract of /api/v1/scheduler", () => {
+  const subscribeBody = JSON.stringify({ type: "SUBSCRIBE", subscribe: { framework_info: FRAMEWORK } });
+
+  const contentCases: Array<{ desc: string; headers: Record<string, string>; status: number; body: string }> =
+    [
+      {
+        desc: "a charset parameter is not application/json",
+        headers: { "Content-Type": "application/json; charset=utf-8" },
+        status: 415,
+        body: "Expecting 'Content-Type' of application/json or application/x-protobuf",
+      },
+      { desc: "no Content-Type", headers: {}, status: 400, body: "Expecting 'Content-Type' to be present" },
+      {
+        desc: "an Accept that allows neither type",
+        headers: { "Content-Type": "application/json", Accept: "text/html" },
+        status: 406,
+        body: "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'",
+      },
+      {
+        desc: "a stream id on SUBSCRIBE",
+        headers: { "Content-Type": "application/json", "Mesos-Stream-Id": "x" },
+        status: 400,
+        body: "Subscribe calls should not include the 'Mesos-Stream-Id' header",
+      },
+    ];
+
+  it.each(contentCases)("answers $status for $desc", async ({ headers, status, body }) => {
+    const c = await cluster(1);
+    const answer = await post(c.url, "/api/v1/scheduler", subscribeBody, headers);
+    expect(answer.status).toBe(status);
+    expect(answer.body).toBe(body);
+    expect(answer.headers["content-type"]).toBe("text/plain; charset=utf-8");
+  });
+
+  it("answers 405 with Allow: POST for GET", async () => {
+    const c = await cluster(1);
+    const answer = await post(c.url, "/api/v1/scheduler", "", {}, "GET");
+    expect(answer.status).toBe(405);
+    expect(answer.headers.allow).toBe("POST");
+  });
+
+  it.each([
+    { desc: "malformed JSON", body: "{", status: 400, match: /^Failed to parse body into JSON: / },
+    {
+      desc: "a missing required field",
+      body: JSON.stringify({ type: "SUBSCRIBE", subscribe: { framework_info: { name: "x" } } }),
+      status: 400,
+      match:
+        /^Failed to convert JSON into Call protobuf: Missing required fields: subscribe\.framework_info\.user$/,
+    },
+    {
+      desc: "only one of the two framework ids",
+      body: JSON.stringify({
+        type: "SUBSCRIBE",
+        framework_id: { value: "F" },
+        subscribe: { framework_info: FRAMEWORK },
+      }),
+      status: 400,
+      match:
+        /^Failed to validate scheduler::Call: 'framework_id' differs from 'subscribe\.framework_info\.id'$/,
+    },
+    {
+      desc: "a non-SUBSCRIBE call without framework_id",
+      body: JSON.stringify({ type: "REVIVE" }),
+      status: 400,
+      match: /^Failed to validate scheduler::Call: Expecting 'framework_id' to be present$/,
+    },
+    {
+      desc: "an unknown framework",
+      body: JSON.stringify({ type: "REVIVE", framework_id: { value: "nope" } }),
+      status: 400,
+      match: /^Framework cannot be found$/,
+    },
+  ])("answers $status for $desc", async ({ body, status, match }) => {
+    const c = await cluster(1);
+    const answer = await post(c.url, "/api/v1/scheduler", body);
+    expect(answer.status).toBe(status);
+    expect(answer.body).toMatch(match);
+  });
+
+  it("needs the subscription's Mesos-Stream-Id on every other call, and a valid uuid on ACKNOWLEDGE", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const body = JSON.stringify({ type: "REVIVE", framework_id: { value: s.frameworkId } });
+    const missing = await post(c.url, "/api/v1/scheduler", body, { "Content-Type": "application/json" });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toBe("All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+    const ok = await s.call({ type: "REVIVE" });
+    expect(ok.status).toBe(202);
+    expect(ok.body).toBe("");
+    const badAck = await s.call({
+      type: "ACKNOWLEDGE",
+      acknowledge: { agent_id: { value: "a" }, task_id: { value: "t" }, uuid: "jhadf73jhakdlfha723adf" },
+    });
+    expect(badAck.status).toBe(400);
+    expect(badAck.body).toBe("Failed to validate scheduler::Call: Not a valid UUID");
+    s.close();
+  });
+
+  it("answers 403 for a framework that is disconnected but not yet removed", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    s.close();
+    await s.waitEnded();
+    let answer = await s.call({ type: "REVIVE" });
+    for (let i = 0; i < 50 && answer.status !== 403; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      answer = await s.call({ type: "REVIVE" });
+    }
+    expect(answer.status).toBe(403);
+    expect(answer.body).toBe("Framework is not subscribed");
+  });
+});
+
+describe("ACCEPT", () => {
+  it("launches tasks and delivers agent updates with a uuid, STAGING tasks visible in GET_TASKS", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    const answer = await s.accept([String((offer.id as Json).value)], [commandTask("web.1", offer)]);
+    expect(answer.status).toBe(202);
+    const starting = await s.update("web.1", "TASK_STARTING");
+    const running = await s.update("web.1", "TASK_RUNNING");
+    for (const status of [starting, running]) {
+      expect(Buffer.from(String(status.uuid), "base64")).toHaveLength(16);
+      expect(status.source).toBe("SOURCE_EXECUTOR");
+      expect(status.agent_id).toEqual(offer.agent_id);
+      expect(status.executor_id).toEqual({ value: "web.1" });
+    }
+    const fake = c.fakes.byId.get(String((offer.agent_id as Json).value));
+    expect(fake?.launched.map((l) => l.task.task_id.value)).toEqual(["web.1"]);
+    const launchedResources = fake?.launched[0]?.task.resources ?? [];
+    expect(launchedResources.every((r) => r.allocation_info?.role === "titan")).toBe(true);
+    expectEventShapes(s);
+    s.close();
+  });
+
+  it("drops tasks launched with an unknown offer (TASK_DROPPED, REASON_INVALID_OFFERS, no uuid)", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    await s.accept(["no-such-offer"], [commandTask("t1", offer)]);
+    const status = await s.update("t1", "TASK_DROPPED");
+    expect(status.reason).toBe("REASON_INVALID_OFFERS");
+    expect(status.source).toBe("SOURCE_MASTER");
+    expect(status.uuid).toBeUndefined();
+    expect(status.message).toBe("Task launched with invalid offers: Offer no-such-offer is no longer valid");
+    s.close();
+  });
+
+  it("answers TASK_LOST instead of TASK_DROPPED to a framework that is not partition-aware", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, { user: "root", name: "old" });
+    const offer = (await s.offers())[0] as Json;
+    await s.accept(["gone-offer"], [commandTask("t1", offer)]);
+    const status = await s.update("t1", "TASK_LOST");
+    expect(status.reason).toBe("REASON_INVALID_OFFERS");
+    s.close();
+  });
+
+  it("refuses a used offer, a duplicate task id, too many resources and a foreign agent with the master's reasons", async () => {
+    const c = await cluster(2);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offers = await s.offers();
+    const offer = offers[0] as Json;
+    const offerId = String((offer.id as Json).value);
+    await s.accept(
+      [offerId],
+      [
+        commandTask("ok", offer),
+        commandTask("ok", offer),
+        commandTask("huge", offer, "true", 1000),
+        { ...commandTask("elsewhere", offer), agent_id: { value: "other-agent" } },
+        { ...commandTask("nocmd", offer), command: undefined },
+      ],
+    );
+    await s.update("ok", "TASK_RUNNING");
+    const dup = s.updates("ok").find((u) => u.state === "TASK_ERROR") ?? (await s.update("ok", "TASK_ERROR"));
+    expect(dup.message).toBe("Task has duplicate ID: ok");
+    expect(dup.reason).toBe("REASON_TASK_INVALID");
+    expect(String((await s.update("huge", "TASK_ERROR")).message)).toMatch(
+      /^Task uses more resources cpus:1000; mem:32 than available cpus:3\.9; mem:8160/,
+    );
+    expect((await s.update("elsewhere", "TASK_ERROR")).message).toBe("Task uses invalid agent: other-agent");
+    expect((await s.update("nocmd", "TASK_ERROR")).message).toBe(
+      "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present",
+    );
+    await s.accept([offerId], [commandTask("again", offer)]);
+    const reused = await s.update("again", "TASK_DROPPED");
+    expect(reused.message).toBe(`Task launched with invalid offers: Offer ${offerId} is no longer valid`);
+    expectEventShapes(s);
+    s.close();
+  });
+});
+
+describe("offers", () => {
+  it("re-offers declined resources only after refuse_seconds, and at once after REVIVE", async () => {
+    const c = await cluster(1, { allocationIntervalMs: 20 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    await s.call({ type: "DECLINE", decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } });
+    const mark = s.events.length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s.events.slice(mark).some((e) => e.type === "OFFERS")).toBe(false);
+    await s.call({ type: "REVIVE" });
+    const again = (await s.offers(mark))[0] as Json;
+    expect(again.id).not.toEqual(offer.id);
+    expect(again.agent_id).toEqual(offer.agent_id);
+    const mark2 = s.events.length;
+    await s.call({ type: "DECLINE", decline: { offer_ids: [again.id], filters: { refuse_seconds: 0.1 } } });
+    const third = (await s.offers(mark2))[0] as Json;
+    expect(third.agent_id).toEqual(offer.agent_id);
+    s.close();
+  });
+
+  it("stops offering after SUPPRESS and resumes after REVIVE", async () => {
+    const c = await cluster(1, { allocationIntervalMs: 20 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    await s.call({ type: "SUPPRESS" });
+    await s.call({ type: "DECLINE", decline: { offer_ids: [offer.id], filters: { refuse_seconds: 0 } } });
+    const mark = s.events.length;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(s.events.slice(mark).some((e) => e.type === "OFFERS")).toBe(false);
+    await s.call({ type: "REVIVE", revive: { roles: ["titan"] } });
+    await s.offers(mark);
+    s.close();
+  });
+
+  it("rescinds an offer that outlives the offer timeout", async () => {
+    const c = await cluster(1, { offerTimeoutMs: 50 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    const rescind = await s.next((e) => e.type === "RESCIND");
+    expect(rescind).toEqual({ type: "RESCIND", rescind: { offer_id: offer.id } });
+    expectEventShapes(s);
+    s.close();
+  });
+
+  it("shares agents between two frameworks", async () => {
+    const c = await cluster(2);
+    const a = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, name: "a" });
+    const b = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, name: "b" });
+    const offersA = await a.offers();
+    await a.call({
+      type: "DECLINE",
+      decline: { offer_ids: offersA.map((o) => o.id), filters: { refuse_seconds: 3600 } },
+    });
+    const offersB = await b.offers();
+    expect(offersB.length).toBeGreaterThan(0);
+    a.close();
+    b.close();
+  });
+});
