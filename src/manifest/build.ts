@@ -1,15 +1,30 @@
 /** Turns a validated app into the normalised AppSpec the rest of titan works with. */
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { instanceCount } from "./checks.js";
 import type { AppFields } from "./fields.js";
 import type { AppSpec, HealthProbe, HealthSpec, SourceRef } from "./types.js";
 
-export function toAppSpec(app: AppFields, source: SourceRef): AppSpec {
+/** Turns a fetch entry's uri into an absolute URL; a relative path is taken from `baseDir`. */
+export function fetchUri(uri: string, baseDir: string | undefined): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return uri;
+  if (isAbsolute(uri)) return pathToFileURL(uri).href;
+  return baseDir === undefined ? undefined : pathToFileURL(resolve(baseDir, uri)).href;
+}
+
+export function toAppSpec(app: AppFields, source: SourceRef, baseDir?: string): AppSpec {
   return {
     name: app.name,
     ...(app.image === undefined ? {} : { image: app.image }),
     ...(app.command === undefined ? {} : { command: app.command }),
     ...(app.shell === undefined ? {} : { shell: app.shell }),
     env: app.env,
+    fetch: app.fetch.map((f) => ({
+      uri: fetchUri(f.uri, baseDir) ?? f.uri,
+      executable: f.executable,
+      extract: f.extract,
+      ...(f.output_file === undefined ? {} : { outputFile: f.output_file }),
+    })),
     resources: app.resources,
     ports: app.ports,
     instances: instanceCount(app),

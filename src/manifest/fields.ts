@@ -172,6 +172,25 @@ const envValue = (): Type<EnvValue> =>
     ),
   });
 
+/** A fetch entry as written; relative paths are resolved against the manifest's directory in parse.ts. */
+export interface FetchEntry {
+  uri: string;
+  executable: boolean;
+  extract: boolean;
+  output_file?: string;
+}
+
+const fetchEntry = (): Type<FetchEntry> =>
+  byKind<FetchEntry>("a URL or path, or { uri, executable, extract, output_file }", {
+    scalar: transform(string(), (uri): FetchEntry => ({ uri, executable: false, extract: true })),
+    map: object({
+      uri: required(string(), "A URL (http, https, file) or a path relative to the manifest."),
+      executable: withDefault(boolean(), false, "Make the fetched file executable."),
+      extract: withDefault(boolean(), true, "Unpack archives (.tar, .tar.gz, .tgz, .zip) into the sandbox."),
+      output_file: optional(string(), "Name of the file in the sandbox (default: the URL's last segment)."),
+    }),
+  });
+
 const port = (): Type<PortSpec> =>
   byKind<PortSpec>("a port name or { name, protocol }", {
     scalar: transform(portName(), (name): PortSpec => ({ name, protocol: "tcp" })),
@@ -362,6 +381,11 @@ export const appShape = {
     dict({ pattern: ENV_NAME, describe: "a valid environment variable name" }, envValue()),
     {},
     'Environment: plain values, or { secret: "file:/path" | "env:NAME" } resolved at deploy time.',
+  ),
+  fetch: withDefault(
+    list(fetchEntry()),
+    [],
+    "Files the agent fetches into the sandbox before the command starts (Mesos fetcher URIs).",
   ),
   resources: withDefault(resourcesType, {}, "What each instance reserves."),
   ports: withDefault(list(port()), [], "Named ports; host ports are allocated at placement time."),

@@ -1,6 +1,6 @@
 /** Reads manifest files (or stdin) and validates them. The only part of src/manifest that does I/O. */
 import { readFile, stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { UsageError, ValidationError } from "../cli/errors.js";
 import { type ManifestSource, parseManifests } from "./parse.js";
 import type { Manifest } from "./types.js";
@@ -49,7 +49,7 @@ async function readSource(name: string, options: LoadOptions, implicit: boolean)
     throw new UsageError(`cannot read ${name}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (size > MAX_MANIFEST_BYTES) throw tooLarge(name);
-  return { file: name, text: decode(name, await readFile(path)) };
+  return { file: name, text: decode(name, await readFile(path)), baseDir: dirname(path) };
 }
 
 async function readLimited(stream: NodeJS.ReadableStream, name: string): Promise<Buffer> {

@@ -2,7 +2,7 @@
 import type { Diagnostic } from "../cli/errors.js";
 import { ValidationError } from "../cli/errors.js";
 import { didYouMean } from "../cli/suggest.js";
-import { toAppSpec } from "./build.js";
+import { fetchUri, toAppSpec } from "./build.js";
 import { checkApp } from "./checks.js";
 import { appShape, appType } from "./fields.js";
 import type { Ctx } from "./kit.js";
@@ -22,6 +22,8 @@ export interface ManifestSource {
   /** How the file is named in messages: the path as the user gave it, or `-` for stdin. */
   file: string;
   text: string;
+  /** The absolute directory of the file, for relative `fetch` paths; absent for stdin. */
+  baseDir?: string;
 }
 
 const app = appType(checkApp);
@@ -54,8 +56,24 @@ export function parseManifests(sources: readonly ManifestSource[]): Manifest {
         names.push({ name: name.value, file: source.file, pos: name.pos, path: joinPath(path, "name") });
       }
       const fields = app.read(node, path, ctx);
-      if (fields)
-        apps.push(toAppSpec(fields, { file: source.file, line: node.pos.line, col: node.pos.col, path }));
+      if (!fields) continue;
+      fields.fetch.forEach((entry, i) => {
+        if (fetchUri(entry.uri, source.baseDir) === undefined) {
+          ctx.report(
+            node.pos,
+            joinPath(joinPath(path, "fetch"), i),
+            `relative fetch path "${entry.uri}" needs a manifest file to be relative to`,
+            "use an absolute path or a URL when the manifest comes from stdin",
+          );
+        }
+      });
+      apps.push(
+        toAppSpec(
+          fields,
+          { file: source.file, line: node.pos.line, col: node.pos.col, path },
+          source.baseDir,
+        ),
+      );
     }
   }
   const duplicates = duplicateNames(names);

@@ -10,6 +10,16 @@ export type EnvValue =
   | { kind: "plain"; value: string }
   | { kind: "secret"; source: "file" | "env"; ref: string; raw: string };
 
+/** A file the agent fetches into the sandbox before the command starts (Mesos CommandInfo.URI). */
+export interface FetchSpec {
+  /** An absolute URL: http(s)://, or file:// (a path on the agent, or next to the manifest for a relative one). */
+  uri: string;
+  executable: boolean;
+  /** Unpack archives (.tar, .tar.gz, .tgz, .zip) into the sandbox, as Mesos does by default. */
+  extract: boolean;
+  outputFile?: string;
+}
+
 export interface PortSpec {
   name: string;
   protocol: "tcp" | "udp";
@@ -64,6 +74,8 @@ export interface AppSpec {
   /** One shell string run with /bin/sh -c; exclusive with `command`. */
   shell?: string;
   env: Readonly<Record<string, EnvValue>>;
+  /** Files fetched into the sandbox before the command starts. */
+  fetch: readonly FetchSpec[];
   resources: Scalars;
   ports: readonly PortSpec[];
   /** Total instances over all regions. */

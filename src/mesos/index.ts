@@ -52,6 +52,7 @@ export {
   type CommandSpec,
   type ContainerSpec,
   carveResources,
+  type FetchUri,
   type HealthCheckSpec,
   OfferTooSmallError,
   type ResourceDemand,

@@ -146,12 +146,36 @@ export interface HealthCheckTiming {
 export type HealthCheckSpec =
   | ({ kind: "http"; port: number; path?: string; scheme?: "http" | "https" } & HealthCheckTiming)
   | ({ kind: "tcp"; port: number } & HealthCheckTiming)
-  | ({ kind: "command"; command: string } & HealthCheckTiming);
+  | ({ kind: "command"; command: string } & HealthCheckTiming)
+  /** No shell: `argv[0]` is run with `argv` as its full argument vector. */
+  | ({ kind: "command"; argv: readonly string[] } & HealthCheckTiming);
 
 export interface DiscoverySpec {
   name: string;
   visibility?: "FRAMEWORK" | "CLUSTER" | "EXTERNAL";
   ports?: ReadonlyArray<{ number: number; name?: string; protocol?: "tcp" | "udp" }>;
+}
+
+/** A file for the Mesos fetcher (CommandInfo.URI). */
+export interface FetchUri {
+  uri: string;
+  executable?: boolean;
+  extract?: boolean;
+  cache?: boolean;
+  outputFile?: string;
+}
+
+export function commandUris(fetch: readonly FetchUri[] | undefined): Pick<CommandInfo, "uris"> {
+  if (fetch === undefined || fetch.length === 0) return {};
+  return {
+    uris: fetch.map((f) => ({
+      value: f.uri,
+      ...(f.executable === undefined ? {} : { executable: f.executable }),
+      ...(f.extract === undefined ? {} : { extract: f.extract }),
+      ...(f.cache === undefined ? {} : { cache: f.cache }),
+      ...(f.outputFile === undefined ? {} : { output_file: f.outputFile }),
+    })),
+  };
 }
 
 export interface TaskSpec {
@@ -160,6 +184,8 @@ export interface TaskSpec {
   offer: Offer;
   demand: ResourceDemand;
   command: CommandSpec;
+  /** Files fetched into the sandbox before the command starts. */
+  fetch?: readonly FetchUri[];
   container?: ContainerSpec;
   healthCheck?: HealthCheckSpec;
   /** SIGTERM, then SIGKILL after this long. */
@@ -247,6 +273,13 @@ export function healthCheck(spec: HealthCheckSpec): HealthCheck {
     case "tcp":
       return { type: "TCP", tcp: { port: spec.port }, ...timing };
     case "command":
+      if ("argv" in spec) {
+        return {
+          type: "COMMAND",
+          command: { shell: false, value: spec.argv[0] ?? "", arguments: [...spec.argv] },
+          ...timing,
+        };
+      }
       return { type: "COMMAND", command: { shell: true, value: spec.command }, ...timing };
   }
 }
@@ -276,7 +309,7 @@ export function taskInfo(spec: TaskSpec): TaskInfo {
     task_id: { value: spec.taskId },
     agent_id: { value: spec.offer.agent_id.value },
     resources: carveResources(spec.offer, spec.demand),
-    command: commandInfo(spec.command),
+    command: { ...commandUris(spec.fetch), ...commandInfo(spec.command) },
     ...(spec.container === undefined ? {} : { container: containerInfo(spec.container) }),
     ...(spec.healthCheck === undefined ? {} : { health_check: healthCheck(spec.healthCheck) }),
     ...(spec.killGracePeriodMs === undefined

@@ -105,6 +105,7 @@ describe("titan schema", () => {
       "command",
       "shell",
       "env",
+      "fetch",
       "resources",
       "ports",
       "instances",

@@ -274,6 +274,25 @@ describe("task builder", () => {
     expect(checkShape(entrypoint, "mesos.v1.TaskInfo")).toEqual([]);
   });
 
+  it("puts fetched files into CommandInfo.uris as the fetcher reads them", () => {
+    const task = taskInfo({
+      taskId: "t",
+      name: "t",
+      offer: OFFER,
+      demand: { cpus: 0.1, mem: 32 },
+      command: { shell: true, value: "node server.js" },
+      fetch: [
+        { uri: "file:///srv/hello/server.js", extract: false },
+        { uri: "https://example.com/tool", executable: true, outputFile: "tool" },
+      ],
+    });
+    expect(task.command?.uris).toEqual([
+      { value: "file:///srv/hello/server.js", extract: false },
+      { value: "https://example.com/tool", executable: true, output_file: "tool" },
+    ]);
+    expect(checkShape(task, "mesos.v1.TaskInfo")).toEqual([]);
+  });
+
   it("never acknowledges an update without a uuid", () => {
     const noUuid = (fixture("scheduler/events/update-reconciliation-no-uuid.json") as UpdateEvent).update
       .status;

@@ -9,6 +9,7 @@ export function appSpec(overrides: Partial<AppSpec> = {}): AppSpec {
     image: "registry.example.com/payments/api:1.4.2",
     command: ["node", "server.js"],
     env: { LOG_LEVEL: { kind: "plain", value: "info" } },
+    fetch: [],
     resources: { cpus: 1, mem: 512, disk: 0, gpus: 0 },
     ports: [{ name: "http", protocol: "tcp" }],
     instances: 2,

@@ -199,7 +199,6 @@ describe("titan plan usage errors (exit 2)", () => {
       ["--snapshot", snapshot("us-east.json")],
       /error: api spans several regions \(eu-west, us-east\).*\nhint: pass --region with one of: eu-west, us-east/,
     ],
-    ["no --snapshot", ["--region", "us-east"], /live cluster.*\nhint: pass --snapshot FILE/],
     [
       "a bad --seed",
       ["--snapshot", snapshot("us-east.json"), "--region", "us-east", "--seed", "x1"],

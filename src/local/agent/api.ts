@@ -39,6 +39,14 @@ export interface EnvironmentJson {
 }
 
 export interface CommandInfoJson {
+  /** Files the fetcher puts into the sandbox before the command starts. */
+  uris?: Array<{
+    value: string;
+    executable?: boolean;
+    extract?: boolean;
+    cache?: boolean;
+    output_file?: string;
+  }>;
   shell?: boolean;
   value?: string;
   arguments?: string[];

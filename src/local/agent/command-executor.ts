@@ -15,6 +15,7 @@ import {
   withCommandEnvironment,
 } from "./command-line.js";
 import { dockerImageOf, dockerRunCommand } from "./docker.js";
+import { fetchUris, type UriJson } from "./fetcher.js";
 import { HealthChecker } from "./health-checker.js";
 import { type HealthVerdict, healthCheckError, healthCheckTimings } from "./health-policy.js";
 import { healthProbe } from "./health-probes.js";
@@ -78,6 +79,8 @@ export class CommandExecutor {
   private resolveTerminated: () => void = () => undefined;
   private lastStatus: AgentStatus | undefined;
   private killed = false;
+  /** Set while the fetcher runs; aborting it kills the task before it started. */
+  private fetching: AbortController | undefined;
   private killedByHealthCheck = false;
   private killStartedAt = 0;
   private killDeadline = 0;
@@ -119,6 +122,15 @@ export class CommandExecutor {
       return;
     }
     this.sandbox = opened.sandbox;
+    const uris = this.taskInfo.command?.uris ?? [];
+    if (uris.length > 0) {
+      void this.fetchThenStart(opened, uris);
+      return;
+    }
+    this.startInSandbox(opened);
+  }
+
+  private startInSandbox(opened: OpenedSandbox): void {
     try {
       this.forward(this.status("TASK_STARTING", "SOURCE_EXECUTOR", {}));
       this.start(opened);
@@ -127,6 +139,41 @@ export class CommandExecutor {
       closeSync(opened.stdoutFd);
       closeSync(opened.stderrFd);
     }
+  }
+
+  /** The fetcher runs before the executor, as in Mesos: a failure fails the container launch. */
+  private async fetchThenStart(opened: OpenedSandbox, uris: readonly UriJson[]): Promise<void> {
+    this.fetching = new AbortController();
+    try {
+      await fetchUris(uris, opened.sandbox.directory, this.fetching.signal);
+    } catch (error) {
+      closeSync(opened.stdoutFd);
+      closeSync(opened.stderrFd);
+      const killed = this.fetching.signal.aborted;
+      this.fetching = undefined;
+      const detail = errorMessage(error);
+      this.log(detail);
+      this.forward(
+        killed
+          ? this.status("TASK_KILLED", "SOURCE_AGENT", { message: "Container destroyed while fetching" })
+          : this.status("TASK_FAILED", "SOURCE_AGENT", {
+              reason: "REASON_CONTAINER_LAUNCH_FAILED",
+              message: `Failed to launch container: Failed to fetch all URIs for container '${opened.sandbox.containerId}': ${detail}`,
+            }),
+      );
+      return;
+    }
+    const killed = this.fetching.signal.aborted;
+    this.fetching = undefined;
+    if (killed) {
+      closeSync(opened.stdoutFd);
+      closeSync(opened.stderrFd);
+      this.forward(
+        this.status("TASK_KILLED", "SOURCE_AGENT", { message: "Container destroyed while fetching" }),
+      );
+      return;
+    }
+    this.startInSandbox(opened);
   }
 
   private start({ sandbox, stdoutFd, stderrFd }: OpenedSandbox): void {
@@ -203,6 +250,10 @@ export class CommandExecutor {
    * after the grace period. A repeated kill can only shorten the remaining grace, never extend it.
    */
   kill(gracePeriodMs?: number): void {
+    if (this.fetching !== undefined && !this.isTerminal) {
+      this.fetching.abort();
+      return;
+    }
     if (this.isTerminal || this.pid === undefined) return;
     const policyGrace = this.taskInfo.kill_policy?.grace_period?.nanoseconds;
     const grace =
