@@ -1,5 +1,20 @@
 #!/usr/bin/env node
-import { main } from "../dist/main.js";
+let main;
+try {
+  ({ main } = await import("../dist/main.js"));
+} catch (error) {
+  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist")) throw error;
+  process.stderr.write(
+    "error: titan is not built\nhint: run `npm ci` (or `npm run build`) in the titan checkout\n",
+  );
+  process.exit(1);
+}
+
+// A reader that goes away (`titan ps | head`) is not an error.
+process.stdout.on("error", (error) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 const controller = new AbortController();
 let interrupts = 0;

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -43,5 +43,21 @@ describe("start-up", () => {
     const loaded = modulesLoadedBy(["version"]);
     expect(loaded.some((url) => url.endsWith("/dist/commands/version/run.js"))).toBe(true);
     expect(loaded.some((url) => url.includes("/dist/commands/context/run.js"))).toBe(false);
+  });
+});
+
+describe("process edges", () => {
+  it("exits quietly when the reader of stdout goes away", async () => {
+    const child = spawn(process.execPath, [join(root, "bin", "titan.js"), "schema"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });
