@@ -25,6 +25,9 @@ Examples:
   titan init                                   write a titan.yaml for a new app
   titan validate -f titan.yaml                 check a manifest
   titan plan --dry-run -f titan.yaml --snapshot state.json --region us-east
+  titan ps                                     instances of every app: state, health, host:ports, zone, age
+  titan logs api -f                            follow every instance's output, including new ones
+  titan local up                               start the embedded local cluster
   titan context list                           the clusters and regions you can target
 
 Exit codes:

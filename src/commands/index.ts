@@ -3,7 +3,9 @@ import { registerConfig } from "./config/command.js";
 import { registerContext } from "./context/command.js";
 import { registerInit } from "./init/command.js";
 import { registerLocal } from "./local/command.js";
+import { registerLogs } from "./logs/command.js";
 import { registerPlan } from "./plan/command.js";
+import { registerPs } from "./ps/command.js";
 import { registerSchema } from "./schema/command.js";
 import type { CommandContext } from "./types.js";
 import { registerValidate } from "./validate/command.js";
@@ -13,6 +15,8 @@ import { registerVersion } from "./version/command.js";
 export function registerCommands(program: Command, ctx: CommandContext): void {
   registerValidate(program, ctx);
   registerPlan(program, ctx);
+  registerPs(program, ctx);
+  registerLogs(program, ctx);
   registerInit(program, ctx);
   registerSchema(program, ctx);
   registerLocal(program, ctx);

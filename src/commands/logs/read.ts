@@ -1,0 +1,67 @@
+import type { AgentFiles } from "../../mesos/index.js";
+import { lastLinesStart } from "../../supervise/line-splitter.js";
+
+/** Bytes `[from, to)` of a sandbox file, in the agent's chunk size. */
+async function readRange(
+  files: AgentFiles,
+  path: string,
+  from: number,
+  to: number,
+  signal: AbortSignal,
+): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let offset = from;
+  while (offset < to) {
+    const chunk = await files.read(path, offset, Math.min(files.chunkBytes, to - offset), signal);
+    if (chunk.data.length === 0) break;
+    parts.push(chunk.data);
+    offset += chunk.data.length;
+  }
+  return Buffer.concat(parts);
+}
+
+export interface TailRead {
+  /** The bytes of the last lines. */
+  data: Buffer;
+  /** The file size when it was read: where following continues. */
+  end: number;
+}
+
+/**
+ * The last `lines` lines of a sandbox file, read backwards from its end one chunk at a time until enough newlines
+ * were seen: a large log is never downloaded whole for `--tail`.
+ */
+export async function readLastLines(
+  files: AgentFiles,
+  path: string,
+  lines: number,
+  signal: AbortSignal,
+): Promise<TailRead> {
+  const end = await files.size(path, signal);
+  if (lines <= 0) return { data: Buffer.alloc(0), end };
+  let start = end;
+  let tail = Buffer.alloc(0);
+  while (start > 0) {
+    const from = Math.max(0, start - files.chunkBytes);
+    tail = Buffer.concat([await readRange(files, path, from, start, signal), tail]);
+    start = from;
+    const at = lastLinesStart(tail, lines, start === 0);
+    if (at !== undefined) return { data: tail.subarray(at), end };
+  }
+  return { data: tail, end };
+}
+
+/** The whole file from `from`, chunk by chunk, handed to `sink` as it arrives; returns where it ended. */
+export async function readAll(
+  files: AgentFiles,
+  path: string,
+  sink: (data: Buffer) => void,
+  signal: AbortSignal,
+): Promise<number> {
+  let end = 0;
+  for await (const chunk of files.chunks(path, 0, signal)) {
+    sink(chunk.data);
+    end = chunk.offset + chunk.data.length;
+  }
+  return end;
+}

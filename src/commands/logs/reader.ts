@@ -1,0 +1,77 @@
+import type { Env } from "../../cli/env.js";
+import { TitanError } from "../../cli/errors.js";
+import { writeLine } from "../../cli/io.js";
+import { SandboxGoneError } from "../../mesos/index.js";
+import { formatLine, type LineOrigin } from "../../supervise/log-format.js";
+import { readAll, readLastLines } from "./read.js";
+import type { LogSource } from "./sources.js";
+
+export type ReadOutcome = "ok" | "gone" | "failed";
+
+/** Writes lines to stdout (text with prefixes, or NDJSON) and notes to stderr. */
+export class LogPrinter {
+  constructor(
+    private readonly env: Env,
+    private readonly options: { json: boolean; showStream: boolean },
+  ) {}
+
+  line(origin: LineOrigin, text: string): void {
+    writeLine(this.env.io.out, formatLine(origin, text, { ...this.options, color: this.env.io.color }));
+  }
+
+  lines(origin: LineOrigin, texts: readonly string[]): void {
+    for (const text of texts) this.line(origin, text);
+  }
+
+  note(text: string): void {
+    writeLine(this.env.io.err, this.env.io.errColor.dim(`titan: ${text}`));
+  }
+}
+
+export function describeSource(source: LogSource): string {
+  const { app, instance, taskId, stream } = source.origin;
+  return `${app}[${instance}] ${stream} (task ${taskId})`;
+}
+
+/** Prints the held partial line of a source whose file will not grow any more. */
+export function flushSource(source: LogSource, printer: LogPrinter): void {
+  const rest = source.splitter.flush();
+  if (rest !== undefined) printer.line(source.origin, rest);
+}
+
+/**
+ * The first read of a source: its last `tail` lines, or the whole file when `tail` is undefined. Afterwards
+ * `source.offset` is where following continues. A vanished sandbox or an unreachable agent is a note, not an
+ * error, so the other instances still print.
+ */
+export async function readInitial(
+  env: Env,
+  source: LogSource,
+  tail: number | undefined,
+  printer: LogPrinter,
+): Promise<ReadOutcome> {
+  try {
+    if (tail === undefined) {
+      source.offset = await readAll(
+        source.files,
+        source.path,
+        (data) => printer.lines(source.origin, source.splitter.push(data)),
+        env.signal,
+      );
+    } else {
+      const read = await readLastLines(source.files, source.path, tail, env.signal);
+      printer.lines(source.origin, source.splitter.push(read.data));
+      source.offset = read.end;
+    }
+    return "ok";
+  } catch (error) {
+    if (env.signal.aborted || !(error instanceof TitanError)) throw error;
+    if (error instanceof SandboxGoneError) {
+      printer.note(`${describeSource(source)}: the sandbox is gone (garbage-collected or removed)`);
+      return "gone";
+    }
+    printer.note(`${describeSource(source)}: ${error.message}`);
+    source.failing = true;
+    return "failed";
+  }
+}

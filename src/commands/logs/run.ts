@@ -1,0 +1,92 @@
+import type { Env } from "../../cli/env.js";
+import { TitanError, UsageError } from "../../cli/errors.js";
+import { ExitCode } from "../../cli/exit-codes.js";
+import { loadTarget } from "../../config/index.js";
+import { parseDuration } from "../../manifest/units.js";
+import type { LogStream } from "../../supervise/log-format.js";
+import { parseLogTarget } from "../../supervise/log-selection.js";
+import { openCluster } from "../ps/target.js";
+import type { LogsOptions } from "./command.js";
+import { DEFAULT_FOLLOW_TIMINGS, type FollowTimings, follow } from "./follow.js";
+import { flushSource, LogPrinter, readInitial } from "./reader.js";
+import { type LogSource, SourceFinder } from "./sources.js";
+
+const FOLLOW_DEFAULT_TAIL = 10;
+
+function streamsOf(opts: LogsOptions): LogStream[] {
+  if (opts.stderr && opts.allStreams) {
+    throw new UsageError("--stderr and --all-streams cannot be combined", "pass one of them");
+  }
+  if (opts.allStreams) return ["stdout", "stderr"];
+  return opts.stderr ? ["stderr"] : ["stdout"];
+}
+
+function tailOf(opts: LogsOptions): number | undefined {
+  if (opts.tail === undefined) return opts.follow ? FOLLOW_DEFAULT_TAIL : undefined;
+  if (!/^\d{1,9}$/.test(opts.tail.trim())) {
+    throw new UsageError(`--tail ${JSON.stringify(opts.tail)} is not a number of lines`, "e.g. --tail 100");
+  }
+  return Number(opts.tail.trim());
+}
+
+function sinceOf(opts: LogsOptions): number | undefined {
+  if (opts.since === undefined) return undefined;
+  const parsed = parseDuration(opts.since);
+  if (!parsed.ok) throw new UsageError(`--since: ${parsed.message}`, parsed.hint ?? "e.g. --since 10m");
+  return parsed.value;
+}
+
+export async function runLogs(
+  env: Env,
+  opts: LogsOptions,
+  timings: FollowTimings = DEFAULT_FOLLOW_TIMINGS,
+): Promise<number> {
+  const logTarget = parseLogTarget(opts.target);
+  if (typeof logTarget === "string")
+    throw new UsageError(logTarget, "e.g. `titan logs api` or `titan logs api/2`");
+  const streams = streamsOf(opts);
+  const tail = tailOf(opts);
+  const sinceMs = sinceOf(opts);
+  const target = await loadTarget(env, {
+    ...(opts.context === undefined ? {} : { context: opts.context }),
+    ...(opts.master === undefined ? {} : { master: opts.master }),
+    ...(opts.region === undefined ? {} : { region: opts.region }),
+  });
+  const cluster = await openCluster(env, target);
+  const printer = new LogPrinter(env, { json: opts.json, showStream: streams.length > 1 });
+  const finder = new SourceFinder(env, cluster, target, logTarget, {
+    streams,
+    ...(sinceMs === undefined ? {} : { sinceMs }),
+    note: (line) => printer.note(line),
+  });
+  const what = logTarget.instance === undefined ? logTarget.app : `${logTarget.app}/${logTarget.instance}`;
+  try {
+    const first = await finder.discover();
+    if (!opts.follow && first.selected === 0) {
+      throw new TitanError(`no task of ${what} was found on cluster ${target.cluster.name}`, {
+        hint: "check the name with `titan ps`; runs that ended long ago are gone from the master (try --since)",
+      });
+    }
+    if (opts.follow && first.selected === 0)
+      printer.note(`no instance of ${what} yet; waiting for one (Ctrl-C to stop)`);
+    const readable: LogSource[] = [];
+    let failed = false;
+    for (const source of first.added) {
+      const outcome = await readInitial(env, source, tail, printer);
+      if (outcome === "failed") failed = true;
+      if (outcome !== "gone") readable.push(source);
+    }
+    if (!opts.follow) {
+      for (const source of readable) flushSource(source, printer);
+      return failed ? ExitCode.Runtime : ExitCode.Ok;
+    }
+    await follow(env, finder, readable, printer, timings);
+    // Ending a follow with Ctrl-C is how it is meant to end: not an interruption of unfinished work.
+    return ExitCode.Ok;
+  } catch (error) {
+    if (opts.follow && env.signal.aborted) return ExitCode.Ok;
+    throw error;
+  } finally {
+    await cluster.close();
+  }
+}

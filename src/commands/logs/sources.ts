@@ -1,0 +1,168 @@
+import type { Env } from "../../cli/env.js";
+import { TitanError } from "../../cli/errors.js";
+import type { Target } from "../../config/index.js";
+import {
+  AgentFiles,
+  AgentOperator,
+  agentBaseUrl,
+  BadResponseError,
+  type MasterCluster,
+  sandboxDirectoryFromLegacyState,
+  sandboxPathFromAgentState,
+} from "../../mesos/index.js";
+import type { GetAgentsAgent } from "../../mesos/types/operator.js";
+import { LineSplitter } from "../../supervise/line-splitter.js";
+import type { LineOrigin, LogStream } from "../../supervise/log-format.js";
+import { type LogTarget, selectLogTasks } from "../../supervise/log-selection.js";
+import { isCurrent } from "../../supervise/states.js";
+import { readTitanTasks, type TaskView } from "../../supervise/task-view.js";
+import { readState } from "../ps/target.js";
+
+/** One stream of one task run that `logs` reads. */
+export interface LogSource {
+  key: string;
+  origin: LineOrigin;
+  files: AgentFiles;
+  path: string;
+  splitter: LineSplitter;
+  /** Where the next read starts (after the initial read). */
+  offset: number;
+  /** The task has ended: once a poll brings nothing new, the source is drained and dropped. */
+  ended: boolean;
+  /** The last read failed (agent unreachable); reported once, retried every poll. */
+  failing: boolean;
+}
+
+export interface Discovery {
+  /** Sources for task runs not seen before. */
+  added: LogSource[];
+  /** Keys (framework/task) of the runs that are still running or may be. */
+  current: Set<string>;
+  /** Runs selected at all (current or recently ended). */
+  selected: number;
+}
+
+function runKey(task: TaskView): string {
+  return `${task.frameworkId}/${task.taskId}`;
+}
+
+/**
+ * Finds an app's task runs through the leading master, their agents through GET_AGENTS, and their sandboxes
+ * through each agent's GET_STATE (the legacy `/state` when the v1 API is not there). Runs whose agent or
+ * sandbox cannot be found yet are noted once and retried on the next discovery.
+ */
+export class SourceFinder {
+  private readonly known = new Set<string>();
+  private readonly noted = new Set<string>();
+
+  constructor(
+    private readonly env: Env,
+    private readonly cluster: MasterCluster,
+    private readonly target: Target,
+    private readonly logTarget: LogTarget,
+    private readonly options: {
+      streams: readonly LogStream[];
+      sinceMs?: number;
+      note: (line: string) => void;
+    },
+  ) {}
+
+  async discover(): Promise<Discovery> {
+    const { state } = await readState(this.cluster, this.env.signal);
+    const { tasks, agents } = readTitanTasks(state);
+    const region = this.target.region;
+    const chosen = selectLogTasks(
+      tasks.filter((t) => region === undefined || t.region === undefined || t.region === region),
+      this.logTarget,
+      {
+        now: this.env.clock.now(),
+        ...(this.options.sinceMs === undefined ? {} : { sinceMs: this.options.sinceMs }),
+      },
+    );
+    const current = new Set(chosen.filter((t) => isCurrent(t.state)).map(runKey));
+    const added: LogSource[] = [];
+    const agentStates = new Map<
+      string,
+      Promise<(taskId: string, frameworkId: string) => string | undefined>
+    >();
+    for (const task of chosen) {
+      const key = runKey(task);
+      if (this.known.has(key)) continue;
+      const agent = agents.get(task.agentId);
+      if (agent === undefined) {
+        this.noteOnce(
+          key,
+          `${task.app}[${task.instance}]: agent ${task.agentId} is not reachable through the master; its logs cannot be read now`,
+        );
+        continue;
+      }
+      const url = agentBaseUrl(agent, this.cluster.knownLeader?.protocol === "https:" ? "https:" : "http:");
+      this.cluster.transport.trustOrigin(url.origin);
+      let locate = agentStates.get(url.origin);
+      if (locate === undefined) {
+        locate = this.sandboxLocator(url);
+        agentStates.set(url.origin, locate);
+      }
+      let sandbox: string | undefined;
+      try {
+        sandbox = (await locate)(task.taskId, task.frameworkId);
+      } catch (error) {
+        if (!(error instanceof TitanError) || this.env.signal.aborted) throw error;
+        this.noteOnce(key, `${task.app}[${task.instance}]: cannot ask agent ${task.host}: ${error.message}`);
+        continue;
+      }
+      if (sandbox === undefined) {
+        this.noteOnce(
+          key,
+          `${task.app}[${task.instance}]: agent ${task.host} no longer has the sandbox of ${task.taskId}`,
+        );
+        continue;
+      }
+      this.known.add(key);
+      added.push(...this.sourcesFor(task, agent, url, sandbox));
+    }
+    return { added, current, selected: chosen.length };
+  }
+
+  private sourcesFor(task: TaskView, agent: GetAgentsAgent, url: URL, sandbox: string): LogSource[] {
+    const files = new AgentFiles(this.cluster.transport, url);
+    return this.options.streams.map((stream) => ({
+      key: `${runKey(task)}/${stream}`,
+      origin: {
+        app: task.app,
+        instance: task.instance,
+        taskId: task.taskId,
+        host: agent.agent_info.hostname,
+        stream,
+      },
+      files,
+      path: `${sandbox}/${stream}`,
+      splitter: new LineSplitter(),
+      offset: 0,
+      ended: !isCurrent(task.state),
+      failing: false,
+    }));
+  }
+
+  /** Reads the agent's state once per discovery and answers sandbox look-ups from it. */
+  private async sandboxLocator(
+    url: URL,
+  ): Promise<(taskId: string, frameworkId: string) => string | undefined> {
+    const operator = new AgentOperator(this.cluster.transport, url);
+    try {
+      const state = await operator.getState(this.env.signal);
+      return (taskId, frameworkId) => sandboxPathFromAgentState(state, frameworkId, taskId);
+    } catch (error) {
+      // Agents older than the v1 operator API (or with it disabled) still serve the legacy /state.
+      if (!(error instanceof BadResponseError)) throw error;
+      const legacy = await operator.legacyState(this.env.signal);
+      return (taskId, frameworkId) => sandboxDirectoryFromLegacyState(legacy, frameworkId, taskId);
+    }
+  }
+
+  private noteOnce(key: string, line: string): void {
+    if (this.noted.has(key)) return;
+    this.noted.add(key);
+    this.options.note(line);
+  }
+}

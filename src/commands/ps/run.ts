@@ -1,0 +1,155 @@
+import type { Env } from "../../cli/env.js";
+import { TitanError, UsageError } from "../../cli/errors.js";
+import { ExitCode } from "../../cli/exit-codes.js";
+import { writeLine } from "../../cli/io.js";
+import type { Target } from "../../config/index.js";
+import { parseDuration } from "../../manifest/units.js";
+import type { MasterCluster } from "../../mesos/index.js";
+import { groupByApp } from "../../supervise/group.js";
+import { type PsSection, psToJson, renderPs } from "../../supervise/ps-view.js";
+import { sleep } from "../../supervise/sleep.js";
+import { readTitanTasks, type TaskView } from "../../supervise/task-view.js";
+import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../supervise/watch-diff.js";
+import type { PsOptions } from "./command.js";
+import { desiredCounts, openCluster, readState, resolveTargets } from "./target.js";
+
+const DEFAULT_INTERVAL_MS = 2000;
+const CLEAR_SCREEN = "\x1b[H\x1b[2J";
+
+interface Source {
+  target: Target;
+  cluster: MasterCluster;
+}
+
+function parseInterval(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_INTERVAL_MS;
+  const parsed = parseDuration(text);
+  if (!parsed.ok || parsed.value < 100) {
+    throw new UsageError(
+      `--interval ${JSON.stringify(text)} is not a duration of at least 100ms`,
+      "e.g. --interval 2s",
+    );
+  }
+  return parsed.value;
+}
+
+/** Tasks that belong to the section's region: labelled with it, or unlabelled (an app that names no regions). */
+function inRegion(task: TaskView, region: string | undefined): boolean {
+  return region === undefined || task.region === undefined || task.region === region;
+}
+
+async function readSection(env: Env, source: Source, apps: readonly string[]): Promise<PsSection> {
+  const { target, cluster } = source;
+  const base = {
+    ...(target.region === undefined ? {} : { region: target.region }),
+    context: target.context,
+    cluster: target.cluster.name,
+  };
+  const { state, master } = await readState(cluster, env.signal);
+  const { tasks, malformed } = readTitanTasks(state);
+  for (const bad of malformed) {
+    writeLine(
+      env.io.err,
+      `${env.io.errColor.yellow("warning:")} task ${bad.taskId} of ${bad.app}: ${bad.problem}`,
+    );
+  }
+  const mine = tasks.filter((t) => inRegion(t, target.region));
+  const names = apps.length > 0 ? apps : [...new Set(mine.map((t) => t.app))];
+  const desired = await desiredCounts(env, target, names);
+  return { ...base, master, apps: groupByApp(mine, { only: apps, desired }) };
+}
+
+/** Every section; with several regions an unreadable one becomes an error row instead of hiding the rest. */
+async function readSections(
+  env: Env,
+  sources: readonly Source[],
+  apps: readonly string[],
+): Promise<PsSection[]> {
+  return Promise.all(
+    sources.map(async (source) => {
+      try {
+        return await readSection(env, source, apps);
+      } catch (error) {
+        if (sources.length === 1 || !(error instanceof TitanError) || env.signal.aborted) throw error;
+        return {
+          ...(source.target.region === undefined ? {} : { region: source.target.region }),
+          context: source.target.context,
+          cluster: source.target.cluster.name,
+          master: source.target.masters.join(","),
+          apps: [],
+          error: error.hint === undefined ? error.message : `${error.message} (${error.hint})`,
+        };
+      }
+    }),
+  );
+}
+
+export async function runPs(env: Env, opts: PsOptions): Promise<number> {
+  const interval = parseInterval(opts.interval);
+  const targets = await resolveTargets(
+    env,
+    {
+      ...(opts.context === undefined ? {} : { context: opts.context }),
+      ...(opts.master === undefined ? {} : { master: opts.master }),
+      ...(opts.region === undefined ? {} : { region: opts.region }),
+    },
+    opts.allRegions,
+  );
+  const sources: Source[] = await Promise.all(
+    targets.map(async (target) => ({ target, cluster: await openCluster(env, target) })),
+  );
+  try {
+    if (opts.watch) return await watch(env, sources, opts, interval);
+    const sections = await readSections(env, sources, opts.apps);
+    const now = env.clock.now();
+    if (opts.json) writeLine(env.io.out, JSON.stringify(psToJson(sections, now), null, 2));
+    else for (const line of renderPs(sections, now, env.io.color)) writeLine(env.io.out, line);
+    return sections.some((s) => s.error !== undefined) ? ExitCode.Runtime : ExitCode.Ok;
+  } finally {
+    await Promise.all(sources.map((s) => s.cluster.close()));
+  }
+}
+
+/**
+ * Polls until Ctrl-C. A terminal gets the whole view redrawn when it changed; JSON gets one document per change;
+ * anything else gets the full view once, then one timestamped line per row that changed. Ending the watch is the
+ * normal way out, so it exits 0. A failed poll is reported and retried rather than ending the watch.
+ */
+async function watch(
+  env: Env,
+  sources: readonly Source[],
+  opts: PsOptions,
+  interval: number,
+): Promise<number> {
+  let previousText: string | undefined;
+  let previousRows: Map<string, RowSnapshot> | undefined;
+  while (!env.signal.aborted) {
+    let sections: PsSection[];
+    try {
+      sections = await readSections(env, sources, opts.apps);
+    } catch (error) {
+      if (env.signal.aborted) break;
+      if (!(error instanceof TitanError)) throw error;
+      writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${error.message}; retrying`);
+      if (!(await sleep(interval, env.signal))) break;
+      continue;
+    }
+    const now = env.clock.now();
+    const rows = snapshotRows(sections);
+    if (opts.json) {
+      const changed = previousRows === undefined || diffRows(previousRows, rows).length > 0;
+      if (changed) writeLine(env.io.out, JSON.stringify(psToJson(sections, now)));
+    } else if (env.io.isStdoutTTY) {
+      const text = renderPs(sections, now, env.io.color).join("\n");
+      if (text !== previousText) env.io.out.write(`${CLEAR_SCREEN}${text}\n`);
+      previousText = text;
+    } else if (previousRows === undefined) {
+      for (const line of renderPs(sections, now, env.io.color)) writeLine(env.io.out, line);
+    } else {
+      for (const change of diffRows(previousRows, rows)) writeLine(env.io.out, renderChange(change, now));
+    }
+    previousRows = rows;
+    if (!(await sleep(interval, env.signal))) break;
+  }
+  return ExitCode.Ok;
+}

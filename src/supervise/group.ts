@@ -1,0 +1,77 @@
+import { isCurrent } from "./states.js";
+import type { TaskView } from "./task-view.js";
+
+/** One app in `ps`: counts, then one row per instance slot. */
+export interface AppGroup {
+  app: string;
+  /** What the latest release asks for; undefined when no state store could say. */
+  desired?: number;
+  running: number;
+  healthy: number;
+  /** Tasks that are (or may still be) running, plus the last ended run of instances that have none. */
+  rows: TaskView[];
+}
+
+interface Slot {
+  current: TaskView[];
+  lastEnded?: TaskView;
+}
+
+function endedLater(a: TaskView, b: TaskView | undefined): boolean {
+  return b === undefined || (a.since ?? a.startedAt ?? 0) > (b.since ?? b.startedAt ?? 0);
+}
+
+function byRow(a: TaskView, b: TaskView): number {
+  return a.instance - b.instance || (b.release ?? 0) - (a.release ?? 0) || a.taskId.localeCompare(b.taskId);
+}
+
+/** A task counts as healthy when it runs and its check passes, or when it runs and has no check. */
+export function countsHealthy(task: TaskView): boolean {
+  return task.state === "TASK_RUNNING" && (task.health === "healthy" || task.health === "none");
+}
+
+/**
+ * Groups tasks per app and instance in one pass (a Map per app keyed by instance), so the cost is linear in
+ * the number of tasks plus sorting each app's rows. Apps named in `only` are listed even with no task.
+ */
+export function groupByApp(
+  tasks: readonly TaskView[],
+  options: { only?: readonly string[]; desired?: ReadonlyMap<string, number> } = {},
+): AppGroup[] {
+  const wanted = options.only !== undefined && options.only.length > 0 ? new Set(options.only) : undefined;
+  const apps = new Map<string, Map<number, Slot>>();
+  for (const app of wanted ?? []) apps.set(app, new Map());
+  for (const task of tasks) {
+    if (wanted !== undefined && !wanted.has(task.app)) continue;
+    let slots = apps.get(task.app);
+    if (slots === undefined) {
+      slots = new Map();
+      apps.set(task.app, slots);
+    }
+    let slot = slots.get(task.instance);
+    if (slot === undefined) {
+      slot = { current: [] };
+      slots.set(task.instance, slot);
+    }
+    if (isCurrent(task.state)) slot.current.push(task);
+    else if (endedLater(task, slot.lastEnded)) slot.lastEnded = task;
+  }
+  const groups: AppGroup[] = [];
+  for (const [app, slots] of apps) {
+    const rows: TaskView[] = [];
+    for (const slot of slots.values()) {
+      if (slot.current.length > 0) rows.push(...slot.current);
+      else if (slot.lastEnded !== undefined) rows.push(slot.lastEnded);
+    }
+    rows.sort(byRow);
+    const desired = options.desired?.get(app);
+    groups.push({
+      app,
+      ...(desired === undefined ? {} : { desired }),
+      running: rows.filter((t) => t.state === "TASK_RUNNING").length,
+      healthy: rows.filter(countsHealthy).length,
+      rows,
+    });
+  }
+  return groups.sort((a, b) => a.app.localeCompare(b.app));
+}

@@ -1,0 +1,49 @@
+import type { ChalkInstance } from "chalk";
+
+export type LogStream = "stdout" | "stderr";
+
+/** Where a line came from. */
+export interface LineOrigin {
+  app: string;
+  instance: number;
+  taskId: string;
+  host: string;
+  stream: LogStream;
+}
+
+const PALETTE = [
+  "cyan",
+  "magenta",
+  "yellow",
+  "green",
+  "blue",
+  "redBright",
+  "cyanBright",
+  "magentaBright",
+] as const;
+
+/** `api[2] agent-1.local |`, with ` err` before the bar for stderr when both streams are shown. */
+export function linePrefix(origin: LineOrigin, showStream: boolean): string {
+  const stream = showStream && origin.stream === "stderr" ? " err" : "";
+  return `${origin.app}[${origin.instance}] ${origin.host}${stream} |`;
+}
+
+/** One output line: coloured prefix (one colour per instance) then the line, or one NDJSON record. */
+export function formatLine(
+  origin: LineOrigin,
+  line: string,
+  options: { json: boolean; showStream: boolean; color: ChalkInstance },
+): string {
+  if (options.json) {
+    return JSON.stringify({
+      app: origin.app,
+      instance: origin.instance,
+      task_id: origin.taskId,
+      host: origin.host,
+      stream: origin.stream,
+      line,
+    });
+  }
+  const paint = options.color[PALETTE[origin.instance % PALETTE.length] ?? "cyan"];
+  return `${paint(linePrefix(origin, options.showStream))} ${line}`;
+}

@@ -1,0 +1,132 @@
+import type { ChalkInstance } from "chalk";
+import { renderTable } from "../cli/table.js";
+import type { AppGroup } from "./group.js";
+import { formatAge, presentState, type Tone } from "./states.js";
+import type { TaskView } from "./task-view.js";
+
+/** One cluster's answer in `ps`: a region (or the target's cluster when no region is named). */
+export interface PsSection {
+  region?: string;
+  context: string;
+  cluster: string;
+  /** The master that answered. */
+  master: string;
+  apps: AppGroup[];
+  /** Set when this region could not be read; the other regions are still shown. */
+  error?: string;
+}
+
+const HEADERS = ["INSTANCE", "RELEASE", "STATE", "HEALTH", "HOST:PORTS", "ZONE", "AGE"] as const;
+
+function paint(color: ChalkInstance, tone: Tone, text: string): string {
+  if (tone === "ok") return color.green(text);
+  if (tone === "progress") return color.cyan(text);
+  if (tone === "warn") return color.yellow(text);
+  if (tone === "bad") return color.red(text);
+  return color.dim(text);
+}
+
+function healthText(task: TaskView, color: ChalkInstance): string {
+  if (task.health === "healthy") return color.green("healthy");
+  if (task.health === "unhealthy") return color.red("unhealthy");
+  if (task.health === "checking") return color.cyan("checking");
+  return "-";
+}
+
+export function hostPorts(task: TaskView): string {
+  return task.ports.length === 0 ? task.host : `${task.host}:${task.ports.join(",")}`;
+}
+
+/** The cells of one instance row (also what --watch compares, without colour). */
+export function rowCells(task: TaskView, now: number, color: ChalkInstance): string[] {
+  const state = presentState(task.state, task.since, now);
+  return [
+    String(task.instance),
+    task.release === undefined ? "-" : String(task.release),
+    paint(color, state.tone, state.text),
+    healthText(task, color),
+    hostPorts(task),
+    task.zone ?? "-",
+    task.startedAt === undefined ? "-" : formatAge(now - task.startedAt),
+  ];
+}
+
+function sectionTitle(section: PsSection): string {
+  const where = `context ${section.context} · cluster ${section.cluster} · ${section.master}`;
+  return section.region === undefined ? where : `region ${section.region} · ${where}`;
+}
+
+/** `ps` as text: per section a title, then per app its counts and a table of instances. */
+export function renderPs(sections: readonly PsSection[], now: number, color: ChalkInstance): string[] {
+  const lines: string[] = [];
+  for (const section of sections) {
+    if (lines.length > 0) lines.push("");
+    lines.push(color.bold(sectionTitle(section)));
+    if (section.error !== undefined) {
+      lines.push(`  ${color.red("unavailable:")} ${section.error}`);
+      continue;
+    }
+    if (section.apps.length === 0) {
+      lines.push("  no titan apps run here");
+      continue;
+    }
+    for (const group of section.apps) {
+      const desired = group.desired === undefined ? "-" : String(group.desired);
+      lines.push("");
+      lines.push(
+        `${color.bold(group.app)}  desired ${desired}  running ${group.running}  healthy ${group.healthy}`,
+      );
+      if (group.rows.length === 0) {
+        lines.push("  no instances");
+        continue;
+      }
+      const table = renderTable(
+        HEADERS,
+        group.rows.map((task) => rowCells(task, now, color)),
+      );
+      for (const line of table.split("\n")) lines.push(`  ${line}`);
+    }
+  }
+  return lines;
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/** `ps --json`: one document, stable field names (schemaVersion 1). */
+export function psToJson(sections: readonly PsSection[], now: number): Record<string, unknown> {
+  return {
+    schemaVersion: 1,
+    generatedAt: new Date(now).toISOString(),
+    regions: sections.map((section) => ({
+      region: section.region ?? null,
+      context: section.context,
+      cluster: section.cluster,
+      master: section.master,
+      ...(section.error === undefined ? {} : { error: section.error }),
+      apps: section.apps.map((group) => ({
+        app: group.app,
+        desired: group.desired ?? null,
+        running: group.running,
+        healthy: group.healthy,
+        instances: group.rows.map((task) => ({
+          instance: task.instance,
+          release: task.release ?? null,
+          task_id: task.taskId,
+          framework_id: task.frameworkId,
+          agent_id: task.agentId,
+          state: task.state,
+          state_text: presentState(task.state, task.since, now).text,
+          state_since: iso(task.since),
+          health: task.health,
+          host: task.host,
+          ports: task.ports,
+          zone: task.zone ?? null,
+          started_at: iso(task.startedAt),
+          age_seconds: task.startedAt === undefined ? null : Math.floor((now - task.startedAt) / 1000),
+        })),
+      })),
+    })),
+  };
+}

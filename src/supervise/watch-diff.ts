@@ -1,0 +1,66 @@
+import type { PsSection } from "./ps-view.js";
+import { hostPorts } from "./ps-view.js";
+import { presentState } from "./states.js";
+import type { TaskView } from "./task-view.js";
+
+/** What a row looked like, without the parts that change with the clock alone (ages). */
+export interface RowSnapshot {
+  label: string;
+  fingerprint: string;
+  state: TaskView["state"];
+  health: TaskView["health"];
+}
+
+export type RowChange =
+  | { kind: "added"; key: string; row: RowSnapshot }
+  | { kind: "changed"; key: string; before: RowSnapshot; row: RowSnapshot }
+  | { kind: "removed"; key: string; before: RowSnapshot };
+
+/** Every instance row of a `ps` answer keyed by region/app/task id. */
+export function snapshotRows(sections: readonly PsSection[]): Map<string, RowSnapshot> {
+  const rows = new Map<string, RowSnapshot>();
+  for (const section of sections) {
+    for (const group of section.apps) {
+      for (const task of group.rows) {
+        const region = section.region ?? "";
+        rows.set(`${region}/${group.app}/${task.taskId}`, {
+          label: `${region === "" ? "" : `${region} `}${group.app}[${task.instance}]`,
+          fingerprint: [task.state, task.health, task.release ?? "", hostPorts(task)].join("|"),
+          state: task.state,
+          health: task.health,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+/** The rows that appeared, changed or went away between two polls, in a stable order. */
+export function diffRows(
+  before: ReadonlyMap<string, RowSnapshot>,
+  after: ReadonlyMap<string, RowSnapshot>,
+): RowChange[] {
+  const changes: RowChange[] = [];
+  for (const [key, row] of after) {
+    const old = before.get(key);
+    if (old === undefined) changes.push({ kind: "added", key, row });
+    else if (old.fingerprint !== row.fingerprint) changes.push({ kind: "changed", key, before: old, row });
+  }
+  for (const [key, old] of before) if (!after.has(key)) changes.push({ kind: "removed", key, before: old });
+  return changes.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+function describe(row: RowSnapshot, now: number): string {
+  const state = presentState(row.state, undefined, now).text;
+  return row.health === "none" ? state : `${state}, ${row.health}`;
+}
+
+/** One timestamped line per change, for --watch when stdout is not a terminal. */
+export function renderChange(change: RowChange, now: number): string {
+  const at = new Date(now).toISOString();
+  const task = change.key.slice(change.key.lastIndexOf("/") + 1);
+  if (change.kind === "added")
+    return `${at}  ${change.row.label}  new: ${describe(change.row, now)}  ${task}`;
+  if (change.kind === "removed") return `${at}  ${change.before.label}  no longer reported  ${task}`;
+  return `${at}  ${change.row.label}  ${describe(change.before, now)} -> ${describe(change.row, now)}  ${task}`;
+}

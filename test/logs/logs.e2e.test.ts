@@ -1,0 +1,177 @@
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { runCli } from "../support/cli.js";
+import { startLabelledFramework } from "../support/labelled-tasks.js";
+import { startTestCluster } from "../support/local-cluster.js";
+import { tempDir } from "../support/tmp.js";
+
+vi.mock("../../src/commands/index.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/commands/index.js")>();
+  const { addSupervisionCommands } = await import("../ps/with-commands.js");
+  return {
+    ...original,
+    registerCommands: (...args: Parameters<typeof original.registerCommands>) => {
+      original.registerCommands(...args);
+      addSupervisionCommands(...args);
+    },
+  };
+});
+
+const fastCluster = { master: { allocationIntervalMs: 50 } };
+
+function isolatedEnv(): Record<string, string> {
+  const dir = tempDir();
+  return { TITAN_CONFIG: join(dir, "config.yaml"), XDG_DATA_HOME: join(dir, "data") };
+}
+
+/** Runs `titan logs` until its output contains `text` (a task's first lines take a moment to be written). */
+async function logsUntil(argv: string[], text: string, env: Record<string, string>) {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const result = await runCli(argv, { env });
+    if (result.stdout.includes(text)) return result;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`titan ${argv.join(" ")} never printed ${text}`);
+}
+
+const numbered = (prefix: string, n: number) =>
+  `i=1; while [ $i -le ${n} ]; do echo ${prefix}-$i; echo ${prefix}-err-$i >&2; i=$((i+1)); done; sleep 30`;
+
+describe("titan logs against the local cluster", () => {
+  it("prints every instance's stdout with an instance and host prefix; --tail, --stderr, --all-streams, APP/INSTANCE", async () => {
+    const local = await startTestCluster({ agents: 2, ...fastCluster });
+    const api = await startLabelledFramework(local.url, "api");
+    const zero = api.launch({ instance: 0, command: numbered("zero", 5) });
+    const one = api.launch({ instance: 1, command: numbered("one", 5) });
+    await api.waitFor(zero);
+    await api.waitFor(one);
+    const env = isolatedEnv();
+    const base = ["logs", "api", "--master", local.url];
+
+    const all = await logsUntil(base, "one-5", env);
+    await logsUntil(base, "zero-5", env);
+    expect(all.code).toBe(0);
+    const lines = (await runCli(base, { env })).stdout.trimEnd().split("\n");
+    expect(lines.filter((l) => l.startsWith("api[0] "))).toHaveLength(5);
+    expect(lines.filter((l) => l.startsWith("api[1] "))).toHaveLength(5);
+    expect(lines[0]).toMatch(/^api\[0\] agent-\d\.local \| zero-1$/);
+    expect(lines.some((l) => l.includes("err"))).toBe(false);
+
+    const tail = await runCli([...base, "--tail", "2"], { env });
+    expect(
+      tail.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => l.split(" | ")[1]),
+    ).toEqual(["zero-4", "zero-5", "one-4", "one-5"]);
+
+    const stderr = await logsUntil([...base, "--stderr", "--tail", "1"], "one-err-5", env);
+    expect(stderr.stdout).toMatch(
+      /^api\[0\] agent-\d\.local \| zero-err-5\napi\[1\] agent-\d\.local \| one-err-5\n$/,
+    );
+
+    const both = await runCli(["logs", "api/1", "--master", local.url, "--all-streams", "--tail", "1"], {
+      env,
+    });
+    expect(both.stdout).toMatch(
+      /^api\[1\] agent-\d\.local \| one-5\napi\[1\] agent-\d\.local err \| one-err-5\n$/,
+    );
+
+    const json = await runCli(["logs", "api/0", "--master", local.url, "--tail", "1", "--json"], { env });
+    const record = JSON.parse(json.stdout.trim()) as Record<string, unknown>;
+    expect(record).toMatchObject({
+      app: "api",
+      instance: 0,
+      task_id: zero,
+      stream: "stdout",
+      line: "zero-5",
+    });
+    expect(String(record.host)).toMatch(/^agent-\d\.local$/);
+  });
+
+  it("reads the last lines of a large file, keeps a final partial line and survives bytes that are not UTF-8", async () => {
+    const local = await startTestCluster({ agents: 1, ...fastCluster });
+    const api = await startLabelledFramework(local.url, "api");
+    const big =
+      "i=1; while [ $i -le 20000 ]; do echo line-$i-padding-padding-padding; i=$((i+1)); done; printf 'no newline'; sleep 30";
+    await api.waitFor(api.launch({ instance: 0, command: big }));
+    await api.waitFor(api.launch({ instance: 1, command: "printf 'bad \\377\\376 bytes\\n'; sleep 30" }));
+    const env = isolatedEnv();
+    const tail = await logsUntil(["logs", "api/0", "--master", local.url, "--tail", "3"], "no newline", env);
+    expect(
+      tail.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => l.split(" | ")[1]),
+    ).toEqual(["line-19999-padding-padding-padding", "line-20000-padding-padding-padding", "no newline"]);
+    const whole = await runCli(["logs", "api/0", "--master", local.url], { env });
+    expect(whole.stdout.trimEnd().split("\n")).toHaveLength(20001);
+    const bad = await logsUntil(["logs", "api/1", "--master", local.url], "bytes", env);
+    expect(bad.code).toBe(0);
+    expect(bad.stdout).toContain("bad \uFFFD\uFFFD bytes");
+  });
+
+  it("reads the latest ended run of an instance, and with --since every run that ended within the window", async () => {
+    const local = await startTestCluster({ agents: 1, ...fastCluster });
+    const api = await startLabelledFramework(local.url, "api");
+    const first = api.launch({ instance: 0, incarnation: 0, command: "echo first-run" });
+    await api.waitFor(first, (s) => s === "TASK_FINISHED");
+    const second = api.launch({ instance: 0, incarnation: 1, command: "echo second-run" });
+    await api.waitFor(second, (s) => s === "TASK_FINISHED");
+    const env = isolatedEnv();
+    const latest = await logsUntil(["logs", "api", "--master", local.url], "second-run", env);
+    expect(latest.stdout).not.toContain("first-run");
+    const since = await runCli(["logs", "api", "--master", local.url, "--since", "10m", "--json"], { env });
+    const records = since.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { task_id: string; line: string });
+    expect(records.map((r) => [r.task_id, r.line])).toEqual([
+      [first, "first-run"],
+      [second, "second-run"],
+    ]);
+  });
+
+  it("refuses an unknown app with a hint, and bad flags as usage errors", async () => {
+    const local = await startTestCluster({ agents: 1, ...fastCluster });
+    const env = isolatedEnv();
+    const missing = await runCli(["logs", "ghost", "--master", local.url], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("error: no task of ghost was found");
+    expect(missing.stderr).toContain("hint:");
+    const both = await runCli(["logs", "api", "--stderr", "--all-streams", "--master", local.url], { env });
+    expect(both.code).toBe(2);
+    const target = await runCli(["logs", "api/x", "--master", local.url], { env });
+    expect(target.code).toBe(2);
+    const tail = await runCli(["logs", "api", "--tail", "-3", "--master", local.url], { env });
+    expect(tail.code).toBe(2);
+    const since = await runCli(["logs", "api", "--since", "yesterday", "--master", local.url], { env });
+    expect(since.code).toBe(2);
+  });
+
+  it("ends -f cleanly with exit 0 when the signal aborts", async () => {
+    const local = await startTestCluster({ agents: 1, ...fastCluster });
+    const api = await startLabelledFramework(local.url, "api");
+    await api.waitFor(api.launch({ instance: 0, command: "echo hello; sleep 30" }));
+    const env = isolatedEnv();
+    await logsUntil(["logs", "api", "--master", local.url], "hello", env);
+    const controller = new AbortController();
+    const running = runCli(["logs", "api", "-f", "--master", local.url], { env, signal: controller.signal });
+    setTimeout(() => controller.abort(), 300);
+    const result = await running;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+  });
+});
+
+describe("help", () => {
+  it.each([
+    ["ps", ["--all-regions", "--watch", "--json", "--context", "--master", "--region", "Exit codes"]],
+    ["logs", ["--follow", "--tail", "--stderr", "--all-streams", "--since", "--json", "Exit codes"]],
+  ])("titan %s --help names its flags, examples and exit codes", async (command, words) => {
+    const result = await runCli([command, "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Examples:");
+    for (const word of words) expect(result.stdout).toContain(word);
+  });
+});
