@@ -250,22 +250,20 @@ export class LocalMaster {
       task.state = "TASK_UNREACHABLE";
       task.unreachableAt = now;
       framework.unreachableTasks.set(task.taskId, task);
-      this.sendEvent(framework.id, {
-        type: "UPDATE",
-        update: {
-          status: taskStatus({
-            taskId: task.taskId,
-            state: framework.capabilities.partitionAware ? "TASK_UNREACHABLE" : "TASK_LOST",
-            source: "SOURCE_MASTER",
-            reason: "REASON_AGENT_REMOVED",
-            message: `Agent ${hostname} is unreachable`,
-            agentId: agent.id,
-            executorId: task.taskId,
-            timestampMs: now,
-            unreachableAtMs: now,
-          }),
-        },
+      const status = taskStatus({
+        taskId: task.taskId,
+        state: framework.capabilities.partitionAware ? "TASK_UNREACHABLE" : "TASK_LOST",
+        source: "SOURCE_MASTER",
+        reason: "REASON_AGENT_REMOVED",
+        message: `Agent ${hostname} is unreachable`,
+        agentId: agent.id,
+        executorId: task.taskId,
+        timestampMs: now,
+        unreachableAtMs: now,
       });
+      // As the real master's updateTask does, the task's own status history records it (with unreachable_time).
+      task.statuses.push(status);
+      this.sendEvent(framework.id, { type: "UPDATE", update: { status } });
     }
     for (const framework of this.frameworks.values()) {
       this.sendEvent(framework.id, { type: "FAILURE", failure: { agent_id: { value: agent.id } } });
