@@ -129,7 +129,11 @@ export interface ScaleOutAdvice {
    * names; ties between otherwise equal agents may then break differently.
    */
   agents: readonly Agent[];
-  /** Requests that no offered shape can ever hold (e.g. larger than every shape, or an impossible constraint). */
+  /**
+   * Requests placement still leaves out with every recommended agent added: those no offered shape can hold (larger
+   * than every shape, a filter no shape matches, a count limit new values cannot relieve), or the few left when the
+   * verification rounds ran out.
+   */
   impossible: readonly TaskRequest[];
 }
 

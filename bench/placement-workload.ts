@@ -1,0 +1,130 @@
+import type { Agent, Constraint, PlacementInput, RunningTask, TaskRequest } from "../src/placement/types.js";
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same cluster and workload. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface ShapeSpec {
+  type: string;
+  cpus: number;
+  mem: number;
+  gpus: number;
+  weight: number;
+}
+
+const SHAPES: readonly ShapeSpec[] = [
+  { type: "m5.2xlarge", cpus: 8, mem: 32 * 1024, gpus: 0, weight: 0.4 },
+  { type: "m5.4xlarge", cpus: 16, mem: 64 * 1024, gpus: 0, weight: 0.33 },
+  { type: "r4.8xlarge", cpus: 32, mem: 244 * 1024, gpus: 0, weight: 0.22 },
+  { type: "p3.8xlarge", cpus: 32, mem: 244 * 1024, gpus: 4, weight: 0.05 },
+];
+const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
+
+function pick<T>(r: () => number, items: readonly T[]): T {
+  return items[Math.floor(r() * items.length)] as T;
+}
+
+/**
+ * A realistic cluster: agents of four shapes (one with GPUs) over three zones and racks, about a third already
+ * partly used by other frameworks' tasks; and a workload of `tasks` instances over many small apps and a few large
+ * ones, some pinned to an instance type, some unique per host, zone-balanced (soft or hard) or limited per rack,
+ * with host ports. Demand is sized to about 70% of the free capacity so that a good packer can place everything.
+ */
+export function workload(agentCount: number, tasks: number, seed = 42): PlacementInput {
+  const r = rng(seed);
+  const agents: Agent[] = [];
+  const running: RunningTask[] = [];
+  for (let i = 0; i < agentCount; i++) {
+    let x = r();
+    let shape = SHAPES[0] as ShapeSpec;
+    for (const s of SHAPES) {
+      if (x < s.weight) {
+        shape = s;
+        break;
+      }
+      x -= s.weight;
+    }
+    const zone = ZONES[i % 3] as string;
+    const total = { cpus: shape.cpus, mem: shape.mem, disk: 200 * 1024, gpus: shape.gpus };
+    const free = { ...total };
+    const id = `agent-${String(i).padStart(5, "0")}`;
+    let ports = [{ begin: 31000, end: 32000 }];
+    if (r() < 0.3) {
+      const share = 0.1 + r() * 0.4;
+      const demand = {
+        cpus: Math.round(shape.cpus * share * 10) / 10,
+        mem: Math.round(shape.mem * share),
+        disk: 0,
+        gpus: 0,
+      };
+      free.cpus = Math.round((free.cpus - demand.cpus) * 1000) / 1000;
+      free.mem -= demand.mem;
+      ports = [{ begin: 31010, end: 32000 }];
+      running.push({ app: `other-${i % 50}`, agentId: id, demand, portCount: 10 });
+    }
+    agents.push({
+      id,
+      hostname: `ip-10-${(i >> 8) & 255}-${i & 255}.ec2.internal`,
+      attributes: { zone, rack: `${zone}-r${Math.floor(i / 3) % 20}`, instance_type: shape.type },
+      total,
+      free,
+      freePorts: ports,
+    });
+  }
+  const freeCpus = agents.filter((a) => a.total.gpus === 0).reduce((s, a) => s + a.free.cpus, 0);
+  const budget = freeCpus * 0.7;
+  const requests: TaskRequest[] = [];
+  let app = 0;
+  let usedCpus = 0;
+  while (requests.length < tasks) {
+    const name = `app-${String(app++).padStart(5, "0")}`;
+    const large = r() < 0.03;
+    const gpu = !large && r() < 0.01;
+    let instances = large ? 100 + Math.floor(r() * 400) : 2 + Math.floor(r() * 30);
+    instances = Math.min(instances, tasks - requests.length);
+    const cpus = gpu ? 4 : large ? pick(r, [1, 2, 4]) : pick(r, [0.1, 0.25, 0.5, 1, 2]);
+    const mem = gpu ? 16384 : Math.round(cpus * pick(r, [1024, 2048, 4096]) * (0.5 + r()));
+    const constraints: Constraint[] = [];
+    const c = r();
+    if (gpu)
+      constraints.push({ kind: "attribute", attribute: "instance_type", op: "like", value: "p3\\..*" });
+    else if (c < 0.1)
+      constraints.push({ kind: "attribute", attribute: "instance_type", op: "equals", value: "m5.2xlarge" });
+    else if (c < 0.15)
+      constraints.push({ kind: "attribute", attribute: "instance_type", op: "like", value: "m5\\..*" });
+    else if (c < 0.25 && instances <= agentCount / 4)
+      constraints.push({ kind: "unique", attribute: "hostname" });
+    else if (c < 0.3)
+      constraints.push({ kind: "max_per", attribute: "rack", count: Math.max(2, Math.ceil(instances / 40)) });
+    if (r() < 0.25) constraints.push({ kind: "balance", attribute: "zone", hard: r() < 0.4 });
+    const ports = Array.from({ length: Math.floor(r() * 3) }, (_, p) => `port${p}`);
+    const strategy = "binpack";
+    for (let k = 0; k < instances; k++) {
+      requests.push({
+        app: name,
+        instance: k,
+        demand: { cpus, mem, disk: 512, gpus: gpu ? 1 : 0 },
+        ports,
+        constraints,
+        strategy,
+      });
+    }
+    usedCpus += instances * cpus;
+  }
+  // Scale demand to the budget so the input stays feasible at every size.
+  const factor = Math.min(1, budget / Math.max(1, usedCpus));
+  for (const q of requests) {
+    if (q.demand.gpus > 0) continue;
+    q.demand.cpus = Math.max(0.05, Math.round(q.demand.cpus * factor * 100) / 100);
+    q.demand.mem = Math.max(64, Math.round(q.demand.mem * factor));
+  }
+  return { agents, running, requests, seed };
+}

@@ -1,0 +1,311 @@
+import { seededHash } from "./hash.js";
+import type { Agent, PortRange, RunningTask } from "./types.js";
+import { toUnits, type Units } from "./units.js";
+
+/** Each agent's value of one attribute, as small integer ids (-1: the agent lacks it). */
+export interface AttributeIndex {
+  values: string[];
+  valueIds: Int32Array;
+}
+
+/** Pseudo attribute whose value is the agent itself, for per-agent instance counts. */
+export const PER_AGENT = "\u0000agent";
+
+interface PortCursor {
+  ranges: readonly PortRange[];
+  head: number;
+  next: number;
+}
+
+type JournalEntry =
+  | {
+      kind: "alloc";
+      agent: number;
+      app: string;
+      demand: Units;
+      ports: number;
+      head: number;
+      next: number;
+      occupied: number;
+    }
+  | { kind: "leave"; agent: number; app: string }
+  | { kind: "disable"; agent: number };
+
+/**
+ * The mutable cluster state one placement run works on: free resources in typed arrays, free ports as cursors over
+ * the agents' ranges, and per-app instance counts per attribute value so that unique / max_per / balance checks are
+ * O(1). Changes can be journalled and undone, which is how fixes and scale-in try placements without copying.
+ */
+export class ClusterState {
+  readonly n: number;
+  readonly cpus: Float64Array;
+  readonly mem: Float64Array;
+  readonly disk: Float64Array;
+  readonly gpus: Float64Array;
+  readonly ports: Float64Array;
+  readonly totalCpus: Float64Array;
+  readonly totalMem: Float64Array;
+  readonly isGpuAgent: Uint8Array;
+  /** 1 when the agent holds any task or has resources in use: binpack fills these before opening empty agents. */
+  readonly occupied: Uint8Array;
+  readonly disabled: Uint8Array;
+  /** Seeded tie-break rank per agent. */
+  readonly rank: Float64Array;
+  readonly normCpus: number;
+  readonly normMem: number;
+  readonly indexById = new Map<string, number>();
+  readonly runningByAgent: RunningTask[][];
+
+  /**
+   * When set, binpack takes the first agent in this order that passes every check instead of the best score (a
+   * first-fit scan with early exit). Scale-in uses it to pour moved tasks into the agents it is least likely to drain.
+   */
+  preferredOrder: Int32Array | undefined;
+
+  private readonly cursors: (PortCursor | undefined)[];
+  private readonly attributes = new Map<string, AttributeIndex>();
+  private readonly appAgents = new Map<string, number[]>();
+  private readonly appCounts = new Map<string, Map<string, Int32Array>>();
+  private journal: JournalEntry[] | undefined;
+  evaluations = 0;
+
+  constructor(
+    readonly agents: readonly Agent[],
+    running: readonly RunningTask[],
+    seed: number,
+  ) {
+    const n = agents.length;
+    this.n = n;
+    this.cpus = new Float64Array(n);
+    this.mem = new Float64Array(n);
+    this.disk = new Float64Array(n);
+    this.gpus = new Float64Array(n);
+    this.ports = new Float64Array(n);
+    this.totalCpus = new Float64Array(n);
+    this.totalMem = new Float64Array(n);
+    this.isGpuAgent = new Uint8Array(n);
+    this.occupied = new Uint8Array(n);
+    this.disabled = new Uint8Array(n);
+    this.rank = new Float64Array(n);
+    this.cursors = new Array<PortCursor | undefined>(n);
+    this.runningByAgent = Array.from({ length: n }, () => []);
+    let normCpus = 1;
+    let normMem = 1;
+    agents.forEach((agent, i) => {
+      const free = toUnits(agent.free);
+      const total = toUnits(agent.total);
+      this.cpus[i] = Math.max(0, free.cpus);
+      this.mem[i] = Math.max(0, free.mem);
+      this.disk[i] = Math.max(0, free.disk);
+      this.gpus[i] = Math.max(0, free.gpus);
+      this.totalCpus[i] = Math.max(total.cpus, free.cpus);
+      this.totalMem[i] = Math.max(total.mem, free.mem);
+      this.isGpuAgent[i] = total.gpus > 0 || free.gpus > 0 ? 1 : 0;
+      this.occupied[i] = free.cpus < total.cpus || free.mem < total.mem ? 1 : 0;
+      this.ports[i] = countPorts(agent.freePorts);
+      this.rank[i] = seededHash(agent.id, seed);
+      normCpus = Math.max(normCpus, this.totalCpus[i] as number);
+      normMem = Math.max(normMem, this.totalMem[i] as number);
+      if (!this.indexById.has(agent.id)) this.indexById.set(agent.id, i);
+    });
+    this.normCpus = normCpus;
+    this.normMem = normMem;
+    for (const task of running) {
+      const i = this.indexById.get(task.agentId);
+      if (i === undefined) continue;
+      this.runningByAgent[i]?.push(task);
+      this.occupied[i] = 1;
+      this.agentsOf(task.app).push(i);
+    }
+  }
+
+  /** The agent's value ids for an attribute; `hostname` is the agent's hostname. */
+  attribute(name: string): AttributeIndex {
+    let index = this.attributes.get(name);
+    if (index) return index;
+    const ids = new Map<string, number>();
+    const values: string[] = [];
+    const valueIds = new Int32Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      const agent = this.agents[i] as Agent;
+      const value =
+        name === PER_AGENT ? String(i) : name === "hostname" ? agent.hostname : agent.attributes[name];
+      if (value === undefined) {
+        valueIds[i] = -1;
+        continue;
+      }
+      let id = ids.get(value);
+      if (id === undefined) {
+        id = values.length;
+        ids.set(value, id);
+        values.push(value);
+      }
+      valueIds[i] = id;
+    }
+    index = { values, valueIds };
+    this.attributes.set(name, index);
+    return index;
+  }
+
+  /** How many of the app's instances (running and placed in this run) sit on each value of the attribute. */
+  counts(app: string, attribute: string): Int32Array {
+    let byAttribute = this.appCounts.get(app);
+    if (!byAttribute) {
+      byAttribute = new Map();
+      this.appCounts.set(app, byAttribute);
+    }
+    let counts = byAttribute.get(attribute);
+    if (counts) return counts;
+    const index = this.attribute(attribute);
+    counts = new Int32Array(index.values.length);
+    for (const agent of this.agentsOf(app)) {
+      const v = index.valueIds[agent] as number;
+      if (v >= 0) counts[v] = (counts[v] as number) + 1;
+    }
+    byAttribute.set(attribute, counts);
+    return counts;
+  }
+
+  fits(i: number, d: Units, portCount: number): boolean {
+    this.evaluations++;
+    return (
+      (this.cpus[i] as number) >= d.cpus &&
+      (this.mem[i] as number) >= d.mem &&
+      (this.disk[i] as number) >= d.disk &&
+      (this.gpus[i] as number) >= d.gpus &&
+      (this.ports[i] as number) >= portCount
+    );
+  }
+
+  /** Books one instance on agent i and returns the host ports taken, lowest free ports first. */
+  allocate(i: number, app: string, d: Units, portCount: number): number[] {
+    const cursor = this.cursor(i);
+    this.journal?.push({
+      kind: "alloc",
+      agent: i,
+      app,
+      demand: d,
+      ports: portCount,
+      head: cursor.head,
+      next: cursor.next,
+      occupied: this.occupied[i] as number,
+    });
+    this.cpus[i] = (this.cpus[i] as number) - d.cpus;
+    this.mem[i] = (this.mem[i] as number) - d.mem;
+    this.disk[i] = (this.disk[i] as number) - d.disk;
+    this.gpus[i] = (this.gpus[i] as number) - d.gpus;
+    this.ports[i] = (this.ports[i] as number) - portCount;
+    this.occupied[i] = 1;
+    this.agentsOf(app).push(i);
+    this.bump(app, i, 1);
+    const taken: number[] = [];
+    while (taken.length < portCount) {
+      const range = cursor.ranges[cursor.head] as PortRange;
+      taken.push(cursor.next);
+      if (cursor.next >= range.end) {
+        cursor.head++;
+        cursor.next = cursor.ranges[cursor.head]?.begin ?? 0;
+      } else cursor.next++;
+    }
+    return taken;
+  }
+
+  /** One instance of the app leaves agent i (its agent is being drained); resources on i are not reused. */
+  leave(i: number, app: string): void {
+    const list = this.agentsOf(app);
+    const at = list.lastIndexOf(i);
+    if (at < 0) return;
+    list.splice(at, 1);
+    this.bump(app, i, -1);
+    this.journal?.push({ kind: "leave", agent: i, app });
+  }
+
+  disable(i: number): void {
+    this.disabled[i] = 1;
+    this.journal?.push({ kind: "disable", agent: i });
+  }
+
+  /** Starts recording changes; `rollback` undoes everything since, `commit` keeps it. */
+  begin(): void {
+    this.journal = [];
+  }
+
+  commit(): void {
+    this.journal = undefined;
+  }
+
+  rollback(): void {
+    const journal = this.journal ?? [];
+    this.journal = undefined;
+    for (let k = journal.length - 1; k >= 0; k--) {
+      const e = journal[k] as JournalEntry;
+      const i = e.agent;
+      if (e.kind === "disable") {
+        this.disabled[i] = 0;
+      } else if (e.kind === "leave") {
+        this.agentsOf(e.app).push(i);
+        this.bump(e.app, i, 1);
+      } else {
+        this.cpus[i] = (this.cpus[i] as number) + e.demand.cpus;
+        this.mem[i] = (this.mem[i] as number) + e.demand.mem;
+        this.disk[i] = (this.disk[i] as number) + e.demand.disk;
+        this.gpus[i] = (this.gpus[i] as number) + e.demand.gpus;
+        this.ports[i] = (this.ports[i] as number) + e.ports;
+        this.occupied[i] = e.occupied;
+        const cursor = this.cursor(i);
+        cursor.head = e.head;
+        cursor.next = e.next;
+        const list = this.agentsOf(e.app);
+        list.splice(list.lastIndexOf(i), 1);
+        this.bump(e.app, i, -1);
+      }
+    }
+  }
+
+  private bump(app: string, agent: number, delta: number): void {
+    const byAttribute = this.appCounts.get(app);
+    if (!byAttribute) return;
+    for (const [attribute, counts] of byAttribute) {
+      const v = this.attribute(attribute).valueIds[agent] as number;
+      if (v >= 0) counts[v] = (counts[v] as number) + delta;
+    }
+  }
+
+  private agentsOf(app: string): number[] {
+    let list = this.appAgents.get(app);
+    if (!list) {
+      list = [];
+      this.appAgents.set(app, list);
+    }
+    return list;
+  }
+
+  private cursor(i: number): PortCursor {
+    let cursor = this.cursors[i];
+    if (!cursor) {
+      const ranges = normaliseRanges((this.agents[i] as Agent).freePorts);
+      cursor = { ranges, head: 0, next: ranges[0]?.begin ?? 0 };
+      this.cursors[i] = cursor;
+    }
+    return cursor;
+  }
+}
+
+function countPorts(ranges: readonly PortRange[]): number {
+  return normaliseRanges(ranges).reduce((sum, r) => sum + (r.end - r.begin + 1), 0);
+}
+
+/** Sorted, merged, valid ranges: the input promises this, but a port handed out twice would be a real outage. */
+function normaliseRanges(ranges: readonly PortRange[]): PortRange[] {
+  const valid = ranges
+    .filter((r) => Number.isInteger(r.begin) && Number.isInteger(r.end) && r.begin <= r.end)
+    .map((r) => ({ begin: r.begin, end: r.end }))
+    .sort((a, b) => a.begin - b.begin);
+  const merged: PortRange[] = [];
+  for (const r of valid) {
+    const last = merged[merged.length - 1];
+    if (last && r.begin <= last.end + 1) last.end = Math.max(last.end, r.end);
+    else merged.push(r);
+  }
+  return merged;
+}

@@ -1,0 +1,84 @@
+import type { ClusterState } from "./cluster.js";
+import type { BalanceRule, CountCap } from "./constraints.js";
+import type { RequestGroup } from "./groups.js";
+
+export interface LiveCap {
+  cap: CountCap;
+  valueIds: Int32Array;
+  counts: Int32Array;
+}
+
+export interface LiveBalance {
+  rule: BalanceRule;
+  valueIds: Int32Array;
+  counts: Int32Array;
+  values: readonly string[];
+  /**
+   * The values balance is measured over: those carried by at least one agent the app may use at all (its
+   * attribute filters pass, the agent is not being drained). Capacity does not matter here: a zone that is full
+   * still counts, which is what makes hard balance a real requirement.
+   */
+  domain: number[];
+}
+
+/** A group's count-based constraints bound to the cluster's live counts. */
+export interface GroupRules {
+  caps: LiveCap[];
+  balances: LiveBalance[];
+}
+
+export function bindRules(state: ClusterState, group: RequestGroup, eligible: Uint8Array): GroupRules {
+  const caps = group.compiled.caps.map((cap) => ({
+    cap,
+    valueIds: state.attribute(cap.attribute).valueIds,
+    counts: state.counts(group.app, cap.attribute),
+  }));
+  const balances = group.compiled.balance.map((rule) => {
+    const index = state.attribute(rule.attribute);
+    const seen = new Uint8Array(index.values.length);
+    for (let i = 0; i < state.n; i++) {
+      const v = index.valueIds[i] as number;
+      if (v >= 0 && eligible[i] === 1 && state.disabled[i] === 0) seen[v] = 1;
+    }
+    const domain: number[] = [];
+    seen.forEach((s, v) => {
+      if (s === 1) domain.push(v);
+    });
+    return {
+      rule,
+      valueIds: index.valueIds,
+      counts: state.counts(group.app, rule.attribute),
+      values: index.values,
+      domain,
+    };
+  });
+  return { caps, balances };
+}
+
+/** The attribute a count constraint needs and agent i lacks, if any (such agents cannot be counted, so never match). */
+export function missingAttribute(rules: GroupRules, i: number): string | undefined {
+  for (const c of rules.caps) if ((c.valueIds[i] as number) < 0) return c.cap.attribute;
+  for (const b of rules.balances) if ((b.valueIds[i] as number) < 0) return b.rule.attribute;
+  return undefined;
+}
+
+/** The first unique / max_per constraint that agent i's value has already reached, if any. */
+export function blockingCap(rules: GroupRules, i: number): LiveCap | undefined {
+  for (const c of rules.caps) {
+    const v = c.valueIds[i] as number;
+    if (v < 0 || (c.counts[v] as number) >= c.cap.max) return c;
+  }
+  return undefined;
+}
+
+export function minCount(b: LiveBalance): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const v of b.domain) min = Math.min(min, b.counts[v] as number);
+  return min;
+}
+
+/** Hard balance: agent i's value must be one of the least used values of the domain. */
+export function balanceAllows(b: LiveBalance, i: number): boolean {
+  const v = b.valueIds[i] as number;
+  return v >= 0 && (b.counts[v] as number) <= minCount(b);
+}

@@ -1,0 +1,489 @@
+import type { ClusterState } from "./cluster.js";
+import { RegexCache } from "./constraints.js";
+import { type PlacementRun, runPlacement } from "./engine.js";
+import { groupRequests, orderGroups, type RequestGroup } from "./groups.js";
+import { shapesOf } from "./shapes.js";
+import type { Agent, AgentShape, PlacementInput, ScaleOutAdvice, TaskRequest } from "./types.js";
+import { toUnits, type Units } from "./units.js";
+
+/** A shape with a value chosen for each of its choice attributes: what one new agent would look like. */
+interface Variant {
+  shape: AgentShape;
+  name: string;
+  attributes: Readonly<Record<string, string>>;
+  /**
+   * Choice attributes only counted by constraints (unique, max_per, balance): the value is picked when the agent is
+   * filled, the least used one at that moment, so one variant stands for all of them.
+   */
+  counted: ReadonlyArray<{ name: string; values: readonly string[] }>;
+  units: Units;
+  ports: number;
+  gpu: boolean;
+}
+
+/** A new agent and the name of what it is (shape plus chosen attribute values). */
+interface Opened {
+  label: string;
+  shape: AgentShape;
+  agent: Agent;
+}
+
+interface Pending {
+  group: RequestGroup;
+  left: number;
+}
+
+const MAX_ROUNDS = 6;
+const MAX_VARIANTS_PER_SHAPE = 64;
+
+/**
+ * The fewest new agents, of the offered shapes, that let placement place everything it can ever place. Greedy: open
+ * the agent variant that absorbs the most pending work, again and again; then re-run placement with the new agents
+ * added, and repeat for whatever that still leaves out. `impossible` is what the last such run still leaves out.
+ */
+export function adviseScaleOut(input: PlacementInput, shapes: readonly AgentShape[]): ScaleOutAdvice {
+  const offered = shapes.length > 0 ? shapes : shapesOf(input.agents);
+  const added: Opened[] = [];
+  const gaveUp = new Set<string>();
+  // New agents get names no existing agent uses, so that unique-hostname counts start at zero on them.
+  let prefix = "scale-out-";
+  const existing = input.agents.flatMap((a) => [a.id, a.hostname]);
+  while (existing.some((name) => name.startsWith(prefix))) prefix = `new-${prefix}`;
+  let last: PlacementRun | undefined;
+  const grouped = groupRequests(input.requests, new RegexCache());
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    last = runPlacement({ ...input, agents: [...input.agents, ...added.map((a) => a.agent)] }, grouped);
+    const run = last;
+    const pending = run.unplaced.flatMap(({ remaining }) =>
+      remaining.filter((r) => !gaveUp.has(requestKey(r))),
+    );
+    if (pending.length === 0) break;
+    const residual = orderGroups(
+      groupRequests(pending, new RegexCache()),
+      (g) => run.eligibility.pool(g),
+      run.eligibility.cluster(false),
+    );
+    const variants = offered.flatMap((shape) => variantsOf(shape, residual));
+    // The first round packs loosely for few agents; later rounds, for the few left over, follow placement's rules.
+    const { opened, stuck } = openAgents(
+      run.state,
+      residual,
+      variants,
+      (k) => `${prefix}${added.length + k}`,
+      round > 0,
+    );
+    // What no variant can take stays out of later rounds; the highest instances are the ones left out.
+    for (const { group, left } of stuck)
+      for (const r of group.requests.slice(-left)) gaveUp.add(requestKey(r));
+    if (opened.length === 0) break;
+    added.push(...opened);
+    last = undefined;
+  }
+  const final =
+    last ?? runPlacement({ ...input, agents: [...input.agents, ...added.map((a) => a.agent)] }, grouped);
+  const byVariant = new Map<string, { shape: AgentShape; count: number }>();
+  for (const { label, shape, agent } of added) {
+    const entry = byVariant.get(label);
+    if (entry) entry.count++;
+    else
+      byVariant.set(label, {
+        shape: { ...shape, name: label, attributes: agent.attributes, choices: {} },
+        count: 1,
+      });
+  }
+  // Impossible is what placement still leaves out with every recommended agent added: the advice is checked, not assumed.
+  const impossible = final.unplaced
+    .flatMap((u) => u.remaining)
+    .sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : a.instance - b.instance));
+  return { add: [...byVariant.values()], agents: added.map((a) => a.agent), impossible };
+}
+
+function requestKey(r: TaskRequest): string {
+  return `${r.app}\u0000${r.instance}`;
+}
+
+/**
+ * One variant per combination of the choice values that attribute filters name; choice attributes that are only
+ * counted are picked per agent (least used first); attributes nobody asks about take their first value.
+ */
+function variantsOf(shape: AgentShape, pending: readonly RequestGroup[]): Variant[] {
+  const filtered = new Set<string>();
+  const counted = new Set<string>();
+  for (const g of pending) {
+    for (const c of g.constraints) {
+      if (c.kind === "attribute") filtered.add(c.attribute);
+      else if (c.attribute !== "hostname") counted.add(c.attribute);
+    }
+  }
+  let combos: Array<Record<string, string>> = [{}];
+  const dynamic: Array<{ name: string; values: readonly string[] }> = [];
+  for (const [name, values] of Object.entries(shape.choices ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (values.length === 0) continue;
+    if (counted.has(name) && !filtered.has(name)) {
+      dynamic.push({ name, values });
+      continue;
+    }
+    const options = filtered.has(name) ? values : values.slice(0, 1);
+    const next: Array<Record<string, string>> = [];
+    for (const combo of combos) for (const value of options) next.push({ ...combo, [name]: value });
+    if (next.length > MAX_VARIANTS_PER_SHAPE) break;
+    combos = next;
+  }
+  const units = toUnits(shape.total);
+  const ports = shape.ports.reduce((s, r) => s + Math.max(0, r.end - r.begin + 1), 0);
+  return combos.map((combo) => {
+    const suffix = Object.entries(combo)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
+    return {
+      shape,
+      name: suffix ? `${shape.name} ${suffix}` : shape.name,
+      attributes: { ...shape.attributes, ...combo },
+      counted: dynamic,
+      units,
+      ports,
+      gpu: units.gpus > 0,
+    };
+  });
+}
+
+/** The variant's attributes for the next agent: counted choices take their least used value now. */
+function resolve(v: Variant, counts: CountBook): { name: string; attributes: Record<string, string> } {
+  if (v.counted.length === 0) return { name: v.name, attributes: { ...v.attributes } };
+  const attributes: Record<string, string> = { ...v.attributes };
+  const parts: string[] = [];
+  for (const { name, values } of v.counted) {
+    const value = counts.leastUsed(name, values);
+    attributes[name] = value;
+    parts.push(`${name}=${value}`);
+  }
+  const joined = parts.join(",");
+  return { name: v.name.includes(" ") ? `${v.name},${joined}` : `${v.name} ${joined}`, attributes };
+}
+
+/**
+ * Opens new agents one at a time, each time the variant that takes the most pending work (in cpu+mem relative to
+ * the largest agent). Lazy greedy: gains mostly shrink as work is absorbed, so a variant is re-evaluated only when
+ * its last known gain could still beat the best fresh one; when nothing seems to fit any more, a full
+ * re-evaluation confirms it (balance can raise a gain).
+ */
+function openAgents(
+  state: ClusterState,
+  groups: readonly RequestGroup[],
+  variants: readonly Variant[],
+  nameOf: (k: number) => string,
+  strictBalance: boolean,
+): { opened: Opened[]; stuck: Pending[] } {
+  const pending: Pending[] = groups.map((group) => ({ group, left: group.requests.length }));
+  const counts = new CountBook(state, groups);
+  const allowed = variants.map((v) => pending.map((p) => admits(v, p.group)));
+  // Non-GPU work goes to GPU variants only when no other variant admits it.
+  variants.forEach((v, vi) => {
+    if (!v.gpu) return;
+    pending.forEach((p, gi) => {
+      if (p.group.units.gpus === 0 && variants.some((o, oi) => !o.gpu && allowed[oi]?.[gi])) {
+        (allowed[vi] as boolean[])[gi] = false;
+      }
+    });
+  });
+  const opened: Opened[] = [];
+  // Indices of the groups with instances left, so that filling skips what is done.
+  let active = pending.map((_, gi) => gi);
+  const gains = variants.map(() => Number.POSITIVE_INFINITY);
+  const hostname = (): string => nameOf(opened.length + 1);
+  let gpuFallback = false;
+  let fresh = false;
+  for (;;) {
+    for (;;) {
+      let best = -1;
+      for (let vi = 0; vi < variants.length; vi++) {
+        if (best >= 0 && (gains[vi] as number) <= (gains[best] as number)) continue;
+        gains[vi] = fill(
+          variants[vi] as Variant,
+          resolve(variants[vi] as Variant, counts).attributes,
+          hostname(),
+          pending,
+          active,
+          allowed[vi] as boolean[],
+          counts,
+          state,
+          false,
+          strictBalance,
+        );
+        if (best < 0 || (gains[vi] as number) > (gains[best] as number)) best = vi;
+      }
+      if (best < 0 || (gains[best] as number) <= 0) {
+        // Balance can raise a variant's gain after others open, so "nothing left" is confirmed by a full re-evaluation.
+        if (fresh) break;
+        gains.fill(Number.POSITIVE_INFINITY);
+        fresh = true;
+        continue;
+      }
+      fresh = false;
+      const variant = variants[best] as Variant;
+      const name = hostname();
+      const chosen = resolve(variant, counts);
+      const took = fill(
+        variant,
+        chosen.attributes,
+        name,
+        pending,
+        active,
+        allowed[best] as boolean[],
+        counts,
+        state,
+        true,
+        strictBalance,
+      );
+      if (took <= 0) break;
+      active = active.filter((gi) => (pending[gi] as Pending).left > 0);
+      opened.push({
+        label: chosen.name,
+        shape: variant.shape,
+        agent: {
+          id: name,
+          hostname: name,
+          attributes: chosen.attributes,
+          total: { ...variant.shape.total },
+          free: { ...variant.shape.total },
+          freePorts: variant.shape.ports.map((r) => ({ ...r })),
+        },
+      });
+      // The winner must be looked at again first; the others' gains are kept as estimates (lazy greedy).
+      gains[best] = Number.POSITIVE_INFINITY;
+    }
+    // Last resort, as in placement itself: non-GPU work that nothing else can take may go to GPU variants.
+    if (!gpuFallback && releaseGpuVariants(variants, pending, allowed)) {
+      gains.fill(Number.POSITIVE_INFINITY);
+      gpuFallback = true;
+      continue;
+    }
+    break;
+  }
+  return { opened, stuck: pending.filter((p) => p.left > 0) };
+}
+
+function releaseGpuVariants(
+  variants: readonly Variant[],
+  pending: readonly Pending[],
+  allowed: boolean[][],
+): boolean {
+  let released = false;
+  variants.forEach((v, vi) => {
+    if (!v.gpu) return;
+    pending.forEach((p, gi) => {
+      const row = allowed[vi] as boolean[];
+      if (p.left > 0 && p.group.units.gpus === 0 && !row[gi] && admits(v, p.group)) {
+        row[gi] = true;
+        released = true;
+      }
+    });
+  });
+  return released;
+}
+
+/** Whether a variant could ever take an instance of the group: attribute filters and attributes counted on. */
+function admits(variant: Variant, group: RequestGroup): boolean {
+  const v = { ...variant, attributes: { ...variant.attributes } };
+  for (const { name, values } of variant.counted) v.attributes[name] = values[0] as string;
+  if (group.units.cpus > v.units.cpus || group.units.mem > v.units.mem) return false;
+  if (group.units.disk > v.units.disk || group.units.gpus > v.units.gpus || group.portCount > v.ports)
+    return false;
+  for (const f of group.compiled.filters)
+    if (!f.accepts(valueOn(v.attributes, f.attribute, "?"))) return false;
+  for (const c of group.compiled.caps)
+    if (valueOn(v.attributes, c.attribute, "?") === undefined) return false;
+  for (const b of group.compiled.balance)
+    if (valueOn(v.attributes, b.attribute, "?") === undefined) return false;
+  return true;
+}
+
+function valueOn(
+  attributes: Readonly<Record<string, string>>,
+  name: string,
+  hostname: string,
+): string | undefined {
+  return name === "hostname" ? hostname : attributes[name];
+}
+
+/**
+ * Fills one fresh agent of the variant with pending instances, hardest groups first, as far as resources, unique /
+ * max_per limits and hard balance allow. Returns the work absorbed; `commit` books it.
+ */
+function fill(
+  v: Variant,
+  attributes: Readonly<Record<string, string>>,
+  hostname: string,
+  pending: Pending[],
+  active: readonly number[],
+  allowed: readonly boolean[],
+  counts: CountBook,
+  state: ClusterState,
+  commit: boolean,
+  strictBalance: boolean,
+): number {
+  const free = { ...v.units };
+  let ports = v.ports;
+  let gain = 0;
+  for (const gi of active) {
+    const p = pending[gi] as Pending;
+    if (p.left === 0 || !allowed[gi]) continue;
+    const g = p.group;
+    const d = g.units;
+    let k = p.left;
+    k = Math.min(
+      k,
+      per(free.cpus, d.cpus),
+      per(free.mem, d.mem),
+      per(free.disk, d.disk),
+      per(free.gpus, d.gpus),
+    );
+    k = Math.min(k, per(ports, g.portCount));
+    for (const c of g.compiled.caps) {
+      const value = valueOn(attributes, c.attribute, hostname) as string;
+      k = Math.min(k, Math.max(0, c.max - counts.get(g.app, c.attribute, value)));
+    }
+    for (const b of g.compiled.balance) {
+      if (!b.hard) continue;
+      const value = valueOn(attributes, b.attribute, hostname) as string;
+      const domain = counts.domain(g.app, b.attribute, value);
+      const mine = counts.get(g.app, b.attribute, value);
+      if (strictBalance) {
+        // As placement does it: only while this value is among the least used of the domain.
+        let others = Number.POSITIVE_INFINITY;
+        for (const x of domain) if (x.value !== value) others = Math.min(others, x.count);
+        if (others !== Number.POSITIVE_INFINITY) k = Math.min(k, Math.max(0, others + 1 - mine));
+      } else {
+        // Up to this value's share of the final count: looser than placement's one-at-a-time rule, since the
+        // simulation never returns to an agent it opened; the verification rounds catch the difference.
+        const total = domain.reduce((s, x) => s + x.count, 0) + p.left;
+        k = Math.min(k, Math.max(0, Math.ceil(total / domain.length) - mine));
+      }
+    }
+    if (k <= 0) continue;
+    gain += k * (d.cpus / state.normCpus + d.mem / state.normMem + 1e-9);
+    free.cpus -= k * d.cpus;
+    free.mem -= k * d.mem;
+    free.disk -= k * d.disk;
+    free.gpus -= k * d.gpus;
+    ports -= k * g.portCount;
+    if (commit) {
+      p.left -= k;
+      for (const c of g.compiled.caps)
+        counts.add(g.app, c.attribute, valueOn(attributes, c.attribute, hostname) as string, k);
+      for (const b of g.compiled.balance)
+        counts.add(g.app, b.attribute, valueOn(attributes, b.attribute, hostname) as string, k);
+    }
+  }
+  return gain;
+}
+
+function per(free: number, want: number): number {
+  return want > 0 ? Math.floor(free / want) : Number.POSITIVE_INFINITY;
+}
+
+/** Instances per app and attribute value: the cluster's counts plus what the new agents will take. */
+class CountBook {
+  private readonly extra = new Map<string, Map<string, Map<string, number>>>();
+  private readonly newValues = new Map<string, Set<string>>();
+  private readonly ids = new Map<string, Map<string, number>>();
+
+  /** Per attribute, the pending apps whose unique / max_per / balance constraints count it. */
+  private readonly relevant = new Map<string, Set<string>>();
+  private readonly usage = new Map<string, Map<string, number>>();
+
+  constructor(
+    private readonly state: ClusterState,
+    groups: readonly RequestGroup[],
+  ) {
+    for (const g of groups) {
+      for (const c of [...g.compiled.caps, ...g.compiled.balance]) {
+        let apps = this.relevant.get(c.attribute);
+        if (!apps) {
+          apps = new Set();
+          this.relevant.set(c.attribute, apps);
+        }
+        apps.add(g.app);
+      }
+    }
+  }
+
+  /** The value with the fewest instances of the apps that count this attribute (ties by name). */
+  leastUsed(attribute: string, values: readonly string[]): string {
+    let usage = this.usage.get(attribute);
+    if (!usage) {
+      usage = new Map();
+      this.usage.set(attribute, usage);
+    }
+    let best = values[0] as string;
+    let bestUse = Number.POSITIVE_INFINITY;
+    for (const value of values) {
+      let use = usage.get(value);
+      if (use === undefined) {
+        use = 0;
+        for (const app of this.relevant.get(attribute) ?? []) use += this.get(app, attribute, value);
+        usage.set(value, use);
+      }
+      if (use < bestUse || (use === bestUse && value < best)) {
+        best = value;
+        bestUse = use;
+      }
+    }
+    return best;
+  }
+
+  private idOf(attribute: string, value: string): number {
+    let ids = this.ids.get(attribute);
+    if (!ids) {
+      ids = new Map(this.state.attribute(attribute).values.map((v, id) => [v, id]));
+      this.ids.set(attribute, ids);
+    }
+    return ids.get(value) ?? -1;
+  }
+
+  private added(app: string, attribute: string): Map<string, number> {
+    let byAttribute = this.extra.get(app);
+    if (!byAttribute) {
+      byAttribute = new Map();
+      this.extra.set(app, byAttribute);
+    }
+    let byValue = byAttribute.get(attribute);
+    if (!byValue) {
+      byValue = new Map();
+      byAttribute.set(attribute, byValue);
+    }
+    return byValue;
+  }
+
+  get(app: string, attribute: string, value: string): number {
+    const id = this.idOf(attribute, value);
+    const base = id >= 0 ? (this.state.counts(app, attribute)[id] as number) : 0;
+    return base + (this.extra.get(app)?.get(attribute)?.get(value) ?? 0);
+  }
+
+  add(app: string, attribute: string, value: string, k: number): void {
+    const byValue = this.added(app, attribute);
+    byValue.set(value, (byValue.get(value) ?? 0) + k);
+    const usage = this.usage.get(attribute);
+    if (usage?.has(value)) usage.set(value, (usage.get(value) as number) + k);
+    let set = this.newValues.get(attribute);
+    if (!set) {
+      set = new Set();
+      this.newValues.set(attribute, set);
+    }
+    set.add(value);
+  }
+
+  /** The values balance is measured over once `value` exists: the cluster's, new agents' and this one. */
+  domain(app: string, attribute: string, value: string): Array<{ value: string; count: number }> {
+    const values = this.state.attribute(attribute).values;
+    const out = values.map((v) => ({ value: v, count: this.get(app, attribute, v) }));
+    const fresh = this.newValues.get(attribute);
+    if (fresh)
+      for (const v of fresh)
+        if (this.idOf(attribute, v) < 0) out.push({ value: v, count: this.get(app, attribute, v) });
+    if (this.idOf(attribute, value) < 0 && !fresh?.has(value))
+      out.push({ value, count: this.get(app, attribute, value) });
+    return out;
+  }
+}

@@ -1,0 +1,247 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { adviseScaleIn, adviseScaleOut, place, shapesOf } from "../../src/placement/index.js";
+import type {
+  Agent,
+  Constraint,
+  PlacementInput,
+  RunningTask,
+  TaskRequest,
+} from "../../src/placement/types.js";
+import { leftovers, violations } from "./check.js";
+
+const ZONES = ["z0", "z1", "z2"];
+const TYPES = ["m5.large", "m5.xlarge", "c5.large"];
+
+const agentArb = (i: number): fc.Arbitrary<Agent> =>
+  fc
+    .record({
+      cpus: fc.integer({ min: 0, max: 16 }),
+      mem: fc.integer({ min: 0, max: 16 }).map((x) => x * 1024),
+      gpus: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 2 })),
+      zone: fc.constantFrom(...ZONES),
+      type: fc.constantFrom(...TYPES),
+      ports: fc.integer({ min: 0, max: 4 }),
+      sharedHost: fc.boolean(),
+    })
+    .map((x) => ({
+      id: `agent-${i}`,
+      hostname: x.sharedHost ? `host-${i >> 1}` : `host-${i}`,
+      attributes: { zone: x.zone, instance_type: x.type, rack: `r${i % 3}` },
+      total: { cpus: 16, mem: 16384, disk: 1000, gpus: x.gpus },
+      free: { cpus: x.cpus, mem: x.mem, disk: 1000, gpus: x.gpus },
+      freePorts:
+        x.ports === 0
+          ? []
+          : [
+              { begin: 31000, end: 31000 + x.ports - 1 },
+              { begin: 32000, end: 32000 + x.ports },
+            ],
+    }));
+
+const constraintArb: fc.Arbitrary<Constraint> = fc.oneof(
+  fc.constant<Constraint>({ kind: "unique", attribute: "hostname" }),
+  fc.constant<Constraint>({ kind: "unique", attribute: "zone" }),
+  fc.integer({ min: 1, max: 3 }).map<Constraint>((count) => ({ kind: "max_per", attribute: "rack", count })),
+  fc.constantFrom<Constraint>(
+    { kind: "attribute", attribute: "instance_type", op: "like", value: "m5\\..*" },
+    { kind: "attribute", attribute: "instance_type", op: "equals", value: "c5.large" },
+    { kind: "attribute", attribute: "zone", op: "unlike", value: "z[01]" },
+  ),
+  fc.boolean().map<Constraint>((hard) => ({ kind: "balance", attribute: "zone", hard })),
+);
+
+const appArb = (name: string): fc.Arbitrary<TaskRequest[]> =>
+  fc
+    .record({
+      count: fc.integer({ min: 1, max: 8 }),
+      cpus: fc.constantFrom(0.5, 1, 2, 3.25, 6),
+      mem: fc.constantFrom(256, 1024, 3000, 8192),
+      gpus: fc.constantFrom(0, 0, 0, 1),
+      ports: fc.integer({ min: 0, max: 2 }),
+      constraints: fc.uniqueArray(constraintArb, { maxLength: 2, selector: (c) => JSON.stringify(c) }),
+      spread: fc.boolean(),
+    })
+    .map((x) =>
+      Array.from({ length: x.count }, (_, instance) => ({
+        app: name,
+        instance,
+        demand: { cpus: x.cpus, mem: x.mem, disk: 10, gpus: x.gpus },
+        ports: Array.from({ length: x.ports }, (_, p) => `p${p}`),
+        constraints: x.constraints,
+        strategy: x.spread ? ("spread" as const) : ("binpack" as const),
+      })),
+    );
+
+const inputArb: fc.Arbitrary<PlacementInput> = fc
+  .record({
+    agentCount: fc.integer({ min: 0, max: 8 }),
+    appCount: fc.integer({ min: 1, max: 4 }),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  })
+  .chain(({ agentCount, appCount, seed }) =>
+    fc.record({
+      agents: fc.tuple(...Array.from({ length: agentCount }, (_, i) => agentArb(i))),
+      requests: fc
+        .tuple(...Array.from({ length: appCount }, (_, i) => appArb(`app${i}`)))
+        .map((apps) => apps.flat()),
+      running: fc.constant<RunningTask[]>([]),
+      seed: fc.constant(seed),
+    }),
+  );
+
+const RESOURCE_REASONS = /exhausted$|^no free ports$/;
+
+describe("placement properties", () => {
+  it("never over-commits, never hands a port out twice, never breaks a hard constraint, always explains", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        expect(violations(input, place(input))).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("is deterministic for the same input and seed, whatever the order of the agents", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const a = place(input);
+        const b = place({ ...input, agents: [...input.agents].reverse() });
+        expect(b.placements).toEqual(a.placements);
+        expect(b.unplaced).toEqual(a.unplaced);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("leaves nothing unplaced that an agent could take, when only resources are the reason", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const result = place(input);
+        const left = leftovers(input, result);
+        for (const u of result.unplaced) {
+          if (!u.reasons.every((r) => RESOURCE_REASONS.test(r.reason))) continue;
+          const ports = input.requests.find((r) => r.app === u.app)?.ports.length ?? 0;
+          for (const [id, l] of left) {
+            const fits =
+              l.cpus >= u.demand.cpus &&
+              l.mem >= u.demand.mem &&
+              l.disk >= u.demand.disk &&
+              l.gpus >= u.demand.gpus &&
+              l.ports >= ports;
+            expect(fits, `${u.app} would fit on ${id}`).toBe(false);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("scale-out's recommendation places everything not reported impossible", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const advice = adviseScaleOut(input, []);
+        expect(advice.agents.length).toBe(advice.add.reduce((n, a) => n + a.count, 0));
+        const added: Agent[] = [...advice.agents];
+        const after = place({ ...input, agents: [...input.agents, ...added] });
+        const impossible = new Set(advice.impossible.map((r) => `${r.app}/${r.instance}`));
+        const left = after.unplaced
+          .flatMap((u) => u.instances.map((i) => `${u.app}/${i}`))
+          .filter((k) => !impossible.has(k));
+        expect(left).toEqual([]);
+        // What only needs resources and fits an offered shape is never given up on.
+        const shapes = shapesOf(input.agents);
+        for (const r of advice.impossible) {
+          const fitsAShape = shapes.some(
+            (sh) =>
+              r.demand.cpus <= sh.total.cpus &&
+              r.demand.mem <= sh.total.mem &&
+              r.demand.disk <= sh.total.disk &&
+              r.demand.gpus <= sh.total.gpus &&
+              r.ports.length <= sh.ports.reduce((n, p) => n + p.end - p.begin + 1, 0),
+          );
+          expect(r.constraints.length > 0 || !fitsAShape, `${r.app}/${r.instance} given up`).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("scale-in only drains agents whose tasks fit elsewhere under every hard constraint", () => {
+    fc.assert(
+      fc.property(inputArb, (generated) => {
+        // Start from a valid cluster: what placement put there becomes the running tasks.
+        const placed = place(generated);
+        const left = leftovers(generated, placed);
+        const requestOf = new Map(generated.requests.map((r) => [`${r.app}/${r.instance}`, r]));
+        const running: RunningTask[] = placed.placements.map((p) => {
+          const r = requestOf.get(`${p.app}/${p.instance}`) as TaskRequest;
+          return {
+            app: p.app,
+            agentId: p.agentId,
+            instance: p.instance,
+            demand: r.demand,
+            portCount: r.ports.length,
+          };
+        });
+        const agents = generated.agents.map((a) => {
+          const l = left.get(a.id) as {
+            cpus: number;
+            mem: number;
+            disk: number;
+            gpus: number;
+            ports: number;
+          };
+          const used = a.freePorts.reduce((s, r) => s + r.end - r.begin + 1, 0) - l.ports;
+          return {
+            ...a,
+            free: { cpus: l.cpus, mem: l.mem, disk: l.disk, gpus: l.gpus },
+            freePorts:
+              a.freePorts.length && l.ports > 0
+                ? [{ begin: 40000 + used, end: 40000 + used + l.ports - 1 }]
+                : [],
+          };
+        });
+        const constraintsByApp = Object.fromEntries(generated.requests.map((r) => [r.app, r.constraints]));
+        const advice = adviseScaleIn({ agents, running, seed: generated.seed }, constraintsByApp);
+        expect(advice.tasksMoved).toBe(advice.moves.length);
+        // Replay the moves: the final layout must be a valid placement of every task on the agents that stay.
+        const drained = new Set(advice.drain.map((d) => d.agentId));
+        const where = new Map(running.map((t) => [`${t.app}/${t.instance}`, t.agentId]));
+        for (const m of advice.moves) {
+          expect(where.get(`${m.app}/${m.instance}`)).toBe(m.from);
+          where.set(`${m.app}/${m.instance}`, m.to);
+        }
+        const replay: PlacementInput = {
+          agents: generated.agents.filter((a) => !drained.has(a.id)),
+          running: [],
+          requests: generated.requests.filter((r) => where.has(`${r.app}/${r.instance}`)),
+          seed: 0,
+        };
+        const final = {
+          placements: [...where].map(([key, agentId]) => {
+            const [app, instance] = key.split("/") as [string, string];
+            const r = requestOf.get(key) as TaskRequest;
+            return {
+              app,
+              instance: Number(instance),
+              agentId,
+              hostname: "",
+              ports: Object.fromEntries(r.ports.map((p, k) => [p, 50000 + k])),
+            };
+          }),
+          unplaced: [],
+          seed: 0,
+          metrics: { agentsEvaluated: 0 },
+        };
+        for (const p of final.placements)
+          expect(drained.has(p.agentId), `${p.app}/${p.instance} left on a drained agent`).toBe(false);
+        const problems = violations(replay, final).filter(
+          (v) => !v.startsWith("port ") && !v.includes("port names"),
+        );
+        expect(problems).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

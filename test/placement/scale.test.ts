@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { adviseScaleIn, adviseScaleOut, parseShape, place, shapesOf } from "../../src/placement/index.js";
+import type { PlacementInput } from "../../src/placement/types.js";
+import { agent, requests, runningTask } from "./builders.js";
+
+const input = (p: Partial<PlacementInput>): PlacementInput => ({
+  agents: [],
+  running: [],
+  requests: [],
+  seed: 1,
+  ...p,
+});
+
+describe("parseShape", () => {
+  it.each([
+    { text: "16cpu,64Gi", total: { cpus: 16, mem: 65536, disk: 0, gpus: 0 }, attributes: {} },
+    { text: "8cpus, 32768", total: { cpus: 8, mem: 32768, disk: 0, gpus: 0 }, attributes: {} },
+    {
+      text: "4cpu,16Gi,disk=200Gi,gpus=1",
+      total: { cpus: 4, mem: 16384, disk: 204800, gpus: 1 },
+      attributes: {},
+    },
+    {
+      text: "cpus=2.5,mem=512Mi,zone=a",
+      total: { cpus: 2.5, mem: 512, disk: 0, gpus: 0 },
+      attributes: { zone: "a" },
+    },
+  ])("reads $text", ({ text, total, attributes }) => {
+    const shape = parseShape(text);
+    expect(shape.total).toEqual(total);
+    expect(shape.attributes).toEqual(attributes);
+    expect(shape.ports).toEqual([{ begin: 31000, end: 32000 }]);
+  });
+
+  it("reads choices and port ranges", () => {
+    const shape = parseShape("8cpu,32Gi,zone=a|b|c,ports=20000-20010");
+    expect(shape.choices).toEqual({ zone: ["a", "b", "c"] });
+    expect(shape.name).toBe("8cpu,32Gi,ports=20000-20010");
+    expect(shape.ports).toEqual([{ begin: 20000, end: 20010 }]);
+  });
+
+  it.each([
+    { text: "64Gi", why: /missing cpus/ },
+    { text: "16cpu", why: /missing memory/ },
+    { text: "16cpu,64Xi", why: /cannot read size "64Xi"/ },
+    { text: "16cpu,64Gi,gpus=1.5", why: /gpus must be a whole number/ },
+    { text: "16cpu,64Gi,ports=9-1", why: /bad port range/ },
+    { text: "16cpu,64Gi,zone=", why: /empty value for zone/ },
+  ])("rejects $text with a clear message", ({ text, why }) => {
+    expect(() => parseShape(text)).toThrow(why);
+  });
+});
+
+describe("shapesOf", () => {
+  it("groups agents by size; shared attributes stay, varying pools become choices", () => {
+    const agents = [
+      agent("a", { cpus: 8 }, { instance_type: "m5", zone: "z1", serial: "1" }),
+      agent("b", { cpus: 8 }, { instance_type: "m5", zone: "z2", serial: "2" }),
+      agent("c", { cpus: 8 }, { instance_type: "m5", zone: "z1", serial: "3" }),
+      agent("d", { cpus: 8 }, { instance_type: "m5", zone: "z2", serial: "4" }),
+      agent("e", { cpus: 32 }, { instance_type: "r4", zone: "z1" }),
+    ];
+    const shapes = shapesOf(agents);
+    expect(shapes.map((s) => [s.name, s.attributes, s.choices])).toEqual([
+      ["m5 (8cpu,32Gi,disk=100000Mi)", { instance_type: "m5" }, { zone: ["z1", "z2"] }],
+      ["r4 (32cpu,32Gi,disk=100000Mi)", { instance_type: "r4", zone: "z1" }, {}],
+    ]);
+  });
+});
+
+describe("adviseScaleOut", () => {
+  it("recommends nothing when everything fits", () => {
+    const advice = adviseScaleOut(input({ agents: [agent("a")], requests: requests("web", 2) }), []);
+    expect(advice).toEqual({ add: [], agents: [], impossible: [] });
+  });
+
+  it("picks the fewest agents of the offered shapes, and the result really places everything", () => {
+    const base = input({
+      agents: [agent("a", { cpus: 2, mem: 4096 })],
+      requests: requests("web", 10, { cpus: 2, mem: 4096 }),
+    });
+    const advice = adviseScaleOut(base, [parseShape("4cpu,8Gi"), parseShape("16cpu,32Gi")]);
+    // 9 pending: one large agent takes 8, and the last one needs only the small shape.
+    expect(advice.add.map((a) => [a.shape.name, a.count])).toEqual([
+      ["16cpu,32Gi", 1],
+      ["4cpu,8Gi", 1],
+    ]);
+    expect(place({ ...base, agents: [...base.agents, ...advice.agents] }).unplaced).toEqual([]);
+  });
+
+  it("gives new agents distinct hostnames for unique hostname and chooses zones for hard balance", () => {
+    const agents = [agent("a", { cpus: 1 }, { zone: "z0" }), agent("b", { cpus: 1 }, { zone: "z1" })];
+    const constraints = [
+      { kind: "unique", attribute: "hostname" } as const,
+      { kind: "balance", attribute: "zone", hard: true } as const,
+    ];
+    const base = input({ agents, requests: requests("web", 6, { cpus: 1, mem: 512 }, { constraints }) });
+    const advice = adviseScaleOut(base, [parseShape("8cpu,32Gi,zone=z0|z1")]);
+    expect(advice.agents).toHaveLength(4);
+    expect(new Set(advice.agents.map((a) => a.hostname)).size).toBe(4);
+    expect(advice.agents.map((a) => a.attributes.zone).sort()).toEqual(["z0", "z0", "z1", "z1"]);
+    expect(place({ ...base, agents: [...agents, ...advice.agents] }).unplaced).toEqual([]);
+  });
+
+  it("reports requests that no shape can ever hold as impossible", () => {
+    const base = input({
+      agents: [agent("a", { cpus: 0 })],
+      requests: [
+        ...requests("huge", 1, { cpus: 64 }),
+        ...requests(
+          "pinned",
+          1,
+          {},
+          { constraints: [{ kind: "attribute", attribute: "zone", op: "equals", value: "mars" }] },
+        ),
+        ...requests("web", 1),
+      ],
+    });
+    const advice = adviseScaleOut(base, [parseShape("8cpu,32Gi,zone=earth")]);
+    expect(advice.impossible.map((r) => r.app)).toEqual(["huge", "pinned"]);
+    expect(advice.add.map((a) => a.count)).toEqual([1]);
+  });
+});
+
+describe("adviseScaleIn", () => {
+  it("drains the emptiest agents whose tasks fit elsewhere, and no more", () => {
+    const agents = [
+      agent("full", { cpus: 2, mem: 8192 }, {}, { total: { cpus: 8, mem: 32768 } }),
+      agent("light", { cpus: 7, mem: 31744 }, {}, { total: { cpus: 8, mem: 32768 } }),
+      agent("idle"),
+    ];
+    const running = [
+      ...Array.from({ length: 6 }, (_, k) => runningTask("web", "full", k)),
+      runningTask("api", "light", 0),
+    ];
+    const advice = adviseScaleIn({ agents, running, seed: 1 }, {});
+    expect(advice.drain.map((d) => [d.agentId, d.tasksMoved])).toEqual([
+      ["idle", 0],
+      ["light", 1],
+    ]);
+    expect(advice.moves).toEqual([{ app: "api", instance: 0, from: "light", to: "full" }]);
+    expect(advice.tasksMoved).toBe(1);
+  });
+
+  it("keeps an agent whose tasks would break a hard constraint elsewhere", () => {
+    const agents = [agent("a"), agent("b")];
+    const running = [runningTask("web", "a", 0), runningTask("web", "b", 1)];
+    const unique = { web: [{ kind: "unique", attribute: "hostname" } as const] };
+    expect(adviseScaleIn({ agents, running, seed: 1 }, unique).drain).toEqual([]);
+    expect(adviseScaleIn({ agents, running, seed: 1 }, {}).drain).toHaveLength(1);
+  });
+});
