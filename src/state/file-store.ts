@@ -1,10 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { link, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Clock } from "../cli/env.js";
 import { LockHeldError, LockLostError, StateStoreError } from "./errors.js";
-import type { LockOwner, LockRecord, Release, ReleaseDraft, ReleaseOutcome, StateStore } from "./types.js";
+import type {
+  DeployProgress,
+  LockOwner,
+  LockRecord,
+  Release,
+  ReleaseDraft,
+  ReleaseOutcome,
+  StateStore,
+} from "./types.js";
 
 const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -26,7 +34,8 @@ export interface FileStoreOptions {
 }
 
 /**
- * The `file://` state store: one directory per app holding framework.json, releases/NNNNNN.json and lock.json.
+ * The `file://` state store: one directory per app holding framework.json, releases/NNNNNN.json, progress.json
+ * and lock.json.
  * Every write goes to a temp file and is renamed into place, so a crash leaves the old or the new content,
  * never half of one. The lock is created with O_EXCL semantics (a hard link that fails if the name exists);
  * a stale lock (lease expired, or its holder's pid dead on this host) is broken by renaming it away, which
@@ -83,7 +92,14 @@ export class FileStateStore implements StateStore {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
     try {
-      await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+      const handle = await open(temp, "w", 0o600);
+      try {
+        await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+        // Written through to disk before the rename, so a crash right after never loses an intent.
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
       await rename(temp, file);
     } finally {
       await rm(temp, { force: true });
@@ -100,6 +116,10 @@ export class FileStateStore implements StateStore {
       framework_id: id,
       updated_at: this.clock.now(),
     });
+  }
+
+  async forgetFrameworkId(app: string): Promise<void> {
+    await rm(join(this.appDir(app), "framework.json"), { force: true });
   }
 
   async forgetApp(app: string): Promise<void> {
@@ -246,5 +266,13 @@ export class FileStateStore implements StateStore {
   async releaseLock(app: string, lock: LockRecord): Promise<void> {
     const current = await this.currentLock(app);
     if (current?.token === lock.token) await rm(this.lockFile(app), { force: true });
+  }
+
+  async progress(app: string): Promise<DeployProgress | undefined> {
+    return this.readJson<DeployProgress>(join(this.appDir(app), "progress.json"));
+  }
+
+  async saveProgress(app: string, progress: DeployProgress): Promise<void> {
+    await this.writeJson(join(this.appDir(app), "progress.json"), progress);
   }
 }

@@ -39,12 +39,26 @@ export interface Release {
 
 export type ReleaseDraft = Omit<Release, "number" | "outcome" | "createdAt"> & { createdAt?: number };
 
+/**
+ * The write-ahead record of a deploy in progress: every task id titan sent a LAUNCH for is written here before
+ * the ACCEPT, so a later run can reconcile exactly those ids (Mesos forgets tasks it never started).
+ */
+export interface DeployProgress {
+  release: number;
+  phase: "deploying" | "rolling_back" | "interrupted" | "finished";
+  /** Task ids a LAUNCH was (or was about to be) sent for, oldest first. */
+  launched: string[];
+  updatedAt: number;
+}
+
 /** What titan keeps that Mesos does not: framework ids, releases, deploy locks. */
 export interface StateStore {
   /** e.g. file:///home/me/.local/share/titan/state/local */
   describe(): string;
   frameworkId(app: string): Promise<string | undefined>;
   setFrameworkId(app: string, id: string): Promise<void>;
+  /** Drops the saved framework id (Mesos removed the framework); the next subscription registers a new one. */
+  forgetFrameworkId(app: string): Promise<void>;
   forgetApp(app: string): Promise<void>;
   releases(app: string): Promise<Release[]>;
   addRelease(draft: ReleaseDraft): Promise<Release>;
@@ -61,4 +75,7 @@ export interface StateStore {
   /** Releases the lock if this holder still has it; never throws for a lock already gone. */
   releaseLock(app: string, lock: LockRecord): Promise<void>;
   currentLock(app: string): Promise<LockRecord | undefined>;
+  progress(app: string): Promise<DeployProgress | undefined>;
+  /** Durable before it returns: callers launch only after this. */
+  saveProgress(app: string, progress: DeployProgress): Promise<void>;
 }

@@ -1,0 +1,37 @@
+import type { Env } from "../../cli/env.js";
+import type { AppSpec } from "../../manifest/types.js";
+import type { StateStore } from "../../state/types.js";
+import { applyApps } from "./apply.js";
+import { type Connection, connect } from "./connect.js";
+import type { ApplyFlags } from "./options.js";
+import { parseTimeout } from "./run.js";
+
+/**
+ * Runs a change to one app through the same plan, confirmation and rollout as `titan deploy`: `change` picks the
+ * spec to deploy from titan's records.
+ */
+export async function applyToApp(
+  env: Env,
+  flags: ApplyFlags,
+  verb: string,
+  resume: string,
+  change: (store: StateStore, conn: Connection) => Promise<AppSpec>,
+): Promise<number> {
+  const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
+  const conn = await connect(env, flags);
+  try {
+    const spec = await change(conn.store, conn);
+    return await applyApps(env, conn, [spec], {
+      yes: flags.yes === true,
+      json: flags.json === true,
+      forceUnlock: flags.forceUnlock === true,
+      autoRollback: flags.autoRollback !== false,
+      verb,
+      resume,
+      ...(flags.region === undefined ? {} : { region: flags.region }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,38 @@
+import { UsageError } from "../../cli/errors.js";
+import type { AppSpec } from "../../manifest/types.js";
+import type { Release, StateStore } from "../../state/types.js";
+
+const APP_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+export function checkAppName(app: string): void {
+  if (!APP_NAME.test(app))
+    throw new UsageError(`"${app}" is not an app name`, "app names are lowercase DNS labels, e.g. `api`");
+}
+
+/** The release that runs now: the newest deployed one. */
+export async function runningRelease(store: StateStore, app: string): Promise<Release> {
+  checkAppName(app);
+  const releases = await store.releases(app);
+  const deployed = [...releases].reverse().find((r) => r.outcome === "deployed");
+  if (!deployed) {
+    throw new UsageError(
+      releases.length === 0
+        ? `titan has no releases of ${app}`
+        : `no release of ${app} was deployed successfully`,
+      releases.length === 0 ? "deploy it first with `titan deploy`" : `see \`titan releases ${app}\``,
+    );
+  }
+  return deployed;
+}
+
+/** The spec with a new instance count, in the region given when the app names regions. */
+export function withInstances(spec: AppSpec, count: number, region: string | undefined): AppSpec {
+  if (!spec.regions) return { ...spec, instances: count };
+  const regions = Object.keys(spec.regions);
+  const only = regions.length === 1 ? regions[0] : undefined;
+  const which = region ?? only;
+  if (which === undefined)
+    throw new UsageError(`${spec.name} runs in several regions (${regions.join(", ")})`, "pass --region");
+  const next = { ...spec.regions, [which]: count };
+  return { ...spec, regions: next, instances: Object.values(next).reduce((a, b) => a + b, 0) };
+}

@@ -1,0 +1,241 @@
+import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { isAbsolute, resolve } from "node:path";
+import type { Env } from "../../cli/env.js";
+import { InterruptedError, TimeoutError, TitanError, UsageError } from "../../cli/errors.js";
+import { ExitCode } from "../../cli/exit-codes.js";
+import { writeLine } from "../../cli/io.js";
+import type { ClusterSnapshot } from "../../cluster/types.js";
+import { type AppDeployResult, deployApp } from "../../deploy/deploy.js";
+import type { DeployEvent } from "../../deploy/events.js";
+import { jsonView, lineView, type ProgressView, ttyView } from "../../deploy/progress.js";
+import type { AppSpec } from "../../manifest/types.js";
+import { buildPlan } from "../../plan/build.js";
+import { hasChanges } from "../../plan/diff.js";
+import { planToJson } from "../../plan/json.js";
+import { renderPlan } from "../../plan/render.js";
+import type { Plan } from "../../plan/types.js";
+import type { Connection } from "./connect.js";
+
+export interface ApplyOptions {
+  yes: boolean;
+  json: boolean;
+  region?: string;
+  /** `--timeout` in ms. */
+  timeoutMs?: number;
+  forceUnlock: boolean;
+  autoRollback: boolean;
+  /** `--plan FILE`: apply exactly this reviewed plan. */
+  planFile?: string;
+  /** What the lock and the prompt call this change: "deploy", "rollback", "scale", ... */
+  verb: string;
+  /** The command that resumes after an interruption, e.g. `titan deploy -f titan.yaml`. */
+  resume: string;
+}
+
+/**
+ * The loop every changing command shares: read the cluster, plan, show the plan, confirm, then deploy each app
+ * that changes with the rollout engine, and turn the outcome into the exit code.
+ */
+export async function applyApps(
+  env: Env,
+  conn: Connection,
+  apps: readonly AppSpec[],
+  options: ApplyOptions,
+): Promise<number> {
+  const { io } = env;
+  const snapshot = await conn.source.read(env.signal);
+  const plan = await planFor(env, apps, snapshot, conn, options);
+  for (const warning of plan.warnings) writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);
+  if (options.json) writeLine(io.out, JSON.stringify({ type: "plan", plan: planToJson(plan) }));
+  else for (const line of renderPlan(plan, io.color)) writeLine(io.out, line);
+  if (!plan.fits) return ExitCode.DoesNotFit;
+  const changing = plan.apps.filter((a) => hasChanges(a.diff));
+  if (changing.length === 0) {
+    if (options.json) writeLine(io.out, JSON.stringify({ type: "nothing_to_do" }));
+    else writeLine(io.err, "Nothing to do: every instance already runs what the manifest says.");
+    return ExitCode.Ok;
+  }
+  await confirm(
+    env,
+    options,
+    changing.map((a) => a.spec.name),
+  );
+
+  const view = await progressView(env, options.json);
+  const results: AppDeployResult[] = [];
+  try {
+    for (const appPlan of changing) {
+      if (env.signal.aborted) break;
+      const app = appPlan.spec.name;
+      const known = (snapshot.titanTasks[app] ?? []).filter(
+        (t) => t.region === undefined || plan.region === null || t.region === plan.region,
+      );
+      results.push(
+        await deployApp(
+          {
+            spec: appPlan.spec,
+            desired: appPlan.diff.desired,
+            digest: appPlan.diff.digest,
+            known,
+            purpose: options.verb,
+          },
+          {
+            cluster: conn.cluster,
+            store: conn.store,
+            now: () => env.clock.now(),
+            signal: env.signal,
+            emit: (event: DeployEvent) => view.event(event),
+            warn: (line) => writeLine(io.err, `${io.errColor.yellow("warning:")} ${line}`),
+            ...(env.debug ? { log: (line: string) => writeLine(io.err, io.errColor.dim(line)) } : {}),
+            framework: conn.framework,
+            owner: { user: conn.user, host: hostname(), pid: process.pid },
+            region: plan.region,
+            vars: env.vars,
+            seed: plan.seed,
+            forceUnlock: options.forceUnlock,
+            autoRollback: options.autoRollback,
+            ...(options.timeoutMs === undefined ? {} : { deadline: env.clock.now() + options.timeoutMs }),
+          },
+        ),
+      );
+      const last = results.at(-1);
+      if (last && last.outcome !== "deployed") break;
+    }
+  } finally {
+    view.stop();
+  }
+  if (!options.json) printSummary(env, results);
+  return outcomeCode(results, options, env.signal.aborted);
+}
+
+async function planFor(
+  env: Env,
+  apps: readonly AppSpec[],
+  snapshot: ClusterSnapshot,
+  conn: Connection,
+  options: ApplyOptions,
+): Promise<Plan> {
+  const region = options.region ?? conn.target.region;
+  const base = {
+    apps,
+    snapshot,
+    source: conn.source.describe(),
+    ...(region === undefined ? {} : { region }),
+  };
+  if (options.planFile === undefined) return buildPlan(base);
+  const saved = await readSavedPlan(env, options.planFile);
+  const plan = buildPlan({ ...base, seed: saved.seed });
+  if (plan.fingerprint !== saved.fingerprint) {
+    throw new TitanError(`the cluster or the manifests changed since ${options.planFile} was made`, {
+      exitCode: ExitCode.Usage,
+      hint: `review a fresh plan (titan plan --out ${options.planFile}) and deploy that one`,
+    });
+  }
+  return plan;
+}
+
+async function readSavedPlan(env: Env, file: string): Promise<{ seed: number; fingerprint: string }> {
+  const path = isAbsolute(file) ? file : resolve(env.cwd, file);
+  let document: unknown;
+  try {
+    document = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? "not JSON";
+    throw new UsageError(
+      `cannot read the plan ${file} (${reason})`,
+      "write one with `titan plan --out FILE`",
+    );
+  }
+  const plan = document as { seed?: unknown; fingerprint?: unknown };
+  if (typeof plan.seed !== "number" || typeof plan.fingerprint !== "string")
+    throw new UsageError(
+      `${file} is not a plan saved by \`titan plan --out\``,
+      "write one with `titan plan --out FILE`",
+    );
+  return { seed: plan.seed, fingerprint: plan.fingerprint };
+}
+
+async function confirm(env: Env, options: ApplyOptions, apps: readonly string[]): Promise<void> {
+  if (options.yes) return;
+  if (!env.io.canPrompt) {
+    throw new UsageError(
+      `refusing to ${options.verb} without confirmation: there is no terminal to ask on`,
+      "review the plan above and re-run with --yes",
+    );
+  }
+  const ok = await env
+    .prompter()
+    .confirm(`${capitalise(options.verb)} ${apps.join(", ")} as planned above?`, false);
+  if (!ok) throw new InterruptedError(`${options.verb} cancelled; nothing was changed`);
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+async function progressView(env: Env, json: boolean): Promise<ProgressView> {
+  const now = (): number => env.clock.now();
+  if (json) return jsonView(env.io.out, now);
+  // A spinner needs a real terminal stream (cursor movement), not just one that says it is a TTY.
+  const terminal = env.io.err as { cursorTo?: unknown };
+  if (env.io.isStderrTTY && typeof terminal.cursorTo === "function")
+    return ttyView(env.io.err, env.io.errColor);
+  return lineView(env.io.err, env.io.errColor, now);
+}
+
+function printSummary(env: Env, results: readonly AppDeployResult[]): void {
+  const c = env.io.color;
+  for (const result of results) {
+    if (!("instances" in result)) continue;
+    const headline =
+      result.outcome === "deployed"
+        ? c.green(`${result.app}: release ${result.release} deployed`)
+        : result.outcome === "rolled_back"
+          ? c.yellow(
+              `${result.app}: release ${result.release} rolled back to release ${result.rolledBackTo ?? "?"}`,
+            )
+          : c.red(`${result.app}: release ${result.release} failed`);
+    writeLine(env.io.out, headline);
+    for (const i of result.instances) {
+      const ports = i.ports.length > 0 ? `:${i.ports.join(",")}` : "";
+      writeLine(env.io.out, `  ${result.app}[${i.instance}]  ${i.task}  ${i.host || "?"}${ports}`);
+    }
+  }
+}
+
+function outcomeCode(results: readonly AppDeployResult[], options: ApplyOptions, aborted: boolean): number {
+  for (const result of results) {
+    if (result.lockLost !== undefined) throw result.lockLost;
+    switch (result.outcome) {
+      case "interrupted":
+        throw new InterruptedError(
+          `${options.verb} of ${result.app} interrupted: release ${result.release} is partly rolled out and the cluster keeps what runs`,
+          `re-run \`${options.resume}\` to resume; the lock is released`,
+        );
+      case "timed_out":
+        throw new TimeoutError(
+          `${options.verb} of ${result.app} did not finish before --timeout; what runs keeps running`,
+          `re-run \`${options.resume}\` to continue, or \`titan releases ${result.app}\` to see where it stands`,
+        );
+      case "failed":
+        throw new TitanError(
+          `${options.verb} of ${result.app} failed: ${result.reason ?? "unknown reason"}`,
+          {
+            exitCode: ExitCode.DeployFailed,
+            hint: `see \`titan releases ${result.app}\`; fix the release and deploy again, or \`titan rollback ${result.app}\``,
+          },
+        );
+      case "rolled_back":
+        throw new TitanError(
+          `release ${result.release} of ${result.app} failed its health gates (${result.reason ?? "unhealthy"}) and was rolled back to release ${result.rolledBackTo ?? "?"}`,
+          { exitCode: ExitCode.RolledBack, hint: `check the app's logs, fix it and deploy again` },
+        );
+      default:
+        break;
+    }
+  }
+  if (aborted)
+    throw new InterruptedError(`${options.verb} interrupted`, `re-run \`${options.resume}\` to resume`);
+  return ExitCode.Ok;
+}

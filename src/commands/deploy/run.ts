@@ -1,0 +1,59 @@
+import type { Env } from "../../cli/env.js";
+import { UsageError } from "../../cli/errors.js";
+import { loadManifests, parseDuration } from "../../manifest/index.js";
+import { applyApps } from "./apply.js";
+import { connect } from "./connect.js";
+
+export interface DeployOptions {
+  files: string[];
+  region?: string;
+  context?: string;
+  master?: string;
+  yes: boolean;
+  json: boolean;
+  timeout?: string;
+  plan?: string;
+  forceUnlock: boolean;
+  autoRollback: boolean;
+  failoverTimeout?: string;
+}
+
+export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
+  const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
+  const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  const conn = await connect(env, opts);
+  try {
+    return await applyApps(env, conn, manifest.apps, {
+      yes: opts.yes,
+      json: opts.json,
+      forceUnlock: opts.forceUnlock,
+      autoRollback: opts.autoRollback,
+      verb: "deploy",
+      resume: resumeCommand(opts),
+      ...(opts.region === undefined ? {} : { region: opts.region }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(opts.plan === undefined ? {} : { planFile: opts.plan }),
+    });
+  } finally {
+    await conn.close();
+  }
+}
+
+export function parseTimeout(text: string): number {
+  const parsed = parseDuration(text);
+  if (!parsed.ok || parsed.value <= 0)
+    throw new UsageError(
+      `--timeout ${JSON.stringify(text)} is not a positive duration`,
+      "e.g. --timeout 10m",
+    );
+  return parsed.value;
+}
+
+function resumeCommand(opts: DeployOptions): string {
+  const parts = ["titan deploy"];
+  for (const file of opts.files) parts.push(`-f ${file}`);
+  if (opts.region !== undefined) parts.push(`--region ${opts.region}`);
+  if (opts.context !== undefined) parts.push(`--context ${opts.context}`);
+  if (opts.master !== undefined) parts.push(`--master ${opts.master}`);
+  return parts.join(" ");
+}

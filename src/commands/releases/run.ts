@@ -1,0 +1,57 @@
+import type { Env } from "../../cli/env.js";
+import { writeLine } from "../../cli/io.js";
+import { renderTable } from "../../cli/table.js";
+import { shortDigest } from "../../cluster/digest.js";
+import type { Release } from "../../state/types.js";
+import { checkAppName } from "../deploy/app-release.js";
+import { openStore } from "../deploy/connect.js";
+
+export async function runReleases(
+  env: Env,
+  app: string,
+  opts: { context?: string; region?: string; json?: boolean },
+): Promise<number> {
+  checkAppName(app);
+  const store = await openStore(env, opts);
+  const releases = await store.releases(app);
+  if (opts.json) {
+    writeLine(env.io.out, JSON.stringify({ app, releases: releases.map(releaseJson) }, null, 2));
+    return 0;
+  }
+  if (releases.length === 0) {
+    writeLine(env.io.err, `titan has no releases of ${app}.`);
+    return 0;
+  }
+  const rows = [...releases]
+    .reverse()
+    .map((r) => [
+      String(r.number),
+      r.outcome,
+      String(r.spec.instances),
+      r.image ?? "(command)",
+      shortDigest(r.manifestDigest),
+      r.user,
+      new Date(r.createdAt).toISOString().replace(/\.\d+Z$/, "Z"),
+      r.detail ?? "",
+    ]);
+  writeLine(
+    env.io.out,
+    renderTable(["RELEASE", "OUTCOME", "INSTANCES", "IMAGE", "DIGEST", "USER", "CREATED", "DETAIL"], rows),
+  );
+  return 0;
+}
+
+/** What `--json` shows of a release: no spec (it is the manifest, available with `titan rollback --to`). */
+function releaseJson(r: Release): Record<string, unknown> {
+  return {
+    number: r.number,
+    outcome: r.outcome,
+    instances: r.spec.instances,
+    image: r.image ?? null,
+    manifest_digest: r.manifestDigest,
+    user: r.user,
+    created_at: new Date(r.createdAt).toISOString(),
+    finished_at: r.finishedAt === undefined ? null : new Date(r.finishedAt).toISOString(),
+    detail: r.detail ?? null,
+  };
+}

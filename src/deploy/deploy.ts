@@ -1,0 +1,179 @@
+import { TitanError } from "../cli/errors.js";
+import type { TitanTask } from "../cluster/types.js";
+import type { AppSpec } from "../manifest/types.js";
+import { FrameworkRemovedError } from "../mesos/errors.js";
+import type { MasterCluster } from "../mesos/leader.js";
+import type { SessionTimings } from "../mesos/session.js";
+import type { LockOwner, StateStore } from "../state/types.js";
+import { resolveEnvironment } from "./environment.js";
+import type { DeployEventSink } from "./events.js";
+import { AppDeployment, type AppResult, type FrameworkIdentity } from "./executor.js";
+import { holdLock } from "./lock.js";
+import { releaseFor } from "./releases.js";
+
+export interface AppDeployInput {
+  spec: AppSpec;
+  /** Instances wanted in this region. */
+  desired: number;
+  digest: string;
+  /** The app's tasks in the cluster state the plan was made from. */
+  known: readonly TitanTask[];
+  /** Why the lock is taken, e.g. "deploy" or "rollback to 3". */
+  purpose: string;
+}
+
+export interface DeploySettings {
+  cluster: MasterCluster;
+  store: StateStore;
+  now: () => number;
+  signal: AbortSignal;
+  emit: DeployEventSink;
+  warn: (line: string) => void;
+  log?: (line: string) => void;
+  framework: FrameworkIdentity;
+  owner: Omit<LockOwner, "purpose">;
+  region: string | null;
+  vars: Readonly<Record<string, string | undefined>>;
+  seed: number;
+  deadline?: number;
+  forceUnlock: boolean;
+  /** false turns automatic rollback off whatever the manifest says. */
+  autoRollback: boolean;
+  leaseMs?: number;
+  tickMs?: number;
+  sessionTimings?: Partial<SessionTimings>;
+}
+
+/** What happened to one app, with the lock released and the release's outcome recorded. */
+export type AppDeployResult = AppResult & { app: string; lockLost?: unknown };
+
+/** Locks the app, records (or resumes) its release, rolls it out and records the outcome. */
+export async function deployApp(input: AppDeployInput, settings: DeploySettings): Promise<AppDeployResult> {
+  const app = input.spec.name;
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  settings.signal.addEventListener("abort", onAbort, { once: true });
+  let lockLost: unknown;
+  const current = await settings.store.currentLock(app);
+  const lock = await holdLock(
+    settings.store,
+    app,
+    { ...settings.owner, purpose: `${input.purpose} ${app}` },
+    {
+      leaseMs: settings.leaseMs ?? 30_000,
+      force: settings.forceUnlock,
+      onLost: (error) => {
+        lockLost = error;
+        stop.abort();
+      },
+    },
+  );
+  if (settings.forceUnlock && current && current.token !== lock.record.token) {
+    settings.warn(
+      `--force-unlock: took the deploy lock of ${app} from ${current.user}@${current.host} (pid ${current.pid}, ${current.purpose})`,
+    );
+  }
+  try {
+    const environment = await resolveEnvironment(input.spec, settings.vars);
+    const { release, reused } = await releaseFor(
+      settings.store,
+      input.spec,
+      input.digest,
+      settings.owner.user,
+    );
+    settings.emit({ type: "release", app, release: release.number, digest: release.manifestDigest, reused });
+    const releases = await settings.store.releases(app);
+    const previous = await settings.store.progress(app);
+    const start = (): AppDeployment =>
+      new AppDeployment(
+        {
+          target: { spec: input.spec, release, environment },
+          known: input.known,
+          releases,
+          autoRollback: settings.autoRollback && input.spec.update.autoRollback,
+        },
+        {
+          cluster: settings.cluster,
+          store: settings.store,
+          now: settings.now,
+          signal: stop.signal,
+          emit: settings.emit,
+          warn: settings.warn,
+          framework: settings.framework,
+          region: settings.region,
+          desired: input.desired,
+          seed: settings.seed,
+          resolveEnvironment: (spec) => resolveEnvironment(spec, settings.vars),
+          ...(settings.log ? { log: settings.log } : {}),
+          ...(settings.deadline === undefined ? {} : { deadline: settings.deadline }),
+          ...(settings.tickMs === undefined ? {} : { tickMs: settings.tickMs }),
+          ...(settings.sessionTimings ? { sessionTimings: settings.sessionTimings } : {}),
+        },
+        previous?.release === release.number ? previous : undefined,
+      );
+    const result = await executeOrReregister(start, input, settings);
+    await recordOutcome(settings.store, app, result);
+    if (result.outcome === "deployed" || result.outcome === "rolled_back" || result.outcome === "failed") {
+      settings.emit({
+        type: "done",
+        app,
+        outcome: result.outcome,
+        release: result.rolledBackTo ?? result.release,
+        instances: result.instances,
+        ...(result.reason === undefined ? {} : { reason: result.reason }),
+      });
+    }
+    return { ...result, app, ...(lockLost === undefined ? {} : { lockLost }) };
+  } finally {
+    settings.signal.removeEventListener("abort", onAbort);
+    await lock.release();
+  }
+}
+
+/**
+ * Mesos removes a framework whose failover timeout passed (killing its tasks) and refuses its id afterwards. With
+ * none of the app's tasks left in the cluster titan registers a new framework; with some left it refuses, since a
+ * second framework beside live tasks would run the app twice.
+ */
+async function executeOrReregister(
+  start: () => AppDeployment,
+  input: AppDeployInput,
+  settings: DeploySettings,
+): Promise<AppResult> {
+  try {
+    return await start().execute();
+  } catch (error) {
+    if (!(error instanceof FrameworkRemovedError)) throw error;
+    const app = input.spec.name;
+    if (input.known.length > 0) {
+      throw new TitanError(
+        `Mesos removed the framework of ${app}, yet ${input.known.length} of its tasks still show in the cluster`,
+        {
+          hint: `wait until Mesos has killed them (titan ps ${app}), then deploy again; titan will not run a second framework beside them`,
+        },
+      );
+    }
+    settings.warn(
+      `Mesos removed the framework of ${app} (failover timeout passed or torn down); registering a new one`,
+    );
+    await settings.store.forgetFrameworkId(app);
+    return start().execute();
+  }
+}
+
+async function recordOutcome(store: StateStore, app: string, result: AppResult): Promise<void> {
+  switch (result.outcome) {
+    case "deployed":
+      await store.finishRelease(app, result.release, "deployed");
+      return;
+    case "rolled_back":
+      await store.finishRelease(app, result.release, "rolled_back", result.reason);
+      return;
+    case "failed":
+      await store.finishRelease(app, result.release, "failed", result.reason);
+      return;
+    default:
+      // Interrupted or timed out: the release stays pending and the next deploy resumes it.
+      return;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * A queue between the scheduler session's event stream and the deploy loop, so the loop can wake up on a timer
+ * (min_healthy_time, backoff, deadlines) as well as on events. Acknowledgement stays with the loop: the session
+ * runs with auto-acknowledge off and the loop acknowledges an update after handling it.
+ */
+export class EventQueue<T> {
+  private readonly items: T[] = [];
+  private waiter: (() => void) | undefined;
+  private ended: { error?: unknown } | undefined;
+
+  push(item: T): void {
+    this.items.push(item);
+    this.wake();
+  }
+
+  /** No more items will come; `error` is thrown by `next` once the queue is drained. */
+  end(error?: unknown): void {
+    this.ended = error === undefined ? {} : { error };
+    this.wake();
+  }
+
+  /** The next item; undefined after `waitMs` without one, or when the signal aborts. Throws the end error. */
+  async next(waitMs: number, signal: AbortSignal): Promise<T | "end" | undefined> {
+    if (this.items.length === 0 && !this.ended && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          this.waiter = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, waitMs);
+        signal.addEventListener("abort", done, { once: true });
+        this.waiter = done;
+      });
+    }
+    const item = this.items.shift();
+    if (item !== undefined) return item;
+    if (this.ended) {
+      if (this.ended.error !== undefined) throw this.ended.error;
+      return "end";
+    }
+    return undefined;
+  }
+
+  private wake(): void {
+    this.waiter?.();
+  }
+}

@@ -1,0 +1,40 @@
+/** What a deploy reports as it goes: the NDJSON stream of `--json`, and what the human views render. */
+export type DeployEvent =
+  | { type: "release"; app: string; release: number; digest: string; reused: boolean }
+  | { type: "existing"; app: string; task: string; instance: number; state: string; current: boolean }
+  | {
+      type: "launch";
+      app: string;
+      task: string;
+      instance: number;
+      release: number;
+      host: string;
+      ports: Readonly<Record<string, number>>;
+    }
+  | { type: "running"; app: string; task: string; instance: number }
+  | { type: "healthy"; app: string; task: string; instance: number }
+  | { type: "unhealthy"; app: string; task: string; instance: number }
+  | { type: "killing"; app: string; task: string; instance: number; reason: string }
+  | { type: "unreachable"; app: string; task: string; instance: number }
+  | {
+      type: "killed" | "finished" | "failed" | "lost";
+      app: string;
+      task: string;
+      instance: number;
+      state: string;
+      message?: string;
+    }
+  | { type: "rollback"; app: string; from: number; to: number; reason: string }
+  | { type: "reconnecting"; app: string; reason: string }
+  | {
+      type: "done";
+      app: string;
+      outcome: DeployOutcome;
+      release: number;
+      reason?: string;
+      instances: ReadonlyArray<{ instance: number; task: string; host: string; ports: readonly number[] }>;
+    };
+
+export type DeployOutcome = "deployed" | "rolled_back" | "failed";
+
+export type DeployEventSink = (event: DeployEvent) => void;

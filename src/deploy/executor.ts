@@ -1,0 +1,753 @@
+import type { TitanTask } from "../cluster/types.js";
+import { type AppSpec, formatDuration } from "../manifest/index.js";
+import { frameworkInfo } from "../mesos/calls.js";
+import type { MasterCluster } from "../mesos/leader.js";
+import { SchedulerSession, type SessionEvent, type SessionTimings } from "../mesos/session.js";
+import { OfferTooSmallError, taskInfo } from "../mesos/task-builder.js";
+import { isTerminalState, TaskStatusTracker } from "../mesos/task-status.js";
+import type { Offer, TaskInfo, TaskState, TaskStatus } from "../mesos/types/mesos.js";
+import { place } from "../placement/index.js";
+import type { Agent, RunningTask } from "../placement/types.js";
+import { requestFor } from "../plan/requests.js";
+import { rolloutLimits } from "../plan/rollout.js";
+import type { DeployProgress, Release, StateStore } from "../state/types.js";
+import { EventQueue } from "./event-queue.js";
+import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
+import { offerToAgent } from "./offers.js";
+import { counts, nextActions, type RolloutTask, type TaskPhase } from "./rollout.js";
+import { formatTaskId, parseTaskId } from "./task-id.js";
+import { launchSpec } from "./task-spec.js";
+
+/** The release an app is being moved to, with its env already resolved (secrets included, never shown). */
+export interface AppTarget {
+  spec: AppSpec;
+  release: Release;
+  environment: Readonly<Record<string, string>>;
+}
+
+export interface FrameworkIdentity {
+  user: string;
+  role: string;
+  principal?: string;
+  failoverTimeoutSeconds: number;
+}
+
+export interface ExecutorOptions {
+  cluster: MasterCluster;
+  store: StateStore;
+  now: () => number;
+  /** Stops the deploy (Ctrl-C, a lost lock): no new work, the cluster is left as it is. */
+  signal: AbortSignal;
+  emit: DeployEventSink;
+  warn: (line: string) => void;
+  log?: (line: string) => void;
+  framework: FrameworkIdentity;
+  region: string | null;
+  /** Desired instances in this region (the plan's count). */
+  desired: number;
+  /** Absolute time (ms) after which the deploy gives up (`--timeout`). */
+  deadline?: number;
+  seed: number;
+  /** Resolves a release's env (for a rollback target) when it is needed. */
+  resolveEnvironment: (spec: AppSpec) => Promise<Record<string, string>>;
+  tickMs?: number;
+  sessionTimings?: Partial<SessionTimings>;
+}
+
+export interface AppRun {
+  target: AppTarget;
+  /** The app's non-terminal tasks as the cluster state showed them before the deploy. */
+  known: readonly TitanTask[];
+  /** Every release of the app, for the digest behind a task id's release number and the rollback target. */
+  releases: readonly Release[];
+  autoRollback: boolean;
+}
+
+export type AppResult =
+  | {
+      outcome: DeployOutcome;
+      release: number;
+      reason?: string;
+      rolledBackTo?: number;
+      instances: DoneInstances;
+    }
+  | { outcome: "interrupted" | "timed_out"; release: number; reason: string };
+
+type DoneInstances = Extract<DeployEvent, { type: "done" }>["instances"];
+
+interface Tracked {
+  taskId: string;
+  instance: number;
+  release: number;
+  incarnation: number;
+  digest: string | undefined;
+  state: TaskState | "LAUNCHING";
+  healthySince?: number;
+  agentId?: string;
+  host: string;
+  ports: number[];
+  /** When this run launched or adopted it; the healthy deadline runs from here. */
+  since: number;
+  killSent: boolean;
+  /** Launched by this run (rather than found running). */
+  launchedHere: boolean;
+}
+
+const NOTHING_WANTED_REFUSE_SECONDS = 120;
+const RETRY_REFUSE_SECONDS = 2;
+const RECONCILE_RESEND_MS = 2000;
+const RECONCILE_GIVE_UP_MS = 30_000;
+
+/**
+ * Deploys one app as its own Mesos framework: subscribes (or fails over), reconciles, then rolls the app to the
+ * target release following `nextActions`, health-gated, with restart backoff, deadlines and automatic rollback.
+ * Never tears the framework down: closing the session leaves every task running for the failover timeout.
+ */
+export class AppDeployment {
+  private readonly app: string;
+  private target: AppTarget;
+  private rollingBackFrom: Release | undefined;
+  private rollbackReason: string | undefined;
+  private readonly tasks = new Map<string, Tracked>();
+  private readonly tracker = new TaskStatusTracker();
+  private readonly incarnations = new Map<string, number>();
+  private readonly backoffUntil = new Map<number, number>();
+  private readonly failures = new Map<number, number>();
+  private readonly digestOfRelease: Map<number, string>;
+  private progress: DeployProgress;
+  private subscribed = false;
+  private awaitingReconcile = new Set<string>();
+  private reconcileSentAt = 0;
+  private reconcileStartedAt = 0;
+  private suppressed = false;
+  /** Offers were refused for long since the last REVIVE; a REVIVE lifts that filter when launches are wanted. */
+  private refusedLong = false;
+  private wanted: number[] = [];
+  private lastProgressAt: number;
+  private countingIds = new Set<string>();
+  private fatal: string | undefined;
+
+  constructor(
+    private readonly run: AppRun,
+    private readonly options: ExecutorOptions,
+    previous: DeployProgress | undefined,
+  ) {
+    this.app = run.target.spec.name;
+    this.target = run.target;
+    this.digestOfRelease = new Map(run.releases.map((r) => [r.number, r.manifestDigest]));
+    this.digestOfRelease.set(run.target.release.number, run.target.release.manifestDigest);
+    const now = options.now();
+    this.lastProgressAt = now;
+    for (const task of run.known) {
+      const parts = parseTaskId(task.taskId);
+      this.adopt(task.taskId, {
+        instance: task.instance,
+        release: parts?.release ?? task.release ?? 0,
+        incarnation: parts?.incarnation ?? 0,
+        digest: task.digest,
+        state: task.state as TaskState,
+        agentId: task.agentId,
+        host: task.hostname,
+        ports: [...task.ports],
+      });
+    }
+    // Launches a crashed run sent (or was about to send) that the cluster state did not show: reconcile them.
+    for (const taskId of previous?.launched ?? []) {
+      const parts = parseTaskId(taskId);
+      if (!parts || parts.app !== this.app || this.tasks.has(taskId)) continue;
+      this.noteIncarnation(parts.release, parts.instance, parts.incarnation);
+      this.adopt(taskId, { ...parts, digest: undefined, state: "LAUNCHING", host: "", ports: [] });
+    }
+    this.progress = {
+      release: run.target.release.number,
+      phase: "deploying",
+      launched: [...this.tasks.keys()].filter((id) => previous?.launched.includes(id) ?? false),
+      updatedAt: now,
+    };
+    for (const task of this.tasks.values()) {
+      this.emit({
+        type: "existing",
+        app: this.app,
+        task: task.taskId,
+        instance: task.instance,
+        state: task.state,
+        current: this.isCurrent(task),
+      });
+    }
+  }
+
+  async execute(): Promise<AppResult> {
+    const { options } = this;
+    const frameworkId = await options.store.frameworkId(this.app);
+    const session = new SchedulerSession({
+      cluster: options.cluster,
+      framework: frameworkInfo({
+        name: `titan:${this.app}`,
+        user: options.framework.user,
+        roles: [options.framework.role],
+        failoverTimeoutSeconds: options.framework.failoverTimeoutSeconds,
+        checkpoint: true,
+        labels: { "titan.app": this.app },
+        ...(options.framework.principal === undefined ? {} : { principal: options.framework.principal }),
+        ...(frameworkId === undefined ? {} : { id: frameworkId }),
+      }),
+      autoAcknowledge: false,
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.sessionTimings ? { timings: options.sessionTimings } : {}),
+    });
+    const queue = new EventQueue<SessionEvent>();
+    const pump = (async () => {
+      try {
+        for await (const event of session.events()) queue.push(event);
+        queue.end();
+      } catch (error) {
+        queue.end(error);
+      }
+    })();
+    try {
+      return await this.loop(session, queue);
+    } finally {
+      if (session.subscribed && !this.suppressed) await session.suppress().catch(() => undefined);
+      session.close();
+      await pump;
+    }
+  }
+
+  private async loop(session: SchedulerSession, queue: EventQueue<SessionEvent>): Promise<AppResult> {
+    const { options } = this;
+    const tickMs = options.tickMs ?? 100;
+    for (;;) {
+      if (options.signal.aborted) return this.stopped("interrupted", "interrupted");
+      if (options.deadline !== undefined && options.now() > options.deadline)
+        return this.stopped("timed_out", "the --timeout passed");
+      const event = await queue.next(tickMs, options.signal);
+      if (event === "end") return this.stopped("interrupted", "the scheduler session ended");
+      if (event !== undefined) await this.handle(session, event);
+      if (!this.subscribed || options.signal.aborted) continue;
+      if (this.awaitingReconcile.size > 0) {
+        await this.retryReconcile(session);
+        continue;
+      }
+      const result = await this.step(session);
+      if (result) return result;
+    }
+  }
+
+  private async stopped(outcome: "interrupted" | "timed_out", reason: string): Promise<AppResult> {
+    await this.saveProgress("interrupted");
+    return { outcome, release: this.target.release.number, reason };
+  }
+
+  // ---- events ------------------------------------------------------------------------------------------
+
+  private async handle(session: SchedulerSession, event: SessionEvent): Promise<void> {
+    switch (event.type) {
+      case "SUBSCRIBED":
+        await this.onSubscribed(session, event.subscribed.framework_id.value);
+        return;
+      case "RECONNECTING":
+        this.subscribed = false;
+        this.emit({ type: "reconnecting", app: this.app, reason: event.reason });
+        return;
+      case "OFFERS":
+        await this.onOffers(session, event.offers.offers ?? []);
+        return;
+      case "UPDATE":
+        this.onStatus(event.update.status);
+        // Acknowledged only now that the update is handled; a failed ACK is redelivered by Mesos.
+        await session.acknowledge(event.update.status).catch((error: unknown) => {
+          this.options.log?.(`acknowledging ${event.update.status.task_id.value} failed: ${String(error)}`);
+        });
+        return;
+      case "FAILURE":
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async onSubscribed(session: SchedulerSession, frameworkId: string): Promise<void> {
+    await this.options.store.setFrameworkId(this.app, frameworkId);
+    this.subscribed = true;
+    this.suppressed = false;
+    // Every task this run knows of is reconciled explicitly before anything is launched; the implicit
+    // reconciliation that follows reports tasks of the framework nobody told this run about.
+    const live = [...this.tasks.values()];
+    this.awaitingReconcile = new Set(live.map((t) => t.taskId));
+    const now = this.options.now();
+    this.reconcileSentAt = now;
+    this.reconcileStartedAt = now;
+    await session.reconcile(
+      live.map((t) => ({ taskId: t.taskId, ...(t.agentId ? { agentId: t.agentId } : {}) })),
+    );
+    await session.reconcile([]);
+  }
+
+  private async retryReconcile(session: SchedulerSession): Promise<void> {
+    const now = this.options.now();
+    if (now - this.reconcileStartedAt > RECONCILE_GIVE_UP_MS) {
+      for (const taskId of this.awaitingReconcile) {
+        this.options.warn(`no state for task ${taskId} after reconciling for 30s; treating it as gone`);
+        this.tasks.delete(taskId);
+      }
+      this.awaitingReconcile.clear();
+      return;
+    }
+    if (now - this.reconcileSentAt < RECONCILE_RESEND_MS) return;
+    this.reconcileSentAt = now;
+    const pending = [...this.awaitingReconcile]
+      .map((id) => this.tasks.get(id))
+      .filter((t) => t !== undefined);
+    await session.reconcile(
+      pending.map((t) => ({ taskId: t.taskId, ...(t.agentId ? { agentId: t.agentId } : {}) })),
+    );
+  }
+
+  private onStatus(status: TaskStatus): void {
+    const taskId = status.task_id.value;
+    const parts = parseTaskId(taskId);
+    if (!parts || parts.app !== this.app) {
+      this.options.warn(
+        `the framework of ${this.app} reports a task titan did not launch: ${taskId}; left alone`,
+      );
+      return;
+    }
+    this.awaitingReconcile.delete(taskId);
+    const verdict = this.tracker.observe(status);
+    if (verdict !== "new") return;
+    let task = this.tasks.get(taskId);
+    if (!task) {
+      if (isTerminalState(status.state) || status.state === "TASK_LOST" || status.state === "TASK_UNKNOWN")
+        return;
+      // Found by implicit reconciliation: a task of this app that the cluster state did not list.
+      this.noteIncarnation(parts.release, parts.instance, parts.incarnation);
+      task = this.adopt(taskId, { ...parts, digest: undefined, state: status.state, host: "", ports: [] });
+    }
+    if (status.agent_id) task.agentId = status.agent_id.value;
+    const before = task.state;
+    task.state = status.state;
+    const reconciling = status.reason === "REASON_RECONCILIATION";
+    if (status.state === "TASK_RUNNING") {
+      if (before !== "TASK_RUNNING") this.emitTask("running", task);
+      const hasHealthCheck = this.specOf(task)?.health !== undefined;
+      if (!hasHealthCheck || status.healthy === true) {
+        if (task.healthySince === undefined) {
+          // Found healthy by reconciliation: it has been healthy for an unknown time already.
+          task.healthySince = reconciling && !task.launchedHere ? 0 : this.options.now();
+          if (hasHealthCheck) this.emitTask("healthy", task);
+        }
+      } else if (status.healthy === false) {
+        if (task.healthySince !== undefined || before !== "TASK_RUNNING") this.emitTask("unhealthy", task);
+        task.healthySince = undefined;
+      }
+      return;
+    }
+    if (status.state === "TASK_UNREACHABLE") {
+      task.healthySince = undefined;
+      this.emitTask("unreachable", task);
+      return;
+    }
+    if (status.state === "TASK_KILLING") {
+      task.killSent = true;
+      return;
+    }
+    if (status.state === "TASK_LOST" || status.state === "TASK_UNKNOWN" || isTerminalState(status.state)) {
+      this.onTerminal(task, status, before);
+    }
+  }
+
+  private onTerminal(task: Tracked, status: TaskStatus, before: Tracked["state"]): void {
+    this.tasks.delete(task.taskId);
+    this.countingIds.delete(task.taskId);
+    const type =
+      status.state === "TASK_KILLED"
+        ? "killed"
+        : status.state === "TASK_FINISHED"
+          ? "finished"
+          : status.state === "TASK_FAILED" || status.state === "TASK_ERROR"
+            ? "failed"
+            : "lost";
+    this.emit({
+      type,
+      app: this.app,
+      task: task.taskId,
+      instance: task.instance,
+      state: status.state,
+      ...(status.message === undefined ? {} : { message: status.message }),
+    });
+    if (task.killSent || !this.isCurrent(task)) return;
+    if (status.state === "TASK_ERROR") {
+      this.fatal = `Mesos refused task ${task.taskId}: ${status.message ?? status.reason ?? "TASK_ERROR"}`;
+      return;
+    }
+    // A launch the master never heard of (reconciliation says so) is simply launched again, without backoff.
+    if (status.reason === "REASON_RECONCILIATION" && before !== "TASK_RUNNING") return;
+    // A current task died on its own: relaunch with the restart backoff.
+    const restart = this.target.spec.restart;
+    const failures = (this.failures.get(task.instance) ?? 0) + 1;
+    this.failures.set(task.instance, failures);
+    const delay = Math.min(restart.maxDelayMs, restart.backoffMs * restart.factor ** (failures - 1));
+    this.backoffUntil.set(task.instance, this.options.now() + delay);
+  }
+
+  private async onOffers(session: SchedulerSession, offers: readonly Offer[]): Promise<void> {
+    if (offers.length === 0) return;
+    const launches =
+      this.subscribed && this.awaitingReconcile.size === 0 && !this.options.signal.aborted && !this.fatal
+        ? this.decide().actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : []))
+        : [];
+    if (launches.length === 0) {
+      const idle = this.subscribed && this.awaitingReconcile.size === 0 && this.wanted.length === 0;
+      if (idle) this.refusedLong = true;
+      await session.decline(
+        offers.map((o) => o.id.value),
+        idle ? NOTHING_WANTED_REFUSE_SECONDS : RETRY_REFUSE_SECONDS,
+      );
+      return;
+    }
+    // One offer per agent; the placement engine chooses among them as among agents.
+    const byAgent = new Map<string, Offer>();
+    const spare: Offer[] = [];
+    for (const offer of offers) {
+      if (byAgent.has(offer.agent_id.value)) spare.push(offer);
+      else byAgent.set(offer.agent_id.value, offer);
+    }
+    const agents: Agent[] = [...byAgent.values()].map(offerToAgent);
+    const spec = this.target.spec;
+    const running: RunningTask[] = [...this.tasks.values()]
+      .filter((t) => t.agentId !== undefined)
+      .map((t) => ({
+        app: this.app,
+        agentId: t.agentId ?? "",
+        instance: t.instance,
+        demand: spec.resources,
+        portCount: t.ports.length,
+      }));
+    const result = place({
+      agents,
+      running,
+      requests: launches.map((i) => requestFor(spec, i)),
+      seed: this.options.seed,
+    });
+    const perOffer = new Map<Offer, Array<{ info: TaskInfo; tracked: Tracked }>>();
+    for (const placement of result.placements) {
+      const offer = byAgent.get(placement.agentId);
+      if (!offer) continue;
+      const release = this.target.release.number;
+      const incarnation = this.nextIncarnation(release, placement.instance);
+      const taskId = formatTaskId({ app: this.app, release, instance: placement.instance, incarnation });
+      let info: TaskInfo;
+      try {
+        info = taskInfo(
+          launchSpec({
+            spec,
+            taskId,
+            release,
+            instance: placement.instance,
+            digest: this.target.release.manifestDigest,
+            region: this.options.region,
+            offer,
+            ports: placement.ports,
+            environment: this.target.environment,
+          }),
+        );
+      } catch (error) {
+        if (error instanceof OfferTooSmallError) continue;
+        throw error;
+      }
+      // Another instance on the same offer takes from what is left of it; the builder re-checks each one.
+      const list = perOffer.get(offer) ?? [];
+      list.push({
+        info,
+        tracked: {
+          taskId,
+          instance: placement.instance,
+          release,
+          incarnation,
+          digest: this.target.release.manifestDigest,
+          state: "LAUNCHING",
+          agentId: placement.agentId,
+          host: placement.hostname,
+          ports: Object.values(placement.ports),
+          since: this.options.now(),
+          killSent: false,
+          launchedHere: true,
+        },
+      });
+      perOffer.set(offer, list);
+    }
+    const used = [...perOffer.keys()];
+    if (used.length > 0) {
+      // Write-ahead: the intent is durable before any ACCEPT leaves.
+      const ids = used.flatMap((o) => (perOffer.get(o) ?? []).map((x) => x.tracked.taskId));
+      this.progress.launched = [...new Set([...this.progress.launched, ...ids])];
+      await this.saveProgress(this.rollingBackFrom ? "rolling_back" : "deploying");
+      for (const offer of used) {
+        const batch = perOffer.get(offer) ?? [];
+        for (const { tracked } of batch) {
+          this.tasks.set(tracked.taskId, tracked);
+          this.noteIncarnation(tracked.release, tracked.instance, tracked.incarnation);
+          this.emit({
+            type: "launch",
+            app: this.app,
+            task: tracked.taskId,
+            instance: tracked.instance,
+            release: tracked.release,
+            host: tracked.host,
+            ports: Object.fromEntries(spec.ports.map((p, i) => [p.name, tracked.ports[i] ?? 0] as const)),
+          });
+        }
+        await session.launch(
+          [offer.id.value],
+          batch.map((b) => b.info),
+          RETRY_REFUSE_SECONDS,
+        );
+      }
+    }
+    const unused = [...byAgent.values()].filter((o) => !perOffer.has(o)).concat(spare);
+    if (unused.length > 0) {
+      await session.decline(
+        unused.map((o) => o.id.value),
+        RETRY_REFUSE_SECONDS,
+      );
+    }
+  }
+
+  // ---- the rollout -------------------------------------------------------------------------------------
+
+  private decide(): ReturnType<typeof nextActions> {
+    const spec = this.target.spec;
+    const limits = rolloutLimits(spec, this.options.desired);
+    return nextActions({
+      desired: this.options.desired,
+      ...limits,
+      minHealthyMs: spec.update.minHealthyTimeMs,
+      now: this.options.now(),
+      tasks: [...this.tasks.values()].map((t) => this.rolloutTask(t)),
+      backoffUntil: this.backoffUntil,
+    });
+  }
+
+  private async step(session: SchedulerSession): Promise<AppResult | undefined> {
+    this.noteProgress();
+    const failure = this.fatal ?? this.deadlineFailure();
+    if (failure !== undefined) {
+      const next = await this.onFailure(failure);
+      if (next) return next;
+    }
+    const decision = this.decide();
+    if (decision.done) return this.finished();
+    for (const action of decision.actions) {
+      if (action.kind !== "kill") continue;
+      const task = this.tasks.get(action.taskId);
+      if (!task) continue;
+      task.killSent = true;
+      this.emit({
+        type: "killing",
+        app: this.app,
+        task: task.taskId,
+        instance: task.instance,
+        reason: action.reason,
+      });
+      await session.kill(task.taskId, {
+        ...(task.agentId ? { agentId: task.agentId } : {}),
+        gracePeriodMs: this.specOf(task)?.killGraceMs ?? this.target.spec.killGraceMs,
+      });
+    }
+    this.wanted = decision.pending;
+    const launchNow = decision.actions.some((a) => a.kind === "launch");
+    if (launchNow && (this.suppressed || this.refusedLong)) {
+      await session.revive();
+      this.suppressed = false;
+      this.refusedLong = false;
+    } else if (decision.pending.length === 0 && !this.suppressed) {
+      await session.suppress();
+      this.suppressed = true;
+    }
+    return undefined;
+  }
+
+  /** A new instance that counts is progress; the progress deadline runs from the last one. */
+  private noteProgress(): void {
+    const now = this.options.now();
+    const minHealthy = this.target.spec.update.minHealthyTimeMs;
+    for (const task of this.tasks.values()) {
+      if (!this.isCurrent(task) || this.countingIds.has(task.taskId)) continue;
+      if (counts(this.rolloutTask(task), now, minHealthy)) {
+        this.countingIds.add(task.taskId);
+        this.lastProgressAt = now;
+        this.failures.delete(task.instance);
+      }
+    }
+  }
+
+  private deadlineFailure(): string | undefined {
+    const now = this.options.now();
+    const update = this.target.spec.update;
+    for (const task of this.tasks.values()) {
+      if (!this.isCurrent(task) || task.killSent || this.countingIds.has(task.taskId)) continue;
+      if (now - task.since > update.healthyDeadlineMs) {
+        return `instance ${task.instance} (${task.taskId}) was not healthy within healthy_deadline ${formatDuration(update.healthyDeadlineMs)}`;
+      }
+    }
+    if (update.progressDeadlineMs > 0 && now - this.lastProgressAt > update.progressDeadlineMs) {
+      return `no instance became healthy within progress_deadline ${formatDuration(update.progressDeadlineMs)}`;
+    }
+    return undefined;
+  }
+
+  private async onFailure(reason: string): Promise<AppResult | undefined> {
+    this.fatal = undefined;
+    const failed = this.target.release;
+    if (this.rollingBackFrom) {
+      return {
+        outcome: "failed",
+        release: this.rollingBackFrom.number,
+        reason: `the rollback to release ${failed.number} failed too: ${reason}`,
+        instances: this.instances(),
+      };
+    }
+    const previous = this.run.autoRollback ? this.previousRelease() : undefined;
+    if (!previous) {
+      return {
+        outcome: "failed",
+        release: failed.number,
+        reason: this.run.autoRollback
+          ? `${reason}; there is no earlier healthy release to roll back to`
+          : reason,
+        instances: this.instances(),
+      };
+    }
+    this.emit({ type: "rollback", app: this.app, from: failed.number, to: previous.number, reason });
+    this.rollingBackFrom = failed;
+    this.rollbackReason = reason;
+    this.target = {
+      spec: previous.spec,
+      release: previous,
+      environment: await this.options.resolveEnvironment(previous.spec),
+    };
+    this.digestOfRelease.set(previous.number, previous.manifestDigest);
+    this.backoffUntil.clear();
+    this.failures.clear();
+    this.countingIds.clear();
+    const now = this.options.now();
+    this.lastProgressAt = now;
+    for (const task of this.tasks.values()) task.since = now;
+    await this.saveProgress("rolling_back");
+    return undefined;
+  }
+
+  private previousRelease(): Release | undefined {
+    const current = this.target.release;
+    return [...this.run.releases]
+      .reverse()
+      .find(
+        (r) =>
+          r.outcome === "deployed" &&
+          r.number !== current.number &&
+          r.manifestDigest !== current.manifestDigest,
+      );
+  }
+
+  private async finished(): Promise<AppResult> {
+    await this.saveProgress("finished", true);
+    const instances = this.instances();
+    if (this.rollingBackFrom) {
+      return {
+        outcome: "rolled_back",
+        release: this.rollingBackFrom.number,
+        rolledBackTo: this.target.release.number,
+        ...(this.rollbackReason === undefined ? {} : { reason: this.rollbackReason }),
+        instances,
+      };
+    }
+    return { outcome: "deployed", release: this.target.release.number, instances };
+  }
+
+  private instances(): DoneInstances {
+    return [...this.tasks.values()]
+      .filter((t) => this.isCurrent(t) && !t.killSent)
+      .sort((a, b) => a.instance - b.instance)
+      .map((t) => ({ instance: t.instance, task: t.taskId, host: t.host, ports: t.ports }));
+  }
+
+  // ---- bookkeeping -------------------------------------------------------------------------------------
+
+  private adopt(
+    taskId: string,
+    fields: Pick<Tracked, "instance" | "release" | "incarnation" | "digest" | "state" | "host" | "ports"> & {
+      agentId?: string;
+    },
+  ): Tracked {
+    const task: Tracked = {
+      taskId,
+      ...fields,
+      since: this.options.now(),
+      killSent: fields.state === "TASK_KILLING",
+      launchedHere: false,
+    };
+    // A task found running has run for an unknown time: it counts at once (health permitting).
+    if (fields.state === "TASK_RUNNING" && !this.specOf(task)?.health) task.healthySince = 0;
+    this.tasks.set(taskId, task);
+    this.noteIncarnation(fields.release, fields.instance, fields.incarnation);
+    return task;
+  }
+
+  private noteIncarnation(release: number, instance: number, incarnation: number): void {
+    const key = `${release}.${instance}`;
+    this.incarnations.set(key, Math.max(this.incarnations.get(key) ?? 0, incarnation));
+  }
+
+  private nextIncarnation(release: number, instance: number): number {
+    return (this.incarnations.get(`${release}.${instance}`) ?? 0) + 1;
+  }
+
+  private digestOf(task: Tracked): string | undefined {
+    return task.digest ?? this.digestOfRelease.get(task.release);
+  }
+
+  private isCurrent(task: Tracked): boolean {
+    return this.digestOf(task) === this.target.release.manifestDigest;
+  }
+
+  private specOf(task: Tracked): AppSpec | undefined {
+    if (this.isCurrent(task)) return this.target.spec;
+    return this.run.releases.find((r) => r.number === task.release)?.spec;
+  }
+
+  private rolloutTask(task: Tracked): RolloutTask {
+    return {
+      taskId: task.taskId,
+      instance: task.instance,
+      incarnation: task.incarnation,
+      current: this.isCurrent(task),
+      phase: phaseOf(task),
+      ...(task.healthySince === undefined ? {} : { healthySince: task.healthySince }),
+    };
+  }
+
+  private async saveProgress(phase: DeployProgress["phase"], prune = false): Promise<void> {
+    this.progress = {
+      release: this.target.release.number,
+      phase,
+      launched: prune ? [] : this.progress.launched,
+      updatedAt: this.options.now(),
+    };
+    await this.options.store.saveProgress(this.app, this.progress);
+  }
+
+  private emitTask(type: "running" | "healthy" | "unhealthy" | "unreachable", task: Tracked): void {
+    this.emit({ type, app: this.app, task: task.taskId, instance: task.instance });
+  }
+
+  private emit(event: DeployEvent): void {
+    this.options.emit(event);
+  }
+}
+
+function phaseOf(task: Tracked): TaskPhase {
+  if (task.killSent || task.state === "TASK_KILLING") return "killing";
+  if (task.state === "TASK_UNREACHABLE") return "unreachable";
+  if (task.state === "TASK_RUNNING") return "running";
+  return "starting";
+}

@@ -1,0 +1,53 @@
+import type { LockOwner, LockRecord, StateStore } from "../state/types.js";
+
+export interface HeldLock {
+  record: LockRecord;
+  /** Stops renewing and gives the lock back; never throws. */
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  leaseMs: number;
+  force: boolean;
+  /** Called once if a renewal finds the lock taken over; the deploy must stop. */
+  onLost: (error: unknown) => void;
+}
+
+/**
+ * Takes the app's deploy lock and renews its lease at a third of its length, so a crashed titan leaves a lock
+ * that expires by itself (and one whose pid is dead on this host is broken at once by the next deploy).
+ */
+export async function holdLock(
+  store: StateStore,
+  app: string,
+  owner: LockOwner,
+  options: LockOptions,
+): Promise<HeldLock> {
+  let record = await store.acquireLock(app, owner, options.leaseMs, { force: options.force });
+  let renewing: Promise<void> = Promise.resolve();
+  const timer = setInterval(
+    () => {
+      renewing = store
+        .renewLock(app, record, options.leaseMs)
+        .then((renewed) => {
+          record = renewed;
+        })
+        .catch((error: unknown) => {
+          clearInterval(timer);
+          options.onLost(error);
+        });
+    },
+    Math.max(50, Math.floor(options.leaseMs / 3)),
+  );
+  timer.unref();
+  return {
+    get record() {
+      return record;
+    },
+    async release() {
+      clearInterval(timer);
+      await renewing;
+      await store.releaseLock(app, record).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import type { Writable } from "node:stream";
+import type { ChalkInstance } from "chalk";
+import { writeLine } from "../cli/io.js";
+import type { DeployEvent } from "./events.js";
+
+/** Where deploy events go: NDJSON on stdout, timestamped lines on stderr, or a live spinner on a terminal. */
+export interface ProgressView {
+  event(event: DeployEvent): void;
+  /** Ends the live view (if any) before the summary is printed. */
+  stop(): void;
+}
+
+/** One line of text per event, for people. Returns undefined for events not worth a line of their own. */
+export function describeEvent(event: DeployEvent): string | undefined {
+  const who = "instance" in event ? `${event.app}[${event.instance}]` : event.app;
+  switch (event.type) {
+    case "release":
+      return `${event.app}: ${event.reused ? "resuming" : "deploying"} release ${event.release}`;
+    case "existing":
+      return `${who} ${event.task} is ${event.state.replace(/^TASK_/, "").toLowerCase()}${event.current ? "" : " (older release)"}`;
+    case "launch": {
+      const ports = Object.entries(event.ports).map(([name, port]) => `${name}=${port}`);
+      return `${who} launching ${event.task} on ${event.host}${ports.length > 0 ? ` (${ports.join(", ")})` : ""}`;
+    }
+    case "running":
+      return `${who} ${event.task} running`;
+    case "healthy":
+      return `${who} ${event.task} healthy`;
+    case "unhealthy":
+      return `${who} ${event.task} failing its health check`;
+    case "unreachable":
+      return `${who} ${event.task} unreachable (its agent is out of contact; it may still run)`;
+    case "killing":
+      return `${who} stopping ${event.task} (${event.reason})`;
+    case "killed":
+    case "finished":
+    case "failed":
+    case "lost":
+      return `${who} ${event.task} ${event.type}${event.message ? `: ${event.message}` : ""}`;
+    case "rollback":
+      return `${event.app}: release ${event.from} failed (${event.reason}); rolling back to release ${event.to}`;
+    case "reconnecting":
+      return `${event.app}: connection to the master lost (${event.reason}); reconnecting`;
+    case "done":
+      return undefined;
+  }
+}
+
+export function jsonView(out: Writable, now: () => number): ProgressView {
+  return {
+    event(event) {
+      writeLine(out, JSON.stringify({ ...event, time: new Date(now()).toISOString() }));
+    },
+    stop() {},
+  };
+}
+
+export function lineView(err: Writable, color: ChalkInstance, now: () => number): ProgressView {
+  return {
+    event(event) {
+      const text = describeEvent(event);
+      if (text === undefined) return;
+      const time = new Date(now()).toISOString().slice(11, 19);
+      writeLine(err, `${color.dim(time)} ${paint(event, text, color)}`);
+    },
+    stop() {},
+  };
+}
+
+function paint(event: DeployEvent, text: string, color: ChalkInstance): string {
+  if (event.type === "failed" || event.type === "rollback" || event.type === "unhealthy")
+    return color.red(text);
+  if (event.type === "healthy") return color.green(text);
+  return text;
+}
+
+/** Per instance, the latest thing that happened to it: the live view of a terminal. */
+export class InstanceBoard {
+  private readonly states = new Map<string, Map<number, string>>();
+
+  apply(event: DeployEvent): void {
+    if (!("instance" in event)) return;
+    const app = this.states.get(event.app) ?? new Map<number, string>();
+    this.states.set(event.app, app);
+    const state: Record<string, string> = {
+      existing: "existing",
+      launch: "launching",
+      running: "running",
+      healthy: "healthy",
+      unhealthy: "unhealthy",
+      unreachable: "unreachable",
+      killing: "stopping",
+      killed: "stopped",
+      finished: "finished",
+      failed: "failed",
+      lost: "lost",
+    };
+    const label = state[event.type];
+    if (label !== undefined) app.set(event.instance, label);
+  }
+
+  render(): string {
+    return [...this.states]
+      .map(([app, instances]) => {
+        const cells = [...instances]
+          .sort((a, b) => a[0] - b[0])
+          .map(([i, s]) => `${i}:${s}`)
+          .join(" ");
+        return `${app} ${cells}`;
+      })
+      .join("  ");
+  }
+}
+
+/** An ora spinner whose text is the per-instance board; notable events are printed above it. */
+export async function ttyView(err: Writable, color: ChalkInstance): Promise<ProgressView> {
+  const { default: ora } = await import("ora");
+  const spinner = ora({ stream: err, text: "subscribing" }).start();
+  const board = new InstanceBoard();
+  return {
+    event(event) {
+      board.apply(event);
+      const text = describeEvent(event);
+      if (text !== undefined && event.type !== "running" && event.type !== "existing") {
+        spinner.clear();
+        writeLine(err, paint(event, text, color));
+      }
+      spinner.text = board.render() || "waiting for offers";
+      spinner.render();
+    },
+    stop() {
+      spinner.stop();
+    },
+  };
+}

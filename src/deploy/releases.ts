@@ -1,0 +1,43 @@
+import { canonicalJson } from "../cluster/canonical.js";
+import type { AppSpec } from "../manifest/types.js";
+import type { Release, StateStore } from "../state/types.js";
+
+/** The spec as it defines a release: where it was declared does not matter. */
+function specKey(spec: AppSpec): string {
+  const { source, ...rest } = spec;
+  void source;
+  return canonicalJson(rest);
+}
+
+/**
+ * The release a deploy of `spec` carries out: the last one again when it is still pending with the same spec
+ * (a deploy that was interrupted is resumed under its own number, so its task ids stay the same), else a new one.
+ * A pending release that is not resumed is marked superseded.
+ */
+export async function releaseFor(
+  store: StateStore,
+  spec: AppSpec,
+  digest: string,
+  user: string,
+): Promise<{ release: Release; reused: boolean }> {
+  const releases = await store.releases(spec.name);
+  const last = releases.at(-1);
+  if (last && last.outcome === "pending") {
+    if (last.manifestDigest === digest && specKey(last.spec) === specKey(spec))
+      return { release: last, reused: true };
+    await store.finishRelease(
+      spec.name,
+      last.number,
+      "superseded",
+      "a later deploy replaced it before it finished",
+    );
+  }
+  const release = await store.addRelease({
+    app: spec.name,
+    ...(spec.image === undefined ? {} : { image: spec.image }),
+    manifestDigest: digest,
+    spec,
+    user,
+  });
+  return { release, reused: false };
+}

@@ -1,0 +1,135 @@
+/**
+ * The rollout state machine: given what should run and what runs, the next launches and kills. Pure and
+ * re-evaluated after every change, so a re-run after a crash continues from whatever the cluster holds.
+ *
+ * Two invariants hold at every moment, whatever order updates arrive in:
+ *   live     ≤ desired + maxSurge          (live: every non-terminal task, killing ones and launches in flight)
+ *   counting ≥ desired − maxUnavailable    (never broken by a kill titan decides; only the cluster can lose tasks)
+ */
+
+/** Where a task stands, as far as the rollout cares. Terminal tasks are not passed in at all. */
+export type TaskPhase =
+  /** Launch sent (intent written), no update yet, or TASK_STAGING/STARTING. */
+  | "starting"
+  /** TASK_RUNNING (health not yet proven, or proven for less than min_healthy_time). */
+  | "running"
+  /** A kill was sent (or TASK_KILLING); it still holds resources until it is terminal. */
+  | "killing"
+  /** TASK_UNREACHABLE: may still run; it neither counts nor may be replaced until it is gone. */
+  | "unreachable";
+
+export interface RolloutTask {
+  taskId: string;
+  instance: number;
+  incarnation: number;
+  /** Carries the target release's spec (its digest matches). */
+  current: boolean;
+  phase: TaskPhase;
+  /** Since when the task is RUNNING and healthy (or RUNNING without a health check); absent otherwise. */
+  healthySince?: number;
+}
+
+export interface RolloutLimits {
+  desired: number;
+  maxSurge: number;
+  maxUnavailable: number;
+  minHealthyMs: number;
+}
+
+export interface RolloutInput extends RolloutLimits {
+  now: number;
+  /** Every non-terminal task of the app. */
+  tasks: readonly RolloutTask[];
+  /** Instances that may not be launched before the given time (restart backoff after a failure). */
+  backoffUntil?: ReadonlyMap<number, number>;
+}
+
+export type RolloutAction =
+  | { kind: "launch"; instance: number }
+  | { kind: "kill"; taskId: string; instance: number; reason: "replaced" | "surplus" | "duplicate" };
+
+export interface RolloutDecision {
+  actions: RolloutAction[];
+  /** Every instance has exactly one current counting task and nothing else runs. */
+  done: boolean;
+  /** Instances still waiting for a current task, launched or not. */
+  pending: number[];
+}
+
+export function counts(task: RolloutTask, now: number, minHealthyMs: number): boolean {
+  return (
+    task.phase === "running" && task.healthySince !== undefined && now - task.healthySince >= minHealthyMs
+  );
+}
+
+/** The ordered next steps. Kills come first (they free capacity), then launches while the surge allows. */
+export function nextActions(input: RolloutInput): RolloutDecision {
+  const { desired, maxSurge, maxUnavailable, minHealthyMs, now } = input;
+  const floor = Math.max(0, desired - maxUnavailable);
+  const isCounting = (t: RolloutTask): boolean => counts(t, now, minHealthyMs);
+  const active = input.tasks.filter((t) => t.phase !== "killing");
+
+  // The task that stands for each wanted instance: a current one, the counting one first.
+  const standing = new Map<number, RolloutTask>();
+  for (const task of [...active].sort(byPreference(isCounting))) {
+    if (!task.current || task.instance >= desired || task.phase === "unreachable") continue;
+    if (!standing.has(task.instance)) standing.set(task.instance, task);
+  }
+
+  const unwanted: Array<{ task: RolloutTask; reason: "replaced" | "surplus" | "duplicate" }> = [];
+  for (const task of active) {
+    if (task.phase === "unreachable") continue;
+    if (standing.get(task.instance) === task) continue;
+    if (task.instance >= desired) unwanted.push({ task, reason: "surplus" });
+    else if (task.current) unwanted.push({ task, reason: "duplicate" });
+    else unwanted.push({ task, reason: "replaced" });
+  }
+  // Kill what costs nothing first (not counting), then old tasks whose replacement already counts.
+  unwanted.sort((a, b) => killOrder(a.task, standing, isCounting) - killOrder(b.task, standing, isCounting));
+
+  const actions: RolloutAction[] = [];
+  let counting = input.tasks.filter(isCounting).length;
+  for (const { task, reason } of unwanted) {
+    if (isCounting(task)) {
+      if (counting - 1 < floor) continue;
+      // An old task with no counting replacement yet, while a replacement is on its way, waits for it unless
+      // the budget of unavailability allows it to go now.
+      counting -= 1;
+    }
+    actions.push({ kind: "kill", taskId: task.taskId, instance: task.instance, reason });
+  }
+
+  const pending: number[] = [];
+  for (let instance = 0; instance < desired; instance++) if (!standing.has(instance)) pending.push(instance);
+  let live = input.tasks.length;
+  const ceiling = desired + maxSurge;
+  for (const instance of pending) {
+    if (live >= ceiling) break;
+    const until = input.backoffUntil?.get(instance);
+    if (until !== undefined && until > now) continue;
+    actions.push({ kind: "launch", instance });
+    live += 1;
+  }
+
+  const done =
+    pending.length === 0 &&
+    input.tasks.length === desired &&
+    [...standing.values()].every((t) => isCounting(t));
+  return { actions, done, pending };
+}
+
+function byPreference(isCounting: (t: RolloutTask) => boolean): (a: RolloutTask, b: RolloutTask) => number {
+  const rank = (t: RolloutTask): number => (isCounting(t) ? 0 : t.phase === "running" ? 1 : 2);
+  return (a, b) => rank(a) - rank(b) || a.incarnation - b.incarnation || a.taskId.localeCompare(b.taskId);
+}
+
+function killOrder(
+  task: RolloutTask,
+  standing: ReadonlyMap<number, RolloutTask>,
+  isCounting: (t: RolloutTask) => boolean,
+): number {
+  if (!isCounting(task)) return 0;
+  const replacement = standing.get(task.instance);
+  if (replacement && isCounting(replacement)) return 1;
+  return 2;
+}

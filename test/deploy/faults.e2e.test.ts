@@ -1,0 +1,216 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startTestCluster } from "../support/local-cluster.js";
+import {
+  dataHome,
+  events,
+  FAST,
+  home,
+  liveTasks,
+  peakLive,
+  releaseOf,
+  titan,
+  writeWebApp,
+} from "./harness.js";
+
+describe("titan deploy when things break", () => {
+  it("refuses a second concurrent deploy of the app, naming the holder", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 2 });
+    const first = titan(["deploy", "-f", file, "--master", local.url, "--yes"], h);
+    const lockFile = join(dataHome(h), "titan", "state", "local", "apps", "web", "lock.json");
+    for (let i = 0; i < 200 && !existsSync(lockFile); i++) await new Promise((r) => setTimeout(r, 10));
+    const second = await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/app web is locked by .*@.* \(pid \d+, deploy web/);
+    expect(second.stderr).toContain("--force-unlock");
+    expect((await first).code).toBe(0);
+    expect(existsSync(lockFile)).toBe(false);
+  }, 30_000);
+
+  it("Ctrl-C exits 130 without a lock, and the re-run converges without duplicates or restarts", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 3 });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    writeWebApp(h.cwd, { instances: 3, version: "2" });
+    const abort = new AbortController();
+    const run = titan(["deploy", "-f", file, "--master", local.url, "--yes"], { ...h, signal: abort.signal });
+    for (let i = 0; i < 500; i++) {
+      if ((await liveTasks(local.url)).some((t) => releaseOf(t.id) === 2 && t.state === "TASK_RUNNING"))
+        break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    abort.abort();
+    const interrupted = await run;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain("titan deploy -f");
+    const lockFile = join(dataHome(h), "titan", "state", "local", "apps", "web", "lock.json");
+    expect(existsSync(lockFile)).toBe(false);
+    const atAbort = (await liveTasks(local.url)).filter((t) => releaseOf(t.id) === 2).map((t) => t.id);
+    expect(atAbort.length).toBeGreaterThan(0);
+
+    const resumed = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(resumed.code).toBe(0);
+    expect(events(resumed.stdout).find((e) => e.type === "release")).toMatchObject({
+      release: 2,
+      reused: true,
+    });
+    const live = (await liveTasks(local.url)).map((t) => t.id);
+    expect(live).toHaveLength(3);
+    expect(live.every((id) => releaseOf(id) === 2)).toBe(true);
+    expect(new Set(live.map((id) => id.split(".")[2])).size).toBe(3);
+    for (const id of atAbort) expect(live).toContain(id);
+  }, 40_000);
+
+  it("converges through a master failover and duplicated or delayed updates mid-deploy", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 3 });
+    await local.faults.duplicateUpdates(6);
+    await local.faults.delayUpdates(300, 3);
+    const run = titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    for (let i = 0; i < 500 && (await liveTasks(local.url)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await local.faults.failoverMaster();
+    const result = await run;
+    expect(result.code).toBe(0);
+    const list = events(result.stdout);
+    expect(list.some((e) => e.type === "reconnecting")).toBe(true);
+    const launched = list.filter((e) => e.type === "launch").map((e) => e.task);
+    expect(new Set(launched).size).toBe(launched.length);
+    expect(peakLive(list)).toBeLessThanOrEqual(4);
+    const live = (await liveTasks(local.url)).map((t) => t.id).sort();
+    expect(live).toHaveLength(3);
+    expect(new Set(live.map((id) => id.split(".")[2])).size).toBe(3);
+  }, 40_000);
+
+  it("replaces instances on an agent that is lost mid-deploy", async () => {
+    const local = await startTestCluster({
+      master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500, unreachableGoneAfterMs: 500 },
+    });
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 3 });
+    const run = titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    let victim: string | undefined;
+    for (let i = 0; i < 500 && victim === undefined; i++) {
+      const res = await fetch(`${local.url}/master/tasks`);
+      const body = (await res.json()) as { tasks: Array<{ slave_id: string; state: string }> };
+      victim = body.tasks.find((t) => t.state === "TASK_RUNNING")?.slave_id;
+      if (victim === undefined) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(victim).toBeDefined();
+    await local.faults.stopAgent(victim ?? "");
+    const result = await run;
+    expect(result.code).toBe(0);
+    const list = events(result.stdout);
+    expect(list.some((e) => e.type === "lost" || e.type === "unreachable")).toBe(true);
+    const live = await liveTasks(local.url);
+    expect(live.filter((t) => t.state === "TASK_RUNNING")).toHaveLength(3);
+  }, 40_000);
+  it("registers a new framework when Mesos removed the old one after its failover timeout", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 1 });
+    const short = ["--master", local.url, "--yes", "--failover-timeout", "300ms"];
+    const first = await titan(["deploy", "-f", file, ...short], h);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain("failover timeout 300ms is low");
+    // titan has exited: once the failover timeout passes, Mesos removes the framework and kills its tasks.
+    for (let i = 0; i < 500 && (await liveTasks(local.url)).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await liveTasks(local.url)).toEqual([]);
+    const again = await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("registering a new one");
+    expect((await liveTasks(local.url)).map((t) => t.state)).toEqual(["TASK_RUNNING"]);
+  }, 30_000);
+  it("relaunches a crashing task under new incarnations with backoff, then rolls back", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 1 });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    writeWebApp(h.cwd, { instances: 1, shell: "exit 3", progressDeadline: "2s", healthyDeadline: "1500ms" });
+    const crash = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(crash.code).toBe(5);
+    const list = events(crash.stdout);
+    const launches = list.filter((e) => e.type === "launch").map((e) => String(e.task));
+    expect(launches.slice(0, 2)).toEqual(["web.2.0.1", "web.2.0.2"]);
+    expect(list.filter((e) => e.type === "failed").length).toBeGreaterThanOrEqual(2);
+    // Every relaunch is a new incarnation of the same instance of the same release: never the same id twice.
+    expect(new Set(launches).size).toBe(launches.length);
+    expect(launches.every((id, i) => id === `web.2.0.${i + 1}`)).toBe(true);
+    expect((await liveTasks(local.url)).map((t) => t.id)).toEqual(["web.1.0.1"]);
+  }, 30_000);
+
+  it("gives up at --timeout with exit 7, releasing the lock and keeping what runs", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 1 });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    writeWebApp(h.cwd, { instances: 1, version: "2", healthPath: "/broken" });
+    const slow = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--timeout", "700ms"], h);
+    expect(slow.code).toBe(7);
+    expect(slow.stderr).toContain("--timeout");
+    const lockFile = join(dataHome(h), "titan", "state", "local", "apps", "web", "lock.json");
+    expect(existsSync(lockFile)).toBe(false);
+    expect((await liveTasks(local.url)).map((t) => t.id)).toContain("web.1.0.1");
+    const releases = JSON.parse((await titan(["releases", "web", "--json"], h)).stdout).releases;
+    expect(releases.map((r: { outcome: string }) => r.outcome)).toEqual(["deployed", "pending"]);
+  }, 30_000);
+});
+
+describe("titan killed with SIGKILL mid-deploy", () => {
+  it("leaves a lock the next run breaks, and the re-run converges without duplicates or restarts", async () => {
+    const { spawn } = await import("node:child_process");
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 3 });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    writeWebApp(h.cwd, { instances: 3, version: "2" });
+    const child = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, "child.mjs"),
+        JSON.stringify({
+          files: [file],
+          master: local.url,
+          yes: true,
+          json: true,
+          forceUnlock: false,
+          autoRollback: true,
+        }),
+      ],
+      { cwd: h.cwd, env: { ...process.env, ...h.vars, NO_COLOR: "1" }, stdio: "ignore" },
+    );
+    try {
+      for (let i = 0; i < 1000; i++) {
+        if ((await liveTasks(local.url)).some((t) => releaseOf(t.id) === 2 && t.state === "TASK_RUNNING"))
+          break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      child.kill("SIGKILL");
+    }
+    await new Promise((r) => child.once("exit", r));
+    const lockFile = join(dataHome(h), "titan", "state", "local", "apps", "web", "lock.json");
+    expect(existsSync(lockFile)).toBe(true);
+    const atKill = (await liveTasks(local.url)).filter((t) => releaseOf(t.id) === 2).map((t) => t.id);
+    expect(atKill.length).toBeGreaterThan(0);
+
+    const resumed = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(resumed.code).toBe(0);
+    expect(events(resumed.stdout).find((e) => e.type === "release")).toMatchObject({
+      release: 2,
+      reused: true,
+    });
+    const live = (await liveTasks(local.url)).map((t) => t.id);
+    expect(live).toHaveLength(3);
+    expect(live.every((id) => releaseOf(id) === 2)).toBe(true);
+    expect(new Set(live.map((id) => id.split(".")[2])).size).toBe(3);
+    for (const id of atKill) expect(live).toContain(id);
+    expect(existsSync(lockFile)).toBe(false);
+  }, 40_000);
+});

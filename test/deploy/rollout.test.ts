@@ -1,0 +1,206 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { counts, nextActions, type RolloutTask } from "../../src/deploy/rollout.js";
+
+const limits = { desired: 3, maxSurge: 1, maxUnavailable: 0, minHealthyMs: 100 };
+
+function task(instance: number, current: boolean, extra: Partial<RolloutTask> = {}): RolloutTask {
+  return {
+    taskId: `app.${current ? 2 : 1}.${instance}.1`,
+    instance,
+    incarnation: 1,
+    current,
+    phase: "running",
+    healthySince: 0,
+    ...extra,
+  };
+}
+
+describe("nextActions", () => {
+  it("launches every missing instance of a first deploy up to desired + surge", () => {
+    const decision = nextActions({ ...limits, now: 0, tasks: [] });
+    expect(decision.actions).toEqual([
+      { kind: "launch", instance: 0 },
+      { kind: "launch", instance: 1 },
+      { kind: "launch", instance: 2 },
+    ]);
+    expect(decision.done).toBe(false);
+  });
+
+  it("is done when every instance has one current task that counted for min_healthy_time", () => {
+    const tasks = [0, 1, 2].map((i) => task(i, true));
+    expect(nextActions({ ...limits, now: 1000, tasks })).toEqual({ actions: [], done: true, pending: [] });
+    expect(nextActions({ ...limits, now: 50, tasks }).done).toBe(false);
+  });
+
+  it("replaces one at a time with surge 1 and kills an old task only after its replacement counts", () => {
+    const old = [0, 1, 2].map((i) => task(i, false));
+    const first = nextActions({ ...limits, now: 1000, tasks: old });
+    expect(first.actions).toEqual([{ kind: "launch", instance: 0 }]);
+
+    const starting = task(0, true, { phase: "starting", healthySince: undefined });
+    expect(nextActions({ ...limits, now: 1000, tasks: [...old, starting] }).actions).toEqual([]);
+
+    const young = task(0, true, { healthySince: 950 });
+    expect(nextActions({ ...limits, now: 1000, tasks: [...old, young] }).actions).toEqual([]);
+
+    const counted = task(0, true, { healthySince: 500 });
+    expect(nextActions({ ...limits, now: 1000, tasks: [...old, counted] }).actions).toEqual([
+      { kind: "kill", taskId: "app.1.0.1", instance: 0, reason: "replaced" },
+    ]);
+  });
+
+  it("uses max_unavailable to stop old tasks before their replacements start", () => {
+    const old = [0, 1, 2].map((i) => task(i, false));
+    const decision = nextActions({ ...limits, maxSurge: 0, maxUnavailable: 1, now: 1000, tasks: old });
+    expect(decision.actions).toEqual([
+      { kind: "kill", taskId: "app.1.0.1", instance: 0, reason: "replaced" },
+    ]);
+  });
+
+  it("kills surplus instances on a scale-in and duplicates of an instance", () => {
+    const tasks = [
+      task(0, true),
+      task(1, true),
+      task(2, true),
+      task(3, true),
+      { ...task(1, true), taskId: "app.2.1.2", incarnation: 2 },
+    ];
+    const decision = nextActions({ ...limits, now: 1000, tasks });
+    expect(decision.actions).toEqual([
+      { kind: "kill", taskId: "app.2.1.2", instance: 1, reason: "duplicate" },
+      { kind: "kill", taskId: "app.2.3.1", instance: 3, reason: "surplus" },
+    ]);
+  });
+
+  it("waits for the restart backoff before relaunching a failed instance", () => {
+    const tasks = [task(0, true), task(1, true)];
+    const backoffUntil = new Map([[2, 2000]]);
+    expect(nextActions({ ...limits, now: 1000, tasks, backoffUntil }).actions).toEqual([]);
+    expect(nextActions({ ...limits, now: 2000, tasks, backoffUntil }).actions).toEqual([
+      { kind: "launch", instance: 2 },
+    ]);
+  });
+
+  it("neither counts nor replaces nor kills an unreachable task while the surge is used up", () => {
+    const tasks = [task(0, true), task(1, true), task(2, true, { phase: "unreachable" })];
+    const decision = nextActions({ ...limits, maxSurge: 0, now: 1000, tasks });
+    expect(decision.actions).toEqual([]);
+    expect(decision.pending).toEqual([2]);
+  });
+});
+
+/** One random thing the cluster does between two decisions. */
+type Step =
+  | { kind: "advance"; ms: number }
+  | { kind: "start"; pick: number }
+  | { kind: "healthy"; pick: number }
+  | { kind: "terminate"; pick: number }
+  | { kind: "fail"; pick: number };
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 1, max: 300 }) }),
+  fc.record({ kind: fc.constant("start" as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant("healthy" as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant("terminate" as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant("fail" as const), pick: fc.nat() }),
+);
+
+const scenarioArb = fc.record({
+  desired: fc.integer({ min: 0, max: 8 }),
+  maxSurge: fc.integer({ min: 0, max: 3 }),
+  maxUnavailable: fc.integer({ min: 0, max: 3 }),
+  minHealthyMs: fc.integer({ min: 0, max: 200 }),
+  oldCount: fc.integer({ min: 0, max: 10 }),
+  steps: fc.array(stepArb, { maxLength: 120 }),
+  failures: fc.boolean(),
+});
+
+describe("nextActions under any sequence of cluster events", () => {
+  it("never exceeds desired + surge, never kills below desired − unavailable, and converges", () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const maxSurge = s.maxSurge + s.maxUnavailable === 0 ? 1 : s.maxSurge;
+        const lim = {
+          desired: s.desired,
+          maxSurge,
+          maxUnavailable: s.maxUnavailable,
+          minHealthyMs: s.minHealthyMs,
+        };
+        const ceiling = s.desired + maxSurge;
+        const floor = Math.max(0, s.desired - s.maxUnavailable);
+        let now = 1000;
+        let next = 0;
+        let tasks: RolloutTask[] = Array.from({ length: s.oldCount }, (_, i) => ({
+          taskId: `old.${i}`,
+          instance: i % Math.max(1, s.desired + 1),
+          incarnation: 1,
+          current: false,
+          phase: "running" as const,
+          healthySince: 0,
+        }));
+        const decide = (): boolean => {
+          const before = tasks.filter((t) => counts(t, now, lim.minHealthyMs)).length;
+          const liveBefore = tasks.length;
+          const decision = nextActions({ ...lim, now, tasks });
+          for (const action of decision.actions) {
+            if (action.kind === "kill") {
+              const target = tasks.find((t) => t.taskId === action.taskId);
+              expect(target?.phase).not.toBe("killing");
+              tasks = tasks.map((t) =>
+                t.taskId === action.taskId ? { ...t, phase: "killing" as const } : t,
+              );
+            } else {
+              tasks.push({
+                taskId: `new.${next++}`,
+                instance: action.instance,
+                incarnation: next,
+                current: true,
+                phase: "starting",
+              });
+            }
+          }
+          const after = tasks.filter((t) => counts(t, now, lim.minHealthyMs) && t.phase !== "killing").length;
+          expect(tasks.length).toBeLessThanOrEqual(Math.max(ceiling, liveBefore));
+          expect(after).toBeGreaterThanOrEqual(Math.min(floor, before));
+          return decision.done;
+        };
+        const pickOf = (pick: number, phase: RolloutTask["phase"]): RolloutTask | undefined => {
+          const candidates = tasks.filter((t) => t.phase === phase);
+          return candidates[pick % Math.max(1, candidates.length)];
+        };
+        for (const step of s.steps) {
+          decide();
+          if (step.kind === "advance") now += step.ms;
+          else if (step.kind === "start") {
+            const t = pickOf(step.pick, "starting");
+            if (t) t.phase = "running";
+          } else if (step.kind === "healthy") {
+            const t = tasks.filter((x) => x.phase === "running" && x.healthySince === undefined)[0];
+            if (t) t.healthySince = now;
+          } else if (step.kind === "terminate") {
+            const t = pickOf(step.pick, "killing");
+            if (t) tasks = tasks.filter((x) => x !== t);
+          } else if (s.failures) {
+            const t = pickOf(step.pick, "running");
+            if (t) tasks = tasks.filter((x) => x !== t);
+          }
+        }
+        // Left alone without failures, the cluster does what was asked and the rollout finishes.
+        for (let round = 0; round < 200; round++) {
+          if (decide()) break;
+          for (const t of tasks) {
+            if (t.phase === "starting") t.phase = "running";
+            else if (t.phase === "running" && t.healthySince === undefined) t.healthySince = now;
+          }
+          tasks = tasks.filter((t) => t.phase !== "killing");
+          now += 100;
+        }
+        expect(decide()).toBe(true);
+        expect(tasks.every((t) => t.current && t.instance < s.desired)).toBe(true);
+        expect(new Set(tasks.map((t) => t.instance)).size).toBe(s.desired);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
