@@ -29,6 +29,10 @@ export async function ensureLocalCluster(
     master: { offerTimeoutMs: 30_000 },
   };
   if (!(await portIsFree(config.port))) {
+    // Something else owns the port: a local cluster started with another state directory, or mesos-local. If it
+    // answers as a Mesos master does, use it rather than refuse.
+    const url = `http://127.0.0.1:${config.port}`;
+    if (await answersAsMaster(url)) return { url, started: false };
     throw new LocalClusterStartError(
       `port ${config.port} on 127.0.0.1 is in use, so the local cluster cannot start there`,
       "start it on another port with `titan local up --port <port>` and point the local context at it",
@@ -36,4 +40,15 @@ export async function ensureLocalCluster(
   }
   const state = await startBackgroundCluster(paths, config);
   return { url: state.url, started: true };
+}
+
+async function answersAsMaster(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/version`, { signal: AbortSignal.timeout(2000) });
+    if (!response.ok) return false;
+    const body = (await response.json()) as { version?: unknown };
+    return typeof body.version === "string";
+  } catch {
+    return false;
+  }
 }
