@@ -152,11 +152,12 @@ export function firstFitDecreasing(input: PlacementInput): BaselineResult {
 }
 
 /**
- * Baseline (b): Fenzo's default shape. Tasks in input order; per task, agents in a fixed hash-like order are scored
- * with the cpu+mem bin packer (mean of cpu and mem utilisation after placing, relative to that agent), the best
- * score wins, and the scan stops early once a score passes the "good enough" threshold.
+ * Baseline (b): Fenzo's default shape. Tasks in input order; per task, every agent, in a fixed hash-like order, is
+ * scored with the cpu+mem bin packer (mean of cpu and mem utilisation after placing, relative to that agent) and the
+ * best score wins. Fenzo's default "good enough" test never passes, so every agent is scored; a finite `goodEnough`
+ * stops the scan at the first score that reaches it.
  */
-export function fenzoGreedy(input: PlacementInput, goodEnough = 0.9): BaselineResult {
+export function fenzoGreedy(input: PlacementInput, goodEnough = Number.POSITIVE_INFINITY): BaselineResult {
   const c = new SimpleCluster(input.agents, input);
   const zones = zonesOf(input.agents);
   const r = rng(input.seed);

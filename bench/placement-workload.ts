@@ -33,12 +33,24 @@ function pick<T>(r: () => number, items: readonly T[]): T {
 }
 
 /**
+ * `constrained`: the realistic mix below. `small`: the same cluster and the same stream of small apps, without
+ * large apps, GPU apps or constraints: the mix on which agents used is compared with the lower bound.
+ */
+export type WorkloadMix = "constrained" | "small";
+
+/**
  * A realistic cluster: agents of four shapes (one with GPUs) over three zones and racks, about a third already
  * partly used by other frameworks' tasks; and a workload of `tasks` instances over many small apps and a few large
  * ones, some pinned to an instance type, some unique per host, zone-balanced (soft or hard) or limited per rack,
  * with host ports. Demand is sized to about 70% of the free capacity so that a good packer can place everything.
  */
-export function workload(agentCount: number, tasks: number, seed = 42): PlacementInput {
+export function workload(
+  agentCount: number,
+  tasks: number,
+  seed = 42,
+  mix: WorkloadMix = "constrained",
+): PlacementInput {
+  const small = mix === "small";
   const r = rng(seed);
   const agents: Agent[] = [];
   const running: RunningTask[] = [];
@@ -86,8 +98,8 @@ export function workload(agentCount: number, tasks: number, seed = 42): Placemen
   let usedCpus = 0;
   while (requests.length < tasks) {
     const name = `app-${String(app++).padStart(5, "0")}`;
-    const large = r() < 0.03;
-    const gpu = !large && r() < 0.01;
+    const large = r() < 0.03 && !small;
+    const gpu = !large && r() < 0.01 && !small;
     let instances = large ? 100 + Math.floor(r() * 400) : 2 + Math.floor(r() * 30);
     instances = Math.min(instances, tasks - requests.length);
     const cpus = gpu ? 4 : large ? pick(r, [1, 2, 4]) : pick(r, [0.1, 0.25, 0.5, 1, 2]);
@@ -105,6 +117,7 @@ export function workload(agentCount: number, tasks: number, seed = 42): Placemen
     else if (c < 0.3)
       constraints.push({ kind: "max_per", attribute: "rack", count: Math.max(2, Math.ceil(instances / 40)) });
     if (r() < 0.25) constraints.push({ kind: "balance", attribute: "zone", hard: r() < 0.4 });
+    if (small) constraints.length = 0;
     const ports = Array.from({ length: Math.floor(r() * 3) }, (_, p) => `port${p}`);
     const strategy = "binpack";
     for (let k = 0; k < instances; k++) {

@@ -2,7 +2,9 @@ import { cpus, totalmem } from "node:os";
 import { adviseScaleIn, adviseScaleOut, parseShape, place } from "../src/placement/index.js";
 import type { Agent, Constraint, PlacementInput, RunningTask, TaskRequest } from "../src/placement/types.js";
 import { type BaselineResult, fenzoGreedy, firstFitDecreasing } from "./placement-baselines.js";
-import { workload } from "./placement-workload.js";
+import { lowerBound, lowerBoundInPlace, lowerBoundPinned } from "./placement-bounds.js";
+import { runTitan, writeScenario } from "./placement-plan.js";
+import { type WorkloadMix, workload } from "./placement-workload.js";
 
 const SIZES: ReadonlyArray<[number, number]> = [
   [100, 1_000],
@@ -10,8 +12,8 @@ const SIZES: ReadonlyArray<[number, number]> = [
   [5_000, 50_000],
   [10_000, 100_000],
 ];
-/** Baselines scan every (task, agent) pair; above this many pairs they would take minutes, so they are skipped. */
-const BASELINE_PAIR_CAP = 5_000 * 50_000;
+/** The Fenzo-style baseline scores every (task, agent) pair: above this many pairs it would take minutes. */
+const FENZO_PAIR_CAP = 5_000 * 50_000;
 
 interface Figures {
   ms: number;
@@ -20,6 +22,8 @@ interface Figures {
   utilCpu: number;
   utilMem: number;
   heapMb: number;
+  /** For each request, the index of the agent it went to (-1: not placed). */
+  agentOf: ArrayLike<number>;
 }
 
 function timed<T>(f: () => T): { value: T; ms: number; heapMb: number } {
@@ -58,51 +62,27 @@ function outcome(input: PlacementInput, agentOf: ArrayLike<number>): Omit<Figure
     tc += a.total.cpus;
     tm += a.total.mem;
   }
-  return { placed, agentsUsed, utilCpu: uc / tc, utilMem: um / tm };
-}
-
-/** Per resource, total demand (running and requested) over capacity filling the largest agents first; the max. */
-function lowerBound(input: PlacementInput): number {
-  let bound = 0;
-  for (const dim of ["cpus", "mem"] as const) {
-    let demand = input.requests.reduce((s, r) => s + r.demand[dim], 0);
-    demand += input.agents.reduce((s, a) => s + a.total[dim] - a.free[dim], 0);
-    const caps = input.agents.map((a) => a.total[dim]).sort((a, b) => b - a);
-    let k = 0;
-    for (let sum = 0; sum < demand - 1e-9 && k < caps.length; k++) sum += caps[k] as number;
-    bound = Math.max(bound, k);
-  }
-  return bound;
-}
-
-/**
- * The same bound when running tasks stay where they are (as placement assumes): every agent already in use counts,
- * plus the fewest empty agents, largest first, whose capacity with the used agents' free room covers the requests.
- */
-function lowerBoundInPlace(input: PlacementInput): number {
-  const inUse = input.agents.filter((a) => a.free.cpus < a.total.cpus || a.free.mem < a.total.mem);
-  const used = new Set(inUse);
-  const empty = input.agents.filter((a) => !used.has(a));
-  let extra = 0;
-  for (const dim of ["cpus", "mem"] as const) {
-    let need = input.requests.reduce((s, r) => s + r.demand[dim], 0);
-    need -= inUse.reduce((s, a) => s + a.free[dim], 0);
-    const caps = empty.map((a) => a.total[dim]).sort((a, b) => b - a);
-    let k = 0;
-    for (; need > 1e-9 && k < caps.length; k++) need -= caps[k] as number;
-    extra = Math.max(extra, k);
-  }
-  return inUse.length + extra;
+  return { placed, agentsUsed, utilCpu: uc / tc, utilMem: um / tm, agentOf };
 }
 
 function titanFigures(input: PlacementInput): Figures {
   const { value, ms, heapMb } = timed(() => place(input));
+  return { ms, heapMb, ...outcome(input, agentIndexOf(input, value.placements)) };
+}
+
+/** For each request of the input, the index of the agent a placement list put it on (-1: not placed). */
+function agentIndexOf(
+  input: PlacementInput,
+  placements: ReadonlyArray<{ app: string; instance: number; agentId: string }>,
+): Int32Array {
   const index = new Map(input.agents.map((a, i) => [a.id, i]));
   const slot = new Map(input.requests.map((r, k) => [`${r.app}\u0000${r.instance}`, k]));
   const agentOf = new Int32Array(input.requests.length).fill(-1);
-  for (const p of value.placements)
-    agentOf[slot.get(`${p.app}\u0000${p.instance}`) as number] = index.get(p.agentId) ?? -1;
-  return { ms, heapMb, ...outcome(input, agentOf) };
+  for (const p of placements) {
+    const k = slot.get(`${p.app}\u0000${p.instance}`);
+    if (k !== undefined) agentOf[k] = index.get(p.agentId) ?? -1;
+  }
+  return agentOf;
 }
 
 function baselineFigures(input: PlacementInput, f: (i: PlacementInput) => BaselineResult): Figures {
@@ -110,32 +90,119 @@ function baselineFigures(input: PlacementInput, f: (i: PlacementInput) => Baseli
   return { ms, heapMb, ...outcome(input, value.agentOf) };
 }
 
+interface PlanFigures extends Figures {
+  jsonMs: number;
+  code: number;
+  outputMb: number;
+  scaleInDrain: number;
+}
+
+/**
+ * The whole `titan plan` as a user runs it, in-process: the scenario's /master/state snapshot and manifests are
+ * written to a temp dir, then `titan plan --snapshot state.json -f apps-0.yaml …` runs twice, once printing the
+ * human plan (timed) and once with --json, whose placements give the figures.
+ */
+async function planFigures(input: PlacementInput): Promise<PlanFigures> {
+  const files = writeScenario(input);
+  try {
+    const heap = process.memoryUsage().heapUsed;
+    const human = await runTitan(files.argv, files.dir, false);
+    const heapMb = (process.memoryUsage().heapUsed - heap) / 2 ** 20;
+    const json = await runTitan([...files.argv, "--json"], files.dir, true);
+    if (json.code !== 0 && json.code !== 4)
+      throw new Error(`titan plan exited ${json.code}: ${json.stderr.slice(0, 400)}`);
+    const document = JSON.parse(json.stdout) as {
+      placements: Array<{ app: string; instance: number; agent_id: string }>;
+      scale_in: { drain: unknown[] } | null;
+    };
+    const placements = document.placements.map((p) => ({ ...p, agentId: p.agent_id }));
+    return {
+      ms: human.ms,
+      jsonMs: json.ms,
+      code: human.code,
+      outputMb: human.bytes / 2 ** 20,
+      heapMb,
+      scaleInDrain: document.scale_in?.drain.length ?? 0,
+      ...outcome(input, agentIndexOf(input, placements)),
+    };
+  } finally {
+    files.remove();
+  }
+}
+
 const fmt = (x: number, digits = 0): string => x.toFixed(digits);
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
-function row(label: string, f: Figures | undefined, lb: number, lbInPlace: number, tasks: number): string {
-  if (!f) return `| ${label} | not run (over the pair cap) | | | | | | |`;
-  return `| ${label} | ${fmt(f.ms)} | ${f.placed}/${tasks} | ${f.agentsUsed} | ${(f.agentsUsed / lb).toFixed(3)} / ${(f.agentsUsed / lbInPlace).toFixed(3)} | ${pct(f.utilCpu)} / ${pct(f.utilMem)} | ${fmt(f.heapMb, 1)} |`;
+interface Bounds {
+  repack: number;
+  inPlace: number;
+  pinned: number;
 }
 
-function placementSection(): string {
+function row(label: string, f: Figures | undefined, lb: Bounds, tasks: number): string {
+  if (!f) return `| ${label} | not run: it scores every (task, agent) pair, minutes at this size | | | | | |`;
+  const gaps = [lb.repack, lb.inPlace, lb.pinned].map((b) => (f.agentsUsed / b).toFixed(3)).join(" / ");
+  return `| ${label} | ${fmt(f.ms)} | ${f.placed}/${tasks} | ${f.agentsUsed} | ${gaps} | ${pct(f.utilCpu)} / ${pct(f.utilMem)} | ${fmt(f.heapMb, 1)} |`;
+}
+
+/** Agents in use before placement (other frameworks' tasks) and how many more each run opened, by instance type. */
+function opened(input: PlacementInput, agentOf: ArrayLike<number>): string {
+  const before = new Uint8Array(input.agents.length);
+  input.agents.forEach((a, i) => {
+    if (a.free.cpus < a.total.cpus || a.free.mem < a.total.mem) before[i] = 1;
+  });
+  const byType = new Map<string, number>();
+  const seen = new Uint8Array(input.agents.length);
+  for (let k = 0; k < agentOf.length; k++) {
+    const i = agentOf[k] as number;
+    if (i < 0 || before[i] === 1 || seen[i] === 1) continue;
+    seen[i] = 1;
+    const type = input.agents[i]?.attributes.instance_type ?? "?";
+    byType.set(type, (byType.get(type) ?? 0) + 1);
+  }
+  return [...byType]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([t, n]) => `${n} ${t}`)
+    .join(", ");
+}
+
+async function placementSection(mix: WorkloadMix, sizes: ReadonlyArray<[number, number]>): Promise<string> {
   const lines: string[] = [];
   const ratios: string[] = [];
-  place(workload(200, 2_000, 7)); // warm-up: let V8 compile the hot paths before timing
-  for (const [agents, tasks] of SIZES) {
-    const input = workload(agents, tasks);
-    const lb = lowerBound(input);
-    const lbInPlace = lowerBoundInPlace(input);
+  const openedLines: string[] = [];
+  // Warm-up: let V8 compile the hot paths (placement and the whole CLI) before timing.
+  place(workload(200, 2_000, 7, mix));
+  await planFigures(workload(200, 2_000, 7, mix));
+  for (const [agents, tasks] of sizes) {
+    const input = workload(agents, tasks, 42, mix);
+    const lb: Bounds = {
+      repack: lowerBound(input),
+      inPlace: lowerBoundInPlace(input),
+      pinned: lowerBoundPinned(input),
+    };
+    const plan = await planFigures(input);
     const titan = titanFigures(input);
-    const runBaselines = agents * tasks <= BASELINE_PAIR_CAP;
-    const ffd = runBaselines ? baselineFigures(input, firstFitDecreasing) : undefined;
-    const fenzo = runBaselines ? baselineFigures(input, (i) => fenzoGreedy(i)) : undefined;
+    const ffd = baselineFigures(input, firstFitDecreasing);
+    const fenzo =
+      agents * tasks <= FENZO_PAIR_CAP ? baselineFigures(input, (i) => fenzoGreedy(i)) : undefined;
     lines.push(
-      `| **${agents} agents × ${tasks} tasks** (lower bound ${lb} agents; ${lbInPlace} with running tasks kept in place) | | | | | | |`,
+      `| **${agents} agents × ${tasks} tasks** (lower bounds: repack ${lb.repack}, in place ${lb.inPlace}, pinned ${lb.pinned} agents) | | | | | | |`,
     );
-    lines.push(row("titan", titan, lb, lbInPlace, tasks));
-    lines.push(row("first-fit-decreasing", ffd, lb, lbInPlace, tasks));
-    lines.push(row("Fenzo-style greedy", fenzo, lb, lbInPlace, tasks));
+    lines.push(
+      row(
+        `whole \`titan plan\` (human output ${fmt(plan.outputMb, 1)} MB; --json ${fmt(plan.jsonMs)} ms; exit ${plan.code}; scale-in drains ${plan.scaleInDrain})`,
+        plan,
+        lb,
+        tasks,
+      ),
+    );
+    lines.push(row("placement alone (titan)", titan, lb, tasks));
+    lines.push(row("first-fit-decreasing", ffd, lb, tasks));
+    lines.push(row("Fenzo-style greedy", fenzo, lb, tasks));
+    const inUse = input.agents.filter((a) => a.free.cpus < a.total.cpus || a.free.mem < a.total.mem).length;
+    openedLines.push(
+      `| ${agents} × ${tasks} | ${inUse} | ${lb.inPlace - inUse} | ${opened(input, titan.agentOf)} | ${opened(input, ffd.agentOf)} |`,
+    );
     for (const [name, b] of [
       ["first-fit-decreasing", ffd],
       ["Fenzo-style greedy", fenzo],
@@ -147,15 +214,22 @@ function placementSection(): string {
     }
   }
   return [
-    "| run | time (ms) | placed | agents used | used / lower bound (repack / in place) | cpu / mem utilisation of used agents | heap delta (MB) |",
+    "| run | time (ms) | placed | agents used | used / lower bound (repack / in place / pinned) | cpu / mem utilisation of used agents | heap delta (MB) |",
     "|---|---|---|---|---|---|---|",
     ...lines,
     "",
-    "Ratios, titan / baseline (time and agents: below 1 is better for titan; placed: extra tasks titan placed):",
+    "Ratios, placement alone / baseline (time and agents: below 1 is better for titan; placed: extra tasks titan placed):",
     "",
     "| size | baseline | time ratio | placed difference | agents-used ratio |",
     "|---|---|---|---|---|",
     ...ratios,
+    "",
+    "Where the agents go: agents already in use by other frameworks (they count in every run and in the in-place bound),",
+    "the empty agents the in-place bound adds (all of the largest type), and the empty agents each run opened:",
+    "",
+    "| size | in use before | bound opens | titan opens | first-fit-decreasing opens |",
+    "|---|---|---|---|---|",
+    ...openedLines,
   ].join("\n");
 }
 
@@ -172,6 +246,44 @@ SHAPES.push(
     `32cpu,244Gi,disk=200Gi,gpus=4,instance_type=p3.8xlarge,zone=us-east-1a,rack=${RACKS("us-east-1a")}`,
   ),
 );
+
+/**
+ * The same scenario a release later: every instance runs already, labelled by titan with the digest of an older
+ * spec, so the plan replaces all of them and checks every step of every app's rolling update.
+ */
+async function rolloutSection(sizes: ReadonlyArray<[number, number]>): Promise<string> {
+  const lines: string[] = [];
+  for (const [agents, tasks] of sizes) {
+    const input = workload(agents, tasks);
+    const deployed = place(input).placements.map((p) => ({
+      app: p.app,
+      instance: p.instance,
+      agentId: p.agentId,
+      ports: Object.values(p.ports),
+    }));
+    const files = writeScenario(input, deployed);
+    try {
+      const human = await runTitan(files.argv, files.dir, false);
+      const json = await runTitan([...files.argv, "--json"], files.dir, true);
+      const document = JSON.parse(json.stdout) as {
+        fits: boolean;
+        apps: Array<{ replace: unknown[]; rollout: { steps: unknown[] } }>;
+      };
+      const replaced = document.apps.reduce((n, a) => n + a.replace.length, 0);
+      const steps = document.apps.reduce((n, a) => n + a.rollout.steps.length, 0);
+      lines.push(
+        `| ${agents} × ${tasks} | ${files.apps} | ${replaced} | ${steps} | ${fmt(human.ms)} | ${fmt(json.ms)} | ${human.code} (${document.fits ? "fits" : "does not fit"}) |`,
+      );
+    } finally {
+      files.remove();
+    }
+  }
+  return [
+    "| size | apps | instances replaced | rollout steps placed | whole `titan plan` (ms) | with --json (ms) | exit |",
+    "|---|---|---|---|---|---|---|",
+    ...lines,
+  ].join("\n");
+}
 
 function scaleOutSection(): string {
   // A full cluster: the workload sized for 1,000 agents offered to 330 of them leaves about 10k instances pending.
@@ -260,17 +372,44 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     "Workload (bench/placement-workload.ts, seeded): agents of four shapes (8 cpu/32 GiB, 16/64, 32/244, and 32/244 with",
     "4 GPUs) over three zones and racks, about 30% already partly used by other frameworks; many small apps and a few",
     "large ones, about 10% pinned to an instance type, some unique per host, limited per rack or zone-balanced (soft",
-    "or hard), 0-2 host ports each; demand about 70% of free cpu. The lower bound is, per resource, the total demand",
-    "over the capacity of the largest agents taken first, the larger of cpu and mem. Baselines live in bench/ and",
-    "enforce the same hard constraints (balance the way Fenzo's balanced-attribute constraint does). Fenzo-style greedy:",
-    "tasks in input order, agents in a fixed shuffled order, score = mean of cpu and mem utilisation of that agent after",
-    "placing, the scan stops at a score of 0.9 or more. Heap delta is heap in use after minus before, no forced GC.",
-    "The second lower bound keeps running tasks where they are, as placement does: every agent already in use, plus the",
-    "fewest empty agents (largest first) whose capacity, with the free room of the agents in use, covers the requests.",
+    "or hard), 0-2 host ports each; demand about 70% of free cpu.",
+    "",
+    "**Whole `titan plan`** is the path a user runs: the generator writes the cluster as a real `GET /master/state`",
+    "JSON (agents with attributes, fault domain and resources; other frameworks' tasks with what they hold) and the",
+    "apps as titan.yaml manifests (one app per group of identical requests, up to 1,500 apps per file) into a temp dir,",
+    "then the CLI runs in-process: `titan plan --snapshot state.json -f apps-0.yaml …`. That is reading and parsing",
+    "the snapshot and the manifests, the diff, placement, the rollout check, scale-in advice (every plan that fits",
+    "gets it) and rendering the human plan; a second run with `--json` gives the placements the figures are taken",
+    "from. **Placement alone** is `place()` on the same cluster and requests.",
+    "",
+    "Lower bounds on agents used, per resource, the larger of cpu and mem: **repack** is the issue's definition, the",
+    "total demand (running tasks included) over the capacity of the largest agents taken first, as if other frameworks'",
+    "tasks could move too; **in place** keeps running tasks where they are, as placement must: every agent already in",
+    "use, plus the fewest empty agents (largest first) whose capacity, with the free room of the agents in use, covers",
+    "the requests; **pinned** is the in-place bound with pinned work (an instance type, GPUs) confined to the agents it",
+    "may use (bench/placement-bounds.ts). Baselines live in bench/ and enforce the same hard constraints (balance the",
+    "way Fenzo's balanced-attribute constraint does). First-fit-decreasing: requests by cpu+mem (against the largest",
+    "agent) descending, agents in input order. Fenzo-style greedy: tasks in input order; every agent, in a fixed",
+    "shuffled order, scored by the mean of its cpu and mem utilisation after placing; the best wins. Heap delta is",
+    "heap in use after minus before, no forced GC.",
     "",
     "### Placement",
     "",
-    placementSection(),
+    "Constrained mix (the realistic workload above):",
+    "",
+    await placementSection("constrained", SIZES),
+    "",
+    "Small-task mix (the same cluster and app stream without large apps, GPU apps or constraints):",
+    "",
+    await placementSection("small", SIZES),
+    "",
+    "### Whole `titan plan` of a rolling update",
+    "",
+    "The constrained mix a release later: every instance already runs (placed as above, labelled by titan with an",
+    "older spec's digest), so the plan replaces them all and places every step of every app's rolling update",
+    "(max_surge 25%, the default) on the cluster as it stands at that step.",
+    "",
+    await rolloutSection(SIZES.slice(0, 3)),
     "",
     "### Scale-out (10 shapes: three instance types in three zones, and a GPU type)",
     "",

@@ -49,6 +49,8 @@ export class ClusterState {
   /** 1 when the agent holds any task or has resources in use: binpack fills these before opening empty agents. */
   readonly occupied: Uint8Array;
   readonly disabled: Uint8Array;
+  /** Tasks on each agent: running ones and those placed in this state. */
+  readonly tasks: Int32Array;
   /** Seeded tie-break rank per agent. */
   readonly rank: Float64Array;
   readonly normCpus: number;
@@ -86,6 +88,7 @@ export class ClusterState {
     this.isGpuAgent = new Uint8Array(n);
     this.occupied = new Uint8Array(n);
     this.disabled = new Uint8Array(n);
+    this.tasks = new Int32Array(n);
     this.rank = new Float64Array(n);
     this.cursors = new Array<PortCursor | undefined>(n);
     this.runningByAgent = Array.from({ length: n }, () => []);
@@ -115,6 +118,7 @@ export class ClusterState {
       if (i === undefined) continue;
       this.runningByAgent[i]?.push(task);
       this.occupied[i] = 1;
+      this.tasks[i] = (this.tasks[i] as number) + 1;
       this.agentsOf(task.app).push(i);
     }
   }
@@ -196,6 +200,7 @@ export class ClusterState {
     this.gpus[i] = (this.gpus[i] as number) - d.gpus;
     this.ports[i] = (this.ports[i] as number) - portCount;
     this.occupied[i] = 1;
+    this.tasks[i] = (this.tasks[i] as number) + 1;
     this.agentsOf(app).push(i);
     this.bump(app, i, 1);
     const taken: number[] = [];
@@ -208,6 +213,42 @@ export class ClusterState {
       } else cursor.next++;
     }
     return taken;
+  }
+
+  /**
+   * A task of the app stops on agent i: its resources and host ports are free again, and it no longer counts for the
+   * app's constraints. A rollout releases old tasks between the steps it places on one state. Not journalled.
+   */
+  release(i: number, app: string, demand: Units, ports: readonly number[]): void {
+    const list = this.agentsOf(app);
+    const at = list.lastIndexOf(i);
+    if (at >= 0) {
+      list.splice(at, 1);
+      this.bump(app, i, -1);
+    }
+    this.cpus[i] = (this.cpus[i] as number) + demand.cpus;
+    this.mem[i] = (this.mem[i] as number) + demand.mem;
+    this.disk[i] = (this.disk[i] as number) + demand.disk;
+    this.gpus[i] = (this.gpus[i] as number) + demand.gpus;
+    this.tasks[i] = Math.max(0, (this.tasks[i] as number) - 1);
+    this.occupied[i] =
+      (this.tasks[i] as number) > 0 ||
+      (this.cpus[i] as number) < (this.totalCpus[i] as number) ||
+      (this.mem[i] as number) < (this.totalMem[i] as number)
+        ? 1
+        : 0;
+    if (ports.length === 0) return;
+    const cursor = this.cursor(i);
+    const free: PortRange[] = [];
+    for (let k = cursor.head; k < cursor.ranges.length; k++) {
+      const r = cursor.ranges[k] as PortRange;
+      free.push(k === cursor.head ? { begin: cursor.next, end: r.end } : r);
+    }
+    const ranges = normaliseRanges([...free, ...ports.map((port) => ({ begin: port, end: port }))]);
+    cursor.ranges = ranges;
+    cursor.head = 0;
+    cursor.next = ranges[0]?.begin ?? 0;
+    this.ports[i] = ranges.reduce((sum, r) => sum + (r.end - r.begin + 1), 0);
   }
 
   /** One instance of the app leaves agent i (its agent is being drained); resources on i are not reused. */
@@ -252,6 +293,7 @@ export class ClusterState {
         this.gpus[i] = (this.gpus[i] as number) + e.demand.gpus;
         this.ports[i] = (this.ports[i] as number) + e.ports;
         this.occupied[i] = e.occupied;
+        this.tasks[i] = (this.tasks[i] as number) - 1;
         const cursor = this.cursor(i);
         cursor.head = e.head;
         cursor.next = e.next;

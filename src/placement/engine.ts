@@ -4,9 +4,10 @@ import { EligibilityCache } from "./eligibility.js";
 import { explainGroup } from "./explain.js";
 import { groupRequests, orderGroups, type RequestGroup } from "./groups.js";
 import { bindRules } from "./rules.js";
-import { type AgentList, type Booked, placeGroup, shrinkAgentList } from "./select.js";
+import { type Booked, noteOpened, passAgents, placeGroup, shrinkAgentList } from "./select.js";
 
 const SHRINK_EVERY = 8;
+const FEW_GROUPS = 16;
 
 /** For each position, the smallest value of `f` over the groups from there to the end. */
 function suffixMin(groups: readonly RequestGroup[], f: (g: RequestGroup) => number): Float64Array {
@@ -38,9 +39,17 @@ export function runPlacement(
   input: PlacementInput,
   grouped: readonly RequestGroup[] = groupRequests(input.requests, new RegexCache()),
 ): PlacementRun {
-  const state = new ClusterState(input.agents, input.running, input.seed);
+  return runOn(new ClusterState(input.agents, input.running, input.seed), grouped);
+}
+
+/** Places the groups on a state that may have seen earlier runs (a rollout places step after step on one state). */
+export function runOn(state: ClusterState, grouped: readonly RequestGroup[]): PlacementRun {
   const eligibility = new EligibilityCache(state);
-  const groups = orderGroups([...grouped], (g) => eligibility.pool(g), eligibility.cluster(false));
+  // Ordering sums up each group's eligible agents: with one group (a rollout step) there is nothing to order.
+  const groups =
+    grouped.length > 1
+      ? orderGroups([...grouped], (g) => eligibility.pool(g), eligibility.cluster(false))
+      : [...grouped];
   const booked: Booked[] = [];
   const remainingOf = new Map<RequestGroup, TaskRequest[]>();
   const hasGpuAgents = state.isGpuAgent.some((g) => g === 1);
@@ -52,14 +61,17 @@ export function runPlacement(
     // Agents too full for every group still to come are dropped from the scan as the pass goes on.
     const minCpus = suffixMin(order, (g) => g.units.cpus);
     const minMem = suffixMin(order, (g) => g.units.mem);
-    const live: AgentList = { agents: Int32Array.from({ length: state.n }, (_, i) => i), length: state.n };
+    // Sorting the empty agents pays off over many groups; a few (one rollout step) just scan every agent.
+    const agents = order.length >= FEW_GROUPS ? passAgents(state) : undefined;
     order.forEach((group, k) => {
       const todo = todoOf(group);
       if (todo.length === 0) return;
-      if (k % SHRINK_EVERY === 0) shrinkAgentList(state, live, minCpus[k] as number, minMem[k] as number);
+      if (agents && k % SHRINK_EVERY === 0)
+        shrinkAgentList(state, agents.occupied, minCpus[k] as number, minMem[k] as number);
       const eligible = eligibility.get(group.compiled.filters, group.compiled.filterKey);
       const rules = bindRules(state, group, eligible);
-      const outcome = placeGroup(state, group, todo, eligible, rules, allowGpuAgents, live);
+      const outcome = placeGroup(state, group, todo, eligible, rules, allowGpuAgents, agents);
+      if (agents) noteOpened(agents, outcome.placed);
       for (const b of outcome.placed) booked.push(b);
       remainingOf.set(group, outcome.remaining);
     });
@@ -78,6 +90,11 @@ export function runPlacement(
 export function place(input: PlacementInput): PlacementResult {
   const started = performance.now();
   const run = runPlacement(input);
+  return resultOf(run, input.seed, started);
+}
+
+/** The caller's view of a run: placements with their host ports, and every unplaced group explained. */
+export function resultOf(run: PlacementRun, seed: number, started: number): PlacementResult {
   const { state } = run;
   const placements: Placement[] = run.booked.map(({ request, agent, ports }) => {
     const a = state.agents[agent];
@@ -108,7 +125,7 @@ export function place(input: PlacementInput): PlacementResult {
   return {
     placements,
     unplaced,
-    seed: input.seed,
+    seed,
     metrics: { agentsEvaluated: state.evaluations, durationMs: performance.now() - started },
   };
 }

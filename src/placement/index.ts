@@ -5,5 +5,6 @@
 export { place } from "./engine.js";
 export { adviseScaleIn } from "./scale-in.js";
 export { adviseScaleOut } from "./scale-out.js";
+export { PlacementSession } from "./session.js";
 export { formatShape, parseShape, shapesOf } from "./shapes.js";
 export type * from "./types.js";

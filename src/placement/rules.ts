@@ -18,7 +18,7 @@ export interface LiveBalance {
    * attribute filters pass, the agent is not being drained). Capacity does not matter here: a zone that is full
    * still counts, which is what makes hard balance a real requirement.
    */
-  domain: number[];
+  readonly domain: number[];
 }
 
 /** A group's count-based constraints bound to the cluster's live counts. */
@@ -33,26 +33,40 @@ export function bindRules(state: ClusterState, group: RequestGroup, eligible: Ui
     valueIds: state.attribute(cap.attribute).valueIds,
     counts: state.counts(group.app, cap.attribute),
   }));
-  const balances = group.compiled.balance.map((rule) => {
+  const balances = group.compiled.balance.map((rule): LiveBalance => {
     const index = state.attribute(rule.attribute);
-    const seen = new Uint8Array(index.values.length);
-    for (let i = 0; i < state.n; i++) {
-      const v = index.valueIds[i] as number;
-      if (v >= 0 && eligible[i] === 1 && state.disabled[i] === 0) seen[v] = 1;
-    }
-    const domain: number[] = [];
-    seen.forEach((s, v) => {
-      if (s === 1) domain.push(v);
-    });
+    let domain: number[] | undefined;
     return {
       rule,
       valueIds: index.valueIds,
       counts: state.counts(group.app, rule.attribute),
       values: index.values,
-      domain,
+      // Only hard balance and explanations need the domain; it costs a pass over the agents, so it is found on demand.
+      get domain(): number[] {
+        domain ??= balanceDomain(state, index.valueIds, index.values.length, eligible);
+        return domain;
+      },
     };
   });
   return { caps, balances };
+}
+
+function balanceDomain(
+  state: ClusterState,
+  valueIds: Int32Array,
+  values: number,
+  eligible: Uint8Array,
+): number[] {
+  const seen = new Uint8Array(values);
+  for (let i = 0; i < state.n; i++) {
+    const v = valueIds[i] as number;
+    if (v >= 0 && eligible[i] === 1 && state.disabled[i] === 0) seen[v] = 1;
+  }
+  const domain: number[] = [];
+  seen.forEach((s, v) => {
+    if (s === 1) domain.push(v);
+  });
+  return domain;
 }
 
 /** The attribute a count constraint needs and agent i lacks, if any (such agents cannot be counted, so never match). */

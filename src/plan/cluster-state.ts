@@ -1,7 +1,14 @@
 import { countPorts, portsToRanges, subtractRanges, unionRanges } from "../cluster/ranges.js";
 import { addScalars, subtractScalars } from "../cluster/resources.js";
 import type { ClusterSnapshot, TitanTask } from "../cluster/types.js";
-import type { Agent, Placement, PlacementInput, RunningTask, TaskRequest } from "../placement/types.js";
+import type {
+  Agent,
+  Placement,
+  PlacementInput,
+  RunningTask,
+  Scalars,
+  TaskRequest,
+} from "../placement/types.js";
 
 /**
  * The cluster while a plan is simulated: agents' free resources and what runs on them. Stopping a task gives its
@@ -35,25 +42,33 @@ export class ClusterState {
     });
   }
 
-  /** Starts the placed tasks: their demand and host ports are taken from their agents. */
+  /** Starts the placed tasks: their demand and host ports are taken from their agents (one update per agent). */
   occupy(placements: readonly Placement[], requests: readonly TaskRequest[]): void {
     const requestOf = new Map(requests.map((r) => [instanceKey(r.app, r.instance, ""), r]));
+    const taken = new Map<string, { demand: Scalars; ports: number[] }>();
     for (const p of placements) {
       const request = requestOf.get(instanceKey(p.app, p.instance, ""));
-      const agent = this.agents.get(p.agentId);
-      if (!request || !agent) continue;
-      const ports = portsToRanges(Object.values(p.ports));
-      this.agents.set(agent.id, {
-        ...agent,
-        free: subtractScalars(agent.free, request.demand),
-        freePorts: subtractRanges(agent.freePorts, ports),
-      });
+      if (!request || !this.agents.has(p.agentId)) continue;
+      const ports = Object.values(p.ports);
+      const onAgent = taken.get(p.agentId);
+      if (onAgent) {
+        onAgent.demand = addScalars(onAgent.demand, request.demand);
+        for (const port of ports) onAgent.ports.push(port);
+      } else taken.set(p.agentId, { demand: request.demand, ports: [...ports] });
       this.add({
         app: p.app,
         agentId: p.agentId,
         instance: p.instance,
         demand: request.demand,
-        portCount: countPorts(ports),
+        portCount: countPorts(portsToRanges(ports)),
+      });
+    }
+    for (const [agentId, { demand, ports }] of taken) {
+      const agent = this.agents.get(agentId) as Agent;
+      this.agents.set(agentId, {
+        ...agent,
+        free: subtractScalars(agent.free, demand),
+        freePorts: subtractRanges(agent.freePorts, portsToRanges(ports)),
       });
     }
   }

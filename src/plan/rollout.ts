@@ -1,6 +1,6 @@
 import type { TitanTask } from "../cluster/types.js";
 import { type AppSpec, resolveAmount } from "../manifest/types.js";
-import { place } from "../placement/index.js";
+import { PlacementSession } from "../placement/index.js";
 import type { PlacementInput } from "../placement/types.js";
 import type { ClusterState } from "./cluster-state.js";
 import { requestFor, unplacedInstances } from "./requests.js";
@@ -74,6 +74,8 @@ export function simulateRollouts(
   const reports = new Map<string, RolloutReport>();
   let failed = false;
   let failedInput: PlacementInput | null = null;
+  // One engine state for every step: rebuilding it from the whole cluster per step would cost O(agents) each time.
+  const session = new PlacementSession(state.agentList(), state.runningTasks(), seed);
   for (const { spec, diff } of apps) {
     const failedBefore = failed;
     const limits = rolloutLimits(spec, diff.desired);
@@ -89,7 +91,7 @@ export function simulateRollouts(
       };
       report.steps.push(entry);
       if (failed) continue;
-      const { unplaced, input } = runStep(step, spec, diff, state, seed);
+      const { unplaced, input } = runStep(step, spec, diff, { state, session }, seed);
       entry.fits = unplaced.length === 0;
       if (!entry.fits) {
         failed = true;
@@ -108,19 +110,25 @@ function runStep(
   step: StepPlan,
   spec: AppSpec,
   diff: AppDiff,
-  state: ClusterState,
+  cluster: { state: ClusterState; session: PlacementSession },
   seed: number,
 ): { unplaced: UnplacedInstance[]; input: PlacementInput | null } {
-  for (const t of step.stopBefore) state.release(t);
+  const { state, session } = cluster;
+  const stop = (t: TitanTask): void => {
+    state.release(t);
+    session.release(t.agentId, t.app, t.demand, t.ports);
+  };
+  for (const t of step.stopBefore) stop(t);
   let unplaced: UnplacedInstance[] = [];
   let input: PlacementInput | null = null;
   if (step.launch.length > 0) {
     const requests = step.launch.map((i) => requestFor(spec, i));
-    input = state.input(requests, seed);
-    const result = place(input);
-    state.occupy(result.placements, requests);
+    const result = session.place(requests);
     unplaced = unplacedInstances(result.unplaced, diff.region);
+    // Scale-out advice re-places the failing step on the cluster as it stood before it.
+    if (unplaced.length > 0) input = state.input(requests, seed);
+    state.occupy(result.placements, requests);
   }
-  for (const t of step.stopAfter) state.release(t);
+  for (const t of step.stopAfter) stop(t);
   return { unplaced, input };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { place } from "../../src/placement/index.js";
-import type { Agent, Placement, PlacementInput } from "../../src/placement/types.js";
+import type { Agent, Constraint, Placement, PlacementInput } from "../../src/placement/types.js";
 import { agent, requests, runningTask } from "./builders.js";
 
 const input = (p: Partial<PlacementInput>): PlacementInput => ({
@@ -246,5 +246,51 @@ describe("determinism", () => {
     const b = place(input({ agents: [...agents].reverse(), requests: req, seed: 7 }));
     expect(b.placements).toEqual(a.placements);
     expect(b.unplaced).toEqual(a.unplaced);
+  });
+});
+
+describe("empty agents a group walks", () => {
+  // Binpack opens the largest empty agent first, so a group walks the empty agents largest first and keeps one per
+  // instance; when a count limit discards the ones it kept, it must still reach the smaller agents further on.
+  const racks = (): Agent[] => [
+    agent("big-1", { cpus: 32, mem: 131072 }, { rack: "r0", zone: "z0" }),
+    agent("big-2", { cpus: 32, mem: 131072 }, { rack: "r0", zone: "z0" }),
+    agent("small-1", { cpus: 8 }, { rack: "r1", zone: "z0" }),
+    agent("small-2", { cpus: 8 }, { rack: "r2", zone: "z1" }),
+    agent("small-3", { cpus: 8 }, { rack: "r3", zone: "z1" }),
+  ];
+
+  it("reaches agents past the ones it kept when unique discards them", () => {
+    const r = place(
+      input({
+        agents: racks(),
+        requests: requests("web", 3, {}, { constraints: [{ kind: "unique", attribute: "rack" }] }),
+      }),
+    );
+    expect(r.unplaced).toEqual([]);
+    const used = r.placements.map((p) => p.agentId);
+    expect(new Set(used).size).toBe(3);
+    expect(used.filter((id) => id.startsWith("big"))).toHaveLength(1);
+  });
+
+  it("does the same per value of a balanced attribute", () => {
+    const agents = [
+      ...racks().slice(0, 3),
+      agent("full-1", { cpus: 0.5 }, { rack: "r5", zone: "z1" }, { total: { cpus: 8 } }),
+    ];
+    const constraints: Constraint[] = [
+      { kind: "unique", attribute: "rack" },
+      { kind: "balance", attribute: "zone", hard: false },
+    ];
+    const r = place(input({ agents, requests: requests("web", 2, {}, { constraints }) }));
+    expect(r.unplaced).toEqual([]);
+    expect(r.placements.map((p) => p.agentId).filter((id) => id.startsWith("big"))).toHaveLength(1);
+    expect(r.placements.map((p) => p.agentId)).toContain("small-1");
+  });
+
+  it("still opens the largest empty agent first", () => {
+    const r = place(input({ agents: racks(), requests: requests("web", 2) }));
+    expect(Object.keys(byAgent(r.placements))).toHaveLength(1);
+    expect(r.placements[0]?.agentId.startsWith("big")).toBe(true);
   });
 });

@@ -1,9 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { adviseScaleIn, adviseScaleOut, place, shapesOf } from "../../src/placement/index.js";
+import {
+  adviseScaleIn,
+  adviseScaleOut,
+  PlacementSession,
+  place,
+  shapesOf,
+} from "../../src/placement/index.js";
 import type {
   Agent,
   Constraint,
+  Placement,
   PlacementInput,
   RunningTask,
   TaskRequest,
@@ -245,3 +252,113 @@ describe("placement properties", () => {
     );
   });
 });
+
+/** Many apps (so a pass sorts the empty agents and walks them), on agents that are often entirely free. */
+const manyAppsArb: fc.Arbitrary<PlacementInput> = fc
+  .record({
+    agentCount: fc.integer({ min: 0, max: 12 }),
+    appCount: fc.integer({ min: 16, max: 22 }),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  })
+  .chain(({ agentCount, appCount, seed }) =>
+    fc.record({
+      agents: fc.tuple(
+        ...Array.from({ length: agentCount }, (_, i) =>
+          fc
+            .tuple(agentArb(i), fc.boolean())
+            .map(([a, empty]) => (empty ? { ...a, free: { ...a.total, disk: a.free.disk } } : a)),
+        ),
+      ),
+      requests: fc
+        .tuple(...Array.from({ length: appCount }, (_, i) => appArb(`app${i}`)))
+        .map((apps) => apps.flat()),
+      running: fc.constant<RunningTask[]>([]),
+      seed: fc.constant(seed),
+    }),
+  );
+
+describe("placement properties with many groups", () => {
+  it("never over-commits, never breaks a hard constraint, always explains, and is deterministic", () => {
+    fc.assert(
+      fc.property(manyAppsArb, (input) => {
+        const result = place(input);
+        expect(violations(input, result)).toEqual([]);
+        const reversed = place({ ...input, agents: [...input.agents].reverse() });
+        expect(reversed.placements).toEqual(result.placements);
+        expect(reversed.unplaced).toEqual(result.unplaced);
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
+
+describe("placement session", () => {
+  it("places, after releases, exactly what a fresh placement of the same cluster would", () => {
+    fc.assert(
+      fc.property(manyAppsArb, fc.integer({ min: 0, max: 1000 }), (input, pick) => {
+        const session = new PlacementSession(input.agents, input.running, input.seed);
+        const placedFirst = session.place(input.requests).placements;
+        const requestOf = new Map(input.requests.map((r) => [`${r.app}/${r.instance}`, r]));
+        // Stop a pseudo-random part of what was placed and place those instances again, as a rollout replaces them.
+        const stopped = placedFirst.filter((_, k) => (k * 7 + pick) % 3 === 0);
+        const kept = placedFirst.filter((_, k) => (k * 7 + pick) % 3 !== 0);
+        for (const p of stopped) {
+          const r = requestOf.get(`${p.app}/${p.instance}`) as TaskRequest;
+          session.release(p.agentId, p.app, r.demand, Object.values(p.ports));
+        }
+        const second = stopped.map((p) => requestOf.get(`${p.app}/${p.instance}`) as TaskRequest);
+        const fresh = freshInput(input, kept, requestOf, second);
+        const a = session.place(second);
+        const b = place(fresh);
+        expect(a.placements).toEqual(b.placements);
+        expect(a.unplaced).toEqual(b.unplaced);
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
+
+/** The cluster after `kept` started: their demand and ports taken from their agents, and they run there. */
+function freshInput(
+  input: PlacementInput,
+  kept: readonly Placement[],
+  requestOf: ReadonlyMap<string, TaskRequest>,
+  requests: readonly TaskRequest[],
+): PlacementInput {
+  const agents = input.agents.map((a) => {
+    const mine = kept.filter((p) => p.agentId === a.id);
+    if (mine.length === 0) return a;
+    const free = { ...a.free };
+    const taken = new Set<number>();
+    for (const p of mine) {
+      const d = (requestOf.get(`${p.app}/${p.instance}`) as TaskRequest).demand;
+      free.cpus -= d.cpus;
+      free.mem -= d.mem;
+      free.disk -= d.disk;
+      free.gpus -= d.gpus;
+      for (const port of Object.values(p.ports)) taken.add(port);
+    }
+    const freePorts = a.freePorts.flatMap((r) => {
+      const out: Array<{ begin: number; end: number }> = [];
+      for (let port = r.begin; port <= r.end; port++) {
+        if (taken.has(port)) continue;
+        const last = out[out.length - 1];
+        if (last && last.end === port - 1) last.end = port;
+        else out.push({ begin: port, end: port });
+      }
+      return out;
+    });
+    return { ...a, free, freePorts };
+  });
+  const running: RunningTask[] = kept.map((p) => {
+    const r = requestOf.get(`${p.app}/${p.instance}`) as TaskRequest;
+    return {
+      app: p.app,
+      agentId: p.agentId,
+      instance: p.instance,
+      demand: r.demand,
+      portCount: r.ports.length,
+    };
+  });
+  return { agents, running, requests: [...requests], seed: input.seed };
+}
