@@ -33,9 +33,9 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
 
   for (const warning of plan.warnings)
     writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${warning}`);
-  const document = planToJson(plan);
-  if (opts.out !== undefined) await savePlan(env, opts.out, document);
-  if (opts.json) writeLine(env.io.out, JSON.stringify(document, null, 2));
+  const document = opts.json || opts.out !== undefined ? planToJson(plan) : undefined;
+  if (opts.out !== undefined && document) await savePlan(env, opts.out, document);
+  if (opts.json && document) writeLine(env.io.out, JSON.stringify(document, null, 2));
   else for (const line of renderPlan(plan, env.io.color)) writeLine(env.io.out, line);
   if (opts.out !== undefined) {
     writeLine(
