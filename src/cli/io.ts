@@ -1,5 +1,15 @@
+import { createRequire } from "node:module";
 import type { Readable, Writable } from "node:stream";
-import { Chalk, type ChalkInstance } from "chalk";
+import type { ChalkInstance } from "chalk";
+
+// chalk costs several milliseconds to load and `titan --help` never colours anything, so it loads on first use.
+const requireModule = createRequire(import.meta.url);
+let chalkModule: typeof import("chalk") | undefined;
+
+function chalkAt(level: 0 | 1): ChalkInstance {
+  chalkModule ??= requireModule("chalk") as typeof import("chalk");
+  return new chalkModule.Chalk({ level });
+}
 
 /** Where a command reads and writes. Decided once, in `createIO`, and passed down; nothing below main touches process.std*. */
 export interface IO {
@@ -52,6 +62,10 @@ export function createIO(options: CreateIOOptions): IO {
   const isStderrTTY = options.err.isTTY === true;
   const noColorFlag = options.noColorFlag ?? false;
   const ci = options.env.CI !== undefined && options.env.CI !== "" && options.env.CI !== "false";
+  const outLevel = colorLevel({ isTTY: isStdoutTTY, env: options.env, noColorFlag });
+  const errLevel = colorLevel({ isTTY: isStderrTTY, env: options.env, noColorFlag });
+  let color: ChalkInstance | undefined;
+  let errColor: ChalkInstance | undefined;
   return {
     stdin: options.stdin,
     out: options.out,
@@ -59,8 +73,14 @@ export function createIO(options: CreateIOOptions): IO {
     isStdinTTY,
     isStdoutTTY,
     isStderrTTY,
-    color: new Chalk({ level: colorLevel({ isTTY: isStdoutTTY, env: options.env, noColorFlag }) }),
-    errColor: new Chalk({ level: colorLevel({ isTTY: isStderrTTY, env: options.env, noColorFlag }) }),
+    get color() {
+      color ??= chalkAt(outLevel);
+      return color;
+    },
+    get errColor() {
+      errColor ??= chalkAt(errLevel);
+      return errColor;
+    },
     canPrompt: isStdinTTY && isStdoutTTY && !ci,
   };
 }
