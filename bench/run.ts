@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     process.stdout.write(`\n## ${section.title}\n\n${section.markdown}\n`);
     sections.push(section);
   }
-  if (only.length > 0) return;
+  if (only.length > 0) {
+    updateSections(sections);
+    return;
+  }
   const date = new Date().toISOString().slice(0, 10);
   const doc = [
     "# Benchmarks",
@@ -41,6 +44,23 @@ async function main(): Promise<void> {
   ].join("\n");
   writeFileSync(join(root, "docs", "benchmarks.md"), doc);
   process.stderr.write("bench: wrote docs/benchmarks.md\n");
+}
+
+/** Replaces the named sections of docs/benchmarks.md in place, so one benchmark can be re-run alone. */
+function updateSections(sections: readonly Section[]): void {
+  const file = join(root, "docs", "benchmarks.md");
+  if (!existsSync(file)) return;
+  let doc = readFileSync(file, "utf8");
+  for (const section of sections) {
+    const heading = `## ${section.title}\n`;
+    const start = doc.indexOf(heading);
+    if (start < 0) continue;
+    const next = doc.indexOf("\n## ", start + heading.length);
+    const end = next < 0 ? doc.length : next + 1;
+    doc = `${doc.slice(0, start)}${heading}\n${section.markdown}\n${next < 0 ? "" : "\n"}${doc.slice(end)}`;
+  }
+  writeFileSync(file, doc);
+  process.stderr.write("bench: updated docs/benchmarks.md\n");
 }
 
 await main();

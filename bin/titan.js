@@ -27,7 +27,10 @@ process.once("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
 
 process.exitCode = await main(process.argv.slice(2), {
-  stdin: process.stdin,
+  // process.stdin sets up a stream (tty or socket) when first touched: only commands that read it pay for that.
+  get stdin() {
+    return process.stdin;
+  },
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

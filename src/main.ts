@@ -36,7 +36,11 @@ ${renderExitCodeTable()}
 Environment: TITAN_CONFIG, TITAN_CONTEXT, TITAN_MASTER, NO_COLOR, FORCE_COLOR, CI.`;
 
 /** Builds the root command. Commands register cheaply; each one imports its implementation only when it runs. */
-export function buildProgram(sys: System, result: { code: number; env?: Env }): Command {
+export async function buildProgram(
+  sys: System,
+  result: { code: number; env?: Env },
+  argv: readonly string[] = [],
+): Promise<Command> {
   const program = new Command("titan");
   let cachedEnv: Env | undefined;
   const abort = sys.signal ?? new AbortController().signal;
@@ -81,19 +85,23 @@ export function buildProgram(sys: System, result: { code: number; env?: Env }): 
     })
     .exitOverride();
 
-  registerCommands(program, {
-    env,
-    setExitCode: (code) => {
-      result.code = code;
+  await registerCommands(
+    program,
+    {
+      env,
+      setExitCode: (code) => {
+        result.code = code;
+      },
     },
-  });
+    argv,
+  );
   return program;
 }
 
 /** Runs titan with the given arguments; the only place where errors become exit codes. */
 export async function main(argv: readonly string[], sys: System): Promise<number> {
   const result: { code: number; env?: Env } = { code: ExitCode.Ok };
-  const program = buildProgram(sys, result);
+  const program = await buildProgram(sys, result, argv);
   const json = argv.includes("--json");
   const debug = argv.includes("--debug");
   try {
@@ -111,17 +119,18 @@ interface ReportOptions {
 }
 
 function reportError(error: unknown, sys: System, options: ReportOptions): number {
+  if (
+    error instanceof CommanderError &&
+    (error.code === "commander.helpDisplayed" ||
+      error.code === "commander.version" ||
+      error.code === "commander.help")
+  ) {
+    return ExitCode.Ok;
+  }
   const io =
     options.env?.io ?? createIO({ stdin: sys.stdin, out: sys.stdout, err: sys.stderr, env: sys.env });
   const c = io.errColor;
   if (error instanceof CommanderError) {
-    if (
-      error.code === "commander.helpDisplayed" ||
-      error.code === "commander.version" ||
-      error.code === "commander.help"
-    ) {
-      return ExitCode.Ok;
-    }
     const message = error.message.replace(/^error: /, "");
     writeLine(io.err, `${c.red("error:")} ${message}`);
     writeLine(io.err, `${c.dim("hint:")} run \`titan --help\` or \`titan <command> --help\` for usage`);

@@ -1,38 +1,51 @@
 import type { Command } from "commander";
-import { registerConfig } from "./config/command.js";
-import { registerContext } from "./context/command.js";
-import { registerDeploy } from "./deploy/command.js";
-import { registerInit } from "./init/command.js";
-import { registerLocal } from "./local/command.js";
-import { registerLogs } from "./logs/command.js";
-import { registerPlan } from "./plan/command.js";
-import { registerPs } from "./ps/command.js";
-import { registerReleases } from "./releases/command.js";
-import { registerRestart } from "./restart/command.js";
-import { registerRollback } from "./rollback/command.js";
-import { registerScale } from "./scale/command.js";
-import { registerSchema } from "./schema/command.js";
-import { registerStop } from "./stop/command.js";
+import { type CatalogEntry, catalog } from "./catalog.js";
 import type { CommandContext } from "./types.js";
-import { registerValidate } from "./validate/command.js";
-import { registerVersion } from "./version/command.js";
 
-/** One line per command group. Registration is cheap: implementations load when a command runs. */
-export function registerCommands(program: Command, ctx: CommandContext): void {
-  registerValidate(program, ctx);
-  registerPlan(program, ctx);
-  registerDeploy(program, ctx);
-  registerScale(program, ctx);
-  registerRestart(program, ctx);
-  registerRollback(program, ctx);
-  registerReleases(program, ctx);
-  registerStop(program, ctx);
-  registerPs(program, ctx);
-  registerLogs(program, ctx);
-  registerInit(program, ctx);
-  registerSchema(program, ctx);
-  registerLocal(program, ctx);
-  registerContext(program, ctx);
-  registerConfig(program, ctx);
-  registerVersion(program, ctx);
+/** Global flags take no value, so the command is the first argument that is not a flag (after `help`, the next). */
+export function commandNameIn(argv: readonly string[]): string | undefined {
+  const positional = argv.filter((arg) => !arg.startsWith("-"));
+  return positional[0] === "help" ? positional[1] : positional[0];
+}
+
+/**
+ * Registers the command being run with its full definition and every other command as a catalog entry: enough
+ * for the root help, `titan help`, and did-you-mean on a mistyped name, without loading their modules.
+ */
+export async function registerCommands(
+  program: Command,
+  ctx: CommandContext,
+  argv: readonly string[],
+): Promise<void> {
+  const wanted = commandNameIn(argv);
+  const terms = new Map<string, string>();
+  for (const entry of catalog) {
+    if (entry.name === wanted) {
+      (await entry.load())(program, ctx);
+      continue;
+    }
+    registerEntry(program, entry);
+    terms.set(entry.name, entry.term);
+  }
+  program.configureHelp({
+    subcommandTerm: (command) => terms.get(command.name()) ?? defaultTerm(command),
+  });
+}
+
+function registerEntry(program: Command, entry: CatalogEntry): void {
+  program
+    .command(entry.name)
+    .description(entry.summary)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments();
+}
+
+/** commander's own term: name, `[options]` when there are options, then the arguments. */
+function defaultTerm(command: Command): string {
+  const args = command.registeredArguments.map((arg) => {
+    const name = `${arg.name()}${arg.variadic ? "..." : ""}`;
+    return arg.required ? `<${name}>` : `[${name}]`;
+  });
+  return [command.name(), ...(command.options.length > 0 ? ["[options]"] : []), ...args].join(" ");
 }

@@ -42,7 +42,7 @@ describe("start-up", () => {
   it("loads a command's implementation only when that command runs", () => {
     const loaded = modulesLoadedBy(["version"]);
     expect(loaded.some((url) => url.endsWith("/dist/commands/version/run.js"))).toBe(true);
-    expect(loaded.some((url) => url.includes("/dist/commands/context/run.js"))).toBe(false);
+    expect(loaded.some((url) => url.includes("/dist/commands/context/"))).toBe(false);
   });
 });
 

@@ -1,21 +1,9 @@
 import { join } from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { startLabelledFramework } from "../support/labelled-tasks.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { tempDir } from "../support/tmp.js";
-
-vi.mock("../../src/commands/index.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/commands/index.js")>();
-  const { addSupervisionCommands } = await import("../ps/with-commands.js");
-  return {
-    ...original,
-    registerCommands: (...args: Parameters<typeof original.registerCommands>) => {
-      original.registerCommands(...args);
-      addSupervisionCommands(...args);
-    },
-  };
-});
 
 const fastCluster = { master: { allocationIntervalMs: 50 } };
 

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { systemClock } from "../../src/cli/env.js";
 import { loadManifests } from "../../src/manifest/index.js";
 import { FileStateStore } from "../../src/state/file-store.js";
@@ -9,18 +9,6 @@ import { runCli } from "../support/cli.js";
 import { startLabelledFramework } from "../support/labelled-tasks.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { tempDir } from "../support/tmp.js";
-
-vi.mock("../../src/commands/index.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/commands/index.js")>();
-  const { addSupervisionCommands } = await import("./with-commands.js");
-  return {
-    ...original,
-    registerCommands: (...args: Parameters<typeof original.registerCommands>) => {
-      original.registerCommands(...args);
-      addSupervisionCommands(...args);
-    },
-  };
-});
 
 const root = resolve(import.meta.dirname, "../..");
 

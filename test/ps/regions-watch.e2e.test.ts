@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/cli/env.js";
 import { runPs } from "../../src/commands/ps/run.js";
 import { runCli } from "../support/cli.js";
@@ -7,18 +7,6 @@ import { testEnv } from "../support/env.js";
 import { startLabelledFramework } from "../support/labelled-tasks.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { tempDir } from "../support/tmp.js";
-
-vi.mock("../../src/commands/index.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/commands/index.js")>();
-  const { addSupervisionCommands } = await import("./with-commands.js");
-  return {
-    ...original,
-    registerCommands: (...args: Parameters<typeof original.registerCommands>) => {
-      original.registerCommands(...args);
-      addSupervisionCommands(...args);
-    },
-  };
-});
 
 const fastCluster = { master: { allocationIntervalMs: 50 } };
 const stops: AbortController[] = [];
