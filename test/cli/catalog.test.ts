@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { catalog } from "../../src/commands/catalog.js";
 import { commandNameIn } from "../../src/commands/index.js";
 import type { CommandContext } from "../../src/commands/types.js";
+import { runCli } from "../support/cli.js";
 
 const ctx: CommandContext = {
   env: () => {
@@ -31,6 +32,26 @@ describe("the command catalog", () => {
       expect(entry.term).toBe(term(command as Command));
     },
   );
+
+  it("gives every command and subcommand help with examples", async () => {
+    const paths: string[][] = [];
+    const walk = (command: Command, path: string[]) => {
+      paths.push(path);
+      for (const sub of command.commands) walk(sub, [...path, sub.name()]);
+    };
+    for (const entry of catalog) {
+      const program = new Command("titan");
+      (await entry.load())(program, ctx);
+      for (const command of program.commands) walk(command, [command.name()]);
+    }
+    const missing: string[] = [];
+    for (const path of paths) {
+      const r = await runCli([...path, "--help"]);
+      if (r.code !== 0 || !/Examples?:/.test(r.stdout)) missing.push(path.join(" "));
+    }
+    expect(missing).toEqual([]);
+    expect(paths.length).toBeGreaterThanOrEqual(30);
+  });
 
   it("finds the command being run past global flags and `help`", () => {
     expect(commandNameIn(["--no-color", "plan", "-f", "x.yaml"])).toBe("plan");

@@ -38,6 +38,10 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
     .option("--state <url>", "state store URL (file:///path)")
     .option("--registry <url>", "default Docker registry")
     .option("--role <role>", "Mesos role for titan's frameworks (default *)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan config set-cluster prod-us-east --master https://m1:5050,https://m2:5050\n  titan config set-cluster prod-us-east --master https://m1:5050 --principal titan --secret env:MESOS_SECRET --ca-file /etc/titan/ca.pem",
+    )
     .action(
       lazyAction(ctx, async (env, name: string, opts: SetClusterOptions) => {
         const { runSetCluster } = await import("./run.js");
@@ -49,6 +53,7 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
     .description("map a region to the cluster that serves it")
     .argument("<region>", "region name, as in a manifest's regions:")
     .requiredOption("--cluster <name>", "the cluster serving the region")
+    .addHelpText("after", "\nExamples:\n  titan config set-region us-east --cluster prod-us-east")
     .action(
       lazyAction(ctx, async (env, region: string, opts: { cluster: string }) => {
         const { runSetRegion } = await import("./run.js");
@@ -62,6 +67,10 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
     .option("--cluster <name>", "the context's cluster")
     .option("--region <region>", "the context's default region")
     .option("--use", "also make it the current context")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan config set-context prod --region us-east --use\n  titan config set-context staging --cluster staging",
+    )
     .action(
       lazyAction(
         ctx,
@@ -76,6 +85,10 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
       .command(`delete-${kind}`)
       .description(`remove a ${kind}`)
       .argument("<name>", `${kind} name`)
+      .addHelpText(
+        "after",
+        `\nExample:\n  titan config delete-${kind} ${kind === "region" ? "us-east" : "staging"}`,
+      )
       .action(
         lazyAction(ctx, async (env, name: string) => {
           const { runDelete } = await import("./run.js");
@@ -87,6 +100,7 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
     .command("view")
     .description("print the config (secrets appear only as references)")
     .option("--json", "print as JSON")
+    .addHelpText("after", "\nExamples:\n  titan config view\n  titan config view --json")
     .action(
       lazyAction(ctx, async (env, opts: { json?: boolean }) => {
         const { runView } = await import("./run.js");
@@ -96,6 +110,10 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
   config
     .command("path")
     .description("print the config file's path")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan config path\n  TITAN_CONFIG=/tmp/titan.yaml titan config path",
+    )
     .action(
       lazyAction(ctx, async (env) => {
         const { runPath } = await import("./run.js");

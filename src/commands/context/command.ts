@@ -13,6 +13,7 @@ export function registerContext(program: Command, ctx: CommandContext): void {
     .command("list")
     .description("list contexts; * marks the current one")
     .option("--json", "print as JSON")
+    .addHelpText("after", "\nExamples:\n  titan context list\n  titan context list --json")
     .action(
       lazyAction(ctx, async (env, opts: { json?: boolean }) => {
         const { runContextList } = await import("./run.js");
@@ -23,6 +24,7 @@ export function registerContext(program: Command, ctx: CommandContext): void {
     .command("use")
     .description("make a context the current one")
     .argument("<name>", "context name")
+    .addHelpText("after", "\nExamples:\n  titan context use prod\n  titan context use local")
     .action(
       lazyAction(ctx, async (env, name: string) => {
         const { runContextUse } = await import("./run.js");
@@ -36,6 +38,10 @@ export function registerContext(program: Command, ctx: CommandContext): void {
     .option("--region <region>", "resolve for this region")
     .option("--master <urls>", "override the masters, as other commands do")
     .option("--json", "print as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan context show\n  titan context show prod --region us-east --json\n  titan context show --master http://10.0.0.5:5050",
+    )
     .action(
       lazyAction(
         ctx,

@@ -24,7 +24,11 @@ Examples:
 export function registerLocal(program: Command, ctx: CommandContext): void {
   const local = program
     .command("local")
-    .description("run a Mesos-compatible cluster on this machine (master and agents on 127.0.0.1)");
+    .description("run a Mesos-compatible cluster on this machine (master and agents on 127.0.0.1)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan local up\n  titan local status\n  titan local down\n\nThe built-in `local` context points at it; `titan deploy` starts it when it is not running.",
+    );
 
   local
     .command("up")
