@@ -3,7 +3,7 @@ import { type AppSpec, formatDuration } from "../manifest/index.js";
 import { frameworkInfo } from "../mesos/calls.js";
 import type { MasterCluster } from "../mesos/leader.js";
 import { SchedulerSession, type SessionEvent, type SessionTimings } from "../mesos/session.js";
-import { OfferTooSmallError, taskInfo } from "../mesos/task-builder.js";
+import { OfferTooSmallError, remainingOffer, taskInfo } from "../mesos/task-builder.js";
 import { isTerminalState, TaskStatusTracker } from "../mesos/task-status.js";
 import type { Offer, TaskInfo, TaskState, TaskStatus } from "../mesos/types/mesos.js";
 import { place } from "../placement/index.js";
@@ -17,6 +17,7 @@ import { offerToAgent } from "./offers.js";
 import { counts, nextActions, type RolloutTask, type TaskPhase } from "./rollout.js";
 import { formatTaskId, parseTaskId } from "./task-id.js";
 import { launchSpec } from "./task-spec.js";
+import { isTransient } from "./transient.js";
 
 /** The release an app is being moved to, with its env already resolved (secrets included, never shown). */
 export interface AppTarget {
@@ -97,6 +98,8 @@ const NOTHING_WANTED_REFUSE_SECONDS = 120;
 const RETRY_REFUSE_SECONDS = 2;
 const RECONCILE_RESEND_MS = 2000;
 const RECONCILE_GIVE_UP_MS = 30_000;
+/** A launch the master refuses (TASK_ERROR) is retried this often for one instance before the deploy fails. */
+const MAX_REFUSALS = 3;
 
 /**
  * Deploys one app as its own Mesos framework: subscribes (or fails over), reconciles, then rolls the app to the
@@ -113,10 +116,16 @@ export class AppDeployment {
   private readonly incarnations = new Map<string, number>();
   private readonly backoffUntil = new Map<number, number>();
   private readonly failures = new Map<number, number>();
+  /** TASK_ERRORs per instance since it last counted. */
+  private readonly refusals = new Map<number, number>();
+  /** When this run first launched each instance of the target that has not counted yet: relaunches keep it. */
+  private readonly firstLaunchAt = new Map<number, number>();
   private readonly digestOfRelease: Map<number, string>;
   private progress: DeployProgress;
   private subscribed = false;
   private awaitingReconcile = new Set<string>();
+  /** A reconciliation ran since the last rollout step. */
+  private reconciling = false;
   private reconcileSentAt = 0;
   private reconcileStartedAt = 0;
   private suppressed = false;
@@ -228,6 +237,11 @@ export class AppDeployment {
         await this.retryReconcile(session);
         continue;
       }
+      if (this.reconciling) {
+        // Nothing could be launched while reconciling: that wait does not eat the progress deadline.
+        this.reconciling = false;
+        this.lastProgressAt = options.now();
+      }
       const result = await this.step(session);
       if (result) return result;
     }
@@ -274,13 +288,42 @@ export class AppDeployment {
     // reconciliation that follows reports tasks of the framework nobody told this run about.
     const live = [...this.tasks.values()];
     this.awaitingReconcile = new Set(live.map((t) => t.taskId));
+    this.reconciling = true;
     const now = this.options.now();
     this.reconcileSentAt = now;
     this.reconcileStartedAt = now;
-    await session.reconcile(
-      live.map((t) => ({ taskId: t.taskId, ...(t.agentId ? { agentId: t.agentId } : {}) })),
+    const sent = await this.tolerate("RECONCILE", () =>
+      session.reconcile(
+        live.map((t) => ({ taskId: t.taskId, ...(t.agentId ? { agentId: t.agentId } : {}) })),
+      ),
     );
-    await session.reconcile([]);
+    if (!sent) this.reconcileSentAt = 0;
+    await this.tolerate("RECONCILE", () => session.reconcile([]));
+  }
+
+  /**
+   * Runs a scheduler call, swallowing a transient failure (a 503 mid-election, a dropped connection) that the
+   * loop repairs by itself; returns whether the call went through.
+   */
+  private async tolerate(what: string, call: () => Promise<void>): Promise<boolean> {
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      this.options.log?.(
+        `${what} failed, will be retried: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return false;
+    }
+  }
+
+  /** Launches whose ACCEPT failed may or may not have reached the master: ask it before launching them again. */
+  private reconcileUnsure(taskIds: readonly string[]): void {
+    for (const taskId of taskIds) this.awaitingReconcile.add(taskId);
+    this.reconcileSentAt = 0;
+    this.reconcileStartedAt = this.options.now();
+    this.reconciling = true;
   }
 
   private async retryReconcile(session: SchedulerSession): Promise<void> {
@@ -298,8 +341,10 @@ export class AppDeployment {
     const pending = [...this.awaitingReconcile]
       .map((id) => this.tasks.get(id))
       .filter((t) => t !== undefined);
-    await session.reconcile(
-      pending.map((t) => ({ taskId: t.taskId, ...(t.agentId ? { agentId: t.agentId } : {}) })),
+    await this.tolerate("RECONCILE", () =>
+      session.reconcile(
+        pending.map((t) => ({ taskId: t.taskId, ...(t.agentId ? { agentId: t.agentId } : {}) })),
+      ),
     );
   }
 
@@ -377,8 +422,14 @@ export class AppDeployment {
     });
     if (task.killSent || !this.isCurrent(task)) return;
     if (status.state === "TASK_ERROR") {
-      this.fatal = `Mesos refused task ${task.taskId}: ${status.message ?? status.reason ?? "TASK_ERROR"}`;
-      return;
+      // A refused launch is a failed launch: a bad offer or carve is cured by another offer, while a malformed
+      // spec is refused every time, so a few refusals in a row end the deploy with the master's reason.
+      const refusals = (this.refusals.get(task.instance) ?? 0) + 1;
+      this.refusals.set(task.instance, refusals);
+      if (refusals >= MAX_REFUSALS) {
+        this.fatal = `Mesos refused task ${task.taskId} (${refusals} launches of instance ${task.instance}): ${status.message ?? status.reason ?? "TASK_ERROR"}`;
+        return;
+      }
     }
     // A launch the master never heard of (reconciliation says so) is simply launched again, without backoff.
     if (status.reason === "REASON_RECONCILIATION" && before !== "TASK_RUNNING") return;
@@ -399,9 +450,12 @@ export class AppDeployment {
     if (launches.length === 0) {
       const idle = this.subscribed && this.awaitingReconcile.size === 0 && this.wanted.length === 0;
       if (idle) this.refusedLong = true;
-      await session.decline(
-        offers.map((o) => o.id.value),
-        idle ? NOTHING_WANTED_REFUSE_SECONDS : RETRY_REFUSE_SECONDS,
+      // An offer whose DECLINE failed goes back to the allocator at the offer timeout or the next election.
+      await this.tolerate("DECLINE", () =>
+        session.decline(
+          offers.map((o) => o.id.value),
+          idle ? NOTHING_WANTED_REFUSE_SECONDS : RETRY_REFUSE_SECONDS,
+        ),
       );
       return;
     }
@@ -430,9 +484,12 @@ export class AppDeployment {
       seed: this.options.seed,
     });
     const perOffer = new Map<Offer, Array<{ info: TaskInfo; tracked: Tracked }>>();
+    // What each offer still holds after the tasks already carved from it for this ACCEPT.
+    const leftOf = new Map<Offer, Offer>();
     for (const placement of result.placements) {
       const offer = byAgent.get(placement.agentId);
       if (!offer) continue;
+      const left = leftOf.get(offer) ?? offer;
       const release = this.target.release.number;
       const incarnation = this.nextIncarnation(release, placement.instance);
       const taskId = formatTaskId({ app: this.app, release, instance: placement.instance, incarnation });
@@ -446,7 +503,7 @@ export class AppDeployment {
             instance: placement.instance,
             digest: this.target.release.manifestDigest,
             region: this.options.region,
-            offer,
+            offer: left,
             ports: placement.ports,
             environment: this.target.environment,
           }),
@@ -455,7 +512,7 @@ export class AppDeployment {
         if (error instanceof OfferTooSmallError) continue;
         throw error;
       }
-      // Another instance on the same offer takes from what is left of it; the builder re-checks each one.
+      leftOf.set(offer, remainingOffer(left, info.resources ?? []));
       const list = perOffer.get(offer) ?? [];
       list.push({
         info,
@@ -487,6 +544,8 @@ export class AppDeployment {
         for (const { tracked } of batch) {
           this.tasks.set(tracked.taskId, tracked);
           this.noteIncarnation(tracked.release, tracked.instance, tracked.incarnation);
+          if (!this.firstLaunchAt.has(tracked.instance))
+            this.firstLaunchAt.set(tracked.instance, tracked.since);
           this.emit({
             type: "launch",
             app: this.app,
@@ -497,18 +556,23 @@ export class AppDeployment {
             ports: Object.fromEntries(spec.ports.map((p, i) => [p.name, tracked.ports[i] ?? 0] as const)),
           });
         }
-        await session.launch(
-          [offer.id.value],
-          batch.map((b) => b.info),
-          RETRY_REFUSE_SECONDS,
+        const sent = await this.tolerate("ACCEPT", () =>
+          session.launch(
+            [offer.id.value],
+            batch.map((b) => b.info),
+            RETRY_REFUSE_SECONDS,
+          ),
         );
+        if (!sent) this.reconcileUnsure(batch.map((b) => b.tracked.taskId));
       }
     }
     const unused = [...byAgent.values()].filter((o) => !perOffer.has(o)).concat(spare);
     if (unused.length > 0) {
-      await session.decline(
-        unused.map((o) => o.id.value),
-        RETRY_REFUSE_SECONDS,
+      await this.tolerate("DECLINE", () =>
+        session.decline(
+          unused.map((o) => o.id.value),
+          RETRY_REFUSE_SECONDS,
+        ),
       );
     }
   }
@@ -549,20 +613,24 @@ export class AppDeployment {
         instance: task.instance,
         reason: action.reason,
       });
-      await session.kill(task.taskId, {
-        ...(task.agentId ? { agentId: task.agentId } : {}),
-        gracePeriodMs: this.specOf(task)?.killGraceMs ?? this.target.spec.killGraceMs,
-      });
+      const sent = await this.tolerate("KILL", () =>
+        session.kill(task.taskId, {
+          ...(task.agentId ? { agentId: task.agentId } : {}),
+          gracePeriodMs: this.specOf(task)?.killGraceMs ?? this.target.spec.killGraceMs,
+        }),
+      );
+      // The next step decides the kill again.
+      if (!sent) task.killSent = false;
     }
     this.wanted = decision.pending;
     const launchNow = decision.actions.some((a) => a.kind === "launch");
     if (launchNow && (this.suppressed || this.refusedLong)) {
-      await session.revive();
-      this.suppressed = false;
-      this.refusedLong = false;
+      if (await this.tolerate("REVIVE", () => session.revive())) {
+        this.suppressed = false;
+        this.refusedLong = false;
+      }
     } else if (decision.pending.length === 0 && !this.suppressed) {
-      await session.suppress();
-      this.suppressed = true;
+      if (await this.tolerate("SUPPRESS", () => session.suppress())) this.suppressed = true;
     }
     return undefined;
   }
@@ -577,6 +645,8 @@ export class AppDeployment {
         this.countingIds.add(task.taskId);
         this.lastProgressAt = now;
         this.failures.delete(task.instance);
+        this.refusals.delete(task.instance);
+        this.firstLaunchAt.delete(task.instance);
       }
     }
   }
@@ -589,6 +659,11 @@ export class AppDeployment {
       if (now - task.since > update.healthyDeadlineMs) {
         return `instance ${task.instance} (${task.taskId}) was not healthy within healthy_deadline ${formatDuration(update.healthyDeadlineMs)}`;
       }
+    }
+    // Relaunches of an instance (crashes, refused or dropped launches) run against its first launch's deadline.
+    for (const [instance, since] of this.firstLaunchAt) {
+      if (instance < this.options.desired && now - since > update.healthyDeadlineMs)
+        return `instance ${instance} was not healthy within healthy_deadline ${formatDuration(update.healthyDeadlineMs)} of its first launch`;
     }
     if (update.progressDeadlineMs > 0 && now - this.lastProgressAt > update.progressDeadlineMs) {
       return `no instance became healthy within progress_deadline ${formatDuration(update.progressDeadlineMs)}`;
@@ -629,6 +704,8 @@ export class AppDeployment {
     this.digestOfRelease.set(previous.number, previous.manifestDigest);
     this.backoffUntil.clear();
     this.failures.clear();
+    this.refusals.clear();
+    this.firstLaunchAt.clear();
     this.countingIds.clear();
     const now = this.options.now();
     this.lastProgressAt = now;

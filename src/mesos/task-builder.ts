@@ -106,6 +106,79 @@ export function carveResources(offer: Offer, demand: ResourceDemand): Resource[]
   return resources;
 }
 
+/** A resource entry's identity in an offer: everything but its amount (role, reservations, allocation, ...). */
+function entryKey(resource: Resource): string {
+  const { scalar: _scalar, ranges: _ranges, set: _set, ...identity } = resource;
+  return canonicalJson(identity);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function withoutPorts(ranges: readonly ValueRange[], ports: ReadonlySet<number>): ValueRange[] {
+  const left: ValueRange[] = [];
+  for (const range of ranges) {
+    let begin = Number(range.begin);
+    const end = Number(range.end);
+    for (const port of [...ports].filter((p) => p >= begin && p <= end).sort((a, b) => a - b)) {
+      if (port > begin) left.push({ begin, end: port - 1 });
+      begin = port + 1;
+    }
+    if (begin <= end) left.push({ begin, end });
+  }
+  return left;
+}
+
+/**
+ * What is left of an offer once a task carved `taken` from it. Every task of one ACCEPT must be carved from what
+ * the previous ones left: the master checks their sum against each resource entry of the offer, so two tasks
+ * that each take the same role's cpus from the first entry would together ask that entry for more than it holds.
+ */
+export function remainingOffer(offer: Offer, taken: readonly Resource[]): Offer {
+  const scalarTaken = new Map<string, number>();
+  const portsTaken = new Map<string, Set<number>>();
+  for (const resource of taken) {
+    const key = entryKey(resource);
+    if (resource.type === "SCALAR")
+      scalarTaken.set(key, round3((scalarTaken.get(key) ?? 0) + Number(resource.scalar?.value ?? 0)));
+    if (resource.type === "RANGES") {
+      const ports = portsTaken.get(key) ?? new Set<number>();
+      for (const range of resource.ranges?.range ?? [])
+        for (let port = Number(range.begin); port <= Number(range.end); port++) ports.add(port);
+      portsTaken.set(key, ports);
+    }
+  }
+  const resources: Resource[] = [];
+  for (const resource of offer.resources ?? []) {
+    const key = entryKey(resource);
+    if (resource.type === "SCALAR" && scalarTaken.has(key)) {
+      const available = Number(resource.scalar?.value ?? 0);
+      const owed = scalarTaken.get(key) ?? 0;
+      const take = Math.min(available, owed);
+      scalarTaken.set(key, round3(owed - take));
+      const left = round3(available - take);
+      if (left > 0) resources.push({ ...resource, scalar: { value: left } });
+      continue;
+    }
+    const ports = portsTaken.get(key);
+    if (resource.type === "RANGES" && ports !== undefined) {
+      const range = withoutPorts(resource.ranges?.range ?? [], ports);
+      if (range.length > 0) resources.push({ ...resource, ranges: { range } });
+      continue;
+    }
+    resources.push(resource);
+  }
+  return { ...offer, resources };
+}
+
 export type CommandSpec =
   /** `/bin/sh -c value`; ignores an image's entrypoint. */
   | { shell: true; value: string; environment?: Readonly<Record<string, string>>; user?: string }

@@ -1,0 +1,365 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { DeployEvent } from "../../src/deploy/events.js";
+import { AppDeployment, type AppResult } from "../../src/deploy/executor.js";
+import type { AppSpec } from "../../src/manifest/types.js";
+import { MasterCluster } from "../../src/mesos/leader.js";
+import type { TaskState } from "../../src/mesos/types/mesos.js";
+import { FileStateStore } from "../../src/state/file-store.js";
+import type { DeployProgress, Release } from "../../src/state/types.js";
+import { appSpec } from "../plan/builders.js";
+import { tempDir } from "../support/tmp.js";
+import {
+  type Call,
+  type FakeMaster,
+  fakeMaster,
+  launchedTasks,
+  offer,
+  reconciledIds,
+  update,
+} from "./fake-master.js";
+
+const ROLE = "web-role";
+
+/** An agent whose cpus are split between a reservation for the role and the unreserved pool, ports in two ranges. */
+const SPLIT_RESOURCES = [
+  {
+    name: "cpus",
+    type: "SCALAR",
+    scalar: { value: 0.5 },
+    reservations: [{ type: "STATIC", role: ROLE }],
+    allocation_info: { role: ROLE },
+  },
+  { name: "cpus", type: "SCALAR", scalar: { value: 4 }, allocation_info: { role: ROLE } },
+  { name: "mem", type: "SCALAR", scalar: { value: 4096 }, allocation_info: { role: ROLE } },
+  {
+    name: "ports",
+    type: "RANGES",
+    ranges: { range: [{ begin: 31000, end: 31000 }] },
+    reservations: [{ type: "STATIC", role: ROLE }],
+    allocation_info: { role: ROLE },
+  },
+  {
+    name: "ports",
+    type: "RANGES",
+    ranges: {
+      range: [
+        { begin: 31002, end: 31003 },
+        { begin: 31007, end: 31010 },
+      ],
+    },
+    allocation_info: { role: ROLE },
+  },
+];
+
+function webSpec(overrides: Partial<AppSpec> = {}): AppSpec {
+  return appSpec({
+    name: "web",
+    image: undefined,
+    instances: 2,
+    resources: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
+    update: {
+      maxSurge: { kind: "count", value: 1 },
+      maxUnavailable: { kind: "count", value: 0 },
+      minHealthyTimeMs: 0,
+      healthyDeadlineMs: 20_000,
+      progressDeadlineMs: 20_000,
+      autoRollback: true,
+    },
+    restart: { backoffMs: 10, factor: 2, maxDelayMs: 50 },
+    ...overrides,
+  });
+}
+
+const clusters: MasterCluster[] = [];
+const timers: NodeJS.Timeout[] = [];
+afterEach(async () => {
+  for (const timer of timers.splice(0)) clearInterval(timer);
+  await Promise.all(clusters.splice(0).map((c) => c.close()));
+});
+
+/** Offers the whole agent every 30 ms, as an allocator would while titan declines or launches. */
+function keepOffering(master: FakeMaster): void {
+  let n = 0;
+  timers.push(setInterval(() => master.push(offer(`O${++n}`, SPLIT_RESOURCES)), 30));
+}
+
+/** Answers every launch with the states `script` gives for its task id (sent as the agent or master would). */
+function answerLaunches(master: FakeMaster, script: (taskId: string) => TaskState): void {
+  master.onCall((call) => {
+    if (call.type !== "ACCEPT") return undefined;
+    for (const task of launchedTasks(call)) {
+      const state = script(task.task_id.value);
+      if (state === "TASK_ERROR")
+        master.push(
+          update(task.task_id.value, state, {
+            fromMaster: true,
+            reason: "REASON_TASK_INVALID",
+            message: "Task uses more resources cpus:1 than available cpus:0.5",
+          }),
+        );
+      else if (state === "TASK_DROPPED")
+        master.push(update(task.task_id.value, state, { fromMaster: true, reason: "REASON_INVALID_OFFERS" }));
+      else master.push(update(task.task_id.value, state));
+    }
+    return undefined;
+  });
+}
+
+interface Outcome {
+  result: AppResult;
+  events: DeployEvent[];
+  warnings: string[];
+}
+
+async function deploy(
+  master: FakeMaster,
+  options: { spec?: AppSpec; previous?: DeployProgress; now?: () => number; deadlineMs?: number } = {},
+): Promise<Outcome> {
+  const spec = options.spec ?? webSpec();
+  const store = new FileStateStore(`file://${tempDir("titan-executor-")}`, {
+    clock: { now: () => Date.now() },
+    hostname: "test-host",
+  });
+  const release: Release = {
+    app: "web",
+    number: 1,
+    manifestDigest: "sha256:release-1",
+    spec,
+    createdAt: Date.now(),
+    user: "tester",
+    outcome: "pending",
+  };
+  const cluster = MasterCluster.fromConfig({ masters: [master.url] });
+  clusters.push(cluster);
+  const events: DeployEvent[] = [];
+  const warnings: string[] = [];
+  const execution = new AppDeployment(
+    { target: { spec, release, environment: {} }, known: [], releases: [release], autoRollback: true },
+    {
+      cluster,
+      store,
+      now: options.now ?? (() => Date.now()),
+      signal: new AbortController().signal,
+      emit: (e) => events.push(e),
+      warn: (line) => warnings.push(line),
+      framework: { user: "root", role: ROLE, failoverTimeoutSeconds: 604_800 },
+      region: null,
+      desired: spec.instances,
+      deadline: Date.now() + (options.deadlineMs ?? 20_000),
+      seed: 1,
+      resolveEnvironment: async () => ({}),
+      tickMs: 10,
+      sessionTimings: { backoffInitialMs: 5, backoffMaxMs: 20 },
+    },
+    options.previous,
+  );
+  return { result: await execution.execute(), events, warnings };
+}
+
+function launchedIds(master: FakeMaster): string[] {
+  return master.calls("ACCEPT").flatMap((c) => launchedTasks(c).map((t) => t.task_id.value));
+}
+
+/** Per offer resource entry (by name and reservation), the total every task of one ACCEPT asks of it. */
+function askedPerEntry(call: Call): Map<string, number> {
+  const asked = new Map<string, number>();
+  for (const task of launchedTasks(call)) {
+    for (const r of task.resources) {
+      const entry = `${r.name}:${r.reservations === undefined ? "*" : "reserved"}`;
+      const scalar = r.scalar as { value: number } | undefined;
+      const ranges = (r.ranges as { range: Array<{ begin: number; end: number }> } | undefined)?.range ?? [];
+      const amount = scalar?.value ?? ranges.reduce((sum, x) => sum + x.end - x.begin + 1, 0);
+      asked.set(entry, (asked.get(entry) ?? 0) + amount);
+    }
+  }
+  return asked;
+}
+
+describe("the deploy executor against a scripted master", () => {
+  it("carves several instances of one ACCEPT from what the previous ones left of a split offer", async () => {
+    const master = await fakeMaster();
+    answerLaunches(master, () => "TASK_RUNNING");
+    keepOffering(master);
+    const { result } = await deploy(master);
+    expect(result.outcome).toBe("deployed");
+    const accept = master.calls("ACCEPT").find((c) => launchedTasks(c).length === 2);
+    expect(accept).toBeDefined();
+    const asked = askedPerEntry(accept as Call);
+    // The reserved entry holds 0.5 cpus and one port: only one of the two tasks may take from it.
+    expect(asked.get("cpus:reserved")).toBe(0.5);
+    expect(asked.get("cpus:*")).toBe(0.5);
+    expect(asked.get("ports:reserved") ?? 0).toBeLessThanOrEqual(1);
+    expect(new Set(launchedIds(master)).size).toBe(2);
+  }, 30_000);
+
+  it("relaunches a launch the master refused (TASK_ERROR) with a new incarnation and finishes", async () => {
+    const master = await fakeMaster();
+    answerLaunches(master, (id) => (id === "web.1.0.1" ? "TASK_ERROR" : "TASK_RUNNING"));
+    keepOffering(master);
+    const { result, events } = await deploy(master);
+    expect(result.outcome).toBe("deployed");
+    expect(launchedIds(master)).toContain("web.1.0.2");
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "failed", task: "web.1.0.1", state: "TASK_ERROR" }),
+    );
+    if (result.outcome !== "deployed") throw new Error(result.outcome);
+    expect(result.instances.map((i) => i.task).sort()).toEqual(["web.1.0.2", "web.1.1.1"]);
+  }, 30_000);
+
+  it("gives up on a launch the master refuses every time, with the master's reason, instead of hanging", async () => {
+    const master = await fakeMaster();
+    answerLaunches(master, (id) => (id.startsWith("web.1.0.") ? "TASK_ERROR" : "TASK_RUNNING"));
+    keepOffering(master);
+    const { result } = await deploy(master);
+    expect(result.outcome).toBe("failed");
+    expect(result.reason).toMatch(/Mesos refused task web\.1\.0\.3 \(3 launches of instance 0\)/);
+    expect(result.reason).toContain("more resources");
+    expect(launchedIds(master).filter((id) => id.startsWith("web.1.0."))).toHaveLength(3);
+  }, 30_000);
+
+  it("relaunches a dropped launch (TASK_DROPPED, invalid offers) and finishes", async () => {
+    const master = await fakeMaster();
+    answerLaunches(master, (id) => (id === "web.1.1.1" ? "TASK_DROPPED" : "TASK_RUNNING"));
+    keepOffering(master);
+    const { result, events } = await deploy(master);
+    expect(result.outcome).toBe("deployed");
+    expect(events).toContainEqual(expect.objectContaining({ type: "lost", task: "web.1.1.1" }));
+    expect(launchedIds(master)).toContain("web.1.1.2");
+  }, 30_000);
+
+  it("fails at healthy_deadline counted from an instance's first launch when every launch is dropped", async () => {
+    const master = await fakeMaster();
+    answerLaunches(master, (id) => (id.startsWith("web.1.0.") ? "TASK_DROPPED" : "TASK_RUNNING"));
+    keepOffering(master);
+    const base = webSpec();
+    // Each dropped task lives a few ms, far less than the deadline: only the instance's first launch can expire.
+    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 400 } });
+    const { result } = await deploy(master, { spec });
+    expect(result.outcome).toBe("failed");
+    expect(result.reason).toMatch(/instance 0\b.* not healthy within healthy_deadline/);
+    expect(launchedIds(master).filter((id) => id.startsWith("web.1.0.")).length).toBeGreaterThan(1);
+  }, 30_000);
+
+  it("gives up on a task explicit reconciliation never answers, then launches its instance again", async () => {
+    const master = await fakeMaster();
+    answerLaunches(master, () => "TASK_RUNNING");
+    let skew = 0;
+    const now = () => Date.now() + skew;
+    const previous: DeployProgress = {
+      release: 1,
+      phase: "interrupted",
+      launched: ["web.1.0.1"],
+      updatedAt: Date.now(),
+    };
+    // The deadline leaves room for the clock jump below.
+    const outcome = deploy(master, { previous, now, deadlineMs: 60_000 });
+    for (let i = 0; i < 2000 && master.calls("RECONCILE").length < 3; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    // Resent, never answered; then the give-up time passes.
+    expect(master.calls("RECONCILE").filter((c) => reconciledIds(c).includes("web.1.0.1")).length).toBe(2);
+    expect(master.calls("ACCEPT")).toHaveLength(0);
+    skew = 31_000;
+    keepOffering(master);
+    const { result, warnings } = await outcome;
+    expect(warnings).toContainEqual(
+      expect.stringMatching(/no state for task web\.1\.0\.1 .*treating it as gone/),
+    );
+    expect(result.outcome).toBe("deployed");
+    expect(launchedIds(master)).toEqual(expect.arrayContaining(["web.1.0.2", "web.1.1.1"]));
+    expect(launchedIds(master)).not.toContain("web.1.0.1");
+  }, 30_000);
+
+  it("rides out a master answering 503 to calls mid-deploy: no crash, no duplicate, the launch is reconciled", async () => {
+    const master = await fakeMaster();
+    let unavailable = 3;
+    const reconciled: string[] = [];
+    master.onCall((call) => {
+      if (call.type === "RECONCILE") {
+        // The master never got the refused ACCEPT: it knows none of those tasks.
+        for (const id of reconciledIds(call)) {
+          reconciled.push(id);
+          master.push(update(id, "TASK_LOST", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+        }
+        return undefined;
+      }
+      if ((call.type === "ACCEPT" || call.type === "DECLINE") && unavailable > 0) {
+        unavailable -= 1;
+        return 503;
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    keepOffering(master);
+    const { result } = await deploy(master);
+    expect(result.outcome).toBe("deployed");
+    if (result.outcome !== "deployed") throw new Error(result.outcome);
+    expect(result.instances.map((i) => i.instance)).toEqual([0, 1]);
+    const refused = master
+      .calls("ACCEPT")
+      .slice(0, 1)
+      .flatMap((c) => launchedTasks(c).map((t) => t.task_id.value));
+    for (const id of refused) expect(reconciled).toContain(id);
+  }, 30_000);
+
+  it("treats a subscription stream cut mid-record as a disconnect: re-subscribes, reconciles, finishes", async () => {
+    const master = await fakeMaster();
+    let cut = false;
+    master.onCall((call) => {
+      if (call.type === "RECONCILE") {
+        for (const id of reconciledIds(call))
+          master.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+        return undefined;
+      }
+      if (call.type !== "ACCEPT") return undefined;
+      const tasks = launchedTasks(call);
+      const first = tasks[0];
+      if (!cut && first !== undefined) {
+        // The first task's RUNNING is lost with the stream; the reconciliation after re-subscribing finds it.
+        cut = true;
+        setImmediate(() => master.cutMidRecord());
+        for (const t of tasks.slice(1)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+        return undefined;
+      }
+      for (const t of tasks) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    keepOffering(master);
+    const { result, events } = await deploy(master);
+    expect(result.outcome).toBe("deployed");
+    expect(master.subscriptions()).toBe(2);
+    expect(events).toContainEqual(expect.objectContaining({ type: "reconnecting" }));
+    expect(new Set(launchedIds(master)).size).toBe(launchedIds(master).length);
+    expect(launchedIds(master)).toHaveLength(2);
+  }, 30_000);
+
+  it("adopts a task of the app that only implicit reconciliation reveals and leaves others' tasks alone", async () => {
+    const master = await fakeMaster();
+    let offering = false;
+    master.onCall((call) => {
+      if (call.type === "RECONCILE" && reconciledIds(call).length === 0) {
+        // An instance launched by a run whose records were lost, and a task titan never made.
+        master.push(
+          update("web.1.0.7", "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }),
+        );
+        master.push(
+          update("cron-job-42", "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }),
+        );
+        if (!offering) {
+          offering = true;
+          keepOffering(master);
+        }
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    const { result, warnings } = await deploy(master);
+    expect(result.outcome).toBe("deployed");
+    if (result.outcome !== "deployed") throw new Error(result.outcome);
+    expect(result.instances.map((i) => i.task)).toEqual(["web.1.0.7", "web.1.1.1"]);
+    expect(launchedIds(master)).toEqual(["web.1.1.1"]);
+    expect(master.calls("KILL")).toHaveLength(0);
+    expect(warnings).toContainEqual(expect.stringContaining("cron-job-42; left alone"));
+  }, 30_000);
+});
