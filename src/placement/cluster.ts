@@ -29,7 +29,10 @@ type JournalEntry =
       occupied: number;
     }
   | { kind: "leave"; agent: number; app: string }
-  | { kind: "disable"; agent: number };
+  | { kind: "evict"; agent: number; app: string; demand: Units }
+  | { kind: "giveBack"; agent: number; demand: Units }
+  | { kind: "disable"; agent: number }
+  | { kind: "enable"; agent: number };
 
 /**
  * The mutable cluster state one placement run works on: free resources in typed arrays, free ports as cursors over
@@ -261,14 +264,57 @@ export class ClusterState {
     this.journal?.push({ kind: "leave", agent: i, app });
   }
 
+  /**
+   * A task of the app moves off agent i, which stays: its resources there are free again and it no longer counts for
+   * the app's constraints. Its host ports are not given back, since the state does not know which ones it holds.
+   */
+  evict(i: number, app: string, demand: Units): void {
+    const list = this.agentsOf(app);
+    const at = list.lastIndexOf(i);
+    if (at < 0) return;
+    list.splice(at, 1);
+    this.bump(app, i, -1);
+    this.journal?.push({ kind: "evict", agent: i, app, demand });
+    this.cpus[i] = (this.cpus[i] as number) + demand.cpus;
+    this.mem[i] = (this.mem[i] as number) + demand.mem;
+    this.disk[i] = (this.disk[i] as number) + demand.disk;
+    this.gpus[i] = (this.gpus[i] as number) + demand.gpus;
+    this.tasks[i] = (this.tasks[i] as number) - 1;
+  }
+
   disable(i: number): void {
     this.disabled[i] = 1;
     this.journal?.push({ kind: "disable", agent: i });
   }
 
+  enable(i: number): void {
+    this.disabled[i] = 0;
+    this.journal?.push({ kind: "enable", agent: i });
+  }
+
+  /** Resources held on agent i by tasks that have left it (`leave`) are free again. */
+  giveBack(i: number, demand: Units): void {
+    this.journal?.push({ kind: "giveBack", agent: i, demand });
+    this.cpus[i] = (this.cpus[i] as number) + demand.cpus;
+    this.mem[i] = (this.mem[i] as number) + demand.mem;
+    this.disk[i] = (this.disk[i] as number) + demand.disk;
+    this.gpus[i] = (this.gpus[i] as number) + demand.gpus;
+  }
+
   /** Starts recording changes; `rollback` undoes everything since, `commit` keeps it. */
   begin(): void {
     this.journal = [];
+  }
+
+  /** A point inside the recorded changes that `rollbackTo` returns to. */
+  mark(): number {
+    return this.journal?.length ?? 0;
+  }
+
+  /** Undoes the changes recorded since `mark`, and keeps recording. */
+  rollbackTo(mark: number): void {
+    const journal = this.journal ?? [];
+    this.undo(journal.splice(mark));
   }
 
   commit(): void {
@@ -278,12 +324,31 @@ export class ClusterState {
   rollback(): void {
     const journal = this.journal ?? [];
     this.journal = undefined;
-    for (let k = journal.length - 1; k >= 0; k--) {
-      const e = journal[k] as JournalEntry;
+    this.undo(journal);
+  }
+
+  private undo(entries: readonly JournalEntry[]): void {
+    for (let k = entries.length - 1; k >= 0; k--) {
+      const e = entries[k] as JournalEntry;
       const i = e.agent;
       if (e.kind === "disable") {
         this.disabled[i] = 0;
+      } else if (e.kind === "enable") {
+        this.disabled[i] = 1;
+      } else if (e.kind === "giveBack") {
+        this.cpus[i] = (this.cpus[i] as number) - e.demand.cpus;
+        this.mem[i] = (this.mem[i] as number) - e.demand.mem;
+        this.disk[i] = (this.disk[i] as number) - e.demand.disk;
+        this.gpus[i] = (this.gpus[i] as number) - e.demand.gpus;
       } else if (e.kind === "leave") {
+        this.agentsOf(e.app).push(i);
+        this.bump(e.app, i, 1);
+      } else if (e.kind === "evict") {
+        this.cpus[i] = (this.cpus[i] as number) - e.demand.cpus;
+        this.mem[i] = (this.mem[i] as number) - e.demand.mem;
+        this.disk[i] = (this.disk[i] as number) - e.demand.disk;
+        this.gpus[i] = (this.gpus[i] as number) - e.demand.gpus;
+        this.tasks[i] = (this.tasks[i] as number) + 1;
         this.agentsOf(e.app).push(i);
         this.bump(e.app, i, 1);
       } else {

@@ -138,9 +138,16 @@ export interface ScaleOutAdvice {
 }
 
 export interface ScaleInAdvice {
-  /** Agents that can be drained: everything on them re-placed elsewhere under all hard constraints. */
+  /**
+   * Agents that can be drained: everything on them re-placed elsewhere under all hard constraints. `tasksMoved` counts
+   * the moves the drain takes: its own tasks, and tasks moved off agents that stay to make room for them.
+   */
   drain: ReadonlyArray<{ agentId: string; hostname: string; tasksMoved: number }>;
+  /** All moves (`moves.length`). */
   tasksMoved: number;
-  /** Every move, in the order it was decided (a task can move twice when its new agent is drained later). */
+  /**
+   * Every move, in the order it was decided; replayed in this order, every state on the way is valid. A task can move
+   * twice: when its new agent is drained later, or moves it on to make room.
+   */
   moves: ReadonlyArray<{ app: string; instance?: number; from: string; to: string }>;
 }

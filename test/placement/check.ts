@@ -3,6 +3,7 @@ import type {
   Constraint,
   PlacementInput,
   PlacementResult,
+  RunningTask,
   TaskRequest,
 } from "../../src/placement/types.js";
 
@@ -117,5 +118,69 @@ export function violations(input: PlacementInput, result: PlacementResult): stri
   const placedCount = result.placements.length + result.unplaced.reduce((s, u) => s + u.instances.length, 0);
   if (placedCount !== input.requests.length)
     out.push(`${placedCount} results for ${input.requests.length} requests`);
+  return out;
+}
+
+/**
+ * Replays scale-in moves one at a time from the running layout and reports every intermediate state that breaks
+ * capacity (resources and host port counts), an attribute filter, or a unique / max_per limit. Hard balance is a
+ * property of the layout the moves end in (the agents it is measured over change as agents drain), checked there.
+ */
+export function moveViolations(
+  agents: readonly Agent[],
+  running: readonly RunningTask[],
+  constraintsByApp: Readonly<Record<string, readonly Constraint[]>>,
+  moves: ReadonlyArray<{ app: string; instance?: number; from: string; to: string }>,
+): string[] {
+  const out: string[] = [];
+  const agentById = new Map(agents.map((a) => [a.id, a]));
+  const free = new Map(
+    agents.map((a) => [a.id, { ...a.free, ports: a.freePorts.reduce((s, r) => s + r.end - r.begin + 1, 0) }]),
+  );
+  const taskOf = new Map(running.map((t) => [`${t.app}/${t.instance}`, t]));
+  const where = new Map(running.map((t) => [`${t.app}/${t.instance}`, t.agentId]));
+  moves.forEach((m, step) => {
+    const key = `${m.app}/${m.instance}`;
+    const task = taskOf.get(key);
+    if (!task || where.get(key) !== m.from) {
+      out.push(`move ${step}: ${key} is not on ${m.from}`);
+      return;
+    }
+    const from = free.get(m.from);
+    const to = free.get(m.to);
+    const target = agentById.get(m.to);
+    if (!from || !to || !target) {
+      out.push(`move ${step}: unknown agent`);
+      return;
+    }
+    from.cpus += task.demand.cpus;
+    from.mem += task.demand.mem;
+    from.disk += task.demand.disk;
+    from.gpus += task.demand.gpus;
+    from.ports += task.portCount;
+    to.cpus -= task.demand.cpus;
+    to.mem -= task.demand.mem;
+    to.disk -= task.demand.disk;
+    to.gpus -= task.demand.gpus;
+    to.ports -= task.portCount;
+    where.set(key, m.to);
+    if (to.cpus < -1e-6 || to.mem < -1e-6 || to.disk < -1e-6 || to.gpus < -1e-6 || to.ports < 0)
+      out.push(`move ${step}: ${m.to} over-committed ${JSON.stringify(to)}`);
+    const constraints = constraintsByApp[m.app] ?? [];
+    for (const c of constraints) {
+      if (!attributeAllows(target, c))
+        out.push(`move ${step}: ${key} to ${m.to} breaks ${JSON.stringify(c)}`);
+      if (c.kind !== "unique" && c.kind !== "max_per") continue;
+      const value = attributeValue(target, c.attribute);
+      let n = 0;
+      for (const [k, agentId] of where) {
+        const a = agentById.get(agentId);
+        if (k.startsWith(`${m.app}/`) && a && attributeValue(a, c.attribute) === value) n++;
+      }
+      const max = c.kind === "unique" ? 1 : c.count;
+      if (value === undefined || n > max)
+        out.push(`move ${step}: ${n} of ${m.app} on ${c.attribute}=${value}`);
+    }
+  });
   return out;
 }

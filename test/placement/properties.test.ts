@@ -12,10 +12,11 @@ import type {
   Constraint,
   Placement,
   PlacementInput,
+  PlacementResult,
   RunningTask,
   TaskRequest,
 } from "../../src/placement/types.js";
-import { leftovers, violations } from "./check.js";
+import { leftovers, moveViolations, violations } from "./check.js";
 
 const ZONES = ["z0", "z1", "z2"];
 const TYPES = ["m5.large", "m5.xlarge", "c5.large"];
@@ -97,6 +98,138 @@ const inputArb: fc.Arbitrary<PlacementInput> = fc
     }),
   );
 
+/** Small and large agents, all free, and apps spread over them: a loosely filled cluster that scale-in can compact. */
+const looseArb: fc.Arbitrary<PlacementInput> = fc
+  .record({
+    sizes: fc.array(fc.boolean(), { minLength: 4, maxLength: 12 }),
+    appCount: fc.integer({ min: 2, max: 5 }),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  })
+  .chain(({ sizes, appCount, seed }) =>
+    fc.record({
+      agents: fc.constant<Agent[]>(
+        sizes.map((large, i) => {
+          const total = large
+            ? { cpus: 16, mem: 32768, disk: 1000, gpus: 0 }
+            : { cpus: 4, mem: 8192, disk: 1000, gpus: 0 };
+          return {
+            id: `agent-${i}`,
+            hostname: `host-${i}`,
+            attributes: {
+              zone: ZONES[i % 3] as string,
+              instance_type: large ? "m5.xlarge" : "c5.large",
+              rack: `r${i % 3}`,
+            },
+            total,
+            free: total,
+            freePorts: [{ begin: 31000, end: 31009 }],
+          };
+        }),
+      ),
+      requests: fc
+        .tuple(
+          ...Array.from({ length: appCount }, (_, a) =>
+            fc
+              .record({
+                count: fc.integer({ min: 1, max: 8 }),
+                cpus: fc.constantFrom(0.5, 1, 2),
+                mem: fc.constantFrom(256, 1024, 2048),
+                ports: fc.integer({ min: 0, max: 1 }),
+                constraints: fc.uniqueArray(constraintArb, {
+                  maxLength: 1,
+                  selector: (c) => JSON.stringify(c),
+                }),
+              })
+              .map((x) =>
+                Array.from({ length: x.count }, (_, instance) => ({
+                  app: `app${a}`,
+                  instance,
+                  demand: { cpus: x.cpus, mem: x.mem, disk: 10, gpus: 0 },
+                  ports: Array.from({ length: x.ports }, (_, p) => `p${p}`),
+                  constraints: x.constraints,
+                  strategy: "spread" as const,
+                })),
+              ),
+          ),
+        )
+        .map((apps) => apps.flat()),
+      running: fc.constant<RunningTask[]>([]),
+      seed: fc.constant(seed),
+    }),
+  );
+
+/** Apps of the crowded layouts: one pinned to the small agents, two free to go anywhere, one unique per host. */
+const CROWDED_APPS: ReadonlyArray<{ app: string; cpus: number; constraints: Constraint[] }> = [
+  {
+    app: "pinned",
+    cpus: 1,
+    constraints: [{ kind: "attribute", attribute: "instance_type", op: "equals", value: "c5.large" }],
+  },
+  { app: "small", cpus: 1, constraints: [] },
+  { app: "medium", cpus: 2, constraints: [] },
+  { app: "unique", cpus: 1, constraints: [{ kind: "unique", attribute: "hostname" }] },
+];
+
+/**
+ * A layout given task by task: small agents (the only ones pinned tasks may use) and large ones, each holding a random
+ * list of tasks as long as they fit and keep their constraints. Large agents often hold few tasks, so they are
+ * drained first, into room on the small agents that their pinned tasks need later.
+ */
+const crowdedArb: fc.Arbitrary<{ input: PlacementInput; layout: PlacementResult }> = fc
+  .record({
+    agents: fc.array(
+      fc.record({
+        large: fc.boolean(),
+        tasks: fc.array(fc.integer({ min: 0, max: CROWDED_APPS.length - 1 }), { maxLength: 8 }),
+      }),
+      { minLength: 3, maxLength: 10 },
+    ),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  })
+  .map(({ agents: specs, seed }) => {
+    const agents: Agent[] = [];
+    const requests: TaskRequest[] = [];
+    const placements: Placement[] = [];
+    const instances = new Map<string, number>();
+    specs.forEach((spec, i) => {
+      const total = spec.large
+        ? { cpus: 16, mem: 32768, disk: 1000, gpus: 0 }
+        : { cpus: 4, mem: 8192, disk: 1000, gpus: 0 };
+      const a: Agent = {
+        id: `agent-${i}`,
+        hostname: `host-${i}`,
+        attributes: { zone: ZONES[i % 3] as string, instance_type: spec.large ? "m5.xlarge" : "c5.large" },
+        total,
+        free: total,
+        freePorts: [],
+      };
+      agents.push(a);
+      let cpus = total.cpus;
+      const here = new Set<string>();
+      for (const k of spec.tasks) {
+        const { app, cpus: need, constraints } = CROWDED_APPS[k] as (typeof CROWDED_APPS)[number];
+        if (need > cpus || (app === "pinned" && spec.large) || (app === "unique" && here.has(app))) continue;
+        cpus -= need;
+        here.add(app);
+        const instance = instances.get(app) ?? 0;
+        instances.set(app, instance + 1);
+        requests.push({
+          app,
+          instance,
+          demand: { cpus: need, mem: 512, disk: 0, gpus: 0 },
+          ports: [],
+          constraints,
+          strategy: "binpack",
+        });
+        placements.push({ app, instance, agentId: a.id, hostname: a.hostname, ports: {} });
+      }
+    });
+    return {
+      input: { agents, running: [], requests, seed },
+      layout: { placements, unplaced: [], seed, metrics: { agentsEvaluated: 0 } },
+    };
+  });
+
 const RESOURCE_REASONS = /exhausted$|^no free ports$/;
 
 describe("placement properties", () => {
@@ -174,82 +307,34 @@ describe("placement properties", () => {
     );
   });
 
-  it("scale-in only drains agents whose tasks fit elsewhere under every hard constraint", () => {
+  it("scale-in only drains agents whose tasks fit elsewhere, every move keeping the cluster valid", () => {
     fc.assert(
       fc.property(inputArb, (generated) => {
-        // Start from a valid cluster: what placement put there becomes the running tasks.
-        const placed = place(generated);
-        const left = leftovers(generated, placed);
-        const requestOf = new Map(generated.requests.map((r) => [`${r.app}/${r.instance}`, r]));
-        const running: RunningTask[] = placed.placements.map((p) => {
-          const r = requestOf.get(`${p.app}/${p.instance}`) as TaskRequest;
-          return {
-            app: p.app,
-            agentId: p.agentId,
-            instance: p.instance,
-            demand: r.demand,
-            portCount: r.ports.length,
-          };
-        });
-        const agents = generated.agents.map((a) => {
-          const l = left.get(a.id) as {
-            cpus: number;
-            mem: number;
-            disk: number;
-            gpus: number;
-            ports: number;
-          };
-          const used = a.freePorts.reduce((s, r) => s + r.end - r.begin + 1, 0) - l.ports;
-          return {
-            ...a,
-            free: { cpus: l.cpus, mem: l.mem, disk: l.disk, gpus: l.gpus },
-            freePorts:
-              a.freePorts.length && l.ports > 0
-                ? [{ begin: 40000 + used, end: 40000 + used + l.ports - 1 }]
-                : [],
-          };
-        });
-        const constraintsByApp = Object.fromEntries(generated.requests.map((r) => [r.app, r.constraints]));
-        const advice = adviseScaleIn({ agents, running, seed: generated.seed }, constraintsByApp);
-        expect(advice.tasksMoved).toBe(advice.moves.length);
-        // Replay the moves: the final layout must be a valid placement of every task on the agents that stay.
-        const drained = new Set(advice.drain.map((d) => d.agentId));
-        const where = new Map(running.map((t) => [`${t.app}/${t.instance}`, t.agentId]));
-        for (const m of advice.moves) {
-          expect(where.get(`${m.app}/${m.instance}`)).toBe(m.from);
-          where.set(`${m.app}/${m.instance}`, m.to);
-        }
-        const replay: PlacementInput = {
-          agents: generated.agents.filter((a) => !drained.has(a.id)),
-          running: [],
-          requests: generated.requests.filter((r) => where.has(`${r.app}/${r.instance}`)),
-          seed: 0,
-        };
-        const final = {
-          placements: [...where].map(([key, agentId]) => {
-            const [app, instance] = key.split("/") as [string, string];
-            const r = requestOf.get(key) as TaskRequest;
-            return {
-              app,
-              instance: Number(instance),
-              agentId,
-              hostname: "",
-              ports: Object.fromEntries(r.ports.map((p, k) => [p, 50000 + k])),
-            };
-          }),
-          unplaced: [],
-          seed: 0,
-          metrics: { agentsEvaluated: 0 },
-        };
-        for (const p of final.placements)
-          expect(drained.has(p.agentId), `${p.app}/${p.instance} left on a drained agent`).toBe(false);
-        const problems = violations(replay, final).filter(
-          (v) => !v.startsWith("port ") && !v.includes("port names"),
-        );
-        expect(problems).toEqual([]);
+        checkScaleIn(generated);
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("scale-in keeps every move valid on loosely filled clusters of mixed sizes", () => {
+    fc.assert(
+      fc.property(looseArb, (generated) => {
+        checkScaleIn(generated);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("scale-in makes room on agents that stay, and every move still keeps the cluster valid", () => {
+    // Evictions and refilled agents need small agents held by pinned tasks; count that those paths really ran.
+    let madeRoom = 0;
+    fc.assert(
+      fc.property(crowdedArb, ({ input, layout }) => {
+        if (checkScaleIn(input, layout)) madeRoom++;
+      }),
+      { numRuns: 300 },
+    );
+    expect(madeRoom).toBeGreaterThan(0);
   });
 });
 
@@ -361,4 +446,86 @@ function freshInput(
     };
   });
   return { agents, running, requests: [...requests], seed: input.seed };
+}
+
+/**
+ * Runs scale-in on the layout placement gives the input, replays its moves and checks every state on the way and the
+ * final one. True when some task moved off an agent that stays (an eviction, or an agent drained first then refilled).
+ */
+function checkScaleIn(generated: PlacementInput, placed: PlacementResult = place(generated)): boolean {
+  // Start from a valid cluster: what placement put there (or the given layout) becomes the running tasks.
+  const left = leftovers(generated, placed);
+  const requestOf = new Map(generated.requests.map((r) => [`${r.app}/${r.instance}`, r]));
+  const running: RunningTask[] = placed.placements.map((p) => {
+    const r = requestOf.get(`${p.app}/${p.instance}`) as TaskRequest;
+    return {
+      app: p.app,
+      agentId: p.agentId,
+      instance: p.instance,
+      demand: r.demand,
+      portCount: r.ports.length,
+    };
+  });
+  const agents = generated.agents.map((a) => {
+    const l = left.get(a.id) as {
+      cpus: number;
+      mem: number;
+      disk: number;
+      gpus: number;
+      ports: number;
+    };
+    const used = a.freePorts.reduce((s, r) => s + r.end - r.begin + 1, 0) - l.ports;
+    return {
+      ...a,
+      // Agents of two sizes, as scale-in prefers keeping the large ones.
+      total: { ...a.total, cpus: a.total.cpus * (1 + (Number(a.id.slice(6)) % 2)) },
+      free: { cpus: l.cpus, mem: l.mem, disk: l.disk, gpus: l.gpus },
+      freePorts:
+        a.freePorts.length && l.ports > 0 ? [{ begin: 40000 + used, end: 40000 + used + l.ports - 1 }] : [],
+    };
+  });
+  const constraintsByApp = Object.fromEntries(generated.requests.map((r) => [r.app, r.constraints]));
+  const advice = adviseScaleIn({ agents, running, seed: generated.seed }, constraintsByApp);
+  expect(advice.tasksMoved).toBe(advice.moves.length);
+  expect(advice.drain.reduce((s, d) => s + d.tasksMoved, 0)).toBeLessThanOrEqual(advice.moves.length);
+  // Replay the moves one by one: every state on the way is valid (capacity, host ports, hard constraints)...
+  expect(moveViolations(agents, running, constraintsByApp, advice.moves)).toEqual([]);
+  // ...and the final layout is a valid placement of every task on the agents that stay.
+  const drained = new Set(advice.drain.map((d) => d.agentId));
+  expect(drained.size).toBe(advice.drain.length);
+  const where = new Map(running.map((t) => [`${t.app}/${t.instance}`, t.agentId]));
+  const movedFrom = new Set<string>();
+  for (const m of advice.moves) {
+    where.set(`${m.app}/${m.instance}`, m.to);
+    movedFrom.add(m.from);
+  }
+  const replay: PlacementInput = {
+    agents: generated.agents.filter((a) => !drained.has(a.id)),
+    running: [],
+    requests: generated.requests.filter((r) => where.has(`${r.app}/${r.instance}`)),
+    seed: 0,
+  };
+  const final = {
+    placements: [...where].map(([key, agentId]) => {
+      const [app, instance] = key.split("/") as [string, string];
+      const r = requestOf.get(key) as TaskRequest;
+      return {
+        app,
+        instance: Number(instance),
+        agentId,
+        hostname: "",
+        ports: Object.fromEntries(r.ports.map((p, k) => [p, 50000 + k])),
+      };
+    }),
+    unplaced: [],
+    seed: 0,
+    metrics: { agentsEvaluated: 0 },
+  };
+  for (const p of final.placements)
+    expect(drained.has(p.agentId), `${p.app}/${p.instance} left on a drained agent`).toBe(false);
+  const problems = violations(replay, final).filter(
+    (v) => !v.startsWith("port ") && !v.includes("port names"),
+  );
+  expect(problems).toEqual([]);
+  return [...movedFrom].some((id) => !drained.has(id));
 }

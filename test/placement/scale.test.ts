@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { adviseScaleIn, adviseScaleOut, parseShape, place, shapesOf } from "../../src/placement/index.js";
 import type { PlacementInput } from "../../src/placement/types.js";
 import { agent, requests, runningTask } from "./builders.js";
+import { moveViolations } from "./check.js";
 
 const input = (p: Partial<PlacementInput>): PlacementInput => ({
   agents: [],
@@ -148,5 +149,65 @@ describe("adviseScaleIn", () => {
     const unique = { web: [{ kind: "unique", attribute: "hostname" } as const] };
     expect(adviseScaleIn({ agents, running, seed: 1 }, unique).drain).toEqual([]);
     expect(adviseScaleIn({ agents, running, seed: 1 }, {}).drain).toHaveLength(1);
+  });
+
+  it("refills a large agent drained first when that lets two smaller agents drain instead", () => {
+    const large = { total: { cpus: 8, mem: 32768 } };
+    const small = { total: { cpus: 2, mem: 8192 } };
+    const agents = [
+      agent("big", { cpus: 4, mem: 31744 }, {}, large),
+      agent("anchor", { cpus: 4, mem: 28672 }, {}, large),
+      agent("k1", { cpus: 0, mem: 6144 }, {}, small),
+      agent("k2", { cpus: 0, mem: 6144 }, {}, small),
+    ];
+    const running = [
+      runningTask("batch", "big", 0, { cpus: 4 }),
+      ...Array.from({ length: 4 }, (_, k) => runningTask("web", "anchor", k)),
+      runningTask("api", "k1", 0),
+      runningTask("api", "k1", 1),
+      runningTask("api", "k2", 2),
+      runningTask("api", "k2", 3),
+    ];
+    const advice = adviseScaleIn({ agents, running, seed: 1 }, {});
+    // Emptiest first drains "big" alone (its task fills "anchor"); reopening it drains both small agents.
+    expect(advice.drain.map((d) => d.agentId).sort()).toEqual(["k1", "k2"]);
+    expect(advice.moves[0]).toEqual({ app: "batch", instance: 0, from: "big", to: "anchor" });
+    expect(advice.moves.slice(1).map((m) => m.to)).toEqual(["big", "big", "big", "big"]);
+    expect(moveViolations(agents, running, {}, advice.moves)).toEqual([]);
+  });
+
+  it("moves unpinned tasks off an agent that stays to make room for a pinned task", () => {
+    const large = { total: { cpus: 8, mem: 32768 } };
+    const small = { total: { cpus: 2, mem: 8192 } };
+    const c5 = { instance_type: "c5.large" };
+    const agents = [
+      agent("big", { cpus: 4, mem: 31744 }, {}, large),
+      agent("anchor", { cpus: 4, mem: 28672 }, {}, large),
+      agent("k1", { cpus: 0, mem: 6144 }, c5, small),
+      agent("k2", { cpus: 0, mem: 6144 }, c5, small),
+      agent("k3", { cpus: 0, mem: 6144 }, c5, small),
+    ];
+    const running = [
+      runningTask("batch", "big", 0, { cpus: 4 }),
+      ...Array.from({ length: 4 }, (_, k) => runningTask("web", "anchor", k)),
+      runningTask("pinned", "k1", 0),
+      runningTask("a", "k1", 0),
+      runningTask("pinned", "k2", 1),
+      runningTask("b", "k2", 0),
+      runningTask("c", "k3", 0),
+      runningTask("c", "k3", 1),
+    ];
+    const constraints = {
+      pinned: [{ kind: "attribute", attribute: "instance_type", op: "equals", value: "c5.large" } as const],
+    };
+    const advice = adviseScaleIn({ agents, running, seed: 1 }, constraints);
+    const drained = new Set(advice.drain.map((d) => d.agentId));
+    expect(drained.size).toBe(2);
+    expect(drained.has("big") || drained.has("anchor")).toBe(false);
+    // A pinned task can only go to another small agent: one that stays gave up an unpinned task for it.
+    const evictions = advice.moves.filter((m) => !drained.has(m.from) && m.from !== "big");
+    expect(evictions.length).toBeGreaterThan(0);
+    expect(evictions.every((m) => m.app !== "pinned")).toBe(true);
+    expect(moveViolations(agents, running, constraints, advice.moves)).toEqual([]);
   });
 });
