@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { AgentResources, LocalAgentHandle, LocalAgentOptions } from "./agent/api.js";
-import { faultHandler } from "./faults.js";
+import { type FaultActions, faultHandler } from "./faults.js";
 import { startMasterServer } from "./master/http.js";
 import { LocalMaster, type MasterOptions } from "./master/master.js";
 import { splitRanges } from "./resources.js";
@@ -24,19 +24,7 @@ export interface LocalClusterOptions {
   faultsEndpoint?: boolean;
 }
 
-export interface ClusterFaults {
-  /** The agent's machine dies with its tasks; the master notices after its unreachable timeout. */
-  stopAgent(agentId: string): Promise<void>;
-  /** A stopped agent's machine comes back empty and registers as a new agent; returns the new agent id. */
-  restartAgent(agentId: string): Promise<string>;
-  partitionAgent(agentId: string): void;
-  healAgent(agentId: string): void;
-  failoverMaster(): void;
-  dropUpdates(count: number): void;
-  duplicateUpdates(count: number): void;
-  delayUpdates(ms: number, count: number): void;
-  withholdOffers(withhold: boolean): void;
-}
+export type ClusterFaults = FaultActions;
 
 export interface LocalCluster {
   readonly url: string;

@@ -19,8 +19,11 @@ import type { LocalMaster } from "./master/master.js";
  * GET answers the agents and the faults in force.
  */
 
+/** What the fault endpoint and the test helper can do to a running cluster. */
 export interface FaultActions {
+  /** The agent's machine dies with its tasks; the master notices after its unreachable timeout. */
   stopAgent(agentId: string): Promise<void>;
+  /** A stopped agent's machine comes back empty and registers as a new agent; returns the new agent id. */
   restartAgent(agentId: string): Promise<string>;
   partitionAgent(agentId: string): void;
   healAgent(agentId: string): void;
