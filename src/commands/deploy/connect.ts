@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
+import { targetFlags } from "../../cli/target-options.js";
 import { LiveMasterSource } from "../../cluster/live-source.js";
 import { loadTarget } from "../../config/index.js";
 import { resolveSecretRef } from "../../config/secret-ref.js";
@@ -39,11 +40,7 @@ const LOW_FAILOVER_MS = 24 * 3_600_000;
 
 export async function connect(env: Env, flags: TargetFlags): Promise<Connection> {
   const failoverMs = failoverTimeout(env, flags.failoverTimeout);
-  const target = await loadTarget(env, {
-    ...(flags.context === undefined ? {} : { context: flags.context }),
-    ...(flags.master === undefined ? {} : { master: flags.master }),
-    ...(flags.region === undefined ? {} : { region: flags.region }),
-  });
+  const target = await loadTarget(env, targetFlags(flags));
   let masters = target.masters;
   if (target.cluster.builtin && target.mastersOrigin === "default") {
     const { ensureLocalCluster } = await import("../../local/ensure.js");

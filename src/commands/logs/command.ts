@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addTargetOptions } from "../../cli/target-options.js";
+import { addTargetOptions, targetFlags } from "../../cli/target-options.js";
 import { type CommandContext, lazyAction } from "../types.js";
 
 export interface LogsOptions {
@@ -69,9 +69,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
             json: opts.json === true,
             ...(opts.tail === undefined ? {} : { tail: opts.tail }),
             ...(opts.since === undefined ? {} : { since: opts.since }),
-            ...(opts.context === undefined ? {} : { context: opts.context }),
-            ...(opts.master === undefined ? {} : { master: opts.master }),
-            ...(opts.region === undefined ? {} : { region: opts.region }),
+            ...targetFlags(opts),
           });
         },
       ),

@@ -1,6 +1,7 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
+import { targetFlags } from "../../cli/target-options.js";
 import { loadTarget } from "../../config/index.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { LogStream } from "../../supervise/log-format.js";
@@ -48,9 +49,7 @@ export async function runLogs(
   const tail = tailOf(opts);
   const sinceMs = sinceOf(opts);
   const target = await loadTarget(env, {
-    ...(opts.context === undefined ? {} : { context: opts.context }),
-    ...(opts.master === undefined ? {} : { master: opts.master }),
-    ...(opts.region === undefined ? {} : { region: opts.region }),
+    ...targetFlags(opts),
   });
   const cluster = await openCluster(env, target);
   const printer = new LogPrinter(env, { json: opts.json, showStream: streams.length > 1 });

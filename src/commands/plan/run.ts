@@ -4,6 +4,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { targetFlags } from "../../cli/target-options.js";
 import { SnapshotFileSource } from "../../cluster/file-source.js";
 import type { ClusterStateSource } from "../../cluster/types.js";
 import { loadManifests } from "../../manifest/index.js";
@@ -73,9 +74,7 @@ async function clusterSource(
   const { resolveSecretRef } = await import("../../config/secret-ref.js");
   const { LiveMasterSource } = await import("../../cluster/live-source.js");
   const target = await loadTarget(env, {
-    ...(opts.context === undefined ? {} : { context: opts.context }),
-    ...(opts.master === undefined ? {} : { master: opts.master }),
-    ...(opts.region === undefined ? {} : { region: opts.region }),
+    ...targetFlags(opts),
   });
   const { cluster } = target;
   const auth = cluster.auth

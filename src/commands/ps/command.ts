@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addTargetOptions } from "../../cli/target-options.js";
+import { addTargetOptions, targetFlags } from "../../cli/target-options.js";
 import { type CommandContext, lazyAction } from "../types.js";
 
 export interface PsOptions {
@@ -62,9 +62,7 @@ export function registerPs(program: Command, ctx: CommandContext): void {
             json: opts.json === true,
             watch: opts.watch === true,
             ...(opts.interval === undefined ? {} : { interval: opts.interval }),
-            ...(opts.context === undefined ? {} : { context: opts.context }),
-            ...(opts.master === undefined ? {} : { master: opts.master }),
-            ...(opts.region === undefined ? {} : { region: opts.region }),
+            ...targetFlags(opts),
           });
         },
       ),

@@ -2,6 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { targetFlags } from "../../cli/target-options.js";
 import type { Target } from "../../config/index.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { MasterCluster } from "../../mesos/index.js";
@@ -89,9 +90,7 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
   const targets = await resolveTargets(
     env,
     {
-      ...(opts.context === undefined ? {} : { context: opts.context }),
-      ...(opts.master === undefined ? {} : { master: opts.master }),
-      ...(opts.region === undefined ? {} : { region: opts.region }),
+      ...targetFlags(opts),
     },
     opts.allRegions,
   );
