@@ -54,6 +54,7 @@ describe("scale, restart, releases, rollback and stop", () => {
 
     const stopped = await titan(["stop", "web", "--purge", ...m], h);
     expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/web: release 6 deployed, no instances run \(stopped\)/);
     expect(await liveTasks(local.url)).toEqual([]);
     const appDir = join(h.vars.XDG_DATA_HOME ?? "", "titan", "state", "local", "apps", "web");
     expect(existsSync(appDir)).toBe(false);

@@ -190,7 +190,11 @@ function printSummary(env: Env, results: readonly AppDeployResult[]): void {
     if (!("instances" in result)) continue;
     const headline =
       result.outcome === "deployed"
-        ? c.green(`${result.app}: release ${result.release} deployed`)
+        ? c.green(
+            result.instances.length === 0
+              ? `${result.app}: release ${result.release} deployed, no instances run (stopped)`
+              : `${result.app}: release ${result.release} deployed`,
+          )
         : result.outcome === "rolled_back"
           ? c.yellow(
               `${result.app}: release ${result.release} rolled back to release ${result.rolledBackTo ?? "?"}`,
