@@ -21,6 +21,7 @@ import { type HealthVerdict, healthCheckError, healthCheckTimings } from "./heal
 import { healthProbe } from "./health-probes.js";
 import { groupAlive, signalGroup, spawnGroupLeader, trackGroup, untrackGroup } from "./process-group.js";
 import { createSandbox, type OpenedSandbox, type Sandbox } from "./sandbox.js";
+import { isTerminalState } from "./task-states.js";
 import { describeWaitStatus } from "./wait-status.js";
 
 /** The command executor's kill grace period when neither the task nor the kill names one. */
@@ -36,21 +37,6 @@ export interface ExecutorHost {
   dockerCli: string | undefined;
   inheritedEnv: Readonly<Record<string, string | undefined>>;
   emit(status: AgentStatus): void;
-}
-
-const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set([
-  "TASK_FINISHED",
-  "TASK_FAILED",
-  "TASK_KILLED",
-  "TASK_ERROR",
-  "TASK_LOST",
-  "TASK_DROPPED",
-  "TASK_GONE",
-  "TASK_GONE_BY_OPERATOR",
-]);
-
-export function isTerminalState(state: TaskStateName): boolean {
-  return TERMINAL_STATES.has(state);
 }
 
 /** A random (version 4) UUID in the 16 raw bytes Mesos puts on the wire, base64-encoded in JSON. */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AgentStatus, LocalAgentHandle, TaskInfoJson, TaskStateName } from "../agent/api.js";
+import { isTerminalState } from "../agent/task-states.js";
 import { isObject, type JsonObject } from "../json.js";
 import {
   add,
@@ -17,14 +18,13 @@ import { allocate } from "./allocator.js";
 import { isValidUuidBase64 } from "./calls.js";
 import { frameworkInfoWithDefaults } from "./defaults.js";
 import { capabilitiesOf, frameworkInfoJson, rolesOf } from "./framework-info.js";
-import {
-  type AgentRecord,
-  type FrameworkCapabilities,
-  type FrameworkRecord,
-  isTerminal,
-  type OfferRecord,
-  type Subscription,
-  type TaskRecord,
+import type {
+  AgentRecord,
+  FrameworkCapabilities,
+  FrameworkRecord,
+  OfferRecord,
+  Subscription,
+  TaskRecord,
 } from "./model.js";
 import { reconcile } from "./reconcile.js";
 import { containerStatus, taskStatus, uuidBase64 } from "./status.js";
@@ -163,7 +163,7 @@ export class LocalMaster {
     });
     task.state = s.state;
     task.statuses.push(status);
-    if (isTerminal(s.state)) this.scheduleAllocation();
+    if (isTerminalState(s.state)) this.scheduleAllocation();
     this.delivery.enqueue({
       frameworkId: framework.id,
       agentId,
@@ -243,7 +243,7 @@ export class LocalMaster {
     const hostname = agent.handle.hostname;
     for (const [framework, task] of this.tasksOnAgent(agent.id, "tasks")) {
       framework.tasks.delete(task.taskId);
-      if (isTerminal(task.state)) {
+      if (isTerminalState(task.state)) {
         this.complete(framework, task);
         continue;
       }
@@ -327,7 +327,7 @@ export class LocalMaster {
       framework.tasks.set(task.taskId, task);
       if (!framework.capabilities.partitionAware) {
         // Non-partition-aware frameworks were told TASK_LOST: the master shuts their tasks down.
-        if (view && !isTerminal(view.state)) agent.handle.kill(framework.id, task.taskId);
+        if (view && !isTerminalState(view.state)) agent.handle.kill(framework.id, task.taskId);
         continue;
       }
       this.sendEvent(framework.id, {
@@ -346,7 +346,8 @@ export class LocalMaster {
           }),
         },
       });
-      if (isTerminal(task.state) && !view) this.complete(framework, framework.tasks.get(task.taskId) ?? task);
+      if (isTerminalState(task.state) && !view)
+        this.complete(framework, framework.tasks.get(task.taskId) ?? task);
     }
   }
 
@@ -507,7 +508,7 @@ export class LocalMaster {
       if (offer.frameworkId === framework.id) this.removeOffer(offer);
     const toKill: TaskRecord[] = [];
     for (const task of [...framework.tasks.values(), ...framework.unreachableTasks.values()]) {
-      if (!isTerminal(task.state)) {
+      if (!isTerminalState(task.state)) {
         toKill.push(task);
         task.state = "TASK_KILLED";
         task.statuses.push(
@@ -709,7 +710,7 @@ export class LocalMaster {
       });
       return;
     }
-    if (isTerminal(task.state)) return;
+    if (isTerminalState(task.state)) return;
     const agent = this.agents.get(task.agentId);
     if (!agent || agent.dead || agent.partitioned) return;
     const grace =
@@ -726,7 +727,12 @@ export class LocalMaster {
     if (!acked) return;
     const task = framework.tasks.get(taskId);
     const state = acked.status.state as TaskStateName;
-    if (task && isTerminal(state) && isTerminal(task.state) && !this.delivery.head(framework.id, taskId)) {
+    if (
+      task &&
+      isTerminalState(state) &&
+      isTerminalState(task.state) &&
+      !this.delivery.head(framework.id, taskId)
+    ) {
       this.complete(framework, task);
     }
   }
@@ -815,7 +821,7 @@ export class LocalMaster {
     const used = new Map<string, Quantities>();
     for (const f of this.frameworks.values()) {
       for (const t of f.tasks.values()) {
-        if (isTerminal(t.state)) continue;
+        if (isTerminalState(t.state)) continue;
         used.set(t.agentId, add(used.get(t.agentId) ?? emptyQuantities(), t.quantities));
       }
     }
@@ -848,7 +854,7 @@ export class LocalMaster {
     const heldBy = new Map<string, Quantities>();
     for (const f of this.frameworks.values()) {
       let held = emptyQuantities();
-      for (const t of f.tasks.values()) if (!isTerminal(t.state)) held = add(held, t.quantities);
+      for (const t of f.tasks.values()) if (!isTerminalState(t.state)) held = add(held, t.quantities);
       heldBy.set(f.id, held);
     }
     for (const o of this.offers.values())
@@ -889,7 +895,7 @@ export class LocalMaster {
     const allocationRole = framework.capabilities.multiRole ? role : undefined;
     const port = agentPort(agent.handle);
     const executorIds = [...framework.tasks.values()]
-      .filter((t) => t.agentId === agent.id && !isTerminal(t.state))
+      .filter((t) => t.agentId === agent.id && !isTerminalState(t.state))
       .map((t) => ({ value: t.taskId }));
     const json: JsonObject = {
       id: { value: id },

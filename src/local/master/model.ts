@@ -91,18 +91,3 @@ export interface AgentRecord {
   unreachableTimer?: NodeJS.Timeout;
   goneTimer?: NodeJS.Timeout;
 }
-
-export const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set<TaskStateName>([
-  "TASK_FINISHED",
-  "TASK_FAILED",
-  "TASK_KILLED",
-  "TASK_ERROR",
-  "TASK_LOST",
-  "TASK_DROPPED",
-  "TASK_GONE",
-  "TASK_GONE_BY_OPERATOR",
-]);
-
-export function isTerminal(state: TaskStateName): boolean {
-  return TERMINAL_STATES.has(state);
-}

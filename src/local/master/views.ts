@@ -1,10 +1,11 @@
 import type { ResourceJson } from "../agent/api.js";
+import { isTerminalState } from "../agent/task-states.js";
 import { isObject, type JsonObject, nanos, seconds } from "../json.js";
 import { add, emptyQuantities, type Quantities, toLegacyResources, toResourceJson } from "../resources.js";
 import { agentPort, textAttributes } from "./agent-info.js";
 import { containerWithDefaults, healthCheckWithDefaults } from "./defaults.js";
 import { type LocalMaster, MESOS_VERSION } from "./master.js";
-import { type AgentRecord, type FrameworkRecord, isTerminal, type TaskRecord } from "./model.js";
+import type { AgentRecord, FrameworkRecord, TaskRecord } from "./model.js";
 
 /**
  * What the master shows of its state: v1 operator API responses (master.proto Response.*) and the legacy hand-written
@@ -78,7 +79,7 @@ function allocatedJson(tasks: readonly TaskRecord[]): ResourceJson[] {
 
 function liveTasks(master: LocalMaster): TaskRecord[] {
   return [...master.frameworks.values()].flatMap((f) =>
-    [...f.tasks.values()].filter((t) => !isTerminal(t.state)),
+    [...f.tasks.values()].filter((t) => !isTerminalState(t.state)),
   );
 }
 
@@ -121,7 +122,7 @@ function v1Framework(master: LocalMaster, f: FrameworkRecord): JsonObject {
   const offers = [...master.offers.values()].filter((o) => o.frameworkId === f.id);
   out.offers = offers.map((o) => o.json);
   out.inverse_offers = [];
-  out.allocated_resources = allocatedJson([...f.tasks.values()].filter((t) => !isTerminal(t.state)));
+  out.allocated_resources = allocatedJson([...f.tasks.values()].filter((t) => !isTerminalState(t.state)));
   out.offered_resources = offers.flatMap((o) =>
     toResourceJson(o.quantities, { ...ENDPOINT_FORMAT, allocationRole: o.role }),
   );
@@ -253,7 +254,7 @@ export function legacySlaves(master: LocalMaster): JsonObject[] {
 
 function legacyFramework(master: LocalMaster, f: FrameworkRecord): JsonObject {
   const info = f.info;
-  const live = [...f.tasks.values()].filter((t) => !isTerminal(t.state));
+  const live = [...f.tasks.values()].filter((t) => !isTerminalState(t.state));
   const used = live.reduce((q, t) => add(q, t.quantities), emptyQuantities());
   const offers = [...master.offers.values()].filter((o) => o.frameworkId === f.id);
   const offered = offers.reduce((q, o) => add(q, o.quantities), emptyQuantities());
