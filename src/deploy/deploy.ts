@@ -2,12 +2,9 @@ import { TitanError } from "../cli/errors.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
 import { FrameworkRemovedError } from "../mesos/errors.js";
-import type { MasterCluster } from "../mesos/leader.js";
-import type { SessionTimings } from "../mesos/session.js";
 import type { LockOwner, StateStore } from "../state/types.js";
 import { resolveEnvironment } from "./environment.js";
-import type { DeployEventSink } from "./events.js";
-import { AppDeployment, type AppResult, type FrameworkIdentity } from "./executor.js";
+import { AppDeployment, type AppResult, type ExecutorOptions } from "./executor.js";
 import { holdLock } from "./lock.js";
 import { releaseFor } from "./releases.js";
 
@@ -22,26 +19,31 @@ export interface AppDeployInput {
   purpose: string;
 }
 
-export interface DeploySettings {
-  cluster: MasterCluster;
-  store: StateStore;
-  now: () => number;
+/** What a deploy passes straight on to each app's executor. */
+type SharedExecutorOptions = Pick<
+  ExecutorOptions,
+  | "cluster"
+  | "store"
+  | "now"
+  | "emit"
+  | "warn"
+  | "log"
+  | "framework"
+  | "region"
+  | "seed"
+  | "deadline"
+  | "tickMs"
+  | "sessionTimings"
+>;
+
+export interface DeploySettings extends SharedExecutorOptions {
   signal: AbortSignal;
-  emit: DeployEventSink;
-  warn: (line: string) => void;
-  log?: (line: string) => void;
-  framework: FrameworkIdentity;
   owner: Omit<LockOwner, "purpose">;
-  region: string | null;
   vars: Readonly<Record<string, string | undefined>>;
-  seed: number;
-  deadline?: number;
   forceUnlock: boolean;
   /** false turns automatic rollback off whatever the manifest says. */
   autoRollback: boolean;
   leaseMs?: number;
-  tickMs?: number;
-  sessionTimings?: Partial<SessionTimings>;
 }
 
 /** What happened to one app, with the lock released and the release's outcome recorded. */
@@ -93,21 +95,10 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
           autoRollback: settings.autoRollback && input.spec.update.autoRollback,
         },
         {
-          cluster: settings.cluster,
-          store: settings.store,
-          now: settings.now,
+          ...settings,
           signal: stop.signal,
-          emit: settings.emit,
-          warn: settings.warn,
-          framework: settings.framework,
-          region: settings.region,
           desired: input.desired,
-          seed: settings.seed,
           resolveEnvironment: (spec) => resolveEnvironment(spec, settings.vars),
-          ...(settings.log ? { log: settings.log } : {}),
-          ...(settings.deadline === undefined ? {} : { deadline: settings.deadline }),
-          ...(settings.tickMs === undefined ? {} : { tickMs: settings.tickMs }),
-          ...(settings.sessionTimings ? { sessionTimings: settings.sessionTimings } : {}),
         },
         previous?.release === release.number ? previous : undefined,
       );
