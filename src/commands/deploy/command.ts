@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import { targetFlags } from "../../cli/target-options.js";
 import { type CommandContext, lazyAction } from "../types.js";
+import type { ApplyFlags } from "./options.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -43,22 +45,7 @@ export function registerDeploy(program: Command, ctx: CommandContext): void {
     .action(
       lazyAction(
         ctx,
-        async (
-          env,
-          opts: {
-            file?: string[];
-            region?: string;
-            context?: string;
-            master?: string;
-            yes?: boolean;
-            json?: boolean;
-            timeout?: string;
-            plan?: string;
-            forceUnlock?: boolean;
-            autoRollback?: boolean;
-            failoverTimeout?: string;
-          },
-        ) => {
+        async (env, opts: ApplyFlags & { file?: string[]; plan?: string; failoverTimeout?: string }) => {
           const { runDeploy } = await import("./run.js");
           return runDeploy(env, {
             files: opts.file ?? [],
@@ -66,9 +53,7 @@ export function registerDeploy(program: Command, ctx: CommandContext): void {
             json: opts.json === true,
             forceUnlock: opts.forceUnlock === true,
             autoRollback: opts.autoRollback !== false,
-            ...(opts.region === undefined ? {} : { region: opts.region }),
-            ...(opts.context === undefined ? {} : { context: opts.context }),
-            ...(opts.master === undefined ? {} : { master: opts.master }),
+            ...targetFlags(opts),
             ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
             ...(opts.plan === undefined ? {} : { plan: opts.plan }),
             ...(opts.failoverTimeout === undefined ? {} : { failoverTimeout: opts.failoverTimeout }),

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { targetFlags } from "../../cli/target-options.js";
 import { type CommandContext, lazyAction } from "../types.js";
 
 export interface PlanOptions {
@@ -84,11 +85,9 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
             json: opts.json === true,
             detailedExitcode: opts.detailedExitcode === true,
             ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }),
-            ...(opts.region === undefined ? {} : { region: opts.region }),
+            ...targetFlags(opts),
             ...(opts.seed === undefined ? {} : { seed: opts.seed }),
             ...(opts.role === undefined ? {} : { role: opts.role }),
-            ...(opts.context === undefined ? {} : { context: opts.context }),
-            ...(opts.master === undefined ? {} : { master: opts.master }),
             ...(opts.out === undefined ? {} : { out: opts.out }),
           });
         },
