@@ -63,7 +63,7 @@ describe("titan ps against the local cluster", () => {
     expect(table.stdout).toContain("api  desired -  running 3  healthy 3");
     expect(table.stdout).toContain("web  desired -  running 1  healthy 1");
     expect(table.stdout).toMatch(/INSTANCE\s+RELEASE\s+STATE\s+HEALTH\s+HOST:PORTS\s+ZONE\s+AGE/);
-    expect(table.stdout).toMatch(/\n\s+0\s+4\s+running\s+healthy\s+agent-\d\.local:3\d{4}\s+[abc]\s+\d+s/);
+    expect(table.stdout).toMatch(/\n\s+0\s+4\s+running\s+healthy\s+agent-\d\.local:\d{4,5}\s+[abc]\s+\d+s/);
 
     const json = await runCli(["ps", "api", "--master", local.url, "--json"], { env });
     expect(json.code).toBe(0);

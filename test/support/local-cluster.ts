@@ -3,6 +3,7 @@ import { createLocalAgent } from "../../src/local/agent/agent.js";
 import type { AgentResources } from "../../src/local/agent/api.js";
 import { type AgentFactory, type LocalCluster, startLocalCluster } from "../../src/local/cluster.js";
 import type { MasterOptions } from "../../src/local/master/master.js";
+import { freePortRange } from "./ports.js";
 import { tempDir } from "./tmp.js";
 
 /** Test-side client of the local cluster's fault injection endpoint (POST /__titan_local/faults). */
@@ -62,7 +63,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       cpus: 4,
       mem: 8192,
       disk: 20000,
-      ports: [{ begin: 31000, end: 32000 }],
+      ports: [await freePortRange(300)],
     },
     zones: options.zones ?? ["a", "b", "c"],
     port: 0,
