@@ -3,7 +3,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type { Env } from "../src/cli/env.js";
-import { systemClock } from "../src/cli/env.js";
+import { systemClock, withTargets } from "../src/cli/env.js";
 import { createIO } from "../src/cli/io.js";
 import { platformPaths } from "../src/cli/paths.js";
 import { runDeploy } from "../src/commands/deploy/run.js";
@@ -44,7 +44,7 @@ function benchEnv(dir: string, masterless: Record<string, string>): Env {
     return s;
   };
   const vars = { NO_COLOR: "1", ...masterless };
-  return {
+  return withTargets({
     io: createIO({ stdin, out: sink(), err: sink(), env: vars }),
     vars,
     cwd: dir,
@@ -55,7 +55,7 @@ function benchEnv(dir: string, masterless: Record<string, string>): Env {
     prompter: () => {
       throw new Error("the benchmark never prompts");
     },
-  };
+  });
 }
 
 async function timed(env: Env, file: string, master: string): Promise<{ wallMs: number; cpuMs: number }> {
@@ -68,6 +68,7 @@ async function timed(env: Env, file: string, master: string): Promise<{ wallMs: 
     json: true,
     forceUnlock: false,
     autoRollback: true,
+    adopt: false,
   });
   const wallMs = performance.now() - start;
   const used = process.cpuUsage(cpu);

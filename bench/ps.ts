@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { PassThrough, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { type Env, systemClock } from "../src/cli/env.js";
+import { type Env, systemClock, withTargets } from "../src/cli/env.js";
 import { createIO } from "../src/cli/io.js";
 import { platformPaths } from "../src/cli/paths.js";
 import { taskLabels } from "../src/cluster/labels.js";
@@ -145,7 +145,7 @@ function benchEnv(out: Writable, home: string): Env {
   const stdin = new PassThrough();
   stdin.end();
   const io = createIO({ stdin, out, err: countingSink().stream, env: vars });
-  return {
+  return withTargets({
     io,
     vars,
     cwd: home,
@@ -156,7 +156,7 @@ function benchEnv(out: Writable, home: string): Env {
     prompter: () => {
       throw new Error("no prompts in a benchmark");
     },
-  };
+  });
 }
 
 /** One measurement, in this (child) process. */

@@ -2,13 +2,15 @@ import type { Readable, Writable } from "node:stream";
 import { Command, CommanderError } from "commander";
 import { formatDiagnostic } from "./cli/diagnostics.js";
 import type { Env } from "./cli/env.js";
-import { systemClock } from "./cli/env.js";
+import { systemClock, withTargets } from "./cli/env.js";
 import { TitanError, ValidationError } from "./cli/errors.js";
 import { ExitCode, renderExitCodeTable } from "./cli/exit-codes.js";
+import { addFlags } from "./cli/flags.js";
 import { createIO, type IO, writeLine } from "./cli/io.js";
 import { platformPaths } from "./cli/paths.js";
 import { inquirerPrompter } from "./cli/prompter.js";
-import { registerCommands } from "./commands/index.js";
+import { targetFlagTable } from "./cli/target-options.js";
+import { commandNameIn, registerCommands } from "./commands/index.js";
 
 export interface System {
   stdin: Readable & { isTTY?: boolean };
@@ -29,6 +31,7 @@ Examples:
   titan logs api -f                            follow every instance's output, including new ones
   titan local up                               start the embedded local cluster
   titan context list                           the clusters and regions you can target
+  titan --context prod ps                      target flags go before the command or after it
 
 Exit codes:
 ${renderExitCodeTable()}
@@ -54,7 +57,7 @@ export async function buildProgram(
       env: sys.env,
       noColorFlag: globals.color === false,
     });
-    cachedEnv = {
+    cachedEnv = withTargets({
       io,
       vars: sys.env,
       cwd: sys.cwd,
@@ -63,7 +66,7 @@ export async function buildProgram(
       debug: globals.debug === true,
       signal: abort,
       prompter: () => inquirerPrompter(io),
-    };
+    });
     result.env = cachedEnv;
     return cachedEnv;
   };
@@ -72,6 +75,8 @@ export async function buildProgram(
     .description("Deploy and supervise containerised apps on Apache Mesos.")
     .option("--no-color", "disable colour (also NO_COLOR=1)")
     .option("--debug", "print stack traces and request traces (secrets redacted)")
+    .option("-V, --version", "print titan's version (as `titan version`)");
+  addFlags(program, targetFlagTable)
     .helpOption("-h, --help", "show help for a command")
     .addHelpText("after", ROOT_HELP)
     .showSuggestionAfterError(true)
@@ -101,15 +106,23 @@ export async function buildProgram(
 /** Runs titan with the given arguments; the only place where errors become exit codes. */
 export async function main(argv: readonly string[], sys: System): Promise<number> {
   const result: { code: number; env?: Env } = { code: ExitCode.Ok };
-  const program = await buildProgram(sys, result, argv);
-  const json = argv.includes("--json");
-  const debug = argv.includes("--debug");
+  const args = versionAsCommand(argv);
+  const program = await buildProgram(sys, result, args);
+  const json = args.includes("--json");
+  const debug = args.includes("--debug");
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    await program.parseAsync([...args], { from: "user" });
     return result.code;
   } catch (error) {
     return reportError(error, sys, { json, debug, env: result.env });
   }
+}
+
+/** `titan --version` (or `-V`) without a command runs `titan version`, as every CLI answers it. */
+function versionAsCommand(argv: readonly string[]): readonly string[] {
+  if (commandNameIn(argv) !== undefined) return argv;
+  const rest = argv.filter((arg) => arg !== "--version" && arg !== "-V");
+  return rest.length === argv.length ? argv : [...rest, "version"];
 }
 
 interface ReportOptions {

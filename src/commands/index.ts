@@ -2,9 +2,17 @@ import type { Command } from "commander";
 import { type CatalogEntry, catalog } from "./catalog.js";
 import type { CommandContext } from "./types.js";
 
-/** Global flags take no value, so the command is the first argument that is not a flag (after `help`, the next). */
+/** The global flags that take a value (`--context prod`): their value is not the command's name. */
+const GLOBAL_VALUE_FLAGS = new Set(["--context", "--master", "--region"]);
+
+/** The command is the first argument that is neither a flag nor a global flag's value (after `help`, the next). */
 export function commandNameIn(argv: readonly string[]): string | undefined {
-  const positional = argv.filter((arg) => !arg.startsWith("-"));
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (GLOBAL_VALUE_FLAGS.has(arg) && positional.length === 0) i += 1;
+    else if (!arg.startsWith("-")) positional.push(arg);
+  }
   return positional[0] === "help" ? positional[1] : positional[0];
 }
 

@@ -7,9 +7,11 @@ import type { ClusterConfig, ContextConfig, Origin, Target, UserConfig } from ".
 
 /** What the user asked for on the command line. */
 export interface TargetFlags {
-  context?: string;
-  master?: string;
-  region?: string;
+  context?: string | undefined;
+  master?: string | undefined;
+  region?: string | undefined;
+  /** `--role` (plan): the Mesos role, over TITAN_ROLE and the cluster's. */
+  role?: string | undefined;
 }
 
 type Vars = Readonly<Record<string, string | undefined>>;

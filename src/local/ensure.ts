@@ -29,26 +29,13 @@ export async function ensureLocalCluster(
     master: { offerTimeoutMs: 30_000 },
   };
   if (!(await portIsFree(config.port))) {
-    // Something else owns the port: a local cluster started with another state directory, or mesos-local. If it
-    // answers as a Mesos master does, use it rather than refuse.
-    const url = `http://127.0.0.1:${config.port}`;
-    if (await answersAsMaster(url)) return { url, started: false };
+    // Something this user did not start owns the port (another user's cluster, mesos-local): never use it, since a
+    // deploy would send it the app and its secrets.
     throw new LocalClusterStartError(
-      `port ${config.port} on 127.0.0.1 is in use, so the local cluster cannot start there`,
-      "start it on another port with `titan local up --port <port>` and point the local context at it",
+      `port ${config.port} on 127.0.0.1 is in use by something other than your local cluster`,
+      "start yours on another port with `titan local up --port <port>` (0 picks a free one); every command then uses it",
     );
   }
   const state = await startBackgroundCluster(paths, config);
   return { url: state.url, started: true };
-}
-
-async function answersAsMaster(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/version`, { signal: AbortSignal.timeout(2000) });
-    if (!response.ok) return false;
-    const body = (await response.json()) as { version?: unknown };
-    return typeof body.version === "string";
-  } catch {
-    return false;
-  }
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { Command, CommanderError } from "commander";
 import type { Env } from "../../src/cli/env.js";
-import { systemClock } from "../../src/cli/env.js";
+import { systemClock, withTargets } from "../../src/cli/env.js";
 import { TitanError } from "../../src/cli/errors.js";
 import { createIO } from "../../src/cli/io.js";
 import { platformPaths } from "../../src/cli/paths.js";
@@ -46,7 +46,7 @@ export async function titan(
   });
   const vars = { NO_COLOR: "1", ...options.vars };
   const io = createIO({ stdin, out: stdout, err: stderr, env: vars });
-  const env: Env = {
+  const env: Env = withTargets({
     io,
     vars,
     cwd: options.cwd,
@@ -55,7 +55,7 @@ export async function titan(
     debug: false,
     signal: options.signal ?? new AbortController().signal,
     prompter: () => scriptedPrompter([]),
-  };
+  });
   let code = 0;
   const ctx: CommandContext = { env: () => env, setExitCode: (c) => (code = c) };
   const program = new Command("titan").exitOverride().configureOutput({

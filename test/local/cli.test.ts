@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Env } from "../../src/cli/env.js";
-import { systemClock } from "../../src/cli/env.js";
+import { systemClock, withTargets } from "../../src/cli/env.js";
 import { TitanError, UsageError } from "../../src/cli/errors.js";
 import { createIO } from "../../src/cli/io.js";
 import { platformPaths } from "../../src/cli/paths.js";
@@ -40,7 +40,7 @@ function testEnv(stateDir: string): TestEnv {
   const vars = { NO_COLOR: "1", TITAN_STATE_DIR: stateDir };
   const io = createIO({ stdin: new PassThrough(), out, err, env: vars });
   const controller = new AbortController();
-  const env: Env = {
+  const env: Env = withTargets({
     io,
     vars,
     cwd: stateDir,
@@ -51,7 +51,7 @@ function testEnv(stateDir: string): TestEnv {
     prompter: () => {
       throw new Error("no prompts in tests");
     },
-  };
+  });
   return { env, out: () => o, err: () => e, abort: () => controller.abort() };
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import type { Clock, Env } from "../../src/cli/env.js";
+import { type Clock, type Env, withTargets } from "../../src/cli/env.js";
 import { createIO } from "../../src/cli/io.js";
 import { platformPaths } from "../../src/cli/paths.js";
 import type { Prompter } from "../../src/cli/prompter.js";
@@ -115,7 +115,7 @@ export function testEnv(options: TestEnvOptions = {}): TestEnv {
   const prompter = scriptedPrompter(options.answers ?? []);
   const now = options.now ?? Date.UTC(2026, 0, 1);
   const clock: Clock = { now: () => now };
-  const env: Env = {
+  const env: Env = withTargets({
     io,
     vars,
     cwd,
@@ -124,6 +124,6 @@ export function testEnv(options: TestEnvOptions = {}): TestEnv {
     debug: options.debug === true,
     signal: options.signal ?? new AbortController().signal,
     prompter: () => prompter,
-  };
+  });
   return { env, prompter, out, err };
 }

@@ -1,15 +1,32 @@
 import type { Command } from "commander";
-import { type CommandContext, lazyAction } from "../types.js";
+import { addFlags, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
+import { type CommandContext, flagAction } from "../types.js";
 
-export interface SetClusterOptions {
-  master: string;
-  principal?: string;
-  secret?: string;
-  caFile?: string;
-  state?: string;
-  registry?: string;
-  role?: string;
-}
+export const setClusterFlagTable = {
+  master: valueFlag("--master <urls>", "master URL(s), comma-separated (several for HA); required"),
+  principal: valueFlag("--principal <name>", "principal for HTTP basic auth"),
+  secret: valueFlag("--secret <ref>", "the principal's secret as a reference: env:NAME or file:/path"),
+  caFile: valueFlag("--ca-file <path>", "CA bundle to verify the masters' TLS certificates"),
+  state: valueFlag("--state <url>", "state store URL (file:///path)"),
+  registry: valueFlag("--registry <url>", "default Docker registry"),
+  role: valueFlag("--role <role>", "Mesos role for titan's frameworks (default *)"),
+} as const;
+
+export type SetClusterOptions = OptionsOf<typeof setClusterFlagTable>;
+
+const setRegionFlagTable = {
+  cluster: valueFlag("--cluster <name>", "the cluster serving the region; required"),
+} as const;
+
+export const setContextFlagTable = {
+  cluster: valueFlag("--cluster <name>", "the context's cluster"),
+  region: valueFlag("--region <region>", "the context's default region"),
+  use: switchFlag("--use", "also make it the current context"),
+} as const;
+
+export type SetContextOptions = OptionsOf<typeof setContextFlagTable>;
+
+const viewFlagTable = { json: switchFlag("--json", "print as JSON") } as const;
 
 export function registerConfig(program: Command, ctx: CommandContext): void {
   const config = program
@@ -27,58 +44,50 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
         "  titan config view",
       ].join("\n"),
     );
-  config
-    .command("set-cluster")
-    .description("add or replace a cluster")
-    .argument("<name>", "cluster name")
-    .requiredOption("--master <urls>", "master URL(s), comma-separated (several for HA)")
-    .option("--principal <name>", "principal for HTTP basic auth")
-    .option("--secret <ref>", "the principal's secret as a reference: env:NAME or file:/path")
-    .option("--ca-file <path>", "CA bundle to verify the masters' TLS certificates")
-    .option("--state <url>", "state store URL (file:///path)")
-    .option("--registry <url>", "default Docker registry")
-    .option("--role <role>", "Mesos role for titan's frameworks (default *)")
+  addFlags(
+    config.command("set-cluster").description("add or replace a cluster").argument("<name>", "cluster name"),
+    setClusterFlagTable,
+  )
     .addHelpText(
       "after",
       "\nExamples:\n  titan config set-cluster prod-us-east --master https://m1:5050,https://m2:5050\n  titan config set-cluster prod-us-east --master https://m1:5050 --principal titan --secret env:MESOS_SECRET --ca-file /etc/titan/ca.pem",
     )
     .action(
-      lazyAction(ctx, async (env, name: string, opts: SetClusterOptions) => {
+      flagAction(ctx, setClusterFlagTable, async (env, opts, name: string) => {
         const { runSetCluster } = await import("./run.js");
         return runSetCluster(env, name, opts);
       }),
     );
-  config
-    .command("set-region")
-    .description("map a region to the cluster that serves it")
-    .argument("<region>", "region name, as in a manifest's regions:")
-    .requiredOption("--cluster <name>", "the cluster serving the region")
+  addFlags(
+    config
+      .command("set-region")
+      .description("map a region to the cluster that serves it")
+      .argument("<region>", "region name, as in a manifest's regions:"),
+    setRegionFlagTable,
+  )
     .addHelpText("after", "\nExamples:\n  titan config set-region us-east --cluster prod-us-east")
     .action(
-      lazyAction(ctx, async (env, region: string, opts: { cluster: string }) => {
+      flagAction(ctx, setRegionFlagTable, async (env, opts, region: string) => {
         const { runSetRegion } = await import("./run.js");
         return runSetRegion(env, region, opts.cluster);
       }),
     );
-  config
-    .command("set-context")
-    .description("add or replace a context naming a cluster or a region")
-    .argument("<name>", "context name")
-    .option("--cluster <name>", "the context's cluster")
-    .option("--region <region>", "the context's default region")
-    .option("--use", "also make it the current context")
+  addFlags(
+    config
+      .command("set-context")
+      .description("add or replace a context naming a cluster or a region")
+      .argument("<name>", "context name"),
+    setContextFlagTable,
+  )
     .addHelpText(
       "after",
       "\nExamples:\n  titan config set-context prod --region us-east --use\n  titan config set-context staging --cluster staging",
     )
     .action(
-      lazyAction(
-        ctx,
-        async (env, name: string, opts: { cluster?: string; region?: string; use?: boolean }) => {
-          const { runSetContext } = await import("./run.js");
-          return runSetContext(env, name, opts);
-        },
-      ),
+      flagAction(ctx, setContextFlagTable, async (env, opts, name: string) => {
+        const { runSetContext } = await import("./run.js");
+        return runSetContext(env, name, opts);
+      }),
     );
   for (const kind of ["cluster", "context", "region"] as const) {
     config
@@ -90,21 +99,21 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
         `\nExample:\n  titan config delete-${kind} ${kind === "region" ? "us-east" : "staging"}`,
       )
       .action(
-        lazyAction(ctx, async (env, name: string) => {
+        flagAction(ctx, {}, async (env, _opts, name: string) => {
           const { runDelete } = await import("./run.js");
           return runDelete(env, kind, name);
         }),
       );
   }
-  config
-    .command("view")
-    .description("print the config (secrets appear only as references)")
-    .option("--json", "print as JSON")
+  addFlags(
+    config.command("view").description("print the config (secrets appear only as references)"),
+    viewFlagTable,
+  )
     .addHelpText("after", "\nExamples:\n  titan config view\n  titan config view --json")
     .action(
-      lazyAction(ctx, async (env, opts: { json?: boolean }) => {
+      flagAction(ctx, viewFlagTable, async (env, opts) => {
         const { runView } = await import("./run.js");
-        return runView(env, { json: opts.json === true });
+        return runView(env, opts);
       }),
     );
   config
@@ -115,7 +124,7 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
       "\nExamples:\n  titan config path\n  TITAN_CONFIG=/tmp/titan.yaml titan config path",
     )
     .action(
-      lazyAction(ctx, async (env) => {
+      flagAction(ctx, {}, async (env) => {
         const { runPath } = await import("./run.js");
         return runPath(env);
       }),

@@ -10,6 +10,8 @@ import { type ConfigEdit, deleteIn, saveConfig, setIn } from "../../config/write
 import type { SetClusterOptions } from "./command.js";
 
 export async function runSetCluster(env: Env, name: string, opts: SetClusterOptions): Promise<number> {
+  if (opts.master === undefined)
+    throw new UsageError("set-cluster needs --master", "e.g. --master https://m1:5050,https://m2:5050");
   const masters = parseMasterList(opts.master, "--master");
   if ((opts.principal === undefined) !== (opts.secret === undefined)) {
     throw new UsageError(
@@ -36,7 +38,12 @@ export async function runSetCluster(env: Env, name: string, opts: SetClusterOpti
   return 0;
 }
 
-export async function runSetRegion(env: Env, region: string, cluster: string): Promise<number> {
+export async function runSetRegion(env: Env, region: string, cluster: string | undefined): Promise<number> {
+  if (cluster === undefined)
+    throw new UsageError(
+      "set-region needs --cluster",
+      `e.g. titan config set-region ${region} --cluster prod`,
+    );
   const loaded = await loadUserConfig(env);
   await saveConfig(loaded.config.file, loaded.document, [setIn(["regions", region], cluster)]);
   writeLine(env.io.err, `region "${region}" is served by cluster "${cluster}"`);

@@ -1,5 +1,15 @@
 import type { Command } from "commander";
-import { type CommandContext, lazyAction } from "../types.js";
+import { addFlags, switchFlag, valueFlag } from "../../cli/flags.js";
+import { type CommandContext, flagAction } from "../types.js";
+
+const listFlagTable = { json: switchFlag("--json", "print as JSON") } as const;
+
+const showFlagTable = {
+  region: valueFlag("--region <region>", "resolve for this region"),
+  master: valueFlag("--master <urls>", "override the masters, as other commands do"),
+  context: valueFlag("--context <name>", "the context to show (as the NAME argument)"),
+  json: switchFlag("--json", "print as JSON"),
+} as const;
 
 export function registerContext(program: Command, ctx: CommandContext): void {
   const context = program
@@ -9,15 +19,12 @@ export function registerContext(program: Command, ctx: CommandContext): void {
       "after",
       "\nExamples:\n  titan context list\n  titan context use prod\n  titan context show --json\n  TITAN_CONTEXT=staging titan plan",
     );
-  context
-    .command("list")
-    .description("list contexts; * marks the current one")
-    .option("--json", "print as JSON")
+  addFlags(context.command("list").description("list contexts; * marks the current one"), listFlagTable)
     .addHelpText("after", "\nExamples:\n  titan context list\n  titan context list --json")
     .action(
-      lazyAction(ctx, async (env, opts: { json?: boolean }) => {
+      flagAction(ctx, listFlagTable, async (env, opts) => {
         const { runContextList } = await import("./run.js");
-        return runContextList(env, { json: opts.json === true });
+        return runContextList(env, opts);
       }),
     );
   context
@@ -26,34 +33,26 @@ export function registerContext(program: Command, ctx: CommandContext): void {
     .argument("<name>", "context name")
     .addHelpText("after", "\nExamples:\n  titan context use prod\n  titan context use local")
     .action(
-      lazyAction(ctx, async (env, name: string) => {
+      flagAction(ctx, {}, async (env, _opts, name: string) => {
         const { runContextUse } = await import("./run.js");
         return runContextUse(env, name);
       }),
     );
-  context
-    .command("show")
-    .description("show the resolved target: context, cluster, region, masters (secrets by reference only)")
-    .argument("[name]", "context name (default: the current one)")
-    .option("--region <region>", "resolve for this region")
-    .option("--master <urls>", "override the masters, as other commands do")
-    .option("--json", "print as JSON")
+  addFlags(
+    context
+      .command("show")
+      .description("show the resolved target: context, cluster, region, masters (secrets by reference only)")
+      .argument("[name]", "context name (default: the current one)"),
+    showFlagTable,
+  )
     .addHelpText(
       "after",
       "\nExamples:\n  titan context show\n  titan context show prod --region us-east --json\n  titan context show --master http://10.0.0.5:5050",
     )
     .action(
-      lazyAction(
-        ctx,
-        async (env, name: string | undefined, opts: { json?: boolean; region?: string; master?: string }) => {
-          const { runContextShow } = await import("./run.js");
-          return runContextShow(env, {
-            json: opts.json === true,
-            ...(name === undefined ? {} : { context: name }),
-            ...(opts.region === undefined ? {} : { region: opts.region }),
-            ...(opts.master === undefined ? {} : { master: opts.master }),
-          });
-        },
-      ),
+      flagAction(ctx, showFlagTable, async (env, opts, name: string | undefined) => {
+        const { runContextShow } = await import("./run.js");
+        return runContextShow(env, { ...opts, context: name ?? opts.context });
+      }),
     );
 }

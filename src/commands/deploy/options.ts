@@ -1,25 +1,32 @@
-import type { Command } from "commander";
+import { negatedFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
+import { targetFlagTable } from "../../cli/target-options.js";
 
-/** Flags shared by the commands that change an app (scale, restart, rollback, stop). Cheap: no implementation. */
-export function withApplyOptions(command: Command): Command {
-  return command
-    .option("--region <region>", "the region (required when the app names several)")
-    .option("--context <name>", "the context (env TITAN_CONTEXT; default: current, else local)")
-    .option("--master <urls>", "master URL(s), comma-separated; overrides the context's (env TITAN_MASTER)")
-    .option("-y, --yes", "go ahead without asking (required without a terminal)")
-    .option("--json", "print the plan and then one JSON event per line (NDJSON) on stdout")
-    .option("--timeout <duration>", "give up waiting after this long (exit 7); what runs keeps running")
-    .option("--force-unlock", "take the app's deploy lock even from a live holder (says whose it was)")
-    .option("--no-auto-rollback", "on failure stop where the rollout is (exit 6) instead of rolling back");
-}
+/** The flags of every command that changes an app (deploy, scale, restart, rollback, stop). Cheap: no implementation. */
+export const applyFlagTable = {
+  ...targetFlagTable,
+  yes: switchFlag("-y, --yes", "go ahead without asking (required without a terminal)"),
+  json: switchFlag("--json", "print the plan and then one JSON event per line (NDJSON) on stdout"),
+  timeout: valueFlag(
+    "--timeout <duration>",
+    "give up waiting after this long (exit 7); what runs keeps running",
+  ),
+  forceUnlock: switchFlag(
+    "--force-unlock",
+    "take the app's deploy lock even from a live holder (says whose it was)",
+  ),
+  autoRollback: negatedFlag(
+    "--no-auto-rollback",
+    "on failure stop where the rollout is (exit 6) instead of rolling back",
+  ),
+  adopt: switchFlag(
+    "--adopt",
+    "take over an app that another framework (another config or state store) runs, instead of refusing",
+  ),
+  failoverTimeout: valueFlag(
+    "--failover-timeout <duration>",
+    "how long Mesos keeps the app's tasks while titan is away (env TITAN_FAILOVER_TIMEOUT; default 168h)",
+  ),
+} as const;
 
-export interface ApplyFlags {
-  region?: string;
-  context?: string;
-  master?: string;
-  yes?: boolean;
-  json?: boolean;
-  timeout?: string;
-  forceUnlock?: boolean;
-  autoRollback?: boolean;
-}
+/** What the commands that change an app are given; scale, restart, rollback and stop add their own flags. */
+export type ApplyFlags = OptionsOf<typeof applyFlagTable>;

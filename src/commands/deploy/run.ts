@@ -2,21 +2,8 @@ import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { loadManifests, parseDuration } from "../../manifest/index.js";
 import { applyApps } from "./apply.js";
+import type { DeployOptions } from "./command.js";
 import { connect } from "./connect.js";
-
-export interface DeployOptions {
-  files: string[];
-  region?: string;
-  context?: string;
-  master?: string;
-  yes: boolean;
-  json: boolean;
-  timeout?: string;
-  plan?: string;
-  forceUnlock: boolean;
-  autoRollback: boolean;
-  failoverTimeout?: string;
-}
 
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
@@ -30,9 +17,9 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
       autoRollback: opts.autoRollback,
       verb: "deploy",
       resume: resumeCommand(opts),
-      ...(opts.region === undefined ? {} : { region: opts.region }),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      ...(opts.plan === undefined ? {} : { planFile: opts.plan }),
+      region: opts.region,
+      timeoutMs,
+      planFile: opts.plan,
     });
   } finally {
     await conn.close();

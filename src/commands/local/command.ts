@@ -1,24 +1,33 @@
 import type { Command } from "commander";
-import { type CommandContext, lazyAction } from "../types.js";
+import { addFlags, defaultedFlag, type OptionsOf, switchFlag } from "../../cli/flags.js";
+import { type CommandContext, flagAction } from "../types.js";
 
-export interface LocalUpOptions {
-  agents: string;
-  agentResources: string;
-  zones: string;
-  port: string;
-  foreground: boolean;
-}
+export const localUpFlagTable = {
+  agents: defaultedFlag("--agents <n>", "number of agents", "3"),
+  agentResources: defaultedFlag(
+    "--agent-resources <spec>",
+    "resources of each agent",
+    "cpus:4;mem:8192;disk:20000;ports:[31000-32000]",
+  ),
+  zones: defaultedFlag("--zones <list>", "zones to spread agents over (comma-separated)", "a,b,c"),
+  port: defaultedFlag("--port <port>", "the master's port (0 picks a free one)", "5050"),
+  foreground: switchFlag("--foreground", "run in this terminal until interrupted"),
+} as const;
 
-export interface LocalStatusOptions {
-  json: boolean;
-}
+export type LocalUpOptions = OptionsOf<typeof localUpFlagTable>;
+
+export const localStatusFlagTable = { json: switchFlag("--json", "print as JSON") } as const;
+
+export type LocalStatusOptions = OptionsOf<typeof localStatusFlagTable>;
 
 const UP_HELP = `
 Examples:
   titan local up                                   3 agents, master on 127.0.0.1:5050
   titan local up --agents 5 --zones a,b
   titan local up --agent-resources "cpus:8;mem:16384;disk:50000;ports:[31000-32000]"
-  titan local up --foreground                      run in this terminal until Ctrl-C`;
+  titan local up --foreground                      run in this terminal until Ctrl-C
+
+Every command on the built-in \`local\` context uses the cluster this starts, on whatever port it listens.`;
 
 /** `titan local up|status|down`: the embedded Mesos-compatible cluster on this machine. */
 export function registerLocal(program: Command, ctx: CommandContext): void {
@@ -30,33 +39,23 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
       "\nExamples:\n  titan local up\n  titan local status\n  titan local down\n\nThe built-in `local` context points at it; `titan deploy` starts it when it is not running.",
     );
 
-  local
-    .command("up")
-    .description("start the local cluster in the background and print its URL")
-    .option("--agents <n>", "number of agents", "3")
-    .option(
-      "--agent-resources <spec>",
-      "resources of each agent",
-      "cpus:4;mem:8192;disk:20000;ports:[31000-32000]",
-    )
-    .option("--zones <list>", "zones to spread agents over (comma-separated)", "a,b,c")
-    .option("--port <port>", "the master's port (0 picks a free one)", "5050")
-    .option("--foreground", "run in this terminal until interrupted", false)
+  const up = local.command("up").description("start the local cluster in the background and print its URL");
+  addFlags(up, localUpFlagTable)
     .addHelpText("after", UP_HELP)
     .action(
-      lazyAction(ctx, async (env, opts: LocalUpOptions) => {
+      flagAction(ctx, localUpFlagTable, async (env, opts) => {
         const { runLocalUp } = await import("./up.js");
         return runLocalUp(env, opts);
       }),
     );
 
-  local
+  const status = local
     .command("status")
-    .description("show the local cluster's agents, their resources and tasks")
-    .option("--json", "print as JSON", false)
+    .description("show the local cluster's agents, their resources and tasks");
+  addFlags(status, localStatusFlagTable)
     .addHelpText("after", "\nExamples:\n  titan local status\n  titan local status --json")
     .action(
-      lazyAction(ctx, async (env, opts: LocalStatusOptions) => {
+      flagAction(ctx, localStatusFlagTable, async (env, opts) => {
         const { runLocalStatus } = await import("./status.js");
         return runLocalStatus(env, opts);
       }),
@@ -67,7 +66,7 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .description("stop every task and the local cluster")
     .addHelpText("after", "\nExamples:\n  titan local down")
     .action(
-      lazyAction(ctx, async (env) => {
+      flagAction(ctx, {}, async (env) => {
         const { runLocalDown } = await import("./down.js");
         return runLocalDown(env);
       }),

@@ -1,19 +1,20 @@
 import type { Command } from "commander";
-import { addTargetOptions, targetFlags } from "../../cli/target-options.js";
-import { type CommandContext, lazyAction } from "../types.js";
+import { addFlags, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
+import { targetFlagTable } from "../../cli/target-options.js";
+import { type CommandContext, flagAction } from "../types.js";
 
-export interface LogsOptions {
-  target: string;
-  follow: boolean;
-  tail?: string;
-  stderr: boolean;
-  allStreams: boolean;
-  since?: string;
-  json: boolean;
-  context?: string;
-  master?: string;
-  region?: string;
-}
+export const logsFlagTable = {
+  follow: switchFlag("-f, --follow", "keep reading new output, and new instances, until Ctrl-C"),
+  tail: valueFlag("-n, --tail <lines>", "only the last N lines of each instance (default: all; 10 with -f)"),
+  stderr: switchFlag("--stderr", "read stderr instead of stdout"),
+  allStreams: switchFlag("--all-streams", "read stdout and stderr"),
+  since: valueFlag("--since <duration>", "include task runs that ended within this window, e.g. 10m"),
+  json: switchFlag("--json", "print NDJSON, one object per line"),
+  ...targetFlagTable,
+} as const;
+
+/** `target` is the `app[/instance]` argument. */
+export type LogsOptions = OptionsOf<typeof logsFlagTable> & { target: string };
 
 const HELP = `
 Examples:
@@ -32,46 +33,13 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
   const command = program
     .command("logs")
     .description("print (and follow) the output of an app's instances from their Mesos sandboxes")
-    .argument("<app[/instance]>", "the app, or one instance of it")
-    .option("-f, --follow", "keep reading new output, and new instances, until Ctrl-C")
-    .option("-n, --tail <lines>", "only the last N lines of each instance (default: all; 10 with -f)")
-    .option("--stderr", "read stderr instead of stdout")
-    .option("--all-streams", "read stdout and stderr")
-    .option("--since <duration>", "include task runs that ended within this window, e.g. 10m")
-    .option("--json", "print NDJSON, one object per line")
-    .option("--region <region>", "the region to read (env TITAN_REGION)");
-  addTargetOptions(command)
+    .argument("<app[/instance]>", "the app, or one instance of it");
+  addFlags(command, logsFlagTable)
     .addHelpText("after", HELP)
     .action(
-      lazyAction(
-        ctx,
-        async (
-          env,
-          target: string,
-          opts: {
-            follow?: boolean;
-            tail?: string;
-            stderr?: boolean;
-            allStreams?: boolean;
-            since?: string;
-            json?: boolean;
-            context?: string;
-            master?: string;
-            region?: string;
-          },
-        ) => {
-          const { runLogs } = await import("./run.js");
-          return runLogs(env, {
-            target,
-            follow: opts.follow === true,
-            stderr: opts.stderr === true,
-            allStreams: opts.allStreams === true,
-            json: opts.json === true,
-            ...(opts.tail === undefined ? {} : { tail: opts.tail }),
-            ...(opts.since === undefined ? {} : { since: opts.since }),
-            ...targetFlags(opts),
-          });
-        },
-      ),
+      flagAction(ctx, logsFlagTable, async (env, opts, target: string) => {
+        const { runLogs } = await import("./run.js");
+        return runLogs(env, { ...opts, target });
+      }),
     );
 }

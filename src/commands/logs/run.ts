@@ -1,12 +1,9 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
-import { targetFlags } from "../../cli/target-options.js";
-import { loadTarget } from "../../config/index.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { LogStream } from "../../supervise/log-format.js";
 import { parseLogTarget } from "../../supervise/log-selection.js";
-import { openCluster } from "../ps/target.js";
 import type { LogsOptions } from "./command.js";
 import { DEFAULT_FOLLOW_TIMINGS, type FollowTimings, follow } from "./follow.js";
 import { flushSource, LogPrinter, readInitial } from "./reader.js";
@@ -48,10 +45,8 @@ export async function runLogs(
   const streams = streamsOf(opts);
   const tail = tailOf(opts);
   const sinceMs = sinceOf(opts);
-  const target = await loadTarget(env, {
-    ...targetFlags(opts),
-  });
-  const cluster = await openCluster(env, target);
+  const target = await env.target(opts);
+  const cluster = await target.client();
   const printer = new LogPrinter(env, { json: opts.json, showStream: streams.length > 1 });
   const finder = new SourceFinder(env, cluster, target, logTarget, {
     streams,
@@ -86,6 +81,6 @@ export async function runLogs(
     if (opts.follow && env.signal.aborted) return ExitCode.Ok;
     throw error;
   } finally {
-    await cluster.close();
+    await target.close();
   }
 }

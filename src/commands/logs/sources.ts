@@ -1,6 +1,6 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
-import type { Target } from "../../config/index.js";
+import type { ClusterTarget } from "../../config/target.js";
 import {
   AgentFiles,
   AgentOperator,
@@ -58,7 +58,7 @@ export class SourceFinder {
   constructor(
     private readonly env: Env,
     private readonly cluster: MasterCluster,
-    private readonly target: Target,
+    private readonly target: ClusterTarget,
     private readonly logTarget: LogTarget,
     private readonly options: {
       streams: readonly LogStream[];

@@ -1,22 +1,28 @@
 import type { Command } from "commander";
-import { targetFlags } from "../../cli/target-options.js";
-import { type CommandContext, lazyAction } from "../types.js";
+import { addFlags, listFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
+import { targetFlagTable } from "../../cli/target-options.js";
+import { type CommandContext, flagAction } from "../types.js";
 
-export interface PlanOptions {
-  files: string[];
-  snapshot?: string;
-  region?: string;
-  seed?: string;
-  shapes: string[];
-  role?: string;
-  context?: string;
-  master?: string;
-  json: boolean;
-  out?: string;
-  detailedExitcode: boolean;
-}
+export const planFlagTable = {
+  dryRun: switchFlag("--dry-run", "only plan (what plan always does; accepted for explicitness)"),
+  files: listFlag("-f, --file <file>", "manifest file, repeatable; - reads stdin (default: titan.yaml)"),
+  snapshot: valueFlag(
+    "--snapshot <file>",
+    "plan against a cluster snapshot file instead of the live cluster",
+  ),
+  seed: valueFlag("--seed <n>", "seed for placement tie-breaks; the plan prints the one it used"),
+  shapes: listFlag("--shape <shape>", "agent shape scale-out may add, e.g. 16cpu,64Gi; repeatable"),
+  role: valueFlag(
+    "--role <role>",
+    "Mesos role titan launches under (default: TITAN_ROLE, the cluster's role, or *)",
+  ),
+  ...targetFlagTable,
+  json: switchFlag("--json", "print the plan as one JSON document"),
+  out: valueFlag("--out <file>", "save the plan as JSON for `titan deploy --plan`"),
+  detailedExitcode: switchFlag("--detailed-exitcode", "exit 3 when the plan fits and has changes"),
+} as const;
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+export type PlanOptions = OptionsOf<typeof planFlagTable>;
 
 const HELP = `
 Examples:
@@ -35,62 +41,17 @@ Exit codes: 0 fits, 3 fits and has changes (only with --detailed-exitcode), 4 so
 2 usage error or invalid manifest, 1 runtime error.`;
 
 export function registerPlan(program: Command, ctx: CommandContext): void {
-  program
+  const command = program
     .command("plan")
     .description(
       "show what a deploy would change and where every instance would land, without changing anything",
-    )
-    .option("--dry-run", "only plan (what plan always does; accepted for explicitness)")
-    .option("-f, --file <file>", "manifest file, repeatable; - reads stdin (default: titan.yaml)", collect)
-    .option("--snapshot <file>", "plan against a cluster snapshot file instead of the live cluster")
-    .option("--region <region>", "the region to plan (required when the manifests name several)")
-    .option("--seed <n>", "seed for placement tie-breaks; the plan prints the one it used")
-    .option("--shape <shape>", "agent shape scale-out may add, e.g. 16cpu,64Gi; repeatable", collect)
-    .option(
-      "--role <role>",
-      "Mesos role titan launches under (default: TITAN_ROLE, the cluster's role, or *)",
-    )
-    .option(
-      "--context <name>",
-      "the context to plan against (env TITAN_CONTEXT; default: current, else local)",
-    )
-    .option("--master <urls>", "master URL(s), comma-separated; overrides the context's (env TITAN_MASTER)")
-    .option("--json", "print the plan as one JSON document")
-    .option("--out <file>", "save the plan as JSON for `titan deploy --plan`")
-    .option("--detailed-exitcode", "exit 3 when the plan fits and has changes")
+    );
+  addFlags(command, planFlagTable)
     .addHelpText("after", HELP)
     .action(
-      lazyAction(
-        ctx,
-        async (
-          env,
-          opts: {
-            file?: string[];
-            snapshot?: string;
-            region?: string;
-            seed?: string;
-            shape?: string[];
-            role?: string;
-            context?: string;
-            master?: string;
-            json?: boolean;
-            out?: string;
-            detailedExitcode?: boolean;
-          },
-        ) => {
-          const { runPlan } = await import("./run.js");
-          return runPlan(env, {
-            files: opts.file ?? [],
-            shapes: opts.shape ?? [],
-            json: opts.json === true,
-            detailedExitcode: opts.detailedExitcode === true,
-            ...(opts.snapshot === undefined ? {} : { snapshot: opts.snapshot }),
-            ...targetFlags(opts),
-            ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-            ...(opts.role === undefined ? {} : { role: opts.role }),
-            ...(opts.out === undefined ? {} : { out: opts.out }),
-          });
-        },
-      ),
+      flagAction(ctx, planFlagTable, async (env, opts) => {
+        const { runPlan } = await import("./run.js");
+        return runPlan(env, opts);
+      }),
     );
 }

@@ -4,7 +4,6 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import { targetFlags } from "../../cli/target-options.js";
 import { SnapshotFileSource } from "../../cluster/file-source.js";
 import type { ClusterStateSource } from "../../cluster/types.js";
 import { loadManifests } from "../../manifest/index.js";
@@ -27,9 +26,9 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     apps: manifest.apps,
     snapshot,
     source: opts.snapshot ?? source.describe(),
-    ...(region === undefined ? {} : { region }),
-    ...(seed === undefined ? {} : { seed }),
-    ...(shapes.length > 0 ? { shapes } : {}),
+    region,
+    seed,
+    shapes: shapes.length > 0 ? shapes : undefined,
   });
 
   for (const warning of plan.warnings)
@@ -57,10 +56,7 @@ export function exitCodeFor(plan: Pick<Plan, "fits" | "changes">, detailed: bool
 async function clusterSource(
   env: Env,
   opts: PlanOptions,
-): Promise<{ source: ClusterStateSource; region?: string }> {
-  const explicitRole = opts.role ?? env.vars.TITAN_ROLE;
-  if (explicitRole !== undefined && explicitRole.trim() === "")
-    throw new UsageError("--role is empty", "pass a Mesos role such as `titan`, or `*`");
+): Promise<{ source: ClusterStateSource; region?: string | undefined }> {
   if (opts.snapshot !== undefined) {
     if (opts.context !== undefined || opts.master !== undefined) {
       throw new UsageError(
@@ -68,27 +64,13 @@ async function clusterSource(
         "plan against one or the other",
       );
     }
-    return { source: new SnapshotFileSource(opts.snapshot, env.cwd, { role: explicitRole ?? "*" }) };
+    const role = opts.role ?? env.vars.TITAN_ROLE;
+    if (role !== undefined && role.trim() === "")
+      throw new UsageError("--role is empty", "pass a Mesos role such as `titan`, or `*`");
+    return { source: new SnapshotFileSource(opts.snapshot, env.cwd, { role: role?.trim() ?? "*" }) };
   }
-  const { loadTarget } = await import("../../config/index.js");
-  const { resolveSecretRef } = await import("../../config/secret-ref.js");
-  const { LiveMasterSource } = await import("../../cluster/live-source.js");
-  const target = await loadTarget(env, {
-    ...targetFlags(opts),
-  });
-  const { cluster } = target;
-  const auth = cluster.auth
-    ? { principal: cluster.auth.principal, secret: await resolveSecretRef(cluster.auth.secret, env.vars) }
-    : undefined;
-  const source = new LiveMasterSource({
-    masters: target.masters,
-    role: explicitRole ?? cluster.role,
-    label: `context ${target.context} (cluster ${cluster.name})`,
-    ...(auth ? { auth } : {}),
-    ...(cluster.caFile ? { caFile: cluster.caFile } : {}),
-    ...(env.debug ? { trace: (line: string) => writeLine(env.io.err, env.io.errColor.dim(line)) } : {}),
-  });
-  return { source, ...(target.region === undefined ? {} : { region: target.region }) };
+  const target = await env.target(opts);
+  return { source: await target.source(), region: target.region };
 }
 
 function parseSeed(text: string): number {

@@ -2,8 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import { targetFlags } from "../../cli/target-options.js";
-import type { Target } from "../../config/index.js";
+import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { MasterCluster } from "../../mesos/index.js";
 import { groupByApp } from "../../supervise/group.js";
@@ -12,13 +11,13 @@ import { sleep } from "../../supervise/sleep.js";
 import { readTitanTasks, type TaskView } from "../../supervise/task-view.js";
 import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../supervise/watch-diff.js";
 import type { PsOptions } from "./command.js";
-import { desiredCounts, openCluster, readState, resolveTargets } from "./target.js";
+import { desiredCounts, readState, resolveTargets } from "./target.js";
 
 const DEFAULT_INTERVAL_MS = 2000;
 const CLEAR_SCREEN = "\x1b[H\x1b[2J";
 
 interface Source {
-  target: Target;
+  target: ClusterTarget;
   cluster: MasterCluster;
 }
 
@@ -42,7 +41,7 @@ function inRegion(task: TaskView, region: string | undefined): boolean {
 async function readSection(env: Env, source: Source, apps: readonly string[]): Promise<PsSection> {
   const { target, cluster } = source;
   const base = {
-    ...(target.region === undefined ? {} : { region: target.region }),
+    region: target.region,
     context: target.context,
     cluster: target.cluster.name,
   };
@@ -56,7 +55,7 @@ async function readSection(env: Env, source: Source, apps: readonly string[]): P
   }
   const mine = tasks.filter((t) => inRegion(t, target.region));
   const names = apps.length > 0 ? apps : [...new Set(mine.map((t) => t.app))];
-  const desired = await desiredCounts(env, target, names);
+  const desired = await desiredCounts(target, names);
   return { ...base, master, apps: groupByApp(mine, { only: apps, desired }) };
 }
 
@@ -73,10 +72,10 @@ async function readSections(
       } catch (error) {
         if (sources.length === 1 || !(error instanceof TitanError) || env.signal.aborted) throw error;
         return {
-          ...(source.target.region === undefined ? {} : { region: source.target.region }),
+          region: source.target.region,
           context: source.target.context,
           cluster: source.target.cluster.name,
-          master: source.target.masters.join(","),
+          master: (await source.target.masters().catch(() => source.target.cluster.masters)).join(","),
           apps: [],
           error: error.hint === undefined ? error.message : `${error.message} (${error.hint})`,
         };
@@ -87,15 +86,9 @@ async function readSections(
 
 export async function runPs(env: Env, opts: PsOptions): Promise<number> {
   const interval = parseInterval(opts.interval);
-  const targets = await resolveTargets(
-    env,
-    {
-      ...targetFlags(opts),
-    },
-    opts.allRegions,
-  );
+  const targets = await resolveTargets(env, opts, opts.allRegions);
   const sources: Source[] = await Promise.all(
-    targets.map(async (target) => ({ target, cluster: await openCluster(env, target) })),
+    targets.map(async (target) => ({ target, cluster: await target.client() })),
   );
   try {
     if (opts.watch) return await watch(env, sources, opts, interval);
@@ -105,7 +98,7 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
     else for (const line of renderPs(sections, now, env.io.color)) writeLine(env.io.out, line);
     return sections.some((s) => s.error !== undefined) ? ExitCode.Runtime : ExitCode.Ok;
   } finally {
-    await Promise.all(sources.map((s) => s.cluster.close()));
+    await Promise.all(targets.map((target) => target.close()));
   }
 }
 

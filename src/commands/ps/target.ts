@@ -1,16 +1,18 @@
-import { hostname } from "node:os";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
-import { writeLine } from "../../cli/io.js";
-import { loadTarget, loadUserConfig, type Target, type TargetFlags } from "../../config/index.js";
-import { resolveSecretRef } from "../../config/secret-ref.js";
-import { MasterCluster, MasterOperator } from "../../mesos/index.js";
+import { loadUserConfig, type TargetFlags } from "../../config/index.js";
+import type { ClusterTarget } from "../../config/target.js";
+import { type MasterCluster, MasterOperator } from "../../mesos/index.js";
 import type { GetState } from "../../mesos/types/operator.js";
 import type { Release } from "../../state/types.js";
 
 /** The clusters to read: the target's, or with --all-regions one per region mapped in the config. */
-export async function resolveTargets(env: Env, flags: TargetFlags, allRegions: boolean): Promise<Target[]> {
-  if (!allRegions) return [await loadTarget(env, flags)];
+export async function resolveTargets(
+  env: Env,
+  flags: TargetFlags,
+  allRegions: boolean,
+): Promise<ClusterTarget[]> {
+  if (!allRegions) return [await env.target(flags)];
   if (flags.region !== undefined) {
     throw new UsageError("--all-regions cannot be combined with --region", "pass one or the other");
   }
@@ -22,23 +24,7 @@ export async function resolveTargets(env: Env, flags: TargetFlags, allRegions: b
       "map one with `titan config set-region REGION --cluster NAME`",
     );
   }
-  return Promise.all(regions.map((region) => loadTarget(env, { ...flags, region })));
-}
-
-/** A client for the target's masters, with the cluster's credentials resolved (sent only to those masters). */
-export async function openCluster(env: Env, target: Target): Promise<MasterCluster> {
-  const { cluster } = target;
-  const auth = cluster.auth
-    ? { principal: cluster.auth.principal, secret: await resolveSecretRef(cluster.auth.secret, env.vars) }
-    : undefined;
-  return MasterCluster.fromConfig(
-    {
-      masters: target.masters,
-      ...(auth ? { auth } : {}),
-      ...(cluster.caFile ? { caFile: cluster.caFile } : {}),
-    },
-    env.debug ? { trace: (line: string) => writeLine(env.io.err, env.io.errColor.dim(line)) } : {},
-  );
+  return Promise.all(regions.map((region) => env.target({ ...flags, region })));
 }
 
 /** GET_STATE from the leading master, and which master answered. */
@@ -67,19 +53,15 @@ export function desiredIn(release: Release, region: string | undefined): number 
 }
 
 /**
- * Desired instance counts from the cluster's state store, when it is a readable `file://` store. Apps whose
- * releases cannot be read are left out, so `ps` shows "-" for them rather than failing.
+ * Desired instance counts from the target's state store (the same store, default included, that deploy records
+ * releases in). Apps whose releases cannot be read are left out, so `ps` shows "-" for them rather than failing.
  */
 export async function desiredCounts(
-  env: Env,
-  target: Target,
+  target: ClusterTarget,
   apps: readonly string[],
 ): Promise<Map<string, number>> {
   const desired = new Map<string, number>();
-  const url = target.cluster.state;
-  if (url === undefined || !url.startsWith("file://")) return desired;
-  const { FileStateStore } = await import("../../state/file-store.js");
-  const store = new FileStateStore(url, { clock: env.clock, hostname: hostname() });
+  const store = await target.store();
   await Promise.all(
     apps.map(async (app) => {
       try {

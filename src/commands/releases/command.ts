@@ -1,22 +1,26 @@
 import type { Command } from "commander";
-import { type CommandContext, lazyAction } from "../types.js";
+import { addFlags, type OptionsOf, switchFlag } from "../../cli/flags.js";
+import { targetFlagTable } from "../../cli/target-options.js";
+import { type CommandContext, flagAction } from "../types.js";
+
+export const releasesFlagTable = {
+  json: switchFlag("--json", "print the releases as one JSON document"),
+  ...targetFlagTable,
+} as const;
+
+export type ReleasesOptions = OptionsOf<typeof releasesFlagTable>;
 
 export function registerReleases(program: Command, ctx: CommandContext): void {
-  program
+  const command = program
     .command("releases")
     .description("list an app's releases: number, outcome, image, manifest digest, who and when")
-    .argument("<app>", "the app")
-    .option("--context <name>", "the context (env TITAN_CONTEXT; default: current, else local)")
-    .option("--region <region>", "the region whose cluster keeps the records")
-    .option("--json", "print the releases as one JSON document")
+    .argument("<app>", "the app");
+  addFlags(command, releasesFlagTable)
     .addHelpText("after", "\nExamples:\n  titan releases api\n  titan releases api --json")
     .action(
-      lazyAction(
-        ctx,
-        async (env, app: string, opts: { context?: string; region?: string; json?: boolean }) => {
-          const { runReleases } = await import("./run.js");
-          return runReleases(env, app, opts);
-        },
-      ),
+      flagAction(ctx, releasesFlagTable, async (env, opts, app: string) => {
+        const { runReleases } = await import("./run.js");
+        return runReleases(env, app, opts);
+      }),
     );
 }

@@ -5,12 +5,9 @@ import { shortDigest } from "../../cluster/digest.js";
 import type { Release } from "../../state/types.js";
 import { checkAppName } from "../deploy/app-release.js";
 import { openStore } from "../deploy/connect.js";
+import type { ReleasesOptions } from "./command.js";
 
-export async function runReleases(
-  env: Env,
-  app: string,
-  opts: { context?: string; region?: string; json?: boolean },
-): Promise<number> {
+export async function runReleases(env: Env, app: string, opts: ReleasesOptions): Promise<number> {
   checkAppName(app);
   const store = await openStore(env, opts);
   const releases = await store.releases(app);

@@ -1,19 +1,17 @@
 import type { Command } from "commander";
-import { type ApplyFlags, withApplyOptions } from "../deploy/options.js";
-import { type CommandContext, lazyAction } from "../types.js";
+import { addFlags } from "../../cli/flags.js";
+import { applyFlagTable } from "../deploy/options.js";
+import { type CommandContext, flagAction } from "../types.js";
 
 export function registerRestart(program: Command, ctx: CommandContext): void {
-  withApplyOptions(
-    program
-      .command("restart")
-      .description(
-        "replace every instance of an app with a fresh one, rolling, with the deploy's health gates",
-      )
-      .argument("<app>", "the app"),
-  )
+  const command = program
+    .command("restart")
+    .description("replace every instance of an app with a fresh one, rolling, with the deploy's health gates")
+    .argument("<app>", "the app");
+  addFlags(command, applyFlagTable)
     .addHelpText("after", "\nExample:\n  titan restart api --yes")
     .action(
-      lazyAction(ctx, async (env, app: string, opts: ApplyFlags) => {
+      flagAction(ctx, applyFlagTable, async (env, opts, app: string) => {
         const { runRestart } = await import("./run.js");
         return runRestart(env, app, opts);
       }),

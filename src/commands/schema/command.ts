@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { type CommandContext, lazyAction } from "../types.js";
+import { type CommandContext, flagAction } from "../types.js";
 
 export function registerSchema(program: Command, ctx: CommandContext): void {
   program
@@ -12,7 +12,7 @@ export function registerSchema(program: Command, ctx: CommandContext): void {
         "  # yaml-language-server: $schema=./titan.schema.json",
     )
     .action(
-      lazyAction(ctx, async (env) => {
+      flagAction(ctx, {}, async (env) => {
         const { runSchema } = await import("./run.js");
         return runSchema(env);
       }),

@@ -1,20 +1,26 @@
 import type { Command } from "commander";
-import { type ApplyFlags, withApplyOptions } from "../deploy/options.js";
-import { type CommandContext, lazyAction } from "../types.js";
+import { addFlags, type OptionsOf, switchFlag } from "../../cli/flags.js";
+import { applyFlagTable } from "../deploy/options.js";
+import { type CommandContext, flagAction } from "../types.js";
+
+export const stopFlagTable = {
+  purge: switchFlag("--purge", "after stopping, tear the framework down and forget the app's releases"),
+  ...applyFlagTable,
+} as const;
+
+export type StopOptions = OptionsOf<typeof stopFlagTable>;
 
 export function registerStop(program: Command, ctx: CommandContext): void {
-  withApplyOptions(
-    program
-      .command("stop")
-      .description(
-        "stop every instance of an app; --purge also removes its Mesos framework and titan's records",
-      )
-      .argument("<app>", "the app")
-      .option("--purge", "after stopping, tear the framework down and forget the app's releases"),
-  )
+  const command = program
+    .command("stop")
+    .description(
+      "stop every instance of an app; --purge also removes its Mesos framework and titan's records",
+    )
+    .argument("<app>", "the app");
+  addFlags(command, stopFlagTable)
     .addHelpText("after", "\nExamples:\n  titan stop api --yes\n  titan stop api --purge --yes")
     .action(
-      lazyAction(ctx, async (env, app: string, opts: ApplyFlags & { purge?: boolean }) => {
+      flagAction(ctx, stopFlagTable, async (env, opts, app: string) => {
         const { runStop } = await import("./run.js");
         return runStop(env, app, opts);
       }),

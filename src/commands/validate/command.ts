@@ -1,32 +1,30 @@
 import type { Command } from "commander";
-import { type CommandContext, lazyAction } from "../types.js";
+import { addFlags, listFlag, type OptionsOf, switchFlag } from "../../cli/flags.js";
+import { type CommandContext, flagAction } from "../types.js";
 
-export interface ValidateOptions {
-  files: string[];
-  json: boolean;
-}
+export const validateFlagTable = {
+  files: listFlag(
+    "-f, --file <file>",
+    "manifest to check; repeatable; - reads stdin (default: ./titan.yaml)",
+  ),
+  json: switchFlag("--json", "print the result, or the list of problems, as JSON"),
+} as const;
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+export type ValidateOptions = OptionsOf<typeof validateFlagTable>;
 
 export function registerValidate(program: Command, ctx: CommandContext): void {
-  program
+  const command = program
     .command("validate")
-    .description("check manifests and report every problem at once (exit 2 when invalid)")
-    .option(
-      "-f, --file <file>",
-      "manifest to check; repeatable; - reads stdin (default: ./titan.yaml)",
-      collect,
-      [],
-    )
-    .option("--json", "print the result, or the list of problems, as JSON")
+    .description("check manifests and report every problem at once (exit 2 when invalid)");
+  addFlags(command, validateFlagTable)
     .addHelpText(
       "after",
       "\nExamples:\n  titan validate\n  titan validate -f api.yaml -f web.yaml\n  cat titan.yaml | titan validate -f -\n  titan validate --json",
     )
     .action(
-      lazyAction(ctx, async (env, opts: { file: string[]; json?: boolean }) => {
+      flagAction(ctx, validateFlagTable, async (env, opts) => {
         const { runValidate } = await import("./run.js");
-        return runValidate(env, { files: opts.file, json: opts.json === true });
+        return runValidate(env, opts);
       }),
     );
 }

@@ -1,20 +1,19 @@
 import type { Command } from "commander";
-import { type CommandContext, lazyAction } from "../types.js";
+import { addFlags, type OptionsOf, switchFlag } from "../../cli/flags.js";
+import { type CommandContext, flagAction } from "../types.js";
 
-export interface VersionOptions {
-  json: boolean;
-}
+export const versionFlagTable = { json: switchFlag("--json", "print as JSON") } as const;
+
+export type VersionOptions = OptionsOf<typeof versionFlagTable>;
 
 export function registerVersion(program: Command, ctx: CommandContext): void {
-  program
-    .command("version")
-    .description("print titan's version and the Node.js it runs on")
-    .option("--json", "print as JSON")
-    .addHelpText("after", "\nExamples:\n  titan version\n  titan version --json")
+  const command = program.command("version").description("print titan's version and the Node.js it runs on");
+  addFlags(command, versionFlagTable)
+    .addHelpText("after", "\nExamples:\n  titan version\n  titan --version\n  titan version --json")
     .action(
-      lazyAction(ctx, async (env, opts: { json?: boolean }) => {
+      flagAction(ctx, versionFlagTable, async (env, opts) => {
         const { runVersion } = await import("./run.js");
-        return runVersion(env, { json: opts.json === true });
+        return runVersion(env, opts);
       }),
     );
 }
