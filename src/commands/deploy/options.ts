@@ -18,10 +18,6 @@ export const applyFlagTable = {
     "--no-auto-rollback",
     "on failure stop where the rollout is (exit 6) instead of rolling back",
   ),
-  adopt: switchFlag(
-    "--adopt",
-    "take over an app that another framework (another config or state store) runs, instead of refusing",
-  ),
   failoverTimeout: valueFlag(
     "--failover-timeout <duration>",
     "how long Mesos keeps the app's tasks while titan is away (env TITAN_FAILOVER_TIMEOUT; default 168h)",
