@@ -11,11 +11,11 @@ import { type Env, systemClock, withTargets } from "../src/cli/env.js";
 import { createIO } from "../src/cli/io.js";
 import { platformPaths } from "../src/cli/paths.js";
 import { taskLabels } from "../src/cluster/labels.js";
+import { readTitanTasks } from "../src/cluster/live-source.js";
 import { runPs } from "../src/commands/ps/run.js";
 import type { Task, TaskState } from "../src/mesos/types/mesos.js";
 import type { GetAgentsAgent } from "../src/mesos/types/operator.js";
 import { groupByApp } from "../src/supervise/group.js";
-import { readTitanTasks } from "../src/supervise/task-view.js";
 
 /**
  * `titan ps` on a 50,000-task cluster: the in-process command (GET_STATE over loopback HTTP, parse, group,
@@ -176,7 +176,7 @@ async function measure(kind: Kind, url: string): Promise<Sample> {
         get_state: Parameters<typeof readTitanTasks>[0];
       };
       if (kind === "core") {
-        const groups = groupByApp(readTitanTasks(document.get_state).tasks);
+        const groups = groupByApp(readTitanTasks(document.get_state, url).tasks);
         sink.stream.write(String(groups.length));
       } else {
         sink.stream.write(String(document.get_state.get_tasks?.tasks?.length ?? 0));

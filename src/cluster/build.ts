@@ -1,19 +1,77 @@
+import type { TaskState } from "../mesos/types/mesos.js";
 import type { Agent, RunningTask } from "../placement/types.js";
-import { type MesosLabel, readTaskLabels } from "./labels.js";
+import { hasTitanLabel, type MesosLabel, readTaskLabels } from "./labels.js";
 import { countPorts, rangesToPorts } from "./ranges.js";
 import { type AgentRecord, freeForRole, type TaskUse } from "./resources.js";
+import type { TaskStatusSummary } from "./task-status.js";
 import type { ClusterSnapshot, SnapshotFormat, TitanTask } from "./types.js";
 
 /** One task as both snapshot formats describe it. */
 export interface TaskRecord extends TaskUse {
   id: string;
   name: string;
-  /** The framework's name, for the tasks of other frameworks. */
+  frameworkId: string;
+  /** The framework's name (its id when the master does not list the framework). */
   framework: string;
   state: string;
   labels: readonly MesosLabel[];
   /** The container image, from the task's ContainerInfo. */
-  image?: string;
+  image?: string | undefined;
+  /** Health and times from the status history; read for titan's tasks only. */
+  status?: TaskStatusSummary | undefined;
+}
+
+/** Titan's tasks in a cluster state, live and ended, and the titan-labelled tasks whose labels are unusable. */
+export interface TitanTaskReading {
+  tasks: TitanTask[];
+  malformed: Array<{ taskId: string; app: string; problem: string }>;
+}
+
+/**
+ * The one reader of titan's tasks, for plan, deploy, ps and logs: every task labelled `titan.app`, in the order
+ * given, with the agent's hostname and zone.
+ */
+export function collectTitanTasks(
+  agentRecords: readonly AgentRecord[],
+  taskRecords: readonly TaskRecord[],
+): TitanTaskReading {
+  const agents = new Map<string, AgentRecord>();
+  for (const agent of agentRecords) agents.set(agent.id, agent);
+  const tasks: TitanTask[] = [];
+  const malformed: TitanTaskReading["malformed"] = [];
+  for (const t of taskRecords) {
+    if (!hasTitanLabel(t.labels)) continue;
+    const reading = readTaskLabels(t.labels);
+    if (reading.kind === "malformed")
+      malformed.push({ taskId: t.id, app: reading.app, problem: reading.problem });
+    if (reading.kind !== "titan") continue;
+    const { identity } = reading;
+    const agent = agents.get(t.agentId);
+    // Plain assignments rather than conditional spreads: this runs once per titan task of the whole cluster.
+    const task: TitanTask = {
+      taskId: t.id,
+      frameworkId: t.frameworkId,
+      framework: t.framework,
+      app: identity.app,
+      instance: identity.instance,
+      digest: identity.digest,
+      state: t.state as TaskState,
+      agentId: t.agentId,
+      hostname: agent?.hostname ?? t.agentId,
+      demand: t.resources.scalars,
+      ports: rangesToPorts(t.resources.ports),
+      health: t.status?.health ?? "none",
+    };
+    if (t.image !== undefined) task.image = t.image;
+    if (identity.release !== undefined) task.release = identity.release;
+    if (identity.region !== undefined) task.region = identity.region;
+    const zone = agent?.attributes.zone;
+    if (zone !== undefined) task.zone = zone;
+    if (t.status?.since !== undefined) task.since = t.status.since;
+    if (t.status?.startedAt !== undefined) task.startedAt = t.status.startedAt;
+    tasks.push(task);
+  }
+  return { tasks, malformed };
 }
 
 /** The master's terminal states (src/common/protobuf_utils.cpp `isTerminalState`); such tasks hold nothing. */
@@ -59,9 +117,7 @@ export function buildSnapshot(
   }
 
   const agents: Agent[] = [];
-  const hostnames = new Map<string, string>();
   for (const record of [...agentRecords].sort((a, b) => byText(a.id, b.id))) {
-    hostnames.set(record.id, record.hostname);
     if (!record.schedulable) {
       warnings.push(
         `agent ${record.hostname} is skipped: ${record.unschedulableReason ?? "not schedulable"}`,
@@ -81,40 +137,28 @@ export function buildSnapshot(
   const schedulable = new Set(agents.map((a) => a.id));
 
   const running: RunningTask[] = [];
-  const titan = new Map<string, TitanTask[]>();
-  for (const t of [...live].sort((a, b) => byText(a.id, b.id))) {
-    const reading = readTaskLabels(t.labels);
-    if (reading.kind === "malformed") {
-      warnings.push(`task ${t.id} of app ${reading.app} is not counted as titan's: ${reading.problem}`);
-    }
-    if (reading.kind === "titan") {
-      const { identity } = reading;
-      const task: TitanTask = {
-        taskId: t.id,
-        app: identity.app,
-        instance: identity.instance,
-        digest: identity.digest,
-        state: t.state,
-        agentId: t.agentId,
-        hostname: hostnames.get(t.agentId) ?? t.agentId,
-        demand: t.resources.scalars,
-        ports: rangesToPorts(t.resources.ports),
-        ...(t.image === undefined ? {} : { image: t.image }),
-        ...(identity.release === undefined ? {} : { release: identity.release }),
-        ...(identity.region === undefined ? {} : { region: identity.region }),
-      };
-      const list = titan.get(identity.app) ?? [];
-      list.push(task);
-      titan.set(identity.app, list);
-    }
+  const sorted = [...live].sort((a, b) => byText(a.id, b.id));
+  for (const t of sorted) {
     if (!schedulable.has(t.agentId)) continue;
+    const reading = hasTitanLabel(t.labels) ? readTaskLabels(t.labels) : undefined;
+    const identity = reading?.kind === "titan" ? reading.identity : undefined;
     running.push({
-      app: reading.kind === "titan" ? reading.identity.app : foreignAppName(t.framework),
+      app: identity ? identity.app : foreignAppName(t.framework),
       agentId: t.agentId,
-      ...(reading.kind === "titan" ? { instance: reading.identity.instance } : {}),
+      instance: identity?.instance,
       demand: t.resources.scalars,
       portCount: countPorts(t.resources.ports),
     });
+  }
+  const titan = new Map<string, TitanTask[]>();
+  const reading = collectTitanTasks(agentRecords, sorted);
+  for (const bad of reading.malformed) {
+    warnings.push(`task ${bad.taskId} of app ${bad.app} is not counted as titan's: ${bad.problem}`);
+  }
+  for (const task of reading.tasks) {
+    const list = titan.get(task.app) ?? [];
+    list.push(task);
+    titan.set(task.app, list);
   }
 
   const titanTasks: Record<string, TitanTask[]> = {};

@@ -33,6 +33,11 @@ export function taskLabels(identity: TaskIdentity): Array<{ key: string; value: 
   return labels;
 }
 
+/** Whether a task carries titan's app label (cheap: no other label is looked at). */
+export function hasTitanLabel(labels: readonly MesosLabel[]): boolean {
+  return labels.some((l) => l.key === TitanLabel.app);
+}
+
 export type LabelReading =
   | { kind: "foreign" }
   | { kind: "titan"; identity: TaskIdentity }

@@ -1,8 +1,9 @@
 import type { TaskRecord } from "./build.js";
 import { type Node, ShapeError } from "./json-reader.js";
-import type { MesosLabel } from "./labels.js";
+import { hasTitanLabel, type MesosLabel } from "./labels.js";
 import { parseRangeText } from "./ranges.js";
 import { type AgentRecord, emptyBag, type ResourceBag } from "./resources.js";
+import { summariseStatuses } from "./task-status.js";
 
 /**
  * The master's `GET /master/state` JSON (src/master/readonly_handler.cpp): plain-string ids, `slaves`, flat
@@ -12,9 +13,10 @@ export function readMasterState(root: Node): { agents: AgentRecord[]; tasks: Tas
   const agents = root.get("slaves").items().map(readAgent);
   const tasks: TaskRecord[] = [];
   for (const framework of root.get("frameworks").items()) {
-    const name = framework.get("name").optionalString() ?? framework.get("id").string();
-    for (const list of ["tasks", "unreachable_tasks"]) {
-      for (const task of framework.get(list).items()) tasks.push(readTask(task, name));
+    const id = framework.get("id").string();
+    const name = framework.get("name").optionalString() ?? id;
+    for (const list of ["tasks", "unreachable_tasks", "completed_tasks"]) {
+      for (const task of framework.get(list).items()) tasks.push(readTask(task, id, name));
     }
   }
   return { agents, tasks };
@@ -42,19 +44,23 @@ function readAgent(slave: Node): AgentRecord {
   return record;
 }
 
-function readTask(task: Node, framework: string): TaskRecord {
+function readTask(task: Node, frameworkId: string, framework: string): TaskRecord {
+  const labels = task
+    .get("labels")
+    .items()
+    .map((l): MesosLabel => ({ key: l.get("key").string(), value: l.get("value").optionalString() ?? "" }));
+  const state = task.get("state").string();
   const record: TaskRecord = {
     id: task.get("id").string(),
     name: task.get("name").optionalString() ?? "",
+    frameworkId,
     framework,
-    state: task.get("state").string(),
+    state,
     agentId: task.get("slave_id").string(),
     resources: readFlatResources(task.get("resources")),
-    labels: task
-      .get("labels")
-      .items()
-      .map((l): MesosLabel => ({ key: l.get("key").string(), value: l.get("value").optionalString() ?? "" })),
+    labels,
   };
+  if (hasTitanLabel(labels)) record.status = summariseStatuses(task, state);
   const role = task.get("role").optionalString();
   if (role !== undefined) record.allocationRole = role;
   const image = containerImage(task.get("container"));

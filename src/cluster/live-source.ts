@@ -1,7 +1,8 @@
 import { TitanError } from "../cli/errors.js";
 import type { BasicAuth } from "../mesos/index.js";
 import { fetchMasterState } from "../mesos/index.js";
-import { buildSnapshot } from "./build.js";
+import type { GetState } from "../mesos/types/operator.js";
+import { buildSnapshot, collectTitanTasks, type TitanTaskReading } from "./build.js";
 import { Node, ShapeError } from "./json-reader.js";
 import { readGetState } from "./operator.js";
 import type { ClusterSnapshot, ClusterStateSource } from "./types.js";
@@ -45,5 +46,23 @@ export class LiveMasterSource implements ClusterStateSource {
       }
       throw error;
     }
+  }
+}
+
+/** Titan's tasks, live and ended, in a GET_STATE from `master`: the reader `ps` and `logs` share with the plan. */
+export function readTitanTasks(state: GetState, master: string): TitanTaskReading {
+  try {
+    const { agents, tasks } = readGetState(new Node({ get_state: state }));
+    return collectTitanTasks(agents, tasks);
+  } catch (error) {
+    if (error instanceof ShapeError) {
+      throw new TitanError(
+        `the master at ${master} answered GET_STATE in an unexpected shape: ${error.message}`,
+        {
+          hint: "is this a Mesos master (1.x)? check the URL with `titan context show`",
+        },
+      );
+    }
+    throw error;
   }
 }

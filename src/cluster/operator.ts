@@ -1,10 +1,11 @@
 import type { PortRange } from "../placement/types.js";
 import type { TaskRecord } from "./build.js";
 import { type Node, ShapeError } from "./json-reader.js";
-import type { MesosLabel } from "./labels.js";
+import { hasTitanLabel, type MesosLabel } from "./labels.js";
 import { containerImage, withFaultDomain } from "./legacy.js";
 import { formatRanges, normaliseRanges, unionRanges } from "./ranges.js";
 import { type AgentRecord, addBags, emptyBag, type ReservationUse, type ResourceBag } from "./resources.js";
+import { summariseStatuses } from "./task-status.js";
 
 /**
  * The v1 operator API's `GET_STATE` response (mesos.v1.master.Response, master.proto): ids as `{"value": ...}`,
@@ -20,9 +21,17 @@ export function readGetState(response: Node): { agents: AgentRecord[]; tasks: Ta
   }
   const agents = state.get("get_agents").get("agents").items().map(readAgent);
   const tasks: TaskRecord[] = [];
+  const seen = new Set<string>();
   const getTasks = state.get("get_tasks");
-  for (const list of ["tasks", "unreachable_tasks"]) {
-    for (const task of getTasks.get(list).items()) tasks.push(readTask(task, frameworkNames));
+  for (const list of ["tasks", "unreachable_tasks", "completed_tasks"]) {
+    for (const task of getTasks.get(list).items()) {
+      const record = readTask(task, frameworkNames);
+      // A task can be listed twice while the master moves it between lists.
+      const key = `${record.frameworkId}/${record.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      tasks.push(record);
+    }
   }
   return { agents, tasks };
 }
@@ -52,21 +61,25 @@ function readAgent(agent: Node): AgentRecord {
 function readTask(task: Node, frameworkNames: ReadonlyMap<string, string>): TaskRecord {
   const frameworkId = task.get("framework_id").get("value").optionalString() ?? "";
   const resources = readResources(task.get("resources"));
-  const image = containerImage(task.get("container"));
+  const labels = task
+    .get("labels")
+    .get("labels")
+    .items()
+    .map((l): MesosLabel => ({ key: l.get("key").string(), value: l.get("value").optionalString() ?? "" }));
+  const state = task.get("state").string();
   return {
-    ...(image === undefined ? {} : { image }),
+    image: containerImage(task.get("container")),
     id: task.get("task_id").get("value").string(),
     name: task.get("name").optionalString() ?? "",
+    frameworkId,
     framework: frameworkNames.get(frameworkId) ?? frameworkId,
-    state: task.get("state").string(),
+    state,
     agentId: task.get("agent_id").get("value").string(),
     resources: resources.all,
     reserved: resources.reserved,
-    labels: task
-      .get("labels")
-      .get("labels")
-      .items()
-      .map((l): MesosLabel => ({ key: l.get("key").string(), value: l.get("value").optionalString() ?? "" })),
+    labels,
+    // Only titan's tasks need their status history read; the other frameworks' may be tens of thousands.
+    status: hasTitanLabel(labels) ? summariseStatuses(task, state) : undefined,
   };
 }
 

@@ -1,11 +1,19 @@
+import type { TaskState } from "../mesos/types/mesos.js";
 import type { Agent, RunningTask, Scalars } from "../placement/types.js";
+import type { TaskHealth } from "./task-status.js";
 
 /** The two real formats a snapshot can be in. */
 export type SnapshotFormat = "master-state" | "operator-get-state";
 
-/** One task titan runs, recognised by its labels. */
+/**
+ * One task titan runs, recognised by its labels: the one model plan, deploy, ps and logs read from a cluster
+ * state (`collectTitanTasks`).
+ */
 export interface TitanTask {
   taskId: string;
+  /** The framework that launched it, and that framework's name (titan's is `titan:<app>`). */
+  frameworkId: string;
+  framework: string;
   app: string;
   instance: number;
   /** The release that launched it, when labelled. */
@@ -15,13 +23,21 @@ export interface TitanTask {
   digest: string;
   /** The container image it runs, when it runs one. */
   image?: string;
-  /** Mesos task state, e.g. TASK_RUNNING. Only non-terminal tasks are listed. */
-  state: string;
+  /** Mesos task state, e.g. TASK_RUNNING (a snapshot's `titanTasks` lists only non-terminal ones). */
+  state: TaskState;
   agentId: string;
+  /** The agent's hostname; the agent id when the master no longer lists the agent (partitioned, removed). */
   hostname: string;
+  /** The agent's zone (fault domain or `zone` attribute). */
+  zone?: string;
   demand: Scalars;
   /** Host ports it holds. */
   ports: readonly number[];
+  health: TaskHealth;
+  /** When the current state began (epoch ms). */
+  since?: number;
+  /** When the task was first seen (epoch ms): its age. */
+  startedAt?: number;
 }
 
 /** The cluster as the plan sees it: agents titan may use, what runs on them, and titan's own tasks. */

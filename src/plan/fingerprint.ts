@@ -1,5 +1,5 @@
 import { canonicalJson, sha256Hex } from "../cluster/canonical.js";
-import type { ClusterSnapshot } from "../cluster/types.js";
+import type { ClusterSnapshot, TitanTask } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
 
 /** The manifests as they bear on a plan: everything but where each app was declared. */
@@ -18,8 +18,20 @@ function placementRelevant(snapshot: ClusterSnapshot): unknown {
     role: snapshot.role,
     agents: snapshot.agents,
     running: [...snapshot.running].map((r) => canonicalJson(r)).sort(),
-    titanTasks: snapshot.titanTasks,
+    titanTasks: Object.fromEntries(
+      Object.entries(snapshot.titanTasks).map(([app, tasks]) => [app, tasks.map(placementFields)]),
+    ),
   };
+}
+
+/**
+ * A titan task as it bears on placement. Health, times, zone and framework are left out: they change without
+ * changing where anything may go, and a plan's default seed (derived from this digest) must not move with them.
+ */
+function placementFields(task: TitanTask): unknown {
+  const { health, since, startedAt, zone, frameworkId, framework, ...placement } = task;
+  void [health, since, startedAt, zone, frameworkId, framework];
+  return placement;
 }
 
 /** A hash of the manifests, the cluster state and the region: everything a plan is made from but the seed. */

@@ -1,5 +1,5 @@
+import type { TitanTask } from "../cluster/types.js";
 import { isCurrent } from "./states.js";
-import type { TaskView } from "./task-view.js";
 
 /** One app in `ps`: counts, then one row per instance slot. */
 export interface AppGroup {
@@ -9,24 +9,24 @@ export interface AppGroup {
   running: number;
   healthy: number;
   /** Tasks that are (or may still be) running, plus the last ended run of instances that have none. */
-  rows: TaskView[];
+  rows: TitanTask[];
 }
 
 interface Slot {
-  current: TaskView[];
-  lastEnded?: TaskView;
+  current: TitanTask[];
+  lastEnded?: TitanTask;
 }
 
-function endedLater(a: TaskView, b: TaskView | undefined): boolean {
+function endedLater(a: TitanTask, b: TitanTask | undefined): boolean {
   return b === undefined || (a.since ?? a.startedAt ?? 0) > (b.since ?? b.startedAt ?? 0);
 }
 
-function byRow(a: TaskView, b: TaskView): number {
+function byRow(a: TitanTask, b: TitanTask): number {
   return a.instance - b.instance || (b.release ?? 0) - (a.release ?? 0) || a.taskId.localeCompare(b.taskId);
 }
 
 /** A task counts as healthy when it runs and its check passes, or when it runs and has no check. */
-export function countsHealthy(task: TaskView): boolean {
+export function countsHealthy(task: TitanTask): boolean {
   return task.state === "TASK_RUNNING" && (task.health === "healthy" || task.health === "none");
 }
 
@@ -35,7 +35,7 @@ export function countsHealthy(task: TaskView): boolean {
  * the number of tasks plus sorting each app's rows. Apps named in `only` are listed even with no task.
  */
 export function groupByApp(
-  tasks: readonly TaskView[],
+  tasks: readonly TitanTask[],
   options: { only?: readonly string[]; desired?: ReadonlyMap<string, number> } = {},
 ): AppGroup[] {
   const wanted = options.only !== undefined && options.only.length > 0 ? new Set(options.only) : undefined;
@@ -58,7 +58,7 @@ export function groupByApp(
   }
   const groups: AppGroup[] = [];
   for (const [app, slots] of apps) {
-    const rows: TaskView[] = [];
+    const rows: TitanTask[] = [];
     for (const slot of slots.values()) {
       if (slot.current.length > 0) rows.push(...slot.current);
       else if (slot.lastEnded !== undefined) rows.push(slot.lastEnded);

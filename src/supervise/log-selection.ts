@@ -1,5 +1,5 @@
+import type { TitanTask } from "../cluster/types.js";
 import { isCurrent } from "./states.js";
-import type { TaskView } from "./task-view.js";
 
 export interface LogTarget {
   app: string;
@@ -23,7 +23,7 @@ export interface SelectOptions {
   sinceMs?: number;
 }
 
-function endedAt(task: TaskView): number {
+function endedAt(task: TitanTask): number {
   return task.since ?? task.startedAt ?? 0;
 }
 
@@ -32,19 +32,19 @@ function endedAt(task: TaskView): number {
  * with none, its most recent ended run; with --since, every run that was alive within that window instead.
  */
 export function selectLogTasks(
-  tasks: readonly TaskView[],
+  tasks: readonly TitanTask[],
   target: LogTarget,
   options: SelectOptions,
-): TaskView[] {
+): TitanTask[] {
   const mine = tasks.filter(
     (t) => t.app === target.app && (target.instance === undefined || t.instance === target.instance),
   );
-  const chosen: TaskView[] = [];
+  const chosen: TitanTask[] = [];
   if (options.sinceMs !== undefined) {
     const from = options.now - options.sinceMs;
     for (const task of mine) if (isCurrent(task.state) || endedAt(task) >= from) chosen.push(task);
   } else {
-    const latestEnded = new Map<number, TaskView>();
+    const latestEnded = new Map<number, TitanTask>();
     const withCurrent = new Set<number>();
     for (const task of mine) {
       if (isCurrent(task.state)) {

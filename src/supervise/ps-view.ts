@@ -1,8 +1,8 @@
 import type { ChalkInstance } from "chalk";
 import { renderTable } from "../cli/table.js";
+import type { TitanTask } from "../cluster/types.js";
 import type { AppGroup } from "./group.js";
 import { formatAge, presentState, type Tone } from "./states.js";
-import type { TaskView } from "./task-view.js";
 
 /** One cluster's answer in `ps`: a region (or the target's cluster when no region is named). */
 export interface PsSection {
@@ -26,19 +26,19 @@ function paint(color: ChalkInstance, tone: Tone, text: string): string {
   return color.dim(text);
 }
 
-function healthText(task: TaskView, color: ChalkInstance): string {
+function healthText(task: TitanTask, color: ChalkInstance): string {
   if (task.health === "healthy") return color.green("healthy");
   if (task.health === "unhealthy") return color.red("unhealthy");
   if (task.health === "checking") return color.cyan("checking");
   return "-";
 }
 
-export function hostPorts(task: TaskView): string {
-  return task.ports.length === 0 ? task.host : `${task.host}:${task.ports.join(",")}`;
+export function hostPorts(task: TitanTask): string {
+  return task.ports.length === 0 ? task.hostname : `${task.hostname}:${task.ports.join(",")}`;
 }
 
 /** The cells of one instance row (also what --watch compares, without colour). */
-export function rowCells(task: TaskView, now: number, color: ChalkInstance): string[] {
+export function rowCells(task: TitanTask, now: number, color: ChalkInstance): string[] {
   const state = presentState(task.state, task.since, now);
   return [
     String(task.instance),
@@ -120,7 +120,7 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
           state_text: presentState(task.state, task.since, now).text,
           state_since: iso(task.since),
           health: task.health,
-          host: task.host,
+          host: task.hostname,
           ports: task.ports,
           zone: task.zone ?? null,
           started_at: iso(task.startedAt),

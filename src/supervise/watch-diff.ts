@@ -1,14 +1,14 @@
+import type { TitanTask } from "../cluster/types.js";
 import type { PsSection } from "./ps-view.js";
 import { hostPorts } from "./ps-view.js";
 import { presentState } from "./states.js";
-import type { TaskView } from "./task-view.js";
 
 /** What a row looked like, without the parts that change with the clock alone (ages). */
 export interface RowSnapshot {
   label: string;
   fingerprint: string;
-  state: TaskView["state"];
-  health: TaskView["health"];
+  state: TitanTask["state"];
+  health: TitanTask["health"];
 }
 
 export type RowChange =

@@ -110,7 +110,7 @@ describe("deploy on a terminal", () => {
       json: false,
       forceUnlock: false,
       autoRollback: true,
-      });
+    });
     expect(code).toBe(0);
     expect(t.prompter.asked).toEqual(["Deploy web as planned above?"]);
     expect(t.err()).toContain("web[0] launching web.1.0.1");

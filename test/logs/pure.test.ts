@@ -1,10 +1,10 @@
 import { Chalk } from "chalk";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { TitanTask } from "../../src/cluster/types.js";
 import { LineSplitter, lastLinesStart } from "../../src/supervise/line-splitter.js";
 import { formatLine, linePrefix } from "../../src/supervise/log-format.js";
 import { parseLogTarget, selectLogTasks } from "../../src/supervise/log-selection.js";
-import type { TaskView } from "../../src/supervise/task-view.js";
 
 /** Splits `bytes` at the given cut points and feeds the pieces to a fresh splitter. */
 function splitInPieces(bytes: Buffer, cuts: number[]): string[] {
@@ -99,15 +99,18 @@ describe("log targets and selection", () => {
     expect(typeof parseLogTarget(text)).toBe("string");
   });
 
-  const task = (over: Partial<TaskView>): TaskView => ({
+  const task = (over: Partial<TitanTask>): TitanTask => ({
     app: "api",
     instance: 0,
     taskId: "t",
     frameworkId: "f",
+    framework: "titan:api",
+    digest: "sha256:0",
+    demand: { cpus: 0.1, mem: 32, disk: 0, gpus: 0 },
     agentId: "a",
     state: "TASK_RUNNING",
     health: "none",
-    host: "h",
+    hostname: "h",
     ports: [],
     ...over,
   });

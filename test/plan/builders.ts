@@ -55,6 +55,9 @@ export function titanTask(
 ): TitanTask {
   return {
     taskId: `${app}.${instance}.${digest.slice(-6)}`,
+    frameworkId: `framework-${app}`,
+    framework: `titan:${app}`,
+    health: "none",
     app,
     instance,
     digest,

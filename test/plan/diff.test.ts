@@ -51,7 +51,9 @@ describe("diffApp", () => {
   });
 
   it("does not count a task being killed as its instance", () => {
-    const killing = tasks(NEW, [0, 1]).map((t, i) => (i === 1 ? { ...t, state: "TASK_KILLING" } : t));
+    const killing = tasks(NEW, [0, 1]).map((t, i) =>
+      i === 1 ? { ...t, state: "TASK_KILLING" as const } : t,
+    );
     const diff = diffApp("api", null, NEW, 2, killing);
     expect(instancesOf(diff.keep)).toEqual([0]);
     expect(diff.launch).toEqual([1]);

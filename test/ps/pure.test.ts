@@ -1,12 +1,13 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { taskLabels } from "../../src/cluster/labels.js";
+import { readTitanTasks } from "../../src/cluster/live-source.js";
+import type { TitanTask } from "../../src/cluster/types.js";
 import type { Task, TaskState } from "../../src/mesos/types/mesos.js";
 import type { GetState } from "../../src/mesos/types/operator.js";
 import { groupByApp } from "../../src/supervise/group.js";
 import { psToJson, renderPs } from "../../src/supervise/ps-view.js";
 import { formatAge, isCurrent, presentState } from "../../src/supervise/states.js";
-import { readTitanTasks, type TaskView } from "../../src/supervise/task-view.js";
 import { diffRows, renderChange, snapshotRows } from "../../src/supervise/watch-diff.js";
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -139,7 +140,7 @@ const state: GetState = {
 };
 
 describe("reading titan's tasks from GET_STATE", () => {
-  const read = readTitanTasks(state);
+  const read = readTitanTasks(state, "m");
 
   it("keeps titan-labelled tasks, skips foreign ones and reports malformed labels", () => {
     expect(read.tasks.map((t) => t.taskId)).toEqual([
@@ -156,7 +157,7 @@ describe("reading titan's tasks from GET_STATE", () => {
   it("takes host and zone from the agent (attribute or fault domain), ports, health and times from the task", () => {
     const [running, killing, unreachable] = read.tasks;
     expect(running).toMatchObject({
-      host: "agent-1.local",
+      hostname: "agent-1.local",
       zone: "b",
       ports: [31000, 31001],
       health: "healthy",
@@ -164,28 +165,31 @@ describe("reading titan's tasks from GET_STATE", () => {
       startedAt: NOW - 30_000,
       since: NOW - 20_000,
     });
-    expect(killing).toMatchObject({ host: "agent-2.local", zone: "z2", health: "none" });
-    expect(unreachable).toMatchObject({ host: "ag-gone", since: NOW - 240_000, instance: 1 });
+    expect(killing).toMatchObject({ hostname: "agent-2.local", zone: "z2", health: "none" });
+    expect(unreachable).toMatchObject({ hostname: "ag-gone", since: NOW - 240_000, instance: 1 });
     expect(unreachable?.zone).toBeUndefined();
   });
 
   it("keeps the last known health of an unreachable task and says checking only for a live task", () => {
     const check = { health_check: { type: "COMMAND" as const } };
-    const views = readTitanTasks({
-      get_tasks: {
-        tasks: [
-          task("live", "TASK_RUNNING", check),
-          task("cut", "TASK_UNREACHABLE", {
-            ...check,
-            statuses: [
-              { task_id: { value: "cut" }, state: "TASK_RUNNING", timestamp: 1, healthy: true },
-              { task_id: { value: "cut" }, state: "TASK_UNREACHABLE", timestamp: 2 },
-            ],
-          }),
-          task("ended", "TASK_FAILED", check),
-        ],
+    const views = readTitanTasks(
+      {
+        get_tasks: {
+          tasks: [
+            task("live", "TASK_RUNNING", check),
+            task("cut", "TASK_UNREACHABLE", {
+              ...check,
+              statuses: [
+                { task_id: { value: "cut" }, state: "TASK_RUNNING", timestamp: 1, healthy: true },
+                { task_id: { value: "cut" }, state: "TASK_UNREACHABLE", timestamp: 2 },
+              ],
+            }),
+            task("ended", "TASK_FAILED", check),
+          ],
+        },
       },
-    }).tasks;
+      "m",
+    ).tasks;
     expect(views.map((v) => [v.taskId, v.health])).toEqual([
       ["live", "checking"],
       ["cut", "healthy"],
@@ -236,19 +240,22 @@ describe("reading titan's tasks from GET_STATE", () => {
 });
 
 describe("watch changes", () => {
-  const view = (over: Partial<TaskView>): TaskView => ({
+  const view = (over: Partial<TitanTask>): TitanTask => ({
     app: "api",
     instance: 0,
     taskId: "t0",
     frameworkId: "f",
+    framework: "titan:api",
+    digest: "sha256:0",
+    demand: { cpus: 0.1, mem: 32, disk: 0, gpus: 0 },
     agentId: "a",
     state: "TASK_RUNNING",
     health: "none",
-    host: "h",
+    hostname: "h",
     ports: [],
     ...over,
   });
-  const section = (rows: TaskView[]) => [
+  const section = (rows: TitanTask[]) => [
     { context: "c", cluster: "k", master: "m", apps: [{ app: "api", running: 0, healthy: 0, rows }] },
   ];
 

@@ -1,5 +1,7 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
+import { readTitanTasks } from "../../cluster/live-source.js";
+import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
 import {
   AgentFiles,
@@ -15,7 +17,6 @@ import { LineSplitter } from "../../supervise/line-splitter.js";
 import type { LineOrigin, LogStream } from "../../supervise/log-format.js";
 import { type LogTarget, selectLogTasks } from "../../supervise/log-selection.js";
 import { isCurrent } from "../../supervise/states.js";
-import { readTitanTasks, type TaskView } from "../../supervise/task-view.js";
 import { readState } from "../ps/target.js";
 
 /** One stream of one task run that `logs` reads. */
@@ -42,7 +43,7 @@ export interface Discovery {
   selected: number;
 }
 
-function runKey(task: TaskView): string {
+function runKey(task: TitanTask): string {
   return `${task.frameworkId}/${task.taskId}`;
 }
 
@@ -68,8 +69,13 @@ export class SourceFinder {
   ) {}
 
   async discover(): Promise<Discovery> {
-    const { state } = await readState(this.cluster, this.env.signal);
-    const { tasks, agents } = readTitanTasks(state);
+    const { state, master } = await readState(this.cluster, this.env.signal);
+    const { tasks } = readTitanTasks(state, master);
+    const agents = new Map<string, GetAgentsAgent>();
+    for (const agent of state.get_agents?.agents ?? []) {
+      const id = agent.agent_info.id?.value;
+      if (id !== undefined) agents.set(id, agent);
+    }
     const region = this.target.region;
     const chosen = selectLogTasks(
       tasks.filter((t) => region === undefined || t.region === undefined || t.region === region),
@@ -108,13 +114,16 @@ export class SourceFinder {
         sandbox = (await locate)(task.taskId, task.frameworkId);
       } catch (error) {
         if (!(error instanceof TitanError) || this.env.signal.aborted) throw error;
-        this.noteOnce(key, `${task.app}[${task.instance}]: cannot ask agent ${task.host}: ${error.message}`);
+        this.noteOnce(
+          key,
+          `${task.app}[${task.instance}]: cannot ask agent ${task.hostname}: ${error.message}`,
+        );
         continue;
       }
       if (sandbox === undefined) {
         this.noteOnce(
           key,
-          `${task.app}[${task.instance}]: agent ${task.host} no longer has the sandbox of ${task.taskId}`,
+          `${task.app}[${task.instance}]: agent ${task.hostname} no longer has the sandbox of ${task.taskId}`,
         );
         continue;
       }
@@ -124,7 +133,7 @@ export class SourceFinder {
     return { added, current, selected: chosen.length };
   }
 
-  private sourcesFor(task: TaskView, agent: GetAgentsAgent, url: URL, sandbox: string): LogSource[] {
+  private sourcesFor(task: TitanTask, agent: GetAgentsAgent, url: URL, sandbox: string): LogSource[] {
     const files = new AgentFiles(this.cluster.transport, url);
     return this.options.streams.map((stream) => ({
       key: `${runKey(task)}/${stream}`,

@@ -2,13 +2,14 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { readTitanTasks } from "../../cluster/live-source.js";
+import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { MasterCluster } from "../../mesos/index.js";
 import { groupByApp } from "../../supervise/group.js";
 import { type PsSection, psToJson, renderPs } from "../../supervise/ps-view.js";
 import { sleep } from "../../supervise/sleep.js";
-import { readTitanTasks, type TaskView } from "../../supervise/task-view.js";
 import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../supervise/watch-diff.js";
 import type { PsOptions } from "./command.js";
 import { desiredCounts, readState, resolveTargets } from "./target.js";
@@ -34,7 +35,7 @@ function parseInterval(text: string | undefined): number {
 }
 
 /** Tasks that belong to the section's region: labelled with it, or unlabelled (an app that names no regions). */
-function inRegion(task: TaskView, region: string | undefined): boolean {
+function inRegion(task: TitanTask, region: string | undefined): boolean {
   return region === undefined || task.region === undefined || task.region === region;
 }
 
@@ -46,7 +47,7 @@ async function readSection(env: Env, source: Source, apps: readonly string[]): P
     cluster: target.cluster.name,
   };
   const { state, master } = await readState(cluster, env.signal);
-  const { tasks, malformed } = readTitanTasks(state);
+  const { tasks, malformed } = readTitanTasks(state, master);
   for (const bad of malformed) {
     writeLine(
       env.io.err,
