@@ -68,6 +68,7 @@ async function timed(env: Env, file: string, master: string): Promise<{ wallMs: 
     json: true,
     forceUnlock: false,
     autoRollback: true,
+    adopt: false,
   });
   const wallMs = performance.now() - start;
   const used = process.cpuUsage(cpu);

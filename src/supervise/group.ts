@@ -10,6 +10,27 @@ export interface AppGroup {
   healthy: number;
   /** Tasks that are (or may still be) running, plus the last ended run of instances that have none. */
   rows: TitanTask[];
+  /** The Mesos frameworks running the rows; `own` when the state store records that framework for the app. */
+  frameworks: AppFramework[];
+}
+
+export interface AppFramework {
+  id: string;
+  name: string;
+  tasks: number;
+  /** True: the framework the state store records for the app; false: another one; undefined: no record. */
+  own?: boolean;
+}
+
+function frameworksOf(rows: readonly TitanTask[], recorded: string | undefined): AppFramework[] {
+  const byId = new Map<string, AppFramework>();
+  for (const task of rows) {
+    const entry = byId.get(task.frameworkId) ?? { id: task.frameworkId, name: task.framework, tasks: 0 };
+    entry.tasks += 1;
+    if (recorded !== undefined) entry.own = task.frameworkId === recorded;
+    byId.set(task.frameworkId, entry);
+  }
+  return [...byId.values()].sort((a, b) => b.tasks - a.tasks || a.id.localeCompare(b.id));
 }
 
 interface Slot {
@@ -36,7 +57,12 @@ export function countsHealthy(task: TitanTask): boolean {
  */
 export function groupByApp(
   tasks: readonly TitanTask[],
-  options: { only?: readonly string[]; desired?: ReadonlyMap<string, number> } = {},
+  options: {
+    only?: readonly string[];
+    desired?: ReadonlyMap<string, number>;
+    /** The framework id the state store records per app. */
+    frameworks?: ReadonlyMap<string, string | undefined>;
+  } = {},
 ): AppGroup[] {
   const wanted = options.only !== undefined && options.only.length > 0 ? new Set(options.only) : undefined;
   const apps = new Map<string, Map<number, Slot>>();
@@ -71,6 +97,7 @@ export function groupByApp(
       running: rows.filter((t) => t.state === "TASK_RUNNING").length,
       healthy: rows.filter(countsHealthy).length,
       rows,
+      frameworks: frameworksOf(rows, options.frameworks?.get(app)),
     });
   }
   return groups.sort((a, b) => a.app.localeCompare(b.app));

@@ -74,7 +74,7 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       const desired = group.desired === undefined ? "-" : String(group.desired);
       lines.push("");
       lines.push(
-        `${color.bold(group.app)}  desired ${desired}  running ${group.running}  healthy ${group.healthy}`,
+        `${color.bold(group.app)}  desired ${desired}  running ${group.running}  healthy ${group.healthy}${frameworkText(group, color)}`,
       );
       if (group.rows.length === 0) {
         lines.push("  no instances");
@@ -88,6 +88,19 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
     }
   }
   return lines;
+}
+
+/** Which framework runs the app; another config's framework (or several) is called out. */
+function frameworkText(group: AppGroup, color: ChalkInstance): string {
+  const [only, ...more] = group.frameworks;
+  if (only === undefined) return "";
+  if (more.length === 0 && only.own !== false) return `  ${color.dim(`framework ${only.name}`)}`;
+  const list = group.frameworks
+    .map(
+      (f) => `${f.name} ${f.id}${f.own === false ? " (not this config's)" : f.own ? " (this config's)" : ""}`,
+    )
+    .join(", ");
+  return `  ${color.yellow(`frameworks: ${list}`)}`;
 }
 
 function iso(ms: number | undefined): string | null {
@@ -110,6 +123,12 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
         desired: group.desired ?? null,
         running: group.running,
         healthy: group.healthy,
+        frameworks: group.frameworks.map((f) => ({
+          id: f.id,
+          name: f.name,
+          tasks: f.tasks,
+          own: f.own ?? null,
+        })),
         instances: group.rows.map((task) => ({
           instance: task.instance,
           release: task.release ?? null,

@@ -110,6 +110,7 @@ describe("deploy on a terminal", () => {
       json: false,
       forceUnlock: false,
       autoRollback: true,
+      adopt: false,
     });
     expect(code).toBe(0);
     expect(t.prompter.asked).toEqual(["Deploy web as planned above?"]);

@@ -202,7 +202,7 @@ describe("reading titan's tasks from GET_STATE", () => {
     expect(api?.rows.map((t) => t.taskId)).toEqual(["api.2.0", "api.1.0", "api.1.1", "api.1.2.new"]);
     expect(api).toMatchObject({ running: 1, healthy: 1 });
     expect(groupByApp(read.tasks, { only: ["web"] })).toEqual([
-      { app: "web", running: 0, healthy: 0, rows: [] },
+      { app: "web", running: 0, healthy: 0, rows: [], frameworks: [] },
     ]);
     const desired = groupByApp(read.tasks, { desired: new Map([["api", 3]]) });
     expect(desired[0]?.desired).toBe(3);
@@ -256,7 +256,12 @@ describe("watch changes", () => {
     ...over,
   });
   const section = (rows: TitanTask[]) => [
-    { context: "c", cluster: "k", master: "m", apps: [{ app: "api", running: 0, healthy: 0, rows }] },
+    {
+      context: "c",
+      cluster: "k",
+      master: "m",
+      apps: [{ app: "api", running: 0, healthy: 0, rows, frameworks: [] }],
+    },
   ];
 
   it("reports added, changed and removed rows, ignoring what only the clock changes", () => {

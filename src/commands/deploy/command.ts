@@ -25,6 +25,9 @@ A deploy shows the plan, asks for confirmation (on a terminal; otherwise pass --
 app out: new instances start within max_surge, old ones stop only once their replacements are healthy for
 min_healthy_time, and a release that misses its health deadlines is rolled back (unless --no-auto-rollback).
 Ctrl-C stops starting new work and leaves what runs; run the same command again to resume.
+titan acts only on the tasks of each app's own framework (its id is in the state store); when another framework
+runs an app of the same name (another config or state store), the deploy stops and names it (--adopt takes it
+over).
 
 Exit codes: 0 deployed, 2 usage error or invalid manifest, 4 does not fit, 5 failed and rolled back,
 6 failed (not rolled back), 7 --timeout passed, 130 interrupted, 1 other errors.`;

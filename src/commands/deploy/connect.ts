@@ -1,7 +1,8 @@
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
-import type { LiveMasterSource } from "../../cluster/live-source.js";
+import { OwnedSource } from "../../cluster/owned-source.js";
+import type { ClusterStateSource } from "../../cluster/types.js";
 import type { TargetFlags } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
 import type { FrameworkIdentity } from "../../deploy/executor.js";
@@ -11,6 +12,9 @@ import type { StateStore } from "../../state/types.js";
 
 export interface ConnectFlags extends TargetFlags {
   failoverTimeout?: string | undefined;
+  /** The apps the command changes; another framework running one of them stops it unless `adopt`. */
+  apps?: readonly string[] | undefined;
+  adopt?: boolean | undefined;
 }
 
 /** Everything a command that changes the cluster talks to: masters, the state store, the app's framework identity. */
@@ -18,7 +22,7 @@ export interface Connection {
   target: ClusterTarget;
   masters: readonly string[];
   cluster: MasterCluster;
-  source: LiveMasterSource;
+  source: ClusterStateSource;
   store: StateStore;
   framework: FrameworkIdentity;
   user: string;
@@ -33,12 +37,17 @@ export async function connect(env: Env, flags: ConnectFlags): Promise<Connection
   const failoverMs = failoverTimeout(env, flags.failoverTimeout);
   const target = await env.target(flags);
   const masters = await target.masters({ start: true });
-  const [cluster, source, store, auth] = await Promise.all([
+  const [cluster, live, store, auth] = await Promise.all([
     target.client(),
     target.source(),
     target.store(),
     target.auth(),
   ]);
+  const source = new OwnedSource(live, store, {
+    apps: flags.apps ?? [],
+    onForeign: flags.adopt === true ? "adopt" : "refuse",
+    note: (line) => writeLine(env.io.err, line),
+  });
   return {
     target,
     masters,

@@ -18,6 +18,10 @@ export const applyFlagTable = {
     "--no-auto-rollback",
     "on failure stop where the rollout is (exit 6) instead of rolling back",
   ),
+  adopt: switchFlag(
+    "--adopt",
+    "take over an app another framework runs (another config or state store) instead of stopping",
+  ),
   failoverTimeout: valueFlag(
     "--failover-timeout <duration>",
     "how long Mesos keeps the app's tasks while titan is away (env TITAN_FAILOVER_TIMEOUT; default 168h)",
@@ -25,4 +29,7 @@ export const applyFlagTable = {
 } as const;
 
 /** What the commands that change an app are given; scale, restart, rollback and stop add their own flags. */
-export type ApplyFlags = OptionsOf<typeof applyFlagTable>;
+export type ApplyFlags = OptionsOf<typeof applyFlagTable> & {
+  /** The apps the command changes: only their own frameworks' tasks are acted on. */
+  apps?: readonly string[];
+};

@@ -8,7 +8,7 @@ import { connect } from "./connect.js";
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
-  const conn = await connect(env, opts);
+  const conn = await connect(env, { ...opts, apps: manifest.apps.map((app) => app.name) });
   try {
     return await applyApps(env, conn, manifest.apps, {
       yes: opts.yes,

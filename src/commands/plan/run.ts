@@ -5,6 +5,7 @@ import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { SnapshotFileSource } from "../../cluster/file-source.js";
+import { OwnedSource } from "../../cluster/owned-source.js";
 import type { ClusterStateSource } from "../../cluster/types.js";
 import { loadManifests } from "../../manifest/index.js";
 import { parseShape } from "../../placement/index.js";
@@ -19,7 +20,11 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
   const shapes = opts.shapes.map(parseShapeFlag);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
-  const { source, region: targetRegion } = await clusterSource(env, opts);
+  const { source, region: targetRegion } = await clusterSource(
+    env,
+    opts,
+    manifest.apps.map((app) => app.name),
+  );
   const region = opts.region ?? targetRegion;
   const snapshot = await source.read(env.signal);
   const plan = buildPlan({
@@ -56,6 +61,7 @@ export function exitCodeFor(plan: Pick<Plan, "fits" | "changes">, detailed: bool
 async function clusterSource(
   env: Env,
   opts: PlanOptions,
+  apps: readonly string[],
 ): Promise<{ source: ClusterStateSource; region?: string | undefined }> {
   if (opts.snapshot !== undefined) {
     if (opts.context !== undefined || opts.master !== undefined) {
@@ -70,7 +76,10 @@ async function clusterSource(
     return { source: new SnapshotFileSource(opts.snapshot, env.cwd, { role: role?.trim() ?? "*" }) };
   }
   const target = await env.target(opts);
-  return { source: await target.source(), region: target.region };
+  const [live, store] = await Promise.all([target.source(), target.store()]);
+  // As a deploy will see it: each app's own framework's tasks; another framework's are shown as a warning.
+  const source = new OwnedSource(live, store, { apps, onForeign: "report" });
+  return { source, region: target.region };
 }
 
 function parseSeed(text: string): number {

@@ -12,7 +12,7 @@ import { type PsSection, psToJson, renderPs } from "../../supervise/ps-view.js";
 import { sleep } from "../../supervise/sleep.js";
 import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../supervise/watch-diff.js";
 import type { PsOptions } from "./command.js";
-import { desiredCounts, readState, resolveTargets } from "./target.js";
+import { readState, resolveTargets, titanRecords } from "./target.js";
 
 const DEFAULT_INTERVAL_MS = 2000;
 const CLEAR_SCREEN = "\x1b[H\x1b[2J";
@@ -56,8 +56,8 @@ async function readSection(env: Env, source: Source, apps: readonly string[]): P
   }
   const mine = tasks.filter((t) => inRegion(t, target.region));
   const names = apps.length > 0 ? apps : [...new Set(mine.map((t) => t.app))];
-  const desired = await desiredCounts(target, names);
-  return { ...base, master, apps: groupByApp(mine, { only: apps, desired }) };
+  const { desired, frameworks } = await titanRecords(target, names);
+  return { ...base, master, apps: groupByApp(mine, { only: apps, desired, frameworks }) };
 }
 
 /** Every section; with several regions an unreadable one becomes an error row instead of hiding the rest. */

@@ -53,24 +53,27 @@ export function desiredIn(release: Release, region: string | undefined): number 
 }
 
 /**
- * Desired instance counts from the target's state store (the same store, default included, that deploy records
- * releases in). Apps whose releases cannot be read are left out, so `ps` shows "-" for them rather than failing.
+ * Desired instance counts and recorded framework ids from the target's state store (the same store, default
+ * included, that deploy records releases in). Apps whose records cannot be read are left out, so `ps` shows "-"
+ * for them rather than failing.
  */
-export async function desiredCounts(
+export async function titanRecords(
   target: ClusterTarget,
   apps: readonly string[],
-): Promise<Map<string, number>> {
+): Promise<{ desired: Map<string, number>; frameworks: Map<string, string | undefined> }> {
   const desired = new Map<string, number>();
+  const frameworks = new Map<string, string | undefined>();
   const store = await target.store();
   await Promise.all(
     apps.map(async (app) => {
       try {
         const release = targetRelease(await store.releases(app));
         if (release !== undefined) desired.set(app, desiredIn(release, target.region));
+        frameworks.set(app, await store.frameworkId(app));
       } catch {
-        // An unreadable or foreign store only costs the desired column.
+        // An unreadable or foreign store only costs the desired column and the framework check.
       }
     }),
   );
-  return desired;
+  return { desired, frameworks };
 }

@@ -8,7 +8,7 @@ export const RESTART_LABEL = "titan.restarted-at";
 
 export async function runRestart(env: Env, app: string, flags: ApplyFlags): Promise<number> {
   const at = new Date(env.clock.now()).toISOString();
-  return applyToApp(env, flags, "restart", `titan restart ${app}`, async (store) => {
+  return applyToApp(env, { ...flags, apps: [app] }, "restart", `titan restart ${app}`, async (store) => {
     const release = await runningRelease(store, app);
     return { ...release.spec, labels: { ...release.spec.labels, [RESTART_LABEL]: at } };
   });

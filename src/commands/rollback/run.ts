@@ -15,7 +15,7 @@ export async function runRollback(
   const resume = `titan rollback ${app}${to === undefined ? "" : ` --to ${to}`}`;
   return applyToApp(
     env,
-    flags,
+    { ...flags, apps: [app] },
     "rollback",
     resume,
     async (store) => (await rollbackTarget(store, app, to)).spec,

@@ -11,7 +11,7 @@ export async function runScale(env: Env, app: string, countText: string, flags: 
       `e.g. titan scale ${app} 3`,
     );
   const count = Number(countText);
-  return applyToApp(env, flags, "scale", `titan scale ${app} ${count}`, async (store) => {
+  return applyToApp(env, { ...flags, apps: [app] }, "scale", `titan scale ${app} ${count}`, async (store) => {
     const release = await runningRelease(store, app);
     return withInstances(release.spec, count, flags.region);
   });

@@ -13,13 +13,23 @@ export async function runStop(
   flags: ApplyFlags & { purge?: boolean },
 ): Promise<number> {
   checkAppName(app);
-  const code = await applyToApp(env, flags, "stop", `titan stop ${app}`, async (store) => {
-    const releases = await store.releases(app);
-    const last = releases.at(-1);
-    if (!last)
-      throw new UsageError(`titan has no releases of ${app}`, "nothing of it was deployed with titan");
-    return { ...last.spec, instances: 0, ...(last.spec.regions ? { regions: zero(last.spec.regions) } : {}) };
-  });
+  const code = await applyToApp(
+    env,
+    { ...flags, apps: [app] },
+    "stop",
+    `titan stop ${app}`,
+    async (store) => {
+      const releases = await store.releases(app);
+      const last = releases.at(-1);
+      if (!last)
+        throw new UsageError(`titan has no releases of ${app}`, "nothing of it was deployed with titan");
+      return {
+        ...last.spec,
+        instances: 0,
+        ...(last.spec.regions ? { regions: zero(last.spec.regions) } : {}),
+      };
+    },
+  );
   if (code !== ExitCode.Ok || flags.purge !== true) return code;
   await purge(env, app, flags);
   return ExitCode.Ok;
