@@ -12,6 +12,7 @@ import {
 } from "yaml";
 import { type Diagnostic, TitanError, ValidationError } from "../cli/errors.js";
 import { didYouMean } from "../cli/suggest.js";
+import { parseContainerizer, parseRegistry } from "./registry.js";
 import { parseSecretRef } from "./secret-ref.js";
 import type { ClusterConfig, ContextConfig, UserConfig } from "./types.js";
 
@@ -19,7 +20,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 const NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
 
 const TOP_KEYS = ["current_context", "clusters", "regions", "contexts"] as const;
-const CLUSTER_KEYS = ["masters", "auth", "ca_file", "state", "registry", "role"] as const;
+const CLUSTER_KEYS = ["masters", "auth", "ca_file", "state", "registry", "containerizer", "role"] as const;
 const AUTH_KEYS = ["principal", "secret"] as const;
 const CONTEXT_KEYS = ["cluster", "region"] as const;
 
@@ -359,6 +360,10 @@ function parseCluster(
           check.report(secretNode, join(at, "secret"), secret, 'write "env:NAME" or "file:/path"');
         else cluster.auth = { principal, secret };
       }
+    } else if (key === "registry") {
+      parseRegistry(check, value, at, cluster);
+    } else if (key === "containerizer") {
+      parseContainerizer(check, value, at, cluster);
     } else if (key === "state") {
       const state = check.string(value, at);
       if (state !== undefined && !/^(file|zk):\/\//.test(state)) {
@@ -373,7 +378,6 @@ function parseCluster(
       const text = check.string(value, at);
       if (text === undefined) continue;
       if (key === "ca_file") cluster.caFile = text;
-      else if (key === "registry") cluster.registry = text;
       else cluster.role = text;
     }
   }

@@ -21,8 +21,12 @@ export interface ClusterConfig {
   caFile?: string;
   /** Where titan keeps framework ids, releases and locks (`file://…`). */
   state?: string;
-  /** Default Docker registry for image references without a host. */
+  /** Default Docker registry for image references without a host (`host[:port]` or `http(s)://host[:port]`). */
   registry?: string;
+  /** Credentials titan sends to `registry` only. */
+  registryAuth?: { username: string; password: SecretRef };
+  /** Which containerizer the agents run images with: `mesos` (default; host network) or `docker` (bridge). */
+  containerizer?: "mesos" | "docker";
   /** The Mesos role titan's frameworks use. */
   role: string;
   /** Provided by titan itself (the `local` cluster). */

@@ -34,6 +34,7 @@ type SharedExecutorOptions = Pick<
   | "deadline"
   | "tickMs"
   | "sessionTimings"
+  | "containerizer"
 >;
 
 export interface DeploySettings extends SharedExecutorOptions {

@@ -16,7 +16,7 @@ import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
 import { offerToAgent } from "./offers.js";
 import { counts, nextActions, type RolloutTask, type TaskPhase } from "./rollout.js";
 import { formatTaskId, parseTaskId } from "./task-id.js";
-import { launchSpec } from "./task-spec.js";
+import { type Containerizer, launchSpec } from "./task-spec.js";
 import { isTransient } from "./transient.js";
 
 /** The release an app is being moved to, with its env already resolved (secrets included, never shown). */
@@ -53,6 +53,8 @@ export interface ExecutorOptions {
   resolveEnvironment: (spec: AppSpec) => Promise<Record<string, string>>;
   tickMs?: number;
   sessionTimings?: Partial<SessionTimings>;
+  /** How the cluster's agents run images (the config's `containerizer`). */
+  containerizer?: Containerizer;
 }
 
 export interface AppRun {
@@ -506,6 +508,9 @@ export class AppDeployment {
             offer: left,
             ports: placement.ports,
             environment: this.target.environment,
+            ...(this.options.containerizer === undefined
+              ? {}
+              : { containerizer: this.options.containerizer }),
           }),
         );
       } catch (error) {

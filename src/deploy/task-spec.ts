@@ -3,6 +3,7 @@ import { portVariable } from "../manifest/index.js";
 import type { AppSpec, HealthSpec } from "../manifest/types.js";
 import type { CommandSpec, ContainerSpec, HealthCheckSpec, TaskSpec } from "../mesos/task-builder.js";
 import type { Offer } from "../mesos/types/mesos.js";
+import { launchReference } from "../registry/launch-reference.js";
 
 /** One instance to launch: which release, where, and with which host ports. */
 export interface LaunchRequest {
@@ -17,6 +18,31 @@ export interface LaunchRequest {
   ports: Readonly<Record<string, number>>;
   /** The app's env with secrets resolved; only ever put into the TaskInfo. */
   environment: Readonly<Record<string, string>>;
+  /** The cluster's containerizer for images (the config's `containerizer`); `mesos` when absent. */
+  containerizer?: Containerizer;
+}
+
+export type Containerizer = "mesos" | "docker";
+
+/**
+ * How an image runs. `mesos`: the Mesos containerizer pulls `name@sha256:…` and the task shares the host network,
+ * listening on its `$PORT_<NAME>`. `docker`: the Docker containerizer with BRIDGE networking, each host port
+ * mapped to the port's `container_port` (or to the same number when the image listens on `$PORT_<NAME>`).
+ */
+export function containerSpec(
+  spec: Pick<AppSpec, "image" | "ports">,
+  ports: Readonly<Record<string, number>>,
+  containerizer: Containerizer = "mesos",
+): ContainerSpec | undefined {
+  if (spec.image === undefined) return undefined;
+  const image = launchReference(spec.image);
+  if (containerizer === "mesos") return { kind: "mesos", image };
+  const portMappings = spec.ports.flatMap((port) => {
+    const hostPort = ports[port.name];
+    if (hostPort === undefined) return [];
+    return [{ hostPort, containerPort: port.containerPort ?? hostPort, protocol: port.protocol }];
+  });
+  return { kind: "docker", image, network: "BRIDGE", portMappings };
 }
 
 const PORT_REFERENCE = /\$\{(PORT_[A-Z0-9_]+)\}/g;
@@ -76,8 +102,7 @@ export function launchSpec(request: LaunchRequest): TaskSpec {
   for (const [name, value] of Object.entries(request.environment))
     environment[name] = substitutePorts(value, ports);
   for (const [name, port] of Object.entries(ports)) environment[portVariable(name)] = String(port);
-  const container: ContainerSpec | undefined =
-    spec.image === undefined ? undefined : { kind: "mesos", image: spec.image };
+  const container = containerSpec(spec, ports, request.containerizer);
   const labels: Record<string, string> = { ...spec.labels };
   for (const label of taskLabels({
     app: spec.name,

@@ -16,6 +16,7 @@ export function toAppSpec(app: AppFields, source: SourceRef, baseDir?: string): 
   return {
     name: app.name,
     ...(app.image === undefined ? {} : { image: app.image }),
+    ...(app.platform === undefined ? {} : { platform: app.platform }),
     ...(app.command === undefined ? {} : { command: app.command }),
     ...(app.shell === undefined ? {} : { shell: app.shell }),
     env: app.env,

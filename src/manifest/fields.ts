@@ -202,8 +202,16 @@ const port = (): Type<PortSpec> =>
           "The port's name; `${PORT_<NAME>}` in command and env expands to its host port.",
         ),
         protocol: withDefault(oneOfValues(["tcp", "udp"] as const), "tcp", "tcp or udp."),
+        container_port: optional(
+          integer({ min: 1, max: 65535 }),
+          "The port the image listens on inside a bridge-networked container (the `docker` containerizer maps the host port to it).",
+        ),
       }),
-      (v): PortSpec => ({ name: v.name, protocol: v.protocol }),
+      (v): PortSpec => ({
+        name: v.name,
+        protocol: v.protocol,
+        ...(v.container_port === undefined ? {} : { containerPort: v.container_port }),
+      }),
     ),
   });
 
@@ -370,6 +378,14 @@ export const appShape = {
   image: optional(
     image(),
     "Docker image reference; optional when `command` or `shell` runs a plain Mesos command task.",
+  ),
+  platform: optional(
+    string({
+      pattern: /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/,
+      describe: "a platform os/architecture[/variant]",
+      hint: "e.g. linux/amd64 or linux/arm64/v8",
+    }),
+    "Which platform's image to pin when `image` names a multi-platform index (default linux/amd64).",
   ),
   command: optional(
     argv(),

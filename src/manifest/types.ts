@@ -23,6 +23,8 @@ export interface FetchSpec {
 export interface PortSpec {
   name: string;
   protocol: "tcp" | "udp";
+  /** The port inside a bridge-networked container; the host port is mapped to it. */
+  containerPort?: number;
 }
 
 export type HealthProbe =
@@ -69,6 +71,8 @@ export interface SourceRef {
 export interface AppSpec {
   name: string;
   image?: string;
+  /** `os/arch[/variant]` to pin from a multi-platform image; linux/amd64 when absent. */
+  platform?: string;
   /** argv form; exclusive with `shell`. */
   command?: readonly string[];
   /** One shell string run with /bin/sh -c; exclusive with `command`. */

@@ -95,6 +95,9 @@ export async function applyApps(
             seed: plan.seed,
             forceUnlock: options.forceUnlock,
             autoRollback: options.autoRollback,
+            ...(conn.target.cluster.containerizer === undefined
+              ? {}
+              : { containerizer: conn.target.cluster.containerizer }),
             ...(options.timeoutMs === undefined ? {} : { deadline: env.clock.now() + options.timeoutMs }),
           },
         ),

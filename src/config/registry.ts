@@ -1,0 +1,86 @@
+import { isMap, type Node } from "yaml";
+import { parseSecretRef } from "./secret-ref.js";
+import type { ClusterConfig } from "./types.js";
+
+/** What parsing reports through; the config loader's checker satisfies it. */
+export interface RegistryChecker {
+  report(node: Node | null | undefined, path: string, message: string, hint?: string): void;
+  string(node: Node | null, path: string): string | undefined;
+  map(node: Node | null, path: string): import("yaml").YAMLMap | undefined;
+  entries(
+    map: import("yaml").YAMLMap,
+    path: string,
+    known: readonly string[] | undefined,
+  ): Array<[string, Node | null]>;
+}
+
+const REGISTRY_KEYS = ["url", "username", "password"] as const;
+const REGISTRY_URL = /^(https?:\/\/)?[A-Za-z0-9.-]+(:\d+)?\/?$/;
+const HINT =
+  'e.g. registry: registry.example.com, or { url: https://registry.example.com, username: ci, password: "env:REGISTRY_PASSWORD" }';
+
+/**
+ * The cluster's `registry`: a host (the default for image references without one) or a map that adds credentials
+ * titan sends to that host only. The password is a secret reference, resolved when an image is resolved.
+ */
+export function parseRegistry(
+  check: RegistryChecker,
+  value: Node | null,
+  at: string,
+  cluster: ClusterConfig,
+): void {
+  if (!isMap(value)) {
+    const text = check.string(value, at);
+    if (text === undefined) return;
+    if (!REGISTRY_URL.test(text)) check.report(value, at, `"${text}" is not a registry host or URL`, HINT);
+    else cluster.registry = text.replace(/\/$/, "");
+    return;
+  }
+  const map = check.map(value, at);
+  if (!map) return;
+  let url: string | undefined;
+  let username: string | undefined;
+  let password: string | undefined;
+  let passwordNode: Node | null = null;
+  for (const [key, node] of check.entries(map, at, REGISTRY_KEYS)) {
+    const text = check.string(node, `${at}.${key}`);
+    if (key === "url") url = text;
+    else if (key === "username") username = text;
+    else {
+      password = text;
+      passwordNode = node;
+    }
+  }
+  if (url === undefined || !REGISTRY_URL.test(url)) {
+    check.report(value, at, "registry needs a url (a host or http(s)://host[:port])", HINT);
+    return;
+  }
+  cluster.registry = url.replace(/\/$/, "");
+  if (username === undefined && password === undefined) return;
+  if (username === undefined || password === undefined) {
+    check.report(value, at, "registry credentials need both username and password", HINT);
+    return;
+  }
+  const secret = parseSecretRef(password);
+  if (typeof secret === "string")
+    check.report(passwordNode, `${at}.password`, secret, 'write "env:NAME" or "file:/path"');
+  else cluster.registryAuth = { username, password: secret };
+}
+
+export function parseContainerizer(
+  check: RegistryChecker,
+  value: Node | null,
+  at: string,
+  cluster: ClusterConfig,
+): void {
+  const text = check.string(value, at);
+  if (text === undefined) return;
+  if (text === "mesos" || text === "docker") cluster.containerizer = text;
+  else
+    check.report(
+      value,
+      at,
+      `containerizer "${text}" is not mesos or docker`,
+      "mesos: the agents' Mesos containerizer runs images (host network); docker: the Docker containerizer (bridge network, port mappings)",
+    );
+}

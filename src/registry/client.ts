@@ -1,0 +1,113 @@
+import { basicHeader, fetchToken, mayCarryCredentials, type TokenCache } from "./auth.js";
+import { parseChallenges } from "./challenge.js";
+import type { Credential, Credentials } from "./credentials.js";
+import { ImageResolveError } from "./errors.js";
+import { type RegistryHttp, type RegistryResponse, RegistryUnavailable } from "./http.js";
+import { apiHost, type ImageName, isLoopbackHost } from "./reference.js";
+
+export interface ClientOptions {
+  http: RegistryHttp;
+  credentials: Credentials;
+  tokens: TokenCache;
+  /** Scheme per registry domain when the config says so (`registry: http://…`); else loopback http, others https. */
+  schemes?: Readonly<Record<string, "http" | "https">>;
+}
+
+/** A Registry HTTP API v2 client for reading: authenticates as each registry asks, once per repository. */
+export class RegistryClient {
+  /** Authorization header per registry origin and repository that worked last time. */
+  private readonly authorizations = new Map<string, string>();
+
+  constructor(private readonly options: ClientOptions) {}
+
+  baseUrl(image: ImageName): URL {
+    const host = apiHost(image.domain);
+    const scheme = this.options.schemes?.[image.domain] ?? (isLoopbackHost(host) ? "http" : "https");
+    return new URL(`${scheme}://${host}/v2/`);
+  }
+
+  /** `GET|HEAD /v2/<repository>/<path>`, answering the registry's auth challenge at most once. */
+  async send(
+    image: ImageName,
+    path: string,
+    method: "GET" | "HEAD",
+    headers: Readonly<Record<string, string>>,
+  ): Promise<RegistryResponse> {
+    const url = new URL(`${image.repository}/${path}`, this.baseUrl(image));
+    const key = `${url.origin} ${image.repository}`;
+    const request = (authorization: string | undefined) =>
+      this.options.http.send({
+        method,
+        url,
+        headers: authorization === undefined ? headers : { ...headers, authorization },
+        maxBytes: 4 << 20,
+      });
+    try {
+      const known = this.authorizations.get(key);
+      let response = await request(known);
+      if (response.status !== 401) return response;
+      const credential = await this.options.credentials.lookup(image.domain);
+      const authorization = await this.answerChallenge(image, url, response, credential);
+      response = await request(authorization);
+      if (response.status === 401) throw this.unauthorised(image, credential, response.status);
+      this.authorizations.set(key, authorization);
+      return response;
+    } catch (error) {
+      if (error instanceof RegistryUnavailable)
+        throw new ImageResolveError(
+          `cannot resolve ${image.original}: registry ${error.message}`,
+          "check that the registry is up and reachable, then retry",
+          error,
+        );
+      throw error;
+    }
+  }
+
+  private async answerChallenge(
+    image: ImageName,
+    url: URL,
+    response: RegistryResponse,
+    credential: Credential | undefined,
+  ): Promise<string> {
+    const challenges = parseChallenges(response.headers["www-authenticate"]);
+    const bearer = challenges.find((c) => c.scheme === "bearer");
+    if (bearer !== undefined) {
+      const { token } = await fetchToken(this.options.http, this.options.tokens, {
+        challenge: bearer,
+        scope: `repository:${image.repository}:pull`,
+        credential,
+        registry: url.origin,
+      });
+      return `Bearer ${token}`;
+    }
+    if (challenges.some((c) => c.scheme === "basic")) {
+      if (credential === undefined) throw this.unauthorised(image, credential, 401);
+      if (!mayCarryCredentials(url))
+        throw new ImageResolveError(
+          `refusing to send credentials to ${url.origin} over plain http`,
+          "use an https registry URL",
+        );
+      return basicHeader(credential);
+    }
+    throw new ImageResolveError(
+      `${url.origin} answered 401 without a challenge titan understands`,
+      "the registry must send `WWW-Authenticate: Basic` or `Bearer`",
+    );
+  }
+
+  private unauthorised(
+    image: ImageName,
+    credential: Credential | undefined,
+    status: number,
+  ): ImageResolveError {
+    const tried = this.options.credentials.describeSources(image.domain);
+    return new ImageResolveError(
+      credential === undefined
+        ? `${image.domain} requires a login to pull ${image.repository} (HTTP ${status}); no credentials found${tried === "" ? "" : ` in ${tried}`}`
+        : `${image.domain} refused the credentials from ${credential.source} for ${image.repository} (HTTP ${status})`,
+      credential === undefined
+        ? `docker login ${image.domain}, or set the cluster's registry credentials in titan's config`
+        : "check the username and password (docker login again)",
+    );
+  }
+}

@@ -1,0 +1,62 @@
+import type { AppSpec } from "../manifest/types.js";
+import { ImageResolveError } from "./errors.js";
+import { DEFAULT_PLATFORM, formatPlatform, parsePlatform } from "./platform.js";
+import type { ImageResolver, ResolvedImage } from "./resolve.js";
+
+/** One app's image as a plan shows it: `written → digest`. */
+export interface PinnedImage extends ResolvedImage {
+  app: string;
+}
+
+export type PinOutcome = { apps: AppSpec[]; images: PinnedImage[] };
+
+/**
+ * Every app with an image gets `image: name[:tag]@sha256:…` for its platform. The same reference and platform are
+ * resolved once; apps already pinned by an earlier plan (`planned`) keep exactly that digest.
+ */
+export async function pinImages(
+  apps: readonly AppSpec[],
+  resolver: Pick<ImageResolver, "resolve">,
+  planned: readonly PinnedImage[] = [],
+): Promise<PinOutcome> {
+  const lookups = new Map<string, Promise<ResolvedImage>>();
+  const pinned = await Promise.all(
+    apps.map(async (app): Promise<[AppSpec, PinnedImage | undefined]> => {
+      if (app.image === undefined) return [app, undefined];
+      const platformText = app.platform ?? formatPlatform(DEFAULT_PLATFORM);
+      const platform = parsePlatform(platformText);
+      if (platform === undefined)
+        throw new ImageResolveError(
+          `${app.name}: platform ${platformText} is not os/arch`,
+          "e.g. linux/amd64",
+        );
+      const fromPlan = planned.find(
+        (p) => p.app === app.name && p.written === app.image && p.platform === platformText,
+      );
+      const key = `${app.image}\u0000${platformText}`;
+      let lookup = lookups.get(key);
+      if (fromPlan !== undefined) lookup = Promise.resolve(fromPlan);
+      else if (lookup === undefined) {
+        lookup = resolver.resolve(app.image, platform);
+        lookups.set(key, lookup);
+      }
+      const resolved = await lookup;
+      const image: PinnedImage = { ...resolved, app: app.name };
+      return [{ ...app, image: resolved.pinned }, image];
+    }),
+  );
+  return {
+    apps: pinned.map(([app]) => app),
+    images: pinned.flatMap(([, image]) => (image === undefined ? [] : [image])),
+  };
+}
+
+/** `registry.example.com/api:1.4 → sha256:0123456789ab… (linux/amd64)`, for plans and deploys. */
+export function describePin(image: PinnedImage): string {
+  const short = (digest: string) => `${digest.slice(0, 19)}…`;
+  const from = image.written.includes("@")
+    ? short(image.written.slice(image.written.indexOf("@") + 1))
+    : image.written;
+  const index = image.indexDigest === undefined ? "" : `, from index ${short(image.indexDigest)}`;
+  return `${from} → ${image.digest} (${image.platform}${index})`;
+}

@@ -1,0 +1,278 @@
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TokenCache } from "../../src/registry/auth.js";
+import { RegistryClient } from "../../src/registry/client.js";
+import { Credentials } from "../../src/registry/credentials.js";
+import { ImageResolveError } from "../../src/registry/errors.js";
+import { DEFAULT_RETRY, RegistryHttp, type RetryPolicy } from "../../src/registry/http.js";
+import { DEFAULT_PLATFORM } from "../../src/registry/platform.js";
+import { ImageResolver } from "../../src/registry/resolve.js";
+import { signToken, startRegistry, startServer, startTokenServer } from "../support/registry.js";
+import { basicAuthorization, DOCKER_MANIFEST, digestOf, Pusher } from "../support/registry-push.js";
+import { tempDir } from "../support/tmp.js";
+
+const closers: RegistryHttp[] = [];
+
+function resolverWith(
+  vars: Record<string, string | undefined> = {},
+  policy: Partial<RetryPolicy> = {},
+  tokens = new TokenCache(),
+): ImageResolver {
+  const http = new RegistryHttp({ ...DEFAULT_RETRY, baseDelayMs: 20, ...policy });
+  closers.push(http);
+  return new ImageResolver(
+    new RegistryClient({ http, credentials: new Credentials({ vars, helperTimeoutMs: 1000 }), tokens }),
+  );
+}
+
+async function failure(promise: Promise<unknown>): Promise<ImageResolveError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ImageResolveError);
+  return error as ImageResolveError;
+}
+
+function dockerConfig(content: unknown): Record<string, string> {
+  const dir = tempDir("titan-docker-config-");
+  writeFileSync(join(dir, "config.json"), JSON.stringify(content));
+  return { DOCKER_CONFIG: dir };
+}
+
+describe("resolving against the distribution registry", () => {
+  it("pins a tag to the digest of its manifest, OCI and Docker schema 2 alike, and a digest to itself", async () => {
+    const registry = await startRegistry();
+    const push = new Pusher(registry.url);
+    const oci = await push.image("team/api", "1.0");
+    const docker = await push.image("team/api", "1.0-docker", { mediaType: DOCKER_MANIFEST });
+    const resolver = resolverWith();
+    const byTag = await resolver.resolve(`${registry.host}/team/api:1.0`, DEFAULT_PLATFORM);
+    expect(byTag).toMatchObject({
+      digest: oci,
+      pinned: `${registry.host}/team/api:1.0@${oci}`,
+      platform: "linux/amd64",
+    });
+    expect((await resolver.resolve(`${registry.host}/team/api:1.0-docker`, DEFAULT_PLATFORM)).digest).toBe(
+      docker,
+    );
+    const byDigest = await resolver.resolve(`${registry.host}/team/api@${oci}`, DEFAULT_PLATFORM);
+    expect(byDigest.pinned).toBe(`${registry.host}/team/api@${oci}`);
+    // A release's pinned reference resolves to itself.
+    expect((await resolver.resolve(byTag.pinned, DEFAULT_PLATFORM)).pinned).toBe(byTag.pinned);
+  });
+
+  it("picks the platform's manifest from a multi-arch index and names the platforms it has", async () => {
+    const registry = await startRegistry();
+    const push = new Pusher(registry.url);
+    const { index, byArch } = await push.index("team/multi", "2.0", ["amd64", "arm64"]);
+    const resolver = resolverWith();
+    const amd = await resolver.resolve(`${registry.host}/team/multi:2.0`, DEFAULT_PLATFORM);
+    expect(amd).toMatchObject({ digest: byArch.amd64, indexDigest: index });
+    const arm = await resolver.resolve(`${registry.host}/team/multi:2.0`, {
+      os: "linux",
+      architecture: "arm64",
+    });
+    expect(arm.digest).toBe(byArch.arm64);
+    const error = await failure(
+      resolver.resolve(`${registry.host}/team/multi:2.0`, { os: "linux", architecture: "s390x" }),
+    );
+    expect(error.message).toContain("no variant for linux/s390x");
+    expect(error.hint).toContain("linux/amd64, linux/arm64");
+    expect(error.exitCode).toBe(8);
+  });
+
+  it("names the nearest tags for a missing tag, and says when the repository does not exist", async () => {
+    const registry = await startRegistry();
+    const push = new Pusher(registry.url);
+    for (const tag of ["1.4.1", "1.4.2", "2.0.0"]) await push.image("team/web", tag);
+    const resolver = resolverWith();
+    const missing = await failure(resolver.resolve(`${registry.host}/team/web:1.4.3`, DEFAULT_PLATFORM));
+    expect(missing.message).toBe(
+      `image ${registry.host}/team/web:1.4.3 not found: ${registry.host}/team/web has no tag 1.4.3`,
+    );
+    expect(missing.hint).toBe("nearest tags: 1.4.1, 1.4.2, 2.0.0");
+    const nothing = await failure(resolver.resolve(`${registry.host}/team/nope:1`, DEFAULT_PLATFORM));
+    expect(nothing.message).toContain("does not exist");
+  });
+
+  it("reports a deleted manifest as missing, never falling back to the tag", async () => {
+    const registry = await startRegistry();
+    const push = new Pusher(registry.url);
+    const digest = await push.image("team/gone", "1");
+    await push.deleteManifest("team/gone", digest);
+    const error = await failure(
+      resolverWith().resolve(`${registry.host}/team/gone:1@${digest}`, DEFAULT_PLATFORM),
+    );
+    expect(error.message).toContain(`has no manifest ${digest}`);
+  });
+
+  it("logs in with basic auth from ~/.docker/config.json auths, and names the source of a wrong password", async () => {
+    const registry = await startRegistry({ basic: { ci: "s3cret-pass" } });
+    const push = new Pusher(registry.url, basicAuthorization("ci", "s3cret-pass"));
+    const digest = await push.image("team/private", "1");
+    const good = dockerConfig({
+      auths: { [registry.host]: { auth: Buffer.from("ci:s3cret-pass").toString("base64") } },
+    });
+    expect(
+      (await resolverWith(good).resolve(`${registry.host}/team/private:1`, DEFAULT_PLATFORM)).digest,
+    ).toBe(digest);
+
+    const wrong = dockerConfig({
+      auths: { [`http://${registry.host}`]: { username: "ci", password: "wrong-pass" } },
+    });
+    const refused = await failure(
+      resolverWith(wrong).resolve(`${registry.host}/team/private:1`, DEFAULT_PLATFORM),
+    );
+    expect(refused.message).toContain("refused the credentials from");
+    expect(refused.message).toContain("config.json");
+    expect(`${refused.message} ${refused.hint}`).not.toContain("wrong-pass");
+
+    const none = await failure(
+      resolverWith({ DOCKER_CONFIG: tempDir() }).resolve(`${registry.host}/team/private:1`, DEFAULT_PLATFORM),
+    );
+    expect(none.message).toContain("requires a login");
+    expect(none.hint).toContain(`docker login ${registry.host}`);
+  });
+
+  it("follows the bearer-token flow and reuses the token until it expires", async () => {
+    const tokens = await startTokenServer({ robot: "t0ken-pass" });
+    const registry = await startRegistry({ token: tokens });
+    const pushToken = signToken({ ...tokens, subject: "robot", scope: "repository:team/tok:pull,push" });
+    const digest = await new Pusher(registry.url, `Bearer ${pushToken}`).image("team/tok", "1");
+    const vars = dockerConfig({
+      auths: { [registry.host]: { auth: Buffer.from("robot:t0ken-pass").toString("base64") } },
+    });
+    const cache = new TokenCache();
+    expect(
+      (await resolverWith(vars, {}, cache).resolve(`${registry.host}/team/tok:1`, DEFAULT_PLATFORM)).digest,
+    ).toBe(digest);
+    expect(tokens.requests).toEqual([{ scope: "repository:team/tok:pull", user: "robot" }]);
+    // A second command in the same process with the same cache: no new token.
+    expect(
+      (await resolverWith(vars, {}, cache).resolve(`${registry.host}/team/tok:1`, DEFAULT_PLATFORM)).digest,
+    ).toBe(digest);
+    expect(tokens.requests).toHaveLength(1);
+
+    const wrong = dockerConfig({ auths: { [registry.host]: { username: "robot", password: "nope-nope" } } });
+    const refused = await failure(
+      resolverWith(wrong).resolve(`${registry.host}/team/tok:1`, DEFAULT_PLATFORM),
+    );
+    expect(refused.message).toContain(`the token service ${tokens.url} refused the credentials`);
+  });
+
+  it("asks credHelpers with a timeout and never echoes what a helper prints", async () => {
+    const registry = await startRegistry({ basic: { ci: "helper-pass" } });
+    const digest = await new Pusher(registry.url, basicAuthorization("ci", "helper-pass")).image(
+      "team/h",
+      "1",
+    );
+    const bin = tempDir("titan-helpers-");
+    const helper = (name: string, body: string) => {
+      const file = join(bin, `docker-credential-${name}`);
+      writeFileSync(file, `#!/bin/sh\n${body}\n`);
+      chmodSync(file, 0o755);
+    };
+    helper(
+      "good",
+      `read server; [ "$server" = "${registry.host}" ] || exit 1; echo '{"ServerURL":"x","Username":"ci","Secret":"helper-pass"}'`,
+    );
+    helper("garbage", "echo 'leaked-secret-output not json'");
+    helper("hang", "exec sleep 30");
+    const withHelper = (name: string) => ({
+      ...dockerConfig({ credHelpers: { [registry.host]: name } }),
+      PATH: `${bin}:${process.env.PATH ?? ""}`,
+    });
+    const image = `${registry.host}/team/h:1`;
+    expect((await resolverWith(withHelper("good")).resolve(image, DEFAULT_PLATFORM)).digest).toBe(digest);
+    const garbage = await failure(resolverWith(withHelper("garbage")).resolve(image, DEFAULT_PLATFORM));
+    expect(garbage.message).toContain("returned invalid JSON (its output is not shown)");
+    expect(garbage.message).not.toContain("leaked");
+    const hang = await failure(resolverWith(withHelper("hang")).resolve(image, DEFAULT_PLATFORM));
+    expect(hang.message).toContain("did not answer within 1s");
+    const missing = await failure(resolverWith(withHelper("absent")).resolve(image, DEFAULT_PLATFORM));
+    expect(missing.message).toContain(
+      `credHelpers["${registry.host}"] names docker-credential-absent, which is not on PATH`,
+    );
+  });
+});
+
+describe("registries that misbehave", () => {
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    layers: [],
+  });
+
+  it("says a registry answering HTML is not a registry", async () => {
+    const { url } = await startServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html>login</html>");
+    });
+    const host = new URL(url).host;
+    const error = await failure(resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toBe(
+      `${host} answered HTTP 200 with an HTML page where a manifest of ${host}/a/b:1 was expected`,
+    );
+  });
+
+  it("gives up on a stalling registry after bounded attempts", async () => {
+    let seen = 0;
+    const { url } = await startServer(() => {
+      seen++;
+    });
+    const host = new URL(url).host;
+    const error = await failure(
+      resolverWith({}, { attempts: 2, attemptTimeoutMs: 300 }).resolve(`${host}/a/b:1`, DEFAULT_PLATFORM),
+    );
+    expect(error.message).toBe(
+      `cannot resolve ${host}/a/b:1: registry ${url} did not answer after 2 attempts (no answer within 0.3s)`,
+    );
+    expect(seen).toBe(2);
+  });
+
+  it("honours Retry-After on 429 and waits that long before asking again", async () => {
+    const times: number[] = [];
+    const { url } = await startServer((req, res) => {
+      times.push(Date.now());
+      if (times.length === 1) {
+        res.writeHead(429, { "retry-after": "1" });
+        res.end();
+        return;
+      }
+      res.writeHead(200, {
+        "content-type": "application/vnd.oci.image.manifest.v1+json",
+        "docker-content-digest": digestOf(manifest),
+      });
+      res.end(req.method === "HEAD" ? undefined : manifest);
+    });
+    const resolved = await resolverWith().resolve(`${new URL(url).host}/a/b:1`, DEFAULT_PLATFORM);
+    expect(resolved.digest).toBe(digestOf(manifest));
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it("refuses a manifest whose bytes do not match Docker-Content-Digest", async () => {
+    const { url } = await startServer((req, res) => {
+      res.writeHead(200, {
+        "content-type": "application/vnd.oci.image.index.v1+json",
+        "docker-content-digest": `sha256:${"0".repeat(64)}`,
+      });
+      res.end(req.method === "HEAD" ? undefined : manifest);
+    });
+    const error = await failure(resolverWith().resolve(`${new URL(url).host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toContain("integrity check failed");
+    expect(error.hint).toContain("never falls back to the tag");
+  });
+
+  it("never sends credentials to a plain-http token realm off loopback", async () => {
+    const { url } = await startServer((_req, res) => {
+      res.writeHead(401, { "www-authenticate": 'Bearer realm="http://auth.example.com/token",service="x"' });
+      res.end();
+    });
+    const host = new URL(url).host;
+    const vars = dockerConfig({ auths: { [host]: { username: "u", password: "p" } } });
+    const error = await failure(resolverWith(vars).resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toContain("refusing to send credentials");
+  });
+});
