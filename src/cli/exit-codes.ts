@@ -23,7 +23,10 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.RolledBack, "deploy failed its health gates and was rolled back"],
   [ExitCode.DeployFailed, "deploy failed and was not rolled back"],
   [ExitCode.TimedOut, "timed out waiting"],
-  [ExitCode.ImageUnresolved, "an image could not be pinned to a digest (missing, unauthorised, registry down)"],
+  [
+    ExitCode.ImageUnresolved,
+    "an image could not be pinned to a digest (missing, unauthorised, registry down)",
+  ],
   [ExitCode.Interrupted, "interrupted (the cluster keeps its state; re-run to resume)"],
 ];
 

@@ -1,5 +1,6 @@
 import { canonicalJson } from "../cluster/canonical.js";
 import type { AppSpec } from "../manifest/types.js";
+import { pinnedDigest } from "../registry/launch-reference.js";
 import type { Release, StateStore } from "../state/types.js";
 
 /** The spec as it defines a release: where it was declared does not matter. */
@@ -35,6 +36,9 @@ export async function releaseFor(
   const release = await store.addRelease({
     app: spec.name,
     ...(spec.image === undefined ? {} : { image: spec.image }),
+    ...(spec.image === undefined || pinnedDigest(spec.image) === undefined
+      ? {}
+      : { imageDigest: pinnedDigest(spec.image) }),
     manifestDigest: digest,
     spec,
     user,

@@ -379,14 +379,6 @@ export const appShape = {
     image(),
     "Docker image reference; optional when `command` or `shell` runs a plain Mesos command task.",
   ),
-  platform: optional(
-    string({
-      pattern: /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/,
-      describe: "a platform os/architecture[/variant]",
-      hint: "e.g. linux/amd64 or linux/arm64/v8",
-    }),
-    "Which platform's image to pin when `image` names a multi-platform index (default linux/amd64).",
-  ),
   command: optional(
     argv(),
     // biome-ignore lint/suspicious/noTemplateCurlyInString: `${PORT_...}` is manifest syntax, not a template
@@ -440,6 +432,14 @@ export const appShape = {
     ),
     {},
     "Labels set on every task (the `titan.` prefix is reserved).",
+  ),
+  platform: optional(
+    string({
+      pattern: /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/,
+      describe: "a platform os/architecture[/variant]",
+      hint: "e.g. linux/amd64 or linux/arm64/v8",
+    }),
+    "Which platform's image to pin when `image` names a multi-platform index (default linux/amd64).",
   ),
 } as const;
 

@@ -51,6 +51,13 @@ export function rowCells(task: TitanTask, now: number, color: ChalkInstance): st
   ];
 }
 
+/** The image's digest, short (`sha256:0123456789ab`), or the reference when it is not pinned. */
+export function imageCell(image: string | undefined): string {
+  if (image === undefined) return "-";
+  const match = /@(sha256:[0-9a-f]{12})[0-9a-f]{52}$/.exec(image);
+  return match?.[1] ?? image;
+}
+
 function sectionTitle(section: PsSection): string {
   const where = `context ${section.context} · cluster ${section.cluster} · ${section.master}`;
   return section.region === undefined ? where : `region ${section.region} · ${where}`;
@@ -80,9 +87,12 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
         lines.push("  no instances");
         continue;
       }
+      const withImage = group.rows.some((task) => task.image !== undefined);
       const table = renderTable(
-        HEADERS,
-        group.rows.map((task) => rowCells(task, now, color)),
+        withImage ? [...HEADERS, "IMAGE"] : HEADERS,
+        group.rows.map((task) =>
+          withImage ? [...rowCells(task, now, color), imageCell(task.image)] : rowCells(task, now, color),
+        ),
       );
       for (const line of table.split("\n")) lines.push(`  ${line}`);
     }
@@ -142,6 +152,7 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
           host: task.hostname,
           ports: task.ports,
           zone: task.zone ?? null,
+          image: task.image ?? null,
           started_at: iso(task.startedAt),
           age_seconds: task.startedAt === undefined ? null : Math.floor((now - task.startedAt) / 1000),
         })),

@@ -117,6 +117,7 @@ describe("titan schema", () => {
       "restart",
       "kill_grace",
       "labels",
+      "platform",
     ]);
     expect(app.required).toEqual(["name"]);
     const update = (props.update as Schema).properties as Schema;

@@ -34,7 +34,19 @@ describe("titan plan against a live master", () => {
   it("reads GET_STATE from the master given with --master and plans the same as from the snapshot", async () => {
     const master = await fakeMaster();
     const live = await runCli(
-      ["plan", "-f", example, "--master", master.url, "--region", "eu-west", "--seed", "7", "--json"],
+      [
+        "plan",
+        "-f",
+        example,
+        "--master",
+        master.url,
+        "--region",
+        "eu-west",
+        "--seed",
+        "7",
+        "--json",
+        "--no-resolve",
+      ],
       {
         cwd: root,
         env: isolatedEnv(),
@@ -86,7 +98,7 @@ describe("titan plan against a live master", () => {
     expect(setup.code).toBe(0);
     await runCli(["config", "set-region", "eu-west", "--cluster", "eu"], { env });
     await runCli(["config", "set-context", "prod-eu", "--region", "eu-west", "--use"], { env });
-    const r = await runCli(["plan", "-f", example, "--debug"], { cwd: root, env });
+    const r = await runCli(["plan", "-f", example, "--debug", "--no-resolve"], { cwd: root, env });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("context prod-eu (cluster eu)");
     expect(r.stdout + r.stderr).not.toContain("s3cret-canary");
@@ -101,10 +113,13 @@ describe("titan plan against a live master", () => {
       response.writeHead(502, { "Content-Type": "text/html" });
       response.end("<html><body><h1>502 Bad Gateway</h1></body></html>");
     });
-    const r = await runCli(["plan", "-f", example, "--master", master.url, "--region", "eu-west"], {
-      cwd: root,
-      env: isolatedEnv(),
-    });
+    const r = await runCli(
+      ["plan", "-f", example, "--master", master.url, "--region", "eu-west", "--no-resolve"],
+      {
+        cwd: root,
+        env: isolatedEnv(),
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("502");
     expect(r.stderr).toMatch(/hint:/);

@@ -15,6 +15,8 @@ import { hasChanges } from "../../plan/diff.js";
 import { planToJson } from "../../plan/json.js";
 import { renderPlan } from "../../plan/render.js";
 import type { Plan } from "../../plan/types.js";
+import { imageLines, pinAppImages, plannedImages } from "../../registry/apps.js";
+import type { PinnedImage } from "../../registry/pin.js";
 import type { Connection } from "./connect.js";
 
 export interface ApplyOptions {
@@ -44,11 +46,18 @@ export async function applyApps(
   options: ApplyOptions,
 ): Promise<number> {
   const { io } = env;
+  const saved = options.planFile === undefined ? undefined : await readSavedPlan(env, options.planFile);
+  // Images are pinned before anything is read or changed; a reviewed plan's digests are kept exactly.
+  const pinned = await pinAppImages(env, conn.target.cluster, apps, saved?.images);
   const snapshot = await conn.source.read(env.signal);
-  const plan = await planFor(env, apps, snapshot, conn, options);
+  const plan = await planFor(pinned.apps, snapshot, conn, options, saved);
   for (const warning of plan.warnings) writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);
-  if (options.json) writeLine(io.out, JSON.stringify({ type: "plan", plan: planToJson(plan) }));
-  else for (const line of renderPlan(plan, io.color)) writeLine(io.out, line);
+  if (options.json)
+    writeLine(io.out, JSON.stringify({ type: "plan", plan: { ...planToJson(plan), images: pinned.images } }));
+  else {
+    for (const line of imageLines(pinned.images)) writeLine(io.out, line);
+    for (const line of renderPlan(plan, io.color)) writeLine(io.out, line);
+  }
   if (!plan.fits) return ExitCode.DoesNotFit;
   const changing = plan.apps.filter((a) => hasChanges(a.diff));
   if (changing.length === 0) {
@@ -113,11 +122,11 @@ export async function applyApps(
 }
 
 async function planFor(
-  env: Env,
   apps: readonly AppSpec[],
   snapshot: ClusterSnapshot,
   conn: Connection,
   options: ApplyOptions,
+  saved: SavedPlan | undefined,
 ): Promise<Plan> {
   const region = options.region ?? conn.target.region;
   const base = {
@@ -126,8 +135,7 @@ async function planFor(
     source: conn.source.describe(),
     ...(region === undefined ? {} : { region }),
   };
-  if (options.planFile === undefined) return buildPlan(base);
-  const saved = await readSavedPlan(env, options.planFile);
+  if (options.planFile === undefined || saved === undefined) return buildPlan(base);
   const plan = buildPlan({ ...base, seed: saved.seed });
   if (plan.fingerprint !== saved.fingerprint) {
     throw new TitanError(`the cluster or the manifests changed since ${options.planFile} was made`, {
@@ -138,7 +146,13 @@ async function planFor(
   return plan;
 }
 
-async function readSavedPlan(env: Env, file: string): Promise<{ seed: number; fingerprint: string }> {
+interface SavedPlan {
+  seed: number;
+  fingerprint: string;
+  images: PinnedImage[];
+}
+
+async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> {
   const path = isAbsolute(file) ? file : resolve(env.cwd, file);
   let document: unknown;
   try {
@@ -156,7 +170,7 @@ async function readSavedPlan(env: Env, file: string): Promise<{ seed: number; fi
       `${file} is not a plan saved by \`titan plan --out\``,
       "write one with `titan plan --out FILE`",
     );
-  return { seed: plan.seed, fingerprint: plan.fingerprint };
+  return { seed: plan.seed, fingerprint: plan.fingerprint, images: plannedImages(document) };
 }
 
 async function confirm(env: Env, options: ApplyOptions, apps: readonly string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addFlags, listFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
+import { addFlags, listFlag, negatedFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
 import { targetFlagTable } from "../../cli/target-options.js";
 import { type CommandContext, flagAction } from "../types.js";
 
@@ -20,6 +20,10 @@ export const planFlagTable = {
   json: switchFlag("--json", "print the plan as one JSON document"),
   out: valueFlag("--out <file>", "save the plan as JSON for `titan deploy --plan`"),
   detailedExitcode: switchFlag("--detailed-exitcode", "exit 3 when the plan fits and has changes"),
+  resolve: negatedFlag(
+    "--no-resolve",
+    "do not pin images to digests (air-gapped plans); a snapshot plan never resolves",
+  ),
 } as const;
 
 export type PlanOptions = OptionsOf<typeof planFlagTable>;
@@ -36,9 +40,11 @@ Examples:
 A plan never changes the cluster; --dry-run is accepted for scripts that say so explicitly.
 --snapshot takes the master's GET /master/state JSON or the operator API's GET_STATE response;
 without it, the state is read live (GET_STATE) from the target cluster's leading master.
+A live plan pins every image tag to a digest in its registry and shows \`tag → sha256:…\`; a missing image
+fails the plan (exit 8). --no-resolve skips the registry; a --snapshot plan is offline and never resolves.
 
 Exit codes: 0 fits, 3 fits and has changes (only with --detailed-exitcode), 4 something does not fit,
-2 usage error or invalid manifest, 1 runtime error.`;
+2 usage error or invalid manifest, 8 an image could not be pinned, 1 runtime error.`;
 
 export function registerPlan(program: Command, ctx: CommandContext): void {
   const command = program

@@ -7,28 +7,37 @@ import { writeLine } from "../../cli/io.js";
 import { SnapshotFileSource } from "../../cluster/file-source.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { ClusterStateSource } from "../../cluster/types.js";
+import type { ClusterConfig } from "../../config/types.js";
 import { loadManifests } from "../../manifest/index.js";
+import type { AppSpec } from "../../manifest/types.js";
 import { parseShape } from "../../placement/index.js";
 import type { AgentShape } from "../../placement/types.js";
 import { buildPlan } from "../../plan/build.js";
 import { planToJson } from "../../plan/json.js";
 import { renderPlan } from "../../plan/render.js";
 import type { Plan } from "../../plan/types.js";
+import { imageLines, NO_RESOLVE_NOTE } from "../../registry/apps.js";
+import type { PinOutcome } from "../../registry/pin.js";
 import type { PlanOptions } from "./command.js";
 
 export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
   const shapes = opts.shapes.map(parseShapeFlag);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
-  const { source, region: targetRegion } = await clusterSource(
+  const {
+    source,
+    region: targetRegion,
+    cluster,
+  } = await clusterSource(
     env,
     opts,
     manifest.apps.map((app) => app.name),
   );
   const region = opts.region ?? targetRegion;
   const snapshot = await source.read(env.signal);
+  const pinned = await pinnedApps(env, opts, cluster, manifest.apps);
   const plan = buildPlan({
-    apps: manifest.apps,
+    apps: pinned.apps,
     snapshot,
     source: opts.snapshot ?? source.describe(),
     region,
@@ -38,10 +47,14 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
 
   for (const warning of plan.warnings)
     writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${warning}`);
-  const document = opts.json || opts.out !== undefined ? planToJson(plan) : undefined;
+  const document =
+    opts.json || opts.out !== undefined ? { ...planToJson(plan), images: pinned.images } : undefined;
   if (opts.out !== undefined && document) await savePlan(env, opts.out, document);
   if (opts.json && document) writeLine(env.io.out, JSON.stringify(document, null, 2));
-  else for (const line of renderPlan(plan, env.io.color)) writeLine(env.io.out, line);
+  else {
+    for (const line of imageLines(pinned.images)) writeLine(env.io.out, line);
+    for (const line of renderPlan(plan, env.io.color)) writeLine(env.io.out, line);
+  }
   if (opts.out !== undefined) {
     writeLine(
       env.io.err,
@@ -58,11 +71,28 @@ export function exitCodeFor(plan: Pick<Plan, "fits" | "changes">, detailed: bool
   return ExitCode.Ok;
 }
 
+/** A live plan pins images to digests first: a missing image fails before anything is planned. */
+async function pinnedApps(
+  env: Env,
+  opts: PlanOptions,
+  cluster: ClusterConfig | undefined,
+  apps: readonly AppSpec[],
+): Promise<PinOutcome> {
+  const hasImages = apps.some((app) => app.image !== undefined);
+  if (cluster === undefined || !hasImages) return { apps: [...apps], images: [] };
+  if (!opts.resolve) {
+    writeLine(env.io.err, env.io.errColor.dim(NO_RESOLVE_NOTE));
+    return { apps: [...apps], images: [] };
+  }
+  const { pinAppImages } = await import("../../registry/apps.js");
+  return pinAppImages(env, cluster, apps);
+}
+
 async function clusterSource(
   env: Env,
   opts: PlanOptions,
   apps: readonly string[],
-): Promise<{ source: ClusterStateSource; region?: string | undefined }> {
+): Promise<{ source: ClusterStateSource; region?: string | undefined; cluster?: ClusterConfig }> {
   if (opts.snapshot !== undefined) {
     if (opts.context !== undefined || opts.master !== undefined) {
       throw new UsageError(
@@ -79,7 +109,7 @@ async function clusterSource(
   const [live, store] = await Promise.all([target.source(), target.store()]);
   // As a deploy will see it: each app's own framework's tasks; another framework's are shown as a warning.
   const source = new OwnedSource(live, store, { apps, onForeign: "report" });
-  return { source, region: target.region };
+  return { source, region: target.region, cluster: target.cluster };
 }
 
 function parseSeed(text: string): number {

@@ -25,7 +25,7 @@ export async function runReleases(env: Env, app: string, opts: ReleasesOptions):
       String(r.number),
       r.outcome,
       String(r.spec.instances),
-      r.image ?? "(command)",
+      r.image === undefined ? "(command)" : shortImage(r.image),
       shortDigest(r.manifestDigest),
       r.user,
       new Date(r.createdAt).toISOString().replace(/\.\d+Z$/, "Z"),
@@ -45,10 +45,16 @@ function releaseJson(r: Release): Record<string, unknown> {
     outcome: r.outcome,
     instances: r.spec.instances,
     image: r.image ?? null,
+    image_digest: r.imageDigest ?? null,
     manifest_digest: r.manifestDigest,
     user: r.user,
     created_at: new Date(r.createdAt).toISOString(),
     finished_at: r.finishedAt === undefined ? null : new Date(r.finishedAt).toISOString(),
     detail: r.detail ?? null,
   };
+}
+
+/** `name:tag@sha256:` and the first 12 hex digits: the digest stays recognisable, the table stays narrow. */
+function shortImage(image: string): string {
+  return image.replace(/@sha256:([0-9a-f]{12})[0-9a-f]{52}$/, "@sha256:$1");
 }

@@ -1,0 +1,51 @@
+import type { Env } from "../cli/env.js";
+import type { ClusterConfig } from "../config/types.js";
+import type { AppSpec } from "../manifest/types.js";
+import { describePin, type PinnedImage, type PinOutcome } from "./pin.js";
+
+/**
+ * Pins every app's image against the cluster's registry settings before a plan or deploy is made: nothing on the
+ * cluster changes until every image has a digest. Apps without images never open a registry connection.
+ */
+export async function pinAppImages(
+  env: Env,
+  cluster: ClusterConfig,
+  apps: readonly AppSpec[],
+  planned: readonly PinnedImage[] = [],
+): Promise<PinOutcome> {
+  if (!apps.some((app) => app.image !== undefined)) return { apps: [...apps], images: [] };
+  const { imageResolverFor } = await import("./index.js");
+  const { pinImages } = await import("./pin.js");
+  const handle = await imageResolverFor(env, cluster);
+  try {
+    return await pinImages(apps, handle.resolver, planned);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The plan's `images:` block: one line per app, `written → digest (platform)`. */
+export function imageLines(images: readonly PinnedImage[]): string[] {
+  if (images.length === 0) return [];
+  const width = Math.max(...images.map((i) => i.app.length));
+  return ["images:", ...images.map((i) => `  ${i.app.padEnd(width)}  ${describePin(i)}`), ""];
+}
+
+/** The images of a saved plan (`titan plan --out`), or none when it has none or they are malformed. */
+export function plannedImages(document: unknown): PinnedImage[] {
+  const images = (document as { images?: unknown } | null)?.images;
+  if (!Array.isArray(images)) return [];
+  return images.filter(
+    (i): i is PinnedImage =>
+      typeof i === "object" &&
+      i !== null &&
+      typeof (i as PinnedImage).app === "string" &&
+      typeof (i as PinnedImage).written === "string" &&
+      typeof (i as PinnedImage).pinned === "string" &&
+      typeof (i as PinnedImage).digest === "string" &&
+      typeof (i as PinnedImage).platform === "string",
+  );
+}
+
+export const NO_RESOLVE_NOTE =
+  "images not resolved (--no-resolve): shown as written, not checked against a registry; titan deploy pins them to digests";
