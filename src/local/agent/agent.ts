@@ -10,6 +10,7 @@ import type {
   TaskInfoJson,
 } from "./api.js";
 import { CommandExecutor, newStatusUuid } from "./command-executor.js";
+import { ImageContainers } from "./container/image-containers.js";
 import { dockerEngineFor } from "./docker.js";
 import type { AttachedPath } from "./files.js";
 import { createAgentServer } from "./http-server.js";
@@ -44,6 +45,7 @@ class LocalAgent implements LocalAgentHandle {
   private server: Server | undefined;
   private port = 0;
   private dockerCli: string | undefined;
+  private containers: ImageContainers | undefined;
 
   constructor(private readonly options: LocalAgentOptions) {
     this.id = options.id;
@@ -60,6 +62,7 @@ class LocalAgent implements LocalAgentHandle {
   async start(): Promise<void> {
     if (this.server !== undefined) return;
     this.dockerCli = await dockerEngineFor(process.env.PATH);
+    this.containers = new ImageContainers(this.options.workDir, process.env.PATH, process.getuid?.());
     const server = createAgentServer({
       view: () => this.view(),
       attached: () => this.attachedPaths(),
@@ -112,6 +115,7 @@ class LocalAgent implements LocalAgentHandle {
       agentEndpoint: `127.0.0.1:${this.port}`,
       workDir: this.options.workDir,
       dockerCli: this.dockerCli,
+      ...(this.containers === undefined ? {} : { containers: this.containers }),
       inheritedEnv: process.env,
       emit: (status) => this.outbox.send(status),
     });

@@ -14,6 +14,13 @@ import {
   taskEnvironment,
   withCommandEnvironment,
 } from "./command-line.js";
+import {
+  bridgeRefusal,
+  ContainerLaunchError,
+  type ImageContainers,
+  mesosImageOf,
+  type ProvisionedContainer,
+} from "./container/image-containers.js";
 import { dockerImageOf, dockerRunCommand } from "./docker.js";
 import { fetchUris, type UriJson } from "./fetcher.js";
 import { HealthChecker } from "./health-checker.js";
@@ -35,6 +42,8 @@ export interface ExecutorHost {
   workDir: string;
   /** The docker CLI when a Docker engine is usable. */
   dockerCli: string | undefined;
+  /** The Mesos containerizer's image support (runc); image tasks fail without it. */
+  containers?: ImageContainers;
   inheritedEnv: Readonly<Record<string, string | undefined>>;
   emit(status: AgentStatus): void;
 }
@@ -72,6 +81,8 @@ export class CommandExecutor {
   private killDeadline = 0;
   private killTimer: NodeJS.Timeout | undefined;
   private healthChecker: HealthChecker | undefined;
+  /** The runc container of an image task, once provisioned. */
+  private container: ProvisionedContainer | undefined;
 
   constructor(
     readonly frameworkId: string,
@@ -108,7 +119,25 @@ export class CommandExecutor {
       return;
     }
     this.sandbox = opened.sandbox;
+    const bridge = bridgeRefusal(this.taskInfo.container);
+    if (bridge !== undefined) {
+      closeSync(opened.stdoutFd);
+      closeSync(opened.stderrFd);
+      this.log(bridge);
+      this.forward(
+        this.status("TASK_FAILED", "SOURCE_AGENT", {
+          reason: "REASON_CONTAINER_LAUNCH_FAILED",
+          message: `Failed to launch container: ${bridge}`,
+        }),
+      );
+      return;
+    }
     const uris = this.taskInfo.command?.uris ?? [];
+    const image = mesosImageOf(this.taskInfo.container);
+    if (image !== undefined) {
+      void this.provisionThenStart(opened, image, uris);
+      return;
+    }
     if (uris.length > 0) {
       void this.fetchThenStart(opened, uris);
       return;
@@ -125,6 +154,57 @@ export class CommandExecutor {
       closeSync(opened.stdoutFd);
       closeSync(opened.stderrFd);
     }
+  }
+
+  /**
+   * An image task: the provisioner pulls and unpacks the image before the fetcher and the executor run, as the
+   * Mesos containerizer does (MesosContainerizerProcess::launch → provision → fetch → exec). The task stays
+   * TASK_STAGING meanwhile.
+   */
+  private async provisionThenStart(
+    opened: OpenedSandbox,
+    image: string,
+    uris: readonly UriJson[],
+  ): Promise<void> {
+    this.fetching = new AbortController();
+    const env = this.executorEnvironment(opened.sandbox);
+    const taskEnv: Record<string, string> = {};
+    for (const [name, value] of Object.entries(env)) if (name.startsWith("MESOS_")) taskEnv[name] = value;
+    const command = this.taskInfo.command ?? {};
+    try {
+      if (this.host.containers === undefined)
+        throw new ContainerLaunchError("Unsupported container image type: DOCKER");
+      this.container = await this.host.containers.provision({
+        image,
+        containerId: opened.sandbox.containerId,
+        command,
+        taskEnv: withCommandEnvironment(taskEnv, command.environment),
+        sandbox: opened.sandbox.directory,
+        user: command.user,
+        signal: this.fetching.signal,
+      });
+    } catch (error) {
+      const killed = this.fetching.signal.aborted;
+      this.fetching = undefined;
+      closeSync(opened.stdoutFd);
+      closeSync(opened.stderrFd);
+      if (this.host.containers?.missing !== undefined) this.log(this.host.containers.missing);
+      this.log(errorMessage(error));
+      this.forward(
+        killed
+          ? this.status("TASK_KILLED", "SOURCE_AGENT", {
+              message: "Container destroyed while provisioning images",
+            })
+          : this.status("TASK_FAILED", "SOURCE_AGENT", {
+              reason: "REASON_CONTAINER_LAUNCH_FAILED",
+              message: `Failed to launch container: ${errorMessage(error)}`,
+            }),
+      );
+      return;
+    }
+    this.fetching = undefined;
+    if (uris.length > 0) await this.fetchThenStart(opened, uris);
+    else this.startInSandbox(opened);
   }
 
   /** The fetcher runs before the executor, as in Mesos: a failure fails the container launch. */
@@ -168,27 +248,15 @@ export class CommandExecutor {
       this.failBeforeFork(`Expecting task '${this.taskId}' to have a command`);
       return;
     }
-    const env = withCommandEnvironment(
-      taskEnvironment({
-        inherited: this.host.inheritedEnv,
-        sandbox: sandbox.directory,
-        agentId: this.host.agentId,
-        agentEndpoint: this.host.agentEndpoint,
-        frameworkId: this.frameworkId,
-        executorId: this.executorId,
-        taskId: this.taskId,
-        containerId: sandbox.containerId,
-        checkpoint: this.framework?.checkpoint ?? false,
-        allocationRole: this.taskInfo.resources[0]?.allocation_info?.role,
-      }),
-      command.environment,
-    );
+    const env = withCommandEnvironment(this.executorEnvironment(sandbox), command.environment);
     const image = dockerImageOf(this.taskInfo.container);
     let line: CommandLine;
     let runningMessage: string | undefined;
     try {
-      line = commandLine(command);
-      if (image !== undefined && this.host.dockerCli !== undefined) {
+      line = this.container?.line ?? commandLine(command);
+      if (this.container !== undefined) {
+        // runc runs the image's process; the launch command was checked when it was provisioned.
+      } else if (image !== undefined && this.host.dockerCli !== undefined) {
         line = dockerRunCommand({
           cli: this.host.dockerCli,
           image,
@@ -257,6 +325,7 @@ export class CommandExecutor {
     this.killed = true;
     this.killStartedAt = now;
     signalGroup(this.pid, "SIGTERM");
+    void this.container?.kill("TERM");
     this.scheduleEscalation(grace, now + grace);
   }
 
@@ -265,7 +334,12 @@ export class CommandExecutor {
     this.killDeadline = deadline;
     this.killTimer = setTimeout(() => {
       this.killTimer = undefined;
-      if (this.pid !== undefined && !this.isTerminal) signalGroup(this.pid, "SIGKILL");
+      if (this.pid === undefined || this.isTerminal) return;
+      const pid = this.pid;
+      // runc cannot pass SIGKILL on: the container's init gets it through runc kill, then runc itself.
+      if (this.container !== undefined)
+        void this.container.kill("KILL").then(() => signalGroup(pid, "SIGKILL"));
+      else signalGroup(pid, "SIGKILL");
     }, delayMs);
   }
 
@@ -279,12 +353,33 @@ export class CommandExecutor {
       untrackGroup(this.pid);
     }
     const state: TaskStateName = this.killed ? "TASK_KILLED" : code === 0 ? "TASK_FINISHED" : "TASK_FAILED";
+    const container = this.container;
+    this.container = undefined;
+    if (container !== undefined) {
+      void container.destroy().then(() => this.reaped(code, signal));
+      return;
+    }
     this.forward(
       this.status(state, "SOURCE_EXECUTOR", {
         message: `Command ${describeWaitStatus(code, signal)}`,
         healthy: this.killed && this.killedByHealthCheck ? false : undefined,
       }),
     );
+  }
+
+  private executorEnvironment(sandbox: Sandbox): Record<string, string> {
+    return taskEnvironment({
+      inherited: this.host.inheritedEnv,
+      sandbox: sandbox.directory,
+      agentId: this.host.agentId,
+      agentEndpoint: this.host.agentEndpoint,
+      frameworkId: this.frameworkId,
+      executorId: this.executorId,
+      taskId: this.taskId,
+      containerId: sandbox.containerId,
+      checkpoint: this.framework?.checkpoint ?? false,
+      allocationRole: this.taskInfo.resources[0]?.allocation_info?.role,
+    });
   }
 
   private startHealthChecks(env: Readonly<Record<string, string>>): void {

@@ -205,12 +205,9 @@ describe("local agent: command tasks", () => {
     await eventually(() => !processAlive(childPid));
   });
 
-  it("runs a Docker-image task directly when no Docker engine is available and says so", async () => {
+  it("runs a Docker-containerizer task directly when no Docker engine is available and says so", async () => {
     const { agent, waitFor } = await startTestAgent();
-    const container = {
-      type: "MESOS" as const,
-      mesos: { image: { type: "DOCKER" as const, docker: { name: "alpine:3" } } },
-    };
+    const container = { type: "DOCKER" as const, docker: { image: "alpine:3", network: "HOST" } };
     agent.launch(FRAMEWORK_ID, shellTask("image", "echo direct", { container }), FRAMEWORK);
     const running = await waitFor("image", "TASK_RUNNING");
     expect(running.message).toContain("No Docker engine available");

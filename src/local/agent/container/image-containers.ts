@@ -1,0 +1,125 @@
+import { chown, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { CommandInfoJson, ContainerInfoJson } from "../api.js";
+import type { CommandLine } from "../command-line.js";
+import { parsePullTarget } from "./image-name.js";
+import { unpackRootfs } from "./layers.js";
+import { ImagePuller } from "./puller.js";
+import { detectImageSupport, Runc } from "./runc.js";
+import { CONTAINER_SANDBOX, containerEnvironment, launchArgv, runtimeSpec } from "./runtime-config.js";
+import { containerUser } from "./users.js";
+
+/** A provisioning failure; the agent reports `Failed to launch container: <message>`. */
+export class ContainerLaunchError extends Error {}
+
+/** A container ready to start: its process is `line` (runc in the foreground). */
+export interface ProvisionedContainer {
+  id: string;
+  line: CommandLine;
+  /** Signals the container's init through runc (a SIGKILL to runc alone would orphan it). */
+  kill(signal: "TERM" | "KILL"): Promise<void>;
+  /** Removes runc's state and the rootfs. */
+  destroy(): Promise<void>;
+}
+
+export interface ProvisionInput {
+  image: string;
+  containerId: string;
+  command: CommandInfoJson;
+  /** The executor's MESOS_* variables and the task's own environment. */
+  taskEnv: Readonly<Record<string, string>>;
+  sandbox: string;
+  /** CommandInfo.user; without it the image's User, else root (local agents do not switch to the framework's user). */
+  user: string | undefined;
+  signal: AbortSignal;
+}
+
+/** The Docker image a MESOS-containerizer task asks for (ContainerInfo.mesos.image of type DOCKER). */
+export function mesosImageOf(container: ContainerInfoJson | undefined): string | undefined {
+  if (container?.type !== "MESOS") return undefined;
+  const image = container.mesos?.image;
+  return image?.type === "DOCKER" ? image.docker?.name : undefined;
+}
+
+/**
+ * The local cluster does not emulate Docker's bridge network (a network namespace and a port forward per
+ * container): a BRIDGE task fails at launch instead of running on the host network with unmapped ports.
+ */
+export function bridgeRefusal(container: ContainerInfoJson | undefined): string | undefined {
+  if (container?.type !== "DOCKER" || container.docker?.network !== "BRIDGE") return undefined;
+  return "BRIDGE networking is not supported by titan local agents (no Docker containerizer); run the image with the mesos containerizer, which listens on $PORT_<NAME> on the host network";
+}
+
+/**
+ * The agent's Mesos containerizer for image tasks, as `--image_providers=docker
+ * --isolation=filesystem/linux,docker/runtime` runs them: pull (docker store), a rootfs per container (copy
+ * backend), the runtime config from the image and the TaskInfo (docker/runtime isolator), run under runc.
+ */
+export class ImageContainers {
+  readonly missing: string | undefined;
+  private readonly runc: Runc | undefined;
+  private readonly puller: ImagePuller;
+
+  constructor(
+    private readonly workDir: string,
+    pathVariable: string | undefined,
+    uid: number | undefined,
+  ) {
+    const support = detectImageSupport(pathVariable, uid);
+    this.missing = support.missing;
+    this.runc = support.runc === undefined ? undefined : new Runc(support.runc, join(workDir, "runc"));
+    this.puller = new ImagePuller(join(workDir, "store", "docker"));
+  }
+
+  async provision(input: ProvisionInput): Promise<ProvisionedContainer> {
+    const runc = this.runc;
+    // An agent without --image_providers=docker has no store for DOCKER images (provisioner.cpp, provision()).
+    if (runc === undefined) throw new ContainerLaunchError("Unsupported container image type: DOCKER");
+    const bundle = join(this.workDir, "provisioner", "containers", input.containerId);
+    const rootfs = join(bundle, "rootfs");
+    const destroy = async () => {
+      await runc.delete(input.containerId);
+      await rm(bundle, { recursive: true, force: true });
+    };
+    try {
+      const pulled = await this.puller
+        .pull(parsePullTarget(input.image), input.signal)
+        .catch((error: unknown) => {
+          throw new ContainerLaunchError(`Failed to pull image '${input.image}': ${message(error)}`);
+        });
+      await unpackRootfs(rootfs, pulled.layers, input.signal);
+      const argv = launchArgv(input.command, pulled.config);
+      const user = await containerUser(rootfs, input.user ?? (pulled.config.User || "root"));
+      // The sandbox belongs to the task's user, as the agent chowns it when it switches users (slave.cpp).
+      if (user.uid !== 0) await chownSandbox(input.sandbox, user.uid, user.gid);
+      const spec = runtimeSpec({
+        rootfs,
+        sandbox: input.sandbox,
+        argv,
+        env: containerEnvironment(pulled.config, input.taskEnv),
+        cwd: pulled.config.WorkingDir || CONTAINER_SANDBOX,
+        user,
+      });
+      await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
+    } catch (error) {
+      await destroy();
+      if (error instanceof ContainerLaunchError) throw error;
+      throw new ContainerLaunchError(message(error));
+    }
+    return {
+      id: input.containerId,
+      line: { file: runc.binary, args: runc.runArgs(bundle, input.containerId), argv0: "runc" },
+      kill: (signal) => runc.kill(input.containerId, signal),
+      destroy,
+    };
+  }
+}
+
+async function chownSandbox(sandbox: string, uid: number, gid: number): Promise<void> {
+  await chown(sandbox, uid, gid);
+  for (const entry of await readdir(sandbox)) await chown(join(sandbox, entry), uid, gid);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
