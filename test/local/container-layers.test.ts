@@ -2,14 +2,14 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ContainerLaunchError, ImageContainers } from "../../src/local/agent/container/image-containers.js";
-import { parsePullTarget } from "../../src/local/agent/container/image-name.js";
-import { unpackRootfs } from "../../src/local/agent/container/layers.js";
+import { ContainerLaunchError, ImageContainers } from "../../src/local/agent/container-image-containers.js";
+import { parsePullTarget } from "../../src/local/agent/container-image-name.js";
+import { unpackRootfs } from "../../src/local/agent/container-layers.js";
 import {
   containerEnvironment,
   LaunchCommandError,
   launchArgv,
-} from "../../src/local/agent/container/runtime-config.js";
+} from "../../src/local/agent/container-runtime-config.js";
 import { tempDir } from "../support/tmp.js";
 
 function layer(

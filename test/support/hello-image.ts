@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { detectImageSupport } from "../../src/local/agent/container/runc.js";
+import { detectImageSupport } from "../../src/local/agent/container-runc.js";
 
 const run = promisify(execFile);
 const SCRIPT = join(import.meta.dirname, "..", "..", "examples", "hello-image", "build.sh");

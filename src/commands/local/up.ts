@@ -3,6 +3,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { LocalClusterStartError, runningCluster, startBackgroundCluster } from "../../local/background.js";
+import { detectImageSupport } from "../../local/agent/container-runc.js";
 import { localPaths, portIsFree } from "../../local/control.js";
 import { runCluster } from "../../local/runner.js";
 import type { LocalUpOptions } from "./command.js";
@@ -23,6 +24,7 @@ export async function runLocalUp(env: Env, opts: LocalUpOptions): Promise<number
     });
   }
   const dim = env.io.errColor.dim;
+  warnWithoutImages(env);
 
   if (opts.foreground) {
     mkdirSync(paths.dir, { recursive: true });
@@ -47,4 +49,14 @@ export async function runLocalUp(env: Env, opts: LocalUpOptions): Promise<number
     if (error instanceof LocalClusterStartError) throw new TitanError(error.message, { hint: error.hint });
     throw error;
   }
+}
+
+/** Said once, at start: image tasks need runc and root; command tasks run either way. */
+function warnWithoutImages(env: Env): void {
+  const support = detectImageSupport(env.vars.PATH, process.getuid?.());
+  if (support.missing === undefined) return;
+  writeLine(
+    env.io.err,
+    `${env.io.errColor.yellow("warning:")} ${support.missing}; image tasks will fail (command tasks run as usual). Install runc (apt-get install runc) and start titan local as root to run images.`,
+  );
 }

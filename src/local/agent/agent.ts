@@ -10,7 +10,7 @@ import type {
   TaskInfoJson,
 } from "./api.js";
 import { CommandExecutor, newStatusUuid } from "./command-executor.js";
-import { ImageContainers } from "./container/image-containers.js";
+import { ImageContainers } from "./container-image-containers.js";
 import { dockerEngineFor } from "./docker.js";
 import type { AttachedPath } from "./files.js";
 import { createAgentServer } from "./http-server.js";

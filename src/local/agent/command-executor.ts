@@ -20,7 +20,7 @@ import {
   type ImageContainers,
   mesosImageOf,
   type ProvisionedContainer,
-} from "./container/image-containers.js";
+} from "./container-image-containers.js";
 import { dockerImageOf, dockerRunCommand } from "./docker.js";
 import { fetchUris, type UriJson } from "./fetcher.js";
 import { HealthChecker } from "./health-checker.js";

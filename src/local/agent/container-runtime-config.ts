@@ -1,5 +1,5 @@
-import type { CommandInfoJson } from "../api.js";
-import type { ImageConfig } from "./puller.js";
+import type { CommandInfoJson } from "./api.js";
+import type { ImageConfig } from "./container-puller.js";
 
 /** Where the sandbox appears inside the container (the agent's --sandbox_directory default). */
 export const CONTAINER_SANDBOX = "/mnt/mesos/sandbox";

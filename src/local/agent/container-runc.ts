@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { findOnPath } from "../docker.js";
+import { findOnPath } from "./docker.js";
 
 /** Whether this agent can run image tasks: runc on PATH and root (mount and PID namespaces need it). */
 export interface ImageSupport {

@@ -1,13 +1,18 @@
 import { chown, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { CommandInfoJson, ContainerInfoJson } from "../api.js";
-import type { CommandLine } from "../command-line.js";
-import { parsePullTarget } from "./image-name.js";
-import { unpackRootfs } from "./layers.js";
-import { ImagePuller } from "./puller.js";
-import { detectImageSupport, Runc } from "./runc.js";
-import { CONTAINER_SANDBOX, containerEnvironment, launchArgv, runtimeSpec } from "./runtime-config.js";
-import { containerUser } from "./users.js";
+import type { CommandInfoJson, ContainerInfoJson } from "./api.js";
+import type { CommandLine } from "./command-line.js";
+import { parsePullTarget } from "./container-image-name.js";
+import { unpackRootfs } from "./container-layers.js";
+import { ImagePuller } from "./container-puller.js";
+import { detectImageSupport, Runc } from "./container-runc.js";
+import {
+  CONTAINER_SANDBOX,
+  containerEnvironment,
+  launchArgv,
+  runtimeSpec,
+} from "./container-runtime-config.js";
+import { containerUser } from "./container-users.js";
 
 /** A provisioning failure; the agent reports `Failed to launch container: <message>`. */
 export class ContainerLaunchError extends Error {}

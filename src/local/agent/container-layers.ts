@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join, normalize, sep } from "node:path";
-import type { PulledLayer } from "./puller.js";
+import type { PulledLayer } from "./container-puller.js";
 
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";

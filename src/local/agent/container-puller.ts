@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type PullTarget, registryBase } from "./image-name.js";
+import { type PullTarget, registryBase } from "./container-image-name.js";
 
 const ACCEPT = [
   "application/vnd.oci.image.index.v1+json",
