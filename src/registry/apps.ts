@@ -31,20 +31,28 @@ export function imageLines(images: readonly PinnedImage[]): string[] {
   return ["images:", ...images.map((i) => `  ${i.app.padEnd(width)}  ${describePin(i)}`), ""];
 }
 
-/** The images of a saved plan (`titan plan --out`), or none when it has none or they are malformed. */
+/** The plan JSON's `images`: snake_case, as the rest of the document. */
+export function imagesToJson(images: readonly PinnedImage[]): Array<Record<string, string>> {
+  return images.map((i) => ({
+    app: i.app,
+    written: i.written,
+    pinned: i.pinned,
+    digest: i.digest,
+    ...(i.indexDigest === undefined ? {} : { index_digest: i.indexDigest }),
+    platform: i.platform,
+  }));
+}
+
+/** The images of a saved plan (`titan plan --out`); entries that are not well-formed are ignored. */
 export function plannedImages(document: unknown): PinnedImage[] {
   const images = (document as { images?: unknown } | null)?.images;
   if (!Array.isArray(images)) return [];
-  return images.filter(
-    (i): i is PinnedImage =>
-      typeof i === "object" &&
-      i !== null &&
-      typeof (i as PinnedImage).app === "string" &&
-      typeof (i as PinnedImage).written === "string" &&
-      typeof (i as PinnedImage).pinned === "string" &&
-      typeof (i as PinnedImage).digest === "string" &&
-      typeof (i as PinnedImage).platform === "string",
-  );
+  const text = (value: unknown): value is string => typeof value === "string" && value !== "";
+  return images.flatMap((entry: Record<string, unknown>) => {
+    const { app, written, pinned, digest, platform, index_digest: index } = entry ?? {};
+    if (!text(app) || !text(written) || !text(pinned) || !text(digest) || !text(platform)) return [];
+    return [{ app, written, pinned, digest, platform, ...(text(index) ? { indexDigest: index } : {}) }];
+  });
 }
 
 export const NO_RESOLVE_NOTE =

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FAST, home, liveTasks } from "../deploy/harness.js";
@@ -95,6 +95,26 @@ describe.skipIf(problem !== undefined)("images pinned to digests, end to end", (
     expect(rollback.code).toBe(0);
     expect(await psImages(h, local.url)).toEqual([`${name}@${first.digest}`, `${name}@${first.digest}`]);
   }, 120_000);
+
+  it("deploys examples/hello-image by tag, as the README walks it, and ps shows its digest", async () => {
+    const registry = await startRegistry();
+    const pushed = await pushHelloImage(registry.host, "1.0");
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const example = readFileSync(
+      join(import.meta.dirname, "..", "..", "examples", "hello-image", "titan.yaml"),
+      "utf8",
+    );
+    const file = join(h.cwd, "titan.yaml");
+    writeFileSync(file, example.replaceAll("127.0.0.1:5000", registry.host));
+    const deploy = await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h);
+    expect(deploy.code).toBe(0);
+    expect(deploy.stdout).toContain(`→ ${pushed.digest}`);
+    const images = await psImages(h, local.url);
+    expect(images).toEqual(Array(3).fill(`${registry.host}/hello-image@${pushed.digest}`));
+    const ps = await titan(["ps", "hello-image", "--master", local.url], h);
+    expect(ps.stdout).toContain(pushed.digest.slice(0, 19));
+  }, 60_000);
 
   it("fails plan and deploy with exit 8 before anything changes when the image is missing", async () => {
     const registry = await startRegistry();

@@ -15,7 +15,7 @@ import { hasChanges } from "../../plan/diff.js";
 import { planToJson } from "../../plan/json.js";
 import { renderPlan } from "../../plan/render.js";
 import type { Plan } from "../../plan/types.js";
-import { imageLines, pinAppImages, plannedImages } from "../../registry/apps.js";
+import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
 import type { Connection } from "./connect.js";
 
@@ -53,7 +53,10 @@ export async function applyApps(
   const plan = await planFor(pinned.apps, snapshot, conn, options, saved);
   for (const warning of plan.warnings) writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);
   if (options.json)
-    writeLine(io.out, JSON.stringify({ type: "plan", plan: { ...planToJson(plan), images: pinned.images } }));
+    writeLine(
+      io.out,
+      JSON.stringify({ type: "plan", plan: { ...planToJson(plan), images: imagesToJson(pinned.images) } }),
+    );
   else {
     for (const line of imageLines(pinned.images)) writeLine(io.out, line);
     for (const line of renderPlan(plan, io.color)) writeLine(io.out, line);

@@ -16,7 +16,7 @@ import { buildPlan } from "../../plan/build.js";
 import { planToJson } from "../../plan/json.js";
 import { renderPlan } from "../../plan/render.js";
 import type { Plan } from "../../plan/types.js";
-import { imageLines, NO_RESOLVE_NOTE } from "../../registry/apps.js";
+import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
 import type { PinOutcome } from "../../registry/pin.js";
 import type { PlanOptions } from "./command.js";
 
@@ -48,7 +48,9 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   for (const warning of plan.warnings)
     writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${warning}`);
   const document =
-    opts.json || opts.out !== undefined ? { ...planToJson(plan), images: pinned.images } : undefined;
+    opts.json || opts.out !== undefined
+      ? { ...planToJson(plan), images: imagesToJson(pinned.images) }
+      : undefined;
   if (opts.out !== undefined && document) await savePlan(env, opts.out, document);
   if (opts.json && document) writeLine(env.io.out, JSON.stringify(document, null, 2));
   else {
