@@ -8,7 +8,7 @@ import {
   spawnDaemon,
   waitUntilUp,
 } from "./control.js";
-import { type ClusterConfig, type ClusterState, readClusterState } from "./runner.js";
+import { type ClusterConfig, type LocalClusterRecord, readClusterState } from "./runner.js";
 
 /** Why a background cluster could not be started, with what the user can do about it. */
 export class LocalClusterStartError extends Error {
@@ -24,7 +24,7 @@ export class LocalClusterStartError extends Error {
 const START_TIMEOUT_MS = 15_000;
 
 /** The running cluster recorded under `paths`, if its process is alive and its master answers. */
-export async function runningCluster(paths: LocalPaths): Promise<ClusterState | undefined> {
+export async function runningCluster(paths: LocalPaths): Promise<LocalClusterRecord | undefined> {
   const state = readClusterState(paths.stateFile);
   if (state && isAlive(state.pid) && (await isHealthy(state.url))) return state;
   return undefined;
@@ -34,7 +34,7 @@ export async function runningCluster(paths: LocalPaths): Promise<ClusterState | 
 export async function startBackgroundCluster(
   paths: LocalPaths,
   config: ClusterConfig,
-): Promise<ClusterState> {
+): Promise<LocalClusterRecord> {
   const entry = daemonEntry();
   if (!entry) {
     throw new LocalClusterStartError(

@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ClusterConfig, ClusterState } from "./runner.js";
+import type { ClusterConfig, LocalClusterRecord } from "./runner.js";
 
 /** Where a local cluster keeps its files under the platform state directory. */
 export interface LocalPaths {
@@ -94,10 +94,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for the daemon to write its state file and answer /health; undefined if it died or timed out. */
 export async function waitUntilUp(
-  readState: () => ClusterState | undefined,
+  readState: () => LocalClusterRecord | undefined,
   child: ChildProcess,
   timeoutMs: number,
-): Promise<ClusterState | undefined> {
+): Promise<LocalClusterRecord | undefined> {
   let exited = false;
   child.once("exit", () => {
     exited = true;

@@ -18,7 +18,7 @@ export interface ClusterConfig {
 }
 
 /** The state file of a running cluster. */
-export interface ClusterState {
+export interface LocalClusterRecord {
   pid: number;
   url: string;
   port: number;
@@ -26,11 +26,11 @@ export interface ClusterState {
   startedAt: string;
 }
 
-export function readClusterState(stateFile: string): ClusterState | undefined {
+export function readClusterState(stateFile: string): LocalClusterRecord | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(stateFile, "utf8")) as Partial<ClusterState>;
+    const parsed = JSON.parse(readFileSync(stateFile, "utf8")) as Partial<LocalClusterRecord>;
     if (typeof parsed.pid !== "number" || typeof parsed.url !== "string") return undefined;
-    return parsed as ClusterState;
+    return parsed as LocalClusterRecord;
   } catch {
     return undefined;
   }
@@ -54,7 +54,7 @@ export async function runCluster(
     createAgent: createLocalAgent,
     ...(config.master ? { master: config.master } : {}),
   });
-  const state: ClusterState = {
+  const state: LocalClusterRecord = {
     pid: process.pid,
     url: cluster.url,
     port: cluster.port,

@@ -3,6 +3,7 @@
  * (kit.ts reads nodes with it) and the JSON Schema that `titan schema` prints.
  */
 import type { Constraint } from "../placement/types.js";
+import { APP_NAME, APP_NAME_RULE } from "./app-name.js";
 import { parseImageReference } from "./image-ref.js";
 import {
   type At,
@@ -91,8 +92,6 @@ function amount(): Type<Amount> {
   );
 }
 
-/** Lowercase DNS label: usable as a Mesos framework and task id, and as a hostname part. */
-export const APP_NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** IANA service-name style, as Kubernetes port names: at most 15 characters. */
 export const PORT_NAME = /^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$/;
 const REGION_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -104,7 +103,7 @@ const appName = () =>
   string({
     pattern: APP_NAME,
     describe: "a valid app name",
-    hint: "use lowercase letters, digits and '-', starting with a letter, at most 63 characters",
+    hint: `use ${APP_NAME_RULE}`,
   });
 
 const portName = () =>

@@ -10,7 +10,7 @@ import type {
   PlacementInput,
   PlacementResult,
 } from "../placement/types.js";
-import { ClusterState } from "./cluster-state.js";
+import { SimulatedCluster } from "./cluster-state.js";
 import { diffApp, hasChanges } from "./diff.js";
 import { defaultSeed, inputsDigest, planFingerprint } from "./fingerprint.js";
 import { desiredInstances, resolveRegion } from "./regions.js";
@@ -50,7 +50,7 @@ export function buildPlan(input: PlanInput): Plan {
     .map((spec) => ({ spec, diff: diffFor(spec, snapshot, region) }))
     .filter(({ diff }) => diff.desired > 0 || hasChanges(diff));
 
-  const endState = new ClusterState(snapshot);
+  const endState = new SimulatedCluster(snapshot);
   for (const { diff } of planned) for (const t of [...diff.stop, ...diff.replace]) endState.release(t);
   const requests = planned.flatMap(({ spec, diff }) => launchesOf(diff).map((i) => requestFor(spec, i)));
   const endInput = endState.input(requests, seed);
@@ -148,7 +148,7 @@ function rollouts(
   seed: number,
 ): { reports: Map<string, RolloutReport>; failedInput: PlacementInput | null } {
   if (planned.some(({ diff }) => diff.replace.length > 0)) {
-    return simulateRollouts(planned, new ClusterState(snapshot), seed);
+    return simulateRollouts(planned, new SimulatedCluster(snapshot), seed);
   }
   const reports = new Map<string, RolloutReport>();
   for (const { spec, diff } of planned) {

@@ -14,7 +14,7 @@ import type {
  * The cluster while a plan is simulated: agents' free resources and what runs on them. Stopping a task gives its
  * resources back; placing one takes them. Never mutates the snapshot it starts from.
  */
-export class ClusterState {
+export class SimulatedCluster {
   private readonly agents: Map<string, Agent>;
   /** Running tasks by insertion number: a stop removes one in constant time and the order stays stable. */
   private readonly running = new Map<number, RunningTask>();

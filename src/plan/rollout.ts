@@ -2,7 +2,7 @@ import type { TitanTask } from "../cluster/types.js";
 import { type AppSpec, resolveAmount } from "../manifest/types.js";
 import { PlacementSession } from "../placement/index.js";
 import type { PlacementInput } from "../placement/types.js";
-import type { ClusterState } from "./cluster-state.js";
+import type { SimulatedCluster } from "./cluster-state.js";
 import { requestFor, unplacedInstances } from "./requests.js";
 import type { AppDiff, RolloutReport, RolloutStep, UnplacedInstance } from "./types.js";
 
@@ -68,7 +68,7 @@ export interface RolloutInput {
  */
 export function simulateRollouts(
   apps: readonly RolloutInput[],
-  state: ClusterState,
+  state: SimulatedCluster,
   seed: number,
 ): RolloutSimulation {
   const reports = new Map<string, RolloutReport>();
@@ -110,7 +110,7 @@ function runStep(
   step: StepPlan,
   spec: AppSpec,
   diff: AppDiff,
-  cluster: { state: ClusterState; session: PlacementSession },
+  cluster: { state: SimulatedCluster; session: PlacementSession },
   seed: number,
 ): { unplaced: UnplacedInstance[]; input: PlacementInput | null } {
   const { state, session } = cluster;

@@ -3,6 +3,7 @@ import { link, mkdir, open, readdir, readFile, rename, rm, writeFile } from "nod
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Clock } from "../cli/env.js";
+import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import { LockHeldError, LockLostError, StateStoreError } from "./errors.js";
 import type {
   DeployProgress,
@@ -13,8 +14,6 @@ import type {
   ReleaseOutcome,
   StateStore,
 } from "./types.js";
-
-const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Whether a process of this host is alive (signal 0 probes without touching it). */
 export function processAlive(pid: number): boolean {
@@ -61,8 +60,8 @@ export class FileStateStore implements StateStore {
   }
 
   private appDir(app: string): string {
-    if (!APP_NAME.test(app))
-      throw new StateStoreError(`"${app}" is not a valid app name`, "app names are DNS labels");
+    if (!isAppName(app))
+      throw new StateStoreError(`"${app}" is not a valid app name`, `app names are ${APP_NAME_RULE}`);
     return join(this.root, "apps", app);
   }
 

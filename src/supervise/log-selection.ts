@@ -1,4 +1,5 @@
 import type { TitanTask } from "../cluster/types.js";
+import { isAppName } from "../manifest/app-name.js";
 import { isCurrent } from "./states.js";
 
 export interface LogTarget {
@@ -6,12 +7,10 @@ export interface LogTarget {
   instance?: number;
 }
 
-const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 /** Parses `APP` or `APP/INSTANCE`; returns a message for anything else. */
 export function parseLogTarget(text: string): LogTarget | string {
   const [app = "", instance, ...rest] = text.split("/");
-  if (rest.length > 0 || !APP_NAME.test(app)) return `"${text}" is not APP or APP/INSTANCE`;
+  if (rest.length > 0 || !isAppName(app)) return `"${text}" is not APP or APP/INSTANCE`;
   if (instance === undefined) return { app };
   if (!/^\d{1,9}$/.test(instance)) return `"${instance}" in "${text}" is not an instance number`;
   return { app, instance: Number(instance) };

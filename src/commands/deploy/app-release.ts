@@ -1,12 +1,11 @@
 import { UsageError } from "../../cli/errors.js";
+import { APP_NAME_RULE, isAppName } from "../../manifest/app-name.js";
 import type { AppSpec } from "../../manifest/types.js";
 import type { Release, StateStore } from "../../state/types.js";
 
-const APP_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-
 export function checkAppName(app: string): void {
-  if (!APP_NAME.test(app))
-    throw new UsageError(`"${app}" is not an app name`, "app names are lowercase DNS labels, e.g. `api`");
+  if (!isAppName(app))
+    throw new UsageError(`"${app}" is not an app name`, `app names are ${APP_NAME_RULE}, e.g. \`api\``);
 }
 
 /** The release that runs now: the newest deployed one. */

@@ -2,7 +2,8 @@
 import { basename } from "node:path";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
-import { APP_NAME, PORT_NAME } from "../../manifest/fields.js";
+import { APP_NAME } from "../../manifest/app-name.js";
+import { PORT_NAME } from "../../manifest/fields.js";
 import { parseImageReference } from "../../manifest/image-ref.js";
 import type { InitOptions } from "./command.js";
 
