@@ -30,7 +30,7 @@ export class TitanError extends Error {
 /** Bad flags, bad arguments, or something the user must change before re-running. Exit 2. */
 export class UsageError extends TitanError {
   constructor(message: string, hint?: string) {
-    super(message, { exitCode: ExitCode.Usage, ...(hint === undefined ? {} : { hint }) });
+    super(message, { exitCode: ExitCode.Usage, hint });
   }
 }
 
@@ -51,14 +51,14 @@ export class ValidationError extends TitanError {
 /** The user (or a signal) interrupted the command. Exit 130. */
 export class InterruptedError extends TitanError {
   constructor(message = "interrupted", hint?: string) {
-    super(message, { exitCode: ExitCode.Interrupted, ...(hint === undefined ? {} : { hint }) });
+    super(message, { exitCode: ExitCode.Interrupted, hint });
   }
 }
 
 /** A deadline passed. Exit 7. */
 export class TimeoutError extends TitanError {
   constructor(message: string, hint?: string) {
-    super(message, { exitCode: ExitCode.TimedOut, ...(hint === undefined ? {} : { hint }) });
+    super(message, { exitCode: ExitCode.TimedOut, hint });
   }
 }
 

@@ -17,15 +17,15 @@ export function inquirerPrompter(io: IO): Prompter {
   return {
     async confirm(message, defaultValue) {
       const { confirm } = await load();
-      return confirm({ message, ...(defaultValue === undefined ? {} : { default: defaultValue }) }, context);
+      return confirm({ message, default: defaultValue }, context);
     },
     async input(message, options = {}) {
       const { input } = await load();
       return input(
         {
           message,
-          ...(options.default === undefined ? {} : { default: options.default }),
-          ...(options.validate === undefined ? {} : { validate: options.validate }),
+          default: options.default,
+          validate: options.validate,
         },
         context,
       );

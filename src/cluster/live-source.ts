@@ -28,10 +28,7 @@ export class LiveMasterSource implements ClusterStateSource {
 
   async read(signal: AbortSignal): Promise<ClusterSnapshot> {
     const { masters, auth, caFile, trace } = this.options;
-    const state = await fetchMasterState(
-      { masters, ...(auth ? { auth } : {}), ...(caFile ? { caFile } : {}) },
-      { signal, ...(trace ? { trace } : {}) },
-    );
+    const state = await fetchMasterState({ masters, auth, caFile }, { signal, trace });
     try {
       const { agents, tasks } = readGetState(new Node(state.document));
       return buildSnapshot("operator-get-state", agents, tasks, this.options.role);

@@ -88,7 +88,7 @@ class Checker {
       col,
       path,
       message,
-      ...(hint === undefined ? {} : { hint }),
+      hint,
     });
   }
 

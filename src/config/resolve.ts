@@ -116,6 +116,6 @@ export function resolveTarget(
     cluster,
     masters,
     mastersOrigin,
-    ...(region ? { region } : {}),
+    region: region || undefined,
   };
 }

@@ -93,7 +93,7 @@ export function groupByApp(
     const desired = options.desired?.get(app);
     groups.push({
       app,
-      ...(desired === undefined ? {} : { desired }),
+      desired,
       running: rows.filter((t) => t.state === "TASK_RUNNING").length,
       healthy: rows.filter(countsHealthy).length,
       rows,

@@ -127,7 +127,7 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
       context: section.context,
       cluster: section.cluster,
       master: section.master,
-      ...(section.error === undefined ? {} : { error: section.error }),
+      error: section.error,
       apps: section.apps.map((group) => ({
         app: group.app,
         desired: group.desired ?? null,

@@ -50,7 +50,7 @@ export async function runLogs(
   const printer = new LogPrinter(env, { json: opts.json, showStream: streams.length > 1 });
   const finder = new SourceFinder(env, cluster, target, logTarget, {
     streams,
-    ...(sinceMs === undefined ? {} : { sinceMs }),
+    sinceMs,
     note: (line) => printer.note(line),
   });
   const what = logTarget.instance === undefined ? logTarget.app : `${logTarget.app}/${logTarget.instance}`;

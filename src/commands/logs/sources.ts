@@ -82,7 +82,7 @@ export class SourceFinder {
       this.logTarget,
       {
         now: this.env.clock.now(),
-        ...(this.options.sinceMs === undefined ? {} : { sinceMs: this.options.sinceMs }),
+        sinceMs: this.options.sinceMs,
       },
     );
     const current = new Set(chosen.filter((t) => isCurrent(t.state)).map(runKey));
