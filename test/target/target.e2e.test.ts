@@ -113,6 +113,9 @@ describe("the local context", () => {
 
       const logs = await run(["logs", "web"]);
       expect(logs.code, logs.stderr).toBe(0);
+
+      const shown = JSON.parse((await run(["context", "show", "--json"])).stdout) as { masters: string[] };
+      expect(shown.masters).toEqual([url]);
     } finally {
       expect((await run(["local", "down"])).code).toBe(0);
     }

@@ -11,6 +11,7 @@ import {
   resolveTarget,
   type TargetFlags,
 } from "../../config/resolve.js";
+import { targetFrom } from "../../config/target.js";
 import type { ClusterConfig } from "../../config/types.js";
 import { saveConfig, setIn } from "../../config/write.js";
 
@@ -84,13 +85,22 @@ function describeCluster(cluster: ClusterConfig): Record<string, unknown> {
 export async function runContextShow(env: Env, opts: TargetFlags & { json: boolean }): Promise<number> {
   const { config } = await loadUserConfig(env);
   const target = resolveTarget(config, env.paths, opts, env.vars);
+  const resolved = targetFrom(env, target, opts);
+  // The local context's masters are this user's running local cluster, as every command uses them.
+  const masters = resolved.local
+    ? await resolved.masters().then(
+        (urls) => ({ urls: [...urls], origin: "your local cluster" }),
+        () => ({ urls: [], origin: "your local cluster, not running: titan local up" }),
+      )
+    : { urls: [...target.masters], origin: target.mastersOrigin };
   const shown = {
     context: target.context,
     context_from: target.contextOrigin,
     region: target.region ?? null,
-    masters: [...target.masters],
-    masters_from: target.mastersOrigin,
+    masters: masters.urls,
+    masters_from: masters.origin,
     cluster: describeCluster(target.cluster),
+    state: resolved.stateUrl,
     config_file: config.file,
   };
   if (opts.json) {
@@ -101,13 +111,13 @@ export async function runContextShow(env: Env, opts: TargetFlags & { json: boole
     ["context", `${target.context} (from ${target.contextOrigin})`],
     ["cluster", `${target.cluster.name}${target.cluster.builtin ? " (built-in)" : ""}`],
     ["region", target.region ?? "-"],
-    ["masters", `${target.masters.join(", ")} (from ${target.mastersOrigin})`],
-    ["role", target.cluster.role],
+    ["masters", `${masters.urls.join(", ") || "-"} (from ${masters.origin})`],
+    ["role", resolved.role],
   ];
   if (target.cluster.auth)
     lines.push(["auth", `${target.cluster.auth.principal}, secret ${target.cluster.auth.secret.raw}`]);
   if (target.cluster.caFile) lines.push(["ca file", target.cluster.caFile]);
-  if (target.cluster.state) lines.push(["state", target.cluster.state]);
+  lines.push(["state", `${resolved.stateUrl}${target.cluster.state ? "" : " (default)"}`]);
   if (target.cluster.registry) lines.push(["registry", target.cluster.registry]);
   lines.push(["config", config.file]);
   for (const [key, value] of lines) writeLine(env.io.out, `${env.io.color.bold(key.padEnd(9))} ${value}`);
