@@ -4,7 +4,7 @@ import { type Node, ShapeError } from "./json-reader.js";
 import { hasTitanLabel, type MesosLabel } from "./labels.js";
 import { containerImage, withFaultDomain } from "./legacy.js";
 import { formatRanges, normaliseRanges, unionRanges } from "./ranges.js";
-import { type AgentRecord, addBags, emptyBag, type ReservationUse, type ResourceBag } from "./resources.js";
+import { type AgentRecord, addInto, emptyBag, type ReservationUse, type ResourceBag } from "./resources.js";
 import { summariseStatuses } from "./task-status.js";
 
 /**
@@ -21,15 +21,15 @@ export function readGetState(response: Node): { agents: AgentRecord[]; tasks: Ta
   }
   const agents = state.get("get_agents").get("agents").items().map(readAgent);
   const tasks: TaskRecord[] = [];
-  const seen = new Set<string>();
+  // A task can be listed twice while the master moves it between lists: task id -> framework ids seen.
+  const seen = new Map<string, string>();
   const getTasks = state.get("get_tasks");
   for (const list of ["tasks", "unreachable_tasks", "completed_tasks"]) {
     for (const task of getTasks.get(list).items()) {
       const record = readTask(task, frameworkNames);
-      // A task can be listed twice while the master moves it between lists.
-      const key = `${record.frameworkId}/${record.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      const known = seen.get(record.id);
+      if (known !== undefined && known.split("\n").includes(record.frameworkId)) continue;
+      seen.set(record.id, known === undefined ? record.frameworkId : `${known}\n${record.frameworkId}`);
       tasks.push(record);
     }
   }
@@ -89,15 +89,19 @@ function readTask(task: Node, frameworkNames: ReadonlyMap<string, string>): Task
  * than `*`. Revocable resources are left out: titan does not launch on them.
  */
 function readResources(list: Node): { all: ResourceBag; reserved: ReservationUse } {
-  let all = emptyBag();
+  const all = emptyBag();
   const reserved: ReservationUse = new Map();
   for (const resource of list.items()) {
     if (resource.has("revocable")) continue;
     const bag = readResource(resource);
     if (!bag) continue;
-    all = addBags(all, bag);
+    // Summed in place: a cluster state has a few resources per task and tens of thousands of tasks.
+    addInto(all, bag);
     const role = reservationRole(resource);
-    if (role !== undefined) reserved.set(role, addBags(reserved.get(role) ?? emptyBag(), bag));
+    if (role === undefined) continue;
+    const held = reserved.get(role);
+    if (held === undefined) reserved.set(role, bag);
+    else addInto(held, bag);
   }
   return { all, reserved };
 }

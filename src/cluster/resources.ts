@@ -47,6 +47,12 @@ export function maxScalars(a: Scalars, b: Scalars): Scalars {
   return out;
 }
 
+/** Adds `b` to `a` in place (for sums built up from fresh bags). */
+export function addInto(a: ResourceBag, b: ResourceBag): void {
+  for (const d of DIMENSIONS) if (b.scalars[d] !== 0) a.scalars[d] = round3(a.scalars[d] + b.scalars[d]);
+  if (b.ports.length > 0) a.ports = a.ports.length === 0 ? b.ports : unionRanges(a.ports, b.ports);
+}
+
 export function addBags(a: ResourceBag, b: ResourceBag): ResourceBag {
   return { scalars: addScalars(a.scalars, b.scalars), ports: unionRanges(a.ports, b.ports) };
 }
