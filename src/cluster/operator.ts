@@ -28,7 +28,7 @@ export function readGetState(response: Node): { agents: AgentRecord[]; tasks: Ta
     for (const task of getTasks.get(list).items()) {
       const record = readTask(task, frameworkNames);
       const known = seen.get(record.id);
-      if (known !== undefined && known.split("\n").includes(record.frameworkId)) continue;
+      if (known?.split("\n").includes(record.frameworkId)) continue;
       seen.set(record.id, known === undefined ? record.frameworkId : `${known}\n${record.frameworkId}`);
       tasks.push(record);
     }
