@@ -156,6 +156,36 @@ describe.skipIf(problem !== undefined)("local agent: image tasks under runc", ()
     expect(list.trim()).toBe("");
   });
 
+  it("runs a COMMAND health check inside the container, where the image's files are", async () => {
+    const registry = await startRegistry();
+    const { image, digest } = await pushHelloImage(registry.host);
+    const { agent, waitFor } = await startTestAgent();
+    const check = (id: string, path: string) =>
+      imageTask(
+        id,
+        pinned(image, digest),
+        { shell: true, value: "sleep 30" },
+        {
+          health_check: {
+            type: "COMMAND",
+            command: {
+              shell: true,
+              value: `test -e ${path}`,
+            },
+            delay_seconds: 0,
+            interval_seconds: 0.2,
+            timeout_seconds: 5,
+            consecutive_failures: 1,
+            grace_period_seconds: 2,
+          },
+        },
+      );
+    agent.launch(FRAMEWORK_ID, check("inside", "/www/healthz"), FRAMEWORK);
+    agent.launch(FRAMEWORK_ID, check("host-only", "/etc/debian_version"), FRAMEWORK);
+    await waitFor("inside", "TASK_RUNNING", (s) => s.healthy === true);
+    await waitFor("host-only", "TASK_KILLED", (s) => s.healthy === false);
+  });
+
   it("refuses a bridge-networked Docker containerizer task with a clear TASK_FAILED", async () => {
     const { agent, waitFor } = await startTestAgent();
     agent.launch(

@@ -394,7 +394,11 @@ export class CommandExecutor {
     const outputFd = openSync(sandbox.stderrPath, "a");
     const checker = new HealthChecker({
       timings: healthCheckTimings(check),
-      probe: healthProbe(check, { cwd: sandbox.directory, env, outputFd }),
+      probe: healthProbe(this.container?.checkInside(check) ?? check, {
+        cwd: sandbox.directory,
+        env,
+        outputFd,
+      }),
       onVerdict: (verdict) => this.healthUpdated(verdict),
       log: (line) => this.log(line),
     });

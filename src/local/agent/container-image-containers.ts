@@ -1,6 +1,6 @@
 import { chown, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { CommandInfoJson, ContainerInfoJson } from "./api.js";
+import type { CommandInfoJson, ContainerInfoJson, HealthCheckJson } from "./api.js";
 import type { CommandLine } from "./command-line.js";
 import { parsePullTarget } from "./container-image-name.js";
 import { unpackRootfs } from "./container-layers.js";
@@ -25,6 +25,11 @@ export interface ProvisionedContainer {
   kill(signal: "TERM" | "KILL"): Promise<void>;
   /** Removes runc's state and the rootfs. */
   destroy(): Promise<void>;
+  /**
+   * A COMMAND health check as it runs for a container: inside it (`runc exec`, the container's process settings
+   * with the check's own variables added), as the Mesos executor enters the task's namespaces to run it.
+   */
+  checkInside(check: HealthCheckJson): HealthCheckJson;
 }
 
 export interface ProvisionInput {
@@ -116,8 +121,23 @@ export class ImageContainers {
       line: { file: runc.binary, args: runc.runArgs(bundle, input.containerId), argv0: "runc" },
       kill: (signal) => runc.kill(input.containerId, signal),
       destroy,
+      checkInside: (check) => checkInside(check, runc, input.containerId),
     };
   }
+}
+
+function checkInside(check: HealthCheckJson, runc: Runc, id: string): HealthCheckJson {
+  const command = check.command;
+  if (check.type !== "COMMAND" || command === undefined) return check;
+  const inner =
+    (command.shell ?? true)
+      ? ["/bin/sh", "-c", command.value ?? ""]
+      : [command.value ?? "", ...(command.arguments ?? []).slice(1)];
+  const env = (command.environment?.variables ?? [])
+    .filter((v) => v.type !== "SECRET")
+    .flatMap((v) => ["--env", `${v.name}=${v.value ?? ""}`]);
+  const args = ["runc", "--root", runc.stateDir, "exec", ...env, id, ...inner];
+  return { ...check, command: { shell: false, value: runc.binary, arguments: args } };
 }
 
 async function chownSandbox(sandbox: string, uid: number, gid: number): Promise<void> {

@@ -37,20 +37,6 @@ export class Runc {
     return this.quiet(["--root", this.stateDir, "delete", "--force", id]);
   }
 
-  /** Runs a command inside the container (health checks), returning its exit code. */
-  exec(id: string, argv: readonly string[], timeoutMs: number): Promise<number> {
-    return new Promise((resolve) => {
-      execFile(
-        this.binary,
-        ["--root", this.stateDir, "exec", id, ...argv],
-        { timeout: timeoutMs },
-        (error) => {
-          resolve(error === null ? 0 : typeof error.code === "number" ? error.code : 1);
-        },
-      );
-    });
-  }
-
   private quiet(args: string[]): Promise<void> {
     return new Promise((resolve) => {
       execFile(this.binary, args, { timeout: 10_000 }, () => resolve());
