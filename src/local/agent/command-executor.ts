@@ -16,10 +16,11 @@ import {
 } from "./command-line.js";
 import {
   bridgeRefusal,
-  ContainerLaunchError,
+  containerTaskEnv,
   type ImageContainers,
   mesosImageOf,
   type ProvisionedContainer,
+  provisionImage,
 } from "./container-image-containers.js";
 import { dockerImageOf, dockerRunCommand } from "./docker.js";
 import { fetchUris, type UriJson } from "./fetcher.js";
@@ -121,15 +122,7 @@ export class CommandExecutor {
     this.sandbox = opened.sandbox;
     const bridge = bridgeRefusal(this.taskInfo.container);
     if (bridge !== undefined) {
-      closeSync(opened.stdoutFd);
-      closeSync(opened.stderrFd);
-      this.log(bridge);
-      this.forward(
-        this.status("TASK_FAILED", "SOURCE_AGENT", {
-          reason: "REASON_CONTAINER_LAUNCH_FAILED",
-          message: `Failed to launch container: ${bridge}`,
-        }),
-      );
+      this.failLaunch(opened, bridge);
       return;
     }
     const uris = this.taskInfo.command?.uris ?? [];
@@ -167,18 +160,13 @@ export class CommandExecutor {
     uris: readonly UriJson[],
   ): Promise<void> {
     this.fetching = new AbortController();
-    const env = this.executorEnvironment(opened.sandbox);
-    const taskEnv: Record<string, string> = {};
-    for (const [name, value] of Object.entries(env)) if (name.startsWith("MESOS_")) taskEnv[name] = value;
     const command = this.taskInfo.command ?? {};
     try {
-      if (this.host.containers === undefined)
-        throw new ContainerLaunchError("Unsupported container image type: DOCKER");
-      this.container = await this.host.containers.provision({
+      this.container = await provisionImage(this.host.containers, {
         image,
         containerId: opened.sandbox.containerId,
         command,
-        taskEnv: withCommandEnvironment(taskEnv, command.environment),
+        taskEnv: containerTaskEnv(this.executorEnvironment(opened.sandbox), command),
         sandbox: opened.sandbox.directory,
         user: command.user,
         signal: this.fetching.signal,
@@ -186,25 +174,33 @@ export class CommandExecutor {
     } catch (error) {
       const killed = this.fetching.signal.aborted;
       this.fetching = undefined;
+      if (this.host.containers?.missing !== undefined) this.log(this.host.containers.missing);
+      if (!killed) return this.failLaunch(opened, errorMessage(error));
       closeSync(opened.stdoutFd);
       closeSync(opened.stderrFd);
-      if (this.host.containers?.missing !== undefined) this.log(this.host.containers.missing);
-      this.log(errorMessage(error));
       this.forward(
-        killed
-          ? this.status("TASK_KILLED", "SOURCE_AGENT", {
-              message: "Container destroyed while provisioning images",
-            })
-          : this.status("TASK_FAILED", "SOURCE_AGENT", {
-              reason: "REASON_CONTAINER_LAUNCH_FAILED",
-              message: `Failed to launch container: ${errorMessage(error)}`,
-            }),
+        this.status("TASK_KILLED", "SOURCE_AGENT", {
+          message: "Container destroyed while provisioning images",
+        }),
       );
       return;
     }
     this.fetching = undefined;
     if (uris.length > 0) await this.fetchThenStart(opened, uris);
     else this.startInSandbox(opened);
+  }
+
+  /** The container could not be launched: TASK_FAILED from the agent, the reason also in the task's stderr. */
+  private failLaunch(opened: OpenedSandbox, reason: string): void {
+    closeSync(opened.stdoutFd);
+    closeSync(opened.stderrFd);
+    this.log(reason);
+    this.forward(
+      this.status("TASK_FAILED", "SOURCE_AGENT", {
+        reason: "REASON_CONTAINER_LAUNCH_FAILED",
+        message: `Failed to launch container: ${reason}`,
+      }),
+    );
   }
 
   /** The fetcher runs before the executor, as in Mesos: a failure fails the container launch. */

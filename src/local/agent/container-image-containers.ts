@@ -44,6 +44,28 @@ export interface ProvisionInput {
   signal: AbortSignal;
 }
 
+/** The executor's MESOS_* variables with the task's own on top: what a container gets beside its image's Env. */
+export function containerTaskEnv(
+  executorEnv: Readonly<Record<string, string>>,
+  command: CommandInfoJson,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(executorEnv)) if (name.startsWith("MESOS_")) env[name] = value;
+  for (const variable of command.environment?.variables ?? [])
+    if (variable.type !== "SECRET") env[variable.name] = variable.value ?? "";
+  return env;
+}
+
+/** Provisions on this agent's containerizer; an agent without one has no store for DOCKER images. */
+export function provisionImage(
+  containers: ImageContainers | undefined,
+  input: ProvisionInput,
+): Promise<ProvisionedContainer> {
+  if (containers === undefined)
+    return Promise.reject(new ContainerLaunchError("Unsupported container image type: DOCKER"));
+  return containers.provision(input);
+}
+
 /** The Docker image a MESOS-containerizer task asks for (ContainerInfo.mesos.image of type DOCKER). */
 export function mesosImageOf(container: ContainerInfoJson | undefined): string | undefined {
   if (container?.type !== "MESOS") return undefined;
