@@ -1,3 +1,4 @@
+import { place } from "../src/placement/index.js";
 import type { Agent, Constraint, PlacementInput, RunningTask, TaskRequest } from "../src/placement/types.js";
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same cluster and workload. */
@@ -140,4 +141,46 @@ export function workload(
     q.demand.mem = Math.max(64, Math.round(q.demand.mem * factor));
   }
   return { agents, running, requests, seed };
+}
+
+/**
+ * A loosely packed cluster for the scale-in question: the workload placed with the spread strategy, then turned
+ * into running tasks (their resources and host ports taken from the agents). `base` is the workload it came from.
+ */
+export function spreadCluster(
+  agentCount: number,
+  tasks: number,
+  seed: number,
+): { base: PlacementInput; agents: Agent[]; running: RunningTask[] } {
+  const base = workload(agentCount, tasks, seed);
+  const spread = { ...base, requests: base.requests.map((r) => ({ ...r, strategy: "spread" as const })) };
+  const result = place(spread);
+  const byKey = new Map(base.requests.map((r) => [`${r.app}\u0000${r.instance}`, r]));
+  const running: RunningTask[] = [...base.running];
+  const freeById = new Map(base.agents.map((a) => [a.id, { ...a.free }]));
+  const ports = new Map<string, number>();
+  for (const p of result.placements) {
+    const r = byKey.get(`${p.app}\u0000${p.instance}`) as TaskRequest;
+    running.push({
+      app: p.app,
+      agentId: p.agentId,
+      instance: p.instance,
+      demand: r.demand,
+      portCount: r.ports.length,
+    });
+    const f = freeById.get(p.agentId);
+    if (f) {
+      f.cpus = Math.round((f.cpus - r.demand.cpus) * 1000) / 1000;
+      f.mem -= r.demand.mem;
+      f.disk -= r.demand.disk;
+      f.gpus -= r.demand.gpus;
+    }
+    ports.set(p.agentId, (ports.get(p.agentId) ?? 0) + r.ports.length);
+  }
+  const agents: Agent[] = base.agents.map((a) => ({
+    ...a,
+    free: freeById.get(a.id) ?? a.free,
+    freePorts: [{ begin: (a.freePorts[0]?.begin ?? 31000) + (ports.get(a.id) ?? 0), end: 32000 }],
+  }));
+  return { base, agents, running };
 }

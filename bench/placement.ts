@@ -4,7 +4,7 @@ import type { Agent, Constraint, PlacementInput, RunningTask, TaskRequest } from
 import { type BaselineResult, fenzoGreedy, firstFitDecreasing } from "./placement-baselines.js";
 import { lowerBound, lowerBoundInPlace, lowerBoundPinned } from "./placement-bounds.js";
 import { runTitan, writeScenario } from "./placement-plan.js";
-import { type WorkloadMix, workload } from "./placement-workload.js";
+import { spreadCluster, type WorkloadMix, workload } from "./placement-workload.js";
 
 const SIZES: ReadonlyArray<[number, number]> = [
   [100, 1_000],
@@ -309,36 +309,7 @@ function scaleOutSection(): string {
 
 function scaleInSection(): string {
   // A loosely packed cluster: 5,000 agents running a spread-placed workload.
-  const base = workload(5_000, 25_000, 13);
-  const spread = { ...base, requests: base.requests.map((r) => ({ ...r, strategy: "spread" as const })) };
-  const result = place(spread);
-  const byKey = new Map(base.requests.map((r) => [`${r.app}\u0000${r.instance}`, r]));
-  const running: RunningTask[] = [...base.running];
-  const freeById = new Map(base.agents.map((a) => [a.id, { ...a.free }]));
-  const ports = new Map<string, number>();
-  for (const p of result.placements) {
-    const r = byKey.get(`${p.app}\u0000${p.instance}`) as TaskRequest;
-    running.push({
-      app: p.app,
-      agentId: p.agentId,
-      instance: p.instance,
-      demand: r.demand,
-      portCount: r.ports.length,
-    });
-    const f = freeById.get(p.agentId);
-    if (f) {
-      f.cpus = Math.round((f.cpus - r.demand.cpus) * 1000) / 1000;
-      f.mem -= r.demand.mem;
-      f.disk -= r.demand.disk;
-      f.gpus -= r.demand.gpus;
-    }
-    ports.set(p.agentId, (ports.get(p.agentId) ?? 0) + r.ports.length);
-  }
-  const agents: Agent[] = base.agents.map((a) => ({
-    ...a,
-    free: freeById.get(a.id) ?? a.free,
-    freePorts: [{ begin: (a.freePorts[0]?.begin ?? 31000) + (ports.get(a.id) ?? 0), end: 32000 }],
-  }));
+  const { base, agents, running } = spreadCluster(5_000, 25_000, 13);
   const constraintsByApp: Record<string, readonly Constraint[]> = {};
   for (const r of base.requests) constraintsByApp[r.app] = r.constraints;
   const { value, ms } = timed(() => adviseScaleIn({ agents, running, seed: 1 }, constraintsByApp));
