@@ -1,6 +1,6 @@
 import { cpus, totalmem } from "node:os";
 import { adviseScaleIn, adviseScaleOut, parseShape, place } from "../src/placement/index.js";
-import type { Agent, Constraint, PlacementInput, RunningTask, TaskRequest } from "../src/placement/types.js";
+import type { Agent, Constraint, PlacementInput, TaskRequest } from "../src/placement/types.js";
 import { type BaselineResult, fenzoGreedy, firstFitDecreasing } from "./placement-baselines.js";
 import { lowerBound, lowerBoundInPlace, lowerBoundPinned } from "./placement-bounds.js";
 import { runTitan, writeScenario } from "./placement-plan.js";
