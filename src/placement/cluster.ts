@@ -61,12 +61,6 @@ export class ClusterState {
   readonly indexById = new Map<string, number>();
   readonly runningByAgent: RunningTask[][];
 
-  /**
-   * When set, binpack takes the first agent in this order that passes every check instead of the best score (a
-   * first-fit scan with early exit). Scale-in uses it to pour moved tasks into the agents it is least likely to drain.
-   */
-  preferredOrder: Int32Array | undefined;
-
   private readonly cursors: (PortCursor | undefined)[];
   private readonly attributes = new Map<string, AttributeIndex>();
   private readonly appAgents = new Map<string, number[]>();

@@ -70,7 +70,10 @@ export function runOn(state: ClusterState, grouped: readonly RequestGroup[]): Pl
         shrinkAgentList(state, agents.occupied, minCpus[k] as number, minMem[k] as number);
       const eligible = eligibility.get(group.compiled.filters, group.compiled.filterKey);
       const rules = bindRules(state, group, eligible);
-      const outcome = placeGroup(state, group, todo, eligible, rules, allowGpuAgents, agents);
+      const outcome = placeGroup(state, group, todo, eligible, rules, {
+        allowGpuAgents,
+        ...(agents ? { candidates: agents } : {}),
+      });
       if (agents) noteOpened(agents, outcome.placed);
       for (const b of outcome.placed) booked.push(b);
       remainingOf.set(group, outcome.remaining);

@@ -1,14 +1,39 @@
+import { leastUsed, type Rejection } from "./checks.js";
 import type { ClusterState } from "./cluster.js";
-import { EligibilityCache } from "./eligibility.js";
+import { compileChecks } from "./compile.js";
 import type { RequestGroup } from "./groups.js";
-import { balanceAllows, bindRules, blockingCap, type GroupRules, missingAttribute } from "./rules.js";
+import { bindRules, type GroupRules } from "./rules.js";
 import { placeGroup } from "./select.js";
 import type { NearMiss, TaskRequest, UnplacedGroup } from "./types.js";
-import { DIMENSIONS, type Dimension, formatAmount, fromUnits, type Units } from "./units.js";
+import { formatAmount, fromUnits, type Units } from "./units.js";
 
 const NEAREST = 3;
 
-/** Why a group's remaining instances found no agent, counted over the agents as the run left them, plus fixes. */
+/** How an explanation words a rejection; resources give one reason per short dimension. */
+function reasonsFor(r: Rejection): string[] {
+  switch (r.check) {
+    case "drained":
+      return [];
+    case "attribute":
+      return [`${r.filter} excluded`];
+    case "counted attribute":
+      return [`no ${r.attribute} attribute`];
+    case "count limit":
+      return [r.unique ? `${r.limit} excluded` : `${r.limit} reached`];
+    case "resources":
+      return r.short.map((d) => (d === "ports" ? "no free ports" : `${d} exhausted`));
+    case "hard balance":
+      return [`${r.balance} wants ${r.attribute} ${r.wants.join(", ")}`];
+    case "gpu agent reserved":
+      return ["gpu agent reserved"];
+  }
+}
+
+/**
+ * Why a group's remaining instances found no agent, counted over the agents as the run left them, plus fixes. Each
+ * agent counts under the first declared check that rejects it (checks.ts), with GPU agents reserved as in the
+ * first pass.
+ */
 export function explainGroup(
   state: ClusterState,
   group: RequestGroup,
@@ -16,48 +41,18 @@ export function explainGroup(
   eligible: Uint8Array,
 ): UnplacedGroup {
   const rules = bindRules(state, group, eligible);
+  const checks = compileChecks({ state, group, eligible, rules, allowGpuAgents: false });
   const reasons = new Map<string, number>();
-  const count = (reason: string): void => {
-    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-  };
   const near: Array<{ i: number; shortfall: number; missing: NearMiss["missing"] }> = [];
   let blockedByBalanceOnly = 0;
   for (let i = 0; i < state.n; i++) {
-    if (state.disabled[i] === 1) continue;
-    const filter =
-      eligible[i] === 1 ? undefined : EligibilityCache.firstRejecting(state, group.compiled.filters, i);
-    if (filter) {
-      count(`${filter.label} excluded`);
-      continue;
-    }
-    const lacking = missingAttribute(rules, i);
-    if (lacking !== undefined) {
-      count(`no ${lacking} attribute`);
-      continue;
-    }
-    const cap = blockingCap(rules, i);
-    if (cap) {
-      count(
-        cap.cap.max === 1 && cap.cap.label.startsWith("unique")
-          ? `${cap.cap.label} excluded`
-          : `${cap.cap.label} reached`,
-      );
-      continue;
-    }
-    const short = shortfall(state, group, i);
-    if (short.dimensions.length > 0) {
-      for (const dimension of short.dimensions)
-        count(dimension === "ports" ? "no free ports" : `${dimension} exhausted`);
-      near.push({ i, shortfall: short.normalised, missing: short.missing });
-      continue;
-    }
-    const balance = rules.balances.find((b) => b.rule.hard && !balanceAllows(b, i));
-    if (balance) {
-      blockedByBalanceOnly++;
-      count(`${balance.rule.label} wants ${balance.rule.attribute} ${leastUsed(balance).join(", ")}`);
-      continue;
-    }
-    count("gpu agent reserved");
+    const rejected = checks.rejection(i);
+    if (rejected?.check === "drained") continue;
+    if (rejected?.check === "resources")
+      near.push({ i, shortfall: rejected.shortfall, missing: rejected.missing });
+    if (rejected?.check === "hard balance") blockedByBalanceOnly++;
+    const words = rejected ? reasonsFor(rejected) : ["passes every check now"];
+    for (const reason of words) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
   if (reasons.size === 0) reasons.set("no agents in the cluster", 0);
   near.sort((a, b) => a.shortfall - b.shortfall || (state.rank[a.i] as number) - (state.rank[b.i] as number));
@@ -74,46 +69,6 @@ export function explainGroup(
     }),
     fixes: fixes(state, group, remaining, eligible, rules, reasons, blockedByBalanceOnly),
   };
-}
-
-function leastUsed(b: GroupRules["balances"][number]): string[] {
-  let min = Number.POSITIVE_INFINITY;
-  for (const v of b.domain) min = Math.min(min, b.counts[v] as number);
-  return b.domain
-    .filter((v) => b.counts[v] === min)
-    .map((v) => b.values[v] as string)
-    .sort();
-}
-
-function shortfall(
-  state: ClusterState,
-  group: RequestGroup,
-  i: number,
-): { dimensions: Array<Dimension | "ports">; normalised: number; missing: NearMiss["missing"] } {
-  const free: Units = {
-    cpus: state.cpus[i] as number,
-    mem: state.mem[i] as number,
-    disk: state.disk[i] as number,
-    gpus: state.gpus[i] as number,
-  };
-  const dimensions: Array<Dimension | "ports"> = [];
-  const missing: NearMiss["missing"] = {};
-  let normalised = 0;
-  for (const dimension of DIMENSIONS) {
-    const want = group.units[dimension];
-    if (want > free[dimension]) {
-      dimensions.push(dimension);
-      missing[dimension] = fromUnits(want - free[dimension]);
-      normalised += (want - free[dimension]) / want;
-    }
-  }
-  const freePorts = state.ports[i] as number;
-  if (group.portCount > freePorts) {
-    dimensions.push("ports");
-    missing.ports = group.portCount - freePorts;
-    normalised += (group.portCount - freePorts) / group.portCount;
-  }
-  return { dimensions, normalised, missing };
 }
 
 function fixes(
@@ -183,7 +138,9 @@ function smallerRequest(
         remaining,
         eligible,
         bindRules(state, candidate, eligible),
-        true,
+        {
+          allowGpuAgents: true,
+        },
       );
       return outcome.remaining.length === 0;
     } finally {

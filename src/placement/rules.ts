@@ -69,22 +69,6 @@ function balanceDomain(
   return domain;
 }
 
-/** The attribute a count constraint needs and agent i lacks, if any (such agents cannot be counted, so never match). */
-export function missingAttribute(rules: GroupRules, i: number): string | undefined {
-  for (const c of rules.caps) if ((c.valueIds[i] as number) < 0) return c.cap.attribute;
-  for (const b of rules.balances) if ((b.valueIds[i] as number) < 0) return b.rule.attribute;
-  return undefined;
-}
-
-/** The first unique / max_per constraint that agent i's value has already reached, if any. */
-export function blockingCap(rules: GroupRules, i: number): LiveCap | undefined {
-  for (const c of rules.caps) {
-    const v = c.valueIds[i] as number;
-    if (v < 0 || (c.counts[v] as number) >= c.cap.max) return c;
-  }
-  return undefined;
-}
-
 export function minCount(b: LiveBalance): number {
   let min = Number.POSITIVE_INFINITY;
   for (const v of b.domain) min = Math.min(min, b.counts[v] as number);

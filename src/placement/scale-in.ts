@@ -1,8 +1,9 @@
 import { ClusterState } from "./cluster.js";
+import { compileChecks } from "./compile.js";
 import { type AttributeFilter, RegexCache } from "./constraints.js";
 import { EligibilityCache } from "./eligibility.js";
 import { groupRequests, orderGroups, type RequestGroup } from "./groups.js";
-import { balanceAllows, bindRules, blockingCap, type GroupRules, missingAttribute } from "./rules.js";
+import { bindRules } from "./rules.js";
 import { placeGroup } from "./select.js";
 import type { Constraint, PlacementInput, RunningTask, ScaleInAdvice, TaskRequest } from "./types.js";
 import { toUnits, type Units } from "./units.js";
@@ -71,6 +72,8 @@ class Drainer {
   private readonly drainedLog: Array<{ agent: number; before: RunningTask[] | undefined }> = [];
   private readonly savepoints: Savepoint[] = [];
   private readonly eligibleLists = new Map<string, Int32Array>();
+  /** The order moved tasks are poured into agents (first fit): the drain order reversed. */
+  private readonly pourOrder: Int32Array;
   private readonly moves: Array<{ app: string; instance?: number; from: string; to: string }> = [];
   /**
    * Apps never evicted: those with an attribute filter need particular agents (they are what room is made for), and
@@ -133,7 +136,7 @@ class Drainer {
         (state.rank[a] as number) - (state.rank[b] as number),
     );
     // Moved tasks go to the agents last in line for draining, so that they rarely have to move twice.
-    state.preferredOrder = Int32Array.from(this.order).reverse();
+    this.pourOrder = Int32Array.from(this.order).reverse();
     state.begin();
   }
 
@@ -333,14 +336,10 @@ class Drainer {
       for (;;) {
         for (const allowGpu of this.hasGpuAgents ? [false, true] : [true]) {
           if (todo.length === 0) break;
-          const outcome = placeGroup(
-            state,
-            group,
-            todo,
-            eligible,
-            bindRules(state, group, eligible),
-            allowGpu,
-          );
+          const outcome = placeGroup(state, group, todo, eligible, bindRules(state, group, eligible), {
+            allowGpuAgents: allowGpu,
+            preferredOrder: this.pourOrder,
+          });
           for (const b of outcome.placed)
             moves.push({ task: taskOf.get(b.request) as RunningTask, from, to: b.agent });
           todo = outcome.remaining;
@@ -367,11 +366,18 @@ class Drainer {
     const { state } = this;
     const order = this.eligibleInOrder(group.compiled.filterKey, eligible);
     const rules = bindRules(state, group, eligible);
+    const checks = compileChecks({ state, group, eligible, rules, allowGpuAgents: false });
+    // Agent j stays and passes every check but resources, and has the ports: only cpus, mem, disk or gpus are missing.
+    const couldHost = (j: number): boolean => {
+      if (checks.rejection(j, "resources") !== undefined) return false;
+      const rejected = checks.rejection(j);
+      return rejected?.check === "resources" && !rejected.short.includes("ports");
+    };
     const d = group.units;
     let attempts = 0;
     for (let k = 0; k < order.length && attempts < ROOM_ATTEMPTS; k++) {
       const j = order[k] as number;
-      if (!this.couldHost(j, group, eligible, rules)) continue;
+      if (!couldHost(j)) continue;
       const missing: Units = {
         cpus: Math.max(0, d.cpus - (state.cpus[j] as number)),
         mem: Math.max(0, d.mem - (state.mem[j] as number)),
@@ -399,21 +405,10 @@ class Drainer {
   private eligibleInOrder(filterKey: string, eligible: Uint8Array): Int32Array {
     let list = this.eligibleLists.get(filterKey);
     if (!list) {
-      list = (this.state.preferredOrder ?? new Int32Array(0)).filter((i) => eligible[i] === 1);
+      list = this.pourOrder.filter((i) => eligible[i] === 1);
       this.eligibleLists.set(filterKey, list);
     }
     return list;
-  }
-
-  /** Agent j stays, passes the group's filters and count limits, and has the ports: only resources are missing. */
-  private couldHost(j: number, group: RequestGroup, eligible: Uint8Array, rules: GroupRules): boolean {
-    const { state } = this;
-    if (state.disabled[j] === 1 || eligible[j] === 0) return false;
-    if (group.units.gpus === 0 && state.isGpuAgent[j] === 1) return false;
-    if ((state.ports[j] as number) < group.portCount) return false;
-    if (missingAttribute(rules, j) !== undefined || blockingCap(rules, j) !== undefined) return false;
-    if (rules.balances.some((b) => b.rule.hard && !balanceAllows(b, j))) return false;
-    return !state.fits(j, group.units, group.portCount);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { ClusterState } from "./cluster.js";
 import { RegexCache } from "./constraints.js";
+import { CountBook } from "./count-book.js";
 import { type PlacementRun, runPlacement } from "./engine.js";
 import { groupRequests, orderGroups, type RequestGroup } from "./groups.js";
 import { shapesOf } from "./shapes.js";
@@ -191,27 +192,26 @@ function openAgents(
   let active = pending.map((_, gi) => gi);
   const gains = variants.map(() => Number.POSITIVE_INFINITY);
   const hostname = (): string => nameOf(opened.length + 1);
+  const fillWith = (vi: number, attributes: Readonly<Record<string, string>>, commit: boolean): number =>
+    fill(
+      variants[vi] as Variant,
+      attributes,
+      hostname(),
+      pending,
+      active,
+      allowed[vi] as boolean[],
+      counts,
+      state,
+      commit,
+      strictBalance,
+    );
   let gpuFallback = false;
   let fresh = false;
   for (;;) {
     for (;;) {
-      let best = -1;
-      for (let vi = 0; vi < variants.length; vi++) {
-        if (best >= 0 && (gains[vi] as number) <= (gains[best] as number)) continue;
-        gains[vi] = fill(
-          variants[vi] as Variant,
-          resolve(variants[vi] as Variant, counts).attributes,
-          hostname(),
-          pending,
-          active,
-          allowed[vi] as boolean[],
-          counts,
-          state,
-          false,
-          strictBalance,
-        );
-        if (best < 0 || (gains[vi] as number) > (gains[best] as number)) best = vi;
-      }
+      const best = bestVariant(variants, gains, (vi) =>
+        fillWith(vi, resolve(variants[vi] as Variant, counts).attributes, false),
+      );
       if (best < 0 || (gains[best] as number) <= 0) {
         // Balance can raise a variant's gain after others open, so "nothing left" is confirmed by a full re-evaluation.
         if (fresh) break;
@@ -223,32 +223,9 @@ function openAgents(
       const variant = variants[best] as Variant;
       const name = hostname();
       const chosen = resolve(variant, counts);
-      const took = fill(
-        variant,
-        chosen.attributes,
-        name,
-        pending,
-        active,
-        allowed[best] as boolean[],
-        counts,
-        state,
-        true,
-        strictBalance,
-      );
-      if (took <= 0) break;
+      if (fillWith(best, chosen.attributes, true) <= 0) break;
       active = active.filter((gi) => (pending[gi] as Pending).left > 0);
-      opened.push({
-        label: chosen.name,
-        shape: variant.shape,
-        agent: {
-          id: name,
-          hostname: name,
-          attributes: chosen.attributes,
-          total: { ...variant.shape.total },
-          free: { ...variant.shape.total },
-          freePorts: variant.shape.ports.map((r) => ({ ...r })),
-        },
-      });
+      opened.push(newAgent(variant, chosen, name));
       // The winner must be looked at again first; the others' gains are kept as estimates (lazy greedy).
       gains[best] = Number.POSITIVE_INFINITY;
     }
@@ -261,6 +238,40 @@ function openAgents(
     break;
   }
   return { opened, stuck: pending.filter((p) => p.left > 0) };
+}
+
+/** Lazy greedy: re-evaluates a variant only while its last known gain could still beat the best one found. */
+function bestVariant(
+  variants: readonly Variant[],
+  gains: number[],
+  evaluate: (vi: number) => number,
+): number {
+  let best = -1;
+  for (let vi = 0; vi < variants.length; vi++) {
+    if (best >= 0 && (gains[vi] as number) <= (gains[best] as number)) continue;
+    gains[vi] = evaluate(vi);
+    if (best < 0 || (gains[vi] as number) > (gains[best] as number)) best = vi;
+  }
+  return best;
+}
+
+function newAgent(
+  variant: Variant,
+  chosen: { name: string; attributes: Record<string, string> },
+  name: string,
+): Opened {
+  return {
+    label: chosen.name,
+    shape: variant.shape,
+    agent: {
+      id: name,
+      hostname: name,
+      attributes: chosen.attributes,
+      total: { ...variant.shape.total },
+      free: { ...variant.shape.total },
+      freePorts: variant.shape.ports.map((r) => ({ ...r })),
+    },
+  };
 }
 
 function releaseGpuVariants(
@@ -380,110 +391,4 @@ function fill(
 
 function per(free: number, want: number): number {
   return want > 0 ? Math.floor(free / want) : Number.POSITIVE_INFINITY;
-}
-
-/** Instances per app and attribute value: the cluster's counts plus what the new agents will take. */
-class CountBook {
-  private readonly extra = new Map<string, Map<string, Map<string, number>>>();
-  private readonly newValues = new Map<string, Set<string>>();
-  private readonly ids = new Map<string, Map<string, number>>();
-
-  /** Per attribute, the pending apps whose unique / max_per / balance constraints count it. */
-  private readonly relevant = new Map<string, Set<string>>();
-  private readonly usage = new Map<string, Map<string, number>>();
-
-  constructor(
-    private readonly state: ClusterState,
-    groups: readonly RequestGroup[],
-  ) {
-    for (const g of groups) {
-      for (const c of [...g.compiled.caps, ...g.compiled.balance]) {
-        let apps = this.relevant.get(c.attribute);
-        if (!apps) {
-          apps = new Set();
-          this.relevant.set(c.attribute, apps);
-        }
-        apps.add(g.app);
-      }
-    }
-  }
-
-  /** The value with the fewest instances of the apps that count this attribute (ties by name). */
-  leastUsed(attribute: string, values: readonly string[]): string {
-    let usage = this.usage.get(attribute);
-    if (!usage) {
-      usage = new Map();
-      this.usage.set(attribute, usage);
-    }
-    let best = values[0] as string;
-    let bestUse = Number.POSITIVE_INFINITY;
-    for (const value of values) {
-      let use = usage.get(value);
-      if (use === undefined) {
-        use = 0;
-        for (const app of this.relevant.get(attribute) ?? []) use += this.get(app, attribute, value);
-        usage.set(value, use);
-      }
-      if (use < bestUse || (use === bestUse && value < best)) {
-        best = value;
-        bestUse = use;
-      }
-    }
-    return best;
-  }
-
-  private idOf(attribute: string, value: string): number {
-    let ids = this.ids.get(attribute);
-    if (!ids) {
-      ids = new Map(this.state.attribute(attribute).values.map((v, id) => [v, id]));
-      this.ids.set(attribute, ids);
-    }
-    return ids.get(value) ?? -1;
-  }
-
-  private added(app: string, attribute: string): Map<string, number> {
-    let byAttribute = this.extra.get(app);
-    if (!byAttribute) {
-      byAttribute = new Map();
-      this.extra.set(app, byAttribute);
-    }
-    let byValue = byAttribute.get(attribute);
-    if (!byValue) {
-      byValue = new Map();
-      byAttribute.set(attribute, byValue);
-    }
-    return byValue;
-  }
-
-  get(app: string, attribute: string, value: string): number {
-    const id = this.idOf(attribute, value);
-    const base = id >= 0 ? (this.state.counts(app, attribute)[id] as number) : 0;
-    return base + (this.extra.get(app)?.get(attribute)?.get(value) ?? 0);
-  }
-
-  add(app: string, attribute: string, value: string, k: number): void {
-    const byValue = this.added(app, attribute);
-    byValue.set(value, (byValue.get(value) ?? 0) + k);
-    const usage = this.usage.get(attribute);
-    if (usage?.has(value)) usage.set(value, (usage.get(value) as number) + k);
-    let set = this.newValues.get(attribute);
-    if (!set) {
-      set = new Set();
-      this.newValues.set(attribute, set);
-    }
-    set.add(value);
-  }
-
-  /** The values balance is measured over once `value` exists: the cluster's, new agents' and this one. */
-  domain(app: string, attribute: string, value: string): Array<{ value: string; count: number }> {
-    const values = this.state.attribute(attribute).values;
-    const out = values.map((v) => ({ value: v, count: this.get(app, attribute, v) }));
-    const fresh = this.newValues.get(attribute);
-    if (fresh)
-      for (const v of fresh)
-        if (this.idOf(attribute, v) < 0) out.push({ value: v, count: this.get(app, attribute, v) });
-    if (this.idOf(attribute, value) < 0 && !fresh?.has(value))
-      out.push({ value, count: this.get(app, attribute, value) });
-    return out;
-  }
 }

@@ -1,8 +1,10 @@
 import type { ClusterState } from "./cluster.js";
-import { PER_AGENT } from "./cluster.js";
+import { compileChecks, type GroupChecks } from "./compile.js";
+import { firstFit } from "./first-fit.js";
 import type { RequestGroup } from "./groups.js";
 import { AgentHeap } from "./heap.js";
-import { balanceAllows, blockingCap, type GroupRules, missingAttribute } from "./rules.js";
+import type { GroupRules, LiveBalance } from "./rules.js";
+import { openingScore, scorerFor } from "./scores.js";
 import type { TaskRequest } from "./types.js";
 
 /** A subset of agents, in index order: those that can still take something (see `shrinkAgentList`). */
@@ -51,10 +53,12 @@ export function passAgents(state: ClusterState): PassAgents {
       listed[i] = 1;
     } else empty.push(i);
   }
-  // The very expression and tie-break of an empty agent's binpack score, so the walk meets them in heap order.
-  const score = (i: number): number =>
-    4 - (state.cpus[i] as number) / state.normCpus - (state.mem[i] as number) / state.normMem;
-  empty.sort((a, b) => score(a) - score(b) || (state.rank[a] as number) - (state.rank[b] as number));
+  // Binpack's very score and tie-break of an empty agent, so the walk meets them in heap order.
+  empty.sort(
+    (a, b) =>
+      openingScore(state, a) - openingScore(state, b) ||
+      (state.rank[a] as number) - (state.rank[b] as number),
+  );
   return {
     occupied: { agents: occupied, length },
     listed,
@@ -96,34 +100,23 @@ export interface GroupOutcome {
   remaining: TaskRequest[];
 }
 
-/** Lower is better. Binpack: least cpu+mem left after placing, among agents already in use; else the largest empty agent. */
-function scorer(state: ClusterState, group: RequestGroup): (i: number) => number {
-  const d = group.units;
-  const { cpus, mem, occupied, totalCpus, totalMem, normCpus, normMem } = state;
-  if (group.strategy === "spread") {
-    const onAgent = state.counts(group.app, PER_AGENT);
-    return (i) => {
-      const ti = totalCpus[i] as number;
-      const tm = totalMem[i] as number;
-      const usedAfter =
-        (ti > 0 ? (ti - (cpus[i] as number) + d.cpus) / ti : 1) +
-        (tm > 0 ? (tm - (mem[i] as number) + d.mem) / tm : 1);
-      return (onAgent[i] as number) * 4 + usedAfter;
-    };
-  }
-  return (i) => {
-    if (occupied[i] === 1)
-      return ((cpus[i] as number) - d.cpus) / normCpus + ((mem[i] as number) - d.mem) / normMem;
-    // Opening an empty agent: take the largest, so the fewest agents end up in use (the score of a filled agent is <= 2).
-    return 4 - (cpus[i] as number) / normCpus - (mem[i] as number) / normMem;
-  };
+export interface PlaceOptions {
+  /** False in placement's first pass: agents with GPUs are kept for requests that ask for GPUs. */
+  allowGpuAgents: boolean;
+  /** The agents to consider: a pass's agents (in use, and empty ones walked in opening order), a list, or all. */
+  candidates?: AgentList | PassAgents;
+  /**
+   * First fit along this order for binpack groups without balance: the first agent that passes every check, not the
+   * best score. Scale-in pours moved tasks into the agents it is least likely to drain this way.
+   */
+  preferredOrder?: Int32Array;
 }
 
 /**
- * Places a group's instances one by one on the best agent that passes every hard rule. Agents live in min-heaps
- * keyed by score (one heap per value of the balanced attribute, if any); an agent that no longer fits or whose
- * value reached a unique / max_per limit is dropped for good, since within a group resources only shrink and counts
- * only grow.
+ * Places a group's instances one by one on the best agent that passes every check (see checks.ts). Agents live in
+ * min-heaps keyed by score (one heap per value of the balanced attribute, if any); an agent that no longer fits or
+ * whose value reached a unique / max_per limit is dropped for good, since within a group resources only shrink and
+ * counts only grow.
  *
  * Given a pass's agents, a binpack group looks at every agent in use but walks the empty ones (sorted once, in the
  * order binpack opens them) only until it holds one per instance still to place, per value of the balanced
@@ -137,62 +130,107 @@ export function placeGroup(
   requests: readonly TaskRequest[],
   eligible: Uint8Array,
   rules: GroupRules,
-  allowGpuAgents: boolean,
-  candidates?: AgentList | PassAgents,
+  options: PlaceOptions,
 ): GroupOutcome {
-  if (state.preferredOrder && group.strategy === "binpack" && rules.balances.length === 0) {
-    return firstFit(state, group, requests, eligible, rules, allowGpuAgents, state.preferredOrder);
-  }
+  const checks = compileChecks({ state, group, eligible, rules, allowGpuAgents: options.allowGpuAgents });
+  if (options.preferredOrder && group.strategy === "binpack" && rules.balances.length === 0)
+    return firstFit(state, group, requests, checks, options.preferredOrder);
+  return bestFit(state, group, requests, rules, checks, options.candidates);
+}
+
+function bestFit(
+  state: ClusterState,
+  group: RequestGroup,
+  requests: readonly TaskRequest[],
+  rules: GroupRules,
+  checks: GroupChecks,
+  candidates: AgentList | PassAgents | undefined,
+): GroupOutcome {
   const primary = rules.balances[0];
-  const extraHard = rules.balances.slice(1).filter((b) => b.rule.hard);
+  // A second hard balance can hold an agent back now and let it in later, which the walk cannot account for.
+  const secondHard = rules.balances.slice(1).some((b) => b.rule.hard);
+  const heaps = new ValueHeaps(state, primary, scorerFor(group.strategy).score(state, group));
   let pass: PassAgents | undefined;
-  let list: AgentList | undefined;
+  const passes = checks.passesFn();
   if (candidates && "empty" in candidates) {
-    if (group.strategy === "binpack" && extraHard.length === 0) pass = candidates;
-    else list = stillOpen(state, candidates);
-  } else list = candidates;
-  const d = group.units;
-  const p = group.portCount;
-  const score = scorer(state, group);
-  const heaps = new Map<number, AgentHeap>();
-  const heapFor = (v: number): AgentHeap => {
-    let h = heaps.get(v);
+    if (group.strategy === "binpack" && !secondHard) pass = candidates;
+    else heaps.fillFrom(stillOpen(state, candidates), passes);
+  } else heaps.fillFrom(candidates, passes);
+  if (pass) heaps.fillFromPass(pass, requests.length, passes);
+  heaps.heapify();
+  const usable = (i: number): boolean => checks.stillPasses(i);
+  const choosable = secondHard ? (i: number): boolean => checks.choosable(i) : undefined;
+  const placed: Booked[] = [];
+  for (let k = 0; k < requests.length; k++) {
+    const agent = heaps.takeNext(usable, choosable);
+    if (agent === FALL_BACK && pass) {
+      const rest = bestFit(state, group, requests.slice(k), rules, checks, stillOpen(state, pass));
+      return { placed: [...placed, ...rest.placed], remaining: rest.remaining };
+    }
+    if (agent < 0) return { placed, remaining: requests.slice(k) };
+    const ports = state.allocate(agent, group.app, group.units, group.portCount);
+    placed.push({ request: requests[k] as TaskRequest, agent, ports });
+    heaps.afterPlacing(agent, usable);
+  }
+  return { placed, remaining: [] };
+}
+
+/** Returned by `takeNext` when a heap that the walk cut short ran dry: the rest must go through the full scan. */
+const FALL_BACK = -2;
+
+/** A group's candidate agents in min-heaps by score, one heap per value of the primary balanced attribute. */
+class ValueHeaps {
+  private readonly heaps = new Map<number, AgentHeap>();
+  /** Values whose heap left empty agents out: running dry there means falling back to the full scan. */
+  private readonly cut = new Set<number>();
+  /** Agents held back only because a second hard balance points elsewhere; they may qualify after the next placement. */
+  private readonly stash: number[] = [];
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly primary: LiveBalance | undefined,
+    private readonly score: (i: number) => number,
+  ) {}
+
+  private valueOf(i: number): number {
+    return this.primary ? (this.primary.valueIds[i] as number) : 0;
+  }
+
+  private heapFor(v: number): AgentHeap {
+    let h = this.heaps.get(v);
     if (!h) {
       h = new AgentHeap();
-      heaps.set(v, h);
+      this.heaps.set(v, h);
     }
     return h;
-  };
-  const balancedValue = (i: number): number => (primary ? (primary.valueIds[i] as number) : 0);
-  const usable = (i: number): boolean => state.fits(i, d, p) && blockingCap(rules, i) === undefined;
-  const push = (i: number): void => heapFor(balancedValue(i)).push(i, score(i), state.rank[i] as number);
-  const skipGpu = !allowGpuAgents && d.gpus === 0;
-  const counted = rules.caps.length > 0 || rules.balances.length > 0;
-  const { cpus, mem, disk, gpus, ports, disabled, isGpuAgent, rank } = state;
-  // The hot path of the engine: plain typed-array reads, rule checks only for apps that have count rules.
-  const passes = (i: number): boolean =>
-    disabled[i] === 0 &&
-    eligible[i] === 1 &&
-    !(skipGpu && isGpuAgent[i] === 1) &&
-    (cpus[i] as number) >= d.cpus &&
-    (mem[i] as number) >= d.mem &&
-    (disk[i] as number) >= d.disk &&
-    (gpus[i] as number) >= d.gpus &&
-    (ports[i] as number) >= p &&
-    !(counted && (missingAttribute(rules, i) !== undefined || blockingCap(rules, i) !== undefined));
-  /** Values whose heap left empty agents out: running dry there means falling back to the full scan. */
-  const cut = new Set<number>();
-  if (pass) {
+  }
+
+  private add(i: number): void {
+    this.heapFor(this.valueOf(i)).add(i, this.score(i), this.state.rank[i] as number);
+  }
+
+  /** Every agent of the list (all agents without one) that passes. */
+  fillFrom(list: AgentList | undefined, passes: (i: number) => boolean): void {
+    const count = list ? list.length : this.state.n;
+    for (let k = 0; k < count; k++) {
+      const i = list ? (list.agents[k] as number) : k;
+      if (passes(i)) this.add(i);
+    }
+    this.state.evaluations += count;
+  }
+
+  /** Every agent in use that passes, and empty agents in opening order until each value holds `quota` of them. */
+  fillFromPass(pass: PassAgents, quota: number, passes: (i: number) => boolean): void {
+    const { state } = this;
     const { agents: inUse, length } = pass.occupied;
     for (let k = 0; k < length; k++) {
       const i = inUse[k] as number;
-      if (passes(i)) heapFor(balancedValue(i)).add(i, score(i), rank[i] as number);
+      if (passes(i)) this.add(i);
     }
     const { empty } = pass;
     while (pass.emptyHead < empty.length && state.occupied[empty[pass.emptyHead] as number] === 1)
       pass.emptyHead++;
-    const quota = requests.length;
-    const values = primary ? primary.values.length : 1;
+    const values = this.primary ? this.primary.values.length : 1;
     const taken = new Int32Array(values);
     let full = 0;
     let walked = 0;
@@ -200,127 +238,65 @@ export function placeGroup(
       const i = empty[k] as number;
       if (state.occupied[i] === 1 || !passes(i)) continue;
       walked++;
-      const v = balancedValue(i);
+      const v = this.valueOf(i);
       if ((taken[v] as number) === quota) {
-        cut.add(v);
+        this.cut.add(v);
         continue;
       }
-      heapFor(v).add(i, score(i), rank[i] as number);
+      this.add(i);
       taken[v] = (taken[v] as number) + 1;
       if (taken[v] === quota) full++;
     }
     // Stopping early means later empty agents of every value were left out.
-    if (full === values) for (let v = 0; v < values; v++) cut.add(v);
+    if (full === values) for (let v = 0; v < values; v++) this.cut.add(v);
     state.evaluations += length + walked;
-  } else {
-    let checked = 0;
-    const count = list ? list.length : state.n;
-    for (let k = 0; k < count; k++) {
-      const i = list ? (list.agents[k] as number) : k;
-      checked++;
-      if (passes(i)) heapFor(balancedValue(i)).add(i, score(i), rank[i] as number);
-    }
-    state.evaluations += checked;
   }
-  for (const heap of heaps.values()) heap.heapify();
 
-  // Agents held back only because a secondary hard balance points elsewhere; they may qualify after the next placement.
-  const stash: number[] = [];
-  const take = (heap: AgentHeap | undefined): number => {
-    if (!heap) return -1;
-    for (let i = heap.pop(); i >= 0; i = heap.pop()) {
-      if (!usable(i)) continue;
-      if (extraHard.some((b) => !balanceAllows(b, i))) {
-        stash.push(i);
-        continue;
-      }
-      return i;
-    }
-    return -1;
-  };
-  const FALL_BACK = -2;
-  const takeFrom = (v: number): number => {
-    const agent = take(heaps.get(v));
-    return agent < 0 && cut.has(v) ? FALL_BACK : agent;
-  };
+  heapify(): void {
+    for (const heap of this.heaps.values()) heap.heapify();
+  }
 
-  const placed: Booked[] = [];
-  for (let k = 0; k < requests.length; k++) {
-    const request = requests[k] as TaskRequest;
+  /** The next agent: from the least used value first when balancing; -1 when none, FALL_BACK when cut short. */
+  takeNext(usable: (i: number) => boolean, choosable: ((i: number) => boolean) | undefined): number {
+    const { primary } = this;
+    if (!primary) return this.takeFrom(0, usable, choosable);
+    const candidates = primary.rule.hard ? primary.domain : [...new Set([...this.heaps.keys(), ...this.cut])];
+    const { counts, values } = primary;
+    const order = [...candidates].sort(
+      (a, b) =>
+        (counts[a] as number) - (counts[b] as number) ||
+        ((values[a] as string) < (values[b] as string) ? -1 : 1),
+    );
+    const least = order.length > 0 ? (counts[order[0] as number] as number) : 0;
     let agent = -1;
-    if (!primary) agent = takeFrom(0);
-    else {
-      const candidates = primary.rule.hard ? primary.domain : [...new Set([...heaps.keys(), ...cut])];
-      const { counts, values } = primary;
-      const order = [...candidates].sort(
-        (a, b) =>
-          (counts[a] as number) - (counts[b] as number) ||
-          ((values[a] as string) < (values[b] as string) ? -1 : 1),
-      );
-      const least = order.length > 0 ? (counts[order[0] as number] as number) : 0;
-      for (const v of order) {
-        if (primary.rule.hard && (counts[v] as number) > least) break;
-        agent = takeFrom(v);
-        if (agent !== -1) break;
+    for (const v of order) {
+      if (primary.rule.hard && (counts[v] as number) > least) break;
+      agent = this.takeFrom(v, usable, choosable);
+      if (agent !== -1) break;
+    }
+    return agent;
+  }
+
+  private takeFrom(v: number, usable: (i: number) => boolean, choosable?: (i: number) => boolean): number {
+    const heap = this.heaps.get(v);
+    if (heap) {
+      for (let i = heap.pop(); i >= 0; i = heap.pop()) {
+        if (!usable(i)) continue;
+        if (choosable && !choosable(i)) {
+          this.stash.push(i);
+          continue;
+        }
+        return i;
       }
     }
-    if (agent === FALL_BACK && pass) {
-      const rest = placeGroup(
-        state,
-        group,
-        requests.slice(k),
-        eligible,
-        rules,
-        allowGpuAgents,
-        stillOpen(state, pass),
-      );
-      return { placed: [...placed, ...rest.placed], remaining: rest.remaining };
-    }
-    if (agent < 0) return { placed, remaining: requests.slice(k) };
-    const ports = state.allocate(agent, group.app, d, p);
-    placed.push({ request, agent, ports });
+    return this.cut.has(v) ? FALL_BACK : -1;
+  }
+
+  /** The agent just used goes back in if it still passes; so do the agents the balance held back. */
+  afterPlacing(agent: number, usable: (i: number) => boolean): void {
+    const push = (i: number): void =>
+      this.heapFor(this.valueOf(i)).push(i, this.score(i), this.state.rank[i] as number);
     if (usable(agent)) push(agent);
-    for (const i of stash.splice(0)) if (usable(i)) push(i);
+    for (const i of this.stash.splice(0)) if (usable(i)) push(i);
   }
-  return { placed, remaining: [] };
-}
-
-/**
- * First fit along a fixed agent order. Within a group an agent that fails once fails for good (resources only shrink,
- * counts only grow), so the scan resumes where the previous instance landed.
- */
-function firstFit(
-  state: ClusterState,
-  group: RequestGroup,
-  requests: readonly TaskRequest[],
-  eligible: Uint8Array,
-  rules: GroupRules,
-  allowGpuAgents: boolean,
-  order: Int32Array,
-): GroupOutcome {
-  const d = group.units;
-  const p = group.portCount;
-  const skipGpu = !allowGpuAgents && d.gpus === 0;
-  const checked = rules.caps.length > 0;
-  const placed: Booked[] = [];
-  let at = 0;
-  for (let k = 0; k < requests.length; k++) {
-    let agent = -1;
-    for (; at < order.length; at++) {
-      const i = order[at] as number;
-      if (state.disabled[i] === 1 || eligible[i] === 0 || (skipGpu && state.isGpuAgent[i] === 1)) continue;
-      if (!state.fits(i, d, p)) continue;
-      if (checked && (missingAttribute(rules, i) !== undefined || blockingCap(rules, i) !== undefined))
-        continue;
-      agent = i;
-      break;
-    }
-    if (agent < 0) return { placed, remaining: requests.slice(k) };
-    placed.push({
-      request: requests[k] as TaskRequest,
-      agent,
-      ports: state.allocate(agent, group.app, d, p),
-    });
-  }
-  return { placed, remaining: [] };
 }
