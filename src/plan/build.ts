@@ -37,7 +37,15 @@ export interface PlanInput {
   seed?: number;
   /** Shapes scale-out may add (`--shape`); otherwise the shapes the cluster already has. */
   shapes?: readonly AgentShape[];
+  /** `--scale-in`: compute scale-in advice whatever the cluster's size. */
+  scaleIn?: boolean;
 }
+
+/**
+ * Scale-in advice re-places every task of the cluster many times over: a few milliseconds on a small cluster, about as
+ * long as the rest of the plan on thousands of agents. Above this many agents it is computed only when asked for.
+ */
+export const SCALE_IN_AUTO_AGENTS = 1_000;
 
 /** The whole plan: diff per app, placement of the end state, every rollout step checked, and scale advice. Pure. */
 export function buildPlan(input: PlanInput): Plan {
@@ -83,12 +91,14 @@ export function buildPlan(input: PlanInput): Plan {
   const scaleOut = fits
     ? null
     : scaleOutAdvice(endFits ? failedInput : endInput, input.shapes, snapshot.agents);
-  const scaleIn = fits
-    ? adviseScaleIn(
-        { agents: endState.agentList(), running: endState.runningTasks(), seed },
-        constraintsByApp(apps),
-      )
-    : null;
+  const wantScaleIn = input.scaleIn === true || snapshot.agents.length <= SCALE_IN_AUTO_AGENTS;
+  const scaleIn =
+    fits && wantScaleIn
+      ? adviseScaleIn(
+          { agents: endState.agentList(), running: endState.runningTasks(), seed },
+          constraintsByApp(apps),
+        )
+      : null;
 
   return {
     seed,
@@ -100,6 +110,8 @@ export function buildPlan(input: PlanInput): Plan {
     utilisation: { before: utilisation(snapshot.agents), after: utilisation(endState.agentList()) },
     scaleOut,
     scaleIn,
+    scaleInSkipped:
+      fits && !wantScaleIn ? { agents: snapshot.agents.length, threshold: SCALE_IN_AUTO_AGENTS } : null,
     fits,
     changes: planned.some(({ diff }) => hasChanges(diff)),
     warnings: snapshot.warnings,

@@ -34,6 +34,9 @@ export function planToJson(plan: Plan): Record<string, unknown> {
     },
     scale_out: plan.scaleOut ? scaleOutJson(plan.scaleOut) : null,
     scale_in: plan.scaleIn ? scaleInJson(plan.scaleIn) : null,
+    scale_in_skipped: plan.scaleInSkipped
+      ? { reason: scaleInSkippedReason(plan.scaleInSkipped), hint: SCALE_IN_HINT }
+      : null,
     other_apps: plan.otherApps,
     warnings: plan.warnings,
   };
@@ -143,4 +146,10 @@ function scaleInJson(advice: ScaleInAdvice): Record<string, unknown> {
     })),
     tasks_moved: advice.tasksMoved,
   };
+}
+
+export const SCALE_IN_HINT = "run titan plan with --scale-in to compute it";
+
+export function scaleInSkippedReason(skipped: { agents: number; threshold: number }): string {
+  return `scale-in advice skipped: the cluster has ${skipped.agents} agents (computed by default up to ${skipped.threshold})`;
 }

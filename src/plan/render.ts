@@ -12,6 +12,7 @@ import {
   percent,
   table,
 } from "./format.js";
+import { SCALE_IN_HINT, scaleInSkippedReason } from "./json.js";
 import type { AppPlan, Plan, UnplacedInstance } from "./types.js";
 
 /** The plan for people, in the spirit of `nomad job plan` and `terraform plan`. Colour only through `c`. */
@@ -165,6 +166,8 @@ function renderVerdict(plan: Plan, c: ChalkInstance): string[] {
           ),
     );
     if (plan.scaleIn && plan.scaleIn.drain.length > 0) lines.push(renderScaleIn(plan.scaleIn));
+    if (plan.scaleInSkipped)
+      lines.push(c.dim(`${capitalise(scaleInSkippedReason(plan.scaleInSkipped))}; ${SCALE_IN_HINT}.`));
     return lines;
   }
   lines.push(c.red("Scheduler dry-run: WARNING — not everything fits."));
@@ -246,4 +249,8 @@ export function describeShape(shape: AgentShape): string {
   if (/\d\s*cpu/i.test(shape.name)) return shape.name;
   const gpus = shape.total.gpus > 0 ? `, ${shape.total.gpus} gpus` : "";
   return `${shape.name} (${formatCpus(shape.total.cpus)}, ${formatMem(shape.total.mem)}${gpus})`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -105,6 +105,8 @@ export interface Plan {
   scaleOut: ScaleOutAdvice | null;
   /** Agents that could be drained once the plan is applied; null when something does not fit. */
   scaleIn: ScaleInAdvice | null;
+  /** Set when the plan fits but scale-in advice was not computed: the cluster is larger than the threshold. */
+  scaleInSkipped: { agents: number; threshold: number } | null;
   fits: boolean;
   changes: boolean;
   warnings: readonly string[];

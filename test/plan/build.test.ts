@@ -1,7 +1,10 @@
+import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/cli/errors.js";
 import { appDigest } from "../../src/cluster/digest.js";
-import { buildPlan } from "../../src/plan/build.js";
+import { buildPlan, SCALE_IN_AUTO_AGENTS } from "../../src/plan/build.js";
+import { planToJson } from "../../src/plan/json.js";
+import { renderPlan } from "../../src/plan/render.js";
 import { rolloutSteps } from "../../src/plan/rollout.js";
 import { agent, appSpec, scalars, snapshotOf, titanTask } from "./builders.js";
 
@@ -219,5 +222,40 @@ describe("rolloutSteps", () => {
       [[0, 1, 2], [0], [1, 2]],
       [[3, 4], [3], [4]],
     ]);
+  });
+});
+
+describe("scale-in advice", () => {
+  // Half-empty agents: every plan that fits could drain some of them.
+  const cluster = (n: number) => Array.from({ length: n }, (_, k) => agent(k, scalars(4, 8192)));
+  const app = appSpec({ instances: 2 });
+
+  it("comes with every plan that fits on a cluster of up to the threshold", () => {
+    const plan = buildPlan({ apps: [app], snapshot: snapshotOf(cluster(SCALE_IN_AUTO_AGENTS)), source });
+    expect(plan.scaleIn?.drain.length).toBeGreaterThan(0);
+    expect(plan.scaleInSkipped).toBeNull();
+    expect(planToJson(plan).scale_in_skipped).toBeNull();
+  });
+
+  it("is skipped above it, and says so and how to ask for it", () => {
+    const snapshot = snapshotOf(cluster(SCALE_IN_AUTO_AGENTS + 1));
+    const plan = buildPlan({ apps: [app], snapshot, source });
+    expect(plan.fits).toBe(true);
+    expect(plan.scaleIn).toBeNull();
+    expect(plan.scaleInSkipped).toEqual({
+      agents: SCALE_IN_AUTO_AGENTS + 1,
+      threshold: SCALE_IN_AUTO_AGENTS,
+    });
+    expect(planToJson(plan).scale_in_skipped).toEqual({
+      reason: `scale-in advice skipped: the cluster has ${SCALE_IN_AUTO_AGENTS + 1} agents (computed by default up to ${SCALE_IN_AUTO_AGENTS})`,
+      hint: "run titan plan with --scale-in to compute it",
+    });
+    const text = renderPlan(plan, new Chalk({ level: 0 })).join("\n");
+    expect(text).toContain("Scale-in advice skipped");
+    expect(text).toContain("--scale-in");
+
+    const asked = buildPlan({ apps: [app], snapshot, source, scaleIn: true });
+    expect(asked.scaleIn?.drain.length).toBeGreaterThan(0);
+    expect(asked.scaleInSkipped).toBeNull();
   });
 });

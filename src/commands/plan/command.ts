@@ -12,6 +12,10 @@ export const planFlagTable = {
   ),
   seed: valueFlag("--seed <n>", "seed for placement tie-breaks; the plan prints the one it used"),
   shapes: listFlag("--shape <shape>", "agent shape scale-out may add, e.g. 16cpu,64Gi; repeatable"),
+  scaleIn: switchFlag(
+    "--scale-in",
+    "compute scale-in advice on any cluster (by default only up to 1000 agents, where it is cheap)",
+  ),
   role: valueFlag(
     "--role <role>",
     "Mesos role titan launches under (default: TITAN_ROLE, the cluster's role, or *)",

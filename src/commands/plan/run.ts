@@ -43,6 +43,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     region,
     seed,
     shapes: shapes.length > 0 ? shapes : undefined,
+    scaleIn: opts.scaleIn,
   });
 
   for (const warning of plan.warnings)
