@@ -24,10 +24,14 @@ export interface ScenarioFiles {
   remove(): void;
 }
 
-export function writeScenario(input: PlacementInput, deployed: readonly Deployed[] = []): ScenarioFiles {
+export function writeScenario(
+  input: PlacementInput,
+  deployed: readonly Deployed[] = [],
+  appsPerFile?: number,
+): ScenarioFiles {
   const dir = mkdtempSync(join(tmpdir(), "titan-bench-plan-"));
   try {
-    const scenario = toScenario(input, deployed);
+    const scenario = toScenario(input, deployed, appsPerFile);
     writeFileSync(join(dir, "state.json"), scenario.masterState);
     const argv = ["plan", "--snapshot", "state.json"];
     scenario.manifests.forEach((text, k) => {

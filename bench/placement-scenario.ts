@@ -24,8 +24,12 @@ export interface Deployed {
 }
 
 /** With `deployed`, those instances run already from an older spec, so the plan replaces them with a rolling update. */
-export function toScenario(input: PlacementInput, deployed: readonly Deployed[] = []): Scenario {
-  return { masterState: masterState(input, deployed), ...manifests(input.requests) };
+export function toScenario(
+  input: PlacementInput,
+  deployed: readonly Deployed[] = [],
+  appsPerFile = APPS_PER_FILE,
+): Scenario {
+  return { masterState: masterState(input, deployed), ...manifests(input.requests, appsPerFile) };
 }
 
 function rangeText(ranges: readonly PortRange[]): string {
@@ -175,7 +179,10 @@ function appYaml(first: TaskRequest, instances: number): string {
   return lines.join("\n");
 }
 
-function manifests(requests: readonly TaskRequest[]): { manifests: string[]; apps: number } {
+function manifests(
+  requests: readonly TaskRequest[],
+  appsPerFile: number,
+): { manifests: string[]; apps: number } {
   const byApp = new Map<string, TaskRequest[]>();
   for (const r of requests) {
     const list = byApp.get(r.app);
@@ -184,7 +191,7 @@ function manifests(requests: readonly TaskRequest[]): { manifests: string[]; app
   }
   const blocks = [...byApp.values()].map((list) => appYaml(list[0] as TaskRequest, list.length));
   const files: string[] = [];
-  for (let k = 0; k < blocks.length; k += APPS_PER_FILE)
-    files.push(`apps:\n${blocks.slice(k, k + APPS_PER_FILE).join("\n")}\n`);
+  for (let k = 0; k < blocks.length; k += appsPerFile)
+    files.push(`apps:\n${blocks.slice(k, k + appsPerFile).join("\n")}\n`);
   return { manifests: files, apps: blocks.length };
 }

@@ -184,3 +184,62 @@ export function spreadCluster(
   }));
   return { base, agents, running };
 }
+
+/**
+ * A shared cluster with many apps: the cluster of `workload` and `tasks` instances spread over exactly `apps` apps of
+ * varied shapes (sizes, host ports, placement constraints as in the constrained mix), as one titan.yaml of a big
+ * organisation would hold them. Instance counts vary from 1 to about twice the mean.
+ */
+export function manyApps(agentCount: number, tasks: number, apps: number, seed = 42): PlacementInput {
+  const cluster = workload(agentCount, 0, seed);
+  const r = rng(seed + 1);
+  const freeCpus = cluster.agents.filter((a) => a.total.gpus === 0).reduce((s, a) => s + a.free.cpus, 0);
+  const mean = tasks / apps;
+  const counts = Array.from({ length: apps }, () => 1 + Math.floor(r() * (2 * mean - 1)));
+  // Adjust to exactly `tasks` instances, keeping every app at one or more.
+  let total = counts.reduce((s, c) => s + c, 0);
+  for (let k = 0; total !== tasks; k = (k + 1) % apps) {
+    if (total < tasks) {
+      counts[k] = (counts[k] as number) + 1;
+      total++;
+    } else if ((counts[k] as number) > 1) {
+      counts[k] = (counts[k] as number) - 1;
+      total--;
+    }
+  }
+  const requests: TaskRequest[] = [];
+  let usedCpus = 0;
+  counts.forEach((instances, a) => {
+    const name = `app-${String(a).padStart(5, "0")}`;
+    const cpus = pick(r, [0.1, 0.25, 0.5, 1, 2]);
+    const mem = Math.round(cpus * pick(r, [1024, 2048, 4096]) * (0.5 + r()));
+    const constraints: Constraint[] = [];
+    const c = r();
+    if (c < 0.1)
+      constraints.push({ kind: "attribute", attribute: "instance_type", op: "equals", value: "m5.2xlarge" });
+    else if (c < 0.15)
+      constraints.push({ kind: "attribute", attribute: "instance_type", op: "like", value: "m5\\..*" });
+    else if (c < 0.25) constraints.push({ kind: "unique", attribute: "hostname" });
+    else if (c < 0.3)
+      constraints.push({ kind: "max_per", attribute: "rack", count: Math.max(2, Math.ceil(instances / 40)) });
+    if (r() < 0.25) constraints.push({ kind: "balance", attribute: "zone", hard: r() < 0.4 });
+    const ports = Array.from({ length: Math.floor(r() * 3) }, (_, p) => `port${p}`);
+    for (let k = 0; k < instances; k++)
+      requests.push({
+        app: name,
+        instance: k,
+        demand: { cpus, mem, disk: 512, gpus: 0 },
+        ports,
+        constraints,
+        strategy: "binpack",
+      });
+    usedCpus += instances * cpus;
+  });
+  // Demand at about 70% of the free cpu, as in `workload`, so the input stays feasible.
+  const factor = Math.min(1, (freeCpus * 0.7) / Math.max(1, usedCpus));
+  for (const q of requests) {
+    q.demand.cpus = Math.max(0.05, Math.round(q.demand.cpus * factor * 100) / 100);
+    q.demand.mem = Math.max(64, Math.round(q.demand.mem * factor));
+  }
+  return { ...cluster, requests };
+}

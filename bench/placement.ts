@@ -106,9 +106,11 @@ async function planFigures(input: PlacementInput): Promise<PlanFigures> {
   const files = writeScenario(input);
   try {
     const heap = process.memoryUsage().heapUsed;
-    const human = await runTitan(files.argv, files.dir, false);
+    // --scale-in: these rows keep measuring the plan with its scale-in advice, which larger clusters skip by default.
+    const argv = [...files.argv, "--scale-in"];
+    const human = await runTitan(argv, files.dir, false);
     const heapMb = (process.memoryUsage().heapUsed - heap) / 2 ** 20;
-    const json = await runTitan([...files.argv, "--json"], files.dir, true);
+    const json = await runTitan([...argv, "--json"], files.dir, true);
     if (json.code !== 0 && json.code !== 4)
       throw new Error(`titan plan exited ${json.code}: ${json.stderr.slice(0, 400)}`);
     const document = JSON.parse(json.stdout) as {
@@ -348,9 +350,10 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     "**Whole `titan plan`** is the path a user runs: the generator writes the cluster as a real `GET /master/state`",
     "JSON (agents with attributes, fault domain and resources; other frameworks' tasks with what they hold) and the",
     "apps as titan.yaml manifests (one app per group of identical requests, up to 1,500 apps per file) into a temp dir,",
-    "then the CLI runs in-process: `titan plan --snapshot state.json -f apps-0.yaml …`. That is reading and parsing",
-    "the snapshot and the manifests, the diff, placement, the rollout check, scale-in advice (every plan that fits",
-    "gets it) and rendering the human plan; a second run with `--json` gives the placements the figures are taken",
+    "then the CLI runs in-process: `titan plan --snapshot state.json -f apps-0.yaml … --scale-in`. That is reading and",
+    "parsing the snapshot and the manifests, the diff, placement, the rollout check, scale-in advice (asked for with",
+    "`--scale-in`: by default it is skipped above 1,000 agents) and rendering the human plan; a second run with `--json`",
+    "gives the placements the figures are taken",
     "from. **Placement alone** is `place()` on the same cluster and requests.",
     "",
     "Lower bounds on agents used, per resource, the larger of cpu and mem: **repack** is the issue's definition, the",
