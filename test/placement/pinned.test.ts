@@ -36,7 +36,8 @@ const SHAPES = ["m5.2xlarge", "m5.4xlarge", "r4.8xlarge"].flatMap((type, t) =>
   ),
 );
 
-describe("placements on the benchmark workloads stay identical", () => {
+// Generated workloads of up to 50,000 tasks: seconds each, more on a loaded machine.
+describe("placements on the benchmark workloads stay identical", { timeout: 120_000 }, () => {
   it.each([
     { mix: "constrained", agents: 1_000, tasks: 10_000, expected: "e5d5b85cf4dde103" },
     { mix: "small", agents: 1_000, tasks: 10_000, expected: "59eeb9ce6be710d2" },
