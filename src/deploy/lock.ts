@@ -25,6 +25,13 @@ export async function holdLock(
 ): Promise<HeldLock> {
   let record = await store.acquireLock(app, owner, options.leaseMs, { force: options.force });
   let renewing: Promise<void> = Promise.resolve();
+  let lost = false;
+  const onLost = (error: unknown): void => {
+    if (lost) return;
+    lost = true;
+    clearInterval(timer);
+    options.onLost(error);
+  };
   const timer = setInterval(
     () => {
       renewing = store
@@ -32,20 +39,20 @@ export async function holdLock(
         .then((renewed) => {
           record = renewed;
         })
-        .catch((error: unknown) => {
-          clearInterval(timer);
-          options.onLost(error);
-        });
+        .catch(onLost);
     },
     Math.max(50, Math.floor(options.leaseMs / 3)),
   );
   timer.unref();
+  // A store that learns of the loss between renewals (an expired ZooKeeper session) stops the deploy at once.
+  const unwatch = store.watchLock?.(app, record, onLost) ?? (() => {});
   return {
     get record() {
       return record;
     },
     async release() {
       clearInterval(timer);
+      unwatch();
       await renewing;
       await store.releaseLock(app, record).catch(() => undefined);
     },

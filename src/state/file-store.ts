@@ -6,6 +6,7 @@ import type { Clock } from "../cli/env.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import { LockHeldError, LockLostError, StateStoreError } from "./errors.js";
 import type {
+  AppRecord,
   DeployProgress,
   LockOwner,
   LockRecord,
@@ -104,6 +105,29 @@ export class FileStateStore implements StateStore {
       await rm(temp, { force: true });
     }
   }
+
+  async apps(): Promise<string[]> {
+    try {
+      const names = await readdir(join(this.root, "apps"));
+      return names.filter((name) => APP_NAME.test(name)).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+  }
+
+  async importApp(record: AppRecord): Promise<void> {
+    const dir = this.appDir(record.app);
+    await rm(join(dir, "releases"), { recursive: true, force: true });
+    for (const release of record.releases)
+      await this.writeJson(this.releaseFile(record.app, release.number), release);
+    if (record.frameworkId === undefined) await this.forgetFrameworkId(record.app);
+    else await this.setFrameworkId(record.app, record.frameworkId);
+    if (record.progress === undefined) await rm(join(dir, "progress.json"), { force: true });
+    else await this.saveProgress(record.app, record.progress);
+  }
+
+  async close(): Promise<void> {}
 
   async frameworkId(app: string): Promise<string | undefined> {
     const record = await this.readJson<{ framework_id: string }>(join(this.appDir(app), "framework.json"));

@@ -51,10 +51,34 @@ export interface DeployProgress {
   updatedAt: number;
 }
 
+/**
+ * Everything a store keeps about one app except its lock (a lock belongs to a running titan, never to a copy):
+ * the unit `titan state export|import` moves between stores. The app's desired state is its newest deployed
+ * release (its spec holds the instance count), so it needs no record of its own.
+ */
+export interface AppRecord {
+  app: string;
+  frameworkId?: string;
+  releases: Release[];
+  progress?: DeployProgress;
+}
+
 /** What titan keeps that Mesos does not: framework ids, releases, deploy locks. */
 export interface StateStore {
-  /** e.g. file:///home/me/.local/share/titan/state/local */
+  /** e.g. file:///home/me/.local/share/titan/state/local; never shows credentials. */
   describe(): string;
+  /** Every app the store holds records of, sorted. */
+  apps(): Promise<string[]>;
+  /** Writes an app's records exactly as given (numbers, times, outcomes), replacing what the store had. */
+  importApp(record: AppRecord): Promise<void>;
+  /** Gives back what the store holds open (a ZooKeeper session and with it every lock it holds). */
+  close(): Promise<void>;
+  /**
+   * Calls `listener` at once if the store learns that `lock` is gone (a ZooKeeper session that expired), so the
+   * holder stops before its next renewal. Returns a function that stops listening. Optional: stores whose locks
+   * are leases have nothing to report between renewals.
+   */
+  watchLock?(app: string, lock: LockRecord, listener: (error: Error) => void): () => void;
   frameworkId(app: string): Promise<string | undefined>;
   setFrameworkId(app: string, id: string): Promise<void>;
   /** Drops the saved framework id (Mesos removed the framework); the next subscription registers a new one. */

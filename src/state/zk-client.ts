@@ -29,6 +29,13 @@ export interface ZkClientOptions {
   /** Digest credentials sent after every (re)connection. */
   auth?: { user: string; password: string };
   signal?: AbortSignal;
+  /** Attach to an existing session instead of starting one (what a moved client does; tests expire sessions so). */
+  resume?: ZkSession;
+}
+
+export interface ZkSession {
+  id: bigint;
+  password: Buffer;
 }
 
 export type ZkState = "connected" | "disconnected" | "expired" | "closed";
@@ -81,6 +88,10 @@ export class ZkClient {
 
   private constructor(private readonly options: ZkClientOptions) {
     this.negotiatedMs = options.sessionTimeoutMs ?? 10_000;
+    if (options.resume) {
+      this.sessionId = options.resume.id;
+      this.password = options.resume.password;
+    }
     this.hostIndex = Math.floor(Math.random() * options.hosts.length);
   }
 
@@ -100,8 +111,13 @@ export class ZkClient {
     return this.negotiatedMs;
   }
 
+  /** The session id in hex, as ZooKeeper's logs print it. */
   get session(): string {
     return this.sessionId.toString(16);
+  }
+
+  get credentials(): ZkSession {
+    return { id: this.sessionId, password: Buffer.from(this.password) };
   }
 
   onState(listener: (state: ZkState) => void): () => void {
@@ -218,8 +234,10 @@ export class ZkClient {
   private request(type: number, path: string, body: Buffer, withCode = false): Promise<JuteReader> {
     return new Promise<JuteReader>((resolve, reject) => {
       const send = (): void => {
-        if (this.state === "expired") return reject(new ZkError(Code.sessionExpired, path));
-        if (this.state === "closed") return reject(new ZkError(Code.connectionLoss, path));
+        if (this.state === "expired" || this.state === "closed") {
+          reject(new ZkError(this.state === "expired" ? Code.sessionExpired : Code.connectionLoss, path));
+          return;
+        }
         if (this.state !== "connected" || this.socket === undefined) {
           this.waiting.push(send);
           return;
@@ -320,7 +338,8 @@ export class ZkClient {
           socket.destroy();
           this.setState("expired");
           this.teardown(new ZkError(Code.sessionExpired, "/"));
-          return reject(new ZkError(Code.sessionExpired, "/"));
+          reject(new ZkError(Code.sessionExpired, "/"));
+          return;
         }
         this.negotiatedMs = timeout;
         this.sessionId = sessionId;
@@ -381,8 +400,8 @@ export class ZkClient {
     const interval = Math.max(100, Math.floor(this.negotiatedMs / 3));
     this.pingTimer = setInterval(() => {
       // No reply for two thirds of the session timeout: this server is gone; move on while the session lives.
-      if (Date.now() - this.lastHeardAt > (this.negotiatedMs * 2) / 3) return socket.destroy();
-      socket.write(frameOf(new JuteWriter().int(Xid.ping).int(Op.ping)));
+      if (Date.now() - this.lastHeardAt > (this.negotiatedMs * 2) / 3) socket.destroy();
+      else socket.write(frameOf(new JuteWriter().int(Xid.ping).int(Op.ping)));
     }, interval);
     this.pingTimer.unref();
     this.setState("connected");

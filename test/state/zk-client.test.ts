@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZkAuthError, ZkClient, type ZkHost, ZkUnreachableError } from "../../src/state/zk-client.js";
+import { ZkClient, type ZkHost, ZkUnreachableError } from "../../src/state/zk-client.js";
 import { Code, CREATOR_ACL, CreateMode, OPEN_ACL, ZkError } from "../../src/state/zk-protocol.js";
 import { freePortRange } from "../support/ports.js";
 import { startZooKeeper, type ZkEnsemble } from "../support/zookeeper.js";
@@ -113,5 +113,3 @@ describe("ZkClient against a real ZooKeeper", () => {
     await expect(attempt).rejects.toThrow(/ECONNREFUSED/);
   });
 });
-
-export { ZkAuthError };

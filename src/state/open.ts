@@ -1,0 +1,41 @@
+import type { Clock } from "../cli/env.js";
+import { UsageError } from "../cli/errors.js";
+import { parseSecretRef, resolveSecretRef } from "../config/secret-ref.js";
+import type { StateStore } from "./types.js";
+
+export interface OpenStoreOptions {
+  clock: Clock;
+  hostname: string;
+  /** Environment variables, for the digest password's `env:` reference. */
+  vars: Readonly<Record<string, string | undefined>>;
+  signal?: AbortSignal;
+}
+
+/** Opens the state store a URL names: `file:///dir` or `zk://[user:SECRET-REF@]host:port,…/path`. */
+export async function openStateStore(url: string, options: OpenStoreOptions): Promise<StateStore> {
+  if (url.startsWith("file://")) {
+    const { FileStateStore } = await import("./file-store.js");
+    return new FileStateStore(url, { clock: options.clock, hostname: options.hostname });
+  }
+  if (url.startsWith("zk://")) {
+    const { parseZkUrl } = await import("./zk-url.js");
+    const { ZkStateStore } = await import("./zk-store.js");
+    const parsed = parseZkUrl(url, "state store");
+    let password: string | undefined;
+    if (parsed.auth) {
+      const ref = parseSecretRef(parsed.auth.secretRef);
+      if (typeof ref === "string") throw new UsageError(`state store ${parsed.display}: ${ref}`);
+      password = await resolveSecretRef(ref, options.vars);
+    }
+    return new ZkStateStore(parsed, {
+      clock: options.clock,
+      hostname: options.hostname,
+      ...(password === undefined ? {} : { password }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+  throw new UsageError(
+    `"${url.replace(/^(\w+:\/\/).*@/, "$1…@")}" is not a state store URL`,
+    "use file:///path/to/dir or zk://host:2181,host2:2181/titan",
+  );
+}

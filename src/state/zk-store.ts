@@ -1,0 +1,494 @@
+import { randomBytes } from "node:crypto";
+import type { Clock } from "../cli/env.js";
+import { LockHeldError, LockLostError, StateStoreError } from "./errors.js";
+import { processAlive } from "./file-store.js";
+import type {
+  AppRecord,
+  DeployProgress,
+  LockOwner,
+  LockRecord,
+  Release,
+  ReleaseDraft,
+  ReleaseOutcome,
+  StateStore,
+} from "./types.js";
+import { ZkClient, type ZkClientOptions, ZkUnreachableError } from "./zk-client.js";
+import { ZkSessionExpiredError, zkFailure } from "./zk-errors.js";
+import { type Acl, Code, CREATOR_ACL, CreateMode, OPEN_ACL, type TxOp, ZkError } from "./zk-protocol.js";
+import type { ZkUrl } from "./zk-url.js";
+
+const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const RELEASE_NODE = /^\d{6,}$/;
+const LOCK_PREFIX = "lock-";
+
+export interface ZkStoreOptions {
+  clock: Clock;
+  hostname: string;
+  /** The digest password, resolved from the URL's secret reference. */
+  password?: string;
+  sessionTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  isAlive?: (pid: number) => boolean;
+  signal?: AbortSignal;
+  /** Opens the session; injected by tests that need a hand on it. */
+  connect?: (options: ZkClientOptions) => Promise<ZkClient>;
+}
+
+const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+
+/**
+ * The `zk://` state store. Under its base path: apps/<app>/{framework, progress, releases/NNNNNN, locks/lock-N}.
+ * Writes are single creates, versioned sets or multi-op transactions, so none can tear; while this store holds
+ * an app's lock every write of that app carries a check that the lock node still exists, so a titan whose
+ * session expired (and whose lock went with it) cannot write another record. The lock is an ephemeral
+ * sequential node holding the owner's record: the lowest one holds, and it vanishes with a crashed titan's
+ * session.
+ */
+export class ZkStateStore implements StateStore {
+  private client: Promise<ZkClient> | undefined;
+  private readonly held = new Map<string, string>();
+  private readonly acl: readonly Acl[];
+  private readonly isAlive: (pid: number) => boolean;
+
+  constructor(
+    private readonly url: ZkUrl,
+    private readonly options: ZkStoreOptions,
+  ) {
+    this.acl = url.auth ? CREATOR_ACL : OPEN_ACL;
+    this.isAlive = options.isAlive ?? processAlive;
+  }
+
+  describe(): string {
+    return this.url.display;
+  }
+
+  /** The session, opened on first use; the base path is created if missing. */
+  private async zk(): Promise<ZkClient> {
+    this.client ??= this.open();
+    return this.client;
+  }
+
+  private async open(): Promise<ZkClient> {
+    const { auth } = this.url;
+    const options: ZkClientOptions = {
+      hosts: this.url.hosts,
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
+      ...(auth && this.options.password !== undefined
+        ? { auth: { user: auth.user, password: this.options.password } }
+        : {}),
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    };
+    try {
+      const client = await (this.options.connect ?? ZkClient.connect)(options);
+      await client.ensurePath(`${this.url.path}/apps`, this.acl);
+      return client;
+    } catch (error) {
+      this.client = undefined;
+      if (error instanceof ZkUnreachableError)
+        throw new StateStoreError(
+          `cannot reach the ZooKeeper state store ${this.url.display}: ${error.message}`,
+          "check that the ensemble runs and that this machine can reach it; nothing was changed",
+        );
+      throw zkFailure(error, this.url.display);
+    }
+  }
+
+  /** Runs one step against ZooKeeper and turns its failures into titan's errors. */
+  private async run<T>(step: (zk: ZkClient) => Promise<T>): Promise<T> {
+    const zk = await this.zk();
+    try {
+      return await step(zk);
+    } catch (error) {
+      throw zkFailure(error, this.url.display);
+    }
+  }
+
+  private appPath(app: string): string {
+    if (!APP_NAME.test(app))
+      throw new StateStoreError(`"${app}" is not a valid app name`, "app names are DNS labels");
+    return `${this.url.path}/apps/${app}`;
+  }
+
+  private releasePath(app: string, number: number): string {
+    return `${this.appPath(app)}/releases/${String(number).padStart(6, "0")}`;
+  }
+
+  private async readJson<T>(zk: ZkClient, path: string): Promise<{ value: T; version: number } | undefined> {
+    const node = await zk.get(path);
+    if (node === undefined) return undefined;
+    try {
+      return { value: JSON.parse(node.data.toString("utf8")) as T, version: node.stat.version };
+    } catch {
+      throw new StateStoreError(
+        `${this.url.display}: ${path} is not valid JSON`,
+        "the state store was edited or damaged; restore it from a `titan state export` or remove the node",
+      );
+    }
+  }
+
+  /**
+   * Commits `ops` as one transaction, guarded by this store's lock of the app when it holds one. A commit whose
+   * connection dropped has an unknown outcome: `applied` reads back whether it took effect, and if not the
+   * commit is tried again on the next connection (the session, and with it the lock, lives on).
+   */
+  private async commit(
+    zk: ZkClient,
+    app: string,
+    ops: readonly TxOp[],
+    applied: () => Promise<boolean>,
+  ): Promise<void> {
+    const lock = this.held.get(app);
+    const guarded: TxOp[] = lock ? [{ type: "check", path: lock, version: 0 }, ...ops] : [...ops];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await zk.multi(guarded);
+        return;
+      } catch (error) {
+        if (error instanceof ZkError && error.code === Code.noNode && error.path === lock)
+          throw new LockLostError(app);
+        const lost = error instanceof ZkError && error.code === Code.connectionLoss;
+        if (!lost || attempt >= 5) throw error;
+        if (await applied()) return;
+      }
+    }
+  }
+
+  /** The ops that create each missing ancestor of the app's nodes (parents first). */
+  private async parents(zk: ZkClient, app: string, subdir?: string): Promise<TxOp[]> {
+    const paths = [this.appPath(app), ...(subdir ? [`${this.appPath(app)}/${subdir}`] : [])];
+    const ops: TxOp[] = [];
+    for (const path of paths)
+      if ((await zk.exists(path)) === undefined)
+        ops.push({ type: "create", path, data: Buffer.alloc(0), acl: this.acl, mode: CreateMode.persistent });
+    return ops;
+  }
+
+  /** Creates or replaces one JSON node with a versioned write, retrying if a concurrent writer won a race. */
+  private async putJson(app: string, path: string, value: unknown, subdir?: string): Promise<void> {
+    const data = json(value);
+    await this.run(async (zk) => {
+      for (let attempt = 0; ; attempt++) {
+        const current = await zk.get(path);
+        const op: TxOp = current
+          ? { type: "set", path, data, version: current.stat.version }
+          : { type: "create", path, data, acl: this.acl, mode: CreateMode.persistent };
+        const ops = current ? [op] : [...(await this.parents(zk, app, subdir)), op];
+        try {
+          await this.commit(zk, app, ops, async () => (await zk.get(path))?.data.equals(data) === true);
+          return;
+        } catch (error) {
+          const raced =
+            error instanceof ZkError && (error.code === Code.badVersion || error.code === Code.nodeExists);
+          if (!raced || attempt >= 5) throw error;
+        }
+      }
+    });
+  }
+
+  async apps(): Promise<string[]> {
+    return this.run(async (zk) =>
+      (await zk.children(`${this.url.path}/apps`)).filter((name) => APP_NAME.test(name)).sort(),
+    );
+  }
+
+  async frameworkId(app: string): Promise<string | undefined> {
+    const path = `${this.appPath(app)}/framework`;
+    return this.run(
+      async (zk) => (await this.readJson<{ framework_id: string }>(zk, path))?.value.framework_id,
+    );
+  }
+
+  async setFrameworkId(app: string, id: string): Promise<void> {
+    const record = { framework_id: id, updated_at: this.options.clock.now() };
+    await this.putJson(app, `${this.appPath(app)}/framework`, record);
+  }
+
+  async forgetFrameworkId(app: string): Promise<void> {
+    await this.removeNode(app, `${this.appPath(app)}/framework`);
+  }
+
+  private async removeNode(app: string, path: string): Promise<void> {
+    await this.run(async (zk) => {
+      if ((await zk.exists(path)) === undefined) return;
+      await this.commit(
+        zk,
+        app,
+        [{ type: "delete", path, version: -1 }],
+        async () => !(await zk.exists(path)),
+      );
+    });
+  }
+
+  /** Delete ops for the app's whole subtree, children first. */
+  private async subtreeDeletes(zk: ZkClient, app: string): Promise<TxOp[]> {
+    const root = this.appPath(app);
+    if ((await zk.exists(root)) === undefined) return [];
+    const ops: TxOp[] = [];
+    const names = await zk.children(root);
+    for (const name of names) {
+      for (const child of await zk.children(`${root}/${name}`))
+        ops.push({ type: "delete", path: `${root}/${name}/${child}`, version: -1 });
+      ops.push({ type: "delete", path: `${root}/${name}`, version: -1 });
+    }
+    ops.push({ type: "delete", path: root, version: -1 });
+    return ops;
+  }
+
+  async forgetApp(app: string): Promise<void> {
+    const root = this.appPath(app);
+    await this.run(async (zk) => {
+      const ops = await this.subtreeDeletes(zk, app);
+      if (ops.length > 0) await this.commit(zk, app, ops, async () => !(await zk.exists(root)));
+      this.held.delete(app);
+    });
+  }
+
+  async releases(app: string): Promise<Release[]> {
+    const dir = `${this.appPath(app)}/releases`;
+    return this.run(async (zk) => {
+      const names = await zk.children(dir).catch((error: unknown) => {
+        if (error instanceof ZkError && error.code === Code.noNode) return [];
+        throw error;
+      });
+      const found = await Promise.all(
+        names.filter((n) => RELEASE_NODE.test(n)).map((n) => this.readJson<Release>(zk, `${dir}/${n}`)),
+      );
+      return found.flatMap((r) => (r ? [r.value] : [])).sort((a, b) => a.number - b.number);
+    });
+  }
+
+  async addRelease(draft: ReleaseDraft): Promise<Release> {
+    const number = ((await this.releases(draft.app)).at(-1)?.number ?? 0) + 1;
+    const release: Release = {
+      ...draft,
+      number,
+      outcome: "pending",
+      createdAt: draft.createdAt ?? this.options.clock.now(),
+    };
+    const path = this.releasePath(draft.app, number);
+    const data = json(release);
+    await this.run(async (zk) => {
+      const ops: TxOp[] = [
+        ...(await this.parents(zk, draft.app, "releases")),
+        { type: "create", path, data, acl: this.acl, mode: CreateMode.persistent },
+      ];
+      try {
+        await this.commit(zk, draft.app, ops, async () => (await zk.get(path))?.data.equals(data) === true);
+      } catch (error) {
+        if (error instanceof ZkError && error.code === Code.nodeExists)
+          throw new StateStoreError(
+            `release ${number} of ${draft.app} was created concurrently`,
+            "re-run the command",
+          );
+        throw error;
+      }
+    });
+    return release;
+  }
+
+  async finishRelease(
+    app: string,
+    number: number,
+    outcome: ReleaseOutcome,
+    detail?: string,
+  ): Promise<Release> {
+    const path = this.releasePath(app, number);
+    const current = await this.run((zk) => this.readJson<Release>(zk, path));
+    if (!current)
+      throw new StateStoreError(`release ${number} of ${app} does not exist`, "see `titan releases APP`");
+    const updated: Release = {
+      ...current.value,
+      outcome,
+      finishedAt: this.options.clock.now(),
+      ...(detail === undefined ? {} : { detail }),
+    };
+    await this.putJson(app, path, updated, "releases");
+    return updated;
+  }
+
+  async progress(app: string): Promise<DeployProgress | undefined> {
+    const path = `${this.appPath(app)}/progress`;
+    return this.run(async (zk) => (await this.readJson<DeployProgress>(zk, path))?.value);
+  }
+
+  async saveProgress(app: string, progress: DeployProgress): Promise<void> {
+    await this.putJson(app, `${this.appPath(app)}/progress`, progress);
+  }
+
+  /** One transaction: the app's old subtree goes and the imported records take its place. */
+  async importApp(record: AppRecord): Promise<void> {
+    const root = this.appPath(record.app);
+    const node = (path: string, value?: unknown): TxOp => ({
+      type: "create",
+      path,
+      data: value === undefined ? Buffer.alloc(0) : json(value),
+      acl: this.acl,
+      mode: CreateMode.persistent,
+    });
+    const holder = await this.currentLock(record.app);
+    if (holder) throw new LockHeldError(record.app, holder, this.options.clock.now());
+    await this.run(async (zk) => {
+      const ops: TxOp[] = [
+        ...(await this.subtreeDeletes(zk, record.app)),
+        node(root),
+        node(`${root}/releases`),
+      ];
+      for (const release of record.releases)
+        ops.push(node(this.releasePath(record.app, release.number), release));
+      if (record.frameworkId !== undefined)
+        ops.push(
+          node(`${root}/framework`, {
+            framework_id: record.frameworkId,
+            updated_at: this.options.clock.now(),
+          }),
+        );
+      if (record.progress !== undefined) ops.push(node(`${root}/progress`, record.progress));
+      const marker = ops.at(-1) as TxOp;
+      await this.commit(zk, record.app, ops, async () => (await zk.exists(marker.path)) !== undefined);
+    });
+  }
+
+  // --- the deploy lock -------------------------------------------------------------------------------
+
+  private async lockNodes(zk: ZkClient, app: string): Promise<string[]> {
+    const names = await zk.children(`${this.appPath(app)}/locks`).catch((error: unknown) => {
+      if (error instanceof ZkError && error.code === Code.noNode) return [];
+      throw error;
+    });
+    return names.filter((n) => n.startsWith(LOCK_PREFIX)).sort((a, b) => sequence(a) - sequence(b));
+  }
+
+  async currentLock(app: string): Promise<LockRecord | undefined> {
+    return this.run(async (zk) => {
+      for (const name of await this.lockNodes(zk, app)) {
+        const record = await this.readJson<LockRecord>(zk, `${this.appPath(app)}/locks/${name}`);
+        if (record) return record.value;
+      }
+      return undefined;
+    });
+  }
+
+  async acquireLock(
+    app: string,
+    owner: LockOwner,
+    leaseMs: number,
+    options: { force?: boolean } = {},
+  ): Promise<LockRecord> {
+    const dir = `${this.appPath(app)}/locks`;
+    return this.run(async (zk) => {
+      const now = this.options.clock.now();
+      const record: LockRecord = {
+        ...owner,
+        token: `${zk.session}-${randomBytes(8).toString("hex")}`,
+        acquiredAt: now,
+        expiresAt: now + leaseMs,
+      };
+      const mine = await this.createLockNode(zk, app, record);
+      for (let round = 0; round < 3; round++) {
+        const names = await this.lockNodes(zk, app);
+        const ahead = names.slice(0, names.indexOf(mine));
+        if (ahead.length === 0) {
+          this.held.set(app, `${dir}/${mine}`);
+          return record;
+        }
+        const holder = await this.readJson<LockRecord>(zk, `${dir}/${ahead[0]}`);
+        const deadHere =
+          holder && holder.value.host === this.options.hostname && !this.isAlive(holder.value.pid);
+        if (holder && !options.force && !deadHere) {
+          await zk.delete(`${dir}/${mine}`).catch(() => undefined);
+          throw new LockHeldError(app, holder.value, now);
+        }
+        // Taking over: remove every node ahead of ours (an ephemeral node may be deleted by any session).
+        for (const name of ahead) await zk.delete(`${dir}/${name}`).catch(() => undefined);
+      }
+      await zk.delete(`${dir}/${mine}`).catch(() => undefined);
+      throw new StateStoreError(`could not take the deploy lock of ${app}`, "re-run the command");
+    });
+  }
+
+  /** Creates this titan's ephemeral sequential lock node; finds it by token if the reply was lost. */
+  private async createLockNode(zk: ZkClient, app: string, record: LockRecord): Promise<string> {
+    const dir = `${this.appPath(app)}/locks`;
+    await zk.ensurePath(dir, this.acl);
+    try {
+      const path = await zk.create(
+        `${dir}/${LOCK_PREFIX}`,
+        json(record),
+        this.acl,
+        CreateMode.ephemeralSequential,
+      );
+      return path.slice(dir.length + 1);
+    } catch (error) {
+      if (!(error instanceof ZkError && error.code === Code.connectionLoss)) throw error;
+      for (const name of await this.lockNodes(zk, app)) {
+        const found = await this.readJson<LockRecord>(zk, `${dir}/${name}`);
+        if (found?.value.token === record.token) return name;
+      }
+      return this.createLockNode(zk, app, record);
+    }
+  }
+
+  private async lockPath(zk: ZkClient, app: string, lock: LockRecord): Promise<string | undefined> {
+    const held = this.held.get(app);
+    if (held === undefined) return undefined;
+    const found = await this.readJson<LockRecord>(zk, held);
+    return found?.value.token === lock.token ? held : undefined;
+  }
+
+  async renewLock(app: string, lock: LockRecord, leaseMs: number): Promise<LockRecord> {
+    return this.run(async (zk) => {
+      if ((await this.lockPath(zk, app, lock)) === undefined) throw new LockLostError(app);
+      return { ...lock, expiresAt: this.options.clock.now() + leaseMs };
+    });
+  }
+
+  async releaseLock(app: string, lock: LockRecord): Promise<void> {
+    const zk = await this.zk().catch(() => undefined);
+    if (zk === undefined || zk.currentState === "expired") return;
+    const path = await this.lockPath(zk, app, lock).catch(() => undefined);
+    this.held.delete(app);
+    if (path !== undefined) await zk.delete(path).catch(() => undefined);
+  }
+
+  watchLock(app: string, lock: LockRecord, listener: (error: Error) => void): () => void {
+    let stopped = false;
+    const fire = (error: Error): void => {
+      if (stopped) return;
+      stopped = true;
+      listener(error);
+    };
+    const offs: Array<() => void> = [];
+    void this.zk().then(async (zk) => {
+      if (stopped) return;
+      offs.push(
+        zk.onState((state) => {
+          if (state === "expired") fire(new ZkSessionExpiredError(this.url.display, app));
+        }),
+      );
+      const path = await this.lockPath(zk, app, lock).catch(() => undefined);
+      if (path === undefined) return;
+      offs.push(
+        zk.onWatch((event) => {
+          if (event.path === path && event.type === "deleted") fire(new LockLostError(app));
+        }),
+      );
+      await zk.exists(path, true).catch(() => undefined);
+    });
+    return () => {
+      stopped = true;
+      for (const off of offs) off();
+    };
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.held.clear();
+    if (client) await (await client.catch(() => undefined))?.close();
+  }
+}
+
+function sequence(name: string): number {
+  return Number(name.slice(LOCK_PREFIX.length));
+}

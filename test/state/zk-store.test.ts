@@ -1,0 +1,204 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AppSpec } from "../../src/manifest/types.js";
+import { LockHeldError, LockLostError, StateStoreError } from "../../src/state/errors.js";
+import type { LockOwner } from "../../src/state/types.js";
+import { ZkClient } from "../../src/state/zk-client.js";
+import { ZkSessionExpiredError } from "../../src/state/zk-errors.js";
+import { ZkStateStore, type ZkStoreOptions } from "../../src/state/zk-store.js";
+import { parseZkUrl } from "../../src/state/zk-url.js";
+import { freePortRange } from "../support/ports.js";
+import { startZooKeeper, type ZkEnsemble } from "../support/zookeeper.js";
+
+let zk: ZkEnsemble;
+const stores: ZkStateStore[] = [];
+let base = 0;
+
+beforeAll(async () => {
+  zk = await startZooKeeper(1);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  await zk?.stop();
+});
+
+/** A store on a fresh base path (one per test), so tests of this file never see each other's records. */
+function freshUrl(userinfo = ""): string {
+  base++;
+  return `zk://${userinfo}${zk.hosts}/titan-${base}`;
+}
+
+function open(url: string, options: Partial<ZkStoreOptions> = {}): ZkStateStore {
+  const store = new ZkStateStore(parseZkUrl(url), {
+    clock: { now: () => Date.now() },
+    hostname: "laptop",
+    sessionTimeoutMs: 2000,
+    isAlive: () => true,
+    ...options,
+  });
+  stores.push(store);
+  return store;
+}
+
+const owner: LockOwner = { user: "ana", host: "laptop", pid: 4242, purpose: "deploy api release 2" };
+const spec = { name: "api", instances: 2 } as unknown as AppSpec;
+
+describe("zk:// state store", () => {
+  it("keeps releases, outcomes, framework ids and progress", async () => {
+    const s = open(freshUrl());
+    expect(await s.apps()).toEqual([]);
+    const first = await s.addRelease({
+      app: "api",
+      image: "r/api:1",
+      manifestDigest: "d1",
+      spec,
+      user: "ana",
+    });
+    const second = await s.addRelease({ app: "api", manifestDigest: "d2", spec, user: "bo" });
+    await s.addRelease({ app: "web", manifestDigest: "w1", spec, user: "ana" });
+    expect([first.number, second.number]).toEqual([1, 2]);
+    await s.finishRelease("api", 2, "rolled_back", "health checks failed");
+    const releases = await s.releases("api");
+    expect(releases.map((r) => [r.number, r.outcome, r.detail])).toEqual([
+      [1, "pending", undefined],
+      [2, "rolled_back", "health checks failed"],
+    ]);
+    await s.setFrameworkId("api", "fw-1");
+    await s.setFrameworkId("api", "fw-2");
+    expect(await s.frameworkId("api")).toBe("fw-2");
+    await s.saveProgress("api", { release: 2, phase: "deploying", launched: ["api.2.0.0"], updatedAt: 1 });
+    expect(await s.progress("api")).toMatchObject({ launched: ["api.2.0.0"] });
+    expect(await s.apps()).toEqual(["api", "web"]);
+    await s.forgetFrameworkId("api");
+    expect(await s.frameworkId("api")).toBeUndefined();
+    await s.forgetApp("api");
+    expect(await s.apps()).toEqual(["web"]);
+    expect(await s.releases("api")).toEqual([]);
+  });
+
+  it("shares one history and one lock between two titans, and names the holder", async () => {
+    const url = freshUrl();
+    const ana = open(url);
+    const bo = open(url, { hostname: "desktop" });
+    const lock = await ana.acquireLock("api", owner, 30_000);
+    await ana.addRelease({ app: "api", manifestDigest: "d1", spec, user: "ana" });
+    const refused = bo.acquireLock("api", { ...owner, user: "bo", host: "desktop" }, 30_000);
+    await expect(refused).rejects.toBeInstanceOf(LockHeldError);
+    await expect(refused).rejects.toThrow(/locked by ana@laptop \(pid 4242, deploy api release 2/);
+    expect((await bo.releases("api")).map((r) => r.user)).toEqual(["ana"]);
+    expect(await bo.currentLock("api")).toMatchObject({ user: "ana", token: lock.token });
+    await ana.releaseLock("api", lock);
+    expect(await bo.currentLock("api")).toBeUndefined();
+    const taken = await bo.acquireLock("api", { ...owner, user: "bo" }, 30_000);
+    expect(await ana.currentLock("api")).toMatchObject({ user: "bo", token: taken.token });
+  });
+
+  it("never leaves the lock of a crashed titan behind", async () => {
+    const url = freshUrl();
+    const script = `
+      const { ZkStateStore } = await import(${JSON.stringify(dist("state/zk-store.js"))});
+      const { parseZkUrl } = await import(${JSON.stringify(dist("state/zk-url.js"))});
+      const store = new ZkStateStore(parseZkUrl(${JSON.stringify(url)}), {
+        clock: { now: () => Date.now() }, hostname: "ci-runner", sessionTimeoutMs: 1000 });
+      await store.acquireLock("api", { user: "ci", host: "ci-runner", pid: process.pid, purpose: "deploy api" }, 30000);
+      console.log("locked");
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (d: Buffer) => d.toString().includes("locked") && resolve());
+        child.once("exit", (code) => reject(new Error(`child exited ${code}`)));
+      });
+      const other = open(url);
+      expect(await other.currentLock("api")).toMatchObject({ user: "ci" });
+      child.kill("SIGKILL");
+      // The crashed titan's session expires after its timeout, and its ephemeral lock node goes with it.
+      await expect.poll(() => other.currentLock("api"), { timeout: 15_000, interval: 200 }).toBeUndefined();
+      await expect(other.acquireLock("api", owner, 30_000)).resolves.toMatchObject({ user: "ana" });
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  it("breaks a lock whose holder is dead on this host, or with force", async () => {
+    const url = freshUrl();
+    const holder = open(url);
+    await holder.acquireLock("api", owner, 30_000);
+    const sameHost = open(url, { isAlive: (pid) => pid !== 4242 });
+    await expect(sameHost.acquireLock("api", { ...owner, pid: 1 }, 30_000)).resolves.toMatchObject({
+      pid: 1,
+    });
+    const forcing = open(url, { hostname: "elsewhere" });
+    const forced = await forcing.acquireLock("api", { ...owner, user: "zed" }, 30_000, { force: true });
+    expect(await holder.currentLock("api")).toMatchObject({ token: forced.token });
+    // The titan whose lock was taken can no longer write that app's records.
+    await expect(
+      sameHost.saveProgress("api", { release: 1, phase: "deploying", launched: ["x"], updatedAt: 1 }),
+    ).rejects.toBeInstanceOf(LockLostError);
+    expect(await forcing.progress("api")).toBeUndefined();
+  });
+
+  it("stops at once when the session expires mid-deploy: nothing half-written, a re-run resumes", async () => {
+    const url = freshUrl();
+    let client: ZkClient | undefined;
+    const s = open(url, {
+      connect: async (options) => {
+        client = await ZkClient.connect(options);
+        return client;
+      },
+    });
+    const lock = await s.acquireLock("api", owner, 30_000);
+    await s.saveProgress("api", { release: 1, phase: "deploying", launched: ["api.1.0.0"], updatedAt: 1 });
+    const lost: Error[] = [];
+    s.watchLock("api", lock, (error) => lost.push(error));
+    await expect.poll(() => client?.currentState).toBe("connected");
+    // Expire the session the way ZooKeeper does when another client closes it.
+    const thief = await ZkClient.connect({ hosts: parseZkUrl(url).hosts, resume: client?.credentials });
+    await thief.close();
+    await expect.poll(() => lost.length, { timeout: 10_000 }).toBe(1);
+    expect(lost[0]).toBeInstanceOf(ZkSessionExpiredError);
+    expect(lost[0]?.message).toMatch(
+      /session .* expired, and the deploy lock of api with it; titan stopped acting/,
+    );
+    const write = s.saveProgress("api", {
+      release: 1,
+      phase: "deploying",
+      launched: ["api.1.0.0", "api.1.1.0"],
+      updatedAt: 2,
+    });
+    await expect(write).rejects.toBeInstanceOf(StateStoreError);
+    await expect(write).rejects.toThrow(/re-run|expired/);
+    const rerun = open(url);
+    await rerun.acquireLock("api", owner, 30_000);
+    expect(await rerun.progress("api")).toMatchObject({ launched: ["api.1.0.0"] });
+  });
+
+  it("keeps records private behind a digest ACL", async () => {
+    const url = freshUrl("titan:env:ZK_SECRET@");
+    const owned = open(url, { password: "s3cret" });
+    await owned.addRelease({ app: "api", manifestDigest: "d1", spec, user: "ana" });
+    const anonymous = open(url.replace("titan:env:ZK_SECRET@", ""));
+    await expect(anonymous.releases("api")).rejects.toThrow(/not authorised to use .*titan-\d+\/apps\/api/);
+    const wrong = open(url, { password: "guess" });
+    await expect(wrong.releases("api")).rejects.toBeInstanceOf(StateStoreError);
+    expect((await owned.releases("api")).length).toBe(1);
+  });
+
+  it("says clearly when ZooKeeper is unreachable", async () => {
+    const { begin } = await freePortRange(1);
+    const s = open(`zk://127.0.0.1:${begin}/titan`, { connectTimeoutMs: 500 });
+    const attempt = s.releases("api");
+    await expect(attempt).rejects.toBeInstanceOf(StateStoreError);
+    await expect(attempt).rejects.toThrow(
+      `cannot reach the ZooKeeper state store zk://127.0.0.1:${begin}/titan`,
+    );
+  });
+});
+
+function dist(module: string): string {
+  return fileURLToPath(new URL(`../../dist/${module}`, import.meta.url));
+}
