@@ -97,6 +97,12 @@ export const catalog: readonly CatalogEntry[] = [
     load: async () => (await import("./local/command.js")).registerLocal,
   },
   {
+    name: "state",
+    term: "state",
+    summary: "export and import titan's records (releases, framework ids, deploy progress) between stores",
+    load: async () => (await import("./state/command.js")).registerState,
+  },
+  {
     name: "context",
     term: "context",
     summary: "list, show and switch the clusters and regions titan targets",
