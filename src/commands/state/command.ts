@@ -13,7 +13,7 @@ export function registerState(program: Command, ctx: CommandContext): void {
     )
     .addHelpText(
       "after",
-      "\nExamples (move a file store to ZooKeeper):\n  titan state export --store file:///var/lib/titan -o state.json\n  titan state import state.json --store zk://zk1:2181,zk2:2181,zk3:2181/titan",
+      "\nExamples:\n  # move a file store to ZooKeeper\n  titan state export --store file:///var/lib/titan -o state.json\n  titan state import state.json --store zk://zk1:2181,zk2:2181,zk3:2181/titan",
     );
   state
     .command("export")
