@@ -12,6 +12,8 @@ export interface LiveSourceOptions {
   /** Credentials, with the secret already resolved; sent only to the configured masters. */
   auth?: BasicAuth;
   caFile?: string;
+  /** The digest password of a zk:// master URL. */
+  zkPassword?: string;
   role: string;
   /** What to call the cluster in output, e.g. `context prod (cluster prod-us-east)`. */
   label: string;
@@ -27,8 +29,8 @@ export class LiveMasterSource implements ClusterStateSource {
   }
 
   async read(signal: AbortSignal): Promise<ClusterSnapshot> {
-    const { masters, auth, caFile, trace } = this.options;
-    const state = await fetchMasterState({ masters, auth, caFile }, { signal, trace });
+    const { masters, auth, caFile, zkPassword, trace } = this.options;
+    const state = await fetchMasterState({ masters, auth, caFile, zkPassword }, { signal, trace });
     try {
       const { agents, tasks } = readGetState(new Node(state.document));
       return buildSnapshot("operator-get-state", agents, tasks, this.options.role);

@@ -12,6 +12,7 @@ import {
 } from "yaml";
 import { type Diagnostic, TitanError, ValidationError } from "../cli/errors.js";
 import { didYouMean } from "../cli/suggest.js";
+import { parseZkUrl } from "../state/zk-url.js";
 import { parseContainerizer, parseRegistry } from "./registry.js";
 import { parseSecretRef } from "./secret-ref.js";
 import type { ClusterConfig, ContextConfig, UserConfig } from "./types.js";
@@ -151,6 +152,7 @@ function join(path: string, key: string): string {
 
 /** Checks a master URL: http or https, a host, no path beyond `/`. Returns an error message or undefined. */
 export function masterUrlProblem(raw: string): string | undefined {
+  if (raw.startsWith("zk://")) return zkMasterProblem(raw);
   let url: URL;
   try {
     url = new URL(raw);
@@ -161,6 +163,16 @@ export function masterUrlProblem(raw: string): string | undefined {
   if (url.username !== "" || url.password !== "") return "credentials do not belong in a master URL";
   if (url.pathname !== "/" && url.pathname !== "") return `"${raw}" must not have a path`;
   return undefined;
+}
+
+/** A `zk://host:2181,host2:2181/mesos` master URL: checked by the same parser the client uses. */
+function zkMasterProblem(raw: string): string | undefined {
+  try {
+    parseZkUrl(raw, "master");
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 export function validateConfig(document: Document, lines: LineCounter, file: string): UserConfig {

@@ -44,8 +44,8 @@ export function currentContextName(
 }
 
 export function parseMasterList(raw: string, origin: string): string[] {
-  const masters = raw
-    .split(",")
+  // A zk:// URL lists the ensemble with commas itself: it is the one master source.
+  const masters = (raw.trim().startsWith("zk://") ? [raw] : raw.split(","))
     .map((m) => m.trim())
     .filter((m) => m !== "");
   for (const master of masters) {

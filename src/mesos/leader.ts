@@ -11,6 +11,7 @@ import {
 import { sanitizeExcerpt } from "./excerpt.js";
 import { statusLine } from "./responses.js";
 import { type BasicAuth, type HttpResponseHead, HttpTransport } from "./transport.js";
+import { ZkMasterDetector } from "./zk-leader.js";
 
 /** A Mesos cluster as titan's configuration names it. */
 export interface ClusterConfig {
@@ -19,6 +20,15 @@ export interface ClusterConfig {
   auth?: BasicAuth;
   /** PEM CA bundle for https masters and agents. */
   caFile?: string;
+  /** The digest password of a `zk://user:REF@…` master URL, resolved from its reference. */
+  zkPassword?: string;
+}
+
+/** Where the leader is published when the masters are given as one `zk://` URL (see zk-leader.ts). */
+export interface LeaderDetector {
+  readonly current: URL | undefined;
+  detect(): Promise<URL>;
+  close(): Promise<void>;
 }
 
 export interface MasterClusterOptions {
@@ -29,6 +39,10 @@ export interface MasterClusterOptions {
   trace?: (line: string) => void;
   /** An undici dispatcher to send through instead of the cluster's own pools (tests: MockAgent). */
   dispatcher?: Dispatcher;
+  /** Told which master a `zk://` URL led to, and of every leader change. */
+  announce?: (line: string) => void;
+  /** Finds the leader in ZooKeeper; set by fromConfig for a `zk://` master URL. */
+  detector?: LeaderDetector;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -106,15 +120,18 @@ export class MasterCluster {
   private leader: URL | undefined;
   private readonly maxRedirects: number;
   private readonly probeDeadlineMs: number;
+  private readonly detector: LeaderDetector | undefined;
 
   constructor(masters: readonly URL[], transport: HttpTransport, options: MasterClusterOptions = {}) {
     this.masters = masters;
     this.transport = transport;
+    this.detector = options.detector;
     this.maxRedirects = options.maxRedirects ?? 5;
     this.probeDeadlineMs = options.probeDeadlineMs ?? 5000;
   }
 
   static fromConfig(config: ClusterConfig, options: MasterClusterOptions = {}): MasterCluster {
+    if (config.masters.some((m) => m.startsWith("zk://"))) return fromZooKeeper(config, options);
     const masters = parseMasterUrls(config.masters);
     const transport = new HttpTransport({
       ...(config.auth === undefined ? {} : { auth: config.auth }),
@@ -140,6 +157,10 @@ export class MasterCluster {
    * Throws TemporarilyUnavailableError when no master knows a leader or none answers.
    */
   async discoverLeader(signal?: AbortSignal): Promise<URL> {
+    if (this.detector) {
+      this.leader = await this.detector.detect();
+      return this.leader;
+    }
     const problems: string[] = [];
     for (const master of this.masters) {
       const url = new URL("/master/redirect", master);
@@ -179,6 +200,8 @@ export class MasterCluster {
     const failures: TitanError[] = [];
     let unavailable = false;
     let onlyTimeouts = true;
+    // A failed leader is forgotten; ZooKeeper then names the current one (a watch keeps it up to date).
+    if (this.detector && this.leader === undefined) this.leader = await this.detector.detect();
     for (const start of this.candidates()) {
       let url = new URL(path, start);
       const chain = [url.origin];
@@ -237,14 +260,44 @@ export class MasterCluster {
   }
 
   async close(): Promise<void> {
-    await this.transport.close();
+    await Promise.all([this.transport.close(), this.detector?.close()]);
   }
 
   private candidates(): URL[] {
-    const leader = this.leader;
+    const leader = this.detector?.current ?? this.leader;
     if (leader === undefined) return [...this.masters];
     return [leader, ...this.masters.filter((m) => m.origin !== leader.origin)];
   }
+}
+
+/**
+ * A cluster whose masters publish their leader in ZooKeeper (`--master zk://host:2181/mesos`). Credentials go
+ * to whichever master ZooKeeper names as leader: the ensemble is the authority on who leads.
+ */
+function fromZooKeeper(config: ClusterConfig, options: MasterClusterOptions): MasterCluster {
+  const [only, ...others] = config.masters;
+  if (only === undefined || others.length > 0)
+    throw new UsageError(
+      "a zk:// master URL must be the only master",
+      "give either zk://host:2181,host2:2181/mesos or a list of http(s) master URLs",
+    );
+  let transport: HttpTransport | undefined;
+  const detector = ZkMasterDetector.fromUrl(only, {
+    scheme: config.caFile === undefined ? "http" : "https",
+    ...(config.zkPassword === undefined ? {} : { password: config.zkPassword }),
+    announce: (line) => {
+      const origin = detector.current?.origin;
+      if (origin !== undefined) transport?.trustOrigin(origin);
+      (options.announce ?? options.trace)?.(line);
+    },
+  });
+  transport = new HttpTransport({
+    ...(config.auth === undefined ? {} : { auth: config.auth }),
+    ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
+    ...(options.trace === undefined ? {} : { trace: options.trace }),
+    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+  });
+  return new MasterCluster([], transport, { ...options, detector });
 }
 
 function bodyOf(response: HttpResponseHead): Buffer | undefined {

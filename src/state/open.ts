@@ -11,6 +11,23 @@ export interface OpenStoreOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The digest password of a `zk://USER:REF@…` URL (masters or state store), read from its secret reference;
+ * undefined for a URL without credentials or one that is not zk://.
+ */
+export async function zkPassword(
+  url: string | undefined,
+  vars: Readonly<Record<string, string | undefined>>,
+): Promise<string | undefined> {
+  if (url === undefined || !url.startsWith("zk://")) return undefined;
+  const { parseZkUrl } = await import("./zk-url.js");
+  const parsed = parseZkUrl(url);
+  if (parsed.auth === undefined) return undefined;
+  const ref = parseSecretRef(parsed.auth.secretRef);
+  if (typeof ref === "string") throw new UsageError(`${parsed.display}: ${ref}`);
+  return resolveSecretRef(ref, vars);
+}
+
 /** Opens the state store a URL names: `file:///dir` or `zk://[user:SECRET-REF@]host:port,…/path`. */
 export async function openStateStore(url: string, options: OpenStoreOptions): Promise<StateStore> {
   if (url.startsWith("file://")) {
@@ -21,12 +38,7 @@ export async function openStateStore(url: string, options: OpenStoreOptions): Pr
     const { parseZkUrl } = await import("./zk-url.js");
     const { ZkStateStore } = await import("./zk-store.js");
     const parsed = parseZkUrl(url, "state store");
-    let password: string | undefined;
-    if (parsed.auth) {
-      const ref = parseSecretRef(parsed.auth.secretRef);
-      if (typeof ref === "string") throw new UsageError(`state store ${parsed.display}: ${ref}`);
-      password = await resolveSecretRef(ref, options.vars);
-    }
+    const password = await zkPassword(url, options.vars);
     return new ZkStateStore(parsed, {
       clock: options.clock,
       hostname: options.hostname,
