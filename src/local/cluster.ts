@@ -4,6 +4,7 @@ import { type FaultActions, faultHandler } from "./faults.js";
 import { startMasterServer } from "./master/http.js";
 import { LocalMaster, type MasterOptions } from "./master/master.js";
 import { splitRanges } from "./resources.js";
+import { startZkContender, type ZkContender } from "./zk-contender.js";
 
 /** One master and N agents in this process, on 127.0.0.1. */
 
@@ -22,6 +23,8 @@ export interface LocalClusterOptions {
   master?: MasterOptions;
   /** Serve the test-only fault injection endpoint (default true). */
   faultsEndpoint?: boolean;
+  /** Publish the master in ZooKeeper at this zk:// URL, as a master started with --zk does. */
+  zk?: string;
 }
 
 export type ClusterFaults = FaultActions;
@@ -96,7 +99,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
     partitionAgent: (agentId) => master.partitionAgent(agentId),
     healAgent: (agentId) => master.healAgent(agentId),
-    failoverMaster: () => master.failover(),
+    failoverMaster: () => {
+      master.failover();
+      // The new leader's MasterInfo replaces the old node, under a new sequence number.
+      contender?.rejoin().catch(() => undefined);
+    },
     dropUpdates: (count) => {
       master.delivery.faults.drop = count;
     },
@@ -120,8 +127,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     master.close();
     throw error;
   }
+  let contender: ZkContender | undefined;
   try {
     await Promise.all(agentTemplates(options).map((t) => launchAgent(t, server.url)));
+    if (options.zk !== undefined) contender = await startZkContender(options.zk, () => master.masterInfo());
   } catch (error) {
     master.close();
     await Promise.allSettled(handles.map((h) => h.stop()));
@@ -138,6 +147,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     faults,
     stop: () => {
       stopping ??= (async () => {
+        await contender?.close();
         master.close();
         await Promise.allSettled(handles.map((h) => h.stop()));
         await server.close();

@@ -15,6 +15,8 @@ export interface ClusterConfig {
   /** Where the running cluster records its pid and URL. */
   stateFile: string;
   master?: MasterOptions;
+  /** Publish the master in ZooKeeper (zk://host:port/path). */
+  zk?: string;
 }
 
 /** The state file of a running cluster. */
@@ -53,6 +55,7 @@ export async function runCluster(
     workDir: config.workDir,
     createAgent: createLocalAgent,
     ...(config.master ? { master: config.master } : {}),
+    ...(config.zk ? { zk: config.zk } : {}),
   });
   const state: LocalClusterRecord = {
     pid: process.pid,

@@ -67,6 +67,8 @@ function sequenceOf(name: string): number {
 export class ZkMasterDetector {
   private client: Promise<ZkClient> | undefined;
   private leader: DetectedMaster | undefined;
+  /** The last leader reported through `announce` (a moment without any leader is not reported). */
+  private announced: DetectedMaster | undefined;
   private refreshing: Promise<DetectedMaster | undefined> | undefined;
   private closed = false;
   private stale = false;
@@ -178,12 +180,14 @@ export class ZkMasterDetector {
     } catch (error) {
       if (!(error instanceof ZkError && error.code === Code.noNode)) throw error;
     }
-    const before = this.leader;
+    const before = this.announced;
     this.leader = found;
-    if (found && (before?.url.origin !== found.url.origin || before.id !== found.id))
+    if (found && (before?.url.origin !== found.url.origin || before.id !== found.id)) {
+      this.announced = found;
       this.options.announce?.(
         `${before ? "Leading master changed to" : "Found leading master"} ${found.url.host} (id ${found.id}, ${found.node}) in ${this.zk.display}`,
       );
+    }
     return found;
   }
 

@@ -35,6 +35,8 @@ export interface TestClusterOptions {
   zones?: string[];
   createAgent?: AgentFactory;
   master?: MasterOptions;
+  /** Publish the master in ZooKeeper at this zk:// URL. */
+  zk?: string;
 }
 
 const running: TestCluster[] = [];
@@ -70,6 +72,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     workDir,
     createAgent: options.createAgent ?? createLocalAgent,
     master: { heartbeatIntervalSeconds: 15, ...options.master },
+    ...(options.zk === undefined ? {} : { zk: options.zk }),
   });
   const url = cluster.url;
   const faults: FaultClient = {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addFlags, defaultedFlag, type OptionsOf, switchFlag } from "../../cli/flags.js";
+import { addFlags, defaultedFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
 
 export const localUpFlagTable = {
@@ -12,6 +12,7 @@ export const localUpFlagTable = {
   zones: defaultedFlag("--zones <list>", "zones to spread agents over (comma-separated)", "a,b,c"),
   port: defaultedFlag("--port <port>", "the master's port (0 picks a free one)", "5050"),
   foreground: switchFlag("--foreground", "run in this terminal until interrupted"),
+  zk: valueFlag("--zk <url>", "also publish the master in ZooKeeper, as a real master does (zk://host:2181/mesos)"),
 } as const;
 
 export type LocalUpOptions = OptionsOf<typeof localUpFlagTable>;
@@ -26,6 +27,7 @@ Examples:
   titan local up --agents 5 --zones a,b
   titan local up --agent-resources "cpus:8;mem:16384;disk:50000;ports:[31000-32000]"
   titan local up --foreground                      run in this terminal until Ctrl-C
+  titan local up --zk zk://127.0.0.1:2181/mesos    also publish the master in ZooKeeper
 
 Every command on the built-in \`local\` context uses the cluster this starts, on whatever port it listens.`;
 

@@ -2,6 +2,7 @@ import { UsageError } from "../../cli/errors.js";
 import type { LocalPaths } from "../../local/control.js";
 import { parseResourceSpec } from "../../local/resources.js";
 import type { ClusterConfig } from "../../local/runner.js";
+import { parseZkUrl } from "../../state/zk-url.js";
 import type { LocalUpOptions } from "./command.js";
 
 const OFFER_TIMEOUT_MS = 30_000;
@@ -34,7 +35,9 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths): ClusterC
     .map((z) => z.trim())
     .filter((z) => z !== "");
   if (zones.length === 0) throw new UsageError("--zones needs at least one zone name");
+  if (opts.zk !== undefined) parseZkUrl(opts.zk, "--zk");
   return {
+    ...(opts.zk === undefined ? {} : { zk: opts.zk }),
     agents,
     agentResources: r,
     zones,
