@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../src/cli/errors.js";
+import { masterOrigin } from "../../src/mesos/zk-leader.js";
+import { digestId } from "../../src/state/zk-protocol.js";
+import { parseZkUrl } from "../../src/state/zk-url.js";
+
+describe("zk:// URLs", () => {
+  it("lists the ensemble, defaults the port and keeps the base path", () => {
+    expect(parseZkUrl("zk://zk1:2181,zk2,[::1]:2182/titan/prod/")).toEqual({
+      hosts: [
+        { host: "zk1", port: 2181 },
+        { host: "zk2", port: 2181 },
+        { host: "::1", port: 2182 },
+      ],
+      path: "/titan/prod",
+      display: "zk://zk1:2181,zk2,[::1]:2182/titan/prod",
+    });
+  });
+
+  it("takes digest credentials as a secret reference and never displays them", () => {
+    const url = parseZkUrl("zk://titan:file:/etc/titan/zk-secret@zk1:2181/titan");
+    expect(url.auth).toEqual({ user: "titan", secretRef: "file:/etc/titan/zk-secret" });
+    expect(url.display).toBe("zk://titan@zk1:2181/titan");
+    expect(parseZkUrl("zk://titan:env:ZK_SECRET@zk1/titan").auth?.secretRef).toBe("env:ZK_SECRET");
+  });
+
+  it.each([
+    ["zk://zk1:2181", "needs a base path"],
+    ["zk://zk1:2181/", "needs a base path"],
+    ["zk://zk1:99999/titan", "is not host:port"],
+    ["http://zk1:2181/titan", "must start with zk://"],
+    ["zk://titan:hunter2@zk1/titan", "must be a secret reference"],
+  ])("refuses %s", (text, why) => {
+    let error: unknown;
+    try {
+      parseZkUrl(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toContain(why);
+    expect((error as Error).message).not.toContain("hunter2");
+  });
+
+  it("derives ZooKeeper's digest ACL id", () => {
+    // base64(sha1("super:test")) as ZooKeeper's DigestAuthenticationProvider documents it
+    expect(digestId("super", "test")).toBe("super:D/InIHSb7yEEbrWz8b9l71RjZJU=");
+  });
+});
+
+describe("MasterInfo from a json.info_ node", () => {
+  const info = {
+    id: "0b7a4e51-4f6c-4b55-8d3c-6a1f2b3c4d5e",
+    ip: 16777343,
+    port: 5050,
+    pid: "master@127.0.0.1:5050",
+    hostname: "localhost",
+    version: "1.12.0",
+    address: { hostname: "m1.example", ip: "127.0.0.1", port: 5051 },
+    capabilities: [{ type: "AGENT_UPDATE" }],
+  };
+
+  it("prefers address.hostname and address.port", () => {
+    const found = masterOrigin(info, "http");
+    expect(found?.url.origin).toBe("http://m1.example:5051");
+    expect(found?.id).toBe(info.id);
+  });
+
+  it("falls back to hostname, address.ip, then the packed ip", () => {
+    const { address: _, ...bare } = info;
+    expect(masterOrigin(bare, "https")?.url.origin).toBe("https://localhost:5050");
+    expect(masterOrigin({ ...bare, hostname: undefined }, "http")?.url.origin).toBe("http://127.0.0.1:5050");
+    expect(masterOrigin({ id: "x", ip: 83951626, port: 5050 }, "http")?.url.origin).toBe(
+      "http://10.0.1.5:5050",
+    );
+  });
+
+  it("ignores nodes without an address", () => {
+    expect(masterOrigin({ id: "x" }, "http")).toBeUndefined();
+    expect(masterOrigin("nonsense", "http")).toBeUndefined();
+  });
+});
