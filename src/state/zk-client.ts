@@ -392,6 +392,10 @@ export class ZkClient {
   /** The handshake succeeded: route frames, ping, and reconnect when the socket goes. */
   private adopt(socket: Socket): void {
     socket.removeAllListeners();
+    if (this.state === "closed" || this.state === "expired") {
+      socket.destroy();
+      return;
+    }
     this.socket = socket;
     this.lastHeardAt = Date.now();
     socket.on("data", (chunk: Buffer) => this.onData(chunk));

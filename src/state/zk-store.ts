@@ -14,12 +14,12 @@ import type {
 } from "./types.js";
 import { ZkClient, type ZkClientOptions, ZkUnreachableError } from "./zk-client.js";
 import { ZkSessionExpiredError, zkFailure } from "./zk-errors.js";
+import { createLockNode, json, lockNodes, readJson, subtreeDeletes } from "./zk-nodes.js";
 import { type Acl, Code, CREATOR_ACL, CreateMode, OPEN_ACL, type TxOp, ZkError } from "./zk-protocol.js";
 import type { ZkUrl } from "./zk-url.js";
 
 const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RELEASE_NODE = /^\d{6,}$/;
-const LOCK_PREFIX = "lock-";
 
 export interface ZkStoreOptions {
   clock: Clock;
@@ -33,8 +33,6 @@ export interface ZkStoreOptions {
   /** Opens the session; injected by tests that need a hand on it. */
   connect?: (options: ZkClientOptions) => Promise<ZkClient>;
 }
-
-const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
 /**
  * The `zk://` state store. Under its base path: apps/<app>/{framework, progress, releases/NNNNNN, locks/lock-N}.
@@ -114,19 +112,6 @@ export class ZkStateStore implements StateStore {
     return `${this.appPath(app)}/releases/${String(number).padStart(6, "0")}`;
   }
 
-  private async readJson<T>(zk: ZkClient, path: string): Promise<{ value: T; version: number } | undefined> {
-    const node = await zk.get(path);
-    if (node === undefined) return undefined;
-    try {
-      return { value: JSON.parse(node.data.toString("utf8")) as T, version: node.stat.version };
-    } catch {
-      throw new StateStoreError(
-        `${this.url.display}: ${path} is not valid JSON`,
-        "the state store was edited or damaged; restore it from a `titan state export` or remove the node",
-      );
-    }
-  }
-
   /**
    * Commits `ops` as one transaction, guarded by this store's lock of the app when it holds one. A commit whose
    * connection dropped has an unknown outcome: `applied` reads back whether it took effect, and if not the
@@ -195,7 +180,8 @@ export class ZkStateStore implements StateStore {
   async frameworkId(app: string): Promise<string | undefined> {
     const path = `${this.appPath(app)}/framework`;
     return this.run(
-      async (zk) => (await this.readJson<{ framework_id: string }>(zk, path))?.value.framework_id,
+      async (zk) =>
+        (await readJson<{ framework_id: string }>(zk, this.url.display, path))?.value.framework_id,
     );
   }
 
@@ -220,25 +206,10 @@ export class ZkStateStore implements StateStore {
     });
   }
 
-  /** Delete ops for the app's whole subtree, children first. */
-  private async subtreeDeletes(zk: ZkClient, app: string): Promise<TxOp[]> {
-    const root = this.appPath(app);
-    if ((await zk.exists(root)) === undefined) return [];
-    const ops: TxOp[] = [];
-    const names = await zk.children(root);
-    for (const name of names) {
-      for (const child of await zk.children(`${root}/${name}`))
-        ops.push({ type: "delete", path: `${root}/${name}/${child}`, version: -1 });
-      ops.push({ type: "delete", path: `${root}/${name}`, version: -1 });
-    }
-    ops.push({ type: "delete", path: root, version: -1 });
-    return ops;
-  }
-
   async forgetApp(app: string): Promise<void> {
     const root = this.appPath(app);
     await this.run(async (zk) => {
-      const ops = await this.subtreeDeletes(zk, app);
+      const ops = await subtreeDeletes(zk, this.appPath(app));
       if (ops.length > 0) await this.commit(zk, app, ops, async () => !(await zk.exists(root)));
       this.held.delete(app);
     });
@@ -252,7 +223,9 @@ export class ZkStateStore implements StateStore {
         throw error;
       });
       const found = await Promise.all(
-        names.filter((n) => RELEASE_NODE.test(n)).map((n) => this.readJson<Release>(zk, `${dir}/${n}`)),
+        names
+          .filter((n) => RELEASE_NODE.test(n))
+          .map((n) => readJson<Release>(zk, this.url.display, `${dir}/${n}`)),
       );
       return found.flatMap((r) => (r ? [r.value] : [])).sort((a, b) => a.number - b.number);
     });
@@ -294,7 +267,7 @@ export class ZkStateStore implements StateStore {
     detail?: string,
   ): Promise<Release> {
     const path = this.releasePath(app, number);
-    const current = await this.run((zk) => this.readJson<Release>(zk, path));
+    const current = await this.run((zk) => readJson<Release>(zk, this.url.display, path));
     if (!current)
       throw new StateStoreError(`release ${number} of ${app} does not exist`, "see `titan releases APP`");
     const updated: Release = {
@@ -309,7 +282,7 @@ export class ZkStateStore implements StateStore {
 
   async progress(app: string): Promise<DeployProgress | undefined> {
     const path = `${this.appPath(app)}/progress`;
-    return this.run(async (zk) => (await this.readJson<DeployProgress>(zk, path))?.value);
+    return this.run(async (zk) => (await readJson<DeployProgress>(zk, this.url.display, path))?.value);
   }
 
   async saveProgress(app: string, progress: DeployProgress): Promise<void> {
@@ -329,11 +302,7 @@ export class ZkStateStore implements StateStore {
     const holder = await this.currentLock(record.app);
     if (holder) throw new LockHeldError(record.app, holder, this.options.clock.now());
     await this.run(async (zk) => {
-      const ops: TxOp[] = [
-        ...(await this.subtreeDeletes(zk, record.app)),
-        node(root),
-        node(`${root}/releases`),
-      ];
+      const ops: TxOp[] = [...(await subtreeDeletes(zk, root)), node(root), node(`${root}/releases`)];
       for (const release of record.releases)
         ops.push(node(this.releasePath(record.app, release.number), release));
       if (record.frameworkId !== undefined)
@@ -351,18 +320,10 @@ export class ZkStateStore implements StateStore {
 
   // --- the deploy lock -------------------------------------------------------------------------------
 
-  private async lockNodes(zk: ZkClient, app: string): Promise<string[]> {
-    const names = await zk.children(`${this.appPath(app)}/locks`).catch((error: unknown) => {
-      if (error instanceof ZkError && error.code === Code.noNode) return [];
-      throw error;
-    });
-    return names.filter((n) => n.startsWith(LOCK_PREFIX)).sort((a, b) => sequence(a) - sequence(b));
-  }
-
   async currentLock(app: string): Promise<LockRecord | undefined> {
     return this.run(async (zk) => {
-      for (const name of await this.lockNodes(zk, app)) {
-        const record = await this.readJson<LockRecord>(zk, `${this.appPath(app)}/locks/${name}`);
+      for (const name of await lockNodes(zk, `${this.appPath(app)}/locks`)) {
+        const record = await readJson<LockRecord>(zk, this.url.display, `${this.appPath(app)}/locks/${name}`);
         if (record) return record.value;
       }
       return undefined;
@@ -384,15 +345,17 @@ export class ZkStateStore implements StateStore {
         acquiredAt: now,
         expiresAt: now + leaseMs,
       };
-      const mine = await this.createLockNode(zk, app, record);
+      const mine = await createLockNode(zk, dir, record, this.acl, this.url.display);
       for (let round = 0; round < 3; round++) {
-        const names = await this.lockNodes(zk, app);
-        const ahead = names.slice(0, names.indexOf(mine));
+        const names = await lockNodes(zk, `${this.appPath(app)}/locks`);
+        const position = names.indexOf(mine);
+        if (position < 0) break; // another titan forced the lock while we queued for it
+        const ahead = names.slice(0, position);
         if (ahead.length === 0) {
           this.held.set(app, `${dir}/${mine}`);
           return record;
         }
-        const holder = await this.readJson<LockRecord>(zk, `${dir}/${ahead[0]}`);
+        const holder = await readJson<LockRecord>(zk, this.url.display, `${dir}/${ahead[0]}`);
         const deadHere =
           holder && holder.value.host === this.options.hostname && !this.isAlive(holder.value.pid);
         if (holder && !options.force && !deadHere) {
@@ -407,32 +370,10 @@ export class ZkStateStore implements StateStore {
     });
   }
 
-  /** Creates this titan's ephemeral sequential lock node; finds it by token if the reply was lost. */
-  private async createLockNode(zk: ZkClient, app: string, record: LockRecord): Promise<string> {
-    const dir = `${this.appPath(app)}/locks`;
-    await zk.ensurePath(dir, this.acl);
-    try {
-      const path = await zk.create(
-        `${dir}/${LOCK_PREFIX}`,
-        json(record),
-        this.acl,
-        CreateMode.ephemeralSequential,
-      );
-      return path.slice(dir.length + 1);
-    } catch (error) {
-      if (!(error instanceof ZkError && error.code === Code.connectionLoss)) throw error;
-      for (const name of await this.lockNodes(zk, app)) {
-        const found = await this.readJson<LockRecord>(zk, `${dir}/${name}`);
-        if (found?.value.token === record.token) return name;
-      }
-      return this.createLockNode(zk, app, record);
-    }
-  }
-
   private async lockPath(zk: ZkClient, app: string, lock: LockRecord): Promise<string | undefined> {
     const held = this.held.get(app);
     if (held === undefined) return undefined;
-    const found = await this.readJson<LockRecord>(zk, held);
+    const found = await readJson<LockRecord>(zk, this.url.display, held);
     return found?.value.token === lock.token ? held : undefined;
   }
 
@@ -468,12 +409,20 @@ export class ZkStateStore implements StateStore {
       );
       const path = await this.lockPath(zk, app, lock).catch(() => undefined);
       if (path === undefined) return;
+      const arm = async (): Promise<void> => {
+        if (!stopped && (await zk.exists(path, true).catch(() => true)) === undefined)
+          fire(new LockLostError(app));
+      };
       offs.push(
         zk.onWatch((event) => {
           if (event.path === path && event.type === "deleted") fire(new LockLostError(app));
         }),
+        // A watch lives on the server it was set on: set it again on every new connection.
+        zk.onState((state) => {
+          if (state === "connected") void arm();
+        }),
       );
-      await zk.exists(path, true).catch(() => undefined);
+      await arm();
     });
     return () => {
       stopped = true;
@@ -487,8 +436,4 @@ export class ZkStateStore implements StateStore {
     this.held.clear();
     if (client) await (await client.catch(() => undefined))?.close();
   }
-}
-
-function sequence(name: string): number {
-  return Number(name.slice(LOCK_PREFIX.length));
 }
