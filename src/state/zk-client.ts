@@ -29,13 +29,6 @@ export interface ZkClientOptions {
   /** Digest credentials sent after every (re)connection. */
   auth?: { user: string; password: string };
   signal?: AbortSignal;
-  /** Attach to an existing session instead of starting one (what a moved client does; tests expire sessions so). */
-  resume?: ZkSession;
-}
-
-export interface ZkSession {
-  id: bigint;
-  password: Buffer;
 }
 
 export type ZkState = "connected" | "disconnected" | "expired" | "closed";
@@ -88,10 +81,6 @@ export class ZkClient {
 
   private constructor(private readonly options: ZkClientOptions) {
     this.negotiatedMs = options.sessionTimeoutMs ?? 10_000;
-    if (options.resume) {
-      this.sessionId = options.resume.id;
-      this.password = options.resume.password;
-    }
     this.hostIndex = Math.floor(Math.random() * options.hosts.length);
   }
 
@@ -114,10 +103,6 @@ export class ZkClient {
   /** The session id in hex, as ZooKeeper's logs print it. */
   get session(): string {
     return this.sessionId.toString(16);
-  }
-
-  get credentials(): ZkSession {
-    return { id: this.sessionId, password: Buffer.from(this.password) };
   }
 
   onState(listener: (state: ZkState) => void): () => void {

@@ -30,8 +30,6 @@ export interface ZkStoreOptions {
   connectTimeoutMs?: number;
   isAlive?: (pid: number) => boolean;
   signal?: AbortSignal;
-  /** Opens the session; injected by tests that need a hand on it. */
-  connect?: (options: ZkClientOptions) => Promise<ZkClient>;
 }
 
 /**
@@ -78,7 +76,7 @@ export class ZkStateStore implements StateStore {
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     };
     try {
-      const client = await (this.options.connect ?? ZkClient.connect)(options);
+      const client = await ZkClient.connect(options);
       await client.ensurePath(`${this.url.path}/apps`, this.acl);
       return client;
     } catch (error) {

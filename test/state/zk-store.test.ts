@@ -1,14 +1,15 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdLock } from "../../src/deploy/lock.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { LockHeldError, LockLostError, StateStoreError } from "../../src/state/errors.js";
 import type { LockOwner } from "../../src/state/types.js";
-import { ZkClient } from "../../src/state/zk-client.js";
 import { ZkSessionExpiredError } from "../../src/state/zk-errors.js";
 import { ZkStateStore, type ZkStoreOptions } from "../../src/state/zk-store.js";
 import { parseZkUrl } from "../../src/state/zk-url.js";
 import { freePortRange } from "../support/ports.js";
+import { startTcpProxy } from "../support/tcp-proxy.js";
 import { startZooKeeper, type ZkEnsemble } from "../support/zookeeper.js";
 
 let zk: ZkEnsemble;
@@ -143,38 +144,57 @@ describe("zk:// state store", () => {
   });
 
   it("stops at once when the session expires mid-deploy: nothing half-written, a re-run resumes", async () => {
-    const url = freshUrl();
-    let client: ZkClient | undefined;
-    const s = open(url, {
-      connect: async (options) => {
-        client = await ZkClient.connect(options);
-        return client;
-      },
-    });
-    const lock = await s.acquireLock("api", owner, 30_000);
-    await s.saveProgress("api", { release: 1, phase: "deploying", launched: ["api.1.0.0"], updatedAt: 1 });
-    const lost: Error[] = [];
-    s.watchLock("api", lock, (error) => lost.push(error));
-    await expect.poll(() => client?.currentState).toBe("connected");
-    // Expire the session the way ZooKeeper does when another client closes it.
-    const thief = await ZkClient.connect({ hosts: parseZkUrl(url).hosts, resume: client?.credentials });
-    await thief.close();
-    await expect.poll(() => lost.length, { timeout: 10_000 }).toBe(1);
-    expect(lost[0]).toBeInstanceOf(ZkSessionExpiredError);
-    expect(lost[0]?.message).toMatch(
-      /session .* expired, and the deploy lock of api with it; titan stopped acting/,
-    );
-    const write = s.saveProgress("api", {
-      release: 1,
-      phase: "deploying",
-      launched: ["api.1.0.0", "api.1.1.0"],
-      updatedAt: 2,
-    });
-    await expect(write).rejects.toBeInstanceOf(StateStoreError);
-    await expect(write).rejects.toThrow(/re-run|expired/);
-    const rerun = open(url);
-    await rerun.acquireLock("api", owner, 30_000);
-    expect(await rerun.progress("api")).toMatchObject({ launched: ["api.1.0.0"] });
+    const path = `/titan-${++base}`;
+    const proxy = await startTcpProxy(zk.servers[0]?.port ?? 0);
+    try {
+      const s = open(`zk://127.0.0.1:${proxy.port}${path}`);
+      const lock = await s.acquireLock("api", owner, 30_000);
+      await s.saveProgress("api", { release: 1, phase: "deploying", launched: ["api.1.0.0"], updatedAt: 1 });
+      const lost: Error[] = [];
+      s.watchLock("api", lock, (error) => lost.push(error));
+      // A partition longer than the session timeout (2 s): the ensemble expires the session and its lock.
+      proxy.cut();
+      await expect.poll(() => lost.length, { timeout: 10_000 }).toBe(1);
+      expect(lost[0]).toBeInstanceOf(ZkSessionExpiredError);
+      expect(lost[0]?.message).toMatch(
+        /session .* expired, and the deploy lock of api with it; titan stopped acting/,
+      );
+      proxy.heal();
+      const write = s.saveProgress("api", {
+        release: 1,
+        phase: "deploying",
+        launched: ["api.1.0.0", "api.1.1.0"],
+        updatedAt: 2,
+      });
+      await expect(write).rejects.toBeInstanceOf(StateStoreError);
+      await expect(write).rejects.toThrow(/expired/);
+      const rerun = open(`zk://${zk.hosts}${path}`);
+      await expect.poll(() => rerun.currentLock("api"), { timeout: 10_000 }).toBeUndefined();
+      await rerun.acquireLock("api", owner, 30_000);
+      expect(await rerun.progress("api")).toMatchObject({ launched: ["api.1.0.0"] });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("makes a deploy's lock holder stop at once on expiry, long before its next renewal", async () => {
+    const proxy = await startTcpProxy(zk.servers[0]?.port ?? 0);
+    try {
+      const s = open(`zk://127.0.0.1:${proxy.port}/titan-${++base}`);
+      const lost: unknown[] = [];
+      const held = await holdLock(s, "api", owner, {
+        leaseMs: 600_000,
+        force: false,
+        onLost: (e) => lost.push(e),
+      });
+      proxy.cut();
+      // The renewal would come after 200 s; the expiry is reported once the session timeout (2 s) has passed.
+      await expect.poll(() => lost.length, { timeout: 10_000 }).toBe(1);
+      expect(lost[0]).toBeInstanceOf(ZkSessionExpiredError);
+      await held.release();
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("keeps records private behind a digest ACL", async () => {
