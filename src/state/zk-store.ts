@@ -230,7 +230,14 @@ export class ZkStateStore implements StateStore {
   }
 
   async addRelease(draft: ReleaseDraft): Promise<Release> {
-    const number = ((await this.releases(draft.app)).at(-1)?.number ?? 0) + 1;
+    // The next number comes from the node names alone: no need to read every release.
+    const names = await this.run((zk) =>
+      zk.children(`${this.appPath(draft.app)}/releases`).catch((error: unknown) => {
+        if (error instanceof ZkError && error.code === Code.noNode) return [];
+        throw error;
+      }),
+    );
+    const number = Math.max(0, ...names.filter((n) => RELEASE_NODE.test(n)).map(Number)) + 1;
     const release: Release = {
       ...draft,
       number,
