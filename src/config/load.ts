@@ -152,7 +152,13 @@ function join(path: string, key: string): string {
 
 /** Checks a master URL: http or https, a host, no path beyond `/`. Returns an error message or undefined. */
 export function masterUrlProblem(raw: string): string | undefined {
-  if (raw.startsWith("zk://")) return zkMasterProblem(raw);
+  if (raw.startsWith("zk://")) {
+    const problem = zkMasterProblem(raw);
+    // YAML splits `[zk://a:2181,b:2181/mesos]` at the comma.
+    return problem?.endsWith("needs a base path")
+      ? `${problem} (in a YAML [ ] list, quote a zk:// URL that names several hosts)`
+      : problem;
+  }
   let url: URL;
   try {
     url = new URL(raw);
@@ -165,10 +171,10 @@ export function masterUrlProblem(raw: string): string | undefined {
   return undefined;
 }
 
-/** A `zk://host:2181,host2:2181/mesos` master URL: checked by the same parser the client uses. */
-function zkMasterProblem(raw: string): string | undefined {
+/** A `zk://host:2181,host2:2181/path` URL: checked by the same parser the client uses. */
+function zkMasterProblem(raw: string, what = "master"): string | undefined {
   try {
-    parseZkUrl(raw, "master");
+    parseZkUrl(raw, what);
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -378,12 +384,13 @@ function parseCluster(
       parseContainerizer(check, value, at, cluster);
     } else if (key === "state") {
       const state = check.string(value, at);
-      if (state !== undefined && !/^(file|zk):\/\//.test(state)) {
+      const problem = state?.startsWith("zk://") ? zkMasterProblem(state, "state store") : undefined;
+      if (state !== undefined && (problem !== undefined || !/^(file|zk):\/\//.test(state))) {
         check.report(
           value,
           at,
-          `"${state}" is not a state store URL`,
-          "use file:///path (zk:// comes later)",
+          problem ?? `"${state}" is not a state store URL`,
+          "use file:///path or zk://host:2181,host2:2181/titan",
         );
       } else if (state !== undefined) cluster.state = state;
     } else {

@@ -116,8 +116,13 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
           import("../mesos/leader.js"),
         ]);
         return MasterCluster.fromConfig(
-          { masters: urls, auth: credentials, caFile: cluster.caFile },
-          trace ? { trace } : {},
+          {
+            masters: urls,
+            auth: credentials,
+            caFile: cluster.caFile,
+            zkPassword: await zkSecret(urls, env.vars),
+          },
+          { ...(trace ? { trace } : {}), announce: (line: string) => writeLine(env.io.err, line) },
         );
       })();
       return client;
@@ -134,23 +139,40 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
         label: resolved.label,
         auth: credentials,
         caFile: cluster.caFile,
+        zkPassword: await zkSecret(urls, env.vars),
         trace,
       });
     },
     store() {
       store ??= (async () => {
-        const { FileStateStore } = await import("../state/file-store.js");
-        return new FileStateStore(resolved.stateUrl, { clock: env.clock, hostname: hostname() });
+        const { openStateStore } = await import("../state/open.js");
+        return openStateStore(resolved.stateUrl, {
+          clock: env.clock,
+          hostname: hostname(),
+          vars: env.vars,
+          signal: env.signal,
+        });
       })();
       return store;
     },
     async close() {
-      const open = client;
+      const [openClient, openStore] = [client, store];
       client = undefined;
-      if (open) await (await open.catch(() => undefined))?.close();
+      store = undefined;
+      await Promise.all([
+        openClient?.then((c) => c.close()).catch(() => undefined),
+        openStore?.then((s) => s.close()).catch(() => undefined),
+      ]);
     },
   };
   return resolved;
+}
+
+/** The digest password of a zk:// master URL, from its secret reference. */
+async function zkSecret(masters: readonly string[], vars: Env["vars"]): Promise<string | undefined> {
+  if (!masters[0]?.startsWith("zk://")) return undefined;
+  const { zkPassword } = await import("../state/open.js");
+  return zkPassword(masters[0], vars);
 }
 
 /**

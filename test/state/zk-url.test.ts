@@ -80,3 +80,36 @@ describe("MasterInfo from a json.info_ node", () => {
     expect(masterOrigin("nonsense", "http")).toBeUndefined();
   });
 });
+
+describe("zk:// URLs in the config", () => {
+  const diagnostics = async (text: string): Promise<string> => {
+    const { validateConfig } = await import("../../src/config/load.js");
+    const { LineCounter, parseDocument } = await import("yaml");
+    const lines = new LineCounter();
+    try {
+      validateConfig(parseDocument(text, { lineCounter: lines }), lines, "config.yaml");
+      return "";
+    } catch (error) {
+      return JSON.stringify((error as { diagnostics: unknown }).diagnostics);
+    }
+  };
+
+  it("accepts zk:// masters and state", async () => {
+    const text =
+      'clusters:\n  team:\n    masters: ["zk://zk1:2181,zk2:2181/mesos"]\n    state: zk://t:env:ZK@zk1/titan\n';
+    expect(await diagnostics(text)).toBe("");
+  });
+
+  it("says to quote a zk:// URL that YAML split at its commas", async () => {
+    expect(await diagnostics("clusters:\n  team:\n    masters: [zk://zk1:2181,zk2:2181/mesos]\n")).toContain(
+      "needs a base path (in a YAML [ ] list, quote a zk:// URL that names several hosts)",
+    );
+  });
+
+  it("refuses a state URL with a literal password", async () => {
+    const text = "clusters:\n  team:\n    masters: [http://m1:5050]\n    state: zk://u:pw@zk1:2181/titan\n";
+    const found = await diagnostics(text);
+    expect(found).toContain("secret reference");
+    expect(found).not.toContain(":pw@");
+  });
+});

@@ -12,7 +12,10 @@ export const localUpFlagTable = {
   zones: defaultedFlag("--zones <list>", "zones to spread agents over (comma-separated)", "a,b,c"),
   port: defaultedFlag("--port <port>", "the master's port (0 picks a free one)", "5050"),
   foreground: switchFlag("--foreground", "run in this terminal until interrupted"),
-  zk: valueFlag("--zk <url>", "also publish the master in ZooKeeper, as a real master does (zk://host:2181/mesos)"),
+  zk: valueFlag(
+    "--zk <url>",
+    "also publish the master in ZooKeeper, as a real master does (zk://host:2181/mesos)",
+  ),
 } as const;
 
 export type LocalUpOptions = OptionsOf<typeof localUpFlagTable>;

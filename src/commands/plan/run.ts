@@ -34,7 +34,9 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     manifest.apps.map((app) => app.name),
   );
   const region = opts.region ?? targetRegion;
-  const snapshot = await source.read(env.signal);
+  const snapshot = await source.read(env.signal).finally(async () => {
+    if (opts.snapshot === undefined) await (await env.target(opts)).close();
+  });
   const pinned = await pinnedApps(env, opts, cluster, manifest.apps);
   const plan = buildPlan({
     apps: pinned.apps,

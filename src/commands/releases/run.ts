@@ -10,7 +10,7 @@ import type { ReleasesOptions } from "./command.js";
 export async function runReleases(env: Env, app: string, opts: ReleasesOptions): Promise<number> {
   checkAppName(app);
   const store = await openStore(env, opts);
-  const releases = await store.releases(app).finally(() => store.close());
+  const releases = await store.releases(app).finally(async () => (await env.target(opts)).close());
   if (opts.json) {
     writeLine(env.io.out, JSON.stringify({ app, releases: releases.map(releaseJson) }, null, 2));
     return 0;

@@ -6,18 +6,12 @@ import { TitanError, UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { openStateStore } from "../../state/open.js";
 import type { StateStore } from "../../state/types.js";
-import { openStore } from "../deploy/connect.js";
+import type { StateExportOptions, StateImportOptions } from "./command.js";
 import { exportSnapshot, parseSnapshot } from "./snapshot.js";
 
-export interface StoreFlags {
-  store?: string;
-  context?: string;
-  region?: string;
-}
-
 /** The store `--store` names, else the target cluster's. */
-async function storeFor(env: Env, flags: StoreFlags): Promise<StateStore> {
-  if (flags.store === undefined) return openStore(env, flags);
+async function storeFor(env: Env, flags: StateExportOptions | StateImportOptions): Promise<StateStore> {
+  if (flags.store === undefined) return (await env.target(flags)).store();
   return openStateStore(flags.store, {
     clock: env.clock,
     hostname: hostname(),
@@ -29,7 +23,7 @@ async function storeFor(env: Env, flags: StoreFlags): Promise<StateStore> {
 export async function runStateExport(
   env: Env,
   apps: readonly string[],
-  flags: StoreFlags & { output?: string },
+  flags: StateExportOptions,
 ): Promise<number> {
   const store = await storeFor(env, flags);
   try {
@@ -48,11 +42,7 @@ export async function runStateExport(
   }
 }
 
-export async function runStateImport(
-  env: Env,
-  file: string,
-  flags: StoreFlags & { replace?: boolean },
-): Promise<number> {
+export async function runStateImport(env: Env, file: string, flags: StateImportOptions): Promise<number> {
   let text: string;
   try {
     text = await readFile(resolve(env.cwd, file), "utf8");
