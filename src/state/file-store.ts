@@ -109,7 +109,7 @@ export class FileStateStore implements StateStore {
   async apps(): Promise<string[]> {
     try {
       const names = await readdir(join(this.root, "apps"));
-      return names.filter((name) => APP_NAME.test(name)).sort();
+      return names.filter((name) => isAppName(name)).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw error;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../cli/env.js";
+import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import { LockHeldError, LockLostError, StateStoreError } from "./errors.js";
 import { processAlive } from "./file-store.js";
 import type {
@@ -18,7 +19,6 @@ import { createLockNode, json, lockNodes, readJson, subtreeDeletes } from "./zk-
 import { type Acl, Code, CREATOR_ACL, CreateMode, OPEN_ACL, type TxOp, ZkError } from "./zk-protocol.js";
 import type { ZkUrl } from "./zk-url.js";
 
-const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RELEASE_NODE = /^\d{6,}$/;
 
 export interface ZkStoreOptions {
@@ -101,8 +101,8 @@ export class ZkStateStore implements StateStore {
   }
 
   private appPath(app: string): string {
-    if (!APP_NAME.test(app))
-      throw new StateStoreError(`"${app}" is not a valid app name`, "app names are DNS labels");
+    if (!isAppName(app))
+      throw new StateStoreError(`"${app}" is not a valid app name`, `app names are ${APP_NAME_RULE}`);
     return `${this.url.path}/apps/${app}`;
   }
 
@@ -171,7 +171,7 @@ export class ZkStateStore implements StateStore {
 
   async apps(): Promise<string[]> {
     return this.run(async (zk) =>
-      (await zk.children(`${this.url.path}/apps`)).filter((name) => APP_NAME.test(name)).sort(),
+      (await zk.children(`${this.url.path}/apps`)).filter((name) => isAppName(name)).sort(),
     );
   }
 

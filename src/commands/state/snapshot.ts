@@ -1,4 +1,5 @@
 import { UsageError } from "../../cli/errors.js";
+import { isAppName } from "../../manifest/app-name.js";
 import type { AppRecord, DeployProgress, Release, StateStore } from "../../state/types.js";
 
 /** The document `titan state export` writes and `titan state import` reads. */
@@ -10,8 +11,6 @@ export interface StateSnapshot {
   exportedAt: string;
   apps: AppRecord[];
 }
-
-const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Reads every record of the given apps (all of them when none are named) from a store. */
 export async function exportSnapshot(
@@ -59,7 +58,7 @@ export function parseSnapshot(value: unknown, file: string): StateSnapshot {
   const seen = new Set<string>();
   const apps = value.apps.map((item: unknown, i): AppRecord => {
     const at = `apps[${i}]`;
-    if (!isObject(item) || typeof item.app !== "string" || !APP_NAME.test(item.app))
+    if (!isObject(item) || typeof item.app !== "string" || !isAppName(item.app))
       throw bad(`${at}.app`, "expected an app name (a DNS label)");
     if (seen.has(item.app)) throw bad(`${at}.app`, `${item.app} appears twice`);
     seen.add(item.app);
