@@ -185,6 +185,7 @@ async function measure(kind: Kind, url: string): Promise<Sample> {
       const code = await runPs(benchEnv(sink.stream, home), {
         apps: [],
         allRegions: false,
+        all: false,
         json: kind === "ps-json",
         watch: false,
         master: url,

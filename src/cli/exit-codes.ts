@@ -1,4 +1,4 @@
-/** The exit-code contract shared by every command (DESIGN.md). Printed by `titan --help` and in the README. */
+/** The exit-code contract shared by every command (docs/architecture.md). Printed by `titan --help` and in the README. */
 export const ExitCode = {
   Ok: 0,
   Runtime: 1,

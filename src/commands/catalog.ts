@@ -62,8 +62,9 @@ export const catalog: readonly CatalogEntry[] = [
   },
   {
     name: "stop",
-    term: "stop [options] <app>",
-    summary: "stop every instance of an app; --purge also removes its Mesos framework and titan's records",
+    term: "stop [options] <apps...>",
+    summary:
+      "stop every instance of one or more apps; --purge also removes their Mesos frameworks and titan's records",
     load: async () => (await import("./stop/command.js")).registerStop,
   },
   {
@@ -71,6 +72,12 @@ export const catalog: readonly CatalogEntry[] = [
     term: "ps [options] [apps...]",
     summary: "show the instances of titan apps: state, health, host and ports, zone, age",
     load: async () => (await import("./ps/command.js")).registerPs,
+  },
+  {
+    name: "status",
+    term: "status [options] <app>",
+    summary: "say in one line whether an app is OK: counts, running release, last deploy",
+    load: async () => (await import("./status/command.js")).registerStatus,
   },
   {
     name: "logs",
@@ -113,6 +120,12 @@ export const catalog: readonly CatalogEntry[] = [
     term: "config",
     summary: "edit the user config: clusters, regions and contexts",
     load: async () => (await import("./config/command.js")).registerConfig,
+  },
+  {
+    name: "completion",
+    term: "completion <shell>",
+    summary: "print the shell completion script for bash, zsh or fish",
+    load: async () => (await import("./completion/command.js")).registerCompletion,
   },
   {
     name: "version",

@@ -11,6 +11,7 @@ import type { Agent, RunningTask } from "../placement/types.js";
 import { requestFor } from "../plan/requests.js";
 import { rolloutLimits } from "../plan/rollout.js";
 import type { DeployProgress, Release, StateStore } from "../state/types.js";
+import { terminalMessage } from "../supervise/task-end.js";
 import { EventQueue } from "./event-queue.js";
 import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
 import { offerToAgent } from "./offers.js";
@@ -420,7 +421,7 @@ export class AppDeployment {
       task: task.taskId,
       instance: task.instance,
       state: status.state,
-      ...(status.message === undefined ? {} : { message: status.message }),
+      ...messageOf(status, task.killSent),
     });
     if (task.killSent || !this.isCurrent(task)) return;
     if (status.state === "TASK_ERROR") {
@@ -832,4 +833,9 @@ function phaseOf(task: Tracked): TaskPhase {
   if (task.state === "TASK_UNREACHABLE") return "unreachable";
   if (task.state === "TASK_RUNNING") return "running";
   return "starting";
+}
+
+function messageOf(status: TaskStatus, killSent: boolean): { message?: string } {
+  const message = terminalMessage(status, killSent);
+  return message === undefined ? {} : { message };
 }

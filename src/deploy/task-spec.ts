@@ -1,7 +1,13 @@
 import { taskLabels } from "../cluster/labels.js";
 import { portVariable } from "../manifest/index.js";
 import type { AppSpec, HealthSpec } from "../manifest/types.js";
-import type { CommandSpec, ContainerSpec, HealthCheckSpec, TaskSpec } from "../mesos/task-builder.js";
+import type {
+  CommandSpec,
+  ContainerSpec,
+  HealthCheckSpec,
+  SecretReference,
+  TaskSpec,
+} from "../mesos/task-builder.js";
 import type { Offer } from "../mesos/types/mesos.js";
 import { launchReference } from "../registry/launch-reference.js";
 
@@ -20,6 +26,11 @@ export interface LaunchRequest {
   environment: Readonly<Record<string, string>>;
   /** The cluster's containerizer for images (the config's `containerizer`); `mesos` when absent. */
   containerizer?: Containerizer;
+  /**
+   * Variables the agent's secret resolver fills from the cluster's secret store (a cluster that opts in to Mesos
+   * secrets): sent as references, so no value is in the TaskInfo. They win over `environment`.
+   */
+  secretReferences?: Readonly<Record<string, SecretReference>>;
 }
 
 export type Containerizer = "mesos" | "docker";
@@ -57,15 +68,19 @@ function commandOf(
   spec: AppSpec,
   environment: Record<string, string>,
   ports: LaunchRequest["ports"],
+  secretReferences: LaunchRequest["secretReferences"],
 ): CommandSpec {
-  if (spec.shell !== undefined)
-    return { shell: true, value: substitutePorts(spec.shell, ports), environment };
+  const env = {
+    environment,
+    ...(secretReferences === undefined ? {} : { secretEnvironment: secretReferences }),
+  };
+  if (spec.shell !== undefined) return { shell: true, value: substitutePorts(spec.shell, ports), ...env };
   if (spec.command !== undefined && spec.command.length > 0) {
     const argv = spec.command.map((a) => substitutePorts(a, ports));
-    return { shell: false, value: argv[0] ?? "", arguments: argv, environment };
+    return { shell: false, value: argv[0] ?? "", arguments: argv, ...env };
   }
   // An image without a command runs its entrypoint.
-  return { shell: false, environment };
+  return { shell: false, ...env };
 }
 
 function healthOf(health: HealthSpec, ports: LaunchRequest["ports"]): HealthCheckSpec {
@@ -123,7 +138,7 @@ export function launchSpec(request: LaunchRequest): TaskSpec {
       gpus: spec.resources.gpus,
       ports: Object.values(ports),
     },
-    command: commandOf(spec, environment, ports),
+    command: commandOf(spec, environment, ports, request.secretReferences),
     ...(container ? { container } : {}),
     ...(spec.health ? { healthCheck: healthOf(spec.health, ports) } : {}),
     killGracePeriodMs: spec.killGraceMs,

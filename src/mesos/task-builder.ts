@@ -5,6 +5,7 @@ import type {
   CommandInfo,
   ContainerInfo,
   DiscoveryInfo,
+  EnvironmentVariable,
   HealthCheck,
   Offer,
   Parameter,
@@ -179,9 +180,21 @@ export function remainingOffer(offer: Offer, taken: readonly Resource[]): Offer 
   return { ...offer, resources };
 }
 
+/** A secret in the cluster's secret store, by name (and key within it); the agent's secret resolver reads it. */
+export interface SecretReference {
+  name: string;
+  key?: string;
+}
+
 export type CommandSpec =
   /** `/bin/sh -c value`; ignores an image's entrypoint. */
-  | { shell: true; value: string; environment?: Readonly<Record<string, string>>; user?: string }
+  | {
+      shell: true;
+      value: string;
+      environment?: Readonly<Record<string, string>>;
+      secretEnvironment?: Readonly<Record<string, SecretReference>>;
+      user?: string;
+    }
   /**
    * No shell. Without an image `value` is the executable and `arguments` the full argv (argv[0] included); with
    * an image and no `value` the image's entrypoint runs and `arguments` replace its cmd.
@@ -191,6 +204,7 @@ export type CommandSpec =
       value?: string;
       arguments?: readonly string[];
       environment?: Readonly<Record<string, string>>;
+      secretEnvironment?: Readonly<Record<string, SecretReference>>;
       user?: string;
     };
 
@@ -267,25 +281,35 @@ export interface TaskSpec {
   discovery?: DiscoverySpec;
 }
 
-function environment(
-  variables: Readonly<Record<string, string>> | undefined,
+/**
+ * `CommandInfo.environment`: plain values as VALUE variables, and references as SECRET variables whose
+ * `secret` is a REFERENCE (mesos.proto, Environment.Variable and Secret), so the value never enters the TaskInfo
+ * and never shows in an agent's or the master's `/state`; the agent's secret resolver module reads it at launch.
+ * A name in both keeps the reference.
+ */
+export function environmentInfo(
+  values: Readonly<Record<string, string>> | undefined,
+  secrets: Readonly<Record<string, SecretReference>> | undefined = undefined,
 ): Pick<CommandInfo, "environment"> {
-  if (variables === undefined || Object.keys(variables).length === 0) return {};
-  return {
-    environment: {
-      variables: Object.entries(variables).map(([name, value]) => ({ name, type: "VALUE" as const, value })),
-    },
-  };
+  const variables: EnvironmentVariable[] = [];
+  for (const [name, value] of Object.entries(values ?? {}))
+    if (secrets?.[name] === undefined) variables.push({ name, type: "VALUE", value });
+  for (const [name, ref] of Object.entries(secrets ?? {})) {
+    const reference = ref.key === undefined ? { name: ref.name } : { name: ref.name, key: ref.key };
+    variables.push({ name, type: "SECRET", secret: { type: "REFERENCE", reference } });
+  }
+  return variables.length === 0 ? {} : { environment: { variables } };
 }
 
 export function commandInfo(spec: CommandSpec): CommandInfo {
   const user = spec.user === undefined ? {} : { user: spec.user };
-  if (spec.shell) return { shell: true, value: spec.value, ...environment(spec.environment), ...user };
+  const environment = environmentInfo(spec.environment, spec.secretEnvironment);
+  if (spec.shell) return { shell: true, value: spec.value, ...environment, ...user };
   return {
     shell: false,
     ...(spec.value === undefined ? {} : { value: spec.value }),
     ...(spec.arguments === undefined ? {} : { arguments: [...spec.arguments] }),
-    ...environment(spec.environment),
+    ...environment,
     ...user,
   };
 }

@@ -95,7 +95,8 @@ function placementTable(app: AppPlan): string[] {
     action: p.action === "replace" ? "~ replace" : "+ launch",
     hostname: p.hostname,
     attributes: p.attributes,
-    ports: Object.entries(p.ports).map(([name, port]) => `${name}=${port}`),
+    // Host port numbers only, as for kept instances: a running task's resources carry no port names.
+    ports: Object.values(p.ports).map(String),
   }));
   const kept = app.kept.map((k) => ({
     instance: k.instance,

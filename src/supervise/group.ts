@@ -8,8 +8,13 @@ export interface AppGroup {
   desired?: number;
   running: number;
   healthy: number;
-  /** Tasks that are (or may still be) running, plus the last ended run of instances that have none. */
+  /**
+   * Tasks that are (or may still be) running; with `ended`, also the last ended run of instances that have
+   * none (a crashed instance, or one a scale-down or stop removed).
+   */
   rows: TitanTask[];
+  /** Instance slots whose every run has ended and that are not shown (without `ended`). */
+  hiddenEnded: number;
   /** The Mesos frameworks running the rows; `own` when the state store records that framework for the app. */
   frameworks: AppFramework[];
 }
@@ -51,19 +56,21 @@ export function countsHealthy(task: TitanTask): boolean {
   return task.state === "TASK_RUNNING" && (task.health === "healthy" || task.health === "none");
 }
 
+export interface GroupOptions {
+  /** Only these apps; each is listed even with no task. */
+  only?: readonly string[];
+  desired?: ReadonlyMap<string, number>;
+  /** The framework id the state store records per app. */
+  frameworks?: ReadonlyMap<string, string | undefined>;
+  /** Also a row for each instance slot with no current run: its last ended run (`ps --all`). */
+  ended?: boolean;
+}
+
 /**
  * Groups tasks per app and instance in one pass (a Map per app keyed by instance), so the cost is linear in
  * the number of tasks plus sorting each app's rows. Apps named in `only` are listed even with no task.
  */
-export function groupByApp(
-  tasks: readonly TitanTask[],
-  options: {
-    only?: readonly string[];
-    desired?: ReadonlyMap<string, number>;
-    /** The framework id the state store records per app. */
-    frameworks?: ReadonlyMap<string, string | undefined>;
-  } = {},
-): AppGroup[] {
+export function groupByApp(tasks: readonly TitanTask[], options: GroupOptions = {}): AppGroup[] {
   const wanted = options.only !== undefined && options.only.length > 0 ? new Set(options.only) : undefined;
   const apps = new Map<string, Map<number, Slot>>();
   for (const app of wanted ?? []) apps.set(app, new Map());
@@ -85,9 +92,11 @@ export function groupByApp(
   const groups: AppGroup[] = [];
   for (const [app, slots] of apps) {
     const rows: TitanTask[] = [];
+    let hiddenEnded = 0;
     for (const slot of slots.values()) {
       if (slot.current.length > 0) rows.push(...slot.current);
-      else if (slot.lastEnded !== undefined) rows.push(slot.lastEnded);
+      else if (slot.lastEnded !== undefined && options.ended === true) rows.push(slot.lastEnded);
+      else if (slot.lastEnded !== undefined) hiddenEnded += 1;
     }
     rows.sort(byRow);
     const desired = options.desired?.get(app);
@@ -98,6 +107,7 @@ export function groupByApp(
       healthy: rows.filter(countsHealthy).length,
       rows,
       frameworks: frameworksOf(rows, options.frameworks?.get(app)),
+      hiddenEnded,
     });
   }
   return groups.sort((a, b) => a.app.localeCompare(b.app));

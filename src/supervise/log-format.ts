@@ -22,9 +22,9 @@ const PALETTE = [
   "magentaBright",
 ] as const;
 
-/** `api[2] agent-1.local |`, with ` err` before the bar for stderr when both streams are shown. */
+/** `api[2] agent-1.local |`; when both streams are shown, ` out` or ` err` before the bar marks each line. */
 export function linePrefix(origin: LineOrigin, showStream: boolean): string {
-  const stream = showStream && origin.stream === "stderr" ? " err" : "";
+  const stream = showStream ? (origin.stream === "stderr" ? " err" : " out") : "";
   return `${origin.app}[${origin.instance}] ${origin.host}${stream} |`;
 }
 

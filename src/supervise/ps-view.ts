@@ -2,7 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { renderTable } from "../cli/table.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { AppGroup } from "./group.js";
-import { formatAge, presentState, type Tone } from "./states.js";
+import { formatAge, isCurrent, presentState, type Tone } from "./states.js";
 
 /** One cluster's answer in `ps`: a region (or the target's cluster when no region is named). */
 export interface PsSection {
@@ -26,10 +26,16 @@ function paint(color: ChalkInstance, tone: Tone, text: string): string {
   return color.dim(text);
 }
 
+/** The health a row shows: an ended run has none, whatever its last check said. */
+function shownHealth(task: TitanTask): TitanTask["health"] {
+  return isCurrent(task.state) ? task.health : "none";
+}
+
 function healthText(task: TitanTask, color: ChalkInstance): string {
-  if (task.health === "healthy") return color.green("healthy");
-  if (task.health === "unhealthy") return color.red("unhealthy");
-  if (task.health === "checking") return color.cyan("checking");
+  const health = shownHealth(task);
+  if (health === "healthy") return color.green("healthy");
+  if (health === "unhealthy") return color.red("unhealthy");
+  if (health === "checking") return color.cyan("checking");
   return "-";
 }
 
@@ -83,8 +89,11 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       lines.push(
         `${color.bold(group.app)}  desired ${desired}  running ${group.running}  healthy ${group.healthy}${frameworkText(group, color)}`,
       );
+      const hidden = group.hiddenEnded;
+      const endedNote =
+        hidden === 0 ? "" : `${hidden} ended instance${hidden === 1 ? "" : "s"} not shown (--all shows them)`;
       if (group.rows.length === 0) {
-        lines.push("  no instances");
+        lines.push(endedNote === "" ? "  no instances" : `  no instances run; ${endedNote}`);
         continue;
       }
       const withImage = group.rows.some((task) => task.image !== undefined);
@@ -95,6 +104,7 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
         ),
       );
       for (const line of table.split("\n")) lines.push(`  ${line}`);
+      if (endedNote !== "") lines.push(`  ${color.dim(endedNote)}`);
     }
   }
   return lines;
@@ -148,7 +158,7 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
           state: task.state,
           state_text: presentState(task.state, task.since, now).text,
           state_since: iso(task.since),
-          health: task.health,
+          health: shownHealth(task),
           host: task.hostname,
           ports: task.ports,
           zone: task.zone ?? null,

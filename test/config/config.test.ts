@@ -160,6 +160,21 @@ describe("contexts", () => {
     expect(r.stderr).not.toContain("plaintext\n");
   });
 
+  it("views the built-in local context when there is no config file yet, and says so", async () => {
+    const { env } = setup();
+    const r = await runCli(["config", "view"], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("no config file yet at");
+    expect(r.stdout).toContain("current_context: local\n");
+    expect(r.stdout).toContain("    masters: [http://127.0.0.1:5050]\n");
+    expect(r.stdout).toMatch(/^ {4}state: file:\/\/.+\/titan\/state\/local$/m);
+    const { parse } = await import("yaml");
+    expect(parse(r.stdout)).toMatchObject({
+      current_context: "local",
+      contexts: { local: { cluster: "local" } },
+    });
+  });
+
   it("refuses YAML aliases and duplicate keys in the config", async () => {
     const { env } = setup("clusters:\n  one: &a { masters: [http://10.0.0.1:5050] }\n  two: *a\n  one: {}\n");
     const r = await runCli(["config", "view"], { env });

@@ -27,7 +27,15 @@ function follow(master: string, target: string, extra: { json?: boolean } = {}) 
   const env = { ...t.env, clock: systemClock };
   const done = runLogs(
     env,
-    { target, follow: true, stderr: false, allStreams: false, json: extra.json === true, master },
+    {
+      target,
+      follow: true,
+      stdout: true,
+      stderr: false,
+      allStreams: false,
+      json: extra.json === true,
+      master,
+    },
     timings,
   );
   return {

@@ -26,7 +26,7 @@ const numbered = (prefix: string, n: number) =>
   `i=1; while [ $i -le ${n} ]; do echo ${prefix}-$i; echo ${prefix}-err-$i >&2; i=$((i+1)); done; sleep 30`;
 
 describe("titan logs against the local cluster", () => {
-  it("prints every instance's stdout with an instance and host prefix; --tail, --stderr, --all-streams, APP/INSTANCE", async () => {
+  it("prints every instance's stdout and stderr, each line marked; --tail, --stdout, --stderr, APP/INSTANCE", async () => {
     const local = await startTestCluster({ agents: 2, ...fastCluster });
     const api = await startLabelledFramework(local.url, "api");
     const zero = api.launch({ instance: 0, command: numbered("zero", 5) });
@@ -36,16 +36,21 @@ describe("titan logs against the local cluster", () => {
     const env = isolatedEnv();
     const base = ["logs", "api", "--master", local.url];
 
-    const all = await logsUntil(base, "one-5", env);
-    await logsUntil(base, "zero-5", env);
+    const all = await logsUntil(base, "one-err-5", env);
+    await logsUntil(base, "zero-err-5", env);
     expect(all.code).toBe(0);
     const lines = (await runCli(base, { env })).stdout.trimEnd().split("\n");
-    expect(lines.filter((l) => l.startsWith("api[0] "))).toHaveLength(5);
-    expect(lines.filter((l) => l.startsWith("api[1] "))).toHaveLength(5);
-    expect(lines[0]).toMatch(/^api\[0\] agent-\d\.local \| zero-1$/);
-    expect(lines.some((l) => l.includes("err"))).toBe(false);
+    expect(lines.filter((l) => l.startsWith("api[0] "))).toHaveLength(10);
+    expect(lines.filter((l) => l.startsWith("api[1] "))).toHaveLength(10);
+    expect(lines[0]).toMatch(/^api\[0\] agent-\d\.local out \| zero-1$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^api\[0\] agent-\d\.local err \| zero-err-1$/));
 
-    const tail = await runCli([...base, "--tail", "2"], { env });
+    const stdout = (await runCli([...base, "--stdout"], { env })).stdout.trimEnd().split("\n");
+    expect(stdout).toHaveLength(10);
+    expect(stdout[0]).toMatch(/^api\[0\] agent-\d\.local \| zero-1$/);
+    expect(stdout.some((l) => l.includes("err"))).toBe(false);
+
+    const tail = await runCli([...base, "--stdout", "--tail", "2"], { env });
     expect(
       tail.stdout
         .trimEnd()
@@ -58,14 +63,21 @@ describe("titan logs against the local cluster", () => {
       /^api\[0\] agent-\d\.local \| zero-err-5\napi\[1\] agent-\d\.local \| one-err-5\n$/,
     );
 
-    const both = await runCli(["logs", "api/1", "--master", local.url, "--all-streams", "--tail", "1"], {
+    const both = await runCli(["logs", "api/1", "--master", local.url, "--tail", "1"], { env });
+    expect(both.stdout).toMatch(
+      /^api\[1\] agent-\d\.local out \| one-5\napi\[1\] agent-\d\.local err \| one-err-5\n$/,
+    );
+    const picked = await runCli(
+      ["logs", "api/1", "--master", local.url, "--stdout", "--stderr", "--tail", "1"],
+      {
+        env,
+      },
+    );
+    expect(picked.stdout).toBe(both.stdout);
+
+    const json = await runCli(["logs", "api/0", "--master", local.url, "--stdout", "--tail", "1", "--json"], {
       env,
     });
-    expect(both.stdout).toMatch(
-      /^api\[1\] agent-\d\.local \| one-5\napi\[1\] agent-\d\.local err \| one-err-5\n$/,
-    );
-
-    const json = await runCli(["logs", "api/0", "--master", local.url, "--tail", "1", "--json"], { env });
     const record = JSON.parse(json.stdout.trim()) as Record<string, unknown>;
     expect(record).toMatchObject({
       app: "api",
@@ -127,8 +139,6 @@ describe("titan logs against the local cluster", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("error: no task of ghost was found");
     expect(missing.stderr).toContain("hint:");
-    const both = await runCli(["logs", "api", "--stderr", "--all-streams", "--master", local.url], { env });
-    expect(both.code).toBe(2);
     const target = await runCli(["logs", "api/x", "--master", local.url], { env });
     expect(target.code).toBe(2);
     const tail = await runCli(["logs", "api", "--tail", "-3", "--master", local.url], { env });
@@ -155,7 +165,7 @@ describe("titan logs against the local cluster", () => {
 describe("help", () => {
   it.each([
     ["ps", ["--all-regions", "--watch", "--json", "--context", "--master", "--region", "Exit codes"]],
-    ["logs", ["--follow", "--tail", "--stderr", "--all-streams", "--since", "--json", "Exit codes"]],
+    ["logs", ["--follow", "--tail", "--stdout", "--stderr", "--since", "--json", "Exit codes"]],
   ])("titan %s --help names its flags, examples and exit codes", async (command, words) => {
     const result = await runCli([command, "--help"]);
     expect(result.code).toBe(0);

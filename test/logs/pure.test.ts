@@ -152,6 +152,7 @@ describe("line format", () => {
   it("prefixes instance and host, marks stderr only when both streams show", () => {
     expect(linePrefix(origin, false)).toBe("api[2] agent-1.local |");
     expect(linePrefix(origin, true)).toBe("api[2] agent-1.local err |");
+    expect(linePrefix({ ...origin, stream: "stdout" }, true)).toBe("api[2] agent-1.local out |");
     const plain = new Chalk({ level: 0 });
     expect(formatLine(origin, "x", { json: false, showStream: false, color: plain })).toBe(
       "api[2] agent-1.local | x",

@@ -122,7 +122,7 @@ describe("titan ps against the local cluster", () => {
     await api.waitFor(cut, (s) => s === "TASK_UNREACHABLE");
 
     const { env } = isolatedEnv();
-    const json = await runCli(["ps", "--master", local.url, "--json"], { env });
+    const json = await runCli(["ps", "--all", "--master", local.url, "--json"], { env });
     expect(json.code).toBe(0);
     const rows = (JSON.parse(json.stdout) as PsJson).regions[0]?.apps[0]?.instances ?? [];
     expect(rows.map((r) => [r.instance, r.state])).toEqual([
@@ -133,20 +133,30 @@ describe("titan ps against the local cluster", () => {
     // Mesos appends the UNREACHABLE status (with unreachable_time) to the task; without it the duration is unknown.
     expect(rows[0]?.state_text).toMatch(/^unreachable \d+s, may still run$/);
 
-    const table = await runCli(["ps", "--master", local.url], { env });
+    const table = await runCli(["ps", "--all", "--master", local.url], { env });
     expect(table.stdout).toContain("api  desired -  running 0  healthy 0");
     expect(table.stdout).toMatch(/0\s+-\s+unreachable \d+s, may still run/);
-    expect(table.stdout).toMatch(/1\s+-\s+finished \d+s ago/);
-    expect(table.stdout).toMatch(/2\s+-\s+failed \d+s ago/);
+    expect(table.stdout).toMatch(/1\s+-\s+finished \d+s ago\s+-\s/);
+    expect(table.stdout).toMatch(/2\s+-\s+failed \d+s ago\s+-\s/);
+
+    // Without --all, only the instance that may still run is listed; the ended ones are counted.
+    const current = await runCli(["ps", "--master", local.url], { env });
+    expect(current.stdout).toMatch(/0\s+-\s+unreachable \d+s, may still run/);
+    expect(current.stdout).not.toMatch(/finished|failed/);
+    expect(current.stdout).toContain("2 ended instances not shown (--all shows them)");
   });
 
-  it("lists an app that was asked for but has no task, and says so", async () => {
+  it("refuses an app it knows nothing of with the error every command gives", async () => {
     const local = await startTestCluster({ agents: 1, ...fastCluster });
     const { env } = isolatedEnv();
-    const result = await runCli(["ps", "ghost", "--master", local.url], { env });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain("ghost  desired -  running 0  healthy 0");
-    expect(result.stdout).toContain("no instances");
+    const ps = await runCli(["ps", "ghost", "--master", local.url], { env });
+    const releases = await runCli(["releases", "ghost"], { env });
+    const stop = await runCli(["stop", "ghost", "--yes", "--master", local.url], { env });
+    for (const result of [ps, releases, stop]) {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('error: titan knows no app named "ghost" on this cluster');
+      expect(result.stdout).toBe("");
+    }
   });
 
   it("fails with a hint when the master cannot be reached", async () => {

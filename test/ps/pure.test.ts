@@ -197,12 +197,15 @@ describe("reading titan's tasks from GET_STATE", () => {
     ]);
   });
 
-  it("groups per app and instance: every current run, else the latest ended one", () => {
-    const [api] = groupByApp(read.tasks);
+  it("groups per app and instance: every current run; with ended, the latest ended one of the others", () => {
+    const [shown] = groupByApp(read.tasks);
+    expect(shown?.rows.map((t) => t.taskId)).toEqual(["api.2.0", "api.1.0", "api.1.1"]);
+    expect(shown).toMatchObject({ running: 1, healthy: 1, hiddenEnded: 1 });
+    const [api] = groupByApp(read.tasks, { ended: true });
     expect(api?.rows.map((t) => t.taskId)).toEqual(["api.2.0", "api.1.0", "api.1.1", "api.1.2.new"]);
-    expect(api).toMatchObject({ running: 1, healthy: 1 });
+    expect(api).toMatchObject({ running: 1, healthy: 1, hiddenEnded: 0 });
     expect(groupByApp(read.tasks, { only: ["web"] })).toEqual([
-      { app: "web", running: 0, healthy: 0, rows: [], frameworks: [] },
+      { app: "web", running: 0, healthy: 0, rows: [], frameworks: [], hiddenEnded: 0 },
     ]);
     const desired = groupByApp(read.tasks, { desired: new Map([["api", 3]]) });
     expect(desired[0]?.desired).toBe(3);
@@ -214,7 +217,7 @@ describe("reading titan's tasks from GET_STATE", () => {
         context: "local",
         cluster: "local",
         master: "http://m:5050",
-        apps: groupByApp(read.tasks, { desired: new Map([["api", 3]]) }),
+        apps: groupByApp(read.tasks, { desired: new Map([["api", 3]]), ended: true }),
       },
     ];
     const text = renderPs(sections, NOW, plain).join("\n");
@@ -226,7 +229,10 @@ describe("reading titan's tasks from GET_STATE", () => {
     const json = psToJson(sections, NOW) as {
       regions: Array<{ apps: Array<{ instances: Array<Record<string, unknown>> }> }>;
     };
-    const first = json.regions[0]?.apps[0]?.instances[0];
+    const instances = json.regions[0]?.apps[0]?.instances ?? [];
+    // An ended run shows no health, whatever its last check said.
+    expect(instances.at(-1)).toMatchObject({ instance: 2, state: "TASK_FINISHED", health: "none" });
+    const first = instances[0];
     expect(first).toMatchObject({
       instance: 0,
       release: 2,
@@ -236,6 +242,22 @@ describe("reading titan's tasks from GET_STATE", () => {
       started_at: new Date(NOW - 30_000).toISOString(),
       age_seconds: 30,
     });
+  });
+
+  it("hides ended instances by default and says how many, with the flag that shows them", () => {
+    const sections = [
+      { context: "local", cluster: "local", master: "http://m:5050", apps: groupByApp(read.tasks) },
+    ];
+    const text = renderPs(sections, NOW, plain).join("\n");
+    expect(text).not.toContain("finished");
+    expect(text).toContain("1 ended instance not shown (--all shows them)");
+    const ended = read.tasks.filter((t) => t.state === "TASK_FINISHED");
+    const none = [
+      { context: "local", cluster: "local", master: "m", apps: groupByApp(ended, { only: ["api"] }) },
+    ];
+    expect(renderPs(none, NOW, plain).join("\n")).toContain(
+      "no instances run; 1 ended instance not shown (--all shows them)",
+    );
   });
 });
 
@@ -260,7 +282,7 @@ describe("watch changes", () => {
       context: "c",
       cluster: "k",
       master: "m",
-      apps: [{ app: "api", running: 0, healthy: 0, rows, frameworks: [] }],
+      apps: [{ app: "api", running: 0, healthy: 0, rows, frameworks: [], hiddenEnded: 0 }],
     },
   ];
 

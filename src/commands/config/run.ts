@@ -2,7 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { configFilePath } from "../../cli/paths.js";
-import { LOCAL } from "../../config/builtin.js";
+import { builtinCluster, LOCAL } from "../../config/builtin.js";
 import { loadUserConfig } from "../../config/index.js";
 import { parseMasterList } from "../../config/resolve.js";
 import { parseSecretRef } from "../../config/secret-ref.js";
@@ -137,7 +137,21 @@ export async function runView(env: Env, opts: { json: boolean }): Promise<number
   if (!loaded.exists) {
     writeLine(
       env.io.err,
-      `no config file yet at ${loaded.config.file}; the built-in "local" context is in use`,
+      `no config file yet at ${loaded.config.file}; the built-in "local" context is in use (below)`,
+    );
+    const local = builtinCluster(env.paths);
+    env.io.out.write(
+      [
+        `# built in: no config file yet (titan config set-cluster/set-context writes ${loaded.config.file})`,
+        `current_context: ${LOCAL}`,
+        "clusters:",
+        `  ${LOCAL}:`,
+        `    masters: [${local.masters.join(", ")}]`,
+        `    state: ${local.state ?? ""}`,
+        "contexts:",
+        `  ${LOCAL}: { cluster: ${LOCAL} }`,
+        "",
+      ].join("\n"),
     );
     return 0;
   }

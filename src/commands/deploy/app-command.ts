@@ -8,20 +8,20 @@ import { parseTimeout } from "./run.js";
 
 /**
  * Runs a change to one app through the same plan, confirmation and rollout as `titan deploy`: `change` picks the
- * spec to deploy from titan's records.
+ * spec (or, for several apps at once, the specs) to deploy from titan's records.
  */
 export async function applyToApp(
   env: Env,
   flags: ApplyFlags,
   verb: string,
   resume: string,
-  change: (store: StateStore, conn: Connection) => Promise<AppSpec>,
+  change: (store: StateStore, conn: Connection) => Promise<AppSpec | readonly AppSpec[]>,
 ): Promise<number> {
   const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
   const conn = await connect(env, flags);
   try {
-    const spec = await change(conn.store, conn);
-    return await applyApps(env, conn, [spec], {
+    const specs = await change(conn.store, conn);
+    return await applyApps(env, conn, Array.isArray(specs) ? specs : [specs], {
       yes: flags.yes === true,
       json: flags.json === true,
       forceUnlock: flags.forceUnlock === true,

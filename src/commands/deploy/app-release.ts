@@ -2,6 +2,7 @@ import { UsageError } from "../../cli/errors.js";
 import { APP_NAME_RULE, isAppName } from "../../manifest/app-name.js";
 import type { AppSpec } from "../../manifest/types.js";
 import type { Release, StateStore } from "../../state/types.js";
+import { unknownAppError } from "../unknown-app.js";
 
 export function checkAppName(app: string): void {
   if (!isAppName(app))
@@ -12,15 +13,10 @@ export function checkAppName(app: string): void {
 export async function runningRelease(store: StateStore, app: string): Promise<Release> {
   checkAppName(app);
   const releases = await store.releases(app);
+  if (releases.length === 0) throw unknownAppError(app);
   const deployed = [...releases].reverse().find((r) => r.outcome === "deployed");
-  if (!deployed) {
-    throw new UsageError(
-      releases.length === 0
-        ? `titan has no releases of ${app}`
-        : `no release of ${app} was deployed successfully`,
-      releases.length === 0 ? "deploy it first with `titan deploy`" : `see \`titan releases ${app}\``,
-    );
-  }
+  if (!deployed)
+    throw new UsageError(`no release of ${app} was deployed successfully`, `see \`titan releases ${app}\``);
   return deployed;
 }
 

@@ -68,11 +68,13 @@ export async function applyApps(
     else writeLine(io.err, "Nothing to do: every instance already runs what the manifest says.");
     return ExitCode.Ok;
   }
-  await confirm(
-    env,
-    options,
-    changing.map((a) => a.spec.name),
-  );
+  const names = changing.map((a) => a.spec.name);
+  if (!(await confirm(env, options, names))) {
+    // Declining is an answer, not an error or an interruption (as `nomad job stop` and `kubectl delete -i`).
+    if (options.json) writeLine(io.out, JSON.stringify({ type: "declined" }));
+    writeLine(io.err, `Nothing changed: the ${options.verb} of ${names.join(", ")} was declined.`);
+    return ExitCode.Ok;
+  }
 
   const view = await progressView(env, options.json);
   const results: AppDeployResult[] = [];
@@ -176,18 +178,16 @@ async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> {
   return { seed: plan.seed, fingerprint: plan.fingerprint, images: plannedImages(document) };
 }
 
-async function confirm(env: Env, options: ApplyOptions, apps: readonly string[]): Promise<void> {
-  if (options.yes) return;
+/** Whether to go ahead: true with --yes or a "yes" at the prompt, false when the user declines. */
+async function confirm(env: Env, options: ApplyOptions, apps: readonly string[]): Promise<boolean> {
+  if (options.yes) return true;
   if (!env.io.canPrompt) {
     throw new UsageError(
       `refusing to ${options.verb} without confirmation: there is no terminal to ask on`,
       "review the plan above and re-run with --yes",
     );
   }
-  const ok = await env
-    .prompter()
-    .confirm(`${capitalise(options.verb)} ${apps.join(", ")} as planned above?`, false);
-  if (!ok) throw new InterruptedError(`${options.verb} cancelled; nothing was changed`);
+  return env.prompter().confirm(`${capitalise(options.verb)} ${apps.join(", ")} as planned above?`, false);
 }
 
 function capitalise(text: string): string {

@@ -1,6 +1,9 @@
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
+import { writeLine } from "../../cli/io.js";
+import type { AppSpec } from "../../manifest/index.js";
 import { loadManifests, parseDuration } from "../../manifest/index.js";
+import { clusterIsRemote, describeFileFetch, fileFetches, SHIP_HINT } from "../../plan/fetch-locality.js";
 import { applyApps } from "./apply.js";
 import type { DeployOptions } from "./command.js";
 import { connect } from "./connect.js";
@@ -8,6 +11,13 @@ import { connect } from "./connect.js";
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  const { openTarget } = await import("../../config/target.js");
+  const target = await openTarget(env, opts);
+  try {
+    if (!target.local) checkFetchLocality(env, manifest.apps, await target.masters());
+  } finally {
+    await target.close();
+  }
   const conn = await connect(env, { ...opts, apps: manifest.apps.map((app) => app.name) });
   try {
     return await applyApps(env, conn, manifest.apps, {
@@ -24,6 +34,20 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
   } finally {
     await conn.close();
   }
+}
+
+/**
+ * A `file://` fetch is read by the agent from its own disk. Next to the manifest it is a file of this machine, so
+ * on a cluster elsewhere the launch could only fail: refused before anything changes. Other file paths may be on
+ * every agent (a shared mount): a warning.
+ */
+function checkFetchLocality(env: Env, apps: readonly AppSpec[], masters: readonly string[]): void {
+  if (!clusterIsRemote(masters)) return;
+  const fetches = fileFetches(apps, env.cwd);
+  const local = fetches.find((f) => f.nextToManifest);
+  if (local !== undefined) throw new UsageError(describeFileFetch(local), SHIP_HINT);
+  for (const f of fetches)
+    writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${describeFileFetch(f)}`);
 }
 
 export function parseTimeout(text: string): number {

@@ -6,8 +6,9 @@ import { type CommandContext, flagAction } from "../types.js";
 export const logsFlagTable = {
   follow: switchFlag("-f, --follow", "keep reading new output, and new instances, until Ctrl-C"),
   tail: valueFlag("-n, --tail <lines>", "only the last N lines of each instance (default: all; 10 with -f)"),
-  stderr: switchFlag("--stderr", "read stderr instead of stdout"),
-  allStreams: switchFlag("--all-streams", "read stdout and stderr"),
+  stdout: switchFlag("--stdout", "only stdout (default: stdout and stderr, each line marked)"),
+  stderr: switchFlag("--stderr", "only stderr"),
+  allStreams: switchFlag("--all-streams", "stdout and stderr (the default; kept for scripts that pass it)"),
   since: valueFlag("--since <duration>", "include task runs that ended within this window, e.g. 10m"),
   json: switchFlag("--json", "print NDJSON, one object per line"),
   ...targetFlagTable,
@@ -18,14 +19,15 @@ export type LogsOptions = OptionsOf<typeof logsFlagTable> & { target: string };
 
 const HELP = `
 Examples:
-  titan logs api                    stdout of every instance of api (running, or the last run of each)
+  titan logs api                    stdout and stderr of every instance of api (running, or the last run of each)
   titan logs api/2 --tail 50        the last 50 lines of instance 2
   titan logs api -f                 follow every instance, including ones a deploy starts later
-  titan logs api --all-streams      stdout and stderr (stderr lines are marked "err")
+  titan logs api --stderr           only stderr (--stdout: only stdout)
   titan logs api --since 10m        also runs that ended in the last 10 minutes
   titan logs api -f --json          NDJSON: {app, instance, task_id, host, stream, line}
 
-Lines come from the task sandboxes through each agent's files API, prefixed "api[2] agent-1.local |".
+Lines come from the task sandboxes through each agent's files API, prefixed "api[2] agent-1.local out |" (or
+"err |" for stderr; without the mark when one stream is picked).
 Mesos keeps no time per line: --since selects task runs (alive within the window), not lines.
 -f ends with Ctrl-C (exit 0). Exit codes: 0 ok, 1 no such app or a cluster error, 2 usage error.`;
 

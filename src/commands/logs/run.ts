@@ -11,12 +11,11 @@ import { type LogSource, SourceFinder } from "./sources.js";
 
 const FOLLOW_DEFAULT_TAIL = 10;
 
+/** Both streams unless exactly one is picked: an app's request log is often on stderr (Python, nginx, Go's log). */
 function streamsOf(opts: LogsOptions): LogStream[] {
-  if (opts.stderr && opts.allStreams) {
-    throw new UsageError("--stderr and --all-streams cannot be combined", "pass one of them");
-  }
-  if (opts.allStreams) return ["stdout", "stderr"];
-  return opts.stderr ? ["stderr"] : ["stdout"];
+  if (opts.stdout && !opts.stderr) return ["stdout"];
+  if (opts.stderr && !opts.stdout) return ["stderr"];
+  return ["stdout", "stderr"];
 }
 
 function tailOf(opts: LogsOptions): number | undefined {

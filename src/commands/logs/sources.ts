@@ -17,7 +17,7 @@ import { LineSplitter } from "../../supervise/line-splitter.js";
 import type { LineOrigin, LogStream } from "../../supervise/log-format.js";
 import { type LogTarget, selectLogTasks } from "../../supervise/log-selection.js";
 import { isCurrent } from "../../supervise/states.js";
-import { readState } from "../ps/target.js";
+import { readTitanState } from "../ps/state.js";
 
 /** One stream of one task run that `logs` reads. */
 export interface LogSource {
@@ -69,7 +69,7 @@ export class SourceFinder {
   ) {}
 
   async discover(): Promise<Discovery> {
-    const { state, master } = await readState(this.cluster, this.env.signal);
+    const { state, master } = await readTitanState(this.cluster, this.env.signal);
     const { tasks } = readTitanTasks(state, master);
     const agents = new Map<string, GetAgentsAgent>();
     for (const agent of state.get_agents?.agents ?? []) {

@@ -13,6 +13,7 @@ import type { AppSpec } from "../../manifest/types.js";
 import { parseShape } from "../../placement/index.js";
 import type { AgentShape } from "../../placement/types.js";
 import { buildPlan } from "../../plan/build.js";
+import { clusterIsRemote, describeFileFetch, fileFetches } from "../../plan/fetch-locality.js";
 import { planToJson } from "../../plan/json.js";
 import { renderPlan } from "../../plan/render.js";
 import type { Plan } from "../../plan/types.js";
@@ -28,11 +29,19 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     source,
     region: targetRegion,
     cluster,
+    masters,
   } = await clusterSource(
     env,
     opts,
     manifest.apps.map((app) => app.name),
   );
+  if (masters !== undefined && clusterIsRemote(masters)) {
+    // The plan only warns; `titan deploy` refuses a file next to the manifest before changing anything.
+    for (const f of fileFetches(manifest.apps, env.cwd)) {
+      const refusal = f.nextToManifest ? " (titan deploy refuses this)" : "";
+      writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${describeFileFetch(f)}${refusal}`);
+    }
+  }
   const region = opts.region ?? targetRegion;
   const snapshot = await source.read(env.signal).finally(async () => {
     if (opts.snapshot === undefined) await (await env.target(opts)).close();
@@ -97,7 +106,12 @@ async function clusterSource(
   env: Env,
   opts: PlanOptions,
   apps: readonly string[],
-): Promise<{ source: ClusterStateSource; region?: string | undefined; cluster?: ClusterConfig }> {
+): Promise<{
+  source: ClusterStateSource;
+  region?: string | undefined;
+  cluster?: ClusterConfig;
+  masters?: readonly string[];
+}> {
   if (opts.snapshot !== undefined) {
     if (opts.context !== undefined || opts.master !== undefined) {
       throw new UsageError(
@@ -114,7 +128,12 @@ async function clusterSource(
   const [live, store] = await Promise.all([target.source(), target.store()]);
   // As a deploy will see it: each app's own framework's tasks; another framework's are shown as a warning.
   const source = new OwnedSource(live, store, { apps, onForeign: "report" });
-  return { source, region: target.region, cluster: target.cluster };
+  return {
+    source,
+    region: target.region,
+    cluster: target.cluster,
+    ...(target.local ? {} : { masters: await target.masters() }),
+  };
 }
 
 function parseSeed(text: string): number {

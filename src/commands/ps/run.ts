@@ -7,12 +7,15 @@ import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { MasterCluster } from "../../mesos/index.js";
+import type { GetState } from "../../mesos/types/operator.js";
 import { groupByApp } from "../../supervise/group.js";
 import { type PsSection, psToJson, renderPs } from "../../supervise/ps-view.js";
 import { sleep } from "../../supervise/sleep.js";
 import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../supervise/watch-diff.js";
+import { unknownAppError } from "../unknown-app.js";
 import type { PsOptions } from "./command.js";
-import { readState, resolveTargets, titanRecords } from "./target.js";
+import { readTitanState } from "./state.js";
+import { resolveTargets, titanRecords } from "./target.js";
 
 const DEFAULT_INTERVAL_MS = 2000;
 const CLEAR_SCREEN = "\x1b[H\x1b[2J";
@@ -39,14 +42,28 @@ function inRegion(task: TitanTask, region: string | undefined): boolean {
   return region === undefined || task.region === undefined || task.region === region;
 }
 
-async function readSection(env: Env, source: Source, apps: readonly string[]): Promise<PsSection> {
+/**
+ * Frameworks the master lists as completed (torn down by `titan stop --purge`, or removed after their failover
+ * timeout): every task of theirs has ended and the app is gone, so `ps` leaves them out even with --all.
+ */
+function completedFrameworks(state: GetState): Set<string> {
+  const ids = new Set<string>();
+  for (const f of state.get_frameworks?.completed_frameworks ?? []) {
+    const id = f.framework_info.id?.value;
+    if (id !== undefined) ids.add(id);
+  }
+  return ids;
+}
+
+async function readSection(env: Env, source: Source, opts: PsOptions): Promise<PsSection> {
+  const apps = opts.apps;
   const { target, cluster } = source;
   const base = {
     region: target.region,
     context: target.context,
     cluster: target.cluster.name,
   };
-  const { state, master } = await readState(cluster, env.signal);
+  const { state, master } = await readTitanState(cluster, env.signal);
   const { tasks, malformed } = readTitanTasks(state, master);
   for (const bad of malformed) {
     writeLine(
@@ -54,22 +71,19 @@ async function readSection(env: Env, source: Source, apps: readonly string[]): P
       `${env.io.errColor.yellow("warning:")} task ${bad.taskId} of ${bad.app}: ${bad.problem}`,
     );
   }
-  const mine = tasks.filter((t) => inRegion(t, target.region));
+  const gone = completedFrameworks(state);
+  const mine = tasks.filter((t) => inRegion(t, target.region) && !gone.has(t.frameworkId));
   const names = apps.length > 0 ? apps : [...new Set(mine.map((t) => t.app))];
   const { desired, frameworks } = await titanRecords(target, names);
-  return { ...base, master, apps: groupByApp(mine, { only: apps, desired, frameworks }) };
+  return { ...base, master, apps: groupByApp(mine, { only: apps, desired, frameworks, ended: opts.all }) };
 }
 
 /** Every section; with several regions an unreadable one becomes an error row instead of hiding the rest. */
-async function readSections(
-  env: Env,
-  sources: readonly Source[],
-  apps: readonly string[],
-): Promise<PsSection[]> {
+async function readSections(env: Env, sources: readonly Source[], opts: PsOptions): Promise<PsSection[]> {
   return Promise.all(
     sources.map(async (source) => {
       try {
-        return await readSection(env, source, apps);
+        return await readSection(env, source, opts);
       } catch (error) {
         if (sources.length === 1 || !(error instanceof TitanError) || env.signal.aborted) throw error;
         return {
@@ -93,7 +107,9 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
   );
   try {
     if (opts.watch) return await watch(env, sources, opts, interval);
-    const sections = await readSections(env, sources, opts.apps);
+    const sections = await readSections(env, sources, opts);
+    const unknown = opts.apps.find((app) => !sections.some((s) => knows(s, app)));
+    if (unknown !== undefined && sections.every((s) => s.error === undefined)) throw unknownAppError(unknown);
     const now = env.clock.now();
     if (opts.json) writeLine(env.io.out, JSON.stringify(psToJson(sections, now), null, 2));
     else for (const line of renderPs(sections, now, env.io.color)) writeLine(env.io.out, line);
@@ -101,6 +117,12 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
   } finally {
     await Promise.all(targets.map((target) => target.close()));
   }
+}
+
+/** Whether the section knows the app: a release in the state store, or a task of a live framework. */
+function knows(section: PsSection, app: string): boolean {
+  const group = section.apps.find((g) => g.app === app);
+  return group !== undefined && (group.desired !== undefined || group.rows.length + group.hiddenEnded > 0);
 }
 
 /**
@@ -119,7 +141,7 @@ async function watch(
   while (!env.signal.aborted) {
     let sections: PsSection[];
     try {
-      sections = await readSections(env, sources, opts.apps);
+      sections = await readSections(env, sources, opts);
     } catch (error) {
       if (env.signal.aborted) break;
       if (!(error instanceof TitanError)) throw error;

@@ -5,18 +5,16 @@ import { shortDigest } from "../../cluster/digest.js";
 import type { Release } from "../../state/types.js";
 import { checkAppName } from "../deploy/app-release.js";
 import { openStore } from "../deploy/connect.js";
+import { unknownAppError } from "../unknown-app.js";
 import type { ReleasesOptions } from "./command.js";
 
 export async function runReleases(env: Env, app: string, opts: ReleasesOptions): Promise<number> {
   checkAppName(app);
   const store = await openStore(env, opts);
   const releases = await store.releases(app).finally(async () => (await env.target(opts)).close());
+  if (releases.length === 0) throw unknownAppError(app);
   if (opts.json) {
     writeLine(env.io.out, JSON.stringify({ app, releases: releases.map(releaseJson) }, null, 2));
-    return 0;
-  }
-  if (releases.length === 0) {
-    writeLine(env.io.err, `titan has no releases of ${app}.`);
     return 0;
   }
   const rows = [...releases]

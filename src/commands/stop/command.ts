@@ -14,15 +14,18 @@ export function registerStop(program: Command, ctx: CommandContext): void {
   const command = program
     .command("stop")
     .description(
-      "stop every instance of an app; --purge also removes its Mesos framework and titan's records",
+      "stop every instance of one or more apps; --purge also removes their Mesos frameworks and titan's records",
     )
-    .argument("<app>", "the app");
+    .argument("<apps...>", "the apps");
   addFlags(command, stopFlagTable)
-    .addHelpText("after", "\nExamples:\n  titan stop api --yes\n  titan stop api --purge --yes")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan stop api --yes\n  titan stop web ticker --yes        both, in one plan and one confirmation\n  titan stop api --purge --yes",
+    )
     .action(
-      flagAction(ctx, stopFlagTable, async (env, opts, app: string) => {
+      flagAction(ctx, stopFlagTable, async (env, opts, apps: string[]) => {
         const { runStop } = await import("./run.js");
-        return runStop(env, app, opts);
+        return runStop(env, apps, opts);
       }),
     );
 }

@@ -1,64 +1,69 @@
 import type { Env } from "../../cli/env.js";
-import { InterruptedError, UsageError } from "../../cli/errors.js";
+import { UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { teardownFramework } from "../../deploy/teardown.js";
+import type { AppSpec } from "../../manifest/types.js";
+import type { StateStore } from "../../state/types.js";
 import { applyToApp } from "../deploy/app-command.js";
 import { checkAppName } from "../deploy/app-release.js";
 import type { ApplyFlags } from "../deploy/options.js";
+import { unknownAppError } from "../unknown-app.js";
 
+/** Stops every instance of each app in one plan and one confirmation; `--purge` then forgets them. */
 export async function runStop(
   env: Env,
-  app: string,
+  apps: readonly string[],
   flags: ApplyFlags & { purge?: boolean },
 ): Promise<number> {
-  checkAppName(app);
-  const code = await applyToApp(
-    env,
-    { ...flags, apps: [app] },
-    "stop",
-    `titan stop ${app}`,
-    async (store) => {
-      const releases = await store.releases(app);
-      const last = releases.at(-1);
-      if (!last)
-        throw new UsageError(`titan has no releases of ${app}`, "nothing of it was deployed with titan");
-      return {
-        ...last.spec,
-        instances: 0,
-        ...(last.spec.regions ? { regions: zero(last.spec.regions) } : {}),
-      };
-    },
+  const names = [...new Set(apps)];
+  for (const app of names) checkAppName(app);
+  const resume = `titan stop ${names.join(" ")}`;
+  const code = await applyToApp(env, { ...flags, apps: names }, "stop", resume, (store) =>
+    Promise.all(names.map((app) => stoppedSpec(store, app))),
   );
   if (code !== ExitCode.Ok || flags.purge !== true) return code;
-  await purge(env, app, flags);
+  if (await confirmPurge(env, names, flags)) await purge(env, names, flags);
   return ExitCode.Ok;
+}
+
+/** The app's last release with no instances. */
+async function stoppedSpec(store: StateStore, app: string): Promise<AppSpec> {
+  const last = (await store.releases(app)).at(-1);
+  if (!last) throw unknownAppError(app);
+  return { ...last.spec, instances: 0, ...(last.spec.regions ? { regions: zero(last.spec.regions) } : {}) };
 }
 
 function zero(regions: Readonly<Record<string, number>>): Record<string, number> {
   return Object.fromEntries(Object.keys(regions).map((r) => [r, 0]));
 }
 
-async function purge(env: Env, app: string, flags: ApplyFlags): Promise<void> {
-  if (flags.yes !== true) {
-    if (!env.io.canPrompt)
-      throw new UsageError(`refusing to purge ${app} without confirmation`, "re-run with --yes");
-    const ok = await env
-      .prompter()
-      .confirm(
-        `Remove the Mesos framework of ${app} and every record titan keeps of it (its releases)?`,
-        false,
-      );
-    if (!ok) throw new InterruptedError("purge cancelled; the app is stopped and its records kept");
-  }
+async function confirmPurge(env: Env, apps: readonly string[], flags: ApplyFlags): Promise<boolean> {
+  if (flags.yes === true) return true;
+  const which = apps.join(", ");
+  if (!env.io.canPrompt)
+    throw new UsageError(`refusing to purge ${which} without confirmation`, "re-run with --yes");
+  const ok = await env
+    .prompter()
+    .confirm(
+      `Remove the Mesos framework of ${which} and every record titan keeps of it (its releases)?`,
+      false,
+    );
+  if (!ok) writeLine(env.io.err, `Purge declined: ${which} stays stopped and its records are kept.`);
+  return ok;
+}
+
+async function purge(env: Env, apps: readonly string[], flags: ApplyFlags): Promise<void> {
   const { connect } = await import("../deploy/connect.js");
-  const conn = await connect(env, flags);
+  const conn = await connect(env, { ...flags, apps });
   try {
-    const frameworkId = await conn.store.frameworkId(app);
-    if (frameworkId !== undefined)
-      await teardownFramework(conn.cluster, app, frameworkId, conn.framework, env.signal);
-    await conn.store.forgetApp(app);
-    writeLine(env.io.err, `Purged ${app}: its framework is torn down and its releases are forgotten.`);
+    for (const app of apps) {
+      const frameworkId = await conn.store.frameworkId(app);
+      if (frameworkId !== undefined)
+        await teardownFramework(conn.cluster, app, frameworkId, conn.framework, env.signal);
+      await conn.store.forgetApp(app);
+      writeLine(env.io.err, `Purged ${app}: its framework is torn down and its releases are forgotten.`);
+    }
   } finally {
     await conn.close();
   }

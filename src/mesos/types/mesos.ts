@@ -194,10 +194,20 @@ export interface AgentInfo {
 // --------------------------------------------------------------------------------------------------------
 // Tasks
 
+/** `mesos.v1.Secret`: a reference into the cluster's secret store (resolved on the agent), or a value. */
+export interface Secret {
+  type?: "UNKNOWN" | "REFERENCE" | "VALUE";
+  reference?: { name: string; key?: string };
+  /** `bytes`: base64 in JSON. */
+  value?: { data: string };
+}
+
 export interface EnvironmentVariable {
   name: string;
   type?: "UNKNOWN" | "VALUE" | "SECRET";
   value?: string;
+  /** With type SECRET: only one of `value` and `secret` is set. */
+  secret?: Secret;
 }
 
 export interface CommandInfoURI {

@@ -1,0 +1,25 @@
+import type { Command } from "commander";
+import type { CommandContext } from "../types.js";
+
+const HELP = `
+Examples:
+  source <(titan completion bash)                 bash: add this line to ~/.bashrc
+  source <(titan completion zsh)                  zsh: add this line to ~/.zshrc, after compinit
+  titan completion fish > ~/.config/fish/completions/titan.fish
+
+Completes commands, subcommands and flags, --context and --region values from the config, app names from the
+current context's state store, and APP/N instance ids for titan logs.`;
+
+export function registerCompletion(program: Command, ctx: CommandContext): void {
+  program
+    .command("completion")
+    .description("print the shell completion script for bash, zsh or fish")
+    .argument("<shell>", "bash, zsh or fish")
+    .allowExcessArguments()
+    .addHelpText("after", HELP)
+    .action(async (shell: string, _opts: unknown, command: Command) => {
+      const { runCompletion } = await import("./run.js");
+      // The scripts pass the words typed so far after `__complete --`; they are not arguments of their own.
+      ctx.setExitCode(await runCompletion(ctx.env(), shell, command.args.slice(1)));
+    });
+}

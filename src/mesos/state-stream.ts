@@ -1,0 +1,137 @@
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { BadResponseError, ResponseTooLargeError } from "./errors.js";
+import { JsonSelector, JsonStreamError, type Selection } from "./json-select.js";
+import type { MasterCluster } from "./leader.js";
+import { JSON_HEADERS, operatorCall } from "./operator.js";
+import { errorForStatus, statusLine } from "./responses.js";
+import type { HttpStream } from "./transport.js";
+
+export interface StreamedCallOptions {
+  /** Which values to keep, by path (see JsonSelector). */
+  select: (path: string) => Selection;
+  /** Receives each captured value's bytes, as the document streams by. */
+  onValue: (path: string, bytes: Buffer) => void;
+  signal?: AbortSignal;
+  /** Deadline for the answer's headers (default 75 s). */
+  deadlineMs?: number;
+  /** How long the body may stall (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Cap on the decompressed document (default 4 GiB): it is never held whole, so this only stops a runaway. */
+  maxBytes?: number;
+}
+
+export interface StreamedCallResult {
+  /** The master that answered. */
+  origin: string;
+  /** Bytes on the wire, and of the JSON document once decompressed. */
+  wireBytes: number;
+  jsonBytes: number;
+}
+
+const ERROR_EXCERPT_BYTES = 4096;
+
+/**
+ * Sends a v1 operator call to the leading master and streams its answer through a JsonSelector, asking for gzip:
+ * libprocess compresses a response body of at least 1 KiB when the request accepts gzip (3rdparty/libprocess,
+ * encoder.hpp, `HttpResponseEncoder::encode`), about 10x for a master state. Neither the compressed nor the
+ * decompressed document is ever held whole: memory is what the caller keeps of the captured values.
+ */
+export async function streamOperatorCall(
+  cluster: MasterCluster,
+  type: string,
+  options: StreamedCallOptions,
+): Promise<StreamedCallResult> {
+  const transport = cluster.transport;
+  const stream = await cluster.send(
+    "/api/v1",
+    (url) =>
+      transport.open({
+        method: "POST",
+        url,
+        headers: { ...JSON_HEADERS, "accept-encoding": "gzip" },
+        body: JSON.stringify(operatorCall(type)),
+        deadlineMs: options.deadlineMs ?? 75_000,
+        idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+        label: `${type} (streamed)`,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    (discarded) => discarded.close(),
+  );
+  try {
+    return await readAnswer(stream, type, options, transport.sendsCredentialsTo(stream.url));
+  } finally {
+    stream.close();
+  }
+}
+
+async function readAnswer(
+  stream: HttpStream,
+  type: string,
+  options: StreamedCallOptions,
+  credentialsSent: boolean,
+): Promise<StreamedCallResult> {
+  const what = type;
+  const gzip = (stream.headers["content-encoding"] ?? "").toLowerCase().includes("gzip");
+  if (stream.status !== 200) {
+    throw errorForStatus(stream, await excerpt(stream, gzip), { what, credentialsSent });
+  }
+  const mediaType = stream.contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  if (mediaType !== "" && !mediaType.endsWith("json")) {
+    throw new BadResponseError(
+      `${what}: ${stream.url.origin} answered ${statusLine(200)} with ${mediaType} instead of JSON`,
+      { status: 200 },
+    );
+  }
+  const maxBytes = options.maxBytes ?? 4 * 1024 ** 3;
+  const counted = { wire: 0 };
+  const wire = Readable.from(countBytes(stream.chunks, counted));
+  const body: AsyncIterable<Buffer> = gzip ? wire.pipe(createGunzip()) : wire;
+  const selector = new JsonSelector(options.select, (path, bytes) =>
+    options.onValue(path, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+  );
+  let jsonBytes = 0;
+  try {
+    for await (const chunk of body) {
+      jsonBytes += chunk.length;
+      if (jsonBytes > maxBytes)
+        throw new ResponseTooLargeError(
+          `${what} from ${stream.url.origin} is larger than ${Math.round(maxBytes / 1024 ** 2)} MiB; aborted`,
+          maxBytes,
+        );
+      selector.push(chunk);
+    }
+    selector.end();
+  } catch (error) {
+    if (error instanceof JsonStreamError)
+      throw new BadResponseError(`${what}: ${stream.url.origin} answered invalid JSON (${error.message})`, {
+        status: 200,
+      });
+    if (error instanceof Error && "code" in error && String(error.code).startsWith("Z_"))
+      throw new BadResponseError(`${what}: ${stream.url.origin} sent a broken gzip body (${error.message})`, {
+        status: 200,
+      });
+    throw error;
+  }
+  return { origin: stream.url.origin, wireBytes: counted.wire, jsonBytes };
+}
+
+async function* countBytes(chunks: AsyncIterable<Uint8Array>, counted: { wire: number }) {
+  for await (const chunk of chunks) {
+    counted.wire += chunk.length;
+    yield chunk;
+  }
+}
+
+/** The start of an error answer, for the message. */
+async function excerpt(stream: HttpStream, gzip: boolean): Promise<Buffer | undefined> {
+  if (gzip) return undefined;
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream.chunks) {
+    parts.push(Buffer.from(chunk));
+    size += chunk.length;
+    if (size >= ERROR_EXCERPT_BYTES) break;
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,75 @@
+import { shortDigest } from "../cluster/digest.js";
+import type { Release } from "../state/types.js";
+import { formatAge } from "./states.js";
+
+export type Verdict = "ok" | "degraded" | "deploying" | "stopped" | "unknown";
+
+/** What `titan status APP` answers: is the app OK, what runs, and how the last deploy went. */
+export interface AppStatus {
+  app: string;
+  verdict: Verdict;
+  desired?: number;
+  running: number;
+  healthy: number;
+  /** The newest release that was deployed: what should be running. */
+  release?: Release;
+  /** The newest release of any outcome: the last deploy. */
+  lastDeploy?: Release;
+}
+
+/**
+ * The one-word verdict: `stopped` when nothing is wanted and nothing runs, `deploying` while the newest release is
+ * pending, `ok` when as many instances run healthy as are wanted, `degraded` when fewer do, `unknown` when titan
+ * cannot say what is wanted (no readable release).
+ */
+export function verdictOf(status: Omit<AppStatus, "verdict">): Verdict {
+  if (status.lastDeploy?.outcome === "pending") return "deploying";
+  if (status.desired === undefined) return "unknown";
+  if (status.desired === 0 && status.running === 0) return "stopped";
+  return status.healthy >= status.desired && status.running === status.desired ? "ok" : "degraded";
+}
+
+function releaseText(r: Release): string {
+  return `release ${r.number} (${r.image ?? "command"}, spec ${shortDigest(r.manifestDigest)})`;
+}
+
+/** One line: `web  ok  desired 3  running 3  healthy 3 · release 4 (…) · last deploy: release 4 deployed 5m ago`. */
+export function statusLine(s: AppStatus, now: number): string {
+  const parts = [
+    `${s.app}  ${s.verdict}  desired ${s.desired ?? "-"}  running ${s.running}  healthy ${s.healthy}`,
+    s.release === undefined ? "no release deployed" : releaseText(s.release),
+  ];
+  const last = s.lastDeploy;
+  if (last !== undefined) {
+    const when = formatAge(now - (last.finishedAt ?? last.createdAt));
+    const detail = last.detail === undefined ? "" : ` (${last.detail})`;
+    parts.push(`last deploy: release ${last.number} ${last.outcome.replace("_", " ")} ${when} ago${detail}`);
+  }
+  return parts.join(" · ");
+}
+
+export function statusJson(s: AppStatus): Record<string, unknown> {
+  const release = (r: Release | undefined) =>
+    r === undefined
+      ? null
+      : {
+          number: r.number,
+          outcome: r.outcome,
+          image: r.image ?? null,
+          manifest_digest: r.manifestDigest,
+          instances: r.spec.instances,
+          created_at: new Date(r.createdAt).toISOString(),
+          finished_at: r.finishedAt === undefined ? null : new Date(r.finishedAt).toISOString(),
+          detail: r.detail ?? null,
+        };
+  return {
+    app: s.app,
+    status: s.verdict,
+    ok: s.verdict === "ok",
+    desired: s.desired ?? null,
+    running: s.running,
+    healthy: s.healthy,
+    release: release(s.release),
+    last_deploy: release(s.lastDeploy),
+  };
+}

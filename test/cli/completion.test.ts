@@ -1,0 +1,120 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { catalog } from "../../src/commands/catalog.js";
+import { type CompletionSources, complete } from "../../src/commands/completion/candidates.js";
+import type { AppSpec } from "../../src/manifest/types.js";
+import { FileStateStore } from "../../src/state/file-store.js";
+import { runCli } from "../support/cli.js";
+import { tempDir } from "../support/tmp.js";
+
+const root = join(import.meta.dirname, "..", "..");
+
+const sources: CompletionSources = {
+  catalog,
+  apps: async () => ["api", "web", "worker"],
+  instances: async (app) => (app === "web" ? 3 : 0),
+  contexts: async () => ["local", "prod"],
+  regions: async () => ["eu-west", "us-east"],
+};
+
+const said = async (...typed: string[]) => {
+  const result = await complete(typed, sources);
+  return result.kind === "files" ? "files" : result.words;
+};
+
+describe("completion candidates", () => {
+  it("completes commands, global flags and subcommands", async () => {
+    expect(await said("st")).toEqual(["status", "stop"]);
+    expect(await said("--d")).toEqual(["--debug"]);
+    expect(await said("local", "")).toEqual(["down", "status", "up"]);
+    expect(await said("completion", "")).toEqual(["bash", "fish", "zsh"]);
+  });
+
+  it("completes a command's flags, and the values of --context, --region and file flags", async () => {
+    expect(await said("ps", "--a")).toEqual(["--all", "--all-regions"]);
+    expect(await said("logs", "--std")).toEqual(["--stderr", "--stdout"]);
+    expect(await said("ps", "--context", "")).toEqual(["local", "prod"]);
+    expect(await said("status", "web", "--region", "u")).toEqual(["us-east"]);
+    expect(await said("deploy", "-f", "")).toBe("files");
+    expect(await said("ps", "--interval", "")).toEqual([]);
+  });
+
+  it("completes app names, several for ps and stop, one for the others, and APP/N for logs", async () => {
+    expect(await said("status", "w")).toEqual(["web", "worker"]);
+    expect(await said("status", "web", "")).toEqual([]);
+    expect(await said("stop", "web", "")).toEqual(["api", "worker"]);
+    expect(await said("ps", "--context", "prod", "a")).toEqual(["api"]);
+    expect(await said("logs", "web/")).toEqual(["web/0", "web/1", "web/2"]);
+    expect(await said("nope", "")).toEqual([]);
+  });
+});
+
+function homeWithApp(): Record<string, string> {
+  const home = tempDir("titan-completion-");
+  return { XDG_DATA_HOME: join(home, "data"), XDG_CONFIG_HOME: join(home, "config"), HOME: home };
+}
+
+async function addApp(vars: Record<string, string>, name: string, instances: number): Promise<void> {
+  const store = new FileStateStore(
+    pathToFileURL(join(vars.XDG_DATA_HOME ?? "", "titan", "state", "local")).href,
+    {
+      clock: { now: () => 0 },
+      hostname: "test",
+    },
+  );
+  const release = await store.addRelease({
+    app: name,
+    manifestDigest: "sha256:0",
+    spec: { name, instances } as AppSpec,
+    user: "me",
+  });
+  await store.finishRelease(name, release.number, "deployed");
+}
+
+describe("titan completion", () => {
+  it("prints the script for each shell and refuses another", async () => {
+    for (const shell of ["bash", "zsh", "fish"]) {
+      const r = await runCli(["completion", shell]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("titan completion __complete -- ");
+    }
+    expect((await runCli(["completion", "bash"])).stdout).toContain("complete -F _titan titan");
+    const bad = await runCli(["completion", "tcsh"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("use bash, zsh or fish");
+  });
+
+  it("answers with app names and instance ids from the current context's state store", async () => {
+    const vars = homeWithApp();
+    await addApp(vars, "web", 2);
+    await addApp(vars, "worker", 1);
+    const apps = await runCli(["completion", "__complete", "--", "logs", "w"], { env: vars });
+    expect(apps.stdout).toBe("web\nworker\n");
+    const ids = await runCli(["completion", "__complete", "--", "logs", "web/"], { env: vars });
+    expect(ids.stdout).toBe("web/0\nweb/1\n");
+  });
+
+  it("completes in a real bash through the built CLI", async () => {
+    const vars = homeWithApp();
+    await addApp(vars, "web", 1);
+    const bin = tempDir("titan-bin-");
+    const wrapper = join(bin, "titan");
+    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${join(root, "bin", "titan.js")}" "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const script = [
+      "source <(titan completion bash)",
+      'COMP_WORDS=(titan sta); COMP_CWORD=1; _titan; echo "commands: $COMPREPLY"',
+      'COMP_WORDS=(titan status w); COMP_CWORD=2; _titan; echo "apps: $COMPREPLY"',
+      'COMP_WORDS=(titan ps --wa); COMP_CWORD=2; _titan; echo "flags: $COMPREPLY"',
+    ].join("\n");
+    const result = spawnSync("bash", ["-c", script], {
+      env: { ...vars, PATH: `${bin}:${process.env.PATH ?? ""}`, NO_COLOR: "1" },
+      encoding: "utf8",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe("commands: status\napps: web\nflags: --watch\n");
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import type { Release } from "../../src/state/types.js";
+import { statusLine, verdictOf } from "../../src/supervise/app-status.js";
+import { runCli } from "../support/cli.js";
+import { startTestCluster } from "../support/local-cluster.js";
+import { home, titan, writeWebApp } from "./harness.js";
+
+const release = (over: Partial<Release>): Release => ({
+  app: "web",
+  number: 1,
+  manifestDigest: "sha256:0123456789abcdef",
+  spec: { name: "web", instances: 3 } as Release["spec"],
+  createdAt: 0,
+  user: "me",
+  outcome: "deployed",
+  ...over,
+});
+
+describe("titan status", () => {
+  it.each([
+    [{ desired: 3, running: 3, healthy: 3 }, "ok"],
+    [{ desired: 3, running: 3, healthy: 2 }, "degraded"],
+    [{ desired: 3, running: 2, healthy: 2 }, "degraded"],
+    [{ desired: 0, running: 0, healthy: 0 }, "stopped"],
+    [{ running: 1, healthy: 1 }, "unknown"],
+    [{ desired: 3, running: 3, healthy: 3, lastDeploy: release({ outcome: "pending" }) }, "deploying"],
+  ])("%o is %s", (counts, verdict) => {
+    expect(verdictOf({ app: "web", ...counts })).toBe(verdict);
+  });
+
+  it("words the last deploy with its outcome, age and reason", () => {
+    const line = statusLine(
+      {
+        app: "web",
+        verdict: "degraded",
+        desired: 3,
+        running: 3,
+        healthy: 1,
+        release: release({ number: 4, image: "r/web:1" }),
+        lastDeploy: release({ number: 5, outcome: "rolled_back", finishedAt: 60_000, detail: "unhealthy" }),
+      },
+      180_000,
+    );
+    expect(line).toBe(
+      "web  degraded  desired 3  running 3  healthy 1 · release 4 (r/web:1, spec 0123456789ab) · last deploy: release 5 rolled back 2m ago (unhealthy)",
+    );
+  });
+
+  it("answers in one line against a live cluster, with --json, and refuses an unknown app", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 2 });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const opts = { env: h.vars, cwd: h.cwd };
+
+    const line = await runCli(["status", "web", "--master", local.url], opts);
+    expect(line.code).toBe(0);
+    expect(line.stdout).toMatch(
+      /^web {2}ok {2}desired 2 {2}running 2 {2}healthy 2 · release 1 \(command, spec \w{12}\) · last deploy: release 1 deployed \d+s ago\n$/,
+    );
+    const json = await runCli(["status", "web", "--json", "--master", local.url], opts);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      app: "web",
+      status: "ok",
+      ok: true,
+      desired: 2,
+      running: 2,
+      healthy: 2,
+      release: { number: 1, outcome: "deployed" },
+      last_deploy: { number: 1 },
+    });
+    const unknown = await runCli(["status", "nope", "--master", local.url], opts);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('titan knows no app named "nope"');
+  }, 60_000);
+});

@@ -1,0 +1,139 @@
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { readTitanState } from "../../src/commands/ps/state.js";
+import { JsonSelector, JsonStreamError, type Selection } from "../../src/mesos/json-select.js";
+import { MasterCluster } from "../../src/mesos/leader.js";
+import { streamOperatorCall } from "../../src/mesos/state-stream.js";
+import { scriptedServer } from "../support/scripted-server.js";
+
+const document = JSON.stringify({
+  type: "GET_STATE",
+  'k\\"ey': "x",
+  get_state: {
+    get_tasks: {
+      tasks: [
+        { name: "a", labels: { labels: [{ key: "titan.app", value: "web" }] }, note: 'br}ce [ "q" \\' },
+        { name: "b", labels: { labels: [{ key: "team", value: "x" }] } },
+      ],
+      completed_tasks: [],
+    },
+    get_executors: { executors: [{ deep: [[{ x: [1, 2, { y: "]" }] }]] }] },
+    get_agents: { agents: [{ agent_info: { hostname: "h" } }] },
+    n: -1.5e3,
+    t: true,
+  },
+});
+
+function run(bytes: Buffer, chunkSize: number, select: (path: string) => Selection) {
+  const seen: Array<[string, unknown]> = [];
+  const selector = new JsonSelector(select, (path, value) =>
+    seen.push([path, JSON.parse(Buffer.from(value).toString("utf8"))]),
+  );
+  for (let i = 0; i < bytes.length; i += chunkSize) selector.push(bytes.subarray(i, i + chunkSize));
+  selector.end();
+  return seen;
+}
+
+const pick = (path: string): Selection =>
+  path === "" ||
+  path === "get_state" ||
+  path === "get_state.get_tasks" ||
+  path === "get_state.get_tasks.tasks"
+    ? "descend"
+    : path === "get_state.get_tasks.tasks[]" || path === "get_state.get_agents" || path === "get_state.n"
+      ? "capture"
+      : "skip";
+
+describe("reading selected parts of a JSON stream", () => {
+  it("hands over exactly the selected values, wherever the chunks split the bytes", () => {
+    const bytes = Buffer.from(document);
+    const whole = JSON.parse(document);
+    const expected = [
+      ["get_state.get_tasks.tasks[]", whole.get_state.get_tasks.tasks[0]],
+      ["get_state.get_tasks.tasks[]", whole.get_state.get_tasks.tasks[1]],
+      ["get_state.get_agents", whole.get_state.get_agents],
+      ["get_state.n", -1500],
+    ];
+    for (const size of [1, 2, 3, 7, 64, bytes.length])
+      expect(run(bytes, size, pick), `chunks of ${size}`).toEqual(expected);
+  });
+
+  it("refuses broken and truncated documents", () => {
+    const bytes = Buffer.from(document);
+    expect(() => run(bytes.subarray(0, bytes.length - 3), 5, pick)).toThrow(JsonStreamError);
+    expect(() => run(Buffer.from('{"a" 1}'), 2, pick)).toThrow(JsonStreamError);
+    expect(() => run(Buffer.from('{"a":[1,2}'), 2, pick)).toThrow(JsonStreamError);
+    expect(() => run(Buffer.from("<html>"), 2, pick)).toThrow(JsonStreamError);
+  });
+});
+
+describe("GET_STATE as a stream", () => {
+  const state = {
+    type: "GET_STATE",
+    get_state: {
+      get_tasks: {
+        tasks: [
+          { task_id: { value: "web.1.0.0" }, labels: { labels: [{ key: "titan.app", value: "web" }] } },
+          { task_id: { value: "other" }, labels: { labels: [{ key: "team", value: "x" }] } },
+        ],
+      },
+      get_executors: { executors: [{ executor_info: { executor_id: { value: "e" } } }] },
+      get_frameworks: {
+        frameworks: [{ framework_info: { name: "live" } }],
+        completed_frameworks: [{ framework_info: { name: "titan:old", id: { value: "f-old" } } }],
+      },
+      get_agents: { agents: [{ agent_info: { hostname: "agent-1", id: { value: "a1" } } }] },
+    },
+  };
+
+  it("asks for gzip, decompresses as it reads and keeps only titan's tasks, the agents and completed frameworks", async () => {
+    const body = gzipSync(Buffer.from(JSON.stringify(state)));
+    const server = await scriptedServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      res.end(body);
+    });
+    const cluster = MasterCluster.fromConfig({ masters: [server.url] });
+    try {
+      const read = await readTitanState(cluster, new AbortController().signal);
+      expect(server.requests.at(-1)?.headers["accept-encoding"]).toBe("gzip");
+      expect(read.state.get_tasks?.tasks?.map((t) => t.task_id.value)).toEqual(["web.1.0.0"]);
+      expect(read.state.get_agents?.agents?.[0]?.agent_info.hostname).toBe("agent-1");
+      expect(read.state.get_frameworks?.completed_frameworks?.[0]?.framework_info.id?.value).toBe("f-old");
+      expect(read.state.get_executors).toBeUndefined();
+      expect(read.wireBytes).toBe(body.length);
+      expect(read.jsonBytes).toBe(Buffer.byteLength(JSON.stringify(state)));
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it("says clearly when the body is cut short, is not JSON, or is over the cap", async () => {
+    const text = JSON.stringify(state);
+    const server = await scriptedServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(text.slice(0, 100));
+    });
+    const cluster = MasterCluster.fromConfig({ masters: [server.url] });
+    try {
+      await expect(readTitanState(cluster, new AbortController().signal)).rejects.toThrow(
+        /answered invalid JSON \(the document ended early/,
+      );
+      server.handle((_req, res) => {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end("<html>login</html>");
+      });
+      await expect(readTitanState(cluster, new AbortController().signal)).rejects.toThrow(
+        /text\/html instead of JSON/,
+      );
+      server.handle((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(text);
+      });
+      await expect(
+        streamOperatorCall(cluster, "GET_STATE", { select: () => "skip", onValue: () => {}, maxBytes: 50 }),
+      ).rejects.toThrow(/larger than/);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
