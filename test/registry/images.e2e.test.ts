@@ -130,7 +130,7 @@ describe.skipIf(problem !== undefined)("images pinned to digests, end to end", (
     expect(deploy.code).toBe(8);
     expect(await liveTasks(local.url, "hello-image")).toEqual([]);
     const releases = await titan(["releases", "hello-image"], h);
-    expect(releases.stderr).toContain("no releases");
+    expect(releases.stderr).toContain(`titan knows no app named "hello-image"`);
 
     const offline = await titan(["plan", "-f", file, "--master", local.url, "--no-resolve"], h);
     expect(offline.code).toBe(0);
