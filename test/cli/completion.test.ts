@@ -27,7 +27,8 @@ const said = async (...typed: string[]) => {
 
 describe("completion candidates", () => {
   it("completes commands, global flags and subcommands", async () => {
-    expect(await said("st")).toEqual(["status", "stop"]);
+    expect(await said("sto")).toEqual(["stop"]);
+    expect(await said("stat")).toEqual(["state", "status"]);
     expect(await said("--d")).toEqual(["--debug"]);
     expect(await said("local", "")).toEqual(["down", "status", "up"]);
     expect(await said("completion", "")).toEqual(["bash", "fish", "zsh"]);
@@ -106,7 +107,7 @@ describe("titan completion", () => {
     chmodSync(wrapper, 0o755);
     const script = [
       "source <(titan completion bash)",
-      'COMP_WORDS=(titan sta); COMP_CWORD=1; _titan; echo "commands: $COMPREPLY"',
+      'COMP_WORDS=(titan statu); COMP_CWORD=1; _titan; echo "commands: $COMPREPLY"',
       'COMP_WORDS=(titan status w); COMP_CWORD=2; _titan; echo "apps: $COMPREPLY"',
       'COMP_WORDS=(titan ps --wa); COMP_CWORD=2; _titan; echo "flags: $COMPREPLY"',
     ].join("\n");
