@@ -99,7 +99,8 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
     },
     auth() {
       auth ??= (async () => {
-        if (!cluster.auth) return undefined;
+        if (!cluster.auth)
+          return local ? localAuth(env, target, await resolved.masters().catch(() => [])) : undefined;
         const { resolveSecretRef } = await import("./secret-ref.js");
         return {
           principal: cluster.auth.principal,
@@ -200,4 +201,14 @@ async function localMasters(env: Env, start: boolean): Promise<readonly string[]
     if (error instanceof LocalClusterStartError) throw new TitanError(error.message, { hint: error.hint });
     throw error;
   }
+}
+
+/** The credentials of this user's local cluster (from its 0600 secret file), for its own URL only. */
+async function localAuth(
+  env: Env,
+  target: Target,
+  masters: readonly string[],
+): Promise<BasicAuth | undefined> {
+  const { localClusterAuth } = await import("../local/target-auth.js");
+  return localClusterAuth(env, target, masters);
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { AgentResources, LocalAgentHandle, LocalAgentOptions } from "./agent/api.js";
 import { type FaultActions, faultHandler } from "./faults.js";
+import type { HttpCredentials } from "./http-guard.js";
 import { startMasterServer } from "./master/http.js";
 import { LocalMaster, type MasterOptions } from "./master/master.js";
 import { splitRanges } from "./resources.js";
@@ -21,10 +22,12 @@ export interface LocalClusterOptions {
   workDir: string;
   createAgent: AgentFactory;
   master?: MasterOptions;
-  /** Serve the test-only fault injection endpoint (default true). */
+  /** Serve the test-only fault injection endpoint (default false: only test clusters ask for it). */
   faultsEndpoint?: boolean;
   /** Publish the master in ZooKeeper at this zk:// URL, as a master started with --zk does. */
   zk?: string;
+  /** HTTP Basic credentials that the master's and agents' protected endpoints require; none: no authentication. */
+  credentials?: HttpCredentials;
 }
 
 export type ClusterFaults = FaultActions;
@@ -78,6 +81,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       resources: template.resources,
       workDir: join(options.workDir, "agents", id),
       masterUrl,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
       onStatus: (status) => master.onAgentStatus(id, status),
     });
     handles.push(handle);
@@ -119,10 +123,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
   };
 
-  const admin = options.faultsEndpoint === false ? undefined : faultHandler(faults, master);
+  const admin = options.faultsEndpoint === true ? faultHandler(faults, master) : undefined;
   let server: Awaited<ReturnType<typeof startMasterServer>>;
   try {
-    server = await startMasterServer(master, options.port, admin);
+    server = await startMasterServer(master, options.port, {
+      ...(admin ? { admin } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    });
   } catch (error) {
     master.close();
     throw error;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,8 @@ export interface LocalPaths {
   stateFile: string;
   logFile: string;
   workDir: string;
+  /** The generated secret of the cluster's HTTP credentials (0600). */
+  secretFile: string;
 }
 
 export function localPaths(stateDir: string): LocalPaths {
@@ -20,6 +22,7 @@ export function localPaths(stateDir: string): LocalPaths {
     stateFile: join(dir, "cluster.json"),
     logFile: join(dir, "cluster.log"),
     workDir: join(dir, "work"),
+    secretFile: join(dir, "secret"),
   };
 }
 
@@ -66,9 +69,10 @@ export function daemonEntry(): string | undefined {
   return undefined;
 }
 
-/** Starts the cluster as a detached process writing to the log file. */
+/** Starts the cluster as a detached process writing to the log file (readable by its owner only). */
 export function spawnDaemon(entry: string, config: ClusterConfig, logFile: string): ChildProcess {
-  const log = openSync(logFile, "a");
+  const log = openSync(logFile, "a", 0o600);
+  chmodSync(logFile, 0o600);
   try {
     const child = spawn(process.execPath, [entry, JSON.stringify(config)], {
       detached: true,

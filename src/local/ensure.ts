@@ -1,9 +1,13 @@
 import { LocalClusterStartError, runningCluster, startBackgroundCluster } from "./background.js";
 import { localPaths, portIsFree } from "./control.js";
+import { DEFAULT_PRINCIPAL, localClusterAccess, writeGeneratedSecret } from "./credentials.js";
+import type { HttpCredentials } from "./http-guard.js";
 import type { ClusterConfig } from "./runner.js";
 
 export interface EnsuredCluster {
   url: string;
+  /** The credentials the cluster requires, read from its 0600 secret file. */
+  auth?: HttpCredentials;
   /** True when this call started it (callers say so to the user). */
   started: boolean;
 }
@@ -18,7 +22,7 @@ export async function ensureLocalCluster(
 ): Promise<EnsuredCluster> {
   const paths = localPaths(stateDir);
   const running = await runningCluster(paths);
-  if (running) return { url: running.url, started: false };
+  if (running) return { ...accessOf(paths.stateFile, running.url), started: false };
   const config: ClusterConfig = {
     agents: 3,
     agentResources: { cpus: 4, mem: 8192, disk: 20000, ports: [{ begin: 31000, end: 32000 }] },
@@ -27,6 +31,7 @@ export async function ensureLocalCluster(
     workDir: paths.workDir,
     stateFile: paths.stateFile,
     master: { offerTimeoutMs: 30_000 },
+    auth: { principal: DEFAULT_PRINCIPAL, secretFile: paths.secretFile },
   };
   if (!(await portIsFree(config.port))) {
     // Something this user did not start owns the port (another user's cluster, mesos-local): never use it, since a
@@ -36,6 +41,12 @@ export async function ensureLocalCluster(
       "start yours on another port with `titan local up --port <port>` (0 picks a free one); every command then uses it",
     );
   }
+  writeGeneratedSecret(paths.secretFile);
   const state = await startBackgroundCluster(paths, config);
-  return { url: state.url, started: true };
+  return { ...accessOf(paths.stateFile, state.url), started: true };
+}
+
+function accessOf(stateFile: string, url: string): { url: string; auth?: HttpCredentials } {
+  const access = localClusterAccess(stateFile);
+  return access?.auth ? { url, auth: access.auth } : { url };
 }

@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createLocalAgent } from "./agent/agent.js";
 import type { AgentResources } from "./agent/api.js";
 import { type LocalCluster, startLocalCluster } from "./cluster.js";
+import { type CredentialSource, loadCredentials } from "./credentials.js";
 import type { MasterOptions } from "./master/master.js";
 
 /** What `titan local up` asks for; passed to the background process as JSON. */
@@ -17,15 +18,21 @@ export interface ClusterConfig {
   master?: MasterOptions;
   /** Publish the master in ZooKeeper (zk://host:port/path). */
   zk?: string;
+  /** The credentials every API of the cluster requires (HTTP Basic). */
+  auth?: CredentialSource;
+  /** Serve the test-only fault injection endpoint. */
+  testFaults?: boolean;
 }
 
-/** The state file of a running cluster. */
+/** The state file of a running cluster (mode 0600). */
 export interface LocalClusterRecord {
   pid: number;
   url: string;
   port: number;
   agents: number;
   startedAt: string;
+  /** Where titan finds the credentials for this cluster (the secret itself is never in this file). */
+  auth?: CredentialSource;
 }
 
 export function readClusterState(stateFile: string): LocalClusterRecord | undefined {
@@ -56,6 +63,8 @@ export async function runCluster(
     createAgent: createLocalAgent,
     ...(config.master ? { master: config.master } : {}),
     ...(config.zk ? { zk: config.zk } : {}),
+    ...(config.auth ? { credentials: loadCredentials(config.auth) } : {}),
+    ...(config.testFaults ? { faultsEndpoint: true } : {}),
   });
   const state: LocalClusterRecord = {
     pid: process.pid,
@@ -63,9 +72,11 @@ export async function runCluster(
     port: cluster.port,
     agents: config.agents,
     startedAt: new Date().toISOString(),
+    ...(config.auth ? { auth: config.auth } : {}),
   };
-  mkdirSync(dirname(config.stateFile), { recursive: true });
-  writeFileSync(config.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  mkdirSync(dirname(config.stateFile), { recursive: true, mode: 0o700 });
+  writeFileSync(config.stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(config.stateFile, 0o600);
   onReady(cluster);
   try {
     if (!signal.aborted) {

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -229,6 +229,14 @@ describe.runIf(daemonEntry() !== undefined)("titan local in the background (comp
     const pid = state?.pid ?? 0;
     pidsToKill.push(pid);
     expect(isAlive(pid)).toBe(true);
+    // Only the owner may read the cluster's state, secret and log; the state file names the secret's file only.
+    const paths = localPaths(dir);
+    for (const file of [paths.stateFile, paths.secretFile, paths.logFile])
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(paths.dir).mode & 0o077).toBe(0);
+    const secret = readFileSync(paths.secretFile, "utf8").trim();
+    expect(readFileSync(paths.stateFile, "utf8")).not.toContain(secret);
+    expect((await fetch(`${url}/__titan_local/faults`)).status).toBe(404);
 
     const status = testEnv(dir);
     await runLocalStatus(status.env, { json: true });
@@ -250,7 +258,12 @@ describe.runIf(daemonEntry() !== undefined)("titan local in the background (comp
     expect(first.started).toBe(true);
     expect(await isHealthy(first.url)).toBe(true);
     const second = await ensureLocalCluster(dir, { port: 0 });
-    expect(second).toEqual({ url: first.url, started: false });
+    expect(second).toEqual({ url: first.url, auth: first.auth, started: false });
+    expect(first.auth?.principal).toBe("titan");
+    // Without the credentials the cluster answers nothing but /health, /version and /redirect.
+    const anonymous = await fetch(`${first.url}/master/state`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toBe('Basic realm="mesos-master-readonly"');
     expect(await runLocalDown(testEnv(dir).env)).toBe(0);
     expect(isAlive(pid)).toBe(false);
   });

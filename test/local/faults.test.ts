@@ -101,6 +101,7 @@ describe("agent faults", () => {
     await expect(c.faults.partitionAgent("nope")).rejects.toThrow(/unknown agent 'nope'/);
     const answer = await fetch(`${c.url}/__titan_local/faults`, {
       method: "POST",
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ type: "FLOOD" }),
     });
     expect(answer.status).toBe(400);

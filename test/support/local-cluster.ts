@@ -2,6 +2,7 @@ import { afterEach } from "vitest";
 import { createLocalAgent } from "../../src/local/agent/agent.js";
 import type { AgentResources } from "../../src/local/agent/api.js";
 import { type AgentFactory, type LocalCluster, startLocalCluster } from "../../src/local/cluster.js";
+import type { HttpCredentials } from "../../src/local/http-guard.js";
 import type { MasterOptions } from "../../src/local/master/master.js";
 import { freePortRange } from "./ports.js";
 import { tempDir } from "./tmp.js";
@@ -37,6 +38,8 @@ export interface TestClusterOptions {
   master?: MasterOptions;
   /** Publish the master in ZooKeeper at this zk:// URL. */
   zk?: string;
+  /** Run the master and agents with HTTP Basic authentication; the fault endpoint then needs it too. */
+  credentials?: HttpCredentials;
 }
 
 const running: TestCluster[] = [];
@@ -45,10 +48,20 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((c) => c.stop()));
 });
 
-async function fault(url: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+function authHeaders(credentials: HttpCredentials | undefined): Record<string, string> {
+  if (credentials === undefined) return {};
+  const token = Buffer.from(`${credentials.principal}:${credentials.secret}`).toString("base64");
+  return { Authorization: `Basic ${token}` };
+}
+
+async function fault(
+  url: string,
+  body: Record<string, unknown>,
+  credentials?: HttpCredentials,
+): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}/__titan_local/faults`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", ...authHeaders(credentials) },
     body: JSON.stringify(body),
   });
   const answer = (await res.json()) as Record<string, unknown>;
@@ -73,21 +86,26 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     createAgent: options.createAgent ?? createLocalAgent,
     master: { heartbeatIntervalSeconds: 15, ...options.master },
     ...(options.zk === undefined ? {} : { zk: options.zk }),
+    faultsEndpoint: true,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   const url = cluster.url;
+  const send = (body: Record<string, unknown>) => fault(url, body, options.credentials);
   const faults: FaultClient = {
-    stopAgent: async (agentId) => void (await fault(url, { type: "STOP_AGENT", agent_id: agentId })),
+    stopAgent: async (agentId) => void (await send({ type: "STOP_AGENT", agent_id: agentId })),
     restartAgent: async (agentId) =>
-      String((await fault(url, { type: "RESTART_AGENT", agent_id: agentId })).agent_id),
-    partitionAgent: async (agentId) =>
-      void (await fault(url, { type: "PARTITION_AGENT", agent_id: agentId })),
-    healAgent: async (agentId) => void (await fault(url, { type: "HEAL_AGENT", agent_id: agentId })),
-    failoverMaster: async () => void (await fault(url, { type: "FAIL_OVER_MASTER" })),
-    dropUpdates: async (count) => void (await fault(url, { type: "DROP_UPDATES", count })),
-    duplicateUpdates: async (count) => void (await fault(url, { type: "DUPLICATE_UPDATES", count })),
-    delayUpdates: async (ms, count) => void (await fault(url, { type: "DELAY_UPDATES", ms, count })),
-    withholdOffers: async (withhold) => void (await fault(url, { type: "WITHHOLD_OFFERS", withhold })),
-    state: async () => (await (await fetch(`${url}/__titan_local/faults`)).json()) as Record<string, unknown>,
+      String((await send({ type: "RESTART_AGENT", agent_id: agentId })).agent_id),
+    partitionAgent: async (agentId) => void (await send({ type: "PARTITION_AGENT", agent_id: agentId })),
+    healAgent: async (agentId) => void (await send({ type: "HEAL_AGENT", agent_id: agentId })),
+    failoverMaster: async () => void (await send({ type: "FAIL_OVER_MASTER" })),
+    dropUpdates: async (count) => void (await send({ type: "DROP_UPDATES", count })),
+    duplicateUpdates: async (count) => void (await send({ type: "DUPLICATE_UPDATES", count })),
+    delayUpdates: async (ms, count) => void (await send({ type: "DELAY_UPDATES", ms, count })),
+    withholdOffers: async (withhold) => void (await send({ type: "WITHHOLD_OFFERS", withhold })),
+    state: async () =>
+      (await (
+        await fetch(`${url}/__titan_local/faults`, { headers: authHeaders(options.credentials) })
+      ).json()) as Record<string, unknown>,
   };
   const test: TestCluster = {
     url,

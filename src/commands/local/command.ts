@@ -16,6 +16,10 @@ export const localUpFlagTable = {
     "--zk <url>",
     "also publish the master in ZooKeeper, as a real master does (zk://host:2181/mesos)",
   ),
+  auth: valueFlag(
+    "--auth <principal:secretfile>",
+    "HTTP Basic credentials every API requires (default: principal titan, a generated secret)",
+  ),
 } as const;
 
 export type LocalUpOptions = OptionsOf<typeof localUpFlagTable>;
@@ -31,6 +35,7 @@ Examples:
   titan local up --agent-resources "cpus:8;mem:16384;disk:50000;ports:[31000-32000]"
   titan local up --foreground                      run in this terminal until Ctrl-C
   titan local up --zk zk://127.0.0.1:2181/mesos    also publish the master in ZooKeeper
+  titan local up --auth ops:./ops.secret           require these credentials instead of a generated secret
 
 Every command on the built-in \`local\` context uses the cluster this starts, on whatever port it listens.`;
 

@@ -1,5 +1,12 @@
+import { resolve } from "node:path";
 import { UsageError } from "../../cli/errors.js";
 import type { LocalPaths } from "../../local/control.js";
+import {
+  type CredentialSource,
+  DEFAULT_PRINCIPAL,
+  parseAuthFlag,
+  readSecretFile,
+} from "../../local/credentials.js";
 import { parseResourceSpec } from "../../local/resources.js";
 import type { ClusterConfig } from "../../local/runner.js";
 import { parseZkUrl } from "../../state/zk-url.js";
@@ -8,7 +15,7 @@ import type { LocalUpOptions } from "./command.js";
 const OFFER_TIMEOUT_MS = 30_000;
 
 /** Turns `titan local up` flags into the cluster's configuration, or a usage error naming the bad flag. */
-export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths): ClusterConfig {
+export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = paths.dir): ClusterConfig {
   const agents = Number(opts.agents);
   if (!Number.isInteger(agents) || agents < 1 || agents > 100) {
     throw new UsageError(`--agents must be a whole number from 1 to 100, got '${opts.agents}'`);
@@ -38,6 +45,7 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths): ClusterC
   if (opts.zk !== undefined) parseZkUrl(opts.zk, "--zk");
   return {
     ...(opts.zk === undefined ? {} : { zk: opts.zk }),
+    auth: authSource(opts.auth, paths, cwd),
     agents,
     agentResources: r,
     zones,
@@ -47,4 +55,27 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths): ClusterC
     // As a master started with --offer_timeout=30secs: offers a client forgets come back to the pool.
     master: { offerTimeoutMs: OFFER_TIMEOUT_MS },
   };
+}
+
+/** `--auth principal:secretfile`, checked now so a bad flag never starts a cluster; default: a generated secret. */
+function authSource(flag: string | undefined, paths: LocalPaths, cwd: string): CredentialSource {
+  if (flag === undefined) return { principal: DEFAULT_PRINCIPAL, secretFile: paths.secretFile };
+  const source = parseAuthFlag(flag);
+  if (source === undefined) {
+    throw new UsageError(
+      "--auth must be principal:secretfile",
+      "e.g. --auth ops:./ops.secret (the file's first line is the secret)",
+    );
+  }
+  const secretFile = resolve(cwd, source.secretFile);
+  try {
+    readSecretFile(secretFile);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : "");
+    throw new UsageError(
+      `--auth: cannot read the secret file ${secretFile} (${reason})`,
+      "write the secret on its first line",
+    );
+  }
+  return { principal: source.principal, secretFile };
 }

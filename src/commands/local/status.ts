@@ -3,6 +3,8 @@ import { TitanError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { renderTable } from "../../cli/table.js";
 import { isAlive, localPaths } from "../../local/control.js";
+import { localClusterAccess } from "../../local/credentials.js";
+import type { HttpCredentials } from "../../local/http-guard.js";
 import { readClusterState } from "../../local/runner.js";
 import type { LocalStatusOptions } from "./command.js";
 
@@ -42,12 +44,15 @@ function scalars(resources: unknown): Scalars {
   return out;
 }
 
-async function operator(url: string, type: string): Promise<Json> {
+async function operator(url: string, type: string, auth: HttpCredentials | undefined): Promise<Json> {
+  const authorization: Record<string, string> = auth
+    ? { Authorization: `Basic ${Buffer.from(`${auth.principal}:${auth.secret}`).toString("base64")}` }
+    : {};
   let res: Response;
   try {
     res = await fetch(`${url}/api/v1`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { "Content-Type": "application/json", Accept: "application/json", ...authorization },
       body: JSON.stringify({ type }),
       signal: AbortSignal.timeout(5000),
     });
@@ -94,9 +99,10 @@ export async function runLocalStatus(env: Env, opts: LocalStatusOptions): Promis
   if (!state || !isAlive(state.pid)) {
     throw new TitanError("the local cluster is not running", { hint: "start it with `titan local up`" });
   }
+  const auth = localClusterAccess(paths.stateFile)?.auth;
   const [agents, tasks] = await Promise.all([
-    operator(state.url, "GET_AGENTS"),
-    operator(state.url, "GET_TASKS"),
+    operator(state.url, "GET_AGENTS", auth),
+    operator(state.url, "GET_TASKS", auth),
   ]);
   const summary = summarizeAgents(agents, tasks);
   if (opts.json) {

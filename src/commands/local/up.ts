@@ -5,13 +5,14 @@ import { writeLine } from "../../cli/io.js";
 import { detectImageSupport } from "../../local/agent/container-runc.js";
 import { LocalClusterStartError, runningCluster, startBackgroundCluster } from "../../local/background.js";
 import { localPaths, portIsFree } from "../../local/control.js";
+import { writeGeneratedSecret } from "../../local/credentials.js";
 import { runCluster } from "../../local/runner.js";
 import type { LocalUpOptions } from "./command.js";
 import { clusterConfig } from "./config.js";
 
 export async function runLocalUp(env: Env, opts: LocalUpOptions): Promise<number> {
   const paths = localPaths(env.paths.stateDir);
-  const config = clusterConfig(opts, paths);
+  const config = clusterConfig(opts, paths, env.cwd);
   const existing = await runningCluster(paths);
   if (existing) {
     throw new TitanError(`the local cluster is already running at ${existing.url}`, {
@@ -25,9 +26,10 @@ export async function runLocalUp(env: Env, opts: LocalUpOptions): Promise<number
   }
   const dim = env.io.errColor.dim;
   warnWithoutImages(env);
+  if (config.auth?.secretFile === paths.secretFile) writeGeneratedSecret(paths.secretFile);
 
   if (opts.foreground) {
-    mkdirSync(paths.dir, { recursive: true });
+    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     await runCluster(config, env.signal, (cluster) => {
       writeLine(env.io.out, cluster.url);
       writeLine(env.io.err, dim(`local cluster up: ${config.agents} agents; press Ctrl-C to stop`));

@@ -68,6 +68,7 @@ class LocalAgent implements LocalAgentHandle {
       attached: () => this.attachedPaths(),
       partitioned: () => this.outbox.partitioned,
       accounts: this.accounts,
+      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -171,6 +171,8 @@ export interface LocalAgentOptions {
   port?: number;
   /** The master's URL, for the agent's /state `master_hostname` and links. */
   masterUrl?: string;
+  /** HTTP Basic credentials for the agent's protected endpoints (as --authenticate_http_readonly/readwrite). */
+  credentials?: { principal: string; secret: string };
   /** Called for every task state change, in order per task. */
   onStatus(status: AgentStatus): void;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { basename } from "node:path";
+import { authenticate, type HttpCredentials, type Refusal, refuseForeignHost } from "../http-guard.js";
 import type { AccountNames } from "./accounts.js";
 import {
   type AttachedPath,
@@ -20,6 +21,22 @@ export interface AgentHttpSource {
   /** While true the agent is cut off: every connection is dropped without an answer. */
   partitioned(): boolean;
   accounts: AccountNames;
+  credentials?: HttpCredentials;
+}
+
+/** Realms of the agent's endpoints (src/slave/main.cpp `DEFAULT_HTTP_*_REALM`); /health and /version are open. */
+function agentRealm(path: string): string | undefined {
+  if (path === "/health" || path === "/version") return undefined;
+  return path === "/api/v1" ? "mesos-agent-readwrite" : "mesos-agent-readonly";
+}
+
+function refused(req: IncomingMessage, path: string, source: AgentHttpSource): Refusal | undefined {
+  const foreign = refuseForeignHost(req);
+  if (foreign) return foreign;
+  const realm = agentRealm(path);
+  if (realm === undefined) return undefined;
+  const auth = authenticate(req, source.credentials, realm);
+  return "status" in auth ? auth : undefined;
 }
 
 const JSON_TYPE = "application/json";
@@ -187,6 +204,12 @@ function filesDownload(res: ServerResponse, query: URLSearchParams, source: Agen
 async function route(req: IncomingMessage, res: ServerResponse, source: AgentHttpSource): Promise<void> {
   const url = new URL(req.url ?? "/", "http://agent");
   const path = url.pathname.startsWith("/slave(1)/") ? url.pathname.slice("/slave(1)".length) : url.pathname;
+  const refusal = refused(req, path, source);
+  if (refusal) {
+    res.writeHead(refusal.status, { ...refusal.headers, "Content-Length": Buffer.byteLength(refusal.body) });
+    res.end(refusal.body);
+    return;
+  }
   const isGet = req.method === "GET" || req.method === "HEAD";
   if (path === "/api/v1") return operatorApi(req, res, source);
   if (!isGet) {

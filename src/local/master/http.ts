@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import { type JsonObject, toJson } from "../json.js";
+import {
+  authenticate,
+  fromBrowser,
+  type HttpCredentials,
+  type Refusal,
+  refuseForeignHost,
+} from "../http-guard.js";
+import { isObject, type JsonObject, toJson } from "../json.js";
 import { encodeRecord } from "../recordio.js";
 import { checkOperatorCall, checkSchedulerCall } from "./calls.js";
 import type { LocalMaster } from "./master.js";
@@ -36,6 +43,18 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const ADMIN_PATH = "/__titan_local/faults";
 
 export type AdminHandler = (method: string, body: unknown) => Promise<{ status: number; body: JsonObject }>;
+
+export interface MasterServerOptions {
+  /** The test-only fault endpoint; absent unless the cluster was started for tests. */
+  admin?: AdminHandler;
+  /** HTTP Basic credentials the protected endpoints require (none: the cluster runs without authentication). */
+  credentials?: HttpCredentials;
+}
+
+/** libprocess authentication realms of the master's endpoints (src/master/main.cpp, `DEFAULT_HTTP_*_REALM`). */
+const REALM_SCHEDULER = "mesos-master-scheduler";
+const REALM_READWRITE = "mesos-master-readwrite";
+const REALM_READONLY = "mesos-master-readonly";
 
 export interface MasterServer {
   readonly url: string;
@@ -179,6 +198,7 @@ function handleScheduler(
   req: IncomingMessage,
   res: ServerResponse,
   body: string,
+  principal: string | null,
 ): undefined {
   if (req.method !== "POST") return methodNotAllowed(res, req.method ?? "");
   const parsed = parseCallBody(req, res, body);
@@ -186,6 +206,8 @@ function handleScheduler(
   const checked = checkSchedulerCall(parsed.value);
   if (!checked.ok) return sendText(res, 400, checked.error);
   const call = checked.value;
+  const principalError = checkPrincipal(master, call, principal);
+  if (principalError !== undefined) return sendText(res, 400, principalError);
   const streamId = header(req, "mesos-stream-id");
   if (call.type === "SUBSCRIBE") {
     if (!acceptsMediaType(header(req, "accept"), JSON_TYPE)) return notAcceptable(res);
@@ -204,6 +226,34 @@ function handleScheduler(
   if (result.status === 202) return sendText(res, 202);
   if (result.status === 200) return sendText(res, 200);
   return sendText(res, result.status, result.error);
+}
+
+/**
+ * With --authenticate_http_frameworks, a SUBSCRIBE's FrameworkInfo.principal must be the authenticated one (the
+ * master fills it in when absent), and every later call must come from the framework's principal
+ * (src/master/http.cpp `Master::Http::scheduler`).
+ */
+function checkPrincipal(master: LocalMaster, call: JsonObject, principal: string | null): string | undefined {
+  if (principal === null) return undefined;
+  if (call.type === "SUBSCRIBE") {
+    const info = isObject(call.subscribe) ? call.subscribe.framework_info : undefined;
+    if (!isObject(info)) return undefined;
+    if (info.principal === undefined) {
+      info.principal = principal;
+      return undefined;
+    }
+    if (info.principal !== principal) {
+      return `Authenticated principal '${principal}' does not match principal '${String(info.principal)}' set in \`FrameworkInfo\``;
+    }
+    return undefined;
+  }
+  const frameworkId = isObject(call.framework_id) ? call.framework_id.value : undefined;
+  const framework = typeof frameworkId === "string" ? master.frameworks.get(frameworkId) : undefined;
+  const owner = framework?.info.principal;
+  if (framework !== undefined && owner !== principal) {
+    return `Authenticated principal '${principal}' does not match principal '${String(owner ?? "")}' used by framework`;
+  }
+  return undefined;
 }
 
 function handleOperator(
@@ -258,19 +308,57 @@ function withJsonp(req: IncomingMessage, res: ServerResponse, url: URL, value: u
   res.end(body);
 }
 
-async function route(
-  master: LocalMaster,
-  admin: AdminHandler | undefined,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<undefined> {
-  const url = new URL(req.url ?? "/", "http://127.0.0.1");
-  const body = await readBody(req);
-  const path = url.pathname;
+function refuse(res: ServerResponse, refusal: Refusal): undefined {
+  return sendText(res, refusal.status, refusal.body, refusal.headers);
+}
+
+/** The realm protecting a path, as the real master's routes are set up; undefined for open endpoints. */
+function realmOf(path: string): string | undefined {
   switch (path) {
     case "/api/v1/scheduler":
     case "/master/api/v1/scheduler":
-      return handleScheduler(master, req, res, body);
+      return REALM_SCHEDULER;
+    case "/api/v1":
+    case "/master/api/v1":
+    case ADMIN_PATH:
+      return REALM_READWRITE;
+    case "/master/state":
+    case "/state":
+    case "/master/slaves":
+    case "/slaves":
+    case "/master/frameworks":
+    case "/frameworks":
+    case "/master/tasks":
+    case "/tasks":
+      return REALM_READONLY;
+    default:
+      // /redirect, /version, /health and unknown paths (404) need no credentials, as on a real master.
+      return undefined;
+  }
+}
+
+async function route(
+  master: LocalMaster,
+  options: MasterServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<undefined> {
+  const foreign = refuseForeignHost(req);
+  if (foreign) return refuse(res, foreign);
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const path = url.pathname;
+  const realm = path === ADMIN_PATH && !options.admin ? undefined : realmOf(path);
+  let principal: string | null = null;
+  if (realm !== undefined) {
+    const auth = authenticate(req, options.credentials, realm);
+    if ("status" in auth) return refuse(res, auth);
+    principal = auth.principal;
+  }
+  const body = await readBody(req);
+  switch (path) {
+    case "/api/v1/scheduler":
+    case "/master/api/v1/scheduler":
+      return handleScheduler(master, req, res, body, principal);
     case "/api/v1":
     case "/master/api/v1":
       return handleOperator(master, req, res, body);
@@ -294,35 +382,52 @@ async function route(
     case "/health":
     case "/master/health":
       return sendText(res, 200);
-    case ADMIN_PATH: {
-      if (!admin) return sendText(res, 404);
-      let parsed: unknown = {};
-      if (body.trim() !== "") {
-        try {
-          parsed = JSON.parse(body);
-        } catch {
-          return sendText(res, 400, "Failed to parse body into JSON");
-        }
-      }
-      const answer = await admin(req.method ?? "GET", parsed);
-      const text = toJson(answer.body);
-      res.writeHead(answer.status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(text) });
-      res.end(text);
-      return;
-    }
+    case ADMIN_PATH:
+      return handleAdmin(options.admin, req, res, body);
     default:
       return sendText(res, 404);
   }
+}
+
+/**
+ * The test-only fault endpoint: absent (404, as on a real master) unless the cluster was started for tests, and
+ * never answering a browser (a page could otherwise fail the master over with a text/plain POST): requests with
+ * `Origin` or `Sec-Fetch-*` headers get 403, POST bodies other than exactly `application/json` get 415.
+ */
+async function handleAdmin(
+  admin: AdminHandler | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+): Promise<undefined> {
+  if (!admin) return sendText(res, 404);
+  if (fromBrowser(req)) return sendText(res, 403, "The fault endpoint does not answer browsers");
+  const method = req.method ?? "GET";
+  if (method === "POST" && header(req, "content-type") !== JSON_TYPE) {
+    return sendText(res, 415, `Expecting 'Content-Type' of ${JSON_TYPE}`);
+  }
+  let parsed: unknown = {};
+  if (body.trim() !== "") {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return sendText(res, 400, "Failed to parse body into JSON");
+    }
+  }
+  const answer = await admin(method, parsed);
+  const text = toJson(answer.body);
+  res.writeHead(answer.status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** Starts the master's HTTP server on 127.0.0.1:`port` (0 = a free port). */
 export async function startMasterServer(
   master: LocalMaster,
   port: number,
-  admin?: AdminHandler,
+  options: MasterServerOptions = {},
 ): Promise<MasterServer> {
   const server: Server = createServer((req, res) => {
-    route(master, admin, req, res).catch((error: unknown) => {
+    route(master, options, req, res).catch((error: unknown) => {
       if (!res.headersSent) sendText(res, 500, error instanceof Error ? error.message : String(error));
       else res.destroy();
     });

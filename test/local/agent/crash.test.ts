@@ -7,6 +7,18 @@ import { tempDir } from "../../support/tmp.js";
 import { eventually, processAlive } from "./support.js";
 
 const AGENT_SOURCES = new URL("../../../src/local/agent/", import.meta.url);
+/** Modules of src/local that the agent imports from outside its own directory. */
+const SHARED_SOURCES = ["http-guard.ts"];
+
+function transpile(source: string): string {
+  return ts.transpileModule(source, {
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: true,
+    },
+  }).outputText;
+}
 
 /** The agent's modules compiled to plain ESM in a temp dir, so a separate Node process can host an agent. */
 function compileAgent(): string {
@@ -16,14 +28,11 @@ function compileAgent(): string {
   mkdirSync(dir);
   for (const file of readdirSync(AGENT_SOURCES).filter((f) => f.endsWith(".ts"))) {
     const source = readFileSync(new URL(file, AGENT_SOURCES), "utf8");
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: true,
-      },
-    });
-    writeFileSync(join(dir, file.replace(/\.ts$/, ".js")), outputText);
+    writeFileSync(join(dir, file.replace(/\.ts$/, ".js")), transpile(source));
+  }
+  for (const file of SHARED_SOURCES) {
+    const source = readFileSync(new URL(`../${file}`, AGENT_SOURCES), "utf8");
+    writeFileSync(join(out, file.replace(/\.ts$/, ".js")), transpile(source));
   }
   return out;
 }
