@@ -43,7 +43,7 @@ export async function startBackgroundCluster(
     );
   }
   rmSync(paths.stateFile, { force: true });
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  mkdirSync(paths.dir, { recursive: true, mode: 0o711 });
   const child = spawnDaemon(entry, config, paths.logFile);
   const state = await waitUntilUp(() => readClusterState(paths.stateFile), child, START_TIMEOUT_MS);
   if (!state) {

@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentResources, LocalAgentHandle, LocalAgentOptions } from "./agent/api.js";
 import { type FaultActions, faultHandler } from "./faults.js";
@@ -66,6 +67,9 @@ function agentTemplates(options: LocalClusterOptions): AgentTemplate[] {
 }
 
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  // Task users other than the cluster's own must be able to pass through to their 0700 sandboxes (never list).
+  mkdirSync(options.workDir, { recursive: true });
+  if (process.getuid?.() === 0) chmodSync(options.workDir, statSync(options.workDir).mode | 0o011);
   const master = new LocalMaster(options.master);
   const idPrefix = master.masterId;
   let agentSeq = 0;

@@ -34,7 +34,7 @@ export function loadCredentials(source: CredentialSource): HttpCredentials {
 
 /** Writes a new random secret to `path`, readable by its owner only (0600), replacing any earlier one. */
 export function writeGeneratedSecret(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o711 });
   rmSync(path, { force: true });
   const fd = openSync(path, "wx", 0o600);
   try {

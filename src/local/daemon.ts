@@ -11,6 +11,17 @@ function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 }
 
+// Nothing a framework sends may take every task down: an error that escaped is logged (by kind only, since a
+// message could quote a task's environment) and the cluster keeps running.
+const logEscaped = (error: unknown) => {
+  const code = (error as { code?: unknown } | null)?.code;
+  log(
+    `internal error (${error instanceof Error ? error.name : typeof error}${typeof code === "string" ? ` ${code}` : ""}); still running`,
+  );
+};
+process.on("unhandledRejection", logEscaped);
+process.on("uncaughtException", logEscaped);
+
 try {
   const config = JSON.parse(process.argv[2] ?? "") as ClusterConfig;
   await runCluster(config, controller.signal, (cluster) => {

@@ -145,8 +145,19 @@ export function fromResourceJson(list: readonly unknown[]): ParsedResources {
     }
     if ((SCALAR_NAMES as readonly string[]).includes(name)) {
       const value = Number(r.scalar?.value);
-      if (r.type !== "SCALAR" || !Number.isFinite(value) || value < 0) {
-        return { ok: false, error: `Invalid scalar resource '${name}'` };
+      if (r.type !== "SCALAR" || Number.isNaN(value)) {
+        return { ok: false, error: `Resource '${name}' is invalid: Invalid scalar resource` };
+      }
+      // src/common/resources.cpp Resources::validate: negative values, and non-zero values that the fixed-point
+      // scalar (three decimals) represents as zero, are refused.
+      if (value !== 0 && fixed(value) <= 0) {
+        return {
+          ok: false,
+          error: `Resource '${name}:${value}' is invalid: Invalid scalar resource: value <= 0`,
+        };
+      }
+      if (!Number.isFinite(value)) {
+        return { ok: false, error: `Resource '${name}:${value}' is more than any agent has` };
       }
       const delta = emptyQuantities();
       delta[name as ScalarName] = value;

@@ -74,7 +74,7 @@ export async function runCluster(
     startedAt: new Date().toISOString(),
     ...(config.auth ? { auth: config.auth } : {}),
   };
-  mkdirSync(dirname(config.stateFile), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(config.stateFile), { recursive: true, mode: 0o711 });
   writeFileSync(config.stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   chmodSync(config.stateFile, 0o600);
   onReady(cluster);

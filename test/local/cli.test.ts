@@ -233,7 +233,7 @@ describe.runIf(daemonEntry() !== undefined)("titan local in the background (comp
     const paths = localPaths(dir);
     for (const file of [paths.stateFile, paths.secretFile, paths.logFile])
       expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(statSync(paths.dir).mode & 0o077).toBe(0);
+    expect(statSync(paths.dir).mode & 0o066).toBe(0);
     const secret = readFileSync(paths.secretFile, "utf8").trim();
     expect(readFileSync(paths.stateFile, "utf8")).not.toContain(secret);
     expect((await fetch(`${url}/__titan_local/faults`)).status).toBe(404);

@@ -157,13 +157,51 @@ describe("ACCEPT planning", () => {
     if (result.kind === "invalid-offers") expect(result.error).toBe(error);
   });
 
+  it.each([
+    [
+      1e-300,
+      "Task uses invalid resources: Invalid resources: Resource 'cpus:1e-300' is invalid: Invalid scalar resource: value <= 0",
+    ],
+    [
+      0.0004,
+      "Task uses invalid resources: Invalid resources: Resource 'cpus:0.0004' is invalid: Invalid scalar resource: value <= 0",
+    ],
+    [
+      -1,
+      "Task uses invalid resources: Invalid resources: Resource 'cpus:-1' is invalid: Invalid scalar resource: value <= 0",
+    ],
+  ])("refuses a task with cpus %s as validation.cpp does", (cpus, message) => {
+    const result = plan(["o1"], [task("a", "s1", cpus)], [offer("o1", "s1")]);
+    expect(result.kind === "valid" && result.rejections.map((r) => r.message)).toEqual([message]);
+  });
+
+  it("refuses a host port outside the offered (the agent's) range", () => {
+    const withPorts: OfferRecord = {
+      ...offer("o1", "s1"),
+      quantities: { ...q({ cpus: 1, mem: 128 }), ports: [{ begin: 31000, end: 31009 }] },
+    };
+    const port = (p: number) => ({
+      ...task(`p${p}`),
+      resources: [
+        { name: "cpus", type: "SCALAR", scalar: { value: 0.1 } },
+        { name: "ports", type: "RANGES", ranges: { range: [{ begin: p, end: p }] } },
+      ],
+    });
+    const result = plan(["o1"], [port(31005), port(8080)], [withPorts]);
+    if (result.kind !== "valid") throw new Error(result.kind);
+    expect(result.launches.map((l) => l.taskId)).toEqual(["p31005"]);
+    expect(result.rejections[0]?.message).toMatch(
+      /^Total resources cpus:0\.1; ports:\[8080-8080\] required by task and its executor is more than available/,
+    );
+  });
+
   it("launches what fits, in order, and declines the rest", () => {
     const result = plan(["o1"], [task("a"), task("b"), task("c")], [offer("o1", "s1")]);
     expect(result.kind).toBe("valid");
     if (result.kind !== "valid") return;
     expect(result.launches.map((l) => l.taskId)).toEqual(["a", "b"]);
     expect(result.rejections.map((r) => r.message)).toEqual([
-      "Task uses more resources cpus:0.5 than available mem:128",
+      "Total resources cpus:0.5 required by task and its executor is more than available mem:128",
     ]);
     expect(result.unused).toEqual(q({ mem: 128 }));
     expect(result.launches[0]?.resources[0]?.allocation_info).toEqual({ role: "r" });

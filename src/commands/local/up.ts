@@ -29,7 +29,7 @@ export async function runLocalUp(env: Env, opts: LocalUpOptions): Promise<number
   if (config.auth?.secretFile === paths.secretFile) writeGeneratedSecret(paths.secretFile);
 
   if (opts.foreground) {
-    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    mkdirSync(paths.dir, { recursive: true, mode: 0o711 });
     await runCluster(config, env.signal, (cluster) => {
       writeLine(env.io.out, cluster.url);
       writeLine(env.io.err, dim(`local cluster up: ${config.agents} agents; press Ctrl-C to stop`));

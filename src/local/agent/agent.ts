@@ -118,6 +118,7 @@ class LocalAgent implements LocalAgentHandle {
       dockerCli: this.dockerCli,
       ...(this.containers === undefined ? {} : { containers: this.containers }),
       inheritedEnv: process.env,
+      switchUser: this.options.switchUser ?? process.getuid?.() === 0,
       emit: (status) => this.outbox.send(status),
     });
     this.executors.set(key, executor);

@@ -171,6 +171,11 @@ export interface LocalAgentOptions {
   port?: number;
   /** The master's URL, for the agent's /state `master_hostname` and links. */
   masterUrl?: string;
+  /**
+   * Run tasks as their user (FrameworkInfo.user or CommandInfo.user), as an agent started with --switch_user does;
+   * default: when this process runs as root. Users are always checked: an unknown one drops the task.
+   */
+  switchUser?: boolean;
   /** HTTP Basic credentials for the agent's protected endpoints (as --authenticate_http_readonly/readwrite). */
   credentials?: { principal: string; secret: string };
   /** Called for every task state change, in order per task. */

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { appendFileSync, closeSync, openSync } from "node:fs";
+import { appendFileSync, chownSync, closeSync, openSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import type {
   AgentStatus,
   ContainerStatusJson,
@@ -30,6 +31,7 @@ import { healthProbe } from "./health-probes.js";
 import { groupAlive, signalGroup, spawnGroupLeader, trackGroup, untrackGroup } from "./process-group.js";
 import { createSandbox, type OpenedSandbox, type Sandbox } from "./sandbox.js";
 import { isTerminalState } from "./task-states.js";
+import { lookupAccount, type TaskAccount, taskUser } from "./task-user.js";
 import { describeWaitStatus } from "./wait-status.js";
 
 /** The command executor's kill grace period when neither the task nor the kill names one. */
@@ -46,6 +48,10 @@ export interface ExecutorHost {
   /** The Mesos containerizer's image support (runc); image tasks fail without it. */
   containers?: ImageContainers;
   inheritedEnv: Readonly<Record<string, string | undefined>>;
+  /** Run tasks as their user (uid/gid) and chown their sandboxes, as an agent started with --switch_user as root. */
+  switchUser: boolean;
+  /** The passwd file users are looked up in (tests point it elsewhere). */
+  passwdPath?: string;
   emit(status: AgentStatus): void;
 }
 
@@ -84,6 +90,8 @@ export class CommandExecutor {
   private healthChecker: HealthChecker | undefined;
   /** The runc container of an image task, once provisioned. */
   private container: ProvisionedContainer | undefined;
+  /** The account the task runs as when the agent switches users. */
+  private account: TaskAccount | undefined;
 
   constructor(
     readonly frameworkId: string,
@@ -107,8 +115,16 @@ export class CommandExecutor {
   }
 
   launch(): void {
+    const user = taskUser(this.taskInfo.command?.user, this.framework?.user);
     let opened: OpenedSandbox;
     try {
+      if (user !== undefined) {
+        this.account = lookupAccount(user, this.host.passwdPath);
+        if (this.account === undefined) {
+          this.dropBeforeLaunch(`Failed to chown directory to '${user}': No such user '${user}'`);
+          return;
+        }
+      }
       opened = createSandbox(this.host.workDir, this.host.agentId, this.frameworkId, this.executorId);
     } catch (error) {
       this.forward(
@@ -120,6 +136,7 @@ export class CommandExecutor {
       return;
     }
     this.sandbox = opened.sandbox;
+    if (!this.chownSandbox(opened, user)) return;
     const bridge = bridgeRefusal(this.taskInfo.container);
     if (bridge !== undefined) {
       this.failLaunch(opened, bridge);
@@ -128,11 +145,15 @@ export class CommandExecutor {
     const uris = this.taskInfo.command?.uris ?? [];
     const image = mesosImageOf(this.taskInfo.container);
     if (image !== undefined) {
-      void this.provisionThenStart(opened, image, uris);
+      this.provisionThenStart(opened, image, uris).catch((error: unknown) => {
+        if (!this.isTerminal) this.failLaunch(`Failed to provision the container: ${errorMessage(error)}`);
+      });
       return;
     }
     if (uris.length > 0) {
-      void this.fetchThenStart(opened, uris);
+      this.fetchThenStart(opened, uris).catch((error: unknown) => {
+        if (!this.isTerminal) this.failLaunch(`Failed to fetch: ${errorMessage(error)}`);
+      });
       return;
     }
     this.startInSandbox(opened);
@@ -227,6 +248,8 @@ export class CommandExecutor {
     }
     const killed = this.fetching.signal.aborted;
     this.fetching = undefined;
+    // The Mesos fetcher runs as the task user: what it fetched belongs to that user.
+    if (this.host.switchUser && this.account !== undefined) chownTree(opened.sandbox.directory, this.account);
     if (killed) {
       closeSync(opened.stdoutFd);
       closeSync(opened.stderrFd);
@@ -269,13 +292,27 @@ export class CommandExecutor {
       this.failBeforeFork(error.message);
       return;
     }
-    const child = spawnGroupLeader(line.file, line.args, {
-      argv0: line.argv0,
-      cwd: sandbox.directory,
-      env,
-      stdoutFd,
-      stderrFd,
-    });
+    const unsafe = nulProblem(line, env);
+    if (unsafe !== undefined) {
+      this.failLaunch(unsafe);
+      return;
+    }
+    const switched = this.host.switchUser ? this.account : undefined;
+    let child: ReturnType<typeof spawnGroupLeader>;
+    try {
+      child = spawnGroupLeader(line.file, line.args, {
+        argv0: line.argv0,
+        cwd: sandbox.directory,
+        env,
+        stdoutFd,
+        stderrFd,
+        ...(switched ? { uid: switched.uid, gid: switched.gid } : {}),
+      });
+    } catch (error) {
+      // Input from a framework must never crash the agent: whatever spawn refuses fails this task only.
+      this.failLaunch(`Failed to fork the command (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+      return;
+    }
     child.once("error", (error: NodeJS.ErrnoException) => {
       if (this.pid !== undefined) return;
       const message = `Failed to execute command: ${describeSpawnError(error)}`;
@@ -418,6 +455,47 @@ export class CommandExecutor {
     }
   }
 
+  /**
+   * The sandbox belongs to the task user (src/slave/paths.cpp `createExecutorDirectory`: chown, else the launch
+   * fails). Returns false after dropping the task when the chown fails.
+   */
+  private chownSandbox(opened: OpenedSandbox, user: string | undefined): boolean {
+    const account = this.account;
+    if (!this.host.switchUser || account === undefined || user === undefined) return true;
+    try {
+      for (const path of [opened.sandbox.directory, opened.sandbox.stdoutPath, opened.sandbox.stderrPath])
+        chownSync(path, account.uid, account.gid);
+      return true;
+    } catch (error) {
+      closeSync(opened.stdoutFd);
+      closeSync(opened.stderrFd);
+      const code = (error as NodeJS.ErrnoException).code ?? "error";
+      this.dropBeforeLaunch(`Failed to chown directory to '${user}': ${ERRNO_TEXT[code] ?? code}`);
+      return false;
+    }
+  }
+
+  /**
+   * The executor could not be added, so the task never started: TASK_DROPPED (TASK_LOST for frameworks that are not
+   * PARTITION_AWARE) with REASON_EXECUTOR_TERMINATED, as src/slave/slave.cpp `Slave::__run` sends it when
+   * `Framework::addExecutor` fails.
+   */
+  private dropBeforeLaunch(message: string): void {
+    const state = this.frameworkCapable("PARTITION_AWARE") ? "TASK_DROPPED" : "TASK_LOST";
+    this.forward(this.status(state, "SOURCE_AGENT", { reason: "REASON_EXECUTOR_TERMINATED", message }));
+  }
+
+  /** The container could not be launched: TASK_FAILED with the reason, never the offending value. */
+  private failLaunch(reason: string): void {
+    this.log(reason);
+    this.forward(
+      this.status("TASK_FAILED", "SOURCE_AGENT", {
+        reason: "REASON_CONTAINER_LAUNCH_FAILED",
+        message: `Failed to launch container: ${reason}`,
+      }),
+    );
+  }
+
   /** The executor could not start the command at all: Mesos' executor aborts and the agent reports the task failed. */
   private failBeforeFork(reason: string): void {
     this.log(reason);
@@ -492,9 +570,34 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = {
   EACCES: "Permission denied",
   ENOEXEC: "Exec format error",
   ENOTDIR: "Not a directory",
+  EPERM: "Operation not permitted",
   E2BIG: "Argument list too long",
 };
 
 function describeSpawnError(error: NodeJS.ErrnoException): string {
   return (error.code !== undefined ? ERRNO_TEXT[error.code] : undefined) ?? error.message;
+}
+
+/** A NUL byte cannot reach exec(2): names which part of the launch has one, never its value. */
+function nulProblem(line: CommandLine, env: Readonly<Record<string, string>>): string | undefined {
+  if ([line.file, line.argv0, ...line.args].some((part) => part.includes("\0")))
+    return "the command contains a NUL byte";
+  for (const [name, value] of Object.entries(env)) {
+    if (name.includes("\0") || value.includes("\0"))
+      return `environment variable '${name.replaceAll("\0", "\\0")}' contains a NUL byte`;
+  }
+  return undefined;
+}
+
+/** chown -R, best effort: a file that vanished meanwhile is no reason to fail the launch. */
+function chownTree(path: string, account: TaskAccount): void {
+  try {
+    chownSync(path, account.uid, account.gid);
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (entry.isDirectory()) chownTree(join(path, entry.name), account);
+      else if (!entry.isSymbolicLink()) chownSync(join(path, entry.name), account.uid, account.gid);
+    }
+  } catch {
+    // ignored: see above
+  }
 }

@@ -90,6 +90,9 @@ export interface GroupSpawnOptions {
   env: Record<string, string>;
   stdoutFd: number | "ignore";
   stderrFd: number | "ignore";
+  /** Run as this user and group (needs root), as an agent with --switch_user does. */
+  uid?: number;
+  gid?: number;
 }
 
 /** Spawns `file` as the leader of a new session/process group with stdin from /dev/null. */
@@ -104,5 +107,7 @@ export function spawnGroupLeader(
     env: options.env,
     detached: true,
     stdio: ["ignore", options.stdoutFd, options.stderrFd],
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, mkdirSync, openSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 
 /** One executor run's sandbox, laid out as a Mesos agent's work_dir. */
@@ -45,7 +45,11 @@ export function createSandbox(
   const containerId = randomUUID();
   const runs = executorRunsDir(workDir, agentId, frameworkId, executorId);
   const directory = join(runs, containerId);
-  mkdirSync(directory, { recursive: true });
+  // Only the task's user may read its sandbox: fetched files and logs can hold secrets (paths.cpp chmods 0750; the
+  // local cluster shares its host with other users, so the group gets nothing either).
+  mkdirSync(runs, { recursive: true });
+  mkdirSync(directory, { mode: 0o700 });
+  chmodSync(directory, 0o700);
   const stdoutPath = join(directory, "stdout");
   const stderrPath = join(directory, "stderr");
   const latestLink = join(runs, "latest");
@@ -56,10 +60,10 @@ export function createSandbox(
     rmSync(latestLink, { force: true });
     symlinkSync(containerId, latestLink);
   }
-  const stdoutFd = openSync(stdoutPath, "a");
+  const stdoutFd = openSync(stdoutPath, "a", 0o600);
   let stderrFd: number;
   try {
-    stderrFd = openSync(stderrPath, "a");
+    stderrFd = openSync(stderrPath, "a", 0o600);
   } catch (error) {
     closeSync(stdoutFd);
     throw error;

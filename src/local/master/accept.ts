@@ -158,12 +158,15 @@ function checkTask(
       };
     }
   }
-  const parsed = fromResourceJson(rawResources);
-  if (!parsed.ok) return { error: `Invalid resources: ${parsed.error}` };
+  // src/master/validation.cpp task::internal::validateResources, then validateExecutor's `offered.contains(total)`:
+  // a scalar that is negative or rounds to zero (cpus: 1e-300) is invalid, and a port outside the offered ranges
+  // (outside the agent's range) is more than available.
   if (rawResources.length === 0) return { error: "Task uses no resources" };
+  const parsed = fromResourceJson(rawResources);
+  if (!parsed.ok) return { error: `Task uses invalid resources: Invalid resources: ${parsed.error}` };
   if (!contains(available, parsed.quantities)) {
     return {
-      error: `Task uses more resources ${formatQuantities(parsed.quantities)} than available ${formatQuantities(available)}`,
+      error: `Total resources ${formatQuantities(parsed.quantities)} required by task and its executor is more than available ${formatQuantities(available)}`,
     };
   }
   const resources = rawResources.map((r) => {

@@ -187,7 +187,12 @@ describe("local agent: state endpoints", () => {
       completed_frameworks: [],
     });
     const framework = first(state, "frameworks");
-    expect(framework).toMatchObject({ id: FRAMEWORK_ID, name: "titan", user: "titan", roles: ["titan"] });
+    expect(framework).toMatchObject({
+      id: FRAMEWORK_ID,
+      name: "titan",
+      user: FRAMEWORK.user,
+      roles: ["titan"],
+    });
     const executor = first(framework, "executors");
     expect(executor).toMatchObject({
       id: "svc",

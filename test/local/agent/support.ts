@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { onTestFinished } from "vitest";
 import { createLocalAgent } from "../../../src/local/agent/agent.js";
 import type {
@@ -15,7 +16,8 @@ export const FRAMEWORK_ID = "5e0f3d5c-2b43-4a5e-9c3e-0f6b0c1d2e3f-0000";
 export const AGENT_ID = "5e0f3d5c-2b43-4a5e-9c3e-0f6b0c1d2e3f-S0";
 
 export const FRAMEWORK: FrameworkInfoJson = {
-  user: "titan",
+  // A user that exists here: the agent drops tasks of users the machine does not have.
+  user: userInfo().username,
   name: "titan",
   id: { value: FRAMEWORK_ID },
   failover_timeout: 604800,
@@ -37,7 +39,7 @@ export interface TestAgent {
 }
 
 /** A started agent on a free port that is stopped (every task killed) when the test ends, pass or fail. */
-export async function startTestAgent(): Promise<TestAgent> {
+export async function startTestAgent(options: { switchUser?: boolean } = {}): Promise<TestAgent> {
   const workDir = tempDir("titan-agent-");
   const statuses: AgentStatus[] = [];
   const agent = createLocalAgent({
@@ -47,6 +49,7 @@ export async function startTestAgent(): Promise<TestAgent> {
     resources: { cpus: 4, mem: 8192, disk: 20000, ports: [{ begin: 31000, end: 32000 }] },
     workDir,
     masterUrl: "http://127.0.0.1:5050",
+    ...(options.switchUser === undefined ? {} : { switchUser: options.switchUser }),
     onStatus: (status) => statuses.push(status),
   });
   onTestFinished(() => agent.stop(), 15_000);
