@@ -1,5 +1,6 @@
 import { TitanError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
+import { parseMesosJson } from "../mesos/json.js";
 import { buildSnapshot } from "./build.js";
 import { Node, ShapeError } from "./json-reader.js";
 import { readMasterState } from "./legacy.js";
@@ -61,7 +62,7 @@ function parseJson(text: string, name: string): unknown {
     );
   }
   try {
-    return JSON.parse(text);
+    return parseMesosJson(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     const position = /at position (\d+)/.exec(detail)?.[1];

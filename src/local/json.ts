@@ -5,10 +5,28 @@
 
 const BIG = "\u0000int64:";
 const BIG_PATTERN = /"\\u0000int64:(-?\d+)"/g;
+const DOUBLE = "\u0000double:";
+const DOUBLE_PATTERN = /"\\u0000double:(-?Infinity|NaN)"/g;
 
+/**
+ * Doubles that are not finite are written as bare `Infinity`, `-Infinity` and `NaN` tokens, as stout's jsonify
+ * streams a double (3rdparty/stout/include/stout/jsonify.hpp): not valid JSON, but what a real master sends, e.g.
+ * for a task with an unlimited `limits` entry.
+ */
 export function toJson(value: unknown): string {
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? `${BIG}${v}` : v));
-  return text.replace(BIG_PATTERN, "$1");
+  let special = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === "bigint") {
+      special = true;
+      return `${BIG}${v}`;
+    }
+    if (typeof v === "number" && !Number.isFinite(v)) {
+      special = true;
+      return `${DOUBLE}${v}`;
+    }
+    return v;
+  });
+  return special ? text.replace(BIG_PATTERN, "$1").replace(DOUBLE_PATTERN, "$1") : text;
 }
 
 /** A mesos.v1.TimeInfo / DurationInfo from milliseconds. */

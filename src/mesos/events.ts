@@ -1,5 +1,6 @@
 import { BadResponseError } from "./errors.js";
 import { sanitizeExcerpt } from "./excerpt.js";
+import { parseMesosJson } from "./json.js";
 import { isObject } from "./responses.js";
 import type { SchedulerEvent, SchedulerEventType } from "./types/scheduler.js";
 
@@ -31,7 +32,7 @@ export type ParsedEvent = { kind: "event"; event: SchedulerEvent } | { kind: "un
 export function parseSchedulerEvent(record: Buffer): ParsedEvent {
   let json: unknown;
   try {
-    json = JSON.parse(record.toString("utf8"));
+    json = parseMesosJson(record.toString("utf8"));
   } catch {
     throw new BadResponseError(
       `event stream record is not JSON: "${sanitizeExcerpt(record.subarray(0, 512).toString("utf8"))}"`,

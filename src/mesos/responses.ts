@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { TitanError } from "../cli/errors.js";
 import { BadResponseError, TemporarilyUnavailableError, UnauthorizedError } from "./errors.js";
 import { sanitizeExcerpt } from "./excerpt.js";
+import { parseMesosJson } from "./json.js";
 import type { HttpResponse, HttpResponseHead } from "./transport.js";
 
 export function statusLine(status: number): string {
@@ -72,7 +73,7 @@ export function parseJsonBody(
     );
   }
   try {
-    return JSON.parse(text) as unknown;
+    return parseMesosJson(text);
   } catch {
     throw new BadResponseError(
       `${options.what}: ${response.url.origin} answered invalid JSON${excerptOf(response.body)}`,

@@ -169,6 +169,8 @@ function checkTask(
       error: `Total resources ${formatQuantities(parsed.quantities)} required by task and its executor is more than available ${formatQuantities(available)}`,
     };
   }
+  const limitsError = normalizeLimits(task, parsed.quantities);
+  if (limitsError !== undefined) return { error: limitsError };
   const resources = rawResources.map((r) => {
     const copy = { ...(r as ResourceJson) };
     if (copy.allocation_info === undefined) copy.allocation_info = { role };
@@ -233,4 +235,44 @@ export function planAccept(input: AcceptInput): AcceptPlan {
     rejections,
     unused: available,
   };
+}
+
+/** A double as stout's JSON-to-protobuf conversion reads it: a number, a numeric string, "Infinity", "-Infinity". */
+function doubleOf(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  if (typeof value !== "string" || value.trim() === "") return undefined;
+  const n = Number(value);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+/**
+ * src/master/validation.cpp task::internal::validateResourceLimits: only cpus and mem, each at least its request
+ * (an infinite memory limit always passes). The values are kept as doubles, so `"Infinity"` is written back as the
+ * bare token a real master writes.
+ */
+function normalizeLimits(task: JsonObject, requested: Quantities): string | undefined {
+  if (task.limits === undefined) return undefined;
+  if (!isObject(task.limits)) return "Invalid limits: expected a map of resource names to values";
+  const normalized: JsonObject = {};
+  for (const [name, entry] of Object.entries(task.limits)) {
+    if (name !== "cpus" && name !== "mem")
+      return "Only cpus and mem may be included in a task's resource limits";
+    const value = isObject(entry) ? doubleOf(entry.value) : undefined;
+    if (value === undefined) return `Invalid limit for '${name}': expected {"value": <double>}`;
+    normalized[name] = { value };
+  }
+  const cpus = normalized.cpus as { value: number } | undefined;
+  if (cpus !== undefined) {
+    if (requested.cpus <= 0) return "When a CPU limit is specified, a CPU request must also be specified";
+    if (cpus.value < requested.cpus) return "The cpu limit must be greater than or equal to the cpu request";
+  }
+  const mem = normalized.mem as { value: number } | undefined;
+  if (mem !== undefined) {
+    if (requested.mem <= 0)
+      return "When a memory limit is specified, a memory request must also be specified";
+    if (Number.isFinite(mem.value) && mem.value < requested.mem)
+      return "The memory limit must be greater than or equal to the memory request";
+  }
+  task.limits = normalized;
+  return undefined;
 }
