@@ -47,6 +47,7 @@ export function toAppSpec(app: AppFields, source: SourceRef, baseDir?: string): 
       maxDelayMs: app.restart.max_delay,
     },
     killGraceMs: app.kill_grace,
+    ...(app.user === undefined ? {} : { user: app.user }),
     labels: app.labels,
     source,
   };

@@ -414,6 +414,14 @@ export const appShape = {
   update: withDefault(updateType, {}, "How a new release replaces the running one."),
   restart: withDefault(restartType, {}, "Backoff between restarts of a failing instance."),
   kill_grace: withDefault(duration(), "10s", "Time between SIGTERM and SIGKILL when an instance stops."),
+  user: optional(
+    string({
+      pattern: /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/,
+      describe: "a Unix user name",
+      hint: "name a user that exists on every agent, e.g. nobody",
+    }),
+    "Unix user the instances run as on the agents (FrameworkInfo.user); default: the cluster's `user`, else `nobody`.",
+  ),
   labels: withDefault(
     dict(
       {

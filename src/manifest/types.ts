@@ -92,6 +92,8 @@ export interface AppSpec {
   update: UpdateSpec;
   restart: RestartSpec;
   killGraceMs: number;
+  /** The Unix user instances run as; unset: the cluster's `user`, else `nobody`. */
+  user?: string;
   labels: Readonly<Record<string, string>>;
   source: SourceRef;
 }

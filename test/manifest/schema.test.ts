@@ -116,6 +116,7 @@ describe("titan schema", () => {
       "update",
       "restart",
       "kill_grace",
+      "user",
       "labels",
       "platform",
     ]);
