@@ -21,7 +21,8 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 const NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
 
 const TOP_KEYS = ["current_context", "clusters", "regions", "contexts"] as const;
-const CLUSTER_KEYS = ["masters", "auth", "ca_file", "state", "registry", "containerizer", "role"] as const;
+const CLUSTER_KEYS = ["masters", "auth", "ca_file", "state", "registry", "containerizer", "role", "user"] as const;
+const UNIX_USER = /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/;
 const AUTH_KEYS = ["principal", "secret"] as const;
 const CONTEXT_KEYS = ["cluster", "region"] as const;
 
@@ -397,7 +398,16 @@ function parseCluster(
       const text = check.string(value, at);
       if (text === undefined) continue;
       if (key === "ca_file") cluster.caFile = text;
-      else cluster.role = text;
+      else if (key === "user") {
+        if (UNIX_USER.test(text)) cluster.user = text;
+        else
+          check.report(
+            value,
+            at,
+            `"${text}" is not a Unix user name`,
+            "name a user every agent has, e.g. nobody",
+          );
+      } else cluster.role = text;
     }
   }
   if (cluster.masters.length === 0 && check.diagnostics.length === before) {

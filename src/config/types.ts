@@ -13,6 +13,12 @@ export interface ClusterAuth {
   secret: SecretRef;
 }
 
+/**
+ * The task user when neither the app nor the cluster names one: it exists on every Unix machine and owns nothing,
+ * so a task gets least privilege (never the deployer's login name, which agents usually do not have).
+ */
+export const DEFAULT_TASK_USER = "nobody";
+
 export interface ClusterConfig {
   name: string;
   /** Master URLs (several for HA); the client finds the leader. */
@@ -29,6 +35,8 @@ export interface ClusterConfig {
   containerizer?: "mesos" | "docker";
   /** The Mesos role titan's frameworks use. */
   role: string;
+  /** The Unix user tasks run as (FrameworkInfo.user) unless an app names one; unset: `nobody`. */
+  user?: string;
   /** Provided by titan itself (the `local` cluster). */
   builtin: boolean;
 }

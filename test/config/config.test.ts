@@ -41,6 +41,8 @@ describe("contexts", () => {
             "titan",
             "--secret",
             "env:MESOS_SECRET",
+            "--user",
+            "svc-titan",
           ],
           { env },
         )
@@ -64,7 +66,11 @@ describe("contexts", () => {
       region: "us-east",
       masters: ["https://m1:5050", "https://m2:5050"],
       masters_from: "config",
-      cluster: { name: "prod-us-east", auth: { principal: "titan", secret: "env:MESOS_SECRET" } },
+      cluster: {
+        name: "prod-us-east",
+        user: "svc-titan",
+        auth: { principal: "titan", secret: "env:MESOS_SECRET" },
+      },
     });
   });
 
@@ -141,6 +147,7 @@ describe("contexts", () => {
         "  two:",
         "    masters: [ftp://x]",
         "    auth: { principal: p, secret: plaintext }",
+        '    user: "not a user"',
         "contexts:",
         "  a: { cluster: tree }",
         "current_context: nope",
@@ -155,6 +162,9 @@ describe("contexts", () => {
       `${file}:5:15: error: clusters.two.masters[0]: "ftp://x" must use http or https`,
     );
     expect(r.stderr).toContain("clusters.two.auth.secret");
+    expect(r.stderr).toContain(
+      `${file}:7:11: error: clusters.two.user: "not a user" is not a Unix user name`,
+    );
     expect(r.stderr).toContain('cluster "tree" is not defined');
     expect(r.stderr).toContain('context "nope" is not defined');
     expect(r.stderr).not.toContain("plaintext\n");

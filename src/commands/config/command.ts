@@ -10,6 +10,7 @@ export const setClusterFlagTable = {
   state: valueFlag("--state <url>", "state store URL (file:///path)"),
   registry: valueFlag("--registry <url>", "default Docker registry"),
   role: valueFlag("--role <role>", "Mesos role for titan's frameworks (default *)"),
+  user: valueFlag("--user <user>", "Unix user tasks run as on the agents (default nobody)"),
 } as const;
 
 export type SetClusterOptions = OptionsOf<typeof setClusterFlagTable>;

@@ -32,6 +32,7 @@ export async function runSetCluster(env: Env, name: string, opts: SetClusterOpti
   if (opts.state !== undefined) cluster.state = opts.state;
   if (opts.registry !== undefined) cluster.registry = opts.registry;
   if (opts.role !== undefined) cluster.role = opts.role;
+  if (opts.user !== undefined) cluster.user = opts.user;
   const loaded = await loadUserConfig(env);
   await saveConfig(loaded.config.file, loaded.document, [setIn(["clusters", name], cluster)]);
   writeLine(env.io.err, `cluster "${name}" set (${masters.length} master${masters.length === 1 ? "" : "s"})`);
@@ -109,6 +110,7 @@ export async function runView(env: Env, opts: { json: boolean }): Promise<number
         {
           masters: c.masters,
           role: c.role,
+          ...(c.user ? { user: c.user } : {}),
           ...(c.auth ? { auth: { principal: c.auth.principal, secret: c.auth.secret.raw } } : {}),
           ...(c.caFile ? { ca_file: c.caFile } : {}),
           ...(c.state ? { state: c.state } : {}),

@@ -13,6 +13,7 @@ import {
 } from "../../config/resolve.js";
 import { targetFrom } from "../../config/target.js";
 import type { ClusterConfig } from "../../config/types.js";
+import { DEFAULT_TASK_USER } from "../../config/types.js";
 import { saveConfig, setIn } from "../../config/write.js";
 
 export async function runContextList(env: Env, opts: { json: boolean }): Promise<number> {
@@ -75,6 +76,7 @@ function describeCluster(cluster: ClusterConfig): Record<string, unknown> {
     name: cluster.name,
     builtin: cluster.builtin,
     role: cluster.role,
+    user: cluster.user ?? DEFAULT_TASK_USER,
     ...(cluster.auth ? { auth: { principal: cluster.auth.principal, secret: cluster.auth.secret.raw } } : {}),
     ...(cluster.caFile ? { ca_file: cluster.caFile } : {}),
     ...(cluster.state ? { state: cluster.state } : {}),
