@@ -1,4 +1,4 @@
-import { hostname, userInfo } from "node:os";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Env } from "../cli/env.js";
@@ -9,7 +9,7 @@ import type { BasicAuth, MasterCluster } from "../mesos/index.js";
 import type { StateStore } from "../state/types.js";
 import { loadUserConfig } from "./index.js";
 import { resolveTarget, type TargetFlags } from "./resolve.js";
-import type { ClusterConfig, Origin, Target } from "./types.js";
+import { type ClusterConfig, DEFAULT_TASK_USER, type Origin, type Target } from "./types.js";
 
 /**
  * The cluster a command acts on, resolved once per command: which masters (for the built-in `local` context:
@@ -81,7 +81,7 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
     cluster,
     region: target.region,
     role: roleOf(flags, env, cluster),
-    user: userInfo().username,
+    user: cluster.user ?? DEFAULT_TASK_USER,
     stateUrl: cluster.state ?? defaultStateUrl(env.paths.dataDir, cluster.name),
     label: `context ${target.context} (cluster ${cluster.name})`,
     local,

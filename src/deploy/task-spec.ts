@@ -70,9 +70,11 @@ function commandOf(
   ports: LaunchRequest["ports"],
   secretReferences: LaunchRequest["secretReferences"],
 ): CommandSpec {
+  // CommandInfo.user: an app's own user reaches its tasks even when its framework was registered with another.
   const env = {
     environment,
     ...(secretReferences === undefined ? {} : { secretEnvironment: secretReferences }),
+    ...(spec.user === undefined ? {} : { user: spec.user }),
   };
   if (spec.shell !== undefined) return { shell: true, value: substitutePorts(spec.shell, ports), ...env };
   if (spec.command !== undefined && spec.command.length > 0) {

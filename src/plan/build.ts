@@ -1,5 +1,6 @@
 import { appDigest } from "../cluster/digest.js";
 import type { ClusterSnapshot, TitanTask } from "../cluster/types.js";
+import { DEFAULT_TASK_USER } from "../config/types.js";
 import type { AppSpec } from "../manifest/types.js";
 import { adviseScaleIn, adviseScaleOut, place, shapesOf } from "../placement/index.js";
 import type {
@@ -39,6 +40,8 @@ export interface PlanInput {
   shapes?: readonly AgentShape[];
   /** `--scale-in`: compute scale-in advice whatever the cluster's size. */
   scaleIn?: boolean;
+  /** The cluster's task user for apps that name none (default `nobody`). */
+  taskUser?: string;
 }
 
 /**
@@ -70,6 +73,7 @@ export function buildPlan(input: PlanInput): Plan {
   const placedByApp = groupBy(result.placements, (p) => p.app);
   const appPlans: AppPlan[] = planned.map(({ spec, diff }) => ({
     spec,
+    user: spec.user ?? input.taskUser ?? DEFAULT_TASK_USER,
     diff,
     kept: diff.keep.map((t) => ({
       instance: t.instance,

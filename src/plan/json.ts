@@ -48,6 +48,7 @@ function appJson(app: AppPlan): Record<string, unknown> {
     app: diff.app,
     region: diff.region,
     digest: diff.digest,
+    user: app.user,
     desired: diff.desired,
     launch: diff.launch,
     keep: diff.keep.map((t) => t.instance),

@@ -58,7 +58,7 @@ function renderApp(app: AppPlan, c: ChalkInstance): string[] {
     c.dim(`=${keep} keep`),
   ].join("  ");
   const lines = [
-    `${marker} app ${c.bold(diff.app)}${region}: ${counts}  → ${diff.desired} instance${diff.desired === 1 ? "" : "s"}`,
+    `${marker} app ${c.bold(diff.app)}${region}: ${counts}  → ${diff.desired} instance${diff.desired === 1 ? "" : "s"} as ${app.user}`,
   ];
 
   const oldDigests = [...new Set(diff.replace.map((t) => shortDigest(t.digest)))];

@@ -79,6 +79,8 @@ export interface KeptInstance {
 
 export interface AppPlan {
   spec: AppSpec;
+  /** The Unix user its instances run as: the app's `user`, else the cluster's, else `nobody`. */
+  user: string;
   diff: AppDiff;
   kept: KeptInstance[];
   /** Where every launched or replacing instance lands once the rollout is done. */

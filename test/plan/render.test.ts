@@ -31,6 +31,19 @@ describe("renderPlan", () => {
     expect(text).not.toContain("\u001b[");
   });
 
+  it("shows the user each app runs as: its own, else the cluster's, else nobody", () => {
+    const snapshot = snapshotOf([agent(0, scalars(8, 8192))], []);
+    const plan = (apps: Parameters<typeof buildPlan>[0]["apps"], taskUser?: string) =>
+      buildPlan({ apps, snapshot, source: "s", seed: 1, ...(taskUser ? { taskUser } : {}) });
+    const web = appSpec({ name: "web", instances: 1, resources: scalars(1, 64) });
+    const own = { ...appSpec({ name: "api", instances: 1, resources: scalars(1, 64) }), user: "www-data" };
+    expect(renderPlan(plan([web]), plain).join("\n")).toContain("→ 1 instance as nobody");
+    const text = renderPlan(plan([web, own], "svc"), plain).join("\n");
+    expect(text).toContain("+ app web: +1 launch  ~0 replace  -0 stop  =0 keep  → 1 instance as svc");
+    expect(text).toContain("→ 1 instance as www-data");
+    expect(plan([own], "svc").apps[0]?.user).toBe("www-data");
+  });
+
   it("lists what a scale-down stops", () => {
     const app = appSpec({ instances: 1 });
     const running = [0, 1].map((i) => titanTask("api", i, "sha256:x", i, app.resources));

@@ -102,7 +102,7 @@ export async function applyApps(
             emit: (event: DeployEvent) => view.event(event),
             warn: (line) => writeLine(io.err, `${io.errColor.yellow("warning:")} ${line}`),
             ...(env.debug ? { log: (line: string) => writeLine(io.err, io.errColor.dim(line)) } : {}),
-            framework: conn.framework,
+            framework: { ...conn.framework, user: appPlan.spec.user ?? conn.framework.user },
             owner: { user: conn.user, host: hostname(), pid: process.pid },
             region: plan.region,
             vars: env.vars,
@@ -138,6 +138,7 @@ async function planFor(
     apps,
     snapshot,
     source: conn.source.describe(),
+    taskUser: conn.framework.user,
     ...(region === undefined ? {} : { region }),
   };
   if (options.planFile === undefined || saved === undefined) return buildPlan(base);

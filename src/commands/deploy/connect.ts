@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
@@ -25,6 +26,7 @@ export interface Connection {
   source: ClusterStateSource;
   store: StateStore;
   framework: FrameworkIdentity;
+  /** The deployer's login name: owner of locks and releases (tasks run as `framework.user`). */
   user: string;
   close(): Promise<void>;
 }
@@ -54,7 +56,7 @@ export async function connect(env: Env, flags: ConnectFlags): Promise<Connection
     cluster,
     source,
     store,
-    user: target.user,
+    user: userInfo().username,
     framework: {
       user: target.user,
       role: target.role,

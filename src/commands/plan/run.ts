@@ -55,6 +55,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     seed,
     shapes: shapes.length > 0 ? shapes : undefined,
     scaleIn: opts.scaleIn,
+    taskUser: cluster?.user,
   });
 
   for (const warning of plan.warnings)
