@@ -31,6 +31,15 @@ export interface LeaderDetector {
   close(): Promise<void>;
 }
 
+/** How far a request may follow redirects. */
+export interface SendOptions {
+  /**
+   * Follow a redirect only to a configured master or to a leader that a configured master named. For SUBSCRIBE:
+   * every later scheduler call (ACCEPT with TaskInfos and their resolved secrets) goes to the master it lands on.
+   */
+  vouchedOnly?: boolean;
+}
+
 export interface MasterClusterOptions {
   /** Redirects followed for one request before giving up (default 5). */
   maxRedirects?: number;
@@ -121,6 +130,9 @@ export class MasterCluster {
   private readonly maxRedirects: number;
   private readonly probeDeadlineMs: number;
   private readonly detector: LeaderDetector | undefined;
+  private readonly trace: ((line: string) => void) | undefined;
+  /** Leaders a configured master named (by redirect), with the master that named them. */
+  private readonly vouched = new Map<string, string>();
 
   constructor(masters: readonly URL[], transport: HttpTransport, options: MasterClusterOptions = {}) {
     this.masters = masters;
@@ -128,6 +140,50 @@ export class MasterCluster {
     this.detector = options.detector;
     this.maxRedirects = options.maxRedirects ?? 5;
     this.probeDeadlineMs = options.probeDeadlineMs ?? 5000;
+    this.trace = options.trace;
+  }
+
+  /** True for a configured master, or a leader that one of them (or ZooKeeper, `by`) named. */
+  isVouched(origin: string): boolean {
+    return this.masters.some((m) => m.origin === origin) || this.vouched.has(origin);
+  }
+
+  /**
+   * Records that `by` (a configured master, or the ZooKeeper ensemble the user configured) named `leader`: it is
+   * the cluster's own leader under its advertised name, so it gets the cluster's credentials. Never for a name
+   * that only an unconfigured host gave.
+   */
+  vouchFor(leader: URL, by: string): void {
+    const origin = leader.origin;
+    if (this.isVouched(origin)) return;
+    this.vouched.set(origin, by);
+    const principal = this.transport.principal;
+    if (principal === undefined) return;
+    this.transport.trustOrigin(origin);
+    this.trace?.(
+      `credentials: principal ${principal} (secret redacted) also goes to ${origin}, the leader ${by} named`,
+    );
+  }
+
+  /** Applies the redirect rules to `from` -> `next`; throws when a vouched-only request may not go there. */
+  private followRedirect(from: URL, next: URL, options: SendOptions): void {
+    if (this.masters.some((m) => m.origin === from.origin)) {
+      this.vouchFor(next, from.origin);
+      return;
+    }
+    if (this.isVouched(next.origin)) return;
+    if (options.vouchedOnly) {
+      this.forgetLeader();
+      throw new NotLeaderError(
+        `${from.origin} redirected to ${next.origin}, which no configured master named; not sending the call there`,
+        "list the leading master in the cluster's masters, or fix the redirecting host",
+      );
+    }
+    if (this.transport.principal !== undefined) {
+      this.trace?.(
+        `credentials: not sent to ${next.origin}: only ${from.origin}, which is not a configured master, named it`,
+      );
+    }
   }
 
   static fromConfig(config: ClusterConfig, options: MasterClusterOptions = {}): MasterCluster {
@@ -176,6 +232,7 @@ export class MasterCluster {
         const location = response.headers.location;
         if (REDIRECTS.has(response.status) && location !== undefined) {
           this.leader = new URL(resolveLocation(location, url).origin);
+          this.vouchFor(this.leader, master.origin);
           return this.leader;
         }
         problems.push(`${master.origin} answered ${statusLine(response.status)}${bodyHint(response.body)}`);
@@ -195,14 +252,18 @@ export class MasterCluster {
     path: string,
     send: (url: URL) => Promise<R>,
     discard: (response: R) => void = () => {},
+    options: SendOptions = {},
   ): Promise<R> {
     const problems: string[] = [];
     const failures: TitanError[] = [];
     let unavailable = false;
     let onlyTimeouts = true;
-    // A failed leader is forgotten; ZooKeeper then names the current one (a watch keeps it up to date).
+    // A failed leader is forgotten; ZooKeeper then names the current one (a watch keeps it up to date). The
+    // ensemble is configured by the user, so the leader it names gets the cluster's credentials.
     if (this.detector && this.leader === undefined) this.leader = await this.detector.detect();
-    for (const start of this.candidates()) {
+    const published = this.detector?.current;
+    if (published) this.vouchFor(published, "ZooKeeper");
+    for (const start of this.candidates(options)) {
       let url = new URL(path, start);
       const chain = [url.origin];
       for (;;) {
@@ -221,6 +282,7 @@ export class MasterCluster {
         if (REDIRECTS.has(response.status) && location !== undefined) {
           discard(response);
           const next = resolveLocation(location, url);
+          this.followRedirect(url, next, options);
           if (chain.includes(next.origin)) {
             this.forgetLeader();
             throw new NotLeaderError(
@@ -263,9 +325,9 @@ export class MasterCluster {
     await Promise.all([this.transport.close(), this.detector?.close()]);
   }
 
-  private candidates(): URL[] {
+  private candidates(options: SendOptions = {}): URL[] {
     const leader = this.detector?.current ?? this.leader;
-    if (leader === undefined) return [...this.masters];
+    if (leader === undefined || (options.vouchedOnly && !this.isVouched(leader.origin))) return [...this.masters];
     return [leader, ...this.masters.filter((m) => m.origin !== leader.origin)];
   }
 }

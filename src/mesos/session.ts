@@ -296,6 +296,7 @@ export class SchedulerSession {
           signal: this.lifetime.signal,
         }),
       (response) => response.close(),
+      { vouchedOnly: true },
     );
     if (stream.status !== 200) {
       const excerpt = await readSome(stream, 4096);

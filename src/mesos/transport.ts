@@ -120,6 +120,7 @@ export class HttpTransport {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly authHeader: string | undefined;
+  private readonly authPrincipal: string | undefined;
   private readonly credentialOrigins: Set<string>;
   private readonly trace: ((line: string) => void) | undefined;
 
@@ -140,6 +141,7 @@ export class HttpTransport {
       options.auth === undefined
         ? undefined
         : `Basic ${Buffer.from(`${options.auth.principal}:${options.auth.secret}`, "utf8").toString("base64")}`;
+    this.authPrincipal = options.auth?.principal;
     this.credentialOrigins = new Set(options.credentialOrigins ?? []);
     this.trace = options.trace;
   }
@@ -147,6 +149,11 @@ export class HttpTransport {
   /** Allows credentials for an origin titan addresses on its own (an agent found in the master's state). */
   trustOrigin(origin: string): void {
     this.credentialOrigins.add(origin);
+  }
+
+  /** The principal of the configured credentials, for traces (the secret is never shown). */
+  get principal(): string | undefined {
+    return this.authHeader === undefined ? undefined : this.authPrincipal;
   }
 
   sendsCredentialsTo(url: URL): boolean {
