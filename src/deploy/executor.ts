@@ -200,6 +200,7 @@ export class AppDeployment {
         failoverTimeoutSeconds: options.framework.failoverTimeoutSeconds,
         checkpoint: true,
         labels: { "titan.app": this.app },
+        gpus: this.target.spec.resources.gpus > 0,
         ...(options.framework.principal === undefined ? {} : { principal: options.framework.principal }),
         ...(frameworkId === undefined ? {} : { id: frameworkId }),
       }),

@@ -51,10 +51,21 @@ export interface FrameworkSettings {
   labels?: Readonly<Record<string, string>>;
   /** The id to fail over to (re-subscribe); absent for a new framework. */
   id?: string;
+  /** The app asks for GPUs: subscribe with GPU_RESOURCES. */
+  gpus?: boolean;
 }
 
 export function toLabels(labels: Readonly<Record<string, string>>): Labels {
   return { labels: Object.entries(labels).map(([key, value]) => ({ key, value })) };
+}
+
+/**
+ * The capabilities titan subscribes with: GPU_RESOURCES only for an app that asks for GPUs, because a master
+ * started with --filter_gpu_resources (the default) offers GPU agents only to such frameworks, and a framework
+ * that has it would be offered (and could fill) GPU agents with work that needs no GPU.
+ */
+export function frameworkCapabilities(needsGpus: boolean): FrameworkCapabilityType[] {
+  return needsGpus ? [...TITAN_CAPABILITIES, "GPU_RESOURCES"] : [...TITAN_CAPABILITIES];
 }
 
 export function frameworkInfo(settings: FrameworkSettings): FrameworkInfo {
@@ -67,7 +78,7 @@ export function frameworkInfo(settings: FrameworkSettings): FrameworkInfo {
     ...(settings.principal === undefined ? {} : { principal: settings.principal }),
     ...(settings.hostname === undefined ? {} : { hostname: settings.hostname }),
     ...(settings.webuiUrl === undefined ? {} : { webui_url: settings.webuiUrl }),
-    capabilities: TITAN_CAPABILITIES.map((type) => ({ type })),
+    capabilities: frameworkCapabilities(settings.gpus === true).map((type) => ({ type })),
     ...(settings.labels === undefined ? {} : { labels: toLabels(settings.labels) }),
     ...(settings.id === undefined ? {} : { id: { value: settings.id } }),
   };

@@ -112,6 +112,23 @@ describe("allocation", () => {
   });
 });
 
+describe("GPU agents (--filter_gpu_resources)", () => {
+  it("are offered only to frameworks with GPU_RESOURCES", () => {
+    const total = q({ cpus: 8, mem: 8192, gpus: 2 });
+    const agents = [
+      { id: "gpu", free: q({ cpus: 4, mem: 4096, gpus: 2 }), hasGpu: true },
+      { id: "cpu", free: q({ cpus: 4, mem: 4096 }), hasGpu: false },
+    ];
+    const plain = { id: "plain", roles: ["r"], held: q({}), filters: [] };
+    expect(allocate(agents, [plain], total, 0).map((a) => a.agentId)).toEqual(["cpu"]);
+    const capable = { ...plain, id: "capable", gpuCapable: true };
+    expect(allocate(agents, [capable], total, 0).map((a) => a.agentId)).toEqual(["gpu", "cpu"]);
+    // A GPU agent whose GPUs are all in use is still kept from frameworks without the capability.
+    const busy = [{ ...agents[0], free: q({ cpus: 4, mem: 4096 }) } as (typeof agents)[number]];
+    expect(allocate(busy, [plain], total, 0)).toEqual([]);
+  });
+});
+
 describe("ACCEPT planning", () => {
   const offer = (id: string, agentId: string, frameworkId = "F"): OfferRecord => ({
     id,

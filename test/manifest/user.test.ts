@@ -17,7 +17,9 @@ function diagnostic(text: string) {
 describe("the task user", () => {
   it("is unset unless the app names one", () => {
     expect(parseManifests([{ file: "t.yaml", text: app("") }]).apps[0]?.user).toBeUndefined();
-    expect(parseManifests([{ file: "t.yaml", text: app("user: www-data\n") }]).apps[0]?.user).toBe("www-data");
+    expect(parseManifests([{ file: "t.yaml", text: app("user: www-data\n") }]).apps[0]?.user).toBe(
+      "www-data",
+    );
   });
 
   it("refuses what cannot be a Unix user name, with its position", () => {

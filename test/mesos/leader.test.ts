@@ -153,7 +153,9 @@ describe("finding the leader", () => {
     );
     expect(other.requests[0]?.headers.authorization).toBeUndefined();
     expect(error).toBeInstanceOf(UnauthorizedError);
-    expect((error as UnauthorizedError).hint).toMatch(/only sent to the configured masters and a leader they name/);
+    expect((error as UnauthorizedError).hint).toMatch(
+      /only sent to the configured masters and a leader they name/,
+    );
     const everything = [(error as Error).message, (error as UnauthorizedError).hint, ...trace].join("\n");
     expect(everything).not.toContain(secret);
     expect(everything).not.toContain(Buffer.from(`titan:${secret}`).toString("base64"));

@@ -9,6 +9,8 @@ import { contains, isAllocatable, type Quantities } from "../resources.js";
 export interface AllocatableAgent {
   id: string;
   free: Quantities;
+  /** The agent has GPUs (in its total, used or not). */
+  hasGpu?: boolean;
 }
 
 export interface AllocatableFramework {
@@ -19,6 +21,8 @@ export interface AllocatableFramework {
   held: Quantities;
   /** Decline filters still in force. */
   filters: ReadonlyArray<{ agentId: string; quantities: Quantities }>;
+  /** Has the GPU_RESOURCES capability. */
+  gpuCapable?: boolean;
 }
 
 export interface Allocation {
@@ -62,6 +66,9 @@ export function allocate(
     const candidates = frameworks
       .map((f, i) => ({ f, order: (i - (round % Math.max(n, 1)) + n) % Math.max(n, 1) }))
       .filter(({ f }) => f.roles.length > 0)
+      // hierarchical.cpp isCapableOfReceivingAgent, with --filter_gpu_resources (the default): an agent with GPUs
+      // is offered only to frameworks with GPU_RESOURCES, so it is kept for the work that needs its GPUs.
+      .filter(({ f }) => !agent.hasGpu || f.gpuCapable === true)
       .filter(({ f }) => !f.filters.some((x) => x.agentId === agent.id && contains(x.quantities, agent.free)))
       .sort((a, b) => {
         const sa = dominantShare(held.get(a.f.id) ?? a.f.held, clusterTotal);

@@ -15,6 +15,7 @@ export function capabilitiesOf(info: JsonObject): FrameworkCapabilities {
     partitionAware: types.has("PARTITION_AWARE"),
     killingState: types.has("TASK_KILLING_STATE"),
     refinement: types.has("RESERVATION_REFINEMENT"),
+    gpuResources: types.has("GPU_RESOURCES"),
   };
 }
 

@@ -844,6 +844,7 @@ export class LocalMaster {
       .filter((a) => a.state === "registered" && !a.dead && !a.partitioned)
       .map((a) => ({
         id: a.id,
+        hasGpu: a.total.gpus > 0,
         free: subtract(
           subtract(a.total, used.get(a.id) ?? emptyQuantities()),
           offered.get(a.id) ?? emptyQuantities(),
@@ -868,6 +869,7 @@ export class LocalMaster {
           roles: f.roles.filter((r) => !f.suppressedRoles.has(r)),
           held: heldBy.get(f.id) ?? emptyQuantities(),
           filters: f.filters,
+          gpuCapable: f.capabilities.gpuResources,
         };
       });
     if (frameworks.length === 0) return;

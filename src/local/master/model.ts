@@ -17,6 +17,7 @@ export interface FrameworkCapabilities {
   partitionAware: boolean;
   killingState: boolean;
   refinement: boolean;
+  gpuResources: boolean;
 }
 
 export interface OfferFilter {
