@@ -13,10 +13,11 @@ import { type LocalUpOptions, registerLocal } from "../../src/commands/local/com
 import { clusterConfig } from "../../src/commands/local/config.js";
 import { runLocalDown } from "../../src/commands/local/down.js";
 import { runLocalStatus } from "../../src/commands/local/status.js";
-import { runLocalUp } from "../../src/commands/local/up.js";
+import { agentPorts, runLocalUp } from "../../src/commands/local/up.js";
 import { daemonEntry, isAlive, isHealthy, localPaths } from "../../src/local/control.js";
 import { ensureLocalCluster } from "../../src/local/ensure.js";
 import { readClusterState } from "../../src/local/runner.js";
+import { freePortRange } from "../support/ports.js";
 import { tempDir } from "../support/tmp.js";
 
 interface TestEnv {
@@ -196,6 +197,53 @@ describe("titan local in the foreground", () => {
     const down = testEnv(dir);
     expect(await runLocalDown(down.env)).toBe(0);
     expect(down.err()).toContain("the local cluster is not running");
+  });
+
+  it("refuses an agents' port range given with --agent-resources when something listens in it", async () => {
+    const range = await freePortRange(20);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(range.begin + 3, "127.0.0.1", resolve));
+    try {
+      const t = testEnv(tempDir());
+      const spec = `cpus:1;mem:256;disk:100;ports:[${range.begin}-${range.end}]`;
+      const error = await runLocalUp(t.env, { ...UP, agentResources: spec }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TitanError);
+      expect((error as TitanError).message).toBe(
+        `host port ${range.begin + 3} of the agents' range [${range.begin}-${range.end}] is in use on 127.0.0.1`,
+      );
+      expect((error as TitanError).hint).toContain("--agent-resources");
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  it("moves the default range to a free block when something listens in it", async () => {
+    const range = await freePortRange(20);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(range.end, "127.0.0.1", resolve));
+    try {
+      const config = clusterConfig(
+        { ...UP, agentResources: `cpus:1;mem:256;disk:100;ports:[${range.begin}-${range.end}]` },
+        localPaths(tempDir()),
+      );
+      const said = await agentPorts(config, false);
+      const [moved] = config.agentResources.ports;
+      expect(moved).toBeDefined();
+      expect((moved?.end ?? 0) - (moved?.begin ?? 0)).toBe(19);
+      expect(moved?.end !== undefined && (moved.end < range.begin || moved.begin > range.end)).toBe(true);
+      expect(said).toBe(
+        `agents use host ports [${moved?.begin}-${moved?.end}] (port ${range.end} is in use, so the default range is left to it)`,
+      );
+      // A free default range stays where it is.
+      const free = clusterConfig(UP, localPaths(tempDir()));
+      free.agentResources.ports = [await freePortRange(10)];
+      free.port = 5050;
+      const before = free.agentResources.ports;
+      expect(await agentPorts(free, false)).toBeUndefined();
+      expect(free.agentResources.ports).toEqual(before);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
   });
 
   it("refuses a port that is taken", async () => {

@@ -2,12 +2,15 @@ import type { Command } from "commander";
 import { addFlags, defaultedFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
 
+/** The agents' resources unless --agent-resources says otherwise (the ports range moves when it is in use). */
+export const DEFAULT_AGENT_RESOURCES = "cpus:4;mem:8192;disk:20000;ports:[31000-32000]";
+
 export const localUpFlagTable = {
   agents: defaultedFlag("--agents <n>", "number of agents", "3"),
   agentResources: defaultedFlag(
     "--agent-resources <spec>",
     "resources of each agent",
-    "cpus:4;mem:8192;disk:20000;ports:[31000-32000]",
+    DEFAULT_AGENT_RESOURCES,
   ),
   zones: defaultedFlag("--zones <list>", "zones to spread agents over (comma-separated)", "a,b,c"),
   port: defaultedFlag("--port <port>", "the master's port (0 picks a free one)", "5050"),
