@@ -25,13 +25,14 @@ describe("GPU_RESOURCES", () => {
       ...frameworkInfo({ ...settings, gpus: true }),
     });
     const [offer] = await capable.offers();
-    const resources = (offer?.resources as Array<{ name: string }>).map((r) => r.name);
+    if (!offer) throw new Error("no offer");
+    const resources = (offer.resources as Array<{ name: string }>).map((r) => r.name);
     expect(resources).toContain("gpus");
     // The capable framework holds the agent's offer; declining lets the allocator try again, still not `plain`.
     await capable.call({
       type: "DECLINE",
       framework_id: { value: capable.frameworkId },
-      decline: { offer_ids: [offer?.id], filters: { refuse_seconds: 0.05 } },
+      decline: { offer_ids: [offer.id], filters: { refuse_seconds: 0.05 } },
     });
     await capable.offers(1, 5000);
     expect(plain.events.filter((e) => e.type === "OFFERS")).toEqual([]);

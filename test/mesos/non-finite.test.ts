@@ -45,11 +45,12 @@ describe("a task launched with an unlimited limit", () => {
     const local = await startTestCluster({ agents: 1 });
     const scheduler = await TestScheduler.subscribe(local.url, FRAMEWORK);
     const [offer] = await scheduler.offers();
+    if (!offer) throw new Error("no offer");
     const task = {
-      ...commandTask("unlimited", offer ?? {}),
+      ...commandTask("unlimited", offer),
       limits: { cpus: { value: "Infinity" }, mem: { value: "Infinity" } },
     };
-    await scheduler.accept([String((offer?.id as { value: string }).value)], [task]);
+    await scheduler.accept([String((offer.id as { value: string }).value)], [task]);
     await scheduler.update("unlimited", "TASK_RUNNING");
 
     const raw = await post(local.url, "/api/v1", JSON.stringify({ type: "GET_STATE" }));
@@ -75,8 +76,9 @@ describe("a task launched with an unlimited limit", () => {
     const local = await startTestCluster({ agents: 1 });
     const scheduler = await TestScheduler.subscribe(local.url, FRAMEWORK);
     const [offer] = await scheduler.offers();
-    const task = { ...commandTask("low", offer ?? {}, "true", 1), limits: { cpus: { value: 0.5 } } };
-    await scheduler.accept([String((offer?.id as { value: string }).value)], [task]);
+    if (!offer) throw new Error("no offer");
+    const task = { ...commandTask("low", offer, "true", 1), limits: { cpus: { value: 0.5 } } };
+    await scheduler.accept([String((offer.id as { value: string }).value)], [task]);
     const error = await scheduler.update("low", "TASK_ERROR");
     expect(error.message).toBe("The cpu limit must be greater than or equal to the cpu request");
   });
