@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isAlive, localPaths } from "../../src/local/control.js";
+import { localClusterAccess } from "../../src/local/credentials.js";
 import { ensureLocalCluster } from "../../src/local/ensure.js";
 import { readClusterState } from "../../src/local/runner.js";
 import { writeWebApp } from "../deploy/harness.js";
@@ -38,8 +39,13 @@ afterEach(async () => {
   }
 });
 
-async function liveTaskIds(url: string): Promise<string[]> {
-  const body = (await (await fetch(`${url}/master/tasks`)).json()) as {
+/** Running task ids; `stateDir` names a `titan local up` cluster, whose APIs need its credentials. */
+async function liveTaskIds(url: string, stateDir?: string): Promise<string[]> {
+  const auth = stateDir === undefined ? undefined : localClusterAccess(localPaths(stateDir).stateFile)?.auth;
+  const headers: Record<string, string> = auth
+    ? { Authorization: `Basic ${Buffer.from(`${auth.principal}:${auth.secret}`).toString("base64")}` }
+    : {};
+  const body = (await (await fetch(`${url}/master/tasks`, { headers })).json()) as {
     tasks: Array<{ id: string; state: string }>;
   };
   return body.tasks.filter((t) => t.state === "TASK_RUNNING").map((t) => t.id);
@@ -103,7 +109,10 @@ describe("the local context", () => {
 
       const deployed = await run(["deploy", "-f", file, "--yes"]);
       expect(deployed.code, deployed.stderr).toBe(0);
-      expect((await liveTaskIds(url)).sort()).toEqual(["web.1.0.1", "web.1.1.1"]);
+      expect((await liveTaskIds(url, join(h.dir, "state", "titan"))).sort()).toEqual([
+        "web.1.0.1",
+        "web.1.1.1",
+      ]);
 
       const ps = await run(["ps", "--json"]);
       expect(ps.code, ps.stderr).toBe(0);
