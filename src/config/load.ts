@@ -21,7 +21,16 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 const NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
 
 const TOP_KEYS = ["current_context", "clusters", "regions", "contexts"] as const;
-const CLUSTER_KEYS = ["masters", "auth", "ca_file", "state", "registry", "containerizer", "role", "user"] as const;
+const CLUSTER_KEYS = [
+  "masters",
+  "auth",
+  "ca_file",
+  "state",
+  "registry",
+  "containerizer",
+  "role",
+  "user",
+] as const;
 const UNIX_USER = /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/;
 const AUTH_KEYS = ["principal", "secret"] as const;
 const CONTEXT_KEYS = ["cluster", "region"] as const;
