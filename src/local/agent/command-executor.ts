@@ -115,7 +115,11 @@ export class CommandExecutor {
   }
 
   launch(): void {
-    const user = taskUser(this.taskInfo.command?.user, this.framework?.user);
+    // An image task's user is resolved inside its rootfs by the container launcher (container-users.ts).
+    const user =
+      mesosImageOf(this.taskInfo.container) === undefined
+        ? taskUser(this.taskInfo.command?.user, this.framework?.user)
+        : undefined;
     let opened: OpenedSandbox;
     try {
       if (user !== undefined) {
