@@ -327,7 +327,8 @@ export class MasterCluster {
 
   private candidates(options: SendOptions = {}): URL[] {
     const leader = this.detector?.current ?? this.leader;
-    if (leader === undefined || (options.vouchedOnly && !this.isVouched(leader.origin))) return [...this.masters];
+    if (leader === undefined || (options.vouchedOnly && !this.isVouched(leader.origin)))
+      return [...this.masters];
     return [leader, ...this.masters.filter((m) => m.origin !== leader.origin)];
   }
 }

@@ -143,7 +143,7 @@ export class CommandExecutor {
     if (!this.chownSandbox(opened, user)) return;
     const bridge = bridgeRefusal(this.taskInfo.container);
     if (bridge !== undefined) {
-      this.failLaunch(opened, bridge);
+      this.failOpenedLaunch(opened, bridge);
       return;
     }
     const uris = this.taskInfo.command?.uris ?? [];
@@ -200,7 +200,7 @@ export class CommandExecutor {
       const killed = this.fetching.signal.aborted;
       this.fetching = undefined;
       if (this.host.containers?.missing !== undefined) this.log(this.host.containers.missing);
-      if (!killed) return this.failLaunch(opened, errorMessage(error));
+      if (!killed) return this.failOpenedLaunch(opened, errorMessage(error));
       closeSync(opened.stdoutFd);
       closeSync(opened.stderrFd);
       this.forward(
@@ -215,17 +215,11 @@ export class CommandExecutor {
     else this.startInSandbox(opened);
   }
 
-  /** The container could not be launched: TASK_FAILED from the agent, the reason also in the task's stderr. */
-  private failLaunch(opened: OpenedSandbox, reason: string): void {
+  /** As failLaunch, once the sandbox's output files are open. */
+  private failOpenedLaunch(opened: OpenedSandbox, reason: string): void {
     closeSync(opened.stdoutFd);
     closeSync(opened.stderrFd);
-    this.log(reason);
-    this.forward(
-      this.status("TASK_FAILED", "SOURCE_AGENT", {
-        reason: "REASON_CONTAINER_LAUNCH_FAILED",
-        message: `Failed to launch container: ${reason}`,
-      }),
-    );
+    this.failLaunch(reason);
   }
 
   /** The fetcher runs before the executor, as in Mesos: a failure fails the container launch. */
