@@ -1,10 +1,16 @@
 import type { ChalkInstance } from "chalk";
 import type { Diagnostic } from "./errors.js";
+import { escapeTerminal } from "./terminal-text.js";
 
 /** `file:line:col: path: message (hint: ...)`, the format editors and CI annotations understand. */
-export function formatDiagnostic(d: Diagnostic, c: ChalkInstance): string {
-  const where = `${d.file}:${d.line}:${d.col}`;
-  const path = d.path === "" ? "" : `${c.bold(d.path)}: `;
-  const hint = d.hint ? ` ${c.dim(`(hint: ${d.hint})`)}` : "";
-  return `${where}: ${c.red("error")}: ${path}${d.message}${hint}`;
+export function formatDiagnostic(
+  d: Diagnostic,
+  c: ChalkInstance,
+  severity: "error" | "warning" = "error",
+): string {
+  const where = `${escapeTerminal(d.file)}:${d.line}:${d.col}`;
+  const path = d.path === "" ? "" : `${c.bold(escapeTerminal(d.path))}: `;
+  const hint = d.hint ? ` ${c.dim(`(hint: ${escapeTerminal(d.hint)})`)}` : "";
+  const label = severity === "error" ? c.red("error") : c.yellow("warning");
+  return `${where}: ${label}: ${path}${escapeTerminal(d.message)}${hint}`;
 }

@@ -1,10 +1,24 @@
+/**
+ * The one definition of a secret reference, for the manifest (`env: {X: {secret: ...}}`) and the user config
+ * (`auth.secret`): `env:NAME` names a variable of the deploying machine's environment, `file:/absolute/path` a
+ * file on it. Nothing here ever puts a value, or a malformed reference (it may be the secret itself), in a
+ * message.
+ */
 import { readFile } from "node:fs/promises";
 import { TitanError } from "../cli/errors.js";
+import { describeCharacter, findControlCharacter } from "../cli/terminal-text.js";
 import type { SecretRef } from "./types.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Parses `env:NAME` or `file:/path`; returns an error message for anything else. */
+/** The reference grammar as a regular expression (for the JSON Schema); parseSecretRef is the authority. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a file path with control characters is refused
+export const SECRET_REF_PATTERN = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/[^\u0000-\u001f\u007f-\u009f]*)$/;
+
+export const SECRET_REF_HINT =
+  'write "env:NAME" or "file:/absolute/path"; the secret itself is read only when it is needed';
+
+/** Parses `env:NAME` or `file:/absolute/path`; returns why not (never echoing the text) for anything else. */
 export function parseSecretRef(raw: string): SecretRef | string {
   const colon = raw.indexOf(":");
   const scheme = colon < 0 ? "" : raw.slice(0, colon);
@@ -12,16 +26,46 @@ export function parseSecretRef(raw: string): SecretRef | string {
   if (scheme === "env") {
     return ENV_NAME.test(ref)
       ? { source: "env", ref, raw }
-      : `"${raw}" does not name an environment variable`;
+      : "an `env:` secret reference needs a variable name (letters, digits and _, not starting with a digit); the text is not shown";
   }
   if (scheme === "file") {
-    return ref.length > 0 ? { source: "file", ref, raw } : `"${raw}" does not name a file`;
+    if (!ref.startsWith("/"))
+      return "a `file:` secret reference needs an absolute path (file:/path); the text is not shown";
+    if (findControlCharacter(ref) !== undefined)
+      return "a `file:` secret reference holds a control character; the text is not shown";
+    return { source: "file", ref, raw };
   }
-  return "a secret must be a reference, `env:NAME` or `file:/path`, never the secret itself";
+  return "is not a secret reference (`env:NAME` or `file:/path`), and its text is not shown since it may be the secret itself";
+}
+
+export interface ResolveOptions {
+  /** Whether the value may span lines (an environment variable may hold a certificate; a password may not). */
+  lineBreaks?: boolean;
 }
 
 /** Reads the secret's value. The value is never part of an error message. */
 export async function resolveSecretRef(
+  secret: SecretRef,
+  vars: Readonly<Record<string, string | undefined>>,
+  options: ResolveOptions = {},
+): Promise<string> {
+  const value = await readSecret(secret, vars);
+  const control = findControlCharacter(value, options);
+  if (control !== undefined) {
+    throw new TitanError(
+      `secret ${secret.raw} holds the control character ${describeCharacter(control.code)}; its value is not shown`,
+      {
+        hint:
+          secret.source === "file"
+            ? "store the secret as text without NUL or control characters (a binary secret must be encoded, e.g. base64)"
+            : `set ${secret.ref} to text without NUL or control characters`,
+      },
+    );
+  }
+  return value;
+}
+
+async function readSecret(
   secret: SecretRef,
   vars: Readonly<Record<string, string | undefined>>,
 ): Promise<string> {
@@ -34,12 +78,20 @@ export async function resolveSecretRef(
     }
     return value;
   }
+  let bytes: Buffer;
   try {
-    return (await readFile(secret.ref, "utf8")).replace(/\r?\n$/, "");
+    bytes = await readFile(secret.ref);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
     throw new TitanError(`secret ${secret.raw} cannot be read (${code})`, {
       hint: "check the path and that titan may read it",
+    });
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/\r?\n$/, "");
+  } catch {
+    throw new TitanError(`secret ${secret.raw} is not UTF-8 text; its value is not shown`, {
+      hint: "a binary secret must be stored encoded, e.g. base64",
     });
   }
 }

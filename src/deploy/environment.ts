@@ -14,7 +14,9 @@ export async function resolveEnvironment(
     environment[name] =
       value.kind === "plain"
         ? value.value
-        : await resolveSecretRef({ source: value.source, ref: value.ref, raw: value.raw }, vars);
+        : await resolveSecretRef({ source: value.source, ref: value.ref, raw: value.raw }, vars, {
+            lineBreaks: true,
+          });
   }
   return environment;
 }

@@ -3,6 +3,7 @@
 import { didYouMean } from "../cli/suggest.js";
 import type { AppFields } from "./fields.js";
 import type { At } from "./kit.js";
+import { MAX_INSTANCES } from "./limits.js";
 import { entryOf } from "./node.js";
 import { resolveAmount } from "./types.js";
 import { formatAmount } from "./units.js";
@@ -65,6 +66,14 @@ function checkRegions(app: Partial<AppFields>, at: At): void {
     return;
   }
   const sum = counts.reduce((total, [, n]) => total + n, 0);
+  if (sum > MAX_INSTANCES) {
+    at.report(
+      ["regions"],
+      `regions add up to ${sum} instances; an app runs at most ${MAX_INSTANCES}`,
+      "split the app, or lower the region counts",
+    );
+    return;
+  }
   if (app.instances !== undefined && sum !== app.instances) {
     const terms = counts.map(([region, n]) => `${region} ${n}`).join(" + ");
     at.report(

@@ -2,8 +2,10 @@
  * The titan.yaml field table: every key, its type, default and one-line documentation. It drives validation
  * (kit.ts reads nodes with it) and the JSON Schema that `titan schema` prints.
  */
+import { parseSecretRef, SECRET_REF_HINT, SECRET_REF_PATTERN } from "../config/secret-ref.js";
 import type { Constraint } from "../placement/types.js";
 import { APP_NAME, APP_NAME_RULE } from "./app-name.js";
+import { fetchUriType, outputFileType } from "./fetch-uri.js";
 import { parseImageReference } from "./image-ref.js";
 import {
   type At,
@@ -30,10 +32,21 @@ import {
   transform,
   withDefault,
 } from "./kit.js";
-import { describeKind } from "./node.js";
+import {
+  MAX_CPUS,
+  MAX_DISK_MB,
+  MAX_DURATION_MS,
+  MAX_GPUS,
+  MAX_HEALTH_FAILURES,
+  MAX_INSTANCES,
+  MAX_MEM_MB,
+  MAX_RESTART_FACTOR,
+  MIN_CPUS,
+} from "./limits.js";
+import { describeKind, entryOf } from "./node.js";
 import { regexProblem } from "./regex.js";
 import type { Amount, EnvValue, PortSpec } from "./types.js";
-import { parseAmount, parseDuration, parseSize } from "./units.js";
+import { formatDuration, formatSize, parseAmount, parseDuration, parseSize } from "./units.js";
 
 const anyOf = (...schemas: JsonSchema[]): JsonSchema => ({ anyOf: schemas });
 
@@ -53,17 +66,23 @@ export function duration(): Type<number> {
         );
       }
       const parsed = parseDuration(node.value);
-      return parsed.ok ? ok(parsed.value) : fail(parsed.message, parsed.hint);
+      if (!parsed.ok) return fail(parsed.message, parsed.hint);
+      if (parsed.value > MAX_DURATION_MS) {
+        return fail(
+          `${JSON.stringify(node.value)} is longer than ${formatDuration(MAX_DURATION_MS)}, the longest duration a manifest takes`,
+        );
+      }
+      return ok(parsed.value);
     },
   );
 }
 
-function size(options: { min: number }): Type<number> {
+function size(options: { min: number; max: number }): Type<number> {
   return scalarType(
     'a size like "512Mi"',
     () =>
       anyOf(
-        { type: "number", minimum: options.min },
+        { type: "number", minimum: options.min, maximum: options.max },
         { type: "string", pattern: "^\\d+(\\.\\d+)?(Mi|Gi|Ti)?$" },
       ),
     (node) => {
@@ -73,6 +92,8 @@ function size(options: { min: number }): Type<number> {
       const parsed = parseSize(node.value);
       if (!parsed.ok) return fail(parsed.message, parsed.hint);
       if (parsed.value < options.min) return fail(`must be at least ${options.min} MB, got ${node.text}`);
+      if (parsed.value > options.max)
+        return fail(`must be at most ${formatSize(options.max)}, got ${node.text}`);
       return ok(parsed.value);
     },
   );
@@ -81,13 +102,20 @@ function size(options: { min: number }): Type<number> {
 function amount(): Type<Amount> {
   return scalarType(
     'a count or a percentage like "25%"',
-    () => anyOf({ type: "integer", minimum: 0 }, { type: "string", pattern: "^\\d+(\\.\\d+)?%$" }),
+    () =>
+      anyOf(
+        { type: "integer", minimum: 0, maximum: MAX_INSTANCES },
+        { type: "string", pattern: "^\\d+(\\.\\d+)?%$" },
+      ),
     (node) => {
       if (typeof node.value !== "string" && typeof node.value !== "number") {
         return fail(`expected a count or a percentage like "25%", got ${describeKind(node)}`);
       }
       const parsed = parseAmount(node.value);
-      return parsed.ok ? ok(parsed.value) : fail(parsed.message, parsed.hint);
+      if (!parsed.ok) return fail(parsed.message, parsed.hint);
+      if (parsed.value.kind === "count" && parsed.value.value > MAX_INSTANCES)
+        return fail(`must be at most ${MAX_INSTANCES} instances, got ${node.text}`);
+      return ok(parsed.value);
     },
   );
 }
@@ -128,7 +156,30 @@ const image = () =>
     },
   });
 
-const argv = () => list(text(), { minItems: 1 });
+/** argv; a single string gets a hint towards `shell:`, which takes one. */
+const argv = (): Type<string[]> => {
+  const items = list(text({ lineBreaks: true }), { minItems: 1 });
+  return {
+    ...items,
+    read(node, path, ctx) {
+      if (node.kind === "scalar" && typeof node.value === "string") {
+        ctx.report(
+          node.pos,
+          path,
+          "expected a list of text (argv), got a string",
+          `write it as a list, e.g. [${node.value
+            .trim()
+            .split(/\s+/)
+            .slice(0, 3)
+            .map((w) => JSON.stringify(w))
+            .join(", ")}], or use \`shell:\` for one string run with /bin/sh -c`,
+        );
+        return undefined;
+      }
+      return items.read(node, path, ctx);
+    },
+  };
+};
 
 const pattern = () =>
   string({
@@ -140,29 +191,23 @@ const pattern = () =>
     },
   });
 
-const SECRET_REF = /^(file:\/.+|env:[A-Za-z_][A-Za-z0-9_]*)$/;
-
 /** Never echoes the value: a mistyped reference may be the secret itself. */
 const secretRef = () =>
   scalarType<{ source: "file" | "env"; ref: string; raw: string }>(
     'a secret reference ("file:/path" or "env:NAME")',
-    () => ({ type: "string", pattern: SECRET_REF.source }),
+    () => ({ type: "string", pattern: SECRET_REF_PATTERN.source }),
     (node) => {
-      const value = node.value;
-      if (typeof value !== "string" || !SECRET_REF.test(value)) {
-        return fail(
-          "is not a secret reference (its value is not shown)",
-          'write "file:/absolute/path" or "env:NAME"; the secret is read only at deploy time',
-        );
-      }
-      const source = value.startsWith("file:") ? "file" : "env";
-      return ok({ source, ref: value.slice(source.length + 1), raw: value });
+      const parsed =
+        typeof node.value === "string"
+          ? parseSecretRef(node.value)
+          : "is not a secret reference (`env:NAME` or `file:/path`), and its text is not shown";
+      return typeof parsed === "string" ? fail(parsed, SECRET_REF_HINT) : ok(parsed);
     },
   );
 
 const envValue = (): Type<EnvValue> =>
   byKind<EnvValue>("text or { secret: ... }", {
-    scalar: transform(text(), (value): EnvValue => ({ kind: "plain", value })),
+    scalar: transform(text({ lineBreaks: true }), (value): EnvValue => ({ kind: "plain", value })),
     map: transform(
       object({
         secret: required(secretRef(), 'A reference resolved at deploy time: "file:/path" or "env:NAME".'),
@@ -181,12 +226,15 @@ export interface FetchEntry {
 
 const fetchEntry = (): Type<FetchEntry> =>
   byKind<FetchEntry>("a URL or path, or { uri, executable, extract, output_file }", {
-    scalar: transform(string(), (uri): FetchEntry => ({ uri, executable: false, extract: true })),
+    scalar: transform(fetchUriType(), (uri): FetchEntry => ({ uri, executable: false, extract: true })),
     map: object({
-      uri: required(string(), "A URL (http, https, file) or a path relative to the manifest."),
+      uri: required(fetchUriType(), "A URL (http, https, file) or a path relative to the manifest."),
       executable: withDefault(boolean(), false, "Make the fetched file executable."),
       extract: withDefault(boolean(), true, "Unpack archives (.tar, .tar.gz, .tgz, .zip) into the sandbox."),
-      output_file: optional(string(), "Name of the file in the sandbox (default: the URL's last segment)."),
+      output_file: optional(
+        outputFileType(),
+        "Name of the file in the sandbox (default: the URL's last segment); a plain name, no directories.",
+      ),
     }),
   });
 
@@ -259,7 +307,7 @@ const constraint = (): Type<Constraint> =>
     max_per: transform(
       object({
         max_per: required(attributeName(), "Limit instances per value of this attribute."),
-        count: required(integer({ min: 1 }), "The most instances per value."),
+        count: required(integer({ min: 1, max: MAX_INSTANCES }), "The most instances per value."),
       }),
       (v): Constraint => ({ kind: "max_per", attribute: v.max_per, count: v.count }),
     ),
@@ -268,11 +316,51 @@ const constraint = (): Type<Constraint> =>
 // ---- the app ----------------------------------------------------------------------------------------------
 
 export const resourcesType = object({
-  cpus: withDefault(decimal({ positive: true, decimals: 3 }), 0.1, "CPU shares (Mesos keeps 3 decimals)."),
-  mem: withDefault(size({ min: 1 }), "128Mi", 'Memory: "512Mi", "1Gi", or a plain number of MB.'),
-  disk: withDefault(size({ min: 0 }), 0, 'Sandbox disk: "1Gi", or a plain number of MB.'),
-  gpus: withDefault(integer({ min: 0 }), 0, "Whole GPUs."),
+  cpus: withDefault(
+    decimal({ min: MIN_CPUS, max: MAX_CPUS, decimals: 3 }),
+    0.1,
+    `CPU shares, ${MIN_CPUS} to ${MAX_CPUS} (Mesos keeps 3 decimals).`,
+  ),
+  mem: withDefault(
+    size({ min: 1, max: MAX_MEM_MB }),
+    "128Mi",
+    'Memory: "512Mi", "1Gi", or a plain number of MB; at most 16Ti.',
+  ),
+  disk: withDefault(
+    size({ min: 0, max: MAX_DISK_MB }),
+    0,
+    'Sandbox disk: "1Gi", or a plain number of MB; at most 64Ti.',
+  ),
+  gpus: withDefault(integer({ min: 0, max: MAX_GPUS }), 0, `Whole GPUs, at most ${MAX_GPUS}.`),
 });
+
+/** Names the value that is wrong: a default the user never wrote is the usual culprit. */
+function checkHealthTimings(h: { timeout: number; interval: number }, at: At): void {
+  if (h.timeout < h.interval) return;
+  const timeout = formatDuration(h.timeout);
+  const interval = formatDuration(h.interval);
+  const setTimeout = entryOf(at.node, "timeout") !== undefined;
+  const setInterval = entryOf(at.node, "interval") !== undefined;
+  if (!setTimeout) {
+    at.report(
+      ["interval"],
+      `interval ${interval} is not longer than the default timeout of ${timeout}`,
+      `set a shorter timeout as well, e.g. \`timeout: ${formatDuration(Math.max(1, Math.floor(h.interval / 2)))}\`, or a longer interval`,
+    );
+  } else if (!setInterval) {
+    at.report(
+      ["timeout"],
+      `timeout ${timeout} is not shorter than the default interval of ${interval}`,
+      `set a longer interval as well, e.g. \`interval: ${formatDuration(h.timeout * 2)}\`, or a shorter timeout`,
+    );
+  } else {
+    at.report(
+      ["timeout"],
+      `timeout ${timeout} must be shorter than interval ${interval}`,
+      "a probe must end before the next one starts",
+    );
+  }
+}
 
 export const healthType = object(
   {
@@ -297,28 +385,23 @@ export const healthType = object(
       "TCP connect probe.",
     ),
     command: optional(argv(), "Command probe as argv, run in the task's sandbox; exit 0 is healthy."),
-    shell: optional(string(), "Command probe as one string run with /bin/sh -c; exit 0 is healthy."),
+    shell: optional(
+      string({ lineBreaks: true }),
+      "Command probe as one string run with /bin/sh -c; exit 0 is healthy.",
+    ),
     interval: withDefault(duration(), "10s", "Time between probes."),
     timeout: withDefault(duration(), "5s", "A probe slower than this fails; must be shorter than interval."),
     grace: withDefault(duration(), "30s", "Failures during this time after start do not count."),
     delay: withDefault(duration(), "0s", "Wait before the first probe."),
     failures: withDefault(
-      integer({ min: 1 }),
+      integer({ min: 1, max: MAX_HEALTH_FAILURES }),
       3,
       "Consecutive failures before the instance is killed and replaced.",
     ),
   },
   {
     exactlyOne: ["http", "tcp", "command", "shell"],
-    check: (h, at) => {
-      if (h.timeout >= h.interval) {
-        at.report(
-          ["timeout"],
-          "timeout must be shorter than interval",
-          "a probe must end before the next one starts",
-        );
-      }
-    },
+    check: checkHealthTimings,
   },
 );
 
@@ -359,7 +442,7 @@ export const restartType = object(
   {
     backoff: withDefault(duration(), "1s", "Delay before restarting a failed instance the first time."),
     factor: withDefault(
-      decimal({ min: 1 }),
+      decimal({ min: 1, max: MAX_RESTART_FACTOR }),
       2,
       "The delay grows by this factor after each consecutive failure.",
     ),
@@ -383,7 +466,10 @@ export const appShape = {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: `${PORT_...}` is manifest syntax, not a template
     "The command as argv; `${PORT_<NAME>}` expands to a host port. Exclusive with `shell`.",
   ),
-  shell: optional(string(), "The command as one string run with /bin/sh -c. Exclusive with `command`."),
+  shell: optional(
+    string({ lineBreaks: true }),
+    "The command as one string run with /bin/sh -c. Exclusive with `command`.",
+  ),
   env: withDefault(
     dict({ pattern: ENV_NAME, describe: "a valid environment variable name" }, envValue()),
     {},
@@ -397,11 +483,11 @@ export const appShape = {
   resources: withDefault(resourcesType, {}, "What each instance reserves."),
   ports: withDefault(list(port()), [], "Named ports; host ports are allocated at placement time."),
   instances: optional(
-    integer({ min: 0 }),
+    integer({ min: 0, max: MAX_INSTANCES }),
     "How many instances run; defaults to 1, or to the sum of `regions`.",
   ),
   regions: optional(
-    dict({ pattern: REGION_NAME, describe: "a valid region name" }, integer({ min: 0 })),
+    dict({ pattern: REGION_NAME, describe: "a valid region name" }, integer({ min: 0, max: MAX_INSTANCES })),
     "Instances per region; the counts must add up to `instances` when both are given.",
   ),
   constraints: withDefault(list(constraint()), [], "Placement rules: unique, max_per, attribute, balance."),

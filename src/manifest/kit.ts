@@ -4,6 +4,7 @@
  */
 
 import { didYouMean } from "../cli/suggest.js";
+import { describeCharacter, findControlCharacter } from "../cli/terminal-text.js";
 import {
   describeKind,
   entryOf,
@@ -69,16 +70,35 @@ export function scalarType<T>(
   };
 }
 
-/** Text as written: strings, and numbers or booleans kept verbatim (`1.10`, `true`). */
-export function text(): Type<string> {
-  return scalarType(
-    "text",
-    () => ({ type: ["string", "number", "boolean"] }),
-    (node) => ok(typeof node.value === "string" ? node.value : node.text),
+/** Whether text may hold tab and newline (command lines, scripts, env values); never other control characters. */
+export interface TextOptions {
+  lineBreaks?: boolean;
+}
+
+/**
+ * Refuses NUL and the other control characters, which reach processes, Mesos calls, file names and terminals.
+ * The message names the character, never the text (an env value may be a credential).
+ */
+export function controlProblem(value: string, options: TextOptions): Result<string> {
+  const found = findControlCharacter(value, options);
+  if (!found) return ok(value);
+  const allowed = options.lineBreaks ? " (tab and newline are allowed here)" : "";
+  return fail(
+    `contains the control character ${describeCharacter(found.code)} at character ${found.index + 1}; it cannot be passed on safely${allowed}`,
+    "remove it; titan passes text to processes, Mesos and terminals only without control characters",
   );
 }
 
-export interface StringOptions {
+/** Text as written: strings, and numbers or booleans kept verbatim (`1.10`, `true`). */
+export function text(options: TextOptions = {}): Type<string> {
+  return scalarType(
+    "text",
+    () => ({ type: ["string", "number", "boolean"] }),
+    (node) => controlProblem(typeof node.value === "string" ? node.value : node.text, options),
+  );
+}
+
+export interface StringOptions extends TextOptions {
   pattern?: RegExp;
   /** What a valid value looks like, for the message when the pattern does not match. */
   describe?: string;
@@ -104,6 +124,8 @@ export function string(options: StringOptions = {}): Type<string> {
       if (options.maxLength !== undefined && value.length > options.maxLength) {
         return fail(`is ${value.length} characters long; at most ${options.maxLength} are allowed`);
       }
+      const control = controlProblem(value, options);
+      if (!control.ok) return control;
       if (options.pattern && !options.pattern.test(value)) {
         return fail(`${JSON.stringify(value)} is not ${options.describe ?? "valid"}`, options.hint);
       }
@@ -131,48 +153,52 @@ export function boolean(): Type<boolean> {
   );
 }
 
-export function integer(options: { min?: number; max?: number } = {}): Type<number> {
+/** Names the YAML spelling of a number that is not finite, for messages. */
+function describeNumber(node: ScalarNode): string {
+  return typeof node.value === "number" && !Number.isFinite(node.value)
+    ? `${node.text} (not a finite number)`
+    : describeKind(node);
+}
+
+/** A whole number within a documented range (every number in the manifest has one). */
+export function integer(options: { min: number; max: number; unit?: string }): Type<number> {
   const { min, max } = options;
   return scalarType(
     "a whole number",
-    () => ({
-      type: "integer",
-      ...(min === undefined ? {} : { minimum: min }),
-      ...(max === undefined ? {} : { maximum: max }),
-    }),
+    () => ({ type: "integer", minimum: min, maximum: max }),
     (node) => {
       const n = node.value;
-      if (typeof n !== "number" || !Number.isInteger(n)) {
-        return fail(`expected a whole number, got ${typeof n === "number" ? node.text : describeKind(node)}`);
-      }
-      if (min !== undefined && n < min) return fail(`must be at least ${min}, got ${n}`);
-      if (max !== undefined && n > max) return fail(`must be at most ${max}, got ${n}`);
+      if (typeof n !== "number" || !Number.isFinite(n))
+        return fail(`expected a whole number, got ${describeNumber(node)}`);
+      if (!Number.isInteger(n)) return fail(`expected a whole number, got ${node.text}`);
+      if (n < min) return fail(`must be at least ${min}, got ${node.text}`);
+      if (n > max) return fail(`must be at most ${max}${options.unit ?? ""}, got ${node.text}`);
       return ok(n);
     },
   );
 }
 
-export function decimal(options: { min?: number; positive?: boolean; decimals?: number }): Type<number> {
+/** A number within a documented range; `decimals` is how many Mesos keeps (it rounds the rest away). */
+export function decimal(options: { min: number; max: number; decimals?: number }): Type<number> {
+  const { min, max } = options;
   return scalarType(
     "a number",
-    () => ({
-      type: "number",
-      ...(options.positive ? { exclusiveMinimum: 0 } : {}),
-      ...(options.min === undefined ? {} : { minimum: options.min }),
-    }),
+    () => ({ type: "number", minimum: min, maximum: max }),
     (node) => {
       const n = node.value;
       if (typeof n !== "number" || !Number.isFinite(n))
-        return fail(`expected a number, got ${describeKind(node)}`);
-      if (options.positive && n <= 0) return fail(`must be greater than 0, got ${node.text}`);
-      if (options.min !== undefined && n < options.min)
-        return fail(`must be at least ${options.min}, got ${node.text}`);
+        return fail(`expected a number, got ${describeNumber(node)}`);
+      if (n < min)
+        return fail(`must be at least ${min}, got ${node.text}`, `write a number from ${min} to ${max}`);
+      if (n > max)
+        return fail(`must be at most ${max}, got ${node.text}`, `write a number from ${min} to ${max}`);
       if (options.decimals !== undefined) {
         const scaled = n * 10 ** options.decimals;
         if (Math.abs(scaled - Math.round(scaled)) > 1e-6) {
+          const rounded = Math.min(max, Math.max(min, Number(n.toFixed(options.decimals))));
           return fail(
             `${node.text} has more than ${options.decimals} decimals`,
-            `Mesos keeps ${options.decimals} decimals; write ${Number(n.toFixed(options.decimals))}`,
+            `Mesos keeps ${options.decimals} decimals; write ${rounded}`,
           );
         }
       }

@@ -4,12 +4,14 @@ import { ValidationError } from "../cli/errors.js";
 import { didYouMean } from "../cli/suggest.js";
 import { fetchUri, toAppSpec } from "./build.js";
 import { checkApp } from "./checks.js";
-import { appShape, appType } from "./fields.js";
+import { checkOutputName, defaultOutputName, readsAgentDisk } from "./fetch-uri.js";
+import { appShape, appType, type FetchEntry } from "./fields.js";
 import type { Ctx } from "./kit.js";
 import {
   describeKind,
   entryOf,
   joinPath,
+  locate,
   type MapEntry,
   type MapNode,
   type PNode,
@@ -41,6 +43,7 @@ interface Named {
 /** Validates every source and returns all apps, or throws one ValidationError listing every problem. */
 export function parseManifests(sources: readonly ManifestSource[]): Manifest {
   const diagnostics: Diagnostic[][] = [];
+  const warnings: Diagnostic[] = [];
   const apps: AppSpec[] = [];
   const names: Named[] = [];
   for (const source of sources) {
@@ -57,16 +60,7 @@ export function parseManifests(sources: readonly ManifestSource[]): Manifest {
       }
       const fields = app.read(node, path, ctx);
       if (!fields) continue;
-      fields.fetch.forEach((entry, i) => {
-        if (fetchUri(entry.uri, source.baseDir) === undefined) {
-          ctx.report(
-            node.pos,
-            joinPath(joinPath(path, "fetch"), i),
-            `relative fetch path "${entry.uri}" needs a manifest file to be relative to`,
-            "use an absolute path or a URL when the manifest comes from stdin",
-          );
-        }
-      });
+      checkFetch(fields.fetch, node, path, source, ctx, collector(source.file, warnings));
       apps.push(
         toAppSpec(
           fields,
@@ -79,7 +73,45 @@ export function parseManifests(sources: readonly ManifestSource[]): Manifest {
   const duplicates = duplicateNames(names);
   const all = [...diagnostics.flatMap((list) => sortByPosition(dedupe(list))), ...duplicates];
   if (all.length > 0) throw new ValidationError(all);
-  return { apps, files: sources.map((s) => s.file) };
+  return { apps, files: sources.map((s) => s.file), warnings: dedupe(warnings) };
+}
+
+/** What the field types cannot see alone: the base directory, and the name a fetched file gets by default. */
+function checkFetch(
+  entries: readonly FetchEntry[],
+  node: MapNode,
+  path: string,
+  source: ManifestSource,
+  ctx: Ctx,
+  warn: Ctx,
+): void {
+  entries.forEach((entry, i) => {
+    const where = locate(node, path, ["fetch", i]);
+    if (fetchUri(entry.uri, source.baseDir) === undefined) {
+      ctx.report(
+        where.pos,
+        where.path,
+        `relative fetch path "${entry.uri}" needs a manifest file to be relative to`,
+        "use an absolute path or a URL when the manifest comes from stdin",
+      );
+    }
+    if (entry.output_file === undefined && !checkOutputName(defaultOutputName(entry.uri)).ok) {
+      ctx.report(
+        where.pos,
+        where.path,
+        `"${entry.uri}" ends without a file name to save it under`,
+        "add output_file: NAME, e.g. { uri: ..., output_file: index.html }",
+      );
+    }
+    if (readsAgentDisk(entry.uri)) {
+      warn.report(
+        where.pos,
+        where.path,
+        `"${entry.uri}" is read from each agent's own disk, not from this machine`,
+        "that works for paths every agent has; to ship a file, serve it over https:// or use a path next to the manifest with the local cluster",
+      );
+    }
+  });
 }
 
 function collector(file: string, into: Diagnostic[]): Ctx {

@@ -1,3 +1,4 @@
+import type { Diagnostic } from "../cli/errors.js";
 import type { Constraint, PlacementStrategy, Scalars } from "../placement/types.js";
 
 /**
@@ -101,6 +102,8 @@ export interface AppSpec {
 export interface Manifest {
   apps: readonly AppSpec[];
   files: readonly string[];
+  /** Things that validate but are rarely what was meant (a fetch from the agent's own disk). */
+  warnings: readonly Diagnostic[];
 }
 
 /** Surge rounds up, unavailability rounds down (as Kubernetes and Marathon do). */

@@ -9,7 +9,9 @@ import {
   type Node as YamlNode,
 } from "yaml";
 import type { Diagnostic } from "../cli/errors.js";
+import { describeCharacter } from "../cli/terminal-text.js";
 import type { MapEntry, PNode, Pos } from "./node.js";
+import { firstStructuralError, STANDALONE_ERRORS } from "./yaml-structure.js";
 
 /** Manifests are small; anything bigger is a mistake or an attack, refused before the parser sees it. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -41,6 +43,16 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     report(start, `the file is ${bytes} bytes; manifests are limited to 1 MiB (${MAX_MANIFEST_BYTES} bytes)`);
     return { root: undefined, diagnostics };
   }
+  const control = rawControlCharacter(text);
+  if (control !== undefined) {
+    const more = control.count > 1 ? ` (and ${control.count - 1} more)` : "";
+    report(
+      posAt(text, control.index),
+      `the file contains the raw control character ${describeCharacter(control.code)}${more}`,
+      "manifests are plain text: remove it (tab and newline are the only control characters allowed)",
+    );
+    return { root: undefined, diagnostics };
+  }
   const tooDeep = flowBracketOverflow(text);
   if (tooDeep !== undefined) {
     report(posAt(text, tooDeep), `nesting deeper than ${MAX_FLOW_BRACKETS} levels`, "flatten the structure");
@@ -59,9 +71,15 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     prettyErrors: false,
     lineCounter,
   });
-  const problems = [...doc.errors, ...doc.warnings];
+  const problems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
   if (problems.length > 0) {
     for (const problem of problems) {
+      if (!STANDALONE_ERRORS.has(problem.code)) {
+        // The parser's later complaints follow from this one: report it once, where the text is off.
+        const first = firstStructuralError(problem, problems, text);
+        report(posAt(text, first.offset), first.message, first.hint);
+        break;
+      }
       const { message, hint } = explainYamlError(problem, text);
       report(toPos(lineCounter, problem.pos[0]), message, hint);
     }
@@ -95,6 +113,22 @@ function posAt(text: string, offset: number): Pos {
   return { line: before.split("\n").length, col: offset - lineStart + 1 };
 }
 
+/** Raw control characters other than tab, newline and carriage return (YAML 1.2 allows none of them). */
+function rawControlCharacter(text: string): { index: number; code: number; count: number } | undefined {
+  let first: { index: number; code: number } | undefined;
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x20 && code < 0x7f) continue;
+    const control =
+      (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || (code >= 0x7f && code <= 0x9f);
+    if (!control) continue;
+    first ??= { index: i, code };
+    count++;
+  }
+  return first === undefined ? undefined : { ...first, count };
+}
+
 function flowBracketOverflow(text: string): number | undefined {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
@@ -118,8 +152,6 @@ function explainYamlError(error: YAMLError, text: string): { message: string; hi
         hint: "each key may appear once in a mapping; remove or merge the repeated one",
       };
     }
-    case "TAB_AS_INDENT":
-      return { message: "tabs are not allowed as indentation", hint: "indent with spaces" };
     case "MULTIPLE_DOCS":
       return {
         message: "the file holds several YAML documents (`---`)",

@@ -45,6 +45,7 @@ describe("titan validate", () => {
     expect(JSON.parse(result.stdout)).toEqual({
       ok: true,
       files: ["titan.yaml"],
+      warnings: [],
       apps: [{ name: "api", file: "titan.yaml", line: 1, col: 1, instances: 6 }],
     });
   });
