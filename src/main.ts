@@ -10,6 +10,7 @@ import { createIO, type IO, writeLine } from "./cli/io.js";
 import { platformPaths } from "./cli/paths.js";
 import { inquirerPrompter } from "./cli/prompter.js";
 import { targetFlagTable } from "./cli/target-options.js";
+import { escapeTerminal } from "./cli/terminal-text.js";
 import { commandNameIn, registerCommands } from "./commands/index.js";
 
 export interface System {
@@ -160,8 +161,8 @@ function reportError(error: unknown, sys: System, options: ReportOptions): numbe
     if (error instanceof ValidationError) {
       for (const d of error.diagnostics) writeLine(io.err, formatDiagnostic(d, c));
     }
-    writeLine(io.err, `${c.red("error:")} ${error.message}`);
-    if (error.hint) writeLine(io.err, `${c.dim("hint:")} ${error.hint}`);
+    writeLine(io.err, `${c.red("error:")} ${escapeTerminal(error.message)}`);
+    if (error.hint) writeLine(io.err, `${c.dim("hint:")} ${escapeTerminal(error.hint)}`);
     if (options.debug && error.stack) writeLine(io.err, c.dim(error.stack));
     return error.exitCode;
   }
@@ -172,7 +173,7 @@ function reportError(error: unknown, sys: System, options: ReportOptions): numbe
       JSON.stringify({ error: { code: ExitCode.Runtime, message: `internal error: ${message}` } }),
     );
   }
-  writeLine(io.err, `${c.red("error:")} internal error: ${message}`);
+  writeLine(io.err, `${c.red("error:")} internal error: ${escapeTerminal(message)}`);
   if (options.debug && error instanceof Error && error.stack) writeLine(io.err, c.dim(error.stack));
   else writeLine(io.err, `${c.dim("hint:")} re-run with --debug for a stack trace, and please report it`);
   return ExitCode.Runtime;

@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import type { ChalkInstance } from "chalk";
 import { writeLine } from "../cli/io.js";
+import { escapeTerminal } from "../cli/terminal-text.js";
 import type { DeployEvent } from "./events.js";
 
 /** Where deploy events go: NDJSON on stdout, timestamped lines on stderr, or a live spinner on a terminal. */
@@ -12,6 +13,12 @@ export interface ProgressView {
 
 /** One line of text per event, for people. Returns undefined for events not worth a line of their own. */
 export function describeEvent(event: DeployEvent): string | undefined {
+  const text = describeRaw(event);
+  // Host names and task messages come from the cluster: shown as data, never as terminal control.
+  return text === undefined ? undefined : escapeTerminal(text);
+}
+
+function describeRaw(event: DeployEvent): string | undefined {
   const who = "instance" in event ? `${event.app}[${event.instance}]` : event.app;
   switch (event.type) {
     case "release":

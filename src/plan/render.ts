@@ -1,4 +1,5 @@
 import type { ChalkInstance } from "chalk";
+import { escapeDeep } from "../cli/terminal-text.js";
 import { shortDigest } from "../cluster/digest.js";
 import { formatName } from "../cluster/snapshot.js";
 import type { SnapshotFormat } from "../cluster/types.js";
@@ -16,7 +17,9 @@ import { SCALE_IN_HINT, scaleInSkippedReason } from "./json.js";
 import type { AppPlan, Plan, UnplacedInstance } from "./types.js";
 
 /** The plan for people, in the spirit of `nomad job plan` and `terraform plan`. Colour only through `c`. */
-export function renderPlan(plan: Plan, c: ChalkInstance): string[] {
+export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
+  // Host names, attributes and task labels come from the cluster: shown as data, never as terminal control.
+  const plan = escapeDeep(remote);
   const lines: string[] = [];
   const where = plan.region === null ? "" : `region ${c.bold(plan.region)} · `;
   const format = formatName(plan.snapshot.format as SnapshotFormat);

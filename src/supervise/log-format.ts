@@ -1,4 +1,5 @@
 import type { ChalkInstance } from "chalk";
+import { escapeTerminal } from "../cli/terminal-text.js";
 
 export type LogStream = "stdout" | "stderr";
 
@@ -25,7 +26,8 @@ const PALETTE = [
 /** `api[2] agent-1.local |`; when both streams are shown, ` out` or ` err` before the bar marks each line. */
 export function linePrefix(origin: LineOrigin, showStream: boolean): string {
   const stream = showStream ? (origin.stream === "stderr" ? " err" : " out") : "";
-  return `${origin.app}[${origin.instance}] ${origin.host}${stream} |`;
+  // The host name comes from the cluster; the line after the prefix is the app's own output and stays as it is.
+  return `${escapeTerminal(origin.app)}[${origin.instance}] ${escapeTerminal(origin.host)}${stream} |`;
 }
 
 /** One output line: coloured prefix (one colour per instance) then the line, or one NDJSON record. */

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { renderTable } from "../cli/table.js";
+import { escapeDeep } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { AppGroup } from "./group.js";
 import { formatAge, isCurrent, presentState, type Tone } from "./states.js";
@@ -72,7 +73,8 @@ function sectionTitle(section: PsSection): string {
 /** `ps` as text: per section a title, then per app its counts and a table of instances. */
 export function renderPs(sections: readonly PsSection[], now: number, color: ChalkInstance): string[] {
   const lines: string[] = [];
-  for (const section of sections) {
+  // Labels, host names and messages come from the cluster: shown as data, never as terminal control.
+  for (const section of escapeDeep(sections)) {
     if (lines.length > 0) lines.push("");
     lines.push(color.bold(sectionTitle(section)));
     if (section.error !== undefined) {

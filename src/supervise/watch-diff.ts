@@ -1,3 +1,4 @@
+import { escapeTerminal } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { PsSection } from "./ps-view.js";
 import { hostPorts } from "./ps-view.js";
@@ -57,6 +58,11 @@ function describe(row: RowSnapshot, now: number): string {
 
 /** One timestamped line per change, for --watch when stdout is not a terminal. */
 export function renderChange(change: RowChange, now: number): string {
+  // Task ids and host names come from the cluster: shown as data, never as terminal control.
+  return escapeTerminal(describeChange(change, now));
+}
+
+function describeChange(change: RowChange, now: number): string {
   const at = new Date(now).toISOString();
   const task = change.key.slice(change.key.lastIndexOf("/") + 1);
   if (change.kind === "added")

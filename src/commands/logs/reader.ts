@@ -1,6 +1,7 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
+import { escapeTerminal } from "../../cli/terminal-text.js";
 import { SandboxGoneError } from "../../mesos/index.js";
 import { formatLine, type LineOrigin } from "../../supervise/log-format.js";
 import { readAll, readLastLines } from "./read.js";
@@ -24,7 +25,7 @@ export class LogPrinter {
   }
 
   note(text: string): void {
-    writeLine(this.env.io.err, this.env.io.errColor.dim(`titan: ${text}`));
+    writeLine(this.env.io.err, this.env.io.errColor.dim(`titan: ${escapeTerminal(text)}`));
   }
 }
 
