@@ -11,6 +11,7 @@ import {
   type YAMLMap,
 } from "yaml";
 import { type Diagnostic, TitanError, ValidationError } from "../cli/errors.js";
+import { checkPrivate } from "../cli/private-path.js";
 import { didYouMean } from "../cli/suggest.js";
 import { parseZkUrl } from "../state/zk-url.js";
 import { parseContainerizer, parseRegistry } from "./registry.js";
@@ -56,7 +57,9 @@ export function parseConfigDocument(text: string): { document: Document; lineCou
 }
 
 /** Reads and validates the config file; a missing file is an empty config. */
-export async function loadConfig(file: string): Promise<LoadedConfig> {
+export async function loadConfig(file: string, uid = process.getuid?.()): Promise<LoadedConfig> {
+  // A config others can write could point titan, with this user's credentials, at their cluster.
+  await checkPrivate(file, "config file", uid);
   let text: string;
   try {
     text = await readFile(file, "utf8");

@@ -2,6 +2,7 @@ import { TitanError } from "../cli/errors.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
 import { FrameworkRemovedError } from "../mesos/errors.js";
+import { describeBrokenLock } from "../state/errors.js";
 import type { LockOwner, StateStore } from "../state/types.js";
 import { resolveEnvironment } from "./environment.js";
 import { AppDeployment, type AppResult, type ExecutorOptions } from "./executor.js";
@@ -57,7 +58,6 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
   const onAbort = (): void => stop.abort();
   settings.signal.addEventListener("abort", onAbort, { once: true });
   let lockLost: unknown;
-  const current = await settings.store.currentLock(app);
   const lock = await holdLock(
     settings.store,
     app,
@@ -69,13 +69,9 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
         lockLost = error;
         stop.abort();
       },
+      onBreak: (broken) => settings.warn(describeBrokenLock(app, broken, settings.now())),
     },
   );
-  if (settings.forceUnlock && current && current.token !== lock.record.token) {
-    settings.warn(
-      `--force-unlock: took the deploy lock of ${app} from ${current.user}@${current.host} (pid ${current.pid}, ${current.purpose})`,
-    );
-  }
   try {
     const environment = await resolveEnvironment(input.spec, settings.vars);
     const { release, reused } = await releaseFor(

@@ -1,4 +1,4 @@
-import type { LockOwner, LockRecord, StateStore } from "../state/types.js";
+import type { BrokenLock, LockOwner, LockRecord, StateStore } from "../state/types.js";
 
 export interface HeldLock {
   record: LockRecord;
@@ -11,6 +11,8 @@ export interface LockOptions {
   force: boolean;
   /** Called once if a renewal finds the lock taken over; the deploy must stop. */
   onLost: (error: unknown) => void;
+  /** Told whose lock was taken over (expired, holder gone, or forced). */
+  onBreak?: (broken: BrokenLock) => void;
 }
 
 /**
@@ -23,7 +25,10 @@ export async function holdLock(
   owner: LockOwner,
   options: LockOptions,
 ): Promise<HeldLock> {
-  let record = await store.acquireLock(app, owner, options.leaseMs, { force: options.force });
+  let record = await store.acquireLock(app, owner, options.leaseMs, {
+    force: options.force,
+    ...(options.onBreak === undefined ? {} : { onBreak: options.onBreak }),
+  });
   let renewing: Promise<void> = Promise.resolve();
   let lost = false;
   const onLost = (error: unknown): void => {

@@ -1,5 +1,5 @@
 import { TitanError } from "../cli/errors.js";
-import type { LockRecord } from "./types.js";
+import type { BrokenLock, LockRecord } from "./types.js";
 
 function describeHolder(lock: LockRecord, now: number): string {
   const since = Math.max(0, Math.round((now - lock.acquiredAt) / 1000));
@@ -30,5 +30,43 @@ export class LockLostError extends TitanError {
 export class StateStoreError extends TitanError {
   constructor(message: string, hint: string) {
     super(message, { hint });
+  }
+}
+
+const FS_HINTS: Readonly<Record<string, string>> = {
+  EACCES: "check the permissions of the state directory (ls -ld on it and its parents)",
+  EPERM: "check the permissions of the state directory (ls -ld on it and its parents)",
+  ENOTDIR: "a file stands where the state store expects a directory; move it away",
+  EISDIR: "a directory stands where the state store expects a file; move it away",
+  ENOSPC: "the disk holding the state store is full",
+  EROFS: "the state store is on a read-only file system; point `state:` of the cluster elsewhere",
+  EDQUOT: "the disk quota for the state store is used up",
+};
+
+/** A file-system failure of the state store, reported as what it is (EPERM, ENOTDIR, ...) with the path. */
+export function fileSystemError(error: unknown, what: string): TitanError {
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.code !== "string")
+    return new StateStoreError(`cannot ${what}: ${String(error)}`, "re-run the command");
+  const where = e.path === undefined ? "" : ` at ${e.path}`;
+  return new StateStoreError(
+    `cannot ${what}: ${e.code}${where}`,
+    FS_HINTS[e.code] ?? "check the state directory and its permissions",
+  );
+}
+
+/** What to say when a lock was taken over: whose it was and why it could be taken. */
+export function describeBrokenLock(app: string, broken: BrokenLock, now: number): string {
+  const previous = broken.previous;
+  if (previous === undefined)
+    return `cleared the damaged deploy lock of ${app} (${broken.detail ?? "unreadable"})`;
+  const holder = describeHolder(previous, now);
+  switch (broken.reason) {
+    case "expired":
+      return `took over the deploy lock of ${app} from ${holder}: its lease expired ${Math.max(0, Math.round((now - previous.expiresAt) / 1000))}s ago`;
+    case "dead":
+      return `took over the deploy lock of ${app} from ${holder}: that process is gone`;
+    default:
+      return `--force-unlock: took the deploy lock of ${app} from ${holder}`;
   }
 }

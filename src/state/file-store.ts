@@ -3,10 +3,14 @@ import { link, mkdir, open, readdir, readFile, rename, rm, writeFile } from "nod
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Clock } from "../cli/env.js";
+import { TitanError } from "../cli/errors.js";
+import { checkPrivate } from "../cli/private-path.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
-import { LockHeldError, LockLostError, StateStoreError } from "./errors.js";
+import { fileSystemError, LockHeldError, LockLostError, StateStoreError } from "./errors.js";
+import { appSpecCheck, readFramework, readLock, readProgress, readRelease, type Verdict } from "./records.js";
 import type {
   AppRecord,
+  AcquireOptions,
   DeployProgress,
   LockOwner,
   LockRecord,
@@ -31,7 +35,11 @@ export interface FileStoreOptions {
   hostname: string;
   /** Whether a pid on this host still runs; injected for tests. */
   isAlive?: (pid: number) => boolean;
+  /** The user's uid, who must own the state root; undefined where the platform has no uids. */
+  uid?: number | undefined;
 }
+
+type LockRead = { lock: LockRecord } | { damaged: string } | undefined;
 
 /**
  * The `file://` state store: one directory per app holding framework.json, releases/NNNNNN.json, progress.json
@@ -46,6 +54,8 @@ export class FileStateStore implements StateStore {
   private readonly clock: Clock;
   private readonly hostname: string;
   private readonly isAlive: (pid: number) => boolean;
+  private readonly uid: number | undefined;
+  private rootChecked: Promise<void> | undefined;
 
   constructor(url: string, options: FileStoreOptions) {
     if (!url.startsWith("file://"))
@@ -54,6 +64,23 @@ export class FileStateStore implements StateStore {
     this.clock = options.clock;
     this.hostname = options.hostname;
     this.isAlive = options.isAlive ?? processAlive;
+    this.uid = "uid" in options ? options.uid : process.getuid?.();
+  }
+
+  /**
+   * Runs one store operation: after checking, once, that nobody else can write the state root (a release
+   * planted there would be deployed by `titan rollback`), and with file-system errors reported as what they
+   * are, naming the path.
+   */
+  private async guard<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    this.rootChecked ??= checkPrivate(this.root, "state store", this.uid);
+    await this.rootChecked;
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof TitanError) throw error;
+      throw fileSystemError(error, what);
+    }
   }
 
   describe(): string {
@@ -66,25 +93,29 @@ export class FileStateStore implements StateStore {
     return join(this.root, "apps", app);
   }
 
-  private async readJson<T>(file: string): Promise<T | undefined> {
+  /** The parsed JSON of a record file, or undefined when there is none. */
+  private async readJson(file: string): Promise<unknown> {
     let text: string;
     try {
       text = await readFile(file, "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw new StateStoreError(
-        `cannot read ${file}: ${(error as Error).message}`,
-        "check the state directory's permissions",
-      );
+      throw error;
     }
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(text) as unknown;
     } catch {
-      throw new StateStoreError(
-        `${file} is not valid JSON`,
-        "the state store was edited or damaged; restore it or remove the file",
-      );
+      throw damaged(file, "it is not valid JSON");
     }
+  }
+
+  /** A record checked against its shape; a wrong one is reported with its file and what is wrong. */
+  private async readRecord<T>(file: string, read: (value: unknown) => Verdict<T>): Promise<T | undefined> {
+    const value = await this.readJson(file);
+    if (value === undefined) return undefined;
+    const verdict = read(value);
+    if (!verdict.ok) throw damaged(file, verdict.problem);
+    return verdict.value;
   }
 
   private async writeJson(file: string, value: unknown): Promise<void> {
@@ -130,26 +161,38 @@ export class FileStateStore implements StateStore {
   async close(): Promise<void> {}
 
   async frameworkId(app: string): Promise<string | undefined> {
-    const record = await this.readJson<{ framework_id: string }>(join(this.appDir(app), "framework.json"));
-    return record?.framework_id;
-  }
-
-  async setFrameworkId(app: string, id: string): Promise<void> {
-    await this.writeJson(join(this.appDir(app), "framework.json"), {
-      framework_id: id,
-      updated_at: this.clock.now(),
+    return this.guard(`read the framework id of ${app}`, async () => {
+      const record = await this.readRecord(join(this.appDir(app), "framework.json"), readFramework);
+      return record?.framework_id;
     });
   }
 
+  async setFrameworkId(app: string, id: string): Promise<void> {
+    await this.guard(`save the framework id of ${app}`, () =>
+      this.writeJson(join(this.appDir(app), "framework.json"), {
+        framework_id: id,
+        updated_at: this.clock.now(),
+      }),
+    );
+  }
+
   async forgetFrameworkId(app: string): Promise<void> {
-    await rm(join(this.appDir(app), "framework.json"), { force: true });
+    await this.guard(`forget the framework id of ${app}`, () =>
+      rm(join(this.appDir(app), "framework.json"), { force: true }),
+    );
   }
 
   async forgetApp(app: string): Promise<void> {
-    await rm(this.appDir(app), { recursive: true, force: true });
+    await this.guard(`remove the records of ${app}`, () =>
+      rm(this.appDir(app), { recursive: true, force: true }),
+    );
   }
 
   async releases(app: string): Promise<Release[]> {
+    return this.guard(`read the releases of ${app}`, () => this.readReleases(app));
+  }
+
+  private async readReleases(app: string): Promise<Release[]> {
     const dir = join(this.appDir(app), "releases");
     let names: string[];
     try {
@@ -160,7 +203,8 @@ export class FileStateStore implements StateStore {
     }
     const releases: Release[] = [];
     for (const name of names.filter((n) => /^\d+\.json$/.test(n)).sort()) {
-      const release = await this.readJson<Release>(join(dir, name));
+      const number = Number(name.slice(0, -5));
+      const release = await this.readRecord(join(dir, name), (v) => readRelease(v, app, number));
       if (release) releases.push(release);
     }
     return releases.sort((a, b) => a.number - b.number);
@@ -171,7 +215,18 @@ export class FileStateStore implements StateStore {
   }
 
   async addRelease(draft: ReleaseDraft): Promise<Release> {
-    const existing = await this.releases(draft.app);
+    return this.guard(`record a release of ${draft.app}`, () => this.writeRelease(draft));
+  }
+
+  private async writeRelease(draft: ReleaseDraft): Promise<Release> {
+    // Checked before anything is written: a release that could not be read back must never be created.
+    const problem = appSpecCheck(draft.spec, "spec");
+    if (problem !== undefined || draft.spec.name !== draft.app)
+      throw new StateStoreError(
+        `refusing to record a release of ${draft.app}: ${problem ?? "spec.name: is not the release's app"}`,
+        "this is a bug in titan; please report it",
+      );
+    const existing = await this.readReleases(draft.app);
     const number = (existing.at(-1)?.number ?? 0) + 1;
     const release: Release = {
       ...draft,
@@ -206,8 +261,19 @@ export class FileStateStore implements StateStore {
     outcome: ReleaseOutcome,
     detail?: string,
   ): Promise<Release> {
+    return this.guard(`record the outcome of release ${number} of ${app}`, () =>
+      this.writeOutcome(app, number, outcome, detail),
+    );
+  }
+
+  private async writeOutcome(
+    app: string,
+    number: number,
+    outcome: ReleaseOutcome,
+    detail?: string,
+  ): Promise<Release> {
     const file = this.releaseFile(app, number);
-    const release = await this.readJson<Release>(file);
+    const release = await this.readRecord(file, (v) => readRelease(v, app, number));
     if (!release)
       throw new StateStoreError(`release ${number} of ${app} does not exist`, "see `titan releases APP`");
     const updated: Release = {
@@ -225,19 +291,41 @@ export class FileStateStore implements StateStore {
   }
 
   async currentLock(app: string): Promise<LockRecord | undefined> {
-    return this.readJson<LockRecord>(this.lockFile(app));
+    return this.guard(`read the deploy lock of ${app}`, () => this.readRecord(this.lockFile(app), readLock));
   }
 
-  private isStale(lock: LockRecord): boolean {
-    if (this.clock.now() > lock.expiresAt) return true;
-    return lock.host === this.hostname && !this.isAlive(lock.pid);
+  /** The lock as far as it can be read: a damaged lock file is a fact to act on here, not an error. */
+  private async lockState(app: string): Promise<LockRead> {
+    try {
+      const value = await this.readJson(this.lockFile(app));
+      if (value === undefined) return undefined;
+      const verdict = readLock(value);
+      return verdict.ok ? { lock: verdict.value } : { damaged: verdict.problem };
+    } catch (error) {
+      if (error instanceof StateStoreError) return { damaged: "it is not valid JSON" };
+      throw error;
+    }
+  }
+
+  private staleness(lock: LockRecord): "expired" | "dead" | undefined {
+    if (this.clock.now() > lock.expiresAt) return "expired";
+    return lock.host === this.hostname && !this.isAlive(lock.pid) ? "dead" : undefined;
   }
 
   async acquireLock(
     app: string,
     owner: LockOwner,
     leaseMs: number,
-    options: { force?: boolean } = {},
+    options: AcquireOptions = {},
+  ): Promise<LockRecord> {
+    return this.guard(`take the deploy lock of ${app}`, () => this.takeLock(app, owner, leaseMs, options));
+  }
+
+  private async takeLock(
+    app: string,
+    owner: LockOwner,
+    leaseMs: number,
+    options: AcquireOptions,
   ): Promise<LockRecord> {
     const file = this.lockFile(app);
     await mkdir(this.appDir(app), { recursive: true, mode: 0o700 });
@@ -259,12 +347,21 @@ export class FileStateStore implements StateStore {
       } finally {
         await rm(temp, { force: true });
       }
-      const holder = await this.currentLock(app);
-      if (holder && !options.force && !this.isStale(holder)) throw new LockHeldError(app, holder, now);
+      const held = await this.lockState(app);
+      if (held === undefined) continue;
+      if ("damaged" in held) {
+        if (!options.force) throw damagedLock(file, app, held.damaged);
+        await this.breakLock(file);
+        options.onBreak?.({ reason: "damaged", detail: held.damaged });
+        continue;
+      }
+      const stale = this.staleness(held.lock);
+      if (stale === undefined && !options.force) throw new LockHeldError(app, held.lock, now);
       await this.breakLock(file);
+      options.onBreak?.({ previous: held.lock, reason: stale ?? "forced" });
     }
-    const holder = await this.currentLock(app);
-    if (holder) throw new LockHeldError(app, holder, this.clock.now());
+    const held = await this.lockState(app);
+    if (held !== undefined && "lock" in held) throw new LockHeldError(app, held.lock, this.clock.now());
     throw new StateStoreError(`could not take the deploy lock of ${app}`, "re-run the command");
   }
 
@@ -279,23 +376,47 @@ export class FileStateStore implements StateStore {
   }
 
   async renewLock(app: string, lock: LockRecord, leaseMs: number): Promise<LockRecord> {
-    const current = await this.currentLock(app);
-    if (!current || current.token !== lock.token) throw new LockLostError(app);
-    const renewed: LockRecord = { ...lock, expiresAt: this.clock.now() + leaseMs };
-    await this.writeJson(this.lockFile(app), renewed);
-    return renewed;
+    return this.guard(`renew the deploy lock of ${app}`, async () => {
+      const current = await this.lockState(app);
+      if (current === undefined || !("lock" in current) || current.lock.token !== lock.token)
+        throw new LockLostError(app);
+      const renewed: LockRecord = { ...lock, expiresAt: this.clock.now() + leaseMs };
+      await this.writeJson(this.lockFile(app), renewed);
+      return renewed;
+    });
   }
 
   async releaseLock(app: string, lock: LockRecord): Promise<void> {
-    const current = await this.currentLock(app);
-    if (current?.token === lock.token) await rm(this.lockFile(app), { force: true });
+    await this.guard(`release the deploy lock of ${app}`, async () => {
+      const current = await this.lockState(app);
+      if (current !== undefined && "lock" in current && current.lock.token === lock.token)
+        await rm(this.lockFile(app), { force: true });
+    });
   }
 
   async progress(app: string): Promise<DeployProgress | undefined> {
-    return this.readJson<DeployProgress>(join(this.appDir(app), "progress.json"));
+    return this.guard(`read the deploy progress of ${app}`, () =>
+      this.readRecord(join(this.appDir(app), "progress.json"), readProgress),
+    );
   }
 
   async saveProgress(app: string, progress: DeployProgress): Promise<void> {
-    await this.writeJson(join(this.appDir(app), "progress.json"), progress);
+    await this.guard(`save the deploy progress of ${app}`, () =>
+      this.writeJson(join(this.appDir(app), "progress.json"), progress),
+    );
   }
+}
+
+function damaged(file: string, problem: string): StateStoreError {
+  return new StateStoreError(
+    `state record ${file} is damaged: ${problem}`,
+    `the state store was edited or damaged; restore the file, or move it away (mv ${file} ${file}.bad) to drop the record`,
+  );
+}
+
+function damagedLock(file: string, app: string, problem: string): StateStoreError {
+  return new StateStoreError(
+    `the deploy lock of ${app} (${file}) is damaged: ${problem}`,
+    "if no deploy of the app is running, re-run with --force-unlock to clear it",
+  );
 }

@@ -63,6 +63,24 @@ export interface AppRecord {
   progress?: DeployProgress;
 }
 
+/** A lock taken over from its previous holder, said out loud by whoever took it. */
+export interface BrokenLock {
+  /** The previous holder, when its record could be read. */
+  previous?: LockRecord;
+  /** forced: --force-unlock from a live holder; expired: its lease ran out; dead: its pid is gone on this
+   * host; damaged: the lock file was not a lock record (only with --force-unlock). */
+  reason: "forced" | "expired" | "dead" | "damaged";
+  /** For a damaged lock: what is wrong with it. */
+  detail?: string;
+}
+
+export interface AcquireOptions {
+  /** Take the lock even from a live holder, or when its file is damaged. */
+  force?: boolean;
+  /** Told about a lock that was broken to take this one, with its previous owner. */
+  onBreak?: (broken: BrokenLock) => void;
+}
+
 /** What titan keeps that Mesos does not: framework ids, releases, deploy locks. */
 export interface StateStore {
   /** e.g. file:///home/me/.local/share/titan/state/local; never shows credentials. */
@@ -87,17 +105,16 @@ export interface StateStore {
   releases(app: string): Promise<Release[]>;
   addRelease(draft: ReleaseDraft): Promise<Release>;
   finishRelease(app: string, number: number, outcome: ReleaseOutcome, detail?: string): Promise<Release>;
-  /** Takes the app's deploy lock or throws LockHeldError naming the holder. `force` takes it from a live holder. */
-  acquireLock(
-    app: string,
-    owner: LockOwner,
-    leaseMs: number,
-    options?: { force?: boolean },
-  ): Promise<LockRecord>;
+  /**
+   * Takes the app's deploy lock or throws LockHeldError naming the holder. A stale lock (expired, or its pid
+   * gone on this host) is broken and `onBreak` told whose it was; `force` also takes it from a live holder.
+   */
+  acquireLock(app: string, owner: LockOwner, leaseMs: number, options?: AcquireOptions): Promise<LockRecord>;
   /** Extends the lease; throws LockLostError if another holder took it. */
   renewLock(app: string, lock: LockRecord, leaseMs: number): Promise<LockRecord>;
   /** Releases the lock if this holder still has it; never throws for a lock already gone. */
   releaseLock(app: string, lock: LockRecord): Promise<void>;
+  /** The lock's holder; throws StateStoreError naming the file when the lock file is damaged. */
   currentLock(app: string): Promise<LockRecord | undefined>;
   progress(app: string): Promise<DeployProgress | undefined>;
   /** Durable before it returns: callers launch only after this. */

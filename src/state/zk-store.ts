@@ -4,6 +4,7 @@ import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import { LockHeldError, LockLostError, StateStoreError } from "./errors.js";
 import { processAlive } from "./file-store.js";
 import type {
+  AcquireOptions,
   AppRecord,
   DeployProgress,
   LockOwner,
@@ -339,7 +340,7 @@ export class ZkStateStore implements StateStore {
     app: string,
     owner: LockOwner,
     leaseMs: number,
-    options: { force?: boolean } = {},
+    options: AcquireOptions = {},
   ): Promise<LockRecord> {
     const dir = `${this.appPath(app)}/locks`;
     return this.run(async (zk) => {
@@ -368,6 +369,10 @@ export class ZkStateStore implements StateStore {
           throw new LockHeldError(app, holder.value, now);
         }
         // Taking over: remove every node ahead of ours (an ephemeral node may be deleted by any session).
+        options.onBreak?.({
+          ...(holder === undefined ? {} : { previous: holder.value }),
+          reason: deadHere ? "dead" : "forced",
+        });
         for (const name of ahead) await zk.delete(`${dir}/${name}`).catch(() => undefined);
       }
       await zk.delete(`${dir}/${mine}`).catch(() => undefined);

@@ -2,13 +2,16 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { parseManifests } from "../../src/manifest/index.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { LockHeldError, LockLostError, StateStoreError } from "../../src/state/errors.js";
 import { FileStateStore } from "../../src/state/file-store.js";
 import type { LockOwner } from "../../src/state/types.js";
 import { tempDir } from "../support/tmp.js";
 
-function store(options: { now?: () => number; alive?: (pid: number) => boolean; hostname?: string } = {}) {
+function store(
+  options: { now?: () => number; alive?: (pid: number) => boolean; hostname?: string; uid?: number } = {},
+) {
   const dir = tempDir();
   const clock = { now: options.now ?? (() => 1_000_000) };
   return {
@@ -17,17 +20,23 @@ function store(options: { now?: () => number; alive?: (pid: number) => boolean; 
       clock,
       hostname: options.hostname ?? "laptop",
       isAlive: options.alive ?? (() => true),
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
     }),
   };
 }
 
 const owner: LockOwner = { user: "ana", host: "laptop", pid: 4242, purpose: "deploy api release 2" };
-const spec = {
-  name: "api",
-  env: {
-    DB_PASSWORD: { kind: "secret", source: "file", ref: "/run/secrets/db", raw: "file:/run/secrets/db" },
-  },
-} as unknown as AppSpec;
+const specOf = (name: string): AppSpec => {
+  const app = parseManifests([
+    {
+      file: "titan.yaml",
+      text: `name: ${name}\nimage: r/${name}:1\nenv: { DB_PASSWORD: { secret: "file:/run/secrets/db" } }\n`,
+    },
+  ]).apps[0];
+  if (!app) throw new Error("no app");
+  return app;
+};
+const spec = specOf("api");
 
 describe("file:// state store", () => {
   it("numbers releases per app and records their outcome", async () => {
@@ -46,7 +55,7 @@ describe("file:// state store", () => {
       spec,
       user: "ana",
     });
-    await s.addRelease({ app: "web", manifestDigest: "w1", spec, user: "ana" });
+    await s.addRelease({ app: "web", manifestDigest: "w1", spec: specOf("web"), user: "ana" });
     expect([first.number, second.number]).toEqual([1, 2]);
     await s.finishRelease("api", 2, "rolled_back", "health checks failed");
     const releases = await s.releases("api");
