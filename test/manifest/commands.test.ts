@@ -181,15 +181,48 @@ describe("titan init", () => {
     expect(validated.stdout).toBe("ok: 1 app in 1 file (api)\n");
   });
 
-  it("takes the defaults with --yes", async () => {
+  it("takes the defaults with --yes: an image where the local cluster can run images", async () => {
     const cwd = join(project(), "Billing_Service");
     mkdirSync(cwd);
-    const result = await runManifestCommand(["init", "--yes"], { cwd });
+    // A Docker CLI whose daemon answers, so the local cluster here runs images.
+    const bin = project();
+    writeFileSync(join(bin, "docker"), "#!/bin/sh\necho 27.0.0\n", { mode: 0o755 });
+    const result = await runManifestCommand(["init", "--yes"], { cwd, vars: { PATH: bin } });
     expect(result.code).toBe(0);
     const [app] = parseManifests([
       { file: "titan.yaml", text: readFileSync(join(cwd, "titan.yaml"), "utf8") },
     ]).apps;
     expect(app).toMatchObject({ name: "billing-service", image: "billing-service:latest", instances: 1 });
+  });
+
+  it("writes a command app that deploys as it is where the local cluster runs no images", async () => {
+    const cwd = join(project(), "hello-app");
+    mkdirSync(cwd);
+    const result = await runManifestCommand(["init", "--yes"], { cwd, vars: { PATH: project() } });
+    expect(result.code).toBe(0);
+    const text = readFileSync(join(cwd, "titan.yaml"), "utf8");
+    const [app] = parseManifests([{ file: "titan.yaml", text }]).apps;
+    expect(app?.image).toBeUndefined();
+    expect(app?.command?.slice(0, 2)).toEqual(["node", "-e"]);
+    expect(app?.command?.[2]).toContain("process.env.PORT_HTTP");
+    expect(app?.health?.probe).toMatchObject({ kind: "http", port: "http", path: "/" });
+    expect(text).toContain(
+      "# A starter command that deploys as it is: the local cluster on this machine has no Docker engine to run images.",
+    );
+    expect(text).toContain('#   image: "registry.example.com/team/hello-app:1.0"');
+  });
+
+  it("writes a logging worker as the starter command of an app without a port", async () => {
+    const cwd = project();
+    await runManifestCommand(["init", "--yes", "--name", "worker", "--port", "none"], {
+      cwd,
+      vars: { PATH: project() },
+    });
+    const [app] = parseManifests([
+      { file: "titan.yaml", text: readFileSync(join(cwd, "titan.yaml"), "utf8") },
+    ]).apps;
+    expect(app?.command?.[2]).toBe('setInterval(() => console.log("worker is working"), 10000)');
+    expect(app?.ports).toEqual([]);
   });
 
   it("writes a command task without image, port or health check", async () => {

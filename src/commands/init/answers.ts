@@ -5,6 +5,7 @@ import { UsageError } from "../../cli/errors.js";
 import { APP_NAME } from "../../manifest/app-name.js";
 import { PORT_NAME } from "../../manifest/fields.js";
 import { parseImageReference } from "../../manifest/image-ref.js";
+import { imageSupport } from "./capability.js";
 import type { InitOptions } from "./command.js";
 
 export interface InitAnswers {
@@ -16,6 +17,8 @@ export interface InitAnswers {
   instances: number;
   /** Absent for no health check (always absent without a port). */
   healthPath?: string;
+  /** Neither image nor command given and the target runs no images: a small command that deploys as it is. */
+  starter?: { reason: string };
 }
 
 /** Each check returns true or the reason the value is refused (the shape @inquirer/prompts validates with). */
@@ -82,14 +85,18 @@ export async function gatherAnswers(env: Env, opts: InitOptions): Promise<InitAn
   const fallbackName = defaultName(env.cwd);
   if (!interactive) {
     const name = given.name ?? fallbackName;
-    return settle({
+    const support =
+      given.image === undefined && given.command === undefined ? await imageSupport(env) : undefined;
+    const starter = support !== undefined && !support.images;
+    const answers = settle({
       name,
-      image: given.image ?? (given.command === undefined ? `${name}:latest` : undefined),
+      image: given.image ?? (support?.images === true ? `${name}:latest` : undefined),
       command: given.command,
       port: given.port ?? "http",
       instances: given.instances ?? "1",
       healthPath: given.healthPath ?? "/",
     });
+    return starter ? { ...answers, starter: { reason: support?.reason ?? "" } } : answers;
   }
 
   const prompter = env.prompter();

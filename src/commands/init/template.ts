@@ -13,6 +13,24 @@ function commandLines(command: string): string[] {
   return ["# The command, run with /bin/sh -c.", `shell: ${q(command)}`];
 }
 
+/**
+ * A command that runs wherever titan runs (the local cluster's agents have node, as titan does): a tiny HTTP
+ * server on the app's port that answers its health check, or a worker that logs.
+ */
+function starterLines(a: InitAnswers, reason: string): string[] {
+  const script =
+    a.port === undefined
+      ? `setInterval(() => console.log(${JSON.stringify(`${a.name} is working`)}), 10000)`
+      : `require("node:http").createServer((req, res) => res.end(${JSON.stringify(`hello from ${a.name}\n`)})).listen(Number(process.env.${portVariable(a.port)}))`;
+  return [
+    `# A starter command that deploys as it is: ${reason}.`,
+    "# To run your own image instead, replace `command:` with",
+    `#   image: "registry.example.com/team/${a.name}:1.0"`,
+    "# on a cluster whose agents run images (Docker), or run your own program here.",
+    `command: ${JSON.stringify(["node", "-e", script])}`,
+  ];
+}
+
 export function renderManifest(a: InitAnswers): string {
   const lines: string[] = [
     "# titan.yaml: what to run and how. Check it with `titan validate`.",
@@ -24,6 +42,7 @@ export function renderManifest(a: InitAnswers): string {
   if (a.image !== undefined)
     lines.push("# Docker image; pin a version tag or a digest.", `image: ${q(a.image)}`);
   if (a.command !== undefined) lines.push(...commandLines(a.command));
+  else if (a.starter !== undefined) lines.push(...starterLines(a, a.starter.reason));
   else {
     const example = a.port === undefined ? "" : `, "--port", "\${${portVariable(a.port)}}"`;
     lines.push(`# command: ["node", "server.js"${example}]`);

@@ -1,16 +1,18 @@
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
+import { MAX_INSTANCES } from "../../manifest/limits.js";
 import { applyToApp } from "../deploy/app-command.js";
 import { runningRelease, withInstances } from "../deploy/app-release.js";
 import type { ApplyFlags } from "../deploy/options.js";
 
 export async function runScale(env: Env, app: string, countText: string, flags: ApplyFlags): Promise<number> {
-  if (!/^\d{1,5}$/.test(countText))
+  // The same range as `instances:` in a manifest.
+  const count = /^\d{1,9}$/.test(countText) ? Number(countText) : Number.NaN;
+  if (!(count <= MAX_INSTANCES))
     throw new UsageError(
-      `${JSON.stringify(countText)} is not a number of instances`,
+      `${JSON.stringify(countText)} is not a number of instances from 0 to ${MAX_INSTANCES}`,
       `e.g. titan scale ${app} 3`,
     );
-  const count = Number(countText);
   return applyToApp(env, { ...flags, apps: [app] }, "scale", `titan scale ${app} ${count}`, async (store) => {
     const release = await runningRelease(store, app);
     return withInstances(release.spec, count, flags.region);
