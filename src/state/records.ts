@@ -3,7 +3,7 @@
  * file and what is wrong, never passed on to crash a command later (a release file `{}` once did).
  */
 import { APP_NAME } from "../manifest/app-name.js";
-import { bool, type Check, either, int, list, num, obj, oneOf, opt, record, str } from "./shape.js";
+import { anyText, bool, type Check, either, int, list, num, obj, oneOf, opt, record, str } from "./shape.js";
 import type { DeployProgress, LockRecord, Release } from "./types.js";
 
 const OUTCOMES = ["pending", "deployed", "failed", "rolled_back", "superseded"] as const;
@@ -72,17 +72,18 @@ const releaseCheck: Check = obj({
   manifestDigest: text,
   spec: appSpecCheck,
   createdAt: num,
-  user: text,
+  user: anyText,
   outcome: oneOf(OUTCOMES),
-  detail: opt(multiline),
+  // Often a task's message from an agent: kept as it came, shown escaped.
+  detail: opt(anyText),
   finishedAt: opt(num),
 });
 
 const lockCheck: Check = obj({
-  user: text,
-  host: text,
+  user: anyText,
+  host: anyText,
   pid: int(0),
-  purpose: text,
+  purpose: anyText,
   token: str({ pattern: /^[0-9a-f]+$/ }),
   acquiredAt: num,
   expiresAt: num,
@@ -91,7 +92,7 @@ const lockCheck: Check = obj({
 const progressCheck: Check = obj({
   release: int(1),
   phase: oneOf(PHASES),
-  launched: list(text),
+  launched: list(anyText),
   updatedAt: num,
 });
 

@@ -18,6 +18,10 @@ export const str =
     return undefined;
   };
 
+/** Any text, control characters included: for what titan itself wrote from messages (shown escaped). */
+export const anyText: Check = (value, path) =>
+  typeof value === "string" ? undefined : at(path, "expected text");
+
 export const int =
   (min = 0): Check =>
   (value, path) =>

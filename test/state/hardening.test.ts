@@ -222,3 +222,14 @@ describe("deploy locks", () => {
     await expect(store.acquireLock("api", owner, 60_000)).rejects.toBeInstanceOf(LockHeldError);
   });
 });
+
+describe("text titan wrote from the cluster's messages", () => {
+  it("keeps a release readable whose detail holds an agent's control characters", async () => {
+    const dir = tempDir();
+    const store = open(dir);
+    await store.addRelease({ app: "api", manifestDigest: "d", spec: spec(), user: "ana" });
+    await store.finishRelease("api", 1, "failed", "agent said \u001b[2Jboom\nsecond line");
+    const [release] = await store.releases("api");
+    expect(release?.detail).toBe("agent said \u001b[2Jboom\nsecond line");
+  });
+});

@@ -1,6 +1,7 @@
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
 import { renderTable } from "../../cli/table.js";
+import { escapeTerminal } from "../../cli/terminal-text.js";
 import { shortDigest } from "../../cluster/digest.js";
 import type { Release } from "../../state/types.js";
 import { checkAppName } from "../deploy/app-release.js";
@@ -25,9 +26,9 @@ export async function runReleases(env: Env, app: string, opts: ReleasesOptions):
       String(r.spec.instances),
       r.image === undefined ? "(command)" : shortImage(r.image),
       shortDigest(r.manifestDigest),
-      r.user,
+      escapeTerminal(r.user),
       new Date(r.createdAt).toISOString().replace(/\.\d+Z$/, "Z"),
-      r.detail ?? "",
+      escapeTerminal(r.detail ?? ""),
     ]);
   writeLine(
     env.io.out,
