@@ -106,7 +106,9 @@ export async function gatherAnswers(env: Env, opts: InitOptions): Promise<InitAn
   let image = given.image;
   let command = given.command;
   if (image === undefined && command === undefined) {
-    const imageAnswer = await ask("Docker image (leave empty to run a command instead)", "", (v) =>
+    const support = await imageSupport(env);
+    const note = support.images ? "" : `; ${support.reason ?? "this context runs no images"}`;
+    const imageAnswer = await ask(`Docker image (leave empty to run a command instead${note})`, "", (v) =>
       v === "" ? true : check.image(v),
     );
     if (imageAnswer !== "") image = imageAnswer;
