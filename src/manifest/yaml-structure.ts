@@ -33,6 +33,10 @@ interface Line {
   start: number;
   indent: number;
   content: boolean;
+  /** Starts a list item (`- `). */
+  dash: boolean;
+  /** Ends with `:` (a key whose value is the block below). */
+  opens: boolean;
 }
 
 function linesOf(text: string): Line[] {
@@ -45,7 +49,15 @@ function linesOf(text: string): Line[] {
     const raw = text.slice(start, stop);
     const indent = raw.length - raw.trimStart().length;
     const rest = raw.trim();
-    lines.push({ number, start, indent, content: rest !== "" && !rest.startsWith("#") });
+    const code = rest.replace(/\s+#.*$/, "");
+    lines.push({
+      number,
+      start,
+      indent,
+      content: rest !== "" && !rest.startsWith("#"),
+      dash: rest.startsWith("- ") || rest === "-",
+      opens: code.endsWith(":"),
+    });
     if (end < 0) break;
     start = end + 1;
     number++;
@@ -91,7 +103,10 @@ export function firstStructuralError(
       hint: "YAML indents with spaces only: replace the tabs with spaces (set the editor to insert spaces)",
     };
   }
-  const off = INDENTATION_ERRORS.has(error.code) ? offLine(lines, at, error.code) : undefined;
+  const indentation =
+    INDENTATION_ERRORS.has(error.code) ||
+    (error.code === "MISSING_CHAR" && error.message.startsWith("Sequence item without"));
+  const off = indentation ? offLine(lines, at, error.code) : undefined;
   if (off !== undefined) {
     const line = lines[off];
     const previous = lines.slice(0, off).findLast((l) => l.content);
@@ -123,13 +138,55 @@ export function firstStructuralError(
 function offLine(lines: readonly Line[], at: number, code: string): number | undefined {
   const line = lines[at];
   if (!line) return undefined;
-  if (code === "BAD_INDENT") return line.content ? at : undefined;
+  if (code === "BAD_INDENT" || code === "MISSING_CHAR") return line.content ? oddOne(lines, at) : undefined;
   const next = lines.findIndex((l, i) => i > at && l.content);
   const following = lines[next];
-  if (following && following.indent > line.indent) return next;
+  if (following && following.indent > line.indent) return oddOne(lines, next);
   if (code === "BLOCK_AS_IMPLICIT_KEY") {
     const previous = lines.slice(0, at).findLast((l) => l.content);
-    if (previous && previous.indent !== line.indent) return at;
+    if (previous && previous.indent !== line.indent) return oddOne(lines, at);
   }
   return undefined;
+}
+
+/**
+ * YAML takes the first line of a block as the block's column, so when that first line is the one off, the parser
+ * complains about the next (correct) one. Of two sibling keys that disagree, the one that is not the document's
+ * usual step (2 spaces, say) below their parent is off.
+ */
+function oddOne(lines: readonly Line[], at: number): number {
+  const line = lines[at];
+  const previousIndex = lines.findLastIndex((l, i) => i < at && l.content);
+  const previous = lines[previousIndex];
+  if (!line || !previous || previous.opens || previous.dash || line.dash || previous.indent === line.indent)
+    return at;
+  const floor = Math.min(previous.indent, line.indent);
+  const parent = lines.slice(0, previousIndex).findLast((l) => l.content && l.indent < floor);
+  if (!parent) return at;
+  const step = usualStep(lines, parent);
+  const base = parent.dash ? parent.indent + 2 : parent.indent;
+  if (previous.indent - base === step) return at;
+  return line.indent - base === step ? previousIndex : at;
+}
+
+/** The most common step from a `key:` line to the first line of its block, not counting the block in doubt. */
+function usualStep(lines: readonly Line[], except: Line): number {
+  const counts = new Map<number, number>();
+  const content = lines.filter((l) => l.content);
+  for (let i = 1; i < content.length; i++) {
+    const opener = content[i - 1];
+    const first = content[i];
+    if (!opener?.opens || opener === except || !first) continue;
+    const delta = first.indent - (opener.dash ? opener.indent + 2 : opener.indent);
+    if (delta > 0) counts.set(delta, (counts.get(delta) ?? 0) + 1);
+  }
+  let best = 2;
+  let most = 0;
+  for (const [delta, count] of counts) {
+    if (count > most || (count === most && delta === 2)) {
+      best = delta;
+      most = count;
+    }
+  }
+  return best;
 }

@@ -177,6 +177,13 @@ describe("YAML structure errors", () => {
     expect(d.message).toMatch(/^this line is indented 4 spaces/);
   });
 
+  it("reports the first key of a block when it is the one off, though the parser trips on the next", () => {
+    const under = only(`${APP}env:\n LOG_LEVEL: info\n  DEBUG: "1"\n  MODE: fast\n`);
+    expect(under).toMatchObject({ line: 4, col: 2 });
+    const over = only(`${APP}env:\n   LOG_LEVEL: info\n  DEBUG: "1"\n  MODE: fast\n`);
+    expect(over).toMatchObject({ line: 4, col: 4 });
+  });
+
   it("reports a dedented list item once", () => {
     expect(only("name: api\ncommand:\n  - node\n - server.js\nimage: nginx\n")).toMatchObject({
       line: 4,
