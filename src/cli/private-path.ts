@@ -7,7 +7,8 @@ import { stat } from "node:fs/promises";
 import { UsageError } from "./errors.js";
 
 /**
- * Refuses `path` when it exists and another user owns it or may write it (group or world write bit).
+ * Refuses `path` when it exists and another user (not root) owns it, or others may write it (group or world
+ * write bit).
  * `uid` is the user's; undefined (a platform without uids) skips the check. A missing path is fine: titan
  * creates it private.
  */
@@ -25,7 +26,8 @@ export async function checkPrivate(path: string, what: string, uid: number | und
     );
   }
   const kind = info.isDirectory() ? "directory" : "file";
-  if (info.uid !== uid) {
+  // Like ssh's StrictModes: the user's own, or root's (root can change anything anyway).
+  if (info.uid !== uid && info.uid !== 0) {
     throw new UsageError(
       `the ${what} ${path} belongs to another user (uid ${info.uid}, you are ${uid}); titan will not trust it`,
       `use a ${kind} of your own, or if it is yours: chown ${uid} ${path}`,
