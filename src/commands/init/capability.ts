@@ -10,10 +10,11 @@ export interface ImageSupport {
 }
 
 /**
- * The built-in `local` cluster runs images only through a Docker engine on this machine; a configured
- * cluster is taken to run them (Mesos agents run the Docker or Mesos containerizer with image support).
+ * The built-in `local` cluster runs images with the Mesos containerizer only where runc is installed and titan
+ * runs as root (what `titan local up` warns about); a configured cluster is taken to run them (Mesos agents run
+ * the Docker or Mesos containerizer with image support).
  */
-export async function imageSupport(env: Env): Promise<ImageSupport> {
+export async function imageSupport(env: Env, uid = process.getuid?.()): Promise<ImageSupport> {
   let context = "local";
   let builtin = true;
   try {
@@ -24,13 +25,9 @@ export async function imageSupport(env: Env): Promise<ImageSupport> {
     // A broken config is reported by the commands that use it; init still writes for the local cluster.
   }
   if (!builtin) return { images: true, context };
-  const { dockerEngineFor } = await import("../../local/agent/docker.js");
-  const docker = await dockerEngineFor(env.vars.PATH);
-  return docker === undefined
-    ? {
-        images: false,
-        context,
-        reason: "the local cluster on this machine has no Docker engine to run images",
-      }
-    : { images: true, context };
+  const { detectImageSupport } = await import("../../local/agent/container-runc.js");
+  const support = detectImageSupport(env.vars.PATH, uid);
+  return support.missing === undefined
+    ? { images: true, context }
+    : { images: false, context, reason: `the local cluster here cannot run images: ${support.missing}` };
 }

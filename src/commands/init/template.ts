@@ -26,7 +26,7 @@ function starterLines(a: InitAnswers, reason: string): string[] {
     `# A starter command that deploys as it is: ${reason}.`,
     "# To run your own image instead, replace `command:` with",
     `#   image: "registry.example.com/team/${a.name}:1.0"`,
-    "# on a cluster whose agents run images (Docker), or run your own program here.",
+    "# where images can run (titan local as root with runc, or a Mesos cluster), or run your own program here.",
     `command: ${JSON.stringify(["node", "-e", script])}`,
   ];
 }
