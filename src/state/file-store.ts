@@ -9,8 +9,8 @@ import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import { fileSystemError, LockHeldError, LockLostError, StateStoreError } from "./errors.js";
 import { appSpecCheck, readFramework, readLock, readProgress, readRelease, type Verdict } from "./records.js";
 import type {
-  AppRecord,
   AcquireOptions,
+  AppRecord,
   DeployProgress,
   LockOwner,
   LockRecord,

@@ -81,6 +81,7 @@ describe("human output escapes remote data; --json stays exact", () => {
             healthy: 1,
             rows: [view({ hostname: HOSTILE, zone: HOSTILE })],
             frameworks: [{ id: "fw", name: HOSTILE, tasks: 1, own: false }],
+            hiddenEnded: 0,
           },
         ],
       },

@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { FileStateStore } from "../../src/state/file-store.js";
+import { appSpec } from "../plan/builders.js";
 import { runCli } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 import { startZooKeeper, type ZkEnsemble } from "../support/zookeeper.js";
@@ -18,13 +19,8 @@ afterAll(async () => {
   await zk?.stop();
 });
 
-const spec = (name: string, instances: number) =>
-  ({
-    name,
-    instances,
-    image: `r/${name}:1`,
-    env: { A: { kind: "plain", value: "ü ✓" } },
-  }) as unknown as AppSpec;
+const spec = (name: string, instances: number): AppSpec =>
+  appSpec({ name, instances, image: `r/${name}:1`, env: { A: { kind: "plain", value: "ü ✓" } } });
 
 /** A file store with every kind of record: several releases with outcomes and details, framework ids, progress. */
 async function richFileStore(dir: string): Promise<string> {
