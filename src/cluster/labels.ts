@@ -45,10 +45,22 @@ export type LabelReading =
 
 /** Reads titan's identity from a task's labels: foreign when it has no `titan.app`, malformed when the rest is unusable. */
 export function readTaskLabels(labels: readonly MesosLabel[]): LabelReading {
-  const get = (key: string): string | undefined => labels.find((l) => l.key === key)?.value;
-  const app = get(TitanLabel.app);
+  // One pass over the labels, as this runs for every titan task of a cluster. Backwards, so that the first label
+  // of a key is the one that counts.
+  let app: string | undefined;
+  let instanceText: string | undefined;
+  let digest: string | undefined;
+  let release: string | undefined;
+  let region: string | undefined;
+  for (let i = labels.length - 1; i >= 0; i -= 1) {
+    const { key, value } = labels[i] as MesosLabel;
+    if (key === TitanLabel.app) app = value;
+    else if (key === TitanLabel.instance) instanceText = value;
+    else if (key === TitanLabel.digest) digest = value;
+    else if (key === TitanLabel.release) release = value;
+    else if (key === TitanLabel.region) region = value;
+  }
   if (app === undefined) return { kind: "foreign" };
-  const instanceText = get(TitanLabel.instance);
   if (instanceText === undefined || !/^\d+$/.test(instanceText)) {
     return {
       kind: "malformed",
@@ -56,14 +68,11 @@ export function readTaskLabels(labels: readonly MesosLabel[]): LabelReading {
       problem: `${TitanLabel.instance} is ${JSON.stringify(instanceText ?? null)}`,
     };
   }
-  const digest = get(TitanLabel.digest);
   if (digest === undefined || digest === "") {
     return { kind: "malformed", app, problem: `${TitanLabel.digest} is missing` };
   }
   const identity: TaskIdentity = { app, instance: Number(instanceText), digest };
-  const release = get(TitanLabel.release);
   if (release !== undefined && /^\d+$/.test(release)) identity.release = Number(release);
-  const region = get(TitanLabel.region);
   if (region !== undefined && region !== "") identity.region = region;
   return { kind: "titan", identity };
 }

@@ -1,5 +1,5 @@
 import type { TaskRecord } from "./build.js";
-import { type Node, ShapeError } from "./json-reader.js";
+import { isRecord, type Node, ShapeError } from "./json-reader.js";
 import { hasTitanLabel, type MesosLabel } from "./labels.js";
 import { parseRangeText } from "./ranges.js";
 import { type AgentRecord, emptyBag, type ResourceBag } from "./resources.js";
@@ -73,11 +73,20 @@ function readTask(task: Node, frameworkId: string, framework: string): TaskRecor
  * containerizer (`mesos.image.docker.name`) or by the Docker containerizer (`docker.image`).
  */
 export function containerImage(container: Node): string | undefined {
-  if (!container.isObject()) return undefined;
-  const mesos = container.get("mesos").get("image").get("docker").get("name").value;
+  return imageOf(container.value);
+}
+
+/** `containerImage` of the parsed ContainerInfo itself. */
+export function imageOf(container: unknown): string | undefined {
+  if (!isRecord(container)) return undefined;
+  const mesos = member(member(member(member(container, "mesos"), "image"), "docker"), "name");
   if (typeof mesos === "string") return mesos;
-  const docker = container.get("docker").get("image").value;
+  const docker = member(member(container, "docker"), "image");
   return typeof docker === "string" ? docker : undefined;
+}
+
+function member(value: unknown, key: string): unknown {
+  return isRecord(value) ? value[key] : undefined;
 }
 
 /** `{"cpus":8,"gpus":0,"mem":31744,"disk":204800,"ports":"[31000-32000]"}`; revocable (`*_revocable`) resources are left out. */

@@ -18,7 +18,7 @@ export function zeroScalars(): Scalars {
 const DIMENSIONS = ["cpus", "mem", "disk", "gpus"] as const;
 
 /** Mesos keeps three decimals; rounding keeps sums such as 0.1 + 0.2 from drifting. */
-function round3(n: number): number {
+export function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 

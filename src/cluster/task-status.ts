@@ -1,4 +1,4 @@
-import type { Node } from "./json-reader.js";
+import { isRecord, type Node } from "./json-reader.js";
 
 /** The last health verdict Mesos reported for a task; "checking" is a live task whose check has not reported. */
 export type TaskHealth = "healthy" | "unhealthy" | "checking" | "none";
@@ -51,6 +51,67 @@ export function summariseStatuses(task: Node, state: string): TaskStatusSummary 
     summary.since = Math.floor(unreachable.get("nanoseconds").number() / 1e6);
   } else if (last !== undefined && last.get("state").optionalString() === state && last.has("timestamp")) {
     summary.since = Math.floor(lastAt * 1000);
+  }
+  if (first !== undefined) summary.startedAt = Math.floor(first * 1000);
+  return summary;
+}
+
+/**
+ * `summariseStatuses` by direct field access on a parsed task, for the tens of thousands of tasks of a cluster
+ * state. Undefined when a field is not in the shape this reads (then `summariseStatuses` reads it, or says where).
+ */
+export function summariseStatusRecord(
+  task: Record<string, unknown>,
+  state: string,
+): TaskStatusSummary | undefined {
+  const statuses = task.statuses ?? [];
+  if (!Array.isArray(statuses)) return undefined;
+  let first: number | undefined;
+  let last: Record<string, unknown> | undefined;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let verdict: boolean | undefined;
+  let verdictAt = Number.NEGATIVE_INFINITY;
+  for (const status of statuses) {
+    if (!isRecord(status)) return undefined;
+    const timestamp = status.timestamp ?? undefined;
+    if (timestamp !== undefined && (typeof timestamp !== "number" || !Number.isFinite(timestamp)))
+      return undefined;
+    const at = timestamp ?? 0;
+    if (timestamp !== undefined && (first === undefined || at < first)) first = at;
+    if (at >= lastAt) {
+      last = status;
+      lastAt = at;
+    }
+    const healthy = status.healthy ?? undefined;
+    if (healthy !== undefined) {
+      if (typeof healthy !== "boolean") return undefined;
+      if (at >= verdictAt) {
+        verdict = healthy;
+        verdictAt = at;
+      }
+    }
+  }
+  const checked = task.health_check !== undefined && task.health_check !== null;
+  const health: TaskHealth =
+    verdict !== undefined
+      ? verdict
+        ? "healthy"
+        : "unhealthy"
+      : checked && LIVE.has(state)
+        ? "checking"
+        : "none";
+  const summary: TaskStatusSummary = { health };
+  const unreachable = last?.unreachable_time;
+  const nanoseconds = isRecord(unreachable) ? (unreachable.nanoseconds ?? undefined) : undefined;
+  if (UNREACHABLE.has(state) && nanoseconds !== undefined) {
+    if (typeof nanoseconds !== "number" || !Number.isFinite(nanoseconds)) return undefined;
+    summary.since = Math.floor(nanoseconds / 1e6);
+  } else if (last !== undefined) {
+    const lastState = last.state ?? undefined;
+    if (lastState !== undefined && typeof lastState !== "string") return undefined;
+    if (lastState === state && last.timestamp !== undefined && last.timestamp !== null) {
+      summary.since = Math.floor(lastAt * 1000);
+    }
   }
   if (first !== undefined) summary.startedAt = Math.floor(first * 1000);
   return summary;

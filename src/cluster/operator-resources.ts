@@ -1,0 +1,158 @@
+import type { PortRange } from "../placement/types.js";
+import { isRecord, type Node } from "./json-reader.js";
+import { normaliseRanges, unionRanges } from "./ranges.js";
+import {
+  addInto,
+  emptyBag,
+  type ReservationUse,
+  type ResourceBag,
+  round3,
+  zeroScalars,
+} from "./resources.js";
+
+/**
+ * Sums mesos.v1.Resource entries into one bag, and separately per reservation role. A resource is reserved when
+ * it has `reservations` (the last one is the role that holds it) or, in the pre-refinement form, a `role` other
+ * than `*`. Revocable resources are left out: titan does not launch on them.
+ */
+export function readResources(list: Node): { all: ResourceBag; reserved: ReservationUse } {
+  const all = emptyBag();
+  const reserved: ReservationUse = new Map();
+  for (const resource of list.items()) {
+    if (resource.has("revocable")) continue;
+    const bag = readResource(resource);
+    if (!bag) continue;
+    // Summed in place: a cluster state has a few resources per task and tens of thousands of tasks.
+    addInto(all, bag);
+    const role = reservationRole(resource);
+    if (role === undefined) continue;
+    const held = reserved.get(role);
+    if (held === undefined) reserved.set(role, bag);
+    else addInto(held, bag);
+  }
+  return { all, reserved };
+}
+
+function reservationRole(resource: Node): string | undefined {
+  const reservations = resource.get("reservations").items();
+  const last = reservations[reservations.length - 1];
+  if (last) return last.get("role").string();
+  const role = resource.get("role").optionalString();
+  return role !== undefined && role !== "*" ? role : undefined;
+}
+
+function readResource(resource: Node): ResourceBag | undefined {
+  const name = resource.get("name").string();
+  const bag = emptyBag();
+  if (name === "cpus" || name === "mem" || name === "disk" || name === "gpus") {
+    bag.scalars[name] = resource.get("scalar").get("value").number();
+    return bag;
+  }
+  if (name === "ports") {
+    bag.ports = readRanges(resource.get("ranges"));
+    return bag;
+  }
+  return undefined;
+}
+
+export function readRanges(ranges: Node): PortRange[] {
+  const list = ranges
+    .get("range")
+    .items()
+    .map((r) => ({ begin: r.get("begin").number(), end: r.get("end").number() }));
+  return normaliseRanges(list);
+}
+
+/** What `sumTaskResources` returns when a resource is not in the shape it reads; `readResources` then says where. */
+export const UNREADABLE = false;
+
+/**
+ * `readResources` for the tens of thousands of tasks of a cluster state, by direct field access: sums into `all`
+ * and returns the reserved part per role (undefined when nothing is reserved, as for most tasks). Returns
+ * UNREADABLE on any shape it does not expect, including ones `readResources` accepts (numbers as strings).
+ */
+export function sumTaskResources(
+  list: unknown,
+  all: ResourceBag,
+): ReservationUse | undefined | typeof UNREADABLE {
+  if (list === undefined || list === null) return undefined;
+  if (!Array.isArray(list)) return UNREADABLE;
+  let reserved: ReservationUse | undefined;
+  for (const resource of list) {
+    if (!isRecord(resource)) return UNREADABLE;
+    if (resource.revocable !== undefined && resource.revocable !== null) continue;
+    const name = resource.name;
+    if (typeof name !== "string") return UNREADABLE;
+    const scalar = name === "cpus" || name === "mem" || name === "disk" || name === "gpus";
+    if (!scalar && name !== "ports") continue;
+    const role = rawReservationRole(resource);
+    if (role === UNREADABLE) return UNREADABLE;
+    if (scalar) {
+      const holder = resource.scalar;
+      const value = isRecord(holder) ? holder.value : undefined;
+      if (typeof value !== "number" || !Number.isFinite(value)) return UNREADABLE;
+      if (role === undefined) {
+        if (value !== 0) all.scalars[name] = round3(all.scalars[name] + value);
+        continue;
+      }
+      const bag = emptyBag();
+      bag.scalars[name] = value;
+      reserved = addReserved(reserved ?? new Map(), role, all, bag);
+      continue;
+    }
+    const ports = rawRanges(resource.ranges);
+    if (ports === undefined) return UNREADABLE;
+    if (role !== undefined)
+      reserved = addReserved(reserved ?? new Map(), role, all, { scalars: zeroScalars(), ports });
+    else if (ports.length > 0) all.ports = all.ports.length === 0 ? ports : unionRanges(all.ports, ports);
+  }
+  return reserved;
+}
+
+/** A reserved resource is rare, so it may cost a bag of its own, as in `readResources`. */
+function addReserved(
+  reserved: ReservationUse,
+  role: string,
+  all: ResourceBag,
+  bag: ResourceBag,
+): ReservationUse {
+  addInto(all, bag);
+  const held = reserved.get(role);
+  if (held === undefined) reserved.set(role, bag);
+  else addInto(held, bag);
+  return reserved;
+}
+
+function rawReservationRole(resource: Record<string, unknown>): string | undefined | typeof UNREADABLE {
+  const reservations = resource.reservations;
+  if (reservations !== undefined && reservations !== null) {
+    if (!Array.isArray(reservations)) return UNREADABLE;
+    if (reservations.length > 0) {
+      const last: unknown = reservations[reservations.length - 1];
+      const role = isRecord(last) ? last.role : undefined;
+      return typeof role === "string" ? role : UNREADABLE;
+    }
+  }
+  const role = resource.role;
+  if (role === undefined || role === null) return undefined;
+  if (typeof role !== "string") return UNREADABLE;
+  return role !== "*" ? role : undefined;
+}
+
+/** `readRanges` by direct field access; undefined on any unexpected shape. */
+function rawRanges(ranges: unknown): PortRange[] | undefined {
+  const list = isRecord(ranges) ? ranges.range : undefined;
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) return undefined;
+  const out: PortRange[] = [];
+  for (const r of list) {
+    if (!isRecord(r)) return undefined;
+    const { begin, end } = r;
+    if (typeof begin !== "number" || !Number.isFinite(begin)) return undefined;
+    if (typeof end !== "number" || !Number.isFinite(end)) return undefined;
+    out.push({ begin, end });
+  }
+  return out.length === 1 && (out[0] as PortRange).end >= (out[0] as PortRange).begin
+    ? out
+    : normaliseRanges(out);
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from "vitest";
+import { TitanError } from "../../src/cli/errors.js";
+import { Node } from "../../src/cluster/json-reader.js";
+import { taskLabels } from "../../src/cluster/labels.js";
+import { readTitanTasks } from "../../src/cluster/live-source.js";
+import { readTaskChecked, readTaskDirect } from "../../src/cluster/operator-task.js";
+import { parseSnapshot } from "../../src/cluster/snapshot.js";
+import type { GetState } from "../../src/mesos/types/operator.js";
+
+/** A titan task as a master writes it in GET_STATE; `n` varies ids, ports and times. */
+function titanTask(n: number, state = "TASK_RUNNING"): Record<string, unknown> {
+  const id = `web.3.${n}.0`;
+  return {
+    name: "web",
+    task_id: { value: id },
+    framework_id: { value: "fw-web" },
+    agent_id: { value: "agent-1" },
+    state,
+    resources: [
+      { name: "cpus", type: "SCALAR", scalar: { value: 0.5 }, role: "*" },
+      {
+        name: "mem",
+        type: "SCALAR",
+        scalar: { value: 256 },
+        reservations: [{ type: "STATIC", role: "titan" }],
+      },
+      { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000 + n, end: 31000 + n }] } },
+      { name: "network_bandwidth", type: "SCALAR", scalar: { value: 10 } },
+    ],
+    statuses: [
+      { task_id: { value: id }, state: "TASK_STARTING", timestamp: 1_700_000_000 + n },
+      { task_id: { value: id }, state, timestamp: 1_700_000_100 + n, healthy: true },
+    ],
+    labels: { labels: taskLabels({ app: "web", instance: n, release: 3, digest: "sha256:abc" }) },
+    container: { type: "MESOS", mesos: { image: { type: "DOCKER", docker: { name: "nginx:1.27" } } } },
+  };
+}
+
+function getState(tasks: unknown[], unreachable: unknown[] = []): Record<string, unknown> {
+  return {
+    get_tasks: { tasks, unreachable_tasks: unreachable, completed_tasks: [] },
+    get_agents: {
+      agents: [
+        { agent_info: { id: { value: "agent-1" }, hostname: "a1.example", port: 5051 }, active: true },
+      ],
+    },
+    get_frameworks: { frameworks: [{ framework_info: { id: { value: "fw-web" }, name: "titan:web" } }] },
+  };
+}
+
+/** Sets `value` at a dotted path inside an object (numeric parts index arrays). */
+function setAt(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let at: Record<string, unknown> = target;
+  for (const part of parts.slice(0, -1)) at = at[part] as Record<string, unknown>;
+  const last = parts[parts.length - 1] as string;
+  if (value === undefined) delete at[last];
+  else at[last] = value;
+}
+
+const TASK = "$.get_state.get_tasks.tasks[1]";
+
+/** Each task field in a wrong shape, and what the message must say about it. */
+const WRONG_SHAPES: Array<[field: string, value: unknown, message: string]> = [
+  ["task_id.value", 7, `${TASK}.task_id.value: expected a string, found number 7`],
+  ["agent_id", undefined, `${TASK}.agent_id.value: expected a string, found nothing`],
+  ["state", null, `${TASK}.state: expected a string, found null`],
+  ["name", 12, `${TASK}.name: expected a string, found number 12`],
+  ["framework_id.value", ["fw"], `${TASK}.framework_id.value: expected a string, found an array`],
+  ["resources", { cpus: 1 }, `${TASK}.resources: expected an array, found an object`],
+  ["resources.0.name", 1, `${TASK}.resources[0].name: expected a string, found number 1`],
+  [
+    "resources.0.scalar.value",
+    "lots",
+    `${TASK}.resources[0].scalar.value: expected a number, found the string "lots"`,
+  ],
+  [
+    "resources.1.reservations.0.role",
+    5,
+    `${TASK}.resources[1].reservations[0].role: expected a string, found number 5`,
+  ],
+  [
+    "resources.2.ranges.range.0.begin",
+    true,
+    `${TASK}.resources[2].ranges.range[0].begin: expected a number, found boolean true`,
+  ],
+  ["resources.2.ranges.range", {}, `${TASK}.resources[2].ranges.range: expected an array, found an object`],
+  ["labels.labels", "titan", `${TASK}.labels.labels: expected an array, found the string "titan"`],
+  ["labels.labels.1.key", 3, `${TASK}.labels.labels[1].key: expected a string, found number 3`],
+  ["labels.labels.2.value", false, `${TASK}.labels.labels[2].value: expected a string, found boolean false`],
+  ["statuses", "running", `${TASK}.statuses: expected an array, found the string "running"`],
+  [
+    "statuses.0.timestamp",
+    "soon",
+    `${TASK}.statuses[0].timestamp: expected a number, found the string "soon"`,
+  ],
+  [
+    "statuses.1.healthy",
+    "yes",
+    `${TASK}.statuses[1].healthy: expected true or false, found the string "yes"`,
+  ],
+  ["statuses.1.state", 1, `${TASK}.statuses[1].state: expected a string, found number 1`],
+];
+
+describe("a GET_STATE task field of the wrong shape", () => {
+  it.each(WRONG_SHAPES)("%s = %j is reported with its path", (field, value, message) => {
+    const broken = titanTask(1);
+    setAt(broken, field, value);
+    const state = getState([titanTask(0), broken]);
+
+    const read = () => readTitanTasks(state as GetState, "http://m1:5050");
+    expect(read).toThrow(TitanError);
+    expect(read).toThrow(
+      `the master at http://m1:5050 answered GET_STATE in an unexpected shape: ${message}`,
+    );
+    const snapshot = JSON.stringify({ type: "GET_STATE", get_state: state });
+    expect(() => parseSnapshot(snapshot, "state.json", { role: "*" })).toThrow(
+      `state.json is not a valid GET_STATE snapshot: ${message}`,
+    );
+  });
+
+  it("is reported with its list and index in unreachable_tasks", () => {
+    const lost = titanTask(2, "TASK_UNREACHABLE");
+    setAt(lost, "statuses.1.unreachable_time", { nanoseconds: "later" });
+    const state = getState([titanTask(0)], [lost]);
+    expect(() => readTitanTasks(state as GetState, "m")).toThrow(
+      '$.get_state.get_tasks.unreachable_tasks[0].statuses[1].unreachable_time.nanoseconds: expected a number, found the string "later"',
+    );
+  });
+});
+
+describe("reading GET_STATE tasks", () => {
+  it("reads a task the same directly as through the checked reader", () => {
+    const names = new Map([["fw-web", "titan:web"]]);
+    const lost = titanTask(4, "TASK_UNREACHABLE");
+    setAt(lost, "statuses.1.unreachable_time", { nanoseconds: 1_700_000_200_000_000_000 });
+    const foreign = { ...titanTask(5), labels: { labels: [{ key: "team", value: "web" }] } };
+    for (const task of [titanTask(3), lost, foreign, { ...titanTask(6), health_check: { type: "HTTP" } }]) {
+      const direct = readTaskDirect(task, names);
+      expect(direct).toBeDefined();
+      expect(direct).toEqual(readTaskChecked(new Node(task), names));
+    }
+    const direct = readTaskDirect(titanTask(3), names);
+    expect(direct?.resources).toEqual({
+      scalars: { cpus: 0.5, mem: 256, disk: 0, gpus: 0 },
+      ports: [{ begin: 31003, end: 31003 }],
+    });
+    expect(direct?.reserved?.get("titan")?.scalars.mem).toBe(256);
+    expect(direct?.status).toEqual({
+      health: "healthy",
+      since: 1_700_000_103_000,
+      startedAt: 1_700_000_003_000,
+    });
+    expect(readTaskDirect(lost, names)?.status?.since).toBe(1_700_000_200_000);
+  });
+
+  it("accepts what Mesos may also write: numbers as text, labels without a value", () => {
+    const task = titanTask(1);
+    setAt(task, "resources.0.scalar.value", "0.25");
+    setAt(task, "statuses.1.timestamp", "1700000200");
+    (task.labels as { labels: Array<{ key: string; value?: string }> }).labels.push({ key: "note" });
+    const { tasks } = readTitanTasks(getState([task]) as GetState, "m");
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]?.demand.cpus).toBe(0.25);
+    expect(tasks[0]?.since).toBe(1_700_000_200_000);
+  });
+});
