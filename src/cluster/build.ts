@@ -1,3 +1,4 @@
+import { isTerminalState } from "../mesos/task-status.js";
 import type { TaskState } from "../mesos/types/mesos.js";
 import type { Agent, RunningTask } from "../placement/types.js";
 import { hasTitanLabel, type MesosLabel, readTaskLabels } from "./labels.js";
@@ -72,22 +73,6 @@ export function collectTitanTasks(
     tasks.push(task);
   }
   return { tasks, malformed };
-}
-
-/** The master's terminal states (src/common/protobuf_utils.cpp `isTerminalState`); such tasks hold nothing. */
-const TERMINAL_STATES = new Set([
-  "TASK_FINISHED",
-  "TASK_FAILED",
-  "TASK_KILLED",
-  "TASK_ERROR",
-  "TASK_LOST",
-  "TASK_DROPPED",
-  "TASK_GONE",
-  "TASK_GONE_BY_OPERATOR",
-]);
-
-export function isTerminalState(state: string): boolean {
-  return TERMINAL_STATES.has(state);
 }
 
 /** The `app` of a foreign task in placement inputs; cannot clash with a titan app name, which has no colon. */

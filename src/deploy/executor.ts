@@ -4,7 +4,7 @@ import { frameworkInfo } from "../mesos/calls.js";
 import type { MasterCluster } from "../mesos/leader.js";
 import { SchedulerSession, type SessionEvent, type SessionTimings } from "../mesos/session.js";
 import { OfferTooSmallError, remainingOffer, taskInfo } from "../mesos/task-builder.js";
-import { isTerminalState, TaskStatusTracker } from "../mesos/task-status.js";
+import { endsInstance, TaskStatusTracker } from "../mesos/task-status.js";
 import type { Offer, TaskInfo, TaskState, TaskStatus } from "../mesos/types/mesos.js";
 import { place } from "../placement/index.js";
 import type { Agent, RunningTask } from "../placement/types.js";
@@ -366,8 +366,7 @@ export class AppDeployment {
     if (verdict !== "new") return;
     let task = this.tasks.get(taskId);
     if (!task) {
-      if (isTerminalState(status.state) || status.state === "TASK_LOST" || status.state === "TASK_UNKNOWN")
-        return;
+      if (endsInstance(status.state)) return;
       // Found by implicit reconciliation: a task of this app that the cluster state did not list.
       this.noteIncarnation(parts.release, parts.instance, parts.incarnation);
       task = this.adopt(taskId, { ...parts, digest: undefined, state: status.state, host: "", ports: [] });
@@ -400,7 +399,7 @@ export class AppDeployment {
       task.killSent = true;
       return;
     }
-    if (status.state === "TASK_LOST" || status.state === "TASK_UNKNOWN" || isTerminalState(status.state)) {
+    if (endsInstance(status.state)) {
       this.onTerminal(task, status, before);
     }
   }

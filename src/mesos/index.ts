@@ -59,7 +59,13 @@ export {
   type TaskSpec,
   taskInfo,
 } from "./task-builder.js";
-export { isTerminalState, TaskStatusTracker, type UpdateVerdict } from "./task-status.js";
+export {
+  endsInstance,
+  isTerminalState,
+  mayStillRun,
+  TaskStatusTracker,
+  type UpdateVerdict,
+} from "./task-status.js";
 export { type BasicAuth, HttpTransport, type TransportOptions } from "./transport.js";
 export type * from "./types/legacy.js";
 export type * from "./types/mesos.js";

@@ -1,3 +1,4 @@
+import { mayStillRun } from "../mesos/task-status.js";
 import type { TaskState } from "../mesos/types/mesos.js";
 
 /** How a state should look: ok (green), progress (cyan), warn (yellow), bad (red), past (dim). */
@@ -12,45 +13,43 @@ export interface StatePresentation {
 interface StateRule {
   word: string;
   tone: Tone;
-  /** The task is, or may still be, a process somewhere (it occupies its instance slot). */
-  current: boolean;
   /** How elapsed time since the state began is shown. */
   elapsed: "none" | "ago" | "for";
   note?: string;
 }
 
 const RULES: Readonly<Record<TaskState, StateRule>> = {
-  TASK_STAGING: { word: "staging", tone: "progress", current: true, elapsed: "none" },
-  TASK_STARTING: { word: "starting", tone: "progress", current: true, elapsed: "none" },
-  TASK_RUNNING: { word: "running", tone: "ok", current: true, elapsed: "none" },
-  TASK_KILLING: { word: "killing", tone: "progress", current: true, elapsed: "none" },
-  TASK_FINISHED: { word: "finished", tone: "past", current: false, elapsed: "ago" },
-  TASK_FAILED: { word: "failed", tone: "bad", current: false, elapsed: "ago" },
-  TASK_KILLED: { word: "killed", tone: "past", current: false, elapsed: "ago" },
-  TASK_ERROR: { word: "error", tone: "bad", current: false, elapsed: "ago", note: "not retried" },
-  TASK_DROPPED: { word: "dropped", tone: "bad", current: false, elapsed: "ago", note: "never started" },
+  TASK_STAGING: { word: "staging", tone: "progress", elapsed: "none" },
+  TASK_STARTING: { word: "starting", tone: "progress", elapsed: "none" },
+  TASK_RUNNING: { word: "running", tone: "ok", elapsed: "none" },
+  TASK_KILLING: { word: "killing", tone: "progress", elapsed: "none" },
+  TASK_FINISHED: { word: "finished", tone: "past", elapsed: "ago" },
+  TASK_FAILED: { word: "failed", tone: "bad", elapsed: "ago" },
+  TASK_KILLED: { word: "killed", tone: "past", elapsed: "ago" },
+  TASK_ERROR: { word: "error", tone: "bad", elapsed: "ago", note: "not retried" },
+  TASK_DROPPED: { word: "dropped", tone: "bad", elapsed: "ago", note: "never started" },
   // The agent is cut off from the master: the process may well be alive. Never show this as dead.
   TASK_UNREACHABLE: {
     word: "unreachable",
     tone: "warn",
-    current: true,
+
     elapsed: "for",
     note: "may still run",
   },
   // Frameworks that are not partition-aware get LOST for the same situation; it is not always terminal.
-  TASK_LOST: { word: "lost", tone: "warn", current: true, elapsed: "for", note: "may still run" },
-  TASK_GONE: { word: "gone", tone: "bad", current: false, elapsed: "ago", note: "agent lost for good" },
+  TASK_LOST: { word: "lost", tone: "warn", elapsed: "for", note: "may still run" },
+  TASK_GONE: { word: "gone", tone: "bad", elapsed: "ago", note: "agent lost for good" },
   TASK_GONE_BY_OPERATOR: {
     word: "gone",
     tone: "bad",
-    current: false,
+
     elapsed: "ago",
     note: "agent removed by an operator",
   },
   TASK_UNKNOWN: {
     word: "unknown",
     tone: "warn",
-    current: false,
+
     elapsed: "none",
     note: "master has no record",
   },
@@ -58,7 +57,7 @@ const RULES: Readonly<Record<TaskState, StateRule>> = {
 
 /** Whether the task is, or may still be, running: it holds its instance's slot in `ps`. */
 export function isCurrent(state: TaskState): boolean {
-  return RULES[state]?.current ?? false;
+  return state in RULES && mayStillRun(state);
 }
 
 /** A compact age: `45s`, `12m`, `5h`, `3d`. */

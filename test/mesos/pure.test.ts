@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { agentBaseUrl } from "../../src/mesos/agent-address.js";
 import { backoffDelay } from "../../src/mesos/backoff.js";
 import { sanitizeExcerpt } from "../../src/mesos/excerpt.js";
-import { isTerminalState, TaskStatusTracker } from "../../src/mesos/task-status.js";
+import {
+  endsInstance,
+  isTerminalState,
+  mayStillRun,
+  TaskStatusTracker,
+  type UpdateVerdict,
+} from "../../src/mesos/task-status.js";
 import type { TaskStatus } from "../../src/mesos/types/mesos.js";
 
 describe("sanitizeExcerpt", () => {
@@ -59,6 +65,73 @@ describe("TaskStatusTracker", () => {
     expect(tracker.observe(status("TASK_RUNNING", 2))).toBe("new");
     expect(isTerminalState("TASK_UNREACHABLE")).toBe(false);
     expect(isTerminalState("TASK_GONE")).toBe(true);
+  });
+});
+
+describe("status update ordering after a master failover", () => {
+  it("replays: RUNNING, failover, a reconciliation RUNNING stamped now, then the agent's queued older TASK_FAILED", () => {
+    const tracker = new TaskStatusTracker();
+    const base = { task_id: { value: "web.1.0.1" }, agent_id: { value: "a1" } };
+    const sequence: Array<[TaskStatus, UpdateVerdict]> = [
+      [{ ...base, state: "TASK_STARTING", source: "SOURCE_EXECUTOR", timestamp: 10, uuid: "u1" }, "new"],
+      [{ ...base, state: "TASK_RUNNING", source: "SOURCE_EXECUTOR", timestamp: 11, uuid: "u2" }, "new"],
+      // The master failed over; titan reconciles and the new master answers with its view, stamped now.
+      [
+        {
+          ...base,
+          state: "TASK_RUNNING",
+          source: "SOURCE_MASTER",
+          reason: "REASON_RECONCILIATION",
+          timestamp: 100,
+        },
+        "new",
+      ],
+      // The agent re-registers and delivers the update it queued while the master was away: it happened at 50.
+      [
+        {
+          ...base,
+          state: "TASK_FAILED",
+          source: "SOURCE_EXECUTOR",
+          reason: "REASON_COMMAND_EXECUTOR_FAILED",
+          timestamp: 50,
+          uuid: "u3",
+        },
+        "new",
+      ],
+      // A reconciliation answer still in flight says RUNNING: a terminal state is never overridden.
+      [
+        {
+          ...base,
+          state: "TASK_RUNNING",
+          source: "SOURCE_MASTER",
+          reason: "REASON_RECONCILIATION",
+          timestamp: 101,
+        },
+        "stale",
+      ],
+      [{ ...base, state: "TASK_FAILED", source: "SOURCE_EXECUTOR", timestamp: 50, uuid: "u3" }, "duplicate"],
+    ];
+    expect(sequence.map(([status]) => tracker.observe(status))).toEqual(
+      sequence.map(([, verdict]) => verdict),
+    );
+    expect(tracker.stateOf("web.1.0.1")).toBe("TASK_FAILED");
+  });
+
+  it("never moves a task backwards, whatever the stamps say", () => {
+    const tracker = new TaskStatusTracker();
+    const base = { task_id: { value: "t" } };
+    tracker.observe({ ...base, state: "TASK_RUNNING", timestamp: 5 });
+    expect(
+      tracker.observe({ ...base, state: "TASK_STAGING", reason: "REASON_RECONCILIATION", timestamp: 9 }),
+    ).toBe("stale");
+    expect(tracker.observe({ ...base, state: "TASK_KILLING", timestamp: 6 })).toBe("new");
+  });
+
+  it("has one set of terminal states, the master's, and says what ends an instance", () => {
+    const states = ["TASK_LOST", "TASK_UNKNOWN", "TASK_UNREACHABLE", "TASK_GONE", "TASK_RUNNING"] as const;
+    expect(states.map(isTerminalState)).toEqual([true, false, false, true, false]);
+    expect(states.map(endsInstance)).toEqual([true, true, false, true, false]);
+    expect(states.map(mayStillRun)).toEqual([true, false, true, false, true]);
   });
 });
 
