@@ -119,10 +119,29 @@ export class InstanceBoard {
   }
 }
 
+/**
+ * The stream as the spinner sees it, with a size of 0 read as unknown (80×24). Some ptys, CI runners and container
+ * ttys report `rows 0; columns 0`; a spinner dividing by that clears an infinite number of lines in one synchronous
+ * loop that starves every timer and signal handler. Read on every access, so a later resize to 0 is covered too.
+ */
+export function withKnownSize(stream: Writable): Writable {
+  return new Proxy(stream, {
+    get(target, property) {
+      if (property === "columns" || property === "rows") {
+        const size = Reflect.get(target, property, target) as unknown;
+        const fallback = property === "columns" ? 80 : 24;
+        return typeof size === "number" && Number.isFinite(size) && size > 0 ? size : fallback;
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /** An ora spinner whose text is the per-instance board; notable events are printed above it. */
 export async function ttyView(err: Writable, color: ChalkInstance): Promise<ProgressView> {
   const { default: ora } = await import("ora");
-  const spinner = ora({ stream: err, text: "subscribing" }).start();
+  const spinner = ora({ stream: withKnownSize(err), text: "subscribing" }).start();
   const board = new InstanceBoard();
   return {
     event(event) {
