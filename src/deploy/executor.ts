@@ -137,6 +137,11 @@ export class AppDeployment {
   private wanted: number[] = [];
   private lastProgressAt: number;
   private countingIds = new Set<string>();
+  /** Instances of the target that have counted at least once: counting again after a crash is not progress. */
+  private readonly proven = new Set<number>();
+  /** An instance of the target died after it had counted: the release has not proved itself, so the previous
+   * release's counting tasks are no longer replaced (they are all that serves) until the outcome is known. */
+  private failedAfterCounting = false;
   private fatal: string | undefined;
 
   constructor(
@@ -406,7 +411,7 @@ export class AppDeployment {
 
   private onTerminal(task: Tracked, status: TaskStatus, before: Tracked["state"]): void {
     this.tasks.delete(task.taskId);
-    this.countingIds.delete(task.taskId);
+    const wasCounting = this.countingIds.delete(task.taskId);
     const type =
       status.state === "TASK_KILLED"
         ? "killed"
@@ -424,6 +429,7 @@ export class AppDeployment {
       ...messageOf(status, task.killSent),
     });
     if (task.killSent || !this.isCurrent(task)) return;
+    if (wasCounting) this.failedAfterCounting = true;
     if (status.state === "TASK_ERROR") {
       // A refused launch is a failed launch: a bad offer or carve is cured by another offer, while a malformed
       // spec is refused every time, so a few refusals in a row end the deploy with the master's reason.
@@ -550,7 +556,8 @@ export class AppDeployment {
         for (const { tracked } of batch) {
           this.tasks.set(tracked.taskId, tracked);
           this.noteIncarnation(tracked.release, tracked.instance, tracked.incarnation);
-          if (!this.firstLaunchAt.has(tracked.instance))
+          // A proven instance that crashed is bounded by the progress deadline, not its healthy deadline.
+          if (!this.firstLaunchAt.has(tracked.instance) && !this.proven.has(tracked.instance))
             this.firstLaunchAt.set(tracked.instance, tracked.since);
           this.emit({
             type: "launch",
@@ -595,6 +602,7 @@ export class AppDeployment {
       now: this.options.now(),
       tasks: [...this.tasks.values()].map((t) => this.rolloutTask(t)),
       backoffUntil: this.backoffUntil,
+      keepPrevious: this.failedAfterCounting,
     });
   }
 
@@ -641,19 +649,23 @@ export class AppDeployment {
     return undefined;
   }
 
-  /** A new instance that counts is progress; the progress deadline runs from the last one. */
+  /**
+   * An instance that counts for the first time is progress; the progress deadline runs from the last one. The same
+   * instance counting again after a crash is not: a release that warms up and then fails must run into the deadline
+   * (and its restart backoff keeps growing) instead of looping for ever.
+   */
   private noteProgress(): void {
     const now = this.options.now();
     const minHealthy = this.target.spec.update.minHealthyTimeMs;
     for (const task of this.tasks.values()) {
       if (!this.isCurrent(task) || this.countingIds.has(task.taskId)) continue;
-      if (counts(this.rolloutTask(task), now, minHealthy)) {
-        this.countingIds.add(task.taskId);
-        this.lastProgressAt = now;
-        this.failures.delete(task.instance);
-        this.refusals.delete(task.instance);
-        this.firstLaunchAt.delete(task.instance);
-      }
+      if (!counts(this.rolloutTask(task), now, minHealthy)) continue;
+      this.countingIds.add(task.taskId);
+      if (this.proven.has(task.instance)) continue;
+      this.proven.add(task.instance);
+      this.lastProgressAt = now;
+      this.refusals.delete(task.instance);
+      this.firstLaunchAt.delete(task.instance);
     }
   }
 
@@ -713,6 +725,8 @@ export class AppDeployment {
     this.refusals.clear();
     this.firstLaunchAt.clear();
     this.countingIds.clear();
+    this.proven.clear();
+    this.failedAfterCounting = false;
     const now = this.options.now();
     this.lastProgressAt = now;
     for (const task of this.tasks.values()) task.since = now;

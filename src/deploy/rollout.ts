@@ -42,6 +42,11 @@ export interface RolloutInput extends RolloutLimits {
   tasks: readonly RolloutTask[];
   /** Instances that may not be launched before the given time (restart backoff after a failure). */
   backoffUntil?: ReadonlyMap<number, number>;
+  /**
+   * The target release has not proved itself (an instance failed after counting): counting tasks of the previous
+   * release are not replaced, whatever the unavailability budget allows, until the release succeeds or rolls back.
+   */
+  keepPrevious?: boolean;
 }
 
 export type RolloutAction =
@@ -92,6 +97,7 @@ export function nextActions(input: RolloutInput): RolloutDecision {
   for (const { task, reason } of unwanted) {
     if (isCounting(task)) {
       if (counting - 1 < floor) continue;
+      if (input.keepPrevious && reason === "replaced") continue;
       // An old task with no counting replacement yet, while a replacement is on its way, waits for it unless
       // the budget of unavailability allows it to go now.
       counting -= 1;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { TitanTask } from "../../src/cluster/types.js";
 import type { DeployEvent } from "../../src/deploy/events.js";
 import { AppDeployment, type AppResult } from "../../src/deploy/executor.js";
 import type { AppSpec } from "../../src/manifest/types.js";
@@ -113,7 +114,15 @@ interface Outcome {
 
 async function deploy(
   master: FakeMaster,
-  options: { spec?: AppSpec; previous?: DeployProgress; now?: () => number; deadlineMs?: number } = {},
+  options: {
+    spec?: AppSpec;
+    previous?: DeployProgress;
+    now?: () => number;
+    deadlineMs?: number;
+    /** The app's tasks as the cluster state showed them, and the releases before this one. */
+    known?: TitanTask[];
+    earlier?: Release[];
+  } = {},
 ): Promise<Outcome> {
   const spec = options.spec ?? webSpec();
   const store = new FileStateStore(`file://${tempDir("titan-executor-")}`, {
@@ -134,7 +143,12 @@ async function deploy(
   const events: DeployEvent[] = [];
   const warnings: string[] = [];
   const execution = new AppDeployment(
-    { target: { spec, release, environment: {} }, known: [], releases: [release], autoRollback: true },
+    {
+      target: { spec, release, environment: {} },
+      known: options.known ?? [],
+      releases: [...(options.earlier ?? []), release],
+      autoRollback: true,
+    },
     {
       cluster,
       store,
@@ -361,5 +375,75 @@ describe("the deploy executor against a scripted master", () => {
     expect(launchedIds(master)).toEqual(["web.1.1.1"]);
     expect(master.calls("KILL")).toHaveLength(0);
     expect(warnings).toContainEqual(expect.stringContaining("cron-job-42; left alone"));
+  }, 30_000);
+
+  it("rolls a release that crashes after warming up back within progress_deadline, keeping the previous one up", async () => {
+    const master = await fakeMaster();
+    const base = webSpec();
+    const old = webSpec({ command: ["old"] });
+    const spec = webSpec({
+      update: { ...base.update, minHealthyTimeMs: 50, healthyDeadlineMs: 60_000, progressDeadlineMs: 1500 },
+    });
+    const previous: Release = {
+      app: "web",
+      number: 0,
+      manifestDigest: "sha256:release-0",
+      spec: old,
+      createdAt: Date.now(),
+      user: "tester",
+      outcome: "deployed",
+    };
+    const oldTask = (instance: number): TitanTask => ({
+      taskId: `web.0.${instance}.1`,
+      app: "web",
+      instance,
+      release: 0,
+      digest: "sha256:release-0",
+      state: "TASK_RUNNING",
+      agentId: "7a1c2b3d-0000-4000-8000-00000000f00d-S0",
+      hostname: "agent-0.local",
+      demand: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
+      ports: [],
+    });
+    const oldAlive = new Set(["web.0.0.1", "web.0.1.1"]);
+    let fewestOld = oldAlive.size;
+    master.onCall((call) => {
+      if (call.type === "RECONCILE")
+        for (const id of reconciledIds(call))
+          if (oldAlive.has(id))
+            master.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+      if (call.type === "KILL") {
+        const id = (call.kill as { task_id: { value: string } }).task_id.value;
+        oldAlive.delete(id);
+        fewestOld = Math.min(fewestOld, oldAlive.size);
+        master.push(update(id, "TASK_KILLED"));
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) {
+          const id = t.task_id.value;
+          // Instance 0 is healthy for longer than min_healthy_time and then dies, every launch; instance 1 never
+          // gets past starting. The two never count at once, so the release never proves itself.
+          if (id.startsWith("web.1.1.")) master.push(update(id, "TASK_STARTING"));
+          else {
+            master.push(update(id, "TASK_RUNNING"));
+            setTimeout(() => master.push(update(id, "TASK_FAILED", { message: "crashed" })), 250);
+          }
+        }
+      return undefined;
+    });
+    keepOffering(master);
+    const started = Date.now();
+    const { result } = await deploy(master, {
+      spec,
+      known: [oldTask(0), oldTask(1)],
+      earlier: [previous],
+      deadlineMs: 25_000,
+    });
+    expect(result.outcome).toBe("rolled_back");
+    expect(result.reason).toMatch(/progress_deadline/);
+    // Rolled back well before --timeout: the crash loop did not count as progress.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // One old task may go for the first replacement that counted; after that crash nothing more is replaced.
+    expect(fewestOld).toBeGreaterThanOrEqual(1);
   }, 30_000);
 });

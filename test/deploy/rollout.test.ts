@@ -50,6 +50,14 @@ describe("nextActions", () => {
     ]);
   });
 
+  it("replaces no counting task of the previous release once the target failed after counting", () => {
+    const old = [0, 1, 2].map((i) => task(i, false));
+    const counted = task(1, true, { healthySince: 500 });
+    const input = { ...limits, maxUnavailable: 1, now: 1000, tasks: [...old, counted] };
+    expect(nextActions(input).actions.filter((a) => a.kind === "kill")).not.toEqual([]);
+    expect(nextActions({ ...input, keepPrevious: true }).actions).toEqual([]);
+  });
+
   it("uses max_unavailable to stop old tasks before their replacements start", () => {
     const old = [0, 1, 2].map((i) => task(i, false));
     const decision = nextActions({ ...limits, maxSurge: 0, maxUnavailable: 1, now: 1000, tasks: old });
