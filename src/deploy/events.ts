@@ -25,7 +25,10 @@ export type DeployEvent =
       message?: string;
     }
   | { type: "rollback"; app: string; from: number; to: number; reason: string }
-  | { type: "reconnecting"; app: string; reason: string }
+  /** `until`: when the deploy stops trying (ISO time), the reconnect phase's own bound or --timeout. */
+  | { type: "reconnecting"; app: string; reason: string; until: string }
+  /** Nothing happened for a while: what the deploy waits for (repeated while the wait lasts). */
+  | { type: "waiting"; app: string; for: string }
   | {
       type: "done";
       app: string;

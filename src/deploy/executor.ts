@@ -2,7 +2,12 @@ import type { TitanTask } from "../cluster/types.js";
 import { type AppSpec, formatDuration } from "../manifest/index.js";
 import { frameworkInfo } from "../mesos/calls.js";
 import type { MasterCluster } from "../mesos/leader.js";
-import { SchedulerSession, type SessionEvent, type SessionTimings } from "../mesos/session.js";
+import {
+  DEFAULT_SESSION_TIMINGS,
+  SchedulerSession,
+  type SessionEvent,
+  type SessionTimings,
+} from "../mesos/session.js";
 import { OfferTooSmallError, remainingOffer, taskInfo } from "../mesos/task-builder.js";
 import { endsInstance, TaskStatusTracker } from "../mesos/task-status.js";
 import type { Offer, TaskInfo, TaskState, TaskStatus } from "../mesos/types/mesos.js";
@@ -19,6 +24,7 @@ import { counts, nextActions, type RolloutTask, type TaskPhase } from "./rollout
 import { formatTaskId, parseTaskId } from "./task-id.js";
 import { type Containerizer, launchSpec } from "./task-spec.js";
 import { isTransient } from "./transient.js";
+import { type WaitingView, waitingFor } from "./waiting.js";
 
 /** The release an app is being moved to, with its env already resolved (secrets included, never shown). */
 export interface AppTarget {
@@ -98,6 +104,9 @@ interface Tracked {
 }
 
 const NOTHING_WANTED_REFUSE_SECONDS = 120;
+/** After this long without anything happening the deploy says what it waits for, and again at most this often. */
+const SILENT_WAIT_MS = 5000;
+const WAITING_REPEAT_MS = 15_000;
 const RETRY_REFUSE_SECONDS = 2;
 const RECONCILE_RESEND_MS = 2000;
 const RECONCILE_GIVE_UP_MS = 30_000;
@@ -136,6 +145,9 @@ export class AppDeployment {
   private refusedLong = false;
   private wanted: number[] = [];
   private lastProgressAt: number;
+  /** When the deploy last reported anything, and last said what it waits for. */
+  private lastChangeAt: number;
+  private lastWaitingAt = Number.NEGATIVE_INFINITY;
   private countingIds = new Set<string>();
   /** Instances of the target that have counted at least once: counting again after a crash is not progress. */
   private readonly proven = new Set<number>();
@@ -143,6 +155,8 @@ export class AppDeployment {
    * release's counting tasks are no longer replaced (they are all that serves) until the outcome is known. */
   private failedAfterCounting = false;
   private fatal: string | undefined;
+  /** While re-subscribing after the connection to the master was lost: when the deploy gives up. */
+  private reconnectingUntil: number | undefined;
 
   constructor(
     private readonly run: AppRun,
@@ -155,6 +169,7 @@ export class AppDeployment {
     this.digestOfRelease.set(run.target.release.number, run.target.release.manifestDigest);
     const now = options.now();
     this.lastProgressAt = now;
+    this.lastChangeAt = now;
     for (const task of run.known) {
       const parts = parseTaskId(task.taskId);
       this.adopt(task.taskId, {
@@ -241,6 +256,7 @@ export class AppDeployment {
       const event = await queue.next(tickMs, options.signal);
       if (event === "end") return this.stopped("interrupted", "the scheduler session ended");
       if (event !== undefined) await this.handle(session, event);
+      this.reportWaiting();
       if (!this.subscribed || options.signal.aborted) continue;
       if (this.awaitingReconcile.size > 0) {
         await this.retryReconcile(session);
@@ -268,10 +284,13 @@ export class AppDeployment {
       case "SUBSCRIBED":
         await this.onSubscribed(session, event.subscribed.framework_id.value);
         return;
-      case "RECONNECTING":
+      case "RECONNECTING": {
         this.subscribed = false;
-        this.emit({ type: "reconnecting", app: this.app, reason: event.reason });
+        this.reconnectingUntil ??= this.reconnectBound();
+        const until = new Date(this.reconnectingUntil).toISOString();
+        this.emit({ type: "reconnecting", app: this.app, reason: event.reason, until });
         return;
+      }
       case "OFFERS":
         await this.onOffers(session, event.offers.offers ?? []);
         return;
@@ -289,7 +308,16 @@ export class AppDeployment {
     }
   }
 
+  /** The session gives up re-subscribing after its reconnect deadline; --timeout may come first. */
+  private reconnectBound(): number {
+    const deadlineMs =
+      this.options.sessionTimings?.reconnectDeadlineMs ?? DEFAULT_SESSION_TIMINGS.reconnectDeadlineMs;
+    const bound = this.options.now() + deadlineMs;
+    return this.options.deadline === undefined ? bound : Math.min(bound, this.options.deadline);
+  }
+
   private async onSubscribed(session: SchedulerSession, frameworkId: string): Promise<void> {
+    this.reconnectingUntil = undefined;
     await this.options.store.setFrameworkId(this.app, frameworkId);
     this.subscribed = true;
     this.suppressed = false;
@@ -308,6 +336,8 @@ export class AppDeployment {
     );
     if (!sent) this.reconcileSentAt = 0;
     await this.tolerate("RECONCILE", () => session.reconcile([]));
+    // An earlier run may have refused offers for long (or suppressed them): lift that at once, not in 120 s.
+    if (await this.tolerate("REVIVE", () => session.revive())) this.refusedLong = false;
   }
 
   /**
@@ -838,7 +868,39 @@ export class AppDeployment {
   }
 
   private emit(event: DeployEvent): void {
+    this.lastChangeAt = this.options.now();
     this.options.emit(event);
+  }
+
+  /** Nothing waits silently: after a few quiet seconds the output says what the deploy waits for. */
+  private reportWaiting(): void {
+    const now = this.options.now();
+    if (now - this.lastChangeAt < SILENT_WAIT_MS) return;
+    if (this.lastWaitingAt > this.lastChangeAt && now - this.lastWaitingAt < WAITING_REPEAT_MS) return;
+    this.lastWaitingAt = now;
+    this.options.emit({ type: "waiting", app: this.app, for: waitingFor(this.waitingView(now)) });
+  }
+
+  private waitingView(now: number): WaitingView {
+    const tasks = [...this.tasks.values()];
+    const current = tasks.filter((t) => this.isCurrent(t) && !t.killSent);
+    const settled = this.subscribed && this.awaitingReconcile.size === 0;
+    const decision = settled ? this.decide() : undefined;
+    return {
+      subscribed: this.subscribed,
+      ...(this.reconnectingUntil === undefined ? {} : { reconnectingUntil: this.reconnectingUntil }),
+      unanswered: [...this.awaitingReconcile],
+      awaitingOffers: decision?.actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : [])) ?? [],
+      backoff: (decision?.pending ?? []).flatMap((instance) => {
+        const until = this.backoffUntil.get(instance);
+        return until !== undefined && until > now ? [{ instance, until }] : [];
+      }),
+      starting: current.filter((t) => t.state !== "TASK_RUNNING").map((t) => t.taskId),
+      warming: current
+        .filter((t) => t.state === "TASK_RUNNING" && !this.countingIds.has(t.taskId))
+        .map((t) => t.taskId),
+      stopping: tasks.filter((t) => t.killSent).map((t) => t.taskId),
+    };
   }
 }
 

@@ -47,7 +47,9 @@ function describeRaw(event: DeployEvent): string | undefined {
     case "rollback":
       return `${event.app}: release ${event.from} failed (${event.reason}); rolling back to release ${event.to}`;
     case "reconnecting":
-      return `${event.app}: connection to the master lost (${event.reason}); reconnecting`;
+      return `${event.app}: connection to the master lost (${event.reason}); reconnecting until ${event.until.slice(11, 19)} UTC, then giving up`;
+    case "waiting":
+      return `${event.app}: waiting for ${event.for}`;
     case "done":
       return undefined;
   }

@@ -446,4 +446,40 @@ describe("the deploy executor against a scripted master", () => {
     // One old task may go for the first replacement that counted; after that crash nothing more is replaced.
     expect(fewestOld).toBeGreaterThanOrEqual(1);
   }, 30_000);
+
+  it("revives at once after subscribing, so an earlier run's long refusal cannot stall the launches", async () => {
+    const master = await fakeMaster();
+    answerLaunches(master, () => "TASK_RUNNING");
+    master.onCall((call) => {
+      // Offers come only once the framework revived, as when an earlier run declined them for 120 s.
+      if (call.type === "REVIVE" && master.calls("REVIVE").length === 1) keepOffering(master);
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    const { result } = await deploy(master, { deadlineMs: 10_000 });
+    expect(result.outcome).toBe("deployed");
+    const order = master.calls().map((c) => c.type);
+    expect(order.indexOf("REVIVE")).toBeGreaterThan(-1);
+    expect(order.indexOf("REVIVE")).toBeLessThan(order.indexOf("ACCEPT"));
+  }, 30_000);
+
+  it("says what it waits for after 5 quiet seconds, and names the task", async () => {
+    const master = await fakeMaster();
+    answerLaunches(master, (id) => (id.startsWith("web.1.1.") ? "TASK_STARTING" : "TASK_RUNNING"));
+    keepOffering(master);
+    let skew = 0;
+    const now = () => Date.now() + skew;
+    const base = webSpec();
+    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 8000 } });
+    const outcome = deploy(master, { spec, now, deadlineMs: 60_000 });
+    for (let i = 0; i < 2000 && launchedIds(master).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 200));
+    skew = 6000;
+    const { result, events } = await outcome;
+    expect(result.outcome).toBe("failed");
+    const waiting = events.find((e) => e.type === "waiting");
+    expect(waiting).toMatchObject({ app: "web", for: expect.stringContaining("web.1.1.1 to start") });
+  }, 30_000);
 });

@@ -1,0 +1,52 @@
+/** What a deploy is waiting on, as far as a person watching it needs to know. */
+export interface WaitingView {
+  /** Set while the scheduler session is re-subscribing: when titan gives up. */
+  reconnectingUntil?: number;
+  subscribed: boolean;
+  /** Tasks the master has not reported on since titan asked (after a failover: agents not re-registered yet). */
+  unanswered: readonly string[];
+  /** Instances with no task yet that may be launched now: they wait for an offer. */
+  awaitingOffers: readonly number[];
+  /** Instances held back by the restart backoff, with when they may be launched again. */
+  backoff: ReadonlyArray<{ instance: number; until: number }>;
+  /** Current tasks launched but not running yet. */
+  starting: readonly string[];
+  /** Current tasks running but not yet healthy for min_healthy_time. */
+  warming: readonly string[];
+  /** Tasks asked to stop that are not terminal yet. */
+  stopping: readonly string[];
+}
+
+const MAX_LISTED = 3;
+
+function list(items: readonly (string | number)[]): string {
+  const shown = items.slice(0, MAX_LISTED).join(", ");
+  return items.length > MAX_LISTED ? `${shown} and ${items.length - MAX_LISTED} more` : shown;
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+/** One sentence: what the deploy waits for, most blocking first. Pure, so tests can read it. */
+export function waitingFor(view: WaitingView): string {
+  if (view.reconnectingUntil !== undefined)
+    return `the master to answer again (reconnecting until ${clock(view.reconnectingUntil)} UTC, then giving up)`;
+  if (!view.subscribed) return "the master to accept the subscription";
+  if (view.unanswered.length > 0)
+    return `the master to report ${view.unanswered.length} task(s) it has not answered for (${list(view.unanswered)}): after a master failover their agents re-register within its agent_reregister_timeout; they are not relaunched meanwhile`;
+  const parts: string[] = [];
+  if (view.awaitingOffers.length > 0)
+    parts.push(`offers to place instance(s) ${list(view.awaitingOffers)} (offers revived)`);
+  if (view.backoff.length > 0) {
+    const next = Math.min(...view.backoff.map((b) => b.until));
+    parts.push(
+      `the restart backoff of instance(s) ${list(view.backoff.map((b) => b.instance))} (next relaunch at ${clock(next)} UTC)`,
+    );
+  }
+  if (view.starting.length > 0) parts.push(`${list(view.starting)} to start`);
+  if (view.warming.length > 0)
+    parts.push(`${list(view.warming)} to pass the health check and hold it for min_healthy_time`);
+  if (view.stopping.length > 0) parts.push(`${list(view.stopping)} to stop`);
+  return parts.length > 0 ? parts.join("; ") : "the next status update";
+}
