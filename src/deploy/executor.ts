@@ -109,7 +109,15 @@ const SILENT_WAIT_MS = 5000;
 const WAITING_REPEAT_MS = 15_000;
 const RETRY_REFUSE_SECONDS = 2;
 const RECONCILE_RESEND_MS = 2000;
-const RECONCILE_GIVE_UP_MS = 30_000;
+/** Unanswered reconciliation is asked again this often once the rollout moved on without the answers. */
+const RECONCILE_SLOW_RESEND_MS = 10_000;
+/**
+ * How long the rollout holds still for reconciliation answers. A master that failed over answers nothing for tasks
+ * on agents that have not re-registered (master.cpp `Master::reconcile`: a task on a recovered agent gets no
+ * answer) for up to --agent_reregister_timeout (10 min by default): silence is unknown, never gone. After this
+ * the rollout goes on with such tasks holding their instances, neither counting nor relaunched.
+ */
+const RECONCILE_HOLD_MS = 10_000;
 /** A launch the master refuses (TASK_ERROR) is retried this often for one instance before the deploy fails. */
 const MAX_REFUSALS = 3;
 
@@ -260,13 +268,9 @@ export class AppDeployment {
       if (!this.subscribed || options.signal.aborted) continue;
       if (this.awaitingReconcile.size > 0) {
         await this.retryReconcile(session);
-        continue;
+        if (this.holdingForReconcile()) continue;
       }
-      if (this.reconciling) {
-        // Nothing could be launched while reconciling: that wait does not eat the progress deadline.
-        this.reconciling = false;
-        this.lastProgressAt = options.now();
-      }
+      if (this.reconciling) this.endReconcileHold();
       const result = await this.step(session);
       if (result) return result;
     }
@@ -365,17 +369,31 @@ export class AppDeployment {
     this.reconciling = true;
   }
 
-  private async retryReconcile(session: SchedulerSession): Promise<void> {
-    const now = this.options.now();
-    if (now - this.reconcileStartedAt > RECONCILE_GIVE_UP_MS) {
-      for (const taskId of this.awaitingReconcile) {
-        this.options.warn(`no state for task ${taskId} after reconciling for 30s; treating it as gone`);
-        this.tasks.delete(taskId);
-      }
-      this.awaitingReconcile.clear();
+  /** The rollout waits for reconciliation answers, for a bounded time. */
+  private holdingForReconcile(): boolean {
+    return (
+      this.awaitingReconcile.size > 0 && this.options.now() - this.reconcileStartedAt < RECONCILE_HOLD_MS
+    );
+  }
+
+  private endReconcileHold(): void {
+    this.reconciling = false;
+    if (this.awaitingReconcile.size === 0) {
+      // Nothing could be launched while reconciling: that wait does not eat the progress deadline.
+      this.lastProgressAt = this.options.now();
       return;
     }
-    if (now - this.reconcileSentAt < RECONCILE_RESEND_MS) return;
+    // Unknown tasks count against the deadlines: they are waited on, never relaunched.
+    const ids = [...this.awaitingReconcile];
+    this.options.warn(
+      `the master has not reported ${ids.length} task(s) since titan asked (${ids.join(", ")}); their agents may not have re-registered after a master failover. They keep their instances and are not relaunched; the deploy waits for them within its deadlines`,
+    );
+  }
+
+  private async retryReconcile(session: SchedulerSession): Promise<void> {
+    const now = this.options.now();
+    const every = this.holdingForReconcile() ? RECONCILE_RESEND_MS : RECONCILE_SLOW_RESEND_MS;
+    if (now - this.reconcileSentAt < every) return;
     this.reconcileSentAt = now;
     const pending = [...this.awaitingReconcile]
       .map((id) => this.tasks.get(id))
@@ -483,11 +501,11 @@ export class AppDeployment {
   private async onOffers(session: SchedulerSession, offers: readonly Offer[]): Promise<void> {
     if (offers.length === 0) return;
     const launches =
-      this.subscribed && this.awaitingReconcile.size === 0 && !this.options.signal.aborted && !this.fatal
+      this.subscribed && !this.holdingForReconcile() && !this.options.signal.aborted && !this.fatal
         ? this.decide().actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : []))
         : [];
     if (launches.length === 0) {
-      const idle = this.subscribed && this.awaitingReconcile.size === 0 && this.wanted.length === 0;
+      const idle = this.subscribed && !this.holdingForReconcile() && this.wanted.length === 0;
       if (idle) this.refusedLong = true;
       // An offer whose DECLINE failed goes back to the allocator at the offer timeout or the next election.
       await this.tolerate("DECLINE", () =>
@@ -848,7 +866,7 @@ export class AppDeployment {
       instance: task.instance,
       incarnation: task.incarnation,
       current: this.isCurrent(task),
-      phase: phaseOf(task),
+      phase: this.awaitingReconcile.has(task.taskId) ? "unknown" : phaseOf(task),
       ...(task.healthySince === undefined ? {} : { healthySince: task.healthySince }),
     };
   }
@@ -884,7 +902,7 @@ export class AppDeployment {
   private waitingView(now: number): WaitingView {
     const tasks = [...this.tasks.values()];
     const current = tasks.filter((t) => this.isCurrent(t) && !t.killSent);
-    const settled = this.subscribed && this.awaitingReconcile.size === 0;
+    const settled = this.subscribed && !this.holdingForReconcile();
     const decision = settled ? this.decide() : undefined;
     return {
       subscribed: this.subscribed,

@@ -16,7 +16,12 @@ export type TaskPhase =
   /** A kill was sent (or TASK_KILLING); it still holds resources until it is terminal. */
   | "killing"
   /** TASK_UNREACHABLE: may still run; it neither counts nor may be replaced until it is gone. */
-  | "unreachable";
+  | "unreachable"
+  /**
+   * Asked about and not answered (after a master failover, its agent has not re-registered): it may run. It holds
+   * its instance (nothing is launched in its place), never counts and is never killed until the master reports it.
+   */
+  | "unknown";
 
 export interface RolloutTask {
   taskId: string;
@@ -83,7 +88,7 @@ export function nextActions(input: RolloutInput): RolloutDecision {
 
   const unwanted: Array<{ task: RolloutTask; reason: "replaced" | "surplus" | "duplicate" }> = [];
   for (const task of active) {
-    if (task.phase === "unreachable") continue;
+    if (task.phase === "unreachable" || task.phase === "unknown") continue;
     if (standing.get(task.instance) === task) continue;
     if (task.instance >= desired) unwanted.push({ task, reason: "surplus" });
     else if (task.current) unwanted.push({ task, reason: "duplicate" });

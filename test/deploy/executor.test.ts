@@ -254,33 +254,47 @@ describe("the deploy executor against a scripted master", () => {
     expect(launchedIds(master).filter((id) => id.startsWith("web.1.0.")).length).toBeGreaterThan(1);
   }, 30_000);
 
-  it("gives up on a task explicit reconciliation never answers, then launches its instance again", async () => {
+  it("never relaunches a task reconciliation leaves unanswered: waits on it, says so, fails at its deadline", async () => {
     const master = await fakeMaster();
     answerLaunches(master, () => "TASK_RUNNING");
+    keepOffering(master);
     let skew = 0;
     const now = () => Date.now() + skew;
+    // Launched by a run that was stopped; its agent has not re-registered with a master that failed over since.
     const previous: DeployProgress = {
       release: 1,
       phase: "interrupted",
       launched: ["web.1.0.1"],
       updatedAt: Date.now(),
     };
-    // The deadline leaves room for the clock jump below.
-    const outcome = deploy(master, { previous, now, deadlineMs: 60_000 });
+    const base = webSpec();
+    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 15_000, progressDeadlineMs: 0 } });
+    const outcome = deploy(master, { spec, previous, now, deadlineMs: 120_000 });
     for (let i = 0; i < 2000 && master.calls("RECONCILE").length < 3; i++)
       await new Promise((r) => setTimeout(r, 5));
-    // Resent, never answered; then the give-up time passes.
+    // Asked again, never answered, and nothing launched while titan holds still for the answers.
     expect(master.calls("RECONCILE").filter((c) => reconciledIds(c).includes("web.1.0.1")).length).toBe(2);
     expect(master.calls("ACCEPT")).toHaveLength(0);
-    skew = 31_000;
-    keepOffering(master);
-    const { result, warnings } = await outcome;
+    // Past the hold: the rollout goes on for the other instance, never in place of the unknown one.
+    skew = 11_000;
+    for (let i = 0; i < 2000 && launchedIds(master).length < 1; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 300));
+    // Quiet for a while: the deploy says what it waits for.
+    skew = 17_000;
+    await new Promise((r) => setTimeout(r, 300));
+    // Silence for longer than the old 30 s give-up: still not gone.
+    skew = 40_000;
+    const { result, warnings, events } = await outcome;
+    expect(launchedIds(master)).toEqual(["web.1.1.1"]);
     expect(warnings).toContainEqual(
-      expect.stringMatching(/no state for task web\.1\.0\.1 .*treating it as gone/),
+      expect.stringMatching(/not reported 1 task\(s\) .*web\.1\.0\.1.*not relaunched/),
     );
-    expect(result.outcome).toBe("deployed");
-    expect(launchedIds(master)).toEqual(expect.arrayContaining(["web.1.0.2", "web.1.1.1"]));
-    expect(launchedIds(master)).not.toContain("web.1.0.1");
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "waiting", for: expect.stringContaining("web.1.0.1") }),
+    );
+    expect(result.outcome).toBe("failed");
+    expect(result.reason).toMatch(/instance 0 \(web\.1\.0\.1\) was not healthy within healthy_deadline/);
   }, 30_000);
 
   it("rides out a master answering 503 to calls mid-deploy: no crash, no duplicate, the launch is reconciled", async () => {

@@ -58,6 +58,17 @@ describe("nextActions", () => {
     expect(nextActions({ ...input, keepPrevious: true }).actions).toEqual([]);
   });
 
+  it("holds an unknown task's instance: nothing launched in its place, never killed, never counting", () => {
+    const unknown = task(0, true, { phase: "unknown" });
+    const others = [1, 2].map((i) => task(i, true));
+    const decision = nextActions({ ...limits, maxSurge: 3, now: 1000, tasks: [unknown, ...others] });
+    expect(decision.actions).toEqual([]);
+    expect(decision.done).toBe(false);
+    const duplicate = task(0, true, { taskId: "app.2.0.2", incarnation: 2 });
+    const withDuplicate = nextActions({ ...limits, now: 1000, tasks: [unknown, duplicate, ...others] });
+    expect(withDuplicate.actions).toEqual([]);
+  });
+
   it("uses max_unavailable to stop old tasks before their replacements start", () => {
     const old = [0, 1, 2].map((i) => task(i, false));
     const decision = nextActions({ ...limits, maxSurge: 0, maxUnavailable: 1, now: 1000, tasks: old });
