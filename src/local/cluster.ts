@@ -107,8 +107,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
     partitionAgent: (agentId) => master.partitionAgent(agentId),
     healAgent: (agentId) => master.healAgent(agentId),
-    failoverMaster: () => {
-      master.failover();
+    failoverMaster: (reregisterDelayMs) => {
+      master.failover(reregisterDelayMs);
       // The new leader's MasterInfo replaces the old node, under a new sequence number.
       contender?.rejoin().catch(() => undefined);
     },

@@ -10,7 +10,9 @@ import type { LocalMaster } from "./master/master.js";
  *   RESTART_AGENT {agent_id}      a stopped agent comes back empty, as a new agent (answer: {agent_id})
  *   PARTITION_AGENT {agent_id}    the agent is cut off; its tasks keep running
  *   HEAL_AGENT {agent_id}         the partition ends; the agent re-registers with its tasks
- *   FAIL_OVER_MASTER              a new master is elected: scheduler streams drop, tasks survive
+ *   FAIL_OVER_MASTER {reregister_delay_ms}
+ *                                 a new master is elected: scheduler streams drop, tasks survive; agents
+ *                                 re-register after the delay (default 0), unknown to the master until then
  *   DROP_UPDATES {count}          the next `count` status update deliveries are lost (retries follow)
  *   DUPLICATE_UPDATES {count}     the next `count` deliveries are sent twice
  *   DELAY_UPDATES {ms, count}     the next `count` deliveries are held back `ms` milliseconds
@@ -27,7 +29,7 @@ export interface FaultActions {
   restartAgent(agentId: string): Promise<string>;
   partitionAgent(agentId: string): void;
   healAgent(agentId: string): void;
-  failoverMaster(): void;
+  failoverMaster(reregisterDelayMs?: number): void;
   dropUpdates(count: number): void;
   duplicateUpdates(count: number): void;
   delayUpdates(ms: number, count: number): void;
@@ -76,9 +78,13 @@ async function apply(actions: FaultActions, body: JsonObject): Promise<JsonObjec
     case "HEAL_AGENT":
       actions.healAgent(agentId(body));
       return {};
-    case "FAIL_OVER_MASTER":
-      actions.failoverMaster();
+    case "FAIL_OVER_MASTER": {
+      const delay = Number(body.reregister_delay_ms ?? 0);
+      if (!Number.isFinite(delay) || delay < 0)
+        throw new Error("'reregister_delay_ms' must be a non-negative number");
+      actions.failoverMaster(delay);
       return {};
+    }
     case "DROP_UPDATES":
       actions.dropUpdates(count(body));
       return {};

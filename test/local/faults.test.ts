@@ -130,6 +130,35 @@ describe("master failover", () => {
   });
 });
 
+describe("master failover with agents that re-register late", () => {
+  it("answers no reconciliation for their tasks and makes no offers until they re-register", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    await c.faults.failoverMaster(1500);
+    await s.waitEnded();
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    const asked = Date.now();
+    const task = { task_id: { value: "t1" }, agent_id: offer.agent_id };
+    await back.call({ type: "RECONCILE", reconcile: { tasks: [task] } });
+    await back.call({ type: "RECONCILE", reconcile: { tasks: [{ task_id: { value: "never-launched" } }] } });
+    await back.call({ type: "RECONCILE", reconcile: {} });
+    await back.call({ type: "REVIVE" });
+    // Master::reconcileTasks case (2): silence while the agent is recovered, however it is asked.
+    await new Promise((r) => setTimeout(r, 800));
+    expect(back.events.filter((e) => e.type === "UPDATE" || e.type === "OFFERS")).toEqual([]);
+    // Once it re-registered, the same question is answered.
+    for (let i = 0; i < 50 && back.updates("t1").length === 0; i++) {
+      await back.call({ type: "RECONCILE", reconcile: { tasks: [task] } });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const answer = await back.update("t1", "TASK_RUNNING");
+    expect(answer).toMatchObject({ reason: "REASON_RECONCILIATION" });
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(1400);
+    back.close();
+  });
+});
+
 describe("status update faults", () => {
   it("drop: a lost delivery is re-sent by the retry", async () => {
     const c = await cluster({ statusRetryMinMs: 30 });

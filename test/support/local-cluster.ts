@@ -13,7 +13,8 @@ export interface FaultClient {
   restartAgent(agentId: string): Promise<string>;
   partitionAgent(agentId: string): Promise<void>;
   healAgent(agentId: string): Promise<void>;
-  failoverMaster(): Promise<void>;
+  /** A new master is elected; agents re-register after `reregisterDelayMs` (default 0). */
+  failoverMaster(reregisterDelayMs?: number): Promise<void>;
   dropUpdates(count: number): Promise<void>;
   duplicateUpdates(count: number): Promise<void>;
   delayUpdates(ms: number, count: number): Promise<void>;
@@ -97,7 +98,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       String((await send({ type: "RESTART_AGENT", agent_id: agentId })).agent_id),
     partitionAgent: async (agentId) => void (await send({ type: "PARTITION_AGENT", agent_id: agentId })),
     healAgent: async (agentId) => void (await send({ type: "HEAL_AGENT", agent_id: agentId })),
-    failoverMaster: async () => void (await send({ type: "FAIL_OVER_MASTER" })),
+    failoverMaster: async (reregisterDelayMs = 0) =>
+      void (await send({ type: "FAIL_OVER_MASTER", reregister_delay_ms: reregisterDelayMs })),
     dropUpdates: async (count) => void (await send({ type: "DROP_UPDATES", count })),
     duplicateUpdates: async (count) => void (await send({ type: "DUPLICATE_UPDATES", count })),
     delayUpdates: async (ms, count) => void (await send({ type: "DELAY_UPDATES", ms, count })),

@@ -747,7 +747,11 @@ export class LocalMaster {
       requests,
       activeTasks: framework.tasks,
       unreachableTasks: framework.unreachableTasks,
-      agentState: (agentId) => this.agents.get(agentId)?.state,
+      agentState: (agentId) => {
+        const agent = this.agents.get(agentId);
+        return agent?.recovering ? "recovered" : agent?.state;
+      },
+      anyRecovered: [...this.agents.values()].some((a) => a.recovering),
       nowMs: this.now(),
     });
     for (const status of answers) this.sendEvent(framework.id, { type: "UPDATE", update: { status } });
@@ -841,7 +845,7 @@ export class LocalMaster {
     const used = this.usedByAgent();
     const offered = this.offeredByAgent();
     const agents = [...this.agents.values()]
-      .filter((a) => a.state === "registered" && !a.dead && !a.partitioned)
+      .filter((a) => a.state === "registered" && !a.dead && !a.partitioned && !a.recovering)
       .map((a) => ({
         id: a.id,
         hasGpu: a.total.gpus > 0,
@@ -948,8 +952,12 @@ export class LocalMaster {
    * Fault: the leading master dies and a new one is elected at the same address. Scheduler streams drop; offers,
    * completed tasks and frameworks without tasks are lost; tasks survive (agents re-register with them) and their
    * frameworks are "recovered" until they re-subscribe. failover_timeout is not carried over (as in Mesos).
+   * With `reregisterDelayMs` the agents re-register only after that long, as real agents do after a failover
+   * (master.cpp: agents read from the registry are `slaves.recovered` until they re-register or
+   * --agent_reregister_timeout passes): meanwhile their tasks are unknown to reconciliation, their updates wait on
+   * the agent and no offers are made for them.
    */
-  failover(): void {
+  failover(reregisterDelayMs = 0): void {
     for (const offer of [...this.offers.values()]) this.removeOffer(offer, false);
     for (const framework of [...this.frameworks.values()]) {
       this.stopFrameworkTimers(framework);
@@ -969,8 +977,25 @@ export class LocalMaster {
     this.masterId = randomUUID();
     this.startedAt = this.now();
     this.electedAt = this.startedAt;
-    for (const agent of this.agents.values())
-      if (agent.state === "registered") agent.reregisteredAt = this.startedAt;
+    for (const agent of this.agents.values()) {
+      if (agent.state !== "registered") continue;
+      if (reregisterDelayMs <= 0 || agent.dead) {
+        agent.reregisteredAt = this.startedAt;
+        continue;
+      }
+      agent.recovering = true;
+      if (!agent.partitioned) agent.handle.partition();
+      this.timer(() => this.agentReregistered(agent), reregisterDelayMs);
+    }
+  }
+
+  private agentReregistered(agent: AgentRecord): void {
+    agent.recovering = false;
+    agent.reregisteredAt = this.now();
+    if (agent.dead || agent.partitioned) return;
+    agent.handle.heal();
+    this.delivery.resendAgent(agent.id);
+    this.scheduleAllocation();
   }
 
   // ---------------------------------------------------------------------------------------------- info & lifecycle

@@ -90,5 +90,10 @@ export interface AgentRecord {
   reregisteredAt?: number;
   unreachableAt?: number;
   unreachableTimer?: NodeJS.Timeout;
+  /**
+   * After a master failover, the agent has not re-registered yet (the master's `slaves.recovered`): the master
+   * knows neither it nor its tasks, makes no offers for it and answers no reconciliation about it.
+   */
+  recovering?: boolean;
   goneTimer?: NodeJS.Timeout;
 }
