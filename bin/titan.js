@@ -10,21 +10,33 @@ try {
   process.exit(1);
 }
 
-// A reader that goes away (`titan ps | head`) is not an error.
+const controller = new AbortController();
+
+// A reader that goes away (`titan ps | head`) is not an error, yet it must never pass for success of a command
+// still at work: stdout goes quiet, and the command stops as an interruption does (a deploy releases its lock,
+// records its progress and exits non-zero; a command that already finished keeps its own exit code).
 process.stdout.on("error", (error) => {
-  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw error;
+  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+  process.stdout.write = () => true;
+  controller.abort("stdout closed");
 });
 
-const controller = new AbortController();
+// The first SIGINT/SIGTERM/SIGHUP stops the command cleanly (a deploy releases its lock and records where it
+// stands); a second one gives that cleanup a few seconds more; a third exits at once.
 let interrupts = 0;
 const onSignal = (signal) => {
   interrupts += 1;
-  if (interrupts > 1) process.exit(130);
-  controller.abort(signal);
+  if (interrupts === 1) return controller.abort(signal);
+  if (interrupts === 2) {
+    process.stderr.write("stopping: releasing the lock and recording progress (again to exit at once)\n");
+    setTimeout(() => process.exit(130), 5000).unref();
+    return;
+  }
+  process.exit(130);
 };
-process.once("SIGTERM", onSignal);
+process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
+process.on("SIGHUP", onSignal);
 
 process.exitCode = await main(process.argv.slice(2), {
   // process.stdin sets up a stream (tty or socket) when first touched: only commands that read it pay for that.
@@ -39,3 +51,4 @@ process.exitCode = await main(process.argv.slice(2), {
 });
 process.off("SIGINT", onSignal);
 process.off("SIGTERM", onSignal);
+process.off("SIGHUP", onSignal);

@@ -104,6 +104,7 @@ interface Tracked {
 }
 
 const NOTHING_WANTED_REFUSE_SECONDS = 120;
+const FINAL_SUPPRESS_MS = 2000;
 /** After this long without anything happening the deploy says what it waits for, and again at most this often. */
 const SILENT_WAIT_MS = 5000;
 const WAITING_REPEAT_MS = 15_000;
@@ -248,7 +249,9 @@ export class AppDeployment {
     try {
       return await this.loop(session, queue);
     } finally {
-      if (session.subscribed && !this.suppressed) await session.suppress().catch(() => undefined);
+      // Bounded: a master that does not answer must not hold an interrupted titan (and its lock) for 75 s.
+      if (session.subscribed && !this.suppressed)
+        await withinMs(session.suppress(), FINAL_SUPPRESS_MS).catch(() => undefined);
       session.close();
       await pump;
     }
@@ -932,4 +935,13 @@ function phaseOf(task: Tracked): TaskPhase {
 function messageOf(status: TaskStatus, killSent: boolean): { message?: string } {
   const message = terminalMessage(status, killSent);
   return message === undefined ? {} : { message };
+}
+
+/** Settles with `promise`, or resolves after `ms` when it is still pending (the promise's result is then ignored). */
+function withinMs(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -14,7 +14,7 @@ import { buildPlan } from "../../plan/build.js";
 import { hasChanges } from "../../plan/diff.js";
 import { planToJson } from "../../plan/json.js";
 import { renderPlan } from "../../plan/render.js";
-import type { Plan } from "../../plan/types.js";
+import type { AppPlan, Plan } from "../../plan/types.js";
 import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
 import type { Connection } from "./connect.js";
@@ -62,7 +62,7 @@ export async function applyApps(
     for (const line of renderPlan(plan, io.color)) writeLine(io.out, line);
   }
   if (!plan.fits) return ExitCode.DoesNotFit;
-  const changing = plan.apps.filter((a) => hasChanges(a.diff));
+  const changing = await appsToDeploy(env, conn, plan, options.json);
   if (changing.length === 0) {
     if (options.json) writeLine(io.out, JSON.stringify({ type: "nothing_to_do" }));
     else writeLine(io.err, "Nothing to do: every instance already runs what the manifest says.");
@@ -124,6 +124,29 @@ export async function applyApps(
   }
   if (!options.json) printSummary(env, results);
   return outcomeCode(results, options, env.signal.aborted);
+}
+
+/**
+ * The apps the deploy acts on: those whose plan changes something, and those whose last release is still pending
+ * (a deploy stopped after every launch went out leaves nothing to change, yet its outcome is unknown): resuming
+ * waits for their health gates and records the outcome.
+ */
+async function appsToDeploy(env: Env, conn: Connection, plan: Plan, json: boolean): Promise<AppPlan[]> {
+  const chosen: AppPlan[] = [];
+  for (const app of plan.apps) {
+    if (hasChanges(app.diff)) {
+      chosen.push(app);
+      continue;
+    }
+    const last = (await conn.store.releases(app.spec.name)).at(-1);
+    if (last?.outcome !== "pending") continue;
+    chosen.push(app);
+    const note = `release ${last.number} of ${app.spec.name} did not finish (interrupted); resuming it to wait for its health gates and record the outcome`;
+    if (json)
+      writeLine(env.io.out, JSON.stringify({ type: "resume", app: app.spec.name, release: last.number }));
+    else writeLine(env.io.err, note);
+  }
+  return chosen;
 }
 
 async function planFor(

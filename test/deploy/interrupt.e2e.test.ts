@@ -1,0 +1,159 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startTestCluster } from "../support/local-cluster.js";
+import { dataHome, events, FAST, home, liveTasks, releaseOf, titan, writeWebApp } from "./harness.js";
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "titan.js");
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+interface Running {
+  child: ChildProcess;
+  /** Every NDJSON record the child wrote so far. */
+  lines: string[];
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+/** The real CLI (bin/titan.js, built files) in a process of its own, as a user runs it. */
+function titanProcess(args: readonly string[], h: ReturnType<typeof home>): Running {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: h.cwd,
+    env: { ...process.env, ...h.vars, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  const lines: string[] = [];
+  let err = "";
+  child.stdout?.on("data", (chunk: Buffer) =>
+    lines.push(...chunk.toString("utf8").split("\n").filter(Boolean)),
+  );
+  child.stderr?.on("data", (chunk: Buffer) => {
+    err += chunk.toString("utf8");
+  });
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, lines, stderr: () => err, exit };
+}
+
+async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1500; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function lockFile(h: ReturnType<typeof home>): string {
+  return join(dataHome(h), "titan", "state", "local", "apps", "web", "lock.json");
+}
+
+async function outcomes(h: ReturnType<typeof home>): Promise<string[]> {
+  const listed = JSON.parse((await titan(["releases", "web", "--json"], h)).stdout).releases;
+  return listed.map((r: { outcome: string }) => r.outcome);
+}
+
+/**
+ * Re-running the same deploy, as the exit message advises, finishes the release without launching any instance
+ * twice; with `launchesWentOut`, it launches nothing at all and only waits on the gates.
+ */
+async function rerunFinishes(
+  h: ReturnType<typeof home>,
+  file: string,
+  url: string,
+  launchesWentOut: boolean,
+): Promise<void> {
+  const again = await titan(["deploy", "-f", file, "--master", url, "--yes", "--json"], h);
+  expect(again.code).toBe(0);
+  const list = events(again.stdout);
+  expect(list.find((e) => e.type === "done")).toMatchObject({ outcome: "deployed", release: 1 });
+  if (launchesWentOut) expect(list.filter((e) => e.type === "launch")).toEqual([]);
+  expect(await outcomes(h)).toEqual(["deployed"]);
+  expect((await liveTasks(url)).map((t) => t.id).sort()).toEqual(["web.1.0.1", "web.1.1.1", "web.1.2.1"]);
+}
+
+describe("stopping titan deploy at any point, then re-running it", () => {
+  it.each([
+    ["SIGINT", "after every launch went out"],
+    ["SIGHUP", "after every launch went out"],
+    ["SIGTERM", "while waiting on health"],
+  ] as const)(
+    "%s %s: exit 130, lock released, the re-run finishes the release",
+    async (signal, point) => {
+      const local = await startTestCluster(FAST);
+      const h = home();
+      // A long min_healthy_time keeps the deploy waiting on its gates after the launches.
+      const file = writeWebApp(h.cwd, { instances: 3 });
+      const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+      await until(async () => {
+        const live = await liveTasks(local.url);
+        if (point === "while waiting on health") return live.some((t) => t.state === "TASK_RUNNING");
+        return live.length === 3;
+      }, point);
+      run.child.kill(signal);
+      expect(await run.exit).toBe(130);
+      expect(run.stderr()).toContain("re-run `titan deploy");
+      expect(existsSync(lockFile(h))).toBe(false);
+      expect(await outcomes(h)).toEqual(["pending"]);
+      await rerunFinishes(h, file, local.url, true);
+    },
+    60_000,
+  );
+
+  it("a second Ctrl-C still releases the lock and records the progress", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 3 });
+    const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    await until(async () => (await liveTasks(local.url)).length === 3, "the launches");
+    run.child.kill("SIGINT");
+    run.child.kill("SIGINT");
+    expect(await run.exit).toBe(130);
+    expect(existsSync(lockFile(h))).toBe(false);
+    expect(await outcomes(h)).toEqual(["pending"]);
+    await rerunFinishes(h, file, local.url, true);
+  }, 60_000);
+
+  it("a closed stdout (deploy --json | head -1) never ends in exit 0 without a finished deploy", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 3 });
+    const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    await until(() => run.lines.length > 0, "the first line");
+    run.child.stdout?.destroy();
+    const code = await run.exit;
+    expect(existsSync(lockFile(h))).toBe(false);
+    const last = (await outcomes(h)).at(-1);
+    // Either it carried on and finished the deploy, or it stopped as an interruption does.
+    if (code === 0) expect(last).toBe("deployed");
+    else {
+      expect(code).toBe(130);
+      expect(run.stderr()).toMatch(/interrupted/);
+      await rerunFinishes(h, file, local.url, false);
+    }
+  }, 60_000);
+
+  it("SIGINT during a rollback: exit 130, lock released; the re-run rolls the failing release back again", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    // Old tasks stop before new ones start, so the rollback has instances of release 1 to launch again.
+    const policy = { instances: 2, maxSurge: 0, maxUnavailable: 1 };
+    const file = writeWebApp(h.cwd, policy);
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    writeWebApp(h.cwd, { ...policy, version: "2", healthPath: "/broken" });
+    const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    await until(() => run.lines.some((l) => l.includes('"type":"rollback"')), "the rollback");
+    run.child.kill("SIGINT");
+    expect(await run.exit).toBe(130);
+    expect(existsSync(lockFile(h))).toBe(false);
+    const again = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(again.code).toBe(5);
+    expect((await outcomes(h)).at(-1)).toBe("rolled_back");
+    const live = await liveTasks(local.url);
+    expect(live.map((t) => releaseOf(t.id))).toEqual([1, 1]);
+    expect(run.stderr()).toContain("interrupted");
+  }, 60_000);
+});
