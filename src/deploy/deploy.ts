@@ -7,6 +7,7 @@ import type { LockOwner, StateStore } from "../state/types.js";
 import { resolveEnvironment } from "./environment.js";
 import { AppDeployment, type AppResult, type ExecutorOptions } from "./executor.js";
 import { holdLock } from "./lock.js";
+import type { PlannedAgent } from "./offer-plan.js";
 import { releaseFor } from "./releases.js";
 
 export interface AppDeployInput {
@@ -18,6 +19,8 @@ export interface AppDeployInput {
   known: readonly TitanTask[];
   /** Why the lock is taken, e.g. "deploy" or "rollback to 3". */
   purpose: string;
+  /** Where the plan put each instance it launches. */
+  planned?: ReadonlyMap<number, PlannedAgent>;
 }
 
 /** What a deploy passes straight on to each app's executor. */
@@ -90,6 +93,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
           known: input.known,
           releases,
           autoRollback: settings.autoRollback && input.spec.update.autoRollback,
+          ...(input.planned === undefined ? {} : { planned: input.planned }),
         },
         {
           ...settings,

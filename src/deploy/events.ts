@@ -25,6 +25,8 @@ export type DeployEvent =
       message?: string;
     }
   | { type: "rollback"; app: string; from: number; to: number; reason: string }
+  /** Reality diverged from the plan: the instance is placed anew instead of on the planned agent. */
+  | { type: "replan"; app: string; instance: number; planned: string; reason: string }
   /** `until`: when the deploy stops trying (ISO time), the reconnect phase's own bound or --timeout. */
   | { type: "reconnecting"; app: string; reason: string; until: string }
   /** Nothing happened for a while: what the deploy waits for (repeated while the wait lasts). */

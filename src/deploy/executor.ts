@@ -11,15 +11,13 @@ import {
 import { OfferTooSmallError, remainingOffer, taskInfo } from "../mesos/task-builder.js";
 import { endsInstance, TaskStatusTracker } from "../mesos/task-status.js";
 import type { Offer, TaskInfo, TaskState, TaskStatus } from "../mesos/types/mesos.js";
-import { place } from "../placement/index.js";
-import type { Agent, RunningTask } from "../placement/types.js";
-import { requestFor } from "../plan/requests.js";
+import type { RunningTask } from "../placement/types.js";
 import { rolloutLimits } from "../plan/rollout.js";
 import type { DeployProgress, Release, StateStore } from "../state/types.js";
 import { terminalMessage } from "../supervise/task-end.js";
 import { EventQueue } from "./event-queue.js";
 import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
-import { offerToAgent } from "./offers.js";
+import { decideOffers, type OfferDecision, type PlannedAgent } from "./offer-plan.js";
 import { counts, nextActions, type RolloutTask, type TaskPhase } from "./rollout.js";
 import { formatTaskId, parseTaskId } from "./task-id.js";
 import { type Containerizer, launchSpec } from "./task-spec.js";
@@ -71,6 +69,8 @@ export interface AppRun {
   /** Every release of the app, for the digest behind a task id's release number and the rollback target. */
   releases: readonly Release[];
   autoRollback: boolean;
+  /** Where the plan put each instance to launch: the deploy launches it there while that agent offers room. */
+  planned?: ReadonlyMap<number, PlannedAgent>;
 }
 
 export type AppResult =
@@ -84,6 +84,11 @@ export type AppResult =
   | { outcome: "interrupted" | "timed_out"; release: number; reason: string };
 
 type DoneInstances = Extract<DeployEvent, { type: "done" }>["instances"];
+
+interface Launch {
+  info: TaskInfo;
+  tracked: Tracked;
+}
 
 interface Tracked {
   taskId: string;
@@ -109,6 +114,10 @@ const FINAL_SUPPRESS_MS = 2000;
 const SILENT_WAIT_MS = 5000;
 const WAITING_REPEAT_MS = 15_000;
 const RETRY_REFUSE_SECONDS = 2;
+/** Offers of agents the plan does not need while it waits for its own agents. */
+const NOT_PLANNED_REFUSE_SECONDS = 30;
+/** How long an instance waits for the agent the plan put it on before it is placed anew. */
+const PLANNED_OFFER_WAIT_MS = 5000;
 const RECONCILE_RESEND_MS = 2000;
 /** Unanswered reconciliation is asked again this often once the rollout moved on without the answers. */
 const RECONCILE_SLOW_RESEND_MS = 10_000;
@@ -141,6 +150,10 @@ export class AppDeployment {
   private readonly refusals = new Map<number, number>();
   /** When this run first launched each instance of the target that has not counted yet: relaunches keep it. */
   private readonly firstLaunchAt = new Map<number, number>();
+  /** Where the plan put each instance still to be launched there; an instance leaves it when it is re-planned. */
+  private readonly planned: Map<number, PlannedAgent>;
+  /** Since when each instance waits to be launched (for the bounded wait on its planned agent). */
+  private readonly launchableSince = new Map<number, number>();
   private readonly digestOfRelease: Map<number, string>;
   private progress: DeployProgress;
   private subscribed = false;
@@ -174,6 +187,7 @@ export class AppDeployment {
   ) {
     this.app = run.target.spec.name;
     this.target = run.target;
+    this.planned = new Map(run.planned ?? []);
     this.digestOfRelease = new Map(run.releases.map((r) => [r.number, r.manifestDigest]));
     this.digestOfRelease.set(run.target.release.number, run.target.release.manifestDigest);
     const now = options.now();
@@ -511,44 +525,58 @@ export class AppDeployment {
       const idle = this.subscribed && !this.holdingForReconcile() && this.wanted.length === 0;
       if (idle) this.refusedLong = true;
       // An offer whose DECLINE failed goes back to the allocator at the offer timeout or the next election.
-      await this.tolerate("DECLINE", () =>
-        session.decline(
-          offers.map((o) => o.id.value),
-          idle ? NOTHING_WANTED_REFUSE_SECONDS : RETRY_REFUSE_SECONDS,
-        ),
-      );
+      await this.decline(session, offers, idle ? NOTHING_WANTED_REFUSE_SECONDS : RETRY_REFUSE_SECONDS);
       return;
     }
-    // One offer per agent; the placement engine chooses among them as among agents.
-    const byAgent = new Map<string, Offer>();
-    const spare: Offer[] = [];
-    for (const offer of offers) {
-      if (byAgent.has(offer.agent_id.value)) spare.push(offer);
-      else byAgent.set(offer.agent_id.value, offer);
+    const decision = decideOffers({
+      spec: this.target.spec,
+      seed: this.options.seed,
+      offers,
+      launches,
+      planned: this.planned,
+      running: this.runningTasks(),
+    });
+    const perOffer = this.carve(decision.placements);
+    await this.launch(session, perOffer);
+    // Offers of agents the plan waits for come back soon; the others are not needed while the plan holds.
+    const waitingForPlan = decision.waiting.length > 0;
+    const soon = decision.unused.filter((u) => u.neededByPlan || !waitingForPlan).map((u) => u.offer);
+    const later = decision.unused.filter((u) => !u.neededByPlan && waitingForPlan).map((u) => u.offer);
+    await this.decline(session, soon, RETRY_REFUSE_SECONDS);
+    if (later.length > 0) {
+      this.refusedLong = true;
+      await this.decline(session, later, NOT_PLANNED_REFUSE_SECONDS);
     }
-    const agents: Agent[] = [...byAgent.values()].map(offerToAgent);
-    const spec = this.target.spec;
-    const running: RunningTask[] = [...this.tasks.values()]
+  }
+
+  private async decline(session: SchedulerSession, offers: readonly Offer[], seconds: number): Promise<void> {
+    if (offers.length === 0) return;
+    await this.tolerate("DECLINE", () =>
+      session.decline(
+        offers.map((o) => o.id.value),
+        seconds,
+      ),
+    );
+  }
+
+  private runningTasks(): RunningTask[] {
+    return [...this.tasks.values()]
       .filter((t) => t.agentId !== undefined)
       .map((t) => ({
         app: this.app,
         agentId: t.agentId ?? "",
         instance: t.instance,
-        demand: spec.resources,
+        demand: this.target.spec.resources,
         portCount: t.ports.length,
       }));
-    const result = place({
-      agents,
-      running,
-      requests: launches.map((i) => requestFor(spec, i)),
-      seed: this.options.seed,
-    });
-    const perOffer = new Map<Offer, Array<{ info: TaskInfo; tracked: Tracked }>>();
-    // What each offer still holds after the tasks already carved from it for this ACCEPT.
+  }
+
+  /** TaskInfos carved one after another from what each offer still holds, with the task this run will track. */
+  private carve(placements: OfferDecision["placements"]): Map<Offer, Launch[]> {
+    const spec = this.target.spec;
+    const perOffer = new Map<Offer, Launch[]>();
     const leftOf = new Map<Offer, Offer>();
-    for (const placement of result.placements) {
-      const offer = byAgent.get(placement.agentId);
-      if (!offer) continue;
+    for (const { offer, placement } of placements) {
       const left = leftOf.get(offer) ?? offer;
       const release = this.target.release.number;
       const incarnation = this.nextIncarnation(release, placement.instance);
@@ -576,68 +604,87 @@ export class AppDeployment {
         throw error;
       }
       leftOf.set(offer, remainingOffer(left, info.resources ?? []));
-      const list = perOffer.get(offer) ?? [];
-      list.push({
-        info,
-        tracked: {
-          taskId,
-          instance: placement.instance,
-          release,
-          incarnation,
-          digest: this.target.release.manifestDigest,
-          state: "LAUNCHING",
-          agentId: placement.agentId,
-          host: placement.hostname,
-          ports: Object.values(placement.ports),
-          since: this.options.now(),
-          killSent: false,
-          launchedHere: true,
-        },
-      });
-      perOffer.set(offer, list);
+      const tracked: Tracked = {
+        taskId,
+        instance: placement.instance,
+        release,
+        incarnation,
+        digest: this.target.release.manifestDigest,
+        state: "LAUNCHING",
+        agentId: placement.agentId,
+        host: placement.hostname,
+        ports: Object.values(placement.ports),
+        since: this.options.now(),
+        killSent: false,
+        launchedHere: true,
+      };
+      perOffer.set(offer, [...(perOffer.get(offer) ?? []), { info, tracked }]);
     }
-    const used = [...perOffer.keys()];
-    if (used.length > 0) {
-      // Write-ahead: the intent is durable before any ACCEPT leaves.
-      const ids = used.flatMap((o) => (perOffer.get(o) ?? []).map((x) => x.tracked.taskId));
-      this.progress.launched = [...new Set([...this.progress.launched, ...ids])];
-      await this.saveProgress(this.rollingBackFrom ? "rolling_back" : "deploying");
-      for (const offer of used) {
-        const batch = perOffer.get(offer) ?? [];
-        for (const { tracked } of batch) {
-          this.tasks.set(tracked.taskId, tracked);
-          this.noteIncarnation(tracked.release, tracked.instance, tracked.incarnation);
-          // A proven instance that crashed is bounded by the progress deadline, not its healthy deadline.
-          if (!this.firstLaunchAt.has(tracked.instance) && !this.proven.has(tracked.instance))
-            this.firstLaunchAt.set(tracked.instance, tracked.since);
-          this.emit({
-            type: "launch",
-            app: this.app,
-            task: tracked.taskId,
-            instance: tracked.instance,
-            release: tracked.release,
-            host: tracked.host,
-            ports: Object.fromEntries(spec.ports.map((p, i) => [p.name, tracked.ports[i] ?? 0] as const)),
-          });
-        }
-        const sent = await this.tolerate("ACCEPT", () =>
-          session.launch(
-            [offer.id.value],
-            batch.map((b) => b.info),
-            RETRY_REFUSE_SECONDS,
-          ),
-        );
-        if (!sent) this.reconcileUnsure(batch.map((b) => b.tracked.taskId));
+    return perOffer;
+  }
+
+  /** Write-ahead (the intent is durable before any ACCEPT leaves), then one ACCEPT per offer. */
+  private async launch(session: SchedulerSession, perOffer: Map<Offer, Launch[]>): Promise<void> {
+    if (perOffer.size === 0) return;
+    const batches = [...perOffer];
+    const ids = batches.flatMap(([, batch]) => batch.map((x) => x.tracked.taskId));
+    this.progress.launched = [...new Set([...this.progress.launched, ...ids])];
+    await this.saveProgress(this.rollingBackFrom ? "rolling_back" : "deploying");
+    const spec = this.target.spec;
+    for (const [offer, batch] of batches) {
+      for (const { tracked } of batch) {
+        this.tasks.set(tracked.taskId, tracked);
+        this.noteIncarnation(tracked.release, tracked.instance, tracked.incarnation);
+        this.launchableSince.delete(tracked.instance);
+        // A proven instance that crashed is bounded by the progress deadline, not its healthy deadline.
+        if (!this.firstLaunchAt.has(tracked.instance) && !this.proven.has(tracked.instance))
+          this.firstLaunchAt.set(tracked.instance, tracked.since);
+        this.emit({
+          type: "launch",
+          app: this.app,
+          task: tracked.taskId,
+          instance: tracked.instance,
+          release: tracked.release,
+          host: tracked.host,
+          ports: Object.fromEntries(spec.ports.map((p, i) => [p.name, tracked.ports[i] ?? 0] as const)),
+        });
       }
-    }
-    const unused = [...byAgent.values()].filter((o) => !perOffer.has(o)).concat(spare);
-    if (unused.length > 0) {
-      await this.tolerate("DECLINE", () =>
-        session.decline(
-          unused.map((o) => o.id.value),
+      const sent = await this.tolerate("ACCEPT", () =>
+        session.launch(
+          [offer.id.value],
+          batch.map((b) => b.info),
           RETRY_REFUSE_SECONDS,
         ),
       );
+      if (!sent) this.reconcileUnsure(batch.map((b) => b.tracked.taskId));
+    }
+  }
+
+  /**
+   * The plan holds while its agents offer: an instance whose planned agent has not offered (enough) within
+   * PLANNED_OFFER_WAIT_MS of becoming launchable is placed anew by the placement engine among whatever is
+   * offered (the agent may be lost, or busy with other frameworks' tasks), and that change is reported.
+   */
+  private replanOverdue(launchable: readonly number[]): void {
+    const now = this.options.now();
+    const still = new Set(launchable);
+    for (const instance of [...this.launchableSince.keys()])
+      if (!still.has(instance)) this.launchableSince.delete(instance);
+    for (const instance of launchable) {
+      if (!this.launchableSince.has(instance)) this.launchableSince.set(instance, now);
+      const agent = this.planned.get(instance);
+      const since = this.launchableSince.get(instance);
+      if (agent === undefined || since === undefined || now - since < PLANNED_OFFER_WAIT_MS) continue;
+      this.planned.delete(instance);
+      // Agents declined while the plan held must offer again.
+      this.refusedLong = true;
+      this.emit({
+        type: "replan",
+        app: this.app,
+        instance,
+        planned: agent.hostname,
+        reason: `${agent.hostname} offered no room for it within ${formatDuration(PLANNED_OFFER_WAIT_MS)}`,
+      });
     }
   }
 
@@ -666,6 +713,7 @@ export class AppDeployment {
     }
     const decision = this.decide();
     if (decision.done) return this.finished();
+    this.replanOverdue(decision.actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : [])));
     for (const action of decision.actions) {
       if (action.kind !== "kill") continue;
       const task = this.tasks.get(action.taskId);
@@ -771,6 +819,8 @@ export class AppDeployment {
       environment: await this.options.resolveEnvironment(previous.spec),
     };
     this.digestOfRelease.set(previous.number, previous.manifestDigest);
+    // The plan was for the failed release: the rollback places on whatever is offered.
+    this.planned.clear();
     this.backoffUntil.clear();
     this.failures.clear();
     this.refusals.clear();
@@ -911,7 +961,12 @@ export class AppDeployment {
       subscribed: this.subscribed,
       ...(this.reconnectingUntil === undefined ? {} : { reconnectingUntil: this.reconnectingUntil }),
       unanswered: [...this.awaitingReconcile],
-      awaitingOffers: decision?.actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : [])) ?? [],
+      awaitingOffers:
+        decision?.actions.flatMap((a) => {
+          if (a.kind !== "launch") return [];
+          const agent = this.planned.get(a.instance);
+          return [agent === undefined ? String(a.instance) : `${a.instance} (planned on ${agent.hostname})`];
+        }) ?? [],
       backoff: (decision?.pending ?? []).flatMap((instance) => {
         const until = this.backoffUntil.get(instance);
         return until !== undefined && until > now ? [{ instance, until }] : [];

@@ -48,6 +48,8 @@ function describeRaw(event: DeployEvent): string | undefined {
       return `${event.app}: release ${event.from} failed (${event.reason}); rolling back to release ${event.to}`;
     case "reconnecting":
       return `${event.app}: connection to the master lost (${event.reason}); reconnecting until ${event.until.slice(11, 19)} UTC, then giving up`;
+    case "replan":
+      return `${who} planned on ${event.planned}: ${event.reason}; placing it anew`;
     case "waiting":
       return `${event.app}: waiting for ${event.for}`;
     case "done":

@@ -6,7 +6,7 @@ export interface WaitingView {
   /** Tasks the master has not reported on since titan asked (after a failover: agents not re-registered yet). */
   unanswered: readonly string[];
   /** Instances with no task yet that may be launched now: they wait for an offer. */
-  awaitingOffers: readonly number[];
+  awaitingOffers: readonly string[];
   /** Instances held back by the restart backoff, with when they may be launched again. */
   backoff: ReadonlyArray<{ instance: number; until: number }>;
   /** Current tasks launched but not running yet. */

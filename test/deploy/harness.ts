@@ -8,6 +8,7 @@ import { TitanError } from "../../src/cli/errors.js";
 import { createIO } from "../../src/cli/io.js";
 import { platformPaths } from "../../src/cli/paths.js";
 import { registerDeploy } from "../../src/commands/deploy/command.js";
+import { registerPlan } from "../../src/commands/plan/command.js";
 import { registerReleases } from "../../src/commands/releases/command.js";
 import { registerRestart } from "../../src/commands/restart/command.js";
 import { registerRollback } from "../../src/commands/rollback/command.js";
@@ -64,6 +65,7 @@ export async function titan(
     outputError: () => {},
   });
   registerDeploy(program, ctx);
+  registerPlan(program, ctx);
   registerScale(program, ctx);
   registerRestart(program, ctx);
   registerReleases(program, ctx);
@@ -112,6 +114,8 @@ export interface WebApp {
   /** Shorter deadlines for releases that are meant to fail (defaults 3s and 4s). */
   healthyDeadline?: string;
   progressDeadline?: string;
+  /** A YAML flow list, e.g. `[{ balance: zone }]`. */
+  constraints?: string;
 }
 
 /** A tiny HTTP server per instance: answers 200 everywhere but /broken. */
@@ -122,7 +126,7 @@ export function writeWebApp(dir: string, app: WebApp = {}): string {
 shell: ${app.shell === undefined ? `"exec node -e \\"${server}\\""` : JSON.stringify(app.shell)}
 ports: [http]
 instances: ${app.instances ?? 3}
-resources: { cpus: 0.1, mem: 32Mi }
+${app.constraints === undefined ? "" : `constraints: ${app.constraints}\n`}resources: { cpus: 0.1, mem: 32Mi }
 env:
   VERSION: "${app.version ?? "1"}"
 ${app.extraEnv ?? ""}

@@ -8,6 +8,7 @@ import { writeLine } from "../../cli/io.js";
 import type { ClusterSnapshot } from "../../cluster/types.js";
 import { type AppDeployResult, deployApp } from "../../deploy/deploy.js";
 import type { DeployEvent } from "../../deploy/events.js";
+import type { PlannedAgent } from "../../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../../deploy/progress.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { buildPlan } from "../../plan/build.js";
@@ -93,6 +94,7 @@ export async function applyApps(
             digest: appPlan.diff.digest,
             known,
             purpose: options.verb,
+            planned: plannedAgents(appPlan),
           },
           {
             cluster: conn.cluster,
@@ -147,6 +149,15 @@ async function appsToDeploy(env: Env, conn: Connection, plan: Plan, json: boolea
     else writeLine(env.io.err, note);
   }
   return chosen;
+}
+
+/** The agent the plan showed for each instance it launches or replaces: the deploy carries that out. */
+function plannedAgents(app: AppPlan): Map<number, PlannedAgent> {
+  return new Map(
+    app.placements
+      .filter((p) => p.region === app.diff.region)
+      .map((p) => [p.instance, { agentId: p.agentId, hostname: p.hostname }] as const),
+  );
 }
 
 async function planFor(
