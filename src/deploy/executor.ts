@@ -322,8 +322,13 @@ export class AppDeployment {
           this.options.log?.(`acknowledging ${event.update.status.task_id.value} failed: ${String(error)}`);
         });
         return;
-      case "FAILURE":
+      case "FAILURE": {
+        // An agent was removed: instances planned on it are placed anew at once.
+        const agentId = event.failure.agent_id?.value;
+        for (const [instance, agent] of [...this.planned])
+          if (agent.agentId === agentId) this.dropPlan(instance, `${agent.hostname} was lost`);
         return;
+      }
       default:
         return;
     }
@@ -495,6 +500,12 @@ export class AppDeployment {
     });
     if (task.killSent || !this.isCurrent(task)) return;
     if (wasCounting) this.failedAfterCounting = true;
+    // Its replacement must not wait out the short refusals of offers declined meanwhile.
+    this.refusedLong = true;
+    this.dropPlan(
+      task.instance,
+      `its task ${task.taskId} ended (${status.state.replace(/^TASK_/, "").toLowerCase()})`,
+    );
     if (status.state === "TASK_ERROR") {
       // A refused launch is a failed launch: a bad offer or carve is cured by another offer, while a malformed
       // spec is refused every time, so a few refusals in a row end the deploy with the master's reason.
@@ -675,17 +686,21 @@ export class AppDeployment {
       const agent = this.planned.get(instance);
       const since = this.launchableSince.get(instance);
       if (agent === undefined || since === undefined || now - since < PLANNED_OFFER_WAIT_MS) continue;
-      this.planned.delete(instance);
-      // Agents declined while the plan held must offer again.
-      this.refusedLong = true;
-      this.emit({
-        type: "replan",
-        app: this.app,
+      this.dropPlan(
         instance,
-        planned: agent.hostname,
-        reason: `${agent.hostname} offered no room for it within ${formatDuration(PLANNED_OFFER_WAIT_MS)}`,
-      });
+        `${agent.hostname} offered no room for it within ${formatDuration(PLANNED_OFFER_WAIT_MS)}`,
+      );
     }
+  }
+
+  /** Reality diverged from the plan for this instance: it is placed anew among the offers, and that is said. */
+  private dropPlan(instance: number, reason: string): void {
+    const agent = this.planned.get(instance);
+    if (agent === undefined) return;
+    this.planned.delete(instance);
+    // Agents declined while the plan held must offer again.
+    this.refusedLong = true;
+    this.emit({ type: "replan", app: this.app, instance, planned: agent.hostname, reason });
   }
 
   // ---- the rollout -------------------------------------------------------------------------------------
