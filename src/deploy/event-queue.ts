@@ -47,3 +47,12 @@ export class EventQueue<T> {
     this.waiter?.();
   }
 }
+
+/** Settles with `promise`, or resolves after `ms` when it is still pending (the promise's result is then ignored). */
+export function withinMs(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

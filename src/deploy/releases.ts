@@ -45,3 +45,15 @@ export async function releaseFor(
   });
   return { release, reused: false };
 }
+
+/** What a failing release rolls back to: the newest deployed release with another number and digest. */
+export function rollbackTarget(releases: readonly Release[], failing: Release): Release | undefined {
+  return [...releases]
+    .reverse()
+    .find(
+      (r) =>
+        r.outcome === "deployed" &&
+        r.number !== failing.number &&
+        r.manifestDigest !== failing.manifestDigest,
+    );
+}

@@ -1,3 +1,6 @@
+import type { PlannedAgent } from "./offer-plan.js";
+import type { Tracking } from "./tracking.js";
+
 /** What a deploy is waiting on, as far as a person watching it needs to know. */
 export interface WaitingView {
   /** Set while the scheduler session is re-subscribing: when titan gives up. */
@@ -49,4 +52,66 @@ export function waitingFor(view: WaitingView): string {
     parts.push(`${list(view.warming)} to pass the health check and hold it for min_healthy_time`);
   if (view.stopping.length > 0) parts.push(`${list(view.stopping)} to stop`);
   return parts.length > 0 ? parts.join("; ") : "the next status update";
+}
+
+/** What the deploy loop knows beyond its tracked tasks. */
+export interface WaitContext {
+  tracking: Tracking;
+  planned: ReadonlyMap<number, PlannedAgent>;
+  subscribed: boolean;
+  /** Subscribed and not holding still for reconciliation answers: the rollout may move. */
+  settled: boolean;
+  reconnectingUntil?: number;
+}
+
+/** The sentence for the deploy's current wait, from its tracked tasks and the rollout's next decision. */
+export function describeWait(ctx: WaitContext, now: number): string {
+  const { tracking } = ctx;
+  const tasks = [...tracking.tasks.values()];
+  const current = tasks.filter((t) => tracking.isCurrent(t) && !t.killSent);
+  const decision = ctx.settled ? tracking.decide() : undefined;
+  const awaitingOffers = (decision?.actions ?? []).flatMap((a) => {
+    if (a.kind !== "launch") return [];
+    const agent = ctx.planned.get(a.instance);
+    return [agent === undefined ? String(a.instance) : `${a.instance} (planned on ${agent.hostname})`];
+  });
+  const backoff = (decision?.pending ?? []).flatMap((instance) => {
+    const until = tracking.backoffUntil.get(instance);
+    return until !== undefined && until > now ? [{ instance, until }] : [];
+  });
+  return waitingFor({
+    subscribed: ctx.subscribed,
+    ...(ctx.reconnectingUntil === undefined ? {} : { reconnectingUntil: ctx.reconnectingUntil }),
+    unanswered: [...tracking.unanswered],
+    awaitingOffers,
+    backoff,
+    starting: current.filter((t) => t.state !== "TASK_RUNNING").map((t) => t.taskId),
+    warming: current
+      .filter((t) => t.state === "TASK_RUNNING" && !tracking.countingIds.has(t.taskId))
+      .map((t) => t.taskId),
+    stopping: tasks.filter((t) => t.killSent).map((t) => t.taskId),
+  });
+}
+
+/** After this long without anything happening the deploy says what it waits for, and again at most this often. */
+const SILENT_WAIT_MS = 5000;
+const WAITING_REPEAT_MS = 15_000;
+
+/** When a quiet deploy is due to say what it waits for. */
+export class QuietTimer {
+  private lastChangeAt = Number.NEGATIVE_INFINITY;
+  private lastSaidAt = Number.NEGATIVE_INFINITY;
+
+  /** Something was reported. */
+  changed(now: number): void {
+    this.lastChangeAt = now;
+  }
+
+  /** Whether to say it now; if so, it counts as said. */
+  due(now: number): boolean {
+    if (now - this.lastChangeAt < SILENT_WAIT_MS) return false;
+    if (this.lastSaidAt > this.lastChangeAt && now - this.lastSaidAt < WAITING_REPEAT_MS) return false;
+    this.lastSaidAt = now;
+    return true;
+  }
 }

@@ -1,0 +1,29 @@
+import { frameworkInfo } from "../mesos/calls.js";
+import { SchedulerSession } from "../mesos/session.js";
+import type { ExecutorOptions } from "./executor.js";
+
+/** The app's scheduler session: framework `titan:<app>`, failing over to the id the state store keeps. */
+export function openSession(
+  options: Pick<ExecutorOptions, "cluster" | "framework" | "log" | "sessionTimings">,
+  app: string,
+  frameworkId: string | undefined,
+): SchedulerSession {
+  const { framework } = options;
+  return new SchedulerSession({
+    cluster: options.cluster,
+    framework: frameworkInfo({
+      name: `titan:${app}`,
+      user: framework.user,
+      roles: [framework.role],
+      failoverTimeoutSeconds: framework.failoverTimeoutSeconds,
+      checkpoint: true,
+      labels: { "titan.app": app },
+      ...(framework.principal === undefined ? {} : { principal: framework.principal }),
+      ...(frameworkId === undefined ? {} : { id: frameworkId }),
+    }),
+    // Acknowledgement stays with the deploy loop: an update is acknowledged once it is handled.
+    autoAcknowledge: false,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.sessionTimings ? { timings: options.sessionTimings } : {}),
+  });
+}
