@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { FRAMEWORK, TestScheduler } from "../local/scheduler-client.js";
 import { startTestCluster } from "../support/local-cluster.js";
-import { type Event, events, FAST, home, liveTasks, titan, writeWebApp } from "./harness.js";
+import { dataHome, type Event, events, FAST, home, liveTasks, titan, writeWebApp } from "./harness.js";
 
 /** The zone of each live task of the app, from the master's view of tasks and agents. */
 async function zonesOfLiveTasks(url: string): Promise<string[]> {
@@ -53,4 +56,50 @@ describe("the plan is the contract", () => {
       expect(await zonesOfLiveTasks(local.url)).toEqual(["a", "b", "c"]);
     }
   }, 90_000);
+});
+
+/**
+ * Does what a run that had nothing to launch does: as the app's framework, declines every agent's offer for
+ * 120 s. Those filters outlive the subscription, as in Mesos.
+ */
+async function refuseEveryOfferFor120s(url: string, data: string): Promise<void> {
+  const file = join(data, "titan", "state", "local", "apps", "web", "framework.json");
+  const frameworkId = (JSON.parse(readFileSync(file, "utf8")) as { framework_id: string }).framework_id;
+  const info = { ...FRAMEWORK, name: "titan:web", roles: ["*"], failover_timeout: 604_800 };
+  const s = await TestScheduler.subscribe(url, info, frameworkId);
+  try {
+    await s.call({ type: "REVIVE", revive: {} });
+    const refused = new Set<string>();
+    for (let from = 0; refused.size < 3; ) {
+      const offers = await s.offers(from);
+      from = s.events.length;
+      const ids = offers.map((o) => (o.id as { value: string }).value);
+      for (const o of offers) refused.add((o.agent_id as { value: string }).value);
+      await s.call({
+        type: "DECLINE",
+        decline: { offer_ids: ids.map((value) => ({ value })), filters: { refuse_seconds: 120 } },
+      });
+    }
+  } finally {
+    s.close();
+  }
+}
+
+describe("a deploy after an earlier run refused offers for long", () => {
+  it("starts launching at once: it revives instead of waiting out the 120 s refusal", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 2 });
+    const first = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(first.code).toBe(0);
+    await refuseEveryOfferFor120s(local.url, dataHome(h));
+    writeWebApp(h.cwd, { instances: 2, version: "2" });
+    const second = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(second.code).toBe(0);
+    const list = events(second.stdout);
+    const started = Date.parse(String(list.find((e) => e.type === "release")?.time));
+    const launched = Date.parse(String(list.find((e) => e.type === "launch")?.time));
+    // Far below the 120 s an unrevived framework waits; generous for a loaded machine.
+    expect(launched - started).toBeLessThan(10_000);
+  }, 60_000);
 });
