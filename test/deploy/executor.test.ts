@@ -12,6 +12,7 @@ import { tempDir } from "../support/tmp.js";
 import {
   type Call,
   type FakeMaster,
+  FRAMEWORK_ID,
   fakeMaster,
   launchedTasks,
   offer,
@@ -409,6 +410,9 @@ describe("the deploy executor against a scripted master", () => {
     };
     const oldTask = (instance: number): TitanTask => ({
       taskId: `web.0.${instance}.1`,
+      frameworkId: FRAMEWORK_ID,
+      framework: "titan:web",
+      health: "none",
       app: "web",
       instance,
       release: 0,
