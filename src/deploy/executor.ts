@@ -162,7 +162,7 @@ export class AppDeployment {
 
   async execute(): Promise<AppResult> {
     const frameworkId = await this.options.store.frameworkId(this.app);
-    const session = openSession(this.options, this.app, frameworkId);
+    const session = openSession(this.options, this.app, frameworkId, this.run.target.spec.resources.gpus > 0);
     const queue = new EventQueue<SessionEvent>();
     const pump = (async () => {
       try {

@@ -7,6 +7,8 @@ export function openSession(
   options: Pick<ExecutorOptions, "cluster" | "framework" | "log" | "sessionTimings">,
   app: string,
   frameworkId: string | undefined,
+  /** The app asks for GPUs: the master offers GPU agents only to frameworks with GPU_RESOURCES. */
+  gpus: boolean,
 ): SchedulerSession {
   const { framework } = options;
   return new SchedulerSession({
@@ -18,6 +20,7 @@ export function openSession(
       failoverTimeoutSeconds: framework.failoverTimeoutSeconds,
       checkpoint: true,
       labels: { "titan.app": app },
+      gpus,
       ...(framework.principal === undefined ? {} : { principal: framework.principal }),
       ...(frameworkId === undefined ? {} : { id: frameworkId }),
     }),

@@ -5,6 +5,7 @@ import type { TaskState, TaskStatus } from "../mesos/types/mesos.js";
 import type { RunningTask } from "../placement/types.js";
 import { rolloutLimits } from "../plan/rollout.js";
 import type { Release } from "../state/types.js";
+import { terminalMessage } from "../supervise/task-end.js";
 import type { DeployEvent } from "./events.js";
 import { counts, nextActions, type RolloutDecision, type RolloutTask, type TaskPhase } from "./rollout.js";
 import { parseTaskId } from "./task-id.js";
@@ -219,7 +220,7 @@ export class Tracking {
       task: task.taskId,
       instance: task.instance,
       state: status.state,
-      ...(status.message === undefined ? {} : { message: status.message }),
+      ...messageOf(status, task.killSent),
     });
     if (task.killSent || !this.isCurrent(task)) return;
     if (wasCounting) this.failedAfterCounting = true;
@@ -367,4 +368,10 @@ function phaseOf(task: Tracked): TaskPhase {
   if (task.state === "TASK_UNREACHABLE") return "unreachable";
   if (task.state === "TASK_RUNNING") return "running";
   return "starting";
+}
+
+/** What ended a task, in words: a health-check kill says so rather than echoing the executor's exit. */
+function messageOf(status: TaskStatus, killSent: boolean): { message?: string } {
+  const message = terminalMessage(status, killSent);
+  return message === undefined ? {} : { message };
 }
