@@ -5,8 +5,8 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { catalog } from "../../src/commands/catalog.js";
 import { type CompletionSources, complete } from "../../src/commands/completion/candidates.js";
-import type { AppSpec } from "../../src/manifest/types.js";
 import { FileStateStore } from "../../src/state/file-store.js";
+import { appSpec } from "../plan/builders.js";
 import { runCli } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -69,7 +69,7 @@ async function addApp(vars: Record<string, string>, name: string, instances: num
   const release = await store.addRelease({
     app: name,
     manifestDigest: "sha256:0",
-    spec: { name, instances } as AppSpec,
+    spec: appSpec({ name, instances }),
     user: "me",
   });
   await store.finishRelease(name, release.number, "deployed");
