@@ -54,6 +54,9 @@ export interface TrackingContext {
 
 /** A launch the master refuses (TASK_ERROR) is retried this often for one instance before the deploy fails. */
 const MAX_REFUSALS = 3;
+/** Launches that end the same way before they ever run, in a row, before the release stops with that reason. */
+const MAX_SAME_LAUNCH_FAILURES = 3;
+const LAUNCH_FAILURES: ReadonlySet<string> = new Set(["TASK_FAILED", "TASK_DROPPED", "TASK_ERROR"]);
 
 /**
  * The app's tasks and what the rollout knows of them: status updates in (ordered as Mesos orders them), the
@@ -83,6 +86,8 @@ export class Tracking {
   private readonly failures = new Map<number, number>();
   /** TASK_ERRORs per instance since it last counted. */
   private readonly refusals = new Map<number, number>();
+  /** Launches of the target that ended before they ever ran, by how they ended; cleared when one runs. */
+  private readonly launchFailures = new Map<string, number>();
   private readonly digestOfRelease: Map<number, string>;
 
   constructor(
@@ -198,6 +203,7 @@ export class Tracking {
 
   private onRunning(task: Tracked, status: TaskStatus, before: Tracked["state"]): void {
     if (before !== "TASK_RUNNING") this.emitTask("running", task);
+    if (this.isCurrent(task)) this.launchFailures.clear();
     const hasHealthCheck = this.specOf(task)?.health !== undefined;
     if (!hasHealthCheck || status.healthy === true) {
       if (task.healthySince !== undefined) return;
@@ -238,12 +244,29 @@ export class Tracking {
     }
     // A launch the master never heard of (reconciliation says so) is simply launched again, without backoff.
     if (status.reason === "REASON_RECONCILIATION" && before !== "TASK_RUNNING") return;
+    if (this.noteLaunchFailure(task, status, before)) return;
     // A current task died on its own: relaunch with the restart backoff.
     const restart = this.target.spec.restart;
     const failures = (this.failures.get(task.instance) ?? 0) + 1;
     this.failures.set(task.instance, failures);
     const delay = Math.min(restart.maxDelayMs, restart.backoffMs * restart.factor ** (failures - 1));
     this.backoffUntil.set(task.instance, this.ctx.now() + delay);
+  }
+
+  /**
+   * A launch that never ran and ended the same way as the two before it (a missing executable, a fetch that cannot
+   * work, a user the agents do not have) will fail every time: the release stops with the agent's message instead
+   * of relaunching until its deadline. Returns whether it did.
+   */
+  private noteLaunchFailure(task: Tracked, status: TaskStatus, before: Tracked["state"]): boolean {
+    if (before === "TASK_RUNNING" || !LAUNCH_FAILURES.has(status.state)) return false;
+    const how = `${status.state} ${status.reason ?? ""} ${status.message ?? ""}`;
+    const times = (this.launchFailures.get(how) ?? 0) + 1;
+    this.launchFailures.set(how, times);
+    if (times < MAX_SAME_LAUNCH_FAILURES) return false;
+    const state = status.state.replace(/^TASK_/, "").toLowerCase();
+    this.fatal = `${times} launches of ${this.ctx.app} failed the same way before running (${state}): ${status.message ?? status.reason ?? status.state} (last: ${task.taskId})`;
+    return true;
   }
 
   private emitTask(type: "running" | "healthy" | "unhealthy" | "unreachable", task: Tracked): void {
@@ -322,6 +345,7 @@ export class Tracking {
     this.backoffUntil.clear();
     this.failures.clear();
     this.refusals.clear();
+    this.launchFailures.clear();
     this.firstLaunchAt.clear();
     this.countingIds.clear();
     this.proven.clear();
