@@ -254,12 +254,15 @@ export class Tracking {
   }
 
   /**
-   * A launch that never ran and ended the same way as the two before it (a missing executable, a fetch that cannot
+   * A launch that never ran and that the agent ended the same way as the two before it (a missing executable, a fetch that cannot
    * work, a user the agents do not have) will fail every time: the release stops with the agent's message instead
    * of relaunching until its deadline. Returns whether it did.
    */
   private noteLaunchFailure(task: Tracked, status: TaskStatus, before: Tracked["state"]): boolean {
     if (before === "TASK_RUNNING" || !LAUNCH_FAILURES.has(status.state)) return false;
+    // The master's own drops and refusals (a stale offer, an over-asked one) are cured by another offer and are
+    // counted apart (refusals); what the agent or executor says about a launch is what repeats.
+    if (status.source === "SOURCE_MASTER") return false;
     const how = `${status.state} ${status.reason ?? ""} ${status.message ?? ""}`;
     const times = (this.launchFailures.get(how) ?? 0) + 1;
     this.launchFailures.set(how, times);
