@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { launchSpec } from "../../src/deploy/task-spec.js";
 import { environmentInfo, taskInfo } from "../../src/mesos/task-builder.js";
-import type { Offer } from "../../src/mesos/types/mesos.js";
 import { appSpec } from "../plan/builders.js";
+import { agentOffer } from "../support/offers.js";
 import { checkShape } from "../support/proto-shape.js";
 
-const offer: Offer = {
-  id: { value: "o1" },
-  framework_id: { value: "f1" },
-  agent_id: { value: "a1" },
-  hostname: "agent-1.local",
-  resources: [
-    { name: "cpus", type: "SCALAR", scalar: { value: 4 } },
-    { name: "mem", type: "SCALAR", scalar: { value: 4096 } },
-    { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31010 }] } },
-  ],
-};
+const offer = agentOffer;
 
 describe("Mesos secrets in the environment", () => {
   it("sends references as SECRET variables of type REFERENCE, values as VALUE", () => {

@@ -4,21 +4,11 @@ import { describeEvent, InstanceBoard } from "../../src/deploy/progress.js";
 import { formatTaskId, parseTaskId } from "../../src/deploy/task-id.js";
 import { launchSpec, substitutePorts } from "../../src/deploy/task-spec.js";
 import { taskInfo } from "../../src/mesos/task-builder.js";
-import type { Offer } from "../../src/mesos/types/mesos.js";
 import { appSpec } from "../plan/builders.js";
+import { agentOffer } from "../support/offers.js";
 import { checkShape } from "../support/proto-shape.js";
 
-const offer: Offer = {
-  id: { value: "o1" },
-  framework_id: { value: "f1" },
-  agent_id: { value: "a1" },
-  hostname: "agent-1.local",
-  resources: [
-    { name: "cpus", type: "SCALAR", scalar: { value: 4 } },
-    { name: "mem", type: "SCALAR", scalar: { value: 4096 } },
-    { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31010 }] } },
-  ],
-};
+const offer = agentOffer;
 
 function build(overrides: Parameters<typeof appSpec>[0]) {
   return taskInfo(

@@ -2,24 +2,14 @@ import { describe, expect, it } from "vitest";
 import { parseConfigDocument, validateConfig } from "../../src/config/load.js";
 import { containerSpec, launchSpec } from "../../src/deploy/task-spec.js";
 import { taskInfo } from "../../src/mesos/task-builder.js";
-import type { Offer } from "../../src/mesos/types/mesos.js";
 import { launchReference } from "../../src/registry/launch-reference.js";
 import { normaliseImage } from "../../src/registry/reference.js";
 import { appSpec } from "../plan/builders.js";
+import { agentOffer } from "../support/offers.js";
 import { checkShape } from "../support/proto-shape.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
-const offer: Offer = {
-  id: { value: "o1" },
-  framework_id: { value: "f1" },
-  agent_id: { value: "a1" },
-  hostname: "agent-1.local",
-  resources: [
-    { name: "cpus", type: "SCALAR", scalar: { value: 4 } },
-    { name: "mem", type: "SCALAR", scalar: { value: 4096 } },
-    { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31010 }] } },
-  ],
-};
+const offer = agentOffer;
 
 describe("the ContainerInfo of a pinned image", () => {
   const spec = appSpec({
