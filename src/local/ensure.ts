@@ -1,6 +1,7 @@
 import { LocalClusterStartError, runningCluster, startBackgroundCluster } from "./background.js";
-import { localPaths, portIsFree } from "./control.js";
+import { localPaths } from "./control.js";
 import { DEFAULT_PRINCIPAL, localClusterAccess, writeGeneratedSecret } from "./credentials.js";
+import { portIsFree } from "./host-ports.js";
 import type { HttpCredentials } from "./http-guard.js";
 import type { ClusterConfig } from "./runner.js";
 
