@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import type { AgentResources, LocalAgentHandle, LocalAgentOptions } from "./agent/api.js";
 import { type FaultActions, faultHandler } from "./faults.js";
 import type { HttpCredentials } from "./http-guard.js";
@@ -66,10 +67,37 @@ function agentTemplates(options: LocalClusterOptions): AgentTemplate[] {
   });
 }
 
+/** Whether every directory from `dir` up to the root lets other users pass through. */
+function searchableByOthers(dir: string): boolean {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) return false;
+    if (dirname(current) === current) return true;
+  }
+}
+
+/**
+ * Where the agents keep their sandboxes. Run as root, they switch to each task's user, who must be able to pass
+ * through to its 0700 sandbox (never list): as a real agent's --work_dir, the path must be searchable by others.
+ * Under a private home (root's is 0700) it is not, so the agents get a fresh directory of their own in the
+ * system's temp dir instead, removed when the cluster stops.
+ */
+function agentsWorkDir(workDir: string): { dir: string; temporary: boolean } {
+  mkdirSync(workDir, { recursive: true });
+  if (process.getuid?.() !== 0) return { dir: workDir, temporary: false };
+  if (searchableByOthers(dirname(resolve(workDir)))) {
+    chmodSync(workDir, statSync(workDir).mode | 0o011);
+    return { dir: workDir, temporary: false };
+  }
+  const dir = mkdtempSync(join(tmpdir(), "titan-local-agents-"));
+  chmodSync(dir, 0o711);
+  return { dir, temporary: true };
+}
+
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
-  // Task users other than the cluster's own must be able to pass through to their 0700 sandboxes (never list).
-  mkdirSync(options.workDir, { recursive: true });
-  if (process.getuid?.() === 0) chmodSync(options.workDir, statSync(options.workDir).mode | 0o011);
+  const work = agentsWorkDir(options.workDir);
+  const removeWork = (): void => {
+    if (work.temporary) rmSync(work.dir, { recursive: true, force: true });
+  };
   const master = new LocalMaster(options.master);
   const idPrefix = master.masterId;
   let agentSeq = 0;
@@ -83,7 +111,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       hostname: template.hostname,
       attributes: template.attributes,
       resources: template.resources,
-      workDir: join(options.workDir, "agents", id),
+      workDir: join(work.dir, "agents", id),
       masterUrl,
       ...(options.credentials ? { credentials: options.credentials } : {}),
       onStatus: (status) => master.onAgentStatus(id, status),
@@ -146,6 +174,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     master.close();
     await Promise.allSettled(handles.map((h) => h.stop()));
     await server.close();
+    removeWork();
     throw error;
   }
 
@@ -162,6 +191,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         master.close();
         await Promise.allSettled(handles.map((h) => h.stop()));
         await server.close();
+        removeWork();
       })();
       return stopping;
     },
