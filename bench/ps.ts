@@ -15,7 +15,7 @@ import { readTitanTasks } from "../src/cluster/live-source.js";
 import { runPs } from "../src/commands/ps/run.js";
 import type { Task, TaskState } from "../src/mesos/types/mesos.js";
 import type { GetAgentsAgent } from "../src/mesos/types/operator.js";
-import { groupByApp } from "../src/supervise/group.js";
+import { groupByApp } from "../src/observe/group.js";
 
 /**
  * `titan ps` on a 50,000-task cluster: the in-process command (GET_STATE over loopback HTTP, parse, group,

@@ -4,10 +4,10 @@ import { describe, expect, it } from "vitest";
 import { escapeDeep, escapeTerminal } from "../../src/cli/terminal-text.js";
 import type { TitanTask } from "../../src/cluster/types.js";
 import { describeEvent } from "../../src/deploy/progress.js";
+import { linePrefix } from "../../src/observe/log-format.js";
+import { psToJson, renderPs } from "../../src/observe/ps-view.js";
 import { buildPlan } from "../../src/plan/build.js";
 import { renderPlan } from "../../src/plan/render.js";
-import { linePrefix } from "../../src/supervise/log-format.js";
-import { psToJson, renderPs } from "../../src/supervise/ps-view.js";
 import { agent, appSpec, scalars, snapshotOf, titanTask } from "../plan/builders.js";
 
 const plain = new Chalk({ level: 0 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { statusLine, verdictOf } from "../../src/observe/app-status.js";
 import type { Release } from "../../src/state/types.js";
-import { statusLine, verdictOf } from "../../src/supervise/app-status.js";
 import { runCli } from "../support/cli.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { home, titan, writeWebApp } from "./harness.js";

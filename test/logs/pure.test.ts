@@ -2,9 +2,9 @@ import { Chalk } from "chalk";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { TitanTask } from "../../src/cluster/types.js";
-import { LineSplitter, lastLinesStart } from "../../src/supervise/line-splitter.js";
-import { formatLine, linePrefix } from "../../src/supervise/log-format.js";
-import { parseLogTarget, selectLogTasks } from "../../src/supervise/log-selection.js";
+import { LineSplitter, lastLinesStart } from "../../src/observe/line-splitter.js";
+import { formatLine, linePrefix } from "../../src/observe/log-format.js";
+import { parseLogTarget, selectLogTasks } from "../../src/observe/log-selection.js";
 
 /** Splits `bytes` at the given cut points and feeds the pieces to a fresh splitter. */
 function splitInPieces(bytes: Buffer, cuts: number[]): string[] {

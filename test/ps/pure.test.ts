@@ -5,10 +5,10 @@ import { readTitanTasks } from "../../src/cluster/live-source.js";
 import type { TitanTask } from "../../src/cluster/types.js";
 import type { Task, TaskState } from "../../src/mesos/types/mesos.js";
 import type { GetState } from "../../src/mesos/types/operator.js";
-import { groupByApp } from "../../src/supervise/group.js";
-import { psToJson, renderPs } from "../../src/supervise/ps-view.js";
-import { formatAge, isCurrent, presentState } from "../../src/supervise/states.js";
-import { diffRows, renderChange, snapshotRows } from "../../src/supervise/watch-diff.js";
+import { groupByApp } from "../../src/observe/group.js";
+import { psToJson, renderPs } from "../../src/observe/ps-view.js";
+import { formatAge, isCurrent, presentState } from "../../src/observe/states.js";
+import { diffRows, renderChange, snapshotRows } from "../../src/observe/watch-diff.js";
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const plain = new Chalk({ level: 0 });

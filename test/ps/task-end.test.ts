@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TaskStatus } from "../../src/mesos/types/mesos.js";
-import { terminalMessage } from "../../src/supervise/task-end.js";
+import { terminalMessage } from "../../src/observe/task-end.js";
 
 const status = (over: Partial<TaskStatus>): TaskStatus => ({
   task_id: { value: "web.1.0.0" },

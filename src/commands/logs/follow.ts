@@ -1,7 +1,7 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { FileFollower, SandboxGoneError } from "../../mesos/index.js";
-import { sleep } from "../../supervise/sleep.js";
+import { sleep } from "../../observe/sleep.js";
 import { describeSource, flushSource, type LogPrinter, readInitial } from "./reader.js";
 import type { LogSource, SourceFinder } from "./sources.js";
 

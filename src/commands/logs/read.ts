@@ -1,5 +1,5 @@
 import type { AgentFiles } from "../../mesos/index.js";
-import { lastLinesStart } from "../../supervise/line-splitter.js";
+import { lastLinesStart } from "../../observe/line-splitter.js";
 
 /** Bytes `[from, to)` of a sandbox file, in the agent's chunk size. */
 async function readRange(

@@ -3,7 +3,7 @@ import { TitanError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { escapeTerminal } from "../../cli/terminal-text.js";
 import { SandboxGoneError } from "../../mesos/index.js";
-import { formatLine, type LineOrigin } from "../../supervise/log-format.js";
+import { formatLine, type LineOrigin } from "../../observe/log-format.js";
 import { readAll, readLastLines } from "./read.js";
 import type { LogSource } from "./sources.js";
 

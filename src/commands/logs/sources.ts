@@ -13,10 +13,10 @@ import {
   sandboxPathFromAgentState,
 } from "../../mesos/index.js";
 import type { GetAgentsAgent } from "../../mesos/types/operator.js";
-import { LineSplitter } from "../../supervise/line-splitter.js";
-import type { LineOrigin, LogStream } from "../../supervise/log-format.js";
-import { type LogTarget, selectLogTasks } from "../../supervise/log-selection.js";
-import { isCurrent } from "../../supervise/states.js";
+import { LineSplitter } from "../../observe/line-splitter.js";
+import type { LineOrigin, LogStream } from "../../observe/log-format.js";
+import { type LogTarget, selectLogTasks } from "../../observe/log-selection.js";
+import { isCurrent } from "../../observe/states.js";
 import { readTitanState } from "../ps/state.js";
 
 /** One stream of one task run that `logs` reads. */

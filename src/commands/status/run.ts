@@ -1,8 +1,8 @@
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
 import { readTitanTasks } from "../../cluster/live-source.js";
-import { type AppStatus, statusJson, statusLine, verdictOf } from "../../supervise/app-status.js";
-import { groupByApp } from "../../supervise/group.js";
+import { type AppStatus, statusJson, statusLine, verdictOf } from "../../observe/app-status.js";
+import { groupByApp } from "../../observe/group.js";
 import { checkAppName } from "../deploy/app-release.js";
 import { readTitanState } from "../ps/state.js";
 import { desiredIn, targetRelease } from "../ps/target.js";
