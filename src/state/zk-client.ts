@@ -1,4 +1,5 @@
 import { type Socket, connect as tcpConnect } from "node:net";
+import { performance } from "node:perf_hooks";
 import { JuteReader, JuteWriter } from "./zk-jute.js";
 import {
   type Acl,
@@ -26,6 +27,8 @@ export interface ZkClientOptions {
   sessionTimeoutMs?: number;
   /** How long to try the hosts before the first session is established. Default 10 s. */
   connectTimeoutMs?: number;
+  /** How often to ping the server. Default: a third of the negotiated session timeout. */
+  pingIntervalMs?: number;
   /** Digest credentials sent after every (re)connection. */
   auth?: { user: string; password: string };
   signal?: AbortSignal;
@@ -47,6 +50,8 @@ interface Pending {
   xid: number;
   path: string;
   withCode: boolean;
+  /** performance.now() when the request was written. */
+  sentAt: number;
   resolve: (body: JuteReader) => void;
   reject: (error: Error) => void;
 }
@@ -78,6 +83,10 @@ export class ZkClient {
   private lastHeardAt = 0;
   private pingTimer: NodeJS.Timeout | undefined;
   private buffered: Buffer = Buffer.alloc(0);
+  private connectedTo: ZkHost | undefined;
+  private confirmed = Number.NEGATIVE_INFINITY;
+  /** Send times of the pings not answered yet, oldest first (a server answers in order). */
+  private pingsInFlight: number[] = [];
 
   private constructor(private readonly options: ZkClientOptions) {
     this.negotiatedMs = options.sessionTimeoutMs ?? 10_000;
@@ -103,6 +112,23 @@ export class ZkClient {
   /** The session id in hex, as ZooKeeper's logs print it. */
   get session(): string {
     return this.sessionId.toString(16);
+  }
+
+  /** The server of the current connection, as host:port, or undefined while there is none. */
+  get server(): string | undefined {
+    return this.connectedTo && this.state === "connected"
+      ? `${this.connectedTo.host}:${this.connectedTo.port}`
+      : undefined;
+  }
+
+  /**
+   * When (performance.now()) the ensemble last provably held the session: the send time of the newest request,
+   * ping or handshake a server answered. A server renews the session when it receives a request, and expires
+   * it no sooner than the session timeout after that, so the session lives at least until this moment plus
+   * the timeout.
+   */
+  get confirmedAt(): number {
+    return this.confirmed;
   }
 
   onState(listener: (state: ZkState) => void): () => void {
@@ -184,10 +210,13 @@ export class ZkClient {
     }
   }
 
-  /** Ends the session: its ephemeral nodes go at once. */
-  async close(): Promise<void> {
+  /**
+   * Ends the session: its ephemeral nodes go at once. With `abandon` the client only stops using it and the
+   * ensemble expires it after its timeout, so whoever waits on its nodes cannot start before that.
+   */
+  async close(options: { abandon?: boolean } = {}): Promise<void> {
     if (this.state === "closed") return;
-    if (this.state === "connected") {
+    if (this.state === "connected" && options.abandon !== true) {
       await Promise.race([
         this.request(Op.closeSession, "/", Buffer.alloc(0)).catch(() => undefined),
         new Promise((resolve) => setTimeout(resolve, 2000).unref()),
@@ -228,7 +257,7 @@ export class ZkClient {
           return;
         }
         const xid = this.nextXid++;
-        this.pending.set(xid, { xid, path, withCode, resolve, reject });
+        this.pending.set(xid, { xid, path, withCode, sentAt: performance.now(), resolve, reject });
         this.socket.write(frameOf(new JuteWriter().int(xid).int(type).raw(body)));
       };
       send();
@@ -247,8 +276,10 @@ export class ZkClient {
   private teardown(error: Error): void {
     clearInterval(this.pingTimer);
     this.pingTimer = undefined;
+    this.pingsInFlight = [];
     const socket = this.socket;
     this.socket = undefined;
+    this.connectedTo = undefined;
     socket?.removeAllListeners();
     socket?.on("error", () => undefined);
     socket?.destroy();
@@ -291,6 +322,7 @@ export class ZkClient {
       const socket = tcpConnect({ host: host.host, port: host.port });
       socket.setNoDelay(true);
       let settled = false;
+      let sentAt = performance.now();
       const fail = (error: Error): void => {
         if (settled) return;
         settled = true;
@@ -304,6 +336,7 @@ export class ZkClient {
       socket.once("connect", () => {
         const w = new JuteWriter().int(0).long(this.lastZxid).int(this.negotiatedMs);
         w.long(this.sessionId).buffer(this.password).bool(false);
+        sentAt = performance.now();
         socket.write(w.framed());
       });
       let data = Buffer.alloc(0);
@@ -335,7 +368,8 @@ export class ZkClient {
             if (settled) return;
             settled = true;
             clearTimeout(timer);
-            this.adopt(socket);
+            this.confirm(sentAt);
+            this.adopt(socket, host);
             resolve();
           })
           .catch(fail);
@@ -375,27 +409,35 @@ export class ZkClient {
   }
 
   /** The handshake succeeded: route frames, ping, and reconnect when the socket goes. */
-  private adopt(socket: Socket): void {
+  private adopt(socket: Socket, host: ZkHost): void {
     socket.removeAllListeners();
     if (this.state === "closed" || this.state === "expired") {
       socket.destroy();
       return;
     }
     this.socket = socket;
+    this.connectedTo = host;
     this.lastHeardAt = Date.now();
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", () => undefined);
     socket.on("close", () => this.onConnectionLost(socket));
-    const interval = Math.max(100, Math.floor(this.negotiatedMs / 3));
+    const interval = Math.max(100, Math.floor(this.options.pingIntervalMs ?? this.negotiatedMs / 3));
     this.pingTimer = setInterval(() => {
       // No reply for two thirds of the session timeout: this server is gone; move on while the session lives.
       if (Date.now() - this.lastHeardAt > (this.negotiatedMs * 2) / 3) socket.destroy();
-      else socket.write(frameOf(new JuteWriter().int(Xid.ping).int(Op.ping)));
+      else {
+        this.pingsInFlight.push(performance.now());
+        socket.write(frameOf(new JuteWriter().int(Xid.ping).int(Op.ping)));
+      }
     }, interval);
     this.pingTimer.unref();
     this.setState("connected");
     for (const send of this.waiting.splice(0)) send();
     if (this.buffered.length > 0) this.onData(Buffer.alloc(0));
+  }
+
+  private confirm(sentAt: number): void {
+    if (sentAt > this.confirmed) this.confirmed = sentAt;
   }
 
   private onConnectionLost(socket: Socket): void {
@@ -427,7 +469,12 @@ export class ZkClient {
     const zxid = r.long();
     const err = r.int();
     if (zxid > 0n) this.lastZxid = zxid;
-    if (xid === Xid.ping || xid === Xid.auth) return;
+    if (xid === Xid.ping) {
+      const sentAt = this.pingsInFlight.shift();
+      if (sentAt !== undefined) this.confirm(sentAt);
+      return;
+    }
+    if (xid === Xid.auth) return;
     if (xid === Xid.notification) {
       const type = WATCH_TYPES[r.int()];
       r.int();
@@ -438,6 +485,7 @@ export class ZkClient {
     const pending = this.pending.get(xid);
     if (pending === undefined) return;
     this.pending.delete(xid);
+    if (err !== Code.sessionExpired) this.confirm(pending.sentAt);
     if (pending.withCode) pending.resolve(new JuteReader(new JuteWriter().int(err).raw(r.rest()).toBuffer()));
     else if (err !== Code.ok) pending.reject(new ZkError(err, pending.path));
     else pending.resolve(r);

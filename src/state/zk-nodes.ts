@@ -41,42 +41,55 @@ export async function subtreeDeletes(zk: ZkClient, root: string): Promise<TxOp[]
 }
 
 /** The lock nodes of a lock directory, lowest sequence (the holder) first. */
-export async function lockNodes(zk: ZkClient, dir: string): Promise<string[]> {
-  const names = await zk.children(dir).catch((error: unknown) => {
-    if (error instanceof ZkError && error.code === Code.noNode) return [];
-    throw error;
-  });
-  return names.filter((n) => n.startsWith(LOCK_PREFIX)).sort((a, b) => sequence(a) - sequence(b));
+export function lockNodes(zk: ZkClient, dir: string): Promise<string[]> {
+  return sequentialNodes(zk, dir, LOCK_PREFIX);
 }
 
 /** Creates an ephemeral sequential lock node holding `record`; finds it by token if the reply was lost. */
-export async function createLockNode(
+export function createLockNode(
   zk: ZkClient,
   dir: string,
   record: LockRecord,
   acl: readonly Acl[],
   store: string,
 ): Promise<string> {
+  return createSequentialNode(zk, dir, LOCK_PREFIX, record, acl, store);
+}
+
+/** The children of `dir` named `<prefix><sequence>`, lowest sequence first; none when `dir` does not exist. */
+export async function sequentialNodes(zk: ZkClient, dir: string, prefix: string): Promise<string[]> {
+  const names = await zk.children(dir).catch((error: unknown) => {
+    if (error instanceof ZkError && error.code === Code.noNode) return [];
+    throw error;
+  });
+  const sequence = (name: string): number => Number(name.slice(prefix.length));
+  return names.filter((n) => n.startsWith(prefix)).sort((a, b) => sequence(a) - sequence(b));
+}
+
+/**
+ * Creates an ephemeral sequential node `<dir>/<prefix><sequence>` holding `record` and returns its name. A
+ * create whose reply was lost with its connection may have happened: the node is then found by its token, so
+ * the session never leaves a node of its own behind unknowingly.
+ */
+export async function createSequentialNode(
+  zk: ZkClient,
+  dir: string,
+  prefix: string,
+  record: { token: string },
+  acl: readonly Acl[],
+  store: string,
+): Promise<string> {
   await zk.ensurePath(dir, acl);
   for (;;) {
     try {
-      const path = await zk.create(
-        `${dir}/${LOCK_PREFIX}`,
-        json(record),
-        acl,
-        CreateMode.ephemeralSequential,
-      );
+      const path = await zk.create(`${dir}/${prefix}`, json(record), acl, CreateMode.ephemeralSequential);
       return path.slice(dir.length + 1);
     } catch (error) {
       if (!(error instanceof ZkError && error.code === Code.connectionLoss)) throw error;
-      for (const name of await lockNodes(zk, dir)) {
-        const found = await readJson<LockRecord>(zk, store, `${dir}/${name}`);
+      for (const name of await sequentialNodes(zk, dir, prefix)) {
+        const found = await readJson<{ token?: string }>(zk, store, `${dir}/${name}`);
         if (found?.value.token === record.token) return name;
       }
     }
   }
-}
-
-function sequence(name: string): number {
-  return Number(name.slice(LOCK_PREFIX.length));
 }

@@ -1,7 +1,9 @@
+import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZkClient, type ZkHost, ZkUnreachableError } from "../../src/state/zk-client.js";
 import { Code, CREATOR_ACL, CreateMode, OPEN_ACL, ZkError } from "../../src/state/zk-protocol.js";
 import { freePortRange } from "../support/ports.js";
+import { startTcpProxy } from "../support/tcp-proxy.js";
 import { startZooKeeper, type ZkEnsemble } from "../support/zookeeper.js";
 
 let zk: ZkEnsemble;
@@ -94,6 +96,39 @@ describe("ZkClient against a real ZooKeeper", () => {
     expect(await c.exists(path)).toBeDefined();
     expect(c.session).toBe(session);
     expect(c.currentState).toBe("connected");
+  });
+
+  it("tracks when the ensemble last confirmed the session, through pings, and which server it talks to", async () => {
+    const proxy = await startTcpProxy(zk.servers[0]?.port ?? 0);
+    try {
+      const c = await open({ hosts: [{ host: "127.0.0.1", port: proxy.port }], pingIntervalMs: 200 });
+      expect(c.server).toBe(`127.0.0.1:${proxy.port}`);
+      const first = c.confirmedAt;
+      expect(first).toBeLessThanOrEqual(performance.now());
+      // Idle: only pings are answered, and each answer confirms the session anew.
+      await expect.poll(() => c.confirmedAt, { timeout: 5000 }).toBeGreaterThan(first);
+      proxy.cut();
+      await expect.poll(() => c.server).toBeUndefined();
+      const last = c.confirmedAt;
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(c.confirmedAt).toBe(last);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("abandons a session without ending it: its ephemeral nodes stay until the ensemble expires it", async () => {
+    const watcher = await open();
+    await watcher.ensurePath("/t6", OPEN_ACL);
+    const closed = await open({ sessionTimeoutMs: 1000 });
+    const abandoned = await open({ sessionTimeoutMs: 1000 });
+    const gone = await closed.create("/t6/closed", Buffer.alloc(0), OPEN_ACL, CreateMode.ephemeral);
+    const stays = await abandoned.create("/t6/abandoned", Buffer.alloc(0), OPEN_ACL, CreateMode.ephemeral);
+    await Promise.all([closed.close(), abandoned.close({ abandon: true })]);
+    expect(abandoned.currentState).toBe("closed");
+    expect(await watcher.exists(gone)).toBeUndefined();
+    expect(await watcher.exists(stays)).toBeDefined();
+    await expect.poll(() => watcher.exists(stays), { timeout: 10_000 }).toBeUndefined();
   });
 
   it("protects nodes with a digest ACL and refuses other credentials", async () => {

@@ -44,11 +44,16 @@ export interface ZkEnsemble {
   leader(): Promise<number>;
   /** Kills every server and removes the data directories. */
   stop(): Promise<void>;
+  /** The paths each session watches, over every running server (4lw `wchc`), keyed by session id in hex. */
+  watches(): Promise<Map<string, string[]>>;
 }
 
 const started = new Set<ChildProcess>();
+const roots = new Set<string>();
+// A test process that ends without stopping its ensemble (a failed hook, a crash) still leaves nothing behind.
 process.once("exit", () => {
   for (const child of started) child.kill("SIGKILL");
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
 });
 
 /** Asks a server a four-letter word (srvr) and returns its answer, or undefined when it does not answer. */
@@ -87,6 +92,7 @@ export async function startZooKeeper(size = 1): Promise<ZkEnsemble> {
   if (!existsSync(join(JAVA_DIR, "zookeeper.jar")))
     throw new Error("ZooKeeper is not installed: apt-get install -y zookeeper");
   const root = mkdtempSync(join(tmpdir(), "titan-zk-"));
+  roots.add(root);
   const range = await freePortRange(size * 3);
   const ids = Array.from({ length: size }, (_, i) => i + 1);
   const portOf = (id: number, kind: 0 | 1 | 2): number => range.begin + (id - 1) * 3 + kind;
@@ -106,7 +112,7 @@ export async function startZooKeeper(size = 1): Promise<ZkEnsemble> {
       "clientPortAddress=127.0.0.1",
       "maxSessionTimeout=30000",
       "admin.enableServer=false",
-      "4lw.commands.whitelist=srvr,ruok",
+      "4lw.commands.whitelist=srvr,ruok,wchc",
       "autopurge.purgeInterval=0",
       ...(size > 1
         ? ids.map((peer) => `server.${peer}=127.0.0.1:${portOf(peer, 1)}:${portOf(peer, 2)}`)
@@ -149,6 +155,7 @@ export async function startZooKeeper(size = 1): Promise<ZkEnsemble> {
   const stop = async (): Promise<void> => {
     await Promise.all(ids.map(kill));
     rmSync(root, { recursive: true, force: true });
+    roots.delete(root);
   };
 
   try {
@@ -176,5 +183,17 @@ export async function startZooKeeper(size = 1): Promise<ZkEnsemble> {
       throw new Error("no ZooKeeper server leads");
     },
     stop,
+    async watches() {
+      const bySession = new Map<string, string[]>();
+      for (const server of servers.filter((s) => s.running)) {
+        let session: string | undefined;
+        for (const line of ((await fourLetterWord(server.port, "wchc")) ?? "").split("\n")) {
+          if (/^0x[0-9a-f]+$/.test(line.trim())) session = line.trim().slice(2);
+          else if (session !== undefined && line.trim().startsWith("/"))
+            bySession.set(session, [...(bySession.get(session) ?? []), line.trim()]);
+        }
+      }
+      return bySession;
+    },
   };
 }
