@@ -46,7 +46,10 @@ async function main(): Promise<void> {
   process.stderr.write("bench: wrote docs/benchmarks.md\n");
 }
 
-/** Replaces the named sections of docs/benchmarks.md in place, so one benchmark can be re-run alone. */
+/**
+ * Replaces the named sections of docs/benchmarks.md in place (appending new ones), so one benchmark can be re-run
+ * alone.
+ */
 function updateSections(sections: readonly Section[]): void {
   const file = join(root, "docs", "benchmarks.md");
   if (!existsSync(file)) return;
@@ -54,7 +57,10 @@ function updateSections(sections: readonly Section[]): void {
   for (const section of sections) {
     const heading = `## ${section.title}\n`;
     const start = doc.indexOf(heading);
-    if (start < 0) continue;
+    if (start < 0) {
+      doc = `${doc.trimEnd()}\n\n${heading}\n${section.markdown}\n`;
+      continue;
+    }
     const next = doc.indexOf("\n## ", start + heading.length);
     const end = next < 0 ? doc.length : next + 1;
     doc = `${doc.slice(0, start)}${heading}\n${section.markdown}\n${next < 0 ? "" : "\n"}${doc.slice(end)}`;
