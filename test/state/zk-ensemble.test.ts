@@ -87,8 +87,23 @@ describe("a 3-node ZooKeeper ensemble losing its leader", () => {
     try {
       const deploy = titan(["deploy", "-f", file, "--yes"], h);
       await expect.poll(() => observer.progress("web"), { timeout: 30_000, interval: 50 }).toBeDefined();
+      const holder = await observer.currentLock("web");
+      expect(holder).toMatchObject({ purpose: expect.stringContaining("deploy web") });
       await zk.kill(await zk.leader());
+      // The lock stays the deploy's own while the ensemble elects a new leader: nobody else ever holds it.
+      const holders = new Set<string>();
+      let finished = false;
+      const watching = (async () => {
+        while (!finished) {
+          const lock = await observer.currentLock("web").catch(() => undefined);
+          if (lock !== undefined) holders.add(lock.token);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
       let result = await deploy;
+      finished = true;
+      await watching;
+      expect([...holders].filter((token) => token !== holder?.token)).toEqual([]);
       if (result.code !== 0) {
         // A clean stop names the state store; the re-run resumes from what was recorded.
         expect(result.stderr).toMatch(/ZooKeeper/);
