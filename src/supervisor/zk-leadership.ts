@@ -55,7 +55,7 @@ interface Contender extends SupervisorIdentity {
 /**
  * Leader election per app in ZooKeeper (the recipe of the ZooKeeper documentation, as Curator's LeaderLatch
  * runs it). Each contender for an app creates an ephemeral sequential node holding its identity under
- * `<base>/supervisors/<app>/contender-<sequence>`; the lowest sequence leads, and every other contender
+ * `<base>/leaders/<app>/contender-<sequence>`; the lowest sequence leads, and every other contender
  * watches only the node just ahead of its own, so a leader leaving wakes one waiter, not all of them.
  *
  * One session serves every app of this process, with its own timeout (not the state store's session). A term
@@ -85,7 +85,7 @@ export class ZkLeadership implements Leadership {
   contendersPath(app: string): string {
     if (!isAppName(app))
       throw new StateStoreError(`"${app}" is not a valid app name`, `app names are ${APP_NAME_RULE}`);
-    return `${this.url.path}/supervisors/${app}`;
+    return `${this.url.path}/leaders/${app}`;
   }
 
   async acquire(app: string, signal: AbortSignal): Promise<LeaderTerm> {

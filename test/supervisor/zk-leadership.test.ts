@@ -106,7 +106,7 @@ describe("ZooKeeper leadership per app", () => {
     const [a, b, c, d] = ["a", "b", "c", "d"].map((u) => contender(u, path));
     const first = await a?.acquire("web", never());
     const stopB = new AbortController();
-    const nodes = `${path}/supervisors/web`;
+    const nodes = `${path}/leaders/web`;
     // b, c and d queue in this order (each joins once the one before it has its node).
     const waiting: Array<Promise<{ term: LeaderTerm; who: number }>> = [];
     for (const [i, l] of [b, c, d].entries()) {
