@@ -7,10 +7,13 @@ import { canonicalJson, sha256Hex } from "./canonical.js";
  *
  * Left out, because changing them must not restart running instances: where the app was declared (`source`),
  * how many instances run and in which regions (scaling is a launch or a stop), and the rollout and restart
- * policies, which govern titan rather than the task.
+ * policies, which govern titan rather than the task. Region overrides count once applied (plan/regions.ts), as the
+ * env, resources and constraints of the region's spec.
  */
 export function appDigest(app: AppSpec): string {
-  const { source, instances, regions, update, restart, ...taskDefining } = app;
+  const { source, instances, regions, update, restart, rollout, regionOverrides, ...taskDefining } = app;
+  void rollout;
+  void regionOverrides;
   void source;
   void instances;
   void regions;

@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { instanceCount } from "./checks.js";
 import type { AppFields } from "./fields.js";
-import type { AppSpec, HealthProbe, HealthSpec, SourceRef } from "./types.js";
+import type { AppSpec, HealthProbe, HealthSpec, RegionOverride, SourceRef } from "./types.js";
 
 /** Turns a fetch entry's uri into an absolute URL; a relative path is taken from `baseDir`. */
 export function fetchUri(uri: string, baseDir: string | undefined): string | undefined {
@@ -29,7 +29,7 @@ export function toAppSpec(app: AppFields, source: SourceRef, baseDir?: string): 
     resources: app.resources,
     ports: app.ports,
     instances: instanceCount(app),
-    ...(app.regions === undefined ? {} : { regions: app.regions }),
+    ...regionFields(app),
     constraints: app.constraints,
     placement: app.placement,
     ...(app.health === undefined ? {} : { health: toHealth(app.health) }),
@@ -50,6 +50,34 @@ export function toAppSpec(app: AppFields, source: SourceRef, baseDir?: string): 
     ...(app.user === undefined ? {} : { user: app.user }),
     labels: app.labels,
     source,
+  };
+}
+
+/** Counts per region, the overrides of the regions that give any, and the rollout policy with its defaults. */
+function regionFields(app: AppFields): Pick<AppSpec, "regions" | "regionOverrides" | "rollout"> {
+  if (app.regions === undefined) return {};
+  const entries = Object.entries(app.regions);
+  const overrides: Record<string, RegionOverride> = {};
+  for (const [region, r] of entries) {
+    const override: RegionOverride = {
+      ...(r.env === undefined ? {} : { env: r.env }),
+      ...(r.resources === undefined ? {} : { resources: r.resources }),
+      ...(r.constraints === undefined ? {} : { constraints: r.constraints }),
+    };
+    if (Object.keys(override).length > 0) overrides[region] = override;
+  }
+  return {
+    regions: Object.fromEntries(entries.map(([region, r]) => [region, r.instances])),
+    ...(Object.keys(overrides).length === 0 ? {} : { regionOverrides: overrides }),
+    ...(app.rollout === undefined
+      ? {}
+      : {
+          rollout: {
+            waves: app.rollout.waves ?? entries.map(([region]) => [region]),
+            soakMs: app.rollout.soak,
+            onFailure: app.rollout.on_failure,
+          },
+        }),
   };
 }
 

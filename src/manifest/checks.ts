@@ -5,6 +5,7 @@ import type { AppFields } from "./fields.js";
 import type { At } from "./kit.js";
 import { MAX_INSTANCES } from "./limits.js";
 import { entryOf } from "./node.js";
+import { checkRollout } from "./rollout-checks.js";
 import { resolveAmount } from "./types.js";
 import { formatAmount } from "./units.js";
 
@@ -17,10 +18,10 @@ export function portVariable(portName: string): string {
 
 export function instanceCount(app: {
   instances?: number | undefined;
-  regions?: Readonly<Record<string, number>> | undefined;
+  regions?: Readonly<Record<string, { instances: number }>> | undefined;
 }): number {
   if (app.instances !== undefined) return app.instances;
-  if (app.regions) return Object.values(app.regions).reduce((a, b) => a + b, 0);
+  if (app.regions) return Object.values(app.regions).reduce((a, r) => a + r.instances, 0);
   return 1;
 }
 
@@ -31,6 +32,7 @@ export function instanceCount(app: {
 export function checkApp(app: Partial<AppFields>, at: At): void {
   checkRunnable(app, at);
   checkRegions(app, at);
+  checkRollout(app, at);
   checkPorts(app, at);
   checkUpdateProgress(app, at);
 }
@@ -56,7 +58,7 @@ function checkRunnable(_app: Partial<AppFields>, at: At): void {
 
 function checkRegions(app: Partial<AppFields>, at: At): void {
   if (!app.regions || (app.instances === undefined && given(at, "instances"))) return;
-  const counts = Object.entries(app.regions);
+  const counts = Object.entries(app.regions).map(([region, r]) => [region, r.instances] as const);
   if (counts.length === 0) {
     at.report(
       ["regions"],

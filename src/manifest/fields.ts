@@ -45,6 +45,7 @@ import {
 } from "./limits.js";
 import { describeKind, entryOf } from "./node.js";
 import { regexProblem } from "./regex.js";
+import { ENV_NAME, regionsType, rolloutType } from "./region-fields.js";
 import type { Amount, EnvValue, PortSpec } from "./types.js";
 import { formatDuration, formatSize, parseAmount, parseDuration, parseSize } from "./units.js";
 
@@ -122,8 +123,6 @@ function amount(): Type<Amount> {
 
 /** IANA service-name style, as Kubernetes port names: at most 15 characters. */
 export const PORT_NAME = /^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$/;
-const REGION_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,251}[A-Za-z0-9])?$/;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/;
 
@@ -487,8 +486,17 @@ export const appShape = {
     "How many instances run; defaults to 1, or to the sum of `regions`.",
   ),
   regions: optional(
-    dict({ pattern: REGION_NAME, describe: "a valid region name" }, integer({ min: 0, max: MAX_INSTANCES })),
-    "Instances per region; the counts must add up to `instances` when both are given.",
+    regionsType({
+      envValue: envValue(),
+      constraint: constraint(),
+      resources: resourcesType,
+      duration: duration(),
+    }),
+    "Instances per region (`us-east: 4`), or a mapping with `instances` and overrides of env, resources and constraints for that region; the counts must add up to `instances` when both are given.",
+  ),
+  rollout: optional(
+    rolloutType({ duration: duration() }),
+    "How a deploy goes through the regions: waves, soak time between waves, what a failed region does.",
   ),
   constraints: withDefault(list(constraint()), [], "Placement rules: unique, max_per, attribute, balance."),
   placement: withDefault(

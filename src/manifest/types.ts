@@ -69,6 +69,23 @@ export interface SourceRef {
   path: string;
 }
 
+/** What a region changes for its instances only: env merged over the app's, resources field by field, constraints replaced. */
+export interface RegionOverride {
+  env?: Readonly<Record<string, EnvValue>>;
+  resources?: Partial<Scalars>;
+  constraints?: readonly Constraint[];
+}
+
+/** What a failed region does to the rest of a multi-region deploy. */
+export type FailurePolicy = "abort" | "rollback_all" | "continue";
+
+/** The order a deploy takes through the regions: waves in turn, the regions of a wave in parallel. */
+export interface RolloutPolicy {
+  waves: ReadonlyArray<readonly string[]>;
+  soakMs: number;
+  onFailure: FailurePolicy;
+}
+
 export interface AppSpec {
   name: string;
   image?: string;
@@ -87,6 +104,10 @@ export interface AppSpec {
   instances: number;
   /** Instances per region; absent when the app does not name regions (then it runs `instances` in the target region). */
   regions?: Readonly<Record<string, number>>;
+  /** What a region changes for its own instances (`regions: {eu-west: {instances: 2, env: ...}}`). */
+  regionOverrides?: Readonly<Record<string, RegionOverride>>;
+  /** How a deploy goes through the regions; absent when the app names no regions or leaves the default. */
+  rollout?: RolloutPolicy;
   constraints: readonly Constraint[];
   placement: PlacementStrategy;
   health?: HealthSpec;

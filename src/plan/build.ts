@@ -14,7 +14,7 @@ import type {
 import { SimulatedCluster } from "./cluster-state.js";
 import { diffApp, hasChanges } from "./diff.js";
 import { defaultSeed, inputsDigest, planFingerprint } from "./fingerprint.js";
-import { desiredInstances, resolveRegion } from "./regions.js";
+import { desiredInstances, resolveRegion, specForRegion } from "./regions.js";
 import { requestFor, unplacedInstances } from "./requests.js";
 import { type RolloutInput, rolloutLimits, rolloutSteps, simulateRollouts } from "./rollout.js";
 import type {
@@ -52,8 +52,9 @@ export const SCALE_IN_AUTO_AGENTS = 1_000;
 
 /** The whole plan: diff per app, placement of the end state, every rollout step checked, and scale advice. Pure. */
 export function buildPlan(input: PlanInput): Plan {
-  const { apps, snapshot } = input;
-  const region = resolveRegion(apps, input.region);
+  const region = resolveRegion(input.apps, input.region);
+  const apps = input.apps.map((app) => specForRegion(app, region));
+  const { snapshot } = input;
   const inputs = inputsDigest(apps, snapshot, region);
   const seed = input.seed ?? defaultSeed(inputs);
 

@@ -29,3 +29,28 @@ export function desiredInstances(app: AppSpec, region: string | null): number {
   if (region === null) return 0;
   return app.regions[region] ?? 0;
 }
+
+/**
+ * The app as one region runs it: its override applied (env merged over the app's, the resources it names, its
+ * constraints instead of the app's) and the multi-region settings left out, so a release records exactly what
+ * runs there and an override of one region changes no other region's digest.
+ */
+export function specForRegion(app: AppSpec, region: string | null): AppSpec {
+  const { regionOverrides, rollout, ...base } = app;
+  void rollout;
+  const override = region === null ? undefined : regionOverrides?.[region];
+  if (override === undefined) return base;
+  return {
+    ...base,
+    env: override.env === undefined ? base.env : { ...base.env, ...override.env },
+    resources: { ...base.resources, ...override.resources },
+    constraints: override.constraints ?? base.constraints,
+  };
+}
+
+/** Every region the apps name, in the order they first appear. */
+export function regionsOf(apps: readonly AppSpec[]): string[] {
+  const names = new Set<string>();
+  for (const app of apps) for (const region of Object.keys(app.regions ?? {})) names.add(region);
+  return [...names];
+}

@@ -110,6 +110,7 @@ describe("titan schema", () => {
       "ports",
       "instances",
       "regions",
+      "rollout",
       "constraints",
       "placement",
       "health",
@@ -124,6 +125,11 @@ describe("titan schema", () => {
     const update = (props.update as Schema).properties as Schema;
     expect((update.max_surge as Schema).default).toBe("25%");
     expect((update.max_unavailable as Schema).default).toBe(0);
+    const rollout = (props.rollout as Schema).properties as Schema;
+    expect(Object.keys(rollout)).toEqual(["waves", "soak", "on_failure"]);
+    expect((rollout.on_failure as Schema).default).toBe("abort");
+    const region = ((props.regions as Schema).additionalProperties ?? (props.regions as Schema).patternProperties) as Schema;
+    expect(JSON.stringify(region)).toContain('"instances"');
     for (const [key, prop] of Object.entries(props))
       expect((prop as Schema).description, key).toEqual(expect.any(String));
   });

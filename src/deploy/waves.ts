@@ -1,0 +1,169 @@
+/**
+ * The multi-region rollout, decided without I/O: which regions a deploy goes through in which waves, what the
+ * next step is after each wave (the next wave, a soak, rolling back the regions already done, or stopping), and
+ * what the whole deploy ended with. The command runs the steps; this module only decides them.
+ */
+import type { AppSpec, FailurePolicy, RolloutPolicy } from "../manifest/types.js";
+
+/** What one region ended with in this run. */
+export type RegionOutcome =
+  /** The region now runs the release (it changed something, or resumed a pending one). */
+  | "deployed"
+  /** The region already ran the release: nothing to do. */
+  | "unchanged"
+  /** The region failed and titan rolled it back to its previous release. */
+  | "rolled_back"
+  /** The region failed and was left where it stood. */
+  | "failed"
+  /** --timeout passed while the region deployed. */
+  | "timed_out"
+  /** Ctrl-C while the region deployed. */
+  | "interrupted"
+  /** Deployed, then rolled back because another region failed (on_failure: rollback_all). */
+  | "reverted"
+  /** --skip-region: left out of this deploy; it lags the release. */
+  | "skipped"
+  /** Never started: an earlier wave failed (abort, rollback_all) or the deploy was interrupted. */
+  | "not_started";
+
+export interface RegionResult {
+  region: string;
+  outcome: RegionOutcome;
+  /** When the region's release finished (epoch ms), for the soak: a resumed wave soaks from then, not from now. */
+  finishedAt?: number;
+}
+
+export interface WavePlan {
+  waves: string[][];
+  soakMs: number;
+  onFailure: FailurePolicy;
+  /** Regions left out with --skip-region. */
+  skipped: string[];
+}
+
+export type WaveProblem = { problem: string; hint: string };
+
+/**
+ * The deploy's waves over `regions` (the regions the apps span). Apps that set a rollout must agree on it; an
+ * app without one follows theirs. Without any rollout every region is its own wave, in the order named.
+ */
+export function planWaves(
+  apps: readonly AppSpec[],
+  regions: readonly string[],
+  skip: readonly string[] = [],
+): WavePlan | WaveProblem {
+  const unknown = skip.find((r) => !regions.includes(r));
+  if (unknown !== undefined)
+    return {
+      problem: `--skip-region ${unknown}: no app in the manifests runs in region ${unknown}`,
+      hint: `the apps' regions are: ${regions.join(", ")}`,
+    };
+  const withPolicy = apps.filter((a) => a.rollout !== undefined);
+  const first = withPolicy[0];
+  const disagreeing = withPolicy.find((a) => !samePolicy(a.rollout, first?.rollout));
+  if (first !== undefined && disagreeing !== undefined)
+    return {
+      problem: `apps ${first.name} and ${disagreeing.name} set different rollouts, and one deploy follows one rollout`,
+      hint: "give them the same `rollout`, or deploy them separately (-f one manifest at a time)",
+    };
+  const policy: RolloutPolicy = first?.rollout ?? {
+    waves: regions.map((r) => [r]),
+    soakMs: 0,
+    onFailure: "abort",
+  };
+  const inWaves = new Set(policy.waves.flat());
+  const outside = regions.find((r) => !inWaves.has(r));
+  if (outside !== undefined)
+    return {
+      problem: `region ${outside} is in no wave of the rollout of ${first?.name ?? "the apps"}`,
+      hint: "add it to a wave in `rollout.waves`",
+    };
+  const waves = policy.waves
+    .map((wave) => wave.filter((r) => regions.includes(r) && !skip.includes(r)))
+    .filter((wave) => wave.length > 0);
+  return { waves, soakMs: policy.soakMs, onFailure: policy.onFailure, skipped: [...skip] };
+}
+
+function samePolicy(a: RolloutPolicy | undefined, b: RolloutPolicy | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const FAILED: ReadonlySet<RegionOutcome> = new Set(["rolled_back", "failed", "timed_out"]);
+const DONE: ReadonlySet<RegionOutcome> = new Set(["deployed", "unchanged"]);
+
+export type WaveStep =
+  | { kind: "wave"; index: number; regions: string[] }
+  /** Wait until `until` (epoch ms) before the next wave; `afterWave` is the wave that soaks. */
+  | { kind: "soak"; afterWave: number; until: number }
+  /** Roll these regions (already deployed in this rollout) back to the release they ran before. */
+  | { kind: "rollback"; regions: string[] }
+  | { kind: "stop"; reason: "done" | "failed" | "interrupted" };
+
+export interface WaveState {
+  /** The results of the waves run so far, in order. */
+  ran: RegionResult[][];
+  /** The index of the last wave whose soak is over. */
+  soaked: number;
+  /** The rollback of on_failure: rollback_all has run. */
+  rolledBack: boolean;
+  /** The deploy was interrupted (Ctrl-C). */
+  interrupted: boolean;
+}
+
+export const initialWaveState = (): WaveState => ({
+  ran: [],
+  soaked: -1,
+  rolledBack: false,
+  interrupted: false,
+});
+
+/** The next step of the rollout. Pure: `now` is only compared with the soak's end. */
+export function nextWaveStep(plan: WavePlan, state: WaveState, now: number): WaveStep {
+  const last = state.ran.at(-1);
+  const index = state.ran.length;
+  if (state.interrupted || last?.some((r) => r.outcome === "interrupted"))
+    return { kind: "stop", reason: "interrupted" };
+  const anyFailed = state.ran.some((wave) => wave.some((r) => FAILED.has(r.outcome)));
+  if (anyFailed && plan.onFailure !== "continue") {
+    if (plan.onFailure === "rollback_all" && !state.rolledBack) {
+      const done = state.ran.flat().filter((r) => r.outcome === "deployed");
+      if (done.length > 0) return { kind: "rollback", regions: done.map((r) => r.region) };
+    }
+    return { kind: "stop", reason: "failed" };
+  }
+  if (last !== undefined && index < plan.waves.length && state.soaked < index - 1) {
+    const finished = last.filter((r) => DONE.has(r.outcome)).map((r) => r.finishedAt ?? 0);
+    const until = finished.length === 0 ? 0 : Math.max(...finished) + plan.soakMs;
+    if (plan.soakMs > 0 && until > now) return { kind: "soak", afterWave: index - 1, until };
+  }
+  const regions = plan.waves[index];
+  if (regions !== undefined) return { kind: "wave", index, regions };
+  return { kind: "stop", reason: anyFailed ? "failed" : "done" };
+}
+
+/**
+ * Every region's outcome after the rollout stopped: what ran, the skipped ones, and `not_started` for the rest
+ * (in wave order), with the rollback of rollback_all applied.
+ */
+export function finalOutcomes(plan: WavePlan, state: WaveState, reverted: readonly string[]): RegionResult[] {
+  const ran = new Map(state.ran.flat().map((r) => [r.region, r]));
+  const results: RegionResult[] = [];
+  for (const region of plan.waves.flat()) {
+    const result = ran.get(region) ?? { region, outcome: "not_started" as const };
+    results.push(reverted.includes(region) ? { ...result, outcome: "reverted" } : result);
+  }
+  for (const region of plan.skipped) results.push({ region, outcome: "skipped" });
+  return results;
+}
+
+/** The one verdict of a multi-region deploy, worst first: interrupted, timed out, failed, rolled back, ok. */
+export type RolloutVerdict = "interrupted" | "timed_out" | "failed" | "rolled_back" | "ok";
+
+export function rolloutVerdict(results: readonly RegionResult[]): RolloutVerdict {
+  const has = (outcome: RegionOutcome) => results.some((r) => r.outcome === outcome);
+  if (has("interrupted")) return "interrupted";
+  if (has("timed_out")) return "timed_out";
+  if (has("failed")) return "failed";
+  if (has("rolled_back") || has("reverted")) return "rolled_back";
+  return "ok";
+}

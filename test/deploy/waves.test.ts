@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import {
+  finalOutcomes,
+  initialWaveState,
+  nextWaveStep,
+  planWaves,
+  type RegionResult,
+  rolloutVerdict,
+  type WavePlan,
+  type WaveState,
+} from "../../src/deploy/waves.js";
+import { parseManifests } from "../../src/manifest/index.js";
+
+const apps = (text: string) => parseManifests([{ file: "t.yaml", text }]).apps;
+const APP = (name: string, rollout = "") =>
+  `name: ${name}\nimage: nginx:1.27\nregions: { us-east: 1, eu-west: 1, ap-south: 1 }\n${rollout}`;
+const ROLLOUT = "rollout: { waves: [[us-east], [eu-west, ap-south]], soak: 10s, on_failure: abort }\n";
+
+function plan(onFailure: WavePlan["onFailure"], soakMs = 10_000): WavePlan {
+  return { waves: [["us-east"], ["eu-west", "ap-south"]], soakMs, onFailure, skipped: [] };
+}
+
+const ok = (region: string, finishedAt = 1_000): RegionResult => ({
+  region,
+  outcome: "deployed",
+  finishedAt,
+});
+
+describe("planWaves", () => {
+  it("follows the apps' rollout, and an app without one follows it too", () => {
+    const spec = apps(
+      `apps:\n  - ${APP("a", ROLLOUT).replaceAll("\n", "\n    ")}\n  - ${APP("b").replaceAll("\n", "\n    ")}`,
+    );
+    expect(planWaves(spec, ["us-east", "eu-west", "ap-south"])).toEqual({
+      waves: [["us-east"], ["eu-west", "ap-south"]],
+      soakMs: 10_000,
+      onFailure: "abort",
+      skipped: [],
+    });
+  });
+
+  it("defaults to one region per wave and leaves skipped regions out", () => {
+    expect(planWaves(apps(APP("a")), ["us-east", "eu-west", "ap-south"], ["eu-west"])).toEqual({
+      waves: [["us-east"], ["ap-south"]],
+      soakMs: 0,
+      onFailure: "abort",
+      skipped: ["eu-west"],
+    });
+  });
+
+  it("refuses apps that disagree and a skipped region no app runs in", () => {
+    const other = ROLLOUT.replace("abort", "continue");
+    const two = apps(
+      `apps:\n  - ${APP("a", ROLLOUT).replaceAll("\n", "\n    ")}\n  - ${APP("b", other).replaceAll("\n", "\n    ")}`,
+    );
+    expect(planWaves(two, ["us-east"])).toMatchObject({
+      problem: expect.stringContaining("a and b set different rollouts"),
+    });
+    expect(planWaves(apps(APP("a")), ["us-east"], ["mars"])).toMatchObject({
+      problem: "--skip-region mars: no app in the manifests runs in region mars",
+    });
+  });
+});
+
+describe("nextWaveStep", () => {
+  const state = (ran: RegionResult[][], extra: Partial<WaveState> = {}): WaveState => ({
+    ...initialWaveState(),
+    ran,
+    ...extra,
+  });
+
+  it("runs the first wave, soaks from when the wave finished, then runs the next", () => {
+    const p = plan("abort");
+    expect(nextWaveStep(p, initialWaveState(), 0)).toEqual({ kind: "wave", index: 0, regions: ["us-east"] });
+    expect(nextWaveStep(p, state([[ok("us-east", 5_000)]]), 6_000)).toEqual({
+      kind: "soak",
+      afterWave: 0,
+      until: 15_000,
+    });
+    // A resumed wave that finished long ago has soaked already.
+    expect(nextWaveStep(p, state([[ok("us-east", 5_000)]]), 20_000)).toMatchObject({
+      kind: "wave",
+      index: 1,
+    });
+    expect(nextWaveStep(p, state([[ok("us-east")]], { soaked: 0 }), 6_000)).toEqual({
+      kind: "wave",
+      index: 1,
+      regions: ["eu-west", "ap-south"],
+    });
+    expect(
+      nextWaveStep(p, state([[ok("us-east")], [ok("eu-west"), ok("ap-south")]], { soaked: 0 }), 0),
+    ).toEqual({ kind: "stop", reason: "done" });
+  });
+
+  it("applies on_failure to a failure in wave 2", () => {
+    const ran = [[ok("us-east")], [ok("eu-west"), { region: "ap-south", outcome: "rolled_back" as const }]];
+    expect(nextWaveStep(plan("abort"), state(ran, { soaked: 0 }), 0)).toEqual({
+      kind: "stop",
+      reason: "failed",
+    });
+    expect(nextWaveStep(plan("rollback_all"), state(ran, { soaked: 0 }), 0)).toEqual({
+      kind: "rollback",
+      regions: ["us-east", "eu-west"],
+    });
+    expect(nextWaveStep(plan("rollback_all"), state(ran, { soaked: 0, rolledBack: true }), 0)).toEqual({
+      kind: "stop",
+      reason: "failed",
+    });
+    expect(nextWaveStep(plan("continue"), state(ran, { soaked: 0 }), 0)).toEqual({
+      kind: "stop",
+      reason: "failed",
+    });
+  });
+
+  it("keeps going after a failure in wave 1 only with continue, and stops at once when interrupted", () => {
+    const ran = [[{ region: "us-east", outcome: "failed" as const }]];
+    expect(nextWaveStep(plan("continue", 0), state(ran), 0)).toMatchObject({ kind: "wave", index: 1 });
+    expect(nextWaveStep(plan("abort", 0), state(ran), 0)).toEqual({ kind: "stop", reason: "failed" });
+    expect(nextWaveStep(plan("rollback_all", 0), state(ran), 0)).toEqual({ kind: "stop", reason: "failed" });
+    expect(nextWaveStep(plan("abort"), state([[ok("us-east")]], { interrupted: true }), 0)).toEqual({
+      kind: "stop",
+      reason: "interrupted",
+    });
+  });
+});
+
+describe("the outcome of a rollout", () => {
+  it("names every region: ran, reverted, not started and skipped, and gives the worst verdict", () => {
+    const p = { ...plan("rollback_all"), skipped: ["sa-east"] };
+    const s: WaveState = {
+      ...initialWaveState(),
+      ran: [[ok("us-east")], [{ region: "eu-west", outcome: "rolled_back" }]],
+    };
+    const results = finalOutcomes(p, s, ["us-east"]);
+    expect(results.map((r) => [r.region, r.outcome])).toEqual([
+      ["us-east", "reverted"],
+      ["eu-west", "rolled_back"],
+      ["ap-south", "not_started"],
+      ["sa-east", "skipped"],
+    ]);
+    expect(rolloutVerdict(results)).toBe("rolled_back");
+    expect(rolloutVerdict([ok("a"), { region: "b", outcome: "skipped" }])).toBe("ok");
+    expect(
+      rolloutVerdict([
+        { region: "a", outcome: "failed" },
+        { region: "b", outcome: "interrupted" },
+      ]),
+    ).toBe("interrupted");
+  });
+});
