@@ -69,6 +69,7 @@ async function timed(env: Env, file: string, master: string): Promise<{ wallMs: 
     forceUnlock: false,
     autoRollback: true,
     adopt: false,
+    skipRegion: [],
   });
   const wallMs = performance.now() - start;
   const used = process.cpuUsage(cpu);

@@ -9,6 +9,7 @@ export const ExitCode = {
   DeployFailed: 6,
   TimedOut: 7,
   ImageUnresolved: 8,
+  RegionUnreachable: 9,
   Interrupted: 130,
 } as const;
 
@@ -26,6 +27,10 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
   [
     ExitCode.ImageUnresolved,
     "an image could not be pinned to a digest (missing, unauthorised, registry down)",
+  ],
+  [
+    ExitCode.RegionUnreachable,
+    "a region could not be reached (plan shows the others; deploy changes nothing without --skip-region)",
   ],
   [ExitCode.Interrupted, "interrupted (the cluster keeps its state; re-run to resume)"],
 ];

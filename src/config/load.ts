@@ -34,7 +34,7 @@ const CLUSTER_KEYS = [
 ] as const;
 const UNIX_USER = /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/;
 const AUTH_KEYS = ["principal", "secret"] as const;
-const CONTEXT_KEYS = ["cluster", "region"] as const;
+const CONTEXT_KEYS = ["cluster", "region", "regions"] as const;
 
 /** A parsed config file: the validated config and the YAML document (kept to edit it without losing comments). */
 export interface LoadedConfig {
@@ -274,6 +274,10 @@ export function validateConfig(document: Document, lines: LineCounter, file: str
     if (!map) continue;
     const context: ContextConfig = { name, builtin: false };
     for (const [key, value] of check.entries(map, path, CONTEXT_KEYS)) {
+      if (key === "regions") {
+        context.regions = contextRegions(check, value, join(path, key), regions);
+        continue;
+      }
       const text = check.string(value, join(path, key));
       if (text === undefined) continue;
       if (key === "cluster") {
@@ -291,12 +295,12 @@ export function validateConfig(document: Document, lines: LineCounter, file: str
         context.region = text;
       }
     }
-    if (context.cluster === undefined && context.region === undefined) {
+    if (context.cluster === undefined && context.region === undefined && context.regions === undefined) {
       check.report(
         node,
         path,
-        "a context names a cluster or a region",
-        "add `cluster: NAME` or `region: NAME`",
+        "a context names a cluster, a region or regions",
+        "add `cluster: NAME`, `region: NAME` or `regions: [A, B]`",
       );
     }
     if (
@@ -330,6 +334,32 @@ export function validateConfig(document: Document, lines: LineCounter, file: str
   config.regions = regions;
   config.contexts = contexts;
   return config;
+}
+
+/** A context's `regions: [us-east, eu-west]`: each one mapped to a cluster under the top-level `regions:`. */
+function contextRegions(
+  check: Checker,
+  node: Node | null,
+  path: string,
+  mapped: Readonly<Record<string, string>>,
+): string[] {
+  const items = isSeq(node) ? (node.items as Array<Node | null>) : [node];
+  const names: string[] = [];
+  items.forEach((item, i) => {
+    const at = isSeq(node) ? `${path}[${i}]` : path;
+    const region = check.string(item, at);
+    if (region === undefined) return;
+    if (mapped[region] === undefined) {
+      const guess = didYouMean(region, Object.keys(mapped));
+      check.report(
+        item,
+        at,
+        `region "${region}" is not mapped to a cluster`,
+        guess ? `did you mean "${guess}"?` : `map it: titan config set-region ${region} --cluster NAME`,
+      );
+    } else if (!names.includes(region)) names.push(region);
+  });
+  return names;
 }
 
 function nameNode(map: YAMLMap | undefined, name: string): Node | null {

@@ -89,6 +89,12 @@ export function resolveTarget(
   if (region !== undefined && config.regions[region] !== undefined) clusterName = config.regions[region];
   else if (context.cluster !== undefined) clusterName = context.cluster;
   else if (context.region !== undefined) clusterName = config.regions[context.region];
+  if (clusterName === undefined && region === undefined && context.regions !== undefined) {
+    throw new UsageError(
+      `context "${name}" spans regions ${context.regions.join(", ")}: this command acts on one`,
+      `pass --region with one of: ${context.regions.join(", ")}`,
+    );
+  }
   if (clusterName === undefined) {
     throw new UsageError(
       `region "${region ?? "?"}" is not mapped to a cluster in context "${name}"`,
@@ -118,4 +124,15 @@ export function resolveTarget(
     mastersOrigin,
     region: region || undefined,
   };
+}
+
+/**
+ * The regions a command without a manifest (ps, logs, status) spans: the one --region (or TITAN_REGION) names,
+ * else the context's `regions:`; empty when the context is one cluster.
+ */
+export function spannedRegions(config: UserConfig, flags: TargetFlags, vars: Vars): string[] {
+  const region = nonEmpty(flags.region) ?? nonEmpty(vars.TITAN_REGION);
+  if (region !== undefined) return [];
+  const { name } = currentContextName(config, flags, vars);
+  return [...(allContexts(config)[name]?.regions ?? [])];
 }

@@ -45,6 +45,8 @@ export interface ContextConfig {
   name: string;
   cluster?: string;
   region?: string;
+  /** The regions the context spans (each mapped to its cluster under `regions:`): ps, logs and status span them. */
+  regions?: readonly string[];
   builtin: boolean;
 }
 

@@ -21,6 +21,8 @@ export interface AppDeployInput {
   purpose: string;
   /** Where the plan put each instance it launches. */
   planned?: ReadonlyMap<number, PlannedAgent>;
+  /** Regions this deploy left out (--skip-region): the new release records that they lag it. */
+  lagging?: readonly string[];
 }
 
 /** What a deploy passes straight on to each app's executor. */
@@ -82,6 +84,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
       input.spec,
       input.digest,
       settings.owner.user,
+      input.lagging,
     );
     settings.emit({ type: "release", app, release: release.number, digest: release.manifestDigest, reused });
     const releases = await settings.store.releases(app);

@@ -6,7 +6,8 @@ import type { DeployEvent } from "./events.js";
 
 /** Where deploy events go: NDJSON on stdout, timestamped lines on stderr, or a live spinner on a terminal. */
 export interface ProgressView {
-  event(event: DeployEvent): void;
+  /** `region`: set by a multi-region deploy, which shows every region's events in one view. */
+  event(event: DeployEvent, region?: string): void;
   /** Ends the live view (if any) before the summary is printed. */
   stop(): void;
 }
@@ -59,8 +60,9 @@ function describeRaw(event: DeployEvent): string | undefined {
 
 export function jsonView(out: Writable, now: () => number): ProgressView {
   return {
-    event(event) {
-      writeLine(out, JSON.stringify({ ...event, time: new Date(now()).toISOString() }));
+    event(event, region) {
+      const where = region === undefined ? {} : { region };
+      writeLine(out, JSON.stringify({ ...event, ...where, time: new Date(now()).toISOString() }));
     },
     stop() {},
   };
@@ -68,14 +70,18 @@ export function jsonView(out: Writable, now: () => number): ProgressView {
 
 export function lineView(err: Writable, color: ChalkInstance, now: () => number): ProgressView {
   return {
-    event(event) {
+    event(event, region) {
       const text = describeEvent(event);
       if (text === undefined) return;
       const time = new Date(now()).toISOString().slice(11, 19);
-      writeLine(err, `${color.dim(time)} ${paint(event, text, color)}`);
+      writeLine(err, `${color.dim(time)} ${regionPrefix(region, color)}${paint(event, text, color)}`);
     },
     stop() {},
   };
+}
+
+function regionPrefix(region: string | undefined, color: ChalkInstance): string {
+  return region === undefined ? "" : `${color.cyan(region)} `;
 }
 
 function paint(event: DeployEvent, text: string, color: ChalkInstance): string {
@@ -89,10 +95,11 @@ function paint(event: DeployEvent, text: string, color: ChalkInstance): string {
 export class InstanceBoard {
   private readonly states = new Map<string, Map<number, string>>();
 
-  apply(event: DeployEvent): void {
+  apply(event: DeployEvent, region?: string): void {
     if (!("instance" in event)) return;
-    const app = this.states.get(event.app) ?? new Map<number, string>();
-    this.states.set(event.app, app);
+    const key = region === undefined ? event.app : `${region}/${event.app}`;
+    const app = this.states.get(key) ?? new Map<number, string>();
+    this.states.set(key, app);
     const state: Record<string, string> = {
       existing: "existing",
       launch: "launching",
@@ -148,12 +155,12 @@ export async function ttyView(err: Writable, color: ChalkInstance): Promise<Prog
   const spinner = ora({ stream: withKnownSize(err), text: "subscribing" }).start();
   const board = new InstanceBoard();
   return {
-    event(event) {
-      board.apply(event);
+    event(event, region) {
+      board.apply(event, region);
       const text = describeEvent(event);
       if (text !== undefined && event.type !== "running" && event.type !== "existing") {
         spinner.clear();
-        writeLine(err, paint(event, text, color));
+        writeLine(err, `${regionPrefix(region, color)}${paint(event, text, color)}`);
       }
       spinner.text = board.render() || "waiting for offers";
       spinner.render();

@@ -20,6 +20,7 @@ export async function releaseFor(
   spec: AppSpec,
   digest: string,
   user: string,
+  lagging?: readonly string[],
 ): Promise<{ release: Release; reused: boolean }> {
   const releases = await store.releases(spec.name);
   const last = releases.at(-1);
@@ -42,6 +43,7 @@ export async function releaseFor(
     manifestDigest: digest,
     spec,
     user,
+    ...(lagging === undefined || lagging.length === 0 ? {} : { lagging: [...lagging] }),
   });
   return { release, reused: false };
 }

@@ -31,6 +31,8 @@ export interface RegionResult {
   outcome: RegionOutcome;
   /** When the region's release finished (epoch ms), for the soak: a resumed wave soaks from then, not from now. */
   finishedAt?: number;
+  /** Why it failed, for the summary. */
+  reason?: string;
 }
 
 export interface WavePlan {
@@ -145,13 +147,16 @@ export function nextWaveStep(plan: WavePlan, state: WaveState, now: number): Wav
  * Every region's outcome after the rollout stopped: what ran, the skipped ones, and `not_started` for the rest
  * (in wave order), with the rollback of rollback_all applied.
  */
-export function finalOutcomes(plan: WavePlan, state: WaveState, reverted: readonly string[]): RegionResult[] {
+export function finalOutcomes(
+  plan: WavePlan,
+  state: WaveState,
+  reverts: readonly RegionResult[],
+): RegionResult[] {
   const ran = new Map(state.ran.flat().map((r) => [r.region, r]));
+  for (const revert of reverts) ran.set(revert.region, revert);
   const results: RegionResult[] = [];
-  for (const region of plan.waves.flat()) {
-    const result = ran.get(region) ?? { region, outcome: "not_started" as const };
-    results.push(reverted.includes(region) ? { ...result, outcome: "reverted" } : result);
-  }
+  for (const region of plan.waves.flat())
+    results.push(ran.get(region) ?? { region, outcome: "not_started" as const });
   for (const region of plan.skipped) results.push({ region, outcome: "skipped" });
   return results;
 }

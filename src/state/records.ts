@@ -77,6 +77,7 @@ const releaseCheck: Check = obj({
   // Often a task's message from an agent: kept as it came, shown escaped.
   detail: opt(anyText),
   finishedAt: opt(num),
+  lagging: opt(list(str({ pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/ }))),
 });
 
 const lockCheck: Check = obj({

@@ -35,6 +35,8 @@ export interface Release {
   /** Why it failed or was rolled back. */
   detail?: string;
   finishedAt?: number;
+  /** Regions a multi-region deploy left out (--skip-region) and that therefore lag this release. */
+  lagging?: string[];
 }
 
 export type ReleaseDraft = Omit<Release, "number" | "outcome" | "createdAt"> & { createdAt?: number };

@@ -111,6 +111,7 @@ describe("deploy on a terminal", () => {
       forceUnlock: false,
       autoRollback: true,
       adopt: false,
+      skipRegion: [],
     });
     expect(code).toBe(0);
     expect(t.prompter.asked).toEqual(["Deploy web as planned above?"]);

@@ -131,7 +131,7 @@ describe("the outcome of a rollout", () => {
       ...initialWaveState(),
       ran: [[ok("us-east")], [{ region: "eu-west", outcome: "rolled_back" }]],
     };
-    const results = finalOutcomes(p, s, ["us-east"]);
+    const results = finalOutcomes(p, s, [{ region: "us-east", outcome: "reverted" }]);
     expect(results.map((r) => [r.region, r.outcome])).toEqual([
       ["us-east", "reverted"],
       ["eu-west", "rolled_back"],

@@ -128,7 +128,8 @@ describe("titan schema", () => {
     const rollout = (props.rollout as Schema).properties as Schema;
     expect(Object.keys(rollout)).toEqual(["waves", "soak", "on_failure"]);
     expect((rollout.on_failure as Schema).default).toBe("abort");
-    const region = ((props.regions as Schema).additionalProperties ?? (props.regions as Schema).patternProperties) as Schema;
+    const region = ((props.regions as Schema).additionalProperties ??
+      (props.regions as Schema).patternProperties) as Schema;
     expect(JSON.stringify(region)).toContain('"instances"');
     for (const [key, prop] of Object.entries(props))
       expect((prop as Schema).description, key).toEqual(expect.any(String));

@@ -22,6 +22,10 @@ const setRegionFlagTable = {
 export const setContextFlagTable = {
   cluster: valueFlag("--cluster <name>", "the context's cluster"),
   region: valueFlag("--region <region>", "the context's default region"),
+  regions: valueFlag(
+    "--regions <list>",
+    "the regions the context spans, comma-separated (each mapped with set-region)",
+  ),
   use: switchFlag("--use", "also make it the current context"),
 } as const;
 
@@ -82,7 +86,7 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
   )
     .addHelpText(
       "after",
-      "\nExamples:\n  titan config set-context prod --region us-east --use\n  titan config set-context staging --cluster staging",
+      "\nExamples:\n  titan config set-context prod --region us-east --use\n  titan config set-context staging --cluster staging\n  titan config set-context prod --regions us-east,eu-west,ap-south",
     )
     .action(
       flagAction(ctx, setContextFlagTable, async (env, opts, name: string) => {

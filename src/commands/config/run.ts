@@ -54,17 +54,22 @@ export async function runSetRegion(env: Env, region: string, cluster: string | u
 export async function runSetContext(
   env: Env,
   name: string,
-  opts: { cluster?: string; region?: string; use?: boolean },
+  opts: { cluster?: string; region?: string; regions?: string; use?: boolean },
 ): Promise<number> {
-  if (opts.cluster === undefined && opts.region === undefined) {
+  if (opts.cluster === undefined && opts.region === undefined && opts.regions === undefined) {
     throw new UsageError(
-      "a context needs --cluster or --region",
+      "a context needs --cluster, --region or --regions",
       `e.g. titan config set-context ${name} --cluster prod`,
     );
   }
-  const context: Record<string, string> = {};
+  const context: Record<string, string | string[]> = {};
   if (opts.cluster !== undefined) context.cluster = opts.cluster;
   if (opts.region !== undefined) context.region = opts.region;
+  if (opts.regions !== undefined)
+    context.regions = opts.regions
+      .split(",")
+      .map((r) => r.trim())
+      .filter((r) => r !== "");
   const edits: ConfigEdit[] = [setIn(["contexts", name], context)];
   if (opts.use) edits.push(setIn(["current_context"], name));
   const loaded = await loadUserConfig(env);
@@ -121,7 +126,11 @@ export async function runView(env: Env, opts: { json: boolean }): Promise<number
     const contexts = Object.fromEntries(
       Object.values(config.contexts).map((c) => [
         c.name,
-        { ...(c.cluster ? { cluster: c.cluster } : {}), ...(c.region ? { region: c.region } : {}) },
+        {
+          ...(c.cluster ? { cluster: c.cluster } : {}),
+          ...(c.region ? { region: c.region } : {}),
+          ...(c.regions ? { regions: c.regions } : {}),
+        },
       ]),
     );
     writeLine(

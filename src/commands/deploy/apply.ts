@@ -78,49 +78,9 @@ export async function applyApps(
   }
 
   const view = await progressView(env, options.json);
-  const results: AppDeployResult[] = [];
+  let results: AppDeployResult[];
   try {
-    for (const appPlan of changing) {
-      if (env.signal.aborted) break;
-      const app = appPlan.spec.name;
-      const known = (snapshot.titanTasks[app] ?? []).filter(
-        (t) => t.region === undefined || plan.region === null || t.region === plan.region,
-      );
-      results.push(
-        await deployApp(
-          {
-            spec: appPlan.spec,
-            desired: appPlan.diff.desired,
-            digest: appPlan.diff.digest,
-            known,
-            purpose: options.verb,
-            planned: plannedAgents(appPlan),
-          },
-          {
-            cluster: conn.cluster,
-            store: conn.store,
-            now: () => env.clock.now(),
-            signal: env.signal,
-            emit: (event: DeployEvent) => view.event(event),
-            warn: (line) => writeLine(io.err, `${io.errColor.yellow("warning:")} ${line}`),
-            ...(env.debug ? { log: (line: string) => writeLine(io.err, io.errColor.dim(line)) } : {}),
-            framework: { ...conn.framework, user: appPlan.spec.user ?? conn.framework.user },
-            owner: { user: conn.user, host: hostname(), pid: process.pid },
-            region: plan.region,
-            vars: env.vars,
-            seed: plan.seed,
-            forceUnlock: options.forceUnlock,
-            autoRollback: options.autoRollback,
-            ...(conn.target.cluster.containerizer === undefined
-              ? {}
-              : { containerizer: conn.target.cluster.containerizer }),
-            ...(options.timeoutMs === undefined ? {} : { deadline: env.clock.now() + options.timeoutMs }),
-          },
-        ),
-      );
-      const last = results.at(-1);
-      if (last && last.outcome !== "deployed") break;
-    }
+    results = await deployChanging(env, conn, { plan, snapshot, changing }, options, (e) => view.event(e));
   } finally {
     view.stop();
   }
@@ -128,12 +88,83 @@ export async function applyApps(
   return outcomeCode(results, options, env.signal.aborted);
 }
 
+/** What a region's deploy carries out: its plan, the state it was made from, and the apps that change. */
+export interface PlannedChange {
+  plan: Plan;
+  snapshot: ClusterSnapshot;
+  changing: readonly AppPlan[];
+}
+
+/** Deploys the changing apps one after another, stopping at the first that does not end deployed. */
+export async function deployChanging(
+  env: Env,
+  conn: Connection,
+  { plan, snapshot, changing }: PlannedChange,
+  options: Pick<ApplyOptions, "verb" | "forceUnlock" | "autoRollback" | "timeoutMs"> & {
+    lagging?: readonly string[];
+  },
+  emit: (event: DeployEvent) => void,
+): Promise<AppDeployResult[]> {
+  const { io } = env;
+  const results: AppDeployResult[] = [];
+  for (const appPlan of changing) {
+    if (env.signal.aborted) break;
+    const app = appPlan.spec.name;
+    const known = (snapshot.titanTasks[app] ?? []).filter(
+      (t) => t.region === undefined || plan.region === null || t.region === plan.region,
+    );
+    results.push(
+      await deployApp(
+        {
+          spec: appPlan.spec,
+          desired: appPlan.diff.desired,
+          digest: appPlan.diff.digest,
+          known,
+          purpose: options.verb,
+          planned: plannedAgents(appPlan),
+          ...(options.lagging === undefined || options.lagging.length === 0
+            ? {}
+            : { lagging: options.lagging }),
+        },
+        {
+          cluster: conn.cluster,
+          store: conn.store,
+          now: () => env.clock.now(),
+          signal: env.signal,
+          emit,
+          warn: (line) => writeLine(io.err, `${io.errColor.yellow("warning:")} ${line}`),
+          ...(env.debug ? { log: (line: string) => writeLine(io.err, io.errColor.dim(line)) } : {}),
+          framework: { ...conn.framework, user: appPlan.spec.user ?? conn.framework.user },
+          owner: { user: conn.user, host: hostname(), pid: process.pid },
+          region: plan.region,
+          vars: env.vars,
+          seed: plan.seed,
+          forceUnlock: options.forceUnlock,
+          autoRollback: options.autoRollback,
+          ...(conn.target.cluster.containerizer === undefined
+            ? {}
+            : { containerizer: conn.target.cluster.containerizer }),
+          ...(options.timeoutMs === undefined ? {} : { deadline: env.clock.now() + options.timeoutMs }),
+        },
+      ),
+    );
+    const last = results.at(-1);
+    if (last && last.outcome !== "deployed") break;
+  }
+  return results;
+}
+
 /**
  * The apps the deploy acts on: those whose plan changes something, and those whose last release is still pending
  * (a deploy stopped after every launch went out leaves nothing to change, yet its outcome is unknown): resuming
  * waits for their health gates and records the outcome.
  */
-async function appsToDeploy(env: Env, conn: Connection, plan: Plan, json: boolean): Promise<AppPlan[]> {
+export async function appsToDeploy(
+  env: Env,
+  conn: Connection,
+  plan: Plan,
+  json: boolean,
+): Promise<AppPlan[]> {
   const chosen: AppPlan[] = [];
   for (const app of plan.apps) {
     if (hasChanges(app.diff)) {
@@ -160,7 +191,7 @@ function plannedAgents(app: AppPlan): Map<number, PlannedAgent> {
   );
 }
 
-async function planFor(
+export async function planFor(
   apps: readonly AppSpec[],
   snapshot: ClusterSnapshot,
   conn: Connection,
@@ -186,13 +217,13 @@ async function planFor(
   return plan;
 }
 
-interface SavedPlan {
+export interface SavedPlan {
   seed: number;
   fingerprint: string;
   images: PinnedImage[];
 }
 
-async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> {
+export async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> {
   const path = isAbsolute(file) ? file : resolve(env.cwd, file);
   let document: unknown;
   try {
@@ -214,7 +245,11 @@ async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> {
 }
 
 /** Whether to go ahead: true with --yes or a "yes" at the prompt, false when the user declines. */
-async function confirm(env: Env, options: ApplyOptions, apps: readonly string[]): Promise<boolean> {
+export async function confirm(
+  env: Env,
+  options: Pick<ApplyOptions, "yes" | "verb">,
+  apps: readonly string[],
+): Promise<boolean> {
   if (options.yes) return true;
   if (!env.io.canPrompt) {
     throw new UsageError(
@@ -229,7 +264,7 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-async function progressView(env: Env, json: boolean): Promise<ProgressView> {
+export async function progressView(env: Env, json: boolean): Promise<ProgressView> {
   const now = (): number => env.clock.now();
   if (json) return jsonView(env.io.out, now);
   // A spinner needs a real terminal stream (cursor movement), not just one that says it is a TTY.
@@ -239,7 +274,7 @@ async function progressView(env: Env, json: boolean): Promise<ProgressView> {
   return lineView(env.io.err, env.io.errColor, now);
 }
 
-function printSummary(env: Env, results: readonly AppDeployResult[]): void {
+export function printSummary(env: Env, results: readonly AppDeployResult[]): void {
   const c = env.io.color;
   for (const result of results) {
     if (!("instances" in result)) continue;

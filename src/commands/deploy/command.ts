@@ -6,6 +6,10 @@ import { applyFlagTable } from "./options.js";
 export const deployFlagTable = {
   files: listFlag("-f, --file <file>", "manifest file, repeatable; - reads stdin (default: titan.yaml)"),
   ...applyFlagTable,
+  skipRegion: listFlag(
+    "--skip-region <region>",
+    "deploy the other regions while this one is down; the release records that it lags (repeatable)",
+  ),
   plan: valueFlag(
     "--plan <file>",
     "deploy exactly this plan from `titan plan --out`; refused if anything changed since",
@@ -20,6 +24,8 @@ Examples:
   titan deploy -f api.yaml --region us-east --yes
   titan plan -f api.yaml --out plan.json && titan deploy -f api.yaml --plan plan.json --yes
   titan deploy --json --yes | jq -c 'select(.type=="healthy")'
+  titan deploy -f api.yaml --yes                every region api names, wave by wave (see docs/regions.md)
+  titan deploy -f api.yaml --yes --skip-region ap-south
 
 A deploy shows the plan, asks for confirmation (on a terminal; otherwise pass --yes), then rolls every changed
 app out: new instances start within max_surge, old ones stop only once their replacements are healthy for
@@ -29,8 +35,12 @@ titan acts only on the tasks of each app's own framework (its id is in the state
 runs an app of the same name (another config or state store), the deploy stops and names it (--adopt takes it
 over).
 
+An app that names several regions is deployed to all of them (unless --region picks one): the rollout's waves in
+order, the regions of a wave in parallel, each with its own lock and framework. A region that cannot be reached
+refuses the deploy (exit 9) unless --skip-region names it.
+
 Exit codes: 0 deployed, 2 usage error or invalid manifest, 4 does not fit, 5 failed and rolled back,
-6 failed (not rolled back), 7 --timeout passed, 130 interrupted, 1 other errors.`;
+6 failed (not rolled back), 7 --timeout passed, 9 a region cannot be reached, 130 interrupted, 1 other errors.`;
 
 export function registerDeploy(program: Command, ctx: CommandContext): void {
   const command = program

@@ -11,6 +11,17 @@ import { connect } from "./connect.js";
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  const { regionsToSpan } = await import("../regions/span.js");
+  const regions = await regionsToSpan(env, opts, manifest.apps);
+  if (regions !== undefined) {
+    const { deployRegions } = await import("./regions.js");
+    return deployRegions(env, opts, { apps: manifest.apps, regions, timeoutMs, resume: resumeCommand(opts) });
+  }
+  if (opts.skipRegion.length > 0)
+    throw new UsageError(
+      "--skip-region applies to a deploy over several regions",
+      "drop --region to deploy every region the apps name",
+    );
   const { openTarget } = await import("../../config/target.js");
   const target = await openTarget(env, opts);
   try {

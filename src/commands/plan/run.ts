@@ -25,6 +25,14 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
   const shapes = opts.shapes.map(parseShapeFlag);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  if (opts.snapshot === undefined) {
+    const { regionsToSpan } = await import("../regions/span.js");
+    const regions = await regionsToSpan(env, opts, manifest.apps);
+    if (regions !== undefined) {
+      const { planRegions } = await import("./regions.js");
+      return planRegions(env, opts, manifest.apps, regions, seed);
+    }
+  }
   const {
     source,
     region: targetRegion,

@@ -1,0 +1,175 @@
+/** One region of a multi-region deploy: connect and plan it, deploy its changes, or roll them back. */
+import type { Env } from "../../cli/env.js";
+import type { AppDeployResult } from "../../deploy/deploy.js";
+import type { DeployEvent } from "../../deploy/events.js";
+import type { RegionResult } from "../../deploy/waves.js";
+import type { AppSpec } from "../../manifest/types.js";
+import type { AppPlan, Plan } from "../../plan/types.js";
+import { pinAppImages } from "../../registry/apps.js";
+import type { PinnedImage } from "../../registry/pin.js";
+import type { Release } from "../../state/types.js";
+import { type ApplyOptions, appsToDeploy, deployChanging, type PlannedChange, planFor } from "./apply.js";
+import { type ConnectFlags, type Connection, connect } from "./connect.js";
+
+export interface PreparedRegion extends PlannedChange {
+  region: string;
+  conn: Connection;
+  images: PinnedImage[];
+}
+
+/** Connects to the region's cluster and reads its state: this is where an unreachable region shows. */
+export async function reachRegion(
+  env: Env,
+  flags: ConnectFlags,
+  region: string,
+): Promise<{ conn: Connection; snapshot: PlannedChange["snapshot"] }> {
+  const conn = await connect(env, { ...flags, region });
+  try {
+    return { conn, snapshot: await conn.source.read(env.signal) };
+  } catch (error) {
+    await conn.close();
+    throw error;
+  }
+}
+
+/** Pins the images in the region's registry and plans the region; `changing` are the apps its deploy acts on. */
+export async function planRegion(
+  env: Env,
+  reached: { conn: Connection; snapshot: PlannedChange["snapshot"] },
+  region: string,
+  apps: readonly AppSpec[],
+  json: boolean,
+): Promise<PreparedRegion> {
+  const { conn, snapshot } = reached;
+  const pinned = await pinAppImages(env, conn.target.cluster, apps);
+  const options: ApplyOptions = {
+    yes: true,
+    json,
+    forceUnlock: false,
+    autoRollback: true,
+    verb: "deploy",
+    resume: "",
+    region,
+  };
+  const plan: Plan = await planFor(pinned.apps, snapshot, conn, options, undefined);
+  const changing: AppPlan[] = plan.fits ? await appsToDeploy(env, conn, plan, json) : [];
+  return { region, conn, plan, snapshot, changing, images: pinned.images };
+}
+
+/** What the region's app deploys ended with, as one region outcome. */
+export function regionResult(region: string, results: readonly AppDeployResult[], now: number): RegionResult {
+  const bad = results.find((r) => r.outcome !== "deployed" || r.lockLost !== undefined);
+  if (bad === undefined) return { region, outcome: "deployed", finishedAt: now };
+  const reason = bad.lockLost === undefined ? bad.reason : `the deploy lock of ${bad.app} was lost`;
+  const outcome = bad.lockLost !== undefined ? "failed" : bad.outcome;
+  return { region, outcome, ...(reason === undefined ? {} : { reason: `${bad.app}: ${reason}` }) };
+}
+
+/** When the region's apps last finished a deployed release: a wave already done soaks from then. */
+export async function lastFinished(conn: Connection, apps: readonly string[]): Promise<number> {
+  let latest = 0;
+  for (const app of apps) {
+    const deployed = (await conn.store.releases(app)).filter((r) => r.outcome === "deployed");
+    latest = Math.max(latest, deployed.at(-1)?.finishedAt ?? 0);
+  }
+  return latest;
+}
+
+export interface RegionRun {
+  verb: string;
+  forceUnlock: boolean;
+  autoRollback: boolean;
+  timeoutMs?: number;
+  lagging: readonly string[];
+  emit: (event: DeployEvent, region: string) => void;
+}
+
+/** Deploys the region's changing apps; a thrown error (a lock held elsewhere, a lost master) fails the region only. */
+export async function deployRegion(
+  env: Env,
+  prepared: PreparedRegion,
+  run: RegionRun,
+): Promise<{ result: RegionResult; apps: AppDeployResult[] }> {
+  const { region, conn } = prepared;
+  if (prepared.changing.length === 0) {
+    const finishedAt = await lastFinished(
+      conn,
+      prepared.plan.apps.map((a) => a.spec.name),
+    );
+    return { result: { region, outcome: "unchanged", finishedAt }, apps: [] };
+  }
+  try {
+    const apps = await deployChanging(env, conn, prepared, run, (event) => run.emit(event, region));
+    if (
+      env.signal.aborted &&
+      apps.every((a) => a.outcome === "deployed") &&
+      apps.length < prepared.changing.length
+    )
+      return { result: { region, outcome: "interrupted" }, apps };
+    return { result: regionResult(region, apps, env.clock.now()), apps };
+  } catch (error) {
+    if (env.signal.aborted) return { result: { region, outcome: "interrupted" }, apps: [] };
+    const reason = error instanceof Error ? error.message : String(error);
+    return { result: { region, outcome: "failed", reason }, apps: [] };
+  }
+}
+
+/**
+ * Rolls a region back to what it ran before this rollout (on_failure: rollback_all): each app deployed here goes
+ * back to its previous deployed release as a new release, with the same gates; an app deployed here for the first
+ * time is scaled to 0 in the region.
+ */
+export async function revertRegion(
+  env: Env,
+  prepared: PreparedRegion,
+  deployed: readonly AppDeployResult[],
+  run: RegionRun,
+): Promise<RegionResult> {
+  const { region, conn } = prepared;
+  try {
+    const specs: AppSpec[] = [];
+    for (const result of deployed) {
+      const releases = await conn.store.releases(result.app);
+      const previous = previousDeployed(releases, result.release);
+      const current = releases.find((r) => r.number === result.release);
+      if (previous !== undefined) specs.push(previous.spec);
+      else if (current !== undefined) specs.push(stoppedIn(current.spec, region));
+    }
+    const snapshot = await conn.source.read(env.signal);
+    const options: ApplyOptions = {
+      yes: true,
+      json: false,
+      forceUnlock: run.forceUnlock,
+      autoRollback: run.autoRollback,
+      verb: "rollback",
+      resume: "",
+      region,
+    };
+    const plan = await planFor(specs, snapshot, conn, options, undefined);
+    const changing = plan.apps.filter((a) => specs.some((s) => s.name === a.spec.name));
+    const apps = await deployChanging(
+      env,
+      conn,
+      { plan, snapshot, changing },
+      { ...run, verb: "rollback", lagging: [] },
+      (e) => run.emit(e, region),
+    );
+    const result = regionResult(region, apps, env.clock.now());
+    return result.outcome === "deployed" ? { region, outcome: "reverted" } : result;
+  } catch (error) {
+    if (env.signal.aborted) return { region, outcome: "interrupted" };
+    return {
+      region,
+      outcome: "failed",
+      reason: `rollback: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
+function previousDeployed(releases: readonly Release[], number: number): Release | undefined {
+  return [...releases].reverse().find((r) => r.number < number && r.outcome === "deployed");
+}
+
+function stoppedIn(spec: AppSpec, region: string): AppSpec {
+  return { ...spec, regions: { ...spec.regions, [region]: 0 } };
+}

@@ -1,0 +1,285 @@
+/**
+ * `titan deploy` over several regions: every region is reached and planned first (an unreachable one refuses the
+ * deploy unless --skip-region names it), the plans are shown and confirmed once, then the waves run in order, the
+ * regions of a wave in parallel, each region with its own lock and framework. The pure wave decisions are in
+ * src/deploy/waves.ts; this module carries them out.
+ */
+import type { Env } from "../../cli/env.js";
+import { InterruptedError, TimeoutError, TitanError, UsageError } from "../../cli/errors.js";
+import { ExitCode } from "../../cli/exit-codes.js";
+import { writeLine } from "../../cli/io.js";
+import type { AppDeployResult } from "../../deploy/deploy.js";
+import type { ProgressView } from "../../deploy/progress.js";
+import {
+  finalOutcomes,
+  initialWaveState,
+  nextWaveStep,
+  planWaves,
+  type RegionResult,
+  rolloutVerdict,
+  type WavePlan,
+  type WaveState,
+} from "../../deploy/waves.js";
+import type { AppSpec } from "../../manifest/types.js";
+import { sleep } from "../../observe/sleep.js";
+import { planToJson } from "../../plan/json.js";
+import { renderRegionTotals } from "../../plan/region-totals.js";
+import { renderPlan } from "../../plan/render.js";
+import { imageLines, imagesToJson } from "../../registry/apps.js";
+import { reachRegions } from "../regions/span.js";
+import { confirm, progressView } from "./apply.js";
+import type { DeployOptions } from "./command.js";
+import {
+  deployRegion,
+  type PreparedRegion,
+  planRegion,
+  type RegionRun,
+  reachRegion,
+  revertRegion,
+} from "./region-deploy.js";
+
+export interface RegionalDeploy {
+  apps: readonly AppSpec[];
+  regions: readonly string[];
+  timeoutMs: number | undefined;
+  resume: string;
+}
+
+export async function deployRegions(env: Env, opts: DeployOptions, input: RegionalDeploy): Promise<number> {
+  if (opts.plan !== undefined)
+    throw new UsageError(
+      "--plan applies to one region's plan",
+      "pass --region with the region the plan was made for",
+    );
+  const waves = planWaves(input.apps, input.regions, opts.skipRegion);
+  if ("problem" in waves) throw new UsageError(waves.problem, waves.hint);
+  const flags = { ...opts, apps: input.apps.map((a) => a.name) };
+  const live = waves.waves.flat();
+  const reached = await reachRegions(env, opts, live, (_target, region) => reachRegion(env, flags, region));
+  const prepared: PreparedRegion[] = [];
+  try {
+    const down = reached.filter((r) => !r.ok);
+    if (down.length > 0) throw unreachableError(down, input.resume);
+    for (const r of reached)
+      if (r.ok) prepared.push(await planRegion(env, r.value, r.region, input.apps, opts.json));
+    showPlans(env, opts.json, prepared, waves);
+    if (prepared.some((p) => !p.plan.fits)) return ExitCode.DoesNotFit;
+    if (prepared.every((p) => p.changing.length === 0) && waves.skipped.length === 0) {
+      if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "nothing_to_do" }));
+      else writeLine(env.io.err, "Nothing to do: every region already runs what the manifest says.");
+      return ExitCode.Ok;
+    }
+    const names = input.apps.map((a) => a.name).join(", ");
+    const where = `${names} to ${live.join(", ")} in ${waves.waves.length} wave${waves.waves.length === 1 ? "" : "s"}`;
+    if (!(await confirm(env, { yes: opts.yes, verb: "deploy" }, [where]))) {
+      if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "declined" }));
+      writeLine(env.io.err, `Nothing changed: the deploy of ${where} was declined.`);
+      return ExitCode.Ok;
+    }
+    const view = await progressView(env, opts.json);
+    let results: RegionResult[];
+    try {
+      results = await runWaves(env, opts, waves, prepared, view, input.timeoutMs);
+    } finally {
+      view.stop();
+    }
+    return report(env, opts.json, results, input.resume);
+  } finally {
+    await Promise.all(reached.map((r) => (r.ok ? r.value.conn.close() : r.target.close())));
+  }
+}
+
+function unreachableError(
+  down: ReadonlyArray<{ region: string; error?: string }>,
+  resume: string,
+): TitanError {
+  const names = down.map((d) => d.region);
+  const skip = names.map((n) => `--skip-region ${n}`).join(" ");
+  const [first] = down;
+  return new TitanError(
+    `region ${names.join(", ")} cannot be reached${first?.error === undefined ? "" : ` (${first.error})`}; nothing was deployed`,
+    {
+      exitCode: ExitCode.RegionUnreachable,
+      hint: `deploy the other regions with \`${resume} ${skip}\`; the release records that ${names.join(", ")} lag${names.length === 1 ? "s" : ""} it`,
+    },
+  );
+}
+
+function showPlans(env: Env, json: boolean, prepared: readonly PreparedRegion[], waves: WavePlan): void {
+  for (const p of prepared) {
+    for (const warning of p.plan.warnings)
+      writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${p.region}: ${warning}`);
+    if (json) {
+      const plan = { ...planToJson(p.plan), images: imagesToJson(p.images) };
+      writeLine(env.io.out, JSON.stringify({ type: "plan", region: p.region, plan }));
+      continue;
+    }
+    for (const line of imageLines(p.images)) writeLine(env.io.out, line);
+    for (const line of renderPlan(p.plan, env.io.color)) writeLine(env.io.out, line);
+    writeLine(env.io.out, "");
+  }
+  const regions = prepared.map((p) => ({
+    region: p.region,
+    cluster: p.conn.target.cluster.name,
+    plan: p.plan,
+  }));
+  if (json) {
+    writeLine(
+      env.io.out,
+      JSON.stringify({
+        type: "rollout",
+        waves: waves.waves,
+        soak_ms: waves.soakMs,
+        on_failure: waves.onFailure,
+        skipped: waves.skipped,
+      }),
+    );
+    return;
+  }
+  for (const line of renderRegionTotals(regions)) writeLine(env.io.out, line);
+  const order = waves.waves.map((w, i) => `${i + 1}: ${w.join(" + ")}`).join(" → ");
+  const soak = waves.soakMs > 0 ? `, soak ${waves.soakMs / 1000}s between waves` : "";
+  writeLine(env.io.out, `Waves ${order}${soak}; on failure: ${waves.onFailure}`);
+  if (waves.skipped.length > 0)
+    writeLine(env.io.out, `Skipped (will lag this release): ${waves.skipped.join(", ")}`);
+}
+
+/** Emits a rollout-level event: NDJSON with --json, else a line on stderr. */
+function announce(env: Env, json: boolean, event: Record<string, unknown>, text: string): void {
+  if (json)
+    writeLine(env.io.out, JSON.stringify({ ...event, time: new Date(env.clock.now()).toISOString() }));
+  else writeLine(env.io.err, env.io.errColor.bold(text));
+}
+
+async function runWaves(
+  env: Env,
+  opts: DeployOptions,
+  waves: WavePlan,
+  prepared: readonly PreparedRegion[],
+  view: ProgressView,
+  timeoutMs: number | undefined,
+): Promise<RegionResult[]> {
+  const byRegion = new Map(prepared.map((p) => [p.region, p]));
+  const deployedApps = new Map<string, AppDeployResult[]>();
+  const run: RegionRun = {
+    verb: "deploy",
+    forceUnlock: opts.forceUnlock,
+    autoRollback: opts.autoRollback,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    lagging: waves.skipped,
+    emit: (event, region) => view.event(event, region),
+  };
+  const state: WaveState = initialWaveState();
+  let reverts: RegionResult[] = [];
+  for (;;) {
+    const step = nextWaveStep(waves, state, env.clock.now());
+    if (step.kind === "stop") break;
+    if (step.kind === "soak") {
+      const until = new Date(step.until).toISOString();
+      announce(
+        env,
+        opts.json,
+        { type: "soak", wave: step.afterWave + 1, until },
+        `Soaking wave ${step.afterWave + 1} until ${until.slice(11, 19)} UTC`,
+      );
+      if (!(await sleep(Math.max(0, step.until - env.clock.now()), env.signal))) state.interrupted = true;
+      state.soaked = step.afterWave;
+      continue;
+    }
+    if (step.kind === "rollback") {
+      announce(
+        env,
+        opts.json,
+        { type: "rollback_regions", regions: step.regions },
+        `Rolling back ${step.regions.join(", ")} (on_failure: rollback_all)`,
+      );
+      reverts = await Promise.all(
+        step.regions.map((region) => {
+          const p = byRegion.get(region) as PreparedRegion;
+          return revertRegion(env, p, deployedApps.get(region) ?? [], run);
+        }),
+      );
+      state.rolledBack = true;
+      continue;
+    }
+    announce(
+      env,
+      opts.json,
+      { type: "wave", wave: step.index + 1, regions: step.regions },
+      `Wave ${step.index + 1}: ${step.regions.join(", ")}`,
+    );
+    const outcomes = await Promise.all(
+      step.regions.map(async (region) => {
+        const { result, apps } = await deployRegion(env, byRegion.get(region) as PreparedRegion, run);
+        deployedApps.set(
+          region,
+          apps.filter((a) => a.outcome === "deployed"),
+        );
+        announce(
+          env,
+          opts.json,
+          {
+            type: "region_done",
+            region,
+            outcome: result.outcome,
+            ...(result.reason === undefined ? {} : { reason: result.reason }),
+          },
+          `${region}: ${result.outcome.replace("_", " ")}${result.reason === undefined ? "" : ` (${result.reason})`}`,
+        );
+        return result;
+      }),
+    );
+    state.ran.push(outcomes);
+    if (env.signal.aborted) state.interrupted = true;
+  }
+  return finalOutcomes(waves, state, reverts);
+}
+
+function report(env: Env, json: boolean, results: readonly RegionResult[], resume: string): number {
+  if (json) {
+    const regions = results.map((r) => ({
+      region: r.region,
+      outcome: r.outcome,
+      ...(r.reason === undefined ? {} : { reason: r.reason }),
+    }));
+    writeLine(env.io.out, JSON.stringify({ type: "rollout_done", regions }));
+  } else {
+    for (const r of results) {
+      const text = `${r.region}: ${r.outcome.replace("_", " ")}${r.reason === undefined ? "" : ` (${r.reason})`}`;
+      const c = env.io.color;
+      writeLine(
+        env.io.out,
+        r.outcome === "deployed" || r.outcome === "unchanged"
+          ? c.green(text)
+          : r.outcome === "skipped" || r.outcome === "not_started"
+            ? c.yellow(text)
+            : c.red(text),
+      );
+    }
+  }
+  const summary = results.map((r) => `${r.region} ${r.outcome.replace("_", " ")}`).join(", ");
+  switch (rolloutVerdict(results)) {
+    case "interrupted":
+      throw new InterruptedError(
+        `deploy interrupted: ${summary}`,
+        `re-run \`${resume}\` to resume region by region`,
+      );
+    case "timed_out":
+      throw new TimeoutError(
+        `deploy did not finish before --timeout: ${summary}`,
+        `re-run \`${resume}\` to continue`,
+      );
+    case "failed":
+      throw new TitanError(`deploy failed: ${summary}`, {
+        exitCode: ExitCode.DeployFailed,
+        hint: "see `titan releases APP --region R` for each failed region",
+      });
+    case "rolled_back":
+      throw new TitanError(`deploy failed and was rolled back: ${summary}`, {
+        exitCode: ExitCode.RolledBack,
+        hint: "check the failed region's logs (titan logs APP --region R), fix it and deploy again",
+      });
+    case "ok":
+      return ExitCode.Ok;
+  }
+}

@@ -1,0 +1,104 @@
+import type { Env } from "../../cli/env.js";
+import { ExitCode } from "../../cli/exit-codes.js";
+import { writeLine } from "../../cli/io.js";
+import { OwnedSource } from "../../cluster/owned-source.js";
+import type { ClusterConfig } from "../../config/types.js";
+import type { AppSpec } from "../../manifest/types.js";
+import { buildPlan } from "../../plan/build.js";
+import { planToJson } from "../../plan/json.js";
+import { type RegionPlan, regionsVerdict, renderRegionTotals, totalOf } from "../../plan/region-totals.js";
+import { renderPlan } from "../../plan/render.js";
+import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
+import type { PinnedImage } from "../../registry/pin.js";
+import { reachRegions } from "../regions/span.js";
+import type { PlanOptions } from "./command.js";
+
+/**
+ * `titan plan` over every region the apps name: each region's cluster is read and planned in parallel, shown one
+ * after another, then side by side with a total. A region that cannot be read is reported as unreachable (exit
+ * 9), never as "no changes"; the other regions are still planned.
+ */
+export async function planRegions(
+  env: Env,
+  opts: PlanOptions,
+  apps: readonly AppSpec[],
+  regions: readonly string[],
+  seed: number | undefined,
+): Promise<number> {
+  const names = apps.map((a) => a.name);
+  if (!opts.resolve && apps.some((a) => a.image !== undefined))
+    writeLine(env.io.err, env.io.errColor.dim(NO_RESOLVE_NOTE));
+  const read = await reachRegions(env, opts, regions, async (target) => {
+    try {
+      const [live, store] = await Promise.all([target.source(), target.store()]);
+      const source = new OwnedSource(live, store, { apps: names, onForeign: "report" });
+      return { snapshot: await source.read(env.signal), source: source.describe() };
+    } finally {
+      await target.close();
+    }
+  });
+  // Images are pinned in each region's own registry; a missing image fails the plan (exit 8), unreachable or not.
+  const reached = await Promise.all(
+    read.map(async (r) => {
+      if (!r.ok) return r;
+      const pinned = await pinnedApps(env, opts, r.target.cluster, apps);
+      const plan = buildPlan({
+        apps: pinned.apps,
+        snapshot: r.value.snapshot,
+        source: r.value.source,
+        region: r.region,
+        ...(seed === undefined ? {} : { seed }),
+        scaleIn: opts.scaleIn,
+        taskUser: r.target.cluster.user,
+      });
+      return { ...r, value: { plan, images: pinned.images } };
+    }),
+  );
+  const results: RegionPlan[] = reached.map((r) =>
+    r.ok
+      ? { region: r.region, cluster: r.target.cluster.name, plan: r.value.plan }
+      : { region: r.region, cluster: r.target.cluster.name, unreachable: r.error },
+  );
+  if (opts.json) {
+    const document = {
+      regions: reached.map((r) =>
+        r.ok
+          ? {
+              region: r.region,
+              cluster: r.target.cluster.name,
+              reachable: true,
+              plan: { ...planToJson(r.value.plan), images: imagesToJson(r.value.images) },
+            }
+          : { region: r.region, cluster: r.target.cluster.name, reachable: false, error: r.error },
+      ),
+      total: totalOf(results),
+    };
+    writeLine(env.io.out, JSON.stringify(document, null, 2));
+  } else {
+    for (const r of reached) {
+      if (!r.ok) continue;
+      for (const warning of r.value.plan.warnings)
+        writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${r.region}: ${warning}`);
+      for (const line of imageLines(r.value.images)) writeLine(env.io.out, line);
+      for (const line of renderPlan(r.value.plan, env.io.color)) writeLine(env.io.out, line);
+      writeLine(env.io.out, "");
+    }
+    for (const line of renderRegionTotals(results)) writeLine(env.io.out, line);
+  }
+  const verdict = regionsVerdict(results);
+  if (verdict.unreachable) return ExitCode.RegionUnreachable;
+  if (!verdict.fits) return ExitCode.DoesNotFit;
+  if (opts.detailedExitcode && verdict.changes) return ExitCode.PlanHasChanges;
+  return ExitCode.Ok;
+}
+
+async function pinnedApps(
+  env: Env,
+  opts: PlanOptions,
+  cluster: ClusterConfig,
+  apps: readonly AppSpec[],
+): Promise<{ apps: AppSpec[]; images: PinnedImage[] }> {
+  if (!opts.resolve || !apps.some((a) => a.image !== undefined)) return { apps: [...apps], images: [] };
+  const { pinAppImages } = await import("../../registry/apps.js");
+  return pinAppImages(env, cluster, apps);
+}

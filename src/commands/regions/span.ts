@@ -1,0 +1,73 @@
+import type { Env } from "../../cli/env.js";
+import { TitanError, UsageError } from "../../cli/errors.js";
+import { loadUserConfig, type TargetFlags } from "../../config/index.js";
+import { allContexts, currentContextName } from "../../config/resolve.js";
+import type { ClusterTarget } from "../../config/target.js";
+import type { AppSpec } from "../../manifest/types.js";
+import { regionsOf } from "../../plan/regions.js";
+
+const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== "";
+
+/**
+ * The regions a plan or deploy of these apps spans, or undefined when it acts on one cluster: a region given
+ * (--region, TITAN_REGION, the context's `region:`) or masters given (--master, TITAN_MASTER) narrow it to one,
+ * as does an app set that names fewer than two regions.
+ */
+export async function regionsToSpan(
+  env: Env,
+  flags: TargetFlags,
+  apps: readonly AppSpec[],
+): Promise<string[] | undefined> {
+  if (given(flags.region) || given(env.vars.TITAN_REGION)) return undefined;
+  if (given(flags.master) || given(env.vars.TITAN_MASTER)) return undefined;
+  const regions = regionsOf(apps);
+  if (regions.length < 2) return undefined;
+  const { config } = await loadUserConfig(env);
+  const { name } = currentContextName(config, flags, env.vars);
+  if (allContexts(config)[name]?.region !== undefined) return undefined;
+  const unmapped = regions.filter((region) => config.regions[region] === undefined);
+  if (unmapped.length > 0) {
+    const [first] = unmapped;
+    throw new UsageError(
+      `the apps run in regions ${regions.join(", ")}, and ${unmapped.join(", ")} ${unmapped.length === 1 ? "is" : "are"} not mapped to a cluster`,
+      `map each region to its cluster (titan config set-region ${first} --cluster NAME), or pass --region to act on one`,
+    );
+  }
+  return regions;
+}
+
+/** One region's target, or why it could not be reached. */
+export type RegionReach<T> =
+  | { region: string; target: ClusterTarget; ok: true; value: T }
+  | { region: string; target: ClusterTarget; ok: false; error: string };
+
+/**
+ * Runs `use` against every region's cluster in parallel. A region whose cluster cannot be reached (any expected
+ * failure that is not a usage error) is reported as such instead of failing the others.
+ */
+export async function reachRegions<T>(
+  env: Env,
+  flags: TargetFlags,
+  regions: readonly string[],
+  use: (target: ClusterTarget, region: string) => Promise<T>,
+): Promise<Array<RegionReach<T>>> {
+  return Promise.all(
+    regions.map(async (region): Promise<RegionReach<T>> => {
+      const target = await env.target({ ...flags, region });
+      try {
+        return { region, target, ok: true, value: await use(target, region) };
+      } catch (error) {
+        if (!(error instanceof TitanError) || error instanceof UsageError || env.signal.aborted) {
+          await target.close();
+          throw error;
+        }
+        return {
+          region,
+          target,
+          ok: false,
+          error: error.hint ? `${error.message} (${error.hint})` : error.message,
+        };
+      }
+    }),
+  );
+}
