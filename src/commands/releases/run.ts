@@ -28,7 +28,7 @@ export async function runReleases(env: Env, app: string, opts: ReleasesOptions):
       shortDigest(r.manifestDigest),
       escapeTerminal(r.user),
       new Date(r.createdAt).toISOString().replace(/\.\d+Z$/, "Z"),
-      escapeTerminal(r.detail ?? ""),
+      escapeTerminal(detailOf(r)),
     ]);
   writeLine(
     env.io.out,
@@ -50,7 +50,14 @@ function releaseJson(r: Release): Record<string, unknown> {
     created_at: new Date(r.createdAt).toISOString(),
     finished_at: r.finishedAt === undefined ? null : new Date(r.finishedAt).toISOString(),
     detail: r.detail ?? null,
+    lagging: r.lagging ?? [],
   };
+}
+
+/** The release's detail, and the regions a multi-region deploy skipped (they lag this release). */
+function detailOf(r: Release): string {
+  const lag = r.lagging === undefined ? "" : `${r.lagging.join(", ")} skipped (lagging)`;
+  return [r.detail ?? "", lag].filter((part) => part !== "").join("; ");
 }
 
 /** `name:tag@sha256:` and the first 12 hex digits: the digest stays recognisable, the table stays narrow. */

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { events, liveTasks, titan } from "../deploy/harness.js";
+import { threeRegions, writeRegionalApp } from "./harness.js";
+
+const ONE_BY_ONE = "[[us-east], [eu-west], [ap-south]]";
+const BROKEN_WEST = '{ us-east: 1, eu-west: { instances: 1, env: { BROKEN: "1" } }, ap-south: 1 }';
+
+async function releaseRunning(url: string): Promise<number[]> {
+  return (await liveTasks(url)).map((t) => Number(t.id.split(".")[1]));
+}
+
+describe("a region failing in wave 2", () => {
+  it.each([
+    ["abort", { "us-east": "deployed", "eu-west": "rolled_back", "ap-south": "not_started" }, [2, 1, 1]],
+    ["rollback_all", { "us-east": "reverted", "eu-west": "rolled_back", "ap-south": "not_started" }, [3, 1, 1]],
+    ["continue", { "us-east": "deployed", "eu-west": "rolled_back", "ap-south": "deployed" }, [2, 1, 2]],
+  ] as const)("on_failure: %s", async (policy, outcomes, releases) => {
+    const { h, clusters } = await threeRegions();
+    // Release 1 everywhere at once, then release 2 one region per wave, broken in eu-west only.
+    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+    const v2 = writeRegionalApp(h.cwd, { version: "2", waves: ONE_BY_ONE, regions: BROKEN_WEST, onFailure: policy });
+    const run = await titan(["deploy", "-f", v2, "--yes", "--json"], h);
+    expect(run.code, run.stderr).toBe(5);
+    expect(run.stderr).toContain("deploy failed and was rolled back: us-east");
+    const list = events(run.stdout);
+    const done = list.find((e) => e.type === "rollout_done") as { regions: Array<{ region: string; outcome: string }> };
+    expect(Object.fromEntries(done.regions.map((r) => [r.region, r.outcome]))).toEqual(outcomes);
+    expect(list.filter((e) => e.type === "wave").map((e) => e.regions)).toEqual(
+      policy === "continue" ? [["us-east"], ["eu-west"], ["ap-south"]] : [["us-east"], ["eu-west"]],
+    );
+    if (policy === "rollback_all")
+      expect(list.find((e) => e.type === "rollback_regions")).toMatchObject({ regions: ["us-east"] });
+    else expect(list.some((e) => e.type === "rollback_regions")).toBe(false);
+    expect(await releaseRunning(clusters["us-east"].url)).toEqual([releases[0]]);
+    expect(await releaseRunning(clusters["eu-west"].url)).toEqual([releases[1]]);
+    expect(await releaseRunning(clusters["ap-south"].url)).toEqual([releases[2]]);
+  }, 90_000);
+});
+
+describe("a region that cannot be reached", () => {
+  it("refuses the deploy, and --skip-region deploys the others and records that the region lags", async () => {
+    const { h, clusters } = await threeRegions();
+    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+    await clusters["ap-south"].stop();
+    const v2 = writeRegionalApp(h.cwd, { version: "2", waves: "[[us-east, eu-west, ap-south]]" });
+
+    const plan = await titan(["plan", "-f", v2], h);
+    expect(plan.code).toBe(9);
+    expect(plan.stdout).toMatch(/^ap-south\s+ap-south-cluster\s+-\s+-\s+-\s+-\s+unreachable$/m);
+    expect(plan.stdout).toMatch(/^us-east\s+us-east-cluster\s+\+0\s+~1\s+-0\s+=0\s+changes$/m);
+    expect(plan.stdout).toContain("region ap-south (cluster ap-south-cluster) could not be reached");
+
+    const refused = await titan(["deploy", "-f", v2, "--yes"], h);
+    expect(refused.code).toBe(9);
+    expect(refused.stderr).toMatch(/region ap-south cannot be reached .*; nothing was deployed/);
+    expect(refused.stderr).toContain("--skip-region ap-south");
+    expect(await releaseRunning(clusters["us-east"].url)).toEqual([1]);
+
+    const skipped = await titan(["deploy", "-f", v2, "--yes", "--json", "--skip-region", "ap-south"], h);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    const done = events(skipped.stdout).find((e) => e.type === "rollout_done");
+    expect(done?.regions).toEqual([
+      { region: "us-east", outcome: "deployed" },
+      { region: "eu-west", outcome: "deployed" },
+      { region: "ap-south", outcome: "skipped" },
+    ]);
+    expect(await releaseRunning(clusters["eu-west"].url)).toEqual([2]);
+    const releases = await titan(["releases", "web", "--region", "us-east", "--json"], h);
+    expect(JSON.parse(releases.stdout).releases.at(-1)).toMatchObject({ number: 2, lagging: ["ap-south"] });
+  }, 90_000);
+});
