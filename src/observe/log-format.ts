@@ -10,6 +10,8 @@ export interface LineOrigin {
   taskId: string;
   host: string;
   stream: LogStream;
+  /** Set when `logs` spans several regions: the line's prefix names it. */
+  region?: string;
 }
 
 const PALETTE = [
@@ -23,11 +25,12 @@ const PALETTE = [
   "magentaBright",
 ] as const;
 
-/** `api[2] agent-1.local |`; when both streams are shown, ` out` or ` err` before the bar marks each line. */
+/** `api[2] agent-1.local |` (`us-east api[2] …` across regions); when both streams are shown, ` out` or ` err` before the bar marks each line. */
 export function linePrefix(origin: LineOrigin, showStream: boolean): string {
   const stream = showStream ? (origin.stream === "stderr" ? " err" : " out") : "";
   // The host name comes from the cluster; the line after the prefix is the app's own output and stays as it is.
-  return `${escapeTerminal(origin.app)}[${origin.instance}] ${escapeTerminal(origin.host)}${stream} |`;
+  const region = origin.region === undefined ? "" : `${origin.region} `;
+  return `${region}${escapeTerminal(origin.app)}[${origin.instance}] ${escapeTerminal(origin.host)}${stream} |`;
 }
 
 /** One output line: coloured prefix (one colour per instance) then the line, or one NDJSON record. */
@@ -38,6 +41,7 @@ export function formatLine(
 ): string {
   if (options.json) {
     return JSON.stringify({
+      ...(origin.region === undefined ? {} : { region: origin.region }),
       app: origin.app,
       instance: origin.instance,
       task_id: origin.taskId,

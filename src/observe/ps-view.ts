@@ -3,6 +3,7 @@ import { renderTable } from "../cli/table.js";
 import { escapeDeep } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { AppGroup } from "./group.js";
+import { describeLag, type RegionLag } from "./region-lag.js";
 import { formatAge, isCurrent, presentState, type Tone } from "./states.js";
 
 /** One cluster's answer in `ps`: a region (or the target's cluster when no region is named). */
@@ -15,6 +16,8 @@ export interface PsSection {
   apps: AppGroup[];
   /** Set when this region could not be read; the other regions are still shown. */
   error?: string;
+  /** Apps of this region that lag a release other regions run (a deploy skipped this region). */
+  lagging?: RegionLag[];
 }
 
 const HEADERS = ["INSTANCE", "RELEASE", "STATE", "HEALTH", "HOST:PORTS", "ZONE", "AGE"] as const;
@@ -77,6 +80,7 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
   for (const section of escapeDeep(sections)) {
     if (lines.length > 0) lines.push("");
     lines.push(color.bold(sectionTitle(section)));
+    for (const lag of section.lagging ?? []) lines.push(`  ${color.yellow("lagging:")} ${describeLag(lag)}`);
     if (section.error !== undefined) {
       lines.push(`  ${color.red("unavailable:")} ${section.error}`);
       continue;
@@ -140,6 +144,12 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
       cluster: section.cluster,
       master: section.master,
       error: section.error,
+      lagging: (section.lagging ?? []).map((l) => ({
+        app: l.app,
+        release: l.release,
+        of_region: l.ahead,
+        since: iso(l.since),
+      })),
       apps: section.apps.map((group) => ({
         app: group.app,
         desired: group.desired ?? null,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { events, liveTasks, titan } from "../deploy/harness.js";
+import { runCli } from "../support/cli.js";
 import { threeRegions, writeRegionalApp } from "./harness.js";
 
 const ONE_BY_ONE = "[[us-east], [eu-west], [ap-south]]";
@@ -12,30 +13,45 @@ async function releaseRunning(url: string): Promise<number[]> {
 describe("a region failing in wave 2", () => {
   it.each([
     ["abort", { "us-east": "deployed", "eu-west": "rolled_back", "ap-south": "not_started" }, [2, 1, 1]],
-    ["rollback_all", { "us-east": "reverted", "eu-west": "rolled_back", "ap-south": "not_started" }, [3, 1, 1]],
+    [
+      "rollback_all",
+      { "us-east": "reverted", "eu-west": "rolled_back", "ap-south": "not_started" },
+      [3, 1, 1],
+    ],
     ["continue", { "us-east": "deployed", "eu-west": "rolled_back", "ap-south": "deployed" }, [2, 1, 2]],
-  ] as const)("on_failure: %s", async (policy, outcomes, releases) => {
-    const { h, clusters } = await threeRegions();
-    // Release 1 everywhere at once, then release 2 one region per wave, broken in eu-west only.
-    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
-    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
-    const v2 = writeRegionalApp(h.cwd, { version: "2", waves: ONE_BY_ONE, regions: BROKEN_WEST, onFailure: policy });
-    const run = await titan(["deploy", "-f", v2, "--yes", "--json"], h);
-    expect(run.code, run.stderr).toBe(5);
-    expect(run.stderr).toContain("deploy failed and was rolled back: us-east");
-    const list = events(run.stdout);
-    const done = list.find((e) => e.type === "rollout_done") as { regions: Array<{ region: string; outcome: string }> };
-    expect(Object.fromEntries(done.regions.map((r) => [r.region, r.outcome]))).toEqual(outcomes);
-    expect(list.filter((e) => e.type === "wave").map((e) => e.regions)).toEqual(
-      policy === "continue" ? [["us-east"], ["eu-west"], ["ap-south"]] : [["us-east"], ["eu-west"]],
-    );
-    if (policy === "rollback_all")
-      expect(list.find((e) => e.type === "rollback_regions")).toMatchObject({ regions: ["us-east"] });
-    else expect(list.some((e) => e.type === "rollback_regions")).toBe(false);
-    expect(await releaseRunning(clusters["us-east"].url)).toEqual([releases[0]]);
-    expect(await releaseRunning(clusters["eu-west"].url)).toEqual([releases[1]]);
-    expect(await releaseRunning(clusters["ap-south"].url)).toEqual([releases[2]]);
-  }, 90_000);
+  ] as const)(
+    "on_failure: %s",
+    async (policy, outcomes, releases) => {
+      const { h, clusters } = await threeRegions();
+      // Release 1 everywhere at once, then release 2 one region per wave, broken in eu-west only.
+      const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+      expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+      const v2 = writeRegionalApp(h.cwd, {
+        version: "2",
+        waves: ONE_BY_ONE,
+        regions: BROKEN_WEST,
+        onFailure: policy,
+      });
+      const run = await titan(["deploy", "-f", v2, "--yes", "--json"], h);
+      expect(run.code, run.stderr).toBe(5);
+      expect(run.stderr).toContain("deploy failed and was rolled back: us-east");
+      const list = events(run.stdout);
+      const done = list.find((e) => e.type === "rollout_done") as unknown as {
+        regions: Array<{ region: string; outcome: string }>;
+      };
+      expect(Object.fromEntries(done.regions.map((r) => [r.region, r.outcome]))).toEqual(outcomes);
+      expect(list.filter((e) => e.type === "wave").map((e) => e.regions)).toEqual(
+        policy === "continue" ? [["us-east"], ["eu-west"], ["ap-south"]] : [["us-east"], ["eu-west"]],
+      );
+      if (policy === "rollback_all")
+        expect(list.find((e) => e.type === "rollback_regions")).toMatchObject({ regions: ["us-east"] });
+      else expect(list.some((e) => e.type === "rollback_regions")).toBe(false);
+      expect(await releaseRunning(clusters["us-east"].url)).toEqual([releases[0]]);
+      expect(await releaseRunning(clusters["eu-west"].url)).toEqual([releases[1]]);
+      expect(await releaseRunning(clusters["ap-south"].url)).toEqual([releases[2]]);
+    },
+    90_000,
+  );
 });
 
 describe("a region that cannot be reached", () => {
@@ -69,5 +85,16 @@ describe("a region that cannot be reached", () => {
     expect(await releaseRunning(clusters["eu-west"].url)).toEqual([2]);
     const releases = await titan(["releases", "web", "--region", "us-east", "--json"], h);
     expect(JSON.parse(releases.stdout).releases.at(-1)).toMatchObject({ number: 2, lagging: ["ap-south"] });
+
+    // status and ps say which region lags, and that it cannot be read now.
+    const status = await runCli(["status", "web"], { env: h.vars, cwd: h.cwd });
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/^ap-south: unavailable: /m);
+    expect(status.stdout).toContain("lagging: web in ap-south lags release 2 of us-east");
+    const ps = await runCli(["ps"], { env: h.vars, cwd: h.cwd });
+    expect(ps.stdout).toMatch(
+      /region ap-south · [^\n]*\n {2}lagging: web in ap-south lags release 2 of us-east/,
+    );
+    expect(ps.stdout).toMatch(/region us-east · [^\n]*\n\nweb {2}desired 1 {2}running 1 {2}healthy 1/);
   }, 90_000);
 });

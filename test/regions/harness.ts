@@ -51,7 +51,7 @@ export interface RegionalApp {
 /** An HTTP service that answers 500 on every path when BROKEN=1 (a region override breaks one region). */
 export function writeRegionalApp(dir: string, app: RegionalApp): string {
   const server =
-    "require('http').createServer((q,s)=>{s.statusCode=process.env.BROKEN==='1'?500:200;s.end(process.env.VERSION)}).listen(process.env.PORT_HTTP)";
+    "require('http').createServer((q,s)=>{s.statusCode=process.env.BROKEN==='1'?500:200;s.end(process.env.VERSION)}).listen(process.env.PORT_HTTP,()=>console.log('serving '+process.env.VERSION))";
   const yaml = `name: web
 shell: "exec node -e \\"${server}\\""
 ports: [http]

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { systemClock } from "../../src/cli/env.js";
+import { runLogs } from "../../src/commands/logs/run.js";
 import { type Event, events, liveTasks, titan } from "../deploy/harness.js";
+import { runCli } from "../support/cli.js";
+import { testEnv } from "../support/env.js";
 import { threeRegions, writeRegionalApp } from "./harness.js";
 
+const REGION_NAMES = ["us-east", "eu-west", "ap-south"];
 const byRegion = (list: readonly Event[], region: string) => list.filter((e) => e.region === region);
 const at = (e: Event | undefined): number => Date.parse(String(e?.time));
 const index = (list: readonly Event[], match: (e: Event) => boolean): number => list.findIndex(match);
@@ -13,7 +18,11 @@ describe("a deploy over three regions", () => {
     const run = await titan(["deploy", "-f", file, "--yes", "--json"], h);
     expect(run.code, run.stderr).toBe(0);
     const list = events(run.stdout);
-    expect(list.filter((e) => e.type === "plan").map((e) => e.region)).toEqual(["us-east", "eu-west", "ap-south"]);
+    expect(list.filter((e) => e.type === "plan").map((e) => e.region)).toEqual([
+      "us-east",
+      "eu-west",
+      "ap-south",
+    ]);
     expect(list.filter((e) => e.type === "wave").map((e) => e.regions)).toEqual([
       ["us-east"],
       ["eu-west", "ap-south"],
@@ -47,7 +56,8 @@ describe("a deploy over three regions", () => {
         { region: "ap-south", outcome: "deployed" },
       ],
     });
-    for (const c of Object.values(clusters)) expect((await liveTasks(c.url)).map((t) => t.id)).toEqual(["web.1.0.1"]);
+    for (const c of Object.values(clusters))
+      expect((await liveTasks(c.url)).map((t) => t.id)).toEqual(["web.1.0.1"]);
 
     // Plan without --region: every region side by side, nothing to change anywhere.
     const plan = await titan(["plan", "-f", file, "--detailed-exitcode"], h);
@@ -57,6 +67,54 @@ describe("a deploy over three regions", () => {
     // Re-running changes nothing and soaks nothing.
     const again = await titan(["deploy", "-f", file, "--yes", "--json"], h);
     expect(again.code).toBe(0);
-    expect(events(again.stdout).map((e) => e.type)).toEqual(["plan", "plan", "plan", "rollout", "nothing_to_do"]);
+    expect(events(again.stdout).map((e) => e.type)).toEqual([
+      "plan",
+      "plan",
+      "plan",
+      "rollout",
+      "nothing_to_do",
+    ]);
+
+    // ps spans the context's regions; --region narrows it.
+    const ps = await runCli(["ps", "--json"], { env: h.vars, cwd: h.cwd });
+    expect(ps.code, ps.stderr).toBe(0);
+    const sections = JSON.parse(ps.stdout).regions as Array<{
+      region: string;
+      apps: Array<{ running: number }>;
+    }>;
+    expect(sections.map((r) => [r.region, r.apps[0]?.running])).toEqual([
+      ["us-east", 1],
+      ["eu-west", 1],
+      ["ap-south", 1],
+    ]);
+    const narrowed = await runCli(["ps", "--region", "eu-west"], { env: h.vars, cwd: h.cwd });
+    expect(narrowed.stdout).toContain("region eu-west · context prod · cluster eu-west-cluster");
+    expect(narrowed.stdout).not.toContain("us-east");
+    const status = await runCli(["status", "web"], { env: h.vars, cwd: h.cwd });
+    expect(status.code, status.stderr).toBe(0);
+    expect(
+      status.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(":")[0]),
+    ).toEqual(REGION_NAMES);
+
+    // logs -f follows every region, each line prefixed with its region.
+    const controller = new AbortController();
+    const t = testEnv({ vars: h.vars, signal: controller.signal });
+    const following = runLogs(
+      { ...t.env, clock: systemClock },
+      { target: "web", follow: true, stdout: true, stderr: false, allStreams: false, json: false },
+      { minPollMs: 50, maxPollMs: 200, discoverMs: 500 },
+    );
+    try {
+      for (let i = 0; i < 400 && !REGION_NAMES.every((r) => t.out().includes(`${r} web[0]`)); i++)
+        await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      controller.abort();
+    }
+    expect(await following).toBe(0);
+    for (const region of REGION_NAMES)
+      expect(t.out()).toMatch(new RegExp(`^${region} web\\[0\\] agent-\\d\\.local \\| serving 1$`, "m"));
   }, 60_000);
 });

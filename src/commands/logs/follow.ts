@@ -3,7 +3,7 @@ import { TitanError } from "../../cli/errors.js";
 import { FileFollower, SandboxGoneError } from "../../mesos/index.js";
 import { sleep } from "../../observe/sleep.js";
 import { describeSource, flushSource, type LogPrinter, readInitial } from "./reader.js";
-import type { LogSource, SourceFinder } from "./sources.js";
+import type { Discovery, LogSource } from "./sources.js";
 
 export interface FollowTimings {
   /** Poll delay after a round that brought output. */
@@ -30,7 +30,7 @@ type PollResult = { source: LogSource; lines: string[]; drop: boolean };
  */
 export async function follow(
   env: Env,
-  finder: SourceFinder,
+  finder: { discover(): Promise<Discovery> },
   initial: readonly LogSource[],
   printer: LogPrinter,
   timings: FollowTimings,

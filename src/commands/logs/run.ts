@@ -1,12 +1,16 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
+import { loadUserConfig } from "../../config/index.js";
+import { spannedRegions } from "../../config/resolve.js";
+import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { LogStream } from "../../observe/log-format.js";
 import { parseLogTarget } from "../../observe/log-selection.js";
 import type { LogsOptions } from "./command.js";
 import { DEFAULT_FOLLOW_TIMINGS, type FollowTimings, follow } from "./follow.js";
 import { flushSource, LogPrinter, readInitial } from "./reader.js";
+import { RegionsFinder } from "./regions.js";
 import { type LogSource, SourceFinder } from "./sources.js";
 
 const FOLLOW_DEFAULT_TAIL = 10;
@@ -44,19 +48,23 @@ export async function runLogs(
   const streams = streamsOf(opts);
   const tail = tailOf(opts);
   const sinceMs = sinceOf(opts);
-  const target = await env.target(opts);
-  const cluster = await target.client();
   const printer = new LogPrinter(env, { json: opts.json, showStream: streams.length > 1 });
-  const finder = new SourceFinder(env, cluster, target, logTarget, {
-    streams,
-    sinceMs,
-    note: (line) => printer.note(line),
-  });
+  const targets = await logTargets(env, opts);
+  const note = (line: string) => printer.note(line);
+  const [target] = targets;
+  const finder =
+    targets.length === 1 && target !== undefined
+      ? new SourceFinder(env, await target.client(), target, logTarget, { streams, sinceMs, note })
+      : await RegionsFinder.open(env, targets, logTarget, { streams, sinceMs, note });
+  const where =
+    targets.length === 1 && target !== undefined
+      ? `cluster ${target.cluster.name}`
+      : `regions ${targets.map((t) => t.region).join(", ")}`;
   const what = logTarget.instance === undefined ? logTarget.app : `${logTarget.app}/${logTarget.instance}`;
   try {
     const first = await finder.discover();
     if (!opts.follow && first.selected === 0) {
-      throw new TitanError(`no task of ${what} was found on cluster ${target.cluster.name}`, {
+      throw new TitanError(`no task of ${what} was found on ${where}`, {
         hint: "check the name with `titan ps`; runs that ended long ago are gone from the master (try --since)",
       });
     }
@@ -80,6 +88,14 @@ export async function runLogs(
     if (opts.follow && env.signal.aborted) return ExitCode.Ok;
     throw error;
   } finally {
-    await target.close();
+    await Promise.all(targets.map((t) => t.close()));
   }
+}
+
+/** The target's cluster, or every region of a context that spans regions (unless --region picks one). */
+async function logTargets(env: Env, opts: LogsOptions): Promise<ClusterTarget[]> {
+  const { config } = await loadUserConfig(env);
+  const regions = spannedRegions(config, opts, env.vars);
+  if (regions.length === 0) return [await env.target(opts)];
+  return Promise.all(regions.map((region) => env.target({ ...opts, region })));
 }

@@ -65,6 +65,8 @@ export class SourceFinder {
       streams: readonly LogStream[];
       sinceMs?: number;
       note: (line: string) => void;
+      /** Lines name the target's region (logs over several regions). */
+      showRegion?: boolean;
     },
   ) {}
 
@@ -143,6 +145,9 @@ export class SourceFinder {
         taskId: task.taskId,
         host: agent.agent_info.hostname,
         stream,
+        ...(this.options.showRegion === true && this.target.region !== undefined
+          ? { region: this.target.region }
+          : {}),
       },
       files,
       path: `${sandbox}/${stream}`,

@@ -10,8 +10,10 @@ import type { MasterCluster } from "../../mesos/index.js";
 import type { GetState } from "../../mesos/types/operator.js";
 import { groupByApp } from "../../observe/group.js";
 import { type PsSection, psToJson, renderPs } from "../../observe/ps-view.js";
+import { regionLags } from "../../observe/region-lag.js";
 import { sleep } from "../../observe/sleep.js";
 import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../observe/watch-diff.js";
+import type { Release } from "../../state/types.js";
 import { unknownAppError } from "../unknown-app.js";
 import type { PsOptions } from "./command.js";
 import { readTitanState } from "./state.js";
@@ -55,7 +57,9 @@ function completedFrameworks(state: GetState): Set<string> {
   return ids;
 }
 
-async function readSection(env: Env, source: Source, opts: PsOptions): Promise<PsSection> {
+type ReadSection = PsSection & { releases?: Map<string, Release[]> };
+
+async function readSection(env: Env, source: Source, opts: PsOptions): Promise<ReadSection> {
   const apps = opts.apps;
   const { target, cluster } = source;
   const base = {
@@ -74,12 +78,35 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<P
   const gone = completedFrameworks(state);
   const mine = tasks.filter((t) => inRegion(t, target.region) && !gone.has(t.frameworkId));
   const names = apps.length > 0 ? apps : [...new Set(mine.map((t) => t.app))];
-  const { desired, frameworks } = await titanRecords(target, names);
-  return { ...base, master, apps: groupByApp(mine, { only: apps, desired, frameworks, ended: opts.all }) };
+  const { desired, frameworks, releases } = await titanRecords(target, names);
+  const groups = groupByApp(mine, { only: apps, desired, frameworks, ended: opts.all });
+  return { ...base, master, apps: groups, releases };
 }
 
 /** Every section; with several regions an unreadable one becomes an error row instead of hiding the rest. */
 async function readSections(env: Env, sources: readonly Source[], opts: PsOptions): Promise<PsSection[]> {
+  return withLags(await readEach(env, sources, opts));
+}
+
+/** With several regions, each section says which of its apps lag a release that other regions run. */
+function withLags(sections: readonly ReadSection[]): PsSection[] {
+  const apps = new Set(sections.flatMap((s) => [...(s.releases?.keys() ?? [])]));
+  const lags = [...apps].flatMap((app) =>
+    regionLags(
+      app,
+      new Map(
+        sections.flatMap((s) => (s.region === undefined ? [] : [[s.region, s.releases?.get(app)] as const])),
+      ),
+    ),
+  );
+  return sections.map(({ releases, ...section }) => {
+    void releases;
+    const mine = lags.filter((l) => l.region === section.region);
+    return mine.length === 0 ? section : { ...section, lagging: mine };
+  });
+}
+
+async function readEach(env: Env, sources: readonly Source[], opts: PsOptions): Promise<ReadSection[]> {
   return Promise.all(
     sources.map(async (source) => {
       try {

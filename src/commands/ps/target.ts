@@ -1,18 +1,27 @@
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
+import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { type MasterCluster, MasterOperator } from "../../mesos/index.js";
 import type { GetState } from "../../mesos/types/operator.js";
 import type { Release } from "../../state/types.js";
 
-/** The clusters to read: the target's, or with --all-regions one per region mapped in the config. */
+/**
+ * The clusters to read: one per region of a context that spans regions (unless --region narrows it), one per
+ * region mapped in the config with --all-regions, else the target's.
+ */
 export async function resolveTargets(
   env: Env,
   flags: TargetFlags,
   allRegions: boolean,
 ): Promise<ClusterTarget[]> {
-  if (!allRegions) return [await env.target(flags)];
+  if (!allRegions) {
+    const { config } = await loadUserConfig(env);
+    const spanned = spannedRegions(config, flags, env.vars);
+    if (spanned.length === 0) return [await env.target(flags)];
+    return Promise.all(spanned.map((region) => env.target({ ...flags, region })));
+  }
   if (flags.region !== undefined) {
     throw new UsageError("--all-regions cannot be combined with --region", "pass one or the other");
   }
@@ -60,14 +69,21 @@ export function desiredIn(release: Release, region: string | undefined): number 
 export async function titanRecords(
   target: ClusterTarget,
   apps: readonly string[],
-): Promise<{ desired: Map<string, number>; frameworks: Map<string, string | undefined> }> {
+): Promise<{
+  desired: Map<string, number>;
+  frameworks: Map<string, string | undefined>;
+  releases: Map<string, Release[]>;
+}> {
   const desired = new Map<string, number>();
   const frameworks = new Map<string, string | undefined>();
+  const releases = new Map<string, Release[]>();
   const store = await target.store();
   await Promise.all(
     apps.map(async (app) => {
       try {
-        const release = targetRelease(await store.releases(app));
+        const all = await store.releases(app);
+        releases.set(app, all);
+        const release = targetRelease(all);
         if (release !== undefined) desired.set(app, desiredIn(release, target.region));
         frameworks.set(app, await store.frameworkId(app));
       } catch {
@@ -75,5 +91,5 @@ export async function titanRecords(
       }
     }),
   );
-  return { desired, frameworks };
+  return { desired, frameworks, releases };
 }

@@ -1,18 +1,39 @@
 import type { Env } from "../../cli/env.js";
+import { TitanError } from "../../cli/errors.js";
+import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { readTitanTasks } from "../../cluster/live-source.js";
+import { loadUserConfig } from "../../config/index.js";
+import { spannedRegions } from "../../config/resolve.js";
+import type { ClusterTarget } from "../../config/target.js";
 import { type AppStatus, statusJson, statusLine, verdictOf } from "../../observe/app-status.js";
 import { groupByApp } from "../../observe/group.js";
+import { describeLag, regionLags } from "../../observe/region-lag.js";
+import type { Release } from "../../state/types.js";
 import { checkAppName } from "../deploy/app-release.js";
 import { readTitanState } from "../ps/state.js";
 import { desiredIn, targetRelease } from "../ps/target.js";
 import { unknownAppError } from "../unknown-app.js";
 import type { StatusOptions } from "./command.js";
 
-/** `titan status APP`: one line (or one JSON document) saying whether the app is OK. */
+/** `titan status APP`: one line (or one JSON document) saying whether the app is OK; one per region of a context that spans regions. */
 export async function runStatus(env: Env, app: string, opts: StatusOptions): Promise<number> {
   checkAppName(app);
-  const target = await env.target(opts);
+  const { config } = await loadUserConfig(env);
+  const regions = spannedRegions(config, opts, env.vars);
+  if (regions.length > 0) return statusOfRegions(env, app, opts, regions);
+  const { status, releases, tasks } = await statusIn(env, await env.target(opts), app);
+  if (releases.length === 0 && tasks === 0) throw unknownAppError(app);
+  if (opts.json) writeLine(env.io.out, JSON.stringify(statusJson(status), null, 2));
+  else writeLine(env.io.out, statusLine(status, env.clock.now()));
+  return 0;
+}
+
+async function statusIn(
+  env: Env,
+  target: ClusterTarget,
+  app: string,
+): Promise<{ status: AppStatus; releases: Release[]; tasks: number }> {
   const releases = await (await target.store()).releases(app);
   const { state, master } = await readTitanState(await target.client(), env.signal).finally(() =>
     target.close(),
@@ -28,7 +49,6 @@ export async function runStatus(env: Env, app: string, opts: StatusOptions): Pro
       !gone.has(t.frameworkId) &&
       (target.region === undefined || t.region === undefined || t.region === target.region),
   );
-  if (releases.length === 0 && tasks.length === 0) throw unknownAppError(app);
   const group = groupByApp(tasks, { only: [app] })[0];
   const wanted = targetRelease(releases);
   const release = [...releases].reverse().find((r) => r.outcome === "deployed");
@@ -41,8 +61,54 @@ export async function runStatus(env: Env, app: string, opts: StatusOptions): Pro
     ...(release === undefined ? {} : { release }),
     ...(lastDeploy === undefined ? {} : { lastDeploy }),
   };
-  const status: AppStatus = { ...base, verdict: verdictOf(base) };
-  if (opts.json) writeLine(env.io.out, JSON.stringify(statusJson(status), null, 2));
-  else writeLine(env.io.out, statusLine(status, env.clock.now()));
-  return 0;
+  return { status: { ...base, verdict: verdictOf(base) }, releases, tasks: tasks.length };
+}
+
+/** One line per region, then the regions that lag a release the others run; an unreachable region says so (exit 1). */
+async function statusOfRegions(
+  env: Env,
+  app: string,
+  opts: StatusOptions,
+  regions: readonly string[],
+): Promise<number> {
+  const answers = await Promise.all(
+    regions.map(async (region) => {
+      try {
+        return { region, ...(await statusIn(env, await env.target({ ...opts, region }), app)) };
+      } catch (error) {
+        if (!(error instanceof TitanError) || env.signal.aborted) throw error;
+        return { region, error: error.message };
+      }
+    }),
+  );
+  if (answers.every((a) => "status" in a && a.releases.length === 0 && a.tasks === 0))
+    throw unknownAppError(app);
+  const lags = regionLags(
+    app,
+    new Map(answers.map((a) => [a.region, "releases" in a ? a.releases : undefined])),
+  );
+  const now = env.clock.now();
+  if (opts.json) {
+    const document = {
+      app,
+      regions: answers.map((a) =>
+        "status" in a ? { region: a.region, ...statusJson(a.status) } : { region: a.region, error: a.error },
+      ),
+      lagging: lags.map((l) => ({
+        region: l.region,
+        release: l.release,
+        of_region: l.ahead,
+        since: new Date(l.since).toISOString(),
+      })),
+    };
+    writeLine(env.io.out, JSON.stringify(document, null, 2));
+  } else {
+    for (const a of answers)
+      writeLine(
+        env.io.out,
+        "status" in a ? `${a.region}: ${statusLine(a.status, now)}` : `${a.region}: unavailable: ${a.error}`,
+      );
+    for (const lag of lags) writeLine(env.io.out, `lagging: ${describeLag(lag)}`);
+  }
+  return answers.some((a) => "error" in a) ? ExitCode.Runtime : ExitCode.Ok;
 }

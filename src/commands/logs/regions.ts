@@ -1,0 +1,65 @@
+import type { Env } from "../../cli/env.js";
+import { TitanError } from "../../cli/errors.js";
+import type { ClusterTarget } from "../../config/target.js";
+import type { LogStream } from "../../observe/log-format.js";
+import type { LogTarget } from "../../observe/log-selection.js";
+import { type Discovery, SourceFinder } from "./sources.js";
+
+/**
+ * Finds the app's task runs in every region at once: each region's master is asked in parallel and every line
+ * names its region. A region whose master cannot be read is noted (once per failure streak) and the others go on;
+ * only when no region answers does discovery fail.
+ */
+export class RegionsFinder {
+  private readonly failing = new Set<string>();
+
+  private constructor(
+    private readonly finders: ReadonlyArray<{ region: string; finder: SourceFinder }>,
+    private readonly note: (line: string) => void,
+  ) {}
+
+  static async open(
+    env: Env,
+    targets: readonly ClusterTarget[],
+    logTarget: LogTarget,
+    options: { streams: readonly LogStream[]; sinceMs?: number | undefined; note: (line: string) => void },
+  ): Promise<RegionsFinder> {
+    const finders = await Promise.all(
+      targets.map(async (target) => ({
+        region: target.region ?? target.cluster.name,
+        finder: new SourceFinder(env, await target.client(), target, logTarget, {
+          streams: options.streams,
+          ...(options.sinceMs === undefined ? {} : { sinceMs: options.sinceMs }),
+          note: options.note,
+          showRegion: true,
+        }),
+      })),
+    );
+    return new RegionsFinder(finders, options.note);
+  }
+
+  async discover(): Promise<Discovery> {
+    const found = await Promise.all(
+      this.finders.map(async ({ region, finder }) => {
+        try {
+          const discovery = await finder.discover();
+          if (this.failing.delete(region)) this.note(`region ${region}: reading again`);
+          return discovery;
+        } catch (error) {
+          if (!(error instanceof TitanError)) throw error;
+          if (!this.failing.has(region)) this.note(`region ${region}: ${error.message}; retrying`);
+          this.failing.add(region);
+          return error;
+        }
+      }),
+    );
+    const answers = found.filter((d): d is Discovery => !(d instanceof Error));
+    const [firstError] = found.filter((d): d is TitanError => d instanceof Error);
+    if (answers.length === 0 && firstError !== undefined) throw firstError;
+    return {
+      added: answers.flatMap((d) => d.added),
+      current: new Set(answers.flatMap((d) => [...d.current])),
+      selected: answers.reduce((n, d) => n + d.selected, 0),
+    };
+  }
+}
