@@ -164,9 +164,10 @@ export function finalOutcomes(
 /** The one verdict of a multi-region deploy, worst first: interrupted, timed out, failed, rolled back, ok. */
 export type RolloutVerdict = "interrupted" | "timed_out" | "failed" | "rolled_back" | "ok";
 
-export function rolloutVerdict(results: readonly RegionResult[]): RolloutVerdict {
+export function rolloutVerdict(results: readonly RegionResult[], interrupted = false): RolloutVerdict {
   const has = (outcome: RegionOutcome) => results.some((r) => r.outcome === outcome);
-  if (has("interrupted")) return "interrupted";
+  // Interrupted between regions (during a soak) leaves no region interrupted, yet the rollout is unfinished.
+  if (interrupted || has("interrupted")) return "interrupted";
   if (has("timed_out")) return "timed_out";
   if (has("failed")) return "failed";
   if (has("rolled_back") || has("reverted")) return "rolled_back";

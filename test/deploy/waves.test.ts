@@ -140,6 +140,7 @@ describe("the outcome of a rollout", () => {
     ]);
     expect(rolloutVerdict(results)).toBe("rolled_back");
     expect(rolloutVerdict([ok("a"), { region: "b", outcome: "skipped" }])).toBe("ok");
+    expect(rolloutVerdict([ok("a"), { region: "b", outcome: "not_started" }], true)).toBe("interrupted");
     expect(
       rolloutVerdict([
         { region: "a", outcome: "failed" },

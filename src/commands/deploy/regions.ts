@@ -258,7 +258,7 @@ function report(env: Env, json: boolean, results: readonly RegionResult[], resum
     }
   }
   const summary = results.map((r) => `${r.region} ${r.outcome.replace("_", " ")}`).join(", ");
-  switch (rolloutVerdict(results)) {
+  switch (rolloutVerdict(results, env.signal.aborted)) {
     case "interrupted":
       throw new InterruptedError(
         `deploy interrupted: ${summary}`,
