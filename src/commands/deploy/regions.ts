@@ -202,37 +202,42 @@ async function runWaves(
       state.rolledBack = true;
       continue;
     }
-    announce(
-      env,
-      opts.json,
-      { type: "wave", wave: step.index + 1, regions: step.regions },
-      `Wave ${step.index + 1}: ${step.regions.join(", ")}`,
-    );
-    const outcomes = await Promise.all(
-      step.regions.map(async (region) => {
-        const { result, apps } = await deployRegion(env, byRegion.get(region) as PreparedRegion, run);
-        deployedApps.set(
-          region,
-          apps.filter((a) => a.outcome === "deployed"),
-        );
-        announce(
-          env,
-          opts.json,
-          {
-            type: "region_done",
-            region,
-            outcome: result.outcome,
-            ...(result.reason === undefined ? {} : { reason: result.reason }),
-          },
-          `${region}: ${result.outcome.replace("_", " ")}${result.reason === undefined ? "" : ` (${result.reason})`}`,
-        );
-        return result;
-      }),
-    );
+    const outcomes = await runWave(env, opts.json, step, byRegion, deployedApps, run);
     state.ran.push(outcomes);
     if (env.signal.aborted) state.interrupted = true;
   }
   return finalOutcomes(waves, state, reverts);
+}
+
+/** The regions of one wave in parallel; each region's deployed apps are kept for a later rollback_all. */
+async function runWave(
+  env: Env,
+  json: boolean,
+  step: { index: number; regions: readonly string[] },
+  byRegion: ReadonlyMap<string, PreparedRegion>,
+  deployedApps: Map<string, AppDeployResult[]>,
+  run: RegionRun,
+): Promise<RegionResult[]> {
+  const wave = step.index + 1;
+  announce(
+    env,
+    json,
+    { type: "wave", wave, regions: step.regions },
+    `Wave ${wave}: ${step.regions.join(", ")}`,
+  );
+  return Promise.all(
+    step.regions.map(async (region) => {
+      const { result, apps } = await deployRegion(env, byRegion.get(region) as PreparedRegion, run);
+      deployedApps.set(
+        region,
+        apps.filter((a) => a.outcome === "deployed"),
+      );
+      const reason = result.reason === undefined ? {} : { reason: result.reason };
+      const text = `${region}: ${result.outcome.replace("_", " ")}${result.reason === undefined ? "" : ` (${result.reason})`}`;
+      announce(env, json, { type: "region_done", region, outcome: result.outcome, ...reason }, text);
+      return result;
+    }),
+  );
 }
 
 function report(env: Env, json: boolean, results: readonly RegionResult[], resume: string): number {

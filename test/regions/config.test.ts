@@ -1,0 +1,61 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { tempDir } from "../support/tmp.js";
+
+function home() {
+  const dir = tempDir();
+  return { dir, env: { TITAN_CONFIG: join(dir, "config.yaml"), XDG_DATA_HOME: join(dir, "data") } };
+}
+
+async function ok(env: Record<string, string>, argv: string[]): Promise<void> {
+  const result = await runCli(argv, { env });
+  if (result.code !== 0) throw new Error(`titan ${argv.join(" ")}: ${result.stderr}`);
+}
+
+describe("a context that spans regions", () => {
+  it("is written by set-context --regions and read back", async () => {
+    const { env } = home();
+    await ok(env, ["config", "set-cluster", "east", "--master", "http://127.0.0.1:1"]);
+    await ok(env, ["config", "set-cluster", "west", "--master", "http://127.0.0.1:2"]);
+    await ok(env, ["config", "set-region", "us-east", "--cluster", "east"]);
+    await ok(env, ["config", "set-region", "eu-west", "--cluster", "west"]);
+    await ok(env, ["config", "set-context", "prod", "--regions", "us-east,eu-west", "--use"]);
+    const view = await runCli(["config", "view", "--json"], { env });
+    expect(JSON.parse(view.stdout).contexts.prod).toEqual({ regions: ["us-east", "eu-west"] });
+    // A command that acts on one cluster asks which region.
+    const one = await runCli(["releases", "api"], { env });
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain('context "prod" spans regions us-east, eu-west: this command acts on one');
+    expect(one.stderr).toContain("pass --region with one of: us-east, eu-west");
+  });
+
+  it("names an unmapped region with its place in the file", async () => {
+    const { dir, env } = home();
+    writeFileSync(
+      join(dir, "config.yaml"),
+      "clusters:\n  east: { masters: [http://127.0.0.1:1] }\nregions:\n  us-east: east\ncontexts:\n  prod: { regions: [us-east, eu-wset] }\n",
+      { mode: 0o600 },
+    );
+    const result = await runCli(["context", "list"], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /config\.yaml:6:\d+.*contexts\.prod\.regions\[1\].*region "eu-wset" is not mapped to a cluster/,
+    );
+  });
+
+  it("refuses to plan apps whose regions are not all mapped", async () => {
+    const { dir, env } = home();
+    await ok(env, ["config", "set-cluster", "east", "--master", "http://127.0.0.1:1"]);
+    await ok(env, ["config", "set-region", "us-east", "--cluster", "east"]);
+    await ok(env, ["config", "set-context", "prod", "--cluster", "east", "--use"]);
+    const file = join(dir, "api.yaml");
+    writeFileSync(file, "name: api\nshell: sleep 60\nregions: { us-east: 1, eu-west: 1 }\n");
+    const result = await runCli(["plan", "-f", file], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "the apps run in regions us-east, eu-west, and eu-west is not mapped to a cluster",
+    );
+  });
+});
