@@ -181,6 +181,7 @@ describe("titan killed with SIGKILL mid-deploy", () => {
           json: true,
           forceUnlock: false,
           autoRollback: true,
+          skipRegion: [],
         }),
       ],
       { cwd: h.cwd, env: { ...process.env, ...h.vars, NO_COLOR: "1" }, stdio: "ignore" },

@@ -1,5 +1,7 @@
 /** One region of a multi-region deploy: connect and plan it, deploy its changes, or roll them back. */
 import type { Env } from "../../cli/env.js";
+import { writeLine } from "../../cli/io.js";
+import { OwnedSource } from "../../cluster/owned-source.js";
 import type { AppDeployResult } from "../../deploy/deploy.js";
 import type { DeployEvent } from "../../deploy/events.js";
 import type { RegionResult } from "../../deploy/waves.js";
@@ -17,7 +19,11 @@ export interface PreparedRegion extends PlannedChange {
   images: PinnedImage[];
 }
 
-/** Connects to the region's cluster and reads its state: this is where an unreachable region shows. */
+/**
+ * Connects to the region's cluster and reads its state as the master gives it: this is where an unreachable
+ * region shows. Which framework owns which app is applied afterwards (planRegion), so another framework running
+ * the app is its own error, never mistaken for an unreachable region.
+ */
 export async function reachRegion(
   env: Env,
   flags: ConnectFlags,
@@ -25,7 +31,8 @@ export async function reachRegion(
 ): Promise<{ conn: Connection; snapshot: PlannedChange["snapshot"] }> {
   const conn = await connect(env, { ...flags, region });
   try {
-    return { conn, snapshot: await conn.source.read(env.signal) };
+    const live = await conn.target.source();
+    return { conn, snapshot: await live.read(env.signal) };
   } catch (error) {
     await conn.close();
     throw error;
@@ -39,8 +46,19 @@ export async function planRegion(
   region: string,
   apps: readonly AppSpec[],
   json: boolean,
+  adopt: boolean,
 ): Promise<PreparedRegion> {
-  const { conn, snapshot } = reached;
+  const { conn } = reached;
+  const owned = new OwnedSource(
+    { describe: () => conn.source.describe(), read: async () => reached.snapshot },
+    conn.store,
+    {
+      apps: apps.map((a) => a.name),
+      onForeign: adopt ? "adopt" : "refuse",
+      note: (line) => writeLine(env.io.err, line),
+    },
+  );
+  const snapshot = await owned.read(env.signal);
   const pinned = await pinAppImages(env, conn.target.cluster, apps);
   const options: ApplyOptions = {
     yes: true,

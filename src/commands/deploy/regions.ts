@@ -61,7 +61,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     const down = reached.filter((r) => !r.ok);
     if (down.length > 0) throw unreachableError(down, input.resume);
     for (const r of reached)
-      if (r.ok) prepared.push(await planRegion(env, r.value, r.region, input.apps, opts.json));
+      if (r.ok) prepared.push(await planRegion(env, r.value, r.region, input.apps, opts.json, opts.adopt));
     showPlans(env, opts.json, prepared, waves);
     if (prepared.some((p) => !p.plan.fits)) return ExitCode.DoesNotFit;
     if (prepared.every((p) => p.changing.length === 0) && waves.skipped.length === 0) {

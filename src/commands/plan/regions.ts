@@ -4,6 +4,7 @@ import { writeLine } from "../../cli/io.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { ClusterConfig } from "../../config/types.js";
 import type { AppSpec } from "../../manifest/types.js";
+import type { AgentShape } from "../../placement/types.js";
 import { buildPlan } from "../../plan/build.js";
 import { planToJson } from "../../plan/json.js";
 import { type RegionPlan, regionsVerdict, renderRegionTotals, totalOf } from "../../plan/region-totals.js";
@@ -23,7 +24,7 @@ export async function planRegions(
   opts: PlanOptions,
   apps: readonly AppSpec[],
   regions: readonly string[],
-  seed: number | undefined,
+  { seed, shapes }: { seed: number | undefined; shapes: readonly AgentShape[] },
 ): Promise<number> {
   const names = apps.map((a) => a.name);
   if (!opts.resolve && apps.some((a) => a.image !== undefined))
@@ -48,6 +49,7 @@ export async function planRegions(
         source: r.value.source,
         region: r.region,
         ...(seed === undefined ? {} : { seed }),
+        ...(shapes.length === 0 ? {} : { shapes }),
         scaleIn: opts.scaleIn,
         taskUser: r.target.cluster.user,
       });

@@ -29,8 +29,13 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     const { regionsToSpan } = await import("../regions/span.js");
     const regions = await regionsToSpan(env, opts, manifest.apps);
     if (regions !== undefined) {
+      if (opts.out !== undefined)
+        throw new UsageError(
+          "--out saves one region's plan, and these apps span several regions",
+          `pass --region with one of: ${regions.join(", ")}`,
+        );
       const { planRegions } = await import("./regions.js");
-      return planRegions(env, opts, manifest.apps, regions, seed);
+      return planRegions(env, opts, manifest.apps, regions, { seed, shapes });
     }
   }
   const {

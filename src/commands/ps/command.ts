@@ -20,6 +20,7 @@ Examples:
   titan ps api web                  only these apps
   titan ps --all                    also instances that ended (crashed, scaled down, stopped)
   titan ps --all-regions            one section per region mapped in the config
+  titan ps --region eu-west         one region of a context that spans regions (which ps shows all of)
   titan ps api --watch              redraw on change (off a terminal: one timestamped line per change)
   titan ps --json                   one JSON document (with --watch: one per change, NDJSON)
 
