@@ -75,6 +75,7 @@ function resumeCommand(opts: DeployOptions): string {
   const parts = ["titan deploy"];
   for (const file of opts.files) parts.push(`-f ${file}`);
   if (opts.region !== undefined) parts.push(`--region ${opts.region}`);
+  for (const region of opts.skipRegion) parts.push(`--skip-region ${region}`);
   if (opts.context !== undefined) parts.push(`--context ${opts.context}`);
   if (opts.master !== undefined) parts.push(`--master ${opts.master}`);
   return parts.join(" ");
