@@ -9,6 +9,7 @@ import { AppDeployment, type AppResult, type ExecutorOptions } from "./executor.
 import { holdLock } from "./lock.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { releaseFor } from "./releases.js";
+import type { PlanCluster } from "./replan.js";
 
 export interface AppDeployInput {
   spec: AppSpec;
@@ -23,6 +24,8 @@ export interface AppDeployInput {
   planned?: ReadonlyMap<number, PlannedAgent>;
   /** Regions this deploy left out (--skip-region): the new release records that they lag it. */
   lagging?: readonly string[];
+  /** The cluster state the plan was made from: the rest of the rollout is placed anew from it when needed. */
+  cluster?: PlanCluster;
 }
 
 /** What a deploy passes straight on to each app's executor. */
@@ -97,6 +100,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
           releases,
           autoRollback: settings.autoRollback && input.spec.update.autoRollback,
           ...(input.planned === undefined ? {} : { planned: input.planned }),
+          ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
         },
         {
           ...settings,

@@ -25,8 +25,11 @@ export type DeployEvent =
       message?: string;
     }
   | { type: "rollback"; app: string; from: number; to: number; reason: string }
-  /** Reality diverged from the plan: the instance is placed anew instead of on the planned agent. */
-  | { type: "replan"; app: string; instance: number; planned: string; reason: string }
+  /**
+   * Reality diverged from the plan: the rest of the rollout was placed anew. Each change names the agent the
+   * instance was planned on and the one it is planned on now (null: wherever offers allow).
+   */
+  | { type: "replan"; app: string; reason: string; changes: ReadonlyArray<ReplanChange> }
   /** `until`: when the deploy stops trying (ISO time), the reconnect phase's own bound or --timeout. */
   | { type: "reconnecting"; app: string; reason: string; until: string }
   /** Nothing happened for a while: what the deploy waits for (repeated while the wait lasts). */
@@ -43,3 +46,9 @@ export type DeployEvent =
 export type DeployOutcome = "deployed" | "rolled_back" | "failed";
 
 export type DeployEventSink = (event: DeployEvent) => void;
+
+export interface ReplanChange {
+  instance: number;
+  from: string;
+  to: string | null;
+}

@@ -50,7 +50,7 @@ function describeRaw(event: DeployEvent): string | undefined {
     case "reconnecting":
       return `${event.app}: connection to the master lost (${event.reason}); reconnecting until ${event.until.slice(11, 19)} UTC, then giving up`;
     case "replan":
-      return `${who} planned on ${event.planned}: ${event.reason}; placing it anew`;
+      return `${event.app}: re-planned because ${event.reason}: ${event.changes.map((c) => `${event.app}[${c.instance}] ${c.from} → ${c.to ?? "any offer"}`).join(", ")}`;
     case "waiting":
       return `${event.app}: waiting for ${event.for}`;
     case "done":

@@ -1,5 +1,5 @@
-import type { SchedulerSession } from "../mesos/session.js";
-import type { Tracking } from "./tracking.js";
+import type { SchedulerCall } from "./calls.js";
+import { type TrackedInstances, track } from "./tracking.js";
 
 const RESEND_MS = 2000;
 /** Unanswered reconciliation is asked again this often once the rollout moved on without the answers. */
@@ -12,82 +12,89 @@ const SLOW_RESEND_MS = 10_000;
  */
 const HOLD_MS = 10_000;
 
-/** Sends a scheduler call, returning whether it went through (a transient failure is retried by the loop). */
-export type Tolerate = (what: string, call: () => Promise<void>) => Promise<boolean>;
-
 /**
  * Explicit reconciliation of the tasks a deploy knows of: asked at every subscription and for launches whose
- * ACCEPT may not have arrived, asked again until answered. The answers themselves arrive as status updates and
- * clear `tracking.unanswered`.
+ * ACCEPT may not have arrived, asked again until answered. The answers arrive as status updates and clear the
+ * tracked `unanswered`. Pure: each function returns the next state and the calls to send.
  */
-export class Reconciliation {
-  private startedAt = 0;
-  private sentAt = 0;
+export interface Reconciliation {
+  readonly startedAt: number;
+  /** When the unanswered tasks were last asked about; -Infinity to ask at the next step. */
+  readonly sentAt: number;
   /** A reconciliation ran since the rollout last moved. */
-  private active = false;
+  readonly active: boolean;
+}
 
-  constructor(
-    private readonly tracking: Tracking,
-    private readonly now: () => number,
-  ) {}
+export const NO_RECONCILIATION: Reconciliation = { startedAt: 0, sentAt: 0, active: false };
 
-  /** After SUBSCRIBED: every task known is asked about, then implicit reconciliation reveals the others. */
-  async start(session: SchedulerSession, tolerate: Tolerate): Promise<void> {
-    const live = [...this.tracking.tasks.values()];
-    this.tracking.unanswered.clear();
-    for (const task of live) this.tracking.unanswered.add(task.taskId);
-    this.active = true;
-    this.startedAt = this.now();
-    this.sentAt = this.startedAt;
-    if (
-      !(await this.send(
-        session,
-        tolerate,
-        live.map((t) => t.taskId),
-      ))
-    )
-      this.sentAt = 0;
-    await tolerate("RECONCILE", () => session.reconcile([]));
-  }
+/** After SUBSCRIBED: every task known is asked about, then implicit reconciliation reveals the others. */
+export function startReconciliation(
+  tracked: TrackedInstances,
+  now: number,
+): { tracked: TrackedInstances; reconciliation: Reconciliation; calls: SchedulerCall[] } {
+  const asked = [...tracked.tasks.keys()];
+  const next = track(tracked, { type: "asked", taskIds: asked }, now).tracked;
+  return {
+    tracked: next,
+    reconciliation: { startedAt: now, sentAt: now, active: true },
+    calls: [
+      { kind: "reconcile", tasks: explicit(next, asked), resendOnFailure: true },
+      { kind: "reconcile", tasks: [], resendOnFailure: false },
+    ],
+  };
+}
 
-  /** Launches whose ACCEPT failed may or may not have reached the master: ask it before launching them again. */
-  unsure(taskIds: readonly string[]): void {
-    for (const taskId of taskIds) this.tracking.unanswered.add(taskId);
-    this.sentAt = 0;
-    this.startedAt = this.now();
-    this.active = true;
-  }
+/** Launches whose ACCEPT failed may or may not have reached the master: ask it before launching them again. */
+export function unsure(now: number): Reconciliation {
+  return { startedAt: now, sentAt: Number.NEGATIVE_INFINITY, active: true };
+}
 
-  /** The rollout waits for the answers, for a bounded time. */
-  holding(): boolean {
-    return this.tracking.unanswered.size > 0 && this.now() - this.startedAt < HOLD_MS;
-  }
+/** The rollout waits for the answers, for a bounded time. */
+export function holding(tracked: TrackedInstances, reconciliation: Reconciliation, now: number): boolean {
+  return tracked.unanswered.size > 0 && now - reconciliation.startedAt < HOLD_MS;
+}
 
-  async retry(session: SchedulerSession, tolerate: Tolerate): Promise<void> {
-    if (this.tracking.unanswered.size === 0) return;
-    const now = this.now();
-    if (now - this.sentAt < (this.holding() ? RESEND_MS : SLOW_RESEND_MS)) return;
-    this.sentAt = now;
-    await this.send(session, tolerate, [...this.tracking.unanswered]);
-  }
+/** Asks again about unanswered tasks: soon while the rollout holds still for them, slowly after. */
+export function retryReconciliation(
+  tracked: TrackedInstances,
+  reconciliation: Reconciliation,
+  now: number,
+): { reconciliation: Reconciliation; calls: SchedulerCall[] } {
+  if (tracked.unanswered.size === 0) return { reconciliation, calls: [] };
+  const every = holding(tracked, reconciliation, now) ? RESEND_MS : SLOW_RESEND_MS;
+  if (now - reconciliation.sentAt < every) return { reconciliation, calls: [] };
+  return {
+    reconciliation: { ...reconciliation, sentAt: now },
+    calls: [{ kind: "reconcile", tasks: explicit(tracked, [...tracked.unanswered]), resendOnFailure: false }],
+  };
+}
 
-  /**
-   * The rollout moves again. Returns undefined when every task was answered (that wait does not count against
-   * the progress deadline), else a warning: the unknown tasks count against the deadlines, never relaunched.
-   */
-  endHold(): "answered" | string | undefined {
-    if (!this.active) return undefined;
-    this.active = false;
-    const ids = [...this.tracking.unanswered];
-    if (ids.length === 0) return "answered";
-    return `the master has not reported ${ids.length} task(s) since titan asked (${ids.join(", ")}); their agents may not have re-registered after a master failover. They keep their instances and are not relaunched; the deploy waits for them within its deadlines`;
-  }
+/**
+ * The rollout moves again. "answered" when every task was answered (that wait does not count against the progress
+ * deadline), else a warning: the unknown tasks count against the deadlines, never relaunched. Undefined when no
+ * reconciliation ran since the rollout last moved.
+ */
+export function endHold(
+  tracked: TrackedInstances,
+  reconciliation: Reconciliation,
+): { reconciliation: Reconciliation; ended: "answered" | string | undefined } {
+  if (!reconciliation.active) return { reconciliation, ended: undefined };
+  const next = { ...reconciliation, active: false };
+  const ids = [...tracked.unanswered];
+  if (ids.length === 0) return { reconciliation: next, ended: "answered" };
+  return {
+    reconciliation: next,
+    ended: `the master has not reported ${ids.length} task(s) since titan asked (${ids.join(", ")}); their agents may not have re-registered after a master failover. They keep their instances and are not relaunched; the deploy waits for them within its deadlines`,
+  };
+}
 
-  private send(session: SchedulerSession, tolerate: Tolerate, taskIds: readonly string[]): Promise<boolean> {
-    const tasks = taskIds.flatMap((id) => {
-      const task = this.tracking.tasks.get(id);
-      return task === undefined ? [] : [{ taskId: id, ...(task.agentId ? { agentId: task.agentId } : {}) }];
-    });
-    return tolerate("RECONCILE", () => session.reconcile(tasks));
-  }
+function explicit(
+  tracked: TrackedInstances,
+  taskIds: readonly string[],
+): Array<{ taskId: string; agentId?: string }> {
+  return taskIds.flatMap((id) => {
+    const task = tracked.tasks.get(id);
+    if (task === undefined) return [];
+    return [task.agentId ? { taskId: id, agentId: task.agentId } : { taskId: id }];
+  });
 }

@@ -1,14 +1,13 @@
 import type { TitanTask } from "../cluster/types.js";
-import { type AppSpec, formatDuration } from "../manifest/index.js";
-import { endsInstance, TaskStatusTracker } from "../mesos/task-status.js";
+import type { AppSpec } from "../manifest/index.js";
+import { endsInstance, orderStatus, type StatusOrder } from "../mesos/task-status.js";
 import type { TaskState, TaskStatus } from "../mesos/types/mesos.js";
 import { terminalMessage } from "../observe/task-end.js";
-import type { RunningTask } from "../placement/types.js";
-import { rolloutLimits } from "../plan/rollout.js";
 import type { Release } from "../state/types.js";
 import type { DeployEvent } from "./events.js";
-import { counts, nextActions, type RolloutDecision, type RolloutTask, type TaskPhase } from "./rollout.js";
+import { put, without } from "./immutable.js";
 import { parseTaskId } from "./task-id.js";
+import { isCurrent, specOf, tracksProgress } from "./tracked-view.js";
 
 /** The release an app is being moved to, with its env already resolved (secrets included, never shown). */
 export interface AppTarget {
@@ -17,40 +16,106 @@ export interface AppTarget {
   environment: Readonly<Record<string, string>>;
 }
 
-/** One task of the app as the deploy tracks it. */
+/** One task of the app as the deploy tracks it. Never changed in place: the reducer returns a new one. */
 export interface Tracked {
-  taskId: string;
-  instance: number;
-  release: number;
-  incarnation: number;
-  digest: string | undefined;
-  state: TaskState | "LAUNCHING";
-  healthySince?: number;
-  agentId?: string;
-  host: string;
-  ports: number[];
+  readonly taskId: string;
+  readonly instance: number;
+  readonly release: number;
+  readonly incarnation: number;
+  readonly digest: string | undefined;
+  readonly state: TaskState | "LAUNCHING";
+  /** Since when it runs healthy (or runs, without a health check); 0 when found so, for an unknown time. */
+  readonly healthySince?: number | undefined;
+  readonly agentId?: string | undefined;
+  readonly host: string;
+  readonly ports: readonly number[];
   /** When this run launched or adopted it; the healthy deadline runs from here. */
-  since: number;
-  killSent: boolean;
+  readonly since: number;
+  readonly killSent: boolean;
   /** Launched by this run (rather than found running). */
-  launchedHere: boolean;
+  readonly launchedHere: boolean;
+}
+
+/**
+ * Everything a deploy knows of an app's tasks, as an immutable value: `track` returns the next one for each event
+ * (unchanged collections are shared), so a supervisor or a test can keep, compare and replay them.
+ */
+export interface TrackedInstances {
+  readonly app: string;
+  /** Desired instances in this region. */
+  readonly desired: number;
+  /** Every release of the app, for the spec and digest behind a task id's release number. */
+  readonly releases: readonly Release[];
+  readonly target: AppTarget;
+  readonly digestOfRelease: ReadonlyMap<number, string>;
+  /** The app's non-terminal tasks by task id. */
+  readonly tasks: ReadonlyMap<string, Tracked>;
+  /** Per task id, what its status updates so far decide about the next (Mesos ordering, duplicates). */
+  readonly statuses: ReadonlyMap<string, StatusOrder>;
+  /** Tasks asked about in reconciliation and not answered yet (unknown, never gone). */
+  readonly unanswered: ReadonlySet<string>;
+  /** Instances held back by the restart backoff, until when. */
+  readonly backoffUntil: ReadonlyMap<number, number>;
+  /** Per instance of the target not proven yet: its first launch (its relaunches run against that deadline). */
+  readonly firstLaunchAt: ReadonlyMap<number, number>;
+  /** Tasks of the target that count (healthy for min_healthy_time). */
+  readonly counting: ReadonlySet<string>;
+  /** Instances of the target that have counted at least once: counting again after a crash is not progress. */
+  readonly proven: ReadonlySet<number>;
+  /** Highest incarnation seen per `<release>.<instance>`. */
+  readonly incarnations: ReadonlyMap<string, number>;
+  /** Failures per instance, for the restart backoff. */
+  readonly failures: ReadonlyMap<number, number>;
+  /** TASK_ERRORs per instance since it last counted. */
+  readonly refusals: ReadonlyMap<number, number>;
+  /** Launches of the target that ended before they ever ran, by how they ended; cleared when one runs. */
+  readonly launchFailures: ReadonlyMap<string, number>;
+  readonly lastProgressAt: number;
+  /** A reason the release cannot succeed (the master refuses its launches), set by an update. */
+  readonly fatal: string | undefined;
+  /**
+   * An instance of the target died after it had counted: the release has not proved itself, so the previous
+   * release's counting tasks are no longer replaced (they are all that serves) until the outcome is known.
+   */
+  readonly failedAfterCounting: boolean;
+}
+
+/** What changes the tracked instances: the master's updates, and what the deploy itself did or decided. */
+export type TrackingEvent =
+  | { type: "status"; status: TaskStatus }
+  /** ACCEPTs about to be sent (written ahead): their tasks are tracked from now. */
+  | { type: "launched"; tasks: readonly Tracked[] }
+  | { type: "kill_sent"; taskId: string }
+  /** A KILL did not go through: the next step decides it again. */
+  | { type: "kill_failed"; taskId: string }
+  /** Reconciliation asked about exactly these tasks: they are unanswered until the master reports them. */
+  | { type: "asked"; taskIds: readonly string[] }
+  /** Launches whose ACCEPT may not have reached the master: unanswered too. */
+  | { type: "unsure"; taskIds: readonly string[] }
+  /** Time passed: tasks that count now are progress. */
+  | { type: "progress" }
+  /** Every task was answered after a hold: that wait does not eat the progress deadline. */
+  | { type: "reconciled" }
+  /** The rollback's target: counting, deadlines and backoff start over; every task's deadline runs from now. */
+  | { type: "retarget"; target: AppTarget }
+  /** The fatal reason was acted on (failed or rolled back). */
+  | { type: "failure_taken" };
+
+/** An instance of the target whose task ended on its own: it wants a fresh placement and fresh offers. */
+export interface EndedInstance {
+  instance: number;
+  reason: string;
+}
+
+export interface TrackingResult {
+  tracked: TrackedInstances;
+  /** What to report (task transitions). */
+  events: DeployEvent[];
+  warnings: string[];
+  ended: EndedInstance[];
 }
 
 export type DoneInstances = Extract<DeployEvent, { type: "done" }>["instances"];
-
-/** What the tracking needs from its surroundings; no I/O beyond the event sink. */
-export interface TrackingContext {
-  app: string;
-  /** Desired instances in this region. */
-  desired: number;
-  /** Every release of the app, for the spec and digest behind a task id's release number. */
-  releases: readonly Release[];
-  now(): number;
-  emit(event: DeployEvent): void;
-  warn(line: string): void;
-  /** A task of the target ended on its own: its instance wants a fresh placement and fresh offers. */
-  instanceEnded(instance: number, reason: string): void;
-}
 
 /** A launch the master refuses (TASK_ERROR) is retried this often for one instance before the deploy fails. */
 const MAX_REFUSALS = 3;
@@ -58,329 +123,338 @@ const MAX_REFUSALS = 3;
 const MAX_SAME_LAUNCH_FAILURES = 3;
 const LAUNCH_FAILURES: ReadonlySet<string> = new Set(["TASK_FAILED", "TASK_DROPPED", "TASK_ERROR"]);
 
-/**
- * The app's tasks and what the rollout knows of them: status updates in (ordered as Mesos orders them), the
- * rollout's view, progress and deadlines out. No scheduler calls and no state store: the effect loop
- * (executor.ts) does those, so this can be driven by recorded updates in a test.
- */
-export class Tracking {
-  readonly tasks = new Map<string, Tracked>();
-  /** Tasks asked about in reconciliation and not answered yet (unknown, never gone). */
-  readonly unanswered = new Set<string>();
-  readonly backoffUntil = new Map<number, number>();
-  readonly firstLaunchAt = new Map<number, number>();
-  readonly countingIds = new Set<string>();
-  /** Instances of the target that have counted at least once: counting again after a crash is not progress. */
-  readonly proven = new Set<number>();
+type Draft = { -readonly [K in keyof TrackedInstances]: TrackedInstances[K] };
+type Output = Omit<TrackingResult, "tracked">;
+
+export interface TrackingStart {
+  app: string;
+  desired: number;
+  releases: readonly Release[];
   target: AppTarget;
-  lastProgressAt: number;
-  /** A reason the release cannot succeed (the master refuses its launches), set by an update. */
-  fatal: string | undefined;
-  /**
-   * An instance of the target died after it had counted: the release has not proved itself, so the previous
-   * release's counting tasks are no longer replaced (they are all that serves) until the outcome is known.
-   */
-  private failedAfterCounting = false;
-  private readonly tracker = new TaskStatusTracker();
-  private readonly incarnations = new Map<string, number>();
-  private readonly failures = new Map<number, number>();
-  /** TASK_ERRORs per instance since it last counted. */
-  private readonly refusals = new Map<number, number>();
-  /** Launches of the target that ended before they ever ran, by how they ended; cleared when one runs. */
-  private readonly launchFailures = new Map<string, number>();
-  private readonly digestOfRelease: Map<number, string>;
+  /** The app's non-terminal tasks as the cluster state showed them. */
+  known: readonly TitanTask[];
+  /** Launches a stopped run wrote ahead: those the cluster state did not show are tracked (and reconciled) too. */
+  launchedBefore: readonly string[];
+  now: number;
+}
 
-  constructor(
-    private readonly ctx: TrackingContext,
-    target: AppTarget,
-  ) {
-    this.target = target;
-    this.digestOfRelease = new Map(ctx.releases.map((r) => [r.number, r.manifestDigest]));
-    this.digestOfRelease.set(target.release.number, target.release.manifestDigest);
-    this.lastProgressAt = ctx.now();
-  }
-
-  /** The tasks the cluster state showed, and launches a stopped run wrote ahead that it did not show. */
-  adoptKnown(known: readonly TitanTask[], launchedBefore: readonly string[]): void {
-    for (const task of known) {
-      const parts = parseTaskId(task.taskId);
-      this.adopt(task.taskId, {
-        instance: task.instance,
-        release: parts?.release ?? task.release ?? 0,
-        incarnation: parts?.incarnation ?? 0,
-        digest: task.digest,
-        state: task.state as TaskState,
-        agentId: task.agentId,
-        host: task.hostname,
-        ports: [...task.ports],
-      });
-    }
-    for (const taskId of launchedBefore) {
-      const parts = parseTaskId(taskId);
-      if (!parts || parts.app !== this.ctx.app || this.tasks.has(taskId)) continue;
-      this.adopt(taskId, { ...parts, digest: undefined, state: "LAUNCHING", host: "", ports: [] });
-    }
-  }
-
-  adopt(
-    taskId: string,
-    fields: Pick<Tracked, "instance" | "release" | "incarnation" | "digest" | "state" | "host" | "ports"> & {
-      agentId?: string;
-    },
-  ): Tracked {
-    const task: Tracked = {
-      taskId,
-      ...fields,
-      since: this.ctx.now(),
-      killSent: fields.state === "TASK_KILLING",
-      launchedHere: false,
-    };
-    // A task found running has run for an unknown time: it counts at once (health permitting).
-    if (fields.state === "TASK_RUNNING" && !this.specOf(task)?.health) task.healthySince = 0;
-    this.tasks.set(taskId, task);
-    this.noteIncarnation(fields.release, fields.instance, fields.incarnation);
-    return task;
-  }
-
-  /** A launch this run sends. */
-  launched(task: Tracked): void {
-    this.tasks.set(task.taskId, task);
-    this.noteIncarnation(task.release, task.instance, task.incarnation);
-    // A proven instance that crashed is bounded by the progress deadline, not its healthy deadline.
-    if (!this.firstLaunchAt.has(task.instance) && !this.proven.has(task.instance))
-      this.firstLaunchAt.set(task.instance, task.since);
-  }
-
-  nextIncarnation(release: number, instance: number): number {
-    return (this.incarnations.get(`${release}.${instance}`) ?? 0) + 1;
-  }
-
-  private noteIncarnation(release: number, instance: number, incarnation: number): void {
-    const key = `${release}.${instance}`;
-    this.incarnations.set(key, Math.max(this.incarnations.get(key) ?? 0, incarnation));
-  }
-
-  isCurrent(task: Tracked): boolean {
-    const digest = task.digest ?? this.digestOfRelease.get(task.release);
-    return digest === this.target.release.manifestDigest;
-  }
-
-  specOf(task: Tracked): AppSpec | undefined {
-    if (this.isCurrent(task)) return this.target.spec;
-    return this.ctx.releases.find((r) => r.number === task.release)?.spec;
-  }
-
-  // ---- status updates ----------------------------------------------------------------------------------
-
-  /** One status update; returns nothing, reports through the context's events. */
-  onStatus(status: TaskStatus): void {
-    const taskId = status.task_id.value;
-    const parts = parseTaskId(taskId);
-    if (!parts || parts.app !== this.ctx.app) {
-      this.ctx.warn(
-        `the framework of ${this.ctx.app} reports a task titan did not launch: ${taskId}; left alone`,
-      );
-      return;
-    }
-    this.unanswered.delete(taskId);
-    if (this.tracker.observe(status) !== "new") return;
-    let task = this.tasks.get(taskId);
-    if (!task) {
-      if (endsInstance(status.state)) return;
-      // Found by implicit reconciliation: a task of this app that the cluster state did not list.
-      task = this.adopt(taskId, { ...parts, digest: undefined, state: status.state, host: "", ports: [] });
-    }
-    if (status.agent_id) task.agentId = status.agent_id.value;
-    const before = task.state;
-    task.state = status.state;
-    if (status.state === "TASK_RUNNING") this.onRunning(task, status, before);
-    else if (status.state === "TASK_UNREACHABLE") {
-      task.healthySince = undefined;
-      this.emitTask("unreachable", task);
-    } else if (status.state === "TASK_KILLING") task.killSent = true;
-    else if (endsInstance(status.state)) this.onTerminal(task, status, before);
-  }
-
-  private onRunning(task: Tracked, status: TaskStatus, before: Tracked["state"]): void {
-    if (before !== "TASK_RUNNING") this.emitTask("running", task);
-    if (this.isCurrent(task)) this.launchFailures.clear();
-    const hasHealthCheck = this.specOf(task)?.health !== undefined;
-    if (!hasHealthCheck || status.healthy === true) {
-      if (task.healthySince !== undefined) return;
-      // Found healthy by reconciliation: it has been healthy for an unknown time already.
-      const reconciling = status.reason === "REASON_RECONCILIATION";
-      task.healthySince = reconciling && !task.launchedHere ? 0 : this.ctx.now();
-      if (hasHealthCheck) this.emitTask("healthy", task);
-    } else if (status.healthy === false) {
-      if (task.healthySince !== undefined || before !== "TASK_RUNNING") this.emitTask("unhealthy", task);
-      task.healthySince = undefined;
-    }
-  }
-
-  private onTerminal(task: Tracked, status: TaskStatus, before: Tracked["state"]): void {
-    this.tasks.delete(task.taskId);
-    const wasCounting = this.countingIds.delete(task.taskId);
-    this.ctx.emit({
-      type: endEventType(status.state),
-      app: this.ctx.app,
-      task: task.taskId,
-      instance: task.instance,
-      state: status.state,
-      ...messageOf(status, task.killSent),
-    });
-    if (task.killSent || !this.isCurrent(task)) return;
-    if (wasCounting) this.failedAfterCounting = true;
-    const state = status.state.replace(/^TASK_/, "").toLowerCase();
-    this.ctx.instanceEnded(task.instance, `its task ${task.taskId} ended (${state})`);
-    if (status.state === "TASK_ERROR") {
-      // A refused launch is a failed launch: a bad offer or carve is cured by another offer, while a malformed
-      // spec is refused every time, so a few refusals in a row end the deploy with the master's reason.
-      const refusals = (this.refusals.get(task.instance) ?? 0) + 1;
-      this.refusals.set(task.instance, refusals);
-      if (refusals >= MAX_REFUSALS) {
-        this.fatal = `Mesos refused task ${task.taskId} (${refusals} launches of instance ${task.instance}): ${status.message ?? status.reason ?? "TASK_ERROR"}`;
-        return;
-      }
-    }
-    // A launch the master never heard of (reconciliation says so) is simply launched again, without backoff.
-    if (status.reason === "REASON_RECONCILIATION" && before !== "TASK_RUNNING") return;
-    if (this.noteLaunchFailure(task, status, before)) return;
-    // A current task died on its own: relaunch with the restart backoff.
-    const restart = this.target.spec.restart;
-    const failures = (this.failures.get(task.instance) ?? 0) + 1;
-    this.failures.set(task.instance, failures);
-    const delay = Math.min(restart.maxDelayMs, restart.backoffMs * restart.factor ** (failures - 1));
-    this.backoffUntil.set(task.instance, this.ctx.now() + delay);
-  }
-
-  /**
-   * A launch that never ran and that the agent ended the same way as the two before it (a missing executable, a fetch that cannot
-   * work, a user the agents do not have) will fail every time: the release stops with the agent's message instead
-   * of relaunching until its deadline. Returns whether it did.
-   */
-  private noteLaunchFailure(task: Tracked, status: TaskStatus, before: Tracked["state"]): boolean {
-    if (before === "TASK_RUNNING" || !LAUNCH_FAILURES.has(status.state)) return false;
-    // The master's own drops and refusals (a stale offer, an over-asked one) are cured by another offer and are
-    // counted apart (refusals); what the agent or executor says about a launch is what repeats.
-    if (status.source === "SOURCE_MASTER") return false;
-    const how = `${status.state} ${status.reason ?? ""} ${status.message ?? ""}`;
-    const times = (this.launchFailures.get(how) ?? 0) + 1;
-    this.launchFailures.set(how, times);
-    if (times < MAX_SAME_LAUNCH_FAILURES) return false;
-    const state = status.state.replace(/^TASK_/, "").toLowerCase();
-    this.fatal = `${times} launches of ${this.ctx.app} failed the same way before running (${state}): ${status.message ?? status.reason ?? status.state} (last: ${task.taskId})`;
-    return true;
-  }
-
-  private emitTask(type: "running" | "healthy" | "unhealthy" | "unreachable", task: Tracked): void {
-    this.ctx.emit({ type, app: this.ctx.app, task: task.taskId, instance: task.instance });
-  }
-
-  // ---- the rollout -------------------------------------------------------------------------------------
-
-  decide(): RolloutDecision {
-    const spec = this.target.spec;
-    return nextActions({
-      desired: this.ctx.desired,
-      ...rolloutLimits(spec, this.ctx.desired),
-      minHealthyMs: spec.update.minHealthyTimeMs,
-      now: this.ctx.now(),
-      tasks: [...this.tasks.values()].map((t) => this.rolloutTask(t)),
-      backoffUntil: this.backoffUntil,
-      keepPrevious: this.failedAfterCounting,
-    });
-  }
-
-  private rolloutTask(task: Tracked): RolloutTask {
-    return {
+/** The tracked instances a deploy starts from. */
+export function startTracking(start: TrackingStart): TrackedInstances {
+  const digests = new Map(start.releases.map((r) => [r.number, r.manifestDigest] as const));
+  digests.set(start.target.release.number, start.target.release.manifestDigest);
+  const draft: Draft = {
+    app: start.app,
+    desired: start.desired,
+    releases: start.releases,
+    target: start.target,
+    digestOfRelease: digests,
+    tasks: new Map(),
+    statuses: new Map(),
+    unanswered: new Set(),
+    backoffUntil: new Map(),
+    firstLaunchAt: new Map(),
+    counting: new Set(),
+    proven: new Set(),
+    incarnations: new Map(),
+    failures: new Map(),
+    refusals: new Map(),
+    launchFailures: new Map(),
+    lastProgressAt: start.now,
+    fatal: undefined,
+    failedAfterCounting: false,
+  };
+  for (const task of start.known) {
+    const parts = parseTaskId(task.taskId);
+    adopt(draft, start.now, {
       taskId: task.taskId,
       instance: task.instance,
-      incarnation: task.incarnation,
-      current: this.isCurrent(task),
-      phase: this.unanswered.has(task.taskId) ? "unknown" : phaseOf(task),
-      ...(task.healthySince === undefined ? {} : { healthySince: task.healthySince }),
-    };
+      release: parts?.release ?? task.release ?? 0,
+      incarnation: parts?.incarnation ?? 0,
+      digest: task.digest,
+      state: task.state as TaskState,
+      agentId: task.agentId,
+      host: task.hostname,
+      ports: [...task.ports],
+    });
   }
-
-  /**
-   * An instance that counts for the first time is progress; the progress deadline runs from the last one. The same
-   * instance counting again after a crash is not: a release that warms up and then fails must run into the deadline
-   * (and its restart backoff keeps growing) instead of looping for ever.
-   */
-  noteProgress(): void {
-    const now = this.ctx.now();
-    const minHealthy = this.target.spec.update.minHealthyTimeMs;
-    for (const task of this.tasks.values()) {
-      if (!this.isCurrent(task) || this.countingIds.has(task.taskId)) continue;
-      if (!counts(this.rolloutTask(task), now, minHealthy)) continue;
-      this.countingIds.add(task.taskId);
-      if (this.proven.has(task.instance)) continue;
-      this.proven.add(task.instance);
-      this.lastProgressAt = now;
-      this.refusals.delete(task.instance);
-      this.firstLaunchAt.delete(task.instance);
-    }
+  for (const taskId of start.launchedBefore) {
+    const parts = parseTaskId(taskId);
+    if (!parts || parts.app !== start.app || draft.tasks.has(taskId)) continue;
+    adopt(draft, start.now, { taskId, ...parts, digest: undefined, state: "LAUNCHING", host: "", ports: [] });
   }
+  return draft;
+}
 
-  deadlineFailure(): string | undefined {
-    const now = this.ctx.now();
-    const update = this.target.spec.update;
-    const within = `within healthy_deadline ${formatDuration(update.healthyDeadlineMs)}`;
-    for (const task of this.tasks.values()) {
-      if (!this.isCurrent(task) || task.killSent || this.countingIds.has(task.taskId)) continue;
-      if (now - task.since > update.healthyDeadlineMs)
-        return `instance ${task.instance} (${task.taskId}) was not healthy ${within}`;
-    }
-    // Relaunches of an instance (crashes, refused or dropped launches) run against its first launch's deadline.
-    for (const [instance, since] of this.firstLaunchAt) {
-      if (instance < this.ctx.desired && now - since > update.healthyDeadlineMs)
-        return `instance ${instance} was not healthy ${within} of its first launch`;
-    }
-    if (update.progressDeadlineMs > 0 && now - this.lastProgressAt > update.progressDeadlineMs)
-      return `no instance became healthy within progress_deadline ${formatDuration(update.progressDeadlineMs)}`;
-    return undefined;
+/** The reducer: the tracked instances after one event, with what to report. Pure; `now` is the event's time. */
+export function track(tracked: TrackedInstances, event: TrackingEvent, now: number): TrackingResult {
+  const draft: Draft = { ...tracked };
+  const out: Output = { events: [], warnings: [], ended: [] };
+  switch (event.type) {
+    case "status":
+      onStatus(draft, event.status, now, out);
+      break;
+    case "launched":
+      for (const task of event.tasks) onLaunched(draft, task);
+      break;
+    case "kill_sent":
+    case "kill_failed":
+      setKillSent(draft, event.taskId, event.type === "kill_sent");
+      break;
+    case "asked":
+      draft.unanswered = new Set(event.taskIds);
+      break;
+    case "unsure":
+      draft.unanswered = new Set([...draft.unanswered, ...event.taskIds]);
+      break;
+    case "progress":
+      noteProgress(draft, now);
+      break;
+    case "reconciled":
+      draft.lastProgressAt = now;
+      break;
+    case "retarget":
+      retarget(draft, event.target, now);
+      break;
+    case "failure_taken":
+      draft.fatal = undefined;
+      break;
   }
+  return { tracked: draft, ...out };
+}
 
-  /** The rollback's target: counting, deadlines and backoff start over; every task's deadline runs from now. */
-  retarget(target: AppTarget): void {
-    this.target = target;
-    this.digestOfRelease.set(target.release.number, target.release.manifestDigest);
-    this.backoffUntil.clear();
-    this.failures.clear();
-    this.refusals.clear();
-    this.launchFailures.clear();
-    this.firstLaunchAt.clear();
-    this.countingIds.clear();
-    this.proven.clear();
-    this.failedAfterCounting = false;
-    const now = this.ctx.now();
-    this.lastProgressAt = now;
-    for (const task of this.tasks.values()) task.since = now;
-  }
+/** The next incarnation of an instance of a release: ids are never reused. */
+export function nextIncarnation(tracked: TrackedInstances, release: number, instance: number): number {
+  return (tracked.incarnations.get(`${release}.${instance}`) ?? 0) + 1;
+}
 
-  instances(): DoneInstances {
-    return [...this.tasks.values()]
-      .filter((t) => this.isCurrent(t) && !t.killSent)
-      .sort((a, b) => a.instance - b.instance)
-      .map((t) => ({ instance: t.instance, task: t.taskId, host: t.host, ports: t.ports }));
-  }
+type AdoptFields = Pick<
+  Tracked,
+  "taskId" | "instance" | "release" | "incarnation" | "digest" | "state" | "agentId" | "host" | "ports"
+>;
 
-  /** The app's tasks that hold resources on a known agent, as the placement engine counts them. */
-  runningTasks(): RunningTask[] {
-    return [...this.tasks.values()].flatMap((t) =>
-      t.agentId === undefined
-        ? []
-        : [
-            {
-              app: this.ctx.app,
-              agentId: t.agentId,
-              instance: t.instance,
-              demand: this.target.spec.resources,
-              portCount: t.ports.length,
-            },
-          ],
+function adopt(draft: Draft, now: number, fields: AdoptFields): Tracked {
+  const found: Tracked = {
+    ...fields,
+    since: now,
+    killSent: fields.state === "TASK_KILLING",
+    launchedHere: false,
+  };
+  // A task found running has run for an unknown time: it counts at once (health permitting).
+  const task =
+    fields.state === "TASK_RUNNING" && !specOf(draft, found)?.health ? { ...found, healthySince: 0 } : found;
+  draft.tasks = put(draft.tasks, task.taskId, task);
+  noteIncarnation(draft, task);
+  return task;
+}
+
+function onLaunched(draft: Draft, task: Tracked): void {
+  draft.tasks = put(draft.tasks, task.taskId, task);
+  noteIncarnation(draft, task);
+  // A proven instance that crashed is bounded by the progress deadline, not its healthy deadline.
+  if (!draft.firstLaunchAt.has(task.instance) && !draft.proven.has(task.instance))
+    draft.firstLaunchAt = put(draft.firstLaunchAt, task.instance, task.since);
+}
+
+function noteIncarnation(draft: Draft, task: Pick<Tracked, "release" | "instance" | "incarnation">): void {
+  const key = `${task.release}.${task.instance}`;
+  if (task.incarnation > (draft.incarnations.get(key) ?? 0))
+    draft.incarnations = put(draft.incarnations, key, task.incarnation);
+}
+
+function setKillSent(draft: Draft, taskId: string, killSent: boolean): void {
+  const task = draft.tasks.get(taskId);
+  if (task !== undefined && task.killSent !== killSent)
+    draft.tasks = put(draft.tasks, taskId, { ...task, killSent });
+}
+
+// ---- status updates ------------------------------------------------------------------------------------
+
+function onStatus(draft: Draft, status: TaskStatus, now: number, out: Output): void {
+  const taskId = status.task_id.value;
+  const parts = parseTaskId(taskId);
+  if (!parts || parts.app !== draft.app) {
+    out.warnings.push(
+      `the framework of ${draft.app} reports a task titan did not launch: ${taskId}; left alone`,
     );
+    return;
   }
+  if (draft.unanswered.has(taskId)) draft.unanswered = without(draft.unanswered, taskId);
+  const { verdict, order } = orderStatus(draft.statuses.get(taskId), status);
+  if (order !== undefined) draft.statuses = put(draft.statuses, taskId, order);
+  if (verdict !== "new") return;
+  let found = draft.tasks.get(taskId);
+  if (!found) {
+    if (endsInstance(status.state)) return;
+    // Found by implicit reconciliation: a task of this app that the cluster state did not list.
+    found = adopt(draft, now, {
+      taskId,
+      ...parts,
+      digest: undefined,
+      state: status.state,
+      host: "",
+      ports: [],
+    });
+  }
+  const before = found.state;
+  let task: Tracked = {
+    ...found,
+    state: status.state,
+    agentId: status.agent_id ? status.agent_id.value : found.agentId,
+  };
+  if (status.state === "TASK_RUNNING") task = onRunning(draft, task, status, before, now, out);
+  else if (status.state === "TASK_UNREACHABLE") {
+    task = { ...task, healthySince: undefined };
+    out.events.push(taskEvent("unreachable", draft, task));
+  } else if (status.state === "TASK_KILLING") task = { ...task, killSent: true };
+  else if (endsInstance(status.state)) {
+    onTerminal(draft, task, status, before, now, out);
+    return;
+  }
+  draft.tasks = put(draft.tasks, taskId, task);
+}
+
+function onRunning(
+  draft: Draft,
+  task: Tracked,
+  status: TaskStatus,
+  before: Tracked["state"],
+  now: number,
+  out: Output,
+): Tracked {
+  if (before !== "TASK_RUNNING") out.events.push(taskEvent("running", draft, task));
+  if (isCurrent(draft, task) && draft.launchFailures.size > 0) draft.launchFailures = new Map();
+  const hasHealthCheck = specOf(draft, task)?.health !== undefined;
+  if (!hasHealthCheck || status.healthy === true) {
+    if (task.healthySince !== undefined) return task;
+    // Found healthy by reconciliation: it has been healthy for an unknown time already.
+    const reconciling = status.reason === "REASON_RECONCILIATION";
+    const healthy = { ...task, healthySince: reconciling && !task.launchedHere ? 0 : now };
+    if (hasHealthCheck) out.events.push(taskEvent("healthy", draft, healthy));
+    return healthy;
+  }
+  if (status.healthy === false) {
+    if (task.healthySince !== undefined || before !== "TASK_RUNNING")
+      out.events.push(taskEvent("unhealthy", draft, task));
+    return { ...task, healthySince: undefined };
+  }
+  return task;
+}
+
+function onTerminal(
+  draft: Draft,
+  task: Tracked,
+  status: TaskStatus,
+  before: Tracked["state"],
+  now: number,
+  out: Output,
+): void {
+  draft.tasks = without(draft.tasks, task.taskId);
+  const wasCounting = draft.counting.has(task.taskId);
+  if (wasCounting) draft.counting = without(draft.counting, task.taskId);
+  const message = terminalMessage(status, task.killSent);
+  out.events.push({
+    type: endEventType(status.state),
+    app: draft.app,
+    task: task.taskId,
+    instance: task.instance,
+    state: status.state,
+    ...(message === undefined ? {} : { message }),
+  });
+  if (task.killSent || !isCurrent(draft, task)) return;
+  if (wasCounting) draft.failedAfterCounting = true;
+  const state = status.state.replace(/^TASK_/, "").toLowerCase();
+  out.ended.push({ instance: task.instance, reason: `task ${task.taskId} ended (${state})` });
+  if (status.state === "TASK_ERROR") {
+    // A refused launch is a failed launch: a bad offer or carve is cured by another offer, while a malformed
+    // spec is refused every time, so a few refusals in a row end the deploy with the master's reason.
+    const refusals = (draft.refusals.get(task.instance) ?? 0) + 1;
+    draft.refusals = put(draft.refusals, task.instance, refusals);
+    if (refusals >= MAX_REFUSALS) {
+      draft.fatal = `Mesos refused task ${task.taskId} (${refusals} launches of instance ${task.instance}): ${status.message ?? status.reason ?? "TASK_ERROR"}`;
+      return;
+    }
+  }
+  // A launch the master never heard of (reconciliation says so) is simply launched again, without backoff.
+  if (status.reason === "REASON_RECONCILIATION" && before !== "TASK_RUNNING") return;
+  if (noteLaunchFailure(draft, task, status, before)) return;
+  // A current task died on its own: relaunch with the restart backoff.
+  const restart = draft.target.spec.restart;
+  const failures = (draft.failures.get(task.instance) ?? 0) + 1;
+  draft.failures = put(draft.failures, task.instance, failures);
+  const delay = Math.min(restart.maxDelayMs, restart.backoffMs * restart.factor ** (failures - 1));
+  draft.backoffUntil = put(draft.backoffUntil, task.instance, now + delay);
+}
+
+/**
+ * A launch that never ran and that the agent ended the same way as the two before it (a missing executable, a
+ * fetch that cannot work, a user the agents do not have) will fail every time: the release stops with the agent's
+ * message instead of relaunching until its deadline. Returns whether it did.
+ */
+function noteLaunchFailure(
+  draft: Draft,
+  task: Tracked,
+  status: TaskStatus,
+  before: Tracked["state"],
+): boolean {
+  if (before === "TASK_RUNNING" || !LAUNCH_FAILURES.has(status.state)) return false;
+  // The master's own drops and refusals (a stale offer, an over-asked one) are cured by another offer and are
+  // counted apart (refusals); what the agent or executor says about a launch is what repeats.
+  if (status.source === "SOURCE_MASTER") return false;
+  const how = `${status.state} ${status.reason ?? ""} ${status.message ?? ""}`;
+  const times = (draft.launchFailures.get(how) ?? 0) + 1;
+  draft.launchFailures = put(draft.launchFailures, how, times);
+  if (times < MAX_SAME_LAUNCH_FAILURES) return false;
+  const state = status.state.replace(/^TASK_/, "").toLowerCase();
+  draft.fatal = `${times} launches of ${draft.app} failed the same way before running (${state}): ${status.message ?? status.reason ?? status.state} (last: ${task.taskId})`;
+  return true;
+}
+
+function taskEvent(
+  type: "running" | "healthy" | "unhealthy" | "unreachable",
+  draft: Draft,
+  task: Tracked,
+): DeployEvent {
+  return { type, app: draft.app, task: task.taskId, instance: task.instance };
+}
+
+// ---- progress and the rollback -------------------------------------------------------------------------
+
+/**
+ * An instance that counts for the first time is progress; the progress deadline runs from the last one. The same
+ * instance counting again after a crash is not: a release that warms up and then fails must run into the deadline
+ * (and its restart backoff keeps growing) instead of looping for ever.
+ */
+function noteProgress(draft: Draft, now: number): void {
+  const counting = tracksProgress(draft, now);
+  if (counting.length === 0) return;
+  const newlyProven = counting.filter((t) => !draft.proven.has(t.instance)).map((t) => t.instance);
+  draft.counting = new Set([...draft.counting, ...counting.map((t) => t.taskId)]);
+  if (newlyProven.length === 0) return;
+  draft.proven = new Set([...draft.proven, ...newlyProven]);
+  draft.lastProgressAt = now;
+  const refusals = new Map(draft.refusals);
+  const firstLaunchAt = new Map(draft.firstLaunchAt);
+  for (const instance of newlyProven) {
+    refusals.delete(instance);
+    firstLaunchAt.delete(instance);
+  }
+  draft.refusals = refusals;
+  draft.firstLaunchAt = firstLaunchAt;
+}
+
+function retarget(draft: Draft, target: AppTarget, now: number): void {
+  draft.target = target;
+  draft.digestOfRelease = put(draft.digestOfRelease, target.release.number, target.release.manifestDigest);
+  draft.backoffUntil = new Map();
+  draft.failures = new Map();
+  draft.refusals = new Map();
+  draft.launchFailures = new Map();
+  draft.firstLaunchAt = new Map();
+  draft.counting = new Set();
+  draft.proven = new Set();
+  draft.failedAfterCounting = false;
+  draft.lastProgressAt = now;
+  draft.tasks = new Map([...draft.tasks].map(([id, task]) => [id, { ...task, since: now }] as const));
 }
 
 function endEventType(state: TaskState): "killed" | "finished" | "failed" | "lost" {
@@ -388,17 +462,4 @@ function endEventType(state: TaskState): "killed" | "finished" | "failed" | "los
   if (state === "TASK_FINISHED") return "finished";
   if (state === "TASK_FAILED" || state === "TASK_ERROR") return "failed";
   return "lost";
-}
-
-function phaseOf(task: Tracked): TaskPhase {
-  if (task.killSent || task.state === "TASK_KILLING") return "killing";
-  if (task.state === "TASK_UNREACHABLE") return "unreachable";
-  if (task.state === "TASK_RUNNING") return "running";
-  return "starting";
-}
-
-/** What ended a task, in words: a health-check kill says so rather than echoing the executor's exit. */
-function messageOf(status: TaskStatus, killSent: boolean): { message?: string } {
-  const message = terminalMessage(status, killSent);
-  return message === undefined ? {} : { message };
 }

@@ -1,5 +1,6 @@
-import type { PlannedAgent } from "./offer-plan.js";
-import type { Tracking } from "./tracking.js";
+import type { EngineState } from "./engine-state.js";
+import { holding } from "./reconciliation.js";
+import { decide, isCurrent } from "./tracked-view.js";
 
 /** What a deploy is waiting on, as far as a person watching it needs to know. */
 export interface WaitingView {
@@ -54,40 +55,31 @@ export function waitingFor(view: WaitingView): string {
   return parts.length > 0 ? parts.join("; ") : "the next status update";
 }
 
-/** What the deploy loop knows beyond its tracked tasks. */
-export interface WaitContext {
-  tracking: Tracking;
-  planned: ReadonlyMap<number, PlannedAgent>;
-  subscribed: boolean;
-  /** Subscribed and not holding still for reconciliation answers: the rollout may move. */
-  settled: boolean;
-  reconnectingUntil?: number;
-}
-
-/** The sentence for the deploy's current wait, from its tracked tasks and the rollout's next decision. */
-export function describeWait(ctx: WaitContext, now: number): string {
-  const { tracking } = ctx;
-  const tasks = [...tracking.tasks.values()];
-  const current = tasks.filter((t) => tracking.isCurrent(t) && !t.killSent);
-  const decision = ctx.settled ? tracking.decide() : undefined;
+/** The sentence for the deploy's current wait, from the engine's state and the rollout's next decision. */
+export function describeWait(state: EngineState, now: number): string {
+  const { tracked, link, plan } = state;
+  const settled = link.subscribed && !holding(tracked, state.reconciliation, now);
+  const tasks = [...tracked.tasks.values()];
+  const current = tasks.filter((t) => isCurrent(tracked, t) && !t.killSent);
+  const decision = settled ? decide(tracked, now) : undefined;
   const awaitingOffers = (decision?.actions ?? []).flatMap((a) => {
     if (a.kind !== "launch") return [];
-    const agent = ctx.planned.get(a.instance);
+    const agent = plan.planned.get(a.instance);
     return [agent === undefined ? String(a.instance) : `${a.instance} (planned on ${agent.hostname})`];
   });
   const backoff = (decision?.pending ?? []).flatMap((instance) => {
-    const until = tracking.backoffUntil.get(instance);
+    const until = tracked.backoffUntil.get(instance);
     return until !== undefined && until > now ? [{ instance, until }] : [];
   });
   return waitingFor({
-    subscribed: ctx.subscribed,
-    ...(ctx.reconnectingUntil === undefined ? {} : { reconnectingUntil: ctx.reconnectingUntil }),
-    unanswered: [...tracking.unanswered],
+    subscribed: link.subscribed,
+    ...(link.reconnectingUntil === undefined ? {} : { reconnectingUntil: link.reconnectingUntil }),
+    unanswered: [...tracked.unanswered],
     awaitingOffers,
     backoff,
     starting: current.filter((t) => t.state !== "TASK_RUNNING").map((t) => t.taskId),
     warming: current
-      .filter((t) => t.state === "TASK_RUNNING" && !tracking.countingIds.has(t.taskId))
+      .filter((t) => t.state === "TASK_RUNNING" && !tracked.counting.has(t.taskId))
       .map((t) => t.taskId),
     stopping: tasks.filter((t) => t.killSent).map((t) => t.taskId),
   });

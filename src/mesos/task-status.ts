@@ -40,7 +40,7 @@ export function mayStillRun(state: TaskState): boolean {
 /** What an update means given what was seen before. */
 export type UpdateVerdict = "new" | "duplicate" | "stale";
 
-interface Latest {
+export interface LatestStatus {
   state: TaskState;
   timestamp: number;
   /** Whether the state came from a reconciliation answer (the master's view, stamped with the time it answered). */
@@ -73,7 +73,7 @@ export function isReconciliationAnswer(status: TaskStatus): boolean {
  * task's state.
  */
 export class TaskStatusTracker {
-  private readonly latest = new Map<string, Latest>();
+  private readonly latest = new Map<string, LatestStatus>();
   private readonly seenUuids = new Set<string>();
 
   observe(status: TaskStatus): UpdateVerdict {
@@ -82,11 +82,7 @@ export class TaskStatusTracker {
       this.seenUuids.add(status.uuid);
     }
     const taskId = status.task_id.value;
-    const next: Latest = {
-      state: status.state,
-      timestamp: status.timestamp ?? 0,
-      reconciliation: isReconciliationAnswer(status),
-    };
+    const next = latestOf(status);
     const known = this.latest.get(taskId);
     if (known !== undefined && isStale(known, next)) return "stale";
     this.latest.set(taskId, next);
@@ -98,7 +94,39 @@ export class TaskStatusTracker {
   }
 }
 
-function isStale(known: Latest, next: Latest): boolean {
+/** What one task's updates so far decide about the next one: its latest state and the uuids seen for it. */
+export interface StatusOrder {
+  readonly latest: Readonly<LatestStatus>;
+  readonly uuids: readonly string[];
+}
+
+/**
+ * The same ordering as `TaskStatusTracker`, without state of its own: given what a task's earlier updates left
+ * (undefined for its first), the verdict on `status` and what to keep for the next one. A uuid is a per-update
+ * id, so duplicates are recognised among the task's own updates.
+ */
+export function orderStatus(
+  known: StatusOrder | undefined,
+  status: TaskStatus,
+): { verdict: UpdateVerdict; order: StatusOrder | undefined } {
+  const uuid = status.uuid;
+  if (uuid !== undefined && known?.uuids.includes(uuid)) return { verdict: "duplicate", order: known };
+  const uuids = uuid === undefined ? (known?.uuids ?? []) : [...(known?.uuids ?? []), uuid];
+  const next = latestOf(status);
+  if (known !== undefined && isStale(known.latest, next))
+    return { verdict: "stale", order: { latest: known.latest, uuids } };
+  return { verdict: "new", order: { latest: next, uuids } };
+}
+
+function latestOf(status: TaskStatus): LatestStatus {
+  return {
+    state: status.state,
+    timestamp: status.timestamp ?? 0,
+    reconciliation: isReconciliationAnswer(status),
+  };
+}
+
+function isStale(known: LatestStatus, next: LatestStatus): boolean {
   if (isTerminalState(known.state)) return true;
   if (isTerminalState(next.state)) return false;
   const before = LIFECYCLE[known.state];

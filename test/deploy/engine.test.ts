@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { DeployEvent } from "../../src/deploy/events.js";
 import { decideOffers, type PlannedAgent } from "../../src/deploy/offer-plan.js";
-import { type AppTarget, Tracking } from "../../src/deploy/tracking.js";
+import { deadlineFailure, decide } from "../../src/deploy/tracked-view.js";
+import {
+  type AppTarget,
+  nextIncarnation,
+  startTracking,
+  type Tracked,
+  type TrackedInstances,
+  type TrackingEvent,
+  track,
+} from "../../src/deploy/tracking.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import type { Offer, TaskStatus } from "../../src/mesos/types/mesos.js";
 import type { Release } from "../../src/state/types.js";
@@ -29,24 +38,35 @@ const release: Release = {
 };
 const target: AppTarget = { spec: release.spec, release, environment: {} };
 
-/** Tracking driven by hand: a clock the test moves, and what it reports. */
+/** The reducer driven by hand: a clock the test moves, and everything it reported. */
 function tracking() {
   let now = 1000;
+  let tracked: TrackedInstances = startTracking({
+    app: "web",
+    desired: 2,
+    releases: [release],
+    target,
+    known: [],
+    launchedBefore: [],
+    now,
+  });
   const events: DeployEvent[] = [];
   const ended: number[] = [];
-  const t = new Tracking(
-    {
-      app: "web",
-      desired: 2,
-      releases: [release],
-      now: () => now,
-      emit: (e) => events.push(e),
-      warn: () => undefined,
-      instanceEnded: (instance) => ended.push(instance),
-    },
-    target,
-  );
-  return { t, events, ended, advance: (ms: number) => (now += ms), now: () => now };
+  const apply = (event: TrackingEvent): TrackedInstances => {
+    const result = track(tracked, event, now);
+    events.push(...result.events);
+    ended.push(...result.ended.map((e) => e.instance));
+    tracked = result.tracked;
+    return tracked;
+  };
+  return {
+    apply,
+    state: () => tracked,
+    events,
+    ended,
+    advance: (ms: number) => (now += ms),
+    now: () => now,
+  };
 }
 
 function status(taskId: string, state: TaskStatus["state"], extra: Partial<TaskStatus> = {}): TaskStatus {
@@ -59,8 +79,8 @@ function status(taskId: string, state: TaskStatus["state"], extra: Partial<TaskS
   };
 }
 
-function launch(t: Tracking, instance: number, since: number): void {
-  t.launched({
+function launched(instance: number, since: number): Tracked {
+  return {
     taskId: `web.1.${instance}.1`,
     instance,
     release: 1,
@@ -73,45 +93,89 @@ function launch(t: Tracking, instance: number, since: number): void {
     since,
     killSent: false,
     launchedHere: true,
-  });
+  };
 }
 
-describe("tracking, driven by a recorded sequence of status updates", () => {
+describe("the tracking reducer, driven by a recorded sequence of status updates", () => {
   it("a failover's reconciliation RUNNING does not hide the agent's older TASK_FAILED: relaunch after backoff", () => {
-    const { t, events, ended, advance, now } = tracking();
-    launch(t, 0, now());
-    launch(t, 1, now());
-    t.onStatus(status("web.1.0.1", "TASK_RUNNING", { timestamp: 10, uuid: "u1" }));
-    t.onStatus(status("web.1.1.1", "TASK_RUNNING", { timestamp: 10, uuid: "u2" }));
+    const { apply, state, events, ended, advance, now } = tracking();
+    apply({ type: "launched", tasks: [launched(0, now()), launched(1, now())] });
+    apply({ type: "status", status: status("web.1.0.1", "TASK_RUNNING", { timestamp: 10, uuid: "u1" }) });
+    apply({ type: "status", status: status("web.1.1.1", "TASK_RUNNING", { timestamp: 10, uuid: "u2" }) });
     advance(100);
-    t.noteProgress();
-    t.onStatus(
-      status("web.1.0.1", "TASK_RUNNING", {
-        source: "SOURCE_MASTER",
-        reason: "REASON_RECONCILIATION",
-        timestamp: 99,
-      }),
-    );
-    t.onStatus(status("web.1.0.1", "TASK_FAILED", { timestamp: 50, uuid: "u3", message: "exit 1" }));
+    apply({ type: "progress" });
+    const reconciled = status("web.1.0.1", "TASK_RUNNING", {
+      source: "SOURCE_MASTER",
+      reason: "REASON_RECONCILIATION",
+      timestamp: 99,
+    });
+    apply({ type: "status", status: reconciled });
+    apply({
+      type: "status",
+      status: status("web.1.0.1", "TASK_FAILED", { timestamp: 50, uuid: "u3", message: "exit 1" }),
+    });
     expect(events.map((e) => e.type)).toEqual(["running", "running", "failed"]);
     expect(ended).toEqual([0]);
-    expect(t.tasks.has("web.1.0.1")).toBe(false);
+    expect(state().tasks.has("web.1.0.1")).toBe(false);
     // Backoff first, then the instance is launched again; the survivor keeps counting.
-    expect(t.decide().actions).toEqual([]);
+    expect(decide(state(), now()).actions).toEqual([]);
     advance(1000);
-    expect(t.decide().actions).toEqual([{ kind: "launch", instance: 0 }]);
-    expect(t.nextIncarnation(1, 0)).toBe(2);
+    expect(decide(state(), now()).actions).toEqual([{ kind: "launch", instance: 0 }]);
+    expect(nextIncarnation(state(), 1, 0)).toBe(2);
+  });
+
+  it("never changes the state it was given: every event returns a new value and shares what did not change", () => {
+    const { apply, state, now } = tracking();
+    const before = apply({ type: "launched", tasks: [launched(0, now())] });
+    const snapshot = JSON.stringify([...before.tasks]);
+    const after = apply({ type: "status", status: status("web.1.0.1", "TASK_RUNNING", { uuid: "u1" }) });
+    expect(JSON.stringify([...before.tasks])).toBe(snapshot);
+    expect(before.tasks.get("web.1.0.1")?.state).toBe("LAUNCHING");
+    expect(after.tasks.get("web.1.0.1")?.state).toBe("TASK_RUNNING");
+    expect(after.backoffUntil).toBe(before.backoffUntil);
+    // A redelivered update (same uuid) is a duplicate: nothing changes.
+    const again = apply({ type: "status", status: status("web.1.0.1", "TASK_FAILED", { uuid: "u1" }) });
+    expect(again.tasks).toBe(after.tasks);
+    expect(again.tasks.get("web.1.0.1")?.state).toBe("TASK_RUNNING");
   });
 
   it("an unanswered task holds its instance and counts against healthy_deadline", () => {
-    const { t, advance } = tracking();
-    t.adoptKnown([], ["web.1.0.1"]);
-    t.unanswered.add("web.1.0.1");
-    expect(t.decide().actions).toEqual([{ kind: "launch", instance: 1 }]);
-    advance(t.target.spec.update.healthyDeadlineMs + 1);
-    expect(t.deadlineFailure()).toMatch(
+    let now = 1000;
+    const start = startTracking({
+      app: "web",
+      desired: 2,
+      releases: [release],
+      target,
+      known: [],
+      launchedBefore: ["web.1.0.1"],
+      now,
+    });
+    const tracked = track(start, { type: "asked", taskIds: ["web.1.0.1"] }, now).tracked;
+    expect(decide(tracked, now).actions).toEqual([{ kind: "launch", instance: 1 }]);
+    now += target.spec.update.healthyDeadlineMs + 1;
+    expect(deadlineFailure(tracked, now)).toMatch(
       /instance 0 \(web\.1\.0\.1\) was not healthy within healthy_deadline/,
     );
+  });
+
+  it("three launches failing the same way before running end the release with the agent's message", () => {
+    const { apply, state, now, advance } = tracking();
+    for (let incarnation = 1; incarnation <= 3; incarnation++) {
+      apply({
+        type: "launched",
+        tasks: [{ ...launched(0, now()), taskId: `web.1.0.${incarnation}`, incarnation }],
+      });
+      const failure = status(`web.1.0.${incarnation}`, "TASK_FAILED", {
+        uuid: `f${incarnation}`,
+        message: "exec: no such file",
+      });
+      apply({ type: "status", status: failure });
+      advance(10_000);
+    }
+    expect(state().fatal).toMatch(
+      /3 launches of web failed the same way before running \(failed\): exec: no such file/,
+    );
+    expect(track(state(), { type: "failure_taken" }, now()).tracked.fatal).toBeUndefined();
   });
 });
 

@@ -122,6 +122,7 @@ export async function deployChanging(
           known,
           purpose: options.verb,
           planned: plannedAgents(appPlan),
+          cluster: { agents: snapshot.agents, known },
           ...(options.lagging === undefined || options.lagging.length === 0
             ? {}
             : { lagging: options.lagging }),

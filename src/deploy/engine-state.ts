@@ -1,0 +1,68 @@
+import type { Offer } from "../mesos/types/mesos.js";
+import type { Release } from "../state/types.js";
+import type { SchedulerCall } from "./calls.js";
+import type { DeployEvent } from "./events.js";
+import { NO_RECONCILIATION, type Reconciliation } from "./reconciliation.js";
+import type { DeployPlan } from "./replan.js";
+import type { Containerizer } from "./task-spec.js";
+import type { TrackedInstances } from "./tracking.js";
+
+/** The scheduler session as the engine sees it. */
+export interface Link {
+  readonly subscribed: boolean;
+  readonly suppressed: boolean;
+  /** Offers were refused for long since the last REVIVE; a REVIVE lifts that filter when launches are wanted. */
+  readonly refusedLong: boolean;
+  /** While re-subscribing after the connection to the master was lost: when the deploy gives up. */
+  readonly reconnectingUntil: number | undefined;
+}
+
+/** Everything the deploy engine knows, as one immutable value. */
+export interface EngineState {
+  readonly tracked: TrackedInstances;
+  readonly plan: DeployPlan;
+  readonly link: Link;
+  readonly reconciliation: Reconciliation;
+  /** Offers received and not answered yet: the next step accepts or declines every one of them. */
+  readonly offers: readonly Offer[];
+  /** Set once the target failed its gates and the deploy rolls back to an earlier release. */
+  readonly rollingBack: { readonly from: Release; readonly reason: string } | undefined;
+}
+
+/** What stays the same for a whole deploy of one app. */
+export interface EngineSettings {
+  seed: number;
+  region: string | null;
+  /** How the cluster's agents run images; `mesos` when absent. */
+  containerizer?: Containerizer;
+  autoRollback: boolean;
+  /** How long the session tries to re-subscribe before it gives up. */
+  reconnectDeadlineMs: number;
+  /** Absolute time (ms) after which the deploy gives up (`--timeout`). */
+  deadline?: number;
+}
+
+/** What an event or a step leads to: the next state, the calls to send and what to report. */
+export interface Reaction {
+  state: EngineState;
+  calls: SchedulerCall[];
+  events: DeployEvent[];
+  warnings: string[];
+  /** A framework id to keep in the state store (after SUBSCRIBED). */
+  frameworkId?: string;
+}
+
+export function initialState(tracked: TrackedInstances, plan: DeployPlan): EngineState {
+  return {
+    tracked,
+    plan,
+    link: { subscribed: false, suppressed: false, refusedLong: false, reconnectingUntil: undefined },
+    reconciliation: NO_RECONCILIATION,
+    offers: [],
+    rollingBack: undefined,
+  };
+}
+
+export function reaction(state: EngineState, partial: Partial<Omit<Reaction, "state">> = {}): Reaction {
+  return { state, calls: [], events: [], warnings: [], ...partial };
+}

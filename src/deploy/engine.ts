@@ -1,0 +1,163 @@
+import type { SessionEvent } from "../mesos/session.js";
+import type { SchedulerCall } from "./calls.js";
+import { type EngineSettings, type EngineState, type Reaction, reaction } from "./engine-state.js";
+import { holding, startReconciliation, unsure } from "./reconciliation.js";
+import { replan } from "./replan.js";
+import { RETRY_REFUSE_SECONDS } from "./step.js";
+import { decide } from "./tracked-view.js";
+import { type EndedInstance, track } from "./tracking.js";
+
+/** What the effect loop reads: the scheduler session's events, and a tick when nothing came for a while. */
+export type LoopEvent = SessionEvent | { type: "TICK" };
+
+/** Everything the engine reacts to: the loop's events and the calls that did not go through. */
+export type EngineEvent = LoopEvent | { type: "CALL_FAILED"; call: SchedulerCall };
+
+export interface ReactContext {
+  now: number;
+  settings: EngineSettings;
+  /** The deploy is being stopped: offers are declined, nothing new starts. */
+  stopping: boolean;
+}
+
+type Handler<E extends EngineEvent> = (state: EngineState, event: E, ctx: ReactContext) => Reaction;
+
+/** One handler per event type; the compiler checks that every type has one. */
+const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { type: T }>> } = {
+  SUBSCRIBED: (state, event, { now }) => {
+    const started = startReconciliation(state.tracked, now);
+    return reaction(
+      {
+        ...state,
+        tracked: started.tracked,
+        reconciliation: started.reconciliation,
+        // An earlier run may have refused offers for long (or suppressed them): the REVIVE lifts that at once.
+        link: { subscribed: true, suppressed: false, refusedLong: false, reconnectingUntil: undefined },
+      },
+      { calls: [...started.calls, { kind: "revive" }], frameworkId: event.subscribed.framework_id.value },
+    );
+  },
+  RECONNECTING: (state, event, { now, settings }) => {
+    const bound = now + settings.reconnectDeadlineMs;
+    const until =
+      state.link.reconnectingUntil ??
+      (settings.deadline === undefined ? bound : Math.min(bound, settings.deadline));
+    const link = { ...state.link, subscribed: false, reconnectingUntil: until };
+    const app = state.tracked.app;
+    const notice = {
+      type: "reconnecting" as const,
+      app,
+      reason: event.reason,
+      until: new Date(until).toISOString(),
+    };
+    return reaction({ ...state, link }, { events: [notice] });
+  },
+  OFFERS: (state, event, { now, stopping }) => {
+    const offers = event.offers.offers ?? [];
+    const settled = state.link.subscribed && !holding(state.tracked, state.reconciliation, now);
+    if (settled && !stopping) return reaction({ ...state, offers: [...state.offers, ...offers] });
+    if (offers.length === 0) return reaction(state);
+    const offerIds = offers.map((o) => o.id.value);
+    return reaction(state, { calls: [{ kind: "decline", offerIds, refuseSeconds: RETRY_REFUSE_SECONDS }] });
+  },
+  RESCIND: (state, event) => {
+    const id = event.rescind.offer_id.value;
+    return reaction({ ...state, offers: state.offers.filter((o) => o.id.value !== id) });
+  },
+  UPDATE: (state, event, ctx) => {
+    const status = event.update.status;
+    const result = track(state.tracked, { type: "status", status }, ctx.now);
+    // Acknowledged only once the update is handled; a failed ACK is redelivered by Mesos.
+    const acknowledge: SchedulerCall = { kind: "acknowledge", status };
+    const tracked = { ...state, tracked: result.tracked };
+    const replanned = instancesEnded(tracked, result.ended, ctx);
+    return {
+      ...replanned,
+      calls: [acknowledge],
+      events: [...result.events, ...replanned.events],
+      warnings: result.warnings,
+    };
+  },
+  FAILURE: (state, event, ctx) => {
+    // An agent was removed (a failure without an executor): the rest of the rollout is placed without it.
+    const agentId = event.failure.agent_id?.value;
+    if (agentId === undefined || event.failure.executor_id !== undefined) return reaction(state);
+    const onIt = [...state.plan.planned].filter(([, agent]) => agent.agentId === agentId);
+    const host = onIt[0]?.[1].hostname ?? agentId;
+    const avoid = new Map([[agentId, `${host} was lost`]]);
+    if (onIt.length === 0)
+      return reaction({ ...state, plan: { ...state.plan, avoid: new Map([...state.plan.avoid, ...avoid]) } });
+    return replanRest(state, `${host} was lost`, avoid, ctx);
+  },
+  CALL_FAILED: (state, { call }, { now }) => {
+    switch (call.kind) {
+      case "accept": {
+        // It may or may not have reached the master: ask before launching those instances again.
+        const taskIds = call.launches.map((l) => l.tracked.taskId);
+        const tracked = track(state.tracked, { type: "unsure", taskIds }, now).tracked;
+        return reaction({ ...state, tracked, reconciliation: unsure(now) });
+      }
+      case "kill":
+        return reaction({
+          ...state,
+          tracked: track(state.tracked, { type: "kill_failed", taskId: call.taskId }, now).tracked,
+        });
+      case "revive":
+        return reaction({ ...state, link: { ...state.link, refusedLong: true } });
+      case "suppress":
+        return reaction({ ...state, link: { ...state.link, suppressed: false } });
+      case "reconcile":
+        if (!call.resendOnFailure) return reaction(state);
+        return reaction({
+          ...state,
+          reconciliation: { ...state.reconciliation, sentAt: Number.NEGATIVE_INFINITY },
+        });
+      case "decline":
+      case "acknowledge":
+        // An offer whose DECLINE failed goes back to the allocator at the offer timeout or the next election.
+        return reaction(state);
+    }
+  },
+  TICK: (state) => reaction(state),
+  HEARTBEAT: (state) => reaction(state),
+  INVERSE_OFFERS: (state) => reaction(state),
+  RESCIND_INVERSE_OFFER: (state) => reaction(state),
+  UPDATE_OPERATION_STATUS: (state) => reaction(state),
+  MESSAGE: (state) => reaction(state),
+  // The session ends itself with the master's message.
+  ERROR: (state) => reaction(state),
+};
+
+/** The engine's reducer over its whole state: one event in, the next state, calls and reports out. Pure. */
+export function react(state: EngineState, event: EngineEvent, ctx: ReactContext): Reaction {
+  const handler = handlers[event.type] as Handler<EngineEvent>;
+  return handler(state, event, ctx);
+}
+
+/** A task of the target ended on its own: its replacement and the rest of the rollout are placed anew. */
+function instancesEnded(state: EngineState, ended: readonly EndedInstance[], ctx: ReactContext): Reaction {
+  if (ended.length === 0) return reaction(state);
+  // Its replacement must not wait out the short refusals of offers declined meanwhile.
+  const refused = { ...state, link: { ...state.link, refusedLong: true } };
+  return replanRest(refused, ended.map((e) => e.reason).join("; "), new Map(), ctx);
+}
+
+function replanRest(
+  state: EngineState,
+  reason: string,
+  avoid: ReadonlyMap<string, string>,
+  ctx: ReactContext,
+): Reaction {
+  const remaining = decide(state.tracked, ctx.now).pending;
+  const replanned = replan(
+    state.plan,
+    state.tracked,
+    { reason, remaining, avoid, offers: state.offers },
+    ctx.settings.seed,
+    ctx.now,
+  );
+  if (replanned.event === undefined) return reaction({ ...state, plan: replanned.plan });
+  // Agents declined while the plan held must offer again.
+  const link = { ...state.link, refusedLong: true };
+  return reaction({ ...state, plan: replanned.plan, link }, { events: [replanned.event] });
+}

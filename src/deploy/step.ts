@@ -1,0 +1,233 @@
+import type { Offer } from "../mesos/types/mesos.js";
+import type { Release } from "../state/types.js";
+import type { SchedulerCall } from "./calls.js";
+import { carveLaunches } from "./carve.js";
+import type { EngineSettings, EngineState, Reaction } from "./engine-state.js";
+import { decideOffers } from "./offer-plan.js";
+import { endHold, holding, retryReconciliation } from "./reconciliation.js";
+import { rollbackTarget } from "./releases.js";
+import { replanOverdue } from "./replan.js";
+import type { RolloutDecision } from "./rollout.js";
+import { deadlineFailure, decide, runningTasks, specOf } from "./tracked-view.js";
+import { nextIncarnation, type Tracked, track } from "./tracking.js";
+
+/** How a deploy ends, as the step sees it; a rollback is a new target the loop resolves (its env) and goes on with. */
+export type Finish =
+  | { kind: "done" }
+  | { kind: "failed"; release: number; reason: string }
+  | { kind: "rollback"; to: Release; reason: string };
+
+export interface StepResult extends Reaction {
+  finish?: Finish;
+}
+
+export const NOTHING_WANTED_REFUSE_SECONDS = 120;
+export const RETRY_REFUSE_SECONDS = 2;
+/** Offers of agents the plan does not need while it waits for its own agents. */
+export const NOT_PLANNED_REFUSE_SECONDS = 30;
+
+type Out = Omit<StepResult, "state" | "finish">;
+
+/**
+ * The step function: from what the deploy knows (the plan, the tracked instances, the outstanding offers) and the
+ * time, the calls to send now and the next state (a changed plan when reality diverged from it). Pure: it sends
+ * nothing and reads no clock; the effect loop runs it after every event while subscribed.
+ *
+ * In order: reconciliation (hold still for the master's answers, bounded), progress and deadlines (which end the
+ * release or roll it back), then the rollout's kills and launches (launches go to the plan's agents, or are placed
+ * among the offers; unused offers are declined with a filter), then SUPPRESS or REVIVE.
+ */
+export function step(state: EngineState, now: number, settings: EngineSettings): StepResult {
+  const out: Out = { calls: [], events: [], warnings: [] };
+  let next = settle(state, now, out);
+  if (holding(next.tracked, next.reconciliation, now)) return declineAll(next, RETRY_REFUSE_SECONDS, out);
+  next = { ...next, tracked: track(next.tracked, { type: "progress" }, now).tracked };
+  const failure = next.tracked.fatal ?? deadlineFailure(next.tracked, now);
+  if (failure !== undefined) {
+    const tracked = track(next.tracked, { type: "failure_taken" }, now).tracked;
+    const declined = declineAll({ ...next, tracked }, RETRY_REFUSE_SECONDS, out);
+    return { ...declined, finish: failed(next, failure, settings.autoRollback) };
+  }
+  const decision = decide(next.tracked, now);
+  if (decision.done)
+    return { ...declineAll(next, NOTHING_WANTED_REFUSE_SECONDS, out), finish: { kind: "done" } };
+  const launches = decision.actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : []));
+  const replanned = replanOverdue(
+    next.plan,
+    next.tracked,
+    launches,
+    decision.pending,
+    next.offers,
+    settings.seed,
+    now,
+  );
+  next = { ...next, plan: replanned.plan };
+  if (replanned.event !== undefined) {
+    out.events.push(replanned.event);
+    // Agents declined while the plan held must offer again.
+    next = { ...next, link: { ...next.link, refusedLong: true } };
+  }
+  next = kill(next, decision, now, out);
+  next = offerRound(next, launches, decision.pending.length === 0, now, settings, out);
+  next = reviveOrSuppress(next, launches.length > 0, decision.pending.length === 0, out);
+  return { state: next, ...out };
+}
+
+/** Reconciliation asked again when due; when a hold ends, whether every task was answered. */
+function settle(state: EngineState, now: number, out: Out): EngineState {
+  const retry = retryReconciliation(state.tracked, state.reconciliation, now);
+  out.calls.push(...retry.calls);
+  let next: EngineState = { ...state, reconciliation: retry.reconciliation };
+  if (holding(next.tracked, next.reconciliation, now)) return next;
+  const hold = endHold(next.tracked, next.reconciliation);
+  next = { ...next, reconciliation: hold.reconciliation };
+  // Nothing could be launched while reconciling: that wait does not eat the progress deadline.
+  if (hold.ended === "answered")
+    next = { ...next, tracked: track(next.tracked, { type: "reconciled" }, now).tracked };
+  else if (hold.ended !== undefined) out.warnings.push(hold.ended);
+  return next;
+}
+
+/** The release failed its gates: roll back to the last healthy release when allowed (`autoRollback`), else fail. */
+function failed(state: EngineState, reason: string, autoRollback: boolean): Finish {
+  const target = state.tracked.target.release;
+  if (state.rollingBack !== undefined) {
+    const why = `the rollback to release ${target.number} failed too: ${reason}`;
+    return { kind: "failed", release: state.rollingBack.from.number, reason: why };
+  }
+  const previous = autoRollback ? rollbackTarget(state.tracked.releases, target) : undefined;
+  if (previous !== undefined) return { kind: "rollback", to: previous, reason };
+  const why = autoRollback ? `${reason}; there is no earlier healthy release to roll back to` : reason;
+  return { kind: "failed", release: target.number, reason: why };
+}
+
+function kill(state: EngineState, decision: RolloutDecision, now: number, out: Out): EngineState {
+  let tracked = state.tracked;
+  for (const action of decision.actions) {
+    if (action.kind !== "kill") continue;
+    const task = tracked.tasks.get(action.taskId);
+    if (task === undefined) continue;
+    tracked = track(tracked, { type: "kill_sent", taskId: task.taskId }, now).tracked;
+    out.events.push({
+      type: "killing",
+      app: tracked.app,
+      task: task.taskId,
+      instance: task.instance,
+      reason: action.reason,
+    });
+    const gracePeriodMs = specOf(tracked, task)?.killGraceMs ?? tracked.target.spec.killGraceMs;
+    out.calls.push({
+      kind: "kill",
+      taskId: task.taskId,
+      ...(task.agentId ? { agentId: task.agentId } : {}),
+      gracePeriodMs,
+    });
+  }
+  return { ...state, tracked };
+}
+
+/**
+ * Every outstanding offer answered: the rollout's launches placed (planned instances on their agent's offer, the
+ * rest by the placement engine among the offers) and carved into one ACCEPT per offer; the rest declined, for
+ * long when nothing is wanted or while the plan waits for other agents, briefly otherwise.
+ */
+function offerRound(
+  state: EngineState,
+  launches: readonly number[],
+  idle: boolean,
+  now: number,
+  settings: EngineSettings,
+  out: Out,
+): EngineState {
+  const offers = state.offers;
+  if (offers.length === 0) return state;
+  if (launches.length === 0) {
+    const declined = declineAll(
+      state,
+      idle ? NOTHING_WANTED_REFUSE_SECONDS : RETRY_REFUSE_SECONDS,
+      out,
+    ).state;
+    return idle ? { ...declined, link: { ...declined.link, refusedLong: true } } : declined;
+  }
+  const { tracked } = state;
+  const target = tracked.target;
+  const decision = decideOffers({
+    spec: target.spec,
+    seed: settings.seed,
+    offers,
+    launches,
+    planned: state.plan.planned,
+    running: runningTasks(tracked),
+  });
+  const perOffer = carveLaunches(decision.placements, {
+    app: tracked.app,
+    target,
+    region: settings.region,
+    ...(settings.containerizer === undefined ? {} : { containerizer: settings.containerizer }),
+    now,
+    nextIncarnation: (release, instance) => nextIncarnation(tracked, release, instance),
+  });
+  const launched: Tracked[] = [];
+  for (const [offer, batch] of perOffer) {
+    for (const { tracked: task } of batch) {
+      launched.push(task);
+      const ports = Object.fromEntries(
+        target.spec.ports.map((p, i) => [p.name, task.ports[i] ?? 0] as const),
+      );
+      const { taskId, instance, release, host } = task;
+      out.events.push({ type: "launch", app: tracked.app, task: taskId, instance, release, host, ports });
+    }
+    out.calls.push({ kind: "accept", offer, launches: batch, refuseSeconds: RETRY_REFUSE_SECONDS });
+  }
+  let next = withLaunched(state, launched, now);
+  // Offers of agents the plan waits for come back soon; the others are not needed while the plan holds.
+  const waitingForPlan = decision.waiting.length > 0;
+  const later = decision.unused.filter((u) => !u.neededByPlan && waitingForPlan).map((u) => u.offer);
+  const soon = decision.unused.map((u) => u.offer).filter((o) => !later.includes(o));
+  decline(soon, RETRY_REFUSE_SECONDS, out);
+  if (later.length > 0) {
+    decline(later, NOT_PLANNED_REFUSE_SECONDS, out);
+    next = { ...next, link: { ...next.link, refusedLong: true } };
+  }
+  return { ...next, offers: [] };
+}
+
+/** Launched instances are tracked, and leave the plan: its placement for them is carried out. */
+function withLaunched(state: EngineState, launched: readonly Tracked[], now: number): EngineState {
+  if (launched.length === 0) return state;
+  const tracked = track(state.tracked, { type: "launched", tasks: launched }, now).tracked;
+  const done = new Set(launched.map((t) => t.instance));
+  const planned = new Map([...state.plan.planned].filter(([i]) => !done.has(i)));
+  const waitingSince = new Map([...state.plan.waitingSince].filter(([i]) => !done.has(i)));
+  return { ...state, tracked, plan: { ...state.plan, planned, waitingSince } };
+}
+
+function reviveOrSuppress(
+  state: EngineState,
+  launchNow: boolean,
+  nothingPending: boolean,
+  out: Out,
+): EngineState {
+  const { link } = state;
+  if (launchNow && (link.suppressed || link.refusedLong)) {
+    out.calls.push({ kind: "revive" });
+    return { ...state, link: { ...link, suppressed: false, refusedLong: false } };
+  }
+  if (nothingPending && !link.suppressed) {
+    out.calls.push({ kind: "suppress" });
+    return { ...state, link: { ...link, suppressed: true } };
+  }
+  return state;
+}
+
+/** Every outstanding offer declined with one filter. */
+export function declineAll(state: EngineState, refuseSeconds: number, out: Out): StepResult {
+  decline(state.offers, refuseSeconds, out);
+  return { state: { ...state, offers: [] }, ...out };
+}
+
+function decline(offers: readonly Offer[], refuseSeconds: number, out: Out): void {
+  if (offers.length === 0) return;
+  const call: SchedulerCall = { kind: "decline", offerIds: offers.map((o) => o.id.value), refuseSeconds };
+  out.calls.push(call);
+}

@@ -1,0 +1,124 @@
+import { type AppSpec, formatDuration } from "../manifest/index.js";
+import type { RunningTask } from "../placement/types.js";
+import { rolloutLimits } from "../plan/rollout.js";
+import { counts, nextActions, type RolloutDecision, type RolloutTask, type TaskPhase } from "./rollout.js";
+import type { DoneInstances, Tracked, TrackedInstances } from "./tracking.js";
+
+/** Questions about tracked instances, answered without changing them. */
+type View = Pick<
+  TrackedInstances,
+  | "app"
+  | "desired"
+  | "releases"
+  | "target"
+  | "digestOfRelease"
+  | "tasks"
+  | "unanswered"
+  | "backoffUntil"
+  | "firstLaunchAt"
+  | "counting"
+  | "lastProgressAt"
+  | "failedAfterCounting"
+>;
+
+/** The task carries the target release (its digest matches). */
+export function isCurrent(tracked: Pick<View, "digestOfRelease" | "target">, task: Tracked): boolean {
+  const digest = task.digest ?? tracked.digestOfRelease.get(task.release);
+  return digest === tracked.target.release.manifestDigest;
+}
+
+/** The spec a task was launched with, when titan knows its release. */
+export function specOf(
+  tracked: Pick<View, "digestOfRelease" | "target" | "releases">,
+  task: Tracked,
+): AppSpec | undefined {
+  if (isCurrent(tracked, task)) return tracked.target.spec;
+  return tracked.releases.find((r) => r.number === task.release)?.spec;
+}
+
+/** The rollout's next launches and kills, from the tracked tasks. */
+export function decide(tracked: View, now: number): RolloutDecision {
+  const spec = tracked.target.spec;
+  return nextActions({
+    desired: tracked.desired,
+    ...rolloutLimits(spec, tracked.desired),
+    minHealthyMs: spec.update.minHealthyTimeMs,
+    now,
+    tasks: [...tracked.tasks.values()].map((t) => rolloutTask(tracked, t)),
+    backoffUntil: tracked.backoffUntil,
+    keepPrevious: tracked.failedAfterCounting,
+  });
+}
+
+function rolloutTask(tracked: View, task: Tracked): RolloutTask {
+  return {
+    taskId: task.taskId,
+    instance: task.instance,
+    incarnation: task.incarnation,
+    current: isCurrent(tracked, task),
+    phase: tracked.unanswered.has(task.taskId) ? "unknown" : phaseOf(task),
+    healthySince: task.healthySince,
+  };
+}
+
+function phaseOf(task: Tracked): TaskPhase {
+  if (task.killSent || task.state === "TASK_KILLING") return "killing";
+  if (task.state === "TASK_UNREACHABLE") return "unreachable";
+  if (task.state === "TASK_RUNNING") return "running";
+  return "starting";
+}
+
+/** Tasks of the target that count now and did not before. */
+export function tracksProgress(tracked: View, now: number): Tracked[] {
+  const minHealthy = tracked.target.spec.update.minHealthyTimeMs;
+  return [...tracked.tasks.values()].filter(
+    (task) =>
+      isCurrent(tracked, task) &&
+      !tracked.counting.has(task.taskId) &&
+      counts(rolloutTask(tracked, task), now, minHealthy),
+  );
+}
+
+/** Why the release has run out of time, if it has. */
+export function deadlineFailure(tracked: View, now: number): string | undefined {
+  const update = tracked.target.spec.update;
+  const within = `within healthy_deadline ${formatDuration(update.healthyDeadlineMs)}`;
+  for (const task of tracked.tasks.values()) {
+    if (!isCurrent(tracked, task) || task.killSent || tracked.counting.has(task.taskId)) continue;
+    if (now - task.since > update.healthyDeadlineMs)
+      return `instance ${task.instance} (${task.taskId}) was not healthy ${within}`;
+  }
+  // Relaunches of an instance (crashes, refused or dropped launches) run against its first launch's deadline.
+  for (const [instance, since] of tracked.firstLaunchAt) {
+    if (instance < tracked.desired && now - since > update.healthyDeadlineMs)
+      return `instance ${instance} was not healthy ${within} of its first launch`;
+  }
+  if (update.progressDeadlineMs > 0 && now - tracked.lastProgressAt > update.progressDeadlineMs)
+    return `no instance became healthy within progress_deadline ${formatDuration(update.progressDeadlineMs)}`;
+  return undefined;
+}
+
+/** The instances of the target that serve, for the outcome. */
+export function doneInstances(tracked: View): DoneInstances {
+  return [...tracked.tasks.values()]
+    .filter((t) => isCurrent(tracked, t) && !t.killSent)
+    .sort((a, b) => a.instance - b.instance)
+    .map((t) => ({ instance: t.instance, task: t.taskId, host: t.host, ports: t.ports }));
+}
+
+/** The app's tasks that hold resources on a known agent, as the placement engine counts them. */
+export function runningTasks(tracked: View): RunningTask[] {
+  return [...tracked.tasks.values()].flatMap((t) =>
+    t.agentId === undefined
+      ? []
+      : [
+          {
+            app: tracked.app,
+            agentId: t.agentId,
+            instance: t.instance,
+            demand: tracked.target.spec.resources,
+            portCount: t.ports.length,
+          },
+        ],
+  );
+}

@@ -1,0 +1,349 @@
+import { describe, expect, it } from "vitest";
+import type { CallSink, SchedulerCall } from "../../src/deploy/calls.js";
+import { type EngineEvent, type LoopEvent, react } from "../../src/deploy/engine.js";
+import { type EngineSettings, type EngineState, initialState } from "../../src/deploy/engine-state.js";
+import type { DeployEvent } from "../../src/deploy/events.js";
+import { AppDeployment } from "../../src/deploy/executor.js";
+import type { PlannedAgent } from "../../src/deploy/offer-plan.js";
+import { deployPlan, PLANNED_OFFER_WAIT_MS } from "../../src/deploy/replan.js";
+import { step } from "../../src/deploy/step.js";
+import { type AppTarget, startTracking } from "../../src/deploy/tracking.js";
+import type { AppSpec } from "../../src/manifest/types.js";
+import { MasterCluster } from "../../src/mesos/leader.js";
+import type { Offer, TaskStatus } from "../../src/mesos/types/mesos.js";
+import type { Agent } from "../../src/placement/types.js";
+import { FileStateStore } from "../../src/state/file-store.js";
+import type { Release } from "../../src/state/types.js";
+import { appSpec } from "../plan/builders.js";
+import { tempDir } from "../support/tmp.js";
+
+/** Three instances balanced over zones a, b and c; agents a1, a2, b1, c1 and c2 each hold two. */
+function spec(overrides: Partial<AppSpec> = {}): AppSpec {
+  return appSpec({
+    name: "web",
+    image: undefined,
+    instances: 3,
+    ports: [],
+    resources: { cpus: 1, mem: 64, disk: 0, gpus: 0 },
+    constraints: [{ kind: "balance", attribute: "zone", hard: false }],
+    update: {
+      maxSurge: { kind: "count", value: 3 },
+      maxUnavailable: { kind: "count", value: 0 },
+      minHealthyTimeMs: 0,
+      healthyDeadlineMs: 60_000,
+      progressDeadlineMs: 60_000,
+      autoRollback: true,
+    },
+    ...overrides,
+  });
+}
+
+const AGENTS = ["a1", "a2", "b1", "c1", "c2"];
+const zoneOf = (agentId: string): string => agentId.slice(0, 1);
+
+function agent(id: string): Agent {
+  const free = { cpus: 2, mem: 1024, disk: 0, gpus: 0 };
+  return { id, hostname: `${id}.local`, attributes: { zone: zoneOf(id) }, total: free, free, freePorts: [] };
+}
+
+function offer(id: string, agentId: string, cpus = 2): Offer {
+  return {
+    id: { value: id },
+    framework_id: { value: "f" },
+    agent_id: { value: agentId },
+    hostname: `${agentId}.local`,
+    attributes: [{ name: "zone", type: "TEXT", text: { value: zoneOf(agentId) } }],
+    resources: [
+      { name: "cpus", type: "SCALAR", scalar: { value: cpus } },
+      { name: "mem", type: "SCALAR", scalar: { value: 1024 } },
+    ],
+  };
+}
+
+function target(s: AppSpec = spec()): AppTarget {
+  const release: Release = {
+    app: "web",
+    number: 1,
+    manifestDigest: "sha256:one",
+    spec: s,
+    createdAt: 0,
+    user: "tester",
+    outcome: "pending",
+  };
+  return { spec: s, release, environment: {} };
+}
+
+const settings: EngineSettings = { seed: 1, region: null, autoRollback: true, reconnectDeadlineMs: 60_000 };
+
+function plannedOn(...agentIds: string[]): Map<number, PlannedAgent> {
+  return new Map(
+    agentIds.map((id, instance) => [instance, { agentId: id, hostname: `${id}.local` }] as const),
+  );
+}
+
+/** A subscribed engine whose plan put instance i on `planned[i]`; reconciliation of no tasks is answered at once. */
+function subscribed(planned: Map<number, PlannedAgent>, now = 0): EngineState {
+  const t = target();
+  const tracked = startTracking({
+    app: "web",
+    desired: 3,
+    releases: [t.release],
+    target: t,
+    known: [],
+    launchedBefore: [],
+    now,
+  });
+  const state = initialState(tracked, deployPlan(planned, { agents: AGENTS.map(agent), known: [] }));
+  return react(state, subscribedEvent(), { now, settings, stopping: false }).state;
+}
+
+function subscribedEvent(): EngineEvent {
+  return { type: "SUBSCRIBED", subscribed: { framework_id: { value: "f" } } };
+}
+
+function withOffers(state: EngineState, offers: Offer[], now = 0): EngineState {
+  return react(state, { type: "OFFERS", offers: { offers } }, { now, settings, stopping: false }).state;
+}
+
+function accepted(calls: readonly SchedulerCall[]): Array<[string, number[]]> {
+  return calls.flatMap((c) =>
+    c.kind === "accept"
+      ? [[c.offer.agent_id.value, c.launches.map((l) => l.tracked.instance)] as [string, number[]]]
+      : [],
+  );
+}
+
+describe("the step function, driven by recorded events", () => {
+  it("subscribing asks about every known task, then lifts an earlier run's refusals with a REVIVE at once", () => {
+    const t = target();
+    const tracked = startTracking({
+      app: "web",
+      desired: 3,
+      releases: [t.release],
+      target: t,
+      known: [],
+      launchedBefore: ["web.1.0.1"],
+      now: 0,
+    });
+    const result = react(initialState(tracked, deployPlan(new Map())), subscribedEvent(), {
+      now: 0,
+      settings,
+      stopping: false,
+    });
+    expect(result.calls.map((c) => c.kind)).toEqual(["reconcile", "reconcile", "revive"]);
+    expect(result.calls[0]).toMatchObject({ tasks: [{ taskId: "web.1.0.1" }] });
+    expect(result.frameworkId).toBe("f");
+    // While the master has not answered, the engine holds still: offers are declined briefly as they come.
+    const offers = { type: "OFFERS" as const, offers: { offers: [offer("o1", "a1")] } };
+    const held = react(result.state, offers, { now: 100, settings, stopping: false });
+    expect(held.calls).toEqual([{ kind: "decline", offerIds: ["o1"], refuseSeconds: 2 }]);
+    expect(held.state.offers).toEqual([]);
+  });
+
+  it("launches each instance on the agent the plan showed and declines the other offers", () => {
+    const state = withOffers(
+      subscribed(plannedOn("a1", "b1", "c1")),
+      ["a2", "c1", "a1", "b1"].map((a, i) => offer(`o${i}`, a)),
+    );
+    const result = step(state, 10, settings);
+    expect(accepted(result.calls)).toEqual([
+      ["a1", [0]],
+      ["b1", [1]],
+      ["c1", [2]],
+    ]);
+    expect(result.calls.filter((c) => c.kind === "decline")).toEqual([
+      { kind: "decline", offerIds: ["o0"], refuseSeconds: 2 },
+    ]);
+    expect(
+      result.events.filter((e) => e.type === "launch").map((e) => e.type === "launch" && e.host),
+    ).toEqual(["a1.local", "b1.local", "c1.local"]);
+    // The launches are tracked and leave the plan; the offers are all answered.
+    expect([...result.state.tracked.tasks.keys()].sort()).toEqual(["web.1.0.1", "web.1.1.1", "web.1.2.1"]);
+    expect(result.state.plan.planned.size).toBe(0);
+    expect(result.state.offers).toEqual([]);
+  });
+
+  it("waits for a planned agent, declining agents the plan does not need for longer", () => {
+    const result = step(
+      withOffers(subscribed(plannedOn("a1", "b1", "c1")), [offer("o1", "a2")]),
+      10,
+      settings,
+    );
+    expect(accepted(result.calls)).toEqual([]);
+    expect(result.calls).toContainEqual({ kind: "decline", offerIds: ["o1"], refuseSeconds: 30 });
+    // Declined for long while instances wait: revived so that the plan's agents offer.
+    expect(result.calls.at(-1)).toEqual({ kind: "revive" });
+  });
+
+  it("an agent lost re-plans the whole rest of the rollout and keeps the zones balanced", () => {
+    const state = subscribed(plannedOn("a1", "b1", "c1"));
+    const lost = react(
+      state,
+      { type: "FAILURE", failure: { agent_id: { value: "c1" } } },
+      { now: 5, settings, stopping: false },
+    );
+    expect(lost.events).toEqual([
+      {
+        type: "replan",
+        app: "web",
+        reason: "c1.local was lost",
+        changes: [{ instance: 2, from: "c1.local", to: "c2.local" }],
+      },
+    ]);
+    const zones = [...lost.state.plan.planned.values()].map((a) => zoneOf(a.agentId)).sort();
+    expect(zones).toEqual(["a", "b", "c"]);
+    expect(lost.state.plan.avoid.has("c1")).toBe(true);
+    // An executor's failure is not an agent's.
+    const executor = { agent_id: { value: "a1" }, executor_id: { value: "e" } };
+    expect(
+      react(state, { type: "FAILURE", failure: executor }, { now: 5, settings, stopping: false }).events,
+    ).toEqual([]);
+  });
+
+  it("a planned agent that offers no room in time: the rest is placed anew without it, and launched there", () => {
+    let state = withOffers(subscribed(plannedOn("a1", "b1", "c1")), [offer("o1", "a1"), offer("o2", "b1")]);
+    state = step(state, 0, settings).state;
+    expect(step(state, PLANNED_OFFER_WAIT_MS - 1, settings).events).toEqual([]);
+    const late = step(state, PLANNED_OFFER_WAIT_MS + 1, settings);
+    expect(late.events).toEqual([
+      {
+        type: "replan",
+        app: "web",
+        reason: "c1.local offered no room for instance(s) 2 within 5s",
+        changes: [{ instance: 2, from: "c1.local", to: "c2.local" }],
+      },
+    ]);
+    const launched = step(withOffers(late.state, [offer("o3", "c2")]), PLANNED_OFFER_WAIT_MS + 2, settings);
+    expect(accepted(launched.calls)).toEqual([["c2", [2]]]);
+  });
+
+  it("a task that ends on its own re-plans its instance among the agents, not onto the first offer", () => {
+    let state = withOffers(
+      subscribed(plannedOn("a1", "b1", "c1")),
+      ["a1", "b1", "c1"].map((a) => offer(a, a)),
+    );
+    state = step(state, 0, settings).state;
+    const failed: TaskStatus = {
+      task_id: { value: "web.1.2.1" },
+      state: "TASK_LOST",
+      agent_id: { value: "c1" },
+      uuid: "u1",
+    };
+    const ended = react(
+      state,
+      { type: "UPDATE", update: { status: failed } },
+      { now: 10, settings, stopping: false },
+    );
+    expect(ended.calls).toEqual([{ kind: "acknowledge", status: failed }]);
+    expect(zoneOf(ended.state.plan.planned.get(2)?.agentId ?? "")).toBe("c");
+    // Backoff over, an offer of zone a comes first: instance 2 waits for its zone-c agent instead.
+    const after = ended.state.tracked.backoffUntil.get(2) ?? 0;
+    const offered = step(withOffers(ended.state, [offer("x", "a2")]), after + 1, settings);
+    expect(accepted(offered.calls)).toEqual([]);
+  });
+
+  it("an ACCEPT that did not go through is reconciled before its instance is launched again", () => {
+    let state = withOffers(
+      subscribed(plannedOn("a1", "b1", "c1")),
+      ["a1", "b1", "c1"].map((a) => offer(a, a)),
+    );
+    const launchedStep = step(state, 0, settings);
+    state = launchedStep.state;
+    const accept = launchedStep.calls.find((c) => c.kind === "accept");
+    if (accept === undefined) throw new Error("no ACCEPT");
+    const unsure = react(
+      state,
+      { type: "CALL_FAILED", call: accept },
+      { now: 1, settings, stopping: false },
+    ).state;
+    expect([...unsure.tracked.unanswered]).toEqual(["web.1.0.1"]);
+    const asked = step(unsure, 2, settings).calls.filter((c) => c.kind === "reconcile");
+    expect(asked).toEqual([
+      { kind: "reconcile", tasks: [{ taskId: "web.1.0.1", agentId: "a1" }], resendOnFailure: false },
+    ]);
+  });
+});
+
+/** The effect loop over a scripted event source and a recording sink: a whole deploy with no HTTP. */
+describe("the effect loop", () => {
+  it("event → reducer → step → calls, until the release is deployed", async () => {
+    let now = 0;
+    const sent: SchedulerCall[] = [];
+    const sink: CallSink = {
+      send: async (call) => {
+        sent.push(call);
+        return true;
+      },
+    };
+    async function* events(): AsyncGenerator<LoopEvent> {
+      yield subscribedEvent() as LoopEvent;
+      yield { type: "OFFERS", offers: { offers: ["a1", "b1", "c1", "c2"].map((a) => offer(a, a)) } };
+      for (const call of sent.filter((c) => c.kind === "accept"))
+        for (const { tracked } of call.kind === "accept" ? call.launches : []) {
+          const status: TaskStatus = {
+            task_id: { value: tracked.taskId },
+            state: "TASK_RUNNING",
+            agent_id: { value: tracked.agentId ?? "" },
+            uuid: tracked.taskId,
+          };
+          yield { type: "UPDATE", update: { status } };
+        }
+      for (;;) {
+        now += 100;
+        yield { type: "TICK" };
+      }
+    }
+    const t = target();
+    const reported: DeployEvent[] = [];
+    const deployment = new AppDeployment(
+      {
+        target: t,
+        known: [],
+        releases: [t.release],
+        autoRollback: true,
+        planned: plannedOn("a1", "b1", "c2"),
+        cluster: { agents: AGENTS.map(agent), known: [] },
+      },
+      {
+        cluster: MasterCluster.fromConfig({ masters: ["http://127.0.0.1:9"] }),
+        store: new FileStateStore(`file://${tempDir("titan-step-")}`, {
+          clock: { now: () => now },
+          hostname: "test-host",
+        }),
+        now: () => now,
+        signal: new AbortController().signal,
+        emit: (e) => reported.push(e),
+        warn: () => undefined,
+        framework: { user: "root", role: "*", failoverTimeoutSeconds: 60 },
+        region: null,
+        desired: 3,
+        seed: 1,
+        resolveEnvironment: async () => ({}),
+      },
+      undefined,
+    );
+    const result = await deployment.drive(events(), sink);
+    expect(result.outcome).toBe("deployed");
+    expect(sent.map((c) => c.kind)).toEqual([
+      "reconcile",
+      "reconcile",
+      "revive",
+      "accept",
+      "accept",
+      "accept",
+      "decline",
+      "acknowledge",
+      // Every instance has its task: nothing is pending, offers are not wanted any more.
+      "suppress",
+      "acknowledge",
+      "acknowledge",
+    ]);
+    expect(reported.flatMap((e) => (e.type === "launch" ? [e.host] : []))).toEqual([
+      "a1.local",
+      "b1.local",
+      "c2.local",
+    ]);
+    expect(reported.at(-1)).toMatchObject({ type: "running" });
+    expect(deployment.engineState.tracked.counting.size).toBe(3);
+  });
+});
