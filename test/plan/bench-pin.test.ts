@@ -1,0 +1,60 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { writeScenario } from "../../bench/placement-plan.js";
+import { manyApps, workload } from "../../bench/placement-workload.js";
+import { runCli } from "../support/cli.js";
+
+/**
+ * The whole `titan plan` on small versions of the benchmark's workloads, pinned by digest: the manifests and the
+ * /master/state are written as files and read back by the command, so a change to manifest loading, snapshot
+ * reading, diff, placement or output that is meant to keep the plan (an optimisation) must leave the human plan,
+ * the JSON plan and its placements identical. A change that means to plan differently updates the digests and
+ * says why.
+ */
+const digest = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 16);
+
+describe("whole plans on the benchmark workloads stay identical", { timeout: 120_000 }, () => {
+  it.each([
+    {
+      name: "many apps, fits",
+      input: () => manyApps(300, 3_000, 300, 3),
+      perFile: 200,
+      code: 0,
+      expected: {
+        human: "868527a215538a3c",
+        json: "02d95b89b370f5e2",
+        placements: "f48cccdb6c5e9e2e",
+        fingerprint: "sha256:ba5c530f8b663ccc",
+      },
+    },
+    {
+      name: "constrained mix, does not fit",
+      input: () => workload(200, 2_000, 9),
+      perFile: undefined,
+      code: 4,
+      expected: {
+        human: "e13ea73b2bbc564f",
+        json: "d3043674c6222d82",
+        placements: "e8d830b770e2dd84",
+        fingerprint: "sha256:9c5472a2491c8b32",
+      },
+    },
+  ])("$name", async ({ input, perFile, code, expected }) => {
+    const files = writeScenario(input(), [], perFile);
+    try {
+      const human = await runCli(files.argv, { cwd: files.dir });
+      const json = await runCli([...files.argv, "--json"], { cwd: files.dir });
+      expect(human.stderr).toBe("");
+      expect([human.code, json.code]).toEqual([code, code]);
+      const plan = JSON.parse(json.stdout) as { placements: unknown[]; fingerprint: string };
+      expect({
+        human: digest(human.stdout),
+        json: digest(json.stdout),
+        placements: digest(JSON.stringify(plan.placements)),
+        fingerprint: plan.fingerprint.slice(0, 23),
+      }).toEqual(expected);
+    } finally {
+      files.remove();
+    }
+  });
+});
