@@ -11,6 +11,7 @@ import {
 import type { Diagnostic } from "../cli/errors.js";
 import { describeCharacter } from "../cli/terminal-text.js";
 import type { MapEntry, PNode, Pos } from "./node.js";
+import { readSimpleYaml } from "./yaml-fast.js";
 import { firstStructuralError, STANDALONE_ERRORS } from "./yaml-structure.js";
 
 /** Manifests are small; anything bigger is a mistake or an attack, refused before the parser sees it. */
@@ -33,9 +34,22 @@ export interface ParsedYaml {
  * anchors, no merge keys, no tags, no duplicate keys, one document, a size cap and a depth cap.
  */
 export function parseYaml(file: string, text: string): ParsedYaml {
-  const diagnostics: Diagnostic[] = [];
-  const report = (pos: Pos, message: string, hint?: string) =>
+  const refused = refuseBeforeParsing(file, text);
+  if (refused) return refused;
+  const simple = readSimpleYaml(text, MAX_DEPTH);
+  if (simple) return { root: simple, diagnostics: [] };
+  return parseWithLibrary(file, text);
+}
+
+function reporter(file: string, diagnostics: Diagnostic[]): Report {
+  return (pos, message, hint) =>
     diagnostics.push({ file, line: pos.line, col: pos.col, path: "", message, ...(hint ? { hint } : {}) });
+}
+
+/** Size, raw control characters and runaway flow nesting: refused by linear scans before any parser runs. */
+function refuseBeforeParsing(file: string, text: string): ParsedYaml | undefined {
+  const diagnostics: Diagnostic[] = [];
+  const report = reporter(file, diagnostics);
   const start = { line: 1, col: 1 };
 
   const bytes = Buffer.byteLength(text, "utf8");
@@ -58,7 +72,17 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     report(posAt(text, tooDeep), `nesting deeper than ${MAX_FLOW_BRACKETS} levels`, "flatten the structure");
     return { root: undefined, diagnostics };
   }
+  return undefined;
+}
 
+/**
+ * The YAML library's parse, with positions: what every text the fast reader gives up on goes through, so every
+ * diagnostic of a broken file comes from here.
+ */
+export function parseWithLibrary(file: string, text: string): ParsedYaml {
+  const diagnostics: Diagnostic[] = [];
+  const report = reporter(file, diagnostics);
+  const start = { line: 1, col: 1 };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     version: "1.2",
