@@ -38,22 +38,41 @@ export function escapeTerminal(text: string): string {
   return UNSAFE.test(text) ? text.replace(UNSAFE_ALL, visible) : text;
 }
 
-/** A copy of a plain data structure (objects, arrays) with every string escaped for the terminal. */
+/**
+ * A plain data structure (objects, arrays) with every string escaped for the terminal. Parts that hold nothing to
+ * escape are returned as they are, not copied (a plan of 50,000 instances is mostly such parts), so the result
+ * must be treated as read-only.
+ */
 export function escapeDeep<T>(value: T): T {
   return escapeValue(value) as T;
 }
 
 function escapeValue(value: unknown): unknown {
   if (typeof value === "string") return escapeTerminal(value);
-  if (Array.isArray(value)) return value.map(escapeValue);
+  if (Array.isArray(value)) return escapeArray(value);
   if (value !== null && typeof value === "object") {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return value;
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) out[key] = escapeValue(inner);
-    return out;
+    let out: Record<string, unknown> | undefined;
+    for (const [key, inner] of Object.entries(value)) {
+      const escaped = escapeValue(inner);
+      if (escaped !== inner) out ??= { ...value };
+      if (out) out[key] = escaped;
+    }
+    return out ?? value;
   }
   return value;
+}
+
+function escapeArray(value: readonly unknown[]): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const inner = value[i];
+    const escaped = escapeValue(inner);
+    if (escaped !== inner) out ??= value.slice();
+    if (out) out[i] = escaped;
+  }
+  return out ?? value;
 }
 
 export interface ControlCharacter {

@@ -18,8 +18,13 @@ export class SimulatedCluster {
   private readonly agents: Map<string, Agent>;
   /** Running tasks by insertion number: a stop removes one in constant time and the order stays stable. */
   private readonly running = new Map<number, RunningTask>();
-  /** Titan's running tasks by app, instance and agent, to find the one a stop refers to. */
+  /**
+   * Titan's running tasks by app, instance and agent, to find the one a stop refers to. Built on the first stop
+   * after tasks were added (a plan's end state adds 50,000 placed tasks and stops none of them).
+   */
   private readonly byInstance = new Map<string, number[]>();
+  /** Titan tasks added since byInstance was last brought up to date, in the order they were added. */
+  private unindexed: number[] = [];
   private next = 0;
 
   constructor(snapshot: Pick<ClusterSnapshot, "agents" | "running">) {
@@ -31,6 +36,7 @@ export class SimulatedCluster {
 
   /** Stops a titan task: its resources and ports become free again on its agent. */
   release(task: TitanTask): void {
+    this.index();
     const id = this.byInstance.get(instanceKey(task.app, task.instance, task.agentId))?.shift();
     if (id !== undefined) this.running.delete(id);
     const agent = this.agents.get(task.agentId);
@@ -44,10 +50,15 @@ export class SimulatedCluster {
 
   /** Starts the placed tasks: their demand and host ports are taken from their agents (one update per agent). */
   occupy(placements: readonly Placement[], requests: readonly TaskRequest[]): void {
-    const requestOf = new Map(requests.map((r) => [instanceKey(r.app, r.instance, ""), r]));
+    const requestOf = new Map<string, Map<number, TaskRequest>>();
+    for (const r of requests) {
+      const ofApp = requestOf.get(r.app);
+      if (ofApp) ofApp.set(r.instance, r);
+      else requestOf.set(r.app, new Map([[r.instance, r]]));
+    }
     const taken = new Map<string, { demand: Scalars; ports: number[] }>();
     for (const p of placements) {
-      const request = requestOf.get(instanceKey(p.app, p.instance, ""));
+      const request = requestOf.get(p.app)?.get(p.instance);
       if (!request || !this.agents.has(p.agentId)) continue;
       const ports = Object.values(p.ports);
       const onAgent = taken.get(p.agentId);
@@ -88,11 +99,18 @@ export class SimulatedCluster {
   private add(task: RunningTask): void {
     const id = this.next++;
     this.running.set(id, task);
-    if (task.instance === undefined) return;
-    const key = instanceKey(task.app, task.instance, task.agentId);
-    const ids = this.byInstance.get(key);
-    if (ids) ids.push(id);
-    else this.byInstance.set(key, [id]);
+    if (task.instance !== undefined) this.unindexed.push(id);
+  }
+
+  private index(): void {
+    for (const id of this.unindexed) {
+      const task = this.running.get(id) as RunningTask;
+      const key = instanceKey(task.app, task.instance as number, task.agentId);
+      const ids = this.byInstance.get(key);
+      if (ids) ids.push(id);
+      else this.byInstance.set(key, [id]);
+    }
+    this.unindexed = [];
   }
 }
 

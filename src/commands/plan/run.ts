@@ -4,6 +4,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { writeJson } from "../../cli/json-out.js";
 import { SnapshotFileSource } from "../../cluster/file-source.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { ClusterStateSource } from "../../cluster/types.js";
@@ -78,7 +79,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
       ? { ...planToJson(plan), images: imagesToJson(pinned.images) }
       : undefined;
   if (opts.out !== undefined && document) await savePlan(env, opts.out, document);
-  if (opts.json && document) writeLine(env.io.out, JSON.stringify(document, null, 2));
+  if (opts.json && document) writeJson(env.io.out, document);
   else {
     for (const line of imageLines(pinned.images)) writeLine(env.io.out, line);
     for (const line of renderPlan(plan, env.io.color)) writeLine(env.io.out, line);

@@ -1,0 +1,57 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { canonicalJson } from "../../src/cluster/canonical.js";
+
+/** The definition canonicalJson is written against: JSON.stringify of a copy with keys sorted at every level. */
+function reference(value: unknown): string {
+  const sortKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v instanceof Map) return sortKeys(Object.fromEntries(v));
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort()) {
+        const member = (v as Record<string, unknown>)[key];
+        if (member !== undefined) out[key] = sortKeys(member);
+      }
+      return out;
+    }
+    return v;
+  };
+  return JSON.stringify(sortKeys(value));
+}
+
+describe("canonicalJson", () => {
+  it("is JSON.stringify of the value with its keys sorted and undefined members left out", () => {
+    const odd = fc.constantFrom(undefined, () => 1, NaN, -0, Number.POSITIVE_INFINITY, new Date(0));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small" },
+        fc.jsonValue(),
+        odd,
+        fc.array(tie("node"), { maxLength: 4 }),
+        fc.dictionary(
+          fc.oneof(
+            fc.string({ maxLength: 4 }),
+            fc.constantFrom("0", "1", "10", "2", "01", "-1", "4294967294", "4294967295"),
+          ),
+          tie("node"),
+          { maxKeys: 4 },
+        ),
+        fc
+          .array(fc.tuple(fc.string({ maxLength: 4 }), tie("node")), { maxLength: 3 })
+          .map((entries) => new Map(entries)),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(reference(v));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("gives the same text whatever order the keys were built in", () => {
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: undefined }, null] })).toBe('{"a":[{"d":2},null],"b":1}');
+    expect(canonicalJson({ a: [{ d: 2 }, null], b: 1 })).toBe('{"a":[{"d":2},null],"b":1}');
+  });
+});
