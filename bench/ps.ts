@@ -44,7 +44,7 @@ function stateOf(i: number): TaskState {
 }
 
 /** A GET_STATE response shaped like a real master's: agents with attributes, labelled tasks with statuses. */
-function syntheticState(): string {
+export function syntheticState(): string {
   const now = Date.now() / 1000;
   const agents: GetAgentsAgent[] = [];
   for (let a = 0; a < AGENTS; a += 1) {
@@ -115,7 +115,7 @@ function syntheticState(): string {
   });
 }
 
-function serve(body: string): Promise<Server> {
+export function serve(body: string): Promise<Server> {
   const server = createServer((request, response) => {
     request.resume();
     request.on("end", () => {

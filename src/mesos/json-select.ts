@@ -196,12 +196,11 @@ export class JsonSelector {
         continue;
       }
       if (this.rawInString) {
-        if (this.rawEscape) this.rawEscape = false;
-        else if (byte === BACKSLASH) this.rawEscape = true;
-        else if (byte === QUOTE) {
-          this.rawInString = false;
-          if (this.rawClosers.length === 0) return i;
-        }
+        const close = this.stringEnd(chunk, i);
+        if (close < 0) return -1;
+        this.rawInString = false;
+        if (this.rawClosers.length === 0) return close;
+        i = close;
       } else if (byte === QUOTE) this.rawInString = true;
       else if (byte === OPEN_OBJECT) this.rawClosers.push(CLOSE_OBJECT);
       else if (byte === OPEN_ARRAY) this.rawClosers.push(CLOSE_ARRAY);
@@ -211,6 +210,31 @@ export class JsonSelector {
       }
     }
     return -1;
+  }
+
+  /**
+   * The closing quote of the string whose contents go on at `from`, found with a native search (most of a master's
+   * state is string contents); or -1, with the escape state kept, when the chunk ends first.
+   */
+  private stringEnd(chunk: Uint8Array, from: number): number {
+    let at = from;
+    if (this.rawEscape) {
+      this.rawEscape = false;
+      at += 1;
+    }
+    for (;;) {
+      const quote = chunk.indexOf(QUOTE, at);
+      const end = quote < 0 ? chunk.length : quote;
+      let backslashes = 0;
+      while (end - backslashes - 1 >= at && chunk[end - backslashes - 1] === BACKSLASH) backslashes += 1;
+      const escaped = backslashes % 2 === 1;
+      if (quote < 0) {
+        this.rawEscape = escaped;
+        return -1;
+      }
+      if (!escaped) return quote;
+      at = quote + 1;
+    }
   }
 
   /** The raw value ended at `end` (inclusive, or exclusive for a scalar): pass it on and continue after it. */

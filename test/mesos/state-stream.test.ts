@@ -12,7 +12,12 @@ const document = JSON.stringify({
   get_state: {
     get_tasks: {
       tasks: [
-        { name: "a", labels: { labels: [{ key: "titan.app", value: "web" }] }, note: 'br}ce [ "q" \\' },
+        {
+          name: "a",
+          labels: { labels: [{ key: "titan.app", value: "web" }] },
+          note: 'br}ce [ "q" \\',
+          runs: '\\"\\\\"\\\\\\"}',
+        },
         { name: "b", labels: { labels: [{ key: "team", value: "x" }] } },
       ],
       completed_tasks: [],
