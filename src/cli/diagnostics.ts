@@ -14,3 +14,8 @@ export function formatDiagnostic(
   const label = severity === "error" ? c.red("error") : c.yellow("warning");
   return `${where}: ${label}: ${path}${escapeTerminal(d.message)}${hint}`;
 }
+
+/** The manifest's warnings, as `titan validate` prints them: `plan` and `deploy` print the same lines. */
+export function warningLines(warnings: readonly Diagnostic[], c: ChalkInstance): string[] {
+  return warnings.map((w) => formatDiagnostic(w, c, "warning"));
+}

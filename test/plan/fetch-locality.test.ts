@@ -50,3 +50,40 @@ describe("where a file:// fetch is read", () => {
     expect(r.stderr).toContain("hint: serve the file over http(s)");
   });
 });
+
+describe("the manifest's fetch warnings", () => {
+  const agentDisk = "name: web\nshell: ./tool\nfetch:\n  - file:///opt/shared/tool\n";
+  const where =
+    'titan.yaml:4:5: warning: fetch[0]: "file:///opt/shared/tool" is read from each agent\'s own disk';
+
+  function project(): { dir: string; env: Record<string, string> } {
+    const dir = tempDir();
+    writeFileSync(join(dir, "titan.yaml"), agentDisk);
+    return { dir, env: { XDG_DATA_HOME: join(dir, "data"), XDG_CONFIG_HOME: join(dir, "config") } };
+  }
+
+  it("are printed by validate, plan and deploy alike, each once", async () => {
+    const { dir, env } = project();
+    const validate = await runCli(["validate", "-f", "titan.yaml"], { cwd: dir, env });
+    expect(validate.code).toBe(0);
+    const warning = validate.stderr.split("\n").find((l) => l.startsWith(where)) ?? "";
+    expect(warning).toContain("(hint: that works for paths every agent has");
+    const snapshot = join(import.meta.dirname, "..", "..", "fixtures", "snapshots", "us-east.json");
+    const plan = await runCli(["plan", "--dry-run", "-f", "titan.yaml", "--snapshot", snapshot], {
+      cwd: dir,
+      env,
+    });
+    expect(plan.stderr).toContain(warning);
+    // Unroutable (TEST-NET-1) and refused before it is contacted: the warning comes first, the refusal after.
+    const refused = `name: web\nshell: ./server.sh\nfetch:\n  - file:///opt/shared/tool\n  - server.sh\n`;
+    writeFileSync(join(dir, "titan.yaml"), refused);
+    const deploy = await runCli(
+      ["deploy", "-f", "titan.yaml", "--master", "http://192.0.2.10:5050", "--yes"],
+      { cwd: dir, env },
+    );
+    expect(deploy.code).toBe(2);
+    const lines = deploy.stderr.split("\n");
+    expect(lines.filter((l) => l.includes("/opt/shared/tool"))).toEqual([warning]);
+    expect(lines.indexOf(warning)).toBeLessThan(lines.findIndex((l) => l.startsWith("error:")));
+  });
+});

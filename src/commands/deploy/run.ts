@@ -1,3 +1,4 @@
+import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
@@ -11,6 +12,7 @@ import { connect } from "./connect.js";
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);
   const { regionsToSpan } = await import("../regions/span.js");
   const regions = await regionsToSpan(env, opts, manifest.apps);
   if (regions !== undefined) {
@@ -50,15 +52,13 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
 /**
  * A `file://` fetch is read by the agent from its own disk. Next to the manifest it is a file of this machine, so
  * on a cluster elsewhere the launch could only fail: refused before anything changes. Other file paths may be on
- * every agent (a shared mount): a warning.
+ * every agent (a shared mount): the manifest's own warning, printed above, says so.
  */
 function checkFetchLocality(env: Env, apps: readonly AppSpec[], masters: readonly string[]): void {
   if (!clusterIsRemote(masters)) return;
   const fetches = fileFetches(apps, env.cwd);
   const local = fetches.find((f) => f.nextToManifest);
   if (local !== undefined) throw new UsageError(describeFileFetch(local), SHIP_HINT);
-  for (const f of fetches)
-    writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${describeFileFetch(f)}`);
 }
 
 export function parseTimeout(text: string): number {

@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
+import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
@@ -26,6 +27,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
   const shapes = opts.shapes.map(parseShapeFlag);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);
   if (opts.snapshot === undefined) {
     const { regionsToSpan } = await import("../regions/span.js");
     const regions = await regionsToSpan(env, opts, manifest.apps);
@@ -50,11 +52,13 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     manifest.apps.map((app) => app.name),
   );
   if (masters !== undefined && clusterIsRemote(masters)) {
-    // The plan only warns; `titan deploy` refuses a file next to the manifest before changing anything.
-    for (const f of fileFetches(manifest.apps, env.cwd)) {
-      const refusal = f.nextToManifest ? " (titan deploy refuses this)" : "";
-      writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${describeFileFetch(f)}${refusal}`);
-    }
+    // The plan only warns; `titan deploy` refuses a file next to the manifest before changing anything. Other
+    // paths on the agents' disks got the manifest's own warning above.
+    for (const f of fileFetches(manifest.apps, env.cwd).filter((f) => f.nextToManifest))
+      writeLine(
+        env.io.err,
+        `${env.io.errColor.yellow("warning:")} ${describeFileFetch(f)} (titan deploy refuses this)`,
+      );
   }
   const region = opts.region ?? targetRegion;
   const snapshot = await source.read(env.signal).finally(async () => {

@@ -1,4 +1,4 @@
-import { formatDiagnostic } from "../../cli/diagnostics.js";
+import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
 import { loadManifests } from "../../manifest/index.js";
@@ -8,8 +8,7 @@ import type { ValidateOptions } from "./command.js";
 export async function runValidate(env: Env, opts: ValidateOptions): Promise<number> {
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
   const apps = manifest.apps;
-  for (const warning of manifest.warnings)
-    writeLine(env.io.err, formatDiagnostic(warning, env.io.errColor, "warning"));
+  for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);
   if (opts.json) {
     const summary = {
       ok: true,
