@@ -18,7 +18,8 @@ import {
   type Pos,
 } from "./node.js";
 import type { AppSpec, Manifest } from "./types.js";
-import { type ParsedYaml, parseYaml } from "./yaml.js";
+import { type ParsedYaml, parsesCleanly, parseYaml } from "./yaml.js";
+import type { RepairJudge } from "./yaml-structure.js";
 
 export interface ManifestSource {
   /** How the file is named in messages: the path as the user gave it, or `-` for stdin. */
@@ -41,12 +42,26 @@ interface Named {
 }
 
 /**
+ * How many problems a re-indented text that parses would have as a manifest (see yaml-structure.ts). It parses,
+ * so validating it never tries re-indenting again.
+ */
+function problemsLeft(source: ManifestSource): number {
+  try {
+    parseManifests([source]);
+    return 0;
+  } catch (error) {
+    if (error instanceof ValidationError) return error.diagnostics.length;
+    throw error;
+  }
+}
+
+/**
  * Validates every source and returns all apps, or throws one ValidationError listing every problem. `readYaml` is
  * how each text becomes a tree (the benchmark compares the YAML library's parse with the default).
  */
 export function parseManifests(
   sources: readonly ManifestSource[],
-  readYaml: (file: string, text: string) => ParsedYaml = parseYaml,
+  readYaml: (file: string, text: string, judge: RepairJudge) => ParsedYaml = parseYaml,
 ): Manifest {
   const diagnostics: Diagnostic[][] = [];
   const warnings: Diagnostic[] = [];
@@ -56,7 +71,10 @@ export function parseManifests(
     const found: Diagnostic[] = [];
     diagnostics.push(found);
     const ctx = collector(source.file, found);
-    const parsed = readYaml(source.file, source.text);
+    const parsed = readYaml(source.file, source.text, {
+      parses: parsesCleanly,
+      problems: (text) => problemsLeft({ ...source, text }),
+    });
     found.push(...parsed.diagnostics);
     if (!parsed.root) continue;
     for (const { node, path } of appNodes(parsed.root, ctx)) {

@@ -21,6 +21,14 @@ const INDENTATION_ERRORS: ReadonlySet<string> = new Set([
   "MULTILINE_IMPLICIT_KEY",
 ]);
 
+/** Tells how good a re-indented text is. */
+export interface RepairJudge {
+  /** Whether it parses without a YAML error. */
+  parses(text: string): boolean;
+  /** How many problems a text that parses still has as a manifest. */
+  problems(text: string): number;
+}
+
 export interface StructuralError {
   /** Where to point: the first character of the line that is off. */
   offset: number;
@@ -79,11 +87,16 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-/** The first structural error, explained where the text is off; `all` is every error, in order. */
+/**
+ * The first structural error, explained where the text is off; `all` is every error, in order. With a `judge`,
+ * the line that is off is found by trying to re-indent the lines around the error: the one whose re-indentation
+ * alone makes the whole text parse, and leaves the fewest problems, is it.
+ */
 export function firstStructuralError(
   error: YAMLError,
   all: readonly YAMLError[],
   text: string,
+  judge?: RepairJudge,
 ): StructuralError {
   const lines = linesOf(text);
   const at = lineAt(lines, error.pos[0]);
@@ -106,21 +119,21 @@ export function firstStructuralError(
   const indentation =
     INDENTATION_ERRORS.has(error.code) ||
     (error.code === "MISSING_CHAR" && error.message.startsWith("Sequence item without"));
-  const off = indentation ? offLine(lines, at, error.code) : undefined;
-  if (off !== undefined) {
-    const line = lines[off];
+  const off =
+    (judge === undefined ? undefined : reindentedLine(lines, at, text, judge)) ??
+    (indentation ? offLine(lines, at, error.code) : undefined);
+  const line = off === undefined ? undefined : lines[off];
+  if (off !== undefined && line) {
     const previous = lines.slice(0, off).findLast((l) => l.content);
-    if (line) {
-      const around =
-        previous === undefined
-          ? ""
-          : ` (line ${previous.number} above starts at column ${previous.indent + 1})`;
-      return {
-        offset: line.start + line.indent,
-        message: `this line is indented ${plural(line.indent, "space")}, which does not line up with the lines it belongs with`,
-        hint: `YAML nests by indentation: start it at the same column as its sibling keys or list items${around}`,
-      };
-    }
+    const around =
+      previous === undefined
+        ? ""
+        : ` (line ${previous.number} above starts at column ${previous.indent + 1})`;
+    return {
+      offset: line.start + line.indent,
+      message: `this line is indented ${plural(line.indent, "space")}, which does not line up with the lines it belongs with`,
+      hint: `YAML nests by indentation: start it at the same column as its sibling keys or list items${around}`,
+    };
   }
   const first = error.message.split("\n")[0] ?? error.message;
   const message = first.replace(/\s+at line \d+, column \d+.*$/, "");
@@ -129,6 +142,93 @@ export function firstStructuralError(
     message: `YAML syntax error: ${message.charAt(0).toLowerCase()}${message.slice(1)}`,
     hint: "check the indentation and quoting of this line and the one above it",
   };
+}
+
+/**
+ * Re-indenting is tried on this many lines up to the one the parser tripped on (and the two after it: a blank
+ * line or a key may be where it trips), and on texts up to this size.
+ */
+const REPAIR_LINES = 5;
+const REPAIR_MAX_CHARS = 64 * 1024;
+
+/**
+ * The line whose indentation alone is wrong: among the few lines around the one the parser tripped on (a line
+ * that is off makes the parser trip on a later one), one that parses cleanly when indented like other lines of
+ * the document. When several would (of two list items, either could move to the other's column; a key dedented
+ * out of its block could go back, or the next key follow it), the fix that leaves the manifest the fewest
+ * problems wins, then the one that keeps every block at the document's usual step, then the earlier line.
+ */
+function reindentedLine(
+  lines: readonly Line[],
+  at: number,
+  text: string,
+  judge: RepairJudge,
+): number | undefined {
+  if (text.length > REPAIR_MAX_CHARS) return undefined;
+  const content = lines.flatMap((l, i) => (l.content ? [i] : []));
+  const position = content.findLastIndex((i) => i <= at);
+  if (position < 0) return undefined;
+  const step = usualStep(lines, undefined);
+  const fixes: Array<{ index: number; text: string }> = [];
+  const candidates = content.slice(Math.max(0, position - REPAIR_LINES + 1), position + 3);
+  for (const index of candidates) {
+    const line = lines[index];
+    if (!line || !structural(text, line)) continue;
+    for (const indent of columnsNear(lines, content, content.indexOf(index), step)) {
+      if (indent === line.indent) continue;
+      const repaired = reindent(text, line, indent);
+      if (judge.parses(repaired)) fixes.push({ index, text: repaired });
+    }
+  }
+  if (fixes.length <= 1) return fixes[0]?.index;
+  let best: { index: number; score: [number, number] } | undefined;
+  for (const fix of fixes) {
+    const score: [number, number] = [judge.problems(fix.text), irregularBlocks(linesOf(fix.text), step)];
+    const better =
+      best === undefined ||
+      score[0] < best.score[0] ||
+      (score[0] === best.score[0] && score[1] < best.score[1]);
+    if (better) best = { index: fix.index, score };
+  }
+  return best?.index;
+}
+
+/**
+ * The columns a line may belong at: where the lines around it start, and a step either side (the only other
+ * line at its depth may be the one that is off, or far away).
+ */
+function columnsNear(lines: readonly Line[], content: readonly number[], at: number, step: number): number[] {
+  const near = content.slice(Math.max(0, at - 3), at + 4).map((i) => lines[i]?.indent ?? 0);
+  const columns = new Set(near.flatMap((n) => [n, n + step, n - step]).filter((n) => n >= 0));
+  return [...columns];
+}
+
+/** A key or a list item: a line that holds structure, not a stray word a missing colon left behind. */
+function structural(text: string, line: Line): boolean {
+  const end = text.indexOf("\n", line.start);
+  const code = text.slice(line.start, end < 0 ? text.length : end).trim();
+  return line.dash || line.opens || /^[^\s#][^#]*?:(\s|$)/.test(code);
+}
+
+function reindent(text: string, line: Line, indent: number): string {
+  return text.slice(0, line.start) + " ".repeat(indent) + text.slice(line.start + line.indent);
+}
+
+/** How many `key:` lines start their block at another step than the usual one, or have no block at all. */
+function irregularBlocks(lines: readonly Line[], step: number): number {
+  const content = lines.filter((l) => l.content);
+  let irregular = 0;
+  for (let i = 1; i < content.length; i++) {
+    const opener = content[i - 1];
+    const first = content[i];
+    if (!opener?.opens || !first) continue;
+    const delta = first.indent - (opener.dash ? opener.indent + 2 : opener.indent);
+    // A list flush with its key is valid YAML, yet off in a document that indents its blocks; so is a `key:`
+    // with nothing under it, which is what a block moved out from under its key leaves.
+    const nested = delta > 0 || (delta === 0 && first.dash);
+    if (!nested || delta !== step) irregular++;
+  }
+  return irregular;
 }
 
 /**
@@ -170,7 +270,7 @@ function oddOne(lines: readonly Line[], at: number): number {
 }
 
 /** The most common step from a `key:` line to the first line of its block, not counting the block in doubt. */
-function usualStep(lines: readonly Line[], except: Line): number {
+function usualStep(lines: readonly Line[], except: Line | undefined): number {
   const counts = new Map<number, number>();
   const content = lines.filter((l) => l.content);
   for (let i = 1; i < content.length; i++) {

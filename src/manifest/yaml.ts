@@ -12,7 +12,7 @@ import type { Diagnostic } from "../cli/errors.js";
 import { describeCharacter } from "../cli/terminal-text.js";
 import type { MapEntry, PNode, Pos } from "./node.js";
 import { readSimpleYaml } from "./yaml-fast.js";
-import { firstStructuralError, STANDALONE_ERRORS } from "./yaml-structure.js";
+import { firstStructuralError, type RepairJudge, STANDALONE_ERRORS } from "./yaml-structure.js";
 
 /** Manifests are small; anything bigger is a mistake or an attack, refused before the parser sees it. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -24,6 +24,25 @@ export const MAX_DEPTH = 32;
  */
 const MAX_FLOW_BRACKETS = 100;
 
+const PARSE_OPTIONS = {
+  version: "1.2",
+  schema: "core",
+  merge: false,
+  resolveKnownTags: false,
+  uniqueKeys: true,
+  strict: true,
+  stringKeys: true,
+  prettyErrors: false,
+} as const;
+
+/** Whether a text parses without a YAML error or warning. */
+export function parsesCleanly(text: string): boolean {
+  const doc = parseDocument(text, PARSE_OPTIONS);
+  return doc.errors.length === 0 && doc.warnings.length === 0;
+}
+
+const DEFAULT_JUDGE: RepairJudge = { parses: parsesCleanly, problems: () => 0 };
+
 export interface ParsedYaml {
   root: PNode | undefined;
   diagnostics: Diagnostic[];
@@ -33,12 +52,13 @@ export interface ParsedYaml {
  * Parses one manifest text with the YAML 1.2 core schema and every dangerous feature refused: no aliases or
  * anchors, no merge keys, no tags, no duplicate keys, one document, a size cap and a depth cap.
  */
-export function parseYaml(file: string, text: string): ParsedYaml {
+/** `judge` tells, for a text with a line re-indented, whether it parses and how many problems it leaves. */
+export function parseYaml(file: string, text: string, judge: RepairJudge = DEFAULT_JUDGE): ParsedYaml {
   const refused = refuseBeforeParsing(file, text);
   if (refused) return refused;
   const simple = readSimpleYaml(text, MAX_DEPTH);
   if (simple) return { root: simple, diagnostics: [] };
-  return parseWithLibrary(file, text);
+  return parseWithLibrary(file, text, judge);
 }
 
 function reporter(file: string, diagnostics: Diagnostic[]): Report {
@@ -79,28 +99,18 @@ function refuseBeforeParsing(file: string, text: string): ParsedYaml | undefined
  * The YAML library's parse, with positions: what every text the fast reader gives up on goes through, so every
  * diagnostic of a broken file comes from here.
  */
-export function parseWithLibrary(file: string, text: string): ParsedYaml {
+export function parseWithLibrary(file: string, text: string, judge: RepairJudge = DEFAULT_JUDGE): ParsedYaml {
   const diagnostics: Diagnostic[] = [];
   const report = reporter(file, diagnostics);
   const start = { line: 1, col: 1 };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    version: "1.2",
-    schema: "core",
-    merge: false,
-    resolveKnownTags: false,
-    uniqueKeys: true,
-    strict: true,
-    stringKeys: true,
-    prettyErrors: false,
-    lineCounter,
-  });
+  const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
   const problems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
   if (problems.length > 0) {
     for (const problem of problems) {
       if (!STANDALONE_ERRORS.has(problem.code)) {
         // The parser's later complaints follow from this one: report it once, where the text is off.
-        const first = firstStructuralError(problem, problems, text);
+        const first = firstStructuralError(problem, problems, text, judge);
         report(posAt(text, first.offset), first.message, first.hint);
         break;
       }
