@@ -30,7 +30,11 @@ export interface CallSink {
 }
 
 /** The calls sent on a scheduler session. A failed ACKNOWLEDGE is only logged: Mesos redelivers the update. */
-export function sessionCalls(session: SchedulerSession, log?: (line: string) => void): CallSink {
+export function sessionCalls(
+  session: SchedulerSession,
+  log?: (line: string) => void,
+  interrupted?: AbortSignal,
+): CallSink {
   const sendOne = (call: SchedulerCall): Promise<unknown> => {
     switch (call.kind) {
       case "accept":
@@ -67,6 +71,8 @@ export function sessionCalls(session: SchedulerSession, log?: (line: string) => 
           log?.(`acknowledging ${call.status.task_id.value} failed: ${message}`);
           return false;
         }
+        // Cut short by an interruption: the loop stops next, and reconciliation tells later what came of it.
+        if (interrupted?.aborted) return false;
         if (!isTransient(error)) throw error;
         log?.(`${call.kind.toUpperCase()} failed, will be retried: ${message}`);
         return false;

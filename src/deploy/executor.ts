@@ -149,7 +149,7 @@ export class AppDeployment {
     })();
     try {
       const ticks = ticking(queue, this.options.tickMs ?? 100, this.options.signal);
-      return await this.drive(ticks, sessionCalls(session, this.options.log));
+      return await this.drive(ticks, sessionCalls(session, this.options.log, this.options.signal));
     } finally {
       // Bounded: a master that does not answer must not hold an interrupted titan (and its lock) for 75 s.
       if (session.subscribed && !this.state.link.suppressed)

@@ -4,7 +4,7 @@ import type { ExecutorOptions } from "./executor.js";
 
 /** The app's scheduler session: framework `titan:<app>`, failing over to the id the state store keeps. */
 export function openSession(
-  options: Pick<ExecutorOptions, "cluster" | "framework" | "log" | "sessionTimings">,
+  options: Pick<ExecutorOptions, "cluster" | "framework" | "log" | "sessionTimings" | "signal">,
   app: string,
   frameworkId: string | undefined,
   /** The app asks for GPUs: the master offers GPU agents only to frameworks with GPU_RESOURCES. */
@@ -26,6 +26,8 @@ export function openSession(
     }),
     // Acknowledgement stays with the deploy loop: an update is acknowledged once it is handled.
     autoAcknowledge: false,
+    // Ctrl-C must not wait out a call the master holds (an ACCEPT lost in flight waits for its 75 s deadline).
+    interrupt: options.signal,
     ...(options.log ? { log: options.log } : {}),
     ...(options.sessionTimings ? { timings: options.sessionTimings } : {}),
   });

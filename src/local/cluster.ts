@@ -153,6 +153,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       master.withholdOffers = withhold;
       if (!withhold) master.scheduleAllocation();
     },
+    holdAccepts: (count) => {
+      master.heldAccepts.toHold = count;
+      if (count === 0) for (const release of [...master.heldAccepts.waiting]) release();
+    },
   };
 
   const admin = options.faultsEndpoint === true ? faultHandler(faults, master) : undefined;

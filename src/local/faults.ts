@@ -17,6 +17,9 @@ import type { LocalMaster } from "./master/master.js";
  *   DUPLICATE_UPDATES {count}     the next `count` deliveries are sent twice
  *   DELAY_UPDATES {ms, count}     the next `count` deliveries are held back `ms` milliseconds
  *   WITHHOLD_OFFERS {withhold}    stop (true) or resume (false) making offers
+ *   HOLD_ACCEPTS {count}          the next `count` ACCEPT calls are neither applied nor answered; each is dropped
+ *                                 when its caller goes away (a call lost in flight); count 0 holds no more and
+ *                                 applies the calls still held (a slow master)
  *
  * GET answers the agents and the faults in force.
  */
@@ -34,6 +37,7 @@ export interface FaultActions {
   duplicateUpdates(count: number): void;
   delayUpdates(ms: number, count: number): void;
   withholdOffers(withhold: boolean): void;
+  holdAccepts(count: number): void;
 }
 
 function count(body: JsonObject): number {
@@ -61,6 +65,8 @@ function snapshot(master: LocalMaster): JsonObject {
       duplicate_updates: master.delivery.faults.duplicate,
       delay_updates: master.delivery.faults.delay,
       withhold_offers: master.withholdOffers,
+      hold_accepts: master.heldAccepts.toHold,
+      held_accepts: master.heldAccepts.waiting.size,
     },
   };
 }
@@ -99,6 +105,9 @@ async function apply(actions: FaultActions, body: JsonObject): Promise<JsonObjec
     }
     case "WITHHOLD_OFFERS":
       actions.withholdOffers(body.withhold !== false);
+      return {};
+    case "HOLD_ACCEPTS":
+      actions.holdAccepts(count(body));
       return {};
     default:
       throw new Error(`unknown fault type '${String(body.type)}'`);

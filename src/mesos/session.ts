@@ -66,6 +66,11 @@ export interface SessionOptions {
   timings?: Partial<SessionTimings>;
   /** Ends the session (the event iteration simply stops) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Cuts short the calls in flight when aborted (they fail at once), leaving the session open: an interrupted
+   * caller must not wait out a call the master holds, yet may still send its last calls (a SUPPRESS).
+   */
+  interrupt?: AbortSignal;
   /** Acknowledge uuid-carrying updates automatically once the consumer's handler finished (default true). */
   autoAcknowledge?: boolean;
   /** Diagnostics: reconnects, skipped unknown events, failed acknowledgements. */
@@ -128,6 +133,8 @@ export class SchedulerSession {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly lifetime = new AbortController();
+  /** Calls in flight, cut short by `interrupt` (calls made after it have a signal of their own). */
+  private inFlight = new AbortController();
   private stream: HttpStream | undefined;
   private streamId: string | undefined;
   private master: URL | undefined;
@@ -142,6 +149,14 @@ export class SchedulerSession {
     this.log = options.log ?? (() => {});
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    options.interrupt?.addEventListener(
+      "abort",
+      () => {
+        this.inFlight.abort(options.interrupt?.reason);
+        this.inFlight = new AbortController();
+      },
+      { once: true },
+    );
     const signal = options.signal;
     if (signal?.aborted) this.lifetime.abort();
     else if (signal) {
@@ -368,7 +383,7 @@ export class SchedulerSession {
       deadlineMs: this.timings.callDeadlineMs,
       maxBytes: 64 * 1024,
       label: call.type,
-      signal: this.lifetime.signal,
+      signal: AbortSignal.any([this.lifetime.signal, this.inFlight.signal]),
     });
     if (response.status === 202 || response.status === 200) return;
     if (response.status === 403 && /not subscribed/i.test(response.body.toString("utf8"))) {

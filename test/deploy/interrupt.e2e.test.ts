@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestCluster } from "../support/local-cluster.js";
+import { startTestCluster, type TestCluster } from "../support/local-cluster.js";
 import { dataHome, events, FAST, home, liveTasks, releaseOf, titan, writeWebApp } from "./harness.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "titan.js");
@@ -156,4 +156,119 @@ describe("stopping titan deploy at any point, then re-running it", () => {
     expect(live.map((t) => releaseOf(t.id))).toEqual([1, 1]);
     expect(run.stderr()).toContain("interrupted");
   }, 60_000);
+});
+
+function progressFile(h: ReturnType<typeof home>): string {
+  return join(dataHome(h), "titan", "state", "local", "apps", "web", "progress.json");
+}
+
+type Stop = "SIGKILL" | "SIGINT" | "SIGHUP" | "closed stdout";
+type Step = "after taking the lock" | "after the write-ahead record";
+
+/**
+ * Holds the deploy at a step with the local cluster's fault injection, so the step is reached for certain and not
+ * raced: without offers it waits after taking the lock and recording its release; with its ACCEPTs held, after
+ * writing the task ids ahead of the launch and before the master launched any of them.
+ */
+async function holdAt(step: Step, local: TestCluster): Promise<void> {
+  if (step === "after taking the lock") await local.faults.withholdOffers(true);
+  else await local.faults.holdAccepts(100);
+}
+
+async function heldAccepts(local: TestCluster): Promise<number> {
+  const state = (await local.faults.state()) as { faults: { held_accepts: number } };
+  return state.faults.held_accepts;
+}
+
+async function reached(
+  step: Step,
+  run: Running,
+  h: ReturnType<typeof home>,
+  local: TestCluster,
+): Promise<void> {
+  await until(
+    () => existsSync(lockFile(h)) && run.lines.some((l) => l.includes('"type":"release"')),
+    "the lock",
+  );
+  if (step === "after taking the lock") return;
+  await until(async () => (await heldAccepts(local)) > 0, "a held ACCEPT");
+  const progress = JSON.parse(readFileSync(progressFile(h), "utf8")) as { launched: string[] };
+  expect(progress.launched.length).toBeGreaterThan(0);
+}
+
+/** Stops the run; a closed stdout is noticed at the next write, so the deploy is let go on for it. */
+async function stopRun(stop: Stop, run: Running, local: TestCluster): Promise<number | null> {
+  if (stop === "closed stdout") {
+    run.child.stdout?.destroy();
+    await local.faults.withholdOffers(false);
+    await local.faults.holdAccepts(0);
+    return run.exit;
+  }
+  run.child.kill(stop);
+  const code = await run.exit;
+  // The master drops a held ACCEPT once it sees its caller gone; only then is the fault lifted.
+  await until(async () => (await heldAccepts(local)) === 0, "the held ACCEPTs dropped");
+  await local.faults.withholdOffers(false);
+  await local.faults.holdAccepts(0);
+  // Nothing reached the agents.
+  expect(await liveTasks(local.url)).toEqual([]);
+  return code;
+}
+
+describe("stopping titan deploy before anything launched, then re-running it", () => {
+  it.each([
+    ["SIGKILL", "after taking the lock"],
+    ["SIGKILL", "after the write-ahead record"],
+    ["SIGINT", "after taking the lock"],
+    ["SIGINT", "after the write-ahead record"],
+    ["SIGHUP", "after taking the lock"],
+    ["SIGHUP", "after the write-ahead record"],
+    ["closed stdout", "after taking the lock"],
+    ["closed stdout", "after the write-ahead record"],
+  ] as Array<[Stop, Step]>)(
+    "%s %s: the re-run finishes the one release, nothing launched twice",
+    async (stop, step) => {
+      const local = await startTestCluster(FAST);
+      const h = home();
+      const file = writeWebApp(h.cwd, { instances: 3 });
+      await holdAt(step, local);
+      const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+      await reached(step, run, h, local);
+      const code = await stopRun(stop, run, local);
+      if (stop === "SIGKILL") {
+        // Nothing cleaned up: the lock stays, naming a process that is gone.
+        expect(existsSync(lockFile(h))).toBe(true);
+        expect(await outcomes(h)).toEqual(["pending"]);
+      } else {
+        expect(existsSync(lockFile(h))).toBe(false);
+        // A closed stdout may let the deploy finish; it never passes for success otherwise.
+        if (code === 0) {
+          expect(await outcomes(h)).toEqual(["deployed"]);
+          return;
+        }
+        expect(code).toBe(130);
+        expect(run.stderr()).toMatch(/interrupted/);
+        expect(await outcomes(h)).toEqual(["pending"]);
+      }
+
+      const again = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+      expect(again.code, again.stderr).toBe(0);
+      if (stop === "SIGKILL")
+        expect(again.stderr).toMatch(
+          new RegExp(`took over the deploy lock of web from .*\\(pid ${run.child.pid}.*that process is gone`),
+        );
+      const list = events(again.stdout);
+      expect(list.find((e) => e.type === "release")).toMatchObject({ release: 1, reused: true });
+      expect(list.find((e) => e.type === "done")).toMatchObject({ outcome: "deployed", release: 1 });
+      const launched = list.filter((e) => e.type === "launch").map((e) => String(e.task));
+      expect(new Set(launched).size).toBe(launched.length);
+      const live = (await liveTasks(local.url)).map((t) => t.id);
+      expect(live.map((id) => id.split(".")[2]).sort()).toEqual(["0", "1", "2"]);
+      expect(await outcomes(h)).toEqual(["deployed"]);
+      expect(existsSync(lockFile(h))).toBe(false);
+      const progress = JSON.parse(readFileSync(progressFile(h), "utf8")) as { phase: string };
+      expect(progress.phase).toBe("finished");
+    },
+    60_000,
+  );
 });

@@ -19,6 +19,11 @@ export interface FaultClient {
   duplicateUpdates(count: number): Promise<void>;
   delayUpdates(ms: number, count: number): Promise<void>;
   withholdOffers(withhold: boolean): Promise<void>;
+  /**
+   * The next `count` ACCEPT calls are held unanswered and dropped when their caller goes away; 0 holds no more
+   * and applies those still held.
+   */
+  holdAccepts(count: number): Promise<void>;
   state(): Promise<Record<string, unknown>>;
 }
 
@@ -104,6 +109,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     duplicateUpdates: async (count) => void (await send({ type: "DUPLICATE_UPDATES", count })),
     delayUpdates: async (ms, count) => void (await send({ type: "DELAY_UPDATES", ms, count })),
     withholdOffers: async (withhold) => void (await send({ type: "WITHHOLD_OFFERS", withhold })),
+    holdAccepts: async (count) => void (await send({ type: "HOLD_ACCEPTS", count })),
     state: async () =>
       (await (
         await fetch(`${url}/__titan_local/faults`, { headers: authHeaders(options.credentials) })

@@ -222,10 +222,30 @@ function handleScheduler(
   const framework = master.frameworkForCall(call, streamId);
   if ("error" in framework) return sendText(res, framework.status, framework.error);
   if (call.type === "UNKNOWN") return sendText(res, 501);
-  const result = master.handleCall(framework, call);
-  if (result.status === 202) return sendText(res, 202);
-  if (result.status === 200) return sendText(res, 200);
-  return sendText(res, result.status, result.error);
+  const apply = (): undefined => {
+    const result = master.handleCall(framework, call);
+    if (result.status === 202) return sendText(res, 202);
+    if (result.status === 200) return sendText(res, 200);
+    return sendText(res, result.status, result.error);
+  };
+  if (call.type === "ACCEPT" && master.heldAccepts.toHold > 0) return holdAccept(master, res, apply);
+  return apply();
+}
+
+/**
+ * The HOLD_ACCEPTS fault: the call is neither applied nor answered until the fault is lifted (a slow master);
+ * when the caller goes away (or gives up) first, it is dropped like a call lost in flight, its tasks never launched.
+ */
+function holdAccept(master: LocalMaster, res: ServerResponse, apply: () => undefined): undefined {
+  const { waiting } = master.heldAccepts;
+  master.heldAccepts.toHold--;
+  const release = (): void => {
+    waiting.delete(release);
+    apply();
+  };
+  waiting.add(release);
+  res.on("close", () => waiting.delete(release));
+  return undefined;
 }
 
 /**

@@ -89,6 +89,8 @@ export class LocalMaster {
   electedAt: number;
   port = 0;
   withholdOffers = false;
+  /** Fault injection: ACCEPT calls still to hold (HOLD_ACCEPTS), and those held now (each applies and answers). */
+  readonly heldAccepts = { toHold: 0, waiting: new Set<() => void>() };
   private frameworkSeq = 0;
   private offerSeq = 0;
   private allocationRound = 0;
