@@ -162,6 +162,47 @@ describe("titan deploy when things break", () => {
   }, 30_000);
 });
 
+describe("failed attempts", () => {
+  it("that fail before launching, again and again, leave no pile of pending releases", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const deploy = (...more: string[]) =>
+      titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json", ...more], h);
+    const outcomes = async (): Promise<Array<[number, string]>> =>
+      JSON.parse((await titan(["releases", "web", "--json"], h)).stdout).releases.map(
+        (r: { number: number; outcome: string }) => [r.number, r.outcome],
+      );
+    const file = writeWebApp(h.cwd, { instances: 2 });
+    expect((await deploy()).code).toBe(0);
+
+    // A secret that cannot be read: refused after the lock, before a release is recorded.
+    writeWebApp(h.cwd, {
+      instances: 2,
+      version: "2",
+      extraEnv: '  TOKEN: { secret: "env:TITAN_TEST_UNSET" }',
+    });
+    for (let i = 0; i < 3; i++) expect((await deploy()).code).not.toBe(0);
+    // A plan that does not fit (one instance per host, three hosts): refused before the lock.
+    writeWebApp(h.cwd, { instances: 5, version: "2", constraints: "[{ unique: hostname }]" });
+    for (let i = 0; i < 3; i++) expect((await deploy()).code).toBe(4);
+    expect(await outcomes()).toEqual([[1, "deployed"]]);
+
+    // Attempts that stop at once (--timeout) leave their release pending, and each next attempt resumes it.
+    writeWebApp(h.cwd, { instances: 2, version: "2" });
+    for (let i = 0; i < 3; i++) expect((await deploy("--timeout", "1ms")).code).toBe(7);
+    expect(await outcomes()).toEqual([
+      [1, "deployed"],
+      [2, "pending"],
+    ]);
+    const done = await deploy();
+    expect(done.code).toBe(0);
+    expect(await outcomes()).toEqual([
+      [1, "deployed"],
+      [2, "deployed"],
+    ]);
+  }, 60_000);
+});
+
 describe("titan killed with SIGKILL mid-deploy", () => {
   it("leaves a lock the next run breaks, and the re-run converges without duplicates or restarts", async () => {
     const { spawn } = await import("node:child_process");
