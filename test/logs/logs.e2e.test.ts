@@ -136,9 +136,13 @@ describe("titan logs against the local cluster", () => {
     const local = await startTestCluster({ agents: 1, ...fastCluster });
     const env = isolatedEnv();
     const missing = await runCli(["logs", "ghost", "--master", local.url], { env });
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain("error: no task of ghost was found");
+    // An app titan knows nothing of gets the error every command gives (ps, releases, stop, status).
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('error: titan knows no app named "ghost" on this cluster');
     expect(missing.stderr).toContain("hint:");
+    const following = await runCli(["logs", "ghost", "-f", "--master", local.url], { env });
+    expect(following.code).toBe(2);
+    expect(following.stderr).toContain('error: titan knows no app named "ghost" on this cluster');
     const target = await runCli(["logs", "api/x", "--master", local.url], { env });
     expect(target.code).toBe(2);
     const tail = await runCli(["logs", "api", "--tail", "-3", "--master", local.url], { env });

@@ -7,6 +7,7 @@ import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { LogStream } from "../../observe/log-format.js";
 import { parseLogTarget } from "../../observe/log-selection.js";
+import { unknownAppError } from "../unknown-app.js";
 import type { LogsOptions } from "./command.js";
 import { DEFAULT_FOLLOW_TIMINGS, type FollowTimings, follow } from "./follow.js";
 import { flushSource, LogPrinter, readInitial } from "./reader.js";
@@ -37,6 +38,11 @@ function sinceOf(opts: LogsOptions): number | undefined {
   return parsed.value;
 }
 
+async function anyRelease(targets: readonly ClusterTarget[], app: string): Promise<boolean> {
+  for (const target of targets) if ((await (await target.store()).releases(app)).length > 0) return true;
+  return false;
+}
+
 export async function runLogs(
   env: Env,
   opts: LogsOptions,
@@ -63,6 +69,9 @@ export async function runLogs(
   const what = logTarget.instance === undefined ? logTarget.app : `${logTarget.app}/${logTarget.instance}`;
   try {
     const first = await finder.discover();
+    // No task and no release anywhere: the same error every command gives for an app titan does not know.
+    if (first.selected === 0 && !(await anyRelease(targets, logTarget.app)))
+      throw unknownAppError(logTarget.app);
     if (!opts.follow && first.selected === 0) {
       throw new TitanError(`no task of ${what} was found on ${where}`, {
         hint: "check the name with `titan ps`; runs that ended long ago are gone from the master (try --since)",
