@@ -1,5 +1,5 @@
 import { fork } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, tmpdir } from "node:os";
@@ -13,10 +13,11 @@ import { createIO } from "../src/cli/io.js";
 import { platformPaths } from "../src/cli/paths.js";
 import { taskLabels } from "../src/cluster/labels.js";
 import { runPs } from "../src/commands/ps/run.js";
+import { main } from "../src/main.js";
 
 /**
- * `titan ps` against a master whose GET_STATE is about 300 MB of JSON: 5,000 titan tasks among 400,000 tasks of
- * other frameworks, with their executors. The body is served from pre-built pieces (gzipped once when the client
+ * `titan ps` and `titan plan` against a master whose GET_STATE is about 300 MB of JSON: 5,000 titan tasks among
+ * 400,000 tasks of other frameworks, with their executors. The body is served from pre-built pieces (gzipped once when the client
  * accepts it, as libprocess does), and each measurement runs in a fresh child process so its peak RSS is its own.
  */
 const TITAN_TASKS = 5_000;
@@ -25,6 +26,7 @@ const AGENTS = 2_000;
 const RUNS = 3;
 
 type Kind = "gzip" | "plain";
+type Command = "ps" | "plan";
 
 interface Sample {
   wallMs: number;
@@ -147,20 +149,45 @@ function benchEnv(home: string): Env {
   });
 }
 
-async function measure(url: string): Promise<Sample> {
+/** One app of ten instances, planned against the whole cluster: every running task counts for placement. */
+const MANIFEST = "name: web\ninstances: 10\nresources: { cpus: 0.5, mem: 256 }\nshell: sleep 1000\n";
+
+/** `titan plan` as a user runs it (exit 0: a plan, 4: it does not fit); its output is counted, not kept. */
+async function planOnce(home: string, url: string): Promise<number> {
+  const file = join(home, "titan.yaml");
+  writeFileSync(file, MANIFEST);
+  const stdin = new PassThrough();
+  stdin.end();
+  const sink = (): Writable => new Writable({ write: (_c, _e, done) => done() });
+  const env = { NO_COLOR: "1", XDG_CONFIG_HOME: join(home, "config"), XDG_DATA_HOME: join(home, "data") };
+  const code = await main(["plan", "--master", url, "-f", file], {
+    stdin,
+    stdout: sink(),
+    stderr: sink(),
+    env,
+    cwd: home,
+  });
+  if (code !== 0 && code !== 4) throw new Error(`titan plan exited ${code}`);
+  return code;
+}
+
+async function measure(command: Command, url: string): Promise<Sample> {
   const home = mkdtempSync(join(tmpdir(), "titan-bench-bigstate-"));
   const startRss = process.memoryUsage().rss;
   const started = performance.now();
   try {
-    const code = await runPs(benchEnv(home), {
-      apps: [],
-      allRegions: false,
-      all: false,
-      json: false,
-      watch: false,
-      master: url,
-    });
-    if (code !== 0) throw new Error(`titan ps exited ${code}`);
+    if (command === "plan") await planOnce(home, url);
+    else {
+      const code = await runPs(benchEnv(home), {
+        apps: [],
+        allRegions: false,
+        all: false,
+        json: false,
+        watch: false,
+        master: url,
+      });
+      if (code !== 0) throw new Error(`titan ps exited ${code}`);
+    }
     return {
       wallMs: performance.now() - started,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
@@ -171,9 +198,9 @@ async function measure(url: string): Promise<Sample> {
   }
 }
 
-function inChild(url: string): Promise<Sample> {
+function inChild(command: Command, url: string): Promise<Sample> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["--measure", url], { stdio: "inherit" });
+    const child = fork(fileURLToPath(import.meta.url), ["--measure", command, url], { stdio: "inherit" });
     child.once("message", (message) => resolve(message as Sample));
     child.once("error", reject);
     child.once("exit", (code) => {
@@ -216,33 +243,36 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     const server = await startServer(kind);
     jsonBytes = server.jsonBytes;
     try {
-      const samples: Sample[] = [];
-      for (let i = 0; i < RUNS; i += 1) samples.push(await inChild(`http://127.0.0.1:${server.port}`));
-      const wall = median(samples.map((s) => s.wallMs));
-      const peak = median(samples.map((s) => s.peakRssMb));
-      const growth = median(samples.map((s) => s.peakRssMb - s.startRssMb));
-      rows.push(
-        `| ${kind === "gzip" ? "gzip (the master compresses)" : "uncompressed"} | ${server.wireBytes.toLocaleString("en-US")} B | ${wall.toFixed(0)} ms | ${peak.toFixed(0)} MB | ${growth.toFixed(0)} MB |`,
-      );
+      for (const command of ["ps", "plan"] as Command[]) {
+        const samples: Sample[] = [];
+        for (let i = 0; i < RUNS; i += 1)
+          samples.push(await inChild(command, `http://127.0.0.1:${server.port}`));
+        const wall = median(samples.map((s) => s.wallMs));
+        const peak = median(samples.map((s) => s.peakRssMb));
+        const growth = median(samples.map((s) => s.peakRssMb - s.startRssMb));
+        rows.push(
+          `| \`titan ${command}\` | ${kind === "gzip" ? "gzip (the master compresses)" : "uncompressed"} | ${server.wireBytes.toLocaleString("en-US")} B | ${wall.toFixed(0)} ms | ${peak.toFixed(0)} MB | ${growth.toFixed(0)} MB |`,
+        );
+      }
     } finally {
       server.stop();
     }
   }
   const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.versions.node}`;
   const markdown = [
-    `\`titan ps\` (\`runPs\`, in-process, table output) against a synthetic GET_STATE of ${(jsonBytes / 1024 / 1024).toFixed(0)} MB of JSON: ${TITAN_TASKS.toLocaleString("en-US")} titan tasks among ${FOREIGN_TASKS.toLocaleString("en-US")} tasks of other frameworks, their executors and ${AGENTS.toLocaleString("en-US")} agents, served by a loopback HTTP server in its own process. titan asks for gzip and reads the answer as a stream (src/mesos/state-stream.ts): executors and other frameworks' tasks are scanned past, only tasks with a \`titan.app\` label are parsed and kept, so memory follows titan's share of the cluster, not the state's size. Before, one GET_STATE was capped at 64 MiB and held whole (buffer, string and object tree: about 7x the JSON size in RSS, see the section above), so this state could not be read at all. Each measurement runs in its own child process (peak = its max RSS; growth = peak minus RSS after start-up); medians of ${RUNS} runs.`,
+    `\`titan ps\` (\`runPs\`, in-process, table output) and \`titan plan\` (the whole command in-process: one app of ten instances placed on the cluster) against a synthetic GET_STATE of ${(jsonBytes / 1024 / 1024).toFixed(0)} MB of JSON: ${TITAN_TASKS.toLocaleString("en-US")} titan tasks among ${FOREIGN_TASKS.toLocaleString("en-US")} running tasks of other frameworks, their executors and ${AGENTS.toLocaleString("en-US")} agents, served by a loopback HTTP server in its own process. Both ask for gzip and read the answer as a stream (src/mesos/state-stream.ts), executors and completed tasks scanned past. \`ps\` parses and keeps only tasks with a \`titan.app\` label, so its memory follows titan's share of the cluster; \`plan\` (and \`deploy\`, which reads the same way: src/cluster/live-state.ts) must count every running task for placement, so it keeps each one cut down to its agent, framework, state and resources, and its memory follows the number of running tasks, not the size of the answer. Before, one GET_STATE was capped at 64 MiB and held whole (buffer, string and object tree: about 7x the JSON size in RSS, see the section above), so this state could not be read at all. Each measurement runs in its own child process (peak = its max RSS; growth = peak minus RSS after start-up); medians of ${RUNS} runs.`,
     "",
     `Machine: ${machine}.`,
     "",
-    "| answer | bytes on the wire | wall | peak RSS | growth |",
-    "|---|---|---|---|---|",
+    "| command | answer | bytes on the wire | wall | peak RSS | growth |",
+    "|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");
-  return { title: "titan ps on a master state of over 300 MB", markdown };
+  return { title: "titan ps and titan plan on a master state of over 300 MB", markdown };
 }
 
 if (process.argv[2] === "--measure" && process.send !== undefined) {
-  measure(process.argv[3] ?? "").then(
+  measure(process.argv[3] === "plan" ? "plan" : "ps", process.argv[4] ?? "").then(
     (sample) => process.send?.(sample, () => process.exit(0)),
     (error: unknown) => {
       console.error(error);

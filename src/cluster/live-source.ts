@@ -1,9 +1,10 @@
 import { TitanError } from "../cli/errors.js";
 import type { BasicAuth } from "../mesos/index.js";
-import { fetchMasterState } from "../mesos/index.js";
+import { MasterCluster } from "../mesos/index.js";
 import type { GetState } from "../mesos/types/operator.js";
 import { buildSnapshot, collectTitanTasks, type TitanTaskReading } from "./build.js";
 import { Node, ShapeError } from "./json-reader.js";
+import { readLiveState } from "./live-state.js";
 import { readGetState } from "./operator.js";
 import type { ClusterSnapshot, ClusterStateSource } from "./types.js";
 
@@ -20,7 +21,7 @@ export interface LiveSourceOptions {
   trace?: (line: string) => void;
 }
 
-/** The live cluster: GET_STATE from the leading master, read through titan's Mesos client. */
+/** The live cluster: GET_STATE from the leading master, streamed through titan's Mesos client (live-state.ts). */
 export class LiveMasterSource implements ClusterStateSource {
   constructor(private readonly options: LiveSourceOptions) {}
 
@@ -30,14 +31,18 @@ export class LiveMasterSource implements ClusterStateSource {
 
   async read(signal: AbortSignal): Promise<ClusterSnapshot> {
     const { masters, auth, caFile, zkPassword, trace } = this.options;
-    const state = await fetchMasterState({ masters, auth, caFile, zkPassword }, { signal, trace });
+    const cluster = MasterCluster.fromConfig(
+      { masters, auth, caFile, zkPassword },
+      trace === undefined ? {} : { trace },
+    );
+    const state = await readLiveState(cluster, signal).finally(() => cluster.close());
     try {
       const { agents, tasks } = readGetState(new Node(state.document));
       return buildSnapshot("operator-get-state", agents, tasks, this.options.role);
     } catch (error) {
       if (error instanceof ShapeError) {
         throw new TitanError(
-          `the master at ${state.leader} answered GET_STATE in an unexpected shape: ${error.message}`,
+          `the master at ${state.master} answered GET_STATE in an unexpected shape: ${error.message}`,
           {
             hint: "is this a Mesos master (1.x)? check the URL with `titan context show`",
           },

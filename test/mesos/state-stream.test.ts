@@ -112,6 +112,25 @@ describe("GET_STATE as a stream", () => {
     }
   });
 
+  it("reads the bare Infinity a master writes for a titan task's unlimited limits", async () => {
+    const text = JSON.stringify(state).replace(
+      '"task_id":{"value":"web.1.0.0"}',
+      '"task_id":{"value":"web.1.0.0"},"limits":{"mem":{"value":Infinity}}',
+    );
+    expect(text).toContain("Infinity}");
+    const server = await scriptedServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(text);
+    });
+    const cluster = MasterCluster.fromConfig({ masters: [server.url] });
+    try {
+      const read = await readTitanState(cluster, new AbortController().signal);
+      expect(read.state.get_tasks?.tasks?.[0]?.limits?.mem?.value).toBe(Number.POSITIVE_INFINITY);
+    } finally {
+      await cluster.close();
+    }
+  });
+
   it("says clearly when the body is cut short, is not JSON, or is over the cap", async () => {
     const text = JSON.stringify(state);
     const server = await scriptedServer((_req, res) => {

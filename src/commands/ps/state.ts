@@ -1,4 +1,5 @@
 import type { MasterCluster } from "../../mesos/index.js";
+import { parseMesosJson } from "../../mesos/json.js";
 import type { Selection } from "../../mesos/json-select.js";
 import { streamOperatorCall } from "../../mesos/state-stream.js";
 import type { Task } from "../../mesos/types/mesos.js";
@@ -59,14 +60,15 @@ export async function readTitanState(
     signal,
     select: selection,
     onValue(path, bytes) {
-      if (path === "type") type = JSON.parse(bytes.toString("utf8")) as string;
-      else if (path === "get_state.get_agents") agents = JSON.parse(bytes.toString("utf8")) as GetAgents;
+      // parseMesosJson: a master writes an unlimited limit as a bare `Infinity` (src/mesos/json.ts).
+      if (path === "type") type = parseMesosJson(bytes.toString("utf8")) as string;
+      else if (path === "get_state.get_agents") agents = parseMesosJson(bytes.toString("utf8")) as GetAgents;
       else if (path.endsWith("frameworks[]")) {
         const list = path.endsWith("completed_frameworks[]") ? completedFrameworks : frameworks;
-        list.push(slimFramework(JSON.parse(bytes.toString("utf8")) as GetFrameworksFramework));
+        list.push(slimFramework(parseMesosJson(bytes.toString("utf8")) as GetFrameworksFramework));
       } else if (bytes.includes(TITAN_LABEL)) {
         const list = path.slice("get_state.get_tasks.".length, -2) as TaskList;
-        tasks[list].push(JSON.parse(bytes.toString("utf8")) as Task);
+        tasks[list].push(parseMesosJson(bytes.toString("utf8")) as Task);
       }
     },
   });

@@ -3,8 +3,6 @@ import { UsageError } from "../../cli/errors.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
-import { type MasterCluster, MasterOperator } from "../../mesos/index.js";
-import type { GetState } from "../../mesos/types/operator.js";
 import type { Release } from "../../state/types.js";
 
 /**
@@ -34,15 +32,6 @@ export async function resolveTargets(
     );
   }
   return Promise.all(regions.map((region) => env.target({ ...flags, region })));
-}
-
-/** GET_STATE from the leading master, and which master answered. */
-export async function readState(
-  cluster: MasterCluster,
-  signal: AbortSignal,
-): Promise<{ state: GetState; master: string }> {
-  const state = await new MasterOperator(cluster).getState(signal);
-  return { state, master: cluster.knownLeader?.origin ?? "" };
 }
 
 /** The release whose instance count is the app's target: the newest that did not fail or get rolled back. */
