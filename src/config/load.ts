@@ -14,7 +14,7 @@ import { type Diagnostic, TitanError, ValidationError } from "../cli/errors.js";
 import { checkPrivate } from "../cli/private-path.js";
 import { didYouMean } from "../cli/suggest.js";
 import { parseZkUrl } from "../state/zk-url.js";
-import { parseContainerizer, parseRegistry } from "./registry.js";
+import { parseContainerizer, parseRegistry, parseSecrets } from "./registry.js";
 import { parseSecretRef } from "./secret-ref.js";
 import type { ClusterConfig, ContextConfig, UserConfig } from "./types.js";
 
@@ -29,6 +29,7 @@ const CLUSTER_KEYS = [
   "state",
   "registry",
   "containerizer",
+  "secrets",
   "role",
   "user",
 ] as const;
@@ -425,6 +426,8 @@ function parseCluster(
       parseRegistry(check, value, at, cluster);
     } else if (key === "containerizer") {
       parseContainerizer(check, value, at, cluster);
+    } else if (key === "secrets") {
+      parseSecrets(check, value, at, cluster);
     } else if (key === "state") {
       const state = check.string(value, at);
       const problem = state?.startsWith("zk://") ? zkMasterProblem(state, "state store") : undefined;

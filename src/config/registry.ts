@@ -84,3 +84,21 @@ export function parseContainerizer(
       "mesos: the agents' Mesos containerizer runs images (host network); docker: the Docker containerizer (bridge network, port mappings)",
     );
 }
+
+export function parseSecrets(
+  check: RegistryChecker,
+  value: Node | null,
+  at: string,
+  cluster: ClusterConfig,
+): void {
+  const text = check.string(value, at);
+  if (text === undefined) return;
+  if (text === "mesos" || text === "none") cluster.secrets = text;
+  else
+    check.report(
+      value,
+      at,
+      `secrets "${text}" is not mesos or none`,
+      'mesos: the agents run a secret resolver module, and env values written "mesos:NAME" go to them as references; none (the default): they do not',
+    );
+}

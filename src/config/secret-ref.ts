@@ -43,6 +43,34 @@ export interface ResolveOptions {
   lineBreaks?: boolean;
 }
 
+/**
+ * A manifest env secret: `env:`/`file:` (read on the deploying machine), or `mesos:NAME` / `mesos:NAME#KEY`, a
+ * reference into the cluster's secret store that the agent's secret resolver module reads at launch (mesos.proto
+ * `Secret.Reference`: `name`, optional `key`); titan never reads it.
+ */
+export type EnvSecretRef = SecretRef | { source: "mesos"; ref: string; key?: string; raw: string };
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a secret store name with control characters is refused
+const MESOS_SECRET = /^mesos:([^#\u0000-\u001f\u007f-\u009f]+)(?:#([^#\u0000-\u001f\u007f-\u009f]+))?$/;
+
+/** The env reference grammar (for the JSON Schema): the common one, or `mesos:NAME[#KEY]`. */
+export const ENV_SECRET_REF_PATTERN = new RegExp(
+  `^(?:${SECRET_REF_PATTERN.source.slice(1, -1)}|${MESOS_SECRET.source.slice(1, -1)})$`,
+);
+
+export const ENV_SECRET_REF_HINT =
+  'write "env:NAME" or "file:/absolute/path" (read when deploying), or "mesos:NAME" / "mesos:NAME#KEY" (a reference the agents resolve, on a cluster with `secrets: mesos`)';
+
+/** Parses an env secret reference; returns why not (never echoing the text) for anything else. */
+export function parseEnvSecretRef(raw: string): EnvSecretRef | string {
+  if (!raw.startsWith("mesos:")) return parseSecretRef(raw);
+  const match = MESOS_SECRET.exec(raw);
+  if (match === null)
+    return "a `mesos:` secret reference needs a name in the cluster's secret store, optionally `#key`, without control characters; the text is not shown";
+  const [, name, key] = match as unknown as [string, string, string | undefined];
+  return key === undefined ? { source: "mesos", ref: name, raw } : { source: "mesos", ref: name, key, raw };
+}
+
 /** Reads the secret's value. The value is never part of an error message. */
 export async function resolveSecretRef(
   secret: SecretRef,

@@ -33,6 +33,11 @@ export interface ClusterConfig {
   registryAuth?: { username: string; password: SecretRef };
   /** Which containerizer the agents run images with: `mesos` (default; host network) or `docker` (bridge). */
   containerizer?: "mesos" | "docker";
+  /**
+   * How `mesos:` env references reach tasks: `mesos` sends them as Mesos REFERENCE secrets (the agents run a secret
+   * resolver module); `none` (the default) means the agents have no resolver and such references are refused.
+   */
+  secrets?: "mesos" | "none";
   /** The Mesos role titan's frameworks use. */
   role: string;
   /** The Unix user tasks run as (FrameworkInfo.user) unless an app names one; unset: `nobody`. */

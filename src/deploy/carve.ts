@@ -1,6 +1,7 @@
 import { OfferTooSmallError, remainingOffer, taskInfo } from "../mesos/task-builder.js";
 import type { Offer, TaskInfo } from "../mesos/types/mesos.js";
 import type { Placement } from "../placement/types.js";
+import { secretReferences } from "./environment.js";
 import { formatTaskId } from "./task-id.js";
 import { type Containerizer, launchSpec } from "./task-spec.js";
 import type { AppTarget, Tracked } from "./tracking.js";
@@ -30,6 +31,7 @@ export function carveLaunches(
   ctx: CarveContext,
 ): Map<Offer, Launch[]> {
   const { spec, release } = ctx.target;
+  const references = secretReferences(spec);
   const perOffer = new Map<Offer, Launch[]>();
   const leftOf = new Map<Offer, Offer>();
   for (const { offer, placement } of placements) {
@@ -54,6 +56,7 @@ export function carveLaunches(
           offer: left,
           ports: placement.ports,
           environment: ctx.target.environment,
+          ...(Object.keys(references).length === 0 ? {} : { secretReferences: references }),
           ...(ctx.containerizer === undefined ? {} : { containerizer: ctx.containerizer }),
         }),
       );

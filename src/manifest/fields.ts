@@ -2,7 +2,12 @@
  * The titan.yaml field table: every key, its type, default and one-line documentation. It drives validation
  * (kit.ts reads nodes with it) and the JSON Schema that `titan schema` prints.
  */
-import { parseSecretRef, SECRET_REF_HINT, SECRET_REF_PATTERN } from "../config/secret-ref.js";
+import {
+  ENV_SECRET_REF_HINT,
+  ENV_SECRET_REF_PATTERN,
+  type EnvSecretRef,
+  parseEnvSecretRef,
+} from "../config/secret-ref.js";
 import type { Constraint } from "../placement/types.js";
 import { APP_NAME, APP_NAME_RULE } from "./app-name.js";
 import { fetchUriType, outputFileType } from "./fetch-uri.js";
@@ -192,15 +197,15 @@ const pattern = () =>
 
 /** Never echoes the value: a mistyped reference may be the secret itself. */
 const secretRef = () =>
-  scalarType<{ source: "file" | "env"; ref: string; raw: string }>(
-    'a secret reference ("file:/path" or "env:NAME")',
-    () => ({ type: "string", pattern: SECRET_REF_PATTERN.source }),
+  scalarType<EnvSecretRef>(
+    'a secret reference ("file:/path", "env:NAME" or "mesos:NAME[#KEY]")',
+    () => ({ type: "string", pattern: ENV_SECRET_REF_PATTERN.source }),
     (node) => {
       const parsed =
         typeof node.value === "string"
-          ? parseSecretRef(node.value)
-          : "is not a secret reference (`env:NAME` or `file:/path`), and its text is not shown";
-      return typeof parsed === "string" ? fail(parsed, SECRET_REF_HINT) : ok(parsed);
+          ? parseEnvSecretRef(node.value)
+          : "is not a secret reference (`env:NAME`, `file:/path` or `mesos:NAME`), and its text is not shown";
+      return typeof parsed === "string" ? fail(parsed, ENV_SECRET_REF_HINT) : ok(parsed);
     },
   );
 
@@ -209,7 +214,10 @@ const envValue = (): Type<EnvValue> =>
     scalar: transform(text({ lineBreaks: true }), (value): EnvValue => ({ kind: "plain", value })),
     map: transform(
       object({
-        secret: required(secretRef(), 'A reference resolved at deploy time: "file:/path" or "env:NAME".'),
+        secret: required(
+          secretRef(),
+          'A reference: "file:/path" or "env:NAME", resolved at deploy time; or "mesos:NAME[#KEY]", resolved by the agents on a cluster with `secrets: mesos`.',
+        ),
       }),
       (v): EnvValue => ({ kind: "secret", ...v.secret }),
     ),
@@ -472,7 +480,7 @@ export const appShape = {
   env: withDefault(
     dict({ pattern: ENV_NAME, describe: "a valid environment variable name" }, envValue()),
     {},
-    'Environment: plain values, or { secret: "file:/path" | "env:NAME" } resolved at deploy time.',
+    'Environment: plain values, or { secret: "file:/path" | "env:NAME" } resolved at deploy time, or { secret: "mesos:NAME[#KEY]" } resolved by the agents.',
   ),
   fetch: withDefault(
     list(fetchEntry()),

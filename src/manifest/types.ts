@@ -6,10 +6,14 @@ import type { Constraint, PlacementStrategy, Scalars } from "../placement/types.
  * counts them; cpus keep Mesos' 3 decimals. Everything that reaches here has passed validation.
  */
 
-/** An environment value: plain text, or a reference resolved only at deploy time and never printed. */
+/**
+ * An environment value: plain text, a reference resolved only at deploy time and never printed (`file`, `env`), or
+ * a reference into the cluster's secret store that the agents resolve (`mesos`, sent as a Mesos REFERENCE secret).
+ */
 export type EnvValue =
   | { kind: "plain"; value: string }
-  | { kind: "secret"; source: "file" | "env"; ref: string; raw: string };
+  | { kind: "secret"; source: "file" | "env"; ref: string; raw: string }
+  | { kind: "secret"; source: "mesos"; ref: string; key?: string; raw: string };
 
 /** A file the agent fetches into the sandbox before the command starts (Mesos CommandInfo.URI). */
 export interface FetchSpec {

@@ -42,6 +42,17 @@ export function planToJson(plan: Plan): Record<string, unknown> {
   };
 }
 
+/** The env variables that go as Mesos REFERENCE secrets (`mesos:` references), by name. */
+export function mesosSecretVariables(
+  app: AppPlan,
+): Array<{ variable: string; name: string; key: string | null; raw: string }> {
+  return Object.entries(app.spec.env).flatMap(([variable, value]) =>
+    value.kind === "secret" && value.source === "mesos"
+      ? [{ variable, name: value.ref, key: value.key ?? null, raw: value.raw }]
+      : [],
+  );
+}
+
 function appJson(app: AppPlan): Record<string, unknown> {
   const { diff } = app;
   return {
@@ -49,6 +60,7 @@ function appJson(app: AppPlan): Record<string, unknown> {
     region: diff.region,
     digest: diff.digest,
     user: app.user,
+    secret_references: mesosSecretVariables(app).map(({ variable, name, key }) => ({ variable, name, key })),
     desired: diff.desired,
     launch: diff.launch,
     keep: diff.keep.map((t) => t.instance),

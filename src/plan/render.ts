@@ -13,7 +13,7 @@ import {
   percent,
   table,
 } from "./format.js";
-import { SCALE_IN_HINT, scaleInSkippedReason } from "./json.js";
+import { mesosSecretVariables, SCALE_IN_HINT, scaleInSkippedReason } from "./json.js";
 import type { AppPlan, Plan, UnplacedInstance } from "./types.js";
 
 /** The plan for people, in the spirit of `nomad job plan` and `terraform plan`. Colour only through `c`. */
@@ -64,6 +64,11 @@ function renderApp(app: AppPlan, c: ChalkInstance): string[] {
     `${marker} app ${c.bold(diff.app)}${region}: ${counts}  → ${diff.desired} instance${diff.desired === 1 ? "" : "s"} as ${app.user}`,
   ];
 
+  const references = mesosSecretVariables(app);
+  if (references.length > 0)
+    lines.push(
+      `    env as Mesos secret references (the agents resolve them; no value in the TaskInfo): ${references.map((r) => `${r.variable} ← ${r.raw}`).join(", ")}`,
+    );
   const oldDigests = [...new Set(diff.replace.map((t) => shortDigest(t.digest)))];
   if (oldDigests.length > 0) {
     lines.push(`    spec ${oldDigests.join(", ")} → ${shortDigest(diff.digest)} (forces replace)`);

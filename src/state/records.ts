@@ -16,6 +16,7 @@ const amount = obj({ kind: oneOf(["count", "percent"]), value: num });
 const envValue = either(
   obj({ kind: oneOf(["plain"]), value: multiline }),
   obj({ kind: oneOf(["secret"]), source: oneOf(["file", "env"]), ref: text, raw: text }),
+  obj({ kind: oneOf(["secret"]), source: oneOf(["mesos"]), ref: text, key: opt(text), raw: text }),
 );
 
 const constraint = either(

@@ -54,6 +54,38 @@ describe("one definition of a secret reference", () => {
     expect(configTakes(raw)).toBe(valid);
   });
 
+  it.each([
+    ["mesos:payments/db", { source: "mesos", ref: "payments/db", raw: "mesos:payments/db" }],
+    [
+      "mesos:payments/db#password",
+      { source: "mesos", ref: "payments/db", key: "password", raw: "mesos:payments/db#password" },
+    ],
+    ["mesos:", undefined],
+    ["mesos:db#", undefined],
+    ["mesos:a#b#c", undefined],
+    ["mesos:a\u0007b", undefined],
+  ])("a manifest env takes %j as a Mesos secret reference, the config's auth never does", (raw, parsed) => {
+    expect(manifestTakes(raw)).toBe(parsed !== undefined);
+    expect(configTakes(raw)).toBe(false);
+    if (parsed !== undefined) {
+      const [app] = parseManifests([
+        { file: "t.yaml", text: `name: api\nimage: nginx\nenv: { A: { secret: ${JSON.stringify(raw)} } }\n` },
+      ]).apps;
+      expect(app?.env.A).toEqual({ kind: "secret", ...parsed });
+    }
+  });
+
+  it("takes `secrets: mesos` or `none` on a cluster, and nothing else", () => {
+    const load = (value: string) => {
+      const text = `clusters:\n  c:\n    masters: [http://127.0.0.1:5050]\n    secrets: ${value}\n`;
+      const { document, lineCounter } = parseConfigDocument(text);
+      return validateConfig(document, lineCounter, "config.yaml");
+    };
+    expect(load("mesos").clusters.c?.secrets).toBe("mesos");
+    expect(load("none").clusters.c?.secrets).toBe("none");
+    expect(() => load("vault")).toThrow(ValidationError);
+  });
+
   it("never puts the text of a malformed reference in its message", () => {
     for (const raw of ["hunter2-is-my-password", "env:hunter2 pass", "file:hunter2pass"]) {
       const problem = parseSecretRef(raw);

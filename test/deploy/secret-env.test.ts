@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { checkSecretDelivery } from "../../src/deploy/environment.js";
 import { launchSpec } from "../../src/deploy/task-spec.js";
 import { environmentInfo, taskInfo } from "../../src/mesos/task-builder.js";
 import { appSpec } from "../plan/builders.js";
@@ -52,5 +53,73 @@ describe("Mesos secrets in the environment", () => {
       secret: { type: "REFERENCE", reference: { name: "payments/db" } },
     });
     expect(checkShape(info, "mesos.v1.TaskInfo")).toEqual([]);
+  });
+});
+
+describe("mesos: env references in a deploy", () => {
+  it("carve sends them as REFERENCE secrets with the proto's field names, never a value", async () => {
+    const { carveLaunches } = await import("../../src/deploy/carve.js");
+    const spec = appSpec({
+      command: ["node", "server.js"],
+      env: {
+        LOG: { kind: "plain", value: "info" },
+        DB: {
+          kind: "secret",
+          source: "mesos",
+          ref: "payments/db",
+          key: "password",
+          raw: "mesos:payments/db#password",
+        },
+      },
+    });
+    const release = { number: 1, manifestDigest: "sha256:abc" } as Parameters<
+      typeof carveLaunches
+    >[1]["target"]["release"];
+    const launches = carveLaunches(
+      [
+        {
+          offer,
+          placement: {
+            instance: 0,
+            agentId: offer.agent_id.value,
+            hostname: offer.hostname,
+            ports: { http: 31005 },
+          } as never,
+        },
+      ],
+      {
+        app: "api",
+        target: { spec, release, environment: { LOG: "info" } },
+        region: null,
+        now: 0,
+        nextIncarnation: () => 1,
+      },
+    );
+    const [launch] = launches.get(offer) ?? [];
+    const info = launch?.info;
+    expect(info?.command?.environment?.variables).toContainEqual({
+      name: "DB",
+      type: "SECRET",
+      secret: { type: "REFERENCE", reference: { name: "payments/db", key: "password" } },
+    });
+    expect(checkShape(info, "mesos.v1.TaskInfo")).toEqual([]);
+  });
+
+  it("refuses references a cluster cannot resolve, before anything changes", () => {
+    const spec = appSpec({
+      env: { DB: { kind: "secret", source: "mesos", ref: "payments/db", raw: "mesos:payments/db" } },
+    });
+    expect(() => checkSecretDelivery([spec], { name: "prod", secrets: "none" })).toThrow(
+      /api's env DB is a Mesos secret reference, but cluster prod does not resolve Mesos secrets/,
+    );
+    expect(() => checkSecretDelivery([spec], { name: "prod", secrets: "mesos" })).not.toThrow();
+    expect(() =>
+      checkSecretDelivery([{ ...spec, image: "nginx" }], {
+        name: "prod",
+        secrets: "mesos",
+        containerizer: "docker",
+      }),
+    ).toThrow(/Docker containerizer, which has no secret resolver/);
+    expect(() => checkSecretDelivery([appSpec({})], { name: "prod" })).not.toThrow();
   });
 });

@@ -225,6 +225,48 @@ describe("ACCEPT planning", () => {
   });
 
   it.each([
+    [
+      { name: "S", type: "SECRET", value: "x", secret: { type: "REFERENCE", reference: { name: "a" } } },
+      "Task's `CommandInfo` is invalid: Environment variable 'S' of type 'SECRET' must not have a value set",
+    ],
+    [
+      { name: "S", type: "SECRET" },
+      "Task's `CommandInfo` is invalid: Environment variable 'S' of type 'SECRET' must have a secret set",
+    ],
+    [
+      { name: "S", type: "SECRET", secret: { type: "REFERENCE" } },
+      "Task's `CommandInfo` is invalid: Environment variable 'S' specifies an invalid secret: Secret of type REFERENCE must have the 'reference' field set",
+    ],
+    [
+      {
+        name: "S",
+        type: "SECRET",
+        secret: { type: "REFERENCE", reference: { name: "db" }, value: { data: "" } },
+      },
+      "Task's `CommandInfo` is invalid: Environment variable 'S' specifies an invalid secret: Secret 'db' of type REFERENCE must not have the 'value' field set",
+    ],
+    [
+      { name: "V", type: "VALUE", secret: { type: "REFERENCE", reference: { name: "db" } } },
+      "Task's `CommandInfo` is invalid: Environment variable 'V' of type 'VALUE' must have a value set",
+    ],
+  ])("refuses the environment %j as common/validation.cpp validateEnvironment does", (variable, message) => {
+    const withEnv = { ...task("e"), command: { value: "true", environment: { variables: [variable] } } };
+    const result = plan(["o1"], [withEnv], [offer("o1", "s1")]);
+    expect(result.kind === "valid" && result.rejections.map((r) => r.message)).toEqual([message]);
+  });
+
+  it("launches a task whose SECRET variable is a well-formed REFERENCE", () => {
+    const variable = {
+      name: "S",
+      type: "SECRET",
+      secret: { type: "REFERENCE", reference: { name: "db", key: "k" } },
+    };
+    const withEnv = { ...task("e"), command: { value: "true", environment: { variables: [variable] } } };
+    const result = plan(["o1"], [withEnv], [offer("o1", "s1")]);
+    expect(result.kind === "valid" && result.launches.map((l) => l.taskId)).toEqual(["e"]);
+  });
+
+  it.each([
     ["", "ID must not be empty"],
     ["..", "'..' is disallowed"],
     ["a/b", "'a/b' contains invalid characters"],

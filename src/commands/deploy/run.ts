@@ -2,6 +2,7 @@ import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
+import { checkSecretDelivery } from "../../deploy/environment.js";
 import type { AppSpec } from "../../manifest/index.js";
 import { loadManifests, parseDuration } from "../../manifest/index.js";
 import { clusterIsRemote, describeFileFetch, fileFetches, SHIP_HINT } from "../../plan/fetch-locality.js";
@@ -27,6 +28,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
   const { openTarget } = await import("../../config/target.js");
   const target = await openTarget(env, opts);
   try {
+    checkSecretDelivery(manifest.apps, target.cluster);
     if (!target.local) checkFetchLocality(env, manifest.apps, await target.masters());
   } finally {
     await target.close();

@@ -10,6 +10,7 @@ import { SnapshotFileSource } from "../../cluster/file-source.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { ClusterStateSource } from "../../cluster/types.js";
 import type { ClusterConfig } from "../../config/types.js";
+import { checkSecretDelivery } from "../../deploy/environment.js";
 import { loadManifests } from "../../manifest/index.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { parseShape } from "../../placement/index.js";
@@ -51,6 +52,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     opts,
     manifest.apps.map((app) => app.name),
   );
+  if (cluster !== undefined) checkSecretDelivery(manifest.apps, cluster);
   if (masters !== undefined && clusterIsRemote(masters)) {
     // The plan only warns; `titan deploy` refuses a file next to the manifest before changing anything. Other
     // paths on the agents' disks got the manifest's own warning above.

@@ -35,7 +35,17 @@ export interface LabelsJson {
 }
 
 export interface EnvironmentJson {
-  variables: Array<{ name: string; type?: "VALUE" | "SECRET" | "UNKNOWN"; value?: string }>;
+  variables: Array<{
+    name: string;
+    type?: "VALUE" | "SECRET" | "UNKNOWN";
+    value?: string;
+    /** mesos.proto Secret: a REFERENCE (name, key) for a resolver module, or a VALUE (base64 `data`). */
+    secret?: {
+      type?: "UNKNOWN" | "REFERENCE" | "VALUE";
+      reference?: { name: string; key?: string };
+      value?: { data: string };
+    };
+  }>;
 }
 
 export interface CommandInfoJson {

@@ -30,6 +30,7 @@ import { type HealthVerdict, healthCheckError, healthCheckTimings } from "./heal
 import { healthProbe } from "./health-probes.js";
 import { groupAlive, signalGroup, spawnGroupLeader, trackGroup, untrackGroup } from "./process-group.js";
 import { createSandbox, type OpenedSandbox, type Sandbox } from "./sandbox.js";
+import { secretResolutionFailure } from "./secrets.js";
 import { isTerminalState } from "./task-states.js";
 import { lookupAccount, type TaskAccount, taskUser } from "./task-user.js";
 import { describeWaitStatus } from "./wait-status.js";
@@ -144,6 +145,15 @@ export class CommandExecutor {
     const bridge = bridgeRefusal(this.taskInfo.container);
     if (bridge !== undefined) {
       this.failOpenedLaunch(opened, bridge);
+      return;
+    }
+    // The Mesos containerizer's environment_secret isolator; the Docker containerizer resolves nothing (docker.ts).
+    const secretFailure =
+      dockerImageOf(this.taskInfo.container) === undefined
+        ? secretResolutionFailure(this.taskInfo.command?.environment)
+        : undefined;
+    if (secretFailure !== undefined) {
+      this.failOpenedLaunch(opened, secretFailure);
       return;
     }
     const uris = this.taskInfo.command?.uris ?? [];

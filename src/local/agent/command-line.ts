@@ -1,4 +1,5 @@
 import type { CommandInfoJson, EnvironmentJson } from "./api.js";
+import { resolvedSecretValue } from "./secrets.js";
 
 /** What to exec for a CommandInfo, as the Mesos launcher does it. */
 export interface CommandLine {
@@ -27,14 +28,21 @@ export function commandLine(command: CommandInfoJson): CommandLine {
   return { file: value, args: argv.slice(1), argv0: argv[0] ?? value };
 }
 
-/** Applies CommandInfo.environment over `base`; unresolved SECRET variables are skipped as Mesos skips them. */
+/**
+ * Applies CommandInfo.environment over `base`. A SECRET variable gets the value the default resolver gives it (a
+ * VALUE secret's bytes); a REFERENCE never gets here, since it fails the launch first (secrets.ts).
+ */
 export function withCommandEnvironment(
   base: Readonly<Record<string, string>>,
   environment: EnvironmentJson | undefined,
 ): Record<string, string> {
   const merged: Record<string, string> = { ...base };
   for (const variable of environment?.variables ?? []) {
-    if (variable.type === "SECRET") continue;
+    if (variable.type === "SECRET") {
+      const value = resolvedSecretValue(variable);
+      if (value !== undefined) merged[variable.name] = value;
+      continue;
+    }
     merged[variable.name] = variable.value ?? "";
   }
   return merged;

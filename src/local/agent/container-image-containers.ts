@@ -13,6 +13,7 @@ import {
   runtimeSpec,
 } from "./container-runtime-config.js";
 import { containerUser } from "./container-users.js";
+import { resolvedSecretValue } from "./secrets.js";
 
 /** A provisioning failure; the agent reports `Failed to launch container: <message>`. */
 export class ContainerLaunchError extends Error {}
@@ -51,8 +52,10 @@ export function containerTaskEnv(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(executorEnv)) if (name.startsWith("MESOS_")) env[name] = value;
-  for (const variable of command.environment?.variables ?? [])
-    if (variable.type !== "SECRET") env[variable.name] = variable.value ?? "";
+  for (const variable of command.environment?.variables ?? []) {
+    const value = variable.type === "SECRET" ? resolvedSecretValue(variable) : (variable.value ?? "");
+    if (value !== undefined) env[variable.name] = value;
+  }
   return env;
 }
 

@@ -85,9 +85,10 @@ export function dockerRunCommand(input: DockerRunInput): CommandLine {
     if (!name.startsWith("MESOS_")) continue;
     args.push("-e", `${name}=${name === "MESOS_SANDBOX" ? CONTAINER_SANDBOX : value}`);
   }
-  for (const variable of input.command.environment?.variables ?? []) {
-    if (variable.type !== "SECRET") args.push("-e", `${variable.name}=${variable.value ?? ""}`);
-  }
+  // The Docker containerizer resolves no secrets: a SECRET variable gets its (absent) `value`, i.e. the empty
+  // string (src/docker/docker.cpp, the environment loop of `Docker::RunOptions::create`).
+  for (const variable of input.command.environment?.variables ?? [])
+    args.push("-e", `${variable.name}=${variable.value ?? ""}`);
   if (input.command.shell ?? true) {
     args.push("--entrypoint", "/bin/sh", input.image, "-c", input.command.value ?? "");
   } else {

@@ -9,6 +9,7 @@ import {
   type Quantities,
   subtract,
 } from "../resources.js";
+import { commandInfoError } from "./environment.js";
 import type { OfferRecord } from "./model.js";
 
 /**
@@ -164,6 +165,8 @@ function checkTask(
   if (rawResources.length === 0) return { error: "Task uses no resources" };
   const parsed = fromResourceJson(rawResources);
   if (!parsed.ok) return { error: `Task uses invalid resources: Invalid resources: ${parsed.error}` };
+  const commandError = commandInfoError(task.command);
+  if (commandError !== undefined) return { error: commandError };
   if (!contains(available, parsed.quantities)) {
     return {
       error: `Total resources ${formatQuantities(parsed.quantities)} required by task and its executor is more than available ${formatQuantities(available)}`,

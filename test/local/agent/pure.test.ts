@@ -15,6 +15,7 @@ import {
   INITIAL_HEALTH_STATE,
 } from "../../../src/local/agent/health-policy.js";
 import { flatResources, formatRanges, mergeRanges } from "../../../src/local/agent/resources.js";
+import { secretResolutionFailure } from "../../../src/local/agent/secrets.js";
 import { commandExecutorName } from "../../../src/local/agent/state-json.js";
 import { describeWaitStatus } from "../../../src/local/agent/wait-status.js";
 
@@ -45,18 +46,38 @@ describe("commandLine", () => {
     expect(() => commandLine({ shell: false })).toThrow(InvalidCommandError);
   });
 
-  it("overrides inherited variables with CommandInfo ones and skips unresolved secrets", () => {
+  it("overrides inherited variables with CommandInfo ones and gives VALUE secrets their bytes", () => {
     const env = withCommandEnvironment(
       { A: "inherited", B: "kept" },
       {
         variables: [
           { name: "A", value: "task" },
           { name: "S", type: "SECRET" },
+          {
+            name: "V",
+            type: "SECRET",
+            secret: { type: "VALUE", value: { data: Buffer.from("pw").toString("base64") } },
+          },
           { name: "EMPTY", type: "VALUE" },
         ],
       },
     );
-    expect(env).toEqual({ A: "task", B: "kept", EMPTY: "" });
+    expect(env).toEqual({ A: "task", B: "kept", V: "pw", EMPTY: "" });
+  });
+
+  it("fails a REFERENCE secret as Mesos' default secret resolver does", () => {
+    const reference = {
+      name: "S",
+      type: "SECRET" as const,
+      secret: { type: "REFERENCE" as const, reference: { name: "db" } },
+    };
+    expect(secretResolutionFailure({ variables: [{ name: "A", value: "a" }, reference] })).toBe(
+      "Default secret resolver cannot resolve references",
+    );
+    expect(secretResolutionFailure({ variables: [{ name: "A", value: "a" }] })).toBeUndefined();
+    expect(
+      secretResolutionFailure({ variables: [{ name: "S", type: "SECRET", secret: { type: "VALUE" } }] }),
+    ).toBe("Secret has no value");
   });
 });
 
