@@ -127,22 +127,14 @@ export function toResourceJson(q: Quantities, format: ResourceFormat): ResourceJ
 
 export type ParsedResources = { ok: true; quantities: Quantities } | { ok: false; error: string };
 
-/** Sums resources a scheduler sent (TaskInfo.resources); refuses what the local cluster can never offer. */
+/** Sums resources a scheduler sent (TaskInfo.resources), whatever their reservations; refuses unknown names. */
 export function fromResourceJson(list: readonly unknown[]): ParsedResources {
   let q = emptyQuantities();
   for (const item of list) {
     if (typeof item !== "object" || item === null) return { ok: false, error: "Invalid resource" };
-    const r = item as Partial<ResourceJson> & { reservations?: unknown[] | null };
+    // Roles and reservations are told apart by pool (pools.ts); this sums the amounts.
+    const r = item as Partial<ResourceJson>;
     const name = r.name ?? "";
-    if (r.role !== undefined && r.role !== "*") {
-      return {
-        ok: false,
-        error: `Resource '${name}' is reserved for role '${r.role}', which this agent does not have`,
-      };
-    }
-    if (Array.isArray(r.reservations) && r.reservations.length > 0) {
-      return { ok: false, error: `Resource '${name}' carries reservations, which this agent does not have` };
-    }
     if ((SCALAR_NAMES as readonly string[]).includes(name)) {
       const value = Number(r.scalar?.value);
       if (r.type !== "SCALAR" || Number.isNaN(value)) {
@@ -199,7 +191,15 @@ export function toLegacyResources(q: Quantities): Record<string, number | string
   return out;
 }
 
-/** Parses a Mesos `--resources` text such as `cpus:4;mem:8192;disk:20000;ports:[31000-32000]`. */
+const NAME_WITH_ROLE = /^([a-z]+)(?:\(([^()]+)\))?$/;
+// A role as src/common/roles.cpp `roles::validate` takes it: path segments of letters, digits, `_`, `-`, `.`.
+const ROLE = /^(?!\.{1,2}(\/|$))[A-Za-z0-9_.-]+(\/(?!\.{1,2}(\/|$))[A-Za-z0-9_.-]+)*$/;
+
+/**
+ * Parses a Mesos `--resources` text such as `cpus:4;mem:8192;disk:20000;ports:[31000-32000]`. `name(role):value`
+ * reserves the amount statically to `role`, on top of the unreserved ones, as an agent's `--resources` does
+ * (`cpus(web):2`); the local cluster reserves scalars only.
+ */
 export function parseResourceSpec(
   spec: string,
 ): { ok: true; resources: AgentResources } | { ok: false; error: string } {
@@ -209,8 +209,15 @@ export function parseResourceSpec(
     if (part === "") continue;
     const colon = part.indexOf(":");
     if (colon <= 0) return { ok: false, error: `'${part}' is not name:value` };
-    const name = part.slice(0, colon).trim();
+    const named = NAME_WITH_ROLE.exec(part.slice(0, colon).trim());
+    const name = named?.[1] ?? part.slice(0, colon).trim();
+    const role = named?.[2] === "*" ? undefined : named?.[2];
     const value = part.slice(colon + 1).trim();
+    if (role !== undefined && (!ROLE.test(role) || !(SCALAR_NAMES as readonly string[]).includes(name)))
+      return {
+        ok: false,
+        error: `'${part}': only cpus, mem, disk and gpus can be reserved, to a role such as web or web/api`,
+      };
     if (name === "ports") {
       const match = /^\[(.*)\]$/.exec(value);
       if (!match) return { ok: false, error: `ports must be ranges like [31000-32000], got '${value}'` };
@@ -228,7 +235,14 @@ export function parseResourceSpec(
       if (value === "" || !Number.isFinite(n) || n < 0) {
         return { ok: false, error: `${name} must be a non-negative number, got '${value}'` };
       }
-      resources[name as ScalarName] = n;
+      if (role === undefined) resources[name as ScalarName] = n;
+      else {
+        const byRole = resources.reserved ?? {};
+        const reserved = byRole[role] ?? { cpus: 0, mem: 0, disk: 0 };
+        reserved[name as ScalarName] = n;
+        byRole[role] = reserved;
+        resources.reserved = byRole;
+      }
     } else {
       return { ok: false, error: `unknown resource '${name}' (known: cpus, mem, disk, gpus, ports)` };
     }

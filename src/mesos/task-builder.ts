@@ -50,10 +50,26 @@ function usable(resource: Resource): boolean {
   return resource.revocable === undefined && resource.shared === undefined && resource.disk === undefined;
 }
 
+/** How many reservations a resource carries, in either format: 0 unreserved, 2+ refined. */
+function reservationDepth(resource: Resource): number {
+  if (resource.reservations !== undefined && resource.reservations.length > 0)
+    return resource.reservations.length;
+  return resource.role !== undefined && resource.role !== "*" ? 1 : 0;
+}
+
+/**
+ * The offer's entries in the order a task takes from them: the most refined reservation first, unreserved last. An
+ * offer holds a role's reservations only because the framework's role may use them; left untaken they sit idle,
+ * while unreserved resources serve every role (Marathon and Aurora take reserved resources first, too).
+ */
+export function carvingOrder(offer: Offer): Resource[] {
+  return [...(offer.resources ?? [])].sort((a, b) => reservationDepth(b) - reservationDepth(a));
+}
+
 function takeScalar(offer: Offer, name: string, amount: number): Resource[] {
   const taken: Resource[] = [];
   let remaining = round3(amount);
-  for (const resource of offer.resources ?? []) {
+  for (const resource of carvingOrder(offer)) {
     if (remaining <= 0) break;
     if (resource.name !== name || resource.type !== "SCALAR" || !usable(resource)) continue;
     const available = Number(resource.scalar?.value ?? 0);
@@ -70,8 +86,9 @@ function takeScalar(offer: Offer, name: string, amount: number): Resource[] {
 
 function takePorts(offer: Offer, ports: readonly number[]): Resource[] {
   const bySource = new Map<Resource, ValueRange[]>();
+  const entries = carvingOrder(offer);
   for (const port of ports) {
-    const source = (offer.resources ?? []).find(
+    const source = entries.find(
       (r) =>
         r.name === "ports" &&
         r.type === "RANGES" &&

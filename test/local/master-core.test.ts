@@ -82,8 +82,9 @@ describe("resources", () => {
       ok: true,
       quantities: q({ cpus: 0.75, ports: [{ begin: 31000, end: 31001 }] }),
     });
+    // Reserved resources add up too; which reservation they come from is told apart by pool (pools.ts).
     expect(fromResourceJson([{ name: "cpus", type: "SCALAR", scalar: { value: 1 }, role: "prod" }]).ok).toBe(
-      false,
+      true,
     );
   });
 });
@@ -92,8 +93,8 @@ describe("allocation", () => {
   it("gives each agent to the framework with the lowest dominant share, skipping filtered and suppressed ones", () => {
     const total = q({ cpus: 8, mem: 8192 });
     const agents = [
-      { id: "s1", free: q({ cpus: 4, mem: 4096 }) },
-      { id: "s2", free: q({ cpus: 4, mem: 4096 }) },
+      { id: "s1", pools: [{ reservations: [], quantities: q({ cpus: 4, mem: 4096 }) }] },
+      { id: "s2", pools: [{ reservations: [], quantities: q({ cpus: 4, mem: 4096 }) }] },
     ];
     const busy = { id: "busy", roles: ["r"], held: q({ cpus: 4 }), filters: [] };
     const idle = { id: "idle", roles: ["r"], held: q({}), filters: [] };
@@ -116,15 +117,24 @@ describe("GPU agents (--filter_gpu_resources)", () => {
   it("are offered only to frameworks with GPU_RESOURCES", () => {
     const total = q({ cpus: 8, mem: 8192, gpus: 2 });
     const agents = [
-      { id: "gpu", free: q({ cpus: 4, mem: 4096, gpus: 2 }), hasGpu: true },
-      { id: "cpu", free: q({ cpus: 4, mem: 4096 }), hasGpu: false },
+      {
+        id: "gpu",
+        pools: [{ reservations: [], quantities: q({ cpus: 4, mem: 4096, gpus: 2 }) }],
+        hasGpu: true,
+      },
+      { id: "cpu", pools: [{ reservations: [], quantities: q({ cpus: 4, mem: 4096 }) }], hasGpu: false },
     ];
     const plain = { id: "plain", roles: ["r"], held: q({}), filters: [] };
     expect(allocate(agents, [plain], total, 0).map((a) => a.agentId)).toEqual(["cpu"]);
     const capable = { ...plain, id: "capable", gpuCapable: true };
     expect(allocate(agents, [capable], total, 0).map((a) => a.agentId)).toEqual(["gpu", "cpu"]);
     // A GPU agent whose GPUs are all in use is still kept from frameworks without the capability.
-    const busy = [{ ...agents[0], free: q({ cpus: 4, mem: 4096 }) } as (typeof agents)[number]];
+    const busy = [
+      {
+        ...agents[0],
+        pools: [{ reservations: [], quantities: q({ cpus: 4, mem: 4096 }) }],
+      } as (typeof agents)[number],
+    ];
     expect(allocate(busy, [plain], total, 0)).toEqual([]);
   });
 });
@@ -136,6 +146,7 @@ describe("ACCEPT planning", () => {
     agentId,
     role: "r",
     quantities: q({ cpus: 1, mem: 128 }),
+    pools: [{ reservations: [], quantities: q({ cpus: 1, mem: 128 }) }],
     json: {},
   });
   const task = (id: string, agentId = "s1", cpus = 0.5) => ({
@@ -193,9 +204,11 @@ describe("ACCEPT planning", () => {
   });
 
   it("refuses a host port outside the offered (the agent's) range", () => {
+    const quantities = { ...q({ cpus: 1, mem: 128 }), ports: [{ begin: 31000, end: 31009 }] };
     const withPorts: OfferRecord = {
       ...offer("o1", "s1"),
-      quantities: { ...q({ cpus: 1, mem: 128 }), ports: [{ begin: 31000, end: 31009 }] },
+      quantities,
+      pools: [{ reservations: [], quantities }],
     };
     const port = (p: number) => ({
       ...task(`p${p}`),
@@ -208,7 +221,7 @@ describe("ACCEPT planning", () => {
     if (result.kind !== "valid") throw new Error(result.kind);
     expect(result.launches.map((l) => l.taskId)).toEqual(["p31005"]);
     expect(result.rejections[0]?.message).toMatch(
-      /^Total resources cpus:0\.1; ports:\[8080-8080\] required by task and its executor is more than available/,
+      /^Total resources cpus\(allocated: r\):0\.1; ports\(allocated: r\):\[8080-8080\] required by task and its executor is more than available cpus\(allocated: r\):0\.9; mem\(allocated: r\):128; ports\(allocated: r\):\[31000-31004, 31006-31009\]$/,
     );
   });
 
@@ -218,7 +231,7 @@ describe("ACCEPT planning", () => {
     if (result.kind !== "valid") return;
     expect(result.launches.map((l) => l.taskId)).toEqual(["a", "b"]);
     expect(result.rejections.map((r) => r.message)).toEqual([
-      "Total resources cpus:0.5 required by task and its executor is more than available mem:128",
+      "Total resources cpus(allocated: r):0.5 required by task and its executor is more than available mem(allocated: r):128",
     ]);
     expect(result.unused).toEqual(q({ mem: 128 }));
     expect(result.launches[0]?.resources[0]?.allocation_info).toEqual({ role: "r" });

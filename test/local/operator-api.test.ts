@@ -202,3 +202,63 @@ describe("legacy endpoints", () => {
     expect((await fetch(`${c.url}/state.json`)).status).toBe(404);
   });
 });
+
+describe("operator RESERVE_RESOURCES", () => {
+  it("refines a static reservation for a sub-role, shows it in GET_AGENTS and offers it to that role", async () => {
+    const fakes = fakeAgents();
+    const c = await startTestCluster({
+      agents: 1,
+      createAgent: fakes.create,
+      agentResources: {
+        cpus: 2,
+        mem: 1024,
+        disk: 0,
+        ports: [],
+        reserved: { web: { cpus: 2, mem: 512, disk: 0 } },
+      },
+    });
+    const agentId = c.agentIds()[0] ?? "";
+    const refined = [
+      { type: "STATIC", role: "web" },
+      { type: "DYNAMIC", role: "web/api", principal: "ops" },
+    ];
+    const reserve = (value: number) =>
+      post(
+        c.url,
+        "/api/v1",
+        JSON.stringify({
+          type: "RESERVE_RESOURCES",
+          reserve_resources: {
+            agent_id: { value: agentId },
+            resources: [{ name: "cpus", type: "SCALAR", scalar: { value }, reservations: refined }],
+          },
+        }),
+      );
+    expect((await reserve(5)).status).toBe(409);
+    expect((await reserve(1.5)).status).toBe(202);
+    const agents = await operator(c.url, { type: "GET_AGENTS" });
+    const total = (((agents.get_agents as Json).agents as Json[])[0] as Json).total_resources as Json[];
+    expect(total).toContainEqual({
+      name: "cpus",
+      type: "SCALAR",
+      scalar: { value: 1.5 },
+      reservations: refined,
+    });
+    expect(total).toContainEqual({
+      name: "cpus",
+      type: "SCALAR",
+      scalar: { value: 0.5 },
+      role: "web",
+      reservations: [{ type: "STATIC", role: "web" }],
+    });
+    const s = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, roles: ["web/api"] });
+    const offer = (await s.offers())[0] as Json;
+    expect(offer.resources).toContainEqual({
+      name: "cpus",
+      type: "SCALAR",
+      scalar: { value: 1.5 },
+      reservations: refined,
+      allocation_info: { role: "web/api" },
+    });
+  });
+});

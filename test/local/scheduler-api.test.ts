@@ -335,7 +335,7 @@ describe("ACCEPT", () => {
     expect(dup.message).toBe("Task has duplicate ID: ok");
     expect(dup.reason).toBe("REASON_TASK_INVALID");
     expect(String((await s.update("huge", "TASK_ERROR")).message)).toMatch(
-      /^Total resources cpus:1000; mem:32 required by task and its executor is more than available cpus:3\.9; mem:8160/,
+      /^Total resources cpus\(allocated: titan\):1000; mem\(allocated: titan\):32 required by task and its executor is more than available cpus\(allocated: titan\):3\.9; mem\(allocated: titan\):8160/,
     );
     expect((await s.update("elsewhere", "TASK_ERROR")).message).toBe("Task uses invalid agent: other-agent");
     expect((await s.update("nocmd", "TASK_ERROR")).message).toBe(

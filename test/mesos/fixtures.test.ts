@@ -248,6 +248,28 @@ describe("task builder", () => {
     expect(offer.resources?.[1]?.scalar?.value).toBe(4);
   });
 
+  it("takes a role's reservation before unreserved resources, whatever the offer's order", () => {
+    const reserved = [{ type: "STATIC" as const, role: "web" }];
+    const refined = [...reserved, { type: "DYNAMIC" as const, role: "web/api", principal: "ops" }];
+    const offer = {
+      ...OFFER,
+      resources: [
+        { name: "cpus", type: "SCALAR" as const, scalar: { value: 4 } },
+        { name: "cpus", type: "SCALAR" as const, scalar: { value: 1 }, reservations: reserved },
+        { name: "cpus", type: "SCALAR" as const, scalar: { value: 0.5 }, reservations: refined },
+        { name: "mem", type: "SCALAR" as const, scalar: { value: 1024 } },
+        { name: "mem", type: "SCALAR" as const, scalar: { value: 64 }, role: "web" },
+      ],
+    };
+    expect(carveResources(offer, { cpus: 2, mem: 128 })).toEqual([
+      { name: "cpus", type: "SCALAR", scalar: { value: 0.5 }, reservations: refined },
+      { name: "cpus", type: "SCALAR", scalar: { value: 1 }, reservations: reserved },
+      { name: "cpus", type: "SCALAR", scalar: { value: 0.5 } },
+      { name: "mem", type: "SCALAR", scalar: { value: 64 }, role: "web" },
+      { name: "mem", type: "SCALAR", scalar: { value: 64 } },
+    ]);
+  });
+
   it("refuses what the offer cannot hold", () => {
     expect(() => carveResources(OFFER, { cpus: 9, mem: 1 })).toThrow(OfferTooSmallError);
     expect(() => carveResources(OFFER, { cpus: 1, mem: 1, ports: [80] })).toThrow(/does not include port 80/);

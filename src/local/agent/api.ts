@@ -167,6 +167,15 @@ export interface AgentResources {
   disk: number;
   gpus?: number;
   ports: RangeJson[];
+  /** Statically reserved scalars by role, on top of the above (the agent's `--resources` `cpus(web):2`). */
+  reserved?: Record<string, ReservedScalars>;
+}
+
+export interface ReservedScalars {
+  cpus: number;
+  mem: number;
+  disk: number;
+  gpus?: number;
 }
 
 export interface LocalAgentOptions {

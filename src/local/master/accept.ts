@@ -1,16 +1,16 @@
 import type { ResourceJson } from "../agent/api.js";
 import { isObject, type JsonObject } from "../json.js";
-import {
-  add,
-  contains,
-  emptyQuantities,
-  formatQuantities,
-  fromResourceJson,
-  type Quantities,
-  subtract,
-} from "../resources.js";
+import { mergePools, type Pool, subtractPools, sumPools } from "../pools.js";
+import { fromResourceJson, type Quantities } from "../resources.js";
 import { commandInfoError } from "./environment.js";
 import type { OfferRecord } from "./model.js";
+import {
+  launchResourcesError,
+  moreThanAvailable,
+  offeredContains,
+  taskPools,
+  withAllocation,
+} from "./task-resources.js";
 
 /**
  * Validation of an ACCEPT call, as Master::accept does it: first the offers (unknown, used, another framework's,
@@ -31,6 +31,7 @@ export interface Launch {
   task: JsonObject;
   taskId: string;
   quantities: Quantities;
+  pools: Pool[];
   /** The task's resources with the offer's allocation_info filled in where the scheduler left it out. */
   resources: ResourceJson[];
 }
@@ -60,19 +61,32 @@ export type AcceptPlan =
       rejections: TaskRejection[];
       /** Offered resources no launch used: declined with the call's filter. */
       unused: Quantities;
+      unusedPools: Pool[];
     };
 
 function idOf(v: unknown): string {
   return isObject(v) && typeof v.value === "string" ? v.value : "";
 }
 
+interface LaunchedTask {
+  task: JsonObject;
+  group: boolean;
+  /** Set when a resource of its operation is invalid: every task of that operation fails with it. */
+  operationError?: string;
+}
+
 /** Every task named by LAUNCH and LAUNCH_GROUP operations, in order. */
-function launchedTasks(operations: readonly JsonObject[]): Array<{ task: JsonObject; group: boolean }> {
-  const out: Array<{ task: JsonObject; group: boolean }> = [];
+function launchedTasks(operations: readonly JsonObject[]): LaunchedTask[] {
+  const out: LaunchedTask[] = [];
   for (const op of operations) {
     const launch = op.launch;
     if (isObject(launch) && Array.isArray(launch.task_infos)) {
-      for (const t of launch.task_infos) if (isObject(t)) out.push({ task: t, group: false });
+      const tasks = launch.task_infos.filter(isObject);
+      const operationError = launchResourcesError(tasks);
+      for (const task of tasks)
+        out.push(
+          operationError === undefined ? { task, group: false } : { task, group: false, operationError },
+        );
     }
     const group = op.launch_group;
     if (isObject(group) && isObject(group.task_group) && Array.isArray(group.task_group.tasks)) {
@@ -128,6 +142,7 @@ export function validateId(id: string): string | undefined {
 interface TaskCheck {
   error?: string;
   quantities?: Quantities;
+  pools?: Pool[];
   resources?: ResourceJson[];
 }
 
@@ -135,7 +150,7 @@ function checkTask(
   task: JsonObject,
   agentId: string,
   role: string,
-  available: Quantities,
+  available: readonly Pool[],
   seen: Set<string>,
   input: AcceptInput,
 ): TaskCheck {
@@ -167,19 +182,13 @@ function checkTask(
   if (!parsed.ok) return { error: `Task uses invalid resources: Invalid resources: ${parsed.error}` };
   const commandError = commandInfoError(task.command);
   if (commandError !== undefined) return { error: commandError };
-  if (!contains(available, parsed.quantities)) {
-    return {
-      error: `Total resources ${formatQuantities(parsed.quantities)} required by task and its executor is more than available ${formatQuantities(available)}`,
-    };
-  }
+  const pools = taskPools(rawResources);
+  if (typeof pools === "string") return { error: `Task uses invalid resources: Invalid resources: ${pools}` };
+  // Entry by entry, never by totals: reserved cpus do not stand in for unreserved ones, nor one role's for another's.
+  if (!offeredContains(available, pools)) return { error: moreThanAvailable(pools, available, role) };
   const limitsError = normalizeLimits(task, parsed.quantities);
   if (limitsError !== undefined) return { error: limitsError };
-  const resources = rawResources.map((r) => {
-    const copy = { ...(r as ResourceJson) };
-    if (copy.allocation_info === undefined) copy.allocation_info = { role };
-    return copy;
-  });
-  return { quantities: parsed.quantities, resources };
+  return { quantities: parsed.quantities, pools: pools.pools, resources: withAllocation(rawResources, role) };
 }
 
 export function planAccept(input: AcceptInput): AcceptPlan {
@@ -198,12 +207,22 @@ export function planAccept(input: AcceptInput): AcceptPlan {
   }
   const offers = offerCheck.offers;
   const first = offers[0] as OfferRecord;
-  let available = offers.reduce((sum, o) => add(sum, o.quantities), emptyQuantities());
+  let available = mergePools(...offers.map((o) => o.pools));
   const launches: Launch[] = [];
   const rejections: TaskRejection[] = [];
   const seen = new Set<string>();
-  for (const { task, group } of tasks) {
+  for (const { task, group, operationError } of tasks) {
     const taskId = idOf(task.task_id);
+    if (operationError !== undefined) {
+      rejections.push({
+        task,
+        taskId,
+        agentId: idOf(task.agent_id),
+        message: operationError,
+        reason: "REASON_TASK_INVALID",
+      });
+      continue;
+    }
     if (group) {
       rejections.push({
         task,
@@ -215,7 +234,7 @@ export function planAccept(input: AcceptInput): AcceptPlan {
       continue;
     }
     const check = checkTask(task, first.agentId, first.role, available, seen, input);
-    if (check.error !== undefined || !check.quantities || !check.resources) {
+    if (check.error !== undefined || !check.quantities || !check.resources || !check.pools) {
       rejections.push({
         task,
         taskId,
@@ -226,8 +245,14 @@ export function planAccept(input: AcceptInput): AcceptPlan {
       continue;
     }
     seen.add(taskId);
-    available = subtract(available, check.quantities);
-    launches.push({ task, taskId, quantities: check.quantities, resources: check.resources });
+    available = subtractPools(available, check.pools);
+    launches.push({
+      task,
+      taskId,
+      quantities: check.quantities,
+      pools: check.pools,
+      resources: check.resources,
+    });
   }
   return {
     kind: "valid",
@@ -236,7 +261,8 @@ export function planAccept(input: AcceptInput): AcceptPlan {
     role: first.role,
     launches,
     rejections,
-    unused: available,
+    unused: sumPools(available),
+    unusedPools: available,
   };
 }
 

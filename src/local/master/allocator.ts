@@ -1,14 +1,18 @@
+import { offerableTo, type Pool, poolKey, sumPools } from "../pools.js";
 import { contains, isAllocatable, type Quantities } from "../resources.js";
 
 /**
- * One allocation round (a DRF-lite take on Mesos' hierarchical allocator): every agent's free resources go, whole,
- * to the eligible framework with the lowest dominant share; ties go round-robin. A framework is eligible for an
- * agent when it has a role that is not suppressed and no decline filter covers what would be offered. Pure.
+ * One allocation round (a DRF-lite take on Mesos' hierarchical allocator): an agent's free resources go to the
+ * eligible framework with the lowest dominant share, ties round-robin: for one of its roles, the unreserved ones and
+ * those reserved to that role or an ancestor (pools.ts `offerableTo`). What stays (other roles' reservations) goes
+ * to the next eligible framework. A framework is eligible when it has a role that is not suppressed, something
+ * allocatable is offerable to it, and no decline filter covers that. Pure.
  */
 
 export interface AllocatableAgent {
   id: string;
-  free: Quantities;
+  /** Free resources by reservation stack. */
+  pools: Pool[];
   /** The agent has GPUs (in its total, used or not). */
   hasGpu?: boolean;
 }
@@ -23,6 +27,8 @@ export interface AllocatableFramework {
   filters: ReadonlyArray<{ agentId: string; quantities: Quantities }>;
   /** Has the GPU_RESOURCES capability. */
   gpuCapable?: boolean;
+  /** Has the RESERVATION_REFINEMENT capability (refined reservations are offered only then). */
+  refinement?: boolean;
 }
 
 export interface Allocation {
@@ -30,6 +36,7 @@ export interface Allocation {
   frameworkId: string;
   role: string;
   quantities: Quantities;
+  pools: Pool[];
 }
 
 function dominantShare(held: Quantities, total: Quantities): number {
@@ -51,6 +58,24 @@ function addScalars(a: Quantities, b: Quantities): Quantities {
   };
 }
 
+/** The framework's first role (rotated by `round`) with something allocatable to offer it, and those pools. */
+function offerFor(
+  f: AllocatableFramework,
+  agentId: string,
+  pools: readonly Pool[],
+  round: number,
+): { role: string; pools: Pool[]; quantities: Quantities } | undefined {
+  for (let i = 0; i < f.roles.length; i += 1) {
+    const role = f.roles[(round + i) % f.roles.length] as string;
+    const usable = pools.filter((p) => offerableTo(p, role, f.refinement === true));
+    const quantities = sumPools(usable);
+    if (!isAllocatable(quantities)) continue;
+    if (f.filters.some((x) => x.agentId === agentId && contains(x.quantities, quantities))) continue;
+    return { role, pools: usable, quantities };
+  }
+  return undefined;
+}
+
 export function allocate(
   agents: readonly AllocatableAgent[],
   frameworks: readonly AllocatableFramework[],
@@ -62,24 +87,31 @@ export function allocate(
   const allocations: Allocation[] = [];
   const n = frameworks.length;
   for (const agent of agents) {
-    if (!isAllocatable(agent.free)) continue;
-    const candidates = frameworks
-      .map((f, i) => ({ f, order: (i - (round % Math.max(n, 1)) + n) % Math.max(n, 1) }))
-      .filter(({ f }) => f.roles.length > 0)
-      // hierarchical.cpp isCapableOfReceivingAgent, with --filter_gpu_resources (the default): an agent with GPUs
-      // is offered only to frameworks with GPU_RESOURCES, so it is kept for the work that needs its GPUs.
-      .filter(({ f }) => !agent.hasGpu || f.gpuCapable === true)
-      .filter(({ f }) => !f.filters.some((x) => x.agentId === agent.id && contains(x.quantities, agent.free)))
-      .sort((a, b) => {
-        const sa = dominantShare(held.get(a.f.id) ?? a.f.held, clusterTotal);
-        const sb = dominantShare(held.get(b.f.id) ?? b.f.held, clusterTotal);
-        return sa - sb || a.order - b.order;
-      });
-    const chosen = candidates[0]?.f;
-    if (!chosen) continue;
-    const role = chosen.roles[(round + allocations.length) % chosen.roles.length] as string;
-    allocations.push({ agentId: agent.id, frameworkId: chosen.id, role, quantities: agent.free });
-    held.set(chosen.id, addScalars(held.get(chosen.id) ?? chosen.held, agent.free));
+    let left = agent.pools;
+    const served = new Set<string>();
+    for (;;) {
+      const candidates = frameworks
+        .map((f, i) => ({ f, order: (i - (round % Math.max(n, 1)) + n) % Math.max(n, 1) }))
+        .filter(({ f }) => f.roles.length > 0 && !served.has(f.id))
+        // hierarchical.cpp isCapableOfReceivingAgent, with --filter_gpu_resources (the default): an agent with GPUs
+        // is offered only to frameworks with GPU_RESOURCES, so it is kept for the work that needs its GPUs.
+        .filter(({ f }) => !agent.hasGpu || f.gpuCapable === true)
+        .map(({ f, order }) => ({ f, order, offer: offerFor(f, agent.id, left, round + allocations.length) }))
+        .filter((c) => c.offer !== undefined)
+        .sort((a, b) => {
+          const sa = dominantShare(held.get(a.f.id) ?? a.f.held, clusterTotal);
+          const sb = dominantShare(held.get(b.f.id) ?? b.f.held, clusterTotal);
+          return sa - sb || a.order - b.order;
+        });
+      const chosen = candidates[0];
+      if (!chosen?.offer) break;
+      const { role, pools, quantities } = chosen.offer;
+      allocations.push({ agentId: agent.id, frameworkId: chosen.f.id, role, quantities, pools });
+      held.set(chosen.f.id, addScalars(held.get(chosen.f.id) ?? chosen.f.held, quantities));
+      served.add(chosen.f.id);
+      const taken = new Set(pools.map((p) => poolKey(p.reservations)));
+      left = left.filter((p) => !taken.has(poolKey(p.reservations)));
+    }
   }
   return allocations;
 }

@@ -14,6 +14,7 @@ import { encodeRecord } from "../recordio.js";
 import { checkOperatorCall, checkSchedulerCall } from "./calls.js";
 import type { LocalMaster } from "./master.js";
 import type { Subscription } from "./model.js";
+import { reserveResources } from "./reserve.js";
 import {
   getAgents,
   getExecutors,
@@ -314,6 +315,10 @@ function handleOperator(
           value,
         })),
       });
+    case "RESERVE_RESOURCES": {
+      const result = reserveResources(master, checked.value);
+      return result.status === 202 ? sendText(res, 202) : sendText(res, result.status, result.error);
+    }
     default:
       // UNKNOWN, and calls the local cluster does not implement (see docs/local-cluster.md).
       return sendText(res, 501);

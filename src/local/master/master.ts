@@ -2,16 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { AgentStatus, LocalAgentHandle, TaskInfoJson, TaskStateName } from "../agent/api.js";
 import { isTerminalState } from "../agent/task-states.js";
 import { isObject, type JsonObject } from "../json.js";
-import {
-  add,
-  emptyQuantities,
-  fromAgentResources,
-  isAllocatable,
-  isEmpty,
-  type Quantities,
-  subtract,
-  toResourceJson,
-} from "../resources.js";
+import { agentPools, mergePools, type Pool, poolsToJson, subtractPools, sumPools } from "../pools.js";
+import { add, emptyQuantities, isAllocatable, isEmpty, type Quantities } from "../resources.js";
 import { planAccept } from "./accept.js";
 import { agentPort, textAttributes } from "./agent-info.js";
 import { allocate } from "./allocator.js";
@@ -130,7 +122,8 @@ export class LocalMaster {
       state: "registered",
       dead: false,
       partitioned: false,
-      total: fromAgentResources(handle.resources),
+      total: sumPools(agentPools(handle.resources)),
+      pools: agentPools(handle.resources),
       registeredAt: this.now(),
     });
     this.scheduleAllocation();
@@ -635,6 +628,7 @@ export class LocalMaster {
         info,
         resources: launch.resources,
         quantities: launch.quantities,
+        pools: launch.pools,
         role: plan.role,
         state: "TASK_STAGING",
         statuses: [],
@@ -841,22 +835,27 @@ export class LocalMaster {
     return offered;
   }
 
+  /** Pools of non-terminal tasks and of outstanding offers on one agent: what is not free there. */
+  private heldPools(agentId: string): Pool[] {
+    const held: Pool[][] = [];
+    for (const f of this.frameworks.values())
+      for (const t of f.tasks.values())
+        if (t.agentId === agentId && !isTerminalState(t.state)) held.push(t.pools);
+    for (const o of this.offers.values()) if (o.agentId === agentId) held.push(o.pools);
+    return mergePools(...held);
+  }
+
   allocateNow(): void {
     if (this.withholdOffers || this.closed) return;
     const now = this.now();
-    const used = this.usedByAgent();
-    const offered = this.offeredByAgent();
     const agents = [...this.agents.values()]
       .filter((a) => a.state === "registered" && !a.dead && !a.partitioned && !a.recovering)
       .map((a) => ({
         id: a.id,
         hasGpu: a.total.gpus > 0,
-        free: subtract(
-          subtract(a.total, used.get(a.id) ?? emptyQuantities()),
-          offered.get(a.id) ?? emptyQuantities(),
-        ),
+        pools: subtractPools(a.pools, this.heldPools(a.id)),
       }))
-      .filter((a) => isAllocatable(a.free));
+      .filter((a) => isAllocatable(sumPools(a.pools)));
     if (agents.length === 0) return;
     const heldBy = new Map<string, Quantities>();
     for (const f of this.frameworks.values()) {
@@ -876,6 +875,7 @@ export class LocalMaster {
           held: heldBy.get(f.id) ?? emptyQuantities(),
           filters: f.filters,
           gpuCapable: f.capabilities.gpuResources,
+          refinement: f.capabilities.refinement,
         };
       });
     if (frameworks.length === 0) return;
@@ -886,7 +886,7 @@ export class LocalMaster {
       const framework = this.frameworks.get(a.frameworkId);
       const agent = this.agents.get(a.agentId);
       if (!framework || !agent) continue;
-      const offer = this.createOffer(framework, agent, a.role, a.quantities);
+      const offer = this.createOffer(framework, agent, a.role, a.pools);
       byFramework.set(framework.id, [...(byFramework.get(framework.id) ?? []), offer.json]);
     }
     for (const [frameworkId, offers] of byFramework)
@@ -897,9 +897,10 @@ export class LocalMaster {
     framework: FrameworkRecord,
     agent: AgentRecord,
     role: string,
-    quantities: Quantities,
+    pools: Pool[],
   ): OfferRecord {
     const id = `${this.masterId}-O${this.offerSeq++}`;
+    const quantities = sumPools(pools);
     const allocationRole = framework.capabilities.multiRole ? role : undefined;
     const port = agentPort(agent.handle);
     const executorIds = [...framework.tasks.values()]
@@ -915,7 +916,7 @@ export class LocalMaster {
         address: { hostname: agent.handle.hostname, ip: "127.0.0.1", port },
         path: "/slave(1)",
       },
-      resources: toResourceJson(quantities, {
+      resources: poolsToJson(pools, {
         refinement: framework.capabilities.refinement,
         ...(allocationRole !== undefined ? { allocationRole } : {}),
       }),
@@ -923,7 +924,15 @@ export class LocalMaster {
     };
     if (executorIds.length > 0) json.executor_ids = executorIds;
     if (allocationRole !== undefined) json.allocation_info = { role: allocationRole };
-    const offer: OfferRecord = { id, frameworkId: framework.id, agentId: agent.id, role, quantities, json };
+    const offer: OfferRecord = {
+      id,
+      frameworkId: framework.id,
+      agentId: agent.id,
+      role,
+      quantities,
+      pools,
+      json,
+    };
     if (this.options.offerTimeoutMs !== undefined) {
       offer.timer = this.timer(() => {
         if (this.offers.get(id) === offer) this.rescindOffer(offer);

@@ -1,5 +1,6 @@
 import type { LocalAgentHandle, ResourceJson, TaskInfoJson, TaskStateName } from "../agent/api.js";
 import type { JsonObject } from "../json.js";
+import type { Pool } from "../pools.js";
 import type { Quantities } from "../resources.js";
 
 /** The open SUBSCRIBE connection of a framework: an event sink that writes RecordIO records. */
@@ -34,6 +35,8 @@ export interface TaskRecord {
   info: TaskInfoJson & JsonObject;
   resources: ResourceJson[];
   quantities: Quantities;
+  /** Its resources by reservation stack (pools.ts). */
+  pools: Pool[];
   role: string;
   state: TaskStateName;
   statuses: JsonObject[];
@@ -71,6 +74,8 @@ export interface OfferRecord {
   agentId: string;
   role: string;
   quantities: Quantities;
+  /** What is offered, by reservation stack; `quantities` is their sum. */
+  pools: Pool[];
   json: JsonObject;
   timer?: NodeJS.Timeout;
 }
@@ -86,6 +91,8 @@ export interface AgentRecord {
   /** Partitioned by fault injection: the master has not noticed yet or has marked it unreachable. */
   partitioned: boolean;
   total: Quantities;
+  /** The total by reservation stack: unreserved, statically and dynamically reserved. */
+  pools: Pool[];
   registeredAt: number;
   reregisteredAt?: number;
   unreachableAt?: number;

@@ -1,11 +1,12 @@
 import type { ResourceJson } from "../agent/api.js";
 import { isTerminalState } from "../agent/task-states.js";
 import { isObject, type JsonObject, nanos, seconds } from "../json.js";
-import { add, emptyQuantities, type Quantities, toLegacyResources, toResourceJson } from "../resources.js";
+import { mergePools, type Pool, poolRole, poolsToJson, sumPools } from "../pools.js";
+import { add, emptyQuantities, type Quantities, toLegacyResources } from "../resources.js";
 import { agentPort, textAttributes } from "./agent-info.js";
 import { containerWithDefaults, healthCheckWithDefaults } from "./defaults.js";
 import { type LocalMaster, MESOS_VERSION } from "./master.js";
-import type { AgentRecord, FrameworkRecord, TaskRecord } from "./model.js";
+import type { AgentRecord, FrameworkRecord, OfferRecord, TaskRecord } from "./model.js";
 
 /**
  * What the master shows of its state: v1 operator API responses (master.proto Response.*) and the legacy hand-written
@@ -25,7 +26,17 @@ const AGENT_CAPABILITIES = [
   "TASK_RESOURCE_LIMITS",
 ];
 
-const ENDPOINT_FORMAT = { refinement: false };
+/** src/common/resources_utils.cpp `ENDPOINT`: `role: "*"` unreserved; role (+ reservation) and `reservations`. */
+const ENDPOINT_POOLS = { refinement: false, endpoint: true };
+
+/** The legacy `reserved_resources`: each pool's amounts under the role it is (finally) reserved to. */
+function reservedByRole(pools: readonly Pool[]): Array<[string, Quantities]> {
+  const byRole = new Map<string, Quantities>();
+  for (const p of pools)
+    if (p.reservations.length > 0)
+      byRole.set(poolRole(p), add(byRole.get(poolRole(p)) ?? emptyQuantities(), p.quantities));
+  return [...byRole];
+}
 
 // ------------------------------------------------------------------------------------------------- v1
 
@@ -65,16 +76,22 @@ function agentInfo(agent: AgentRecord): JsonObject {
   return {
     hostname: agent.handle.hostname,
     port: agentPort(agent.handle),
-    resources: toResourceJson(agent.total, ENDPOINT_FORMAT),
+    resources: poolsToJson(agent.pools, ENDPOINT_POOLS),
     attributes: textAttributes(agent.handle.attributes),
     id: { value: agent.id },
   };
 }
 
 function allocatedJson(tasks: readonly TaskRecord[]): ResourceJson[] {
-  const byRole = new Map<string, Quantities>();
-  for (const t of tasks) byRole.set(t.role, add(byRole.get(t.role) ?? emptyQuantities(), t.quantities));
-  return [...byRole].flatMap(([role, q]) => toResourceJson(q, { ...ENDPOINT_FORMAT, allocationRole: role }));
+  const byRole = new Map<string, Pool[]>();
+  for (const t of tasks) byRole.set(t.role, mergePools(byRole.get(t.role) ?? [], t.pools));
+  return [...byRole].flatMap(([role, pools]) =>
+    poolsToJson(pools, { ...ENDPOINT_POOLS, allocationRole: role }),
+  );
+}
+
+function offeredJson(offers: readonly OfferRecord[]): ResourceJson[] {
+  return offers.flatMap((o) => poolsToJson(o.pools, { ...ENDPOINT_POOLS, allocationRole: o.role }));
 }
 
 function liveTasks(master: LocalMaster): TaskRecord[] {
@@ -97,12 +114,9 @@ export function getAgents(master: LocalMaster): JsonObject {
         registered_time: nanos(a.registeredAt),
       };
       if (a.reregisteredAt !== undefined) out.reregistered_time = nanos(a.reregisteredAt);
-      out.total_resources = toResourceJson(a.total, ENDPOINT_FORMAT);
+      out.total_resources = poolsToJson(a.pools, ENDPOINT_POOLS);
       out.allocated_resources = allocatedJson(tasks.filter((t) => t.agentId === a.id));
-      const offered = [...master.offers.values()].filter((o) => o.agentId === a.id);
-      out.offered_resources = offered.flatMap((o) =>
-        toResourceJson(o.quantities, { ...ENDPOINT_FORMAT, allocationRole: o.role }),
-      );
+      out.offered_resources = offeredJson([...master.offers.values()].filter((o) => o.agentId === a.id));
       out.capabilities = AGENT_CAPABILITIES.map((type) => ({ type }));
       return out;
     });
@@ -123,9 +137,7 @@ function v1Framework(master: LocalMaster, f: FrameworkRecord): JsonObject {
   out.offers = offers.map((o) => o.json);
   out.inverse_offers = [];
   out.allocated_resources = allocatedJson([...f.tasks.values()].filter((t) => !isTerminalState(t.state)));
-  out.offered_resources = offers.flatMap((o) =>
-    toResourceJson(o.quantities, { ...ENDPOINT_FORMAT, allocationRole: o.role }),
-  );
+  out.offered_resources = offeredJson(offers);
   return out;
 }
 
@@ -241,8 +253,10 @@ export function legacySlaves(master: LocalMaster): JsonObject[] {
         resources: toLegacyResources(a.total),
         used_resources: toLegacyResources(used.get(a.id) ?? emptyQuantities()),
         offered_resources: toLegacyResources(offered.get(a.id) ?? emptyQuantities()),
-        reserved_resources: {},
-        unreserved_resources: toLegacyResources(a.total),
+        reserved_resources: Object.fromEntries(
+          reservedByRole(a.pools).map(([role, q]) => [role, toLegacyResources(q)]),
+        ),
+        unreserved_resources: toLegacyResources(sumPools(a.pools.filter((p) => p.reservations.length === 0))),
         active: true,
         deactivated: false,
         version: MESOS_VERSION,

@@ -1,0 +1,171 @@
+import type { ResourceJson } from "../agent/api.js";
+import { isObject, type JsonObject } from "../json.js";
+import {
+  formatPools,
+  isStrictSubrole,
+  mergePools,
+  type Pool,
+  poolsContain,
+  type ReservationJson,
+  resourcePrefix,
+} from "../pools.js";
+import { formatRanges, fromResourceJson } from "../resources.js";
+
+/**
+ * A task's resources as the master reads them, entry by entry: first checked and upgraded to the
+ * post-reservation-refinement format (src/common/resources_utils.cpp `validateAndUpgradeResources`, which runs
+ * `Resources::validate` on every resource of a LAUNCH before anything else), then given the offer's allocation
+ * role where they carry none (`protobuf::injectAllocationInfo` in master.cpp `Master::accept`), then checked
+ * against the offered resources with `Resources::contains` (validation.cpp `validateExecutor`: "Total resources
+ * ... is more than available ..."), which matches every resource only with offered resources of the same identity:
+ * name, allocation role, reservation stack, disk, revocable, shared, provider (resources.cpp `subtractable`).
+ */
+
+/** The text src/common/resources.cpp `operator<<(Resource)` gives a resource as the scheduler wrote it. */
+function rawText(r: JsonObject): string {
+  const allocation = isObject(r.allocation_info) ? String(r.allocation_info.role ?? "") : undefined;
+  const reservations = Array.isArray(r.reservations)
+    ? r.reservations.filter(isObject).map((x) => reservationOf(x))
+    : [];
+  const prefix = resourcePrefix(String(r.name ?? ""), allocation, reservations, {
+    disk: r.disk !== undefined,
+    revocable: r.revocable !== undefined,
+    shared: r.shared !== undefined,
+  });
+  let value = "";
+  if (isObject(r.scalar)) value = String(r.scalar.value);
+  else if (isObject(r.ranges) && Array.isArray(r.ranges.range))
+    value = formatRanges(
+      r.ranges.range.filter(isObject).map((x) => ({ begin: Number(x.begin), end: Number(x.end) })),
+    );
+  else if (isObject(r.set) && Array.isArray(r.set.item)) value = `{${r.set.item.map(String).join(", ")}}`;
+  return `${prefix}:${value}`;
+}
+
+/** Resources::validate's reservation rules (src/common/resources.cpp), for one resource. */
+function reservationError(r: JsonObject): string | undefined {
+  const reservations = Array.isArray(r.reservations) ? r.reservations : [];
+  if (reservations.length === 0) {
+    const reservation = r.reservation;
+    if (isObject(reservation)) {
+      if (reservation.type !== undefined)
+        return "'Resource.ReservationInfo.type' must not be set for the 'Resource.reservation' field";
+      if (reservation.role !== undefined)
+        return "'Resource.ReservationInfo.role' must not be set for the 'Resource.reservation' field";
+      if ((r.role ?? "*") === "*") return 'Invalid reservation: role "*" cannot be dynamically reserved';
+    }
+    return undefined;
+  }
+  for (const reservation of reservations) {
+    if (!isObject(reservation) || reservation.type === undefined)
+      return "Invalid reservation: 'Resource.ReservationInfo.type' field must be set.";
+    if (reservation.role === undefined)
+      return "Invalid reservation: 'Resource.ReservationInfo.role' field must be set.";
+    if (reservation.role === "*") return 'Invalid reservation: role "*" cannot be reserved';
+  }
+  let ancestor = String((reservations[0] as JsonObject).role);
+  for (const reservation of reservations.slice(1) as JsonObject[]) {
+    if (reservation.type === "STATIC")
+      return "Invalid refined reservation: A refined reservation cannot be STATIC";
+    const descendant = String(reservation.role);
+    if (!isStrictSubrole(descendant, ancestor))
+      return `Invalid refined reservation: role '${descendant}' is not a refinement of '${ancestor}'`;
+    ancestor = descendant;
+  }
+  if (reservations.length > 1 && r.role !== undefined)
+    return "Invalid resource format: 'Resource.role' must not be set if there is more than one reservation in 'Resource.reservations'";
+  const [only] = reservations as JsonObject[];
+  if (reservations.length === 1 && r.role !== undefined && r.role !== only?.role)
+    return `Invalid resource format: 'Resource.role' field with '${String(r.role)}' does not match the role '${String(only?.role)}' in 'Resource.reservations'`;
+  return undefined;
+}
+
+/**
+ * `validateAndUpgradeResources` for one LAUNCH: the first invalid resource of any of its tasks, as
+ * "Resource '<resource>' is invalid: <why>". The master then fails every task of that operation with it.
+ */
+export function launchResourcesError(tasks: readonly JsonObject[]): string | undefined {
+  for (const task of tasks) {
+    for (const r of Array.isArray(task.resources) ? task.resources : []) {
+      if (!isObject(r)) continue;
+      const error = reservationError(r);
+      if (error !== undefined) return `Resource '${rawText(r)}' is invalid: ${error}`;
+    }
+  }
+  return undefined;
+}
+
+function reservationOf(x: JsonObject): ReservationJson {
+  const out: ReservationJson = { type: x.type === "STATIC" ? "STATIC" : "DYNAMIC", role: String(x.role) };
+  if (typeof x.principal === "string") out.principal = x.principal;
+  if (isObject(x.labels) && Array.isArray(x.labels.labels))
+    out.labels = {
+      labels: x.labels.labels
+        .filter(isObject)
+        .map((l) =>
+          l.value === undefined ? { key: String(l.key) } : { key: String(l.key), value: String(l.value) },
+        ),
+    };
+  return out;
+}
+
+/** The reservation stack of a resource in either format (`convertResourceFormat` to POST_RESERVATION_REFINEMENT). */
+function upgradedReservations(r: JsonObject): ReservationJson[] {
+  if (Array.isArray(r.reservations) && r.reservations.length > 0)
+    return r.reservations.filter(isObject).map((x) => reservationOf(x));
+  const role = typeof r.role === "string" ? r.role : "*";
+  if (role === "*") return [];
+  if (!isObject(r.reservation)) return [{ type: "STATIC", role }];
+  return [reservationOf({ ...r.reservation, type: "DYNAMIC", role })];
+}
+
+export interface TaskPools {
+  pools: Pool[];
+  /** Entries no agent of the local cluster ever offers (volumes, revocable, shared, resource providers). */
+  foreign: string[];
+}
+
+/** A task's (format-checked) resources grouped by reservation stack, once upgraded. */
+export function taskPools(resources: readonly unknown[]): TaskPools | string {
+  const pools: Pool[] = [];
+  const foreign: string[] = [];
+  for (const r of resources) {
+    if (!isObject(r)) continue;
+    if (
+      r.disk !== undefined ||
+      r.revocable !== undefined ||
+      r.shared !== undefined ||
+      r.provider_id !== undefined
+    ) {
+      foreign.push(rawText(r));
+      continue;
+    }
+    const parsed = fromResourceJson([r]);
+    if (!parsed.ok) return parsed.error;
+    pools.push({ reservations: upgradedReservations(r), quantities: parsed.quantities });
+  }
+  return { pools: mergePools(pools), foreign };
+}
+
+/** Resources::contains of the offered pools (all allocated to `role`) over the task's. */
+export function offeredContains(offered: readonly Pool[], task: TaskPools): boolean {
+  return task.foreign.length === 0 && poolsContain(offered, task.pools);
+}
+
+/** "Total resources <task> required by task and its executor is more than available <offered>". */
+export function moreThanAvailable(task: TaskPools, offered: readonly Pool[], role: string): string {
+  const taskText = [formatPools(task.pools.map((p) => ({ ...p, allocationRole: role }))), ...task.foreign]
+    .filter((t) => t !== "{}")
+    .join("; ");
+  const offeredText = formatPools(offered.map((p) => ({ ...p, allocationRole: role })));
+  return `Total resources ${taskText} required by task and its executor is more than available ${offeredText}`;
+}
+
+/** The task's resources as launched: the offer's allocation role filled in where the scheduler left it out. */
+export function withAllocation(resources: readonly unknown[], role: string): ResourceJson[] {
+  return resources.filter(isObject).map((r) => {
+    const copy = { ...(r as unknown as ResourceJson) };
+    if (copy.allocation_info === undefined) copy.allocation_info = { role };
+    return copy;
+  });
+}

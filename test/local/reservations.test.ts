@@ -1,0 +1,211 @@
+import { describe, expect, it } from "vitest";
+import { planAccept } from "../../src/local/master/accept.js";
+import { allocate } from "../../src/local/master/allocator.js";
+import type { OfferRecord } from "../../src/local/master/model.js";
+import { planReserve } from "../../src/local/master/reserve.js";
+import { agentPools, type Pool, poolsToJson } from "../../src/local/pools.js";
+import { emptyQuantities, parseResourceSpec, type Quantities } from "../../src/local/resources.js";
+
+const q = (partial: Partial<Quantities>): Quantities => ({ ...emptyQuantities(), ...partial });
+const STATIC_WEB = [{ type: "STATIC" as const, role: "web" }];
+const unreserved: Pool = { reservations: [], quantities: q({ cpus: 2, mem: 256 }) };
+const web: Pool = { reservations: STATIC_WEB, quantities: q({ cpus: 2, mem: 512 }) };
+
+const offer: OfferRecord = {
+  id: "o1",
+  frameworkId: "F",
+  agentId: "s1",
+  role: "web",
+  quantities: q({ cpus: 4, mem: 768 }),
+  pools: [unreserved, web],
+  json: {},
+};
+
+const cpus = (value: number, extra: Record<string, unknown> = {}) => ({
+  name: "cpus",
+  type: "SCALAR",
+  scalar: { value },
+  ...extra,
+});
+const task = (id: string, resources: unknown[]) => ({
+  name: id,
+  task_id: { value: id },
+  agent_id: { value: "s1" },
+  resources,
+  command: { value: "true" },
+});
+const launch = (...tasks: ReturnType<typeof task>[]) =>
+  planAccept({
+    frameworkId: "F",
+    offerIds: ["o1"],
+    operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }],
+    findOffer: (id) => (id === "o1" ? offer : undefined),
+    taskExists: () => false,
+  });
+
+describe("ACCEPT checked entry by entry (validation.cpp validateExecutor, Resources::contains)", () => {
+  it("launches a task that mixes reserved and unreserved entries, in either reservation format", () => {
+    const mixed = task("mixed", [
+      cpus(2, { reservations: STATIC_WEB }),
+      cpus(1),
+      { name: "mem", type: "SCALAR", scalar: { value: 128 }, role: "web" },
+    ]);
+    const result = launch(mixed);
+    if (result.kind !== "valid") throw new Error(result.kind);
+    expect(result.rejections).toEqual([]);
+    expect(result.launches[0]?.pools).toEqual([
+      { reservations: STATIC_WEB, quantities: q({ cpus: 2, mem: 128 }) },
+      { reservations: [], quantities: q({ cpus: 1 }) },
+    ]);
+    expect(result.unusedPools).toEqual([
+      { reservations: [], quantities: q({ cpus: 1, mem: 256 }) },
+      { reservations: STATIC_WEB, quantities: q({ mem: 384 }) },
+    ]);
+  });
+
+  it("refuses more of a reservation than it holds, though the offer's total would do", () => {
+    const result = launch(task("greedy", [cpus(3, { reservations: STATIC_WEB })]));
+    expect(result.kind === "valid" && result.rejections.map((r) => r.message)).toEqual([
+      "Total resources cpus(allocated: web)(reservations: [(STATIC,web)]):3 required by task and its executor is more than available cpus(allocated: web):2; mem(allocated: web):256; cpus(allocated: web)(reservations: [(STATIC,web)]):2; mem(allocated: web)(reservations: [(STATIC,web)]):512",
+    ]);
+  });
+
+  it("refuses another role's reservation as more than available", () => {
+    const result = launch(task("db", [cpus(1, { reservations: [{ type: "STATIC", role: "db" }] })]));
+    expect(result.kind === "valid" && result.rejections[0]?.message).toMatch(
+      /^Total resources cpus\(allocated: web\)\(reservations: \[\(STATIC,db\)\]\):1 required by task and its executor is more than available /,
+    );
+  });
+
+  it("fails every task of a LAUNCH with a wrongly refined reservation, as validateAndUpgradeResources does", () => {
+    const refined = [
+      { type: "STATIC", role: "web" },
+      { type: "DYNAMIC", role: "other", principal: "ops" },
+    ];
+    const result = launch(task("bad", [cpus(1, { reservations: refined })]), task("good", [cpus(1)]));
+    if (result.kind !== "valid") throw new Error(result.kind);
+    expect(result.launches).toEqual([]);
+    const message =
+      "Resource 'cpus(reservations: [(STATIC,web),(DYNAMIC,other,ops)]):1' is invalid: Invalid refined reservation: role 'other' is not a refinement of 'web'";
+    expect(result.rejections.map((r) => [r.taskId, r.message, r.reason])).toEqual([
+      ["bad", message, "REASON_TASK_INVALID"],
+      ["good", message, "REASON_TASK_INVALID"],
+    ]);
+  });
+
+  it("refuses a STATIC refinement and a dynamic reservation of '*'", () => {
+    const staticRefinement = [
+      { type: "STATIC", role: "web" },
+      { type: "STATIC", role: "web/api" },
+    ];
+    const first = launch(task("s", [cpus(1, { reservations: staticRefinement })]));
+    expect(first.kind === "valid" && first.rejections[0]?.message).toMatch(
+      /is invalid: Invalid refined reservation: A refined reservation cannot be STATIC$/,
+    );
+    const star = launch(task("r", [cpus(1, { role: "*", reservation: { principal: "ops" } })]));
+    expect(star.kind === "valid" && star.rejections[0]?.message).toBe(
+      "Resource 'cpus:1' is invalid: Invalid reservation: role \"*\" cannot be dynamically reserved",
+    );
+  });
+});
+
+describe("offering reserved resources", () => {
+  const agent = { id: "s1", pools: [unreserved, web] };
+  const framework = (id: string, roles: string[]) => ({ id, roles, held: q({}), filters: [] });
+
+  it("offers a role's reservation only to that role (and its sub-roles), the rest to anyone", () => {
+    const total = q({ cpus: 4, mem: 768 });
+    const allocations = allocate(
+      [agent],
+      [framework("other", ["titan"]), framework("w", ["web/api"])],
+      total,
+      0,
+    );
+    expect(allocations.map((a) => [a.frameworkId, a.role, a.pools])).toEqual([
+      ["other", "titan", [unreserved]],
+      ["w", "web/api", [web]],
+    ]);
+  });
+
+  it("keeps refined reservations from frameworks without RESERVATION_REFINEMENT", () => {
+    const refined: Pool = {
+      reservations: [...STATIC_WEB, { type: "DYNAMIC", role: "web/api", principal: "ops" }],
+      quantities: q({ cpus: 1, mem: 64 }),
+    };
+    const only = { id: "s1", pools: [refined] };
+    const total = q({ cpus: 1, mem: 64 });
+    expect(allocate([only], [framework("old", ["web/api"])], total, 0)).toEqual([]);
+    expect(allocate([only], [{ ...framework("new", ["web/api"]), refinement: true }], total, 0)).toHaveLength(
+      1,
+    );
+  });
+
+  it("writes reservations in each framework's format (resources_utils.cpp convertResourceFormat)", () => {
+    const dynamic: Pool = {
+      reservations: [{ type: "DYNAMIC", role: "web", principal: "ops" }],
+      quantities: q({ cpus: 1 }),
+    };
+    expect(poolsToJson([web, dynamic], { refinement: false, allocationRole: "web" })).toEqual([
+      { name: "cpus", type: "SCALAR", scalar: { value: 2 }, role: "web", allocation_info: { role: "web" } },
+      { name: "mem", type: "SCALAR", scalar: { value: 512 }, role: "web", allocation_info: { role: "web" } },
+      {
+        name: "cpus",
+        type: "SCALAR",
+        scalar: { value: 1 },
+        role: "web",
+        reservation: { principal: "ops" },
+        allocation_info: { role: "web" },
+      },
+    ]);
+    expect(poolsToJson([unreserved, dynamic], { refinement: true })).toEqual([
+      { name: "cpus", type: "SCALAR", scalar: { value: 2 } },
+      { name: "mem", type: "SCALAR", scalar: { value: 256 } },
+      {
+        name: "cpus",
+        type: "SCALAR",
+        scalar: { value: 1 },
+        reservations: [{ type: "DYNAMIC", role: "web", principal: "ops" }],
+      },
+    ]);
+  });
+
+  it("reads static reservations from an agent's resources text", () => {
+    const parsed = parseResourceSpec("cpus:2;mem:1024;cpus(web):1.5;mem(web):512");
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(agentPools(parsed.resources)).toEqual([
+      { reservations: [], quantities: q({ cpus: 2, mem: 1024 }) },
+      { reservations: STATIC_WEB, quantities: q({ cpus: 1.5, mem: 512 }) },
+    ]);
+    expect(parseResourceSpec("ports(web):[31000-31001]").ok).toBe(false);
+    expect(parseResourceSpec("cpus(../x):1").ok).toBe(false);
+  });
+});
+
+describe("RESERVE_RESOURCES (operator API)", () => {
+  const refine = (value: number) =>
+    cpus(value, { reservations: [...STATIC_WEB, { type: "DYNAMIC", role: "web/api", principal: "ops" }] });
+
+  it("refines part of a reservation into a sub-role's", () => {
+    const plan = planReserve([unreserved, web], [], [refine(1.5)]);
+    expect(plan).toEqual({
+      ok: true,
+      pools: [
+        unreserved,
+        { reservations: STATIC_WEB, quantities: q({ cpus: 0.5, mem: 512 }) },
+        {
+          reservations: [...STATIC_WEB, { type: "DYNAMIC", role: "web/api", principal: "ops" }],
+          quantities: q({ cpus: 1.5 }),
+        },
+      ],
+    });
+  });
+
+  it("refuses a static reservation, and more than is free", () => {
+    expect(planReserve([unreserved], [], [cpus(1, { reservations: STATIC_WEB })])).toMatchObject({
+      ok: false,
+      status: 400,
+    });
+    const used: Pool[] = [{ reservations: STATIC_WEB, quantities: q({ cpus: 1 }) }];
+    expect(planReserve([unreserved, web], used, [refine(1.5)])).toMatchObject({ ok: false, status: 409 });
+  });
+});
