@@ -35,20 +35,22 @@ export class LiveMasterSource implements ClusterStateSource {
       { masters, auth, caFile, zkPassword },
       trace === undefined ? {} : { trace },
     );
-    const state = await readLiveState(cluster, signal).finally(() => cluster.close());
     try {
-      const { agents, tasks } = readGetState(new Node(state.document));
-      return buildSnapshot("operator-get-state", agents, tasks, this.options.role);
+      const state = await readLiveState(cluster, signal);
+      return buildSnapshot("operator-get-state", state.agents, state.tasks, this.options.role);
     } catch (error) {
       if (error instanceof ShapeError) {
+        const master = cluster.knownLeader?.origin ?? masters.join(",");
         throw new TitanError(
-          `the master at ${state.master} answered GET_STATE in an unexpected shape: ${error.message}`,
+          `the master at ${master} answered GET_STATE in an unexpected shape: ${error.message}`,
           {
             hint: "is this a Mesos master (1.x)? check the URL with `titan context show`",
           },
         );
       }
       throw error;
+    } finally {
+      await cluster.close();
     }
   }
 }

@@ -4,18 +4,19 @@ import type { Selection } from "../mesos/json-select.js";
 import type { MasterCluster } from "../mesos/leader.js";
 import { streamOperatorCall } from "../mesos/state-stream.js";
 import { isTerminalState } from "../mesos/task-status.js";
-import type { GetState } from "../mesos/types/operator.js";
+import type { TaskRecord } from "./build.js";
+import { isRecord, Node } from "./json-reader.js";
+import { readGetState } from "./operator.js";
+import { readTaskChecked, readTaskDirect } from "./operator-task.js";
+import type { AgentRecord } from "./resources.js";
 
 /**
  * GET_STATE as `titan plan` and `titan deploy` need it, read as a gzipped stream (src/mesos/state-stream.ts): the
- * agents, the frameworks' ids and names, and every task that still holds resources. Executors, completed tasks
- * and completed frameworks are scanned past; tasks are parsed one at a time, ended ones dropped, and other
- * frameworks' tasks cut down to what placement counts (agent, framework, state, resources). Memory follows the
- * running tasks of the cluster, never the size of the master's answer.
+ * agents, the frameworks' names, and every task that still holds resources. Executors, completed tasks and
+ * completed frameworks are scanned past; each task is parsed on its own and turned at once into the record
+ * placement reads (agent, framework, state, resources; labels and statuses only for titan's), ended ones dropped.
+ * Memory follows the running tasks of the cluster, never the size of the master's answer.
  */
-
-const TASK_LISTS = ["tasks", "unreachable_tasks"] as const;
-type TaskList = (typeof TASK_LISTS)[number];
 
 const DESCEND = new Set([
   "",
@@ -29,63 +30,40 @@ const DESCEND = new Set([
   "get_state.get_agents.agents",
 ]);
 
-const CAPTURE = new Set([
-  "type",
-  "get_state.get_tasks.tasks[]",
-  "get_state.get_tasks.unreachable_tasks[]",
-  "get_state.get_frameworks.frameworks[]",
-  "get_state.get_agents.agents[]",
-]);
+const TASKS = new Set(["get_state.get_tasks.tasks[]", "get_state.get_tasks.unreachable_tasks[]"]);
+const FRAMEWORK = "get_state.get_frameworks.frameworks[]";
+const AGENT = "get_state.get_agents.agents[]";
 
 function selection(path: string): Selection {
   if (DESCEND.has(path)) return "descend";
-  return CAPTURE.has(path) ? "capture" : "skip";
+  return path === "type" || TASKS.has(path) || path === FRAMEWORK || path === AGENT ? "capture" : "skip";
 }
 
-const TITAN_LABEL = Buffer.from('"titan.app"');
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** What placement reads of another framework's task; its statuses, labels and container are dropped. */
-function slimForeignTask(task: Json): Json {
-  return {
-    name: task.name,
-    task_id: task.task_id,
-    framework_id: task.framework_id,
-    agent_id: task.agent_id,
-    state: task.state,
-    resources: task.resources,
-  };
-}
-
-/** A framework's id and name (its info can carry large labels and capabilities). */
-function slimFramework(framework: Json): Json {
-  const info = isRecord(framework.framework_info) ? framework.framework_info : {};
-  return { framework_info: { id: info.id, name: info.name, user: info.user } };
-}
+/** The framework names are only known once the stream reaches them (after the tasks): filled in at the end. */
+const NO_NAMES: ReadonlyMap<string, string> = new Map();
 
 /** An agent without what titan never reads (offered resources, capabilities, resource providers). */
-function slimAgent(agent: Json): Json {
+function slimAgent(agent: Record<string, unknown>): Record<string, unknown> {
   const { offered_resources: _o, capabilities: _c, resource_providers: _r, ...kept } = agent;
   return kept;
 }
 
 export interface LiveState {
-  /** `{"type":"GET_STATE","get_state":{...}}` holding only what the plan reads, as a snapshot file would. */
-  document: { type: "GET_STATE"; get_state: GetState };
+  agents: AgentRecord[];
+  /** Tasks that hold resources (not terminal), each once. */
+  tasks: TaskRecord[];
   /** The master that answered. */
   master: string;
   wireBytes: number;
   jsonBytes: number;
 }
 
+/** Reads the leading master's GET_STATE; a task or agent in a shape titan cannot read throws a ShapeError. */
 export async function readLiveState(cluster: MasterCluster, signal: AbortSignal): Promise<LiveState> {
-  const tasks: Record<TaskList, unknown[]> = { tasks: [], unreachable_tasks: [] };
-  const frameworks: unknown[] = [];
+  const tasks: TaskRecord[] = [];
+  // A task can be listed twice while the master moves it between lists: task id -> framework ids seen.
+  const seen = new Map<string, string>();
+  const names = new Map<string, string>();
   const agents: unknown[] = [];
   let type: unknown;
   const result = await streamOperatorCall(cluster, "GET_STATE", {
@@ -94,13 +72,18 @@ export async function readLiveState(cluster: MasterCluster, signal: AbortSignal)
     onValue(path, bytes) {
       const value = parseMesosJson(bytes.toString("utf8"));
       if (path === "type") type = value;
-      else if (!isRecord(value)) return;
-      else if (path === "get_state.get_agents.agents[]") agents.push(slimAgent(value));
-      else if (path === "get_state.get_frameworks.frameworks[]") frameworks.push(slimFramework(value));
-      else {
-        if (typeof value.state === "string" && isTerminalState(value.state)) return;
-        const list = path.slice("get_state.get_tasks.".length, -2) as TaskList;
-        tasks[list].push(bytes.includes(TITAN_LABEL) ? value : slimForeignTask(value));
+      else if (path === AGENT) agents.push(isRecord(value) ? slimAgent(value) : value);
+      else if (path === FRAMEWORK) {
+        const info = new Node(value).get("framework_info");
+        const id = info.get("id").get("value").optionalString();
+        if (id !== undefined) names.set(id, info.get("name").optionalString() ?? id);
+      } else {
+        if (isRecord(value) && typeof value.state === "string" && isTerminalState(value.state)) return;
+        const record = readTaskDirect(value, NO_NAMES) ?? readTaskChecked(new Node(value), NO_NAMES);
+        const known = seen.get(record.id);
+        if (known?.split("\n").includes(record.frameworkId)) return;
+        seen.set(record.id, known === undefined ? record.frameworkId : `${known}\n${record.frameworkId}`);
+        tasks.push(record);
       }
     },
   });
@@ -109,13 +92,14 @@ export async function readLiveState(cluster: MasterCluster, signal: AbortSignal)
       hint: "is the URL a Mesos master of version 1.x?",
     });
   }
-  const getState = {
-    get_tasks: { ...tasks, completed_tasks: [] },
-    get_frameworks: { frameworks, completed_frameworks: [] },
-    get_agents: { agents, recovered_agents: [] },
-  } as unknown as GetState;
+  for (const task of tasks) task.framework = names.get(task.frameworkId) ?? task.frameworkId;
+  const empty = { tasks: [], unreachable_tasks: [], completed_tasks: [] };
+  const { agents: agentRecords } = readGetState(
+    new Node({ get_state: { get_tasks: empty, get_frameworks: { frameworks: [] }, get_agents: { agents } } }),
+  );
   return {
-    document: { type: "GET_STATE", get_state: getState },
+    agents: agentRecords,
+    tasks,
     master: result.origin,
     wireBytes: result.wireBytes,
     jsonBytes: result.jsonBytes,
