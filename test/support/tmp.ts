@@ -6,7 +6,9 @@ import { afterEach } from "vitest";
 const created: string[] = [];
 
 afterEach(() => {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+  // Retries: a stopped container's runtime may still be deleting files under its rootfs (ENOTEMPTY).
+  for (const dir of created.splice(0))
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 /** A temp directory removed after the current test, pass or fail. */
