@@ -72,24 +72,26 @@ export function buildPlan(input: PlanInput): Plan {
   const { reports, failedInput } = rollouts(planned, snapshot, result, region, seed);
   const agentsById = new Map(snapshot.agents.map((a) => [a.id, a]));
   const placedByApp = groupBy(result.placements, (p) => p.app);
-  const appPlans: AppPlan[] = planned.map(({ spec, diff }) => ({
-    spec,
-    user: spec.user ?? input.taskUser ?? DEFAULT_TASK_USER,
-    diff,
-    kept: diff.keep.map((t) => ({
-      instance: t.instance,
-      agentId: t.agentId,
-      hostname: t.hostname,
-      attributes: agentsById.get(t.agentId)?.attributes ?? {},
-      ports: t.ports,
-    })),
-    placements: placementsOf(diff, placedByApp.get(spec.name) ?? [], agentsById),
-    unplaced: unplacedInstances(
-      result.unplaced.filter((g) => g.app === spec.name),
-      region,
-    ),
-    rollout: reports.get(spec.name) ?? emptyRollout(),
-  }));
+  const appPlans: AppPlan[] = planned
+    .map(({ spec, diff }) => ({
+      spec,
+      user: spec.user ?? input.taskUser ?? DEFAULT_TASK_USER,
+      diff,
+      kept: diff.keep.map((t) => ({
+        instance: t.instance,
+        agentId: t.agentId,
+        hostname: t.hostname,
+        attributes: agentsById.get(t.agentId)?.attributes ?? {},
+        ports: t.ports,
+      })),
+      placements: placementsOf(diff, placedByApp.get(spec.name) ?? [], agentsById),
+      unplaced: unplacedInstances(
+        result.unplaced.filter((g) => g.app === spec.name),
+        region,
+      ),
+      rollout: reports.get(spec.name) ?? emptyRollout(),
+    }))
+    .map((app) => ({ ...app, rollout: withStepPlacements(app.rollout, app.placements) }));
 
   const endFits = result.unplaced.length === 0;
   const fits = endFits && appPlans.every((a) => a.rollout.fits !== false);
@@ -184,12 +186,26 @@ function rollouts(
         launch: step.launch,
         stop: step.stopBefore.map((t) => t.instance),
         fits,
+        placements: [],
       });
       if (!fits && !report.firstFailure) report.firstFailure = { step: index, unplaced };
     }
     reports.set(spec.name, report);
   }
   return { reports, failedInput: null };
+}
+
+/** Each step's launches with the agent the plan put them on: the steps are what the deploy carries out. */
+function withStepPlacements(rollout: RolloutReport, placements: readonly PlannedPlacement[]): RolloutReport {
+  const byInstance = new Map(placements.map((p) => [p.instance, p] as const));
+  const steps = rollout.steps.map((step) => ({
+    ...step,
+    placements: step.launch.flatMap((instance) => {
+      const p = byInstance.get(instance);
+      return p === undefined ? [] : [{ instance, agentId: p.agentId, hostname: p.hostname }];
+    }),
+  }));
+  return { ...rollout, steps };
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

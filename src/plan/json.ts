@@ -124,6 +124,11 @@ function rolloutJson(r: RolloutReport): Record<string, unknown> {
       launch: s.launch,
       stop: s.stop,
       fits: s.fits,
+      placements: s.placements.map((p) => ({
+        instance: p.instance,
+        agent_id: p.agentId,
+        hostname: p.hostname,
+      })),
     })),
     first_failure: r.firstFailure
       ? { step: r.firstFailure.step, unplaced: r.firstFailure.unplaced.map(unplacedJson) }

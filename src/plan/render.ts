@@ -14,7 +14,7 @@ import {
   table,
 } from "./format.js";
 import { mesosSecretVariables, SCALE_IN_HINT, scaleInSkippedReason } from "./json.js";
-import type { AppPlan, Plan, UnplacedInstance } from "./types.js";
+import type { AppPlan, Plan, StepPlacement, UnplacedInstance } from "./types.js";
 
 /** The plan for people, in the spirit of `nomad job plan` and `terraform plan`. Colour only through `c`. */
 export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
@@ -145,9 +145,19 @@ function renderRollout(app: AppPlan, c: ChalkInstance): string[] {
           ? `launch ${formatInstances(app.diff.app, step.launch)}`
           : `replace ${formatInstances(app.diff.app, step.launch)}`;
     const mark = step.fits === null ? c.dim("·") : step.fits ? c.green("✓") : c.red("✗");
-    lines.push(`    ${mark} ${step.index}. ${what}`);
+    lines.push(`    ${mark} ${step.index}. ${what}${landing(app.diff.app, step.placements)}`);
   }
   return lines;
+}
+
+/** Where a step's launches land: ` → host-1`, or grouped by agent ` → host-1: web[0,2]; host-2: web[1]`. */
+function landing(app: string, placements: readonly StepPlacement[]): string {
+  if (placements.length === 0) return "";
+  const byHost = new Map<string, number[]>();
+  for (const p of placements) byHost.set(p.hostname, [...(byHost.get(p.hostname) ?? []), p.instance]);
+  if (byHost.size === 1) return ` → ${[...byHost.keys()].join("")}`;
+  const parts = [...byHost].map(([host, instances]) => `${host}: ${formatInstances(app, instances)}`);
+  return ` → ${parts.join("; ")}`;
 }
 
 function renderUtilisation(plan: Plan): string[] {

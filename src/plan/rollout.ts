@@ -88,6 +88,7 @@ export function simulateRollouts(
         launch: step.launch,
         stop: stopped,
         fits: null,
+        placements: [],
       };
       report.steps.push(entry);
       if (failed) continue;

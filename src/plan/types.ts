@@ -55,6 +55,14 @@ export interface RolloutStep {
   stop: number[];
   /** Whether every new task of the step fits; null when an earlier failure ended the simulation. */
   fits: boolean | null;
+  /** Where each new task of the step lands: the plan's placement, which the deploy carries out. */
+  placements: StepPlacement[];
+}
+
+export interface StepPlacement {
+  instance: number;
+  agentId: string;
+  hostname: string;
 }
 
 export interface RolloutReport {

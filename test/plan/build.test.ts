@@ -60,6 +60,12 @@ describe("buildPlan", () => {
       ["replace", [0], [0], true],
       ["replace", [1], [1], true],
     ]);
+    // Each step carries where its new task lands: the end-state placement the deploy carries out.
+    const landing = new Map(api?.placements.map((p) => [p.instance, p.hostname]));
+    expect(api?.rollout.steps.map((s) => s.placements.map((p) => [p.instance, p.hostname]))).toEqual([
+      [[0, landing.get(0)]],
+      [[1, landing.get(1)]],
+    ]);
     expect(plan.fits).toBe(true);
   });
 

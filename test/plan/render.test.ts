@@ -22,7 +22,10 @@ describe("renderPlan", () => {
     const text = renderPlan(plan, plain).join("\n");
     expect(text).toContain("~ app api: +0 launch  ~2 replace  -0 stop  =0 keep  → 2 instances");
     expect(text).toContain("rollout: 2 steps (max_surge 1, max_unavailable 0) — step 1 does not fit");
-    expect(text).toContain("    ✗ 1. replace api[0]\n    · 2. replace api[1]");
+    // Each step names the agent its new task lands on, which the deploy carries out.
+    expect(text).toContain(
+      "    ✗ 1. replace api[0] → host-0.example.com\n    · 2. replace api[1] → host-0.example.com",
+    );
     expect(text).toContain(
       "app api: the end state fits, but rollout step 1 of 2 does not — the old tasks still hold their resources while the new ones start",
     );
