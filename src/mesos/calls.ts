@@ -1,3 +1,4 @@
+import { defined, ifSet } from "./defined.js";
 import type {
   FrameworkCapabilityType,
   FrameworkID,
@@ -69,28 +70,28 @@ export function frameworkCapabilities(needsGpus: boolean): FrameworkCapabilityTy
 }
 
 export function frameworkInfo(settings: FrameworkSettings): FrameworkInfo {
-  return {
+  return defined({
     user: settings.user,
     name: settings.name,
     roles: [...settings.roles],
     failover_timeout: settings.failoverTimeoutSeconds,
     checkpoint: settings.checkpoint,
-    ...(settings.principal === undefined ? {} : { principal: settings.principal }),
-    ...(settings.hostname === undefined ? {} : { hostname: settings.hostname }),
-    ...(settings.webuiUrl === undefined ? {} : { webui_url: settings.webuiUrl }),
+    principal: settings.principal,
+    hostname: settings.hostname,
+    webui_url: settings.webuiUrl,
     capabilities: frameworkCapabilities(settings.gpus === true).map((type) => ({ type })),
-    ...(settings.labels === undefined ? {} : { labels: toLabels(settings.labels) }),
-    ...(settings.id === undefined ? {} : { id: { value: settings.id } }),
-  };
+    labels: ifSet(settings.labels, toLabels),
+    id: ifSet(settings.id, id),
+  });
 }
 
 /** SUBSCRIBE; when `info.id` is set the same id goes to the top-level `framework_id` (the master requires both). */
 export function subscribeCall(info: FrameworkInfo): SubscribeCall {
-  return {
-    ...(info.id === undefined ? {} : { framework_id: { value: info.id.value } }),
-    type: "SUBSCRIBE",
+  return defined({
+    framework_id: ifSet(info.id, (fid) => id(fid.value)),
+    type: "SUBSCRIBE" as const,
     subscribe: { framework_info: info },
-  };
+  });
 }
 
 function id(value: string): { value: string } {
@@ -110,11 +111,11 @@ export function acceptCall(
   return {
     framework_id: frameworkId,
     type: "ACCEPT",
-    accept: {
+    accept: defined({
       offer_ids: offerIds.map(id),
       operations: [...operations],
-      ...(refuseSeconds === undefined ? {} : { filters: { refuse_seconds: refuseSeconds } }),
-    },
+      filters: ifSet(refuseSeconds, (seconds) => ({ refuse_seconds: seconds })),
+    }),
   };
 }
 
@@ -126,10 +127,10 @@ export function declineCall(
   return {
     framework_id: frameworkId,
     type: "DECLINE",
-    decline: {
+    decline: defined({
       offer_ids: offerIds.map(id),
-      ...(refuseSeconds === undefined ? {} : { filters: { refuse_seconds: refuseSeconds } }),
-    },
+      filters: ifSet(refuseSeconds, (seconds) => ({ refuse_seconds: seconds })),
+    }),
   };
 }
 
@@ -140,13 +141,11 @@ export function killCall(
   return {
     framework_id: frameworkId,
     type: "KILL",
-    kill: {
+    kill: defined({
       task_id: id(task.taskId),
-      ...(task.agentId === undefined ? {} : { agent_id: id(task.agentId) }),
-      ...(task.gracePeriodMs === undefined
-        ? {}
-        : { kill_policy: { grace_period: durationMs(task.gracePeriodMs) } }),
-    },
+      agent_id: ifSet(task.agentId, id),
+      kill_policy: ifSet(task.gracePeriodMs, (ms) => ({ grace_period: durationMs(ms) })),
+    }),
   };
 }
 
@@ -177,10 +176,7 @@ export function reconcileCall(
     framework_id: frameworkId,
     type: "RECONCILE",
     reconcile: {
-      tasks: tasks.map((t) => ({
-        task_id: id(t.taskId),
-        ...(t.agentId === undefined ? {} : { agent_id: id(t.agentId) }),
-      })),
+      tasks: tasks.map((t) => defined({ task_id: id(t.taskId), agent_id: ifSet(t.agentId, id) })),
     },
   };
 }

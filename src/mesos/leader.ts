@@ -190,10 +190,10 @@ export class MasterCluster {
     if (config.masters.some((m) => m.startsWith("zk://"))) return fromZooKeeper(config, options);
     const masters = parseMasterUrls(config.masters);
     const transport = new HttpTransport({
-      ...(config.auth === undefined ? {} : { auth: config.auth }),
-      ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
-      ...(options.trace === undefined ? {} : { trace: options.trace }),
-      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      auth: config.auth,
+      caFile: config.caFile,
+      trace: options.trace,
+      dispatcher: options.dispatcher,
       credentialOrigins: masters.map((m) => m.origin),
     });
     return new MasterCluster(masters, transport, options);
@@ -227,7 +227,7 @@ export class MasterCluster {
           deadlineMs: this.probeDeadlineMs,
           maxBytes: 64 * 1024,
           label: "leader probe",
-          ...(signal === undefined ? {} : { signal }),
+          signal,
         });
         const location = response.headers.location;
         if (REDIRECTS.has(response.status) && location !== undefined) {
@@ -347,7 +347,7 @@ function fromZooKeeper(config: ClusterConfig, options: MasterClusterOptions): Ma
   let transport: HttpTransport | undefined;
   const detector = ZkMasterDetector.fromUrl(only, {
     scheme: config.caFile === undefined ? "http" : "https",
-    ...(config.zkPassword === undefined ? {} : { password: config.zkPassword }),
+    password: config.zkPassword,
     announce: (line) => {
       const origin = detector.current?.origin;
       if (origin !== undefined) transport?.trustOrigin(origin);
@@ -355,10 +355,10 @@ function fromZooKeeper(config: ClusterConfig, options: MasterClusterOptions): Ma
     },
   });
   transport = new HttpTransport({
-    ...(config.auth === undefined ? {} : { auth: config.auth }),
-    ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
-    ...(options.trace === undefined ? {} : { trace: options.trace }),
-    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+    auth: config.auth,
+    caFile: config.caFile,
+    trace: options.trace,
+    dispatcher: options.dispatcher,
   });
   return new MasterCluster([], transport, { ...options, detector });
 }

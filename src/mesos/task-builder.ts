@@ -1,6 +1,7 @@
 import { TitanError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { durationMs, toLabels } from "./calls.js";
+import { defined, ifSet } from "./defined.js";
 import type {
   CommandInfo,
   ContainerInfo,
@@ -272,13 +273,15 @@ export interface FetchUri {
 export function commandUris(fetch: readonly FetchUri[] | undefined): Pick<CommandInfo, "uris"> {
   if (fetch === undefined || fetch.length === 0) return {};
   return {
-    uris: fetch.map((f) => ({
-      value: f.uri,
-      ...(f.executable === undefined ? {} : { executable: f.executable }),
-      ...(f.extract === undefined ? {} : { extract: f.extract }),
-      ...(f.cache === undefined ? {} : { cache: f.cache }),
-      ...(f.outputFile === undefined ? {} : { output_file: f.outputFile }),
-    })),
+    uris: fetch.map((f) =>
+      defined({
+        value: f.uri,
+        executable: f.executable,
+        extract: f.extract,
+        cache: f.cache,
+        output_file: f.outputFile,
+      }),
+    ),
   };
 }
 
@@ -323,9 +326,7 @@ export function commandInfo(spec: CommandSpec): CommandInfo {
   const environment = environmentInfo(spec.environment, spec.secretEnvironment);
   if (spec.shell) return { shell: true, value: spec.value, ...environment, ...user };
   return {
-    shell: false,
-    ...(spec.value === undefined ? {} : { value: spec.value }),
-    ...(spec.arguments === undefined ? {} : { arguments: [...spec.arguments] }),
+    ...defined({ shell: false, value: spec.value, arguments: ifSet(spec.arguments, (a) => [...a]) }),
     ...environment,
     ...user,
   };
@@ -336,52 +337,42 @@ export function containerInfo(spec: ContainerSpec): ContainerInfo {
     return {
       type: "MESOS",
       mesos: {
-        image: {
-          type: "DOCKER",
-          docker: { name: spec.image },
-          ...(spec.cached === undefined ? {} : { cached: spec.cached }),
-        },
+        image: defined({ type: "DOCKER" as const, docker: { name: spec.image }, cached: spec.cached }),
       },
     };
   }
   return {
     type: "DOCKER",
-    docker: {
+    docker: defined({
       image: spec.image,
-      ...(spec.network === undefined ? {} : { network: spec.network }),
-      ...(spec.portMappings === undefined
-        ? {}
-        : {
-            port_mappings: spec.portMappings.map((m) => ({
-              host_port: m.hostPort,
-              container_port: m.containerPort,
-              protocol: m.protocol ?? "tcp",
-            })),
-          }),
-      ...(spec.privileged === undefined ? {} : { privileged: spec.privileged }),
-      ...(spec.parameters === undefined ? {} : { parameters: [...spec.parameters] }),
-      ...(spec.forcePullImage === undefined ? {} : { force_pull_image: spec.forcePullImage }),
-    },
+      network: spec.network,
+      port_mappings: ifSet(spec.portMappings, (mappings) =>
+        mappings.map((m) => ({
+          host_port: m.hostPort,
+          container_port: m.containerPort,
+          protocol: m.protocol ?? "tcp",
+        })),
+      ),
+      privileged: spec.privileged,
+      parameters: ifSet(spec.parameters, (p) => [...p]),
+      force_pull_image: spec.forcePullImage,
+    }),
   };
 }
 
 export function healthCheck(spec: HealthCheckSpec): HealthCheck {
-  const timing: HealthCheck = {
-    ...(spec.delaySeconds === undefined ? {} : { delay_seconds: spec.delaySeconds }),
-    ...(spec.intervalSeconds === undefined ? {} : { interval_seconds: spec.intervalSeconds }),
-    ...(spec.timeoutSeconds === undefined ? {} : { timeout_seconds: spec.timeoutSeconds }),
-    ...(spec.consecutiveFailures === undefined ? {} : { consecutive_failures: spec.consecutiveFailures }),
-    ...(spec.gracePeriodSeconds === undefined ? {} : { grace_period_seconds: spec.gracePeriodSeconds }),
-  };
+  const timing: HealthCheck = defined({
+    delay_seconds: spec.delaySeconds,
+    interval_seconds: spec.intervalSeconds,
+    timeout_seconds: spec.timeoutSeconds,
+    consecutive_failures: spec.consecutiveFailures,
+    grace_period_seconds: spec.gracePeriodSeconds,
+  });
   switch (spec.kind) {
     case "http":
       return {
         type: "HTTP",
-        http: {
-          scheme: spec.scheme ?? "http",
-          port: spec.port,
-          ...(spec.path === undefined ? {} : { path: spec.path }),
-        },
+        http: defined({ scheme: spec.scheme ?? "http", port: spec.port, path: spec.path }),
         ...timing,
       };
     case "tcp":
@@ -399,37 +390,27 @@ export function healthCheck(spec: HealthCheckSpec): HealthCheck {
 }
 
 export function discoveryInfo(spec: DiscoverySpec): DiscoveryInfo {
-  return {
+  return defined({
     visibility: spec.visibility ?? "FRAMEWORK",
     name: spec.name,
-    ...(spec.ports === undefined
-      ? {}
-      : {
-          ports: {
-            ports: spec.ports.map((p) => ({
-              number: p.number,
-              ...(p.name === undefined ? {} : { name: p.name }),
-              protocol: p.protocol ?? "tcp",
-            })),
-          },
-        }),
-  };
+    ports: ifSet(spec.ports, (ports) => ({
+      ports: ports.map((p) => defined({ number: p.number, name: p.name, protocol: p.protocol ?? "tcp" })),
+    })),
+  });
 }
 
 /** A command task (no custom executor) for a LAUNCH operation on `spec.offer`. */
 export function taskInfo(spec: TaskSpec): TaskInfo {
-  return {
+  return defined({
     name: spec.name,
     task_id: { value: spec.taskId },
     agent_id: { value: spec.offer.agent_id.value },
     resources: carveResources(spec.offer, spec.demand),
     command: { ...commandUris(spec.fetch), ...commandInfo(spec.command) },
-    ...(spec.container === undefined ? {} : { container: containerInfo(spec.container) }),
-    ...(spec.healthCheck === undefined ? {} : { health_check: healthCheck(spec.healthCheck) }),
-    ...(spec.killGracePeriodMs === undefined
-      ? {}
-      : { kill_policy: { grace_period: durationMs(spec.killGracePeriodMs) } }),
-    ...(spec.labels === undefined ? {} : { labels: toLabels(spec.labels) }),
-    ...(spec.discovery === undefined ? {} : { discovery: discoveryInfo(spec.discovery) }),
-  };
+    container: ifSet(spec.container, containerInfo),
+    health_check: ifSet(spec.healthCheck, healthCheck),
+    kill_policy: ifSet(spec.killGracePeriodMs, (ms) => ({ grace_period: durationMs(ms) })),
+    labels: ifSet(spec.labels, toLabels),
+    discovery: ifSet(spec.discovery, discoveryInfo),
+  });
 }
