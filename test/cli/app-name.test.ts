@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { TitanError } from "../../src/cli/errors.js";
-import { checkAppName } from "../../src/commands/deploy/app-release.js";
 import { isAppName } from "../../src/manifest/app-name.js";
 import { parseLogTarget } from "../../src/observe/log-selection.js";
+import { checkAppName } from "../../src/release/app-release.js";
 import { FileStateStore } from "../../src/state/file-store.js";
 import { tempDir } from "../support/tmp.js";
 

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { addFlags, listFlag, type OptionsOf, valueFlag } from "../../cli/flags.js";
+import { applyFlagTable } from "../../release/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
-import { applyFlagTable } from "./options.js";
 
 export const deployFlagTable = {
   files: listFlag("-f, --file <file>", "manifest file, repeatable; - reads stdin (default: titan.yaml)"),

@@ -9,9 +9,15 @@ import type { AppSpec } from "../../manifest/types.js";
 import type { AppPlan, Plan } from "../../plan/types.js";
 import { pinAppImages } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
+import {
+  type ApplyOptions,
+  appsToDeploy,
+  deployChanging,
+  type PlannedChange,
+  planFor,
+} from "../../release/apply.js";
+import { type ConnectFlags, type Connection, connect } from "../../release/connect.js";
 import type { Release } from "../../state/types.js";
-import { type ApplyOptions, appsToDeploy, deployChanging, type PlannedChange, planFor } from "./apply.js";
-import { type ConnectFlags, type Connection, connect } from "./connect.js";
 
 export interface PreparedRegion extends PlannedChange {
   region: string;

@@ -26,8 +26,8 @@ import { planToJson } from "../../plan/json.js";
 import { renderRegionTotals } from "../../plan/region-totals.js";
 import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson } from "../../registry/apps.js";
+import { confirm, progressView } from "../../release/apply.js";
 import { reachRegions } from "../regions/span.js";
-import { confirm, progressView } from "./apply.js";
 import type { DeployOptions } from "./command.js";
 import {
   deployRegion,

@@ -4,11 +4,12 @@ import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { checkSecretDelivery } from "../../deploy/environment.js";
 import type { AppSpec } from "../../manifest/index.js";
-import { loadManifests, parseDuration } from "../../manifest/index.js";
+import { loadManifests } from "../../manifest/index.js";
 import { clusterIsRemote, describeFileFetch, fileFetches, SHIP_HINT } from "../../plan/fetch-locality.js";
-import { applyApps } from "./apply.js";
+import { applyApps } from "../../release/apply.js";
+import { connect } from "../../release/connect.js";
+import { parseTimeout } from "../../release/timeout.js";
 import type { DeployOptions } from "./command.js";
-import { connect } from "./connect.js";
 
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
@@ -61,16 +62,6 @@ function checkFetchLocality(env: Env, apps: readonly AppSpec[], masters: readonl
   const fetches = fileFetches(apps, env.cwd);
   const local = fetches.find((f) => f.nextToManifest);
   if (local !== undefined) throw new UsageError(describeFileFetch(local), SHIP_HINT);
-}
-
-export function parseTimeout(text: string): number {
-  const parsed = parseDuration(text);
-  if (!parsed.ok || parsed.value <= 0)
-    throw new UsageError(
-      `--timeout ${JSON.stringify(text)} is not a positive duration`,
-      "e.g. --timeout 10m",
-    );
-  return parsed.value;
 }
 
 function resumeCommand(opts: DeployOptions): string {

@@ -3,10 +3,10 @@ import { writeLine } from "../../cli/io.js";
 import { renderTable } from "../../cli/table.js";
 import { escapeTerminal } from "../../cli/terminal-text.js";
 import { shortDigest } from "../../cluster/digest.js";
+import { checkAppName } from "../../release/app-release.js";
+import { openStore } from "../../release/connect.js";
+import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release } from "../../state/types.js";
-import { checkAppName } from "../deploy/app-release.js";
-import { openStore } from "../deploy/connect.js";
-import { unknownAppError } from "../unknown-app.js";
 import type { ReleasesOptions } from "./command.js";
 
 export async function runReleases(env: Env, app: string, opts: ReleasesOptions): Promise<number> {

@@ -1,7 +1,7 @@
 import type { Env } from "../../cli/env.js";
-import { applyToApp } from "../deploy/app-command.js";
-import { runningRelease } from "../deploy/app-release.js";
-import type { ApplyFlags } from "../deploy/options.js";
+import { applyToApp } from "../../release/app-command.js";
+import { runningRelease } from "../../release/app-release.js";
+import type { ApplyFlags } from "../../release/flags.js";
 
 /** The label that makes a restart a new release: every task's digest changes, so every instance is replaced. */
 export const RESTART_LABEL = "titan.restarted-at";

@@ -2,11 +2,11 @@ import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { shortDigest } from "../../cluster/digest.js";
+import { applyToApp } from "../../release/app-command.js";
+import { checkAppName, runningRelease } from "../../release/app-release.js";
+import type { ApplyFlags } from "../../release/flags.js";
+import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release, StateStore } from "../../state/types.js";
-import { applyToApp } from "../deploy/app-command.js";
-import { checkAppName, runningRelease } from "../deploy/app-release.js";
-import type { ApplyFlags } from "../deploy/options.js";
-import { unknownAppError } from "../unknown-app.js";
 
 export async function runRollback(
   env: Env,

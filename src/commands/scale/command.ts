@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { addFlags } from "../../cli/flags.js";
-import { applyFlagTable } from "../deploy/options.js";
+import { applyFlagTable } from "../../release/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
 
 export function registerScale(program: Command, ctx: CommandContext): void {

@@ -1,9 +1,9 @@
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { MAX_INSTANCES } from "../../manifest/limits.js";
-import { applyToApp } from "../deploy/app-command.js";
-import { runningRelease, withInstances } from "../deploy/app-release.js";
-import type { ApplyFlags } from "../deploy/options.js";
+import { applyToApp } from "../../release/app-command.js";
+import { runningRelease, withInstances } from "../../release/app-release.js";
+import type { ApplyFlags } from "../../release/flags.js";
 
 export async function runScale(env: Env, app: string, countText: string, flags: ApplyFlags): Promise<number> {
   // The same range as `instances:` in a manifest.

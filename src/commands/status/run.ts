@@ -9,11 +9,11 @@ import type { ClusterTarget } from "../../config/target.js";
 import { type AppStatus, statusJson, statusLine, verdictOf } from "../../observe/app-status.js";
 import { groupByApp } from "../../observe/group.js";
 import { describeLag, regionLags } from "../../observe/region-lag.js";
+import { checkAppName } from "../../release/app-release.js";
+import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release } from "../../state/types.js";
-import { checkAppName } from "../deploy/app-release.js";
 import { readTitanState } from "../ps/state.js";
 import { desiredIn, targetRelease } from "../ps/target.js";
-import { unknownAppError } from "../unknown-app.js";
 import type { StatusOptions } from "./command.js";
 
 /** `titan status APP`: one line (or one JSON document) saying whether the app is OK; one per region of a context that spans regions. */

@@ -4,11 +4,11 @@ import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { teardownFramework } from "../../deploy/teardown.js";
 import type { AppSpec } from "../../manifest/types.js";
+import { applyToApp } from "../../release/app-command.js";
+import { checkAppName } from "../../release/app-release.js";
+import type { ApplyFlags } from "../../release/flags.js";
+import { unknownAppError } from "../../release/unknown-app.js";
 import type { StateStore } from "../../state/types.js";
-import { applyToApp } from "../deploy/app-command.js";
-import { checkAppName } from "../deploy/app-release.js";
-import type { ApplyFlags } from "../deploy/options.js";
-import { unknownAppError } from "../unknown-app.js";
 
 /** Stops every instance of each app in one plan and one confirmation; `--purge` then forgets them. */
 export async function runStop(
@@ -54,7 +54,7 @@ async function confirmPurge(env: Env, apps: readonly string[], flags: ApplyFlags
 }
 
 async function purge(env: Env, apps: readonly string[], flags: ApplyFlags): Promise<void> {
-  const { connect } = await import("../deploy/connect.js");
+  const { connect } = await import("../../release/connect.js");
   const conn = await connect(env, { ...flags, apps });
   try {
     for (const app of apps) {

@@ -1,10 +1,10 @@
-import type { Env } from "../../cli/env.js";
-import type { AppSpec } from "../../manifest/types.js";
-import type { StateStore } from "../../state/types.js";
+import type { Env } from "../cli/env.js";
+import type { AppSpec } from "../manifest/types.js";
+import type { StateStore } from "../state/types.js";
 import { applyApps } from "./apply.js";
 import { type Connection, connect } from "./connect.js";
-import type { ApplyFlags } from "./options.js";
-import { parseTimeout } from "./run.js";
+import type { ApplyFlags } from "./flags.js";
+import { parseTimeout } from "./timeout.js";
 
 /**
  * Runs a change to one app through the same plan, confirmation and rollout as `titan deploy`: `change` picks the

@@ -1,8 +1,8 @@
-import { UsageError } from "../../cli/errors.js";
-import { APP_NAME_RULE, isAppName } from "../../manifest/app-name.js";
-import type { AppSpec } from "../../manifest/types.js";
-import type { Release, StateStore } from "../../state/types.js";
-import { unknownAppError } from "../unknown-app.js";
+import { UsageError } from "../cli/errors.js";
+import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
+import type { AppSpec } from "../manifest/types.js";
+import type { Release, StateStore } from "../state/types.js";
+import { unknownAppError } from "./unknown-app.js";
 
 export function checkAppName(app: string): void {
   if (!isAppName(app))

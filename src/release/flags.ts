@@ -1,5 +1,5 @@
-import { negatedFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
-import { targetFlagTable } from "../../cli/target-options.js";
+import { negatedFlag, type OptionsOf, switchFlag, valueFlag } from "../cli/flags.js";
+import { targetFlagTable } from "../cli/target-options.js";
 
 /** The flags of every command that changes an app (deploy, scale, restart, rollback, stop). Cheap: no implementation. */
 export const applyFlagTable = {

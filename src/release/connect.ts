@@ -1,15 +1,15 @@
 import { userInfo } from "node:os";
-import type { Env } from "../../cli/env.js";
-import { UsageError } from "../../cli/errors.js";
-import { writeLine } from "../../cli/io.js";
-import { OwnedSource } from "../../cluster/owned-source.js";
-import type { ClusterStateSource } from "../../cluster/types.js";
-import type { TargetFlags } from "../../config/resolve.js";
-import type { ClusterTarget } from "../../config/target.js";
-import type { FrameworkIdentity } from "../../deploy/executor.js";
-import { formatDuration, parseDuration } from "../../manifest/index.js";
-import type { MasterCluster } from "../../mesos/leader.js";
-import type { StateStore } from "../../state/types.js";
+import type { Env } from "../cli/env.js";
+import { UsageError } from "../cli/errors.js";
+import { writeLine } from "../cli/io.js";
+import { OwnedSource } from "../cluster/owned-source.js";
+import type { ClusterStateSource } from "../cluster/types.js";
+import type { TargetFlags } from "../config/resolve.js";
+import type { ClusterTarget } from "../config/target.js";
+import type { FrameworkIdentity } from "../deploy/executor.js";
+import { formatDuration, parseDuration } from "../manifest/index.js";
+import type { MasterCluster } from "../mesos/leader.js";
+import type { StateStore } from "../state/types.js";
 
 export interface ConnectFlags extends TargetFlags {
   failoverTimeout?: string | undefined;
