@@ -86,6 +86,12 @@ export const catalog: readonly CatalogEntry[] = [
     load: async () => (await import("./logs/command.js")).registerLogs,
   },
   {
+    name: "supervise",
+    term: "supervise [options] [apps...]",
+    summary: "keep apps at their desired state: relaunch, reconcile, hold their frameworks (foreground)",
+    load: async () => (await import("./supervise/command.js")).registerSupervise,
+  },
+  {
     name: "init",
     term: "init [options]",
     summary: "write a commented titan.yaml for a new app (asks on a terminal; flags for scripts)",

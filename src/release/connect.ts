@@ -67,7 +67,8 @@ export async function connect(env: Env, flags: ConnectFlags): Promise<Connection
   };
 }
 
-function failoverTimeout(env: Env, flag: string | undefined): number {
+/** `--failover-timeout` (or TITAN_FAILOVER_TIMEOUT) in ms, warning when it is low. */
+export function failoverTimeout(env: Env, flag: string | undefined): number {
   const text = flag ?? env.vars.TITAN_FAILOVER_TIMEOUT;
   if (text === undefined) return DEFAULT_FAILOVER_MS;
   const parsed = parseDuration(text);

@@ -7,7 +7,16 @@ import { TitanError } from "../cli/errors.js";
 import { checkPrivate } from "../cli/private-path.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import { fileSystemError, LockHeldError, LockLostError, StateStoreError } from "./errors.js";
-import { appSpecCheck, readFramework, readLock, readProgress, readRelease, type Verdict } from "./records.js";
+import {
+  appSpecCheck,
+  readFramework,
+  readLock,
+  readProgress,
+  readRelease,
+  readSupervisorReport,
+  SUPERVISOR_ID,
+  type Verdict,
+} from "./records.js";
 import type {
   AcquireOptions,
   AppRecord,
@@ -18,6 +27,7 @@ import type {
   ReleaseDraft,
   ReleaseOutcome,
   StateStore,
+  SupervisorReport,
 } from "./types.js";
 
 /** Whether a process of this host is alive (signal 0 probes without touching it). */
@@ -403,6 +413,43 @@ export class FileStateStore implements StateStore {
   async saveProgress(app: string, progress: DeployProgress): Promise<void> {
     await this.guard(`save the deploy progress of ${app}`, () =>
       this.writeJson(join(this.appDir(app), "progress.json"), progress),
+    );
+  }
+
+  private supervisorFile(id: string): string {
+    if (!SUPERVISOR_ID.test(id))
+      throw new StateStoreError(`"${id}" is not a supervisor id`, "this is a bug in titan; please report it");
+    return join(this.root, "supervisors", `${id}.json`);
+  }
+
+  async supervisorReports(): Promise<SupervisorReport[]> {
+    return this.guard("read the supervisor reports", async () => {
+      const dir = join(this.root, "supervisors");
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw error;
+      }
+      const reports: SupervisorReport[] = [];
+      for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
+        const report = await this.readRecord(join(dir, name), readSupervisorReport);
+        if (report !== undefined) reports.push(report);
+      }
+      return reports;
+    });
+  }
+
+  async saveSupervisorReport(report: SupervisorReport): Promise<void> {
+    await this.guard(`save the report of supervisor ${report.id}`, () =>
+      this.writeJson(this.supervisorFile(report.id), report),
+    );
+  }
+
+  async removeSupervisorReport(id: string): Promise<void> {
+    await this.guard(`remove the report of supervisor ${id}`, () =>
+      rm(this.supervisorFile(id), { force: true }),
     );
   }
 }

@@ -4,7 +4,7 @@
  */
 import { APP_NAME } from "../manifest/app-name.js";
 import { anyText, bool, type Check, either, int, list, num, obj, oneOf, opt, record, str } from "./shape.js";
-import type { DeployProgress, LockRecord, Release } from "./types.js";
+import type { DeployProgress, LockRecord, Release, SupervisorReport } from "./types.js";
 
 const OUTCOMES = ["pending", "deployed", "failed", "rolled_back", "superseded"] as const;
 const PHASES = ["deploying", "rolling_back", "interrupted", "finished"] as const;
@@ -98,6 +98,30 @@ const progressCheck: Check = obj({
   updatedAt: num,
 });
 
+/** A supervisor report's id: safe as a file and a ZooKeeper node name. */
+export const SUPERVISOR_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+
+const supervisorCheck: Check = obj({
+  id: str({ pattern: SUPERVISOR_ID }),
+  user: anyText,
+  host: anyText,
+  pid: int(0),
+  startedAt: num,
+  scope: either(oneOf(["all"]), list(str({ pattern: APP_NAME }))),
+  apps: list(
+    obj({
+      app: str({ pattern: APP_NAME }),
+      mode: text,
+      leader: bool,
+      lastReconciledAt: opt(num),
+      brake: opt(anyText),
+    }),
+  ),
+  listen: opt(text),
+  updatedAt: num,
+  expiresAt: num,
+});
+
 const frameworkCheck: Check = obj({ framework_id: str({ pattern: /^\S+$/ }) });
 
 export type Verdict<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -123,3 +147,6 @@ export const readProgress = (value: unknown): Verdict<DeployProgress> =>
   verdict<DeployProgress>(progressCheck, value);
 export const readFramework = (value: unknown): Verdict<{ framework_id: string }> =>
   verdict<{ framework_id: string }>(frameworkCheck, value);
+
+export const readSupervisorReport = (value: unknown): Verdict<SupervisorReport> =>
+  verdict<SupervisorReport>(supervisorCheck, value);

@@ -83,6 +83,38 @@ export interface AcquireOptions {
   onBreak?: (broken: BrokenLock) => void;
 }
 
+/** One app as a running `titan supervise` reports it. */
+export interface SupervisedApp {
+  app: string;
+  /** starting, standby (another supervisor leads), aside (a deploy holds the lock), holding, supervising, idle. */
+  mode: string;
+  leader: boolean;
+  /** When the supervisor last completed a reconciliation of the app, epoch ms. */
+  lastReconciledAt?: number;
+  /** Why the disaster brake holds the app's relaunches, while it does. */
+  brake?: string;
+}
+
+/**
+ * What a running `titan supervise` says about itself in the state store, refreshed while it runs: `titan ps` and
+ * `titan status` show from it which supervisor covers an app. A report past `expiresAt` is a supervisor gone.
+ */
+export interface SupervisorReport {
+  /** Unique per supervisor process, usable as a file or node name. */
+  id: string;
+  user: string;
+  host: string;
+  pid: number;
+  startedAt: number;
+  /** The apps it was started for, or "all" (`--all`: every app in the store, also ones added later). */
+  scope: string[] | "all";
+  apps: SupervisedApp[];
+  /** Where its /healthz and /metrics answer. */
+  listen?: string;
+  updatedAt: number;
+  expiresAt: number;
+}
+
 /** What titan keeps that Mesos does not: framework ids, releases, deploy locks. */
 export interface StateStore {
   /** e.g. file:///home/me/.local/share/titan/state/local; never shows credentials. */
@@ -121,4 +153,10 @@ export interface StateStore {
   progress(app: string): Promise<DeployProgress | undefined>;
   /** Durable before it returns: callers launch only after this. */
   saveProgress(app: string, progress: DeployProgress): Promise<void>;
+  /** Every supervisor report the store holds (expired ones included: the reader judges them). */
+  supervisorReports(): Promise<SupervisorReport[]>;
+  /** Writes (or replaces) a supervisor's report. */
+  saveSupervisorReport(report: SupervisorReport): Promise<void>;
+  /** Removes a supervisor's report (it stopped); never throws for one already gone. */
+  removeSupervisorReport(id: string): Promise<void>;
 }

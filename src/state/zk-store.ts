@@ -13,11 +13,13 @@ import type {
   ReleaseDraft,
   ReleaseOutcome,
   StateStore,
+  SupervisorReport,
 } from "./types.js";
 import { ZkClient, type ZkClientOptions, ZkUnreachableError } from "./zk-client.js";
 import { ZkSessionExpiredError, zkFailure } from "./zk-errors.js";
 import { createLockNode, json, lockNodes, readJson, subtreeDeletes } from "./zk-nodes.js";
 import { type Acl, Code, CREATOR_ACL, CreateMode, OPEN_ACL, type TxOp, ZkError } from "./zk-protocol.js";
+import { ZkSupervisorReports } from "./zk-supervisors.js";
 import type { ZkUrl } from "./zk-url.js";
 
 const RELEASE_NODE = /^\d{6,}$/;
@@ -46,6 +48,7 @@ export class ZkStateStore implements StateStore {
   private readonly held = new Map<string, string>();
   private readonly acl: readonly Acl[];
   private readonly isAlive: (pid: number) => boolean;
+  private readonly reports: ZkSupervisorReports;
 
   constructor(
     private readonly url: ZkUrl,
@@ -53,6 +56,7 @@ export class ZkStateStore implements StateStore {
   ) {
     this.acl = url.auth ? CREATOR_ACL : OPEN_ACL;
     this.isAlive = options.isAlive ?? processAlive;
+    this.reports = new ZkSupervisorReports(url.path, url.display, this.acl);
   }
 
   describe(): string {
@@ -322,6 +326,18 @@ export class ZkStateStore implements StateStore {
       const marker = ops.at(-1) as TxOp;
       await this.commit(zk, record.app, ops, async () => (await zk.exists(marker.path)) !== undefined);
     });
+  }
+
+  supervisorReports(): Promise<SupervisorReport[]> {
+    return this.run((zk) => this.reports.list(zk));
+  }
+
+  async saveSupervisorReport(report: SupervisorReport): Promise<void> {
+    await this.run((zk) => this.reports.save(zk, report));
+  }
+
+  async removeSupervisorReport(id: string): Promise<void> {
+    await this.run((zk) => this.reports.remove(zk, id));
   }
 
   // --- the deploy lock -------------------------------------------------------------------------------

@@ -1,0 +1,435 @@
+import type { TitanTask } from "../cluster/types.js";
+import { carveLaunches } from "../deploy/carve.js";
+import { EventQueue } from "../deploy/event-queue.js";
+import type { DeployEvent } from "../deploy/events.js";
+import type { FrameworkIdentity } from "../deploy/executor.js";
+import { decideOffers } from "../deploy/offer-plan.js";
+import { openSession } from "../deploy/open-session.js";
+import { parseTaskId } from "../deploy/task-id.js";
+import type { Containerizer } from "../deploy/task-spec.js";
+import { type AppTarget, Tracking } from "../deploy/tracking.js";
+import { isTransient } from "../deploy/transient.js";
+import type { MasterCluster } from "../mesos/leader.js";
+import type { SchedulerSession, SessionEvent, SessionTimings } from "../mesos/session.js";
+import { endsInstance } from "../mesos/task-status.js";
+import type { Offer, TaskStatus } from "../mesos/types/mesos.js";
+import type { Release, StateStore } from "../state/types.js";
+import type { DisasterBrake } from "./brake.js";
+import { missingInstances, type SupervisedTask, superviseDecision } from "./decide.js";
+import type { SupervisorLog } from "./log.js";
+import { ReconcileSchedule, type ReconcileTimings } from "./reconcile-schedule.js";
+
+export interface SessionSettings {
+  unreachableGraceMs: number;
+  reconcile: ReconcileTimings;
+  /** How often the deploy lock is looked at (a deploy takes the app over). */
+  lockPollMs: number;
+  tickMs: number;
+  seed: number;
+  sessionTimings?: Partial<SessionTimings>;
+}
+
+export interface SessionDeps {
+  app: string;
+  store: StateStore;
+  cluster: MasterCluster;
+  framework: FrameworkIdentity;
+  region: string | null;
+  containerizer?: Containerizer;
+  now: () => number;
+  log: SupervisorLog;
+  brake: DisasterBrake;
+  settings: SessionSettings;
+}
+
+export interface SessionInput {
+  target: AppTarget;
+  desired: number;
+  releases: readonly Release[];
+  frameworkId: string;
+  /** The app's tasks of its framework as the master's state listed them, ended ones included. */
+  known: readonly TitanTask[];
+  /** Launches written ahead (by a deploy or a supervisor) that the state may not show. */
+  writtenAhead: readonly string[];
+}
+
+/** Why a subscription ended without an error. */
+export type SessionEnd = "stopped" | "deploy" | "taken over";
+
+/** What the session tells its app supervisor as it goes (for /metrics and the store report). */
+export interface SessionCounters {
+  relaunches: number;
+  offersDeclined: number;
+  reconcileCalls: number;
+  unanswered: number;
+  lastReconciledAt?: number;
+  tasksByState: Record<string, number>;
+  acting: boolean;
+}
+
+const IDLE_REFUSE_SECONDS = 120;
+const RETRY_REFUSE_SECONDS = 2;
+
+/**
+ * One subscription of the app's framework, held by the supervisor: reconciles (explicit, then implicit, and
+ * periodically), relaunches instances that ended with the app's restart backoff, replaces unreachable ones after
+ * their grace and kills the surplus, under the disaster brake. It acts only on the tasks of this framework, and
+ * ends (closing the subscription, never tearing the framework down) when `stop` aborts, when a deploy takes the
+ * app's lock, or when another subscriber takes the framework over.
+ */
+export class SupervisedSession {
+  private readonly tracking: Tracking;
+  private readonly schedule: ReconcileSchedule;
+  private readonly unreachableSince = new Map<string, number>();
+  private readonly incarnationFloor = new Map<string, number>();
+  private subscribed = false;
+  private suppressed = false;
+  /** Offers were declined for long since the last REVIVE: a launch needs a REVIVE to see them again. */
+  private refusedLong = false;
+  private lastLockCheck = 0;
+  private writtenAhead: string[];
+  readonly counters: SessionCounters = {
+    relaunches: 0,
+    offersDeclined: 0,
+    reconcileCalls: 0,
+    unanswered: 0,
+    tasksByState: {},
+    acting: false,
+  };
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly input: SessionInput,
+  ) {
+    const { app, log, now } = deps;
+    this.schedule = new ReconcileSchedule(deps.settings.reconcile);
+    this.tracking = new Tracking(
+      {
+        app,
+        desired: input.desired,
+        releases: input.releases,
+        now,
+        emit: (event) => this.onEvent(event),
+        warn: (line) => log.warn(app, line),
+        instanceEnded: () => {},
+      },
+      input.target,
+    );
+    const live = input.known.filter((t) => !endsInstance(t.state));
+    for (const task of input.known) this.noteIncarnation(task.taskId);
+    for (const id of input.writtenAhead) this.noteIncarnation(id);
+    this.tracking.adoptKnown(live, input.writtenAhead);
+    this.writtenAhead = [...input.writtenAhead];
+  }
+
+  async run(stop: AbortSignal): Promise<SessionEnd> {
+    const { deps, input } = this;
+    const session = openSession(
+      {
+        cluster: deps.cluster,
+        framework: deps.framework,
+        log: (line) => deps.log.debug(deps.app, line),
+        sessionTimings: deps.settings.sessionTimings ?? {},
+      },
+      deps.app,
+      input.frameworkId,
+      input.target.spec.resources.gpus > 0,
+    );
+    const queue = new EventQueue<SessionEvent>();
+    const pump = (async () => {
+      try {
+        for await (const event of session.events()) queue.push(event);
+        queue.end();
+      } catch (error) {
+        queue.end(error);
+      }
+    })();
+    try {
+      for (;;) {
+        if (stop.aborted) return "stopped";
+        const event = await queue.next(deps.settings.tickMs, stop);
+        if (event === "end") return "stopped";
+        if (event !== undefined) await this.handle(session, event);
+        if (stop.aborted) return "stopped";
+        if (await this.deployWaiting()) return "deploy";
+        if (this.subscribed) await this.tick(session);
+      }
+    } catch (error) {
+      if (isTakeover(error)) return "taken over";
+      throw error;
+    } finally {
+      session.close();
+      await pump;
+    }
+  }
+
+  private async deployWaiting(): Promise<boolean> {
+    const now = this.deps.now();
+    if (now - this.lastLockCheck < this.deps.settings.lockPollMs) return false;
+    this.lastLockCheck = now;
+    return (await this.deps.store.currentLock(this.deps.app)) !== undefined;
+  }
+
+  private async handle(session: SchedulerSession, event: SessionEvent): Promise<void> {
+    switch (event.type) {
+      case "SUBSCRIBED":
+        this.subscribed = true;
+        this.suppressed = false;
+        this.schedule.begin(this.deps.now(), this.tracking.tasks.keys());
+        this.deps.log.info(this.deps.app, "subscribed", { framework: event.subscribed.framework_id.value });
+        return;
+      case "RECONNECTING":
+        this.subscribed = false;
+        this.deps.log.warn(this.deps.app, `subscription lost (${event.reason}); re-subscribing`);
+        return;
+      case "OFFERS":
+        return this.onOffers(session, event.offers.offers ?? []);
+      case "UPDATE":
+        this.onStatus(event.update.status);
+        await session.acknowledge(event.update.status).catch(() => undefined);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onStatus(status: TaskStatus): void {
+    const id = status.task_id.value;
+    const before = this.tracking.tasks.get(id);
+    const wasRunning = before?.state === "TASK_RUNNING";
+    const killed = before?.killSent === true;
+    this.tracking.onStatus(status);
+    this.schedule.answered(id);
+    const now = this.deps.now();
+    if (status.state === "TASK_UNREACHABLE") {
+      if (!this.unreachableSince.has(id)) this.unreachableSince.set(id, now);
+    } else this.unreachableSince.delete(id);
+    if (endsInstance(status.state)) this.writtenAhead = this.writtenAhead.filter((t) => t !== id);
+    const fatal = this.tracking.fatal;
+    if (fatal !== undefined && before !== undefined) {
+      // A deploy stops on this; the supervisor keeps trying, as slowly as the app's restart policy allows.
+      this.tracking.fatal = undefined;
+      this.deps.log.error(this.deps.app, `${fatal}; retrying at the longest restart backoff`);
+      const restart = this.input.target.spec.restart;
+      this.tracking.backoffUntil.set(before.instance, now + restart.maxDelayMs);
+    }
+    const lostNow = status.state === "TASK_UNREACHABLE" || endsInstance(status.state);
+    if (before !== undefined && wasRunning && !killed && lostNow) {
+      if (this.deps.brake.lost(before.instance, now, this.input.desired)) {
+        const reason = this.deps.brake.current.reason ?? "";
+        this.deps.log.error(
+          this.deps.app,
+          `DISASTER BRAKE: ${reason}; relaunches stop until the instances come back or an operator acts (titan deploy/scale/restart of the app, or a restart of titan supervise)`,
+        );
+      }
+    }
+  }
+
+  private onEvent(event: DeployEvent): void {
+    const { app, log } = this.deps;
+    if (event.type === "failed" || event.type === "lost" || event.type === "unreachable")
+      log.warn(app, event.type, eventFields(event));
+    else log.info(app, event.type, eventFields(event));
+  }
+
+  private supervisedTasks(): SupervisedTask[] {
+    const unanswered = this.schedule.unanswered();
+    return [...this.tracking.tasks.values()].map((t) => ({
+      taskId: t.taskId,
+      instance: t.instance,
+      incarnation: t.incarnation,
+      state: t.state,
+      killSent: t.killSent,
+      unanswered: unanswered.has(t.taskId),
+      ...(t.healthySince === undefined ? {} : { healthySince: t.healthySince }),
+      ...(this.unreachableSince.has(t.taskId)
+        ? { unreachableSince: this.unreachableSince.get(t.taskId) }
+        : {}),
+    }));
+  }
+
+  /** Reconciliation calls, then (once the first round is done and the brake allows) kills and launches. */
+  private async tick(session: SchedulerSession): Promise<void> {
+    const now = this.deps.now();
+    for (const call of this.schedule.due(now, () => this.tracking.tasks.keys())) {
+      const tasks =
+        call.kind === "implicit"
+          ? []
+          : call.taskIds.map((id) => {
+              const agentId = this.tracking.tasks.get(id)?.agentId;
+              return agentId === undefined ? { taskId: id } : { taskId: id, agentId };
+            });
+      if (!(await this.tolerate("RECONCILE", () => session.reconcile(tasks)))) this.schedule.failed(call);
+    }
+    this.updateCounters();
+    const tasks = this.supervisedTasks();
+    const { brake } = this.deps;
+    if (
+      brake.current.tripped &&
+      brake.recovered(missingInstances(this.input.desired, tasks), this.input.desired, now)
+    )
+      this.deps.log.info(this.deps.app, "disaster brake released: the lost instances are back");
+    this.counters.acting = this.schedule.lastReconciledAt !== undefined && !brake.current.tripped;
+    if (!this.counters.acting) return;
+    const decision = superviseDecision({
+      desired: this.input.desired,
+      now,
+      tasks,
+      backoffUntil: this.tracking.backoffUntil,
+      unreachableGraceMs: this.deps.settings.unreachableGraceMs,
+    });
+    for (const action of decision.actions)
+      if (action.kind === "kill") await this.kill(session, action.taskId, action.reason);
+    const launching = decision.actions.some((a) => a.kind === "launch");
+    if (launching && (this.suppressed || this.refusedLong)) {
+      if (await this.tolerate("REVIVE", () => session.revive())) {
+        this.suppressed = false;
+        this.refusedLong = false;
+      }
+    } else if (decision.pending.length === 0 && !this.suppressed) {
+      if (await this.tolerate("SUPPRESS", () => session.suppress())) this.suppressed = true;
+    }
+  }
+
+  private updateCounters(): void {
+    const byState: Record<string, number> = {};
+    for (const t of this.tracking.tasks.values()) byState[t.state] = (byState[t.state] ?? 0) + 1;
+    this.counters.tasksByState = byState;
+    this.counters.reconcileCalls = this.schedule.calls;
+    this.counters.unanswered = this.schedule.unanswered().size;
+    const at = this.schedule.lastReconciledAt;
+    if (at !== undefined) this.counters.lastReconciledAt = at;
+  }
+
+  private async kill(session: SchedulerSession, taskId: string, reason: string): Promise<void> {
+    const task = this.tracking.tasks.get(taskId);
+    if (!task) return;
+    task.killSent = true;
+    this.deps.log.info(this.deps.app, "killing", { task: taskId, instance: task.instance, reason });
+    const gracePeriodMs = this.tracking.specOf(task)?.killGraceMs ?? this.input.target.spec.killGraceMs;
+    const sent = await this.tolerate("KILL", () =>
+      session.kill(taskId, { ...(task.agentId ? { agentId: task.agentId } : {}), gracePeriodMs }),
+    );
+    if (!sent) task.killSent = false;
+  }
+
+  private async onOffers(session: SchedulerSession, offers: readonly Offer[]): Promise<void> {
+    if (offers.length === 0) return;
+    const launches = this.counters.acting ? this.launchesNow() : [];
+    if (launches.length === 0) {
+      this.refusedLong = true;
+      await this.decline(session, offers, IDLE_REFUSE_SECONDS);
+      return;
+    }
+    const { target } = this.input;
+    const decision = decideOffers({
+      spec: target.spec,
+      seed: this.deps.settings.seed,
+      offers,
+      launches,
+      planned: new Map(),
+      running: this.tracking.runningTasks(),
+    });
+    const perOffer = carveLaunches(decision.placements, {
+      app: this.deps.app,
+      target,
+      region: this.deps.region,
+      ...(this.deps.containerizer === undefined ? {} : { containerizer: this.deps.containerizer }),
+      now: this.deps.now(),
+      nextIncarnation: (release, instance) =>
+        Math.max(
+          this.tracking.nextIncarnation(release, instance),
+          (this.incarnationFloor.get(`${release}.${instance}`) ?? 0) + 1,
+        ),
+    });
+    if (perOffer.size > 0) {
+      // Written ahead like a deploy's launches: a supervisor that dies after the ACCEPT leaves ids the next one asks about.
+      const ids = [...perOffer.values()].flatMap((batch) => batch.map((b) => b.tracked.taskId));
+      this.writtenAhead = [...new Set([...this.writtenAhead, ...ids])];
+      await this.deps.store.saveProgress(this.deps.app, {
+        release: target.release.number,
+        phase: "finished",
+        launched: this.writtenAhead,
+        updatedAt: this.deps.now(),
+      });
+    }
+    for (const [offer, batch] of perOffer) {
+      for (const { tracked } of batch) {
+        this.tracking.launched(tracked);
+        this.noteIncarnation(tracked.taskId);
+        this.counters.relaunches += 1;
+        this.deps.log.info(this.deps.app, "launch", {
+          task: tracked.taskId,
+          instance: tracked.instance,
+          host: tracked.host,
+        });
+      }
+      const sent = await this.tolerate("ACCEPT", () =>
+        session.launch(
+          [offer.id.value],
+          batch.map((b) => b.info),
+          RETRY_REFUSE_SECONDS,
+        ),
+      );
+      // The master may have received it: ask before launching those instances again.
+      if (!sent)
+        this.schedule.begin(
+          this.deps.now(),
+          batch.map((b) => b.tracked.taskId),
+        );
+    }
+    const unused = decision.unused.map((u) => u.offer);
+    await this.decline(session, unused, RETRY_REFUSE_SECONDS);
+  }
+
+  private launchesNow(): number[] {
+    const decision = superviseDecision({
+      desired: this.input.desired,
+      now: this.deps.now(),
+      tasks: this.supervisedTasks(),
+      backoffUntil: this.tracking.backoffUntil,
+      unreachableGraceMs: this.deps.settings.unreachableGraceMs,
+    });
+    return decision.actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : []));
+  }
+
+  private async decline(session: SchedulerSession, offers: readonly Offer[], seconds: number): Promise<void> {
+    if (offers.length === 0) return;
+    this.counters.offersDeclined += offers.length;
+    await this.tolerate("DECLINE", () =>
+      session.decline(
+        offers.map((o) => o.id.value),
+        seconds,
+      ),
+    );
+  }
+
+  /** Ids of ended tasks may not be used again: the next launch of an instance takes a higher incarnation. */
+  private noteIncarnation(taskId: string): void {
+    const parts = parseTaskId(taskId);
+    if (!parts) return;
+    const key = `${parts.release}.${parts.instance}`;
+    this.incarnationFloor.set(key, Math.max(this.incarnationFloor.get(key) ?? 0, parts.incarnation));
+  }
+
+  private readonly tolerate = async (what: string, call: () => Promise<void>): Promise<boolean> => {
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      this.deps.log.debug(this.deps.app, `${what} failed, will be retried: ${String(error)}`);
+      return false;
+    }
+  };
+}
+
+/** Another subscriber (a deploy) failed the framework over to itself: the supervisor steps aside. */
+function isTakeover(error: unknown): boolean {
+  return error instanceof Error && /failed over/i.test(error.message);
+}
+
+function eventFields(event: DeployEvent): Record<string, unknown> {
+  const { type: _type, app: _app, ...rest } = event;
+  return rest;
+}

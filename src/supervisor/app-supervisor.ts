@@ -1,0 +1,195 @@
+import type { TitanTask } from "../cluster/types.js";
+import { resolveEnvironment } from "../deploy/environment.js";
+import { FrameworkRemovedError } from "../mesos/errors.js";
+import { desiredInstances } from "../plan/regions.js";
+import type { Release } from "../state/types.js";
+import { type SessionDeps, SupervisedSession } from "./app-session.js";
+import { type BrakeSettings, DisasterBrake } from "./brake.js";
+import type { Leadership, LeaderTerm } from "./leadership.js";
+import type { AppStats, SupervisionMode } from "./metrics.js";
+
+export interface AppSupervisorDeps extends Omit<SessionDeps, "app" | "brake"> {
+  leadership: Leadership;
+  brakeSettings: BrakeSettings;
+  vars: Readonly<Record<string, string | undefined>>;
+  /** The app's tasks of the given framework in the master's state, ended ones included. */
+  readTasks(app: string, frameworkId: string, signal: AbortSignal): Promise<TitanTask[]>;
+  /** Waits (a timer, cut short by the signal). */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** Before subscribing again after a failure: grows to this cap. */
+  retryMaxMs?: number;
+}
+
+/** The release the supervisor keeps running: the newest one a deploy finished as deployed. */
+export function desiredRelease(releases: readonly Release[]): Release | undefined {
+  return [...releases].reverse().find((r) => r.outcome === "deployed");
+}
+
+/**
+ * One app under supervision, for the life of `titan supervise`: contends for its lead; while it leads, holds the
+ * app's framework (subscribed with the stored framework id) and keeps it at its newest deployed release's count;
+ * steps aside while a deploy holds the app's lock and takes over again after; gives the lead up at shutdown.
+ */
+export class AppSupervisor {
+  private readonly brake: DisasterBrake;
+  private mode: SupervisionMode = "starting";
+  private leading = false;
+  private desired = 0;
+  private session: SupervisedSession | undefined;
+  private lastReconciledAt: number | undefined;
+  private totals = { relaunches: 0, offersDeclined: 0, reconcileCalls: 0 };
+  private noted = "";
+
+  constructor(
+    readonly app: string,
+    private readonly deps: AppSupervisorDeps,
+  ) {
+    this.brake = new DisasterBrake(deps.brakeSettings);
+  }
+
+  stats(): AppStats {
+    const counters = this.session?.counters;
+    const brake = this.brake.current;
+    const lastReconciledAt = counters?.lastReconciledAt ?? this.lastReconciledAt;
+    return {
+      app: this.app,
+      mode: this.mode === "supervising" && counters?.acting === false ? "holding" : this.mode,
+      leader: this.leading,
+      desired: this.desired,
+      tasksByState: counters?.tasksByState ?? {},
+      relaunches: this.totals.relaunches + (counters?.relaunches ?? 0),
+      offersDeclined: this.totals.offersDeclined + (counters?.offersDeclined ?? 0),
+      reconcileCalls: this.totals.reconcileCalls + (counters?.reconcileCalls ?? 0),
+      unanswered: counters?.unanswered ?? 0,
+      ...(lastReconciledAt === undefined ? {} : { lastReconciledAt }),
+      brake: brake.tripped,
+      ...(brake.reason === undefined ? {} : { brakeReason: brake.reason }),
+    };
+  }
+
+  /** Runs until `signal` aborts; never throws for the app's own troubles (they are logged and retried). */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.mode = "standby";
+      let term: LeaderTerm;
+      try {
+        term = await this.deps.leadership.acquire(this.app, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.deps.log.error(this.app, `could not contend for the lead: ${message(error)}`);
+        await this.deps.sleep(this.deps.retryMaxMs ?? 30_000, signal);
+        continue;
+      }
+      this.leading = true;
+      this.deps.log.info(this.app, "leading");
+      const stop = AbortSignal.any([signal, term.lost]);
+      try {
+        await this.lead(stop);
+      } finally {
+        this.leading = false;
+        this.mode = "standby";
+        await term.resign().catch(() => undefined);
+        if (term.lost.aborted && !signal.aborted)
+          this.deps.log.error(this.app, `lost the lead (${message(term.lost.reason)}); stopped acting`);
+      }
+    }
+  }
+
+  /** While leading: step aside for deploys, otherwise hold the framework and supervise. */
+  private async lead(stop: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!stop.aborted) {
+      try {
+        const waitMs = await this.once(stop);
+        failures = 0;
+        if (waitMs > 0) await this.deps.sleep(waitMs, stop);
+      } catch (error) {
+        if (stop.aborted) return;
+        failures += 1;
+        const delay = Math.min(this.deps.retryMaxMs ?? 30_000, 1000 * 2 ** Math.min(failures - 1, 5));
+        this.deps.log.error(this.app, `${message(error)}; trying again in ${Math.round(delay / 1000)}s`);
+        await this.deps.sleep(delay, stop);
+      }
+    }
+  }
+
+  /** One turn: returns how long to wait before the next one. */
+  private async once(stop: AbortSignal): Promise<number> {
+    const { store, settings } = this.deps;
+    if ((await store.currentLock(this.app)) !== undefined) {
+      this.setMode("aside", "a deploy holds the app's lock: stepping aside until it finishes");
+      // An operator acted: whatever tripped the brake is theirs to have judged.
+      this.brake.release();
+      return settings.lockPollMs;
+    }
+    const releases = await store.releases(this.app);
+    const release = desiredRelease(releases);
+    const frameworkId = await store.frameworkId(this.app);
+    if (release === undefined || frameworkId === undefined) {
+      this.setMode("idle", "nothing to supervise: no deployed release (or no framework) recorded yet");
+      return Math.max(settings.lockPollMs, 5000);
+    }
+    this.desired = desiredInstances(release.spec, this.deps.region);
+    const environment = await resolveEnvironment(release.spec, this.deps.vars);
+    const known = await this.deps.readTasks(this.app, frameworkId, stop);
+    const progress = await store.progress(this.app);
+    const session = new SupervisedSession(
+      {
+        ...this.deps,
+        app: this.app,
+        brake: this.brake,
+        framework: { ...this.deps.framework, user: release.spec.user ?? this.deps.framework.user },
+      },
+      {
+        target: { spec: release.spec, release, environment },
+        desired: this.desired,
+        releases,
+        frameworkId,
+        known,
+        writtenAhead: progress?.launched ?? [],
+      },
+    );
+    this.session = session;
+    this.setMode("supervising", `supervising release ${release.number}: ${this.desired} instance(s)`);
+    try {
+      const end = await session.run(stop);
+      if (end === "taken over")
+        this.deps.log.info(
+          this.app,
+          "another subscriber took the framework over (a deploy?): stepping aside",
+        );
+      return end === "stopped" ? 0 : settings.lockPollMs;
+    } catch (error) {
+      if (error instanceof FrameworkRemovedError) {
+        this.setMode("idle", `Mesos removed the framework of ${this.app}: only a deploy can start it again`);
+        return 60_000;
+      }
+      throw error;
+    } finally {
+      this.keepTotals(session);
+      this.session = undefined;
+    }
+  }
+
+  private keepTotals(session: SupervisedSession): void {
+    const c = session.counters;
+    this.totals = {
+      relaunches: this.totals.relaunches + c.relaunches,
+      offersDeclined: this.totals.offersDeclined + c.offersDeclined,
+      reconcileCalls: this.totals.reconcileCalls + c.reconcileCalls,
+    };
+    if (c.lastReconciledAt !== undefined) this.lastReconciledAt = c.lastReconciledAt;
+  }
+
+  /** Says what the supervisor does for the app once per change, not on every turn. */
+  private setMode(mode: SupervisionMode, line: string): void {
+    this.mode = mode;
+    if (this.noted === line) return;
+    this.noted = line;
+    this.deps.log.info(this.app, line, { mode });
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
