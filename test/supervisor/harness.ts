@@ -95,9 +95,16 @@ export function startSupervisor(
 }
 
 /** An app whose instances serve HTTP and exit with code 3 on GET /exit. */
-export function writeCrashableApp(dir: string, options: { instances: number; constraints?: string }): string {
-  const server =
-    "require('http').createServer((q,s)=>{if(q.url==='/exit'){s.end('bye');setTimeout(()=>process.exit(3),10);return}s.end('ok')}).listen(process.env.PORT_HTTP)";
+export function writeCrashableApp(
+  dir: string,
+  options: { instances: number; constraints?: string; crashFile?: string },
+): string {
+  // With crashFile: an instance that starts while that file exists exits at once (a crash loop on demand).
+  const guard =
+    options.crashFile === undefined
+      ? ""
+      : `if(require('fs').existsSync('${options.crashFile}'))process.exit(3);`;
+  const server = `${guard}require('http').createServer((q,s)=>{if(q.url==='/exit'){s.end('bye');setTimeout(()=>process.exit(3),10);return}s.end('ok')}).listen(process.env.PORT_HTTP)`;
   const yaml = `name: web
 shell: "exec node -e \\"${server}\\""
 ports: [http]

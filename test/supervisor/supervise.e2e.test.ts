@@ -1,6 +1,9 @@
+import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { home, titan } from "../deploy/harness.js";
 import { startTestCluster } from "../support/local-cluster.js";
+import { tempDir } from "../support/tmp.js";
 import { masterTasks, startSupervisor, stopAll, until, writeCrashableApp } from "./harness.js";
 
 afterEach(stopAll);
@@ -53,5 +56,181 @@ describe("titan supervise on the local cluster", () => {
       completed_frameworks: unknown[];
     };
     expect(frameworks.completed_frameworks).toEqual([]);
+  }, 60_000);
+});
+
+describe("titan supervise through faults", () => {
+  it("backs a crash-looping instance off, longer each time, and keeps it once it runs again", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    // Tasks may run as another user (nobody, under root): the flag file lives where they can see it.
+    const flags = tempDir("titan-crash-");
+    chmodSync(flags, 0o755);
+    const crashFile = join(flags, "crash");
+    const file = writeCrashableApp(h.cwd, { instances: 2, crashFile });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    writeFileSync(crashFile, "");
+    const victim = (await live(local.url)).find((t) => instanceOf(t.id) === 1);
+    await fetch(`http://127.0.0.1:${victim?.port}/exit`);
+    // restart: { backoff: 200ms, factor: 2 }: the 2nd, 3rd and 4th relaunch each wait at least twice as long.
+    await supervisor.waitFor((r) => r.msg === "launch" && r.task === "web.1.1.5", "the 4th relaunch");
+    rmSync(crashFile);
+    const at = (msg: string, task: string): number =>
+      Date.parse(String(supervisor.records().find((r) => r.msg === msg && r.task === task)?.time));
+    for (const [incarnation, backoff] of [
+      [2, 200],
+      [3, 400],
+      [4, 800],
+      [5, 1600],
+    ] as const) {
+      const failed = at("failed", `web.1.1.${incarnation - 1}`);
+      expect(at("launch", `web.1.1.${incarnation}`) - failed).toBeGreaterThanOrEqual(backoff);
+    }
+    await until(async () => (await runningInstances(local.url)).join() === "0,1", "instance 1 running again");
+    const launches = supervisor.records().filter((r) => r.msg === "launch");
+    expect(new Set(launches.map((r) => r.task)).size).toBe(launches.length);
+  }, 60_000);
+
+  it("replaces the instances of a lost agent, and re-subscribes through a master failover", async () => {
+    const local = await startTestCluster({
+      master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500, unreachableGoneAfterMs: 500 },
+      agents: 4,
+      zones: ["a", "b", "c", "d"],
+    });
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 3, constraints: "[{ unique: hostname }]" });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const supervisor = startSupervisor(["web", "--master", local.url, "--unreachable-grace", "0s"], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    await until(async () => (await runningInstances(local.url)).length === 3, "3 running");
+
+    await local.faults.failoverMaster();
+    await supervisor.waitFor((r) => String(r.msg).startsWith("subscription lost"), "the lost subscription");
+    await until(
+      async () => supervisor.records().filter((r) => r.msg === "subscribed").length >= 2,
+      "a second subscription",
+    );
+    const victim = (await live(local.url)).find((t) => instanceOf(t.id) === 2);
+    await local.faults.stopAgent(victim?.slave_id ?? "");
+    await supervisor.waitFor((r) => r.msg === "launch" && r.instance === 2, "the lost instance's relaunch");
+    await until(async () => (await runningInstances(local.url)).join() === "0,1,2", "3 running again");
+    const ids = (await live(local.url)).map((t) => t.id);
+    expect(ids).toHaveLength(3);
+    expect(supervisor.records().filter((r) => r.msg === "launch")).toHaveLength(1);
+  }, 60_000);
+
+  it("trips the disaster brake when most instances are lost at once, and releases it when they return", async () => {
+    const local = await startTestCluster({
+      master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500 },
+      agents: 5,
+      zones: ["a", "b", "c", "d", "e"],
+    });
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 3, constraints: "[{ unique: hostname }]" });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const supervisor = startSupervisor(
+      [
+        "web",
+        "--master",
+        local.url,
+        "--unreachable-grace",
+        "0s",
+        "--brake-count",
+        "2",
+        "--brake-fraction",
+        "50%",
+      ],
+      h,
+    );
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    await until(async () => (await runningInstances(local.url)).length === 3, "3 running");
+    const before = (await live(local.url)).map((t) => t.id).sort();
+    const agents = [...new Set((await live(local.url)).map((t) => t.slave_id))].slice(0, 2);
+    await Promise.all(agents.map((agent) => local.faults.partitionAgent(agent)));
+    const brake = await supervisor.waitFor((r) => String(r.msg).startsWith("DISASTER BRAKE"), "the brake");
+    expect(brake.level).toBe("error");
+    expect(String(brake.msg)).toContain("2 of 3 instances lost");
+    const url = await supervisor.url();
+    const metrics = async (): Promise<string> => (await fetch(`${url}/metrics`)).text();
+    await until(
+      async () => (await metrics()).includes('titan_supervisor_brake{app="web"} 1'),
+      "the brake metric",
+    );
+    expect(await metrics()).toMatch(/^titan_supervisor_mode\{app="web",mode="holding"\} 1$/m);
+
+    await Promise.all(agents.map((agent) => local.faults.healAgent(agent)));
+    await supervisor.waitFor(
+      (r) => String(r.msg).startsWith("disaster brake released"),
+      "the brake released",
+    );
+    await until(
+      async () => (await metrics()).includes('titan_supervisor_brake{app="web"} 0'),
+      "brake metric 0",
+    );
+    // Nothing was relaunched while the brake held: the instances that came back are the ones that ran before.
+    expect(supervisor.records().filter((r) => r.msg === "launch")).toEqual([]);
+    await until(async () => (await runningInstances(local.url)).join() === "0,1,2", "3 running");
+    expect((await live(local.url)).map((t) => t.id).sort()).toEqual(before);
+  }, 60_000);
+
+  it("replaces an unreachable instance after its grace and kills the surplus when the original returns", async () => {
+    const local = await startTestCluster({
+      master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500 },
+      agents: 4,
+      zones: ["a", "b", "c", "d"],
+    });
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 3, constraints: "[{ unique: hostname }]" });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const supervisor = startSupervisor(["web", "--master", local.url, "--unreachable-grace", "300ms"], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    await until(async () => (await runningInstances(local.url)).length === 3, "3 running");
+    const original = (await live(local.url)).find((t) => instanceOf(t.id) === 0);
+    await local.faults.partitionAgent(original?.slave_id ?? "");
+    const unreachable = await supervisor.waitFor((r) => r.msg === "unreachable", "the unreachable task");
+    const replaced = await supervisor.waitFor((r) => r.msg === "launch", "the replacement");
+    expect(replaced).toMatchObject({ instance: 0, task: "web.1.0.2" });
+    expect(Date.parse(String(replaced.time)) - Date.parse(String(unreachable.time))).toBeGreaterThanOrEqual(
+      300,
+    );
+    await until(
+      async () => (await runningInstances(local.url)).join() === "0,1,2",
+      "the replacement running",
+    );
+
+    await local.faults.healAgent(original?.slave_id ?? "");
+    const killing = await supervisor.waitFor((r) => r.msg === "killing", "the surplus killed");
+    expect(killing).toMatchObject({ instance: 0, reason: "duplicate" });
+    await until(async () => (await live(local.url)).length === 3, "one task per instance");
+    expect(await runningInstances(local.url)).toEqual([0, 1, 2]);
+  }, 60_000);
+
+  it("steps aside while a deploy holds the app's lock and supervises the new release after", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 2 });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    const scaled = await titan(["scale", "web", "3", "--master", local.url, "--yes", "--json"], h);
+    expect(scaled.code).toBe(0);
+    await supervisor.waitFor((r) => r.mode === "aside", "stepping aside");
+    await supervisor.waitFor((r) => String(r.msg).startsWith("supervising release 2"), "release 2");
+    expect(await runningInstances(local.url)).toEqual([0, 1, 2]);
+    // The supervisor launched nothing: the deploy did, once.
+    expect(supervisor.records().filter((r) => r.msg === "launch")).toEqual([]);
+    const launched = scaled.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { type: string; task?: string })
+      .filter((e) => e.type === "launch");
+    expect(launched.map((e) => e.task)).toEqual(["web.2.2.1"]);
+
+    const victim = (await live(local.url)).find((t) => instanceOf(t.id) === 2);
+    await fetch(`http://127.0.0.1:${victim?.port}/exit`);
+    await supervisor.waitFor((r) => r.msg === "launch" && r.task === "web.2.2.2", "a relaunch of release 2");
+    await until(async () => (await runningInstances(local.url)).join() === "0,1,2", "3 running");
   }, 60_000);
 });
