@@ -1,5 +1,6 @@
 import { shortDigest } from "../cluster/digest.js";
 import type { Release } from "../state/types.js";
+import { type Coverage, coverageJson, coverageText } from "./coverage.js";
 import { formatAge } from "./states.js";
 
 export type Verdict = "ok" | "degraded" | "deploying" | "stopped" | "unknown";
@@ -15,6 +16,8 @@ export interface AppStatus {
   release?: Release;
   /** The newest release of any outcome: the last deploy. */
   lastDeploy?: Release;
+  /** Which supervisor covers the app, when the store could say. */
+  coverage?: Coverage;
 }
 
 /**
@@ -45,6 +48,7 @@ export function statusLine(s: AppStatus, now: number): string {
     const detail = last.detail === undefined ? "" : ` (${last.detail})`;
     parts.push(`last deploy: release ${last.number} ${last.outcome.replace("_", " ")} ${when} ago${detail}`);
   }
+  if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
   return parts.join(" · ");
 }
 
@@ -71,5 +75,6 @@ export function statusJson(s: AppStatus): Record<string, unknown> {
     healthy: s.healthy,
     release: release(s.release),
     last_deploy: release(s.lastDeploy),
+    supervisor: s.coverage === undefined ? null : coverageJson(s.coverage),
   };
 }

@@ -1,4 +1,5 @@
 import type { TitanTask } from "../cluster/types.js";
+import type { Coverage } from "./coverage.js";
 import { isCurrent } from "./states.js";
 
 /** One app in `ps`: counts, then one row per instance slot. */
@@ -17,6 +18,8 @@ export interface AppGroup {
   hiddenEnded: number;
   /** The Mesos frameworks running the rows; `own` when the state store records that framework for the app. */
   frameworks: AppFramework[];
+  /** Which supervisor covers the app; undefined when the state store could not say. */
+  coverage?: Coverage;
 }
 
 export interface AppFramework {
@@ -62,6 +65,7 @@ export interface GroupOptions {
   desired?: ReadonlyMap<string, number>;
   /** The framework id the state store records per app. */
   frameworks?: ReadonlyMap<string, string | undefined>;
+  coverage?: ReadonlyMap<string, Coverage>;
   /** Also a row for each instance slot with no current run: its last ended run (`ps --all`). */
   ended?: boolean;
 }
@@ -100,7 +104,9 @@ export function groupByApp(tasks: readonly TitanTask[], options: GroupOptions = 
     }
     rows.sort(byRow);
     const desired = options.desired?.get(app);
+    const coverage = options.coverage?.get(app);
     groups.push({
+      ...(coverage === undefined ? {} : { coverage }),
       app,
       desired,
       running: rows.filter((t) => t.state === "TASK_RUNNING").length,

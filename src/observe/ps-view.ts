@@ -2,6 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { renderTable } from "../cli/table.js";
 import { escapeDeep } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
+import { coverageJson, coverageText } from "./coverage.js";
 import type { AppGroup } from "./group.js";
 import { describeLag, type RegionLag } from "./region-lag.js";
 import { formatAge, isCurrent, presentState, type Tone } from "./states.js";
@@ -93,7 +94,7 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       const desired = group.desired === undefined ? "-" : String(group.desired);
       lines.push("");
       lines.push(
-        `${color.bold(group.app)}  desired ${desired}  running ${group.running}  healthy ${group.healthy}${frameworkText(group, color)}`,
+        `${color.bold(group.app)}  desired ${desired}  running ${group.running}  healthy ${group.healthy}${frameworkText(group, color)}${supervisorText(group, now, color)}`,
       );
       const hidden = group.hiddenEnded;
       const endedNote =
@@ -129,6 +130,14 @@ function frameworkText(group: AppGroup, color: ChalkInstance): string {
   return `  ${color.yellow(`frameworks: ${list}`)}`;
 }
 
+/** Who supervises the app, when a supervisor covers it (nothing is said of apps no supervisor covers). */
+function supervisorText(group: AppGroup, now: number, color: ChalkInstance): string {
+  const coverage = group.coverage;
+  if (coverage === undefined || coverage.supervisors === 0) return "";
+  const text = coverageText(coverage, now);
+  return `  ${coverage.leader?.brake === undefined ? color.dim(text) : color.red(text)}`;
+}
+
 function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
 }
@@ -155,6 +164,7 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
         desired: group.desired ?? null,
         running: group.running,
         healthy: group.healthy,
+        supervisor: group.coverage === undefined ? null : coverageJson(group.coverage),
         frameworks: group.frameworks.map((f) => ({
           id: f.id,
           name: f.name,

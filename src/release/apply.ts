@@ -11,6 +11,7 @@ import type { DeployEvent } from "../deploy/events.js";
 import type { PlannedAgent } from "../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../deploy/progress.js";
 import type { AppSpec } from "../manifest/types.js";
+import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js";
 import { buildPlan } from "../plan/build.js";
 import { hasChanges } from "../plan/diff.js";
 import { planToJson } from "../plan/json.js";
@@ -70,6 +71,8 @@ export async function applyApps(
     return ExitCode.Ok;
   }
   const names = changing.map((a) => a.spec.name);
+  for (const warning of await unheldFrameworks(env, conn, names))
+    writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);
   if (!(await confirm(env, options, names))) {
     // Declining is an answer, not an error or an interruption (as `nomad job stop` and `kubectl delete -i`).
     if (options.json) writeLine(io.out, JSON.stringify({ type: "declined" }));
@@ -181,6 +184,28 @@ export async function appsToDeploy(
     else writeLine(env.io.err, note);
   }
   return chosen;
+}
+
+/**
+ * Apps no supervisor covers whose framework nothing has held for most of its failover timeout: this deploy holds
+ * it again, but only while it runs. Never fails the deploy.
+ */
+async function unheldFrameworks(env: Env, conn: Connection, apps: readonly string[]): Promise<string[]> {
+  const now = env.clock.now();
+  const timeoutMs = conn.framework.failoverTimeoutSeconds * 1000;
+  try {
+    const reports = await conn.store.supervisorReports();
+    const warnings: string[] = [];
+    for (const app of apps) {
+      const covered = coverageOf(app, reports, now).leader !== undefined;
+      const held = lastHeldAt(app, await conn.store.releases(app), await conn.store.progress(app), reports);
+      const warning = failoverWarning(app, held, timeoutMs, covered, now);
+      if (warning !== undefined) warnings.push(warning);
+    }
+    return warnings;
+  } catch {
+    return [];
+  }
 }
 
 /** The agent the plan showed for each instance it launches or replaces: the deploy carries that out. */

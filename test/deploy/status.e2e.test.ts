@@ -56,7 +56,7 @@ describe("titan status", () => {
     const line = await runCli(["status", "web", "--master", local.url], opts);
     expect(line.code).toBe(0);
     expect(line.stdout).toMatch(
-      /^web {2}ok {2}desired 2 {2}running 2 {2}healthy 2 · release 1 \(command, spec \w{12}\) · last deploy: release 1 deployed \d+s ago\n$/,
+      /^web {2}ok {2}desired 2 {2}running 2 {2}healthy 2 · release 1 \(command, spec \w{12}\) · last deploy: release 1 deployed \d+s ago · not supervised\n$/,
     );
     const json = await runCli(["status", "web", "--json", "--master", local.url], opts);
     expect(JSON.parse(json.stdout)).toMatchObject({

@@ -9,7 +9,11 @@ import { tempDir } from "../support/tmp.js";
 
 const identity = (pid: number) => ({ user: "ana", host: "box", pid, startedAt: 1000 + pid });
 
-function contender(root: string, pid: number, options: { now?: () => number; alive?: (pid: number) => boolean } = {}) {
+function contender(
+  root: string,
+  pid: number,
+  options: { now?: () => number; alive?: (pid: number) => boolean } = {},
+) {
   return new FileLeadership({
     root,
     identity: identity(pid),
@@ -56,7 +60,9 @@ describe("leadership in a file store", () => {
     dead.add(1);
     const b = contender(root, 2, { alive: (pid) => !dead.has(pid) });
     const termB = await b.acquire("web", AbortSignal.timeout(5000));
-    await new Promise<void>((resolve) => termA.lost.addEventListener("abort", () => resolve(), { once: true }));
+    await new Promise<void>((resolve) =>
+      termA.lost.addEventListener("abort", () => resolve(), { once: true }),
+    );
     expect(String(termA.lost.reason)).toContain("another supervisor took the lead of web");
     await termA.resign();
     expect(await b.leader("web")).toEqual(identity(2));
@@ -70,7 +76,9 @@ describe("leadership in a file store", () => {
     const term = await a.acquire("web", AbortSignal.timeout(5000));
     // The clock jumps past the lease: as if renewals had stalled that long.
     skew = 10_000;
-    await new Promise<void>((resolve) => term.lost.addEventListener("abort", () => resolve(), { once: true }));
+    await new Promise<void>((resolve) =>
+      term.lost.addEventListener("abort", () => resolve(), { once: true }),
+    );
     expect(String(term.lost.reason)).toContain("could not renew the lead of web in time");
     await term.resign();
   });

@@ -5,7 +5,9 @@ import { supervisorLog } from "../../src/supervisor/log.js";
 import { type AppStats, renderMetrics } from "../../src/supervisor/metrics.js";
 import { DEFAULT_RECONCILE_TIMINGS, ReconcileSchedule } from "../../src/supervisor/reconcile-schedule.js";
 
-const task = (over: Partial<SupervisedTask> & Pick<SupervisedTask, "taskId" | "instance">): SupervisedTask => ({
+const task = (
+  over: Partial<SupervisedTask> & Pick<SupervisedTask, "taskId" | "instance">,
+): SupervisedTask => ({
   incarnation: Number(over.taskId.split(".")[3] ?? 1),
   state: "TASK_RUNNING",
   killSent: false,
@@ -24,7 +26,11 @@ describe("the disaster brake", () => {
     expect(brake.lost(0, 1000, 4)).toBe(false);
     expect(brake.lost(1, 2000, 4)).toBe(false);
     expect(brake.lost(2, 3000, 4)).toBe(true);
-    expect(brake.current).toMatchObject({ tripped: true, since: 3000, reason: "3 of 4 instances lost within 60s" });
+    expect(brake.current).toMatchObject({
+      tripped: true,
+      since: 3000,
+      reason: "3 of 4 instances lost within 60s",
+    });
     expect(brake.lost(3, 4000, 4)).toBe(false);
   });
 
@@ -137,7 +143,12 @@ describe("what the supervisor decides", () => {
   });
 
   it("holds an unreachable instance through its grace, then replaces it, never killing the original", () => {
-    const unreachable = task({ taskId: "web.1.0.1", instance: 0, state: "TASK_UNREACHABLE", unreachableSince: 6000 });
+    const unreachable = task({
+      taskId: "web.1.0.1",
+      instance: 0,
+      state: "TASK_UNREACHABLE",
+      unreachableSince: 6000,
+    });
     const within = superviseDecision({ ...base, desired: 1, tasks: [unreachable] });
     expect(within.actions).toEqual([]);
     const after = superviseDecision({ ...base, desired: 1, now: 11_000, tasks: [unreachable] });

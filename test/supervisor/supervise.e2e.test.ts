@@ -2,6 +2,7 @@ import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { home, titan } from "../deploy/harness.js";
+import { runCli } from "../support/cli.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { tempDir } from "../support/tmp.js";
 import { masterTasks, startSupervisor, stopAll, until, writeCrashableApp } from "./harness.js";
@@ -47,6 +48,18 @@ describe("titan supervise on the local cluster", () => {
     expect(metrics).toMatch(/^titan_supervisor_leader\{app="web"\} 1$/m);
     const health = await fetch(`${await supervisor.url()}/healthz`);
     expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", apps: { web: "supervising" } });
+
+    // ps and status say who covers the app.
+    const opts = { env: h.vars, cwd: h.cwd };
+    await until(async () => {
+      const ps = await runCli(["ps", "--master", local.url], opts);
+      return /^web {2}desired 3 .*supervised by \S+@\S+ \(pid \d+, reconciled \d+s ago\)$/m.test(ps.stdout);
+    }, "ps naming the supervisor");
+    const status = await runCli(["status", "web", "--json", "--master", local.url], opts);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      supervisor: { supervisors: 1, leader: { mode: "supervising", pid: process.pid } },
+    });
 
     const stopped = await supervisor.stop();
     expect(stopped.code).toBe(0);
@@ -56,7 +69,26 @@ describe("titan supervise on the local cluster", () => {
       completed_frameworks: unknown[];
     };
     expect(frameworks.completed_frameworks).toEqual([]);
+    // Its report went with it.
+    const after = await runCli(["status", "web", "--master", local.url], opts);
+    expect(after.stdout).toContain(" · not supervised");
   }, 60_000);
+
+  it("ps warns of an app whose framework nothing held for its failover timeout", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 1 });
+    const deploy = await titan(
+      ["deploy", "-f", file, "--master", local.url, "--yes", "--failover-timeout", "1s"],
+      h,
+    );
+    expect(deploy.code).toBe(0);
+    const done = Date.now();
+    await new Promise((r) => setTimeout(r, Math.max(0, done + 1100 - Date.now())));
+    const ps = await runCli(["ps", "web", "--master", local.url], { env: h.vars, cwd: h.cwd });
+    expect(ps.stderr).toContain("warning: no titan has held the framework of web for");
+    expect(ps.stderr).toContain("run `titan supervise web`");
+  }, 30_000);
 });
 
 describe("titan supervise through faults", () => {

@@ -8,6 +8,7 @@ import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { MasterCluster } from "../../mesos/index.js";
 import type { GetState } from "../../mesos/types/operator.js";
+import { failoverWarning } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
 import { type PsSection, psToJson, renderPs } from "../../observe/ps-view.js";
 import { regionLags } from "../../observe/region-lag.js";
@@ -44,6 +45,19 @@ function inRegion(task: TitanTask, region: string | undefined): boolean {
   return region === undefined || task.region === undefined || task.region === region;
 }
 
+const DEFAULT_FAILOVER_MS = 7 * 24 * 3_600_000;
+
+/** The failover timeout the master holds for the app's framework (titan's default when it does not say). */
+function failoverTimeoutOf(state: GetState, frameworkId: string | undefined): number {
+  const all = [
+    ...(state.get_frameworks?.frameworks ?? []),
+    ...(state.get_frameworks?.completed_frameworks ?? []),
+  ];
+  const framework = all.find((f) => f.framework_info.id?.value === frameworkId);
+  const seconds = framework?.framework_info.failover_timeout;
+  return seconds === undefined ? DEFAULT_FAILOVER_MS : seconds * 1000;
+}
+
 /**
  * Frameworks the master lists as completed (torn down by `titan stop --purge`, or removed after their failover
  * timeout): every task of theirs has ended and the app is gone, so `ps` leaves them out even with --all.
@@ -78,8 +92,17 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
   const gone = completedFrameworks(state);
   const mine = tasks.filter((t) => inRegion(t, target.region) && !gone.has(t.frameworkId));
   const names = apps.length > 0 ? apps : [...new Set(mine.map((t) => t.app))];
-  const { desired, frameworks, releases } = await titanRecords(target, names);
-  const groups = groupByApp(mine, { only: apps, desired, frameworks, ended: opts.all });
+  const now = env.clock.now();
+  const { desired, frameworks, releases, coverage, heldAt } = await titanRecords(target, names, now);
+  if (!opts.watch) {
+    for (const app of names) {
+      const timeout = failoverTimeoutOf(state, frameworks.get(app));
+      const covered = coverage.get(app)?.leader !== undefined;
+      const warning = failoverWarning(app, heldAt.get(app), timeout, covered, now);
+      if (warning !== undefined) writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${warning}`);
+    }
+  }
+  const groups = groupByApp(mine, { only: apps, desired, frameworks, coverage, ended: opts.all });
   return { ...base, master, apps: groups, releases };
 }
 

@@ -38,8 +38,9 @@ const TITAN_LABEL = Buffer.from('"titan.app"');
 
 /** A framework's id and name are all that is kept (its info can carry large labels and capabilities). */
 function slimFramework(f: GetFrameworksFramework): GetFrameworksFramework {
-  const { id, name, user } = f.framework_info;
-  return { ...f, framework_info: { ...(id === undefined ? {} : { id }), name, user } };
+  const { id, name, user, failover_timeout } = f.framework_info;
+  const timeout = failover_timeout === undefined ? {} : { failover_timeout };
+  return { ...f, framework_info: { ...(id === undefined ? {} : { id }), name, user, ...timeout } };
 }
 
 /**

@@ -3,7 +3,10 @@ import { UsageError } from "../../cli/errors.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
-import type { Release } from "../../state/types.js";
+import { type MasterCluster, MasterOperator } from "../../mesos/index.js";
+import type { GetState } from "../../mesos/types/operator.js";
+import { type Coverage, coverageOf, lastHeldAt } from "../../observe/coverage.js";
+import type { Release, SupervisorReport } from "../../state/types.js";
 
 /**
  * The clusters to read: one per region of a context that spans regions (unless --region narrows it), one per
@@ -50,35 +53,53 @@ export function desiredIn(release: Release, region: string | undefined): number 
   return perRegion[region] ?? 0;
 }
 
+/** What the state store says of the apps `ps` shows. */
+export interface TitanRecords {
+  desired: Map<string, number>;
+  frameworks: Map<string, string | undefined>;
+  /** Every release of each app (for the regions that lag). */
+  releases: Map<string, Release[]>;
+  /** Which supervisor covers each app (from the live supervisor reports). */
+  coverage: Map<string, Coverage>;
+  /** When a titan last held each app's framework (for the failover timeout warning). */
+  heldAt: Map<string, number | undefined>;
+}
+
 /**
- * Desired instance counts and recorded framework ids from the target's state store (the same store, default
- * included, that deploy records releases in). Apps whose records cannot be read are left out, so `ps` shows "-"
- * for them rather than failing.
+ * Desired instance counts, recorded framework ids and supervisor coverage from the target's state store (the same
+ * store, default included, that deploy records releases in). Apps whose records cannot be read are left out, so
+ * `ps` shows "-" for them rather than failing.
  */
 export async function titanRecords(
   target: ClusterTarget,
   apps: readonly string[],
-): Promise<{
-  desired: Map<string, number>;
-  frameworks: Map<string, string | undefined>;
-  releases: Map<string, Release[]>;
-}> {
-  const desired = new Map<string, number>();
-  const frameworks = new Map<string, string | undefined>();
-  const releases = new Map<string, Release[]>();
+  now: number,
+): Promise<TitanRecords> {
+  const records: TitanRecords = {
+    desired: new Map(),
+    frameworks: new Map(),
+    releases: new Map(),
+    coverage: new Map(),
+    heldAt: new Map(),
+  };
   const store = await target.store();
+  const reports: SupervisorReport[] = await store.supervisorReports().catch(() => []);
   await Promise.all(
     apps.map(async (app) => {
       try {
-        const all = await store.releases(app);
-        releases.set(app, all);
-        const release = targetRelease(all);
-        if (release !== undefined) desired.set(app, desiredIn(release, target.region));
-        frameworks.set(app, await store.frameworkId(app));
+        const releases = await store.releases(app);
+        records.releases.set(app, releases);
+        const release = targetRelease(releases);
+        if (release !== undefined) records.desired.set(app, desiredIn(release, target.region));
+        records.frameworks.set(app, await store.frameworkId(app));
+        records.coverage.set(app, coverageOf(app, reports, now));
+        // A deploy that holds the lock holds the framework now.
+        const held = (await store.currentLock(app)) !== undefined ? now : undefined;
+        records.heldAt.set(app, held ?? lastHeldAt(app, releases, await store.progress(app), reports));
       } catch {
         // An unreadable or foreign store only costs the desired column and the framework check.
       }
     }),
   );
-  return { desired, frameworks, releases };
+  return records;
 }

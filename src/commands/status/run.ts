@@ -7,6 +7,7 @@ import { loadUserConfig } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { type AppStatus, statusJson, statusLine, verdictOf } from "../../observe/app-status.js";
+import { coverageOf } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
 import { describeLag, regionLags } from "../../observe/region-lag.js";
 import { checkAppName } from "../../release/app-release.js";
@@ -34,7 +35,9 @@ async function statusIn(
   target: ClusterTarget,
   app: string,
 ): Promise<{ status: AppStatus; releases: Release[]; tasks: number }> {
-  const releases = await (await target.store()).releases(app);
+  const store = await target.store();
+  const releases = await store.releases(app);
+  const reports = await store.supervisorReports().catch(() => undefined);
   const { state, master } = await readTitanState(await target.client(), env.signal).finally(() =>
     target.close(),
   );
@@ -60,6 +63,7 @@ async function statusIn(
     ...(wanted === undefined ? {} : { desired: desiredIn(wanted, target.region) }),
     ...(release === undefined ? {} : { release }),
     ...(lastDeploy === undefined ? {} : { lastDeploy }),
+    ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, env.clock.now()) }),
   };
   return { status: { ...base, verdict: verdictOf(base) }, releases, tasks: tasks.length };
 }
