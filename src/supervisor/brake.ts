@@ -12,7 +12,7 @@ export interface BrakeSettings {
   windowMs: number;
 }
 
-export const DEFAULT_BRAKE: BrakeSettings = { count: 3, fraction: 0.5, windowMs: 60_000 };
+export const DEFAULT_BRAKE: BrakeSettings = { count: 3, fraction: 0.3, windowMs: 60_000 };
 
 export interface BrakeState {
   tripped: boolean;

@@ -31,7 +31,7 @@ export const superviseFlagTable = {
   brakeFraction: defaultedFlag(
     "--brake-fraction <percent>",
     "disaster brake: ... and at least this share of the app's instances",
-    "50%",
+    "30%",
   ),
   brakeWindow: defaultedFlag("--brake-window <duration>", "disaster brake: the window losses count in", "1m"),
   failoverTimeout: valueFlag(
