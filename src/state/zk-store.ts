@@ -51,7 +51,7 @@ export class ZkStateStore implements StateStore {
   private readonly reports: ZkSupervisorReports;
 
   constructor(
-    private readonly url: ZkUrl,
+    readonly url: ZkUrl,
     private readonly options: ZkStoreOptions,
   ) {
     this.acl = url.auth ? CREATOR_ACL : OPEN_ACL;
@@ -61,6 +61,11 @@ export class ZkStateStore implements StateStore {
 
   describe(): string {
     return this.url.display;
+  }
+
+  /** The digest password the store connects with, for another session on the same ensemble (leadership). */
+  get password(): string | undefined {
+    return this.options.password;
   }
 
   /** The session, opened on first use; the base path is created if missing. */

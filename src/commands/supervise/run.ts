@@ -1,6 +1,6 @@
 import { hostname, userInfo } from "node:os";
 import type { Env } from "../../cli/env.js";
-import { UsageError } from "../../cli/errors.js";
+import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { readTitanTasks } from "../../cluster/live-source.js";
@@ -123,17 +123,18 @@ export async function runSupervise(env: Env, opts: SuperviseOptions): Promise<nu
     const host = hostname();
     const identity = { user: userInfo().username, host, pid: process.pid, startedAt: now() };
     const id = `${host.replace(/[^A-Za-z0-9._-]/g, "_")}-${identity.pid}-${identity.startedAt}`;
-    const leadership = await openLeadership(store, {
-      identity,
-      clock: env.clock,
-      hostname: host,
-      leaseMs: timings.leaseMs,
-    });
     const log = supervisorLog({
       json: opts.json,
       debug: env.debug,
       now,
       write: (line) => writeLine(env.io.out, line),
+    });
+    const { leadership, close: closeLeadership } = await openLeadership(store, {
+      identity,
+      clock: env.clock,
+      hostname: host,
+      leaseMs: timings.leaseMs,
+      onRetry: (error) => log.warn(undefined, `leader election: ${error.message}; retrying`),
     });
     const supervisor = new Supervisor({
       identity,
@@ -172,11 +173,18 @@ export async function runSupervise(env: Env, opts: SuperviseOptions): Promise<nu
       },
     });
     let server: StatusServer | undefined;
-    if (listen !== undefined) {
-      server = await serveStatus(listen.host, listen.port, supervisor);
-      supervisor.listen = server.url;
-    }
     try {
+      if (listen !== undefined) {
+        server = await serveStatus(listen.host, listen.port, supervisor).catch((error: unknown) => {
+          throw new TitanError(
+            `cannot listen on ${opts.listen}: ${error instanceof Error ? error.message : String(error)}`,
+            {
+              hint: "pick another --listen address (port 0 takes any free port), or --listen off",
+            },
+          );
+        });
+        supervisor.listen = server.url;
+      }
       log.info(undefined, "titan supervise started", {
         apps: opts.all ? "all" : opts.apps.join(","),
         store: store.describe(),
@@ -186,6 +194,7 @@ export async function runSupervise(env: Env, opts: SuperviseOptions): Promise<nu
       log.info(undefined, "titan supervise stopped: leads given up, tasks left running");
     } finally {
       await server?.close();
+      await closeLeadership();
     }
     return ExitCode.Ok;
   } finally {
