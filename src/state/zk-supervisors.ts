@@ -6,7 +6,7 @@ import { json, readJson } from "./zk-nodes.js";
 import { type Acl, Code, CreateMode, ZkError } from "./zk-protocol.js";
 
 /**
- * Supervisor reports in a zk:// store: one ephemeral node per supervisor under `<base>/supervisor-reports`, so the
+ * Supervisor reports in a zk:// store: one ephemeral node per supervisor under `<base>/supervisors`, so the
  * report of a supervisor whose session ended goes with it.
  */
 export class ZkSupervisorReports {
@@ -19,11 +19,11 @@ export class ZkSupervisorReports {
   private path(id: string): string {
     if (!SUPERVISOR_ID.test(id))
       throw new StateStoreError(`"${id}" is not a supervisor id`, "this is a bug in titan; please report it");
-    return `${this.base}/supervisor-reports/${id}`;
+    return `${this.base}/supervisors/${id}`;
   }
 
   async list(zk: ZkClient): Promise<SupervisorReport[]> {
-    const dir = `${this.base}/supervisor-reports`;
+    const dir = `${this.base}/supervisors`;
     const names = await zk.children(dir).catch((error: unknown) => {
       if (error instanceof ZkError && error.code === Code.noNode) return [];
       throw error;
@@ -50,7 +50,7 @@ export class ZkSupervisorReports {
       try {
         if ((await zk.exists(path)) !== undefined) await zk.set(path, data);
         else {
-          await zk.ensurePath(`${this.base}/supervisor-reports`, this.acl);
+          await zk.ensurePath(`${this.base}/supervisors`, this.acl);
           await zk.create(path, data, this.acl, CreateMode.ephemeral);
         }
         return;

@@ -71,11 +71,12 @@ describe("several supervisors", () => {
     expect((await titan(["deploy", "-f", file, "--yes"], h)).code).toBe(0);
     const supervisor = startSupervisor(["web"], h);
     await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
-    const ps = await runCli(["ps", "--json"], { env: h.vars, cwd: h.cwd });
-    expect(JSON.parse(ps.stdout).regions[0].apps[0].supervisor).toMatchObject({
-      supervisors: 1,
-      leader: { pid: process.pid },
-    });
+    // The report names the leader once the supervisor wrote it after taking the lead.
+    await until(async () => {
+      const ps = await runCli(["ps", "--json"], { env: h.vars, cwd: h.cwd });
+      const supervisor = JSON.parse(ps.stdout).regions[0].apps[0].supervisor;
+      return supervisor?.supervisors === 1 && supervisor.leader?.pid === process.pid;
+    }, "ps naming the leader");
     const [victim] = await running(local.url);
     const task = (await masterTasks(local.url)).find((t) => t.id === victim);
     await fetch(`http://127.0.0.1:${task?.port}/exit`);
