@@ -1,4 +1,5 @@
 import type { TitanTask } from "../cluster/types.js";
+import { type CallSink, type SchedulerCall, sessionCalls } from "../deploy/calls.js";
 import { carveLaunches } from "../deploy/carve.js";
 import { EventQueue } from "../deploy/event-queue.js";
 import type { DeployEvent } from "../deploy/events.js";
@@ -7,10 +8,17 @@ import { decideOffers } from "../deploy/offer-plan.js";
 import { openSession } from "../deploy/open-session.js";
 import { parseTaskId } from "../deploy/task-id.js";
 import type { Containerizer } from "../deploy/task-spec.js";
-import { type AppTarget, Tracking } from "../deploy/tracking.js";
-import { isTransient } from "../deploy/transient.js";
+import { runningTasks, specOf } from "../deploy/tracked-view.js";
+import {
+  type AppTarget,
+  nextIncarnation,
+  startTracking,
+  type TrackedInstances,
+  type TrackingEvent,
+  track,
+} from "../deploy/tracking.js";
 import type { MasterCluster } from "../mesos/leader.js";
-import type { SchedulerSession, SessionEvent, SessionTimings } from "../mesos/session.js";
+import type { SessionEvent, SessionTimings } from "../mesos/session.js";
 import { endsInstance } from "../mesos/task-status.js";
 import type { Offer, TaskStatus } from "../mesos/types/mesos.js";
 import type { Release, StateStore } from "../state/types.js";
@@ -78,8 +86,10 @@ const RETRY_REFUSE_SECONDS = 2;
  * app's lock, or when another subscriber takes the framework over.
  */
 export class SupervisedSession {
-  private readonly tracking: Tracking;
+  private tracked: TrackedInstances;
   private readonly schedule: ReconcileSchedule;
+  /** Instances held back longer than the restart backoff (launches that fail the same way every time). */
+  private readonly heldUntil = new Map<number, number>();
   private readonly unreachableSince = new Map<string, number>();
   private readonly incarnationFloor = new Map<string, number>();
   private subscribed = false;
@@ -101,24 +111,20 @@ export class SupervisedSession {
     private readonly deps: SessionDeps,
     private readonly input: SessionInput,
   ) {
-    const { app, log, now } = deps;
+    const { app, now } = deps;
     this.schedule = new ReconcileSchedule(deps.settings.reconcile);
-    this.tracking = new Tracking(
-      {
-        app,
-        desired: input.desired,
-        releases: input.releases,
-        now,
-        emit: (event) => this.onEvent(event),
-        warn: (line) => log.warn(app, line),
-        instanceEnded: () => {},
-      },
-      input.target,
-    );
     const live = input.known.filter((t) => !endsInstance(t.state));
     for (const task of input.known) this.noteIncarnation(task.taskId);
     for (const id of input.writtenAhead) this.noteIncarnation(id);
-    this.tracking.adoptKnown(live, input.writtenAhead);
+    this.tracked = startTracking({
+      app,
+      desired: input.desired,
+      releases: input.releases,
+      target: input.target,
+      known: live,
+      launchedBefore: input.writtenAhead,
+      now: now(),
+    });
     this.writtenAhead = [...input.writtenAhead];
   }
 
@@ -135,6 +141,7 @@ export class SupervisedSession {
       input.frameworkId,
       input.target.spec.resources.gpus > 0,
     );
+    const calls = sessionCalls(session, (line) => deps.log.debug(deps.app, line));
     const queue = new EventQueue<SessionEvent>();
     const pump = (async () => {
       try {
@@ -149,10 +156,9 @@ export class SupervisedSession {
         if (stop.aborted) return "stopped";
         const event = await queue.next(deps.settings.tickMs, stop);
         if (event === "end") return "stopped";
-        if (event !== undefined) await this.handle(session, event);
         if (stop.aborted) return "stopped";
+        await this.step(calls, event);
         if (await this.deployWaiting()) return "deploy";
-        if (this.subscribed) await this.tick(session);
       }
     } catch (error) {
       if (isTakeover(error)) return "taken over";
@@ -163,6 +169,12 @@ export class SupervisedSession {
     }
   }
 
+  /** One turn of the loop: the event (if any), then reconciliation and the supervision decisions. */
+  async step(calls: CallSink, event: SessionEvent | undefined): Promise<void> {
+    if (event !== undefined) await this.handle(calls, event);
+    if (this.subscribed) await this.tick(calls);
+  }
+
   private async deployWaiting(): Promise<boolean> {
     const now = this.deps.now();
     if (now - this.lastLockCheck < this.deps.settings.lockPollMs) return false;
@@ -170,12 +182,19 @@ export class SupervisedSession {
     return (await this.deps.store.currentLock(this.deps.app)) !== undefined;
   }
 
-  private async handle(session: SchedulerSession, event: SessionEvent): Promise<void> {
+  private apply(event: TrackingEvent): void {
+    const result = track(this.tracked, event, this.deps.now());
+    this.tracked = result.tracked;
+    for (const e of result.events) this.onEvent(e);
+    for (const line of result.warnings) this.deps.log.warn(this.deps.app, line);
+  }
+
+  private async handle(calls: CallSink, event: SessionEvent): Promise<void> {
     switch (event.type) {
       case "SUBSCRIBED":
         this.subscribed = true;
         this.suppressed = false;
-        this.schedule.begin(this.deps.now(), this.tracking.tasks.keys());
+        this.schedule.begin(this.deps.now(), this.tracked.tasks.keys());
         this.deps.log.info(this.deps.app, "subscribed", { framework: event.subscribed.framework_id.value });
         return;
       case "RECONNECTING":
@@ -183,10 +202,12 @@ export class SupervisedSession {
         this.deps.log.warn(this.deps.app, `subscription lost (${event.reason}); re-subscribing`);
         return;
       case "OFFERS":
-        return this.onOffers(session, event.offers.offers ?? []);
+        return this.onOffers(calls, event.offers.offers ?? []);
       case "UPDATE":
         this.onStatus(event.update.status);
-        await session.acknowledge(event.update.status).catch(() => undefined);
+        // Acknowledged once handled; a failed ACK is redelivered by Mesos.
+        if (event.update.status.uuid !== undefined)
+          await calls.send({ kind: "acknowledge", status: event.update.status });
         return;
       default:
         return;
@@ -195,23 +216,23 @@ export class SupervisedSession {
 
   private onStatus(status: TaskStatus): void {
     const id = status.task_id.value;
-    const before = this.tracking.tasks.get(id);
+    const before = this.tracked.tasks.get(id);
     const wasRunning = before?.state === "TASK_RUNNING";
     const killed = before?.killSent === true;
-    this.tracking.onStatus(status);
+    this.apply({ type: "status", status });
     this.schedule.answered(id);
     const now = this.deps.now();
     if (status.state === "TASK_UNREACHABLE") {
       if (!this.unreachableSince.has(id)) this.unreachableSince.set(id, now);
     } else this.unreachableSince.delete(id);
     if (endsInstance(status.state)) this.writtenAhead = this.writtenAhead.filter((t) => t !== id);
-    const fatal = this.tracking.fatal;
-    if (fatal !== undefined && before !== undefined) {
+    const fatal = this.tracked.fatal;
+    if (fatal !== undefined) {
       // A deploy stops on this; the supervisor keeps trying, as slowly as the app's restart policy allows.
-      this.tracking.fatal = undefined;
+      this.apply({ type: "failure_taken" });
       this.deps.log.error(this.deps.app, `${fatal}; retrying at the longest restart backoff`);
-      const restart = this.input.target.spec.restart;
-      this.tracking.backoffUntil.set(before.instance, now + restart.maxDelayMs);
+      if (before !== undefined)
+        this.heldUntil.set(before.instance, now + this.input.target.spec.restart.maxDelayMs);
     }
     const lostNow = status.state === "TASK_UNREACHABLE" || endsInstance(status.state);
     if (before !== undefined && wasRunning && !killed && lostNow) {
@@ -234,7 +255,7 @@ export class SupervisedSession {
 
   private supervisedTasks(): SupervisedTask[] {
     const unanswered = this.schedule.unanswered();
-    return [...this.tracking.tasks.values()].map((t) => ({
+    return [...this.tracked.tasks.values()].map((t) => ({
       taskId: t.taskId,
       instance: t.instance,
       incarnation: t.incarnation,
@@ -248,52 +269,62 @@ export class SupervisedSession {
     }));
   }
 
+  /** The restart backoff, and the longer holds of launches that fail the same way every time. */
+  private backoffUntil(): Map<number, number> {
+    const until = new Map(this.tracked.backoffUntil);
+    for (const [instance, at] of this.heldUntil) until.set(instance, Math.max(at, until.get(instance) ?? 0));
+    return until;
+  }
+
+  private decision(now: number, tasks = this.supervisedTasks()) {
+    return superviseDecision({
+      desired: this.input.desired,
+      now,
+      tasks,
+      backoffUntil: this.backoffUntil(),
+      unreachableGraceMs: this.deps.settings.unreachableGraceMs,
+    });
+  }
+
   /** Reconciliation calls, then (once the first round is done and the brake allows) kills and launches. */
-  private async tick(session: SchedulerSession): Promise<void> {
+  private async tick(calls: CallSink): Promise<void> {
     const now = this.deps.now();
-    for (const call of this.schedule.due(now, () => this.tracking.tasks.keys())) {
+    for (const call of this.schedule.due(now, () => this.tracked.tasks.keys())) {
       const tasks =
         call.kind === "implicit"
           ? []
           : call.taskIds.map((id) => {
-              const agentId = this.tracking.tasks.get(id)?.agentId;
+              const agentId = this.tracked.tasks.get(id)?.agentId;
               return agentId === undefined ? { taskId: id } : { taskId: id, agentId };
             });
-      if (!(await this.tolerate("RECONCILE", () => session.reconcile(tasks)))) this.schedule.failed(call);
+      const sent = await calls.send({ kind: "reconcile", tasks, resendOnFailure: true });
+      if (!sent) this.schedule.failed(call);
     }
     this.updateCounters();
     const tasks = this.supervisedTasks();
     const { brake } = this.deps;
-    if (
-      brake.current.tripped &&
-      brake.recovered(missingInstances(this.input.desired, tasks), this.input.desired, now)
-    )
+    const missing = missingInstances(this.input.desired, tasks);
+    if (brake.current.tripped && brake.recovered(missing, this.input.desired, now))
       this.deps.log.info(this.deps.app, "disaster brake released: the lost instances are back");
     this.counters.acting = this.schedule.lastReconciledAt !== undefined && !brake.current.tripped;
     if (!this.counters.acting) return;
-    const decision = superviseDecision({
-      desired: this.input.desired,
-      now,
-      tasks,
-      backoffUntil: this.tracking.backoffUntil,
-      unreachableGraceMs: this.deps.settings.unreachableGraceMs,
-    });
+    const decision = this.decision(now, tasks);
     for (const action of decision.actions)
-      if (action.kind === "kill") await this.kill(session, action.taskId, action.reason);
+      if (action.kind === "kill") await this.kill(calls, action.taskId, action.reason);
     const launching = decision.actions.some((a) => a.kind === "launch");
     if (launching && (this.suppressed || this.refusedLong)) {
-      if (await this.tolerate("REVIVE", () => session.revive())) {
+      if (await calls.send({ kind: "revive" })) {
         this.suppressed = false;
         this.refusedLong = false;
       }
     } else if (decision.pending.length === 0 && !this.suppressed) {
-      if (await this.tolerate("SUPPRESS", () => session.suppress())) this.suppressed = true;
+      if (await calls.send({ kind: "suppress" })) this.suppressed = true;
     }
   }
 
   private updateCounters(): void {
     const byState: Record<string, number> = {};
-    for (const t of this.tracking.tasks.values()) byState[t.state] = (byState[t.state] ?? 0) + 1;
+    for (const t of this.tracked.tasks.values()) byState[t.state] = (byState[t.state] ?? 0) + 1;
     this.counters.tasksByState = byState;
     this.counters.reconcileCalls = this.schedule.calls;
     this.counters.unanswered = this.schedule.unanswered().size;
@@ -301,24 +332,30 @@ export class SupervisedSession {
     if (at !== undefined) this.counters.lastReconciledAt = at;
   }
 
-  private async kill(session: SchedulerSession, taskId: string, reason: string): Promise<void> {
-    const task = this.tracking.tasks.get(taskId);
+  private async kill(calls: CallSink, taskId: string, reason: string): Promise<void> {
+    const task = this.tracked.tasks.get(taskId);
     if (!task) return;
-    task.killSent = true;
+    this.apply({ type: "kill_sent", taskId });
     this.deps.log.info(this.deps.app, "killing", { task: taskId, instance: task.instance, reason });
-    const gracePeriodMs = this.tracking.specOf(task)?.killGraceMs ?? this.input.target.spec.killGraceMs;
-    const sent = await this.tolerate("KILL", () =>
-      session.kill(taskId, { ...(task.agentId ? { agentId: task.agentId } : {}), gracePeriodMs }),
-    );
-    if (!sent) task.killSent = false;
+    const gracePeriodMs = specOf(this.tracked, task)?.killGraceMs ?? this.input.target.spec.killGraceMs;
+    const sent = await calls.send({
+      kind: "kill",
+      taskId,
+      ...(task.agentId === undefined ? {} : { agentId: task.agentId }),
+      gracePeriodMs,
+    });
+    // The next turn decides the kill again.
+    if (!sent) this.apply({ type: "kill_failed", taskId });
   }
 
-  private async onOffers(session: SchedulerSession, offers: readonly Offer[]): Promise<void> {
+  private async onOffers(calls: CallSink, offers: readonly Offer[]): Promise<void> {
     if (offers.length === 0) return;
-    const launches = this.counters.acting ? this.launchesNow() : [];
+    const launches = this.counters.acting
+      ? this.decision(this.deps.now()).actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : []))
+      : [];
     if (launches.length === 0) {
       this.refusedLong = true;
-      await this.decline(session, offers, IDLE_REFUSE_SECONDS);
+      await this.decline(calls, offers, IDLE_REFUSE_SECONDS);
       return;
     }
     const { target } = this.input;
@@ -328,7 +365,7 @@ export class SupervisedSession {
       offers,
       launches,
       planned: new Map(),
-      running: this.tracking.runningTasks(),
+      running: runningTasks(this.tracked),
     });
     const perOffer = carveLaunches(decision.placements, {
       app: this.deps.app,
@@ -338,24 +375,14 @@ export class SupervisedSession {
       now: this.deps.now(),
       nextIncarnation: (release, instance) =>
         Math.max(
-          this.tracking.nextIncarnation(release, instance),
+          nextIncarnation(this.tracked, release, instance),
           (this.incarnationFloor.get(`${release}.${instance}`) ?? 0) + 1,
         ),
     });
-    if (perOffer.size > 0) {
-      // Written ahead like a deploy's launches: a supervisor that dies after the ACCEPT leaves ids the next one asks about.
-      const ids = [...perOffer.values()].flatMap((batch) => batch.map((b) => b.tracked.taskId));
-      this.writtenAhead = [...new Set([...this.writtenAhead, ...ids])];
-      await this.deps.store.saveProgress(this.deps.app, {
-        release: target.release.number,
-        phase: "finished",
-        launched: this.writtenAhead,
-        updatedAt: this.deps.now(),
-      });
-    }
+    if (perOffer.size > 0) await this.writeAhead(perOffer);
     for (const [offer, batch] of perOffer) {
+      this.apply({ type: "launched", tasks: batch.map((b) => b.tracked) });
       for (const { tracked } of batch) {
-        this.tracking.launched(tracked);
         this.noteIncarnation(tracked.taskId);
         this.counters.relaunches += 1;
         this.deps.log.info(this.deps.app, "launch", {
@@ -364,44 +391,42 @@ export class SupervisedSession {
           host: tracked.host,
         });
       }
-      const sent = await this.tolerate("ACCEPT", () =>
-        session.launch(
-          [offer.id.value],
-          batch.map((b) => b.info),
-          RETRY_REFUSE_SECONDS,
-        ),
-      );
+      const accept: SchedulerCall = {
+        kind: "accept",
+        offer,
+        launches: batch,
+        refuseSeconds: RETRY_REFUSE_SECONDS,
+      };
       // The master may have received it: ask before launching those instances again.
-      if (!sent)
+      if (!(await calls.send(accept)))
         this.schedule.begin(
           this.deps.now(),
           batch.map((b) => b.tracked.taskId),
         );
     }
-    const unused = decision.unused.map((u) => u.offer);
-    await this.decline(session, unused, RETRY_REFUSE_SECONDS);
+    await this.decline(
+      calls,
+      decision.unused.map((u) => u.offer),
+      RETRY_REFUSE_SECONDS,
+    );
   }
 
-  private launchesNow(): number[] {
-    const decision = superviseDecision({
-      desired: this.input.desired,
-      now: this.deps.now(),
-      tasks: this.supervisedTasks(),
-      backoffUntil: this.tracking.backoffUntil,
-      unreachableGraceMs: this.deps.settings.unreachableGraceMs,
+  /** Written ahead like a deploy's launches: a supervisor that dies after the ACCEPT leaves ids the next one asks about. */
+  private async writeAhead(perOffer: ReadonlyMap<Offer, ReadonlyArray<{ tracked: { taskId: string } }>>) {
+    const ids = [...perOffer.values()].flatMap((batch) => batch.map((b) => b.tracked.taskId));
+    this.writtenAhead = [...new Set([...this.writtenAhead, ...ids])];
+    await this.deps.store.saveProgress(this.deps.app, {
+      release: this.input.target.release.number,
+      phase: "finished",
+      launched: this.writtenAhead,
+      updatedAt: this.deps.now(),
     });
-    return decision.actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : []));
   }
 
-  private async decline(session: SchedulerSession, offers: readonly Offer[], seconds: number): Promise<void> {
+  private async decline(calls: CallSink, offers: readonly Offer[], seconds: number): Promise<void> {
     if (offers.length === 0) return;
     this.counters.offersDeclined += offers.length;
-    await this.tolerate("DECLINE", () =>
-      session.decline(
-        offers.map((o) => o.id.value),
-        seconds,
-      ),
-    );
+    await calls.send({ kind: "decline", offerIds: offers.map((o) => o.id.value), refuseSeconds: seconds });
   }
 
   /** Ids of ended tasks may not be used again: the next launch of an instance takes a higher incarnation. */
@@ -411,17 +436,6 @@ export class SupervisedSession {
     const key = `${parts.release}.${parts.instance}`;
     this.incarnationFloor.set(key, Math.max(this.incarnationFloor.get(key) ?? 0, parts.incarnation));
   }
-
-  private readonly tolerate = async (what: string, call: () => Promise<void>): Promise<boolean> => {
-    try {
-      await call();
-      return true;
-    } catch (error) {
-      if (!isTransient(error)) throw error;
-      this.deps.log.debug(this.deps.app, `${what} failed, will be retried: ${String(error)}`);
-      return false;
-    }
-  };
 }
 
 /** Another subscriber (a deploy) failed the framework over to itself: the supervisor steps aside. */
