@@ -134,6 +134,7 @@ export class SupervisedSession {
       {
         cluster: deps.cluster,
         framework: deps.framework,
+        signal: stop,
         log: (line) => deps.log.debug(deps.app, line),
         sessionTimings: deps.settings.sessionTimings ?? {},
       },

@@ -7,7 +7,7 @@ import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { LogStream } from "../../observe/log-format.js";
 import { parseLogTarget } from "../../observe/log-selection.js";
-import { unknownAppError } from "../unknown-app.js";
+import { unknownAppError } from "../../release/unknown-app.js";
 import type { LogsOptions } from "./command.js";
 import { DEFAULT_FOLLOW_TIMINGS, type FollowTimings, follow } from "./follow.js";
 import { flushSource, LogPrinter, readInitial } from "./reader.js";
