@@ -2,7 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { AgentResources, LocalAgentHandle, LocalAgentOptions } from "./agent/api.js";
+import { agentsControlHandler } from "./agents-control.js";
 import { type FaultActions, faultHandler } from "./faults.js";
+import { freePortBlock } from "./host-ports.js";
 import type { HttpCredentials } from "./http-guard.js";
 import { startMasterServer } from "./master/http.js";
 import { LocalMaster, type MasterOptions } from "./master/master.js";
@@ -38,15 +40,34 @@ export interface LocalCluster {
   readonly url: string;
   readonly port: number;
   readonly master: LocalMaster;
+  /** The agents the master knows (stopped ones too, until the master forgets them). */
   agents(): LocalAgentHandle[];
   readonly faults: ClusterFaults;
+  /** Starts more agents while the cluster runs; each gets its own free block of host ports. */
+  addAgents(request: AddAgentsRequest): Promise<LocalAgentHandle[]>;
+  /** Shuts agents down for good, as `mesos-agent` told to: each unregisters, its tasks are lost, then it exits. */
+  removeAgents(agentIds: readonly string[]): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface AddAgentsRequest {
+  count: number;
+  /** cpus and mem are required; disk 0 means the cluster's default agent disk; ports are picked here. */
+  resources: Omit<AgentResources, "ports">;
+  /** The zone attribute; default: the configured zone with the fewest agents. */
+  zone?: string;
+  /** More TEXT attributes (zone, rack and instance_type are set here unless given). */
+  attributes?: Readonly<Record<string, string>>;
 }
 
 interface AgentTemplate {
   hostname: string;
   attributes: Record<string, string>;
   resources: AgentResources;
+}
+
+function instanceType(r: Omit<AgentResources, "ports">): string {
+  return `local.c${r.cpus}m${Math.round(r.mem / 1024)}`;
 }
 
 function agentTemplates(options: LocalClusterOptions): AgentTemplate[] {
@@ -60,11 +81,22 @@ function agentTemplates(options: LocalClusterOptions): AgentTemplate[] {
       attributes: {
         zone,
         rack: `${zone}-r${Math.floor(i / zones.length) + 1}`,
-        instance_type: `local.c${r.cpus}m${Math.round(r.mem / 1024)}`,
+        instance_type: instanceType(r),
       },
       resources: { ...r, ports: ports[i] ?? [] },
     };
   });
+}
+
+function portCount(ranges: AgentResources["ports"]): number {
+  return ranges.reduce((n, r) => n + r.end - r.begin + 1, 0);
+}
+
+/** The zone with the fewest agents, in the configured order on a tie. */
+function quietestZone(zones: readonly string[], used: readonly string[]): string {
+  const list = zones.length > 0 ? zones : ["a"];
+  const count = (z: string) => used.filter((u) => u === z).length;
+  return list.reduce((best, z) => (count(z) < count(best) ? z : best), list[0] as string);
 }
 
 /** Whether every directory from `dir` up to the root lets other users pass through. */
@@ -159,11 +191,51 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
   };
 
+  const liveHandles = (): LocalAgentHandle[] => handles.filter((h) => master.agents.has(h.id));
+
+  /**
+   * Templates for added agents: hostnames after the highest in use, the zone asked for (else the quietest one), a
+   * rack numbered within the zone, and a block of host ports nothing listens on, as large as a first agent's.
+   */
+  const addedTemplates = async (request: AddAgentsRequest): Promise<AgentTemplate[]> => {
+    const all = [...templates.values()];
+    let number = Math.max(0, ...all.map((t) => Number(/^agent-(\d+)\./.exec(t.hostname)?.[1] ?? 0)));
+    const perAgent = portCount(splitRanges(options.agentResources.ports, options.agents)[0] ?? []);
+    const taken = all.flatMap((t) => t.resources.ports);
+    const zonesInUse = liveHandles().map((h) => h.attributes.zone ?? "");
+    const out: AgentTemplate[] = [];
+    for (let k = 0; k < request.count; k++) {
+      do number += 1;
+      while (master.maintenance.isDown(`agent-${number}.local`));
+      const zone = request.zone ?? quietestZone(options.zones, zonesInUse);
+      zonesInUse.push(zone);
+      const rack = `${zone}-r${zonesInUse.filter((z) => z === zone).length}`;
+      const block = perAgent > 0 ? await freePortBlock(perAgent, taken) : undefined;
+      if (perAgent > 0 && block === undefined)
+        throw new Error(`no block of ${perAgent} free host ports found`);
+      if (block) taken.push(block);
+      const r = request.resources;
+      const resources = { ...r, disk: r.disk > 0 ? r.disk : options.agentResources.disk };
+      out.push({
+        hostname: `agent-${number}.local`,
+        attributes: { zone, rack, instance_type: instanceType(resources), ...request.attributes },
+        resources: { ...resources, ports: block ? [block] : [] },
+      });
+    }
+    return out;
+  };
+
   const admin = options.faultsEndpoint === true ? faultHandler(faults, master) : undefined;
   let server: Awaited<ReturnType<typeof startMasterServer>>;
+  let self: LocalCluster | undefined;
   try {
     server = await startMasterServer(master, options.port, {
       ...(admin ? { admin } : {}),
+      // Bound once the cluster object exists; until then the agents are still starting.
+      control: (method, body) =>
+        self
+          ? agentsControlHandler(self)(method, body)
+          : Promise.resolve({ status: 503, body: { error: "starting" } }),
       ...(options.credentials ? { credentials: options.credentials } : {}),
     });
   } catch (error) {
@@ -183,12 +255,25 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   }
 
   let stopping: Promise<void> | undefined;
-  return {
+  const cluster: LocalCluster = {
     url: server.url,
     port: server.port,
     master,
-    agents: () => [...handles],
+    agents: liveHandles,
     faults,
+    addAgents: async (request) => {
+      const added: LocalAgentHandle[] = [];
+      for (const template of await addedTemplates(request))
+        added.push(await launchAgent(template, server.url));
+      return added;
+    },
+    removeAgents: async (agentIds) => {
+      for (const id of agentIds) {
+        const agent = master.agents.get(id);
+        if (!agent || agent.dead) throw new Error(`no running agent '${id}'`);
+      }
+      await Promise.all(agentIds.map((id) => master.unregisterAgent(id)));
+    },
     stop: () => {
       stopping ??= (async () => {
         await contender?.close();
@@ -200,4 +285,6 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       return stopping;
     },
   };
+  self = cluster;
+  return cluster;
 }

@@ -125,3 +125,66 @@ export async function stopProcess(pid: number, timeoutMs: number): Promise<boole
   }
   return false;
 }
+
+/** What the agents control endpoint reports of one agent. */
+export interface ControlAgent {
+  agent_id: string;
+  hostname: string;
+  attributes: Record<string, string>;
+  resources: {
+    cpus: number;
+    mem: number;
+    disk: number;
+    gpus: number;
+    ports: Array<{ begin: number; end: number }>;
+  };
+  state: string;
+}
+
+export interface AgentsControl {
+  list(): Promise<ControlAgent[]>;
+  add(request: {
+    count: number;
+    resources: { cpus: number; mem: number; disk: number; gpus: number };
+    zone?: string;
+    attributes?: Record<string, string>;
+  }): Promise<ControlAgent[]>;
+  remove(agentIds: readonly string[]): Promise<void>;
+}
+
+/** Refused by the running cluster: the message is its own. */
+export class ControlRefusedError extends Error {}
+
+/** The client of a running local cluster's agents control endpoint (/__titan_local/agents). */
+export function agentsControl(url: string, auth?: { principal: string; secret: string }): AgentsControl {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (auth)
+    headers.Authorization = `Basic ${Buffer.from(`${auth.principal}:${auth.secret}`).toString("base64")}`;
+  const call = async (method: "GET" | "POST", body?: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${url}/__titan_local/agents`, {
+      method,
+      headers: body === undefined ? headers : { ...headers, "Content-Type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      // Removing agents waits for their tasks' kill grace periods.
+      signal: AbortSignal.timeout(120_000),
+    });
+    const text = await res.text();
+    let answer: Record<string, unknown> = {};
+    try {
+      answer = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // A non-JSON answer is reported by its status below.
+    }
+    if (res.status !== 200) {
+      throw new ControlRefusedError(
+        typeof answer.error === "string" ? answer.error : `HTTP ${res.status} ${text.slice(0, 200)}`,
+      );
+    }
+    return answer;
+  };
+  return {
+    list: async () => (await call("GET")).agents as ControlAgent[],
+    add: async (request) => (await call("POST", { type: "ADD_AGENTS", ...request })).agents as ControlAgent[],
+    remove: async (agentIds) => void (await call("POST", { type: "REMOVE_AGENTS", agent_ids: agentIds })),
+  };
+}

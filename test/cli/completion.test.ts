@@ -30,7 +30,7 @@ describe("completion candidates", () => {
     expect(await said("sto")).toEqual(["stop"]);
     expect(await said("stat")).toEqual(["state", "status"]);
     expect(await said("--d")).toEqual(["--debug"]);
-    expect(await said("local", "")).toEqual(["down", "status", "up"]);
+    expect(await said("local", "")).toEqual(["agents", "down", "status", "up"]);
     expect(await said("completion", "")).toEqual(["bash", "fish", "zsh"]);
   });
 

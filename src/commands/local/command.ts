@@ -31,6 +31,33 @@ export const localStatusFlagTable = { json: switchFlag("--json", "print as JSON"
 
 export type LocalStatusOptions = OptionsOf<typeof localStatusFlagTable>;
 
+export const localAgentsFlagTable = { json: switchFlag("--json", "print as JSON") } as const;
+
+export type LocalAgentsOptions = OptionsOf<typeof localAgentsFlagTable>;
+
+export const localAgentsAddFlagTable = {
+  shape: valueFlag(
+    "--shape <shape>",
+    "the new agents' resources, as `titan plan --shape` reads them (default: the first agent's)",
+  ),
+  zone: valueFlag(
+    "--zone <zone>",
+    "the new agents' zone attribute (default: the zone with the fewest agents)",
+  ),
+  json: switchFlag("--json", "print as JSON"),
+} as const;
+
+export type LocalAgentsAddOptions = OptionsOf<typeof localAgentsAddFlagTable>;
+
+const AGENTS_HELP = `
+Examples:
+  titan local agents                                   list the agents (ID, hostname, zone, resources, state)
+  titan local agents add 2 --shape 16cpu,64Gi --zone b  two more agents, while the cluster runs
+  titan local agents remove agent-4.local              shut an agent down for good (its tasks are lost)
+
+Added agents get their own free block of host ports. A removed agent unregisters as a real agent shutting down
+does: the master reports its tasks TASK_LOST (REASON_AGENT_REMOVED), then the agent kills them and exits.`;
+
 const UP_HELP = `
 Examples:
   titan local up                                   3 agents, master on 127.0.0.1:5050
@@ -49,7 +76,7 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .description("run a Mesos-compatible cluster on this machine (master and agents on 127.0.0.1)")
     .addHelpText(
       "after",
-      "\nExamples:\n  titan local up\n  titan local status\n  titan local down\n\nThe built-in `local` context points at it; `titan deploy` starts it when it is not running.",
+      "\nExamples:\n  titan local up\n  titan local status\n  titan local agents add 1 --shape 8cpu,16Gi\n  titan local down\n\nThe built-in `local` context points at it; `titan deploy` starts it when it is not running.",
     );
 
   const up = local.command("up").description("start the local cluster in the background and print its URL");
@@ -74,6 +101,8 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
       }),
     );
 
+  registerAgents(local, ctx);
+
   local
     .command("down")
     .description("stop every task and the local cluster")
@@ -82,6 +111,41 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
       flagAction(ctx, {}, async (env) => {
         const { runLocalDown } = await import("./down.js");
         return runLocalDown(env);
+      }),
+    );
+}
+
+function registerAgents(local: Command, ctx: CommandContext): void {
+  const agents = local
+    .command("agents")
+    .description("list the local cluster's agents; add or remove agents while it runs");
+  addFlags(agents, localAgentsFlagTable)
+    .addHelpText("after", AGENTS_HELP)
+    .action(
+      flagAction(ctx, localAgentsFlagTable, async (env, opts) => {
+        const { runLocalAgents } = await import("./agents.js");
+        return runLocalAgents(env, opts);
+      }),
+    );
+  const add = agents.command("add").argument("<count>", "how many agents").description("start more agents");
+  addFlags(add, localAgentsAddFlagTable)
+    .addHelpText("after", "\nExamples:\n  titan local agents add 2 --shape 16cpu,64Gi --zone b")
+    .action(
+      flagAction(ctx, localAgentsAddFlagTable, async (env, opts, count: string) => {
+        const { runLocalAgentsAdd } = await import("./agents.js");
+        return runLocalAgentsAdd(env, opts, count);
+      }),
+    );
+  const remove = agents
+    .command("remove")
+    .argument("<agent...>", "agent ids or hostnames")
+    .description("shut agents down for good; their tasks are lost");
+  addFlags(remove, localAgentsFlagTable)
+    .addHelpText("after", "\nExamples:\n  titan local agents remove agent-4.local agent-5.local")
+    .action(
+      flagAction(ctx, localAgentsFlagTable, async (env, opts, ids: string[]) => {
+        const { runLocalAgentsRemove } = await import("./agents.js");
+        return runLocalAgentsRemove(env, opts, ids);
       }),
     );
 }

@@ -44,7 +44,7 @@ function scalars(resources: unknown): Scalars {
   return out;
 }
 
-async function operator(url: string, type: string, auth: HttpCredentials | undefined): Promise<Json> {
+export async function operator(url: string, type: string, auth: HttpCredentials | undefined): Promise<Json> {
   const authorization: Record<string, string> = auth
     ? { Authorization: `Basic ${Buffer.from(`${auth.principal}:${auth.secret}`).toString("base64")}` }
     : {};

@@ -255,13 +255,58 @@ export const OPERATOR_CALL_TYPES = new Set([
   "MARK_AGENT_GONE",
 ]);
 
+const TIME_INFO: Schema = { nanoseconds: { required: true } };
+const MACHINES: Schema = { machines: { repeated: true, message: {} } };
+
+/** The required fields (transitively) of the operator Call payloads the local master reads (maintenance.proto). */
+const OPERATOR_CALL: Schema = {
+  update_maintenance_schedule: {
+    message: {
+      schedule: {
+        required: true,
+        message: {
+          windows: {
+            repeated: true,
+            message: {
+              unavailability: {
+                required: true,
+                message: { start: { required: true, message: TIME_INFO }, duration: { message: TIME_INFO } },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  start_maintenance: { message: MACHINES },
+  stop_maintenance: { message: MACHINES },
+};
+
+/** The payload each operator call must carry (src/master/validation.cpp `master::call::validate`). */
+const OPERATOR_PAYLOAD_OF: Record<string, string> = {
+  UPDATE_MAINTENANCE_SCHEDULE: "update_maintenance_schedule",
+  START_MAINTENANCE: "start_maintenance",
+  STOP_MAINTENANCE: "stop_maintenance",
+};
+
 /** Parses and validates a master operator Call body (already JSON-parsed). */
 export function checkOperatorCall(raw: unknown): Checked<JsonObject> {
   if (!isObject(raw))
     return { ok: false, error: "Failed to convert JSON into Call protobuf: Expecting a JSON object" };
   const call = stripNulls(raw) as JsonObject;
   if (typeof call.type === "string" && !OPERATOR_CALL_TYPES.has(call.type)) delete call.type;
+  const missing: string[] = [];
+  missingRequired(call, OPERATOR_CALL, "", missing);
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      error: `Failed to convert JSON into Call protobuf: Missing required fields: ${missing.join(", ")}`,
+    };
+  }
   if (call.type === undefined)
     return { ok: false, error: "Failed to validate master::Call: Expecting 'type' to be present" };
+  const payload = OPERATOR_PAYLOAD_OF[String(call.type)];
+  if (payload !== undefined && !isObject(call[payload]))
+    return { ok: false, error: `Failed to validate master::Call: Expecting '${payload}' to be present` };
   return { ok: true, value: call };
 }

@@ -12,6 +12,7 @@ import {
 import { isObject, type JsonObject, toJson } from "../json.js";
 import { encodeRecord } from "../recordio.js";
 import { checkOperatorCall, checkSchedulerCall } from "./calls.js";
+import { MAINTENANCE_CALLS, maintenanceCall } from "./maintenance-calls.js";
 import type { LocalMaster } from "./master.js";
 import type { Subscription } from "./model.js";
 import { reserveResources } from "./reserve.js";
@@ -42,12 +43,16 @@ const GZIP_MIN_BYTES = 1024;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export const ADMIN_PATH = "/__titan_local/faults";
+/** `titan local agents`: list, add and remove agents of a running local cluster (no Mesos master has it). */
+export const CONTROL_PATH = "/__titan_local/agents";
 
 export type AdminHandler = (method: string, body: unknown) => Promise<{ status: number; body: JsonObject }>;
 
 export interface MasterServerOptions {
   /** The test-only fault endpoint; absent unless the cluster was started for tests. */
   admin?: AdminHandler;
+  /** The agents control endpoint of `titan local agents`. */
+  control?: AdminHandler;
   /** HTTP Basic credentials the protected endpoints require (none: the cluster runs without authentication). */
   credentials?: HttpCredentials;
 }
@@ -277,12 +282,12 @@ function checkPrincipal(master: LocalMaster, call: JsonObject, principal: string
   return undefined;
 }
 
-function handleOperator(
+async function handleOperator(
   master: LocalMaster,
   req: IncomingMessage,
   res: ServerResponse,
   body: string,
-): undefined {
+): Promise<undefined> {
   if (req.method !== "POST") return methodNotAllowed(res, req.method ?? "");
   const parsed = parseCallBody(req, res, body);
   if (!parsed.ok) return;
@@ -291,6 +296,11 @@ function handleOperator(
   if (!acceptsMediaType(header(req, "accept"), JSON_TYPE)) return notAcceptable(res);
   const type = String(checked.value.type);
   const respond = (key: string, value: JsonObject) => sendJson(req, res, { type, [key]: value });
+  if (MAINTENANCE_CALLS.has(type)) {
+    const answer = await maintenanceCall(master, checked.value);
+    if (answer.status === 400) return sendText(res, 400, answer.error);
+    return answer.key === undefined ? sendText(res, 200) : respond(answer.key, answer.body);
+  }
   switch (type) {
     case "GET_HEALTH":
       return respond("get_health", { healthy: true });
@@ -346,6 +356,7 @@ function realmOf(path: string): string | undefined {
     case "/api/v1":
     case "/master/api/v1":
     case ADMIN_PATH:
+    case CONTROL_PATH:
       return REALM_READWRITE;
     case "/master/state":
     case "/state":
@@ -372,7 +383,8 @@ async function route(
   if (foreign) return refuse(res, foreign);
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const path = url.pathname;
-  const realm = path === ADMIN_PATH && !options.admin ? undefined : realmOf(path);
+  const absent = (path === ADMIN_PATH && !options.admin) || (path === CONTROL_PATH && !options.control);
+  const realm = absent ? undefined : realmOf(path);
   let principal: string | null = null;
   if (realm !== undefined) {
     const auth = authenticate(req, options.credentials, realm);
@@ -409,14 +421,16 @@ async function route(
       return sendText(res, 200);
     case ADMIN_PATH:
       return handleAdmin(options.admin, req, res, body);
+    case CONTROL_PATH:
+      return handleAdmin(options.control, req, res, body);
     default:
       return sendText(res, 404);
   }
 }
 
 /**
- * The test-only fault endpoint: absent (404, as on a real master) unless the cluster was started for tests, and
- * never answering a browser (a page could otherwise fail the master over with a text/plain POST): requests with
+ * The test-only fault endpoint — absent (404, as on a real master) unless the cluster was started for tests — and
+ * the agents control endpoint, both never answering a browser (a page could otherwise fail the master over with a text/plain POST): requests with
  * `Origin` or `Sec-Fetch-*` headers get 403, POST bodies other than exactly `application/json` get 415.
  */
 async function handleAdmin(
@@ -426,7 +440,7 @@ async function handleAdmin(
   body: string,
 ): Promise<undefined> {
   if (!admin) return sendText(res, 404);
-  if (fromBrowser(req)) return sendText(res, 403, "The fault endpoint does not answer browsers");
+  if (fromBrowser(req)) return sendText(res, 403, "This endpoint does not answer browsers");
   const method = req.method ?? "GET";
   if (method === "POST" && header(req, "content-type") !== JSON_TYPE) {
     return sendText(res, 415, `Expecting 'Content-Type' of ${JSON_TYPE}`);

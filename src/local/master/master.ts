@@ -6,10 +6,12 @@ import { agentPools, mergePools, type Pool, poolsToJson, subtractPools, sumPools
 import { add, emptyQuantities, isAllocatable, isEmpty, type Quantities } from "../resources.js";
 import { planAccept } from "./accept.js";
 import { agentPort, textAttributes } from "./agent-info.js";
+import { removeAgent } from "./agent-removal.js";
 import { allocate } from "./allocator.js";
 import { isValidUuidBase64 } from "./calls.js";
 import { frameworkInfoWithDefaults } from "./defaults.js";
 import { capabilitiesOf, frameworkInfoJson, rolesOf } from "./framework-info.js";
+import { Maintenance } from "./maintenance.js";
 import type {
   AgentRecord,
   FrameworkCapabilities,
@@ -74,6 +76,7 @@ export class LocalMaster {
   completedFrameworks: FrameworkRecord[] = [];
   readonly offers = new Map<string, OfferRecord>();
   readonly delivery: StatusUpdateDelivery;
+  readonly maintenance: Maintenance = new Maintenance(this);
   readonly options: Required<Omit<MasterOptions, "offerTimeoutMs" | "unreachableGoneAfterMs">> &
     Pick<MasterOptions, "offerTimeoutMs" | "unreachableGoneAfterMs">;
   masterId = randomUUID();
@@ -116,7 +119,7 @@ export class LocalMaster {
 
   /** Registers an agent; its status reports flow to `onAgentStatus`. */
   addAgent(handle: LocalAgentHandle): void {
-    this.agents.set(handle.id, {
+    const agent: AgentRecord = {
       handle,
       id: handle.id,
       state: "registered",
@@ -125,8 +128,24 @@ export class LocalMaster {
       total: sumPools(agentPools(handle.resources)),
       pools: agentPools(handle.resources),
       registeredAt: this.now(),
-    });
+    };
+    this.agents.set(handle.id, agent);
+    this.maintenance.agentAdded(agent);
     this.scheduleAllocation();
+  }
+
+  /**
+   * The agent shuts down for good, as a Mesos agent told to (SIGUSR1) does: it unregisters first, so the master
+   * removes it ("the agent unregistered", master.cpp `Master::unregisterSlave`) and its tasks are lost, then it
+   * kills its tasks and exits.
+   */
+  async unregisterAgent(agentId: string): Promise<void> {
+    const agent = this.requireAgent(agentId);
+    if (agent.dead) throw new Error(`agent '${agentId}' is stopped`);
+    agent.dead = true;
+    this.clearAgentTimers(agent);
+    removeAgent(this, agent, "the agent unregistered");
+    await agent.handle.stop();
   }
 
   onAgentStatus(agentId: string, s: AgentStatus): void {
@@ -220,10 +239,7 @@ export class LocalMaster {
     }, this.options.agentUnreachableAfterMs);
   }
 
-  private tasksOnAgent(
-    agentId: string,
-    from: "tasks" | "unreachableTasks",
-  ): Array<[FrameworkRecord, TaskRecord]> {
+  tasksOnAgent(agentId: string, from: "tasks" | "unreachableTasks"): Array<[FrameworkRecord, TaskRecord]> {
     const out: Array<[FrameworkRecord, TaskRecord]> = [];
     for (const f of this.frameworks.values())
       for (const t of f[from].values()) if (t.agentId === agentId) out.push([f, t]);
@@ -413,6 +429,7 @@ export class LocalMaster {
     this.stopFrameworkTimers(framework);
     for (const offer of [...this.offers.values()])
       if (offer.frameworkId === framework.id) this.removeOffer(offer);
+    this.maintenance.frameworkInactive(framework.id);
     const preserved = framework.recovered
       ? {}
       : { user: framework.info.user, checkpoint: framework.info.checkpoint ?? false };
@@ -457,6 +474,7 @@ export class LocalMaster {
     this.stopFrameworkTimers(framework);
     for (const offer of [...this.offers.values()])
       if (offer.frameworkId === framework.id) this.removeOffer(offer);
+    this.maintenance.frameworkInactive(framework.id);
     const timeoutMs = Number(framework.info.failover_timeout ?? 0) * 1000;
     if (!Number.isFinite(timeoutMs) || timeoutMs > MAX_TIMER_MS) return;
     framework.failoverTimer = this.timer(
@@ -501,6 +519,7 @@ export class LocalMaster {
     this.stopFrameworkTimers(framework);
     for (const offer of [...this.offers.values()])
       if (offer.frameworkId === framework.id) this.removeOffer(offer);
+    this.maintenance.frameworkInactive(framework.id);
     const toKill: TaskRecord[] = [];
     for (const task of [...framework.tasks.values(), ...framework.unreachableTasks.values()]) {
       if (!isTerminalState(task.state)) {
@@ -538,7 +557,7 @@ export class LocalMaster {
     this.scheduleAllocation();
   }
 
-  private complete(framework: FrameworkRecord, task: TaskRecord): void {
+  complete(framework: FrameworkRecord, task: TaskRecord): void {
     framework.tasks.delete(task.taskId);
     framework.completedTasks.push(task);
     const excess = framework.completedTasks.length - this.options.maxCompletedTasksPerFramework;
@@ -576,8 +595,18 @@ export class LocalMaster {
         return { status: 202 };
       case "UPDATE_FRAMEWORK":
         return this.updateFramework(framework, call.update_framework as JsonObject);
+      case "ACCEPT_INVERSE_OFFERS":
+      case "DECLINE_INVERSE_OFFERS": {
+        const accept = call.type === "ACCEPT_INVERSE_OFFERS";
+        const payload = (accept ? call.accept_inverse_offers : call.decline_inverse_offers) as JsonObject;
+        const ids = (Array.isArray(payload.inverse_offer_ids) ? payload.inverse_offer_ids : []).map(
+          (o) => idOf(o) ?? "",
+        );
+        this.maintenance.answer(ids, accept ? "ACCEPT" : "DECLINE", payload.filters);
+        return { status: 202 };
+      }
       default:
-        // SHUTDOWN, MESSAGE, REQUEST, inverse offers, operation feedback: nothing to act on in a local cluster.
+        // SHUTDOWN, MESSAGE, REQUEST, operation feedback: nothing to act on in a local cluster.
         return { status: 202 };
     }
   }
@@ -847,6 +876,11 @@ export class LocalMaster {
 
   allocateNow(): void {
     if (this.withholdOffers || this.closed) return;
+    this.allocateOffers();
+    this.maintenance.sendInverseOffers();
+  }
+
+  private allocateOffers(): void {
     const now = this.now();
     const agents = [...this.agents.values()]
       .filter((a) => a.state === "registered" && !a.dead && !a.partitioned && !a.recovering)
@@ -923,6 +957,9 @@ export class LocalMaster {
       attributes: textAttributes(agent.handle.attributes),
     };
     if (executorIds.length > 0) json.executor_ids = executorIds;
+    // master.cpp `Master::offer`: offers of an agent whose machine is scheduled for maintenance carry the window.
+    const unavailability = this.maintenance.unavailabilityOf(agent);
+    if (unavailability !== undefined) json.unavailability = unavailability;
     if (allocationRole !== undefined) json.allocation_info = { role: allocationRole };
     const offer: OfferRecord = {
       id,
@@ -970,6 +1007,7 @@ export class LocalMaster {
    */
   failover(reregisterDelayMs = 0): void {
     for (const offer of [...this.offers.values()]) this.removeOffer(offer, false);
+    this.maintenance.failover();
     for (const framework of [...this.frameworks.values()]) {
       this.stopFrameworkTimers(framework);
       const sub = framework.subscription;
@@ -1047,6 +1085,7 @@ export class LocalMaster {
       framework.subscription = undefined;
     }
     for (const agent of this.agents.values()) this.clearAgentTimers(agent);
+    this.maintenance.close();
     this.delivery.close();
   }
 }

@@ -1,0 +1,47 @@
+import { isTerminalState } from "../agent/task-states.js";
+import type { LocalMaster } from "./master.js";
+import type { AgentRecord } from "./model.js";
+import { taskStatus } from "./status.js";
+
+/**
+ * The master removes a registered agent for good, as src/master/master.cpp `Master::_removeSlave` does when an agent
+ * unregisters ("the agent unregistered", `Master::unregisterSlave`) or its machine is brought DOWN for maintenance
+ * ("Operator initiated 'Machine DOWN'", src/master/http.cpp `Master::Http::_startMaintenance`): every task it held
+ * becomes TASK_LOST from SOURCE_MASTER with REASON_AGENT_REMOVED (the v1 name of REASON_SLAVE_REMOVED) and the
+ * message "Agent <hostname> removed: <cause>" — TASK_LOST for every framework, partition-aware or not, exactly as
+ * `_removeSlave` writes it — its offers and inverse offers are rescinded, and each framework gets a FAILURE event
+ * for the agent (`sendSlaveLost`). The agent is then forgotten; its processes are the caller's to stop.
+ */
+export function removeAgent(master: LocalMaster, agent: AgentRecord, cause: string): void {
+  const now = master.now();
+  master.agents.delete(agent.id);
+  for (const offer of [...master.offers.values()]) if (offer.agentId === agent.id) master.rescindOffer(offer);
+  master.maintenance.agentRemoved(agent.id);
+  const hostname = agent.handle.hostname;
+  for (const from of ["tasks", "unreachableTasks"] as const) {
+    for (const [framework, task] of master.tasksOnAgent(agent.id, from)) {
+      framework[from].delete(task.taskId);
+      master.delivery.forgetTask(framework.id, task.taskId);
+      if (!isTerminalState(task.state)) {
+        task.state = "TASK_LOST";
+        const status = taskStatus({
+          taskId: task.taskId,
+          state: "TASK_LOST",
+          source: "SOURCE_MASTER",
+          reason: "REASON_AGENT_REMOVED",
+          message: `Agent ${hostname} removed: ${cause}`,
+          agentId: agent.id,
+          executorId: task.taskId,
+          timestampMs: now,
+        });
+        task.statuses.push(status);
+        master.sendEvent(framework.id, { type: "UPDATE", update: { status } });
+      }
+      master.complete(framework, task);
+    }
+  }
+  for (const framework of master.frameworks.values()) {
+    master.sendEvent(framework.id, { type: "FAILURE", failure: { agent_id: { value: agent.id } } });
+  }
+  master.scheduleAllocation();
+}
