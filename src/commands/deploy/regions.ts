@@ -145,9 +145,10 @@ function showPlans(env: Env, json: boolean, prepared: readonly PreparedRegion[],
 }
 
 /** Emits a rollout-level event: NDJSON with --json, else a line on stderr. */
-function announce(env: Env, json: boolean, event: Record<string, unknown>, text: string): void {
+/** `at`: when the event happened, if earlier than now (a region's finish, which the soak counts from). */
+function announce(env: Env, json: boolean, event: Record<string, unknown>, text: string, at?: number): void {
   if (json)
-    writeLine(env.io.out, JSON.stringify({ ...event, time: new Date(env.clock.now()).toISOString() }));
+    writeLine(env.io.out, JSON.stringify({ ...event, time: new Date(at ?? env.clock.now()).toISOString() }));
   else writeLine(env.io.err, env.io.errColor.bold(text));
 }
 
@@ -234,7 +235,8 @@ async function runWave(
       );
       const reason = result.reason === undefined ? {} : { reason: result.reason };
       const text = `${region}: ${result.outcome.replace("_", " ")}${result.reason === undefined ? "" : ` (${result.reason})`}`;
-      announce(env, json, { type: "region_done", region, outcome: result.outcome, ...reason }, text);
+      const event = { type: "region_done", region, outcome: result.outcome, ...reason };
+      announce(env, json, event, text, result.finishedAt);
       return result;
     }),
   );
