@@ -21,8 +21,8 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       perFile: 200,
       code: 0,
       expected: {
-        human: "868527a215538a3c",
-        json: "02d95b89b370f5e2",
+        human: "3ce5082aedb4b2e5",
+        json: "b5d1da3ea33be04e",
         placements: "f48cccdb6c5e9e2e",
         fingerprint: "sha256:ba5c530f8b663ccc",
       },
@@ -33,8 +33,8 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       perFile: undefined,
       code: 4,
       expected: {
-        human: "e13ea73b2bbc564f",
-        json: "d3043674c6222d82",
+        human: "8c65c7c496ae09e1",
+        json: "b68fb61a8a842e1a",
         placements: "e8d830b770e2dd84",
         fingerprint: "sha256:9c5472a2491c8b32",
       },
