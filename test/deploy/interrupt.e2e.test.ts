@@ -79,6 +79,8 @@ describe("stopping titan deploy at any point, then re-running it", () => {
   it.each([
     ["SIGINT", "after every launch went out"],
     ["SIGHUP", "after every launch went out"],
+    ["SIGINT", "while waiting on health"],
+    ["SIGHUP", "while waiting on health"],
     ["SIGTERM", "while waiting on health"],
   ] as const)(
     "%s %s: exit 130, lock released, the re-run finishes the release",
@@ -136,26 +138,30 @@ describe("stopping titan deploy at any point, then re-running it", () => {
     }
   }, 60_000);
 
-  it("SIGINT during a rollback: exit 130, lock released; the re-run rolls the failing release back again", async () => {
-    const local = await startTestCluster(FAST);
-    const h = home();
-    // Old tasks stop before new ones start, so the rollback has instances of release 1 to launch again.
-    const policy = { instances: 2, maxSurge: 0, maxUnavailable: 1 };
-    const file = writeWebApp(h.cwd, policy);
-    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
-    writeWebApp(h.cwd, { ...policy, version: "2", healthPath: "/broken" });
-    const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
-    await until(() => run.lines.some((l) => l.includes('"type":"rollback"')), "the rollback");
-    run.child.kill("SIGINT");
-    expect(await run.exit).toBe(130);
-    expect(existsSync(lockFile(h))).toBe(false);
-    const again = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
-    expect(again.code).toBe(5);
-    expect((await outcomes(h)).at(-1)).toBe("rolled_back");
-    const live = await liveTasks(local.url);
-    expect(live.map((t) => releaseOf(t.id))).toEqual([1, 1]);
-    expect(run.stderr()).toContain("interrupted");
-  }, 60_000);
+  it.each(["SIGINT", "SIGHUP"] as const)(
+    "%s during a rollback: exit 130, lock released; the re-run rolls the failing release back again",
+    async (signal) => {
+      const local = await startTestCluster(FAST);
+      const h = home();
+      // Old tasks stop before new ones start, so the rollback has instances of release 1 to launch again.
+      const policy = { instances: 2, maxSurge: 0, maxUnavailable: 1 };
+      const file = writeWebApp(h.cwd, policy);
+      expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+      writeWebApp(h.cwd, { ...policy, version: "2", healthPath: "/broken" });
+      const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+      await until(() => run.lines.some((l) => l.includes('"type":"rollback"')), "the rollback");
+      run.child.kill(signal);
+      expect(await run.exit).toBe(130);
+      expect(existsSync(lockFile(h))).toBe(false);
+      const again = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+      expect(again.code).toBe(5);
+      expect((await outcomes(h)).at(-1)).toBe("rolled_back");
+      const live = await liveTasks(local.url);
+      expect(live.map((t) => releaseOf(t.id))).toEqual([1, 1]);
+      expect(run.stderr()).toContain("interrupted");
+    },
+    60_000,
+  );
 });
 
 function progressFile(h: ReturnType<typeof home>): string {
@@ -270,5 +276,82 @@ describe("stopping titan deploy before anything launched, then re-running it", (
       expect(progress.phase).toBe("finished");
     },
     60_000,
+  );
+});
+
+type LaterStep = "after every launch went out" | "while waiting on health" | "during a rollback";
+
+/** Runs a deploy to a step after its launches went out; for a rollback, release 2 fails its health checks. */
+async function deployUntil(step: LaterStep, h: ReturnType<typeof home>, local: TestCluster) {
+  const rollback = step === "during a rollback";
+  // For the rollback, old tasks stop before new ones start, so it has instances of release 1 to launch again.
+  const policy = rollback ? { instances: 2, maxSurge: 0, maxUnavailable: 1 } : { instances: 3 };
+  const file = writeWebApp(h.cwd, policy);
+  if (rollback) {
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    writeWebApp(h.cwd, { ...policy, version: "2", healthPath: "/broken" });
+  }
+  const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+  await until(async () => {
+    if (rollback) return run.lines.some((l) => l.includes('"type":"rollback"'));
+    const live = await liveTasks(local.url);
+    if (step === "while waiting on health") return live.some((t) => t.state === "TASK_RUNNING");
+    return live.length === 3;
+  }, step);
+  return { file, run, rollback };
+}
+
+describe("SIGKILL and a closed stdout after the launches went out, then re-running", () => {
+  it.each([
+    ["SIGKILL", "after every launch went out"],
+    ["SIGKILL", "while waiting on health"],
+    ["SIGKILL", "during a rollback"],
+    ["closed stdout", "after every launch went out"],
+    ["closed stdout", "while waiting on health"],
+    ["closed stdout", "during a rollback"],
+  ] as Array<["SIGKILL" | "closed stdout", LaterStep]>)(
+    "%s %s: never a false success; the re-run ends the release with no instance launched twice",
+    async (stop, step) => {
+      const local = await startTestCluster(FAST);
+      const h = home();
+      const { file, run, rollback } = await deployUntil(step, h, local);
+      const finished = rollback ? 5 : 0;
+      let code: number | null;
+      if (stop === "SIGKILL") {
+        run.child.kill("SIGKILL");
+        code = await run.exit;
+        // Nothing cleaned up: the lock stays, naming a process that is gone.
+        expect(existsSync(lockFile(h))).toBe(true);
+      } else {
+        run.child.stdout?.destroy();
+        code = await run.exit;
+        expect(existsSync(lockFile(h))).toBe(false);
+        // Either it carried on to the deploy's own result, or it stopped as an interruption does.
+        if (code !== finished) {
+          expect(code).toBe(130);
+          expect(run.stderr()).toMatch(/interrupted/);
+        }
+      }
+      if (code !== finished) {
+        const again = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+        expect(again.code, again.stderr).toBe(finished);
+        if (stop === "SIGKILL")
+          expect(again.stderr).toMatch(
+            new RegExp(
+              `took over the deploy lock of web from .*\\(pid ${run.child.pid}.*that process is gone`,
+            ),
+          );
+      }
+      expect(existsSync(lockFile(h))).toBe(false);
+      const live = await liveTasks(local.url);
+      if (rollback) {
+        expect((await outcomes(h)).at(-1)).toBe("rolled_back");
+        expect(live.map((t) => releaseOf(t.id))).toEqual([1, 1]);
+      } else {
+        expect(await outcomes(h)).toEqual(["deployed"]);
+        expect(live.map((t) => t.id).sort()).toEqual(["web.1.0.1", "web.1.1.1", "web.1.2.1"]);
+      }
+    },
+    90_000,
   );
 });
