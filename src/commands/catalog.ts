@@ -49,6 +49,13 @@ export const catalog: readonly CatalogEntry[] = [
     load: async () => (await import("./restart/command.js")).registerRestart,
   },
   {
+    name: "drain",
+    term: "drain [options] [agent...]",
+    summary:
+      "move titan's instances off agents, with the deploy's health gates, then bring them down for maintenance",
+    load: async () => (await import("./drain/command.js")).registerDrain,
+  },
+  {
     name: "rollback",
     term: "rollback [options] <app>",
     summary: "deploy an earlier release again (default: the one before the running release)",

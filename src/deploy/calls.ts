@@ -1,6 +1,7 @@
 import type { SchedulerSession } from "../mesos/session.js";
 import type { Offer, TaskStatus } from "../mesos/types/mesos.js";
 import type { Launch } from "./carve.js";
+import type { PendingInverseOffer } from "./evacuation.js";
 import { isTransient } from "./transient.js";
 
 /** A scheduler call the deploy engine decided on; the effect loop hands it to a `CallSink`. */
@@ -17,7 +18,9 @@ export type SchedulerCall =
       tasks: ReadonlyArray<{ taskId: string; agentId?: string }>;
       resendOnFailure: boolean;
     }
-  | { kind: "acknowledge"; status: TaskStatus };
+  | { kind: "acknowledge"; status: TaskStatus }
+  /** ACCEPT_INVERSE_OFFERS: the app holds nothing on these offers' agents any more; they may go down. */
+  | { kind: "accept_inverse_offers"; offers: readonly PendingInverseOffer[] };
 
 export type CallKind = SchedulerCall["kind"];
 
@@ -58,6 +61,11 @@ export function sessionCalls(
         return session.reconcile(call.tasks);
       case "acknowledge":
         return session.acknowledge(call.status);
+      case "accept_inverse_offers":
+        return session.answerInverseOffers(
+          "ACCEPT",
+          call.offers.map((o) => o.id),
+        );
     }
   };
   return {

@@ -26,6 +26,8 @@ export interface AppDeployInput {
   lagging?: readonly string[];
   /** The cluster state the plan was made from: the rest of the rollout is placed anew from it when needed. */
   cluster?: PlanCluster;
+  /** Agents to empty: the app's instances there move elsewhere behind the health gates. */
+  evacuate?: readonly string[];
 }
 
 /** What a deploy passes straight on to each app's executor. */
@@ -101,6 +103,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
           autoRollback: settings.autoRollback && input.spec.update.autoRollback,
           ...(input.planned === undefined ? {} : { planned: input.planned }),
           ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
+          ...(input.evacuate === undefined ? {} : { evacuate: input.evacuate }),
         },
         {
           ...settings,

@@ -1,6 +1,7 @@
 import type { Offer } from "../mesos/types/mesos.js";
 import type { Release } from "../state/types.js";
 import type { SchedulerCall } from "./calls.js";
+import type { PendingInverseOffer } from "./evacuation.js";
 import type { DeployEvent } from "./events.js";
 import { NO_RECONCILIATION, type Reconciliation } from "./reconciliation.js";
 import type { DeployPlan } from "./replan.js";
@@ -27,6 +28,8 @@ export interface EngineState {
   readonly offers: readonly Offer[];
   /** Set once the target failed its gates and the deploy rolls back to an earlier release. */
   readonly rollingBack: { readonly from: Release; readonly reason: string } | undefined;
+  /** The master's inverse offers not answered yet, by id: each is accepted once the app left its agent. */
+  readonly inverseOffers: ReadonlyMap<string, PendingInverseOffer>;
 }
 
 /** What stays the same for a whole deploy of one app. */
@@ -60,6 +63,7 @@ export function initialState(tracked: TrackedInstances, plan: DeployPlan): Engin
     reconciliation: NO_RECONCILIATION,
     offers: [],
     rollingBack: undefined,
+    inverseOffers: new Map(),
   };
 }
 

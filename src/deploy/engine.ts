@@ -1,6 +1,7 @@
 import type { SessionEvent } from "../mesos/session.js";
 import type { SchedulerCall } from "./calls.js";
 import { type EngineSettings, type EngineState, type Reaction, reaction } from "./engine-state.js";
+import { inverseOffersUnanswered, receiveInverseOffers, rescindInverseOffer } from "./evacuation.js";
 import { holding, startReconciliation, unsure } from "./reconciliation.js";
 import { replan } from "./replan.js";
 import { RETRY_REFUSE_SECONDS } from "./step.js";
@@ -112,6 +113,8 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
           ...state,
           reconciliation: { ...state.reconciliation, sentAt: Number.NEGATIVE_INFINITY },
         });
+      case "accept_inverse_offers":
+        return reaction(inverseOffersUnanswered(state, call.offers));
       case "decline":
       case "acknowledge":
         // An offer whose DECLINE failed goes back to the allocator at the offer timeout or the next election.
@@ -120,8 +123,17 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
   },
   TICK: (state) => reaction(state),
   HEARTBEAT: (state) => reaction(state),
-  INVERSE_OFFERS: (state) => reaction(state),
-  RESCIND_INVERSE_OFFER: (state) => reaction(state),
+  INVERSE_OFFERS: (state, event, ctx) => {
+    // The agents are emptied with the rollout's gates; instances planned there are placed anew.
+    const received = receiveInverseOffers(state, event.inverse_offers.inverse_offers ?? [], ctx.now);
+    const onThem = [...received.state.plan.planned].some(([, agent]) => received.fresh.has(agent.agentId));
+    if (!onThem) return reaction(received.state, { events: received.events });
+    const reason = [...received.fresh.values()].join("; ");
+    const replanned = replanRest(received.state, reason, received.fresh, ctx);
+    return { ...replanned, events: [...received.events, ...replanned.events] };
+  },
+  RESCIND_INVERSE_OFFER: (state, event) =>
+    reaction(rescindInverseOffer(state, event.rescind_inverse_offer.inverse_offer_id.value)),
   UPDATE_OPERATION_STATUS: (state) => reaction(state),
   MESSAGE: (state) => reaction(state),
   // The session ends itself with the master's message.

@@ -32,6 +32,10 @@ export type DeployEvent =
   | { type: "replan"; app: string; reason: string; changes: ReadonlyArray<ReplanChange> }
   /** `until`: when the deploy stops trying (ISO time), the reconnect phase's own bound or --timeout. */
   | { type: "reconnecting"; app: string; reason: string; until: string }
+  /** The agent is to be emptied (drained, or asked back for maintenance starting `until`, ISO time). */
+  | { type: "evacuate"; app: string; agent: string; until?: string }
+  /** The deploy answered the master's inverse offer for the agent: ACCEPT once the app holds nothing there. */
+  | { type: "inverse_offer"; app: string; agent: string; answer: "ACCEPT" | "DECLINE" }
   /** Nothing happened for a while: what the deploy waits for (repeated while the wait lasts). */
   | { type: "waiting"; app: string; for: string }
   | {

@@ -6,6 +6,7 @@ import type { DeployProgress, Release, StateStore } from "../state/types.js";
 import { type CallSink, type SchedulerCall, sessionCalls } from "./calls.js";
 import { type EngineEvent, type LoopEvent, type ReactContext, react } from "./engine.js";
 import { type EngineSettings, type EngineState, initialState, type Reaction } from "./engine-state.js";
+import { evacuating } from "./evacuation.js";
 import { EventQueue, withinMs } from "./event-queue.js";
 import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
 import type { PlannedAgent } from "./offer-plan.js";
@@ -61,6 +62,8 @@ export interface AppRun {
   planned?: ReadonlyMap<number, PlannedAgent>;
   /** The cluster state the plan was made from, for re-placing the rest of the rollout when reality diverges. */
   cluster?: PlanCluster;
+  /** Agents to empty (`titan drain`, or scheduled for maintenance): their instances move elsewhere, gated. */
+  evacuate?: readonly string[];
 }
 
 export type AppResult =
@@ -105,7 +108,9 @@ export class AppDeployment {
       launchedBefore: previous?.launched ?? [],
       now,
     });
-    this.state = initialState(tracked, deployPlan(run.planned ?? new Map(), run.cluster));
+    const start = initialState(tracked, deployPlan(run.planned ?? new Map(), run.cluster));
+    const evacuation = evacuating(start, run.evacuate ?? [], now);
+    this.state = evacuation.state;
     this.settings = {
       seed: options.seed,
       region: options.region,
@@ -126,6 +131,7 @@ export class AppDeployment {
       const current = isCurrent(tracked, task);
       this.emit({ type: "existing", app: tracked.app, task: taskId, instance, state, current });
     }
+    for (const event of evacuation.events) this.emit(event);
   }
 
   /** The current engine state (for a supervisor or a test that drives the loop). */

@@ -21,6 +21,8 @@ export interface OfferRound {
   planned: ReadonlyMap<number, PlannedAgent>;
   /** The app's tasks that hold resources somewhere, for spread and uniqueness constraints. */
   running: readonly RunningTask[];
+  /** Agents being emptied (drained, or asked back by an inverse offer): nothing new is placed there. */
+  draining?: ReadonlySet<string>;
 }
 
 export interface OfferDecision {
@@ -38,6 +40,7 @@ export interface OfferDecision {
  * are placed by the placement engine among the offered agents the planned ones did not use this round.
  */
 export function decideOffers(round: OfferRound): OfferDecision {
+  const toAgent = (offer: Offer) => offerToAgent(offer, round.draining?.has(offer.agent_id.value) === true);
   const byAgent = new Map<string, Offer>();
   const spare: Offer[] = [];
   for (const offer of round.offers) {
@@ -61,7 +64,7 @@ export function decideOffers(round: OfferRound): OfferDecision {
       continue;
     }
     const result = place({
-      agents: [offerToAgent(offer)],
+      agents: [toAgent(offer)],
       running,
       requests: instances.map((i) => requestFor(round.spec, i)),
       seed: round.seed,
@@ -76,7 +79,7 @@ export function decideOffers(round: OfferRound): OfferDecision {
   if (free.length > 0) {
     const open = [...byAgent.values()].filter((o) => !used.has(o));
     const result = place({
-      agents: open.map(offerToAgent),
+      agents: open.map(toAgent),
       running,
       requests: free.map((i) => requestFor(round.spec, i)),
       seed: round.seed,

@@ -16,8 +16,11 @@ function attributeText(attribute: Attribute): string | undefined {
   return undefined;
 }
 
-/** An offer as the placement engine sees an agent: what the offer lends is what is free. */
-export function offerToAgent(offer: Offer): Agent {
+/**
+ * An offer as the placement engine sees an agent: what the offer lends is what is free. An agent being drained
+ * (`draining`) or scheduled for maintenance (the offer carries an `unavailability`) takes no new instances.
+ */
+export function offerToAgent(offer: Offer, draining = false): Agent {
   const free: Scalars = { cpus: 0, mem: 0, disk: 0, gpus: 0 };
   const ports: PortRange[] = [];
   for (const resource of offer.resources ?? []) {
@@ -42,5 +45,6 @@ export function offerToAgent(offer: Offer): Agent {
     total: { ...free },
     free,
     freePorts: normaliseRanges(ports),
+    ...(draining || offer.unavailability !== undefined ? { draining: true } : {}),
   };
 }

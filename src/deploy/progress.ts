@@ -53,6 +53,10 @@ function describeRaw(event: DeployEvent): string | undefined {
       return `${event.app}: re-planned because ${event.reason}: ${event.changes.map((c) => `${event.app}[${c.instance}] ${c.from} → ${c.to ?? "any offer"}`).join(", ")}`;
     case "waiting":
       return `${event.app}: waiting for ${event.for}`;
+    case "evacuate":
+      return `${event.app}: moving its instances off ${event.agent}${event.until ? ` (maintenance from ${event.until})` : ""}`;
+    case "inverse_offer":
+      return `${event.app}: ${event.answer === "ACCEPT" ? "accepted" : "declined"} the master's request to free ${event.agent}`;
     case "done":
       return undefined;
   }

@@ -3,6 +3,7 @@ import type { Release } from "../state/types.js";
 import type { SchedulerCall } from "./calls.js";
 import { carveLaunches } from "./carve.js";
 import type { EngineSettings, EngineState, Reaction } from "./engine-state.js";
+import { answerInverseOffers } from "./evacuation.js";
 import { decideOffers } from "./offer-plan.js";
 import { endHold, holding, retryReconciliation } from "./reconciliation.js";
 import { rollbackTarget } from "./releases.js";
@@ -42,6 +43,7 @@ export function step(state: EngineState, now: number, settings: EngineSettings):
   let next = settle(state, now, out);
   if (holding(next.tracked, next.reconciliation, now)) return declineAll(next, RETRY_REFUSE_SECONDS, out);
   next = { ...next, tracked: track(next.tracked, { type: "progress" }, now).tracked };
+  next = answerMaintenance(next, out);
   const failure = next.tracked.fatal ?? deadlineFailure(next.tracked, now);
   if (failure !== undefined) {
     const tracked = track(next.tracked, { type: "failure_taken" }, now).tracked;
@@ -86,6 +88,14 @@ function settle(state: EngineState, now: number, out: Out): EngineState {
     next = { ...next, tracked: track(next.tracked, { type: "reconciled" }, now).tracked };
   else if (hold.ended !== undefined) out.warnings.push(hold.ended);
   return next;
+}
+
+/** Inverse offers whose agents the app has left are accepted. */
+function answerMaintenance(state: EngineState, out: Out): EngineState {
+  const answered = answerInverseOffers(state);
+  out.calls.push(...answered.calls);
+  out.events.push(...answered.events);
+  return answered.state;
 }
 
 /** The release failed its gates: roll back to the last healthy release when allowed (`autoRollback`), else fail. */
@@ -158,6 +168,7 @@ function offerRound(
     launches,
     planned: state.plan.planned,
     running: runningTasks(tracked),
+    draining: tracked.leaving,
   });
   const perOffer = carveLaunches(decision.placements, {
     app: tracked.app,

@@ -19,6 +19,7 @@ type View = Pick<
   | "counting"
   | "lastProgressAt"
   | "failedAfterCounting"
+  | "leaving"
 >;
 
 /** The task carries the target release (its digest matches). */
@@ -55,7 +56,8 @@ function rolloutTask(tracked: View, task: Tracked): RolloutTask {
     taskId: task.taskId,
     instance: task.instance,
     incarnation: task.incarnation,
-    current: isCurrent(tracked, task),
+    // A task on an agent being emptied is replaced like one of an older release.
+    current: isCurrent(tracked, task) && !(task.agentId !== undefined && tracked.leaving.has(task.agentId)),
     phase: tracked.unanswered.has(task.taskId) ? "unknown" : phaseOf(task),
     healthySince: task.healthySince,
   };
@@ -104,6 +106,12 @@ export function doneInstances(tracked: View): DoneInstances {
     .filter((t) => isCurrent(tracked, t) && !t.killSent)
     .sort((a, b) => a.instance - b.instance)
     .map((t) => ({ instance: t.instance, task: t.taskId, host: t.host, ports: t.ports }));
+}
+
+/** Whether a live task of the app (launching, running or being killed) is on the agent. */
+export function holdsTasksOn(tracked: Pick<View, "tasks">, agentId: string): boolean {
+  for (const task of tracked.tasks.values()) if (task.agentId === agentId) return true;
+  return false;
 }
 
 /** The app's tasks that hold resources on a known agent, as the placement engine counts them. */

@@ -78,6 +78,11 @@ export interface TrackedInstances {
    * release's counting tasks are no longer replaced (they are all that serves) until the outcome is known.
    */
   readonly failedAfterCounting: boolean;
+  /**
+   * Agents being emptied (drained, or asked back by the master's inverse offers): the rollout replaces a task there
+   * like one of an older release, and nothing new is placed there.
+   */
+  readonly leaving: ReadonlySet<string>;
 }
 
 /** What changes the tracked instances: the master's updates, and what the deploy itself did or decided. */
@@ -99,7 +104,9 @@ export type TrackingEvent =
   /** The rollback's target: counting, deadlines and backoff start over; every task's deadline runs from now. */
   | { type: "retarget"; target: AppTarget }
   /** The fatal reason was acted on (failed or rolled back). */
-  | { type: "failure_taken" };
+  | { type: "failure_taken" }
+  /** These agents are to be emptied from now on. */
+  | { type: "leave"; agentIds: readonly string[] };
 
 /** An instance of the target whose task ended on its own: it wants a fresh placement and fresh offers. */
 export interface EndedInstance {
@@ -136,6 +143,8 @@ export interface TrackingStart {
   /** Launches a stopped run wrote ahead: those the cluster state did not show are tracked (and reconciled) too. */
   launchedBefore: readonly string[];
   now: number;
+  /** Agents to empty from the start (`titan drain`, machines scheduled for maintenance). */
+  leaving?: readonly string[];
 }
 
 /** The tracked instances a deploy starts from. */
@@ -162,6 +171,7 @@ export function startTracking(start: TrackingStart): TrackedInstances {
     lastProgressAt: start.now,
     fatal: undefined,
     failedAfterCounting: false,
+    leaving: new Set(start.leaving ?? []),
   };
   for (const task of start.known) {
     const parts = parseTaskId(task.taskId);
@@ -217,6 +227,9 @@ export function track(tracked: TrackedInstances, event: TrackingEvent, now: numb
       break;
     case "failure_taken":
       draft.fatal = undefined;
+      break;
+    case "leave":
+      draft.leaving = new Set([...draft.leaving, ...event.agentIds]);
       break;
   }
   return { tracked: draft, ...out };

@@ -10,8 +10,10 @@ import type {
 } from "./types/mesos.js";
 import type {
   AcceptCall,
+  AcceptInverseOffersCall,
   AcknowledgeCall,
   DeclineCall,
+  DeclineInverseOffersCall,
   KillCall,
   ReconcileCall,
   ReviveCall,
@@ -132,6 +134,25 @@ export function declineCall(
       filters: ifSet(refuseSeconds, (seconds) => ({ refuse_seconds: seconds })),
     }),
   };
+}
+
+/**
+ * ACCEPT_INVERSE_OFFERS (the framework can give the agents back before the window) or DECLINE_INVERSE_OFFERS;
+ * `refuseSeconds` keeps the master from asking again about those agents for that long.
+ */
+export function inverseOffersCall(
+  frameworkId: FrameworkID,
+  answer: "ACCEPT" | "DECLINE",
+  inverseOfferIds: readonly string[],
+  refuseSeconds?: number,
+): AcceptInverseOffersCall | DeclineInverseOffersCall {
+  const payload = {
+    inverse_offer_ids: inverseOfferIds.map(id),
+    ...(refuseSeconds === undefined ? {} : { filters: { refuse_seconds: refuseSeconds } }),
+  };
+  return answer === "ACCEPT"
+    ? { framework_id: frameworkId, type: "ACCEPT_INVERSE_OFFERS", accept_inverse_offers: payload }
+    : { framework_id: frameworkId, type: "DECLINE_INVERSE_OFFERS", decline_inverse_offers: payload };
 }
 
 export function killCall(

@@ -1,9 +1,15 @@
 import { BadResponseError } from "./errors.js";
 import type { MasterCluster } from "./leader.js";
-import { isObject, parseJsonBody } from "./responses.js";
+import { errorForStatus, isObject, parseJsonBody } from "./responses.js";
 import type { HttpResponse, HttpTransport } from "./transport.js";
 import type { LegacyAgentState, LegacyMasterState } from "./types/legacy.js";
-import type { AgentGetState, MasterCallType, MasterResponses } from "./types/operator.js";
+import type { MachineID } from "./types/mesos.js";
+import type {
+  AgentGetState,
+  MaintenanceSchedule,
+  MasterCallType,
+  MasterResponses,
+} from "./types/operator.js";
 
 /** Exactly what Mesos compares byte for byte (`application/json; charset=utf-8` would be a 415). */
 export const JSON_HEADERS = { "content-type": "application/json", accept: "application/json" } as const;
@@ -82,6 +88,48 @@ export class MasterOperator {
   }
   getHealth(signal?: AbortSignal): Promise<MasterResponses["GET_HEALTH"]> {
     return this.call("GET_HEALTH", this.maxBytes, signal);
+  }
+
+  getMaintenanceStatus(signal?: AbortSignal): Promise<MasterResponses["GET_MAINTENANCE_STATUS"]> {
+    return this.call("GET_MAINTENANCE_STATUS", this.maxBytes, signal);
+  }
+  getMaintenanceSchedule(signal?: AbortSignal): Promise<MasterResponses["GET_MAINTENANCE_SCHEDULE"]> {
+    return this.call("GET_MAINTENANCE_SCHEDULE", this.maxBytes, signal);
+  }
+
+  /** Replaces the whole schedule: machines left out of it go back UP (a DOWN one may not be left out). */
+  updateMaintenanceSchedule(schedule: MaintenanceSchedule, signal?: AbortSignal): Promise<void> {
+    return this.change(
+      { type: "UPDATE_MAINTENANCE_SCHEDULE", update_maintenance_schedule: { schedule } },
+      signal,
+    );
+  }
+
+  /** Brings scheduled (DRAINING) machines DOWN: the master removes their agents and their tasks are lost. */
+  startMaintenance(machines: readonly MachineID[], signal?: AbortSignal): Promise<void> {
+    return this.change({ type: "START_MAINTENANCE", start_maintenance: { machines } }, signal);
+  }
+
+  /** A call answered `200 OK` with an empty body, or an error carrying the master's message. */
+  private async change(
+    call: { type: string } & Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const transport = this.cluster.transport;
+    const response = await this.cluster.send("/api/v1", (url) =>
+      postJson(transport, url, call, {
+        deadlineMs: this.deadlineMs,
+        maxBytes: this.maxBytes,
+        label: call.type,
+        signal,
+      }),
+    );
+    if (response.status !== 200) {
+      throw errorForStatus(response, response.body, {
+        what: call.type,
+        credentialsSent: transport.sendsCredentialsTo(response.url),
+      });
+    }
   }
 
   /** The legacy `GET /master/state` (plain-string ids, flat resources). */

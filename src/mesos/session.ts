@@ -4,6 +4,7 @@ import {
   acceptCall,
   acknowledgeCall,
   declineCall,
+  inverseOffersCall,
   killCall,
   launchOperation,
   reconcileCall,
@@ -418,6 +419,16 @@ export class SchedulerSession {
     const call = declineCall(this.requireFrameworkId(), offerIds, refuseSeconds);
     for (const id of offerIds) this.offers.delete(id);
     return this.send(call);
+  }
+
+  /** Answers inverse offers: ACCEPT once the agents can go, DECLINE while they cannot yet. */
+  async answerInverseOffers(
+    answer: "ACCEPT" | "DECLINE",
+    inverseOfferIds: readonly string[],
+    refuseSeconds?: number,
+  ): Promise<void> {
+    if (inverseOfferIds.length === 0) return;
+    return this.send(inverseOffersCall(this.requireFrameworkId(), answer, inverseOfferIds, refuseSeconds));
   }
 
   async kill(taskId: string, options: { agentId?: string; gracePeriodMs?: number } = {}): Promise<void> {

@@ -104,6 +104,7 @@ export class ClusterState {
       this.occupied[i] = free.cpus < total.cpus || free.mem < total.mem ? 1 : 0;
       this.ports[i] = countPorts(agent.freePorts);
       this.rank[i] = seededHash(agent.id, seed);
+      this.disabled[i] = agent.draining === true ? 1 : 0;
       normCpus = Math.max(normCpus, this.totalCpus[i] as number);
       normMem = Math.max(normMem, this.totalMem[i] as number);
       if (!this.indexById.has(agent.id)) this.indexById.set(agent.id, i);

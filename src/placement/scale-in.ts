@@ -129,12 +129,16 @@ class Drainer {
     const used = (i: number): number =>
       ((state.totalCpus[i] as number) - (state.cpus[i] as number)) / state.normCpus +
       ((state.totalMem[i] as number) - (state.mem[i] as number)) / state.normMem;
-    this.order = [...Array(state.n).keys()].sort(
-      (a, b) =>
-        (this.tasksOn[a]?.length ?? 0) - (this.tasksOn[b]?.length ?? 0) ||
-        used(a) - used(b) ||
-        (state.rank[a] as number) - (state.rank[b] as number),
-    );
+    // Agents already excluded from placement (being drained, scheduled for maintenance) are neither drained again
+    // nor poured into.
+    this.order = [...Array(state.n).keys()]
+      .filter((i) => state.disabled[i] === 0)
+      .sort(
+        (a, b) =>
+          (this.tasksOn[a]?.length ?? 0) - (this.tasksOn[b]?.length ?? 0) ||
+          used(a) - used(b) ||
+          (state.rank[a] as number) - (state.rank[b] as number),
+      );
     // Moved tasks go to the agents last in line for draining, so that they rarely have to move twice.
     this.pourOrder = Int32Array.from(this.order).reverse();
     state.begin();

@@ -71,6 +71,18 @@ export function formatShape(total: Scalars): string {
   return parts.join(",");
 }
 
+/**
+ * The shape as `parseShape` reads it back, attributes included (`4cpu,8Gi,disk=20000Mi,zone=b`): what
+ * `titan local agents add --shape` takes to carry out scale-out advice. Attributes whose text cannot be written
+ * in that form (a comma, `=` or `|` in it) are left out.
+ */
+export function shapeSpec(shape: AgentShape): string {
+  const attributes = Object.entries(shape.attributes)
+    .filter(([k, v]) => !/[,=|]/.test(k) && !/[,=|]/.test(v) && v !== "")
+    .map(([k, v]) => `${k}=${v}`);
+  return [formatShape(shape.total), ...attributes].join(",");
+}
+
 function formatMem(mb: number): string {
   if (mb >= 1024 && mb % 1024 === 0) return `${mb / 1024}Gi`;
   return `${mb}Mi`;

@@ -28,6 +28,11 @@ export interface Agent {
   free: Scalars;
   /** Free port ranges, sorted, non-overlapping. */
   freePorts: readonly PortRange[];
+  /**
+   * The agent takes no new instances: it is being drained, or its machine is scheduled for maintenance. The
+   * "drained" check of placement rejects it; what runs there stays counted for the constraints until it moves.
+   */
+  draining?: boolean;
 }
 
 /** A task already running (or being kept) on an agent. Its resources are already subtracted from `free`. */

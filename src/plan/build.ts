@@ -20,6 +20,7 @@ import { type RolloutInput, rolloutLimits, rolloutSteps, simulateRollouts } from
 import type {
   AppDiff,
   AppPlan,
+  LaunchAction,
   Plan,
   PlannedPlacement,
   RolloutReport,
@@ -42,6 +43,11 @@ export interface PlanInput {
   scaleIn?: boolean;
   /** The cluster's task user for apps that name none (default `nobody`). */
   taskUser?: string;
+  /**
+   * Agents being emptied (`titan drain`, or scheduled for maintenance): nothing new is placed there, and the
+   * instances running there are moved elsewhere (replaced with the same release).
+   */
+  draining?: ReadonlySet<string>;
 }
 
 /**
@@ -54,12 +60,12 @@ export const SCALE_IN_AUTO_AGENTS = 1_000;
 export function buildPlan(input: PlanInput): Plan {
   const region = resolveRegion(input.apps, input.region);
   const apps = input.apps.map((app) => specForRegion(app, region));
-  const { snapshot } = input;
+  const snapshot = withDraining(input.snapshot, input.draining);
   const inputs = inputsDigest(apps, snapshot, region);
   const seed = input.seed ?? defaultSeed(inputs);
 
   const planned = apps
-    .map((spec) => ({ spec, diff: diffFor(spec, snapshot, region) }))
+    .map((spec) => ({ spec, diff: moveOff(diffFor(spec, snapshot, region), input.draining) }))
     .filter(({ diff }) => diff.desired > 0 || hasChanges(diff));
 
   const endState = new SimulatedCluster(snapshot);
@@ -125,6 +131,27 @@ export function buildPlan(input: PlanInput): Plan {
   };
 }
 
+/** The snapshot with the draining agents marked: placement's "drained" check keeps new instances off them. */
+function withDraining(snapshot: ClusterSnapshot, draining: ReadonlySet<string> | undefined): ClusterSnapshot {
+  if (draining === undefined || draining.size === 0) return snapshot;
+  return {
+    ...snapshot,
+    agents: snapshot.agents.map((a) => (draining.has(a.id) ? { ...a, draining: true } : a)),
+  };
+}
+
+/** Instances kept on an agent being emptied are replaced elsewhere instead, with the same release. */
+function moveOff(diff: AppDiff, draining: ReadonlySet<string> | undefined): AppDiff {
+  if (draining === undefined || draining.size === 0) return diff;
+  const moving = diff.keep.filter((t) => draining.has(t.agentId));
+  if (moving.length === 0) return diff;
+  return {
+    ...diff,
+    keep: diff.keep.filter((t) => !moving.includes(t)),
+    replace: [...diff.replace, ...moving].sort((a, b) => a.instance - b.instance),
+  };
+}
+
 function diffFor(spec: AppSpec, snapshot: ClusterSnapshot, region: string | null): AppDiff {
   const tasks = (snapshot.titanTasks[spec.name] ?? []).filter((t) => inRegion(t, region));
   return diffApp(spec.name, region, appDigest(spec), desiredInstances(spec, region), tasks);
@@ -145,11 +172,14 @@ function placementsOf(
   agentsById: ReadonlyMap<string, Agent>,
 ): PlannedPlacement[] {
   const replaced = new Set(diff.replace.map((t) => t.instance));
+  const moved = new Set(diff.replace.filter((t) => t.digest === diff.digest).map((t) => t.instance));
+  const actionOf = (instance: number): LaunchAction =>
+    moved.has(instance) ? "move" : replaced.has(instance) ? "replace" : "launch";
   return placed
     .map((p) => ({
       ...p,
       region: diff.region,
-      action: replaced.has(p.instance) ? ("replace" as const) : ("launch" as const),
+      action: actionOf(p.instance),
       attributes: agentsById.get(p.agentId)?.attributes ?? {},
     }))
     .sort((a, b) => a.instance - b.instance);

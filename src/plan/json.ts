@@ -1,3 +1,4 @@
+import { shapeSpec } from "../placement/shapes.js";
 import type { AgentShape, NearMiss, Scalars, ScaleInAdvice, ScaleOutAdvice } from "../placement/types.js";
 import type {
   AppPlan,
@@ -145,7 +146,12 @@ function scalarsJson(s: Scalars): Record<string, number> {
 }
 
 function shapeJson(shape: AgentShape): Record<string, unknown> {
-  return { name: shape.name, ...scalarsJson(shape.total), attributes: shape.attributes };
+  return {
+    name: shape.name,
+    ...scalarsJson(shape.total),
+    attributes: shape.attributes,
+    spec: shapeSpec(shape),
+  };
 }
 
 function scaleOutJson(advice: ScaleOutAdvice): Record<string, unknown> {

@@ -100,7 +100,7 @@ function placementTable(app: AppPlan): string[] {
   const header = ["instance", "action", "agent", ...columns, "ports"];
   const placed = app.placements.map((p) => ({
     instance: p.instance,
-    action: p.action === "replace" ? "~ replace" : "+ launch",
+    action: p.action === "replace" ? "~ replace" : p.action === "move" ? "> move" : "+ launch",
     hostname: p.hostname,
     attributes: p.attributes,
     // Host port numbers only, as for kept instances: a running task's resources carry no port names.

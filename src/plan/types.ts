@@ -20,7 +20,8 @@ export interface AppDiff {
   stop: TitanTask[];
 }
 
-export type LaunchAction = "launch" | "replace";
+/** `move`: the instance's task runs the right release on an agent being emptied; it is replaced elsewhere. */
+export type LaunchAction = "launch" | "replace" | "move";
 
 export interface PlannedPlacement extends Placement {
   region: string | null;

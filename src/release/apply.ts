@@ -5,12 +5,14 @@ import type { Env } from "../cli/env.js";
 import { InterruptedError, TimeoutError, TitanError, UsageError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { writeLine } from "../cli/io.js";
+import { agentsScheduledForMaintenance } from "../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../cluster/types.js";
 import { type AppDeployResult, deployApp } from "../deploy/deploy.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { PlannedAgent } from "../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../deploy/progress.js";
 import type { AppSpec } from "../manifest/types.js";
+import { MasterOperator } from "../mesos/operator.js";
 import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js";
 import { buildPlan } from "../plan/build.js";
 import { hasChanges } from "../plan/diff.js";
@@ -35,6 +37,16 @@ export interface ApplyOptions {
   verb: string;
   /** The command that resumes after an interruption, e.g. `titan deploy -f titan.yaml`. */
   resume: string;
+  /** Agents to empty (`titan drain`): nothing new lands there and what runs there moves elsewhere. */
+  draining?: ReadonlySet<string>;
+  /** A last step once every app is where the plan put it (`titan drain` marks the agents for maintenance). */
+  followUp?: FollowUp;
+}
+
+export interface FollowUp {
+  /** Said in the plan's confirmation, e.g. "and bring agent-2 down for maintenance". */
+  describe: string;
+  run(): Promise<void>;
 }
 
 /**
@@ -52,7 +64,10 @@ export async function applyApps(
   // Images are pinned before anything is read or changed; a reviewed plan's digests are kept exactly.
   const pinned = await pinAppImages(env, conn.target.cluster, apps, saved?.images);
   const snapshot = await conn.source.read(env.signal);
-  const plan = await planFor(pinned.apps, snapshot, conn, options, saved);
+  // Agents scheduled for maintenance are emptied as the master's inverse offers ask; drained ones likewise.
+  const scheduled = await agentsScheduledForMaintenance(new MasterOperator(conn.cluster), env.signal);
+  const draining = new Set([...(options.draining ?? []), ...scheduled]);
+  const plan = await planFor(pinned.apps, snapshot, conn, { ...options, draining }, saved);
   for (const warning of plan.warnings) writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);
   if (options.json)
     writeLine(
@@ -65,7 +80,7 @@ export async function applyApps(
   }
   if (!plan.fits) return ExitCode.DoesNotFit;
   const changing = await appsToDeploy(env, conn, plan, options.json);
-  if (changing.length === 0) {
+  if (changing.length === 0 && options.followUp === undefined) {
     if (options.json) writeLine(io.out, JSON.stringify({ type: "nothing_to_do" }));
     else writeLine(io.err, "Nothing to do: every instance already runs what the manifest says.");
     return ExitCode.Ok;
@@ -76,19 +91,26 @@ export async function applyApps(
   if (!(await confirm(env, options, names))) {
     // Declining is an answer, not an error or an interruption (as `nomad job stop` and `kubectl delete -i`).
     if (options.json) writeLine(io.out, JSON.stringify({ type: "declined" }));
-    writeLine(io.err, `Nothing changed: the ${options.verb} of ${names.join(", ")} was declined.`);
+    writeLine(
+      io.err,
+      `Nothing changed: the ${options.verb}${names.length > 0 ? ` of ${names.join(", ")}` : ""} was declined.`,
+    );
     return ExitCode.Ok;
   }
 
   const view = await progressView(env, options.json);
   let results: AppDeployResult[];
   try {
-    results = await deployChanging(env, conn, { plan, snapshot, changing }, options, (e) => view.event(e));
+    results = await deployChanging(env, conn, { plan, snapshot, changing }, { ...options, draining }, (e) =>
+      view.event(e),
+    );
   } finally {
     view.stop();
   }
   if (!options.json) printSummary(env, results);
-  return outcomeCode(results, options, env.signal.aborted);
+  const code = outcomeCode(results, options, env.signal.aborted);
+  await options.followUp?.run();
+  return code;
 }
 
 /** What a region's deploy carries out: its plan, the state it was made from, and the apps that change. */
@@ -103,7 +125,7 @@ export async function deployChanging(
   env: Env,
   conn: Connection,
   { plan, snapshot, changing }: PlannedChange,
-  options: Pick<ApplyOptions, "verb" | "forceUnlock" | "autoRollback" | "timeoutMs"> & {
+  options: Pick<ApplyOptions, "verb" | "forceUnlock" | "autoRollback" | "timeoutMs" | "draining"> & {
     lagging?: readonly string[];
   },
   emit: (event: DeployEvent) => void,
@@ -126,6 +148,9 @@ export async function deployChanging(
           purpose: options.verb,
           planned: plannedAgents(appPlan),
           cluster: { agents: snapshot.agents, known },
+          ...(options.draining === undefined || options.draining.size === 0
+            ? {}
+            : { evacuate: [...options.draining] }),
           ...(options.lagging === undefined || options.lagging.length === 0
             ? {}
             : { lagging: options.lagging }),
@@ -230,6 +255,7 @@ export async function planFor(
     snapshot,
     source: conn.source.describe(),
     taskUser: conn.framework.user,
+    ...(options.draining === undefined ? {} : { draining: options.draining }),
     ...(region === undefined ? {} : { region }),
   };
   if (options.planFile === undefined || saved === undefined) return buildPlan(base);
@@ -273,17 +299,20 @@ export async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> 
 /** Whether to go ahead: true with --yes or a "yes" at the prompt, false when the user declines. */
 export async function confirm(
   env: Env,
-  options: Pick<ApplyOptions, "yes" | "verb">,
+  options: Pick<ApplyOptions, "yes" | "verb" | "followUp">,
   apps: readonly string[],
 ): Promise<boolean> {
   if (options.yes) return true;
+  const what = [apps.length > 0 ? apps.join(", ") : undefined, options.followUp?.describe]
+    .filter(Boolean)
+    .join(" ");
   if (!env.io.canPrompt) {
     throw new UsageError(
       `refusing to ${options.verb} without confirmation: there is no terminal to ask on`,
       "review the plan above and re-run with --yes",
     );
   }
-  return env.prompter().confirm(`${capitalise(options.verb)} ${apps.join(", ")} as planned above?`, false);
+  return env.prompter().confirm(`${capitalise(options.verb)} ${what} as planned above?`, false);
 }
 
 function capitalise(text: string): string {

@@ -116,6 +116,8 @@ export interface WebApp {
   progressDeadline?: string;
   /** A YAML flow list, e.g. `[{ balance: zone }]`. */
   constraints?: string;
+  /** Each instance's cpus (default 0.1). */
+  cpus?: number;
 }
 
 /** A tiny HTTP server per instance: answers 200 everywhere but /broken. */
@@ -126,7 +128,7 @@ export function writeWebApp(dir: string, app: WebApp = {}): string {
 shell: ${app.shell === undefined ? `"exec node -e \\"${server}\\""` : JSON.stringify(app.shell)}
 ports: [http]
 instances: ${app.instances ?? 3}
-${app.constraints === undefined ? "" : `constraints: ${app.constraints}\n`}resources: { cpus: 0.1, mem: 32Mi }
+${app.constraints === undefined ? "" : `constraints: ${app.constraints}\n`}resources: { cpus: ${app.cpus ?? 0.1}, mem: 32Mi }
 env:
   VERSION: "${app.version ?? "1"}"
 ${app.extraEnv ?? ""}

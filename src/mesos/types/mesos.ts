@@ -408,6 +408,18 @@ export interface Task {
 // --------------------------------------------------------------------------------------------------------
 // Offers and operations
 
+/** `mesos.v1.Unavailability`: a maintenance window; without `duration` the machine may never come back. */
+export interface Unavailability {
+  start: TimeInfo;
+  duration?: DurationInfo;
+}
+
+/** `mesos.v1.MachineID`: an agent's machine matches only when both fields match (hostname case-insensitively). */
+export interface MachineID {
+  hostname?: string;
+  ip?: string;
+}
+
 export interface Offer {
   id: OfferID;
   framework_id: FrameworkID;
@@ -419,6 +431,8 @@ export interface Offer {
   attributes?: Attribute[];
   executor_ids?: ExecutorID[];
   allocation_info?: ResourceAllocationInfo;
+  /** Set when the agent's machine is scheduled for maintenance. */
+  unavailability?: Unavailability;
 }
 
 export interface InverseOffer {
@@ -426,7 +440,9 @@ export interface InverseOffer {
   url?: URL;
   framework_id: FrameworkID;
   agent_id?: AgentID;
-  unavailability: { start: TimeInfo; duration?: DurationInfo };
+  unavailability: Unavailability;
+  /** Empty for maintenance: the whole agent is asked back. */
+  resources?: Resource[];
 }
 
 export interface OfferOperation {

@@ -1,17 +1,20 @@
 /**
  * JSON shapes of the v1 operator API (`mesos.v1.master.Call`/`Response`, `mesos.v1.agent.Call`/`Response`)
  * for the calls titan makes: master GET_STATE, GET_AGENTS, GET_TASKS, GET_FRAMEWORKS, GET_VERSION,
- * GET_HEALTH and agent GET_STATE. Type declarations only.
+ * GET_HEALTH, the maintenance calls and agent GET_STATE. Type declarations only.
  */
 import type {
   AgentID,
   AgentInfo,
   ExecutorInfo,
+  FrameworkID,
   FrameworkInfo,
+  MachineID,
   Offer,
   Resource,
   Task,
   TimeInfo,
+  Unavailability,
 } from "./mesos.js";
 
 export type MasterCallType =
@@ -20,7 +23,9 @@ export type MasterCallType =
   | "GET_TASKS"
   | "GET_FRAMEWORKS"
   | "GET_VERSION"
-  | "GET_HEALTH";
+  | "GET_HEALTH"
+  | "GET_MAINTENANCE_STATUS"
+  | "GET_MAINTENANCE_SCHEDULE";
 export type AgentCallType = "GET_STATE";
 
 export interface OperatorCall<T extends string> {
@@ -100,6 +105,29 @@ export interface GetState {
 }
 
 /** `mesos.v1.master.Response` for the calls titan makes; the payload key is the lower-snake call type. */
+/** `mesos.v1.maintenance.Window` / `Schedule` (maintenance.proto). */
+export interface MaintenanceWindow {
+  machine_ids: MachineID[];
+  unavailability: Unavailability;
+}
+
+export interface MaintenanceSchedule {
+  windows?: MaintenanceWindow[];
+}
+
+/** `mesos.v1.allocator.InverseOfferStatus`: a framework's latest answer to an inverse offer for the machine. */
+export interface InverseOfferStatus {
+  status: "UNKNOWN" | "ACCEPT" | "DECLINE";
+  framework_id: FrameworkID;
+  timestamp: TimeInfo;
+}
+
+/** `mesos.v1.maintenance.ClusterStatus`. */
+export interface MaintenanceClusterStatus {
+  draining_machines?: Array<{ id: MachineID; statuses?: InverseOfferStatus[] }>;
+  down_machines?: MachineID[];
+}
+
 export interface MasterResponses {
   GET_STATE: GetState;
   GET_AGENTS: GetAgents;
@@ -107,6 +135,8 @@ export interface MasterResponses {
   GET_FRAMEWORKS: GetFrameworks;
   GET_VERSION: GetVersion;
   GET_HEALTH: GetHealth;
+  GET_MAINTENANCE_STATUS: { status: MaintenanceClusterStatus };
+  GET_MAINTENANCE_SCHEDULE: { schedule: MaintenanceSchedule };
 }
 
 export interface AgentGetTasks {

@@ -78,6 +78,18 @@ export interface TeardownCall {
   framework_id: FrameworkID;
 }
 
+export interface AcceptInverseOffersCall {
+  type: "ACCEPT_INVERSE_OFFERS";
+  framework_id: FrameworkID;
+  accept_inverse_offers: { inverse_offer_ids: OfferID[]; filters?: Filters };
+}
+
+export interface DeclineInverseOffersCall {
+  type: "DECLINE_INVERSE_OFFERS";
+  framework_id: FrameworkID;
+  decline_inverse_offers: { inverse_offer_ids: OfferID[]; filters?: Filters };
+}
+
 export type SchedulerCall =
   | SubscribeCall
   | AcceptCall
@@ -87,7 +99,9 @@ export type SchedulerCall =
   | ReconcileCall
   | SuppressCall
   | ReviveCall
-  | TeardownCall;
+  | TeardownCall
+  | AcceptInverseOffersCall
+  | DeclineInverseOffersCall;
 
 /** Every call except SUBSCRIBE, i.e. what is sent with a `Mesos-Stream-Id`. */
 export type SessionCall = Exclude<SchedulerCall, SubscribeCall>;

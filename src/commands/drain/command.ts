@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import { addFlags, type OptionsOf, switchFlag } from "../../cli/flags.js";
+import { applyFlagTable } from "../../release/flags.js";
+import { type CommandContext, flagAction } from "../types.js";
+
+export const drainFlagTable = {
+  ...applyFlagTable,
+  advised: switchFlag("--advised", "drain the agents the plan's scale-in advice names"),
+} as const;
+
+export type DrainOptions = OptionsOf<typeof drainFlagTable>;
+
+const HELP = `
+Examples:
+  titan drain agent-7.example.com             move titan's instances off, then bring the agent down
+  titan drain --advised --yes                 the agents \`titan plan\` says could be drained
+  titan drain S12 S13 --json                  by agent id; the plan, then NDJSON events
+
+Shows the plan first: every instance on the agents is replaced elsewhere (launched, healthy, then the old one
+killed), under the app's constraints and never below its max_unavailable. Then the agents' machines are put in a
+maintenance window and brought DOWN (UPDATE_MAINTENANCE_SCHEDULE, START_MAINTENANCE): Mesos removes the agents, and
+the machines can be terminated. \`STOP_MAINTENANCE\` brings a machine back.`;
+
+/** `titan drain AGENT…|--advised`: empty agents with the deploy's gates, then mark them for maintenance. */
+export function registerDrain(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command("drain")
+    .description(
+      "move titan's instances off agents, with the deploy's health gates, then bring them down for maintenance",
+    )
+    .argument("[agent...]", "agent ids or hostnames");
+  addFlags(command, drainFlagTable)
+    .addHelpText("after", HELP)
+    .action(
+      flagAction(ctx, drainFlagTable, async (env, opts, agents: string[]) => {
+        const { runDrain } = await import("./run.js");
+        return runDrain(env, opts, agents);
+      }),
+    );
+}

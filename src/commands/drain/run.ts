@@ -1,0 +1,159 @@
+import type { Env } from "../../cli/env.js";
+import { UsageError } from "../../cli/errors.js";
+import { writeLine } from "../../cli/io.js";
+import { agentMachines, sameMachine } from "../../cluster/maintenance.js";
+import type { ClusterSnapshot } from "../../cluster/types.js";
+import type { AppSpec } from "../../manifest/types.js";
+import { MasterOperator } from "../../mesos/operator.js";
+import type { MachineID } from "../../mesos/types/mesos.js";
+import type { MaintenanceSchedule } from "../../mesos/types/operator.js";
+import { buildPlan } from "../../plan/build.js";
+import { applyApps, type FollowUp } from "../../release/apply.js";
+import { type Connection, connect } from "../../release/connect.js";
+import { parseTimeout } from "../../release/timeout.js";
+import type { StateStore } from "../../state/types.js";
+import type { DrainOptions } from "./command.js";
+
+export async function runDrain(env: Env, opts: DrainOptions, names: string[]): Promise<number> {
+  if (opts.advised === names.length > 0) {
+    throw new UsageError(
+      opts.advised ? "give agents or --advised, not both" : "which agents? name them, or pass --advised",
+      "e.g. titan drain agent-7.example.com, or titan drain --advised",
+    );
+  }
+  const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
+  const conn = await connect(env, opts);
+  try {
+    const snapshot = await conn.source.read(env.signal);
+    const running = await runningSpecs(conn.store, snapshot);
+    const agentIds = opts.advised
+      ? advisedAgents(env, conn, snapshot, running)
+      : namedAgents(snapshot, names);
+    if (agentIds.length === 0) {
+      if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "nothing_to_do" }));
+      else writeLine(env.io.err, "Nothing to do: the plan advises draining no agent.");
+      return 0;
+    }
+    const draining = new Set(agentIds);
+    const apps = running.filter((spec) =>
+      (snapshot.titanTasks[spec.name] ?? []).some((t) => draining.has(t.agentId)),
+    );
+    const argv = opts.advised ? "--advised" : names.join(" ");
+    return await applyApps(env, conn, apps, {
+      yes: opts.yes === true,
+      json: opts.json === true,
+      forceUnlock: opts.forceUnlock === true,
+      autoRollback: opts.autoRollback !== false,
+      verb: "drain",
+      resume: `titan drain ${argv}`,
+      draining,
+      followUp: await maintenanceStep(env, conn, snapshot, agentIds, opts.json === true),
+      ...(opts.region === undefined ? {} : { region: opts.region }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+  } finally {
+    await conn.close();
+  }
+}
+
+/** The spec each titan app in the cluster runs now: its newest deployed release. */
+async function runningSpecs(store: StateStore, snapshot: ClusterSnapshot): Promise<AppSpec[]> {
+  const specs: AppSpec[] = [];
+  for (const app of Object.keys(snapshot.titanTasks).sort()) {
+    const releases = await store.releases(app);
+    const deployed = [...releases].reverse().find((r) => r.outcome === "deployed");
+    if (deployed) specs.push(deployed.spec);
+  }
+  return specs;
+}
+
+function namedAgents(snapshot: ClusterSnapshot, names: readonly string[]): string[] {
+  return [
+    ...new Set(
+      names.map((name) => {
+        const agent = snapshot.agents.find(
+          (a) => a.id === name || a.hostname.toLowerCase() === name.toLowerCase(),
+        );
+        if (!agent)
+          throw new UsageError(
+            `no agent '${name}' in the cluster`,
+            "name an agent by its id or hostname (titan ps shows where instances run)",
+          );
+        return agent.id;
+      }),
+    ),
+  ];
+}
+
+/** The plan's scale-in advice for what runs now: agents everything on which fits elsewhere. */
+function advisedAgents(
+  env: Env,
+  conn: Connection,
+  snapshot: ClusterSnapshot,
+  running: readonly AppSpec[],
+): string[] {
+  const plan = buildPlan({
+    apps: running,
+    snapshot,
+    source: conn.source.describe(),
+    taskUser: conn.framework.user,
+    scaleIn: true,
+  });
+  if (!plan.fits) {
+    writeLine(env.io.err, "The apps as they run do not fit the cluster: there is no scale-in advice.");
+    return [];
+  }
+  return (plan.scaleIn?.drain ?? []).map((d) => d.agentId);
+}
+
+/**
+ * Once the agents are empty: their machines join the maintenance schedule in a window starting now (other windows
+ * kept; a machine appears once) and are brought DOWN, so Mesos removes the agents and the operator can terminate
+ * them (src/master/http.cpp: START_MAINTENANCE takes only scheduled machines).
+ */
+async function maintenanceStep(
+  env: Env,
+  conn: Connection,
+  snapshot: ClusterSnapshot,
+  agentIds: readonly string[],
+  json: boolean,
+): Promise<FollowUp> {
+  const operator = new MasterOperator(conn.cluster);
+  const machines = agentMachines((await operator.getAgents(env.signal)).agents ?? []).filter((a) =>
+    agentIds.includes(a.agentId),
+  );
+  const hosts = agentIds.map((id) => snapshot.agents.find((a) => a.id === id)?.hostname ?? id);
+  return {
+    describe: `and bring ${hosts.join(", ")} down for maintenance`,
+    run: async () => {
+      const ids = machines.map((m) => m.machine);
+      const current = (await operator.getMaintenanceSchedule(env.signal)).schedule;
+      await operator.updateMaintenanceSchedule(withWindow(current, ids, env.clock.now()), env.signal);
+      await operator.startMaintenance(ids, env.signal);
+      if (json) writeLine(env.io.out, JSON.stringify({ type: "maintenance", agents: hosts, mode: "DOWN" }));
+      else writeLine(env.io.out, `${hosts.join(", ")}: down for maintenance; the machines can be terminated`);
+    },
+  };
+}
+
+function withWindow(
+  schedule: MaintenanceSchedule,
+  machines: readonly MachineID[],
+  nowMs: number,
+): MaintenanceSchedule {
+  const others = (schedule.windows ?? [])
+    .map((w) => ({
+      ...w,
+      machine_ids: w.machine_ids.filter((m) => !machines.some((x) => sameMachine(m, x))),
+    }))
+    .filter((w) => w.machine_ids.length > 0);
+  return {
+    windows: [
+      ...others,
+      {
+        machine_ids: [...machines],
+        unavailability: { start: { nanoseconds: String(BigInt(Math.round(nowMs)) * 1_000_000n) } },
+      },
+    ],
+  };
+}

@@ -1,0 +1,116 @@
+import type { InverseOffer } from "../mesos/types/mesos.js";
+import type { SchedulerCall } from "./calls.js";
+import type { EngineState } from "./engine-state.js";
+import type { DeployEvent } from "./events.js";
+import { holdsTasksOn } from "./tracked-view.js";
+import { track } from "./tracking.js";
+
+/**
+ * The pure part of maintenance for one app's framework: the agents it must empty (drained, or asked back by the
+ * master's inverse offers ahead of a maintenance window) and the inverse offers still to answer. The rollout moves
+ * the app's instances off those agents with its health gates (a task there counts as one of an older release, see
+ * tracked-view.ts), and each inverse offer is accepted once the app holds nothing on its agent, as the Mesos
+ * maintenance guide asks ("frameworks should aim to gracefully terminate tasks prior to the arrival of the
+ * interval").
+ */
+export interface PendingInverseOffer {
+  readonly id: string;
+  readonly agentId: string;
+  /** The agent's hostname, from the inverse offer's url. */
+  readonly host: string;
+  readonly startMs: number;
+}
+
+export interface Evacuating {
+  state: EngineState;
+  events: DeployEvent[];
+  /** Agents newly to be emptied, with why: the rest of the rollout is placed without them. */
+  fresh: ReadonlyMap<string, string>;
+}
+
+/**
+ * Agents to empty from the start of a deploy (`titan drain`, machines scheduled for maintenance): tracked as
+ * leaving, avoided by re-planning, and said for each agent where the app runs now.
+ */
+export function evacuating(state: EngineState, agentIds: readonly string[], now: number): Evacuating {
+  const fresh = new Map<string, string>();
+  const events: DeployEvent[] = [];
+  for (const agentId of new Set(agentIds)) {
+    const host = [...state.tracked.tasks.values()].find((t) => t.agentId === agentId && t.host !== "")?.host;
+    fresh.set(agentId, `${host ?? agentId} is being drained`);
+    if (host !== undefined) events.push({ type: "evacuate", app: state.tracked.app, agent: host });
+  }
+  return { state: leave(state, fresh, now), events, fresh };
+}
+
+/** Inverse offers arrived: their agents are emptied from now on, and each offer waits for its answer. */
+export function receiveInverseOffers(
+  state: EngineState,
+  offers: readonly InverseOffer[],
+  now: number,
+): Evacuating {
+  const pending = new Map(state.inverseOffers);
+  const fresh = new Map<string, string>();
+  const events: DeployEvent[] = [];
+  for (const offer of offers) {
+    const agentId = offer.agent_id?.value;
+    // An inverse offer without an agent asks for every resource of the framework; maintenance never sends one.
+    if (agentId === undefined) continue;
+    const startMs = Number(offer.unavailability.start.nanoseconds) / 1e6;
+    const host = offer.url?.address?.hostname ?? agentId;
+    pending.set(offer.id.value, { id: offer.id.value, agentId, host, startMs });
+    if (state.tracked.leaving.has(agentId) || fresh.has(agentId)) continue;
+    fresh.set(agentId, `${host} is scheduled for maintenance`);
+    const until = Number.isFinite(startMs) ? new Date(startMs).toISOString() : undefined;
+    events.push({
+      type: "evacuate",
+      app: state.tracked.app,
+      agent: host,
+      ...(until === undefined ? {} : { until }),
+    });
+  }
+  return { state: leave({ ...state, inverseOffers: pending }, fresh, now), events, fresh };
+}
+
+/** The master took an inverse offer back (timeout, the window changed): nothing to answer. */
+export function rescindInverseOffer(state: EngineState, inverseOfferId: string): EngineState {
+  if (!state.inverseOffers.has(inverseOfferId)) return state;
+  return {
+    ...state,
+    inverseOffers: new Map([...state.inverseOffers].filter(([id]) => id !== inverseOfferId)),
+  };
+}
+
+/** The inverse offers whose agents the app has left are accepted: one call, and an event for each. */
+export function answerInverseOffers(state: EngineState): {
+  state: EngineState;
+  calls: SchedulerCall[];
+  events: DeployEvent[];
+} {
+  const ready = [...state.inverseOffers.values()].filter((o) => !holdsTasksOn(state.tracked, o.agentId));
+  if (ready.length === 0) return { state, calls: [], events: [] };
+  const answered = new Set(ready.map((o) => o.id));
+  const inverseOffers = new Map([...state.inverseOffers].filter(([id]) => !answered.has(id)));
+  const app = state.tracked.app;
+  return {
+    state: { ...state, inverseOffers },
+    calls: [{ kind: "accept_inverse_offers", offers: ready }],
+    events: ready.map((o) => ({ type: "inverse_offer", app, agent: o.host, answer: "ACCEPT" }) as const),
+  };
+}
+
+/** An answer that did not go out: its inverse offers are answered again on a later step. */
+export function inverseOffersUnanswered(
+  state: EngineState,
+  offers: readonly PendingInverseOffer[],
+): EngineState {
+  const inverseOffers = new Map(state.inverseOffers);
+  for (const offer of offers) inverseOffers.set(offer.id, offer);
+  return { ...state, inverseOffers };
+}
+
+function leave(state: EngineState, fresh: ReadonlyMap<string, string>, now: number): EngineState {
+  if (fresh.size === 0) return state;
+  const tracked = track(state.tracked, { type: "leave", agentIds: [...fresh.keys()] }, now).tracked;
+  return { ...state, tracked, plan: { ...state.plan, avoid: new Map([...state.plan.avoid, ...fresh]) } };
+}

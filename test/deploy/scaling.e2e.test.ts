@@ -1,0 +1,155 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type Json, operator } from "../local/scheduler-client.js";
+import { runCli } from "../support/cli.js";
+import { startTestCluster } from "../support/local-cluster.js";
+import { recordAsLocal } from "../support/local-record.js";
+import { freePortRange } from "../support/ports.js";
+import { type Event, events, FAST, home, writeWebApp } from "./harness.js";
+
+/** Where each live task of the app runs, by agent id, from the master. */
+async function placements(url: string, app = "web"): Promise<Array<{ id: string; agent: string }>> {
+  const tasks = (((await operator(url, { type: "GET_TASKS" })).get_tasks as Json).tasks ?? []) as Json[];
+  return tasks
+    .filter((t) => String((t.task_id as Json).value).startsWith(`${app}.`) && t.state === "TASK_RUNNING")
+    .map((t) => ({ id: String((t.task_id as Json).value), agent: String((t.agent_id as Json).value) }));
+}
+
+/**
+ * The fewest instances that counted at any moment of the stream: tasks found running, plus tasks that became
+ * healthy, minus tasks from the moment titan starts to kill them (or the cluster ends them).
+ */
+function fewestServing(list: readonly Event[], app = "web"): number {
+  const mine = list.filter((e) => e.app === app);
+  const serving = new Set(
+    mine.filter((e) => e.type === "existing" && e.state === "TASK_RUNNING").map((e) => String(e.task)),
+  );
+  let fewest = serving.size;
+  for (const e of mine) {
+    const task = String(e.task ?? "");
+    if (e.type === "healthy") serving.add(task);
+    if (["killing", "killed", "finished", "failed", "lost"].includes(e.type)) serving.delete(task);
+    fewest = Math.min(fewest, serving.size);
+  }
+  return fewest;
+}
+
+async function maintenanceStatus(url: string): Promise<Json> {
+  return ((await operator(url, { type: "GET_MAINTENANCE_STATUS" })).get_maintenance_status as Json)
+    .status as Json;
+}
+
+async function smallCluster(agents: number, cpus: number) {
+  const local = await startTestCluster({
+    ...FAST,
+    agents,
+    zones: ["a"],
+    agentResources: { cpus, mem: 1024, disk: 4096, ports: [await freePortRange(60 * agents)] },
+  });
+  const h = home();
+  const env = { ...h.vars, TITAN_STATE_DIR: recordAsLocal(local) };
+  const cli = (argv: string[]) => runCli(argv, { env, cwd: h.cwd });
+  return { local, h, cli };
+}
+
+describe("scaling the cluster out and in", () => {
+  it("carries out the scale-out advice with titan local agents add: the same plan then fits and deploys", async () => {
+    const { local, h, cli } = await smallCluster(1, 1);
+    const file = writeWebApp(h.cwd, { instances: 3, constraints: "[{ unique: hostname }]" });
+    const before = await cli(["plan", "-f", file, "--master", local.url, "--json"]);
+    expect(before.code, before.stderr).toBe(4);
+    const advice = JSON.parse(before.stdout).scale_out as {
+      add: Array<{ count: number; shape: { spec: string } }>;
+    };
+    expect(advice.add).toHaveLength(1);
+    const [{ count, shape }] = advice.add as [{ count: number; shape: { spec: string } }];
+    expect(count).toBe(2);
+    const added = await cli(["local", "agents", "add", String(count), "--shape", shape.spec]);
+    expect(added.code, added.stderr).toBe(0);
+
+    const after = await cli(["plan", "-f", file, "--master", local.url, "--json"]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(JSON.parse(after.stdout).fits).toBe(true);
+    const deployed = await cli(["deploy", "-f", file, "--master", local.url, "--yes", "--json"]);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const running = await placements(local.url);
+    expect(new Set(running.map((r) => r.agent)).size).toBe(3);
+  }, 40_000);
+
+  it("titan drain --advised empties the advised agent, never below max_unavailable, and brings it down", async () => {
+    const { local, h, cli } = await smallCluster(2, 1);
+    // A large app fills one agent, so the two web instances land on different agents; once it stops, one agent
+    // can take both and the other can be drained.
+    const bigYaml = join(h.cwd, "big.yaml");
+    writeFileSync(
+      bigYaml,
+      'name: big\nshell: "sleep 600"\ninstances: 1\nresources: { cpus: 0.7, mem: 32Mi }\nkill_grace: 500ms\n',
+    );
+    expect((await cli(["deploy", "-f", bigYaml, "--master", local.url, "--yes"])).code).toBe(0);
+    const file = writeWebApp(h.cwd, { instances: 2, cpus: 0.2, maxUnavailable: 0, maxSurge: 1 });
+    const web = await cli(["deploy", "-f", file, "--master", local.url, "--yes"]);
+    expect(web.code, web.stderr).toBe(0);
+    expect(new Set((await placements(local.url)).map((r) => r.agent)).size).toBe(2);
+    expect((await cli(["stop", "big", "--master", local.url, "--yes"])).code).toBe(0);
+
+    const plan = await cli(["plan", "-f", file, "--master", local.url, "--json"]);
+    const advised = (
+      JSON.parse(plan.stdout).scale_in as { drain: Array<{ agent_id: string; hostname: string }> }
+    ).drain;
+    expect(advised).toHaveLength(1);
+    const drained = advised[0] as { agent_id: string; hostname: string };
+
+    const run = await cli(["drain", "--advised", "--master", local.url, "--yes", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const list = events(run.stdout);
+    expect(list[0]?.type).toBe("plan");
+    expect(list.filter((e) => e.type === "launch")).toHaveLength(1);
+    expect(fewestServing(list)).toBeGreaterThanOrEqual(2);
+    expect(list.at(-1)).toMatchObject({ type: "maintenance", mode: "DOWN", agents: [drained.hostname] });
+
+    const running = await placements(local.url);
+    expect(running).toHaveLength(2);
+    expect(running.every((r) => r.agent !== drained.agent_id)).toBe(true);
+    expect(await maintenanceStatus(local.url)).toEqual({
+      down_machines: [{ hostname: drained.hostname, ip: "127.0.0.1" }],
+    });
+  }, 60_000);
+
+  it("moves instances off an agent scheduled for maintenance before the window and accepts the inverse offer", async () => {
+    const { local, h, cli } = await smallCluster(3, 2);
+    const file = writeWebApp(h.cwd, { instances: 2, maxUnavailable: 0, maxSurge: 1 });
+    expect((await cli(["deploy", "-f", file, "--master", local.url, "--yes"])).code).toBe(0);
+    const target = (await placements(local.url))[0]?.agent ?? "";
+    const hostname = local.cluster.agents().find((a) => a.id === target)?.hostname ?? "";
+    const windowStartMs = Date.now() + 3_600_000;
+    const schedule = `{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{"windows":[{"machine_ids":[{"hostname":"${hostname}","ip":"127.0.0.1"}],"unavailability":{"start":{"nanoseconds":${BigInt(windowStartMs) * 1_000_000n}}}}]}}}`;
+    const scheduled = await fetch(`${local.url}/api/v1`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: schedule,
+    });
+    expect(scheduled.status).toBe(200);
+
+    const run = await cli(["deploy", "-f", file, "--master", local.url, "--yes", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const list = events(run.stdout);
+    const plan = (list[0] as unknown as { plan: { apps: Array<{ placements: Array<{ action: string }> }> } })
+      .plan;
+    expect(plan.apps[0]?.placements.filter((p) => p.action === "move").length).toBeGreaterThan(0);
+    expect(
+      list.some((e) => e.type === "inverse_offer" && e.answer === "ACCEPT" && e.agent === hostname),
+    ).toBe(true);
+    expect(fewestServing(list)).toBeGreaterThanOrEqual(2);
+    const running = await placements(local.url);
+    expect(running).toHaveLength(2);
+    expect(running.every((r) => r.agent !== target)).toBe(true);
+
+    const draining = ((await maintenanceStatus(local.url)).draining_machines as Json[])[0] as Json;
+    const statuses = draining.statuses as Json[];
+    expect(statuses).toHaveLength(1);
+    expect(statuses[0]?.status).toBe("ACCEPT");
+    const answeredMs = Number(((statuses[0] as Json).timestamp as Json).nanoseconds) / 1e6;
+    expect(answeredMs).toBeLessThan(windowStartMs);
+  }, 40_000);
+});
