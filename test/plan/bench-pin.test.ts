@@ -34,7 +34,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 4,
       expected: {
         human: "8c65c7c496ae09e1",
-        json: "b68fb61a8a842e1a",
+        json: "13c93899dde3151a",
         placements: "e8d830b770e2dd84",
         fingerprint: "sha256:9c5472a2491c8b32",
       },
