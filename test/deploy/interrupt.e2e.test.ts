@@ -144,7 +144,7 @@ describe("stopping titan deploy at any point, then re-running it", () => {
       const local = await startTestCluster(FAST);
       const h = home();
       // Old tasks stop before new ones start, so the rollback has instances of release 1 to launch again.
-      const policy = { instances: 2, maxSurge: 0, maxUnavailable: 1 };
+      const policy = { instances: 2, maxSurge: 0, maxUnavailable: 1, progressDeadline: "10s" };
       const file = writeWebApp(h.cwd, policy);
       expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
       writeWebApp(h.cwd, { ...policy, version: "2", healthPath: "/broken" });
