@@ -111,7 +111,8 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
           desired: input.desired,
           resolveEnvironment: (spec) => resolveEnvironment(spec, settings.vars),
         },
-        previous?.release === release.number ? previous : undefined,
+        // Whatever release it was for: its launches may still run, and its incarnations must not be used again.
+        previous,
       );
     const result = await executeOrReregister(start, input, settings);
     await recordOutcome(settings.store, app, result);

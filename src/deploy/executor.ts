@@ -9,6 +9,7 @@ import { type EngineSettings, type EngineState, initialState, type Reaction } fr
 import { evacuating } from "./evacuation.js";
 import { EventQueue, withinMs } from "./event-queue.js";
 import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
+import { raiseFloor } from "./incarnations.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { openSession } from "./open-session.js";
 import { deployPlan, type PlanCluster, unplanned } from "./replan.js";
@@ -106,6 +107,7 @@ export class AppDeployment {
       known: run.known,
       // Launches a stopped run sent (or was about to send) that the cluster state did not show: reconciled too.
       launchedBefore: previous?.launched ?? [],
+      ...(previous?.incarnations === undefined ? {} : { incarnationFloor: previous.incarnations }),
       now,
     });
     const start = initialState(tracked, deployPlan(run.planned ?? new Map(), run.cluster));
@@ -124,6 +126,7 @@ export class AppDeployment {
       release: run.target.release.number,
       phase: "deploying",
       launched: [...tracked.tasks.keys()].filter((id) => previous?.launched.includes(id) ?? false),
+      incarnations: raiseFloor(previous?.incarnations, previous?.launched ?? []),
       updatedAt: now,
     };
     for (const task of tracked.tasks.values()) {
@@ -205,7 +208,11 @@ export class AppDeployment {
     );
     if (launched.length > 0) {
       // Write-ahead: the intent is durable before any ACCEPT leaves.
-      this.progress = { ...this.progress, launched: [...new Set([...this.progress.launched, ...launched])] };
+      this.progress = {
+        ...this.progress,
+        launched: [...new Set([...this.progress.launched, ...launched])],
+        incarnations: raiseFloor(this.progress.incarnations, launched),
+      };
       await this.saveProgress(this.state.rollingBack ? "rolling_back" : "deploying");
     }
     for (const call of reaction.calls) if (!(await calls.send(call))) this.failed(call);
@@ -269,6 +276,7 @@ export class AppDeployment {
 
   private async saveProgress(phase: DeployProgress["phase"], prune = false): Promise<void> {
     this.progress = {
+      ...this.progress,
       release: this.state.tracked.target.release.number,
       phase,
       launched: prune ? [] : this.progress.launched,

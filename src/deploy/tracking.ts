@@ -6,6 +6,7 @@ import { terminalMessage } from "../observe/task-end.js";
 import type { Release } from "../state/types.js";
 import type { DeployEvent } from "./events.js";
 import { put, without } from "./immutable.js";
+import { type IncarnationFloor, incarnationKey } from "./incarnations.js";
 import { parseTaskId } from "./task-id.js";
 import { isCurrent, specOf, tracksProgress } from "./tracked-view.js";
 
@@ -142,6 +143,8 @@ export interface TrackingStart {
   known: readonly TitanTask[];
   /** Launches a stopped run wrote ahead: those the cluster state did not show are tracked (and reconciled) too. */
   launchedBefore: readonly string[];
+  /** The highest incarnation the app ever launched per `release.instance`: new task ids go above it. */
+  incarnationFloor?: IncarnationFloor;
   now: number;
   /** Agents to empty from the start (`titan drain`, machines scheduled for maintenance). */
   leaving?: readonly string[];
@@ -164,7 +167,7 @@ export function startTracking(start: TrackingStart): TrackedInstances {
     firstLaunchAt: new Map(),
     counting: new Set(),
     proven: new Set(),
-    incarnations: new Map(),
+    incarnations: new Map(Object.entries(start.incarnationFloor ?? {})),
     failures: new Map(),
     refusals: new Map(),
     launchFailures: new Map(),
@@ -237,7 +240,7 @@ export function track(tracked: TrackedInstances, event: TrackingEvent, now: numb
 
 /** The next incarnation of an instance of a release: ids are never reused. */
 export function nextIncarnation(tracked: TrackedInstances, release: number, instance: number): number {
-  return (tracked.incarnations.get(`${release}.${instance}`) ?? 0) + 1;
+  return (tracked.incarnations.get(incarnationKey(release, instance)) ?? 0) + 1;
 }
 
 type AdoptFields = Pick<
@@ -269,7 +272,7 @@ function onLaunched(draft: Draft, task: Tracked): void {
 }
 
 function noteIncarnation(draft: Draft, task: Pick<Tracked, "release" | "instance" | "incarnation">): void {
-  const key = `${task.release}.${task.instance}`;
+  const key = incarnationKey(task.release, task.instance);
   if (task.incarnation > (draft.incarnations.get(key) ?? 0))
     draft.incarnations = put(draft.incarnations, key, task.incarnation);
 }

@@ -95,6 +95,7 @@ const progressCheck: Check = obj({
   release: int(1),
   phase: oneOf(PHASES),
   launched: list(anyText),
+  incarnations: opt(record(int(1))),
   updatedAt: num,
 });
 

@@ -50,6 +50,11 @@ export interface DeployProgress {
   phase: "deploying" | "rolling_back" | "interrupted" | "finished";
   /** Task ids a LAUNCH was (or was about to be) sent for, oldest first. */
   launched: string[];
+  /**
+   * The highest incarnation ever launched per `release.instance`, never pruned: the next launch of an instance
+   * takes a task id above it, so no id is used twice (absent in records written before it was kept).
+   */
+  incarnations?: Record<string, number>;
   updatedAt: number;
 }
 

@@ -4,9 +4,9 @@ import { carveLaunches } from "../deploy/carve.js";
 import { EventQueue } from "../deploy/event-queue.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { FrameworkIdentity } from "../deploy/executor.js";
+import { type IncarnationFloor, incarnationKey, raiseFloor } from "../deploy/incarnations.js";
 import { decideOffers } from "../deploy/offer-plan.js";
 import { openSession } from "../deploy/open-session.js";
-import { parseTaskId } from "../deploy/task-id.js";
 import type { Containerizer } from "../deploy/task-spec.js";
 import { runningTasks, specOf } from "../deploy/tracked-view.js";
 import {
@@ -59,6 +59,8 @@ export interface SessionInput {
   known: readonly TitanTask[];
   /** Launches written ahead (by a deploy or a supervisor) that the state may not show. */
   writtenAhead: readonly string[];
+  /** The app's persisted incarnation floor (its progress record): launches take ids above it. */
+  incarnations?: IncarnationFloor;
 }
 
 /** Why a subscription ended without an error. */
@@ -91,7 +93,7 @@ export class SupervisedSession {
   /** Instances held back longer than the restart backoff (launches that fail the same way every time). */
   private readonly heldUntil = new Map<number, number>();
   private readonly unreachableSince = new Map<string, number>();
-  private readonly incarnationFloor = new Map<string, number>();
+  private incarnations: IncarnationFloor;
   private subscribed = false;
   private suppressed = false;
   /** Offers were declined for long since the last REVIVE: a launch needs a REVIVE to see them again. */
@@ -114,8 +116,10 @@ export class SupervisedSession {
     const { app, now } = deps;
     this.schedule = new ReconcileSchedule(deps.settings.reconcile);
     const live = input.known.filter((t) => !endsInstance(t.state));
-    for (const task of input.known) this.noteIncarnation(task.taskId);
-    for (const id of input.writtenAhead) this.noteIncarnation(id);
+    this.incarnations = raiseFloor(input.incarnations, [
+      ...input.known.map((t) => t.taskId),
+      ...input.writtenAhead,
+    ]);
     this.tracked = startTracking({
       app,
       desired: input.desired,
@@ -123,6 +127,7 @@ export class SupervisedSession {
       target: input.target,
       known: live,
       launchedBefore: input.writtenAhead,
+      incarnationFloor: this.incarnations,
       now: now(),
     });
     this.writtenAhead = [...input.writtenAhead];
@@ -377,14 +382,13 @@ export class SupervisedSession {
       nextIncarnation: (release, instance) =>
         Math.max(
           nextIncarnation(this.tracked, release, instance),
-          (this.incarnationFloor.get(`${release}.${instance}`) ?? 0) + 1,
+          (this.incarnations[incarnationKey(release, instance)] ?? 0) + 1,
         ),
     });
     if (perOffer.size > 0) await this.writeAhead(perOffer);
     for (const [offer, batch] of perOffer) {
       this.apply({ type: "launched", tasks: batch.map((b) => b.tracked) });
       for (const { tracked } of batch) {
-        this.noteIncarnation(tracked.taskId);
         this.counters.relaunches += 1;
         this.deps.log.info(this.deps.app, "launch", {
           task: tracked.taskId,
@@ -416,10 +420,12 @@ export class SupervisedSession {
   private async writeAhead(perOffer: ReadonlyMap<Offer, ReadonlyArray<{ tracked: { taskId: string } }>>) {
     const ids = [...perOffer.values()].flatMap((batch) => batch.map((b) => b.tracked.taskId));
     this.writtenAhead = [...new Set([...this.writtenAhead, ...ids])];
+    this.incarnations = raiseFloor(this.incarnations, ids);
     await this.deps.store.saveProgress(this.deps.app, {
       release: this.input.target.release.number,
       phase: "finished",
       launched: this.writtenAhead,
+      incarnations: { ...this.incarnations },
       updatedAt: this.deps.now(),
     });
   }
@@ -431,12 +437,6 @@ export class SupervisedSession {
   }
 
   /** Ids of ended tasks may not be used again: the next launch of an instance takes a higher incarnation. */
-  private noteIncarnation(taskId: string): void {
-    const parts = parseTaskId(taskId);
-    if (!parts) return;
-    const key = `${parts.release}.${parts.instance}`;
-    this.incarnationFloor.set(key, Math.max(this.incarnationFloor.get(key) ?? 0, parts.incarnation));
-  }
 }
 
 /** Another subscriber (a deploy) failed the framework over to itself: the supervisor steps aside. */

@@ -147,6 +147,7 @@ export class AppSupervisor {
         frameworkId,
         known,
         writtenAhead: progress?.launched ?? [],
+        ...(progress?.incarnations === undefined ? {} : { incarnations: progress.incarnations }),
       },
     );
     this.session = session;

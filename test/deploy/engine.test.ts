@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeployEvent } from "../../src/deploy/events.js";
+import { raiseFloor } from "../../src/deploy/incarnations.js";
 import { decideOffers, type PlannedAgent } from "../../src/deploy/offer-plan.js";
 import { deadlineFailure, decide } from "../../src/deploy/tracked-view.js";
 import {
@@ -156,6 +157,24 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     expect(deadlineFailure(tracked, now)).toMatch(
       /instance 0 \(web\.1\.0\.1\) was not healthy within healthy_deadline/,
     );
+  });
+
+  it("never reuses a task id: launches go above the persisted incarnation floor and every id written ahead", () => {
+    const floor = raiseFloor({ "1.0": 4 }, ["web.1.1.2", "web.1.0.3", "not-a-titan-id"]);
+    expect(floor).toEqual({ "1.0": 4, "1.1": 2 });
+    const start = startTracking({
+      app: "web",
+      desired: 2,
+      releases: [release],
+      target,
+      known: [],
+      launchedBefore: ["web.1.1.7"],
+      incarnationFloor: floor,
+      now: 1000,
+    });
+    expect(nextIncarnation(start, 1, 0)).toBe(5);
+    expect(nextIncarnation(start, 1, 1)).toBe(8);
+    expect(nextIncarnation(start, 2, 0)).toBe(1);
   });
 
   it("three launches failing the same way before running end the release with the agent's message", () => {

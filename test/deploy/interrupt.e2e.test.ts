@@ -144,8 +144,8 @@ describe("stopping titan deploy at any point, then re-running it", () => {
       const local = await startTestCluster(FAST);
       const h = home();
       // Old tasks stop before new ones start, so the rollback has instances of release 1 to launch again.
-      const policy = { instances: 2, maxSurge: 0, maxUnavailable: 1, progressDeadline: "10s" };
-      const file = writeWebApp(h.cwd, policy);
+      const policy = { instances: 2, maxSurge: 0, maxUnavailable: 1 };
+      const file = writeWebApp(h.cwd, { ...policy, ...ROLLBACK_DEADLINES });
       expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
       writeWebApp(h.cwd, { ...policy, version: "2", healthPath: "/broken" });
       const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
@@ -154,15 +154,27 @@ describe("stopping titan deploy at any point, then re-running it", () => {
       expect(await run.exit).toBe(130);
       expect(existsSync(lockFile(h))).toBe(false);
       const again = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
-      expect(again.code).toBe(5);
+      expect(again.code, again.stderr).toBe(5);
       expect((await outcomes(h)).at(-1)).toBe("rolled_back");
       const live = await liveTasks(local.url);
       expect(live.map((t) => releaseOf(t.id))).toEqual([1, 1]);
       expect(run.stderr()).toContain("interrupted");
+      // The re-run deploys release 2 again with task ids of its own: Mesos keys status updates by task id, so a
+      // reused id (its last update maybe still unacknowledged) would have its updates taken for the old task's.
+      const before = launchedIds(run.lines);
+      const after = launchedIds(again.stdout.split("\n"));
+      expect(before.length).toBeGreaterThan(0);
+      expect(after.filter((id) => before.includes(id))).toEqual([]);
     },
     60_000,
   );
 });
+
+function launchedIds(lines: readonly string[]): string[] {
+  return events(lines.join("\n"))
+    .filter((e) => e.type === "launch")
+    .map((e) => String(e.task));
+}
 
 function progressFile(h: ReturnType<typeof home>): string {
   return join(dataHome(h), "titan", "state", "local", "apps", "web", "progress.json");
@@ -279,17 +291,20 @@ describe("stopping titan deploy before anything launched, then re-running it", (
   );
 });
 
+/**
+ * A rollback runs against the deadlines of the release it returns to. Release 1 gets generous ones, so a loaded
+ * machine cannot fail the re-run's rollback on time alone; release 2 keeps the short ones and fails fast.
+ */
+const ROLLBACK_DEADLINES = { healthyDeadline: "15s", progressDeadline: "15s" };
+
 type LaterStep = "after every launch went out" | "while waiting on health" | "during a rollback";
 
 /** Runs a deploy to a step after its launches went out; for a rollback, release 2 fails its health checks. */
 async function deployUntil(step: LaterStep, h: ReturnType<typeof home>, local: TestCluster) {
   const rollback = step === "during a rollback";
   // For the rollback, old tasks stop before new ones start, so it has instances of release 1 to launch again.
-  // A loaded machine must not fail the re-run's rollback on its deadline: that is not what these cases test.
-  const policy = rollback
-    ? { instances: 2, maxSurge: 0, maxUnavailable: 1, progressDeadline: "10s" }
-    : { instances: 3 };
-  const file = writeWebApp(h.cwd, policy);
+  const policy = rollback ? { instances: 2, maxSurge: 0, maxUnavailable: 1 } : { instances: 3 };
+  const file = writeWebApp(h.cwd, rollback ? { ...policy, ...ROLLBACK_DEADLINES } : policy);
   if (rollback) {
     expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
     writeWebApp(h.cwd, { ...policy, version: "2", healthPath: "/broken" });
