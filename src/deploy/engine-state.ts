@@ -12,8 +12,18 @@ import type { TrackedInstances } from "./tracking.js";
 export interface Link {
   readonly subscribed: boolean;
   readonly suppressed: boolean;
-  /** Offers were refused for long since the last REVIVE; a REVIVE lifts that filter when launches are wanted. */
+  /**
+   * Offers of any agent may have been refused for long since the last REVIVE: a launch needs a REVIVE to see
+   * them again.
+   */
   readonly refusedLong: boolean;
+  /**
+   * Agents whose offers were refused for long because the plan did not need them: a REVIVE is sent for them only
+   * when a launch may go there (planned there, or placed on whatever is offered), never just because launches wait
+   * for other agents. A REVIVE makes every agent offer again, so reviving for nothing would decline and revive in
+   * a loop.
+   */
+  readonly refusedAgents: ReadonlySet<string>;
   /** While re-subscribing after the connection to the master was lost: when the deploy gives up. */
   readonly reconnectingUntil: number | undefined;
 }
@@ -59,7 +69,13 @@ export function initialState(tracked: TrackedInstances, plan: DeployPlan): Engin
   return {
     tracked,
     plan,
-    link: { subscribed: false, suppressed: false, refusedLong: false, reconnectingUntil: undefined },
+    link: {
+      subscribed: false,
+      suppressed: false,
+      refusedLong: false,
+      refusedAgents: new Set(),
+      reconnectingUntil: undefined,
+    },
     reconciliation: NO_RECONCILIATION,
     offers: [],
     rollingBack: undefined,

@@ -33,7 +33,13 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
         tracked: started.tracked,
         reconciliation: started.reconciliation,
         // An earlier run may have refused offers for long (or suppressed them): the REVIVE lifts that at once.
-        link: { subscribed: true, suppressed: false, refusedLong: false, reconnectingUntil: undefined },
+        link: {
+          subscribed: true,
+          suppressed: false,
+          refusedLong: false,
+          refusedAgents: new Set(),
+          reconnectingUntil: undefined,
+        },
       },
       { calls: [...started.calls, { kind: "revive" }], frameworkId: event.subscribed.framework_id.value },
     );

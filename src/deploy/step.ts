@@ -70,8 +70,8 @@ export function step(state: EngineState, now: number, settings: EngineSettings):
     next = { ...next, link: { ...next.link, refusedLong: true } };
   }
   next = kill(next, decision, now, out);
-  next = offerRound(next, launches, decision.pending.length === 0, now, settings, out);
-  next = reviveOrSuppress(next, launches.length > 0, decision.pending.length === 0, out);
+  const round = offerRound(next, launches, decision.pending.length === 0, now, settings, out);
+  next = reviveOrSuppress(round.state, round.unlaunched, decision.pending.length === 0, out);
   return { state: next, ...out };
 }
 
@@ -148,16 +148,17 @@ function offerRound(
   now: number,
   settings: EngineSettings,
   out: Out,
-): EngineState {
+): { state: EngineState; unlaunched: readonly number[] } {
   const offers = state.offers;
-  if (offers.length === 0) return state;
+  if (offers.length === 0) return { state, unlaunched: launches };
   if (launches.length === 0) {
     const declined = declineAll(
       state,
       idle ? NOTHING_WANTED_REFUSE_SECONDS : RETRY_REFUSE_SECONDS,
       out,
     ).state;
-    return idle ? { ...declined, link: { ...declined.link, refusedLong: true } } : declined;
+    const next = idle ? { ...declined, link: { ...declined.link, refusedLong: true } } : declined;
+    return { state: next, unlaunched: [] };
   }
   const { tracked } = state;
   const target = tracked.target;
@@ -198,9 +199,21 @@ function offerRound(
   decline(soon, RETRY_REFUSE_SECONDS, out);
   if (later.length > 0) {
     decline(later, NOT_PLANNED_REFUSE_SECONDS, out);
-    next = { ...next, link: { ...next.link, refusedLong: true } };
+    const refusedAgents = new Set([...next.link.refusedAgents, ...later.map((o) => o.agent_id.value)]);
+    next = { ...next, link: { ...next.link, refusedAgents } };
   }
-  return { ...next, offers: [] };
+  const done = new Set(launched.map((t) => t.instance));
+  return { state: { ...next, offers: [] }, unlaunched: launches.filter((i) => !done.has(i)) };
+}
+
+/** Whether an instance still to launch may go to an agent refused for long: planned there, or placed anywhere. */
+function mayLaunchOnRefused(state: EngineState, unlaunched: readonly number[]): boolean {
+  const { refusedAgents } = state.link;
+  if (refusedAgents.size === 0) return false;
+  return unlaunched.some((instance) => {
+    const agent = state.plan.planned.get(instance);
+    return agent === undefined || refusedAgents.has(agent.agentId);
+  });
 }
 
 /** Launched instances are tracked, and leave the plan: its placement for them is carried out. */
@@ -215,14 +228,14 @@ function withLaunched(state: EngineState, launched: readonly Tracked[], now: num
 
 function reviveOrSuppress(
   state: EngineState,
-  launchNow: boolean,
+  launches: readonly number[],
   nothingPending: boolean,
   out: Out,
 ): EngineState {
   const { link } = state;
-  if (launchNow && (link.suppressed || link.refusedLong)) {
+  if (launches.length > 0 && (link.suppressed || link.refusedLong || mayLaunchOnRefused(state, launches))) {
     out.calls.push({ kind: "revive" });
-    return { ...state, link: { ...link, suppressed: false, refusedLong: false } };
+    return { ...state, link: { ...link, suppressed: false, refusedLong: false, refusedAgents: new Set() } };
   }
   if (nothingPending && !link.suppressed) {
     out.calls.push({ kind: "suppress" });

@@ -5,7 +5,7 @@ import { type EngineSettings, type EngineState, initialState } from "../../src/d
 import type { DeployEvent } from "../../src/deploy/events.js";
 import { AppDeployment } from "../../src/deploy/executor.js";
 import type { PlannedAgent } from "../../src/deploy/offer-plan.js";
-import { deployPlan, PLANNED_OFFER_WAIT_MS } from "../../src/deploy/replan.js";
+import { deployPlan, PLANNED_OFFER_WAIT_MS, rollbackPlan } from "../../src/deploy/replan.js";
 import { step } from "../../src/deploy/step.js";
 import { type AppTarget, startTracking } from "../../src/deploy/tracking.js";
 import type { AppSpec } from "../../src/manifest/types.js";
@@ -171,8 +171,21 @@ describe("the step function, driven by recorded events", () => {
     );
     expect(accepted(result.calls)).toEqual([]);
     expect(result.calls).toContainEqual({ kind: "decline", offerIds: ["o1"], refuseSeconds: 30 });
-    // Declined for long while instances wait: revived so that the plan's agents offer.
-    expect(result.calls.at(-1)).toEqual({ kind: "revive" });
+    // No REVIVE for it: every agent would offer again, be declined again, and so on in a loop.
+    expect(result.calls).not.toContainEqual({ kind: "revive" });
+    expect([...result.state.link.refusedAgents]).toEqual(["a2"]);
+    // Once an instance is planned on the refused agent, a REVIVE lifts the filter.
+    const replanned = { ...subscribed(plannedOn("a2", "b1", "c1")), link: result.state.link };
+    const revived = step(replanned, 11, settings);
+    expect(revived.calls).toContainEqual({ kind: "revive" });
+    expect(revived.state.link.refusedAgents.size).toBe(0);
+  });
+
+  it("a rollback is planned as a deploy is: its instances placed on the plan's cluster, zones balanced", () => {
+    const state = subscribed(plannedOn("a1", "a2", "c1"));
+    const plan = rollbackPlan(state.plan, state.tracked, settings.seed, 0);
+    expect([...plan.planned.keys()].sort()).toEqual([0, 1, 2]);
+    expect([...plan.planned.values()].map((a) => zoneOf(a.agentId)).sort()).toEqual(["a", "b", "c"]);
   });
 
   it("an agent lost re-plans the whole rest of the rollout and keeps the zones balanced", () => {
