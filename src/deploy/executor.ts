@@ -12,7 +12,7 @@ import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
 import { raiseFloor } from "./incarnations.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { openSession } from "./open-session.js";
-import { deployPlan, type PlanCluster, unplanned } from "./replan.js";
+import { deployPlan, type PlanCluster, rollbackPlan } from "./replan.js";
 import { type Finish, step } from "./step.js";
 import type { Containerizer } from "./task-spec.js";
 import { doneInstances, isCurrent } from "./tracked-view.js";
@@ -259,10 +259,11 @@ export class AppDeployment {
         });
         const environment = await this.options.resolveEnvironment(finish.to.spec);
         const target = { spec: finish.to.spec, release: finish.to, environment };
-        const retargeted = track(tracked, { type: "retarget", target }, this.options.now()).tracked;
-        // The plan was for the failed release: the rollback places on whatever is offered.
+        const now = this.options.now();
+        const retargeted = track(tracked, { type: "retarget", target }, now).tracked;
+        const plan = rollbackPlan(this.state.plan, retargeted, this.settings.seed, now);
         const rolling = { from, reason: finish.reason };
-        this.state = { ...this.state, tracked: retargeted, plan: unplanned(), rollingBack: rolling };
+        this.state = { ...this.state, tracked: retargeted, plan, rollingBack: rolling };
         await this.saveProgress("rolling_back");
         return undefined;
       }

@@ -7,7 +7,7 @@ import { requestFor } from "../plan/requests.js";
 import type { DeployEvent } from "./events.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { offerToAgent } from "./offers.js";
-import { isCurrent } from "./tracked-view.js";
+import { decide, isCurrent } from "./tracked-view.js";
 import type { TrackedInstances } from "./tracking.js";
 
 /** The cluster as the plan saw it: enough to place the rest of the rollout again with the plan's own function. */
@@ -24,7 +24,7 @@ export interface DeployPlan {
   readonly planned: ReadonlyMap<number, PlannedAgent>;
   /** Since when each launchable instance waits for an offer (for the bounded wait on its planned agent). */
   readonly waitingSince: ReadonlyMap<number, number>;
-  /** Absent when there is nothing to re-plan from (a rollback places on whatever is offered). */
+  /** Absent when there is nothing to re-plan from (the deploy was given no cluster state). */
   readonly cluster: PlanCluster | undefined;
   /** Agents not to plan on any more, with why (lost, or offered no room in time). */
   readonly avoid: ReadonlyMap<string, string>;
@@ -37,9 +37,21 @@ export function deployPlan(planned: ReadonlyMap<number, PlannedAgent>, cluster?:
   return { planned, waitingSince: new Map(), cluster, avoid: new Map() };
 }
 
-/** The plan without placements: every instance goes wherever the offers allow. */
-export function unplanned(): DeployPlan {
-  return deployPlan(new Map());
+/**
+ * The plan of a rollback: the instances of the release rolled back to that are still to launch, placed by the
+ * placement engine on the plan's cluster as the deploy now sees it (the failed release's launches counted), so a
+ * rollback keeps the app's spreads as a deploy does. Without a cluster to plan on, they go wherever offers allow.
+ */
+export function rollbackPlan(
+  plan: DeployPlan,
+  tracked: TrackedInstances,
+  seed: number,
+  now: number,
+): DeployPlan {
+  const fresh: DeployPlan = { ...plan, planned: new Map(), waitingSince: new Map() };
+  const remaining = decide(tracked, now).pending;
+  const reason = `rolling back to release ${tracked.target.release.number}`;
+  return replan(fresh, tracked, { reason, remaining }, seed, now).plan;
 }
 
 export interface Replanned {
