@@ -1,3 +1,4 @@
+import { defined } from "../mesos/defined.js";
 import type { Offer } from "../mesos/types/mesos.js";
 import type { Release } from "../state/types.js";
 import type { SchedulerCall } from "./calls.js";
@@ -26,6 +27,11 @@ export const NOTHING_WANTED_REFUSE_SECONDS = 120;
 export const RETRY_REFUSE_SECONDS = 2;
 /** Offers of agents the plan does not need while it waits for its own agents. */
 export const NOT_PLANNED_REFUSE_SECONDS = 30;
+/**
+ * How long past its grace period a KILL may go unanswered before it is sent again. Mesos does not promise to
+ * deliver a KILL (an agent that is disconnected or fails over drops it); Marathon's kill_retry_timeout is 10 s too.
+ */
+export const KILL_RETRY_MS = 10_000;
 
 type Out = Omit<StepResult, "state" | "finish">;
 
@@ -70,6 +76,7 @@ export function step(state: EngineState, now: number, settings: EngineSettings):
     next = { ...next, link: { ...next.link, refusedLong: true } };
   }
   next = kill(next, decision, now, out);
+  next = retryKills(next, now, out);
   const round = offerRound(next, launches, decision.pending.length === 0, now, settings, out);
   next = reviveOrSuppress(round.state, round.unlaunched, decision.pending.length === 0, out);
   return { state: next, ...out };
@@ -134,6 +141,24 @@ function kill(state: EngineState, decision: RolloutDecision, now: number, out: O
     });
   }
   return { ...state, tracked };
+}
+
+/** KILLs still unanswered past the task's grace period and KILL_RETRY_MS are sent again. */
+function retryKills(state: EngineState, now: number, out: Out): EngineState {
+  let tracked = state.tracked;
+  for (const task of state.tracked.tasks.values()) {
+    if (!task.killSent || task.state === "LAUNCHING") continue;
+    const gracePeriodMs = specOf(tracked, task)?.killGraceMs ?? tracked.target.spec.killGraceMs;
+    if (now - (task.killSentAt ?? task.since) < gracePeriodMs + KILL_RETRY_MS) continue;
+    tracked = track(tracked, { type: "kill_sent", taskId: task.taskId }, now).tracked;
+    out.calls.push({
+      kind: "kill",
+      taskId: task.taskId,
+      ...defined({ agentId: task.agentId }),
+      gracePeriodMs,
+    });
+  }
+  return tracked === state.tracked ? state : { ...state, tracked };
 }
 
 /**

@@ -33,6 +33,8 @@ export interface Tracked {
   /** When this run launched or adopted it; the healthy deadline runs from here. */
   readonly since: number;
   readonly killSent: boolean;
+  /** When this run last sent its KILL: a kill with no answer is sent again (`killsToRetry`). */
+  readonly killSentAt?: number | undefined;
   /** Launched by this run (rather than found running). */
   readonly launchedHere: boolean;
 }
@@ -211,7 +213,7 @@ export function track(tracked: TrackedInstances, event: TrackingEvent, now: numb
       break;
     case "kill_sent":
     case "kill_failed":
-      setKillSent(draft, event.taskId, event.type === "kill_sent");
+      setKillSent(draft, event.taskId, event.type === "kill_sent", now);
       break;
     case "asked":
       draft.unanswered = new Set(event.taskIds);
@@ -277,10 +279,10 @@ function noteIncarnation(draft: Draft, task: Pick<Tracked, "release" | "instance
     draft.incarnations = put(draft.incarnations, key, task.incarnation);
 }
 
-function setKillSent(draft: Draft, taskId: string, killSent: boolean): void {
+function setKillSent(draft: Draft, taskId: string, killSent: boolean, now: number): void {
   const task = draft.tasks.get(taskId);
-  if (task !== undefined && task.killSent !== killSent)
-    draft.tasks = put(draft.tasks, taskId, { ...task, killSent });
+  if (task === undefined) return;
+  draft.tasks = put(draft.tasks, taskId, { ...task, killSent, killSentAt: killSent ? now : undefined });
 }
 
 // ---- status updates ------------------------------------------------------------------------------------

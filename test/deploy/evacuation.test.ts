@@ -6,7 +6,7 @@ import { type EngineSettings, type EngineState, initialState } from "../../src/d
 import { evacuating } from "../../src/deploy/evacuation.js";
 import type { DeployEvent } from "../../src/deploy/events.js";
 import { deployPlan } from "../../src/deploy/replan.js";
-import { step } from "../../src/deploy/step.js";
+import { KILL_RETRY_MS, step } from "../../src/deploy/step.js";
 import { type AppTarget, startTracking } from "../../src/deploy/tracking.js";
 import type { InverseOffer, Offer, TaskState } from "../../src/mesos/types/mesos.js";
 import type { Release } from "../../src/state/types.js";
@@ -116,7 +116,10 @@ function engine(evacuate: readonly string[] = []) {
     });
   on({ type: "SUBSCRIBED", subscribed: { framework_id: { value: "f" } } });
   update(running.taskId, "TASK_RUNNING", "a1");
-  return { on, tick, update, calls, events, state: () => state };
+  const advance = (ms: number): void => {
+    now += ms;
+  };
+  return { on, tick, advance, update, calls, events, state: () => state };
 }
 
 const answers = (calls: readonly SchedulerCall[]): string[][] =>
@@ -191,5 +194,30 @@ describe("evacuation in the engine", () => {
     e.tick();
     const launched = e.calls.flatMap((c) => (c.kind === "accept" ? [c.offer.agent_id.value] : []));
     expect(launched).toEqual(["b1"]);
+  });
+});
+
+describe("kills in the engine", () => {
+  it("sends a KILL again when no answer came within the grace period and KILL_RETRY_MS, and not before", () => {
+    const e = engine(["a1"]);
+    e.on({ type: "OFFERS", offers: { offers: [offer("o1", "b1")] } });
+    e.tick();
+    const replacement = e.calls.flatMap((c) => (c.kind === "accept" ? c.launches : []))[0]?.tracked.taskId;
+    e.update(replacement ?? "", "TASK_RUNNING", "b1");
+    e.tick();
+    const kills = (): number => e.calls.filter((c) => c.kind === "kill" && c.taskId === "web.1.0.1").length;
+    expect(kills()).toBe(1);
+    const grace = target.spec.killGraceMs;
+    e.advance(grace + KILL_RETRY_MS - 500);
+    e.tick();
+    expect(kills()).toBe(1);
+    e.advance(500);
+    e.tick();
+    expect(kills()).toBe(2);
+    // Answered at last: nothing more is sent.
+    e.update("web.1.0.1", "TASK_KILLED", "a1");
+    e.advance(grace + KILL_RETRY_MS);
+    e.tick();
+    expect(kills()).toBe(2);
   });
 });
