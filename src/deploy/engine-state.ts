@@ -18,12 +18,12 @@ export interface Link {
    */
   readonly refusedLong: boolean;
   /**
-   * Agents whose offers were refused for long because the plan did not need them: a REVIVE is sent for them only
-   * when a launch may go there (planned there, or placed on whatever is offered), never just because launches wait
-   * for other agents. A REVIVE makes every agent offer again, so reviving for nothing would decline and revive in
-   * a loop.
+   * Agents whose offers were declined because the plan did not need them or nothing was to launch at the time,
+   * with when each filter ends: a REVIVE is sent only when a launch may go to one of them while its filter holds
+   * (planned there, or placed on whatever is offered), never just because launches wait for other agents. A
+   * REVIVE makes every agent offer again, so reviving for nothing would decline and revive in a loop.
    */
-  readonly refusedAgents: ReadonlySet<string>;
+  readonly refusedAgents: ReadonlyMap<string, number>;
   /** While re-subscribing after the connection to the master was lost: when the deploy gives up. */
   readonly reconnectingUntil: number | undefined;
 }
@@ -73,7 +73,7 @@ export function initialState(tracked: TrackedInstances, plan: DeployPlan): Engin
       subscribed: false,
       suppressed: false,
       refusedLong: false,
-      refusedAgents: new Set(),
+      refusedAgents: new Map(),
       reconnectingUntil: undefined,
     },
     reconciliation: NO_RECONCILIATION,

@@ -37,7 +37,7 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
           subscribed: true,
           suppressed: false,
           refusedLong: false,
-          refusedAgents: new Set(),
+          refusedAgents: new Map(),
           reconnectingUntil: undefined,
         },
       },

@@ -78,7 +78,7 @@ export function step(state: EngineState, now: number, settings: EngineSettings):
   next = kill(next, decision, now, out);
   next = retryKills(next, now, out);
   const round = offerRound(next, launches, decision.pending.length === 0, now, settings, out);
-  next = reviveOrSuppress(round.state, round.unlaunched, decision.pending.length === 0, out);
+  next = reviveOrSuppress(round.state, round.unlaunched, decision.pending.length === 0, now, out);
   return { state: next, ...out };
 }
 
@@ -177,13 +177,13 @@ function offerRound(
   const offers = state.offers;
   if (offers.length === 0) return { state, unlaunched: launches };
   if (launches.length === 0) {
-    const declined = declineAll(
-      state,
-      idle ? NOTHING_WANTED_REFUSE_SECONDS : RETRY_REFUSE_SECONDS,
-      out,
-    ).state;
-    const next = idle ? { ...declined, link: { ...declined.link, refusedLong: true } } : declined;
-    return { state: next, unlaunched: [] };
+    if (idle) {
+      const declined = declineAll(state, NOTHING_WANTED_REFUSE_SECONDS, out).state;
+      return { state: { ...declined, link: { ...declined.link, refusedLong: true } }, unlaunched: [] };
+    }
+    // Nothing to launch this moment (the rollout waits on kills or health): the next launch may want these.
+    const declined = declineAll(state, RETRY_REFUSE_SECONDS, out).state;
+    return { state: refused(declined, offers, RETRY_REFUSE_SECONDS, now), unlaunched: [] };
   }
   const { tracked } = state;
   const target = tracked.target;
@@ -224,20 +224,36 @@ function offerRound(
   decline(soon, RETRY_REFUSE_SECONDS, out);
   if (later.length > 0) {
     decline(later, NOT_PLANNED_REFUSE_SECONDS, out);
-    const refusedAgents = new Set([...next.link.refusedAgents, ...later.map((o) => o.agent_id.value)]);
-    next = { ...next, link: { ...next.link, refusedAgents } };
+    next = refused(next, later, NOT_PLANNED_REFUSE_SECONDS, now);
   }
   const done = new Set(launched.map((t) => t.instance));
   return { state: { ...next, offers: [] }, unlaunched: launches.filter((i) => !done.has(i)) };
 }
 
-/** Whether an instance still to launch may go to an agent refused for long: planned there, or placed anywhere. */
-function mayLaunchOnRefused(state: EngineState, unlaunched: readonly number[]): boolean {
+/** The agents of declined offers, with when the decline's filter ends. */
+function refused(state: EngineState, offers: readonly Offer[], seconds: number, now: number): EngineState {
+  const refusedAgents = new Map(state.link.refusedAgents);
+  for (const offer of offers) {
+    const id = offer.agent_id.value;
+    refusedAgents.set(id, Math.max(refusedAgents.get(id) ?? 0, now + seconds * 1000));
+  }
+  return { ...state, link: { ...state.link, refusedAgents } };
+}
+
+/**
+ * Whether an instance still to launch may go to an agent whose offers are filtered: one planned there while its
+ * filter holds, or one placed on whatever is offered while any agent is refused for long. A brief refusal for lack
+ * of room is not counted (reviving for it would loop until the room comes): only agents declined while nothing
+ * was to launch, or not needed by the plan, are remembered.
+ */
+function mayLaunchOnRefused(state: EngineState, unlaunched: readonly number[], now: number): boolean {
   const { refusedAgents } = state.link;
   if (refusedAgents.size === 0) return false;
+  const longRefusal = [...refusedAgents.values()].some((until) => until - now > RETRY_REFUSE_SECONDS * 1000);
   return unlaunched.some((instance) => {
     const agent = state.plan.planned.get(instance);
-    return agent === undefined || refusedAgents.has(agent.agentId);
+    if (agent === undefined) return longRefusal;
+    return (refusedAgents.get(agent.agentId) ?? 0) > now;
   });
 }
 
@@ -255,12 +271,14 @@ function reviveOrSuppress(
   state: EngineState,
   launches: readonly number[],
   nothingPending: boolean,
+  now: number,
   out: Out,
 ): EngineState {
   const { link } = state;
-  if (launches.length > 0 && (link.suppressed || link.refusedLong || mayLaunchOnRefused(state, launches))) {
+  const wanted = link.suppressed || link.refusedLong || mayLaunchOnRefused(state, launches, now);
+  if (launches.length > 0 && wanted) {
     out.calls.push({ kind: "revive" });
-    return { ...state, link: { ...link, suppressed: false, refusedLong: false, refusedAgents: new Set() } };
+    return { ...state, link: { ...link, suppressed: false, refusedLong: false, refusedAgents: new Map() } };
   }
   if (nothingPending && !link.suppressed) {
     out.calls.push({ kind: "suppress" });

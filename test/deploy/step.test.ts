@@ -173,12 +173,19 @@ describe("the step function, driven by recorded events", () => {
     expect(result.calls).toContainEqual({ kind: "decline", offerIds: ["o1"], refuseSeconds: 30 });
     // No REVIVE for it: every agent would offer again, be declined again, and so on in a loop.
     expect(result.calls).not.toContainEqual({ kind: "revive" });
-    expect([...result.state.link.refusedAgents]).toEqual(["a2"]);
+    expect([...result.state.link.refusedAgents.keys()]).toEqual(["a2"]);
     // Once an instance is planned on the refused agent, a REVIVE lifts the filter.
     const replanned = { ...subscribed(plannedOn("a2", "b1", "c1")), link: result.state.link };
     const revived = step(replanned, 11, settings);
     expect(revived.calls).toContainEqual({ kind: "revive" });
     expect(revived.state.link.refusedAgents.size).toBe(0);
+  });
+
+  it("revives for a planned agent declined while nothing was to launch, only while that filter holds", () => {
+    const state = subscribed(plannedOn("a1", "b1", "c1"));
+    const declined = { ...state, link: { ...state.link, refusedAgents: new Map([["a1", 2000]]) } };
+    expect(step(declined, 1000, settings).calls).toContainEqual({ kind: "revive" });
+    expect(step(declined, 2500, settings).calls).not.toContainEqual({ kind: "revive" });
   });
 
   it("a rollback is planned as a deploy is: its instances placed on the plan's cluster, zones balanced", () => {
