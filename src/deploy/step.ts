@@ -222,6 +222,14 @@ function offerRound(
   const later = decision.unused.filter((u) => !u.neededByPlan && waitingForPlan).map((u) => u.offer);
   const soon = decision.unused.map((u) => u.offer).filter((o) => !later.includes(o));
   decline(soon, RETRY_REFUSE_SECONDS, out);
+  // An agent that offered too little for its planned instances is not remembered: reviving for it would loop.
+  const short = new Set(decision.waiting.map((i) => state.plan.planned.get(i)?.agentId));
+  next = refused(
+    next,
+    soon.filter((o) => !short.has(o.agent_id.value)),
+    RETRY_REFUSE_SECONDS,
+    now,
+  );
   if (later.length > 0) {
     decline(later, NOT_PLANNED_REFUSE_SECONDS, out);
     next = refused(next, later, NOT_PLANNED_REFUSE_SECONDS, now);

@@ -68,16 +68,25 @@ export function buildPlan(input: PlanInput): Plan {
     .map((spec) => ({ spec, diff: moveOff(diffFor(spec, snapshot, region), input.draining) }))
     .filter(({ diff }) => diff.desired > 0 || hasChanges(diff));
 
-  const endState = new SimulatedCluster(snapshot);
-  for (const { diff } of planned) for (const t of [...diff.stop, ...diff.replace]) endState.release(t);
+  const released = (): SimulatedCluster => {
+    const cluster = new SimulatedCluster(snapshot);
+    for (const { diff } of planned) for (const t of [...diff.stop, ...diff.replace]) cluster.release(t);
+    return cluster;
+  };
+  let endState = released();
   const requests = planned.flatMap(({ spec, diff }) => launchesOf(diff).map((i) => requestFor(spec, i)));
   const endInput = endState.input(requests, seed);
   const result = place(endInput);
   endState.occupy(result.placements, requests);
 
-  const { reports, failedInput } = rollouts(planned, snapshot, result, region, seed);
+  const { reports, failedInput, stepwise } = rollouts(planned, snapshot, result, region, seed);
+  if (stepwise !== undefined) {
+    endState = released();
+    endState.occupy(stepwise, requests);
+  }
   const agentsById = new Map(snapshot.agents.map((a) => [a.id, a]));
-  const placedByApp = groupBy(result.placements, (p) => p.app);
+  // When the rollout was simulated step by step and fits, its placements are what the deploy carries out.
+  const placedByApp = groupBy(stepwise ?? result.placements, (p) => p.app);
   const appPlans: AppPlan[] = planned
     .map(({ spec, diff }) => ({
       spec,
@@ -195,9 +204,17 @@ function rollouts(
   result: PlacementResult,
   region: string | null,
   seed: number,
-): { reports: Map<string, RolloutReport>; failedInput: PlacementInput | null } {
+): {
+  reports: Map<string, RolloutReport>;
+  failedInput: PlacementInput | null;
+  stepwise: readonly Placement[] | undefined;
+} {
   if (planned.some(({ diff }) => diff.replace.length > 0)) {
-    return simulateRollouts(planned, new SimulatedCluster(snapshot), seed);
+    const simulation = simulateRollouts(planned, new SimulatedCluster(snapshot), seed);
+    const fits = [...simulation.reports.values()].every((r) => r.fits !== false);
+    const placedAll = simulation.placements.length === result.placements.length;
+    const stepwise = fits && placedAll ? simulation.placements : undefined;
+    return { reports: simulation.reports, failedInput: simulation.failedInput, stepwise };
   }
   const reports = new Map<string, RolloutReport>();
   for (const { spec, diff } of planned) {
@@ -222,7 +239,7 @@ function rollouts(
     }
     reports.set(spec.name, report);
   }
-  return { reports, failedInput: null };
+  return { reports, failedInput: null, stepwise: undefined };
 }
 
 /** Each step's launches with the agent the plan put them on: the steps are what the deploy carries out. */

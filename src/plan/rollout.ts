@@ -1,7 +1,7 @@
 import type { TitanTask } from "../cluster/types.js";
 import { type AppSpec, resolveAmount } from "../manifest/types.js";
 import { PlacementSession } from "../placement/index.js";
-import type { PlacementInput } from "../placement/types.js";
+import type { Placement, PlacementInput } from "../placement/types.js";
 import type { SimulatedCluster } from "./cluster-state.js";
 import { requestFor, unplacedInstances } from "./requests.js";
 import type { AppDiff, RolloutReport, RolloutStep, UnplacedInstance } from "./types.js";
@@ -54,6 +54,11 @@ export interface RolloutSimulation {
   reports: Map<string, RolloutReport>;
   /** The placement input of the first step that does not fit, for scale-out advice. */
   failedInput: PlacementInput | null;
+  /**
+   * Where each step put its launches, on the cluster as it stands at that step: what the deploy carries out. Only
+   * room that is free at the step counts, so a step never waits on an agent that frees up later in the rollout.
+   */
+  placements: Placement[];
 }
 
 export interface RolloutInput {
@@ -72,10 +77,19 @@ export function simulateRollouts(
   seed: number,
 ): RolloutSimulation {
   const reports = new Map<string, RolloutReport>();
+  const placements: Placement[] = [];
   let failed = false;
   let failedInput: PlacementInput | null = null;
   // One engine state for every step: rebuilding it from the whole cluster per step would cost O(agents) each time.
-  const session = new PlacementSession(state.agentList(), state.runningTasks(), seed);
+  // The tasks a rollout stops hold their resources until then, but count for no spread or uniqueness of their
+  // app: the new tasks are placed as the end state places them, balanced among themselves and the kept ones.
+  const outgoing = new Set(apps.flatMap(({ diff }) => [...diff.replace, ...diff.stop].map(taskKey)));
+  const running = state
+    .runningTasks()
+    .map((t) =>
+      t.instance !== undefined && outgoing.has(taskKey(t)) ? { ...t, app: outgoingApp(t.app) } : t,
+    );
+  const session = new PlacementSession(state.agentList(), running, seed);
   for (const { spec, diff } of apps) {
     const failedBefore = failed;
     const limits = rolloutLimits(spec, diff.desired);
@@ -92,7 +106,13 @@ export function simulateRollouts(
       };
       report.steps.push(entry);
       if (failed) continue;
-      const { unplaced, input } = runStep(step, spec, diff, { state, session }, seed);
+      const { unplaced, input, placed } = runStep(step, spec, diff, { state, session }, seed);
+      placements.push(...placed);
+      entry.placements = placed.map((p) => ({
+        instance: p.instance,
+        agentId: p.agentId,
+        hostname: p.hostname,
+      }));
       entry.fits = unplaced.length === 0;
       if (!entry.fits) {
         failed = true;
@@ -104,7 +124,7 @@ export function simulateRollouts(
     if (failedBefore && report.steps.length > 0) report.fits = null;
     reports.set(spec.name, report);
   }
-  return { reports, failedInput };
+  return { reports, failedInput, placements };
 }
 
 function runStep(
@@ -113,15 +133,16 @@ function runStep(
   diff: AppDiff,
   cluster: { state: SimulatedCluster; session: PlacementSession },
   seed: number,
-): { unplaced: UnplacedInstance[]; input: PlacementInput | null } {
+): { unplaced: UnplacedInstance[]; input: PlacementInput | null; placed: readonly Placement[] } {
   const { state, session } = cluster;
   const stop = (t: TitanTask): void => {
     state.release(t);
-    session.release(t.agentId, t.app, t.demand, t.ports);
+    session.release(t.agentId, outgoingApp(t.app), t.demand, t.ports);
   };
   for (const t of step.stopBefore) stop(t);
   let unplaced: UnplacedInstance[] = [];
   let input: PlacementInput | null = null;
+  let placed: readonly Placement[] = [];
   if (step.launch.length > 0) {
     const requests = step.launch.map((i) => requestFor(spec, i));
     const result = session.place(requests);
@@ -129,7 +150,17 @@ function runStep(
     // Scale-out advice re-places the failing step on the cluster as it stood before it.
     if (unplaced.length > 0) input = state.input(requests, seed);
     state.occupy(result.placements, requests);
+    placed = result.placements;
   }
   for (const t of step.stopAfter) stop(t);
-  return { unplaced, input };
+  return { unplaced, input, placed };
+}
+
+function taskKey(task: { app: string; instance?: number | undefined; agentId: string }): string {
+  return `${task.app}\u0000${task.instance}\u0000${task.agentId}`;
+}
+
+/** The name an outgoing task of an app is counted under: no app can have it, so no constraint of the app sees it. */
+function outgoingApp(app: string): string {
+  return `${app}\u0000outgoing`;
 }

@@ -60,13 +60,33 @@ describe("buildPlan", () => {
       ["replace", [0], [0], true],
       ["replace", [1], [1], true],
     ]);
-    // Each step carries where its new task lands: the end-state placement the deploy carries out.
+    // Each step carries where its new task lands: the placement the deploy carries out.
     const landing = new Map(api?.placements.map((p) => [p.instance, p.hostname]));
     expect(api?.rollout.steps.map((s) => s.placements.map((p) => [p.instance, p.hostname]))).toEqual([
       [[0, landing.get(0)]],
       [[1, landing.get(1)]],
     ]);
     expect(plan.fits).toBe(true);
+  });
+
+  it("places each step on room free at that step, not on room the rollout frees later", () => {
+    // agent-0 is full of old instances: packed, the end state would put new ones there, but while the first
+    // step runs they still hold it, so its new instance must land on agent-1.
+    const app = appSpec({ instances: 2, resources: scalars(1, 256) });
+    const full = agent(0, scalars(2, 4096));
+    const spare = agent(1, scalars(1, 4096));
+    const old = [
+      titanTask("api", 0, "sha256:old", 0, app.resources),
+      titanTask("api", 1, "sha256:old", 0, app.resources),
+    ];
+    const plan = buildPlan({ apps: [app], snapshot: snapshotOf([full, spare], old), source, seed: 1 });
+    const [api] = plan.apps;
+    expect(plan.fits).toBe(true);
+    const steps = api?.rollout.steps.map((s) => s.placements) ?? [];
+    expect(steps[0]?.map((p) => [p.instance, p.agentId])).toEqual([[0, "agent-1"]]);
+    // The plan's placements are the steps' placements: what it shows is what the deploy does.
+    const byInstance = new Map(api?.placements.map((p) => [p.instance, p.agentId]));
+    for (const p of steps.flat()) expect(byInstance.get(p.instance)).toBe(p.agentId);
   });
 
   it("fails the rollout when the end state fits but a surge step does not", () => {
