@@ -46,6 +46,7 @@ type SharedExecutorOptions = Pick<
   | "tickMs"
   | "sessionTimings"
   | "containerizer"
+  | "checkOutput"
 >;
 
 export interface DeploySettings extends SharedExecutorOptions {

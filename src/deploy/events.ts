@@ -23,7 +23,11 @@ export type DeployEvent =
       instance: number;
       state: string;
       message?: string;
+      /** `health_check`: its executor killed it for failing its health check too often. */
+      cause?: "health_check";
     }
+  /** What the health check of a task its executor killed last said (read from the task's sandbox stderr). */
+  | { type: "check_output"; app: string; task: string; instance: number; output: string }
   | { type: "rollback"; app: string; from: number; to: number; reason: string }
   /**
    * Reality diverged from the plan: the rest of the rollout was placed anew. Each change names the agent the

@@ -2,6 +2,7 @@ import type { TitanTask } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/index.js";
 import type { MasterCluster } from "../mesos/leader.js";
 import { DEFAULT_SESSION_TIMINGS, type SessionEvent, type SessionTimings } from "../mesos/session.js";
+import type { CheckedTask } from "../observe/check-output.js";
 import type { DeployProgress, Release, StateStore } from "../state/types.js";
 import { type CallSink, type SchedulerCall, sessionCalls } from "./calls.js";
 import { type EngineEvent, type LoopEvent, type ReactContext, react } from "./engine.js";
@@ -16,7 +17,13 @@ import { deployPlan, type PlanCluster, rollbackPlan } from "./replan.js";
 import { type Finish, step } from "./step.js";
 import type { Containerizer } from "./task-spec.js";
 import { doneInstances, isCurrent } from "./tracked-view.js";
-import { type AppTarget, type DoneInstances, startTracking, track } from "./tracking.js";
+import {
+  type AppTarget,
+  type DoneInstances,
+  startTracking,
+  type TrackedInstances,
+  track,
+} from "./tracking.js";
 import { describeWait, QuietTimer } from "./waiting.js";
 
 export type { AppTarget } from "./tracking.js";
@@ -50,7 +57,12 @@ export interface ExecutorOptions {
   sessionTimings?: Partial<SessionTimings>;
   /** How the cluster's agents run images (the config's `containerizer`). */
   containerizer?: Containerizer;
+  /** Reads what a task's health check last said, for a task its executor killed for failing it. */
+  checkOutput?: (task: CheckedTask, signal?: AbortSignal) => Promise<string | undefined>;
 }
+
+/** How long a finishing deploy waits for the health check output it is still reading. */
+const CHECK_OUTPUT_WAIT_MS = 3000;
 
 export interface AppRun {
   target: AppTarget;
@@ -89,6 +101,8 @@ const FINAL_SUPPRESS_MS = 2000;
 export class AppDeployment {
   private state: EngineState;
   private progress: DeployProgress;
+  private frameworkId: string | undefined;
+  private readonly checkReads = new Set<Promise<void>>();
   private readonly settings: EngineSettings;
   private readonly quiet = new QuietTimer();
 
@@ -199,10 +213,14 @@ export class AppDeployment {
 
   /** Takes the next state, reports, writes ahead, then sends each call; a call that fails goes back as an event. */
   private async apply(reaction: Reaction, calls: CallSink): Promise<void> {
+    const before = this.state.tracked;
     this.state = reaction.state;
     this.report(reaction);
-    if (reaction.frameworkId !== undefined)
+    this.readCheckOutputs(reaction.events, before);
+    if (reaction.frameworkId !== undefined) {
+      this.frameworkId = reaction.frameworkId;
       await this.options.store.setFrameworkId(this.state.tracked.app, reaction.frameworkId);
+    }
     const launched = reaction.calls.flatMap((c) =>
       c.kind === "accept" ? c.launches.map((l) => l.tracked.taskId) : [],
     );
@@ -218,6 +236,31 @@ export class AppDeployment {
     for (const call of reaction.calls) if (!(await calls.send(call))) this.failed(call);
   }
 
+  /** For each task its executor killed for its health check, what the check last said, reported when read. */
+  private readCheckOutputs(events: readonly DeployEvent[], before: TrackedInstances): void {
+    const read = this.options.checkOutput;
+    const frameworkId = this.frameworkId;
+    if (read === undefined || frameworkId === undefined) return;
+    for (const event of events) {
+      if (event.type !== "killed" || event.cause !== "health_check") continue;
+      const agentId = before.tasks.get(event.task)?.agentId;
+      if (agentId === undefined) continue;
+      const { app, task, instance } = event;
+      const reading = read({ taskId: task, agentId, frameworkId }, this.options.signal).then((output) => {
+        if (output !== undefined) this.emit({ type: "check_output", app, task, instance, output });
+      });
+      this.checkReads.add(reading);
+      void reading.finally(() => this.checkReads.delete(reading));
+    }
+  }
+
+  /** Lets the reads still going finish, bounded, so their output comes before the deploy's outcome. */
+  private async settleCheckReads(): Promise<void> {
+    if (this.checkReads.size === 0) return;
+    const all = Promise.all(this.checkReads).then(() => undefined);
+    await withinMs(all, CHECK_OUTPUT_WAIT_MS).catch(() => undefined);
+  }
+
   private failed(call: SchedulerCall): void {
     const event: EngineEvent = { type: "CALL_FAILED", call };
     const reaction = react(this.state, event, this.context());
@@ -231,6 +274,7 @@ export class AppDeployment {
   }
 
   private async finish(finish: Finish): Promise<AppResult | undefined> {
+    await this.settleCheckReads();
     const { tracked, rollingBack } = this.state;
     switch (finish.kind) {
       case "failed":

@@ -45,6 +45,8 @@ function describeRaw(event: DeployEvent): string | undefined {
     case "failed":
     case "lost":
       return `${who} ${event.task} ${event.type}${event.message ? `: ${event.message}` : ""}`;
+    case "check_output":
+      return `${who} ${event.task}: ${event.output}`;
     case "rollback":
       return `${event.app}: release ${event.from} failed (${event.reason}); rolling back to release ${event.to}`;
     case "reconnecting":
@@ -89,7 +91,12 @@ function regionPrefix(region: string | undefined, color: ChalkInstance): string 
 }
 
 function paint(event: DeployEvent, text: string, color: ChalkInstance): string {
-  if (event.type === "failed" || event.type === "rollback" || event.type === "unhealthy")
+  if (
+    event.type === "failed" ||
+    event.type === "rollback" ||
+    event.type === "unhealthy" ||
+    event.type === "check_output"
+  )
     return color.red(text);
   if (event.type === "healthy") return color.green(text);
   return text;

@@ -2,7 +2,7 @@ import type { TitanTask } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/index.js";
 import { endsInstance, orderStatus, type StatusOrder } from "../mesos/task-status.js";
 import type { TaskState, TaskStatus } from "../mesos/types/mesos.js";
-import { terminalMessage } from "../observe/task-end.js";
+import { killedByHealthCheck, terminalMessage } from "../observe/task-end.js";
 import type { Release } from "../state/types.js";
 import type { DeployEvent } from "./events.js";
 import { put, without } from "./immutable.js";
@@ -369,7 +369,9 @@ function onTerminal(
   draft.tasks = without(draft.tasks, task.taskId);
   const wasCounting = draft.counting.has(task.taskId);
   if (wasCounting) draft.counting = without(draft.counting, task.taskId);
-  const message = terminalMessage(status, task.killSent);
+  // TASK_KILLING also marks a task being killed, but only a KILL this run sent is titan's request.
+  const requested = task.killSentAt !== undefined;
+  const message = terminalMessage(status, requested);
   out.events.push({
     type: endEventType(status.state),
     app: draft.app,
@@ -377,6 +379,7 @@ function onTerminal(
     instance: task.instance,
     state: status.state,
     ...(message === undefined ? {} : { message }),
+    ...(killedByHealthCheck(status, requested) ? { cause: "health_check" as const } : {}),
   });
   if (task.killSent || !isCurrent(draft, task)) return;
   if (wasCounting) draft.failedAfterCounting = true;

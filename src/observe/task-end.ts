@@ -8,8 +8,13 @@ import type { TaskStatus } from "../mesos/types/mesos.js";
  * sandbox's stderr.
  */
 export function terminalMessage(status: TaskStatus, killRequested: boolean): string | undefined {
-  if (status.state === "TASK_KILLED" && status.healthy === false && !killRequested) {
+  if (killedByHealthCheck(status, killRequested)) {
     return "failed its health check and was killed by its executor (the check's output is in the task's stderr: titan logs APP/N --stderr)";
   }
   return status.message;
+}
+
+/** A kill nobody asked for, reported unhealthy: the executor's health checker did it. */
+export function killedByHealthCheck(status: TaskStatus, killRequested: boolean): boolean {
+  return status.state === "TASK_KILLED" && status.healthy === false && !killRequested;
 }

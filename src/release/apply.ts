@@ -21,6 +21,7 @@ import { renderPlan } from "../plan/render.js";
 import type { AppPlan, Plan } from "../plan/types.js";
 import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../registry/apps.js";
 import type { PinnedImage } from "../registry/pin.js";
+import { checkOutputReader } from "./check-output.js";
 import type { Connection } from "./connect.js";
 
 export interface ApplyOptions {
@@ -168,6 +169,7 @@ export async function deployChanging(
           region: plan.region,
           vars: env.vars,
           seed: plan.seed,
+          checkOutput: checkOutputReader(conn.cluster),
           forceUnlock: options.forceUnlock,
           autoRollback: options.autoRollback,
           ...(conn.target.cluster.containerizer === undefined

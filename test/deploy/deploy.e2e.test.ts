@@ -87,6 +87,11 @@ describe("titan deploy against the local cluster", () => {
     expect(bad.stderr).toMatch(/release 2 of web failed its health gates .* rolled back to release 1/);
     const list = events(bad.stdout);
     expect(list.find((e) => e.type === "rollback")).toMatchObject({ from: 2, to: 1 });
+    // The executor killed the failing task; what its check last said is read from the sandbox and reported.
+    expect(list.find((e) => e.type === "killed" && e.cause === "health_check")).toBeDefined();
+    expect(list.find((e) => e.type === "check_output")?.output).toBe(
+      "HTTP health check failed: Unexpected HTTP response code: 500 Internal Server Error",
+    );
     expect(done(list)?.outcome).toBe("rolled_back");
     const live = await liveTasks(local.url);
     expect(live).toHaveLength(2);

@@ -442,6 +442,8 @@ export class CommandExecutor {
       }),
       onVerdict: (verdict) => this.healthUpdated(verdict),
       log: (line) => this.log(line),
+      name: `${check.type} health check`,
+      taskId: this.taskInfo.task_id.value,
     });
     this.terminated.then(() => closeSync(outputFd));
     this.healthChecker = checker;

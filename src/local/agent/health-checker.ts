@@ -11,8 +11,11 @@ export interface HealthCheckerOptions {
   timings: HealthCheckTimings;
   probe: HealthProbe;
   onVerdict(verdict: HealthVerdict): void;
-  /** Diagnostic lines, as the Mesos executor logs them. */
+  /** Diagnostic lines, as the Mesos executor logs them to its stderr (the sandbox's). */
   log(line: string): void;
+  /** What the lines call the check and its task: "HTTP health check", and the task id. */
+  name: string;
+  taskId: string;
   now?: () => number;
 }
 
@@ -85,11 +88,14 @@ export class HealthChecker {
       this.now() - this.startedAt,
     );
     this.state = step.state;
-    if (step.ignored) this.options.log("Ignoring failure as health check still in grace period");
+    // The wording of src/checks/health_checker.cpp: every failed check, then how it was counted.
+    const { name, taskId } = this.options;
+    if (failure !== undefined) this.options.log(`${name} for task '${taskId}' failed: ${failure}`);
+    if (step.ignored)
+      this.options.log(`Ignoring failure of ${name} for task '${taskId}': still in grace period`);
     else if (step.verdict !== undefined && !step.verdict.healthy) {
-      this.options.log(
-        `Health check failed ${step.verdict.consecutiveFailures} times consecutively: ${failure}`,
-      );
+      const times = step.verdict.consecutiveFailures;
+      this.options.log(`${name} for task '${taskId}' failed ${times} times consecutively`);
     }
     if (step.verdict !== undefined) this.options.onVerdict(step.verdict);
     this.schedule(this.options.timings.intervalMs);

@@ -1,4 +1,4 @@
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, STATUS_CODES } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import type { CommandInfoJson, HealthCheckJson } from "./api.js";
@@ -51,7 +51,7 @@ export function httpProbe(url: string, signal: AbortSignal, redirectsLeft = MAX_
         return;
       }
       if (code >= 200 && code < 400) resolve();
-      else reject(new Error(`Unexpected HTTP response code: ${code}`));
+      else reject(new Error(`Unexpected HTTP response code: ${code} ${STATUS_CODES[code] ?? ""}`.trimEnd()));
     });
     req.on("error", (error) => reject(new Error(`curl returned an error: ${error.message}`)));
     req.end();
@@ -105,7 +105,7 @@ export function commandProbe(
         untrackGroup(pid);
       }
       if (code === 0) resolve();
-      else reject(new Error(`Command returned ${describeWaitStatus(code, exitSignal)}`));
+      else reject(new Error(`Command ${describeWaitStatus(code, exitSignal)}`));
     });
   });
 }

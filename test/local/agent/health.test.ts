@@ -83,7 +83,12 @@ describe("local agent: health checks", () => {
       ["TASK_RUNNING", false],
     ]);
     const stderr = join(agent.tasks()[0]?.sandbox ?? "", "stderr");
-    expect(readFileSync(stderr, "utf8")).toContain("Health check failed 2 times consecutively");
+    // The executor's log lines, as Mesos' health checker words them (src/checks/health_checker.cpp).
+    const log = readFileSync(stderr, "utf8");
+    expect(log).toContain(
+      "HTTP health check for task 'sick' failed: Unexpected HTTP response code: 503 Service Unavailable",
+    );
+    expect(log).toContain("HTTP health check for task 'sick' failed 2 times consecutively");
   });
 
   it("reports recovery after failures as a new healthy update", async () => {
