@@ -88,3 +88,8 @@ export function sessionCalls(
     },
   };
 }
+
+/** The sink, sending nothing once `stop` has aborted: a call decided before is dropped, as if it failed. */
+export function untilStopped(sink: CallSink, stop: AbortSignal): CallSink {
+  return { send: (call) => (stop.aborted ? Promise.resolve(false) : sink.send(call)) };
+}

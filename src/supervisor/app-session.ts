@@ -1,5 +1,5 @@
 import type { TitanTask } from "../cluster/types.js";
-import { type CallSink, type SchedulerCall, sessionCalls } from "../deploy/calls.js";
+import { type CallSink, type SchedulerCall, sessionCalls, untilStopped } from "../deploy/calls.js";
 import { carveLaunches } from "../deploy/carve.js";
 import { EventQueue } from "../deploy/event-queue.js";
 import type { DeployEvent } from "../deploy/events.js";
@@ -147,7 +147,11 @@ export class SupervisedSession {
       input.frameworkId,
       input.target.spec.resources.gpus > 0,
     );
-    const calls = sessionCalls(session, (line) => deps.log.debug(deps.app, line));
+    // Once stopped (the lead lost), nothing is sent, whatever turn was still waiting on the store.
+    const calls = untilStopped(
+      sessionCalls(session, (line) => deps.log.debug(deps.app, line), stop),
+      stop,
+    );
     const queue = new EventQueue<SessionEvent>();
     const pump = (async () => {
       try {

@@ -3,6 +3,7 @@ import { resolveEnvironment } from "../deploy/environment.js";
 import { FrameworkRemovedError } from "../mesos/errors.js";
 import { desiredInstances } from "../plan/regions.js";
 import type { Release } from "../state/types.js";
+import { abortable } from "./abortable.js";
 import { type SessionDeps, SupervisedSession } from "./app-session.js";
 import { type BrakeSettings, DisasterBrake } from "./brake.js";
 import type { Leadership, LeaderTerm } from "./leadership.js";
@@ -100,7 +101,8 @@ export class AppSupervisor {
     let failures = 0;
     while (!stop.aborted) {
       try {
-        const waitMs = await this.once(stop);
+        // A turn waiting on the store (cut off from ZooKeeper with the lead) must not keep a lost leader in it.
+        const waitMs = await abortable(this.once(stop), stop);
         failures = 0;
         if (waitMs > 0) await this.deps.sleep(waitMs, stop);
       } catch (error) {

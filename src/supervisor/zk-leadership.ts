@@ -8,6 +8,7 @@ import { zkFailure } from "../state/zk-errors.js";
 import { createSequentialNode, readJson, sequentialNodes } from "../state/zk-nodes.js";
 import { type Acl, Code, CREATOR_ACL, OPEN_ACL, ZkError } from "../state/zk-protocol.js";
 import type { ZkUrl } from "../state/zk-url.js";
+import { abortable } from "./abortable.js";
 import type { Leadership, LeaderTerm, SupervisorIdentity } from "./leadership.js";
 import { guardSession, SessionInDoubtError } from "./zk-session-guard.js";
 
@@ -303,12 +304,4 @@ function onAbort(signal: AbortSignal, listener: () => void): () => void {
   }
   signal.addEventListener("abort", listener, { once: true });
   return () => signal.removeEventListener("abort", listener);
-}
-
-/** The promise, or the signal's reason if it aborts first (the promise still settles, unobserved). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const stop = onAbort(signal, () => reject(signal.reason));
-    promise.then(resolve, reject).finally(stop);
-  });
 }

@@ -193,6 +193,12 @@ describe("two titan supervise processes on one zk:// store", () => {
         (r) => r.app === "web" && String(r.msg).startsWith("lost the lead"),
         "the old leader giving up",
       );
+      // It stopped at once, before ZooKeeper let the other take over: not once a store call it waited on gave up.
+      const lostAt = Date.parse(
+        String(first.records().find((r) => String(r.msg).startsWith("lost the lead"))?.time),
+      );
+      const ledAt = Date.parse(String(second.records().find((r) => r.msg === "leading")?.time));
+      expect(lostAt).toBeLessThanOrEqual(ledAt);
       const launchedAfterCut = first
         .records()
         .filter((r) => r.msg === "launch" && Date.parse(String(r.time)) >= cutAt);
