@@ -43,6 +43,11 @@ export class EventQueue<T> {
     return undefined;
   }
 
+  /** Up to `max` items already queued, without waiting. */
+  drain(max: number): T[] {
+    return this.items.splice(0, max);
+  }
+
   private wake(): void {
     this.waiter?.();
   }

@@ -5,7 +5,7 @@ import type { TaskState, TaskStatus } from "../mesos/types/mesos.js";
 import { killedByHealthCheck, terminalMessage } from "../observe/task-end.js";
 import type { Release } from "../state/types.js";
 import type { DeployEvent } from "./events.js";
-import { put, without } from "./immutable.js";
+import { inOneCopy, put, without } from "./immutable.js";
 import { type IncarnationFloor, incarnationKey } from "./incarnations.js";
 import { parseTaskId } from "./task-id.js";
 import { isCurrent, specOf, tracksProgress } from "./tracked-view.js";
@@ -93,6 +93,8 @@ export type TrackingEvent =
   | { type: "status"; status: TaskStatus }
   /** ACCEPTs about to be sent (written ahead): their tasks are tracked from now. */
   | { type: "launched"; tasks: readonly Tracked[] }
+  /** Several updates at once, in order (a burst of reconciliation answers): one copy of each collection. */
+  | { type: "statuses"; statuses: readonly TaskStatus[] }
   | { type: "kill_sent"; taskId: string }
   /** A KILL did not go through: the next step decides it again. */
   | { type: "kill_failed"; taskId: string }
@@ -154,6 +156,10 @@ export interface TrackingStart {
 
 /** The tracked instances a deploy starts from. */
 export function startTracking(start: TrackingStart): TrackedInstances {
+  return inOneCopy(() => startOnce(start));
+}
+
+function startOnce(start: TrackingStart): TrackedInstances {
   const digests = new Map(start.releases.map((r) => [r.number, r.manifestDigest] as const));
   digests.set(start.target.release.number, start.target.release.manifestDigest);
   const draft: Draft = {
@@ -202,11 +208,18 @@ export function startTracking(start: TrackingStart): TrackedInstances {
 
 /** The reducer: the tracked instances after one event, with what to report. Pure; `now` is the event's time. */
 export function track(tracked: TrackedInstances, event: TrackingEvent, now: number): TrackingResult {
+  return inOneCopy(() => trackOnce(tracked, event, now));
+}
+
+function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number): TrackingResult {
   const draft: Draft = { ...tracked };
   const out: Output = { events: [], warnings: [], ended: [] };
   switch (event.type) {
     case "status":
       onStatus(draft, event.status, now, out);
+      break;
+    case "statuses":
+      for (const status of event.statuses) onStatus(draft, status, now, out);
       break;
     case "launched":
       for (const task of event.tasks) onLaunched(draft, task);

@@ -13,6 +13,7 @@ import {
   type AppTarget,
   nextIncarnation,
   startTracking,
+  type Tracked,
   type TrackedInstances,
   type TrackingEvent,
   track,
@@ -78,6 +79,8 @@ export interface SessionCounters {
 }
 
 const IDLE_REFUSE_SECONDS = 120;
+/** The most queued events one turn takes. */
+export const MAX_BURST = 2000;
 const RETRY_REFUSE_SECONDS = 2;
 
 /**
@@ -167,7 +170,8 @@ export class SupervisedSession {
         const event = await queue.next(deps.settings.tickMs, stop);
         if (event === "end") return "stopped";
         if (stop.aborted) return "stopped";
-        await this.step(calls, event);
+        // A burst (the answers of a reconciliation) is handled at once, then decided on once.
+        await this.step(calls, event === undefined ? [] : [event, ...queue.drain(MAX_BURST)]);
         if (await this.deployWaiting()) return "deploy";
       }
     } catch (error) {
@@ -179,9 +183,22 @@ export class SupervisedSession {
     }
   }
 
-  /** One turn of the loop: the event (if any), then reconciliation and the supervision decisions. */
-  async step(calls: CallSink, event: SessionEvent | undefined): Promise<void> {
-    if (event !== undefined) await this.handle(calls, event);
+  /**
+   * One turn of the loop: the events that arrived (in order; consecutive status updates as one batch), then
+   * reconciliation and the supervision decisions, once.
+   */
+  async step(calls: CallSink, events: readonly SessionEvent[]): Promise<void> {
+    let updates: TaskStatus[] = [];
+    for (const event of events) {
+      if (event.type === "UPDATE") {
+        updates.push(event.update.status);
+        continue;
+      }
+      if (updates.length > 0) await this.onUpdates(calls, updates);
+      updates = [];
+      await this.handle(calls, event);
+    }
+    if (updates.length > 0) await this.onUpdates(calls, updates);
     if (this.subscribed) await this.tick(calls);
   }
 
@@ -214,22 +231,26 @@ export class SupervisedSession {
       case "OFFERS":
         return this.onOffers(calls, event.offers.offers ?? []);
       case "UPDATE":
-        this.onStatus(event.update.status);
-        // Acknowledged once handled; a failed ACK is redelivered by Mesos.
-        if (event.update.status.uuid !== undefined)
-          await calls.send({ kind: "acknowledge", status: event.update.status });
-        return;
+        return this.onUpdates(calls, [event.update.status]);
       default:
         return;
     }
   }
 
-  private onStatus(status: TaskStatus): void {
+  /** Status updates, in order, taken in one reducer call; each acknowledged once handled. */
+  private async onUpdates(calls: CallSink, statuses: readonly TaskStatus[]): Promise<void> {
+    const befores = statuses.map((s) => this.tracked.tasks.get(s.task_id.value));
+    this.apply({ type: "statuses", statuses });
+    statuses.forEach((status, i) => this.afterStatus(status, befores[i]));
+    // A failed ACK is redelivered by Mesos.
+    for (const status of statuses)
+      if (status.uuid !== undefined) await calls.send({ kind: "acknowledge", status });
+  }
+
+  private afterStatus(status: TaskStatus, before: Tracked | undefined): void {
     const id = status.task_id.value;
-    const before = this.tracked.tasks.get(id);
     const wasRunning = before?.state === "TASK_RUNNING";
     const killed = before?.killSent === true;
-    this.apply({ type: "status", status });
     this.schedule.answered(id);
     const now = this.deps.now();
     if (status.state === "TASK_UNREACHABLE") {

@@ -159,6 +159,35 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     );
   });
 
+  it("takes a burst of updates in one call as it takes them one by one, and changes nothing it was given", () => {
+    const start = startTracking({
+      app: "web",
+      desired: 2,
+      releases: [release],
+      target,
+      known: [],
+      launchedBefore: [],
+      now: 1000,
+    });
+    const base = track(
+      start,
+      { type: "launched", tasks: [launched(0, 1000), launched(1, 1000)] },
+      1000,
+    ).tracked;
+    const snapshot = JSON.stringify([...base.tasks, ...base.statuses]);
+    const updates = [
+      status("web.1.0.1", "TASK_RUNNING", { uuid: "a" }),
+      status("web.1.1.1", "TASK_RUNNING", { uuid: "b" }),
+      status("web.1.1.1", "TASK_FAILED", { uuid: "c" }),
+    ];
+    const oneByOne = updates.reduce((t, u) => track(t, { type: "status", status: u }, 2000).tracked, base);
+    const burst = track(base, { type: "statuses", statuses: updates }, 2000);
+    expect([...burst.tracked.tasks]).toEqual([...oneByOne.tasks]);
+    expect([...burst.tracked.statuses]).toEqual([...oneByOne.statuses]);
+    expect(burst.events.map((e) => e.type)).toEqual(["running", "running", "failed"]);
+    expect(JSON.stringify([...base.tasks, ...base.statuses])).toBe(snapshot);
+  });
+
   it("never reuses a task id: launches go above the persisted incarnation floor and every id written ahead", () => {
     const floor = raiseFloor({ "1.0": 4 }, ["web.1.1.2", "web.1.0.3", "not-a-titan-id"]);
     expect(floor).toEqual({ "1.0": 4, "1.1": 2 });
