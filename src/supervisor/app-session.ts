@@ -1,6 +1,7 @@
 import type { TitanTask } from "../cluster/types.js";
 import { type CallSink, type SchedulerCall, sessionCalls, untilStopped } from "../deploy/calls.js";
 import { carveLaunches } from "../deploy/carve.js";
+import type { PendingInverseOffer } from "../deploy/evacuation.js";
 import { EventQueue } from "../deploy/event-queue.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { FrameworkIdentity } from "../deploy/executor.js";
@@ -8,7 +9,7 @@ import { type IncarnationFloor, incarnationKey, raiseFloor } from "../deploy/inc
 import { decideOffers } from "../deploy/offer-plan.js";
 import { openSession } from "../deploy/open-session.js";
 import type { Containerizer } from "../deploy/task-spec.js";
-import { runningTasks, specOf } from "../deploy/tracked-view.js";
+import { holdsTasksOn, runningTasks, specOf } from "../deploy/tracked-view.js";
 import {
   type AppTarget,
   nextIncarnation,
@@ -21,7 +22,7 @@ import {
 import type { MasterCluster } from "../mesos/leader.js";
 import type { SessionEvent, SessionTimings } from "../mesos/session.js";
 import { endsInstance } from "../mesos/task-status.js";
-import type { Offer, TaskStatus } from "../mesos/types/mesos.js";
+import type { InverseOffer, Offer, TaskStatus } from "../mesos/types/mesos.js";
 import type { Release, StateStore } from "../state/types.js";
 import type { DisasterBrake } from "./brake.js";
 import { missingInstances, type SupervisedTask, superviseDecision } from "./decide.js";
@@ -101,6 +102,8 @@ export class SupervisedSession {
   private suppressed = false;
   /** Offers were declined for long since the last REVIVE: a launch needs a REVIVE to see them again. */
   private refusedLong = false;
+  /** Inverse offers not answered yet, by id. */
+  private readonly inverseOffers = new Map<string, PendingInverseOffer>();
   private lastLockCheck = 0;
   private writtenAhead: string[];
   readonly counters: SessionCounters = {
@@ -232,8 +235,48 @@ export class SupervisedSession {
         return this.onOffers(calls, event.offers.offers ?? []);
       case "UPDATE":
         return this.onUpdates(calls, [event.update.status]);
+      case "INVERSE_OFFERS":
+        this.onInverseOffers(event.inverse_offers.inverse_offers ?? []);
+        return;
+      case "RESCIND_INVERSE_OFFER":
+        this.inverseOffers.delete(event.rescind_inverse_offer.inverse_offer_id.value);
+        return;
       default:
         return;
+    }
+  }
+
+  /**
+   * Maintenance scheduled on agents: nothing new is placed there, and each inverse offer is accepted once the app
+   * holds nothing on its agent. Moving running instances off with the health gates is a deploy's (or `titan
+   * drain`'s) work: the supervisor says so and leaves them running.
+   */
+  private onInverseOffers(offers: readonly InverseOffer[]): void {
+    const agents: string[] = [];
+    for (const offer of offers) {
+      const agentId = offer.agent_id?.value;
+      if (agentId === undefined) continue;
+      const host = offer.url?.address?.hostname ?? agentId;
+      const startMs = Number(offer.unavailability.start.nanoseconds) / 1e6;
+      this.inverseOffers.set(offer.id.value, { id: offer.id.value, agentId, host, startMs });
+      agents.push(agentId);
+      if (holdsTasksOn(this.tracked, agentId))
+        this.deps.log.warn(this.deps.app, "maintenance scheduled on an agent it runs on", {
+          agent: host,
+          hint: "titan deploy (or titan drain) moves the instances off with the health gates",
+        });
+    }
+    if (agents.length > 0) this.apply({ type: "leave", agentIds: agents });
+  }
+
+  /** The inverse offers of agents the app no longer holds anything on, accepted. */
+  private async answerInverseOffers(calls: CallSink): Promise<void> {
+    const free = [...this.inverseOffers.values()].filter((o) => !holdsTasksOn(this.tracked, o.agentId));
+    if (free.length === 0) return;
+    if (!(await calls.send({ kind: "accept_inverse_offers", offers: free }))) return;
+    for (const offer of free) {
+      this.inverseOffers.delete(offer.id);
+      this.deps.log.info(this.deps.app, "inverse_offer", { agent: offer.host, answer: "ACCEPT" });
     }
   }
 
@@ -332,6 +375,7 @@ export class SupervisedSession {
       if (!sent) this.schedule.failed(call);
     }
     this.updateCounters();
+    if (this.schedule.lastReconciledAt !== undefined) await this.answerInverseOffers(calls);
     const tasks = this.supervisedTasks();
     const { brake } = this.deps;
     const missing = missingInstances(this.input.desired, tasks);
@@ -397,6 +441,7 @@ export class SupervisedSession {
       launches,
       planned: new Map(),
       running: runningTasks(this.tracked),
+      draining: this.tracked.leaving,
     });
     const perOffer = carveLaunches(decision.placements, {
       app: this.deps.app,

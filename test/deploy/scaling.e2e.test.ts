@@ -131,6 +131,11 @@ describe("scaling the cluster out and in", () => {
     });
     expect(scheduled.status).toBe(200);
 
+    // `titan plan` reads the schedule as the deploy does: it shows the move the deploy then makes.
+    const planned = await cli(["plan", "--dry-run", "-f", file, "--master", local.url, "--json"]);
+    const shown = JSON.parse(planned.stdout) as { apps: Array<{ placements: Array<{ action: string }> }> };
+    expect(shown.apps[0]?.placements.filter((p) => p.action === "move").length).toBeGreaterThan(0);
+
     const run = await cli(["deploy", "-f", file, "--master", local.url, "--yes", "--json"]);
     expect(run.code, run.stderr).toBe(0);
     const list = events(run.stdout);

@@ -125,6 +125,42 @@ describe("titan supervise through faults", () => {
     expect(new Set(launches.map((r) => r.task)).size).toBe(launches.length);
   }, 60_000);
 
+  it("places nothing on an agent scheduled for maintenance and accepts its inverse offer once the app left it", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 2, constraints: "[{ unique: hostname }]" });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    const victim = (await live(local.url)).find((t) => instanceOf(t.id) === 0);
+    const agent = local.cluster.agents().find((a) => a.id === victim?.slave_id);
+    const startNs = BigInt(Date.now() + 3_600_000) * 1_000_000n;
+    const machine = { hostname: agent?.hostname, ip: "127.0.0.1" };
+    const schedule = {
+      type: "UPDATE_MAINTENANCE_SCHEDULE",
+      update_maintenance_schedule: {
+        schedule: {
+          windows: [{ machine_ids: [machine], unavailability: { start: { nanoseconds: `${startNs}` } } }],
+        },
+      },
+    };
+    const scheduled = await fetch(`${local.url}/api/v1`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(schedule),
+    });
+    expect(scheduled.status).toBe(200);
+    await supervisor.waitFor((r) => r.msg === "maintenance scheduled on an agent it runs on", "the warning");
+    // The instance there ends: its replacement goes elsewhere, and the agent is free to go down.
+    await fetch(`http://127.0.0.1:${victim?.port}/exit`).catch(() => undefined);
+    await supervisor.waitFor(
+      (r) => r.msg === "inverse_offer" && r.answer === "ACCEPT",
+      "the accepted inverse offer",
+    );
+    await until(async () => (await runningInstances(local.url)).join() === "0,1", "both instances running");
+    expect((await live(local.url)).every((t) => t.slave_id !== agent?.id)).toBe(true);
+  }, 60_000);
+
   it("replaces the instances of a lost agent, and re-subscribes through a master failover", async () => {
     const local = await startTestCluster({
       master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500, unreachableGoneAfterMs: 500 },

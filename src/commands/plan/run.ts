@@ -7,12 +7,14 @@ import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { writeJson } from "../../cli/json-out.js";
 import { SnapshotFileSource } from "../../cluster/file-source.js";
+import { agentsScheduledForMaintenance } from "../../cluster/maintenance.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { ClusterStateSource } from "../../cluster/types.js";
 import type { ClusterConfig } from "../../config/types.js";
 import { checkSecretDelivery } from "../../deploy/environment.js";
 import { loadManifests } from "../../manifest/index.js";
 import type { AppSpec } from "../../manifest/types.js";
+import { MasterOperator } from "../../mesos/index.js";
 import { parseShape } from "../../placement/index.js";
 import type { AgentShape } from "../../placement/types.js";
 import { buildPlan } from "../../plan/build.js";
@@ -63,7 +65,9 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
       );
   }
   const region = opts.region ?? targetRegion;
-  const snapshot = await source.read(env.signal).finally(async () => {
+  const snapshot = await source.read(env.signal);
+  // As a deploy plans: instances on agents scheduled for maintenance move off them (their inverse offers ask).
+  const draining = await scheduledMaintenance(env, opts).finally(async () => {
     if (opts.snapshot === undefined) await (await env.target(opts)).close();
   });
   const pinned = await pinnedApps(env, opts, cluster, manifest.apps);
@@ -76,6 +80,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     shapes: shapes.length > 0 ? shapes : undefined,
     scaleIn: opts.scaleIn,
     taskUser: cluster?.user,
+    ...(draining.size === 0 ? {} : { draining }),
   });
 
   for (const warning of plan.warnings)
@@ -155,6 +160,13 @@ async function clusterSource(
     cluster: target.cluster,
     ...(target.local ? {} : { masters: await target.masters() }),
   };
+}
+
+/** The agents scheduled for maintenance on a live target; a snapshot file shows none. */
+async function scheduledMaintenance(env: Env, opts: PlanOptions): Promise<ReadonlySet<string>> {
+  if (opts.snapshot !== undefined) return new Set();
+  const cluster = await (await env.target(opts)).client();
+  return agentsScheduledForMaintenance(new MasterOperator(cluster), env.signal);
 }
 
 function parseSeed(text: string): number {
