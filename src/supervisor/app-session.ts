@@ -284,7 +284,7 @@ export class SupervisedSession {
   private async onUpdates(calls: CallSink, statuses: readonly TaskStatus[]): Promise<void> {
     const befores = statuses.map((s) => this.tracked.tasks.get(s.task_id.value));
     this.apply({ type: "statuses", statuses });
-    statuses.forEach((status, i) => this.afterStatus(status, befores[i]));
+    for (const [i, status] of statuses.entries()) this.afterStatus(status, befores[i]);
     // A failed ACK is redelivered by Mesos.
     for (const status of statuses)
       if (status.uuid !== undefined) await calls.send({ kind: "acknowledge", status });
