@@ -73,16 +73,11 @@ export function parseContainerizer(
   at: string,
   cluster: ClusterConfig,
 ): void {
-  const text = check.string(value, at);
-  if (text === undefined) return;
-  if (text === "mesos" || text === "docker") cluster.containerizer = text;
-  else
-    check.report(
-      value,
-      at,
-      `containerizer "${text}" is not mesos or docker`,
-      "mesos: the agents' Mesos containerizer runs images (host network); docker: the Docker containerizer (bridge network, port mappings)",
-    );
+  const choice = oneOf(check, value, at, ["mesos", "docker"] as const, {
+    what: "containerizer",
+    hint: "mesos: the agents' Mesos containerizer runs images (host network); docker: the Docker containerizer (bridge network, port mappings)",
+  });
+  if (choice !== undefined) cluster.containerizer = choice;
 }
 
 export function parseSecrets(
@@ -91,14 +86,25 @@ export function parseSecrets(
   at: string,
   cluster: ClusterConfig,
 ): void {
+  const choice = oneOf(check, value, at, ["mesos", "none"] as const, {
+    what: "secrets",
+    hint: 'mesos: the agents run a secret resolver module, and env values written "mesos:NAME" go to them as references; none (the default): they do not',
+  });
+  if (choice !== undefined) cluster.secrets = choice;
+}
+
+/** The value when it is one of `choices`; otherwise reported (`<what> "x" is not a or b`) and undefined. */
+function oneOf<const C extends string>(
+  check: RegistryChecker,
+  value: Node | null,
+  at: string,
+  choices: readonly C[],
+  message: { what: string; hint: string },
+): C | undefined {
   const text = check.string(value, at);
-  if (text === undefined) return;
-  if (text === "mesos" || text === "none") cluster.secrets = text;
-  else
-    check.report(
-      value,
-      at,
-      `secrets "${text}" is not mesos or none`,
-      'mesos: the agents run a secret resolver module, and env values written "mesos:NAME" go to them as references; none (the default): they do not',
-    );
+  if (text === undefined) return undefined;
+  const choice = choices.find((c) => c === text);
+  if (choice === undefined)
+    check.report(value, at, `${message.what} "${text}" is not ${choices.join(" or ")}`, message.hint);
+  return choice;
 }
