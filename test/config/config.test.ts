@@ -148,6 +148,8 @@ describe("contexts", () => {
         "    masters: [ftp://x]",
         "    auth: { principal: p, secret: plaintext }",
         '    user: "not a user"',
+        "    containerizer: runc",
+        "    secrets: vault",
         "contexts:",
         "  a: { cluster: tree }",
         "current_context: nope",
@@ -164,6 +166,12 @@ describe("contexts", () => {
     expect(r.stderr).toContain("clusters.two.auth.secret");
     expect(r.stderr).toContain(
       `${file}:7:11: error: clusters.two.user: "not a user" is not a Unix user name`,
+    );
+    expect(r.stderr).toContain(
+      `${file}:8:20: error: clusters.two.containerizer: containerizer "runc" is not mesos or docker`,
+    );
+    expect(r.stderr).toContain(
+      `${file}:9:14: error: clusters.two.secrets: secrets "vault" is not mesos or none`,
     );
     expect(r.stderr).toContain('cluster "tree" is not defined');
     expect(r.stderr).toContain('context "nope" is not defined');
