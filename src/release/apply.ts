@@ -205,9 +205,11 @@ export async function appsToDeploy(
     const last = (await conn.store.releases(app.spec.name)).at(-1);
     if (last?.outcome !== "pending") continue;
     chosen.push(app);
-    const note = `release ${last.number} of ${app.spec.name} did not finish (interrupted); resuming it to wait for its health gates and record the outcome`;
-    if (json)
-      writeLine(env.io.out, JSON.stringify({ type: "resume", app: app.spec.name, release: last.number }));
+    const where = plan.region === null ? "" : ` in ${plan.region}`;
+    const note = `release ${last.number} of ${app.spec.name}${where} did not finish (interrupted); resuming it to wait for its health gates and record the outcome`;
+    const region = plan.region === null ? {} : { region: plan.region };
+    const event = { type: "resume", app: app.spec.name, release: last.number, ...region };
+    if (json) writeLine(env.io.out, JSON.stringify(event));
     else writeLine(env.io.err, note);
   }
   return chosen;

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { appDigest } from "../../src/cluster/digest.js";
+import { buildPlan } from "../../src/plan/build.js";
+import { appsToDeploy } from "../../src/release/apply.js";
+import type { Connection } from "../../src/release/connect.js";
+import type { Release } from "../../src/state/types.js";
+import { agent, appSpec, scalars, snapshotOf, titanTask } from "../plan/builders.js";
+import { testEnv } from "../support/env.js";
+
+/** A plan with nothing to change, whose app's last release is still pending (a deploy stopped after its launches). */
+function unfinished(region: string | null) {
+  const app = appSpec({ instances: 1 });
+  const running = [titanTask("api", 0, appDigest(app), 0, app.resources)];
+  const built = buildPlan({
+    apps: [app],
+    snapshot: snapshotOf([agent(0, scalars(8, 16384))], running),
+    source: "t",
+  });
+  const pending = { number: 3, outcome: "pending" } as Release;
+  const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
+  return { plan: { ...built, region }, conn };
+}
+
+describe("resuming a release that did not finish", () => {
+  it("says so, and names the region in a multi-region deploy's stream", async () => {
+    const { plan, conn } = unfinished("us-east");
+    const t = testEnv();
+    const apps = await appsToDeploy(t.env, conn, plan, true);
+    expect(apps.map((a) => a.spec.name)).toEqual(["api"]);
+    expect(JSON.parse(t.out())).toEqual({ type: "resume", app: "api", release: 3, region: "us-east" });
+
+    const text = testEnv();
+    await appsToDeploy(text.env, conn, plan, false);
+    expect(text.err()).toContain("release 3 of api in us-east did not finish (interrupted); resuming it");
+  });
+
+  it("leaves the region out where the deploy has none", async () => {
+    const { plan, conn } = unfinished(null);
+    const t = testEnv();
+    await appsToDeploy(t.env, conn, plan, true);
+    expect(JSON.parse(t.out())).toEqual({ type: "resume", app: "api", release: 3 });
+  });
+});
