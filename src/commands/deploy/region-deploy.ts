@@ -1,11 +1,13 @@
 /** One region of a multi-region deploy: connect and plan it, deploy its changes, or roll them back. */
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
+import { agentsScheduledForMaintenance } from "../../cluster/maintenance.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { AppDeployResult } from "../../deploy/deploy.js";
 import type { DeployEvent } from "../../deploy/events.js";
 import type { RegionResult } from "../../deploy/waves.js";
 import type { AppSpec } from "../../manifest/types.js";
+import { MasterOperator } from "../../mesos/index.js";
 import type { AppPlan, Plan } from "../../plan/types.js";
 import { pinAppImages } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
@@ -23,6 +25,8 @@ export interface PreparedRegion extends PlannedChange {
   region: string;
   conn: Connection;
   images: PinnedImage[];
+  /** Agents of the region scheduled for maintenance: the deploy moves its instances off them. */
+  draining: ReadonlySet<string>;
 }
 
 /**
@@ -66,6 +70,8 @@ export async function planRegion(
   );
   const snapshot = await owned.read(env.signal);
   const pinned = await pinAppImages(env, conn.target.cluster, apps);
+  // As a single-region deploy: agents scheduled for maintenance are emptied as their inverse offers ask.
+  const draining = await agentsScheduledForMaintenance(new MasterOperator(conn.cluster), env.signal);
   const options: ApplyOptions = {
     yes: true,
     json,
@@ -74,10 +80,11 @@ export async function planRegion(
     verb: "deploy",
     resume: "",
     region,
+    draining,
   };
   const plan: Plan = await planFor(pinned.apps, snapshot, conn, options, undefined);
   const changing: AppPlan[] = plan.fits ? await appsToDeploy(env, conn, plan, json) : [];
-  return { region, conn, plan, snapshot, changing, images: pinned.images };
+  return { region, conn, plan, snapshot, changing, images: pinned.images, draining };
 }
 
 /** What the region's app deploys ended with, as one region outcome. */
@@ -123,7 +130,8 @@ export async function deployRegion(
     return { result: { region, outcome: "unchanged", finishedAt }, apps: [] };
   }
   try {
-    const apps = await deployChanging(env, conn, prepared, run, (event) => run.emit(event, region));
+    const options = { ...run, draining: prepared.draining };
+    const apps = await deployChanging(env, conn, prepared, options, (event) => run.emit(event, region));
     if (
       env.signal.aborted &&
       apps.every((a) => a.outcome === "deployed") &&

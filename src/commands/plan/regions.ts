@@ -1,9 +1,11 @@
 import type { Env } from "../../cli/env.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { agentsScheduledForMaintenance } from "../../cluster/maintenance.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { ClusterConfig } from "../../config/types.js";
 import type { AppSpec } from "../../manifest/types.js";
+import { MasterOperator } from "../../mesos/index.js";
 import type { AgentShape } from "../../placement/types.js";
 import { buildPlan } from "../../plan/build.js";
 import { planToJson } from "../../plan/json.js";
@@ -33,7 +35,11 @@ export async function planRegions(
     try {
       const [live, store] = await Promise.all([target.source(), target.store()]);
       const source = new OwnedSource(live, store, { apps: names, onForeign: "report" });
-      return { snapshot: await source.read(env.signal), source: source.describe() };
+      const snapshot = await source.read(env.signal);
+      // As the region's deploy plans: instances on agents scheduled for maintenance move off them.
+      const operator = new MasterOperator(await target.client());
+      const draining = await agentsScheduledForMaintenance(operator, env.signal);
+      return { snapshot, source: source.describe(), draining };
     } finally {
       await target.close();
     }
@@ -52,6 +58,7 @@ export async function planRegions(
         ...(shapes.length === 0 ? {} : { shapes }),
         scaleIn: opts.scaleIn,
         taskUser: r.target.cluster.user,
+        ...(r.value.draining.size === 0 ? {} : { draining: r.value.draining }),
       });
       return { ...r, value: { plan, images: pinned.images } };
     }),
