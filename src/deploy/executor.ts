@@ -10,7 +10,6 @@ import { type EngineSettings, type EngineState, initialState, type Reaction } fr
 import { evacuating } from "./evacuation.js";
 import { EventQueue, withinMs } from "./event-queue.js";
 import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
-import { raiseFloor } from "./incarnations.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { openSession } from "./open-session.js";
 import { deployPlan, type PlanCluster, rollbackPlan } from "./replan.js";
@@ -20,6 +19,7 @@ import { doneInstances, isCurrent } from "./tracked-view.js";
 import {
   type AppTarget,
   type DoneInstances,
+  incarnationFloor,
   startTracking,
   type TrackedInstances,
   track,
@@ -140,7 +140,7 @@ export class AppDeployment {
       release: run.target.release.number,
       phase: "deploying",
       launched: [...tracked.tasks.keys()].filter((id) => previous?.launched.includes(id) ?? false),
-      incarnations: raiseFloor(previous?.incarnations, previous?.launched ?? []),
+      incarnations: incarnationFloor(tracked),
       updatedAt: now,
     };
     for (const task of tracked.tasks.values()) {
@@ -229,7 +229,7 @@ export class AppDeployment {
       this.progress = {
         ...this.progress,
         launched: [...new Set([...this.progress.launched, ...launched])],
-        incarnations: raiseFloor(this.progress.incarnations, launched),
+        incarnations: incarnationFloor(this.state.tracked),
       };
       await this.saveProgress(this.state.rollingBack ? "rolling_back" : "deploying");
     }

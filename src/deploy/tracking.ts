@@ -253,6 +253,11 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
   return { tracked: draft, ...out };
 }
 
+/** The highest incarnation tracked per `release.instance`, as the app's progress record keeps it. */
+export function incarnationFloor(tracked: TrackedInstances): IncarnationFloor {
+  return Object.fromEntries(tracked.incarnations);
+}
+
 /** The next incarnation of an instance of a release: ids are never reused. */
 export function nextIncarnation(tracked: TrackedInstances, release: number, instance: number): number {
   return (tracked.incarnations.get(incarnationKey(release, instance)) ?? 0) + 1;

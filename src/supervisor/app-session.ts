@@ -5,13 +5,14 @@ import type { PendingInverseOffer } from "../deploy/evacuation.js";
 import { EventQueue } from "../deploy/event-queue.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { FrameworkIdentity } from "../deploy/executor.js";
-import { type IncarnationFloor, incarnationKey, raiseFloor } from "../deploy/incarnations.js";
+import { type IncarnationFloor, raiseFloor } from "../deploy/incarnations.js";
 import { decideOffers } from "../deploy/offer-plan.js";
 import { openSession } from "../deploy/open-session.js";
 import type { Containerizer } from "../deploy/task-spec.js";
 import { holdsTasksOn, runningTasks, specOf } from "../deploy/tracked-view.js";
 import {
   type AppTarget,
+  incarnationFloor,
   nextIncarnation,
   startTracking,
   type Tracked,
@@ -97,7 +98,6 @@ export class SupervisedSession {
   /** Instances held back longer than the restart backoff (launches that fail the same way every time). */
   private readonly heldUntil = new Map<number, number>();
   private readonly unreachableSince = new Map<string, number>();
-  private incarnations: IncarnationFloor;
   private subscribed = false;
   private suppressed = false;
   /** Offers were declined for long since the last REVIVE: a launch needs a REVIVE to see them again. */
@@ -122,10 +122,6 @@ export class SupervisedSession {
     const { app, now } = deps;
     this.schedule = new ReconcileSchedule(deps.settings.reconcile);
     const live = input.known.filter((t) => !endsInstance(t.state));
-    this.incarnations = raiseFloor(input.incarnations, [
-      ...input.known.map((t) => t.taskId),
-      ...input.writtenAhead,
-    ]);
     this.tracked = startTracking({
       app,
       desired: input.desired,
@@ -133,7 +129,11 @@ export class SupervisedSession {
       target: input.target,
       known: live,
       launchedBefore: input.writtenAhead,
-      incarnationFloor: this.incarnations,
+      // Ended tasks are not tracked, but their ids may not be used again.
+      incarnationFloor: raiseFloor(input.incarnations, [
+        ...input.known.map((t) => t.taskId),
+        ...input.writtenAhead,
+      ]),
       now: now(),
     });
     this.writtenAhead = [...input.writtenAhead];
@@ -233,8 +233,6 @@ export class SupervisedSession {
         return;
       case "OFFERS":
         return this.onOffers(calls, event.offers.offers ?? []);
-      case "UPDATE":
-        return this.onUpdates(calls, [event.update.status]);
       case "INVERSE_OFFERS":
         this.onInverseOffers(event.inverse_offers.inverse_offers ?? []);
         return;
@@ -449,11 +447,7 @@ export class SupervisedSession {
       region: this.deps.region,
       ...(this.deps.containerizer === undefined ? {} : { containerizer: this.deps.containerizer }),
       now: this.deps.now(),
-      nextIncarnation: (release, instance) =>
-        Math.max(
-          nextIncarnation(this.tracked, release, instance),
-          (this.incarnations[incarnationKey(release, instance)] ?? 0) + 1,
-        ),
+      nextIncarnation: (release, instance) => nextIncarnation(this.tracked, release, instance),
     });
     if (perOffer.size > 0) await this.writeAhead(perOffer);
     for (const [offer, batch] of perOffer) {
@@ -490,12 +484,11 @@ export class SupervisedSession {
   private async writeAhead(perOffer: ReadonlyMap<Offer, ReadonlyArray<{ tracked: { taskId: string } }>>) {
     const ids = [...perOffer.values()].flatMap((batch) => batch.map((b) => b.tracked.taskId));
     this.writtenAhead = [...new Set([...this.writtenAhead, ...ids])];
-    this.incarnations = raiseFloor(this.incarnations, ids);
     await this.deps.store.saveProgress(this.deps.app, {
       release: this.input.target.release.number,
       phase: "finished",
       launched: this.writtenAhead,
-      incarnations: { ...this.incarnations },
+      incarnations: raiseFloor(incarnationFloor(this.tracked), ids),
       updatedAt: this.deps.now(),
     });
   }
@@ -505,8 +498,6 @@ export class SupervisedSession {
     this.counters.offersDeclined += offers.length;
     await calls.send({ kind: "decline", offerIds: offers.map((o) => o.id.value), refuseSeconds: seconds });
   }
-
-  /** Ids of ended tasks may not be used again: the next launch of an instance takes a higher incarnation. */
 }
 
 /** Another subscriber (a deploy) failed the framework over to itself: the supervisor steps aside. */
