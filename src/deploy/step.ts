@@ -1,4 +1,3 @@
-import { defined } from "../mesos/defined.js";
 import type { Offer } from "../mesos/types/mesos.js";
 import type { Release } from "../state/types.js";
 import type { SchedulerCall } from "./calls.js";
@@ -10,7 +9,7 @@ import { endHold, holding, retryReconciliation } from "./reconciliation.js";
 import { rollbackTarget } from "./releases.js";
 import { replanOverdue } from "./replan.js";
 import type { RolloutDecision } from "./rollout.js";
-import { deadlineFailure, decide, runningTasks, specOf } from "./tracked-view.js";
+import { deadlineFailure, decide, killCall, runningTasks } from "./tracked-view.js";
 import { nextIncarnation, type Tracked, track } from "./tracking.js";
 
 /** How a deploy ends, as the step sees it; a rollback is a new target the loop resolves (its env) and goes on with. */
@@ -132,13 +131,7 @@ function kill(state: EngineState, decision: RolloutDecision, now: number, out: O
       instance: task.instance,
       reason: action.reason,
     });
-    const gracePeriodMs = specOf(tracked, task)?.killGraceMs ?? tracked.target.spec.killGraceMs;
-    out.calls.push({
-      kind: "kill",
-      taskId: task.taskId,
-      ...(task.agentId ? { agentId: task.agentId } : {}),
-      gracePeriodMs,
-    });
+    out.calls.push(killCall(tracked, task));
   }
   return { ...state, tracked };
 }
@@ -148,15 +141,10 @@ function retryKills(state: EngineState, now: number, out: Out): EngineState {
   let tracked = state.tracked;
   for (const task of state.tracked.tasks.values()) {
     if (!task.killSent || task.state === "LAUNCHING") continue;
-    const gracePeriodMs = specOf(tracked, task)?.killGraceMs ?? tracked.target.spec.killGraceMs;
-    if (now - (task.killSentAt ?? task.since) < gracePeriodMs + KILL_RETRY_MS) continue;
+    const call = killCall(tracked, task);
+    if (now - (task.killSentAt ?? task.since) < call.gracePeriodMs + KILL_RETRY_MS) continue;
     tracked = track(tracked, { type: "kill_sent", taskId: task.taskId }, now).tracked;
-    out.calls.push({
-      kind: "kill",
-      taskId: task.taskId,
-      ...defined({ agentId: task.agentId }),
-      gracePeriodMs,
-    });
+    out.calls.push(call);
   }
   return tracked === state.tracked ? state : { ...state, tracked };
 }

@@ -1,6 +1,8 @@
 import { type AppSpec, formatDuration } from "../manifest/index.js";
+import { defined } from "../mesos/defined.js";
 import type { RunningTask } from "../placement/types.js";
 import { rolloutLimits } from "../plan/rollout.js";
+import type { SchedulerCall } from "./calls.js";
 import { counts, nextActions, type RolloutDecision, type RolloutTask, type TaskPhase } from "./rollout.js";
 import type { DoneInstances, Tracked, TrackedInstances } from "./tracking.js";
 
@@ -29,6 +31,15 @@ export function isCurrent(tracked: Pick<View, "digestOfRelease" | "target">, tas
 }
 
 /** The spec a task was launched with, when titan knows its release. */
+/** The KILL of a task, with the grace period of the release it runs (the target's when that release is gone). */
+export function killCall(
+  tracked: Pick<View, "digestOfRelease" | "target" | "releases">,
+  task: Tracked,
+): Extract<SchedulerCall, { kind: "kill" }> {
+  const gracePeriodMs = specOf(tracked, task)?.killGraceMs ?? tracked.target.spec.killGraceMs;
+  return { kind: "kill", taskId: task.taskId, ...defined({ agentId: task.agentId }), gracePeriodMs };
+}
+
 export function specOf(
   tracked: Pick<View, "digestOfRelease" | "target" | "releases">,
   task: Tracked,

@@ -9,7 +9,7 @@ import { type IncarnationFloor, raiseFloor } from "../deploy/incarnations.js";
 import { decideOffers } from "../deploy/offer-plan.js";
 import { openSession } from "../deploy/open-session.js";
 import type { Containerizer } from "../deploy/task-spec.js";
-import { holdsTasksOn, runningTasks, specOf } from "../deploy/tracked-view.js";
+import { holdsTasksOn, killCall, runningTasks } from "../deploy/tracked-view.js";
 import {
   type AppTarget,
   incarnationFloor,
@@ -410,13 +410,7 @@ export class SupervisedSession {
     if (!task) return;
     this.apply({ type: "kill_sent", taskId });
     this.deps.log.info(this.deps.app, "killing", { task: taskId, instance: task.instance, reason });
-    const gracePeriodMs = specOf(this.tracked, task)?.killGraceMs ?? this.input.target.spec.killGraceMs;
-    const sent = await calls.send({
-      kind: "kill",
-      taskId,
-      ...(task.agentId === undefined ? {} : { agentId: task.agentId }),
-      gracePeriodMs,
-    });
+    const sent = await calls.send(killCall(this.tracked, task));
     // The next turn decides the kill again.
     if (!sent) this.apply({ type: "kill_failed", taskId });
   }
