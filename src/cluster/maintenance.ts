@@ -1,4 +1,5 @@
-import type { MasterOperator } from "../mesos/operator.js";
+import type { MasterCluster } from "../mesos/leader.js";
+import { MasterOperator } from "../mesos/operator.js";
 import type { MachineID } from "../mesos/types/mesos.js";
 import type { GetAgentsAgent } from "../mesos/types/operator.js";
 
@@ -41,9 +42,10 @@ export function sameMachine(a: MachineID, b: MachineID): boolean {
  * them to this principal) have none as far as titan can tell.
  */
 export async function agentsScheduledForMaintenance(
-  operator: MasterOperator,
+  cluster: MasterCluster,
   signal?: AbortSignal,
 ): Promise<Set<string>> {
+  const operator = new MasterOperator(cluster);
   try {
     const [status, agents] = await Promise.all([
       operator.getMaintenanceStatus(signal),

@@ -12,7 +12,6 @@ import type { DeployEvent } from "../deploy/events.js";
 import type { PlannedAgent } from "../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../deploy/progress.js";
 import type { AppSpec } from "../manifest/types.js";
-import { MasterOperator } from "../mesos/operator.js";
 import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js";
 import { buildPlan } from "../plan/build.js";
 import { hasChanges } from "../plan/diff.js";
@@ -66,7 +65,7 @@ export async function applyApps(
   const pinned = await pinAppImages(env, conn.target.cluster, apps, saved?.images);
   const snapshot = await conn.source.read(env.signal);
   // Agents scheduled for maintenance are emptied as the master's inverse offers ask; drained ones likewise.
-  const scheduled = await agentsScheduledForMaintenance(new MasterOperator(conn.cluster), env.signal);
+  const scheduled = await agentsScheduledForMaintenance(conn.cluster, env.signal);
   const draining = new Set([...(options.draining ?? []), ...scheduled]);
   const plan = await planFor(pinned.apps, snapshot, conn, { ...options, draining }, saved);
   for (const warning of plan.warnings) writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);

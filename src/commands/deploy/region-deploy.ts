@@ -7,7 +7,6 @@ import type { AppDeployResult } from "../../deploy/deploy.js";
 import type { DeployEvent } from "../../deploy/events.js";
 import type { RegionResult } from "../../deploy/waves.js";
 import type { AppSpec } from "../../manifest/types.js";
-import { MasterOperator } from "../../mesos/index.js";
 import type { AppPlan, Plan } from "../../plan/types.js";
 import { pinAppImages } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
@@ -71,7 +70,7 @@ export async function planRegion(
   const snapshot = await owned.read(env.signal);
   const pinned = await pinAppImages(env, conn.target.cluster, apps);
   // As a single-region deploy: agents scheduled for maintenance are emptied as their inverse offers ask.
-  const draining = await agentsScheduledForMaintenance(new MasterOperator(conn.cluster), env.signal);
+  const draining = await agentsScheduledForMaintenance(conn.cluster, env.signal);
   const options: ApplyOptions = {
     yes: true,
     json,

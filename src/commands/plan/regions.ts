@@ -5,7 +5,6 @@ import { agentsScheduledForMaintenance } from "../../cluster/maintenance.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { ClusterConfig } from "../../config/types.js";
 import type { AppSpec } from "../../manifest/types.js";
-import { MasterOperator } from "../../mesos/index.js";
 import type { AgentShape } from "../../placement/types.js";
 import { buildPlan } from "../../plan/build.js";
 import { planToJson } from "../../plan/json.js";
@@ -37,8 +36,7 @@ export async function planRegions(
       const source = new OwnedSource(live, store, { apps: names, onForeign: "report" });
       const snapshot = await source.read(env.signal);
       // As the region's deploy plans: instances on agents scheduled for maintenance move off them.
-      const operator = new MasterOperator(await target.client());
-      const draining = await agentsScheduledForMaintenance(operator, env.signal);
+      const draining = await agentsScheduledForMaintenance(await target.client(), env.signal);
       return { snapshot, source: source.describe(), draining };
     } finally {
       await target.close();

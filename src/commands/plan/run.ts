@@ -14,7 +14,6 @@ import type { ClusterConfig } from "../../config/types.js";
 import { checkSecretDelivery } from "../../deploy/environment.js";
 import { loadManifests } from "../../manifest/index.js";
 import type { AppSpec } from "../../manifest/types.js";
-import { MasterOperator } from "../../mesos/index.js";
 import { parseShape } from "../../placement/index.js";
 import type { AgentShape } from "../../placement/types.js";
 import { buildPlan } from "../../plan/build.js";
@@ -165,8 +164,7 @@ async function clusterSource(
 /** The agents scheduled for maintenance on a live target; a snapshot file shows none. */
 async function scheduledMaintenance(env: Env, opts: PlanOptions): Promise<ReadonlySet<string>> {
   if (opts.snapshot !== undefined) return new Set();
-  const cluster = await (await env.target(opts)).client();
-  return agentsScheduledForMaintenance(new MasterOperator(cluster), env.signal);
+  return agentsScheduledForMaintenance(await (await env.target(opts)).client(), env.signal);
 }
 
 function parseSeed(text: string): number {
