@@ -68,25 +68,18 @@ export function buildPlan(input: PlanInput): Plan {
     .map((spec) => ({ spec, diff: moveOff(diffFor(spec, snapshot, region), input.draining) }))
     .filter(({ diff }) => diff.desired > 0 || hasChanges(diff));
 
-  const released = (): SimulatedCluster => {
-    const cluster = new SimulatedCluster(snapshot);
-    for (const { diff } of planned) for (const t of [...diff.stop, ...diff.replace]) cluster.release(t);
-    return cluster;
-  };
-  let endState = released();
+  const endState = new SimulatedCluster(snapshot);
+  for (const { diff } of planned) for (const t of [...diff.stop, ...diff.replace]) endState.release(t);
   const requests = planned.flatMap(({ spec, diff }) => launchesOf(diff).map((i) => requestFor(spec, i)));
   const endInput = endState.input(requests, seed);
   const result = place(endInput);
-  endState.occupy(result.placements, requests);
 
   const { reports, failedInput, stepwise } = rollouts(planned, snapshot, result, region, seed);
-  if (stepwise !== undefined) {
-    endState = released();
-    endState.occupy(stepwise, requests);
-  }
-  const agentsById = new Map(snapshot.agents.map((a) => [a.id, a]));
   // When the rollout was simulated step by step and fits, its placements are what the deploy carries out.
-  const placedByApp = groupBy(stepwise ?? result.placements, (p) => p.app);
+  const placements = stepwise ?? result.placements;
+  endState.occupy(placements, requests);
+  const agentsById = new Map(snapshot.agents.map((a) => [a.id, a]));
+  const placedByApp = groupBy(placements, (p) => p.app);
   const appPlans: AppPlan[] = planned
     .map(({ spec, diff }) => ({
       spec,
