@@ -10,6 +10,7 @@ import {
   type Tracked,
   type TrackedInstances,
   type TrackingEvent,
+  type TrackingStart,
   track,
 } from "../../src/deploy/tracking.js";
 import type { AppSpec } from "../../src/manifest/types.js";
@@ -39,18 +40,23 @@ const release: Release = {
 };
 const target: AppTarget = { spec: release.spec, release, environment: {} };
 
-/** The reducer driven by hand: a clock the test moves, and everything it reported. */
-function tracking() {
-  let now = 1000;
-  let tracked: TrackedInstances = startTracking({
+/** Tracking of release 1 of `web` (2 instances) with nothing known yet, unless told otherwise. */
+function starting(overrides: Partial<TrackingStart> & { now: number }): TrackedInstances {
+  return startTracking({
     app: "web",
     desired: 2,
     releases: [release],
     target,
     known: [],
     launchedBefore: [],
-    now,
+    ...overrides,
   });
+}
+
+/** The reducer driven by hand: a clock the test moves, and everything it reported. */
+function tracking() {
+  let now = 1000;
+  let tracked: TrackedInstances = starting({ now });
   const events: DeployEvent[] = [];
   const ended: number[] = [];
   const apply = (event: TrackingEvent): TrackedInstances => {
@@ -142,15 +148,7 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
 
   it("an unanswered task holds its instance and counts against healthy_deadline", () => {
     let now = 1000;
-    const start = startTracking({
-      app: "web",
-      desired: 2,
-      releases: [release],
-      target,
-      known: [],
-      launchedBefore: ["web.1.0.1"],
-      now,
-    });
+    const start = starting({ launchedBefore: ["web.1.0.1"], now });
     const tracked = track(start, { type: "asked", taskIds: ["web.1.0.1"] }, now).tracked;
     expect(decide(tracked, now).actions).toEqual([{ kind: "launch", instance: 1 }]);
     now += target.spec.update.healthyDeadlineMs + 1;
@@ -160,15 +158,7 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
   });
 
   it("takes a burst of updates in one call as it takes them one by one, and changes nothing it was given", () => {
-    const start = startTracking({
-      app: "web",
-      desired: 2,
-      releases: [release],
-      target,
-      known: [],
-      launchedBefore: [],
-      now: 1000,
-    });
+    const start = starting({ now: 1000 });
     const base = track(
       start,
       { type: "launched", tasks: [launched(0, 1000), launched(1, 1000)] },
@@ -191,16 +181,7 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
   it("never reuses a task id: launches go above the persisted incarnation floor and every id written ahead", () => {
     const floor = raiseFloor({ "1.0": 4 }, ["web.1.1.2", "web.1.0.3", "not-a-titan-id"]);
     expect(floor).toEqual({ "1.0": 4, "1.1": 2 });
-    const start = startTracking({
-      app: "web",
-      desired: 2,
-      releases: [release],
-      target,
-      known: [],
-      launchedBefore: ["web.1.1.7"],
-      incarnationFloor: floor,
-      now: 1000,
-    });
+    const start = starting({ launchedBefore: ["web.1.1.7"], incarnationFloor: floor, now: 1000 });
     expect(nextIncarnation(start, 1, 0)).toBe(5);
     expect(nextIncarnation(start, 1, 1)).toBe(8);
     expect(nextIncarnation(start, 2, 0)).toBe(1);
