@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
-import { userInfo } from "node:os";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
 import { onTestFinished } from "vitest";
 import { createLocalAgent } from "../../../src/local/agent/agent.js";
 import type {
@@ -10,7 +11,6 @@ import type {
   TaskInfoJson,
   TaskStateName,
 } from "../../../src/local/agent/api.js";
-import { tempDir } from "../../support/tmp.js";
 
 export const FRAMEWORK_ID = "5e0f3d5c-2b43-4a5e-9c3e-0f6b0c1d2e3f-0000";
 export const AGENT_ID = "5e0f3d5c-2b43-4a5e-9c3e-0f6b0c1d2e3f-S0";
@@ -40,7 +40,9 @@ export interface TestAgent {
 
 /** A started agent on a free port that is stopped (every task killed) when the test ends, pass or fail. */
 export async function startTestAgent(options: { switchUser?: boolean } = {}): Promise<TestAgent> {
-  const workDir = tempDir("titan-agent-");
+  // Removed once the agent has stopped (its containers destroyed), not by the afterEach clean-up, which runs
+  // before onTestFinished and raced the runtime still deleting a rootfs (ENOTEMPTY).
+  const workDir = mkdtempSync(join(tmpdir(), "titan-agent-"));
   const statuses: AgentStatus[] = [];
   const agent = createLocalAgent({
     id: AGENT_ID,
@@ -52,7 +54,13 @@ export async function startTestAgent(options: { switchUser?: boolean } = {}): Pr
     ...(options.switchUser === undefined ? {} : { switchUser: options.switchUser }),
     onStatus: (status) => statuses.push(status),
   });
-  onTestFinished(() => agent.stop(), 15_000);
+  onTestFinished(async () => {
+    try {
+      await agent.stop();
+    } finally {
+      rmSync(workDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    }
+  }, 15_000);
   await agent.start();
   const of = (taskId: string) => statuses.filter((s) => s.taskId === taskId);
   const waitFor = (taskId: string, state: TaskStateName, extra?: (s: AgentStatus) => boolean) =>
