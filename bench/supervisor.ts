@@ -5,16 +5,16 @@ import { pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { TitanTask } from "../src/cluster/types.js";
+import { DEFAULT_BRAKE } from "../src/deploy/brake.js";
 import type { CallSink, SchedulerCall } from "../src/deploy/calls.js";
+import { DEFAULT_RECONCILE_TIMINGS } from "../src/deploy/reconcile-rounds.js";
 import type { MasterCluster } from "../src/mesos/leader.js";
 import type { SessionEvent } from "../src/mesos/session.js";
 import type { Offer, TaskState, TaskStatus } from "../src/mesos/types/mesos.js";
 import { FileStateStore } from "../src/state/file-store.js";
 import type { Release } from "../src/state/types.js";
 import { MAX_BURST, SupervisedSession } from "../src/supervisor/app-session.js";
-import { DEFAULT_BRAKE, DisasterBrake } from "../src/supervisor/brake.js";
 import type { SupervisorLog } from "../src/supervisor/log.js";
-import { DEFAULT_RECONCILE_TIMINGS } from "../src/supervisor/reconcile-schedule.js";
 import { appSpec } from "../test/plan/builders.js";
 
 /**
@@ -187,13 +187,13 @@ function supervise(
     {
       app,
       store,
-      // Only `run` opens a subscription; the bench drives `step` itself.
+      // Only `run` opens a subscription; the bench drives `turn` itself.
       cluster: undefined as unknown as MasterCluster,
       framework: { user: "nobody", role: "*", failoverTimeoutSeconds: 604_800 },
       region: null,
       now,
       log: silent,
-      brake: new DisasterBrake(DEFAULT_BRAKE),
+      brakeSettings: DEFAULT_BRAKE,
       settings: {
         unreachableGraceMs: 300_000,
         reconcile: DEFAULT_RECONCILE_TIMINGS,
@@ -221,9 +221,9 @@ async function turn(master: SimulatedMaster, all: readonly Supervised[]): Promis
   for (const s of all) {
     const arrived = master.take(s.app);
     events += arrived.length;
-    if (arrived.length === 0) await s.session.step(s.sink, []);
+    if (arrived.length === 0) await s.session.turn(s.sink, []);
     for (let i = 0; i < arrived.length; i += MAX_BURST)
-      await s.session.step(s.sink, arrived.slice(i, i + MAX_BURST));
+      await s.session.turn(s.sink, arrived.slice(i, i + MAX_BURST));
   }
   return events;
 }
@@ -262,9 +262,9 @@ async function reconcileTenThousand(store: FileStateStore): Promise<string[]> {
     while (s.session.counters.lastReconciledAt === undefined || s.session.counters.unanswered > 0) {
       const arrived = master.take(s.app);
       updates += arrived.filter((e) => e.type === "UPDATE").length;
-      if (arrived.length === 0) await s.session.step(sink, []);
+      if (arrived.length === 0) await s.session.turn(sink, []);
       for (let i = 0; i < arrived.length; i += MAX_BURST)
-        await s.session.step(sink, arrived.slice(i, i + MAX_BURST));
+        await s.session.turn(sink, arrived.slice(i, i + MAX_BURST));
       now += 100;
       if (now - began > 600_000) throw new Error("reconciliation never completed");
     }

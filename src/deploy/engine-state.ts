@@ -5,6 +5,7 @@ import type { PendingInverseOffer } from "./evacuation.js";
 import type { DeployEvent } from "./events.js";
 import { NO_RECONCILIATION, type Reconciliation } from "./reconciliation.js";
 import type { DeployPlan } from "./replan.js";
+import type { SuperviseSettings, Supervision } from "./supervision.js";
 import type { Containerizer } from "./task-spec.js";
 import type { TrackedInstances } from "./tracking.js";
 
@@ -28,7 +29,7 @@ export interface Link {
   readonly reconnectingUntil: number | undefined;
 }
 
-/** Everything the deploy engine knows, as one immutable value. */
+/** Everything the engine knows of one app, as one immutable value. */
 export interface EngineState {
   readonly tracked: TrackedInstances;
   readonly plan: DeployPlan;
@@ -40,9 +41,11 @@ export interface EngineState {
   readonly rollingBack: { readonly from: Release; readonly reason: string } | undefined;
   /** The master's inverse offers not answered yet, by id: each is accepted once the app left its agent. */
   readonly inverseOffers: ReadonlyMap<string, PendingInverseOffer>;
+  /** Present when the engine supervises the app (`titan supervise`) instead of deploying a release. */
+  readonly supervision: Supervision | undefined;
 }
 
-/** What stays the same for a whole deploy of one app. */
+/** What stays the same for a whole deploy (or supervision) of one app. */
 export interface EngineSettings {
   seed: number;
   region: string | null;
@@ -53,6 +56,8 @@ export interface EngineSettings {
   reconnectDeadlineMs: number;
   /** Absolute time (ms) after which the deploy gives up (`--timeout`). */
   deadline?: number;
+  /** Present when the engine supervises the app: it keeps its count and never finishes. */
+  supervise?: SuperviseSettings;
 }
 
 /** What an event or a step leads to: the next state, the calls to send and what to report. */
@@ -80,6 +85,7 @@ export function initialState(tracked: TrackedInstances, plan: DeployPlan): Engin
     offers: [],
     rollingBack: undefined,
     inverseOffers: new Map(),
+    supervision: undefined,
   };
 }
 

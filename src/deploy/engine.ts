@@ -1,10 +1,18 @@
 import type { SessionEvent } from "../mesos/session.js";
+import type { TaskStatus } from "../mesos/types/mesos.js";
 import type { SchedulerCall } from "./calls.js";
 import { type EngineSettings, type EngineState, type Reaction, reaction } from "./engine-state.js";
 import { inverseOffersUnanswered, receiveInverseOffers, rescindInverseOffer } from "./evacuation.js";
 import { holding, startReconciliation, unsure } from "./reconciliation.js";
 import { replan } from "./replan.js";
 import { RETRY_REFUSE_SECONDS } from "./step.js";
+import {
+  afterUpdates,
+  reconciledOnce,
+  reconcileFailed,
+  subscribedRound,
+  unsureRound,
+} from "./supervision.js";
 import { decide } from "./tracked-view.js";
 import { type EndedInstance, track } from "./tracking.js";
 
@@ -12,7 +20,11 @@ import { type EndedInstance, track } from "./tracking.js";
 export type LoopEvent = SessionEvent | { type: "TICK" };
 
 /** Everything the engine reacts to: the loop's events and the calls that did not go through. */
-export type EngineEvent = LoopEvent | { type: "CALL_FAILED"; call: SchedulerCall };
+export type EngineEvent =
+  | LoopEvent
+  | { type: "CALL_FAILED"; call: SchedulerCall }
+  /** Consecutive status updates taken at once (a burst of reconciliation answers): one reducer call for all. */
+  | { type: "UPDATES"; statuses: readonly TaskStatus[] };
 
 export interface ReactContext {
   now: number;
@@ -25,24 +37,24 @@ type Handler<E extends EngineEvent> = (state: EngineState, event: E, ctx: ReactC
 
 /** One handler per event type; the compiler checks that every type has one. */
 const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { type: T }>> } = {
-  SUBSCRIBED: (state, event, { now }) => {
+  SUBSCRIBED: (state, event, { now, settings }) => {
+    // An earlier run may have refused offers for long (or suppressed them): the REVIVE lifts that at once.
+    const link = {
+      subscribed: true,
+      suppressed: false,
+      refusedLong: false,
+      refusedAgents: new Map(),
+      reconnectingUntil: undefined,
+    };
+    const frameworkId = event.subscribed.framework_id.value;
+    if (settings.supervise !== undefined) {
+      // The supervisor's reconciliation rounds send their calls from the step.
+      const asked = subscribedRound({ ...state, link }, now, settings.supervise);
+      return reaction(asked, { calls: [{ kind: "revive" }], frameworkId });
+    }
     const started = startReconciliation(state.tracked, now);
-    return reaction(
-      {
-        ...state,
-        tracked: started.tracked,
-        reconciliation: started.reconciliation,
-        // An earlier run may have refused offers for long (or suppressed them): the REVIVE lifts that at once.
-        link: {
-          subscribed: true,
-          suppressed: false,
-          refusedLong: false,
-          refusedAgents: new Map(),
-          reconnectingUntil: undefined,
-        },
-      },
-      { calls: [...started.calls, { kind: "revive" }], frameworkId: event.subscribed.framework_id.value },
-    );
+    const next = { ...state, tracked: started.tracked, reconciliation: started.reconciliation, link };
+    return reaction(next, { calls: [...started.calls, { kind: "revive" }], frameworkId });
   },
   RECONNECTING: (state, event, { now, settings }) => {
     const bound = now + settings.reconnectDeadlineMs;
@@ -59,9 +71,13 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
     };
     return reaction({ ...state, link }, { events: [notice] });
   },
-  OFFERS: (state, event, { now, stopping }) => {
+  OFFERS: (state, event, { now, stopping, settings }) => {
     const offers = event.offers.offers ?? [];
-    const settled = state.link.subscribed && !holding(state.tracked, state.reconciliation, now);
+    const reconciling =
+      settings.supervise === undefined
+        ? holding(state.tracked, state.reconciliation, now)
+        : !reconciledOnce(state);
+    const settled = state.link.subscribed && !reconciling;
     if (settled && !stopping) return reaction({ ...state, offers: [...state.offers, ...offers] });
     if (offers.length === 0) return reaction(state);
     const offerIds = offers.map((o) => o.id.value);
@@ -71,20 +87,8 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
     const id = event.rescind.offer_id.value;
     return reaction({ ...state, offers: state.offers.filter((o) => o.id.value !== id) });
   },
-  UPDATE: (state, event, ctx) => {
-    const status = event.update.status;
-    const result = track(state.tracked, { type: "status", status }, ctx.now);
-    // Acknowledged only once the update is handled; a failed ACK is redelivered by Mesos.
-    const acknowledge: SchedulerCall = { kind: "acknowledge", status };
-    const tracked = { ...state, tracked: result.tracked };
-    const replanned = instancesEnded(tracked, result.ended, ctx);
-    return {
-      ...replanned,
-      calls: [acknowledge],
-      events: [...result.events, ...replanned.events],
-      warnings: result.warnings,
-    };
-  },
+  UPDATE: (state, event, ctx) => updates(state, [event.update.status], ctx),
+  UPDATES: (state, event, ctx) => updates(state, event.statuses, ctx),
   FAILURE: (state, event, ctx) => {
     // An agent was removed (a failure without an executor): the rest of the rollout is placed without it.
     const agentId = event.failure.agent_id?.value;
@@ -96,11 +100,13 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
       return reaction({ ...state, plan: { ...state.plan, avoid: new Map([...state.plan.avoid, ...avoid]) } });
     return replanRest(state, `${host} was lost`, avoid, ctx);
   },
-  CALL_FAILED: (state, { call }, { now }) => {
+  CALL_FAILED: (state, { call }, { now, settings }) => {
     switch (call.kind) {
       case "accept": {
         // It may or may not have reached the master: ask before launching those instances again.
         const taskIds = call.launches.map((l) => l.tracked.taskId);
+        if (settings.supervise !== undefined)
+          return reaction(unsureRound(state, taskIds, now, settings.supervise));
         const tracked = track(state.tracked, { type: "unsure", taskIds }, now).tracked;
         return reaction({ ...state, tracked, reconciliation: unsure(now) });
       }
@@ -114,6 +120,7 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
       case "suppress":
         return reaction({ ...state, link: { ...state.link, suppressed: false } });
       case "reconcile":
+        if (settings.supervise !== undefined) return reaction(reconcileFailed(state, call));
         if (!call.resendOnFailure) return reaction(state);
         return reaction({
           ...state,
@@ -152,6 +159,34 @@ export function react(state: EngineState, event: EngineEvent, ctx: ReactContext)
   return handler(state, event, ctx);
 }
 
+/**
+ * Status updates, in order, in one reducer call; each acknowledged once handled (a failed ACK is redelivered by
+ * Mesos). Instances that ended on their own are placed anew; supervising, losses go to the disaster brake.
+ */
+function updates(state: EngineState, statuses: readonly TaskStatus[], ctx: ReactContext): Reaction {
+  const event =
+    statuses.length === 1 && statuses[0] !== undefined
+      ? ({ type: "status", status: statuses[0] } as const)
+      : ({ type: "statuses", statuses } as const);
+  const result = track(state.tracked, event, ctx.now);
+  let next: EngineState = { ...state, tracked: result.tracked };
+  const warnings = [...result.warnings];
+  const supervise = ctx.settings.supervise;
+  if (supervise !== undefined) {
+    const after = afterUpdates(next, state.tracked, statuses, ctx.now, supervise);
+    next = after.state;
+    warnings.push(...after.warnings);
+  }
+  const replanned = instancesEnded(next, result.ended, ctx);
+  const acknowledgements = statuses.map((status): SchedulerCall => ({ kind: "acknowledge", status }));
+  return {
+    ...replanned,
+    calls: acknowledgements,
+    events: [...result.events, ...replanned.events],
+    warnings,
+  };
+}
+
 /** A task of the target ended on its own: its replacement and the rest of the rollout are placed anew. */
 function instancesEnded(state: EngineState, ended: readonly EndedInstance[], ctx: ReactContext): Reaction {
   if (ended.length === 0) return reaction(state);
@@ -166,6 +201,9 @@ function replanRest(
   avoid: ReadonlyMap<string, string>,
   ctx: ReactContext,
 ): Reaction {
+  // Nothing planned and nothing to plan on (a supervisor, a deploy given no cluster state): offers decide.
+  if (state.plan.planned.size === 0 && state.plan.cluster === undefined)
+    return reaction({ ...state, plan: { ...state.plan, avoid: new Map([...state.plan.avoid, ...avoid]) } });
   const remaining = decide(state.tracked, ctx.now).pending;
   const replanned = replan(
     state.plan,

@@ -52,6 +52,11 @@ export interface RolloutInput extends RolloutLimits {
    * release are not replaced, whatever the unavailability budget allows, until the release succeeds or rolls back.
    */
   keepPrevious?: boolean;
+  /**
+   * A counting task being replaced is killed only once its replacement counts, whatever the unavailability budget
+   * allows (a supervisor moving instances off an agent scheduled for maintenance).
+   */
+  replaceOnceCounting?: boolean;
 }
 
 export type RolloutAction =
@@ -103,6 +108,8 @@ export function nextActions(input: RolloutInput): RolloutDecision {
     if (isCounting(task)) {
       if (counting - 1 < floor) continue;
       if (input.keepPrevious && reason === "replaced") continue;
+      if (input.replaceOnceCounting && reason === "replaced" && killOrder(task, standing, isCounting) !== 1)
+        continue;
       // An old task with no counting replacement yet, while a replacement is on its way, waits for it unless
       // the budget of unavailability allows it to go now.
       counting -= 1;

@@ -9,6 +9,14 @@ import { endHold, holding, retryReconciliation } from "./reconciliation.js";
 import { rollbackTarget } from "./releases.js";
 import { replanOverdue } from "./replan.js";
 import type { RolloutDecision } from "./rollout.js";
+import {
+  acting,
+  brakeCheck,
+  reconcileDue,
+  reconciledOnce,
+  type SuperviseSettings,
+  superviseDecision,
+} from "./supervision.js";
 import { deadlineFailure, decide, killCall, runningTasks } from "./tracked-view.js";
 import { nextIncarnation, type Tracked, track } from "./tracking.js";
 
@@ -35,29 +43,25 @@ export const KILL_RETRY_MS = 10_000;
 type Out = Omit<StepResult, "state" | "finish">;
 
 /**
- * The step function: from what the deploy knows (the plan, the tracked instances, the outstanding offers) and the
+ * The step function: from what the engine knows (the plan, the tracked instances, the outstanding offers) and the
  * time, the calls to send now and the next state (a changed plan when reality diverged from it). Pure: it sends
  * nothing and reads no clock; the effect loop runs it after every event while subscribed.
  *
  * In order: reconciliation (hold still for the master's answers, bounded), progress and deadlines (which end the
  * release or roll it back), then the rollout's kills and launches (launches go to the plan's agents, or are placed
- * among the offers; unused offers are declined with a filter), then SUPPRESS or REVIVE.
+ * among the offers; unused offers are declined with a filter), then SUPPRESS or REVIVE. Supervising
+ * (`settings.supervise`), the first two are the supervisor's: periodic reconciliation rounds and the disaster
+ * brake instead of deadlines, and its decision instead of the rollout's.
  */
 export function step(state: EngineState, now: number, settings: EngineSettings): StepResult {
   const out: Out = { calls: [], events: [], warnings: [] };
-  let next = settle(state, now, out);
-  if (holding(next.tracked, next.reconciliation, now)) return declineAll(next, RETRY_REFUSE_SECONDS, out);
-  next = { ...next, tracked: track(next.tracked, { type: "progress" }, now).tracked };
-  next = answerMaintenance(next, out);
-  const failure = next.tracked.fatal ?? deadlineFailure(next.tracked, now);
-  if (failure !== undefined) {
-    const tracked = track(next.tracked, { type: "failure_taken" }, now).tracked;
-    const declined = declineAll({ ...next, tracked }, RETRY_REFUSE_SECONDS, out);
-    return { ...declined, finish: failed(next, failure, settings.autoRollback) };
-  }
-  const decision = decide(next.tracked, now);
-  if (decision.done)
-    return { ...declineAll(next, NOTHING_WANTED_REFUSE_SECONDS, out), finish: { kind: "done" } };
+  const gate =
+    settings.supervise === undefined
+      ? deployGate(state, now, settings, out)
+      : superviseGate(state, now, settings.supervise, out);
+  if (gate.kind === "result") return gate.result;
+  const { decision } = gate;
+  let next = gate.state;
   const launches = decision.actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : []));
   const replanned = replanOverdue(
     next.plan,
@@ -79,6 +83,54 @@ export function step(state: EngineState, now: number, settings: EngineSettings):
   const round = offerRound(next, launches, decision.pending.length === 0, now, settings, out);
   next = reviveOrSuppress(round.state, round.unlaunched, decision.pending.length === 0, now, out);
   return { state: next, ...out };
+}
+
+/** Either the step ends here (a hold, the release's end), or the rollout's decision is carried out. */
+type Gate =
+  | { kind: "result"; result: StepResult }
+  | { kind: "decided"; state: EngineState; decision: RolloutDecision };
+
+/** A deploy: reconciliation holds, then progress and deadlines end the release or roll it back. */
+function deployGate(state: EngineState, now: number, settings: EngineSettings, out: Out): Gate {
+  let next = settle(state, now, out);
+  if (holding(next.tracked, next.reconciliation, now))
+    return { kind: "result", result: declineAll(next, RETRY_REFUSE_SECONDS, out) };
+  next = { ...next, tracked: track(next.tracked, { type: "progress" }, now).tracked };
+  next = answerMaintenance(next, out);
+  const failure = next.tracked.fatal ?? deadlineFailure(next.tracked, now);
+  if (failure !== undefined) {
+    const tracked = track(next.tracked, { type: "failure_taken" }, now).tracked;
+    const declined = declineAll({ ...next, tracked }, RETRY_REFUSE_SECONDS, out);
+    return { kind: "result", result: { ...declined, finish: failed(next, failure, settings.autoRollback) } };
+  }
+  const decision = decide(next.tracked, now);
+  if (decision.done) {
+    const declined = declineAll(next, NOTHING_WANTED_REFUSE_SECONDS, out);
+    return { kind: "result", result: { ...declined, finish: { kind: "done" } } };
+  }
+  return { kind: "decided", state: next, decision };
+}
+
+/**
+ * Supervision: reconciliation rounds (periodic), then, once the first round completed and while the disaster
+ * brake does not hold, the supervisor's decision. It never finishes.
+ */
+function superviseGate(state: EngineState, now: number, settings: SuperviseSettings, out: Out): Gate {
+  const due = reconcileDue(state, now, settings);
+  out.calls.push(...due.calls);
+  let next = due.state;
+  if (!reconciledOnce(next)) return { kind: "result", result: idle(next, out) };
+  next = answerMaintenance(next, out);
+  next = brakeCheck(next, now, settings);
+  if (!acting(next)) return { kind: "result", result: idle(next, out) };
+  return { kind: "decided", state: next, decision: superviseDecision(next, now, settings) };
+}
+
+/** Nothing is to launch for now: offers are declined for long, and a later launch revives. */
+function idle(state: EngineState, out: Out): StepResult {
+  const declined = declineAll(state, NOTHING_WANTED_REFUSE_SECONDS, out);
+  if (declined.calls.every((c) => c.kind !== "decline")) return declined;
+  return { ...declined, state: { ...declined.state, link: { ...declined.state.link, refusedLong: true } } };
 }
 
 /** Reconciliation asked again when due; when a hold ends, whether every task was answered. */

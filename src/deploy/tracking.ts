@@ -33,6 +33,8 @@ export interface Tracked {
   /** When this run launched or adopted it; the healthy deadline runs from here. */
   readonly since: number;
   readonly killSent: boolean;
+  /** Since when the master reports it unreachable (it may still run). */
+  readonly unreachableSince?: number | undefined;
   /** When this run last sent its KILL: a kill with no answer is sent again (`killsToRetry`). */
   readonly killSentAt?: number | undefined;
   /** Launched by this run (rather than found running). */
@@ -272,6 +274,7 @@ function adopt(draft: Draft, now: number, fields: AdoptFields): Tracked {
   const found: Tracked = {
     ...fields,
     since: now,
+    ...(fields.state === "TASK_UNREACHABLE" ? { unreachableSince: now } : {}),
     killSent: fields.state === "TASK_KILLING",
     launchedHere: false,
   };
@@ -336,11 +339,12 @@ function onStatus(draft: Draft, status: TaskStatus, now: number, out: Output): v
     ...found,
     state: status.state,
     agentId: status.agent_id ? status.agent_id.value : found.agentId,
+    unreachableSince: undefined,
   };
   if (status.state === "TASK_RUNNING") task = onRunning(draft, task, status, before, now, out);
   else if (status.state === "TASK_UNREACHABLE") {
-    task = { ...task, healthySince: undefined };
-    out.events.push(taskEvent("unreachable", draft, task));
+    task = { ...task, healthySince: undefined, unreachableSince: found.unreachableSince ?? now };
+    if (before !== "TASK_UNREACHABLE") out.events.push(taskEvent("unreachable", draft, task));
   } else if (status.state === "TASK_KILLING") task = { ...task, killSent: true };
   else if (endsInstance(status.state)) {
     onTerminal(draft, task, status, before, now, out);

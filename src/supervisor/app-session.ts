@@ -1,34 +1,30 @@
 import type { TitanTask } from "../cluster/types.js";
+import type { BrakeSettings } from "../deploy/brake.js";
+import { BRAKE_RELEASED, type Brake } from "../deploy/brake.js";
 import { type CallSink, type SchedulerCall, sessionCalls, untilStopped } from "../deploy/calls.js";
-import { carveLaunches } from "../deploy/carve.js";
-import type { PendingInverseOffer } from "../deploy/evacuation.js";
+import { type EngineEvent, react } from "../deploy/engine.js";
+import {
+  type EngineSettings,
+  type EngineState,
+  initialState,
+  type Reaction,
+} from "../deploy/engine-state.js";
 import { EventQueue } from "../deploy/event-queue.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { FrameworkIdentity } from "../deploy/executor.js";
 import { type IncarnationFloor, raiseFloor } from "../deploy/incarnations.js";
-import { decideOffers } from "../deploy/offer-plan.js";
 import { openSession } from "../deploy/open-session.js";
+import { NO_ROUNDS, type ReconcileTimings } from "../deploy/reconcile-rounds.js";
+import { deployPlan } from "../deploy/replan.js";
+import { step } from "../deploy/step.js";
+import { type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
 import type { Containerizer } from "../deploy/task-spec.js";
-import { holdsTasksOn, killCall, runningTasks } from "../deploy/tracked-view.js";
-import {
-  type AppTarget,
-  incarnationFloor,
-  nextIncarnation,
-  startTracking,
-  type Tracked,
-  type TrackedInstances,
-  type TrackingEvent,
-  track,
-} from "../deploy/tracking.js";
+import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
 import type { MasterCluster } from "../mesos/leader.js";
-import type { SessionEvent, SessionTimings } from "../mesos/session.js";
+import { DEFAULT_SESSION_TIMINGS, type SessionEvent, type SessionTimings } from "../mesos/session.js";
 import { endsInstance } from "../mesos/task-status.js";
-import type { InverseOffer, Offer, TaskStatus } from "../mesos/types/mesos.js";
 import type { Release, StateStore } from "../state/types.js";
-import type { DisasterBrake } from "./brake.js";
-import { missingInstances, type SupervisedTask, superviseDecision } from "./decide.js";
 import type { SupervisorLog } from "./log.js";
-import { ReconcileSchedule, type ReconcileTimings } from "./reconcile-schedule.js";
 
 export interface SessionSettings {
   unreachableGraceMs: number;
@@ -49,7 +45,7 @@ export interface SessionDeps {
   containerizer?: Containerizer;
   now: () => number;
   log: SupervisorLog;
-  brake: DisasterBrake;
+  brakeSettings: BrakeSettings;
   settings: SessionSettings;
 }
 
@@ -64,6 +60,8 @@ export interface SessionInput {
   writtenAhead: readonly string[];
   /** The app's persisted incarnation floor (its progress record): launches take ids above it. */
   incarnations?: IncarnationFloor;
+  /** The disaster brake as the last session left it (it outlives a subscription). */
+  brake?: Brake;
 }
 
 /** Why a subscription ended without an error. */
@@ -80,30 +78,20 @@ export interface SessionCounters {
   acting: boolean;
 }
 
-const IDLE_REFUSE_SECONDS = 120;
 /** The most queued events one turn takes. */
 export const MAX_BURST = 2000;
-const RETRY_REFUSE_SECONDS = 2;
 
 /**
- * One subscription of the app's framework, held by the supervisor: reconciles (explicit, then implicit, and
- * periodically), relaunches instances that ended with the app's restart backoff, replaces unreachable ones after
- * their grace and kills the surplus, under the disaster brake. It acts only on the tasks of this framework, and
- * ends (closing the subscription, never tearing the framework down) when `stop` aborts, when a deploy takes the
- * app's lock, or when another subscriber takes the framework over.
+ * One subscription of the app's framework, held by the supervisor: the effect loop of the deploy engine run as a
+ * supervisor (`EngineSettings.supervise`). Each turn takes the events that arrived (consecutive status updates as
+ * one batch) through the engine's reducer (`react`), then its step function (`step`) decides; this loop only sends
+ * the calls they return, writes launches ahead to the state store and logs. It acts only on the tasks of this
+ * framework, and ends (closing the subscription, never tearing the framework down) when `stop` aborts, when a
+ * deploy takes the app's lock, or when another subscriber takes the framework over.
  */
 export class SupervisedSession {
-  private tracked: TrackedInstances;
-  private readonly schedule: ReconcileSchedule;
-  /** Instances held back longer than the restart backoff (launches that fail the same way every time). */
-  private readonly heldUntil = new Map<number, number>();
-  private readonly unreachableSince = new Map<string, number>();
-  private subscribed = false;
-  private suppressed = false;
-  /** Offers were declined for long since the last REVIVE: a launch needs a REVIVE to see them again. */
-  private refusedLong = false;
-  /** Inverse offers not answered yet, by id. */
-  private readonly inverseOffers = new Map<string, PendingInverseOffer>();
+  private state: EngineState;
+  private readonly settings: EngineSettings;
   private lastLockCheck = 0;
   private writtenAhead: string[];
   readonly counters: SessionCounters = {
@@ -119,11 +107,10 @@ export class SupervisedSession {
     private readonly deps: SessionDeps,
     private readonly input: SessionInput,
   ) {
-    const { app, now } = deps;
-    this.schedule = new ReconcileSchedule(deps.settings.reconcile);
+    const now = deps.now();
     const live = input.known.filter((t) => !endsInstance(t.state));
-    this.tracked = startTracking({
-      app,
+    const tracked = startTracking({
+      app: deps.app,
       desired: input.desired,
       releases: input.releases,
       target: input.target,
@@ -134,9 +121,37 @@ export class SupervisedSession {
         ...input.known.map((t) => t.taskId),
         ...input.writtenAhead,
       ]),
-      now: now(),
+      now,
     });
+    const supervise: SuperviseSettings = {
+      unreachableGraceMs: deps.settings.unreachableGraceMs,
+      reconcile: deps.settings.reconcile,
+      brake: deps.brakeSettings,
+    };
+    this.state = {
+      ...initialState(tracked, deployPlan(new Map())),
+      supervision: startSupervision(NO_ROUNDS, input.brake ?? BRAKE_RELEASED),
+    };
+    this.settings = {
+      seed: deps.settings.seed,
+      region: deps.region,
+      ...(deps.containerizer === undefined ? {} : { containerizer: deps.containerizer }),
+      autoRollback: false,
+      reconnectDeadlineMs:
+        deps.settings.sessionTimings?.reconnectDeadlineMs ?? DEFAULT_SESSION_TIMINGS.reconnectDeadlineMs,
+      supervise,
+    };
     this.writtenAhead = [...input.writtenAhead];
+  }
+
+  /** The engine's state (for a test or a benchmark that drives the loop). */
+  get engineState(): EngineState {
+    return this.state;
+  }
+
+  /** The disaster brake as it stands: the app supervisor keeps it from one subscription to the next. */
+  get brake(): Brake {
+    return this.state.supervision?.brake ?? BRAKE_RELEASED;
   }
 
   async run(stop: AbortSignal): Promise<SessionEnd> {
@@ -174,7 +189,7 @@ export class SupervisedSession {
         if (event === "end") return "stopped";
         if (stop.aborted) return "stopped";
         // A burst (the answers of a reconciliation) is handled at once, then decided on once.
-        await this.step(calls, event === undefined ? [] : [event, ...queue.drain(MAX_BURST)]);
+        await this.turn(calls, event === undefined ? [] : [event, ...queue.drain(MAX_BURST)], stop);
         if (await this.deployWaiting()) return "deploy";
       }
     } catch (error) {
@@ -186,23 +201,17 @@ export class SupervisedSession {
     }
   }
 
-  /**
-   * One turn of the loop: the events that arrived (in order; consecutive status updates as one batch), then
-   * reconciliation and the supervision decisions, once.
-   */
-  async step(calls: CallSink, events: readonly SessionEvent[]): Promise<void> {
-    let updates: TaskStatus[] = [];
-    for (const event of events) {
-      if (event.type === "UPDATE") {
-        updates.push(event.update.status);
-        continue;
-      }
-      if (updates.length > 0) await this.onUpdates(calls, updates);
-      updates = [];
-      await this.handle(calls, event);
-    }
-    if (updates.length > 0) await this.onUpdates(calls, updates);
-    if (this.subscribed) await this.tick(calls);
+  /** One turn of the loop: the events that arrived through the reducer, then one step. */
+  async turn(calls: CallSink, events: readonly SessionEvent[], stop?: AbortSignal): Promise<void> {
+    for (const event of batched(events))
+      await this.apply(react(this.state, event, this.context(stop)), calls);
+    if (this.state.link.subscribed && stop?.aborted !== true)
+      await this.apply(step(this.state, this.deps.now(), this.settings), calls, stop);
+    this.updateCounters();
+  }
+
+  private context(stop?: AbortSignal) {
+    return { now: this.deps.now(), settings: this.settings, stopping: stop?.aborted === true };
   }
 
   private async deployWaiting(): Promise<boolean> {
@@ -212,286 +221,115 @@ export class SupervisedSession {
     return (await this.deps.store.currentLock(this.deps.app)) !== undefined;
   }
 
-  private apply(event: TrackingEvent): void {
-    const result = track(this.tracked, event, this.deps.now());
-    this.tracked = result.tracked;
-    for (const e of result.events) this.onEvent(e);
-    for (const line of result.warnings) this.deps.log.warn(this.deps.app, line);
-  }
-
-  private async handle(calls: CallSink, event: SessionEvent): Promise<void> {
-    switch (event.type) {
-      case "SUBSCRIBED":
-        this.subscribed = true;
-        this.suppressed = false;
-        this.schedule.begin(this.deps.now(), this.tracked.tasks.keys());
-        this.deps.log.info(this.deps.app, "subscribed", { framework: event.subscribed.framework_id.value });
-        return;
-      case "RECONNECTING":
-        this.subscribed = false;
-        this.deps.log.warn(this.deps.app, `subscription lost (${event.reason}); re-subscribing`);
-        return;
-      case "OFFERS":
-        return this.onOffers(calls, event.offers.offers ?? []);
-      case "INVERSE_OFFERS":
-        this.onInverseOffers(event.inverse_offers.inverse_offers ?? []);
-        return;
-      case "RESCIND_INVERSE_OFFER":
-        this.inverseOffers.delete(event.rescind_inverse_offer.inverse_offer_id.value);
-        return;
-      default:
-        return;
+  /** Takes the next state, logs, writes launches ahead, then sends each call; a failed one goes back as an event. */
+  private async apply(reaction: Reaction, calls: CallSink, stop?: AbortSignal): Promise<void> {
+    const before = this.state;
+    this.state = reaction.state;
+    this.report(reaction, before);
+    const launched = reaction.calls.flatMap((c) =>
+      c.kind === "accept" ? c.launches.map((l) => l.tracked.taskId) : [],
+    );
+    if (launched.length > 0) await this.writeAhead(launched);
+    for (const call of reaction.calls) {
+      if (call.kind === "decline") this.counters.offersDeclined += call.offerIds.length;
+      if (!(await calls.send(call))) this.failed(call, stop);
     }
   }
 
-  /**
-   * Maintenance scheduled on agents: nothing new is placed there, and each inverse offer is accepted once the app
-   * holds nothing on its agent. Moving running instances off with the health gates is a deploy's (or `titan
-   * drain`'s) work: the supervisor says so and leaves them running.
-   */
-  private onInverseOffers(offers: readonly InverseOffer[]): void {
-    const agents: string[] = [];
-    for (const offer of offers) {
-      const agentId = offer.agent_id?.value;
-      if (agentId === undefined) continue;
-      const host = offer.url?.address?.hostname ?? agentId;
-      const startMs = Number(offer.unavailability.start.nanoseconds) / 1e6;
-      this.inverseOffers.set(offer.id.value, { id: offer.id.value, agentId, host, startMs });
-      agents.push(agentId);
-      if (holdsTasksOn(this.tracked, agentId))
-        this.deps.log.warn(this.deps.app, "maintenance scheduled on an agent it runs on", {
-          agent: host,
-          hint: "titan deploy (or titan drain) moves the instances off with the health gates",
-        });
-    }
-    if (agents.length > 0) this.apply({ type: "leave", agentIds: agents });
+  private failed(call: SchedulerCall, stop?: AbortSignal): void {
+    const event: EngineEvent = { type: "CALL_FAILED", call };
+    const before = this.state;
+    const reaction = react(this.state, event, this.context(stop));
+    this.state = reaction.state;
+    this.report(reaction, before);
   }
 
-  /** The inverse offers of agents the app no longer holds anything on, accepted. */
-  private async answerInverseOffers(calls: CallSink): Promise<void> {
-    const free = [...this.inverseOffers.values()].filter((o) => !holdsTasksOn(this.tracked, o.agentId));
-    if (free.length === 0) return;
-    if (!(await calls.send({ kind: "accept_inverse_offers", offers: free }))) return;
-    for (const offer of free) {
-      this.inverseOffers.delete(offer.id);
-      this.deps.log.info(this.deps.app, "inverse_offer", { agent: offer.host, answer: "ACCEPT" });
-    }
-  }
-
-  /** Status updates, in order, taken in one reducer call; each acknowledged once handled. */
-  private async onUpdates(calls: CallSink, statuses: readonly TaskStatus[]): Promise<void> {
-    const befores = statuses.map((s) => this.tracked.tasks.get(s.task_id.value));
-    this.apply({ type: "statuses", statuses });
-    for (const [i, status] of statuses.entries()) this.afterStatus(status, befores[i]);
-    // A failed ACK is redelivered by Mesos.
-    for (const status of statuses)
-      if (status.uuid !== undefined) await calls.send({ kind: "acknowledge", status });
-  }
-
-  private afterStatus(status: TaskStatus, before: Tracked | undefined): void {
-    const id = status.task_id.value;
-    const wasRunning = before?.state === "TASK_RUNNING";
-    const killed = before?.killSent === true;
-    this.schedule.answered(id);
-    const now = this.deps.now();
-    if (status.state === "TASK_UNREACHABLE") {
-      if (!this.unreachableSince.has(id)) this.unreachableSince.set(id, now);
-    } else this.unreachableSince.delete(id);
-    if (endsInstance(status.state)) this.writtenAhead = this.writtenAhead.filter((t) => t !== id);
-    const fatal = this.tracked.fatal;
-    if (fatal !== undefined) {
-      // A deploy stops on this; the supervisor keeps trying, as slowly as the app's restart policy allows.
-      this.apply({ type: "failure_taken" });
-      this.deps.log.error(this.deps.app, `${fatal}; retrying at the longest restart backoff`);
-      if (before !== undefined)
-        this.heldUntil.set(before.instance, now + this.input.target.spec.restart.maxDelayMs);
-    }
-    const lostNow = status.state === "TASK_UNREACHABLE" || endsInstance(status.state);
-    if (before !== undefined && wasRunning && !killed && lostNow) {
-      if (this.deps.brake.lost(before.instance, now, this.input.desired)) {
-        const reason = this.deps.brake.current.reason ?? "";
-        this.deps.log.error(
-          this.deps.app,
-          `DISASTER BRAKE: ${reason}; relaunches stop until the instances come back or an operator acts (titan deploy/scale/restart of the app, or a restart of titan supervise)`,
-        );
-      }
-    }
+  private report(reaction: Reaction, before: EngineState): void {
+    const { app, log } = this.deps;
+    if (reaction.frameworkId !== undefined) log.info(app, "subscribed", { framework: reaction.frameworkId });
+    for (const event of reaction.events) this.onEvent(event);
+    for (const line of reaction.warnings) log.warn(app, line);
+    const was = before.supervision?.brake;
+    const brake = this.brake;
+    if (brake.tripped && was?.tripped !== true)
+      log.error(
+        app,
+        `DISASTER BRAKE: ${brake.reason ?? ""}; relaunches stop until the instances come back or an operator acts (titan deploy/scale/restart of the app, or a restart of titan supervise)`,
+      );
+    else if (!brake.tripped && was?.tripped === true)
+      log.info(app, "disaster brake released: the lost instances are back");
   }
 
   private onEvent(event: DeployEvent): void {
     const { app, log } = this.deps;
-    if (event.type === "failed" || event.type === "lost" || event.type === "unreachable")
-      log.warn(app, event.type, eventFields(event));
-    else log.info(app, event.type, eventFields(event));
-  }
-
-  private supervisedTasks(): SupervisedTask[] {
-    const unanswered = this.schedule.unanswered();
-    return [...this.tracked.tasks.values()].map((t) => ({
-      taskId: t.taskId,
-      instance: t.instance,
-      incarnation: t.incarnation,
-      state: t.state,
-      killSent: t.killSent,
-      unanswered: unanswered.has(t.taskId),
-      ...(t.healthySince === undefined ? {} : { healthySince: t.healthySince }),
-      ...(this.unreachableSince.has(t.taskId)
-        ? { unreachableSince: this.unreachableSince.get(t.taskId) }
-        : {}),
-    }));
-  }
-
-  /** The restart backoff, and the longer holds of launches that fail the same way every time. */
-  private backoffUntil(): Map<number, number> {
-    const until = new Map(this.tracked.backoffUntil);
-    for (const [instance, at] of this.heldUntil) until.set(instance, Math.max(at, until.get(instance) ?? 0));
-    return until;
-  }
-
-  private decision(now: number, tasks = this.supervisedTasks()) {
-    return superviseDecision({
-      desired: this.input.desired,
-      now,
-      tasks,
-      backoffUntil: this.backoffUntil(),
-      unreachableGraceMs: this.deps.settings.unreachableGraceMs,
-    });
-  }
-
-  /** Reconciliation calls, then (once the first round is done and the brake allows) kills and launches. */
-  private async tick(calls: CallSink): Promise<void> {
-    const now = this.deps.now();
-    for (const call of this.schedule.due(now, () => this.tracked.tasks.keys())) {
-      const tasks =
-        call.kind === "implicit"
-          ? []
-          : call.taskIds.map((id) => {
-              const agentId = this.tracked.tasks.get(id)?.agentId;
-              return agentId === undefined ? { taskId: id } : { taskId: id, agentId };
-            });
-      const sent = await calls.send({ kind: "reconcile", tasks, resendOnFailure: true });
-      if (!sent) this.schedule.failed(call);
-    }
-    this.updateCounters();
-    if (this.schedule.lastReconciledAt !== undefined) await this.answerInverseOffers(calls);
-    const tasks = this.supervisedTasks();
-    const { brake } = this.deps;
-    const missing = missingInstances(this.input.desired, tasks);
-    if (brake.current.tripped && brake.recovered(missing, this.input.desired, now))
-      this.deps.log.info(this.deps.app, "disaster brake released: the lost instances are back");
-    this.counters.acting = this.schedule.lastReconciledAt !== undefined && !brake.current.tripped;
-    if (!this.counters.acting) return;
-    const decision = this.decision(now, tasks);
-    for (const action of decision.actions)
-      if (action.kind === "kill") await this.kill(calls, action.taskId, action.reason);
-    const launching = decision.actions.some((a) => a.kind === "launch");
-    if (launching && (this.suppressed || this.refusedLong)) {
-      if (await calls.send({ kind: "revive" })) {
-        this.suppressed = false;
-        this.refusedLong = false;
-      }
-    } else if (decision.pending.length === 0 && !this.suppressed) {
-      if (await calls.send({ kind: "suppress" })) this.suppressed = true;
-    }
-  }
-
-  private updateCounters(): void {
-    const byState: Record<string, number> = {};
-    for (const t of this.tracked.tasks.values()) byState[t.state] = (byState[t.state] ?? 0) + 1;
-    this.counters.tasksByState = byState;
-    this.counters.reconcileCalls = this.schedule.calls;
-    this.counters.unanswered = this.schedule.unanswered().size;
-    const at = this.schedule.lastReconciledAt;
-    if (at !== undefined) this.counters.lastReconciledAt = at;
-  }
-
-  private async kill(calls: CallSink, taskId: string, reason: string): Promise<void> {
-    const task = this.tracked.tasks.get(taskId);
-    if (!task) return;
-    this.apply({ type: "kill_sent", taskId });
-    this.deps.log.info(this.deps.app, "killing", { task: taskId, instance: task.instance, reason });
-    const sent = await calls.send(killCall(this.tracked, task));
-    // The next turn decides the kill again.
-    if (!sent) this.apply({ type: "kill_failed", taskId });
-  }
-
-  private async onOffers(calls: CallSink, offers: readonly Offer[]): Promise<void> {
-    if (offers.length === 0) return;
-    const launches = this.counters.acting
-      ? this.decision(this.deps.now()).actions.flatMap((a) => (a.kind === "launch" ? [a.instance] : []))
-      : [];
-    if (launches.length === 0) {
-      this.refusedLong = true;
-      await this.decline(calls, offers, IDLE_REFUSE_SECONDS);
-      return;
-    }
-    const { target } = this.input;
-    const decision = decideOffers({
-      spec: target.spec,
-      seed: this.deps.settings.seed,
-      offers,
-      launches,
-      planned: new Map(),
-      running: runningTasks(this.tracked),
-      draining: this.tracked.leaving,
-    });
-    const perOffer = carveLaunches(decision.placements, {
-      app: this.deps.app,
-      target,
-      region: this.deps.region,
-      ...(this.deps.containerizer === undefined ? {} : { containerizer: this.deps.containerizer }),
-      now: this.deps.now(),
-      nextIncarnation: (release, instance) => nextIncarnation(this.tracked, release, instance),
-    });
-    if (perOffer.size > 0) await this.writeAhead(perOffer);
-    for (const [offer, batch] of perOffer) {
-      this.apply({ type: "launched", tasks: batch.map((b) => b.tracked) });
-      for (const { tracked } of batch) {
+    switch (event.type) {
+      case "reconnecting":
+        log.warn(app, `subscription lost (${event.reason}); re-subscribing`);
+        return;
+      case "launch":
         this.counters.relaunches += 1;
-        this.deps.log.info(this.deps.app, "launch", {
-          task: tracked.taskId,
-          instance: tracked.instance,
-          host: tracked.host,
-        });
-      }
-      const accept: SchedulerCall = {
-        kind: "accept",
-        offer,
-        launches: batch,
-        refuseSeconds: RETRY_REFUSE_SECONDS,
-      };
-      // The master may have received it: ask before launching those instances again.
-      if (!(await calls.send(accept)))
-        this.schedule.begin(
-          this.deps.now(),
-          batch.map((b) => b.tracked.taskId),
-        );
+        log.info(app, "launch", { task: event.task, instance: event.instance, host: event.host });
+        return;
+      case "failed":
+      case "lost":
+      case "unreachable":
+        log.warn(app, event.type, eventFields(event));
+        return;
+      default:
+        log.info(app, event.type, eventFields(event));
     }
-    await this.decline(
-      calls,
-      decision.unused.map((u) => u.offer),
-      RETRY_REFUSE_SECONDS,
-    );
   }
 
   /** Written ahead like a deploy's launches: a supervisor that dies after the ACCEPT leaves ids the next one asks about. */
-  private async writeAhead(perOffer: ReadonlyMap<Offer, ReadonlyArray<{ tracked: { taskId: string } }>>) {
-    const ids = [...perOffer.values()].flatMap((batch) => batch.map((b) => b.tracked.taskId));
-    this.writtenAhead = [...new Set([...this.writtenAhead, ...ids])];
+  private async writeAhead(ids: readonly string[]): Promise<void> {
+    const live = this.state.tracked.tasks;
+    // Launches that ended are known to the master's state: only the live ones are kept.
+    this.writtenAhead = [...new Set([...this.writtenAhead.filter((id) => live.has(id)), ...ids])];
     await this.deps.store.saveProgress(this.deps.app, {
       release: this.input.target.release.number,
       phase: "finished",
       launched: this.writtenAhead,
-      incarnations: raiseFloor(incarnationFloor(this.tracked), ids),
+      incarnations: incarnationFloor(this.state.tracked),
       updatedAt: this.deps.now(),
     });
   }
 
-  private async decline(calls: CallSink, offers: readonly Offer[], seconds: number): Promise<void> {
-    if (offers.length === 0) return;
-    this.counters.offersDeclined += offers.length;
-    await calls.send({ kind: "decline", offerIds: offers.map((o) => o.id.value), refuseSeconds: seconds });
+  private updateCounters(): void {
+    const { tracked, supervision } = this.state;
+    const byState: Record<string, number> = {};
+    for (const t of tracked.tasks.values()) byState[t.state] = (byState[t.state] ?? 0) + 1;
+    this.counters.tasksByState = byState;
+    this.counters.unanswered = tracked.unanswered.size;
+    const rounds = supervision?.rounds;
+    this.counters.reconcileCalls = rounds?.calls ?? 0;
+    if (rounds?.lastCompletedAt !== undefined) this.counters.lastReconciledAt = rounds.lastCompletedAt;
+    this.counters.acting = rounds?.lastCompletedAt !== undefined && !this.brake.tripped;
   }
+}
+
+/** The session's events as the reducer takes them: consecutive status updates as one batch. */
+function batched(events: readonly SessionEvent[]): EngineEvent[] {
+  const out: EngineEvent[] = [];
+  let statuses: SessionEvent[] = [];
+  const flush = () => {
+    if (statuses.length === 1 && statuses[0] !== undefined) out.push(statuses[0]);
+    else if (statuses.length > 1)
+      out.push({
+        type: "UPDATES",
+        statuses: statuses.flatMap((e) => (e.type === "UPDATE" ? [e.update.status] : [])),
+      });
+    statuses = [];
+  };
+  for (const event of events) {
+    if (event.type === "UPDATE") {
+      statuses.push(event);
+      continue;
+    }
+    flush();
+    out.push(event);
+  }
+  flush();
+  return out;
 }
 
 /** Another subscriber (a deploy) failed the framework over to itself: the supervisor steps aside. */

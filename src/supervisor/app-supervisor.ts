@@ -1,17 +1,16 @@
 import type { TitanTask } from "../cluster/types.js";
+import { BRAKE_RELEASED, type Brake } from "../deploy/brake.js";
 import { resolveEnvironment } from "../deploy/environment.js";
 import { FrameworkRemovedError } from "../mesos/errors.js";
 import { desiredInstances } from "../plan/regions.js";
 import type { Release } from "../state/types.js";
 import { abortable } from "./abortable.js";
 import { type SessionDeps, SupervisedSession } from "./app-session.js";
-import { type BrakeSettings, DisasterBrake } from "./brake.js";
 import type { Leadership, LeaderTerm } from "./leadership.js";
 import type { AppStats, SupervisionMode } from "./metrics.js";
 
-export interface AppSupervisorDeps extends Omit<SessionDeps, "app" | "brake"> {
+export interface AppSupervisorDeps extends Omit<SessionDeps, "app"> {
   leadership: Leadership;
-  brakeSettings: BrakeSettings;
   vars: Readonly<Record<string, string | undefined>>;
   /** The app's tasks of the given framework in the master's state, ended ones included. */
   readTasks(app: string, frameworkId: string, signal: AbortSignal): Promise<TitanTask[]>;
@@ -32,7 +31,8 @@ export function desiredRelease(releases: readonly Release[]): Release | undefine
  * steps aside while a deploy holds the app's lock and takes over again after; gives the lead up at shutdown.
  */
 export class AppSupervisor {
-  private readonly brake: DisasterBrake;
+  /** The disaster brake, kept from one subscription to the next. */
+  private brake: Brake = BRAKE_RELEASED;
   private mode: SupervisionMode = "starting";
   private leading = false;
   private desired = 0;
@@ -44,13 +44,11 @@ export class AppSupervisor {
   constructor(
     readonly app: string,
     private readonly deps: AppSupervisorDeps,
-  ) {
-    this.brake = new DisasterBrake(deps.brakeSettings);
-  }
+  ) {}
 
   stats(): AppStats {
     const counters = this.session?.counters;
-    const brake = this.brake.current;
+    const brake = this.session?.brake ?? this.brake;
     const lastReconciledAt = counters?.lastReconciledAt ?? this.lastReconciledAt;
     return {
       app: this.app,
@@ -121,7 +119,7 @@ export class AppSupervisor {
     if ((await store.currentLock(this.app)) !== undefined) {
       this.setMode("aside", "a deploy holds the app's lock: stepping aside until it finishes");
       // An operator acted: whatever tripped the brake is theirs to have judged.
-      this.brake.release();
+      this.brake = BRAKE_RELEASED;
       return settings.lockPollMs;
     }
     const releases = await store.releases(this.app);
@@ -139,7 +137,6 @@ export class AppSupervisor {
       {
         ...this.deps,
         app: this.app,
-        brake: this.brake,
         framework: { ...this.deps.framework, user: release.spec.user ?? this.deps.framework.user },
       },
       {
@@ -150,6 +147,7 @@ export class AppSupervisor {
         known,
         writtenAhead: progress?.launched ?? [],
         ...(progress?.incarnations === undefined ? {} : { incarnations: progress.incarnations }),
+        brake: this.brake,
       },
     );
     this.session = session;
@@ -175,6 +173,7 @@ export class AppSupervisor {
   }
 
   private keepTotals(session: SupervisedSession): void {
+    this.brake = session.brake;
     const c = session.counters;
     this.totals = {
       relaunches: this.totals.relaunches + c.relaunches,

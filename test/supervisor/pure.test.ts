@@ -1,177 +1,129 @@
 import { describe, expect, it } from "vitest";
-import { DisasterBrake } from "../../src/supervisor/brake.js";
-import { missingInstances, type SupervisedTask, superviseDecision } from "../../src/supervisor/decide.js";
+import {
+  BRAKE_RELEASED,
+  type BrakeSettings,
+  brakeRecovered,
+  brakeThreshold,
+  noteLoss,
+} from "../../src/deploy/brake.js";
+import {
+  beginRound,
+  DEFAULT_RECONCILE_TIMINGS,
+  dueReconcileCalls,
+  NO_ROUNDS,
+  periodicRoundDue,
+  type ReconcileRounds,
+  reconcileCallFailed,
+} from "../../src/deploy/reconcile-rounds.js";
 import { supervisorLog } from "../../src/supervisor/log.js";
 import { type AppStats, renderMetrics } from "../../src/supervisor/metrics.js";
-import { DEFAULT_RECONCILE_TIMINGS, ReconcileSchedule } from "../../src/supervisor/reconcile-schedule.js";
-
-const task = (
-  over: Partial<SupervisedTask> & Pick<SupervisedTask, "taskId" | "instance">,
-): SupervisedTask => ({
-  incarnation: Number(over.taskId.split(".")[3] ?? 1),
-  state: "TASK_RUNNING",
-  killSent: false,
-  unanswered: false,
-  healthySince: 0,
-  ...over,
-});
 
 describe("the disaster brake", () => {
+  const losses = (settings: BrakeSettings, desired: number, ...lost: Array<[number, number]>) => {
+    let brake = BRAKE_RELEASED;
+    const tripped: boolean[] = [];
+    for (const [instance, now] of lost) {
+      const noted = noteLoss(brake, settings, { instance, now, desired });
+      brake = noted.brake;
+      tripped.push(noted.tripped);
+    }
+    return { brake, tripped };
+  };
+
   it("trips on distinct instances lost within the window, at both the count and the fraction", () => {
-    const brake = new DisasterBrake({ count: 3, fraction: 0.5, windowMs: 60_000 });
-    expect(brake.threshold(4)).toBe(3);
-    expect(brake.threshold(10)).toBe(5);
-    expect(brake.lost(0, 0, 4)).toBe(false);
-    // The same instance crashing again is one loss, not two.
-    expect(brake.lost(0, 1000, 4)).toBe(false);
-    expect(brake.lost(1, 2000, 4)).toBe(false);
-    expect(brake.lost(2, 3000, 4)).toBe(true);
-    expect(brake.current).toMatchObject({
-      tripped: true,
-      since: 3000,
-      reason: "3 of 4 instances lost within 60s",
-    });
-    expect(brake.lost(3, 4000, 4)).toBe(false);
+    const settings = { count: 3, fraction: 0.5, windowMs: 60_000 };
+    expect(brakeThreshold(settings, 4)).toBe(3);
+    expect(brakeThreshold(settings, 10)).toBe(5);
+    // The same instance crashing again is one loss, not two; only the loss that trips it says so.
+    const { brake, tripped } = losses(settings, 4, [0, 0], [0, 1000], [1, 2000], [2, 3000], [3, 4000]);
+    expect(tripped).toEqual([false, false, false, true, false]);
+    expect(brake).toMatchObject({ tripped: true, since: 3000, reason: "3 of 4 instances lost within 60s" });
   });
 
   it("forgets losses older than the window", () => {
-    const brake = new DisasterBrake({ count: 2, fraction: 0, windowMs: 10_000 });
-    expect(brake.lost(0, 0, 3)).toBe(false);
-    expect(brake.lost(1, 10_001, 3)).toBe(false);
-    expect(brake.current.tripped).toBe(false);
-    expect(brake.lost(2, 10_002, 3)).toBe(true);
+    const settings = { count: 2, fraction: 0, windowMs: 10_000 };
+    expect(losses(settings, 3, [0, 0], [1, 10_001]).brake.tripped).toBe(false);
+    expect(losses(settings, 3, [0, 0], [1, 10_001], [2, 10_002]).tripped).toEqual([false, false, true]);
   });
 
   it("never trips for an app too small to reach the count", () => {
-    const brake = new DisasterBrake({ count: 3, fraction: 0.5, windowMs: 60_000 });
-    expect(brake.lost(0, 0, 2)).toBe(false);
-    expect(brake.lost(1, 0, 2)).toBe(false);
-    expect(brake.current.tripped).toBe(false);
+    const settings = { count: 3, fraction: 0.5, windowMs: 60_000 };
+    expect(losses(settings, 2, [0, 0], [1, 0]).brake.tripped).toBe(false);
   });
 
-  it("releases when enough instances are back, or when an operator acts", () => {
-    const brake = new DisasterBrake({ count: 2, fraction: 0.5, windowMs: 60_000 });
-    brake.lost(0, 0, 3);
-    brake.lost(1, 0, 3);
-    expect(brake.recovered(2, 3, 100)).toBe(false);
-    expect(brake.recovered(1, 3, 100)).toBe(true);
-    expect(brake.current.tripped).toBe(false);
-    brake.lost(0, 200, 3);
-    brake.lost(2, 200, 3);
-    expect(brake.current.tripped).toBe(true);
-    brake.release();
-    expect(brake.current).toEqual({ tripped: false });
+  it("releases when enough instances are back, and starts over with no losses", () => {
+    const settings = { count: 2, fraction: 0.5, windowMs: 60_000 };
+    const { brake } = losses(settings, 3, [0, 0], [1, 0]);
+    expect(brakeRecovered(brake, settings, { missing: 2, desired: 3, now: 100 }).released).toBe(false);
+    const back = brakeRecovered(brake, settings, { missing: 1, desired: 3, now: 100 });
+    expect(back.released).toBe(true);
+    expect(back.brake).toEqual(BRAKE_RELEASED);
     // Released: the old losses no longer count.
-    expect(brake.lost(1, 300, 3)).toBe(false);
+    expect(noteLoss(back.brake, settings, { instance: 1, now: 300, desired: 3 }).tripped).toBe(false);
   });
 });
 
-describe("the reconciliation schedule", () => {
+describe("the reconciliation rounds", () => {
   const timings = { ...DEFAULT_RECONCILE_TIMINGS, intervalMs: 60_000, holdMs: 10_000 };
-  const known = () => ["a", "b"];
+
+  /** Drives the rounds as the step does, with the tasks still unanswered at each time. */
+  function due(rounds: ReconcileRounds, unanswered: string[], now: number, t = timings) {
+    return dueReconcileCalls(rounds, new Set(unanswered), now, t);
+  }
 
   it("asks explicitly, re-asks the unanswered with a truncated exponential backoff, then implicitly", () => {
-    const s = new ReconcileSchedule({ ...timings, retryMaxMs: 4000 });
-    s.begin(0, ["a", "b"]);
-    expect(s.due(0, known)).toEqual([{ kind: "explicit", taskIds: ["a", "b"] }]);
-    s.answered("a");
-    expect(s.due(999, known)).toEqual([]);
-    expect(s.due(1000, known)).toEqual([{ kind: "explicit", taskIds: ["b"] }]);
-    expect(s.due(2999, known)).toEqual([]);
-    expect(s.due(3000, known)).toEqual([{ kind: "explicit", taskIds: ["b"] }]);
-    expect(s.due(7000, known)).toEqual([{ kind: "explicit", taskIds: ["b"] }]);
-    // Capped at 4 s.
-    expect(s.due(11_000, known)).toEqual([{ kind: "explicit", taskIds: ["b"] }, { kind: "implicit" }]);
-    expect(s.settled()).toBe(false);
-    expect(s.due(12_000, known)).toEqual([]);
-    expect(s.settled()).toBe(true);
-    expect(s.lastReconciledAt).toBe(12_000);
-    expect(s.unanswered()).toEqual(new Set(["b"]));
+    const t = { ...timings, retryMaxMs: 4000 };
+    let r = beginRound(NO_ROUNDS, 0, t);
+    const seen: Array<[number, unknown]> = [];
+    const look = (unanswered: string[], now: number) => {
+      const next = due(r, unanswered, now, t);
+      r = next.rounds;
+      seen.push([now, next.calls]);
+    };
+    look(["a", "b"], 0);
+    look(["b"], 999);
+    look(["b"], 1000);
+    look(["b"], 2999);
+    look(["b"], 3000);
+    look(["b"], 7000);
+    // Capped at 4 s; the implicit call waits no longer than the hold.
+    look(["b"], 11_000);
+    expect(r.lastCompletedAt).toBeUndefined();
+    look(["b"], 12_000);
+    expect(seen).toEqual([
+      [0, [{ kind: "explicit", taskIds: ["a", "b"] }]],
+      [999, []],
+      [1000, [{ kind: "explicit", taskIds: ["b"] }]],
+      [2999, []],
+      [3000, [{ kind: "explicit", taskIds: ["b"] }]],
+      [7000, [{ kind: "explicit", taskIds: ["b"] }]],
+      [11_000, [{ kind: "explicit", taskIds: ["b"] }, { kind: "implicit" }]],
+      [12_000, []],
+    ]);
+    expect(r.lastCompletedAt).toBe(12_000);
+    expect(r.calls).toBe(6);
   });
 
-  it("goes implicit at once when every task answered, and starts a new round after the interval", () => {
-    const s = new ReconcileSchedule(timings);
-    s.begin(0, ["a"]);
-    expect(s.due(0, known)).toEqual([{ kind: "explicit", taskIds: ["a"] }]);
-    s.answered("a");
-    expect(s.due(10, known)).toEqual([{ kind: "implicit" }]);
-    expect(s.due(1010, known)).toEqual([]);
-    expect(s.lastReconciledAt).toBe(1010);
-    expect(s.due(61_009, known)).toEqual([]);
-    expect(s.due(61_010, known)).toEqual([{ kind: "explicit", taskIds: ["a", "b"] }]);
-    expect(s.calls).toBe(3);
+  it("goes implicit at once when every task answered, and a new round is due after the interval", () => {
+    let r = beginRound(NO_ROUNDS, 0, timings);
+    r = due(r, ["a"], 0).rounds;
+    const implicit = due(r, [], 10);
+    expect(implicit.calls).toEqual([{ kind: "implicit" }]);
+    r = due(implicit.rounds, [], 1010).rounds;
+    expect(r.lastCompletedAt).toBe(1010);
+    expect(periodicRoundDue(r, 61_009, timings)).toBe(false);
+    expect(periodicRoundDue(r, 61_010, timings)).toBe(true);
   });
 
   it("sends a call that failed again on the next look", () => {
-    const s = new ReconcileSchedule(timings);
-    s.begin(0, []);
-    const [implicit] = s.due(0, known);
-    expect(implicit).toEqual({ kind: "implicit" });
-    if (implicit) s.failed(implicit);
-    expect(s.due(1, known)).toEqual([{ kind: "implicit" }]);
-  });
-});
-
-describe("what the supervisor decides", () => {
-  const base = { desired: 3, now: 10_000, backoffUntil: new Map<number, number>(), unreachableGraceMs: 5000 };
-
-  it("launches missing instances after their backoff and kills duplicates and surplus", () => {
-    const decision = superviseDecision({
-      ...base,
-      backoffUntil: new Map([[2, 20_000]]),
-      tasks: [
-        task({ taskId: "web.1.0.1", instance: 0 }),
-        task({ taskId: "web.1.0.2", instance: 0, healthySince: undefined, state: "TASK_STAGING" }),
-        task({ taskId: "web.1.3.1", instance: 3 }),
-      ],
-    });
-    expect(decision.actions).toEqual([
-      { kind: "kill", taskId: "web.1.0.2", instance: 0, reason: "duplicate" },
-      { kind: "kill", taskId: "web.1.3.1", instance: 3, reason: "surplus" },
-      { kind: "launch", instance: 1 },
+    const r = due(beginRound(NO_ROUNDS, 0, timings), [], 0);
+    expect(r.calls).toEqual([{ kind: "implicit" }]);
+    expect(due(reconcileCallFailed(r.rounds, "implicit"), [], 1).calls).toEqual([{ kind: "implicit" }]);
+    const asked = due(beginRound(NO_ROUNDS, 0, timings), ["a"], 0).rounds;
+    expect(due(asked, ["a"], 1).calls).toEqual([]);
+    expect(due(reconcileCallFailed(asked, "explicit"), ["a"], 1).calls).toEqual([
+      { kind: "explicit", taskIds: ["a"] },
     ]);
-    expect(decision.pending).toEqual([1, 2]);
-  });
-
-  it("keeps a task of any release: a supervisor never rolls", () => {
-    const decision = superviseDecision({
-      ...base,
-      desired: 1,
-      tasks: [task({ taskId: "web.7.0.1", instance: 0 })],
-    });
-    expect(decision.actions).toEqual([]);
-  });
-
-  it("holds an unreachable instance through its grace, then replaces it, never killing the original", () => {
-    const unreachable = task({
-      taskId: "web.1.0.1",
-      instance: 0,
-      state: "TASK_UNREACHABLE",
-      unreachableSince: 6000,
-    });
-    const within = superviseDecision({ ...base, desired: 1, tasks: [unreachable] });
-    expect(within.actions).toEqual([]);
-    const after = superviseDecision({ ...base, desired: 1, now: 11_000, tasks: [unreachable] });
-    expect(after.actions).toEqual([{ kind: "launch", instance: 0 }]);
-  });
-
-  it("never launches in place of a task reconciliation has not answered", () => {
-    const decision = superviseDecision({
-      ...base,
-      desired: 1,
-      tasks: [task({ taskId: "web.1.0.1", instance: 0, unanswered: true, state: "TASK_STAGING" })],
-    });
-    expect(decision.actions).toEqual([]);
-  });
-
-  it("counts the instances without a task that runs or may run", () => {
-    expect(
-      missingInstances(3, [
-        task({ taskId: "web.1.0.1", instance: 0 }),
-        task({ taskId: "web.1.1.1", instance: 1, state: "TASK_UNREACHABLE" }),
-        task({ taskId: "web.1.2.1", instance: 2, state: "TASK_STAGING", unanswered: true }),
-      ]),
-    ).toBe(1);
   });
 });
 

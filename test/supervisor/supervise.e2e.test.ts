@@ -125,7 +125,7 @@ describe("titan supervise through faults", () => {
     expect(new Set(launches.map((r) => r.task)).size).toBe(launches.length);
   }, 60_000);
 
-  it("places nothing on an agent scheduled for maintenance and accepts its inverse offer once the app left it", async () => {
+  it("moves an instance off an agent scheduled for maintenance, its replacement healthy first, then accepts the inverse offer", async () => {
     const local = await startTestCluster(FAST);
     const h = home();
     const file = writeCrashableApp(h.cwd, { instances: 2, constraints: "[{ unique: hostname }]" });
@@ -150,9 +150,18 @@ describe("titan supervise through faults", () => {
       body: JSON.stringify(schedule),
     });
     expect(scheduled.status).toBe(200);
-    await supervisor.waitFor((r) => r.msg === "maintenance scheduled on an agent it runs on", "the warning");
-    // The instance there ends: its replacement goes elsewhere, and the agent is free to go down.
-    await fetch(`http://127.0.0.1:${victim?.port}/exit`).catch(() => undefined);
+    const evacuate = await supervisor.waitFor((r) => r.msg === "evacuate", "the evacuation");
+    expect(evacuate.agent).toBe(agent?.hostname);
+    const replacement = await supervisor.waitFor((r) => r.msg === "launch", "the replacement");
+    expect(replacement).toMatchObject({ instance: 0 });
+    expect(replacement.host).not.toBe(agent?.hostname);
+    const killing = await supervisor.waitFor((r) => r.msg === "killing", "the original's kill");
+    expect(killing.task).toBe(victim?.id);
+    // The original kept serving until its replacement was healthy.
+    const records = supervisor.records();
+    const healthyAt = records.findIndex((r) => r.msg === "healthy" && r.task === replacement.task);
+    expect(healthyAt).toBeGreaterThan(-1);
+    expect(healthyAt).toBeLessThan(records.findIndex((r) => r.msg === "killing"));
     await supervisor.waitFor(
       (r) => r.msg === "inverse_offer" && r.answer === "ACCEPT",
       "the accepted inverse offer",

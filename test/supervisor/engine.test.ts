@@ -1,0 +1,309 @@
+import { describe, expect, it } from "vitest";
+import type { TitanTask } from "../../src/cluster/types.js";
+import { BRAKE_RELEASED } from "../../src/deploy/brake.js";
+import type { SchedulerCall } from "../../src/deploy/calls.js";
+import { type EngineEvent, react } from "../../src/deploy/engine.js";
+import { type EngineSettings, type EngineState, initialState } from "../../src/deploy/engine-state.js";
+import type { DeployEvent } from "../../src/deploy/events.js";
+import { DEFAULT_RECONCILE_TIMINGS, NO_ROUNDS } from "../../src/deploy/reconcile-rounds.js";
+import { deployPlan } from "../../src/deploy/replan.js";
+import { step } from "../../src/deploy/step.js";
+import { startSupervision } from "../../src/deploy/supervision.js";
+import { type AppTarget, startTracking } from "../../src/deploy/tracking.js";
+import type { InverseOffer, Offer, TaskState, TaskStatus } from "../../src/mesos/types/mesos.js";
+import type { Release } from "../../src/state/types.js";
+import { appSpec } from "../plan/builders.js";
+
+/** Three instances, restarted after 1 s, 2 s, 4 s … (builders' restart policy), no health check. */
+const spec = appSpec({
+  name: "web",
+  image: undefined,
+  instances: 3,
+  ports: [],
+  resources: { cpus: 1, mem: 64, disk: 0, gpus: 0 },
+});
+const release: Release = {
+  app: "web",
+  number: 1,
+  manifestDigest: "sha256:one",
+  spec,
+  createdAt: 0,
+  user: "tester",
+  outcome: "deployed",
+};
+const target: AppTarget = { spec, release, environment: {} };
+const settings: EngineSettings = {
+  seed: 1,
+  region: null,
+  autoRollback: false,
+  reconnectDeadlineMs: 60_000,
+  supervise: {
+    unreachableGraceMs: 5000,
+    reconcile: { ...DEFAULT_RECONCILE_TIMINGS, intervalMs: 60_000 },
+    brake: { count: 2, fraction: 0.5, windowMs: 60_000 },
+  },
+};
+
+function running(instance: number, agentId: string): TitanTask {
+  return {
+    taskId: `web.1.${instance}.1`,
+    frameworkId: "f",
+    framework: "titan:web",
+    app: "web",
+    instance,
+    release: 1,
+    digest: "sha256:one",
+    state: "TASK_RUNNING",
+    agentId,
+    hostname: `${agentId}.example`,
+    demand: { cpus: 1, mem: 64, disk: 0, gpus: 0 },
+    ports: [],
+    health: "none",
+  };
+}
+
+function offer(id: string, agentId: string): Offer {
+  return {
+    id: { value: id },
+    framework_id: { value: "f" },
+    agent_id: { value: agentId },
+    hostname: `${agentId}.example`,
+    resources: [
+      { name: "cpus", type: "SCALAR", scalar: { value: 4 } },
+      { name: "mem", type: "SCALAR", scalar: { value: 1024 } },
+    ],
+  };
+}
+
+function inverseOffer(id: string, agentId: string): InverseOffer {
+  return {
+    id: { value: id },
+    framework_id: { value: "f" },
+    agent_id: { value: agentId },
+    url: { scheme: "http", address: { hostname: `${agentId}.example`, ip: "10.0.0.1", port: 5051 } },
+    unavailability: { start: { nanoseconds: 3_600_000 * 1_000_000 } },
+  };
+}
+
+/**
+ * The deploy engine's reducer and step function run as a supervisor, driven by hand as its effect loop drives
+ * them: each event through `react`, then one `step`; every call and event is kept.
+ */
+function supervisor(known: readonly TitanTask[]) {
+  let now = 1_000;
+  let offers = 0;
+  let updates = 0;
+  const tracked = startTracking({
+    app: "web",
+    desired: 3,
+    releases: [release],
+    target,
+    known,
+    launchedBefore: [],
+    now,
+  });
+  let state: EngineState = {
+    ...initialState(tracked, deployPlan(new Map())),
+    supervision: startSupervision(NO_ROUNDS, BRAKE_RELEASED),
+  };
+  const calls: SchedulerCall[] = [];
+  const events: DeployEvent[] = [];
+  const warnings: string[] = [];
+  const take = (r: {
+    state: EngineState;
+    calls: SchedulerCall[];
+    events: DeployEvent[];
+    warnings: string[];
+  }) => {
+    state = r.state;
+    calls.push(...r.calls);
+    events.push(...r.events);
+    warnings.push(...r.warnings);
+  };
+  const on = (event: EngineEvent): void => {
+    take(react(state, event, { now, settings, stopping: false }));
+    take(step(state, now, settings));
+  };
+  const status = (taskId: string, s: TaskState, agentId: string, extra: Partial<TaskStatus> = {}) =>
+    on({
+      type: "UPDATE",
+      update: {
+        status: {
+          task_id: { value: taskId },
+          state: s,
+          agent_id: { value: agentId },
+          uuid: `u${++updates}`,
+          ...extra,
+        },
+      },
+    });
+  const tick = (ms: number): void => {
+    now += ms;
+    on({ type: "TICK" });
+  };
+  /** One offer of each agent: what the step launches on them, as [agent, task id] pairs. */
+  const offer_ = (...agents: string[]): Array<[string, string]> => {
+    const before = calls.length;
+    on({ type: "OFFERS", offers: { offers: agents.map((a) => offer(`o${++offers}`, a)) } });
+    return calls
+      .slice(before)
+      .flatMap((c) =>
+        c.kind === "accept"
+          ? c.launches.map((l) => [c.offer.agent_id.value, l.tracked.taskId] as [string, string])
+          : [],
+      );
+  };
+  const since = (n: number) => calls.slice(n);
+  return {
+    on,
+    status,
+    tick,
+    offer: offer_,
+    since,
+    get calls() {
+      return calls;
+    },
+    get events() {
+      return events;
+    },
+    get warnings() {
+      return warnings;
+    },
+    get state() {
+      return state;
+    },
+    get now() {
+      return now;
+    },
+  };
+}
+
+/** Subscribed, and the first round of reconciliation answered and completed. */
+function reconciled(known: readonly TitanTask[]) {
+  const s = supervisor(known);
+  s.on({ type: "SUBSCRIBED", subscribed: { framework_id: { value: "f" } } });
+  for (const task of known)
+    s.status(task.taskId, "TASK_RUNNING", task.agentId, { reason: "REASON_RECONCILIATION" });
+  s.tick(100);
+  s.tick(DEFAULT_RECONCILE_TIMINGS.implicitSettleMs);
+  return s;
+}
+
+const kinds = (calls: readonly SchedulerCall[]) => calls.map((c) => c.kind);
+
+describe("titan supervise on the deploy engine's reducer and step function", () => {
+  it("reconciles explicitly, then implicitly, and acts only once the round completed", () => {
+    const s = supervisor([running(0, "a1"), running(1, "a2")]);
+    s.on({ type: "SUBSCRIBED", subscribed: { framework_id: { value: "f" } } });
+    expect(kinds(s.calls)).toEqual(["revive", "reconcile"]);
+    expect(s.calls[1]).toMatchObject({ tasks: [{ taskId: "web.1.0.1" }, { taskId: "web.1.1.1" }] });
+    // Until the round completes nothing is launched: offers are declined.
+    expect(s.offer("a3")).toEqual([]);
+    s.status("web.1.0.1", "TASK_RUNNING", "a1", { reason: "REASON_RECONCILIATION" });
+    s.status("web.1.1.1", "TASK_RUNNING", "a2", { reason: "REASON_RECONCILIATION" });
+    // Every task answered: the implicit call goes at once.
+    const implicit = s.calls.filter((c) => c.kind === "reconcile").at(-1);
+    expect(implicit).toMatchObject({ tasks: [] });
+    expect(s.offer("a3")).toEqual([]);
+    s.tick(DEFAULT_RECONCILE_TIMINGS.implicitSettleMs);
+    expect(s.state.supervision?.rounds.lastCompletedAt).toBe(s.now);
+    // The missing instance is launched, with a task id never used before.
+    expect(s.offer("a3")).toEqual([["a3", "web.1.2.1"]]);
+    expect(s.events.filter((e) => e.type === "launch")).toHaveLength(1);
+  });
+
+  it("relaunches a crashed instance after its restart backoff, and never twice", () => {
+    const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
+    expect(kinds(s.since(s.calls.length - 1))).toEqual(["suppress"]);
+    s.status("web.1.1.1", "TASK_FAILED", "a2", { message: "exit 1" });
+    expect(s.events.at(-1)).toMatchObject({ type: "failed", task: "web.1.1.1" });
+    // The step revives for the relaunch; an offer within the 1 s backoff launches nothing.
+    expect(s.calls.some((c) => c.kind === "revive")).toBe(true);
+    expect(s.offer("a2")).toEqual([]);
+    s.tick(1000);
+    expect(s.offer("a2", "a4")).toHaveLength(1);
+    expect(s.offer("a4")).toEqual([]);
+  });
+
+  it("holds an unreachable instance through its grace, replaces it after, and kills the duplicate when it returns", () => {
+    const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
+    s.status("web.1.2.1", "TASK_UNREACHABLE", "a3");
+    s.tick(4000);
+    expect(s.offer("a4")).toEqual([]);
+    s.tick(1000);
+    expect(s.offer("a4")).toEqual([["a4", "web.1.2.2"]]);
+    s.status("web.1.2.2", "TASK_RUNNING", "a4");
+    const before = s.calls.length;
+    s.status("web.1.2.1", "TASK_RUNNING", "a3");
+    const kill = s.since(before).find((c) => c.kind === "kill");
+    // The newer one goes: the original ran longer (tasks rank by incarnation).
+    expect(kill).toMatchObject({ taskId: "web.1.2.2" });
+  });
+
+  it("trips the disaster brake on mass loss, launches nothing while it holds, and releases when they return", () => {
+    const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
+    s.status("web.1.0.1", "TASK_LOST", "a1");
+    s.status("web.1.1.1", "TASK_UNREACHABLE", "a2");
+    expect(s.state.supervision?.brake).toMatchObject({
+      tripped: true,
+      reason: "2 of 3 instances lost within 60s",
+    });
+    s.tick(10_000);
+    expect(s.offer("a4", "a5")).toEqual([]);
+    s.status("web.1.1.1", "TASK_RUNNING", "a2");
+    expect(s.state.supervision?.brake.tripped).toBe(false);
+    s.tick(100);
+    expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
+  });
+
+  it("moves instances off an agent scheduled for maintenance: replacement first, then the kill, then ACCEPT", () => {
+    const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
+    s.on({ type: "INVERSE_OFFERS", inverse_offers: { inverse_offers: [inverseOffer("io1", "a1")] } });
+    expect(s.events.filter((e) => e.type === "evacuate")).toEqual([
+      expect.objectContaining({ agent: "a1.example" }),
+    ]);
+    // Nothing goes to the leaving agent; the original keeps running until its replacement runs.
+    expect(s.offer("a1")).toEqual([]);
+    expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
+    expect(s.calls.some((c) => c.kind === "kill")).toBe(false);
+    s.status("web.1.0.2", "TASK_RUNNING", "a4");
+    expect(s.calls.filter((c) => c.kind === "kill")).toEqual([
+      expect.objectContaining({ taskId: "web.1.0.1" }),
+    ]);
+    expect(s.calls.some((c) => c.kind === "accept_inverse_offers")).toBe(false);
+    s.status("web.1.0.1", "TASK_KILLED", "a1");
+    expect(s.calls.filter((c) => c.kind === "accept_inverse_offers")).toEqual([
+      expect.objectContaining({ offers: [expect.objectContaining({ id: "io1" })] }),
+    ]);
+  });
+
+  it("holds a launch the master refuses every time at the longest restart backoff instead of ending", () => {
+    const s = reconciled([running(0, "a1"), running(1, "a2")]);
+    for (let i = 0; i < 3; i++) {
+      s.tick(spec.restart.maxDelayMs);
+      const [launch] = s.offer("a4");
+      expect(launch).toBeDefined();
+      s.status(launch?.[1] ?? "", "TASK_ERROR", "a4", { source: "SOURCE_MASTER", message: "bad user" });
+    }
+    expect(s.warnings.at(-1)).toMatch(
+      /Mesos refused task web\.1\.2\.3.*retrying at the longest restart backoff/,
+    );
+    expect(s.state.tracked.fatal).toBeUndefined();
+    s.tick(spec.restart.maxDelayMs - 1000);
+    expect(s.offer("a4")).toEqual([]);
+    s.tick(1000);
+    expect(s.offer("a4")).toEqual([["a4", "web.1.2.4"]]);
+  });
+
+  it("reconciles again when the interval passed, asking every task it knows", () => {
+    const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
+    const before = s.calls.length;
+    s.tick(60_000);
+    expect(s.since(before).filter((c) => c.kind === "reconcile")).toEqual([
+      expect.objectContaining({
+        tasks: expect.arrayContaining([expect.objectContaining({ taskId: "web.1.0.1" })]),
+      }),
+    ]);
+    expect(s.state.tracked.unanswered.size).toBe(3);
+  });
+});
