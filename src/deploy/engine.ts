@@ -178,7 +178,10 @@ function updates(state: EngineState, statuses: readonly TaskStatus[], ctx: React
     warnings.push(...after.warnings);
   }
   const replanned = instancesEnded(next, result.ended, ctx);
-  const acknowledgements = statuses.map((status): SchedulerCall => ({ kind: "acknowledge", status }));
+  // Only updates with a uuid are acknowledged (reconciliation answers have none: scheduler.proto).
+  const acknowledgements = statuses.flatMap((status): SchedulerCall[] =>
+    status.uuid === undefined ? [] : [{ kind: "acknowledge", status }],
+  );
   return {
     ...replanned,
     calls: acknowledgements,

@@ -87,6 +87,7 @@ export function answerInverseOffers(state: EngineState): {
   calls: SchedulerCall[];
   events: DeployEvent[];
 } {
+  if (state.inverseOffers.size === 0) return { state, calls: [], events: [] };
   const ready = [...state.inverseOffers.values()].filter((o) => !holdsTasksOn(state.tracked, o.agentId));
   if (ready.length === 0) return { state, calls: [], events: [] };
   const answered = new Set(ready.map((o) => o.id));

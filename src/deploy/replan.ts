@@ -124,6 +124,8 @@ export function replanOverdue(
   seed: number,
   now: number,
 ): Replanned {
+  // Nothing planned (a supervisor, or every planned instance launched): no agent to wait for.
+  if (plan.planned.size === 0 && plan.waitingSince.size === 0) return { plan, event: undefined };
   const waitingSince = new Map<number, number>();
   for (const instance of launchable) waitingSince.set(instance, plan.waitingSince.get(instance) ?? now);
   const waited = { ...plan, waitingSince };

@@ -72,7 +72,7 @@ export function step(state: EngineState, now: number, settings: EngineSettings):
     settings.seed,
     now,
   );
-  next = { ...next, plan: replanned.plan };
+  if (replanned.plan !== next.plan) next = { ...next, plan: replanned.plan };
   if (replanned.event !== undefined) {
     out.events.push(replanned.event);
     // Agents declined while the plan held must offer again.
@@ -185,7 +185,7 @@ function kill(state: EngineState, decision: RolloutDecision, now: number, out: O
     });
     out.calls.push(killCall(tracked, task));
   }
-  return { ...state, tracked };
+  return tracked === state.tracked ? state : { ...state, tracked };
 }
 
 /** KILLs still unanswered past the task's grace period and KILL_RETRY_MS are sent again. */

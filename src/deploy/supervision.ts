@@ -103,6 +103,7 @@ export function reconcileDue(
     rounds = beginRound(rounds, now, settings.reconcile);
   }
   const due = dueReconcileCalls(rounds, tracked.unanswered, now, settings.reconcile);
+  if (due.rounds === supervisionOf(state).rounds && tracked === state.tracked) return { state, calls: [] };
   const calls: SchedulerCall[] = due.calls.map((call) => ({
     kind: "reconcile",
     tasks: call.kind === "implicit" ? [] : explicit(tracked, call.taskIds),
