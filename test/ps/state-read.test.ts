@@ -97,7 +97,7 @@ async function readBoth(respond: (text: string) => { headers: Record<string, str
   try {
     const signal = new AbortController().signal;
     const streamed = await readTitanState(cluster, signal, { parseWholeUpTo: 0 });
-    const parsedWhole = await readTitanState(cluster, signal);
+    const parsedWhole = await readTitanState(cluster, signal, { parseWholeUpTo: PARSE_WHOLE_UP_TO });
     return { streamed, parsedWhole };
   } finally {
     await cluster.close();

@@ -38,8 +38,9 @@ function selection(path: string): Selection {
 const TITAN_LABEL = Buffer.from(`"${TitanLabel.app}"`);
 
 /**
- * A GET_STATE of up to this size is parsed whole: 64 MiB of JSON (a cluster of about 70,000 tasks) takes about
- * 450 MB as an object tree for a moment; a larger one streams and only titan's tasks are kept.
+ * What a one-shot command (ps, status, logs) parses whole: 64 MiB of JSON (a cluster of about 70,000 tasks)
+ * takes about 450 MB as an object tree for a moment; a larger state streams and only titan's tasks are kept.
+ * The supervisor reads every few seconds for as long as it runs, so it streams whatever the size.
  */
 export const PARSE_WHOLE_UP_TO = 64 * 1024 ** 2;
 
@@ -66,14 +67,14 @@ function slimFramework(f: GetFrameworksFramework): GetFrameworksFramework {
 
 /**
  * GET_STATE from the leading master: only tasks carrying titan's `titan.app` label are kept. Up to
- * PARSE_WHOLE_UP_TO the answer is parsed whole; past it, it is read as a stream in which only tasks holding the
- * label's bytes are parsed and executors are skipped, so memory follows titan's share of the cluster, not the
- * size of the master's state.
+ * `parseWholeUpTo` bytes (default 0) the answer is parsed whole; past it, it is read as a stream in which only
+ * tasks holding the label's bytes are parsed and executors are skipped, so memory follows titan's share of the
+ * cluster, not the size of the master's state.
  */
 export async function readTitanState(
   cluster: MasterCluster,
   signal: AbortSignal,
-  { parseWholeUpTo = PARSE_WHOLE_UP_TO }: { parseWholeUpTo?: number } = {},
+  { parseWholeUpTo = 0 }: { parseWholeUpTo?: number } = {},
 ): Promise<{ state: GetState; master: string; jsonBytes: number; wireBytes: number }> {
   const tasks: Record<TaskList, Task[]> = { tasks: [], unreachable_tasks: [], completed_tasks: [] };
   const frameworks: GetFrameworksFramework[] = [];
