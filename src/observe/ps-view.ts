@@ -1,5 +1,5 @@
 import type { ChalkInstance } from "chalk";
-import { renderTable } from "../cli/table.js";
+import { renderTableLines } from "../cli/table.js";
 import { escapeDeep } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import { coverageJson, coverageText } from "./coverage.js";
@@ -104,13 +104,13 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
         continue;
       }
       const withImage = group.rows.some((task) => task.image !== undefined);
-      const table = renderTable(
+      const table = renderTableLines(
         withImage ? [...HEADERS, "IMAGE"] : HEADERS,
         group.rows.map((task) =>
           withImage ? [...rowCells(task, now, color), imageCell(task.image)] : rowCells(task, now, color),
         ),
       );
-      for (const line of table.split("\n")) lines.push(`  ${line}`);
+      for (const line of table) lines.push(`  ${line}`);
       if (endedNote !== "") lines.push(`  ${color.dim(endedNote)}`);
     }
   }

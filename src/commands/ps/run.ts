@@ -164,7 +164,11 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
     if (unknown !== undefined && sections.every((s) => s.error === undefined)) throw unknownAppError(unknown);
     const now = env.clock.now();
     if (opts.json) writeLine(env.io.out, JSON.stringify(psToJson(sections, now), null, 2));
-    else for (const line of renderPs(sections, now, env.io.color)) writeLine(env.io.out, line);
+    else {
+      // One write, not one per row: a write to a pipe is a system call.
+      const lines = renderPs(sections, now, env.io.color);
+      if (lines.length > 0) writeLine(env.io.out, lines.join("\n"));
+    }
     return sections.some((s) => s.error !== undefined) ? ExitCode.Runtime : ExitCode.Ok;
   } finally {
     await Promise.all(targets.map((target) => target.close()));
