@@ -38,9 +38,10 @@ function selection(path: string): Selection {
 const TITAN_LABEL = Buffer.from(`"${TitanLabel.app}"`);
 
 /**
- * What a one-shot command (ps, status, logs) parses whole: 64 MiB of JSON (a cluster of about 70,000 tasks)
- * takes about 450 MB as an object tree for a moment; a larger state streams and only titan's tasks are kept.
- * The supervisor reads every few seconds for as long as it runs, so it streams whatever the size.
+ * What a one-shot command (ps, status, logs) parses whole. Held whole, a state takes about six times its size in
+ * memory for a moment (docs/benchmarks.md: 46 MB of JSON, some 260 MB more RSS), so at most about 400 MB; a
+ * larger state streams and only titan's tasks are kept. The supervisor reads every few seconds for as long as it
+ * runs, so it streams whatever the size.
  */
 export const PARSE_WHOLE_UP_TO = 64 * 1024 ** 2;
 
