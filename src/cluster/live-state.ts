@@ -1,5 +1,4 @@
 import { BadResponseError } from "../mesos/errors.js";
-import { parseMesosJson } from "../mesos/json.js";
 import type { Selection } from "../mesos/json-select.js";
 import type { MasterCluster } from "../mesos/leader.js";
 import { streamOperatorCall } from "../mesos/state-stream.js";
@@ -69,8 +68,8 @@ export async function readLiveState(cluster: MasterCluster, signal: AbortSignal)
   const result = await streamOperatorCall(cluster, "GET_STATE", {
     signal,
     select: selection,
-    onValue(path, bytes) {
-      const value = parseMesosJson(bytes.toString("utf8"));
+    onValue(path, captured) {
+      const value = captured.parse();
       if (path === "type") type = value;
       else if (path === AGENT) agents.push(isRecord(value) ? slimAgent(value) : value);
       else if (path === FRAMEWORK) {

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from "chalk";
-import { renderTable } from "../cli/table.js";
-import { escapeDeep } from "../cli/terminal-text.js";
+import { renderTableLines } from "../cli/table.js";
+import { escapeDeep, escapeTerminal } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import { coverageJson, coverageText } from "./coverage.js";
 import type { AppGroup } from "./group.js";
@@ -48,18 +48,26 @@ export function hostPorts(task: TitanTask): string {
   return task.ports.length === 0 ? task.hostname : `${task.hostname}:${task.ports.join(",")}`;
 }
 
-/** The cells of one instance row (also what --watch compares, without colour). */
-export function rowCells(task: TitanTask, now: number, color: ChalkInstance): string[] {
+/**
+ * The cells of one instance row. The state (a master may send one titan does not know), host, zone and image come
+ * from the cluster, so they are escaped for the terminal here, before colour is added.
+ */
+function rowCells(task: TitanTask, now: number, color: ChalkInstance): string[] {
   const state = presentState(task.state, task.since, now);
   return [
     String(task.instance),
     task.release === undefined ? "-" : String(task.release),
-    paint(color, state.tone, state.text),
+    paint(color, state.tone, escapeTerminal(state.text)),
     healthText(task, color),
-    hostPorts(task),
-    task.zone ?? "-",
+    escapeTerminal(hostPorts(task)),
+    task.zone === undefined ? "-" : escapeTerminal(task.zone),
     task.startedAt === undefined ? "-" : formatAge(now - task.startedAt),
   ];
+}
+
+/** The section without its instance rows, which rowCells escapes cell by cell instead of field by field. */
+function withoutRows(section: PsSection): PsSection {
+  return { ...section, apps: section.apps.map((group) => ({ ...group, rows: [] })) };
 }
 
 /** The image's digest, short (`sha256:0123456789ab`), or the reference when it is not pinned. */
@@ -78,7 +86,8 @@ function sectionTitle(section: PsSection): string {
 export function renderPs(sections: readonly PsSection[], now: number, color: ChalkInstance): string[] {
   const lines: string[] = [];
   // Labels, host names and messages come from the cluster: shown as data, never as terminal control.
-  for (const section of escapeDeep(sections)) {
+  for (const unescaped of sections) {
+    const section = escapeDeep(withoutRows(unescaped));
     if (lines.length > 0) lines.push("");
     lines.push(color.bold(sectionTitle(section)));
     for (const lag of section.lagging ?? []) lines.push(`  ${color.yellow("lagging:")} ${describeLag(lag)}`);
@@ -90,7 +99,8 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       lines.push("  no titan apps run here");
       continue;
     }
-    for (const group of section.apps) {
+    for (const [index, group] of section.apps.entries()) {
+      const rows = unescaped.apps[index]?.rows ?? [];
       const desired = group.desired === undefined ? "-" : String(group.desired);
       lines.push("");
       lines.push(
@@ -99,18 +109,20 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       const hidden = group.hiddenEnded;
       const endedNote =
         hidden === 0 ? "" : `${hidden} ended instance${hidden === 1 ? "" : "s"} not shown (--all shows them)`;
-      if (group.rows.length === 0) {
+      if (rows.length === 0) {
         lines.push(endedNote === "" ? "  no instances" : `  no instances run; ${endedNote}`);
         continue;
       }
-      const withImage = group.rows.some((task) => task.image !== undefined);
-      const table = renderTable(
+      const withImage = rows.some((task) => task.image !== undefined);
+      const table = renderTableLines(
         withImage ? [...HEADERS, "IMAGE"] : HEADERS,
-        group.rows.map((task) =>
-          withImage ? [...rowCells(task, now, color), imageCell(task.image)] : rowCells(task, now, color),
+        rows.map((task) =>
+          withImage
+            ? [...rowCells(task, now, color), escapeTerminal(imageCell(task.image))]
+            : rowCells(task, now, color),
         ),
       );
-      for (const line of table.split("\n")) lines.push(`  ${line}`);
+      for (const line of table) lines.push(`  ${line}`);
       if (endedNote !== "") lines.push(`  ${color.dim(endedNote)}`);
     }
   }

@@ -177,13 +177,20 @@ function placementsOf(
   const moved = new Set(diff.replace.filter((t) => t.digest === diff.digest).map((t) => t.instance));
   const actionOf = (instance: number): LaunchAction =>
     moved.has(instance) ? "move" : replaced.has(instance) ? "replace" : "launch";
+  // Fields written out rather than spread from the placement: this runs for every instance the plan places.
   return placed
-    .map((p) => ({
-      ...p,
-      region: diff.region,
-      action: actionOf(p.instance),
-      attributes: agentsById.get(p.agentId)?.attributes ?? {},
-    }))
+    .map(
+      (p): PlannedPlacement => ({
+        app: p.app,
+        instance: p.instance,
+        agentId: p.agentId,
+        hostname: p.hostname,
+        ports: p.ports,
+        region: diff.region,
+        action: actionOf(p.instance),
+        attributes: agentsById.get(p.agentId)?.attributes ?? {},
+      }),
+    )
     .sort((a, b) => a.instance - b.instance);
 }
 

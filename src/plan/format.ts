@@ -58,9 +58,14 @@ export function table(rows: readonly (readonly string[])[], indent: string): str
       widths[i] = Math.max(widths[i] ?? 0, cell.length);
     });
   }
-  return rows.map((row) =>
-    (
-      indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ")
-    ).trimEnd(),
-  );
+  // A loop rather than map, padEnd and join per row: a plan's tables have a row per instance.
+  return rows.map((row) => {
+    let line = indent;
+    for (let i = 0; i < row.length; i++) {
+      const cell = row[i] as string;
+      if (i > 0) line += "  ";
+      line += i === row.length - 1 ? cell : cell + " ".repeat(Math.max(0, (widths[i] ?? 0) - cell.length));
+    }
+    return line.trimEnd();
+  });
 }

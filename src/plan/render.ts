@@ -90,8 +90,9 @@ function renderApp(app: AppPlan, c: ChalkInstance): string[] {
 function attributeColumns(app: AppPlan): string[] {
   const used = app.spec.constraints.map((k) => k.attribute).filter((a) => a !== "hostname");
   const columns = [...new Set(["zone", ...used])];
-  const everyAgent = [...app.placements, ...app.kept].map((p) => p.attributes);
-  return columns.filter((col) => everyAgent.some((attributes) => attributes[col] !== undefined));
+  const has = (col: string) => (p: { attributes: Readonly<Record<string, string>> }) =>
+    p.attributes[col] !== undefined;
+  return columns.filter((col) => app.placements.some(has(col)) || app.kept.some(has(col)));
 }
 
 /** Where every instance of the app will run: new and replacing tasks, and those kept where they are. */

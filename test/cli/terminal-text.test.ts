@@ -79,7 +79,11 @@ describe("human output escapes remote data; --json stays exact", () => {
             app: "api",
             running: 1,
             healthy: 1,
-            rows: [view({ hostname: HOSTILE, zone: HOSTILE })],
+            rows: [
+              view({ hostname: HOSTILE, zone: HOSTILE }),
+              // A state titan does not know is shown as the master wrote it.
+              view({ instance: 1, image: HOSTILE, state: HOSTILE as TitanTask["state"] }),
+            ],
             frameworks: [{ id: "fw", name: HOSTILE, tasks: 1, own: false }],
             hiddenEnded: 0,
           },

@@ -161,3 +161,81 @@ describe("GET_STATE as a stream", () => {
     }
   });
 });
+
+describe("GET_STATE parsed whole up to a size, streamed past it", () => {
+  const text = JSON.stringify({
+    type: "GET_STATE",
+    get_state: { get_executors: { executors: Array.from({ length: 20 }, () => ({ executor_id: "e" })) } },
+  });
+  const size = Buffer.byteLength(text);
+
+  /** Whether the answer was parsed whole: only a streamed value can tell that its bytes lack a needle. */
+  async function parsedWhole(
+    parseWholeUpTo: number,
+    respond: Parameters<typeof scriptedServer>[0],
+  ): Promise<boolean> {
+    const server = await scriptedServer(respond);
+    const cluster = MasterCluster.fromConfig({ masters: [server.url] });
+    try {
+      const seen: boolean[] = [];
+      const result = await streamOperatorCall(cluster, "GET_STATE", {
+        select: (path) => (path === "" ? "descend" : path === "type" ? "capture" : "skip"),
+        onValue: (_path, value) => {
+          expect(value.parse()).toBe("GET_STATE");
+          seen.push(value.mayContain(Buffer.from("not in the document")));
+        },
+        parseWholeUpTo,
+      });
+      expect(result.jsonBytes).toBe(size);
+      expect(seen).toHaveLength(1);
+      return seen[0] === true;
+    } finally {
+      await cluster.close();
+    }
+  }
+
+  const plain: Parameters<typeof scriptedServer>[0] = (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json", "content-length": String(size) });
+    res.end(text);
+  };
+  const chunked: Parameters<typeof scriptedServer>[0] = (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write(text.slice(0, 10));
+    res.end(text.slice(10));
+  };
+  const gzipped: Parameters<typeof scriptedServer>[0] = (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+    res.end(gzipSync(Buffer.from(text)));
+  };
+
+  it("parses an answer whole when its declared length is within the bound, and streams it when past it", async () => {
+    expect(await parsedWhole(size, plain)).toBe(true);
+    expect(await parsedWhole(size - 1, plain)).toBe(false);
+  });
+
+  it("without a declared length, parses whole what ends within the bound and streams what outgrows it", async () => {
+    expect(await parsedWhole(size, chunked)).toBe(true);
+    expect(await parsedWhole(size - 1, chunked)).toBe(false);
+  });
+
+  it("bounds a gzip answer by its decompressed size", async () => {
+    expect(gzipSync(Buffer.from(text)).length).toBeLessThan(size);
+    expect(await parsedWhole(size, gzipped)).toBe(true);
+    expect(await parsedWhole(size - 1, gzipped)).toBe(false);
+  });
+
+  it("streams every answer by default", async () => {
+    const server = await scriptedServer(plain);
+    const cluster = MasterCluster.fromConfig({ masters: [server.url] });
+    try {
+      const seen: boolean[] = [];
+      await streamOperatorCall(cluster, "GET_STATE", {
+        select: (path) => (path === "" ? "descend" : path === "type" ? "capture" : "skip"),
+        onValue: (_path, value) => seen.push(value.mayContain(Buffer.from("absent"))),
+      });
+      expect(seen).toEqual([false]);
+    } finally {
+      await cluster.close();
+    }
+  });
+});

@@ -86,9 +86,9 @@ export async function planRegions(
       if (!r.ok) continue;
       for (const warning of r.value.plan.warnings)
         writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${r.region}: ${warning}`);
-      for (const line of imageLines(r.value.images)) writeLine(env.io.out, line);
-      for (const line of renderPlan(r.value.plan, env.io.color)) writeLine(env.io.out, line);
-      writeLine(env.io.out, "");
+      // One write per region, not one per line: a write to a pipe is a system call.
+      const lines = [...imageLines(r.value.images), ...renderPlan(r.value.plan, env.io.color), ""];
+      writeLine(env.io.out, lines.join("\n"));
     }
     for (const line of renderRegionTotals(results)) writeLine(env.io.out, line);
   }

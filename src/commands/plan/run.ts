@@ -91,8 +91,9 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   if (opts.out !== undefined && document) await savePlan(env, opts.out, document);
   if (opts.json && document) writeJson(env.io.out, document);
   else {
-    for (const line of imageLines(pinned.images)) writeLine(env.io.out, line);
-    for (const line of renderPlan(plan, env.io.color)) writeLine(env.io.out, line);
+    // One write, not one per line: a plan of 50,000 instances has as many lines, and a write to a pipe is a
+    // system call.
+    writeLine(env.io.out, [...imageLines(pinned.images), ...renderPlan(plan, env.io.color)].join("\n"));
   }
   if (opts.out !== undefined) {
     writeLine(

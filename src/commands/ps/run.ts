@@ -17,7 +17,7 @@ import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../ob
 import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release } from "../../state/types.js";
 import type { PsOptions } from "./command.js";
-import { readTitanState } from "./state.js";
+import { PARSE_WHOLE_UP_TO, readTitanState } from "./state.js";
 import { resolveTargets, titanRecords } from "./target.js";
 
 const DEFAULT_INTERVAL_MS = 2000;
@@ -81,7 +81,9 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
     context: target.context,
     cluster: target.cluster.name,
   };
-  const { state, master } = await readTitanState(cluster, env.signal);
+  const { state, master } = await readTitanState(cluster, env.signal, {
+    parseWholeUpTo: PARSE_WHOLE_UP_TO,
+  });
   const { tasks, malformed } = readTitanTasks(state, master);
   for (const bad of malformed) {
     writeLine(
@@ -162,7 +164,11 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
     if (unknown !== undefined && sections.every((s) => s.error === undefined)) throw unknownAppError(unknown);
     const now = env.clock.now();
     if (opts.json) writeLine(env.io.out, JSON.stringify(psToJson(sections, now), null, 2));
-    else for (const line of renderPs(sections, now, env.io.color)) writeLine(env.io.out, line);
+    else {
+      // One write, not one per row: a write to a pipe is a system call.
+      const lines = renderPs(sections, now, env.io.color);
+      if (lines.length > 0) writeLine(env.io.out, lines.join("\n"));
+    }
     return sections.some((s) => s.error !== undefined) ? ExitCode.Runtime : ExitCode.Ok;
   } finally {
     await Promise.all(targets.map((target) => target.close()));

@@ -1,5 +1,6 @@
+import { isRecord } from "../../cluster/json-reader.js";
+import { TitanLabel } from "../../cluster/labels.js";
 import type { MasterCluster } from "../../mesos/index.js";
-import { parseMesosJson } from "../../mesos/json.js";
 import type { Selection } from "../../mesos/json-select.js";
 import { streamOperatorCall } from "../../mesos/state-stream.js";
 import type { Task } from "../../mesos/types/mesos.js";
@@ -34,7 +35,29 @@ function selection(path: string): Selection {
   return "skip";
 }
 
-const TITAN_LABEL = Buffer.from('"titan.app"');
+const TITAN_LABEL = Buffer.from(`"${TitanLabel.app}"`);
+
+/**
+ * What a one-shot command (ps, status, logs) parses whole. Held whole, a state takes about six times its size in
+ * memory for a moment (docs/benchmarks.md: 46 MB of JSON, some 260 MB more RSS), so at most about 400 MB; a
+ * larger state streams and only titan's tasks are kept. The supervisor reads every few seconds for as long as it
+ * runs, so it streams whatever the size.
+ */
+export const PARSE_WHOLE_UP_TO = 64 * 1024 ** 2;
+
+/**
+ * False for a task whose labels are readable and have no `titan.app`; a task in another shape is kept, for the
+ * task reader to report. Either way the answer is read, streamed or whole, the same tasks are kept.
+ */
+function mayBeTitans(task: unknown): boolean {
+  if (!isRecord(task)) return true;
+  if (task.labels === undefined) return false;
+  if (!isRecord(task.labels)) return true;
+  const list = task.labels.labels;
+  if (list === undefined) return false;
+  if (!Array.isArray(list)) return true;
+  return list.some((label) => !isRecord(label) || label.key === TitanLabel.app);
+}
 
 /** A framework's id and name are all that is kept (its info can carry large labels and capabilities). */
 function slimFramework(f: GetFrameworksFramework): GetFrameworksFramework {
@@ -44,13 +67,15 @@ function slimFramework(f: GetFrameworksFramework): GetFrameworksFramework {
 }
 
 /**
- * GET_STATE from the leading master, read as a stream: only tasks carrying titan's `titan.app` label are parsed
- * and kept (a cheap byte search decides before parsing), executors are skipped, so memory
- * follows titan's share of the cluster, not the size of the master's state.
+ * GET_STATE from the leading master: only tasks carrying titan's `titan.app` label are kept. Up to
+ * `parseWholeUpTo` bytes (default 0) the answer is parsed whole; past it, it is read as a stream in which only
+ * tasks holding the label's bytes are parsed and executors are skipped, so memory follows titan's share of the
+ * cluster, not the size of the master's state.
  */
 export async function readTitanState(
   cluster: MasterCluster,
   signal: AbortSignal,
+  { parseWholeUpTo = 0 }: { parseWholeUpTo?: number } = {},
 ): Promise<{ state: GetState; master: string; jsonBytes: number; wireBytes: number }> {
   const tasks: Record<TaskList, Task[]> = { tasks: [], unreachable_tasks: [], completed_tasks: [] };
   const frameworks: GetFrameworksFramework[] = [];
@@ -60,16 +85,18 @@ export async function readTitanState(
   const result = await streamOperatorCall(cluster, "GET_STATE", {
     signal,
     select: selection,
-    onValue(path, bytes) {
-      // parseMesosJson: a master writes an unlimited limit as a bare `Infinity` (src/mesos/json.ts).
-      if (path === "type") type = parseMesosJson(bytes.toString("utf8")) as string;
-      else if (path === "get_state.get_agents") agents = parseMesosJson(bytes.toString("utf8")) as GetAgents;
+    parseWholeUpTo,
+    onValue(path, captured) {
+      if (path === "type") type = captured.parse() as string;
+      else if (path === "get_state.get_agents") agents = captured.parse() as GetAgents;
       else if (path.endsWith("frameworks[]")) {
         const list = path.endsWith("completed_frameworks[]") ? completedFrameworks : frameworks;
-        list.push(slimFramework(parseMesosJson(bytes.toString("utf8")) as GetFrameworksFramework));
-      } else if (bytes.includes(TITAN_LABEL)) {
+        list.push(slimFramework(captured.parse() as GetFrameworksFramework));
+      } else if (captured.mayContain(TITAN_LABEL)) {
+        const task = captured.parse();
+        if (!mayBeTitans(task)) return;
         const list = path.slice("get_state.get_tasks.".length, -2) as TaskList;
-        tasks[list].push(parseMesosJson(bytes.toString("utf8")) as Task);
+        tasks[list].push(task as Task);
       }
     },
   });
