@@ -167,9 +167,7 @@ export function brakeCheck(state: EngineState, now: number, settings: SuperviseS
 }
 
 /** Instances with no task that runs or may run: what the brake weighs recovery by. */
-export function missingInstances(
-  tracked: Pick<TrackedInstances, "desired" | "tasks" | "unanswered">,
-): number {
+function missingInstances(tracked: Pick<TrackedInstances, "desired" | "tasks" | "unanswered">): number {
   const present = new Set<number>();
   for (const t of tracked.tasks.values()) {
     if (t.killSent || t.instance >= tracked.desired) continue;
