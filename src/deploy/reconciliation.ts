@@ -88,7 +88,8 @@ export function endHold(
   };
 }
 
-function explicit(
+/** The tasks of an explicit RECONCILE: each tracked task asked about, with its agent when known. */
+export function explicit(
   tracked: TrackedInstances,
   taskIds: readonly string[],
 ): Array<{ taskId: string; agentId?: string }> {

@@ -11,6 +11,7 @@ import {
   type ReconcileTimings,
   reconcileCallFailed,
 } from "./reconcile-rounds.js";
+import { explicit } from "./reconciliation.js";
 import { nextActions, type RolloutDecision, type TaskPhase } from "./rollout.js";
 import { type Tracked, type TrackedInstances, track } from "./tracking.js";
 
@@ -110,16 +111,6 @@ export function reconcileDue(
     resendOnFailure: true,
   }));
   return { state: withSupervision({ ...state, tracked }, { rounds: due.rounds }), calls };
-}
-
-function explicit(
-  tracked: TrackedInstances,
-  taskIds: readonly string[],
-): Array<{ taskId: string; agentId?: string }> {
-  return taskIds.map((id) => {
-    const agentId = tracked.tasks.get(id)?.agentId;
-    return agentId === undefined ? { taskId: id } : { taskId: id, agentId };
-  });
 }
 
 /**
