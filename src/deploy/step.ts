@@ -119,17 +119,17 @@ function superviseGate(state: EngineState, now: number, settings: SuperviseSetti
   const due = reconcileDue(state, now, settings);
   out.calls.push(...due.calls);
   let next = due.state;
-  if (!reconciledOnce(next)) return { kind: "result", result: idle(next, out) };
+  if (!reconciledOnce(next)) return { kind: "result", result: declineIdle(next, out) };
   next = answerMaintenance(next, out);
   next = brakeCheck(next, now, settings);
-  if (!acting(next)) return { kind: "result", result: idle(next, out) };
+  if (!acting(next)) return { kind: "result", result: declineIdle(next, out) };
   return { kind: "decided", state: next, decision: superviseDecision(next, now, settings) };
 }
 
 /** Nothing is to launch for now: offers are declined for long, and a later launch revives. */
-function idle(state: EngineState, out: Out): StepResult {
+function declineIdle(state: EngineState, out: Out): StepResult {
+  if (state.offers.length === 0) return { state, ...out };
   const declined = declineAll(state, NOTHING_WANTED_REFUSE_SECONDS, out);
-  if (declined.calls.every((c) => c.kind !== "decline")) return declined;
   return { ...declined, state: { ...declined.state, link: { ...declined.state.link, refusedLong: true } } };
 }
 
@@ -217,10 +217,7 @@ function offerRound(
   const offers = state.offers;
   if (offers.length === 0) return { state, unlaunched: launches };
   if (launches.length === 0) {
-    if (idle) {
-      const declined = declineAll(state, NOTHING_WANTED_REFUSE_SECONDS, out).state;
-      return { state: { ...declined, link: { ...declined.link, refusedLong: true } }, unlaunched: [] };
-    }
+    if (idle) return { state: declineIdle(state, out).state, unlaunched: [] };
     // Nothing to launch this moment (the rollout waits on kills or health): the next launch may want these.
     const declined = declineAll(state, RETRY_REFUSE_SECONDS, out).state;
     return { state: refused(declined, offers, RETRY_REFUSE_SECONDS, now), unlaunched: [] };
