@@ -61,3 +61,20 @@ export function withinMs(promise: Promise<void>, ms: number): Promise<void> {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * A queue fed from `events` in the background: ended when they end, or with their error. `pumped` settles once
+ * the source is done (after its session was closed).
+ */
+export function queued<T>(events: AsyncIterable<T>): { queue: EventQueue<T>; pumped: Promise<void> } {
+  const queue = new EventQueue<T>();
+  const pumped = (async () => {
+    try {
+      for await (const event of events) queue.push(event);
+      queue.end();
+    } catch (error) {
+      queue.end(error);
+    }
+  })();
+  return { queue, pumped };
+}

@@ -8,7 +8,7 @@ import { type CallSink, type SchedulerCall, sessionCalls } from "./calls.js";
 import { type EngineEvent, type LoopEvent, type ReactContext, react } from "./engine.js";
 import { type EngineSettings, type EngineState, initialState, type Reaction } from "./engine-state.js";
 import { evacuating } from "./evacuation.js";
-import { EventQueue, withinMs } from "./event-queue.js";
+import { type EventQueue, queued, withinMs } from "./event-queue.js";
 import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { openSession } from "./open-session.js";
@@ -161,15 +161,7 @@ export class AppDeployment {
     const app = this.run.target.spec.name;
     const frameworkId = await this.options.store.frameworkId(app);
     const session = openSession(this.options, app, frameworkId, this.run.target.spec.resources.gpus > 0);
-    const queue = new EventQueue<SessionEvent>();
-    const pump = (async () => {
-      try {
-        for await (const event of session.events()) queue.push(event);
-        queue.end();
-      } catch (error) {
-        queue.end(error);
-      }
-    })();
+    const { queue, pumped } = queued(session.events());
     try {
       const ticks = ticking(queue, this.options.tickMs ?? 100, this.options.signal);
       return await this.drive(ticks, sessionCalls(session, this.options.log, this.options.signal));
@@ -178,7 +170,7 @@ export class AppDeployment {
       if (session.subscribed && !this.state.link.suppressed)
         await withinMs(session.suppress(), FINAL_SUPPRESS_MS).catch(() => undefined);
       session.close();
-      await pump;
+      await pumped;
     }
   }
 

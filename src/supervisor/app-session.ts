@@ -9,7 +9,7 @@ import {
   initialState,
   type Reaction,
 } from "../deploy/engine-state.js";
-import { EventQueue } from "../deploy/event-queue.js";
+import { queued } from "../deploy/event-queue.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { FrameworkIdentity } from "../deploy/executor.js";
 import { type IncarnationFloor, raiseFloor } from "../deploy/incarnations.js";
@@ -173,15 +173,7 @@ export class SupervisedSession {
       sessionCalls(session, (line) => deps.log.debug(deps.app, line), stop),
       stop,
     );
-    const queue = new EventQueue<SessionEvent>();
-    const pump = (async () => {
-      try {
-        for await (const event of session.events()) queue.push(event);
-        queue.end();
-      } catch (error) {
-        queue.end(error);
-      }
-    })();
+    const { queue, pumped } = queued(session.events());
     try {
       for (;;) {
         if (stop.aborted) return "stopped";
@@ -197,7 +189,7 @@ export class SupervisedSession {
       throw error;
     } finally {
       session.close();
-      await pump;
+      await pumped;
     }
   }
 
