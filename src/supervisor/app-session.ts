@@ -17,7 +17,7 @@ import { openSession } from "../deploy/open-session.js";
 import { NO_ROUNDS, type ReconcileTimings } from "../deploy/reconcile-rounds.js";
 import { deployPlan } from "../deploy/replan.js";
 import { step } from "../deploy/step.js";
-import { type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
+import { acting, type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
 import type { Containerizer } from "../deploy/task-spec.js";
 import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
 import type { MasterCluster } from "../mesos/leader.js";
@@ -295,7 +295,7 @@ export class SupervisedSession {
     const rounds = supervision?.rounds;
     this.counters.reconcileCalls = rounds?.calls ?? 0;
     if (rounds?.lastCompletedAt !== undefined) this.counters.lastReconciledAt = rounds.lastCompletedAt;
-    this.counters.acting = rounds?.lastCompletedAt !== undefined && !this.brake.tripped;
+    this.counters.acting = acting(this.state);
   }
 }
 
