@@ -4,7 +4,6 @@ import { raiseFloor } from "../../src/deploy/incarnations.js";
 import { decideOffers, type PlannedAgent } from "../../src/deploy/offer-plan.js";
 import { deadlineFailure, decide } from "../../src/deploy/tracked-view.js";
 import {
-  type AppTarget,
   nextIncarnation,
   startTracking,
   type Tracked,
@@ -15,8 +14,8 @@ import {
 } from "../../src/deploy/tracking.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import type { Offer, TaskStatus } from "../../src/mesos/types/mesos.js";
-import type { Release } from "../../src/state/types.js";
 import { appSpec } from "../plan/builders.js";
+import { releaseOne } from "../support/engine-fixtures.js";
 
 function spec(overrides: Partial<AppSpec> = {}): AppSpec {
   return appSpec({
@@ -29,16 +28,8 @@ function spec(overrides: Partial<AppSpec> = {}): AppSpec {
   });
 }
 
-const release: Release = {
-  app: "web",
-  number: 1,
-  manifestDigest: "sha256:one",
-  spec: spec(),
-  createdAt: 0,
-  user: "tester",
-  outcome: "pending",
-};
-const target: AppTarget = { spec: release.spec, release, environment: {} };
+const target = releaseOne(spec(), "pending");
+const { release } = target;
 
 /** Tracking of release 1 of `web` (2 instances) with nothing known yet, unless told otherwise. */
 function starting(overrides: Partial<TrackingStart> & { now: number }): TrackedInstances {

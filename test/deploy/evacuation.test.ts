@@ -7,10 +7,10 @@ import { evacuating } from "../../src/deploy/evacuation.js";
 import type { DeployEvent } from "../../src/deploy/events.js";
 import { deployPlan } from "../../src/deploy/replan.js";
 import { KILL_RETRY_MS, step } from "../../src/deploy/step.js";
-import { type AppTarget, startTracking } from "../../src/deploy/tracking.js";
-import type { InverseOffer, Offer, TaskState } from "../../src/mesos/types/mesos.js";
-import type { Release } from "../../src/state/types.js";
+import { startTracking } from "../../src/deploy/tracking.js";
+import type { Offer, TaskState } from "../../src/mesos/types/mesos.js";
 import { appSpec } from "../plan/builders.js";
+import { inverseOffer, releaseOne } from "../support/engine-fixtures.js";
 
 const spec = appSpec({
   name: "web",
@@ -27,16 +27,8 @@ const spec = appSpec({
     autoRollback: true,
   },
 });
-const release: Release = {
-  app: "web",
-  number: 1,
-  manifestDigest: "sha256:one",
-  spec,
-  createdAt: 0,
-  user: "tester",
-  outcome: "deployed",
-};
-const target: AppTarget = { spec, release, environment: {} };
+const target = releaseOne(spec, "deployed");
+const { release } = target;
 const settings: EngineSettings = { seed: 1, region: null, autoRollback: true, reconnectDeadlineMs: 60_000 };
 
 const running: TitanTask = {
@@ -54,16 +46,6 @@ const running: TitanTask = {
   ports: [],
   health: "none",
 };
-
-function inverseOffer(id: string, agentId: string, startMs: number): InverseOffer {
-  return {
-    id: { value: id },
-    framework_id: { value: "f" },
-    agent_id: { value: agentId },
-    url: { scheme: "http", address: { hostname: `${agentId}.example`, ip: "10.0.0.1", port: 5051 } },
-    unavailability: { start: { nanoseconds: startMs * 1_000_000 } },
-  };
-}
 
 function offer(id: string, agentId: string): Offer {
   return {

@@ -13,8 +13,8 @@ import { MasterCluster } from "../../src/mesos/leader.js";
 import type { Offer, TaskStatus } from "../../src/mesos/types/mesos.js";
 import type { Agent } from "../../src/placement/types.js";
 import { FileStateStore } from "../../src/state/file-store.js";
-import type { Release } from "../../src/state/types.js";
 import { appSpec } from "../plan/builders.js";
+import { releaseOne } from "../support/engine-fixtures.js";
 import { tempDir } from "../support/tmp.js";
 
 /** Three instances balanced over zones a, b and c; agents a1, a2, b1, c1 and c2 each hold two. */
@@ -61,16 +61,7 @@ function offer(id: string, agentId: string, cpus = 2): Offer {
 }
 
 function target(s: AppSpec = spec()): AppTarget {
-  const release: Release = {
-    app: "web",
-    number: 1,
-    manifestDigest: "sha256:one",
-    spec: s,
-    createdAt: 0,
-    user: "tester",
-    outcome: "pending",
-  };
-  return { spec: s, release, environment: {} };
+  return releaseOne(s, "pending");
 }
 
 const settings: EngineSettings = { seed: 1, region: null, autoRollback: true, reconnectDeadlineMs: 60_000 };

@@ -9,10 +9,10 @@ import { DEFAULT_RECONCILE_TIMINGS, NO_ROUNDS } from "../../src/deploy/reconcile
 import { deployPlan } from "../../src/deploy/replan.js";
 import { step } from "../../src/deploy/step.js";
 import { startSupervision } from "../../src/deploy/supervision.js";
-import { type AppTarget, startTracking } from "../../src/deploy/tracking.js";
-import type { InverseOffer, Offer, TaskState, TaskStatus } from "../../src/mesos/types/mesos.js";
-import type { Release } from "../../src/state/types.js";
+import { startTracking } from "../../src/deploy/tracking.js";
+import type { Offer, TaskState, TaskStatus } from "../../src/mesos/types/mesos.js";
 import { appSpec } from "../plan/builders.js";
+import { inverseOffer, releaseOne } from "../support/engine-fixtures.js";
 
 /** Three instances, restarted after 1 s, 2 s, 4 s … (builders' restart policy), no health check. */
 const spec = appSpec({
@@ -22,16 +22,8 @@ const spec = appSpec({
   ports: [],
   resources: { cpus: 1, mem: 64, disk: 0, gpus: 0 },
 });
-const release: Release = {
-  app: "web",
-  number: 1,
-  manifestDigest: "sha256:one",
-  spec,
-  createdAt: 0,
-  user: "tester",
-  outcome: "deployed",
-};
-const target: AppTarget = { spec, release, environment: {} };
+const target = releaseOne(spec, "deployed");
+const { release } = target;
 const settings: EngineSettings = {
   seed: 1,
   region: null,
@@ -72,16 +64,6 @@ function offer(id: string, agentId: string): Offer {
       { name: "cpus", type: "SCALAR", scalar: { value: 4 } },
       { name: "mem", type: "SCALAR", scalar: { value: 1024 } },
     ],
-  };
-}
-
-function inverseOffer(id: string, agentId: string): InverseOffer {
-  return {
-    id: { value: id },
-    framework_id: { value: "f" },
-    agent_id: { value: agentId },
-    url: { scheme: "http", address: { hostname: `${agentId}.example`, ip: "10.0.0.1", port: 5051 } },
-    unavailability: { start: { nanoseconds: 3_600_000 * 1_000_000 } },
   };
 }
 
@@ -258,7 +240,10 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
 
   it("moves instances off an agent scheduled for maintenance: replacement first, then the kill, then ACCEPT", () => {
     const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
-    s.on({ type: "INVERSE_OFFERS", inverse_offers: { inverse_offers: [inverseOffer("io1", "a1")] } });
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
+    });
     expect(s.events.filter((e) => e.type === "evacuate")).toEqual([
       expect.objectContaining({ agent: "a1.example" }),
     ]);
