@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { TitanTask } from "../../src/cluster/types.js";
 import type { SchedulerCall } from "../../src/deploy/calls.js";
 import { type EngineEvent, react } from "../../src/deploy/engine.js";
 import { type EngineSettings, type EngineState, initialState } from "../../src/deploy/engine-state.js";
@@ -8,9 +7,9 @@ import type { DeployEvent } from "../../src/deploy/events.js";
 import { deployPlan } from "../../src/deploy/replan.js";
 import { KILL_RETRY_MS, step } from "../../src/deploy/step.js";
 import { startTracking } from "../../src/deploy/tracking.js";
-import type { Offer, TaskState } from "../../src/mesos/types/mesos.js";
+import type { TaskState } from "../../src/mesos/types/mesos.js";
 import { appSpec } from "../plan/builders.js";
-import { inverseOffer, releaseOne } from "../support/engine-fixtures.js";
+import { agentOffer, inverseOffer, releaseOne, runningTask } from "../support/engine-fixtures.js";
 
 const spec = appSpec({
   name: "web",
@@ -28,37 +27,9 @@ const spec = appSpec({
   },
 });
 const target = releaseOne(spec, "deployed");
+const running = runningTask(0, "a1");
 const { release } = target;
 const settings: EngineSettings = { seed: 1, region: null, autoRollback: true, reconnectDeadlineMs: 60_000 };
-
-const running: TitanTask = {
-  taskId: "web.1.0.1",
-  frameworkId: "f",
-  framework: "titan:web",
-  app: "web",
-  instance: 0,
-  release: 1,
-  digest: "sha256:one",
-  state: "TASK_RUNNING",
-  agentId: "a1",
-  hostname: "a1.example",
-  demand: { cpus: 1, mem: 64, disk: 0, gpus: 0 },
-  ports: [],
-  health: "none",
-};
-
-function offer(id: string, agentId: string): Offer {
-  return {
-    id: { value: id },
-    framework_id: { value: "f" },
-    agent_id: { value: agentId },
-    hostname: `${agentId}.example`,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: 2 } },
-      { name: "mem", type: "SCALAR", scalar: { value: 1024 } },
-    ],
-  };
-}
 
 /** The engine driven by hand: every reaction and step's calls and events are kept. */
 function engine(evacuate: readonly string[] = []) {
@@ -122,7 +93,7 @@ describe("evacuation in the engine", () => {
     expect(e.state().tracked.leaving.has("a1")).toBe(true);
 
     // The replacement goes to the other agent, never back onto the one being emptied.
-    e.on({ type: "OFFERS", offers: { offers: [offer("o1", "a1"), offer("o2", "b1")] } });
+    e.on({ type: "OFFERS", offers: { offers: [agentOffer("o1", "a1", 2), agentOffer("o2", "b1", 2)] } });
     e.tick();
     const launches = e.calls.flatMap((c) => (c.kind === "accept" ? [c] : []));
     expect(launches.map((c) => c.offer.agent_id.value)).toEqual(["b1"]);
@@ -172,7 +143,7 @@ describe("evacuation in the engine", () => {
     const e = engine(["a1"]);
     expect(e.events).toEqual([{ type: "evacuate", app: "web", agent: "a1.example" }]);
     expect(e.state().plan.avoid.get("a1")).toBe("a1.example is being drained");
-    e.on({ type: "OFFERS", offers: { offers: [offer("o1", "a1"), offer("o2", "b1")] } });
+    e.on({ type: "OFFERS", offers: { offers: [agentOffer("o1", "a1", 2), agentOffer("o2", "b1", 2)] } });
     e.tick();
     const launched = e.calls.flatMap((c) => (c.kind === "accept" ? [c.offer.agent_id.value] : []));
     expect(launched).toEqual(["b1"]);
@@ -182,7 +153,7 @@ describe("evacuation in the engine", () => {
 describe("kills in the engine", () => {
   it("sends a KILL again when no answer came within the grace period and KILL_RETRY_MS, and not before", () => {
     const e = engine(["a1"]);
-    e.on({ type: "OFFERS", offers: { offers: [offer("o1", "b1")] } });
+    e.on({ type: "OFFERS", offers: { offers: [agentOffer("o1", "b1", 2)] } });
     e.tick();
     const replacement = e.calls.flatMap((c) => (c.kind === "accept" ? c.launches : []))[0]?.tracked.taskId;
     e.update(replacement ?? "", "TASK_RUNNING", "b1");

@@ -10,9 +10,9 @@ import { deployPlan } from "../../src/deploy/replan.js";
 import { step } from "../../src/deploy/step.js";
 import { startSupervision } from "../../src/deploy/supervision.js";
 import { startTracking } from "../../src/deploy/tracking.js";
-import type { Offer, TaskState, TaskStatus } from "../../src/mesos/types/mesos.js";
+import type { TaskState, TaskStatus } from "../../src/mesos/types/mesos.js";
 import { appSpec } from "../plan/builders.js";
-import { inverseOffer, releaseOne } from "../support/engine-fixtures.js";
+import { agentOffer, inverseOffer, releaseOne, runningTask } from "../support/engine-fixtures.js";
 
 /** Three instances, restarted after 1 s, 2 s, 4 s … (builders' restart policy), no health check. */
 const spec = appSpec({
@@ -35,37 +35,6 @@ const settings: EngineSettings = {
     brake: { count: 2, fraction: 0.5, windowMs: 60_000 },
   },
 };
-
-function running(instance: number, agentId: string): TitanTask {
-  return {
-    taskId: `web.1.${instance}.1`,
-    frameworkId: "f",
-    framework: "titan:web",
-    app: "web",
-    instance,
-    release: 1,
-    digest: "sha256:one",
-    state: "TASK_RUNNING",
-    agentId,
-    hostname: `${agentId}.example`,
-    demand: { cpus: 1, mem: 64, disk: 0, gpus: 0 },
-    ports: [],
-    health: "none",
-  };
-}
-
-function offer(id: string, agentId: string): Offer {
-  return {
-    id: { value: id },
-    framework_id: { value: "f" },
-    agent_id: { value: agentId },
-    hostname: `${agentId}.example`,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: 4 } },
-      { name: "mem", type: "SCALAR", scalar: { value: 1024 } },
-    ],
-  };
-}
 
 /**
  * The deploy engine's reducer and step function run as a supervisor, driven by hand as its effect loop drives
@@ -126,7 +95,7 @@ function supervisor(known: readonly TitanTask[]) {
   /** One offer of each agent: what the step launches on them, as [agent, task id] pairs. */
   const offer_ = (...agents: string[]): Array<[string, string]> => {
     const before = calls.length;
-    on({ type: "OFFERS", offers: { offers: agents.map((a) => offer(`o${++offers}`, a)) } });
+    on({ type: "OFFERS", offers: { offers: agents.map((a) => agentOffer(`o${++offers}`, a, 4)) } });
     return calls
       .slice(before)
       .flatMap((c) =>
@@ -175,7 +144,7 @@ const kinds = (calls: readonly SchedulerCall[]) => calls.map((c) => c.kind);
 
 describe("titan supervise on the deploy engine's reducer and step function", () => {
   it("reconciles explicitly, then implicitly, and acts only once the round completed", () => {
-    const s = supervisor([running(0, "a1"), running(1, "a2")]);
+    const s = supervisor([runningTask(0, "a1"), runningTask(1, "a2")]);
     s.on({ type: "SUBSCRIBED", subscribed: { framework_id: { value: "f" } } });
     expect(kinds(s.calls)).toEqual(["revive", "reconcile"]);
     expect(s.calls[1]).toMatchObject({ tasks: [{ taskId: "web.1.0.1" }, { taskId: "web.1.1.1" }] });
@@ -195,7 +164,7 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
   });
 
   it("relaunches a crashed instance after its restart backoff, and never twice", () => {
-    const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
     expect(kinds(s.since(s.calls.length - 1))).toEqual(["suppress"]);
     s.status("web.1.1.1", "TASK_FAILED", "a2", { message: "exit 1" });
     expect(s.events.at(-1)).toMatchObject({ type: "failed", task: "web.1.1.1" });
@@ -208,7 +177,7 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
   });
 
   it("holds an unreachable instance through its grace, replaces it after, and kills the duplicate when it returns", () => {
-    const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
     s.status("web.1.2.1", "TASK_UNREACHABLE", "a3");
     s.tick(4000);
     expect(s.offer("a4")).toEqual([]);
@@ -223,7 +192,7 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
   });
 
   it("trips the disaster brake on mass loss, launches nothing while it holds, and releases when they return", () => {
-    const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
     s.status("web.1.0.1", "TASK_LOST", "a1");
     s.status("web.1.1.1", "TASK_UNREACHABLE", "a2");
     expect(s.state.supervision?.brake).toMatchObject({
@@ -239,7 +208,7 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
   });
 
   it("moves instances off an agent scheduled for maintenance: replacement first, then the kill, then ACCEPT", () => {
-    const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
     s.on({
       type: "INVERSE_OFFERS",
       inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
@@ -263,7 +232,7 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
   });
 
   it("holds a launch the master refuses every time at the longest restart backoff instead of ending", () => {
-    const s = reconciled([running(0, "a1"), running(1, "a2")]);
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2")]);
     for (let i = 0; i < 3; i++) {
       s.tick(spec.restart.maxDelayMs);
       const [launch] = s.offer("a4");
@@ -281,7 +250,7 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
   });
 
   it("reconciles again when the interval passed, asking every task it knows", () => {
-    const s = reconciled([running(0, "a1"), running(1, "a2"), running(2, "a3")]);
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
     const before = s.calls.length;
     s.tick(60_000);
     expect(s.since(before).filter((c) => c.kind === "reconcile")).toEqual([
