@@ -29,8 +29,9 @@ export interface TitanTaskReading {
 }
 
 /**
- * The one reader of titan's tasks, for plan, deploy, ps and logs: every task labelled `titan.app`, in the order
- * given, with the agent's hostname and zone.
+ * Titan's tasks among task records, for plan and deploy: every task labelled `titan.app`, in the order given, with
+ * the agent's hostname and zone. (ps, status, logs and supervise read them straight from GET_STATE:
+ * `readTitanTasksOfState`, which falls back on `titanTaskOf` for what it does not read itself.)
  */
 export function collectTitanTasks(
   agentRecords: readonly AgentRecord[],
@@ -38,41 +39,53 @@ export function collectTitanTasks(
 ): TitanTaskReading {
   const agents = new Map<string, AgentRecord>();
   for (const agent of agentRecords) agents.set(agent.id, agent);
-  const tasks: TitanTask[] = [];
-  const malformed: TitanTaskReading["malformed"] = [];
+  const reading: TitanTaskReading = { tasks: [], malformed: [] };
   for (const t of taskRecords) {
-    if (!hasTitanLabel(t.labels)) continue;
-    const reading = readTaskLabels(t.labels);
-    if (reading.kind === "malformed")
-      malformed.push({ taskId: t.id, app: reading.app, problem: reading.problem });
-    if (reading.kind !== "titan") continue;
-    const { identity } = reading;
-    const agent = agents.get(t.agentId);
-    // Plain assignments rather than conditional spreads: this runs once per titan task of the whole cluster.
-    const task: TitanTask = {
-      taskId: t.id,
-      frameworkId: t.frameworkId,
-      framework: t.framework,
-      app: identity.app,
-      instance: identity.instance,
-      digest: identity.digest,
-      state: t.state as TaskState,
-      agentId: t.agentId,
-      hostname: agent?.hostname ?? t.agentId,
-      demand: t.resources.scalars,
-      ports: rangesToPorts(t.resources.ports),
-      health: t.status?.health ?? "none",
-    };
-    if (t.image !== undefined) task.image = t.image;
-    if (identity.release !== undefined) task.release = identity.release;
-    if (identity.region !== undefined) task.region = identity.region;
-    const zone = agent?.attributes.zone;
-    if (zone !== undefined) task.zone = zone;
-    if (t.status?.since !== undefined) task.since = t.status.since;
-    if (t.status?.startedAt !== undefined) task.startedAt = t.status.startedAt;
-    tasks.push(task);
+    const task = titanTaskOf(t, agents, reading.malformed);
+    if (task !== undefined) reading.tasks.push(task);
   }
-  return { tasks, malformed };
+  return reading;
+}
+
+/**
+ * The record as a titan task, with its agent's hostname and zone; undefined for another framework's task, and for
+ * one whose titan labels are unusable, which is added to `malformed`.
+ */
+export function titanTaskOf(
+  t: TaskRecord,
+  agents: ReadonlyMap<string, AgentRecord>,
+  malformed: TitanTaskReading["malformed"],
+): TitanTask | undefined {
+  if (!hasTitanLabel(t.labels)) return undefined;
+  const reading = readTaskLabels(t.labels);
+  if (reading.kind === "malformed")
+    malformed.push({ taskId: t.id, app: reading.app, problem: reading.problem });
+  if (reading.kind !== "titan") return undefined;
+  const { identity } = reading;
+  const agent = agents.get(t.agentId);
+  // Plain assignments rather than conditional spreads: this runs once per titan task of the whole cluster.
+  const task: TitanTask = {
+    taskId: t.id,
+    frameworkId: t.frameworkId,
+    framework: t.framework,
+    app: identity.app,
+    instance: identity.instance,
+    digest: identity.digest,
+    state: t.state as TaskState,
+    agentId: t.agentId,
+    hostname: agent?.hostname ?? t.agentId,
+    demand: t.resources.scalars,
+    ports: rangesToPorts(t.resources.ports),
+    health: t.status?.health ?? "none",
+  };
+  if (t.image !== undefined) task.image = t.image;
+  if (identity.release !== undefined) task.release = identity.release;
+  if (identity.region !== undefined) task.region = identity.region;
+  const zone = agent?.attributes.zone;
+  if (zone !== undefined) task.zone = zone;
+  if (t.status?.since !== undefined) task.since = t.status.since;
+  if (t.status?.startedAt !== undefined) task.startedAt = t.status.startedAt;
+  return task;
 }
 
 /** The `app` of a foreign task in placement inputs; cannot clash with a titan app name, which has no colon. */

@@ -2,10 +2,10 @@ import { TitanError } from "../cli/errors.js";
 import type { BasicAuth } from "../mesos/index.js";
 import { MasterCluster } from "../mesos/index.js";
 import type { GetState } from "../mesos/types/operator.js";
-import { buildSnapshot, collectTitanTasks, type TitanTaskReading } from "./build.js";
+import { buildSnapshot, type TitanTaskReading } from "./build.js";
 import { Node, ShapeError } from "./json-reader.js";
 import { readLiveState } from "./live-state.js";
-import { readGetState } from "./operator.js";
+import { readTitanTasksOfState } from "./operator.js";
 import type { ClusterSnapshot, ClusterStateSource } from "./types.js";
 
 export interface LiveSourceOptions {
@@ -58,8 +58,7 @@ export class LiveMasterSource implements ClusterStateSource {
 /** Titan's tasks, live and ended, in a GET_STATE from `master`: the reader `ps` and `logs` share with the plan. */
 export function readTitanTasks(state: GetState, master: string): TitanTaskReading {
   try {
-    const { agents, tasks } = readGetState(new Node({ get_state: state }));
-    return collectTitanTasks(agents, tasks);
+    return readTitanTasksOfState(new Node({ get_state: state }));
   } catch (error) {
     if (error instanceof ShapeError) {
       throw new TitanError(

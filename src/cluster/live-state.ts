@@ -4,6 +4,7 @@ import type { MasterCluster } from "../mesos/leader.js";
 import { streamOperatorCall } from "../mesos/state-stream.js";
 import { isTerminalState } from "../mesos/task-status.js";
 import type { TaskRecord } from "./build.js";
+import { FirstListing } from "./first-listing.js";
 import { isRecord, Node } from "./json-reader.js";
 import { readGetState } from "./operator.js";
 import { readTaskChecked, readTaskDirect } from "./operator-task.js";
@@ -60,8 +61,7 @@ export interface LiveState {
 /** Reads the leading master's GET_STATE; a task or agent in a shape titan cannot read throws a ShapeError. */
 export async function readLiveState(cluster: MasterCluster, signal: AbortSignal): Promise<LiveState> {
   const tasks: TaskRecord[] = [];
-  // A task can be listed twice while the master moves it between lists: task id -> framework ids seen.
-  const seen = new Map<string, string>();
+  const listed = new FirstListing();
   const names = new Map<string, string>();
   const agents: unknown[] = [];
   let type: unknown;
@@ -79,10 +79,7 @@ export async function readLiveState(cluster: MasterCluster, signal: AbortSignal)
       } else {
         if (isRecord(value) && typeof value.state === "string" && isTerminalState(value.state)) return;
         const record = readTaskDirect(value, NO_NAMES) ?? readTaskChecked(new Node(value), NO_NAMES);
-        const known = seen.get(record.id);
-        if (known?.split("\n").includes(record.frameworkId)) return;
-        seen.set(record.id, known === undefined ? record.frameworkId : `${known}\n${record.frameworkId}`);
-        tasks.push(record);
+        if (listed.first(record.id, record.frameworkId)) tasks.push(record);
       }
     },
   });

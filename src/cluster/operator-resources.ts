@@ -123,7 +123,9 @@ function addReserved(
   return reserved;
 }
 
-function rawReservationRole(resource: Record<string, unknown>): string | undefined | typeof UNREADABLE {
+export function rawReservationRole(
+  resource: Record<string, unknown>,
+): string | undefined | typeof UNREADABLE {
   const reservations = resource.reservations;
   if (reservations !== undefined && reservations !== null) {
     if (!Array.isArray(reservations)) return UNREADABLE;

@@ -1,10 +1,12 @@
-import type { TaskRecord } from "./build.js";
+import { type TaskRecord, type TitanTaskReading, titanTaskOf } from "./build.js";
+import { FirstListing } from "./first-listing.js";
 import { Node, ShapeError } from "./json-reader.js";
 import { withFaultDomain } from "./legacy.js";
 import { readRanges, readResources } from "./operator-resources.js";
 import { readTaskChecked, readTaskDirect } from "./operator-task.js";
 import { formatRanges, unionRanges } from "./ranges.js";
 import type { AgentRecord } from "./resources.js";
+import { FOREIGN, readTitanTaskDirect } from "./titan-task-direct.js";
 
 /**
  * The v1 operator API's `GET_STATE` response (mesos.v1.master.Response, master.proto): ids as `{"value": ...}`,
@@ -12,34 +14,72 @@ import type { AgentRecord } from "./resources.js";
  */
 export function readGetState(response: Node): { agents: AgentRecord[]; tasks: TaskRecord[] } {
   const state = response.get("get_state").object();
-  const frameworkNames = new Map<string, string>();
+  const frameworkNames = readFrameworkNames(state);
+  const agents = state.get("get_agents").get("agents").items().map(readAgent);
+  const tasks: TaskRecord[] = [];
+  const listed = new FirstListing();
+  eachListedTask(state, (item, list, index) => {
+    const record =
+      readTaskDirect(item, frameworkNames) ?? readTaskChecked(new Node(item, list, index), frameworkNames);
+    if (listed.first(record.id, record.frameworkId)) tasks.push(record);
+  });
+  return { agents, tasks };
+}
+
+/**
+ * Titan's tasks, live and ended, of a `GET_STATE` response, for the commands that read all of them each time (ps,
+ * status, logs, supervise): each task straight to a TitanTask where it can be (`readTitanTaskDirect`), else as
+ * `readGetState` and `collectTitanTasks` read it, with the same result.
+ */
+export function readTitanTasksOfState(response: Node): TitanTaskReading {
+  const state = response.get("get_state").object();
+  const frameworkNames = readFrameworkNames(state);
+  const agents = new Map<string, AgentRecord>();
+  for (const agent of state.get("get_agents").get("agents").items()) {
+    const record = readAgent(agent);
+    agents.set(record.id, record);
+  }
+  const reading: TitanTaskReading = { tasks: [], malformed: [] };
+  const listed = new FirstListing();
+  eachListedTask(state, (item, list, index) => {
+    const direct = readTitanTaskDirect(item, frameworkNames, agents);
+    if (direct === FOREIGN) return;
+    if (direct !== undefined) {
+      if (listed.first(direct.taskId, direct.frameworkId)) reading.tasks.push(direct);
+      return;
+    }
+    const record =
+      readTaskDirect(item, frameworkNames) ?? readTaskChecked(new Node(item, list, index), frameworkNames);
+    if (!listed.first(record.id, record.frameworkId)) return;
+    const task = titanTaskOf(record, agents, reading.malformed);
+    if (task !== undefined) reading.tasks.push(task);
+  });
+  return reading;
+}
+
+function readFrameworkNames(state: Node): Map<string, string> {
+  const names = new Map<string, string>();
   for (const f of state.get("get_frameworks").get("frameworks").items()) {
     const info = f.get("framework_info").object();
     const id = info.get("id").get("value").string();
-    frameworkNames.set(id, info.get("name").optionalString() ?? id);
+    names.set(id, info.get("name").optionalString() ?? id);
   }
-  const agents = state.get("get_agents").get("agents").items().map(readAgent);
-  const tasks: TaskRecord[] = [];
-  // A task can be listed twice while the master moves it between lists: task id -> framework ids seen.
-  const seen = new Map<string, string>();
+  return names;
+}
+
+/**
+ * Each item of the three task lists in order; `list` and `index` locate it for a message. An item is wrapped in a
+ * Node only by a reader that finds it in an unexpected shape: a state holds tens of thousands.
+ */
+function eachListedTask(state: Node, visit: (item: unknown, list: Node, index: number) => void): void {
   const getTasks = state.get("get_tasks");
   for (const name of ["tasks", "unreachable_tasks", "completed_tasks"]) {
     const list = getTasks.get(name);
-    // Items are wrapped in a Node (for the path in a message) only when one is not in the expected shape.
     const items = Array.isArray(list.value)
       ? (list.value as unknown[])
       : list.items().map((item) => item.value);
-    for (let i = 0; i < items.length; i += 1) {
-      const record =
-        readTaskDirect(items[i], frameworkNames) ??
-        readTaskChecked(new Node(items[i], list, i), frameworkNames);
-      const known = seen.get(record.id);
-      if (known?.split("\n").includes(record.frameworkId)) continue;
-      seen.set(record.id, known === undefined ? record.frameworkId : `${known}\n${record.frameworkId}`);
-      tasks.push(record);
-    }
+    for (let i = 0; i < items.length; i += 1) visit(items[i], list, i);
   }
-  return { agents, tasks };
 }
 
 function readAgent(agent: Node): AgentRecord {

@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { TitanError } from "../../src/cli/errors.js";
+import { collectTitanTasks } from "../../src/cluster/build.js";
 import { Node } from "../../src/cluster/json-reader.js";
 import { taskLabels } from "../../src/cluster/labels.js";
 import { readTitanTasks } from "../../src/cluster/live-source.js";
+import { readGetState } from "../../src/cluster/operator.js";
 import { readTaskChecked, readTaskDirect } from "../../src/cluster/operator-task.js";
+import type { AgentRecord } from "../../src/cluster/resources.js";
 import { parseSnapshot } from "../../src/cluster/snapshot.js";
+import { FOREIGN, readTitanTaskDirect } from "../../src/cluster/titan-task-direct.js";
 import type { GetState } from "../../src/mesos/types/operator.js";
 
 /** A titan task as a master writes it in GET_STATE; `n` varies ids, ports and times. */
@@ -163,5 +167,104 @@ describe("reading GET_STATE tasks", () => {
     expect(tasks).toHaveLength(1);
     expect(tasks[0]?.demand.cpus).toBe(0.25);
     expect(tasks[0]?.since).toBe(1_700_000_200_000);
+  });
+});
+
+describe("reading titan's tasks in one pass (ps, status, logs, supervise)", () => {
+  const names = new Map([["fw-web", "titan:web"]]);
+  const agents = new Map<string, AgentRecord>([
+    [
+      "agent-1",
+      {
+        id: "agent-1",
+        hostname: "a1.example",
+        attributes: { zone: "z1" },
+        schedulable: true,
+        total: { scalars: { cpus: 8, mem: 8192, disk: 0, gpus: 0 }, ports: [] },
+        reserved: new Map(),
+        used: { scalars: { cpus: 0, mem: 0, disk: 0, gpus: 0 }, ports: [] },
+      },
+    ],
+  ]);
+  const lost = titanTask(2, "TASK_UNREACHABLE");
+  setAt(lost, "statuses.1.unreachable_time", { nanoseconds: 1_700_000_200_000_000_000 });
+  const twoPortResources = titanTask(3);
+  (twoPortResources.resources as unknown[]).push(
+    { name: "ports", type: "RANGES", ranges: { range: [{ begin: 32000, end: 32001 }] } },
+    { name: "cpus", type: "SCALAR", scalar: { value: 4 }, revocable: {} },
+  );
+  const unchecked = { ...titanTask(4), health_check: { type: "HTTP" }, container: undefined };
+  const elsewhere = titanTask(5);
+  setAt(elsewhere, "agent_id", { value: "agent-gone" });
+
+  /** Tasks the one-pass reader reads itself. */
+  const direct: Array<[string, Record<string, unknown>]> = [
+    ["a running task with a reserved resource", titanTask(1)],
+    ["an unreachable task", lost],
+    ["ports in two resources, and a revocable resource", twoPortResources],
+    ["a task with a check that has not reported, and no container", unchecked],
+    ["a task on an agent the master no longer lists", elsewhere],
+  ];
+
+  const unsorted = titanTask(6);
+  setAt(unsorted, "resources.2.ranges.range", [
+    { begin: 31010, end: 31011 },
+    { begin: 31000, end: 31000 },
+  ]);
+  const reservedPorts = titanTask(7);
+  setAt(reservedPorts, "resources.2.role", "titan");
+  const textNumbers = titanTask(8);
+  setAt(textNumbers, "resources.0.scalar.value", "0.25");
+  const badInstance = titanTask(9);
+  setAt(badInstance, "labels.labels.1.value", "ninth");
+  /** Tasks it leaves to the general reader, which merges, converts or reports them. */
+  const general: Array<[string, Record<string, unknown>]> = [
+    ["unsorted port ranges", unsorted],
+    ["reserved ports", reservedPorts],
+    ["a number written as text", textNumbers],
+    ["an unusable titan.instance label", badInstance],
+  ];
+
+  it.each(direct)("reads %s straight to a titan task", (_name, task) => {
+    const titan = readTitanTaskDirect(task, names, agents);
+    expect(titan).not.toBe(FOREIGN);
+    expect(titan).toBeDefined();
+    const general = collectTitanTasks([...agents.values()], [readTaskChecked(new Node(task), names)]);
+    expect([titan]).toStrictEqual(general.tasks);
+  });
+
+  it.each(general)("leaves %s to the general reader", (_name, task) => {
+    expect(readTitanTaskDirect(task, names, agents)).toBeUndefined();
+  });
+
+  it("is FOREIGN for another framework's task", () => {
+    const foreign = { ...titanTask(10), labels: { labels: [{ key: "team", value: "web" }] } };
+    expect(readTitanTaskDirect(foreign, names, agents)).toBe(FOREIGN);
+    expect(readTitanTaskDirect({ ...titanTask(11), labels: undefined }, names, agents)).toBe(FOREIGN);
+  });
+
+  it("gives what the general reader gives for a whole state, a task listed twice included", () => {
+    const tasks = [...direct, ...general].map(([, task]) => task);
+    const state = getState(tasks, [lost]);
+    const viaRecords = readGetState(new Node({ get_state: state }));
+    const expected = collectTitanTasks(viaRecords.agents, viaRecords.tasks);
+    const read = readTitanTasks(state as GetState, "m");
+    expect(read).toStrictEqual(expected);
+    expect(read.tasks.map((t) => t.taskId)).toEqual([
+      "web.3.1.0",
+      "web.3.2.0",
+      "web.3.3.0",
+      "web.3.4.0",
+      "web.3.5.0",
+      "web.3.6.0",
+      "web.3.7.0",
+      "web.3.8.0",
+    ]);
+    expect(read.malformed).toEqual([
+      { taskId: "web.3.9.0", app: "web", problem: 'titan.instance is "ninth"' },
+    ]);
+    expect(read.tasks[5]?.ports).toEqual([31000, 31010, 31011]);
+    expect(read.tasks[2]?.ports).toEqual([31003, 32000, 32001]);
+    expect(read.tasks[2]?.demand.cpus).toBe(0.5);
   });
 });
