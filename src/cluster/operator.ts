@@ -1,6 +1,6 @@
 import { type TaskRecord, type TitanTaskReading, titanTaskOf } from "./build.js";
 import { FirstListing } from "./first-listing.js";
-import { Node, ShapeError } from "./json-reader.js";
+import { isRecord, Node, ShapeError } from "./json-reader.js";
 import { withFaultDomain } from "./legacy.js";
 import { readRanges, readResources } from "./operator-resources.js";
 import { readTaskChecked, readTaskDirect } from "./operator-task.js";
@@ -17,11 +17,10 @@ export function readGetState(response: Node): { agents: AgentRecord[]; tasks: Ta
   const frameworkNames = readFrameworkNames(state);
   const agents = state.get("get_agents").get("agents").items().map(readAgent);
   const tasks: TaskRecord[] = [];
-  const listed = new FirstListing();
-  eachListedTask(state, (item, list, index) => {
+  eachListedTask(state, (item, list, index, inFirstList, listed) => {
     const record =
       readTaskDirect(item, frameworkNames) ?? readTaskChecked(new Node(item, list, index), frameworkNames);
-    if (listed.first(record.id, record.frameworkId)) tasks.push(record);
+    if (listed.first(record.id, record.frameworkId, inFirstList)) tasks.push(record);
   });
   return { agents, tasks };
 }
@@ -40,17 +39,16 @@ export function readTitanTasksOfState(response: Node): TitanTaskReading {
     agents.set(record.id, record);
   }
   const reading: TitanTaskReading = { tasks: [], malformed: [] };
-  const listed = new FirstListing();
-  eachListedTask(state, (item, list, index) => {
+  eachListedTask(state, (item, list, index, inFirstList, listed) => {
     const direct = readTitanTaskDirect(item, frameworkNames, agents);
     if (direct === FOREIGN) return;
     if (direct !== undefined) {
-      if (listed.first(direct.taskId, direct.frameworkId)) reading.tasks.push(direct);
+      if (listed.first(direct.taskId, direct.frameworkId, inFirstList)) reading.tasks.push(direct);
       return;
     }
     const record =
       readTaskDirect(item, frameworkNames) ?? readTaskChecked(new Node(item, list, index), frameworkNames);
-    if (!listed.first(record.id, record.frameworkId)) return;
+    if (!listed.first(record.id, record.frameworkId, inFirstList)) return;
     const task = titanTaskOf(record, agents, reading.malformed);
     if (task !== undefined) reading.tasks.push(task);
   });
@@ -67,19 +65,41 @@ function readFrameworkNames(state: Node): Map<string, string> {
   return names;
 }
 
-/**
- * Each item of the three task lists in order; `list` and `index` locate it for a message. An item is wrapped in a
- * Node only by a reader that finds it in an unexpected shape: a state holds tens of thousands.
- */
-function eachListedTask(state: Node, visit: (item: unknown, list: Node, index: number) => void): void {
+const TASK_LISTS = ["tasks", "unreachable_tasks", "completed_tasks"] as const;
+
+/** The items of the three task lists, in order, with the Node of each list (for a message). */
+function taskLists(state: Node): Array<{ list: Node; items: readonly unknown[] }> {
   const getTasks = state.get("get_tasks");
-  for (const name of ["tasks", "unreachable_tasks", "completed_tasks"]) {
+  return TASK_LISTS.map((name) => {
     const list = getTasks.get(name);
     const items = Array.isArray(list.value)
       ? (list.value as unknown[])
       : list.items().map((item) => item.value);
-    for (let i = 0; i < items.length; i += 1) visit(items[i], list, i);
+    return { list, items };
+  });
+}
+
+/**
+ * Each item of the three task lists in order, and whether it is in the first (`tasks`); `list` and `index` locate
+ * it for a message. An item is wrapped in a Node only by a reader that finds it in an unexpected shape: a state
+ * holds tens of thousands. `listed` is the FirstListing for these lists.
+ */
+function eachListedTask(
+  state: Node,
+  visit: (item: unknown, list: Node, index: number, inFirstList: boolean, listed: FirstListing) => void,
+): void {
+  const lists = taskLists(state);
+  const relisted = new Set<string>();
+  for (const { items } of lists.slice(1)) {
+    for (const item of items) {
+      const id = isRecord(item) && isRecord(item.task_id) ? item.task_id.value : undefined;
+      if (typeof id === "string") relisted.add(id);
+    }
   }
+  const listed = new FirstListing(relisted);
+  lists.forEach(({ list, items }, n) => {
+    for (let i = 0; i < items.length; i += 1) visit(items[i], list, i, n === 0, listed);
+  });
 }
 
 function readAgent(agent: Node): AgentRecord {

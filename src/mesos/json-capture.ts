@@ -20,8 +20,17 @@ function capturedBytes(bytes: Buffer): CapturedValue {
   };
 }
 
-function capturedParsed(value: unknown): CapturedValue {
-  return { mayContain: () => true, parse: () => value };
+/** A value of a document parsed whole: one small object per task of a cluster, not two closures besides. */
+class ParsedValue implements CapturedValue {
+  constructor(private readonly value: unknown) {}
+
+  mayContain(): boolean {
+    return true;
+  }
+
+  parse(): unknown {
+    return this.value;
+  }
 }
 
 /**
@@ -38,8 +47,11 @@ export function selectParsed(
   if (selection === "capture") emit(path, value);
   if (selection !== "descend") return;
   if (Array.isArray(value)) {
+    // Every item has the same path, so the same selection: asked once, not once per task of a cluster.
     const itemPath = `${path}[]`;
-    for (const item of value) selectParsed(item, select, emit, itemPath);
+    const items = select(itemPath);
+    if (items === "capture") for (const item of value) emit(itemPath, item);
+    else if (items === "descend") for (const item of value) selectParsed(item, select, emit, itemPath);
   } else if (isObject(value)) {
     for (const key in value) selectParsed(value[key], select, emit, path === "" ? key : `${path}.${key}`);
   }
@@ -93,7 +105,7 @@ export class JsonCapture {
       selector.end();
       return;
     }
-    selectParsed(document, this.select, (path, value) => this.onValue(path, capturedParsed(value)));
+    selectParsed(document, this.select, (path, value) => this.onValue(path, new ParsedValue(value)));
   }
 
   /** The streaming reader, fed first with whatever was kept. */

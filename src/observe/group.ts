@@ -33,21 +33,23 @@ export interface AppFramework {
 function frameworksOf(rows: readonly TitanTask[], recorded: string | undefined): AppFramework[] {
   const byId = new Map<string, AppFramework>();
   for (const task of rows) {
-    const entry = byId.get(task.frameworkId) ?? { id: task.frameworkId, name: task.framework, tasks: 0 };
+    let entry = byId.get(task.frameworkId);
+    if (entry === undefined) {
+      entry = { id: task.frameworkId, name: task.framework, tasks: 0 };
+      if (recorded !== undefined) entry.own = task.frameworkId === recorded;
+      byId.set(task.frameworkId, entry);
+    }
     entry.tasks += 1;
-    if (recorded !== undefined) entry.own = task.frameworkId === recorded;
-    byId.set(task.frameworkId, entry);
   }
   return [...byId.values()].sort((a, b) => b.tasks - a.tasks || a.id.localeCompare(b.id));
 }
 
-interface Slot {
-  current: TitanTask[];
-  lastEnded?: TitanTask;
-}
-
 function endedLater(a: TitanTask, b: TitanTask | undefined): boolean {
   return b === undefined || (a.since ?? a.startedAt ?? 0) > (b.since ?? b.startedAt ?? 0);
+}
+
+function byInstance(a: TitanTask, b: TitanTask): number {
+  return a.instance - b.instance;
 }
 
 function byRow(a: TitanTask, b: TitanTask): number {
@@ -71,50 +73,73 @@ export interface GroupOptions {
 }
 
 /**
- * Groups tasks per app and instance in one pass (a Map per app keyed by instance), so the cost is linear in
- * the number of tasks plus sorting each app's rows. Apps named in `only` are listed even with no task.
+ * Groups tasks per app, then per instance: each app's tasks are sorted by instance (a stable sort, so an instance's
+ * tasks keep the order given) and read run by run, with no object per instance. Apps named in `only` are listed
+ * even with no task.
  */
 export function groupByApp(tasks: readonly TitanTask[], options: GroupOptions = {}): AppGroup[] {
   const wanted = options.only !== undefined && options.only.length > 0 ? new Set(options.only) : undefined;
-  const apps = new Map<string, Map<number, Slot>>();
-  for (const app of wanted ?? []) apps.set(app, new Map());
+  const apps = new Map<string, TitanTask[]>();
+  for (const app of wanted ?? []) apps.set(app, []);
   for (const task of tasks) {
     if (wanted !== undefined && !wanted.has(task.app)) continue;
-    let slots = apps.get(task.app);
-    if (slots === undefined) {
-      slots = new Map();
-      apps.set(task.app, slots);
-    }
-    let slot = slots.get(task.instance);
-    if (slot === undefined) {
-      slot = { current: [] };
-      slots.set(task.instance, slot);
-    }
-    if (isCurrent(task.state)) slot.current.push(task);
-    else if (endedLater(task, slot.lastEnded)) slot.lastEnded = task;
+    const list = apps.get(task.app);
+    if (list === undefined) apps.set(task.app, [task]);
+    else list.push(task);
   }
   const groups: AppGroup[] = [];
-  for (const [app, slots] of apps) {
-    const rows: TitanTask[] = [];
-    let hiddenEnded = 0;
-    for (const slot of slots.values()) {
-      if (slot.current.length > 0) rows.push(...slot.current);
-      else if (slot.lastEnded !== undefined && options.ended === true) rows.push(slot.lastEnded);
-      else if (slot.lastEnded !== undefined) hiddenEnded += 1;
+  for (const [app, appTasks] of apps) {
+    const { rows, hiddenEnded } = instanceRows(appTasks.sort(byInstance), options.ended === true);
+    let running = 0;
+    let healthy = 0;
+    for (const task of rows) {
+      if (task.state === "TASK_RUNNING") running += 1;
+      if (countsHealthy(task)) healthy += 1;
     }
-    rows.sort(byRow);
     const desired = options.desired?.get(app);
     const coverage = options.coverage?.get(app);
     groups.push({
       ...(coverage === undefined ? {} : { coverage }),
       app,
       desired,
-      running: rows.filter((t) => t.state === "TASK_RUNNING").length,
-      healthy: rows.filter(countsHealthy).length,
+      running,
+      healthy,
       rows,
       frameworks: frameworksOf(rows, options.frameworks?.get(app)),
       hiddenEnded,
     });
   }
   return groups.sort((a, b) => a.app.localeCompare(b.app));
+}
+
+/**
+ * The rows of one app's tasks sorted by instance: per instance its current tasks, or else its last ended run
+ * (shown with `ended`, counted as hidden without).
+ */
+function instanceRows(
+  tasks: readonly TitanTask[],
+  ended: boolean,
+): { rows: TitanTask[]; hiddenEnded: number } {
+  const rows: TitanTask[] = [];
+  let hiddenEnded = 0;
+  let start = 0;
+  while (start < tasks.length) {
+    const instance = (tasks[start] as TitanTask).instance;
+    let current = 0;
+    let lastEnded: TitanTask | undefined;
+    let end = start;
+    for (; end < tasks.length && (tasks[end] as TitanTask).instance === instance; end += 1) {
+      const task = tasks[end] as TitanTask;
+      if (isCurrent(task.state)) {
+        rows.push(task);
+        current += 1;
+      } else if (endedLater(task, lastEnded)) lastEnded = task;
+    }
+    if (current === 0 && lastEnded !== undefined) {
+      if (ended) rows.push(lastEnded);
+      else hiddenEnded += 1;
+    }
+    start = end;
+  }
+  return { rows: rows.sort(byRow), hiddenEnded };
 }

@@ -5,7 +5,7 @@ import type { TitanTask } from "../cluster/types.js";
 import { coverageJson, coverageText } from "./coverage.js";
 import type { AppGroup } from "./group.js";
 import { describeLag, type RegionLag } from "./region-lag.js";
-import { formatAge, isCurrent, presentState, type Tone } from "./states.js";
+import { formatAge, isCurrent, presentState, type StatePresentation, type Tone } from "./states.js";
 
 /** One cluster's answer in `ps`: a region (or the target's cluster when no region is named). */
 export interface PsSection {
@@ -36,33 +36,54 @@ function shownHealth(task: TitanTask): TitanTask["health"] {
   return isCurrent(task.state) ? task.health : "none";
 }
 
-function healthText(task: TitanTask, color: ChalkInstance): string {
-  const health = shownHealth(task);
-  if (health === "healthy") return color.green("healthy");
-  if (health === "unhealthy") return color.red("unhealthy");
-  if (health === "checking") return color.cyan("checking");
-  return "-";
-}
-
 export function hostPorts(task: TitanTask): string {
   return task.ports.length === 0 ? task.hostname : `${task.hostname}:${task.ports.join(",")}`;
 }
 
 /**
- * The cells of one instance row. The state (a master may send one titan does not know), host, zone and image come
- * from the cluster, so they are escaped for the terminal here, before colour is added.
+ * The cells of instance rows. The state (a master may send one titan does not know), host, zone and image come
+ * from the cluster, so they are escaped for the terminal here, before colour is added. A table can have tens of
+ * thousands of rows, so the cells every row shares (health, a state without a time, small numbers) are made once.
  */
-function rowCells(task: TitanTask, now: number, color: ChalkInstance): string[] {
-  const state = presentState(task.state, task.since, now);
-  return [
-    String(task.instance),
-    task.release === undefined ? "-" : String(task.release),
-    paint(color, state.tone, escapeTerminal(state.text)),
-    healthText(task, color),
-    escapeTerminal(hostPorts(task)),
-    task.zone === undefined ? "-" : escapeTerminal(task.zone),
-    task.startedAt === undefined ? "-" : formatAge(now - task.startedAt),
-  ];
+function rowCellMaker(now: number, color: ChalkInstance, withImage: boolean): (task: TitanTask) => string[] {
+  const health: Record<TitanTask["health"], string> = {
+    healthy: color.green("healthy"),
+    unhealthy: color.red("unhealthy"),
+    checking: color.cyan("checking"),
+    none: "-",
+  };
+  const states = new Map<Readonly<StatePresentation>, string>();
+  const numbers: string[] = [];
+  const number = (n: number | undefined): string => {
+    if (n === undefined) return "-";
+    if (n >= 1024) return String(n);
+    let text = numbers[n];
+    if (text === undefined) {
+      text = String(n);
+      numbers[n] = text;
+    }
+    return text;
+  };
+  return (task) => {
+    const state = presentState(task.state, task.since, now);
+    let stateCell = states.get(state);
+    if (stateCell === undefined) {
+      stateCell = paint(color, state.tone, escapeTerminal(state.text));
+      // Only presentations without a time are shared between rows, and so worth keeping.
+      if (Object.isFrozen(state)) states.set(state, stateCell);
+    }
+    const cells = [
+      number(task.instance),
+      number(task.release),
+      stateCell,
+      health[shownHealth(task)],
+      escapeTerminal(hostPorts(task)),
+      task.zone === undefined ? "-" : escapeTerminal(task.zone),
+      task.startedAt === undefined ? "-" : formatAge(now - task.startedAt),
+    ];
+    if (withImage) cells.push(escapeTerminal(imageCell(task.image)));
+    return cells;
+  };
 }
 
 /** The section without its instance rows, which rowCells escapes cell by cell instead of field by field. */
@@ -116,13 +137,10 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       const withImage = rows.some((task) => task.image !== undefined);
       const table = renderTableLines(
         withImage ? [...HEADERS, "IMAGE"] : HEADERS,
-        rows.map((task) =>
-          withImage
-            ? [...rowCells(task, now, color), escapeTerminal(imageCell(task.image))]
-            : rowCells(task, now, color),
-        ),
+        rows.map(rowCellMaker(now, color, withImage)),
+        "  ",
       );
-      for (const line of table) lines.push(`  ${line}`);
+      for (const line of table) lines.push(line);
       if (endedNote !== "") lines.push(`  ${color.dim(endedNote)}`);
     }
   }

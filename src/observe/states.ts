@@ -55,9 +55,21 @@ const RULES: Readonly<Record<TaskState, StateRule>> = {
   },
 };
 
+/** The presentation of each known state that shows no time and no note. */
+const FIXED: ReadonlyMap<string, Readonly<StatePresentation>> = new Map(
+  Object.entries(RULES)
+    .filter(([, rule]) => rule.elapsed === "none" && rule.note === undefined)
+    .map(([state, rule]) => [state, Object.freeze({ text: rule.word, tone: rule.tone })]),
+);
+
+/** The known states of a task that is, or may still be, running. */
+const CURRENT: ReadonlySet<string> = new Set(
+  (Object.keys(RULES) as TaskState[]).filter((state) => mayStillRun(state)),
+);
+
 /** Whether the task is, or may still be, running: it holds its instance's slot in `ps`. */
 export function isCurrent(state: TaskState): boolean {
-  return state in RULES && mayStillRun(state);
+  return CURRENT.has(state);
 }
 
 /** A compact age: `45s`, `12m`, `5h`, `3d`. */
@@ -79,7 +91,10 @@ export function presentState(
   state: TaskState,
   sinceMs: number | undefined,
   nowMs: number,
-): StatePresentation {
+): Readonly<StatePresentation> {
+  // Most rows (running, staging) show no time: one shared presentation per state, not one per row.
+  const fixed = FIXED.get(state);
+  if (fixed !== undefined) return fixed;
   const rule = RULES[state] ?? { word: state.toLowerCase(), tone: "warn", elapsed: "none" };
   const elapsed = sinceMs === undefined ? undefined : formatAge(nowMs - sinceMs);
   let text = rule.word;

@@ -9,30 +9,30 @@ import type { GetAgents, GetFrameworksFramework, GetState } from "../../mesos/ty
 const TASK_LISTS = ["tasks", "unreachable_tasks", "completed_tasks"] as const;
 type TaskList = (typeof TASK_LISTS)[number];
 
+/** Where each of the three task lists' items are in GET_STATE. */
+const TASK_ITEMS = new Map<string, TaskList>(
+  TASK_LISTS.map((list) => [`get_state.get_tasks.${list}[]`, list]),
+);
+
 /** What `ps`, `status` and `logs` keep of GET_STATE: titan's tasks, the agents, the frameworks' ids and names. */
+const SELECTION = new Map<string, Selection>([
+  ["", "descend"],
+  ["get_state", "descend"],
+  ["get_state.get_tasks", "descend"],
+  ["get_state.get_frameworks", "descend"],
+  ["get_state.get_frameworks.frameworks", "descend"],
+  ["get_state.get_frameworks.completed_frameworks", "descend"],
+  ["type", "capture"],
+  ["get_state.get_agents", "capture"],
+  ["get_state.get_frameworks.frameworks[]", "capture"],
+  ["get_state.get_frameworks.completed_frameworks[]", "capture"],
+  ...TASK_LISTS.map((list): [string, Selection] => [`get_state.get_tasks.${list}`, "descend"]),
+  ...[...TASK_ITEMS.keys()].map((path): [string, Selection] => [path, "capture"]),
+]);
+
+/** Everything else (get_executors, orphan tasks) is scanned past, never kept. */
 function selection(path: string): Selection {
-  switch (path) {
-    case "":
-    case "get_state":
-    case "get_state.get_tasks":
-    case "get_state.get_frameworks":
-    case "get_state.get_frameworks.frameworks":
-    case "get_state.get_frameworks.completed_frameworks":
-      return "descend";
-    case "type":
-    case "get_state.get_agents":
-    case "get_state.get_frameworks.frameworks[]":
-    case "get_state.get_frameworks.completed_frameworks[]":
-      return "capture";
-    default:
-      break;
-  }
-  for (const list of TASK_LISTS) {
-    if (path === `get_state.get_tasks.${list}`) return "descend";
-    if (path === `get_state.get_tasks.${list}[]`) return "capture";
-  }
-  // get_executors, orphan tasks: scanned past, never kept.
-  return "skip";
+  return SELECTION.get(path) ?? "skip";
 }
 
 const TITAN_LABEL = Buffer.from(`"${TitanLabel.app}"`);
@@ -56,7 +56,8 @@ function mayBeTitans(task: unknown): boolean {
   const list = task.labels.labels;
   if (list === undefined) return false;
   if (!Array.isArray(list)) return true;
-  return list.some((label) => !isRecord(label) || label.key === TitanLabel.app);
+  for (const label of list) if (!isRecord(label) || label.key === TitanLabel.app) return true;
+  return false;
 }
 
 /** A framework's id and name are all that is kept (its info can carry large labels and capabilities). */
@@ -87,16 +88,16 @@ export async function readTitanState(
     select: selection,
     parseWholeUpTo,
     onValue(path, captured) {
-      if (path === "type") type = captured.parse() as string;
+      const list = TASK_ITEMS.get(path);
+      if (list !== undefined) {
+        if (!captured.mayContain(TITAN_LABEL)) return;
+        const task = captured.parse();
+        if (mayBeTitans(task)) tasks[list].push(task as Task);
+      } else if (path === "type") type = captured.parse() as string;
       else if (path === "get_state.get_agents") agents = captured.parse() as GetAgents;
-      else if (path.endsWith("frameworks[]")) {
+      else {
         const list = path.endsWith("completed_frameworks[]") ? completedFrameworks : frameworks;
         list.push(slimFramework(captured.parse() as GetFrameworksFramework));
-      } else if (captured.mayContain(TITAN_LABEL)) {
-        const task = captured.parse();
-        if (!mayBeTitans(task)) return;
-        const list = path.slice("get_state.get_tasks.".length, -2) as TaskList;
-        tasks[list].push(task as Task);
       }
     },
   });
