@@ -1,4 +1,5 @@
 import { stripVTControlCharacters } from "node:util";
+import { TextBytes } from "./text-bytes.js";
 
 /** The width a cell takes on screen: colour codes take none. */
 function visibleLength(cell: string): number {
@@ -8,54 +9,60 @@ function visibleLength(cell: string): number {
     : cell.length;
 }
 
+/** Tab, newline, vertical tab, form feed, carriage return, space: the ASCII whitespace `trimEnd` removes. */
+function isAsciiSpace(byte: number): boolean {
+  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
+}
+
 /**
- * The lines of a left-aligned table with two spaces between columns, each after `indent`; widths ignore colour
- * codes. Written for tables of tens of thousands of rows (`ps`): each cell is measured once, into one typed array,
- * and padding strings are shared.
+ * A left-aligned table with two spaces between columns, each line after `indent`, trailing whitespace trimmed;
+ * widths ignore colour codes. Written for tables of tens of thousands of rows (`ps` on a whole cluster): each cell
+ * is measured once, into one typed array, and the lines are written as bytes into one buffer.
  */
-export function renderTableLines(
+export function renderTable(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
   indent = "",
-): string[] {
+): string {
   const columns = headers.length;
-  const lengths = new Uint32Array((rows.length + 1) * columns);
-  const widths = new Array<number>(columns).fill(0);
-  const measure = (row: readonly string[], r: number) => {
-    for (let i = 0; i < columns; i++) {
-      const length = visibleLength(row[i] ?? "");
+  const count = rows.length + 1;
+  const rowAt = (r: number): readonly string[] => (r === 0 ? headers : (rows[r - 1] as readonly string[]));
+  const lengths = new Uint32Array(count * columns);
+  const widths = new Uint32Array(columns);
+  let units = 0;
+  for (let r = 0; r < count; r++) {
+    const row = rowAt(r);
+    for (let i = 0; i < row.length; i++) {
+      const cell = row[i] ?? "";
+      units += cell.length;
+      if (i >= columns) continue;
+      const length = visibleLength(cell);
       lengths[r * columns + i] = length;
       if (length > (widths[i] as number)) widths[i] = length;
     }
-  };
-  measure(headers, 0);
-  for (let r = 0; r < rows.length; r++) measure(rows[r] as readonly string[], r + 1);
-  const padding = new Map<number, string>();
-  const pad = (n: number): string => {
-    let spaces = padding.get(n);
-    if (spaces === undefined) {
-      spaces = " ".repeat(n);
-      padding.set(n, spaces);
-    }
-    return spaces;
-  };
-  const line = (row: readonly string[], r: number): string => {
-    let text = indent;
+  }
+  let lineWidth = indent.length + 1;
+  for (const width of widths) lineWidth += width + 2;
+  const out = new TextBytes(units + count * lineWidth);
+  for (let r = 0; r < count; r++) {
+    const row = rowAt(r);
+    const start = out.length;
+    out.text(indent);
     const last = row.length - 1;
     for (let i = 0; i <= last; i++) {
-      const cell = row[i] ?? "";
-      if (i > 0) text += "  ";
-      text += i === last ? cell : cell + pad((widths[i] ?? 0) - (lengths[r * columns + i] ?? 0));
+      if (i > 0) out.spaces(2);
+      out.text(row[i] ?? "");
+      if (i < last && i < columns) out.spaces((widths[i] as number) - (lengths[r * columns + i] as number));
     }
-    return text.charCodeAt(text.length - 1) === 0x20 ? text.trimEnd() : text;
-  };
-  const lines = new Array<string>(rows.length + 1);
-  lines[0] = line(headers, 0);
-  for (let r = 0; r < rows.length; r++) lines[r + 1] = line(rows[r] as readonly string[], r + 1);
-  return lines;
+    trimEnd(out, start);
+    if (r < count - 1) out.byte(0x0a);
+  }
+  return out.toString();
 }
 
-/** Renders a left-aligned table with two spaces between columns; widths ignore colour codes. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  return renderTableLines(headers, rows).join("\n");
+/** Trims the whitespace that ends the line written from `start`, as `String.prototype.trimEnd` would. */
+function trimEnd(out: TextBytes, start: number): void {
+  while (out.length > start && isAsciiSpace(out.at(out.length - 1))) out.length -= 1;
+  // A character outside ASCII may be whitespace too (no-break space and the like): rare, so done on the text.
+  if (out.length > start && out.at(out.length - 1) >= 0x80) out.text(out.takeFrom(start).trimEnd());
 }

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from "chalk";
-import { renderTableLines } from "../cli/table.js";
+import { renderTable } from "../cli/table.js";
 import { escapeDeep, escapeTerminal } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import { coverageJson, coverageText } from "./coverage.js";
@@ -103,7 +103,10 @@ function sectionTitle(section: PsSection): string {
   return section.region === undefined ? where : `region ${section.region} · ${where}`;
 }
 
-/** `ps` as text: per section a title, then per app its counts and a table of instances. */
+/**
+ * `ps` as text: per section a title, then per app its counts and a table of instances. Entries are lines, but an
+ * app's table is one entry of many lines: join the entries, or write each, with a newline after it.
+ */
 export function renderPs(sections: readonly PsSection[], now: number, color: ChalkInstance): string[] {
   const lines: string[] = [];
   // Labels, host names and messages come from the cluster: shown as data, never as terminal control.
@@ -135,12 +138,14 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
         continue;
       }
       const withImage = rows.some((task) => task.image !== undefined);
-      const table = renderTableLines(
-        withImage ? [...HEADERS, "IMAGE"] : HEADERS,
-        rows.map(rowCellMaker(now, color, withImage)),
-        "  ",
+      // One entry of many lines: callers join or write entries with newlines between them.
+      lines.push(
+        renderTable(
+          withImage ? [...HEADERS, "IMAGE"] : HEADERS,
+          rows.map(rowCellMaker(now, color, withImage)),
+          "  ",
+        ),
       );
-      for (const line of table) lines.push(line);
       if (endedNote !== "") lines.push(`  ${color.dim(endedNote)}`);
     }
   }
