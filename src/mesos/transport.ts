@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
-import { Agent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { UsageError } from "../cli/errors.js";
 import { ConnectionError, MesosTimeoutError, ResponseTooLargeError } from "./errors.js";
+import { loadAgent } from "./http-agent.js";
+
+const Agent = loadAgent();
 
 /** HTTP basic credentials for masters and agents started with `--authenticate_http_*`. */
 export interface BasicAuth {
