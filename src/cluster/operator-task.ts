@@ -52,7 +52,7 @@ export function readTaskDirect(
 }
 
 /** `{"value": ...}` ids; undefined (null included) when absent. */
-function idValue(id: unknown): unknown {
+export function idValue(id: unknown): unknown {
   return isRecord(id) ? (id.value ?? undefined) : undefined;
 }
 

@@ -3,6 +3,7 @@ import { isRecord } from "./json-reader.js";
 import { TitanLabel } from "./labels.js";
 import { imageOf } from "./legacy.js";
 import { rawReservationRole, UNREADABLE } from "./operator-resources.js";
+import { idValue } from "./operator-task.js";
 import { type AgentRecord, round3 } from "./resources.js";
 import { summariseStatusRecord } from "./task-status.js";
 import type { TitanTask } from "./types.js";
@@ -89,11 +90,6 @@ export function readTitanTaskDirect(
   if (status.since !== undefined) titan.since = status.since;
   if (status.startedAt !== undefined) titan.startedAt = status.startedAt;
   return titan;
-}
-
-/** `{"value": ...}` ids; undefined (null included) when absent. */
-function idValue(id: unknown): unknown {
-  return isRecord(id) ? (id.value ?? undefined) : undefined;
 }
 
 /**
