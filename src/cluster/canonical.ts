@@ -29,12 +29,41 @@ function canonical(value: unknown): string | undefined {
     return `[${items.join(",")}]`;
   }
   if (value instanceof Map) return canonical(Object.fromEntries(value));
+  if (value instanceof CanonicalText) return value.json;
   const members: string[] = [];
   for (const key of sortedKeys(value)) {
     const member = canonical((value as Record<string, unknown>)[key]);
-    if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
+    if (member !== undefined) members.push(quotedKey(key) + member);
   }
   return `{${members.join(",")}}`;
+}
+
+/** Canonical JSON already written, taken as it is where it stands in a bigger value. */
+export class CanonicalText {
+  constructor(readonly json: string) {}
+}
+
+/**
+ * An object's members as canonical text (`"key":value`), in canonical order: several subsets of one object can then
+ * be written (`canonicalObject`) without walking it again.
+ */
+export function canonicalMembers(value: object): ReadonlyArray<readonly [string, string]> {
+  const members: Array<readonly [string, string]> = [];
+  for (const key of sortedKeys(value)) {
+    const member = canonical((value as Record<string, unknown>)[key]);
+    if (member !== undefined) members.push([key, quotedKey(key) + member]);
+  }
+  return members;
+}
+
+/** The canonical JSON of the object whose members these are, without the members named in `leaveOut`. */
+export function canonicalObject(
+  members: ReadonlyArray<readonly [string, string]>,
+  leaveOut: ReadonlySet<string>,
+): string {
+  const kept: string[] = [];
+  for (const [key, text] of members) if (!leaveOut.has(key)) kept.push(text);
+  return `{${kept.join(",")}}`;
 }
 
 /**
@@ -43,12 +72,32 @@ function canonical(value: unknown): string | undefined {
  */
 function sortedKeys(value: object): string[] {
   // A copy made by assignment never holds an own `__proto__` (assigning it sets the prototype): it is left out.
-  const keys = Object.keys(value)
-    .filter((k) => k !== "__proto__")
-    .sort();
-  if (!keys.some(isIndex)) return keys;
+  const keys = Object.keys(value);
+  let indexKeys = false;
+  let protoKey = false;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k] as string;
+    const first = key.charCodeAt(0);
+    if (first >= 48 && first <= 57) indexKeys ||= isIndex(key);
+    else if (key === "__proto__") protoKey = true;
+  }
+  if (protoKey) keys.splice(keys.indexOf("__proto__"), 1);
+  keys.sort();
+  if (!indexKeys) return keys;
   const indices = keys.filter(isIndex).sort((a, b) => Number(a) - Number(b));
   return [...indices, ...keys.filter((k) => !isIndex(k))];
+}
+
+/** The same keys come back in every object of a kind: each is quoted once. */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = `${JSON.stringify(key)}:`;
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 const INDEX = /^(?:0|[1-9][0-9]*)$/;

@@ -1,15 +1,11 @@
 import { canonicalJson, sha256Hex } from "../cluster/canonical.js";
+import { planRelevantApp } from "../cluster/digest.js";
 import type { ClusterSnapshot, TitanTask } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
 
 /** The manifests as they bear on a plan: everything but where each app was declared. */
 function normalisedApps(apps: readonly AppSpec[]): unknown {
-  return [...apps]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map(({ source, ...app }) => {
-      void source;
-      return app;
-    });
+  return [...apps].sort((a, b) => a.name.localeCompare(b.name)).map(planRelevantApp);
 }
 
 /** The snapshot as it bears on placement: agents and their free capacity, what runs where, and titan's tasks. */
