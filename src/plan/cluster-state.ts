@@ -25,6 +25,11 @@ export class SimulatedCluster {
   private readonly byInstance = new Map<string, number[]>();
   /** Titan tasks added since byInstance was last brought up to date, in the order they were added. */
   private unindexed: number[] = [];
+  /**
+   * Placed tasks not yet added as running tasks: only scale-in advice and stops look at them, and a plan on
+   * thousands of agents usually does neither, so they are added on first need.
+   */
+  private placed: Array<{ placement: Placement; request: TaskRequest }> = [];
   private next = 0;
 
   constructor(snapshot: Pick<ClusterSnapshot, "agents" | "running">) {
@@ -36,6 +41,7 @@ export class SimulatedCluster {
 
   /** Stops a titan task: its resources and ports become free again on its agent. */
   release(task: TitanTask): void {
+    this.settle();
     this.index();
     const id = this.byInstance.get(instanceKey(task.app, task.instance, task.agentId))?.shift();
     if (id !== undefined) this.running.delete(id);
@@ -60,19 +66,12 @@ export class SimulatedCluster {
     for (const p of placements) {
       const request = requestOf.get(p.app)?.get(p.instance);
       if (!request || !this.agents.has(p.agentId)) continue;
-      const ports = Object.values(p.ports);
       const onAgent = taken.get(p.agentId);
       if (onAgent) {
         onAgent.demand = addScalars(onAgent.demand, request.demand);
-        for (const port of ports) onAgent.ports.push(port);
-      } else taken.set(p.agentId, { demand: request.demand, ports: [...ports] });
-      this.add({
-        app: p.app,
-        agentId: p.agentId,
-        instance: p.instance,
-        demand: request.demand,
-        portCount: countPorts(portsToRanges(ports)),
-      });
+        for (const name in p.ports) onAgent.ports.push(p.ports[name] as number);
+      } else taken.set(p.agentId, { demand: request.demand, ports: Object.values(p.ports) });
+      this.placed.push({ placement: p, request });
     }
     for (const [agentId, { demand, ports }] of taken) {
       const agent = this.agents.get(agentId) as Agent;
@@ -93,7 +92,20 @@ export class SimulatedCluster {
   }
 
   runningTasks(): RunningTask[] {
+    this.settle();
     return [...this.running.values()];
+  }
+
+  private settle(): void {
+    for (const { placement: p, request } of this.placed)
+      this.add({
+        app: p.app,
+        agentId: p.agentId,
+        instance: p.instance,
+        demand: request.demand,
+        portCount: countPorts(portsToRanges(Object.values(p.ports))),
+      });
+    this.placed = [];
   }
 
   private add(task: RunningTask): void {
