@@ -10,7 +10,7 @@
  * caller then parses the text with the library, which gives every diagnostic; so this reader never decides
  * what is an error, and a file it accepts reads exactly as the library reads it.
  */
-import { isScalar, type ScalarTag, Schema } from "yaml";
+import { resolveCorePlain } from "./core-schema.js";
 import type { MapEntry, PNode, Pos, ScalarNode } from "./node.js";
 
 /** Thrown inside the reader when the text leaves the subset; never escapes readSimpleYaml. */
@@ -47,13 +47,6 @@ const ESCAPES: Readonly<Record<string, string>> = {
   "\\": "\\",
 };
 const HEX_DIGITS: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
-
-/** The YAML 1.2 core schema's scalar tags, as the library resolves plain scalars with them. */
-const coreTags: readonly ScalarTag[] = new Schema({
-  schema: "core",
-  merge: false,
-  resolveKnownTags: false,
-}).tags.filter((tag): tag is ScalarTag => !("collection" in tag && tag.collection) && tag.default === true);
 
 /** The manifest tree of `text`, or undefined when the text needs the full YAML parser. */
 export function readSimpleYaml(text: string, maxDepth: number): PNode | undefined {
@@ -269,7 +262,7 @@ class SimpleYamlReader {
       return { kind: "scalar", value: text, text, pos };
     }
     const text = this.plain(flow);
-    return { kind: "scalar", value: resolvePlain(text), text, pos };
+    return { kind: "scalar", value: resolveCorePlain(text), text, pos };
   }
 
   private skipSpaces(): void {
@@ -413,23 +406,4 @@ function hexEscape(text: string, at: number, length: number | undefined): string
   const code = Number.parseInt(digits, 16);
   if (code > 0x10ffff) outside();
   return String.fromCodePoint(code);
-}
-
-/** A plain scalar's value under the core schema, as the library resolves it (the first default tag that tests true). */
-function resolvePlain(text: string): string | number | boolean | null {
-  const tag = coreTags.find((t) => t.test?.test(text));
-  if (!tag) return text;
-  let failed = false;
-  const resolved = tag.resolve(
-    text,
-    () => {
-      failed = true;
-    },
-    { intAsBigInt: false },
-  );
-  if (failed) outside();
-  const value = isScalar(resolved) ? resolved.value : resolved;
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null)
-    return value;
-  return outside();
 }

@@ -1,13 +1,5 @@
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  type YAMLError,
-  type Node as YamlNode,
-} from "yaml";
+import { createRequire } from "node:module";
+import type { LineCounter, YAMLError, Node as YamlNode } from "yaml";
 import type { Diagnostic } from "../cli/errors.js";
 import { describeCharacter } from "../cli/terminal-text.js";
 import type { MapEntry, PNode, Pos } from "./node.js";
@@ -37,8 +29,18 @@ const PARSE_OPTIONS = {
 
 /** Whether a text parses without a YAML error or warning. */
 export function parsesCleanly(text: string): boolean {
-  const doc = parseDocument(text, PARSE_OPTIONS);
+  const doc = yaml().parseDocument(text, PARSE_OPTIONS);
   return doc.errors.length === 0 && doc.warnings.length === 0;
+}
+
+/**
+ * The YAML library, loaded on first use: plain manifests never need it (the fast reader takes them), and loading it
+ * costs about a tenth of a second.
+ */
+let yamlLibrary: typeof import("yaml") | undefined;
+function yaml(): typeof import("yaml") {
+  yamlLibrary ??= createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yamlLibrary;
 }
 
 const DEFAULT_JUDGE: RepairJudge = { parses: parsesCleanly, problems: () => 0 };
@@ -103,6 +105,7 @@ export function parseWithLibrary(file: string, text: string, judge: RepairJudge 
   const diagnostics: Diagnostic[] = [];
   const report = reporter(file, diagnostics);
   const start = { line: 1, col: 1 };
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
   const problems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
@@ -211,6 +214,7 @@ function explainYamlError(error: YAMLError, text: string): { message: string; hi
 type Report = (pos: Pos, message: string, hint?: string) => void;
 
 function convert(node: unknown, depth: number, lc: LineCounter, report: Report): PNode {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
   const pos = toPos(lc, rangeStart(node));
   const empty: PNode = { kind: "scalar", value: null, text: "", pos };
   if (depth > MAX_DEPTH) {
@@ -272,6 +276,7 @@ function convert(node: unknown, depth: number, lc: LineCounter, report: Report):
 }
 
 function rangeStart(node: unknown): number {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
   if (isAlias(node) || isMap(node) || isSeq(node) || isScalar(node)) return node.range?.[0] ?? 0;
   return 0;
 }
