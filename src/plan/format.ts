@@ -49,23 +49,3 @@ export function formatInstances(app: string, instances: readonly number[]): stri
   }
   return `${app}[${parts.join(",")}]`;
 }
-
-/** Plain-text table with columns padded to their widest cell. */
-export function table(rows: readonly (readonly string[])[], indent: string): string[] {
-  const widths: number[] = [];
-  for (const row of rows) {
-    row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, cell.length);
-    });
-  }
-  // A loop rather than map, padEnd and join per row: a plan's tables have a row per instance.
-  return rows.map((row) => {
-    let line = indent;
-    for (let i = 0; i < row.length; i++) {
-      const cell = row[i] as string;
-      if (i > 0) line += "  ";
-      line += i === row.length - 1 ? cell : cell + " ".repeat(Math.max(0, (widths[i] ?? 0) - cell.length));
-    }
-    return line.trimEnd();
-  });
-}

@@ -1,20 +1,13 @@
 import type { ChalkInstance } from "chalk";
+import { renderTable } from "../cli/table.js";
 import { escapeDeep } from "../cli/terminal-text.js";
 import { shortDigest } from "../cluster/digest.js";
 import { formatName } from "../cluster/snapshot.js";
 import type { SnapshotFormat } from "../cluster/types.js";
 import type { AgentShape, ScaleInAdvice, ScaleOutAdvice } from "../placement/types.js";
-import {
-  formatCpus,
-  formatDemand,
-  formatInstances,
-  formatMem,
-  formatMissing,
-  percent,
-  table,
-} from "./format.js";
+import { formatCpus, formatDemand, formatInstances, formatMem, formatMissing, percent } from "./format.js";
 import { mesosSecretVariables, SCALE_IN_HINT, scaleInSkippedReason } from "./json.js";
-import type { AppPlan, Plan, StepPlacement, UnplacedInstance } from "./types.js";
+import type { AppPlan, Plan, PlannedPlacement, StepPlacement, UnplacedInstance } from "./types.js";
 
 /** The plan for people, in the spirit of `nomad job plan` and `terraform plan`. Colour only through `c`. */
 export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
@@ -81,7 +74,7 @@ function renderApp(app: AppPlan, c: ChalkInstance): string[] {
   if (stop > 0) {
     lines.push(`    stop ${diff.stop.map((t) => `${diff.app}[${t.instance}] on ${t.hostname}`).join(", ")}`);
   }
-  if (app.placements.length + app.kept.length > 0) lines.push(...placementTable(app));
+  if (app.placements.length + app.kept.length > 0) lines.push(placementTable(app));
   lines.push(...renderRollout(app, c));
   return lines;
 }
@@ -95,35 +88,53 @@ function attributeColumns(app: AppPlan): string[] {
   return columns.filter((col) => app.placements.some(has(col)) || app.kept.some(has(col)));
 }
 
-/** Where every instance of the app will run: new and replacing tasks, and those kept where they are. */
-function placementTable(app: AppPlan): string[] {
+/**
+ * Where every instance of the app will run: new and replacing tasks, and those kept where they are, by instance.
+ * One multi-line entry: a plan has a row per instance, and the table is written as bytes in one piece.
+ */
+function placementTable(app: AppPlan): string {
   const columns = attributeColumns(app);
   const header = ["instance", "action", "agent", ...columns, "ports"];
-  const placed = app.placements.map((p) => ({
-    instance: p.instance,
-    action: p.action === "replace" ? "~ replace" : p.action === "move" ? "> move" : "+ launch",
-    hostname: p.hostname,
-    attributes: p.attributes,
+  const name = app.diff.app;
+  const rows: string[][] = [];
+  const instances: number[] = [];
+  const row = (
+    instance: number,
+    action: string,
+    hostname: string,
+    attributes: Readonly<Record<string, string>>,
+    ports: string,
+  ): void => {
+    const cells = [`${name}[${instance}]`, action, hostname];
+    for (const col of columns) cells.push(attributes[col] ?? "-");
+    cells.push(ports || "-");
+    rows.push(cells);
+    instances.push(instance);
+  };
+  for (const p of app.placements) {
     // Host port numbers only, as for kept instances: a running task's resources carry no port names.
-    ports: Object.values(p.ports).map(String),
-  }));
-  const kept = app.kept.map((k) => ({
-    instance: k.instance,
-    action: "= keep",
-    hostname: k.hostname,
-    attributes: k.attributes,
-    ports: k.ports.map(String),
-  }));
-  const rows = [...placed, ...kept]
-    .sort((a, b) => a.instance - b.instance)
-    .map((r) => [
-      `${app.diff.app}[${r.instance}]`,
-      r.action,
-      r.hostname,
-      ...columns.map((col) => r.attributes[col] ?? "-"),
-      r.ports.join(" ") || "-",
-    ]);
-  return table([header, ...rows], "    ");
+    let ports = "";
+    for (const port in p.ports) ports += ports === "" ? String(p.ports[port]) : ` ${p.ports[port]}`;
+    row(p.instance, ACTION_CELLS[p.action], p.hostname, p.attributes, ports);
+  }
+  for (const k of app.kept) row(k.instance, "= keep", k.hostname, k.attributes, k.ports.join(" "));
+  return renderTable(header, inInstanceOrder(rows, instances), "    ");
+}
+
+const ACTION_CELLS: Readonly<Record<PlannedPlacement["action"], string>> = {
+  launch: "+ launch",
+  replace: "~ replace",
+  move: "> move",
+};
+
+/** The rows by instance (a stable sort, as placements and kept instances may interleave). */
+function inInstanceOrder(rows: string[][], instances: readonly number[]): string[][] {
+  let sorted = true;
+  for (let k = 1; k < instances.length && sorted; k++)
+    sorted = (instances[k - 1] as number) <= (instances[k] as number);
+  if (sorted) return rows;
+  const order = rows.map((_, k) => k).sort((a, b) => (instances[a] as number) - (instances[b] as number));
+  return order.map((k) => rows[k] as string[]);
 }
 
 function renderRollout(app: AppPlan, c: ChalkInstance): string[] {
