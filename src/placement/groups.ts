@@ -22,7 +22,14 @@ export interface RequestGroup {
 
 export function groupRequests(requests: readonly TaskRequest[], regexes: RegexCache): RequestGroup[] {
   const byKey = new Map<string, RequestGroup>();
+  let previous: TaskRequest | undefined;
+  let previousGroup: RequestGroup | undefined;
   for (const r of requests) {
+    // An app's requests come one after another and share their demand and constraints: the same group, no key.
+    if (previousGroup && previous && sameGroupInputs(r, previous)) {
+      previousGroup.requests.push(r);
+      continue;
+    }
     const d = r.demand;
     const key = `${r.app}\u0000${d.cpus}/${d.mem}/${d.disk}/${d.gpus}/${r.ports.length}/${r.strategy}/${constraintsKey(r.constraints)}`;
     let group = byKey.get(key);
@@ -40,10 +47,23 @@ export function groupRequests(requests: readonly TaskRequest[], regexes: RegexCa
       byKey.set(key, group);
     }
     group.requests.push(r);
+    previous = r;
+    previousGroup = group;
   }
   const groups = [...byKey.values()];
   for (const g of groups) g.requests.sort((a, b) => a.instance - b.instance);
   return groups;
+}
+
+/** Whether two requests have the same group key for sure: the same app and the very same demand and constraints. */
+function sameGroupInputs(a: TaskRequest, b: TaskRequest): boolean {
+  return (
+    a.app === b.app &&
+    a.demand === b.demand &&
+    a.constraints === b.constraints &&
+    a.strategy === b.strategy &&
+    a.ports.length === b.ports.length
+  );
 }
 
 /** What the agents a group may use add up to: the largest of them, and their free capacity together. */

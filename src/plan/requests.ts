@@ -8,10 +8,22 @@ export function requestFor(app: AppSpec, instance: number): TaskRequest {
     app: app.name,
     instance,
     demand: app.resources,
-    ports: app.ports.map((p) => p.name),
+    ports: portNames(app),
     constraints: app.constraints,
     strategy: app.placement,
   };
+}
+
+/** One list of port names per app, shared by its requests (read-only): a plan makes one request per instance. */
+const portNamesOf = new WeakMap<AppSpec, readonly string[]>();
+
+function portNames(app: AppSpec): readonly string[] {
+  let names = portNamesOf.get(app);
+  if (names === undefined) {
+    names = app.ports.map((p) => p.name);
+    portNamesOf.set(app, names);
+  }
+  return names;
 }
 
 /** `mem exhausted on 812 agents`: the engine's reason with the number of agents it excluded. */
