@@ -32,8 +32,11 @@ export class TextBytes {
   spaces(count: number): void {
     if (count <= 0) return;
     this.reserve(count);
-    this.buffer.fill(0x20, this.length, this.length + count);
-    this.length += count;
+    const end = this.length + count;
+    // Table padding is a few spaces at a time: a loop costs less than a call into fill.
+    if (count < 32) for (let at = this.length; at < end; at++) this.buffer[at] = 0x20;
+    else this.buffer.fill(0x20, this.length, end);
+    this.length = end;
   }
 
   byte(value: number): void {
