@@ -11,7 +11,11 @@ import { CanonicalText, canonicalMembers, canonicalObject, sha256Hex } from "./c
  * env, resources and constraints of the region's spec.
  */
 export function appDigest(app: AppSpec): string {
-  return `sha256:${sha256Hex(canonicalObject(membersOf(app), NOT_TASK_DEFINING))}`;
+  return digestOf(canonicalMembers(app));
+}
+
+function digestOf(members: ReturnType<typeof canonicalMembers>): string {
+  return `sha256:${sha256Hex(canonicalObject(members, NOT_TASK_DEFINING))}`;
 }
 
 const NOT_TASK_DEFINING: ReadonlySet<string> = new Set<keyof AppSpec>([
@@ -25,24 +29,13 @@ const NOT_TASK_DEFINING: ReadonlySet<string> = new Set<keyof AppSpec>([
 ]);
 const SOURCE: ReadonlySet<string> = new Set<keyof AppSpec>(["source"]);
 
-/** The app as it bears on a plan (all but where it was declared), for the plan's inputs digest. */
-export function planRelevantApp(app: AppSpec): CanonicalText {
-  return new CanonicalText(canonicalObject(membersOf(app), SOURCE));
-}
-
 /**
- * A plan writes each app's canonical text twice (its digest, and the inputs digest): the app is walked once. App
- * specs are never changed once loaded, so the text of one stays right for as long as it lives.
+ * The app's digest, and its canonical text as it bears on a plan (all but where it was declared), from one walk of
+ * the app: a plan needs both for every app.
  */
-const membersByApp = new WeakMap<AppSpec, ReturnType<typeof canonicalMembers>>();
-
-function membersOf(app: AppSpec): ReturnType<typeof canonicalMembers> {
-  let members = membersByApp.get(app);
-  if (members === undefined) {
-    members = canonicalMembers(app);
-    membersByApp.set(app, members);
-  }
-  return members;
+export function appDigestAndPlanText(app: AppSpec): { digest: string; planText: CanonicalText } {
+  const members = canonicalMembers(app);
+  return { digest: digestOf(members), planText: new CanonicalText(canonicalObject(members, SOURCE)) };
 }
 
 /** The first 12 hex digits, for human output. */

@@ -13,7 +13,7 @@ import type {
 } from "../placement/types.js";
 import { SimulatedCluster } from "./cluster-state.js";
 import { diffApp, hasChanges } from "./diff.js";
-import { defaultSeed, inputsDigest, planFingerprint } from "./fingerprint.js";
+import { defaultSeed, planFingerprint, planInputs } from "./fingerprint.js";
 import { desiredInstances, resolveRegion, specForRegion } from "./regions.js";
 import { requestFor, unplacedInstances } from "./requests.js";
 import { type RolloutInput, rolloutLimits, rolloutSteps, simulateRollouts } from "./rollout.js";
@@ -61,11 +61,14 @@ export function buildPlan(input: PlanInput): Plan {
   const region = resolveRegion(input.apps, input.region);
   const apps = input.apps.map((app) => specForRegion(app, region));
   const snapshot = withDraining(input.snapshot, input.draining);
-  const inputs = inputsDigest(apps, snapshot, region);
+  const { digest: inputs, appDigests } = planInputs(apps, snapshot, region);
   const seed = input.seed ?? defaultSeed(inputs);
 
   const planned = apps
-    .map((spec) => ({ spec, diff: moveOff(diffFor(spec, snapshot, region), input.draining) }))
+    .map((spec) => ({
+      spec,
+      diff: moveOff(diffFor(spec, snapshot, region, appDigests.get(spec)), input.draining),
+    }))
     .filter(({ diff }) => diff.desired > 0 || hasChanges(diff));
 
   const endState = new SimulatedCluster(snapshot);
@@ -154,9 +157,14 @@ function moveOff(diff: AppDiff, draining: ReadonlySet<string> | undefined): AppD
   };
 }
 
-function diffFor(spec: AppSpec, snapshot: ClusterSnapshot, region: string | null): AppDiff {
+function diffFor(
+  spec: AppSpec,
+  snapshot: ClusterSnapshot,
+  region: string | null,
+  digest = appDigest(spec),
+): AppDiff {
   const tasks = (snapshot.titanTasks[spec.name] ?? []).filter((t) => inRegion(t, region));
-  return diffApp(spec.name, region, appDigest(spec), desiredInstances(spec, region), tasks);
+  return diffApp(spec.name, region, digest, desiredInstances(spec, region), tasks);
 }
 
 /** A task labelled for another region belongs to that region's plan; an unlabelled one to whichever region this is. */

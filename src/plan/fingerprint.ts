@@ -1,12 +1,7 @@
 import { canonicalJson, sha256Hex } from "../cluster/canonical.js";
-import { planRelevantApp } from "../cluster/digest.js";
+import { appDigestAndPlanText } from "../cluster/digest.js";
 import type { ClusterSnapshot, TitanTask } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
-
-/** The manifests as they bear on a plan: everything but where each app was declared. */
-function normalisedApps(apps: readonly AppSpec[]): unknown {
-  return [...apps].sort((a, b) => a.name.localeCompare(b.name)).map(planRelevantApp);
-}
 
 /** The snapshot as it bears on placement: agents and their free capacity, what runs where, and titan's tasks. */
 function placementRelevant(snapshot: ClusterSnapshot): unknown {
@@ -30,15 +25,34 @@ function placementFields(task: TitanTask): unknown {
   return placement;
 }
 
-/** A hash of the manifests, the cluster state and the region: everything a plan is made from but the seed. */
-export function inputsDigest(
+/** What a plan is made from, hashed: the inputs digest, and each app's own digest on the way. */
+export interface PlanInputs {
+  digest: string;
+  appDigests: ReadonlyMap<AppSpec, string>;
+}
+
+/**
+ * A hash of the manifests (everything but where each app was declared), the cluster state and the region:
+ * everything a plan is made from but the seed. Each app is walked once for this and for its own digest, and
+ * nothing of the walk is kept but the digests.
+ */
+export function planInputs(
   apps: readonly AppSpec[],
   snapshot: ClusterSnapshot,
   region: string | null,
-): string {
-  return sha256Hex(
-    canonicalJson({ version: 1, apps: normalisedApps(apps), cluster: placementRelevant(snapshot), region }),
+): PlanInputs {
+  const appDigests = new Map<AppSpec, string>();
+  const texts = [...apps]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((app) => {
+      const { digest, planText } = appDigestAndPlanText(app);
+      appDigests.set(app, digest);
+      return planText;
+    });
+  const digest = sha256Hex(
+    canonicalJson({ version: 1, apps: texts, cluster: placementRelevant(snapshot), region }),
   );
+  return { digest, appDigests };
 }
 
 /**
