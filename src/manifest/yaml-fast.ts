@@ -343,7 +343,17 @@ class SimpleYamlReader {
     const start = this.i;
     const first = text[start] ?? "";
     if (start >= text.length || INDICATORS.has(first) || first === " " || first === "\n") outside();
-    if (first === "-" && (this.code(start + 1) === SPACE || this.code(start + 1) === NEWLINE)) outside();
+    // `-` before a space, a line break or the end of the text starts a list item, not a scalar; in a flow
+    // collection, before `,[]{}` it is an error.
+    const afterDash = text[start + 1];
+    if (
+      first === "-" &&
+      (afterDash === undefined ||
+        afterDash === " " ||
+        afterDash === "\n" ||
+        (flow && FLOW_INDICATORS.has(afterDash)))
+    )
+      outside();
     let j = start + 1;
     let end = j;
     for (; j < text.length; j++) {
