@@ -22,10 +22,10 @@ export interface RequestGroup {
 
 export function groupRequests(requests: readonly TaskRequest[], regexes: RegexCache): RequestGroup[] {
   const byKey = new Map<string, RequestGroup>();
-  let previous: TaskRequest | undefined;
   let previousGroup: RequestGroup | undefined;
   for (const r of requests) {
     // An app's requests come one after another and share their demand and constraints: the same group, no key.
+    const previous = previousGroup?.requests.at(-1);
     if (previousGroup && previous && sameGroupInputs(r, previous)) {
       previousGroup.requests.push(r);
       continue;
@@ -47,7 +47,6 @@ export function groupRequests(requests: readonly TaskRequest[], regexes: RegexCa
       byKey.set(key, group);
     }
     group.requests.push(r);
-    previous = r;
     previousGroup = group;
   }
   const groups = [...byKey.values()];

@@ -113,9 +113,7 @@ function placementTable(app: AppPlan): string {
   };
   for (const p of app.placements) {
     // Host port numbers only, as for kept instances: a running task's resources carry no port names.
-    let ports = "";
-    for (const port in p.ports) ports += ports === "" ? String(p.ports[port]) : ` ${p.ports[port]}`;
-    row(p.instance, ACTION_CELLS[p.action], p.hostname, p.attributes, ports);
+    row(p.instance, ACTION_CELLS[p.action], p.hostname, p.attributes, Object.values(p.ports).join(" "));
   }
   for (const k of app.kept) row(k.instance, "= keep", k.hostname, k.attributes, k.ports.join(" "));
   return renderTable(header, inInstanceOrder(rows, instances), "    ");
