@@ -42,8 +42,16 @@ export function runPlacement(
   return runOn(new ClusterState(input.agents, input.running, input.seed), grouped);
 }
 
-/** Places the groups on a state that may have seen earlier runs (a rollout places step after step on one state). */
-export function runOn(state: ClusterState, grouped: readonly RequestGroup[]): PlacementRun {
+/**
+ * Places the groups on a state that may have seen earlier runs (a rollout places step after step on one state).
+ * `scanEveryAgent` turns off what a pass over many groups skips (agents too full for what is left, empty agents
+ * beyond those a group can use): the choices are the same, only slower, which the tests hold it to.
+ */
+export function runOn(
+  state: ClusterState,
+  grouped: readonly RequestGroup[],
+  options: { scanEveryAgent?: boolean } = {},
+): PlacementRun {
   const eligibility = new EligibilityCache(state);
   // Ordering sums up each group's eligible agents: with one group (a rollout step) there is nothing to order.
   const groups =
@@ -62,7 +70,8 @@ export function runOn(state: ClusterState, grouped: readonly RequestGroup[]): Pl
     const minCpus = suffixMin(order, (g) => g.units.cpus);
     const minMem = suffixMin(order, (g) => g.units.mem);
     // Sorting the empty agents pays off over many groups; a few (one rollout step) just scan every agent.
-    const agents = order.length >= FEW_GROUPS ? passAgents(state) : undefined;
+    const agents =
+      order.length >= FEW_GROUPS && options.scanEveryAgent !== true ? passAgents(state) : undefined;
     order.forEach((group, k) => {
       const todo = todoOf(group);
       if (todo.length === 0) return;

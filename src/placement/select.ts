@@ -38,6 +38,8 @@ export interface PassAgents {
   empty: Int32Array;
   /** Everything before this position in `empty` is in use by now. */
   emptyHead: number;
+  /** `empty` as each set of agent checks narrows it, made on first use (see `admittedEmpty`). */
+  admitted: Map<string, EmptyList>;
   /** Room for the list of every agent that may still take something, for groups that scan them all. */
   scratch: Int32Array;
 }
@@ -64,14 +66,58 @@ export function passAgents(state: ClusterState): PassAgents {
     listed,
     empty: Int32Array.from(empty),
     emptyHead: 0,
+    admitted: new Map(),
     scratch: new Int32Array(state.n),
   };
+}
+
+/**
+ * The empty agents of a pass that a group's agent checks let in whatever else happens (not drained, through its
+ * attribute filters, not a GPU agent kept for GPU work), in opening order. Agents that get used are unlinked as a walk
+ * meets them, so each is stepped over once per list rather than once per group.
+ */
+interface EmptyList {
+  agents: Int32Array;
+  /** The position after each position; agents.length ends the list. */
+  next: Int32Array;
+  head: number;
+}
+
+/** What a group's agent checks admit whatever else happens: its attribute filters' verdicts, and GPU agents or not. */
+interface Admission {
+  eligible: Uint8Array;
+  gpuAgents: boolean;
+}
+
+function admittedEmpty(
+  state: ClusterState,
+  pass: PassAgents,
+  admit: Admission,
+  filterKey: string,
+): EmptyList {
+  const { eligible, gpuAgents } = admit;
+  const key = `${gpuAgents ? 1 : 0}\u0000${filterKey}`;
+  let list = pass.admitted.get(key);
+  if (list) return list;
+  const agents: number[] = [];
+  for (let k = pass.emptyHead; k < pass.empty.length; k++) {
+    const i = pass.empty[k] as number;
+    if (eligible[i] === 1 && state.disabled[i] === 0 && (gpuAgents || state.isGpuAgent[i] === 0))
+      agents.push(i);
+  }
+  const next = new Int32Array(agents.length);
+  for (let k = 0; k < next.length; k++) next[k] = k + 1;
+  list = { agents: Int32Array.from(agents), next, head: 0 };
+  pass.admitted.set(key, list);
+  return list;
 }
 
 /** Every agent of the pass that may still take something: those in use that shrinking kept, and the empty ones. */
 function stillOpen(state: ClusterState, pass: PassAgents): AgentList {
   const list = pass.scratch;
   let length = 0;
+  while (pass.emptyHead < pass.empty.length && state.occupied[pass.empty[pass.emptyHead] as number] === 1)
+    pass.emptyHead++;
   for (let k = 0; k < pass.occupied.length; k++) list[length++] = pass.occupied.agents[k] as number;
   for (let k = pass.emptyHead; k < pass.empty.length; k++) {
     const i = pass.empty[k] as number;
@@ -135,7 +181,8 @@ export function placeGroup(
   const checks = compileChecks({ state, group, eligible, rules, allowGpuAgents: options.allowGpuAgents });
   if (options.preferredOrder && group.strategy === "binpack" && rules.balances.length === 0)
     return firstFit(state, group, requests, checks, options.preferredOrder);
-  return bestFit(state, group, requests, rules, checks, options.candidates);
+  const admit = { eligible, gpuAgents: options.allowGpuAgents || group.units.gpus > 0 };
+  return bestFit(state, group, requests, rules, checks, options.candidates, admit);
 }
 
 function bestFit(
@@ -145,6 +192,7 @@ function bestFit(
   rules: GroupRules,
   checks: GroupChecks,
   candidates: AgentList | PassAgents | undefined,
+  admit?: Admission,
 ): GroupOutcome {
   const primary = rules.balances[0];
   // A second hard balance can hold an agent back now and let it in later, which the walk cannot account for.
@@ -153,10 +201,13 @@ function bestFit(
   let pass: PassAgents | undefined;
   const passes = checks.passesFn();
   if (candidates && "empty" in candidates) {
-    if (group.strategy === "binpack" && !secondHard) pass = candidates;
+    if (group.strategy === "binpack" && !secondHard && admit) pass = candidates;
     else heaps.fillFrom(stillOpen(state, candidates), passes);
   } else heaps.fillFrom(candidates, passes);
-  if (pass) heaps.fillFromPass(pass, requests.length, passes);
+  if (pass && admit) {
+    const empty = admittedEmpty(state, pass, admit, group.compiled.filterKey);
+    heaps.fillFromPass(pass.occupied, empty, requests.length, passes);
+  }
   heaps.heapify();
   const usable = (i: number): boolean => checks.stillPasses(i);
   const choosable = secondHard ? (i: number): boolean => checks.choosable(i) : undefined;
@@ -220,23 +271,27 @@ class ValueHeaps {
   }
 
   /** Every agent in use that passes, and empty agents in opening order until each value holds `quota` of them. */
-  fillFromPass(pass: PassAgents, quota: number, passes: (i: number) => boolean): void {
+  fillFromPass(occupied: AgentList, empty: EmptyList, quota: number, passes: (i: number) => boolean): void {
     const { state } = this;
-    const { agents: inUse, length } = pass.occupied;
+    const { agents: inUse, length } = occupied;
     for (let k = 0; k < length; k++) {
       const i = inUse[k] as number;
       if (passes(i)) this.add(i);
     }
-    const { empty } = pass;
-    while (pass.emptyHead < empty.length && state.occupied[empty[pass.emptyHead] as number] === 1)
-      pass.emptyHead++;
     const values = this.primary ? this.primary.values.length : 1;
     const taken = new Int32Array(values);
     let full = 0;
     let walked = 0;
-    for (let k = pass.emptyHead; k < empty.length && full < values; k++) {
-      const i = empty[k] as number;
-      if (state.occupied[i] === 1 || !passes(i)) continue;
+    const { agents, next } = empty;
+    for (let k = empty.head, before = -1; k < agents.length && full < values; k = next[k] as number) {
+      const i = agents[k] as number;
+      if (state.occupied[i] === 1) {
+        if (before < 0) empty.head = next[k] as number;
+        else next[before] = next[k] as number;
+        continue;
+      }
+      before = k;
+      if (!passes(i)) continue;
       walked++;
       const v = this.valueOf(i);
       if ((taken[v] as number) === quota) {

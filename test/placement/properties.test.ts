@@ -1,5 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ClusterState } from "../../src/placement/cluster.js";
+import { RegexCache } from "../../src/placement/constraints.js";
+import { runOn } from "../../src/placement/engine.js";
+import { groupRequests } from "../../src/placement/groups.js";
 import {
   adviseScaleIn,
   adviseScaleOut,
@@ -373,6 +377,34 @@ describe("placement properties with many groups", () => {
         expect(reversed.unplaced).toEqual(result.unplaced);
       }),
       { numRuns: 80 },
+    );
+  });
+});
+
+describe("a pass over many groups", () => {
+  const choices = (input: PlacementInput, scanEveryAgent: boolean): unknown => {
+    const state = new ClusterState(input.agents, input.running, input.seed);
+    const run = runOn(state, groupRequests(input.requests, new RegexCache()), { scanEveryAgent });
+    return {
+      booked: run.booked.map((b) => [b.request.app, b.request.instance, b.agent, b.ports]),
+      unplaced: run.unplaced.map((u) => [u.group.app, u.remaining.length]),
+    };
+  };
+
+  it("chooses exactly what scoring every agent for every group chooses", () => {
+    const withDrained = manyAppsArb.chain((input) =>
+      fc
+        .array(fc.boolean(), { minLength: input.agents.length, maxLength: input.agents.length })
+        .map((drained) => ({
+          ...input,
+          agents: input.agents.map((a, i) => (drained[i] && i % 3 === 0 ? { ...a, draining: true } : a)),
+        })),
+    );
+    fc.assert(
+      fc.property(withDrained, (input) => {
+        expect(choices(input, false)).toEqual(choices(input, true));
+      }),
+      { numRuns: 150 },
     );
   });
 });
