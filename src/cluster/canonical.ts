@@ -67,12 +67,36 @@ export function canonicalObject(
 }
 
 /**
- * Keys in the order a sorted copy of the object (the definition of canonical JSON here) has them: sorted, except that array-index keys ("0", "12") come
- * first in numeric order, as JavaScript orders an object's integer keys whatever order they were added in.
+ * Keys in the order a sorted copy of the object (the definition of canonical JSON here) has them: sorted, except that
+ * array-index keys ("0", "12") come first in numeric order, as JavaScript orders an object's integer keys whatever
+ * order they were added in. Objects of one kind list the same keys in the same order: their order is sorted once.
  */
-function sortedKeys(value: object): string[] {
-  // A copy made by assignment never holds an own `__proto__` (assigning it sets the prototype): it is left out.
+function sortedKeys(value: object): readonly string[] {
   const keys = Object.keys(value);
+  if (keys.length < 2) return keys[0] === "__proto__" ? [] : keys;
+  const known = sortedKeysCache.get(keys[0] as string);
+  if (known !== undefined) for (const entry of known) if (sameKeys(entry.keys, keys)) return entry.sorted;
+  const sorted = sortKeys([...keys]);
+  if (sortedKeysCached < 10_000) {
+    sortedKeysCached++;
+    if (known === undefined) sortedKeysCache.set(keys[0] as string, [{ keys, sorted }]);
+    else if (known.length < 8) known.push({ keys, sorted });
+  }
+  return sorted;
+}
+
+/** Key lists already sorted, by their first key: a few kinds of object make up most of what is hashed. */
+const sortedKeysCache = new Map<string, Array<{ keys: readonly string[]; sorted: readonly string[] }>>();
+let sortedKeysCached = 0;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function sortKeys(keys: string[]): string[] {
+  // A copy made by assignment never holds an own `__proto__` (assigning it sets the prototype): it is left out.
   let indexKeys = false;
   let protoKey = false;
   for (let k = 0; k < keys.length; k++) {

@@ -28,6 +28,11 @@ export function addScalars(a: Scalars, b: Scalars): Scalars {
   return out;
 }
 
+/** `addScalars` in place: `sum` becomes what `addScalars(sum, b)` returns, with no new object per addition. */
+export function addScalarsInto(sum: Scalars, b: Scalars): void {
+  for (const d of DIMENSIONS) sum[d] = round3(sum[d] + b[d]);
+}
+
 /** a − b, never below zero. */
 export function subtractScalars(a: Scalars, b: Scalars): Scalars {
   const out = zeroScalars();

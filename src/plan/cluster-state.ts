@@ -1,5 +1,5 @@
 import { countPorts, portsToRanges, subtractRanges, unionRanges } from "../cluster/ranges.js";
-import { addScalars, subtractScalars } from "../cluster/resources.js";
+import { addScalars, addScalarsInto, subtractScalars } from "../cluster/resources.js";
 import type { ClusterSnapshot, TitanTask } from "../cluster/types.js";
 import type {
   Agent,
@@ -68,9 +68,9 @@ export class SimulatedCluster {
       if (!request || !this.agents.has(p.agentId)) continue;
       const onAgent = taken.get(p.agentId);
       if (onAgent) {
-        onAgent.demand = addScalars(onAgent.demand, request.demand);
+        addScalarsInto(onAgent.demand, request.demand);
         for (const name in p.ports) onAgent.ports.push(p.ports[name] as number);
-      } else taken.set(p.agentId, { demand: request.demand, ports: Object.values(p.ports) });
+      } else taken.set(p.agentId, { demand: { ...request.demand }, ports: Object.values(p.ports) });
       this.placed.push({ placement: p, request });
     }
     for (const [agentId, { demand, ports }] of taken) {

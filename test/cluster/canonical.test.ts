@@ -54,4 +54,19 @@ describe("canonicalJson", () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: undefined }, null] })).toBe('{"a":[{"d":2},null],"b":1}');
     expect(canonicalJson({ a: [{ d: 2 }, null], b: 1 })).toBe('{"a":[{"d":2},null],"b":1}');
   });
+
+  it("keeps apart objects whose keys begin alike, however often each kind comes back", () => {
+    const kinds = [
+      { z: 1, b: 2, a: 3 },
+      { z: 1, b: 2 },
+      { z: 1, a: 3, b: 2 },
+      { z: 1, b: 2, a: 3, "2": 4, "10": 5 },
+      JSON.parse('{"z":1,"__proto__":2,"a":3}') as object,
+      { z: 1 },
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const kind of kinds) expect(canonicalJson(kind)).toBe(reference(kind));
+    const many = Array.from({ length: 20 }, (_, k) => ({ z: k, [`k${k}`]: k, a: 0 }));
+    expect(canonicalJson(many)).toBe(reference(many));
+  });
 });
