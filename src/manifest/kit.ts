@@ -388,6 +388,23 @@ export interface ObjectType<S extends Shape> extends Type<Out<S>> {
 
 export function object<S extends Shape>(shape: S, options: ObjectOptions<S> = {}): ObjectType<S> {
   const keys = Object.keys(shape);
+  const props = Object.entries(shape);
+  // A default reads to the same value every time: it is read once, and each object gets its own copy.
+  const defaults = new Map<string, { value: unknown }>();
+  const readDefault = (
+    key: string,
+    prop: Prop<unknown, boolean>,
+    node: PNode,
+    path: string,
+    ctx: Ctx,
+  ): unknown => {
+    const known = defaults.get(key);
+    if (known) return copyPlain(known.value);
+    const before = ctx.count;
+    const value = prop.type.read(fromJson(prop.fallback as JsonValue, node.pos), joinPath(path, key), ctx);
+    if (ctx.count === before && isPlain(value)) defaults.set(key, { value: copyPlain(value) });
+    return value;
+  };
   return {
     shape,
     expected: "a mapping",
@@ -407,14 +424,14 @@ export function object<S extends Shape>(shape: S, options: ObjectOptions<S> = {}
       }
       const out: Record<string, unknown> = {};
       let good = true;
-      for (const [key, prop] of Object.entries(shape)) {
+      for (const [key, prop] of props) {
         const entry = entryOf(node, key);
         if (entry) {
           const value = prop.type.read(entry.value, entryPath(path, entry), ctx);
           if (value === undefined) good = false;
           else out[key] = value;
         } else if (prop.fallback !== undefined) {
-          out[key] = prop.type.read(fromJson(prop.fallback, node.pos), joinPath(path, key), ctx);
+          out[key] = readDefault(key, prop, node, path, ctx);
         } else if (prop.required) {
           ctx.report(node.pos, path, `missing required key \`${key}\``, `${key}: ${prop.doc}`);
           good = false;
@@ -449,6 +466,8 @@ export function object<S extends Shape>(shape: S, options: ObjectOptions<S> = {}
           good = false;
         }
       }
+      if (options.checkPartial === undefined && options.check === undefined)
+        return good && ctx.count === before ? (out as Out<S>) : undefined;
       const at: At = {
         node,
         path,
@@ -464,6 +483,22 @@ export function object<S extends Shape>(shape: S, options: ObjectOptions<S> = {}
       return ctx.count === before ? value : undefined;
     },
   };
+}
+
+/** Data made only of plain objects, arrays and primitives: what a copy by `copyPlain` reproduces exactly. */
+function isPlain(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return typeof value !== "function";
+  if (Array.isArray(value)) return value.every(isPlain);
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype && Object.values(value).every(isPlain);
+}
+
+function copyPlain(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(copyPlain);
+  const copy: Record<string, unknown> = {};
+  for (const key in value) copy[key] = copyPlain((value as Record<string, unknown>)[key]);
+  return copy;
 }
 
 function objectSchema<S extends Shape>(shape: S, options: ObjectOptions<S>): JsonSchema {

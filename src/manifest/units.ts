@@ -73,18 +73,18 @@ const MS_PER_UNIT: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_00
 /** Go-style durations: `500ms`, `10s`, `5m`, `1h30m`. The result is whole milliseconds. */
 export function parseDuration(value: string): Parsed<number> {
   const text = value.trim();
-  const bad: Parsed<number> = {
+  const bad = (): Parsed<number> => ({
     ok: false,
     message: `${JSON.stringify(value)} is not a duration`,
     hint: 'write a number with a unit: "500ms", "10s", "5m", "1h30m"',
-  };
-  if (text === "") return bad;
+  });
+  if (text === "") return bad();
   let total = 0;
   let offset = 0;
   while (offset < text.length) {
     DURATION_PART.lastIndex = offset;
     const part = DURATION_PART.exec(text);
-    if (!part) return bad;
+    if (!part) return bad();
     total += Number(part[1]) * (MS_PER_UNIT[part[2] ?? ""] ?? 0);
     offset = DURATION_PART.lastIndex;
   }

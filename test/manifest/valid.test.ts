@@ -92,6 +92,20 @@ describe("valid manifests", () => {
     });
   });
 
+  it("gives every app its own copy of each default, however many apps share it", () => {
+    const text =
+      "apps:\n  - name: a\n    image: x:1\n  - name: b\n    image: x:1\n  - name: c\n    image: x:1\n";
+    const [a, b, c] = parseManifests([{ file: "t.yaml", text }]).apps;
+    if (!a || !b || !c) throw new Error("three apps expected");
+    expect(b.update).toEqual(a.update);
+    expect(c.resources).toEqual(a.resources);
+    expect(b.update).not.toBe(a.update);
+    expect(b.update.maxSurge).not.toBe(a.update.maxSurge);
+    expect(b.env).not.toBe(a.env);
+    expect(c.constraints).not.toBe(b.constraints);
+    expect(one("name: d\nimage: x:1\n").update).toEqual(a.update);
+  });
+
   it("merges defaults into each app of an apps file", () => {
     const manifest = parseManifests([fixture("multi-app.yaml")]);
     const [web, catalog, worker] = manifest.apps;
