@@ -111,6 +111,7 @@ export class ClusterState {
     });
     this.normCpus = normCpus;
     this.normMem = normMem;
+    breakRankTies(this.rank, agents);
     for (const task of running) {
       const i = this.indexById.get(task.agentId);
       if (i === undefined) continue;
@@ -410,4 +411,20 @@ function normaliseRanges(ranges: readonly PortRange[]): PortRange[] {
     else merged.push(r);
   }
   return merged;
+}
+
+/**
+ * Two agent ids can hash to the same 32-bit rank. Each rank gets a fraction below one from the order of the agents'
+ * ids, so ties go the same way whatever order the agents come in, and no two agents with distinct ids ever tie.
+ */
+function breakRankTies(rank: Float64Array, agents: readonly Agent[]): void {
+  const byId = Array.from({ length: agents.length }, (_, i) => i);
+  byId.sort((a, b) => {
+    const x = (agents[a] as Agent).id;
+    const y = (agents[b] as Agent).id;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  byId.forEach((i, position) => {
+    rank[i] = (rank[i] as number) + position / agents.length;
+  });
 }

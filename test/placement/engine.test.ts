@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededHash } from "../../src/placement/hash.js";
 import { place } from "../../src/placement/index.js";
 import type { Agent, Constraint, Placement, PlacementInput } from "../../src/placement/types.js";
 import { agent, requests, runningTask } from "./builders.js";
@@ -246,6 +247,24 @@ describe("determinism", () => {
     const b = place(input({ agents: [...agents].reverse(), requests: req, seed: 7 }));
     expect(b.placements).toEqual(a.placements);
     expect(b.unplaced).toEqual(a.unplaced);
+  });
+
+  it("breaks a tie between agents whose ids hash alike the same way whatever their order", () => {
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let k = 0; !pair; k++) {
+      const id = `agent-${k}`;
+      const h = seededHash(id, 1);
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, id];
+      seen.set(h, id);
+    }
+    const agents = pair.map((id) => agent(id));
+    const req = requests("web", 1, { cpus: 1 });
+    const forward = place(input({ agents, requests: req, seed: 1 }));
+    const backward = place(input({ agents: [...agents].reverse(), requests: req, seed: 1 }));
+    expect(backward.placements).toEqual(forward.placements);
+    expect(forward.placements[0]?.agentId).toBe([...pair].sort()[0]);
   });
 });
 
