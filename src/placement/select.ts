@@ -3,9 +3,11 @@ import { compileChecks, type GroupChecks } from "./compile.js";
 import { firstFit } from "./first-fit.js";
 import type { RequestGroup } from "./groups.js";
 import { AgentHeap } from "./heap.js";
+import { RoomIndex } from "./room-index.js";
 import type { GroupRules, LiveBalance } from "./rules.js";
 import { openingScore, scorerFor } from "./scores.js";
 import type { TaskRequest } from "./types.js";
+import type { Units } from "./units.js";
 
 /** A subset of agents, in index order: those that can still take something (see `shrinkAgentList`). */
 export interface AgentList {
@@ -32,6 +34,8 @@ export function shrinkAgentList(state: ClusterState, list: AgentList, minCpus: n
 export interface PassAgents {
   /** Agents in use that may still take something, as `shrinkAgentList` leaves them. */
   occupied: AgentList;
+  /** Every agent in use, by its free cpu and mem: a binpack group visits only those that may have room for it. */
+  rooms: RoomIndex;
   /** 1 once an agent has been put in `occupied` (it stays 1 when shrinking drops it: it never fits again). */
   listed: Uint8Array;
   /** Agents empty at the start of the pass, in the order binpack opens them: largest first, then seeded rank. */
@@ -47,12 +51,14 @@ export interface PassAgents {
 export function passAgents(state: ClusterState): PassAgents {
   const occupied = new Int32Array(state.n);
   const listed = new Uint8Array(state.n);
+  const rooms = new RoomIndex(state);
   const empty: number[] = [];
   let length = 0;
   for (let i = 0; i < state.n; i++) {
     if (state.occupied[i] === 1) {
       occupied[length++] = i;
       listed[i] = 1;
+      rooms.put(i);
     } else empty.push(i);
   }
   // Binpack's very score and tie-break of an empty agent, so the walk meets them in heap order.
@@ -63,6 +69,7 @@ export function passAgents(state: ClusterState): PassAgents {
   );
   return {
     occupied: { agents: occupied, length },
+    rooms,
     listed,
     empty: Int32Array.from(empty),
     emptyHead: 0,
@@ -129,6 +136,7 @@ function stillOpen(state: ClusterState, pass: PassAgents): AgentList {
 /** Puts the agents that a group's placements just opened into the pass's list of agents in use. */
 export function noteOpened(pass: PassAgents, placed: readonly Booked[]): void {
   for (const b of placed) {
+    pass.rooms.put(b.agent);
     if (pass.listed[b.agent] === 1) continue;
     pass.listed[b.agent] = 1;
     pass.occupied.agents[pass.occupied.length++] = b.agent;
@@ -206,7 +214,7 @@ function bestFit(
   } else heaps.fillFrom(candidates, passes);
   if (pass && admit) {
     const empty = admittedEmpty(state, pass, admit, group.compiled.filterKey);
-    heaps.fillFromPass(pass.occupied, empty, requests.length, passes);
+    heaps.fillFromPass(pass.rooms, group.units, empty, requests.length, passes);
   }
   heaps.heapify();
   const usable = (i: number): boolean => checks.stillPasses(i);
@@ -271,13 +279,17 @@ class ValueHeaps {
   }
 
   /** Every agent in use that passes, and empty agents in opening order until each value holds `quota` of them. */
-  fillFromPass(occupied: AgentList, empty: EmptyList, quota: number, passes: (i: number) => boolean): void {
+  fillFromPass(
+    rooms: RoomIndex,
+    units: Units,
+    empty: EmptyList,
+    quota: number,
+    passes: (i: number) => boolean,
+  ): void {
     const { state } = this;
-    const { agents: inUse, length } = occupied;
-    for (let k = 0; k < length; k++) {
-      const i = inUse[k] as number;
+    const visited = rooms.forEachWithRoom(units.cpus, units.mem, (i) => {
       if (passes(i)) this.add(i);
-    }
+    });
     const values = this.primary ? this.primary.values.length : 1;
     const taken = new Int32Array(values);
     let full = 0;
@@ -304,7 +316,7 @@ class ValueHeaps {
     }
     // Stopping early means later empty agents of every value were left out.
     if (full === values) for (let v = 0; v < values; v++) this.cut.add(v);
-    state.evaluations += length + walked;
+    state.evaluations += visited + walked;
   }
 
   heapify(): void {
