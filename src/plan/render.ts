@@ -1,6 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { renderTable } from "../cli/table.js";
-import { escapeDeep } from "../cli/terminal-text.js";
+import { escapeDeep, escapeTerminal } from "../cli/terminal-text.js";
 import { shortDigest } from "../cluster/digest.js";
 import { formatName } from "../cluster/snapshot.js";
 import type { SnapshotFormat } from "../cluster/types.js";
@@ -11,8 +11,10 @@ import type { AppPlan, Plan, PlannedPlacement, StepPlacement, UnplacedInstance }
 
 /** The plan for people, in the spirit of `nomad job plan` and `terraform plan`. Colour only through `c`. */
 export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
-  // Host names, attributes and task labels come from the cluster: shown as data, never as terminal control.
-  const plan = escapeDeep(remote);
+  // Host names, attributes and task labels come from the cluster: shown as data, never as terminal control. Where
+  // each instance lands (a row per instance: 100,000 on a large plan) is escaped cell by cell as the tables are
+  // made, from the plan as it came; everything else is escaped here.
+  const plan = escapeDeep(withoutLandings(remote));
   const lines: string[] = [];
   const where = plan.region === null ? "" : `region ${c.bold(plan.region)} · `;
   const format = formatName(plan.snapshot.format as SnapshotFormat);
@@ -21,18 +23,48 @@ export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
   );
   lines.push("");
   if (plan.apps.length === 0) lines.push("No app in the manifests runs in this region.", "");
-  for (const app of plan.apps) lines.push(...renderApp(app, c), "");
+  plan.apps.forEach((app, k) => {
+    lines.push(...renderApp(app, landingsOf(remote.apps[k] as AppPlan), c), "");
+  });
   if (plan.otherApps.length > 0) {
     lines.push(c.dim(`Also running, not in these manifests (left alone): ${plan.otherApps.join(", ")}`), "");
   }
   lines.push(...renderUtilisation(plan), "");
-  lines.push(...renderVerdict(plan, c), "");
+  lines.push(...renderVerdict(plan, placedCount(remote), c), "");
   lines.push(`seed ${plan.seed} — replay with --seed ${plan.seed}`);
   lines.push(`fingerprint ${plan.fingerprint}`);
   return lines;
 }
 
-function renderApp(app: AppPlan, c: ChalkInstance): string[] {
+/** Where an app's instances land, as the plan has them: not escaped yet. */
+interface Landings {
+  placements: readonly PlannedPlacement[];
+  kept: AppPlan["kept"];
+  steps: ReadonlyArray<readonly StepPlacement[]>;
+}
+
+function landingsOf(app: AppPlan): Landings {
+  return { placements: app.placements, kept: app.kept, steps: app.rollout.steps.map((s) => s.placements) };
+}
+
+/** The plan without its landings (see `Landings`), to be escaped whole. */
+function withoutLandings(plan: Plan): Plan {
+  return {
+    ...plan,
+    apps: plan.apps.map((app) => ({
+      ...app,
+      placements: [],
+      kept: [],
+      rollout: { ...app.rollout, steps: app.rollout.steps.map((s) => ({ ...s, placements: [] })) },
+    })),
+  };
+}
+
+function placedCount(plan: Plan): number {
+  return plan.apps.reduce((n, a) => n + a.placements.length, 0);
+}
+
+function renderApp(app: AppPlan, landings: Landings, c: ChalkInstance): string[] {
   const { diff } = app;
   const launch = diff.launch.length;
   const replace = diff.replace.length;
@@ -74,26 +106,26 @@ function renderApp(app: AppPlan, c: ChalkInstance): string[] {
   if (stop > 0) {
     lines.push(`    stop ${diff.stop.map((t) => `${diff.app}[${t.instance}] on ${t.hostname}`).join(", ")}`);
   }
-  if (app.placements.length + app.kept.length > 0) lines.push(placementTable(app));
-  lines.push(...renderRollout(app, c));
+  if (landings.placements.length + landings.kept.length > 0) lines.push(placementTable(app, landings));
+  lines.push(...renderRollout(app, landings, c));
   return lines;
 }
 
 /** Columns for the attributes the app's constraints use, zone first when agents have one. */
-function attributeColumns(app: AppPlan): string[] {
+function attributeColumns(app: AppPlan, landings: Landings): string[] {
   const used = app.spec.constraints.map((k) => k.attribute).filter((a) => a !== "hostname");
   const columns = [...new Set(["zone", ...used])];
   const has = (col: string) => (p: { attributes: Readonly<Record<string, string>> }) =>
     p.attributes[col] !== undefined;
-  return columns.filter((col) => app.placements.some(has(col)) || app.kept.some(has(col)));
+  return columns.filter((col) => landings.placements.some(has(col)) || landings.kept.some(has(col)));
 }
 
 /**
  * Where every instance of the app will run: new and replacing tasks, and those kept where they are, by instance.
  * One multi-line entry: a plan has a row per instance, and the table is written as bytes in one piece.
  */
-function placementTable(app: AppPlan): string {
-  const columns = attributeColumns(app);
+function placementTable(app: AppPlan, landings: Landings): string {
+  const columns = attributeColumns(app, landings);
   const header = ["instance", "action", "agent", ...columns, "ports"];
   const name = app.diff.app;
   const rows: string[][] = [];
@@ -105,17 +137,17 @@ function placementTable(app: AppPlan): string {
     attributes: Readonly<Record<string, string>>,
     ports: string,
   ): void => {
-    const cells = [`${name}[${instance}]`, action, hostname];
-    for (const col of columns) cells.push(attributes[col] ?? "-");
+    const cells = [`${name}[${instance}]`, action, escapeTerminal(hostname)];
+    for (const col of columns) cells.push(escapeTerminal(attributes[col] ?? "-"));
     cells.push(ports || "-");
     rows.push(cells);
     instances.push(instance);
   };
-  for (const p of app.placements) {
+  for (const p of landings.placements) {
     // Host port numbers only, as for kept instances: a running task's resources carry no port names.
     row(p.instance, ACTION_CELLS[p.action], p.hostname, p.attributes, Object.values(p.ports).join(" "));
   }
-  for (const k of app.kept) row(k.instance, "= keep", k.hostname, k.attributes, k.ports.join(" "));
+  for (const k of landings.kept) row(k.instance, "= keep", k.hostname, k.attributes, k.ports.join(" "));
   return renderTable(header, inInstanceOrder(rows, instances), "    ");
 }
 
@@ -135,7 +167,7 @@ function inInstanceOrder(rows: string[][], instances: readonly number[]): string
   return order.map((k) => rows[k] as string[]);
 }
 
-function renderRollout(app: AppPlan, c: ChalkInstance): string[] {
+function renderRollout(app: AppPlan, landings: Landings, c: ChalkInstance): string[] {
   const r = app.rollout;
   if (r.steps.length === 0) return [];
   const limits = `max_surge ${r.maxSurge}, max_unavailable ${r.maxUnavailable}`;
@@ -147,7 +179,7 @@ function renderRollout(app: AppPlan, c: ChalkInstance): string[] {
         ? c.green("every step fits")
         : c.red(`step ${r.firstFailure?.step ?? "?"} does not fit`);
   const lines = [`  rollout: ${steps} (${limits}) — ${verdict}`];
-  for (const step of r.steps) {
+  r.steps.forEach((step, k) => {
     const what =
       step.kind === "stop"
         ? `stop ${formatInstances(app.diff.app, step.stop)}`
@@ -155,8 +187,8 @@ function renderRollout(app: AppPlan, c: ChalkInstance): string[] {
           ? `launch ${formatInstances(app.diff.app, step.launch)}`
           : `replace ${formatInstances(app.diff.app, step.launch)}`;
     const mark = step.fits === null ? c.dim("·") : step.fits ? c.green("✓") : c.red("✗");
-    lines.push(`    ${mark} ${step.index}. ${what}${landing(app.diff.app, step.placements)}`);
-  }
+    lines.push(`    ${mark} ${step.index}. ${what}${landing(app.diff.app, landings.steps[k] ?? [])}`);
+  });
   return lines;
 }
 
@@ -164,7 +196,10 @@ function renderRollout(app: AppPlan, c: ChalkInstance): string[] {
 function landing(app: string, placements: readonly StepPlacement[]): string {
   if (placements.length === 0) return "";
   const byHost = new Map<string, number[]>();
-  for (const p of placements) byHost.set(p.hostname, [...(byHost.get(p.hostname) ?? []), p.instance]);
+  for (const p of placements) {
+    const host = escapeTerminal(p.hostname);
+    byHost.set(host, [...(byHost.get(host) ?? []), p.instance]);
+  }
   if (byHost.size === 1) return ` → ${[...byHost.keys()].join("")}`;
   const parts = [...byHost].map(([host, instances]) => `${host}: ${formatInstances(app, instances)}`);
   return ` → ${parts.join("; ")}`;
@@ -181,9 +216,8 @@ function round(n: number): string {
   return String(Math.round(n * 10) / 10);
 }
 
-function renderVerdict(plan: Plan, c: ChalkInstance): string[] {
+function renderVerdict(plan: Plan, placed: number, c: ChalkInstance): string[] {
   const lines: string[] = [];
-  const placed = plan.apps.reduce((n, a) => n + a.placements.length, 0);
   const unplaced = plan.apps.flatMap((a) => a.unplaced);
   const rolloutFailures = plan.apps.filter((a) => a.rollout.firstFailure !== null);
   if (plan.fits) {

@@ -2,6 +2,7 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { escapeDeep, escapeTerminal } from "../../src/cli/terminal-text.js";
+import { appDigest } from "../../src/cluster/digest.js";
 import type { TitanTask } from "../../src/cluster/types.js";
 import { describeEvent } from "../../src/deploy/progress.js";
 import { linePrefix } from "../../src/observe/log-format.js";
@@ -104,13 +105,30 @@ describe("human output escapes remote data; --json stays exact", () => {
 
   it("titan plan", () => {
     const app = appSpec({ instances: 2, resources: scalars(1, 256) });
+    const kept = appSpec({ name: "web", instances: 1, resources: scalars(1, 256) });
     const hostile = { ...agent(0, scalars(8, 8192)), hostname: HOSTILE, attributes: { zone: HOSTILE } };
-    const old = [titanTask("api", 0, "sha256:old", 0, app.resources)];
-    const plan = buildPlan({ apps: [app], snapshot: snapshotOf([hostile], old), source: HOSTILE, seed: 1 });
-    const text = renderPlan(plan, colour).join("\n");
+    const old = [
+      titanTask("api", 0, "sha256:old", 0, app.resources),
+      titanTask("web", 0, appDigest(kept), 0, kept.resources),
+    ];
+    const plan = buildPlan({
+      apps: [app, kept],
+      snapshot: snapshotOf([hostile], old),
+      source: HOSTILE,
+      seed: 1,
+    });
+    const lines = renderPlan(plan, colour);
+    const text = lines.join("\n");
     expect(text).toContain("evil\\x1b]0;pwned");
     expect(onlyColourCodes(text)).toBe(true);
+    // Each place a host name or an attribute of an agent is shown: launch rows, kept rows, rollout steps.
+    const safe = escapeTerminal(HOSTILE);
+    const row = (pattern: RegExp) => text.split("\n").find((l) => pattern.test(l)) ?? "";
+    expect(row(/api\[1\] +\+ launch/)).toContain(`${safe}  ${safe}`);
+    expect(row(/web\[0\] += keep/)).toContain(safe);
+    expect(row(/replace api\[0\]/)).toContain(`→ ${safe}`);
     expect(plan.snapshot.source).toBe(HOSTILE);
+    expect(plan.apps[0]?.placements[0]?.hostname).toBe(HOSTILE);
   });
 
   it("deploy progress lines", () => {
