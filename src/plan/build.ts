@@ -125,7 +125,7 @@ export function buildPlan(input: PlanInput): Plan {
     snapshot: { source: input.source, format: snapshot.format, agents: snapshot.agents.length },
     apps: appPlans,
     otherApps: Object.keys(snapshot.titanTasks).filter((app) => !apps.some((a) => a.name === app)),
-    utilisation: { before: utilisation(snapshot.agents), after: utilisation(endState.agentList()) },
+    utilisation: { before: utilisation(snapshot.agents), after: utilisation(endState.usage()) },
     scaleOut,
     scaleIn,
     scaleInSkipped:
@@ -292,8 +292,9 @@ function constraintsByApp(apps: readonly AppSpec[]): Record<string, readonly Con
 }
 
 /** What is in use (not free for titan) over total, for cpus and mem. */
-export function utilisation(agents: readonly Agent[]): Utilisation {
-  const sum = (f: (a: Agent) => number) => Math.round(agents.reduce((n, a) => n + f(a), 0) * 1000) / 1000;
+export function utilisation(agents: ReadonlyArray<Pick<Agent, "total" | "free">>): Utilisation {
+  const sum = (f: (a: Pick<Agent, "total" | "free">) => number) =>
+    Math.round(agents.reduce((n, a) => n + f(a), 0) * 1000) / 1000;
   return {
     cpus: { used: sum((a) => a.total.cpus - a.free.cpus), total: sum((a) => a.total.cpus) },
     mem: { used: sum((a) => a.total.mem - a.free.mem), total: sum((a) => a.total.mem) },

@@ -30,6 +30,8 @@ export class SimulatedCluster {
    * thousands of agents usually does neither, so they are added on first need.
    */
   private placed: Array<{ placement: Placement; request: TaskRequest }> = [];
+  /** Per agent, what `occupy` took and the agent does not show yet: summed demand and host ports. */
+  private readonly taken = new Map<string, { demand: Scalars; ports: number[] }>();
   private next = 0;
 
   constructor(snapshot: Pick<ClusterSnapshot, "agents" | "running">) {
@@ -41,6 +43,7 @@ export class SimulatedCluster {
 
   /** Stops a titan task: its resources and ports become free again on its agent. */
   release(task: TitanTask): void {
+    this.takeOccupied();
     this.settle();
     this.index();
     const id = this.byInstance.get(instanceKey(task.app, task.instance, task.agentId))?.shift();
@@ -54,17 +57,26 @@ export class SimulatedCluster {
     });
   }
 
-  /** Starts the placed tasks: their demand and host ports are taken from their agents (one update per agent). */
+  /**
+   * Starts the placed tasks: their demand and host ports are taken from their agents (one update per agent). The
+   * agents are brought up to date when next read: a plan on thousands of agents often only asks for `usage`.
+   */
   occupy(placements: readonly Placement[], requests: readonly TaskRequest[]): void {
-    const requestOf = new Map<string, Map<number, TaskRequest>>();
+    // One batch per call, as each call's sums are rounded and taken on their own.
+    this.takeOccupied();
+    const requestOf = new Map<string, TaskRequest[]>();
     for (const r of requests) {
       const ofApp = requestOf.get(r.app);
-      if (ofApp) ofApp.set(r.instance, r);
-      else requestOf.set(r.app, new Map([[r.instance, r]]));
+      if (ofApp) ofApp[r.instance] = r;
+      else {
+        const list: TaskRequest[] = [];
+        list[r.instance] = r;
+        requestOf.set(r.app, list);
+      }
     }
-    const taken = new Map<string, { demand: Scalars; ports: number[] }>();
+    const taken = this.taken;
     for (const p of placements) {
-      const request = requestOf.get(p.app)?.get(p.instance);
+      const request = requestOf.get(p.app)?.[p.instance];
       if (!request || !this.agents.has(p.agentId)) continue;
       const onAgent = taken.get(p.agentId);
       if (onAgent) {
@@ -73,14 +85,16 @@ export class SimulatedCluster {
       } else taken.set(p.agentId, { demand: { ...request.demand }, ports: Object.values(p.ports) });
       this.placed.push({ placement: p, request });
     }
-    for (const [agentId, { demand, ports }] of taken) {
-      const agent = this.agents.get(agentId) as Agent;
-      this.agents.set(agentId, {
-        ...agent,
-        free: subtractScalars(agent.free, demand),
-        freePorts: subtractRanges(agent.freePorts, portsToRanges(ports)),
-      });
+  }
+
+  /** Each agent's total and free resources, as `agentList` would give them, without bringing the agents up to date. */
+  usage(): Array<Pick<Agent, "total" | "free">> {
+    const out: Array<Pick<Agent, "total" | "free">> = [];
+    for (const agent of this.agents.values()) {
+      const onAgent = this.taken.get(agent.id);
+      out.push(onAgent ? { total: agent.total, free: subtractScalars(agent.free, onAgent.demand) } : agent);
     }
+    return out;
   }
 
   input(requests: readonly TaskRequest[], seed: number): PlacementInput {
@@ -88,7 +102,20 @@ export class SimulatedCluster {
   }
 
   agentList(): Agent[] {
+    this.takeOccupied();
     return [...this.agents.values()];
+  }
+
+  private takeOccupied(): void {
+    for (const [agentId, { demand, ports }] of this.taken) {
+      const agent = this.agents.get(agentId) as Agent;
+      this.agents.set(agentId, {
+        ...agent,
+        free: subtractScalars(agent.free, demand),
+        freePorts: subtractRanges(agent.freePorts, portsToRanges(ports)),
+      });
+    }
+    this.taken.clear();
   }
 
   runningTasks(): RunningTask[] {
