@@ -52,6 +52,8 @@ export class ClusterState {
   /** 1 when the agent holds any task or has resources in use: binpack fills these before opening empty agents. */
   readonly occupied: Uint8Array;
   readonly disabled: Uint8Array;
+  /** Moves on whenever an agent is disabled or enabled (or that is undone): what was worked out from `disabled` is stale. */
+  disabledVersion = 0;
   /** Tasks on each agent: running ones and those placed in this state. */
   readonly tasks: Int32Array;
   /** Seeded tie-break rank per agent. */
@@ -280,11 +282,13 @@ export class ClusterState {
 
   disable(i: number): void {
     this.disabled[i] = 1;
+    this.disabledVersion++;
     this.journal?.push({ kind: "disable", agent: i });
   }
 
   enable(i: number): void {
     this.disabled[i] = 0;
+    this.disabledVersion++;
     this.journal?.push({ kind: "enable", agent: i });
   }
 
@@ -329,8 +333,10 @@ export class ClusterState {
       const i = e.agent;
       if (e.kind === "disable") {
         this.disabled[i] = 0;
+        this.disabledVersion++;
       } else if (e.kind === "enable") {
         this.disabled[i] = 1;
+        this.disabledVersion++;
       } else if (e.kind === "giveBack") {
         this.cpus[i] = (this.cpus[i] as number) - e.demand.cpus;
         this.mem[i] = (this.mem[i] as number) - e.demand.mem;

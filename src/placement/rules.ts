@@ -43,7 +43,7 @@ export function bindRules(state: ClusterState, group: RequestGroup, eligible: Ui
       values: index.values,
       // Only hard balance and explanations need the domain; it costs a pass over the agents, so it is found on demand.
       get domain(): number[] {
-        domain ??= balanceDomain(state, index.valueIds, index.values.length, eligible);
+        domain ??= balanceDomain(state, rule.attribute, index.valueIds, index.values.length, eligible);
         return domain;
       },
     };
@@ -51,7 +51,32 @@ export function bindRules(state: ClusterState, group: RequestGroup, eligible: Ui
   return { caps, balances };
 }
 
+/**
+ * Domains already found, by the eligibility they were found for (one array per filter set and cluster state) and
+ * attribute: every app with the same filters and balance shares one. Read-only.
+ */
+const domains = new WeakMap<Uint8Array, Map<string, { version: number; domain: number[] }>>();
+
 function balanceDomain(
+  state: ClusterState,
+  attribute: string,
+  valueIds: Int32Array,
+  values: number,
+  eligible: Uint8Array,
+): number[] {
+  let byAttribute = domains.get(eligible);
+  if (!byAttribute) {
+    byAttribute = new Map();
+    domains.set(eligible, byAttribute);
+  }
+  const known = byAttribute.get(attribute);
+  if (known && known.version === state.disabledVersion) return known.domain;
+  const domain = findDomain(state, valueIds, values, eligible);
+  byAttribute.set(attribute, { version: state.disabledVersion, domain });
+  return domain;
+}
+
+function findDomain(
   state: ClusterState,
   valueIds: Int32Array,
   values: number,
