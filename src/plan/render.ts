@@ -198,7 +198,9 @@ function landing(app: string, placements: readonly StepPlacement[]): string {
   const byHost = new Map<string, number[]>();
   for (const p of placements) {
     const host = escapeTerminal(p.hostname);
-    byHost.set(host, [...(byHost.get(host) ?? []), p.instance]);
+    const instances = byHost.get(host);
+    if (instances) instances.push(p.instance);
+    else byHost.set(host, [p.instance]);
   }
   if (byHost.size === 1) return ` → ${[...byHost.keys()].join("")}`;
   const parts = [...byHost].map(([host, instances]) => `${host}: ${formatInstances(app, instances)}`);
