@@ -50,15 +50,26 @@ export function groupRequests(requests: readonly TaskRequest[], regexes: RegexCa
     previousGroup = group;
   }
   const groups = [...byKey.values()];
-  for (const g of groups) g.requests.sort((a, b) => a.instance - b.instance);
+  for (const g of groups)
+    if (!inInstanceOrder(g.requests)) g.requests.sort((a, b) => a.instance - b.instance);
   return groups;
+}
+
+function inInstanceOrder(requests: readonly TaskRequest[]): boolean {
+  for (let k = 1; k < requests.length; k++)
+    if ((requests[k - 1] as TaskRequest).instance > (requests[k] as TaskRequest).instance) return false;
+  return true;
 }
 
 /** Whether two requests have the same group key for sure: the same app and the very same demand and constraints. */
 function sameGroupInputs(a: TaskRequest, b: TaskRequest): boolean {
   return (
     a.app === b.app &&
-    a.demand === b.demand &&
+    (a.demand === b.demand ||
+      (a.demand.cpus === b.demand.cpus &&
+        a.demand.mem === b.demand.mem &&
+        a.demand.disk === b.demand.disk &&
+        a.demand.gpus === b.demand.gpus)) &&
     a.constraints === b.constraints &&
     a.strategy === b.strategy &&
     a.ports.length === b.ports.length
