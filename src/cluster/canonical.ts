@@ -13,9 +13,12 @@ export function canonicalJson(value: unknown): string {
 function canonical(value: unknown): string | undefined {
   if (value === null) return "null";
   switch (typeof value) {
-    case "string":
     case "number":
+      // What JSON.stringify writes for a number, without the call.
+      return Number.isFinite(value) ? String(value) : "null";
     case "boolean":
+      return value ? "true" : "false";
+    case "string":
     case "bigint":
       return JSON.stringify(value);
     case "object":
@@ -30,10 +33,11 @@ function canonical(value: unknown): string | undefined {
   }
   if (value instanceof Map) return canonical(Object.fromEntries(value));
   if (value instanceof CanonicalText) return value.json;
+  const { sorted, quoted } = keyOrder(value);
   const members: string[] = [];
-  for (const key of sortedKeys(value)) {
-    const member = canonical((value as Record<string, unknown>)[key]);
-    if (member !== undefined) members.push(quotedKey(key) + member);
+  for (let k = 0; k < sorted.length; k++) {
+    const member = canonical((value as Record<string, unknown>)[sorted[k] as string]);
+    if (member !== undefined) members.push((quoted[k] as string) + member);
   }
   return `{${members.join(",")}}`;
 }
@@ -48,10 +52,12 @@ export class CanonicalText {
  * be written (`canonicalObject`) without walking it again.
  */
 export function canonicalMembers(value: object): ReadonlyArray<readonly [string, string]> {
+  const { sorted, quoted } = keyOrder(value);
   const members: Array<readonly [string, string]> = [];
-  for (const key of sortedKeys(value)) {
+  for (let k = 0; k < sorted.length; k++) {
+    const key = sorted[k] as string;
     const member = canonical((value as Record<string, unknown>)[key]);
-    if (member !== undefined) members.push([key, quotedKey(key) + member]);
+    if (member !== undefined) members.push([key, (quoted[k] as string) + member]);
   }
   return members;
 }
@@ -66,28 +72,34 @@ export function canonicalObject(
   return `{${kept.join(",")}}`;
 }
 
+/** An object's keys in canonical order, each with its quoted form (`"key":`). */
+interface KeyOrder {
+  sorted: readonly string[];
+  quoted: readonly string[];
+}
+
 /**
  * Keys in the order a sorted copy of the object (the definition of canonical JSON here) has them: sorted, except that
  * array-index keys ("0", "12") come first in numeric order, as JavaScript orders an object's integer keys whatever
- * order they were added in. Objects of one kind list the same keys in the same order: their order is sorted once.
+ * order they were added in. Objects of one kind list the same keys in the same order: their order is found once.
  */
-function sortedKeys(value: object): readonly string[] {
+function keyOrder(value: object): KeyOrder {
   const keys = Object.keys(value);
-  if (keys.length < 2) return keys[0] === "__proto__" ? [] : keys;
-  const known = sortedKeysCache.get(keys[0] as string);
-  if (known !== undefined) for (const entry of known) if (sameKeys(entry.keys, keys)) return entry.sorted;
+  const known = keyOrders.get(keys[0] as string);
+  if (known !== undefined) for (const entry of known) if (sameKeys(entry.keys, keys)) return entry.order;
   const sorted = sortKeys([...keys]);
-  if (sortedKeysCached < 10_000) {
-    sortedKeysCached++;
-    if (known === undefined) sortedKeysCache.set(keys[0] as string, [{ keys, sorted }]);
-    else if (known.length < 8) known.push({ keys, sorted });
+  const order = { sorted, quoted: sorted.map(quotedKey) };
+  if (keyOrdersKept < 10_000) {
+    keyOrdersKept++;
+    if (known === undefined) keyOrders.set(keys[0] as string, [{ keys, order }]);
+    else if (known.length < 8) known.push({ keys, order });
   }
-  return sorted;
+  return order;
 }
 
-/** Key lists already sorted, by their first key: a few kinds of object make up most of what is hashed. */
-const sortedKeysCache = new Map<string, Array<{ keys: readonly string[]; sorted: readonly string[] }>>();
-let sortedKeysCached = 0;
+/** Key orders already found, by the object's first key: a few kinds of object make up most of what is hashed. */
+const keyOrders = new Map<string | undefined, Array<{ keys: readonly string[]; order: KeyOrder }>>();
+let keyOrdersKept = 0;
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
