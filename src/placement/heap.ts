@@ -1,49 +1,67 @@
 /**
- * A binary min-heap of agent indices ordered by a numeric key, ties broken by a second key. Keys live in
- * parallel arrays so that pushing and popping allocates nothing per element.
+ * A binary min-heap of agent indices ordered by a numeric key, ties broken by a second key. Keys live in parallel
+ * typed arrays that grow by doubling, so pushing and popping allocates nothing per element, and `clear` keeps the
+ * storage for the next group (a plan places thousands of groups, each with a heap of hundreds of agents).
  */
 export class AgentHeap {
-  private items: number[] = [];
-  private keys: number[] = [];
-  private ties: number[] = [];
+  private items = new Int32Array(16);
+  private keys = new Float64Array(16);
+  private ties = new Float64Array(16);
+  private length = 0;
 
   get size(): number {
-    return this.items.length;
+    return this.length;
+  }
+
+  /** Empties the heap, keeping its storage. */
+  clear(): void {
+    this.length = 0;
   }
 
   push(item: number, key: number, tie: number): void {
-    this.items.push(item);
-    this.keys.push(key);
-    this.ties.push(tie);
-    this.up(this.items.length - 1);
+    this.add(item, key, tie);
+    this.up(this.length - 1);
   }
 
   /** Appends without ordering; call `heapify` once all are in (O(n) instead of n pushes). */
   add(item: number, key: number, tie: number): void {
-    this.items.push(item);
-    this.keys.push(key);
-    this.ties.push(tie);
+    if (this.length === this.items.length) this.grow();
+    this.items[this.length] = item;
+    this.keys[this.length] = key;
+    this.ties[this.length] = tie;
+    this.length++;
   }
 
   heapify(): void {
-    for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.down(i);
+    for (let i = (this.length >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
   /** The best item, or -1 when empty. */
   pop(): number {
-    const n = this.items.length;
+    const n = this.length;
     if (n === 0) return -1;
     const top = this.items[0] as number;
-    const lastItem = this.items.pop() as number;
-    const lastKey = this.keys.pop() as number;
-    const lastTie = this.ties.pop() as number;
+    this.length = n - 1;
     if (n > 1) {
-      this.items[0] = lastItem;
-      this.keys[0] = lastKey;
-      this.ties[0] = lastTie;
+      this.items[0] = this.items[n - 1] as number;
+      this.keys[0] = this.keys[n - 1] as number;
+      this.ties[0] = this.ties[n - 1] as number;
       this.down(0);
     }
     return top;
+  }
+
+  private grow(): void {
+    const capacity = this.items.length * 2;
+    const items = new Int32Array(capacity);
+    items.set(this.items);
+    const keys = new Float64Array(capacity);
+    keys.set(this.keys);
+    const ties = new Float64Array(capacity);
+    ties.set(this.ties);
+    this.items = items;
+    this.keys = keys;
+    this.ties = ties;
   }
 
   private less(a: number, b: number): boolean {
@@ -75,7 +93,7 @@ export class AgentHeap {
   }
 
   private down(i: number): void {
-    const n = this.items.length;
+    const n = this.length;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) return;

@@ -220,19 +220,31 @@ function bestFit(
   const usable = (i: number): boolean => checks.stillPasses(i);
   const choosable = secondHard ? (i: number): boolean => checks.choosable(i) : undefined;
   const placed: Booked[] = [];
-  for (let k = 0; k < requests.length; k++) {
-    const agent = heaps.takeNext(usable, choosable);
-    if (agent === FALL_BACK && pass) {
-      const rest = bestFit(state, group, requests.slice(k), rules, checks, stillOpen(state, pass));
-      return { placed: [...placed, ...rest.placed], remaining: rest.remaining };
-    }
-    if (agent < 0) return { placed, remaining: requests.slice(k) };
+  let k = 0;
+  let agent = -1;
+  for (; k < requests.length; k++) {
+    agent = heaps.takeNext(usable, choosable);
+    if (agent < 0) break;
     const ports = state.allocate(agent, group.app, group.units, group.portCount);
     placed.push({ request: requests[k] as TaskRequest, agent, ports });
     heaps.afterPlacing(agent, usable);
   }
-  return { placed, remaining: [] };
+  heaps.release();
+  if (k === requests.length) return { placed, remaining: [] };
+  if (agent === FALL_BACK && pass) {
+    const rest = bestFit(state, group, requests.slice(k), rules, checks, stillOpen(state, pass));
+    return { placed: [...placed, ...rest.placed], remaining: rest.remaining };
+  }
+  return { placed, remaining: requests.slice(k) };
 }
+
+/**
+ * Heaps whose storage a finished group left for the next: a plan places thousands of groups, each with heaps of
+ * hundreds of agents, and growing them anew for each was the largest allocation of a plan. Only storage is kept:
+ * a heap is empty when it is handed on.
+ */
+const spareHeaps: AgentHeap[] = [];
+const SPARE_HEAPS = 16;
 
 /** Returned by `takeNext` when a heap that the walk cut short ran dry: the rest must go through the full scan. */
 const FALL_BACK = -2;
@@ -258,10 +270,19 @@ class ValueHeaps {
   private heapFor(v: number): AgentHeap {
     let h = this.heaps.get(v);
     if (!h) {
-      h = new AgentHeap();
+      h = spareHeaps.pop() ?? new AgentHeap();
       this.heaps.set(v, h);
     }
     return h;
+  }
+
+  /** Hands the heaps' storage on to the next group's. */
+  release(): void {
+    for (const heap of this.heaps.values()) {
+      heap.clear();
+      if (spareHeaps.length < SPARE_HEAPS) spareHeaps.push(heap);
+    }
+    this.heaps.clear();
   }
 
   private add(i: number): void {
