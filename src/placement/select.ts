@@ -256,6 +256,9 @@ class ValueHeaps {
   private readonly cut = new Set<number>();
   /** Agents held back only because a second hard balance points elsewhere; they may qualify after the next placement. */
   private readonly stash: number[] = [];
+  /** The values `takeNext` chooses among, and room to order them. */
+  private candidates: readonly number[] | undefined;
+  private readonly order: number[] = [];
 
   constructor(
     private readonly state: ClusterState,
@@ -348,13 +351,12 @@ class ValueHeaps {
   takeNext(usable: (i: number) => boolean, choosable: ((i: number) => boolean) | undefined): number {
     const { primary } = this;
     if (!primary) return this.takeFrom(0, usable, choosable);
-    const candidates = primary.rule.hard ? primary.domain : [...new Set([...this.heaps.keys(), ...this.cut])];
-    const { counts, values } = primary;
-    const order = [...candidates].sort(
-      (a, b) =>
-        (counts[a] as number) - (counts[b] as number) ||
-        ((values[a] as string) < (values[b] as string) ? -1 : 1),
-    );
+    // The values a group may take from do not change while it is placed (heaps are filled before the first take).
+    this.candidates ??= primary.rule.hard
+      ? primary.domain
+      : [...new Set([...this.heaps.keys(), ...this.cut])];
+    const order = this.byUse(this.candidates, primary);
+    const { counts } = primary;
     const least = order.length > 0 ? (counts[order[0] as number] as number) : 0;
     let agent = -1;
     for (const v of order) {
@@ -363,6 +365,26 @@ class ValueHeaps {
       if (agent !== -1) break;
     }
     return agent;
+  }
+
+  /** The values least used first, then by name: an insertion sort into a list kept for the group (a few values). */
+  private byUse(candidates: readonly number[], primary: LiveBalance): readonly number[] {
+    const { counts, values } = primary;
+    const { order } = this;
+    order.length = 0;
+    for (const v of candidates) {
+      let at = order.length;
+      order.push(v);
+      while (at > 0) {
+        const before = order[at - 1] as number;
+        const c = (counts[before] as number) - (counts[v] as number);
+        if (c < 0 || (c === 0 && (values[before] as string) < (values[v] as string))) break;
+        order[at] = before;
+        at--;
+      }
+      order[at] = v;
+    }
+    return order;
   }
 
   private takeFrom(v: number, usable: (i: number) => boolean, choosable?: (i: number) => boolean): number {
