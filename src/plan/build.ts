@@ -24,6 +24,7 @@ import type {
   Plan,
   PlannedPlacement,
   RolloutReport,
+  StepPlacement,
   UnplacedInstance,
   Utilisation,
 } from "./types.js";
@@ -253,13 +254,16 @@ function rollouts(
 /** Each step's launches with the agent the plan put them on: the steps are what the deploy carries out. */
 function withStepPlacements(rollout: RolloutReport, placements: readonly PlannedPlacement[]): RolloutReport {
   const byInstance = new Map(placements.map((p) => [p.instance, p] as const));
-  const steps = rollout.steps.map((step) => ({
-    ...step,
-    placements: step.launch.flatMap((instance) => {
+  // The planned placement itself stands for the step's landing (it has the instance, agent and host name): a plan
+  // has one per instance, and a copy of each would only be more for the collector to move.
+  const steps = rollout.steps.map((step) => {
+    const landed: StepPlacement[] = [];
+    for (const instance of step.launch) {
       const p = byInstance.get(instance);
-      return p === undefined ? [] : [{ instance, agentId: p.agentId, hostname: p.hostname }];
-    }),
-  }));
+      if (p !== undefined) landed.push(p);
+    }
+    return { ...step, placements: landed };
+  });
   return { ...rollout, steps };
 }
 
