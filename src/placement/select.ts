@@ -26,10 +26,10 @@ export function shrinkAgentList(state: ClusterState, list: AgentList, minCpus: n
 }
 
 /**
- * What one pass of placement scans for binpack groups. Agents in use are the best-fit candidates and are all looked
- * at; empty agents all score by their own size (binpack opens the largest first), which never changes while they stay
- * empty, so they sit in one list sorted once per pass, and a group only walks it until it has one empty agent per
- * instance it still has to place.
+ * What one pass of placement scans for binpack groups. Agents in use are the best-fit candidates: a group looks at
+ * every one that may have room for it (`rooms`). Empty agents all score by their own size (binpack opens the largest
+ * first), which never changes while they stay empty, so they sit in one list sorted once per pass, and a group only
+ * walks it (as its filters narrow it) until it has one empty agent per instance it still has to place.
  */
 export interface PassAgents {
   /** Agents in use that may still take something, as `shrinkAgentList` leaves them. */
@@ -133,7 +133,7 @@ function stillOpen(state: ClusterState, pass: PassAgents): AgentList {
   return { agents: list, length };
 }
 
-/** Puts the agents that a group's placements just opened into the pass's list of agents in use. */
+/** Files the agents a group's placements used under their new room, and adds those they opened to the agents in use. */
 export function noteOpened(pass: PassAgents, placed: readonly Booked[]): void {
   for (const b of placed) {
     pass.rooms.put(b.agent);
