@@ -200,7 +200,7 @@ function bestFit(
   rules: GroupRules,
   checks: GroupChecks,
   candidates: AgentList | PassAgents | undefined,
-  admit?: Admission,
+  admit: Admission,
 ): GroupOutcome {
   const primary = rules.balances[0];
   // A second hard balance can hold an agent back now and let it in later, which the walk cannot account for.
@@ -209,10 +209,10 @@ function bestFit(
   let pass: PassAgents | undefined;
   const passes = checks.passesFn();
   if (candidates && "empty" in candidates) {
-    if (group.strategy === "binpack" && !secondHard && admit) pass = candidates;
+    if (group.strategy === "binpack" && !secondHard) pass = candidates;
     else heaps.fillFrom(stillOpen(state, candidates), passes);
   } else heaps.fillFrom(candidates, passes);
-  if (pass && admit) {
+  if (pass) {
     const empty = admittedEmpty(state, pass, admit, group.compiled.filterKey);
     heaps.fillFromPass(pass.rooms, group.units, empty, requests.length, passes);
   }
@@ -232,7 +232,7 @@ function bestFit(
   heaps.release();
   if (k === requests.length) return { placed, remaining: [] };
   if (agent === FALL_BACK && pass) {
-    const rest = bestFit(state, group, requests.slice(k), rules, checks, stillOpen(state, pass));
+    const rest = bestFit(state, group, requests.slice(k), rules, checks, stillOpen(state, pass), admit);
     return { placed: [...placed, ...rest.placed], remaining: rest.remaining };
   }
   return { placed, remaining: requests.slice(k) };
