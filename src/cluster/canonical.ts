@@ -124,7 +124,10 @@ function sortKeys(keys: string[]): string[] {
   return [...indices, ...keys.filter((k) => !isIndex(k))];
 }
 
-/** The same keys come back in every object of a kind: each is quoted once. */
+/**
+ * Each key name quoted once. Key orders are kept per kind of object, but dictionaries (an app's env, its labels)
+ * list different keys from app to app and miss that cache; their key names still repeat.
+ */
 const quotedKeys = new Map<string, string>();
 
 function quotedKey(key: string): string {
