@@ -26,7 +26,7 @@ import { groupByApp } from "../src/observe/group.js";
 const TASKS = 50_000;
 const AGENTS = 500;
 const APPS = 100;
-const RUNS = 5;
+const RUNS = 9;
 
 type Kind = "baseline" | "ps" | "ps-json" | "core";
 
@@ -230,22 +230,34 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     const kinds: Kind[] = ["baseline", "core", "ps", "ps-json"];
     const samples = new Map<Kind, Sample[]>(kinds.map((k) => [k, []]));
     for (let i = 0; i < RUNS; i += 1) {
-      for (const kind of kinds) samples.get(kind)?.push(await inChild(kind, url));
+      // Each round starts with another kind, so that none always follows the same one (the server's collection
+      // of its last answer overlaps the next measurement).
+      for (let j = 0; j < kinds.length; j += 1) {
+        const kind = kinds[(i + j) % kinds.length] as Kind;
+        samples.get(kind)?.push(await inChild(kind, url));
+      }
     }
     const wall = (k: Kind) => median((samples.get(k) ?? []).map((s) => s.wallMs));
+    // Each round's wall against the baseline of the same round: the machine's drift between rounds cancels out.
+    const paired = (k: Kind) => {
+      const base = samples.get("baseline") ?? [];
+      const ratios = (samples.get(k) ?? []).map((s, i) => s.wallMs / (base[i]?.wallMs ?? Number.NaN));
+      const sorted = [...ratios].sort((a, b) => a - b);
+      return `${median(ratios).toFixed(2)}x (${(sorted[0] ?? 0).toFixed(2)}–${(sorted[sorted.length - 1] ?? 0).toFixed(2)})`;
+    };
     const peak = (k: Kind) => median((samples.get(k) ?? []).map((s) => s.peakRssMb));
     const growth = (k: Kind) => median((samples.get(k) ?? []).map((s) => s.peakRssMb - s.startRssMb));
     const out = (k: Kind) => samples.get(k)?.[0]?.outputBytes ?? 0;
     const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.versions.node}`;
     const row = (name: string, k: Kind) =>
-      `| ${name} | ${wall(k).toFixed(0)} ms | ${(wall(k) / wall("baseline")).toFixed(2)}x | ${peak(k).toFixed(0)} MB | ${growth(k).toFixed(0)} MB | ${(peak(k) / peak("baseline")).toFixed(2)}x | ${out(k).toLocaleString("en-US")} B |`;
+      `| ${name} | ${wall(k).toFixed(0)} ms | ${(wall(k) / wall("baseline")).toFixed(2)}x | ${paired(k)} | ${peak(k).toFixed(0)} MB | ${growth(k).toFixed(0)} MB | ${(peak(k) / peak("baseline")).toFixed(2)}x | ${out(k).toLocaleString("en-US")} B |`;
     const markdown = [
-      `\`titan ps\` against a synthetic GET_STATE of ${TASKS.toLocaleString("en-US")} titan-labelled tasks (${APPS} apps, ${AGENTS} agents, about 1% unreachable, one completed predecessor per ten instances; ${(Buffer.byteLength(body) / 1024 / 1024).toFixed(1)} MB of JSON) served by a loopback HTTP server. "titan ps" is the command's in-process code path (\`runPs\`: leader lookup, GET_STATE through titan's Mesos client with its size cap, flattening the labelled tasks, grouping per app and instance, rendering the table or the JSON document into a byte-counting sink). The baseline only fetches the same document and \`JSON.parse\`s it. "parse + group" adds titan's flattening and grouping to the baseline, without the client, the state store look-up or rendering. Each measurement runs in its own child process (peak = that process's max RSS; growth = peak minus RSS after start-up); medians of ${RUNS} runs.`,
+      `\`titan ps\` against a synthetic GET_STATE of ${TASKS.toLocaleString("en-US")} titan-labelled tasks (${APPS} apps, ${AGENTS} agents, about 1% unreachable, one completed predecessor per ten instances; ${(Buffer.byteLength(body) / 1024 / 1024).toFixed(1)} MB of JSON) served by a loopback HTTP server. "titan ps" is the command's in-process code path (\`runPs\`: leader lookup, GET_STATE through titan's Mesos client with its size cap, flattening the labelled tasks, grouping per app and instance, rendering the table or the JSON document into a byte-counting sink). The baseline only fetches the same document and \`JSON.parse\`s it. "parse + group" adds titan's flattening and grouping to the baseline, without the client, the state store look-up or rendering. Each measurement runs in its own child process (peak = that process's max RSS; growth = peak minus RSS after start-up); medians of ${RUNS} rounds, each round measuring every kind once, starting with another kind each time. "vs baseline" divides the medians; "round by round" is the median of each round's wall divided by the same round's baseline, with the lowest and highest of those ratios.`,
       "",
       `Machine: ${machine}.`,
       "",
-      "| measure | wall | vs baseline | peak RSS | growth | peak vs baseline | stdout |",
-      "|---|---|---|---|---|---|---|",
+      "| measure | wall | vs baseline | vs baseline, round by round (range) | peak RSS | growth | peak vs baseline | stdout |",
+      "|---|---|---|---|---|---|---|---|",
       row("baseline: fetch + JSON.parse", "baseline"),
       row("parse + group (readTitanTasks, groupByApp)", "core"),
       row("titan ps (table)", "ps"),
