@@ -22,6 +22,24 @@ export function writeJson(stream: Writable, value: unknown): void {
   stream.write(`${buffer}\n`);
 }
 
+/**
+ * `JSON.stringify(value, null, 2)` with every line after the first indented by `indent` (pairs of spaces), as it
+ * stands at that depth of a bigger document. The value is stringified inside as many one-item arrays as the indent
+ * has levels and cut out of them, so the native stringify writes the indent itself instead of the text being
+ * copied again to add it.
+ */
+function stringifyAt(value: unknown, indent: string): string {
+  const levels = indent.length / 2;
+  if (levels === 0) return JSON.stringify(value, null, 2);
+  let wrapped = value;
+  for (let level = 0; level < levels; level++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  // "[\n  " ... "[\n" + indent before the value; "\n" + ... + "]" after it.
+  const before = 2 * levels + levels * (levels + 1);
+  const after = 2 * levels + levels * (levels - 1);
+  return text.slice(before, text.length - after);
+}
+
 function isPlain(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object" || "toJSON" in value) return false;
   const proto = Object.getPrototypeOf(value);
@@ -31,8 +49,7 @@ function isPlain(value: unknown): value is Record<string, unknown> {
 /** Mirrors JSON.stringify's pretty form: nested lines carry the indent of where the value starts. */
 function writeValue(value: unknown, indent: string, depth: number, emit: (text: string) => void): void {
   if (depth >= STREAM_DEPTH || !(Array.isArray(value) || isPlain(value))) {
-    const text = JSON.stringify(value, null, 2);
-    emit(indent === "" ? text : text.replaceAll("\n", `\n${indent}`));
+    emit(stringifyAt(value, indent));
     return;
   }
   const inner = `${indent}  `;
