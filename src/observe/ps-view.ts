@@ -4,6 +4,7 @@ import { escapeDeep, escapeTerminal } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import { coverageJson, coverageText } from "./coverage.js";
 import type { AppGroup } from "./group.js";
+import { isoTime } from "./iso-time.js";
 import { describeLag, type RegionLag } from "./region-lag.js";
 import { formatAge, isCurrent, presentState, type StatePresentation, type Tone } from "./states.js";
 
@@ -174,7 +175,7 @@ function supervisorText(group: AppGroup, now: number, color: ChalkInstance): str
 }
 
 function iso(ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString();
+  return ms === undefined ? null : isoTime(ms);
 }
 
 /** `ps --json`: one document, stable field names (schemaVersion 1). */
