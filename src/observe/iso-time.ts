@@ -12,8 +12,8 @@ const MAX_DAYS_KEPT = 4096;
 
 /**
  * `new Date(ms).toISOString()`, exactly (a test holds it to that), without a Date per call: `ps --json` writes two
- * times per instance, and the Date route took about 1.5 µs each, a sixth of the command past the parse on 50,000
- * tasks. The date is looked up per day; the time of day is written from tables.
+ * times per instance, and the Date route took about 1.5 µs each, 164 ms of the 200 ms that building the document
+ * of 55,000 instances took. The date is looked up per day; the time of day is written from tables.
  */
 export function isoTime(ms: number): string {
   // The Date constructor drops a fraction toward zero (TimeClip).
