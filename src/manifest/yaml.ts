@@ -60,7 +60,8 @@ export function parseYaml(file: string, text: string, judge: RepairJudge = DEFAU
   if (refused) return refused;
   const simple = readSimpleYaml(text, MAX_DEPTH);
   if (simple) return { root: simple, diagnostics: [] };
-  return parseWithLibrary(file, text, judge);
+  // The fast reader gives up past MAX_DEPTH on its own; only the library needs runaway nesting refused first.
+  return refuseDeepFlow(file, text) ?? parseWithLibrary(file, text, judge);
 }
 
 function reporter(file: string, diagnostics: Diagnostic[]): Report {
@@ -68,7 +69,7 @@ function reporter(file: string, diagnostics: Diagnostic[]): Report {
     diagnostics.push({ file, line: pos.line, col: pos.col, path: "", message, ...(hint ? { hint } : {}) });
 }
 
-/** Size, raw control characters and runaway flow nesting: refused by linear scans before any parser runs. */
+/** Size and raw control characters: refused before any parser runs. */
 function refuseBeforeParsing(file: string, text: string): ParsedYaml | undefined {
   const diagnostics: Diagnostic[] = [];
   const report = reporter(file, diagnostics);
@@ -89,12 +90,20 @@ function refuseBeforeParsing(file: string, text: string): ParsedYaml | undefined
     );
     return { root: undefined, diagnostics };
   }
-  const tooDeep = flowBracketOverflow(text);
-  if (tooDeep !== undefined) {
-    report(posAt(text, tooDeep), `nesting deeper than ${MAX_FLOW_BRACKETS} levels`, "flatten the structure");
-    return { root: undefined, diagnostics };
-  }
   return undefined;
+}
+
+/** Runaway flow nesting, refused by a linear scan before the library parses the text. */
+function refuseDeepFlow(file: string, text: string): ParsedYaml | undefined {
+  const tooDeep = flowBracketOverflow(text);
+  if (tooDeep === undefined) return undefined;
+  const diagnostics: Diagnostic[] = [];
+  reporter(file, diagnostics)(
+    posAt(text, tooDeep),
+    `nesting deeper than ${MAX_FLOW_BRACKETS} levels`,
+    "flatten the structure",
+  );
+  return { root: undefined, diagnostics };
 }
 
 /**
@@ -150,8 +159,14 @@ function posAt(text: string, offset: number): Pos {
   return { line: before.split("\n").length, col: offset - lineStart + 1 };
 }
 
+/** C0 but tab, newline and carriage return; DEL; C1. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for.
+const RAW_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
 /** Raw control characters other than tab, newline and carriage return (YAML 1.2 allows none of them). */
 function rawControlCharacter(text: string): { index: number; code: number; count: number } | undefined {
+  // One native scan for the usual file without any; the loop below finds, counts and names them.
+  if (!RAW_CONTROL.test(text)) return undefined;
   let first: { index: number; code: number } | undefined;
   let count = 0;
   for (let i = 0; i < text.length; i++) {

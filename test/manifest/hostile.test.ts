@@ -112,6 +112,32 @@ describe("control characters", () => {
     expect(d.message).toBe(`the file contains the raw control character ${name}`);
   });
 
+  it("refuses exactly the C0 characters but tab, newline and carriage return, DEL and the C1 characters", () => {
+    const refused: number[] = [];
+    for (let code = 0; code <= 0x2ff; code++) {
+      if (code === 0x0a || code === 0x0d) continue;
+      const text = `${APP}labels:\n  team: "pay${String.fromCharCode(code)}ments"\n`;
+      try {
+        parseManifests([{ file: "t.yaml", text, baseDir: "/srv/app" }]);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        const [first] = error.diagnostics;
+        if (first?.message.startsWith("the file contains the raw control character")) refused.push(code);
+      }
+    }
+    const expected = [
+      ...Array.from({ length: 0x20 }, (_, code) => code).filter((code) => ![0x09, 0x0a, 0x0d].includes(code)),
+      ...Array.from({ length: 0x21 }, (_, k) => 0x7f + k),
+    ];
+    expect(refused).toEqual(expected);
+  });
+
+  it("takes brackets inside a quoted value as text, not as nesting", () => {
+    const note = "[".repeat(150);
+    const manifest = parseManifests([{ file: "t.yaml", text: `${APP}labels:\n  note: "${note}"\n` }]);
+    expect(manifest.apps[0]?.labels).toEqual({ note });
+  });
+
   it("accepts tabs inside values and CRLF line ends", () => {
     const manifest = parseManifests([{ file: "t.yaml", text: 'name: api\r\nshell: "a\tb"\r\n' }]);
     expect(manifest.apps[0]?.shell).toBe("a\tb");
