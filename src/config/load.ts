@@ -1,18 +1,9 @@
 import { readFile } from "node:fs/promises";
-import {
-  type Document,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-  visit,
-  type YAMLMap,
-} from "yaml";
+import type { Document, LineCounter, Node, YAMLMap } from "yaml";
 import { type Diagnostic, TitanError, ValidationError } from "../cli/errors.js";
 import { checkPrivate } from "../cli/private-path.js";
 import { didYouMean } from "../cli/suggest.js";
+import { isMap, isScalar, isSeq, yamlLibrary } from "../cli/yaml-library.js";
 import { parseZkUrl } from "../state/zk-url.js";
 import { parseContainerizer, parseRegistry, parseSecrets } from "./registry.js";
 import { parseSecretRef } from "./secret-ref.js";
@@ -45,6 +36,7 @@ export interface LoadedConfig {
 }
 
 export function parseConfigDocument(text: string): { document: Document; lineCounter: LineCounter } {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const document = parseDocument(text, {
     lineCounter,
@@ -67,8 +59,16 @@ export async function loadConfig(file: string, uid = process.getuid?.()): Promis
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
-      const { document } = parseConfigDocument("");
-      return { config: emptyConfig(file), document, exists: false };
+      // Made only for a command that writes the file: the others never load the YAML library.
+      let document: Document | undefined;
+      return {
+        config: emptyConfig(file),
+        get document() {
+          document ??= parseConfigDocument("").document;
+          return document;
+        },
+        exists: false,
+      };
     }
     throw new TitanError(`cannot read config ${file} (${code ?? "unreadable"})`, {
       hint: "check the file's permissions, or point TITAN_CONFIG elsewhere",
@@ -207,7 +207,7 @@ export function validateConfig(document: Document, lines: LineCounter, file: str
       message: error.message.split("\n")[0] ?? "invalid YAML",
     });
   }
-  visit(document, {
+  yamlLibrary().visit(document, {
     Alias(_key, node) {
       check.report(node, "", "YAML aliases are not allowed in the titan config", "write the value out");
     },

@@ -1,4 +1,5 @@
-import { isMap, type Node } from "yaml";
+import type { Node } from "yaml";
+import { isMap } from "../cli/yaml-library.js";
 import { parseSecretRef } from "./secret-ref.js";
 import type { ClusterConfig } from "./types.js";
 

@@ -1,7 +1,7 @@
-import { createRequire } from "node:module";
 import type { LineCounter, YAMLError, Node as YamlNode } from "yaml";
 import type { Diagnostic } from "../cli/errors.js";
 import { describeCharacter } from "../cli/terminal-text.js";
+import { yamlLibrary } from "../cli/yaml-library.js";
 import type { MapEntry, PNode, Pos } from "./node.js";
 import { readSimpleYaml } from "./yaml-fast.js";
 import { firstStructuralError, type RepairJudge, STANDALONE_ERRORS } from "./yaml-structure.js";
@@ -33,15 +33,8 @@ export function parsesCleanly(text: string): boolean {
   return doc.errors.length === 0 && doc.warnings.length === 0;
 }
 
-/**
- * The YAML library, loaded on first use: plain manifests never need it (the fast reader takes them), and loading it
- * costs about a tenth of a second.
- */
-let yamlLibrary: typeof import("yaml") | undefined;
-function yaml(): typeof import("yaml") {
-  yamlLibrary ??= createRequire(import.meta.url)("yaml") as typeof import("yaml");
-  return yamlLibrary;
-}
+/** Plain manifests never need the YAML library: the fast reader takes them. */
+const yaml = yamlLibrary;
 
 const DEFAULT_JUDGE: RepairJudge = { parses: parsesCleanly, problems: () => 0 };
 
