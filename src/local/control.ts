@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { get } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ClusterConfig, LocalClusterRecord } from "./runner.js";
@@ -34,14 +35,36 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function isHealthy(url: string, timeoutMs = 1000): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
+/**
+ * Whether the local cluster at `url` answers its health check within `timeoutMs`. Through node:http rather than
+ * `fetch`: every command that finds the local cluster asks this first, and loading `fetch` cost about 50 ms on top
+ * of the HTTP client the command then talks to the master with.
+ */
+export function isHealthy(url: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (healthy: boolean): void => {
+      if (settled) return;
+      settled = true;
+      resolve(healthy);
+    };
+    try {
+      // A connection of its own, closed after the answer: a kept-alive one would hold the command open.
+      const request = get(
+        `${url}/health`,
+        { agent: false, signal: AbortSignal.timeout(timeoutMs) },
+        (response) => {
+          response.on("end", () => settle(response.statusCode === 200));
+          response.on("error", () => settle(false));
+          response.on("close", () => settle(false));
+          response.resume();
+        },
+      );
+      request.on("error", () => settle(false));
+    } catch {
+      settle(false);
+    }
+  });
 }
 
 /**
