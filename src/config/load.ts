@@ -36,9 +36,9 @@ export interface LoadedConfig {
 }
 
 export function parseConfigDocument(text: string): { document: Document; lineCounter: LineCounter } {
-  const { LineCounter, parseDocument } = yamlLibrary();
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, {
+  const library = yamlLibrary();
+  const lineCounter = new library.LineCounter();
+  const document = library.parseDocument(text, {
     lineCounter,
     schema: "core",
     uniqueKeys: true,

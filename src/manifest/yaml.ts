@@ -29,12 +29,9 @@ const PARSE_OPTIONS = {
 
 /** Whether a text parses without a YAML error or warning. */
 export function parsesCleanly(text: string): boolean {
-  const doc = yaml().parseDocument(text, PARSE_OPTIONS);
+  const doc = yamlLibrary().parseDocument(text, PARSE_OPTIONS);
   return doc.errors.length === 0 && doc.warnings.length === 0;
 }
-
-/** Plain manifests never need the YAML library: the fast reader takes them. */
-const yaml = yamlLibrary;
 
 const DEFAULT_JUDGE: RepairJudge = { parses: parsesCleanly, problems: () => 0 };
 
@@ -107,7 +104,7 @@ export function parseWithLibrary(file: string, text: string, judge: RepairJudge 
   const diagnostics: Diagnostic[] = [];
   const report = reporter(file, diagnostics);
   const start = { line: 1, col: 1 };
-  const { LineCounter, parseDocument } = yaml();
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
   const problems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
@@ -222,7 +219,7 @@ function explainYamlError(error: YAMLError, text: string): { message: string; hi
 type Report = (pos: Pos, message: string, hint?: string) => void;
 
 function convert(node: unknown, depth: number, lc: LineCounter, report: Report): PNode {
-  const { isAlias, isMap, isScalar, isSeq } = yaml();
+  const { isAlias, isMap, isScalar, isSeq } = yamlLibrary();
   const pos = toPos(lc, rangeStart(node));
   const empty: PNode = { kind: "scalar", value: null, text: "", pos };
   if (depth > MAX_DEPTH) {
@@ -284,7 +281,7 @@ function convert(node: unknown, depth: number, lc: LineCounter, report: Report):
 }
 
 function rangeStart(node: unknown): number {
-  const { isAlias, isMap, isScalar, isSeq } = yaml();
+  const { isAlias, isMap, isScalar, isSeq } = yamlLibrary();
   if (isAlias(node) || isMap(node) || isSeq(node) || isScalar(node)) return node.range?.[0] ?? 0;
   return 0;
 }
