@@ -28,23 +28,53 @@ interface CommandRun {
   rssMb: number;
   code: number;
   bytes: number;
+  /** The command's own wall inside its process: without node's start-up and the loading of titan's modules. */
+  commandMs: number;
+}
+
+/** Another plan run this many times in the process before the warm measurement (bench/plan-child.ts). */
+const WARM_UP_RUNS = 10;
+interface WarmUp {
+  dir: string;
+  argv: readonly string[];
+  runs: number;
 }
 
 /** `titan <argv>` in a fresh node process: wall from spawn to exit (start-up included), its peak RSS. */
-function runCommand(dir: string, argv: readonly string[], nodeFlags: readonly string[] = []): CommandRun {
+function runCommand(
+  dir: string,
+  argv: readonly string[],
+  nodeFlags: readonly string[] = [],
+  warmUp?: WarmUp,
+): CommandRun {
   const started = performance.now();
+  const env =
+    warmUp === undefined ? process.env : { ...process.env, TITAN_BENCH_WARM_UP: JSON.stringify(warmUp) };
   const child = spawnSync(process.execPath, [...nodeFlags, CHILD, dir, ...argv], {
     encoding: "utf8",
     maxBuffer: 1 << 24,
+    env,
   });
   const ms = performance.now() - started;
   const last = child.stdout.trim().split("\n").pop() ?? "";
   if (child.status !== 0 || !last.startsWith("{"))
     throw new Error(`titan ${argv.join(" ")} failed: ${child.stderr.slice(0, 400)}`);
-  const report = JSON.parse(last) as { code: number; bytes: number; maxRssMb: number; stderr: string };
+  const report = JSON.parse(last) as {
+    code: number;
+    bytes: number;
+    maxRssMb: number;
+    commandMs: number;
+    stderr: string;
+  };
   if (report.code !== 0 && report.code !== 4)
     throw new Error(`titan plan exited ${report.code}: ${report.stderr}`);
-  return { ms, rssMb: report.maxRssMb, code: report.code, bytes: report.bytes };
+  return {
+    ms,
+    rssMb: report.maxRssMb,
+    code: report.code,
+    bytes: report.bytes,
+    commandMs: report.commandMs,
+  };
 }
 
 function medianRun(runs: readonly CommandRun[]): CommandRun {
@@ -157,6 +187,9 @@ export async function run(): Promise<{ title: string; markdown: string }> {
   let loading: LoadingRun | undefined;
   const loadBefore = loadavg()[0] ?? 0;
   place(manyApps(500, 5_000, 500, 7));
+  // A smaller plan of other apps on another cluster: it warms titan's code up, not the measured plan's data.
+  const warmUpFiles = writeScenario(manyApps(500, 5_000, 500, 11), [], APPS_PER_FILE);
+  const warmUp = { dir: warmUpFiles.dir, argv: warmUpFiles.argv, runs: WARM_UP_RUNS };
   for (const scale of SCALES) {
     const input = manyApps(scale.agents, scale.tasks, scale.apps);
     const files = writeScenario(input, [], APPS_PER_FILE);
@@ -167,8 +200,11 @@ export async function run(): Promise<{ title: string; markdown: string }> {
         Array.from({ length: RUNS }, () => runCommand(files.dir, [...files.argv, "--json"])),
       );
       const withScaleIn = runCommand(files.dir, [...files.argv, "--scale-in"]);
+      const warm = medianRun(
+        Array.from({ length: RUNS }, () => runCommand(files.dir, files.argv, [], warmUp)),
+      );
       rows.push(
-        `| ${scale.agents} × ${scale.tasks} | ${scale.apps} | ${ms(alone.ms)} | ${alone.placed} | ${alone.agents} | ${ms(human.ms)} / ${mb(human.rssMb)} | ${ms(json.ms)} / ${mb(json.rssMb)} | ${ms(withScaleIn.ms)} / ${mb(withScaleIn.rssMb)} | ${(human.ms / alone.ms).toFixed(1)} | ${human.code} |`,
+        `| ${scale.agents} × ${scale.tasks} | ${scale.apps} | ${ms(alone.ms)} | ${alone.placed} | ${alone.agents} | ${ms(human.ms)} / ${mb(human.rssMb)} | ${ms(human.commandMs)} | ${ms(warm.commandMs)} | ${ms(json.ms)} / ${mb(json.rssMb)} | ${ms(withScaleIn.ms)} / ${mb(withScaleIn.rssMb)} | ${(human.ms / alone.ms).toFixed(1)} | ${human.code} |`,
       );
       if (scale.apps === 5_000 && scale.agents === 5_000) {
         profile = profiled(files.dir, [...files.argv, "--json", "--scale-in"]);
@@ -178,6 +214,7 @@ export async function run(): Promise<{ title: string; markdown: string }> {
       files.remove();
     }
   }
+  warmUpFiles.remove();
   const total = profile.reduce((s, p) => s + p.ms, 0);
   const loadAfter = loadavg()[0] ?? 0;
   const markdown = [
@@ -192,10 +229,14 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     "process, wall from spawn to exit (start-up included) and its peak RSS, stdout counted, not kept; by default scale-in",
     "advice is skipped on clusters above 1,000 agents, so the `--scale-in` column shows what it costs.",
     `**Placement alone** is \`place()\` on the same input, in-process after a warm-up. Medians of ${RUNS} runs (the`,
-    "`--scale-in` column: one run).",
+    "`--scale-in` column: one run). **In-process, cold** is the whole command's own wall inside that fresh process,",
+    "without node's start-up and the loading of titan's modules. **In-process, warmed up** is the same, in a process",
+    `that first ran another plan (500 agents, 500 other apps) ${WARM_UP_RUNS} times: the command once V8 has compiled`,
+    "and optimised titan's code, with none of this plan's data seen before; the difference from the cold figure is",
+    "what a fresh process pays for running titan's code before V8 has optimised it.",
     "",
-    "| agents × tasks | apps | placement alone | placed | agents used | whole `titan plan` (wall / peak RSS) | with --json | with --scale-in | whole / placement | exit |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| agents × tasks | apps | placement alone | placed | agents used | whole `titan plan` (wall / peak RSS) | in-process, cold | in-process, warmed up | with --json | with --scale-in | whole / placement | exit |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
     "Where the time goes: a CPU profile (`node --cpu-prof`) of `titan plan --json --scale-in` on 5,000 agents, 5,000",
