@@ -5,6 +5,8 @@
  * state change through `onStatus`. JSON shapes below follow mesos.v1 (mesos.proto) field names exactly.
  */
 
+import type { TaskState } from "../../mesos/types/mesos.js";
+
 export interface ValueJson {
   value: string;
 }
@@ -123,22 +125,8 @@ export interface TaskInfoJson {
   discovery?: unknown;
 }
 
-/** mesos.v1.TaskState names. */
-export type TaskStateName =
-  | "TASK_STAGING"
-  | "TASK_STARTING"
-  | "TASK_RUNNING"
-  | "TASK_KILLING"
-  | "TASK_FINISHED"
-  | "TASK_FAILED"
-  | "TASK_KILLED"
-  | "TASK_ERROR"
-  | "TASK_LOST"
-  | "TASK_DROPPED"
-  | "TASK_UNREACHABLE"
-  | "TASK_GONE"
-  | "TASK_GONE_BY_OPERATOR"
-  | "TASK_UNKNOWN";
+/** mesos.v1.TaskState names, as the protocol's types declare them. */
+export type TaskStateName = TaskState;
 
 /** A state change an agent reports; the master turns it into a mesos.v1.TaskStatus with a uuid. */
 export interface AgentStatus {
