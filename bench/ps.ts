@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { type Env, systemClock, withTargets } from "../src/cli/env.js";
 import { createIO } from "../src/cli/io.js";
 import { platformPaths } from "../src/cli/paths.js";
+import { tuneV8For } from "../src/cli/v8-tuning.js";
 import { taskLabels } from "../src/cluster/labels.js";
 import { readTitanTasks } from "../src/cluster/live-source.js";
 import { runPs } from "../src/commands/ps/run.js";
@@ -272,6 +273,8 @@ export async function run(): Promise<{ title: string; markdown: string }> {
 if (process.argv[2] === "--measure" && process.send !== undefined) {
   const kind = process.argv[3] as Kind;
   const url = process.argv[4] ?? "";
+  // Every measurement, the baseline's too, in a process with the V8 settings bin/titan.js sets for `titan ps`.
+  tuneV8For(["ps"]);
   measure(kind, url).then(
     (sample) => process.send?.(sample, () => process.exit(0)),
     (error: unknown) => {

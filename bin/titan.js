@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 let main;
+let tuneV8For;
 try {
-  ({ main } = await import("../dist/main.js"));
+  ({ main, tuneV8For } = await import("../dist/main.js"));
 } catch (error) {
   if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist")) throw error;
   process.stderr.write(
@@ -9,6 +10,9 @@ try {
   );
   process.exit(1);
 }
+
+// Process-wide V8 settings, before the command's code runs (src/cli/v8-tuning.ts says why).
+tuneV8For(process.argv.slice(2));
 
 const controller = new AbortController();
 

@@ -13,6 +13,9 @@ import { targetFlagTable } from "./cli/target-options.js";
 import { escapeTerminal } from "./cli/terminal-text.js";
 import { commandNameIn, registerCommands } from "./commands/index.js";
 
+/** For the process entry point (bin/titan.js). */
+export { tuneV8For } from "./cli/v8-tuning.js";
+
 export interface System {
   stdin: Readable & { isTTY?: boolean };
   stdout: Writable & { isTTY?: boolean };
