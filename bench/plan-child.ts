@@ -4,14 +4,14 @@ import { main } from "../src/main.js";
 
 /**
  * Runs `titan <argv>` in this fresh process with cwd `dir`, as a user's `titan plan` would run (with the V8
- * settings bin/titan.js sets for it), stdout counted rather than kept; then prints what the parent measures on:
- * exit code, bytes printed, peak RSS and the command's own wall inside the process. TITAN_BENCH_WARM_UP (`{"dir", "argv", "runs"}`) first runs another command that
- * many times in this process, so that V8 has compiled and optimised titan's code before the measured command.
+ * settings bin/titan.js sets for it, or V8's defaults when TITAN_BENCH_V8_DEFAULTS is set), stdout counted rather
+ * than kept; then prints what the parent measures on: exit code, bytes printed, peak RSS and the command's own wall
+ * inside the process. TITAN_BENCH_WARM_UP (`{"dir", "argv", "runs"}`) first runs another command that many times
+ * in this process, so that V8 has compiled and optimised titan's code before the measured command.
  * Usage: node plan-child.js DIR ARG…
  */
 const [dir, ...argv] = process.argv.slice(2);
-// As bin/titan.js does for the command it runs.
-tuneV8For(argv);
+if (process.env.TITAN_BENCH_V8_DEFAULTS === undefined) tuneV8For(argv);
 
 interface WarmUp {
   dir: string;

@@ -41,16 +41,19 @@ interface WarmUp {
 }
 
 /** `titan <argv>` in a fresh node process: wall from spawn to exit (start-up included), its peak RSS. */
-function runCommand(
-  dir: string,
-  argv: readonly string[],
-  nodeFlags: readonly string[] = [],
-  warmUp?: WarmUp,
-): CommandRun {
+interface RunOptions {
+  nodeFlags?: readonly string[];
+  warmUp?: WarmUp;
+  /** V8's own defaults instead of the settings bin/titan.js sets (src/cli/v8-tuning.ts). */
+  v8Defaults?: boolean;
+}
+
+function runCommand(dir: string, argv: readonly string[], options: RunOptions = {}): CommandRun {
   const started = performance.now();
-  const env =
-    warmUp === undefined ? process.env : { ...process.env, TITAN_BENCH_WARM_UP: JSON.stringify(warmUp) };
-  const child = spawnSync(process.execPath, [...nodeFlags, CHILD, dir, ...argv], {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (options.warmUp !== undefined) env.TITAN_BENCH_WARM_UP = JSON.stringify(options.warmUp);
+  if (options.v8Defaults) env.TITAN_BENCH_V8_DEFAULTS = "1";
+  const child = spawnSync(process.execPath, [...(options.nodeFlags ?? []), CHILD, dir, ...argv], {
     encoding: "utf8",
     maxBuffer: 1 << 24,
     env,
@@ -170,7 +173,7 @@ function profileSummary(file: string): Array<{ part: string; ms: number }> {
 function profiled(dir: string, argv: readonly string[]): Array<{ part: string; ms: number }> {
   const out = mkdtempSync(join(dir, "profile-"));
   try {
-    runCommand(dir, argv, ["--cpu-prof", `--cpu-prof-dir=${out}`]);
+    runCommand(dir, argv, { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${out}`] });
     const [file] = readdirSync(out);
     return file ? profileSummary(join(out, file)) : [];
   } finally {
@@ -195,16 +198,22 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     const files = writeScenario(input, [], APPS_PER_FILE);
     try {
       const alone = placementAlone(input);
-      const human = medianRun(Array.from({ length: RUNS }, () => runCommand(files.dir, files.argv)));
+      // The command as bin/titan.js runs it and with V8's defaults, alternately.
+      const pairs = Array.from({ length: RUNS }, () => [
+        runCommand(files.dir, files.argv),
+        runCommand(files.dir, files.argv, { v8Defaults: true }),
+      ]);
+      const human = medianRun(pairs.map(([tuned]) => tuned as CommandRun));
+      const defaults = medianRun(pairs.map(([, untuned]) => untuned as CommandRun));
       const json = medianRun(
         Array.from({ length: RUNS }, () => runCommand(files.dir, [...files.argv, "--json"])),
       );
       const withScaleIn = runCommand(files.dir, [...files.argv, "--scale-in"]);
       const warm = medianRun(
-        Array.from({ length: RUNS }, () => runCommand(files.dir, files.argv, [], warmUp)),
+        Array.from({ length: RUNS }, () => runCommand(files.dir, files.argv, { warmUp })),
       );
       rows.push(
-        `| ${scale.agents} × ${scale.tasks} | ${scale.apps} | ${ms(alone.ms)} | ${alone.placed} | ${alone.agents} | ${ms(human.ms)} / ${mb(human.rssMb)} | ${ms(human.commandMs)} | ${ms(warm.commandMs)} | ${ms(json.ms)} / ${mb(json.rssMb)} | ${ms(withScaleIn.ms)} / ${mb(withScaleIn.rssMb)} | ${(human.ms / alone.ms).toFixed(1)} | ${human.code} |`,
+        `| ${scale.agents} × ${scale.tasks} | ${scale.apps} | ${ms(alone.ms)} | ${alone.placed} | ${alone.agents} | ${ms(human.ms)} / ${mb(human.rssMb)} | ${ms(defaults.ms)} (${(human.ms / defaults.ms).toFixed(2)}) | ${ms(human.commandMs)} | ${ms(warm.commandMs)} | ${ms(json.ms)} / ${mb(json.rssMb)} | ${ms(withScaleIn.ms)} / ${mb(withScaleIn.rssMb)} | ${(human.ms / alone.ms).toFixed(1)} | ${human.code} |`,
       );
       if (scale.apps === 5_000 && scale.agents === 5_000) {
         profile = profiled(files.dir, [...files.argv, "--json", "--scale-in"]);
@@ -233,10 +242,12 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     "without node's start-up and the loading of titan's modules. **In-process, warmed up** is the same, in a process",
     `that first ran another plan (500 agents, 500 other apps) ${WARM_UP_RUNS} times: the command once V8 has compiled`,
     "and optimised titan's code, with none of this plan's data seen before; the difference from the cold figure is",
-    "what a fresh process pays for running titan's code before V8 has optimised it.",
+    "what a fresh process pays for running titan's code before V8 has optimised it. **With V8's defaults** is the",
+    "whole command without the settings bin/titan.js gives V8 (src/cli/v8-tuning.ts), run alternately with it, and",
+    "in brackets the whole command's wall divided by this one's.",
     "",
-    "| agents × tasks | apps | placement alone | placed | agents used | whole `titan plan` (wall / peak RSS) | in-process, cold | in-process, warmed up | with --json | with --scale-in | whole / placement | exit |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| agents × tasks | apps | placement alone | placed | agents used | whole `titan plan` (wall / peak RSS) | with V8's defaults (ratio) | in-process, cold | in-process, warmed up | with --json | with --scale-in | whole / placement | exit |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
     "Where the time goes: a CPU profile (`node --cpu-prof`) of `titan plan --json --scale-in` on 5,000 agents, 5,000",

@@ -29,7 +29,8 @@ const AGENTS = 500;
 const APPS = 100;
 const RUNS = 9;
 
-type Kind = "baseline" | "ps" | "ps-json" | "core";
+/** "ps-defaults": the table, in a process with V8's defaults instead of the settings bin/titan.js sets. */
+type Kind = "baseline" | "ps" | "ps-json" | "core" | "ps-defaults";
 
 interface Sample {
   wallMs: number;
@@ -228,7 +229,7 @@ export async function run(): Promise<{ title: string; markdown: string }> {
   const server = await serve(body);
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const kinds: Kind[] = ["baseline", "core", "ps", "ps-json"];
+    const kinds: Kind[] = ["baseline", "core", "ps", "ps-json", "ps-defaults"];
     const samples = new Map<Kind, Sample[]>(kinds.map((k) => [k, []]));
     for (let i = 0; i < RUNS; i += 1) {
       // Each round starts with another kind, so that none always follows the same one (the server's collection
@@ -253,7 +254,7 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     const row = (name: string, k: Kind) =>
       `| ${name} | ${wall(k).toFixed(0)} ms | ${(wall(k) / wall("baseline")).toFixed(2)}x | ${paired(k)} | ${peak(k).toFixed(0)} MB | ${growth(k).toFixed(0)} MB | ${(peak(k) / peak("baseline")).toFixed(2)}x | ${out(k).toLocaleString("en-US")} B |`;
     const markdown = [
-      `\`titan ps\` against a synthetic GET_STATE of ${TASKS.toLocaleString("en-US")} titan-labelled tasks (${APPS} apps, ${AGENTS} agents, about 1% unreachable, one completed predecessor per ten instances; ${(Buffer.byteLength(body) / 1024 / 1024).toFixed(1)} MB of JSON) served by a loopback HTTP server. "titan ps" is the command's in-process code path (\`runPs\`: leader lookup, GET_STATE through titan's Mesos client with its size cap, flattening the labelled tasks, grouping per app and instance, rendering the table or the JSON document into a byte-counting sink). The baseline only fetches the same document and \`JSON.parse\`s it. "parse + group" adds titan's flattening and grouping to the baseline, without the client, the state store look-up or rendering. Each measurement runs in its own child process (peak = that process's max RSS; growth = peak minus RSS after start-up); medians of ${RUNS} rounds, each round measuring every kind once, starting with another kind each time. "vs baseline" divides the medians; "round by round" is the median of each round's wall divided by the same round's baseline, with the lowest and highest of those ratios.`,
+      `\`titan ps\` against a synthetic GET_STATE of ${TASKS.toLocaleString("en-US")} titan-labelled tasks (${APPS} apps, ${AGENTS} agents, about 1% unreachable, one completed predecessor per ten instances; ${(Buffer.byteLength(body) / 1024 / 1024).toFixed(1)} MB of JSON) served by a loopback HTTP server. "titan ps" is the command's in-process code path (\`runPs\`: leader lookup, GET_STATE through titan's Mesos client with its size cap, flattening the labelled tasks, grouping per app and instance, rendering the table or the JSON document into a byte-counting sink). The baseline only fetches the same document and \`JSON.parse\`s it. "parse + group" adds titan's flattening and grouping to the baseline, without the client, the state store look-up or rendering. Each measurement runs in its own child process (peak = that process's max RSS; growth = peak minus RSS after start-up); medians of ${RUNS} rounds, each round measuring every kind once, starting with another kind each time. "vs baseline" divides the medians; "round by round" is the median of each round's wall divided by the same round's baseline, with the lowest and highest of those ratios. Every child process, the baseline's too, has the V8 settings bin/titan.js sets for \`titan ps\` (src/cli/v8-tuning.ts); the last row is the table in a process with V8's defaults.`,
       "",
       `Machine: ${machine}.`,
       "",
@@ -263,6 +264,7 @@ export async function run(): Promise<{ title: string; markdown: string }> {
       row("parse + group (readTitanTasks, groupByApp)", "core"),
       row("titan ps (table)", "ps"),
       row("titan ps --json", "ps-json"),
+      row("titan ps (table), V8's defaults", "ps-defaults"),
     ].join("\n");
     return { title: `titan ps on ${TASKS.toLocaleString("en-US")} tasks`, markdown };
   } finally {
@@ -274,7 +276,7 @@ if (process.argv[2] === "--measure" && process.send !== undefined) {
   const kind = process.argv[3] as Kind;
   const url = process.argv[4] ?? "";
   // Every measurement, the baseline's too, in a process with the V8 settings bin/titan.js sets for `titan ps`.
-  tuneV8For(["ps"]);
+  if (kind !== "ps-defaults") tuneV8For(["ps"]);
   measure(kind, url).then(
     (sample) => process.send?.(sample, () => process.exit(0)),
     (error: unknown) => {
