@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runsBriefly } from "../../src/cli/v8-tuning.js";
+import { runsBriefly, SHORT_RUN_V8_FLAGS, v8FlagsFor } from "../../src/cli/v8-tuning.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -27,6 +27,13 @@ describe("V8 settings per command", () => {
       ["help", "supervise"],
     ])
       expect(runsBriefly(argv), argv.join(" ")).toBe(false);
+  });
+
+  it("sets them only on the V8 they were measured on (Node 20's), for commands that run once", () => {
+    expect(v8FlagsFor(["plan"], "11.3.244.8-node.33")).toBe(SHORT_RUN_V8_FLAGS);
+    expect(v8FlagsFor(["supervise"], "11.3.244.8-node.33")).toBeUndefined();
+    expect(v8FlagsFor(["plan"], "12.4.254.21-node.33")).toBeUndefined();
+    expect(v8FlagsFor(["plan"], "13.6.233.10-node.27")).toBeUndefined();
   });
 
   // V8 reports a flag it does not know on stderr ("unrecognized flag"), and would otherwise carry on without it.
