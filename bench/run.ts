@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { replaceSection } from "./doc-sections.js";
 
 interface Section {
   title: string;
@@ -48,23 +49,13 @@ async function main(): Promise<void> {
 
 /**
  * Replaces the named sections of docs/benchmarks.md in place (appending new ones), so one benchmark can be re-run
- * alone.
+ * alone; the notes on earlier runs kept in a section's subsections stay (bench/doc-sections.ts).
  */
 function updateSections(sections: readonly Section[]): void {
   const file = join(root, "docs", "benchmarks.md");
   if (!existsSync(file)) return;
   let doc = readFileSync(file, "utf8");
-  for (const section of sections) {
-    const heading = `## ${section.title}\n`;
-    const start = doc.indexOf(heading);
-    if (start < 0) {
-      doc = `${doc.trimEnd()}\n\n${heading}\n${section.markdown}\n`;
-      continue;
-    }
-    const next = doc.indexOf("\n## ", start + heading.length);
-    const end = next < 0 ? doc.length : next + 1;
-    doc = `${doc.slice(0, start)}${heading}\n${section.markdown}\n${next < 0 ? "" : "\n"}${doc.slice(end)}`;
-  }
+  for (const section of sections) doc = replaceSection(doc, section.title, section.markdown);
   writeFileSync(file, doc);
   process.stderr.write("bench: updated docs/benchmarks.md\n");
 }
