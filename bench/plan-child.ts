@@ -1,6 +1,5 @@
-import { PassThrough, Writable } from "node:stream";
 import { tuneV8For } from "../src/cli/v8-tuning.js";
-import { main } from "../src/main.js";
+import { runTitan } from "./placement-plan.js";
 
 /**
  * Runs `titan <argv>` in this fresh process with cwd `dir`, as a user's `titan plan` would run (with the V8
@@ -19,34 +18,12 @@ interface WarmUp {
   runs: number;
 }
 
-async function runTitan(cwd: string, args: readonly string[]) {
-  let bytes = 0;
-  let stderr = "";
-  const out = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      bytes += chunk.length;
-      done();
-    },
-  });
-  const err = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      stderr += chunk.toString();
-      done();
-    },
-  });
-  const stdin = new PassThrough();
-  stdin.end();
-  const started = performance.now();
-  const code = await main(args, { stdin, stdout: out, stderr: err, env: { NO_COLOR: "1" }, cwd });
-  return { code, bytes, stderr, ms: performance.now() - started };
-}
-
 const warmUp = process.env.TITAN_BENCH_WARM_UP;
 if (warmUp !== undefined) {
   const spec = JSON.parse(warmUp) as WarmUp;
-  for (let run = 0; run < spec.runs; run++) await runTitan(spec.dir, spec.argv);
+  for (let run = 0; run < spec.runs; run++) await runTitan(spec.argv, spec.dir, false);
 }
-const { code, bytes, stderr, ms } = await runTitan(dir ?? ".", argv);
+const { code, bytes, stderr, ms } = await runTitan(argv, dir ?? ".", false);
 const maxRssMb = process.resourceUsage().maxRSS / 1024;
 process.stdout.write(
   `${JSON.stringify({ code, bytes, maxRssMb, commandMs: ms, stderr: stderr.slice(0, 400) })}\n`,
