@@ -15,6 +15,16 @@ export interface PlanRun {
   stderr: string;
 }
 
+/**
+ * Another titan command run in a measured process before the command measured (bench/plan-child.ts, which reads it
+ * from TITAN_BENCH_WARM_UP), so that V8 has compiled and optimised titan's code first.
+ */
+export interface WarmUp {
+  dir: string;
+  argv: readonly string[];
+  runs: number;
+}
+
 /** A scenario written to a temp dir: the snapshot and the manifests, as a user would have them. */
 export interface ScenarioFiles {
   dir: string;

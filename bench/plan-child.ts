@@ -1,5 +1,5 @@
 import { tuneV8For } from "../src/cli/v8-tuning.js";
-import { runTitan } from "./placement-plan.js";
+import { runTitan, type WarmUp } from "./placement-plan.js";
 
 /**
  * Runs `titan <argv>` in this fresh process with cwd `dir`, as a user's `titan plan` would run (with the V8
@@ -11,12 +11,6 @@ import { runTitan } from "./placement-plan.js";
  */
 const [dir, ...argv] = process.argv.slice(2);
 if (process.env.TITAN_BENCH_V8_DEFAULTS === undefined) tuneV8For(argv);
-
-interface WarmUp {
-  dir: string;
-  argv: string[];
-  runs: number;
-}
 
 const warmUp = process.env.TITAN_BENCH_WARM_UP;
 if (warmUp !== undefined) {

@@ -7,7 +7,7 @@ import { parseManifests } from "../src/manifest/parse.js";
 import { parseWithLibrary } from "../src/manifest/yaml.js";
 import { place } from "../src/placement/index.js";
 import type { PlacementInput } from "../src/placement/types.js";
-import { writeScenario } from "./placement-plan.js";
+import { type WarmUp, writeScenario } from "./placement-plan.js";
 import { manyApps } from "./placement-workload.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,13 +34,7 @@ interface CommandRun {
 
 /** Another plan run this many times in the process before the warm measurement (bench/plan-child.ts). */
 const WARM_UP_RUNS = 10;
-interface WarmUp {
-  dir: string;
-  argv: readonly string[];
-  runs: number;
-}
 
-/** `titan <argv>` in a fresh node process: wall from spawn to exit (start-up included), its peak RSS. */
 interface RunOptions {
   nodeFlags?: readonly string[];
   warmUp?: WarmUp;
@@ -48,6 +42,7 @@ interface RunOptions {
   v8Defaults?: boolean;
 }
 
+/** `titan <argv>` in a fresh node process: wall from spawn to exit (start-up included), its peak RSS. */
 function runCommand(dir: string, argv: readonly string[], options: RunOptions = {}): CommandRun {
   const started = performance.now();
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -199,12 +194,12 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     try {
       const alone = placementAlone(input);
       // The command as bin/titan.js runs it and with V8's defaults, alternately.
-      const pairs = Array.from({ length: RUNS }, () => [
-        runCommand(files.dir, files.argv),
-        runCommand(files.dir, files.argv, { v8Defaults: true }),
-      ]);
-      const human = medianRun(pairs.map(([tuned]) => tuned as CommandRun));
-      const defaults = medianRun(pairs.map(([, untuned]) => untuned as CommandRun));
+      const pairs = Array.from({ length: RUNS }, () => ({
+        tuned: runCommand(files.dir, files.argv),
+        defaults: runCommand(files.dir, files.argv, { v8Defaults: true }),
+      }));
+      const human = medianRun(pairs.map((pair) => pair.tuned));
+      const defaults = medianRun(pairs.map((pair) => pair.defaults));
       const json = medianRun(
         Array.from({ length: RUNS }, () => runCommand(files.dir, [...files.argv, "--json"])),
       );
