@@ -7,10 +7,16 @@ import type { Pool, RequestGroup } from "./groups.js";
  * shared by every group that has it: the filters are static, resources are not.
  */
 export class EligibilityCache {
-  private readonly cache = new Map<string, Uint8Array>();
   private readonly pools = new Map<string, Pool>();
 
-  constructor(private readonly state: ClusterState) {}
+  /**
+   * `cache` may come from an earlier run on the same state (a placement session): verdicts on attributes never
+   * change, while pools follow free resources and are always worked out anew.
+   */
+  constructor(
+    private readonly state: ClusterState,
+    readonly cache = new Map<string, Uint8Array>(),
+  ) {}
 
   get(filters: readonly AttributeFilter[], key: string): Uint8Array {
     let eligible = this.cache.get(key);

@@ -4,7 +4,14 @@ import { EligibilityCache } from "./eligibility.js";
 import { explainGroup } from "./explain.js";
 import { groupRequests, orderGroups, type RequestGroup } from "./groups.js";
 import { bindRules } from "./rules.js";
-import { type Booked, noteOpened, passAgents, placeGroup, shrinkAgentList } from "./select.js";
+import {
+  type Booked,
+  noteOpened,
+  type PassAgents,
+  passAgents,
+  placeGroup,
+  shrinkAgentList,
+} from "./select.js";
 
 const SHRINK_EVERY = 8;
 const FEW_GROUPS = 16;
@@ -21,6 +28,15 @@ function suffixMin(groups: readonly RequestGroup[], f: (g: RequestGroup) => numb
 }
 
 import type { Placement, PlacementInput, PlacementResult, TaskRequest, UnplacedGroup } from "./types.js";
+
+/**
+ * What the runs of a placement session share: the agents' attribute verdicts, and one pass's view of the agents
+ * (those in use by room, the empty ones in opening order), kept up to date as runs place and tasks stop.
+ */
+export interface CarriedAgents {
+  verdicts: Map<string, Uint8Array>;
+  agents: PassAgents;
+}
 
 /** A finished run: the result plus the state it left, for callers that keep asking questions (scale-in, fixes). */
 export interface PlacementRun {
@@ -50,9 +66,10 @@ export function runPlacement(
 export function runOn(
   state: ClusterState,
   grouped: readonly RequestGroup[],
-  options: { scanEveryAgent?: boolean } = {},
+  options: { scanEveryAgent?: boolean; carried?: CarriedAgents } = {},
 ): PlacementRun {
-  const eligibility = new EligibilityCache(state);
+  const { carried } = options;
+  const eligibility = new EligibilityCache(state, carried?.verdicts);
   // Ordering sums up each group's eligible agents: with one group (a rollout step) there is nothing to order.
   const groups =
     grouped.length > 1
@@ -69,13 +86,16 @@ export function runOn(
     // Agents too full for every group still to come are dropped from the scan as the pass goes on.
     const minCpus = suffixMin(order, (g) => g.units.cpus);
     const minMem = suffixMin(order, (g) => g.units.mem);
-    // Sorting the empty agents pays off over many groups; a few (one rollout step) just scan every agent.
+    // Sorting the empty agents pays off over many groups, or over the many runs of a session; a single run of a few
+    // groups just scans every agent.
     const agents =
-      order.length >= FEW_GROUPS && options.scanEveryAgent !== true ? passAgents(state) : undefined;
+      carried?.agents ??
+      (order.length >= FEW_GROUPS && options.scanEveryAgent !== true ? passAgents(state) : undefined);
     order.forEach((group, k) => {
       const todo = todoOf(group);
       if (todo.length === 0) return;
-      if (agents && k % SHRINK_EVERY === 0)
+      // A session's later runs may place smaller demands, or on agents that have since freed up: it keeps them all.
+      if (agents && !carried && k % SHRINK_EVERY === 0)
         shrinkAgentList(state, agents.occupied, minCpus[k] as number, minMem[k] as number);
       const eligible = eligibility.get(group.compiled.filters, group.compiled.filterKey);
       const rules = bindRules(state, group, eligible);

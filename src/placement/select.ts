@@ -119,28 +119,45 @@ function admittedEmpty(
   return list;
 }
 
+/**
+ * Whether an agent of the pass's empty list is now in use or filed by its room: either way it is no longer one of
+ * the empty agents (a session's agent may be filed and empty again once its tasks stopped).
+ */
+function leftEmpty(state: ClusterState, listed: Uint8Array, i: number): boolean {
+  return state.occupied[i] === 1 || listed[i] === 1;
+}
+
 /** Every agent of the pass that may still take something: those in use that shrinking kept, and the empty ones. */
 function stillOpen(state: ClusterState, pass: PassAgents): AgentList {
   const list = pass.scratch;
   let length = 0;
-  while (pass.emptyHead < pass.empty.length && state.occupied[pass.empty[pass.emptyHead] as number] === 1)
+  while (
+    pass.emptyHead < pass.empty.length &&
+    leftEmpty(state, pass.listed, pass.empty[pass.emptyHead] as number)
+  )
     pass.emptyHead++;
   for (let k = 0; k < pass.occupied.length; k++) list[length++] = pass.occupied.agents[k] as number;
   for (let k = pass.emptyHead; k < pass.empty.length; k++) {
     const i = pass.empty[k] as number;
-    if (state.occupied[i] === 0) list[length++] = i;
+    if (!leftEmpty(state, pass.listed, i)) list[length++] = i;
   }
   return { agents: list, length };
 }
 
 /** Files the agents a group's placements used under their new room, and adds those they opened to the agents in use. */
 export function noteOpened(pass: PassAgents, placed: readonly Booked[]): void {
-  for (const b of placed) {
-    pass.rooms.put(b.agent);
-    if (pass.listed[b.agent] === 1) continue;
-    pass.listed[b.agent] = 1;
-    pass.occupied.agents[pass.occupied.length++] = b.agent;
-  }
+  for (const b of placed) noteRoomChanged(pass, b.agent);
+}
+
+/**
+ * Files agent i under its room now, among the agents in use: after a placement on it, or after a task on it
+ * stopped (a placement session keeps one pass over many runs). Once filed it stays filed, empty or not.
+ */
+export function noteRoomChanged(pass: PassAgents, i: number): void {
+  pass.rooms.put(i);
+  if (pass.listed[i] === 1) return;
+  pass.listed[i] = 1;
+  pass.occupied.agents[pass.occupied.length++] = i;
 }
 
 export interface Booked {
@@ -214,7 +231,7 @@ function bestFit(
   } else heaps.fillFrom(candidates, passes);
   if (pass) {
     const empty = admittedEmpty(state, pass, admit, group.compiled.filterKey);
-    heaps.fillFromPass(pass.rooms, group.units, empty, requests.length, passes);
+    heaps.fillFromPass(pass, group.units, empty, requests.length, passes);
   }
   heaps.heapify();
   const usable = (i: number): boolean => checks.stillPasses(i);
@@ -304,14 +321,15 @@ class ValueHeaps {
 
   /** Every agent in use that passes, and empty agents in opening order until each value holds `quota` of them. */
   fillFromPass(
-    rooms: RoomIndex,
+    pass: PassAgents,
     units: Units,
     empty: EmptyList,
     quota: number,
     passes: (i: number) => boolean,
   ): void {
     const { state } = this;
-    const visited = rooms.forEachWithRoom(units.cpus, units.mem, (i) => {
+    const { listed } = pass;
+    const visited = pass.rooms.forEachWithRoom(units.cpus, units.mem, (i) => {
       if (passes(i)) this.add(i);
     });
     const values = this.primary ? this.primary.values.length : 1;
@@ -321,7 +339,7 @@ class ValueHeaps {
     const { agents, next } = empty;
     for (let k = empty.head, before = -1; k < agents.length && full < values; k = next[k] as number) {
       const i = agents[k] as number;
-      if (state.occupied[i] === 1) {
+      if (leftEmpty(state, listed, i)) {
         if (before < 0) empty.head = next[k] as number;
         else next[before] = next[k] as number;
         continue;

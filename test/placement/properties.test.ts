@@ -435,6 +435,47 @@ describe("placement session", () => {
   });
 });
 
+describe("a placement session over many small runs", () => {
+  it("chooses at every step of a rolling update exactly what scoring every agent chooses", () => {
+    fc.assert(
+      fc.property(manyAppsArb, fc.integer({ min: 1, max: 3 }), (input, batch) => {
+        // The same rollout on two sessions: one keeps its view of the agents from run to run, one scans every agent.
+        const kept = new PlacementSession(input.agents, input.running, input.seed);
+        const scanned = new PlacementSession(input.agents, input.running, input.seed, {
+          scanEveryAgent: true,
+        });
+        const first = kept.place(input.requests);
+        const firstScanned = scanned.place(input.requests);
+        expect(first.placements).toEqual(firstScanned.placements);
+        expect(first.unplaced).toEqual(firstScanned.unplaced);
+        const requestOf = new Map(input.requests.map((r) => [`${r.app}/${r.instance}`, r]));
+        const byApp = new Map<string, Placement[]>();
+        for (const p of first.placements) byApp.set(p.app, [...(byApp.get(p.app) ?? []), p]);
+        let steps = 0;
+        // Each app replaced a batch at a time: stop the old instances of the batch, place them anew, as a rollout does.
+        for (const placed of byApp.values()) {
+          for (let k = 0; k < placed.length; k += batch) {
+            const old = placed.slice(k, k + batch);
+            for (const session of [kept, scanned])
+              for (const p of old) {
+                const r = requestOf.get(`${p.app}/${p.instance}`) as TaskRequest;
+                session.release(p.agentId, p.app, r.demand, Object.values(p.ports));
+              }
+            const requests = old.map((p) => requestOf.get(`${p.app}/${p.instance}`) as TaskRequest);
+            const a = kept.place(requests);
+            const b = scanned.place(requests);
+            expect(a.placements).toEqual(b.placements);
+            expect(a.unplaced).toEqual(b.unplaced);
+            steps++;
+          }
+        }
+        expect(steps).toBeGreaterThanOrEqual(byApp.size);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 /** The cluster after `kept` started: their demand and ports taken from their agents, and they run there. */
 function freshInput(
   input: PlacementInput,
