@@ -1,7 +1,7 @@
 import type { TitanTask } from "../cluster/types.js";
 import { type AppSpec, resolveAmount } from "../manifest/types.js";
 import { PlacementSession } from "../placement/index.js";
-import type { Placement, PlacementInput } from "../placement/types.js";
+import type { Placement, PlacementInput, TaskRequest } from "../placement/types.js";
 import type { SimulatedCluster } from "./cluster-state.js";
 import { requestFor, unplacedInstances } from "./requests.js";
 import type { AppDiff, RolloutReport, RolloutStep, UnplacedInstance } from "./types.js";
@@ -90,6 +90,7 @@ export function simulateRollouts(
       t.instance !== undefined && outgoing.has(taskKey(t)) ? { ...t, app: outgoingApp(t.app) } : t,
     );
   const session = new PlacementSession(state.agentList(), running, seed);
+  const cluster = { state: new AsOfFailure(state), session };
   for (const { spec, diff } of apps) {
     const failedBefore = failed;
     const limits = rolloutLimits(spec, diff.desired);
@@ -106,7 +107,7 @@ export function simulateRollouts(
       };
       report.steps.push(entry);
       if (failed) continue;
-      const { unplaced, input, placed } = runStep(step, spec, diff, { state, session }, seed);
+      const { unplaced, input, placed } = runStep(step, spec, diff, cluster, seed);
       placements.push(...placed);
       entry.placements = placed.map((p) => ({
         instance: p.instance,
@@ -131,7 +132,7 @@ function runStep(
   step: StepPlan,
   spec: AppSpec,
   diff: AppDiff,
-  cluster: { state: SimulatedCluster; session: PlacementSession },
+  cluster: { state: AsOfFailure; session: PlacementSession },
   seed: number,
 ): { unplaced: UnplacedInstance[]; input: PlacementInput | null; placed: readonly Placement[] } {
   const { state, session } = cluster;
@@ -154,6 +155,37 @@ function runStep(
   }
   for (const t of step.stopAfter) stop(t);
   return { unplaced, input, placed };
+}
+
+/**
+ * The simulated cluster as the rollout leaves it, brought up to date only when a step does not fit: scale-out
+ * advice re-places that step on the cluster as it stood, and nothing else reads it. Until then stops and starts are
+ * only noted, in order (a rollout of 50,000 instances otherwise merges port ranges 100,000 times for nothing).
+ */
+class AsOfFailure {
+  private pending: Array<
+    | { kind: "release"; task: TitanTask }
+    | { kind: "occupy"; placements: readonly Placement[]; requests: TaskRequest[] }
+  > = [];
+
+  constructor(private readonly state: SimulatedCluster) {}
+
+  release(task: TitanTask): void {
+    this.pending.push({ kind: "release", task });
+  }
+
+  occupy(placements: readonly Placement[], requests: TaskRequest[]): void {
+    this.pending.push({ kind: "occupy", placements, requests });
+  }
+
+  input(requests: readonly TaskRequest[], seed: number): PlacementInput {
+    for (const change of this.pending) {
+      if (change.kind === "release") this.state.release(change.task);
+      else this.state.occupy(change.placements, change.requests);
+    }
+    this.pending = [];
+    return this.state.input(requests, seed);
+  }
 }
 
 function taskKey(task: { app: string; instance?: number | undefined; agentId: string }): string {
