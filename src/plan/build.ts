@@ -73,7 +73,7 @@ export function buildPlan(input: PlanInput): Plan {
     .filter(({ diff }) => diff.desired > 0 || hasChanges(diff));
 
   const endState = new SimulatedCluster(snapshot);
-  for (const { diff } of planned) for (const t of [...diff.stop, ...diff.replace]) endState.release(t);
+  endState.releaseAll(planned.flatMap(({ diff }) => [...diff.stop, ...diff.replace]));
   const requests = planned.flatMap(({ spec, diff }) => launchesOf(diff).map((i) => requestFor(spec, i)));
   const endInput = endState.input(requests, seed);
   const result = place(endInput);

@@ -60,4 +60,29 @@ describe("SimulatedCluster", () => {
     expect(cluster.agentList()[1]?.freePorts).toEqual([{ begin: 31000, end: 31099 }]);
     expect(cluster.runningTasks().map((t) => `${t.app}[${t.instance}]`)).toEqual(["web[0]", "web[1]"]);
   });
+
+  it("stops many tasks at once exactly as one after another", () => {
+    const stops = [
+      { ...titanTask("web", 0, "sha256:x", 0, scalars(0.1, 100)), ports: [31000] },
+      { ...titanTask("api", 0, "sha256:x", 0, scalars(0.7, 900)), ports: [31002] },
+      { ...titanTask("web", 1, "sha256:x", 0, scalars(0.2, 100)), ports: [31001] },
+      { ...titanTask("web", 2, "sha256:x", 1, scalars(0.3, 300)), ports: [31052] },
+      titanTask("gone", 0, "sha256:x", 9, scalars(1, 1)),
+    ];
+    const made = () => {
+      const cluster = new SimulatedCluster({ agents, running: [] });
+      cluster.occupy(placedFirst, first);
+      cluster.occupy(placedSecond, second);
+      return cluster;
+    };
+    const oneByOne = made();
+    for (const task of stops) oneByOne.release(task);
+    const atOnce = made();
+    atOnce.releaseAll(stops);
+    expect(atOnce.agentList()).toEqual(oneByOne.agentList());
+    expect(atOnce.runningTasks()).toEqual(oneByOne.runningTasks());
+    // Agent 0 has every port back in one range, and only api[1] still runs on agent 1.
+    expect(atOnce.agentList()[0]?.freePorts).toEqual([{ begin: 31000, end: 31099 }]);
+    expect(atOnce.runningTasks().map((t) => `${t.app}[${t.instance}]`)).toEqual(["api[1]"]);
+  });
 });
