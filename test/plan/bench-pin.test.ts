@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { writeScenario } from "../../bench/placement-plan.js";
 import { manyApps, workload } from "../../bench/placement-workload.js";
+import { place } from "../../src/placement/index.js";
 import { runCli } from "../support/cli.js";
 
 /**
@@ -28,6 +29,19 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       },
     },
     {
+      name: "many apps, a release later: every instance replaced, every rollout step simulated",
+      input: () => manyApps(300, 3_000, 300, 3),
+      perFile: 200,
+      deployed: true,
+      code: 0,
+      expected: {
+        human: "6e7481f24c3c81dc",
+        json: "cebdca5b786d9ca4",
+        placements: "75ff6a5159c3e068",
+        fingerprint: "sha256:a0de324c7e626cfc",
+      },
+    },
+    {
       name: "constrained mix, does not fit",
       input: () => workload(200, 2_000, 9),
       perFile: undefined,
@@ -39,8 +53,18 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
         fingerprint: "sha256:9c5472a2491c8b32",
       },
     },
-  ])("$name", async ({ input, perFile, code, expected }) => {
-    const files = writeScenario(input(), [], perFile);
+  ])("$name", async ({ input, perFile, deployed, code, expected }) => {
+    const workloadInput = input();
+    // A release later: each instance runs where placement put it, labelled with an older spec's digest.
+    const running = deployed
+      ? place(workloadInput).placements.map((p) => ({
+          app: p.app,
+          instance: p.instance,
+          agentId: p.agentId,
+          ports: Object.values(p.ports),
+        }))
+      : [];
+    const files = writeScenario(workloadInput, running, perFile);
     try {
       const human = await runCli(files.argv, { cwd: files.dir });
       const json = await runCli([...files.argv, "--json"], { cwd: files.dir });
