@@ -51,6 +51,7 @@ export class SimulatedCluster {
    * stops every task a release replaces, 50,000 on a large one).
    */
   releaseAll(tasks: readonly TitanTask[]): void {
+    if (tasks.length === 0) return;
     this.takeOccupied();
     this.settle();
     this.index();
