@@ -1,4 +1,4 @@
-import { hash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
 /**
  * JSON with object keys sorted at every level and `undefined` members left out, so that equal values always give
@@ -141,6 +141,82 @@ function quotedKey(key: string): string {
 
 const INDEX = /^(?:0|[1-9][0-9]*)$/;
 const isIndex = (key: string): boolean => INDEX.test(key) && Number(key) < 2 ** 32 - 1;
+
+/**
+ * The sha-256 (hex) of `canonicalJson(value)`, without making that text: the value's first `depth` levels are
+ * written into the hash piece by piece, and only what lies below them is made as text, one piece at a time. A
+ * plan's inputs come to 24 MB of canonical text on a cluster of 50,000 titan tasks.
+ */
+export function canonicalSha256Hex(value: object, depth: number): string {
+  const sink = new HashSink();
+  writeCanonical(value, depth, sink);
+  return sink.digest();
+}
+
+function writeCanonical(value: unknown, depth: number, sink: HashSink): void {
+  if (depth === 0 || value === null || typeof value !== "object" || value instanceof CanonicalText) {
+    // What canonical JSON writes for a value with no JSON form inside an array; members are left out before this.
+    sink.add(canonical(value) ?? "null");
+    return;
+  }
+  if (Array.isArray(value)) {
+    sink.add("[");
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) sink.add(",");
+      writeCanonical(value[i], depth - 1, sink);
+    }
+    sink.add("]");
+    return;
+  }
+  if (value instanceof Map) {
+    writeCanonical(Object.fromEntries(value), depth, sink);
+    return;
+  }
+  const { sorted, quoted } = keyOrder(value);
+  sink.add("{");
+  let first = true;
+  for (let k = 0; k < sorted.length; k++) {
+    const member = (value as Record<string, unknown>)[sorted[k] as string];
+    if (hasNoJsonForm(member)) continue;
+    sink.add(first ? (quoted[k] as string) : `,${quoted[k]}`);
+    first = false;
+    writeCanonical(member, depth - 1, sink);
+  }
+  sink.add("}");
+}
+
+/** Undefined, functions and symbols: left out of an object, as `canonical` leaves them out. */
+function hasNoJsonForm(value: unknown): boolean {
+  const type = typeof value;
+  return type === "undefined" || type === "function" || type === "symbol";
+}
+
+/**
+ * Text hashed in chunks of about 64 KiB joined from many pieces: one call into the hash per chunk rather than per
+ * piece. A piece is always whole JSON text or punctuation, so a chunk never splits a surrogate pair.
+ */
+class HashSink {
+  private readonly hash = createHash("sha256");
+  private readonly pieces: string[] = [];
+  private length = 0;
+
+  add(piece: string): void {
+    this.pieces.push(piece);
+    this.length += piece.length;
+    if (this.length >= 65_536) this.flush();
+  }
+
+  digest(): string {
+    this.flush();
+    return this.hash.digest("hex");
+  }
+
+  private flush(): void {
+    if (this.pieces.length > 0) this.hash.update(this.pieces.join(""));
+    this.pieces.length = 0;
+    this.length = 0;
+  }
+}
 
 /** One call, no Hash object: a plan hashes every app on its own (10,000 at a time on a large one). */
 export function sha256Hex(text: string): string {

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from "../cluster/canonical.js";
+import { canonicalJson, canonicalSha256Hex, sha256Hex } from "../cluster/canonical.js";
 import { appDigestAndPlanText } from "../cluster/digest.js";
 import type { ClusterSnapshot, TitanTask } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
@@ -49,8 +49,10 @@ export function planInputs(
       appDigests.set(app, digest);
       return planText;
     });
-  const digest = sha256Hex(
-    canonicalJson({ version: 1, apps: texts, cluster: placementRelevant(snapshot), region }),
+  // Four levels streamed: the inputs, the cluster, titan's tasks by app, each app's list; each task is one piece.
+  const digest = canonicalSha256Hex(
+    { version: 1, apps: texts, cluster: placementRelevant(snapshot), region },
+    4,
   );
   return { digest, appDigests };
 }

@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../src/cluster/canonical.js";
+import { CanonicalText, canonicalJson, canonicalSha256Hex } from "../../src/cluster/canonical.js";
 
 /** The definition canonicalJson is written against: JSON.stringify of a copy with keys sorted at every level. */
 function reference(value: unknown): string {
@@ -68,5 +69,49 @@ describe("canonicalJson", () => {
       for (const kind of kinds) expect(canonicalJson(kind)).toBe(reference(kind));
     const many = Array.from({ length: 20 }, (_, k) => ({ z: k, [`k${k}`]: k, a: 0 }));
     expect(canonicalJson(many)).toBe(reference(many));
+  });
+});
+
+describe("canonicalSha256Hex", () => {
+  const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+  it("is the sha-256 of the canonical JSON, however many levels it streams", () => {
+    const odd = fc.constantFrom(undefined, () => 1, NaN, -0, Number.POSITIVE_INFINITY, new Date(0));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small" },
+        fc.jsonValue(),
+        odd,
+        fc.string({ unit: "grapheme" }),
+        fc.jsonValue().map((v) => new CanonicalText(canonicalJson(v) ?? "null")),
+        fc.array(tie("node"), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 4 }), tie("node"), { maxKeys: 4 }),
+        fc
+          .array(fc.tuple(fc.string({ maxLength: 4 }), tie("node")), { maxLength: 3 })
+          .map((entries) => new Map(entries)),
+      ),
+    })).node;
+    const top = fc.oneof(fc.dictionary(fc.string({ maxLength: 4 }), value, { maxKeys: 5 }), fc.array(value));
+    fc.assert(
+      fc.property(top, fc.integer({ min: 0, max: 6 }), (v, depth) => {
+        expect(canonicalSha256Hex(v, depth)).toBe(sha256(canonicalJson(v) as string));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("hashes text of many chunks, with characters outside the BMP at every offset, as one text", () => {
+    // 20,000 items of varied length: chunk boundaries fall after every kind of piece, and each text holds a pair.
+    const big = {
+      tasks: Array.from({ length: 20_000 }, (_, k) => ({
+        id: `task-${k}-${"x".repeat(k % 7)}`,
+        note: `${"é".repeat(k % 5)}😀${k}`,
+        ports: [k, k + 1],
+      })),
+      region: "us-east-1",
+    };
+    const text = canonicalJson(big) as string;
+    expect(text.length).toBeGreaterThan(10 * 65_536);
+    for (const depth of [1, 2, 3]) expect(canonicalSha256Hex(big, depth)).toBe(sha256(text));
   });
 });
