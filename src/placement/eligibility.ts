@@ -15,7 +15,7 @@ export class EligibilityCache {
    */
   constructor(
     private readonly state: ClusterState,
-    readonly cache = new Map<string, Uint8Array>(),
+    private readonly cache = new Map<string, Uint8Array>(),
   ) {}
 
   get(filters: readonly AttributeFilter[], key: string): Uint8Array {
