@@ -49,6 +49,8 @@ export class ClusterState {
   readonly totalCpus: Float64Array;
   readonly totalMem: Float64Array;
   readonly isGpuAgent: Uint8Array;
+  /** Whether any agent has GPUs: placement keeps them for GPU requests in a first pass. Agents' GPUs never change. */
+  readonly hasGpuAgents: boolean;
   /** 1 when the agent holds any task or has resources in use: binpack fills these before opening empty agents. */
   readonly occupied: Uint8Array;
   readonly disabled: Uint8Array;
@@ -93,6 +95,7 @@ export class ClusterState {
     this.runningByAgent = Array.from({ length: n }, () => []);
     let normCpus = 1;
     let normMem = 1;
+    let gpuAgents = false;
     agents.forEach((agent, i) => {
       const free = toUnits(agent.free);
       const total = toUnits(agent.total);
@@ -103,6 +106,7 @@ export class ClusterState {
       this.totalCpus[i] = Math.max(total.cpus, free.cpus);
       this.totalMem[i] = Math.max(total.mem, free.mem);
       this.isGpuAgent[i] = total.gpus > 0 || free.gpus > 0 ? 1 : 0;
+      gpuAgents ||= this.isGpuAgent[i] === 1;
       this.occupied[i] = free.cpus < total.cpus || free.mem < total.mem ? 1 : 0;
       this.ports[i] = countPorts(agent.freePorts);
       this.rank[i] = seededHash(agent.id, seed);
@@ -113,6 +117,7 @@ export class ClusterState {
     });
     this.normCpus = normCpus;
     this.normMem = normMem;
+    this.hasGpuAgents = gpuAgents;
     breakRankTies(this.rank, agents);
     for (const task of running) {
       const i = this.indexById.get(task.agentId);

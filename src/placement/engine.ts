@@ -77,7 +77,7 @@ export function runOn(
       : [...grouped];
   const booked: Booked[] = [];
   const remainingOf = new Map<RequestGroup, TaskRequest[]>();
-  const hasGpuAgents = state.isGpuAgent.some((g) => g === 1);
+  const { hasGpuAgents } = state;
   const pass = (
     order: readonly RequestGroup[],
     todoOf: (g: RequestGroup) => readonly TaskRequest[],

@@ -95,7 +95,7 @@ class Drainer {
     const state = new ClusterState(input.agents, input.running, input.seed);
     this.state = state;
     this.eligibility = new EligibilityCache(state);
-    this.hasGpuAgents = state.isGpuAgent.some((g) => g === 1);
+    this.hasGpuAgents = state.hasGpuAgents;
     this.tasksOn = state.runningByAgent.map((tasks) => [...tasks]);
     this.unmovable = new Set(
       Object.entries(constraintsByApp)
