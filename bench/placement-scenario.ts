@@ -1,3 +1,4 @@
+import { place } from "../src/placement/index.js";
 import type { Constraint, PlacementInput, PortRange, TaskRequest } from "../src/placement/types.js";
 
 /**
@@ -21,6 +22,16 @@ export interface Deployed {
   instance: number;
   agentId: string;
   ports: readonly number[];
+}
+
+/** Every instance of the input running where placement puts it: the same workload a release later. */
+export function deployedAsPlaced(input: PlacementInput): Deployed[] {
+  return place(input).placements.map((p) => ({
+    app: p.app,
+    instance: p.instance,
+    agentId: p.agentId,
+    ports: Object.values(p.ports),
+  }));
 }
 
 /** With `deployed`, those instances run already from an older spec, so the plan replaces them with a rolling update. */

@@ -4,6 +4,7 @@ import type { Agent, Constraint, PlacementInput, TaskRequest } from "../src/plac
 import { type BaselineResult, fenzoGreedy, firstFitDecreasing } from "./placement-baselines.js";
 import { lowerBound, lowerBoundInPlace, lowerBoundPinned } from "./placement-bounds.js";
 import { runTitan, writeScenario } from "./placement-plan.js";
+import { deployedAsPlaced } from "./placement-scenario.js";
 import { spreadCluster, type WorkloadMix, workload } from "./placement-workload.js";
 
 const SIZES: ReadonlyArray<[number, number]> = [
@@ -257,12 +258,7 @@ async function rolloutSection(sizes: ReadonlyArray<[number, number]>): Promise<s
   const lines: string[] = [];
   for (const [agents, tasks] of sizes) {
     const input = workload(agents, tasks);
-    const deployed = place(input).placements.map((p) => ({
-      app: p.app,
-      instance: p.instance,
-      agentId: p.agentId,
-      ports: Object.values(p.ports),
-    }));
+    const deployed = deployedAsPlaced(input);
     const files = writeScenario(input, deployed);
     try {
       const human = await runTitan(files.argv, files.dir, false);

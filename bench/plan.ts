@@ -8,6 +8,7 @@ import { parseWithLibrary } from "../src/manifest/yaml.js";
 import { place } from "../src/placement/index.js";
 import type { PlacementInput } from "../src/placement/types.js";
 import { type WarmUp, writeScenario } from "./placement-plan.js";
+import { deployedAsPlaced } from "./placement-scenario.js";
 import { manyApps } from "./placement-workload.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -191,12 +192,7 @@ function releaseRun(): { rows: string[]; profile: Array<{ part: string; ms: numb
   let profile: Array<{ part: string; ms: number }> = [];
   for (const scale of RELEASE_SCALES) {
     const input = manyApps(scale.agents, scale.tasks, scale.apps);
-    const deployed = place(input).placements.map((p) => ({
-      app: p.app,
-      instance: p.instance,
-      agentId: p.agentId,
-      ports: Object.values(p.ports),
-    }));
+    const deployed = deployedAsPlaced(input);
     const files = writeScenario(input, deployed, APPS_PER_FILE);
     try {
       const human = medianRun(Array.from({ length: RUNS }, () => runCommand(files.dir, files.argv)));

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { writeScenario } from "../../bench/placement-plan.js";
+import { deployedAsPlaced } from "../../bench/placement-scenario.js";
 import { manyApps, workload } from "../../bench/placement-workload.js";
-import { place } from "../../src/placement/index.js";
 import { runCli } from "../support/cli.js";
 
 /**
@@ -56,14 +56,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
   ])("$name", async ({ input, perFile, deployed, code, expected }) => {
     const workloadInput = input();
     // A release later: each instance runs where placement put it, labelled with an older spec's digest.
-    const running = deployed
-      ? place(workloadInput).placements.map((p) => ({
-          app: p.app,
-          instance: p.instance,
-          agentId: p.agentId,
-          ports: Object.values(p.ports),
-        }))
-      : [];
+    const running = deployed ? deployedAsPlaced(workloadInput) : [];
     const files = writeScenario(workloadInput, running, perFile);
     try {
       const human = await runCli(files.argv, { cwd: files.dir });
