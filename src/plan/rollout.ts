@@ -164,14 +164,17 @@ function runStep(
  */
 class AsOfFailure {
   private pending: Array<
-    | { kind: "release"; task: TitanTask }
+    | { kind: "release"; tasks: TitanTask[] }
     | { kind: "occupy"; placements: readonly Placement[]; requests: TaskRequest[] }
   > = [];
 
   constructor(private readonly state: SimulatedCluster) {}
 
+  /** Stops in a row are kept together, to be made with one update per agent. */
   release(task: TitanTask): void {
-    this.pending.push({ kind: "release", task });
+    const last = this.pending.at(-1);
+    if (last?.kind === "release") last.tasks.push(task);
+    else this.pending.push({ kind: "release", tasks: [task] });
   }
 
   occupy(placements: readonly Placement[], requests: TaskRequest[]): void {
@@ -180,7 +183,7 @@ class AsOfFailure {
 
   input(requests: readonly TaskRequest[], seed: number): PlacementInput {
     for (const change of this.pending) {
-      if (change.kind === "release") this.state.release(change.task);
+      if (change.kind === "release") this.state.releaseAll(change.tasks);
       else this.state.occupy(change.placements, change.requests);
     }
     this.pending = [];
