@@ -10,6 +10,7 @@ import type { PlacementInput } from "../src/placement/types.js";
 import { type WarmUp, writeScenario } from "./placement-plan.js";
 import { deployedAsPlaced } from "./placement-scenario.js";
 import { manyApps } from "./placement-workload.js";
+import { type ProfilePart, summariseProfileFile } from "./profile-summary.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(here, "plan-child.js");
@@ -131,55 +132,18 @@ function manifestLoading(dir: string): LoadingRun {
   };
 }
 
-/** Where a CPU profile's time goes, by the part of titan on the stack (scale-in first: it calls placement). */
-function profileSummary(file: string): Array<{ part: string; ms: number }> {
-  const profile = JSON.parse(readFileSync(file, "utf8")) as {
-    nodes: Array<{ id: number; callFrame: { functionName: string; url: string }; children?: number[] }>;
-    samples: number[];
-    timeDeltas: number[];
-  };
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const partOf = (url: string): string | undefined => {
-    if (url.includes("/node_modules/yaml/") || url.includes("/src/manifest/")) return "manifest loading";
-    if (url.includes("/src/placement/scale-in")) return "scale-in advice";
-    if (url.includes("/src/placement/")) return "placement";
-    if (url.includes("/src/cluster/")) return "reading the snapshot";
-    if (url.includes("/src/plan/rollout")) return "rollout check";
-    if (url.includes("/src/plan/render") || url.includes("/src/plan/json") || url.includes("/src/commands/"))
-      return "output (render, JSON)";
-    if (url.includes("/src/plan/")) return "diff, fingerprint, plan assembly";
-    return undefined;
-  };
-  const totals = new Map<string, number>();
-  profile.samples.forEach((id, k) => {
-    const node = byId.get(id);
-    let part = node?.callFrame.functionName === "(garbage collector)" ? "garbage collection" : undefined;
-    let nearest: string | undefined;
-    for (let at: number | undefined = id; part === undefined && at !== undefined; at = parent.get(at)) {
-      const p = partOf(byId.get(at)?.callFrame.url ?? "");
-      if (p === "scale-in advice") part = p;
-      nearest ??= p;
-    }
-    part ??= nearest ?? "other (start-up, module loading, file I/O)";
-    totals.set(part, (totals.get(part) ?? 0) + (profile.timeDeltas[k] ?? 0) / 1000);
-  });
-  return [...totals].map(([part, ms]) => ({ part, ms })).sort((a, b) => b.ms - a.ms);
-}
-
-function profiled(dir: string, argv: readonly string[]): Array<{ part: string; ms: number }> {
+function profiled(dir: string, argv: readonly string[]): ProfilePart[] {
   const out = mkdtempSync(join(dir, "profile-"));
   try {
     runCommand(dir, argv, { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${out}`] });
     const [file] = readdirSync(out);
-    return file ? profileSummary(join(out, file)) : [];
+    return file ? summariseProfileFile(join(out, file)) : [];
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
-function profileRows(profile: ReadonlyArray<{ part: string; ms: number }>): string[] {
+function profileRows(profile: readonly ProfilePart[]): string[] {
   const total = profile.reduce((sum, p) => sum + p.ms, 0);
   return profile.map(
     (p) => `| ${p.part} | ${ms(p.ms)} | ${((100 * p.ms) / Math.max(1, total)).toFixed(0)}% |`,
@@ -187,9 +151,9 @@ function profileRows(profile: ReadonlyArray<{ part: string; ms: number }>): stri
 }
 
 /** Each release scale with every instance deployed where placement puts it, from an older spec. */
-function releaseRun(): { rows: string[]; profile: Array<{ part: string; ms: number }> } {
+function releaseRun(): { rows: string[]; profile: ProfilePart[] } {
   const rows: string[] = [];
-  let profile: Array<{ part: string; ms: number }> = [];
+  let profile: ProfilePart[] = [];
   for (const scale of RELEASE_SCALES) {
     const input = manyApps(scale.agents, scale.tasks, scale.apps);
     const deployed = deployedAsPlaced(input);
@@ -215,7 +179,7 @@ const mb = (x: number): string => `${Math.round(x)} MB`;
 
 export async function run(): Promise<{ title: string; markdown: string }> {
   const rows: string[] = [];
-  let profile: Array<{ part: string; ms: number }> = [];
+  let profile: ProfilePart[] = [];
   let loading: LoadingRun | undefined;
   const loadBefore = loadavg()[0] ?? 0;
   place(manyApps(500, 5_000, 500, 7));
@@ -280,8 +244,9 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     ...rows,
     "",
     "Where the time goes: a CPU profile (`node --cpu-prof`) of `titan plan --json --scale-in` on 5,000 agents, 5,000",
-    "apps and 50,000 tasks, each sample attributed to the part of titan on its stack (scale-in advice first, since it",
-    "calls placement; garbage collection as V8 reports it):",
+    "apps and 50,000 tasks, each sample attributed to the part of titan its stack runs in (bench/profile-summary.ts:",
+    "scale-in advice before placement, which it calls; placement before the rollout check and the digest before",
+    "reading the snapshot, as they call the same helpers; garbage collection as V8 reports it):",
     "",
     "| part | CPU time | share |",
     "|---|---|---|",
