@@ -123,7 +123,7 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
   });
 
   it("never changes the state it was given: every event returns a new value and shares what did not change", () => {
-    const { apply, state, now } = tracking();
+    const { apply, now } = tracking();
     const before = apply({ type: "launched", tasks: [launched(0, now())] });
     const snapshot = JSON.stringify([...before.tasks]);
     const after = apply({ type: "status", status: status("web.1.0.1", "TASK_RUNNING", { uuid: "u1" }) });

@@ -3,8 +3,6 @@ import { UsageError } from "../../cli/errors.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
-import { type MasterCluster, MasterOperator } from "../../mesos/index.js";
-import type { GetState } from "../../mesos/types/operator.js";
 import { type Coverage, coverageOf, lastHeldAt } from "../../observe/coverage.js";
 import type { Release, SupervisorReport } from "../../state/types.js";
 
