@@ -56,6 +56,49 @@ export function rangesToPorts(ranges: readonly PortRange[]): number[] {
  * in that form.
  */
 export function parseRangeText(text: string): PortRange[] | undefined {
+  return rangeTextAsMesosWritesIt(text) ?? parseRangeTextLoosely(text);
+}
+
+const OPEN = 0x5b;
+const CLOSE = 0x5d;
+const DASH = 0x2d;
+const COMMA = 0x2c;
+const SPACE = 0x20;
+const ZERO = 0x30;
+/** Longer runs of digits go the general way, which reads them as `Number` does. */
+const MAX_DIGITS = 15;
+
+/**
+ * The text exactly as the master writes it (`[b-e]`, items joined by `, `; a task of a snapshot has one such text
+ * per resource), read without a regular expression; undefined for anything else, which `parseRangeTextLoosely`
+ * then reads.
+ */
+function rangeTextAsMesosWritesIt(text: string): PortRange[] | undefined {
+  const end = text.length - 1;
+  if (end < 1 || text.charCodeAt(0) !== OPEN || text.charCodeAt(end) !== CLOSE) return undefined;
+  if (end === 1) return [];
+  const ranges: PortRange[] = [];
+  let at = 1;
+  for (;;) {
+    let begin = 0;
+    const beginStart = at;
+    for (let c = text.charCodeAt(at); c >= ZERO && c <= ZERO + 9; c = text.charCodeAt(++at))
+      begin = begin * 10 + c - ZERO;
+    if (at === beginStart || at - beginStart > MAX_DIGITS || text.charCodeAt(at) !== DASH) return undefined;
+    const endStart = ++at;
+    let last = 0;
+    for (let c = text.charCodeAt(at); c >= ZERO && c <= ZERO + 9; c = text.charCodeAt(++at))
+      last = last * 10 + c - ZERO;
+    if (at === endStart || at - endStart > MAX_DIGITS) return undefined;
+    ranges.push({ begin, end: last });
+    if (at === end) return normaliseRanges(ranges);
+    if (text.charCodeAt(at) !== COMMA || text.charCodeAt(at + 1) !== SPACE) return undefined;
+    at += 2;
+  }
+}
+
+/** The range text with any spacing around its items and numbers. */
+function parseRangeTextLoosely(text: string): PortRange[] | undefined {
   const body = text.trim();
   if (!body.startsWith("[") || !body.endsWith("]")) return undefined;
   const inner = body.slice(1, -1).trim();

@@ -102,7 +102,7 @@ export interface TaskUse {
  * allocator when it is declined or expires.
  */
 export function freeForRole(agent: AgentRecord, tasks: readonly TaskUse[], role: string): ResourceBag {
-  const taskSum = tasks.reduce((sum, t) => addBags(sum, t.resources), emptyBag());
+  const taskSum = sumOfTasks(tasks);
   const used: ResourceBag = agent.used
     ? {
         scalars: maxScalars(agent.used.scalars, taskSum.scalars),
@@ -120,6 +120,21 @@ export function freeForRole(agent: AgentRecord, tasks: readonly TaskUse[], role:
   }
   const scalars = subtractScalars(subtractScalars(agent.total.scalars, used.scalars), blockedScalars);
   const ports = subtractRanges(subtractRanges(agent.total.ports, used.ports), blockedPorts);
+  return { scalars, ports: normaliseRanges(ports) };
+}
+
+/**
+ * What the tasks use together: `addBags` over them, one after another, without a bag and a merge of port ranges
+ * per task (an agent of a busy cluster runs tens of tasks).
+ */
+function sumOfTasks(tasks: readonly TaskUse[]): ResourceBag {
+  const scalars = zeroScalars();
+  const ports: PortRange[] = [];
+  for (const task of tasks) {
+    // Rounded after each addition, as addBags does.
+    addScalarsInto(scalars, task.resources.scalars);
+    for (const range of task.resources.ports) ports.push(range);
+  }
   return { scalars, ports: normaliseRanges(ports) };
 }
 
