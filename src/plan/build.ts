@@ -57,6 +57,12 @@ export interface PlanInput {
  */
 export const SCALE_IN_AUTO_AGENTS = 1_000;
 
+/** Titan's apps in the cluster that the manifests do not name, in the snapshot's order. */
+function otherApps(snapshot: ClusterSnapshot, apps: readonly AppSpec[]): string[] {
+  const named = new Set(apps.map((a) => a.name));
+  return Object.keys(snapshot.titanTasks).filter((app) => !named.has(app));
+}
+
 /** The whole plan: diff per app, placement of the end state, every rollout step checked, and scale advice. Pure. */
 export function buildPlan(input: PlanInput): Plan {
   const region = resolveRegion(input.apps, input.region);
@@ -125,7 +131,7 @@ export function buildPlan(input: PlanInput): Plan {
     region,
     snapshot: { source: input.source, format: snapshot.format, agents: snapshot.agents.length },
     apps: appPlans,
-    otherApps: Object.keys(snapshot.titanTasks).filter((app) => !apps.some((a) => a.name === app)),
+    otherApps: otherApps(snapshot, apps),
     utilisation: { before: utilisation(snapshot.agents), after: utilisation(endState.usage()) },
     scaleOut,
     scaleIn,

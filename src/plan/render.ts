@@ -26,9 +26,7 @@ export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
   plan.apps.forEach((app, k) => {
     lines.push(...renderApp(app, landingsOf(remote.apps[k] as AppPlan), c), "");
   });
-  if (plan.otherApps.length > 0) {
-    lines.push(c.dim(`Also running, not in these manifests (left alone): ${plan.otherApps.join(", ")}`), "");
-  }
+  if (plan.otherApps.length > 0) lines.push(c.dim(renderOtherApps(plan.otherApps)), "");
   lines.push(...renderUtilisation(plan), "");
   lines.push(...renderVerdict(plan, placedCount(remote), c), "");
   lines.push(`seed ${plan.seed} — replay with --seed ${plan.seed}`);
@@ -282,6 +280,16 @@ function renderUnplaced(app: string, unplaced: readonly UnplacedInstance[]): str
     for (const fix of first.fixes) lines.push(`      fix: ${fix}`);
   }
   return lines;
+}
+
+/** Apps shown by name on the line of apps left alone; on a shared cluster the others run thousands. */
+const OTHER_APPS_SHOWN = 10;
+
+/** Names the first few apps titan runs that the manifests leave alone; the JSON lists them all. */
+function renderOtherApps(apps: readonly string[]): string {
+  const shown = apps.slice(0, OTHER_APPS_SHOWN);
+  const more = apps.length > shown.length ? ` and ${apps.length - shown.length} more (--json lists them all)` : "";
+  return `Also running, not in these manifests (left alone): ${shown.join(", ")}${more}`;
 }
 
 /** Names a few agents; the JSON lists them all. */

@@ -47,6 +47,36 @@ describe("renderPlan", () => {
     expect(plan([own], "svc").apps[0]?.user).toBe("www-data");
   });
 
+  it("names the first ten apps it leaves alone on a shared cluster, and counts the rest", () => {
+    const app = appSpec({ instances: 1 });
+    const others = (count: number) =>
+      Array.from({ length: count }, (_, k) =>
+        titanTask(`other-${String(k).padStart(2, "0")}`, 0, "sha256:x", 1, scalars(0.1, 16)),
+      );
+    const line = (count: number) => {
+      const plan = buildPlan({
+        apps: [app],
+        snapshot: snapshotOf([agent(0, scalars(8, 8192)), agent(1, scalars(8, 8192))], others(count)),
+        source: "s",
+        seed: 1,
+      });
+      expect(plan.otherApps).toHaveLength(count);
+      return renderPlan(plan, plain).find((l) => l.startsWith("Also running"));
+    };
+    expect(line(0)).toBeUndefined();
+    expect(line(2)).toBe("Also running, not in these manifests (left alone): other-00, other-01");
+    expect(line(10)).toBe(
+      `Also running, not in these manifests (left alone): ${others(10)
+        .map((t) => t.app)
+        .join(", ")}`,
+    );
+    expect(line(12)).toBe(
+      `Also running, not in these manifests (left alone): ${others(10)
+        .map((t) => t.app)
+        .join(", ")} and 2 more (--json lists them all)`,
+    );
+  });
+
   it("lists what a scale-down stops", () => {
     const app = appSpec({ instances: 1 });
     const running = [0, 1].map((i) => titanTask("api", i, "sha256:x", i, app.resources));
