@@ -190,6 +190,13 @@ function appYaml(first: TaskRequest, instances: number): string {
   return lines.join("\n");
 }
 
+/** The titan.yaml of one app of the workload, as `toScenario` writes it among the others. */
+export function manifestOfApp(requests: readonly TaskRequest[], app: string): string {
+  const ofApp = requests.filter((r) => r.app === app);
+  if (ofApp.length === 0) throw new Error(`no app ${app} in the workload`);
+  return `apps:\n${appYaml(ofApp[0] as TaskRequest, ofApp.length)}\n`;
+}
+
 function manifests(
   requests: readonly TaskRequest[],
   appsPerFile: number,
