@@ -1,9 +1,9 @@
 import type { TaskRecord } from "./build.js";
-import { isRecord, type Node, ShapeError } from "./json-reader.js";
+import { isRecord, Node, ShapeError } from "./json-reader.js";
 import { hasTitanLabel, type MesosLabel } from "./labels.js";
 import { parseRangeText } from "./ranges.js";
 import { type AgentRecord, emptyBag, type ResourceBag } from "./resources.js";
-import { summariseStatuses } from "./task-status.js";
+import { summariseStatuses, summariseStatusRecord } from "./task-status.js";
 
 /**
  * The master's `GET /master/state` JSON (src/master/readonly_handler.cpp): plain-string ids, `slaves`, flat
@@ -16,7 +16,17 @@ export function readMasterState(root: Node): { agents: AgentRecord[]; tasks: Tas
     const id = framework.get("id").string();
     const name = framework.get("name").optionalString() ?? id;
     for (const list of ["tasks", "unreachable_tasks", "completed_tasks"]) {
-      for (const task of framework.get(list).items()) tasks.push(readTask(task, id, name));
+      const listed = framework.get(list);
+      // Items as parsed, not a node each: a busy cluster lists a hundred thousand tasks.
+      const items = Array.isArray(listed.value)
+        ? (listed.value as unknown[])
+        : listed.items().map((n) => n.value);
+      items.forEach((task, index) => {
+        tasks.push(
+          readStateTaskDirect(task, id, name) ??
+            readStateTaskChecked(new Node(task, listed, index), id, name),
+        );
+      });
     }
   }
   return { agents, tasks };
@@ -44,7 +54,44 @@ function readAgent(slave: Node): AgentRecord {
   return record;
 }
 
-function readTask(task: Node, frameworkId: string, framework: string): TaskRecord {
+/**
+ * One task of `/master/state`, its fields read directly from the parsed JSON; a task in any shape this does not
+ * expect is undefined, and is read again by `readStateTaskChecked`, which accepts what Mesos may also write
+ * (numbers as text, labels without a value) and otherwise names the path of the bad field.
+ */
+export function readStateTaskDirect(
+  task: unknown,
+  frameworkId: string,
+  framework: string,
+): TaskRecord | undefined {
+  if (!isRecord(task)) return undefined;
+  const { id, state, slave_id: agentId } = task;
+  const name = task.name ?? "";
+  if (typeof id !== "string" || typeof state !== "string" || typeof agentId !== "string") return undefined;
+  if (typeof name !== "string") return undefined;
+  const labels = flatLabelsOf(task.labels);
+  if (labels === undefined) return undefined;
+  const resources = flatResourcesOf(task.resources);
+  if (resources === undefined) return undefined;
+  const record: TaskRecord = { id, name, frameworkId, framework, state, agentId, resources, labels };
+  if (hasTitanLabel(labels)) {
+    // Only titan's tasks need their status history read; the other frameworks' may be tens of thousands.
+    const status = summariseStatusRecord(task, state);
+    if (status === undefined) return undefined;
+    record.status = status;
+  }
+  const role = task.role ?? undefined;
+  if (role !== undefined) {
+    if (typeof role !== "string") return undefined;
+    record.allocationRole = role;
+  }
+  const image = imageOf(task.container);
+  if (image !== undefined) record.image = image;
+  return record;
+}
+
+/** The same task read through `Node`: slower, and throws a ShapeError with the path of a bad field. */
+export function readStateTaskChecked(task: Node, frameworkId: string, framework: string): TaskRecord {
   const labels = task
     .get("labels")
     .items()
@@ -66,6 +113,19 @@ function readTask(task: Node, frameworkId: string, framework: string): TaskRecor
   const image = containerImage(task.get("container"));
   if (image !== undefined) record.image = image;
   return record;
+}
+
+const NO_LABELS: readonly MesosLabel[] = Object.freeze([]);
+
+/** Labels as `/master/state` lists them, when every label has a text key and value (Mesos's own form). */
+function flatLabelsOf(list: unknown): readonly MesosLabel[] | undefined {
+  if (list === undefined || list === null) return NO_LABELS;
+  if (!Array.isArray(list)) return undefined;
+  for (const label of list) {
+    if (!isRecord(label) || typeof label.key !== "string" || typeof label.value !== "string")
+      return undefined;
+  }
+  return list as MesosLabel[];
 }
 
 /**
@@ -91,11 +151,37 @@ function member(value: unknown, key: string): unknown {
 
 /** `{"cpus":8,"gpus":0,"mem":31744,"disk":204800,"ports":"[31000-32000]"}`; revocable (`*_revocable`) resources are left out. */
 export function readFlatResources(node: Node): ResourceBag {
+  return flatResourcesOf(node.value) ?? readFlatResourcesChecked(node);
+}
+
+const DIMENSIONS = ["cpus", "mem", "disk", "gpus"] as const;
+
+/** Flat resources with numbers as numbers and ports as the master writes them; undefined for any other shape. */
+function flatResourcesOf(resources: unknown): ResourceBag | undefined {
+  const bag = emptyBag();
+  if (resources === undefined || resources === null) return bag;
+  if (!isRecord(resources)) return undefined;
+  for (const dim of DIMENSIONS) {
+    const value = resources[dim] ?? 0;
+    if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+    bag.scalars[dim] = value;
+  }
+  const ports = resources.ports ?? undefined;
+  if (ports !== undefined) {
+    if (typeof ports !== "string") return undefined;
+    const ranges = parseRangeText(ports);
+    if (ranges === undefined) return undefined;
+    bag.ports = ranges;
+  }
+  return bag;
+}
+
+/** The same through `Node`: numbers also as text, and a ShapeError with the path of a bad field. */
+function readFlatResourcesChecked(node: Node): ResourceBag {
   const bag = emptyBag();
   if (!node.isPresent()) return bag;
   node.object();
-  for (const dim of ["cpus", "mem", "disk", "gpus"] as const)
-    bag.scalars[dim] = node.get(dim).optionalNumber(0);
+  for (const dim of DIMENSIONS) bag.scalars[dim] = node.get(dim).optionalNumber(0);
   const ports = node.get("ports");
   if (ports.isPresent()) {
     const ranges = parseRangeText(ports.string());

@@ -3,6 +3,7 @@ import { TitanError } from "../../src/cli/errors.js";
 import { collectTitanTasks } from "../../src/cluster/build.js";
 import { Node } from "../../src/cluster/json-reader.js";
 import { taskLabels } from "../../src/cluster/labels.js";
+import { readStateTaskChecked, readStateTaskDirect } from "../../src/cluster/legacy.js";
 import { readTitanTasks } from "../../src/cluster/live-source.js";
 import { readGetState } from "../../src/cluster/operator.js";
 import { readTaskChecked, readTaskDirect } from "../../src/cluster/operator-task.js";
@@ -266,5 +267,93 @@ describe("reading titan's tasks in one pass (ps, status, logs, supervise)", () =
     expect(read.tasks[5]?.ports).toEqual([31000, 31010, 31011]);
     expect(read.tasks[2]?.ports).toEqual([31003, 32000, 32001]);
     expect(read.tasks[2]?.demand.cpus).toBe(0.5);
+  });
+});
+
+/** A titan task as a master writes it in `/master/state`; `n` varies ids, ports and times. */
+function stateTask(n: number, state = "TASK_RUNNING"): Record<string, unknown> {
+  const id = `web.3.${n}.0`;
+  return {
+    id,
+    name: "web",
+    framework_id: "fw-web",
+    slave_id: "S1",
+    state,
+    role: "titan",
+    resources: { cpus: 0.5, mem: 256, disk: 0, gpus: 0, ports: `[${31000 + n}-${31000 + n}]` },
+    statuses: [
+      { state: "TASK_STARTING", timestamp: 1_700_000_000 + n },
+      { state, timestamp: 1_700_000_100 + n, healthy: true },
+    ],
+    labels: taskLabels({ app: "web", instance: n, release: 3, digest: "sha256:abc" }),
+    container: { type: "DOCKER", docker: { image: "nginx:1.27" } },
+  };
+}
+
+function masterState(tasks: unknown[]): string {
+  return JSON.stringify({
+    slaves: [{ id: "S1", hostname: "a1", resources: { cpus: 8, mem: 8192, ports: "[31000-32000]" } }],
+    frameworks: [{ id: "fw-web", name: "titan:web", tasks }],
+  });
+}
+
+const STATE_TASK = "$.frameworks[0].tasks[1]";
+
+describe("reading /master/state tasks", () => {
+  const foreign = { ...stateTask(5), labels: [{ key: "team", value: "web" }], role: undefined };
+  const bare = { ...stateTask(6), labels: undefined, resources: undefined, container: undefined };
+  const lost = stateTask(7, "TASK_UNREACHABLE");
+  const direct: Array<[string, Record<string, unknown>]> = [
+    ["a running titan task", stateTask(1)],
+    ["an unreachable one", lost],
+    ["another framework's task without a role", foreign],
+    ["a task without labels, resources or container", bare],
+  ];
+
+  it.each(direct)("reads %s the same directly as through the checked reader", (_name, task) => {
+    const read = readStateTaskDirect(task, "fw-web", "titan:web");
+    expect(read).toBeDefined();
+    expect(read).toEqual(readStateTaskChecked(new Node(task), "fw-web", "titan:web"));
+  });
+
+  it("leaves what Mesos may also write to the checked reader, which accepts it", () => {
+    const textNumber = stateTask(2);
+    setAt(textNumber, "resources.cpus", "0.25");
+    const noValue = stateTask(3);
+    (noValue.labels as Array<{ key: string; value?: string }>).push({ key: "note" });
+    const textTime = stateTask(4);
+    setAt(textTime, "statuses.1.timestamp", "1700000200");
+    for (const task of [textNumber, noValue, textTime])
+      expect(readStateTaskDirect(task, "fw-web", "titan:web")).toBeUndefined();
+    const snapshot = parseSnapshot(masterState([textNumber, noValue, textTime]), "state.json", {
+      role: "*",
+    });
+    expect(snapshot.titanTasks.web?.map((t) => t.instance)).toEqual([2, 3, 4]);
+    expect(snapshot.titanTasks.web?.[0]?.demand.cpus).toBe(0.25);
+    expect(snapshot.titanTasks.web?.[2]?.since).toBe(1_700_000_200_000);
+  });
+
+  it.each<[field: string, value: unknown, message: string]>([
+    ["id", 7, `${STATE_TASK}.id: expected a string, found number 7`],
+    ["slave_id", undefined, `${STATE_TASK}.slave_id: expected a string, found nothing`],
+    ["resources.mem", "lots", `${STATE_TASK}.resources.mem: expected a number, found the string "lots"`],
+    [
+      "resources.ports",
+      "31000",
+      `${STATE_TASK}.resources.ports: expected port ranges such as "[31000-32000]", found the string "31000"`,
+    ],
+    ["labels.0.key", 3, `${STATE_TASK}.labels[0].key: expected a string, found number 3`],
+    ["role", 5, `${STATE_TASK}.role: expected a string, found number 5`],
+    [
+      "statuses.1.healthy",
+      "yes",
+      `${STATE_TASK}.statuses[1].healthy: expected true or false, found the string "yes"`,
+    ],
+  ])("reports %s = %j with its path", (field, value, message) => {
+    const broken = stateTask(1);
+    setAt(broken, field, value);
+    expect(() => parseSnapshot(masterState([stateTask(0), broken]), "state.json", { role: "*" })).toThrow(
+      `state.json is not a valid /master/state snapshot: ${message}`,
+    );
   });
 });
