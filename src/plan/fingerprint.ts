@@ -1,28 +1,19 @@
 import { canonicalJson, canonicalSha256Hex, sha256Hex } from "../cluster/canonical.js";
 import { appDigestAndPlanText } from "../cluster/digest.js";
-import type { ClusterSnapshot, TitanTask } from "../cluster/types.js";
+import type { ClusterSnapshot } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
+import { placementText, runningTaskText } from "./task-texts.js";
 
 /** The snapshot as it bears on placement: agents and their free capacity, what runs where, and titan's tasks. */
 function placementRelevant(snapshot: ClusterSnapshot): unknown {
   return {
     role: snapshot.role,
     agents: snapshot.agents,
-    running: [...snapshot.running].map((r) => canonicalJson(r)).sort(),
+    running: snapshot.running.map(runningTaskText).sort(),
     titanTasks: Object.fromEntries(
-      Object.entries(snapshot.titanTasks).map(([app, tasks]) => [app, tasks.map(placementFields)]),
+      Object.entries(snapshot.titanTasks).map(([app, tasks]) => [app, tasks.map(placementText)]),
     ),
   };
-}
-
-/**
- * A titan task as it bears on placement. Health, times, zone and framework are left out: they change without
- * changing where anything may go, and a plan's default seed (derived from this digest) must not move with them.
- */
-function placementFields(task: TitanTask): unknown {
-  const { health, since, startedAt, zone, frameworkId, framework, ...placement } = task;
-  void [health, since, startedAt, zone, frameworkId, framework];
-  return placement;
 }
 
 /** What a plan is made from, hashed: the inputs digest, and each app's own digest on the way. */

@@ -288,7 +288,8 @@ const OTHER_APPS_SHOWN = 10;
 /** Names the first few apps titan runs that the manifests leave alone; the JSON lists them all. */
 function renderOtherApps(apps: readonly string[]): string {
   const shown = apps.slice(0, OTHER_APPS_SHOWN);
-  const more = apps.length > shown.length ? ` and ${apps.length - shown.length} more (--json lists them all)` : "";
+  const more =
+    apps.length > shown.length ? ` and ${apps.length - shown.length} more (--json lists them all)` : "";
   return `Also running, not in these manifests (left alone): ${shown.join(", ")}${more}`;
 }
 
