@@ -1,3 +1,5 @@
+import { isRecord } from "./json-reader.js";
+
 /** The labels titan puts on every task it launches; `plan`, `deploy` and `ps` recognise titan's tasks by them. */
 export const TitanLabel = {
   app: "titan.app",
@@ -31,6 +33,22 @@ export function taskLabels(identity: TaskIdentity): Array<{ key: string; value: 
     labels.push({ key: TitanLabel.release, value: String(identity.release) });
   if (identity.region !== undefined) labels.push({ key: TitanLabel.region, value: identity.region });
   return labels;
+}
+
+const NO_LABELS: readonly MesosLabel[] = Object.freeze([]);
+
+/**
+ * A task's label list as it is in a parsed document, when every label has a text key and value (Mesos's own form);
+ * none when absent; undefined for anything else, which the readers through `Node` accept or report.
+ */
+export function labelList(list: unknown): readonly MesosLabel[] | undefined {
+  if (list === undefined || list === null) return NO_LABELS;
+  if (!Array.isArray(list)) return undefined;
+  for (const label of list) {
+    if (!isRecord(label) || typeof label.key !== "string" || typeof label.value !== "string")
+      return undefined;
+  }
+  return list as MesosLabel[];
 }
 
 /** Whether a task carries titan's app label (cheap: no other label is looked at). */

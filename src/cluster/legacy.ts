@@ -1,6 +1,6 @@
 import type { TaskRecord } from "./build.js";
 import { isRecord, Node, ShapeError } from "./json-reader.js";
-import { hasTitanLabel, type MesosLabel } from "./labels.js";
+import { hasTitanLabel, labelList, type MesosLabel } from "./labels.js";
 import { parseRangeText } from "./ranges.js";
 import { type AgentRecord, emptyBag, type ResourceBag } from "./resources.js";
 import { summariseStatuses, summariseStatusRecord } from "./task-status.js";
@@ -69,7 +69,7 @@ export function readStateTaskDirect(
   const name = task.name ?? "";
   if (typeof id !== "string" || typeof state !== "string" || typeof agentId !== "string") return undefined;
   if (typeof name !== "string") return undefined;
-  const labels = flatLabelsOf(task.labels);
+  const labels = labelList(task.labels);
   if (labels === undefined) return undefined;
   const resources = flatResourcesOf(task.resources);
   if (resources === undefined) return undefined;
@@ -113,19 +113,6 @@ export function readStateTaskChecked(task: Node, frameworkId: string, framework:
   const image = containerImage(task.get("container"));
   if (image !== undefined) record.image = image;
   return record;
-}
-
-const NO_LABELS: readonly MesosLabel[] = Object.freeze([]);
-
-/** Labels as `/master/state` lists them, when every label has a text key and value (Mesos's own form). */
-function flatLabelsOf(list: unknown): readonly MesosLabel[] | undefined {
-  if (list === undefined || list === null) return NO_LABELS;
-  if (!Array.isArray(list)) return undefined;
-  for (const label of list) {
-    if (!isRecord(label) || typeof label.key !== "string" || typeof label.value !== "string")
-      return undefined;
-  }
-  return list as MesosLabel[];
 }
 
 /**

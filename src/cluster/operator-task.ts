@@ -1,6 +1,6 @@
 import type { TaskRecord } from "./build.js";
 import { isRecord, type Node } from "./json-reader.js";
-import { hasTitanLabel, type MesosLabel } from "./labels.js";
+import { hasTitanLabel, labelList, type MesosLabel } from "./labels.js";
 import { containerImage, imageOf } from "./legacy.js";
 import { readResources, sumTaskResources, UNREADABLE } from "./operator-resources.js";
 import { emptyBag } from "./resources.js";
@@ -56,18 +56,9 @@ export function idValue(id: unknown): unknown {
   return isRecord(id) ? (id.value ?? undefined) : undefined;
 }
 
-const NO_LABELS: readonly MesosLabel[] = Object.freeze([]);
-
-/** mesos.v1.Labels as they are in the document when every label has a text key and value (Mesos's own form). */
+/** mesos.v1.Labels (`{"labels": [...]}`) as they are in the document, in Mesos's own form. */
 function labelsOf(holder: unknown): readonly MesosLabel[] | undefined {
-  const list = isRecord(holder) ? holder.labels : undefined;
-  if (list === undefined || list === null) return NO_LABELS;
-  if (!Array.isArray(list)) return undefined;
-  for (const label of list) {
-    if (!isRecord(label) || typeof label.key !== "string" || typeof label.value !== "string")
-      return undefined;
-  }
-  return list as MesosLabel[];
+  return labelList(isRecord(holder) ? holder.labels : undefined);
 }
 
 /** The same task read through `Node`: slower, and throws a ShapeError with the path of a bad field. */

@@ -98,7 +98,7 @@ function rangeTextAsMesosWritesIt(text: string): PortRange[] | undefined {
 }
 
 /** The range text with any spacing around its items and numbers. */
-function parseRangeTextLoosely(text: string): PortRange[] | undefined {
+export function parseRangeTextLoosely(text: string): PortRange[] | undefined {
   const body = text.trim();
   if (!body.startsWith("[") || !body.endsWith("]")) return undefined;
   const inner = body.slice(1, -1).trim();

@@ -44,25 +44,8 @@ void [titanTaskFieldsListed, runningTaskFieldsListed, scalarsListed];
 
 /** A titan task as it bears on placement, as canonical text: `canonicalJson` of the task without `LEFT_OUT`. */
 export function placementText(task: TitanTask): CanonicalText {
-  const d = task.demand;
-  const parts = [
-    '{"agentId":',
-    JSON.stringify(task.agentId),
-    ',"app":',
-    JSON.stringify(task.app),
-    ',"demand":{"cpus":',
-    numberText(d.cpus),
-    ',"disk":',
-    numberText(d.disk),
-    ',"gpus":',
-    numberText(d.gpus),
-    ',"mem":',
-    numberText(d.mem),
-    '},"digest":',
-    JSON.stringify(task.digest),
-    ',"hostname":',
-    JSON.stringify(task.hostname),
-  ];
+  const parts = leadingParts(task);
+  parts.push(',"digest":', JSON.stringify(task.digest), ',"hostname":', JSON.stringify(task.hostname));
   if (task.image !== undefined) parts.push(',"image":', JSON.stringify(task.image));
   parts.push(',"instance":', numberText(task.instance), ',"ports":[');
   for (let i = 0; i < task.ports.length; i++)
@@ -76,6 +59,14 @@ export function placementText(task: TitanTask): CanonicalText {
 
 /** `canonicalJson` of a running task. */
 export function runningTaskText(task: RunningTask): string {
+  const parts = leadingParts(task);
+  if (task.instance !== undefined) parts.push(',"instance":', numberText(task.instance));
+  parts.push(',"portCount":', numberText(task.portCount), "}");
+  return parts.join("");
+}
+
+/** The members both kinds of task begin with, in canonical order: `{"agentId":…,"app":…,"demand":{…}`. */
+function leadingParts(task: { agentId: string; app: string; demand: Scalars }): string[] {
   const d = task.demand;
   return [
     '{"agentId":',
@@ -90,11 +81,8 @@ export function runningTaskText(task: RunningTask): string {
     numberText(d.gpus),
     ',"mem":',
     numberText(d.mem),
-    task.instance === undefined ? "}" : `},"instance":${numberText(task.instance)}`,
-    ',"portCount":',
-    numberText(task.portCount),
     "}",
-  ].join("");
+  ];
 }
 
 /** What JSON.stringify writes for a number. */
