@@ -196,6 +196,7 @@ const mb = (x: number): string => `${Math.round(x)} MB`;
 export async function run(): Promise<{ title: string; markdown: string }> {
   const rows: string[] = [];
   let profile: ProfilePart[] = [];
+  let defaultProfile: ProfilePart[] = [];
   let loading: LoadingRun | undefined;
   const loadBefore = loadavg()[0] ?? 0;
   place(manyApps(500, 5_000, 500, 7));
@@ -226,6 +227,7 @@ export async function run(): Promise<{ title: string; markdown: string }> {
       );
       if (scale.apps === 5_000 && scale.agents === 5_000) {
         profile = profiled(files.dir, [...files.argv, "--json", "--scale-in"]);
+        defaultProfile = profiled(files.dir, files.argv);
         loading = manifestLoading(files.dir);
       }
     } finally {
@@ -267,6 +269,12 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     "| part | CPU time | share |",
     "|---|---|---|",
     ...profileRows(profile),
+    "",
+    "And of the default `titan plan` on the same workload (no flags: scale-in advice skipped, the plan for people):",
+    "",
+    "| part | CPU time | share |",
+    "|---|---|---|",
+    ...profileRows(defaultProfile),
     "",
     "**A release later**: the same workload with every instance already running, labelled by titan with the digest",
     "of an older spec (where placement put it), so the plan replaces every instance and simulates every step of every",
