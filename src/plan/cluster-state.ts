@@ -41,14 +41,9 @@ export class SimulatedCluster {
     for (const task of snapshot.running) this.add(task);
   }
 
-  /** Stops a titan task: its resources and ports become free again on its agent. */
-  release(task: TitanTask): void {
-    this.releaseAll([task]);
-  }
-
   /**
-   * Stops titan tasks, in order: what `release` of each in turn does, with one update per agent (a plan's end state
-   * stops every task a release replaces, 50,000 on a large one).
+   * Stops titan tasks, in order: their resources and ports become free again on their agents, with one update per
+   * agent (a plan's end state stops every task a release replaces, 50,000 on a large one).
    */
   releaseAll(tasks: readonly TitanTask[]): void {
     if (tasks.length === 0) return;

@@ -55,7 +55,7 @@ describe("SimulatedCluster", () => {
   it("gives a stopped task's resources back to an agent whose placements are not taken yet", () => {
     const cluster = new SimulatedCluster({ agents, running: [] });
     cluster.occupy(placedFirst, first);
-    cluster.release(titanTask("web", 2, "sha256:x", 1, scalars(0.3, 300)));
+    cluster.releaseAll([titanTask("web", 2, "sha256:x", 1, scalars(0.3, 300))]);
     expect(cluster.agentList()[1]?.free).toEqual(scalars(4, 4096));
     expect(cluster.agentList()[1]?.freePorts).toEqual([{ begin: 31000, end: 31099 }]);
     expect(cluster.runningTasks().map((t) => `${t.app}[${t.instance}]`)).toEqual(["web[0]", "web[1]"]);
@@ -76,7 +76,7 @@ describe("SimulatedCluster", () => {
       return cluster;
     };
     const oneByOne = made();
-    for (const task of stops) oneByOne.release(task);
+    for (const task of stops) oneByOne.releaseAll([task]);
     const atOnce = made();
     atOnce.releaseAll(stops);
     expect(atOnce.agentList()).toEqual(oneByOne.agentList());
