@@ -14,8 +14,7 @@ function canonical(value: unknown): string | undefined {
   if (value === null) return "null";
   switch (typeof value) {
     case "number":
-      // What JSON.stringify writes for a number, without the call.
-      return Number.isFinite(value) ? String(value) : "null";
+      return numberJson(value);
     case "boolean":
       return value ? "true" : "false";
     case "string":
@@ -40,6 +39,11 @@ function canonical(value: unknown): string | undefined {
     if (member !== undefined) members.push((quoted[k] as string) + member);
   }
   return `{${members.join(",")}}`;
+}
+
+/** What JSON.stringify writes for a number, without the call. */
+export function numberJson(n: number): string {
+  return Number.isFinite(n) ? String(n) : "null";
 }
 
 /** Canonical JSON already written, taken as it is where it stands in a bigger value. */

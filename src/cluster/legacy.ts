@@ -2,7 +2,7 @@ import type { TaskRecord } from "./build.js";
 import { isRecord, Node, ShapeError } from "./json-reader.js";
 import { hasTitanLabel, labelList, type MesosLabel } from "./labels.js";
 import { parseRangeText } from "./ranges.js";
-import { type AgentRecord, emptyBag, type ResourceBag } from "./resources.js";
+import { type AgentRecord, DIMENSIONS, emptyBag, type ResourceBag } from "./resources.js";
 import { summariseStatuses, summariseStatusRecord } from "./task-status.js";
 
 /**
@@ -140,8 +140,6 @@ function member(value: unknown, key: string): unknown {
 export function readFlatResources(node: Node): ResourceBag {
   return flatResourcesOf(node.value) ?? readFlatResourcesChecked(node);
 }
-
-const DIMENSIONS = ["cpus", "mem", "disk", "gpus"] as const;
 
 /** Flat resources with numbers as numbers and ports as the master writes them; undefined for any other shape. */
 function flatResourcesOf(resources: unknown): ResourceBag | undefined {

@@ -15,7 +15,8 @@ export function zeroScalars(): Scalars {
   return { cpus: 0, mem: 0, disk: 0, gpus: 0 };
 }
 
-const DIMENSIONS = ["cpus", "mem", "disk", "gpus"] as const;
+/** The scalar resources titan reads, in the order a bag lists them. */
+export const DIMENSIONS = ["cpus", "mem", "disk", "gpus"] as const;
 
 /** Mesos keeps three decimals; rounding keeps sums such as 0.1 + 0.2 from drifting. */
 export function round3(n: number): number {

@@ -1,4 +1,4 @@
-import { CanonicalText } from "../cluster/canonical.js";
+import { CanonicalText, numberJson } from "../cluster/canonical.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { RunningTask, Scalars } from "../placement/types.js";
 
@@ -9,7 +9,10 @@ import type { RunningTask, Scalars } from "../placement/types.js";
  * of their type, which the compiler checks, so a field added to either type cannot be left out of the digest.
  */
 
-/** A titan task's fields that bear on placement; health, times, zone and framework change without moving anything. */
+/**
+ * A titan task's fields that bear on placement. Health, times, zone and framework are left out: they change without
+ * changing where anything may go, and a plan's default seed (derived from the digest) must not move with them.
+ */
 const PLACEMENT_FIELDS = [
   "agentId",
   "app",
@@ -47,12 +50,12 @@ export function placementText(task: TitanTask): CanonicalText {
   const parts = leadingParts(task);
   parts.push(',"digest":', JSON.stringify(task.digest), ',"hostname":', JSON.stringify(task.hostname));
   if (task.image !== undefined) parts.push(',"image":', JSON.stringify(task.image));
-  parts.push(',"instance":', numberText(task.instance), ',"ports":[');
+  parts.push(',"instance":', numberJson(task.instance), ',"ports":[');
   for (let i = 0; i < task.ports.length; i++)
-    parts.push(i === 0 ? "" : ",", numberText(task.ports[i] as number));
+    parts.push(i === 0 ? "" : ",", numberJson(task.ports[i] as number));
   parts.push("]");
   if (task.region !== undefined) parts.push(',"region":', JSON.stringify(task.region));
-  if (task.release !== undefined) parts.push(',"release":', numberText(task.release));
+  if (task.release !== undefined) parts.push(',"release":', numberJson(task.release));
   parts.push(',"state":', JSON.stringify(task.state), ',"taskId":', JSON.stringify(task.taskId), "}");
   return new CanonicalText(parts.join(""));
 }
@@ -60,8 +63,8 @@ export function placementText(task: TitanTask): CanonicalText {
 /** `canonicalJson` of a running task. */
 export function runningTaskText(task: RunningTask): string {
   const parts = leadingParts(task);
-  if (task.instance !== undefined) parts.push(',"instance":', numberText(task.instance));
-  parts.push(',"portCount":', numberText(task.portCount), "}");
+  if (task.instance !== undefined) parts.push(',"instance":', numberJson(task.instance));
+  parts.push(',"portCount":', numberJson(task.portCount), "}");
   return parts.join("");
 }
 
@@ -74,18 +77,13 @@ function leadingParts(task: { agentId: string; app: string; demand: Scalars }): 
     ',"app":',
     JSON.stringify(task.app),
     ',"demand":{"cpus":',
-    numberText(d.cpus),
+    numberJson(d.cpus),
     ',"disk":',
-    numberText(d.disk),
+    numberJson(d.disk),
     ',"gpus":',
-    numberText(d.gpus),
+    numberJson(d.gpus),
     ',"mem":',
-    numberText(d.mem),
+    numberJson(d.mem),
     "}",
   ];
-}
-
-/** What JSON.stringify writes for a number. */
-function numberText(n: number): string {
-  return Number.isFinite(n) ? String(n) : "null";
 }
