@@ -83,6 +83,11 @@ function medianRun(runs: readonly CommandRun[]): CommandRun {
   return [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)] as CommandRun;
 }
 
+/** The median of RUNS runs of the command. */
+function medianOf(dir: string, argv: readonly string[], options: RunOptions = {}): CommandRun {
+  return medianRun(Array.from({ length: RUNS }, () => runCommand(dir, argv, options)));
+}
+
 function placementAlone(input: PlacementInput): { ms: number; agents: number; placed: number } {
   const times: number[] = [];
   let agents = 0;
@@ -159,26 +164,20 @@ function releaseRun(): { rows: string[]; profile: ProfilePart[]; oneAppProfile: 
     const input = manyApps(scale.agents, scale.tasks, scale.apps);
     const deployed = deployedAsPlaced(input);
     const files = writeScenario(input, deployed, APPS_PER_FILE);
+    /** A row of the release table: the plan as it is and with --json, medians of RUNS. */
+    const row = (apps: string, replaced: number, argv: readonly string[]): string => {
+      const human = medianOf(files.dir, argv);
+      const json = medianOf(files.dir, [...argv, "--json"]);
+      return `| ${scale.agents} × ${scale.tasks} | ${apps} | ${replaced} | ${ms(human.ms)} / ${mb(human.rssMb)} | ${ms(human.commandMs)} | ${ms(json.ms)} / ${mb(json.rssMb)} | ${human.code} |`;
+    };
     try {
-      const human = medianRun(Array.from({ length: RUNS }, () => runCommand(files.dir, files.argv)));
-      const json = medianRun(
-        Array.from({ length: RUNS }, () => runCommand(files.dir, [...files.argv, "--json"])),
-      );
-      rows.push(
-        `| ${scale.agents} × ${scale.tasks} | ${scale.apps} | ${deployed.length} | ${ms(human.ms)} / ${mb(human.rssMb)} | ${ms(human.commandMs)} | ${ms(json.ms)} / ${mb(json.rssMb)} | ${human.code} |`,
-      );
+      rows.push(row(String(scale.apps), deployed.length, files.argv));
       // The everyday release on a busy cluster: one app's titan.yaml, every other app running beside it.
       const app = input.requests[0]?.app as string;
       writeFileSync(join(files.dir, "one-app.yaml"), manifestOfApp(input.requests, app));
       const oneArgv = ["plan", "--snapshot", "state.json", "-f", "one-app.yaml"];
-      const one = medianRun(Array.from({ length: RUNS }, () => runCommand(files.dir, oneArgv)));
-      const oneJson = medianRun(
-        Array.from({ length: RUNS }, () => runCommand(files.dir, [...oneArgv, "--json"])),
-      );
       const replaced = deployed.filter((d) => d.app === app).length;
-      rows.push(
-        `| ${scale.agents} × ${scale.tasks} | 1 (of ${scale.apps} running) | ${replaced} | ${ms(one.ms)} / ${mb(one.rssMb)} | ${ms(one.commandMs)} | ${ms(oneJson.ms)} / ${mb(oneJson.rssMb)} | ${one.code} |`,
-      );
+      rows.push(row(`1 (of ${scale.apps} running)`, replaced, oneArgv));
       if (profile.length === 0) {
         profile = profiled(files.dir, files.argv);
         oneAppProfile = profiled(files.dir, oneArgv);
@@ -215,13 +214,9 @@ export async function run(): Promise<{ title: string; markdown: string }> {
       }));
       const human = medianRun(pairs.map((pair) => pair.tuned));
       const defaults = medianRun(pairs.map((pair) => pair.defaults));
-      const json = medianRun(
-        Array.from({ length: RUNS }, () => runCommand(files.dir, [...files.argv, "--json"])),
-      );
+      const json = medianOf(files.dir, [...files.argv, "--json"]);
       const withScaleIn = runCommand(files.dir, [...files.argv, "--scale-in"]);
-      const warm = medianRun(
-        Array.from({ length: RUNS }, () => runCommand(files.dir, files.argv, { warmUp })),
-      );
+      const warm = medianOf(files.dir, files.argv, { warmUp });
       rows.push(
         `| ${scale.agents} × ${scale.tasks} | ${scale.apps} | ${ms(alone.ms)} | ${alone.placed} | ${alone.agents} | ${ms(human.ms)} / ${mb(human.rssMb)} | ${ms(defaults.ms)} (${(human.ms / defaults.ms).toFixed(2)}) | ${ms(human.commandMs)} | ${ms(warm.commandMs)} | ${ms(json.ms)} / ${mb(json.rssMb)} | ${ms(withScaleIn.ms)} / ${mb(withScaleIn.rssMb)} | ${(human.ms / alone.ms).toFixed(1)} | ${human.code} |`,
       );
