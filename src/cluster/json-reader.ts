@@ -49,9 +49,17 @@ export class Node {
 
   /** Array items as nodes; an absent (or null) array reads as empty, as Mesos omits empty repeated fields. */
   items(): Node[] {
+    return this.itemValues().map((v, i) => new Node(v, this, i));
+  }
+
+  /**
+   * Array items as they are in the document, without a node each (a busy cluster lists a hundred thousand tasks);
+   * absent reads as empty, as with `items`.
+   */
+  itemValues(): readonly unknown[] {
     if (!this.isPresent()) return [];
     if (!Array.isArray(this.value)) throw new ShapeError(this.path, "an array", this.value);
-    return this.value.map((v, i) => new Node(v, this, i));
+    return this.value;
   }
 
   string(): string {

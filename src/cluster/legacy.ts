@@ -17,11 +17,7 @@ export function readMasterState(root: Node): { agents: AgentRecord[]; tasks: Tas
     const name = framework.get("name").optionalString() ?? id;
     for (const list of ["tasks", "unreachable_tasks", "completed_tasks"]) {
       const listed = framework.get(list);
-      // Items as parsed, not a node each: a busy cluster lists a hundred thousand tasks.
-      const items = Array.isArray(listed.value)
-        ? (listed.value as unknown[])
-        : listed.items().map((n) => n.value);
-      items.forEach((task, index) => {
+      listed.itemValues().forEach((task, index) => {
         tasks.push(
           readStateTaskDirect(task, id, name) ??
             readStateTaskChecked(new Node(task, listed, index), id, name),

@@ -72,10 +72,7 @@ function taskLists(state: Node): Array<{ list: Node; items: readonly unknown[] }
   const getTasks = state.get("get_tasks");
   return TASK_LISTS.map((name) => {
     const list = getTasks.get(name);
-    const items = Array.isArray(list.value)
-      ? (list.value as unknown[])
-      : list.items().map((item) => item.value);
-    return { list, items };
+    return { list, items: list.itemValues() };
   });
 }
 
