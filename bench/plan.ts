@@ -148,11 +148,14 @@ function profiled(dir: string, argv: readonly string[]): ProfilePart[] {
   }
 }
 
-function profileRows(profile: readonly ProfilePart[]): string[] {
+/** A profile summary as a markdown table: each part's CPU time and share. */
+function profileTable(profile: readonly ProfilePart[]): string[] {
   const total = profile.reduce((sum, p) => sum + p.ms, 0);
-  return profile.map(
-    (p) => `| ${p.part} | ${ms(p.ms)} | ${((100 * p.ms) / Math.max(1, total)).toFixed(0)}% |`,
-  );
+  return [
+    "| part | CPU time | share |",
+    "|---|---|---|",
+    ...profile.map((p) => `| ${p.part} | ${ms(p.ms)} | ${((100 * p.ms) / Math.max(1, total)).toFixed(0)}% |`),
+  ];
 }
 
 /** Each release scale with every instance deployed where placement puts it, from an older spec. */
@@ -261,15 +264,11 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     "scale-in advice before placement, which it calls; placement before the rollout check and the digest before",
     "reading the snapshot, as they call the same helpers; garbage collection as V8 reports it):",
     "",
-    "| part | CPU time | share |",
-    "|---|---|---|",
-    ...profileRows(profile),
+    ...profileTable(profile),
     "",
     "And of the default `titan plan` on the same workload (no flags: scale-in advice skipped, the plan for people):",
     "",
-    "| part | CPU time | share |",
-    "|---|---|---|",
-    ...profileRows(defaultProfile),
+    ...profileTable(defaultProfile),
     "",
     "**A release later**: the same workload with every instance already running, labelled by titan with the digest",
     "of an older spec (where placement put it), so the plan replaces every instance and simulates every step of every",
@@ -283,15 +282,11 @@ export async function run(): Promise<{ title: string; markdown: string }> {
     "",
     "Where the time goes in the first of these (5,000 apps), as above (`titan plan`, no flags):",
     "",
-    "| part | CPU time | share |",
-    "|---|---|---|",
-    ...profileRows(release.profile),
+    ...profileTable(release.profile),
     "",
     "And in the release of one app among the 5,000 running:",
     "",
-    "| part | CPU time | share |",
-    "|---|---|---|",
-    ...profileRows(release.oneAppProfile),
+    ...profileTable(release.oneAppProfile),
     "",
     ...(loading
       ? [
