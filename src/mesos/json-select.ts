@@ -1,9 +1,12 @@
+import { ItemBatcher, signatureOf } from "./json-batch.js";
+
 /**
  * Reads a JSON document as a stream of bytes and hands over only the parts a caller selects, so a master state
  * of hundreds of megabytes never exists in memory as one string or one object tree. The caller decides per value,
  * by its path (`get_state.get_tasks.tasks[]` for each element of that array), whether to `descend` into it,
  * `capture` it (its exact bytes are passed on, to be parsed on their own) or `skip` it (scanned, not kept).
- * Only the structure is checked as it goes by; captured bytes are the caller's to parse.
+ * Only the structure is checked as it goes by; captured bytes are the caller's to parse. A caller that also takes
+ * parsed values gets the items of captured arrays after the first parsed in batches instead (src/mesos/json-batch.ts).
  */
 export type Selection = "descend" | "capture" | "skip";
 
@@ -16,6 +19,8 @@ enum Mode {
   Colon,
   After,
   Raw,
+  /** Inside an array whose items are parsed in batches, from the start of an item. */
+  Batch,
   Done,
 }
 
@@ -34,10 +39,23 @@ function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
+/** Parsing the items of captured arrays in batches (src/mesos/json-batch.ts). */
+export interface SelectorBatches {
+  /** Receives each item parsed in a batch; without it, every captured value is handed over as bytes. */
+  emitParsed?: (path: string, value: unknown) => void;
+  /** About how many bytes a batch holds (tests make it small). */
+  batchBytes?: number;
+  /** For an array's items (by path), bytes without which the caller drops an item (see ItemBatcher). */
+  needle?: (path: string) => Buffer | undefined;
+}
+
 interface Frame {
   array: boolean;
   path: string;
   key: string;
+  /** An array whose items are captured and may be parsed in batches once its first item was read. */
+  batchable: boolean;
+  batcher?: ItemBatcher;
 }
 
 export class JsonSelector {
@@ -54,16 +72,31 @@ export class JsonSelector {
   private rawInString = false;
   private rawEscape = false;
   private pieces: Uint8Array[] = [];
+  /** While bytes a batcher handed back are read: item by item, whatever the array. */
+  private exactOnly = false;
+
+  private readonly emitParsed: ((path: string, value: unknown) => void) | undefined;
+  private readonly batchBytes: number | undefined;
+  private readonly needle: ((path: string) => Buffer | undefined) | undefined;
 
   constructor(
     private readonly select: (path: string) => Selection,
     private readonly emit: (path: string, bytes: Uint8Array) => void,
-  ) {}
+    batches: SelectorBatches = {},
+  ) {
+    this.emitParsed = batches.emitParsed;
+    this.batchBytes = batches.batchBytes;
+    this.needle = batches.needle;
+  }
 
   /** Feeds the next bytes; throws JsonStreamError at the first byte that cannot be JSON. */
   push(chunk: Uint8Array): void {
     let start = 0;
     for (let i = 0; i < chunk.length; i += 1) {
+      if (this.mode === Mode.Batch) {
+        this.feedBatch(chunk.subarray(i));
+        return;
+      }
       if (this.mode === Mode.Raw) {
         const end = this.scanRaw(chunk, i);
         if (end < 0) break;
@@ -84,6 +117,7 @@ export class JsonSelector {
 
   /** Called once the stream ended: the document must be complete. */
   end(): void {
+    if (this.mode === Mode.Batch) this.readExactly(this.batchFrame().batcher?.flush() ?? Buffer.alloc(0));
     if (this.mode === Mode.Raw && this.rawScalar && this.stack.length === 0) {
       this.finishRaw(new Uint8Array(0), 0, 0);
     }
@@ -139,7 +173,8 @@ export class JsonSelector {
     const selection = this.select(path);
     if (selection === "descend" && (byte === OPEN_OBJECT || byte === OPEN_ARRAY)) {
       const array = byte === OPEN_ARRAY;
-      this.stack.push({ array, path, key: "" });
+      const batchable = array && this.emitParsed !== undefined && this.select(`${path}[]`) === "capture";
+      this.stack.push({ array, path, key: "", batchable });
       this.mode = array ? Mode.Value : Mode.Key;
       return false;
     }
@@ -172,8 +207,13 @@ export class JsonSelector {
   private afterValue(byte: number): void {
     const top = this.stack.at(-1);
     if (top === undefined) this.fail("content after the end of the document");
-    if (byte === COMMA) this.mode = top.array ? Mode.Value : Mode.Key;
-    else if (byte === CLOSE_ARRAY && top.array) this.close(true);
+    if (byte === COMMA) {
+      this.mode = !top.array
+        ? Mode.Key
+        : top.batcher !== undefined && !this.exactOnly
+          ? Mode.Batch
+          : Mode.Value;
+    } else if (byte === CLOSE_ARRAY && top.array) this.close(true);
     else if (byte === CLOSE_OBJECT && !top.array) this.close(false);
     else this.fail(`unexpected '${String.fromCharCode(byte)}'`);
   }
@@ -244,7 +284,43 @@ export class JsonSelector {
       const bytes = this.pieces.length === 0 ? last : Buffer.concat([...this.pieces, last]);
       this.pieces = [];
       this.emit(this.rawPath, bytes);
+      this.learnSignature(bytes);
     }
     this.mode = this.stack.length === 0 ? Mode.Done : Mode.After;
+  }
+
+  /** After the first item of a batchable array: how its items start, or that they are always read exactly. */
+  private learnSignature(item: Uint8Array): void {
+    const top = this.stack.at(-1);
+    if (top === undefined || !top.batchable || top.batcher !== undefined) return;
+    const signature = signatureOf(item);
+    if (signature === undefined) top.batchable = false;
+    else top.batcher = new ItemBatcher(signature, this.batchBytes, this.needle?.(`${top.path}[]`));
+  }
+
+  private batchFrame(): Frame {
+    return this.stack.at(-1) as Frame;
+  }
+
+  private feedBatch(bytes: Uint8Array): void {
+    const frame = this.batchFrame();
+    const outcome = (frame.batcher as ItemBatcher).feed(bytes);
+    if (outcome.kind === "exact") {
+      this.readExactly(outcome.bytes);
+      return;
+    }
+    const path = `${frame.path}[]`;
+    for (const item of outcome.items) this.emitParsed?.(path, item);
+  }
+
+  /** Reads bytes a batcher handed back item by item, from the start of an item. */
+  private readExactly(bytes: Uint8Array): void {
+    this.mode = Mode.Value;
+    this.exactOnly = true;
+    try {
+      this.push(bytes);
+    } finally {
+      this.exactOnly = false;
+    }
   }
 }

@@ -83,7 +83,10 @@ function stringEnd(text: string, open: number): number {
 
 const SPACE = /\s/;
 
-/** A bare value: after `:`, `,` or `[` and before `,`, `}`, `]` or the end (a key would be followed by `:`). */
+/**
+ * A bare value: after `:`, `,`, `[` or the start and before `,`, `}`, `]` or the end (a key would be followed by
+ * `:`); the whole text is one when a streamed reader hands over a captured number on its own.
+ */
 function isValuePosition(text: string, start: number, end: number): boolean {
   let before = start - 1;
   while (before >= 0 && SPACE.test(text.charAt(before))) before--;
@@ -92,7 +95,7 @@ function isValuePosition(text: string, start: number, end: number): boolean {
   const prev = text.charAt(before);
   const next = text.charAt(after);
   return (
-    (prev === ":" || prev === "," || prev === "[") &&
+    (prev === ":" || prev === "," || prev === "[" || before < 0) &&
     (next === "" || next === "," || next === "}" || next === "]")
   );
 }

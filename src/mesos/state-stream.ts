@@ -21,10 +21,10 @@ export interface StreamedCallOptions {
   /** Cap on the decompressed document (default 4 GiB): it is never held whole, so this only stops a runaway. */
   maxBytes?: number;
   /**
-   * An answer of at most this many bytes, once decompressed, is held and parsed whole with one JSON.parse, several
-   * times faster than parsing value by value; a larger one streams. Default 0: every answer streams.
+   * For the items of a captured array (by path), bytes without which the caller drops an item, testing
+   * `mayContain`: only the stretches of the answer that hold them are parsed in batches.
    */
-  parseWholeUpTo?: number;
+  needle?: (path: string) => Buffer | undefined;
 }
 
 export interface StreamedCallResult {
@@ -41,8 +41,8 @@ const ERROR_EXCERPT_BYTES = 4096;
  * Sends a v1 operator call to the leading master and streams its answer through a JsonSelector, asking for gzip:
  * libprocess compresses a response body of at least 1 KiB when the request accepts gzip (3rdparty/libprocess,
  * encoder.hpp, `HttpResponseEncoder::encode`), about 10x for a master state. Neither the compressed nor the
- * decompressed document is held whole, unless it is within `parseWholeUpTo`: memory is that bound plus what the
- * caller keeps of the captured values.
+ * decompressed document is held whole: memory is a batch of items (src/mesos/json-batch.ts) plus what the caller
+ * keeps of the captured values, and the items are parsed while the rest of the answer is still on its way.
  */
 export async function streamOperatorCall(
   cluster: MasterCluster,
@@ -94,10 +94,11 @@ async function readAnswer(
   const counted = { wire: 0 };
   const wire = Readable.from(countBytes(stream.chunks, counted));
   const body: AsyncIterable<Buffer> = gzip ? wire.pipe(createGunzip()) : wire;
-  const declaredBytes = gzip ? Number.NaN : Number(stream.headers["content-length"]);
-  // A plain answer that says it is larger streams from its first byte instead of filling the buffer first.
-  const wholeUpTo = declaredBytes > (options.parseWholeUpTo ?? 0) ? 0 : (options.parseWholeUpTo ?? 0);
-  const capture = new JsonCapture(options.select, options.onValue, wholeUpTo);
+  const capture = new JsonCapture(
+    options.select,
+    options.onValue,
+    options.needle === undefined ? {} : { needle: options.needle },
+  );
   let jsonBytes = 0;
   try {
     for await (const chunk of body) {

@@ -2,7 +2,8 @@ import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { taskLabels } from "../../src/cluster/labels.js";
 import { readTitanTasks } from "../../src/cluster/live-source.js";
-import { PARSE_WHOLE_UP_TO, readTitanState } from "../../src/commands/ps/state.js";
+import { readTitanState } from "../../src/commands/ps/state.js";
+import { parseMesosJson } from "../../src/mesos/json.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
 import { groupByApp } from "../../src/observe/group.js";
 import { psToJson, renderPs } from "../../src/observe/ps-view.js";
@@ -55,6 +56,17 @@ const state = {
         },
         { ...titanTask("web", 1, 2, "TASK_RUNNING"), limits: { mem: { value: "INF" } } },
         titanTask("api", 0, 2, "TASK_STAGING"),
+        // Enough tasks after those for the list to be parsed in batches, foreign ones among them.
+        ...Array.from({ length: 300 }, (_, i) =>
+          i % 5 === 0
+            ? {
+                name: "other",
+                task_id: { value: `o${i}` },
+                framework_id: { value: "fw-x" },
+                agent_id: { value: "a3" },
+              }
+            : titanTask("bulk", i, 1 + (i % 3), "TASK_RUNNING"),
+        ),
       ],
       unreachable_tasks: [titanTask("web", 2, 3, "TASK_UNREACHABLE")],
       completed_tasks: [
@@ -86,22 +98,26 @@ const state = {
 // A master writes an unlimited limit as a bare Infinity, which JSON.stringify cannot.
 const body = JSON.stringify(state).replace('"INF"', "Infinity");
 
-async function readBoth(respond: (text: string) => { headers: Record<string, string>; chunks: string[] }) {
+async function readAnswer(chunks: string[], headers: Record<string, string> = {}) {
   const server = await scriptedServer((_req, res) => {
-    const { headers, chunks } = respond(body);
     res.writeHead(200, { "content-type": "application/json", ...headers });
     for (const chunk of chunks) res.write(chunk);
     res.end();
   });
   const cluster = MasterCluster.fromConfig({ masters: [server.url] });
   try {
-    const signal = new AbortController().signal;
-    const streamed = await readTitanState(cluster, signal, { parseWholeUpTo: 0 });
-    const parsedWhole = await readTitanState(cluster, signal, { parseWholeUpTo: PARSE_WHOLE_UP_TO });
-    return { streamed, parsedWhole };
+    return await readTitanState(cluster, new AbortController().signal);
   } finally {
     await cluster.close();
   }
+}
+
+/** The same document parsed whole, every part of it kept: what ps must show the same as. */
+function parsedWhole(master: string): Awaited<ReturnType<typeof readTitanState>> {
+  const { get_state } = parseMesosJson(body) as {
+    get_state: Awaited<ReturnType<typeof readTitanState>>["state"];
+  };
+  return { state: get_state, master, jsonBytes: 0, wireBytes: 0 };
 }
 
 function psOutput(read: Awaited<ReturnType<typeof readTitanState>>) {
@@ -116,32 +132,37 @@ function psOutput(read: Awaited<ReturnType<typeof readTitanState>>) {
   };
 }
 
-describe("reading GET_STATE for ps, parsed whole or streamed", () => {
-  it("keeps the same tasks, agents and frameworks either way, so ps shows the same", async () => {
-    const { streamed, parsedWhole } = await readBoth((text) => ({
-      headers: { "content-length": String(Buffer.byteLength(text)) },
-      chunks: [text.slice(0, 700), text.slice(700)],
-    }));
-    expect(parsedWhole).toEqual(streamed);
-    expect(streamed.state.get_tasks?.tasks?.map((t) => t.task_id.value)).toEqual([
-      "web.2.0.0",
-      "web.2.1.0",
-      "api.2.0.0",
-    ]);
-    expect(streamed.state.get_tasks?.tasks?.[1]?.limits?.mem?.value).toBe(Number.POSITIVE_INFINITY);
-    expect(streamed.state.get_executors).toBeUndefined();
-    expect(streamed.state.get_frameworks?.frameworks?.[1]?.framework_info).toEqual({
-      id: { value: "fw-api" },
-      name: "titan:api",
-      user: "u",
+describe("reading GET_STATE for ps as a stream, its task lists in batches", () => {
+  const answers: Array<[string, string[], Record<string, string>]> = [
+    ["in one piece", [body], { "content-length": String(Buffer.byteLength(body)) }],
+    [
+      "in pieces of 700 bytes",
+      Array.from({ length: Math.ceil(body.length / 700) }, (_, i) => body.slice(i * 700, i * 700 + 700)),
+      {},
+    ],
+  ];
+
+  for (const [how, chunks, headers] of answers) {
+    it(`keeps titan's tasks, the agents and the frameworks, so ps shows what the whole document holds (${how})`, async () => {
+      expect(Buffer.byteLength(body)).toBeGreaterThan(100_000);
+      const streamed = await readAnswer(chunks, headers);
+      expect(streamed.state.get_tasks?.tasks?.slice(0, 3).map((t) => t.task_id.value)).toEqual([
+        "web.2.0.0",
+        "web.2.1.0",
+        "api.2.0.0",
+      ]);
+      expect(streamed.state.get_tasks?.tasks).toHaveLength(3 + 240);
+      expect(streamed.state.get_tasks?.tasks?.[1]?.limits?.mem?.value).toBe(Number.POSITIVE_INFINITY);
+      expect(streamed.state.get_executors).toBeUndefined();
+      expect(streamed.state.get_frameworks?.frameworks?.[1]?.framework_info).toEqual({
+        id: { value: "fw-api" },
+        name: "titan:api",
+        user: "u",
+      });
+
+      const shown = psOutput(streamed);
+      expect(shown).toEqual(psOutput(parsedWhole(streamed.master)));
+      expect(shown.table.join("\n")).toContain("web  desired -  running 2  healthy 1");
     });
-
-    const shown = psOutput(parsedWhole);
-    expect(shown).toEqual(psOutput(streamed));
-    expect(shown.table.join("\n")).toContain("web  desired -  running 2  healthy 1");
-  });
-
-  it("parses a state of up to 64 MiB whole", () => {
-    expect(PARSE_WHOLE_UP_TO).toBe(64 * 1024 ** 2);
-  });
+  }
 });

@@ -17,7 +17,7 @@ import { LineSplitter } from "../../observe/line-splitter.js";
 import type { LineOrigin, LogStream } from "../../observe/log-format.js";
 import { type LogTarget, selectLogTasks } from "../../observe/log-selection.js";
 import { isCurrent } from "../../observe/states.js";
-import { PARSE_WHOLE_UP_TO, readTitanState } from "../ps/state.js";
+import { readTitanState } from "../ps/state.js";
 
 /** One stream of one task run that `logs` reads. */
 export interface LogSource {
@@ -71,9 +71,7 @@ export class SourceFinder {
   ) {}
 
   async discover(): Promise<Discovery> {
-    const { state, master } = await readTitanState(this.cluster, this.env.signal, {
-      parseWholeUpTo: PARSE_WHOLE_UP_TO,
-    });
+    const { state, master } = await readTitanState(this.cluster, this.env.signal);
     const { tasks } = readTitanTasks(state, master);
     const agents = new Map<string, GetAgentsAgent>();
     for (const agent of state.get_agents?.agents ?? []) {

@@ -17,7 +17,7 @@ import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../ob
 import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release } from "../../state/types.js";
 import type { PsOptions } from "./command.js";
-import { PARSE_WHOLE_UP_TO, readTitanState } from "./state.js";
+import { readTitanState } from "./state.js";
 import { resolveTargets, titanRecords } from "./target.js";
 
 const DEFAULT_INTERVAL_MS = 2000;
@@ -81,9 +81,7 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
     context: target.context,
     cluster: target.cluster.name,
   };
-  const { state, master } = await readTitanState(cluster, env.signal, {
-    parseWholeUpTo: PARSE_WHOLE_UP_TO,
-  });
+  const { state, master } = await readTitanState(cluster, env.signal);
   const { tasks, malformed } = readTitanTasks(state, master);
   for (const bad of malformed) {
     writeLine(

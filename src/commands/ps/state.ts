@@ -38,16 +38,8 @@ function selection(path: string): Selection {
 const TITAN_LABEL = Buffer.from(`"${TitanLabel.app}"`);
 
 /**
- * What a one-shot command (ps, status, logs) parses whole. Held whole, a state takes about six times its size in
- * memory for a moment (docs/benchmarks.md: 46 MB of JSON, some 260 MB more RSS), so at most about 400 MB; a
- * larger state streams and only titan's tasks are kept. The supervisor reads every few seconds for as long as it
- * runs, so it streams whatever the size.
- */
-export const PARSE_WHOLE_UP_TO = 64 * 1024 ** 2;
-
-/**
  * False for a task whose labels are readable and have no `titan.app`; a task in another shape is kept, for the
- * task reader to report. Either way the answer is read, streamed or whole, the same tasks are kept.
+ * task reader to report. Whether a task was parsed in a batch or on its own, the same tasks are kept.
  */
 function mayBeTitans(task: unknown): boolean {
   if (!isRecord(task)) return true;
@@ -68,15 +60,15 @@ function slimFramework(f: GetFrameworksFramework): GetFrameworksFramework {
 }
 
 /**
- * GET_STATE from the leading master: only tasks carrying titan's `titan.app` label are kept. Up to
- * `parseWholeUpTo` bytes (default 0) the answer is parsed whole; past it, it is read as a stream in which only
- * tasks holding the label's bytes are parsed and executors are skipped, so memory follows titan's share of the
- * cluster, not the size of the master's state.
+ * GET_STATE from the leading master, read as a stream: only tasks carrying titan's `titan.app` label are kept and
+ * executors are skipped, so memory follows titan's share of the cluster, not the size of the master's state. The
+ * task lists are parsed in batches while the answer arrives, where their bytes hold the label; a task read on its own
+ * (the first of a list, one among other frameworks' tasks, one in bytes a batch could not parse) is parsed only when
+ * its bytes hold the label.
  */
 export async function readTitanState(
   cluster: MasterCluster,
   signal: AbortSignal,
-  { parseWholeUpTo = 0 }: { parseWholeUpTo?: number } = {},
 ): Promise<{ state: GetState; master: string; jsonBytes: number; wireBytes: number }> {
   const tasks: Record<TaskList, Task[]> = { tasks: [], unreachable_tasks: [], completed_tasks: [] };
   const frameworks: GetFrameworksFramework[] = [];
@@ -86,7 +78,7 @@ export async function readTitanState(
   const result = await streamOperatorCall(cluster, "GET_STATE", {
     signal,
     select: selection,
-    parseWholeUpTo,
+    needle: (path) => (TASK_ITEMS.has(path) ? TITAN_LABEL : undefined),
     onValue(path, captured) {
       const list = TASK_ITEMS.get(path);
       if (list !== undefined) {

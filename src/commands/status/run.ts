@@ -13,7 +13,7 @@ import { describeLag, regionLags } from "../../observe/region-lag.js";
 import { checkAppName } from "../../release/app-release.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release } from "../../state/types.js";
-import { PARSE_WHOLE_UP_TO, readTitanState } from "../ps/state.js";
+import { readTitanState } from "../ps/state.js";
 import { desiredIn, targetRelease } from "../ps/target.js";
 import type { StatusOptions } from "./command.js";
 
@@ -38,9 +38,9 @@ async function statusIn(
   const store = await target.store();
   const releases = await store.releases(app);
   const reports = await store.supervisorReports().catch(() => undefined);
-  const { state, master } = await readTitanState(await target.client(), env.signal, {
-    parseWholeUpTo: PARSE_WHOLE_UP_TO,
-  }).finally(() => target.close());
+  const { state, master } = await readTitanState(await target.client(), env.signal).finally(() =>
+    target.close(),
+  );
   const gone = new Set(
     (state.get_frameworks?.completed_frameworks ?? []).flatMap((f) =>
       f.framework_info.id === undefined ? [] : [f.framework_info.id.value],
