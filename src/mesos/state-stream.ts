@@ -112,7 +112,8 @@ async function readAnswer(
     }
     capture.end();
   } catch (error) {
-    if (error instanceof JsonStreamError)
+    // The reader checks brackets and strings as they go by; a captured value's JSON.parse finds the rest.
+    if (error instanceof JsonStreamError || error instanceof SyntaxError)
       throw new BadResponseError(`${what}: ${stream.url.origin} answered invalid JSON (${error.message})`, {
         status: 200,
       });

@@ -149,6 +149,16 @@ describe("GET_STATE as a stream", () => {
       await expect(readTitanState(cluster, new AbortController().signal)).rejects.toThrow(
         /text\/html instead of JSON/,
       );
+      // Well formed as far as brackets and strings go, but not JSON inside a task.
+      server.handle((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          '{"type":"GET_STATE","get_state":{"get_tasks":{"tasks":[{"name":"a","labels":{"labels":[{"key":"titan.app","value":"x"}]},}]}}}',
+        );
+      });
+      await expect(readTitanState(cluster, new AbortController().signal)).rejects.toThrow(
+        /answered invalid JSON \(.*property name/,
+      );
       server.handle((_req, res) => {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(text);
