@@ -11,7 +11,7 @@ import type { HttpStream } from "./transport.js";
 export interface StreamedCallOptions {
   /** Which values to keep, by path (see JsonSelector). */
   select: (path: string) => Selection;
-  /** Receives each captured value, as the document streams by (or once it was parsed whole). */
+  /** Receives each captured value as the document streams by, the items of a list parsed in batches or one by one. */
   onValue: (path: string, value: CapturedValue) => void;
   signal?: AbortSignal;
   /** Deadline for the answer's headers (default 75 s). */
