@@ -6,7 +6,8 @@ import { readRanges, readResources } from "./operator-resources.js";
 import { readTaskChecked, readTaskDirect } from "./operator-task.js";
 import { formatRanges, unionRanges } from "./ranges.js";
 import type { AgentRecord } from "./resources.js";
-import { FOREIGN, readTitanTaskDirect } from "./titan-task-direct.js";
+import { completeTitanTask, FOREIGN, readTitanTaskDirect } from "./titan-task-direct.js";
+import type { TitanTask } from "./types.js";
 
 /**
  * The v1 operator API's `GET_STATE` response (mesos.v1.master.Response, master.proto): ids as `{"value": ...}`,
@@ -32,27 +33,88 @@ export function readGetState(response: Node): { agents: AgentRecord[]; tasks: Ta
  */
 export function readTitanTasksOfState(response: Node): TitanTaskReading {
   const state = response.get("get_state").object();
-  const frameworkNames = readFrameworkNames(state);
-  const agents = new Map<string, AgentRecord>();
-  for (const agent of state.get("get_agents").get("agents").items()) {
-    const record = readAgent(agent);
-    agents.set(record.id, record);
+  const collector = new TitanTaskCollector();
+  for (const { name, items } of taskLists(state)) {
+    for (let index = 0; index < items.length; index += 1) collector.add(name, items[index], index);
   }
-  const reading: TitanTaskReading = { tasks: [], malformed: [] };
-  eachListedTask(state, (item, list, index, inFirstList, listed) => {
-    const direct = readTitanTaskDirect(item, frameworkNames, agents);
-    if (direct === FOREIGN) return;
-    if (direct !== undefined) {
-      if (listed.first(direct.taskId, direct.frameworkId, inFirstList)) reading.tasks.push(direct);
-      return;
+  return collector.finish(state);
+}
+
+type TaskListName = (typeof TASK_LISTS)[number];
+
+interface Listed {
+  list: TaskListName;
+  index: number;
+  /** Read as it arrived, its framework's name and its agent's host and zone not yet filled in. */
+  task?: TitanTask;
+  /** An item `readTitanTaskDirect` does not read: read the general way once the agents are known. */
+  item?: unknown;
+}
+
+const NO_NAMES: ReadonlyMap<string, string> = new Map();
+const NO_AGENTS: ReadonlyMap<string, AgentRecord> = new Map();
+
+/**
+ * Titan's tasks of GET_STATE's three task lists, taken one by one as a streamed answer hands them over, before the
+ * agents and frameworks (which GET_STATE holds after the tasks) are known: each becomes a TitanTask at once, so
+ * the task's parsed JSON is garbage while it is young instead of being kept until the answer ends. `finish`
+ * fills in the frameworks' names and the agents' hosts and zones, keeps each task's first listing and reads the
+ * rare task `readTitanTaskDirect` does not.
+ */
+export class TitanTaskCollector {
+  private readonly listed: Listed[] = [];
+  /** Ids the later lists (unreachable, completed) hold: a task of `tasks` listed nowhere else is kept unchecked. */
+  private readonly relisted = new Set<string>();
+
+  /** An item of the task list `list`, at `index` in it (for a message about it). */
+  add(list: TaskListName, item: unknown, index: number): void {
+    if (list !== "tasks") {
+      const id = isRecord(item) && isRecord(item.task_id) ? item.task_id.value : undefined;
+      if (typeof id === "string") this.relisted.add(id);
     }
-    const record =
-      readTaskDirect(item, frameworkNames) ?? readTaskChecked(new Node(item, list, index), frameworkNames);
-    if (!listed.first(record.id, record.frameworkId, inFirstList)) return;
-    const task = titanTaskOf(record, agents, reading.malformed);
-    if (task !== undefined) reading.tasks.push(task);
-  });
-  return reading;
+    const task = readTitanTaskDirect(item, NO_NAMES, NO_AGENTS);
+    if (task === FOREIGN) return;
+    this.listed.push(task === undefined ? { list, index, item } : { list, index, task });
+  }
+
+  /** Titan's tasks, given the rest of the answer: `state` is the `get_state` object (its task lists are not read). */
+  finish(state: Node): TitanTaskReading {
+    const frameworkNames = readFrameworkNames(state);
+    const agents = new Map<string, AgentRecord>();
+    for (const agent of state.get("get_agents").get("agents").items()) {
+      const record = readAgent(agent);
+      agents.set(record.id, record);
+    }
+    const firstListing = new FirstListing(this.relisted);
+    const reading: TitanTaskReading = { tasks: [], malformed: [] };
+    const rank = (list: TaskListName) => TASK_LISTS.indexOf(list);
+    // The lists in the order every reader of a state takes them, whatever order the answer gave them in.
+    const ordered = this.listed.every(
+      (l, k) => k === 0 || rank((this.listed[k - 1] as Listed).list) <= rank(l.list),
+    )
+      ? this.listed
+      : [...this.listed].sort((a, b) => rank(a.list) - rank(b.list));
+    for (const { list, index, task, item } of ordered) {
+      const inFirstList = list === "tasks";
+      if (task !== undefined) {
+        completeTitanTask(task, frameworkNames, agents);
+        if (firstListing.first(task.taskId, task.frameworkId, inFirstList)) reading.tasks.push(task);
+        continue;
+      }
+      const record =
+        readTaskDirect(item, frameworkNames) ??
+        readTaskChecked(new Node(item, listNode(list), index), frameworkNames);
+      if (!firstListing.first(record.id, record.frameworkId, inFirstList)) continue;
+      const titan = titanTaskOf(record, agents, reading.malformed);
+      if (titan !== undefined) reading.tasks.push(titan);
+    }
+    return reading;
+  }
+}
+
+/** The Node of a task list, to name where a bad task is. */
+function listNode(list: TaskListName): Node {
+  return new Node({ get_state: { get_tasks: { [list]: [] } } }).get("get_state").get("get_tasks").get(list);
 }
 
 function readFrameworkNames(state: Node): Map<string, string> {
@@ -68,11 +130,11 @@ function readFrameworkNames(state: Node): Map<string, string> {
 const TASK_LISTS = ["tasks", "unreachable_tasks", "completed_tasks"] as const;
 
 /** The items of the three task lists, in order, with the Node of each list (for a message). */
-function taskLists(state: Node): Array<{ list: Node; items: readonly unknown[] }> {
+function taskLists(state: Node): Array<{ name: TaskListName; list: Node; items: readonly unknown[] }> {
   const getTasks = state.get("get_tasks");
   return TASK_LISTS.map((name) => {
     const list = getTasks.get(name);
-    return { list, items: list.itemValues() };
+    return { name, list, items: list.itemValues() };
   });
 }
 

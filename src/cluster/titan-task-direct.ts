@@ -66,17 +66,16 @@ export function readTitanTaskDirect(
   const status = summariseStatusRecord(task, state);
   if (status === undefined) return undefined;
 
-  const agent = agents.get(agentId);
   const titan: TitanTask = {
     taskId: id,
     frameworkId,
-    framework: frameworkNames.get(frameworkId) ?? frameworkId,
+    framework: frameworkId,
     app,
     instance: Number(instance),
     digest,
     state: state as TaskState,
     agentId,
-    hostname: agent?.hostname ?? agentId,
+    hostname: agentId,
     demand,
     ports,
     health: status.health,
@@ -85,11 +84,27 @@ export function readTitanTaskDirect(
   if (image !== undefined) titan.image = image;
   if (release !== undefined && DIGITS.test(release)) titan.release = Number(release);
   if (region !== undefined && region !== "") titan.region = region;
-  const zone = agent?.attributes.zone;
-  if (zone !== undefined) titan.zone = zone;
   if (status.since !== undefined) titan.since = status.since;
   if (status.startedAt !== undefined) titan.startedAt = status.startedAt;
+  completeTitanTask(titan, frameworkNames, agents);
   return titan;
+}
+
+/**
+ * What a task's framework and agent tell of it: the framework's name, the agent's hostname and zone (the ids where
+ * they are not listed). A streamed answer lists the agents and frameworks after the tasks, so its reader fills
+ * these in at the end.
+ */
+export function completeTitanTask(
+  task: TitanTask,
+  frameworkNames: ReadonlyMap<string, string>,
+  agents: ReadonlyMap<string, AgentRecord>,
+): void {
+  task.framework = frameworkNames.get(task.frameworkId) ?? task.frameworkId;
+  const agent = agents.get(task.agentId);
+  task.hostname = agent?.hostname ?? task.agentId;
+  const zone = agent?.attributes.zone;
+  if (zone !== undefined) task.zone = zone;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { taskLabels } from "../../src/cluster/labels.js";
+import { readTitanTasks } from "../../src/cluster/live-source.js";
 import { readTitanState } from "../../src/commands/ps/state.js";
 import { JsonSelector, JsonStreamError, type Selection } from "../../src/mesos/json-select.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
@@ -78,13 +80,20 @@ describe("GET_STATE as a stream", () => {
     get_state: {
       get_tasks: {
         tasks: [
-          { task_id: { value: "web.1.0.0" }, labels: { labels: [{ key: "titan.app", value: "web" }] } },
+          {
+            name: "web",
+            task_id: { value: "web.1.0.0" },
+            framework_id: { value: "f-web" },
+            agent_id: { value: "a1" },
+            state: "TASK_RUNNING",
+            labels: { labels: taskLabels({ app: "web", instance: 0, release: 1, digest: "sha256:abc" }) },
+          },
           { task_id: { value: "other" }, labels: { labels: [{ key: "team", value: "x" }] } },
         ],
       },
       get_executors: { executors: [{ executor_info: { executor_id: { value: "e" } } }] },
       get_frameworks: {
-        frameworks: [{ framework_info: { name: "live" } }],
+        frameworks: [{ framework_info: { name: "titan:web", id: { value: "f-web" } } }],
         completed_frameworks: [{ framework_info: { name: "titan:old", id: { value: "f-old" } } }],
       },
       get_agents: { agents: [{ agent_info: { hostname: "agent-1", id: { value: "a1" } } }] },
@@ -101,7 +110,9 @@ describe("GET_STATE as a stream", () => {
     try {
       const read = await readTitanState(cluster, new AbortController().signal);
       expect(server.requests.at(-1)?.headers["accept-encoding"]).toBe("gzip");
-      expect(read.state.get_tasks?.tasks?.map((t) => t.task_id.value)).toEqual(["web.1.0.0"]);
+      expect(read.titanTasks.tasks.map((t) => [t.taskId, t.framework, t.hostname])).toEqual([
+        ["web.1.0.0", "titan:web", "agent-1"],
+      ]);
       expect(read.state.get_agents?.agents?.[0]?.agent_info.hostname).toBe("agent-1");
       expect(read.state.get_frameworks?.completed_frameworks?.[0]?.framework_info.id?.value).toBe("f-old");
       expect(read.state.get_executors).toBeUndefined();
@@ -125,7 +136,7 @@ describe("GET_STATE as a stream", () => {
     const cluster = MasterCluster.fromConfig({ masters: [server.url] });
     try {
       const read = await readTitanState(cluster, new AbortController().signal);
-      expect(read.state.get_tasks?.tasks?.[0]?.limits?.mem?.value).toBe(Number.POSITIVE_INFINITY);
+      expect(read.titanTasks.tasks.map((t) => t.taskId)).toEqual(["web.1.0.0"]);
     } finally {
       await cluster.close();
     }
@@ -185,7 +196,15 @@ describe("GET_STATE's task lists parsed in batches while they arrive", () => {
           ],
         }
       : {}),
-    labels: { labels: [{ key: i % 3 === 0 ? "team" : "titan.app", value: `web ${i}` }] },
+    framework_id: { value: "f-web" },
+    agent_id: { value: `a${i % 4}` },
+    state: "TASK_RUNNING",
+    labels: {
+      labels:
+        i % 3 === 0
+          ? [{ key: "team", value: `web ${i}` }]
+          : taskLabels({ app: "web", instance: i, release: 1, digest: "sha256:abc" }),
+    },
   }));
   const text = JSON.stringify({
     type: "GET_STATE",
@@ -261,9 +280,9 @@ describe("GET_STATE's task lists parsed in batches while they arrive", () => {
     const cluster = MasterCluster.fromConfig({ masters: [server.url] });
     try {
       const read = await readTitanState(cluster, new AbortController().signal);
-      const titans = (list: typeof tasks) => list.filter((t) => t.labels.labels[0]?.key === "titan.app");
-      expect(read.state.get_tasks?.tasks).toEqual(titans(tasks));
-      expect(read.state.get_tasks?.completed_tasks).toEqual(titans(tasks.slice(0, 50)));
+      const reference = readTitanTasks(JSON.parse(text).get_state, read.master);
+      expect(read.titanTasks).toEqual(reference);
+      expect(read.titanTasks.tasks).toHaveLength(2000);
     } finally {
       await cluster.close();
     }

@@ -1,6 +1,5 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
-import { readTitanTasks } from "../../cluster/live-source.js";
 import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
 import {
@@ -71,8 +70,8 @@ export class SourceFinder {
   ) {}
 
   async discover(): Promise<Discovery> {
-    const { state, master } = await readTitanState(this.cluster, this.env.signal);
-    const { tasks } = readTitanTasks(state, master);
+    const { state, titanTasks } = await readTitanState(this.cluster, this.env.signal);
+    const { tasks } = titanTasks;
     const agents = new Map<string, GetAgentsAgent>();
     for (const agent of state.get_agents?.agents ?? []) {
       const id = agent.agent_info.id?.value;

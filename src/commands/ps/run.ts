@@ -2,7 +2,6 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import { readTitanTasks } from "../../cluster/live-source.js";
 import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
@@ -81,8 +80,8 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
     context: target.context,
     cluster: target.cluster.name,
   };
-  const { state, master } = await readTitanState(cluster, env.signal);
-  const { tasks, malformed } = readTitanTasks(state, master);
+  const { state, master, titanTasks } = await readTitanState(cluster, env.signal);
+  const { tasks, malformed } = titanTasks;
   for (const bad of malformed) {
     writeLine(
       env.io.err,

@@ -1,9 +1,11 @@
-import { isRecord } from "../../cluster/json-reader.js";
+import { TitanError } from "../../cli/errors.js";
+import type { TitanTaskReading } from "../../cluster/build.js";
+import { isRecord, Node, ShapeError } from "../../cluster/json-reader.js";
 import { TitanLabel } from "../../cluster/labels.js";
+import { TitanTaskCollector } from "../../cluster/operator.js";
 import type { MasterCluster } from "../../mesos/index.js";
 import type { Selection } from "../../mesos/json-select.js";
 import { streamOperatorCall } from "../../mesos/state-stream.js";
-import type { Task } from "../../mesos/types/mesos.js";
 import type { GetAgents, GetFrameworksFramework, GetState } from "../../mesos/types/operator.js";
 
 const TASK_LISTS = ["tasks", "unreachable_tasks", "completed_tasks"] as const;
@@ -69,8 +71,17 @@ function slimFramework(f: GetFrameworksFramework): GetFrameworksFramework {
 export async function readTitanState(
   cluster: MasterCluster,
   signal: AbortSignal,
-): Promise<{ state: GetState; master: string; jsonBytes: number; wireBytes: number }> {
-  const tasks: Record<TaskList, Task[]> = { tasks: [], unreachable_tasks: [], completed_tasks: [] };
+): Promise<{
+  /** The agents and the frameworks' ids and names (the task lists are read into `titanTasks`). */
+  state: GetState;
+  titanTasks: TitanTaskReading;
+  master: string;
+  jsonBytes: number;
+  wireBytes: number;
+}> {
+  // Each task becomes a TitanTask as it arrives, so that its parsed JSON does not live until the answer ends.
+  const collector = new TitanTaskCollector();
+  const listed: Record<TaskList, number> = { tasks: 0, unreachable_tasks: 0, completed_tasks: 0 };
   const frameworks: GetFrameworksFramework[] = [];
   const completedFrameworks: GetFrameworksFramework[] = [];
   let agents: GetAgents | undefined;
@@ -82,9 +93,11 @@ export async function readTitanState(
     onValue(path, captured) {
       const list = TASK_ITEMS.get(path);
       if (list !== undefined) {
+        const index = listed[list];
+        listed[list] += 1;
         if (!captured.mayContain(TITAN_LABEL)) return;
         const task = captured.parse();
-        if (mayBeTitans(task)) tasks[list].push(task as Task);
+        if (mayBeTitans(task)) collector.add(list, task, index);
       } else if (path === "type") type = captured.parse() as string;
       else if (path === "get_state.get_agents") agents = captured.parse() as GetAgents;
       else {
@@ -99,14 +112,29 @@ export async function readTitanState(
       hint: "is the URL a Mesos master of version 1.x?",
     });
   }
+  const state: GetState = {
+    ...(agents === undefined ? {} : { get_agents: agents }),
+    get_frameworks: { frameworks, completed_frameworks: completedFrameworks },
+  };
   return {
-    state: {
-      get_tasks: tasks,
-      ...(agents === undefined ? {} : { get_agents: agents }),
-      get_frameworks: { frameworks, completed_frameworks: completedFrameworks },
-    },
+    state,
+    titanTasks: titanTasksOf(collector, state, result.origin),
     master: result.origin,
     jsonBytes: result.jsonBytes,
     wireBytes: result.wireBytes,
   };
+}
+
+function titanTasksOf(collector: TitanTaskCollector, state: GetState, master: string): TitanTaskReading {
+  try {
+    return collector.finish(new Node({ get_state: state }).get("get_state").object());
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    throw new TitanError(
+      `the master at ${master} answered GET_STATE in an unexpected shape: ${error.message}`,
+      {
+        hint: "is this a Mesos master (1.x)? check the URL with `titan context show`",
+      },
+    );
+  }
 }

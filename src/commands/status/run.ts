@@ -2,7 +2,6 @@ import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import { readTitanTasks } from "../../cluster/live-source.js";
 import { loadUserConfig } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
@@ -38,7 +37,7 @@ async function statusIn(
   const store = await target.store();
   const releases = await store.releases(app);
   const reports = await store.supervisorReports().catch(() => undefined);
-  const { state, master } = await readTitanState(await target.client(), env.signal).finally(() =>
+  const { state, titanTasks } = await readTitanState(await target.client(), env.signal).finally(() =>
     target.close(),
   );
   const gone = new Set(
@@ -46,7 +45,7 @@ async function statusIn(
       f.framework_info.id === undefined ? [] : [f.framework_info.id.value],
     ),
   );
-  const tasks = readTitanTasks(state, master).tasks.filter(
+  const tasks = titanTasks.tasks.filter(
     (t) =>
       t.app === app &&
       !gone.has(t.frameworkId) &&

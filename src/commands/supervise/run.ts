@@ -3,7 +3,6 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import { readTitanTasks } from "../../cluster/live-source.js";
 import type { TitanTask } from "../../cluster/types.js";
 import type { BrakeSettings } from "../../deploy/brake.js";
 import { DEFAULT_RECONCILE_TIMINGS } from "../../deploy/reconcile-rounds.js";
@@ -89,9 +88,7 @@ function taskReader(
   let cached: { at: number; tasks: Promise<TitanTask[]> } | undefined;
   return async (app, frameworkId, signal) => {
     if (cached === undefined || now() - cached.at > 2000) {
-      const tasks = readTitanState(cluster, signal).then(
-        ({ state, master }) => readTitanTasks(state, master).tasks,
-      );
+      const tasks = readTitanState(cluster, signal).then(({ titanTasks }) => titanTasks.tasks);
       tasks.catch(() => {
         cached = undefined;
       });
