@@ -39,15 +39,8 @@ export class LiveMasterSource implements ClusterStateSource {
       const state = await readLiveState(cluster, signal);
       return buildSnapshot("operator-get-state", state.agents, state.tasks, this.options.role);
     } catch (error) {
-      if (error instanceof ShapeError) {
-        const master = cluster.knownLeader?.origin ?? masters.join(",");
-        throw new TitanError(
-          `the master at ${master} answered GET_STATE in an unexpected shape: ${error.message}`,
-          {
-            hint: "is this a Mesos master (1.x)? check the URL with `titan context show`",
-          },
-        );
-      }
+      if (error instanceof ShapeError)
+        throw unexpectedStateShape(cluster.knownLeader?.origin ?? masters.join(","), error);
       throw error;
     } finally {
       await cluster.close();
@@ -60,14 +53,17 @@ export function readTitanTasks(state: GetState, master: string): TitanTaskReadin
   try {
     return readTitanTasksOfState(new Node({ get_state: state }));
   } catch (error) {
-    if (error instanceof ShapeError) {
-      throw new TitanError(
-        `the master at ${master} answered GET_STATE in an unexpected shape: ${error.message}`,
-        {
-          hint: "is this a Mesos master (1.x)? check the URL with `titan context show`",
-        },
-      );
-    }
+    if (error instanceof ShapeError) throw unexpectedStateShape(master, error);
     throw error;
   }
+}
+
+/** What a command says of a GET_STATE from `master` that titan cannot read. */
+export function unexpectedStateShape(master: string, error: ShapeError): TitanError {
+  return new TitanError(
+    `the master at ${master} answered GET_STATE in an unexpected shape: ${error.message}`,
+    {
+      hint: "is this a Mesos master (1.x)? check the URL with `titan context show`",
+    },
+  );
 }

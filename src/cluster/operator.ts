@@ -40,19 +40,13 @@ export function readTitanTasksOfState(response: Node): TitanTaskReading {
   return collector.finish(state);
 }
 
-type TaskListName = (typeof TASK_LISTS)[number];
-
 interface Listed {
-  list: TaskListName;
   index: number;
   /** Read as it arrived, its framework's name and its agent's host and zone not yet filled in. */
   task?: TitanTask;
   /** An item `readTitanTaskDirect` does not read: read the general way once the agents are known. */
   item?: unknown;
 }
-
-const NO_NAMES: ReadonlyMap<string, string> = new Map();
-const NO_AGENTS: ReadonlyMap<string, AgentRecord> = new Map();
 
 /**
  * Titan's tasks of GET_STATE's three task lists, taken one by one as a streamed answer hands them over, before the
@@ -62,19 +56,24 @@ const NO_AGENTS: ReadonlyMap<string, AgentRecord> = new Map();
  * rare task `readTitanTaskDirect` does not.
  */
 export class TitanTaskCollector {
-  private readonly listed: Listed[] = [];
+  /** By list, as every reader of a state takes them, whatever order the answer gave the lists in. */
+  private readonly listed: Record<TaskListName, Listed[]> = {
+    tasks: [],
+    unreachable_tasks: [],
+    completed_tasks: [],
+  };
   /** Ids the later lists (unreachable, completed) hold: a task of `tasks` listed nowhere else is kept unchecked. */
   private readonly relisted = new Set<string>();
 
   /** An item of the task list `list`, at `index` in it (for a message about it). */
   add(list: TaskListName, item: unknown, index: number): void {
     if (list !== "tasks") {
-      const id = isRecord(item) && isRecord(item.task_id) ? item.task_id.value : undefined;
-      if (typeof id === "string") this.relisted.add(id);
+      const id = taskIdOf(item);
+      if (id !== undefined) this.relisted.add(id);
     }
-    const task = readTitanTaskDirect(item, NO_NAMES, NO_AGENTS);
+    const task = readTitanTaskDirect(item);
     if (task === FOREIGN) return;
-    this.listed.push(task === undefined ? { list, index, item } : { list, index, task });
+    this.listed[list].push(task === undefined ? { index, item } : { index, task });
   }
 
   /** Titan's tasks, given the rest of the answer: `state` is the `get_state` object (its task lists are not read). */
@@ -87,26 +86,21 @@ export class TitanTaskCollector {
     }
     const firstListing = new FirstListing(this.relisted);
     const reading: TitanTaskReading = { tasks: [], malformed: [] };
-    const rank = (list: TaskListName) => TASK_LISTS.indexOf(list);
-    // The lists in the order every reader of a state takes them, whatever order the answer gave them in.
-    const ordered = this.listed.every(
-      (l, k) => k === 0 || rank((this.listed[k - 1] as Listed).list) <= rank(l.list),
-    )
-      ? this.listed
-      : [...this.listed].sort((a, b) => rank(a.list) - rank(b.list));
-    for (const { list, index, task, item } of ordered) {
+    for (const list of TASK_LISTS) {
       const inFirstList = list === "tasks";
-      if (task !== undefined) {
-        completeTitanTask(task, frameworkNames, agents);
-        if (firstListing.first(task.taskId, task.frameworkId, inFirstList)) reading.tasks.push(task);
-        continue;
+      for (const { index, task, item } of this.listed[list]) {
+        if (task !== undefined) {
+          completeTitanTask(task, frameworkNames, agents);
+          if (firstListing.first(task.taskId, task.frameworkId, inFirstList)) reading.tasks.push(task);
+          continue;
+        }
+        const record =
+          readTaskDirect(item, frameworkNames) ??
+          readTaskChecked(new Node(item, listNode(list), index), frameworkNames);
+        if (!firstListing.first(record.id, record.frameworkId, inFirstList)) continue;
+        const titan = titanTaskOf(record, agents, reading.malformed);
+        if (titan !== undefined) reading.tasks.push(titan);
       }
-      const record =
-        readTaskDirect(item, frameworkNames) ??
-        readTaskChecked(new Node(item, listNode(list), index), frameworkNames);
-      if (!firstListing.first(record.id, record.frameworkId, inFirstList)) continue;
-      const titan = titanTaskOf(record, agents, reading.malformed);
-      if (titan !== undefined) reading.tasks.push(titan);
     }
     return reading;
   }
@@ -127,7 +121,15 @@ function readFrameworkNames(state: Node): Map<string, string> {
   return names;
 }
 
-const TASK_LISTS = ["tasks", "unreachable_tasks", "completed_tasks"] as const;
+/** GET_STATE's task lists, in the order every reader takes them (the first listing of a task is the one kept). */
+export const TASK_LISTS = ["tasks", "unreachable_tasks", "completed_tasks"] as const;
+export type TaskListName = (typeof TASK_LISTS)[number];
+
+/** The id of a task item as the master writes it, if it has one. */
+function taskIdOf(item: unknown): string | undefined {
+  const id = isRecord(item) && isRecord(item.task_id) ? item.task_id.value : undefined;
+  return typeof id === "string" ? id : undefined;
+}
 
 /** The items of the three task lists, in order, with the Node of each list (for a message). */
 function taskLists(state: Node): Array<{ name: TaskListName; list: Node; items: readonly unknown[] }> {
@@ -151,8 +153,8 @@ function eachListedTask(
   const relisted = new Set<string>();
   for (const { items } of lists.slice(1)) {
     for (const item of items) {
-      const id = isRecord(item) && isRecord(item.task_id) ? item.task_id.value : undefined;
-      if (typeof id === "string") relisted.add(id);
+      const id = taskIdOf(item);
+      if (id !== undefined) relisted.add(id);
     }
   }
   const listed = new FirstListing(relisted);

@@ -19,13 +19,10 @@ const DIGITS = /^\d+$/;
  * the command's time on 50,000 tasks went on those and on collecting them). Undefined for anything it does not read
  * exactly as the general reader would (`readTaskDirect`, `readTaskChecked`, then `titanTaskOf`), which then reads the
  * task, accepts what Mesos may also write and names a bad field or label: unusual shapes, reserved or unsorted
- * ports, unusable titan labels.
+ * ports, unusable titan labels. Its framework's name and its agent's host and zone are left for `completeTitanTask`:
+ * a streamed GET_STATE lists the frameworks and agents after the tasks.
  */
-export function readTitanTaskDirect(
-  task: unknown,
-  frameworkNames: ReadonlyMap<string, string>,
-  agents: ReadonlyMap<string, AgentRecord>,
-): TitanTask | typeof FOREIGN | undefined {
+export function readTitanTaskDirect(task: unknown): TitanTask | typeof FOREIGN | undefined {
   if (!isRecord(task)) return undefined;
   const holder = task.labels;
   const labels = isRecord(holder) ? holder.labels : undefined;
@@ -86,15 +83,10 @@ export function readTitanTaskDirect(
   if (region !== undefined && region !== "") titan.region = region;
   if (status.since !== undefined) titan.since = status.since;
   if (status.startedAt !== undefined) titan.startedAt = status.startedAt;
-  completeTitanTask(titan, frameworkNames, agents);
   return titan;
 }
 
-/**
- * What a task's framework and agent tell of it: the framework's name, the agent's hostname and zone (the ids where
- * they are not listed). A streamed answer lists the agents and frameworks after the tasks, so its reader fills
- * these in at the end.
- */
+/** What a task's framework and agent tell of it: the framework's name, the agent's hostname and zone (the ids where they are not listed). */
 export function completeTitanTask(
   task: TitanTask,
   frameworkNames: ReadonlyMap<string, string>,

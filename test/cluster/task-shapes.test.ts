@@ -9,7 +9,7 @@ import { readGetState } from "../../src/cluster/operator.js";
 import { readTaskChecked, readTaskDirect } from "../../src/cluster/operator-task.js";
 import type { AgentRecord } from "../../src/cluster/resources.js";
 import { parseSnapshot } from "../../src/cluster/snapshot.js";
-import { FOREIGN, readTitanTaskDirect } from "../../src/cluster/titan-task-direct.js";
+import { completeTitanTask, FOREIGN, readTitanTaskDirect } from "../../src/cluster/titan-task-direct.js";
 import type { GetState } from "../../src/mesos/types/operator.js";
 
 /** A titan task as a master writes it in GET_STATE; `n` varies ids, ports and times. */
@@ -227,21 +227,22 @@ describe("reading titan's tasks in one pass (ps, status, logs, supervise)", () =
   ];
 
   it.each(direct)("reads %s straight to a titan task", (_name, task) => {
-    const titan = readTitanTaskDirect(task, names, agents);
+    const titan = readTitanTaskDirect(task);
     expect(titan).not.toBe(FOREIGN);
     expect(titan).toBeDefined();
+    if (titan !== undefined && titan !== FOREIGN) completeTitanTask(titan, names, agents);
     const general = collectTitanTasks([...agents.values()], [readTaskChecked(new Node(task), names)]);
     expect([titan]).toStrictEqual(general.tasks);
   });
 
   it.each(general)("leaves %s to the general reader", (_name, task) => {
-    expect(readTitanTaskDirect(task, names, agents)).toBeUndefined();
+    expect(readTitanTaskDirect(task)).toBeUndefined();
   });
 
   it("is FOREIGN for another framework's task", () => {
     const foreign = { ...titanTask(10), labels: { labels: [{ key: "team", value: "web" }] } };
-    expect(readTitanTaskDirect(foreign, names, agents)).toBe(FOREIGN);
-    expect(readTitanTaskDirect({ ...titanTask(11), labels: undefined }, names, agents)).toBe(FOREIGN);
+    expect(readTitanTaskDirect(foreign)).toBe(FOREIGN);
+    expect(readTitanTaskDirect({ ...titanTask(11), labels: undefined })).toBe(FOREIGN);
   });
 
   it("gives what the general reader gives for a whole state, a task listed twice included", () => {

@@ -1,18 +1,15 @@
-import { TitanError } from "../../cli/errors.js";
 import type { TitanTaskReading } from "../../cluster/build.js";
 import { isRecord, Node, ShapeError } from "../../cluster/json-reader.js";
 import { TitanLabel } from "../../cluster/labels.js";
-import { TitanTaskCollector } from "../../cluster/operator.js";
+import { unexpectedStateShape } from "../../cluster/live-source.js";
+import { TASK_LISTS, type TaskListName, TitanTaskCollector } from "../../cluster/operator.js";
 import type { MasterCluster } from "../../mesos/index.js";
 import type { Selection } from "../../mesos/json-select.js";
 import { streamOperatorCall } from "../../mesos/state-stream.js";
 import type { GetAgents, GetFrameworksFramework, GetState } from "../../mesos/types/operator.js";
 
-const TASK_LISTS = ["tasks", "unreachable_tasks", "completed_tasks"] as const;
-type TaskList = (typeof TASK_LISTS)[number];
-
 /** Where each of the three task lists' items are in GET_STATE. */
-const TASK_ITEMS = new Map<string, TaskList>(
+const TASK_ITEMS = new Map<string, TaskListName>(
   TASK_LISTS.map((list) => [`get_state.get_tasks.${list}[]`, list]),
 );
 
@@ -81,7 +78,7 @@ export async function readTitanState(
 }> {
   // Each task becomes a TitanTask as it arrives, so that its parsed JSON does not live until the answer ends.
   const collector = new TitanTaskCollector();
-  const listed: Record<TaskList, number> = { tasks: 0, unreachable_tasks: 0, completed_tasks: 0 };
+  const listed: Record<TaskListName, number> = { tasks: 0, unreachable_tasks: 0, completed_tasks: 0 };
   const frameworks: GetFrameworksFramework[] = [];
   const completedFrameworks: GetFrameworksFramework[] = [];
   let agents: GetAgents | undefined;
@@ -130,11 +127,6 @@ function titanTasksOf(collector: TitanTaskCollector, state: GetState, master: st
     return collector.finish(new Node({ get_state: state }).get("get_state").object());
   } catch (error) {
     if (!(error instanceof ShapeError)) throw error;
-    throw new TitanError(
-      `the master at ${master} answered GET_STATE in an unexpected shape: ${error.message}`,
-      {
-        hint: "is this a Mesos master (1.x)? check the URL with `titan context show`",
-      },
-    );
+    throw unexpectedStateShape(master, error);
   }
 }
