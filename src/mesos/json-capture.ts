@@ -1,5 +1,5 @@
 import { parseMesosJson } from "./json.js";
-import { JsonSelector, type Selection } from "./json-select.js";
+import { JsonSelector, JsonStreamError, type Selection } from "./json-select.js";
 
 /** A value the caller selected, parsed only when asked. */
 export interface CapturedValue {
@@ -15,7 +15,15 @@ export interface CapturedValue {
 function capturedBytes(bytes: Buffer): CapturedValue {
   return {
     mayContain: (needle) => bytes.includes(needle),
-    parse: () => parseMesosJson(bytes.toString("utf8")),
+    parse: () => {
+      // The selector checks brackets and strings as they pass; the value's own parse finds the rest.
+      try {
+        return parseMesosJson(bytes.toString("utf8"));
+      } catch (error) {
+        if (error instanceof SyntaxError) throw new JsonStreamError(`not JSON: ${error.message}`);
+        throw error;
+      }
+    },
   };
 }
 

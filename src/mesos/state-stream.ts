@@ -112,8 +112,7 @@ async function readAnswer(
     }
     capture.end();
   } catch (error) {
-    // The reader checks brackets and strings as they go by; a captured value's JSON.parse finds the rest.
-    if (error instanceof JsonStreamError || error instanceof SyntaxError)
+    if (error instanceof JsonStreamError)
       throw new BadResponseError(`${what}: ${stream.url.origin} answered invalid JSON (${error.message})`, {
         status: 200,
       });
