@@ -42,7 +42,7 @@ const getState = {
 };
 
 describe("titan's tasks taken one by one as a stream hands them over", () => {
-  it("reads what the whole state gives, in a master's order of lists (completed before unreachable)", () => {
+  it("reads what the whole state gives when the answer lists completed tasks before unreachable ones", () => {
     const collector = new TitanTaskCollector();
     for (const list of ["tasks", "completed_tasks", "unreachable_tasks"] as const) {
       getState.get_tasks[list].forEach((item, index) => {
