@@ -121,7 +121,11 @@ function readFrameworkNames(state: Node): Map<string, string> {
   return names;
 }
 
-/** GET_STATE's task lists, in the order every reader takes them (the first listing of a task is the one kept). */
+/**
+ * GET_STATE's task lists, in the order every reader takes them (the first listing of a task is the one kept). It is
+ * the order a master writes them in (master/readonly_handler.cpp, jsonifyGetTasks: active, unreachable, completed),
+ * and the local cluster's; the collector keeps it whatever order an answer gives.
+ */
 export const TASK_LISTS = ["tasks", "unreachable_tasks", "completed_tasks"] as const;
 export type TaskListName = (typeof TASK_LISTS)[number];
 

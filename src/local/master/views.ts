@@ -148,6 +148,7 @@ export function getFrameworks(master: LocalMaster): JsonObject {
   };
 }
 
+/** The three lists in a master's order (master/readonly_handler.cpp, jsonifyGetTasks): active, unreachable, completed. */
 export function getTasks(master: LocalMaster): JsonObject {
   const frameworks = [...master.frameworks.values(), ...master.completedFrameworks];
   return {
