@@ -219,6 +219,9 @@ describe("framework removal", () => {
     const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
     const done = (tasks.completed_tasks as Json[])[0] as Json;
     expect(done.state).toBe("TASK_KILLED");
-    expect((done.statuses as Json[]).at(-1)?.reason).toBe("REASON_FRAMEWORK_REMOVED");
+    const last = (done.statuses as Json[]).at(-1);
+    expect(last?.reason).toBe("REASON_FRAMEWORK_REMOVED");
+    // As a master words it (master.cpp, removeFramework).
+    expect(last?.message).toBe(`Framework ${s.frameworkId} removed`);
   });
 });

@@ -531,7 +531,8 @@ export class LocalMaster {
             state: "TASK_KILLED",
             source: "SOURCE_MASTER",
             reason: "REASON_FRAMEWORK_REMOVED",
-            message: "Framework removed",
+            // master.cpp, removeFramework: the master's own words, with the framework's id.
+            message: `Framework ${framework.id} removed`,
             agentId: task.agentId,
             executorId: task.taskId,
             timestampMs: now,
