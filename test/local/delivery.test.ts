@@ -143,6 +143,8 @@ describe("RECONCILE", () => {
       message: "Reconciliation: Latest task state",
     });
     expect(t1.uuid).toBeUndefined();
+    // A command task has no executor in the master's Task (protobuf::createTask), so the master's answer names none.
+    expect(t1.executor_id).toBeUndefined();
     expect((await s.update("lost-on-agent", "TASK_GONE", mark)).message).toBe(
       "Reconciliation: Task is unknown to the agent",
     );

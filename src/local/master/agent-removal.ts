@@ -31,7 +31,6 @@ export function removeAgent(master: LocalMaster, agent: AgentRecord, cause: stri
           reason: "REASON_AGENT_REMOVED",
           message: `Agent ${hostname} removed: ${cause}`,
           agentId: agent.id,
-          executorId: task.taskId,
           timestampMs: now,
         });
         task.statuses.push(status);

@@ -268,7 +268,6 @@ export class LocalMaster {
         reason: "REASON_AGENT_REMOVED",
         message: `Agent ${hostname} is unreachable`,
         agentId: agent.id,
-        executorId: task.taskId,
         timestampMs: now,
         unreachableAtMs: now,
       });
@@ -305,7 +304,6 @@ export class LocalMaster {
               reason: "REASON_AGENT_REMOVED",
               message: `Agent ${agent.handle.hostname} is gone`,
               agentId: agent.id,
-              executorId: task.taskId,
               timestampMs: now,
             }),
           },
@@ -351,7 +349,6 @@ export class LocalMaster {
             reason: "REASON_AGENT_REREGISTERED",
             message: "Agent reregistered",
             agentId: agent.id,
-            executorId: task.taskId,
             timestampMs: now,
             ...(view?.healthy !== undefined ? { healthy: view.healthy } : {}),
           }),
@@ -534,7 +531,6 @@ export class LocalMaster {
             // master.cpp, removeFramework: the master's own words, with the framework's id.
             message: `Framework ${framework.id} removed`,
             agentId: task.agentId,
-            executorId: task.taskId,
             timestampMs: now,
           }),
         );

@@ -28,7 +28,6 @@ function latest(task: TaskRecord, nowMs: number): JsonObject {
     reason: "REASON_RECONCILIATION",
     message: "Reconciliation: Latest task state",
     agentId: task.agentId,
-    executorId: task.taskId,
     timestampMs: nowMs,
     ...(typeof last?.healthy === "boolean" ? { healthy: last.healthy } : {}),
     ...(last?.container_status !== undefined ? { containerStatus: last.container_status as JsonObject } : {}),

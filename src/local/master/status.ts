@@ -10,6 +10,11 @@ export interface StatusFields {
   reason?: string;
   message?: string;
   agentId?: string;
+  /**
+   * The executor's id: on an executor's own updates. A master's updates (reconciliation, agent or framework
+   * removal) carry the task's executor_id, which protobuf::createTask copies only from TaskInfo.executor; this
+   * cluster runs command tasks only, so they carry none.
+   */
   executorId?: string;
   timestampMs: number;
   uuid?: string;
