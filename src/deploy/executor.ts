@@ -265,6 +265,16 @@ export class AppDeployment {
     for (const line of reaction.warnings) this.options.warn(line);
   }
 
+  /** Tasks cut off with their agents outlive the deploy: they may still run, and nothing can stop them yet. */
+  private warnOfUnreachable(): void {
+    const { tracked } = this.state;
+    const cutOff = [...tracked.tasks.values()].filter((t) => t.state === "TASK_UNREACHABLE" && !t.killSent);
+    if (cutOff.length === 0) return;
+    this.options.warn(
+      `${tracked.app}: ${cutOff.length} task(s) unreachable with their agents (${cutOff.map((t) => t.taskId).join(", ")}) may still run; their instances were replaced, and they are stopped if their agents return while \`titan supervise\` runs, or at the next deploy`,
+    );
+  }
+
   private async finish(finish: Finish): Promise<AppResult | undefined> {
     await this.settleCheckReads();
     const { tracked, rollingBack } = this.state;
@@ -278,6 +288,7 @@ export class AppDeployment {
         };
       case "done": {
         await this.saveProgress("finished", true);
+        this.warnOfUnreachable();
         const instances = doneInstances(tracked);
         const release = tracked.target.release.number;
         if (!rollingBack) return { outcome: "deployed", release, instances };

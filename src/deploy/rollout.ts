@@ -119,7 +119,12 @@ export function nextActions(input: RolloutInput): RolloutDecision {
 
   const pending: number[] = [];
   for (let instance = 0; instance < desired; instance++) if (!standing.has(instance)) pending.push(instance);
-  let live = input.tasks.length;
+  // An unreachable task holds nothing the cluster can offer (its agent is out of the allocator) and cannot be
+  // killed until its agent returns (master.cpp, Master::kill: a task the master does not hold is reconciled
+  // instead); a master keeps it unreachable for weeks (--registry_max_agent_age), then drops it without a word. It
+  // takes no room in the surge, and its instance's replacement does not wait for it.
+  const reachable = input.tasks.filter((t) => t.phase !== "unreachable").length;
+  let live = reachable;
   const ceiling = desired + maxSurge;
   for (const instance of pending) {
     if (live >= ceiling) break;
@@ -130,9 +135,7 @@ export function nextActions(input: RolloutInput): RolloutDecision {
   }
 
   const done =
-    pending.length === 0 &&
-    input.tasks.length === desired &&
-    [...standing.values()].every((t) => isCounting(t));
+    pending.length === 0 && reachable === desired && [...standing.values()].every((t) => isCounting(t));
   return { actions, done, pending };
 }
 

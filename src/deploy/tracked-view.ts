@@ -98,6 +98,8 @@ export function deadlineFailure(tracked: View, now: number): string | undefined 
   const within = `within healthy_deadline ${formatDuration(update.healthyDeadlineMs)}`;
   for (const task of tracked.tasks.values()) {
     if (!isCurrent(tracked, task) || task.killSent || tracked.counting.has(task.taskId)) continue;
+    // A task cut off with its agent is not the release's failure: its instance is replaced (rollout.ts).
+    if (task.state === "TASK_UNREACHABLE") continue;
     if (now - task.since > update.healthyDeadlineMs)
       return `instance ${task.instance} (${task.taskId}) was not healthy ${within}`;
   }
@@ -111,10 +113,10 @@ export function deadlineFailure(tracked: View, now: number): string | undefined 
   return undefined;
 }
 
-/** The instances of the target that serve, for the outcome. */
+/** The instances of the target that serve, for the outcome (an unreachable task is not known to serve). */
 export function doneInstances(tracked: View): DoneInstances {
   return [...tracked.tasks.values()]
-    .filter((t) => isCurrent(tracked, t) && !t.killSent)
+    .filter((t) => isCurrent(tracked, t) && !t.killSent && t.state !== "TASK_UNREACHABLE")
     .sort((a, b) => a.instance - b.instance)
     .map((t) => ({ instance: t.instance, task: t.taskId, host: t.host, ports: t.ports }));
 }

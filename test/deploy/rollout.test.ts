@@ -101,11 +101,28 @@ describe("nextActions", () => {
     ]);
   });
 
-  it("neither counts nor replaces nor kills an unreachable task while the surge is used up", () => {
+  it("neither counts nor kills an unreachable task, and replaces it outside the surge", () => {
     const tasks = [task(0, true), task(1, true), task(2, true, { phase: "unreachable" })];
     const decision = nextActions({ ...limits, maxSurge: 0, now: 1000, tasks });
-    expect(decision.actions).toEqual([]);
+    expect(decision.actions).toEqual([{ kind: "launch", instance: 2 }]);
     expect(decision.pending).toEqual([2]);
+    expect(decision.done).toBe(false);
+  });
+
+  it("replaces every instance of a lost agent at once, and is done once they count, the lost tasks left behind", () => {
+    // A master keeps an unreachable task for weeks and cannot kill it: the rollout neither waits nor ends on it.
+    const lost = [0, 1, 2].map((i) => task(i, true, { phase: "unreachable", healthySince: undefined }));
+    expect(nextActions({ ...limits, now: 1000, tasks: lost }).actions).toEqual([
+      { kind: "launch", instance: 0 },
+      { kind: "launch", instance: 1 },
+      { kind: "launch", instance: 2 },
+    ]);
+    const replacements = [0, 1, 2].map((i) => task(i, true, { taskId: `app.2.${i}.2`, incarnation: 2 }));
+    expect(nextActions({ ...limits, now: 1000, tasks: [...lost, ...replacements] })).toEqual({
+      actions: [],
+      done: true,
+      pending: [],
+    });
   });
 });
 

@@ -172,7 +172,7 @@ describe("titan supervise through faults", () => {
 
   it("replaces the instances of a lost agent, and re-subscribes through a master failover", async () => {
     const local = await startTestCluster({
-      master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500, unreachableGoneAfterMs: 500 },
+      master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500, registryMaxAgentAgeMs: 500 },
       agents: 4,
       zones: ["a", "b", "c", "d"],
     });
@@ -193,7 +193,7 @@ describe("titan supervise through faults", () => {
     await local.faults.stopAgent(victim?.slave_id ?? "");
     await supervisor.waitFor((r) => r.msg === "launch" && r.instance === 2, "the lost instance's relaunch");
     await until(async () => (await runningInstances(local.url)).join() === "0,1,2", "3 running again");
-    // The lost task stays unreachable until the master marks it gone: then exactly three are left.
+    // The lost task stays unreachable until its agent leaves the master's registry: then exactly three are left.
     await until(async () => (await live(local.url)).length === 3, "the lost task gone, three left");
     expect(supervisor.records().filter((r) => r.msg === "launch")).toHaveLength(1);
   }, 60_000);

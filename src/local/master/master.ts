@@ -38,8 +38,11 @@ export interface MasterOptions {
   statusRetryMaxMs?: number;
   /** How long an agent may be silent before it is marked unreachable (Mesos: 5 pings x 15 s). */
   agentUnreachableAfterMs?: number;
-  /** How long an unreachable agent is kept before it is considered gone for good; undefined = never. */
-  unreachableGoneAfterMs?: number;
+  /**
+   * How long an unreachable agent stays in the registry (Mesos: --registry_max_agent_age, two weeks); past it the
+   * master forgets the agent and its unreachable tasks without telling anyone. Undefined = never.
+   */
+  registryMaxAgentAgeMs?: number;
   maxCompletedTasksPerFramework?: number;
   now?: () => number;
 }
@@ -77,8 +80,8 @@ export class LocalMaster {
   readonly offers = new Map<string, OfferRecord>();
   readonly delivery: StatusUpdateDelivery;
   readonly maintenance: Maintenance = new Maintenance(this);
-  readonly options: Required<Omit<MasterOptions, "offerTimeoutMs" | "unreachableGoneAfterMs">> &
-    Pick<MasterOptions, "offerTimeoutMs" | "unreachableGoneAfterMs">;
+  readonly options: Required<Omit<MasterOptions, "offerTimeoutMs" | "registryMaxAgentAgeMs">> &
+    Pick<MasterOptions, "offerTimeoutMs" | "registryMaxAgentAgeMs">;
   masterId = randomUUID();
   startedAt: number;
   electedAt: number;
@@ -226,9 +229,9 @@ export class LocalMaster {
 
   private clearAgentTimers(agent: AgentRecord): void {
     if (agent.unreachableTimer) clearTimeout(agent.unreachableTimer);
-    if (agent.goneTimer) clearTimeout(agent.goneTimer);
+    if (agent.registryTimer) clearTimeout(agent.registryTimer);
     agent.unreachableTimer = undefined;
-    agent.goneTimer = undefined;
+    agent.registryTimer = undefined;
   }
 
   private startUnreachableTimer(agent: AgentRecord): void {
@@ -278,40 +281,22 @@ export class LocalMaster {
     for (const framework of this.frameworks.values()) {
       this.sendEvent(framework.id, { type: "FAILURE", failure: { agent_id: { value: agent.id } } });
     }
-    if (this.options.unreachableGoneAfterMs !== undefined) {
-      agent.goneTimer = this.timer(() => {
-        agent.goneTimer = undefined;
-        void this.agentGone(agent);
-      }, this.options.unreachableGoneAfterMs);
+    if (this.options.registryMaxAgentAgeMs !== undefined) {
+      agent.registryTimer = this.timer(() => {
+        agent.registryTimer = undefined;
+        void this.forgetUnreachableAgent(agent);
+      }, this.options.registryMaxAgentAgeMs);
     }
   }
 
-  /** An unreachable agent that never came back: its tasks are gone; the master forgets it. */
-  private async agentGone(agent: AgentRecord): Promise<void> {
-    const now = this.now();
+  /**
+   * An unreachable agent that never came back, pruned from the registry (master.cpp, _doRegistryGc): its unreachable
+   * tasks are dropped, neither completed nor reported; a framework that asks about one hears TASK_UNKNOWN.
+   */
+  private async forgetUnreachableAgent(agent: AgentRecord): Promise<void> {
     for (const [framework, task] of this.tasksOnAgent(agent.id, "unreachableTasks")) {
       framework.unreachableTasks.delete(task.taskId);
       this.delivery.forgetTask(framework.id, task.taskId);
-      if (framework.capabilities.partitionAware) {
-        task.state = "TASK_GONE";
-        this.sendEvent(framework.id, {
-          type: "UPDATE",
-          update: {
-            status: taskStatus({
-              taskId: task.taskId,
-              state: "TASK_GONE",
-              source: "SOURCE_MASTER",
-              reason: "REASON_AGENT_REMOVED",
-              message: `Agent ${agent.handle.hostname} is gone`,
-              agentId: agent.id,
-              timestampMs: now,
-            }),
-          },
-        });
-      } else {
-        task.state = "TASK_LOST";
-      }
-      this.complete(framework, task);
     }
     this.agents.delete(agent.id);
     if (!agent.dead) {

@@ -102,5 +102,5 @@ export interface AgentRecord {
    * knows neither it nor its tasks, makes no offers for it and answers no reconciliation about it.
    */
   recovering?: boolean;
-  goneTimer?: NodeJS.Timeout;
+  registryTimer?: NodeJS.Timeout;
 }
