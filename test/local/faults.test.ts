@@ -40,9 +40,13 @@ describe("agent faults", () => {
       type: "RECONCILE",
       reconcile: { tasks: [{ task_id: { value: "t1" }, agent_id: offer.agent_id }] },
     });
-    expect((await s.update("t1", "TASK_UNREACHABLE", mark)).message).toBe(
-      "Reconciliation: Task is unreachable",
-    );
+    const asked = await s.update("t1", "TASK_UNREACHABLE", mark);
+    expect(asked.message).toBe("Reconciliation: Task is unreachable");
+    expect(asked.unreachable_time).toEqual(unreachable.unreachable_time);
+    // Without its agent, a master does not find an unreachable task (Master::reconcileTasks, case 6).
+    const unnamed = s.events.length;
+    await s.call({ type: "RECONCILE", reconcile: { tasks: [{ task_id: { value: "t1" } }] } });
+    expect((await s.update("t1", "TASK_UNKNOWN", unnamed)).message).toBe("Reconciliation: Task is unknown");
     await c.faults.healAgent(agentOf(offer));
     const back = await s.update("t1", "TASK_RUNNING", mark);
     expect(back).toMatchObject({ source: "SOURCE_MASTER", reason: "REASON_AGENT_REREGISTERED" });

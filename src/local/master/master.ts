@@ -753,11 +753,11 @@ export class LocalMaster {
       partitionAware: framework.capabilities.partitionAware,
       requests,
       activeTasks: framework.tasks,
-      unreachableTasks: framework.unreachableTasks,
       agentState: (agentId) => {
         const agent = this.agents.get(agentId);
         return agent?.recovering ? "recovered" : agent?.state;
       },
+      agentUnreachableAt: (agentId) => this.agents.get(agentId)?.unreachableAt,
       anyRecovered: [...this.agents.values()].some((a) => a.recovering),
       nowMs: this.now(),
     });

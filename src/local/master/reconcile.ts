@@ -12,8 +12,9 @@ export interface ReconcileInput {
   /** Explicit requests; empty means implicit reconciliation. */
   requests: ReadonlyArray<{ taskId: string; agentId?: string }>;
   activeTasks: ReadonlyMap<string, TaskRecord>;
-  unreachableTasks: ReadonlyMap<string, TaskRecord>;
   agentState(agentId: string): AgentState | "recovered" | undefined;
+  /** When the master marked the agent unreachable, if it has. */
+  agentUnreachableAt(agentId: string): number | undefined;
   /** Some agent has not re-registered since a master failover. */
   anyRecovered: boolean;
   nowMs: number;
@@ -53,9 +54,11 @@ export function reconcile(input: ReconcileInput): JsonObject[] {
       answers.push(latest(task, nowMs));
       continue;
     }
-    const unreachable = input.unreachableTasks.get(taskId);
+    // Case (4) needs the agent named: a master looks an unreachable task up by its agent, never by its id alone
+    // (asked without an agent, it answers case (6), unknown). The time is the agent's.
     const agentState = agentId === undefined ? undefined : input.agentState(agentId);
-    if (unreachable || agentState === "unreachable") {
+    if (agentId !== undefined && agentState === "unreachable") {
+      const unreachableAtMs = input.agentUnreachableAt(agentId);
       answers.push(
         taskStatus({
           taskId,
@@ -63,9 +66,9 @@ export function reconcile(input: ReconcileInput): JsonObject[] {
           source: "SOURCE_MASTER",
           reason: "REASON_RECONCILIATION",
           message: "Reconciliation: Task is unreachable",
-          ...(agentId !== undefined || unreachable ? { agentId: agentId ?? unreachable?.agentId } : {}),
+          agentId,
           timestampMs: nowMs,
-          ...(unreachable?.unreachableAt !== undefined ? { unreachableAtMs: unreachable.unreachableAt } : {}),
+          ...(unreachableAtMs !== undefined ? { unreachableAtMs } : {}),
         }),
       );
       continue;
