@@ -49,20 +49,28 @@ describe("agent faults", () => {
     expect((await s.update("t1", "TASK_UNKNOWN", unnamed)).message).toBe("Reconciliation: Task is unknown");
     await c.faults.healAgent(agentOf(offer));
     const back = await s.update("t1", "TASK_RUNNING", mark);
-    expect(back).toMatchObject({ source: "SOURCE_MASTER", reason: "REASON_AGENT_REREGISTERED" });
+    expect(back).toMatchObject({
+      source: "SOURCE_MASTER",
+      reason: "REASON_AGENT_REREGISTERED",
+      message: "Unreachable agent re-reregistered",
+    });
     for (const e of s.events) expect(checkShape(e, "mesos.v1.scheduler.Event")).toEqual([]);
     s.close();
   });
 
-  it("partition: a non-partition-aware framework hears TASK_LOST, and its tasks are killed when the agent returns", async () => {
+  it("partition: a non-partition-aware framework hears TASK_LOST, then that the task runs when the agent returns", async () => {
+    // master.cpp, __reregisterSlave: the master re-adds every framework's tasks and says so; it kills none of them.
     const c = await cluster({ agentUnreachableAfterMs: 30 });
     const s = await TestScheduler.subscribe(c.url, { user: "root", name: "old", failover_timeout: 60 });
     const offer = await running(s, "t1");
     await c.faults.partitionAgent(agentOf(offer));
     expect((await s.update("t1", "TASK_LOST")).reason).toBe("REASON_AGENT_REMOVED");
+    const mark = s.events.length;
     await c.faults.healAgent(agentOf(offer));
-    await s.update("t1", "TASK_KILLED");
-    expect(c.fakes.byId.get(agentOf(offer))?.kills.map((k) => k.taskId)).toEqual(["t1"]);
+    expect((await s.update("t1", "TASK_RUNNING", mark)).reason).toBe("REASON_AGENT_REREGISTERED");
+    expect(c.fakes.byId.get(agentOf(offer))?.kills).toEqual([]);
+    const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    expect((tasks.tasks as Json[]).map((t) => t.state)).toEqual(["TASK_RUNNING"]);
     s.close();
   });
 

@@ -319,11 +319,8 @@ export class LocalMaster {
       const view = views.get(`${framework.id}\u0000${task.taskId}`);
       task.state = view?.state ?? "TASK_GONE";
       framework.tasks.set(task.taskId, task);
-      if (!framework.capabilities.partitionAware) {
-        // Non-partition-aware frameworks were told TASK_LOST: the master shuts their tasks down.
-        if (view && !isTerminalState(view.state)) agent.handle.kill(framework.id, task.taskId);
-        continue;
-      }
+      // master.cpp, __reregisterSlave: every framework's tasks come back, with the master's update (a framework
+      // that is not partition-aware was told TASK_LOST, and now hears its task runs).
       this.sendEvent(framework.id, {
         type: "UPDATE",
         update: {
@@ -332,7 +329,7 @@ export class LocalMaster {
             state: task.state,
             source: "SOURCE_MASTER",
             reason: "REASON_AGENT_REREGISTERED",
-            message: "Agent reregistered",
+            message: "Unreachable agent re-reregistered",
             agentId: agent.id,
             timestampMs: now,
             ...(view?.healthy !== undefined ? { healthy: view.healthy } : {}),
