@@ -29,7 +29,11 @@ describe("agent faults", () => {
     const offer = await running(s, "t1");
     await c.faults.partitionAgent(agentOf(offer));
     const unreachable = await s.update("t1", "TASK_UNREACHABLE");
-    expect(unreachable).toMatchObject({ source: "SOURCE_MASTER", reason: "REASON_AGENT_REMOVED" });
+    expect(unreachable).toMatchObject({
+      source: "SOURCE_MASTER",
+      reason: "REASON_AGENT_REMOVED",
+      message: "health check timed out",
+    });
     expect(unreachable.unreachable_time).toBeDefined();
     const failure = await s.next((e) => e.type === "FAILURE");
     expect(failure).toEqual({ type: "FAILURE", failure: { agent_id: offer.agent_id } });

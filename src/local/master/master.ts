@@ -254,7 +254,6 @@ export class LocalMaster {
     agent.state = "unreachable";
     agent.unreachableAt = now;
     for (const offer of [...this.offers.values()]) if (offer.agentId === agent.id) this.rescindOffer(offer);
-    const hostname = agent.handle.hostname;
     for (const [framework, task] of this.tasksOnAgent(agent.id, "tasks")) {
       framework.tasks.delete(task.taskId);
       if (isTerminalState(task.state)) {
@@ -269,7 +268,8 @@ export class LocalMaster {
         state: framework.capabilities.partitionAware ? "TASK_UNREACHABLE" : "TASK_LOST",
         source: "SOURCE_MASTER",
         reason: "REASON_AGENT_REMOVED",
-        message: `Agent ${hostname} is unreachable`,
+        // master.cpp: the reason the master's agent observer gives when pings go unanswered.
+        message: "health check timed out",
         agentId: agent.id,
         timestampMs: now,
         unreachableAtMs: now,
