@@ -268,7 +268,7 @@ export class AppDeployment {
   /** Tasks cut off with their agents outlive the deploy: they may still run, and nothing can stop them yet. */
   private warnOfUnreachable(): void {
     const { tracked } = this.state;
-    const cutOff = [...tracked.tasks.values()].filter((t) => t.state === "TASK_UNREACHABLE" && !t.killSent);
+    const cutOff = [...tracked.tasks.values()].filter((t) => t.state === "TASK_UNREACHABLE");
     if (cutOff.length === 0) return;
     this.options.warn(
       `${tracked.app}: ${cutOff.length} task(s) unreachable with their agents (${cutOff.map((t) => t.taskId).join(", ")}) may still run; their instances were replaced, and they are stopped if their agents return while \`titan supervise\` runs, or at the next deploy`,

@@ -75,8 +75,9 @@ function rolloutTask(tracked: View, task: Tracked): RolloutTask {
 }
 
 function phaseOf(task: Tracked): TaskPhase {
-  if (task.killSent || task.state === "TASK_KILLING") return "killing";
+  // Before "killing": a KILL cannot reach a task cut off with its agent, which may stay unreachable for weeks.
   if (task.state === "TASK_UNREACHABLE") return "unreachable";
+  if (task.killSent || task.state === "TASK_KILLING") return "killing";
   if (task.state === "TASK_RUNNING") return "running";
   return "starting";
 }

@@ -465,6 +465,64 @@ describe("the deploy executor against a scripted master", () => {
     expect(fewestOld).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
+  it("finishes a rolling update when an old task being killed is cut off with its agent, and names it", async () => {
+    const master = await fakeMaster();
+    const previous: Release = {
+      app: "web",
+      number: 0,
+      manifestDigest: "sha256:release-0",
+      spec: webSpec({ command: ["old"] }),
+      createdAt: Date.now(),
+      user: "tester",
+      outcome: "deployed",
+    };
+    const oldTask = (instance: number): TitanTask => ({
+      taskId: `web.0.${instance}.1`,
+      frameworkId: FRAMEWORK_ID,
+      framework: "titan:web",
+      health: "none",
+      app: "web",
+      instance,
+      release: 0,
+      digest: "sha256:release-0",
+      state: "TASK_RUNNING",
+      agentId: "7a1c2b3d-0000-4000-8000-00000000f00d-S0",
+      hostname: "agent-0.local",
+      demand: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
+      ports: [],
+    });
+    const oldAlive = new Set(["web.0.0.1", "web.0.1.1"]);
+    master.onCall((call) => {
+      if (call.type === "RECONCILE")
+        for (const id of reconciledIds(call))
+          if (oldAlive.has(id))
+            master.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+      if (call.type === "KILL") {
+        const id = (call.kill as { task_id: { value: string } }).task_id.value;
+        oldAlive.delete(id);
+        // The first old task's agent is lost as it is killed: a master cannot kill it, and keeps it unreachable.
+        if (id === "web.0.0.1")
+          master.push(update(id, "TASK_UNREACHABLE", { fromMaster: true, reason: "REASON_AGENT_REMOVED" }));
+        else master.push(update(id, "TASK_KILLED"));
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    keepOffering(master);
+    const { result, warnings } = await deploy(master, {
+      known: [oldTask(0), oldTask(1)],
+      earlier: [previous],
+      deadlineMs: 8_000,
+    });
+    expect(result.outcome).toBe("deployed");
+    expect("instances" in result ? result.instances.map((i) => i.task) : []).toEqual([
+      "web.1.0.1",
+      "web.1.1.1",
+    ]);
+    expect(warnings.filter((w) => w.includes("unreachable with their agents (web.0.0.1)"))).toHaveLength(1);
+  }, 15_000);
+
   it("revives at once after subscribing, so an earlier run's long refusal cannot stall the launches", async () => {
     const master = await fakeMaster();
     answerLaunches(master, () => "TASK_RUNNING");
