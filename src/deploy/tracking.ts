@@ -344,7 +344,12 @@ function onStatus(draft: Draft, status: TaskStatus, now: number, out: Output): v
   if (status.state === "TASK_RUNNING") task = onRunning(draft, task, status, before, now, out);
   else if (status.state === "TASK_UNREACHABLE") {
     task = { ...task, healthySince: undefined, unreachableSince: found.unreachableSince ?? now };
-    if (before !== "TASK_UNREACHABLE") out.events.push(taskEvent("unreachable", draft, task));
+    if (before !== "TASK_UNREACHABLE") {
+      out.events.push(taskEvent("unreachable", draft, task));
+      // Losing the agent is not the release's failure: the replacement gets a healthy_deadline of its own.
+      if (isCurrent(draft, task) && draft.firstLaunchAt.has(task.instance))
+        draft.firstLaunchAt = without(draft.firstLaunchAt, task.instance);
+    }
   } else if (status.state === "TASK_KILLING") task = { ...task, killSent: true };
   else if (endsInstance(status.state)) {
     onTerminal(draft, task, status, before, now, out);

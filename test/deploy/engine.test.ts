@@ -148,6 +148,29 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     );
   });
 
+  it("gives the replacement of a task lost with its agent a healthy_deadline of its own", () => {
+    const deadline = target.spec.update.healthyDeadlineMs;
+    let now = 1000;
+    let tracked = track(
+      starting({ desired: 1, now }),
+      { type: "launched", tasks: [launched(0, now)] },
+      now,
+    ).tracked;
+    now += deadline - 10;
+    const lost = status("web.1.0.1", "TASK_UNREACHABLE", {
+      source: "SOURCE_MASTER",
+      reason: "REASON_AGENT_REMOVED",
+    });
+    tracked = track(tracked, { type: "status", status: lost }, now).tracked;
+    expect(decide(tracked, now).actions).toEqual([{ kind: "launch", instance: 0 }]);
+    const replacement = { ...launched(0, now), taskId: "web.1.0.2", incarnation: 2 };
+    tracked = track(tracked, { type: "launched", tasks: [replacement] }, now).tracked;
+    now += 20;
+    expect(deadlineFailure(tracked, now)).toBeUndefined();
+    now += deadline;
+    expect(deadlineFailure(tracked, now)).toMatch(/instance 0 \(web\.1\.0\.2\) was not healthy/);
+  });
+
   it("takes a burst of updates in one call as it takes them one by one, and changes nothing it was given", () => {
     const start = starting({ now: 1000 });
     const base = track(
