@@ -72,6 +72,50 @@ function webSpec(overrides: Partial<AppSpec> = {}): AppSpec {
   });
 }
 
+/** Release 0 of `web`, deployed before the release under test (its command differs). */
+function previousRelease(): Release {
+  return {
+    app: "web",
+    number: 0,
+    manifestDigest: "sha256:release-0",
+    spec: webSpec({ command: ["old"] }),
+    createdAt: Date.now(),
+    user: "tester",
+    outcome: "deployed",
+  };
+}
+
+/** A task of release 0 running `instance`, as the cluster state shows it. */
+function oldTask(instance: number): TitanTask {
+  return {
+    taskId: `web.0.${instance}.1`,
+    frameworkId: FRAMEWORK_ID,
+    framework: "titan:web",
+    health: "none",
+    app: "web",
+    instance,
+    release: 0,
+    digest: "sha256:release-0",
+    state: "TASK_RUNNING",
+    agentId: "7a1c2b3d-0000-4000-8000-00000000f00d-S0",
+    hostname: "agent-0.local",
+    demand: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
+    ports: [],
+  };
+}
+
+/** Answers an explicit RECONCILE as a master would for each task asked about that still runs. */
+function answerRunning(master: FakeMaster, call: Call, running: ReadonlySet<string>): void {
+  for (const id of reconciledIds(call))
+    if (running.has(id))
+      master.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+}
+
+/** The task a KILL call names. */
+function killedTaskId(call: Call): string {
+  return (call.kill as { task_id: { value: string } }).task_id.value;
+}
+
 const clusters: MasterCluster[] = [];
 const timers: NodeJS.Timeout[] = [];
 afterEach(async () => {
@@ -395,43 +439,16 @@ describe("the deploy executor against a scripted master", () => {
   it("rolls a release that crashes after warming up back within progress_deadline, keeping the previous one up", async () => {
     const master = await fakeMaster();
     const base = webSpec();
-    const old = webSpec({ command: ["old"] });
     const spec = webSpec({
       update: { ...base.update, minHealthyTimeMs: 50, healthyDeadlineMs: 60_000, progressDeadlineMs: 1500 },
     });
-    const previous: Release = {
-      app: "web",
-      number: 0,
-      manifestDigest: "sha256:release-0",
-      spec: old,
-      createdAt: Date.now(),
-      user: "tester",
-      outcome: "deployed",
-    };
-    const oldTask = (instance: number): TitanTask => ({
-      taskId: `web.0.${instance}.1`,
-      frameworkId: FRAMEWORK_ID,
-      framework: "titan:web",
-      health: "none",
-      app: "web",
-      instance,
-      release: 0,
-      digest: "sha256:release-0",
-      state: "TASK_RUNNING",
-      agentId: "7a1c2b3d-0000-4000-8000-00000000f00d-S0",
-      hostname: "agent-0.local",
-      demand: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
-      ports: [],
-    });
+    const previous = previousRelease();
     const oldAlive = new Set(["web.0.0.1", "web.0.1.1"]);
     let fewestOld = oldAlive.size;
     master.onCall((call) => {
-      if (call.type === "RECONCILE")
-        for (const id of reconciledIds(call))
-          if (oldAlive.has(id))
-            master.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+      if (call.type === "RECONCILE") answerRunning(master, call, oldAlive);
       if (call.type === "KILL") {
-        const id = (call.kill as { task_id: { value: string } }).task_id.value;
+        const id = killedTaskId(call);
         oldAlive.delete(id);
         fewestOld = Math.min(fewestOld, oldAlive.size);
         master.push(update(id, "TASK_KILLED"));
@@ -467,38 +484,12 @@ describe("the deploy executor against a scripted master", () => {
 
   it("finishes a rolling update when an old task being killed is cut off with its agent, and names it", async () => {
     const master = await fakeMaster();
-    const previous: Release = {
-      app: "web",
-      number: 0,
-      manifestDigest: "sha256:release-0",
-      spec: webSpec({ command: ["old"] }),
-      createdAt: Date.now(),
-      user: "tester",
-      outcome: "deployed",
-    };
-    const oldTask = (instance: number): TitanTask => ({
-      taskId: `web.0.${instance}.1`,
-      frameworkId: FRAMEWORK_ID,
-      framework: "titan:web",
-      health: "none",
-      app: "web",
-      instance,
-      release: 0,
-      digest: "sha256:release-0",
-      state: "TASK_RUNNING",
-      agentId: "7a1c2b3d-0000-4000-8000-00000000f00d-S0",
-      hostname: "agent-0.local",
-      demand: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
-      ports: [],
-    });
+    const previous = previousRelease();
     const oldAlive = new Set(["web.0.0.1", "web.0.1.1"]);
     master.onCall((call) => {
-      if (call.type === "RECONCILE")
-        for (const id of reconciledIds(call))
-          if (oldAlive.has(id))
-            master.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+      if (call.type === "RECONCILE") answerRunning(master, call, oldAlive);
       if (call.type === "KILL") {
-        const id = (call.kill as { task_id: { value: string } }).task_id.value;
+        const id = killedTaskId(call);
         oldAlive.delete(id);
         // The first old task's agent is lost as it is killed: a master cannot kill it, and keeps it unreachable.
         if (id === "web.0.0.1")
