@@ -162,7 +162,7 @@ describe("ACCEPT planning", () => {
       offerIds,
       operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }],
       findOffer: (id) => offers.find((o) => o.id === id),
-      taskExists: () => false,
+      taskIdInUse: () => undefined,
     });
 
   it.each([
@@ -175,14 +175,143 @@ describe("ACCEPT planning", () => {
     {
       desc: "offers from two agents",
       ids: ["o1", "o2"],
-      error:
-        "Aggregated offers must belong to one single agent. Offer o2 uses agent s2 and offer o1 uses agent s1",
+      error: "Aggregated offers must belong to one single agent. Offer o2 uses agent s2 and agent s1",
     },
   ])("refuses $desc", ({ ids, error }) => {
     const offers = [offer("o1", "s1"), offer("o2", "s2"), offer("o3", "s1", "G")];
     const result = plan(ids, [task("t")], offers);
     expect(result.kind).toBe("invalid-offers");
     if (result.kind === "invalid-offers") expect(result.error).toBe(error);
+  });
+
+  it("checks each offer rule over every offer before the next rule, as offer::validate does", () => {
+    const offers = [
+      offer("o1", "s1"),
+      offer("o2", "s2"),
+      offer("o3", "s1", "G"),
+      { ...offer("o4", "s1"), role: "q" },
+    ];
+    const error = (ids: string[]) => {
+      const result = plan(ids, [task("t")], offers);
+      return result.kind === "invalid-offers" ? result.error : result.kind;
+    };
+    expect(error(["gone", "o1", "o1"])).toBe("Duplicate offer o1 in offer list");
+    expect(error(["o2", "o3"])).toBe("Offer o3 has invalid framework G while framework F is expected");
+    expect(error(["o1", "o2", "o4"])).toBe(
+      "Aggregated offers must be allocated to the same role. Offer o4 uses role 'q but another is using role 'r",
+    );
+    expect(error([])).toBe("No offers specified");
+  });
+
+  const rejection = (t: Record<string, unknown>, inUse?: "active" | "unreachable") => {
+    const result = planAccept({
+      frameworkId: "F",
+      offerIds: ["o1"],
+      operations: [{ type: "LAUNCH", launch: { task_infos: [t] } }],
+      findOffer: (id) => (id === "o1" ? offer("o1", "s1") : undefined),
+      taskIdInUse: () => inUse,
+    });
+    if (result.kind !== "valid") throw new Error(result.kind);
+    return result.rejections.map((r) => r.message)[0];
+  };
+
+  it.each([
+    ["an id with a slash", { ...task("a/b") }, "'a/b' contains invalid characters"],
+    ["another agent's id", task("t", "s9"), "Task uses invalid agent s9 while agent s1 is expected"],
+    [
+      "a negative kill grace period",
+      { ...task("t"), kill_policy: { grace_period: { nanoseconds: -1 } } },
+      "Task's 'kill_policy.grace_period' must be non-negative",
+    ],
+    [
+      "a negative max completion time",
+      { ...task("t"), max_completion_time: { nanoseconds: "-5" } },
+      "Task's `max_completion_time` must be non-negative",
+    ],
+    [
+      "an HTTP check without a leading slash",
+      { ...task("t"), check: { type: "HTTP", http: { port: 80, path: "ready" } } },
+      "Task uses invalid check: The path 'ready' of HTTP check must start with '/'",
+    ],
+    [
+      "a health check of an unknown type and no resources (the health check is checked first)",
+      { ...task("t"), resources: [], health_check: { type: "GRPC", tcp: { port: 80 } } },
+      "Task uses invalid health check: HealthCheck must specify 'type'",
+    ],
+    [
+      "a health check with a negative interval",
+      { ...task("t"), health_check: { type: "TCP", tcp: { port: 80 }, interval_seconds: -1 } },
+      "Task uses invalid health check: Expecting 'interval_seconds' to be non-negative",
+    ],
+    [
+      "no command, no executor and no resources (resources are checked first)",
+      { ...task("t"), command: undefined, resources: [] },
+      "Task uses no resources",
+    ],
+    [
+      "resources of two allocation roles",
+      {
+        ...task("t"),
+        resources: [
+          { name: "cpus", type: "SCALAR", scalar: { value: 0.1 }, allocation_info: { role: "r" } },
+          { name: "mem", type: "SCALAR", scalar: { value: 8 }, allocation_info: { role: "x" } },
+        ],
+      },
+      "Invalid task resources: The resources have multiple allocation roles ('x' and 'r') but only one allocation role is allowed",
+    ],
+    [
+      "resources allocated to another role than the offers'",
+      {
+        ...task("t"),
+        resources: [{ name: "cpus", type: "SCALAR", scalar: { value: 0.1 }, allocation_info: { role: "x" } }],
+      },
+      "Total resources cpus(allocated: x):0.1 required by task and its executor is more than available cpus(allocated: r):1; mem(allocated: r):128",
+    ],
+    [
+      "a DOCKER container without docker",
+      { ...task("t"), container: { type: "DOCKER" } },
+      "Task's `ContainerInfo` is invalid: DockerInfo 'docker' is not set for DOCKER typed ContainerInfo",
+    ],
+    [
+      "a volume with both a host path and a source",
+      {
+        ...task("t"),
+        container: {
+          type: "MESOS",
+          volumes: [
+            {
+              container_path: "/d",
+              mode: "RW",
+              host_path: "/tmp",
+              source: { type: "SANDBOX_PATH", sandbox_path: { path: "d" } },
+            },
+          ],
+        },
+      },
+      "Task's `ContainerInfo` is invalid: Invalid volume: Only one of them should be set: 'host_path', 'image' and 'source'",
+    ],
+    [
+      "share_cgroups false outside a task group",
+      { ...task("t"), container: { type: "MESOS", linux_info: { share_cgroups: false } } },
+      "Only tasks in a task group may have 'share_cgroups' set to 'false'",
+    ],
+  ])("refuses a task with %s as validation.cpp task::validate does", (_desc, t, message) => {
+    expect(rejection(t)).toBe(message);
+  });
+
+  it("tells a reused id of an active task from one of an unreachable task", () => {
+    expect(rejection(task("t"), "active")).toBe("Task has duplicate ID: t");
+    expect(rejection(task("t"), "unreachable")).toBe("Task reuses the ID of an unreachable task: t");
+  });
+
+  it("gives an untyped health check the type its http or command names, as Master::accept does", () => {
+    const result = plan(
+      ["o1"],
+      [{ ...task("h"), health_check: { http: { port: 80, path: "/" } } }],
+      [offer("o1", "s1")],
+    );
+    if (result.kind !== "valid") throw new Error(result.kind);
+    expect(result.launches[0]?.task.health_check).toEqual({ type: "HTTP", http: { port: 80, path: "/" } });
   });
 
   it.each([

@@ -40,7 +40,7 @@ const launch = (...tasks: ReturnType<typeof task>[]) =>
     offerIds: ["o1"],
     operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }],
     findOffer: (id) => (id === "o1" ? offer : undefined),
-    taskExists: () => false,
+    taskIdInUse: () => undefined,
   });
 
 describe("ACCEPT checked entry by entry (validation.cpp validateExecutor, Resources::contains)", () => {

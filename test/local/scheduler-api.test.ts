@@ -337,7 +337,10 @@ describe("ACCEPT", () => {
     expect(String((await s.update("huge", "TASK_ERROR")).message)).toMatch(
       /^Total resources cpus\(allocated: titan\):1000; mem\(allocated: titan\):32 required by task and its executor is more than available cpus\(allocated: titan\):3\.9; mem\(allocated: titan\):8160/,
     );
-    expect((await s.update("elsewhere", "TASK_ERROR")).message).toBe("Task uses invalid agent: other-agent");
+    // src/master/validation.cpp task::internal::validateSlaveID.
+    expect((await s.update("elsewhere", "TASK_ERROR")).message).toBe(
+      `Task uses invalid agent other-agent while agent ${String((offer.agent_id as Json).value)} is expected`,
+    );
     expect((await s.update("nocmd", "TASK_ERROR")).message).toBe(
       "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present",
     );

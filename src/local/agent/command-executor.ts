@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync, chownSync, closeSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { healthCheckError } from "../common-validation.js";
 import type {
   AgentStatus,
   ContainerStatusJson,
@@ -26,7 +27,7 @@ import {
 import { dockerImageOf, dockerRunCommand } from "./docker.js";
 import { fetchUris, type UriJson } from "./fetcher.js";
 import { HealthChecker } from "./health-checker.js";
-import { type HealthVerdict, healthCheckError, healthCheckTimings } from "./health-policy.js";
+import { type HealthVerdict, healthCheckTimings } from "./health-policy.js";
 import { healthProbe } from "./health-probes.js";
 import { groupAlive, signalGroup, spawnGroupLeader, trackGroup, untrackGroup } from "./process-group.js";
 import { createSandbox, type OpenedSandbox, type Sandbox } from "./sandbox.js";

@@ -21,32 +21,6 @@ export function healthCheckTimings(check: HealthCheckJson): HealthCheckTimings {
   };
 }
 
-/** Why Mesos' health checker refuses a definition (the command executor then runs the task unchecked). */
-export function healthCheckError(check: HealthCheckJson): string | undefined {
-  switch (check.type) {
-    case "COMMAND":
-      if (check.command === undefined) return "Expecting 'command' to be set for command health check";
-      if (check.command.value === undefined) {
-        const kind = (check.command.shell ?? true) ? "'shell command'" : "'executable path'";
-        return `Command health check must contain ${kind}`;
-      }
-      return undefined;
-    case "HTTP":
-      if (check.http === undefined) return "Expecting 'http' to be set for HTTP health check";
-      if (check.http.scheme !== undefined && check.http.scheme !== "http" && check.http.scheme !== "https") {
-        return `Unsupported HTTP health check scheme: '${check.http.scheme}'`;
-      }
-      if (check.http.path !== undefined && !check.http.path.startsWith("/")) {
-        return `The path '${check.http.path}' of HTTP health check must start with '/'`;
-      }
-      return undefined;
-    case "TCP":
-      return check.tcp === undefined ? "Expecting 'tcp' to be set for TCP health check" : undefined;
-    default:
-      return "HealthCheck must specify 'type'";
-  }
-}
-
 /** What the health checker remembers between checks. */
 export interface HealthState {
   /** No check has succeeded yet. */

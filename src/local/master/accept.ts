@@ -1,9 +1,14 @@
 import type { ResourceJson } from "../agent/api.js";
+import { normalizeHealthCheckType } from "../common-validation.js";
 import { isObject, type JsonObject } from "../json.js";
 import { mergePools, type Pool, subtractPools, sumPools } from "../pools.js";
 import { fromResourceJson, type Quantities } from "../resources.js";
-import { commandInfoError } from "./environment.js";
 import type { OfferRecord } from "./model.js";
+import {
+  shareCgroupsError,
+  taskCommandAndContainerError,
+  taskFieldsBeforeResourcesError,
+} from "./task-fields.js";
 import {
   launchResourcesError,
   moreThanAvailable,
@@ -23,8 +28,8 @@ export interface AcceptInput {
   offerIds: readonly string[];
   operations: readonly JsonObject[];
   findOffer(id: string): OfferRecord | undefined;
-  /** True when the framework already has a (non-completed) task with this id. */
-  taskExists(taskId: string): boolean;
+  /** Whether the framework has an active or an unreachable task of this id (completed ones may be reused). */
+  taskIdInUse(taskId: string): "active" | "unreachable" | undefined;
 }
 
 export interface Launch {
@@ -96,36 +101,48 @@ function launchedTasks(operations: readonly JsonObject[]): LaunchedTask[] {
   return out;
 }
 
+/**
+ * src/master/validation.cpp offer::validate, after Master::accept's own "No offers specified": each rule over every
+ * offer before the next rule (unique ids, offers still outstanding, the framework's own, one role, one agent).
+ */
 function validateOffers(input: AcceptInput): { error?: string; offers: OfferRecord[] } {
-  const offers: OfferRecord[] = [];
+  const ids = input.offerIds;
+  if (ids.length === 0) return { error: "No offers specified", offers: [] };
   const seen = new Set<string>();
-  for (const id of input.offerIds) {
-    if (seen.has(id)) return { error: `Duplicate offer ${id} in offer list`, offers };
+  for (const id of ids) {
+    if (seen.has(id)) return { error: `Duplicate offer ${id} in offer list`, offers: [] };
     seen.add(id);
+  }
+  const offers: OfferRecord[] = [];
+  for (const id of ids) {
     const offer = input.findOffer(id);
-    if (!offer) return { error: `Offer ${id} is no longer valid`, offers };
-    if (offer.frameworkId !== input.frameworkId) {
-      return {
-        error: `Offer ${id} has invalid framework ${offer.frameworkId} while framework ${input.frameworkId} is expected`,
-        offers,
-      };
-    }
-    const first = offers[0];
-    if (first && first.agentId !== offer.agentId) {
-      return {
-        error: `Aggregated offers must belong to one single agent. Offer ${id} uses agent ${offer.agentId} and offer ${first.id} uses agent ${first.agentId}`,
-        offers,
-      };
-    }
-    if (first && first.role !== offer.role) {
-      return {
-        error: `Aggregated offers must be allocated to the same role. Offer ${id} uses role ${offer.role} and offer ${first.id} uses role ${first.role}`,
-        offers,
-      };
-    }
+    if (!offer) return { error: `Offer ${id} is no longer valid`, offers: [] };
     offers.push(offer);
   }
-  if (offers.length === 0) return { error: "No offers specified", offers };
+  for (const offer of offers) {
+    if (offer.frameworkId !== input.frameworkId) {
+      return {
+        error: `Offer ${offer.id} has invalid framework ${offer.frameworkId} while framework ${input.frameworkId} is expected`,
+        offers,
+      };
+    }
+  }
+  const first = offers[0] as OfferRecord;
+  for (const offer of offers) {
+    // The quotes are unbalanced in Mesos' own message (validateAllocationRole); kept as a master writes it.
+    if (offer.role !== first.role)
+      return {
+        error: `Aggregated offers must be allocated to the same role. Offer ${offer.id} uses role '${offer.role} but another is using role '${first.role}`,
+        offers,
+      };
+  }
+  for (const offer of offers) {
+    if (offer.agentId !== first.agentId)
+      return {
+        error: `Aggregated offers must belong to one single agent. Offer ${offer.id} uses agent ${offer.agentId} and agent ${first.agentId}`,
+        offers,
+      };
+  }
   return { offers };
 }
 
@@ -146,6 +163,12 @@ interface TaskCheck {
   resources?: ResourceJson[];
 }
 
+/**
+ * src/master/validation.cpp task::validate for a task of a LAUNCH, in its order: validateTask (id, unique id,
+ * agent, kill policy, max completion time, check, health check, resources, command, container, limits), then
+ * validateExecutor (command or executor, and the offered resources containing the task's), then
+ * validateShareCgroups. The first failing check is the TASK_ERROR message.
+ */
 function checkTask(
   task: JsonObject,
   agentId: string,
@@ -156,39 +179,60 @@ function checkTask(
 ): TaskCheck {
   const taskId = idOf(task.task_id);
   const idError = validateId(taskId);
-  if (idError) return { error: `Task ID '${taskId}' is invalid: ${idError}` };
-  if (seen.has(taskId) || input.taskExists(taskId)) return { error: `Task has duplicate ID: ${taskId}` };
+  if (idError) return { error: idError };
+  const inUse = seen.has(taskId) ? "active" : input.taskIdInUse(taskId);
+  if (inUse === "active") return { error: `Task has duplicate ID: ${taskId}` };
+  if (inUse === "unreachable") return { error: `Task reuses the ID of an unreachable task: ${taskId}` };
   const taskAgent = idOf(task.agent_id);
-  if (taskAgent !== agentId) return { error: `Task uses invalid agent: ${taskAgent}` };
+  if (taskAgent !== agentId)
+    return { error: `Task uses invalid agent ${taskAgent} while agent ${agentId} is expected` };
+  const fieldsError = taskFieldsBeforeResourcesError(task);
+  if (fieldsError !== undefined) return { error: fieldsError };
+  // The master gives every resource without allocation_info the offers' role before validating
+  // (protobuf::injectAllocationInfo in Master::accept).
+  const resources = withAllocation(Array.isArray(task.resources) ? task.resources : [], role);
+  if (resources.length === 0) return { error: "Task uses no resources" };
+  const parsed = fromResourceJson(resources);
+  if (!parsed.ok) return { error: `Task uses invalid resources: Invalid resources: ${parsed.error}` };
+  const pools = taskPools(resources);
+  if (typeof pools === "string") return { error: `Task uses invalid resources: Invalid resources: ${pools}` };
+  const allocation = allocationRoleOf(resources);
+  if (allocation.error !== undefined) return { error: `Invalid task resources: ${allocation.error}` };
+  const commandOrContainerError = taskCommandAndContainerError(task);
+  if (commandOrContainerError !== undefined) return { error: commandOrContainerError };
+  const limitsError = normalizeLimits(task, parsed.quantities);
+  if (limitsError !== undefined) return { error: limitsError };
   if ((task.command === undefined) === (task.executor === undefined)) {
     return { error: "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present" };
   }
   if (task.executor !== undefined)
     return { error: "Custom executors are not supported by the titan local cluster" };
-  const rawResources = Array.isArray(task.resources) ? task.resources : [];
-  for (const r of rawResources) {
-    const allocation = isObject(r) && isObject(r.allocation_info) ? r.allocation_info.role : undefined;
-    if (allocation !== undefined && allocation !== role) {
+  // Entry by entry, never by totals: reserved cpus do not stand in for unreserved ones, nor one role's for
+  // another's; resources allocated to a role other than the offers' are never contained in them.
+  if (allocation.role !== role || !offeredContains(available, pools))
+    return { error: moreThanAvailable(pools, available, role, allocation.role) };
+  const cgroupsError = shareCgroupsError(task);
+  if (cgroupsError !== undefined) return { error: cgroupsError };
+  return { quantities: parsed.quantities, pools: pools.pools, resources };
+}
+
+/**
+ * resource::validateAllocatedToSingleRole (src/master/validation.cpp), on resources that all carry allocation_info:
+ * the one role they are allocated to.
+ */
+function allocationRoleOf(resources: readonly ResourceJson[]): { role: string; error?: string } {
+  let role: string | undefined;
+  for (const resource of resources) {
+    const own = resource.allocation_info?.role;
+    if (typeof own !== "string") return { role: "", error: "The resources are not allocated to a role" };
+    if (role === undefined) role = own;
+    else if (own !== role)
       return {
-        error: `Task's resources are allocated to role '${String(allocation)}' but the offers are allocated to role '${role}'`,
+        role,
+        error: `The resources have multiple allocation roles ('${own}' and '${role}') but only one allocation role is allowed`,
       };
-    }
   }
-  // src/master/validation.cpp task::internal::validateResources, then validateExecutor's `offered.contains(total)`:
-  // a scalar that is negative or rounds to zero (cpus: 1e-300) is invalid, and a port outside the offered ranges
-  // (outside the agent's range) is more than available.
-  if (rawResources.length === 0) return { error: "Task uses no resources" };
-  const parsed = fromResourceJson(rawResources);
-  if (!parsed.ok) return { error: `Task uses invalid resources: Invalid resources: ${parsed.error}` };
-  const commandError = commandInfoError(task.command);
-  if (commandError !== undefined) return { error: commandError };
-  const pools = taskPools(rawResources);
-  if (typeof pools === "string") return { error: `Task uses invalid resources: Invalid resources: ${pools}` };
-  // Entry by entry, never by totals: reserved cpus do not stand in for unreserved ones, nor one role's for another's.
-  if (!offeredContains(available, pools)) return { error: moreThanAvailable(pools, available, role) };
-  const limitsError = normalizeLimits(task, parsed.quantities);
-  if (limitsError !== undefined) return { error: limitsError };
-  return { quantities: parsed.quantities, pools: pools.pools, resources: withAllocation(rawResources, role) };
+  return { role: role ?? "" };
 }
 
 export function planAccept(input: AcceptInput): AcceptPlan {
@@ -233,6 +277,7 @@ export function planAccept(input: AcceptInput): AcceptPlan {
       });
       continue;
     }
+    if (isObject(task.health_check)) normalizeHealthCheckType(task.health_check);
     const check = checkTask(task, first.agentId, first.role, available, seen, input);
     if (check.error !== undefined || !check.quantities || !check.resources || !check.pools) {
       rejections.push({

@@ -598,7 +598,12 @@ export class LocalMaster {
       offerIds,
       operations,
       findOffer: (id) => this.offers.get(id),
-      taskExists: (taskId) => framework.tasks.has(taskId) || framework.unreachableTasks.has(taskId),
+      taskIdInUse: (taskId) =>
+        framework.tasks.has(taskId)
+          ? "active"
+          : framework.unreachableTasks.has(taskId)
+            ? "unreachable"
+            : undefined,
     });
     const now = this.now();
     if (plan.kind === "invalid-offers") {

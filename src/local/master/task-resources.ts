@@ -152,9 +152,17 @@ export function offeredContains(offered: readonly Pool[], task: TaskPools): bool
   return task.foreign.length === 0 && poolsContain(offered, task.pools);
 }
 
-/** "Total resources <task> required by task and its executor is more than available <offered>". */
-export function moreThanAvailable(task: TaskPools, offered: readonly Pool[], role: string): string {
-  const taskText = [formatPools(task.pools.map((p) => ({ ...p, allocationRole: role }))), ...task.foreign]
+/**
+ * "Total resources <task> required by task and its executor is more than available <offered>": the offered
+ * resources are allocated to `role`, the task's to `taskRole` (the same, unless the scheduler named another).
+ */
+export function moreThanAvailable(
+  task: TaskPools,
+  offered: readonly Pool[],
+  role: string,
+  taskRole: string = role,
+): string {
+  const taskText = [formatPools(task.pools.map((p) => ({ ...p, allocationRole: taskRole }))), ...task.foreign]
     .filter((t) => t !== "{}")
     .join("; ");
   const offeredText = formatPools(offered.map((p) => ({ ...p, allocationRole: role })));

@@ -10,7 +10,6 @@ import { formatFileMode } from "../../../src/local/agent/file-mode.js";
 import { jsonStringOfBytes, resolveAttached } from "../../../src/local/agent/files.js";
 import {
   applyHealthResult,
-  healthCheckError,
   healthCheckTimings,
   INITIAL_HEALTH_STATE,
 } from "../../../src/local/agent/health-policy.js";
@@ -139,15 +138,6 @@ describe("health policy", () => {
       killTask: false,
       consecutiveFailures: 0,
     });
-  });
-
-  it("rejects definitions Mesos' health checker refuses", () => {
-    expect(healthCheckError({ type: "UNKNOWN" })).toBe("HealthCheck must specify 'type'");
-    expect(healthCheckError({ type: "HTTP" })).toMatch(/'http'/);
-    expect(healthCheckError({ type: "COMMAND", command: { shell: false } })).toBe(
-      "Command health check must contain 'executable path'",
-    );
-    expect(healthCheckError({ type: "TCP", tcp: { port: 80 } })).toBeUndefined();
   });
 });
 
