@@ -26,6 +26,7 @@ export type FieldLabel = "optional" | "required" | "repeated";
 
 export interface ProtoField {
   readonly name: string;
+  readonly number: number;
   readonly label: FieldLabel;
   /** Scalar name, or the type name as written in the .proto (resolved lazily against `scope`). */
   readonly type: string;
@@ -232,7 +233,7 @@ class ProtoParser {
     }
     const name = this.next();
     this.expect("=");
-    this.next(); // field number
+    const number = Number(this.next());
     let deprecated = false;
     let defaultValue: string | undefined;
     if (this.peek() === "[") {
@@ -251,6 +252,7 @@ class ProtoParser {
     this.expect(";");
     fields.set(name, {
       name,
+      number,
       label,
       type,
       scope,

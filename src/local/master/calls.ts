@@ -1,4 +1,6 @@
 import { isObject, type JsonObject } from "../json.js";
+import { ProtoSchema, parseProtoJson } from "./proto-json.js";
+import { SCHEDULER_ENUMS, SCHEDULER_MESSAGES } from "./scheduler-proto.js";
 
 /**
  * Turns a scheduler or operator call body into a checked object, failing with the text the real master puts in
@@ -26,63 +28,7 @@ interface Field {
 }
 type Schema = Record<string, Field>;
 
-const ID: Schema = { value: { required: true } };
-const RESOURCE: Schema = { name: { required: true }, type: { required: true } };
-const TASK_INFO: Schema = {
-  name: { required: true },
-  task_id: { required: true, message: ID },
-  agent_id: { required: true, message: ID },
-  resources: { repeated: true, message: RESOURCE },
-};
-
-/** The required fields (transitively) of the scheduler Call payloads the local cluster reads. */
-const SCHEDULER_CALL: Schema = {
-  framework_id: { message: ID },
-  subscribe: {
-    message: {
-      framework_info: {
-        required: true,
-        message: { user: { required: true }, name: { required: true }, id: { message: ID } },
-      },
-    },
-  },
-  accept: {
-    message: {
-      offer_ids: { repeated: true, message: ID },
-      operations: {
-        repeated: true,
-        message: {
-          launch: { message: { task_infos: { repeated: true, message: TASK_INFO } } },
-          launch_group: {
-            message: {
-              task_group: { required: true, message: { tasks: { repeated: true, message: TASK_INFO } } },
-            },
-          },
-        },
-      },
-    },
-  },
-  decline: { message: { offer_ids: { repeated: true, message: ID } } },
-  kill: { message: { task_id: { required: true, message: ID }, agent_id: { message: ID } } },
-  acknowledge: {
-    message: {
-      agent_id: { required: true, message: ID },
-      task_id: { required: true, message: ID },
-      uuid: { required: true },
-    },
-  },
-  reconcile: {
-    message: {
-      tasks: {
-        repeated: true,
-        message: { task_id: { required: true, message: ID }, agent_id: { message: ID } },
-      },
-    },
-  },
-  shutdown: {
-    message: { executor_id: { required: true, message: ID }, agent_id: { required: true, message: ID } },
-  },
-};
+const SCHEDULER_SCHEMA = new ProtoSchema(SCHEDULER_MESSAGES, SCHEDULER_ENUMS);
 
 /** Paths of required fields that are missing, as protobuf's InitializationErrorString lists them. */
 function missingRequired(value: JsonObject, schema: Schema, path: string, out: string[]): void {
@@ -104,33 +50,6 @@ function missingRequired(value: JsonObject, schema: Schema, path: string, out: s
     }
   }
 }
-
-export function requiredFieldErrors(call: JsonObject): string[] {
-  const out: string[] = [];
-  missingRequired(call, SCHEDULER_CALL, "", out);
-  return out;
-}
-
-export const SCHEDULER_CALL_TYPES = new Set([
-  "SUBSCRIBE",
-  "TEARDOWN",
-  "ACCEPT",
-  "DECLINE",
-  "ACCEPT_INVERSE_OFFERS",
-  "DECLINE_INVERSE_OFFERS",
-  "REVIVE",
-  "KILL",
-  "SHUTDOWN",
-  "ACKNOWLEDGE",
-  "ACKNOWLEDGE_OPERATION_STATUS",
-  "RECONCILE",
-  "RECONCILE_OPERATIONS",
-  "MESSAGE",
-  "REQUEST",
-  "SUPPRESS",
-  "UPDATE_FRAMEWORK",
-  "UNKNOWN",
-]);
 
 /** The payload key each call type must carry, as scheduler::call::validate checks it. */
 const PAYLOAD_OF: Record<string, string> = {
@@ -167,18 +86,9 @@ export function isValidUuidBase64(text: string): boolean {
 export function checkSchedulerCall(raw: unknown): Checked<JsonObject> {
   if (!isObject(raw))
     return { ok: false, error: "Failed to convert JSON into Call protobuf: Expecting a JSON object" };
-  const call = stripNulls(raw) as JsonObject;
-  if (call.type !== undefined && typeof call.type === "string" && !SCHEDULER_CALL_TYPES.has(call.type)) {
-    // An unknown enum name is dropped for an optional field.
-    delete call.type;
-  }
-  const missing = requiredFieldErrors(call);
-  if (missing.length > 0) {
-    return {
-      ok: false,
-      error: `Failed to convert JSON into Call protobuf: Missing required fields: ${missing.join(", ")}`,
-    };
-  }
+  const parsed = parseProtoJson(SCHEDULER_SCHEMA, "scheduler.Call", raw);
+  if (!parsed.ok) return { ok: false, error: `Failed to convert JSON into Call protobuf: ${parsed.error}` };
+  const call = parsed.value;
   const invalid = validateSchedulerCall(call);
   if (invalid !== undefined) return { ok: false, error: `Failed to validate scheduler::Call: ${invalid}` };
   return { ok: true, value: call };

@@ -1,0 +1,200 @@
+/**
+ * The messages of a v1 scheduler `Call` (mesos/v1/scheduler/scheduler.proto and the mesos/v1/mesos.proto messages
+ * it reaches), as the master's JSON parser sees them: for each message its fields in declaration order, each as
+ * `name#number` then `!` (required) or `*` (repeated), then its type: a scalar (`string`, `bytes`, `bool`,
+ * `double`, `uint32`, ...), a message or enum named from the package (`scheduler.` for the scheduler package), or
+ * `map<key,value>`. Enums list their value names. Read by proto-json.ts; nothing else of the protos is needed to
+ * read a call as a master does.
+ */
+export const SCHEDULER_MESSAGES: Readonly<Record<string, string>> = {
+  AgentID: "value#1!string",
+  CapabilityInfo: "capabilities#1*CapabilityInfo.Capability",
+  CheckInfo:
+    "type#1CheckInfo.Type command#2CheckInfo.Command http#3CheckInfo.Http tcp#7CheckInfo.Tcp delay_seconds#4double interval_seconds#5double timeout_seconds#6double",
+  "CheckInfo.Command": "command#1!CommandInfo",
+  "CheckInfo.Http": "port#1!uint32 path#2string",
+  "CheckInfo.Tcp": "port#1!uint32",
+  CommandInfo:
+    "uris#1*CommandInfo.URI environment#2Environment shell#6bool value#3string arguments#7*string user#5string",
+  "CommandInfo.URI": "value#1!string executable#2bool extract#3bool cache#4bool output_file#5string",
+  ContainerInfo:
+    "type#1!ContainerInfo.Type volumes#2*Volume hostname#4string docker#3ContainerInfo.DockerInfo mesos#5ContainerInfo.MesosInfo network_infos#7*NetworkInfo linux_info#8LinuxInfo rlimit_info#9RLimitInfo tty_info#10TTYInfo",
+  "ContainerInfo.DockerInfo":
+    "image#1!string network#2ContainerInfo.DockerInfo.Network port_mappings#3*ContainerInfo.DockerInfo.PortMapping privileged#4bool parameters#5*Parameter force_pull_image#6bool volume_driver#7string",
+  "ContainerInfo.DockerInfo.PortMapping": "host_port#1!uint32 container_port#2!uint32 protocol#3string",
+  "ContainerInfo.MesosInfo": "image#1Image",
+  Credential: "principal#1!string secret#2string",
+  DiscoveryInfo:
+    "visibility#1!DiscoveryInfo.Visibility name#2string environment#3string location#4string version#5string ports#6Ports labels#7Labels",
+  DurationInfo: "nanoseconds#1!int64",
+  Environment: "variables#1*Environment.Variable",
+  "Environment.Variable": "name#1!string type#3Environment.Variable.Type value#2string secret#4Secret",
+  ExecutorID: "value#1!string",
+  ExecutorInfo:
+    "type#15ExecutorInfo.Type executor_id#1!ExecutorID framework_id#8FrameworkID command#7CommandInfo container#11ContainerInfo resources#5*Resource name#9string source#10string data#4bytes discovery#12DiscoveryInfo shutdown_grace_period#13DurationInfo labels#14Labels",
+  Filters: "refuse_seconds#1double",
+  FrameworkID: "value#1!string",
+  FrameworkInfo:
+    "user#1!string name#2!string id#3FrameworkID failover_timeout#4double checkpoint#5bool role#6string roles#12*string hostname#7string principal#8string webui_url#9string capabilities#10*FrameworkInfo.Capability labels#11Labels offer_filters#13map<string,OfferFilters>",
+  "FrameworkInfo.Capability": "type#1FrameworkInfo.Capability.Type",
+  HealthCheck:
+    "delay_seconds#2double interval_seconds#3double timeout_seconds#4double consecutive_failures#5uint32 grace_period_seconds#6double type#8HealthCheck.Type command#7CommandInfo http#1HealthCheck.HTTPCheckInfo tcp#9HealthCheck.TCPCheckInfo",
+  "HealthCheck.HTTPCheckInfo":
+    "protocol#5NetworkInfo.Protocol scheme#3string port#1!uint32 path#2string statuses#4*uint32",
+  "HealthCheck.TCPCheckInfo": "protocol#2NetworkInfo.Protocol port#1!uint32",
+  Image: "type#1!Image.Type appc#2Image.Appc docker#3Image.Docker cached#4bool",
+  "Image.Appc": "name#1!string id#2string labels#3Labels",
+  "Image.Docker": "name#1!string credential#2Credential config#3Secret",
+  KillPolicy: "grace_period#1DurationInfo",
+  Label: "key#1!string value#2string",
+  Labels: "labels#1*Label",
+  LinuxInfo:
+    "capability_info#1CapabilityInfo bounding_capabilities#2CapabilityInfo effective_capabilities#3CapabilityInfo share_pid_namespace#4bool seccomp#5SeccompInfo ipc_mode#6LinuxInfo.IpcMode shm_size#7uint32 share_cgroups#8bool",
+  MountPropagation: "mode#1MountPropagation.Mode",
+  NetworkInfo:
+    "ip_addresses#5*NetworkInfo.IPAddress name#6string groups#3*string labels#4Labels port_mappings#7*NetworkInfo.PortMapping",
+  "NetworkInfo.IPAddress": "protocol#1NetworkInfo.Protocol ip_address#2string",
+  "NetworkInfo.PortMapping": "host_port#1!uint32 container_port#2!uint32 protocol#3string",
+  "Offer.Operation":
+    "type#1Offer.Operation.Type id#12OperationID launch#2Offer.Operation.Launch launch_group#7Offer.Operation.LaunchGroup reserve#3Offer.Operation.Reserve unreserve#4Offer.Operation.Unreserve create#5Offer.Operation.Create destroy#6Offer.Operation.Destroy grow_volume#13Offer.Operation.GrowVolume shrink_volume#14Offer.Operation.ShrinkVolume create_disk#15Offer.Operation.CreateDisk destroy_disk#16Offer.Operation.DestroyDisk",
+  "Offer.Operation.Create": "volumes#1*Resource",
+  "Offer.Operation.CreateDisk":
+    "source#1!Resource target_type#2!Resource.DiskInfo.Source.Type target_profile#3string",
+  "Offer.Operation.Destroy": "volumes#1*Resource",
+  "Offer.Operation.DestroyDisk": "source#1!Resource",
+  "Offer.Operation.GrowVolume": "volume#1!Resource addition#2!Resource",
+  "Offer.Operation.Launch": "task_infos#1*TaskInfo",
+  "Offer.Operation.LaunchGroup": "executor#1!ExecutorInfo task_group#2!TaskGroupInfo",
+  "Offer.Operation.Reserve": "source#2*Resource resources#1*Resource",
+  "Offer.Operation.ShrinkVolume": "volume#1!Resource subtract#2!Value.Scalar",
+  "Offer.Operation.Unreserve": "resources#1*Resource",
+  OfferFilters: "min_allocatable_resources#1OfferFilters.MinAllocatableResources",
+  "OfferFilters.MinAllocatableResources": "quantities#1*OfferFilters.ResourceQuantities",
+  "OfferFilters.ResourceQuantities": "quantities#1map<string,Value.Scalar>",
+  OfferID: "value#1!string",
+  OperationID: "value#1!string",
+  Parameter: "key#1!string value#2!string",
+  Parameters: "parameter#1*Parameter",
+  Port: "number#1!uint32 name#2string protocol#3string visibility#4DiscoveryInfo.Visibility labels#5Labels",
+  Ports: "ports#1*Port",
+  RLimitInfo: "rlimits#1*RLimitInfo.RLimit",
+  "RLimitInfo.RLimit": "type#1RLimitInfo.RLimit.Type hard#2uint64 soft#3uint64",
+  Request: "agent_id#1AgentID resources#2*Resource",
+  Resource:
+    "provider_id#12ResourceProviderID name#1!string type#2!Value.Type scalar#3Value.Scalar ranges#4Value.Ranges set#5Value.Set role#6string allocation_info#11Resource.AllocationInfo reservation#8Resource.ReservationInfo reservations#13*Resource.ReservationInfo disk#7Resource.DiskInfo revocable#9Resource.RevocableInfo shared#10Resource.SharedInfo",
+  "Resource.AllocationInfo": "role#1string",
+  "Resource.DiskInfo":
+    "persistence#1Resource.DiskInfo.Persistence volume#2Volume source#3Resource.DiskInfo.Source",
+  "Resource.DiskInfo.Persistence": "id#1!string principal#2string",
+  "Resource.DiskInfo.Source":
+    "type#1!Resource.DiskInfo.Source.Type path#2Resource.DiskInfo.Source.Path mount#3Resource.DiskInfo.Source.Mount vendor#7string id#4string metadata#5Labels profile#6string",
+  "Resource.DiskInfo.Source.Mount": "root#1string",
+  "Resource.DiskInfo.Source.Path": "root#1string",
+  "Resource.ReservationInfo":
+    "type#4Resource.ReservationInfo.Type role#3string principal#1string labels#2Labels",
+  "Resource.RevocableInfo": "",
+  "Resource.SharedInfo": "",
+  ResourceProviderID: "value#1!string",
+  SeccompInfo: "profile_name#1string unconfined#2bool",
+  Secret: "type#1Secret.Type reference#2Secret.Reference value#3Secret.Value",
+  "Secret.Reference": "name#1!string key#2string",
+  "Secret.Value": "data#1!bytes",
+  TTYInfo: "window_size#1TTYInfo.WindowSize",
+  "TTYInfo.WindowSize": "rows#1!uint32 columns#2!uint32",
+  TaskGroupInfo: "tasks#1*TaskInfo",
+  TaskID: "value#1!string",
+  TaskInfo:
+    "name#1!string task_id#2!TaskID agent_id#3!AgentID resources#4*Resource executor#5ExecutorInfo command#7CommandInfo container#9ContainerInfo health_check#8HealthCheck check#13CheckInfo kill_policy#12KillPolicy data#6bytes labels#10Labels discovery#11DiscoveryInfo max_completion_time#14DurationInfo limits#15map<string,Value.Scalar>",
+  "Value.Range": "begin#1!uint64 end#2!uint64",
+  "Value.Ranges": "range#1*Value.Range",
+  "Value.Scalar": "value#1!double",
+  "Value.Set": "item#1*string",
+  Volume: "mode#3!Volume.Mode container_path#1!string host_path#2string image#4Image source#5Volume.Source",
+  "Volume.Source":
+    "type#1Volume.Source.Type docker_volume#2Volume.Source.DockerVolume host_path#5Volume.Source.HostPath sandbox_path#3Volume.Source.SandboxPath secret#4Secret csi_volume#6Volume.Source.CSIVolume",
+  "Volume.Source.CSIVolume":
+    "plugin_name#1!string static_provisioning#2Volume.Source.CSIVolume.StaticProvisioning",
+  "Volume.Source.CSIVolume.StaticProvisioning":
+    "volume_id#1!string volume_capability#2!Volume.Source.CSIVolume.VolumeCapability node_stage_secrets#3map<string,Secret> node_publish_secrets#4map<string,Secret> volume_context#5map<string,string>",
+  "Volume.Source.CSIVolume.VolumeCapability":
+    "block#1Volume.Source.CSIVolume.VolumeCapability.BlockVolume mount#2Volume.Source.CSIVolume.VolumeCapability.MountVolume access_mode#3!Volume.Source.CSIVolume.VolumeCapability.AccessMode",
+  "Volume.Source.CSIVolume.VolumeCapability.AccessMode":
+    "mode#1!Volume.Source.CSIVolume.VolumeCapability.AccessMode.Mode",
+  "Volume.Source.CSIVolume.VolumeCapability.BlockVolume": "",
+  "Volume.Source.CSIVolume.VolumeCapability.MountVolume": "fs_type#1string mount_flags#2*string",
+  "Volume.Source.DockerVolume": "driver#1string name#2!string driver_options#3Parameters",
+  "Volume.Source.HostPath": "path#1!string mount_propagation#2MountPropagation",
+  "Volume.Source.SandboxPath": "type#1Volume.Source.SandboxPath.Type path#2!string",
+  "scheduler.AttributeConstraint":
+    "selector#1!scheduler.AttributeConstraint.Selector predicate#2!scheduler.AttributeConstraint.Predicate",
+  "scheduler.AttributeConstraint.Predicate":
+    "exists#1scheduler.AttributeConstraint.Predicate.Exists not_exists#2scheduler.AttributeConstraint.Predicate.NotExists text_equals#3scheduler.AttributeConstraint.Predicate.TextEquals text_not_equals#4scheduler.AttributeConstraint.Predicate.TextNotEquals text_matches#5scheduler.AttributeConstraint.Predicate.TextMatches text_not_matches#6scheduler.AttributeConstraint.Predicate.TextNotMatches",
+  "scheduler.AttributeConstraint.Predicate.Exists": "",
+  "scheduler.AttributeConstraint.Predicate.NotExists": "",
+  "scheduler.AttributeConstraint.Predicate.TextEquals": "value#1!string",
+  "scheduler.AttributeConstraint.Predicate.TextMatches": "regex#1!string",
+  "scheduler.AttributeConstraint.Predicate.TextNotEquals": "value#1!string",
+  "scheduler.AttributeConstraint.Predicate.TextNotMatches": "regex#1!string",
+  "scheduler.AttributeConstraint.Selector":
+    "pseudoattribute_type#1scheduler.AttributeConstraint.Selector.PseudoattributeType attribute_name#2string",
+  "scheduler.Call":
+    "framework_id#1FrameworkID type#2scheduler.Call.Type subscribe#3scheduler.Call.Subscribe accept#4scheduler.Call.Accept decline#5scheduler.Call.Decline accept_inverse_offers#13scheduler.Call.AcceptInverseOffers decline_inverse_offers#14scheduler.Call.DeclineInverseOffers revive#15scheduler.Call.Revive kill#6scheduler.Call.Kill shutdown#7scheduler.Call.Shutdown acknowledge#8scheduler.Call.Acknowledge acknowledge_operation_status#17scheduler.Call.AcknowledgeOperationStatus reconcile#9scheduler.Call.Reconcile reconcile_operations#18scheduler.Call.ReconcileOperations message#10scheduler.Call.Message request#11scheduler.Call.Request suppress#16scheduler.Call.Suppress update_framework#19scheduler.Call.UpdateFramework",
+  "scheduler.Call.Accept": "offer_ids#1*OfferID operations#2*Offer.Operation filters#3Filters",
+  "scheduler.Call.AcceptInverseOffers": "inverse_offer_ids#1*OfferID filters#2Filters",
+  "scheduler.Call.Acknowledge": "agent_id#1!AgentID task_id#2!TaskID uuid#3!bytes",
+  "scheduler.Call.AcknowledgeOperationStatus":
+    "agent_id#1AgentID resource_provider_id#2ResourceProviderID uuid#3!bytes operation_id#4!OperationID",
+  "scheduler.Call.Decline": "offer_ids#1*OfferID filters#2Filters",
+  "scheduler.Call.DeclineInverseOffers": "inverse_offer_ids#1*OfferID filters#2Filters",
+  "scheduler.Call.Kill": "task_id#1!TaskID agent_id#2AgentID kill_policy#3KillPolicy",
+  "scheduler.Call.Message": "agent_id#1!AgentID executor_id#2!ExecutorID data#3!bytes",
+  "scheduler.Call.Reconcile": "tasks#1*scheduler.Call.Reconcile.Task",
+  "scheduler.Call.Reconcile.Task": "task_id#1!TaskID agent_id#2AgentID",
+  "scheduler.Call.ReconcileOperations": "operations#1*scheduler.Call.ReconcileOperations.Operation",
+  "scheduler.Call.ReconcileOperations.Operation":
+    "operation_id#1!OperationID agent_id#2AgentID resource_provider_id#3ResourceProviderID",
+  "scheduler.Call.Request": "requests#1*Request",
+  "scheduler.Call.Revive": "roles#1*string",
+  "scheduler.Call.Shutdown": "executor_id#1!ExecutorID agent_id#2!AgentID",
+  "scheduler.Call.Subscribe":
+    "framework_info#1!FrameworkInfo suppressed_roles#2*string offer_constraints#3scheduler.OfferConstraints",
+  "scheduler.Call.Suppress": "roles#1*string",
+  "scheduler.Call.UpdateFramework":
+    "framework_info#1!FrameworkInfo suppressed_roles#2*string offer_constraints#3scheduler.OfferConstraints",
+  "scheduler.OfferConstraints": "role_constraints#1map<string,scheduler.OfferConstraints.RoleConstraints>",
+  "scheduler.OfferConstraints.RoleConstraints": "groups#1*scheduler.OfferConstraints.RoleConstraints.Group",
+  "scheduler.OfferConstraints.RoleConstraints.Group": "attribute_constraints#1*scheduler.AttributeConstraint",
+};
+export const SCHEDULER_ENUMS: Readonly<Record<string, string>> = {
+  "CapabilityInfo.Capability":
+    "UNKNOWN CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE",
+  "CheckInfo.Type": "UNKNOWN COMMAND HTTP TCP",
+  "ContainerInfo.DockerInfo.Network": "HOST BRIDGE NONE USER",
+  "ContainerInfo.Type": "DOCKER MESOS",
+  "DiscoveryInfo.Visibility": "FRAMEWORK CLUSTER EXTERNAL",
+  "Environment.Variable.Type": "UNKNOWN VALUE SECRET",
+  "ExecutorInfo.Type": "UNKNOWN DEFAULT CUSTOM",
+  "FrameworkInfo.Capability.Type":
+    "UNKNOWN REVOCABLE_RESOURCES TASK_KILLING_STATE GPU_RESOURCES SHARED_RESOURCES PARTITION_AWARE MULTI_ROLE RESERVATION_REFINEMENT REGION_AWARE",
+  "HealthCheck.Type": "UNKNOWN COMMAND HTTP TCP",
+  "Image.Type": "APPC DOCKER",
+  "LinuxInfo.IpcMode": "UNKNOWN PRIVATE SHARE_PARENT",
+  "MountPropagation.Mode": "UNKNOWN HOST_TO_CONTAINER BIDIRECTIONAL",
+  "NetworkInfo.Protocol": "IPv4 IPv6",
+  "Offer.Operation.Type":
+    "UNKNOWN LAUNCH LAUNCH_GROUP RESERVE UNRESERVE CREATE DESTROY GROW_VOLUME SHRINK_VOLUME CREATE_DISK DESTROY_DISK",
+  "RLimitInfo.RLimit.Type":
+    "UNKNOWN RLMT_AS RLMT_CORE RLMT_CPU RLMT_DATA RLMT_FSIZE RLMT_LOCKS RLMT_MEMLOCK RLMT_MSGQUEUE RLMT_NICE RLMT_NOFILE RLMT_NPROC RLMT_RSS RLMT_RTPRIO RLMT_RTTIME RLMT_SIGPENDING RLMT_STACK",
+  "Resource.DiskInfo.Source.Type": "UNKNOWN PATH MOUNT BLOCK RAW",
+  "Resource.ReservationInfo.Type": "UNKNOWN STATIC DYNAMIC",
+  "Secret.Type": "UNKNOWN REFERENCE VALUE",
+  "Value.Type": "SCALAR RANGES SET TEXT",
+  "Volume.Mode": "RW RO",
+  "Volume.Source.CSIVolume.VolumeCapability.AccessMode.Mode":
+    "UNKNOWN SINGLE_NODE_WRITER SINGLE_NODE_READER_ONLY MULTI_NODE_READER_ONLY MULTI_NODE_SINGLE_WRITER MULTI_NODE_MULTI_WRITER",
+  "Volume.Source.SandboxPath.Type": "UNKNOWN SELF PARENT",
+  "Volume.Source.Type": "UNKNOWN DOCKER_VOLUME HOST_PATH SANDBOX_PATH SECRET CSI_VOLUME",
+  "scheduler.AttributeConstraint.Selector.PseudoattributeType": "UNKNOWN HOSTNAME REGION ZONE",
+  "scheduler.Call.Type":
+    "UNKNOWN SUBSCRIBE TEARDOWN ACCEPT DECLINE ACCEPT_INVERSE_OFFERS DECLINE_INVERSE_OFFERS REVIVE KILL SHUTDOWN ACKNOWLEDGE ACKNOWLEDGE_OPERATION_STATUS RECONCILE RECONCILE_OPERATIONS MESSAGE REQUEST SUPPRESS UPDATE_FRAMEWORK",
+};
