@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { JsonObject } from "../../src/local/json.js";
 import { checkSchedulerCall } from "../../src/local/master/calls.js";
+import { frameworkInfoJson } from "../../src/local/master/framework-info.js";
+import type { FrameworkRecord } from "../../src/local/master/model.js";
 import { SCHEDULER_ENUMS, SCHEDULER_MESSAGES } from "../../src/local/master/scheduler-proto.js";
 import { loadProtoSchema } from "../support/proto-shape.js";
 
@@ -183,6 +186,15 @@ describe("scheduler calls read as stout's protobuf::parse reads them", () => {
       name: "n",
       capabilities: [{ type: "PARTITION_AWARE" }, {}],
     });
+    // What agents are given, and what the state endpoints show: the capability with no type stays typeless.
+    const framework = {
+      id: "F",
+      info: (checked.value.subscribe as { framework_info: JsonObject }).framework_info,
+    };
+    expect(frameworkInfoJson(framework as unknown as FrameworkRecord).capabilities).toEqual([
+      { type: "PARTITION_AWARE" },
+      {},
+    ]);
     expect(refusal({ type: "TELEPORT", framework_id: { value: "F" } })).toBe(
       "Failed to validate scheduler::Call: Expecting 'type' to be present",
     );

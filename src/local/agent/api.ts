@@ -100,7 +100,8 @@ export interface FrameworkInfoJson {
   hostname?: string;
   principal?: string;
   webui_url?: string;
-  capabilities?: Array<{ type: string }>;
+  /** A capability whose type name the master did not know has no type (stout drops the name). */
+  capabilities?: Array<{ type?: string }>;
   labels?: LabelsJson;
 }
 

@@ -51,7 +51,9 @@ export function frameworkInfoJson(framework: FrameworkRecord): FrameworkInfoJson
   if (typeof info.principal === "string") out.principal = info.principal;
   if (typeof info.webui_url === "string") out.webui_url = info.webui_url;
   if (Array.isArray(info.capabilities)) {
-    out.capabilities = info.capabilities.filter(isObject).map((c) => ({ type: String(c.type) }));
+    out.capabilities = info.capabilities
+      .filter(isObject)
+      .map((c) => (typeof c.type === "string" ? { type: c.type } : {}));
   }
   if (isObject(info.labels) && Array.isArray(info.labels.labels)) {
     out.labels = {
