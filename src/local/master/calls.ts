@@ -1,6 +1,6 @@
 import { isObject, type JsonObject } from "../json.js";
+import { CALL_ENUMS, CALL_MESSAGES } from "./call-protos.js";
 import { ProtoSchema, parseProtoJson } from "./proto-json.js";
-import { SCHEDULER_ENUMS, SCHEDULER_MESSAGES } from "./scheduler-proto.js";
 
 /**
  * Turns a scheduler or operator call body into a checked object, failing with the text the real master puts in
@@ -10,46 +10,8 @@ import { SCHEDULER_ENUMS, SCHEDULER_MESSAGES } from "./scheduler-proto.js";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
 
-/** Drops nulls recursively: Mesos reads `null` as "unset". */
-export function stripNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((v) => v !== null).map(stripNulls);
-  if (isObject(value)) {
-    const out: JsonObject = {};
-    for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = stripNulls(v);
-    return out;
-  }
-  return value;
-}
-
-interface Field {
-  required?: true;
-  repeated?: true;
-  message?: Schema;
-}
-type Schema = Record<string, Field>;
-
-const SCHEDULER_SCHEMA = new ProtoSchema(SCHEDULER_MESSAGES, SCHEDULER_ENUMS);
-
-/** Paths of required fields that are missing, as protobuf's InitializationErrorString lists them. */
-function missingRequired(value: JsonObject, schema: Schema, path: string, out: string[]): void {
-  for (const [name, field] of Object.entries(schema)) {
-    const here = path === "" ? name : `${path}.${name}`;
-    const v = value[name];
-    if (v === undefined) {
-      if (field.required) out.push(here);
-      continue;
-    }
-    if (!field.message) continue;
-    const sub = field.message;
-    if (field.repeated && Array.isArray(v)) {
-      v.forEach((item, i) => {
-        if (isObject(item)) missingRequired(item, sub, `${here}[${i}]`, out);
-      });
-    } else if (isObject(v)) {
-      missingRequired(v, sub, here, out);
-    }
-  }
-}
+/** The v1 scheduler and operator Call messages, as the master's JSON parser reads a call body into them. */
+const CALL_SCHEMA = new ProtoSchema(CALL_MESSAGES, CALL_ENUMS);
 
 /** The payload key each call type must carry, as scheduler::call::validate checks it. */
 const PAYLOAD_OF: Record<string, string> = {
@@ -84,9 +46,7 @@ export function isValidUuidBase64(text: string): boolean {
 
 /** Parses and validates a scheduler Call body (already JSON-parsed). Errors are the master's 400 body. */
 export function checkSchedulerCall(raw: unknown): Checked<JsonObject> {
-  if (!isObject(raw))
-    return { ok: false, error: "Failed to convert JSON into Call protobuf: Expecting a JSON object" };
-  const parsed = parseProtoJson(SCHEDULER_SCHEMA, "scheduler.Call", raw);
+  const parsed = parseProtoJson(CALL_SCHEMA, "scheduler.Call", raw);
   if (!parsed.ok) return { ok: false, error: `Failed to convert JSON into Call protobuf: ${parsed.error}` };
   const call = parsed.value;
   const invalid = validateSchedulerCall(call);
@@ -122,101 +82,55 @@ function validateSchedulerCall(call: JsonObject): string | undefined {
   return undefined;
 }
 
-export const OPERATOR_CALL_TYPES = new Set([
-  "UNKNOWN",
-  "GET_HEALTH",
-  "GET_FLAGS",
-  "GET_VERSION",
-  "GET_METRICS",
-  "GET_LOGGING_LEVEL",
-  "SET_LOGGING_LEVEL",
-  "LIST_FILES",
-  "READ_FILE",
-  "GET_STATE",
-  "GET_AGENTS",
-  "GET_FRAMEWORKS",
-  "GET_EXECUTORS",
-  "GET_OPERATIONS",
-  "GET_TASKS",
-  "GET_ROLES",
-  "GET_WEIGHTS",
-  "UPDATE_WEIGHTS",
-  "GET_MASTER",
-  "SUBSCRIBE",
-  "RESERVE_RESOURCES",
-  "UNRESERVE_RESOURCES",
-  "CREATE_VOLUMES",
-  "DESTROY_VOLUMES",
-  "GROW_VOLUME",
-  "SHRINK_VOLUME",
-  "GET_MAINTENANCE_STATUS",
-  "GET_MAINTENANCE_SCHEDULE",
-  "UPDATE_MAINTENANCE_SCHEDULE",
-  "START_MAINTENANCE",
-  "STOP_MAINTENANCE",
-  "DRAIN_AGENT",
-  "DEACTIVATE_AGENT",
-  "REACTIVATE_AGENT",
-  "GET_QUOTA",
-  "UPDATE_QUOTA",
-  "SET_QUOTA",
-  "REMOVE_QUOTA",
-  "TEARDOWN",
-  "MARK_AGENT_GONE",
-]);
-
-const TIME_INFO: Schema = { nanoseconds: { required: true } };
-const MACHINES: Schema = { machines: { repeated: true, message: {} } };
-
-/** The required fields (transitively) of the operator Call payloads the local master reads (maintenance.proto). */
-const OPERATOR_CALL: Schema = {
-  update_maintenance_schedule: {
-    message: {
-      schedule: {
-        required: true,
-        message: {
-          windows: {
-            repeated: true,
-            message: {
-              unavailability: {
-                required: true,
-                message: { start: { required: true, message: TIME_INFO }, duration: { message: TIME_INFO } },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-  start_maintenance: { message: MACHINES },
-  stop_maintenance: { message: MACHINES },
-};
-
-/** The payload each operator call must carry (src/master/validation.cpp `master::call::validate`). */
-const OPERATOR_PAYLOAD_OF: Record<string, string> = {
+/**
+ * The payload each operator call type must carry (src/master/validation.cpp `master::call::validate`); the types
+ * not named here carry none.
+ */
+const OPERATOR_PAYLOAD_OF: Readonly<Record<string, string>> = {
+  GET_METRICS: "get_metrics",
+  SET_LOGGING_LEVEL: "set_logging_level",
+  LIST_FILES: "list_files",
+  READ_FILE: "read_file",
+  UPDATE_WEIGHTS: "update_weights",
+  RESERVE_RESOURCES: "reserve_resources",
+  UNRESERVE_RESOURCES: "unreserve_resources",
+  CREATE_VOLUMES: "create_volumes",
+  DESTROY_VOLUMES: "destroy_volumes",
+  GROW_VOLUME: "grow_volume",
+  SHRINK_VOLUME: "shrink_volume",
   UPDATE_MAINTENANCE_SCHEDULE: "update_maintenance_schedule",
   START_MAINTENANCE: "start_maintenance",
   STOP_MAINTENANCE: "stop_maintenance",
+  DRAIN_AGENT: "drain_agent",
+  DEACTIVATE_AGENT: "deactivate_agent",
+  REACTIVATE_AGENT: "reactivate_agent",
+  UPDATE_QUOTA: "update_quota",
+  SET_QUOTA: "set_quota",
+  REMOVE_QUOTA: "remove_quota",
+  TEARDOWN: "teardown",
+  MARK_AGENT_GONE: "mark_agent_gone",
 };
 
-/** Parses and validates a master operator Call body (already JSON-parsed). */
+/** Parses and validates a master operator Call body (already JSON-parsed). Errors are the master's 400 body. */
 export function checkOperatorCall(raw: unknown): Checked<JsonObject> {
-  if (!isObject(raw))
-    return { ok: false, error: "Failed to convert JSON into Call protobuf: Expecting a JSON object" };
-  const call = stripNulls(raw) as JsonObject;
-  if (typeof call.type === "string" && !OPERATOR_CALL_TYPES.has(call.type)) delete call.type;
-  const missing: string[] = [];
-  missingRequired(call, OPERATOR_CALL, "", missing);
-  if (missing.length > 0) {
-    return {
-      ok: false,
-      error: `Failed to convert JSON into Call protobuf: Missing required fields: ${missing.join(", ")}`,
-    };
-  }
-  if (call.type === undefined)
-    return { ok: false, error: "Failed to validate master::Call: Expecting 'type' to be present" };
-  const payload = OPERATOR_PAYLOAD_OF[String(call.type)];
-  if (payload !== undefined && !isObject(call[payload]))
-    return { ok: false, error: `Failed to validate master::Call: Expecting '${payload}' to be present` };
+  const parsed = parseProtoJson(CALL_SCHEMA, "master.Call", raw);
+  if (!parsed.ok) return { ok: false, error: `Failed to convert JSON into Call protobuf: ${parsed.error}` };
+  const call = parsed.value;
+  const invalid = validateOperatorCall(call);
+  if (invalid !== undefined) return { ok: false, error: `Failed to validate master::Call: ${invalid}` };
   return { ok: true, value: call };
+}
+
+function validateOperatorCall(call: JsonObject): string | undefined {
+  if (call.type === undefined) return "Expecting 'type' to be present";
+  const type = String(call.type);
+  const payload = OPERATOR_PAYLOAD_OF[type];
+  if (payload !== undefined && !isObject(call[payload])) return `Expecting '${payload}' to be present`;
+  // The v1 call names the agent `agent_id`; only volumes on an agent's default resources can change size.
+  if (
+    (type === "GROW_VOLUME" || type === "SHRINK_VOLUME") &&
+    !isObject((call[payload ?? ""] as JsonObject).agent_id)
+  )
+    return "Expecting 'agent_id' to be present; only agent default resources are supported right now";
+  return undefined;
 }

@@ -1,12 +1,12 @@
 /**
- * The messages of a v1 scheduler `Call` (mesos/v1/scheduler/scheduler.proto and the mesos/v1/mesos.proto messages
- * it reaches), as the master's JSON parser sees them: for each message its fields in declaration order, each as
- * `name#number` then `!` (required) or `*` (repeated), then its type: a scalar (`string`, `bytes`, `bool`,
- * `double`, `uint32`, ...), a message or enum named from the package (`scheduler.` for the scheduler package), or
- * `map<key,value>`. Enums list their value names. Read by proto-json.ts; nothing else of the protos is needed to
- * read a call as a master does.
+ * The messages of the v1 scheduler and operator `Call`s (mesos/v1/scheduler/scheduler.proto, master/master.proto
+ * and the messages of mesos.proto, maintenance.proto and quota.proto they reach), as the master's JSON parser sees
+ * them: for each message its fields in declaration order, each as `name#number` then `!` (required) or `*`
+ * (repeated), then its type: a scalar (`string`, `bytes`, `bool`, `double`, `uint32`, ...), a message or enum
+ * named from the `mesos.v1` package (`scheduler.Call`, `master.Call`), or `map<key,value>`. Enums list their value
+ * names. Read by proto-json.ts; nothing else of the protos is needed to read a call as a master does.
  */
-export const SCHEDULER_MESSAGES: Readonly<Record<string, string>> = {
+export const CALL_MESSAGES: Readonly<Record<string, string>> = {
   AgentID: "value#1!string",
   CapabilityInfo: "capabilities#1*CapabilityInfo.Capability",
   CheckInfo:
@@ -50,6 +50,7 @@ export const SCHEDULER_MESSAGES: Readonly<Record<string, string>> = {
   Labels: "labels#1*Label",
   LinuxInfo:
     "capability_info#1CapabilityInfo bounding_capabilities#2CapabilityInfo effective_capabilities#3CapabilityInfo share_pid_namespace#4bool seccomp#5SeccompInfo ipc_mode#6LinuxInfo.IpcMode shm_size#7uint32 share_cgroups#8bool",
+  MachineID: "hostname#1string ip#2string",
   MountPropagation: "mode#1MountPropagation.Mode",
   NetworkInfo:
     "ip_addresses#5*NetworkInfo.IPAddress name#6string groups#3*string labels#4Labels port_mappings#7*NetworkInfo.PortMapping",
@@ -105,6 +106,8 @@ export const SCHEDULER_MESSAGES: Readonly<Record<string, string>> = {
   TaskID: "value#1!string",
   TaskInfo:
     "name#1!string task_id#2!TaskID agent_id#3!AgentID resources#4*Resource executor#5ExecutorInfo command#7CommandInfo container#9ContainerInfo health_check#8HealthCheck check#13CheckInfo kill_policy#12KillPolicy data#6bytes labels#10Labels discovery#11DiscoveryInfo max_completion_time#14DurationInfo limits#15map<string,Value.Scalar>",
+  TimeInfo: "nanoseconds#1!int64",
+  Unavailability: "start#1!TimeInfo duration#2DurationInfo",
   "Value.Range": "begin#1!uint64 end#2!uint64",
   "Value.Ranges": "range#1*Value.Range",
   "Value.Scalar": "value#1!double",
@@ -125,6 +128,36 @@ export const SCHEDULER_MESSAGES: Readonly<Record<string, string>> = {
   "Volume.Source.DockerVolume": "driver#1string name#2!string driver_options#3Parameters",
   "Volume.Source.HostPath": "path#1!string mount_propagation#2MountPropagation",
   "Volume.Source.SandboxPath": "type#1Volume.Source.SandboxPath.Type path#2!string",
+  WeightInfo: "weight#1!double role#2string",
+  "google.protobuf.Duration": "seconds#1int64 nanos#2int32",
+  "maintenance.Schedule": "windows#1*maintenance.Window",
+  "maintenance.Window": "machine_ids#1*MachineID unavailability#2!Unavailability",
+  "master.Call":
+    "type#1master.Call.Type get_metrics#2master.Call.GetMetrics set_logging_level#3master.Call.SetLoggingLevel list_files#4master.Call.ListFiles read_file#5master.Call.ReadFile update_weights#6master.Call.UpdateWeights reserve_resources#7master.Call.ReserveResources unreserve_resources#8master.Call.UnreserveResources create_volumes#9master.Call.CreateVolumes destroy_volumes#10master.Call.DestroyVolumes grow_volume#18master.Call.GrowVolume shrink_volume#19master.Call.ShrinkVolume update_maintenance_schedule#11master.Call.UpdateMaintenanceSchedule start_maintenance#12master.Call.StartMaintenance stop_maintenance#13master.Call.StopMaintenance drain_agent#21master.Call.DrainAgent deactivate_agent#22master.Call.DeactivateAgent reactivate_agent#23master.Call.ReactivateAgent update_quota#20master.Call.UpdateQuota teardown#16master.Call.Teardown mark_agent_gone#17master.Call.MarkAgentGone set_quota#14master.Call.SetQuota remove_quota#15master.Call.RemoveQuota",
+  "master.Call.CreateVolumes": "agent_id#1!AgentID volumes#2*Resource",
+  "master.Call.DeactivateAgent": "agent_id#1!AgentID",
+  "master.Call.DestroyVolumes": "agent_id#1!AgentID volumes#2*Resource",
+  "master.Call.DrainAgent": "agent_id#1!AgentID max_grace_period#2google.protobuf.Duration mark_gone#3bool",
+  "master.Call.GetMetrics": "timeout#1DurationInfo",
+  "master.Call.GrowVolume": "agent_id#1AgentID volume#2!Resource addition#3!Resource",
+  "master.Call.ListFiles": "path#1!string",
+  "master.Call.MarkAgentGone": "agent_id#1!AgentID",
+  "master.Call.ReactivateAgent": "agent_id#1!AgentID",
+  "master.Call.ReadFile": "path#1!string offset#2!uint64 length#3uint64",
+  "master.Call.RemoveQuota": "role#1!string",
+  "master.Call.ReserveResources": "agent_id#1!AgentID source#3*Resource resources#2*Resource",
+  "master.Call.SetLoggingLevel": "level#1!uint32 duration#2!DurationInfo",
+  "master.Call.SetQuota": "quota_request#1!quota.QuotaRequest",
+  "master.Call.ShrinkVolume": "agent_id#1AgentID volume#2!Resource subtract#3!Value.Scalar",
+  "master.Call.StartMaintenance": "machines#1*MachineID",
+  "master.Call.StopMaintenance": "machines#1*MachineID",
+  "master.Call.Teardown": "framework_id#1!FrameworkID",
+  "master.Call.UnreserveResources": "agent_id#1!AgentID resources#2*Resource",
+  "master.Call.UpdateMaintenanceSchedule": "schedule#1!maintenance.Schedule",
+  "master.Call.UpdateQuota": "force#1bool quota_configs#2*quota.QuotaConfig",
+  "master.Call.UpdateWeights": "weight_infos#1*WeightInfo",
+  "quota.QuotaConfig": "role#1!string guarantees#2map<string,Value.Scalar> limits#3map<string,Value.Scalar>",
+  "quota.QuotaRequest": "force#1bool role#2string guarantee#3*Resource",
   "scheduler.AttributeConstraint":
     "selector#1!scheduler.AttributeConstraint.Selector predicate#2!scheduler.AttributeConstraint.Predicate",
   "scheduler.AttributeConstraint.Predicate":
@@ -165,7 +198,7 @@ export const SCHEDULER_MESSAGES: Readonly<Record<string, string>> = {
   "scheduler.OfferConstraints.RoleConstraints": "groups#1*scheduler.OfferConstraints.RoleConstraints.Group",
   "scheduler.OfferConstraints.RoleConstraints.Group": "attribute_constraints#1*scheduler.AttributeConstraint",
 };
-export const SCHEDULER_ENUMS: Readonly<Record<string, string>> = {
+export const CALL_ENUMS: Readonly<Record<string, string>> = {
   "CapabilityInfo.Capability":
     "UNKNOWN CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE",
   "CheckInfo.Type": "UNKNOWN COMMAND HTTP TCP",
@@ -194,6 +227,8 @@ export const SCHEDULER_ENUMS: Readonly<Record<string, string>> = {
     "UNKNOWN SINGLE_NODE_WRITER SINGLE_NODE_READER_ONLY MULTI_NODE_READER_ONLY MULTI_NODE_SINGLE_WRITER MULTI_NODE_MULTI_WRITER",
   "Volume.Source.SandboxPath.Type": "UNKNOWN SELF PARENT",
   "Volume.Source.Type": "UNKNOWN DOCKER_VOLUME HOST_PATH SANDBOX_PATH SECRET CSI_VOLUME",
+  "master.Call.Type":
+    "UNKNOWN GET_HEALTH GET_FLAGS GET_VERSION GET_METRICS GET_LOGGING_LEVEL SET_LOGGING_LEVEL LIST_FILES READ_FILE GET_STATE GET_AGENTS GET_FRAMEWORKS GET_EXECUTORS GET_OPERATIONS GET_TASKS GET_ROLES GET_WEIGHTS UPDATE_WEIGHTS GET_MASTER SUBSCRIBE RESERVE_RESOURCES UNRESERVE_RESOURCES CREATE_VOLUMES DESTROY_VOLUMES GROW_VOLUME SHRINK_VOLUME GET_MAINTENANCE_STATUS GET_MAINTENANCE_SCHEDULE UPDATE_MAINTENANCE_SCHEDULE START_MAINTENANCE STOP_MAINTENANCE DRAIN_AGENT DEACTIVATE_AGENT REACTIVATE_AGENT GET_QUOTA UPDATE_QUOTA SET_QUOTA REMOVE_QUOTA TEARDOWN MARK_AGENT_GONE",
   "scheduler.AttributeConstraint.Selector.PseudoattributeType": "UNKNOWN HOSTNAME REGION ZONE",
   "scheduler.Call.Type":
     "UNKNOWN SUBSCRIBE TEARDOWN ACCEPT DECLINE ACCEPT_INVERSE_OFFERS DECLINE_INVERSE_OFFERS REVIVE KILL SHUTDOWN ACKNOWLEDGE ACKNOWLEDGE_OPERATION_STATUS RECONCILE RECONCILE_OPERATIONS MESSAGE REQUEST SUPPRESS UPDATE_FRAMEWORK",

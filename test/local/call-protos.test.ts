@@ -1,25 +1,27 @@
 import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/local/json.js";
-import { checkSchedulerCall } from "../../src/local/master/calls.js";
+import { CALL_ENUMS, CALL_MESSAGES } from "../../src/local/master/call-protos.js";
+import { checkOperatorCall, checkSchedulerCall } from "../../src/local/master/calls.js";
 import { frameworkInfoJson } from "../../src/local/master/framework-info.js";
 import type { FrameworkRecord } from "../../src/local/master/model.js";
-import { SCHEDULER_ENUMS, SCHEDULER_MESSAGES } from "../../src/local/master/scheduler-proto.js";
 import { loadProtoSchema } from "../support/proto-shape.js";
 
 const PACKAGE = "mesos.v1.";
 
-describe("the scheduler call schema titan local reads calls with", () => {
+describe("the call schema titan local reads calls with", () => {
   const protos = loadProtoSchema();
-  const short = (fullName: string) => fullName.slice(PACKAGE.length);
+  /** Names in the table are relative to mesos.v1 (google.protobuf.Duration stays whole). */
+  const short = (fullName: string) =>
+    fullName.startsWith(PACKAGE) ? fullName.slice(PACKAGE.length) : fullName;
+  const full = (name: string) => (name.startsWith("google.") ? name : PACKAGE + name);
 
   function typeText(type: string, scope: string): string {
-    const resolved = protos.resolve(type, scope);
-    return resolved.startsWith(PACKAGE) ? short(resolved) : resolved;
+    return short(protos.resolve(type, scope));
   }
 
   /** A message of the real protos written in the table's notation. */
   function fromProtos(name: string): string {
-    const message = protos.messages.get(PACKAGE + name);
+    const message = protos.messages.get(full(name));
     if (message === undefined) throw new Error(`no message ${name} in the protos`);
     return [...message.fields.values()]
       .map((f) => {
@@ -33,13 +35,13 @@ describe("the scheduler call schema titan local reads calls with", () => {
       .join(" ");
   }
 
-  it("has every message a scheduler Call reaches, each field as the protos declare it", () => {
+  it("has every message a scheduler or operator Call reaches, each field as the protos declare it", () => {
     const reached = new Set<string>();
     const enums = new Set<string>();
     const visit = (name: string) => {
       if (reached.has(name)) return;
       reached.add(name);
-      const message = protos.messages.get(PACKAGE + name);
+      const message = protos.messages.get(full(name));
       for (const field of message?.fields.values() ?? []) {
         for (const type of [field.type, field.mapKey ?? "string"]) {
           const resolved = protos.resolve(type, field.scope);
@@ -49,13 +51,12 @@ describe("the scheduler call schema titan local reads calls with", () => {
       }
     };
     visit("scheduler.Call");
-    expect(Object.keys(SCHEDULER_MESSAGES).sort()).toEqual([...reached].sort());
-    expect(Object.keys(SCHEDULER_ENUMS).sort()).toEqual([...enums].sort());
-    for (const name of reached) expect(SCHEDULER_MESSAGES[name], name).toBe(fromProtos(name));
+    visit("master.Call");
+    expect(Object.keys(CALL_MESSAGES).sort()).toEqual([...reached].sort());
+    expect(Object.keys(CALL_ENUMS).sort()).toEqual([...enums].sort());
+    for (const name of reached) expect(CALL_MESSAGES[name], name).toBe(fromProtos(name));
     for (const name of enums)
-      expect(SCHEDULER_ENUMS[name], name).toBe(
-        [...(protos.enums.get(PACKAGE + name)?.values ?? [])].join(" "),
-      );
+      expect(CALL_ENUMS[name], name).toBe([...(protos.enums.get(full(name))?.values ?? [])].join(" "));
   });
 });
 
@@ -198,5 +199,69 @@ describe("scheduler calls read as stout's protobuf::parse reads them", () => {
     expect(refusal({ type: "TELEPORT", framework_id: { value: "F" } })).toBe(
       "Failed to validate scheduler::Call: Expecting 'type' to be present",
     );
+  });
+});
+
+describe("operator calls read and checked as the master does", () => {
+  it("reads a maintenance schedule as the protos have it and refuses what a master refuses", () => {
+    const schedule = {
+      type: "UPDATE_MAINTENANCE_SCHEDULE",
+      update_maintenance_schedule: {
+        schedule: {
+          windows: [
+            {
+              machine_ids: { hostname: "h1", ipAddress: "10.0.0.1" },
+              unavailability: { start: { nanoseconds: "1700000000000000000" } },
+            },
+          ],
+        },
+      },
+    };
+    const checked = checkOperatorCall(schedule);
+    if (!checked.ok) throw new Error(checked.error);
+    expect(checked.value.update_maintenance_schedule).toEqual({
+      schedule: {
+        windows: [
+          {
+            machine_ids: [{ hostname: "h1" }],
+            unavailability: { start: { nanoseconds: 1700000000000000000 } },
+          },
+        ],
+      },
+    });
+    const noStart = structuredClone(schedule);
+    noStart.update_maintenance_schedule.schedule.windows[0] = {
+      machine_ids: { hostname: "h1" },
+      unavailability: {},
+    } as never;
+    expect(checkOperatorCall(noStart)).toEqual({
+      ok: false,
+      error:
+        "Failed to convert JSON into Call protobuf: Missing required fields: update_maintenance_schedule.schedule.windows[0].unavailability.start",
+    });
+  });
+
+  it.each([
+    [{ type: "DRAIN_AGENT" }, "Failed to validate master::Call: Expecting 'drain_agent' to be present"],
+    [
+      { type: "TEARDOWN", teardown: null },
+      "Failed to validate master::Call: Expecting 'teardown' to be present",
+    ],
+    [
+      { type: "GROW_VOLUME", grow_volume: { volume: {}, addition: {} } },
+      "Failed to convert JSON into Call protobuf: Missing required fields: grow_volume.volume.name, grow_volume.volume.type, grow_volume.addition.name, grow_volume.addition.type",
+    ],
+    [{ type: "GET_STATUS" }, "Failed to validate master::Call: Expecting 'type' to be present"],
+    [{ type: "GET_STATE", get_state: "all" }, undefined],
+    [
+      {
+        type: "DRAIN_AGENT",
+        drain_agent: { agent_id: { value: "S1" }, max_grace_period: { seconds: "ten" } },
+      },
+      "Failed to convert JSON into Call protobuf: Failed to parse 'ten' as a JSON number for field 'seconds': syntax error",
+    ],
+  ])("%j: %s", (call, error) => {
+    const checked = checkOperatorCall(call);
+    expect(checked.ok ? undefined : checked.error).toBe(error);
   });
 });
