@@ -6,6 +6,16 @@ import { isObject, type JsonObject } from "./json.js";
  * uses invalid health check: ", "Failed to create health checker: ").
  */
 
+/** common/validation.cpp validateID: task, agent, executor and framework ids. */
+export function validateId(id: string): string | undefined {
+  if (id === "") return "ID must not be empty";
+  if (id.length > 255) return "ID must not be greater than 255 characters";
+  if (id === "." || id === "..") return `'${id}' is disallowed`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what Mesos refuses.
+  if (/[\u0000-\u001f\u007f/\\]/.test(id)) return `'${id}' contains invalid characters`;
+  return undefined;
+}
+
 /** A field as the master's JSON parser leaves it: present unless absent or null (null reads as unset). */
 function has(object: JsonObject, key: string): boolean {
   return object[key] !== undefined && object[key] !== null;
@@ -207,6 +217,29 @@ export function containerInfoError(container: JsonObject): string | undefined {
     const parameters = Array.isArray(container.docker.parameters) ? container.docker.parameters : [];
     if (parameters.some((p) => isObject(p) && p.key === "name"))
       return "Parameter in DockerInfo must not be 'name'";
+  }
+  return undefined;
+}
+
+/** Characters no role component may hold (src/common/roles.cpp): whitespace and DEL. */
+const ROLE_INVALID_CHARACTERS = /[\t\n\v\f\r \x7f]/;
+
+/** src/common/roles.cpp `roles::validate`: `*`, or a path of components. */
+export function roleError(role: string): string | undefined {
+  if (role === "*") return undefined;
+  if (role.startsWith("/")) return `Role '${role}' cannot start with a slash`;
+  if (role.endsWith("/")) return `Role '${role}' cannot end with a slash`;
+  if (role.includes("//")) return `Role '${role}' cannot contain two adjacent slashes`;
+  const components = role.split("/").filter((c) => c !== "");
+  if (components.length === 0) return "Role names cannot be the empty string";
+  for (const component of components) {
+    if (component === ".") return `Role '${role}' cannot include '.' as a component`;
+    if (component === "..") return `Role '${role}' cannot include '..' as a component`;
+    if (component === "*") return `Role '${role}' cannot include '*' as a component`;
+    if (component.startsWith("-"))
+      return `Role component '${component}' is invalid because it starts with a dash`;
+    if (ROLE_INVALID_CHARACTERS.test(component))
+      return `Role component '${component}' is invalid because it contains backspace or whitespace`;
   }
   return undefined;
 }

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { validateId } from "../../src/local/common-validation.js";
 import { toJson } from "../../src/local/json.js";
-import { planAccept, validateId } from "../../src/local/master/accept.js";
+import { planAccept } from "../../src/local/master/accept.js";
 import { allocate } from "../../src/local/master/allocator.js";
 import { checkSchedulerCall, isValidUuidBase64 } from "../../src/local/master/calls.js";
 import type { OfferRecord } from "../../src/local/master/model.js";

@@ -118,6 +118,54 @@ describe("SUBSCRIBE", () => {
   });
 });
 
+describe("SUBSCRIBE and UPDATE_FRAMEWORK, validated as Master::subscribe and Master::updateFramework do", () => {
+  it("refuses a FrameworkInfo framework::validate refuses, and suppressed roles it does not have", async () => {
+    const c = await cluster(1);
+    const duplicated = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, roles: ["titan", "titan"] });
+    expect(duplicated.events[0]).toEqual({
+      type: "ERROR",
+      error: { message: "'FrameworkInfo.roles' contains duplicate items: { titan }" },
+    });
+    await duplicated.waitEnded();
+    const suppressing = await TestScheduler.subscribe(c.url, FRAMEWORK, undefined, {
+      suppressed_roles: ["web"],
+    });
+    expect(suppressing.events[0]).toEqual({
+      type: "ERROR",
+      error: { message: "Suppressed roles { web } are not contained in the set of roles" },
+    });
+    await suppressing.waitEnded();
+  });
+
+  it("answers a bad UPDATE_FRAMEWORK with the master's 400, and takes its suppressed roles as given", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK, undefined, { suppressed_roles: ["titan"] });
+    const info = { ...FRAMEWORK, id: { value: s.frameworkId } };
+    const update = (framework_info: Json, extra: Json = {}) =>
+      s.call({ type: "UPDATE_FRAMEWORK", update_framework: { framework_info, ...extra } });
+    const renamedUser = await update({ ...info, user: "nobody" });
+    expect(renamedUser).toMatchObject({
+      status: 400,
+      body: "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'root' to 'nobody'",
+    });
+    const badRole = await update({ ...info, roles: ["titan", "/x"] });
+    expect(badRole).toMatchObject({
+      status: 400,
+      body: "Supplied FrameworkInfo is not valid: 'FrameworkInfo.roles' contains invalid role: Role '/x' cannot start with a slash",
+    });
+    const foreign = await update(info, { suppressed_roles: ["web"] });
+    expect(foreign).toMatchObject({
+      status: 400,
+      body: "'UpdateFramework' call is not valid: Suppressed roles { web } are not contained in the set of roles",
+    });
+    expect(s.events.some((e) => e.type === "OFFERS")).toBe(false);
+    // No suppressed_roles in the update: none stays suppressed, and offers come.
+    expect((await update(info)).status).toBe(200);
+    expect((await s.offers()).length).toBeGreaterThan(0);
+    s.close();
+  });
+});
+
 describe("the test client's own calls", () => {
   it("are valid mesos.v1.scheduler.Call bodies", () => {
     const offer = { agent_id: { value: "S1" } };

@@ -1,5 +1,5 @@
 import type { ResourceJson } from "../agent/api.js";
-import { normalizeHealthCheckType } from "../common-validation.js";
+import { normalizeHealthCheckType, validateId } from "../common-validation.js";
 import { isObject, type JsonObject } from "../json.js";
 import { mergePools, type Pool, subtractPools, sumPools } from "../pools.js";
 import { fromResourceJson, type Quantities } from "../resources.js";
@@ -144,16 +144,6 @@ function validateOffers(input: AcceptInput): { error?: string; offers: OfferReco
       };
   }
   return { offers };
-}
-
-/** common/validation.cpp validateID. */
-export function validateId(id: string): string | undefined {
-  if (id === "") return "ID must not be empty";
-  if (id.length > 255) return "ID must not be greater than 255 characters";
-  if (id === "." || id === "..") return `'${id}' is disallowed`;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what Mesos refuses.
-  if (/[\u0000-\u001f\u007f/\\]/.test(id)) return `'${id}' contains invalid characters`;
-  return undefined;
 }
 
 interface TaskCheck {

@@ -10,7 +10,14 @@ import { removeAgent } from "./agent-removal.js";
 import { allocate } from "./allocator.js";
 import { isValidUuidBase64 } from "./calls.js";
 import { frameworkInfoWithDefaults } from "./defaults.js";
-import { capabilitiesOf, frameworkInfoJson, rolesOf } from "./framework-info.js";
+import {
+  allocatorOptionsError,
+  capabilitiesOf,
+  frameworkInfoJson,
+  frameworkUpdateError,
+  rolesOf,
+  suppressedRolesOf,
+} from "./framework-info.js";
 import { Maintenance } from "./maintenance.js";
 import type {
   AgentRecord,
@@ -348,18 +355,14 @@ export class LocalMaster {
     const payload = call.subscribe as JsonObject;
     const info = { ...(payload.framework_info as JsonObject) };
     const caps = capabilitiesOf(info);
-    const roles = rolesOf(info, caps);
+    // Master::subscribe (HTTP): validateFramework, then the allocator options built from the call.
+    const roles = rolesOf(info, caps, (id) => this.isRemovedFramework(id));
     if ("error" in roles) return this.refuse(subscription, roles.error);
+    const optionsError = allocatorOptionsError(roles.roles, payload);
+    if (optionsError !== undefined) return this.refuse(subscription, optionsError);
     const requestedId = idOf(call.framework_id);
-    const suppressed = new Set(
-      Array.isArray(payload.suppressed_roles)
-        ? payload.suppressed_roles.filter((r): r is string => typeof r === "string")
-        : [],
-    );
+    const suppressed = suppressedRolesOf(payload);
     if (requestedId !== undefined) {
-      if (this.completedFrameworks.some((f) => f.id === requestedId)) {
-        return this.refuse(subscription, "Framework has been removed");
-      }
       const existing = this.frameworks.get(requestedId);
       if (existing) return this.resubscribe(existing, info, caps, roles.roles, suppressed, subscription);
     }
@@ -381,6 +384,10 @@ export class LocalMaster {
     };
     this.frameworks.set(id, framework);
     this.subscribed(framework);
+  }
+
+  private isRemovedFramework(id: string): boolean {
+    return this.completedFrameworks.some((f) => f.id === id);
   }
 
   private refuse(subscription: Subscription, message: string): undefined {
@@ -766,24 +773,24 @@ export class LocalMaster {
     for (const status of answers) this.sendEvent(framework.id, { type: "UPDATE", update: { status } });
   }
 
+  /** Master::updateFramework: the new FrameworkInfo validated, then compared with the old, then its options. */
   private updateFramework(framework: FrameworkRecord, payload: JsonObject): CallResult {
     const info = payload.framework_info as JsonObject;
-    for (const field of ["principal", "user", "checkpoint"] as const) {
-      const before = framework.info[field] ?? (field === "checkpoint" ? false : undefined);
-      const after = info[field] ?? (field === "checkpoint" ? false : undefined);
-      if (before !== after) return { status: 400, error: `Updating 'FrameworkInfo.${field}' is unsupported` };
-    }
     const caps = capabilitiesOf(info);
-    const roles = rolesOf(info, caps);
-    if ("error" in roles) return { status: 400, error: roles.error };
+    const roles = rolesOf(info, caps, (id) => this.isRemovedFramework(id));
+    if ("error" in roles)
+      return { status: 400, error: `Supplied FrameworkInfo is not valid: ${roles.error}` };
+    const updateError = frameworkUpdateError(framework.info, info);
+    if (updateError !== undefined)
+      return { status: 400, error: `FrameworkInfo update is not valid: ${updateError}` };
+    const optionsError = allocatorOptionsError(roles.roles, payload);
+    if (optionsError !== undefined)
+      return { status: 400, error: `'UpdateFramework' call is not valid: ${optionsError}` };
     framework.info = frameworkInfoWithDefaults({ ...info, id: { value: framework.id } });
     framework.capabilities = caps;
     framework.roles = roles.roles;
-    if (Array.isArray(payload.suppressed_roles)) {
-      framework.suppressedRoles = new Set(
-        payload.suppressed_roles.filter((r): r is string => typeof r === "string"),
-      );
-    }
+    // The call's suppressed roles replace the framework's: none given, none suppressed.
+    framework.suppressedRoles = suppressedRolesOf(payload);
     for (const offer of [...this.offers.values()]) {
       if (offer.frameworkId === framework.id && !roles.roles.includes(offer.role)) this.rescindOffer(offer);
     }
