@@ -196,7 +196,7 @@ describe.skipIf(problem !== undefined)("local agent: image tasks under runc", ()
         {
           container: {
             type: "DOCKER",
-            docker: { image: "127.0.0.1:1/x@sha256:" + "0".repeat(64), network: "BRIDGE" },
+            docker: { image: `127.0.0.1:1/x@sha256:${"0".repeat(64)}`, network: "BRIDGE" },
           },
         },
       ),

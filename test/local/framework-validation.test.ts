@@ -8,6 +8,7 @@ import {
   rolesOf,
   streamedDouble,
 } from "../../src/local/master/framework-info.js";
+import { refuseSecondsOf } from "../../src/local/master/refuse-filter.js";
 
 const MULTI_ROLE = { capabilities: [{ type: "MULTI_ROLE" }] };
 
@@ -131,5 +132,20 @@ describe("a FrameworkInfo as validation.cpp framework::validate sees it", () => 
     [Number.NEGATIVE_INFINITY, "-inf"],
   ])("writes %d as std::ostream does: %s", (n, text) => {
     expect(streamedDouble(n)).toBe(text);
+  });
+});
+
+describe("refuse_seconds as the hierarchical allocator reads it", () => {
+  it.each([
+    [undefined, 5],
+    [{}, 5],
+    [{ refuse_seconds: 0 }, 0],
+    [{ refuse_seconds: 2.5 }, 2.5],
+    [{ refuse_seconds: -1 }, 5],
+    [{ refuse_seconds: Number.NaN }, 5],
+    [{ refuse_seconds: 1e12 }, 31_536_000],
+    [{ refuse_seconds: Number.POSITIVE_INFINITY }, 31_536_000],
+  ])("%j: %d s", (filters, seconds) => {
+    expect(refuseSecondsOf(filters)).toBe(seconds);
   });
 });

@@ -77,7 +77,7 @@ describe("image references", () => {
       repository: "team/app",
     });
     expect(normaliseImage("localhost/app:1")).toMatchObject({ domain: "localhost", repository: "app" });
-    expect(normaliseImage("127.0.0.1:5000/a/b@" + DIGEST)).toMatchObject({
+    expect(normaliseImage(`127.0.0.1:5000/a/b@${DIGEST}`)).toMatchObject({
       domain: "127.0.0.1:5000",
       repository: "a/b",
       digest: DIGEST,

@@ -4,6 +4,7 @@ import { agentPort } from "./agent-info.js";
 import { removeAgent } from "./agent-removal.js";
 import type { LocalMaster } from "./master.js";
 import type { AgentRecord } from "./model.js";
+import { refuseSecondsOf } from "./refuse-filter.js";
 
 /**
  * Maintenance as the Mesos master keeps it (src/master/maintenance.cpp, src/master/http.cpp, and the inverse offers
@@ -47,10 +48,6 @@ interface AgentMaintenance {
 }
 
 export type MaintenanceResult = { ok: true } | { ok: false; error: string };
-
-/** Filters: `Filters.refuse_seconds` defaults to 5; the allocator caps inverse offer filters at 365 days. */
-const DEFAULT_REFUSE_SECONDS = 5;
-const MAX_REFUSE_SECONDS = 365 * 24 * 3600;
 
 function machineKey(id: MachineId): string {
   const host = id.hostname === undefined ? "-" : `+${id.hostname.toLowerCase()}`;
@@ -369,7 +366,7 @@ export class Maintenance {
           timestamp: nanos(now),
         });
       }
-      this.filters.set(`${record.frameworkId}\u0000${record.agentId}`, now + refuseSeconds(filters) * 1000);
+      this.filters.set(`${record.frameworkId}\u0000${record.agentId}`, now + refuseSecondsOf(filters) * 1000);
       this.removeInverseOffer(record, false);
     }
   }
@@ -419,12 +416,4 @@ export class Maintenance {
     for (const record of this.inverseOffers.values()) if (record.timer) clearTimeout(record.timer);
     this.inverseOffers.clear();
   }
-}
-
-function refuseSeconds(filters: unknown): number {
-  const raw = isObject(filters)
-    ? Number(filters.refuse_seconds ?? DEFAULT_REFUSE_SECONDS)
-    : DEFAULT_REFUSE_SECONDS;
-  if (!Number.isFinite(raw) || raw < 0) return DEFAULT_REFUSE_SECONDS;
-  return Math.min(raw, MAX_REFUSE_SECONDS);
 }

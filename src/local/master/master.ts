@@ -28,6 +28,7 @@ import type {
   TaskRecord,
 } from "./model.js";
 import { reconcile } from "./reconcile.js";
+import { refuseSecondsOf } from "./refuse-filter.js";
 import { containerStatus, taskStatus, uuidBase64 } from "./status.js";
 import { StatusUpdateDelivery } from "./updates.js";
 
@@ -65,7 +66,6 @@ const DEFAULTS = {
 
 /** setTimeout cannot wait longer than this; longer failover timeouts never fire while the cluster runs. */
 const MAX_TIMER_MS = 2_147_483_647;
-const MAX_REFUSE_SECONDS = 31_536_000;
 
 export type CallResult =
   | { status: 202 }
@@ -659,17 +659,11 @@ export class LocalMaster {
       if (agent && !agent.dead && !agent.partitioned)
         agent.handle.launch(framework.id, info, frameworkInfoJson(framework));
     }
-    const refuse = this.refuseSeconds(accept.filters);
+    const refuse = refuseSecondsOf(accept.filters);
     if (refuse > 0 && !isEmpty(plan.unused)) {
       this.addFilter(framework, plan.agentId, plan.unused, refuse, now);
     }
     this.scheduleAllocation();
-  }
-
-  private refuseSeconds(filters: unknown): number {
-    const raw = isObject(filters) ? Number(filters.refuse_seconds ?? 5) : 5;
-    if (!Number.isFinite(raw) || raw < 0) return 5;
-    return Math.min(raw, MAX_REFUSE_SECONDS);
   }
 
   private addFilter(
@@ -686,7 +680,7 @@ export class LocalMaster {
   }
 
   private decline(framework: FrameworkRecord, decline: JsonObject): void {
-    const refuse = this.refuseSeconds(decline.filters);
+    const refuse = refuseSecondsOf(decline.filters);
     const now = this.now();
     for (const o of Array.isArray(decline.offer_ids) ? decline.offer_ids : []) {
       const offer = this.offers.get(idOf(o) ?? "");
