@@ -40,6 +40,19 @@ describe("status update delivery", () => {
     s.close();
   });
 
+  it("takes an acknowledgement whose uuid is written without base64 padding, as the uuid's bytes match", async () => {
+    const c = await cluster({ statusRetryMinMs: 60_000 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    s.autoAck = false;
+    await launch(s, "t1");
+    const starting = await s.update("t1", "TASK_STARTING");
+    const unpadded = String(starting.uuid).replace(/=+$/, "");
+    expect(unpadded).not.toBe(starting.uuid);
+    expect((await s.acknowledge({ ...starting, uuid: unpadded })).status).toBe(202);
+    await s.update("t1", "TASK_RUNNING");
+    s.close();
+  });
+
   it("ignores an acknowledgement of an update that is not the one in flight", async () => {
     const c = await cluster({ statusRetryMinMs: 60_000 });
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);

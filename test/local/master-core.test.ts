@@ -444,9 +444,25 @@ describe("scheduler call checks", () => {
     });
   });
 
-  it("accepts only 16-byte RFC 4122 uuids", () => {
+  it("accepts 16-byte uuids of versions 1 to 5, decoded as stout decodes base64", () => {
     expect(isValidUuidBase64("hTaLQ0b5Q1OZuab7QclTKQ==")).toBe(true);
+    expect(isValidUuidBase64("hTaLQ0b5Q1OZuab7QclTKQ")).toBe(true);
+    expect(isValidUuidBase64("hTaL Q0b5\nQ1OZuab7QclTKQ==")).toBe(true);
+    // Version nibble 8: not a version boost's uuid (Mesos 1.12) knows.
     expect(isValidUuidBase64("jhadf73jhakdlfha723adf")).toBe(false);
+    expect(isValidUuidBase64("hTaLQ0b5Q1OZuab7QclT")).toBe(false);
+  });
+
+  it("needs an agent id on ACKNOWLEDGE_OPERATION_STATUS", () => {
+    const call = {
+      type: "ACKNOWLEDGE_OPERATION_STATUS",
+      framework_id: { value: "F" },
+      acknowledge_operation_status: { uuid: "hTaLQ0b5Q1OZuab7QclTKQ==", operation_id: { value: "op" } },
+    };
+    expect(checkSchedulerCall(call)).toEqual({
+      ok: false,
+      error: "Failed to validate scheduler::Call: Expecting 'agent_id' to be present",
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { isObject, type JsonObject } from "../json.js";
 import { CALL_ENUMS, CALL_MESSAGES } from "./call-protos.js";
-import { ProtoSchema, parseProtoJson } from "./proto-json.js";
+import { bytesOfBase64, ProtoSchema, parseProtoJson } from "./proto-json.js";
 
 /**
  * Turns a scheduler or operator call body into a checked object, failing with the text the real master puts in
@@ -35,10 +35,12 @@ function idValue(v: unknown): string | undefined {
   return isObject(v) && typeof v.value === "string" ? v.value : undefined;
 }
 
-/** A 16-byte RFC 4122 UUID in standard base64, as TaskStatus.uuid carries it. */
+/**
+ * Whether base64 text holds a UUID as stout's id::UUID::fromBytes takes one: 16 bytes (decoded as stout decodes,
+ * so unpadded text will do) whose version nibble is 1 to 5.
+ */
 export function isValidUuidBase64(text: string): boolean {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return false;
-  const bytes = Buffer.from(text, "base64");
+  const bytes = bytesOfBase64(text);
   if (bytes.length !== 16) return false;
   const version = (bytes[6] ?? 0) >> 4;
   return version >= 1 && version <= 5;
@@ -68,9 +70,12 @@ function validateSchedulerCall(call: JsonObject): string | undefined {
   if (idValue(call.framework_id) === undefined) return "Expecting 'framework_id' to be present";
   const payload = PAYLOAD_OF[type];
   if (payload !== undefined && !isObject(call[payload])) return `Expecting '${payload}' to be present`;
-  if (type === "ACKNOWLEDGE") {
-    const uuid = (call.acknowledge as JsonObject).uuid;
+  if (type === "ACKNOWLEDGE" || type === "ACKNOWLEDGE_OPERATION_STATUS") {
+    const acknowledgement = call[payload as string] as JsonObject;
+    const uuid = acknowledgement.uuid;
     if (typeof uuid !== "string" || !isValidUuidBase64(uuid)) return "Not a valid UUID";
+    if (type === "ACKNOWLEDGE_OPERATION_STATUS" && !isObject(acknowledgement.agent_id))
+      return "Expecting 'agent_id' to be present";
   }
   if (type === "UPDATE_FRAMEWORK") {
     const info = (call.update_framework as JsonObject).framework_info;

@@ -273,6 +273,15 @@ function castNumber(scalar: Scalar, n: number): number {
   return whole;
 }
 
+/**
+ * The bytes of base64 text as stout decodes it (3rdparty/stout/include/stout/base64.hpp): whitespace skipped, the
+ * first `=` ends the text, padding optional. The text must already have passed `invalidBase64Character`.
+ */
+export function bytesOfBase64(text: string): Buffer {
+  const end = text.indexOf("=");
+  return Buffer.from((end === -1 ? text : text.slice(0, end)).replace(/\s/g, ""), "base64");
+}
+
 /** stout's base64 decoding: whitespace skipped, `=` ends the text, anything else outside the alphabet fails. */
 function invalidBase64Character(text: string): string | undefined {
   for (const c of text) {

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../json.js";
+import { bytesOfBase64 } from "./proto-json.js";
 
 /**
  * Reliable delivery of agent status updates to frameworks, as the agent's status update manager does it: per task
@@ -68,7 +69,8 @@ export class StatusUpdateDelivery {
     const key = this.key(frameworkId, taskId);
     const stream = this.streams.get(key);
     const head = stream?.queue[0];
-    if (!stream || !head || head.uuid !== uuid) return undefined;
+    // A master compares the uuid's bytes: the scheduler may write them unpadded.
+    if (!stream || !head || !bytesOfBase64(head.uuid).equals(bytesOfBase64(uuid))) return undefined;
     if (stream.timer) clearTimeout(stream.timer);
     stream.timer = undefined;
     stream.queue.shift();
