@@ -22,7 +22,7 @@ function has(object: JsonObject, key: string): boolean {
 }
 
 /** A double as stout reads it into a proto field: a number or a numeric string ("Infinity" included). */
-function doubleOf(value: unknown): number | undefined {
+export function doubleOf(value: unknown): number | undefined {
   if (typeof value === "number") return value;
   if (typeof value !== "string" || value.trim() === "") return undefined;
   const n = Number(value);

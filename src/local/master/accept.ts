@@ -1,5 +1,5 @@
 import type { ResourceJson } from "../agent/api.js";
-import { normalizeHealthCheckType, validateId } from "../common-validation.js";
+import { doubleOf, normalizeHealthCheckType, validateId } from "../common-validation.js";
 import { isObject, type JsonObject } from "../json.js";
 import { mergePools, type Pool, subtractPools, sumPools } from "../pools.js";
 import { fromResourceJson, type Quantities } from "../resources.js";
@@ -299,14 +299,6 @@ export function planAccept(input: AcceptInput): AcceptPlan {
     unused: sumPools(available),
     unusedPools: available,
   };
-}
-
-/** A double as stout's JSON-to-protobuf conversion reads it: a number, a numeric string, "Infinity", "-Infinity". */
-function doubleOf(value: unknown): number | undefined {
-  if (typeof value === "number") return value;
-  if (typeof value !== "string" || value.trim() === "") return undefined;
-  const n = Number(value);
-  return Number.isNaN(n) ? undefined : n;
 }
 
 /**
