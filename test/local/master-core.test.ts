@@ -300,6 +300,22 @@ describe("ACCEPT planning", () => {
     expect(rejection(t)).toBe(message);
   });
 
+  it("fails every task of a LAUNCH that asks for operation feedback", () => {
+    const result = planAccept({
+      frameworkId: "F",
+      offerIds: ["o1"],
+      operations: [{ type: "LAUNCH", id: { value: "op" }, launch: { task_infos: [task("a"), task("b")] } }],
+      findOffer: (id) => (id === "o1" ? offer("o1", "s1") : undefined),
+      taskIdInUse: () => undefined,
+    });
+    if (result.kind !== "valid") throw new Error(result.kind);
+    expect(result.launches).toEqual([]);
+    expect(result.rejections.map((r) => [r.taskId, r.message, r.reason])).toEqual([
+      ["a", "The `id` field cannot be set on LAUNCH operations", "REASON_TASK_INVALID"],
+      ["b", "The `id` field cannot be set on LAUNCH operations", "REASON_TASK_INVALID"],
+    ]);
+  });
+
   it("tells a reused id of an active task from one of an unreachable task", () => {
     expect(rejection(task("t"), "active")).toBe("Task has duplicate ID: t");
     expect(rejection(task("t"), "unreachable")).toBe("Task reuses the ID of an unreachable task: t");

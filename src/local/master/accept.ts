@@ -87,7 +87,11 @@ function launchedTasks(operations: readonly JsonObject[]): LaunchedTask[] {
     const launch = op.launch;
     if (isObject(launch) && Array.isArray(launch.task_infos)) {
       const tasks = launch.task_infos.filter(isObject);
-      const operationError = launchResourcesError(tasks);
+      // Master::accept: the operation's resources are checked first; then a LAUNCH may not ask for operation
+      // feedback (an `id`), which only the other operations get.
+      const operationError =
+        launchResourcesError(tasks) ??
+        (op.id === undefined ? undefined : "The `id` field cannot be set on LAUNCH operations");
       for (const task of tasks)
         out.push(
           operationError === undefined ? { task, group: false } : { task, group: false, operationError },
