@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { CALL_ENUMS, CALL_MESSAGES } from "../../src/local/call-protos.js";
 import type { JsonObject } from "../../src/local/json.js";
-import { CALL_ENUMS, CALL_MESSAGES } from "../../src/local/master/call-protos.js";
 import { checkOperatorCall, checkSchedulerCall } from "../../src/local/master/calls.js";
 import { frameworkInfoJson } from "../../src/local/master/framework-info.js";
 import type { FrameworkRecord } from "../../src/local/master/model.js";
@@ -35,7 +35,7 @@ describe("the call schema titan local reads calls with", () => {
       .join(" ");
   }
 
-  it("has every message a scheduler or operator Call reaches, each field as the protos declare it", () => {
+  it("has every message a scheduler, master or agent Call reaches, each field as the protos declare it", () => {
     const reached = new Set<string>();
     const enums = new Set<string>();
     const visit = (name: string) => {
@@ -52,6 +52,7 @@ describe("the call schema titan local reads calls with", () => {
     };
     visit("scheduler.Call");
     visit("master.Call");
+    visit("agent.Call");
     expect(Object.keys(CALL_MESSAGES).sort()).toEqual([...reached].sort());
     expect(Object.keys(CALL_ENUMS).sort()).toEqual([...enums].sort());
     for (const name of reached) expect(CALL_MESSAGES[name], name).toBe(fromProtos(name));

@@ -1,4 +1,6 @@
 import { statSync } from "node:fs";
+import { CALL_SCHEMA } from "../call-protos.js";
+import { parseProtoJson } from "../proto-json.js";
 import type { AccountNames } from "./accounts.js";
 import {
   type AttachedPath,
@@ -46,21 +48,10 @@ function fileError(error: unknown): ApiReply {
   throw error;
 }
 
-/** Mesos parses 64-bit integers from numbers or numeric strings. */
-function integerField(value: unknown): number | undefined {
-  if (typeof value === "number" && Number.isInteger(value)) return value;
-  if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
-  return undefined;
-}
-
 function readFile(call: Record<string, unknown>, context: OperatorContext): ApiReply {
-  const args = call.read_file;
-  if (!isRecord(args) || typeof args.path !== "string") {
-    return { status: 400, text: "Expecting 'read_file.path' to be present" };
-  }
-  const offset = integerField(args.offset);
-  if (offset === undefined) return { status: 400, text: "Expecting 'read_file.offset' to be present" };
-  const length = args.length === undefined || args.length === null ? undefined : integerField(args.length);
+  // Read as an agent.Call: `path` and `offset` are required there, and numbers already.
+  const args = call.read_file as { path: string; offset: number; length?: number };
+  const { offset, length } = args;
   try {
     const real = resolveAttached(args.path, context.attached);
     const stats = statSync(real);
@@ -73,10 +64,7 @@ function readFile(call: Record<string, unknown>, context: OperatorContext): ApiR
 }
 
 function listFiles(call: Record<string, unknown>, context: OperatorContext): ApiReply {
-  const args = call.list_files;
-  if (!isRecord(args) || typeof args.path !== "string") {
-    return { status: 400, text: "Expecting 'list_files.path' to be present" };
-  }
+  const args = call.list_files as { path: string };
   try {
     const entries = browseAttached(new URLSearchParams({ path: args.path }), context.attached);
     const fileInfos = entries.map((entry) => v1FileInfo(entry, context.accounts));
@@ -92,13 +80,47 @@ function flags(view: AgentView): Array<{ name: string; value: string }> {
   return Object.entries(legacy).map(([name, value]) => ({ name, value: String(value) }));
 }
 
-/** Answers one parsed `mesos.v1.agent.Call`. */
-export function handleOperatorCall(call: unknown, context: OperatorContext): ApiReply {
-  if (!isRecord(call))
-    return { status: 400, text: "Failed to convert JSON into Call protobuf: expecting a JSON object" };
+/**
+ * The payload each agent call type must carry (src/slave/validation.cpp `agent::call::validate`; the calls on
+ * containers check more, but this agent does not implement them).
+ */
+const PAYLOAD_OF: Readonly<Record<string, string>> = {
+  GET_METRICS: "get_metrics",
+  SET_LOGGING_LEVEL: "set_logging_level",
+  LIST_FILES: "list_files",
+  READ_FILE: "read_file",
+  LAUNCH_NESTED_CONTAINER: "launch_nested_container",
+  WAIT_NESTED_CONTAINER: "wait_nested_container",
+  KILL_NESTED_CONTAINER: "kill_nested_container",
+  REMOVE_NESTED_CONTAINER: "remove_nested_container",
+  LAUNCH_NESTED_CONTAINER_SESSION: "launch_nested_container_session",
+  ATTACH_CONTAINER_INPUT: "attach_container_input",
+  ATTACH_CONTAINER_OUTPUT: "attach_container_output",
+  LAUNCH_CONTAINER: "launch_container",
+  WAIT_CONTAINER: "wait_container",
+  KILL_CONTAINER: "kill_container",
+  REMOVE_CONTAINER: "remove_container",
+  ADD_RESOURCE_PROVIDER_CONFIG: "add_resource_provider_config",
+  UPDATE_RESOURCE_PROVIDER_CONFIG: "update_resource_provider_config",
+  REMOVE_RESOURCE_PROVIDER_CONFIG: "remove_resource_provider_config",
+  MARK_RESOURCE_PROVIDER_GONE: "mark_resource_provider_gone",
+  PRUNE_IMAGES: "prune_images",
+};
+
+/**
+ * Answers one `mesos.v1.agent.Call` body (already JSON-parsed), read as an agent reads it (stout's protobuf::parse,
+ * the same reading as the master's) and validated as src/slave/http.cpp does before dispatching.
+ */
+export function handleOperatorCall(raw: unknown, context: OperatorContext): ApiReply {
+  const parsed = parseProtoJson(CALL_SCHEMA, "agent.Call", raw);
+  if (!parsed.ok) return { status: 400, text: `Failed to convert JSON into Call protobuf: ${parsed.error}` };
+  const call = parsed.value;
   const type = call.type;
-  if (type === undefined || type === null) return { status: 400, text: "Expecting 'type' to be present" };
-  if (typeof type !== "string") return { status: 400, text: "Expecting 'type' to be a string" };
+  if (typeof type !== "string")
+    return { status: 400, text: "Failed to validate agent::Call: Expecting 'type' to be present" };
+  const payload = PAYLOAD_OF[type];
+  if (payload !== undefined && !isRecord(call[payload]))
+    return { status: 400, text: `Failed to validate agent::Call: Expecting '${payload}' to be present` };
   switch (type) {
     case "GET_HEALTH":
       return reply(type, "get_health", { healthy: true });

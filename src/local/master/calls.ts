@@ -1,6 +1,6 @@
+import { CALL_SCHEMA } from "../call-protos.js";
 import { isObject, type JsonObject } from "../json.js";
-import { CALL_ENUMS, CALL_MESSAGES } from "./call-protos.js";
-import { bytesOfBase64, ProtoSchema, parseProtoJson } from "./proto-json.js";
+import { bytesOfBase64, parseProtoJson } from "../proto-json.js";
 
 /**
  * Turns a scheduler or operator call body into a checked object, failing with the text the real master puts in
@@ -9,9 +9,6 @@ import { bytesOfBase64, ProtoSchema, parseProtoJson } from "./proto-json.js";
  */
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
-
-/** The v1 scheduler and operator Call messages, as the master's JSON parser reads a call body into them. */
-const CALL_SCHEMA = new ProtoSchema(CALL_MESSAGES, CALL_ENUMS);
 
 /** The payload key each call type must carry, as scheduler::call::validate checks it. */
 const PAYLOAD_OF: Record<string, string> = {

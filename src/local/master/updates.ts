@@ -1,5 +1,5 @@
 import type { JsonObject } from "../json.js";
-import { bytesOfBase64 } from "./proto-json.js";
+import { bytesOfBase64 } from "../proto-json.js";
 
 /**
  * Reliable delivery of agent status updates to frameworks, as the agent's status update manager does it: per task

@@ -8,7 +8,13 @@ import { eventually, processAlive } from "./support.js";
 
 const AGENT_SOURCES = new URL("../../../src/local/agent/", import.meta.url);
 /** Modules of src/local that the agent imports from outside its own directory. */
-const SHARED_SOURCES = ["common-validation.ts", "http-guard.ts", "json.ts"];
+const SHARED_SOURCES = [
+  "call-protos.ts",
+  "common-validation.ts",
+  "http-guard.ts",
+  "json.ts",
+  "proto-json.ts",
+];
 
 function transpile(source: string): string {
   return ts.transpileModule(source, {

@@ -325,6 +325,34 @@ describe("local agent: state endpoints", () => {
     );
     expect((await get(agent, "/health")).status).toBe(200);
   });
+
+  it("reads a call body as an agent reads an agent.Call, and answers a bad one with its 400", async () => {
+    const agent = await startTestAgent();
+    const answer = async (body: Record<string, unknown>) => {
+      const response = await call(agent, body);
+      return [response.status, await response.text()];
+    };
+    expect(await answer({ type: "READ_FILE", read_file: { path: "/nope" } })).toEqual([
+      400,
+      "Failed to convert JSON into Call protobuf: Missing required fields: read_file.offset",
+    ]);
+    expect(await answer({ type: "READ_FILE", read_file: { path: "/nope", offset: "start" } })).toEqual([
+      400,
+      "Failed to convert JSON into Call protobuf: Failed to parse 'start' as a JSON number for field 'offset': syntax error",
+    ]);
+    expect(await answer({ type: "READ_FILE" })).toEqual([
+      400,
+      "Failed to validate agent::Call: Expecting 'read_file' to be present",
+    ]);
+    expect(await answer({ type: "GET_EVERYTHING" })).toEqual([
+      400,
+      "Failed to validate agent::Call: Expecting 'type' to be present",
+    ]);
+    // A numeric string is a number to an agent, and a key agent.proto lacks is dropped.
+    expect(
+      (await call(agent, { type: "READ_FILE", read_file: { path: "/nope", offset: "0", size: 1 } })).status,
+    ).toBe(404);
+  });
 });
 
 describe("local agent: partitions", () => {

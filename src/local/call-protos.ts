@@ -1,13 +1,23 @@
+import { ProtoSchema } from "./proto-json.js";
+
 /**
- * The messages of the v1 scheduler and operator `Call`s (mesos/v1/scheduler/scheduler.proto, master/master.proto
- * and the messages of mesos.proto, maintenance.proto and quota.proto they reach), as the master's JSON parser sees
- * them: for each message its fields in declaration order, each as `name#number` then `!` (required) or `*`
- * (repeated), then its type: a scalar (`string`, `bytes`, `bool`, `double`, `uint32`, ...), a message or enum
- * named from the `mesos.v1` package (`scheduler.Call`, `master.Call`), or `map<key,value>`. Enums list their value
- * names. Read by proto-json.ts; nothing else of the protos is needed to read a call as a master does.
+ * The messages of the v1 scheduler, master and agent `Call`s (mesos/v1/scheduler/scheduler.proto,
+ * master/master.proto, agent/agent.proto and the messages of mesos.proto, maintenance.proto and quota.proto they
+ * reach), as a Mesos JSON parser sees them: for each message its fields in declaration order, each as
+ * `name#number` then `!` (required) or `*` (repeated), then its type: a scalar (`string`, `bytes`, `bool`,
+ * `double`, `uint32`, ...), a message or enum named from the `mesos.v1` package (`scheduler.Call`, `agent.Call`),
+ * or `map<key,value>`. Enums list their value names. Nothing else of the protos is needed to read a call as a
+ * master or an agent does.
  */
 export const CALL_MESSAGES: Readonly<Record<string, string>> = {
   AgentID: "value#1!string",
+  Attribute:
+    "name#1!string type#2!Value.Type scalar#3Value.Scalar ranges#4Value.Ranges set#6Value.Set text#5Value.Text",
+  CSIPluginContainerInfo:
+    "services#1*CSIPluginContainerInfo.Service command#2CommandInfo resources#3*Resource container#4ContainerInfo",
+  CSIPluginEndpoint: "csi_service#1!CSIPluginContainerInfo.Service endpoint#2!string",
+  CSIPluginInfo:
+    "type#1!string name#2string containers#3*CSIPluginContainerInfo endpoints#4*CSIPluginEndpoint target_path_root#5string target_path_exists#6bool",
   CapabilityInfo: "capabilities#1*CapabilityInfo.Capability",
   CheckInfo:
     "type#1CheckInfo.Type command#2CheckInfo.Command http#3CheckInfo.Http tcp#7CheckInfo.Tcp delay_seconds#4double interval_seconds#5double timeout_seconds#6double",
@@ -17,6 +27,7 @@ export const CALL_MESSAGES: Readonly<Record<string, string>> = {
   CommandInfo:
     "uris#1*CommandInfo.URI environment#2Environment shell#6bool value#3string arguments#7*string user#5string",
   "CommandInfo.URI": "value#1!string executable#2bool extract#3bool cache#4bool output_file#5string",
+  ContainerID: "value#1!string parent#2ContainerID",
   ContainerInfo:
     "type#1!ContainerInfo.Type volumes#2*Volume hostname#4string docker#3ContainerInfo.DockerInfo mesos#5ContainerInfo.MesosInfo network_infos#7*NetworkInfo linux_info#8LinuxInfo rlimit_info#9RLimitInfo tty_info#10TTYInfo",
   "ContainerInfo.DockerInfo":
@@ -96,6 +107,9 @@ export const CALL_MESSAGES: Readonly<Record<string, string>> = {
   "Resource.RevocableInfo": "",
   "Resource.SharedInfo": "",
   ResourceProviderID: "value#1!string",
+  ResourceProviderInfo:
+    "id#1ResourceProviderID attributes#2*Attribute type#3!string name#4!string default_reservations#5*Resource.ReservationInfo storage#6ResourceProviderInfo.Storage",
+  "ResourceProviderInfo.Storage": "plugin#1!CSIPluginInfo reconciliation_interval_seconds#2double",
   SeccompInfo: "profile_name#1string unconfined#2bool",
   Secret: "type#1Secret.Type reference#2Secret.Reference value#3Secret.Value",
   "Secret.Reference": "name#1!string key#2string",
@@ -112,6 +126,7 @@ export const CALL_MESSAGES: Readonly<Record<string, string>> = {
   "Value.Ranges": "range#1*Value.Range",
   "Value.Scalar": "value#1!double",
   "Value.Set": "item#1*string",
+  "Value.Text": "value#1!string",
   Volume: "mode#3!Volume.Mode container_path#1!string host_path#2string image#4Image source#5Volume.Source",
   "Volume.Source":
     "type#1Volume.Source.Type docker_volume#2Volume.Source.DockerVolume host_path#5Volume.Source.HostPath sandbox_path#3Volume.Source.SandboxPath secret#4Secret csi_volume#6Volume.Source.CSIVolume",
@@ -129,6 +144,38 @@ export const CALL_MESSAGES: Readonly<Record<string, string>> = {
   "Volume.Source.HostPath": "path#1!string mount_propagation#2MountPropagation",
   "Volume.Source.SandboxPath": "type#1Volume.Source.SandboxPath.Type path#2!string",
   WeightInfo: "weight#1!double role#2string",
+  "agent.Call":
+    "type#1agent.Call.Type get_metrics#2agent.Call.GetMetrics set_logging_level#3agent.Call.SetLoggingLevel list_files#4agent.Call.ListFiles read_file#5agent.Call.ReadFile get_containers#20agent.Call.GetContainers launch_nested_container#6agent.Call.LaunchNestedContainer wait_nested_container#7agent.Call.WaitNestedContainer kill_nested_container#8agent.Call.KillNestedContainer remove_nested_container#12agent.Call.RemoveNestedContainer launch_nested_container_session#9agent.Call.LaunchNestedContainerSession attach_container_input#10agent.Call.AttachContainerInput attach_container_output#11agent.Call.AttachContainerOutput launch_container#13agent.Call.LaunchContainer wait_container#14agent.Call.WaitContainer kill_container#15agent.Call.KillContainer remove_container#16agent.Call.RemoveContainer add_resource_provider_config#17agent.Call.AddResourceProviderConfig update_resource_provider_config#18agent.Call.UpdateResourceProviderConfig remove_resource_provider_config#19agent.Call.RemoveResourceProviderConfig mark_resource_provider_gone#22agent.Call.MarkResourceProviderGone prune_images#21agent.Call.PruneImages",
+  "agent.Call.AddResourceProviderConfig": "info#1!ResourceProviderInfo",
+  "agent.Call.AttachContainerInput":
+    "type#1agent.Call.AttachContainerInput.Type container_id#2ContainerID process_io#3agent.ProcessIO",
+  "agent.Call.AttachContainerOutput": "container_id#1!ContainerID",
+  "agent.Call.GetContainers": "show_nested#1bool show_standalone#2bool",
+  "agent.Call.GetMetrics": "timeout#1DurationInfo",
+  "agent.Call.KillContainer": "container_id#1!ContainerID signal#2int32",
+  "agent.Call.KillNestedContainer": "container_id#1!ContainerID signal#2int32",
+  "agent.Call.LaunchContainer":
+    "container_id#1!ContainerID command#2CommandInfo resources#3*Resource container#4ContainerInfo limits#5map<string,Value.Scalar>",
+  "agent.Call.LaunchNestedContainer":
+    "container_id#1!ContainerID command#2CommandInfo container#3ContainerInfo",
+  "agent.Call.LaunchNestedContainerSession":
+    "container_id#1!ContainerID command#2CommandInfo container#3ContainerInfo",
+  "agent.Call.ListFiles": "path#1!string",
+  "agent.Call.MarkResourceProviderGone": "resource_provider_id#1!ResourceProviderID",
+  "agent.Call.PruneImages": "excluded_images#1*Image",
+  "agent.Call.ReadFile": "path#1!string offset#2!uint64 length#3uint64",
+  "agent.Call.RemoveContainer": "container_id#1!ContainerID",
+  "agent.Call.RemoveNestedContainer": "container_id#1!ContainerID",
+  "agent.Call.RemoveResourceProviderConfig": "type#1!string name#2!string",
+  "agent.Call.SetLoggingLevel": "level#1!uint32 duration#2!DurationInfo",
+  "agent.Call.UpdateResourceProviderConfig": "info#1!ResourceProviderInfo",
+  "agent.Call.WaitContainer": "container_id#1!ContainerID",
+  "agent.Call.WaitNestedContainer": "container_id#1!ContainerID",
+  "agent.ProcessIO": "type#1agent.ProcessIO.Type data#2agent.ProcessIO.Data control#3agent.ProcessIO.Control",
+  "agent.ProcessIO.Control":
+    "type#1agent.ProcessIO.Control.Type tty_info#2TTYInfo heartbeat#3agent.ProcessIO.Control.Heartbeat",
+  "agent.ProcessIO.Control.Heartbeat": "interval#1DurationInfo",
+  "agent.ProcessIO.Data": "type#1agent.ProcessIO.Data.Type data#2bytes",
   "google.protobuf.Duration": "seconds#1int64 nanos#2int32",
   "maintenance.Schedule": "windows#1*maintenance.Window",
   "maintenance.Window": "machine_ids#1*MachineID unavailability#2!Unavailability",
@@ -199,6 +246,7 @@ export const CALL_MESSAGES: Readonly<Record<string, string>> = {
   "scheduler.OfferConstraints.RoleConstraints.Group": "attribute_constraints#1*scheduler.AttributeConstraint",
 };
 export const CALL_ENUMS: Readonly<Record<string, string>> = {
+  "CSIPluginContainerInfo.Service": "UNKNOWN CONTROLLER_SERVICE NODE_SERVICE",
   "CapabilityInfo.Capability":
     "UNKNOWN CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE",
   "CheckInfo.Type": "UNKNOWN COMMAND HTTP TCP",
@@ -227,9 +275,18 @@ export const CALL_ENUMS: Readonly<Record<string, string>> = {
     "UNKNOWN SINGLE_NODE_WRITER SINGLE_NODE_READER_ONLY MULTI_NODE_READER_ONLY MULTI_NODE_SINGLE_WRITER MULTI_NODE_MULTI_WRITER",
   "Volume.Source.SandboxPath.Type": "UNKNOWN SELF PARENT",
   "Volume.Source.Type": "UNKNOWN DOCKER_VOLUME HOST_PATH SANDBOX_PATH SECRET CSI_VOLUME",
+  "agent.Call.AttachContainerInput.Type": "UNKNOWN CONTAINER_ID PROCESS_IO",
+  "agent.Call.Type":
+    "UNKNOWN GET_HEALTH GET_FLAGS GET_VERSION GET_METRICS GET_LOGGING_LEVEL SET_LOGGING_LEVEL LIST_FILES READ_FILE GET_STATE GET_CONTAINERS GET_FRAMEWORKS GET_EXECUTORS GET_OPERATIONS GET_TASKS GET_AGENT GET_RESOURCE_PROVIDERS LAUNCH_NESTED_CONTAINER WAIT_NESTED_CONTAINER KILL_NESTED_CONTAINER REMOVE_NESTED_CONTAINER LAUNCH_NESTED_CONTAINER_SESSION ATTACH_CONTAINER_INPUT ATTACH_CONTAINER_OUTPUT LAUNCH_CONTAINER WAIT_CONTAINER KILL_CONTAINER REMOVE_CONTAINER ADD_RESOURCE_PROVIDER_CONFIG UPDATE_RESOURCE_PROVIDER_CONFIG REMOVE_RESOURCE_PROVIDER_CONFIG MARK_RESOURCE_PROVIDER_GONE PRUNE_IMAGES",
+  "agent.ProcessIO.Control.Type": "UNKNOWN TTY_INFO HEARTBEAT",
+  "agent.ProcessIO.Data.Type": "UNKNOWN STDIN STDOUT STDERR",
+  "agent.ProcessIO.Type": "UNKNOWN DATA CONTROL",
   "master.Call.Type":
     "UNKNOWN GET_HEALTH GET_FLAGS GET_VERSION GET_METRICS GET_LOGGING_LEVEL SET_LOGGING_LEVEL LIST_FILES READ_FILE GET_STATE GET_AGENTS GET_FRAMEWORKS GET_EXECUTORS GET_OPERATIONS GET_TASKS GET_ROLES GET_WEIGHTS UPDATE_WEIGHTS GET_MASTER SUBSCRIBE RESERVE_RESOURCES UNRESERVE_RESOURCES CREATE_VOLUMES DESTROY_VOLUMES GROW_VOLUME SHRINK_VOLUME GET_MAINTENANCE_STATUS GET_MAINTENANCE_SCHEDULE UPDATE_MAINTENANCE_SCHEDULE START_MAINTENANCE STOP_MAINTENANCE DRAIN_AGENT DEACTIVATE_AGENT REACTIVATE_AGENT GET_QUOTA UPDATE_QUOTA SET_QUOTA REMOVE_QUOTA TEARDOWN MARK_AGENT_GONE",
   "scheduler.AttributeConstraint.Selector.PseudoattributeType": "UNKNOWN HOSTNAME REGION ZONE",
   "scheduler.Call.Type":
     "UNKNOWN SUBSCRIBE TEARDOWN ACCEPT DECLINE ACCEPT_INVERSE_OFFERS DECLINE_INVERSE_OFFERS REVIVE KILL SHUTDOWN ACKNOWLEDGE ACKNOWLEDGE_OPERATION_STATUS RECONCILE RECONCILE_OPERATIONS MESSAGE REQUEST SUPPRESS UPDATE_FRAMEWORK",
 };
+
+/** The three Calls read with one schema: a message all of them share is read the same way in each. */
+export const CALL_SCHEMA = new ProtoSchema(CALL_MESSAGES, CALL_ENUMS);

@@ -1,4 +1,4 @@
-import { isObject, type JsonObject } from "../json.js";
+import { isObject, type JsonObject } from "./json.js";
 
 /**
  * JSON read into a proto2 message as a Mesos master reads a call body (3rdparty/stout/include/stout/protobuf.hpp,
