@@ -39,6 +39,15 @@ export class FrameworkRemovedError extends TitanError {
   }
 }
 
+/** The master answered SUBSCRIBE with an ERROR: it refuses titan's FrameworkInfo, and will again. */
+export class SubscriptionRefusedError extends TitanError {
+  constructor(message: string) {
+    super(message, {
+      hint: "re-running will not help: change what the master names (the role, --failover-timeout, the principal) or the master's configuration",
+    });
+  }
+}
+
 /** The scheduler subscription ended and could not be re-established (master ERROR event, give-up deadline). */
 export class SubscriptionLostError extends TitanError {
   constructor(message: string, hint = "re-run the command; titan re-subscribes with the same framework id") {

@@ -30,6 +30,7 @@ export {
   ResponseTooLargeError,
   SandboxGoneError,
   SubscriptionLostError,
+  SubscriptionRefusedError,
   TemporarilyUnavailableError,
   UnauthorizedError,
 } from "./errors.js";

@@ -20,6 +20,7 @@ import {
   MesosTimeoutError,
   NotLeaderError,
   SubscriptionLostError,
+  SubscriptionRefusedError,
   TemporarilyUnavailableError,
 } from "./errors.js";
 import { parseSchedulerEvent } from "./events.js";
@@ -105,10 +106,14 @@ function isRetryable(error: unknown): boolean {
   );
 }
 
-function errorFromMaster(message: string): TitanError {
+function errorFromMaster(message: string, refusedSubscription: boolean): TitanError {
   if (/has been removed|torn down|teardown/i.test(message)) {
     return new FrameworkRemovedError(`the master ended the subscription: ${message}`);
   }
+  // An ERROR instead of SUBSCRIBED: the master refused the FrameworkInfo itself (Master::validateFramework), and
+  // will refuse it again however often titan re-subscribes.
+  if (refusedSubscription)
+    return new SubscriptionRefusedError(`the master refused the subscription: ${message}`);
   return new SubscriptionLostError(
     `the master ended the subscription: ${message}`,
     /failed over/i.test(message)
@@ -260,8 +265,9 @@ export class SchedulerSession {
             status: 200,
           });
         }
+        const opening = first;
         first = false;
-        this.track(event, stream);
+        this.track(event, stream, opening);
         yield event;
       }
     }
@@ -273,7 +279,8 @@ export class SchedulerSession {
     }
   }
 
-  private track(event: SchedulerEvent, stream: HttpStream): void {
+  /** `opening`: the stream's first event, which is SUBSCRIBED, or ERROR when the master refuses the subscription. */
+  private track(event: SchedulerEvent, stream: HttpStream, opening: boolean): void {
     switch (event.type) {
       case "SUBSCRIBED": {
         const id = event.subscribed.framework_id;
@@ -289,7 +296,7 @@ export class SchedulerSession {
         this.offers.delete(event.rescind.offer_id.value);
         return;
       case "ERROR":
-        throw errorFromMaster(event.error.message);
+        throw errorFromMaster(event.error.message, opening);
       default:
         return;
     }

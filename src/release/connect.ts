@@ -33,6 +33,11 @@ export interface Connection {
 
 const DEFAULT_FAILOVER_MS = 7 * 24 * 3_600_000;
 const LOW_FAILOVER_MS = 24 * 3_600_000;
+/**
+ * The longest failover timeout a master accepts: it keeps the timeout as an int64 of nanoseconds and refuses the
+ * subscription of a framework whose seconds overflow it (src/master/validation.cpp validateFailoverTimeout).
+ */
+const MAX_FAILOVER_MS = 2 ** 63 / 1e6;
 
 /** Opens the command's target for a change: the local cluster is started when it is the target and is not running. */
 export async function connect(env: Env, flags: ConnectFlags): Promise<Connection> {
@@ -76,6 +81,11 @@ export function failoverTimeout(env: Env, flag: string | undefined): number {
     throw new UsageError(
       `--failover-timeout ${JSON.stringify(text)} is not a positive duration`,
       "e.g. --failover-timeout 168h (7 days, the default)",
+    );
+  if (parsed.value > MAX_FAILOVER_MS)
+    throw new UsageError(
+      `--failover-timeout ${JSON.stringify(text)} is longer than a Mesos master accepts`,
+      `at most ${Math.floor(MAX_FAILOVER_MS / 3_600_000)}h, about 292 years (the master counts it in nanoseconds, in 64 bits)`,
     );
   if (parsed.value < LOW_FAILOVER_MS) {
     writeLine(

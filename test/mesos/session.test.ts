@@ -6,6 +6,7 @@ import {
   FrameworkRemovedError,
   ResponseTooLargeError,
   SubscriptionLostError,
+  SubscriptionRefusedError,
   UnauthorizedError,
 } from "../../src/mesos/errors.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
@@ -194,10 +195,10 @@ describe("scheduler session", () => {
     });
   });
 
-  it("ends with the master's message when the first record is an ERROR", async () => {
+  it("ends with the master's message when an ERROR follows SUBSCRIBED", async () => {
     const master = await schedulerMaster([
       (res, i) => {
-        stream(res, i, { type: "ERROR", error: { message: "Framework failed over" } });
+        stream(res, i, subscribed(), { type: "ERROR", error: { message: "Framework failed over" } });
         res.end();
       },
     ]);
@@ -205,6 +206,21 @@ describe("scheduler session", () => {
     expect(error).toBeInstanceOf(SubscriptionLostError);
     expect((error as Error).message).toBe("the master ended the subscription: Framework failed over");
     expect((error as SubscriptionLostError).hint).toMatch(/only one deploy/);
+    expect(master.subscribes()).toHaveLength(1);
+  });
+
+  it("an ERROR instead of SUBSCRIBED is a refusal that re-running cannot mend", async () => {
+    const message = "The framework failover_timeout (1e+10) is invalid";
+    const master = await schedulerMaster([
+      (res, i) => {
+        stream(res, i, { type: "ERROR", error: { message } });
+        res.end();
+      },
+    ]);
+    const error = await collect(session(master.server.url), () => false).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SubscriptionRefusedError);
+    expect((error as Error).message).toBe(`the master refused the subscription: ${message}`);
+    expect((error as SubscriptionRefusedError).hint).toMatch(/re-running will not help/);
     expect(master.subscribes()).toHaveLength(1);
   });
 
