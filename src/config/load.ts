@@ -6,6 +6,7 @@ import { didYouMean } from "../cli/suggest.js";
 import { isMap, isScalar, isSeq, yamlLibrary } from "../cli/yaml-library.js";
 import { parseZkUrl } from "../state/zk-url.js";
 import { parseContainerizer, parseRegistry, parseSecrets } from "./registry.js";
+import { mesosRoleProblem, ROLE_HINT } from "./role.js";
 import { parseSecretRef } from "./secret-ref.js";
 import type { ClusterConfig, ContextConfig, UserConfig } from "./types.js";
 
@@ -452,7 +453,11 @@ function parseCluster(
             `"${text}" is not a Unix user name`,
             "name a user every agent has, e.g. nobody",
           );
-      } else cluster.role = text;
+      } else {
+        const problem = mesosRoleProblem(text);
+        if (problem === undefined) cluster.role = text;
+        else check.report(value, at, `"${text}" is not a role a Mesos master accepts: ${problem}`, ROLE_HINT);
+      }
     }
   }
   if (cluster.masters.length === 0 && check.diagnostics.length === before) {

@@ -2,13 +2,14 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Env } from "../cli/env.js";
-import { TitanError, UsageError } from "../cli/errors.js";
+import { TitanError } from "../cli/errors.js";
 import { writeLine } from "../cli/io.js";
 import type { LiveMasterSource } from "../cluster/live-source.js";
 import type { BasicAuth, MasterCluster } from "../mesos/index.js";
 import type { StateStore } from "../state/types.js";
 import { loadUserConfig } from "./index.js";
 import { resolveTarget, type TargetFlags } from "./resolve.js";
+import { roleFlag } from "./role.js";
 import { type ClusterConfig, DEFAULT_TASK_USER, type Origin, type Target } from "./types.js";
 
 /**
@@ -52,12 +53,10 @@ export function defaultStateUrl(dataDir: string, cluster: string): string {
   return pathToFileURL(join(dataDir, "state", cluster)).href;
 }
 
-/** Resolves the role: --role, then TITAN_ROLE, then the cluster's (an empty one is a usage error). */
+/** Resolves the role: --role, then TITAN_ROLE (each checked as a master would), then the cluster's. */
 function roleOf(flags: TargetFlags, env: Env, cluster: ClusterConfig): string {
   const explicit = flags.role ?? env.vars.TITAN_ROLE;
-  if (explicit !== undefined && explicit.trim() === "")
-    throw new UsageError("--role is empty", "pass a Mesos role such as `titan`, or `*`");
-  return explicit?.trim() ?? cluster.role;
+  return explicit === undefined ? cluster.role : roleFlag(explicit);
 }
 
 /** Reads the config and resolves the target for the flags given; nothing is contacted yet. */

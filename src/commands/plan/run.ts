@@ -10,6 +10,7 @@ import { SnapshotFileSource } from "../../cluster/file-source.js";
 import { agentsScheduledForMaintenance } from "../../cluster/maintenance.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { ClusterStateSource } from "../../cluster/types.js";
+import { roleFlag } from "../../config/role.js";
 import type { ClusterConfig } from "../../config/types.js";
 import { checkSecretDelivery } from "../../deploy/environment.js";
 import { loadManifests } from "../../manifest/index.js";
@@ -146,9 +147,11 @@ async function clusterSource(
       );
     }
     const role = opts.role ?? env.vars.TITAN_ROLE;
-    if (role !== undefined && role.trim() === "")
-      throw new UsageError("--role is empty", "pass a Mesos role such as `titan`, or `*`");
-    return { source: new SnapshotFileSource(opts.snapshot, env.cwd, { role: role?.trim() ?? "*" }) };
+    return {
+      source: new SnapshotFileSource(opts.snapshot, env.cwd, {
+        role: role === undefined ? "*" : roleFlag(role),
+      }),
+    };
   }
   const target = await env.target(opts);
   const [live, store] = await Promise.all([target.source(), target.store()]);

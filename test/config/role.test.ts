@@ -1,0 +1,63 @@
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { mesosRoleProblem } from "../../src/config/role.js";
+import { runCli } from "../support/cli.js";
+import { tempDir } from "../support/tmp.js";
+
+const root = resolve(import.meta.dirname, "../..");
+
+describe("roles as a Mesos master takes them (roles.cpp)", () => {
+  it.each<[string, string | undefined]>([
+    ["*", undefined],
+    ["titan", undefined],
+    ["web/prod", undefined],
+    ["db@eu.1", undefined],
+    ["", "a role cannot be empty"],
+    ["/web", "a role's path cannot start or end with a slash or hold two slashes in a row"],
+    ["web/", "a role's path cannot start or end with a slash or hold two slashes in a row"],
+    ["web//prod", "a role's path cannot start or end with a slash or hold two slashes in a row"],
+    ["web/..", "'..' cannot be a component of a role"],
+    ["web/*", "'*' cannot be a component of a role"],
+    ["-web", "the component '-web' starts with a dash"],
+    ["web prod", "the component 'web prod' holds whitespace"],
+  ])("%j: %s", (role, problem) => {
+    expect(mesosRoleProblem(role)).toBe(problem);
+  });
+
+  it("makes `titan plan --role` refuse a role a deploy could never subscribe with, before planning", async () => {
+    const r = await runCli(
+      [
+        "plan",
+        "-f",
+        "fixtures/manifests/example.yaml",
+        "--snapshot",
+        "fixtures/snapshots/us-east.json",
+        "--region",
+        "us-east",
+        "--role",
+        "web prod",
+      ],
+      { cwd: root },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(
+      `error: --role "web prod" is not a role a Mesos master accepts: the component 'web prod' holds whitespace`,
+    );
+  });
+
+  it("reports a cluster's role in the config file that no master accepts, with its place", async () => {
+    const dir = tempDir();
+    const file = join(dir, "config.yaml");
+    writeFileSync(file, "clusters:\n  prod:\n    masters: [http://m1:5050]\n    role: -web\n");
+    const r = await runCli(["context", "list"], {
+      env: { TITAN_CONFIG: file, XDG_DATA_HOME: join(dir, "data") },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `"-web" is not a role a Mesos master accepts: the component '-web' starts with a dash`,
+    );
+    expect(r.stderr).toContain("config.yaml:4");
+  });
+});
