@@ -352,6 +352,26 @@ describe("ACCEPT", () => {
     s.close();
   });
 
+  it("discards every offer an ACCEPT with invalid offers names, even another framework's, and tells no one", async () => {
+    const c = await cluster(2);
+    const b = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, name: "b" });
+    const offerOfB = (await b.offers())[0] as Json;
+    const a = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, name: "a" });
+    const idOfB = String((offerOfB.id as Json).value);
+    await a.accept([idOfB], [commandTask("stolen", offerOfB)]);
+    expect((await a.update("stolen", "TASK_DROPPED")).message).toBe(
+      `Task launched with invalid offers: Offer ${idOfB} has invalid framework ${b.frameworkId} while framework ${a.frameworkId} is expected`,
+    );
+    // master.cpp Master::accept discards it all the same (discardOffer): b's offer is gone, without a RESCIND.
+    await b.accept([idOfB], [commandTask("mine", offerOfB)]);
+    expect((await b.update("mine", "TASK_DROPPED")).message).toBe(
+      `Task launched with invalid offers: Offer ${idOfB} is no longer valid`,
+    );
+    expect(b.events.some((e) => e.type === "RESCIND")).toBe(false);
+    a.close();
+    b.close();
+  });
+
   it("answers TASK_LOST instead of TASK_DROPPED to a framework that is not partition-aware", async () => {
     const c = await cluster(1);
     const s = await TestScheduler.subscribe(c.url, { user: "root", name: "old" });

@@ -53,8 +53,11 @@ export type AcceptPlan =
   | {
       kind: "invalid-offers";
       error: string;
-      /** Offers of this framework named in the call: removed, their resources recovered without a filter. */
-      ownOffers: OfferRecord[];
+      /**
+       * Every outstanding offer named in the call, whichever framework holds it: removed, their resources recovered
+       * without a filter and nobody told (Master::accept discards each, master.cpp discardOffer).
+       */
+      namedOffers: OfferRecord[];
       tasks: Array<{ task: JsonObject; taskId: string; agentId: string }>;
     }
   | {
@@ -233,13 +236,13 @@ export function planAccept(input: AcceptInput): AcceptPlan {
   const tasks = launchedTasks(input.operations);
   const offerCheck = validateOffers(input);
   if (offerCheck.error !== undefined) {
-    const ownOffers = input.offerIds
+    const namedOffers = input.offerIds
       .map((id) => input.findOffer(id))
-      .filter((o): o is OfferRecord => o !== undefined && o.frameworkId === input.frameworkId);
+      .filter((o): o is OfferRecord => o !== undefined);
     return {
       kind: "invalid-offers",
       error: offerCheck.error,
-      ownOffers: [...new Set(ownOffers)],
+      namedOffers: [...new Set(namedOffers)],
       tasks: tasks.map(({ task }) => ({ task, taskId: idOf(task.task_id), agentId: idOf(task.agent_id) })),
     };
   }

@@ -614,7 +614,7 @@ export class LocalMaster {
     });
     const now = this.now();
     if (plan.kind === "invalid-offers") {
-      for (const offer of plan.ownOffers) this.removeOffer(offer);
+      for (const offer of plan.namedOffers) this.removeOffer(offer);
       for (const t of plan.tasks) {
         this.sendMasterUpdate(framework, {
           taskId: t.taskId,
