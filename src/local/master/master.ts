@@ -403,9 +403,14 @@ export class LocalMaster {
     suppressed: Set<string>,
     subscription: Subscription,
   ): undefined {
-    if ((info.principal ?? undefined) !== (framework.info.principal ?? undefined) && !framework.recovered) {
-      return this.refuse(subscription, "Changing framework's principal is not allowed.");
-    }
+    // Master::_subscribe: the immutable fields kept (preserveImmutableFields), then validateUpdate, which can then
+    // fail only on the principal. A framework recovered from agents has no FrameworkInfo of its own to hold to.
+    const preserved = framework.recovered
+      ? {}
+      : { user: framework.info.user, checkpoint: framework.info.checkpoint ?? false };
+    const updated = { ...info, ...preserved };
+    const updateError = framework.recovered ? undefined : frameworkUpdateError(framework.info, updated);
+    if (updateError !== undefined) return this.refuse(subscription, updateError);
     const old = framework.subscription;
     framework.subscription = undefined;
     if (old) {
@@ -416,10 +421,7 @@ export class LocalMaster {
     for (const offer of [...this.offers.values()])
       if (offer.frameworkId === framework.id) this.removeOffer(offer);
     this.maintenance.frameworkInactive(framework.id);
-    const preserved = framework.recovered
-      ? {}
-      : { user: framework.info.user, checkpoint: framework.info.checkpoint ?? false };
-    framework.info = frameworkInfoWithDefaults({ ...info, ...preserved, id: { value: framework.id } });
+    framework.info = frameworkInfoWithDefaults({ ...updated, id: { value: framework.id } });
     framework.capabilities = caps;
     framework.roles = roles;
     framework.suppressedRoles = suppressed;
