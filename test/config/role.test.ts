@@ -1,11 +1,9 @@
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { mesosRoleProblem } from "../../src/config/role.js";
 import { runCli } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
-
-const root = resolve(import.meta.dirname, "../..");
 
 describe("roles as a Mesos master takes them (roles.cpp)", () => {
   it.each<[string, string | undefined]>([
@@ -23,28 +21,6 @@ describe("roles as a Mesos master takes them (roles.cpp)", () => {
     ["web prod", "the component 'web prod' holds whitespace"],
   ])("%j: %s", (role, problem) => {
     expect(mesosRoleProblem(role)).toBe(problem);
-  });
-
-  it("makes `titan plan --role` refuse a role a deploy could never subscribe with, before planning", async () => {
-    const r = await runCli(
-      [
-        "plan",
-        "-f",
-        "fixtures/manifests/example.yaml",
-        "--snapshot",
-        "fixtures/snapshots/us-east.json",
-        "--region",
-        "us-east",
-        "--role",
-        "web prod",
-      ],
-      { cwd: root },
-    );
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe("");
-    expect(r.stderr).toContain(
-      `error: --role "web prod" is not a role a Mesos master accepts: the component 'web prod' holds whitespace`,
-    );
   });
 
   it("reports a cluster's role in the config file that no master accepts, with its place", async () => {

@@ -41,6 +41,15 @@ describe("titan plan", () => {
     expect(r.stdout).toMatch(/^fingerprint sha256:[0-9a-f]{64}$/m);
   });
 
+  it("refuses a --role no Mesos master accepts before planning: deploy could never subscribe with it", async () => {
+    const r = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east", "--role", "web prod");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(
+      `error: --role "web prod" is not a role a Mesos master accepts: the component 'web prod' holds whitespace`,
+    );
+  });
+
   it("exits 3 with --detailed-exitcode when the plan has changes", async () => {
     const r = await plan(
       "--snapshot",
