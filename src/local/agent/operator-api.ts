@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { CALL_SCHEMA } from "../call-protos.js";
+import { isObject } from "../json.js";
 import { parseProtoJson } from "../proto-json.js";
 import type { AccountNames } from "./accounts.js";
 import {
@@ -33,10 +34,6 @@ export interface OperatorContext {
   view: AgentView;
   attached: readonly AttachedPath[];
   accounts: AccountNames;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function reply(type: string, field: string, body: unknown): ApiReply {
@@ -76,7 +73,7 @@ function listFiles(call: Record<string, unknown>, context: OperatorContext): Api
 
 function flags(view: AgentView): Array<{ name: string; value: string }> {
   const legacy = legacyState(view).flags;
-  if (!isRecord(legacy)) return [];
+  if (!isObject(legacy)) return [];
   return Object.entries(legacy).map(([name, value]) => ({ name, value: String(value) }));
 }
 
@@ -119,7 +116,7 @@ export function handleOperatorCall(raw: unknown, context: OperatorContext): ApiR
   if (typeof type !== "string")
     return { status: 400, text: "Failed to validate agent::Call: Expecting 'type' to be present" };
   const payload = PAYLOAD_OF[type];
-  if (payload !== undefined && !isRecord(call[payload]))
+  if (payload !== undefined && !isObject(call[payload]))
     return { status: 400, text: `Failed to validate agent::Call: Expecting '${payload}' to be present` };
   switch (type) {
     case "GET_HEALTH":
