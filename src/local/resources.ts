@@ -1,4 +1,5 @@
 import type { AgentResources, RangeJson, ResourceJson } from "./agent/api.js";
+import { roleError } from "./common-validation.js";
 
 /**
  * Unreserved resource quantities of one agent, and the arithmetic the master needs on them. Scalars keep Mesos'
@@ -191,9 +192,9 @@ export function toLegacyResources(q: Quantities): Record<string, number | string
   return out;
 }
 
-const NAME_WITH_ROLE = /^([a-z]+)(?:\(([^()]+)\))?$/;
-// A role as src/common/roles.cpp `roles::validate` takes it: path segments of letters, digits, `_`, `-`, `.`.
-const ROLE = /^(?!\.{1,2}(\/|$))[A-Za-z0-9_.-]+(\/(?!\.{1,2}(\/|$))[A-Za-z0-9_.-]+)*$/;
+// `name(role)` as src/common/resources.cpp `Resources::fromSimpleString` splits it: the role between the first
+// `(` and the first `)`, trimmed, then checked by `roles::validate` when `Resources::parse` validates the resource.
+const NAME_WITH_ROLE = /^([^()]*)\(([^()]*)\)$/;
 
 /**
  * Parses a Mesos `--resources` text such as `cpus:4;mem:8192;disk:20000;ports:[31000-32000]`. `name(role):value`
@@ -210,14 +211,14 @@ export function parseResourceSpec(
     const colon = part.indexOf(":");
     if (colon <= 0) return { ok: false, error: `'${part}' is not name:value` };
     const named = NAME_WITH_ROLE.exec(part.slice(0, colon).trim());
-    const name = named?.[1] ?? part.slice(0, colon).trim();
-    const role = named?.[2] === "*" ? undefined : named?.[2];
+    const name = (named?.[1] ?? part.slice(0, colon)).trim();
+    const givenRole = named?.[2]?.trim();
     const value = part.slice(colon + 1).trim();
-    if (role !== undefined && (!ROLE.test(role) || !(SCALAR_NAMES as readonly string[]).includes(name)))
-      return {
-        ok: false,
-        error: `'${part}': only cpus, mem, disk and gpus can be reserved, to a role such as web or web/api`,
-      };
+    const invalidRole = givenRole === undefined ? undefined : roleError(givenRole);
+    if (invalidRole !== undefined) return { ok: false, error: `'${part}': ${invalidRole}` };
+    const role = givenRole === "*" ? undefined : givenRole;
+    if (role !== undefined && !(SCALAR_NAMES as readonly string[]).includes(name))
+      return { ok: false, error: `'${part}': only cpus, mem, disk and gpus can be reserved` };
     if (name === "ports") {
       const match = /^\[(.*)\]$/.exec(value);
       if (!match) return { ok: false, error: `ports must be ranges like [31000-32000], got '${value}'` };

@@ -176,8 +176,36 @@ describe("offering reserved resources", () => {
       { reservations: [], quantities: q({ cpus: 2, mem: 1024 }) },
       { reservations: STATIC_WEB, quantities: q({ cpus: 1.5, mem: 512 }) },
     ]);
-    expect(parseResourceSpec("ports(web):[31000-31001]").ok).toBe(false);
-    expect(parseResourceSpec("cpus(../x):1").ok).toBe(false);
+    expect(parseResourceSpec("ports(web):[31000-31001]")).toEqual({
+      ok: false,
+      error: "'ports(web):[31000-31001]': only cpus, mem, disk and gpus can be reserved",
+    });
+  });
+
+  it("takes the roles an agent's --resources takes: roles::validate after trimming (resources.cpp)", () => {
+    const reserved = (spec: string) => {
+      const parsed = parseResourceSpec(spec);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return Object.keys(parsed.resources.reserved ?? {});
+    };
+    expect(reserved("cpus(db@eu):1;mem( web/api ):64")).toEqual(["db@eu", "web/api"]);
+    expect(reserved("cpus(*):1")).toEqual([]);
+    expect(parseResourceSpec("cpus(../x):1")).toEqual({
+      ok: false,
+      error: "'cpus(../x):1': Role '../x' cannot include '..' as a component",
+    });
+    expect(parseResourceSpec("cpus(-web):1")).toEqual({
+      ok: false,
+      error: "'cpus(-web):1': Role component '-web' is invalid because it starts with a dash",
+    });
+    expect(parseResourceSpec("cpus(web/):1")).toEqual({
+      ok: false,
+      error: "'cpus(web/):1': Role 'web/' cannot end with a slash",
+    });
+    expect(parseResourceSpec("cpus():1")).toEqual({
+      ok: false,
+      error: "'cpus():1': Role names cannot be the empty string",
+    });
   });
 });
 
