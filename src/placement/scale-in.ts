@@ -85,6 +85,15 @@ class Drainer {
     string,
     { filters: readonly AttributeFilter[]; filterKey: string; attribute: string; apps: string[] }
   >();
+  /**
+   * Every balance (soft or hard), by its filter set and attribute: the eligible agents of each attribute value, and
+   * the most instances an app balanced over it runs.
+   */
+  private readonly spreads = new Map<
+    string,
+    { filters: readonly AttributeFilter[]; filterKey: string; attribute: string; instances: number }
+  >();
+  private readonly agentsByValue = new Map<string, Int32Array[]>();
   /** Tasks the drain being tried has already moved off agents that stay. */
   private readonly evicting = new Set<RunningTask>();
 
@@ -102,6 +111,8 @@ class Drainer {
         .filter(([, cs]) => cs.some((c) => c.kind === "attribute" || (c.kind === "balance" && c.hard)))
         .map(([app]) => app),
     );
+    const instancesOf = new Map<string, number>();
+    for (const task of input.running) instancesOf.set(task.app, (instancesOf.get(task.app) ?? 0) + 1);
     for (const group of groupRequests(
       Object.entries(constraintsByApp).map(([app, constraints]) => ({
         app,
@@ -114,8 +125,16 @@ class Drainer {
       this.regexes,
     )) {
       for (const rule of group.compiled.balance) {
-        if (!rule.hard) continue;
         const key = `${group.compiled.filterKey}\u0000${rule.attribute}`;
+        const spread = this.spreads.get(key) ?? {
+          filters: group.compiled.filters,
+          filterKey: group.compiled.filterKey,
+          attribute: rule.attribute,
+          instances: 0,
+        };
+        spread.instances = Math.max(spread.instances, instancesOf.get(group.app) ?? 0);
+        this.spreads.set(key, spread);
+        if (!rule.hard) continue;
         const entry = this.hardBalanced.get(key) ?? {
           filters: group.compiled.filters,
           filterKey: group.compiled.filterKey,
@@ -274,9 +293,48 @@ class Drainer {
     return list;
   }
 
+  /**
+   * Whether draining agent i leaves every balanced app as many values of its attribute as it can use: the last agent
+   * of a zone stays while an app balanced over zones runs at least as many instances as there are zones, since
+   * draining it would leave the app no way to spread (even a hard balance only spreads over the zones agents have).
+   */
+  private keepsSpread(i: number): boolean {
+    const { state } = this;
+    for (const [key, { filters, filterKey, attribute, instances }] of this.spreads) {
+      const eligible = this.eligibility.get(filters, filterKey);
+      if (eligible[i] === 0) continue;
+      const v = state.attribute(attribute).valueIds[i] as number;
+      if (v < 0) continue;
+      const byValue = this.eligibleByValue(key, attribute, eligible);
+      const inUse = (agents: Int32Array, except: number): boolean =>
+        agents.some((j) => j !== except && state.disabled[j] === 0);
+      if (inUse(byValue[v] as Int32Array, i)) continue;
+      const values = byValue.filter((agents) => inUse(agents, -1)).length;
+      if (values <= instances) return false;
+    }
+    return true;
+  }
+
+  /** The agents of each value of `attribute` that pass a balance's filters. */
+  private eligibleByValue(key: string, attribute: string, eligible: Uint8Array): Int32Array[] {
+    let byValue = this.agentsByValue.get(key);
+    if (!byValue) {
+      const { valueIds, values } = this.state.attribute(attribute);
+      const lists: number[][] = values.map(() => []);
+      for (let j = 0; j < this.state.n; j++) {
+        const w = valueIds[j] as number;
+        if (w >= 0 && eligible[j] === 1) lists[w]?.push(j);
+      }
+      byValue = lists.map((list) => Int32Array.from(list));
+      this.agentsByValue.set(key, byValue);
+    }
+    return byValue;
+  }
+
   /** Drains agent i if everything on it fits elsewhere (making room on agents that stay when allowed); else no change. */
   tryDrain(i: number, makeRoom: boolean): boolean {
     const { state } = this;
+    if (!this.keepsSpread(i)) return false;
     const tasks = [...(this.tasksOn[i] ?? [])];
     this.evicting.clear();
     const sp = this.savepoint();

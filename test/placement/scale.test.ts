@@ -151,6 +151,39 @@ describe("adviseScaleIn", () => {
     expect(adviseScaleIn({ agents, running, seed: 1 }, {}).drain).toHaveLength(1);
   });
 
+  describe("keeps the values a balanced app spreads over", () => {
+    const zoned = (ids: string[], zones: string[]) =>
+      ids.map((id, k) => agent(id, {}, { zone: zones[k] as string }));
+    const balanced = (hard: boolean) => ({ web: [{ kind: "balance", attribute: "zone", hard } as const] });
+
+    it("never drains the last agent of a zone while the app runs an instance per zone, soft or hard", () => {
+      const agents = zoned(["a1", "b1", "c1"], ["a", "b", "c"]);
+      const running = [runningTask("web", "a1", 0), runningTask("web", "b1", 1), runningTask("web", "c1", 2)];
+      // Without a balance the three instances fit on one agent.
+      expect(adviseScaleIn({ agents, running, seed: 1 }, {}).drain).toHaveLength(2);
+      expect(adviseScaleIn({ agents, running, seed: 1 }, balanced(false)).drain).toEqual([]);
+      expect(adviseScaleIn({ agents, running, seed: 1 }, balanced(true)).drain).toEqual([]);
+    });
+
+    it("drains within a zone, keeping one agent of each", () => {
+      const agents = zoned(["a1", "a2", "b1", "b2", "c1", "c2"], ["a", "a", "b", "b", "c", "c"]);
+      const running = [runningTask("web", "a1", 0), runningTask("web", "b1", 1), runningTask("web", "c1", 2)];
+      for (const hard of [false, true]) {
+        const advice = adviseScaleIn({ agents, running, seed: 1 }, balanced(hard));
+        const kept = agents.filter((a) => !advice.drain.some((d) => d.agentId === a.id));
+        expect(kept.map((a) => a.attributes.zone).sort()).toEqual(["a", "b", "c"]);
+        expect(moveViolations(agents, running, balanced(hard), advice.moves)).toEqual([]);
+      }
+    });
+
+    it("lets a zone go when the app has fewer instances than the zones left", () => {
+      const agents = zoned(["a1", "b1", "c1"], ["a", "b", "c"]);
+      const running = [runningTask("web", "a1", 0), runningTask("web", "b1", 1)];
+      const advice = adviseScaleIn({ agents, running, seed: 1 }, balanced(false));
+      expect(advice.drain.map((d) => d.agentId)).toEqual(["c1"]);
+    });
+  });
+
   it("refills a large agent drained first when that lets two smaller agents drain instead", () => {
     const large = { total: { cpus: 8, mem: 32768 } };
     const small = { total: { cpus: 2, mem: 8192 } };
