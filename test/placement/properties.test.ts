@@ -600,5 +600,25 @@ function checkScaleIn(generated: PlacementInput, placed: PlacementResult = place
     (v) => !v.startsWith("port ") && !v.includes("port names"),
   );
   expect(problems).toEqual([]);
+  // ...and no balanced app is left fewer values of its attribute than it could spread over before.
+  const instances = new Map<string, number>();
+  for (const t of running) instances.set(t.app, (instances.get(t.app) ?? 0) + 1);
+  const valuesAmong = (list: readonly Agent[], attribute: string): number =>
+    new Set(list.filter((a) => !a.draining).map((a) => a.attributes[attribute] ?? null)).size -
+    (list.some((a) => !a.draining && a.attributes[attribute] === undefined) ? 1 : 0);
+  for (const [app, constraints] of Object.entries(constraintsByApp)) {
+    if (constraints.some((c) => c.kind === "attribute")) continue;
+    for (const c of constraints) {
+      if (c.kind !== "balance") continue;
+      const before = valuesAmong(agents, c.attribute);
+      const after = valuesAmong(
+        agents.filter((a) => !drained.has(a.id)),
+        c.attribute,
+      );
+      expect(after, `${app} balanced over ${c.attribute}`).toBeGreaterThanOrEqual(
+        Math.min(before, instances.get(app) ?? 0),
+      );
+    }
+  }
   return [...movedFrom].some((id) => !drained.has(id));
 }
