@@ -190,22 +190,13 @@ describe("offering reserved resources", () => {
     };
     expect(reserved("cpus(db@eu):1;mem( web/api ):64")).toEqual(["db@eu", "web/api"]);
     expect(reserved("cpus(*):1")).toEqual([]);
-    expect(parseResourceSpec("cpus(../x):1")).toEqual({
-      ok: false,
-      error: "'cpus(../x):1': Role '../x' cannot include '..' as a component",
-    });
-    expect(parseResourceSpec("cpus(-web):1")).toEqual({
-      ok: false,
-      error: "'cpus(-web):1': Role component '-web' is invalid because it starts with a dash",
-    });
-    expect(parseResourceSpec("cpus(web/):1")).toEqual({
-      ok: false,
-      error: "'cpus(web/):1': Role 'web/' cannot end with a slash",
-    });
-    expect(parseResourceSpec("cpus():1")).toEqual({
-      ok: false,
-      error: "'cpus():1': Role names cannot be the empty string",
-    });
+    for (const [spec, problem] of [
+      ["cpus(../x):1", "Role '../x' cannot include '..' as a component"],
+      ["cpus(-web):1", "Role component '-web' is invalid because it starts with a dash"],
+      ["cpus(web/):1", "Role 'web/' cannot end with a slash"],
+      ["cpus():1", "Role names cannot be the empty string"],
+    ])
+      expect(parseResourceSpec(spec as string)).toEqual({ ok: false, error: `'${spec}': ${problem}` });
   });
 });
 
