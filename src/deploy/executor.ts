@@ -10,6 +10,7 @@ import { type EngineSettings, type EngineState, initialState, type Reaction } fr
 import { evacuating } from "./evacuation.js";
 import { type EventQueue, queued, withinMs } from "./event-queue.js";
 import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
+import { offeredWithoutGpus, wantsGpuAgents } from "./gpu-agents.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { openSession } from "./open-session.js";
 import { deployPlan, type PlanCluster, rollbackPlan } from "./replan.js";
@@ -105,6 +106,8 @@ export class AppDeployment {
   private readonly checkReads = new Set<Promise<void>>();
   private readonly settings: EngineSettings;
   private readonly quiet = new QuietTimer();
+  /** The framework subscribes with GPU_RESOURCES (src/deploy/gpu-agents.ts says when). */
+  private readonly gpuAgents: boolean;
 
   constructor(
     private readonly run: AppRun,
@@ -124,7 +127,11 @@ export class AppDeployment {
       ...(previous?.incarnations === undefined ? {} : { incarnationFloor: previous.incarnations }),
       now,
     });
-    const start = initialState(tracked, deployPlan(run.planned ?? new Map(), run.cluster));
+    this.gpuAgents = wantsGpuAgents(run.target.spec.resources.gpus > 0, run.planned, run.cluster);
+    // Re-planning must not count on agents the master will not offer this framework.
+    const cluster =
+      run.cluster === undefined || this.gpuAgents ? run.cluster : offeredWithoutGpus(run.cluster);
+    const start = initialState(tracked, deployPlan(run.planned ?? new Map(), cluster));
     const evacuation = evacuating(start, run.evacuate ?? [], now);
     this.state = evacuation.state;
     this.settings = {
@@ -160,7 +167,7 @@ export class AppDeployment {
   async execute(): Promise<AppResult> {
     const app = this.run.target.spec.name;
     const frameworkId = await this.options.store.frameworkId(app);
-    const session = openSession(this.options, app, frameworkId, this.run.target.spec.resources.gpus > 0);
+    const session = openSession(this.options, app, frameworkId, this.gpuAgents);
     const { queue, pumped } = queued(session.events());
     try {
       const ticks = ticking(queue, this.options.tickMs ?? 100, this.options.signal);

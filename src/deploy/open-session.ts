@@ -7,7 +7,7 @@ export function openSession(
   options: Pick<ExecutorOptions, "cluster" | "framework" | "log" | "sessionTimings" | "signal">,
   app: string,
   frameworkId: string | undefined,
-  /** The app asks for GPUs: the master offers GPU agents only to frameworks with GPU_RESOURCES. */
+  /** Subscribe with GPU_RESOURCES: the master offers GPU agents only to frameworks that have it (gpu-agents.ts). */
   gpus: boolean,
 ): SchedulerSession {
   const { framework } = options;

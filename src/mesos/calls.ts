@@ -63,9 +63,10 @@ export function toLabels(labels: Readonly<Record<string, string>>): Labels {
 }
 
 /**
- * The capabilities titan subscribes with: GPU_RESOURCES only for an app that asks for GPUs, because a master
- * started with --filter_gpu_resources (the default) offers GPU agents only to such frameworks, and a framework
- * that has it would be offered (and could fill) GPU agents with work that needs no GPU.
+ * The capabilities titan subscribes with: GPU_RESOURCES only when the app needs GPU agents (it asks for GPUs, or
+ * its plan put it there for want of other room), because a master started with --filter_gpu_resources (the
+ * default) offers GPU agents only to such frameworks, and a framework that has it would be offered (and could
+ * fill) GPU agents with work that needs no GPU.
  */
 export function frameworkCapabilities(needsGpus: boolean): FrameworkCapabilityType[] {
   return needsGpus ? [...TITAN_CAPABILITIES, "GPU_RESOURCES"] : [...TITAN_CAPABILITIES];

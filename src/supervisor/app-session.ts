@@ -56,6 +56,8 @@ export interface SessionInput {
   frameworkId: string;
   /** The app's tasks of its framework as the master's state listed them, ended ones included. */
   known: readonly TitanTask[];
+  /** The ids of the cluster's agents that have GPUs (the master offers them only with GPU_RESOURCES). */
+  gpuAgents?: ReadonlySet<string>;
   /** Launches written ahead (by a deploy or a supervisor) that the state may not show. */
   writtenAhead: readonly string[];
   /** The app's persisted incarnation floor (its progress record): launches take ids above it. */
@@ -154,6 +156,16 @@ export class SupervisedSession {
     return this.state.supervision?.brake ?? BRAKE_RELEASED;
   }
 
+  /**
+   * GPU_RESOURCES when the app asks for GPUs or runs on a GPU agent (a deploy put it there for want of other room):
+   * a relaunch may need that agent's room again, and the master offers it only with the capability.
+   */
+  private wantsGpuAgents(): boolean {
+    const { target, known, gpuAgents } = this.input;
+    if (target.spec.resources.gpus > 0) return true;
+    return gpuAgents !== undefined && known.some((t) => !endsInstance(t.state) && gpuAgents.has(t.agentId));
+  }
+
   async run(stop: AbortSignal): Promise<SessionEnd> {
     const { deps, input } = this;
     const session = openSession(
@@ -166,7 +178,7 @@ export class SupervisedSession {
       },
       deps.app,
       input.frameworkId,
-      input.target.spec.resources.gpus > 0,
+      this.wantsGpuAgents(),
     );
     // Once stopped (the lead lost), nothing is sent, whatever turn was still waiting on the store.
     const calls = untilStopped(

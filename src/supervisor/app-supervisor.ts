@@ -9,11 +9,18 @@ import { type SessionDeps, SupervisedSession } from "./app-session.js";
 import type { Leadership, LeaderTerm } from "./leadership.js";
 import type { AppStats, SupervisionMode } from "./metrics.js";
 
+/** What the supervisor reads of the master's state for one app. */
+export interface AppTasks {
+  tasks: TitanTask[];
+  /** The ids of the cluster's agents that have GPUs. */
+  gpuAgents: ReadonlySet<string>;
+}
+
 export interface AppSupervisorDeps extends Omit<SessionDeps, "app"> {
   leadership: Leadership;
   vars: Readonly<Record<string, string | undefined>>;
-  /** The app's tasks of the given framework in the master's state, ended ones included. */
-  readTasks(app: string, frameworkId: string, signal: AbortSignal): Promise<TitanTask[]>;
+  /** The app's tasks of the given framework in the master's state, ended ones included, and its GPU agents. */
+  readTasks(app: string, frameworkId: string, signal: AbortSignal): Promise<AppTasks>;
   /** Waits (a timer, cut short by the signal). */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   /** Before subscribing again after a failure: grows to this cap. */
@@ -131,7 +138,7 @@ export class AppSupervisor {
     }
     this.desired = desiredInstances(release.spec, this.deps.region);
     const environment = await resolveEnvironment(release.spec, this.deps.vars);
-    const known = await this.deps.readTasks(this.app, frameworkId, stop);
+    const { tasks: known, gpuAgents } = await this.deps.readTasks(this.app, frameworkId, stop);
     const progress = await store.progress(this.app);
     const session = new SupervisedSession(
       {
@@ -145,6 +152,7 @@ export class AppSupervisor {
         releases,
         frameworkId,
         known,
+        gpuAgents,
         writtenAhead: progress?.launched ?? [],
         ...(progress?.incarnations === undefined ? {} : { incarnations: progress.incarnations }),
         brake: this.brake,

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { home, titan } from "../deploy/harness.js";
 import { runCli } from "../support/cli.js";
 import { startTestCluster } from "../support/local-cluster.js";
+import { freePortRange } from "../support/ports.js";
 import { tempDir } from "../support/tmp.js";
 import { masterTasks, startSupervisor, stopAll, until, writeCrashableApp } from "./harness.js";
 
@@ -72,6 +73,26 @@ describe("titan supervise on the local cluster", () => {
     // Its report went with it.
     const after = await runCli(["status", "web", "--master", local.url], opts);
     expect(after.stdout).toContain(" · not supervised");
+  }, 60_000);
+
+  it("relaunches an app that runs on GPU agents for want of other room, asking for their offers", async () => {
+    // A master offers agents with GPUs only to frameworks with GPU_RESOURCES (hierarchical.cpp
+    // isCapableOfReceivingAgent): the deploy put the app there, and the supervisor's relaunch needs them too.
+    const local = await startTestCluster({
+      ...FAST,
+      agentResources: { cpus: 2, mem: 2048, disk: 1000, gpus: 1, ports: [await freePortRange(300)] },
+    });
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 2 });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    const victim = (await live(local.url)).find((t) => instanceOf(t.id) === 1);
+    await fetch(`http://127.0.0.1:${victim?.port}/exit`);
+    const relaunch = await supervisor.waitFor((r) => r.msg === "launch", "a relaunch");
+    expect(relaunch).toMatchObject({ app: "web", instance: 1, task: "web.1.1.2" });
+    await until(async () => (await runningInstances(local.url)).join() === "0,1", "2 running instances");
+    expect((await supervisor.stop()).code).toBe(0);
   }, 60_000);
 
   it("ps warns of an app whose framework nothing held for its failover timeout", async () => {

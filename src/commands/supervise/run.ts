@@ -3,8 +3,8 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import type { TitanTask } from "../../cluster/types.js";
 import type { BrakeSettings } from "../../deploy/brake.js";
+import { gpuAgentIds } from "../../deploy/gpu-agents.js";
 import { DEFAULT_RECONCILE_TIMINGS } from "../../deploy/reconcile-rounds.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { MasterCluster } from "../../mesos/leader.js";
@@ -12,6 +12,7 @@ import { sleep } from "../../observe/sleep.js";
 import { checkAppName } from "../../release/app-release.js";
 import { failoverTimeout } from "../../release/connect.js";
 import { unknownAppError } from "../../release/unknown-app.js";
+import type { AppTasks } from "../../supervisor/app-supervisor.js";
 import { type StatusServer, serveStatus } from "../../supervisor/http.js";
 import { supervisorLog } from "../../supervisor/log.js";
 import { openLeadership } from "../../supervisor/open-leadership.js";
@@ -84,17 +85,21 @@ export function parseListen(text: string): { host: string; port: number } | unde
 function taskReader(
   cluster: MasterCluster,
   now: () => number,
-): (app: string, frameworkId: string, signal: AbortSignal) => Promise<TitanTask[]> {
-  let cached: { at: number; tasks: Promise<TitanTask[]> } | undefined;
+): (app: string, frameworkId: string, signal: AbortSignal) => Promise<AppTasks> {
+  let cached: { at: number; reading: Promise<AppTasks> } | undefined;
   return async (app, frameworkId, signal) => {
     if (cached === undefined || now() - cached.at > 2000) {
-      const tasks = readTitanState(cluster, signal).then(({ titanTasks }) => titanTasks.tasks);
-      tasks.catch(() => {
+      const reading = readTitanState(cluster, signal).then(({ state, titanTasks }) => ({
+        tasks: titanTasks.tasks,
+        gpuAgents: gpuAgentIds(state.get_agents?.agents ?? []),
+      }));
+      reading.catch(() => {
         cached = undefined;
       });
-      cached = { at: now(), tasks };
+      cached = { at: now(), reading };
     }
-    return (await cached.tasks).filter((t) => t.app === app && t.frameworkId === frameworkId);
+    const { tasks, gpuAgents } = await cached.reading;
+    return { tasks: tasks.filter((t) => t.app === app && t.frameworkId === frameworkId), gpuAgents };
   };
 }
 
