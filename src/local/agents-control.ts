@@ -1,5 +1,6 @@
 import type { LocalAgentHandle } from "./agent/api.js";
 import type { AddAgentsRequest, LocalCluster } from "./cluster.js";
+import { zoneOf } from "./fault-domain.js";
 import { isObject, type JsonObject } from "./json.js";
 import type { AdminHandler } from "./master/http.js";
 
@@ -7,7 +8,8 @@ import type { AdminHandler } from "./master/http.js";
  * The agents control endpoint of a running local cluster (POST/GET /__titan_local/agents), behind the cluster's
  * credentials; `titan local agents` is its client (control.ts). It is not part of Mesos.
  *
- *   GET                                   the agents: {agents: [{agent_id, hostname, attributes, resources, state}]}
+ *   GET                                   the agents: {agents: [{agent_id, hostname, attributes, zone, resources,
+ *                                         state}]}, zone from the fault domain or the attribute
  *   ADD_AGENTS {count, resources: {cpus, mem, disk?, gpus?}, zone?, attributes?}
  *                                         starts `count` agents; answers {agents: [...]} of the new ones
  *   REMOVE_AGENTS {agent_ids}             each agent shuts down for good (its tasks are lost); all ids are checked
@@ -22,6 +24,7 @@ export function agentJson(handle: LocalAgentHandle, state: string): JsonObject {
     agent_id: handle.id,
     hostname: handle.hostname,
     attributes: { ...handle.attributes },
+    ...(zoneOf(handle) === undefined ? {} : { zone: zoneOf(handle) }),
     resources: { cpus: r.cpus, mem: r.mem, disk: r.disk, gpus: r.gpus ?? 0, ports: r.ports },
     state,
   };

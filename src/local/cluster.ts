@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { AgentResources, LocalAgentHandle, LocalAgentOptions } from "./agent/api.js";
 import { agentsControlHandler } from "./agents-control.js";
+import { type FaultDomain, zoneOf } from "./fault-domain.js";
 import { type FaultActions, faultHandler } from "./faults.js";
 import { freePortBlock } from "./host-ports.js";
 import type { HttpCredentials } from "./http-guard.js";
@@ -20,6 +21,11 @@ export interface LocalClusterOptions {
   /** Resources of each agent; the ports range is split between agents, which share one host. */
   agentResources: AgentResources;
   zones: readonly string[];
+  /**
+   * Put the master and the agents in fault domains of this region, as masters and agents started with --domain:
+   * each agent's zone is then its fault domain's, not a `zone` attribute.
+   */
+  region?: string;
   /** The master's port on 127.0.0.1; 0 picks a free one. */
   port: number;
   /** Sandboxes and agent state live under here. */
@@ -63,7 +69,19 @@ export interface AddAgentsRequest {
 interface AgentTemplate {
   hostname: string;
   attributes: Record<string, string>;
+  domain?: FaultDomain;
   resources: AgentResources;
+}
+
+/** An agent's zone: a fault domain in the cluster's region when it has one, else the `zone` attribute. */
+function placedIn(
+  zone: string,
+  region: string | undefined,
+  attributes: Record<string, string>,
+): Pick<AgentTemplate, "attributes" | "domain"> {
+  return region === undefined
+    ? { attributes: { zone, ...attributes } }
+    : { attributes, domain: { region, zone } };
 }
 
 function instanceType(r: Omit<AgentResources, "ports">): string {
@@ -78,11 +96,10 @@ function agentTemplates(options: LocalClusterOptions): AgentTemplate[] {
     const zone = zones[i % zones.length] as string;
     return {
       hostname: `agent-${i + 1}.local`,
-      attributes: {
-        zone,
+      ...placedIn(zone, options.region, {
         rack: `${zone}-r${Math.floor(i / zones.length) + 1}`,
         instance_type: instanceType(r),
-      },
+      }),
       resources: { ...r, ports: ports[i] ?? [] },
     };
   });
@@ -130,7 +147,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const removeWork = (): void => {
     if (work.temporary) rmSync(work.dir, { recursive: true, force: true });
   };
-  const master = new LocalMaster(options.master);
+  const master = new LocalMaster({
+    ...options.master,
+    ...(options.region === undefined
+      ? {}
+      : { domain: { region: options.region, zone: options.zones[0] ?? "a" } }),
+  });
   const idPrefix = master.masterId;
   let agentSeq = 0;
   const handles: LocalAgentHandle[] = [];
@@ -142,6 +164,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       id,
       hostname: template.hostname,
       attributes: template.attributes,
+      ...(template.domain === undefined ? {} : { domain: template.domain }),
       resources: template.resources,
       workDir: join(work.dir, "agents", id),
       masterUrl,
@@ -202,7 +225,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     let number = Math.max(0, ...all.map((t) => Number(/^agent-(\d+)\./.exec(t.hostname)?.[1] ?? 0)));
     const perAgent = portCount(splitRanges(options.agentResources.ports, options.agents)[0] ?? []);
     const taken = all.flatMap((t) => t.resources.ports);
-    const zonesInUse = liveHandles().map((h) => h.attributes.zone ?? "");
+    const zonesInUse = liveHandles().map((h) => zoneOf(h) ?? "");
     const out: AgentTemplate[] = [];
     for (let k = 0; k < request.count; k++) {
       do number += 1;
@@ -218,7 +241,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       const resources = { ...r, disk: r.disk > 0 ? r.disk : options.agentResources.disk };
       out.push({
         hostname: `agent-${number}.local`,
-        attributes: { zone, rack, instance_type: instanceType(resources), ...request.attributes },
+        ...placedIn(zone, options.region, {
+          rack,
+          instance_type: instanceType(resources),
+          ...request.attributes,
+        }),
         resources: { ...resources, ports: block ? [block] : [] },
       });
     }

@@ -154,6 +154,8 @@ export interface ControlAgent {
   agent_id: string;
   hostname: string;
   attributes: Record<string, string>;
+  /** The fault domain's zone, else the `zone` attribute. */
+  zone?: string;
   resources: {
     cpus: number;
     mem: number;

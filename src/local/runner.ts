@@ -11,6 +11,8 @@ export interface ClusterConfig {
   agents: number;
   agentResources: AgentResources;
   zones: string[];
+  /** Fault domains in this region for the master and the agents (`--fault-domain`). */
+  region?: string;
   port: number;
   workDir: string;
   /** Where the running cluster records its pid and URL. */
@@ -58,6 +60,7 @@ export async function runCluster(
     agents: config.agents,
     agentResources: config.agentResources,
     zones: config.zones,
+    ...(config.region === undefined ? {} : { region: config.region }),
     port: config.port,
     workDir: config.workDir,
     createAgent: createLocalAgent,

@@ -135,6 +135,7 @@ describe("titan local up flags", () => {
       message: /'9-2' is not a port range/,
     },
     { desc: "no zones", opts: { zones: " , " }, message: /--zones needs at least one zone name/ },
+    { desc: "an empty region", opts: { faultDomain: " " }, message: /--fault-domain needs a region name/ },
   ])("refuses $desc with a usage error", ({ opts, message }) => {
     expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(UsageError);
     expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(message);
@@ -149,6 +150,8 @@ describe("titan local up flags", () => {
       ports: [{ begin: 31000, end: 32000 }],
     });
     expect(config.zones).toEqual(["x", "y"]);
+    expect(config.region).toBeUndefined();
+    expect(clusterConfig({ ...UP, faultDomain: "eu-west-1" }, paths).region).toBe("eu-west-1");
     expect(config.stateFile).toBe(join("/state", "local", "cluster.json"));
   });
 });

@@ -40,6 +40,8 @@ export interface TestClusterOptions {
   agents?: number;
   agentResources?: AgentResources;
   zones?: string[];
+  /** Fault domains in this region (zones in the domains, not as attributes), as masters and agents with --domain. */
+  region?: string;
   createAgent?: AgentFactory;
   master?: MasterOptions;
   /** Publish the master in ZooKeeper at this zk:// URL. */
@@ -87,6 +89,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       ports: [await freePortRange(300)],
     },
     zones: options.zones ?? ["a", "b", "c"],
+    ...(options.region === undefined ? {} : { region: options.region }),
     port: 0,
     workDir,
     createAgent: options.createAgent ?? createLocalAgent,

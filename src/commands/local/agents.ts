@@ -54,7 +54,7 @@ function table(agents: readonly ControlAgent[], draining: ReadonlySet<string>): 
   const rows = agents.map((a) => [
     a.agent_id,
     a.hostname,
-    a.attributes.zone ?? "",
+    a.zone ?? a.attributes.zone ?? "",
     fmt(a.resources.cpus),
     fmt(a.resources.mem),
     fmt(a.resources.disk),

@@ -13,6 +13,10 @@ export const localUpFlagTable = {
     DEFAULT_AGENT_RESOURCES,
   ),
   zones: defaultedFlag("--zones <list>", "zones to spread agents over (comma-separated)", "a,b,c"),
+  faultDomain: valueFlag(
+    "--fault-domain <region>",
+    "give the master and agents fault domains in this region, as Mesos' --domain does: zones become the agents' fault-domain zones instead of a zone attribute",
+  ),
   port: defaultedFlag("--port <port>", "the master's port (0 picks a free one)", "5050"),
   foreground: switchFlag("--foreground", "run in this terminal until interrupted"),
   zk: valueFlag(

@@ -42,6 +42,9 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
     .map((z) => z.trim())
     .filter((z) => z !== "");
   if (zones.length === 0) throw new UsageError("--zones needs at least one zone name");
+  const region = opts.faultDomain?.trim();
+  if (region === "")
+    throw new UsageError("--fault-domain needs a region name", "e.g. --fault-domain us-east-1");
   if (opts.zk !== undefined) parseZkUrl(opts.zk, "--zk");
   return {
     ...(opts.zk === undefined ? {} : { zk: opts.zk }),
@@ -49,6 +52,7 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
     agents,
     agentResources: r,
     zones,
+    ...(region === undefined ? {} : { region }),
     port,
     workDir: paths.workDir,
     stateFile: paths.stateFile,

@@ -20,6 +20,8 @@ export interface AgentSummary {
   id: string;
   hostname: string;
   attributes: Record<string, string>;
+  /** The fault domain's zone, else the `zone` attribute. */
+  zone?: string;
   total: Scalars;
   used: Scalars;
   tasks: number;
@@ -78,10 +80,12 @@ export function summarizeAgents(getAgents: Json, getTasks: Json): AgentSummary[]
     const attributes: Record<string, string> = {};
     for (const attr of list(info.attributes))
       attributes[String(attr.name)] = String(obj(attr.text).value ?? "");
+    const zone = obj(obj(obj(info.domain).fault_domain).zone).name ?? attributes.zone;
     return {
       id,
       hostname: String(info.hostname ?? ""),
       attributes,
+      ...(zone === undefined ? {} : { zone: String(zone) }),
       total: scalars(a.total_resources),
       used: scalars(a.allocated_resources),
       tasks: tasks.filter((t) => obj(t.agent_id).value === id).length,
@@ -112,7 +116,7 @@ export async function runLocalStatus(env: Env, opts: LocalStatusOptions): Promis
   writeLine(env.io.out, `master ${state.url} (pid ${state.pid}), ${summary.length} agents`);
   const rows = summary.map((a) => [
     a.hostname,
-    a.attributes.zone ?? "",
+    a.zone ?? "",
     `${fmt(a.used.cpus)}/${fmt(a.total.cpus)}`,
     `${fmt(a.used.mem)}/${fmt(a.total.mem)}`,
     `${fmt(a.used.disk)}/${fmt(a.total.disk)}`,

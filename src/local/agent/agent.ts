@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { FaultDomain } from "../fault-domain.js";
 import { AccountNames } from "./accounts.js";
 import type {
   AgentResources,
@@ -36,6 +37,7 @@ class LocalAgent implements LocalAgentHandle {
   readonly id: string;
   readonly hostname: string;
   readonly attributes: Readonly<Record<string, string>>;
+  readonly domain?: FaultDomain;
   readonly resources: AgentResources;
 
   private readonly executors = new Map<string, CommandExecutor>();
@@ -51,6 +53,7 @@ class LocalAgent implements LocalAgentHandle {
     this.id = options.id;
     this.hostname = options.hostname;
     this.attributes = options.attributes;
+    if (options.domain !== undefined) this.domain = options.domain;
     this.resources = options.resources;
     this.outbox = new StatusOutbox((status) => options.onStatus(status));
   }
@@ -166,6 +169,7 @@ class LocalAgent implements LocalAgentHandle {
       dockerAvailable: this.dockerCli !== undefined,
       executors: [...this.executors.values()],
     };
+    if (this.domain !== undefined) view.domain = this.domain;
     if (master.hostname !== undefined) view.masterHostname = master.hostname;
     if (master.address !== undefined) view.masterAddress = master.address;
     return view;

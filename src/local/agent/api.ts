@@ -1,3 +1,4 @@
+import type { FaultDomain } from "../fault-domain.js";
 /**
  * The boundary between the local cluster's master and its agents. Agents run in the master's process; the master
  * validates calls, owns offers and the reliable delivery of status updates to frameworks (uuid, retry until
@@ -170,8 +171,10 @@ export interface ReservedScalars {
 export interface LocalAgentOptions {
   id: string;
   hostname: string;
-  /** TEXT attributes: zone, rack, instance_type. */
+  /** TEXT attributes: zone (unless the fault domain has it), rack, instance_type. */
   attributes: Readonly<Record<string, string>>;
+  /** The agent's fault domain, as an agent started with --domain has one. */
+  domain?: FaultDomain;
   resources: AgentResources;
   /** Root directory for this agent's sandboxes and its state. */
   workDir: string;
@@ -210,6 +213,7 @@ export interface LocalAgentHandle {
   /** http://127.0.0.1:PORT once started. */
   readonly url: string;
   readonly attributes: Readonly<Record<string, string>>;
+  readonly domain?: FaultDomain;
   readonly resources: AgentResources;
   start(): Promise<void>;
   /** Kills every task (SIGTERM, then SIGKILL after each task's grace) and closes the HTTP server. */

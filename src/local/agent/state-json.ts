@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { domainJson, type FaultDomain } from "../fault-domain.js";
 import type {
   AgentResources,
   AgentStatus,
@@ -38,6 +39,7 @@ export interface AgentView {
   hostname: string;
   port: number;
   attributes: Readonly<Record<string, string>>;
+  domain?: FaultDomain;
   resources: AgentResources;
   workDir: string;
   masterHostname?: string;
@@ -260,6 +262,7 @@ export function v1AgentInfo(agent: AgentView): Json {
       text: { value },
     })),
     id: { value: agent.id },
+    ...(agent.domain === undefined ? {} : { domain: domainJson(agent.domain) }),
   };
 }
 
@@ -345,6 +348,7 @@ export function legacyState(agent: AgentView): Json {
     pid: `slave(1)@127.0.0.1:${agent.port}`,
     hostname: agent.hostname,
     capabilities: [...AGENT_CAPABILITIES],
+    ...(agent.domain === undefined ? {} : { domain: domainJson(agent.domain) }),
     resources: flatResources(total),
     reserved_resources: {},
     unreserved_resources: flatResources(total),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { AgentStatus, LocalAgentHandle, TaskInfoJson, TaskStateName } from "../agent/api.js";
 import { isTerminalState } from "../agent/task-states.js";
+import { domainJson, type FaultDomain } from "../fault-domain.js";
 import { isObject, type JsonObject } from "../json.js";
 import { agentPools, mergePools, type Pool, poolsToJson, subtractPools, sumPools } from "../pools.js";
 import { add, emptyQuantities, isAllocatable, isEmpty, type Quantities } from "../resources.js";
@@ -52,6 +53,8 @@ export interface MasterOptions {
    */
   registryMaxAgentAgeMs?: number;
   maxCompletedTasksPerFramework?: number;
+  /** The master's fault domain (its --domain): the region its agents are local to. */
+  domain?: FaultDomain;
   now?: () => number;
 }
 
@@ -87,8 +90,8 @@ export class LocalMaster {
   readonly offers = new Map<string, OfferRecord>();
   readonly delivery: StatusUpdateDelivery;
   readonly maintenance: Maintenance = new Maintenance(this);
-  readonly options: Required<Omit<MasterOptions, "offerTimeoutMs" | "registryMaxAgentAgeMs">> &
-    Pick<MasterOptions, "offerTimeoutMs" | "registryMaxAgentAgeMs">;
+  readonly options: Required<Omit<MasterOptions, "offerTimeoutMs" | "registryMaxAgentAgeMs" | "domain">> &
+    Pick<MasterOptions, "offerTimeoutMs" | "registryMaxAgentAgeMs" | "domain">;
   masterId = randomUUID();
   startedAt: number;
   electedAt: number;
@@ -943,6 +946,8 @@ export class LocalMaster {
       }),
       attributes: textAttributes(agent.handle.attributes),
     };
+    // master.cpp `Master::offer`: an offer carries its agent's domain.
+    if (agent.handle.domain !== undefined) json.domain = domainJson(agent.handle.domain);
     if (executorIds.length > 0) json.executor_ids = executorIds;
     // master.cpp `Master::offer`: offers of an agent whose machine is scheduled for maintenance carry the window.
     const unavailability = this.maintenance.unavailabilityOf(agent);
@@ -1047,6 +1052,7 @@ export class LocalMaster {
       version: MESOS_VERSION,
       address: { hostname: "127.0.0.1", ip: "127.0.0.1", port: this.port },
       capabilities: [{ type: "AGENT_UPDATE" }, { type: "AGENT_DRAINING" }, { type: "QUOTA_V2" }],
+      ...(this.options.domain === undefined ? {} : { domain: domainJson(this.options.domain) }),
     };
   }
 

@@ -1,5 +1,6 @@
 import type { ResourceJson } from "../agent/api.js";
 import { isTerminalState } from "../agent/task-states.js";
+import { domainJson } from "../fault-domain.js";
 import { isObject, type JsonObject, nanos, seconds } from "../json.js";
 import { mergePools, type Pool, poolRole, poolsToJson, sumPools } from "../pools.js";
 import { add, emptyQuantities, type Quantities, toLegacyResources } from "../resources.js";
@@ -79,6 +80,7 @@ function agentInfo(agent: AgentRecord): JsonObject {
     resources: poolsToJson(agent.pools, ENDPOINT_POOLS),
     attributes: textAttributes(agent.handle.attributes),
     id: { value: agent.id },
+    ...(agent.handle.domain === undefined ? {} : { domain: domainJson(agent.handle.domain) }),
   };
 }
 
@@ -246,6 +248,7 @@ export function legacySlaves(master: LocalMaster): JsonObject[] {
         hostname: a.handle.hostname,
         port: agentPort(a.handle),
         attributes: flatAttributes(a.handle.attributes),
+        ...(a.handle.domain === undefined ? {} : { domain: domainJson(a.handle.domain) }),
         pid: `slave(1)@127.0.0.1:${agentPort(a.handle)}`,
         registered_time: seconds(a.registeredAt),
       };
@@ -358,6 +361,7 @@ export function legacyState(master: LocalMaster): JsonObject {
     pid,
     hostname: "127.0.0.1",
     capabilities: ["AGENT_UPDATE", "AGENT_DRAINING", "QUOTA_V2"],
+    ...(master.options.domain === undefined ? {} : { domain: domainJson(master.options.domain) }),
     activated_slaves: slaves.length,
     deactivated_slaves: 0,
     unreachable_slaves: unreachable,

@@ -11,6 +11,7 @@ const AGENT_SOURCES = new URL("../../../src/local/agent/", import.meta.url);
 const SHARED_SOURCES = [
   "call-protos.ts",
   "common-validation.ts",
+  "fault-domain.ts",
   "http-guard.ts",
   "json.ts",
   "proto-json.ts",
