@@ -1,4 +1,5 @@
 import type { TaskRecord } from "./build.js";
+import { withFaultDomainNames } from "./fault-domain.js";
 import { isRecord, Node, ShapeError } from "./json-reader.js";
 import { hasTitanLabel, labelList, type MesosLabel } from "./labels.js";
 import { parseRangeText } from "./ranges.js";
@@ -186,9 +187,9 @@ function readFlatAttributes(attributes: Node, domain: Node): Record<string, stri
 export function withFaultDomain(attributes: Record<string, string>, domain: Node): Record<string, string> {
   const faultDomain = domain.get("fault_domain");
   if (!faultDomain.isPresent()) return attributes;
-  const region = faultDomain.get("region").get("name").optionalString();
-  const zone = faultDomain.get("zone").get("name").optionalString();
-  if (region !== undefined && attributes.region === undefined) attributes.region = region;
-  if (zone !== undefined && attributes.zone === undefined) attributes.zone = zone;
-  return attributes;
+  return withFaultDomainNames(
+    attributes,
+    faultDomain.get("region").get("name").optionalString(),
+    faultDomain.get("zone").get("name").optionalString(),
+  );
 }

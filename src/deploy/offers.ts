@@ -1,3 +1,4 @@
+import { withFaultDomainNames } from "../cluster/fault-domain.js";
 import { normaliseRanges } from "../cluster/ranges.js";
 import type { Attribute, Offer, Resource } from "../mesos/types/mesos.js";
 import type { Agent, PortRange, Scalars } from "../placement/types.js";
@@ -38,6 +39,9 @@ export function offerToAgent(offer: Offer, draining = false): Agent {
     const text = attributeText(attribute);
     if (text !== undefined) attributes[attribute.name] = text;
   }
+  // An agent's zone may be its fault domain rather than an attribute: the plan read it from the state the same way.
+  const faultDomain = offer.domain?.fault_domain;
+  withFaultDomainNames(attributes, faultDomain?.region?.name, faultDomain?.zone?.name);
   return {
     id: offer.agent_id.value,
     hostname: offer.hostname,

@@ -8,9 +8,15 @@ import { dataHome, type Event, events, FAST, home, liveTasks, titan, writeWebApp
 /** The zone of each live task of the app, from the master's view of tasks and agents. */
 async function zonesOfLiveTasks(url: string): Promise<string[]> {
   const slaves = (await (await fetch(`${url}/master/slaves`)).json()) as {
-    slaves: Array<{ id: string; attributes: Record<string, string> }>;
+    slaves: Array<{
+      id: string;
+      attributes: Record<string, string>;
+      domain?: { fault_domain: { zone: { name: string } } };
+    }>;
   };
-  const zoneOf = new Map(slaves.slaves.map((s) => [s.id, String(s.attributes.zone)]));
+  const zoneOf = new Map(
+    slaves.slaves.map((s) => [s.id, String(s.attributes.zone ?? s.domain?.fault_domain.zone.name)]),
+  );
   const tasks = (await (await fetch(`${url}/master/tasks`)).json()) as {
     tasks: Array<{ id: string; slave_id: string }>;
   };
@@ -42,6 +48,35 @@ describe("the plan is the contract", () => {
     expect(list.filter((e) => e.type === "replan")).toEqual([]);
     expect(launchHosts(list)).toEqual(new Map(placements.map((p) => [p.instance, p.hostname])));
   }, 60_000);
+
+  it("holds where zones are fault domains, not attributes: a zone-pinned app, and a hard balance through a restart", async () => {
+    // A real cluster whose agents run with --domain offers each agent's zone in the offer's `domain`.
+    const local = await startTestCluster({ ...FAST, agents: 3, zones: ["a", "b", "c"], region: "us-east-1" });
+    const h = home();
+    const pinned = writeWebApp(h.cwd, {
+      name: "pinned",
+      instances: 1,
+      constraints: "[{ attribute: zone, equals: b }]",
+    });
+    const deployPinned = await titan(["deploy", "-f", pinned, "--master", local.url, "--yes", "--json"], h);
+    expect(deployPinned.code, deployPinned.stderr).toBe(0);
+    expect([...launchHosts(events(deployPinned.stdout)).values()]).toEqual(["agent-2.local"]);
+
+    const file = writeWebApp(h.cwd, { instances: 3, constraints: "[{ balance: zone, hard: true }]" });
+    const plan = await titan(["plan", "-f", file, "--master", local.url, "--json"], h);
+    const placements = (
+      JSON.parse(plan.stdout) as { placements: Array<{ instance: number; hostname: string }> }
+    ).placements;
+    const deploy = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(launchHosts(events(deploy.stdout))).toEqual(
+      new Map(placements.map((p) => [p.instance, p.hostname])),
+    );
+    expect(await zonesOfLiveTasks(local.url)).toEqual(["a", "b", "c"]);
+    const restart = await titan(["restart", "web", "--master", local.url, "--yes", "--json"], h);
+    expect(restart.code, restart.stderr).toBe(0);
+    expect(await zonesOfLiveTasks(local.url)).toEqual(["a", "b", "c"]);
+  }, 90_000);
 
   it("titan restart on a zone-balanced app keeps the balance, twice in a row", async () => {
     const local = await startTestCluster({ ...FAST, agents: 3, zones: ["a", "b", "c"] });
