@@ -10,7 +10,7 @@ import type { AdminHandler } from "./master/http.js";
  *
  *   GET                                   the agents: {agents: [{agent_id, hostname, attributes, zone, resources,
  *                                         state}]}, zone from the fault domain or the attribute
- *   ADD_AGENTS {count, resources: {cpus, mem, disk?, gpus?}, zone?, attributes?}
+ *   ADD_AGENTS {count, resources: {cpus, mem, disk?, gpus?}, zone?, region?, attributes?}
  *                                         starts `count` agents; answers {agents: [...]} of the new ones
  *   REMOVE_AGENTS {agent_ids}             each agent shuts down for good (its tasks are lost); all ids are checked
  *                                         before any agent is touched
@@ -60,6 +60,8 @@ function addRequest(body: JsonObject): AddAgentsRequest {
     for (const [k, v] of Object.entries(body.attributes)) if (typeof v === "string") attributes[k] = v;
   if (body.zone !== undefined && (typeof body.zone !== "string" || body.zone === ""))
     throw new Error("'zone' must be a non-empty string");
+  if (body.region !== undefined && (typeof body.region !== "string" || body.region === ""))
+    throw new Error("'region' must be a non-empty string");
   return {
     count,
     resources: {
@@ -69,6 +71,7 @@ function addRequest(body: JsonObject): AddAgentsRequest {
       gpus,
     },
     ...(typeof body.zone === "string" ? { zone: body.zone } : {}),
+    ...(typeof body.region === "string" ? { region: body.region } : {}),
     attributes,
   };
 }

@@ -60,8 +60,10 @@ export interface AddAgentsRequest {
   count: number;
   /** cpus and mem are required; disk 0 means the cluster's default agent disk; ports are picked here. */
   resources: Omit<AgentResources, "ports">;
-  /** The zone attribute; default: the configured zone with the fewest agents. */
+  /** The zone attribute (or fault-domain zone); default: the configured zone with the fewest agents. */
   zone?: string;
+  /** The fault domain's region, on a cluster with fault domains; default: the master's (another is remote). */
+  region?: string;
   /** More TEXT attributes (zone, rack and instance_type are set here unless given). */
   attributes?: Readonly<Record<string, string>>;
 }
@@ -225,6 +227,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     let number = Math.max(0, ...all.map((t) => Number(/^agent-(\d+)\./.exec(t.hostname)?.[1] ?? 0)));
     const perAgent = portCount(splitRanges(options.agentResources.ports, options.agents)[0] ?? []);
     const taken = all.flatMap((t) => t.resources.ports);
+    if (request.region !== undefined && options.region === undefined)
+      throw new Error(
+        `agents in region ${request.region} need a master with a fault domain: start the cluster with --fault-domain`,
+      );
+    const region = request.region ?? options.region;
     const zonesInUse = liveHandles().map((h) => zoneOf(h) ?? "");
     const out: AgentTemplate[] = [];
     for (let k = 0; k < request.count; k++) {
@@ -241,7 +248,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       const resources = { ...r, disk: r.disk > 0 ? r.disk : options.agentResources.disk };
       out.push({
         hostname: `agent-${number}.local`,
-        ...placedIn(zone, options.region, {
+        ...placedIn(zone, region, {
           rack,
           instance_type: instanceType(resources),
           ...request.attributes,

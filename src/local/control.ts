@@ -172,6 +172,7 @@ export interface AgentsControl {
     count: number;
     resources: { cpus: number; mem: number; disk: number; gpus: number };
     zone?: string;
+    region?: string;
     attributes?: Record<string, string>;
   }): Promise<ControlAgent[]>;
   remove(agentIds: readonly string[]): Promise<void>;

@@ -57,6 +57,56 @@ describe("fault domains, as masters and agents started with --domain have them",
     }
   });
 
+  it("offers an agent of another region only to REGION_AWARE frameworks (hierarchical.cpp isRemoteSlave)", async () => {
+    const c = await startTestCluster({ agents: 1, zones: ["a"], region: "us-east-1" });
+    try {
+      const [remote] = await c.cluster.addAgents({
+        count: 1,
+        resources: { cpus: 2, mem: 1024, disk: 0, gpus: 0 },
+        region: "eu-west-1",
+        zone: "x",
+      });
+      const offeredAgents = async (capabilities: string[]) => {
+        const scheduler = await TestScheduler.subscribe(c.url, {
+          ...FRAMEWORK,
+          capabilities: capabilities.map((type) => ({ type })),
+        });
+        try {
+          const offers = await scheduler.offers();
+          return offers.map((o) => [(o.agent_id as Json).value, o.domain]).sort();
+        } finally {
+          scheduler.close();
+        }
+      };
+      const [local] = c.cluster.agents();
+      expect(await offeredAgents(["MULTI_ROLE"])).toEqual([[local?.id, domain("a")]]);
+      expect(await offeredAgents(["MULTI_ROLE", "REGION_AWARE"])).toEqual(
+        [
+          [local?.id, domain("a")],
+          [remote?.id, { fault_domain: { region: { name: "eu-west-1" }, zone: { name: "x" } } }],
+        ].sort(),
+      );
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it("refuses an agent with a domain on a master without one", async () => {
+    const c = await startTestCluster({ agents: 1 });
+    try {
+      await expect(
+        c.cluster.addAgents({
+          count: 1,
+          resources: { cpus: 1, mem: 512, disk: 0, gpus: 0 },
+          region: "eu-west-1",
+        }),
+      ).rejects.toThrow(/need a master with a fault domain/);
+      expect(c.cluster.agents()).toHaveLength(1);
+    } finally {
+      await c.stop();
+    }
+  });
+
   it("keeps zones as attributes, and no domain anywhere, on a cluster without a region", async () => {
     const c = await startTestCluster({ agents: 1, zones: ["a"] });
     try {

@@ -134,7 +134,13 @@ export async function runLocalAgentsAdd(
   const attributes = { ...shape?.attributes };
   delete attributes.zone;
   const added = await refusedAsError("cannot add agents", () =>
-    c.control.add({ count, resources, ...(zone === undefined ? {} : { zone }), attributes }),
+    c.control.add({
+      count,
+      resources,
+      ...(zone === undefined ? {} : { zone }),
+      ...(opts.faultDomain === undefined ? {} : { region: opts.faultDomain }),
+      attributes,
+    }),
   );
   if (opts.json) {
     writeLine(env.io.out, JSON.stringify({ url: c.url, added }));

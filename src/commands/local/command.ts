@@ -48,6 +48,10 @@ export const localAgentsAddFlagTable = {
     "--zone <zone>",
     "the new agents' zone attribute (default: the zone with the fewest agents)",
   ),
+  faultDomain: valueFlag(
+    "--fault-domain <region>",
+    "the new agents' fault-domain region on a cluster started with --fault-domain (default: the master's; another region makes them remote agents)",
+  ),
   json: switchFlag("--json", "print as JSON"),
 } as const;
 

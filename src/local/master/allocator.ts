@@ -15,6 +15,8 @@ export interface AllocatableAgent {
   pools: Pool[];
   /** The agent has GPUs (in its total, used or not). */
   hasGpu?: boolean;
+  /** The agent's fault domain is in another region than the master's. */
+  remote?: boolean;
 }
 
 export interface AllocatableFramework {
@@ -27,6 +29,8 @@ export interface AllocatableFramework {
   filters: ReadonlyArray<{ agentId: string; quantities: Quantities }>;
   /** Has the GPU_RESOURCES capability. */
   gpuCapable?: boolean;
+  /** Has the REGION_AWARE capability. */
+  regionAware?: boolean;
   /** Has the RESERVATION_REFINEMENT capability (refined reservations are offered only then). */
   refinement?: boolean;
 }
@@ -96,6 +100,8 @@ export function allocate(
         // hierarchical.cpp isCapableOfReceivingAgent, with --filter_gpu_resources (the default): an agent with GPUs
         // is offered only to frameworks with GPU_RESOURCES, so it is kept for the work that needs its GPUs.
         .filter(({ f }) => !agent.hasGpu || f.gpuCapable === true)
+        // isCapableOfReceivingAgent again: an agent in a remote region is offered only to REGION_AWARE frameworks.
+        .filter(({ f }) => agent.remote !== true || f.regionAware === true)
         .map(({ f, order }) => ({ f, order, offer: offerFor(f, agent.id, left, round + allocations.length) }))
         .filter((c) => c.offer !== undefined)
         .sort((a, b) => {

@@ -17,6 +17,7 @@ export function capabilitiesOf(info: JsonObject): FrameworkCapabilities {
     killingState: types.has("TASK_KILLING_STATE"),
     refinement: types.has("RESERVATION_REFINEMENT"),
     gpuResources: types.has("GPU_RESOURCES"),
+    regionAware: types.has("REGION_AWARE"),
   };
 }
 

@@ -131,7 +131,15 @@ export class LocalMaster {
   // ---------------------------------------------------------------------------------------------- agents
 
   /** Registers an agent; its status reports flow to `onAgentStatus`. */
+  /**
+   * Registers an agent, unless it has a fault domain and the master has none: a master refuses such an agent
+   * (master.cpp `Master::registerSlave`, "the master has no configured domain").
+   */
   addAgent(handle: LocalAgentHandle): void {
+    if (handle.domain !== undefined && this.options.domain === undefined)
+      throw new Error(
+        `agent ${handle.hostname} has domain region ${handle.domain.region} but the master has no configured domain`,
+      );
     const agent: AgentRecord = {
       handle,
       id: handle.id,
@@ -877,6 +885,7 @@ export class LocalMaster {
       .map((a) => ({
         id: a.id,
         hasGpu: a.total.gpus > 0,
+        remote: this.isRemote(a.handle),
         pools: subtractPools(a.pools, this.heldPools(a.id)),
       }))
       .filter((a) => isAllocatable(sumPools(a.pools)));
@@ -899,6 +908,7 @@ export class LocalMaster {
           held: heldBy.get(f.id) ?? emptyQuantities(),
           filters: f.filters,
           gpuCapable: f.capabilities.gpuResources,
+          regionAware: f.capabilities.regionAware,
           refinement: f.capabilities.refinement,
         };
       });
@@ -1040,6 +1050,12 @@ export class LocalMaster {
   }
 
   // ---------------------------------------------------------------------------------------------- info & lifecycle
+
+  /** An agent whose fault domain is in another region than the master's (hierarchical.cpp `isRemoteSlave`). */
+  isRemote(handle: LocalAgentHandle): boolean {
+    const own = this.options.domain;
+    return handle.domain !== undefined && own !== undefined && handle.domain.region !== own.region;
+  }
 
   masterInfo(): JsonObject {
     return {

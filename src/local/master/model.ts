@@ -19,6 +19,7 @@ export interface FrameworkCapabilities {
   killingState: boolean;
   refinement: boolean;
   gpuResources: boolean;
+  regionAware: boolean;
 }
 
 export interface OfferFilter {
