@@ -48,6 +48,8 @@ function readAgent(slave: Node): AgentRecord {
   if (!active) record.unschedulableReason = "inactive";
   else if (deactivated) record.unschedulableReason = "deactivated";
   else if (draining) record.unschedulableReason = "draining";
+  const region = faultDomainRegion(slave.get("domain"));
+  if (region !== undefined) record.faultDomainRegion = region;
   return record;
 }
 
@@ -182,6 +184,11 @@ function readFlatAttributes(attributes: Node, domain: Node): Record<string, stri
     else throw new ShapeError(value.path, "a text, number or range attribute", v);
   }
   return withFaultDomain(out, domain);
+}
+
+/** The region of a DomainInfo (an agent's or the master's), when it has a fault domain. */
+export function faultDomainRegion(domain: Node): string | undefined {
+  return domain.get("fault_domain").get("region").get("name").optionalString();
 }
 
 export function withFaultDomain(attributes: Record<string, string>, domain: Node): Record<string, string> {

@@ -1,8 +1,9 @@
 import { TitanError } from "../cli/errors.js";
 import type { BasicAuth } from "../mesos/index.js";
-import { MasterCluster } from "../mesos/index.js";
+import { MasterCluster, MasterOperator } from "../mesos/index.js";
 import type { GetState } from "../mesos/types/operator.js";
 import { buildSnapshot, type TitanTaskReading } from "./build.js";
+import { markRemoteAgents } from "./fault-domain.js";
 import { Node, ShapeError } from "./json-reader.js";
 import { readLiveState } from "./live-state.js";
 import { readTitanTasksOfState } from "./operator.js";
@@ -37,6 +38,11 @@ export class LiveMasterSource implements ClusterStateSource {
     );
     try {
       const state = await readLiveState(cluster, signal);
+      // Only agents with fault domains can be remote; the master's own region is then asked for.
+      if (state.agents.some((a) => a.faultDomainRegion !== undefined)) {
+        const master = await new MasterOperator(cluster).getMaster(signal);
+        markRemoteAgents(state.agents, master.master_info?.domain?.fault_domain?.region.name);
+      }
       return buildSnapshot("operator-get-state", state.agents, state.tasks, this.options.role);
     } catch (error) {
       if (error instanceof ShapeError)

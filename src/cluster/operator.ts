@@ -1,7 +1,7 @@
 import { type TaskRecord, type TitanTaskReading, titanTaskOf } from "./build.js";
 import { FirstListing } from "./first-listing.js";
 import { isRecord, Node, ShapeError } from "./json-reader.js";
-import { withFaultDomain } from "./legacy.js";
+import { faultDomainRegion, withFaultDomain } from "./legacy.js";
 import { readRanges, readResources } from "./operator-resources.js";
 import { readTaskChecked, readTaskDirect } from "./operator-task.js";
 import { formatRanges, unionRanges } from "./ranges.js";
@@ -186,6 +186,8 @@ function readAgent(agent: Node): AgentRecord {
   if (!active) record.unschedulableReason = "inactive";
   else if (deactivated) record.unschedulableReason = "deactivated";
   else if (draining) record.unschedulableReason = "draining";
+  const region = faultDomainRegion(info.get("domain"));
+  if (region !== undefined) record.faultDomainRegion = region;
   return record;
 }
 

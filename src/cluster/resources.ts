@@ -74,7 +74,9 @@ export interface AgentRecord {
   id: string;
   hostname: string;
   attributes: Record<string, string>;
-  /** False when the master would not offer it: inactive, deactivated or draining. */
+  /** The region of the agent's fault domain, when it has one. */
+  faultDomainRegion?: string;
+  /** False when the master would not offer it: inactive, deactivated, draining, or in a remote region. */
   schedulable: boolean;
   /** Why the agent is not schedulable, for warnings. */
   unschedulableReason?: string;

@@ -2,8 +2,9 @@ import { TitanError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { parseMesosJson } from "../mesos/json.js";
 import { buildSnapshot } from "./build.js";
+import { markRemoteAgents } from "./fault-domain.js";
 import { Node, ShapeError } from "./json-reader.js";
-import { readMasterState } from "./legacy.js";
+import { faultDomainRegion, readMasterState } from "./legacy.js";
 import { readGetState } from "./operator.js";
 import type { ClusterSnapshot, SnapshotFormat, SnapshotOptions } from "./types.js";
 
@@ -38,6 +39,8 @@ export function parseSnapshot(text: string, name: string, options: SnapshotOptio
   const root = new Node(document);
   try {
     const { agents, tasks } = format === "master-state" ? readMasterState(root) : readGetState(root);
+    // Only /master/state says the master's own domain.
+    if (format === "master-state") markRemoteAgents(agents, faultDomainRegion(root.get("domain")));
     return buildSnapshot(format, agents, tasks, options.role);
   } catch (error) {
     if (error instanceof ShapeError) {

@@ -89,6 +89,9 @@ export class MasterOperator {
   getHealth(signal?: AbortSignal): Promise<MasterResponses["GET_HEALTH"]> {
     return this.call("GET_HEALTH", this.maxBytes, signal);
   }
+  getMaster(signal?: AbortSignal): Promise<MasterResponses["GET_MASTER"]> {
+    return this.call("GET_MASTER", this.maxBytes, signal);
+  }
 
   getMaintenanceStatus(signal?: AbortSignal): Promise<MasterResponses["GET_MAINTENANCE_STATUS"]> {
     return this.call("GET_MAINTENANCE_STATUS", this.maxBytes, signal);

@@ -4,6 +4,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { LiveMasterSource } from "../../src/cluster/live-source.js";
 import { parseSnapshot } from "../../src/cluster/snapshot.js";
+import { answeredGetMaster } from "../support/master-info.js";
 import { scriptedServer } from "../support/scripted-server.js";
 
 const fixture = readFileSync(new URL("../../fixtures/snapshots/eu-west.json", import.meta.url), "utf8");
@@ -36,6 +37,7 @@ function* bigState(executors: number): Generator<string> {
 describe("the live cluster state for plan and deploy", () => {
   it("asks for gzip and sees the cluster exactly as the same state read from a file", async () => {
     const server = await scriptedServer((req, res) => {
+      if (answeredGetMaster(req, res, "eu-west")) return;
       const gzip = String(req.headers["accept-encoding"] ?? "").includes("gzip");
       res.writeHead(200, {
         "content-type": "application/json",
@@ -54,7 +56,8 @@ describe("the live cluster state for plan and deploy", () => {
   });
 
   it("reads a state larger than 64 MiB as a stream, executors scanned past", async () => {
-    const server = await scriptedServer((_req, res) => {
+    const server = await scriptedServer((req, res) => {
+      if (answeredGetMaster(req, res, "eu-west")) return;
       res.writeHead(200, { "content-type": "application/json" });
       void writeAll(res, bigState(72_000));
     });
@@ -64,6 +67,27 @@ describe("the live cluster state for plan and deploy", () => {
     expect(live.titanTasks).toEqual(file.titanTasks);
   }, 60_000);
 
+  it("skips agents in another region than the master's, as a master offers them only to REGION_AWARE frameworks", async () => {
+    const state = JSON.parse(fixture);
+    const [first] = state.get_state.get_agents.agents;
+    first.agent_info.domain.fault_domain.region.name = "us-east";
+    const text = JSON.stringify(state);
+    const server = await scriptedServer((req, res) => {
+      if (answeredGetMaster(req, res, "eu-west")) return;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(text);
+    });
+    const live = await source(server.url).read(new AbortController().signal);
+    const all = parseSnapshot(fixture, "eu-west.json", { role: "*" });
+    expect(live.agents.map((a) => a.id)).toEqual(
+      all.agents.map((a) => a.id).filter((id) => id !== first.agent_info.id.value),
+    );
+    expect(live.warnings).toContain(
+      `agent ${first.agent_info.hostname} is skipped: in region us-east, remote to the master's eu-west (a master offers remote agents only to REGION_AWARE frameworks)`,
+    );
+    expect(server.requests.map((r) => JSON.parse(r.body).type)).toEqual(["GET_STATE", "GET_MASTER"]);
+  });
+
   it("reads the bare Infinity a master writes for a foreign task's unlimited limits", async () => {
     const state = JSON.parse(fixture);
     const foreign = state.get_state.get_tasks.tasks.find(
@@ -72,7 +96,8 @@ describe("the live cluster state for plan and deploy", () => {
     );
     foreign.limits = { cpus: { value: "@INF" } };
     const text = JSON.stringify(state).replace('"@INF"', "Infinity");
-    const server = await scriptedServer((_req, res) => {
+    const server = await scriptedServer((req, res) => {
+      if (answeredGetMaster(req, res, "eu-west")) return;
       res.writeHead(200, { "content-type": "application/json" });
       res.end(text);
     });

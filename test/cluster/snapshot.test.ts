@@ -89,6 +89,23 @@ describe("GET /master/state snapshots", () => {
     expect(s.warnings).toEqual(["agent a1.example.com is skipped: deactivated"]);
   });
 
+  it("skips agents in another region than the master's domain, which a master offers only to REGION_AWARE frameworks", () => {
+    const state = JSON.parse(fixture("us-east.json"));
+    const remote = state.slaves[0];
+    remote.domain.fault_domain.region.name = "eu-west";
+    const parsed = parseSnapshot(JSON.stringify(state), "remote.json", { role: "*" });
+    expect(parsed.agents.map((a) => a.hostname)).not.toContain(remote.hostname);
+    expect(parsed.agents).toHaveLength(snapshot.agents.length - 1);
+    expect(parsed.warnings).toContain(
+      `agent ${remote.hostname} is skipped: in region eu-west, remote to the master's us-east (a master offers remote agents only to REGION_AWARE frameworks)`,
+    );
+    // Without the master's own domain, no agent can be told remote.
+    delete state.domain;
+    expect(parseSnapshot(JSON.stringify(state), "remote.json", { role: "*" }).agents).toHaveLength(
+      snapshot.agents.length,
+    );
+  });
+
   it("does not count a task with unusable titan labels as titan's, and says so", () => {
     const task = legacyTask("t-9", "TASK_RUNNING", { cpus: 1, mem: 128 });
     task.labels = [

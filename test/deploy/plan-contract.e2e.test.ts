@@ -78,6 +78,32 @@ describe("the plan is the contract", () => {
     expect(await zonesOfLiveTasks(local.url)).toEqual(["a", "b", "c"]);
   }, 90_000);
 
+  it("never plans on an agent of another region, which the master does not offer titan", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 1, zones: ["a"], region: "us-east-1" });
+    await local.cluster.addAgents({
+      count: 1,
+      resources: { cpus: 4, mem: 4096, disk: 0, gpus: 0 },
+      region: "eu-west-1",
+      zone: "x",
+    });
+    const h = home();
+    // Only the remote agent is in zone x: the plan must say it does not fit rather than show it landing there.
+    const remoteOnly = writeWebApp(h.cwd, {
+      name: "far",
+      instances: 1,
+      constraints: "[{ attribute: zone, equals: x }]",
+    });
+    const plan = await titan(["plan", "-f", remoteOnly, "--master", local.url], h);
+    expect(plan.code).toBe(4);
+    expect(plan.stdout + plan.stderr).toContain(
+      "agent-2.local is skipped: in region eu-west-1, remote to the master's us-east-1",
+    );
+    const file = writeWebApp(h.cwd, { instances: 2 });
+    const deploy = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect([...launchHosts(events(deploy.stdout)).values()]).toEqual(["agent-1.local", "agent-1.local"]);
+  }, 60_000);
+
   it("titan restart on a zone-balanced app keeps the balance, twice in a row", async () => {
     const local = await startTestCluster({ ...FAST, agents: 3, zones: ["a", "b", "c"] });
     const h = home();

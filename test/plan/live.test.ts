@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { answeredGetMaster } from "../support/master-info.js";
 import { scriptedServer } from "../support/scripted-server.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -16,6 +17,7 @@ function isolatedEnv(extra: Record<string, string> = {}): Record<string, string>
 
 async function fakeMaster() {
   return scriptedServer((request, response) => {
+    if (answeredGetMaster(request, response, "eu-west")) return;
     if (
       request.method === "POST" &&
       request.path === "/api/v1" &&

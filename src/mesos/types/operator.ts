@@ -1,7 +1,7 @@
 /**
  * JSON shapes of the v1 operator API (`mesos.v1.master.Call`/`Response`, `mesos.v1.agent.Call`/`Response`)
  * for the calls titan makes: master GET_STATE, GET_AGENTS, GET_TASKS, GET_FRAMEWORKS, GET_VERSION,
- * GET_HEALTH, the maintenance calls and agent GET_STATE. Type declarations only.
+ * GET_HEALTH, GET_MASTER, the maintenance calls and agent GET_STATE. Type declarations only.
  */
 import type {
   AgentID,
@@ -10,6 +10,7 @@ import type {
   FrameworkID,
   FrameworkInfo,
   MachineID,
+  MasterInfo,
   Offer,
   Resource,
   Task,
@@ -24,6 +25,7 @@ export type MasterCallType =
   | "GET_FRAMEWORKS"
   | "GET_VERSION"
   | "GET_HEALTH"
+  | "GET_MASTER"
   | "GET_MAINTENANCE_STATUS"
   | "GET_MAINTENANCE_SCHEDULE";
 export type AgentCallType = "GET_STATE";
@@ -48,6 +50,13 @@ export interface GetHealth {
 
 export interface GetVersion {
   version_info: VersionInfo;
+}
+
+/** `mesos.v1.master.Response.GetMaster`. */
+export interface GetMaster {
+  master_info?: MasterInfo;
+  start_time?: number;
+  elected_time?: number;
 }
 
 export interface GetAgentsAgent {
@@ -135,6 +144,7 @@ export interface MasterResponses {
   GET_FRAMEWORKS: GetFrameworks;
   GET_VERSION: GetVersion;
   GET_HEALTH: GetHealth;
+  GET_MASTER: GetMaster;
   GET_MAINTENANCE_STATUS: { status: MaintenanceClusterStatus };
   GET_MAINTENANCE_SCHEDULE: { schedule: MaintenanceSchedule };
 }
