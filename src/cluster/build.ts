@@ -98,6 +98,16 @@ function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Agents skipped for one reason, in one line: a cluster may have hundreds draining or in a remote region. */
+function skippedWarning(hosts: readonly string[], reason: string): string {
+  if (hosts.length === 1) return `agent ${hosts[0]} is skipped: ${reason}`;
+  const shown = hosts.slice(0, SKIPPED_AGENTS_NAMED);
+  const more = hosts.length > shown.length ? ` and ${hosts.length - shown.length} more` : "";
+  return `${hosts.length} agents are skipped (${shown.join(", ")}${more}): ${reason}`;
+}
+
+const SKIPPED_AGENTS_NAMED = 3;
+
 /** Turns what either format reports into titan's view: free resources for `role`, running tasks, titan's tasks. */
 export function buildSnapshot(
   format: SnapshotFormat,
@@ -115,11 +125,11 @@ export function buildSnapshot(
   }
 
   const agents: Agent[] = [];
+  const skipped = new Map<string, string[]>();
   for (const record of [...agentRecords].sort((a, b) => byText(a.id, b.id))) {
     if (!record.schedulable) {
-      warnings.push(
-        `agent ${record.hostname} is skipped: ${record.unschedulableReason ?? "not schedulable"}`,
-      );
+      const reason = record.unschedulableReason ?? "not schedulable";
+      skipped.set(reason, [...(skipped.get(reason) ?? []), record.hostname]);
       continue;
     }
     const free = freeForRole(record, tasksByAgent.get(record.id) ?? [], role);
@@ -132,6 +142,7 @@ export function buildSnapshot(
       freePorts: free.ports,
     });
   }
+  for (const [reason, hosts] of skipped) warnings.push(skippedWarning(hosts, reason));
   const schedulable = new Set(agents.map((a) => a.id));
 
   const running: RunningTask[] = [];
