@@ -41,7 +41,16 @@ export function parseSnapshot(text: string, name: string, options: SnapshotOptio
     const { agents, tasks } = format === "master-state" ? readMasterState(root) : readGetState(root);
     // Only /master/state says the master's own domain.
     if (format === "master-state") markRemoteAgents(agents, faultDomainRegion(root.get("domain")));
-    return buildSnapshot(format, agents, tasks, options.role);
+    const snapshot = buildSnapshot(format, agents, tasks, options.role);
+    const regions = [...new Set(agents.flatMap((a) => a.faultDomainRegion ?? []))].sort();
+    if (format === "master-state" || regions.length < 2) return snapshot;
+    return {
+      ...snapshot,
+      warnings: [
+        ...snapshot.warnings,
+        `the agents' fault domains span regions ${regions.join(", ")}, and a GET_STATE snapshot does not say which is the master's: agents of the others, which the master does not offer titan, are counted too (a /master/state snapshot, or a live plan, leaves them out)`,
+      ],
+    };
   } catch (error) {
     if (error instanceof ShapeError) {
       throw new InvalidSnapshotError(

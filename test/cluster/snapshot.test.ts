@@ -241,6 +241,19 @@ describe("operator API GET_STATE snapshots", () => {
       hostname: "a1",
     });
   });
+  it("says when a GET_STATE snapshot's agents span regions, as it cannot tell the remote ones", () => {
+    const state = JSON.parse(fixture("eu-west.json"));
+    const [first] = state.get_state.get_agents.agents;
+    first.agent_info.domain.fault_domain.region.name = "us-east";
+    const parsed = parseSnapshot(JSON.stringify(state), "get-state.json", { role: "*" });
+    expect(parsed.agents.map((a) => a.hostname)).toContain(first.agent_info.hostname);
+    expect(parsed.warnings).toContain(
+      "the agents' fault domains span regions eu-west, us-east, and a GET_STATE snapshot does not say which is the master's: agents of the others, which the master does not offer titan, are counted too (a /master/state snapshot, or a live plan, leaves them out)",
+    );
+    expect(parseSnapshot(fixture("eu-west.json"), "get-state.json", { role: "*" }).warnings).not.toEqual(
+      expect.arrayContaining([expect.stringContaining("span regions")]),
+    );
+  });
 });
 
 describe("unusable snapshots", () => {
