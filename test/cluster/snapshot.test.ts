@@ -241,6 +241,7 @@ describe("operator API GET_STATE snapshots", () => {
       hostname: "a1",
     });
   });
+
   it("says when a GET_STATE snapshot's agents span regions, as it cannot tell the remote ones", () => {
     const state = JSON.parse(fixture("eu-west.json"));
     const [first] = state.get_state.get_agents.agents;
