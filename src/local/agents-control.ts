@@ -8,8 +8,8 @@ import type { AdminHandler } from "./master/http.js";
  * The agents control endpoint of a running local cluster (POST/GET /__titan_local/agents), behind the cluster's
  * credentials; `titan local agents` is its client (control.ts). It is not part of Mesos.
  *
- *   GET                                   the agents: {agents: [{agent_id, hostname, attributes, zone, resources,
- *                                         state}]}, zone from the fault domain or the attribute
+ *   GET                                   the agents: {agents: [{agent_id, hostname, attributes, zone, region?,
+ *                                         resources, state}]}, zone from the fault domain or the attribute
  *   ADD_AGENTS {count, resources: {cpus, mem, disk?, gpus?}, zone?, region?, attributes?}
  *                                         starts `count` agents; answers {agents: [...]} of the new ones
  *   REMOVE_AGENTS {agent_ids}             each agent shuts down for good (its tasks are lost); all ids are checked
@@ -25,6 +25,7 @@ export function agentJson(handle: LocalAgentHandle, state: string): JsonObject {
     hostname: handle.hostname,
     attributes: { ...handle.attributes },
     ...(zoneOf(handle) === undefined ? {} : { zone: zoneOf(handle) }),
+    ...(handle.domain === undefined ? {} : { region: handle.domain.region }),
     resources: { cpus: r.cpus, mem: r.mem, disk: r.disk, gpus: r.gpus ?? 0, ports: r.ports },
     state,
   };

@@ -156,6 +156,8 @@ export interface ControlAgent {
   attributes: Record<string, string>;
   /** The fault domain's zone, else the `zone` attribute. */
   zone?: string;
+  /** The fault domain's region, when the agent has one. */
+  region?: string;
   resources: {
     cpus: number;
     mem: number;

@@ -66,6 +66,33 @@ describe("titan local agents", () => {
     s.close();
   }, 20_000);
 
+  it("adds agents of another region on a cluster with fault domains, and lists their regions", async () => {
+    const local = await startTestCluster({ agents: 1, zones: ["a"], region: "us-east-1" });
+    const stateDir = recordAsLocal(local);
+    const env = { TITAN_STATE_DIR: stateDir };
+    const add = ["local", "agents", "add", "1", "--fault-domain", "eu-west-1", "--zone", "x"];
+    expect((await runCli(add, { env })).code).toBe(0);
+    const listed = await runCli(["local", "agents"], { env });
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = listed.stdout.trim().split("\n");
+    expect(rows[0]).toMatch(/^ID +HOSTNAME +REGION +ZONE +CPUS/);
+    expect(rows.slice(1).map((r) => r.split(/ +/).slice(1, 4))).toEqual([
+      ["agent-1.local", "us-east-1", "a"],
+      ["agent-2.local", "eu-west-1", "x"],
+    ]);
+    const agents = await agentsOf(stateDir);
+    expect(agents.map((a) => a.attributes.zone)).toEqual([undefined, undefined]);
+  }, 20_000);
+
+  it("refuses agents of a region on a cluster without fault domains, as a master without --domain does", async () => {
+    const local = await startTestCluster({ agents: 1 });
+    const env = { TITAN_STATE_DIR: recordAsLocal(local) };
+    const add = await runCli(["local", "agents", "add", "1", "--fault-domain", "eu-west-1"], { env });
+    expect(add.code).toBe(1);
+    expect(add.stderr).toContain("need a master with a fault domain: start the cluster with --fault-domain");
+    expect(await agentsOf(env.TITAN_STATE_DIR)).toHaveLength(1);
+  }, 20_000);
+
   it("removes an agent as a real agent shutting down: its tasks are lost and the framework hears of it", async () => {
     const local = await startTestCluster({ agents: 2 });
     const stateDir = recordAsLocal(local);

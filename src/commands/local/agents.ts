@@ -50,10 +50,13 @@ function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0+$/, "");
 }
 
+/** The agents as a table; a REGION column when they have fault domains. */
 function table(agents: readonly ControlAgent[], draining: ReadonlySet<string>): string {
+  const regions = agents.some((a) => a.region !== undefined);
   const rows = agents.map((a) => [
     a.agent_id,
     a.hostname,
+    ...(regions ? [a.region ?? ""] : []),
     a.zone ?? a.attributes.zone ?? "",
     fmt(a.resources.cpus),
     fmt(a.resources.mem),
@@ -61,7 +64,8 @@ function table(agents: readonly ControlAgent[], draining: ReadonlySet<string>): 
     formatRanges(a.resources.ports),
     draining.has(a.hostname.toLowerCase()) ? "draining" : a.state,
   ]);
-  return renderTable(["ID", "HOSTNAME", "ZONE", "CPUS", "MEM (MB)", "DISK (MB)", "PORTS", "STATE"], rows);
+  const headers = ["ID", "HOSTNAME", ...(regions ? ["REGION"] : []), "ZONE"];
+  return renderTable([...headers, "CPUS", "MEM (MB)", "DISK (MB)", "PORTS", "STATE"], rows);
 }
 
 /** Hostnames of machines in DRAINING mode (GET_MAINTENANCE_STATUS); DOWN machines' agents are gone. */
