@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startTestCluster } from "../support/local-cluster.js";
-import { freePortRange } from "../support/ports.js";
+import { gpuAgentResources, startTestCluster } from "../support/local-cluster.js";
 import { events, FAST, home, liveTasks, titan, writeWebApp } from "./harness.js";
 
 async function capabilitiesOf(url: string, name: string): Promise<string[] | undefined> {
@@ -16,7 +15,7 @@ describe("an app without GPUs that only GPU agents have room for", () => {
     // hierarchical.cpp isCapableOfReceivingAgent) offers such agents only to frameworks with GPU_RESOURCES.
     const local = await startTestCluster({
       ...FAST,
-      agentResources: { cpus: 2, mem: 2048, disk: 1000, gpus: 1, ports: [await freePortRange(300)] },
+      agentResources: await gpuAgentResources(),
     });
     const h = home();
     const file = writeWebApp(h.cwd, { instances: 2 });

@@ -3,8 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { home, titan } from "../deploy/harness.js";
 import { runCli } from "../support/cli.js";
-import { startTestCluster } from "../support/local-cluster.js";
-import { freePortRange } from "../support/ports.js";
+import { gpuAgentResources, startTestCluster } from "../support/local-cluster.js";
 import { tempDir } from "../support/tmp.js";
 import { masterTasks, startSupervisor, stopAll, until, writeCrashableApp } from "./harness.js";
 
@@ -80,7 +79,7 @@ describe("titan supervise on the local cluster", () => {
     // isCapableOfReceivingAgent): the deploy put the app there, and the supervisor's relaunch needs them too.
     const local = await startTestCluster({
       ...FAST,
-      agentResources: { cpus: 2, mem: 2048, disk: 1000, gpus: 1, ports: [await freePortRange(300)] },
+      agentResources: await gpuAgentResources(),
     });
     const h = home();
     const file = writeCrashableApp(h.cwd, { instances: 2 });
