@@ -157,13 +157,14 @@ export class SupervisedSession {
   }
 
   /**
-   * GPU_RESOURCES when the app asks for GPUs or runs on a GPU agent (a deploy put it there for want of other room):
-   * a relaunch may need that agent's room again, and the master offers it only with the capability.
+   * GPU_RESOURCES when the app asks for GPUs or runs or ran on a GPU agent (a deploy put it there for want of other
+   * room; ended tasks count, so an app that lost every instance there can come back): a relaunch may need that
+   * agent's room again, and the master offers it only with the capability.
    */
   private wantsGpuAgents(): boolean {
     const { target, known, gpuAgents } = this.input;
     if (target.spec.resources.gpus > 0) return true;
-    return gpuAgents !== undefined && known.some((t) => !endsInstance(t.state) && gpuAgents.has(t.agentId));
+    return gpuAgents !== undefined && known.some((t) => gpuAgents.has(t.agentId));
   }
 
   async run(stop: AbortSignal): Promise<SessionEnd> {

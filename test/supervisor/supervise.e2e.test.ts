@@ -92,6 +92,16 @@ describe("titan supervise on the local cluster", () => {
     expect(relaunch).toMatchObject({ app: "web", instance: 1, task: "web.1.1.2" });
     await until(async () => (await runningInstances(local.url)).join() === "0,1", "2 running instances");
     expect((await supervisor.stop()).code).toBe(0);
+
+    // Every instance gone while nothing supervised: only the ended tasks say the app lived on GPU agents.
+    await until(async () => {
+      const left = await live(local.url);
+      for (const task of left) await fetch(`http://127.0.0.1:${task.port}/exit`).catch(() => undefined);
+      return left.length === 0;
+    }, "no live instance");
+    const again = startSupervisor(["web", "--master", local.url], h);
+    await until(async () => (await runningInstances(local.url)).join() === "0,1", "both relaunched");
+    expect((await again.stop()).code).toBe(0);
   }, 60_000);
 
   it("ps warns of an app whose framework nothing held for its failover timeout", async () => {
