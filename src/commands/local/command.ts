@@ -46,7 +46,7 @@ export const localAgentsAddFlagTable = {
   ),
   zone: valueFlag(
     "--zone <zone>",
-    "the new agents' zone attribute (default: the zone with the fewest agents)",
+    "the new agents' zone: an attribute, or their fault domain's on a cluster started with --fault-domain (default: the zone with the fewest agents)",
   ),
   faultDomain: valueFlag(
     "--fault-domain <region>",
