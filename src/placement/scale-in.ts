@@ -23,6 +23,16 @@ const SWAP_MOVES_PER_AGENT = 64;
 /** Reopened agents in a row that were not worth it before the pass stops: on a tightly packed cluster few are. */
 const SWAP_FRUITLESS_IN_A_ROW = 8;
 
+interface Balance {
+  filters: readonly AttributeFilter[];
+  filterKey: string;
+  attribute: string;
+  /** The most instances an app balanced here runs. */
+  instances: number;
+  /** Apps whose balance here is hard. */
+  hardApps: string[];
+}
+
 interface Move {
   task: RunningTask;
   from: number;
@@ -80,19 +90,12 @@ class Drainer {
    * those with a hard balance could end up skewed once the agent they left counts again.
    */
   private readonly unmovable: Set<string>;
-  /** Apps with a hard balance, by the filter set and attribute that define their balance domain. */
-  private readonly hardBalanced = new Map<
-    string,
-    { filters: readonly AttributeFilter[]; filterKey: string; attribute: string; apps: string[] }
-  >();
   /**
-   * Every balance (soft or hard), by its filter set and attribute: the eligible agents of each attribute value, and
-   * the most instances an app balanced over it runs.
+   * Every balance (soft or hard), by the filter set and attribute that define its domain: the most instances an app
+   * balanced over it runs, and the apps whose balance there is hard.
    */
-  private readonly spreads = new Map<
-    string,
-    { filters: readonly AttributeFilter[]; filterKey: string; attribute: string; instances: number }
-  >();
+  private readonly balances = new Map<string, Balance>();
+  /** Per balance, the agents of each attribute value that pass its filters. */
   private readonly agentsByValue = new Map<string, Int32Array[]>();
   /** Tasks the drain being tried has already moved off agents that stay. */
   private readonly evicting = new Set<RunningTask>();
@@ -126,23 +129,16 @@ class Drainer {
     )) {
       for (const rule of group.compiled.balance) {
         const key = `${group.compiled.filterKey}\u0000${rule.attribute}`;
-        const spread = this.spreads.get(key) ?? {
+        const balance = this.balances.get(key) ?? {
           filters: group.compiled.filters,
           filterKey: group.compiled.filterKey,
           attribute: rule.attribute,
           instances: 0,
+          hardApps: [],
         };
-        spread.instances = Math.max(spread.instances, instancesOf.get(group.app) ?? 0);
-        this.spreads.set(key, spread);
-        if (!rule.hard) continue;
-        const entry = this.hardBalanced.get(key) ?? {
-          filters: group.compiled.filters,
-          filterKey: group.compiled.filterKey,
-          attribute: rule.attribute,
-          apps: [],
-        };
-        entry.apps.push(group.app);
-        this.hardBalanced.set(key, entry);
+        balance.instances = Math.max(balance.instances, instancesOf.get(group.app) ?? 0);
+        if (rule.hard) balance.hardApps.push(group.app);
+        this.balances.set(key, balance);
       }
     }
     const used = (i: number): number =>
@@ -250,21 +246,17 @@ class Drainer {
    */
   private reopeningKeepsBalance(l: number): boolean {
     const { state } = this;
-    for (const { filters, filterKey, attribute, apps } of this.hardBalanced.values()) {
-      const eligible = this.eligibility.get(filters, filterKey);
+    for (const [key, balance] of this.balances) {
+      if (balance.hardApps.length === 0) continue;
+      const eligible = this.eligibility.get(balance.filters, balance.filterKey);
       if (eligible[l] === 0) continue;
-      const { valueIds, values } = state.attribute(attribute);
-      const v = valueIds[l] as number;
+      const v = state.attribute(balance.attribute).valueIds[l] as number;
       if (v < 0) continue;
-      const inDomain = new Uint8Array(values.length);
-      for (let i = 0; i < state.n; i++) {
-        const w = valueIds[i] as number;
-        if (w >= 0 && eligible[i] === 1 && state.disabled[i] === 0) inDomain[w] = 1;
-      }
-      if (inDomain[v] === 1) continue;
-      for (const app of apps) {
-        const counts = state.counts(app, attribute);
-        if (counts.some((c, w) => inDomain[w] === 1 && c > 1)) return false;
+      const inDomain = this.valuesInUse(key, balance, eligible);
+      if (inDomain[v] === true) continue;
+      for (const app of balance.hardApps) {
+        const counts = state.counts(app, balance.attribute);
+        if (counts.some((c, w) => inDomain[w] === true && c > 1)) return false;
       }
     }
     return true;
@@ -300,26 +292,32 @@ class Drainer {
    */
   private keepsSpread(i: number): boolean {
     const { state } = this;
-    for (const [key, { filters, filterKey, attribute, instances }] of this.spreads) {
-      const eligible = this.eligibility.get(filters, filterKey);
+    for (const [key, balance] of this.balances) {
+      const eligible = this.eligibility.get(balance.filters, balance.filterKey);
       if (eligible[i] === 0) continue;
-      const v = state.attribute(attribute).valueIds[i] as number;
+      const v = state.attribute(balance.attribute).valueIds[i] as number;
       if (v < 0) continue;
-      const byValue = this.eligibleByValue(key, attribute, eligible);
-      const inUse = (agents: Int32Array, except: number): boolean =>
-        agents.some((j) => j !== except && state.disabled[j] === 0);
-      if (inUse(byValue[v] as Int32Array, i)) continue;
-      const values = byValue.filter((agents) => inUse(agents, -1)).length;
-      if (values <= instances) return false;
+      const sameValue = this.eligibleByValue(key, balance, eligible)[v] as Int32Array;
+      if (sameValue.some((j) => j !== i && state.disabled[j] === 0)) continue;
+      const values = this.valuesInUse(key, balance, eligible).filter((inUse) => inUse).length;
+      if (values <= balance.instances) return false;
     }
     return true;
   }
 
-  /** The agents of each value of `attribute` that pass a balance's filters. */
-  private eligibleByValue(key: string, attribute: string, eligible: Uint8Array): Int32Array[] {
+  /** Per value of the balance's attribute, whether an agent of it that passes the filters is still in use. */
+  private valuesInUse(key: string, balance: Balance, eligible: Uint8Array): boolean[] {
+    const { disabled } = this.state;
+    return this.eligibleByValue(key, balance, eligible).map((agents) =>
+      agents.some((j) => disabled[j] === 0),
+    );
+  }
+
+  /** The agents of each value of the balance's attribute that pass its filters. */
+  private eligibleByValue(key: string, balance: Balance, eligible: Uint8Array): Int32Array[] {
     let byValue = this.agentsByValue.get(key);
     if (!byValue) {
-      const { valueIds, values } = this.state.attribute(attribute);
+      const { valueIds, values } = this.state.attribute(balance.attribute);
       const lists: number[][] = values.map(() => []);
       for (let j = 0; j < this.state.n; j++) {
         const w = valueIds[j] as number;
