@@ -1,12 +1,7 @@
 import type { GetAgentsAgent } from "../mesos/types/operator.js";
-import type { Agent } from "../placement/types.js";
+import { hasGpus } from "../placement/index.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import type { PlanCluster } from "./replan.js";
-
-/** An agent with GPUs, as the placement engine and a master's allocator tell one (any GPU, used or free). */
-export function hasGpus(agent: Agent): boolean {
-  return agent.total.gpus > 0 || agent.free.gpus > 0;
-}
 
 /**
  * Whether the app's framework subscribes with GPU_RESOURCES. A master started with `--filter_gpu_resources` (the

@@ -1,6 +1,14 @@
 import { seededHash } from "./hash.js";
 import type { Agent, PortRange, RunningTask } from "./types.js";
-import { toUnits, type Units } from "./units.js";
+import { toUnits, type Units, units } from "./units.js";
+
+/**
+ * An agent with GPUs (in its total, used or not): placement keeps it for work that asks for GPUs, and a master
+ * offers it only to frameworks with GPU_RESOURCES.
+ */
+export function hasGpus(agent: Pick<Agent, "total" | "free">): boolean {
+  return units(agent.total.gpus) > 0 || units(agent.free.gpus) > 0;
+}
 
 /** Each agent's value of one attribute, as small integer ids (-1: the agent lacks it). */
 export interface AttributeIndex {
@@ -105,7 +113,7 @@ export class ClusterState {
       this.gpus[i] = Math.max(0, free.gpus);
       this.totalCpus[i] = Math.max(total.cpus, free.cpus);
       this.totalMem[i] = Math.max(total.mem, free.mem);
-      this.isGpuAgent[i] = total.gpus > 0 || free.gpus > 0 ? 1 : 0;
+      this.isGpuAgent[i] = hasGpus(agent) ? 1 : 0;
       gpuAgents ||= this.isGpuAgent[i] === 1;
       this.occupied[i] = free.cpus < total.cpus || free.mem < total.mem ? 1 : 0;
       this.ports[i] = countPorts(agent.freePorts);
