@@ -20,11 +20,12 @@ const MAX_ADDED = 100;
 
 export function agentJson(handle: LocalAgentHandle, state: string): JsonObject {
   const r = handle.resources;
+  const zone = zoneOf(handle);
   return {
     agent_id: handle.id,
     hostname: handle.hostname,
     attributes: { ...handle.attributes },
-    ...(zoneOf(handle) === undefined ? {} : { zone: zoneOf(handle) }),
+    ...(zone === undefined ? {} : { zone }),
     ...(handle.domain === undefined ? {} : { region: handle.domain.region }),
     resources: { cpus: r.cpus, mem: r.mem, disk: r.disk, gpus: r.gpus ?? 0, ports: r.ports },
     state,
