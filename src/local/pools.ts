@@ -1,4 +1,4 @@
-import type { AgentResources, LabelsJson, ResourceJson } from "./agent/api.js";
+import type { AgentResources, DiskInfoJson, DiskSourceJson, LabelsJson, ResourceJson } from "./agent/api.js";
 import type { JsonObject } from "./json.js";
 import {
   add,
@@ -17,7 +17,9 @@ import {
  * An agent's resources split by reservation, as Mesos keeps them: one pool of unreserved resources and one per
  * reservation stack (`Resource.reservations`, mesos.proto: a STATIC or DYNAMIC reservation to a role, then any
  * number of DYNAMIC refinements to sub-roles). Two resources of different stacks never add up (src/common/
- * resources.cpp `addable`), so every sum, free amount and offer is kept per pool.
+ * resources.cpp `addable`), so every sum, free amount and offer is kept per pool. A disk with a source (a MOUNT or
+ * PATH disk of the agent's `--resources` JSON) is a pool of its own too: it adds only to the same disk, and a MOUNT
+ * disk not even to that; it is taken whole or not at all (`addable` and `subtractable` there).
  */
 
 export interface ReservationJson {
@@ -29,6 +31,8 @@ export interface ReservationJson {
 
 export interface Pool {
   reservations: ReservationJson[];
+  /** The disk's source, for a pool of one disk with a source (its quantities hold only `disk`). */
+  disk?: DiskInfoJson;
   quantities: Quantities;
 }
 
@@ -43,8 +47,20 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function poolKey(reservations: readonly ReservationJson[]): string {
-  return canonical(reservations);
+/** What makes two pools one: the reservation stack, and the disk's source when it has one. */
+export function poolKey(pool: Pick<Pool, "reservations" | "disk">): string {
+  return pool.disk === undefined ? canonical(pool.reservations) : canonical([pool.reservations, pool.disk]);
+}
+
+/** A MOUNT disk is exclusive: never added to, and taken only whole (resources.cpp `addable`, `subtractable`). */
+function isExclusive(pool: Pick<Pool, "disk">): boolean {
+  return pool.disk?.source.type === "MOUNT";
+}
+
+/** `MOUNT:/mnt/data0`, as resources.cpp `operator<<(Resource::DiskInfo::Source)` prints a source. */
+export function diskSourceText(source: DiskSourceJson): string {
+  const root = source.type === "MOUNT" ? source.mount?.root : source.path?.root;
+  return root === undefined ? source.type : `${source.type}:${root}`;
 }
 
 /** The role a pool is reserved to (its last, most refined reservation), `*` when unreserved. */
@@ -73,35 +89,69 @@ export function sumPools(pools: readonly Pool[]): Quantities {
   return pools.reduce((sum, p) => add(sum, p.quantities), emptyQuantities());
 }
 
-/** Pools merged by reservation stack, in first-seen order; empty pools dropped. */
+function copyPool(pool: Pool, quantities: Quantities): Pool {
+  const copy: Pool = { reservations: pool.reservations, quantities };
+  if (pool.disk !== undefined) copy.disk = pool.disk;
+  return copy;
+}
+
+/** Pools merged by reservation stack and disk, in first-seen order (MOUNT disks each kept apart); empty ones dropped. */
 export function mergePools(...lists: ReadonlyArray<readonly Pool[]>): Pool[] {
   const byKey = new Map<string, Pool>();
+  const merged: Pool[] = [];
   for (const pool of lists.flat()) {
-    const key = poolKey(pool.reservations);
-    const known = byKey.get(key);
+    const key = poolKey(pool);
+    const known = isExclusive(pool) ? undefined : byKey.get(key);
     if (known) known.quantities = add(known.quantities, pool.quantities);
-    else byKey.set(key, { reservations: pool.reservations, quantities: pool.quantities });
+    else {
+      const copy = copyPool(pool, pool.quantities);
+      byKey.set(key, copy);
+      merged.push(copy);
+    }
   }
-  return [...byKey.values()].filter((p) => !isEmpty(p.quantities));
+  return merged.filter((p) => !isEmpty(p.quantities));
 }
 
-/** a − b per pool, never below zero. */
+/** The exclusive pool of `candidates` that is exactly `pool` (same disk, same size), not yet `used`. */
+function sameExclusive(pool: Pool, candidates: readonly Pool[], used: Set<Pool>): Pool | undefined {
+  const key = poolKey(pool);
+  return candidates.find(
+    (c) => !used.has(c) && isExclusive(c) && poolKey(c) === key && c.quantities.disk === pool.quantities.disk,
+  );
+}
+
+/** a − b per pool, never below zero; a MOUNT disk goes only when `b` holds all of it. */
 export function subtractPools(a: readonly Pool[], b: readonly Pool[]): Pool[] {
-  const minus = new Map(mergePools(b).map((p) => [poolKey(p.reservations), p.quantities]));
+  const merged = mergePools(b);
+  const minus = new Map(merged.filter((p) => !isExclusive(p)).map((p) => [poolKey(p), p.quantities]));
+  const gone = new Set<Pool>();
   return a
-    .map((p) => {
-      const taken = minus.get(poolKey(p.reservations));
-      return taken ? { reservations: p.reservations, quantities: subtract(p.quantities, taken) } : p;
+    .map((p): Pool | undefined => {
+      if (isExclusive(p)) {
+        const whole = sameExclusive(p, merged, gone);
+        if (whole === undefined) return p;
+        gone.add(whole);
+        return undefined;
+      }
+      const taken = minus.get(poolKey(p));
+      return taken ? copyPool(p, subtract(p.quantities, taken)) : p;
     })
-    .filter((p) => !isEmpty(p.quantities));
+    .filter((p): p is Pool => p !== undefined && !isEmpty(p.quantities));
 }
 
-/** Every pool of `inner` fits in the pool of `outer` with the same reservations. */
+/** Every pool of `inner` fits in the pool of `outer` of the same reservations and disk; a MOUNT disk only whole. */
 export function poolsContain(outer: readonly Pool[], inner: readonly Pool[]): boolean {
-  const byKey = new Map(mergePools(outer).map((p) => [poolKey(p.reservations), p.quantities]));
+  const have = mergePools(outer);
+  const byKey = new Map(have.filter((p) => !isExclusive(p)).map((p) => [poolKey(p), p.quantities]));
+  const matched = new Set<Pool>();
   return mergePools(inner).every((p) => {
-    const have = byKey.get(poolKey(p.reservations));
-    return have !== undefined && contains(have, p.quantities);
+    if (isExclusive(p)) {
+      const whole = sameExclusive(p, have, matched);
+      if (whole !== undefined) matched.add(whole);
+      return whole !== undefined;
+    }
+    const quantities = byKey.get(poolKey(p));
+    return quantities !== undefined && contains(quantities, p.quantities);
   });
 }
 
@@ -120,7 +170,10 @@ export function poolsToJson(pools: readonly Pool[], format: PoolFormat): Resourc
       refinement: format.refinement || pool.reservations.length > 0,
       ...(format.allocationRole === undefined ? {} : { allocationRole: format.allocationRole }),
     });
-    return base.map((r) => withReservations(r, pool.reservations, format));
+    const disk = pool.disk;
+    return base.map((r) =>
+      withReservations(disk === undefined ? r : { ...r, disk }, pool.reservations, format),
+    );
   });
 }
 
@@ -162,13 +215,14 @@ export function resourcePrefix(
   name: string,
   allocationRole: string | undefined,
   reservations: readonly ReservationJson[],
-  extra: { disk?: boolean; revocable?: boolean; shared?: boolean } = {},
+  /** `disk` is the DiskInfo's text (`MOUNT:/mnt/data0`), printed in brackets. */
+  extra: { disk?: string; revocable?: boolean; shared?: boolean } = {},
 ): string {
   let text = name;
   if (allocationRole !== undefined) text += `(allocated: ${allocationRole})`;
   if (reservations.length > 0)
     text += `(reservations: [${reservations.map((r) => `(${reservationText(r)})`).join(",")}])`;
-  if (extra.disk) text += "[disk]";
+  if (extra.disk !== undefined) text += `[${extra.disk}]`;
   if (extra.revocable) text += "{REV}";
   if (extra.shared) text += "<SHARED>";
   return text;
@@ -180,7 +234,14 @@ export function formatPools(pools: ReadonlyArray<Pool & { allocationRole?: strin
   for (const pool of pools) {
     for (const name of SCALAR_NAMES) {
       const value = pool.quantities[name];
-      if (value > 0) parts.push(`${resourcePrefix(name, pool.allocationRole, pool.reservations)}:${value}`);
+      const disk = name === "disk" && pool.disk !== undefined ? diskSourceText(pool.disk.source) : undefined;
+      const prefix = resourcePrefix(
+        name,
+        pool.allocationRole,
+        pool.reservations,
+        disk === undefined ? {} : { disk },
+      );
+      if (value > 0) parts.push(`${prefix}:${value}`);
     }
     if (pool.quantities.ports.length > 0)
       parts.push(
@@ -196,6 +257,15 @@ export function agentPools(resources: AgentResources): Pool[] {
   for (const [role, r] of Object.entries(resources.reserved ?? {})) {
     const quantities = { ...emptyQuantities(), cpus: r.cpus, mem: r.mem, disk: r.disk, gpus: r.gpus ?? 0 };
     pools.push({ reservations: [{ type: "STATIC", role }], quantities });
+  }
+  for (const disk of resources.disks ?? []) {
+    const reservations: ReservationJson[] =
+      disk.role === undefined ? [] : [{ type: "STATIC", role: disk.role }];
+    pools.push({
+      reservations,
+      disk: { source: disk.source },
+      quantities: { ...emptyQuantities(), disk: disk.size },
+    });
   }
   return mergePools(pools);
 }

@@ -134,6 +134,14 @@ describe("titan local up flags", () => {
       opts: { agentResources: "cpus:1;mem:1;ports:[9-2]" },
       message: /'9-2' is not a port range/,
     },
+    {
+      desc: "a MOUNT disk without a root, in the JSON form",
+      opts: {
+        agentResources:
+          '[{"name":"cpus","type":"SCALAR","scalar":{"value":1}},{"name":"disk","type":"SCALAR","scalar":{"value":9},"disk":{"source":{"type":"MOUNT"}}}]',
+      },
+      message: "--agent-resources: resource 2: MOUNT disk root directory is not specified",
+    },
     { desc: "no zones", opts: { zones: " , " }, message: /--zones needs at least one zone name/ },
     { desc: "an empty region", opts: { faultDomain: " " }, message: /--fault-domain needs a region name/ },
   ])("refuses $desc with a usage error", ({ opts, message }) => {
@@ -153,6 +161,28 @@ describe("titan local up flags", () => {
     expect(config.region).toBeUndefined();
     expect(clusterConfig({ ...UP, faultDomain: "eu-west-1" }, paths).region).toBe("eu-west-1");
     expect(config.stateFile).toBe(join("/state", "local", "cluster.json"));
+  });
+
+  it("reads Mesos' JSON form, and hints at it when it is wrong", () => {
+    const cpusMem =
+      '{"name":"cpus","type":"SCALAR","scalar":{"value":2}},{"name":"mem","type":"SCALAR","scalar":{"value":512}}';
+    const mount =
+      '{"name":"disk","type":"SCALAR","scalar":{"value":900},"disk":{"source":{"type":"MOUNT","mount":{"root":"/mnt/d0"}}}}';
+    const config = clusterConfig({ ...UP, agentResources: `[${cpusMem},${mount}]` }, paths);
+    expect(config.agentResources).toEqual({
+      cpus: 2,
+      mem: 512,
+      disk: 0,
+      ports: [],
+      disks: [{ source: { type: "MOUNT", mount: { root: "/mnt/d0" } }, size: 900 }],
+    });
+    try {
+      clusterConfig({ ...UP, agentResources: `[${cpusMem},]` }, paths);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as TitanError).message).toMatch(/^--agent-resources: not valid JSON \(/);
+      expect((error as TitanError).hint).toContain('[{"name":"cpus"');
+    }
   });
 });
 

@@ -77,11 +77,12 @@ async function fault(
   return answer;
 }
 
-/** Starts a local cluster on a free port in a temp dir; it is stopped after the current test, pass or fail. */
 /** Agents that each have a GPU and room for a few small tasks: a cluster where nothing but GPU agents has room. */
 export async function gpuAgentResources(): Promise<AgentResources> {
   return { cpus: 2, mem: 2048, disk: 1000, gpus: 1, ports: [await freePortRange(300)] };
 }
+
+/** Starts a local cluster on a free port in a temp dir; it is stopped after the current test, pass or fail. */
 
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
   const workDir = tempDir("titan-local-");

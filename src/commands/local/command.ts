@@ -9,7 +9,7 @@ export const localUpFlagTable = {
   agents: defaultedFlag("--agents <n>", "number of agents", "3"),
   agentResources: defaultedFlag(
     "--agent-resources <spec>",
-    "resources of each agent",
+    "resources of each agent, in Mesos' --resources text or JSON form (JSON declares MOUNT and PATH disks)",
     DEFAULT_AGENT_RESOURCES,
   ),
   zones: defaultedFlag("--zones <list>", "zones to spread agents over (comma-separated)", "a,b,c"),

@@ -7,7 +7,7 @@ import {
   parseAuthFlag,
   readSecretFile,
 } from "../../local/credentials.js";
-import { parseResourceSpec } from "../../local/resources.js";
+import { parseAgentResourcesFlag } from "../../local/resource-json-spec.js";
 import type { ClusterConfig } from "../../local/runner.js";
 import { parseZkUrl } from "../../state/zk-url.js";
 import type { LocalUpOptions } from "./command.js";
@@ -24,12 +24,12 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be a port number (0-65535), got '${opts.port}'`);
   }
-  const resources = parseResourceSpec(opts.agentResources);
+  const resources = parseAgentResourcesFlag(opts.agentResources);
   if (!resources.ok) {
-    throw new UsageError(
-      `--agent-resources: ${resources.error}`,
-      'write it as Mesos does, e.g. "cpus:4;mem:8192;disk:20000;ports:[31000-32000]"',
-    );
+    const example = opts.agentResources.trim().startsWith("[")
+      ? `'[{"name":"cpus","type":"SCALAR","scalar":{"value":4}}, …]'`
+      : '"cpus:4;mem:8192;disk:20000;ports:[31000-32000]"';
+    throw new UsageError(`--agent-resources: ${resources.error}`, `write it as Mesos does, e.g. ${example}`);
   }
   const r = resources.resources;
   if (r.cpus <= 0 || r.mem <= 0) throw new UsageError("--agent-resources needs cpus and mem greater than 0");

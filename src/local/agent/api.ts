@@ -31,6 +31,19 @@ export interface ResourceJson {
     principal?: string;
     labels?: LabelsJson;
   }>;
+  disk?: DiskInfoJson;
+}
+
+/** mesos.v1.Resource.DiskInfo.Source of the two kinds an agent's `--resources` declares: a whole mount, or a path. */
+export interface DiskSourceJson {
+  type: "MOUNT" | "PATH";
+  mount?: { root: string };
+  path?: { root: string };
+}
+
+/** mesos.v1.Resource.DiskInfo as the local cluster's agents have it: a disk with a source, never a volume. */
+export interface DiskInfoJson {
+  source: DiskSourceJson;
 }
 
 export interface LabelsJson {
@@ -159,6 +172,15 @@ export interface AgentResources {
   ports: RangeJson[];
   /** Statically reserved scalars by role, on top of the above (the agent's `--resources` `cpus(web):2`). */
   reserved?: Record<string, ReservedScalars>;
+  /** Disks with a source (MOUNT or PATH), on top of `disk`: only a task naming the same source may use them. */
+  disks?: SourcedDisk[];
+}
+
+/** A disk an agent's `--resources` JSON declares with a `disk.source`, of `size` MB, reserved to `role` when set. */
+export interface SourcedDisk {
+  source: DiskSourceJson;
+  size: number;
+  role?: string;
 }
 
 export interface ReservedScalars {

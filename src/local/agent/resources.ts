@@ -1,6 +1,6 @@
 import type { AgentResources, RangeJson, ResourceJson } from "./api.js";
 
-/** The agent's total resources as mesos.v1.Resource objects (unreserved, role "*"). */
+/** The agent's unreserved resources as mesos.v1.Resource objects, then its disks with a source. */
 export function agentResourceList(resources: AgentResources): ResourceJson[] {
   const list: ResourceJson[] = [
     { name: "cpus", type: "SCALAR", scalar: { value: resources.cpus } },
@@ -12,6 +12,16 @@ export function agentResourceList(resources: AgentResources): ResourceJson[] {
   }
   if (resources.ports.length > 0) {
     list.push({ name: "ports", type: "RANGES", ranges: { range: resources.ports.map((r) => ({ ...r })) } });
+  }
+  for (const disk of resources.disks ?? []) {
+    const entry: ResourceJson = {
+      name: "disk",
+      type: "SCALAR",
+      scalar: { value: disk.size },
+      disk: { source: disk.source },
+    };
+    if (disk.role !== undefined) entry.reservations = [{ type: "STATIC", role: disk.role }];
+    list.push(entry);
   }
   return list;
 }

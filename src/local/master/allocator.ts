@@ -1,4 +1,4 @@
-import { offerableTo, type Pool, poolKey, sumPools } from "../pools.js";
+import { offerableTo, type Pool, sumPools } from "../pools.js";
 import { contains, isAllocatable, type Quantities } from "../resources.js";
 
 /**
@@ -115,8 +115,8 @@ export function allocate(
       allocations.push({ agentId: agent.id, frameworkId: chosen.f.id, role, quantities, pools });
       held.set(chosen.f.id, addScalars(held.get(chosen.f.id) ?? chosen.f.held, quantities));
       served.add(chosen.f.id);
-      const taken = new Set(pools.map((p) => poolKey(p.reservations)));
-      left = left.filter((p) => !taken.has(poolKey(p.reservations)));
+      const taken = new Set(pools);
+      left = left.filter((p) => !taken.has(p));
     }
   }
   return allocations;

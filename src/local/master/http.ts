@@ -404,7 +404,7 @@ async function route(
       return withJsonp(req, res, url, legacyState(master));
     case "/master/slaves":
     case "/slaves":
-      return withJsonp(req, res, url, { slaves: legacySlaves(master), recovered_slaves: [] });
+      return withJsonp(req, res, url, { slaves: legacySlaves(master, true), recovered_slaves: [] });
     case "/master/frameworks":
     case "/frameworks":
       return withJsonp(req, res, url, legacyFrameworks(master));

@@ -1,6 +1,7 @@
-import type { ResourceJson } from "../agent/api.js";
+import type { DiskInfoJson, ResourceJson } from "../agent/api.js";
 import { isObject, type JsonObject } from "../json.js";
 import {
+  diskSourceText,
   formatPools,
   isStrictSubrole,
   mergePools,
@@ -28,7 +29,7 @@ function rawText(r: JsonObject): string {
     ? r.reservations.filter(isObject).map((x) => reservationOf(x))
     : [];
   const prefix = resourcePrefix(String(r.name ?? ""), allocation, reservations, {
-    disk: r.disk !== undefined,
+    ...(isObject(r.disk) ? { disk: diskText(r.disk) } : {}),
     revocable: r.revocable !== undefined,
     shared: r.shared !== undefined,
   });
@@ -40,6 +41,37 @@ function rawText(r: JsonObject): string {
     );
   else if (isObject(r.set) && Array.isArray(r.set.item)) value = `{${r.set.item.map(String).join(", ")}}`;
   return `${prefix}:${value}`;
+}
+
+/** resources.cpp `operator<<(Resource::DiskInfo)`: the source, the persistence id, then `:` and the volume's path. */
+function diskText(disk: JsonObject): string {
+  const source = sourceOf(disk);
+  let text = source === undefined ? "" : diskSourceText(source);
+  const persistence = isObject(disk.persistence) ? disk.persistence.id : undefined;
+  if (persistence !== undefined) text += `${text === "" ? "" : ","}${String(persistence)}`;
+  const volume = isObject(disk.volume) ? disk.volume.container_path : undefined;
+  if (volume !== undefined) text += `:${String(volume)}`;
+  return text;
+}
+
+/** A DiskInfo's MOUNT or PATH source; undefined for none, or for a kind the local cluster's agents never have. */
+function sourceOf(disk: JsonObject): DiskInfoJson["source"] | undefined {
+  const source = disk.source;
+  if (!isObject(source)) return undefined;
+  const kind = source.type === "MOUNT" ? source.mount : source.type === "PATH" ? source.path : undefined;
+  if (!isObject(kind))
+    return source.type === "MOUNT" || source.type === "PATH" ? { type: source.type } : undefined;
+  const root = typeof kind.root === "string" ? { root: kind.root } : undefined;
+  if (source.type === "MOUNT") return root === undefined ? { type: "MOUNT" } : { type: "MOUNT", mount: root };
+  return root === undefined ? { type: "PATH" } : { type: "PATH", path: root };
+}
+
+/** The DiskInfo of a disk with a source and nothing else (no volume), the only kind an agent here offers. */
+function sourcedDisk(r: JsonObject): DiskInfoJson | undefined {
+  const disk = r.disk;
+  if (!isObject(disk) || disk.persistence !== undefined || disk.volume !== undefined) return undefined;
+  const source = sourceOf(disk);
+  return source === undefined ? undefined : { source };
 }
 
 /** Resources::validate's reservation rules (src/common/resources.cpp), for one resource. */
@@ -88,7 +120,10 @@ export function launchResourcesError(tasks: readonly JsonObject[]): string | und
   for (const task of tasks) {
     for (const r of Array.isArray(task.resources) ? task.resources : []) {
       if (!isObject(r)) continue;
-      const error = reservationError(r);
+      const error =
+        r.disk !== undefined && r.name !== "disk"
+          ? `DiskInfo should not be set for ${String(r.name)} resource`
+          : reservationError(r);
       if (error !== undefined) return `Resource '${rawText(r)}' is invalid: ${error}`;
     }
   }
@@ -131,8 +166,9 @@ export function taskPools(resources: readonly unknown[]): TaskPools | string {
   const foreign: string[] = [];
   for (const r of resources) {
     if (!isObject(r)) continue;
+    const disk = sourcedDisk(r);
     if (
-      r.disk !== undefined ||
+      (r.disk !== undefined && disk === undefined) ||
       r.revocable !== undefined ||
       r.shared !== undefined ||
       r.provider_id !== undefined
@@ -142,7 +178,9 @@ export function taskPools(resources: readonly unknown[]): TaskPools | string {
     }
     const parsed = fromResourceJson([r]);
     if (!parsed.ok) return parsed.error;
-    pools.push({ reservations: upgradedReservations(r), quantities: parsed.quantities });
+    const pool: Pool = { reservations: upgradedReservations(r), quantities: parsed.quantities };
+    if (disk !== undefined) pool.disk = disk;
+    pools.push(pool);
   }
   return { pools: mergePools(pools), foreign };
 }

@@ -237,9 +237,15 @@ function flatAttributes(attributes: Readonly<Record<string, string>>): JsonObjec
   return { ...attributes };
 }
 
-export function legacySlaves(master: LocalMaster): JsonObject[] {
+/**
+ * The agents of the legacy endpoints. `/master/slaves` adds each one's resources entry by entry (`*_full`, in the
+ * ENDPOINT format; readonly_handler.cpp `SlavesWriter::writeSlave`): only there do reservations and disks with a
+ * source show apart from the flat sums `/master/state` has.
+ */
+export function legacySlaves(master: LocalMaster, full = false): JsonObject[] {
   const used = master.usedByAgent();
   const offered = master.offeredByAgent();
+  const tasks = full ? liveTasks(master) : [];
   return [...master.agents.values()]
     .filter((a) => a.state === "registered")
     .map((a) => {
@@ -266,8 +272,26 @@ export function legacySlaves(master: LocalMaster): JsonObject[] {
         version: MESOS_VERSION,
         capabilities: AGENT_CAPABILITIES,
       });
+      if (full) Object.assign(out, fullResources(master, a, tasks));
       return out;
     });
+}
+
+function fullResources(master: LocalMaster, agent: AgentRecord, tasks: readonly TaskRecord[]): JsonObject {
+  const reserved = new Map<string, Pool[]>();
+  for (const p of agent.pools)
+    if (p.reservations.length > 0) reserved.set(poolRole(p), [...(reserved.get(poolRole(p)) ?? []), p]);
+  return {
+    reserved_resources_full: Object.fromEntries(
+      [...reserved].map(([role, pools]) => [role, poolsToJson(pools, ENDPOINT_POOLS)]),
+    ),
+    unreserved_resources_full: poolsToJson(
+      agent.pools.filter((p) => p.reservations.length === 0),
+      ENDPOINT_POOLS,
+    ),
+    used_resources_full: allocatedJson(tasks.filter((t) => t.agentId === agent.id)),
+    offered_resources_full: offeredJson([...master.offers.values()].filter((o) => o.agentId === agent.id)),
+  };
 }
 
 function legacyFramework(master: LocalMaster, f: FrameworkRecord): JsonObject {
