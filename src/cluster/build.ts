@@ -3,7 +3,7 @@ import type { TaskState } from "../mesos/types/mesos.js";
 import type { Agent, RunningTask } from "../placement/types.js";
 import { hasTitanLabel, type MesosLabel, readTaskLabels } from "./labels.js";
 import { countPorts, rangesToPorts } from "./ranges.js";
-import { type AgentRecord, freeForRole, type TaskUse } from "./resources.js";
+import { type AgentRecord, freeForRole, round3, type TaskUse } from "./resources.js";
 import type { TaskStatusSummary } from "./task-status.js";
 import type { ClusterSnapshot, SnapshotFormat, TitanTask } from "./types.js";
 
@@ -144,6 +144,7 @@ export function buildSnapshot(
   }
   for (const [reason, hosts] of skipped) warnings.push(skippedWarning(hosts, reason));
   const schedulable = new Set(agents.map((a) => a.id));
+  const setAside = setAsideDiskOf(agentRecords.filter((r) => schedulable.has(r.id)));
 
   const running: RunningTask[] = [];
   const sorted = [...live].sort((a, b) => byText(a.id, b.id));
@@ -176,5 +177,24 @@ export function buildSnapshot(
       (a, b) => a.instance - b.instance || byText(a.taskId, b.taskId),
     );
   }
-  return { format, role, agents, running, titanTasks, warnings };
+  return {
+    format,
+    role,
+    agents,
+    running,
+    titanTasks,
+    warnings,
+    ...(setAside === undefined ? {} : { setAsideDisk: setAside }),
+  };
+}
+
+function setAsideDiskOf(records: readonly AgentRecord[]): ClusterSnapshot["setAsideDisk"] {
+  let agents = 0;
+  let mb = 0;
+  for (const r of records) {
+    if (r.setAsideDisk === undefined) continue;
+    agents += 1;
+    mb += r.setAsideDisk;
+  }
+  return agents === 0 ? undefined : { agents, mb: round3(mb) };
 }

@@ -1,3 +1,4 @@
+import { isPlainResource } from "../mesos/plain-resource.js";
 import type { PortRange } from "../placement/types.js";
 import { isRecord, type Node } from "./json-reader.js";
 import { normaliseRanges, unionRanges } from "./ranges.js";
@@ -13,13 +14,14 @@ import {
 /**
  * Sums mesos.v1.Resource entries into one bag, and separately per reservation role. A resource is reserved when
  * it has `reservations` (the last one is the role that holds it) or, in the pre-refinement form, a `role` other
- * than `*`. Revocable resources are left out: titan does not launch on them.
+ * than `*`. Only plain resources count (mesos/plain-resource.ts): titan launches on nothing else, and a task's MOUNT
+ * disk or volume takes nothing from the plain disk titan's tasks share.
  */
 export function readResources(list: Node): { all: ResourceBag; reserved: ReservationUse } {
   const all = emptyBag();
   const reserved: ReservationUse = new Map();
   for (const resource of list.items()) {
-    if (resource.has("revocable")) continue;
+    if (isRecord(resource.value) && !isPlainResource(resource.value)) continue;
     const bag = readResource(resource);
     if (!bag) continue;
     // Summed in place: a cluster state has a few resources per task and tens of thousands of tasks.
@@ -55,6 +57,21 @@ function readResource(resource: Node): ResourceBag | undefined {
   return undefined;
 }
 
+/**
+ * The disk of an agent's resources that is no plain task's to take: MOUNT and PATH disks and volumes (revocable
+ * resources aside). The plan leaves it out, and says so when an app's disk does not fit.
+ */
+export function setAsideDisk(list: Node): number {
+  let mb = 0;
+  for (const resource of list.items()) {
+    const value = resource.value;
+    if (!isRecord(value) || value.name !== "disk" || isPlainResource(value) || resource.has("revocable"))
+      continue;
+    mb += resource.get("scalar").get("value").number();
+  }
+  return round3(mb);
+}
+
 export function readRanges(ranges: Node): PortRange[] {
   const list = ranges
     .get("range")
@@ -80,7 +97,7 @@ export function sumTaskResources(
   let reserved: ReservationUse | undefined;
   for (const resource of list) {
     if (!isRecord(resource)) return UNREADABLE;
-    if (resource.revocable !== undefined && resource.revocable !== null) continue;
+    if (!isPlainResource(resource)) continue;
     const name = resource.name;
     if (typeof name !== "string") return UNREADABLE;
     const scalar = name === "cpus" || name === "mem" || name === "disk" || name === "gpus";

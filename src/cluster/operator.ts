@@ -2,7 +2,7 @@ import { type TaskRecord, type TitanTaskReading, titanTaskOf } from "./build.js"
 import { FirstListing } from "./first-listing.js";
 import { isRecord, Node, ShapeError } from "./json-reader.js";
 import { faultDomainRegion, withFaultDomain } from "./legacy.js";
-import { readRanges, readResources } from "./operator-resources.js";
+import { readRanges, readResources, setAsideDisk } from "./operator-resources.js";
 import { readTaskChecked, readTaskDirect } from "./operator-task.js";
 import { formatRanges, unionRanges } from "./ranges.js";
 import type { AgentRecord } from "./resources.js";
@@ -183,6 +183,8 @@ function readAgent(agent: Node): AgentRecord {
     reserved: total.reserved,
     used: readResources(agent.get("allocated_resources")).all,
   };
+  const aside = setAsideDisk(totalNode);
+  if (aside > 0) record.setAsideDisk = aside;
   if (!active) record.unschedulableReason = "inactive";
   else if (deactivated) record.unschedulableReason = "deactivated";
   else if (draining) record.unschedulableReason = "draining";

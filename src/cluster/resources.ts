@@ -85,6 +85,8 @@ export interface AgentRecord {
   reserved: Map<string, ResourceBag>;
   /** What the master reports as used on the agent (tasks and executors), when it reports it. */
   used?: ResourceBag;
+  /** MB on MOUNT or PATH disks and volumes, left out of `total`: only a task naming such a disk may use it. */
+  setAsideDisk?: number;
 }
 
 /** How a task's resources divide over reservations: role -> what it uses of that role's reservation. */

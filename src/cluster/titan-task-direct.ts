@@ -1,3 +1,4 @@
+import { isPlainResource } from "../mesos/plain-resource.js";
 import type { TaskState } from "../mesos/types/mesos.js";
 import { isRecord } from "./json-reader.js";
 import { TitanLabel } from "./labels.js";
@@ -100,7 +101,7 @@ export function completeTitanTask(
 }
 
 /**
- * Sums the task's cpus, mem, disk and gpus into `demand` (reserved or not; revocable ones are not the task's own)
+ * Sums the task's cpus, mem, disk and gpus into `demand` (reserved or not; only plain ones, as the plan counts them)
  * and returns its host ports. Undefined for any shape `sumTaskResources` would not read, and for reserved or
  * unsorted port ranges, which the general reader merges.
  */
@@ -113,7 +114,7 @@ function portsAndDemand(
   if (!Array.isArray(resources)) return undefined;
   for (const resource of resources) {
     if (!isRecord(resource)) return undefined;
-    if (resource.revocable !== undefined && resource.revocable !== null) continue;
+    if (!isPlainResource(resource)) continue;
     const name = resource.name;
     if (typeof name !== "string") return undefined;
     const scalar = name === "cpus" || name === "mem" || name === "disk" || name === "gpus";

@@ -53,6 +53,8 @@ export interface ClusterSnapshot {
   titanTasks: Readonly<Record<string, readonly TitanTask[]>>;
   /** Things a user should know: agents skipped, tasks with unreadable titan labels. */
   warnings: readonly string[];
+  /** Disk the agents have on MOUNT or PATH disks and volumes, which titan's tasks cannot take; absent when none. */
+  setAsideDisk?: { agents: number; mb: number };
 }
 
 /** Where the plan reads the cluster from: a snapshot file now, the live master later. */

@@ -1,12 +1,8 @@
 import { withFaultDomainNames } from "../cluster/fault-domain.js";
 import { normaliseRanges } from "../cluster/ranges.js";
-import type { Attribute, Offer, Resource } from "../mesos/types/mesos.js";
+import { isPlainResource } from "../mesos/plain-resource.js";
+import type { Attribute, Offer } from "../mesos/types/mesos.js";
 import type { Agent, PortRange, Scalars } from "../placement/types.js";
-
-/** What a plain task may use from an offer: not revocable, not a volume, not shared (as the task builder carves). */
-function usable(resource: Resource): boolean {
-  return resource.revocable === undefined && resource.shared === undefined && resource.disk === undefined;
-}
 
 function attributeText(attribute: Attribute): string | undefined {
   if (attribute.text !== undefined) return attribute.text.value;
@@ -25,7 +21,7 @@ export function offerToAgent(offer: Offer, draining = false): Agent {
   const free: Scalars = { cpus: 0, mem: 0, disk: 0, gpus: 0 };
   const ports: PortRange[] = [];
   for (const resource of offer.resources ?? []) {
-    if (!usable(resource)) continue;
+    if (!isPlainResource(resource)) continue;
     if (resource.type === "SCALAR" && resource.name in free) {
       const name = resource.name as keyof Scalars;
       free[name] = Math.round((free[name] + Number(resource.scalar?.value ?? 0)) * 1000) / 1000;

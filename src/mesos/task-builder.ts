@@ -2,6 +2,7 @@ import { TitanError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { durationMs, toLabels } from "./calls.js";
 import { defined, ifSet } from "./defined.js";
+import { isPlainResource } from "./plain-resource.js";
 import type {
   CommandInfo,
   ContainerInfo,
@@ -46,11 +47,6 @@ function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** Resources an offer can lend to a plain task: not revocable, not a persistent volume, not shared. */
-function usable(resource: Resource): boolean {
-  return resource.revocable === undefined && resource.shared === undefined && resource.disk === undefined;
-}
-
 /** How many reservations a resource carries, in either format: 0 unreserved, 2+ refined. */
 function reservationDepth(resource: Resource): number {
   if (resource.reservations !== undefined && resource.reservations.length > 0)
@@ -72,7 +68,7 @@ function takeScalar(offer: Offer, name: string, amount: number): Resource[] {
   let remaining = round3(amount);
   for (const resource of carvingOrder(offer)) {
     if (remaining <= 0) break;
-    if (resource.name !== name || resource.type !== "SCALAR" || !usable(resource)) continue;
+    if (resource.name !== name || resource.type !== "SCALAR" || !isPlainResource(resource)) continue;
     const available = Number(resource.scalar?.value ?? 0);
     const take = round3(Math.min(available, remaining));
     if (take <= 0) continue;
@@ -93,7 +89,7 @@ function takePorts(offer: Offer, ports: readonly number[]): Resource[] {
       (r) =>
         r.name === "ports" &&
         r.type === "RANGES" &&
-        usable(r) &&
+        isPlainResource(r) &&
         (r.ranges?.range ?? []).some((x) => x.begin <= port && port <= x.end),
     );
     if (source === undefined) {

@@ -14,6 +14,7 @@ import type {
 import { SimulatedCluster } from "./cluster-state.js";
 import { diffApp, hasChanges } from "./diff.js";
 import { defaultSeed, planFingerprint, planInputs } from "./fingerprint.js";
+import { formatMem } from "./format.js";
 import { desiredInstances, resolveRegion, specForRegion } from "./regions.js";
 import { requestFor, unplacedInstances } from "./requests.js";
 import { type RolloutInput, rolloutLimits, rolloutSteps, simulateRollouts } from "./rollout.js";
@@ -139,8 +140,24 @@ export function buildPlan(input: PlanInput): Plan {
       fits && !wantScaleIn ? { agents: snapshot.agents.length, threshold: SCALE_IN_AUTO_AGENTS } : null,
     fits,
     changes: planned.some(({ diff }) => hasChanges(diff)),
-    warnings: snapshot.warnings,
+    warnings: [...snapshot.warnings, ...setAsideWarning(snapshot, appPlans)],
   };
+}
+
+/** When disk is what an app lacks, the agents' MOUNT and PATH disks and volumes, which it can never have, are named. */
+function setAsideWarning(snapshot: ClusterSnapshot, apps: readonly AppPlan[]): string[] {
+  const aside = snapshot.setAsideDisk;
+  if (aside === undefined) return [];
+  const shortOfDisk = apps.some((app) =>
+    [...app.unplaced, ...(app.rollout.firstFailure?.unplaced ?? [])].some((u) =>
+      u.reasons.some((r) => r.startsWith("disk exhausted")),
+    ),
+  );
+  if (!shortOfDisk) return [];
+  const holders = aside.agents === 1 ? "1 agent has" : `${aside.agents} agents have`;
+  return [
+    `${holders} ${formatMem(aside.mb)} in all on MOUNT or PATH disks and volumes, which the plan does not count: only a task that names such a disk may use it, and titan's tasks take plain disk`,
+  ];
 }
 
 /** The snapshot with the draining agents marked: placement's "drained" check keeps new instances off them. */

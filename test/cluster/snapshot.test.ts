@@ -242,6 +242,64 @@ describe("operator API GET_STATE snapshots", () => {
     });
   });
 
+  it("counts only plain disk: an agent's MOUNT and PATH disks and volumes, and a task's, are no task's to take", () => {
+    // A plain `disk` is contained only in disk without a DiskInfo (resources.cpp `subtractable`).
+    const mount = { source: { type: "MOUNT", mount: { root: "/mnt/data0" } } };
+    const volume = { persistence: { id: "pg-data" }, volume: { container_path: "data", mode: "RW" } };
+    const db = [{ type: "STATIC", role: "db" }];
+    const disk = (value: number, extra: Record<string, unknown> = {}) => ({
+      name: "disk",
+      type: "SCALAR",
+      scalar: { value },
+      ...extra,
+    });
+    const text = JSON.stringify({
+      type: "GET_STATE",
+      get_state: {
+        get_agents: {
+          agents: [
+            {
+              active: true,
+              agent_info: { hostname: "a1", id: { value: "S1" } },
+              total_resources: [
+                { name: "cpus", type: "SCALAR", scalar: { value: 4 } },
+                { name: "mem", type: "SCALAR", scalar: { value: 8192 } },
+                disk(1000),
+                disk(50_000, { disk: mount }),
+                disk(2000, { disk: { source: { type: "PATH", path: { root: "/mnt/path0" } } } }),
+                disk(500, { disk: volume, reservations: db }),
+              ],
+            },
+          ],
+        },
+        get_frameworks: {
+          frameworks: [{ framework_info: { id: { value: "F1" }, name: "cassandra", user: "root" } }],
+        },
+        get_tasks: {
+          tasks: [
+            {
+              name: "node-0",
+              task_id: { value: "node-0" },
+              framework_id: { value: "F1" },
+              agent_id: { value: "S1" },
+              state: "TASK_RUNNING",
+              resources: [
+                { name: "cpus", type: "SCALAR", scalar: { value: 1 } },
+                disk(100),
+                disk(50_000, { disk: mount }),
+                disk(500, { disk: volume, reservations: db }),
+              ],
+            },
+          ],
+        },
+      },
+    });
+    const s = parseSnapshot(text, "inline", { role: "*" });
+    expect(s.agents[0]?.total.disk).toBe(1000);
+    expect(s.agents[0]?.free).toEqual({ cpus: 3, mem: 8192, disk: 900, gpus: 0 });
+    expect(s.setAsideDisk).toEqual({ agents: 1, mb: 52_500 });
+  });
+
   it("says when a GET_STATE snapshot's agents span regions, as it cannot tell the remote ones", () => {
     const state = JSON.parse(fixture("eu-west.json"));
     const [first] = state.get_state.get_agents.agents;

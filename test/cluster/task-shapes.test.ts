@@ -193,6 +193,12 @@ describe("reading titan's tasks in one pass (ps, status, logs, supervise)", () =
   (twoPortResources.resources as unknown[]).push(
     { name: "ports", type: "RANGES", ranges: { range: [{ begin: 32000, end: 32001 }] } },
     { name: "cpus", type: "SCALAR", scalar: { value: 4 }, revocable: {} },
+    {
+      name: "disk",
+      type: "SCALAR",
+      scalar: { value: 5000 },
+      disk: { source: { type: "MOUNT", mount: { root: "/mnt/data0" } } },
+    },
   );
   const unchecked = { ...titanTask(4), health_check: { type: "HTTP" }, container: undefined };
   const elsewhere = titanTask(5);
@@ -202,7 +208,7 @@ describe("reading titan's tasks in one pass (ps, status, logs, supervise)", () =
   const direct: Array<[string, Record<string, unknown>]> = [
     ["a running task with a reserved resource", titanTask(1)],
     ["an unreachable task", lost],
-    ["ports in two resources, and a revocable resource", twoPortResources],
+    ["ports in two resources, a revocable resource and a MOUNT disk", twoPortResources],
     ["a task with a check that has not reported, and no container", unchecked],
     ["a task on an agent the master no longer lists", elsewhere],
   ];

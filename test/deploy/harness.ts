@@ -118,6 +118,8 @@ export interface WebApp {
   constraints?: string;
   /** Each instance's cpus (default 0.1). */
   cpus?: number;
+  /** Each instance's disk, e.g. `64Mi` (default none). */
+  disk?: string;
 }
 
 /** A tiny HTTP server per instance: answers 200 everywhere but /broken. */
@@ -128,7 +130,7 @@ export function writeWebApp(dir: string, app: WebApp = {}): string {
 shell: ${app.shell === undefined ? `"exec node -e \\"${server}\\""` : JSON.stringify(app.shell)}
 ports: [http]
 instances: ${app.instances ?? 3}
-${app.constraints === undefined ? "" : `constraints: ${app.constraints}\n`}resources: { cpus: ${app.cpus ?? 0.1}, mem: 32Mi }
+${app.constraints === undefined ? "" : `constraints: ${app.constraints}\n`}resources: { cpus: ${app.cpus ?? 0.1}, mem: 32Mi${app.disk === undefined ? "" : `, disk: ${app.disk}`} }
 env:
   VERSION: "${app.version ?? "1"}"
 ${app.extraEnv ?? ""}

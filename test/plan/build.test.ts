@@ -226,6 +226,20 @@ describe("buildPlan", () => {
     const busier = snapshotOf([agent(0, scalars(4, 16384)), ...roomy().slice(1)]);
     expect(buildPlan({ apps: [app], snapshot: busier, source }).fingerprint).not.toBe(a.fingerprint);
   });
+
+  it("names the agents' MOUNT and PATH disks when disk is what an app lacks, and only then", () => {
+    const agents = [0, 1].map((n) => agent(n, scalars(8, 16384, 100)));
+    const snapshot = { ...snapshotOf(agents), setAsideDisk: { agents: 2, mb: 200_000 } };
+    const diskHungry = appSpec({ instances: 1, resources: { cpus: 1, mem: 512, disk: 1024, gpus: 0 } });
+    const noted = buildPlan({ apps: [diskHungry], snapshot, source });
+    expect(noted.fits).toBe(false);
+    expect(noted.warnings).toEqual([
+      "2 agents have 195.31 GiB in all on MOUNT or PATH disks and volumes, which the plan does not count: only a task that names such a disk may use it, and titan's tasks take plain disk",
+    ]);
+    const memHungry = appSpec({ instances: 1, resources: { cpus: 1, mem: 65536, disk: 10, gpus: 0 } });
+    expect(buildPlan({ apps: [memHungry], snapshot, source }).warnings).toEqual([]);
+    expect(buildPlan({ apps: [diskHungry], snapshot: snapshotOf(agents), source }).warnings).toEqual([]);
+  });
 });
 
 describe("rolloutSteps", () => {
