@@ -1,13 +1,22 @@
-import { offerableTo, type Pool, sumPools } from "../pools.js";
-import { contains, isAllocatable, type Quantities } from "../resources.js";
+import { offerableTo, type Pool, subtractPools, sumPools } from "../pools.js";
+import { contains, isAllocatable, type Quantities, SCALAR_NAMES } from "../resources.js";
+import type { ScalarMap } from "./quota.js";
 
 /**
  * One allocation round (a DRF-lite take on Mesos' hierarchical allocator): an agent's free resources go to the
  * eligible framework with the lowest dominant share, ties round-robin: for one of its roles, the unreserved ones and
  * those reserved to that role or an ancestor (pools.ts `offerableTo`). What stays (other roles' reservations) goes
  * to the next eligible framework. A framework is eligible when it has a role that is not suppressed, something
- * allocatable is offerable to it, and no decline filter covers that. Pure.
+ * allocatable is offerable to it, and no decline filter covers that. A role with a quota limit is offered
+ * unreserved scalars only up to its limit less what it consumes (hierarchical.cpp `__allocate`: reservations,
+ * ports and revocable resources are always offered; unreserved scalars pass `shrinkResources`). Pure.
  */
+
+/** A role's quota limits and what it consumes now; the allocation adds what it offers. */
+export interface RoleLimit {
+  limits: ScalarMap;
+  consumed: Quantities;
+}
 
 export interface AllocatableAgent {
   id: string;
@@ -62,16 +71,54 @@ function addScalars(a: Quantities, b: Quantities): Quantities {
   };
 }
 
+/**
+ * `shrinkResources` of the unreserved scalars to what the role's limits leave: each pool cut to the headroom still
+ * left, a MOUNT disk (which cannot be cut) dropped when it does not fit whole. Reserved pools and ports pass.
+ */
+function withinLimit(pools: readonly Pool[], limit: RoleLimit | undefined): Pool[] {
+  if (limit === undefined) return [...pools];
+  const headroom: Record<string, number> = {};
+  for (const name of SCALAR_NAMES) {
+    const cap = limit.limits[name];
+    if (cap !== undefined) headroom[name] = Math.max(0, cap - limit.consumed[name]);
+  }
+  const out: Pool[] = [];
+  for (const pool of pools) {
+    if (pool.reservations.length > 0) {
+      out.push(pool);
+      continue;
+    }
+    if (
+      pool.disk?.source.type === "MOUNT" &&
+      pool.quantities.disk > (headroom.disk ?? Number.POSITIVE_INFINITY)
+    )
+      continue;
+    const quantities = { ...pool.quantities };
+    for (const name of SCALAR_NAMES) {
+      const left = headroom[name];
+      if (left === undefined) continue;
+      quantities[name] = Math.min(quantities[name], left);
+      headroom[name] = Math.round((left - quantities[name]) * 1000) / 1000;
+    }
+    out.push({ ...pool, quantities });
+  }
+  return out;
+}
+
 /** The framework's first role (rotated by `round`) with something allocatable to offer it, and those pools. */
 function offerFor(
   f: AllocatableFramework,
   agentId: string,
   pools: readonly Pool[],
   round: number,
+  limits: ReadonlyMap<string, RoleLimit>,
 ): { role: string; pools: Pool[]; quantities: Quantities } | undefined {
   for (let i = 0; i < f.roles.length; i += 1) {
     const role = f.roles[(round + i) % f.roles.length] as string;
-    const usable = pools.filter((p) => offerableTo(p, role, f.refinement === true));
+    const usable = withinLimit(
+      pools.filter((p) => offerableTo(p, role, f.refinement === true)),
+      limits.get(role),
+    );
     const quantities = sumPools(usable);
     if (!isAllocatable(quantities)) continue;
     if (f.filters.some((x) => x.agentId === agentId && contains(x.quantities, quantities))) continue;
@@ -86,7 +133,10 @@ export function allocate(
   clusterTotal: Quantities,
   /** Rotates tie-breaking between rounds. */
   round: number,
+  /** Roles with quota limits; what the round offers them is added to their consumption here. */
+  roleLimits: ReadonlyMap<string, RoleLimit> = new Map(),
 ): Allocation[] {
+  const limits = new Map([...roleLimits].map(([role, l]) => [role, { ...l, consumed: { ...l.consumed } }]));
   const held = new Map(frameworks.map((f) => [f.id, f.held]));
   const allocations: Allocation[] = [];
   const n = frameworks.length;
@@ -102,7 +152,11 @@ export function allocate(
         .filter(({ f }) => !agent.hasGpu || f.gpuCapable === true)
         // isCapableOfReceivingAgent again: an agent in a remote region is offered only to REGION_AWARE frameworks.
         .filter(({ f }) => agent.remote !== true || f.regionAware === true)
-        .map(({ f, order }) => ({ f, order, offer: offerFor(f, agent.id, left, round + allocations.length) }))
+        .map(({ f, order }) => ({
+          f,
+          order,
+          offer: offerFor(f, agent.id, left, round + allocations.length, limits),
+        }))
         .filter((c) => c.offer !== undefined)
         .sort((a, b) => {
           const sa = dominantShare(held.get(a.f.id) ?? a.f.held, clusterTotal);
@@ -115,8 +169,12 @@ export function allocate(
       allocations.push({ agentId: agent.id, frameworkId: chosen.f.id, role, quantities, pools });
       held.set(chosen.f.id, addScalars(held.get(chosen.f.id) ?? chosen.f.held, quantities));
       served.add(chosen.f.id);
-      const taken = new Set(pools);
-      left = left.filter((p) => !taken.has(p));
+      const limit = limits.get(role);
+      if (limit !== undefined)
+        for (const pool of pools)
+          if (pool.reservations.length === 0)
+            for (const name of SCALAR_NAMES) limit.consumed[name] += pool.quantities[name];
+      left = subtractPools(left, pools);
     }
   }
   return allocations;

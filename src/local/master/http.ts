@@ -15,6 +15,7 @@ import { checkOperatorCall, checkSchedulerCall } from "./calls.js";
 import { MAINTENANCE_CALLS, maintenanceCall } from "./maintenance-calls.js";
 import type { LocalMaster } from "./master.js";
 import type { Subscription } from "./model.js";
+import { QUOTA_CALLS } from "./quota.js";
 import { reserveResources } from "./reserve.js";
 import {
   getAgents,
@@ -300,6 +301,13 @@ async function handleOperator(
     const answer = await maintenanceCall(master, checked.value);
     if (answer.status === 400) return sendText(res, 400, answer.error);
     return answer.key === undefined ? sendText(res, 200) : respond(answer.key, answer.body);
+  }
+  if (QUOTA_CALLS.has(type)) {
+    if (type === "GET_QUOTA") return respond("get_quota", { status: master.quota.status() });
+    const answer = master.quota.update(checked.value.update_quota as JsonObject, master.quotaContext());
+    if (answer.status === 400) return sendText(res, 400, answer.error);
+    master.allocateNow();
+    return sendText(res, 200);
   }
   switch (type) {
     case "GET_HEALTH":

@@ -8,7 +8,7 @@ import { add, emptyQuantities, isAllocatable, isEmpty, type Quantities } from ".
 import { planAccept } from "./accept.js";
 import { agentPort, textAttributes } from "./agent-info.js";
 import { removeAgent } from "./agent-removal.js";
-import { allocate } from "./allocator.js";
+import { allocate, type RoleLimit } from "./allocator.js";
 import { isValidUuidBase64 } from "./calls.js";
 import { frameworkInfoWithDefaults } from "./defaults.js";
 import {
@@ -28,6 +28,7 @@ import type {
   Subscription,
   TaskRecord,
 } from "./model.js";
+import { consumedQuota, QuotaBook, type QuotaContext } from "./quota.js";
 import { reconcile } from "./reconcile.js";
 import { refuseSecondsOf } from "./refuse-filter.js";
 import { containerStatus, taskStatus, uuidBase64 } from "./status.js";
@@ -90,6 +91,7 @@ export class LocalMaster {
   readonly offers = new Map<string, OfferRecord>();
   readonly delivery: StatusUpdateDelivery;
   readonly maintenance: Maintenance = new Maintenance(this);
+  readonly quota = new QuotaBook();
   readonly options: Required<Omit<MasterOptions, "offerTimeoutMs" | "registryMaxAgentAgeMs" | "domain">> &
     Pick<MasterOptions, "offerTimeoutMs" | "registryMaxAgentAgeMs" | "domain">;
   masterId = randomUUID();
@@ -862,6 +864,29 @@ export class LocalMaster {
     return offered;
   }
 
+  /** `RoleResourceBreakdown::consumedQuota`; with `offered`, as the allocator counts it, outstanding offers too. */
+  consumedQuota(role: string, offered = false): Quantities {
+    const held: Array<{ role: string; pools: readonly Pool[] }> = [];
+    for (const f of this.frameworks.values())
+      for (const t of f.tasks.values()) if (!isTerminalState(t.state)) held.push(t);
+    if (offered) for (const o of this.offers.values()) held.push(o);
+    const registered = [...this.agents.values()].filter((a) => a.state === "registered");
+    return consumedQuota(
+      role,
+      registered.map((a) => a.pools),
+      held,
+    );
+  }
+
+  /** What an `UPDATE_QUOTA` is checked against. */
+  quotaContext(): QuotaContext {
+    const registered = [...this.agents.values()].filter((a) => a.state === "registered");
+    return {
+      consumedOf: (role) => this.consumedQuota(role),
+      capacity: registered.reduce((sum, a) => add(sum, a.total), emptyQuantities()),
+    };
+  }
+
   /** Pools of non-terminal tasks and of outstanding offers on one agent: what is not free there. */
   private heldPools(agentId: string): Pool[] {
     const held: Pool[][] = [];
@@ -914,7 +939,13 @@ export class LocalMaster {
       });
     if (frameworks.length === 0) return;
     const total = [...this.agents.values()].reduce((sum, a) => add(sum, a.total), emptyQuantities());
-    const allocations = allocate(agents, frameworks, total, this.allocationRound++);
+    const roleLimits = new Map<string, RoleLimit>();
+    for (const role of new Set(frameworks.flatMap((f) => f.roles))) {
+      const limits = this.quota.limitsOf(role);
+      // The allocator counts what it has offered as consumed too, until it is declined or used.
+      if (limits !== undefined) roleLimits.set(role, { limits, consumed: this.consumedQuota(role, true) });
+    }
+    const allocations = allocate(agents, frameworks, total, this.allocationRound++, roleLimits);
     const byFramework = new Map<string, JsonObject[]>();
     for (const a of allocations) {
       const framework = this.frameworks.get(a.frameworkId);

@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { allocate } from "../../src/local/master/allocator.js";
+import { consumedQuota } from "../../src/local/master/quota.js";
+import type { Pool } from "../../src/local/pools.js";
+import { emptyQuantities, type Quantities } from "../../src/local/resources.js";
+import { startTestCluster } from "../support/local-cluster.js";
+import { freePortRange } from "../support/ports.js";
+import { checkShape } from "../support/proto-shape.js";
+import { commandTask, FRAMEWORK, type Json, operator, post, TestScheduler } from "./scheduler-client.js";
+
+const q = (partial: Partial<Quantities>): Quantities => ({ ...emptyQuantities(), ...partial });
+const unreserved = (partial: Partial<Quantities>): Pool => ({ reservations: [], quantities: q(partial) });
+const framework = (id: string, roles: string[]) => ({ id, roles, held: emptyQuantities(), filters: [] });
+
+describe("quota limits in the local allocator (hierarchical.cpp __allocate, shrinkResources)", () => {
+  const agent = (id: string) => ({
+    id,
+    pools: [unreserved({ cpus: 4, mem: 4096, ports: [{ begin: 1, end: 9 }] })],
+  });
+
+  it("offers a limited role unreserved scalars only up to its limit less what it consumes, over every agent", () => {
+    const limits = new Map([["web", { limits: { cpus: 3 }, consumed: q({ cpus: 1 }) }]]);
+    const offers = allocate([agent("s1"), agent("s2")], [framework("F", ["web"])], q({ cpus: 8 }), 0, limits);
+    // mem has no limit, so the second agent's mem is still offered, without cpus; ports are not scalars and pass.
+    expect(offers.map((o) => [o.agentId, o.quantities.cpus, o.quantities.mem])).toEqual([
+      ["s1", 2, 4096],
+      ["s2", 0, 4096],
+    ]);
+    expect(offers[1]?.quantities.ports).toEqual([{ begin: 1, end: 9 }]);
+  });
+
+  it("leaves what a limit cuts off for other roles, and never touches reservations", () => {
+    const reserved: Pool = { reservations: [{ type: "STATIC", role: "web" }], quantities: q({ cpus: 2 }) };
+    const limits = new Map([["web", { limits: { cpus: 1 }, consumed: q({ cpus: 1 }) }]]);
+    const offers = allocate(
+      [{ id: "s1", pools: [unreserved({ cpus: 4, mem: 64 }), reserved] }],
+      [framework("W", ["web"]), framework("D", ["db"])],
+      q({ cpus: 6 }),
+      0,
+      limits,
+    );
+    expect(offers.map((o) => [o.frameworkId, o.quantities.cpus])).toEqual([
+      ["W", 2],
+      ["D", 4],
+    ]);
+  });
+
+  it("counts a role's tasks, its unused reservations and (for the allocator) its offers as consumed", () => {
+    const reserved: Pool = {
+      reservations: [{ type: "STATIC", role: "web" }],
+      quantities: q({ cpus: 2, mem: 100 }),
+    };
+    const task = {
+      role: "web/api",
+      pools: [unreserved({ cpus: 1, mem: 10 }), { ...reserved, quantities: q({ cpus: 1 }) }],
+    };
+    const other = { role: "db", pools: [unreserved({ cpus: 5 })] };
+    expect(consumedQuota("web", [[reserved, unreserved({ cpus: 8 })]], [task, other])).toEqual(
+      q({ cpus: 3, mem: 110 }),
+    );
+  });
+});
+
+describe("UPDATE_QUOTA and GET_QUOTA on a local cluster", () => {
+  const update = (url: string, configs: Json[], force = false) =>
+    post(
+      url,
+      "/api/v1",
+      JSON.stringify({ type: "UPDATE_QUOTA", update_quota: { force, quota_configs: configs } }),
+    );
+
+  it("keeps a role's offers within its limit, and reports the quota as a master does", async () => {
+    const c = await startTestCluster({
+      agents: 2,
+      zones: ["a", "b"],
+      agentResources: { cpus: 2, mem: 1024, disk: 0, ports: [await freePortRange(10)] },
+    });
+    try {
+      const set = await update(c.url, [
+        { role: "titan", guarantees: { cpus: { value: 0.2 } }, limits: { cpus: { value: 0.5 } } },
+      ]);
+      expect([set.status, set.body]).toEqual([200, ""]);
+      const quota = await operator(c.url, { type: "GET_QUOTA" });
+      expect(checkShape(quota, "mesos.v1.master.Response")).toEqual([]);
+      expect(quota.get_quota).toEqual({
+        status: {
+          infos: [{ role: "titan", guarantee: [{ name: "cpus", type: "SCALAR", scalar: { value: 0.2 } }] }],
+          configs: [
+            { role: "titan", guarantees: { cpus: { value: 0.2 } }, limits: { cpus: { value: 0.5 } } },
+          ],
+        },
+      });
+      const scheduler = await TestScheduler.subscribe(c.url, FRAMEWORK);
+      try {
+        const offers = await scheduler.offers();
+        const cpus = (offer: Json) =>
+          ((offer.resources as Json[]).find((r) => r.name === "cpus")?.scalar as Json | undefined)?.value ??
+          0;
+        expect(offers.reduce((sum, o) => sum + Number(cpus(o)), 0)).toBe(0.5);
+        const [offer] = offers;
+        const seen = scheduler.events.length;
+        await scheduler.accept(
+          [String(((offer as Json).id as Json).value)],
+          [commandTask("t1", offer as Json, "sleep 30", 0.3)],
+        );
+        await scheduler.update("t1", "TASK_RUNNING", seen);
+        // Lowering the limit below what the role uses needs `force` (quota_handler.cpp update).
+        const lower = await update(c.url, [{ role: "titan", limits: { cpus: { value: 0.1 } } }]);
+        expect([lower.status, lower.body]).toEqual([
+          400,
+          "Invalid QuotaConfig: Role 'titan' is already consuming 'cpus:0.3; mem:32'; this is more than the requested limits 'cpus:0.1' (use 'force' flag to bypass this check)",
+        ]);
+      } finally {
+        scheduler.close();
+      }
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it.each([
+    [
+      { role: "web/api", limits: { cpus: { value: 1 } } },
+      "Updating quota on nested role 'web/api' is not supported yet",
+    ],
+    [
+      { role: "-web", limits: { cpus: { value: 1 } } },
+      /^Invalid QuotaConfig: Invalid 'QuotaConfig.role': Role component '-web'/,
+    ],
+    [
+      { role: "web", limits: { cpus: { value: -1 } } },
+      "Invalid QuotaConfig: Invalid limit configuration {'cpus': -1}: Negative values not supported",
+    ],
+    [
+      { role: "web", guarantees: { cpus: { value: 2 } }, limits: { cpus: { value: 1 } } },
+      "Invalid QuotaConfig: 'QuotaConfig.guarantees' cpus:2 is not contained within the 'QuotaConfig.limits' cpus:1",
+    ],
+    [
+      { role: "web", guarantees: { cpus: { value: 500 } } },
+      "Invalid QuotaConfig: total quota guarantees 'cpus:500' exceed cluster capacity 'cpus:4; disk:20000; mem:8192' (use 'force' flag to bypass this check)",
+    ],
+  ])("refuses %j", async (config, message) => {
+    const c = await startTestCluster({ agents: 1, zones: ["a"] });
+    try {
+      const answer = await update(c.url, [config]);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatch(message);
+    } finally {
+      await c.stop();
+    }
+  });
+});
