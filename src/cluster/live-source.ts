@@ -2,11 +2,13 @@ import { TitanError } from "../cli/errors.js";
 import type { BasicAuth } from "../mesos/index.js";
 import { MasterCluster, MasterOperator } from "../mesos/index.js";
 import type { GetState } from "../mesos/types/operator.js";
-import { buildSnapshot, type TitanTaskReading } from "./build.js";
+import { buildSnapshot, type TaskRecord, type TitanTaskReading } from "./build.js";
 import { markRemoteAgents } from "./fault-domain.js";
 import { Node, ShapeError } from "./json-reader.js";
 import { readLiveState } from "./live-state.js";
 import { readTitanTasksOfState } from "./operator.js";
+import { consumedOver, quotaRoleOf, reservedFreeByAgent, reservedUseOfTasks, roleLimits } from "./quota.js";
+import type { AgentRecord } from "./resources.js";
 import type { ClusterSnapshot, ClusterStateSource } from "./types.js";
 
 export interface LiveSourceOptions {
@@ -37,13 +39,17 @@ export class LiveMasterSource implements ClusterStateSource {
       trace === undefined ? {} : { trace },
     );
     try {
-      const state = await readLiveState(cluster, signal);
+      const quotaRole = quotaRoleOf(this.options.role);
+      const state = await readLiveState(cluster, signal, quotaRole);
       // Only agents with fault domains can be remote; the master's own region is then asked for.
       if (state.agents.some((a) => a.faultDomainRegion !== undefined)) {
         const master = await new MasterOperator(cluster).getMaster(signal);
         markRemoteAgents(state.agents, master.master_info?.domain?.fault_domain?.region.name);
       }
-      return buildSnapshot("operator-get-state", state.agents, state.tasks, this.options.role);
+      const snapshot = buildSnapshot("operator-get-state", state.agents, state.tasks, this.options.role);
+      return quotaRole === undefined
+        ? snapshot
+        : await withQuota(snapshot, cluster, quotaRole, state, signal);
     } catch (error) {
       if (error instanceof ShapeError)
         throw unexpectedStateShape(cluster.knownLeader?.origin ?? masters.join(","), error);
@@ -51,6 +57,42 @@ export class LiveMasterSource implements ClusterStateSource {
     } finally {
       await cluster.close();
     }
+  }
+}
+
+/**
+ * The snapshot with the quota limit of titan's role, when it has one. A master that cannot say (an error other than
+ * the caller's own abort) leaves the plan unchecked against it, with a warning, rather than failing it.
+ */
+async function withQuota(
+  snapshot: ClusterSnapshot,
+  cluster: MasterCluster,
+  role: string,
+  state: { agents: readonly AgentRecord[]; tasks: readonly TaskRecord[] },
+  signal: AbortSignal,
+): Promise<ClusterSnapshot> {
+  try {
+    const { status } = await new MasterOperator(cluster).getQuota(signal);
+    const limits = roleLimits(status, role);
+    if (limits === undefined) return snapshot;
+    const quota = {
+      role,
+      limits,
+      consumed: consumedOver(state.agents),
+      reservedFree: reservedFreeByAgent(state.agents),
+      reservedUse: reservedUseOfTasks(state.tasks, role),
+    };
+    return { ...snapshot, quota };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ...snapshot,
+      warnings: [
+        ...snapshot.warnings,
+        `the quota of role ${role} could not be read (${reason}): the plan does not check its limit`,
+      ],
+    };
   }
 }
 

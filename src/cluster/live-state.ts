@@ -59,7 +59,12 @@ export interface LiveState {
 }
 
 /** Reads the leading master's GET_STATE; a task or agent in a shape titan cannot read throws a ShapeError. */
-export async function readLiveState(cluster: MasterCluster, signal: AbortSignal): Promise<LiveState> {
+export async function readLiveState(
+  cluster: MasterCluster,
+  signal: AbortSignal,
+  /** A role whose consumed quota the agents' records should count (operator.ts `readGetState`). */
+  quotaRole?: string,
+): Promise<LiveState> {
   const tasks: TaskRecord[] = [];
   const listed = new FirstListing();
   const names = new Map<string, string>();
@@ -92,6 +97,7 @@ export async function readLiveState(cluster: MasterCluster, signal: AbortSignal)
   const empty = { tasks: [], unreachable_tasks: [], completed_tasks: [] };
   const { agents: agentRecords } = readGetState(
     new Node({ get_state: { get_tasks: empty, get_frameworks: { frameworks: [] }, get_agents: { agents } } }),
+    quotaRole,
   );
   return {
     agents: agentRecords,

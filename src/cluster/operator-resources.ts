@@ -1,5 +1,5 @@
 import { isPlainResource } from "../mesos/plain-resource.js";
-import type { PortRange } from "../placement/types.js";
+import type { PortRange, Scalars } from "../placement/types.js";
 import { isRecord, type Node } from "./json-reader.js";
 import { normaliseRanges, unionRanges } from "./ranges.js";
 import {
@@ -70,6 +70,45 @@ export function setAsideDisk(list: Node): number {
     mb += resource.get("scalar").get("value").number();
   }
   return round3(mb);
+}
+
+/**
+ * What an agent adds to `role`'s consumed quota, as master.cpp `RoleResourceBreakdown::consumedQuota` counts it:
+ * the scalars allocated to the role's subtree (`allocation_info.role` is the role or below it), whatever their
+ * reservation, plus the part of every reservation to that subtree that nothing uses. And the part of the role's own
+ * reservations nothing uses: a task placed there takes nothing more from the quota.
+ */
+export function roleConsumption(
+  total: Node,
+  allocated: Node,
+  role: string,
+): { consumed: Scalars; reservedFree: Scalars } {
+  const consumed = zeroScalars();
+  const reservedFree = zeroScalars();
+  const add = (into: Scalars, resource: Node, sign: 1 | -1) => {
+    const name = resource.get("name").string();
+    if (name !== "cpus" && name !== "mem" && name !== "disk" && name !== "gpus") return;
+    if (resource.has("revocable")) return;
+    into[name] = round3(into[name] + sign * resource.get("scalar").get("value").number());
+  };
+  for (const resource of total.items()) {
+    const reserved = reservationRole(resource);
+    if (reserved !== undefined && inRoleSubtree(reserved, role)) add(consumed, resource, 1);
+    if (reserved === role) add(reservedFree, resource, 1);
+  }
+  for (const resource of allocated.items()) {
+    const reserved = reservationRole(resource);
+    if (reserved === role) add(reservedFree, resource, -1);
+    if (reserved !== undefined && inRoleSubtree(reserved, role)) continue;
+    const holder = resource.get("allocation_info").get("role").optionalString();
+    if (holder !== undefined && inRoleSubtree(holder, role)) add(consumed, resource, 1);
+  }
+  return { consumed, reservedFree };
+}
+
+/** `role` is `ancestor` or one of its sub-roles. */
+function inRoleSubtree(role: string, ancestor: string): boolean {
+  return role === ancestor || role.startsWith(`${ancestor}/`);
 }
 
 export function readRanges(ranges: Node): PortRange[] {

@@ -2,7 +2,7 @@ import { type TaskRecord, type TitanTaskReading, titanTaskOf } from "./build.js"
 import { FirstListing } from "./first-listing.js";
 import { isRecord, Node, ShapeError } from "./json-reader.js";
 import { faultDomainRegion, withFaultDomain } from "./legacy.js";
-import { readRanges, readResources, setAsideDisk } from "./operator-resources.js";
+import { readRanges, readResources, roleConsumption, setAsideDisk } from "./operator-resources.js";
 import { readTaskChecked, readTaskDirect } from "./operator-task.js";
 import { formatRanges, unionRanges } from "./ranges.js";
 import type { AgentRecord } from "./resources.js";
@@ -13,10 +13,18 @@ import type { TitanTask } from "./types.js";
  * The v1 operator API's `GET_STATE` response (mesos.v1.master.Response, master.proto): ids as `{"value": ...}`,
  * resources as arrays of mesos.v1.Resource, labels as `{"labels": [...]}`.
  */
-export function readGetState(response: Node): { agents: AgentRecord[]; tasks: TaskRecord[] } {
+/** `quotaRole`: also count what each agent adds to that role's consumed quota (`AgentRecord.quotaConsumed`). */
+export function readGetState(
+  response: Node,
+  quotaRole?: string,
+): { agents: AgentRecord[]; tasks: TaskRecord[] } {
   const state = response.get("get_state").object();
   const frameworkNames = readFrameworkNames(state);
-  const agents = state.get("get_agents").get("agents").items().map(readAgent);
+  const agents = state
+    .get("get_agents")
+    .get("agents")
+    .items()
+    .map((agent) => readAgent(agent, quotaRole));
   const tasks: TaskRecord[] = [];
   eachListedTask(state, (item, list, index, inFirstList, listed) => {
     const record =
@@ -81,7 +89,7 @@ export class TitanTaskCollector {
     const frameworkNames = readFrameworkNames(state);
     const agents = new Map<string, AgentRecord>();
     for (const agent of state.get("get_agents").get("agents").items()) {
-      const record = readAgent(agent);
+      const record = readAgent(agent, undefined);
       agents.set(record.id, record);
     }
     const firstListing = new FirstListing(this.relisted);
@@ -167,7 +175,7 @@ function eachListedTask(
   });
 }
 
-function readAgent(agent: Node): AgentRecord {
+function readAgent(agent: Node, quotaRole: string | undefined): AgentRecord {
   const info = agent.get("agent_info").object();
   const active = agent.get("active").boolean(true);
   const deactivated = agent.get("deactivated").boolean(false);
@@ -183,6 +191,11 @@ function readAgent(agent: Node): AgentRecord {
     reserved: total.reserved,
     used: readResources(agent.get("allocated_resources")).all,
   };
+  if (quotaRole !== undefined) {
+    const use = roleConsumption(totalNode, agent.get("allocated_resources"), quotaRole);
+    record.quotaConsumed = use.consumed;
+    if (Object.values(use.reservedFree).some((v) => v > 0)) record.quotaReservedFree = use.reservedFree;
+  }
   const aside = setAsideDisk(totalNode);
   if (aside > 0) record.setAsideDisk = aside;
   if (!active) record.unschedulableReason = "inactive";

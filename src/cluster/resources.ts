@@ -87,6 +87,10 @@ export interface AgentRecord {
   used?: ResourceBag;
   /** MB on MOUNT or PATH disks and volumes, left out of `total`: only a task naming such a disk may use it. */
   setAsideDisk?: number;
+  /** What the agent adds to the consumed quota of titan's role, when that is asked for. */
+  quotaConsumed?: Scalars;
+  /** The part of the role's own reservations on the agent nothing uses, when some is (and it is asked for). */
+  quotaReservedFree?: Scalars;
 }
 
 /** How a task's resources divide over reservations: role -> what it uses of that role's reservation. */

@@ -55,6 +55,21 @@ export interface ClusterSnapshot {
   warnings: readonly string[];
   /** Disk the agents have on MOUNT or PATH disks and volumes, which titan's tasks cannot take; absent when none. */
   setAsideDisk?: { agents: number; mb: number };
+  /** The quota limit of titan's role and what the role consumes; absent when it has none, or from a snapshot file. */
+  quota?: RoleQuota;
+}
+
+/** A role's quota limits (resources without one are unlimited) and its consumed quota, as the master counts it. */
+export interface RoleQuota {
+  role: string;
+  limits: Partial<Scalars>;
+  consumed: Scalars;
+  /**
+   * By agent id, the role's reservations nothing uses there, and by task id, what titan's tasks use of the role's
+   * reservations: reserved resources are consumed quota already, so a task that takes them adds nothing to it.
+   */
+  reservedFree: Readonly<Record<string, Scalars>>;
+  reservedUse: Readonly<Record<string, Scalars>>;
 }
 
 /** Where the plan reads the cluster from: a snapshot file now, the live master later. */

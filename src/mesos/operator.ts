@@ -93,6 +93,10 @@ export class MasterOperator {
     return this.call("GET_MASTER", this.maxBytes, signal);
   }
 
+  getQuota(signal?: AbortSignal): Promise<MasterResponses["GET_QUOTA"]> {
+    return this.call("GET_QUOTA", this.maxBytes, signal);
+  }
+
   getMaintenanceStatus(signal?: AbortSignal): Promise<MasterResponses["GET_MAINTENANCE_STATUS"]> {
     return this.call("GET_MAINTENANCE_STATUS", this.maxBytes, signal);
   }

@@ -15,6 +15,7 @@ import { SimulatedCluster } from "./cluster-state.js";
 import { diffApp, hasChanges } from "./diff.js";
 import { defaultSeed, planFingerprint, planInputs } from "./fingerprint.js";
 import { formatMem } from "./format.js";
+import { checkQuota } from "./quota.js";
 import { desiredInstances, resolveRegion, specForRegion } from "./regions.js";
 import { requestFor, unplacedInstances } from "./requests.js";
 import { type RolloutInput, rolloutLimits, rolloutSteps, simulateRollouts } from "./rollout.js";
@@ -113,8 +114,11 @@ export function buildPlan(input: PlanInput): Plan {
     .map((app) => ({ ...app, rollout: withStepPlacements(app.rollout, app.placements) }));
 
   const endFits = result.unplaced.length === 0;
-  const fits = endFits && appPlans.every((a) => a.rollout.fits !== false);
-  const scaleOut = fits
+  const quota = snapshot.quota === undefined ? null : checkQuota(snapshot.quota, appPlans);
+  const placed = endFits && appPlans.every((a) => a.rollout.fits !== false);
+  const fits = placed && (quota === null || quota.shortfall === null);
+  // Agents do not lift a quota limit: scale-out advice is for what placement could not fit.
+  const scaleOut = placed
     ? null
     : scaleOutAdvice(endFits ? failedInput : endInput, input.shapes, snapshot.agents);
   const wantScaleIn = input.scaleIn === true || snapshot.agents.length <= SCALE_IN_AUTO_AGENTS;
@@ -141,6 +145,7 @@ export function buildPlan(input: PlanInput): Plan {
     fits,
     changes: planned.some(({ diff }) => hasChanges(diff)),
     warnings: [...snapshot.warnings, ...setAsideWarning(snapshot, appPlans)],
+    quota,
   };
 }
 

@@ -40,6 +40,7 @@ export function planToJson(plan: Plan): Record<string, unknown> {
       : null,
     other_apps: plan.otherApps,
     warnings: plan.warnings,
+    quota: plan.quota,
   };
 }
 

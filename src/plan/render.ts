@@ -7,7 +7,15 @@ import type { SnapshotFormat } from "../cluster/types.js";
 import type { AgentShape, ScaleInAdvice, ScaleOutAdvice } from "../placement/types.js";
 import { formatCpus, formatDemand, formatInstances, formatMem, formatMissing, percent } from "./format.js";
 import { mesosSecretVariables, SCALE_IN_HINT, scaleInSkippedReason } from "./json.js";
-import type { AppPlan, Plan, PlannedPlacement, StepPlacement, UnplacedInstance } from "./types.js";
+import type {
+  AppPlan,
+  Plan,
+  PlannedPlacement,
+  QuotaCheck,
+  QuotaShortfall,
+  StepPlacement,
+  UnplacedInstance,
+} from "./types.js";
 
 /** The plan for people, in the spirit of `nomad job plan` and `terraform plan`. Colour only through `c`. */
 export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
@@ -24,7 +32,9 @@ export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
   lines.push("");
   if (plan.apps.length === 0) lines.push("No app in the manifests runs in this region.", "");
   plan.apps.forEach((app, k) => {
-    lines.push(...renderApp(app, landingsOf(remote.apps[k] as AppPlan), c), "");
+    const shortfall = plan.quota?.shortfall;
+    const overQuota = shortfall?.app === app.diff.app ? shortfall.step : undefined;
+    lines.push(...renderApp(app, landingsOf(remote.apps[k] as AppPlan), c, overQuota), "");
   });
   if (plan.otherApps.length > 0) lines.push(c.dim(renderOtherApps(plan.otherApps)), "");
   lines.push(...renderUtilisation(plan), "");
@@ -62,7 +72,8 @@ function placedCount(plan: Plan): number {
   return plan.apps.reduce((n, a) => n + a.placements.length, 0);
 }
 
-function renderApp(app: AppPlan, landings: Landings, c: ChalkInstance): string[] {
+/** `overQuota`: the rollout step that would take titan's role past its quota limit, if it is this app's. */
+function renderApp(app: AppPlan, landings: Landings, c: ChalkInstance, overQuota?: number): string[] {
   const { diff } = app;
   const launch = diff.launch.length;
   const replace = diff.replace.length;
@@ -105,7 +116,7 @@ function renderApp(app: AppPlan, landings: Landings, c: ChalkInstance): string[]
     lines.push(`    stop ${diff.stop.map((t) => `${diff.app}[${t.instance}] on ${t.hostname}`).join(", ")}`);
   }
   if (landings.placements.length + landings.kept.length > 0) lines.push(placementTable(app, landings));
-  lines.push(...renderRollout(app, landings, c));
+  lines.push(...renderRollout(app, landings, c, overQuota));
   return lines;
 }
 
@@ -165,7 +176,7 @@ function inInstanceOrder(rows: string[][], instances: readonly number[]): string
   return order.map((k) => rows[k] as string[]);
 }
 
-function renderRollout(app: AppPlan, landings: Landings, c: ChalkInstance): string[] {
+function renderRollout(app: AppPlan, landings: Landings, c: ChalkInstance, overQuota?: number): string[] {
   const r = app.rollout;
   if (r.steps.length === 0) return [];
   const limits = `max_surge ${r.maxSurge}, max_unavailable ${r.maxUnavailable}`;
@@ -173,9 +184,11 @@ function renderRollout(app: AppPlan, landings: Landings, c: ChalkInstance): stri
   const verdict =
     r.fits === null
       ? c.dim("not checked (an earlier rollout does not fit)")
-      : r.fits
-        ? c.green("every step fits")
-        : c.red(`step ${r.firstFailure?.step ?? "?"} does not fit`);
+      : !r.fits
+        ? c.red(`step ${r.firstFailure?.step ?? "?"} does not fit`)
+        : overQuota !== undefined
+          ? c.red(`step ${overQuota} passes the role's quota limit`)
+          : c.green("every step fits");
   const lines = [`  rollout: ${steps} (${limits}) — ${verdict}`];
   r.steps.forEach((step, k) => {
     const what =
@@ -184,7 +197,9 @@ function renderRollout(app: AppPlan, landings: Landings, c: ChalkInstance): stri
         : step.kind === "launch"
           ? `launch ${formatInstances(app.diff.app, step.launch)}`
           : `replace ${formatInstances(app.diff.app, step.launch)}`;
-    const mark = step.fits === null ? c.dim("·") : step.fits ? c.green("✓") : c.red("✗");
+    const afterQuota = overQuota !== undefined && step.index > overQuota;
+    const fits = step.fits === true && (overQuota === undefined || step.index < overQuota);
+    const mark = step.fits === null || afterQuota ? c.dim("·") : fits ? c.green("✓") : c.red("✗");
     lines.push(`    ${mark} ${step.index}. ${what}${landing(app.diff.app, landings.steps[k] ?? [])}`);
   });
   return lines;
@@ -250,9 +265,26 @@ function renderVerdict(plan: Plan, placed: number, c: ChalkInstance): string[] {
     );
     lines.push(...renderUnplaced(app.diff.app, failure.unplaced));
   }
-  if (unplaced.length === 0 && rolloutFailures.length === 0) lines.push("  (no details)");
+  const shortfall = plan.quota?.shortfall;
+  if (plan.quota && shortfall) lines.push(...renderQuotaShortfall(plan.quota, shortfall));
+  if (unplaced.length === 0 && rolloutFailures.length === 0 && !shortfall) lines.push("  (no details)");
   lines.push(...renderScaleOut(plan.scaleOut));
   return lines;
+}
+
+/** `role web's quota limit of 0.5 cpus: …`, with what would lift it. */
+function renderQuotaShortfall(quota: QuotaCheck, shortfall: QuotaShortfall): string[] {
+  const amount = (n: number) =>
+    shortfall.resource === "cpus"
+      ? formatCpus(n)
+      : shortfall.resource === "gpus"
+        ? `${n} gpus`
+        : `${formatMem(n)}${shortfall.resource === "disk" ? " disk" : ""}`;
+  const limit = quota.limits[shortfall.resource] ?? 0;
+  return [
+    `  role ${quota.role}'s quota limit of ${amount(limit)}: app ${shortfall.app}'s rollout step ${shortfall.step} would bring the role to ${amount(shortfall.needed)} (${amount(quota.consumed[shortfall.resource])} in use now), and the master offers the role no more`,
+    `      fix: raise the role's limit (UPDATE_QUOTA), lower the requests, or replace in place (update.max_surge: 0)`,
+  ];
 }
 
 /** Groups instances that share the same explanation, as the engine reports them per group. */

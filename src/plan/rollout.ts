@@ -7,7 +7,7 @@ import { requestFor, unplacedInstances } from "./requests.js";
 import type { AppDiff, RolloutReport, RolloutStep, UnplacedInstance } from "./types.js";
 
 /** One step of a rolling update: stop some old tasks, start some new ones, then stop the old ones they surged past. */
-interface StepPlan {
+export interface StepPlan {
   kind: RolloutStep["kind"];
   stopBefore: TitanTask[];
   launch: number[];

@@ -121,4 +121,24 @@ export interface Plan {
   fits: boolean;
   changes: boolean;
   warnings: readonly string[];
+  /** The quota limit of titan's role, when it has one (live plans only), and whether the deploy stays within it. */
+  quota: QuotaCheck | null;
+}
+
+export interface QuotaCheck {
+  role: string;
+  limits: Partial<Scalars>;
+  /** What the role consumes before the deploy. */
+  consumed: Scalars;
+  /** The first rollout step that would take the role past its limit; null when none does. */
+  shortfall: QuotaShortfall | null;
+}
+
+export interface QuotaShortfall {
+  resource: keyof Scalars;
+  app: string;
+  /** 1-based, as the app's rollout steps are numbered. */
+  step: number;
+  /** What the role would consume at that step: more than its limit. */
+  needed: number;
 }

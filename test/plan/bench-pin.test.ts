@@ -23,7 +23,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 0,
       expected: {
         human: "3ce5082aedb4b2e5",
-        json: "b5d1da3ea33be04e",
+        json: "ca1c1f57c6700e41",
         placements: "f48cccdb6c5e9e2e",
         fingerprint: "sha256:ba5c530f8b663ccc",
       },
@@ -36,7 +36,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 0,
       expected: {
         human: "6e7481f24c3c81dc",
-        json: "cebdca5b786d9ca4",
+        json: "a7eaf23fab2d758e",
         placements: "75ff6a5159c3e068",
         fingerprint: "sha256:a0de324c7e626cfc",
       },
@@ -48,7 +48,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 4,
       expected: {
         human: "8c65c7c496ae09e1",
-        json: "13c93899dde3151a",
+        json: "547de8b6355fa1a1",
         placements: "e8d830b770e2dd84",
         fingerprint: "sha256:9c5472a2491c8b32",
       },

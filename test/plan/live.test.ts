@@ -15,9 +15,14 @@ function isolatedEnv(extra: Record<string, string> = {}): Record<string, string>
   return { TITAN_CONFIG: join(dir, "config.yaml"), XDG_DATA_HOME: join(dir, "data"), ...extra };
 }
 
-async function fakeMaster() {
+async function fakeMaster(quota?: unknown) {
   return scriptedServer((request, response) => {
     if (answeredGetMaster(request, response, "eu-west")) return;
+    if (quota !== undefined && request.path === "/api/v1" && JSON.parse(request.body).type === "GET_QUOTA") {
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end(JSON.stringify({ type: "GET_QUOTA", get_quota: { status: quota } }));
+      return;
+    }
     if (
       request.method === "POST" &&
       request.path === "/api/v1" &&
@@ -126,6 +131,46 @@ describe("titan plan against a live master", () => {
     expect(r.stderr).toContain("502");
     expect(r.stderr).toMatch(/hint:/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it("checks the quota limit of titan's role, which GET_QUOTA gives and GET_STATE's allocations use up", async () => {
+    // payments consumes 2 cpus in this state (a 2-cpu reservation, half of it used): at a limit of 2, only the
+    // free half of that reservation is left to it.
+    const master = await fakeMaster({ configs: [{ role: "payments", limits: { cpus: { value: 2 } } }] });
+    const args = [
+      "plan",
+      "-f",
+      example,
+      "--master",
+      master.url,
+      "--region",
+      "eu-west",
+      "--json",
+      "--no-resolve",
+    ];
+    const r = await runCli(args, { cwd: root, env: isolatedEnv({ TITAN_ROLE: "payments" }) });
+    expect(r.code).toBe(4);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.quota).toMatchObject({ role: "payments", limits: { cpus: 2 }, consumed: { cpus: 2 } });
+    expect(plan.quota.shortfall.resource).toBe("cpus");
+    const asked = master.requests.map((q) => (q.path === "/api/v1" ? JSON.parse(q.body).type : q.path));
+    expect(asked.filter((type) => type === "GET_QUOTA")).toHaveLength(1);
+  });
+
+  it("plans on with a warning when the master does not say the role's quota, and asks nothing for role *", async () => {
+    const master = await fakeMaster();
+    const args = ["plan", "-f", example, "--master", master.url, "--region", "eu-west", "--no-resolve"];
+    const r = await runCli(args, { cwd: root, env: isolatedEnv({ TITAN_ROLE: "payments" }) });
+    expect(r.stderr).toMatch(
+      /warning: the quota of role payments could not be read \(.*404.*\): the plan does not check its limit/,
+    );
+    expect(r.code).not.toBe(1);
+    const star = await fakeMaster();
+    await runCli(["plan", "-f", example, "--master", star.url, "--region", "eu-west", "--no-resolve"], {
+      cwd: root,
+      env: isolatedEnv(),
+    });
+    expect(star.requests.map((q) => JSON.parse(q.body).type)).not.toContain("GET_QUOTA");
   });
 
   it("refuses --snapshot together with --master", async () => {

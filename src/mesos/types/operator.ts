@@ -27,7 +27,8 @@ export type MasterCallType =
   | "GET_HEALTH"
   | "GET_MASTER"
   | "GET_MAINTENANCE_STATUS"
-  | "GET_MAINTENANCE_SCHEDULE";
+  | "GET_MAINTENANCE_SCHEDULE"
+  | "GET_QUOTA";
 export type AgentCallType = "GET_STATE";
 
 export interface OperatorCall<T extends string> {
@@ -137,6 +138,18 @@ export interface MaintenanceClusterStatus {
   down_machines?: MachineID[];
 }
 
+/** `mesos.v1.quota.QuotaConfig`: a role's guarantees and limits, by resource name (absent: none). */
+export interface QuotaConfig {
+  role: string;
+  guarantees?: Record<string, { value: number }>;
+  limits?: Record<string, { value: number }>;
+}
+
+/** `mesos.v1.quota.QuotaStatus`; `infos` is the deprecated form of `configs`, without limits. */
+export interface QuotaStatus {
+  configs?: QuotaConfig[];
+}
+
 export interface MasterResponses {
   GET_STATE: GetState;
   GET_AGENTS: GetAgents;
@@ -147,6 +160,7 @@ export interface MasterResponses {
   GET_MASTER: GetMaster;
   GET_MAINTENANCE_STATUS: { status: MaintenanceClusterStatus };
   GET_MAINTENANCE_SCHEDULE: { schedule: MaintenanceSchedule };
+  GET_QUOTA: { status: QuotaStatus };
 }
 
 export interface AgentGetTasks {

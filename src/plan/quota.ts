@@ -1,0 +1,79 @@
+import type { RoleQuota, TitanTask } from "../cluster/types.js";
+import type { Scalars } from "../placement/types.js";
+import { rolloutLimits, rolloutSteps } from "./rollout.js";
+import type { AppPlan, QuotaCheck, QuotaShortfall } from "./types.js";
+
+const DIMENSIONS = ["cpus", "mem", "disk", "gpus"] as const;
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+function zero(): Scalars {
+  return { cpus: 0, mem: 0, disk: 0, gpus: 0 };
+}
+
+/**
+ * Whether the deploy stays within the quota limit of titan's role. A master offers a role with a limit its
+ * unreserved scalars only up to the limit less what the role consumes (hierarchical.cpp `__allocate`), so a step
+ * that would take the role past it waits for offers that never come. The apps roll out one after another, each
+ * step as the plan shows it: old tasks stopped before the new ones start free their share first, those stopped
+ * after (the surge) still count. The role's own reservations are consumed quota already: a new task takes them
+ * first where it lands (as the deploy carves an offer), and only the rest adds to the role's consumption. The
+ * first step that would pass the limit in a resource it needs is the shortfall.
+ */
+export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaCheck {
+  const change = zero();
+  const reservedLeft = new Map(
+    Object.entries(quota.reservedFree).map(([agent, free]) => [agent, { ...free }]),
+  );
+  const stop = (task: TitanTask) => {
+    const fromReservation = quota.reservedUse[task.taskId] ?? zero();
+    const left = reservedLeft.get(task.agentId) ?? zero();
+    for (const d of DIMENSIONS) {
+      change[d] = round3(change[d] - (task.demand[d] - fromReservation[d]));
+      left[d] = round3(left[d] + fromReservation[d]);
+    }
+    reservedLeft.set(task.agentId, left);
+  };
+  const launch = (demand: Scalars, agentId: string | undefined) => {
+    const left = agentId === undefined ? undefined : reservedLeft.get(agentId);
+    for (const d of DIMENSIONS) {
+      const fromReservation = Math.min(demand[d], left?.[d] ?? 0);
+      if (left !== undefined) left[d] = round3(left[d] - fromReservation);
+      change[d] = round3(change[d] + demand[d] - fromReservation);
+    }
+  };
+  let shortfall: QuotaShortfall | null = null;
+  for (const app of apps) {
+    const demand = app.spec.resources;
+    const steps = rolloutSteps(app.diff, rolloutLimits(app.spec, app.diff.desired));
+    for (const [index, step] of steps.entries()) {
+      const landed = new Map(
+        (app.rollout.steps[index]?.placements ?? []).map((p) => [p.instance, p.agentId]),
+      );
+      for (const task of step.stopBefore) stop(task);
+      for (const instance of step.launch) launch(demand, landed.get(instance));
+      if (step.launch.length > 0 && shortfall === null)
+        shortfall = overLimit(quota, change, demand, app, index);
+      for (const task of step.stopAfter) stop(task);
+    }
+  }
+  return { role: quota.role, limits: quota.limits, consumed: quota.consumed, shortfall };
+}
+
+function overLimit(
+  quota: RoleQuota,
+  change: Scalars,
+  demand: Scalars,
+  app: AppPlan,
+  index: number,
+): QuotaShortfall | null {
+  for (const resource of DIMENSIONS) {
+    const limit = quota.limits[resource];
+    if (limit === undefined || demand[resource] <= 0) continue;
+    const needed = round3(quota.consumed[resource] + change[resource]);
+    if (needed > limit) return { resource, app: app.spec.name, step: index + 1, needed };
+  }
+  return null;
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { Node } from "../../src/cluster/json-reader.js";
+import { readGetState } from "../../src/cluster/operator.js";
+import {
+  consumedOver,
+  quotaRoleOf,
+  reservedFreeByAgent,
+  reservedUseOfTasks,
+  roleLimits,
+} from "../../src/cluster/quota.js";
+import type { QuotaStatus } from "../../src/mesos/types/operator.js";
+
+const scalar = (name: string, value: number, extra: Record<string, unknown> = {}) => ({
+  name,
+  type: "SCALAR",
+  scalar: { value },
+  ...extra,
+});
+const reservedTo = (role: string) => ({ reservations: [{ type: "STATIC", role }] });
+const allocatedTo = (role: string) => ({ allocation_info: { role } });
+
+/** One agent: 8 cpus, 2 reserved to web, 1 to web/api, 1 to db; tasks of web, web/api and db hold some. */
+const state = {
+  get_state: {
+    get_agents: {
+      agents: [
+        {
+          active: true,
+          agent_info: { hostname: "a1", id: { value: "S1" } },
+          total_resources: [
+            scalar("cpus", 4),
+            scalar("cpus", 2, reservedTo("web")),
+            scalar("cpus", 1, reservedTo("web/api")),
+            // The pre-refinement form of a reservation, as older masters and /master/state write it.
+            scalar("cpus", 1, { role: "db" }),
+            scalar("mem", 4096),
+          ],
+          allocated_resources: [
+            scalar("cpus", 1.5, { ...reservedTo("web"), ...allocatedTo("web") }),
+            scalar("cpus", 0.5, allocatedTo("web")),
+            scalar("mem", 256, allocatedTo("web")),
+            scalar("cpus", 1, allocatedTo("web/api")),
+            scalar("cpus", 2, allocatedTo("db")),
+            scalar("cpus", 1, { role: "db", ...allocatedTo("db") }),
+          ],
+        },
+      ],
+    },
+    get_frameworks: { frameworks: [] },
+    get_tasks: {
+      tasks: [
+        {
+          name: "web.0",
+          task_id: { value: "web.0.1.0" },
+          framework_id: { value: "F" },
+          agent_id: { value: "S1" },
+          state: "TASK_RUNNING",
+          resources: [scalar("cpus", 1.5, { ...reservedTo("web"), ...allocatedTo("web") })],
+          labels: {
+            labels: [
+              { key: "titan.app", value: "web" },
+              { key: "titan.instance", value: "0" },
+            ],
+          },
+        },
+      ],
+    },
+  },
+};
+
+describe("a role's consumed quota, read from GET_STATE as the master counts it", () => {
+  const { agents, tasks } = readGetState(new Node(state), "web");
+
+  it("counts what the role's subtree is allocated, and the subtree's reservations nothing uses", () => {
+    // Allocated: 1.5 + 0.5 (web) + 1 (web/api) cpus, 256 mem; unused reservations: web 0.5, web/api 1.
+    expect(consumedOver(agents)).toEqual({ cpus: 4.5, mem: 256, disk: 0, gpus: 0 });
+    expect(consumedOver(readGetState(new Node(state), "db").agents)).toEqual({
+      cpus: 3,
+      mem: 0,
+      disk: 0,
+      gpus: 0,
+    });
+  });
+
+  it("knows where the role's own reservations are free, and what titan's tasks use of them", () => {
+    expect(reservedFreeByAgent(agents)).toEqual({ S1: { cpus: 0.5, mem: 0, disk: 0, gpus: 0 } });
+    expect(reservedUseOfTasks(tasks, "web")).toEqual({
+      "web.0.1.0": { cpus: 1.5, mem: 0, disk: 0, gpus: 0 },
+    });
+  });
+
+  it("is not read unless asked for", () => {
+    expect(readGetState(new Node(state)).agents[0]?.quotaConsumed).toBeUndefined();
+  });
+});
+
+describe("the quota of titan's role", () => {
+  it("is asked for only where a 1.12 master can have one: not for *, not for a nested role", () => {
+    expect(quotaRoleOf("*")).toBeUndefined();
+    expect(quotaRoleOf("web/api")).toBeUndefined();
+    expect(quotaRoleOf("web")).toBe("web");
+  });
+
+  it("takes the role's limits on the resources titan asks for", () => {
+    const status: QuotaStatus = {
+      configs: [
+        { role: "db", limits: { cpus: { value: 1 } } },
+        {
+          role: "web",
+          guarantees: { cpus: { value: 1 } },
+          limits: { cpus: { value: 4 }, fpgas: { value: 2 } },
+        },
+      ],
+    };
+    expect(roleLimits(status, "web")).toEqual({ cpus: 4 });
+    expect(
+      roleLimits({ configs: [{ role: "web", guarantees: { cpus: { value: 1 } } }] }, "web"),
+    ).toBeUndefined();
+    expect(roleLimits({}, "web")).toBeUndefined();
+  });
+});

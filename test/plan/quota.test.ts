@@ -1,0 +1,95 @@
+import { Chalk } from "chalk";
+import { describe, expect, it } from "vitest";
+import { appDigest } from "../../src/cluster/digest.js";
+import type { RoleQuota } from "../../src/cluster/types.js";
+import type { AppSpec } from "../../src/manifest/types.js";
+import { buildPlan } from "../../src/plan/build.js";
+import { planToJson } from "../../src/plan/json.js";
+import { renderPlan } from "../../src/plan/render.js";
+import { agent, appSpec, scalars, snapshotOf, titanTask } from "./builders.js";
+
+const source = "master http://m:5050";
+const one = [agent(0, scalars(16, 65536))];
+const web = (overrides: Partial<AppSpec> = {}) =>
+  appSpec({ name: "web", instances: 3, resources: { cpus: 1, mem: 128, disk: 0, gpus: 0 }, ...overrides });
+const quota = (limits: RoleQuota["limits"], consumed: number, more: Partial<RoleQuota> = {}): RoleQuota => ({
+  role: "web",
+  limits,
+  consumed: scalars(consumed, 0),
+  reservedFree: {},
+  reservedUse: {},
+  ...more,
+});
+
+function plan(apps: AppSpec[], q: RoleQuota, tasks = snapshotOf(one).titanTasks.web ?? []) {
+  return buildPlan({ apps, snapshot: { ...snapshotOf(one, [...tasks]), quota: q }, source, seed: 1 });
+}
+
+describe("the quota limit of titan's role", () => {
+  it("fits a deploy that stays within the limit, and names the first step that would pass it", () => {
+    expect(plan([web()], quota({ cpus: 3 }, 0)).fits).toBe(true);
+    const over = plan([web()], quota({ cpus: 3 }, 1));
+    expect(over.fits).toBe(false);
+    expect(over.quota?.shortfall).toEqual({ resource: "cpus", app: "web", step: 1, needed: 4 });
+    expect(over.scaleOut).toBeNull();
+    expect(planToJson(over).quota).toEqual({
+      role: "web",
+      limits: { cpus: 3 },
+      consumed: scalars(1, 0),
+      shortfall: { resource: "cpus", app: "web", step: 1, needed: 4 },
+    });
+    const text = renderPlan(over, new Chalk({ level: 0 })).join("\n");
+    expect(text).toContain(
+      "rollout: 1 step (max_surge 1, max_unavailable 0) — step 1 passes the role's quota limit",
+    );
+    expect(text).toContain(
+      "role web's quota limit of 3 cpus: app web's rollout step 1 would bring the role to 4 cpus (1 cpu in use now), and the master offers the role no more",
+    );
+  });
+
+  it("ignores resources without a limit, and those a step does not ask for", () => {
+    expect(plan([web()], quota({ mem: 1_000_000 }, 50)).fits).toBe(true);
+    expect(plan([web()], quota({ gpus: 0 }, 0)).fits).toBe(true);
+  });
+
+  it("counts a surge, and not a replacement that stops the old task first", () => {
+    const old = [0, 1].map((i) => titanTask("web", i, "sha256:old", 0, scalars(1, 128)));
+    const twoOf = (update: Partial<AppSpec["update"]>) =>
+      web({ instances: 2, update: { ...web().update, ...update } });
+    const surge = plan([twoOf({})], quota({ cpus: 2 }, 2), old);
+    expect(surge.quota?.shortfall).toMatchObject({ step: 1, needed: 3 });
+    const inPlace = twoOf({
+      maxSurge: { kind: "count", value: 0 },
+      maxUnavailable: { kind: "count", value: 1 },
+    });
+    expect(plan([inPlace], quota({ cpus: 2 }, 2), old).fits).toBe(true);
+  });
+
+  it("lets an app that shrinks first make room for the next one", () => {
+    const spec = web({ name: "batch", instances: 1 });
+    const batch = [0, 1, 2].map((i) => titanTask("batch", i, appDigest(spec), 0, scalars(1, 128)));
+    const apps = [spec, web({ instances: 2 })];
+    expect(plan(apps, quota({ cpus: 3 }, 3), batch).fits).toBe(true);
+    expect(plan([...apps].reverse(), quota({ cpus: 3 }, 3), batch).quota?.shortfall).toMatchObject({
+      app: "web",
+    });
+  });
+
+  it("takes the role's own reservations first: they are consumed quota already", () => {
+    const reserved = { reservedFree: { "agent-0": scalars(2, 256) } };
+    expect(plan([web()], quota({ cpus: 2 }, 2, reserved)).quota?.shortfall).toMatchObject({ needed: 3 });
+    expect(plan([web({ instances: 2 })], quota({ cpus: 2 }, 2, reserved)).fits).toBe(true);
+    // A task that ran on the reservation gives it back when it stops, and the quota nothing.
+    const old = titanTask("web", 0, "sha256:old", 0, scalars(1, 128));
+    const inPlace = web({
+      instances: 1,
+      update: {
+        ...web().update,
+        maxSurge: { kind: "count", value: 0 },
+        maxUnavailable: { kind: "count", value: 1 },
+      },
+    });
+    const onReservation = { reservedUse: { [old.taskId]: scalars(1, 128) } };
+    expect(plan([inPlace], quota({ cpus: 2 }, 2, onReservation), [old]).fits).toBe(true);
+  });
+});
