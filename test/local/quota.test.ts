@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { allocate } from "../../src/local/master/allocator.js";
 import { consumedQuota } from "../../src/local/master/quota.js";
+import { QuotaAllowance } from "../../src/local/master/quota-allowance.js";
 import type { Pool } from "../../src/local/pools.js";
 import { emptyQuantities, type Quantities } from "../../src/local/resources.js";
 import { startTestCluster } from "../support/local-cluster.js";
@@ -11,6 +12,17 @@ import { commandTask, FRAMEWORK, type Json, operator, post, TestScheduler } from
 const q = (partial: Partial<Quantities>): Quantities => ({ ...emptyQuantities(), ...partial });
 const unreserved = (partial: Partial<Quantities>): Pool => ({ reservations: [], quantities: q(partial) });
 const framework = (id: string, roles: string[]) => ({ id, roles, held: emptyQuantities(), filters: [] });
+const allowance = (
+  roles: Record<
+    string,
+    { limits?: Record<string, number>; guarantees?: Record<string, number>; consumed: Quantities }
+  >,
+  available: Quantities,
+) =>
+  new QuotaAllowance(
+    new Map(Object.entries(roles).map(([role, r]) => [role, { limits: {}, guarantees: {}, ...r }])),
+    available,
+  );
 
 describe("quota limits in the local allocator (hierarchical.cpp __allocate, shrinkResources)", () => {
   const agent = (id: string) => ({
@@ -19,8 +31,11 @@ describe("quota limits in the local allocator (hierarchical.cpp __allocate, shri
   });
 
   it("offers a limited role unreserved scalars only up to its limit less what it consumes, over every agent", () => {
-    const limits = new Map([["web", { limits: { cpus: 3 }, consumed: q({ cpus: 1 }) }]]);
-    const offers = allocate([agent("s1"), agent("s2")], [framework("F", ["web"])], q({ cpus: 8 }), 0, limits);
+    const quota = allowance(
+      { web: { limits: { cpus: 3 }, consumed: q({ cpus: 1 }) } },
+      q({ cpus: 8, mem: 8192 }),
+    );
+    const offers = allocate([agent("s1"), agent("s2")], [framework("F", ["web"])], q({ cpus: 8 }), 0, quota);
     // mem has no limit, so the second agent's mem is still offered, without cpus; ports are not scalars and pass.
     expect(offers.map((o) => [o.agentId, o.quantities.cpus, o.quantities.mem])).toEqual([
       ["s1", 2, 4096],
@@ -31,18 +46,48 @@ describe("quota limits in the local allocator (hierarchical.cpp __allocate, shri
 
   it("leaves what a limit cuts off for other roles, and never touches reservations", () => {
     const reserved: Pool = { reservations: [{ type: "STATIC", role: "web" }], quantities: q({ cpus: 2 }) };
-    const limits = new Map([["web", { limits: { cpus: 1 }, consumed: q({ cpus: 1 }) }]]);
+    const quota = allowance(
+      { web: { limits: { cpus: 1 }, consumed: q({ cpus: 1 }) } },
+      q({ cpus: 4, mem: 64 }),
+    );
     const offers = allocate(
       [{ id: "s1", pools: [unreserved({ cpus: 4, mem: 64 }), reserved] }],
       [framework("W", ["web"]), framework("D", ["db"])],
       q({ cpus: 6 }),
       0,
-      limits,
+      quota,
     );
     expect(offers.map((o) => [o.frameworkId, o.quantities.cpus])).toEqual([
       ["W", 2],
       ["D", 4],
     ]);
+  });
+
+  it("holds back what other roles' guarantees still lack, but not a role's own unmet guarantee", () => {
+    // db is guaranteed 5 cpus and consumes 1: 4 of the 8 unallocated cpus are held back for it.
+    const guarantees = { db: { guarantees: { cpus: 5 }, consumed: q({ cpus: 1 }) } };
+    const agents = [agent("s1"), agent("s2")];
+    const toWeb = allocate(
+      agents,
+      [framework("W", ["web"])],
+      q({ cpus: 8 }),
+      0,
+      allowance(guarantees, q({ cpus: 8 })),
+    );
+    expect(toWeb.map((o) => o.quantities.cpus)).toEqual([4, 0]);
+    const toDb = allocate(
+      agents,
+      [framework("D", ["db"])],
+      q({ cpus: 8 }),
+      0,
+      allowance(guarantees, q({ cpus: 8 })),
+    );
+    expect(toDb.map((o) => o.quantities.cpus)).toEqual([4, 4]);
+    // A guarantee its role already consumes holds nothing back.
+    const met = allowance({ db: { guarantees: { cpus: 5 }, consumed: q({ cpus: 5 }) } }, q({ cpus: 8 }));
+    expect(
+      allocate(agents, [framework("W", ["web"])], q({ cpus: 8 }), 0, met).map((o) => o.quantities.cpus),
+    ).toEqual([4, 4]);
   });
 
   it("counts a role's tasks, its unused reservations and (for the allocator) its offers as consumed", () => {

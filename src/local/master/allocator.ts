@@ -1,22 +1,16 @@
 import { offerableTo, type Pool, subtractPools, sumPools } from "../pools.js";
 import { contains, isAllocatable, type Quantities, SCALAR_NAMES } from "../resources.js";
-import type { ScalarMap } from "./quota.js";
+import type { QuotaAllowance } from "./quota-allowance.js";
 
 /**
  * One allocation round (a DRF-lite take on Mesos' hierarchical allocator): an agent's free resources go to the
  * eligible framework with the lowest dominant share, ties round-robin: for one of its roles, the unreserved ones and
  * those reserved to that role or an ancestor (pools.ts `offerableTo`). What stays (other roles' reservations) goes
  * to the next eligible framework. A framework is eligible when it has a role that is not suppressed, something
- * allocatable is offerable to it, and no decline filter covers that. A role with a quota limit is offered
- * unreserved scalars only up to its limit less what it consumes (hierarchical.cpp `__allocate`: reservations,
- * ports and revocable resources are always offered; unreserved scalars pass `shrinkResources`). Pure.
+ * allocatable is offerable to it, and no decline filter covers that. Quota bounds the unreserved scalars a role is
+ * offered (quota-allowance.ts; hierarchical.cpp `__allocate`: reservations, ports and revocable resources are always
+ * offered, unreserved scalars pass `shrinkResources`). Pure but for the allowance, which counts what is offered.
  */
-
-/** A role's quota limits and what it consumes now; the allocation adds what it offers. */
-export interface RoleLimit {
-  limits: ScalarMap;
-  consumed: Quantities;
-}
 
 export interface AllocatableAgent {
   id: string;
@@ -72,16 +66,12 @@ function addScalars(a: Quantities, b: Quantities): Quantities {
 }
 
 /**
- * `shrinkResources` of the unreserved scalars to what the role's limits leave: each pool cut to the headroom still
+ * `shrinkResources` of the unreserved scalars to what quota lets the role have: each pool cut to what is still
  * left, a MOUNT disk (which cannot be cut) dropped when it does not fit whole. Reserved pools and ports pass.
  */
-function withinLimit(pools: readonly Pool[], limit: RoleLimit | undefined): Pool[] {
-  if (limit === undefined) return [...pools];
-  const headroom: Record<string, number> = {};
-  for (const name of SCALAR_NAMES) {
-    const cap = limit.limits[name];
-    if (cap !== undefined) headroom[name] = Math.max(0, cap - limit.consumed[name]);
-  }
+function withinQuota(pools: readonly Pool[], allowance: Partial<Record<string, number>>): Pool[] {
+  if (Object.keys(allowance).length === 0) return [...pools];
+  const headroom = { ...allowance };
   const out: Pool[] = [];
   for (const pool of pools) {
     if (pool.reservations.length > 0) {
@@ -111,13 +101,13 @@ function offerFor(
   agentId: string,
   pools: readonly Pool[],
   round: number,
-  limits: ReadonlyMap<string, RoleLimit>,
+  quota: QuotaAllowance | undefined,
 ): { role: string; pools: Pool[]; quantities: Quantities } | undefined {
   for (let i = 0; i < f.roles.length; i += 1) {
     const role = f.roles[(round + i) % f.roles.length] as string;
-    const usable = withinLimit(
+    const usable = withinQuota(
       pools.filter((p) => offerableTo(p, role, f.refinement === true)),
-      limits.get(role),
+      quota?.allowance(role) ?? {},
     );
     const quantities = sumPools(usable);
     if (!isAllocatable(quantities)) continue;
@@ -133,10 +123,9 @@ export function allocate(
   clusterTotal: Quantities,
   /** Rotates tie-breaking between rounds. */
   round: number,
-  /** Roles with quota limits; what the round offers them is added to their consumption here. */
-  roleLimits: ReadonlyMap<string, RoleLimit> = new Map(),
+  /** What quota lets each role have; it counts what the round offers. */
+  quota?: QuotaAllowance,
 ): Allocation[] {
-  const limits = new Map([...roleLimits].map(([role, l]) => [role, { ...l, consumed: { ...l.consumed } }]));
   const held = new Map(frameworks.map((f) => [f.id, f.held]));
   const allocations: Allocation[] = [];
   const n = frameworks.length;
@@ -155,7 +144,7 @@ export function allocate(
         .map(({ f, order }) => ({
           f,
           order,
-          offer: offerFor(f, agent.id, left, round + allocations.length, limits),
+          offer: offerFor(f, agent.id, left, round + allocations.length, quota),
         }))
         .filter((c) => c.offer !== undefined)
         .sort((a, b) => {
@@ -169,11 +158,7 @@ export function allocate(
       allocations.push({ agentId: agent.id, frameworkId: chosen.f.id, role, quantities, pools });
       held.set(chosen.f.id, addScalars(held.get(chosen.f.id) ?? chosen.f.held, quantities));
       served.add(chosen.f.id);
-      const limit = limits.get(role);
-      if (limit !== undefined)
-        for (const pool of pools)
-          if (pool.reservations.length === 0)
-            for (const name of SCALAR_NAMES) limit.consumed[name] += pool.quantities[name];
+      quota?.offered(role, sumPools(pools.filter((p) => p.reservations.length === 0)));
       left = subtractPools(left, pools);
     }
   }

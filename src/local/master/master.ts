@@ -8,7 +8,7 @@ import { add, emptyQuantities, isAllocatable, isEmpty, type Quantities } from ".
 import { planAccept } from "./accept.js";
 import { agentPort, textAttributes } from "./agent-info.js";
 import { removeAgent } from "./agent-removal.js";
-import { allocate, type RoleLimit } from "./allocator.js";
+import { allocate } from "./allocator.js";
 import { isValidUuidBase64 } from "./calls.js";
 import { frameworkInfoWithDefaults } from "./defaults.js";
 import {
@@ -29,6 +29,7 @@ import type {
   TaskRecord,
 } from "./model.js";
 import { consumedQuota, QuotaBook, type QuotaContext } from "./quota.js";
+import { QuotaAllowance, type RoleQuotaState, unreservedOf } from "./quota-allowance.js";
 import { reconcile } from "./reconcile.js";
 import { refuseSecondsOf } from "./refuse-filter.js";
 import { containerStatus, taskStatus, uuidBase64 } from "./status.js";
@@ -939,13 +940,15 @@ export class LocalMaster {
       });
     if (frameworks.length === 0) return;
     const total = [...this.agents.values()].reduce((sum, a) => add(sum, a.total), emptyQuantities());
-    const roleLimits = new Map<string, RoleLimit>();
-    for (const role of new Set(frameworks.flatMap((f) => f.roles))) {
-      const limits = this.quota.limitsOf(role);
-      // The allocator counts what it has offered as consumed too, until it is declined or used.
-      if (limits !== undefined) roleLimits.set(role, { limits, consumed: this.consumedQuota(role, true) });
-    }
-    const allocations = allocate(agents, frameworks, total, this.allocationRound++, roleLimits);
+    const quotas = new Map<string, RoleQuotaState>();
+    // The allocator counts what it has offered as consumed too, until it is declined or used.
+    for (const [role, q] of this.quota.entries())
+      quotas.set(role, { ...q, consumed: this.consumedQuota(role, true) });
+    const quota =
+      quotas.size === 0
+        ? undefined
+        : new QuotaAllowance(quotas, unreservedOf(agents.flatMap((a) => a.pools)));
+    const allocations = allocate(agents, frameworks, total, this.allocationRound++, quota);
     const byFramework = new Map<string, JsonObject[]>();
     for (const a of allocations) {
       const framework = this.frameworks.get(a.frameworkId);

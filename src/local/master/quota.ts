@@ -5,8 +5,8 @@ import { emptyQuantities, type Quantities, SCALAR_NAMES } from "../resources.js"
 
 /**
  * Quota as a 1.12 master keeps it (src/master/quota_handler.cpp, src/master/quota.cpp): per top-level role,
- * guarantees and limits of scalar resources, set by `UPDATE_QUOTA` and read by `GET_QUOTA`. The allocator honours
- * the limits (allocator.ts); guarantees are kept and reported, but hold nothing back for their role.
+ * guarantees and limits of scalar resources, set by `UPDATE_QUOTA` and read by `GET_QUOTA`; the allocator honours
+ * both (quota-allowance.ts).
  */
 
 /** Name → amount; a name left out has no limit (or no guarantee). */
@@ -32,9 +32,8 @@ export interface QuotaContext {
 export class QuotaBook {
   private readonly quotas = new Map<string, Quota>();
 
-  limitsOf(role: string): ScalarMap | undefined {
-    const limits = this.quotas.get(role)?.limits;
-    return limits === undefined || Object.keys(limits).length === 0 ? undefined : limits;
+  entries(): IterableIterator<[string, Quota]> {
+    return this.quotas.entries();
   }
 
   /** `GET_QUOTA`'s QuotaStatus: the legacy `infos` (role and guarantees as Resources) beside `configs`. */
