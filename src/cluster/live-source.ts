@@ -1,14 +1,13 @@
 import { TitanError } from "../cli/errors.js";
 import type { BasicAuth } from "../mesos/index.js";
 import { MasterCluster, MasterOperator } from "../mesos/index.js";
-import type { GetState } from "../mesos/types/operator.js";
-import { buildSnapshot, type TaskRecord, type TitanTaskReading } from "./build.js";
+import type { GetState, QuotaStatus } from "../mesos/types/operator.js";
+import { buildSnapshot, type TitanTaskReading } from "./build.js";
 import { markRemoteAgents } from "./fault-domain.js";
 import { Node, ShapeError } from "./json-reader.js";
-import { readLiveState } from "./live-state.js";
-import { readTitanTasksOfState } from "./operator.js";
-import { consumedOver, quotaRoleOf, reservedFreeByAgent, reservedUseOfTasks, roleLimits } from "./quota.js";
-import type { AgentRecord } from "./resources.js";
+import { type LiveState, readLiveState } from "./live-state.js";
+import { readQuotaUse, readTitanTasksOfState } from "./operator.js";
+import { roleQuotaOf, rolesToCount } from "./quota.js";
 import type { ClusterSnapshot, ClusterStateSource } from "./types.js";
 
 export interface LiveSourceOptions {
@@ -39,17 +38,14 @@ export class LiveMasterSource implements ClusterStateSource {
       trace === undefined ? {} : { trace },
     );
     try {
-      const quotaRole = quotaRoleOf(this.options.role);
-      const state = await readLiveState(cluster, signal, quotaRole);
+      const state = await readLiveState(cluster, signal);
       // Only agents with fault domains can be remote; the master's own region is then asked for.
       if (state.agents.some((a) => a.faultDomainRegion !== undefined)) {
         const master = await new MasterOperator(cluster).getMaster(signal);
         markRemoteAgents(state.agents, master.master_info?.domain?.fault_domain?.region.name);
       }
       const snapshot = buildSnapshot("operator-get-state", state.agents, state.tasks, this.options.role);
-      return quotaRole === undefined
-        ? snapshot
-        : await withQuota(snapshot, cluster, quotaRole, state, signal);
+      return await withQuota(snapshot, cluster, this.options.role, state, signal);
     } catch (error) {
       if (error instanceof ShapeError)
         throw unexpectedStateShape(cluster.knownLeader?.origin ?? masters.join(","), error);
@@ -61,39 +57,32 @@ export class LiveMasterSource implements ClusterStateSource {
 }
 
 /**
- * The snapshot with the quota limit of titan's role, when it has one. A master that cannot say (an error other than
- * the caller's own abort) leaves the plan unchecked against it, with a warning, rather than failing it.
+ * The snapshot with what quota lets titan's role be offered (GET_QUOTA, asked after GET_STATE so that an unreachable
+ * master fails the plan once), when something bounds it. A master that cannot say leaves the plan unchecked against
+ * quota, with a warning, rather than failing it.
  */
 async function withQuota(
   snapshot: ClusterSnapshot,
   cluster: MasterCluster,
   role: string,
-  state: { agents: readonly AgentRecord[]; tasks: readonly TaskRecord[] },
+  state: LiveState,
   signal: AbortSignal,
 ): Promise<ClusterSnapshot> {
+  let status: QuotaStatus;
   try {
-    const { status } = await new MasterOperator(cluster).getQuota(signal);
-    const limits = roleLimits(status, role);
-    if (limits === undefined) return snapshot;
-    const quota = {
-      role,
-      limits,
-      consumed: consumedOver(state.agents),
-      reservedFree: reservedFreeByAgent(state.agents),
-      reservedUse: reservedUseOfTasks(state.tasks, role),
-    };
-    return { ...snapshot, quota };
+    status = (await new MasterOperator(cluster).getQuota(signal)).status;
   } catch (error) {
     if (signal.aborted) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    return {
-      ...snapshot,
-      warnings: [
-        ...snapshot.warnings,
-        `the quota of role ${role} could not be read (${reason}): the plan does not check its limit`,
-      ],
-    };
+    const warning = `the master's quota could not be read (${reason}): the plan does not check quota limits or guarantees`;
+    return { ...snapshot, warnings: [...snapshot.warnings, warning] };
   }
+  const roles = rolesToCount(status, role);
+  if (roles.length === 0) return snapshot;
+  const use = readQuotaUse(state.rawAgents, roles);
+  const agents = state.agents.map((agent) => ({ ...agent, ...use.get(agent.id) }));
+  const quota = roleQuotaOf(status, role, agents, state.tasks);
+  return quota === undefined ? snapshot : { ...snapshot, quota };
 }
 
 /** Titan's tasks, live and ended, in a GET_STATE from `master`: the reader `ps` and `logs` share with the plan. */

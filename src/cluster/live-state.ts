@@ -50,6 +50,8 @@ function slimAgent(agent: Record<string, unknown>): Record<string, unknown> {
 
 export interface LiveState {
   agents: AgentRecord[];
+  /** GET_STATE's agents as the master wrote them (without offers and capabilities), for operator.ts `readQuotaUse`. */
+  rawAgents: readonly unknown[];
   /** Tasks that hold resources (not terminal), each once. */
   tasks: TaskRecord[];
   /** The master that answered. */
@@ -59,12 +61,7 @@ export interface LiveState {
 }
 
 /** Reads the leading master's GET_STATE; a task or agent in a shape titan cannot read throws a ShapeError. */
-export async function readLiveState(
-  cluster: MasterCluster,
-  signal: AbortSignal,
-  /** A role whose consumed quota the agents' records should count (operator.ts `readGetState`). */
-  quotaRole?: string,
-): Promise<LiveState> {
+export async function readLiveState(cluster: MasterCluster, signal: AbortSignal): Promise<LiveState> {
   const tasks: TaskRecord[] = [];
   const listed = new FirstListing();
   const names = new Map<string, string>();
@@ -97,10 +94,10 @@ export async function readLiveState(
   const empty = { tasks: [], unreachable_tasks: [], completed_tasks: [] };
   const { agents: agentRecords } = readGetState(
     new Node({ get_state: { get_tasks: empty, get_frameworks: { frameworks: [] }, get_agents: { agents } } }),
-    quotaRole,
   );
   return {
     agents: agentRecords,
+    rawAgents: agents,
     tasks,
     master: result.origin,
     wireBytes: result.wireBytes,

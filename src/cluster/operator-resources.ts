@@ -106,6 +106,23 @@ export function roleConsumption(
   return { consumed, reservedFree };
 }
 
+/**
+ * The agent's unreserved, non-revocable scalars nothing is allocated: its share of what hierarchical.cpp calls the
+ * available headroom (offers are transient, and left out as the plan leaves them out).
+ */
+export function unreservedFree(total: Node, allocated: Node): Scalars {
+  const free = zeroScalars();
+  const add = (resource: Node, sign: 1 | -1) => {
+    const name = resource.get("name").string();
+    if (name !== "cpus" && name !== "mem" && name !== "disk" && name !== "gpus") return;
+    if (resource.has("revocable") || reservationRole(resource) !== undefined) return;
+    free[name] = round3(free[name] + sign * resource.get("scalar").get("value").number());
+  };
+  for (const resource of total.items()) add(resource, 1);
+  for (const resource of allocated.items()) add(resource, -1);
+  return free;
+}
+
 /** `role` is `ancestor` or one of its sub-roles. */
 function inRoleSubtree(role: string, ancestor: string): boolean {
   return role === ancestor || role.startsWith(`${ancestor}/`);

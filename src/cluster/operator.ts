@@ -2,7 +2,13 @@ import { type TaskRecord, type TitanTaskReading, titanTaskOf } from "./build.js"
 import { FirstListing } from "./first-listing.js";
 import { isRecord, Node, ShapeError } from "./json-reader.js";
 import { faultDomainRegion, withFaultDomain } from "./legacy.js";
-import { readRanges, readResources, roleConsumption, setAsideDisk } from "./operator-resources.js";
+import {
+  readRanges,
+  readResources,
+  roleConsumption,
+  setAsideDisk,
+  unreservedFree,
+} from "./operator-resources.js";
 import { readTaskChecked, readTaskDirect } from "./operator-task.js";
 import { formatRanges, unionRanges } from "./ranges.js";
 import type { AgentRecord } from "./resources.js";
@@ -13,18 +19,10 @@ import type { TitanTask } from "./types.js";
  * The v1 operator API's `GET_STATE` response (mesos.v1.master.Response, master.proto): ids as `{"value": ...}`,
  * resources as arrays of mesos.v1.Resource, labels as `{"labels": [...]}`.
  */
-/** `quotaRole`: also count what each agent adds to that role's consumed quota (`AgentRecord.quotaConsumed`). */
-export function readGetState(
-  response: Node,
-  quotaRole?: string,
-): { agents: AgentRecord[]; tasks: TaskRecord[] } {
+export function readGetState(response: Node): { agents: AgentRecord[]; tasks: TaskRecord[] } {
   const state = response.get("get_state").object();
   const frameworkNames = readFrameworkNames(state);
-  const agents = state
-    .get("get_agents")
-    .get("agents")
-    .items()
-    .map((agent) => readAgent(agent, quotaRole));
+  const agents = state.get("get_agents").get("agents").items().map(readAgent);
   const tasks: TaskRecord[] = [];
   eachListedTask(state, (item, list, index, inFirstList, listed) => {
     const record =
@@ -89,7 +87,7 @@ export class TitanTaskCollector {
     const frameworkNames = readFrameworkNames(state);
     const agents = new Map<string, AgentRecord>();
     for (const agent of state.get("get_agents").get("agents").items()) {
-      const record = readAgent(agent, undefined);
+      const record = readAgent(agent);
       agents.set(record.id, record);
     }
     const firstListing = new FirstListing(this.relisted);
@@ -175,12 +173,12 @@ function eachListedTask(
   });
 }
 
-function readAgent(agent: Node, quotaRole: string | undefined): AgentRecord {
+function readAgent(agent: Node): AgentRecord {
   const info = agent.get("agent_info").object();
   const active = agent.get("active").boolean(true);
   const deactivated = agent.get("deactivated").boolean(false);
   const draining = agent.has("drain_info");
-  const totalNode = agent.has("total_resources") ? agent.get("total_resources") : info.get("resources");
+  const totalNode = totalResources(agent);
   const total = readResources(totalNode);
   const record: AgentRecord = {
     id: info.get("id").get("value").string(),
@@ -191,11 +189,6 @@ function readAgent(agent: Node, quotaRole: string | undefined): AgentRecord {
     reserved: total.reserved,
     used: readResources(agent.get("allocated_resources")).all,
   };
-  if (quotaRole !== undefined) {
-    const use = roleConsumption(totalNode, agent.get("allocated_resources"), quotaRole);
-    record.quotaConsumed = use.consumed;
-    if (Object.values(use.reservedFree).some((v) => v > 0)) record.quotaReservedFree = use.reservedFree;
-  }
   const aside = setAsideDisk(totalNode);
   if (aside > 0) record.setAsideDisk = aside;
   if (!active) record.unschedulableReason = "inactive";
@@ -204,6 +197,34 @@ function readAgent(agent: Node, quotaRole: string | undefined): AgentRecord {
   const region = faultDomainRegion(info.get("domain"));
   if (region !== undefined) record.faultDomainRegion = region;
   return record;
+}
+
+/** An agent's total resources: GET_AGENTS' `total_resources`, or its AgentInfo's from masters that lack it. */
+function totalResources(agent: Node): Node {
+  return agent.has("total_resources")
+    ? agent.get("total_resources")
+    : agent.get("agent_info").get("resources");
+}
+
+/**
+ * What each agent of GET_STATE's `get_agents.agents` adds to the consumed quota of `roles` and to the cluster's
+ * unallocated unreserved scalars, by agent id: read only when quota bounds titan's role (cluster/quota.ts).
+ */
+export function readQuotaUse(
+  agents: readonly unknown[],
+  roles: readonly string[],
+): Map<string, Pick<AgentRecord, "quotaUse" | "unreservedFree">> {
+  const out = new Map<string, Pick<AgentRecord, "quotaUse" | "unreservedFree">>();
+  for (const value of agents) {
+    const agent = new Node(value);
+    const total = totalResources(agent);
+    const allocated = agent.get("allocated_resources");
+    out.set(agent.get("agent_info").get("id").get("value").string(), {
+      quotaUse: new Map(roles.map((role) => [role, roleConsumption(total, allocated, role)])),
+      unreservedFree: unreservedFree(total, allocated),
+    });
+  }
+  return out;
 }
 
 /** mesos.v1.Attribute as text: TEXT and SCALAR values as they are, RANGES as `[a-b, c-d]`, SET as `{a, b}`. */

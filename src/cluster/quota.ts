@@ -2,8 +2,8 @@ import type { QuotaStatus } from "../mesos/types/operator.js";
 import type { Scalars } from "../placement/types.js";
 import type { TaskRecord } from "./build.js";
 import { hasTitanLabel } from "./labels.js";
-import type { AgentRecord } from "./resources.js";
-import { DIMENSIONS, round3, zeroScalars } from "./resources.js";
+import { type AgentRecord, DIMENSIONS, round3, zeroScalars } from "./resources.js";
+import type { RoleQuota } from "./types.js";
 
 /**
  * The role whose quota can limit titan's offers: titan's own, unless it is `*` (no quota) or nested (a 1.12 master
@@ -15,29 +15,91 @@ export function quotaRoleOf(role: string): string | undefined {
 
 /** The limits `role` has in a GET_QUOTA status on the resources titan asks for; undefined when it has none. */
 export function roleLimits(status: QuotaStatus, role: string): Partial<Scalars> | undefined {
-  const config = (status.configs ?? []).find((c) => c.role === role);
-  const limits: Partial<Scalars> = {};
-  for (const name of DIMENSIONS) {
-    const value = config?.limits?.[name]?.value;
-    if (typeof value === "number") limits[name] = value;
-  }
+  const limits = scalarsOf(status, role, "limits");
   return Object.keys(limits).length === 0 ? undefined : limits;
 }
 
-/** The role's consumed quota over the cluster: what each agent adds to it (operator-resources.ts `roleConsumption`). */
-export function consumedOver(agents: readonly AgentRecord[]): Scalars {
+function scalarsOf(status: QuotaStatus, role: string, kind: "limits" | "guarantees"): Partial<Scalars> {
+  const config = (status.configs ?? []).find((c) => c.role === role);
+  const out: Partial<Scalars> = {};
+  for (const name of DIMENSIONS) {
+    const value = config?.[kind]?.[name]?.value;
+    if (typeof value === "number") out[name] = value;
+  }
+  return out;
+}
+
+/** The roles whose consumed quota the plan needs: titan's, when it can have quota, and every role with a guarantee. */
+export function rolesToCount(status: QuotaStatus, role: string): string[] {
+  const roles = new Set<string>();
+  const own = quotaRoleOf(role);
+  if (own !== undefined) roles.add(own);
+  for (const config of status.configs ?? [])
+    if (Object.keys(scalarsOf(status, config.role, "guarantees")).length > 0) roles.add(config.role);
+  return [...roles];
+}
+
+/**
+ * What quota lets titan's `role` be offered, from GET_QUOTA's status and a GET_STATE read with `rolesToCount`;
+ * undefined when nothing bounds it: no limit of its own, and no other role lacking some of its guarantee.
+ */
+export function roleQuotaOf(
+  status: QuotaStatus,
+  role: string,
+  agents: readonly AgentRecord[],
+  tasks: readonly TaskRecord[],
+): RoleQuota | undefined {
+  const own = quotaRoleOf(role);
+  const limits = own === undefined ? {} : scalarsOf(status, own, "limits");
+  const unmetOf = (r: string) => {
+    const guarantees = scalarsOf(status, r, "guarantees");
+    const consumed = consumedOver(agents, r);
+    const unmet = zeroScalars();
+    for (const name of DIMENSIONS)
+      unmet[name] = round3(Math.max(0, (guarantees[name] ?? 0) - consumed[name]));
+    return unmet;
+  };
+  const heldBack = zeroScalars();
+  for (const r of rolesToCount(status, role))
+    if (r !== own)
+      for (const [name, value] of Object.entries(unmetOf(r))) heldBack[name as keyof Scalars] += value;
+  const holds = DIMENSIONS.some((name) => heldBack[name] > 0);
+  if (Object.keys(limits).length === 0 && !holds) return undefined;
+  const quota: RoleQuota = {
+    role,
+    limits,
+    consumed: own === undefined ? zeroScalars() : consumedOver(agents, own),
+    reservedFree: own === undefined ? {} : reservedFreeByAgent(agents, own),
+    reservedUse: own === undefined ? {} : reservedUseOfTasks(tasks, own),
+  };
+  if (holds) {
+    const available = zeroScalars();
+    for (const agent of agents)
+      for (const name of DIMENSIONS)
+        available[name] = round3(available[name] + (agent.unreservedFree?.[name] ?? 0));
+    for (const name of DIMENSIONS) heldBack[name] = round3(heldBack[name]);
+    quota.headroom = { available, heldBack, ownUnmet: own === undefined ? zeroScalars() : unmetOf(own) };
+  }
+  return quota;
+}
+
+/** A role's consumed quota over the cluster: what each agent adds to it (operator-resources.ts `roleConsumption`). */
+export function consumedOver(agents: readonly AgentRecord[], role: string): Scalars {
   const sum = zeroScalars();
-  for (const agent of agents)
-    if (agent.quotaConsumed !== undefined)
-      for (const name of DIMENSIONS) sum[name] = round3(sum[name] + agent.quotaConsumed[name]);
+  for (const agent of agents) {
+    const use = agent.quotaUse?.get(role);
+    if (use !== undefined) for (const name of DIMENSIONS) sum[name] = round3(sum[name] + use.consumed[name]);
+  }
   return sum;
 }
 
-/** By agent id, the part of the role's own reservations nothing uses. */
-export function reservedFreeByAgent(agents: readonly AgentRecord[]): Record<string, Scalars> {
+/** By agent id, the part of the role's own reservations nothing uses, where some does. */
+export function reservedFreeByAgent(agents: readonly AgentRecord[], role: string): Record<string, Scalars> {
   const out: Record<string, Scalars> = {};
-  for (const agent of agents)
-    if (agent.quotaReservedFree !== undefined) out[agent.id] = agent.quotaReservedFree;
+  for (const agent of agents) {
+    const free = agent.quotaUse?.get(role)?.reservedFree;
+    if (free !== undefined && DIMENSIONS.some((name) => free[name] > 0)) out[agent.id] = free;
+  }
   return out;
 }
 

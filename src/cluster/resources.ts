@@ -87,10 +87,13 @@ export interface AgentRecord {
   used?: ResourceBag;
   /** MB on MOUNT or PATH disks and volumes, left out of `total`: only a task naming such a disk may use it. */
   setAsideDisk?: number;
-  /** What the agent adds to the consumed quota of titan's role, when that is asked for. */
-  quotaConsumed?: Scalars;
-  /** The part of the role's own reservations on the agent nothing uses, when some is (and it is asked for). */
-  quotaReservedFree?: Scalars;
+  /**
+   * Per role asked for (titan's, and those with quota guarantees): what the agent adds to the role's consumed quota,
+   * and the part of the role's own reservations there that nothing uses.
+   */
+  quotaUse?: ReadonlyMap<string, { consumed: Scalars; reservedFree: Scalars }>;
+  /** The agent's unreserved scalars nothing is allocated, read with `quotaUse`. */
+  unreservedFree?: Scalars;
 }
 
 /** How a task's resources divide over reservations: role -> what it uses of that role's reservation. */

@@ -59,11 +59,19 @@ export interface ClusterSnapshot {
   quota?: RoleQuota;
 }
 
-/** A role's quota limits (resources without one are unlimited) and its consumed quota, as the master counts it. */
+/**
+ * What quota lets titan's role be offered: its limits (resources without one are unlimited) and consumed quota, as
+ * the master counts them, and the headroom other roles' guarantees hold back.
+ */
 export interface RoleQuota {
   role: string;
   limits: Partial<Scalars>;
   consumed: Scalars;
+  /**
+   * Set when roles with quota guarantees lack some of them: the cluster's unallocated unreserved scalars, what the
+   * other roles' unmet guarantees hold back of them, and what titan's role itself lacks of its own guarantee.
+   */
+  headroom?: { available: Scalars; heldBack: Scalars; ownUnmet: Scalars };
   /**
    * By agent id, the role's reservations nothing uses there, and by task id, what titan's tasks use of the role's
    * reservations: reserved resources are consumed quota already, so a task that takes them adds nothing to it.

@@ -4,6 +4,7 @@ import type {
   AppPlan,
   Plan,
   PlannedPlacement,
+  QuotaCheck,
   RolloutReport,
   UnplacedInstance,
   Utilisation,
@@ -40,7 +41,18 @@ export function planToJson(plan: Plan): Record<string, unknown> {
       : null,
     other_apps: plan.otherApps,
     warnings: plan.warnings,
-    quota: plan.quota,
+    quota: plan.quota === null ? null : quotaJson(plan.quota),
+  };
+}
+
+function quotaJson(quota: QuotaCheck): Record<string, unknown> {
+  const { headroom } = quota;
+  return {
+    role: quota.role,
+    limits: quota.limits,
+    consumed: quota.consumed,
+    headroom: headroom === null ? null : { available: headroom.available, held_back: headroom.heldBack },
+    shortfall: quota.shortfall,
   };
 }
 

@@ -19,8 +19,10 @@ function zero(): Scalars {
  * that would take the role past it waits for offers that never come. The apps roll out one after another, each
  * step as the plan shows it: old tasks stopped before the new ones start free their share first, those stopped
  * after (the surge) still count. The role's own reservations are consumed quota already: a new task takes them
- * first where it lands (as the deploy carves an offer), and only the rest adds to the role's consumption. The
- * first step that would pass the limit in a resource it needs is the shortfall.
+ * first where it lands (as the deploy carves an offer), and only the rest adds to the role's consumption. Roles with
+ * quota guarantees they do not consume yet make the master hold back unallocated unreserved resources for them from
+ * every other role (the required headroom), which bounds the same growth. The first step that would grow past
+ * either bound, in a resource it needs, is the shortfall.
  */
 export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaCheck {
   const change = zero();
@@ -59,7 +61,33 @@ export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaChe
       for (const task of step.stopAfter) stop(task);
     }
   }
-  return { role: quota.role, limits: quota.limits, consumed: quota.consumed, shortfall };
+  const headroom =
+    quota.headroom === undefined
+      ? null
+      : { available: quota.headroom.available, heldBack: quota.headroom.heldBack };
+  return { role: quota.role, limits: quota.limits, consumed: quota.consumed, headroom, shortfall };
+}
+
+/** How much more unreserved `resource` quota lets the role take, and what bounds it; undefined when nothing does. */
+function allowance(
+  quota: RoleQuota,
+  resource: keyof Scalars,
+): { allowed: number; bound: QuotaShortfall["bound"] } | undefined {
+  const limit = quota.limits[resource];
+  const byLimit = limit === undefined ? undefined : round3(limit - quota.consumed[resource]);
+  const h = quota.headroom;
+  // hierarchical.cpp: offers leave `available - required` headroom, where `required` counts every role's unmet
+  // guarantee; the role's own unmet part is its to take (the allocator's first stage), the others' is held back.
+  const byGuarantees =
+    h === undefined || h.heldBack[resource] <= 0
+      ? undefined
+      : round3(
+          h.ownUnmet[resource] +
+            Math.max(0, h.available[resource] - h.heldBack[resource] - h.ownUnmet[resource]),
+        );
+  if (byLimit !== undefined && (byGuarantees === undefined || byLimit <= byGuarantees))
+    return { allowed: byLimit, bound: "limit" };
+  return byGuarantees === undefined ? undefined : { allowed: byGuarantees, bound: "guarantees" };
 }
 
 function overLimit(
@@ -70,10 +98,9 @@ function overLimit(
   index: number,
 ): QuotaShortfall | null {
   for (const resource of DIMENSIONS) {
-    const limit = quota.limits[resource];
-    if (limit === undefined || demand[resource] <= 0) continue;
-    const needed = round3(quota.consumed[resource] + change[resource]);
-    if (needed > limit) return { resource, app: app.spec.name, step: index + 1, needed };
+    const bound = demand[resource] > 0 ? allowance(quota, resource) : undefined;
+    if (bound === undefined || change[resource] <= bound.allowed) continue;
+    return { resource, ...bound, app: app.spec.name, step: index + 1, more: change[resource] };
   }
   return null;
 }

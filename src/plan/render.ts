@@ -274,17 +274,31 @@ function renderVerdict(plan: Plan, placed: number, c: ChalkInstance): string[] {
 
 /** `role web's quota limit of 0.5 cpus: …`, with what would lift it. */
 function renderQuotaShortfall(quota: QuotaCheck, shortfall: QuotaShortfall): string[] {
+  const { resource, app, step, more, allowed } = shortfall;
   const amount = (n: number) =>
-    shortfall.resource === "cpus"
+    resource === "cpus"
       ? formatCpus(n)
-      : shortfall.resource === "gpus"
+      : resource === "gpus"
         ? `${n} gpus`
-        : `${formatMem(n)}${shortfall.resource === "disk" ? " disk" : ""}`;
-  const limit = quota.limits[shortfall.resource] ?? 0;
+        : `${formatMem(n)}${resource === "disk" ? " disk" : ""}`;
+  const where = `app ${app}'s rollout step ${step}`;
+  if (shortfall.bound === "limit") {
+    const consumed = quota.consumed[resource];
+    return [
+      `  role ${quota.role}'s quota limit of ${amount(quota.limits[resource] ?? 0)}: ${where} would bring the role to ${amount(round3(consumed + more))} (${amount(consumed)} in use now), and the master offers the role no more`,
+      "      fix: raise the role's limit (UPDATE_QUOTA), lower the requests, or replace in place (update.max_surge: 0)",
+    ];
+  }
+  const held = quota.headroom?.heldBack[resource] ?? 0;
+  const available = quota.headroom?.available[resource] ?? 0;
   return [
-    `  role ${quota.role}'s quota limit of ${amount(limit)}: app ${shortfall.app}'s rollout step ${shortfall.step} would bring the role to ${amount(shortfall.needed)} (${amount(quota.consumed[shortfall.resource])} in use now), and the master offers the role no more`,
-    `      fix: raise the role's limit (UPDATE_QUOTA), lower the requests, or replace in place (update.max_surge: 0)`,
+    `  other roles' quota guarantees hold back ${amount(held)} of the ${amount(available)} unallocated: ${where} would take ${amount(more)} more, and the master offers role ${quota.role} no more than ${amount(allowed)}`,
+    "      fix: lower the requests, replace in place (update.max_surge: 0), add agents, or have those guarantees lowered (UPDATE_QUOTA)",
   ];
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }
 
 /** Groups instances that share the same explanation, as the engine reports them per group. */

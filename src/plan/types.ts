@@ -127,18 +127,25 @@ export interface Plan {
 
 export interface QuotaCheck {
   role: string;
+  /** The role's own limits; empty when only other roles' guarantees bound it. */
   limits: Partial<Scalars>;
   /** What the role consumes before the deploy. */
   consumed: Scalars;
-  /** The first rollout step that would take the role past its limit; null when none does. */
+  /** The cluster's unallocated unreserved scalars, and what other roles' unmet guarantees hold back of them. */
+  headroom: { available: Scalars; heldBack: Scalars } | null;
+  /** The first rollout step that would take more than quota lets the role have; null when none does. */
   shortfall: QuotaShortfall | null;
 }
 
 export interface QuotaShortfall {
   resource: keyof Scalars;
+  /** What stops it: the role's own limit, or the headroom other roles' guarantees hold back. */
+  bound: "limit" | "guarantees";
   app: string;
   /** 1-based, as the app's rollout steps are numbered. */
   step: number;
-  /** What the role would consume at that step: more than its limit. */
-  needed: number;
+  /** How much more unreserved the role would hold at that step than before the deploy. */
+  more: number;
+  /** The most the master would offer the role more. */
+  allowed: number;
 }

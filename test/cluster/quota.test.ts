@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { Node } from "../../src/cluster/json-reader.js";
-import { readGetState } from "../../src/cluster/operator.js";
+import { readGetState, readQuotaUse } from "../../src/cluster/operator.js";
 import {
   consumedOver,
   quotaRoleOf,
   reservedFreeByAgent,
   reservedUseOfTasks,
   roleLimits,
+  roleQuotaOf,
+  rolesToCount,
 } from "../../src/cluster/quota.js";
 import type { QuotaStatus } from "../../src/mesos/types/operator.js";
 
@@ -69,28 +71,37 @@ const state = {
 };
 
 describe("a role's consumed quota, read from GET_STATE as the master counts it", () => {
-  const { agents, tasks } = readGetState(new Node(state), "web");
+  const read = readGetState(new Node(state));
+  const use = readQuotaUse(state.get_state.get_agents.agents, ["web", "db"]);
+  const agents = read.agents.map((agent) => ({ ...agent, ...use.get(agent.id) }));
 
   it("counts what the role's subtree is allocated, and the subtree's reservations nothing uses", () => {
     // Allocated: 1.5 + 0.5 (web) + 1 (web/api) cpus, 256 mem; unused reservations: web 0.5, web/api 1.
-    expect(consumedOver(agents)).toEqual({ cpus: 4.5, mem: 256, disk: 0, gpus: 0 });
-    expect(consumedOver(readGetState(new Node(state), "db").agents)).toEqual({
-      cpus: 3,
-      mem: 0,
-      disk: 0,
-      gpus: 0,
-    });
+    expect(consumedOver(agents, "web")).toEqual({ cpus: 4.5, mem: 256, disk: 0, gpus: 0 });
+    expect(consumedOver(agents, "db")).toEqual({ cpus: 3, mem: 0, disk: 0, gpus: 0 });
   });
 
   it("knows where the role's own reservations are free, and what titan's tasks use of them", () => {
-    expect(reservedFreeByAgent(agents)).toEqual({ S1: { cpus: 0.5, mem: 0, disk: 0, gpus: 0 } });
-    expect(reservedUseOfTasks(tasks, "web")).toEqual({
+    expect(reservedFreeByAgent(agents, "web")).toEqual({ S1: { cpus: 0.5, mem: 0, disk: 0, gpus: 0 } });
+    expect(reservedUseOfTasks(read.tasks, "web")).toEqual({
       "web.0.1.0": { cpus: 1.5, mem: 0, disk: 0, gpus: 0 },
     });
   });
 
-  it("is not read unless asked for", () => {
-    expect(readGetState(new Node(state)).agents[0]?.quotaConsumed).toBeUndefined();
+  it("counts the unallocated unreserved scalars, which other roles' guarantees are held back from", () => {
+    // 4 unreserved cpus, of which 0.5 (web) + 1 (web/api) + 2 (db) are allocated; 4096 mem, 256 allocated.
+    expect(use.get("S1")?.unreservedFree).toEqual({ cpus: 0.5, mem: 3840, disk: 0, gpus: 0 });
+    const status: QuotaStatus = { configs: [{ role: "db", guarantees: { cpus: { value: 3.2 } } }] };
+    expect(roleQuotaOf(status, "web", agents, read.tasks)?.headroom).toEqual({
+      available: { cpus: 0.5, mem: 3840, disk: 0, gpus: 0 },
+      heldBack: { cpus: 0.2, mem: 0, disk: 0, gpus: 0 },
+      ownUnmet: { cpus: 0, mem: 0, disk: 0, gpus: 0 },
+    });
+    // A guarantee its role consumes holds nothing back, and then nothing bounds web.
+    const met: QuotaStatus = { configs: [{ role: "db", guarantees: { cpus: { value: 3 } } }] };
+    expect(roleQuotaOf(met, "web", agents, read.tasks)).toBeUndefined();
+    expect(rolesToCount(met, "*")).toEqual(["db"]);
+    expect(rolesToCount({}, "web")).toEqual(["web"]);
   });
 });
 

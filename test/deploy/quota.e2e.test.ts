@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { startTestCluster } from "../support/local-cluster.js";
 import { events, FAST, home, liveTasks, titan, writeWebApp } from "./harness.js";
 
-async function setQuota(url: string, role: string, cpus: number): Promise<void> {
+async function setQuota(url: string, role: string, cpus: number, kind = "limits"): Promise<void> {
   const response = await fetch(`${url}/api/v1`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
       type: "UPDATE_QUOTA",
-      update_quota: { quota_configs: [{ role, limits: { cpus: { value: cpus } } }] },
+      update_quota: { quota_configs: [{ role, [kind]: { cpus: { value: cpus } } }] },
     }),
   });
   if (response.status !== 200) throw new Error(`UPDATE_QUOTA: ${response.status} ${await response.text()}`);
@@ -30,7 +30,7 @@ describe("a role with a quota limit", () => {
         role: "web",
         limits: { cpus: 0.5 },
         consumed: { cpus: 0 },
-        shortfall: { resource: "cpus", needed: 0.6, app: "web" },
+        shortfall: { resource: "cpus", bound: "limit", more: 0.6, allowed: 0.5, app: "web" },
       },
     });
     const human = await titan(["plan", "-f", file, "--master", local.url], { ...h, vars });
@@ -58,7 +58,12 @@ describe("a role with a quota limit", () => {
     const surge = writeWebApp(h.cwd, { instances: 2, cpus: 0.2, version: "2" });
     const surgePlan = await titan(["plan", "-f", surge, "--master", local.url, "--json"], { ...h, vars });
     expect(surgePlan.code).toBe(4);
-    expect(JSON.parse(surgePlan.stdout).quota.shortfall).toMatchObject({ app: "web", step: 1, needed: 0.6 });
+    expect(JSON.parse(surgePlan.stdout).quota.shortfall).toMatchObject({
+      app: "web",
+      step: 1,
+      more: 0.2,
+      allowed: 0.1,
+    });
 
     const inPlace = writeWebApp(h.cwd, {
       instances: 2,
@@ -74,4 +79,23 @@ describe("a role with a quota limit", () => {
     expect(replaced.stderr).toBe("");
     expect(events(replaced.stdout).find((e) => e.type === "done")?.outcome).toBe("deployed");
   }, 40_000);
+
+  it("under another role's guarantee, plans only what the master leaves unheld, for role * too", async () => {
+    // 12 cpus, 11.5 of them guaranteed to db (which runs nothing): the master offers everyone else 0.5.
+    const local = await startTestCluster(FAST);
+    await setQuota(local.url, "db", 11.5, "guarantees");
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 3, cpus: 0.2 });
+    const plan = await titan(["plan", "-f", file, "--master", local.url, "--json"], h);
+    expect(plan.code).toBe(4);
+    expect(JSON.parse(plan.stdout).quota).toMatchObject({
+      role: "*",
+      headroom: { available: { cpus: 12 }, held_back: { cpus: 11.5 } },
+      shortfall: { bound: "guarantees", more: 0.6, allowed: 0.5 },
+    });
+    const fits = writeWebApp(h.cwd, { instances: 2, cpus: 0.2 });
+    const deploy = await titan(["deploy", "-f", fits, "--master", local.url, "--yes", "--json"], h);
+    expect(deploy.stderr).toBe("");
+    expect(events(deploy.stdout).find((e) => e.type === "done")?.outcome).toBe("deployed");
+  }, 30_000);
 });

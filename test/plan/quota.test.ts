@@ -30,13 +30,21 @@ describe("the quota limit of titan's role", () => {
     expect(plan([web()], quota({ cpus: 3 }, 0)).fits).toBe(true);
     const over = plan([web()], quota({ cpus: 3 }, 1));
     expect(over.fits).toBe(false);
-    expect(over.quota?.shortfall).toEqual({ resource: "cpus", app: "web", step: 1, needed: 4 });
+    expect(over.quota?.shortfall).toEqual({
+      resource: "cpus",
+      bound: "limit",
+      app: "web",
+      step: 1,
+      more: 3,
+      allowed: 2,
+    });
     expect(over.scaleOut).toBeNull();
     expect(planToJson(over).quota).toEqual({
       role: "web",
       limits: { cpus: 3 },
       consumed: scalars(1, 0),
-      shortfall: { resource: "cpus", app: "web", step: 1, needed: 4 },
+      headroom: null,
+      shortfall: { resource: "cpus", bound: "limit", app: "web", step: 1, more: 3, allowed: 2 },
     });
     const text = renderPlan(over, new Chalk({ level: 0 })).join("\n");
     expect(text).toContain(
@@ -57,7 +65,7 @@ describe("the quota limit of titan's role", () => {
     const twoOf = (update: Partial<AppSpec["update"]>) =>
       web({ instances: 2, update: { ...web().update, ...update } });
     const surge = plan([twoOf({})], quota({ cpus: 2 }, 2), old);
-    expect(surge.quota?.shortfall).toMatchObject({ step: 1, needed: 3 });
+    expect(surge.quota?.shortfall).toMatchObject({ step: 1, more: 1, allowed: 0 });
     const inPlace = twoOf({
       maxSurge: { kind: "count", value: 0 },
       maxUnavailable: { kind: "count", value: 1 },
@@ -77,7 +85,10 @@ describe("the quota limit of titan's role", () => {
 
   it("takes the role's own reservations first: they are consumed quota already", () => {
     const reserved = { reservedFree: { "agent-0": scalars(2, 256) } };
-    expect(plan([web()], quota({ cpus: 2 }, 2, reserved)).quota?.shortfall).toMatchObject({ needed: 3 });
+    expect(plan([web()], quota({ cpus: 2 }, 2, reserved)).quota?.shortfall).toMatchObject({
+      more: 1,
+      allowed: 0,
+    });
     expect(plan([web({ instances: 2 })], quota({ cpus: 2 }, 2, reserved)).fits).toBe(true);
     // A task that ran on the reservation gives it back when it stops, and the quota nothing.
     const old = titanTask("web", 0, "sha256:old", 0, scalars(1, 128));
@@ -91,5 +102,32 @@ describe("the quota limit of titan's role", () => {
     });
     const onReservation = { reservedUse: { [old.taskId]: scalars(1, 128) } };
     expect(plan([inPlace], quota({ cpus: 2 }, 2, onReservation), [old]).fits).toBe(true);
+  });
+
+  it("leaves room for the guarantees other roles lack, but lets the role take its own", () => {
+    // 5 cpus unallocated; db is guaranteed 4 it does not use yet, so the master offers web at most 1 more.
+    const headroom = (ownUnmet: number) => ({
+      headroom: { available: scalars(5, 0), heldBack: scalars(4, 0), ownUnmet: scalars(ownUnmet, 0) },
+    });
+    const held = plan([web({ instances: 2 })], quota({}, 0, headroom(0)));
+    expect(held.fits).toBe(false);
+    expect(held.quota?.shortfall).toEqual({
+      resource: "cpus",
+      bound: "guarantees",
+      app: "web",
+      step: 1,
+      more: 2,
+      allowed: 1,
+    });
+    expect(renderPlan(held, new Chalk({ level: 0 })).join("\n")).toContain(
+      "other roles' quota guarantees hold back 4 cpus of the 5 cpus unallocated: app web's rollout step 1 would take 2 cpus more, and the master offers role web no more than 1 cpu",
+    );
+    expect(plan([web({ instances: 1 })], quota({}, 0, headroom(0))).fits).toBe(true);
+    // web's own unmet guarantee is its to take even where the guarantees overcommit what is unallocated (stage 1).
+    expect(plan([web({ instances: 2 })], quota({}, 0, headroom(2))).fits).toBe(true);
+    // Its own limit can be the tighter bound.
+    expect(plan([web({ instances: 1 })], quota({ cpus: 0.5 }, 0, headroom(0))).quota?.shortfall?.bound).toBe(
+      "limit",
+    );
   });
 });
