@@ -103,12 +103,24 @@ function statePieces(): Buffer[] {
   return pieces;
 }
 
-/** Answers every request with the state; gzipped when the client accepts it and `gzipped` is given. */
+/** A master without quota, as `titan plan` asks after GET_STATE. */
+const NO_QUOTA = JSON.stringify({ type: "GET_QUOTA", get_quota: { status: {} } });
+
+/**
+ * Answers GET_QUOTA as a master without quota does, and every other request with the state; gzipped when the client
+ * accepts it and `gzipped` is given.
+ */
 function serve(pieces: readonly Buffer[], gzipped: Buffer | undefined): Promise<Server> {
   const size = pieces.reduce((n, p) => n + p.length, 0);
   const server = createServer((request, response) => {
-    request.resume();
+    const body: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => body.push(chunk));
     request.on("end", () => {
+      if (Buffer.concat(body).toString().includes('"GET_QUOTA"')) {
+        response.writeHead(200, { "Content-Type": "application/json" });
+        response.end(NO_QUOTA);
+        return;
+      }
       if (gzipped !== undefined && (request.headers["accept-encoding"] ?? "").includes("gzip")) {
         response.writeHead(200, {
           "Content-Type": "application/json",

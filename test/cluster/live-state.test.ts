@@ -4,7 +4,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { LiveMasterSource } from "../../src/cluster/live-source.js";
 import { parseSnapshot } from "../../src/cluster/snapshot.js";
-import { answeredGetMaster } from "../support/master-info.js";
+import { answeredGetMaster, answeredGetQuota } from "../support/master-info.js";
 import { scriptedServer } from "../support/scripted-server.js";
 
 const fixture = readFileSync(new URL("../../fixtures/snapshots/eu-west.json", import.meta.url), "utf8");
@@ -37,7 +37,7 @@ function* bigState(executors: number): Generator<string> {
 describe("the live cluster state for plan and deploy", () => {
   it("asks for gzip and sees the cluster exactly as the same state read from a file", async () => {
     const server = await scriptedServer((req, res) => {
-      if (answeredGetMaster(req, res, "eu-west")) return;
+      if (answeredGetMaster(req, res, "eu-west") || answeredGetQuota(req, res)) return;
       const gzip = String(req.headers["accept-encoding"] ?? "").includes("gzip");
       res.writeHead(200, {
         "content-type": "application/json",
@@ -57,7 +57,7 @@ describe("the live cluster state for plan and deploy", () => {
 
   it("reads a state larger than 64 MiB as a stream, executors scanned past", async () => {
     const server = await scriptedServer((req, res) => {
-      if (answeredGetMaster(req, res, "eu-west")) return;
+      if (answeredGetMaster(req, res, "eu-west") || answeredGetQuota(req, res)) return;
       res.writeHead(200, { "content-type": "application/json" });
       void writeAll(res, bigState(72_000));
     });
@@ -73,7 +73,7 @@ describe("the live cluster state for plan and deploy", () => {
     first.agent_info.domain.fault_domain.region.name = "us-east";
     const text = JSON.stringify(state);
     const server = await scriptedServer((req, res) => {
-      if (answeredGetMaster(req, res, "eu-west")) return;
+      if (answeredGetMaster(req, res, "eu-west") || answeredGetQuota(req, res)) return;
       res.writeHead(200, { "content-type": "application/json" });
       res.end(text);
     });
@@ -85,7 +85,11 @@ describe("the live cluster state for plan and deploy", () => {
     expect(live.warnings).toContain(
       `agent ${first.agent_info.hostname} is skipped: in region us-east, remote to the master's eu-west (a master offers remote agents only to REGION_AWARE frameworks)`,
     );
-    expect(server.requests.map((r) => JSON.parse(r.body).type)).toEqual(["GET_STATE", "GET_MASTER"]);
+    expect(server.requests.map((r) => JSON.parse(r.body).type)).toEqual([
+      "GET_STATE",
+      "GET_MASTER",
+      "GET_QUOTA",
+    ]);
   });
 
   it("reads the bare Infinity a master writes for a foreign task's unlimited limits", async () => {
@@ -97,7 +101,7 @@ describe("the live cluster state for plan and deploy", () => {
     foreign.limits = { cpus: { value: "@INF" } };
     const text = JSON.stringify(state).replace('"@INF"', "Infinity");
     const server = await scriptedServer((req, res) => {
-      if (answeredGetMaster(req, res, "eu-west")) return;
+      if (answeredGetMaster(req, res, "eu-west") || answeredGetQuota(req, res)) return;
       res.writeHead(200, { "content-type": "application/json" });
       res.end(text);
     });

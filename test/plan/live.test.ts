@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { answeredGetMaster } from "../support/master-info.js";
+import { answeredGetMaster, answeredGetQuota } from "../support/master-info.js";
 import { scriptedServer } from "../support/scripted-server.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -16,14 +16,10 @@ function isolatedEnv(extra: Record<string, string> = {}): Record<string, string>
 }
 
 /** `quota`: GET_QUOTA's status (none: the master has no quota); null: GET_QUOTA is answered 404. */
-async function fakeMaster(quota: unknown = {}) {
+async function fakeMaster(quota: Record<string, unknown> | null = {}) {
   return scriptedServer((request, response) => {
     if (answeredGetMaster(request, response, "eu-west")) return;
-    if (quota !== null && request.path === "/api/v1" && JSON.parse(request.body).type === "GET_QUOTA") {
-      response.writeHead(200, { "Content-Type": "application/json" });
-      response.end(JSON.stringify({ type: "GET_QUOTA", get_quota: { status: quota } }));
-      return;
-    }
+    if (quota !== null && answeredGetQuota(request, response, quota)) return;
     if (
       request.method === "POST" &&
       request.path === "/api/v1" &&

@@ -10,14 +10,7 @@ export function answeredGetMaster(
   response: ServerResponse,
   region: string,
 ): boolean {
-  if (request.method !== "POST" || request.path !== "/api/v1") return false;
-  let type: unknown;
-  try {
-    type = (JSON.parse(request.body) as { type?: unknown }).type;
-  } catch {
-    return false;
-  }
-  if (type !== "GET_MASTER") return false;
+  if (callType(request) !== "GET_MASTER") return false;
   response.writeHead(200, { "Content-Type": "application/json" });
   response.end(
     JSON.stringify({
@@ -34,4 +27,28 @@ export function answeredGetMaster(
     }),
   );
   return true;
+}
+
+/**
+ * For a scripted master: answers a v1 GET_QUOTA with `status` (a master without quota answers an empty one), and
+ * says whether the request was one. A live plan asks for it after GET_STATE.
+ */
+export function answeredGetQuota(
+  request: RecordedRequest,
+  response: ServerResponse,
+  status: Record<string, unknown> = {},
+): boolean {
+  if (callType(request) !== "GET_QUOTA") return false;
+  response.writeHead(200, { "Content-Type": "application/json" });
+  response.end(JSON.stringify({ type: "GET_QUOTA", get_quota: { status } }));
+  return true;
+}
+
+function callType(request: RecordedRequest): unknown {
+  if (request.method !== "POST" || request.path !== "/api/v1") return undefined;
+  try {
+    return (JSON.parse(request.body) as { type?: unknown }).type;
+  } catch {
+    return undefined;
+  }
 }
