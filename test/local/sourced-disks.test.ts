@@ -102,6 +102,28 @@ describe("disks with a source in the local master (resources.cpp addable, subtra
     );
   });
 
+  it.each([
+    [{ disk: {} }, "Invalid DiskInfo: DiskInfo is set but empty"],
+    [
+      { disk: { volume: { container_path: "data", mode: "RW" } } },
+      "Invalid DiskInfo: Non-persistent volume not supported",
+    ],
+    [
+      { disk: { persistence: { id: "v1" }, volume: { container_path: "d", mode: "RW" } } },
+      "Invalid DiskInfo: Persistent volumes cannot be created from unreserved resources",
+    ],
+  ])("refuses a disk with %j, as validation.cpp validateDiskInfo does", (extra, message) => {
+    const result = launch(task("odd", [disk(10, extra)]));
+    expect(result.rejections[0]?.message).toBe(`Task uses invalid resources: ${message}`);
+  });
+
+  it("refuses part of a GPU, as validation.cpp validateGpus does", () => {
+    const result = launch(task("half", [{ name: "gpus", type: "SCALAR", scalar: { value: 0.5 } }]));
+    expect(result.rejections[0]?.message).toBe(
+      "Task uses invalid resources: Invalid 'gpus' resource: The 'gpus' resource must be an unsigned integer",
+    );
+  });
+
   it("frees a MOUNT disk only when all of it is given back", () => {
     expect(subtractPools([plain, mount], [{ ...mount, quantities: q({ disk: 400 }) }])).toEqual([
       plain,

@@ -154,6 +154,32 @@ function upgradedReservations(r: JsonObject): ReservationJson[] {
   return [reservationOf({ ...r.reservation, type: "DYNAMIC", role })];
 }
 
+/**
+ * The checks master/validation.cpp `resource::validate` makes after `Resources::validate`: `validateGpus` (a whole
+ * number of gpus in all) and `validateDiskInfo` (a DiskInfo is a persistent volume on reserved resources, or a disk
+ * with a source), with their messages.
+ */
+export function gpusOrDiskInfoError(resources: readonly unknown[], gpus: number): string | undefined {
+  if (Math.trunc(gpus * 1000) % 1000 !== 0)
+    return "Invalid 'gpus' resource: The 'gpus' resource must be an unsigned integer";
+  for (const r of resources) {
+    if (!isObject(r) || !isObject(r.disk)) continue;
+    const disk = r.disk;
+    let error: string | undefined;
+    if (disk.persistence !== undefined) {
+      if (r.revocable !== undefined) error = "Persistent volumes cannot be created from revocable resources";
+      else if (upgradedReservations(r).length === 0)
+        error = "Persistent volumes cannot be created from unreserved resources";
+      else if (!isObject(disk.volume)) error = "Expecting 'volume' to be set for persistent volume";
+      else if (disk.volume.host_path !== undefined)
+        error = "Expecting 'host_path' to be unset for persistent volume";
+    } else if (disk.volume !== undefined) error = "Non-persistent volume not supported";
+    else if (disk.source === undefined) error = "DiskInfo is set but empty";
+    if (error !== undefined) return `Invalid DiskInfo: ${error}`;
+  }
+  return undefined;
+}
+
 export interface TaskPools {
   pools: Pool[];
   /** Entries no agent of the local cluster ever offers (volumes, revocable, shared, resource providers). */
