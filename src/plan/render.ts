@@ -37,7 +37,7 @@ export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
     lines.push(...renderApp(app, landingsOf(remote.apps[k] as AppPlan), c, overQuota), "");
   });
   if (plan.otherApps.length > 0) lines.push(c.dim(renderOtherApps(plan.otherApps)), "");
-  lines.push(...renderUtilisation(plan), "");
+  lines.push(...renderUtilisation(plan), ...renderQuota(plan.quota), "");
   lines.push(...renderVerdict(plan, placedCount(remote), c), "");
   lines.push(`seed ${plan.seed} — replay with --seed ${plan.seed}`);
   lines.push(`fingerprint ${plan.fingerprint}`);
@@ -272,15 +272,36 @@ function renderVerdict(plan: Plan, placed: number, c: ChalkInstance): string[] {
   return lines;
 }
 
+/** What bounds titan's role, before the deploy: `Quota: role web uses 3 of its 4 cpus limit; …`. */
+function renderQuota(quota: QuotaCheck | null): string[] {
+  if (quota === null) return [];
+  const parts: string[] = [];
+  for (const resource of ["cpus", "mem", "disk", "gpus"] as const) {
+    const limit = quota.limits[resource];
+    if (limit !== undefined)
+      parts.push(
+        `role ${quota.role} uses ${amountOf(resource, quota.consumed[resource])} of its ${amountOf(resource, limit)} limit`,
+      );
+    const held = quota.headroom?.heldBack[resource] ?? 0;
+    if (held > 0)
+      parts.push(
+        `other roles' guarantees hold back ${amountOf(resource, held)} of the ${amountOf(resource, quota.headroom?.available[resource] ?? 0)} unallocated`,
+      );
+  }
+  return [`Quota: ${parts.join("; ")}`];
+}
+
+/** An amount of a resource as the plan shows it: `0.5 cpus`, `2 GiB`, `100 MiB disk`, `1 gpus`. */
+function amountOf(resource: keyof QuotaCheck["consumed"], n: number): string {
+  if (resource === "cpus") return formatCpus(n);
+  if (resource === "gpus") return `${n} gpus`;
+  return `${formatMem(n)}${resource === "disk" ? " disk" : ""}`;
+}
+
 /** `role web's quota limit of 0.5 cpus: …`, with what would lift it. */
 function renderQuotaShortfall(quota: QuotaCheck, shortfall: QuotaShortfall): string[] {
   const { resource, app, step, more, allowed } = shortfall;
-  const amount = (n: number) =>
-    resource === "cpus"
-      ? formatCpus(n)
-      : resource === "gpus"
-        ? `${n} gpus`
-        : `${formatMem(n)}${resource === "disk" ? " disk" : ""}`;
+  const amount = (n: number) => amountOf(resource, n);
   const where = `app ${app}'s rollout step ${step}`;
   if (shortfall.bound === "limit") {
     const consumed = quota.consumed[resource];

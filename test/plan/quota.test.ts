@@ -53,6 +53,7 @@ describe("the quota limit of titan's role", () => {
     expect(text).toContain(
       "role web's quota limit of 3 cpus: app web's rollout step 1 would bring the role to 4 cpus (1 cpu in use now), and the master offers the role no more",
     );
+    expect(text).toContain("Quota: role web uses 1 cpu of its 3 cpus limit\n");
   });
 
   it("ignores resources without a limit, and those a step does not ask for", () => {
@@ -121,6 +122,9 @@ describe("the quota limit of titan's role", () => {
     });
     expect(renderPlan(held, new Chalk({ level: 0 })).join("\n")).toContain(
       "other roles' quota guarantees hold back 4 cpus of the 5 cpus unallocated: app web's rollout step 1 would take 2 cpus more, and the master offers role web no more than 1 cpu",
+    );
+    expect(renderPlan(held, new Chalk({ level: 0 }))).toContain(
+      "Quota: other roles' guarantees hold back 4 cpus of the 5 cpus unallocated",
     );
     expect(plan([web({ instances: 1 })], quota({}, 0, headroom(0))).fits).toBe(true);
     // web's own unmet guarantee is its to take even where the guarantees overcommit what is unallocated (stage 1).
