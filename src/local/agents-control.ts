@@ -27,7 +27,14 @@ export function agentJson(handle: LocalAgentHandle, state: string): JsonObject {
     attributes: { ...handle.attributes },
     ...(zone === undefined ? {} : { zone }),
     ...(handle.domain === undefined ? {} : { region: handle.domain.region }),
-    resources: { cpus: r.cpus, mem: r.mem, disk: r.disk, gpus: r.gpus ?? 0, ports: r.ports },
+    resources: {
+      cpus: r.cpus,
+      mem: r.mem,
+      disk: r.disk,
+      gpus: r.gpus ?? 0,
+      ports: r.ports,
+      ...(r.disks === undefined ? {} : { disks: r.disks }),
+    },
     state,
   };
 }

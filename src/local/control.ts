@@ -3,6 +3,7 @@ import { chmodSync, closeSync, existsSync, openSync, readFileSync } from "node:f
 import { get } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SourcedDisk } from "./agent/api.js";
 import type { ClusterConfig, LocalClusterRecord } from "./runner.js";
 
 /** Where a local cluster keeps its files under the platform state directory. */
@@ -164,6 +165,8 @@ export interface ControlAgent {
     disk: number;
     gpus: number;
     ports: Array<{ begin: number; end: number }>;
+    /** Disks with a source, beside the plain `disk`. */
+    disks?: SourcedDisk[];
   };
   state: string;
 }

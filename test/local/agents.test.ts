@@ -84,6 +84,23 @@ describe("titan local agents", () => {
     expect(agents.map((a) => a.attributes.zone)).toEqual([undefined, undefined]);
   }, 20_000);
 
+  it("lists an agent's MOUNT disk beside its plain disk", async () => {
+    const local = await startTestCluster({
+      agents: 1,
+      zones: ["a"],
+      agentResources: {
+        cpus: 2,
+        mem: 1024,
+        disk: 100,
+        ports: [],
+        disks: [{ source: { type: "MOUNT", mount: { root: "/mnt/data0" } }, size: 100_000 }],
+      },
+    });
+    const listed = await runCli(["local", "agents"], { env: { TITAN_STATE_DIR: recordAsLocal(local) } });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/ 100 \+100000 MOUNT:\/mnt\/data0 /);
+  }, 20_000);
+
   it("refuses agents of a region on a cluster without fault domains, as a master without --domain does", async () => {
     const local = await startTestCluster({ agents: 1 });
     const env = { TITAN_STATE_DIR: recordAsLocal(local) };

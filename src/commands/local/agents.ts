@@ -12,6 +12,7 @@ import {
 } from "../../local/control.js";
 import { localClusterAccess } from "../../local/credentials.js";
 import type { HttpCredentials } from "../../local/http-guard.js";
+import { diskSourceText } from "../../local/pools.js";
 import { formatRanges } from "../../local/resources.js";
 import { parseShape } from "../../placement/shapes.js";
 import type { LocalAgentsAddOptions, LocalAgentsOptions } from "./command.js";
@@ -50,6 +51,12 @@ function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0+$/, "");
 }
 
+/** Plain disk, then each disk with a source: `100 +100000 MOUNT:/mnt/data0`. */
+function diskCell(resources: ControlAgent["resources"]): string {
+  const sourced = (resources.disks ?? []).map((d) => `+${fmt(d.size)} ${diskSourceText(d.source)}`);
+  return [fmt(resources.disk), ...sourced].join(" ");
+}
+
 /** The agents as a table; a REGION column when they have fault domains. */
 function table(agents: readonly ControlAgent[], draining: ReadonlySet<string>): string {
   const regions = agents.some((a) => a.region !== undefined);
@@ -60,7 +67,7 @@ function table(agents: readonly ControlAgent[], draining: ReadonlySet<string>): 
     a.zone ?? a.attributes.zone ?? "",
     fmt(a.resources.cpus),
     fmt(a.resources.mem),
-    fmt(a.resources.disk),
+    diskCell(a.resources),
     formatRanges(a.resources.ports),
     draining.has(a.hostname.toLowerCase()) ? "draining" : a.state,
   ]);
