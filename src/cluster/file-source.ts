@@ -1,14 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
+import { parseQuotaStatus } from "./quota-file.js";
 import { InvalidSnapshotError, parseSnapshot } from "./snapshot.js";
 import type { ClusterSnapshot, ClusterStateSource, SnapshotOptions } from "./types.js";
 
-/** A cluster snapshot in a file, in either real Mesos format. */
+/** A cluster snapshot in a file, in either real Mesos format, and the master's quota in another when given. */
 export class SnapshotFileSource implements ClusterStateSource {
   constructor(
     private readonly file: string,
     private readonly cwd: string,
     private readonly options: SnapshotOptions,
+    /** `--quota`: a GET_QUOTA response (or GET /quota's QuotaStatus) to check the plan against. */
+    private readonly quotaFile?: string,
   ) {}
 
   describe(): string {
@@ -16,34 +19,27 @@ export class SnapshotFileSource implements ClusterStateSource {
   }
 
   async read(signal: AbortSignal): Promise<ClusterSnapshot> {
-    const text = await this.readText(signal);
-    return parseSnapshot(text, this.file, this.options);
+    const text = await this.readText(this.file, "snapshot", "--snapshot", signal);
+    if (this.quotaFile === undefined) return parseSnapshot(text, this.file, this.options);
+    const quota = parseQuotaStatus(
+      await this.readText(this.quotaFile, "quota", "--quota", signal),
+      this.quotaFile,
+    );
+    return parseSnapshot(text, this.file, { ...this.options, quota });
   }
 
-  private async readText(signal: AbortSignal): Promise<string> {
-    const path = isAbsolute(this.file) ? this.file : resolve(this.cwd, this.file);
+  private async readText(file: string, what: string, flag: string, signal: AbortSignal): Promise<string> {
+    const path = isAbsolute(file) ? file : resolve(this.cwd, file);
     try {
       return await readFile(path, { encoding: "utf8", signal });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") {
-        throw new InvalidSnapshotError(
-          `snapshot ${this.file} does not exist`,
-          "check the path given to --snapshot",
-        );
-      }
-      if (code === "EISDIR") {
-        throw new InvalidSnapshotError(
-          `snapshot ${this.file} is a directory`,
-          "pass the snapshot's JSON file",
-        );
-      }
-      if (code === "EACCES") {
-        throw new InvalidSnapshotError(
-          `snapshot ${this.file} is not readable`,
-          "check the file's permissions",
-        );
-      }
+      if (code === "ENOENT")
+        throw new InvalidSnapshotError(`${what} ${file} does not exist`, `check the path given to ${flag}`);
+      if (code === "EISDIR")
+        throw new InvalidSnapshotError(`${what} ${file} is a directory`, `pass the ${what}'s JSON file`);
+      if (code === "EACCES")
+        throw new InvalidSnapshotError(`${what} ${file} is not readable`, "check the file's permissions");
       throw error;
     }
   }

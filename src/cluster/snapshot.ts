@@ -1,11 +1,14 @@
 import { TitanError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { parseMesosJson } from "../mesos/json.js";
-import { buildSnapshot } from "./build.js";
+import type { QuotaStatus } from "../mesos/types/operator.js";
+import { buildSnapshot, type TaskRecord } from "./build.js";
 import { markRemoteAgents } from "./fault-domain.js";
 import { Node, ShapeError } from "./json-reader.js";
 import { faultDomainRegion, readMasterState } from "./legacy.js";
-import { readGetState } from "./operator.js";
+import { readGetState, readQuotaUse } from "./operator.js";
+import { roleQuotaOf, rolesToCount } from "./quota.js";
+import type { AgentRecord } from "./resources.js";
 import type { ClusterSnapshot, SnapshotFormat, SnapshotOptions } from "./types.js";
 
 const HOW_TO_TAKE =
@@ -38,10 +41,19 @@ export function parseSnapshot(text: string, name: string, options: SnapshotOptio
     throw new InvalidSnapshotError(`${name} is JSON but not a Mesos cluster snapshot: ${whatItIs(document)}`);
   const root = new Node(document);
   try {
+    if (options.quota !== undefined && format === "master-state")
+      throw new InvalidSnapshotError(
+        `--quota needs a GET_STATE snapshot: ${name} is /master/state, which does not say to which role each agent's resources are allocated`,
+        'take the snapshot with POST {"type":"GET_STATE"} to http://MASTER:5050/api/v1',
+      );
     const { agents, tasks } = format === "master-state" ? readMasterState(root) : readGetState(root);
     // Only /master/state says the master's own domain.
     if (format === "master-state") markRemoteAgents(agents, faultDomainRegion(root.get("domain")));
-    const snapshot = buildSnapshot(format, agents, tasks, options.role);
+    const built = buildSnapshot(format, agents, tasks, options.role);
+    const snapshot =
+      options.quota === undefined
+        ? built
+        : withQuota(built, root, options.quota, options.role, { agents, tasks });
     const regions = [...new Set(agents.flatMap((a) => a.faultDomainRegion ?? []))].sort();
     if (format === "master-state" || regions.length < 2) return snapshot;
     return {
@@ -59,6 +71,23 @@ export function parseSnapshot(text: string, name: string, options: SnapshotOptio
     }
     throw error;
   }
+}
+
+/** The snapshot with what the given quota lets titan's role have, as a live plan reads it (live-source.ts). */
+function withQuota(
+  snapshot: ClusterSnapshot,
+  root: Node,
+  status: QuotaStatus,
+  role: string,
+  state: { agents: readonly AgentRecord[]; tasks: readonly TaskRecord[] },
+): ClusterSnapshot {
+  const roles = rolesToCount(status, role);
+  if (roles.length === 0) return snapshot;
+  const raw = root.get("get_state").get("get_agents").get("agents").itemValues();
+  const use = readQuotaUse(raw, roles);
+  const agents = state.agents.map((agent) => ({ ...agent, ...use.get(agent.id) }));
+  const quota = roleQuotaOf(status, role, agents, state.tasks);
+  return quota === undefined ? snapshot : { ...snapshot, quota };
 }
 
 export function formatName(format: SnapshotFormat): string {

@@ -1,4 +1,5 @@
 import type { TaskState } from "../mesos/types/mesos.js";
+import type { QuotaStatus } from "../mesos/types/operator.js";
 import type { Agent, RunningTask, Scalars } from "../placement/types.js";
 import type { TaskHealth } from "./task-status.js";
 
@@ -90,4 +91,6 @@ export interface ClusterStateSource {
 export interface SnapshotOptions {
   /** Titan's Mesos role; `*` (unreserved resources only) unless configured. */
   role: string;
+  /** The master's quota, given beside a GET_STATE snapshot (`--quota`): the plan then checks it as live. */
+  quota?: QuotaStatus;
 }

@@ -50,6 +50,62 @@ describe("titan plan", () => {
     );
   });
 
+  it("checks a GET_STATE snapshot against the master's quota given with --quota, as a live plan would", async () => {
+    const dir = tempDir();
+    const quota = (status: unknown) => {
+      const file = join(dir, "quota.json");
+      writeFileSync(file, JSON.stringify(status));
+      return file;
+    };
+    // payments consumes 2 cpus in eu-west.json; a limit of 2 leaves it only its free reservation.
+    const limited = quota({
+      type: "GET_QUOTA",
+      get_quota: { status: { configs: [{ role: "payments", limits: { cpus: { value: 2 } } }] } },
+    });
+    const args = [
+      "--snapshot",
+      snapshot("eu-west.json"),
+      "--region",
+      "eu-west",
+      "--role",
+      "payments",
+      "--json",
+    ];
+    const r = await plan(...args, "--quota", limited);
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.stdout).quota).toMatchObject({
+      role: "payments",
+      limits: { cpus: 2 },
+      consumed: { cpus: 2 },
+    });
+    expect((await plan(...args)).code).toBe(0);
+    // GET /quota's bare QuotaStatus is read too; a quota with room for the plan fits.
+    const roomy = quota({ configs: [{ role: "payments", limits: { cpus: { value: 100 } } }] });
+    expect((await plan(...args, "--quota", roomy)).code).toBe(0);
+  });
+
+  it.each([
+    [
+      ["--snapshot", "us-east.json"],
+      { configs: [] },
+      /--quota needs a GET_STATE snapshot: .*us-east.json is \/master\/state/,
+    ],
+    [[], { configs: [] }, /--quota goes with --snapshot/],
+    [
+      ["--snapshot", "eu-west.json"],
+      { configs: [{ limits: {} }] },
+      /quota .*quota.json: configs\[0\] has no role/,
+    ],
+    [["--snapshot", "eu-west.json"], "<html>", /quota .*quota.json is not JSON/],
+  ])("refuses --quota with %j and %j, exit 2", async (extra, content, message) => {
+    const file = join(tempDir(), "quota.json");
+    writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+    const withPaths = extra.map((a) => (a.endsWith(".json") ? snapshot(a) : a));
+    const r = await plan(...withPaths, "--region", "eu-west", "--quota", file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
   it("exits 3 with --detailed-exitcode when the plan has changes", async () => {
     const r = await plan(
       "--snapshot",

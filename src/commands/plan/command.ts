@@ -10,6 +10,10 @@ export const planFlagTable = {
     "--snapshot <file>",
     "plan against a cluster snapshot file instead of the live cluster",
   ),
+  quota: valueFlag(
+    "--quota <file>",
+    "with a GET_STATE --snapshot: the master's quota (its GET_QUOTA answer), checked as a live plan checks it",
+  ),
   seed: valueFlag("--seed <n>", "seed for placement tie-breaks; the plan prints the one it used"),
   shapes: listFlag("--shape <shape>", "agent shape scale-out may add, e.g. 16cpu,64Gi; repeatable"),
   scaleIn: switchFlag(
@@ -38,12 +42,14 @@ Examples:
   titan plan -f titan.yaml --snapshot state.json --json > plan.json
   titan plan -f titan.yaml --snapshot state.json --out plan.json --detailed-exitcode
   titan plan -f titan.yaml --snapshot state.json --shape 16cpu,64Gi --shape 32cpu,244Gi
+  titan plan -f titan.yaml --snapshot get-state.json --quota get-quota.json --role web
   titan plan -f titan.yaml --context prod --region us-east     (live: reads the leading master)
   titan plan -f titan.yaml --master http://10.0.0.5:5050
 
 A plan never changes the cluster; --dry-run is accepted for scripts that say so explicitly.
 --snapshot takes the master's GET /master/state JSON or the operator API's GET_STATE response;
-without it, the state is read live (GET_STATE) from the target cluster's leading master.
+without it, the state is read live (GET_STATE) from the target cluster's leading master, and so is its
+quota (GET_QUOTA), which --quota gives a GET_STATE snapshot plan.
 A live plan pins every image tag to a digest in its registry and shows \`tag → sha256:…\`; a missing image
 fails the plan (exit 8). --no-resolve skips the registry; a --snapshot plan is offline and never resolves.
 

@@ -139,6 +139,8 @@ async function clusterSource(
   cluster?: ClusterConfig;
   masters?: readonly string[];
 }> {
+  if (opts.quota !== undefined && opts.snapshot === undefined)
+    throw new UsageError("--quota goes with --snapshot", "a live plan asks the master for its quota itself");
   if (opts.snapshot !== undefined) {
     if (opts.context !== undefined || opts.master !== undefined) {
       throw new UsageError(
@@ -148,9 +150,12 @@ async function clusterSource(
     }
     const role = opts.role ?? env.vars.TITAN_ROLE;
     return {
-      source: new SnapshotFileSource(opts.snapshot, env.cwd, {
-        role: role === undefined ? "*" : roleFlag(role),
-      }),
+      source: new SnapshotFileSource(
+        opts.snapshot,
+        env.cwd,
+        { role: role === undefined ? "*" : roleFlag(role) },
+        opts.quota,
+      ),
     };
   }
   const target = await env.target(opts);
