@@ -85,23 +85,17 @@ export function roleConsumption(
 ): { consumed: Scalars; reservedFree: Scalars } {
   const consumed = zeroScalars();
   const reservedFree = zeroScalars();
-  const add = (into: Scalars, resource: Node, sign: 1 | -1) => {
-    const name = resource.get("name").string();
-    if (name !== "cpus" && name !== "mem" && name !== "disk" && name !== "gpus") return;
-    if (resource.has("revocable")) return;
-    into[name] = round3(into[name] + sign * resource.get("scalar").get("value").number());
-  };
   for (const resource of total.items()) {
     const reserved = reservationRole(resource);
-    if (reserved !== undefined && inRoleSubtree(reserved, role)) add(consumed, resource, 1);
-    if (reserved === role) add(reservedFree, resource, 1);
+    if (reserved !== undefined && inRoleSubtree(reserved, role)) addScalar(consumed, resource, 1);
+    if (reserved === role) addScalar(reservedFree, resource, 1);
   }
   for (const resource of allocated.items()) {
     const reserved = reservationRole(resource);
-    if (reserved === role) add(reservedFree, resource, -1);
+    if (reserved === role) addScalar(reservedFree, resource, -1);
     if (reserved !== undefined && inRoleSubtree(reserved, role)) continue;
     const holder = resource.get("allocation_info").get("role").optionalString();
-    if (holder !== undefined && inRoleSubtree(holder, role)) add(consumed, resource, 1);
+    if (holder !== undefined && inRoleSubtree(holder, role)) addScalar(consumed, resource, 1);
   }
   return { consumed, reservedFree };
 }
@@ -112,15 +106,19 @@ export function roleConsumption(
  */
 export function unreservedFree(total: Node, allocated: Node): Scalars {
   const free = zeroScalars();
-  const add = (resource: Node, sign: 1 | -1) => {
-    const name = resource.get("name").string();
-    if (name !== "cpus" && name !== "mem" && name !== "disk" && name !== "gpus") return;
-    if (resource.has("revocable") || reservationRole(resource) !== undefined) return;
-    free[name] = round3(free[name] + sign * resource.get("scalar").get("value").number());
-  };
-  for (const resource of total.items()) add(resource, 1);
-  for (const resource of allocated.items()) add(resource, -1);
+  for (const resource of total.items())
+    if (reservationRole(resource) === undefined) addScalar(free, resource, 1);
+  for (const resource of allocated.items())
+    if (reservationRole(resource) === undefined) addScalar(free, resource, -1);
   return free;
+}
+
+/** Adds (or takes away) a non-revocable cpus, mem, disk or gpus entry to `into`; any other entry is left out. */
+function addScalar(into: Scalars, resource: Node, sign: 1 | -1): void {
+  const name = resource.get("name").string();
+  if (name !== "cpus" && name !== "mem" && name !== "disk" && name !== "gpus") return;
+  if (resource.has("revocable")) return;
+  into[name] = round3(into[name] + sign * resource.get("scalar").get("value").number());
 }
 
 /** `role` is `ancestor` or one of its sub-roles. */

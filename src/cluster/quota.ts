@@ -60,9 +60,11 @@ export function roleQuotaOf(
     return unmet;
   };
   const heldBack = zeroScalars();
-  for (const r of rolesToCount(status, role))
-    if (r !== own)
-      for (const [name, value] of Object.entries(unmetOf(r))) heldBack[name as keyof Scalars] += value;
+  for (const r of rolesToCount(status, role)) {
+    if (r === own) continue;
+    const unmet = unmetOf(r);
+    for (const name of DIMENSIONS) heldBack[name] = round3(heldBack[name] + unmet[name]);
+  }
   const holds = DIMENSIONS.some((name) => heldBack[name] > 0);
   if (Object.keys(limits).length === 0 && !holds) return undefined;
   const quota: RoleQuota = {
@@ -77,7 +79,6 @@ export function roleQuotaOf(
     for (const agent of agents)
       for (const name of DIMENSIONS)
         available[name] = round3(available[name] + (agent.unreservedFree?.[name] ?? 0));
-    for (const name of DIMENSIONS) heldBack[name] = round3(heldBack[name]);
     quota.headroom = { available, heldBack, ownUnmet: own === undefined ? zeroScalars() : unmetOf(own) };
   }
   return quota;
