@@ -7,7 +7,29 @@ type Parsed = { ok: true; resources: AgentResources } | { ok: false; error: stri
 
 /** An agent's `--resources` in either of Mesos' forms: a JSON array, else the `name:value;…` text. */
 export function parseAgentResourcesFlag(spec: string): Parsed {
-  return spec.trim().startsWith("[") ? parseResourceJsonSpec(spec) : parseResourceSpec(spec);
+  return isJsonForm(spec) ? parseResourceJsonSpec(spec) : parseResourceSpec(spec);
+}
+
+function isJsonForm(spec: string): boolean {
+  return spec.trim().startsWith("[");
+}
+
+/** The resource names an agent's `--resources` gives (of a spec `parseAgentResourcesFlag` accepts). */
+export function givenResourceNames(spec: string): Set<string> {
+  if (isJsonForm(spec)) {
+    const list: unknown = JSON.parse(spec);
+    return new Set(
+      (Array.isArray(list) ? list : []).flatMap((item) =>
+        isObject(item) && typeof item.name === "string" ? [item.name] : [],
+      ),
+    );
+  }
+  return new Set(
+    spec
+      .split(";")
+      .map((part) => part.split(":")[0]?.replace(/\(.*$/, "").trim() ?? "")
+      .filter((name) => name !== ""),
+  );
 }
 
 /**

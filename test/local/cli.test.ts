@@ -14,8 +14,10 @@ import { clusterConfig } from "../../src/commands/local/config.js";
 import { runLocalDown } from "../../src/commands/local/down.js";
 import { runLocalStatus } from "../../src/commands/local/status.js";
 import { agentPorts, runLocalUp } from "../../src/commands/local/up.js";
+import { withAgentDefaults } from "../../src/local/agent-defaults.js";
 import { daemonEntry, isAlive, isHealthy, localPaths } from "../../src/local/control.js";
 import { ensureLocalCluster } from "../../src/local/ensure.js";
+import { givenResourceNames } from "../../src/local/resource-json-spec.js";
 import { readClusterState } from "../../src/local/runner.js";
 import { freePortRange } from "../support/ports.js";
 import { tempDir } from "../support/tmp.js";
@@ -163,6 +165,39 @@ describe("titan local up flags", () => {
     expect(config.stateFile).toBe(join("/state", "local", "cluster.json"));
   });
 
+  it("gives agents what a real agent probes for when --agent-resources leaves it out", () => {
+    const config = clusterConfig({ ...UP, agentResources: "cpus:2;mem(web):512;mem:512" }, paths);
+    expect(config.agentResources.ports).toEqual([{ begin: 31000, end: 32000 }]);
+    expect(config.agentResources.disk).toBeGreaterThan(0);
+    const probe = { cpus: () => 6, memoryBytes: () => 16 * 2 ** 30, diskBytes: () => 8 * 2 ** 30 };
+    const given = givenResourceNames("cpus(web):1");
+    expect([...given]).toEqual(["cpus"]);
+    expect(withAgentDefaults({ cpus: 1, mem: 0, disk: 0, ports: [] }, given, "/work", probe)).toEqual({
+      cpus: 1,
+      mem: 15 * 1024,
+      disk: 4 * 1024,
+      ports: [{ begin: 31000, end: 32000 }],
+    });
+    // A MOUNT disk is a disk given: the agent then has no plain disk (containerizer.cpp `hasDisk`).
+    const mountOnly =
+      '[{"name":"disk","type":"SCALAR","scalar":{"value":9},"disk":{"source":{"type":"MOUNT","mount":{"root":"/m"}}}}]';
+    expect(
+      withAgentDefaults({ cpus: 0, mem: 0, disk: 0, ports: [] }, givenResourceNames(mountOnly), "/w", probe),
+    ).toMatchObject({
+      cpus: 6,
+      mem: 15 * 1024,
+      disk: 0,
+    });
+    // Below 2 GB of memory and 10 GB of disk, half of each.
+    const small = { cpus: () => 1, memoryBytes: () => 2 ** 30, diskBytes: () => 2 * 2 ** 30 };
+    expect(
+      withAgentDefaults({ cpus: 1, mem: 0, disk: 0, ports: [] }, new Set(["cpus"]), "/w", small),
+    ).toMatchObject({
+      mem: 512,
+      disk: 1024,
+    });
+  });
+
   it("reads Mesos' JSON form, and hints at it when it is wrong", () => {
     const cpusMem =
       '{"name":"cpus","type":"SCALAR","scalar":{"value":2}},{"name":"mem","type":"SCALAR","scalar":{"value":512}}';
@@ -173,7 +208,7 @@ describe("titan local up flags", () => {
       cpus: 2,
       mem: 512,
       disk: 0,
-      ports: [],
+      ports: [{ begin: 31000, end: 32000 }],
       disks: [{ source: { type: "MOUNT", mount: { root: "/mnt/d0" } }, size: 900 }],
     });
     try {

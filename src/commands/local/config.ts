@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { UsageError } from "../../cli/errors.js";
+import { withAgentDefaults } from "../../local/agent-defaults.js";
 import type { LocalPaths } from "../../local/control.js";
 import {
   type CredentialSource,
@@ -7,7 +8,7 @@ import {
   parseAuthFlag,
   readSecretFile,
 } from "../../local/credentials.js";
-import { parseAgentResourcesFlag } from "../../local/resource-json-spec.js";
+import { givenResourceNames, parseAgentResourcesFlag } from "../../local/resource-json-spec.js";
 import type { ClusterConfig } from "../../local/runner.js";
 import { parseZkUrl } from "../../state/zk-url.js";
 import type { LocalUpOptions } from "./command.js";
@@ -31,7 +32,8 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
       : '"cpus:4;mem:8192;disk:20000;ports:[31000-32000]"';
     throw new UsageError(`--agent-resources: ${resources.error}`, `write it as Mesos does, e.g. ${example}`);
   }
-  const r = resources.resources;
+  // As a real agent, one that is not told some resources probes the host for them.
+  const r = withAgentDefaults(resources.resources, givenResourceNames(opts.agentResources), paths.workDir);
   if (r.cpus <= 0 || r.mem <= 0) throw new UsageError("--agent-resources needs cpus and mem greater than 0");
   const portCount = r.ports.reduce((n, range) => n + range.end - range.begin + 1, 0);
   if (portCount > 0 && portCount < agents) {

@@ -7,6 +7,7 @@ import { LocalClusterStartError, runningCluster, startBackgroundCluster } from "
 import { localPaths } from "../../local/control.js";
 import { writeGeneratedSecret } from "../../local/credentials.js";
 import { freePortBlock, portIsFree, portsInUse } from "../../local/host-ports.js";
+import { givenResourceNames } from "../../local/resource-json-spec.js";
 import { formatRanges } from "../../local/resources.js";
 import type { ClusterConfig } from "../../local/runner.js";
 import { runCluster } from "../../local/runner.js";
@@ -29,7 +30,9 @@ export async function runLocalUp(env: Env, opts: LocalUpOptions): Promise<number
   }
   const dim = env.io.errColor.dim;
   warnWithoutImages(env);
-  const moved = await agentPorts(config, opts.agentResources !== DEFAULT_AGENT_RESOURCES);
+  const explicitPorts =
+    opts.agentResources !== DEFAULT_AGENT_RESOURCES && givenResourceNames(opts.agentResources).has("ports");
+  const moved = await agentPorts(config, explicitPorts);
   if (moved) writeLine(env.io.err, dim(moved));
   if (config.auth?.secretFile === paths.secretFile) writeGeneratedSecret(paths.secretFile);
 
