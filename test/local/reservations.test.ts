@@ -5,6 +5,9 @@ import type { OfferRecord } from "../../src/local/master/model.js";
 import { planReserve } from "../../src/local/master/reserve.js";
 import { agentPools, type Pool, poolsToJson } from "../../src/local/pools.js";
 import { emptyQuantities, parseResourceSpec, type Quantities } from "../../src/local/resources.js";
+import { startTestCluster } from "../support/local-cluster.js";
+import { freePortRange } from "../support/ports.js";
+import { type Json, operator } from "./scheduler-client.js";
 
 const q = (partial: Partial<Quantities>): Quantities => ({ ...emptyQuantities(), ...partial });
 const STATIC_WEB = [{ type: "STATIC" as const, role: "web" }];
@@ -226,5 +229,45 @@ describe("RESERVE_RESOURCES (operator API)", () => {
     });
     const used: Pool[] = [{ reservations: STATIC_WEB, quantities: q({ cpus: 1 }) }];
     expect(planReserve([unreserved, web], used, [refine(1.5)])).toMatchObject({ ok: false, status: 409 });
+  });
+});
+
+describe("an agent's own endpoints (slave/http.cpp)", () => {
+  it("show its static reservations by role, beside its unreserved resources", async () => {
+    const c = await startTestCluster({
+      agents: 1,
+      zones: ["a"],
+      agentResources: {
+        cpus: 2,
+        mem: 1024,
+        disk: 100,
+        ports: [await freePortRange(10)],
+        reserved: { web: { cpus: 1, mem: 256, disk: 0 } },
+      },
+    });
+    try {
+      const [agent] = c.cluster.agents();
+      const state = (await (await fetch(`${agent?.url}/state`)).json()) as Json;
+      expect(state.resources).toMatchObject({ cpus: 3, mem: 1280, disk: 100 });
+      expect(state.unreserved_resources).toMatchObject({ cpus: 2, mem: 1024 });
+      expect(state.reserved_resources).toEqual({ web: { cpus: 1, gpus: 0, mem: 256, disk: 0 } });
+      expect((state.reserved_resources_full as Record<string, Json[]>).web).toContainEqual({
+        name: "cpus",
+        type: "SCALAR",
+        scalar: { value: 1 },
+        role: "web",
+        reservations: [{ type: "STATIC", role: "web" }],
+      });
+      const info = ((await operator(`${agent?.url}`, { type: "GET_AGENT" })).get_agent as Json)
+        .agent_info as Json;
+      expect(info.resources).toContainEqual({
+        name: "cpus",
+        type: "SCALAR",
+        scalar: { value: 1 },
+        reservations: [{ type: "STATIC", role: "web" }],
+      });
+    } finally {
+      await c.stop();
+    }
   });
 });

@@ -1,29 +1,9 @@
+import { agentPools, poolsToJson } from "../pools.js";
 import type { AgentResources, RangeJson, ResourceJson } from "./api.js";
 
-/** The agent's unreserved resources as mesos.v1.Resource objects, then its disks with a source. */
+/** The agent's resources as mesos.v1.Resource objects, entry by entry as its pools keep them (reservations, disks). */
 export function agentResourceList(resources: AgentResources): ResourceJson[] {
-  const list: ResourceJson[] = [
-    { name: "cpus", type: "SCALAR", scalar: { value: resources.cpus } },
-    { name: "mem", type: "SCALAR", scalar: { value: resources.mem } },
-    { name: "disk", type: "SCALAR", scalar: { value: resources.disk } },
-  ];
-  if (resources.gpus !== undefined && resources.gpus > 0) {
-    list.push({ name: "gpus", type: "SCALAR", scalar: { value: resources.gpus } });
-  }
-  if (resources.ports.length > 0) {
-    list.push({ name: "ports", type: "RANGES", ranges: { range: resources.ports.map((r) => ({ ...r })) } });
-  }
-  for (const disk of resources.disks ?? []) {
-    const entry: ResourceJson = {
-      name: "disk",
-      type: "SCALAR",
-      scalar: { value: disk.size },
-      disk: { source: disk.source },
-    };
-    if (disk.role !== undefined) entry.reservations = [{ type: "STATIC", role: disk.role }];
-    list.push(entry);
-  }
-  return list;
+  return poolsToJson(agentPools(resources), { refinement: true });
 }
 
 /** Mesos' legacy range text: "[31000-31004, 31006-32000]". */

@@ -1,5 +1,6 @@
 import { userInfo } from "node:os";
 import { domainJson, type FaultDomain } from "../fault-domain.js";
+import { agentPools, poolRole, poolsToJson } from "../pools.js";
 import type {
   AgentResources,
   AgentStatus,
@@ -337,10 +338,28 @@ function legacyFramework(group: FrameworkGroup, agentId: string): Json {
 }
 
 export function legacyState(agent: AgentView): Json {
-  const total = agentResourceList(agent.resources);
+  // src/slave/http.cpp: the totals, split by reservation role as Resources::reservations() splits them, and what
+  // tasks hold of each, in the ENDPOINT format (`role` and `reservations`).
+  const pools = agentPools(agent.resources);
+  const endpoint = { refinement: false, endpoint: true };
+  const unreserved = poolsToJson(
+    pools.filter((p) => p.reservations.length === 0),
+    endpoint,
+  );
+  const reserved = new Map<string, ResourceJson[]>();
+  for (const pool of pools.filter((p) => p.reservations.length > 0))
+    reserved.set(poolRole(pool), [...(reserved.get(poolRole(pool)) ?? []), ...poolsToJson([pool], endpoint)]);
   const used = agent.executors
     .filter((e) => !e.isTerminal)
     .flatMap((e) => [...e.taskInfo.resources, ...executorResources(e.taskInfo)]);
+  const usedReserved = new Map<string, ResourceJson[]>();
+  for (const r of used) {
+    const role =
+      r.reservations?.at(-1)?.role ?? (r.role !== undefined && r.role !== "*" ? r.role : undefined);
+    if (role !== undefined) usedReserved.set(role, [...(usedReserved.get(role) ?? []), r]);
+  }
+  const byRole = (map: ReadonlyMap<string, ResourceJson[]>) =>
+    Object.fromEntries([...map].map(([role, list]) => [role, flatResources(list)]));
   const json: Json = {
     version: MESOS_VERSION,
     start_time: agent.startTime,
@@ -349,13 +368,15 @@ export function legacyState(agent: AgentView): Json {
     hostname: agent.hostname,
     capabilities: [...AGENT_CAPABILITIES],
     ...(agent.domain === undefined ? {} : { domain: domainJson(agent.domain) }),
-    resources: flatResources(total),
-    reserved_resources: {},
-    unreserved_resources: flatResources(total),
-    reserved_resources_full: {},
-    unreserved_resources_full: total,
-    reserved_resources_allocated: {},
-    unreserved_resources_allocated: flatResources(used),
+    resources: flatResources(poolsToJson(pools, endpoint)),
+    reserved_resources: byRole(reserved),
+    unreserved_resources: flatResources(unreserved),
+    reserved_resources_full: Object.fromEntries(reserved),
+    unreserved_resources_full: unreserved,
+    reserved_resources_allocated: byRole(usedReserved),
+    unreserved_resources_allocated: flatResources(
+      used.filter((r) => (r.reservations ?? []).length === 0 && (r.role === undefined || r.role === "*")),
+    ),
     attributes: { ...agent.attributes },
     flags: {
       work_dir: agent.workDir,

@@ -14,7 +14,9 @@ const SHARED_SOURCES = [
   "fault-domain.ts",
   "http-guard.ts",
   "json.ts",
+  "pools.ts",
   "proto-json.ts",
+  "resources.ts",
 ];
 
 function transpile(source: string): string {
