@@ -10,6 +10,7 @@ import type {
   Placement,
   PlacementInput,
   PlacementResult,
+  Scalars,
 } from "../placement/types.js";
 import { SimulatedCluster } from "./cluster-state.js";
 import { diffApp, hasChanges } from "./diff.js";
@@ -117,10 +118,13 @@ export function buildPlan(input: PlanInput): Plan {
   const quota = snapshot.quota === undefined ? null : checkQuota(snapshot.quota, appPlans);
   const placed = endFits && appPlans.every((a) => a.rollout.fits !== false);
   const fits = placed && (quota === null || quota.shortfall === null);
-  // Agents do not lift a quota limit: scale-out advice is for what placement could not fit.
-  const scaleOut = placed
-    ? null
-    : scaleOutAdvice(endFits ? failedInput : endInput, input.shapes, snapshot.agents);
+  // Placement first; when it fits, agents can still lift the headroom other roles' guarantees hold back (never a
+  // limit of titan's own role).
+  const scaleOut = !placed
+    ? scaleOutAdvice(endFits ? failedInput : endInput, input.shapes, snapshot.agents)
+    : quota?.headroomDeficit
+      ? headroomAdvice(quota.headroomDeficit, shapesFor(input.shapes, snapshot.agents))
+      : null;
   const wantScaleIn = input.scaleIn === true || snapshot.agents.length <= SCALE_IN_AUTO_AGENTS;
   const scaleIn =
     fits && wantScaleIn
@@ -316,7 +320,37 @@ function scaleOutAdvice(
   agents: readonly Agent[],
 ): Plan["scaleOut"] {
   if (!input) return null;
-  return adviseScaleOut(input, shapes && shapes.length > 0 ? shapes : shapesOf(agents));
+  return adviseScaleOut(input, shapesFor(shapes, agents));
+}
+
+/** The shapes scale-out may add: those given with --shape, else the cluster's own. */
+function shapesFor(
+  shapes: readonly AgentShape[] | undefined,
+  agents: readonly Agent[],
+): readonly AgentShape[] {
+  return shapes && shapes.length > 0 ? shapes : shapesOf(agents);
+}
+
+/**
+ * The fewest agents of one shape whose resources cover what the headroom lacks (each new agent's resources are
+ * unallocated and unreserved when it joins); ties go to the smaller shape. Null when no shape has the resources.
+ */
+function headroomAdvice(deficit: Scalars, shapes: readonly AgentShape[]): Plan["scaleOut"] {
+  let best: { shape: AgentShape; count: number } | undefined;
+  for (const shape of shapes) {
+    let count = 0;
+    for (const d of ["cpus", "mem", "disk", "gpus"] as const) {
+      if (deficit[d] <= 0) continue;
+      count =
+        shape.total[d] > 0
+          ? Math.max(count, Math.ceil(deficit[d] / shape.total[d]))
+          : Number.POSITIVE_INFINITY;
+    }
+    if (!Number.isFinite(count)) continue;
+    const smaller = best !== undefined && count === best.count && shape.total.cpus < best.shape.total.cpus;
+    if (best === undefined || count < best.count || smaller) best = { shape, count };
+  }
+  return best === undefined ? null : { add: [best], agents: [], impossible: [] };
 }
 
 function constraintsByApp(apps: readonly AppSpec[]): Record<string, readonly Constraint[]> {

@@ -47,6 +47,18 @@ export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaChe
     }
   };
   let shortfall: QuotaShortfall | null = null;
+  // What more agents would have to add to the available headroom, and whether a limit (which agents do not lift)
+  // is passed anywhere.
+  const deficit = zero();
+  let limitPassed = false;
+  const account = (demand: Scalars) => {
+    for (const d of DIMENSIONS) {
+      if (demand[d] <= 0) continue;
+      const { limit, guarantees } = bounds(quota, d);
+      if (limit !== undefined && change[d] > limit) limitPassed = true;
+      if (guarantees !== undefined) deficit[d] = Math.max(deficit[d], round3(change[d] - guarantees));
+    }
+  };
   for (const app of apps) {
     const demand = app.spec.resources;
     const steps = rolloutSteps(app.diff, rolloutLimits(app.spec, app.diff.desired));
@@ -56,8 +68,10 @@ export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaChe
       );
       for (const task of step.stopBefore) stop(task);
       for (const instance of step.launch) launch(demand, landed.get(instance));
-      if (step.launch.length > 0 && shortfall === null)
-        shortfall = overLimit(quota, change, demand, app, index);
+      if (step.launch.length > 0) {
+        if (shortfall === null) shortfall = overLimit(quota, change, demand, app, index);
+        account(demand);
+      }
       for (const task of step.stopAfter) stop(task);
     }
   }
@@ -65,7 +79,30 @@ export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaChe
     quota.headroom === undefined
       ? null
       : { available: quota.headroom.available, heldBack: quota.headroom.heldBack };
-  return { role: quota.role, limits: quota.limits, consumed: quota.consumed, headroom, shortfall };
+  const short = !limitPassed && DIMENSIONS.some((d) => deficit[d] > 0);
+  return {
+    role: quota.role,
+    limits: quota.limits,
+    consumed: quota.consumed,
+    headroom,
+    shortfall,
+    headroomDeficit: short ? deficit : null,
+  };
+}
+
+/** How much more unreserved `resource` the role's limit, and other roles' guarantees, let it take (each if any). */
+function bounds(quota: RoleQuota, resource: keyof Scalars): { limit?: number; guarantees?: number } {
+  const out: { limit?: number; guarantees?: number } = {};
+  const limit = quota.limits[resource];
+  if (limit !== undefined) out.limit = round3(limit - quota.consumed[resource]);
+  const h = quota.headroom;
+  // hierarchical.cpp: offers leave `available - required` headroom, where `required` counts every role's unmet
+  // guarantee; the role's own unmet part is its to take (the allocator's first stage), the others' is held back.
+  if (h !== undefined && h.heldBack[resource] > 0)
+    out.guarantees = round3(
+      h.ownUnmet[resource] + Math.max(0, h.available[resource] - h.heldBack[resource] - h.ownUnmet[resource]),
+    );
+  return out;
 }
 
 /** How much more unreserved `resource` quota lets the role take, and what bounds it; undefined when nothing does. */
@@ -73,18 +110,7 @@ function allowance(
   quota: RoleQuota,
   resource: keyof Scalars,
 ): { allowed: number; bound: QuotaShortfall["bound"] } | undefined {
-  const limit = quota.limits[resource];
-  const byLimit = limit === undefined ? undefined : round3(limit - quota.consumed[resource]);
-  const h = quota.headroom;
-  // hierarchical.cpp: offers leave `available - required` headroom, where `required` counts every role's unmet
-  // guarantee; the role's own unmet part is its to take (the allocator's first stage), the others' is held back.
-  const byGuarantees =
-    h === undefined || h.heldBack[resource] <= 0
-      ? undefined
-      : round3(
-          h.ownUnmet[resource] +
-            Math.max(0, h.available[resource] - h.heldBack[resource] - h.ownUnmet[resource]),
-        );
+  const { limit: byLimit, guarantees: byGuarantees } = bounds(quota, resource);
   if (byLimit !== undefined && (byGuarantees === undefined || byLimit <= byGuarantees))
     return { allowed: byLimit, bound: "limit" };
   return byGuarantees === undefined ? undefined : { allowed: byGuarantees, bound: "guarantees" };

@@ -135,6 +135,12 @@ export interface QuotaCheck {
   headroom: { available: Scalars; heldBack: Scalars } | null;
   /** The first rollout step that would take more than quota lets the role have; null when none does. */
   shortfall: QuotaShortfall | null;
+  /**
+   * How much more the available headroom would have to hold for the whole rollout to pass other roles'
+   * guarantees, per resource; null when it passes them, or when the role's own limit stops it anyway (which more
+   * agents do not lift). What the scale-out advice adds agents for.
+   */
+  headroomDeficit: Scalars | null;
 }
 
 export interface QuotaShortfall {

@@ -93,6 +93,8 @@ describe("a role with a quota limit", () => {
       headroom: { available: { cpus: 12 }, held_back: { cpus: 11.5 } },
       shortfall: { bound: "guarantees", more: 0.6, allowed: 0.5 },
     });
+    // One more agent of the cluster's shape would add its 4 cpus to what the master can spare.
+    expect(JSON.parse(plan.stdout).scale_out.add).toMatchObject([{ shape: { cpus: 4 }, count: 1 }]);
     const fits = writeWebApp(h.cwd, { instances: 2, cpus: 0.2 });
     const deploy = await titan(["deploy", "-f", fits, "--master", local.url, "--yes", "--json"], h);
     expect(deploy.stderr).toBe("");

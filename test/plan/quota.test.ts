@@ -126,6 +126,11 @@ describe("the quota limit of titan's role", () => {
     expect(renderPlan(held, new Chalk({ level: 0 }))).toContain(
       "Quota: other roles' guarantees hold back 4 cpus of the 5 cpus unallocated",
     );
+    // More agents add to the unallocated headroom: one of the cluster's 16-cpu shape covers the missing cpu.
+    expect(held.scaleOut?.add.map((a) => [a.shape.total.cpus, a.count])).toEqual([[16, 1]]);
+    expect(renderPlan(held, new Chalk({ level: 0 })).join("\n")).toMatch(/To place everything: add 1 × /);
+    // Not when the role's own limit is passed too: agents do not lift that.
+    expect(plan([web({ instances: 2 })], quota({ cpus: 1.5 }, 0, headroom(0))).scaleOut).toBeNull();
     expect(plan([web({ instances: 1 })], quota({}, 0, headroom(0))).fits).toBe(true);
     // web's own unmet guarantee is its to take even where the guarantees overcommit what is unallocated (stage 1).
     expect(plan([web({ instances: 2 })], quota({}, 0, headroom(2))).fits).toBe(true);
