@@ -1,5 +1,5 @@
 import type { AgentResources, DiskInfoJson, DiskSourceJson, LabelsJson, ResourceJson } from "./agent/api.js";
-import type { JsonObject } from "./json.js";
+import { isObject, type JsonObject } from "./json.js";
 import {
   add,
   contains,
@@ -53,7 +53,7 @@ export function poolKey(pool: Pick<Pool, "reservations" | "disk">): string {
 }
 
 /** A MOUNT disk is exclusive: never added to, and taken only whole (resources.cpp `addable`, `subtractable`). */
-function isExclusive(pool: Pick<Pool, "disk">): boolean {
+export function isExclusive(pool: Pick<Pool, "disk">): boolean {
   return pool.disk?.source.type === "MOUNT";
 }
 
@@ -61,6 +61,34 @@ function isExclusive(pool: Pick<Pool, "disk">): boolean {
 export function diskSourceText(source: DiskSourceJson): string {
   const root = source.type === "MOUNT" ? source.mount?.root : source.path?.root;
   return root === undefined ? source.type : `${source.type}:${root}`;
+}
+
+export function reservationOf(x: JsonObject): ReservationJson {
+  const out: ReservationJson = { type: x.type === "STATIC" ? "STATIC" : "DYNAMIC", role: String(x.role) };
+  if (typeof x.principal === "string") out.principal = x.principal;
+  if (isObject(x.labels) && Array.isArray(x.labels.labels))
+    out.labels = {
+      labels: x.labels.labels
+        .filter(isObject)
+        .map((l) =>
+          l.value === undefined ? { key: String(l.key) } : { key: String(l.key), value: String(l.value) },
+        ),
+    };
+  return out;
+}
+
+/** The reservation stack of a resource in either format (`convertResourceFormat` to POST_RESERVATION_REFINEMENT). */
+export function reservationsOf(r: {
+  reservations?: unknown;
+  role?: unknown;
+  reservation?: unknown;
+}): ReservationJson[] {
+  if (Array.isArray(r.reservations) && r.reservations.length > 0)
+    return r.reservations.filter(isObject).map((x) => reservationOf(x));
+  const role = typeof r.role === "string" ? r.role : "*";
+  if (role === "*") return [];
+  if (!isObject(r.reservation)) return [{ type: "STATIC", role }];
+  return [reservationOf({ ...r.reservation, type: "DYNAMIC", role })];
 }
 
 /** The role a pool is reserved to (its last, most refined reservation), `*` when unreserved. */
@@ -83,6 +111,20 @@ export function offerableTo(pool: Pool, role: string, refinement: boolean): bool
   if (pool.reservations.length > 1 && !refinement) return false;
   const reserved = poolRole(pool);
   return reserved === "*" || reserved === role || isStrictSubrole(role, reserved);
+}
+
+/** Pools split as `Resources::reservations()` and `unreserved()` split them: unreserved, and by reservation role. */
+export function splitByReservation(pools: readonly Pool[]): {
+  unreserved: Pool[];
+  reserved: Map<string, Pool[]>;
+} {
+  const unreserved: Pool[] = [];
+  const reserved = new Map<string, Pool[]>();
+  for (const pool of pools) {
+    if (pool.reservations.length === 0) unreserved.push(pool);
+    else reserved.set(poolRole(pool), [...(reserved.get(poolRole(pool)) ?? []), pool]);
+  }
+  return { unreserved, reserved };
 }
 
 export function sumPools(pools: readonly Pool[]): Quantities {

@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
 import { domainJson, type FaultDomain } from "../fault-domain.js";
-import { agentPools, poolRole, poolsToJson } from "../pools.js";
+import { agentPools, poolRole, poolsToJson, reservationsOf, splitByReservation } from "../pools.js";
 import type {
   AgentResources,
   AgentStatus,
@@ -342,24 +342,23 @@ export function legacyState(agent: AgentView): Json {
   // tasks hold of each, in the ENDPOINT format (`role` and `reservations`).
   const pools = agentPools(agent.resources);
   const endpoint = { refinement: false, endpoint: true };
-  const unreserved = poolsToJson(
-    pools.filter((p) => p.reservations.length === 0),
-    endpoint,
-  );
-  const reserved = new Map<string, ResourceJson[]>();
-  for (const pool of pools.filter((p) => p.reservations.length > 0))
-    reserved.set(poolRole(pool), [...(reserved.get(poolRole(pool)) ?? []), ...poolsToJson([pool], endpoint)]);
+  const { unreserved, reserved } = splitByReservation(pools);
   const used = agent.executors
     .filter((e) => !e.isTerminal)
     .flatMap((e) => [...e.taskInfo.resources, ...executorResources(e.taskInfo)]);
+  const usedUnreserved: ResourceJson[] = [];
   const usedReserved = new Map<string, ResourceJson[]>();
   for (const r of used) {
-    const role =
-      r.reservations?.at(-1)?.role ?? (r.role !== undefined && r.role !== "*" ? r.role : undefined);
-    if (role !== undefined) usedReserved.set(role, [...(usedReserved.get(role) ?? []), r]);
+    const reservations = reservationsOf(r);
+    if (reservations.length === 0) usedUnreserved.push(r);
+    else {
+      const role = poolRole({ reservations });
+      usedReserved.set(role, [...(usedReserved.get(role) ?? []), r]);
+    }
   }
-  const byRole = (map: ReadonlyMap<string, ResourceJson[]>) =>
+  const flatByRole = (map: ReadonlyMap<string, ResourceJson[]>) =>
     Object.fromEntries([...map].map(([role, list]) => [role, flatResources(list)]));
+  const reservedJson = new Map([...reserved].map(([role, list]) => [role, poolsToJson(list, endpoint)]));
   const json: Json = {
     version: MESOS_VERSION,
     start_time: agent.startTime,
@@ -369,14 +368,12 @@ export function legacyState(agent: AgentView): Json {
     capabilities: [...AGENT_CAPABILITIES],
     ...(agent.domain === undefined ? {} : { domain: domainJson(agent.domain) }),
     resources: flatResources(poolsToJson(pools, endpoint)),
-    reserved_resources: byRole(reserved),
-    unreserved_resources: flatResources(unreserved),
-    reserved_resources_full: Object.fromEntries(reserved),
-    unreserved_resources_full: unreserved,
-    reserved_resources_allocated: byRole(usedReserved),
-    unreserved_resources_allocated: flatResources(
-      used.filter((r) => (r.reservations ?? []).length === 0 && (r.role === undefined || r.role === "*")),
-    ),
+    reserved_resources: flatByRole(reservedJson),
+    unreserved_resources: flatResources(poolsToJson(unreserved, endpoint)),
+    reserved_resources_full: Object.fromEntries(reservedJson),
+    unreserved_resources_full: poolsToJson(unreserved, endpoint),
+    reserved_resources_allocated: flatByRole(usedReserved),
+    unreserved_resources_allocated: flatResources(usedUnreserved),
     attributes: { ...agent.attributes },
     flags: {
       work_dir: agent.workDir,

@@ -1,4 +1,11 @@
-import { offerableTo, type Pool, subtractPools, sumPools } from "../pools.js";
+import {
+  isExclusive,
+  offerableTo,
+  type Pool,
+  splitByReservation,
+  subtractPools,
+  sumPools,
+} from "../pools.js";
 import { contains, isAllocatable, type Quantities, SCALAR_NAMES } from "../resources.js";
 import type { QuotaAllowance } from "./quota-allowance.js";
 
@@ -78,11 +85,7 @@ function withinQuota(pools: readonly Pool[], allowance: Partial<Record<string, n
       out.push(pool);
       continue;
     }
-    if (
-      pool.disk?.source.type === "MOUNT" &&
-      pool.quantities.disk > (headroom.disk ?? Number.POSITIVE_INFINITY)
-    )
-      continue;
+    if (isExclusive(pool) && pool.quantities.disk > (headroom.disk ?? Number.POSITIVE_INFINITY)) continue;
     const quantities = { ...pool.quantities };
     for (const name of SCALAR_NAMES) {
       const left = headroom[name];
@@ -158,7 +161,7 @@ export function allocate(
       allocations.push({ agentId: agent.id, frameworkId: chosen.f.id, role, quantities, pools });
       held.set(chosen.f.id, addScalars(held.get(chosen.f.id) ?? chosen.f.held, quantities));
       served.add(chosen.f.id);
-      quota?.offered(role, sumPools(pools.filter((p) => p.reservations.length === 0)));
+      quota?.offered(role, sumPools(splitByReservation(pools).unreserved));
       left = subtractPools(left, pools);
     }
   }

@@ -3,7 +3,15 @@ import type { AgentStatus, LocalAgentHandle, TaskInfoJson, TaskStateName } from 
 import { isTerminalState } from "../agent/task-states.js";
 import { domainJson, type FaultDomain } from "../fault-domain.js";
 import { isObject, type JsonObject } from "../json.js";
-import { agentPools, mergePools, type Pool, poolsToJson, subtractPools, sumPools } from "../pools.js";
+import {
+  agentPools,
+  mergePools,
+  type Pool,
+  poolsToJson,
+  splitByReservation,
+  subtractPools,
+  sumPools,
+} from "../pools.js";
 import { add, emptyQuantities, isAllocatable, isEmpty, type Quantities } from "../resources.js";
 import { planAccept } from "./accept.js";
 import { agentPort, textAttributes } from "./agent-info.js";
@@ -29,7 +37,7 @@ import type {
   TaskRecord,
 } from "./model.js";
 import { consumedQuota, QuotaBook, type QuotaContext } from "./quota.js";
-import { QuotaAllowance, type RoleQuotaState, unreservedOf } from "./quota-allowance.js";
+import { QuotaAllowance, type RoleQuotaState } from "./quota-allowance.js";
 import { reconcile } from "./reconcile.js";
 import { refuseSecondsOf } from "./refuse-filter.js";
 import { containerStatus, taskStatus, uuidBase64 } from "./status.js";
@@ -133,10 +141,9 @@ export class LocalMaster {
 
   // ---------------------------------------------------------------------------------------------- agents
 
-  /** Registers an agent; its status reports flow to `onAgentStatus`. */
   /**
-   * Registers an agent, unless it has a fault domain and the master has none: a master refuses such an agent
-   * (master.cpp `Master::registerSlave`, "the master has no configured domain").
+   * Registers an agent (its status reports flow to `onAgentStatus`), unless it has a fault domain and the master has
+   * none: a master refuses such an agent (master.cpp `Master::registerSlave`, "the master has no configured domain").
    */
   addAgent(handle: LocalAgentHandle): void {
     if (handle.domain !== undefined && this.options.domain === undefined)
@@ -947,7 +954,7 @@ export class LocalMaster {
     const quota =
       quotas.size === 0
         ? undefined
-        : new QuotaAllowance(quotas, unreservedOf(agents.flatMap((a) => a.pools)));
+        : new QuotaAllowance(quotas, sumPools(splitByReservation(agents.flatMap((a) => a.pools)).unreserved));
     const allocations = allocate(agents, frameworks, total, this.allocationRound++, quota);
     const byFramework = new Map<string, JsonObject[]>();
     for (const a of allocations) {

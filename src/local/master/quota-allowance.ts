@@ -1,4 +1,4 @@
-import { emptyQuantities, type Quantities, SCALAR_NAMES } from "../resources.js";
+import { type Quantities, SCALAR_NAMES } from "../resources.js";
 import type { ScalarMap } from "./quota.js";
 
 export interface RoleQuotaState {
@@ -59,14 +59,4 @@ export class QuotaAllowance {
 
 function unmet(q: RoleQuotaState, name: (typeof SCALAR_NAMES)[number]): number {
   return Math.max(0, (q.guarantees[name] ?? 0) - q.consumed[name]);
-}
-
-/** The unreserved scalars of `free` pools: what the available headroom starts from. */
-export function unreservedOf(
-  pools: ReadonlyArray<{ reservations: readonly unknown[]; quantities: Quantities }>,
-): Quantities {
-  const sum = emptyQuantities();
-  for (const p of pools)
-    if (p.reservations.length === 0) for (const name of SCALAR_NAMES) sum[name] += p.quantities[name];
-  return sum;
 }

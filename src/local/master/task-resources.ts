@@ -7,7 +7,8 @@ import {
   mergePools,
   type Pool,
   poolsContain,
-  type ReservationJson,
+  reservationOf,
+  reservationsOf,
   resourcePrefix,
 } from "../pools.js";
 import { formatRanges, fromResourceJson } from "../resources.js";
@@ -130,30 +131,6 @@ export function launchResourcesError(tasks: readonly JsonObject[]): string | und
   return undefined;
 }
 
-function reservationOf(x: JsonObject): ReservationJson {
-  const out: ReservationJson = { type: x.type === "STATIC" ? "STATIC" : "DYNAMIC", role: String(x.role) };
-  if (typeof x.principal === "string") out.principal = x.principal;
-  if (isObject(x.labels) && Array.isArray(x.labels.labels))
-    out.labels = {
-      labels: x.labels.labels
-        .filter(isObject)
-        .map((l) =>
-          l.value === undefined ? { key: String(l.key) } : { key: String(l.key), value: String(l.value) },
-        ),
-    };
-  return out;
-}
-
-/** The reservation stack of a resource in either format (`convertResourceFormat` to POST_RESERVATION_REFINEMENT). */
-function upgradedReservations(r: JsonObject): ReservationJson[] {
-  if (Array.isArray(r.reservations) && r.reservations.length > 0)
-    return r.reservations.filter(isObject).map((x) => reservationOf(x));
-  const role = typeof r.role === "string" ? r.role : "*";
-  if (role === "*") return [];
-  if (!isObject(r.reservation)) return [{ type: "STATIC", role }];
-  return [reservationOf({ ...r.reservation, type: "DYNAMIC", role })];
-}
-
 /**
  * The checks master/validation.cpp `resource::validate` makes after `Resources::validate`: `validateGpus` (a whole
  * number of gpus in all) and `validateDiskInfo` (a DiskInfo is a persistent volume on reserved resources, or a disk
@@ -168,7 +145,7 @@ export function gpusOrDiskInfoError(resources: readonly unknown[], gpus: number)
     let error: string | undefined;
     if (disk.persistence !== undefined) {
       if (r.revocable !== undefined) error = "Persistent volumes cannot be created from revocable resources";
-      else if (upgradedReservations(r).length === 0)
+      else if (reservationsOf(r).length === 0)
         error = "Persistent volumes cannot be created from unreserved resources";
       else if (!isObject(disk.volume)) error = "Expecting 'volume' to be set for persistent volume";
       else if (disk.volume.host_path !== undefined)
@@ -204,7 +181,7 @@ export function taskPools(resources: readonly unknown[]): TaskPools | string {
     }
     const parsed = fromResourceJson([r]);
     if (!parsed.ok) return parsed.error;
-    const pool: Pool = { reservations: upgradedReservations(r), quantities: parsed.quantities };
+    const pool: Pool = { reservations: reservationsOf(r), quantities: parsed.quantities };
     if (disk !== undefined) pool.disk = disk;
     pools.push(pool);
   }

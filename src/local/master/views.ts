@@ -2,8 +2,8 @@ import type { ResourceJson } from "../agent/api.js";
 import { isTerminalState } from "../agent/task-states.js";
 import { domainJson } from "../fault-domain.js";
 import { isObject, type JsonObject, nanos, seconds } from "../json.js";
-import { mergePools, type Pool, poolRole, poolsToJson, sumPools } from "../pools.js";
-import { add, emptyQuantities, type Quantities, toLegacyResources } from "../resources.js";
+import { mergePools, type Pool, poolsToJson, splitByReservation, sumPools } from "../pools.js";
+import { add, emptyQuantities, toLegacyResources } from "../resources.js";
 import { agentPort, textAttributes } from "./agent-info.js";
 import { containerWithDefaults, healthCheckWithDefaults } from "./defaults.js";
 import { type LocalMaster, MESOS_VERSION } from "./master.js";
@@ -29,15 +29,6 @@ const AGENT_CAPABILITIES = [
 
 /** src/common/resources_utils.cpp `ENDPOINT`: `role: "*"` unreserved; role (+ reservation) and `reservations`. */
 const ENDPOINT_POOLS = { refinement: false, endpoint: true };
-
-/** The legacy `reserved_resources`: each pool's amounts under the role it is (finally) reserved to. */
-function reservedByRole(pools: readonly Pool[]): Array<[string, Quantities]> {
-  const byRole = new Map<string, Quantities>();
-  for (const p of pools)
-    if (p.reservations.length > 0)
-      byRole.set(poolRole(p), add(byRole.get(poolRole(p)) ?? emptyQuantities(), p.quantities));
-  return [...byRole];
-}
 
 // ------------------------------------------------------------------------------------------------- v1
 
@@ -259,36 +250,37 @@ export function legacySlaves(master: LocalMaster, full = false): JsonObject[] {
         registered_time: seconds(a.registeredAt),
       };
       if (a.reregisteredAt !== undefined) out.reregistered_time = seconds(a.reregisteredAt);
+      const { unreserved, reserved } = splitByReservation(a.pools);
       Object.assign(out, {
         resources: toLegacyResources(a.total),
         used_resources: toLegacyResources(used.get(a.id) ?? emptyQuantities()),
         offered_resources: toLegacyResources(offered.get(a.id) ?? emptyQuantities()),
+        // The legacy `reserved_resources`: each pool's amounts under the role it is (finally) reserved to.
         reserved_resources: Object.fromEntries(
-          reservedByRole(a.pools).map(([role, q]) => [role, toLegacyResources(q)]),
+          [...reserved].map(([role, pools]) => [role, toLegacyResources(sumPools(pools))]),
         ),
-        unreserved_resources: toLegacyResources(sumPools(a.pools.filter((p) => p.reservations.length === 0))),
+        unreserved_resources: toLegacyResources(sumPools(unreserved)),
         active: true,
         deactivated: false,
         version: MESOS_VERSION,
         capabilities: AGENT_CAPABILITIES,
       });
-      if (full) Object.assign(out, fullResources(master, a, tasks));
+      if (full) Object.assign(out, fullResources(master, a, tasks, { unreserved, reserved }));
       return out;
     });
 }
 
-function fullResources(master: LocalMaster, agent: AgentRecord, tasks: readonly TaskRecord[]): JsonObject {
-  const reserved = new Map<string, Pool[]>();
-  for (const p of agent.pools)
-    if (p.reservations.length > 0) reserved.set(poolRole(p), [...(reserved.get(poolRole(p)) ?? []), p]);
+function fullResources(
+  master: LocalMaster,
+  agent: AgentRecord,
+  tasks: readonly TaskRecord[],
+  { unreserved, reserved }: ReturnType<typeof splitByReservation>,
+): JsonObject {
   return {
     reserved_resources_full: Object.fromEntries(
       [...reserved].map(([role, pools]) => [role, poolsToJson(pools, ENDPOINT_POOLS)]),
     ),
-    unreserved_resources_full: poolsToJson(
-      agent.pools.filter((p) => p.reservations.length === 0),
-      ENDPOINT_POOLS,
-    ),
+    unreserved_resources_full: poolsToJson(unreserved, ENDPOINT_POOLS),
     used_resources_full: allocatedJson(tasks.filter((t) => t.agentId === agent.id)),
     offered_resources_full: offeredJson([...master.offers.values()].filter((o) => o.agentId === agent.id)),
   };
