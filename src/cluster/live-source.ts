@@ -6,8 +6,8 @@ import { buildSnapshot, type TitanTaskReading } from "./build.js";
 import { markRemoteAgents } from "./fault-domain.js";
 import { Node, ShapeError } from "./json-reader.js";
 import { type LiveState, readLiveState } from "./live-state.js";
-import { readQuotaUse, readTitanTasksOfState } from "./operator.js";
-import { roleQuotaOf, rolesToCount } from "./quota.js";
+import { readTitanTasksOfState } from "./operator.js";
+import { quotaOfState } from "./quota.js";
 import type { ClusterSnapshot, ClusterStateSource } from "./types.js";
 
 export interface LiveSourceOptions {
@@ -77,11 +77,7 @@ async function withQuota(
     const warning = `the master's quota could not be read (${reason}): the plan does not check quota limits or guarantees`;
     return { ...snapshot, warnings: [...snapshot.warnings, warning] };
   }
-  const roles = rolesToCount(status, role);
-  if (roles.length === 0) return snapshot;
-  const use = readQuotaUse(state.rawAgents, roles);
-  const agents = state.agents.map((agent) => ({ ...agent, ...use.get(agent.id) }));
-  const quota = roleQuotaOf(status, role, agents, state.tasks);
+  const quota = quotaOfState(status, role, state);
   return quota === undefined ? snapshot : { ...snapshot, quota };
 }
 

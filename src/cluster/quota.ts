@@ -2,6 +2,7 @@ import type { QuotaStatus } from "../mesos/types/operator.js";
 import type { Scalars } from "../placement/types.js";
 import type { TaskRecord } from "./build.js";
 import { hasTitanLabel } from "./labels.js";
+import { readQuotaUse } from "./operator.js";
 import { type AgentRecord, DIMENSIONS, round3, zeroScalars } from "./resources.js";
 import type { RoleQuota } from "./types.js";
 
@@ -82,6 +83,22 @@ export function roleQuotaOf(
     quota.headroom = { available, heldBack, ownUnmet: own === undefined ? zeroScalars() : unmetOf(own) };
   }
   return quota;
+}
+
+/**
+ * What quota lets titan's `role` be offered, from GET_QUOTA's status and a GET_STATE: its agents as the master wrote
+ * them (read again only for the roles quota concerns, operator.ts `readQuotaUse`) and as read, and its tasks.
+ */
+export function quotaOfState(
+  status: QuotaStatus,
+  role: string,
+  state: { rawAgents: readonly unknown[]; agents: readonly AgentRecord[]; tasks: readonly TaskRecord[] },
+): RoleQuota | undefined {
+  const roles = rolesToCount(status, role);
+  if (roles.length === 0) return undefined;
+  const use = readQuotaUse(state.rawAgents, roles);
+  const agents = state.agents.map((agent) => ({ ...agent, ...use.get(agent.id) }));
+  return roleQuotaOf(status, role, agents, state.tasks);
 }
 
 /** A role's consumed quota over the cluster: what each agent adds to it (operator-resources.ts `roleConsumption`). */

@@ -6,8 +6,8 @@ import { buildSnapshot, type TaskRecord } from "./build.js";
 import { markRemoteAgents } from "./fault-domain.js";
 import { Node, ShapeError } from "./json-reader.js";
 import { faultDomainRegion, readMasterState } from "./legacy.js";
-import { readGetState, readQuotaUse } from "./operator.js";
-import { roleQuotaOf, rolesToCount } from "./quota.js";
+import { readGetState } from "./operator.js";
+import { quotaOfState } from "./quota.js";
 import type { AgentRecord } from "./resources.js";
 import type { ClusterSnapshot, SnapshotFormat, SnapshotOptions } from "./types.js";
 
@@ -81,12 +81,8 @@ function withQuota(
   role: string,
   state: { agents: readonly AgentRecord[]; tasks: readonly TaskRecord[] },
 ): ClusterSnapshot {
-  const roles = rolesToCount(status, role);
-  if (roles.length === 0) return snapshot;
-  const raw = root.get("get_state").get("get_agents").get("agents").itemValues();
-  const use = readQuotaUse(raw, roles);
-  const agents = state.agents.map((agent) => ({ ...agent, ...use.get(agent.id) }));
-  const quota = roleQuotaOf(status, role, agents, state.tasks);
+  const rawAgents = root.get("get_state").get("get_agents").get("agents").itemValues();
+  const quota = quotaOfState(status, role, { rawAgents, ...state });
   return quota === undefined ? snapshot : { ...snapshot, quota };
 }
 

@@ -1,4 +1,5 @@
 import { appDigest } from "../cluster/digest.js";
+import { DIMENSIONS } from "../cluster/resources.js";
 import type { ClusterSnapshot, TitanTask } from "../cluster/types.js";
 import { DEFAULT_TASK_USER } from "../config/types.js";
 import type { AppSpec } from "../manifest/types.js";
@@ -339,7 +340,7 @@ function headroomAdvice(deficit: Scalars, shapes: readonly AgentShape[]): Plan["
   let best: { shape: AgentShape; count: number } | undefined;
   for (const shape of shapes) {
     let count = 0;
-    for (const d of ["cpus", "mem", "disk", "gpus"] as const) {
+    for (const d of DIMENSIONS) {
       if (deficit[d] <= 0) continue;
       count =
         shape.total[d] > 0

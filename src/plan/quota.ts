@@ -1,16 +1,13 @@
+import { DIMENSIONS, round3, zeroScalars } from "../cluster/resources.js";
 import type { RoleQuota, TitanTask } from "../cluster/types.js";
 import type { Scalars } from "../placement/types.js";
 import { rolloutLimits, rolloutSteps } from "./rollout.js";
 import type { AppPlan, QuotaCheck, QuotaShortfall } from "./types.js";
 
-const DIMENSIONS = ["cpus", "mem", "disk", "gpus"] as const;
-
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}
-
-function zero(): Scalars {
-  return { cpus: 0, mem: 0, disk: 0, gpus: 0 };
+/** How much more unreserved of a resource the role's limit, and other roles' guarantees, let it take (each if any). */
+interface Bounds {
+  limit?: number;
+  guarantees?: number;
 }
 
 /**
@@ -25,13 +22,13 @@ function zero(): Scalars {
  * either bound, in a resource it needs, is the shortfall.
  */
 export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaCheck {
-  const change = zero();
+  const change = zeroScalars();
   const reservedLeft = new Map(
     Object.entries(quota.reservedFree).map(([agent, free]) => [agent, { ...free }]),
   );
   const stop = (task: TitanTask) => {
-    const fromReservation = quota.reservedUse[task.taskId] ?? zero();
-    const left = reservedLeft.get(task.agentId) ?? zero();
+    const fromReservation = quota.reservedUse[task.taskId] ?? zeroScalars();
+    const left = reservedLeft.get(task.agentId) ?? zeroScalars();
     for (const d of DIMENSIONS) {
       change[d] = round3(change[d] - (task.demand[d] - fromReservation[d]));
       left[d] = round3(left[d] + fromReservation[d]);
@@ -46,17 +43,25 @@ export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaChe
       change[d] = round3(change[d] + demand[d] - fromReservation);
     }
   };
+  const bound = Object.fromEntries(DIMENSIONS.map((d) => [d, boundsOf(quota, d)])) as Record<
+    keyof Scalars,
+    Bounds
+  >;
   let shortfall: QuotaShortfall | null = null;
   // What more agents would have to add to the available headroom, and whether a limit (which agents do not lift)
   // is passed anywhere.
-  const deficit = zero();
+  const deficit = zeroScalars();
   let limitPassed = false;
-  const account = (demand: Scalars) => {
+  /** After a step's launches: the first shortfall, the headroom deficit, and whether a limit is passed. */
+  const account = (demand: Scalars, app: string, step: number) => {
     for (const d of DIMENSIONS) {
       if (demand[d] <= 0) continue;
-      const { limit, guarantees } = bounds(quota, d);
+      const { limit, guarantees } = bound[d];
       if (limit !== undefined && change[d] > limit) limitPassed = true;
       if (guarantees !== undefined) deficit[d] = Math.max(deficit[d], round3(change[d] - guarantees));
+      const tightest = tightestOf(bound[d]);
+      if (shortfall === null && tightest !== undefined && change[d] > tightest.allowed)
+        shortfall = { resource: d, ...tightest, app, step, more: change[d] };
     }
   };
   for (const app of apps) {
@@ -68,10 +73,7 @@ export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaChe
       );
       for (const task of step.stopBefore) stop(task);
       for (const instance of step.launch) launch(demand, landed.get(instance));
-      if (step.launch.length > 0) {
-        if (shortfall === null) shortfall = overLimit(quota, change, demand, app, index);
-        account(demand);
-      }
+      if (step.launch.length > 0) account(demand, app.spec.name, index + 1);
       for (const task of step.stopAfter) stop(task);
     }
   }
@@ -90,9 +92,8 @@ export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaChe
   };
 }
 
-/** How much more unreserved `resource` the role's limit, and other roles' guarantees, let it take (each if any). */
-function bounds(quota: RoleQuota, resource: keyof Scalars): { limit?: number; guarantees?: number } {
-  const out: { limit?: number; guarantees?: number } = {};
+function boundsOf(quota: RoleQuota, resource: keyof Scalars): Bounds {
+  const out: Bounds = {};
   const limit = quota.limits[resource];
   if (limit !== undefined) out.limit = round3(limit - quota.consumed[resource]);
   const h = quota.headroom;
@@ -105,28 +106,12 @@ function bounds(quota: RoleQuota, resource: keyof Scalars): { limit?: number; gu
   return out;
 }
 
-/** How much more unreserved `resource` quota lets the role take, and what bounds it; undefined when nothing does. */
-function allowance(
-  quota: RoleQuota,
-  resource: keyof Scalars,
-): { allowed: number; bound: QuotaShortfall["bound"] } | undefined {
-  const { limit: byLimit, guarantees: byGuarantees } = bounds(quota, resource);
-  if (byLimit !== undefined && (byGuarantees === undefined || byLimit <= byGuarantees))
-    return { allowed: byLimit, bound: "limit" };
-  return byGuarantees === undefined ? undefined : { allowed: byGuarantees, bound: "guarantees" };
-}
-
-function overLimit(
-  quota: RoleQuota,
-  change: Scalars,
-  demand: Scalars,
-  app: AppPlan,
-  index: number,
-): QuotaShortfall | null {
-  for (const resource of DIMENSIONS) {
-    const bound = demand[resource] > 0 ? allowance(quota, resource) : undefined;
-    if (bound === undefined || change[resource] <= bound.allowed) continue;
-    return { resource, ...bound, app: app.spec.name, step: index + 1, more: change[resource] };
-  }
-  return null;
+/** The tighter of the bounds, and which it is; undefined when nothing bounds the resource. */
+function tightestOf({
+  limit,
+  guarantees,
+}: Bounds): { allowed: number; bound: QuotaShortfall["bound"] } | undefined {
+  if (limit !== undefined && (guarantees === undefined || limit <= guarantees))
+    return { allowed: limit, bound: "limit" };
+  return guarantees === undefined ? undefined : { allowed: guarantees, bound: "guarantees" };
 }

@@ -2,6 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { renderTable } from "../cli/table.js";
 import { escapeDeep, escapeTerminal } from "../cli/terminal-text.js";
 import { shortDigest } from "../cluster/digest.js";
+import { DIMENSIONS, round3 } from "../cluster/resources.js";
 import { formatName } from "../cluster/snapshot.js";
 import type { SnapshotFormat } from "../cluster/types.js";
 import type { AgentShape, ScaleInAdvice, ScaleOutAdvice } from "../placement/types.js";
@@ -276,7 +277,7 @@ function renderVerdict(plan: Plan, placed: number, c: ChalkInstance): string[] {
 function renderQuota(quota: QuotaCheck | null): string[] {
   if (quota === null) return [];
   const parts: string[] = [];
-  for (const resource of ["cpus", "mem", "disk", "gpus"] as const) {
+  for (const resource of DIMENSIONS) {
     const limit = quota.limits[resource];
     if (limit !== undefined)
       parts.push(
@@ -316,10 +317,6 @@ function renderQuotaShortfall(quota: QuotaCheck, shortfall: QuotaShortfall): str
     `  other roles' quota guarantees hold back ${amount(held)} of the ${amount(available)} unallocated: ${where} would take ${amount(more)} more, and the master offers role ${quota.role} no more than ${amount(allowed)}`,
     "      fix: lower the requests, replace in place (update.max_surge: 0), add agents, or have those guarantees lowered (UPDATE_QUOTA)",
   ];
-}
-
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
 }
 
 /** Groups instances that share the same explanation, as the engine reports them per group. */
