@@ -101,6 +101,11 @@ export function isStrictSubrole(role: string, ancestor: string): boolean {
   return role.startsWith(`${ancestor}/`);
 }
 
+/** `role` is `ancestor` or one of its sub-roles: a role uses its ancestors' reservations, quota counts a subtree. */
+export function inRoleSubtree(role: string, ancestor: string): boolean {
+  return role === ancestor || isStrictSubrole(role, ancestor);
+}
+
 /**
  * Whether the allocator offers a pool to a framework for `role`: unreserved resources, and resources reserved to
  * the role or one of its ancestors (src/master/allocator/mesos/hierarchical.cpp offers a role's reservations to
@@ -110,7 +115,7 @@ export function isStrictSubrole(role: string, ancestor: string): boolean {
 export function offerableTo(pool: Pool, role: string, refinement: boolean): boolean {
   if (pool.reservations.length > 1 && !refinement) return false;
   const reserved = poolRole(pool);
-  return reserved === "*" || reserved === role || isStrictSubrole(role, reserved);
+  return reserved === "*" || inRoleSubtree(role, reserved);
 }
 
 /** Pools split as `Resources::reservations()` and `unreserved()` split them: unreserved, and by reservation role. */

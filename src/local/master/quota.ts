@@ -1,6 +1,6 @@
 import { roleError } from "../common-validation.js";
 import { isObject, type JsonObject } from "../json.js";
-import { isStrictSubrole, type Pool, poolRole } from "../pools.js";
+import { inRoleSubtree, type Pool, poolRole } from "../pools.js";
 import { emptyQuantities, type Quantities, SCALAR_NAMES } from "../resources.js";
 
 /**
@@ -164,11 +164,6 @@ function mapText(map: ScalarMap): string {
   return parts.length === 0 ? "{}" : parts.join("; ");
 }
 
-/** Whether `role` is `ancestor` or below it: a quota's consumption counts the role's whole subtree. */
-export function inSubtree(role: string, ancestor: string): boolean {
-  return role === ancestor || isStrictSubrole(role, ancestor);
-}
-
 /**
  * `RoleResourceBreakdown::consumedQuota` (master.cpp): the scalar resources allocated to the role's subtree (tasks
  * with what they use, `held`), plus the part of every reservation to that subtree nothing uses.
@@ -185,7 +180,7 @@ export function consumedQuota(
   for (const pools of agentPools)
     for (const pool of pools) if (reservedInSubtree(pool, role)) addScalars(pool, 1);
   for (const h of held) {
-    if (!inSubtree(h.role, role)) continue;
+    if (!inRoleSubtree(h.role, role)) continue;
     for (const pool of h.pools) if (!reservedInSubtree(pool, role)) addScalars(pool, 1);
   }
   for (const name of SCALAR_NAMES) consumed[name] = Math.round(consumed[name] * 1000) / 1000;
@@ -193,5 +188,5 @@ export function consumedQuota(
 }
 
 function reservedInSubtree(pool: Pool, role: string): boolean {
-  return pool.reservations.length > 0 && inSubtree(poolRole(pool), role);
+  return pool.reservations.length > 0 && inRoleSubtree(poolRole(pool), role);
 }
