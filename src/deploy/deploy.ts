@@ -125,6 +125,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
         release: result.rolledBackTo ?? result.release,
         instances: result.instances,
         ...(result.reason === undefined ? {} : { reason: result.reason }),
+        ...(result.noRoom === true ? { cause: "no_room" as const } : {}),
       });
     }
     return { ...result, app, ...(lockLost === undefined ? {} : { lockLost }) };

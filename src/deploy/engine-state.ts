@@ -3,6 +3,7 @@ import type { Release } from "../state/types.js";
 import type { SchedulerCall } from "./calls.js";
 import type { PendingInverseOffer } from "./evacuation.js";
 import type { DeployEvent } from "./events.js";
+import type { ShortOffers } from "./offer-plan.js";
 import { NO_RECONCILIATION, type Reconciliation } from "./reconciliation.js";
 import type { DeployPlan } from "./replan.js";
 import type { SuperviseSettings, Supervision } from "./supervision.js";
@@ -37,12 +38,23 @@ export interface EngineState {
   readonly reconciliation: Reconciliation;
   /** Offers received and not answered yet: the next step accepts or declines every one of them. */
   readonly offers: readonly Offer[];
+  /** When offers last came while launches were wanted, and why the last ones weighed could not hold them all. */
+  readonly offerRounds: OfferRounds;
   /** Set once the target failed its gates and the deploy rolls back to an earlier release. */
-  readonly rollingBack: { readonly from: Release; readonly reason: string } | undefined;
+  readonly rollingBack:
+    | { readonly from: Release; readonly reason: string; readonly noRoom: boolean }
+    | undefined;
   /** The master's inverse offers not answered yet, by id: each is accepted once the app left its agent. */
   readonly inverseOffers: ReadonlyMap<string, PendingInverseOffer>;
   /** Present when the engine supervises the app (`titan supervise`) instead of deploying a release. */
   readonly supervision: Supervision | undefined;
+}
+
+/** What the deploy learnt of offers while it had instances to launch, for saying why they wait. */
+export interface OfferRounds {
+  readonly lastAt: number | undefined;
+  /** The last offers that could not hold some instance; cleared once an offer round launches everything asked. */
+  readonly short: (ShortOffers & { readonly at: number }) | undefined;
 }
 
 /** What stays the same for a whole deploy (or supervision) of one app. */
@@ -83,6 +95,7 @@ export function initialState(tracked: TrackedInstances, plan: DeployPlan): Engin
     },
     reconciliation: NO_RECONCILIATION,
     offers: [],
+    offerRounds: { lastAt: undefined, short: undefined },
     rollingBack: undefined,
     inverseOffers: new Map(),
     supervision: undefined,

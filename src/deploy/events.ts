@@ -48,6 +48,8 @@ export type DeployEvent =
       outcome: DeployOutcome;
       release: number;
       reason?: string;
+      /** The release failed because instances found no offer with room for them, not because the app failed. */
+      cause?: "no_room";
       instances: ReadonlyArray<{ instance: number; task: string; host: string; ports: readonly number[] }>;
     };
 

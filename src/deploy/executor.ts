@@ -85,6 +85,8 @@ export type AppResult =
       outcome: DeployOutcome;
       release: number;
       reason?: string;
+      /** The release failed because instances found no offer with room for them, not because the app failed. */
+      noRoom?: boolean;
       rolledBackTo?: number;
       instances: DoneInstances;
     }
@@ -291,6 +293,7 @@ export class AppDeployment {
           outcome: "failed",
           release: finish.release,
           reason: finish.reason,
+          noRoom: finish.noRoom,
           instances: doneInstances(tracked),
         };
       case "done": {
@@ -299,8 +302,15 @@ export class AppDeployment {
         const instances = doneInstances(tracked);
         const release = tracked.target.release.number;
         if (!rollingBack) return { outcome: "deployed", release, instances };
-        const { from, reason } = rollingBack;
-        return { outcome: "rolled_back", release: from.number, rolledBackTo: release, reason, instances };
+        const { from, reason, noRoom } = rollingBack;
+        return {
+          outcome: "rolled_back",
+          release: from.number,
+          rolledBackTo: release,
+          reason,
+          noRoom,
+          instances,
+        };
       }
       case "rollback": {
         const from = tracked.target.release;
@@ -316,8 +326,9 @@ export class AppDeployment {
         const now = this.options.now();
         const retargeted = track(tracked, { type: "retarget", target }, now).tracked;
         const plan = rollbackPlan(this.state.plan, retargeted, this.settings.seed, now);
-        const rolling = { from, reason: finish.reason };
-        this.state = { ...this.state, tracked: retargeted, plan, rollingBack: rolling };
+        const rolling = { from, reason: finish.reason, noRoom: finish.noRoom };
+        const offerRounds = { ...this.state.offerRounds, short: undefined };
+        this.state = { ...this.state, tracked: retargeted, plan, rollingBack: rolling, offerRounds };
         await this.saveProgress("rolling_back");
         return undefined;
       }

@@ -1,7 +1,7 @@
 import type { AppSpec } from "../manifest/types.js";
 import type { Offer } from "../mesos/types/mesos.js";
 import { place } from "../placement/index.js";
-import type { Placement, RunningTask } from "../placement/types.js";
+import type { NearMiss, Placement, RunningTask, UnplacedGroup } from "../placement/types.js";
 import { requestFor } from "../plan/requests.js";
 import { offerToAgent } from "./offers.js";
 
@@ -25,6 +25,14 @@ export interface OfferRound {
   draining?: ReadonlySet<string>;
 }
 
+/** Why this round's offers could not hold some of the instances placed on them, as placement explains it. */
+export interface ShortOffers {
+  instances: number[];
+  /** e.g. { reason: "cpus exhausted", agents: 2 }: each offered agent counted under the check that rejected it. */
+  reasons: Array<{ reason: string; agents: number }>;
+  nearest: NearMiss[];
+}
+
 export interface OfferDecision {
   /** What to launch on which offer, in order (several placements may share an offer). */
   placements: Array<{ offer: Offer; placement: Placement }>;
@@ -32,6 +40,8 @@ export interface OfferDecision {
   waiting: number[];
   /** Offers nothing was placed on, with whether the plan still needs their agent. */
   unused: Array<{ offer: Offer; neededByPlan: boolean }>;
+  /** Present when an offer was weighed for an instance and could not hold it. */
+  short?: ShortOffers;
 }
 
 /**
@@ -51,6 +61,10 @@ export function decideOffers(round: OfferRound): OfferDecision {
   const waiting: number[] = [];
   const running = [...round.running];
   const pinned = new Map<string, number[]>();
+  // Why instances found no room: per planned agent weighed, and over the offers weighed for the rest.
+  const pinnedShort: Array<{ offer: Offer; groups: UnplacedGroup[] }> = [];
+  let freeShort: UnplacedGroup[] = [];
+  let weighedForFree = new Set<Offer>();
   const free: number[] = [];
   for (const instance of round.launches) {
     const agent = round.planned.get(instance);
@@ -74,6 +88,7 @@ export function decideOffers(round: OfferRound): OfferDecision {
       running.push(runningOf(round.spec, placement));
     }
     waiting.push(...result.unplaced.flatMap((u) => u.instances));
+    if (result.unplaced.length > 0) pinnedShort.push({ offer, groups: result.unplaced });
   }
   const used = new Set(placements.map((p) => p.offer));
   if (free.length > 0) {
@@ -88,6 +103,8 @@ export function decideOffers(round: OfferRound): OfferDecision {
       const offer = byAgent.get(placement.agentId);
       if (offer !== undefined) placements.push({ offer, placement });
     }
+    if (open.length > 0) freeShort = result.unplaced;
+    weighedForFree = new Set(open);
   }
   const taken = new Set(placements.map((p) => p.offer));
   const needed = new Set(
@@ -96,7 +113,40 @@ export function decideOffers(round: OfferRound): OfferDecision {
   const unused = [...byAgent.values(), ...spare]
     .filter((o) => !taken.has(o))
     .map((offer) => ({ offer, neededByPlan: needed.has(offer.agent_id.value) }));
-  return { placements, waiting: waiting.sort((a, b) => a - b), unused };
+  // A planned agent's offer nothing was placed on was weighed again for the rest: count that agent once.
+  const countedOnce = pinnedShort.filter((p) => freeShort.length === 0 || !weighedForFree.has(p.offer));
+  const short = shortOffers(
+    [...pinnedShort.flatMap((p) => p.groups), ...freeShort],
+    [...countedOnce.flatMap((p) => p.groups), ...freeShort],
+  );
+  return { placements, waiting: waiting.sort((a, b) => a - b), unused, ...(short ? { short } : {}) };
+}
+
+const NEAREST = 3;
+
+/**
+ * The explanations of the round's placements merged: the instances of every group, reasons summed over the groups
+ * that weighed distinct agents, closest misses first (each agent once).
+ */
+function shortOffers(
+  groups: readonly UnplacedGroup[],
+  distinct: readonly UnplacedGroup[],
+): ShortOffers | undefined {
+  if (groups.length === 0) return undefined;
+  const reasons = new Map<string, number>();
+  for (const group of distinct)
+    for (const { reason, agents } of group.reasons)
+      if (agents > 0) reasons.set(reason, (reasons.get(reason) ?? 0) + agents);
+  const nearest = new Map<string, NearMiss>();
+  for (const near of groups.flatMap((g) => g.nearest))
+    if (!nearest.has(near.agentId)) nearest.set(near.agentId, near);
+  return {
+    instances: groups.flatMap((g) => g.instances).sort((a, b) => a - b),
+    reasons: [...reasons]
+      .map(([reason, agents]) => ({ reason, agents }))
+      .sort((a, b) => b.agents - a.agents || (a.reason < b.reason ? -1 : 1)),
+    nearest: [...nearest.values()].slice(0, NEAREST),
+  };
 }
 
 function runningOf(spec: AppSpec, placement: Placement): RunningTask {

@@ -19,12 +19,22 @@ import {
 } from "./supervision.js";
 import { deadlineFailure, decide, killCall, runningTasks } from "./tracked-view.js";
 import { nextIncarnation, type Tracked, track } from "./tracking.js";
+import { unplacedByOffers } from "./waiting.js";
 
 /** How a deploy ends, as the step sees it; a rollback is a new target the loop resolves (its env) and goes on with. */
 export type Finish =
   | { kind: "done" }
-  | { kind: "failed"; release: number; reason: string }
-  | { kind: "rollback"; to: Release; reason: string };
+  | { kind: "failed"; release: number; reason: string; noRoom: boolean }
+  | { kind: "rollback"; to: Release; reason: string; noRoom: boolean };
+
+/**
+ * Why a release failed; `noRoom` when instances it still had to launch found no offer that holds them (the cluster
+ * is fuller than the plan saw), rather than the app failing its gates.
+ */
+export interface Failure {
+  reason: string;
+  noRoom: boolean;
+}
 
 export interface StepResult extends Reaction {
   finish?: Finish;
@@ -97,7 +107,8 @@ function deployGate(state: EngineState, now: number, settings: EngineSettings, o
     return { kind: "result", result: declineAll(next, RETRY_REFUSE_SECONDS, out) };
   next = { ...next, tracked: track(next.tracked, { type: "progress" }, now).tracked };
   next = answerMaintenance(next, out);
-  const failure = next.tracked.fatal ?? deadlineFailure(next.tracked, now);
+  const fatal = next.tracked.fatal;
+  const failure = fatal === undefined ? outOfTime(next, now) : { reason: fatal, noRoom: false };
   if (failure !== undefined) {
     const tracked = track(next.tracked, { type: "failure_taken" }, now).tracked;
     const declined = declineAll({ ...next, tracked }, RETRY_REFUSE_SECONDS, out);
@@ -109,6 +120,16 @@ function deployGate(state: EngineState, now: number, settings: EngineSettings, o
     return { kind: "result", result: { ...declined, finish: { kind: "done" } } };
   }
   return { kind: "decided", state: next, decision };
+}
+
+/** A deadline the release missed, with why instances still waiting for an offer found none. */
+function outOfTime(state: EngineState, now: number): Failure | undefined {
+  const failure = deadlineFailure(state.tracked, now);
+  if (failure === undefined) return undefined;
+  const unplaced = unplacedByOffers(state, now);
+  return unplaced === undefined
+    ? { reason: failure, noRoom: false }
+    : { reason: `${failure}; ${unplaced}`, noRoom: true };
 }
 
 /**
@@ -157,16 +178,17 @@ function answerMaintenance(state: EngineState, out: Out): EngineState {
 }
 
 /** The release failed its gates: roll back to the last healthy release when allowed (`autoRollback`), else fail. */
-function failed(state: EngineState, reason: string, autoRollback: boolean): Finish {
+function failed(state: EngineState, failure: Failure, autoRollback: boolean): Finish {
+  const { reason, noRoom } = failure;
   const target = state.tracked.target.release;
   if (state.rollingBack !== undefined) {
     const why = `the rollback to release ${target.number} failed too: ${reason}`;
-    return { kind: "failed", release: state.rollingBack.from.number, reason: why };
+    return { kind: "failed", release: state.rollingBack.from.number, reason: why, noRoom };
   }
   const previous = autoRollback ? rollbackTarget(state.tracked.releases, target) : undefined;
-  if (previous !== undefined) return { kind: "rollback", to: previous, reason };
+  if (previous !== undefined) return { kind: "rollback", to: previous, reason, noRoom };
   const why = autoRollback ? `${reason}; there is no earlier healthy release to roll back to` : reason;
-  return { kind: "failed", release: target.number, reason: why };
+  return { kind: "failed", release: target.number, reason: why, noRoom };
 }
 
 function kill(state: EngineState, decision: RolloutDecision, now: number, out: Out): EngineState {
@@ -207,15 +229,16 @@ function retryKills(state: EngineState, now: number, out: Out): EngineState {
  * long when nothing is wanted or while the plan waits for other agents, briefly otherwise.
  */
 function offerRound(
-  state: EngineState,
+  given: EngineState,
   launches: readonly number[],
   idle: boolean,
   now: number,
   settings: EngineSettings,
   out: Out,
 ): { state: EngineState; unlaunched: readonly number[] } {
+  if (given.offers.length === 0) return { state: given, unlaunched: launches };
+  const state: EngineState = { ...given, offerRounds: { ...given.offerRounds, lastAt: now } };
   const offers = state.offers;
-  if (offers.length === 0) return { state, unlaunched: launches };
   if (launches.length === 0) {
     if (idle) return { state: declineIdle(state, out).state, unlaunched: [] };
     // Nothing to launch this moment (the rollout waits on kills or health): the next launch may want these.
@@ -272,7 +295,14 @@ function offerRound(
     next = refused(next, later, NOT_PLANNED_REFUSE_SECONDS, now);
   }
   const done = new Set(launched.map((t) => t.instance));
-  return { state: { ...next, offers: [] }, unlaunched: launches.filter((i) => !done.has(i)) };
+  const unlaunched = launches.filter((i) => !done.has(i));
+  const lastShort =
+    decision.short !== undefined
+      ? { ...decision.short, at: now }
+      : unlaunched.length === 0
+        ? undefined
+        : state.offerRounds.short;
+  return { state: { ...next, offers: [], offerRounds: { lastAt: now, short: lastShort } }, unlaunched };
 }
 
 /** The agents of declined offers, with when the decline's filter ends. */

@@ -1,4 +1,6 @@
-import type { EngineState } from "./engine-state.js";
+import { formatMissing } from "../plan/format.js";
+import { formatReason } from "../plan/requests.js";
+import type { EngineState, OfferRounds } from "./engine-state.js";
 import { holding } from "./reconciliation.js";
 import { decide, isCurrent } from "./tracked-view.js";
 
@@ -11,6 +13,8 @@ export interface WaitingView {
   unanswered: readonly string[];
   /** Instances with no task yet that may be launched now: they wait for an offer. */
   awaitingOffers: readonly string[];
+  /** Why no offer held them so far (offerShortage), when known. */
+  shortage?: string;
   /** Instances held back by the restart backoff, with when they may be launched again. */
   backoff: ReadonlyArray<{ instance: number; until: number }>;
   /** Current tasks launched but not running yet. */
@@ -40,8 +44,10 @@ export function waitingFor(view: WaitingView): string {
   if (view.unanswered.length > 0)
     return `the master to report ${view.unanswered.length} task(s) it has not answered for (${list(view.unanswered)}): after a master failover their agents re-register within its agent_reregister_timeout; they are not relaunched meanwhile`;
   const parts: string[] = [];
-  if (view.awaitingOffers.length > 0)
-    parts.push(`offers to place instance(s) ${list(view.awaitingOffers)} (offers revived)`);
+  if (view.awaitingOffers.length > 0) {
+    const why = view.shortage === undefined ? "" : `: ${view.shortage}`;
+    parts.push(`offers to place instance(s) ${list(view.awaitingOffers)} (offers revived)${why}`);
+  }
   if (view.backoff.length > 0) {
     const next = Math.min(...view.backoff.map((b) => b.until));
     parts.push(
@@ -62,11 +68,12 @@ export function describeWait(state: EngineState, now: number): string {
   const tasks = [...tracked.tasks.values()];
   const current = tasks.filter((t) => isCurrent(tracked, t) && !t.killSent);
   const decision = settled ? decide(tracked, now) : undefined;
-  const awaitingOffers = (decision?.actions ?? []).flatMap((a) => {
-    if (a.kind !== "launch") return [];
-    const agent = plan.planned.get(a.instance);
-    return [agent === undefined ? String(a.instance) : `${a.instance} (planned on ${agent.hostname})`];
+  const launches = (decision?.actions ?? []).flatMap((a) => (a.kind === "launch" ? [a.instance] : []));
+  const awaitingOffers = launches.map((instance) => {
+    const agent = plan.planned.get(instance);
+    return agent === undefined ? String(instance) : `${instance} (planned on ${agent.hostname})`;
   });
+  const shortage = offerShortage(state.offerRounds, launches, (i) => plan.planned.has(i));
   const backoff = (decision?.pending ?? []).flatMap((instance) => {
     const until = tracked.backoffUntil.get(instance);
     return until !== undefined && until > now ? [{ instance, until }] : [];
@@ -76,6 +83,7 @@ export function describeWait(state: EngineState, now: number): string {
     ...(link.reconnectingUntil === undefined ? {} : { reconnectingUntil: link.reconnectingUntil }),
     unanswered: [...tracked.unanswered],
     awaitingOffers,
+    ...(shortage === undefined ? {} : { shortage }),
     backoff,
     starting: current.filter((t) => t.state !== "TASK_RUNNING").map((t) => t.taskId),
     warming: current
@@ -83,6 +91,41 @@ export function describeWait(state: EngineState, now: number): string {
       .map((t) => t.taskId),
     stopping: tasks.filter((t) => t.killSent).map((t) => t.taskId),
   });
+}
+
+/**
+ * Why instances waiting for offers found none that holds them: what placement said of the last offers weighed for
+ * them, or since when no offer has come (instances bound to their planned agent wait for that agent's offer);
+ * undefined when no instance waits.
+ */
+export function offerShortage(
+  rounds: OfferRounds,
+  waiting: readonly number[],
+  pinned: (instance: number) => boolean,
+): string | undefined {
+  if (waiting.length === 0) return undefined;
+  const short = rounds.short;
+  if (short?.instances.some((i) => waiting.includes(i))) {
+    const reasons = short.reasons.map(formatReason).join(", ");
+    const near = short.nearest.map((n) => `${n.hostname} (${formatMissing(n.missing)})`).join(", ");
+    const nearest = near === "" ? "" : `; nearest ${near}`;
+    return `the offers of ${clock(short.at)} UTC could not hold them: ${reasons || "no agent fits"}${nearest}`;
+  }
+  // hierarchical.cpp __allocate offers an agent's resources only when, shrunk to the role's quota limit and the
+  // headroom other roles' guarantees hold back, they are still allocatable: a full cluster sends nothing at all.
+  const none = "(a master offers nothing while no agent has resources free for the role, its quota included)";
+  if (rounds.lastAt === undefined) return `no offer has come yet ${none}`;
+  if (waiting.every(pinned)) return "the agents planned for them made no offer";
+  return `no offer has come since ${clock(rounds.lastAt)} UTC ${none}`;
+}
+
+/** For a release out of time: which instances never found room in an offer, and why, when that is known. */
+export function unplacedByOffers(state: EngineState, now: number): string | undefined {
+  const waiting = decide(state.tracked, now).actions.flatMap((a) =>
+    a.kind === "launch" ? [a.instance] : [],
+  );
+  const shortage = offerShortage(state.offerRounds, waiting, (i) => state.plan.planned.has(i));
+  return shortage === undefined ? undefined : `instance(s) ${list(waiting)} found no room: ${shortage}`;
 }
 
 /** After this long without anything happening the deploy says what it waits for, and again at most this often. */

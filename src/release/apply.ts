@@ -356,6 +356,11 @@ export function printSummary(env: Env, results: readonly AppDeployResult[]): voi
   }
 }
 
+/** The cluster filled up after the plan was made (another deploy, another framework, a lost agent). */
+function roomHint(app: string): string {
+  return `the cluster has less room than the plan saw: \`titan plan\` shows where ${app} fits now and how many agents would make it fit`;
+}
+
 function outcomeCode(results: readonly AppDeployResult[], options: ApplyOptions, aborted: boolean): number {
   for (const result of results) {
     if (result.lockLost !== undefined) throw result.lockLost;
@@ -375,13 +380,20 @@ function outcomeCode(results: readonly AppDeployResult[], options: ApplyOptions,
           `${options.verb} of ${result.app} failed: ${result.reason ?? "unknown reason"}`,
           {
             exitCode: ExitCode.DeployFailed,
-            hint: `see \`titan releases ${result.app}\`; fix the release and deploy again, or \`titan rollback ${result.app}\``,
+            hint:
+              result.noRoom === true
+                ? roomHint(result.app)
+                : `see \`titan releases ${result.app}\`; fix the release and deploy again, or \`titan rollback ${result.app}\``,
           },
         );
       case "rolled_back":
         throw new TitanError(
-          `release ${result.release} of ${result.app} failed its health gates (${result.reason ?? "unhealthy"}) and was rolled back to release ${result.rolledBackTo ?? "?"}`,
-          { exitCode: ExitCode.RolledBack, hint: `check the app's logs, fix it and deploy again` },
+          `release ${result.release} of ${result.app} ${result.noRoom === true ? "found no room in the offers" : "failed its health gates"} (${result.reason ?? "unhealthy"}) and was rolled back to release ${result.rolledBackTo ?? "?"}`,
+          {
+            exitCode: ExitCode.RolledBack,
+            hint:
+              result.noRoom === true ? roomHint(result.app) : `check the app's logs, fix it and deploy again`,
+          },
         );
       default:
         break;

@@ -269,5 +269,49 @@ describe("an offer round", () => {
     expect(decision.waiting).toEqual([0]);
     expect(decision.placements.map((p) => [p.placement.instance, p.placement.agentId])).toEqual([[2, "a1"]]);
     expect(decision.unused.map((u) => [u.offer.id.value, u.neededByPlan])).toEqual([["o2", true]]);
+    // Why instance 0 waits, as placement explains the planned agent's offer.
+    expect(decision.short).toEqual({
+      instances: [0],
+      reasons: [{ reason: "cpus exhausted", agents: 1 }],
+      nearest: [{ agentId: "a2", hostname: "a2.local", missing: { cpus: expect.closeTo(0.4, 6) } }],
+    });
+  });
+
+  it("says why the offers could not hold instances placed on whatever is offered, summed over both kinds", () => {
+    const decision = decideOffers({
+      spec: spec(),
+      seed: 1,
+      offers: [offer("o2", "a2", 0.1), offer("o1", "a1", 0.3), offer("o4", "a4", 0.2)],
+      launches: [0, 2, 3],
+      planned,
+      running: [],
+    });
+    expect(decision.placements).toEqual([]);
+    expect(decision.short?.instances).toEqual([0, 2, 3]);
+    expect(decision.short?.reasons).toEqual([{ reason: "cpus exhausted", agents: 3 }]);
+    expect(decision.short?.nearest.map((n) => n.hostname)).toEqual(["a2.local", "a1.local", "a4.local"]);
+  });
+
+  it("has nothing to explain when every launch found room, or when no offer was weighed for the rest", () => {
+    const placed = decideOffers({
+      spec: spec(),
+      seed: 1,
+      offers: [offer("o1", "a1", 4)],
+      launches: [2],
+      planned,
+      running: [],
+    });
+    expect(placed.placements).toHaveLength(1);
+    expect(placed.short).toBeUndefined();
+    const otherAgents = decideOffers({
+      spec: spec(),
+      seed: 1,
+      offers: [offer("o1", "a1", 4)],
+      launches: [0, 1],
+      planned,
+      running: [],
+    });
+    expect(otherAgents.waiting).toEqual([0, 1]);
+    expect(otherAgents.short).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import type { PlannedAgent } from "../../src/deploy/offer-plan.js";
 import { deployPlan, PLANNED_OFFER_WAIT_MS, rollbackPlan } from "../../src/deploy/replan.js";
 import { step } from "../../src/deploy/step.js";
 import { type AppTarget, startTracking } from "../../src/deploy/tracking.js";
+import { offerShortage, waitingFor } from "../../src/deploy/waiting.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
 import type { Offer, TaskStatus } from "../../src/mesos/types/mesos.js";
@@ -272,6 +273,103 @@ describe("the step function, driven by recorded events", () => {
     expect(asked).toEqual([
       { kind: "reconcile", tasks: [{ taskId: "web.1.0.1", agentId: "a1" }], resendOnFailure: false },
     ]);
+  });
+});
+
+describe("a release that runs out of time waiting for offers", () => {
+  it("fails saying why the offers could not hold the instances it still had to launch", () => {
+    let state = withOffers(subscribed(new Map()), [offer("o1", "a1", 0.5), offer("o2", "b1", 0.25)], 10);
+    const weighed = step(state, 10, settings);
+    expect(accepted(weighed.calls)).toEqual([]);
+    expect(weighed.state.offerRounds).toEqual({
+      lastAt: 10,
+      short: {
+        at: 10,
+        instances: [0, 1, 2],
+        reasons: [{ reason: "cpus exhausted", agents: 2 }],
+        nearest: [
+          { agentId: "a1", hostname: "a1.local", missing: { cpus: 0.5 } },
+          { agentId: "b1", hostname: "b1.local", missing: { cpus: 0.75 } },
+        ],
+      },
+    });
+    state = weighed.state;
+    expect(step(state, 59_000, settings).finish).toBeUndefined();
+    expect(step(state, 61_000, settings).finish).toEqual({
+      kind: "failed",
+      release: 1,
+      noRoom: true,
+      reason:
+        "no instance became healthy within progress_deadline 1m; instance(s) 0, 1, 2 found no room: the offers of 00:00:00 UTC could not hold them: cpus exhausted on 2 agents; nearest a1.local (needs 0.5 cpus more), b1.local (needs 0.75 cpus more); there is no earlier healthy release to roll back to",
+    });
+  });
+
+  it("says no offer came when none did, and since when once one had", () => {
+    const waited = step(subscribed(new Map()), 0, settings).state;
+    const none = step(waited, 61_000, settings).finish;
+    expect(none).toMatchObject({ kind: "failed", noRoom: true });
+    expect(none?.kind === "failed" && none.reason).toContain(
+      "instance(s) 0, 1, 2 found no room: no offer has come yet (a master offers nothing while no agent has resources free",
+    );
+    // Offers that held everything asked leave nothing to explain.
+    const launched = step(withOffers(subscribed(new Map()), [offer("o1", "a1", 4)], 5_000), 5_000, settings);
+    expect(accepted(launched.calls)).toEqual([["a1", [0, 1, 2]]]);
+    expect(launched.state.offerRounds).toEqual({ lastAt: 5_000, short: undefined });
+  });
+
+  it("words the wait: the last short offers, no offer since when, or the planned agents' silence", () => {
+    const short = {
+      at: 3_000,
+      instances: [1],
+      reasons: [
+        { reason: "mem exhausted", agents: 2 },
+        { reason: "zone excluded", agents: 1 },
+      ],
+      nearest: [{ agentId: "a1", hostname: "a1.local", missing: { mem: 512 } }],
+    };
+    const planned = (i: number) => i === 0;
+    expect(offerShortage({ lastAt: 3_000, short }, [1], planned)).toBe(
+      "the offers of 00:00:03 UTC could not hold them: mem exhausted on 2 agents, zone excluded on 1 agent; nearest a1.local (needs 512 MiB mem more)",
+    );
+    // What was said of other instances is not said of these.
+    expect(offerShortage({ lastAt: 4_000, short }, [2], planned)).toBe(
+      "no offer has come since 00:00:04 UTC (a master offers nothing while no agent has resources free for the role, its quota included)",
+    );
+    expect(offerShortage({ lastAt: 4_000, short: undefined }, [0], planned)).toBe(
+      "the agents planned for them made no offer",
+    );
+    expect(offerShortage({ lastAt: undefined, short: undefined }, [0], planned)).toMatch(
+      /^no offer has come yet/,
+    );
+    expect(offerShortage({ lastAt: 4_000, short }, [], planned)).toBeUndefined();
+    const waiting = {
+      subscribed: true,
+      unanswered: [],
+      backoff: [],
+      starting: [],
+      warming: [],
+      stopping: [],
+    };
+    expect(
+      waitingFor({
+        ...waiting,
+        awaitingOffers: ["1"],
+        shortage: "the agents planned for them made no offer",
+      }),
+    ).toBe("offers to place instance(s) 1 (offers revived): the agents planned for them made no offer");
+  });
+
+  it("a release that launched everything and failed its health gates is not said to lack room", () => {
+    const state = withOffers(
+      subscribed(new Map()),
+      ["a1", "b1", "c1"].map((a) => offer(a, a)),
+      0,
+    );
+    const launched = step(state, 0, settings);
+    expect(accepted(launched.calls)).toHaveLength(3);
+    const finish = step(launched.state, 61_000, settings).finish;
+    expect(finish).toMatchObject({ kind: "failed", noRoom: false });
+    expect(finish?.kind === "failed" && finish.reason).not.toContain("found no room");
   });
 });
 
