@@ -136,6 +136,8 @@ export interface TaskInfoJson {
   container?: ContainerInfoJson;
   health_check?: HealthCheckJson;
   kill_policy?: KillPolicyJson;
+  /** TaskInfo.limits (cpus, mem) as the master passes them on: a number, or Infinity for an unlimited one. */
+  limits?: Record<string, { value: number }>;
   labels?: LabelsJson;
   discovery?: unknown;
 }

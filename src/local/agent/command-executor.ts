@@ -116,6 +116,15 @@ export class CommandExecutor {
     return isTerminalState(this.state);
   }
 
+  /**
+   * ContainerStatus.executor_pid. The command executor runs inside the agent's own process, so that is the
+   * executor's pid; it is known once the container has a process, as the launcher knows it from the fork on
+   * (src/slave/containerizer/mesos/launcher.cpp `SubprocessLauncher::status`).
+   */
+  get executorPid(): number | undefined {
+    return this.pid === undefined ? undefined : process.pid;
+  }
+
   launch(): void {
     // An image task's user is resolved inside its rootfs by the container launcher (container-users.ts).
     const user =
@@ -527,7 +536,7 @@ export class CommandExecutor {
     return {
       container_id: { value: this.sandbox.containerId },
       network_infos: [{ ip_addresses: [{ protocol: "IPv4", ip_address: "127.0.0.1" }] }],
-      executor_pid: process.pid,
+      executor_pid: this.executorPid ?? process.pid,
     };
   }
 

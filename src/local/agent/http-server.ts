@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { basename } from "node:path";
 import { authenticate, type HttpCredentials, type Refusal, refuseForeignHost } from "../http-guard.js";
 import type { AccountNames } from "./accounts.js";
+import { monitorStatistics, sampleUsage } from "./container-usage.js";
 import {
   type AttachedPath,
   browseAttached,
@@ -220,6 +221,10 @@ async function route(req: IncomingMessage, res: ServerResponse, source: AgentHtt
   switch (path) {
     case "/state":
       sendJson(res, 200, legacyState(source.view()), url.searchParams.get("jsonp"));
+      return;
+    // Only this path: the `.json` form went away after 0.25 (docs/upgrades.md), so a 1.12 agent answers it 404.
+    case "/monitor/statistics":
+      sendJson(res, 200, monitorStatistics(source.view(), sampleUsage()), url.searchParams.get("jsonp"));
       return;
     case "/health":
       res.writeHead(200, { "Content-Length": 0 });

@@ -3,6 +3,7 @@ import { CALL_SCHEMA } from "../call-protos.js";
 import { isObject } from "../json.js";
 import { parseProtoJson } from "../proto-json.js";
 import type { AccountNames } from "./accounts.js";
+import { sampleUsage, v1GetContainers } from "./container-usage.js";
 import {
   type AttachedPath,
   browseAttached,
@@ -135,6 +136,8 @@ export function handleOperatorCall(raw: unknown, context: OperatorContext): ApiR
       return reply(type, "get_frameworks", v1GetFrameworks(context.view));
     case "GET_AGENT":
       return reply(type, "get_agent", { agent_info: v1AgentInfo(context.view) });
+    case "GET_CONTAINERS":
+      return { status: 200, json: v1GetContainers(context.view, sampleUsage()) };
     case "READ_FILE":
       return readFile(call, context);
     case "LIST_FILES":

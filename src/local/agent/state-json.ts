@@ -33,6 +33,10 @@ export interface ExecutorView {
   readonly statuses: readonly AgentStatus[];
   readonly sandbox: Sandbox | undefined;
   readonly isTerminal: boolean;
+  /** The task's process (the root of the container's process tree), once it has been forked. */
+  readonly pid: number | undefined;
+  /** ContainerStatus.executor_pid: the process the executor runs in, once the container has a process. */
+  readonly executorPid: number | undefined;
 }
 
 export interface AgentView {
@@ -89,7 +93,7 @@ function taskRole(task: TaskInfoJson, framework: FrameworkInfoJson): string {
 }
 
 /** The command executor's own allowance, allocated to the task's role. */
-function executorResources(task: TaskInfoJson): ResourceJson[] {
+export function executorResources(task: TaskInfoJson): ResourceJson[] {
   const allocation = allocationInfo(task);
   const overhead: ResourceJson[] = [
     { name: "cpus", type: "SCALAR", scalar: { value: EXECUTOR_CPUS } },

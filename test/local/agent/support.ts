@@ -39,7 +39,9 @@ export interface TestAgent {
 }
 
 /** A started agent on a free port that is stopped (every task killed) when the test ends, pass or fail. */
-export async function startTestAgent(options: { switchUser?: boolean } = {}): Promise<TestAgent> {
+export async function startTestAgent(
+  options: { switchUser?: boolean; credentials?: { principal: string; secret: string } } = {},
+): Promise<TestAgent> {
   // Removed once the agent has stopped (its containers destroyed), not by the afterEach clean-up, which runs
   // before onTestFinished and raced the runtime still deleting a rootfs (ENOTEMPTY).
   const workDir = mkdtempSync(join(tmpdir(), "titan-agent-"));
@@ -52,6 +54,7 @@ export async function startTestAgent(options: { switchUser?: boolean } = {}): Pr
     workDir,
     masterUrl: "http://127.0.0.1:5050",
     ...(options.switchUser === undefined ? {} : { switchUser: options.switchUser }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     onStatus: (status) => statuses.push(status),
   });
   onTestFinished(async () => {
