@@ -81,6 +81,12 @@ export const catalog: readonly CatalogEntry[] = [
     load: async () => (await import("./ps/command.js")).registerPs,
   },
   {
+    name: "top",
+    term: "top [options] [apps...]",
+    summary: "show the cpu and memory the running instances of titan apps use, beside what they were given",
+    load: async () => (await import("./top/command.js")).registerTop,
+  },
+  {
     name: "status",
     term: "status [options] <app>",
     summary: "say in one line whether an app is OK: counts, running release, last deploy",

@@ -5,6 +5,7 @@ import type { HttpResponse, HttpTransport } from "./transport.js";
 import type { LegacyAgentState, LegacyMasterState } from "./types/legacy.js";
 import type { MachineID } from "./types/mesos.js";
 import type {
+  AgentGetContainers,
   AgentGetState,
   MaintenanceSchedule,
   MasterCallType,
@@ -232,6 +233,23 @@ export class AgentOperator {
     const what = `agent ${this.base.host} GET_STATE`;
     const json = parseJsonBody(response, { what, credentialsSent: this.transport.sendsCredentialsTo(url) });
     return unwrapResponse<AgentGetState>(json, "GET_STATE", what);
+  }
+
+  /** GET_CONTAINERS: the agent's running containers with their resource statistics, sampled as it answers. */
+  async getContainers(signal?: AbortSignal): Promise<AgentGetContainers> {
+    const url = new URL("/api/v1", this.base);
+    const call = { type: "GET_CONTAINERS", get_containers: { show_nested: false, show_standalone: false } };
+    const response = await postJson(this.transport, url, call, {
+      deadlineMs: this.deadlineMs,
+      maxBytes: this.maxStateBytes,
+      label: "agent GET_CONTAINERS",
+      signal,
+    });
+    const what = `agent ${this.base.host} GET_CONTAINERS`;
+    const json = parseJsonBody(response, { what, credentialsSent: this.transport.sendsCredentialsTo(url) });
+    // An agent with no container answers without the field: evolve.cpp sets it only when it adds a container.
+    if (isObject(json) && json.type === "GET_CONTAINERS" && json.get_containers === undefined) return {};
+    return unwrapResponse<AgentGetContainers>(json, "GET_CONTAINERS", what);
   }
 
   /** The legacy agent `GET /state`, which has each executor's absolute sandbox `directory`. */

@@ -1,11 +1,14 @@
 /**
  * JSON shapes of the v1 operator API (`mesos.v1.master.Call`/`Response`, `mesos.v1.agent.Call`/`Response`)
  * for the calls titan makes: master GET_STATE, GET_AGENTS, GET_TASKS, GET_FRAMEWORKS, GET_VERSION,
- * GET_HEALTH, GET_MASTER, the maintenance calls and agent GET_STATE. Type declarations only.
+ * GET_HEALTH, GET_MASTER, the maintenance calls and agent GET_STATE and GET_CONTAINERS. Type declarations only.
  */
 import type {
   AgentID,
   AgentInfo,
+  ContainerID,
+  ContainerStatus,
+  ExecutorID,
   ExecutorInfo,
   FrameworkID,
   FrameworkInfo,
@@ -179,6 +182,41 @@ export interface AgentGetExecutors {
 export interface AgentGetFrameworks {
   frameworks?: Array<{ framework_info: FrameworkInfo }>;
   completed_frameworks?: Array<{ framework_info: FrameworkInfo }>;
+}
+
+/**
+ * `mesos.v1.ResourceStatistics`, the fields titan reads: what an agent's posix isolators fill from the container's
+ * process tree (cpu times, resident memory), what cgroups isolators add (processes, threads), and the allocation
+ * the containerizer adds (containerizer.cpp `_usage`: the soft limits are the container's requests, executor's
+ * included; `cpus_limit` only when the task sets a cpu limit or the agent enforces CFS quotas).
+ */
+export interface ResourceStatistics {
+  /** When the agent took the sample, seconds since the epoch. */
+  timestamp: number;
+  processes?: number;
+  threads?: number;
+  cpus_user_time_secs?: number;
+  cpus_system_time_secs?: number;
+  cpus_limit?: number;
+  cpus_soft_limit?: number;
+  mem_rss_bytes?: number;
+  mem_limit_bytes?: number;
+  mem_soft_limit_bytes?: number;
+}
+
+/** `mesos.v1.agent.Response.GetContainers.Container`. */
+export interface AgentContainer {
+  framework_id?: FrameworkID;
+  executor_id?: ExecutorID;
+  executor_name?: string;
+  container_id: ContainerID;
+  container_status?: ContainerStatus;
+  resource_statistics?: ResourceStatistics;
+}
+
+/** `mesos.v1.agent.Response.GetContainers`. */
+export interface AgentGetContainers {
+  containers?: AgentContainer[];
 }
 
 /** `mesos.v1.agent.Response.GetState`. */
