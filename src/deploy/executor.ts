@@ -190,7 +190,7 @@ export class AppDeployment {
       const stop = this.stopReason();
       if (stop !== undefined) return stop;
       await this.apply(react(this.state, event, this.context()), calls);
-      this.reportWaiting();
+      await this.reportWaiting();
       if (!this.state.link.subscribed || options.signal.aborted) continue;
       const stepped = step(this.state, options.now(), this.settings);
       await this.apply(stepped, calls);
@@ -340,13 +340,19 @@ export class AppDeployment {
     return { outcome, release: this.state.tracked.target.release.number, reason };
   }
 
-  private async saveProgress(phase: DeployProgress["phase"], prune = false): Promise<void> {
+  private async saveProgress(
+    phase: DeployProgress["phase"],
+    prune = false,
+    waiting?: DeployProgress["waiting"],
+  ): Promise<void> {
+    const { waiting: _said, ...rest } = this.progress;
     this.progress = {
-      ...this.progress,
+      ...rest,
       release: this.state.tracked.target.release.number,
       phase,
       launched: prune ? [] : this.progress.launched,
       updatedAt: this.options.now(),
+      ...(waiting === undefined ? {} : { waiting }),
     };
     await this.options.store.saveProgress(this.state.tracked.app, this.progress);
   }
@@ -356,11 +362,19 @@ export class AppDeployment {
     this.options.emit(event);
   }
 
-  /** After a few quiet seconds the output says what the deploy waits for, and again while the wait lasts. */
-  private reportWaiting(): void {
+  /**
+   * After a few quiet seconds the output says what the deploy waits for, and again while the wait lasts; the
+   * progress record keeps it for `titan status` in another terminal or on a teammate's machine.
+   */
+  private async reportWaiting(): Promise<void> {
     const now = this.options.now();
     if (!this.quiet.due(now)) return;
-    this.options.emit({ type: "waiting", app: this.state.tracked.app, for: describeWait(this.state, now) });
+    const wait = describeWait(this.state, now);
+    this.options.emit({ type: "waiting", app: this.state.tracked.app, for: wait });
+    await this.saveProgress(this.state.rollingBack ? "rolling_back" : "deploying", false, {
+      for: wait,
+      at: now,
+    });
   }
 }
 

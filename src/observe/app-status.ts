@@ -18,6 +18,8 @@ export interface AppStatus {
   lastDeploy?: Release;
   /** Which supervisor covers the app, when the store could say. */
   coverage?: Coverage;
+  /** While a deploy runs: what it last said it waits for, and when. */
+  waiting?: { for: string; at: number };
 }
 
 /**
@@ -48,6 +50,8 @@ export function statusLine(s: AppStatus, now: number): string {
     const detail = last.detail === undefined ? "" : ` (${last.detail})`;
     parts.push(`last deploy: release ${last.number} ${last.outcome.replace("_", " ")} ${when} ago${detail}`);
   }
+  if (s.waiting !== undefined)
+    parts.push(`waiting for ${s.waiting.for} (said ${formatAge(now - s.waiting.at)} ago)`);
   if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
   return parts.join(" · ");
 }
@@ -76,5 +80,7 @@ export function statusJson(s: AppStatus): Record<string, unknown> {
     release: release(s.release),
     last_deploy: release(s.lastDeploy),
     supervisor: s.coverage === undefined ? null : coverageJson(s.coverage),
+    waiting:
+      s.waiting === undefined ? null : { for: s.waiting.for, at: new Date(s.waiting.at).toISOString() },
   };
 }

@@ -97,6 +97,7 @@ const progressCheck: Check = obj({
   launched: list(anyText),
   incarnations: opt(record(int(1))),
   updatedAt: num,
+  waiting: opt(obj({ for: anyText, at: num })),
 });
 
 /** A supervisor report's id: safe as a file and a ZooKeeper node name. */

@@ -56,6 +56,11 @@ export interface DeployProgress {
    */
   incarnations?: Record<string, number>;
   updatedAt: number;
+  /**
+   * What the deploy last said it waits for (after a few quiet seconds, again while the wait lasts) and when it said
+   * it: `titan status` shows it to whoever asks. The next write of progress (a launch, the end) drops it.
+   */
+  waiting?: { for: string; at: number };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { until } from "../supervisor/harness.js";
+import { runCli } from "../support/cli.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { events, FAST, home, liveTasks, titan, writeWebApp } from "./harness.js";
 
@@ -87,4 +88,37 @@ describe("a deploy whose instances find no room in the offers", () => {
     });
     expect(await liveTasks(local.url)).toEqual([]);
   }, 30_000);
+
+  it("tells a teammate's titan status what the deploy waits for, while it waits", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 2, healthyDeadline: "60s", progressDeadline: "60s" });
+    await local.faults.withholdOffers(true);
+    const stop = new AbortController();
+    const run = titan(["deploy", "-f", file, "--master", local.url, "--yes"], { ...h, signal: stop.signal });
+    try {
+      let line = "";
+      await until(async () => {
+        const status = await runCli(["status", "web", "--master", local.url], { env: h.vars, cwd: h.cwd });
+        line = status.stdout;
+        return line.includes("waiting for");
+      }, "the deploy's wait in titan status");
+      expect(line).toMatch(
+        /^web {2}deploying .* · last deploy: release 1 pending \d+s ago · waiting for offers to place instance\(s\) 0 \(planned on agent-\d\.local\), 1 \(planned on agent-\d\.local\) \(offers revived\): no offer has come yet .* \(said \d+s ago\) · not supervised$/m,
+      );
+      const json = await runCli(["status", "web", "--master", local.url, "--json"], {
+        env: h.vars,
+        cwd: h.cwd,
+      });
+      expect(JSON.parse(json.stdout).waiting).toMatchObject({
+        for: expect.stringContaining("offers to place"),
+      });
+    } finally {
+      stop.abort();
+      await run;
+    }
+    // An interrupted deploy waits for nothing: status no longer says it does.
+    const after = await runCli(["status", "web", "--master", local.url], { env: h.vars, cwd: h.cwd });
+    expect(after.stdout).not.toContain("waiting for");
+  }, 40_000);
 });

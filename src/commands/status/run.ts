@@ -11,7 +11,7 @@ import { groupByApp } from "../../observe/group.js";
 import { describeLag, regionLags } from "../../observe/region-lag.js";
 import { checkAppName } from "../../release/app-release.js";
 import { unknownAppError } from "../../release/unknown-app.js";
-import type { Release } from "../../state/types.js";
+import type { Release, StateStore } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
 import { desiredIn, targetRelease } from "../ps/target.js";
 import type { StatusOptions } from "./command.js";
@@ -55,6 +55,8 @@ async function statusIn(
   const wanted = targetRelease(releases);
   const release = [...releases].reverse().find((r) => r.outcome === "deployed");
   const lastDeploy = releases.at(-1);
+  const waiting =
+    lastDeploy?.outcome === "pending" ? await waitOf(store, app, lastDeploy.number) : undefined;
   const base = {
     app,
     running: group?.running ?? 0,
@@ -63,8 +65,17 @@ async function statusIn(
     ...(release === undefined ? {} : { release }),
     ...(lastDeploy === undefined ? {} : { lastDeploy }),
     ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, env.clock.now()) }),
+    ...(waiting === undefined ? {} : { waiting }),
   };
   return { status: { ...base, verdict: verdictOf(base) }, releases, tasks: tasks.length };
+}
+
+/** What the deploy of a pending release last said it waits for, from its progress record (best effort). */
+async function waitOf(store: StateStore, app: string, release: number): Promise<AppStatus["waiting"]> {
+  const progress = await store.progress(app).catch(() => undefined);
+  if (progress?.release !== release || progress.phase === "interrupted" || progress.phase === "finished")
+    return undefined;
+  return progress.waiting;
 }
 
 /** One line per region, then the regions that lag a release the others run; an unreachable region says so (exit 1). */
