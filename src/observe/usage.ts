@@ -38,9 +38,9 @@ export interface UsageSection {
   apps: AppUsage[];
 }
 
-/** An agent's two answers for one container, or why there are none. */
+/** An agent's answers for one container (the earlier one absent when it is new), or why there are none. */
 export type ContainerSamples =
-  | { first: ResourceStatistics; second: ResourceStatistics }
+  | { first?: ResourceStatistics; second: ResourceStatistics }
   | { problem: string };
 
 function cpuSeconds(stats: ResourceStatistics): number | undefined {
@@ -67,7 +67,7 @@ export function instanceUsage(task: TitanTask, samples: ContainerSamples): Insta
   const base = { instance: task.instance, taskId: task.taskId, host: task.hostname };
   if ("problem" in samples) return { ...base, problem: samples.problem };
   const { second } = samples;
-  const cpus = cpuRate(samples.first, second);
+  const cpus = samples.first === undefined ? undefined : cpuRate(samples.first, second);
   const allocated = second.cpus_soft_limit ?? second.cpus_limit;
   // The memory limit is the request unless the task sets a higher one (containerizer.cpp `_usage`).
   const memLimit = second.mem_limit_bytes ?? second.mem_soft_limit_bytes;

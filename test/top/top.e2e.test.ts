@@ -39,7 +39,7 @@ const MIB = 1024 * 1024;
 const BUSY = `node -e "setInterval(() => { const t = Date.now(); while (Date.now() - t < 15); }, 45)"`;
 
 describe("titan top against the local cluster", () => {
-  it("shows what each running instance uses, measured by its agent, beside the limits the agent enforces", async () => {
+  it("shows what each running instance uses, measured by its agent, beside what it was given; --watch each round", async () => {
     const local = await startTestCluster({ agents: 2, master: { allocationIntervalMs: 50 } });
     const api = await startLabelledFramework(local.url, "api");
     const busy = api.launch({ instance: 0, release: 1, command: BUSY });
@@ -79,6 +79,28 @@ describe("titan top against the local cluster", () => {
     expect(table.stdout).toMatch(
       new RegExp(`1\\s+${idle.replaceAll(".", "\\.")}\\s+agent-\\d\\.local\\s+0\\.0\\d+ of 0\\.20`),
     );
+
+    // --watch: one document per round, each measured since the round before, until Ctrl-C (exit 0).
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 3000);
+    const watched = await runCli(
+      ["top", "api", "--master", local.url, "--watch", "--json", "--interval", "400ms"],
+      {
+        env,
+        signal: stop.signal,
+      },
+    );
+    clearTimeout(timer);
+    expect(watched.code).toBe(0);
+    const rounds = watched.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as TopJson);
+    expect(rounds.length).toBeGreaterThanOrEqual(2);
+    for (const round of rounds) {
+      expect(round.sections[0]?.interval_ms).toBe(400);
+      expect(round.sections[0]?.apps[0]?.instances[0]?.cpus).toBeGreaterThan(0.05);
+    }
   }, 60_000);
 
   it("says on its rows when an instance's agent does not answer, and refuses an app it does not know", async () => {

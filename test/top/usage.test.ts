@@ -142,6 +142,15 @@ describe("cpu and memory from an agent's container samples", () => {
     expect(renderUsage([section], plain).join("\n")).toContain("0.50 of 0.60 (83%), limit 1.10");
   });
 
+  it("has memory but no rate for a container its agent reported once (new to a watch)", () => {
+    const fresh = instanceUsage(task(0), {
+      second: { timestamp: 5, cpus_user_time_secs: 3, mem_rss_bytes: MIB },
+    });
+    expect(fresh.cpus).toBeUndefined();
+    expect(fresh.memRssBytes).toBe(MIB);
+    expect(fresh.problem).toBeUndefined();
+  });
+
   it("shows a host name from the cluster as text, never as a terminal control", () => {
     const usage = instanceUsage(task(0, "evil\x1b[2Jhost"), { problem: "x" });
     const section = {

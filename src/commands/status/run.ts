@@ -55,8 +55,7 @@ async function statusIn(
   const wanted = targetRelease(releases);
   const release = [...releases].reverse().find((r) => r.outcome === "deployed");
   const lastDeploy = releases.at(-1);
-  const waiting =
-    lastDeploy?.outcome === "pending" ? await waitOf(store, app, lastDeploy.number) : undefined;
+  const waiting = lastDeploy?.outcome === "pending" ? await waitOf(store, app, lastDeploy.number) : undefined;
   const base = {
     app,
     running: group?.running ?? 0,

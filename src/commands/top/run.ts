@@ -7,6 +7,7 @@ import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
 import { AgentOperator, agentBaseUrl, type MasterCluster } from "../../mesos/index.js";
 import type { AgentContainer, GetAgentsAgent, ResourceStatistics } from "../../mesos/types/operator.js";
+import { isoTime } from "../../observe/iso-time.js";
 import { sleep } from "../../observe/sleep.js";
 import {
   type AppUsage,
@@ -88,103 +89,183 @@ async function askAgent(operator: AgentOperator, host: string, signal: AbortSign
 
 /**
  * A command task runs in its command executor's container, whose executor id is the task's id (slave.cpp
- * getExecutorInfo): the container of a task is found by its framework and its task id.
+ * getExecutorInfo): the container of a task is found by its framework and its task id. Without an earlier answer
+ * of the agent (an agent new to a watch), there is memory but no rate yet.
  */
-function samplesOf(task: TitanTask, first: AgentAnswer, second: AgentAnswer): ContainerSamples {
-  if ("problem" in first) return first;
-  if ("problem" in second) return second;
+function samplesOf(task: TitanTask, earlier: AgentAnswer | undefined, later: AgentAnswer): ContainerSamples {
+  if ("problem" in later) return later;
   const key = containerKey(task.frameworkId, task.taskId);
-  const a = first.containers.get(key);
-  const b = second.containers.get(key);
-  if (a === undefined || b === undefined)
+  const second = later.containers.get(key);
+  if (second === undefined)
     return { problem: `agent ${task.hostname} lists no container for it (starting or ending)` };
-  return { first: a, second: b };
+  const first = earlier === undefined || "problem" in earlier ? undefined : earlier.containers.get(key);
+  return first === undefined ? { second } : { first, second };
 }
 
-async function readUsage(
+/** Titan's tasks in one target as the master lists them, and the agents to ask about them. */
+interface Sighting {
+  master: string;
+  known: Set<string>;
+  tasks: TitanTask[];
+  agents: Map<string, { operator: AgentOperator; host: string }>;
+}
+
+async function sight(
   env: Env,
   target: ClusterTarget,
   cluster: MasterCluster,
   apps: readonly string[],
-  intervalMs: number,
-): Promise<{ section: UsageSection; known: Set<string> }> {
+): Promise<Sighting> {
   const { state, titanTasks, master } = await readTitanState(cluster, env.signal);
   const region = target.region;
   const inRegion = titanTasks.tasks.filter(
     (t) => region === undefined || t.region === undefined || t.region === region,
   );
-  const known = new Set(inRegion.map((t) => t.app));
-  const wanted = inRegion.filter(
-    (t) =>
-      (apps.length === 0 || apps.includes(t.app)) &&
-      (MEASURABLE.has(t.state) || t.state === "TASK_UNREACHABLE"),
-  );
-  const agents = new Map<string, GetAgentsAgent>();
+  const tasks = inRegion
+    .filter(
+      (t) =>
+        (apps.length === 0 || apps.includes(t.app)) &&
+        (MEASURABLE.has(t.state) || t.state === "TASK_UNREACHABLE"),
+    )
+    .sort((a, b) => a.app.localeCompare(b.app) || a.instance - b.instance);
+  const listed = new Map<string, GetAgentsAgent>();
   for (const agent of state.get_agents?.agents ?? []) {
     const id = agent.agent_info.id?.value;
-    if (id !== undefined) agents.set(id, agent);
+    if (id !== undefined) listed.set(id, agent);
   }
   const scheme = cluster.knownLeader?.protocol === "https:" ? "https:" : "http:";
-  const operators = new Map<string, { operator: AgentOperator; host: string }>();
-  for (const task of wanted) {
-    const agent = agents.get(task.agentId);
-    if (agent === undefined || operators.has(task.agentId) || !MEASURABLE.has(task.state)) continue;
+  const agents = new Map<string, { operator: AgentOperator; host: string }>();
+  for (const task of tasks) {
+    const agent = listed.get(task.agentId);
+    if (agent === undefined || agents.has(task.agentId) || !MEASURABLE.has(task.state)) continue;
     const url = agentBaseUrl(agent, scheme);
     cluster.transport.trustOrigin(url.origin);
-    operators.set(task.agentId, { operator: new AgentOperator(cluster.transport, url), host: task.hostname });
+    agents.set(task.agentId, { operator: new AgentOperator(cluster.transport, url), host: task.hostname });
   }
-  const asked = [...operators.entries()];
-  const round = async (): Promise<Map<string, AgentAnswer>> =>
-    new Map(
-      await mapBounded(
-        asked,
-        AGENTS_AT_ONCE,
-        async ([id, { operator, host }]) => [id, await askAgent(operator, host, env.signal)] as const,
-      ),
-    );
-  const first = await round();
-  if (asked.length > 0 && !(await sleep(intervalMs, env.signal))) throw new InterruptedError();
-  const second = asked.length > 0 ? await round() : first;
+  return { master, known: new Set(inRegion.map((t) => t.app)), tasks, agents };
+}
 
+/** Every agent of the sighting asked once, at most AGENTS_AT_ONCE at a time. */
+async function sample(env: Env, sighting: Sighting): Promise<Map<string, AgentAnswer>> {
+  return new Map(
+    await mapBounded(
+      [...sighting.agents.entries()],
+      AGENTS_AT_ONCE,
+      async ([id, { operator, host }]) => [id, await askAgent(operator, host, env.signal)] as const,
+    ),
+  );
+}
+
+function section(
+  target: ClusterTarget,
+  sighting: Sighting,
+  earlier: ReadonlyMap<string, AgentAnswer>,
+  later: ReadonlyMap<string, AgentAnswer>,
+  intervalMs: number,
+): UsageSection {
   const byApp = new Map<string, AppUsage>();
-  for (const task of [...wanted].sort((a, b) => a.app.localeCompare(b.app) || a.instance - b.instance)) {
-    const a = first.get(task.agentId);
-    const b = second.get(task.agentId);
+  for (const task of sighting.tasks) {
+    const answer = later.get(task.agentId);
     const samples: ContainerSamples =
       task.state === "TASK_UNREACHABLE"
         ? { problem: "unreachable: its agent is out of contact" }
-        : a === undefined || b === undefined
+        : answer === undefined
           ? { problem: `agent ${task.agentId} is not listed by the master` }
-          : samplesOf(task, a, b);
+          : samplesOf(task, earlier.get(task.agentId), answer);
     const usage = byApp.get(task.app) ?? { app: task.app, instances: [] };
     usage.instances.push(instanceUsage(task, samples));
     byApp.set(task.app, usage);
   }
-  const section: UsageSection = {
-    ...(region === undefined ? {} : { region }),
+  return {
+    ...(target.region === undefined ? {} : { region: target.region }),
     context: target.context,
     cluster: target.cluster.name,
-    master,
+    master: sighting.master,
     intervalMs,
     apps: [...byApp.values()],
   };
-  return { section, known };
+}
+
+/** One target followed over rounds: each round's figures are measured since the round before. */
+class TargetUsage {
+  private sighting: Sighting | undefined;
+  private last = new Map<string, AgentAnswer>();
+
+  constructor(
+    private readonly env: Env,
+    readonly target: ClusterTarget,
+    private readonly cluster: MasterCluster,
+    private readonly apps: readonly string[],
+  ) {}
+
+  get known(): ReadonlySet<string> {
+    return this.sighting?.known ?? new Set();
+  }
+
+  /** Asks the agents; `refresh` reads the master's task list first (always on the first round). */
+  async round(refresh: boolean, intervalMs: number): Promise<UsageSection> {
+    if (refresh || this.sighting === undefined)
+      this.sighting = await sight(this.env, this.target, this.cluster, this.apps);
+    const answers = await sample(this.env, this.sighting);
+    const shown = section(this.target, this.sighting, this.last, answers, intervalMs);
+    this.last = answers;
+    return shown;
+  }
 }
 
 export async function runTop(env: Env, opts: TopOptions): Promise<number> {
   const interval = parseInterval(opts.interval);
   const targets = await resolveTargets(env, opts, opts.allRegions);
   try {
-    const read = await Promise.all(
-      targets.map(async (target) => readUsage(env, target, await target.client(), opts.apps, interval)),
+    const followed = await Promise.all(
+      targets.map(async (target) => new TargetUsage(env, target, await target.client(), opts.apps)),
     );
-    const unknown = opts.apps.find((app) => !read.some((r) => r.known.has(app)));
+    // The first answers only start the measurement: a rate needs two samples.
+    await Promise.all(followed.map((f) => f.round(true, interval)));
+    const unknown = opts.apps.find((app) => !followed.some((f) => f.known.has(app)));
     if (unknown !== undefined) throw unknownAppError(unknown);
-    const sections = read.map((r) => r.section);
+    if (opts.watch) return await watch(env, followed, opts, interval);
+    if (!(await sleep(interval, env.signal))) throw new InterruptedError();
+    const sections = await Promise.all(followed.map((f) => f.round(false, interval)));
     if (opts.json) writeLine(env.io.out, JSON.stringify(usageToJson(sections), null, 2));
     else writeLine(env.io.out, renderUsage(sections, env.io.color).join("\n"));
     return ExitCode.Ok;
   } finally {
     await Promise.all(targets.map((target) => target.close()));
   }
+}
+
+const CLEAR_SCREEN = "\x1b[H\x1b[2J";
+
+/**
+ * Every interval, the task list read again and every agent asked again, each figure measured since the round
+ * before, until Ctrl-C (exit 0): a terminal gets the view redrawn, JSON one document per round, anything else the
+ * view under the round's time. A round that fails is reported and the next one tried.
+ */
+async function watch(
+  env: Env,
+  followed: readonly TargetUsage[],
+  opts: TopOptions,
+  interval: number,
+): Promise<number> {
+  while (await sleep(interval, env.signal)) {
+    let sections: UsageSection[];
+    try {
+      sections = await Promise.all(followed.map((f) => f.round(true, interval)));
+    } catch (error) {
+      if (env.signal.aborted) break;
+      if (!(error instanceof TitanError)) throw error;
+      writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${error.message}; retrying`);
+      continue;
+    }
+    if (opts.json) writeLine(env.io.out, JSON.stringify(usageToJson(sections)));
+    else if (env.io.isStdoutTTY)
+      env.io.out.write(`${CLEAR_SCREEN}${renderUsage(sections, env.io.color).join("\n")}\n`);
+    else
+      writeLine(
+        env.io.out,
+        [isoTime(env.clock.now()), ...renderUsage(sections, env.io.color), ""].join("\n"),
+      );
+  }
+  return ExitCode.Ok;
 }
