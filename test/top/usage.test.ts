@@ -2,24 +2,12 @@ import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import type { TitanTask } from "../../src/cluster/types.js";
 import { cpuRate, instanceUsage, renderUsage, totals, usageToJson } from "../../src/observe/usage.js";
+import { runningTask } from "../support/engine-fixtures.js";
 
 const plain = new Chalk({ level: 0 });
 
-function task(instance: number, host = `agent-${instance}.local`): TitanTask {
-  return {
-    taskId: `web.1.${instance}.1`,
-    frameworkId: "f",
-    framework: "titan:web",
-    app: "web",
-    instance,
-    digest: "sha256:x",
-    state: "TASK_RUNNING",
-    agentId: `a${instance}`,
-    hostname: host,
-    demand: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
-    ports: [],
-    health: "none",
-  };
+function task(instance: number, hostname = `agent-${instance}.local`): TitanTask {
+  return { ...runningTask(instance, `a${instance}`), hostname };
 }
 
 const MIB = 1024 * 1024;

@@ -2,33 +2,17 @@ import type { Env } from "../../cli/env.js";
 import { InterruptedError, TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import type { TitanTask } from "../../cluster/types.js";
-import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
-import { AgentOperator, agentBaseUrl, type MasterCluster } from "../../mesos/index.js";
-import type { AgentContainer, GetAgentsAgent, ResourceStatistics } from "../../mesos/types/operator.js";
 import { isoTime } from "../../observe/iso-time.js";
 import { sleep } from "../../observe/sleep.js";
-import {
-  type AppUsage,
-  type ContainerSamples,
-  instanceUsage,
-  renderUsage,
-  type UsageSection,
-  usageToJson,
-} from "../../observe/usage.js";
+import { renderUsage, type UsageSection, usageToJson } from "../../observe/usage.js";
 import { unknownAppError } from "../../release/unknown-app.js";
-import { readTitanState } from "../ps/state.js";
 import { resolveTargets } from "../ps/target.js";
 import type { TopOptions } from "./command.js";
+import { TargetUsage } from "./sample.js";
 
 const DEFAULT_INTERVAL_MS = 1000;
 const MIN_INTERVAL_MS = 100;
-/** Agents asked at once: a cluster of thousands of agents is sampled without thousands of open connections. */
-const AGENTS_AT_ONCE = 32;
-
-/** Task states in which an instance has a container its agent can measure. */
-const MEASURABLE = new Set(["TASK_STARTING", "TASK_RUNNING", "TASK_KILLING"]);
 
 function parseInterval(text: string | undefined): number {
   if (text === undefined) return DEFAULT_INTERVAL_MS;
@@ -42,177 +26,7 @@ function parseInterval(text: string | undefined): number {
   return parsed.value;
 }
 
-/** Runs `work` over the items, at most `limit` at a time, keeping their order. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-/** What one agent answered: its containers by framework and executor id, or why it did not answer. */
-type AgentAnswer = { containers: Map<string, ResourceStatistics> } | { problem: string };
-
-function containerKey(frameworkId: string, executorId: string): string {
-  return `${frameworkId}/${executorId}`;
-}
-
-function byContainer(containers: readonly AgentContainer[]): Map<string, ResourceStatistics> {
-  const out = new Map<string, ResourceStatistics>();
-  for (const c of containers) {
-    const framework = c.framework_id?.value;
-    const executor = c.executor_id?.value;
-    if (framework !== undefined && executor !== undefined && c.resource_statistics !== undefined)
-      out.set(containerKey(framework, executor), c.resource_statistics);
-  }
-  return out;
-}
-
-async function askAgent(operator: AgentOperator, host: string, signal: AbortSignal): Promise<AgentAnswer> {
-  try {
-    return { containers: byContainer((await operator.getContainers(signal)).containers ?? []) };
-  } catch (error) {
-    if (!(error instanceof TitanError) || signal.aborted) throw error;
-    return { problem: `no figures from agent ${host}: ${error.message}` };
-  }
-}
-
-/**
- * A command task runs in its command executor's container, whose executor id is the task's id (slave.cpp
- * getExecutorInfo): the container of a task is found by its framework and its task id. Without an earlier answer
- * of the agent (an agent new to a watch), there is memory but no rate yet.
- */
-function samplesOf(task: TitanTask, earlier: AgentAnswer | undefined, later: AgentAnswer): ContainerSamples {
-  if ("problem" in later) return later;
-  const key = containerKey(task.frameworkId, task.taskId);
-  const second = later.containers.get(key);
-  if (second === undefined)
-    return { problem: `agent ${task.hostname} lists no container for it (starting or ending)` };
-  const first = earlier === undefined || "problem" in earlier ? undefined : earlier.containers.get(key);
-  return first === undefined ? { second } : { first, second };
-}
-
-/** Titan's tasks in one target as the master lists them, and the agents to ask about them. */
-interface Sighting {
-  master: string;
-  known: Set<string>;
-  tasks: TitanTask[];
-  agents: Map<string, { operator: AgentOperator; host: string }>;
-}
-
-async function sight(
-  env: Env,
-  target: ClusterTarget,
-  cluster: MasterCluster,
-  apps: readonly string[],
-): Promise<Sighting> {
-  const { state, titanTasks, master } = await readTitanState(cluster, env.signal);
-  const region = target.region;
-  const inRegion = titanTasks.tasks.filter(
-    (t) => region === undefined || t.region === undefined || t.region === region,
-  );
-  const tasks = inRegion
-    .filter(
-      (t) =>
-        (apps.length === 0 || apps.includes(t.app)) &&
-        (MEASURABLE.has(t.state) || t.state === "TASK_UNREACHABLE"),
-    )
-    .sort((a, b) => a.app.localeCompare(b.app) || a.instance - b.instance);
-  const listed = new Map<string, GetAgentsAgent>();
-  for (const agent of state.get_agents?.agents ?? []) {
-    const id = agent.agent_info.id?.value;
-    if (id !== undefined) listed.set(id, agent);
-  }
-  const scheme = cluster.knownLeader?.protocol === "https:" ? "https:" : "http:";
-  const agents = new Map<string, { operator: AgentOperator; host: string }>();
-  for (const task of tasks) {
-    const agent = listed.get(task.agentId);
-    if (agent === undefined || agents.has(task.agentId) || !MEASURABLE.has(task.state)) continue;
-    const url = agentBaseUrl(agent, scheme);
-    cluster.transport.trustOrigin(url.origin);
-    agents.set(task.agentId, { operator: new AgentOperator(cluster.transport, url), host: task.hostname });
-  }
-  return { master, known: new Set(inRegion.map((t) => t.app)), tasks, agents };
-}
-
-/** Every agent of the sighting asked once, at most AGENTS_AT_ONCE at a time. */
-async function sample(env: Env, sighting: Sighting): Promise<Map<string, AgentAnswer>> {
-  return new Map(
-    await mapBounded(
-      [...sighting.agents.entries()],
-      AGENTS_AT_ONCE,
-      async ([id, { operator, host }]) => [id, await askAgent(operator, host, env.signal)] as const,
-    ),
-  );
-}
-
-function section(
-  target: ClusterTarget,
-  sighting: Sighting,
-  earlier: ReadonlyMap<string, AgentAnswer>,
-  later: ReadonlyMap<string, AgentAnswer>,
-  intervalMs: number,
-): UsageSection {
-  const byApp = new Map<string, AppUsage>();
-  for (const task of sighting.tasks) {
-    const answer = later.get(task.agentId);
-    const samples: ContainerSamples =
-      task.state === "TASK_UNREACHABLE"
-        ? { problem: "unreachable: its agent is out of contact" }
-        : answer === undefined
-          ? { problem: `agent ${task.agentId} is not listed by the master` }
-          : samplesOf(task, earlier.get(task.agentId), answer);
-    const usage = byApp.get(task.app) ?? { app: task.app, instances: [] };
-    usage.instances.push(instanceUsage(task, samples));
-    byApp.set(task.app, usage);
-  }
-  return {
-    ...(target.region === undefined ? {} : { region: target.region }),
-    context: target.context,
-    cluster: target.cluster.name,
-    master: sighting.master,
-    intervalMs,
-    apps: [...byApp.values()],
-  };
-}
-
-/** One target followed over rounds: each round's figures are measured since the round before. */
-class TargetUsage {
-  private sighting: Sighting | undefined;
-  private last = new Map<string, AgentAnswer>();
-
-  constructor(
-    private readonly env: Env,
-    readonly target: ClusterTarget,
-    private readonly cluster: MasterCluster,
-    private readonly apps: readonly string[],
-  ) {}
-
-  get known(): ReadonlySet<string> {
-    return this.sighting?.known ?? new Set();
-  }
-
-  /** Asks the agents; `refresh` reads the master's task list first (always on the first round). */
-  async round(refresh: boolean, intervalMs: number): Promise<UsageSection> {
-    if (refresh || this.sighting === undefined)
-      this.sighting = await sight(this.env, this.target, this.cluster, this.apps);
-    const answers = await sample(this.env, this.sighting);
-    const shown = section(this.target, this.sighting, this.last, answers, intervalMs);
-    this.last = answers;
-    return shown;
-  }
-}
-
+/** `titan top`: two rounds of samples an interval apart and their figures, or rounds until Ctrl-C (`--watch`). */
 export async function runTop(env: Env, opts: TopOptions): Promise<number> {
   const interval = parseInterval(opts.interval);
   const targets = await resolveTargets(env, opts, opts.allRegions);

@@ -6,6 +6,7 @@ import { containerTestProblem, pushHelloImage } from "../../support/hello-image.
 import { checkShape } from "../../support/proto-shape.js";
 import { startRegistry } from "../../support/registry.js";
 import {
+  callAgent,
   commandTask,
   eventually,
   FRAMEWORK,
@@ -28,21 +29,9 @@ interface Container {
   resource_statistics: Record<string, number>;
 }
 
-async function call(
-  agent: TestAgent,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<Response> {
-  return fetch(`${agent.agent.url}/api/v1`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
-}
-
 /** A GET_CONTAINERS answer, checked against agent.proto's Response. */
 async function getContainers(agent: TestAgent, call_: Obj = { type: "GET_CONTAINERS" }): Promise<Obj> {
-  const response = await call(agent, call_);
+  const response = await callAgent(agent, call_);
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toBe("application/json");
   const json = (await response.json()) as Obj;
@@ -224,15 +213,19 @@ describe("local agent: GET_CONTAINERS and /monitor/statistics", () => {
     const anonymous = await fetch(`${agent.agent.url}/monitor/statistics`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get("www-authenticate")).toBe('Basic realm="mesos-agent-readonly"');
-    const denied = await call(agent, { type: "GET_CONTAINERS" });
+    const denied = await callAgent(agent, { type: "GET_CONTAINERS" });
     expect(denied.status).toBe(401);
     expect(denied.headers.get("www-authenticate")).toBe('Basic realm="mesos-agent-readwrite"');
     const auth = { Authorization: `Basic ${Buffer.from("ops:s3cret").toString("base64")}` };
     expect((await fetch(`${agent.agent.url}/monitor/statistics`, { headers: auth })).status).toBe(200);
-    const allowed = await call(agent, { type: "GET_CONTAINERS" }, auth);
+    const allowed = await callAgent(agent, { type: "GET_CONTAINERS" }, auth);
     expect(await allowed.json()).toEqual({ type: "GET_CONTAINERS" });
     // A payload of the wrong type is refused as the agent's protobuf parser refuses it.
-    const bad = await call(agent, { type: "GET_CONTAINERS", get_containers: { show_nested: "x" } }, auth);
+    const bad = await callAgent(
+      agent,
+      { type: "GET_CONTAINERS", get_containers: { show_nested: "x" } },
+      auth,
+    );
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/^Failed to convert JSON into Call protobuf: /);
   });

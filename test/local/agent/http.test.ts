@@ -5,7 +5,7 @@ import type { TaskInfoJson } from "../../../src/local/agent/api.js";
 import { containerTestProblem, pushHelloImage } from "../../support/hello-image.js";
 import { checkShape } from "../../support/proto-shape.js";
 import { startRegistry } from "../../support/registry.js";
-import { FRAMEWORK, FRAMEWORK_ID, shellTask, startTestAgent, type TestAgent } from "./support.js";
+import { callAgent, FRAMEWORK, FRAMEWORK_ID, shellTask, startTestAgent, type TestAgent } from "./support.js";
 
 const imageProblem = containerTestProblem();
 
@@ -66,18 +66,6 @@ function shapeDrift(reference: unknown, actual: unknown, path = "$"): string[] {
 
 async function get(agent: TestAgent, path: string): Promise<Response> {
   return fetch(`${agent.agent.url}${path}`);
-}
-
-async function call(
-  agent: TestAgent,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<Response> {
-  return fetch(`${agent.agent.url}/api/v1`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
 }
 
 /** A finished task whose stdout holds `text`. */
@@ -276,17 +264,17 @@ describe("local agent: state endpoints", () => {
         "GET_EXECUTORS",
         "GET_FRAMEWORKS",
       ]) {
-        const response = await call(agent, { type });
+        const response = await callAgent(agent, { type });
         expect(response.status).toBe(200);
         expect(response.headers.get("content-type")).toBe("application/json");
         responses.push(await response.json());
       }
       const virtual = `/frameworks/${FRAMEWORK_ID}/executors/gone/runs/latest`;
-      const read = await call(agent, {
+      const read = await callAgent(agent, {
         type: "READ_FILE",
         read_file: { path: `${virtual}/stdout`, offset: 0 },
       });
-      const list = await call(agent, { type: "LIST_FILES", list_files: { path: virtual } });
+      const list = await callAgent(agent, { type: "LIST_FILES", list_files: { path: virtual } });
       responses.push(await read.json(), await list.json());
       for (const response of responses) expect(checkShape(response, "mesos.v1.agent.Response")).toEqual([]);
       const [state, health, version] = responses as Array<Record<string, Record<string, unknown>>>;
@@ -312,24 +300,24 @@ describe("local agent: state endpoints", () => {
     const agent = await startTestAgent();
     expect((await get(agent, "/api/v1")).status).toBe(405);
     expect(
-      (await call(agent, { type: "GET_HEALTH" }, { "Content-Type": "application/json; charset=utf-8" }))
+      (await callAgent(agent, { type: "GET_HEALTH" }, { "Content-Type": "application/json; charset=utf-8" }))
         .status,
     ).toBe(415);
-    expect((await call(agent, { type: "GET_HEALTH" }, { Accept: "application/x-protobuf" })).status).toBe(
-      406,
-    );
-    expect((await call(agent, { type: "GET_HEALTH" }, { Accept: "*/*" })).status).toBe(200);
-    expect((await call(agent, {})).status).toBe(400);
-    expect((await call(agent, { type: "READ_FILE", read_file: { path: "/nope", offset: 0 } })).status).toBe(
-      404,
-    );
+    expect(
+      (await callAgent(agent, { type: "GET_HEALTH" }, { Accept: "application/x-protobuf" })).status,
+    ).toBe(406);
+    expect((await callAgent(agent, { type: "GET_HEALTH" }, { Accept: "*/*" })).status).toBe(200);
+    expect((await callAgent(agent, {})).status).toBe(400);
+    expect(
+      (await callAgent(agent, { type: "READ_FILE", read_file: { path: "/nope", offset: 0 } })).status,
+    ).toBe(404);
     expect((await get(agent, "/health")).status).toBe(200);
   });
 
   it("reads a call body as an agent reads an agent.Call, and answers a bad one with its 400", async () => {
     const agent = await startTestAgent();
     const answer = async (body: Record<string, unknown>) => {
-      const response = await call(agent, body);
+      const response = await callAgent(agent, body);
       return [response.status, await response.text()];
     };
     expect(await answer({ type: "READ_FILE", read_file: { path: "/nope" } })).toEqual([
@@ -350,7 +338,8 @@ describe("local agent: state endpoints", () => {
     ]);
     // A numeric string is a number to an agent, and a key agent.proto lacks is dropped.
     expect(
-      (await call(agent, { type: "READ_FILE", read_file: { path: "/nope", offset: "0", size: 1 } })).status,
+      (await callAgent(agent, { type: "READ_FILE", read_file: { path: "/nope", offset: "0", size: 1 } }))
+        .status,
     ).toBe(404);
   });
 });

@@ -118,3 +118,16 @@ export function processAlive(pid: number): boolean {
     return true;
   }
 }
+
+/** A call to the agent's v1 operator API, as JSON. */
+export async function callAgent(
+  agent: TestAgent,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${agent.agent.url}/api/v1`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
