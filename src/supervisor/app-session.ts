@@ -17,9 +17,15 @@ import { openSession } from "../deploy/open-session.js";
 import { NO_ROUNDS, type ReconcileTimings } from "../deploy/reconcile-rounds.js";
 import { deployPlan } from "../deploy/replan.js";
 import { step } from "../deploy/step.js";
-import { acting, type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
+import {
+  acting,
+  type SuperviseSettings,
+  startSupervision,
+  superviseDecision,
+} from "../deploy/supervision.js";
 import type { Containerizer } from "../deploy/task-spec.js";
 import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
+import { offerShortage } from "../deploy/waiting.js";
 import type { MasterCluster } from "../mesos/leader.js";
 import { DEFAULT_SESSION_TIMINGS, type SessionEvent, type SessionTimings } from "../mesos/session.js";
 import { endsInstance } from "../mesos/task-status.js";
@@ -78,7 +84,13 @@ export interface SessionCounters {
   lastReconciledAt?: number;
   tasksByState: Record<string, number>;
   acting: boolean;
+  /** Instances the supervisor would launch now that no offer has held yet. */
+  awaitingOffers: number;
 }
+
+/** How long instances wait for an offer before the log says so, and how often it says so again. */
+export const AWAITING_SAID_AFTER_MS = 5_000;
+export const AWAITING_SAID_EVERY_MS = 30_000;
 
 /** The most queued events one turn takes. */
 export const MAX_BURST = 2000;
@@ -103,7 +115,10 @@ export class SupervisedSession {
     unanswered: 0,
     tasksByState: {},
     acting: false,
+    awaitingOffers: 0,
   };
+  /** Since when instances to launch have found no offer, and when the log last said so. */
+  private awaiting: { since: number; saidAt?: number } | undefined;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -309,6 +324,36 @@ export class SupervisedSession {
     this.counters.reconcileCalls = rounds?.calls ?? 0;
     if (rounds?.lastCompletedAt !== undefined) this.counters.lastReconciledAt = rounds.lastCompletedAt;
     this.counters.acting = acting(this.state);
+    this.sayWhatWaits();
+  }
+
+  /**
+   * Instances to launch that no offer has held for a few seconds are logged (again every half minute while it
+   * lasts) with why, as a deploy's waiting line says it: a cluster with no room for a relaunch is not silent.
+   */
+  private sayWhatWaits(): void {
+    const now = this.deps.now();
+    const supervise = this.settings.supervise;
+    const decision =
+      supervise !== undefined && acting(this.state)
+        ? superviseDecision(this.state, now, supervise)
+        : undefined;
+    const waiting = (decision?.actions ?? []).flatMap((a) => (a.kind === "launch" ? [a.instance] : []));
+    this.counters.awaitingOffers = waiting.length;
+    if (waiting.length === 0) {
+      this.awaiting = undefined;
+      return;
+    }
+    const awaiting = this.awaiting ?? { since: now };
+    this.awaiting = awaiting;
+    if (now - awaiting.since < AWAITING_SAID_AFTER_MS) return;
+    if (awaiting.saidAt !== undefined && now - awaiting.saidAt < AWAITING_SAID_EVERY_MS) return;
+    awaiting.saidAt = now;
+    const why = offerShortage(this.state.offerRounds, waiting, () => false);
+    this.deps.log.warn(this.deps.app, "waiting for offers", {
+      instances: waiting,
+      ...(why === undefined ? {} : { why }),
+    });
   }
 }
 

@@ -67,6 +67,7 @@ export class AppSupervisor {
       offersDeclined: this.totals.offersDeclined + (counters?.offersDeclined ?? 0),
       reconcileCalls: this.totals.reconcileCalls + (counters?.reconcileCalls ?? 0),
       unanswered: counters?.unanswered ?? 0,
+      awaitingOffers: counters?.awaitingOffers ?? 0,
       ...(lastReconciledAt === undefined ? {} : { lastReconciledAt }),
       brake: brake.tripped,
       ...(brake.reason === undefined ? {} : { brakeReason: brake.reason }),

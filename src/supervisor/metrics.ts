@@ -12,6 +12,8 @@ export interface AppStats {
   reconcileCalls: number;
   /** Tasks asked about in reconciliation and not answered yet. */
   unanswered: number;
+  /** Instances to launch that no offer has held yet. */
+  awaitingOffers: number;
   lastReconciledAt?: number;
   brake: boolean;
   brakeReason?: string;
@@ -98,6 +100,12 @@ function families(apps: readonly AppStats[], now: number): Family[] {
       "Tasks asked about in reconciliation and not answered yet.",
       "gauge",
       (s) => s.unanswered,
+    ),
+    per(
+      "titan_supervisor_instances_awaiting_offers",
+      "Instances the supervisor would launch now that no offer has held yet.",
+      "gauge",
+      (s) => s.awaitingOffers,
     ),
     per(
       "titan_supervisor_reconciliation_age_seconds",

@@ -228,6 +228,28 @@ describe("titan supervise through faults", () => {
     expect(supervisor.records().filter((r) => r.msg === "launch")).toHaveLength(1);
   }, 60_000);
 
+  it("says which instances wait for an offer and why, when the cluster has no room for a relaunch", async () => {
+    const local = await startTestCluster({
+      master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500 },
+      agents: 2,
+      zones: ["a", "b"],
+    });
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 2, constraints: "[{ unique: hostname }]" });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const supervisor = startSupervisor(["web", "--master", local.url, "--unreachable-grace", "0s"], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    const victim = (await live(local.url)).find((t) => instanceOf(t.id) === 1);
+    // The one agent left already runs instance 0: instance 1 may not go there.
+    await local.faults.stopAgent(victim?.slave_id ?? "");
+    const said = await supervisor.waitFor((r) => r.msg === "waiting for offers", "the wait said");
+    expect(said).toMatchObject({ level: "warn", app: "web", instances: [1] });
+    expect(String(said.why)).toMatch(/^the offers of \d\d:\d\d:\d\d UTC could not hold them: .*on 1 agent/);
+    expect(supervisor.records().filter((r) => r.msg === "launch")).toHaveLength(0);
+    const metrics = await (await fetch(`${await supervisor.url()}/metrics`)).text();
+    expect(metrics).toContain('titan_supervisor_instances_awaiting_offers{app="web"} 1\n');
+  }, 60_000);
+
   it("trips the disaster brake when most instances are lost at once, and releases it when they return", async () => {
     const local = await startTestCluster({
       master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500 },
