@@ -196,3 +196,8 @@ export function releaseOf(taskId: string): number {
 export function dataHome(h: { vars: Record<string, string> }): string {
   return h.vars.XDG_DATA_HOME ?? "";
 }
+
+/** The deploy lock of app `web` in the home's file state store of the `local` context. */
+export function lockFile(h: { vars: Record<string, string> }): string {
+  return join(dataHome(h), "titan", "state", "local", "apps", "web", "lock.json");
+}

@@ -3,7 +3,17 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestCluster, type TestCluster } from "../support/local-cluster.js";
-import { dataHome, events, FAST, home, liveTasks, releaseOf, titan, writeWebApp } from "./harness.js";
+import {
+  dataHome,
+  events,
+  FAST,
+  home,
+  liveTasks,
+  lockFile,
+  releaseOf,
+  titan,
+  writeWebApp,
+} from "./harness.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "titan.js");
 const children: ChildProcess[] = [];
@@ -45,10 +55,6 @@ async function until(condition: () => Promise<boolean> | boolean, what: string):
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-function lockFile(h: ReturnType<typeof home>): string {
-  return join(dataHome(h), "titan", "state", "local", "apps", "web", "lock.json");
 }
 
 async function outcomes(h: ReturnType<typeof home>): Promise<string[]> {

@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { statusLine, verdictOf } from "../../src/observe/app-status.js";
 import type { Release } from "../../src/state/types.js";
+import { until } from "../supervisor/harness.js";
 import { runCli } from "../support/cli.js";
 import { startTestCluster } from "../support/local-cluster.js";
-import { home, titan, writeWebApp } from "./harness.js";
+import { home, lockFile, titan, writeWebApp } from "./harness.js";
 
 const release = (over: Partial<Release>): Release => ({
   app: "web",
@@ -72,5 +74,82 @@ describe("titan status", () => {
     const unknown = await runCli(["status", "nope", "--master", local.url], opts);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('titan knows no app named "nope"');
+  }, 60_000);
+});
+
+describe("titan status --wait", () => {
+  it("waits for a running deploy to end and exits as it did, saying meanwhile what it waits for", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 2, healthyDeadline: "30s", progressDeadline: "30s" });
+    await local.faults.withholdOffers(true);
+    const deploy = titan(["deploy", "-f", file, "--master", local.url, "--yes"], h);
+    await until(async () => existsSync(lockFile(h)), "the deploy's lock");
+    // Not done yet, and the deploy goes on: --timeout stops the waiting only.
+    const early = await runCli(["status", "web", "--master", local.url, "--wait", "--timeout", "300ms"], {
+      env: h.vars,
+      cwd: h.cwd,
+    });
+    expect(early.code).toBe(7);
+    expect(early.stderr).toContain("web: release 1 deploying");
+    expect(early.stderr).toContain("is still deploying after --timeout 300ms");
+
+    const waited = runCli(["status", "web", "--master", local.url, "--wait"], { env: h.vars, cwd: h.cwd });
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    await local.faults.withholdOffers(false);
+    expect((await deploy).code).toBe(0);
+    const done = await waited;
+    expect(done.code).toBe(0);
+    expect(done.stderr).toMatch(
+      /web: release 1 deploying: waiting for offers to place instance\(s\) 0 .*, 1 /,
+    );
+    expect(done.stdout).toMatch(
+      /^web {2}ok {2}desired 2 {2}running 2 {2}healthy 2 .*last deploy: release 1 deployed/,
+    );
+
+    // Nothing pending: it answers at once, with the last deploy's outcome.
+    const again = await runCli(["status", "web", "--master", local.url, "--wait"], {
+      env: h.vars,
+      cwd: h.cwd,
+    });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe("");
+  }, 60_000);
+
+  it("exits 5 for a deploy that was rolled back, and 130 for a pending release no deploy carries out", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    expect(
+      (await titan(["deploy", "-f", writeWebApp(h.cwd, { instances: 1 }), "--master", local.url, "--yes"], h))
+        .code,
+    ).toBe(0);
+    const broken = writeWebApp(h.cwd, { instances: 1, version: "2", healthPath: "/broken" });
+    expect((await titan(["deploy", "-f", broken, "--master", local.url, "--yes"], h)).code).toBe(5);
+    const rolledBack = await runCli(["status", "web", "--master", local.url, "--wait"], {
+      env: h.vars,
+      cwd: h.cwd,
+    });
+    expect(rolledBack.code).toBe(5);
+    expect(rolledBack.stderr).toContain("error: release 2 of web was rolled back");
+
+    await local.faults.withholdOffers(true);
+    const stop = new AbortController();
+    const third = writeWebApp(h.cwd, { instances: 1, version: "3" });
+    const interrupted = titan(["deploy", "-f", third, "--master", local.url, "--yes"], {
+      ...h,
+      signal: stop.signal,
+    });
+    await until(async () => existsSync(lockFile(h)), "the deploy's lock");
+    stop.abort();
+    expect((await interrupted).code).toBe(130);
+    const abandoned = await runCli(["status", "web", "--master", local.url, "--wait"], {
+      env: h.vars,
+      cwd: h.cwd,
+    });
+    expect(abandoned.code).toBe(130);
+    expect(abandoned.stderr).toContain(
+      "error: release 3 of web is pending, but no deploy carries it out: its deploy was interrupted",
+    );
+    expect(abandoned.stderr).toContain("hint: run `titan deploy` again to resume it");
   }, 60_000);
 });

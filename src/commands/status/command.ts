@@ -1,10 +1,12 @@
 import type { Command } from "commander";
-import { addFlags, type OptionsOf, switchFlag } from "../../cli/flags.js";
+import { addFlags, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
 import { targetFlagTable } from "../../cli/target-options.js";
 import { type CommandContext, flagAction } from "../types.js";
 
 export const statusFlagTable = {
   json: switchFlag("--json", "print one JSON document"),
+  wait: switchFlag("--wait", "first wait until the app's deploy ends, then exit as that deploy did"),
+  timeout: valueFlag("--timeout <duration>", "with --wait: stop waiting after this long (exit 7)"),
   ...targetFlagTable,
 } as const;
 
@@ -14,11 +16,17 @@ const HELP = `
 Examples:
   titan status api
   titan status api --json
+  titan status api --wait             block until the running deploy of api ends (a teammate's, CI's, a detached one)
+  titan status api --wait --timeout 15m
 
 One line: ok, degraded (fewer healthy instances than wanted), deploying, stopped or unknown; desired, running
 and healthy counts; the running release with its image and spec digest; the last deploy and its outcome.
+With --wait, while the newest release is pending and a deploy holds the app's lock, titan waits (saying on
+stderr what the deploy waits for, as its progress record tells), then answers as above and exits as the deploy
+did: 0 deployed, 5 rolled back, 6 failed; 130 when the release is pending but no deploy carries it out (it was
+interrupted: run titan deploy again to resume), 7 when --timeout passes first.
 Exit codes: 0 answered (whatever the verdict; --json has "ok"), 1 the cluster could not be read, 2 usage error
-or an app titan does not know.`;
+or an app titan does not know; with --wait also 5, 6, 7 and 130 as above.`;
 
 export function registerStatus(program: Command, ctx: CommandContext): void {
   const command = program

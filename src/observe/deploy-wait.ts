@@ -1,0 +1,52 @@
+import type { DeployProgress, LockRecord, Release } from "../state/types.js";
+
+/** Where an app's newest release stands for `titan status --wait`, from its records in the state store. */
+export type DeployWait =
+  | { kind: "running"; release: number; waiting?: DeployProgress["waiting"] }
+  | { kind: "ended"; release: Release }
+  | { kind: "abandoned"; release: number; why: string }
+  | { kind: "none" };
+
+export interface WaitRecords {
+  releases: readonly Release[];
+  progress: DeployProgress | undefined;
+  lock: LockRecord | undefined;
+}
+
+export interface Liveness {
+  now: number;
+  /** This machine's host name: a lock held here by a process that is gone is not held. */
+  hostname: string;
+  isAlive(pid: number): boolean;
+}
+
+/**
+ * A pending release is running while a deploy holds the app's lock (unexpired, and not held by a dead process of
+ * this machine), whatever an earlier run's progress record says (a re-run resumes the release); otherwise nothing
+ * carries it out until `titan deploy` is run again. A release of any other outcome has ended.
+ */
+export function deployWait(records: WaitRecords, live: Liveness): DeployWait {
+  const newest = records.releases.at(-1);
+  if (newest === undefined) return { kind: "none" };
+  if (newest.outcome !== "pending") return { kind: "ended", release: newest };
+  const progress = records.progress?.release === newest.number ? records.progress : undefined;
+  const stopped = lockGone(records.lock, live);
+  if (stopped === undefined)
+    return {
+      kind: "running",
+      release: newest.number,
+      ...(progress?.waiting === undefined ? {} : { waiting: progress.waiting }),
+    };
+  const why = progress?.phase === "interrupted" ? "its deploy was interrupted" : stopped;
+  return { kind: "abandoned", release: newest.number, why };
+}
+
+/** Why no deploy holds the lock, or undefined while one does. */
+function lockGone(lock: LockRecord | undefined, live: Liveness): string | undefined {
+  if (lock === undefined) return "no deploy holds the app's lock";
+  if (lock.expiresAt < live.now)
+    return `the lock of ${lock.user}@${lock.host} (pid ${lock.pid}) expired: that deploy stopped`;
+  if (lock.host === live.hostname && !live.isAlive(lock.pid))
+    return `the deploy that held the lock (pid ${lock.pid} on this machine) is gone`;
+  return undefined;
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { deployWait } from "../../src/observe/deploy-wait.js";
+import type { DeployProgress, LockRecord, Release } from "../../src/state/types.js";
+
+const release = (number: number, outcome: Release["outcome"]): Release => ({
+  app: "web",
+  number,
+  manifestDigest: "sha256:0123456789abcdef",
+  spec: { name: "web", instances: 3 } as Release["spec"],
+  createdAt: 0,
+  user: "me",
+  outcome,
+});
+
+const lock = (over: Partial<LockRecord> = {}): LockRecord => ({
+  user: "ana",
+  host: "laptop",
+  pid: 42,
+  purpose: "deploy web release 2",
+  token: "t",
+  acquiredAt: 0,
+  expiresAt: 10_000,
+  ...over,
+});
+
+const progress = (over: Partial<DeployProgress> = {}): DeployProgress => ({
+  release: 2,
+  phase: "deploying",
+  launched: [],
+  updatedAt: 0,
+  ...over,
+});
+
+const live = { now: 5_000, hostname: "ci-box", isAlive: () => true };
+
+describe("where the newest release stands for status --wait", () => {
+  it("runs while a deploy holds the lock, with what it last said it waits for", () => {
+    const waiting = { for: "offers to place instance(s) 2", at: 4_000 };
+    expect(
+      deployWait(
+        {
+          releases: [release(1, "deployed"), release(2, "pending")],
+          progress: progress({ waiting }),
+          lock: lock(),
+        },
+        live,
+      ),
+    ).toEqual({ kind: "running", release: 2, waiting });
+    // A re-run resuming an interrupted release holds the lock before it writes progress: it runs.
+    expect(
+      deployWait(
+        { releases: [release(2, "pending")], progress: progress({ phase: "interrupted" }), lock: lock() },
+        live,
+      ),
+    ).toEqual({ kind: "running", release: 2 });
+  });
+
+  it("has ended once the release has any other outcome, and knows no release of an app it never deployed", () => {
+    const ended = deployWait(
+      { releases: [release(2, "rolled_back")], progress: undefined, lock: undefined },
+      live,
+    );
+    expect(ended).toMatchObject({ kind: "ended", release: { number: 2, outcome: "rolled_back" } });
+    expect(deployWait({ releases: [], progress: undefined, lock: undefined }, live)).toEqual({
+      kind: "none",
+    });
+  });
+
+  it("is abandoned when nothing holds the lock, the lock expired, or its holder on this machine is gone", () => {
+    const pending = [release(2, "pending")];
+    expect(
+      deployWait({ releases: pending, progress: progress({ phase: "interrupted" }), lock: undefined }, live),
+    ).toEqual({
+      kind: "abandoned",
+      release: 2,
+      why: "its deploy was interrupted",
+    });
+    expect(deployWait({ releases: pending, progress: undefined, lock: undefined }, live)).toMatchObject({
+      kind: "abandoned",
+      why: "no deploy holds the app's lock",
+    });
+    expect(
+      deployWait({ releases: pending, progress: progress(), lock: lock({ expiresAt: 4_999 }) }, live),
+    ).toMatchObject({
+      kind: "abandoned",
+      why: "the lock of ana@laptop (pid 42) expired: that deploy stopped",
+    });
+    const here = { ...live, hostname: "laptop", isAlive: (pid: number) => pid !== 42 };
+    expect(deployWait({ releases: pending, progress: progress(), lock: lock() }, here)).toMatchObject({
+      kind: "abandoned",
+      why: "the deploy that held the lock (pid 42 on this machine) is gone",
+    });
+    // Another machine's process cannot be looked at: its unexpired lock is held.
+    expect(
+      deployWait(
+        { releases: pending, progress: progress(), lock: lock() },
+        { ...live, isAlive: () => false },
+      ),
+    ).toMatchObject({
+      kind: "running",
+    });
+  });
+});
