@@ -70,6 +70,7 @@ async function timed(env: Env, file: string, master: string): Promise<{ wallMs: 
     autoRollback: true,
     adopt: false,
     skipRegion: [],
+    detach: false,
   });
   const wallMs = performance.now() - start;
   const used = process.cpuUsage(cpu);

@@ -112,6 +112,7 @@ describe("deploy on a terminal", () => {
       autoRollback: true,
       adopt: false,
       skipRegion: [],
+      detach: false,
     });
     expect(code).toBe(0);
     expect(t.prompter.asked).toEqual(["Deploy web as planned above?"]);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addFlags, listFlag, type OptionsOf, valueFlag } from "../../cli/flags.js";
+import { addFlags, listFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
 import { applyFlagTable } from "../../release/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
 
@@ -14,6 +14,10 @@ export const deployFlagTable = {
     "--plan <file>",
     "deploy exactly this plan from `titan plan --out`; refused if anything changed since",
   ),
+  detach: switchFlag(
+    "--detach",
+    "carry the deploy out in the background; return once its release is underway (one app, one region; needs --yes)",
+  ),
 } as const;
 
 export type DeployOptions = OptionsOf<typeof deployFlagTable>;
@@ -26,6 +30,7 @@ Examples:
   titan deploy --json --yes | jq -c 'select(.type=="healthy")'
   titan deploy -f api.yaml --yes                every region api names, wave by wave (see docs/regions.md)
   titan deploy -f api.yaml --yes --skip-region ap-south
+  titan deploy -f api.yaml --yes --detach && titan status api --wait
 
 A deploy shows the plan, asks for confirmation (on a terminal; otherwise pass --yes), then rolls every changed
 app out: new instances start within max_surge, old ones stop only once their replacements are healthy for
@@ -34,6 +39,9 @@ Ctrl-C stops starting new work and leaves what runs; run the same command again 
 titan acts only on the tasks of each app's own framework (its id is in the state store); when another framework
 runs an app of the same name (another config or state store), the deploy stops and names it (--adopt takes it
 over).
+With --detach the deploy runs in a process of its own, which goes on when this terminal closes; titan returns
+once that process holds the app's lock with its release recorded (the plan it printed is shown, then its log
+file), and \`titan status APP --wait\` follows it to its end and exits as it did.
 
 An app that names several regions is deployed to all of them (unless --region picks one): the rollout's waves in
 order, the regions of a wave in parallel, each with its own lock and framework. A region that cannot be reached

@@ -10,6 +10,7 @@ import { applyApps } from "../../release/apply.js";
 import { connect } from "../../release/connect.js";
 import { parseTimeout } from "../../release/timeout.js";
 import type { DeployOptions } from "./command.js";
+import { checkDetachable, deployDetached } from "./detach.js";
 
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
@@ -21,6 +22,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
     const { deployRegions } = await import("./regions.js");
     return deployRegions(env, opts, { apps: manifest.apps, regions, timeoutMs, resume: resumeCommand(opts) });
   }
+  if (opts.detach) checkDetachable(opts, manifest.apps, regions);
   if (opts.skipRegion.length > 0)
     throw new UsageError(
       "--skip-region applies to a deploy over several regions",
@@ -31,6 +33,8 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
   try {
     checkSecretDelivery(manifest.apps, target.cluster);
     if (!target.local) checkFetchLocality(env, manifest.apps, await target.masters());
+    const [only] = manifest.apps;
+    if (opts.detach && only !== undefined) return await deployDetached(env, opts, only.name, target);
   } finally {
     await target.close();
   }

@@ -1,0 +1,86 @@
+import { existsSync, readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { until } from "../supervisor/harness.js";
+import { runCli } from "../support/cli.js";
+import { startTestCluster } from "../support/local-cluster.js";
+import { FAST, home, liveTasks, writeWebApp } from "./harness.js";
+
+/** Detached deploys this file started: stopped if a test leaves one running. */
+const started: number[] = [];
+
+afterEach(() => {
+  for (const pid of started.splice(0)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("titan deploy --detach", () => {
+  it("returns once the release is underway; the deploy goes on alone and status --wait follows it to its end", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 2 });
+    const run = await runCli(["deploy", "-f", file, "--master", local.url, "--yes", "--detach"], {
+      env: h.vars,
+      cwd: h.cwd,
+    });
+    const pid = Number(/\(pid (\d+)\)/.exec(run.stderr)?.[1]);
+    if (Number.isInteger(pid)) started.push(pid);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("+ app web: +2 launch");
+    expect(run.stderr).toMatch(/^web: release 1 is deploying in the background \(pid \d+\)$/m);
+    expect(run.stderr).toContain("follow: titan status web --wait");
+    const log = /log: +(\S+)/.exec(run.stderr)?.[1] ?? "";
+    expect(existsSync(log)).toBe(true);
+
+    const waited = await runCli(["status", "web", "--master", local.url, "--wait"], {
+      env: h.vars,
+      cwd: h.cwd,
+    });
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toMatch(/^web {2}ok {2}desired 2 {2}running 2 {2}healthy 2/);
+    expect(await liveTasks(local.url)).toHaveLength(2);
+    await until(async () => !alive(pid), "the detached deploy's exit");
+    expect(readFileSync(log, "utf8")).toContain("web: release 1 deployed");
+  }, 60_000);
+
+  it("shows a deploy that ends before it starts whole, with its exit code, and refuses what it cannot do", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const huge = writeWebApp(h.cwd, { instances: 1, cpus: 64 });
+    const unfit = await runCli(["deploy", "-f", huge, "--master", local.url, "--yes", "--detach"], {
+      env: h.vars,
+      cwd: h.cwd,
+    });
+    expect(unfit.code).toBe(4);
+    expect(unfit.stdout).toContain("does not fit");
+    expect(await liveTasks(local.url)).toEqual([]);
+
+    const file = writeWebApp(h.cwd, { instances: 1 });
+    const unasked = await runCli(["deploy", "-f", file, "--master", local.url, "--detach"], {
+      env: h.vars,
+      cwd: h.cwd,
+    });
+    expect(unasked.code).toBe(2);
+    expect(unasked.stderr).toContain("error: a detached deploy cannot ask for confirmation");
+    const api = writeWebApp(h.cwd, { name: "api", instances: 1 });
+    const many = await runCli(["deploy", "-f", file, "-f", api, "--master", local.url, "--yes", "--detach"], {
+      env: h.vars,
+      cwd: h.cwd,
+    });
+    expect(many.code).toBe(2);
+    expect(many.stderr).toContain("error: --detach deploys one app, and the manifests name 2");
+  }, 60_000);
+});
