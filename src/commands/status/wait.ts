@@ -1,0 +1,104 @@
+import { hostname } from "node:os";
+import type { Env } from "../../cli/env.js";
+import { InterruptedError, TimeoutError, TitanError } from "../../cli/errors.js";
+import { ExitCode } from "../../cli/exit-codes.js";
+import { writeLine } from "../../cli/io.js";
+import { type DeployWait, deployWait } from "../../observe/deploy-wait.js";
+import { sleep } from "../../observe/sleep.js";
+import { unknownAppError } from "../../release/unknown-app.js";
+import { processAlive } from "../../state/file-store.js";
+import type { StatusOptions } from "./command.js";
+
+const WAIT_POLL_MS = 1000;
+
+/** How a waited-for deploy ended in one target (a region, or the one cluster). */
+export type End = { where: string; state: DeployWait };
+
+/**
+ * Polls each target's state store until the app's newest release is no longer being deployed: ended (any outcome)
+ * or abandoned (pending, but no deploy holds the lock). What the deploy says it waits for goes to stderr as it
+ * changes. Ctrl-C stops the waiting, not the deploy.
+ */
+export async function waitForDeploy(
+  env: Env,
+  app: string,
+  opts: StatusOptions,
+  regions: readonly string[],
+  timeoutMs: number | undefined,
+): Promise<End[]> {
+  const targets = await Promise.all(
+    (regions.length > 0 ? regions : [undefined]).map(async (region) => {
+      const target = await env.target(region === undefined ? opts : { ...opts, region });
+      return { where: region === undefined ? "" : `${region}: `, target, store: await target.store() };
+    }),
+  );
+  const live = { hostname: hostname(), isAlive: processAlive };
+  const started = env.clock.now();
+  const said = new Map<string, string>();
+  try {
+    for (;;) {
+      const now = env.clock.now();
+      const ends = await Promise.all(
+        targets.map(async ({ where, store }) => {
+          const [releases, progress, lock] = await Promise.all([
+            store.releases(app),
+            store.progress(app).catch(() => undefined),
+            store.currentLock(app).catch(() => undefined),
+          ]);
+          return { where, state: deployWait({ releases, progress, lock }, { ...live, now }) };
+        }),
+      );
+      if (ends.every((e) => e.state.kind === "none")) throw unknownAppError(app);
+      const running = ends.flatMap((e) =>
+        e.state.kind === "running" ? [{ where: e.where, state: e.state }] : [],
+      );
+      if (running.length === 0) return ends;
+      for (const { where, state } of running) {
+        const line = `${where}${app}: release ${state.release} deploying${state.waiting === undefined ? "" : `: waiting for ${state.waiting.for}`}`;
+        if (said.get(where) !== line) writeLine(env.io.err, line);
+        said.set(where, line);
+      }
+      if (timeoutMs !== undefined && now - started >= timeoutMs)
+        throw new TimeoutError(
+          `${app}: release ${running[0]?.state.release} is still deploying after --timeout ${opts.timeout}`,
+          `the deploy goes on; \`titan status ${app} --wait\` waits again`,
+        );
+      if (!(await sleep(WAIT_POLL_MS, env.signal)))
+        throw new InterruptedError(
+          "stopped waiting; the deploy goes on",
+          `\`titan status ${app} --wait\` waits again`,
+        );
+    }
+  } finally {
+    await Promise.all(targets.map(({ target }) => target.close()));
+  }
+}
+
+/** After the answer: a deploy that did not end well exits as that deploy did. */
+export function throwForEnds(app: string, ends: readonly End[]): void {
+  for (const { where, state } of ends) {
+    if (state.kind === "abandoned")
+      throw new TitanError(
+        `${where}release ${state.release} of ${app} is pending, but no deploy carries it out: ${state.why}`,
+        {
+          exitCode: ExitCode.Interrupted,
+          hint: "run `titan deploy` again to resume it",
+        },
+      );
+  }
+  for (const { where, state } of ends) {
+    if (state.kind !== "ended") continue;
+    const { number, outcome, detail } = state.release;
+    const why = detail === undefined ? "" : `: ${detail}`;
+    if (outcome === "failed")
+      throw new TitanError(`${where}release ${number} of ${app} failed${why}`, {
+        exitCode: ExitCode.DeployFailed,
+        hint: `see \`titan releases ${app}\``,
+      });
+    if (outcome === "rolled_back")
+      throw new TitanError(`${where}release ${number} of ${app} was rolled back${why}`, {
+        exitCode: ExitCode.RolledBack,
+        hint: `see \`titan releases ${app}\``,
+      });
+  }
+}
