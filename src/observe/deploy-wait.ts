@@ -2,7 +2,7 @@ import type { DeployProgress, LockRecord, Release } from "../state/types.js";
 
 /** Where an app's newest release stands for `titan status --wait`, from its records in the state store. */
 export type DeployWait =
-  | { kind: "running"; release: number; waiting?: DeployProgress["waiting"] }
+  | { kind: "running"; release: number; by: string; waiting?: DeployProgress["waiting"] }
   | { kind: "ended"; release: Release }
   | { kind: "abandoned"; release: number; why: string }
   | { kind: "none" };
@@ -31,13 +31,17 @@ export function deployWait(records: WaitRecords, live: Liveness): DeployWait {
   if (newest.outcome !== "pending") return { kind: "ended", release: newest };
   const progress = records.progress?.release === newest.number ? records.progress : undefined;
   const stopped = lockGone(records.lock, live);
-  if (stopped === undefined)
+  if (stopped === undefined && records.lock !== undefined)
     return {
       kind: "running",
       release: newest.number,
+      by: `${records.lock.user}@${records.lock.host}, pid ${records.lock.pid}`,
       ...(progress?.waiting === undefined ? {} : { waiting: progress.waiting }),
     };
-  const why = progress?.phase === "interrupted" ? "its deploy was interrupted" : stopped;
+  const why =
+    progress?.phase === "interrupted"
+      ? "its deploy was interrupted"
+      : (stopped ?? "no deploy holds the app's lock");
   return { kind: "abandoned", release: newest.number, why };
 }
 

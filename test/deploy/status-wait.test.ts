@@ -45,14 +45,14 @@ describe("where the newest release stands for status --wait", () => {
         },
         live,
       ),
-    ).toEqual({ kind: "running", release: 2, waiting });
+    ).toEqual({ kind: "running", release: 2, by: "ana@laptop, pid 42", waiting });
     // A re-run resuming an interrupted release holds the lock before it writes progress: it runs.
     expect(
       deployWait(
         { releases: [release(2, "pending")], progress: progress({ phase: "interrupted" }), lock: lock() },
         live,
       ),
-    ).toEqual({ kind: "running", release: 2 });
+    ).toEqual({ kind: "running", release: 2, by: "ana@laptop, pid 42" });
   });
 
   it("has ended once the release has any other outcome, and knows no release of an app it never deployed", () => {

@@ -91,7 +91,7 @@ describe("titan status --wait", () => {
       cwd: h.cwd,
     });
     expect(early.code).toBe(7);
-    expect(early.stderr).toContain("web: release 1 deploying");
+    expect(early.stderr).toMatch(/^web: release 1 deploying \(\S+@\S+, pid \d+\)$/m);
     expect(early.stderr).toContain("is still deploying after --timeout 300ms");
 
     const waited = runCli(["status", "web", "--master", local.url, "--wait"], { env: h.vars, cwd: h.cwd });
@@ -101,7 +101,7 @@ describe("titan status --wait", () => {
     const done = await waited;
     expect(done.code).toBe(0);
     expect(done.stderr).toMatch(
-      /web: release 1 deploying: waiting for offers to place instance\(s\) 0 .*, 1 /,
+      /web: release 1 deploying \(.*\): waiting for offers to place instance\(s\) 0 .*, 1 /,
     );
     expect(done.stdout).toMatch(
       /^web {2}ok {2}desired 2 {2}running 2 {2}healthy 2 .*last deploy: release 1 deployed/,

@@ -54,7 +54,7 @@ export async function waitForDeploy(
       );
       if (running.length === 0) return ends;
       for (const { where, state } of running) {
-        const line = `${where}${app}: release ${state.release} deploying${state.waiting === undefined ? "" : `: waiting for ${state.waiting.for}`}`;
+        const line = `${where}${app}: release ${state.release} deploying (${state.by})${state.waiting === undefined ? "" : `: waiting for ${state.waiting.for}`}`;
         if (said.get(where) !== line) writeLine(env.io.err, line);
         said.set(where, line);
       }
