@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import { Command, CommanderError } from "commander";
 import { formatDiagnostic } from "./cli/diagnostics.js";
@@ -51,6 +52,9 @@ export async function buildProgram(
   const program = new Command("titan");
   let cachedEnv: Env | undefined;
   const abort = sys.signal ?? new AbortController().signal;
+  // Every request in flight listens to the command's signal until it ends (`logs -f` polls every stream at once,
+  // `top` asks 32 agents at once): node's warning past 10 listeners would be printed on every such command.
+  setMaxListeners(0, abort);
   const env = (): Env => {
     if (cachedEnv) return cachedEnv;
     const globals = program.opts<{ color?: boolean; debug?: boolean }>();

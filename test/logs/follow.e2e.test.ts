@@ -7,9 +7,11 @@ import { agentBaseUrl } from "../../src/mesos/agent-address.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
 import { AgentOperator, MasterOperator } from "../../src/mesos/operator.js";
 import { sandboxDirectoryFromLegacyState } from "../../src/mesos/sandbox.js";
+import { runCli } from "../support/cli.js";
 import { testEnv } from "../support/env.js";
 import { startLabelledFramework } from "../support/labelled-tasks.js";
 import { startTestCluster } from "../support/local-cluster.js";
+import { tempDir } from "../support/tmp.js";
 
 const fastCluster = { master: { allocationIntervalMs: 50 } };
 const timings = { minPollMs: 20, maxPollMs: 100, discoverMs: 100 };
@@ -135,4 +137,40 @@ describe("titan logs -f against the local cluster", () => {
     }
     expect(logs.err()).toContain(`api[0] stdout (task ${doomed}): the sandbox is gone`);
   });
+
+  it("follows the two streams of many instances at once without node's warning of too many abort listeners", async () => {
+    const local = await startTestCluster({ agents: 2, ...fastCluster });
+    const api = await startLabelledFramework(local.url, "api");
+    const ids = Array.from({ length: 7 }, (_, instance) =>
+      api.launch({
+        instance,
+        command: `while true; do echo out-${instance}; echo err-${instance} >&2; sleep 0.1; done`,
+      }),
+    );
+    for (const id of ids) await api.waitFor(id);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    const stop = new AbortController();
+    try {
+      const dir = tempDir();
+      const env = { TITAN_CONFIG: join(dir, "config.yaml"), XDG_DATA_HOME: join(dir, "data") };
+      const timer = setTimeout(() => stop.abort(), 2500);
+      const result = await runCli(["logs", "api", "-f", "--master", local.url], { env, signal: stop.signal });
+      clearTimeout(timer);
+      expect(result.code).toBe(0);
+      for (let instance = 0; instance < 7; instance += 1) {
+        expect(result.stdout).toMatch(
+          new RegExp(`^api\\[${instance}\\] agent-\\d\\.local out \\| out-${instance}$`, "m"),
+        );
+        expect(result.stdout).toMatch(
+          new RegExp(`^api\\[${instance}\\] agent-\\d\\.local err \\| err-${instance}$`, "m"),
+        );
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  }, 30_000);
 });

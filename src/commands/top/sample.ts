@@ -2,7 +2,6 @@
  * What `titan top` measures: titan's running tasks in a target as the master lists them, each agent that runs one
  * asked for its containers' statistics (GET_CONTAINERS), and each instance's figures between two answers.
  */
-import { setMaxListeners } from "node:events";
 import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import type { TitanTask } from "../../cluster/types.js";
@@ -128,24 +127,13 @@ async function sight(
 
 /** Every agent of the sighting asked once, at most AGENTS_AT_ONCE at a time. */
 async function sample(env: Env, sighting: Sighting): Promise<Map<string, AgentAnswer>> {
-  // Every call in flight listens to the round's signal (node warns past 10 listeners on one): the command's signal
-  // gets one listener for the whole round.
-  const round = new AbortController();
-  setMaxListeners(AGENTS_AT_ONCE + 1, round.signal);
-  const stop = () => round.abort(env.signal.reason);
-  if (env.signal.aborted) stop();
-  else env.signal.addEventListener("abort", stop, { once: true });
-  try {
-    return new Map(
-      await mapBounded(
-        [...sighting.agents.entries()],
-        AGENTS_AT_ONCE,
-        async ([id, { operator, host }]) => [id, await askAgent(operator, host, round.signal)] as const,
-      ),
-    );
-  } finally {
-    env.signal.removeEventListener("abort", stop);
-  }
+  return new Map(
+    await mapBounded(
+      [...sighting.agents.entries()],
+      AGENTS_AT_ONCE,
+      async ([id, { operator, host }]) => [id, await askAgent(operator, host, env.signal)] as const,
+    ),
+  );
 }
 
 function section(
