@@ -5,6 +5,8 @@ import { isCurrent } from "./states.js";
 export interface LogTarget {
   app: string;
   instance?: number;
+  /** --release: only runs of this release. */
+  release?: number;
 }
 
 /** Parses `APP` or `APP/INSTANCE`; returns a message for anything else. */
@@ -36,7 +38,10 @@ export function selectLogTasks(
   options: SelectOptions,
 ): TitanTask[] {
   const mine = tasks.filter(
-    (t) => t.app === target.app && (target.instance === undefined || t.instance === target.instance),
+    (t) =>
+      t.app === target.app &&
+      (target.instance === undefined || t.instance === target.instance) &&
+      (target.release === undefined || t.release === target.release),
   );
   const chosen: TitanTask[] = [];
   if (options.sinceMs !== undefined) {

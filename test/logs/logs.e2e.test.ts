@@ -151,6 +151,51 @@ describe("titan logs against the local cluster", () => {
     expect(since.code).toBe(2);
   });
 
+  it("--release keeps the runs of one release, --grep the lines that match; bad values are usage errors", async () => {
+    const local = await startTestCluster({ agents: 2, ...fastCluster });
+    const api = await startLabelledFramework(local.url, "api");
+    const old = api.launch({ instance: 0, release: 1, command: numbered("old", 3) });
+    const fresh = api.launch({ instance: 1, release: 2, command: numbered("new", 12) });
+    await api.waitFor(old);
+    await api.waitFor(fresh);
+    const env = isolatedEnv();
+    const base = ["logs", "api", "--master", local.url];
+    await logsUntil(base, "new-err-12", env);
+    await logsUntil(base, "old-err-3", env);
+
+    const second = (await runCli([...base, "--release", "2", "--stdout"], { env })).stdout
+      .trimEnd()
+      .split("\n");
+    expect(second).toHaveLength(12);
+    expect(second.every((l) => /^api\[1\] agent-\d\.local \| new-\d+$/.test(l))).toBe(true);
+
+    const matched = await runCli([...base, "--grep", "^(old|new)-1\\d?$"], { env });
+    expect(matched.code).toBe(0);
+    expect(
+      matched.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => l.split(" | ")[1]),
+    ).toEqual(["old-1", "new-1", "new-10", "new-11", "new-12"]);
+    const tailed = await runCli([...base, "--stdout", "--tail", "2", "--grep", "1"], { env });
+    expect(
+      tailed.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => l.split(" | ")[1]),
+    ).toEqual(["new-11", "new-12"]);
+
+    const none = await runCli([...base, "--release", "9"], { env });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("no task of api (release 9) was found");
+    const badRegex = await runCli([...base, "--grep", "(unclosed"], { env });
+    expect(badRegex.code).toBe(2);
+    expect(badRegex.stderr).toContain('error: --grep "(unclosed" is not a regular expression');
+    const badRelease = await runCli([...base, "--release", "latest"], { env });
+    expect(badRelease.code).toBe(2);
+    expect(badRelease.stderr).toContain('error: --release "latest" is not a release number');
+  });
+
   it("ends -f cleanly with exit 0 when the signal aborts", async () => {
     const local = await startTestCluster({ agents: 1, ...fastCluster });
     const api = await startLabelledFramework(local.url, "api");
@@ -169,7 +214,20 @@ describe("titan logs against the local cluster", () => {
 describe("help", () => {
   it.each([
     ["ps", ["--all-regions", "--watch", "--json", "--context", "--master", "--region", "Exit codes"]],
-    ["logs", ["--follow", "--tail", "--stdout", "--stderr", "--since", "--json", "Exit codes"]],
+    [
+      "logs",
+      [
+        "--follow",
+        "--tail",
+        "--stdout",
+        "--stderr",
+        "--since",
+        "--release",
+        "--grep",
+        "--json",
+        "Exit codes",
+      ],
+    ],
   ])("titan %s --help names its flags, examples and exit codes", async (command, words) => {
     const result = await runCli([command, "--help"]);
     expect(result.code).toBe(0);

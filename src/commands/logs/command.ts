@@ -10,6 +10,11 @@ export const logsFlagTable = {
   stderr: switchFlag("--stderr", "only stderr"),
   allStreams: switchFlag("--all-streams", "stdout and stderr (the default; kept for scripts that pass it)"),
   since: valueFlag("--since <duration>", "include task runs that ended within this window, e.g. 10m"),
+  release: valueFlag(
+    "--release <n>",
+    "only task runs of this release (e.g. the one a deploy is rolling out)",
+  ),
+  grep: valueFlag("--grep <regex>", "only lines that match this regular expression (JavaScript syntax)"),
   json: switchFlag("--json", "print NDJSON, one object per line"),
   ...targetFlagTable,
 } as const;
@@ -25,10 +30,13 @@ Examples:
   titan logs api --stderr           only stderr (--stdout: only stdout)
   titan logs api --since 10m        also runs that ended in the last 10 minutes
   titan logs api -f --json          NDJSON: {app, instance, task_id, host, stream, line}
+  titan logs api -f --release 7     only the instances of release 7, as a deploy starts them
+  titan logs api --grep 'ERROR|WARN' only the lines that match
 
 Lines come from the task sandboxes through each agent's files API, prefixed "api[2] agent-1.local out |" (or
 "err |" for stderr; without the mark when one stream is picked).
 Mesos keeps no time per line: --since selects task runs (alive within the window), not lines.
+--grep filters the lines each run would print (--tail counts lines before it, as tail | grep does).
 -f ends with Ctrl-C (exit 0). Exit codes: 0 ok, 1 no such app or a cluster error, 2 usage error.`;
 
 export function registerLogs(program: Command, ctx: CommandContext): void {

@@ -13,10 +13,11 @@ export type ReadOutcome = "ok" | "gone" | "failed";
 export class LogPrinter {
   constructor(
     private readonly env: Env,
-    private readonly options: { json: boolean; showStream: boolean },
+    private readonly options: { json: boolean; showStream: boolean; match?: RegExp },
   ) {}
 
   line(origin: LineOrigin, text: string): void {
+    if (this.options.match !== undefined && !this.options.match.test(text)) return;
     writeLine(this.env.io.out, formatLine(origin, text, { ...this.options, color: this.env.io.color }));
   }
 

@@ -60,6 +60,7 @@ export class RegionsFinder {
       added: answers.flatMap((d) => d.added),
       current: new Set(answers.flatMap((d) => [...d.current])),
       selected: answers.reduce((n, d) => n + d.selected, 0),
+      appKnown: answers.some((d) => d.appKnown),
     };
   }
 }

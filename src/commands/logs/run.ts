@@ -31,6 +31,28 @@ function tailOf(opts: LogsOptions): number | undefined {
   return Number(opts.tail.trim());
 }
 
+function releaseOf(opts: LogsOptions): number | undefined {
+  if (opts.release === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(opts.release.trim()) || Number(opts.release) < 1)
+    throw new UsageError(
+      `--release ${JSON.stringify(opts.release)} is not a release number`,
+      "e.g. --release 7 (see `titan releases APP`)",
+    );
+  return Number(opts.release.trim());
+}
+
+function grepOf(opts: LogsOptions): RegExp | undefined {
+  if (opts.grep === undefined) return undefined;
+  try {
+    return new RegExp(opts.grep);
+  } catch (error) {
+    throw new UsageError(
+      `--grep ${JSON.stringify(opts.grep)} is not a regular expression: ${(error as Error).message}`,
+      "JavaScript syntax, e.g. --grep 'ERROR|WARN' or --grep '[Tt]imeout'",
+    );
+  }
+}
+
 function sinceOf(opts: LogsOptions): number | undefined {
   if (opts.since === undefined) return undefined;
   const parsed = parseDuration(opts.since);
@@ -48,13 +70,19 @@ export async function runLogs(
   opts: LogsOptions,
   timings: FollowTimings = DEFAULT_FOLLOW_TIMINGS,
 ): Promise<number> {
-  const logTarget = parseLogTarget(opts.target);
-  if (typeof logTarget === "string")
-    throw new UsageError(logTarget, "e.g. `titan logs api` or `titan logs api/2`");
+  const parsed = parseLogTarget(opts.target);
+  if (typeof parsed === "string") throw new UsageError(parsed, "e.g. `titan logs api` or `titan logs api/2`");
+  const release = releaseOf(opts);
+  const logTarget = release === undefined ? parsed : { ...parsed, release };
+  const match = grepOf(opts);
   const streams = streamsOf(opts);
   const tail = tailOf(opts);
   const sinceMs = sinceOf(opts);
-  const printer = new LogPrinter(env, { json: opts.json, showStream: streams.length > 1 });
+  const printer = new LogPrinter(env, {
+    json: opts.json,
+    showStream: streams.length > 1,
+    ...(match === undefined ? {} : { match }),
+  });
   const targets = await logTargets(env, opts);
   const note = (line: string) => printer.note(line);
   const [target] = targets;
@@ -66,11 +94,11 @@ export async function runLogs(
     targets.length === 1 && target !== undefined
       ? `cluster ${target.cluster.name}`
       : `regions ${targets.map((t) => t.region).join(", ")}`;
-  const what = logTarget.instance === undefined ? logTarget.app : `${logTarget.app}/${logTarget.instance}`;
+  const what = `${logTarget.instance === undefined ? logTarget.app : `${logTarget.app}/${logTarget.instance}`}${release === undefined ? "" : ` (release ${release})`}`;
   try {
     const first = await finder.discover();
     // No task and no release anywhere: the same error every command gives for an app titan does not know.
-    if (first.selected === 0 && !(await anyRelease(targets, logTarget.app)))
+    if (first.selected === 0 && !first.appKnown && !(await anyRelease(targets, logTarget.app)))
       throw unknownAppError(logTarget.app);
     if (!opts.follow && first.selected === 0) {
       throw new TitanError(`no task of ${what} was found on ${where}`, {

@@ -40,6 +40,8 @@ export interface Discovery {
   current: Set<string>;
   /** Runs selected at all (current or recently ended). */
   selected: number;
+  /** Whether the master lists any task of the app at all (of any instance or release). */
+  appKnown: boolean;
 }
 
 function runKey(task: TitanTask): string {
@@ -131,7 +133,8 @@ export class SourceFinder {
       this.known.add(key);
       added.push(...this.sourcesFor(task, agent, url, sandbox));
     }
-    return { added, current, selected: chosen.length };
+    const appKnown = tasks.some((t) => t.app === this.logTarget.app);
+    return { added, current, selected: chosen.length, appKnown };
   }
 
   private sourcesFor(task: TitanTask, agent: GetAgentsAgent, url: URL, sandbox: string): LogSource[] {
