@@ -119,10 +119,16 @@ export function offerShortage(
   return `no offer has come since ${clock(rounds.lastAt)} UTC ${none}`;
 }
 
-/** For a release out of time: which instances never found room in an offer, and why, when that is known. */
+/**
+ * For a release out of time: which instances never found room in an offer, and why, when that is known. An
+ * instance launched before (and crashed, or still in its backoff) is the app's failure, not the cluster's, however
+ * its relaunch fares.
+ */
 export function unplacedByOffers(state: EngineState, now: number): string | undefined {
-  const waiting = decide(state.tracked, now).actions.flatMap((a) =>
-    a.kind === "launch" ? [a.instance] : [],
+  const { tracked } = state;
+  const neverLaunched = (i: number) => !tracked.firstLaunchAt.has(i) && !tracked.proven.has(i);
+  const waiting = decide(tracked, now).actions.flatMap((a) =>
+    a.kind === "launch" && neverLaunched(a.instance) ? [a.instance] : [],
   );
   const shortage = offerShortage(state.offerRounds, waiting, (i) => state.plan.planned.has(i));
   return shortage === undefined ? undefined : `instance(s) ${list(waiting)} found no room: ${shortage}`;

@@ -359,6 +359,26 @@ describe("a release that runs out of time waiting for offers", () => {
     ).toBe("offers to place instance(s) 1 (offers revived): the agents planned for them made no offer");
   });
 
+  it("an instance that crashed and waits for an offer to run again is the app's failure, not a lack of room", () => {
+    const launched = step(withOffers(subscribed(new Map()), [offer("o1", "a1", 4)], 0), 0, settings);
+    expect(accepted(launched.calls)).toEqual([["a1", [0, 1, 2]]]);
+    const failed: TaskStatus = {
+      task_id: { value: "web.1.0.1" },
+      state: "TASK_FAILED",
+      agent_id: { value: "a1" },
+      uuid: "u1",
+    };
+    const ended = react(
+      launched.state,
+      { type: "UPDATE", update: { status: failed } },
+      { now: 10, settings, stopping: false },
+    );
+    const finish = step(ended.state, 61_000, settings).finish;
+    expect(finish).toMatchObject({ kind: "failed", noRoom: false });
+    expect(finish?.kind === "failed" && finish.reason).toMatch(/was not healthy within healthy_deadline/);
+    expect(finish?.kind === "failed" && finish.reason).not.toContain("found no room");
+  });
+
   it("a release that launched everything and failed its health gates is not said to lack room", () => {
     const state = withOffers(
       subscribed(new Map()),
