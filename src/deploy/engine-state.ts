@@ -53,6 +53,8 @@ export interface EngineState {
 /** What the deploy learnt of offers while it had instances to launch, for saying why they wait. */
 export interface OfferRounds {
   readonly lastAt: number | undefined;
+  /** When the session last subscribed (and revived): offers are due from then on. */
+  readonly subscribedAt?: number;
   /** The last offers that could not hold some instance; cleared once an offer round launches everything asked. */
   readonly short: (ShortOffers & { readonly at: number }) | undefined;
 }

@@ -37,7 +37,8 @@ type Handler<E extends EngineEvent> = (state: EngineState, event: E, ctx: ReactC
 
 /** One handler per event type; the compiler checks that every type has one. */
 const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { type: T }>> } = {
-  SUBSCRIBED: (state, event, { now, settings }) => {
+  SUBSCRIBED: (before, event, { now, settings }) => {
+    const state = { ...before, offerRounds: { ...before.offerRounds, subscribedAt: now } };
     // An earlier run may have refused offers for long (or suppressed them): the REVIVE lifts that at once.
     const link = {
       subscribed: true,

@@ -73,7 +73,7 @@ export function describeWait(state: EngineState, now: number): string {
     const agent = plan.planned.get(instance);
     return agent === undefined ? String(instance) : `${instance} (planned on ${agent.hostname})`;
   });
-  const shortage = offerShortage(state.offerRounds, launches, (i) => plan.planned.has(i));
+  const shortage = offerShortage(state.offerRounds, launches, (i) => plan.planned.has(i), now);
   const backoff = (decision?.pending ?? []).flatMap((instance) => {
     const until = tracked.backoffUntil.get(instance);
     return until !== undefined && until > now ? [{ instance, until }] : [];
@@ -98,10 +98,17 @@ export function describeWait(state: EngineState, now: number): string {
  * them, or since when no offer has come (instances bound to their planned agent wait for that agent's offer);
  * undefined when no instance waits.
  */
+/**
+ * How long no offer must have come for that to say anything: after a decline titan's filters last 2 s and a master
+ * allocates every second, so a shorter silence is the ordinary gap between offers, not a full cluster.
+ */
+export const NO_OFFER_EVIDENCE_MS = 4000;
+
 export function offerShortage(
   rounds: OfferRounds,
   waiting: readonly number[],
   pinned: (instance: number) => boolean,
+  now: number,
 ): string | undefined {
   if (waiting.length === 0) return undefined;
   const short = rounds.short;
@@ -114,6 +121,11 @@ export function offerShortage(
   // hierarchical.cpp __allocate offers an agent's resources only when, shrunk to the role's quota limit and the
   // headroom other roles' guarantees hold back, they are still allocatable: a full cluster sends nothing at all.
   const none = "(a master offers nothing while no agent has resources free for the role, its quota included)";
+  const quietSince = Math.max(
+    rounds.lastAt ?? Number.NEGATIVE_INFINITY,
+    rounds.subscribedAt ?? Number.NEGATIVE_INFINITY,
+  );
+  if (quietSince !== Number.NEGATIVE_INFINITY && now - quietSince < NO_OFFER_EVIDENCE_MS) return undefined;
   if (rounds.lastAt === undefined) return `no offer has come yet ${none}`;
   if (waiting.every(pinned)) return "the agents planned for them made no offer";
   return `no offer has come since ${clock(rounds.lastAt)} UTC ${none}`;
@@ -130,7 +142,7 @@ export function unplacedByOffers(state: EngineState, now: number): string | unde
   const waiting = decide(tracked, now).actions.flatMap((a) =>
     a.kind === "launch" && neverLaunched(a.instance) ? [a.instance] : [],
   );
-  const shortage = offerShortage(state.offerRounds, waiting, (i) => state.plan.planned.has(i));
+  const shortage = offerShortage(state.offerRounds, waiting, (i) => state.plan.planned.has(i), now);
   return shortage === undefined ? undefined : `instance(s) ${list(waiting)} found no room: ${shortage}`;
 }
 

@@ -349,7 +349,7 @@ export class SupervisedSession {
     if (now - awaiting.since < AWAITING_SAID_AFTER_MS) return;
     if (awaiting.saidAt !== undefined && now - awaiting.saidAt < AWAITING_SAID_EVERY_MS) return;
     awaiting.saidAt = now;
-    const why = offerShortage(this.state.offerRounds, waiting, () => false);
+    const why = offerShortage(this.state.offerRounds, waiting, () => false, now);
     this.deps.log.warn(this.deps.app, "waiting for offers", {
       instances: waiting,
       ...(why === undefined ? {} : { why }),

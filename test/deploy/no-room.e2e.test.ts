@@ -73,7 +73,8 @@ describe("a deploy whose instances find no room in the offers", () => {
   it("says no offer came, and why a master makes none, when it offered nothing at all", async () => {
     const local = await startTestCluster(FAST);
     const h = home();
-    const file = writeWebApp(h.cwd, { instances: 2 });
+    // Longer than the ordinary gap between offers, so that the silence says something.
+    const file = writeWebApp(h.cwd, { instances: 2, healthyDeadline: "6s", progressDeadline: "6s" });
     await local.faults.withholdOffers(true);
     const result = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
 

@@ -328,20 +328,25 @@ describe("a release that runs out of time waiting for offers", () => {
       nearest: [{ agentId: "a1", hostname: "a1.local", missing: { mem: 512 } }],
     };
     const planned = (i: number) => i === 0;
-    expect(offerShortage({ lastAt: 3_000, short }, [1], planned)).toBe(
+    expect(offerShortage({ lastAt: 3_000, short }, [1], planned, 10_000)).toBe(
       "the offers of 00:00:03 UTC could not hold them: mem exhausted on 2 agents, zone excluded on 1 agent; nearest a1.local (needs 512 MiB mem more)",
     );
     // What was said of other instances is not said of these.
-    expect(offerShortage({ lastAt: 4_000, short }, [2], planned)).toBe(
+    expect(offerShortage({ lastAt: 4_000, short }, [2], planned, 10_000)).toBe(
       "no offer has come since 00:00:04 UTC (a master offers nothing while no agent has resources free for the role, its quota included)",
     );
-    expect(offerShortage({ lastAt: 4_000, short: undefined }, [0], planned)).toBe(
+    expect(offerShortage({ lastAt: 4_000, short: undefined }, [0], planned, 10_000)).toBe(
       "the agents planned for them made no offer",
     );
-    expect(offerShortage({ lastAt: undefined, short: undefined }, [0], planned)).toMatch(
+    expect(offerShortage({ lastAt: undefined, short: undefined }, [0], planned, 10_000)).toMatch(
       /^no offer has come yet/,
     );
-    expect(offerShortage({ lastAt: 4_000, short }, [], planned)).toBeUndefined();
+    expect(offerShortage({ lastAt: 4_000, short }, [], planned, 10_000)).toBeUndefined();
+    // A silence shorter than the ordinary gap between offers says nothing yet.
+    expect(offerShortage({ lastAt: 8_000, short: undefined }, [2], planned, 10_000)).toBeUndefined();
+    expect(
+      offerShortage({ lastAt: undefined, subscribedAt: 7_000, short: undefined }, [2], planned, 10_000),
+    ).toBeUndefined();
     const waiting = {
       subscribed: true,
       unanswered: [],
