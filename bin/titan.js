@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 let main;
 let tuneV8For;
+let STDOUT_CLOSED;
 try {
-  ({ main, tuneV8For } = await import("../dist/main.js"));
+  ({ main, tuneV8For, STDOUT_CLOSED } = await import("../dist/main.js"));
 } catch (error) {
   if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist")) throw error;
   process.stderr.write(
@@ -22,7 +23,7 @@ const controller = new AbortController();
 process.stdout.on("error", (error) => {
   if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
   process.stdout.write = () => true;
-  controller.abort("stdout closed");
+  controller.abort(STDOUT_CLOSED);
 });
 
 // The first SIGINT/SIGTERM/SIGHUP stops the command cleanly (a deploy releases its lock and records where it

@@ -4,7 +4,7 @@ import { Command, CommanderError } from "commander";
 import { formatDiagnostic } from "./cli/diagnostics.js";
 import type { Env } from "./cli/env.js";
 import { systemClock, withTargets } from "./cli/env.js";
-import { TitanError, ValidationError } from "./cli/errors.js";
+import { InterruptedError, TitanError, ValidationError } from "./cli/errors.js";
 import { ExitCode, renderExitCodeTable } from "./cli/exit-codes.js";
 import { addFlags } from "./cli/flags.js";
 import { createIO, type IO, writeLine } from "./cli/io.js";
@@ -122,8 +122,24 @@ export async function main(argv: readonly string[], sys: System): Promise<number
     await program.parseAsync([...args], { from: "user" });
     return result.code;
   } catch (error) {
-    return reportError(error, sys, { json, debug, env: result.env });
+    if (stoppedByReader(error, sys.signal)) return ExitCode.Interrupted;
+    return reportError(asInterruption(error, sys.signal), sys, { json, debug, env: result.env });
   }
+}
+
+/** The reason bin/titan.js aborts with when the reader of stdout goes away (`titan logs api | head`). */
+export const STDOUT_CLOSED = "stdout closed";
+
+/** A command cut short because nobody reads its output any more: nothing to say (there is no one to say it to). */
+function stoppedByReader(error: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && signal.reason === STDOUT_CLOSED && !(error instanceof TitanError);
+}
+
+/** A request cut short by Ctrl-C fails with the signal's reason: that is an interruption, not a fault of titan's. */
+function asInterruption(error: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted !== true || error instanceof TitanError || error instanceof CommanderError)
+    return error;
+  return new InterruptedError();
 }
 
 /** `titan --version` (or `-V`) without a command runs `titan version`, as every CLI answers it. */
