@@ -8,12 +8,10 @@ import { performance } from "node:perf_hooks";
 import { PassThrough, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { type Env, systemClock, withTargets } from "../src/cli/env.js";
-import { createIO } from "../src/cli/io.js";
-import { platformPaths } from "../src/cli/paths.js";
 import { taskLabels } from "../src/cluster/labels.js";
 import { runPs } from "../src/commands/ps/run.js";
 import { main } from "../src/main.js";
+import { benchEnv, countingSink, measureInChild } from "./bench-kit.js";
 
 /**
  * `titan ps` and `titan plan` against a master whose GET_STATE is about 300 MB of JSON: 5,000 titan tasks among
@@ -142,25 +140,6 @@ function serve(pieces: readonly Buffer[], gzipped: Buffer | undefined): Promise<
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-function benchEnv(home: string): Env {
-  const vars = { NO_COLOR: "1", XDG_CONFIG_HOME: join(home, "config"), XDG_DATA_HOME: join(home, "data") };
-  const stdin = new PassThrough();
-  stdin.end();
-  const sink = (): Writable => new Writable({ write: (_c, _e, done) => done() });
-  return withTargets({
-    io: createIO({ stdin, out: sink(), err: sink(), env: vars }),
-    vars,
-    cwd: home,
-    paths: platformPaths(vars, "linux", home),
-    clock: systemClock,
-    debug: false,
-    signal: new AbortController().signal,
-    prompter: () => {
-      throw new Error("no prompts in a benchmark");
-    },
-  });
-}
-
 /** One app of ten instances, planned against the whole cluster: every running task counts for placement. */
 const MANIFEST = "name: web\ninstances: 10\nresources: { cpus: 0.5, mem: 256 }\nshell: sleep 1000\n";
 
@@ -190,7 +169,7 @@ async function measure(command: Command, url: string): Promise<Sample> {
   try {
     if (command === "plan") await planOnce(home, url);
     else {
-      const code = await runPs(benchEnv(home), {
+      const code = await runPs(benchEnv(countingSink().stream, home), {
         apps: [],
         allRegions: false,
         all: false,
@@ -208,17 +187,6 @@ async function measure(command: Command, url: string): Promise<Sample> {
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
-}
-
-function inChild(command: Command, url: string): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["--measure", command, url], { stdio: "inherit" });
-    child.once("message", (message) => resolve(message as Sample));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`the measurement exited ${code}`));
-    });
-  });
 }
 
 function median(values: number[]): number {
@@ -258,7 +226,13 @@ export async function run(): Promise<{ title: string; markdown: string }> {
       for (const command of ["ps", "plan"] as Command[]) {
         const samples: Sample[] = [];
         for (let i = 0; i < RUNS; i += 1)
-          samples.push(await inChild(command, `http://127.0.0.1:${server.port}`));
+          samples.push(
+            await measureInChild<Sample>(fileURLToPath(import.meta.url), [
+              "--measure",
+              command,
+              `http://127.0.0.1:${server.port}`,
+            ]),
+          );
         const wall = median(samples.map((s) => s.wallMs));
         const peak = median(samples.map((s) => s.peakRssMb));
         const growth = median(samples.map((s) => s.peakRssMb - s.startRssMb));

@@ -1,15 +1,10 @@
-import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { PassThrough, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { type Env, systemClock, withTargets } from "../src/cli/env.js";
-import { createIO } from "../src/cli/io.js";
-import { platformPaths } from "../src/cli/paths.js";
 import { tuneV8For } from "../src/cli/v8-tuning.js";
 import { taskLabels } from "../src/cluster/labels.js";
 import { readTitanTasks } from "../src/cluster/live-source.js";
@@ -17,6 +12,7 @@ import { runPs } from "../src/commands/ps/run.js";
 import type { Task, TaskState } from "../src/mesos/types/mesos.js";
 import type { GetAgentsAgent } from "../src/mesos/types/operator.js";
 import { groupByApp } from "../src/observe/group.js";
+import { benchEnv, countingSink, measureInChild, median } from "./bench-kit.js";
 
 /**
  * `titan ps` on a 50,000-task cluster: the in-process command (GET_STATE over loopback HTTP, parse, group,
@@ -131,36 +127,6 @@ export function serve(body: string): Promise<Server> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-function countingSink(): { stream: Writable; bytes(): number } {
-  let bytes = 0;
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      done();
-    },
-  });
-  return { stream, bytes: () => bytes };
-}
-
-function benchEnv(out: Writable, home: string): Env {
-  const vars = { NO_COLOR: "1", XDG_CONFIG_HOME: join(home, "config"), XDG_DATA_HOME: join(home, "data") };
-  const stdin = new PassThrough();
-  stdin.end();
-  const io = createIO({ stdin, out, err: countingSink().stream, env: vars });
-  return withTargets({
-    io,
-    vars,
-    cwd: home,
-    paths: platformPaths(vars, "linux", home),
-    clock: systemClock,
-    debug: false,
-    signal: new AbortController().signal,
-    prompter: () => {
-      throw new Error("no prompts in a benchmark");
-    },
-  });
-}
-
 /** One measurement, in this (child) process. */
 async function measure(kind: Kind, url: string): Promise<Sample> {
   const home = mkdtempSync(join(tmpdir(), "titan-bench-ps-"));
@@ -207,23 +173,6 @@ async function measure(kind: Kind, url: string): Promise<Sample> {
   }
 }
 
-function inChild(kind: Kind, url: string): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["--measure", kind, url], { stdio: "inherit" });
-    child.once("message", (message) => resolve(message as Sample));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`the ${kind} measurement exited ${code}`));
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 0 ? ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2 : (sorted[mid] ?? 0);
-}
-
 export async function run(): Promise<{ title: string; markdown: string }> {
   const body = syntheticState();
   const server = await serve(body);
@@ -236,7 +185,9 @@ export async function run(): Promise<{ title: string; markdown: string }> {
       // of its last answer overlaps the next measurement).
       for (let j = 0; j < kinds.length; j += 1) {
         const kind = kinds[(i + j) % kinds.length] as Kind;
-        samples.get(kind)?.push(await inChild(kind, url));
+        samples
+          .get(kind)
+          ?.push(await measureInChild<Sample>(fileURLToPath(import.meta.url), ["--measure", kind, url]));
       }
     }
     const wall = (k: Kind) => median((samples.get(k) ?? []).map((s) => s.wallMs));
