@@ -38,6 +38,8 @@ export interface Failure {
 
 export interface StepResult extends Reaction {
   finish?: Finish;
+  /** Instances the step would launch now that no offer held; absent when it decided on no launch. */
+  unlaunched?: readonly number[];
 }
 
 export const NOTHING_WANTED_REFUSE_SECONDS = 120;
@@ -92,7 +94,7 @@ export function step(state: EngineState, now: number, settings: EngineSettings):
   next = retryKills(next, now, out);
   const round = offerRound(next, launches, decision.pending.length === 0, now, settings, out);
   next = reviveOrSuppress(round.state, round.unlaunched, decision.pending.length === 0, now, out);
-  return { state: next, ...out };
+  return { state: next, ...out, unlaunched: round.unlaunched };
 }
 
 /** Either the step ends here (a hold, the release's end), or the rollout's decision is carried out. */

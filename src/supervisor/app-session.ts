@@ -17,12 +17,7 @@ import { openSession } from "../deploy/open-session.js";
 import { NO_ROUNDS, type ReconcileTimings } from "../deploy/reconcile-rounds.js";
 import { deployPlan } from "../deploy/replan.js";
 import { step } from "../deploy/step.js";
-import {
-  acting,
-  type SuperviseSettings,
-  startSupervision,
-  superviseDecision,
-} from "../deploy/supervision.js";
+import { acting, type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
 import type { Containerizer } from "../deploy/task-spec.js";
 import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
 import { offerShortage } from "../deploy/waiting.js";
@@ -119,6 +114,8 @@ export class SupervisedSession {
   };
   /** Since when instances to launch have found no offer, and when the log last said so. */
   private awaiting: { since: number; saidAt?: number } | undefined;
+  /** What the last step would have launched and no offer held (kept while unsubscribed: nothing is offered). */
+  private unlaunched: readonly number[] = [];
 
   constructor(
     private readonly deps: SessionDeps,
@@ -225,8 +222,11 @@ export class SupervisedSession {
   async turn(calls: CallSink, events: readonly SessionEvent[], stop?: AbortSignal): Promise<void> {
     for (const event of batched(events))
       await this.apply(react(this.state, event, this.context(stop)), calls);
-    if (this.state.link.subscribed && stop?.aborted !== true)
-      await this.apply(step(this.state, this.deps.now(), this.settings), calls, stop);
+    if (this.state.link.subscribed && stop?.aborted !== true) {
+      const stepped = step(this.state, this.deps.now(), this.settings);
+      this.unlaunched = stepped.unlaunched ?? [];
+      await this.apply(stepped, calls, stop);
+    }
     this.updateCounters();
   }
 
@@ -333,12 +333,7 @@ export class SupervisedSession {
    */
   private sayWhatWaits(): void {
     const now = this.deps.now();
-    const supervise = this.settings.supervise;
-    const decision =
-      supervise !== undefined && acting(this.state)
-        ? superviseDecision(this.state, now, supervise)
-        : undefined;
-    const waiting = (decision?.actions ?? []).flatMap((a) => (a.kind === "launch" ? [a.instance] : []));
+    const waiting = this.unlaunched;
     this.counters.awaitingOffers = waiting.length;
     if (waiting.length === 0) {
       this.awaiting = undefined;
