@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { get } from "node:http";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { installedFile, spawnDetached } from "../cli/detached.js";
 import type { SourcedDisk } from "./agent/api.js";
 import type { ClusterConfig, LocalClusterRecord } from "./runner.js";
 
@@ -68,37 +68,14 @@ export function isHealthy(url: string, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
-/**
- * The compiled daemon entry: beside this module when running from dist/, else dist/local/daemon.js of the package
- * (when titan itself runs from its TypeScript sources, e.g. under a test runner).
- */
+/** The compiled daemon entry, dist/local/daemon.js of the package (also when titan runs from its sources). */
 export function daemonEntry(): string | undefined {
-  const here = fileURLToPath(new URL("./daemon.js", import.meta.url));
-  if (existsSync(here)) return here;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, "dist", "local", "daemon.js");
-    if (existsSync(join(dir, "package.json")) && existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return undefined;
+  return installedFile(join("dist", "local", "daemon.js"));
 }
 
 /** Starts the cluster as a detached process writing to the log file (readable by its owner only). */
 export function spawnDaemon(entry: string, config: ClusterConfig, logFile: string): ChildProcess {
-  const log = openSync(logFile, "a", 0o600);
-  chmodSync(logFile, 0o600);
-  try {
-    const child = spawn(process.execPath, [entry, JSON.stringify(config)], {
-      detached: true,
-      stdio: ["ignore", log, log],
-      cwd: dirname(logFile),
-    });
-    child.unref();
-    return child;
-  } finally {
-    closeSync(log);
-  }
+  return spawnDetached([entry, JSON.stringify(config)], logFile, { cwd: dirname(logFile) });
 }
 
 export function logTail(logFile: string, lines = 5): string {

@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { installedFile, spawnDetached } from "../../cli/detached.js";
 import type { Env } from "../../cli/env.js";
 import { InterruptedError, TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
@@ -14,17 +13,6 @@ import type { StateStore } from "../../state/types.js";
 import type { DeployOptions } from "./command.js";
 
 const POLL_MS = 200;
-
-/** bin/titan.js of this installation: the detached deploy is titan itself, run again. */
-function cliEntry(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, "bin", "titan.js");
-    if (existsSync(join(dir, "package.json")) && existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
 
 /** What `--detach` cannot do, refused before anything starts. */
 export function checkDetachable(
@@ -75,24 +63,6 @@ export function detachedArgs(opts: DeployOptions): string[] {
   return args;
 }
 
-function spawnDeploy(env: Env, entry: string, args: readonly string[], logFile: string): ChildProcess {
-  mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
-  const log = openSync(logFile, "a", 0o600);
-  chmodSync(logFile, 0o600);
-  try {
-    const child = spawn(process.execPath, [entry, ...args], {
-      detached: true,
-      stdio: ["ignore", log, log],
-      cwd: env.cwd,
-      env: env.vars,
-    });
-    child.unref();
-    return child;
-  } finally {
-    closeSync(log);
-  }
-}
-
 /** The release the detached process deploys, once it holds the app's lock with a pending release of it. */
 async function releaseUnderway(store: StateStore, app: string, pid: number): Promise<number | undefined> {
   const lock = await store.currentLock(app).catch(() => undefined);
@@ -113,14 +83,16 @@ export async function deployDetached(
   app: string,
   target: ClusterTarget,
 ): Promise<number> {
-  const entry = cliEntry();
+  // The detached deploy is titan itself, run again.
+  const entry = installedFile(join("bin", "titan.js"));
   if (entry === undefined)
     throw new TitanError("titan's command (bin/titan.js) was not found beside its compiled files", {
       hint: "run titan from its installation (npm ci, or npm run build, in the titan checkout)",
     });
   const stamp = new Date(env.clock.now()).toISOString().replace(/[:.]/g, "-");
   const logFile = join(env.paths.stateDir, "deploys", `${app}-${stamp}.log`);
-  const child = spawnDeploy(env, entry, detachedArgs(opts), logFile);
+  mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  const child = spawnDetached([entry, ...detachedArgs(opts)], logFile, { cwd: env.cwd, env: env.vars });
   const pid = child.pid;
   if (pid === undefined)
     throw new TitanError("the detached deploy did not start", { hint: `see ${logFile}` });
