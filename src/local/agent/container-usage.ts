@@ -1,4 +1,5 @@
 import { cpus as hostCpus, totalmem } from "node:os";
+import { emptyQuantities, fromResourceJson, type Quantities } from "../resources.js";
 import type { ResourceJson } from "./api.js";
 import {
   type ProcessTable,
@@ -41,49 +42,41 @@ function hostTotals(): HostTotals {
 
 const MEGABYTE = 1024 * 1024;
 
-/**
- * The sum of the scalars named `name`, in Mesos' fixed-point arithmetic (src/common/values.cpp: thousandths, added as
- * integers, turned back into a double as whole part plus fraction); undefined when there is none.
- */
-function scalarSum(resources: readonly ResourceJson[], name: string): number | undefined {
-  let fixed: number | undefined;
-  for (const resource of resources) {
-    if (resource.name !== name || resource.type !== "SCALAR") continue;
-    fixed = (fixed ?? 0) + Math.round((resource.scalar?.value ?? 0) * 1000);
-  }
-  if (fixed === undefined) return undefined;
-  return Math.trunc(fixed / 1000) + (fixed % 1000) / 1000;
-}
-
 function taskLimit(view: ExecutorView, name: "cpus" | "mem"): number | undefined {
   const value = view.taskInfo.limits?.[name]?.value;
   return typeof value === "number" && !Number.isNaN(value) ? value : undefined;
 }
 
+/** Resources summed as the master sums them; the master refused any launch whose resources do not (accept.ts). */
+function quantitiesOf(resources: readonly ResourceJson[]): Quantities {
+  const parsed = fromResourceJson(resources);
+  return parsed.ok ? parsed.quantities : emptyQuantities();
+}
+
 /**
  * The container's resource requests and limits. Requests: what src/slave/slave.cpp launches the command executor's
  * container with (`Slave::__run`: the executor's own 0.1 cpus and 32 MB, constants.hpp DEFAULT_EXECUTOR_CPUS/MEM,
- * plus the task's resources). Limits: only where the task has `limits`, plus the executor's own share
- * (`Slave::computeExecutorLimits` with `setLimit`: plain addition, an infinite limit stays infinite).
+ * plus the task's resources), summed in Mesos' fixed-point arithmetic (src/common/values.cpp). Limits: only where
+ * the task has `limits`, plus the executor's own share (`Slave::computeExecutorLimits` with `setLimit`: plain
+ * addition, an infinite limit stays infinite).
  */
 function requestsAndLimits(view: ExecutorView): {
-  cpus?: number;
-  memMb?: number;
+  cpus: number;
+  memMb: number;
   cpuLimit?: number;
   memLimitMb?: number;
 } {
   const own = executorResources(view.taskInfo);
-  const requests = [...view.taskInfo.resources, ...own];
-  const out: { cpus?: number; memMb?: number; cpuLimit?: number; memLimitMb?: number } = {};
-  const cpus = scalarSum(requests, "cpus");
-  const memMb = scalarSum(requests, "mem");
-  if (cpus !== undefined) out.cpus = cpus;
-  if (memMb !== undefined) out.memMb = memMb;
+  const requests = quantitiesOf([...view.taskInfo.resources, ...own]);
+  const overhead = quantitiesOf(own);
   const cpuLimit = taskLimit(view, "cpus");
   const memLimit = taskLimit(view, "mem");
-  if (cpuLimit !== undefined) out.cpuLimit = cpuLimit + (scalarSum(own, "cpus") ?? 0);
-  if (memLimit !== undefined) out.memLimitMb = memLimit + (scalarSum(own, "mem") ?? 0);
-  return out;
+  return {
+    cpus: requests.cpus,
+    memMb: requests.mem,
+    ...(cpuLimit === undefined ? {} : { cpuLimit: cpuLimit + overhead.cpus }),
+    ...(memLimit === undefined ? {} : { memLimitMb: memLimit + overhead.mem }),
+  };
 }
 
 /**
@@ -106,11 +99,11 @@ export function containerStatistics(view: ExecutorView, sample: UsageSample, hos
     stats.cpus_system_time_secs = tree.systemSeconds;
   }
   if (cpuLimit !== undefined) stats.cpus_limit = Number.isFinite(cpuLimit) ? cpuLimit : host.cpus;
-  if (cpus !== undefined) stats.cpus_soft_limit = cpus;
+  stats.cpus_soft_limit = cpus;
   if (memLimitMb !== undefined)
     stats.mem_limit_bytes = Number.isFinite(memLimitMb) ? Math.trunc(memLimitMb) * MEGABYTE : host.memBytes;
-  else if (memMb !== undefined) stats.mem_limit_bytes = Math.trunc(memMb) * MEGABYTE;
-  if (memMb !== undefined) stats.mem_soft_limit_bytes = Math.trunc(memMb) * MEGABYTE;
+  else stats.mem_limit_bytes = Math.trunc(memMb) * MEGABYTE;
+  stats.mem_soft_limit_bytes = Math.trunc(memMb) * MEGABYTE;
   if (tree !== undefined) stats.mem_rss_bytes = tree.rssBytes;
   return stats;
 }
