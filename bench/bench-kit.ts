@@ -51,6 +51,27 @@ export function measureInChild<T>(module: string, args: readonly string[]): Prom
   });
 }
 
+/**
+ * `rounds` rounds, each measuring every kind once in a child process of `module` (`--measure KIND …args`), each
+ * round starting with the next kind so that none always follows the same one (the server's collection of its last
+ * answer overlaps the next measurement); the samples of each kind in round order.
+ */
+export async function measureRounds<K extends string, S>(
+  module: string,
+  kinds: readonly K[],
+  rounds: number,
+  args: readonly string[],
+): Promise<Map<K, S[]>> {
+  const samples = new Map<K, S[]>(kinds.map((k) => [k, []]));
+  for (let i = 0; i < rounds; i += 1) {
+    for (let j = 0; j < kinds.length; j += 1) {
+      const kind = kinds[(i + j) % kinds.length] as K;
+      samples.get(kind)?.push(await measureInChild<S>(module, ["--measure", kind, ...args]));
+    }
+  }
+  return samples;
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

@@ -12,7 +12,7 @@ import { runPs } from "../src/commands/ps/run.js";
 import type { Task, TaskState } from "../src/mesos/types/mesos.js";
 import type { GetAgentsAgent } from "../src/mesos/types/operator.js";
 import { groupByApp } from "../src/observe/group.js";
-import { benchEnv, countingSink, measureInChild, median } from "./bench-kit.js";
+import { benchEnv, countingSink, measureRounds, median } from "./bench-kit.js";
 
 /**
  * `titan ps` on a 50,000-task cluster: the in-process command (GET_STATE over loopback HTTP, parse, group,
@@ -179,17 +179,7 @@ export async function run(): Promise<{ title: string; markdown: string }> {
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const kinds: Kind[] = ["baseline", "core", "ps", "ps-json", "ps-defaults"];
-    const samples = new Map<Kind, Sample[]>(kinds.map((k) => [k, []]));
-    for (let i = 0; i < RUNS; i += 1) {
-      // Each round starts with another kind, so that none always follows the same one (the server's collection
-      // of its last answer overlaps the next measurement).
-      for (let j = 0; j < kinds.length; j += 1) {
-        const kind = kinds[(i + j) % kinds.length] as Kind;
-        samples
-          .get(kind)
-          ?.push(await measureInChild<Sample>(fileURLToPath(import.meta.url), ["--measure", kind, url]));
-      }
-    }
+    const samples = await measureRounds<Kind, Sample>(fileURLToPath(import.meta.url), kinds, RUNS, [url]);
     const wall = (k: Kind) => median((samples.get(k) ?? []).map((s) => s.wallMs));
     // Each round's wall against the baseline of the same round: the machine's drift between rounds cancels out.
     const paired = (k: Kind) => {

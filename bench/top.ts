@@ -11,7 +11,7 @@ import { runPs } from "../src/commands/ps/run.js";
 import { runTop } from "../src/commands/top/run.js";
 import type { Task } from "../src/mesos/types/mesos.js";
 import type { AgentContainer, GetAgentsAgent } from "../src/mesos/types/operator.js";
-import { benchEnv, countingSink, measureInChild, median } from "./bench-kit.js";
+import { benchEnv, countingSink, measureRounds, median } from "./bench-kit.js";
 
 /**
  * `titan top` on a cluster of 500 agents running 50,000 titan tasks: the master's GET_STATE and every agent's
@@ -187,15 +187,7 @@ export async function run(): Promise<{ title: string; markdown: string }> {
   try {
     const url = `http://127.0.0.1:${portOf(master)}`;
     const kinds: Kind[] = ["ps", "top"];
-    const samples = new Map<Kind, Sample[]>(kinds.map((k) => [k, []]));
-    for (let i = 0; i < RUNS; i += 1) {
-      for (let j = 0; j < kinds.length; j += 1) {
-        const kind = kinds[(i + j) % kinds.length] as Kind;
-        samples
-          .get(kind)
-          ?.push(await measureInChild<Sample>(fileURLToPath(import.meta.url), ["--measure", kind, url]));
-      }
-    }
+    const samples = await measureRounds<Kind, Sample>(fileURLToPath(import.meta.url), kinds, RUNS, [url]);
     const wall = (k: Kind) => median((samples.get(k) ?? []).map((s) => s.wallMs));
     const peak = (k: Kind) => median((samples.get(k) ?? []).map((s) => s.peakRssMb));
     const rounds = (samples.get("top") ?? []).map(
