@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { portIsFree } from "../../src/local/host-ports.js";
 import { runCli } from "../support/cli.js";
-import { startTestCluster } from "../support/local-cluster.js";
+import { startOneAgentCluster, startTestCluster } from "../support/local-cluster.js";
 import { recordAsLocal } from "../support/local-record.js";
 import { checkShape } from "../support/proto-shape.js";
 import { commandTask, FRAMEWORK, type Json, operator, TestScheduler } from "./scheduler-client.js";
@@ -85,16 +85,9 @@ describe("titan local agents", () => {
   }, 20_000);
 
   it("lists an agent's MOUNT disk beside its plain disk", async () => {
-    const local = await startTestCluster({
-      agents: 1,
-      zones: ["a"],
-      agentResources: {
-        cpus: 2,
-        mem: 1024,
-        disk: 100,
-        ports: [],
-        disks: [{ source: { type: "MOUNT", mount: { root: "/mnt/data0" } }, size: 100_000 }],
-      },
+    const local = await startOneAgentCluster({
+      ports: [],
+      disks: [{ source: { type: "MOUNT", mount: { root: "/mnt/data0" } }, size: 100_000 }],
     });
     const listed = await runCli(["local", "agents"], { env: { TITAN_STATE_DIR: recordAsLocal(local) } });
     expect(listed.code, listed.stderr).toBe(0);

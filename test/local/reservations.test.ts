@@ -5,8 +5,7 @@ import type { OfferRecord } from "../../src/local/master/model.js";
 import { planReserve } from "../../src/local/master/reserve.js";
 import { agentPools, type Pool, poolsToJson } from "../../src/local/pools.js";
 import { emptyQuantities, parseResourceSpec, type Quantities } from "../../src/local/resources.js";
-import { startTestCluster } from "../support/local-cluster.js";
-import { freePortRange } from "../support/ports.js";
+import { startOneAgentCluster } from "../support/local-cluster.js";
 import { type Json, operator } from "./scheduler-client.js";
 
 const q = (partial: Partial<Quantities>): Quantities => ({ ...emptyQuantities(), ...partial });
@@ -234,17 +233,7 @@ describe("RESERVE_RESOURCES (operator API)", () => {
 
 describe("an agent's own endpoints (slave/http.cpp)", () => {
   it("show its static reservations by role, beside its unreserved resources", async () => {
-    const c = await startTestCluster({
-      agents: 1,
-      zones: ["a"],
-      agentResources: {
-        cpus: 2,
-        mem: 1024,
-        disk: 100,
-        ports: [await freePortRange(10)],
-        reserved: { web: { cpus: 1, mem: 256, disk: 0 } },
-      },
-    });
+    const c = await startOneAgentCluster({ reserved: { web: { cpus: 1, mem: 256, disk: 0 } } });
     try {
       const [agent] = c.cluster.agents();
       const state = (await (await fetch(`${agent?.url}/state`)).json()) as Json;

@@ -6,8 +6,7 @@ import type { OfferRecord } from "../../src/local/master/model.js";
 import { agentPools, type Pool, poolsToJson, subtractPools } from "../../src/local/pools.js";
 import { parseAgentResourcesFlag } from "../../src/local/resource-json-spec.js";
 import { emptyQuantities, type Quantities } from "../../src/local/resources.js";
-import { startTestCluster } from "../support/local-cluster.js";
-import { freePortRange } from "../support/ports.js";
+import { startOneAgentCluster } from "../support/local-cluster.js";
 import { checkShape } from "../support/proto-shape.js";
 import { commandTask, FRAMEWORK, type Json, operator, TestScheduler } from "./scheduler-client.js";
 
@@ -222,17 +221,7 @@ async function getJson(url: string): Promise<Json> {
 
 describe("a local cluster whose agents have a MOUNT disk", () => {
   it("shows it where a real master does, offers it, and launches a task that takes it whole", async () => {
-    const c = await startTestCluster({
-      agents: 1,
-      zones: ["a"],
-      agentResources: {
-        cpus: 2,
-        mem: 1024,
-        disk: 100,
-        ports: [await freePortRange(10)],
-        disks: [{ source: MOUNT.source, size: 1000 }],
-      },
-    });
+    const c = await startOneAgentCluster({ disks: [{ source: MOUNT.source, size: 1000 }] });
     try {
       const mountEntry = { name: "disk", type: "SCALAR", scalar: { value: 1000 }, disk: MOUNT };
       const agents = await operator(c.url, { type: "GET_AGENTS" });

@@ -135,3 +135,12 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   running.push(test);
   return test;
 }
+
+/** One agent in zone a with 2 cpus, 1 GiB, 100 MB of disk and ten free ports, and what `more` adds or replaces. */
+export async function startOneAgentCluster(more: Partial<AgentResources> = {}): Promise<TestCluster> {
+  return startTestCluster({
+    agents: 1,
+    zones: ["a"],
+    agentResources: { cpus: 2, mem: 1024, disk: 100, ports: [await freePortRange(10)], ...more },
+  });
+}
