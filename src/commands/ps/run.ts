@@ -1,10 +1,9 @@
 import type { Env } from "../../cli/env.js";
-import { TitanError, UsageError } from "../../cli/errors.js";
+import { TitanError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
-import { parseDuration } from "../../manifest/units.js";
 import type { MasterCluster } from "../../mesos/index.js";
 import type { GetState } from "../../mesos/types/operator.js";
 import { failoverWarning } from "../../observe/coverage.js";
@@ -16,6 +15,7 @@ import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../ob
 import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release } from "../../state/types.js";
 import type { PsOptions } from "./command.js";
+import { parseInterval } from "./interval.js";
 import { readTitanState } from "./state.js";
 import { resolveTargets, titanRecords } from "./target.js";
 
@@ -25,18 +25,6 @@ const CLEAR_SCREEN = "\x1b[H\x1b[2J";
 interface Source {
   target: ClusterTarget;
   cluster: MasterCluster;
-}
-
-function parseInterval(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_INTERVAL_MS;
-  const parsed = parseDuration(text);
-  if (!parsed.ok || parsed.value < 100) {
-    throw new UsageError(
-      `--interval ${JSON.stringify(text)} is not a duration of at least 100ms`,
-      "e.g. --interval 2s",
-    );
-  }
-  return parsed.value;
 }
 
 /** Tasks that belong to the section's region: labelled with it, or unlabelled (an app that names no regions). */
@@ -149,7 +137,7 @@ async function readEach(env: Env, sources: readonly Source[], opts: PsOptions): 
 }
 
 export async function runPs(env: Env, opts: PsOptions): Promise<number> {
-  const interval = parseInterval(opts.interval);
+  const interval = parseInterval(opts.interval, DEFAULT_INTERVAL_MS, "2s");
   const targets = await resolveTargets(env, opts, opts.allRegions);
   const sources: Source[] = await Promise.all(
     targets.map(async (target) => ({ target, cluster: await target.client() })),

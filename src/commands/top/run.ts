@@ -1,34 +1,21 @@
 import type { Env } from "../../cli/env.js";
-import { InterruptedError, TitanError, UsageError } from "../../cli/errors.js";
+import { InterruptedError, TitanError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import { parseDuration } from "../../manifest/units.js";
 import { isoTime } from "../../observe/iso-time.js";
 import { sleep } from "../../observe/sleep.js";
 import { renderUsage, type UsageSection, usageToJson } from "../../observe/usage.js";
 import { unknownAppError } from "../../release/unknown-app.js";
+import { parseInterval } from "../ps/interval.js";
 import { resolveTargets } from "../ps/target.js";
 import type { TopOptions } from "./command.js";
 import { TargetUsage } from "./sample.js";
 
 const DEFAULT_INTERVAL_MS = 1000;
-const MIN_INTERVAL_MS = 100;
-
-function parseInterval(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_INTERVAL_MS;
-  const parsed = parseDuration(text);
-  if (!parsed.ok || parsed.value < MIN_INTERVAL_MS) {
-    throw new UsageError(
-      `--interval ${JSON.stringify(text)} is not a duration of at least 100ms`,
-      "e.g. --interval 5s",
-    );
-  }
-  return parsed.value;
-}
 
 /** `titan top`: two rounds of samples an interval apart and their figures, or rounds until Ctrl-C (`--watch`). */
 export async function runTop(env: Env, opts: TopOptions): Promise<number> {
-  const interval = parseInterval(opts.interval);
+  const interval = parseInterval(opts.interval, DEFAULT_INTERVAL_MS, "5s");
   const targets = await resolveTargets(env, opts, opts.allRegions);
   try {
     const followed = await Promise.all(
