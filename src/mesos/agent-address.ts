@@ -1,3 +1,4 @@
+import type { MasterCluster } from "./leader.js";
 import type { GetAgentsAgent } from "./types/operator.js";
 
 /**
@@ -12,4 +13,14 @@ export function agentBaseUrl(agent: GetAgentsAgent, scheme: "http:" | "https:" =
     return new URL(`${scheme}//${host}:${match[2]}`);
   }
   return new URL(`${scheme}//${agent.agent_info.hostname}:${agent.agent_info.port ?? 5051}`);
+}
+
+/**
+ * An agent of the cluster, reached as its masters are (the same scheme) and trusted with the same credentials: the
+ * agent's API answers the operator's principal.
+ */
+export function clusterAgentUrl(cluster: MasterCluster, agent: GetAgentsAgent): URL {
+  const url = agentBaseUrl(agent, cluster.knownLeader?.protocol === "https:" ? "https:" : "http:");
+  cluster.transport.trustOrigin(url.origin);
+  return url;
 }

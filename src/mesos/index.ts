@@ -2,7 +2,7 @@
  * The Mesos v1 HTTP client: transport, leader finding, operator API, scheduler session, agent files.
  * Type declarations live in ./types (no runtime code) so other modules may import them alone.
  */
-export { agentBaseUrl } from "./agent-address.js";
+export { agentBaseUrl, clusterAgentUrl } from "./agent-address.js";
 export { backoffDelay } from "./backoff.js";
 export {
   acceptCall,

@@ -1,8 +1,8 @@
 import {
   AgentFiles,
   AgentOperator,
-  agentBaseUrl,
   BadResponseError,
+  clusterAgentUrl,
   MasterOperator,
   sandboxDirectoryFromLegacyState,
   sandboxPathFromAgentState,
@@ -26,8 +26,7 @@ export function checkOutputReader(
       const agents = await new MasterOperator(cluster).getAgents(signal);
       const agent = agents.agents?.find((a) => a.agent_info.id?.value === task.agentId);
       if (agent === undefined) return undefined;
-      const url = agentBaseUrl(agent, cluster.knownLeader?.protocol === "https:" ? "https:" : "http:");
-      cluster.transport.trustOrigin(url.origin);
+      const url = clusterAgentUrl(cluster, agent);
       const sandbox = await sandboxOf(new AgentOperator(cluster.transport, url), task, signal);
       if (sandbox === undefined) return undefined;
       const files = new AgentFiles(cluster.transport, url);

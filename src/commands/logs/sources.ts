@@ -5,8 +5,8 @@ import type { ClusterTarget } from "../../config/target.js";
 import {
   AgentFiles,
   AgentOperator,
-  agentBaseUrl,
   BadResponseError,
+  clusterAgentUrl,
   type MasterCluster,
   sandboxDirectoryFromLegacyState,
   sandboxPathFromAgentState,
@@ -105,8 +105,7 @@ export class SourceFinder {
         );
         continue;
       }
-      const url = agentBaseUrl(agent, this.cluster.knownLeader?.protocol === "https:" ? "https:" : "http:");
-      this.cluster.transport.trustOrigin(url.origin);
+      const url = clusterAgentUrl(this.cluster, agent);
       let locate = agentStates.get(url.origin);
       if (locate === undefined) {
         locate = this.sandboxLocator(url);

@@ -6,7 +6,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
-import { AgentOperator, agentBaseUrl, type MasterCluster } from "../../mesos/index.js";
+import { AgentOperator, clusterAgentUrl, type MasterCluster } from "../../mesos/index.js";
 import type { AgentContainer, GetAgentsAgent, ResourceStatistics } from "../../mesos/types/operator.js";
 import {
   type AppUsage,
@@ -113,13 +113,11 @@ async function sight(
     const id = agent.agent_info.id?.value;
     if (id !== undefined) listed.set(id, agent);
   }
-  const scheme = cluster.knownLeader?.protocol === "https:" ? "https:" : "http:";
   const agents = new Map<string, { operator: AgentOperator; host: string }>();
   for (const task of tasks) {
     const agent = listed.get(task.agentId);
     if (agent === undefined || agents.has(task.agentId) || !MEASURABLE.has(task.state)) continue;
-    const url = agentBaseUrl(agent, scheme);
-    cluster.transport.trustOrigin(url.origin);
+    const url = clusterAgentUrl(cluster, agent);
     agents.set(task.agentId, { operator: new AgentOperator(cluster.transport, url), host: task.hostname });
   }
   return { master, known: new Set(inRegion.map((t) => t.app)), tasks, agents };
