@@ -10,6 +10,7 @@ export const ExitCode = {
   TimedOut: 7,
   ImageUnresolved: 8,
   RegionUnreachable: 9,
+  OutsideWindow: 10,
   Interrupted: 130,
 } as const;
 
@@ -31,6 +32,10 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
   [
     ExitCode.RegionUnreachable,
     "a region could not be reached (plan shows the others; deploy changes nothing without --skip-region)",
+  ],
+  [
+    ExitCode.OutsideWindow,
+    "refused: the change replaces instances outside an app's disruption windows (--override-window REASON)",
   ],
   [ExitCode.Interrupted, "interrupted (the cluster keeps its state; re-run to resume)"],
 ];

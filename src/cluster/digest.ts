@@ -6,8 +6,8 @@ import { CanonicalText, canonicalMembers, canonicalObject, sha256Hex } from "./c
  * changes what a task is or where it may run. A task whose digest differs from the manifest's is replaced.
  *
  * Left out, because changing them must not restart running instances: where the app was declared (`source`),
- * how many instances run and in which regions (scaling is a launch or a stop), and the rollout and restart
- * policies, which govern titan rather than the task. Region overrides count once applied (plan/regions.ts), as the
+ * how many instances run and in which regions (scaling is a launch or a stop), and the rollout, restart and
+ * disruption policies, which govern titan rather than the task. Region overrides count once applied (plan/regions.ts), as the
  * env, resources and constraints of the region's spec.
  */
 export function appDigest(app: AppSpec): string {
@@ -24,6 +24,7 @@ const NOT_TASK_DEFINING: ReadonlySet<string> = new Set<keyof AppSpec>([
   "regions",
   "update",
   "restart",
+  "disruption",
   "rollout",
   "regionOverrides",
 ]);

@@ -24,6 +24,8 @@ export interface AppDeployInput {
   planned?: ReadonlyMap<number, PlannedAgent>;
   /** Regions this deploy left out (--skip-region): the new release records that they lag it. */
   lagging?: readonly string[];
+  /** Why this deploy replaces instances outside the app's disruption windows (`--override-window`). */
+  windowOverride?: string;
   /** The cluster state the plan was made from: the rest of the rollout is placed anew from it when needed. */
   cluster?: PlanCluster;
   /** Agents to empty: the app's instances there move elsewhere behind the health gates. */
@@ -90,7 +92,10 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
       input.spec,
       input.digest,
       settings.owner.user,
-      input.lagging,
+      {
+        ...(input.lagging === undefined ? {} : { lagging: input.lagging }),
+        ...(input.windowOverride === undefined ? {} : { windowOverride: input.windowOverride }),
+      },
     );
     settings.emit({ type: "release", app, release: release.number, digest: release.manifestDigest, reused });
     const releases = await settings.store.releases(app);

@@ -13,14 +13,15 @@ function specKey(spec: AppSpec): string {
 /**
  * The release a deploy of `spec` carries out: the last one again when it is still pending with the same spec
  * (a deploy that was interrupted is resumed under its own number, so its task ids stay the same), else a new one.
- * A pending release that is not resumed is marked superseded.
+ * A pending release that is not resumed is marked superseded. The notes are what the new release records of how
+ * it was deployed.
  */
 export async function releaseFor(
   store: StateStore,
   spec: AppSpec,
   digest: string,
   user: string,
-  lagging?: readonly string[],
+  notes: { lagging?: readonly string[]; windowOverride?: string } = {},
 ): Promise<{ release: Release; reused: boolean }> {
   const releases = await store.releases(spec.name);
   const last = releases.at(-1);
@@ -43,7 +44,8 @@ export async function releaseFor(
     manifestDigest: digest,
     spec,
     user,
-    ...(lagging === undefined || lagging.length === 0 ? {} : { lagging: [...lagging] }),
+    ...(notes.lagging === undefined || notes.lagging.length === 0 ? {} : { lagging: [...notes.lagging] }),
+    ...(notes.windowOverride === undefined ? {} : { windowOverride: notes.windowOverride }),
   });
   return { release, reused: false };
 }

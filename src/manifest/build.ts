@@ -3,7 +3,8 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { instanceCount } from "./checks.js";
 import type { AppFields } from "./fields.js";
-import type { AppSpec, HealthProbe, HealthSpec, RegionOverride, SourceRef } from "./types.js";
+import type { AppSpec, DisruptionSpec, HealthProbe, HealthSpec, RegionOverride, SourceRef } from "./types.js";
+import { parseHours } from "./windows.js";
 
 /** Turns a fetch entry's uri into an absolute URL; a relative path is taken from `baseDir`. */
 export function fetchUri(uri: string, baseDir: string | undefined): string | undefined {
@@ -46,6 +47,7 @@ export function toAppSpec(app: AppFields, source: SourceRef, baseDir?: string): 
       factor: app.restart.factor,
       maxDelayMs: app.restart.max_delay,
     },
+    ...(app.disruption === undefined ? {} : { disruption: toDisruption(app.disruption) }),
     killGraceMs: app.kill_grace,
     ...(app.user === undefined ? {} : { user: app.user }),
     labels: app.labels,
@@ -78,6 +80,15 @@ function regionFields(app: AppFields): Pick<AppSpec, "regions" | "regionOverride
             onFailure: app.rollout.on_failure,
           },
         }),
+  };
+}
+
+function toDisruption(d: NonNullable<AppFields["disruption"]>): DisruptionSpec {
+  return {
+    windows: d.windows.map((w) => {
+      const hours = parseHours(w.hours) ?? { startMinute: 0, endMinute: 24 * 60 };
+      return { days: [...new Set(w.days)], ...hours, timeZone: w.time_zone };
+    }),
   };
 }
 

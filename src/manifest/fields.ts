@@ -53,6 +53,7 @@ import { regexProblem } from "./regex.js";
 import { ENV_NAME, regionsType, rolloutType } from "./region-fields.js";
 import type { Amount, EnvValue, PortSpec } from "./types.js";
 import { formatDuration, formatSize, parseAmount, parseDuration, parseSize } from "./units.js";
+import { isTimeZone, parseHours, WEEKDAYS } from "./windows.js";
 
 const anyOf = (...schemas: JsonSchema[]): JsonSchema => ({ anyOf: schemas });
 
@@ -445,6 +446,51 @@ export const updateType = object(
   },
 );
 
+const windowType = object({
+  days: withDefault(
+    list(oneOfValues(WEEKDAYS), { minItems: 1 }),
+    [...WEEKDAYS],
+    "The days the window starts on (sun … sat); default every day.",
+  ),
+  hours: required(
+    string({
+      check: (value) =>
+        parseHours(value) === undefined
+          ? fail(
+              `${JSON.stringify(value)} is not a range of hours`,
+              'write it as HH:MM-HH:MM in 24-hour time, e.g. "09:00-17:00" or "22:00-02:00" (past midnight)',
+            )
+          : parseHours(value)?.startMinute === parseHours(value)?.endMinute
+            ? fail(
+                `${JSON.stringify(value)} is empty: it starts where it ends`,
+                'a whole day is "00:00-24:00"',
+              )
+            : ok(value),
+    }),
+    "Local hours, HH:MM-HH:MM, start included, end excluded; an end before the start is the next day's.",
+  ),
+  time_zone: withDefault(
+    string({
+      check: (value) =>
+        isTimeZone(value)
+          ? ok(value)
+          : fail(
+              `${JSON.stringify(value)} is not a time zone`,
+              "name an IANA time zone, e.g. Europe/Berlin or UTC",
+            ),
+    }),
+    "UTC",
+    "The IANA time zone the days and hours are in.",
+  ),
+});
+
+export const disruptionType = object({
+  windows: required(
+    list(windowType, { minItems: 1 }),
+    "When titan may take running instances down on purpose (replace, restart, drain, roll back): a deploy that would is refused outside them unless --override-window gives a reason.",
+  ),
+});
+
 export const restartType = object(
   {
     backoff: withDefault(duration(), "1s", "Delay before restarting a failed instance the first time."),
@@ -515,6 +561,10 @@ export const appShape = {
   health: optional(healthType, "Health check: exactly one of http, tcp, command or shell, plus timings."),
   update: withDefault(updateType, {}, "How a new release replaces the running one."),
   restart: withDefault(restartType, {}, "Backoff between restarts of a failing instance."),
+  disruption: optional(
+    disruptionType,
+    "When running instances may be replaced on purpose: weekly windows in a time zone (Titus's disruption budget).",
+  ),
   kill_grace: withDefault(duration(), "10s", "Time between SIGTERM and SIGKILL when an instance stops."),
   user: optional(
     string({

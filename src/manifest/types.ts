@@ -1,5 +1,6 @@
 import type { Diagnostic } from "../cli/errors.js";
 import type { Constraint, PlacementStrategy, Scalars } from "../placement/types.js";
+import type { DisruptionWindow } from "./windows.js";
 
 /**
  * The validated, normalised form of a titan.yaml app. Durations are milliseconds; mem and disk are MB as Mesos
@@ -56,6 +57,11 @@ export interface UpdateSpec {
   healthyDeadlineMs: number;
   progressDeadlineMs: number;
   autoRollback: boolean;
+}
+
+/** When titan may take running instances down on purpose (a deploy outside every window is refused). */
+export interface DisruptionSpec {
+  windows: readonly DisruptionWindow[];
 }
 
 export interface RestartSpec {
@@ -117,6 +123,8 @@ export interface AppSpec {
   health?: HealthSpec;
   update: UpdateSpec;
   restart: RestartSpec;
+  /** Absent: replacing instances is allowed at any time. */
+  disruption?: DisruptionSpec;
   killGraceMs: number;
   /** The Unix user instances run as; unset: the cluster's `user`, else `nobody`. */
   user?: string;

@@ -5,6 +5,7 @@ import { applyApps } from "./apply.js";
 import { type Connection, connect } from "./connect.js";
 import type { ApplyFlags } from "./flags.js";
 import { parseTimeout } from "./timeout.js";
+import { overrideReason } from "./windows.js";
 
 /**
  * Runs a change to one app through the same plan, confirmation and rollout as `titan deploy`: `change` picks the
@@ -18,6 +19,7 @@ export async function applyToApp(
   change: (store: StateStore, conn: Connection) => Promise<AppSpec | readonly AppSpec[]>,
 ): Promise<number> {
   const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
+  const overrideWindow = overrideReason(flags.overrideWindow);
   const conn = await connect(env, flags);
   try {
     const specs = await change(conn.store, conn);
@@ -30,6 +32,7 @@ export async function applyToApp(
       resume,
       ...(flags.region === undefined ? {} : { region: flags.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(overrideWindow === undefined ? {} : { overrideWindow }),
     });
   } finally {
     await conn.close();

@@ -28,8 +28,20 @@ export const applyFlagTable = {
   ),
 } as const;
 
+/** The flag of the commands that may replace running instances (deploy, restart, rollback, drain). */
+export const windowFlagTable = {
+  overrideWindow: valueFlag(
+    "--override-window <reason>",
+    "replace instances even outside an app's disruption windows; the release keeps the reason",
+  ),
+} as const;
+
+/** applyFlagTable with --override-window: restart's and the other commands' that replace instances. */
+export const replacingFlagTable = { ...applyFlagTable, ...windowFlagTable } as const;
+
 /** What the commands that change an app are given; scale, restart, rollback and stop add their own flags. */
-export type ApplyFlags = OptionsOf<typeof applyFlagTable> & {
-  /** The apps the command changes: only their own frameworks' tasks are acted on. */
-  apps?: readonly string[];
-};
+export type ApplyFlags = OptionsOf<typeof applyFlagTable> &
+  Partial<OptionsOf<typeof windowFlagTable>> & {
+    /** The apps the command changes: only their own frameworks' tasks are acted on. */
+    apps?: readonly string[];
+  };

@@ -3,6 +3,7 @@
  * file and what is wrong, never passed on to crash a command later (a release file `{}` once did).
  */
 import { APP_NAME } from "../manifest/app-name.js";
+import { WEEKDAYS } from "../manifest/windows.js";
 import { anyText, bool, type Check, either, int, list, num, obj, oneOf, opt, record, str } from "./shape.js";
 import type { DeployProgress, LockRecord, Release, SupervisorReport } from "./types.js";
 
@@ -60,6 +61,13 @@ export const appSpecCheck: Check = obj({
     autoRollback: bool,
   }),
   restart: obj({ backoffMs: int(0), factor: num, maxDelayMs: int(0) }),
+  disruption: opt(
+    obj({
+      windows: list(
+        obj({ days: list(oneOf(WEEKDAYS)), startMinute: int(0), endMinute: int(0), timeZone: text }),
+      ),
+    }),
+  ),
   killGraceMs: int(0),
   labels: record(text),
   source: obj({ file: text, line: int(0), col: int(0), path: text }),
@@ -79,6 +87,7 @@ const releaseCheck: Check = obj({
   detail: opt(anyText),
   finishedAt: opt(num),
   lagging: opt(list(str({ pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/ }))),
+  windowOverride: opt(anyText),
 });
 
 const lockCheck: Check = obj({

@@ -37,6 +37,8 @@ export interface Release {
   finishedAt?: number;
   /** Regions a multi-region deploy left out (--skip-region) and that therefore lag this release. */
   lagging?: string[];
+  /** Why it replaced instances outside the app's disruption windows (`--override-window`). */
+  windowOverride?: string;
 }
 
 export type ReleaseDraft = Omit<Release, "number" | "outcome" | "createdAt"> & { createdAt?: number };

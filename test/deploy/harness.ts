@@ -120,6 +120,8 @@ export interface WebApp {
   cpus?: number;
   /** Each instance's disk, e.g. `64Mi` (default none). */
   disk?: string;
+  /** A YAML flow mapping for `disruption`, e.g. `{ windows: [{ days: [sun], hours: "00:00-24:00" }] }`. */
+  disruption?: string;
 }
 
 /** A tiny HTTP server per instance: answers 200 everywhere but /broken. */
@@ -149,7 +151,7 @@ update:
   auto_rollback: ${app.autoRollback ?? true}
 restart: { backoff: 100ms, factor: 2, max_delay: 1s }
 kill_grace: 500ms
-`;
+${app.disruption === undefined ? "" : `disruption: ${app.disruption}\n`}`;
   const file = join(dir, `${app.name ?? "web"}.yaml`);
   writeFileSync(file, yaml);
   return file;

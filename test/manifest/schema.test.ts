@@ -116,6 +116,7 @@ describe("titan schema", () => {
       "health",
       "update",
       "restart",
+      "disruption",
       "kill_grace",
       "user",
       "labels",
@@ -128,6 +129,10 @@ describe("titan schema", () => {
     const rollout = (props.rollout as Schema).properties as Schema;
     expect(Object.keys(rollout)).toEqual(["waves", "soak", "on_failure"]);
     expect((rollout.on_failure as Schema).default).toBe("abort");
+    const windows = ((props.disruption as Schema).properties as Schema).windows as Schema;
+    const window = (windows.items as Schema).properties as Schema;
+    expect(Object.keys(window)).toEqual(["days", "hours", "time_zone"]);
+    expect((window.time_zone as Schema).default).toBe("UTC");
     const region = ((props.regions as Schema).additionalProperties ??
       (props.regions as Schema).patternProperties) as Schema;
     expect(JSON.stringify(region)).toContain('"instances"');

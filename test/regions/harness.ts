@@ -46,6 +46,8 @@ export interface RegionalApp {
   waves?: string;
   soak?: string;
   onFailure?: string;
+  /** A YAML flow mapping for `disruption`. */
+  disruption?: string;
 }
 
 /** An HTTP service that answers 500 on every path when BROKEN=1 (a region override breaks one region). */
@@ -77,7 +79,7 @@ update:
   progress_deadline: 4s
 restart: { backoff: 100ms, factor: 2, max_delay: 1s }
 kill_grace: 500ms
-`;
+${app.disruption === undefined ? "" : `disruption: ${app.disruption}\n`}`;
   const file = join(dir, "web.yaml");
   writeFileSync(file, yaml);
   return file;

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { addFlags, listFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
-import { applyFlagTable } from "../../release/flags.js";
+import { replacingFlagTable } from "../../release/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
 
 export const deployFlagTable = {
   files: listFlag("-f, --file <file>", "manifest file, repeatable; - reads stdin (default: titan.yaml)"),
-  ...applyFlagTable,
+  ...replacingFlagTable,
   skipRegion: listFlag(
     "--skip-region <region>",
     "deploy the other regions while this one is down; the release records that it lags (repeatable)",
@@ -43,12 +43,17 @@ With --detach the deploy runs in a process of its own, which goes on when this t
 once that process holds the app's lock with its release recorded (the plan it printed is shown, then its log
 file), and \`titan status APP --wait\` follows it to its end and exits as it did.
 
+An app with \`disruption.windows\` has its running instances replaced only inside them: outside, the deploy shows
+its plan and stops with exit 10, changing nothing, unless --override-window says why (the release keeps the reason).
+Starting instances and scaling in need no window.
+
 An app that names several regions is deployed to all of them (unless --region picks one): the rollout's waves in
 order, the regions of a wave in parallel, each with its own lock and framework. A region that cannot be reached
 refuses the deploy (exit 9) unless --skip-region names it.
 
 Exit codes: 0 deployed, 2 usage error or invalid manifest, 4 does not fit, 5 failed and rolled back,
-6 failed (not rolled back), 7 --timeout passed, 9 a region cannot be reached, 130 interrupted, 1 other errors.`;
+6 failed (not rolled back), 7 --timeout passed, 9 a region cannot be reached, 10 refused outside an app's
+disruption windows, 130 interrupted, 1 other errors.`;
 
 export function registerDeploy(program: Command, ctx: CommandContext): void {
   const command = program

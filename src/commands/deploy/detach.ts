@@ -53,6 +53,7 @@ export function detachedArgs(opts: DeployOptions): string[] {
     ["--timeout", opts.timeout],
     ["--failover-timeout", opts.failoverTimeout],
     ["--plan", opts.plan],
+    ["--override-window", opts.overrideWindow],
   ];
   for (const [flag, value] of values) if (value !== undefined) args.push(flag, value);
   if (opts.forceUnlock) args.push("--force-unlock");

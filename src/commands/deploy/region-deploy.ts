@@ -16,6 +16,7 @@ import {
   deployChanging,
   type PlannedChange,
   planFor,
+  type WindowOverride,
 } from "../../release/apply.js";
 import { type ConnectFlags, type Connection, connect } from "../../release/connect.js";
 import type { Release } from "../../state/types.js";
@@ -111,6 +112,8 @@ export interface RegionRun {
   autoRollback: boolean;
   timeoutMs?: number;
   lagging: readonly string[];
+  /** Recorded with the releases of the apps the disruption-window gate let through because of it. */
+  windowOverride?: WindowOverride;
   emit: (event: DeployEvent, region: string) => void;
 }
 
@@ -182,7 +185,7 @@ export async function revertRegion(
       env,
       conn,
       { plan, snapshot, changing },
-      { ...run, verb: "rollback", lagging: [] },
+      { ...withoutOverride(run), verb: "rollback", lagging: [] },
       (e) => run.emit(e, region),
     );
     const result = regionResult(region, apps, env.clock.now());
@@ -195,6 +198,13 @@ export async function revertRegion(
       reason: `rollback: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
+}
+
+/** A rollback of the rollout is part of it, not another use of the override. */
+function withoutOverride(run: RegionRun): Omit<RegionRun, "windowOverride"> {
+  const { windowOverride, ...rest } = run;
+  void windowOverride;
+  return rest;
 }
 
 function previousDeployed(releases: readonly Release[], number: number): Release | undefined {

@@ -22,11 +22,13 @@ import {
 } from "../../deploy/waves.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { sleep } from "../../observe/sleep.js";
+import { closedWindows } from "../../plan/disruption.js";
 import { planToJson } from "../../plan/json.js";
 import { renderRegionTotals } from "../../plan/region-totals.js";
 import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson } from "../../registry/apps.js";
-import { confirm, progressView } from "../../release/apply.js";
+import { confirm, overrideFor, progressView, type WindowOverride } from "../../release/apply.js";
+import { passWindows } from "../../release/windows.js";
 import { reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
 import {
@@ -43,6 +45,7 @@ export interface RegionalDeploy {
   regions: readonly string[];
   timeoutMs: number | undefined;
   resume: string;
+  overrideWindow?: string;
 }
 
 export async function deployRegions(env: Env, opts: DeployOptions, input: RegionalDeploy): Promise<number> {
@@ -64,6 +67,12 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
       if (r.ok) prepared.push(await planRegion(env, r.value, r.region, input.apps, opts.json, opts.adopt));
     showPlans(env, opts.json, prepared, waves);
     if (prepared.some((p) => !p.plan.fits)) return ExitCode.DoesNotFit;
+    // Checked once, before the first wave: a rollout that was allowed to start is carried out as confirmed.
+    const closed = closedWindows(
+      prepared.flatMap((p) => p.changing),
+      env.clock.now(),
+    );
+    const windowOverride = overrideFor(passWindows(env, closed, input.overrideWindow), input.overrideWindow);
     if (prepared.every((p) => p.changing.length === 0) && waves.skipped.length === 0) {
       if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "nothing_to_do" }));
       else writeLine(env.io.err, "Nothing to do: every region already runs what the manifest says.");
@@ -79,7 +88,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     const view = await progressView(env, opts.json);
     let results: RegionResult[];
     try {
-      results = await runWaves(env, opts, waves, prepared, view, input.timeoutMs);
+      results = await runWaves(env, opts, waves, prepared, view, { ...input, windowOverride });
     } finally {
       view.stop();
     }
@@ -158,7 +167,10 @@ async function runWaves(
   waves: WavePlan,
   prepared: readonly PreparedRegion[],
   view: ProgressView,
-  timeoutMs: number | undefined,
+  {
+    timeoutMs,
+    windowOverride,
+  }: { timeoutMs: number | undefined; windowOverride: WindowOverride | undefined },
 ): Promise<RegionResult[]> {
   const byRegion = new Map(prepared.map((p) => [p.region, p]));
   const deployedApps = new Map<string, AppDeployResult[]>();
@@ -168,6 +180,7 @@ async function runWaves(
     autoRollback: opts.autoRollback,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     lagging: waves.skipped,
+    ...(windowOverride === undefined ? {} : { windowOverride }),
     emit: (event, region) => view.event(event, region),
   };
   const state: WaveState = initialWaveState();

@@ -9,18 +9,26 @@ import { clusterIsRemote, describeFileFetch, fileFetches, SHIP_HINT } from "../.
 import { applyApps } from "../../release/apply.js";
 import { connect } from "../../release/connect.js";
 import { parseTimeout } from "../../release/timeout.js";
+import { overrideReason } from "../../release/windows.js";
 import type { DeployOptions } from "./command.js";
 import { checkDetachable, deployDetached } from "./detach.js";
 
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
+  const overrideWindow = overrideReason(opts.overrideWindow);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
   for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);
   const { regionsToSpan } = await import("../regions/span.js");
   const regions = await regionsToSpan(env, opts, manifest.apps);
   if (regions !== undefined) {
     const { deployRegions } = await import("./regions.js");
-    return deployRegions(env, opts, { apps: manifest.apps, regions, timeoutMs, resume: resumeCommand(opts) });
+    return deployRegions(env, opts, {
+      apps: manifest.apps,
+      regions,
+      timeoutMs,
+      resume: resumeCommand(opts),
+      ...(overrideWindow === undefined ? {} : { overrideWindow }),
+    });
   }
   if (opts.detach) checkDetachable(opts, manifest.apps, regions);
   if (opts.skipRegion.length > 0)
@@ -50,6 +58,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
       region: opts.region,
       timeoutMs,
       planFile: opts.plan,
+      ...(overrideWindow === undefined ? {} : { overrideWindow }),
     });
   } finally {
     await conn.close();

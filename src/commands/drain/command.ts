@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import { addFlags, type OptionsOf, switchFlag } from "../../cli/flags.js";
-import { applyFlagTable } from "../../release/flags.js";
+import { replacingFlagTable } from "../../release/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
 
 export const drainFlagTable = {
-  ...applyFlagTable,
+  ...replacingFlagTable,
   advised: switchFlag("--advised", "drain the agents the plan's scale-in advice names"),
 } as const;
 

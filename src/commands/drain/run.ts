@@ -11,6 +11,7 @@ import { buildPlan } from "../../plan/build.js";
 import { applyApps, type FollowUp } from "../../release/apply.js";
 import { type Connection, connect } from "../../release/connect.js";
 import { parseTimeout } from "../../release/timeout.js";
+import { overrideReason } from "../../release/windows.js";
 import type { StateStore } from "../../state/types.js";
 import type { DrainOptions } from "./command.js";
 
@@ -22,6 +23,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
     );
   }
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
+  const overrideWindow = overrideReason(opts.overrideWindow);
   const conn = await connect(env, opts);
   try {
     const snapshot = await conn.source.read(env.signal);
@@ -50,6 +52,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       followUp: await maintenanceStep(env, conn, snapshot, agentIds, opts.json === true),
       ...(opts.region === undefined ? {} : { region: opts.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(overrideWindow === undefined ? {} : { overrideWindow }),
     });
   } finally {
     await conn.close();

@@ -51,13 +51,19 @@ function releaseJson(r: Release): Record<string, unknown> {
     finished_at: r.finishedAt === undefined ? null : new Date(r.finishedAt).toISOString(),
     detail: r.detail ?? null,
     lagging: r.lagging ?? [],
+    window_override: r.windowOverride ?? null,
   };
 }
 
-/** The release's detail, and the regions a multi-region deploy skipped (they lag this release). */
+/**
+ * The release's detail, the regions a multi-region deploy skipped (they lag this release), and why it replaced
+ * instances outside the app's disruption windows.
+ */
 function detailOf(r: Release): string {
   const lag = r.lagging === undefined ? "" : `${r.lagging.join(", ")} skipped (lagging)`;
-  return [r.detail ?? "", lag].filter((part) => part !== "").join("; ");
+  const override =
+    r.windowOverride === undefined ? "" : `outside its disruption windows: ${r.windowOverride}`;
+  return [r.detail ?? "", lag, override].filter((part) => part !== "").join("; ");
 }
 
 /** `name:tag@sha256:` and the first 12 hex digits: the digest stays recognisable, the table stays narrow. */

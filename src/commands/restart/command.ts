@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { addFlags } from "../../cli/flags.js";
-import { applyFlagTable } from "../../release/flags.js";
+import { replacingFlagTable } from "../../release/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
 
 export function registerRestart(program: Command, ctx: CommandContext): void {
@@ -8,10 +8,10 @@ export function registerRestart(program: Command, ctx: CommandContext): void {
     .command("restart")
     .description("replace every instance of an app with a fresh one, rolling, with the deploy's health gates")
     .argument("<app>", "the app");
-  addFlags(command, applyFlagTable)
+  addFlags(command, replacingFlagTable)
     .addHelpText("after", "\nExample:\n  titan restart api --yes")
     .action(
-      flagAction(ctx, applyFlagTable, async (env, opts, app: string) => {
+      flagAction(ctx, replacingFlagTable, async (env, opts, app: string) => {
         const { runRestart } = await import("./run.js");
         return runRestart(env, app, opts);
       }),

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { addFlags, type OptionsOf, valueFlag } from "../../cli/flags.js";
-import { applyFlagTable } from "../../release/flags.js";
+import { replacingFlagTable } from "../../release/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
 
 export const rollbackFlagTable = {
   to: valueFlag("--to <release>", "the release number to go back to (see `titan releases APP`)"),
-  ...applyFlagTable,
+  ...replacingFlagTable,
 } as const;
 
 export type RollbackOptions = OptionsOf<typeof rollbackFlagTable>;

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { WEEKDAYS } from "../../src/manifest/windows.js";
+import { startTestCluster } from "../support/local-cluster.js";
+import { events, home, titan, writeWebApp } from "./harness.js";
+
+async function liveTasks(url: string): Promise<string[]> {
+  const body = (await (await fetch(`${url}/master/tasks`)).json()) as {
+    tasks: Array<{ id: string; state: string }>;
+  };
+  return body.tasks
+    .filter((t) => t.id.startsWith("web.") && !/FINISHED|FAILED|KILLED|ERROR|LOST|DROPPED|GONE/.test(t.state))
+    .map((t) => t.id)
+    .sort();
+}
+
+/** A window on one day that is neither yesterday, today nor tomorrow anywhere on Earth: closed for the whole test. */
+function closedWindow(): string {
+  const day = WEEKDAYS[(new Date().getUTCDay() + 3) % 7];
+  return `{ windows: [{ days: [${day}], hours: "00:00-24:00" }] }`;
+}
+
+describe("disruption windows", () => {
+  it("refuse replacing running instances outside them, and let an override through with its reason kept", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    const m = ["--master", local.url, "--yes"];
+    const disruption = closedWindow();
+    const file = writeWebApp(h.cwd, { instances: 2, disruption });
+
+    // A first deploy starts instances and takes none down: no window needed.
+    expect((await titan(["deploy", "-f", file, ...m], h)).code).toBe(0);
+    expect(await liveTasks(local.url)).toEqual(["web.1.0.1", "web.1.1.1"]);
+
+    // The plan shows what a deploy now would meet, and still plans it.
+    writeWebApp(h.cwd, { instances: 2, version: "2", disruption });
+    const planned = await titan(["plan", "-f", file, "--master", local.url], h);
+    expect(planned.code).toBe(0);
+    expect(planned.stderr).toMatch(
+      /warning: web replaces 2 running instances outside its disruption window \((mon|tue|wed|thu|fri|sat|sun) 00:00-24:00 UTC\); the next opens \w{3} 00:00 UTC, in \d+h\d*m?: `titan deploy` refuses it until then without --override-window/,
+    );
+
+    // The deploy is refused after its plan, before anything changes, with exit 10.
+    const refused = await titan(["deploy", "-f", file, ...m, "--json"], h);
+    expect(refused.code).toBe(10);
+    expect(events(refused.stdout).map((e) => e.type)).toEqual(["plan"]);
+    expect(refused.stderr).toContain("web replaces 2 running instances outside its disruption window");
+    expect(refused.stderr).toContain("nothing was changed");
+    expect(refused.stderr).toContain('pass --override-window "<why>"');
+    expect(await liveTasks(local.url)).toEqual(["web.1.0.1", "web.1.1.1"]);
+    const before = JSON.parse((await titan(["releases", "web", "--json"], h)).stdout) as {
+      releases: unknown[];
+    };
+    expect(before.releases).toHaveLength(1);
+
+    // Scaling out replaces nothing; a restart replaces everything.
+    expect((await titan(["scale", "web", "3", ...m], h)).code).toBe(0);
+    const restart = await titan(["restart", "web", ...m], h);
+    expect(restart.code).toBe(10);
+    expect(restart.stderr).toContain("web replaces 3 running instances");
+
+    // An override needs a reason, then goes ahead and the release keeps it.
+    const bare = await titan(["deploy", "-f", file, ...m, "--override-window", "  "], h);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("--override-window needs a reason");
+    const forced = await titan(["deploy", "-f", file, ...m, "--override-window", "hotfix for INC-7"], h);
+    expect(forced.code).toBe(0);
+    // The manifest says 2 again: two are replaced, the third (scaled out) stops as surplus.
+    expect(forced.stderr).toContain(
+      "warning: web replaces 2 running instances outside its disruption window (",
+    );
+    expect(forced.stderr).toContain("as --override-window asks: hotfix for INC-7");
+    expect(await liveTasks(local.url)).toEqual(["web.3.0.1", "web.3.1.1"]);
+    const releases = await titan(["releases", "web"], h);
+    expect(releases.stdout).toMatch(/^3\s+deployed\s+2 .*outside its disruption windows: hotfix for INC-7$/m);
+    const json = JSON.parse((await titan(["releases", "web", "--json"], h)).stdout) as {
+      releases: Array<{ number: number; window_override: string | null }>;
+    };
+    expect(json.releases.map((r) => [r.number, r.window_override])).toEqual([
+      [1, null],
+      [2, null],
+      [3, "hotfix for INC-7"],
+    ]);
+
+    // Rolling back replaces instances too: the same gate, the same way through.
+    const back = await titan(["rollback", "web", ...m], h);
+    expect(back.code).toBe(10);
+    expect(await liveTasks(local.url)).toEqual(["web.3.0.1", "web.3.1.1"]);
+    expect((await titan(["rollback", "web", ...m, "--override-window", "INC-7 fix was wrong"], h)).code).toBe(
+      0,
+    );
+    expect(await liveTasks(local.url)).toEqual(["web.4.0.1", "web.4.1.1", "web.4.2.1"]);
+  }, 60_000);
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { WEEKDAYS } from "../../src/manifest/windows.js";
+import { liveTasks, titan } from "../deploy/harness.js";
+import { threeRegions, writeRegionalApp } from "./harness.js";
+
+async function releaseRunning(url: string): Promise<number[]> {
+  return (await liveTasks(url)).map((t) => Number(t.id.split(".")[1]));
+}
+
+describe("a multi-region deploy outside the app's disruption windows", () => {
+  it("is refused before its first wave, every region unchanged, and an override is kept by each region's release", async () => {
+    const { h, clusters } = await threeRegions();
+    // One day three days from now, UTC: closed throughout the test.
+    const disruption = `{ windows: [{ days: [${WEEKDAYS[(new Date().getUTCDay() + 3) % 7]}], hours: "00:00-24:00" }] }`;
+    const v1 = writeRegionalApp(h.cwd, { version: "1", disruption });
+    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+
+    const v2 = writeRegionalApp(h.cwd, { version: "2", disruption });
+    const refused = await titan(["deploy", "-f", v2, "--yes"], h);
+    expect(refused.code).toBe(10);
+    expect(refused.stderr).toMatch(
+      /web \(us-east\) replaces 1 running instance outside its disruption window .*\(and 2 more: web \(eu-west\), web \(ap-south\)\); nothing was changed/,
+    );
+    for (const cluster of Object.values(clusters)) expect(await releaseRunning(cluster.url)).toEqual([1]);
+
+    const forced = await titan(["deploy", "-f", v2, "--yes", "--override-window", "region-wide fix"], h);
+    expect(forced.code, forced.stderr).toBe(0);
+    for (const cluster of Object.values(clusters)) expect(await releaseRunning(cluster.url)).toEqual([2]);
+    for (const region of ["us-east", "eu-west", "ap-south"]) {
+      const releases = await titan(["releases", "web", "--region", region, "--json"], h);
+      expect(JSON.parse(releases.stdout).releases.at(-1)).toMatchObject({
+        number: 2,
+        window_override: "region-wide fix",
+      });
+    }
+  }, 90_000);
+});
