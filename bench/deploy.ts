@@ -68,6 +68,7 @@ async function timed(env: Env, file: string, master: string): Promise<{ wallMs: 
     json: true,
     forceUnlock: false,
     autoRollback: true,
+    dryRun: false,
     adopt: false,
     skipRegion: [],
     detach: false,

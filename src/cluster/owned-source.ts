@@ -12,6 +12,8 @@ export interface OwnedSourceOptions {
    * own, so the deploy subscribes as it and takes its tasks over).
    */
   onForeign: "report" | "refuse" | "adopt";
+  /** `--dry-run`: an adoption is shown and planned with, but not recorded. */
+  preview?: boolean;
   note?: (line: string) => void;
 }
 
@@ -49,10 +51,13 @@ export class OwnedSource implements ClusterStateSource {
           },
         );
       }
-      await this.store.setFrameworkId(app, other.frameworkId);
+      if (this.options.preview !== true) await this.store.setFrameworkId(app, other.frameworkId);
       recorded.set(app, other.frameworkId);
+      const tasks = `${other.tasks} task${other.tasks === 1 ? "" : "s"}`;
       this.options.note?.(
-        `Adopted framework ${other.framework} (id ${other.frameworkId}) as ${app}'s own: titan subscribes as it and takes its ${other.tasks} task${other.tasks === 1 ? "" : "s"} over.`,
+        this.options.preview === true
+          ? `Would adopt framework ${other.framework} (id ${other.frameworkId}) as ${app}'s own and take its ${tasks} over (dry run: not recorded).`
+          : `Adopted framework ${other.framework} (id ${other.frameworkId}) as ${app}'s own: titan subscribes as it and takes its ${tasks} over.`,
       );
     }
     return applyOwnership(snapshot, recorded).snapshot;

@@ -33,6 +33,7 @@ export async function applyToApp(
       ...(flags.region === undefined ? {} : { region: flags.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(overrideWindow === undefined ? {} : { overrideWindow }),
+      ...(flags.dryRun === true ? { dryRun: true } : {}),
     });
   } finally {
     await conn.close();

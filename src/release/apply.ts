@@ -45,6 +45,8 @@ export interface ApplyOptions {
   followUp?: FollowUp;
   /** `--override-window REASON`: replace instances even while an app's disruption windows are closed. */
   overrideWindow?: string;
+  /** `--dry-run`: every check up to the confirmation, then stop. */
+  dryRun?: boolean;
 }
 
 /** The apps a deploy replaces outside their disruption windows, and the reason it was allowed. */
@@ -100,6 +102,7 @@ export async function applyApps(
     options.overrideWindow,
   );
   const names = changing.map((a) => a.spec.name);
+  if (options.dryRun === true) return endDryRun(env, options, names);
   for (const warning of await unheldFrameworks(env, conn, names))
     writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);
   if (!(await confirm(env, options, names))) {
@@ -330,6 +333,22 @@ export async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> 
 }
 
 /** Whether to go ahead: true with --yes or a "yes" at the prompt, false when the user declines. */
+/** Where a `--dry-run` stops: at the confirmation the change would ask for, saying what it would carry out. */
+export function endDryRun(
+  env: Env,
+  options: Pick<ApplyOptions, "json" | "verb" | "followUp">,
+  apps: readonly string[],
+  where = apps.join(", "),
+): number {
+  const followUp = options.followUp === undefined ? "" : ` ${options.followUp.describe}`;
+  if (options.json) writeLine(env.io.out, JSON.stringify({ type: "dry_run", apps }));
+  writeLine(
+    env.io.err,
+    `Dry run: nothing changed. Without --dry-run, titan would now ${options.verb} ${where}${followUp} as planned above.`,
+  );
+  return ExitCode.Ok;
+}
+
 export async function confirm(
   env: Env,
   options: Pick<ApplyOptions, "yes" | "verb" | "followUp">,

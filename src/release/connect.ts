@@ -16,6 +16,8 @@ export interface ConnectFlags extends TargetFlags {
   /** The apps the command changes; another framework running one of them stops it unless `adopt`. */
   apps?: readonly string[] | undefined;
   adopt?: boolean | undefined;
+  /** `--dry-run`: nothing is recorded, not even an adoption. */
+  dryRun?: boolean | undefined;
 }
 
 /** Everything a command that changes the cluster talks to: masters, the state store, the app's framework identity. */
@@ -53,6 +55,7 @@ export async function connect(env: Env, flags: ConnectFlags): Promise<Connection
   const source = new OwnedSource(live, store, {
     apps: flags.apps ?? [],
     onForeign: flags.adopt === true ? "adopt" : "refuse",
+    preview: flags.dryRun === true,
     note: (line) => writeLine(env.io.err, line),
   });
   return {

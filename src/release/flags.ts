@@ -18,6 +18,10 @@ export const applyFlagTable = {
     "--no-auto-rollback",
     "on failure stop where the rollout is (exit 6) instead of rolling back",
   ),
+  dryRun: switchFlag(
+    "--dry-run",
+    "show the plan and run every check the change would, then stop: nothing changes (exit 0, or what the change would exit)",
+  ),
   adopt: switchFlag(
     "--adopt",
     "take over an app another framework runs (another config or state store) instead of stopping",

@@ -110,6 +110,7 @@ describe("deploy on a terminal", () => {
       json: false,
       forceUnlock: false,
       autoRollback: true,
+      dryRun: false,
       adopt: false,
       skipRegion: [],
       detach: false,

@@ -100,6 +100,17 @@ describe("scaling the cluster out and in", () => {
     expect(advised).toHaveLength(1);
     const drained = advised[0] as { agent_id: string; hostname: string };
 
+    // A dry run shows the same plan and stops there: nothing moves, no machine goes down.
+    const before = await placements(local.url);
+    const dry = await cli(["drain", "--advised", "--master", local.url, "--dry-run", "--json"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(events(dry.stdout).map((e) => e.type)).toEqual(["plan", "dry_run"]);
+    expect(dry.stderr).toContain(
+      `Dry run: nothing changed. Without --dry-run, titan would now drain web and bring ${drained.hostname} down for maintenance as planned above.`,
+    );
+    expect(await placements(local.url)).toEqual(before);
+    expect(await maintenanceStatus(local.url)).toEqual({});
+
     const run = await cli(["drain", "--advised", "--master", local.url, "--yes", "--json"]);
     expect(run.code, run.stderr).toBe(0);
     const list = events(run.stdout);

@@ -80,6 +80,7 @@ describe("undoing a scale or a stop", () => {
       adopt: false,
       forceUnlock: false,
       autoRollback: true,
+      dryRun: false,
     });
     expect(code).toBe(0);
     expect(t.err()).toContain("Nothing changed: the stop of web was declined.");

@@ -91,3 +91,46 @@ describe("disruption windows", () => {
     expect(await liveTasks(local.url)).toEqual(["web.4.0.1", "web.4.1.1", "web.4.2.1"]);
   }, 60_000);
 });
+
+describe("--dry-run", () => {
+  it("shows what rollback, restart, stop and deploy would do, runs their checks, and changes nothing", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    const m = ["--master", local.url];
+    const file = writeWebApp(h.cwd, { instances: 2 });
+    expect((await titan(["deploy", "-f", file, ...m, "--yes"], h)).code).toBe(0);
+    writeWebApp(h.cwd, { instances: 2, version: "2" });
+    expect((await titan(["deploy", "-f", file, ...m, "--yes"], h)).code).toBe(0);
+    const releasesNow = async (): Promise<number> =>
+      (JSON.parse((await titan(["releases", "web", "--json"], h)).stdout) as { releases: unknown[] }).releases
+        .length;
+
+    // A preview of a rollback needs no --yes and no terminal: the line saying from what to what, then the plan.
+    const rollback = await titan(["rollback", "web", ...m, "--dry-run"], h);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.stdout).toMatch(/^Rolling web back from release 2 .* to release 1 /m);
+    expect(rollback.stdout).toContain("Plan:");
+    expect(rollback.stderr).toContain(
+      "Dry run: nothing changed. Without --dry-run, titan would now rollback web as planned above.",
+    );
+
+    const restart = await titan(["restart", "web", ...m, "--dry-run", "--json"], h);
+    expect(restart.code).toBe(0);
+    expect(events(restart.stdout).map((e) => e.type)).toEqual(["plan", "dry_run"]);
+    expect(events(restart.stdout)[1]).toEqual({ type: "dry_run", apps: ["web"] });
+
+    const stop = await titan(["stop", "web", ...m, "--purge", "--dry-run"], h);
+    expect(stop.code).toBe(0);
+    expect(stop.stderr).toContain("Dry run: --purge would then remove the framework and records of web.");
+
+    // The checks run as they would: a plan that does not fit still exits 4.
+    writeWebApp(h.cwd, { instances: 2, version: "3", cpus: 64 });
+    expect((await titan(["deploy", "-f", file, ...m, "--dry-run"], h)).code).toBe(4);
+    const detached = await titan(["deploy", "-f", file, ...m, "--dry-run", "--detach", "--yes"], h);
+    expect(detached.code).toBe(2);
+    expect(detached.stderr).toContain("--dry-run changes nothing, so there is nothing to detach");
+
+    expect(await liveTasks(local.url)).toEqual(["web.2.0.1", "web.2.1.1"]);
+    expect(await releasesNow()).toBe(2);
+  }, 60_000);
+});

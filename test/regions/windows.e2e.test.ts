@@ -16,10 +16,22 @@ describe("a multi-region deploy outside the app's disruption windows", () => {
     expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
 
     const v2 = writeRegionalApp(h.cwd, { version: "2", disruption });
+    // --detach follows one region; over several it is refused before anything is read (it used to run attached).
+    const detached = await titan(["deploy", "-f", v2, "--yes", "--detach"], h);
+    expect(detached.code).toBe(2);
+    expect(detached.stderr).toContain("--detach deploys one region, and web names us-east, eu-west, ap-south");
     const refused = await titan(["deploy", "-f", v2, "--yes"], h);
     expect(refused.code).toBe(10);
     expect(refused.stderr).toMatch(
       /web \(us-east\) replaces 1 running instance outside its disruption window .*\(and 2 more: web \(eu-west\), web \(ap-south\)\); nothing was changed/,
+    );
+    for (const cluster of Object.values(clusters)) expect(await releaseRunning(cluster.url)).toEqual([1]);
+
+    // A dry run with the override passes the gate and stops before the first wave.
+    const dry = await titan(["deploy", "-f", v2, "--dry-run", "--override-window", "region-wide fix"], h);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(
+      "Dry run: nothing changed. Without --dry-run, titan would now deploy web to us-east, eu-west, ap-south in 2 waves as planned above.",
     );
     for (const cluster of Object.values(clusters)) expect(await releaseRunning(cluster.url)).toEqual([1]);
 

@@ -70,6 +70,15 @@ describe("one framework per app", () => {
     expect(web?.frameworks).toEqual([{ id: expect.any(String), name: "titan:web", tasks: 2, own: null }]);
 
     writeWebApp(bob.dir, { instances: 3 });
+    // A dry run shows the adoption and plans with it, and records nothing: without --adopt it is still refused.
+    const preview = await as(bob, ["deploy", "-f", bobFile, "--adopt", "--dry-run"]);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stderr).toContain("Would adopt framework titan:web");
+    expect(preview.stderr).toContain("(dry run: not recorded)");
+    // Planned with the adopted tasks: the two running instances are kept, one is added.
+    expect(preview.stdout).toMatch(/web\[0\]\s+= keep/);
+    expect(preview.stdout).toMatch(/web\[2\]\s+\+ launch/);
+    expect((await as(bob, ["deploy", "-f", bobFile, "--yes"])).code).toBe(1);
     const adopted = await as(bob, ["deploy", "-f", bobFile, "--yes", "--adopt"]);
     expect(adopted.code, adopted.stderr).toBe(0);
     expect(adopted.stderr).toContain("Adopted framework titan:web");

@@ -25,6 +25,8 @@ export function checkDetachable(
       "a detached deploy cannot ask for confirmation",
       "review the plan with `titan plan` (or `titan plan --out FILE`), then deploy with --yes (and --plan FILE)",
     );
+  if (opts.dryRun)
+    throw new UsageError("--dry-run changes nothing, so there is nothing to detach", "drop --detach");
   if (opts.files.includes("-"))
     throw new UsageError(
       "a detached deploy cannot read the manifest from stdin",

@@ -56,7 +56,7 @@ export async function planRegion(
   region: string,
   apps: readonly AppSpec[],
   json: boolean,
-  adopt: boolean,
+  ownership: { adopt: boolean; dryRun: boolean },
 ): Promise<PreparedRegion> {
   const { conn } = reached;
   const owned = new OwnedSource(
@@ -64,7 +64,8 @@ export async function planRegion(
     conn.store,
     {
       apps: apps.map((a) => a.name),
-      onForeign: adopt ? "adopt" : "refuse",
+      onForeign: ownership.adopt ? "adopt" : "refuse",
+      preview: ownership.dryRun,
       note: (line) => writeLine(env.io.err, line),
     },
   );

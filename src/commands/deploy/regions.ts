@@ -27,7 +27,7 @@ import { planToJson } from "../../plan/json.js";
 import { renderRegionTotals } from "../../plan/region-totals.js";
 import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson } from "../../registry/apps.js";
-import { confirm, overrideFor, progressView, type WindowOverride } from "../../release/apply.js";
+import { confirm, endDryRun, overrideFor, progressView, type WindowOverride } from "../../release/apply.js";
 import { passWindows } from "../../release/windows.js";
 import { reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
@@ -64,7 +64,13 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     const down = reached.filter((r) => !r.ok);
     if (down.length > 0) throw unreachableError(down, input.resume);
     for (const r of reached)
-      if (r.ok) prepared.push(await planRegion(env, r.value, r.region, input.apps, opts.json, opts.adopt));
+      if (r.ok)
+        prepared.push(
+          await planRegion(env, r.value, r.region, input.apps, opts.json, {
+            adopt: opts.adopt,
+            dryRun: opts.dryRun,
+          }),
+        );
     showPlans(env, opts.json, prepared, waves);
     if (prepared.some((p) => !p.plan.fits)) return ExitCode.DoesNotFit;
     // Checked once, before the first wave: a rollout that was allowed to start is carried out as confirmed.
@@ -80,6 +86,13 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     }
     const names = input.apps.map((a) => a.name).join(", ");
     const where = `${names} to ${live.join(", ")} in ${waves.waves.length} wave${waves.waves.length === 1 ? "" : "s"}`;
+    if (opts.dryRun)
+      return endDryRun(
+        env,
+        { json: opts.json, verb: "deploy" },
+        input.apps.map((a) => a.name),
+        where,
+      );
     if (!(await confirm(env, { yes: opts.yes, verb: "deploy" }, [where]))) {
       if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "declined" }));
       writeLine(env.io.err, `Nothing changed: the deploy of ${where} was declined.`);

@@ -20,6 +20,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
   for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);
   const { regionsToSpan } = await import("../regions/span.js");
   const regions = await regionsToSpan(env, opts, manifest.apps);
+  if (opts.detach) checkDetachable(opts, manifest.apps, regions);
   if (regions !== undefined) {
     const { deployRegions } = await import("./regions.js");
     return deployRegions(env, opts, {
@@ -30,7 +31,6 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
       ...(overrideWindow === undefined ? {} : { overrideWindow }),
     });
   }
-  if (opts.detach) checkDetachable(opts, manifest.apps, regions);
   if (opts.skipRegion.length > 0)
     throw new UsageError(
       "--skip-region applies to a deploy over several regions",
@@ -59,6 +59,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
       timeoutMs,
       planFile: opts.plan,
       ...(overrideWindow === undefined ? {} : { overrideWindow }),
+      ...(opts.dryRun ? { dryRun: true } : {}),
     });
   } finally {
     await conn.close();

@@ -53,6 +53,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       ...(opts.region === undefined ? {} : { region: opts.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(overrideWindow === undefined ? {} : { overrideWindow }),
+      ...(opts.dryRun === true ? { dryRun: true } : {}),
     });
   } finally {
     await conn.close();

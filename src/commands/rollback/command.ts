@@ -18,7 +18,7 @@ export function registerRollback(program: Command, ctx: CommandContext): void {
   addFlags(command, rollbackFlagTable)
     .addHelpText(
       "after",
-      "\nThe plan is shown first; the release's stored spec is then deployed as a new release with the same gates.\n\nExamples:\n  titan rollback api\n  titan rollback api --to 3 --yes",
+      "\nThe plan is shown first; the release's stored spec is then deployed as a new release with the same gates.\n--dry-run shows it and stops there.\n\nExamples:\n  titan rollback api --dry-run      what a rollback would change, and where every instance would land\n  titan rollback api\n  titan rollback api --to 3 --yes",
     )
     .action(
       flagAction(ctx, rollbackFlagTable, async (env, opts, app: string) => {

@@ -23,6 +23,13 @@ export async function runStop(
     Promise.all(names.map((app) => stoppedSpec(store, app))),
   );
   if (code !== ExitCode.Ok || flags.purge !== true) return code;
+  if (flags.dryRun === true) {
+    writeLine(
+      env.io.err,
+      `Dry run: --purge would then remove the framework and records of ${names.join(", ")}.`,
+    );
+    return code;
+  }
   if (await confirmPurge(env, names, flags)) await purge(env, names, flags);
   return ExitCode.Ok;
 }
