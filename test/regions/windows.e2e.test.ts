@@ -19,7 +19,9 @@ describe("a multi-region deploy outside the app's disruption windows", () => {
     // --detach follows one region; over several it is refused before anything is read (it used to run attached).
     const detached = await titan(["deploy", "-f", v2, "--yes", "--detach"], h);
     expect(detached.code).toBe(2);
-    expect(detached.stderr).toContain("--detach deploys one region, and web names us-east, eu-west, ap-south");
+    expect(detached.stderr).toContain(
+      "--detach deploys one region, and web names us-east, eu-west, ap-south",
+    );
     const refused = await titan(["deploy", "-f", v2, "--yes"], h);
     expect(refused.code).toBe(10);
     expect(refused.stderr).toMatch(
