@@ -12,7 +12,7 @@ export interface OwnedSourceOptions {
    * own, so the deploy subscribes as it and takes its tasks over).
    */
   onForeign: "report" | "refuse" | "adopt";
-  /** `--dry-run`: an adoption is shown and planned with, but not recorded. */
+  /** `--dry-run`: an adoption is shown and planned with, and recordAdoptions() never runs. */
   preview?: boolean;
   note?: (line: string) => void;
 }
@@ -23,6 +23,9 @@ export interface OwnedSourceOptions {
  * deploying the same name) are never adopted silently, so two deployers cannot end up doubling an app.
  */
 export class OwnedSource implements ClusterStateSource {
+  /** Frameworks adopted by the last read, recorded only once the change is confirmed (recordAdoptions). */
+  private readonly adoptions = new Map<string, string>();
+
   constructor(
     private readonly inner: ClusterStateSource,
     private readonly store: Pick<StateStore, "frameworkId" | "setFrameworkId" | "describe">,
@@ -51,16 +54,26 @@ export class OwnedSource implements ClusterStateSource {
           },
         );
       }
-      if (this.options.preview !== true) await this.store.setFrameworkId(app, other.frameworkId);
+      this.adoptions.set(app, other.frameworkId);
       recorded.set(app, other.frameworkId);
       const tasks = `${other.tasks} task${other.tasks === 1 ? "" : "s"}`;
       this.options.note?.(
         this.options.preview === true
           ? `Would adopt framework ${other.framework} (id ${other.frameworkId}) as ${app}'s own and take its ${tasks} over (dry run: not recorded).`
-          : `Adopted framework ${other.framework} (id ${other.frameworkId}) as ${app}'s own: titan subscribes as it and takes its ${tasks} over.`,
+          : `Adopting framework ${other.framework} (id ${other.frameworkId}) as ${app}'s own: once the change goes ahead, titan subscribes as it and takes its ${tasks} over.`,
       );
     }
     return applyOwnership(snapshot, recorded).snapshot;
+  }
+
+  /**
+   * Records the frameworks the last read adopted as their apps' own: called once the change goes ahead, so a
+   * declined, refused or dry-run change leaves the store as it was.
+   */
+  async recordAdoptions(): Promise<void> {
+    if (this.options.preview === true) return;
+    for (const [app, frameworkId] of this.adoptions) await this.store.setFrameworkId(app, frameworkId);
+    this.adoptions.clear();
   }
 
   private async recorded(): Promise<Map<string, string | undefined>> {

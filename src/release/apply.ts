@@ -93,6 +93,8 @@ export async function applyApps(
   if (!plan.fits) return ExitCode.DoesNotFit;
   const changing = await appsToDeploy(env, conn, plan, options.json);
   if (changing.length === 0 && options.followUp === undefined) {
+    // An adoption with nothing to change is the whole change (--adopt asked for it).
+    if (options.dryRun !== true) await conn.recordAdoptions();
     if (options.json) writeLine(io.out, JSON.stringify({ type: "nothing_to_do" }));
     else writeLine(io.err, "Nothing to do: every instance already runs what the manifest says.");
     return ExitCode.Ok;
@@ -114,6 +116,7 @@ export async function applyApps(
     );
     return ExitCode.Ok;
   }
+  await conn.recordAdoptions();
 
   const view = await progressView(env, options.json);
   let results: AppDeployResult[];

@@ -30,6 +30,8 @@ export interface Connection {
   framework: FrameworkIdentity;
   /** The deployer's login name: owner of locks and releases (tasks run as `framework.user`). */
   user: string;
+  /** Records the frameworks `--adopt` took over while reading: once the change goes ahead, never before. */
+  recordAdoptions(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function connect(env: Env, flags: ConnectFlags): Promise<Connection
       failoverTimeoutSeconds: failoverMs / 1000,
       principal: auth?.principal,
     },
+    recordAdoptions: () => source.recordAdoptions(),
     close: () => target.close(),
   };
 }

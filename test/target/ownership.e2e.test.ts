@@ -79,9 +79,12 @@ describe("one framework per app", () => {
     expect(preview.stdout).toMatch(/web\[0\]\s+= keep/);
     expect(preview.stdout).toMatch(/web\[2\]\s+\+ launch/);
     expect((await as(bob, ["deploy", "-f", bobFile, "--yes"])).code).toBe(1);
+    // So does one refused at its confirmation (no terminal, no --yes): the adoption waits for the change to go ahead.
+    expect((await as(bob, ["deploy", "-f", bobFile, "--adopt"])).code).toBe(2);
+    expect((await as(bob, ["deploy", "-f", bobFile, "--yes"])).code).toBe(1);
     const adopted = await as(bob, ["deploy", "-f", bobFile, "--yes", "--adopt"]);
     expect(adopted.code, adopted.stderr).toBe(0);
-    expect(adopted.stderr).toContain("Adopted framework titan:web");
+    expect(adopted.stderr).toContain("Adopting framework titan:web");
     // The two running instances were taken over, not doubled: one more makes three.
     expect(await liveTaskIds(local.url)).toHaveLength(3);
     const owned = JSON.parse((await as(bob, ["ps", "--json"])).stdout) as PsJson;

@@ -27,6 +27,8 @@ export interface PreparedRegion extends PlannedChange {
   images: PinnedImage[];
   /** Agents of the region scheduled for maintenance: the deploy moves its instances off them. */
   draining: ReadonlySet<string>;
+  /** Records the frameworks `--adopt` took over in the region, once the deploy goes ahead. */
+  recordAdoptions(): Promise<void>;
 }
 
 /**
@@ -85,7 +87,16 @@ export async function planRegion(
   };
   const plan: Plan = await planFor(pinned.apps, snapshot, conn, options, undefined);
   const changing: AppPlan[] = plan.fits ? await appsToDeploy(env, conn, plan, json) : [];
-  return { region, conn, plan, snapshot, changing, images: pinned.images, draining };
+  return {
+    region,
+    conn,
+    plan,
+    snapshot,
+    changing,
+    images: pinned.images,
+    draining,
+    recordAdoptions: () => owned.recordAdoptions(),
+  };
 }
 
 /** What the region's app deploys ended with, as one region outcome. */

@@ -80,6 +80,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     );
     const windowOverride = overrideFor(passWindows(env, closed, input.overrideWindow), input.overrideWindow);
     if (prepared.every((p) => p.changing.length === 0) && waves.skipped.length === 0) {
+      if (!opts.dryRun) for (const p of prepared) await p.recordAdoptions();
       if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "nothing_to_do" }));
       else writeLine(env.io.err, "Nothing to do: every region already runs what the manifest says.");
       return ExitCode.Ok;
@@ -98,6 +99,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
       writeLine(env.io.err, `Nothing changed: the deploy of ${where} was declined.`);
       return ExitCode.Ok;
     }
+    for (const p of prepared) await p.recordAdoptions();
     const view = await progressView(env, opts.json);
     let results: RegionResult[];
     try {
