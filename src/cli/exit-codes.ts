@@ -35,7 +35,7 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
   ],
   [
     ExitCode.OutsideWindow,
-    "refused: the change replaces instances outside an app's disruption windows (--override-window REASON)",
+    "refused: the change replaces instances outside an app's disruption windows (--override-disruption REASON)",
   ],
   [ExitCode.Interrupted, "interrupted (the cluster keeps its state; re-run to resume)"],
 ];

@@ -24,8 +24,11 @@ export interface AppDeployInput {
   planned?: ReadonlyMap<number, PlannedAgent>;
   /** Regions this deploy left out (--skip-region): the new release records that they lag it. */
   lagging?: readonly string[];
-  /** Why this deploy replaces instances outside the app's disruption windows (`--override-window`). */
-  windowOverride?: string;
+  /**
+   * Why this deploy takes running instances down despite the app's disruption budget (`--override-disruption`):
+   * the release keeps it, and the rollout does not wait for `max_per_hour`.
+   */
+  disruptionOverride?: string;
   /** The cluster state the plan was made from: the rest of the rollout is placed anew from it when needed. */
   cluster?: PlanCluster;
   /** Agents to empty: the app's instances there move elsewhere behind the health gates. */
@@ -94,7 +97,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
       settings.owner.user,
       {
         ...(input.lagging === undefined ? {} : { lagging: input.lagging }),
-        ...(input.windowOverride === undefined ? {} : { windowOverride: input.windowOverride }),
+        ...(input.disruptionOverride === undefined ? {} : { disruptionOverride: input.disruptionOverride }),
       },
     );
     settings.emit({ type: "release", app, release: release.number, digest: release.manifestDigest, reused });
@@ -110,6 +113,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
           ...(input.planned === undefined ? {} : { planned: input.planned }),
           ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
           ...(input.evacuate === undefined ? {} : { evacuate: input.evacuate }),
+          ...(input.disruptionOverride === undefined ? {} : { unpaced: true }),
         },
         {
           ...settings,
@@ -121,7 +125,12 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
         previous,
       );
     const result = await executeOrReregister(start, input, settings);
-    await recordOutcome(settings.store, app, result);
+    // A resumed release was recorded before this run's override: its outcome says the override finished it.
+    const resumedWith =
+      reused && input.disruptionOverride !== undefined && release.disruptionOverride === undefined
+        ? `finished with --override-disruption: ${input.disruptionOverride}`
+        : undefined;
+    await recordOutcome(settings.store, app, result, resumedWith);
     if (result.outcome === "deployed" || result.outcome === "rolled_back" || result.outcome === "failed") {
       settings.emit({
         type: "done",
@@ -171,10 +180,15 @@ async function executeOrReregister(
   }
 }
 
-async function recordOutcome(store: StateStore, app: string, result: AppResult): Promise<void> {
+async function recordOutcome(
+  store: StateStore,
+  app: string,
+  result: AppResult,
+  deployedDetail?: string,
+): Promise<void> {
   switch (result.outcome) {
     case "deployed":
-      await store.finishRelease(app, result.release, "deployed");
+      await store.finishRelease(app, result.release, "deployed", deployedDetail);
       return;
     case "rolled_back":
       await store.finishRelease(app, result.release, "rolled_back", result.reason);

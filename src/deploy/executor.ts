@@ -78,6 +78,8 @@ export interface AppRun {
   cluster?: PlanCluster;
   /** Agents to empty (`titan drain`, or scheduled for maintenance): their instances move elsewhere, gated. */
   evacuate?: readonly string[];
+  /** `--override-disruption`: replacements do not wait for the app's `max_per_hour`. */
+  unpaced?: boolean;
 }
 
 export type AppResult =
@@ -127,6 +129,8 @@ export class AppDeployment {
       // Launches a stopped run sent (or was about to send) that the cluster state did not show: reconciled too.
       launchedBefore: previous?.launched ?? [],
       ...(previous?.incarnations === undefined ? {} : { incarnationFloor: previous.incarnations }),
+      ...(previous?.disrupted === undefined ? {} : { disruptedBefore: previous.disrupted }),
+      ...(run.unpaced === true ? { budgeted: false } : {}),
       now,
     });
     this.gpuAgents = wantsGpuAgents(run.target.spec.resources.gpus > 0, run.planned, run.cluster);
@@ -150,6 +154,7 @@ export class AppDeployment {
       phase: "deploying",
       launched: [...tracked.tasks.keys()].filter((id) => previous?.launched.includes(id) ?? false),
       incarnations: incarnationFloor(tracked),
+      ...(tracked.disrupted.length === 0 ? {} : { disrupted: [...tracked.disrupted] }),
       updatedAt: now,
     };
     for (const task of tracked.tasks.values()) {
@@ -225,12 +230,16 @@ export class AppDeployment {
     const launched = reaction.calls.flatMap((c) =>
       c.kind === "accept" ? c.launches.map((l) => l.tracked.taskId) : [],
     );
-    if (launched.length > 0) {
-      // Write-ahead: the intent is durable before any ACCEPT leaves.
+    const disrupted = this.state.tracked.disrupted;
+    const newlyDisrupted = disrupted !== before.disrupted && disrupted.length > 0;
+    if (launched.length > 0 || newlyDisrupted) {
+      // Write-ahead: the intent is durable before any ACCEPT leaves, and a replacement's KILL is counted against
+      // the disruption budget before it does.
       this.progress = {
         ...this.progress,
         launched: [...new Set([...this.progress.launched, ...launched])],
         incarnations: incarnationFloor(this.state.tracked),
+        ...(disrupted.length === 0 ? {} : { disrupted: [...disrupted] }),
       };
       await this.saveProgress(this.state.rollingBack ? "rolling_back" : "deploying");
     }

@@ -21,7 +21,7 @@ export async function releaseFor(
   spec: AppSpec,
   digest: string,
   user: string,
-  notes: { lagging?: readonly string[]; windowOverride?: string } = {},
+  notes: { lagging?: readonly string[]; disruptionOverride?: string } = {},
 ): Promise<{ release: Release; reused: boolean }> {
   const releases = await store.releases(spec.name);
   const last = releases.at(-1);
@@ -45,7 +45,7 @@ export async function releaseFor(
     spec,
     user,
     ...(notes.lagging === undefined || notes.lagging.length === 0 ? {} : { lagging: [...notes.lagging] }),
-    ...(notes.windowOverride === undefined ? {} : { windowOverride: notes.windowOverride }),
+    ...(notes.disruptionOverride === undefined ? {} : { disruptionOverride: notes.disruptionOverride }),
   });
   return { release, reused: false };
 }

@@ -57,6 +57,11 @@ export interface RolloutInput extends RolloutLimits {
    * allows (a supervisor moving instances off an agent scheduled for maintenance).
    */
   replaceOnceCounting?: boolean;
+  /**
+   * How many more running instances may start being replaced now: what the disruption budget's hour has left.
+   * Absent: no limit. An instance whose replacement is on its way while its old task still runs holds a share.
+   */
+  disruptionAllowance?: number;
 }
 
 export type RolloutAction =
@@ -69,6 +74,8 @@ export interface RolloutDecision {
   done: boolean;
   /** Instances still waiting for a current task, launched or not. */
   pending: number[];
+  /** Instances whose replacement waits for the disruption budget (their old task runs on). */
+  heldForBudget: number[];
 }
 
 export function counts(task: RolloutTask, now: number, minHealthyMs: number): boolean {
@@ -102,6 +109,21 @@ export function nextActions(input: RolloutInput): RolloutDecision {
   // Kill what costs nothing first (not counting), then old tasks whose replacement already counts.
   unwanted.sort((a, b) => killOrder(a.task, standing, isCounting) - killOrder(b.task, standing, isCounting));
 
+  // The disruption budget: replacing a running instance takes a share of the hour's allowance, once, when its
+  // replacement is launched or its old task killed, whichever comes first.
+  let allowance = input.disruptionAllowance ?? Number.POSITIVE_INFINITY;
+  const replacedRunning = new Set(
+    unwanted.filter((u) => u.reason === "replaced" && u.task.phase === "running").map((u) => u.task.instance),
+  );
+  const shared = new Set<number>();
+  for (const instance of replacedRunning)
+    if (standing.has(instance)) {
+      allowance -= 1;
+      shared.add(instance);
+    }
+  const held = new Set<number>();
+  const takesShare = (instance: number): boolean => replacedRunning.has(instance) && !shared.has(instance);
+
   const actions: RolloutAction[] = [];
   let counting = input.tasks.filter(isCounting).length;
   for (const { task, reason } of unwanted) {
@@ -110,9 +132,18 @@ export function nextActions(input: RolloutInput): RolloutDecision {
       if (input.keepPrevious && reason === "replaced") continue;
       if (input.replaceOnceCounting && reason === "replaced" && killOrder(task, standing, isCounting) !== 1)
         continue;
-      // An old task with no counting replacement yet, while a replacement is on its way, waits for it unless
-      // the budget of unavailability allows it to go now.
-      counting -= 1;
+    }
+    const share = reason === "replaced" && takesShare(task.instance);
+    if (share && allowance < 1) {
+      held.add(task.instance);
+      continue;
+    }
+    // An old task with no counting replacement yet, while a replacement is on its way, waits for it unless the
+    // budget of unavailability allows it to go now.
+    if (isCounting(task)) counting -= 1;
+    if (share) {
+      allowance -= 1;
+      shared.add(task.instance);
     }
     actions.push({ kind: "kill", taskId: task.taskId, instance: task.instance, reason });
   }
@@ -130,13 +161,21 @@ export function nextActions(input: RolloutInput): RolloutDecision {
     if (live >= ceiling) break;
     const until = input.backoffUntil?.get(instance);
     if (until !== undefined && until > now) continue;
+    if (takesShare(instance)) {
+      if (allowance < 1) {
+        held.add(instance);
+        continue;
+      }
+      allowance -= 1;
+      shared.add(instance);
+    }
     actions.push({ kind: "launch", instance });
     live += 1;
   }
 
   const done =
     pending.length === 0 && reachable === desired && [...standing.values()].every((t) => isCounting(t));
-  return { actions, done, pending };
+  return { actions, done, pending, heldForBudget: [...held].sort((a, b) => a - b) };
 }
 
 function byPreference(isCounting: (t: RolloutTask) => boolean): (a: RolloutTask, b: RolloutTask) => number {

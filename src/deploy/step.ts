@@ -117,6 +117,9 @@ function deployGate(state: EngineState, now: number, settings: EngineSettings, o
     return { kind: "result", result: { ...declined, finish: failed(next, failure, settings.autoRollback) } };
   }
   const decision = decide(next.tracked, now);
+  // Waiting for the disruption budget is the app's policy, not the release failing to progress.
+  if (decision.heldForBudget.length > 0)
+    next = { ...next, tracked: track(next.tracked, { type: "budget_wait" }, now).tracked };
   if (decision.done) {
     const declined = declineAll(next, NOTHING_WANTED_REFUSE_SECONDS, out);
     return { kind: "result", result: { ...declined, finish: { kind: "done" } } };
@@ -199,7 +202,8 @@ function kill(state: EngineState, decision: RolloutDecision, now: number, out: O
     if (action.kind !== "kill") continue;
     const task = tracked.tasks.get(action.taskId);
     if (task === undefined) continue;
-    tracked = track(tracked, { type: "kill_sent", taskId: task.taskId }, now).tracked;
+    const disruption = action.reason === "replaced" && task.state === "TASK_RUNNING";
+    tracked = track(tracked, { type: "kill_sent", taskId: task.taskId, disruption }, now).tracked;
     out.events.push({
       type: "killing",
       app: tracked.app,

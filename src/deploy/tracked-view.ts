@@ -1,10 +1,17 @@
 import { type AppSpec, formatDuration } from "../manifest/index.js";
+import { hourlyReplacements } from "../manifest/types.js";
 import { defined } from "../mesos/defined.js";
 import type { RunningTask } from "../placement/types.js";
 import { rolloutLimits } from "../plan/rollout.js";
 import type { SchedulerCall } from "./calls.js";
 import { counts, nextActions, type RolloutDecision, type RolloutTask, type TaskPhase } from "./rollout.js";
-import type { DoneInstances, Tracked, TrackedInstances } from "./tracking.js";
+import {
+  DISRUPTION_WINDOW_MS,
+  type DoneInstances,
+  type Tracked,
+  type TrackedInstances,
+  withinHour,
+} from "./tracking.js";
 
 /** Questions about tracked instances, answered without changing them. */
 type View = Pick<
@@ -22,6 +29,8 @@ type View = Pick<
   | "lastProgressAt"
   | "failedAfterCounting"
   | "leaving"
+  | "disrupted"
+  | "budgeted"
 >;
 
 /** The task carries the target release (its digest matches). */
@@ -51,6 +60,7 @@ export function specOf(
 /** The rollout's next launches and kills, from the tracked tasks. */
 export function decide(tracked: View, now: number): RolloutDecision {
   const spec = tracked.target.spec;
+  const allowance = disruptionAllowance(tracked, now);
   return nextActions({
     desired: tracked.desired,
     ...rolloutLimits(spec, tracked.desired),
@@ -59,7 +69,20 @@ export function decide(tracked: View, now: number): RolloutDecision {
     tasks: [...tracked.tasks.values()].map((t) => rolloutTask(tracked, t)),
     backoffUntil: tracked.backoffUntil,
     keepPrevious: tracked.failedAfterCounting,
+    ...(allowance === undefined ? {} : { disruptionAllowance: allowance }),
   });
+}
+
+/** What the hour leaves of the app's disruption budget (`disruption.max_per_hour`); undefined: no limit. */
+export function disruptionAllowance(tracked: View, now: number): number | undefined {
+  const limit = tracked.budgeted ? hourlyReplacements(tracked.target.spec, tracked.desired) : undefined;
+  return limit === undefined ? undefined : limit - withinHour(tracked.disrupted, now).length;
+}
+
+/** When the budget next lets one more running instance be replaced: an hour after the oldest of the last hour. */
+export function budgetFreesAt(tracked: View, now: number): number | undefined {
+  const [oldest] = withinHour(tracked.disrupted, now);
+  return oldest === undefined ? undefined : oldest + DISRUPTION_WINDOW_MS;
 }
 
 function rolloutTask(tracked: View, task: Tracked): RolloutTask {

@@ -88,6 +88,13 @@ export interface TrackedInstances {
    * like one of an older release, and nothing new is placed there.
    */
   readonly leaving: ReadonlySet<string>;
+  /**
+   * When running instances were taken down on purpose (a KILL of a replaced task) within the last hour, oldest
+   * first, earlier commands' included: what the disruption budget counts.
+   */
+  readonly disrupted: readonly number[];
+  /** Whether the disruption budget paces the rollout: not once it rolls back (restoring is never held). */
+  readonly budgeted: boolean;
 }
 
 /** What changes the tracked instances: the master's updates, and what the deploy itself did or decided. */
@@ -97,7 +104,8 @@ export type TrackingEvent =
   | { type: "launched"; tasks: readonly Tracked[] }
   /** Several updates at once, in order (a burst of reconciliation answers): one copy of each collection. */
   | { type: "statuses"; statuses: readonly TaskStatus[] }
-  | { type: "kill_sent"; taskId: string }
+  /** `disruption`: the task ran and is replaced, which the disruption budget counts (not sent again). */
+  | { type: "kill_sent"; taskId: string; disruption?: boolean }
   /** A KILL did not go through: the next step decides it again. */
   | { type: "kill_failed"; taskId: string }
   /** Reconciliation asked about exactly these tasks: they are unanswered until the master reports them. */
@@ -113,7 +121,9 @@ export type TrackingEvent =
   /** The fatal reason was acted on (failed or rolled back). */
   | { type: "failure_taken" }
   /** These agents are to be emptied from now on. */
-  | { type: "leave"; agentIds: readonly string[] };
+  | { type: "leave"; agentIds: readonly string[] }
+  /** The rollout waits for the disruption budget: that wait does not eat the progress deadline. */
+  | { type: "budget_wait" };
 
 /** An instance of the target whose task ended on its own: it wants a fresh placement and fresh offers. */
 export interface EndedInstance {
@@ -154,6 +164,10 @@ export interface TrackingStart {
   now: number;
   /** Agents to empty from the start (`titan drain`, machines scheduled for maintenance). */
   leaving?: readonly string[];
+  /** When earlier runs took running instances down on purpose (the progress record's `disrupted`). */
+  disruptedBefore?: readonly number[];
+  /** false: the disruption budget does not pace this rollout (`--override-disruption`). */
+  budgeted?: boolean;
 }
 
 /** The tracked instances a deploy starts from. */
@@ -185,6 +199,8 @@ function startOnce(start: TrackingStart): TrackedInstances {
     fatal: undefined,
     failedAfterCounting: false,
     leaving: new Set(start.leaving ?? []),
+    disrupted: withinHour(start.disruptedBefore ?? [], start.now),
+    budgeted: start.budgeted ?? true,
   };
   for (const task of start.known) {
     const parts = parseTaskId(task.taskId);
@@ -229,6 +245,8 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
     case "kill_sent":
     case "kill_failed":
       setKillSent(draft, event.taskId, event.type === "kill_sent", now);
+      if (event.type === "kill_sent" && event.disruption === true)
+        draft.disrupted = [...withinHour(draft.disrupted, now), now];
       break;
     case "asked":
       draft.unanswered = new Set(event.taskIds);
@@ -251,8 +269,18 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
     case "leave":
       draft.leaving = new Set([...draft.leaving, ...event.agentIds]);
       break;
+    case "budget_wait":
+      draft.lastProgressAt = now;
+      break;
   }
   return { tracked: draft, ...out };
+}
+
+export const DISRUPTION_WINDOW_MS = 3_600_000;
+
+/** The times of the last hour, oldest first. */
+export function withinHour(times: readonly number[], now: number): number[] {
+  return times.filter((t) => now - t < DISRUPTION_WINDOW_MS && t <= now).sort((a, b) => a - b);
 }
 
 /** The highest incarnation tracked per `release.instance`, as the app's progress record keeps it. */
@@ -503,6 +531,7 @@ function retarget(draft: Draft, target: AppTarget, now: number): void {
   draft.failedAfterCounting = false;
   draft.lastProgressAt = now;
   draft.tasks = new Map([...draft.tasks].map(([id, task]) => [id, { ...task, since: now }] as const));
+  draft.budgeted = false;
 }
 
 function endEventType(state: TaskState): "killed" | "finished" | "failed" | "lost" {

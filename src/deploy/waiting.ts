@@ -1,8 +1,9 @@
+import { hourlyReplacements } from "../manifest/types.js";
 import { formatMissing } from "../plan/format.js";
 import { formatReason } from "../plan/requests.js";
 import type { EngineState, OfferRounds } from "./engine-state.js";
 import { holding } from "./reconciliation.js";
-import { decide, isCurrent } from "./tracked-view.js";
+import { budgetFreesAt, decide, isCurrent } from "./tracked-view.js";
 
 /** What a deploy is waiting on, as far as a person watching it needs to know. */
 export interface WaitingView {
@@ -23,6 +24,8 @@ export interface WaitingView {
   warming: readonly string[];
   /** Tasks asked to stop that are not terminal yet. */
   stopping: readonly string[];
+  /** Instances whose replacement waits for the disruption budget, the hourly limit and when it next allows one. */
+  budget?: { instances: readonly number[]; perHour: number; freesAt: number | undefined };
 }
 
 const MAX_LISTED = 3;
@@ -54,6 +57,13 @@ export function waitingFor(view: WaitingView): string {
       `the restart backoff of instance(s) ${list(view.backoff.map((b) => b.instance))} (next relaunch at ${clock(next)} UTC)`,
     );
   }
+  if (view.budget !== undefined) {
+    const { instances, perHour, freesAt } = view.budget;
+    const next = freesAt === undefined ? "" : ` (the next may start at ${clock(freesAt)} UTC)`;
+    parts.push(
+      `the disruption budget to replace instance(s) ${list(instances)}: max_per_hour ${perHour} replaced in the last hour${next}`,
+    );
+  }
   if (view.starting.length > 0) parts.push(`${list(view.starting)} to start`);
   if (view.warming.length > 0)
     parts.push(`${list(view.warming)} to pass the health check and hold it for min_healthy_time`);
@@ -78,7 +88,12 @@ export function describeWait(state: EngineState, now: number): string {
     const until = tracked.backoffUntil.get(instance);
     return until !== undefined && until > now ? [{ instance, until }] : [];
   });
+  const perHour = hourlyReplacements(tracked.target.spec, tracked.desired);
+  const held = decision?.heldForBudget ?? [];
   return waitingFor({
+    ...(held.length === 0 || perHour === undefined
+      ? {}
+      : { budget: { instances: held, perHour, freesAt: budgetFreesAt(tracked, now) } }),
     subscribed: link.subscribed,
     ...(link.reconnectingUntil === undefined ? {} : { reconnectingUntil: link.reconnectingUntil }),
     unanswered: [...tracked.unanswered],

@@ -85,10 +85,15 @@ function regionFields(app: AppFields): Pick<AppSpec, "regions" | "regionOverride
 
 function toDisruption(d: NonNullable<AppFields["disruption"]>): DisruptionSpec {
   return {
-    windows: d.windows.map((w) => {
-      const hours = parseHours(w.hours) ?? { startMinute: 0, endMinute: 24 * 60 };
-      return { days: [...new Set(w.days)], ...hours, timeZone: w.time_zone };
-    }),
+    ...(d.windows === undefined
+      ? {}
+      : {
+          windows: d.windows.map((w) => {
+            const hours = parseHours(w.hours) ?? { startMinute: 0, endMinute: 24 * 60 };
+            return { days: [...new Set(w.days)], ...hours, timeZone: w.time_zone };
+          }),
+        }),
+    ...(d.max_per_hour === undefined ? {} : { maxPerHour: d.max_per_hour }),
   };
 }
 

@@ -484,12 +484,30 @@ const windowType = object({
   ),
 });
 
-export const disruptionType = object({
-  windows: required(
-    list(windowType, { minItems: 1 }),
-    "When titan may take running instances down on purpose (replace, restart, drain, roll back): a deploy that would is refused outside them unless --override-window gives a reason.",
-  ),
-});
+export const disruptionType = object(
+  {
+    windows: optional(
+      list(windowType, { minItems: 1 }),
+      "When titan may take running instances down on purpose (replace, restart, drain, roll back): a deploy that would is refused outside them unless --override-disruption gives a reason.",
+    ),
+    max_per_hour: optional(
+      amount(),
+      "At most this many running instances replaced or moved in any hour, over every command (a percentage of the instances rounds down, to at least 1): a rollout waits for the budget.",
+    ),
+  },
+  {
+    check: (d, at) => {
+      if (d.windows === undefined && d.max_per_hour === undefined)
+        at.report([], "disruption needs `windows`, `max_per_hour` or both", "or remove `disruption`");
+      if (d.max_per_hour !== undefined && d.max_per_hour.value === 0)
+        at.report(
+          ["max_per_hour"],
+          "max_per_hour 0 would never let a running instance be replaced",
+          "allow at least 1 (or a percentage above 0); use `windows` to say when replacing may happen",
+        );
+    },
+  },
+);
 
 export const restartType = object(
   {

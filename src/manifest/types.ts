@@ -59,9 +59,19 @@ export interface UpdateSpec {
   autoRollback: boolean;
 }
 
-/** When titan may take running instances down on purpose (a deploy outside every window is refused). */
+/** When and how fast titan may take running instances down on purpose (Titus's disruption budget). */
 export interface DisruptionSpec {
-  windows: readonly DisruptionWindow[];
+  /** A change that replaces instances outside every window is refused; absent: any time. */
+  windows?: readonly DisruptionWindow[];
+  /** Running instances replaced or moved in any hour, over every command; absent: no limit. */
+  maxPerHour?: Amount;
+}
+
+/** The most replacements an hour allows for this many instances: a percentage rounds down, to at least 1. */
+export function hourlyReplacements(spec: Pick<AppSpec, "disruption">, instances: number): number | undefined {
+  const amount = spec.disruption?.maxPerHour;
+  if (amount === undefined) return undefined;
+  return Math.max(1, resolveAmount(amount, instances, "down"));
 }
 
 export interface RestartSpec {

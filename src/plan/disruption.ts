@@ -3,6 +3,7 @@
  * Replacing (a new release, a restart, a roll back) and moving (a drain, agents scheduled for maintenance) count;
  * starting instances and stopping surplus ones (scaling in, `titan stop`) do not: they are what was asked for.
  */
+import { hourlyReplacements } from "../manifest/types.js";
 import { formatDuration } from "../manifest/units.js";
 import {
   type DisruptionWindow,
@@ -60,13 +61,44 @@ export function describeOpensAt(c: ClosedWindow, now: number): string {
   return `the next opens ${describeOpening(c.windows, c.opensAt)}, in ${formatDuration(wait)}`;
 }
 
-/** The plan with a warning for each app a deploy made now would be refused for. */
-export function withWindowWarnings(plan: Plan, now: number): Plan {
-  const closed = closedWindows(plan.apps, now);
-  if (closed.length === 0) return plan;
-  const warnings = closed.map(
+/** An app whose replacements its hourly limit paces. */
+export interface PacedReplacement {
+  app: string;
+  region: string | null;
+  replacing: number;
+  perHour: number;
+}
+
+/** The apps of a plan that replace running instances under `disruption.max_per_hour`. */
+export function pacedReplacements(apps: readonly AppPlan[]): PacedReplacement[] {
+  return apps.flatMap(({ spec, diff }) => {
+    const perHour = hourlyReplacements(spec, diff.desired);
+    if (perHour === undefined || diff.replace.length === 0) return [];
+    return [{ app: spec.name, region: diff.region, replacing: diff.replace.length, perHour }];
+  });
+}
+
+/** "api (us-east): 3 running instances". */
+export function describePaced(p: PacedReplacement): string {
+  const where = p.region === null ? p.app : `${p.app} (${p.region})`;
+  return `${where}: ${p.replacing === 1 ? "1 running instance" : `${p.replacing} running instances`}`;
+}
+
+/**
+ * The plan with what the app's disruption budget does to a deploy made now: a warning for each app it would be
+ * refused for (windows closed), and a note for each whose replacements max_per_hour spreads over hours.
+ */
+export function withDisruptionWarnings(plan: Plan, now: number): Plan {
+  const closed = closedWindows(plan.apps, now).map(
     (c) =>
-      `${describeClosed(c)}; ${describeOpensAt(c, now)}: \`titan deploy\` refuses it until then without --override-window`,
+      `${describeClosed(c)}; ${describeOpensAt(c, now)}: \`titan deploy\` refuses it until then without --override-disruption`,
   );
-  return { ...plan, warnings: [...plan.warnings, ...warnings] };
+  const paced = pacedReplacements(plan.apps)
+    .filter((p) => p.replacing > p.perHour)
+    .map(
+      (p) =>
+        `${describePaced(p)} replaced at max_per_hour ${p.perHour}: the rollout waits for the budget and takes at least ${Math.ceil(p.replacing / p.perHour) - 1}h (more if replacements of the last hour count)`,
+    );
+  if (closed.length === 0 && paced.length === 0) return plan;
+  return { ...plan, warnings: [...plan.warnings, ...closed, ...paced] };
 }

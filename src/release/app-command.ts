@@ -19,7 +19,7 @@ export async function applyToApp(
   change: (store: StateStore, conn: Connection) => Promise<AppSpec | readonly AppSpec[]>,
 ): Promise<number> {
   const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
-  const overrideWindow = overrideReason(flags.overrideWindow);
+  const overrideDisruption = overrideReason(flags.overrideDisruption);
   const conn = await connect(env, flags);
   try {
     const specs = await change(conn.store, conn);
@@ -32,7 +32,7 @@ export async function applyToApp(
       resume,
       ...(flags.region === undefined ? {} : { region: flags.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      ...(overrideWindow === undefined ? {} : { overrideWindow }),
+      ...(overrideDisruption === undefined ? {} : { overrideDisruption }),
       ...(flags.dryRun === true ? { dryRun: true } : {}),
     });
   } finally {

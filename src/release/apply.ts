@@ -15,7 +15,6 @@ import type { AppSpec } from "../manifest/types.js";
 import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js";
 import { buildPlan } from "../plan/build.js";
 import { hasChanges } from "../plan/diff.js";
-import { closedWindows } from "../plan/disruption.js";
 import { planToJson } from "../plan/json.js";
 import { renderPlan } from "../plan/render.js";
 import type { AppPlan, Plan } from "../plan/types.js";
@@ -23,7 +22,7 @@ import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../regist
 import type { PinnedImage } from "../registry/pin.js";
 import { checkOutputReader } from "./check-output.js";
 import type { Connection } from "./connect.js";
-import { passWindows } from "./windows.js";
+import { type DisruptionOverride, passDisruption } from "./windows.js";
 
 export interface ApplyOptions {
   yes: boolean;
@@ -43,16 +42,10 @@ export interface ApplyOptions {
   draining?: ReadonlySet<string>;
   /** A last step once every app is where the plan put it (`titan drain` marks the agents for maintenance). */
   followUp?: FollowUp;
-  /** `--override-window REASON`: replace instances even while an app's disruption windows are closed. */
-  overrideWindow?: string;
+  /** `--override-disruption REASON`: replace instances even while an app's disruption windows are closed. */
+  overrideDisruption?: string;
   /** `--dry-run`: every check up to the confirmation, then stop. */
   dryRun?: boolean;
-}
-
-/** The apps a deploy replaces outside their disruption windows, and the reason it was allowed. */
-export interface WindowOverride {
-  apps: ReadonlySet<string>;
-  reason: string;
 }
 
 export interface FollowUp {
@@ -99,10 +92,7 @@ export async function applyApps(
     else writeLine(io.err, "Nothing to do: every instance already runs what the manifest says.");
     return ExitCode.Ok;
   }
-  const windowOverride = overrideFor(
-    passWindows(env, closedWindows(changing, env.clock.now()), options.overrideWindow),
-    options.overrideWindow,
-  );
+  const disruptionOverride = passDisruption(env, changing, options.overrideDisruption);
   const names = changing.map((a) => a.spec.name);
   if (options.dryRun === true) return endDryRun(env, options, names);
   for (const warning of await unheldFrameworks(env, conn, names))
@@ -125,7 +115,7 @@ export async function applyApps(
       env,
       conn,
       { plan, snapshot, changing },
-      { ...options, draining, ...(windowOverride === undefined ? {} : { windowOverride }) },
+      { ...options, draining, ...(disruptionOverride === undefined ? {} : { disruptionOverride }) },
       (e) => view.event(e),
     );
   } finally {
@@ -135,14 +125,6 @@ export async function applyApps(
   const code = outcomeCode(results, options, env.signal.aborted);
   await options.followUp?.run();
   return code;
-}
-
-/** The override to record, for the apps the window gate let through because of it. */
-export function overrideFor(
-  apps: ReadonlySet<string>,
-  reason: string | undefined,
-): WindowOverride | undefined {
-  return reason === undefined || apps.size === 0 ? undefined : { apps, reason };
 }
 
 /** What a region's deploy carries out: its plan, the state it was made from, and the apps that change. */
@@ -159,7 +141,7 @@ export async function deployChanging(
   { plan, snapshot, changing }: PlannedChange,
   options: Pick<ApplyOptions, "verb" | "forceUnlock" | "autoRollback" | "timeoutMs" | "draining"> & {
     lagging?: readonly string[];
-    windowOverride?: WindowOverride;
+    disruptionOverride?: DisruptionOverride;
   },
   emit: (event: DeployEvent) => void,
 ): Promise<AppDeployResult[]> {
@@ -187,8 +169,8 @@ export async function deployChanging(
           ...(options.lagging === undefined || options.lagging.length === 0
             ? {}
             : { lagging: options.lagging }),
-          ...(options.windowOverride?.apps.has(app) === true
-            ? { windowOverride: options.windowOverride.reason }
+          ...(options.disruptionOverride?.apps.has(app) === true
+            ? { disruptionOverride: options.disruptionOverride.reason }
             : {}),
         },
         {

@@ -33,19 +33,19 @@ export const applyFlagTable = {
 } as const;
 
 /** The flag of the commands that may replace running instances (deploy, restart, rollback, drain). */
-export const windowFlagTable = {
-  overrideWindow: valueFlag(
-    "--override-window <reason>",
-    "replace instances even outside an app's disruption windows; the release keeps the reason",
+export const disruptionFlagTable = {
+  overrideDisruption: valueFlag(
+    "--override-disruption <reason>",
+    "take running instances down even outside an app's disruption windows or beyond its max_per_hour; the release keeps the reason",
   ),
 } as const;
 
-/** applyFlagTable with --override-window: restart's and the other commands' that replace instances. */
-export const replacingFlagTable = { ...applyFlagTable, ...windowFlagTable } as const;
+/** applyFlagTable with --override-disruption: restart's and the other commands' that replace instances. */
+export const replacingFlagTable = { ...applyFlagTable, ...disruptionFlagTable } as const;
 
 /** What the commands that change an app are given; scale, restart, rollback and stop add their own flags. */
 export type ApplyFlags = OptionsOf<typeof applyFlagTable> &
-  Partial<OptionsOf<typeof windowFlagTable>> & {
+  Partial<OptionsOf<typeof disruptionFlagTable>> & {
     /** The apps the command changes: only their own frameworks' tasks are acted on. */
     apps?: readonly string[];
   };

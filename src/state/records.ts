@@ -63,9 +63,10 @@ export const appSpecCheck: Check = obj({
   restart: obj({ backoffMs: int(0), factor: num, maxDelayMs: int(0) }),
   disruption: opt(
     obj({
-      windows: list(
-        obj({ days: list(oneOf(WEEKDAYS)), startMinute: int(0), endMinute: int(0), timeZone: text }),
+      windows: opt(
+        list(obj({ days: list(oneOf(WEEKDAYS)), startMinute: int(0), endMinute: int(0), timeZone: text })),
       ),
+      maxPerHour: opt(amount),
     }),
   ),
   killGraceMs: int(0),
@@ -87,7 +88,7 @@ const releaseCheck: Check = obj({
   detail: opt(anyText),
   finishedAt: opt(num),
   lagging: opt(list(str({ pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/ }))),
-  windowOverride: opt(anyText),
+  disruptionOverride: opt(anyText),
 });
 
 const lockCheck: Check = obj({
@@ -107,6 +108,7 @@ const progressCheck: Check = obj({
   incarnations: opt(record(int(1))),
   updatedAt: num,
   waiting: opt(obj({ for: anyText, at: num })),
+  disrupted: opt(list(num)),
 });
 
 /** A supervisor report's id: safe as a file and a ZooKeeper node name. */

@@ -37,8 +37,8 @@ export interface Release {
   finishedAt?: number;
   /** Regions a multi-region deploy left out (--skip-region) and that therefore lag this release. */
   lagging?: string[];
-  /** Why it replaced instances outside the app's disruption windows (`--override-window`). */
-  windowOverride?: string;
+  /** Why it replaced instances outside the app's disruption windows (`--override-disruption`). */
+  disruptionOverride?: string;
 }
 
 export type ReleaseDraft = Omit<Release, "number" | "outcome" | "createdAt"> & { createdAt?: number };
@@ -63,6 +63,11 @@ export interface DeployProgress {
    * it: `titan status` shows it to whoever asks. The next write of progress (a launch, the end) drops it.
    */
   waiting?: { for: string; at: number };
+  /**
+   * When running instances of the app were taken down on purpose within the last hour (replaced or moved), oldest
+   * first: what `disruption.max_per_hour` counts, carried from one deploy to the next.
+   */
+  disrupted?: number[];
 }
 
 /**

@@ -63,6 +63,8 @@ export interface SessionInput {
   writtenAhead: readonly string[];
   /** The app's persisted incarnation floor (its progress record): launches take ids above it. */
   incarnations?: IncarnationFloor;
+  /** The disruption budget's ledger (its progress record): kept when the supervisor writes the record. */
+  disrupted?: readonly number[];
   /** The disaster brake as the last session left it (it outlives a subscription). */
   brake?: Brake;
 }
@@ -130,6 +132,7 @@ export class SupervisedSession {
       target: input.target,
       known: live,
       launchedBefore: input.writtenAhead,
+      ...(input.disrupted === undefined ? {} : { disruptedBefore: input.disrupted }),
       // Ended tasks are not tracked, but their ids may not be used again.
       incarnationFloor: raiseFloor(input.incarnations, [
         ...input.known.map((t) => t.taskId),
@@ -310,6 +313,7 @@ export class SupervisedSession {
       phase: "finished",
       launched: this.writtenAhead,
       incarnations: incarnationFloor(this.state.tracked),
+      ...(this.state.tracked.disrupted.length === 0 ? {} : { disrupted: [...this.state.tracked.disrupted] }),
       updatedAt: this.deps.now(),
     });
   }

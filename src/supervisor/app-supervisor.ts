@@ -156,6 +156,7 @@ export class AppSupervisor {
         gpuAgents,
         writtenAhead: progress?.launched ?? [],
         ...(progress?.incarnations === undefined ? {} : { incarnations: progress.incarnations }),
+        ...(progress?.disrupted === undefined ? {} : { disrupted: progress.disrupted }),
         brake: this.brake,
       },
     );

@@ -29,7 +29,12 @@ describe("nextActions", () => {
 
   it("is done when every instance has one current task that counted for min_healthy_time", () => {
     const tasks = [0, 1, 2].map((i) => task(i, true));
-    expect(nextActions({ ...limits, now: 1000, tasks })).toEqual({ actions: [], done: true, pending: [] });
+    expect(nextActions({ ...limits, now: 1000, tasks })).toEqual({
+      actions: [],
+      done: true,
+      pending: [],
+      heldForBudget: [],
+    });
     expect(nextActions({ ...limits, now: 50, tasks }).done).toBe(false);
   });
 
@@ -122,6 +127,7 @@ describe("nextActions", () => {
       actions: [],
       done: true,
       pending: [],
+      heldForBudget: [],
     });
   });
 });
@@ -238,5 +244,82 @@ describe("nextActions under any sequence of cluster events", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("nextActions under a disruption budget", () => {
+  const old = [0, 1, 2].map((i) => task(i, false));
+
+  it("starts replacing only as many running instances as the hour allows, and holds the rest", () => {
+    const decision = nextActions({ ...limits, maxSurge: 3, now: 1000, tasks: old, disruptionAllowance: 1 });
+    expect(decision.actions).toEqual([{ kind: "launch", instance: 0 }]);
+    expect(decision.heldForBudget).toEqual([1, 2]);
+    // Without a budget the surge alone decides.
+    expect(nextActions({ ...limits, maxSurge: 3, now: 1000, tasks: old }).actions).toHaveLength(3);
+  });
+
+  it("counts a replacement on its way once: its old task's kill takes no second share", () => {
+    const counted = task(0, true, { healthySince: 500 });
+    // The hour's allowance of 1 is held by instance 0, whose replacement runs beside its old task.
+    const decision = nextActions({ ...limits, now: 1000, tasks: [...old, counted], disruptionAllowance: 1 });
+    expect(decision.actions).toEqual([
+      { kind: "kill", taskId: "app.1.0.1", instance: 0, reason: "replaced" },
+    ]);
+    // The others wait for the surge, not for the budget, yet.
+    expect(decision.heldForBudget).toEqual([]);
+    // Once that kill is counted in the hour, the next replacement waits for the budget.
+    const replaced = [counted, ...old.slice(1)];
+    const next = nextActions({ ...limits, now: 1000, tasks: replaced, disruptionAllowance: 0 });
+    expect(next.actions).toEqual([]);
+    expect(next.heldForBudget).toEqual([1, 2]);
+    expect(nextActions({ ...limits, now: 1000, tasks: replaced, disruptionAllowance: 1 }).actions).toEqual([
+      { kind: "launch", instance: 1 },
+    ]);
+  });
+
+  it("takes a share when an old task is killed first (max_unavailable), and none again for its launch", () => {
+    const decision = nextActions({
+      ...limits,
+      maxSurge: 0,
+      maxUnavailable: 2,
+      now: 1000,
+      tasks: old,
+      disruptionAllowance: 1,
+    });
+    // Its launch comes once the old task is gone (a surge of 0 has no room before), and takes no share then.
+    expect(decision.actions).toEqual([
+      { kind: "kill", taskId: "app.1.0.1", instance: 0, reason: "replaced" },
+    ]);
+    expect(decision.heldForBudget).toEqual([1, 2]);
+    const next = nextActions({
+      ...limits,
+      maxSurge: 0,
+      maxUnavailable: 2,
+      now: 1000,
+      tasks: old.slice(1),
+      disruptionAllowance: 0,
+    });
+    expect(next.actions).toEqual([{ kind: "launch", instance: 0 }]);
+    expect(next.heldForBudget).toEqual([1, 2]);
+  });
+
+  it("never holds launches of missing instances, surplus kills or tasks that never ran", () => {
+    const starting = task(1, false, { phase: "starting", healthySince: undefined });
+    const surplus = task(5, false, { phase: "starting", healthySince: undefined });
+    const decision = nextActions({
+      ...limits,
+      maxSurge: 3,
+      now: 1000,
+      tasks: [starting, surplus],
+      disruptionAllowance: 0,
+    });
+    expect(decision.actions).toEqual([
+      { kind: "kill", taskId: "app.1.1.1", instance: 1, reason: "replaced" },
+      { kind: "kill", taskId: "app.1.5.1", instance: 5, reason: "surplus" },
+      { kind: "launch", instance: 0 },
+      { kind: "launch", instance: 1 },
+      { kind: "launch", instance: 2 },
+    ]);
+    expect(decision.heldForBudget).toEqual([]);
   });
 });

@@ -36,7 +36,7 @@ describe("disruption windows", () => {
     const planned = await titan(["plan", "-f", file, "--master", local.url], h);
     expect(planned.code).toBe(0);
     expect(planned.stderr).toMatch(
-      /warning: web replaces 2 running instances outside its disruption window \((mon|tue|wed|thu|fri|sat|sun) 00:00-24:00 UTC\); the next opens \w{3} 00:00 UTC, in \d+h\d*m?: `titan deploy` refuses it until then without --override-window/,
+      /warning: web replaces 2 running instances outside its disruption window \((mon|tue|wed|thu|fri|sat|sun) 00:00-24:00 UTC\); the next opens \w{3} 00:00 UTC, in \d+h\d*m?: `titan deploy` refuses it until then without --override-disruption/,
     );
 
     // The deploy is refused after its plan, before anything changes, with exit 10.
@@ -45,7 +45,7 @@ describe("disruption windows", () => {
     expect(events(refused.stdout).map((e) => e.type)).toEqual(["plan"]);
     expect(refused.stderr).toContain("web replaces 2 running instances outside its disruption window");
     expect(refused.stderr).toContain("nothing was changed");
-    expect(refused.stderr).toContain('pass --override-window "<why>"');
+    expect(refused.stderr).toContain('pass --override-disruption "<why>"');
     expect(await liveTasks(local.url)).toEqual(["web.1.0.1", "web.1.1.1"]);
     const before = JSON.parse((await titan(["releases", "web", "--json"], h)).stdout) as {
       releases: unknown[];
@@ -59,23 +59,23 @@ describe("disruption windows", () => {
     expect(restart.stderr).toContain("web replaces 3 running instances");
 
     // An override needs a reason, then goes ahead and the release keeps it.
-    const bare = await titan(["deploy", "-f", file, ...m, "--override-window", "  "], h);
+    const bare = await titan(["deploy", "-f", file, ...m, "--override-disruption", "  "], h);
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toContain("--override-window needs a reason");
-    const forced = await titan(["deploy", "-f", file, ...m, "--override-window", "hotfix for INC-7"], h);
+    expect(bare.stderr).toContain("--override-disruption needs a reason");
+    const forced = await titan(["deploy", "-f", file, ...m, "--override-disruption", "hotfix for INC-7"], h);
     expect(forced.code).toBe(0);
     // The manifest says 2 again: two are replaced, the third (scaled out) stops as surplus.
     expect(forced.stderr).toContain(
       "warning: web replaces 2 running instances outside its disruption window (",
     );
-    expect(forced.stderr).toContain("as --override-window asks: hotfix for INC-7");
+    expect(forced.stderr).toContain("as --override-disruption asks: hotfix for INC-7");
     expect(await liveTasks(local.url)).toEqual(["web.3.0.1", "web.3.1.1"]);
     const releases = await titan(["releases", "web"], h);
     expect(releases.stdout).toMatch(/^3\s+deployed\s+2 .*outside its disruption windows: hotfix for INC-7$/m);
     const json = JSON.parse((await titan(["releases", "web", "--json"], h)).stdout) as {
-      releases: Array<{ number: number; window_override: string | null }>;
+      releases: Array<{ number: number; disruption_override: string | null }>;
     };
-    expect(json.releases.map((r) => [r.number, r.window_override])).toEqual([
+    expect(json.releases.map((r) => [r.number, r.disruption_override])).toEqual([
       [1, null],
       [2, null],
       [3, "hotfix for INC-7"],
@@ -85,9 +85,9 @@ describe("disruption windows", () => {
     const back = await titan(["rollback", "web", ...m], h);
     expect(back.code).toBe(10);
     expect(await liveTasks(local.url)).toEqual(["web.3.0.1", "web.3.1.1"]);
-    expect((await titan(["rollback", "web", ...m, "--override-window", "INC-7 fix was wrong"], h)).code).toBe(
-      0,
-    );
+    expect(
+      (await titan(["rollback", "web", ...m, "--override-disruption", "INC-7 fix was wrong"], h)).code,
+    ).toBe(0);
     expect(await liveTasks(local.url)).toEqual(["web.4.0.1", "web.4.1.1", "web.4.2.1"]);
   }, 60_000);
 });
@@ -132,5 +132,48 @@ describe("--dry-run", () => {
 
     expect(await liveTasks(local.url)).toEqual(["web.2.0.1", "web.2.1.1"]);
     expect(await releasesNow()).toBe(2);
+  }, 60_000);
+});
+
+describe("disruption.max_per_hour", () => {
+  it("paces replacements over the hour across commands, without failing the release's deadlines", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    const m = ["--master", local.url, "--yes"];
+    const disruption = "{ max_per_hour: 1 }";
+    const file = writeWebApp(h.cwd, { instances: 2, disruption });
+    expect((await titan(["deploy", "-f", file, ...m], h)).code).toBe(0);
+
+    writeWebApp(h.cwd, { instances: 2, version: "2", disruption });
+    const planned = await titan(["plan", "-f", file, "--master", local.url], h);
+    expect(planned.stderr).toContain(
+      "warning: web: 2 running instances replaced at max_per_hour 1: the rollout waits for the budget and takes at least 1h",
+    );
+    // One instance is replaced, the other waits: longer than progress_deadline (4s), which the wait does not eat.
+    const first = await titan(["deploy", "-f", file, ...m, "--json", "--timeout", "9s"], h);
+    expect(first.code, first.stderr).toBe(7);
+    const waits = events(first.stdout).filter((e) => e.type === "waiting");
+    expect(String(waits.at(-1)?.for)).toMatch(
+      /^the disruption budget to replace instance\(s\) 1: max_per_hour 1 replaced in the last hour \(the next may start at \d\d:\d\d:\d\d UTC\)/,
+    );
+    expect(await liveTasks(local.url)).toEqual(["web.2.0.1", "web.1.1.1"].sort());
+
+    // The next command counts the same hour: it resumes the release and waits too.
+    const again = await titan(["deploy", "-f", file, ...m, "--timeout", "2s"], h);
+    expect(again.code).toBe(7);
+    expect(await liveTasks(local.url)).toEqual(["web.1.1.1", "web.2.0.1"]);
+
+    // --override-disruption replaces the rest now.
+    const forced = await titan(["deploy", "-f", file, ...m, "--override-disruption", "INC-9 needs both"], h);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain(
+      "warning: web: 1 running instance replaced without waiting for max_per_hour, as --override-disruption asks: INC-9 needs both",
+    );
+    expect((await liveTasks(local.url)).map((t) => t.split(".")[1])).toEqual(["2", "2"]);
+    // The release it resumed was recorded before the override: its outcome keeps the reason.
+    const releases = await titan(["releases", "web"], h);
+    expect(releases.stdout).toMatch(
+      /^2\s+deployed\s+2 .*finished with --override-disruption: INC-9 needs both$/m,
+    );
   }, 60_000);
 });

@@ -533,6 +533,20 @@ const cases: Case[] = [
     message: /at least 1/,
   },
   {
+    desc: "disruption with neither windows nor a rate",
+    yaml: `${APP}disruption: {}\n`,
+    at: "3:13",
+    path: "disruption",
+    message: "disruption needs `windows`, `max_per_hour` or both",
+  },
+  {
+    desc: "a disruption rate of 0",
+    yaml: `${APP}disruption: { max_per_hour: 0% }\n`,
+    at: "3:29",
+    path: "disruption.max_per_hour",
+    message: "max_per_hour 0 would never let a running instance be replaced",
+  },
+  {
     desc: "healthy deadline too short",
     yaml: `${APP}update: { min_healthy_time: 1m, healthy_deadline: 30s }\n`,
     at: "3:51",

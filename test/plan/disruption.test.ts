@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { appDigest } from "../../src/cluster/digest.js";
 import type { AppSpec } from "../../src/manifest/types.js";
+import { hourlyReplacements } from "../../src/manifest/types.js";
 import { buildPlan } from "../../src/plan/build.js";
-import { closedWindows, withWindowWarnings } from "../../src/plan/disruption.js";
+import { closedWindows, pacedReplacements, withDisruptionWarnings } from "../../src/plan/disruption.js";
 import { agent, appSpec, scalars, snapshotOf, titanTask } from "./builders.js";
 
 const source = "snapshot test.json";
@@ -67,9 +68,27 @@ describe("disruption windows in a plan", () => {
 
   it("warn in the plan with when the next window opens", () => {
     const changed = appSpec({ ...app, env: { LOG_LEVEL: { kind: "plain", value: "debug" } } });
-    const plan = withWindowWarnings(planOf(app, changed), saturday);
+    const plan = withDisruptionWarnings(planOf(app, changed), saturday);
     expect(plan.warnings).toContain(
-      "api replaces 3 running instances outside its disruption window (mon-fri 09:00-17:00 UTC); the next opens Mon 09:00 UTC, in 45h: `titan deploy` refuses it until then without --override-window",
+      "api replaces 3 running instances outside its disruption window (mon-fri 09:00-17:00 UTC); the next opens Mon 09:00 UTC, in 45h: `titan deploy` refuses it until then without --override-disruption",
     );
+  });
+
+  it("say how long max_per_hour spreads a rollout, rounding a percentage down to at least 1", () => {
+    const paced = appSpec({ instances: 3, disruption: { maxPerHour: { kind: "percent", value: 25 } } });
+    expect(hourlyReplacements(paced, 3)).toBe(1);
+    expect(hourlyReplacements(paced, 8)).toBe(2);
+    expect(hourlyReplacements(appSpec(), 8)).toBeUndefined();
+    const changed = appSpec({ ...paced, env: { LOG_LEVEL: { kind: "plain", value: "debug" } } });
+    const plan = planOf(paced, changed);
+    expect(pacedReplacements(plan.apps)).toEqual([{ app: "api", region: null, replacing: 3, perHour: 1 }]);
+    expect(withDisruptionWarnings(plan, saturday).warnings).toContain(
+      "api: 3 running instances replaced at max_per_hour 1: the rollout waits for the budget and takes at least 2h (more if replacements of the last hour count)",
+    );
+    // Within the hour's allowance, nothing to say.
+    const loose = appSpec({ ...paced, disruption: { maxPerHour: { kind: "count", value: 3 } } });
+    expect(
+      withDisruptionWarnings(planOf(loose, { ...changed, disruption: loose.disruption }), saturday).warnings,
+    ).toEqual([]);
   });
 });

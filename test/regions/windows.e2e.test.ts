@@ -30,21 +30,21 @@ describe("a multi-region deploy outside the app's disruption windows", () => {
     for (const cluster of Object.values(clusters)) expect(await releaseRunning(cluster.url)).toEqual([1]);
 
     // A dry run with the override passes the gate and stops before the first wave.
-    const dry = await titan(["deploy", "-f", v2, "--dry-run", "--override-window", "region-wide fix"], h);
+    const dry = await titan(["deploy", "-f", v2, "--dry-run", "--override-disruption", "region-wide fix"], h);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toContain(
       "Dry run: nothing changed. Without --dry-run, titan would now deploy web to us-east, eu-west, ap-south in 2 waves as planned above.",
     );
     for (const cluster of Object.values(clusters)) expect(await releaseRunning(cluster.url)).toEqual([1]);
 
-    const forced = await titan(["deploy", "-f", v2, "--yes", "--override-window", "region-wide fix"], h);
+    const forced = await titan(["deploy", "-f", v2, "--yes", "--override-disruption", "region-wide fix"], h);
     expect(forced.code, forced.stderr).toBe(0);
     for (const cluster of Object.values(clusters)) expect(await releaseRunning(cluster.url)).toEqual([2]);
     for (const region of ["us-east", "eu-west", "ap-south"]) {
       const releases = await titan(["releases", "web", "--region", region, "--json"], h);
       expect(JSON.parse(releases.stdout).releases.at(-1)).toMatchObject({
         number: 2,
-        window_override: "region-wide fix",
+        disruption_override: "region-wide fix",
       });
     }
   }, 90_000);

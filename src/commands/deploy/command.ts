@@ -43,9 +43,10 @@ With --detach the deploy runs in a process of its own, which goes on when this t
 once that process holds the app's lock with its release recorded (the plan it printed is shown, then its log
 file), and \`titan status APP --wait\` follows it to its end and exits as it did.
 
-An app with \`disruption.windows\` has its running instances replaced only inside them: outside, the deploy shows
-its plan and stops with exit 10, changing nothing, unless --override-window says why (the release keeps the reason).
-Starting instances and scaling in need no window.
+An app's \`disruption\` budget governs replacing its running instances: outside its windows the deploy shows its
+plan and stops with exit 10, changing nothing; under max_per_hour the rollout waits for the hour's allowance.
+--override-disruption lifts both and says why (the release keeps the reason). Starting instances and scaling in
+are never held.
 
 An app that names several regions is deployed to all of them (unless --region picks one): the rollout's waves in
 order, the regions of a wave in parallel, each with its own lock and framework. A region that cannot be reached

@@ -55,7 +55,7 @@ export function detachedArgs(opts: DeployOptions): string[] {
     ["--timeout", opts.timeout],
     ["--failover-timeout", opts.failoverTimeout],
     ["--plan", opts.plan],
-    ["--override-window", opts.overrideWindow],
+    ["--override-disruption", opts.overrideDisruption],
   ];
   for (const [flag, value] of values) if (value !== undefined) args.push(flag, value);
   if (opts.forceUnlock) args.push("--force-unlock");

@@ -16,9 +16,9 @@ import {
   deployChanging,
   type PlannedChange,
   planFor,
-  type WindowOverride,
 } from "../../release/apply.js";
 import { type ConnectFlags, type Connection, connect } from "../../release/connect.js";
+import type { DisruptionOverride } from "../../release/windows.js";
 import type { Release } from "../../state/types.js";
 
 export interface PreparedRegion extends PlannedChange {
@@ -125,7 +125,7 @@ export interface RegionRun {
   timeoutMs?: number;
   lagging: readonly string[];
   /** Recorded with the releases of the apps the disruption-window gate let through because of it. */
-  windowOverride?: WindowOverride;
+  disruptionOverride?: DisruptionOverride;
   emit: (event: DeployEvent, region: string) => void;
 }
 
@@ -213,9 +213,9 @@ export async function revertRegion(
 }
 
 /** A rollback of the rollout is part of it, not another use of the override. */
-function withoutOverride(run: RegionRun): Omit<RegionRun, "windowOverride"> {
-  const { windowOverride, ...rest } = run;
-  void windowOverride;
+function withoutOverride(run: RegionRun): Omit<RegionRun, "disruptionOverride"> {
+  const { disruptionOverride, ...rest } = run;
+  void disruptionOverride;
   return rest;
 }
 

@@ -22,13 +22,12 @@ import {
 } from "../../deploy/waves.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { sleep } from "../../observe/sleep.js";
-import { closedWindows } from "../../plan/disruption.js";
 import { planToJson } from "../../plan/json.js";
 import { renderRegionTotals } from "../../plan/region-totals.js";
 import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson } from "../../registry/apps.js";
-import { confirm, endDryRun, overrideFor, progressView, type WindowOverride } from "../../release/apply.js";
-import { passWindows } from "../../release/windows.js";
+import { confirm, endDryRun, progressView } from "../../release/apply.js";
+import { type DisruptionOverride, passDisruption } from "../../release/windows.js";
 import { reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
 import {
@@ -45,7 +44,7 @@ export interface RegionalDeploy {
   regions: readonly string[];
   timeoutMs: number | undefined;
   resume: string;
-  overrideWindow?: string;
+  overrideDisruption?: string;
 }
 
 export async function deployRegions(env: Env, opts: DeployOptions, input: RegionalDeploy): Promise<number> {
@@ -74,11 +73,11 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     showPlans(env, opts.json, prepared, waves);
     if (prepared.some((p) => !p.plan.fits)) return ExitCode.DoesNotFit;
     // Checked once, before the first wave: a rollout that was allowed to start is carried out as confirmed.
-    const closed = closedWindows(
+    const disruptionOverride = passDisruption(
+      env,
       prepared.flatMap((p) => p.changing),
-      env.clock.now(),
+      input.overrideDisruption,
     );
-    const windowOverride = overrideFor(passWindows(env, closed, input.overrideWindow), input.overrideWindow);
     if (prepared.every((p) => p.changing.length === 0) && waves.skipped.length === 0) {
       if (!opts.dryRun) for (const p of prepared) await p.recordAdoptions();
       if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "nothing_to_do" }));
@@ -103,7 +102,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     const view = await progressView(env, opts.json);
     let results: RegionResult[];
     try {
-      results = await runWaves(env, opts, waves, prepared, view, { ...input, windowOverride });
+      results = await runWaves(env, opts, waves, prepared, view, { ...input, disruptionOverride });
     } finally {
       view.stop();
     }
@@ -184,8 +183,8 @@ async function runWaves(
   view: ProgressView,
   {
     timeoutMs,
-    windowOverride,
-  }: { timeoutMs: number | undefined; windowOverride: WindowOverride | undefined },
+    disruptionOverride,
+  }: { timeoutMs: number | undefined; disruptionOverride: DisruptionOverride | undefined },
 ): Promise<RegionResult[]> {
   const byRegion = new Map(prepared.map((p) => [p.region, p]));
   const deployedApps = new Map<string, AppDeployResult[]>();
@@ -195,7 +194,7 @@ async function runWaves(
     autoRollback: opts.autoRollback,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     lagging: waves.skipped,
-    ...(windowOverride === undefined ? {} : { windowOverride }),
+    ...(disruptionOverride === undefined ? {} : { disruptionOverride }),
     emit: (event, region) => view.event(event, region),
   };
   const state: WaveState = initialWaveState();

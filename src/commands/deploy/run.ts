@@ -15,7 +15,7 @@ import { checkDetachable, deployDetached } from "./detach.js";
 
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
-  const overrideWindow = overrideReason(opts.overrideWindow);
+  const overrideDisruption = overrideReason(opts.overrideDisruption);
   const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
   for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);
   const { regionsToSpan } = await import("../regions/span.js");
@@ -28,7 +28,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
       regions,
       timeoutMs,
       resume: resumeCommand(opts),
-      ...(overrideWindow === undefined ? {} : { overrideWindow }),
+      ...(overrideDisruption === undefined ? {} : { overrideDisruption }),
     });
   }
   if (opts.skipRegion.length > 0)
@@ -58,7 +58,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
       region: opts.region,
       timeoutMs,
       planFile: opts.plan,
-      ...(overrideWindow === undefined ? {} : { overrideWindow }),
+      ...(overrideDisruption === undefined ? {} : { overrideDisruption }),
       ...(opts.dryRun ? { dryRun: true } : {}),
     });
   } finally {

@@ -23,7 +23,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
     );
   }
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
-  const overrideWindow = overrideReason(opts.overrideWindow);
+  const overrideDisruption = overrideReason(opts.overrideDisruption);
   const conn = await connect(env, opts);
   try {
     const snapshot = await conn.source.read(env.signal);
@@ -52,7 +52,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       followUp: await maintenanceStep(env, conn, snapshot, agentIds, opts.json === true),
       ...(opts.region === undefined ? {} : { region: opts.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      ...(overrideWindow === undefined ? {} : { overrideWindow }),
+      ...(overrideDisruption === undefined ? {} : { overrideDisruption }),
       ...(opts.dryRun === true ? { dryRun: true } : {}),
     });
   } finally {

@@ -7,7 +7,7 @@ import type { ClusterConfig } from "../../config/types.js";
 import type { AppSpec } from "../../manifest/types.js";
 import type { AgentShape } from "../../placement/types.js";
 import { buildPlan } from "../../plan/build.js";
-import { withWindowWarnings } from "../../plan/disruption.js";
+import { withDisruptionWarnings } from "../../plan/disruption.js";
 import { planToJson } from "../../plan/json.js";
 import { type RegionPlan, regionsVerdict, renderRegionTotals, totalOf } from "../../plan/region-totals.js";
 import { renderPlan } from "../../plan/render.js";
@@ -59,7 +59,7 @@ export async function planRegions(
         taskUser: r.target.cluster.user,
         ...(r.value.draining.size === 0 ? {} : { draining: r.value.draining }),
       });
-      return { ...r, value: { plan: withWindowWarnings(plan, env.clock.now()), images: pinned.images } };
+      return { ...r, value: { plan: withDisruptionWarnings(plan, env.clock.now()), images: pinned.images } };
     }),
   );
   const results: RegionPlan[] = reached.map((r) =>

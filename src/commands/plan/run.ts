@@ -18,7 +18,7 @@ import type { AppSpec } from "../../manifest/types.js";
 import { parseShape } from "../../placement/index.js";
 import type { AgentShape } from "../../placement/types.js";
 import { buildPlan } from "../../plan/build.js";
-import { withWindowWarnings } from "../../plan/disruption.js";
+import { withDisruptionWarnings } from "../../plan/disruption.js";
 import { clusterIsRemote, describeFileFetch, fileFetches } from "../../plan/fetch-locality.js";
 import { planToJson } from "../../plan/json.js";
 import { renderPlan } from "../../plan/render.js";
@@ -84,7 +84,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     ...(draining.size === 0 ? {} : { draining }),
   });
   // Whether a deploy made now may replace what the plan replaces: the only part of a plan that depends on the time.
-  const plan = withWindowWarnings(built, env.clock.now());
+  const plan = withDisruptionWarnings(built, env.clock.now());
 
   for (const warning of plan.warnings)
     writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${warning}`);

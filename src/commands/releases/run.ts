@@ -51,7 +51,7 @@ function releaseJson(r: Release): Record<string, unknown> {
     finished_at: r.finishedAt === undefined ? null : new Date(r.finishedAt).toISOString(),
     detail: r.detail ?? null,
     lagging: r.lagging ?? [],
-    window_override: r.windowOverride ?? null,
+    disruption_override: r.disruptionOverride ?? null,
   };
 }
 
@@ -62,7 +62,7 @@ function releaseJson(r: Release): Record<string, unknown> {
 function detailOf(r: Release): string {
   const lag = r.lagging === undefined ? "" : `${r.lagging.join(", ")} skipped (lagging)`;
   const override =
-    r.windowOverride === undefined ? "" : `outside its disruption windows: ${r.windowOverride}`;
+    r.disruptionOverride === undefined ? "" : `outside its disruption windows: ${r.disruptionOverride}`;
   return [r.detail ?? "", lag, override].filter((part) => part !== "").join("; ");
 }
 
