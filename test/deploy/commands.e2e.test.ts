@@ -2,17 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startTestCluster } from "../support/local-cluster.js";
-import { events, home, titan, writeWebApp } from "./harness.js";
-
-async function liveTasks(url: string): Promise<string[]> {
-  const body = (await (await fetch(`${url}/master/tasks`)).json()) as {
-    tasks: Array<{ id: string; state: string }>;
-  };
-  return body.tasks
-    .filter((t) => t.id.startsWith("web.") && !/FINISHED|FAILED|KILLED|ERROR|LOST|DROPPED|GONE/.test(t.state))
-    .map((t) => t.id)
-    .sort();
-}
+import { events, home, liveTaskIds, titan, writeWebApp } from "./harness.js";
 
 describe("scale, restart, releases, rollback and stop", () => {
   it("work on the same engine as deploy", async () => {
@@ -23,24 +13,24 @@ describe("scale, restart, releases, rollback and stop", () => {
     expect((await titan(["deploy", "-f", file, ...m], h)).code).toBe(0);
     writeWebApp(h.cwd, { instances: 2, version: "2" });
     expect((await titan(["deploy", "-f", file, ...m], h)).code).toBe(0);
-    expect(await liveTasks(local.url)).toEqual(["web.2.0.1", "web.2.1.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.2.0.1", "web.2.1.1"]);
 
     // scale keeps the running tasks and adds one
     const scaled = await titan(["scale", "web", "3", ...m, "--json"], h);
     expect(scaled.code).toBe(0);
-    expect(await liveTasks(local.url)).toEqual(["web.2.0.1", "web.2.1.1", "web.3.2.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.2.0.1", "web.2.1.1", "web.3.2.1"]);
     expect(events(scaled.stdout).filter((e) => e.type === "killing")).toHaveLength(0);
 
     // restart replaces every instance with a new task
     const restarted = await titan(["restart", "web", ...m], h);
     expect(restarted.code).toBe(0);
-    expect(await liveTasks(local.url)).toEqual(["web.4.0.1", "web.4.1.1", "web.4.2.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.4.0.1", "web.4.1.1", "web.4.2.1"]);
 
     // rollback --to 1 deploys release 1's spec as release 5
     const rolled = await titan(["rollback", "web", "--to", "1", ...m], h);
     expect(rolled.code).toBe(0);
     expect(rolled.stdout).toContain("Plan:");
-    expect(await liveTasks(local.url)).toEqual(["web.5.0.1", "web.5.1.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.5.0.1", "web.5.1.1"]);
 
     const releases = await titan(["releases", "web"], h);
     expect(releases.stdout.split("\n")[0]).toMatch(/^RELEASE\s+OUTCOME\s+INSTANCES/);
@@ -50,12 +40,12 @@ describe("scale, restart, releases, rollback and stop", () => {
     const unconfirmed = await titan(["stop", "web", "--master", local.url], h);
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain("--yes");
-    expect(await liveTasks(local.url)).toHaveLength(2);
+    expect(await liveTaskIds(local.url)).toHaveLength(2);
 
     const stopped = await titan(["stop", "web", "--purge", ...m], h);
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toMatch(/web: release 6 deployed, no instances run \(stopped\)/);
-    expect(await liveTasks(local.url)).toEqual([]);
+    expect(await liveTaskIds(local.url)).toEqual([]);
     const appDir = join(h.vars.XDG_DATA_HOME ?? "", "titan", "state", "local", "apps", "web");
     expect(existsSync(appDir)).toBe(false);
     const frameworks = (await (await fetch(`${local.url}/master/frameworks`)).json()) as {
@@ -79,11 +69,11 @@ describe("scale, restart, releases, rollback and stop", () => {
     const stale = await titan(["deploy", "-f", file, "--master", local.url, "--plan", planFile, "--yes"], h);
     expect(stale.code).toBe(2);
     expect(stale.stderr).toContain("changed since");
-    expect(await liveTasks(local.url)).toEqual([]);
+    expect(await liveTaskIds(local.url)).toEqual([]);
     writeWebApp(h.cwd, { instances: 1 });
     const exact = await titan(["deploy", "-f", file, "--master", local.url, "--plan", planFile, "--yes"], h);
     expect(exact.code).toBe(0);
-    expect(await liveTasks(local.url)).toEqual(["web.1.0.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1"]);
   }, 30_000);
 });
 
@@ -119,6 +109,6 @@ describe("deploy on a terminal", () => {
     expect(t.prompter.asked).toEqual(["Deploy web as planned above?"]);
     expect(t.err()).toContain("web[0] launching web.1.0.1");
     expect(t.out()).toMatch(/web: release 1 deployed\n {2}web\[0\] {2}web\.1\.0\.1 {2}agent-\d\.local:\d+/);
-    expect(await liveTasks(local.url)).toEqual(["web.1.0.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1"]);
   }, 30_000);
 });

@@ -191,6 +191,11 @@ export async function liveTasks(url: string, app = "web"): Promise<Array<{ id: s
   return body.tasks.filter((t) => t.id.startsWith(`${app}.`) && !terminal.test(t.state));
 }
 
+/** The ids of the app's live tasks, sorted. */
+export async function liveTaskIds(url: string, app = "web"): Promise<string[]> {
+  return (await liveTasks(url, app)).map((t) => t.id).sort();
+}
+
 export function releaseOf(taskId: string): number {
   return Number(taskId.split(".")[1]);
 }

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { WEEKDAYS } from "../../src/manifest/windows.js";
 import { startTestCluster } from "../support/local-cluster.js";
-import { events, home, titan, writeWebApp } from "./harness.js";
-
-async function liveTasks(url: string): Promise<string[]> {
-  const body = (await (await fetch(`${url}/master/tasks`)).json()) as {
-    tasks: Array<{ id: string; state: string }>;
-  };
-  return body.tasks
-    .filter((t) => t.id.startsWith("web.") && !/FINISHED|FAILED|KILLED|ERROR|LOST|DROPPED|GONE/.test(t.state))
-    .map((t) => t.id)
-    .sort();
-}
+import { events, home, liveTaskIds, titan, writeWebApp } from "./harness.js";
 
 /** A window on one day that is neither yesterday, today nor tomorrow anywhere on Earth: closed for the whole test. */
 function closedWindow(): string {
@@ -29,7 +19,7 @@ describe("disruption windows", () => {
 
     // A first deploy starts instances and takes none down: no window needed.
     expect((await titan(["deploy", "-f", file, ...m], h)).code).toBe(0);
-    expect(await liveTasks(local.url)).toEqual(["web.1.0.1", "web.1.1.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1", "web.1.1.1"]);
 
     // The plan shows what a deploy now would meet, and still plans it.
     writeWebApp(h.cwd, { instances: 2, version: "2", disruption });
@@ -46,7 +36,7 @@ describe("disruption windows", () => {
     expect(refused.stderr).toContain("web replaces 2 running instances outside its disruption window");
     expect(refused.stderr).toContain("nothing was changed");
     expect(refused.stderr).toContain('pass --override-disruption "<why>"');
-    expect(await liveTasks(local.url)).toEqual(["web.1.0.1", "web.1.1.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1", "web.1.1.1"]);
     const before = JSON.parse((await titan(["releases", "web", "--json"], h)).stdout) as {
       releases: unknown[];
     };
@@ -69,7 +59,7 @@ describe("disruption windows", () => {
       "warning: web replaces 2 running instances outside its disruption window (",
     );
     expect(forced.stderr).toContain("as --override-disruption asks: hotfix for INC-7");
-    expect(await liveTasks(local.url)).toEqual(["web.3.0.1", "web.3.1.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.3.0.1", "web.3.1.1"]);
     const releases = await titan(["releases", "web"], h);
     expect(releases.stdout).toMatch(/^3\s+deployed\s+2 .*outside its disruption windows: hotfix for INC-7$/m);
     const json = JSON.parse((await titan(["releases", "web", "--json"], h)).stdout) as {
@@ -84,11 +74,11 @@ describe("disruption windows", () => {
     // Rolling back replaces instances too: the same gate, the same way through.
     const back = await titan(["rollback", "web", ...m], h);
     expect(back.code).toBe(10);
-    expect(await liveTasks(local.url)).toEqual(["web.3.0.1", "web.3.1.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.3.0.1", "web.3.1.1"]);
     expect(
       (await titan(["rollback", "web", ...m, "--override-disruption", "INC-7 fix was wrong"], h)).code,
     ).toBe(0);
-    expect(await liveTasks(local.url)).toEqual(["web.4.0.1", "web.4.1.1", "web.4.2.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.4.0.1", "web.4.1.1", "web.4.2.1"]);
   }, 60_000);
 });
 
@@ -130,7 +120,7 @@ describe("--dry-run", () => {
     expect(detached.code).toBe(2);
     expect(detached.stderr).toContain("--dry-run changes nothing, so there is nothing to detach");
 
-    expect(await liveTasks(local.url)).toEqual(["web.2.0.1", "web.2.1.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.2.0.1", "web.2.1.1"]);
     expect(await releasesNow()).toBe(2);
   }, 60_000);
 });
@@ -156,12 +146,12 @@ describe("disruption.max_per_hour", () => {
     expect(String(waits.at(-1)?.for)).toMatch(
       /^the disruption budget to replace instance\(s\) 1: max_per_hour 1 replaced in the last hour \(the next may start at \d\d:\d\d:\d\d UTC\)/,
     );
-    expect(await liveTasks(local.url)).toEqual(["web.2.0.1", "web.1.1.1"].sort());
+    expect(await liveTaskIds(local.url)).toEqual(["web.2.0.1", "web.1.1.1"].sort());
 
     // The next command counts the same hour: it resumes the release and waits too.
     const again = await titan(["deploy", "-f", file, ...m, "--timeout", "2s"], h);
     expect(again.code).toBe(7);
-    expect(await liveTasks(local.url)).toEqual(["web.1.1.1", "web.2.0.1"]);
+    expect(await liveTaskIds(local.url)).toEqual(["web.1.1.1", "web.2.0.1"]);
 
     // --override-disruption replaces the rest now.
     const forced = await titan(["deploy", "-f", file, ...m, "--override-disruption", "INC-9 needs both"], h);
@@ -169,7 +159,7 @@ describe("disruption.max_per_hour", () => {
     expect(forced.stderr).toContain(
       "warning: web: 1 running instance replaced without waiting for max_per_hour, as --override-disruption asks: INC-9 needs both",
     );
-    expect((await liveTasks(local.url)).map((t) => t.split(".")[1])).toEqual(["2", "2"]);
+    expect((await liveTaskIds(local.url)).map((t) => t.split(".")[1])).toEqual(["2", "2"]);
     // The release it resumed was recorded before the override: its outcome keeps the reason.
     const releases = await titan(["releases", "web"], h);
     expect(releases.stdout).toMatch(
