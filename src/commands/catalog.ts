@@ -88,8 +88,8 @@ export const catalog: readonly CatalogEntry[] = [
   },
   {
     name: "status",
-    term: "status [options] <app>",
-    summary: "say in one line whether an app is OK: counts, running release, last deploy",
+    term: "status [options] <apps...>",
+    summary: "say in one line per app whether it is OK: counts, running release, last deploy",
     load: async () => (await import("./status/command.js")).registerStatus,
   },
   {

@@ -84,3 +84,44 @@ describe("titan deploy --detach", () => {
     expect(many.stderr).toContain("error: --detach deploys one app, and the manifests name 2");
   }, 60_000);
 });
+
+describe("titan status APP… --wait", () => {
+  it("follows several detached deploys to their ends and exits as the first listed that did not end deployed", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const cli = (argv: string[]) => runCli([...argv, "--master", local.url], { env: h.vars, cwd: h.cwd });
+    const web = writeWebApp(h.cwd, { instances: 1 });
+    const api = writeWebApp(h.cwd, {
+      name: "api",
+      instances: 1,
+      healthPath: "/broken",
+      progressDeadline: "3s",
+    });
+    for (const file of [web, api]) {
+      const run = await cli(["deploy", "-f", file, "--yes", "--detach"]);
+      const pid = Number(/\(pid (\d+)\)/.exec(run.stderr)?.[1]);
+      if (Number.isInteger(pid)) started.push(pid);
+      expect(run.code, run.stderr).toBe(0);
+    }
+
+    // api's first release never gets healthy and has nothing to roll back to: it fails (exit 6).
+    const waited = await cli(["status", "web", "api", "--wait"]);
+    expect(waited.code, waited.stderr).toBe(6);
+    expect(waited.stdout).toMatch(/^web {2}ok {2}desired 1 {2}running 1 {2}healthy 1/m);
+    expect(waited.stdout).toMatch(/^api {2}unknown .* last deploy: release 1 failed /m);
+    expect(waited.stderr).toContain("error: release 1 of api failed");
+
+    const json = await cli(["status", "web", "api", "--json"]);
+    expect(json.code).toBe(0);
+    const document = JSON.parse(json.stdout) as { apps: Array<{ app: string; status: string }> };
+    expect(document.apps.map((a) => [a.app, a.status])).toEqual([
+      ["web", "ok"],
+      ["api", "unknown"],
+    ]);
+    // One app keeps its own document; an unknown one among several prints nothing and exits 2.
+    expect(JSON.parse((await cli(["status", "web", "--json"])).stdout)).toMatchObject({ app: "web" });
+    const unknown = await cli(["status", "web", "nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe("");
+  }, 60_000);
+});

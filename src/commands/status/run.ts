@@ -16,20 +16,42 @@ import type { Release, StateStore } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
 import { desiredIn, targetRelease } from "../ps/target.js";
 import type { StatusOptions } from "./command.js";
-import { throwForEnds, waitForDeploy } from "./wait.js";
+import { type End, throwForEnds, waitForDeploys } from "./wait.js";
 
-/** `titan status APP`: one line (or one JSON document) saying whether the app is OK; one per region of a context that spans regions. */
-export async function runStatus(env: Env, app: string, opts: StatusOptions): Promise<number> {
-  checkAppName(app);
+/**
+ * `titan status APP…`: one line (or one JSON document) per app saying whether it is OK; one per region of a context
+ * that spans regions. With --wait, first waits for every app's running deploy, then exits as the first listed app
+ * whose deploy did not end deployed.
+ */
+export async function runStatus(env: Env, names: readonly string[], opts: StatusOptions): Promise<number> {
+  const apps = [...new Set(names)];
+  for (const app of apps) checkAppName(app);
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
   if (timeoutMs !== undefined && !opts.wait)
     throw new UsageError("--timeout only goes with --wait", "add --wait, or drop --timeout");
   const { config } = await loadUserConfig(env);
   const regions = spannedRegions(config, opts, env.vars);
-  const ends = opts.wait ? await waitForDeploy(env, app, opts, regions, timeoutMs) : [];
-  const code = await answer(env, app, opts, regions);
-  throwForEnds(app, ends);
-  return code;
+  const ends = opts.wait
+    ? await waitForDeploys(env, apps, opts, regions, timeoutMs)
+    : new Map<string, End[]>();
+  // Every app is read before anything is printed: an unknown one is an error, not a half-printed answer.
+  const answers: Answer[] = [];
+  for (const app of apps) answers.push(await answer(env, app, opts, regions));
+  if (opts.json) {
+    const [only] = answers;
+    const document =
+      answers.length === 1 && only !== undefined ? only.json : { apps: answers.map((a) => a.json) };
+    writeLine(env.io.out, JSON.stringify(document, null, 2));
+  } else for (const a of answers) for (const line of a.lines) writeLine(env.io.out, line);
+  for (const app of apps) throwForEnds(app, ends.get(app) ?? []);
+  return answers.some((a) => a.code !== ExitCode.Ok) ? ExitCode.Runtime : ExitCode.Ok;
+}
+
+/** One app's answer: its lines, its JSON document, and whether every region could be read. */
+interface Answer {
+  lines: string[];
+  json: unknown;
+  code: number;
 }
 
 async function answer(
@@ -37,13 +59,11 @@ async function answer(
   app: string,
   opts: StatusOptions,
   regions: readonly string[],
-): Promise<number> {
+): Promise<Answer> {
   if (regions.length > 0) return statusOfRegions(env, app, opts, regions);
   const { status, releases, tasks } = await statusIn(env, await env.target(opts), app);
   if (releases.length === 0 && tasks === 0) throw unknownAppError(app);
-  if (opts.json) writeLine(env.io.out, JSON.stringify(statusJson(status), null, 2));
-  else writeLine(env.io.out, statusLine(status, env.clock.now()));
-  return 0;
+  return { lines: [statusLine(status, env.clock.now())], json: statusJson(status), code: ExitCode.Ok };
 }
 
 async function statusIn(
@@ -100,7 +120,7 @@ async function statusOfRegions(
   app: string,
   opts: StatusOptions,
   regions: readonly string[],
-): Promise<number> {
+): Promise<Answer> {
   const answers = await Promise.all(
     regions.map(async (region) => {
       try {
@@ -118,27 +138,23 @@ async function statusOfRegions(
     new Map(answers.map((a) => [a.region, "releases" in a ? a.releases : undefined])),
   );
   const now = env.clock.now();
-  if (opts.json) {
-    const document = {
-      app,
-      regions: answers.map((a) =>
-        "status" in a ? { region: a.region, ...statusJson(a.status) } : { region: a.region, error: a.error },
-      ),
-      lagging: lags.map((l) => ({
-        region: l.region,
-        release: l.release,
-        of_region: l.ahead,
-        since: new Date(l.since).toISOString(),
-      })),
-    };
-    writeLine(env.io.out, JSON.stringify(document, null, 2));
-  } else {
-    for (const a of answers)
-      writeLine(
-        env.io.out,
-        "status" in a ? `${a.region}: ${statusLine(a.status, now)}` : `${a.region}: unavailable: ${a.error}`,
-      );
-    for (const lag of lags) writeLine(env.io.out, `lagging: ${describeLag(lag)}`);
-  }
-  return answers.some((a) => "error" in a) ? ExitCode.Runtime : ExitCode.Ok;
+  const json = {
+    app,
+    regions: answers.map((a) =>
+      "status" in a ? { region: a.region, ...statusJson(a.status) } : { region: a.region, error: a.error },
+    ),
+    lagging: lags.map((l) => ({
+      region: l.region,
+      release: l.release,
+      of_region: l.ahead,
+      since: new Date(l.since).toISOString(),
+    })),
+  };
+  const lines = [
+    ...answers.map((a) =>
+      "status" in a ? `${a.region}: ${statusLine(a.status, now)}` : `${a.region}: unavailable: ${a.error}`,
+    ),
+    ...lags.map((lag) => `lagging: ${describeLag(lag)}`),
+  ];
+  return { lines, json, code: answers.some((a) => "error" in a) ? ExitCode.Runtime : ExitCode.Ok };
 }

@@ -15,17 +15,17 @@ const WAIT_POLL_MS = 1000;
 export type End = { where: string; state: DeployWait };
 
 /**
- * Polls each target's state store until the app's newest release is no longer being deployed: ended (any outcome)
- * or abandoned (pending, but no deploy holds the lock). What the deploy says it waits for goes to stderr as it
- * changes. Ctrl-C stops the waiting, not the deploy.
+ * Polls each target's state store until none of the apps' newest releases is being deployed any more: each ended
+ * (any outcome) or abandoned (pending, but no deploy holds the lock). What the deploys say they wait for goes to
+ * stderr as it changes. Ctrl-C stops the waiting, not the deploys. Returns, per app, how it ended where.
  */
-export async function waitForDeploy(
+export async function waitForDeploys(
   env: Env,
-  app: string,
+  apps: readonly string[],
   opts: StatusOptions,
   regions: readonly string[],
   timeoutMs: number | undefined,
-): Promise<End[]> {
+): Promise<Map<string, End[]>> {
   const targets = await Promise.all(
     (regions.length > 0 ? regions : [undefined]).map(async (region) => {
       const target = await env.target(region === undefined ? opts : { ...opts, region });
@@ -35,39 +35,42 @@ export async function waitForDeploy(
   const live = { hostname: hostname(), isAlive: processAlive };
   const started = env.clock.now();
   const said = new Map<string, string>();
+  const again = `\`titan status ${apps.join(" ")} --wait\` waits again`;
   try {
     for (;;) {
       const now = env.clock.now();
-      const ends = await Promise.all(
-        targets.map(async ({ where, store }) => {
-          const [releases, progress, lock] = await Promise.all([
-            store.releases(app),
-            store.progress(app).catch(() => undefined),
-            store.currentLock(app).catch(() => undefined),
-          ]);
-          return { where, state: deployWait({ releases, progress, lock }, { ...live, now }) };
-        }),
-      );
-      if (ends.every((e) => e.state.kind === "none")) throw unknownAppError(app);
-      const running = ends.flatMap((e) =>
-        e.state.kind === "running" ? [{ where: e.where, state: e.state }] : [],
-      );
-      if (running.length === 0) return ends;
-      for (const { where, state } of running) {
-        const line = `${where}${app}: release ${state.release} deploying (${state.by})${state.waiting === undefined ? "" : `: waiting for ${state.waiting.for}`}`;
-        if (said.get(where) !== line) writeLine(env.io.err, line);
-        said.set(where, line);
+      const byApp = new Map<string, End[]>();
+      for (const app of apps) {
+        const ends = await Promise.all(
+          targets.map(async ({ where, store }) => {
+            const [releases, progress, lock] = await Promise.all([
+              store.releases(app),
+              store.progress(app).catch(() => undefined),
+              store.currentLock(app).catch(() => undefined),
+            ]);
+            return { where, state: deployWait({ releases, progress, lock }, { ...live, now }) };
+          }),
+        );
+        if (ends.every((e) => e.state.kind === "none")) throw unknownAppError(app);
+        byApp.set(app, ends);
       }
-      if (timeoutMs !== undefined && now - started >= timeoutMs)
+      const running = [...byApp].flatMap(([app, ends]) =>
+        ends.flatMap((e) => (e.state.kind === "running" ? [{ app, where: e.where, state: e.state }] : [])),
+      );
+      if (running.length === 0) return byApp;
+      for (const { app, where, state } of running) {
+        const line = `${where}${app}: release ${state.release} deploying (${state.by})${state.waiting === undefined ? "" : `: waiting for ${state.waiting.for}`}`;
+        if (said.get(where + app) !== line) writeLine(env.io.err, line);
+        said.set(where + app, line);
+      }
+      const [first] = running;
+      if (timeoutMs !== undefined && now - started >= timeoutMs && first !== undefined)
         throw new TimeoutError(
-          `${app}: release ${running[0]?.state.release} is still deploying after --timeout ${opts.timeout}`,
-          `the deploy goes on; \`titan status ${app} --wait\` waits again`,
+          `${first.app}: release ${first.state.release} is still deploying after --timeout ${opts.timeout}`,
+          `the deploy goes on; ${again}`,
         );
       if (!(await sleep(WAIT_POLL_MS, env.signal)))
-        throw new InterruptedError(
-          "stopped waiting; the deploy goes on",
-          `\`titan status ${app} --wait\` waits again`,
-        );
+        throw new InterruptedError("stopped waiting; the deploy goes on", again);
     }
   } finally {
     await Promise.all(targets.map(({ target }) => target.close()));
