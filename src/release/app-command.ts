@@ -3,9 +3,9 @@ import type { AppSpec } from "../manifest/types.js";
 import type { StateStore } from "../state/types.js";
 import { applyApps } from "./apply.js";
 import { type Connection, connect } from "./connect.js";
+import { overrideReason } from "./disruption.js";
 import type { ApplyFlags } from "./flags.js";
 import { parseTimeout } from "./timeout.js";
-import { overrideReason } from "./windows.js";
 
 /**
  * Runs a change to one app through the same plan, confirmation and rollout as `titan deploy`: `change` picks the

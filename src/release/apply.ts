@@ -22,7 +22,7 @@ import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../regist
 import type { PinnedImage } from "../registry/pin.js";
 import { checkOutputReader } from "./check-output.js";
 import type { Connection } from "./connect.js";
-import { type DisruptionOverride, passDisruption } from "./windows.js";
+import { type DisruptionOverride, passDisruption } from "./disruption.js";
 
 export interface ApplyOptions {
   yes: boolean;

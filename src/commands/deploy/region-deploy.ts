@@ -18,7 +18,7 @@ import {
   planFor,
 } from "../../release/apply.js";
 import { type ConnectFlags, type Connection, connect } from "../../release/connect.js";
-import type { DisruptionOverride } from "../../release/windows.js";
+import type { DisruptionOverride } from "../../release/disruption.js";
 import type { Release } from "../../state/types.js";
 
 export interface PreparedRegion extends PlannedChange {

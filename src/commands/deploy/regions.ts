@@ -27,7 +27,7 @@ import { renderRegionTotals } from "../../plan/region-totals.js";
 import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson } from "../../registry/apps.js";
 import { confirm, endDryRun, progressView } from "../../release/apply.js";
-import { type DisruptionOverride, passDisruption } from "../../release/windows.js";
+import { type DisruptionOverride, passDisruption } from "../../release/disruption.js";
 import { reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
 import {

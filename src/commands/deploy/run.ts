@@ -8,8 +8,8 @@ import { loadManifests } from "../../manifest/index.js";
 import { clusterIsRemote, describeFileFetch, fileFetches, SHIP_HINT } from "../../plan/fetch-locality.js";
 import { applyApps } from "../../release/apply.js";
 import { connect } from "../../release/connect.js";
+import { overrideReason } from "../../release/disruption.js";
 import { parseTimeout } from "../../release/timeout.js";
-import { overrideReason } from "../../release/windows.js";
 import type { DeployOptions } from "./command.js";
 import { checkDetachable, deployDetached } from "./detach.js";
 

@@ -10,8 +10,8 @@ import type { MaintenanceSchedule } from "../../mesos/types/operator.js";
 import { buildPlan } from "../../plan/build.js";
 import { applyApps, type FollowUp } from "../../release/apply.js";
 import { type Connection, connect } from "../../release/connect.js";
+import { overrideReason } from "../../release/disruption.js";
 import { parseTimeout } from "../../release/timeout.js";
-import { overrideReason } from "../../release/windows.js";
 import type { StateStore } from "../../state/types.js";
 import type { DrainOptions } from "./command.js";
 
