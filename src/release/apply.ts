@@ -42,7 +42,7 @@ export interface ApplyOptions {
   draining?: ReadonlySet<string>;
   /** A last step once every app is where the plan put it (`titan drain` marks the agents for maintenance). */
   followUp?: FollowUp;
-  /** `--override-disruption REASON`: replace instances even while an app's disruption windows are closed. */
+  /** `--override-disruption REASON`: replace instances despite an app's disruption windows and `max_per_hour`. */
   overrideDisruption?: string;
   /** `--dry-run`: every check up to the confirmation, then stop. */
   dryRun?: boolean;
@@ -317,7 +317,6 @@ export async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> 
   return { seed: plan.seed, fingerprint: plan.fingerprint, images: plannedImages(document) };
 }
 
-/** Whether to go ahead: true with --yes or a "yes" at the prompt, false when the user declines. */
 /** Where a `--dry-run` stops: at the confirmation the change would ask for, saying what it would carry out. */
 export function endDryRun(
   env: Env,
@@ -334,6 +333,7 @@ export function endDryRun(
   return ExitCode.Ok;
 }
 
+/** Whether to go ahead: true with --yes or a "yes" at the prompt, false when the user declines. */
 export async function confirm(
   env: Env,
   options: Pick<ApplyOptions, "yes" | "verb" | "followUp">,
