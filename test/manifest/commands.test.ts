@@ -179,6 +179,15 @@ describe("titan init", () => {
     });
     const validated = await runManifestCommand(["validate"], { cwd });
     expect(validated.stdout).toBe("ok: 1 app in 1 file (api)\n");
+    // The commented disruption budget is valid as soon as it is uncommented.
+    const uncommented = text.replace(/^# (disruption:| {2}(max_per_hour|windows| {2}- ).*)$/gm, "$1");
+    const [budgeted] = parseManifests([{ file: "titan.yaml", text: uncommented }]).apps;
+    expect(budgeted?.disruption).toEqual({
+      maxPerHour: { kind: "percent", value: 25 },
+      windows: [
+        { days: ["mon", "tue", "wed", "thu", "fri"], startMinute: 540, endMinute: 1020, timeZone: "UTC" },
+      ],
+    });
   });
 
   it.skipIf(process.getuid?.() !== 0)(

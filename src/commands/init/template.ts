@@ -98,6 +98,12 @@ export function renderManifest(a: InitAnswers): string {
     "  max_unavailable: 0",
     "  auto_rollback: true",
     "",
+    "# When and how fast running instances may be replaced (deploys, restarts, rollbacks, drains):",
+    "# disruption:",
+    "#   max_per_hour: 25%",
+    "#   windows:",
+    '#     - { days: [mon, tue, wed, thu, fri], hours: "09:00-17:00", time_zone: UTC }',
+    "",
   );
   return lines.join("\n");
 }
