@@ -3,7 +3,7 @@ import type { Release } from "../state/types.js";
 import { type Coverage, coverageJson, coverageText } from "./coverage.js";
 import { formatAge } from "./states.js";
 
-export type Verdict = "ok" | "degraded" | "deploying" | "stopped" | "unknown";
+export type Verdict = "ok" | "degraded" | "deploying" | "interrupted" | "stopped" | "unknown";
 
 /** What `titan status APP` answers: is the app OK, what runs, and how the last deploy went. */
 export interface AppStatus {
@@ -20,15 +20,18 @@ export interface AppStatus {
   coverage?: Coverage;
   /** While a deploy runs: what it last said it waits for, and when. */
   waiting?: { for: string; at: number };
+  /** Why no deploy carries the pending newest release out (interrupted, killed, its lock expired). */
+  interrupted?: string;
 }
 
 /**
- * The one-word verdict: `stopped` when nothing is wanted and nothing runs, `deploying` while the newest release is
- * pending, `ok` when as many instances run healthy as are wanted, `degraded` when fewer do, `unknown` when titan
+ * The one-word verdict: `stopped` when nothing is wanted and nothing runs, `deploying` while a deploy carries the
+ * pending newest release out, `interrupted` when it is pending and nothing does, `ok` when as many instances run healthy as are wanted, `degraded` when fewer do, `unknown` when titan
  * cannot say what is wanted (no readable release).
  */
 export function verdictOf(status: Omit<AppStatus, "verdict">): Verdict {
-  if (status.lastDeploy?.outcome === "pending") return "deploying";
+  if (status.lastDeploy?.outcome === "pending")
+    return status.interrupted === undefined ? "deploying" : "interrupted";
   if (status.desired === undefined) return "unknown";
   if (status.desired === 0 && status.running === 0) return "stopped";
   return status.healthy >= status.desired && status.running === status.desired ? "ok" : "degraded";
@@ -52,6 +55,10 @@ export function statusLine(s: AppStatus, now: number): string {
   }
   if (s.waiting !== undefined)
     parts.push(`waiting for ${s.waiting.for} (said ${formatAge(now - s.waiting.at)} ago)`);
+  if (s.interrupted !== undefined)
+    parts.push(
+      `no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (titan deploy resumes it)`,
+    );
   if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
   return parts.join(" · ");
 }
@@ -82,5 +89,6 @@ export function statusJson(s: AppStatus): Record<string, unknown> {
     supervisor: s.coverage === undefined ? null : coverageJson(s.coverage),
     waiting:
       s.waiting === undefined ? null : { for: s.waiting.for, at: new Date(s.waiting.at).toISOString() },
+    interrupted: s.interrupted ?? null,
   };
 }

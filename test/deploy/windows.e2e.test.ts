@@ -152,6 +152,12 @@ describe("disruption.max_per_hour", () => {
     const again = await titan(["deploy", "-f", file, ...m, "--timeout", "2s"], h);
     expect(again.code).toBe(7);
     expect(await liveTaskIds(local.url)).toEqual(["web.1.1.1", "web.2.0.1"]);
+    // Nothing carries the release out between commands: status says so rather than "deploying".
+    const { runCli } = await import("../support/cli.js");
+    const status = await runCli(["status", "web", "--master", local.url], { env: h.vars, cwd: h.cwd });
+    expect(status.stdout).toMatch(
+      /^web {2}interrupted {2}desired 2 {2}running 2 .* · no deploy carries release 2 out: its deploy was interrupted \(titan deploy resumes it\)/,
+    );
 
     // --override-disruption replaces the rest now.
     const forced = await titan(["deploy", "-f", file, ...m, "--override-disruption", "INC-9 needs both"], h);

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
@@ -7,11 +8,13 @@ import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { type AppStatus, statusJson, statusLine, verdictOf } from "../../observe/app-status.js";
 import { coverageOf } from "../../observe/coverage.js";
+import { type DeployWait, deployWait } from "../../observe/deploy-wait.js";
 import { groupByApp } from "../../observe/group.js";
 import { describeLag, regionLags } from "../../observe/region-lag.js";
 import { checkAppName } from "../../release/app-release.js";
 import { parseTimeout } from "../../release/timeout.js";
 import { unknownAppError } from "../../release/unknown-app.js";
+import { processAlive } from "../../state/file-store.js";
 import type { Release, StateStore } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
 import { desiredIn, targetRelease } from "../ps/target.js";
@@ -92,7 +95,7 @@ async function statusIn(
   const wanted = targetRelease(releases);
   const release = [...releases].reverse().find((r) => r.outcome === "deployed");
   const lastDeploy = releases.at(-1);
-  const waiting = lastDeploy?.outcome === "pending" ? await waitOf(store, app, lastDeploy.number) : undefined;
+  const wait = lastDeploy?.outcome === "pending" ? await pendingDeploy(env, store, releases) : undefined;
   const base = {
     app,
     running: group?.running ?? 0,
@@ -101,17 +104,26 @@ async function statusIn(
     ...(release === undefined ? {} : { release }),
     ...(lastDeploy === undefined ? {} : { lastDeploy }),
     ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, env.clock.now()) }),
-    ...(waiting === undefined ? {} : { waiting }),
+    ...(wait?.kind === "running" && wait.waiting !== undefined ? { waiting: wait.waiting } : {}),
+    ...(wait?.kind === "abandoned" ? { interrupted: wait.why } : {}),
   };
   return { status: { ...base, verdict: verdictOf(base) }, releases, tasks: tasks.length };
 }
 
-/** What the deploy of a pending release last said it waits for, from its progress record (best effort). */
-async function waitOf(store: StateStore, app: string, release: number): Promise<AppStatus["waiting"]> {
-  const progress = await store.progress(app).catch(() => undefined);
-  if (progress?.release !== release || progress.phase === "interrupted" || progress.phase === "finished")
-    return undefined;
-  return progress.waiting;
+/**
+ * Whether a deploy carries the pending release out (the lock, as `status --wait` judges it) and what it last said
+ * it waits for; best effort: a record that cannot be read says nothing.
+ */
+async function pendingDeploy(env: Env, store: StateStore, releases: readonly Release[]): Promise<DeployWait> {
+  const app = releases.at(-1)?.app ?? "";
+  const [progress, lock] = await Promise.all([
+    store.progress(app).catch(() => undefined),
+    store.currentLock(app).catch(() => undefined),
+  ]);
+  return deployWait(
+    { releases, progress, lock },
+    { now: env.clock.now(), hostname: hostname(), isAlive: processAlive },
+  );
 }
 
 /** One line per region, then the regions that lag a release the others run; an unreachable region says so (exit 1). */
