@@ -112,11 +112,22 @@ export function nextOpening(windows: readonly DisruptionWindow[], instant: numbe
     for (let d = 0; d <= 8; d++) {
       const day = (today.weekday + d) % 7;
       if (!w.days.includes(WEEKDAYS[day] as Weekday)) continue;
-      const start = instantOf(midnight + (d * DAY_MINUTES + w.startMinute) * MINUTE, w.timeZone);
+      const wall = instantOf(midnight + (d * DAY_MINUTES + w.startMinute) * MINUTE, w.timeZone);
+      // A start the clocks skip (spring forward) opens at the first minute after the change.
+      const start = inWindow(w, localTime(wall, w.timeZone)) ? wall : firstOpenMinute(w, wall);
       if (start > instant && (best === undefined || start < best)) best = start;
     }
   }
   return best;
+}
+
+/** The first minute within three hours after `from` that the window holds (past a change of clocks). */
+function firstOpenMinute(w: DisruptionWindow, from: number): number {
+  for (let m = 1; m <= 180; m++) {
+    const at = from + m * MINUTE;
+    if (inWindow(w, localTime(at, w.timeZone))) return at;
+  }
+  return from;
 }
 
 const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

@@ -74,6 +74,27 @@ describe("disruption windows", () => {
     expect(nextOpening([weekdays, sunday], at("2026-12-05T12:00:00Z"))).toBe(at("2026-12-06T00:00:00Z"));
   });
 
+  it("opens a window whose start the clocks skip at the first minute after the change, and a repeated hour the first time", () => {
+    // Berlin springs forward on Sunday 2027-03-28 from 02:00 to 03:00 CEST: 02:30 does not exist that day.
+    const skipped: DisruptionWindow = {
+      days: ["sun"],
+      startMinute: 150,
+      endMinute: 210,
+      timeZone: "Europe/Berlin",
+    };
+    const opens = nextOpening([skipped], at("2027-03-27T12:00:00Z"));
+    expect(opens).toBe(at("2027-03-28T01:00:00Z")); // 03:00 CEST
+    expect(isOpen([skipped], opens ?? 0)).toBe(true);
+    // New York falls back on Sunday 2026-11-01 from 02:00 EDT to 01:00 EST: 01:30 happens twice.
+    const repeated: DisruptionWindow = {
+      days: ["sun"],
+      startMinute: 90,
+      endMinute: 120,
+      timeZone: "America/New_York",
+    };
+    expect(nextOpening([repeated], at("2026-10-31T12:00:00Z"))).toBe(at("2026-11-01T05:30:00Z")); // 01:30 EDT
+  });
+
   it("describes windows and openings as a manifest writes them", () => {
     expect(describeWindow(weekdays)).toBe("mon-fri 09:00-17:00 Europe/Berlin");
     expect(describeDays(["sat", "sun"])).toBe("sat,sun");
