@@ -1,3 +1,4 @@
+import { isOpen } from "../manifest/windows.js";
 import { endsInstance } from "../mesos/task-status.js";
 import type { TaskStatus } from "../mesos/types/mesos.js";
 import { type Brake, type BrakeSettings, brakeRecovered, noteLoss } from "./brake.js";
@@ -13,6 +14,7 @@ import {
 } from "./reconcile-rounds.js";
 import { explicit } from "./reconciliation.js";
 import { nextActions, type RolloutDecision, type TaskPhase } from "./rollout.js";
+import { disruptionAllowance } from "./tracked-view.js";
 import { type Tracked, type TrackedInstances, track } from "./tracking.js";
 
 /**
@@ -189,7 +191,11 @@ export function superviseDecision(
     ...(t.healthySince === undefined ? {} : { healthySince: t.healthySince }),
   }));
   // Replacements of lost instances are not a rollout's surge: any number may be on their way at once, and kills
-  // of duplicates and surplus never wait for a replacement to count.
+  // of duplicates and surplus never wait for a replacement to count. Moving an instance off an agent scheduled for
+  // maintenance is taking it down on purpose: only while the app's disruption windows are open, and within its
+  // max_per_hour (a lost instance's relaunch takes no share).
+  const windows = tracked.target.spec.disruption?.windows;
+  const allowance = windows !== undefined && !isOpen(windows, now) ? 0 : disruptionAllowance(tracked, now);
   return nextActions({
     desired: tracked.desired,
     maxSurge: tracked.desired + tasks.length,
@@ -199,6 +205,7 @@ export function superviseDecision(
     tasks,
     backoffUntil: backoffUntil(tracked, supervisionOf(state).heldUntil),
     replaceOnceCounting: true,
+    ...(allowance === undefined ? {} : { disruptionAllowance: allowance }),
   });
 }
 

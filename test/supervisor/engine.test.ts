@@ -40,15 +40,15 @@ const settings: EngineSettings = {
  * The deploy engine's reducer and step function run as a supervisor, driven by hand as its effect loop drives
  * them: each event through `react`, then one `step`; every call and event is kept.
  */
-function supervisor(known: readonly TitanTask[]) {
-  let now = 1_000;
+function supervisor(known: readonly TitanTask[], app = target, start = 1_000) {
+  let now = start;
   let offers = 0;
   let updates = 0;
   const tracked = startTracking({
     app: "web",
     desired: 3,
-    releases: [release],
-    target,
+    releases: [app.release],
+    target: app,
     known,
     launchedBefore: [],
     now,
@@ -130,8 +130,8 @@ function supervisor(known: readonly TitanTask[]) {
 }
 
 /** Subscribed, and the first round of reconciliation answered and completed. */
-function reconciled(known: readonly TitanTask[]) {
-  const s = supervisor(known);
+function reconciled(known: readonly TitanTask[], app = target, start = 1_000) {
+  const s = supervisor(known, app, start);
   s.on({ type: "SUBSCRIBED", subscribed: { framework_id: { value: "f" } } });
   for (const task of known)
     s.status(task.taskId, "TASK_RUNNING", task.agentId, { reason: "REASON_RECONCILIATION" });
@@ -229,6 +229,44 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
     expect(s.calls.filter((c) => c.kind === "accept_inverse_offers")).toEqual([
       expect.objectContaining({ offers: [expect.objectContaining({ id: "io1" })] }),
     ]);
+  });
+
+  it("moves instances off a maintenance agent only inside the app's disruption windows, and within max_per_hour", () => {
+    // Saturday 2026-12-05 12:00 UTC; the window is weekdays only.
+    const saturday = Date.parse("2026-12-05T12:00:00Z");
+    const weekdays = { days: ["mon", "tue", "wed", "thu", "fri"] as const, startMinute: 0, endMinute: 1440 };
+    const windowed = releaseOne(
+      { ...spec, disruption: { windows: [{ ...weekdays, timeZone: "UTC" }] } },
+      "deployed",
+    );
+    const tasks = [runningTask(0, "a1"), runningTask(1, "a1"), runningTask(2, "a3")];
+    const closed = reconciled(tasks, windowed, saturday);
+    closed.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
+    });
+    expect(closed.offer("a4")).toEqual([]);
+    // A lost instance is relaunched whatever the window: that restores, it takes nothing down.
+    closed.status("web.1.2.1", "TASK_FAILED", "a3");
+    closed.tick(spec.restart.backoffMs);
+    expect(closed.offer("a4")).toEqual([["a4", "web.1.2.2"]]);
+
+    // Inside a window (any day), at most one instance an hour moves.
+    const paced = releaseOne(
+      { ...spec, disruption: { maxPerHour: { kind: "count", value: 1 } } },
+      "deployed",
+    );
+    const s = reconciled(tasks, paced);
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
+    });
+    expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
+    s.status("web.1.0.2", "TASK_RUNNING", "a4");
+    s.status("web.1.0.1", "TASK_KILLED", "a1");
+    expect(s.offer("a4")).toEqual([]);
+    s.tick(3_600_000);
+    expect(s.offer("a4")).toEqual([["a4", "web.1.1.2"]]);
   });
 
   it("holds a launch the master refuses every time at the longest restart backoff instead of ending", () => {
