@@ -23,7 +23,6 @@ const spec = appSpec({
   resources: { cpus: 1, mem: 64, disk: 0, gpus: 0 },
 });
 const target = releaseOne(spec, "deployed");
-const { release } = target;
 const settings: EngineSettings = {
   seed: 1,
   region: null,
