@@ -12,6 +12,7 @@ import { taskLabels } from "../src/cluster/labels.js";
 import { runPs } from "../src/commands/ps/run.js";
 import { main } from "../src/main.js";
 import { benchEnv, countingSink, measureInChild } from "./bench-kit.js";
+import { psOptions } from "./synthetic-state.js";
 
 /**
  * `titan ps` and `titan plan` against a master whose GET_STATE is about 300 MB of JSON: 5,000 titan tasks among
@@ -169,14 +170,7 @@ async function measure(command: Command, url: string): Promise<Sample> {
   try {
     if (command === "plan") await planOnce(home, url);
     else {
-      const code = await runPs(benchEnv(countingSink().stream, home), {
-        apps: [],
-        allRegions: false,
-        all: false,
-        json: false,
-        watch: false,
-        master: url,
-      });
+      const code = await runPs(benchEnv(countingSink().stream, home), psOptions(url));
       if (code !== 0) throw new Error(`titan ps exited ${code}`);
     }
     return {

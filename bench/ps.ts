@@ -6,13 +6,13 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { tuneV8For } from "../src/cli/v8-tuning.js";
-import { taskLabels } from "../src/cluster/labels.js";
 import { readTitanTasks } from "../src/cluster/live-source.js";
 import { runPs } from "../src/commands/ps/run.js";
 import type { Task, TaskState } from "../src/mesos/types/mesos.js";
 import type { GetAgentsAgent } from "../src/mesos/types/operator.js";
 import { groupByApp } from "../src/observe/group.js";
 import { benchEnv, countingSink, measureRounds, median } from "./bench-kit.js";
+import { psOptions, syntheticAgent, syntheticTask } from "./synthetic-state.js";
 
 /**
  * `titan ps` on a 50,000-task cluster: the in-process command (GET_STATE over loopback HTTP, parse, group,
@@ -45,19 +45,8 @@ function stateOf(i: number): TaskState {
 export function syntheticState(): string {
   const now = Date.now() / 1000;
   const agents: GetAgentsAgent[] = [];
-  for (let a = 0; a < AGENTS; a += 1) {
-    agents.push({
-      agent_info: {
-        hostname: `agent-${a}.cluster.example`,
-        port: 5051,
-        id: { value: `agent-id-${a}` },
-        attributes: [{ name: "zone", type: "TEXT", text: { value: `zone-${a % 3}` } }],
-      },
-      active: true,
-      version: "1.12.0",
-      pid: `slave(1)@10.0.${Math.floor(a / 250)}.${a % 250}:5051`,
-    });
-  }
+  for (let a = 0; a < AGENTS; a += 1)
+    agents.push(syntheticAgent(a, 5051, `slave(1)@10.0.${Math.floor(a / 250)}.${a % 250}:5051`));
   const tasks: Task[] = [];
   const unreachable: Task[] = [];
   const completed: Task[] = [];
@@ -65,36 +54,17 @@ export function syntheticState(): string {
     const app = `app-${i % APPS}`;
     const instance = Math.floor(i / APPS);
     const state = stateOf(i);
-    const id = `${app}.3.${instance}.0`;
-    const task: Task = {
-      name: app,
-      task_id: { value: id },
-      framework_id: { value: `framework-${app}` },
-      agent_id: { value: `agent-id-${i % AGENTS}` },
+    const task = syntheticTask({
+      app,
+      instance,
+      agent: i % AGENTS,
       state,
-      resources: [
-        { name: "cpus", type: "SCALAR", scalar: { value: 0.1 }, role: "*" },
-        { name: "mem", type: "SCALAR", scalar: { value: 128 }, role: "*" },
-        {
-          name: "ports",
-          type: "RANGES",
-          ranges: { range: [{ begin: 31000 + (i % 1000), end: 31000 + (i % 1000) }] },
-        },
-      ],
+      port: 31000 + (i % 1000),
       statuses: [
-        { task_id: { value: id }, state: "TASK_STARTING", timestamp: now - 3600, source: "SOURCE_EXECUTOR" },
-        { task_id: { value: id }, state, timestamp: now - 3500, source: "SOURCE_EXECUTOR", healthy: true },
+        { state: "TASK_STARTING", timestamp: now - 3600 },
+        { state, timestamp: now - 3500, healthy: true },
       ],
-      labels: {
-        labels: taskLabels({
-          app,
-          instance,
-          release: 3,
-          region: "us-east",
-          digest: "sha256:0123456789abcdef",
-        }),
-      },
-    };
+    });
     if (state === "TASK_UNREACHABLE") unreachable.push(task);
     else tasks.push(task);
     // A completed predecessor for every tenth instance, as a rolling deploy leaves behind.
@@ -150,14 +120,7 @@ async function measure(kind: Kind, url: string): Promise<Sample> {
         sink.stream.write(String(document.get_state.get_tasks?.tasks?.length ?? 0));
       }
     } else {
-      const code = await runPs(benchEnv(sink.stream, home), {
-        apps: [],
-        allRegions: false,
-        all: false,
-        json: kind === "ps-json",
-        watch: false,
-        master: url,
-      });
+      const code = await runPs(benchEnv(sink.stream, home), psOptions(url, kind === "ps-json"));
       if (code !== 0) throw new Error(`titan ps exited ${code}`);
     }
     const wallMs = performance.now() - started;

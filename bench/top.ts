@@ -6,12 +6,12 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { tuneV8For } from "../src/cli/v8-tuning.js";
-import { taskLabels } from "../src/cluster/labels.js";
 import { runPs } from "../src/commands/ps/run.js";
 import { runTop } from "../src/commands/top/run.js";
 import type { Task } from "../src/mesos/types/mesos.js";
 import type { AgentContainer, GetAgentsAgent } from "../src/mesos/types/operator.js";
 import { benchEnv, countingSink, measureRounds, median } from "./bench-kit.js";
+import { psOptions, syntheticAgent, syntheticTask, syntheticTaskId } from "./synthetic-state.js";
 
 /**
  * `titan top` on a cluster of 500 agents running 50,000 titan tasks: the master's GET_STATE and every agent's
@@ -37,7 +37,7 @@ function taskId(agent: number, slot: number): { app: string; instance: number; i
   const n = agent * PER_AGENT + slot;
   const app = `app-${n % APPS}`;
   const instance = Math.floor(n / APPS);
-  return { app, instance, id: `${app}.3.${instance}.0` };
+  return { app, instance, id: syntheticTaskId(app, instance) };
 }
 
 function masterState(ports: readonly number[]): string {
@@ -45,42 +45,18 @@ function masterState(ports: readonly number[]): string {
   const agents: GetAgentsAgent[] = [];
   const tasks: Task[] = [];
   ports.forEach((port, a) => {
-    agents.push({
-      agent_info: {
-        hostname: `agent-${a}.cluster.example`,
-        port,
-        id: { value: `agent-id-${a}` },
-        attributes: [{ name: "zone", type: "TEXT", text: { value: `zone-${a % 3}` } }],
-      },
-      active: true,
-      version: "1.12.0",
-      pid: `slave(1)@127.0.0.1:${port}`,
-    });
+    agents.push(syntheticAgent(a, port, `slave(1)@127.0.0.1:${port}`));
     for (let slot = 0; slot < PER_AGENT; slot += 1) {
-      const { app, instance, id } = taskId(a, slot);
-      tasks.push({
-        name: app,
-        task_id: { value: id },
-        framework_id: { value: `framework-${app}` },
-        agent_id: { value: `agent-id-${a}` },
-        state: "TASK_RUNNING",
-        resources: [
-          { name: "cpus", type: "SCALAR", scalar: { value: 0.1 }, role: "*" },
-          { name: "mem", type: "SCALAR", scalar: { value: 128 }, role: "*" },
-        ],
-        statuses: [
-          { task_id: { value: id }, state: "TASK_RUNNING", timestamp: now - 3500, source: "SOURCE_EXECUTOR" },
-        ],
-        labels: {
-          labels: taskLabels({
-            app,
-            instance,
-            release: 3,
-            region: "us-east",
-            digest: "sha256:0123456789abcdef",
-          }),
-        },
-      });
+      const { app, instance } = taskId(a, slot);
+      tasks.push(
+        syntheticTask({
+          app,
+          instance,
+          agent: a,
+          state: "TASK_RUNNING",
+          statuses: [{ state: "TASK_RUNNING", timestamp: now - 3500 }],
+        }),
+      );
     }
   });
   return JSON.stringify({
@@ -145,14 +121,7 @@ async function measure(kind: Kind, url: string): Promise<Sample> {
     const env = benchEnv(sink.stream, home);
     const code =
       kind === "ps"
-        ? await runPs(env, {
-            apps: [],
-            allRegions: false,
-            all: false,
-            json: false,
-            watch: false,
-            master: url,
-          })
+        ? await runPs(env, psOptions(url))
         : await runTop(env, {
             apps: [],
             allRegions: false,
