@@ -223,33 +223,37 @@ export class AgentOperator {
   }
 
   async getState(signal?: AbortSignal): Promise<AgentGetState> {
-    const url = new URL("/api/v1", this.base);
-    const response = await postJson(this.transport, url, operatorCall("GET_STATE"), {
-      deadlineMs: this.deadlineMs,
-      maxBytes: this.maxStateBytes,
-      label: "agent GET_STATE",
-      signal,
-    });
-    const what = `agent ${this.base.host} GET_STATE`;
-    const json = parseJsonBody(response, { what, credentialsSent: this.transport.sendsCredentialsTo(url) });
+    const { json, what } = await this.call("GET_STATE", operatorCall("GET_STATE"), signal);
     return unwrapResponse<AgentGetState>(json, "GET_STATE", what);
   }
 
   /** GET_CONTAINERS: the agent's running containers with their resource statistics, sampled as it answers. */
   async getContainers(signal?: AbortSignal): Promise<AgentGetContainers> {
-    const url = new URL("/api/v1", this.base);
     const call = { type: "GET_CONTAINERS", get_containers: { show_nested: false, show_standalone: false } };
-    const response = await postJson(this.transport, url, call, {
-      deadlineMs: this.deadlineMs,
-      maxBytes: this.maxStateBytes,
-      label: "agent GET_CONTAINERS",
-      signal,
-    });
-    const what = `agent ${this.base.host} GET_CONTAINERS`;
-    const json = parseJsonBody(response, { what, credentialsSent: this.transport.sendsCredentialsTo(url) });
+    const { json, what } = await this.call("GET_CONTAINERS", call, signal);
     // An agent with no container answers without the field: evolve.cpp sets it only when it adds a container.
     if (isObject(json) && json.type === "GET_CONTAINERS" && json.get_containers === undefined) return {};
     return unwrapResponse<AgentGetContainers>(json, "GET_CONTAINERS", what);
+  }
+
+  /** POSTs one v1 operator call to the agent; the parsed answer, and how errors name the call. */
+  private async call(
+    type: string,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<{ json: unknown; what: string }> {
+    const url = new URL("/api/v1", this.base);
+    const response = await postJson(this.transport, url, body, {
+      deadlineMs: this.deadlineMs,
+      maxBytes: this.maxStateBytes,
+      label: `agent ${type}`,
+      signal,
+    });
+    const what = `agent ${this.base.host} ${type}`;
+    return {
+      json: parseJsonBody(response, { what, credentialsSent: this.transport.sendsCredentialsTo(url) }),
+      what,
+    };
   }
 
   /** The legacy agent `GET /state`, which has each executor's absolute sandbox `directory`. */
