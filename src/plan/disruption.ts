@@ -43,15 +43,17 @@ export function closedWindows(apps: readonly AppPlan[], now: number): ClosedWind
 
 /** "api (us-east) replaces 3 running instances outside its disruption windows (mon-fri 09:00-17:00 UTC)". */
 export function describeClosed(c: ClosedWindow): string {
-  const where = closedWhere(c);
-  const instances = c.replacing === 1 ? "1 running instance" : `${c.replacing} running instances`;
   const windows = c.windows.map(describeWindow).join("; ");
-  return `${where} replaces ${instances} outside its disruption window${c.windows.length === 1 ? "" : "s"} (${windows})`;
+  return `${appInRegion(c)} replaces ${runningInstances(c.replacing)} outside its disruption window${c.windows.length === 1 ? "" : "s"} (${windows})`;
 }
 
 /** "api", or "api (us-east)" in a plan of a region. */
-export function closedWhere(c: ClosedWindow): string {
+export function appInRegion(c: { app: string; region: string | null }): string {
   return c.region === null ? c.app : `${c.app} (${c.region})`;
+}
+
+function runningInstances(n: number): string {
+  return n === 1 ? "1 running instance" : `${n} running instances`;
 }
 
 /** "it opens Mon 09:00 Europe/Berlin, in 2h30m". */
@@ -80,8 +82,7 @@ export function pacedReplacements(apps: readonly AppPlan[]): PacedReplacement[] 
 
 /** "api (us-east): 3 running instances". */
 export function describePaced(p: PacedReplacement): string {
-  const where = p.region === null ? p.app : `${p.app} (${p.region})`;
-  return `${where}: ${p.replacing === 1 ? "1 running instance" : `${p.replacing} running instances`}`;
+  return `${appInRegion(p)}: ${runningInstances(p.replacing)}`;
 }
 
 /**

@@ -3,8 +3,8 @@ import { TitanError, UsageError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { writeLine } from "../cli/io.js";
 import {
+  appInRegion,
   type ClosedWindow,
-  closedWhere,
   closedWindows,
   describeClosed,
   describeOpensAt,
@@ -37,7 +37,7 @@ export function passDisruption(
     const [first] = closed as [ClosedWindow, ...ClosedWindow[]];
     const more =
       closed.length > 1
-        ? ` (and ${closed.length - 1} more: ${closed.slice(1).map(closedWhere).join(", ")})`
+        ? ` (and ${closed.length - 1} more: ${closed.slice(1).map(appInRegion).join(", ")})`
         : "";
     throw new TitanError(`${describeClosed(first)}${more}; nothing was changed`, {
       exitCode: ExitCode.OutsideWindow,
