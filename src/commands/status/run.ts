@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
@@ -8,18 +7,16 @@ import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { type AppStatus, statusJson, statusLine, verdictOf } from "../../observe/app-status.js";
 import { coverageOf } from "../../observe/coverage.js";
-import { type DeployWait, deployWait } from "../../observe/deploy-wait.js";
 import { groupByApp } from "../../observe/group.js";
 import { describeLag, regionLags } from "../../observe/region-lag.js";
 import { checkAppName } from "../../release/app-release.js";
 import { parseTimeout } from "../../release/timeout.js";
 import { unknownAppError } from "../../release/unknown-app.js";
-import { processAlive } from "../../state/file-store.js";
-import type { Release, StateStore } from "../../state/types.js";
+import type { Release } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
 import { desiredIn, targetRelease } from "../ps/target.js";
 import type { StatusOptions } from "./command.js";
-import { type End, throwForEnds, waitForDeploys } from "./wait.js";
+import { type End, readDeployWait, throwForEnds, waitForDeploys } from "./wait.js";
 
 /**
  * `titan status APP…`: one line (or one JSON document) per app saying whether it is OK; one per region of a context
@@ -95,7 +92,10 @@ async function statusIn(
   const wanted = targetRelease(releases);
   const release = [...releases].reverse().find((r) => r.outcome === "deployed");
   const lastDeploy = releases.at(-1);
-  const wait = lastDeploy?.outcome === "pending" ? await pendingDeploy(env, store, releases) : undefined;
+  const wait =
+    lastDeploy?.outcome === "pending"
+      ? await readDeployWait(store, app, releases, env.clock.now())
+      : undefined;
   const base = {
     app,
     running: group?.running ?? 0,
@@ -108,22 +108,6 @@ async function statusIn(
     ...(wait?.kind === "abandoned" ? { interrupted: wait.why } : {}),
   };
   return { status: { ...base, verdict: verdictOf(base) }, releases, tasks: tasks.length };
-}
-
-/**
- * Whether a deploy carries the pending release out (the lock, as `status --wait` judges it) and what it last said
- * it waits for; best effort: a record that cannot be read says nothing.
- */
-async function pendingDeploy(env: Env, store: StateStore, releases: readonly Release[]): Promise<DeployWait> {
-  const app = releases.at(-1)?.app ?? "";
-  const [progress, lock] = await Promise.all([
-    store.progress(app).catch(() => undefined),
-    store.currentLock(app).catch(() => undefined),
-  ]);
-  return deployWait(
-    { releases, progress, lock },
-    { now: env.clock.now(), hostname: hostname(), isAlive: processAlive },
-  );
 }
 
 /** One line per region, then the regions that lag a release the others run; an unreachable region says so (exit 1). */

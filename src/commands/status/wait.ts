@@ -7,6 +7,7 @@ import { type DeployWait, deployWait } from "../../observe/deploy-wait.js";
 import { sleep } from "../../observe/sleep.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import { processAlive } from "../../state/file-store.js";
+import type { Release, StateStore } from "../../state/types.js";
 import type { StatusOptions } from "./command.js";
 
 const WAIT_POLL_MS = 1000;
@@ -32,7 +33,6 @@ export async function waitForDeploys(
       return { where: region === undefined ? "" : `${region}: `, target, store: await target.store() };
     }),
   );
-  const live = { hostname: hostname(), isAlive: processAlive };
   const started = env.clock.now();
   const said = new Map<string, string>();
   const again = `\`titan status ${apps.join(" ")} --wait\` waits again`;
@@ -42,14 +42,10 @@ export async function waitForDeploys(
       const byApp = new Map<string, End[]>();
       for (const app of apps) {
         const ends = await Promise.all(
-          targets.map(async ({ where, store }) => {
-            const [releases, progress, lock] = await Promise.all([
-              store.releases(app),
-              store.progress(app).catch(() => undefined),
-              store.currentLock(app).catch(() => undefined),
-            ]);
-            return { where, state: deployWait({ releases, progress, lock }, { ...live, now }) };
-          }),
+          targets.map(async ({ where, store }) => ({
+            where,
+            state: await readDeployWait(store, app, await store.releases(app), now),
+          })),
         );
         if (ends.every((e) => e.state.kind === "none")) throw unknownAppError(app);
         byApp.set(app, ends);
@@ -75,6 +71,23 @@ export async function waitForDeploys(
   } finally {
     await Promise.all(targets.map(({ target }) => target.close()));
   }
+}
+
+/**
+ * Where the app's newest release stands, from its releases (already read), its progress record and its lock,
+ * judged on this machine; a progress record or lock that cannot be read says nothing.
+ */
+export async function readDeployWait(
+  store: StateStore,
+  app: string,
+  releases: readonly Release[],
+  now: number,
+): Promise<DeployWait> {
+  const [progress, lock] = await Promise.all([
+    store.progress(app).catch(() => undefined),
+    store.currentLock(app).catch(() => undefined),
+  ]);
+  return deployWait({ releases, progress, lock }, { now, hostname: hostname(), isAlive: processAlive });
 }
 
 /** After the answer: a deploy that did not end well exits as that deploy did. */
