@@ -71,6 +71,7 @@ async function timed(env: Env, file: string, master: string): Promise<{ wallMs: 
     dryRun: false,
     adopt: false,
     skipRegion: [],
+    only: [],
     detach: false,
   });
   const wallMs = performance.now() - start;

@@ -282,6 +282,7 @@ export async function planFor(
   if (options.planFile === undefined || saved === undefined) return buildPlan(base);
   const plan = buildPlan({ ...base, seed: saved.seed });
   if (plan.fingerprint !== saved.fingerprint) {
+    checkSameApps(options.planFile, saved, plan);
     throw new TitanError(`the cluster or the manifests changed since ${options.planFile} was made`, {
       exitCode: ExitCode.Usage,
       hint: `review a fresh plan (titan plan --out ${options.planFile}) and deploy that one`,
@@ -290,10 +291,24 @@ export async function planFor(
   return plan;
 }
 
+/** A saved plan of other apps than this deploy's (another `--app`, another manifest) is refused by name. */
+function checkSameApps(file: string, saved: SavedPlan, plan: Plan): void {
+  if (saved.apps === undefined) return;
+  const names = [...new Set(plan.apps.map((app) => app.spec.name))];
+  const same = names.length === saved.apps.length && names.every((name) => saved.apps?.includes(name));
+  if (same) return;
+  throw new UsageError(
+    `${file} plans ${saved.apps.join(", ") || "no app"}, and this deploy names ${names.join(", ")}`,
+    "deploy with the manifests and --app flags the plan was made with, or make a fresh plan with `titan plan --out`",
+  );
+}
+
 export interface SavedPlan {
   seed: number;
   fingerprint: string;
   images: PinnedImage[];
+  /** The apps it plans, when the document lists them. */
+  apps?: string[];
 }
 
 export async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> {
@@ -314,7 +329,26 @@ export async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> 
       `${file} is not a plan saved by \`titan plan --out\``,
       "write one with `titan plan --out FILE`",
     );
-  return { seed: plan.seed, fingerprint: plan.fingerprint, images: plannedImages(document) };
+  const apps = plannedApps(document);
+  return {
+    seed: plan.seed,
+    fingerprint: plan.fingerprint,
+    images: plannedImages(document),
+    ...(apps === undefined ? {} : { apps }),
+  };
+}
+
+/** The names of the apps a saved plan covers, in its order; undefined for a document that does not list them. */
+function plannedApps(document: unknown): string[] | undefined {
+  const apps = (document as { apps?: unknown } | null)?.apps;
+  if (!Array.isArray(apps)) return undefined;
+  const names: string[] = [];
+  for (const entry of apps) {
+    const name = (entry as { app?: unknown } | null)?.app;
+    if (typeof name !== "string") return undefined;
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
 }
 
 /** Where a `--dry-run` stops: at the confirmation the change would ask for, saying what it would carry out. */

@@ -1,5 +1,11 @@
-import { negatedFlag, type OptionsOf, switchFlag, valueFlag } from "../cli/flags.js";
+import { listFlag, negatedFlag, type OptionsOf, switchFlag, valueFlag } from "../cli/flags.js";
 import { targetFlagTable } from "../cli/target-options.js";
+
+/** `--app`: which apps of the manifests `titan plan` and `titan deploy` take (selectApps). */
+export const appSelectionFlag = listFlag(
+  "-a, --app <name>",
+  "only this app of the manifests; repeatable (default: every app they name)",
+);
 
 /** The flags of every command that changes an app (deploy, scale, restart, rollback, stop). Cheap: no implementation. */
 export const applyFlagTable = {

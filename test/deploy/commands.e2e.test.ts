@@ -103,6 +103,7 @@ describe("deploy on a terminal", () => {
       dryRun: false,
       adopt: false,
       skipRegion: [],
+      only: [],
       detach: false,
     });
     expect(code).toBe(0);

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { until } from "../supervisor/harness.js";
 import { runCli } from "../support/cli.js";
@@ -123,5 +124,96 @@ describe("titan status APP… --wait", () => {
     const unknown = await cli(["status", "web", "nope"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stdout).toBe("");
+  }, 60_000);
+});
+
+/** One file with two apps (`apps:`), each one instance of a process that waits. */
+function writeTwoApps(dir: string): string {
+  const file = join(dir, "shop.yaml");
+  writeFileSync(
+    file,
+    `defaults:
+  shell: "exec sleep 600"
+  resources: { cpus: 0.1, mem: 32Mi }
+  update: { min_healthy_time: 200ms, healthy_deadline: 3s, progress_deadline: 4s }
+  kill_grace: 500ms
+apps:
+  - name: web
+    instances: 1
+  - name: api
+    instances: 1
+`,
+  );
+  return file;
+}
+
+describe("titan plan and deploy --app", () => {
+  it("detaches one app of a file that names several, and leaves the others alone", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const cli = (argv: string[]) => runCli([...argv, "--master", local.url], { env: h.vars, cwd: h.cwd });
+    const file = writeTwoApps(h.cwd);
+
+    const both = await cli(["deploy", "-f", file, "--yes", "--detach"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("error: --detach deploys one app, and the manifests name 2");
+    expect(both.stderr).toContain("hint: pick one with --app (e.g. --app web)");
+
+    const run = await cli(["deploy", "-f", file, "--app", "api", "--yes", "--detach"]);
+    const pid = Number(/\(pid (\d+)\)/.exec(run.stderr)?.[1]);
+    if (Number.isInteger(pid)) started.push(pid);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("+ app api: +1 launch");
+    expect(run.stdout).not.toContain("app web");
+    expect(run.stderr).toMatch(/^api: release 1 is deploying in the background/m);
+
+    const waited = await cli(["status", "api", "--wait"]);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stdout).toMatch(/^api {2}ok {2}desired 1 {2}running 1 {2}healthy 1/);
+    expect(await liveTasks(local.url, "api")).toHaveLength(1);
+    expect(await liveTasks(local.url, "web")).toEqual([]);
+
+    const typo = await cli(["deploy", "-f", file, "--app", "apii", "--yes"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stdout).toBe("");
+    expect(typo.stderr).toContain(`error: --app apii: the manifests (${file}) name no app apii`);
+    expect(typo.stderr).toContain("hint: did you mean --app api?");
+  }, 60_000);
+
+  it("saves a plan of the apps picked, says the deploy that applies it, and refuses it for other apps", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const cli = (argv: string[]) => runCli(argv, { env: h.vars, cwd: h.cwd });
+    const file = writeTwoApps(h.cwd);
+    const out = join(h.cwd, "web plan.json");
+
+    const planned = await cli(["plan", "-f", file, "--app", "web", "--master", local.url, "--out", out]);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toContain("+ app web: +1 launch");
+    expect(planned.stdout).not.toContain("app api");
+    expect(planned.stderr).toContain(
+      `apply exactly this plan with: titan deploy -f ${file} --app web --master ${local.url} --plan '${out}'`,
+    );
+
+    const all = await cli(["deploy", "-f", file, "--master", local.url, "--plan", out, "--yes"]);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toContain(`error: ${out} plans web, and this deploy names web, api`);
+    expect(await liveTasks(local.url, "api")).toEqual([]);
+
+    const web = await cli([
+      "deploy",
+      "-f",
+      file,
+      "--app",
+      "web",
+      "--master",
+      local.url,
+      "--plan",
+      out,
+      "--yes",
+    ]);
+    expect(web.code, web.stderr).toBe(0);
+    expect(await liveTasks(local.url, "web")).toHaveLength(1);
+    expect(await liveTasks(local.url, "api")).toEqual([]);
   }, 60_000);
 });

@@ -230,6 +230,7 @@ describe("titan killed with SIGKILL mid-deploy", () => {
           forceUnlock: false,
           autoRollback: true,
           skipRegion: [],
+          only: [],
         }),
       ],
       { cwd: h.cwd, env: { ...process.env, ...h.vars, NO_COLOR: "1" }, stdio: "ignore" },

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import { addFlags, listFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
-import { replacingFlagTable } from "../../release/flags.js";
+import { appSelectionFlag, replacingFlagTable } from "../../release/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
 
 export const deployFlagTable = {
   files: listFlag("-f, --file <file>", "manifest file, repeatable; - reads stdin (default: titan.yaml)"),
+  only: appSelectionFlag,
   ...replacingFlagTable,
   skipRegion: listFlag(
     "--skip-region <region>",
@@ -31,6 +32,7 @@ Examples:
   titan deploy -f api.yaml --yes                every region api names, wave by wave (see docs/regions.md)
   titan deploy -f api.yaml --yes --skip-region ap-south
   titan deploy -f api.yaml --yes --detach && titan status api --wait
+  titan deploy -f shop.yaml --app web --yes     only web of a file that names several apps
 
 A deploy shows the plan, asks for confirmation (on a terminal; otherwise pass --yes), then rolls every changed
 app out: new instances start within max_surge, old ones stop only once their replacements are healthy for

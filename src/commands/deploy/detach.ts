@@ -35,7 +35,7 @@ export function checkDetachable(
   if (apps.length !== 1)
     throw new UsageError(
       `--detach deploys one app, and the manifests name ${apps.length}`,
-      "deploy each app with its own -f, or without --detach",
+      `pick one with --app (e.g. --app ${apps[0]?.name ?? "NAME"}), one detached deploy per app, or deploy without --detach`,
     );
   if (regions !== undefined)
     throw new UsageError(
@@ -48,6 +48,7 @@ export function checkDetachable(
 export function detachedArgs(opts: DeployOptions): string[] {
   const args = ["deploy"];
   for (const file of opts.files) args.push("-f", file);
+  for (const app of opts.only) args.push("--app", app);
   const values: Array<[string, string | undefined]> = [
     ["--context", opts.context],
     ["--master", opts.master],

@@ -1,10 +1,11 @@
+import { commandLine } from "../../cli/command-line.js";
 import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { checkSecretDelivery } from "../../deploy/environment.js";
 import type { AppSpec } from "../../manifest/index.js";
-import { loadManifests } from "../../manifest/index.js";
+import { loadManifests, selectApps } from "../../manifest/index.js";
 import { clusterIsRemote, describeFileFetch, fileFetches, SHIP_HINT } from "../../plan/fetch-locality.js";
 import { applyApps } from "../../release/apply.js";
 import { connect } from "../../release/connect.js";
@@ -16,7 +17,10 @@ import { checkDetachable, deployDetached } from "./detach.js";
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
   const overrideDisruption = overrideReason(opts.overrideDisruption);
-  const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  const manifest = selectApps(
+    await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin }),
+    opts.only,
+  );
   for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);
   const { regionsToSpan } = await import("../regions/span.js");
   const regions = await regionsToSpan(env, opts, manifest.apps);
@@ -79,11 +83,12 @@ function checkFetchLocality(env: Env, apps: readonly AppSpec[], masters: readonl
 }
 
 function resumeCommand(opts: DeployOptions): string {
-  const parts = ["titan deploy"];
-  for (const file of opts.files) parts.push(`-f ${file}`);
-  if (opts.region !== undefined) parts.push(`--region ${opts.region}`);
-  for (const region of opts.skipRegion) parts.push(`--skip-region ${region}`);
-  if (opts.context !== undefined) parts.push(`--context ${opts.context}`);
-  if (opts.master !== undefined) parts.push(`--master ${opts.master}`);
-  return parts.join(" ");
+  const words = ["titan", "deploy"];
+  for (const file of opts.files) words.push("-f", file);
+  for (const app of opts.only) words.push("--app", app);
+  if (opts.region !== undefined) words.push("--region", opts.region);
+  for (const region of opts.skipRegion) words.push("--skip-region", region);
+  if (opts.context !== undefined) words.push("--context", opts.context);
+  if (opts.master !== undefined) words.push("--master", opts.master);
+  return commandLine(words);
 }

@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import { addFlags, listFlag, negatedFlag, type OptionsOf, switchFlag, valueFlag } from "../../cli/flags.js";
 import { targetFlagTable } from "../../cli/target-options.js";
+import { appSelectionFlag } from "../../release/flags.js";
 import { type CommandContext, flagAction } from "../types.js";
 
 export const planFlagTable = {
   dryRun: switchFlag("--dry-run", "only plan (what plan always does; accepted for explicitness)"),
   files: listFlag("-f, --file <file>", "manifest file, repeatable; - reads stdin (default: titan.yaml)"),
+  only: appSelectionFlag,
   snapshot: valueFlag(
     "--snapshot <file>",
     "plan against a cluster snapshot file instead of the live cluster",

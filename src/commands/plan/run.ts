@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
+import { commandLine } from "../../cli/command-line.js";
 import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
@@ -13,7 +14,7 @@ import type { ClusterStateSource } from "../../cluster/types.js";
 import { roleFlag } from "../../config/role.js";
 import type { ClusterConfig } from "../../config/types.js";
 import { checkSecretDelivery } from "../../deploy/environment.js";
-import { loadManifests } from "../../manifest/index.js";
+import { loadManifests, selectApps } from "../../manifest/index.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { parseShape } from "../../placement/index.js";
 import type { AgentShape } from "../../placement/types.js";
@@ -30,7 +31,10 @@ import type { PlanOptions } from "./command.js";
 export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
   const shapes = opts.shapes.map(parseShapeFlag);
-  const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  const manifest = selectApps(
+    await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin }),
+    opts.only,
+  );
   for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);
   if (opts.snapshot === undefined) {
     const { regionsToSpan } = await import("../regions/span.js");
@@ -102,10 +106,22 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   if (opts.out !== undefined) {
     writeLine(
       env.io.err,
-      `Saved the plan to ${opts.out}; apply exactly this plan with: titan deploy --plan ${opts.out}`,
+      `Saved the plan to ${opts.out}; apply exactly this plan with: ${deployCommand(opts, opts.out)}`,
     );
   }
   return exitCodeFor(plan, opts.detailedExitcode);
+}
+
+/** The deploy that carries out the plan saved with --out: the same manifests, apps and target. */
+function deployCommand(opts: PlanOptions, out: string): string {
+  const words = ["titan", "deploy"];
+  for (const file of opts.files) words.push("-f", file);
+  for (const app of opts.only) words.push("--app", app);
+  if (opts.region !== undefined) words.push("--region", opts.region);
+  if (opts.context !== undefined) words.push("--context", opts.context);
+  if (opts.master !== undefined) words.push("--master", opts.master);
+  words.push("--plan", out);
+  return commandLine(words);
 }
 
 /** 4 when something does not fit (it wins), 3 for changes with --detailed-exitcode, else 0. */
