@@ -40,12 +40,15 @@ describe("completion candidates", () => {
     expect(await said("ps", "--context", "")).toEqual(["local", "prod"]);
     expect(await said("status", "web", "--region", "u")).toEqual(["us-east"]);
     expect(await said("deploy", "-f", "")).toBe("files");
+    expect(await said("deploy", "--app", "w")).toEqual(["web", "worker"]);
+    expect(await said("plan", "-a", "a")).toEqual(["api"]);
     expect(await said("ps", "--interval", "")).toEqual([]);
   });
 
-  it("completes app names, several for ps and stop, one for the others, and APP/N for logs", async () => {
+  it("completes app names, several for ps, stop and status, one for the others, and APP/N for logs", async () => {
     expect(await said("status", "w")).toEqual(["web", "worker"]);
-    expect(await said("status", "web", "")).toEqual([]);
+    expect(await said("status", "web", "")).toEqual(["api", "worker"]);
+    expect(await said("releases", "web", "")).toEqual([]);
     expect(await said("stop", "web", "")).toEqual(["api", "worker"]);
     expect(await said("ps", "--context", "prod", "a")).toEqual(["api"]);
     expect(await said("logs", "web/")).toEqual(["web/0", "web/1", "web/2"]);

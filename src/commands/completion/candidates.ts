@@ -51,6 +51,7 @@ async function optionValue(option: Option, current: string, sources: CompletionS
   const name = option.attributeName();
   if (name === "context") return words(await sources.contexts(), current);
   if (name === "region") return words(await sources.regions(), current);
+  if (name === "app") return words(await sources.apps(), current);
   if (name === "file" || name === "snapshot" || name === "out" || name === "plan") return { kind: "files" };
   return words([], current);
 }
@@ -71,8 +72,8 @@ async function positional(
       current,
     );
   }
-  // Commands that take one app complete only the first positional; ps and stop take several.
-  const several = name === "ps" || name === "stop";
+  // Commands that take one app complete only the first positional; ps, stop and status take several.
+  const several = name === "ps" || name === "stop" || name === "status";
   if (!several && args.length > 0) return words([], current);
   return words(
     (await sources.apps()).filter((a) => !args.includes(a)),
