@@ -130,6 +130,25 @@ describe("status update delivery", () => {
     expect(status.reason).toBe("REASON_RECONCILIATION");
     s.close();
   });
+
+  it("ignores a KILL that names another agent than the task's, and answers it nothing", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await launch(s, "t1");
+    await s.update("t1", "TASK_RUNNING");
+    const mark = s.events.length;
+    await s.call({ type: "KILL", kill: { task_id: { value: "t1" }, agent_id: { value: "other-agent" } } });
+    // The master handles calls in order: once the reconciliation is answered, the KILL has been handled.
+    await s.call({ type: "RECONCILE", reconcile: { tasks: [{ task_id: { value: "t1" } }] } });
+    await s.update("t1", "TASK_RUNNING", mark);
+    const fake = c.fakes.byId.get(String((offer.agent_id as Json).value));
+    expect(fake?.kills).toEqual([]);
+    expect(s.events.slice(mark).filter((e) => e.type === "UPDATE")).toHaveLength(1);
+    await s.call({ type: "KILL", kill: { task_id: { value: "t1" }, agent_id: offer.agent_id } });
+    await s.update("t1", "TASK_KILLED", mark);
+    expect(fake?.kills).toEqual([{ frameworkId: s.frameworkId, taskId: "t1" }]);
+    s.close();
+  });
 });
 
 describe("RECONCILE", () => {

@@ -743,6 +743,9 @@ export class LocalMaster {
       });
       return;
     }
+    // master.cpp Master::kill: a KILL naming another agent than the task's is only logged; nothing is killed.
+    const agentId = idOf(kill.agent_id);
+    if (agentId !== undefined && agentId !== task.agentId) return;
     if (isTerminalState(task.state)) return;
     const agent = this.agents.get(task.agentId);
     if (!agent || agent.dead || agent.partitioned) return;
