@@ -108,7 +108,10 @@ describe("allocation", () => {
       ["s1", "idle"],
       ["s2", "busy"],
     ]);
-    const filtered = { ...idle, filters: [{ agentId: "s1", quantities: q({ cpus: 8, mem: 8192 }) }] };
+    const filtered = {
+      ...idle,
+      filters: [{ agentId: "s1", role: "r", quantities: q({ cpus: 8, mem: 8192 }) }],
+    };
     expect(allocate(agents, [filtered], total, 0).map((a) => a.agentId)).toEqual(["s2"]);
     expect(allocate(agents, [{ ...idle, roles: [] }], total, 0)).toEqual([]);
   });

@@ -454,6 +454,51 @@ describe("offers", () => {
     s.close();
   });
 
+  it("drops a whole SUPPRESS or REVIVE that names a role the framework lacks or an invalid role", async () => {
+    const c = await cluster(1, { allocationIntervalMs: 20 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const decline = (offer: Json) =>
+      s.call({ type: "DECLINE", decline: { offer_ids: [offer.id], filters: { refuse_seconds: 0 } } });
+    const first = (await s.offers())[0] as Json;
+    expect((await s.call({ type: "SUPPRESS", suppress: { roles: ["titan", "other"] } })).status).toBe(202);
+    let mark = s.events.length;
+    await decline(first);
+    const second = (await s.offers(mark))[0] as Json;
+    await s.call({ type: "SUPPRESS" });
+    await decline(second);
+    mark = s.events.length;
+    expect((await s.call({ type: "REVIVE", revive: { roles: ["titan", "-bad"] } })).status).toBe(202);
+    expect((await s.call({ type: "REVIVE", revive: { roles: ["titan", "other"] } })).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(s.events.slice(mark).some((e) => e.type === "OFFERS")).toBe(false);
+    await s.call({ type: "REVIVE", revive: { roles: ["titan"] } });
+    await s.offers(mark);
+    s.close();
+  });
+
+  it("clears on REVIVE only the filters of the roles it names", async () => {
+    const c = await cluster(1, { allocationIntervalMs: 20 });
+    const s = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, roles: ["a", "b"] });
+    const declineAll = async (): Promise<void> => {
+      const offers = await s.offers(s.events.length);
+      await s.call({
+        type: "DECLINE",
+        decline: { offer_ids: offers.map((o) => o.id), filters: { refuse_seconds: 3600 } },
+      });
+    };
+    const first = await s.offers();
+    await s.call({
+      type: "DECLINE",
+      decline: { offer_ids: first.map((o) => o.id), filters: { refuse_seconds: 3600 } },
+    });
+    await declineAll();
+    const mark = s.events.length;
+    await s.call({ type: "REVIVE", revive: { roles: ["b"] } });
+    const revived = await s.offers(mark);
+    expect(revived.map((o) => (o.allocation_info as Json).role)).toEqual(["b"]);
+    s.close();
+  });
+
   it("rescinds an offer that outlives the offer timeout", async () => {
     const c = await cluster(1, { offerTimeoutMs: 50 });
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);

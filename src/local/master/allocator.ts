@@ -36,7 +36,7 @@ export interface AllocatableFramework {
   /** Resources currently allocated or offered to it, for its dominant share. */
   held: Quantities;
   /** Decline filters still in force. */
-  filters: ReadonlyArray<{ agentId: string; quantities: Quantities }>;
+  filters: ReadonlyArray<{ agentId: string; role: string; quantities: Quantities }>;
   /** Has the GPU_RESOURCES capability. */
   gpuCapable?: boolean;
   /** Has the REGION_AWARE capability. */
@@ -114,7 +114,8 @@ function offerFor(
     );
     const quantities = sumPools(usable);
     if (!isAllocatable(quantities)) continue;
-    if (f.filters.some((x) => x.agentId === agentId && contains(x.quantities, quantities))) continue;
+    if (f.filters.some((x) => x.agentId === agentId && x.role === role && contains(x.quantities, quantities)))
+      continue;
     return { role, pools: usable, quantities };
   }
   return undefined;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { AgentStatus, LocalAgentHandle, TaskInfoJson, TaskStateName } from "../agent/api.js";
 import { isTerminalState } from "../agent/task-states.js";
+import { roleError } from "../common-validation.js";
 import { domainJson, type FaultDomain } from "../fault-domain.js";
 import { isObject, type JsonObject } from "../json.js";
 import {
@@ -32,6 +33,7 @@ import type {
   AgentRecord,
   FrameworkCapabilities,
   FrameworkRecord,
+  OfferFilter,
   OfferRecord,
   Subscription,
   TaskRecord,
@@ -684,20 +686,24 @@ export class LocalMaster {
     }
     const refuse = refuseSecondsOf(accept.filters);
     if (refuse > 0 && !isEmpty(plan.unused)) {
-      this.addFilter(framework, plan.agentId, plan.unused, refuse, now);
+      this.addFilter(
+        framework,
+        { agentId: plan.agentId, role: plan.role, quantities: plan.unused },
+        refuse,
+        now,
+      );
     }
     this.scheduleAllocation();
   }
 
   private addFilter(
     framework: FrameworkRecord,
-    agentId: string,
-    quantities: Quantities,
+    filtered: Omit<OfferFilter, "expiresAt">,
     refuseSeconds: number,
     now: number,
   ): void {
     const expiresAt = now + refuseSeconds * 1000;
-    framework.filters.push({ agentId, quantities, expiresAt });
+    framework.filters.push({ ...filtered, expiresAt });
     const wait = refuseSeconds * 1000;
     if (wait <= MAX_TIMER_MS) this.timer(() => this.scheduleAllocation(), wait);
   }
@@ -709,27 +715,36 @@ export class LocalMaster {
       const offer = this.offers.get(idOf(o) ?? "");
       if (!offer || offer.frameworkId !== framework.id) continue;
       this.removeOffer(offer);
-      if (refuse > 0) this.addFilter(framework, offer.agentId, offer.quantities, refuse, now);
+      if (refuse > 0) this.addFilter(framework, offer, refuse, now);
     }
     this.scheduleAllocation();
   }
 
-  private rolesArg(payload: unknown, framework: FrameworkRecord): string[] {
+  /**
+   * The roles a SUPPRESS or REVIVE is for (the framework's when it names none); undefined when it names an invalid
+   * role or one the framework is not subscribed to: master.cpp Master::suppress and Master::revive then drop the
+   * whole call, the valid roles too.
+   */
+  private rolesArg(payload: unknown, framework: FrameworkRecord): string[] | undefined {
     const roles =
       isObject(payload) && Array.isArray(payload.roles)
         ? payload.roles.filter((r): r is string => typeof r === "string")
         : [];
+    if (roles.some((r) => roleError(r) !== undefined || !framework.roles.includes(r))) return undefined;
     return roles.length > 0 ? roles : framework.roles;
   }
 
+  /** hierarchical.cpp reviveRoles: the roles are unsuppressed and only their filters cleared. */
   private revive(framework: FrameworkRecord, payload: unknown): void {
-    for (const role of this.rolesArg(payload, framework)) framework.suppressedRoles.delete(role);
-    framework.filters = [];
+    const roles = this.rolesArg(payload, framework);
+    if (roles === undefined) return;
+    for (const role of roles) framework.suppressedRoles.delete(role);
+    framework.filters = framework.filters.filter((f) => !roles.includes(f.role));
     this.scheduleAllocation();
   }
 
   private suppress(framework: FrameworkRecord, payload: unknown): void {
-    for (const role of this.rolesArg(payload, framework)) framework.suppressedRoles.add(role);
+    for (const role of this.rolesArg(payload, framework) ?? []) framework.suppressedRoles.add(role);
   }
 
   private kill(framework: FrameworkRecord, kill: JsonObject): void {

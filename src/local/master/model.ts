@@ -24,6 +24,8 @@ export interface FrameworkCapabilities {
 
 export interface OfferFilter {
   agentId: string;
+  /** Filters are kept per role, as the allocator's `offerFilters[role][agent]`. */
+  role: string;
   quantities: Quantities;
   expiresAt: number;
 }
