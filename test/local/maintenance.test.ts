@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startTestCluster } from "../support/local-cluster.js";
 import { checkShape } from "../support/proto-shape.js";
+import { fakeAgents } from "./fake-agent.js";
 import { commandTask, FRAMEWORK, type Json, operator, post, TestScheduler } from "./scheduler-client.js";
 
 const START_NS = 1_893_456_000_000_000_000n;
@@ -67,6 +68,34 @@ describe("maintenance in the local master", () => {
     ]);
     s.close();
   }, 20_000);
+
+  it("sends a declined inverse offer again after a REVIVE, which clears inverse offer filters", async () => {
+    const local = await startTestCluster({
+      agents: 1,
+      createAgent: fakeAgents().create,
+      master: { allocationIntervalMs: 20 },
+    });
+    const { s, offer } = await runningTask(local.url);
+    const from = s.events.length;
+    expect((await call(local.url, schedule([String(offer.hostname)]))).status).toBe(200);
+    const event = await s.next((e) => e.type === "INVERSE_OFFERS", 5000, from);
+    const inverse = ((event.inverse_offers as Json).inverse_offers as Json[])[0] as Json;
+    await s.call({
+      type: "DECLINE_INVERSE_OFFERS",
+      decline_inverse_offers: { inverse_offer_ids: [inverse.id], filters: { refuse_seconds: 3600 } },
+    });
+    const mark = s.events.length;
+    // A REVIVE the master drops (a role the framework is not subscribed to) clears nothing.
+    await s.call({ type: "REVIVE", revive: { roles: ["other"] } });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(s.events.slice(mark).some((e) => e.type === "INVERSE_OFFERS")).toBe(false);
+    await s.call({ type: "REVIVE" });
+    const again = await s.next((e) => e.type === "INVERSE_OFFERS", 5000, mark);
+    const second = ((again.inverse_offers as Json).inverse_offers as Json[])[0] as Json;
+    expect(second.agent_id).toEqual(offer.agent_id);
+    expect(second.id).not.toEqual(inverse.id);
+    s.close();
+  });
 
   it("brings a scheduled machine DOWN (its tasks lost), refuses to unschedule it, and brings it back UP", async () => {
     const local = await startTestCluster({ agents: 2 });

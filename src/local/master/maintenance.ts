@@ -371,6 +371,12 @@ export class Maintenance {
     }
   }
 
+  /** hierarchical.cpp reviveRoles: any REVIVE clears the framework's inverse offer filters, whatever its roles. */
+  clearFilters(frameworkId: string): void {
+    for (const key of [...this.filters.keys()])
+      if (key.startsWith(`${frameworkId}\u0000`)) this.filters.delete(key);
+  }
+
   private removeInverseOffer(record: InverseOfferRecord, rescind: boolean): void {
     if (record.timer) clearTimeout(record.timer);
     this.inverseOffers.delete(record.id);

@@ -740,6 +740,7 @@ export class LocalMaster {
     if (roles === undefined) return;
     for (const role of roles) framework.suppressedRoles.delete(role);
     framework.filters = framework.filters.filter((f) => !roles.includes(f.role));
+    this.maintenance.clearFilters(framework.id);
     this.scheduleAllocation();
   }
 
