@@ -440,6 +440,18 @@ describe("offers", () => {
     s.close();
   });
 
+  it("holds declined resources at least one allocation interval, however short refuse_seconds is", async () => {
+    const c = await cluster(1, { allocationIntervalMs: 500 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    const mark = s.events.length;
+    const declinedAt = Date.now();
+    await s.call({ type: "DECLINE", decline: { offer_ids: [offer.id], filters: { refuse_seconds: 0.05 } } });
+    await s.offers(mark);
+    expect(Date.now() - declinedAt).toBeGreaterThanOrEqual(450);
+    s.close();
+  });
+
   it("stops offering after SUPPRESS and resumes after REVIVE", async () => {
     const c = await cluster(1, { allocationIntervalMs: 20 });
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);

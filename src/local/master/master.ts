@@ -702,9 +702,10 @@ export class LocalMaster {
     refuseSeconds: number,
     now: number,
   ): void {
-    const expiresAt = now + refuseSeconds * 1000;
-    framework.filters.push({ ...filtered, expiresAt });
-    const wait = refuseSeconds * 1000;
+    // hierarchical.cpp recoverResources: a filter lasts at least one allocation interval, so the resources are not
+    // offered again before the next allocation (MESOS-4302).
+    const wait = Math.max(this.options.allocationIntervalMs, refuseSeconds * 1000);
+    framework.filters.push({ ...filtered, expiresAt: now + wait });
     if (wait <= MAX_TIMER_MS) this.timer(() => this.scheduleAllocation(), wait);
   }
 
