@@ -9,7 +9,8 @@ import { isObject, type JsonObject } from "./json.js";
 /** common/validation.cpp validateID: task, agent, executor and framework ids. */
 export function validateId(id: string): string | undefined {
   if (id === "") return "ID must not be empty";
-  if (id.length > 255) return "ID must not be greater than 255 characters";
+  // std::string::length counts bytes: NAME_MAX bounds the id as a path component, in UTF-8.
+  if (Buffer.byteLength(id, "utf8") > 255) return "ID must not be greater than 255 characters";
   if (id === "." || id === "..") return `'${id}' is disallowed`;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what Mesos refuses.
   if (/[\u0000-\u001f\u007f/\\]/.test(id)) return `'${id}' contains invalid characters`;

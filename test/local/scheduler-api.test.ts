@@ -420,6 +420,20 @@ describe("ACCEPT", () => {
   });
 });
 
+describe("task ids", () => {
+  it("counts an id's length in bytes, as validateID's std::string does", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    const long = "é".repeat(128);
+    const fits = "é".repeat(127);
+    await s.accept([String((offer.id as Json).value)], [commandTask(long, offer), commandTask(fits, offer)]);
+    expect((await s.update(long, "TASK_ERROR")).message).toBe("ID must not be greater than 255 characters");
+    await s.update(fits, "TASK_RUNNING");
+    s.close();
+  });
+});
+
 describe("offers", () => {
   it("re-offers declined resources only after refuse_seconds, and at once after REVIVE", async () => {
     const c = await cluster(1, { allocationIntervalMs: 20 });
