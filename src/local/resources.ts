@@ -60,10 +60,6 @@ function rangesContain(outer: readonly RangeJson[], inner: readonly RangeJson[])
   return inner.every((i) => outer.some((o) => o.begin <= i.begin && i.end <= o.end));
 }
 
-function rangeCount(ranges: readonly RangeJson[]): number {
-  return ranges.reduce((n, r) => n + (r.end - r.begin + 1), 0);
-}
-
 export function add(a: Quantities, b: Quantities): Quantities {
   return {
     cpus: fixed(a.cpus + b.cpus),
@@ -160,8 +156,6 @@ export function fromResourceJson(list: readonly unknown[]): ParsedResources {
       if (r.type !== "RANGES" || ranges.some((x) => !(Number(x.begin) <= Number(x.end)))) {
         return { ok: false, error: "Invalid ranges resource 'ports'" };
       }
-      const overlapping = rangeCount(normalizeRanges(ranges)) !== rangeCount(ranges);
-      if (overlapping) return { ok: false, error: "Invalid ranges resource 'ports': ranges overlap" };
       q = add(q, {
         ...emptyQuantities(),
         ports: ranges.map((x) => ({ begin: Number(x.begin), end: Number(x.end) })),

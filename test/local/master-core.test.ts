@@ -335,22 +335,22 @@ describe("ACCEPT planning", () => {
   });
 
   it.each([
+    [1e-300, "Resource 'cpus:0' is invalid: Invalid scalar resource: value <= 0"],
+    [0.0004, "Resource 'cpus:0' is invalid: Invalid scalar resource: value <= 0"],
+    [-1, "Resource 'cpus:-1' is invalid: Invalid scalar resource: value <= 0"],
+    [-0.0005, "Resource 'cpus:-0.001' is invalid: Invalid scalar resource: value <= 0"],
+    // No int64 holds it: llround gives LLONG_MIN on x86-64.
     [
-      1e-300,
-      "Task uses invalid resources: Invalid resources: Resource 'cpus:1e-300' is invalid: Invalid scalar resource: value <= 0",
+      Number.POSITIVE_INFINITY,
+      "Resource 'cpus:-9.22337203685478e+15' is invalid: Invalid scalar resource: value <= 0",
     ],
-    [
-      0.0004,
-      "Task uses invalid resources: Invalid resources: Resource 'cpus:0.0004' is invalid: Invalid scalar resource: value <= 0",
-    ],
-    [
-      -1,
-      "Task uses invalid resources: Invalid resources: Resource 'cpus:-1' is invalid: Invalid scalar resource: value <= 0",
-    ],
-  ])("refuses a task with cpus %s as validation.cpp does", (cpus, message) => {
-    const result = plan(["o1"], [task("a", "s1", cpus)], [offer("o1", "s1")]);
-    expect(result.kind === "valid" && result.rejections.map((r) => r.message)).toEqual([message]);
-  });
+  ])(
+    "fails a LAUNCH with cpus %s as Resources::validate does, the value written in fixed point",
+    (cpus, message) => {
+      const result = plan(["o1"], [task("a", "s1", cpus)], [offer("o1", "s1")]);
+      expect(result.kind === "valid" && result.rejections.map((r) => r.message)).toEqual([message]);
+    },
+  );
 
   it("refuses a host port outside the offered (the agent's) range", () => {
     const quantities = { ...q({ cpus: 1, mem: 128 }), ports: [{ begin: 31000, end: 31009 }] };

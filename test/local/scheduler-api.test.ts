@@ -420,6 +420,81 @@ describe("ACCEPT", () => {
   });
 });
 
+describe("a LAUNCH's resources, checked as validateAndUpgradeResources does", () => {
+  const portsOf = (offer: Json): number => {
+    const ports = (offer.resources as Json[]).find((r) => r.name === "ports") as Json;
+    return Number((((ports.ranges as Json).range as Json[])[0] as Json).begin);
+  };
+  const withPorts = (task: Json, range: Array<[number, number]>): Json => ({
+    ...task,
+    resources: [
+      ...(task.resources as Json[]),
+      { name: "ports", type: "RANGES", ranges: { range: range.map(([begin, end]) => ({ begin, end })) } },
+    ],
+  });
+  const launch = (tasks: Json[]): Json => ({ type: "LAUNCH", launch: { task_infos: tasks } });
+
+  it("fails every task of the operation with an invalid resource, with Resources::validate's bare text", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    const port = portsOf(offer);
+    const tiny = commandTask("tiny", offer, "sleep 30", 0.0004);
+    (tiny.resources as Json[])[0] = { ...(tiny.resources as Json[])[0], allocation_info: { role: "titan" } };
+    await s.call({
+      type: "ACCEPT",
+      accept: {
+        offer_ids: [offer.id],
+        operations: [
+          launch([commandTask("good-1", offer), tiny]),
+          launch([
+            commandTask("good-2", offer),
+            withPorts(commandTask("inverted", offer), [[port + 5, port + 3]]),
+          ]),
+          launch([
+            withPorts(commandTask("coalesced", offer), [
+              [port + 1, port + 1],
+              [port, port + 2],
+            ]),
+          ]),
+        ],
+      },
+    });
+    const scalar = "Resource 'cpus(allocated: titan):0' is invalid: Invalid scalar resource: value <= 0";
+    for (const id of ["good-1", "tiny"]) {
+      const status = await s.update(id, "TASK_ERROR");
+      expect([status.message, status.reason]).toEqual([scalar, "REASON_TASK_INVALID"]);
+    }
+    const inverted = `Resource 'ports:[${port + 5}-${port + 3}]' is invalid: Invalid ranges resource: begin > end`;
+    for (const id of ["good-2", "inverted"])
+      expect((await s.update(id, "TASK_ERROR")).message).toBe(inverted);
+    // The overlap check is one-sided (a range starting inside an earlier one): this pair passes and is coalesced.
+    await s.update("coalesced", "TASK_RUNNING");
+    for (const id of ["good-1", "good-2"]) expect(s.updates(id).map((u) => u.state)).toEqual(["TASK_ERROR"]);
+    s.close();
+  });
+
+  it("refuses ranges where a later one starts inside an earlier one", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    const port = portsOf(offer);
+    await s.accept(
+      [String((offer.id as Json).value)],
+      [
+        withPorts(commandTask("o", offer), [
+          [port, port + 2],
+          [port + 1, port + 1],
+        ]),
+      ],
+    );
+    expect((await s.update("o", "TASK_ERROR")).message).toBe(
+      `Resource 'ports:[${port}-${port + 2}, ${port + 1}-${port + 1}]' is invalid: Invalid ranges resource: overlapping ranges`,
+    );
+    s.close();
+  });
+});
+
 describe("task ids", () => {
   it("counts an id's length in bytes, as validateID's std::string does", async () => {
     const c = await cluster(1);

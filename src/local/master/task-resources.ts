@@ -1,4 +1,5 @@
 import type { DiskInfoJson, ResourceJson } from "../agent/api.js";
+import { roleError } from "../common-validation.js";
 import { isObject, type JsonObject } from "../json.js";
 import {
   diskSourceText,
@@ -35,13 +36,36 @@ function rawText(r: JsonObject): string {
     shared: r.shared !== undefined,
   });
   let value = "";
-  if (isObject(r.scalar)) value = String(r.scalar.value);
+  if (isObject(r.scalar)) value = scalarText(Number(r.scalar.value));
   else if (isObject(r.ranges) && Array.isArray(r.ranges.range))
     value = formatRanges(
       r.ranges.range.filter(isObject).map((x) => ({ begin: Number(x.begin), end: Number(x.end) })),
     );
   else if (isObject(r.set) && Array.isArray(r.set.item)) value = `{${r.set.item.map(String).join(", ")}}`;
   return `${prefix}:${value}`;
+}
+
+/**
+ * values.cpp `convertToFixed`: `llround(value * 1000)`, halves away from zero; what x86-64 gives for a value no
+ * int64 holds (an infinity or NaN too) is LLONG_MIN.
+ */
+function fixedPoint(value: number): number {
+  const scaled = value * 1000;
+  if (!(Math.abs(scaled) < 2 ** 63)) return -(2 ** 63);
+  return Math.sign(scaled) * Math.round(Math.abs(scaled));
+}
+
+/** values.cpp `operator<<(Value::Scalar)`: the fixed-point value, written with 15 significant digits (`%.15g`). */
+function scalarText(value: number): string {
+  const fixed = fixedPoint(value);
+  const floating = Math.trunc(fixed / 1000) + (fixed % 1000) / 1000;
+  if (floating === 0) return "0";
+  const [mantissa = "", exponent = "0"] = floating.toExponential(14).split("e");
+  const e = Number(exponent);
+  const trim = (t: string) => (t.includes(".") ? t.replace(/\.?0+$/, "") : t);
+  if (e < -4 || e >= 15)
+    return `${trim(mantissa)}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  return trim(floating.toFixed(14 - e));
 }
 
 /** resources.cpp `operator<<(Resource::DiskInfo)`: the source, the persistence id, then `:` and the volume's path. */
@@ -75,10 +99,75 @@ function sourcedDisk(r: JsonObject): DiskInfoJson | undefined {
   return source === undefined ? undefined : { source };
 }
 
+function rangesOf(r: JsonObject): Array<{ begin: number; end: number }> {
+  const ranges = isObject(r.ranges) && Array.isArray(r.ranges.range) ? r.ranges.range.filter(isObject) : [];
+  return ranges.map((x) => ({ begin: Number(x.begin), end: Number(x.end) }));
+}
+
+/**
+ * Resources::validate's checks of a RANGES value: none inverted, and none starting inside an earlier one (the
+ * check is one-sided, so `[5-6, 1-10]` passes and is coalesced).
+ */
+function rangesError(r: JsonObject): string | undefined {
+  const ranges = rangesOf(r);
+  for (const [i, range] of ranges.entries()) {
+    if (range.begin > range.end) return "Invalid ranges resource: begin > end";
+    if (ranges.slice(i + 1).some((later) => range.begin <= later.begin && later.begin <= range.end))
+      return "Invalid ranges resource: overlapping ranges";
+  }
+  return undefined;
+}
+
+/** Resources::validate's checks of the value against the type (src/common/resources.cpp). */
+function valueError(r: JsonObject): string | undefined {
+  const [scalar, ranges, set] = [r.scalar !== undefined, r.ranges !== undefined, r.set !== undefined];
+  switch (r.type) {
+    case "SCALAR":
+      if (!scalar || ranges || set) return "Invalid scalar resource";
+      // Negative values, and non-zero ones the fixed-point scalar (three decimals) makes zero, are refused.
+      return isObject(r.scalar) && r.scalar.value !== 0 && fixedPoint(Number(r.scalar.value)) <= 0
+        ? "Invalid scalar resource: value <= 0"
+        : undefined;
+    case "RANGES":
+      return scalar || !ranges || set ? "Invalid ranges resource" : rangesError(r);
+    case "SET": {
+      if (scalar || ranges || !set) return "Invalid set resource";
+      const items = isObject(r.set) && Array.isArray(r.set.item) ? r.set.item : [];
+      return new Set(items).size === items.length ? undefined : "Invalid set resource: duplicated elements";
+    }
+    default:
+      return "Unsupported resource type";
+  }
+}
+
+/** Resources::validate's sharing rule: only persistent volumes may be shared. */
+function sharedError(r: JsonObject): string | undefined {
+  if (r.shared === undefined) return undefined;
+  if (r.name !== "disk") return `Resource ${String(r.name)} cannot be shared`;
+  return isObject(r.disk) && r.disk.persistence !== undefined
+    ? undefined
+    : "Only persistent volumes can be shared";
+}
+
+/** Resources::validate (src/common/resources.cpp) for one resource, in its order. */
+function resourceError(r: JsonObject): string | undefined {
+  if (r.name === "") return "Empty resource name";
+  return (
+    valueError(r) ??
+    (r.disk !== undefined && r.name !== "disk"
+      ? `DiskInfo should not be set for ${String(r.name)} resource`
+      : undefined) ??
+    reservationError(r) ??
+    sharedError(r)
+  );
+}
+
 /** Resources::validate's reservation rules (src/common/resources.cpp), for one resource. */
 function reservationError(r: JsonObject): string | undefined {
   const reservations = Array.isArray(r.reservations) ? r.reservations : [];
   if (reservations.length === 0) {
+    const role = roleError(typeof r.role === "string" ? r.role : "*");
+    if (role !== undefined) return role;
     const reservation = r.reservation;
     if (isObject(reservation)) {
       if (reservation.type !== undefined)
@@ -94,6 +183,8 @@ function reservationError(r: JsonObject): string | undefined {
       return "Invalid reservation: 'Resource.ReservationInfo.type' field must be set.";
     if (reservation.role === undefined)
       return "Invalid reservation: 'Resource.ReservationInfo.role' field must be set.";
+    const role = roleError(String(reservation.role));
+    if (role !== undefined) return role;
     if (reservation.role === "*") return 'Invalid reservation: role "*" cannot be reserved';
   }
   let ancestor = String((reservations[0] as JsonObject).role);
@@ -121,10 +212,7 @@ export function launchResourcesError(tasks: readonly JsonObject[]): string | und
   for (const task of tasks) {
     for (const r of Array.isArray(task.resources) ? task.resources : []) {
       if (!isObject(r)) continue;
-      const error =
-        r.disk !== undefined && r.name !== "disk"
-          ? `DiskInfo should not be set for ${String(r.name)} resource`
-          : reservationError(r);
+      const error = resourceError(r);
       if (error !== undefined) return `Resource '${rawText(r)}' is invalid: ${error}`;
     }
   }
