@@ -610,6 +610,23 @@ describe("offers", () => {
     s.close();
   });
 
+  it("discards an offer another framework declines, filtering it for its owner, and tells the owner nothing", async () => {
+    const c = await cluster(1, { allocationIntervalMs: 20 });
+    const a = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, name: "a" });
+    const offer = (await a.offers())[0] as Json;
+    const b = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, name: "b" });
+    const mark = a.events.length;
+    await b.call({ type: "DECLINE", decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } });
+    expect((await b.offers())[0]?.agent_id).toEqual(offer.agent_id);
+    await a.accept([String((offer.id as Json).value)], [commandTask("late", offer)]);
+    expect((await a.update("late", "TASK_DROPPED", mark)).message).toBe(
+      `Task launched with invalid offers: Offer ${String((offer.id as Json).value)} is no longer valid`,
+    );
+    expect(a.events.slice(mark).map((e) => e.type)).toEqual(["UPDATE"]);
+    a.close();
+    b.close();
+  });
+
   it("shares agents between two frameworks", async () => {
     const c = await cluster(2);
     const a = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, name: "a" });

@@ -587,7 +587,7 @@ export class LocalMaster {
         this.accept(framework, call.accept as JsonObject);
         return { status: 202 };
       case "DECLINE":
-        this.decline(framework, call.decline as JsonObject);
+        this.decline(call.decline as JsonObject);
         return { status: 202 };
       case "REVIVE":
         this.revive(framework, call.revive);
@@ -709,14 +709,17 @@ export class LocalMaster {
     if (wait <= MAX_TIMER_MS) this.timer(() => this.scheduleAllocation(), wait);
   }
 
-  private decline(framework: FrameworkRecord, decline: JsonObject): void {
+  private decline(decline: JsonObject): void {
     const refuse = refuseSecondsOf(decline.filters);
     const now = this.now();
     for (const o of Array.isArray(decline.offer_ids) ? decline.offer_ids : []) {
+      // master.cpp Master::decline checks no owner: another framework's offer is discarded too, filtered for its
+      // owner (discardOffer), and nobody is told.
       const offer = this.offers.get(idOf(o) ?? "");
-      if (!offer || offer.frameworkId !== framework.id) continue;
+      const owner = offer && this.frameworks.get(offer.frameworkId);
+      if (!offer || !owner) continue;
       this.removeOffer(offer);
-      if (refuse > 0) this.addFilter(framework, offer, refuse, now);
+      if (refuse > 0) this.addFilter(owner, offer, refuse, now);
     }
     this.scheduleAllocation();
   }
