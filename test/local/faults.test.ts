@@ -78,6 +78,33 @@ describe("agent faults", () => {
     s.close();
   });
 
+  it("partition: a task the returning agent does not report is dropped without a word; reconciling it says gone", async () => {
+    const c = await cluster({ agentUnreachableAfterMs: 30 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    await c.faults.partitionAgent(agentOf(offer));
+    // Launched on the agent's outstanding offer while it is cut off: the agent never hears of the task.
+    await s.accept([String((offer.id as Json).value)], [commandTask("lost", offer)]);
+    await s.update("lost", "TASK_UNREACHABLE");
+    const mark = s.events.length;
+    await c.faults.healAgent(agentOf(offer));
+    // master.cpp, Master::__reregisterSlave: only the tasks the agent reports come back with an update; the
+    // master's other unreachable tasks of that agent are erased, neither completed nor reported.
+    await s.offers(mark);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.events.slice(mark).filter((e) => e.type === "UPDATE")).toEqual([]);
+    const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    expect(tasks).toEqual({ tasks: [], unreachable_tasks: [], completed_tasks: [] });
+    await s.call({
+      type: "RECONCILE",
+      reconcile: { tasks: [{ task_id: { value: "lost" }, agent_id: offer.agent_id }] },
+    });
+    expect((await s.update("lost", "TASK_GONE", mark)).message).toBe(
+      "Reconciliation: Task is unknown to the agent",
+    );
+    s.close();
+  });
+
   it("partition that never heals: the agent leaves the registry without a word, its tasks unknown", async () => {
     const c = await cluster({ agentUnreachableAfterMs: 20, registryMaxAgentAgeMs: 40 });
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);

@@ -335,6 +335,12 @@ export class LocalMaster {
     }
   }
 
+  /**
+   * master.cpp `Master::__reregisterSlave`: the tasks the agent reports come back, each announced with its state
+   * (a framework that is not partition-aware was told TASK_LOST, and now hears its task runs). The master's other
+   * unreachable tasks of the agent are erased without a word: only an explicit reconciliation tells a framework
+   * (TASK_GONE, "unknown to the agent").
+   */
   private reregisterUnreachable(agent: AgentRecord): void {
     const now = this.now();
     agent.state = "registered";
@@ -347,10 +353,12 @@ export class LocalMaster {
       framework.unreachableTasks.delete(task.taskId);
       task.unreachableAt = undefined;
       const view = views.get(`${framework.id}\u0000${task.taskId}`);
-      task.state = view?.state ?? "TASK_GONE";
+      if (view === undefined) {
+        this.delivery.forgetTask(framework.id, task.taskId);
+        continue;
+      }
+      task.state = view.state;
       framework.tasks.set(task.taskId, task);
-      // master.cpp, __reregisterSlave: every framework's tasks come back, with the master's update (a framework
-      // that is not partition-aware was told TASK_LOST, and now hears its task runs).
       this.sendEvent(framework.id, {
         type: "UPDATE",
         update: {
@@ -362,12 +370,10 @@ export class LocalMaster {
             message: "Unreachable agent re-reregistered",
             agentId: agent.id,
             timestampMs: now,
-            ...(view?.healthy !== undefined ? { healthy: view.healthy } : {}),
+            ...(view.healthy !== undefined ? { healthy: view.healthy } : {}),
           }),
         },
       });
-      if (isTerminalState(task.state) && !view)
-        this.complete(framework, framework.tasks.get(task.taskId) ?? task);
     }
   }
 
