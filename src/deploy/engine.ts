@@ -3,7 +3,7 @@ import type { TaskStatus } from "../mesos/types/mesos.js";
 import type { SchedulerCall } from "./calls.js";
 import { type EngineSettings, type EngineState, type Reaction, reaction } from "./engine-state.js";
 import { inverseOffersUnanswered, receiveInverseOffers, rescindInverseOffer } from "./evacuation.js";
-import { holding, startReconciliation, unsure } from "./reconciliation.js";
+import { agentsSeen, askReturned, holding, startReconciliation, unsure } from "./reconciliation.js";
 import { replan } from "./replan.js";
 import { RETRY_REFUSE_SECONDS } from "./step.js";
 import {
@@ -74,15 +74,19 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
   },
   OFFERS: (state, event, { now, stopping, settings }) => {
     const offers = event.offers.offers ?? [];
+    // An agent that offers is registered: its tasks titan holds as unreachable may be gone.
+    const ask = askReturned(state.tracked, new Set(offers.map((o) => o.agent_id.value)));
     const reconciling =
       settings.supervise === undefined
         ? holding(state.tracked, state.reconciliation, now)
         : !reconciledOnce(state);
     const settled = state.link.subscribed && !reconciling;
-    if (settled && !stopping) return reaction({ ...state, offers: [...state.offers, ...offers] });
+    if (settled && !stopping)
+      return reaction({ ...state, offers: [...state.offers, ...offers] }, { calls: ask });
     if (offers.length === 0) return reaction(state);
     const offerIds = offers.map((o) => o.id.value);
-    return reaction(state, { calls: [{ kind: "decline", offerIds, refuseSeconds: RETRY_REFUSE_SECONDS }] });
+    const decline: SchedulerCall = { kind: "decline", offerIds, refuseSeconds: RETRY_REFUSE_SECONDS };
+    return reaction(state, { calls: [...ask, decline] });
   },
   RESCIND: (state, event) => {
     const id = event.rescind.offer_id.value;
@@ -183,9 +187,10 @@ function updates(state: EngineState, statuses: readonly TaskStatus[], ctx: React
   const acknowledgements = statuses.flatMap((status): SchedulerCall[] =>
     status.uuid === undefined ? [] : [{ kind: "acknowledge", status }],
   );
+  const ask = askReturned(next.tracked, agentsSeen(statuses));
   return {
     ...replanned,
-    calls: acknowledgements,
+    calls: [...acknowledgements, ...ask],
     events: [...result.events, ...replanned.events],
     warnings,
   };

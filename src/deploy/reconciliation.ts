@@ -1,3 +1,4 @@
+import type { TaskStatus } from "../mesos/types/mesos.js";
 import type { SchedulerCall } from "./calls.js";
 import { type TrackedInstances, track } from "./tracking.js";
 
@@ -98,4 +99,33 @@ export function explicit(
     if (task === undefined) return [];
     return [task.agentId ? { taskId: id, agentId: task.agentId } : { taskId: id }];
   });
+}
+
+/**
+ * Agents the updates show registered with the master: an agent's own update, or the master's word that it
+ * re-registered. A reconciliation answer or a master's update of a lost agent says nothing of the sort.
+ */
+export function agentsSeen(statuses: readonly TaskStatus[]): Set<string> {
+  const seen = new Set<string>();
+  for (const status of statuses) {
+    const agentId = status.agent_id?.value;
+    if (agentId === undefined) continue;
+    if (status.source !== "SOURCE_MASTER" || status.reason === "REASON_AGENT_REREGISTERED") seen.add(agentId);
+  }
+  return seen;
+}
+
+/**
+ * Tracked unreachable tasks on agents seen again are asked about explicitly. A re-registering agent brings back
+ * only the tasks it reports; the master erases its other unreachable tasks without an update (master.cpp
+ * `Master::__reregisterSlave`), so without asking titan would hold them as unreachable until its next periodic
+ * reconciliation. The answers are ordinary status updates (TASK_GONE for a task the agent does not have).
+ */
+export function askReturned(tracked: TrackedInstances, agentIds: ReadonlySet<string>): SchedulerCall[] {
+  if (agentIds.size === 0) return [];
+  const taskIds = [...tracked.tasks.values()]
+    .filter((t) => t.state === "TASK_UNREACHABLE" && t.agentId !== undefined && agentIds.has(t.agentId))
+    .map((t) => t.taskId);
+  if (taskIds.length === 0) return [];
+  return [{ kind: "reconcile", tasks: explicit(tracked, taskIds), resendOnFailure: false }];
 }

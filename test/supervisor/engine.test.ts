@@ -190,6 +190,43 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
     expect(kill).toMatchObject({ taskId: "web.1.2.2" });
   });
 
+  it("asks about an unreachable task when its agent is seen again, and relaunches at once when it is gone", () => {
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
+    s.status("web.1.2.1", "TASK_UNREACHABLE", "a3", { source: "SOURCE_MASTER", uuid: undefined });
+    s.tick(1000);
+    // An offer of another agent, and the master's own updates, say nothing of a3.
+    let before = s.calls.length;
+    s.offer("a4");
+    s.status("web.1.0.1", "TASK_RUNNING", "a1", { source: "SOURCE_MASTER", reason: "REASON_RECONCILIATION" });
+    expect(s.since(before).filter((c) => c.kind === "reconcile")).toEqual([]);
+    // a3 re-registered: a real master erases the tasks it did not report without a word (master.cpp
+    // Master::__reregisterSlave), so only asking tells.
+    before = s.calls.length;
+    expect(s.offer("a3")).toEqual([]);
+    expect(s.since(before).filter((c) => c.kind === "reconcile")).toEqual([
+      { kind: "reconcile", tasks: [{ taskId: "web.1.2.1", agentId: "a3" }], resendOnFailure: false },
+    ]);
+    s.status("web.1.2.1", "TASK_GONE", "a3", {
+      source: "SOURCE_MASTER",
+      reason: "REASON_RECONCILIATION",
+      uuid: undefined,
+    });
+    // Well within the unreachable grace, the instance is launched again.
+    expect(s.offer("a4")).toEqual([["a4", "web.1.2.2"]]);
+  });
+
+  it("asks about an unreachable task when its agent reports another task again", () => {
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a2")]);
+    const master = { source: "SOURCE_MASTER", uuid: undefined } as const;
+    s.status("web.1.1.1", "TASK_UNREACHABLE", "a2", master);
+    s.status("web.1.2.1", "TASK_UNREACHABLE", "a2", master);
+    const before = s.calls.length;
+    s.status("web.1.1.1", "TASK_RUNNING", "a2", { ...master, reason: "REASON_AGENT_REREGISTERED" });
+    expect(s.since(before).filter((c) => c.kind === "reconcile")).toEqual([
+      { kind: "reconcile", tasks: [{ taskId: "web.1.2.1", agentId: "a2" }], resendOnFailure: false },
+    ]);
+  });
+
   it("trips the disaster brake on mass loss, launches nothing while it holds, and releases when they return", () => {
     const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
     s.status("web.1.0.1", "TASK_LOST", "a1");
