@@ -185,6 +185,42 @@ describe("RECONCILE", () => {
     s.close();
   });
 
+  it("answers the state of the update in flight, not a newer one the agent holds back", async () => {
+    const c = await cluster({ statusRetryMinMs: 60_000 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    s.autoAck = false;
+    const offer = await launch(s, "t1");
+    const starting = await s.update("t1", "TASK_STARTING");
+    c.fakes.byId.get(String((offer.agent_id as Json).value))?.finish("t1");
+    const task = async (): Promise<Json> =>
+      (((await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json).tasks as Json[])[0] as Json;
+    for (let i = 0; i < 50 && (await task()).state !== "TASK_FINISHED"; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await task()).toMatchObject({ state: "TASK_FINISHED", status_update_state: "TASK_STARTING" });
+    // master.cpp Master::reconcile: status_update_state when set (Master::forward sets it), else the state.
+    const mark = s.events.length;
+    await s.call({
+      type: "RECONCILE",
+      reconcile: { tasks: [{ task_id: { value: "t1" }, agent_id: offer.agent_id }] },
+    });
+    await s.call({ type: "RECONCILE", reconcile: {} });
+    const answers = () =>
+      s.events
+        .slice(mark)
+        .filter((e) => e.type === "UPDATE")
+        .map((e) => ((e.update as Json).status as Json).state);
+    for (let i = 0; i < 100 && answers().length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(answers()).toEqual(["TASK_STARTING", "TASK_STARTING"]);
+    // Once acknowledged, the next update goes out and is what the master answers from then on; the master keeps
+    // it after its acknowledgement too.
+    await s.acknowledge(starting);
+    const running = await s.update("t1", "TASK_RUNNING");
+    await s.acknowledge(running);
+    await s.update("t1", "TASK_FINISHED");
+    expect(await task()).toMatchObject({ status_update_state: "TASK_FINISHED" });
+    s.close();
+  });
+
   it("answers TASK_LOST to a framework that is not partition-aware", async () => {
     const c = await cluster();
     const s = await TestScheduler.subscribe(c.url, { user: "root", name: "old" });

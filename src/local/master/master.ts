@@ -43,7 +43,7 @@ import { QuotaAllowance, type RoleQuotaState } from "./quota-allowance.js";
 import { reconcile } from "./reconcile.js";
 import { refuseSecondsOf } from "./refuse-filter.js";
 import { containerStatus, taskStatus, uuidBase64 } from "./status.js";
-import { StatusUpdateDelivery } from "./updates.js";
+import { type PendingUpdate, StatusUpdateDelivery } from "./updates.js";
 
 export const MESOS_VERSION = "1.12.0";
 
@@ -127,7 +127,7 @@ export class LocalMaster {
     this.delivery = new StatusUpdateDelivery({
       retryMinMs: this.options.statusRetryMinMs,
       retryMaxMs: this.options.statusRetryMaxMs,
-      send: (frameworkId, status) => this.sendEvent(frameworkId, { type: "UPDATE", update: { status } }),
+      send: (update) => this.forwardUpdate(update),
       blocked: (agentId) => {
         const agent = this.agents.get(agentId);
         return !agent || agent.dead || agent.partitioned;
@@ -218,6 +218,21 @@ export class LocalMaster {
       uuid: status.uuid as string,
       status,
     });
+  }
+
+  /**
+   * master.cpp `Master::forward`: an agent's update goes to a connected framework only, and the task it is about
+   * records its state and uuid as its status update state. Returns false when the framework is not connected.
+   */
+  private forwardUpdate(update: PendingUpdate): boolean {
+    const framework = this.frameworks.get(update.frameworkId);
+    if (!framework?.subscription) return false;
+    const task = framework.tasks.get(update.taskId);
+    if (task) {
+      task.statusUpdateState = update.status.state as TaskStateName;
+      task.statusUpdateUuid = update.uuid;
+    }
+    return this.sendEvent(framework.id, { type: "UPDATE", update: { status: update.status } });
   }
 
   /** Fault: the agent stops answering; after agentUnreachableAfterMs the master marks it unreachable. */

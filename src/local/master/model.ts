@@ -42,6 +42,12 @@ export interface TaskRecord {
   pools: Pool[];
   role: string;
   state: TaskStateName;
+  /**
+   * The state and uuid of the last agent update the master forwarded to the framework (master.cpp
+   * `Master::forward`); kept after its acknowledgement. Reconciliation answers it rather than `state`.
+   */
+  statusUpdateState?: TaskStateName;
+  statusUpdateUuid?: string;
   statuses: JsonObject[];
   containerId: string;
   user: string;

@@ -24,7 +24,8 @@ function latest(task: TaskRecord, nowMs: number): JsonObject {
   const last = task.statuses[task.statuses.length - 1];
   return taskStatus({
     taskId: task.taskId,
-    state: task.state,
+    // Master::reconcile: the state of the update forwarded last, while later ones wait on the agent for its ack.
+    state: task.statusUpdateState ?? task.state,
     source: "SOURCE_MASTER",
     reason: "REASON_RECONCILIATION",
     message: "Reconciliation: Latest task state",

@@ -32,7 +32,7 @@ export interface DeliveryOptions {
   retryMinMs: number;
   retryMaxMs: number;
   /** Sends an UPDATE event; returns false when the framework has no open subscription. */
-  send(frameworkId: string, status: JsonObject): boolean;
+  send(update: PendingUpdate): boolean;
   /** True while the agent holding the update cannot reach the master (partitioned or down). */
   blocked(agentId: string): boolean;
 }
@@ -153,7 +153,7 @@ export class StatusUpdateDelivery {
     const copies = f.duplicate > 0 ? 2 : 1;
     if (f.duplicate > 0) f.duplicate -= 1;
     const send = () => {
-      for (let i = 0; i < copies; i++) this.options.send(update.frameworkId, update.status);
+      for (let i = 0; i < copies; i++) this.options.send(update);
     };
     if (f.delay.count > 0 && f.delay.ms > 0) {
       f.delay.count -= 1;

@@ -36,7 +36,7 @@ export function versionInfo(): JsonObject {
   return { version: MESOS_VERSION, ...BUILD };
 }
 
-export function v1Task(task: TaskRecord, delivery: LocalMaster["delivery"]): JsonObject {
+export function v1Task(task: TaskRecord): JsonObject {
   const info = task.info as JsonObject;
   const out: JsonObject = {
     name: info.name,
@@ -47,11 +47,8 @@ export function v1Task(task: TaskRecord, delivery: LocalMaster["delivery"]): Jso
     resources: task.resources,
     statuses: task.statuses,
   };
-  const head = delivery.head(task.frameworkId, task.taskId);
-  if (head) {
-    out.status_update_state = head.status.state;
-    out.status_update_uuid = head.uuid;
-  }
+  if (task.statusUpdateState !== undefined) out.status_update_state = task.statusUpdateState;
+  if (task.statusUpdateUuid !== undefined) out.status_update_uuid = task.statusUpdateUuid;
   if (isObject(info.labels)) out.labels = info.labels;
   if (isObject(info.discovery)) out.discovery = info.discovery;
   const container = containerWithDefaults(info.container);
@@ -145,13 +142,11 @@ export function getFrameworks(master: LocalMaster): JsonObject {
 export function getTasks(master: LocalMaster): JsonObject {
   const frameworks = [...master.frameworks.values(), ...master.completedFrameworks];
   return {
-    tasks: [...master.frameworks.values()].flatMap((f) =>
-      [...f.tasks.values()].map((t) => v1Task(t, master.delivery)),
-    ),
+    tasks: [...master.frameworks.values()].flatMap((f) => [...f.tasks.values()].map((t) => v1Task(t))),
     unreachable_tasks: [...master.frameworks.values()].flatMap((f) =>
-      [...f.unreachableTasks.values()].map((t) => v1Task(t, master.delivery)),
+      [...f.unreachableTasks.values()].map((t) => v1Task(t)),
     ),
-    completed_tasks: frameworks.flatMap((f) => f.completedTasks.map((t) => v1Task(t, master.delivery))),
+    completed_tasks: frameworks.flatMap((f) => f.completedTasks.map((t) => v1Task(t))),
   };
 }
 
