@@ -71,6 +71,29 @@ describe("status update delivery", () => {
     s.close();
   });
 
+  it("takes an acknowledgement only for the agent it names, as the master forwards it there", async () => {
+    const fakes = fakeAgents();
+    const c = await startTestCluster({
+      agents: 2,
+      createAgent: fakes.create,
+      master: { statusRetryMinMs: 40, statusRetryMaxMs: 80 },
+    });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    s.autoAck = false;
+    const offer = await launch(s, "t1");
+    const starting = await s.update("t1", "TASK_STARTING");
+    const other = [...fakes.byId.keys()].find((id) => id !== (offer.agent_id as Json).value);
+    // master.cpp Master::acknowledge: the acknowledgement goes to the agent it names, which has no such update.
+    expect((await s.acknowledge({ ...starting, agent_id: { value: other } })).status).toBe(202);
+    const mark = s.events.length;
+    await s.next((e) => e.type === "UPDATE", 5000, mark);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(new Set(s.updates("t1").map((u) => u.state))).toEqual(new Set(["TASK_STARTING"]));
+    await s.acknowledge(starting);
+    await s.update("t1", "TASK_RUNNING");
+    s.close();
+  });
+
   it("moves a task to completed_tasks once its terminal update is acknowledged", async () => {
     const c = await cluster();
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);

@@ -105,6 +105,31 @@ describe("agent faults", () => {
     s.close();
   });
 
+  it("partition: an acknowledgement meant for the cut-off agent is dropped; the agent resends its update on return", async () => {
+    const c = await cluster({ agentUnreachableAfterMs: 30, statusRetryMinMs: 60_000 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    s.autoAck = false;
+    const offer = (await s.offers())[0] as Json;
+    await s.accept([String((offer.id as Json).value)], [commandTask("t1", offer)]);
+    const starting = await s.update("t1", "TASK_STARTING");
+    await c.faults.partitionAgent(agentOf(offer));
+    await s.update("t1", "TASK_UNREACHABLE");
+    // master.cpp Master::acknowledge: an agent that is not registered gets no acknowledgement.
+    expect((await s.acknowledge(starting)).status).toBe(202);
+    const mark = s.events.length;
+    await c.faults.healAgent(agentOf(offer));
+    // slave.cpp: the re-registered agent's status update manager resumes, resending what is unacknowledged.
+    const again = await s.next(
+      (e) => e.type === "UPDATE" && ((e.update as Json).status as Json).source !== "SOURCE_MASTER",
+      5000,
+      mark,
+    );
+    expect((again.update as Json).status).toMatchObject({ state: "TASK_STARTING", uuid: starting.uuid });
+    await s.acknowledge(starting);
+    await s.update("t1", "TASK_RUNNING", mark);
+    s.close();
+  });
+
   it("partition that never heals: the agent leaves the registry without a word, its tasks unknown", async () => {
     const c = await cluster({ agentUnreachableAfterMs: 20, registryMaxAgentAgeMs: 40 });
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);

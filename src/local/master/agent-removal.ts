@@ -21,7 +21,7 @@ export function removeAgent(master: LocalMaster, agent: AgentRecord, cause: stri
   for (const from of ["tasks", "unreachableTasks"] as const) {
     for (const [framework, task] of master.tasksOnAgent(agent.id, from)) {
       framework[from].delete(task.taskId);
-      master.delivery.forgetTask(framework.id, task.taskId);
+      master.delivery.forgetTask(agent.id, framework.id, task.taskId);
       if (!isTerminalState(task.state)) {
         task.state = "TASK_LOST";
         const status = taskStatus({

@@ -13,6 +13,7 @@ import {
   subtractPools,
   sumPools,
 } from "../pools.js";
+import { bytesOfBase64 } from "../proto-json.js";
 import { add, emptyQuantities, isAllocatable, isEmpty, type Quantities } from "../resources.js";
 import { planAccept } from "./accept.js";
 import { agentPort, textAttributes } from "./agent-info.js";
@@ -341,7 +342,7 @@ export class LocalMaster {
   private async forgetUnreachableAgent(agent: AgentRecord): Promise<void> {
     for (const [framework, task] of this.tasksOnAgent(agent.id, "unreachableTasks")) {
       framework.unreachableTasks.delete(task.taskId);
-      this.delivery.forgetTask(framework.id, task.taskId);
+      this.delivery.forgetTask(agent.id, framework.id, task.taskId);
     }
     this.agents.delete(agent.id);
     if (!agent.dead) {
@@ -369,7 +370,7 @@ export class LocalMaster {
       task.unreachableAt = undefined;
       const view = views.get(`${framework.id}\u0000${task.taskId}`);
       if (view === undefined) {
-        this.delivery.forgetTask(framework.id, task.taskId);
+        this.delivery.forgetTask(agent.id, framework.id, task.taskId);
         continue;
       }
       task.state = view.state;
@@ -798,20 +799,27 @@ export class LocalMaster {
     agent.handle.kill(framework.id, taskId, graceMs);
   }
 
+  /**
+   * master.cpp `Master::acknowledge`: the acknowledgement goes to the agent it names, and is dropped when that agent
+   * is not registered or not connected (the agent resends the update). A task of that agent whose terminal status
+   * update this acknowledges leaves the master's active tasks.
+   */
   private acknowledge(framework: FrameworkRecord, ack: JsonObject): void {
+    const agentId = idOf(ack.agent_id) ?? "";
+    const agent = this.agents.get(agentId);
+    if (agent?.state !== "registered" || agent.dead || agent.partitioned || agent.recovering) return;
     const taskId = idOf(ack.task_id) ?? "";
-    const acked = this.delivery.acknowledge(framework.id, taskId, String(ack.uuid));
-    if (!acked) return;
+    const uuid = String(ack.uuid);
     const task = framework.tasks.get(taskId);
-    const state = acked.status.state as TaskStateName;
     if (
-      task &&
-      isTerminalState(state) &&
-      isTerminalState(task.state) &&
-      !this.delivery.head(framework.id, taskId)
-    ) {
+      task?.agentId === agentId &&
+      task.statusUpdateState !== undefined &&
+      task.statusUpdateUuid !== undefined &&
+      isTerminalState(task.statusUpdateState) &&
+      bytesOfBase64(task.statusUpdateUuid).equals(bytesOfBase64(uuid))
+    )
       this.complete(framework, task);
-    }
+    this.delivery.acknowledge(agentId, framework.id, taskId, uuid);
   }
 
   private reconcile(framework: FrameworkRecord, payload: JsonObject): void {

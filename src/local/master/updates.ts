@@ -2,10 +2,10 @@ import type { JsonObject } from "../json.js";
 import { bytesOfBase64 } from "../proto-json.js";
 
 /**
- * Reliable delivery of agent status updates to frameworks, as the agent's status update manager does it: per task
- * only the oldest unacknowledged update is in flight; it is re-sent with exponential backoff (10 s up to 10 min by
- * default) until the framework acknowledges its uuid, and only then is the next one sent. Faults can drop,
- * duplicate or delay deliveries (the retry still guarantees at-least-once).
+ * Reliable delivery of agent status updates to frameworks, as each agent's status update manager does it: per
+ * agent and task only the oldest unacknowledged update is in flight; it is re-sent with exponential backoff (10 s
+ * up to 10 min by default) until the framework acknowledges its uuid to that agent, and only then is the next one
+ * sent. Faults can drop, duplicate or delay deliveries (the retry still guarantees at-least-once).
  */
 
 export interface PendingUpdate {
@@ -44,12 +44,12 @@ export class StatusUpdateDelivery {
 
   constructor(private readonly options: DeliveryOptions) {}
 
-  private key(frameworkId: string, taskId: string): string {
-    return `${frameworkId}\u0000${taskId}`;
+  private key(agentId: string, frameworkId: string, taskId: string): string {
+    return `${agentId}\u0000${frameworkId}\u0000${taskId}`;
   }
 
   enqueue(update: PendingUpdate): void {
-    const key = this.key(update.frameworkId, update.taskId);
+    const key = this.key(update.agentId, update.frameworkId, update.taskId);
     let stream = this.streams.get(key);
     if (!stream) {
       stream = { queue: [], backoffMs: this.options.retryMinMs };
@@ -59,14 +59,12 @@ export class StatusUpdateDelivery {
     if (stream.queue.length === 1) this.forward(stream);
   }
 
-  /** The update in flight for a task (its state and uuid are the task's status_update_state/uuid). */
-  head(frameworkId: string, taskId: string): PendingUpdate | undefined {
-    return this.streams.get(this.key(frameworkId, taskId))?.queue[0];
-  }
-
-  /** Handles an ACKNOWLEDGE; returns the acknowledged update, or undefined when the uuid is not the one in flight. */
-  acknowledge(frameworkId: string, taskId: string, uuid: string): PendingUpdate | undefined {
-    const key = this.key(frameworkId, taskId);
+  /**
+   * An acknowledgement the agent received; returns the acknowledged update, or undefined when the uuid is not the
+   * one in flight on that agent.
+   */
+  acknowledge(agentId: string, frameworkId: string, taskId: string, uuid: string): PendingUpdate | undefined {
+    const key = this.key(agentId, frameworkId, taskId);
     const stream = this.streams.get(key);
     const head = stream?.queue[0];
     // A master compares the uuid's bytes: the scheduler may write them unpadded.
@@ -110,9 +108,9 @@ export class StatusUpdateDelivery {
     }
   }
 
-  /** Forgets one task's updates (its agent is gone). */
-  forgetTask(frameworkId: string, taskId: string): void {
-    const key = this.key(frameworkId, taskId);
+  /** Forgets one task's updates on an agent (the agent is gone). */
+  forgetTask(agentId: string, frameworkId: string, taskId: string): void {
+    const key = this.key(agentId, frameworkId, taskId);
     const stream = this.streams.get(key);
     if (stream?.timer) clearTimeout(stream.timer);
     this.streams.delete(key);
