@@ -130,6 +130,54 @@ describe("agent faults", () => {
     s.close();
   });
 
+  it("partition: a task whose terminal update is unacknowledged becomes unreachable too, and its id stays taken", async () => {
+    const c = await cluster({ agentUnreachableAfterMs: 30, statusRetryMinMs: 60_000 }, 2);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    s.autoAck = false;
+    const offer = (await s.offers())[0] as Json;
+    await s.accept(
+      [String((offer.id as Json).value)],
+      [commandTask("done", offer), commandTask("alive", offer)],
+    );
+    await s.update("done", "TASK_STARTING");
+    c.fakes.byId.get(agentOf(offer))?.finish("done");
+    const done = async (): Promise<Json | undefined> =>
+      (((await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json).tasks as Json[]).find(
+        (t) => (t.task_id as Json).value === "done",
+      );
+    for (let i = 0; i < 50 && (await done())?.state !== "TASK_FINISHED"; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect((await done())?.state).toBe("TASK_FINISHED");
+    const mark = s.events.length;
+    await c.faults.partitionAgent(agentOf(offer));
+    // master.cpp Master::__removeSlave: every task the master still holds for the agent, a terminal one whose
+    // update is unacknowledged too, is reported unreachable and kept among the unreachable tasks.
+    await s.update("alive", "TASK_UNREACHABLE", mark);
+    expect(await s.update("done", "TASK_UNREACHABLE", mark)).toMatchObject({
+      reason: "REASON_AGENT_REMOVED",
+    });
+    const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    expect((tasks.unreachable_tasks as Json[]).map((t) => (t.task_id as Json).value).sort()).toEqual([
+      "alive",
+      "done",
+    ]);
+    expect(tasks.completed_tasks).toEqual([]);
+    const other = (
+      await s.next(
+        (e) =>
+          e.type === "OFFERS" &&
+          ((e.offers as Json).offers as Json[]).some((o) => agentOf(o) !== agentOf(offer)),
+      )
+    ).offers as Json;
+    const elsewhere = (other.offers as Json[]).find((o) => agentOf(o) !== agentOf(offer)) as Json;
+    const again = s.events.length;
+    await s.accept([String((elsewhere.id as Json).value)], [commandTask("done", elsewhere)]);
+    expect((await s.update("done", "TASK_ERROR", again)).message).toBe(
+      "Task reuses the ID of an unreachable task: done",
+    );
+    s.close();
+  });
+
   it("partition that never heals: the agent leaves the registry without a word, its tasks unknown", async () => {
     const c = await cluster({ agentUnreachableAfterMs: 20, registryMaxAgentAgeMs: 40 });
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);

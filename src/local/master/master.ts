@@ -300,13 +300,12 @@ export class LocalMaster {
     agent.state = "unreachable";
     agent.unreachableAt = now;
     for (const offer of [...this.offers.values()]) if (offer.agentId === agent.id) this.rescindOffer(offer);
+    // master.cpp Master::__removeSlave: every task the master still holds for the agent (a terminal one whose
+    // update is unacknowledged too) is reported unreachable and kept as such (removeTask(task, unreachable)); a
+    // terminal state stays as it is (Master::updateTask).
     for (const [framework, task] of this.tasksOnAgent(agent.id, "tasks")) {
       framework.tasks.delete(task.taskId);
-      if (isTerminalState(task.state)) {
-        this.complete(framework, task);
-        continue;
-      }
-      task.state = "TASK_UNREACHABLE";
+      if (!isTerminalState(task.state)) task.state = "TASK_UNREACHABLE";
       task.unreachableAt = now;
       framework.unreachableTasks.set(task.taskId, task);
       const status = taskStatus({
