@@ -14,7 +14,7 @@ import type {
   Scalars,
 } from "../placement/types.js";
 import { SimulatedCluster } from "./cluster-state.js";
-import { diffApp, hasChanges } from "./diff.js";
+import { diffApp, hasChanges, splitMoves } from "./diff.js";
 import { defaultSeed, planFingerprint, planInputs } from "./fingerprint.js";
 import { formatMem } from "./format.js";
 import { checkQuota } from "./quota.js";
@@ -216,7 +216,7 @@ function placementsOf(
   agentsById: ReadonlyMap<string, Agent>,
 ): PlannedPlacement[] {
   const replaced = new Set(diff.replace.map((t) => t.instance));
-  const moved = new Set(diff.replace.filter((t) => t.digest === diff.digest).map((t) => t.instance));
+  const moved = new Set(splitMoves(diff).moves.map((t) => t.instance));
   const actionOf = (instance: number): LaunchAction =>
     moved.has(instance) ? "move" : replaced.has(instance) ? "replace" : "launch";
   // Fields written out rather than spread from the placement: this runs for every instance the plan places.

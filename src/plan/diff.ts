@@ -42,3 +42,14 @@ export function diffApp(
 export function hasChanges(diff: AppDiff): boolean {
   return diff.launch.length + diff.replace.length + diff.stop.length > 0;
 }
+
+/**
+ * The diff's replacements split by cause: `moves` already run the manifest's spec and only leave an agent being
+ * emptied; `replaced` run an older spec.
+ */
+export function splitMoves(diff: AppDiff): { replaced: TitanTask[]; moves: TitanTask[] } {
+  const replaced: TitanTask[] = [];
+  const moves: TitanTask[] = [];
+  for (const task of diff.replace) (task.digest === diff.digest ? moves : replaced).push(task);
+  return { replaced, moves };
+}

@@ -6,6 +6,7 @@ import { DIMENSIONS, round3 } from "../cluster/resources.js";
 import { formatName } from "../cluster/snapshot.js";
 import type { SnapshotFormat } from "../cluster/types.js";
 import type { AgentShape, ScaleInAdvice, ScaleOutAdvice } from "../placement/types.js";
+import { splitMoves } from "./diff.js";
 import { formatCpus, formatDemand, formatInstances, formatMem, formatMissing, percent } from "./format.js";
 import { mesosSecretVariables, SCALE_IN_HINT, scaleInSkippedReason } from "./json.js";
 import type {
@@ -76,27 +77,10 @@ function placedCount(plan: Plan): number {
 /** `overQuota`: the rollout step that would take titan's role past its quota limit, if it is this app's. */
 function renderApp(app: AppPlan, landings: Landings, c: ChalkInstance, overQuota?: number): string[] {
   const { diff } = app;
-  const launch = diff.launch.length;
-  const replace = diff.replace.length;
-  const stop = diff.stop.length;
-  const keep = diff.keep.length;
-  const marker =
-    replace > 0 || (launch > 0 && stop > 0)
-      ? c.yellow("~")
-      : launch > 0
-        ? c.green("+")
-        : stop > 0
-          ? c.red("-")
-          : c.dim("=");
+  const { replaced, moves } = splitMoves(diff);
   const region = diff.region === null ? "" : ` (${diff.region})`;
-  const counts = [
-    c.green(`+${launch} launch`),
-    c.yellow(`~${replace} replace`),
-    c.red(`-${stop} stop`),
-    c.dim(`=${keep} keep`),
-  ].join("  ");
   const lines = [
-    `${marker} app ${c.bold(diff.app)}${region}: ${counts}  → ${diff.desired} instance${diff.desired === 1 ? "" : "s"} as ${app.user}`,
+    `${changeMarker(diff, replaced.length, moves.length, c)} app ${c.bold(diff.app)}${region}: ${changeCounts(diff, replaced.length, moves.length, c)}  → ${diff.desired} instance${diff.desired === 1 ? "" : "s"} as ${app.user}`,
   ];
 
   const references = mesosSecretVariables(app);
@@ -104,21 +88,42 @@ function renderApp(app: AppPlan, landings: Landings, c: ChalkInstance, overQuota
     lines.push(
       `    env as Mesos secret references (the agents resolve them; no value in the TaskInfo): ${references.map((r) => `${r.variable} ← ${r.raw}`).join(", ")}`,
     );
-  const oldDigests = [...new Set(diff.replace.map((t) => shortDigest(t.digest)))];
+  const oldDigests = [...new Set(replaced.map((t) => shortDigest(t.digest)))];
   if (oldDigests.length > 0) {
     lines.push(`    spec ${oldDigests.join(", ")} → ${shortDigest(diff.digest)} (forces replace)`);
-    const oldImages = [...new Set(diff.replace.flatMap((t) => (t.image === undefined ? [] : [t.image])))];
+    const oldImages = [...new Set(replaced.flatMap((t) => (t.image === undefined ? [] : [t.image])))];
     const image = app.spec.image;
     if (image !== undefined && oldImages.some((old) => old !== image)) {
       lines.push(`    image ${oldImages.join(", ")} → ${image}`);
     }
   }
-  if (stop > 0) {
+  if (diff.stop.length > 0) {
     lines.push(`    stop ${diff.stop.map((t) => `${diff.app}[${t.instance}] on ${t.hostname}`).join(", ")}`);
   }
   if (landings.placements.length + landings.kept.length > 0) lines.push(placementTable(app, landings));
-  lines.push(...renderRollout(app, landings, c, overQuota));
+  lines.push(...renderRollout(app, landings, c, overQuota, new Set(moves.map((t) => t.instance))));
   return lines;
+}
+
+/** `~` changes a spec (or launches and stops at once), `+` only launches, `>` only moves, `-` only stops. */
+function changeMarker(diff: AppPlan["diff"], replaced: number, moves: number, c: ChalkInstance): string {
+  const launch = diff.launch.length;
+  const stop = diff.stop.length;
+  if (replaced > 0 || (launch > 0 && stop > 0)) return c.yellow("~");
+  if (launch > 0) return c.green("+");
+  if (moves > 0) return c.cyan(">");
+  return stop > 0 ? c.red("-") : c.dim("=");
+}
+
+/** `+1 launch  ~0 replace  -0 stop  =2 keep`, with `>N move` when instances leave agents being emptied. */
+function changeCounts(diff: AppPlan["diff"], replaced: number, moves: number, c: ChalkInstance): string {
+  return [
+    c.green(`+${diff.launch.length} launch`),
+    c.yellow(`~${replaced} replace`),
+    ...(moves > 0 ? [c.cyan(`>${moves} move`)] : []),
+    c.red(`-${diff.stop.length} stop`),
+    c.dim(`=${diff.keep.length} keep`),
+  ].join("  ");
 }
 
 /** Columns for the attributes the app's constraints use, zone first when agents have one. */
@@ -177,7 +182,13 @@ function inInstanceOrder(rows: string[][], instances: readonly number[]): string
   return order.map((k) => rows[k] as string[]);
 }
 
-function renderRollout(app: AppPlan, landings: Landings, c: ChalkInstance, overQuota?: number): string[] {
+function renderRollout(
+  app: AppPlan,
+  landings: Landings,
+  c: ChalkInstance,
+  overQuota: number | undefined,
+  moved: ReadonlySet<number>,
+): string[] {
   const r = app.rollout;
   if (r.steps.length === 0) return [];
   const limits = `max_surge ${r.maxSurge}, max_unavailable ${r.maxUnavailable}`;
@@ -197,7 +208,7 @@ function renderRollout(app: AppPlan, landings: Landings, c: ChalkInstance, overQ
         ? `stop ${formatInstances(app.diff.app, step.stop)}`
         : step.kind === "launch"
           ? `launch ${formatInstances(app.diff.app, step.launch)}`
-          : `replace ${formatInstances(app.diff.app, step.launch)}`;
+          : `${step.launch.every((i) => moved.has(i)) ? "move" : "replace"} ${formatInstances(app.diff.app, step.launch)}`;
     const afterQuota = overQuota !== undefined && step.index > overQuota;
     const fits = step.fits === true && (overQuota === undefined || step.index < overQuota);
     const mark = step.fits === null || afterQuota ? c.dim("·") : fits ? c.green("✓") : c.red("✗");

@@ -1,5 +1,6 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
+import { appDigest, shortDigest } from "../../src/cluster/digest.js";
 import { buildPlan } from "../../src/plan/build.js";
 import { renderPlan } from "../../src/plan/render.js";
 import { agent, appSpec, scalars, snapshotOf, titanTask } from "./builders.js";
@@ -87,5 +88,47 @@ describe("renderPlan", () => {
     });
     const text = renderPlan(plan, plain).join("\n");
     expect(text).toContain("stop api[1] on host-1.example.com");
+  });
+});
+
+describe("renderPlan of a drain", () => {
+  it("shows an instance moving off a draining agent as a move, not a change of spec", () => {
+    const agents = [0, 1].map((n) => agent(n, scalars(4, 8192)));
+    const app = appSpec({ instances: 2, resources: scalars(1, 256) });
+    const digest = appDigest(app);
+    const running = [
+      titanTask("api", 0, digest, 0, app.resources),
+      titanTask("api", 1, digest, 1, app.resources),
+    ];
+    const plan = buildPlan({
+      apps: [app],
+      snapshot: snapshotOf(agents, running),
+      source: "s",
+      seed: 1,
+      draining: new Set([agents[0]?.id ?? ""]),
+    });
+    const text = renderPlan(plan, plain).join("\n");
+    expect(text).toContain("> app api: +0 launch  ~0 replace  >1 move  -0 stop  =1 keep  → 2 instances");
+    expect(text).not.toContain("forces replace");
+    expect(text).toContain("    ✓ 1. move api[0] → host-1.example.com");
+  });
+
+  it("tells a move from a replace in the same plan", () => {
+    const agents = [0, 1].map((n) => agent(n, scalars(4, 8192)));
+    const app = appSpec({ instances: 2, resources: scalars(1, 256) });
+    const running = [
+      titanTask("api", 0, appDigest(app), 0, app.resources),
+      titanTask("api", 1, "sha256:0123456789abcdef", 1, app.resources),
+    ];
+    const plan = buildPlan({
+      apps: [app],
+      snapshot: snapshotOf(agents, running),
+      source: "s",
+      seed: 1,
+      draining: new Set([agents[0]?.id ?? ""]),
+    });
+    const text = renderPlan(plan, plain).join("\n");
+    expect(text).toContain("~ app api: +0 launch  ~1 replace  >1 move  -0 stop  =0 keep");
+    expect(text).toContain(`spec 0123456789ab → ${shortDigest(appDigest(app))} (forces replace)`);
   });
 });
