@@ -47,6 +47,7 @@ import {
   MAX_MEM_MB,
   MAX_RESTART_FACTOR,
   MIN_CPUS,
+  MIN_MEM_MB,
 } from "./limits.js";
 import { describeKind, entryOf } from "./node.js";
 import { regexProblem } from "./regex.js";
@@ -330,7 +331,7 @@ export const resourcesType = object({
     `CPU shares, ${MIN_CPUS} to ${MAX_CPUS} (Mesos keeps 3 decimals).`,
   ),
   mem: withDefault(
-    size({ min: 1, max: MAX_MEM_MB }),
+    size({ min: MIN_MEM_MB, max: MAX_MEM_MB }),
     "128Mi",
     'Memory: "512Mi", "1Gi", or a plain number of MB; at most 16Ti.',
   ),

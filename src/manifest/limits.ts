@@ -5,6 +5,8 @@
 export const MAX_INSTANCES = 10_000;
 export const MIN_CPUS = 0.001;
 export const MAX_CPUS = 1024;
+/** The least memory an instance may ask for, in MB. */
+export const MIN_MEM_MB = 1;
 /** 16Ti of memory per instance, in MB. */
 export const MAX_MEM_MB = 16 * 1024 * 1024;
 /** 64Ti of sandbox disk per instance, in MB. */

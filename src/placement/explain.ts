@@ -5,7 +5,7 @@ import type { RequestGroup } from "./groups.js";
 import { bindRules, type GroupRules } from "./rules.js";
 import { placeGroup } from "./select.js";
 import type { NearMiss, TaskRequest, UnplacedGroup } from "./types.js";
-import { formatAmount, fromUnits, type Units } from "./units.js";
+import { formatAmount, fromUnits, SMALLEST_REQUEST, type Units } from "./units.js";
 
 const NEAREST = 3;
 
@@ -160,12 +160,14 @@ function smallerRequest(
     );
     if (found !== undefined) return describe({ ...group.units, [dimension]: found });
   }
-  // No single dimension is enough: shrink cpus, mem and disk together.
+  // No single dimension is enough: shrink cpus, mem and disk together, never below what a manifest accepts.
+  const shrink = (d: "cpus" | "mem" | "disk", f: number, step: number): number =>
+    Math.max(SMALLEST_REQUEST[d], Math.floor((group.units[d] * f) / step) * step);
   const scaled = (f: number): Units => ({
     ...group.units,
-    cpus: Math.floor((group.units.cpus * f) / 10) * 10,
-    mem: Math.floor((group.units.mem * f) / 1000) * 1000,
-    disk: Math.floor((group.units.disk * f) / 1000) * 1000,
+    cpus: shrink("cpus", f, 10),
+    mem: shrink("mem", f, 1000),
+    disk: shrink("disk", f, 1000),
   });
   const percent = largestFitting(100, 1, (x) => trial(scaled(x / 100)));
   if (percent !== undefined && percent > 0) return describe(scaled(percent / 100));

@@ -13,6 +13,12 @@ export interface Units {
   gpus: number;
 }
 
+/**
+ * The smallest request a manifest accepts, in units (src/manifest/limits.ts: cpus 0.001, mem 1 MB, no disk):
+ * advice never suggests less.
+ */
+export const SMALLEST_REQUEST: Readonly<Units> = { cpus: 1, mem: 1000, disk: 0, gpus: 0 };
+
 export const DIMENSIONS = ["cpus", "mem", "disk", "gpus"] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { MIN_CPUS, MIN_MEM_MB } from "../../src/manifest/limits.js";
 import { seededHash } from "../../src/placement/hash.js";
 import { place } from "../../src/placement/index.js";
 import type { Agent, Constraint, Placement, PlacementInput } from "../../src/placement/types.js";
+import { fromUnits, SMALLEST_REQUEST } from "../../src/placement/units.js";
 import { agent, requests, runningTask } from "./builders.js";
 
 const input = (p: Partial<PlacementInput>): PlacementInput => ({
@@ -231,6 +233,35 @@ describe("explanations", () => {
     const r = place(input({ agents: [agent("a", { gpus: 0 })], requests: requests("ml", 1, { gpus: 1 }) }));
     expect(r.unplaced[0]?.reasons).toEqual([{ reason: "gpus exhausted", agents: 1 }]);
     expect(r.unplaced[0]?.fixes).toEqual([]);
+  });
+
+  it("never advises a request below the smallest a manifest accepts (cpus 0.001, mem 1)", () => {
+    // Every cpu is taken: only a request of 0 cpus would fit, which no manifest may ask for.
+    const full = place(
+      input({
+        agents: [agent("a", { cpus: 1, mem: 4096 })],
+        requests: requests("web", 20, { cpus: 0.1, mem: 64 }),
+      }),
+    );
+    expect(full.unplaced[0]?.reasons).toEqual([{ reason: "cpus exhausted", agents: 1 }]);
+    expect(full.unplaced[0]?.fixes).toEqual([]);
+  });
+
+  it("knows the smallest request as the manifest's limits have it", () => {
+    expect(fromUnits(SMALLEST_REQUEST.cpus)).toBe(MIN_CPUS);
+    expect(fromUnits(SMALLEST_REQUEST.mem)).toBe(MIN_MEM_MB);
+  });
+
+  it("advises the smallest valid request when only that fits", () => {
+    const r = place(
+      input({
+        agents: [agent("a", { cpus: 1.005, mem: 4096 })],
+        requests: requests("web", 15, { cpus: 0.1, mem: 64 }),
+      }),
+    );
+    expect(r.unplaced[0]?.fixes).toEqual([
+      expect.stringMatching(/^cpus 0\.1 → 0\.001, mem 64 → \d+ would fit all 5$/),
+    ]);
   });
 
   it("says so when there are no agents at all", () => {
