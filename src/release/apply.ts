@@ -16,6 +16,7 @@ import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js"
 import { buildPlan } from "../plan/build.js";
 import { hasChanges } from "../plan/diff.js";
 import { planToJson } from "../plan/json.js";
+import { notFittingSummary } from "../plan/not-fitting.js";
 import { renderPlan } from "../plan/render.js";
 import type { AppPlan, Plan } from "../plan/types.js";
 import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../registry/apps.js";
@@ -83,7 +84,7 @@ export async function applyApps(
     for (const line of imageLines(pinned.images)) writeLine(io.out, line);
     for (const line of renderPlan(plan, io.color)) writeLine(io.out, line);
   }
-  if (!plan.fits) return ExitCode.DoesNotFit;
+  if (!plan.fits) throw doesNotFitError([plan], options.json);
   const changing = await appsToDeploy(env, conn, plan, options.json);
   if (changing.length === 0 && options.followUp === undefined) {
     // An adoption with nothing to change is the whole change (--adopt asked for it).
@@ -349,6 +350,17 @@ function plannedApps(document: unknown): string[] | undefined {
     if (!names.includes(name)) names.push(name);
   }
   return names;
+}
+
+/** A change whose plan does not fit: exit 4, pointing at the plan just printed, which says why and what would fit. */
+export function doesNotFitError(plans: readonly Plan[], json: boolean): TitanError {
+  const where = json
+    ? "the plan above says why (each unplaced instance's reasons and fixes, and scale_out)"
+    : "the plan above says why, and its fix: lines and scale-out advice what would fit";
+  return new TitanError(notFittingSummary(plans), {
+    exitCode: ExitCode.DoesNotFit,
+    hint: `${where}; \`titan plan\` shows it again without changing anything`,
+  });
 }
 
 /** Where a `--dry-run` stops: at the confirmation the change would ask for, saying what it would carry out. */

@@ -26,7 +26,7 @@ import { planToJson } from "../../plan/json.js";
 import { renderRegionTotals } from "../../plan/region-totals.js";
 import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson } from "../../registry/apps.js";
-import { confirm, endDryRun, progressView } from "../../release/apply.js";
+import { confirm, doesNotFitError, endDryRun, progressView } from "../../release/apply.js";
 import { type DisruptionOverride, passDisruption } from "../../release/disruption.js";
 import { reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
@@ -71,7 +71,11 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
           }),
         );
     showPlans(env, opts.json, prepared, waves);
-    if (prepared.some((p) => !p.plan.fits)) return ExitCode.DoesNotFit;
+    if (prepared.some((p) => !p.plan.fits))
+      throw doesNotFitError(
+        prepared.map((p) => p.plan),
+        opts.json,
+      );
     // Checked once, before the first wave: a rollout that was allowed to start is carried out as confirmed.
     const disruptionOverride = passDisruption(
       env,

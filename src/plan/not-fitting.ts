@@ -1,0 +1,38 @@
+import type { AppPlan, Plan } from "./types.js";
+
+/**
+ * One line for a plan that does not fit, naming what stops it: the instances no agent can take, the rollout step
+ * that does not fit beside the old tasks, or the step that passes the role's quota. The plan's own explanation
+ * (reasons, nearest agents, fixes) is printed with the plan.
+ */
+export function notFittingSummary(plans: readonly Plan[]): string {
+  const failing = plans.filter((plan) => !plan.fits);
+  const parts = failing.flatMap(planParts);
+  const verb = failing.length > 1 ? "the plans do not fit" : "the plan does not fit";
+  return parts.length === 0 ? verb : `${verb}: ${parts.join("; ")}`;
+}
+
+function planParts(plan: Plan): string[] {
+  const where = plan.region === null ? "" : ` in ${plan.region}`;
+  const parts = plan.apps.flatMap((app) => appParts(app, where));
+  const shortfall = plan.quota?.shortfall ?? null;
+  if (plan.quota !== null && shortfall !== null) {
+    const bound =
+      shortfall.bound === "limit"
+        ? `role ${plan.quota.role}'s ${shortfall.resource} quota limit`
+        : `the ${shortfall.resource} other roles' quota guarantees leave role ${plan.quota.role}`;
+    parts.push(`rollout step ${shortfall.step} of ${shortfall.app}${where} would take more than ${bound}`);
+  }
+  return parts;
+}
+
+function appParts(app: AppPlan, where: string): string[] {
+  const unplaced = app.unplaced.length;
+  if (unplaced > 0)
+    return [`${unplaced} instance${unplaced === 1 ? "" : "s"} of ${app.diff.app}${where} cannot be placed`];
+  const failure = app.rollout.firstFailure;
+  if (failure === null) return [];
+  return [
+    `rollout step ${failure.step} of ${app.diff.app}${where} does not fit while the old tasks hold their resources`,
+  ];
+}
