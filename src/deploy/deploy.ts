@@ -4,7 +4,7 @@ import type { AppSpec } from "../manifest/types.js";
 import { FrameworkRemovedError } from "../mesos/errors.js";
 import { describeBrokenLock } from "../state/errors.js";
 import type { LockOwner, StateStore } from "../state/types.js";
-import { resolveEnvironment } from "./environment.js";
+import { launchEnvironment, resolveEnvironment } from "./environment.js";
 import { AppDeployment, type AppResult, type ExecutorOptions } from "./executor.js";
 import { holdLock } from "./lock.js";
 import type { PlannedAgent } from "./offer-plan.js";
@@ -89,7 +89,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
     },
   );
   try {
-    const environment = await resolveEnvironment(input.spec, settings.vars);
+    const environment = await launchEnvironment(input.spec, input.desired, settings.vars);
     const { release, reused } = await releaseFor(
       settings.store,
       input.spec,

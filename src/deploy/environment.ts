@@ -26,6 +26,18 @@ export async function resolveEnvironment(
   return environment;
 }
 
+/**
+ * The environment of the instances a deploy wanting `desired` of them may launch. With none wanted (a stop, a scale
+ * to 0) nothing is launched, so no secret is read: an app can be stopped once its secrets are gone.
+ */
+export async function launchEnvironment(
+  spec: AppSpec,
+  desired: number,
+  vars: Readonly<Record<string, string | undefined>>,
+): Promise<Record<string, string>> {
+  return desired > 0 ? resolveEnvironment(spec, vars) : {};
+}
+
 /** The app's `mesos:` env references: variable name -> the reference the agent's secret resolver reads. */
 export function secretReferences(spec: Pick<AppSpec, "env">): Record<string, SecretReference> {
   const references: Record<string, SecretReference> = {};

@@ -8,6 +8,7 @@ import { writeLine } from "../cli/io.js";
 import { agentsScheduledForMaintenance } from "../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../cluster/types.js";
 import { type AppDeployResult, deployApp } from "../deploy/deploy.js";
+import { launchEnvironment } from "../deploy/environment.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { PlannedAgent } from "../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../deploy/progress.js";
@@ -94,6 +95,7 @@ export async function applyApps(
     return ExitCode.Ok;
   }
   const disruptionOverride = passDisruption(env, changing, options.overrideDisruption);
+  await checkSecretsReadable(env, changing);
   const names = changing.map((a) => a.spec.name);
   if (options.dryRun === true) return endDryRun(env, options, names);
   for (const warning of await unheldFrameworks(env, conn, names))
@@ -350,6 +352,14 @@ function plannedApps(document: unknown): string[] | undefined {
     if (!names.includes(name)) names.push(name);
   }
   return names;
+}
+
+/**
+ * Reads, and forgets, the secrets the deploy of each changing app will read: one that cannot be read fails the
+ * change (and its --dry-run) before the confirmation, the same way it would fail the deploy.
+ */
+export async function checkSecretsReadable(env: Env, changing: readonly AppPlan[]): Promise<void> {
+  for (const app of changing) await launchEnvironment(app.spec, app.diff.desired, env.vars);
 }
 
 /** A change whose plan does not fit: exit 4, pointing at the plan just printed, which says why and what would fit. */

@@ -26,7 +26,13 @@ import { planToJson } from "../../plan/json.js";
 import { renderRegionTotals } from "../../plan/region-totals.js";
 import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson } from "../../registry/apps.js";
-import { confirm, doesNotFitError, endDryRun, progressView } from "../../release/apply.js";
+import {
+  checkSecretsReadable,
+  confirm,
+  doesNotFitError,
+  endDryRun,
+  progressView,
+} from "../../release/apply.js";
 import { type DisruptionOverride, passDisruption } from "../../release/disruption.js";
 import { reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
@@ -88,6 +94,10 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
       else writeLine(env.io.err, "Nothing to do: every region already runs what the manifest says.");
       return ExitCode.Ok;
     }
+    await checkSecretsReadable(
+      env,
+      prepared.flatMap((p) => p.changing),
+    );
     const names = input.apps.map((a) => a.name).join(", ");
     const where = `${names} to ${live.join(", ")} in ${waves.waves.length} wave${waves.waves.length === 1 ? "" : "s"}`;
     if (opts.dryRun)
