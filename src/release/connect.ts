@@ -18,6 +18,8 @@ export interface ConnectFlags extends TargetFlags {
   adopt?: boolean | undefined;
   /** `--dry-run`: nothing is recorded, not even an adoption. */
   dryRun?: boolean | undefined;
+  /** Start the local cluster when it is the target and is down: only a deploy that goes ahead does. */
+  startLocal?: boolean | undefined;
 }
 
 /** Everything a command that changes the cluster talks to: masters, the state store, the app's framework identity. */
@@ -43,11 +45,14 @@ const LOW_FAILOVER_MS = 24 * 3_600_000;
  */
 const MAX_FAILOVER_MS = 2 ** 63 / 1e6;
 
-/** Opens the command's target for a change: the local cluster is started when it is the target and is not running. */
+/**
+ * Opens the command's target for a change. A local cluster that is down is started only with `startLocal`; without
+ * it the change fails saying the cluster is not running.
+ */
 export async function connect(env: Env, flags: ConnectFlags): Promise<Connection> {
   const failoverMs = failoverTimeout(env, flags.failoverTimeout);
   const target = await env.target(flags);
-  const masters = await target.masters({ start: true });
+  const masters = await target.masters({ start: flags.startLocal === true && flags.dryRun !== true });
   const [cluster, live, store, auth] = await Promise.all([
     target.client(),
     target.source(),

@@ -61,7 +61,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     );
   const waves = planWaves(input.apps, input.regions, opts.skipRegion);
   if ("problem" in waves) throw new UsageError(waves.problem, waves.hint);
-  const flags = { ...opts, apps: input.apps.map((a) => a.name) };
+  const flags = { ...opts, apps: input.apps.map((a) => a.name), startLocal: true };
   const live = waves.waves.flat();
   const reached = await reachRegions(env, opts, live, (_target, region) => reachRegion(env, flags, region));
   const prepared: PreparedRegion[] = [];

@@ -50,7 +50,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
   } finally {
     await target.close();
   }
-  const conn = await connect(env, { ...opts, apps: manifest.apps.map((app) => app.name) });
+  const conn = await connect(env, { ...opts, apps: manifest.apps.map((app) => app.name), startLocal: true });
   try {
     return await applyApps(env, conn, manifest.apps, {
       yes: opts.yes,

@@ -84,7 +84,7 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .description("run a Mesos-compatible cluster on this machine (master and agents on 127.0.0.1)")
     .addHelpText(
       "after",
-      "\nExamples:\n  titan local up\n  titan local status\n  titan local agents add 1 --shape 8cpu,16Gi\n  titan local down\n\nThe built-in `local` context points at it; `titan deploy` starts it when it is not running.",
+      "\nExamples:\n  titan local up\n  titan local status\n  titan local agents add 1 --shape 8cpu,16Gi\n  titan local down\n\nThe built-in `local` context points at it; `titan deploy` (without --dry-run) starts it when it is not running, and every other command says it is not running.",
     );
 
   const up = local.command("up").description("start the local cluster in the background and print its URL");
