@@ -1,6 +1,6 @@
 import type { TitanTask } from "../cluster/types.js";
 import { BRAKE_RELEASED, type Brake } from "../deploy/brake.js";
-import { resolveEnvironment } from "../deploy/environment.js";
+import { launchEnvironment } from "../deploy/environment.js";
 import { FrameworkRemovedError } from "../mesos/errors.js";
 import { desiredInstances } from "../plan/regions.js";
 import type { Release } from "../state/types.js";
@@ -138,7 +138,8 @@ export class AppSupervisor {
       return Math.max(settings.lockPollMs, 5000);
     }
     this.desired = desiredInstances(release.spec, this.deps.region);
-    const environment = await resolveEnvironment(release.spec, this.deps.vars);
+    // A stopped app launches nothing, so its secrets are not read: they may be gone from this machine.
+    const environment = await launchEnvironment(release.spec, this.desired, this.deps.vars);
     const { tasks: known, gpuAgents } = await this.deps.readTasks(this.app, frameworkId, stop);
     const progress = await store.progress(this.app);
     const session = new SupervisedSession(

@@ -104,6 +104,34 @@ describe("titan supervise on the local cluster", () => {
     expect((await again.stop()).code).toBe(0);
   }, 60_000);
 
+  it("supervises a stopped app without reading its secrets: it launches nothing", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = join(h.cwd, "web.yaml");
+    writeFileSync(
+      file,
+      `name: web
+shell: "exec sleep 600"
+instances: 1
+resources: { cpus: 0.1, mem: 32Mi }
+env:
+  DB_PASSWORD: { secret: "env:WEB_DB_PASSWORD" }
+update: { min_healthy_time: 200ms }
+kill_grace: 500ms
+`,
+    );
+    const withSecret = { ...h, vars: { ...h.vars, WEB_DB_PASSWORD: "s3cret-value" } };
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], withSecret)).code).toBe(0);
+    // The secret is gone from this machine; the app can still be stopped, and then supervised.
+    expect((await titan(["stop", "web", "--master", local.url, "--yes"], h)).code).toBe(0);
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising the stopped app");
+    expect(await live(local.url)).toEqual([]);
+    const stopped = await supervisor.stop();
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).not.toContain("WEB_DB_PASSWORD");
+  }, 60_000);
+
   it("ps warns of an app whose framework nothing held for its failover timeout", async () => {
     const local = await startTestCluster(FAST);
     const h = home();
