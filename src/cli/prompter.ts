@@ -1,3 +1,4 @@
+import type { ChalkInstance } from "chalk";
 import type { IO } from "./io.js";
 
 /** The questions a command can ask. Tests pass a fake; the real one wraps @inquirer/prompts, loaded on first use. */
@@ -10,6 +11,43 @@ export interface Prompter {
   select<T extends string>(message: string, choices: ReadonlyArray<{ value: T; name?: string }>): Promise<T>;
 }
 
+/**
+ * The prompts' default theme colours through node's styleText, which decides by stdout and the environment;
+ * prompts draw on stderr and must honour --no-color, so every styled part is drawn with the stderr colour.
+ */
+export function promptTheme(c: ChalkInstance) {
+  return {
+    prefix: { idle: c.blue("?"), done: c.green("✔") },
+    spinner: {
+      interval: 80,
+      frames: ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"].map((f) => c.yellow(f)),
+    },
+    style: {
+      answer: (text: string) => c.cyan(text),
+      message: (text: string) => c.bold(text),
+      error: (text: string) => c.red(`> ${text}`),
+      defaultAnswer: (text: string) => c.dim(`(${text})`),
+      help: (text: string) => c.dim(text),
+      highlight: (text: string) => c.cyan(text),
+      key: (text: string) => c.cyan(c.bold(`<${text}>`)),
+      disabled: (text: string) => c.dim(text),
+      description: (text: string) => c.cyan(text),
+      keysHelpTip: (keys: [string, string][]) =>
+        keys.map(([key, action]) => `${c.bold(key)} ${c.dim(action)}`).join(c.dim(" • ")),
+    },
+  };
+}
+
+/** The confirm prompt capitalises the default of a letter hint ("y/N") and colours any other. */
+function confirmTheme(c: ChalkInstance) {
+  const base = promptTheme(c);
+  const confirmDefault = (text: string): string => {
+    const first = text[0] ?? "";
+    return first.toLowerCase() === first.toUpperCase() ? c.cyan(text) : first.toUpperCase() + text.slice(1);
+  };
+  return { ...base, style: { ...base.style, confirmDefault } };
+}
+
 /** Prompts read io.stdin and draw on io.err, so stdout stays data only. */
 export function inquirerPrompter(io: IO): Prompter {
   const context = { input: io.stdin, output: io.err };
@@ -17,7 +55,7 @@ export function inquirerPrompter(io: IO): Prompter {
   return {
     async confirm(message, defaultValue) {
       const { confirm } = await load();
-      return confirm({ message, default: defaultValue }, context);
+      return confirm({ message, default: defaultValue, theme: confirmTheme(io.errColor) }, context);
     },
     async input(message, options = {}) {
       const { input } = await load();
@@ -26,6 +64,7 @@ export function inquirerPrompter(io: IO): Prompter {
           message,
           default: options.default,
           validate: options.validate,
+          theme: promptTheme(io.errColor),
         },
         context,
       );
@@ -33,7 +72,11 @@ export function inquirerPrompter(io: IO): Prompter {
     async select(message, choices) {
       const { select } = await load();
       return select(
-        { message, choices: choices.map((c) => ({ value: c.value, name: c.name ?? c.value })) },
+        {
+          message,
+          choices: choices.map((c) => ({ value: c.value, name: c.name ?? c.value })),
+          theme: promptTheme(io.errColor),
+        },
         context,
       );
     },

@@ -163,7 +163,12 @@ export function withKnownSize(stream: Writable): Writable {
 /** An ora spinner whose text is the per-instance board; notable events are printed above it. */
 export async function ttyView(err: Writable, color: ChalkInstance): Promise<ProgressView> {
   const { default: ora } = await import("ora");
-  const spinner = ora({ stream: withKnownSize(err), text: "subscribing" }).start();
+  // ora colours its frame with its own chalk, which looks at stdout and the environment, not at `color`.
+  const spinner = ora({
+    stream: withKnownSize(err),
+    text: "subscribing",
+    color: color.level > 0 ? "cyan" : false,
+  }).start();
   const board = new InstanceBoard();
   return {
     event(event, region) {

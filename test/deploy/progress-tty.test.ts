@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
-import { Chalk } from "chalk";
-import { describe, expect, it } from "vitest";
+import chalk, { Chalk } from "chalk";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { InstanceBoard, ttyView } from "../../src/deploy/progress.js";
 
 /** A stream that says it is a terminal, with the cursor calls a spinner makes. */
@@ -53,4 +53,35 @@ describe("the terminal progress view of a deploy over several regions", () => {
     );
     expect(board.render()).toBe("us-east/web 0:healthy  eu-west/web 0:stopping");
   });
+});
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal colour sequences is the point
+const SGR = /\u001b\[[\d;]*m/;
+
+describe("the spinner's colour", () => {
+  const level = chalk.level;
+  afterEach(() => {
+    chalk.level = level;
+    vi.unstubAllEnvs();
+  });
+
+  it.each([
+    [0, false],
+    [1, true],
+  ] as const)(
+    "follows the colour it is given (level %i), not the spinner library's own guess",
+    async (given, coloured) => {
+      vi.stubEnv("CI", undefined);
+      vi.stubEnv("TERM", "xterm");
+      // The library's guess, made from stdout and the environment, says the opposite.
+      chalk.level = given === 0 ? 1 : 0;
+      const { stream, text } = terminal();
+      const view = await ttyView(stream, new Chalk({ level: given }));
+      view.event({ type: "healthy", app: "web", task: "web.2.0.1", instance: 0 });
+      view.stop();
+      expect(text()).toContain("web[0]");
+      if (coloured) expect(text()).toMatch(SGR);
+      else expect(text()).not.toMatch(SGR);
+    },
+  );
 });
