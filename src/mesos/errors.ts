@@ -93,6 +93,12 @@ export class ConnectionError extends TitanError {
   }
 }
 
+/**
+ * The connection failed after the headers: the master or agent was reached and its answer cut short. A
+ * ConnectionError still, so whatever retries a dropped connection retries this too.
+ */
+export class TruncatedResponseError extends ConnectionError {}
+
 /** The agent answered 404 for a sandbox file: garbage-collected sandbox or a moved `latest` run. */
 export class SandboxGoneError extends TitanError {
   constructor(path: string) {

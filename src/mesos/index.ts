@@ -32,6 +32,7 @@ export {
   SubscriptionLostError,
   SubscriptionRefusedError,
   TemporarilyUnavailableError,
+  TruncatedResponseError,
   UnauthorizedError,
 } from "./errors.js";
 export { sanitizeExcerpt } from "./excerpt.js";

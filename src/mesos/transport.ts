@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { UsageError } from "../cli/errors.js";
-import { ConnectionError, MesosTimeoutError, ResponseTooLargeError } from "./errors.js";
+import {
+  ConnectionError,
+  MesosTimeoutError,
+  ResponseTooLargeError,
+  TruncatedResponseError,
+} from "./errors.js";
 import { loadAgent } from "./http-agent.js";
 
 const Agent = loadAgent();
@@ -113,6 +118,34 @@ export function connectionFailure(url: URL, error: unknown): ConnectionError {
   );
 }
 
+/** A body that broke off after the headers arrived; `received` counts the body bytes that made it. */
+export function truncatedResponse(
+  url: URL,
+  received: number,
+  declared: number | undefined,
+  error: unknown,
+): TruncatedResponseError {
+  const hint =
+    "the master or agent (or a proxy in between) cut its answer short; retry, and check its log if it recurs";
+  // Without a declared length (an event stream) there is no telling how much was missing.
+  if (declared === undefined)
+    return new TruncatedResponseError(
+      `the connection to ${url.origin} closed mid-answer (after ${received} bytes)`,
+      hint,
+      error,
+    );
+  return new TruncatedResponseError(
+    `${url.origin} answered a truncated response (the connection closed after ${received} of ${declared} bytes)`,
+    hint,
+    error,
+  );
+}
+
+function declaredLength(headers: Readonly<Record<string, string>>): number | undefined {
+  const declared = Number(headers["content-length"]);
+  return headers["content-length"] !== undefined && Number.isSafeInteger(declared) ? declared : undefined;
+}
+
 /**
  * The one HTTP client of src/mesos: undici connection pools per origin with keep-alive, a deadline on every
  * request, size caps on buffered bodies, an idle watchdog on streams, TLS verified against an optional CA file,
@@ -170,30 +203,47 @@ export class HttpTransport {
     try {
       const raw = await this.dispatch(request, deadline.signal);
       const head = this.head(request.url, raw);
-      const declared = Number(head.headers["content-length"]);
+      const declared = declaredLength(head.headers);
       raw.body.on("error", () => {});
-      if (Number.isFinite(declared) && declared > request.maxBytes) {
+      if (declared !== undefined && declared > request.maxBytes) {
         raw.body.destroy();
         throw tooLarge(request.url, request.maxBytes);
       }
-      const parts: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of raw.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > request.maxBytes) {
-          raw.body.destroy();
-          throw tooLarge(request.url, request.maxBytes);
-        }
-        parts.push(chunk);
-      }
-      const body = Buffer.concat(parts, size);
-      this.log(request, `${head.status} ${head.contentType || "-"} ${size} bytes ${Date.now() - started} ms`);
+      const body = await this.readBody(request, deadline, raw.body, declared);
+      this.log(
+        request,
+        `${head.status} ${head.contentType || "-"} ${body.length} bytes ${Date.now() - started} ms`,
+      );
       return { ...head, body };
     } catch (error) {
       throw this.failure(request, deadline, error);
     } finally {
       deadline.dispose();
     }
+  }
+
+  private async readBody(
+    request: HttpRequest & { maxBytes: number },
+    deadline: Deadline,
+    stream: Readable,
+    declared: number | undefined,
+  ): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > request.maxBytes) {
+          stream.destroy();
+          throw tooLarge(request.url, request.maxBytes);
+        }
+        parts.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof ResponseTooLargeError || deadline.expired || request.signal?.aborted) throw error;
+      throw truncatedResponse(request.url, size, declared, error);
+    }
+    return Buffer.concat(parts, size);
   }
 
   /** Sends a request and returns once the headers are in; the body is read incrementally by the caller. */
@@ -236,7 +286,7 @@ export class HttpTransport {
   }
 
   private failure(request: HttpRequest, deadline: Deadline, error: unknown): unknown {
-    if (error instanceof ResponseTooLargeError) {
+    if (error instanceof ResponseTooLargeError || error instanceof TruncatedResponseError) {
       this.log(request, `aborted: ${error.message}`);
       return error;
     }
@@ -356,8 +406,10 @@ class IdleWatchedStream implements HttpStream {
   }
 
   private async *iterate(): AsyncGenerator<Uint8Array> {
+    let received = 0;
     try {
       for await (const chunk of this.body as AsyncIterable<Buffer>) {
+        received += chunk.length;
         // The watchdog measures only time spent waiting for the peer, not time the consumer spends handling.
         this.waiting = false;
         clearTimeout(this.timer);
@@ -367,7 +419,7 @@ class IdleWatchedStream implements HttpStream {
       }
     } catch (error) {
       if (error instanceof MesosTimeoutError || this.deadline.signal.aborted) throw error;
-      throw connectionFailure(this.url, error);
+      throw truncatedResponse(this.url, received, declaredLength(this.headers), error);
     } finally {
       this.close();
     }
