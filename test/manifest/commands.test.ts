@@ -191,21 +191,45 @@ describe("titan init", () => {
   });
 
   it.skipIf(process.getuid?.() !== 0)(
-    "takes the defaults with --yes: an image where the local cluster can run images",
+    "takes the defaults with --yes: a starter command even where the local cluster can run images",
     async () => {
       const cwd = join(project(), "Billing_Service");
       mkdirSync(cwd);
-      // runc on the PATH and titan running as root: the local cluster here runs images.
+      // runc on the PATH and titan running as root: the local cluster here runs images, but no image was given.
       const bin = project();
       writeFileSync(join(bin, "runc"), "#!/bin/sh\n", { mode: 0o755 });
       const result = await runManifestCommand(["init", "--yes"], { cwd, vars: { PATH: bin } });
       expect(result.code).toBe(0);
-      const [app] = parseManifests([
-        { file: "titan.yaml", text: readFileSync(join(cwd, "titan.yaml"), "utf8") },
-      ]).apps;
-      expect(app).toMatchObject({ name: "billing-service", image: "billing-service:latest", instances: 1 });
+      const text = readFileSync(join(cwd, "titan.yaml"), "utf8");
+      const [app] = parseManifests([{ file: "titan.yaml", text }]).apps;
+      expect(app).toMatchObject({ name: "billing-service", instances: 1 });
+      expect(app?.image).toBeUndefined();
+      expect(app?.command?.slice(0, 2)).toEqual(["node", "-e"]);
+      expect(text).toContain("# A starter command that deploys as it is: no image was given.\n");
+      expect(text).toContain('#   image: "registry.example.com/team/billing-service:1.0"');
     },
   );
+
+  it("writes no image that exists nowhere for a configured cluster, and says what its agents need", async () => {
+    const cwd = join(project(), "api");
+    mkdirSync(cwd);
+    const config = join(project(), "config.yaml");
+    writeFileSync(
+      config,
+      "current_context: prod\nclusters:\n  one: { masters: [http://10.0.0.1:5050] }\ncontexts:\n  prod: { cluster: one }\n",
+    );
+    const result = await runManifestCommand(["init", "--yes"], { cwd, vars: { TITAN_CONFIG: config } });
+    expect(result.code).toBe(0);
+    const text = readFileSync(join(cwd, "titan.yaml"), "utf8");
+    const [app] = parseManifests([{ file: "titan.yaml", text }]).apps;
+    expect(app?.image).toBeUndefined();
+    expect(text).not.toMatch(/^image:/m);
+    expect(app?.command?.slice(0, 2)).toEqual(["node", "-e"]);
+    expect(text).toContain(
+      '# A starter command that deploys as it is: no image was given (the agents of context "prod" need node on their PATH).',
+    );
+    expect(text).toContain('#   image: "registry.example.com/team/api:1.0"');
+  });
 
   it("writes a command app that deploys as it is where the local cluster runs no images", async () => {
     const cwd = join(project(), "hello-app");

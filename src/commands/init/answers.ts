@@ -5,7 +5,7 @@ import { UsageError } from "../../cli/errors.js";
 import { APP_NAME } from "../../manifest/app-name.js";
 import { PORT_NAME } from "../../manifest/fields.js";
 import { parseImageReference } from "../../manifest/image-ref.js";
-import { imageSupport } from "./capability.js";
+import { type ImageSupport, imageSupport } from "./capability.js";
 import type { InitOptions } from "./command.js";
 
 export interface InitAnswers {
@@ -17,7 +17,7 @@ export interface InitAnswers {
   instances: number;
   /** Absent for no health check (always absent without a port). */
   healthPath?: string;
-  /** Neither image nor command given and the target runs no images: a small command that deploys as it is. */
+  /** --yes without an image or a command: a small command that deploys as it is, and why. */
   starter?: { reason: string };
 }
 
@@ -84,19 +84,16 @@ export async function gatherAnswers(env: Env, opts: InitOptions): Promise<InitAn
 
   const fallbackName = defaultName(env.cwd);
   if (!interactive) {
-    const name = given.name ?? fallbackName;
-    const support =
-      given.image === undefined && given.command === undefined ? await imageSupport(env) : undefined;
-    const starter = support !== undefined && !support.images;
     const answers = settle({
-      name,
-      image: given.image ?? (support?.images === true ? `${name}:latest` : undefined),
+      name: given.name ?? fallbackName,
+      image: given.image,
       command: given.command,
       port: given.port ?? "http",
       instances: given.instances ?? "1",
       healthPath: given.healthPath ?? "/",
     });
-    return starter ? { ...answers, starter: { reason: support?.reason ?? "" } } : answers;
+    if (given.image !== undefined || given.command !== undefined) return answers;
+    return { ...answers, starter: { reason: starterReason(await imageSupport(env)) } };
   }
 
   const prompter = env.prompter();
@@ -122,6 +119,18 @@ export async function gatherAnswers(env: Env, opts: InitOptions): Promise<InitAn
       ? "none"
       : (given.healthPath ?? (await ask('HTTP health check path ("none" for none)', "/", check.healthPath)));
   return settle({ name, image, command, port, instances, healthPath });
+}
+
+/**
+ * Without an image or a command, --yes writes a starter command: an image named after the app would exist
+ * nowhere yet, and the manifest must deploy as it is.
+ */
+function starterReason(support: ImageSupport): string {
+  if (!support.images) return support.reason ?? "this context runs no images";
+  const agents = support.builtin
+    ? ""
+    : ` (the agents of context "${support.context}" need node on their PATH)`;
+  return `no image was given${agents}`;
 }
 
 function settle(raw: {

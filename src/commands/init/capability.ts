@@ -5,6 +5,8 @@ import { loadTarget } from "../../config/index.js";
 export interface ImageSupport {
   images: boolean;
   context: string;
+  /** The context is the built-in local cluster. */
+  builtin: boolean;
   /** Why not, for the comment in the manifest. */
   reason?: string;
 }
@@ -24,10 +26,15 @@ export async function imageSupport(env: Env, uid = process.getuid?.()): Promise<
   } catch {
     // A broken config is reported by the commands that use it; init still writes for the local cluster.
   }
-  if (!builtin) return { images: true, context };
+  if (!builtin) return { images: true, context, builtin };
   const { detectImageSupport } = await import("../../local/agent/container-runc.js");
   const support = detectImageSupport(env.vars.PATH, uid);
   return support.missing === undefined
-    ? { images: true, context }
-    : { images: false, context, reason: `the local cluster here cannot run images: ${support.missing}` };
+    ? { images: true, context, builtin }
+    : {
+        images: false,
+        context,
+        builtin,
+        reason: `the local cluster here cannot run images: ${support.missing}`,
+      };
 }
