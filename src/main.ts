@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import { Command, CommanderError } from "commander";
+import { helpTargetAsCommand, usageErrorFrom } from "./cli/commander-errors.js";
 import { formatDiagnostic } from "./cli/diagnostics.js";
 import type { Env } from "./cli/env.js";
 import { systemClock, withTargets } from "./cli/env.js";
@@ -119,11 +120,12 @@ export async function main(argv: readonly string[], sys: System): Promise<number
   const json = args.includes("--json");
   const debug = args.includes("--debug");
   try {
-    await program.parseAsync([...args], { from: "user" });
+    await program.parseAsync([...helpTargetAsCommand(program, args)], { from: "user" });
     return result.code;
   } catch (error) {
     if (stoppedByReader(error, sys.signal)) return ExitCode.Interrupted;
-    return reportError(asInterruption(error, sys.signal), sys, { json, debug, env: result.env });
+    const failure = isParseError(error) ? usageErrorFrom(error, program, args) : error;
+    return reportError(asInterruption(failure, sys.signal), sys, { json, debug, env: result.env });
   }
 }
 
@@ -155,24 +157,25 @@ interface ReportOptions {
   env: Env | undefined;
 }
 
-function reportError(error: unknown, sys: System, options: ReportOptions): number {
-  if (
+/** Help and version end parsing with a CommanderError too; every other one is a usage error. */
+function isHelpOrVersion(error: unknown): boolean {
+  return (
     error instanceof CommanderError &&
     (error.code === "commander.helpDisplayed" ||
       error.code === "commander.version" ||
       error.code === "commander.help")
-  ) {
-    return ExitCode.Ok;
-  }
+  );
+}
+
+function isParseError(error: unknown): error is CommanderError {
+  return error instanceof CommanderError && !isHelpOrVersion(error);
+}
+
+function reportError(error: unknown, sys: System, options: ReportOptions): number {
+  if (isHelpOrVersion(error)) return ExitCode.Ok;
   const io =
     options.env?.io ?? createIO({ stdin: sys.stdin, out: sys.stdout, err: sys.stderr, env: sys.env });
   const c = io.errColor;
-  if (error instanceof CommanderError) {
-    const message = error.message.replace(/^error: /, "");
-    writeLine(io.err, `${c.red("error:")} ${message}`);
-    writeLine(io.err, `${c.dim("hint:")} run \`titan --help\` or \`titan <command> --help\` for usage`);
-    return ExitCode.Usage;
-  }
   if (error instanceof TitanError) {
     if (options.json) {
       const payload: Record<string, unknown> = { error: { code: error.exitCode, message: error.message } };

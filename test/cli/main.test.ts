@@ -16,6 +16,47 @@ describe("the command-line contract", () => {
     expect(r.stderr).toMatch(/hint:/);
   });
 
+  it("says an unknown command in one error line with its did-you-mean, and names the help to read", async () => {
+    const r = await runCli(["deplyo"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "error: unknown command 'deplyo' (did you mean deploy?)\nhint: run `titan --help` for usage\n",
+    );
+  });
+
+  it("points a mistyped flag at the help of the command it was given to", async () => {
+    const r = await runCli(["deploy", "--fil", "titan.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "error: unknown option '--fil' (did you mean --file?)\nhint: run `titan deploy --help` for usage\n",
+    );
+    const nested = await runCli(["config", "set-clstr"]);
+    expect(nested.stderr).toBe(
+      "error: unknown command 'set-clstr' (did you mean set-cluster?)\nhint: run `titan config --help` for usage\n",
+    );
+  });
+
+  it("answers help for no such command with the unknown-command error", async () => {
+    const help = await runCli(["help", "nosuch"]);
+    const direct = await runCli(["nosuch"]);
+    expect(help.code).toBe(2);
+    expect(help.stdout).toBe("");
+    expect(help.stderr).toBe(direct.stderr);
+    expect(help.stderr).toContain("error: unknown command 'nosuch'");
+  });
+
+  it.each([
+    [["ps", "--json", "--bogus"], "unknown option '--bogus'", "ps"],
+    [["status", "--json"], "missing required argument 'apps'", "status"],
+    [["validate", "--json", "-f"], "option '-f, --file <file>' argument missing", "validate"],
+  ])("prints a parse error of %j as the JSON error document too", async (argv, message, command) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: { code: 2, message, hint: `run \`titan ${command} --help\` for usage` },
+    });
+  });
+
   it("rejects an unknown flag with exit 2", async () => {
     const r = await runCli(["version", "--frobnicate"]);
     expect(r.code).toBe(2);
