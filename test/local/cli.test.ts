@@ -151,6 +151,25 @@ describe("titan local up flags", () => {
     expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(message);
   });
 
+  it.each([
+    [{ port: "99999" }, "--port 0 to pick a free one"],
+    [{ port: "abc" }, "--port 0 to pick a free one"],
+    [{ port: "" }, "--port 0 to pick a free one"],
+    [{ agents: "0" }, "e.g. --agents 3"],
+    [{ zones: "" }, "e.g. --zones a,b,c"],
+  ])("refuses %j with a hint showing a value that works", (opts, hint) => {
+    const refusal = (() => {
+      try {
+        clusterConfig({ ...UP, ...opts }, paths);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect((refusal as UsageError).hint).toContain(hint);
+  });
+
   it("parses the Mesos resource text", () => {
     const config = clusterConfig({ ...UP, agents: "2", zones: "x,y" }, paths);
     expect(config.agentResources).toEqual({

@@ -17,13 +17,19 @@ const OFFER_TIMEOUT_MS = 30_000;
 
 /** Turns `titan local up` flags into the cluster's configuration, or a usage error naming the bad flag. */
 export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = paths.dir): ClusterConfig {
-  const agents = Number(opts.agents);
-  if (!Number.isInteger(agents) || agents < 1 || agents > 100) {
-    throw new UsageError(`--agents must be a whole number from 1 to 100, got '${opts.agents}'`);
+  const agents = wholeNumber(opts.agents);
+  if (agents === undefined || agents < 1 || agents > 100) {
+    throw new UsageError(
+      `--agents must be a whole number from 1 to 100, got '${opts.agents}'`,
+      "e.g. --agents 3; `titan local agents add` adds more to a running cluster",
+    );
   }
-  const port = Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--port must be a port number (0-65535), got '${opts.port}'`);
+  const port = wholeNumber(opts.port);
+  if (port === undefined || port > 65535) {
+    throw new UsageError(
+      `--port must be a port number (0-65535), got '${opts.port}'`,
+      "e.g. --port 5051, or --port 0 to pick a free one",
+    );
   }
   const resources = parseAgentResourcesFlag(opts.agentResources);
   if (!resources.ok) {
@@ -43,7 +49,11 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
     .split(",")
     .map((z) => z.trim())
     .filter((z) => z !== "");
-  if (zones.length === 0) throw new UsageError("--zones needs at least one zone name");
+  if (zones.length === 0)
+    throw new UsageError(
+      "--zones needs at least one zone name",
+      "e.g. --zones a,b,c (agents are spread over them)",
+    );
   const region = opts.faultDomain?.trim();
   if (region === "")
     throw new UsageError("--fault-domain needs a region name", "e.g. --fault-domain us-east-1");
@@ -61,6 +71,11 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
     // As a master started with --offer_timeout=30secs: offers a client forgets come back to the pool.
     master: { offerTimeoutMs: OFFER_TIMEOUT_MS },
   };
+}
+
+/** Digits only: Number() would read "" and " " as 0 and "1e3" as 1000. */
+function wholeNumber(text: string): number | undefined {
+  return /^\d{1,9}$/.test(text.trim()) ? Number(text.trim()) : undefined;
 }
 
 /** `--auth principal:secretfile`, checked now so a bad flag never starts a cluster; default: a generated secret. */
