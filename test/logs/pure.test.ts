@@ -5,6 +5,7 @@ import type { TitanTask } from "../../src/cluster/types.js";
 import { LineSplitter, lastLinesStart } from "../../src/observe/line-splitter.js";
 import { formatLine, linePrefix } from "../../src/observe/log-format.js";
 import { parseLogTarget, selectLogTasks } from "../../src/observe/log-selection.js";
+import { runCli } from "../support/cli.js";
 
 /** Splits `bytes` at the given cut points and feeds the pieces to a fresh splitter. */
 function splitInPieces(bytes: Buffer, cuts: number[]): string[] {
@@ -176,5 +177,15 @@ describe("line format", () => {
       stream: "stderr",
       line: "hé",
     });
+  });
+});
+
+describe("titan logs --help", () => {
+  it("gives the exit codes logs exits with: an app titan does not know is a usage error, 2", async () => {
+    const help = await runCli(["logs", "--help"]);
+    expect(help.code).toBe(0);
+    const codes = help.stdout.slice(help.stdout.indexOf("Exit codes:")).replace(/\s+/g, " ");
+    expect(codes).toContain("2 usage error or an app titan does not know");
+    expect(codes).not.toMatch(/1 no such app/);
   });
 });

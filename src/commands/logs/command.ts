@@ -37,7 +37,8 @@ Lines come from the task sandboxes through each agent's files API, prefixed "api
 "err |" for stderr; without the mark when one stream is picked).
 Mesos keeps no time per line: --since selects task runs (alive within the window), not lines.
 --grep filters the lines each run would print (--tail counts lines before it, as tail | grep does).
--f ends with Ctrl-C (exit 0). Exit codes: 0 ok, 1 no such app or a cluster error, 2 usage error.`;
+-f ends with Ctrl-C (exit 0). Exit codes: 0 ok; 1 no task of a known app, a run's files could not be read, or
+the cluster could not be read; 2 usage error or an app titan does not know.`;
 
 export function registerLogs(program: Command, ctx: CommandContext): void {
   const command = program
