@@ -5,6 +5,7 @@
  * line's indentation.
  */
 import type { YAMLError } from "yaml";
+import { flowOpenerAt, unclosedFlowOpener } from "./yaml-flow.js";
 
 /** Errors that stand alone (no cascade follows them); every other one ends the report. */
 export const STANDALONE_ERRORS: ReadonlySet<string> = new Set([
@@ -116,6 +117,8 @@ export function firstStructuralError(
       hint: "YAML indents with spaces only: replace the tabs with spaces (set the editor to insert spaces)",
     };
   }
+  const unclosed = unclosedFlow(error, lines, text);
+  if (unclosed !== undefined) return unclosed;
   const indentation =
     INDENTATION_ERRORS.has(error.code) ||
     (error.code === "MISSING_CHAR" && error.message.startsWith("Sequence item without"));
@@ -141,6 +144,33 @@ export function firstStructuralError(
     offset: error.pos[0],
     message: `YAML syntax error: ${message.charAt(0).toLowerCase()}${message.slice(1)}`,
     hint: "check the indentation and quoting of this line and the one above it",
+  };
+}
+
+/**
+ * A `[` or `{` the parser gave up on: never closed, or continued on a line not indented deeper than its key.
+ * Reported where the parser gave up, naming where the collection was opened.
+ */
+function unclosedFlow(error: YAMLError, lines: readonly Line[], text: string): StructuralError | undefined {
+  if (!/^Flow (sequence|map)\b/.test(error.message)) return undefined;
+  const unclosed = unclosedFlowOpener(text);
+  const opener = unclosed ?? flowOpenerAt(text, error.pos[0]);
+  if (opener === undefined || opener.offset > error.pos[0]) return undefined;
+  const line = lines[lineAt(lines, opener.offset)];
+  if (!line) return undefined;
+  const [kind, close] = opener.bracket === "[" ? ["list", "]"] : ["map", "}"];
+  const where = `the ${opener.bracket} opened at line ${line.number}, column ${opener.offset - line.start + 1}`;
+  const continues = `a ${opener.bracket} … ${close} ${kind} may go on over more lines only indented deeper than its key`;
+  if (unclosed !== undefined)
+    return {
+      offset: error.pos[0],
+      message: `${where} is never closed`,
+      hint: `close it with ${close}; ${continues}`,
+    };
+  return {
+    offset: error.pos[0],
+    message: `this line continues ${where} but is not indented deeper than its key`,
+    hint: `indent it by ${line.indent + 2} spaces or more; ${continues}`,
   };
 }
 

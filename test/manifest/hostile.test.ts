@@ -217,6 +217,28 @@ describe("YAML structure errors", () => {
     });
   });
 
+  it.each([
+    ['name: web\ncommand: ["node"\ninstances: 3\n', "[", 2, 10, "close it with ]"],
+    ['name: web\nenv: { A: "1"\ninstances: 3\n', "{", 2, 6, "close it with }"],
+    ['name: web\ncommand: ["sh", "-c",\n  "echo # ]"\ninstances: 3\n', "[", 2, 10, "close it with ]"],
+  ])(
+    "reports an unclosed flow bracket as such, naming where it opened: %j",
+    (text, bracket, line, col, hint) => {
+      const d = only(text);
+      expect(d.message).toBe(`the ${bracket} opened at line ${line}, column ${col} is never closed`);
+      expect(d.hint).toContain(hint);
+    },
+  );
+
+  it("reports a flow list continued at its key's column as that, not as a misaligned line", () => {
+    const d = only('name: web\ncommand: ["sh",\n"echo"]\ninstances: 3\n');
+    expect(d).toMatchObject({ line: 3, col: 1 });
+    expect(d.message).toBe(
+      "this line continues the [ opened at line 2, column 10 but is not indented deeper than its key",
+    );
+    expect(d.hint).toContain("indent it by 2 spaces or more");
+  });
+
   it("reports tabs once, naming the other lines", () => {
     const d = only(`${APP}resources:\n\tcpus: 1\n\tmem: 512Mi\n\tdisk: 1Gi\n`);
     expect(d).toMatchObject({
