@@ -10,7 +10,7 @@ import {
 } from "../config/secret-ref.js";
 import type { Constraint } from "../placement/types.js";
 import { APP_NAME, APP_NAME_RULE } from "./app-name.js";
-import { fetchUriType, outputFileType } from "./fetch-uri.js";
+import { checkOutputName, defaultOutputName, fetchUriType, outputFileType } from "./fetch-uri.js";
 import { parseImageReference } from "./image-ref.js";
 import {
   type At,
@@ -246,6 +246,30 @@ const fetchEntry = (): Type<FetchEntry> =>
       ),
     }),
   });
+
+/**
+ * A fetch entry saved under a usable name: its output_file, else the URI's last segment. Checked per entry, so
+ * an entry without a name is reported along with every other entry's problem.
+ */
+const namedFetchEntry = (): Type<FetchEntry> => {
+  const entry = fetchEntry();
+  return {
+    expected: entry.expected,
+    schema: () => entry.schema(),
+    read(node, path, ctx) {
+      const value = entry.read(node, path, ctx);
+      if (value === undefined || value.output_file !== undefined) return value;
+      if (checkOutputName(defaultOutputName(value.uri)).ok) return value;
+      ctx.report(
+        node.pos,
+        path,
+        `"${value.uri}" ends without a file name to save it under`,
+        "add output_file: NAME, e.g. { uri: ..., output_file: index.html }",
+      );
+      return undefined;
+    },
+  };
+};
 
 const port = (): Type<PortSpec> =>
   byKind<PortSpec>("a port name or { name, protocol }", {
@@ -548,7 +572,7 @@ export const appShape = {
     'Environment: plain values, or { secret: "file:/path" | "env:NAME" } resolved at deploy time, or { secret: "mesos:NAME[#KEY]" } resolved by the agents.',
   ),
   fetch: withDefault(
-    list(fetchEntry()),
+    list(namedFetchEntry()),
     [],
     "Files the agent fetches into the sandbox before the command starts (Mesos fetcher URIs).",
   ),

@@ -4,7 +4,7 @@ import { ValidationError } from "../cli/errors.js";
 import { didYouMean } from "../cli/suggest.js";
 import { fetchUri, toAppSpec } from "./build.js";
 import { checkApp } from "./checks.js";
-import { checkOutputName, defaultOutputName, readsAgentDisk } from "./fetch-uri.js";
+import { readsAgentDisk } from "./fetch-uri.js";
 import { appShape, appType, type FetchEntry } from "./fields.js";
 import type { Ctx } from "./kit.js";
 import {
@@ -100,7 +100,7 @@ export function parseManifests(
   return { apps, files: sources.map((s) => s.file), warnings: dedupe(warnings) };
 }
 
-/** What the field types cannot see alone: the base directory, and the name a fetched file gets by default. */
+/** What the field types cannot see alone: the base directory. */
 function checkFetch(
   entries: readonly FetchEntry[],
   node: MapNode,
@@ -117,14 +117,6 @@ function checkFetch(
         where.path,
         `relative fetch path "${entry.uri}" needs a manifest file to be relative to`,
         "use an absolute path or a URL when the manifest comes from stdin",
-      );
-    }
-    if (entry.output_file === undefined && !checkOutputName(defaultOutputName(entry.uri)).ok) {
-      ctx.report(
-        where.pos,
-        where.path,
-        `"${entry.uri}" ends without a file name to save it under`,
-        "add output_file: NAME, e.g. { uri: ..., output_file: index.html }",
       );
     }
     if (readsAgentDisk(entry.uri)) {

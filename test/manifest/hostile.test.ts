@@ -187,6 +187,17 @@ describe("fetch", () => {
   });
 });
 
+describe("fetch problems", () => {
+  it("are all reported at once, a nameless entry among entries that are refused too", () => {
+    const text = `${APP}fetch: ["gopher://x/y", "https://example.com/", "http:/x"]\n`;
+    expect(diagnosticsOf(text).map((d) => `${d.path}: ${d.message}`)).toEqual([
+      "fetch[0]: the Mesos fetcher cannot fetch `gopher:` URIs",
+      'fetch[1]: "https://example.com/" ends without a file name to save it under',
+      "fetch[2]: a `http:` URI needs `//` after the scheme",
+    ]);
+  });
+});
+
 describe("YAML structure errors", () => {
   it("reports a dedented line once, at that line, with an indentation hint", () => {
     const d = only(`${APP}resources:\n  cpus: 1\n mem: 512Mi\n  disk: 1Gi\nports:\n  - http\n`);
