@@ -20,6 +20,24 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
+/**
+ * A target flag's value, trimmed. A flag given empty is refused rather than ignored: `--master "$PROD_MASTER"`
+ * with the variable unset must not act on the current context. (An empty TITAN_* variable counts as unset.)
+ */
+function flagValue(value: string | undefined, flag: string, example: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === "")
+    throw new UsageError(
+      `${flag} is empty`,
+      `give ${flag} a value (e.g. ${flag} ${example}), or leave it out`,
+    );
+  return value.trim();
+}
+
+const contextFlag = (flags: TargetFlags): string | undefined => flagValue(flags.context, "--context", "prod");
+const masterFlag = (flags: TargetFlags): string | undefined =>
+  flagValue(flags.master, "--master", "http://10.0.0.5:5050");
+
 /** Clusters and contexts including the built-in `local` ones (a user entry of the same name wins). */
 export function allClusters(config: UserConfig, paths: PlatformPaths): Record<string, ClusterConfig> {
   return { [LOCAL]: builtinCluster(paths), ...config.clusters };
@@ -35,7 +53,9 @@ export function currentContextName(
   flags: TargetFlags,
   vars: Vars,
 ): { name: string; origin: Origin } {
-  const flag = nonEmpty(flags.context);
+  // The master flag is checked here too: every resolution of a target starts with the context.
+  masterFlag(flags);
+  const flag = contextFlag(flags);
   if (flag) return { name: flag, origin: "flag" };
   const fromEnv = nonEmpty(vars.TITAN_CONTEXT);
   if (fromEnv) return { name: fromEnv, origin: "environment" };
@@ -107,10 +127,10 @@ export function resolveTarget(
 
   let masters = cluster.masters;
   let mastersOrigin: Origin = cluster.builtin ? "default" : "config";
-  const masterFlag = nonEmpty(flags.master);
+  const fromFlag = masterFlag(flags);
   const masterEnv = nonEmpty(vars.TITAN_MASTER);
-  if (masterFlag) {
-    masters = parseMasterList(masterFlag, "--master");
+  if (fromFlag) {
+    masters = parseMasterList(fromFlag, "--master");
     mastersOrigin = "flag";
   } else if (masterEnv) {
     masters = parseMasterList(masterEnv, "TITAN_MASTER");
