@@ -4,6 +4,7 @@ import { type Diagnostic, TitanError, ValidationError } from "../cli/errors.js";
 import { checkPrivate } from "../cli/private-path.js";
 import { didYouMean } from "../cli/suggest.js";
 import { isMap, isScalar, isSeq, yamlLibrary } from "../cli/yaml-library.js";
+import { FILE_STORE_HINT, fileStoreUrlProblem } from "../state/file-url.js";
 import { parseZkUrl } from "../state/zk-url.js";
 import { parseContainerizer, parseRegistry, parseSecrets } from "./registry.js";
 import { mesosRoleProblem, ROLE_HINT } from "./role.js";
@@ -50,8 +51,21 @@ export function parseConfigDocument(text: string): { document: Document; lineCou
   return { document, lineCounter };
 }
 
+/** How strictly a config is read. */
+export interface LoadOptions {
+  /**
+   * Reads a `current_context` naming no context as none: for the commands that write the config, so that
+   * `titan context use local` can repair it (the file written is checked in full).
+   */
+  forEdit?: boolean;
+}
+
 /** Reads and validates the config file; a missing file is an empty config. */
-export async function loadConfig(file: string, uid = process.getuid?.()): Promise<LoadedConfig> {
+export async function loadConfig(
+  file: string,
+  uid = process.getuid?.(),
+  options: LoadOptions = {},
+): Promise<LoadedConfig> {
   // A config others can write could point titan, with this user's credentials, at their cluster.
   await checkPrivate(file, "config file", uid);
   let text: string;
@@ -81,7 +95,7 @@ export async function loadConfig(file: string, uid = process.getuid?.()): Promis
     });
   }
   const { document, lineCounter } = parseConfigDocument(text);
-  return { config: validateConfig(document, lineCounter, file), document, exists: true };
+  return { config: validateConfig(document, lineCounter, file, options), document, exists: true };
 }
 
 export function emptyConfig(file: string): UserConfig {
@@ -196,7 +210,12 @@ function zkMasterProblem(raw: string, what = "master"): string | undefined {
   }
 }
 
-export function validateConfig(document: Document, lines: LineCounter, file: string): UserConfig {
+export function validateConfig(
+  document: Document,
+  lines: LineCounter,
+  file: string,
+  options: LoadOptions = {},
+): UserConfig {
   const check = new Checker(file, lines);
   for (const error of document.errors) {
     const { line, col } = lines.linePos(error.pos[0]);
@@ -324,12 +343,14 @@ export function validateConfig(document: Document, lines: LineCounter, file: str
     config.currentContext !== "local" &&
     !(config.currentContext in contexts)
   ) {
-    check.report(
-      currentNode,
-      "current_context",
-      `context "${config.currentContext}" is not defined`,
-      "run `titan context list`",
-    );
+    if (options.forEdit) delete config.currentContext;
+    else
+      check.report(
+        currentNode,
+        "current_context",
+        `context "${config.currentContext}" is not defined`,
+        "switch with `titan context use local` (or another context), or define it with `titan config set-context`",
+      );
   }
   if (check.diagnostics.length > 0) throw configError(check.diagnostics);
   config.clusters = clusters;
@@ -431,14 +452,9 @@ function parseCluster(
       parseSecrets(check, value, at, cluster);
     } else if (key === "state") {
       const state = check.string(value, at);
-      const problem = state?.startsWith("zk://") ? zkMasterProblem(state, "state store") : undefined;
-      if (state !== undefined && (problem !== undefined || !/^(file|zk):\/\//.test(state))) {
-        check.report(
-          value,
-          at,
-          problem ?? `"${state}" is not a state store URL`,
-          "use file:///path or zk://host:2181,host2:2181/titan",
-        );
+      const problem = state === undefined ? undefined : stateUrlProblem(state);
+      if (state !== undefined && problem !== undefined) {
+        check.report(value, at, problem.message, problem.hint);
       } else if (state !== undefined) cluster.state = state;
     } else {
       const text = check.string(value, at);
@@ -469,6 +485,17 @@ function parseCluster(
     );
   }
   return check.diagnostics.length === before ? cluster : undefined;
+}
+
+function stateUrlProblem(state: string): { message: string; hint: string } | undefined {
+  const hint = "use file:///path or zk://host:2181,host2:2181/titan";
+  if (state.startsWith("zk://")) {
+    const problem = zkMasterProblem(state, "state store");
+    return problem === undefined ? undefined : { message: problem, hint };
+  }
+  if (!state.startsWith("file://")) return { message: `"${state}" is not a state store URL`, hint };
+  const problem = fileStoreUrlProblem(state);
+  return problem === undefined ? undefined : { message: problem, hint: FILE_STORE_HINT };
 }
 
 function configError(diagnostics: readonly Diagnostic[]): ValidationError {

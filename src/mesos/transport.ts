@@ -106,7 +106,7 @@ export function connectionFailure(url: URL, error: unknown): ConnectionError {
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ALTNAME/.test(code)) {
     return new ConnectionError(
       `TLS verification of ${url.origin} failed (${code})`,
-      "pass the CA that signed the cluster's certificates as caFile (--ca-file); titan never skips verification",
+      "pass the CA that signed the cluster's certificates as ca_file (titan config set-cluster NAME --ca-file PATH); titan never skips verification",
       error,
     );
   }
@@ -316,7 +316,7 @@ function readCaFile(path: string): Buffer {
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
     throw new UsageError(
       `cannot read the CA file ${path} (${code})`,
-      "point caFile (--ca-file) at a PEM bundle",
+      "point the cluster's ca_file at a PEM bundle (titan config set-cluster NAME --ca-file PATH)",
     );
   }
 }

@@ -1,6 +1,7 @@
 import type { Clock } from "../cli/env.js";
 import { UsageError } from "../cli/errors.js";
 import { parseSecretRef, resolveSecretRef } from "../config/secret-ref.js";
+import { FILE_STORE_HINT, fileStoreUrlProblem } from "./file-url.js";
 import type { StateStore } from "./types.js";
 
 export interface OpenStoreOptions {
@@ -31,6 +32,8 @@ export async function zkPassword(
 /** Opens the state store a URL names: `file:///dir` or `zk://[user:SECRET-REF@]host:port,…/path`. */
 export async function openStateStore(url: string, options: OpenStoreOptions): Promise<StateStore> {
   if (url.startsWith("file://")) {
+    const problem = fileStoreUrlProblem(url);
+    if (problem !== undefined) throw new UsageError(problem, FILE_STORE_HINT);
     const { FileStateStore } = await import("./file-store.js");
     return new FileStateStore(url, { clock: options.clock, hostname: options.hostname });
   }

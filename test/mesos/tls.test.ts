@@ -65,6 +65,6 @@ describe("TLS", () => {
     expect((error as Error).message).toMatch(
       /^TLS verification of https:\/\/127\.0\.0\.1:\d+ failed \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/,
     );
-    expect((error as ConnectionError).hint).toMatch(/caFile.*never skips verification/);
+    expect((error as ConnectionError).hint).toMatch(/ca_file.*never skips verification/);
   });
 });

@@ -1,9 +1,12 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { configFilePath } from "../../cli/paths.js";
+import { didYouMean } from "../../cli/suggest.js";
 import { builtinCluster, LOCAL } from "../../config/builtin.js";
-import { loadUserConfig } from "../../config/index.js";
+import { loadConfigForEdit, loadUserConfig, type UserConfig } from "../../config/index.js";
 import { parseMasterList } from "../../config/resolve.js";
 import { parseSecretRef } from "../../config/secret-ref.js";
 import { type ConfigEdit, deleteIn, saveConfig, setIn } from "../../config/write.js";
@@ -28,15 +31,78 @@ export async function runSetCluster(env: Env, name: string, opts: SetClusterOpti
   if (opts.principal !== undefined && opts.secret !== undefined) {
     cluster.auth = { principal: opts.principal, secret: opts.secret };
   }
-  if (opts.caFile !== undefined) cluster.ca_file = opts.caFile;
+  if (opts.caFile !== undefined) cluster.ca_file = await caFileFlag(env, opts.caFile);
   if (opts.state !== undefined) cluster.state = opts.state;
   if (opts.registry !== undefined) cluster.registry = opts.registry;
   if (opts.role !== undefined) cluster.role = opts.role;
   if (opts.user !== undefined) cluster.user = opts.user;
-  const loaded = await loadUserConfig(env);
-  await saveConfig(loaded.config.file, loaded.document, [setIn(["clusters", name], cluster)]);
+  const loaded = await loadConfigForEdit(env);
+  await saveConfig(loaded.config.file, loaded.document, [setIn(["clusters", name], cluster)], (path) =>
+    clusterFlagOf(name, path),
+  );
   writeLine(env.io.err, `cluster "${name}" set (${masters.length} master${masters.length === 1 ? "" : "s"})`);
   return 0;
+}
+
+const CLUSTER_FLAGS: Readonly<Record<string, string>> = {
+  masters: "--master",
+  auth: "--principal/--secret",
+  ca_file: "--ca-file",
+  state: "--state",
+  registry: "--registry",
+  role: "--role",
+  user: "--user",
+};
+
+function clusterFlagOf(name: string, path: string): string | undefined {
+  const prefix = `clusters.${name}`;
+  if (path === prefix) return "<name>";
+  if (!path.startsWith(`${prefix}.`)) return undefined;
+  const key = path.slice(prefix.length + 1).split(/[.[]/)[0] ?? "";
+  return CLUSTER_FLAGS[key];
+}
+
+/**
+ * `--ca-file`, checked now rather than at the first command that connects: a readable PEM bundle, kept as an
+ * absolute path so that it means the same file from any directory.
+ */
+async function caFileFlag(env: Env, file: string): Promise<string> {
+  const path = resolve(env.cwd, file);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new UsageError(
+      `--ca-file: cannot read ${file} (${code})`,
+      "pass the PEM bundle of the CA that signed the masters' certificates",
+    );
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----"))
+    throw new UsageError(
+      `--ca-file: ${file} is not a PEM bundle (it has no -----BEGIN CERTIFICATE----- line)`,
+      "pass the CA certificate(s) in PEM form",
+    );
+  return path;
+}
+
+function definedCluster(config: UserConfig, cluster: string): void {
+  const known = [LOCAL, ...Object.keys(config.clusters)];
+  if (known.includes(cluster)) return;
+  const guess = didYouMean(cluster, known);
+  throw new UsageError(
+    `--cluster: cluster "${cluster}" is not defined`,
+    guess ? `did you mean "${guess}"?` : `define it first: titan config set-cluster ${cluster} --master URL`,
+  );
+}
+
+function mappedRegion(config: UserConfig, region: string, flag: string): void {
+  if (config.regions[region] !== undefined) return;
+  const guess = didYouMean(region, Object.keys(config.regions));
+  throw new UsageError(
+    `${flag}: region "${region}" is not mapped to a cluster`,
+    guess ? `did you mean "${guess}"?` : `map it first: titan config set-region ${region} --cluster NAME`,
+  );
 }
 
 export async function runSetRegion(env: Env, region: string, cluster: string | undefined): Promise<number> {
@@ -45,8 +111,11 @@ export async function runSetRegion(env: Env, region: string, cluster: string | u
       "set-region needs --cluster",
       `e.g. titan config set-region ${region} --cluster prod`,
     );
-  const loaded = await loadUserConfig(env);
-  await saveConfig(loaded.config.file, loaded.document, [setIn(["regions", region], cluster)]);
+  const loaded = await loadConfigForEdit(env);
+  definedCluster(loaded.config, cluster);
+  await saveConfig(loaded.config.file, loaded.document, [setIn(["regions", region], cluster)], (path) =>
+    path === `regions.${region}` ? "--cluster" : undefined,
+  );
   writeLine(env.io.err, `region "${region}" is served by cluster "${cluster}"`);
   return 0;
 }
@@ -72,8 +141,14 @@ export async function runSetContext(
       .filter((r) => r !== "");
   const edits: ConfigEdit[] = [setIn(["contexts", name], context)];
   if (opts.use) edits.push(setIn(["current_context"], name));
-  const loaded = await loadUserConfig(env);
-  await saveConfig(loaded.config.file, loaded.document, edits);
+  const loaded = await loadConfigForEdit(env);
+  if (opts.cluster !== undefined) definedCluster(loaded.config, opts.cluster);
+  if (opts.region !== undefined && opts.cluster === undefined)
+    mappedRegion(loaded.config, opts.region, "--region");
+  for (const region of context.regions ?? []) mappedRegion(loaded.config, region, "--regions");
+  await saveConfig(loaded.config.file, loaded.document, edits, (path) =>
+    path === `contexts.${name}` ? "<name>" : undefined,
+  );
   writeLine(env.io.err, `context "${name}" set${opts.use ? " and in use" : ""}`);
   return 0;
 }
@@ -83,7 +158,7 @@ export async function runDelete(
   kind: "cluster" | "context" | "region",
   name: string,
 ): Promise<number> {
-  const loaded = await loadUserConfig(env);
+  const loaded = await loadConfigForEdit(env);
   const { config } = loaded;
   const section =
     kind === "cluster" ? config.clusters : kind === "context" ? config.contexts : config.regions;

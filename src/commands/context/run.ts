@@ -3,7 +3,7 @@ import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { didYouMean } from "../../cli/suggest.js";
 import { renderTable } from "../../cli/table.js";
-import { loadUserConfig } from "../../config/index.js";
+import { loadConfigForEdit, loadUserConfig } from "../../config/index.js";
 import {
   allClusters,
   allContexts,
@@ -57,7 +57,7 @@ export async function runContextList(env: Env, opts: { json: boolean }): Promise
 }
 
 export async function runContextUse(env: Env, name: string): Promise<number> {
-  const loaded = await loadUserConfig(env);
+  const loaded = await loadConfigForEdit(env);
   const contexts = allContexts(loaded.config);
   if (!(name in contexts)) {
     const guess = didYouMean(name, Object.keys(contexts));
