@@ -138,6 +138,8 @@ export interface StateStore {
   describe(): string;
   /** Every app the store holds records of, sorted. */
   apps(): Promise<string[]>;
+  /** Whether the store was ever written to: its directory, or its ZooKeeper node, exists. */
+  exists(): Promise<boolean>;
   /** Writes an app's records exactly as given (numbers, times, outcomes), replacing what the store had. */
   importApp(record: AppRecord): Promise<void>;
   /** Gives back what the store holds open (a ZooKeeper session and with it every lock it holds). */

@@ -179,6 +179,10 @@ export class ZkStateStore implements StateStore {
     });
   }
 
+  async exists(): Promise<boolean> {
+    return this.run(async (zk) => (await zk.exists(this.url.path)) !== undefined);
+  }
+
   async apps(): Promise<string[]> {
     return this.run(async (zk) =>
       (await zk.children(`${this.url.path}/apps`)).filter((name) => isAppName(name)).sort(),

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
+import { checkOutputDir, outputFileError } from "../../cli/output-file.js";
 import { DEFAULT_MANIFEST, parseManifests } from "../../manifest/index.js";
 import { gatherAnswers } from "./answers.js";
 import type { InitOptions } from "./command.js";
@@ -11,6 +12,7 @@ import { renderManifest } from "./template.js";
 export async function runInit(env: Env, opts: InitOptions): Promise<number> {
   const file = opts.file ?? DEFAULT_MANIFEST;
   const target = resolve(env.cwd, file);
+  await checkOutputDir(file, target);
   if (!opts.force && (await exists(target))) {
     throw new UsageError(
       `${file} already exists`,
@@ -30,7 +32,7 @@ export async function runInit(env: Env, opts: InitOptions): Promise<number> {
         "pass --force to overwrite it, or -f to write another file",
       );
     }
-    throw error;
+    throw outputFileError(file, error);
   }
   writeLine(env.io.err, `wrote ${file} for app ${answers.name}`);
   writeLine(env.io.err, `next: titan validate${file === DEFAULT_MANIFEST ? "" : ` -f ${file}`}`);

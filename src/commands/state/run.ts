@@ -4,10 +4,11 @@ import { resolve } from "node:path";
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
+import { checkOutputDir, outputFileError } from "../../cli/output-file.js";
 import { openStateStore } from "../../state/open.js";
 import type { StateStore } from "../../state/types.js";
 import type { StateExportOptions, StateImportOptions } from "./command.js";
-import { exportSnapshot, parseSnapshot } from "./snapshot.js";
+import { exportSnapshot, parseSnapshot, type StateSnapshot } from "./snapshot.js";
 
 /** The store `--store` names, else the target cluster's. */
 async function storeFor(env: Env, flags: StateExportOptions | StateImportOptions): Promise<StateStore> {
@@ -25,12 +26,16 @@ export async function runStateExport(
   apps: readonly string[],
   flags: StateExportOptions,
 ): Promise<number> {
+  const { output } = flags;
+  if (output !== undefined) await checkOutputDir(output, resolve(env.cwd, output));
   const store = await storeFor(env, flags);
   try {
+    await checkStoreExists(store, flags.store !== undefined);
     const snapshot = await exportSnapshot(store, apps, env.clock.now());
+    await checkAppsFound(store, apps, snapshot);
     const text = `${JSON.stringify(snapshot, null, 2)}\n`;
-    if (flags.output === undefined) env.io.out.write(text);
-    else await writeFile(resolve(env.cwd, flags.output), text, { mode: 0o600, signal: env.signal });
+    if (output === undefined) env.io.out.write(text);
+    else await writeOutput(env, output, text);
     const releases = snapshot.apps.reduce((n, a) => n + a.releases.length, 0);
     writeLine(
       env.io.err,
@@ -40,6 +45,42 @@ export async function runStateExport(
   } finally {
     await store.close();
   }
+}
+
+async function writeOutput(env: Env, file: string, text: string): Promise<void> {
+  try {
+    await writeFile(resolve(env.cwd, file), text, { mode: 0o600, signal: env.signal });
+  } catch (error) {
+    if (env.signal.aborted) throw error;
+    throw outputFileError(file, error);
+  }
+}
+
+/** An export of a store that was never written is a mistake in --store or --context, not an empty export. */
+async function checkStoreExists(store: StateStore, named: boolean): Promise<void> {
+  if (await store.exists()) return;
+  throw new UsageError(
+    `the state store ${store.describe()} does not exist`,
+    named
+      ? "check --store: a store is made by the first deploy (or import) that uses it"
+      : "nothing was deployed with this context yet; pick another with --context, or a store with --store",
+  );
+}
+
+/** Every app named must have records: an unknown app is a usage error, as for every command. */
+async function checkAppsFound(
+  store: StateStore,
+  apps: readonly string[],
+  snapshot: StateSnapshot,
+): Promise<void> {
+  const found = new Set(snapshot.apps.map((record) => record.app));
+  const missing = [...new Set(apps)].filter((app) => !found.has(app));
+  if (missing.length === 0) return;
+  const held = await store.apps();
+  throw new UsageError(
+    `${store.describe()} holds no records of ${missing.join(", ")}`,
+    held.length > 0 ? `it holds: ${held.join(", ")}` : "it holds no app's records",
+  );
 }
 
 export async function runStateImport(env: Env, file: string, flags: StateImportOptions): Promise<number> {
