@@ -175,6 +175,13 @@ async function zkSecret(masters: readonly string[], vars: Env["vars"]): Promise<
   return zkPassword(masters[0], vars);
 }
 
+/** The URL of this user's running local cluster, or undefined when it is not running. */
+export async function runningLocalUrl(env: Env): Promise<string | undefined> {
+  const { localPaths } = await import("../local/control.js");
+  const { runningCluster } = await import("../local/background.js");
+  return (await runningCluster(localPaths(env.paths.stateDir)))?.url;
+}
+
 /**
  * This user's own local cluster, found through the record `titan local up` keeps in the user's state directory
  * (so `titan local up --port 5150` is what every command uses). Never a cluster that merely answers on the

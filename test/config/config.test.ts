@@ -8,7 +8,10 @@ function setup(content?: string): { env: Record<string, string>; file: string } 
   const dir = tempDir();
   const file = join(dir, "config.yaml");
   if (content !== undefined) writeFileSync(file, content);
-  return { env: { TITAN_CONFIG: file, XDG_DATA_HOME: join(dir, "data") }, file };
+  return {
+    env: { TITAN_CONFIG: file, XDG_DATA_HOME: join(dir, "data"), TITAN_STATE_DIR: join(dir, "state") },
+    file,
+  };
 }
 
 describe("contexts", () => {

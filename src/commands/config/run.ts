@@ -9,6 +9,7 @@ import { builtinCluster, LOCAL } from "../../config/builtin.js";
 import { loadConfigForEdit, loadUserConfig, type UserConfig } from "../../config/index.js";
 import { parseMasterList } from "../../config/resolve.js";
 import { parseSecretRef } from "../../config/secret-ref.js";
+import { runningLocalUrl } from "../../config/target.js";
 import { type ConfigEdit, deleteIn, saveConfig, setIn } from "../../config/write.js";
 import type { SetClusterOptions } from "./command.js";
 
@@ -226,13 +227,17 @@ export async function runView(env: Env, opts: { json: boolean }): Promise<number
       `no config file yet at ${loaded.config.file}; the built-in "local" context is in use (below)`,
     );
     const local = builtinCluster(env.paths);
+    const running = await runningLocalUrl(env);
     env.io.out.write(
       [
         `# built in: no config file yet (titan config set-cluster/set-context writes ${loaded.config.file})`,
         `current_context: ${LOCAL}`,
         "clusters:",
         `  ${LOCAL}:`,
-        `    masters: [${local.masters.join(", ")}]`,
+        running === undefined
+          ? "    # not running: `titan local up` (or a deploy) starts it here"
+          : "    # your local cluster, running",
+        `    masters: [${running ?? local.masters.join(", ")}]`,
         `    state: ${local.state ?? ""}`,
         "contexts:",
         `  ${LOCAL}: { cluster: ${LOCAL} }`,

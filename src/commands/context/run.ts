@@ -3,16 +3,18 @@ import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { didYouMean } from "../../cli/suggest.js";
 import { renderTable } from "../../cli/table.js";
+import { LOCAL_MASTER } from "../../config/builtin.js";
 import { loadConfigForEdit, loadUserConfig } from "../../config/index.js";
 import {
   allClusters,
   allContexts,
   currentContextName,
   resolveTarget,
+  spannedRegions,
   type TargetFlags,
 } from "../../config/resolve.js";
-import { targetFrom } from "../../config/target.js";
-import type { ClusterConfig } from "../../config/types.js";
+import { runningLocalUrl, targetFrom } from "../../config/target.js";
+import type { ClusterConfig, UserConfig } from "../../config/types.js";
 import { DEFAULT_TASK_USER } from "../../config/types.js";
 import { saveConfig, setIn } from "../../config/write.js";
 
@@ -21,6 +23,7 @@ export async function runContextList(env: Env, opts: { json: boolean }): Promise
   const contexts = allContexts(config);
   const clusters = allClusters(config, env.paths);
   const current = currentContextName(config, {}, env.vars).name;
+  const localUrl = await runningLocalUrl(env);
   const rows = Object.values(contexts)
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((context) => {
@@ -31,7 +34,9 @@ export async function runContextList(env: Env, opts: { json: boolean }): Promise
         current: context.name === current,
         cluster: clusterName ?? null,
         region: context.region ?? null,
-        masters: cluster ? [...cluster.masters] : [],
+        // The built-in cluster is wherever `titan local up` started it; a deploy starts it on the default port.
+        masters: cluster?.builtin ? [localUrl ?? LOCAL_MASTER] : [...(cluster?.masters ?? [])],
+        ...(cluster?.builtin ? { running: localUrl !== undefined } : {}),
         builtin: context.builtin,
       };
     });
@@ -49,7 +54,7 @@ export async function runContextList(env: Env, opts: { json: boolean }): Promise
         r.builtin ? `${r.name} ${c.dim("(built-in)")}` : r.name,
         r.cluster ?? "-",
         r.region ?? "-",
-        r.masters.join(",") || "-",
+        `${r.masters.join(",") || "-"}${r.running === false ? c.dim(" (not running)") : ""}`,
       ]),
     ),
   );
@@ -84,10 +89,15 @@ function describeCluster(cluster: ClusterConfig): Record<string, unknown> {
   };
 }
 
-export async function runContextShow(env: Env, opts: TargetFlags & { json: boolean }): Promise<number> {
-  const { config } = await loadUserConfig(env);
-  const target = resolveTarget(config, env.paths, opts, env.vars);
-  const resolved = targetFrom(env, target, opts);
+/** One resolved target as `context show` prints it: the JSON fields and the text lines. */
+interface ShownTarget {
+  json: Record<string, unknown>;
+  lines: Array<[string, string]>;
+}
+
+async function showTarget(env: Env, config: UserConfig, flags: TargetFlags): Promise<ShownTarget> {
+  const target = resolveTarget(config, env.paths, flags, env.vars);
+  const resolved = targetFrom(env, target, flags);
   // The local context's masters are this user's running local cluster, as every command uses them.
   const masters = resolved.local
     ? await resolved.masters().then(
@@ -95,22 +105,14 @@ export async function runContextShow(env: Env, opts: TargetFlags & { json: boole
         () => ({ urls: [], origin: "your local cluster, not running: titan local up" }),
       )
     : { urls: [...target.masters], origin: target.mastersOrigin };
-  const shown = {
-    context: target.context,
-    context_from: target.contextOrigin,
+  const json = {
     region: target.region ?? null,
     masters: masters.urls,
     masters_from: masters.origin,
     cluster: describeCluster(target.cluster),
     state: resolved.stateUrl,
-    config_file: config.file,
   };
-  if (opts.json) {
-    writeLine(env.io.out, JSON.stringify(shown));
-    return 0;
-  }
   const lines: Array<[string, string]> = [
-    ["context", `${target.context} (from ${target.contextOrigin})`],
     ["cluster", `${target.cluster.name}${target.cluster.builtin ? " (built-in)" : ""}`],
     ["region", target.region ?? "-"],
     ["masters", `${masters.urls.join(", ") || "-"} (from ${masters.origin})`],
@@ -121,7 +123,56 @@ export async function runContextShow(env: Env, opts: TargetFlags & { json: boole
   if (target.cluster.caFile) lines.push(["ca file", target.cluster.caFile]);
   lines.push(["state", `${resolved.stateUrl}${target.cluster.state ? "" : " (default)"}`]);
   if (target.cluster.registry) lines.push(["registry", target.cluster.registry]);
-  lines.push(["config", config.file]);
-  for (const [key, value] of lines) writeLine(env.io.out, `${env.io.color.bold(key.padEnd(9))} ${value}`);
+  return { json, lines };
+}
+
+/**
+ * The resolved target; for a context that spans regions (and no --region), each region's, as `ps` and `status`
+ * read them.
+ */
+export async function runContextShow(env: Env, opts: TargetFlags & { json: boolean }): Promise<number> {
+  const { config } = await loadUserConfig(env);
+  const { name, origin } = currentContextName(config, opts, env.vars);
+  const regions = spannedRegions(config, opts, env.vars);
+  const shown =
+    regions.length === 0
+      ? [await showTarget(env, config, opts)]
+      : await Promise.all(regions.map((region) => showTarget(env, config, { ...opts, region })));
+  const print = (key: string, value: string, indent = "") =>
+    writeLine(env.io.out, `${indent}${env.io.color.bold(key.padEnd(9))} ${value}`);
+  if (regions.length === 0) {
+    const [one] = shown;
+    if (opts.json) {
+      writeLine(
+        env.io.out,
+        JSON.stringify({ context: name, context_from: origin, ...one?.json, config_file: config.file }),
+      );
+      return 0;
+    }
+    print("context", `${name} (from ${origin})`);
+    for (const [key, value] of one?.lines ?? []) print(key, value);
+    print("config", config.file);
+    return 0;
+  }
+  if (opts.json) {
+    writeLine(
+      env.io.out,
+      JSON.stringify({
+        context: name,
+        context_from: origin,
+        regions: shown.map((one) => one.json),
+        config_file: config.file,
+      }),
+    );
+    return 0;
+  }
+  print("context", `${name} (from ${origin})`);
+  print("regions", regions.join(", "));
+  print("config", config.file);
+  for (const one of shown) {
+    writeLine(env.io.out, "");
+    writeLine(env.io.out, env.io.color.bold(String(one.json.region)));
+    for (const [key, value] of one.lines) if (key !== "region") print(key, value, "  ");
+  }
   return 0;
 }
