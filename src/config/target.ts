@@ -98,8 +98,10 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
     },
     auth() {
       auth ??= (async () => {
-        if (!cluster.auth)
-          return local ? localAuth(env, target, await resolved.masters().catch(() => [])) : undefined;
+        if (!cluster.auth) {
+          const urls = local ? await resolved.masters().catch(() => []) : target.masters;
+          return localAuth(env, urls, local);
+        }
         const { resolveSecretRef } = await import("./secret-ref.js");
         return {
           principal: cluster.auth.principal,
@@ -212,9 +214,9 @@ async function localMasters(env: Env, start: boolean): Promise<readonly string[]
 /** The credentials of this user's local cluster (from its 0600 secret file), for its own URL only. */
 async function localAuth(
   env: Env,
-  target: Target,
   masters: readonly string[],
+  running: boolean,
 ): Promise<BasicAuth | undefined> {
   const { localClusterAuth } = await import("../local/target-auth.js");
-  return localClusterAuth(env, target, masters);
+  return localClusterAuth(env, masters, running);
 }

@@ -79,17 +79,29 @@ export function localClusterAccess(stateFile: string): LocalClusterAccess | unde
 }
 
 /**
- * The credentials of the local cluster recorded in `stateFile`, for a command whose target masters include that
- * cluster's URL (never for another address: they are this cluster's secret).
+ * The credentials of the local cluster recorded in `stateFile`, for a command whose target masters are all that
+ * cluster's URL (never for another address, nor for a list that also names one: they are this cluster's secret).
  */
 export function localCredentialsFor(
   stateFile: string,
   masters: readonly string[],
 ): HttpCredentials | undefined {
-  const access = localClusterAccess(stateFile);
-  if (access?.auth === undefined) return undefined;
-  const origin = new URL(access.url).origin;
-  return masters.some((m) => originOf(m) === origin) ? access.auth : undefined;
+  // The URL is compared first: the secret file is read only for this cluster's own URL.
+  const url = recordedUrl(stateFile);
+  if (url === undefined) return undefined;
+  const origin = originOf(url);
+  if (masters.length === 0 || !masters.every((m) => originOf(m) === origin)) return undefined;
+  return localClusterAccess(stateFile)?.auth;
+}
+
+/** The URL of the local cluster recorded in `stateFile`, if any. */
+export function recordedUrl(stateFile: string): string | undefined {
+  try {
+    const { url } = JSON.parse(readFileSync(stateFile, "utf8")) as { url?: unknown };
+    return typeof url === "string" ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function originOf(master: string): string | undefined {
