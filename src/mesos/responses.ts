@@ -35,7 +35,7 @@ export function errorForStatus(
         401,
         options.credentialsSent
           ? "the principal or secret was rejected; check the configured credentials"
-          : "this cluster requires HTTP authentication; configure a principal and secret for it (credentials are only sent to the configured masters and a leader they name)",
+          : "this cluster requires HTTP authentication: give it a principal and secret with `titan config set-cluster NAME --master URL --principal P --secret env:VAR` (credentials are only sent to the configured masters and a leader they name)",
       );
     case 403:
       return new UnauthorizedError(
