@@ -11,6 +11,7 @@ import { describeBrokenLock, LockHeldError, StateStoreError } from "../../src/st
 import { FileStateStore } from "../../src/state/file-store.js";
 import type { BrokenLock, LockOwner } from "../../src/state/types.js";
 import { runCli } from "../support/cli.js";
+import { startTestCluster } from "../support/local-cluster.js";
 import { tempDir } from "../support/tmp.js";
 
 const me = process.getuid?.();
@@ -170,13 +171,20 @@ describe("every record is validated on read", () => {
 
   it("`titan releases` and `titan stop` report a damaged release instead of crashing", async () => {
     const home = tempDir();
-    const env = { HOME: home, XDG_DATA_HOME: join(home, "data"), XDG_CONFIG_HOME: join(home, "config") };
+    const env = {
+      HOME: home,
+      XDG_DATA_HOME: join(home, "data"),
+      XDG_CONFIG_HOME: join(home, "config"),
+      XDG_STATE_HOME: join(home, "state"),
+    };
     const releases = join(home, "data", "titan", "state", "local", "apps", "api", "releases");
     mkdirSync(releases, { recursive: true, mode: 0o700 });
     writeFileSync(join(releases, "000001.json"), "{}");
+    // stop reaches a cluster before it reads the release: one of the test's own, as the local one is not running.
+    const local = await startTestCluster();
     for (const argv of [
       ["releases", "api"],
-      ["stop", "api", "--yes"],
+      ["stop", "api", "--yes", "--master", local.url],
     ]) {
       const result = await runCli(argv, { env });
       expect(result.stderr).toContain(
