@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
@@ -173,5 +173,34 @@ describe("titan plan against a live master", () => {
       },
     );
     expect(r.code).toBe(2);
+  });
+});
+
+describe("a live plan's --region", () => {
+  it("refuses a region no app names and the config does not map, before reaching the cluster", async () => {
+    const dir = tempDir();
+    const single = join(dir, "single.yaml");
+    writeFileSync(single, 'name: web\ncommand: ["sleep", "60"]\ninstances: 1\n');
+    const unreachable = "http://127.0.0.1:9";
+    const plan = (file: string, region: string) =>
+      runCli(["plan", "-f", file, "--master", unreachable, "--region", region, "--no-resolve"], {
+        cwd: root,
+        env: isolatedEnv(),
+      });
+
+    const typo = await plan(example, "eu-wets");
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      "error: --region eu-wets: no app names it and the config maps no cluster to it",
+    );
+    expect(typo.stderr).toContain("hint: did you mean --region eu-west?");
+
+    const unnamed = await plan(single, "us-esat");
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain("hint: leave --region out for a single cluster");
+
+    const empty = await plan(single, "");
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("error: --region is empty");
   });
 });

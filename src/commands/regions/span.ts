@@ -1,5 +1,6 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
+import { didYouMean } from "../../cli/suggest.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { allContexts, currentContextName } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
@@ -18,7 +19,11 @@ export async function regionsToSpan(
   flags: TargetFlags,
   apps: readonly AppSpec[],
 ): Promise<string[] | undefined> {
-  if (given(flags.region) || given(env.vars.TITAN_REGION)) return undefined;
+  if (flags.region !== undefined) {
+    await checkRegionFlag(env, flags, flags.region, apps);
+    return undefined;
+  }
+  if (given(env.vars.TITAN_REGION)) return undefined;
   if (given(flags.master) || given(env.vars.TITAN_MASTER)) return undefined;
   const regions = regionsOf(apps);
   if (regions.length < 2) return undefined;
@@ -34,6 +39,34 @@ export async function regionsToSpan(
     );
   }
   return regions;
+}
+
+/**
+ * A `--region` the config does not map, that is not the context's own and that no app names would only relabel the
+ * apps (a region is part of every instance's spec, so a typo replaces them all): refused, with the names it may be.
+ */
+async function checkRegionFlag(
+  env: Env,
+  flags: TargetFlags,
+  region: string,
+  apps: readonly AppSpec[],
+): Promise<void> {
+  if (region.trim() === "") throw new UsageError("--region is empty", "name a region, or leave --region out");
+  const { config } = await loadUserConfig(env);
+  const { name } = currentContextName(config, flags, env.vars);
+  const known = [...Object.keys(config.regions), ...regionsOf(apps)];
+  const own = allContexts(config)[name]?.region;
+  if (own !== undefined) known.push(own);
+  if (known.includes(region)) return;
+  const near = didYouMean(region, known);
+  throw new UsageError(
+    `--region ${region}: no app names it and the config maps no cluster to it`,
+    near !== undefined
+      ? `did you mean --region ${near}?`
+      : known.length > 0
+        ? `the regions known here: ${[...new Set(known)].sort().join(", ")}`
+        : "leave --region out for a single cluster, or map it: titan config set-region REGION --cluster NAME",
+  );
 }
 
 /** One region's target, or why it could not be reached. */
