@@ -1,40 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { FileStateStore } from "../../src/state/file-store.js";
-import { appSpec } from "../plan/builders.js";
 import { runCli } from "../support/cli.js";
-import { tempDir } from "../support/tmp.js";
-
-/** A file store holding one release of `api`. */
-async function storeWithApi(dir: string): Promise<string> {
-  const store = new FileStateStore(pathToFileURL(dir).href, { clock: { now: () => 1 }, hostname: "laptop" });
-  await store.addRelease({
-    app: "api",
-    manifestDigest: "sha256:a",
-    spec: appSpec({ name: "api" }),
-    user: "ana",
-  });
-  await store.close();
-  return pathToFileURL(dir).href;
-}
-
-function home(): { env: Record<string, string>; dir: string } {
-  const dir = tempDir();
-  return {
-    dir,
-    env: {
-      TITAN_CONFIG: join(dir, "config.yaml"),
-      XDG_DATA_HOME: join(dir, "data"),
-      TITAN_STATE_DIR: join(dir, "state"),
-    },
-  };
-}
+import { isolatedHome, storeWithApi } from "../support/state-home.js";
 
 describe("an output file that cannot be written", () => {
   it("is a usage error for state export -o, checked before the store is read", async () => {
-    const { env, dir } = home();
+    const { env, dir } = isolatedHome();
     const store = await storeWithApi(join(dir, "store"));
     mkdirSync(join(dir, "adir"));
     const cases: Array<[string, string]> = [
@@ -51,7 +23,7 @@ describe("an output file that cannot be written", () => {
   });
 
   it("is a usage error for init -f, before any question is asked", async () => {
-    const { env, dir } = home();
+    const { env, dir } = isolatedHome();
     const file = join(dir, "nodir", "titan.yaml");
     const r = await runCli(["init", "--yes", "--name", "x", "-f", file], { env, cwd: dir });
     expect(r.code).toBe(2);
