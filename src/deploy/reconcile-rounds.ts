@@ -17,6 +17,12 @@ export interface ReconcileTimings {
   holdMs: number;
   /** How long the implicit answers are given to arrive before the round counts as done. */
   implicitSettleMs: number;
+  /**
+   * Between explicit questions about tasks held as unreachable: an agent that comes back erases, without a word,
+   * the tasks it does not report (master.cpp `Master::__reregisterSlave`), and a supervisor with nothing to launch
+   * has no offers to see it return by.
+   */
+  unreachableAskMs: number;
 }
 
 export const DEFAULT_RECONCILE_TIMINGS: ReconcileTimings = {
@@ -25,6 +31,7 @@ export const DEFAULT_RECONCILE_TIMINGS: ReconcileTimings = {
   retryMaxMs: 60_000,
   holdMs: 10_000,
   implicitSettleMs: 1000,
+  unreachableAskMs: 60_000,
 };
 
 export type ReconcileCall = { kind: "explicit"; taskIds: string[] } | { kind: "implicit" };
@@ -39,6 +46,8 @@ export interface ReconcileRounds {
   readonly lastCompletedAt: number | undefined;
   /** Calls sent so far, for the metrics and the benchmark. */
   readonly calls: number;
+  /** When the tasks held as unreachable were last asked about. */
+  readonly unreachableAskedAt: number | undefined;
 }
 
 export const NO_ROUNDS: ReconcileRounds = {
@@ -48,6 +57,7 @@ export const NO_ROUNDS: ReconcileRounds = {
   lastBeganAt: undefined,
   lastCompletedAt: undefined,
   calls: 0,
+  unreachableAskedAt: undefined,
 };
 
 /** A round begins (after SUBSCRIBED, or launches whose ACCEPT may not have arrived): the unanswered are asked. */
@@ -94,6 +104,25 @@ export function dueReconcileCalls(
   }
   if (calls.length === 0) return { rounds: next, calls };
   return { rounds: { ...next, calls: next.calls + calls.length }, calls };
+}
+
+/**
+ * The tasks held as unreachable (with since when) to ask about now: all of them once one has been unreachable for
+ * `unreachableAskMs` since it became so or since the last question.
+ */
+export function dueUnreachableAsk(
+  rounds: ReconcileRounds,
+  unreachable: ReadonlyArray<{ taskId: string; since: number }>,
+  now: number,
+  timings: ReconcileTimings,
+): { rounds: ReconcileRounds; taskIds: string[] } {
+  const asked = rounds.unreachableAskedAt ?? Number.NEGATIVE_INFINITY;
+  const due = unreachable.some((t) => now - Math.max(t.since, asked) >= timings.unreachableAskMs);
+  if (!due) return { rounds, taskIds: [] };
+  return {
+    rounds: { ...rounds, unreachableAskedAt: now, calls: rounds.calls + 1 },
+    taskIds: unreachable.map((t) => t.taskId),
+  };
 }
 
 /** A call did not reach the master (a transient failure): it is sent again on the next look. */

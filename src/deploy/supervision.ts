@@ -7,6 +7,7 @@ import type { EngineState } from "./engine-state.js";
 import {
   beginRound,
   dueReconcileCalls,
+  dueUnreachableAsk,
   periodicRoundDue,
   type ReconcileRounds,
   type ReconcileTimings,
@@ -106,13 +107,19 @@ export function reconcileDue(
     rounds = beginRound(rounds, now, settings.reconcile);
   }
   const due = dueReconcileCalls(rounds, tracked.unanswered, now, settings.reconcile);
-  if (due.rounds === supervisionOf(state).rounds && tracked === state.tracked) return { state, calls: [] };
+  const unreachable = [...tracked.tasks.values()].flatMap((t) =>
+    t.state === "TASK_UNREACHABLE" ? [{ taskId: t.taskId, since: t.unreachableSince ?? now }] : [],
+  );
+  const ask = dueUnreachableAsk(due.rounds, unreachable, now, settings.reconcile);
+  if (ask.rounds === supervisionOf(state).rounds && tracked === state.tracked) return { state, calls: [] };
   const calls: SchedulerCall[] = due.calls.map((call) => ({
     kind: "reconcile",
     tasks: call.kind === "implicit" ? [] : explicit(tracked, call.taskIds),
     resendOnFailure: true,
   }));
-  return { state: withSupervision({ ...state, tracked }, { rounds: due.rounds }), calls };
+  if (ask.taskIds.length > 0)
+    calls.push({ kind: "reconcile", tasks: explicit(tracked, ask.taskIds), resendOnFailure: false });
+  return { state: withSupervision({ ...state, tracked }, { rounds: ask.rounds }), calls };
 }
 
 /**

@@ -227,6 +227,44 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
     ]);
   });
 
+  it("asks about tasks held as unreachable every unreachableAskMs while nothing shows their agent", () => {
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
+    s.status("web.1.2.1", "TASK_UNREACHABLE", "a3", { source: "SOURCE_MASTER", uuid: undefined });
+    const question: SchedulerCall = {
+      kind: "reconcile",
+      tasks: [{ taskId: "web.1.2.1", agentId: "a3" }],
+      resendOnFailure: false,
+    };
+    const asked = (from: number) =>
+      s.since(from).filter((c) => JSON.stringify(c) === JSON.stringify(question));
+    const step = DEFAULT_RECONCILE_TIMINGS.unreachableAskMs / 2;
+    let before = s.calls.length;
+    s.tick(step);
+    expect(asked(before)).toEqual([]);
+    s.tick(step);
+    expect(asked(before)).toEqual([question]);
+    // Still unreachable (the agent has not come back): asked again a whole interval later, not before.
+    s.status("web.1.2.1", "TASK_UNREACHABLE", "a3", {
+      source: "SOURCE_MASTER",
+      reason: "REASON_RECONCILIATION",
+      uuid: undefined,
+    });
+    before = s.calls.length;
+    s.tick(step);
+    expect(asked(before)).toEqual([]);
+    s.tick(step);
+    expect(asked(before)).toEqual([question]);
+    // Gone: nothing is held as unreachable, so nothing more is asked.
+    s.status("web.1.2.1", "TASK_GONE", "a3", {
+      source: "SOURCE_MASTER",
+      reason: "REASON_RECONCILIATION",
+      uuid: undefined,
+    });
+    before = s.calls.length;
+    s.tick(2 * step);
+    expect(asked(before)).toEqual([]);
+  });
+
   it("trips the disaster brake on mass loss, launches nothing while it holds, and releases when they return", () => {
     const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
     s.status("web.1.0.1", "TASK_LOST", "a1");
