@@ -4,6 +4,7 @@ import type { MasterCluster } from "../mesos/leader.js";
 import { DEFAULT_SESSION_TIMINGS, type SessionEvent, type SessionTimings } from "../mesos/session.js";
 import type { CheckedTask } from "../observe/check-output.js";
 import type { DeployProgress, Release, StateStore } from "../state/types.js";
+import { desiredInstances } from "../plan/regions.js";
 import { type CallSink, type SchedulerCall, sessionCalls } from "./calls.js";
 import { type EngineEvent, type LoopEvent, type ReactContext, react } from "./engine.js";
 import { type EngineSettings, type EngineState, initialState, type Reaction } from "./engine-state.js";
@@ -330,10 +331,12 @@ export class AppDeployment {
           to: finish.to.number,
           reason: finish.reason,
         });
-        const environment = await this.options.resolveEnvironment(finish.to.spec);
+        // The release rolled back to runs as many instances as it did, not the failed release's count.
+        const desired = desiredInstances(finish.to.spec, this.options.region);
+        const environment = desired > 0 ? await this.options.resolveEnvironment(finish.to.spec) : {};
         const target = { spec: finish.to.spec, release: finish.to, environment };
         const now = this.options.now();
-        const retargeted = track(tracked, { type: "retarget", target }, now).tracked;
+        const retargeted = track(tracked, { type: "retarget", target, desired }, now).tracked;
         const plan = rollbackPlan(this.state.plan, retargeted, this.settings.seed, now);
         const rolling = { from, reason: finish.reason, noRoom: finish.noRoom };
         const offerRounds = { ...this.state.offerRounds, short: undefined };

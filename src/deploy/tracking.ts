@@ -117,7 +117,7 @@ export type TrackingEvent =
   /** Every task was answered after a hold: that wait does not eat the progress deadline. */
   | { type: "reconciled" }
   /** The rollback's target: counting, deadlines and backoff start over; every task's deadline runs from now. */
-  | { type: "retarget"; target: AppTarget }
+  | { type: "retarget"; target: AppTarget; desired: number }
   /** The fatal reason was acted on (failed or rolled back). */
   | { type: "failure_taken" }
   /** These agents are to be emptied from now on. */
@@ -261,7 +261,7 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
       draft.lastProgressAt = now;
       break;
     case "retarget":
-      retarget(draft, event.target, now);
+      retarget(draft, event.target, event.desired, now);
       break;
     case "failure_taken":
       draft.fatal = undefined;
@@ -518,8 +518,10 @@ function noteProgress(draft: Draft, now: number): void {
   draft.firstLaunchAt = firstLaunchAt;
 }
 
-function retarget(draft: Draft, target: AppTarget, now: number): void {
+/** A rollback: the release rolled back to is the target, with its own count of instances. */
+function retarget(draft: Draft, target: AppTarget, desired: number, now: number): void {
   draft.target = target;
+  draft.desired = desired;
   draft.digestOfRelease = put(draft.digestOfRelease, target.release.number, target.release.manifestDigest);
   draft.backoffUntil = new Map();
   draft.failures = new Map();
