@@ -34,4 +34,24 @@ describe("an automatic rollback", () => {
     expect(run.code, run.stderr).toBe(5);
     expect(await liveTaskIds(local.url)).toEqual([]);
   }, 60_000);
+
+  it("is not what a stop after it keeps: the stop records the spec that ran", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const m = ["--master", local.url, "--yes"];
+    expect((await titan(["deploy", "-f", writeWebApp(h.cwd, { instances: 2 }), ...m], h)).code).toBe(0);
+    const broken = writeWebApp(h.cwd, { instances: 2, version: "2", healthPath: "/broken" });
+    expect((await titan(["deploy", "-f", broken, ...m], h)).code).toBe(5);
+    expect((await titan(["stop", "web", ...m], h)).code).toBe(0);
+    const listed = await titan(["releases", "web", "--json", "--master", local.url], h);
+    const { releases } = JSON.parse(listed.stdout) as {
+      releases: Array<{ number: number; manifest_digest: string }>;
+    };
+    const digestOf = (n: number) => releases.find((r) => r.number === n)?.manifest_digest;
+    expect(digestOf(3)).toBe(digestOf(1));
+    expect(digestOf(3)).not.toBe(digestOf(2));
+    // Scaling the stopped app up runs the spec that worked.
+    expect((await titan(["scale", "web", "2", ...m], h)).code).toBe(0);
+    expect(await liveTaskIds(local.url)).toHaveLength(2);
+  }, 60_000);
 });

@@ -34,9 +34,13 @@ export async function runStop(
   return ExitCode.Ok;
 }
 
-/** The app's last release with no instances. */
+/**
+ * The spec that runs, with no instances: the newest deployed release's (a failed or rolled-back release never ran
+ * as a whole, and `scale` after the stop would deploy it), else the newest release's.
+ */
 async function stoppedSpec(store: StateStore, app: string): Promise<AppSpec> {
-  const last = (await store.releases(app)).at(-1);
+  const releases = await store.releases(app);
+  const last = [...releases].reverse().find((r) => r.outcome === "deployed") ?? releases.at(-1);
   if (!last) throw unknownAppError(app);
   return { ...last.spec, instances: 0, ...(last.spec.regions ? { regions: zero(last.spec.regions) } : {}) };
 }
