@@ -46,7 +46,7 @@ export function deployWait(records: WaitRecords, live: Liveness): DeployWait {
 }
 
 /** Why no deploy holds the lock, or undefined while one does. */
-function lockGone(lock: LockRecord | undefined, live: Liveness): string | undefined {
+export function lockGone(lock: LockRecord | undefined, live: Liveness): string | undefined {
   if (lock === undefined) return "no deploy holds the app's lock";
   if (lock.expiresAt < live.now)
     return `the lock of ${lock.user}@${lock.host} (pid ${lock.pid}) expired: that deploy stopped`;

@@ -25,6 +25,7 @@ import type { MasterCluster } from "../mesos/leader.js";
 import { DEFAULT_SESSION_TIMINGS, type SessionEvent, type SessionTimings } from "../mesos/session.js";
 import { endsInstance } from "../mesos/task-status.js";
 import type { Release, StateStore } from "../state/types.js";
+import { deployHoldsLock } from "./deploy-lock.js";
 import type { SupervisorLog } from "./log.js";
 
 export interface SessionSettings {
@@ -241,7 +242,7 @@ export class SupervisedSession {
     const now = this.deps.now();
     if (now - this.lastLockCheck < this.deps.settings.lockPollMs) return false;
     this.lastLockCheck = now;
-    return (await this.deps.store.currentLock(this.deps.app)) !== undefined;
+    return deployHoldsLock(this.deps.store, this.deps.app, now);
   }
 
   /** Takes the next state, logs, writes launches ahead, then sends each call; a failed one goes back as an event. */

@@ -6,6 +6,7 @@ import { desiredInstances } from "../plan/regions.js";
 import type { Release } from "../state/types.js";
 import { abortable } from "./abortable.js";
 import { type SessionDeps, SupervisedSession } from "./app-session.js";
+import { deployHoldsLock } from "./deploy-lock.js";
 import type { Leadership, LeaderTerm } from "./leadership.js";
 import type { AppStats, SupervisionMode } from "./metrics.js";
 
@@ -124,7 +125,7 @@ export class AppSupervisor {
   /** One turn: returns how long to wait before the next one. */
   private async once(stop: AbortSignal): Promise<number> {
     const { store, settings } = this.deps;
-    if ((await store.currentLock(this.app)) !== undefined) {
+    if (await deployHoldsLock(store, this.app, this.deps.now())) {
       this.setMode("aside", "a deploy holds the app's lock: stepping aside until it finishes");
       // An operator acted: whatever tripped the brake is theirs to have judged.
       this.brake = BRAKE_RELEASED;

@@ -1,6 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { systemClock } from "../../src/cli/env.js";
+import { FileStateStore } from "../../src/state/file-store.js";
 import { home, titan } from "../deploy/harness.js";
 import { runCli } from "../support/cli.js";
 import { gpuAgentResources, startTestCluster } from "../support/local-cluster.js";
@@ -362,6 +367,35 @@ describe("titan supervise through faults", () => {
     expect(killing).toMatchObject({ instance: 0, reason: "duplicate" });
     await until(async () => (await live(local.url)).length === 3, "one task per instance");
     expect(await runningInstances(local.url)).toEqual([0, 1, 2]);
+  }, 60_000);
+
+  it("does not step aside for a lock left by a deploy that died, and keeps relaunching", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 2 });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    // A deploy killed with SIGKILL leaves its lock: held for its lease, by a process of this machine now gone.
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid;
+    const store = new FileStateStore(
+      pathToFileURL(join(h.vars.XDG_DATA_HOME ?? "", "titan", "state", "local")).href,
+      {
+        clock: systemClock,
+        hostname: hostname(),
+      },
+    );
+    await store.acquireLock(
+      "web",
+      { user: "me", host: hostname(), pid: gone, purpose: "deploy web" },
+      600_000,
+    );
+    await store.close();
+
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    const victim = (await live(local.url)).find((t) => instanceOf(t.id) === 1);
+    await fetch(`http://127.0.0.1:${victim?.port}/exit`);
+    await supervisor.waitFor((r) => r.msg === "launch" && r.instance === 1, "a relaunch");
+    expect(supervisor.records().some((r) => r.mode === "aside")).toBe(false);
   }, 60_000);
 
   it("steps aside while a deploy holds the app's lock and supervises the new release after", async () => {
