@@ -7,6 +7,20 @@ import { agent, appSpec, scalars, snapshotOf, titanTask } from "./builders.js";
 
 const plain = new Chalk({ level: 0 });
 
+/** The app's plan while the first agent is being drained. */
+function planDrainingFirst(
+  app: ReturnType<typeof appSpec>,
+  agents: ReturnType<typeof agent>[],
+  running: ReturnType<typeof titanTask>[],
+) {
+  return buildPlan({
+    apps: [app],
+    snapshot: snapshotOf(agents, running),
+    source: "s",
+    seed: 1,
+    draining: new Set([agents[0]?.id ?? ""]),
+  });
+}
 describe("renderPlan", () => {
   it("says when the end state fits but a rollout step does not", () => {
     const app = appSpec({ instances: 2, resources: scalars(1, 256) });
@@ -100,13 +114,7 @@ describe("renderPlan of a drain", () => {
       titanTask("api", 0, digest, 0, app.resources),
       titanTask("api", 1, digest, 1, app.resources),
     ];
-    const plan = buildPlan({
-      apps: [app],
-      snapshot: snapshotOf(agents, running),
-      source: "s",
-      seed: 1,
-      draining: new Set([agents[0]?.id ?? ""]),
-    });
+    const plan = planDrainingFirst(app, agents, running);
     const text = renderPlan(plan, plain).join("\n");
     expect(text).toContain("> app api: +0 launch  ~0 replace  >1 move  -0 stop  =1 keep  → 2 instances");
     expect(text).not.toContain("forces replace");
@@ -120,13 +128,7 @@ describe("renderPlan of a drain", () => {
       titanTask("api", 0, appDigest(app), 0, app.resources),
       titanTask("api", 1, "sha256:0123456789abcdef", 1, app.resources),
     ];
-    const plan = buildPlan({
-      apps: [app],
-      snapshot: snapshotOf(agents, running),
-      source: "s",
-      seed: 1,
-      draining: new Set([agents[0]?.id ?? ""]),
-    });
+    const plan = planDrainingFirst(app, agents, running);
     const text = renderPlan(plan, plain).join("\n");
     expect(text).toContain("~ app api: +0 launch  ~1 replace  >1 move  -0 stop  =0 keep");
     expect(text).toContain(`spec 0123456789ab → ${shortDigest(appDigest(app))} (forces replace)`);
