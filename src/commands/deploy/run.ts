@@ -1,4 +1,4 @@
-import { commandLine } from "../../cli/command-line.js";
+import { deployCommandLine } from "../../cli/command-line.js";
 import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
@@ -83,12 +83,8 @@ function checkFetchLocality(env: Env, apps: readonly AppSpec[], masters: readonl
 }
 
 function resumeCommand(opts: DeployOptions): string {
-  const words = ["titan", "deploy"];
-  for (const file of opts.files) words.push("-f", file);
-  for (const app of opts.only) words.push("--app", app);
-  if (opts.region !== undefined) words.push("--region", opts.region);
-  for (const region of opts.skipRegion) words.push("--skip-region", region);
-  if (opts.context !== undefined) words.push("--context", opts.context);
-  if (opts.master !== undefined) words.push("--master", opts.master);
-  return commandLine(words);
+  return deployCommandLine(
+    opts,
+    opts.skipRegion.flatMap((region) => ["--skip-region", region]),
+  );
 }

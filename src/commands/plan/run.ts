@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { commandLine } from "../../cli/command-line.js";
+import { deployCommandLine } from "../../cli/command-line.js";
 import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
@@ -106,22 +106,10 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   if (opts.out !== undefined) {
     writeLine(
       env.io.err,
-      `Saved the plan to ${opts.out}; apply exactly this plan with: ${deployCommand(opts, opts.out)}`,
+      `Saved the plan to ${opts.out}; apply exactly this plan with: ${deployCommandLine(opts, ["--plan", opts.out])}`,
     );
   }
   return exitCodeFor(plan, opts.detailedExitcode);
-}
-
-/** The deploy that carries out the plan saved with --out: the same manifests, apps and target. */
-function deployCommand(opts: PlanOptions, out: string): string {
-  const words = ["titan", "deploy"];
-  for (const file of opts.files) words.push("-f", file);
-  for (const app of opts.only) words.push("--app", app);
-  if (opts.region !== undefined) words.push("--region", opts.region);
-  if (opts.context !== undefined) words.push("--context", opts.context);
-  if (opts.master !== undefined) words.push("--master", opts.master);
-  words.push("--plan", out);
-  return commandLine(words);
 }
 
 /** 4 when something does not fit (it wins), 3 for changes with --detailed-exitcode, else 0. */
