@@ -37,6 +37,8 @@ function flagValue(value: string | undefined, flag: string, example: string): st
 const contextFlag = (flags: TargetFlags): string | undefined => flagValue(flags.context, "--context", "prod");
 const masterFlag = (flags: TargetFlags): string | undefined =>
   flagValue(flags.master, "--master", "http://10.0.0.5:5050");
+export const regionFlag = (flags: TargetFlags): string | undefined =>
+  flagValue(flags.region, "--region", "us-east");
 
 /** Clusters and contexts including the built-in `local` ones (a user entry of the same name wins). */
 export function allClusters(config: UserConfig, paths: PlatformPaths): Record<string, ClusterConfig> {
@@ -104,7 +106,7 @@ export function resolveTarget(
         : "run `titan context list` to see the contexts",
     );
   }
-  const region = nonEmpty(flags.region) ?? nonEmpty(vars.TITAN_REGION) ?? context.region;
+  const region = regionFlag(flags) ?? nonEmpty(vars.TITAN_REGION) ?? context.region;
   let clusterName: string | undefined;
   if (region !== undefined && config.regions[region] !== undefined) clusterName = config.regions[region];
   else if (context.cluster !== undefined) clusterName = context.cluster;
@@ -151,7 +153,7 @@ export function resolveTarget(
  * else the context's `regions:`; empty when the context is one cluster.
  */
 export function spannedRegions(config: UserConfig, flags: TargetFlags, vars: Vars): string[] {
-  const region = nonEmpty(flags.region) ?? nonEmpty(vars.TITAN_REGION);
+  const region = regionFlag(flags) ?? nonEmpty(vars.TITAN_REGION);
   if (region !== undefined) return [];
   const { name } = currentContextName(config, flags, vars);
   return [...(allContexts(config)[name]?.regions ?? [])];

@@ -30,6 +30,8 @@ describe("an empty target flag", () => {
     [["--context", "", "ps"], "--context"],
     [["context", "show", "--master", ""], "--master"],
     [["status", "web", "--context", ""], "--context"],
+    [["ps", "--region", ""], "--region"],
+    [["status", "web", "--region", " "], "--region"],
   ])("is a usage error: titan %j", async (args, flag) => {
     const { env } = setup();
     const r = await runCli(args, { env });

@@ -2,7 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { didYouMean } from "../../cli/suggest.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
-import { allContexts, currentContextName } from "../../config/resolve.js";
+import { allContexts, currentContextName, regionFlag } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { regionsOf } from "../../plan/regions.js";
@@ -19,8 +19,9 @@ export async function regionsToSpan(
   flags: TargetFlags,
   apps: readonly AppSpec[],
 ): Promise<string[] | undefined> {
-  if (flags.region !== undefined) {
-    await checkRegionFlag(env, flags, flags.region, apps);
+  const region = regionFlag(flags);
+  if (region !== undefined) {
+    await checkRegionFlag(env, flags, region, apps);
     return undefined;
   }
   if (given(env.vars.TITAN_REGION)) return undefined;
@@ -51,7 +52,6 @@ async function checkRegionFlag(
   region: string,
   apps: readonly AppSpec[],
 ): Promise<void> {
-  if (region.trim() === "") throw new UsageError("--region is empty", "name a region, or leave --region out");
   const { config } = await loadUserConfig(env);
   const { name } = currentContextName(config, flags, env.vars);
   const known = [...Object.keys(config.regions), ...regionsOf(apps)];
