@@ -3,24 +3,17 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeWebApp } from "../deploy/harness.js";
 import { runCli } from "../support/cli.js";
-import { tempDir } from "../support/tmp.js";
+import { isolatedHome } from "../support/state-home.js";
 
 /** A config whose current context names a cluster nothing answers for, so a run that ignored the flag would fail otherwise. */
 function setup(): { env: Record<string, string>; dir: string } {
-  const dir = tempDir();
+  const home = isolatedHome();
   writeFileSync(
-    join(dir, "config.yaml"),
+    join(home.dir, "config.yaml"),
     "clusters:\n  dead: { masters: [http://127.0.0.1:9] }\ncontexts:\n  dead: { cluster: dead }\ncurrent_context: dead\n",
     { mode: 0o600 },
   );
-  return {
-    dir,
-    env: {
-      TITAN_CONFIG: join(dir, "config.yaml"),
-      XDG_DATA_HOME: join(dir, "data"),
-      TITAN_STATE_DIR: join(dir, "state"),
-    },
-  };
+  return home;
 }
 
 describe("an empty target flag", () => {
