@@ -53,6 +53,11 @@ export interface PlanInput {
    * instances running there are moved elsewhere (replaced with the same release).
    */
   draining?: ReadonlySet<string>;
+  /**
+   * Apps whose last release did not finish: kept in the plan with nothing to change and no instance wanted (an
+   * interrupted `titan stop`), so the deploy resumes them and records their outcome.
+   */
+  resuming?: ReadonlySet<string>;
 }
 
 /**
@@ -80,7 +85,9 @@ export function buildPlan(input: PlanInput): Plan {
       spec,
       diff: moveOff(diffFor(spec, snapshot, region, appDigests.get(spec)), input.draining),
     }))
-    .filter(({ diff }) => diff.desired > 0 || hasChanges(diff));
+    .filter(
+      ({ spec, diff }) => diff.desired > 0 || hasChanges(diff) || input.resuming?.has(spec.name) === true,
+    );
 
   const endState = new SimulatedCluster(snapshot);
   endState.releaseAll(planned.flatMap(({ diff }) => [...diff.stop, ...diff.replace]));

@@ -18,6 +18,7 @@ import { buildPlan } from "../plan/build.js";
 import { hasChanges } from "../plan/diff.js";
 import { planToJson } from "../plan/json.js";
 import { notFittingSummary } from "../plan/not-fitting.js";
+import { desiredInstances, resolveRegion } from "../plan/regions.js";
 import { renderPlan } from "../plan/render.js";
 import type { AppPlan, Plan } from "../plan/types.js";
 import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../registry/apps.js";
@@ -226,7 +227,8 @@ export async function appsToDeploy(
     if (last?.outcome !== "pending") continue;
     chosen.push(app);
     const where = plan.region === null ? "" : ` in ${plan.region}`;
-    const note = `release ${last.number} of ${app.spec.name}${where} did not finish (interrupted); resuming it to wait for its health gates and record the outcome`;
+    const wait = app.diff.desired === 0 ? "its instances to end" : "its health gates";
+    const note = `release ${last.number} of ${app.spec.name}${where} did not finish (interrupted); resuming it to wait for ${wait} and record the outcome`;
     const region = plan.region === null ? {} : { region: plan.region };
     const event = { type: "resume", app: app.spec.name, release: last.number, ...region };
     if (json) writeLine(env.io.out, JSON.stringify(event));
@@ -274,6 +276,7 @@ export async function planFor(
   saved: SavedPlan | undefined,
 ): Promise<Plan> {
   const region = options.region ?? conn.target.region;
+  const resuming = await unfinishedStops(conn, apps, resolveRegion(apps, region));
   const base = {
     apps,
     snapshot,
@@ -281,6 +284,7 @@ export async function planFor(
     taskUser: conn.framework.user,
     ...(options.draining === undefined ? {} : { draining: options.draining }),
     ...(region === undefined ? {} : { region }),
+    ...(resuming.size === 0 ? {} : { resuming }),
   };
   if (options.planFile === undefined || saved === undefined) return buildPlan(base);
   const plan = buildPlan({ ...base, seed: saved.seed });
@@ -292,6 +296,23 @@ export async function planFor(
     });
   }
   return plan;
+}
+
+/**
+ * Apps that should run no instance here and whose last release is still pending (a `titan stop` interrupted after
+ * its kills went out): the plan has nothing to change for them, yet the deploy must resume them to record the end.
+ */
+async function unfinishedStops(
+  conn: Connection,
+  apps: readonly AppSpec[],
+  region: string | null,
+): Promise<Set<string>> {
+  const unfinished = new Set<string>();
+  for (const app of apps) {
+    if (desiredInstances(app, region) > 0) continue;
+    if ((await conn.store.releases(app.name)).at(-1)?.outcome === "pending") unfinished.add(app.name);
+  }
+  return unfinished;
 }
 
 /** A saved plan of other apps than this deploy's (another `--app`, another manifest) is refused by name. */

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestCluster, type TestCluster } from "../support/local-cluster.js";
@@ -377,5 +377,50 @@ describe("SIGKILL and a closed stdout after the launches went out, then re-runni
       }
     },
     90_000,
+  );
+});
+
+/** Two instances that ignore SIGTERM, so each stop takes its whole kill grace and can be interrupted midway. */
+function writeStubbornApp(dir: string): string {
+  const file = join(dir, "web.yaml");
+  writeFileSync(
+    file,
+    `name: web
+shell: "trap '' TERM; while true; do sleep 1; done"
+instances: 2
+resources: { cpus: 0.1, mem: 32Mi }
+kill_grace: 2s
+update: { min_healthy_time: 200ms }
+`,
+  );
+  return file;
+}
+
+describe("stopping titan stop midway, then re-running it", () => {
+  it.each(["SIGINT", "SIGKILL"] as const)(
+    "%s while the kills run: the re-run resumes the stop's release and records it deployed",
+    async (signal) => {
+      const local = await startTestCluster(FAST);
+      const h = home();
+      const file = writeStubbornApp(h.cwd);
+      expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+      const run = titanProcess(["stop", "web", "--master", local.url, "--yes", "--json"], h);
+      await until(
+        async () => (await liveTasks(local.url)).some((t) => t.state === "TASK_KILLING"),
+        "the kills",
+      );
+      run.child.kill(signal);
+      expect(await run.exit).toBe(signal === "SIGINT" ? 130 : null);
+      expect(await outcomes(h)).toEqual(["deployed", "pending"]);
+
+      const again = await titan(["stop", "web", "--master", local.url, "--yes", "--json"], h);
+      expect(again.code, again.stderr).toBe(0);
+      const list = events(again.stdout);
+      expect(list.find((e) => e.type === "resume")).toMatchObject({ app: "web", release: 2 });
+      expect(list.find((e) => e.type === "done")).toMatchObject({ outcome: "deployed", release: 2 });
+      expect(await outcomes(h)).toEqual(["deployed", "deployed"]);
+      expect(await liveTasks(local.url)).toEqual([]);
+    },
+    60_000,
   );
 });

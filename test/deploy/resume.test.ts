@@ -41,3 +41,31 @@ describe("resuming a release that did not finish", () => {
     expect(JSON.parse(t.out())).toEqual({ type: "resume", app: "api", release: 3 });
   });
 });
+
+describe("a stop that did not finish", () => {
+  const stopped = appSpec({ instances: 0 });
+  const killing = [
+    { ...titanTask("api", 0, appDigest(stopped), 0, stopped.resources), state: "TASK_KILLING" as const },
+  ];
+  const input = {
+    apps: [stopped],
+    snapshot: snapshotOf([agent(0, scalars(8, 16384))], killing),
+    source: "t",
+  };
+
+  it("is left out of the plan when nothing resumes it, and kept when its release is pending", () => {
+    expect(buildPlan(input).apps).toEqual([]);
+    const kept = buildPlan({ ...input, resuming: new Set(["api"]) });
+    expect(kept.apps.map((a) => [a.spec.name, a.diff.desired, a.diff.stop.length])).toEqual([["api", 0, 0]]);
+    expect(kept.fingerprint).toBe(buildPlan(input).fingerprint);
+  });
+
+  it("says it waits for the instances to end", async () => {
+    const plan = buildPlan({ ...input, resuming: new Set(["api"]) });
+    const pending = { number: 4, outcome: "pending" } as Release;
+    const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
+    const t = testEnv();
+    await appsToDeploy(t.env, conn, plan, false);
+    expect(t.err()).toContain("resuming it to wait for its instances to end and record the outcome");
+  });
+});
