@@ -424,3 +424,36 @@ describe("stopping titan stop midway, then re-running it", () => {
     60_000,
   );
 });
+
+describe("stopping titan restart midway, then re-running it", () => {
+  it("resumes the same release: instances already restarted are not restarted again", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 3 });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const run = titanProcess(["restart", "web", "--master", local.url, "--yes", "--json"], h);
+    await until(
+      async () =>
+        (await liveTasks(local.url)).some((t) => releaseOf(t.id) === 2 && t.state === "TASK_RUNNING"),
+      "the first restarted instance",
+    );
+    run.child.kill("SIGINT");
+    expect(await run.exit).toBe(130);
+    expect(run.stderr()).toContain("re-run `titan restart web`");
+    const restarted = (await liveTasks(local.url)).filter((t) => releaseOf(t.id) === 2).map((t) => t.id);
+
+    const again = await titan(["restart", "web", "--master", local.url, "--yes"], h);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/Resuming the restart of web begun at \S+Z \(release 2\)/);
+    // Release 2 resumed under its number: no new release, none superseded.
+    expect(await outcomes(h)).toEqual(["deployed", "deployed"]);
+    const live = (await liveTasks(local.url)).map((t) => t.id);
+    expect(live.map(releaseOf)).toEqual([2, 2, 2]);
+    for (const id of restarted) expect(live).toContain(id);
+
+    const text = await titan(["restart", "web", "--master", local.url, "--yes"], h);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).not.toContain("Resuming the restart");
+    expect(await outcomes(h)).toEqual(["deployed", "deployed", "deployed"]);
+  }, 60_000);
+});
