@@ -1,5 +1,6 @@
 import { shortDigest } from "../cluster/digest.js";
-import type { Release } from "../state/types.js";
+import type { TitanTask } from "../cluster/types.js";
+import type { Release, ReleaseOutcome } from "../state/types.js";
 import { type Coverage, coverageJson, coverageText } from "./coverage.js";
 import { formatAge } from "./states.js";
 
@@ -22,18 +23,53 @@ export interface AppStatus {
   waiting?: { for: string; at: number };
   /** Why no deploy carries the pending newest release out (interrupted, killed, its lock expired). */
   interrupted?: string;
+  /**
+   * Running instances whose spec is not the deployed release's, per release they run (a failed release left them,
+   * `--no-auto-rollback`): the app is not what titan records as deployed, whatever its health.
+   */
+  otherReleases?: OtherRelease[];
+}
+
+export interface OtherRelease {
+  /** The release the instances run; undefined for tasks whose id names none. */
+  release?: number;
+  outcome?: ReleaseOutcome;
+  instances: number;
+}
+
+/** The running tasks that do not run `release`'s spec, counted per release they belong to, oldest first. */
+export function otherReleasesOf(
+  running: readonly TitanTask[],
+  release: Release,
+  releases: readonly Release[],
+): OtherRelease[] {
+  const counts = new Map<number | undefined, number>();
+  for (const task of running)
+    if (task.digest !== release.manifestDigest) counts.set(task.release, (counts.get(task.release) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))
+    .map(([number, instances]) => {
+      const outcome = releases.find((r) => r.number === number)?.outcome;
+      return {
+        ...(number === undefined ? {} : { release: number }),
+        ...(outcome === undefined ? {} : { outcome }),
+        instances,
+      };
+    });
 }
 
 /**
  * The one-word verdict: `stopped` when nothing is wanted and nothing runs, `deploying` while a deploy carries the
- * pending newest release out, `interrupted` when it is pending and nothing does, `ok` when as many instances run healthy as are wanted, `degraded` when fewer do, `unknown` when titan
- * cannot say what is wanted (no readable release).
+ * pending newest release out, `interrupted` when it is pending and nothing does, `ok` when as many instances run
+ * healthy as are wanted and all run the deployed release's spec, `degraded` otherwise, `unknown` when titan cannot
+ * say what is wanted (no readable release).
  */
 export function verdictOf(status: Omit<AppStatus, "verdict">): Verdict {
   if (status.lastDeploy?.outcome === "pending")
     return status.interrupted === undefined ? "deploying" : "interrupted";
   if (status.desired === undefined) return "unknown";
   if (status.desired === 0 && status.running === 0) return "stopped";
+  if ((status.otherReleases?.length ?? 0) > 0) return "degraded";
   return status.healthy >= status.desired && status.running === status.desired ? "ok" : "degraded";
 }
 
@@ -53,6 +89,8 @@ export function statusLine(s: AppStatus, now: number): string {
     const detail = last.detail === undefined ? "" : ` (${last.detail})`;
     parts.push(`last deploy: release ${last.number} ${last.outcome.replace("_", " ")} ${when} ago${detail}`);
   }
+  if (s.otherReleases !== undefined && s.otherReleases.length > 0 && s.release !== undefined)
+    parts.push(`${otherReleasesText(s.otherReleases)}, not release ${s.release.number}`);
   if (s.waiting !== undefined)
     parts.push(`waiting for ${s.waiting.for} (said ${formatAge(now - s.waiting.at)} ago)`);
   if (s.interrupted !== undefined)
@@ -61,6 +99,19 @@ export function statusLine(s: AppStatus, now: number): string {
     );
   if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
   return parts.join(" · ");
+}
+
+/** `2 instances run release 5 (failed), 1 runs release 4 (rolled back)`. */
+function otherReleasesText(others: readonly OtherRelease[]): string {
+  return others
+    .map((o, i) => {
+      const who = i === 0 ? `${o.instances} instance${o.instances === 1 ? "" : "s"} ` : `${o.instances} `;
+      const verb = o.instances === 1 ? "runs" : "run";
+      const which = o.release === undefined ? "a spec no release records" : `release ${o.release}`;
+      const outcome = o.outcome === undefined ? "" : ` (${o.outcome.replace("_", " ")})`;
+      return `${who}${verb} ${which}${outcome}`;
+    })
+    .join(", ");
 }
 
 export function statusJson(s: AppStatus): Record<string, unknown> {
@@ -90,5 +141,10 @@ export function statusJson(s: AppStatus): Record<string, unknown> {
     waiting:
       s.waiting === undefined ? null : { for: s.waiting.for, at: new Date(s.waiting.at).toISOString() },
     interrupted: s.interrupted ?? null,
+    other_releases: (s.otherReleases ?? []).map((o) => ({
+      release: o.release ?? null,
+      outcome: o.outcome ?? null,
+      instances: o.instances,
+    })),
   };
 }

@@ -1,10 +1,13 @@
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { statusLine, verdictOf } from "../../src/observe/app-status.js";
+import type { TitanTask } from "../../src/cluster/types.js";
+import { otherReleasesOf, statusLine, verdictOf } from "../../src/observe/app-status.js";
 import type { Release } from "../../src/state/types.js";
 import { until } from "../supervisor/harness.js";
 import { runCli } from "../support/cli.js";
 import { startTestCluster } from "../support/local-cluster.js";
+import { tempDir } from "../support/tmp.js";
 import { home, lockFile, titan, writeWebApp } from "./harness.js";
 
 const release = (over: Partial<Release>): Release => ({
@@ -26,6 +29,8 @@ describe("titan status", () => {
     [{ desired: 0, running: 0, healthy: 0 }, "stopped"],
     [{ running: 1, healthy: 1 }, "unknown"],
     [{ desired: 3, running: 3, healthy: 3, lastDeploy: release({ outcome: "pending" }) }, "deploying"],
+    [{ desired: 3, running: 3, healthy: 3, otherReleases: [{ release: 2, instances: 1 }] }, "degraded"],
+    [{ desired: 3, running: 3, healthy: 3, otherReleases: [] }, "ok"],
   ])("%o is %s", (counts, verdict) => {
     expect(verdictOf({ app: "web", ...counts })).toBe(verdict);
   });
@@ -45,6 +50,36 @@ describe("titan status", () => {
     );
     expect(line).toBe(
       "web  degraded  desired 3  running 3  healthy 1 · release 4 (r/web:1, spec 0123456789ab) · last deploy: release 5 rolled back 2m ago (unhealthy)",
+    );
+  });
+
+  it("counts the running instances off the deployed release's spec per release, and words them", () => {
+    const deployed = release({ number: 4 });
+    const task = (n: number | undefined, digest: string) => ({ release: n, digest }) as TitanTask;
+    const releases = [release({ number: 3 }), deployed, release({ number: 5, outcome: "failed" })];
+    const others = otherReleasesOf(
+      [task(5, "sha256:5"), task(4, deployed.manifestDigest), task(3, "sha256:3"), task(5, "sha256:5")],
+      deployed,
+      releases,
+    );
+    expect(others).toEqual([
+      { release: 3, outcome: "deployed", instances: 1 },
+      { release: 5, outcome: "failed", instances: 2 },
+    ]);
+    const line = statusLine(
+      {
+        app: "web",
+        verdict: "degraded",
+        desired: 3,
+        running: 4,
+        healthy: 4,
+        release: deployed,
+        otherReleases: others,
+      },
+      0,
+    );
+    expect(line).toContain(
+      " · 1 instance runs release 3 (deployed), 2 run release 5 (failed), not release 4",
     );
   });
 
@@ -74,6 +109,43 @@ describe("titan status", () => {
     const unknown = await runCli(["status", "nope", "--master", local.url], opts);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('titan knows no app named "nope"');
+  }, 60_000);
+  it("is degraded, naming the release they run, while instances run a release that failed", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 3 });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    // Release 2's first instance is healthy, every later one fails its check: the release fails midway and, with
+    // --no-auto-rollback, leaves one instance of it running healthy beside two of release 1.
+    const server =
+      "require('http').createServer((q,s)=>{s.statusCode=process.env.BROKEN?500:200;s.end()}).listen(process.env.PORT_HTTP)";
+    const shared = tempDir("titan-first-");
+    chmodSync(shared, 0o777); // the task runs as the cluster's task user
+    const shell = `mkdir ${join(shared, "first")} 2>/dev/null || export BROKEN=1; exec node -e "${server}"`;
+    writeWebApp(h.cwd, { instances: 3, shell, version: "2" });
+    const failed = await titan(
+      ["deploy", "-f", file, "--master", local.url, "--yes", "--no-auto-rollback"],
+      h,
+    );
+    expect(failed.code, failed.stderr).toBe(6);
+    const opts = { env: h.vars, cwd: h.cwd };
+    let status: Record<string, unknown> = {};
+    await until(async () => {
+      const json = await runCli(["status", "web", "--json", "--master", local.url], opts);
+      status = JSON.parse(json.stdout);
+      return status.healthy === 3 && status.running === 3;
+    }, "three healthy instances");
+    expect(status).toMatchObject({
+      status: "degraded",
+      ok: false,
+      release: { number: 1 },
+      last_deploy: { number: 2, outcome: "failed" },
+      other_releases: [{ release: 2, outcome: "failed", instances: 1 }],
+    });
+    const line = await runCli(["status", "web", "--master", local.url], opts);
+    expect(line.stdout).toMatch(
+      /^web {2}degraded {2}desired 3 {2}running 3 {2}healthy 3 · release 1 .* · 1 instance runs release 2 \(failed\), not release 1 · /,
+    );
   }, 60_000);
 });
 

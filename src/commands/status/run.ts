@@ -5,7 +5,13 @@ import { writeLine } from "../../cli/io.js";
 import { loadUserConfig } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
-import { type AppStatus, statusJson, statusLine, verdictOf } from "../../observe/app-status.js";
+import {
+  type AppStatus,
+  otherReleasesOf,
+  statusJson,
+  statusLine,
+  verdictOf,
+} from "../../observe/app-status.js";
 import { coverageOf } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
 import { describeLag, regionLags } from "../../observe/region-lag.js";
@@ -106,6 +112,15 @@ async function statusIn(
     ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, env.clock.now()) }),
     ...(wait?.kind === "running" && wait.waiting !== undefined ? { waiting: wait.waiting } : {}),
     ...(wait?.kind === "abandoned" ? { interrupted: wait.why } : {}),
+    ...(release === undefined
+      ? {}
+      : {
+          otherReleases: otherReleasesOf(
+            tasks.filter((t) => t.state === "TASK_RUNNING"),
+            release,
+            releases,
+          ),
+        }),
   };
   return { status: { ...base, verdict: verdictOf(base) }, releases, tasks: tasks.length };
 }
