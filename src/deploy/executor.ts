@@ -98,6 +98,12 @@ export type AppResult =
 const FINAL_SUPPRESS_MS = 2000;
 
 /**
+ * How often a deploy takes its framework back from another subscriber. Bounded: a subscriber that keeps taking it
+ * (a titan that does not honour the lock) ends the deploy with the master's message instead of a tug of war.
+ */
+const RETAKE_FAILOVERS = 3;
+
+/**
  * The effect loop of a deploy of one app as its own Mesos framework. Each event from the injected source (the
  * scheduler session's events and timer ticks) goes through the engine's reducer (`react`), then the step function
  * (`step`) decides what to do; this loop only sends the calls they return to the injected sink, writes the state
@@ -175,7 +181,9 @@ export class AppDeployment {
   async execute(): Promise<AppResult> {
     const app = this.run.target.spec.name;
     const frameworkId = await this.options.store.frameworkId(app);
-    const session = openSession(this.options, app, frameworkId, this.gpuAgents);
+    // The deploy holds the app's lock: a supervisor that subscribed before it saw the lock took the framework over
+    // without a right to it (it steps aside once failed over in turn), so the deploy takes the framework back.
+    const session = openSession(this.options, app, frameworkId, this.gpuAgents, RETAKE_FAILOVERS);
     const { queue, pumped } = queued(session.events());
     try {
       const ticks = ticking(queue, this.options.tickMs ?? 100, this.options.signal);

@@ -9,6 +9,8 @@ export function openSession(
   frameworkId: string | undefined,
   /** Subscribe with GPU_RESOURCES: the master offers GPU agents only to frameworks that have it (gpu-agents.ts). */
   gpus: boolean,
+  /** How often to take the framework back from another subscriber: only for a caller holding the app's lock. */
+  retakeFailovers = 0,
 ): SchedulerSession {
   const { framework } = options;
   return new SchedulerSession({
@@ -28,6 +30,7 @@ export function openSession(
     autoAcknowledge: false,
     // Ctrl-C must not wait out a call the master holds (an ACCEPT lost in flight waits for its 75 s deadline).
     interrupt: options.signal,
+    retakeFailovers,
     ...(options.log ? { log: options.log } : {}),
     ...(options.sessionTimings ? { timings: options.sessionTimings } : {}),
   });

@@ -55,6 +55,9 @@ export class SubscriptionLostError extends TitanError {
   }
 }
 
+/** The master ended the subscription because another SUBSCRIBE with the same framework id took the framework over. */
+export class FailedOverError extends SubscriptionLostError {}
+
 /** A response that is not what the API promises: wrong status, not JSON, wrong shape, broken stream framing. */
 export class BadResponseError extends TitanError {
   readonly status: number | undefined;

@@ -16,6 +16,7 @@ import {
 import {
   BadResponseError,
   ConnectionError,
+  FailedOverError,
   FrameworkRemovedError,
   MesosTimeoutError,
   NotLeaderError,
@@ -79,6 +80,12 @@ export interface SessionOptions {
   log?: (line: string) => void;
   random?: () => number;
   now?: () => number;
+  /**
+   * How many times the session subscribes again after another subscriber took its framework over ("Framework failed
+   * over"), to take it back; 0 (the default) ends the session instead. For a caller that holds the app's lock, so
+   * the other subscriber had no right to the framework (a supervisor that had not yet seen the lock).
+   */
+  retakeFailovers?: number;
 }
 
 /** Emitted (not sent by Mesos) when the subscription dropped and the session is about to re-subscribe. */
@@ -114,11 +121,14 @@ function errorFromMaster(message: string, refusedSubscription: boolean): TitanEr
   // will refuse it again however often titan re-subscribes.
   if (refusedSubscription)
     return new SubscriptionRefusedError(`the master refused the subscription: ${message}`);
+  if (/failed over/i.test(message))
+    return new FailedOverError(
+      `the master ended the subscription: ${message}`,
+      "another titan subscribed with the same framework id; only one deploy can run at a time",
+    );
   return new SubscriptionLostError(
     `the master ended the subscription: ${message}`,
-    /failed over/i.test(message)
-      ? "another titan subscribed with the same framework id; only one deploy can run at a time"
-      : "re-run the command; titan re-subscribes with the same framework id",
+    "re-run the command; titan re-subscribes with the same framework id",
   );
 }
 
@@ -138,6 +148,7 @@ export class SchedulerSession {
   private readonly log: (line: string) => void;
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly retakeFailovers: number;
   private readonly lifetime = new AbortController();
   /** Calls in flight, cut short by `interrupt` (calls made after it have a signal of their own). */
   private inFlight = new AbortController();
@@ -155,6 +166,7 @@ export class SchedulerSession {
     this.log = options.log ?? (() => {});
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    this.retakeFailovers = options.retakeFailovers ?? 0;
     options.interrupt?.addEventListener(
       "abort",
       () => {
@@ -202,6 +214,7 @@ export class SchedulerSession {
   private async *run(): AsyncGenerator<SessionEvent> {
     let attempt = 0;
     let lostSince: number | undefined;
+    let retakes = 0;
     try {
       while (!this.closed) {
         let reason: string;
@@ -218,7 +231,9 @@ export class SchedulerSession {
           reason = "the master closed the event stream";
         } catch (error) {
           if (this.closed) return;
-          if (!isRetryable(error)) throw error;
+          const retake = error instanceof FailedOverError && retakes < this.retakeFailovers;
+          if (!retake && !isRetryable(error)) throw error;
+          if (retake) retakes += 1;
           reason = error instanceof Error ? error.message : String(error);
         } finally {
           this.dropSubscription();

@@ -209,8 +209,12 @@ export class SupervisedSession {
         const event = await queue.next(deps.settings.tickMs, stop);
         if (event === "end") return "stopped";
         if (stop.aborted) return "stopped";
+        const events = event === undefined ? [] : [event, ...queue.drain(MAX_BURST)];
+        // A deploy may have taken the lock (and subscribed) since the turn that decided to subscribe: this
+        // subscription then failed the deploy's over, and acting now would work against it. Step aside first.
+        if (events.some((e) => e.type === "SUBSCRIBED") && (await this.deployWaiting(true))) return "deploy";
         // A burst (the answers of a reconciliation) is handled at once, then decided on once.
-        await this.turn(calls, event === undefined ? [] : [event, ...queue.drain(MAX_BURST)], stop);
+        await this.turn(calls, events, stop);
         if (await this.deployWaiting()) return "deploy";
       }
     } catch (error) {
@@ -238,9 +242,9 @@ export class SupervisedSession {
     return { now: this.deps.now(), settings: this.settings, stopping: stop?.aborted === true };
   }
 
-  private async deployWaiting(): Promise<boolean> {
+  private async deployWaiting(atOnce = false): Promise<boolean> {
     const now = this.deps.now();
-    if (now - this.lastLockCheck < this.deps.settings.lockPollMs) return false;
+    if (!atOnce && now - this.lastLockCheck < this.deps.settings.lockPollMs) return false;
     this.lastLockCheck = now;
     return deployHoldsLock(this.deps.store, this.deps.app, now);
   }

@@ -3,6 +3,7 @@ import type { TitanTask } from "../../src/cluster/types.js";
 import type { DeployEvent } from "../../src/deploy/events.js";
 import { AppDeployment, type AppResult } from "../../src/deploy/executor.js";
 import type { AppSpec } from "../../src/manifest/types.js";
+import { FailedOverError } from "../../src/mesos/errors.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
 import type { TaskState } from "../../src/mesos/types/mesos.js";
 import { FileStateStore } from "../../src/state/file-store.js";
@@ -404,6 +405,51 @@ describe("the deploy executor against a scripted master", () => {
     expect(events).toContainEqual(expect.objectContaining({ type: "reconnecting" }));
     expect(new Set(launchedIds(master)).size).toBe(launchedIds(master).length);
     expect(launchedIds(master)).toHaveLength(2);
+  }, 30_000);
+
+  it("takes its framework back from a subscriber that failed it over mid-deploy (a supervisor that missed the lock)", async () => {
+    const master = await fakeMaster();
+    let failedOver = false;
+    master.onCall((call) => {
+      if (call.type === "RECONCILE") {
+        for (const id of reconciledIds(call))
+          master.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+        return undefined;
+      }
+      if (call.type !== "ACCEPT") return undefined;
+      if (!failedOver) {
+        // The launches' updates go to the other subscriber; the reconciliation after taking it back finds them.
+        failedOver = true;
+        master.push({ type: "ERROR", error: { message: "Framework failed over" } });
+        return undefined;
+      }
+      for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    keepOffering(master);
+    const { result, events } = await deploy(master);
+    expect(result.outcome).toBe("deployed");
+    expect(master.subscriptions()).toBe(2);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: "reconnecting",
+        reason: expect.stringMatching(/Framework failed over/),
+      }),
+    );
+    expect(new Set(launchedIds(master)).size).toBe(launchedIds(master).length);
+  }, 30_000);
+
+  it("ends with the master's message when another subscriber keeps taking the framework over", async () => {
+    const master = await fakeMaster();
+    master.onCall((call) => {
+      // Every subscription of the deploy is failed over as soon as it revives.
+      if (call.type === "REVIVE")
+        setImmediate(() => master.push({ type: "ERROR", error: { message: "Framework failed over" } }));
+      return undefined;
+    });
+    const error = await deploy(master).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FailedOverError);
+    expect(master.subscriptions()).toBe(4);
   }, 30_000);
 
   it("adopts a task of the app that only implicit reconciliation reveals and leaves others' tasks alone", async () => {
