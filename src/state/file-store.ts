@@ -7,6 +7,7 @@ import { TitanError } from "../cli/errors.js";
 import { checkPrivate } from "../cli/private-path.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import { fileSystemError, LockHeldError, LockLostError, StateStoreError } from "./errors.js";
+import { breakLock } from "./lock-break.js";
 import {
   appSpecCheck,
   readFramework,
@@ -49,7 +50,8 @@ export interface FileStoreOptions {
   uid?: number | undefined;
 }
 
-type LockRead = { lock: LockRecord } | { damaged: string } | undefined;
+/** The lock file as read, with its text: what a takeover checks it still breaks. */
+type LockRead = (({ lock: LockRecord } | { damaged: string }) & { text: string }) | undefined;
 
 /**
  * The `file://` state store: one directory per app holding framework.json, releases/NNNNNN.json, progress.json
@@ -315,15 +317,21 @@ export class FileStateStore implements StateStore {
 
   /** The lock as far as it can be read: a damaged lock file is a fact to act on here, not an error. */
   private async lockState(app: string): Promise<LockRead> {
+    let text: string;
     try {
-      const value = await this.readJson(this.lockFile(app));
-      if (value === undefined) return undefined;
-      const verdict = readLock(value);
-      return verdict.ok ? { lock: verdict.value } : { damaged: verdict.problem };
+      text = await readFile(this.lockFile(app), "utf8");
     } catch (error) {
-      if (error instanceof StateStoreError) return { damaged: "it is not valid JSON" };
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { damaged: "it is not valid JSON", text };
+    }
+    const verdict = readLock(value);
+    return verdict.ok ? { lock: verdict.value, text } : { damaged: verdict.problem, text };
   }
 
   private staleness(lock: LockRecord): "expired" | "dead" | undefined {
@@ -370,28 +378,17 @@ export class FileStateStore implements StateStore {
       if (held === undefined) continue;
       if ("damaged" in held) {
         if (!options.force) throw damagedLock(file, app, held.damaged);
-        await this.breakLock(file);
-        options.onBreak?.({ reason: "damaged", detail: held.damaged });
+        if (await breakLock(file, held.text)) options.onBreak?.({ reason: "damaged", detail: held.damaged });
         continue;
       }
       const stale = this.staleness(held.lock);
       if (stale === undefined && !options.force) throw new LockHeldError(app, held.lock, now);
-      await this.breakLock(file);
-      options.onBreak?.({ previous: held.lock, reason: stale ?? "forced" });
+      if (await breakLock(file, held.text))
+        options.onBreak?.({ previous: held.lock, reason: stale ?? "forced" });
     }
     const held = await this.lockState(app);
     if (held !== undefined && "lock" in held) throw new LockHeldError(app, held.lock, this.clock.now());
     throw new StateStoreError(`could not take the deploy lock of ${app}`, "re-run the command");
-  }
-
-  private async breakLock(file: string): Promise<void> {
-    const broken = `${file}.broken-${randomBytes(6).toString("hex")}`;
-    try {
-      await rename(file, broken);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-    await rm(broken, { force: true });
   }
 
   async renewLock(app: string, lock: LockRecord, leaseMs: number): Promise<LockRecord> {

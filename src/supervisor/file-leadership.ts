@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../cli/env.js";
+import { breakLock } from "../state/lock-break.js";
 import { isObject } from "../state/shape.js";
 import type { Leadership, LeaderTerm, SupervisorIdentity } from "./leadership.js";
 
@@ -35,8 +36,8 @@ function readLease(value: unknown): LeaseRecord | undefined {
 
 /**
  * Leadership for the file store: a lease file per app, taken like the deploy lock (created with a hard link, which
- * fails when the name exists; a stale one renamed away, which only one contender can do) and renewed every third
- * of its length. A leader whose renewal has not succeeded by two thirds of its lease gives the lead up at once, so
+ * fails when the name exists; a stale one broken under a guard, only while it is still the one judged stale) and
+ * renewed every third of its length. A leader whose renewal has not succeeded by two thirds of its lease gives the lead up at once, so
  * it has stopped acting well before anyone may break the lease. Contenders on one machine (or sharing the
  * directory) take turns; a lease whose pid is dead on this host is taken over at once.
  */
@@ -78,6 +79,11 @@ export class FileLeadership implements Leadership {
   }
 
   private async read(app: string): Promise<LeaseRecord | undefined> {
+    return (await this.readHeld(app))?.lease;
+  }
+
+  /** The lease with its text: what breaking a stale one checks it still breaks. */
+  private async readHeld(app: string): Promise<{ lease: LeaseRecord; text: string } | undefined> {
     let text: string;
     try {
       text = await readFile(this.file(app), "utf8");
@@ -85,11 +91,12 @@ export class FileLeadership implements Leadership {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
+    // A lease that is not a lease record (a torn write cannot happen; an edit can) counts as expired.
+    const expired = { ...this.options.identity, token: "", expiresAt: 0 };
     try {
-      // A lease that is not a lease record (a torn write cannot happen; an edit can) counts as expired.
-      return readLease(JSON.parse(text)) ?? { ...this.options.identity, token: "", expiresAt: 0 };
+      return { lease: readLease(JSON.parse(text)) ?? expired, text };
     } catch {
-      return { ...this.options.identity, token: "", expiresAt: 0 };
+      return { lease: expired, text };
     }
   }
 
@@ -116,18 +123,11 @@ export class FileLeadership implements Leadership {
   private async tryTake(app: string): Promise<LeaseRecord | undefined> {
     const file = this.file(app);
     await mkdir(join(this.options.root, "leases"), { recursive: true, mode: 0o700 });
-    const held = await this.read(app);
+    const held = await this.readHeld(app);
     if (held !== undefined) {
-      if (!this.stale(held)) return undefined;
-      // Renaming the stale lease away succeeds for one contender only.
-      const away = `${file}.${randomBytes(6).toString("hex")}.stale`;
-      try {
-        await rename(file, away);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw error;
-      }
-      await rm(away, { force: true });
+      if (!this.stale(held.lease)) return undefined;
+      // Broken only while it is still the stale lease judged: a contender may have replaced it meanwhile.
+      if (!(await breakLock(file, held.text))) return undefined;
     }
     const lease = this.record(randomBytes(16).toString("hex"));
     const temp = `${file}.${lease.token.slice(0, 12)}.tmp`;

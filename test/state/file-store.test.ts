@@ -6,6 +6,7 @@ import { parseManifests } from "../../src/manifest/index.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { LockHeldError, LockLostError, StateStoreError } from "../../src/state/errors.js";
 import { FileStateStore } from "../../src/state/file-store.js";
+import { breakLock } from "../../src/state/lock-break.js";
 import type { LockOwner } from "../../src/state/types.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -141,6 +142,35 @@ describe("file:// state store", () => {
       Array.from({ length: 8 }, (_, i) => s.acquireLock("api", { ...owner, pid: 100 + i }, 60_000)),
     );
     expect(results.filter((r) => r.status === "fulfilled").length).toBe(1);
+  });
+
+  it("gives a stale lock to only one of many contenders taking it over at once", async () => {
+    let now = 1_000_000;
+    for (let round = 0; round < 10; round++) {
+      const { store: s } = store({ now: () => now });
+      await s.acquireLock("api", { ...owner, host: "elsewhere" }, 30_000);
+      now += 31_000;
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => s.acquireLock("api", { ...owner, pid: 100 + i }, 60_000)),
+      );
+      const holders = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+      expect(holders).toHaveLength(1);
+      expect((await s.currentLock("api"))?.token).toBe(holders[0]?.token);
+    }
+  });
+
+  it("never breaks a fresh lock taken after the stale one was judged, and puts it back", async () => {
+    const { store: s, dir } = store();
+    const file = join(dir, "apps", "api", "lock.json");
+    await s.acquireLock("api", { ...owner, host: "elsewhere" }, 30_000);
+    const judged = readFileSync(file, "utf8");
+    // Another titan broke that stale lock and took a fresh one before this one got to break it.
+    await s.acquireLock("api", owner, 30_000, { force: true });
+    const fresh = readFileSync(file, "utf8");
+    expect(await breakLock(file, judged)).toBe(false);
+    expect(readFileSync(file, "utf8")).toBe(fresh);
+    expect(await breakLock(file, fresh)).toBe(true);
+    expect(readdirSync(join(dir, "apps", "api"))).toEqual([]);
   });
 
   it("reports a damaged record with a hint instead of a parse stack", async () => {

@@ -69,6 +69,31 @@ describe("leadership in a file store", () => {
     await termB.resign();
   });
 
+  it("gives a dead holder's lease to only one of many contenders taking it at once", async () => {
+    for (let round = 0; round < 10; round++) {
+      const root = tempDir();
+      const dead = new Set<number>([1]);
+      const alive = (pid: number) => !dead.has(pid);
+      const first = await contender(root, 1, { alive }).acquire("web", AbortSignal.timeout(5000));
+      const pids = [2, 3, 4, 5, 6, 7, 8, 9];
+      const taken = await Promise.all(
+        pids.map((pid) =>
+          contender(root, pid, { alive })
+            .acquire("web", AbortSignal.timeout(300))
+            .then(
+              (term) => ({ pid, term }),
+              () => undefined,
+            ),
+        ),
+      );
+      const leaders = taken.filter((t) => t !== undefined);
+      expect(leaders).toHaveLength(1);
+      expect(await contender(root, 10).leader("web")).toEqual(identity(leaders[0]?.pid ?? 0));
+      for (const t of leaders) await t?.term.resign();
+      await first.resign();
+    }
+  });
+
   it("gives the lead up by itself when it cannot renew before two thirds of its lease", async () => {
     const root = tempDir();
     let skew = 0;
