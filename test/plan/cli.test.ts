@@ -151,6 +151,11 @@ describe("titan plan", () => {
     expect(r.stdout).toMatch(/^ {6}\* .+ on \d+ agents?$/m);
     expect(r.stdout).toMatch(/^ {6}nearest: /m);
     expect(r.stdout).toMatch(/^ {2}To place everything: add \d+ × m5\.large/m);
+    // A failing exit says why in one line, as every other does.
+    expect(r.stderr).toBe(
+      "error: the plan does not fit: 3 instances of api in us-east cannot be placed\n" +
+        "hint: the plan above says why, and its fix: lines and scale-out advice what would fit\n",
+    );
   });
 
   it("plans a GET_STATE snapshot and warns about skipped agents on stderr", async () => {
@@ -183,6 +188,9 @@ describe("titan plan --json and --out", () => {
   it("prints one JSON document of the documented shape", async () => {
     const r = await plan("--snapshot", snapshot("tight.json"), "--region", "us-east", "--json");
     expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(
+      /^error: the plan does not fit: 3 instances of api in us-east cannot be placed\n/,
+    );
     const doc = JSON.parse(r.stdout);
     expect(shapeOf(doc)).toMatchSnapshot();
     expect(doc.placements[0]).toEqual(

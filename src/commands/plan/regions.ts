@@ -15,6 +15,7 @@ import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.j
 import type { PinnedImage } from "../../registry/pin.js";
 import { reachRegions } from "../regions/span.js";
 import type { PlanOptions } from "./command.js";
+import { sayDoesNotFit } from "./does-not-fit.js";
 
 /**
  * `titan plan` over every region the apps name: each region's cluster is read and planned in parallel, shown one
@@ -95,7 +96,14 @@ export async function planRegions(
   }
   const verdict = regionsVerdict(results);
   if (verdict.unreachable) return ExitCode.RegionUnreachable;
-  if (!verdict.fits) return ExitCode.DoesNotFit;
+  if (!verdict.fits) {
+    sayDoesNotFit(
+      env,
+      results.flatMap((r) => ("plan" in r ? [r.plan] : [])),
+      opts.json,
+    );
+    return ExitCode.DoesNotFit;
+  }
   if (opts.detailedExitcode && verdict.changes) return ExitCode.PlanHasChanges;
   return ExitCode.Ok;
 }

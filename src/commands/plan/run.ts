@@ -27,6 +27,7 @@ import type { Plan } from "../../plan/types.js";
 import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
 import type { PinOutcome } from "../../registry/pin.js";
 import type { PlanOptions } from "./command.js";
+import { sayDoesNotFit } from "./does-not-fit.js";
 
 export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
@@ -109,6 +110,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
       `Saved the plan to ${opts.out}; apply exactly this plan with: ${deployCommandLine(opts, ["--plan", opts.out])}`,
     );
   }
+  if (!plan.fits) sayDoesNotFit(env, [plan], opts.json);
   return exitCodeFor(plan, opts.detailedExitcode);
 }
 
