@@ -14,6 +14,7 @@ import { sleep } from "../../observe/sleep.js";
 import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../observe/watch-diff.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release } from "../../state/types.js";
+import { checkRegionSeen, regionsNamed } from "../regions/span.js";
 import type { PsOptions } from "./command.js";
 import { parseInterval } from "./interval.js";
 import { readTitanState } from "./state.js";
@@ -81,6 +82,7 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
   const names = apps.length > 0 ? apps : [...new Set(mine.map((t) => t.app))];
   const now = env.clock.now();
   const { desired, frameworks, releases, coverage, heldAt } = await titanRecords(target, names, now);
+  await checkRegionSeen(env, opts, target.region, regionsNamed(tasks, releases.values()));
   if (!opts.watch) {
     for (const app of names) {
       const timeout = failoverTimeoutOf(state, frameworks.get(app));

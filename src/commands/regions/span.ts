@@ -6,6 +6,7 @@ import { allContexts, currentContextName, regionFlag } from "../../config/resolv
 import type { ClusterTarget } from "../../config/target.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { regionsOf } from "../../plan/regions.js";
+import type { Release } from "../../state/types.js";
 
 const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== "";
 
@@ -67,6 +68,50 @@ async function checkRegionFlag(
         ? `the regions known here: ${[...new Set(known)].sort().join(", ")}`
         : "leave --region out for a single cluster, or map it: titan config set-region REGION --cluster NAME",
   );
+}
+
+/**
+ * `ps` and `status` with a `--region` (or TITAN_REGION) the config does not map and that is not the context's own:
+ * the context's cluster is read and its tasks filtered by that region, so a typo shows the apps as if nothing ran.
+ * Refused unless a titan task of the cluster runs in it or a release of the apps shown names it (`seen`), with the
+ * names it may be.
+ */
+export async function checkRegionSeen(
+  env: Env,
+  flags: TargetFlags,
+  region: string | undefined,
+  seen: Iterable<string>,
+): Promise<void> {
+  if (region === undefined) return;
+  const { config } = await loadUserConfig(env);
+  const { name } = currentContextName(config, flags, env.vars);
+  const configured = [...Object.keys(config.regions)];
+  const own = allContexts(config)[name]?.region;
+  if (own !== undefined) configured.push(own);
+  const known = [...new Set([...configured, ...seen])];
+  if (known.includes(region)) return;
+  const near = didYouMean(region, known);
+  throw new UsageError(
+    `--region ${region}: no titan app of the cluster runs in it and the config maps no cluster to it`,
+    near !== undefined
+      ? `did you mean --region ${near}?`
+      : known.length > 0
+        ? `the regions known here: ${known.sort().join(", ")}`
+        : "leave --region out: the cluster's apps name no region",
+  );
+}
+
+/** The regions titan's tasks carry and the apps' releases name. */
+export function regionsNamed(
+  tasks: ReadonlyArray<{ region?: string | undefined }>,
+  releases: Iterable<readonly Release[]>,
+): Set<string> {
+  const named = new Set<string>();
+  for (const task of tasks) if (task.region !== undefined) named.add(task.region);
+  for (const list of releases)
+    for (const release of list)
+      for (const region of Object.keys(release.spec.regions ?? {})) named.add(region);
+  return named;
 }
 
 /** One region's target, or why it could not be reached. */

@@ -2,7 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import { loadUserConfig } from "../../config/index.js";
+import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
 import {
@@ -21,6 +21,7 @@ import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
 import { desiredIn, targetRelease } from "../ps/target.js";
+import { checkRegionSeen, regionsNamed } from "../regions/span.js";
 import type { StatusOptions } from "./command.js";
 import { type End, readDeployWait, throwForEnds, waitForDeploys } from "./wait.js";
 
@@ -67,7 +68,7 @@ async function answer(
   regions: readonly string[],
 ): Promise<Answer> {
   if (regions.length > 0) return statusOfRegions(env, app, opts, regions);
-  const { status, releases, tasks } = await statusIn(env, await env.target(opts), app);
+  const { status, releases, tasks } = await statusIn(env, await env.target(opts), app, opts);
   if (releases.length === 0 && tasks === 0) throw unknownAppError(app);
   return { lines: [statusLine(status, env.clock.now())], json: statusJson(status), code: ExitCode.Ok };
 }
@@ -76,6 +77,7 @@ async function statusIn(
   env: Env,
   target: ClusterTarget,
   app: string,
+  flags: TargetFlags,
 ): Promise<{ status: AppStatus; releases: Release[]; tasks: number }> {
   const store = await target.store();
   const releases = await store.releases(app);
@@ -83,6 +85,7 @@ async function statusIn(
   const { state, titanTasks } = await readTitanState(await target.client(), env.signal).finally(() =>
     target.close(),
   );
+  await checkRegionSeen(env, flags, target.region, regionsNamed(titanTasks.tasks, [releases]));
   const gone = new Set(
     (state.get_frameworks?.completed_frameworks ?? []).flatMap((f) =>
       f.framework_info.id === undefined ? [] : [f.framework_info.id.value],
@@ -135,7 +138,7 @@ async function statusOfRegions(
   const answers = await Promise.all(
     regions.map(async (region) => {
       try {
-        return { region, ...(await statusIn(env, await env.target({ ...opts, region }), app)) };
+        return { region, ...(await statusIn(env, await env.target({ ...opts, region }), app, opts)) };
       } catch (error) {
         if (!(error instanceof TitanError) || env.signal.aborted) throw error;
         return { region, error: error.message };
