@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,13 +32,26 @@ import type {
   SupervisorReport,
 } from "./types.js";
 
-/** Whether a process of this host is alive (signal 0 probes without touching it). */
+/**
+ * Whether a process of this host is alive (signal 0 probes without touching it). A zombie — killed, not yet reaped by
+ * its parent, as a titan just killed with SIGKILL is for a moment — answers the probe, yet will never run again.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !isZombie(pid);
+}
+
+/** Linux's /proc/PID/stat gives the state after the command's closing parenthesis; elsewhere nothing is known. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false;
   }
 }
 

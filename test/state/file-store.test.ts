@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -5,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseManifests } from "../../src/manifest/index.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { LockHeldError, LockLostError, StateStoreError } from "../../src/state/errors.js";
-import { FileStateStore } from "../../src/state/file-store.js";
+import { FileStateStore, processAlive } from "../../src/state/file-store.js";
 import { breakLock } from "../../src/state/lock-break.js";
 import type { LockOwner } from "../../src/state/types.js";
 import { tempDir } from "../support/tmp.js";
@@ -118,6 +119,21 @@ describe("file:// state store", () => {
     const { store: t } = store({ alive: () => false });
     await t.acquireLock("api", { ...owner, host: "other-host" }, 60_000);
     await expect(t.acquireLock("api", owner, 60_000)).rejects.toBeInstanceOf(LockHeldError);
+  });
+
+  it("counts a killed holder not yet reaped (a zombie) as dead", () => {
+    const child = spawn("sleep", ["30"]);
+    const pid = child.pid ?? 0;
+    try {
+      expect(processAlive(pid)).toBe(true);
+      process.kill(pid, "SIGKILL");
+      // Busy, so this process cannot reap its child meanwhile: the child stays a zombie.
+      const until = Date.now() + 300;
+      while (Date.now() < until && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")) {}
+      expect(processAlive(pid)).toBe(false);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 
   it("lets --force-unlock take a live holder's lock", async () => {
