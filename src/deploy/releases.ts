@@ -10,6 +10,11 @@ function specKey(spec: AppSpec): string {
   return canonicalJson(rest);
 }
 
+/** Whether two releases carry out the same spec (a drain's or a resumed deploy's release of the running one). */
+export function sameSpec(a: Release, b: Release): boolean {
+  return a.manifestDigest === b.manifestDigest && specKey(a.spec) === specKey(b.spec);
+}
+
 /**
  * The release a deploy of `spec` carries out: the last one again when it is still pending with the same spec
  * (a deploy that was interrupted is resumed under its own number, so its task ids stay the same), else a new one.

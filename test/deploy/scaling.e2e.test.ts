@@ -169,3 +169,75 @@ describe("scaling the cluster out and in", () => {
     expect(answeredMs).toBeLessThan(windowStartMs);
   }, 40_000);
 });
+
+describe("an interrupted titan drain, re-run", () => {
+  it("resumes an app it already moved off the agents, then brings the agents down", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 3 });
+    const h = home();
+    const env = { ...h.vars, TITAN_STATE_DIR: recordAsLocal(local) };
+    const cli = (argv: string[], signal?: AbortSignal) =>
+      runCli(argv, { env, cwd: h.cwd, ...(signal === undefined ? {} : { signal }) });
+    // One instance per agent; a move stops the old instance before its replacement starts.
+    const file = writeWebApp(h.cwd, {
+      instances: 2,
+      constraints: "[{ unique: hostname }]",
+      maxSurge: 0,
+      maxUnavailable: 1,
+    });
+    expect((await cli(["deploy", "-f", file, "--master", local.url, "--yes"])).code).toBe(0);
+    const victim = (await placements(local.url))[0]?.agent ?? "";
+
+    // No offers: the drain stops the instance on the agent, then waits to start its replacement; Ctrl-C there.
+    await local.faults.withholdOffers(true);
+    const abort = new AbortController();
+    const drain = cli(["drain", victim, "--master", local.url, "--yes"], abort.signal);
+    for (let i = 0; i < 1500 && (await placements(local.url)).length !== 1; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await placements(local.url)).toHaveLength(1);
+    abort.abort();
+    expect((await drain).code).toBe(130);
+    await local.faults.withholdOffers(false);
+
+    // Nothing of web is left on the agent, yet its release is the drain's, unfinished: the re-run finishes it.
+    const again = await cli(["drain", victim, "--master", local.url, "--yes", "--json"]);
+    expect(again.code, again.stderr).toBe(0);
+    const list = events(again.stdout);
+    expect(list.find((e) => e.type === "done")).toMatchObject({
+      app: "web",
+      outcome: "deployed",
+      release: 2,
+    });
+    expect(list.at(-1)).toMatchObject({ type: "maintenance", mode: "DOWN" });
+    const running = await placements(local.url);
+    expect(running).toHaveLength(2);
+    expect(running.every((r) => r.agent !== victim)).toBe(true);
+    const releases = JSON.parse((await cli(["releases", "web", "--master", local.url, "--json"])).stdout);
+    expect(releases.releases.map((r: { outcome: string }) => r.outcome)).toEqual(["deployed", "deployed"]);
+  }, 60_000);
+
+  it("refuses an app whose unfinished release deploys another spec, instead of undoing it", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 2 });
+    const h = home();
+    const env = { ...h.vars, TITAN_STATE_DIR: recordAsLocal(local) };
+    const cli = (argv: string[], signal?: AbortSignal) =>
+      runCli(argv, { env, cwd: h.cwd, ...(signal === undefined ? {} : { signal }) });
+    const file = writeWebApp(h.cwd, { instances: 2, maxSurge: 0, maxUnavailable: 1 });
+    expect((await cli(["deploy", "-f", file, "--master", local.url, "--yes"])).code).toBe(0);
+    const victim = (await placements(local.url))[0]?.agent ?? "";
+    // Release 2 (another version) interrupted while it waits for offers: pending, half rolled out.
+    writeWebApp(h.cwd, { instances: 2, maxSurge: 0, maxUnavailable: 1, version: "2" });
+    await local.faults.withholdOffers(true);
+    const abort = new AbortController();
+    const deploy = cli(["deploy", "-f", file, "--master", local.url, "--yes"], abort.signal);
+    for (let i = 0; i < 1500 && (await placements(local.url)).length !== 1; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    abort.abort();
+    expect((await deploy).code).toBe(130);
+    await local.faults.withholdOffers(false);
+
+    const drain = await cli(["drain", victim, "--master", local.url, "--yes"]);
+    expect(drain.code).toBe(2);
+    expect(drain.stderr).toContain("error: web has a release still unfinished");
+    expect(await maintenanceStatus(local.url)).toEqual({});
+  }, 60_000);
+});

@@ -3,6 +3,7 @@ import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { agentMachines, sameMachine } from "../../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../../cluster/types.js";
+import { sameSpec } from "../../deploy/releases.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { MasterOperator } from "../../mesos/operator.js";
 import type { MachineID } from "../../mesos/types/mesos.js";
@@ -29,7 +30,12 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
     const snapshot = await conn.source.read(env.signal);
     const running = await runningSpecs(conn.store, snapshot);
     const agentIds = opts.advised
-      ? advisedAgents(env, conn, snapshot, running)
+      ? advisedAgents(
+          env,
+          conn,
+          snapshot,
+          running.map((r) => r.spec),
+        )
       : namedAgents(snapshot, names);
     if (agentIds.length === 0) {
       if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "nothing_to_do" }));
@@ -37,9 +43,16 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       return 0;
     }
     const draining = new Set(agentIds);
-    const apps = running.filter((spec) =>
-      (snapshot.titanTasks[spec.name] ?? []).some((t) => draining.has(t.agentId)),
-    );
+    const apps = running
+      .filter(
+        ({ spec, unfinished }) =>
+          unfinished === "same" ||
+          (snapshot.titanTasks[spec.name] ?? []).some((t) => draining.has(t.agentId)),
+      )
+      .map(({ spec, unfinished }) => {
+        if (unfinished === "other") throw unfinishedRelease(spec.name);
+        return spec;
+      });
     const argv = opts.advised ? "--advised" : names.join(" ");
     return await applyApps(env, conn, apps, {
       yes: opts.yes === true,
@@ -60,15 +73,39 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
   }
 }
 
-/** The spec each titan app in the cluster runs now: its newest deployed release. */
-async function runningSpecs(store: StateStore, snapshot: ClusterSnapshot): Promise<AppSpec[]> {
-  const specs: AppSpec[] = [];
+interface RunningSpec {
+  /** The newest deployed release's spec: what a drain moves. */
+  spec: AppSpec;
+  /**
+   * A newest release still pending: "same" when it carries out the running spec (an interrupted drain: resumed
+   * here, even once nothing of the app is left on the agents), "other" when it deploys another spec or count.
+   */
+  unfinished?: "same" | "other";
+}
+
+/** The spec each titan app in the cluster runs now (its newest deployed release), and any release unfinished. */
+async function runningSpecs(store: StateStore, snapshot: ClusterSnapshot): Promise<RunningSpec[]> {
+  const specs: RunningSpec[] = [];
   for (const app of Object.keys(snapshot.titanTasks).sort()) {
     const releases = await store.releases(app);
     const deployed = [...releases].reverse().find((r) => r.outcome === "deployed");
-    if (deployed) specs.push(deployed.spec);
+    if (!deployed) continue;
+    const last = releases.at(-1);
+    if (last?.outcome !== "pending") specs.push({ spec: deployed.spec });
+    else specs.push({ spec: deployed.spec, unfinished: sameSpec(last, deployed) ? "same" : "other" });
   }
   return specs;
+}
+
+/**
+ * Draining an app whose newest release is another spec or count still under way (a deploy, scale or restart that
+ * runs or was interrupted) would move its running release's spec and supersede that release, undoing it halfway.
+ */
+function unfinishedRelease(app: string): UsageError {
+  return new UsageError(
+    `${app} has a release still unfinished (a deploy running or interrupted): draining would supersede it with the running release`,
+    `finish it first (\`titan status ${app}\` says where it stands; re-run the command that started it, or \`titan rollback ${app}\`), then drain`,
+  );
 }
 
 function namedAgents(snapshot: ClusterSnapshot, names: readonly string[]): string[] {
