@@ -31,3 +31,19 @@ export function withInstances(spec: AppSpec, count: number, region: string | und
   const next = { ...spec.regions, [which]: count };
   return { ...spec, regions: next, instances: Object.values(next).reduce((a, b) => a + b, 0) };
 }
+
+/**
+ * A `scale` or `restart` builds on the running release's spec. When the newest release deploys another spec and did
+ * not finish (a deploy running, or interrupted halfway), that would supersede it and put the running spec back on the
+ * instances it already replaced: refused, naming both, so the unfinished release is finished or rolled back first.
+ * (A pending release of the same spec — a `scale` to another count, a resumed move — is simply superseded.)
+ */
+export async function refuseOverUnfinished(store: StateStore, running: Release, verb: string): Promise<void> {
+  const last = (await store.releases(running.app)).at(-1);
+  if (last === undefined || last.outcome !== "pending" || last.manifestDigest === running.manifestDigest)
+    return;
+  throw new UsageError(
+    `release ${last.number} of ${running.app} deploys another spec and did not finish (a deploy running or interrupted): ${verb} would supersede it with release ${running.number}'s spec`,
+    `finish it first (\`titan status ${running.app}\` says where it stands; re-run the deploy that started it, or \`titan rollback ${running.app}\`)`,
+  );
+}

@@ -215,7 +215,7 @@ describe("an interrupted titan drain, re-run", () => {
     expect(releases.releases.map((r: { outcome: string }) => r.outcome)).toEqual(["deployed", "deployed"]);
   }, 60_000);
 
-  it("refuses an app whose unfinished release deploys another spec, instead of undoing it", async () => {
+  it("refuses (as scale and restart do) an app whose unfinished release deploys another spec, instead of undoing it", async () => {
     const local = await startTestCluster({ ...FAST, agents: 2 });
     const h = home();
     const env = { ...h.vars, TITAN_STATE_DIR: recordAsLocal(local) };
@@ -239,5 +239,18 @@ describe("an interrupted titan drain, re-run", () => {
     expect(drain.code).toBe(2);
     expect(drain.stderr).toContain("error: web has a release still unfinished");
     expect(await maintenanceStatus(local.url)).toEqual({});
+    // As scale and restart, which build on the running release too.
+    for (const [argv, verb] of [
+      [["scale", "web", "3"], "scaling"],
+      [["restart", "web"], "restarting"],
+    ] as const) {
+      const refused = await cli([...argv, "--master", local.url, "--yes"]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(
+        `error: release 2 of web deploys another spec and did not finish (a deploy running or interrupted): ${verb} would supersede it with release 1's spec`,
+      );
+    }
+    const releases = JSON.parse((await cli(["releases", "web", "--master", local.url, "--json"])).stdout);
+    expect(releases.releases.map((r: { outcome: string }) => r.outcome)).toEqual(["deployed", "pending"]);
   }, 60_000);
 });

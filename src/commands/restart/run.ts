@@ -3,7 +3,7 @@ import { writeLine } from "../../cli/io.js";
 import { canonicalJson } from "../../cluster/canonical.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { applyToApp } from "../../release/app-command.js";
-import { runningRelease } from "../../release/app-release.js";
+import { refuseOverUnfinished, runningRelease } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
 import type { Release, StateStore } from "../../state/types.js";
 
@@ -24,6 +24,7 @@ export async function runRestart(env: Env, app: string, flags: ApplyFlags): Prom
         );
       return unfinished.spec;
     }
+    await refuseOverUnfinished(store, release, "restarting");
     return { ...release.spec, labels: { ...release.spec.labels, [RESTART_LABEL]: at } };
   });
 }

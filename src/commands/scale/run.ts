@@ -2,7 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { MAX_INSTANCES } from "../../manifest/limits.js";
 import { applyToApp } from "../../release/app-command.js";
-import { runningRelease, withInstances } from "../../release/app-release.js";
+import { refuseOverUnfinished, runningRelease, withInstances } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
 
 export async function runScale(env: Env, app: string, countText: string, flags: ApplyFlags): Promise<number> {
@@ -15,6 +15,7 @@ export async function runScale(env: Env, app: string, countText: string, flags: 
     );
   return applyToApp(env, { ...flags, apps: [app] }, "scale", `titan scale ${app} ${count}`, async (store) => {
     const release = await runningRelease(store, app);
+    await refuseOverUnfinished(store, release, "scaling");
     return withInstances(release.spec, count, flags.region);
   });
 }
