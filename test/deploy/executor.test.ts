@@ -381,8 +381,7 @@ describe("the deploy executor against a scripted master", () => {
     let cut = false;
     master.onCall((call) => {
       if (call.type === "RECONCILE") {
-        for (const id of reconciledIds(call))
-          master.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+        answerRunning(master, call, new Set(reconciledIds(call)));
         return undefined;
       }
       if (call.type !== "ACCEPT") return undefined;
@@ -412,8 +411,7 @@ describe("the deploy executor against a scripted master", () => {
     let failedOver = false;
     master.onCall((call) => {
       if (call.type === "RECONCILE") {
-        for (const id of reconciledIds(call))
-          master.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+        answerRunning(master, call, new Set(reconciledIds(call)));
         return undefined;
       }
       if (call.type !== "ACCEPT") return undefined;

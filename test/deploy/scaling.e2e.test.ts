@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Json, operator } from "../local/scheduler-client.js";
 import { runCli } from "../support/cli.js";
-import { startTestCluster } from "../support/local-cluster.js";
+import { startTestCluster, type TestCluster } from "../support/local-cluster.js";
 import { recordAsLocal } from "../support/local-record.js";
 import { freePortRange } from "../support/ports.js";
 import { type Event, events, FAST, home, writeWebApp } from "./harness.js";
@@ -40,6 +40,15 @@ async function maintenanceStatus(url: string): Promise<Json> {
     .status as Json;
 }
 
+/** The CLI in-process against the test cluster as titan local, with a Ctrl-C of its own when given a signal. */
+function cliFor(local: TestCluster) {
+  const h = home();
+  const env = { ...h.vars, TITAN_STATE_DIR: recordAsLocal(local) };
+  const cli = (argv: string[], signal?: AbortSignal) =>
+    runCli(argv, { env, cwd: h.cwd, ...(signal === undefined ? {} : { signal }) });
+  return { h, cli };
+}
+
 async function smallCluster(agents: number, cpus: number) {
   const local = await startTestCluster({
     ...FAST,
@@ -47,10 +56,7 @@ async function smallCluster(agents: number, cpus: number) {
     zones: ["a"],
     agentResources: { cpus, mem: 1024, disk: 4096, ports: [await freePortRange(60 * agents)] },
   });
-  const h = home();
-  const env = { ...h.vars, TITAN_STATE_DIR: recordAsLocal(local) };
-  const cli = (argv: string[]) => runCli(argv, { env, cwd: h.cwd });
-  return { local, h, cli };
+  return { local, ...cliFor(local) };
 }
 
 describe("scaling the cluster out and in", () => {
@@ -173,10 +179,7 @@ describe("scaling the cluster out and in", () => {
 describe("an interrupted titan drain, re-run", () => {
   it("resumes an app it already moved off the agents, then brings the agents down", async () => {
     const local = await startTestCluster({ ...FAST, agents: 3 });
-    const h = home();
-    const env = { ...h.vars, TITAN_STATE_DIR: recordAsLocal(local) };
-    const cli = (argv: string[], signal?: AbortSignal) =>
-      runCli(argv, { env, cwd: h.cwd, ...(signal === undefined ? {} : { signal }) });
+    const { h, cli } = cliFor(local);
     // One instance per agent; a move stops the old instance before its replacement starts.
     const file = writeWebApp(h.cwd, {
       instances: 2,
@@ -217,10 +220,7 @@ describe("an interrupted titan drain, re-run", () => {
 
   it("refuses (as scale and restart do) an app whose unfinished release deploys another spec, instead of undoing it", async () => {
     const local = await startTestCluster({ ...FAST, agents: 2 });
-    const h = home();
-    const env = { ...h.vars, TITAN_STATE_DIR: recordAsLocal(local) };
-    const cli = (argv: string[], signal?: AbortSignal) =>
-      runCli(argv, { env, cwd: h.cwd, ...(signal === undefined ? {} : { signal }) });
+    const { h, cli } = cliFor(local);
     const file = writeWebApp(h.cwd, { instances: 2, maxSurge: 0, maxUnavailable: 1 });
     expect((await cli(["deploy", "-f", file, "--master", local.url, "--yes"])).code).toBe(0);
     const victim = (await placements(local.url))[0]?.agent ?? "";
