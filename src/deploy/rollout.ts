@@ -32,6 +32,11 @@ export interface RolloutTask {
   phase: TaskPhase;
   /** Since when the task is RUNNING and healthy (or RUNNING without a health check); absent otherwise. */
   healthySince?: number;
+  /**
+   * A supervisor's: whether the task runs the supervised release's spec. Of two tasks of one instance that serve
+   * alike, that one stays (the other may be an interrupted deploy's, whose health nothing judges meanwhile).
+   */
+  ofTarget?: boolean;
 }
 
 export interface RolloutLimits {
@@ -180,7 +185,12 @@ export function nextActions(input: RolloutInput): RolloutDecision {
 
 function byPreference(isCounting: (t: RolloutTask) => boolean): (a: RolloutTask, b: RolloutTask) => number {
   const rank = (t: RolloutTask): number => (isCounting(t) ? 0 : t.phase === "running" ? 1 : 2);
-  return (a, b) => rank(a) - rank(b) || a.incarnation - b.incarnation || a.taskId.localeCompare(b.taskId);
+  const spec = (t: RolloutTask): number => (t.ofTarget === false ? 1 : 0);
+  return (a, b) =>
+    rank(a) - rank(b) ||
+    spec(a) - spec(b) ||
+    a.incarnation - b.incarnation ||
+    a.taskId.localeCompare(b.taskId);
 }
 
 function killOrder(

@@ -178,7 +178,8 @@ function missingInstances(tracked: Pick<TrackedInstances, "desired" | "tasks" | 
 
 /**
  * What the supervisor does next, with the deploy's rollout core: kills of duplicates and surplus, launches of
- * instances without a task. Every task counts as current (a rollout is a deploy's job) except one on an agent
+ * instances without a task. Of an instance's duplicates that serve alike, the one of the supervised release's spec
+ * stays. Every task counts as current (a rollout is a deploy's job) except one on an agent
  * being emptied for maintenance: it is replaced, and killed only once its replacement counts. An unreachable task
  * holds its instance like an unanswered one until its grace passed (never killed, never replaced); after it, its
  * instance is launched again, and when the original comes back the duplicate is killed.
@@ -194,6 +195,7 @@ export function superviseDecision(
     instance: t.instance,
     incarnation: t.incarnation,
     current: t.agentId === undefined || !tracked.leaving.has(t.agentId),
+    ofTarget: t.digest === tracked.target.release.manifestDigest,
     phase: phaseOf(t, tracked.unanswered, now, settings.unreachableGraceMs),
     ...(t.healthySince === undefined ? {} : { healthySince: t.healthySince }),
   }));

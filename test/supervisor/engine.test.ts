@@ -190,6 +190,15 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
     expect(kill).toMatchObject({ taskId: "web.1.2.2" });
   });
 
+  it("keeps the task of the supervised release when an instance has two, one of another spec", () => {
+    // An interrupted deploy left its new task beside the old one of instance 1. Task ids compare as text, so the
+    // other release's id sorts first here, as release 18's does before release 6's.
+    const other = { ...runningTask(1, "a4"), taskId: "web.0.1.1", release: 0, digest: "sha256:other" };
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3"), other]);
+    const kills = s.calls.filter((c) => c.kind === "kill");
+    expect(kills).toEqual([expect.objectContaining({ taskId: "web.0.1.1" })]);
+  });
+
   it("asks about an unreachable task when its agent is seen again, and relaunches at once when it is gone", () => {
     const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
     s.status("web.1.2.1", "TASK_UNREACHABLE", "a3", { source: "SOURCE_MASTER", uuid: undefined });
