@@ -1,5 +1,8 @@
+import { chmodSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startTestCluster } from "../support/local-cluster.js";
+import { tempDir } from "../support/tmp.js";
 import { FAST, home, liveTaskIds, titan, writeWebApp } from "./harness.js";
 
 describe("an automatic rollback", () => {
@@ -53,5 +56,45 @@ describe("an automatic rollback", () => {
     // Scaling the stopped app up runs the spec that worked.
     expect((await titan(["scale", "web", "2", ...m], h)).code).toBe(0);
     expect(await liveTaskIds(local.url)).toHaveLength(2);
+  }, 60_000);
+});
+
+describe("titan rollback after a release that did not end deployed", () => {
+  it("undoes a release that failed with --no-auto-rollback: back to the release that ran before it", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const m = ["--master", local.url, "--yes"];
+    expect((await titan(["deploy", "-f", writeWebApp(h.cwd, { instances: 2 }), ...m], h)).code).toBe(0);
+    // Release 2's first instance is healthy and stays; its second never is: the release fails halfway.
+    const shared = tempDir("titan-first-");
+    chmodSync(shared, 0o777); // the task runs as the cluster's task user
+    const server =
+      "require('http').createServer((q,s)=>{s.statusCode=process.env.BROKEN?500:200;s.end()}).listen(process.env.PORT_HTTP)";
+    const shell = `mkdir ${join(shared, "first")} 2>/dev/null || export BROKEN=1; exec node -e "${server}"`;
+    const broken = writeWebApp(h.cwd, { instances: 2, version: "2", shell });
+    const failed = await titan(["deploy", "-f", broken, ...m, "--no-auto-rollback"], h);
+    expect(failed.code, failed.stderr).toBe(6);
+    // The failure's hint names `titan rollback web`: it must go back to release 1, not before it.
+    expect(failed.stderr).toContain("`titan rollback web`");
+    expect((await liveTaskIds(local.url)).some((id) => id.startsWith("web.2."))).toBe(true);
+
+    const back = await titan(["rollback", "web", ...m], h);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(
+      /^Rolling web back from release 2 \(failed, 2 instances, command, spec \w{12}\) to release 1 \(2 instances, command, spec \w{12}\), deployed as a new release\.$/m,
+    );
+    const listed = await titan(["releases", "web", "--json", "--master", local.url], h);
+    const { releases } = JSON.parse(listed.stdout) as {
+      releases: Array<{ number: number; outcome: string; manifest_digest: string }>;
+    };
+    expect(releases.map((r) => [r.number, r.outcome])).toEqual([
+      [1, "deployed"],
+      [2, "failed"],
+      [3, "deployed"],
+    ]);
+    expect(releases[2]?.manifest_digest).toBe(releases[0]?.manifest_digest);
+    const live = await liveTaskIds(local.url);
+    expect(live).toHaveLength(2);
+    expect(live.every((id) => id.startsWith("web.1.") || id.startsWith("web.3."))).toBe(true);
   }, 60_000);
 });

@@ -2,6 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { shortDigest } from "../../cluster/digest.js";
+import { sameSpec } from "../../deploy/releases.js";
 import { applyToApp } from "../../release/app-command.js";
 import { checkAppName, runningRelease } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
@@ -17,8 +18,8 @@ export async function runRollback(
   const to = flags.to === undefined ? undefined : parseRelease(flags.to);
   const resume = `titan rollback ${app}${to === undefined ? "" : ` --to ${to}`}`;
   return applyToApp(env, { ...flags, apps: [app] }, "rollback", resume, async (store) => {
-    const { running, target } = await rollbackTarget(store, app, to);
-    if (flags.json !== true) writeLine(env.io.out, describeRollback(app, running, target));
+    const { from, target } = await rollbackTarget(store, app, to);
+    if (flags.json !== true) writeLine(env.io.out, describeRollback(app, from, target));
     return target.spec;
   });
 }
@@ -30,8 +31,11 @@ function parseRelease(text: string): number {
 }
 
 /**
- * `--to N`, or the deployed release before the running one. Same-digest releases count: `scale` and `stop`
- * change only the instance count, which the manifest digest does not cover, and rolling back must undo them.
+ * `--to N`; else, when the newest release did not end deployed and may have left instances of its spec (it failed
+ * with `--no-auto-rollback`, or a deploy of it was interrupted), the running release, which undoes it; else the
+ * deployed release before the running one. Same-digest releases count: `scale` and `stop` change only the instance
+ * count, which the manifest digest does not cover, and rolling back must undo them. An interrupted rollback is
+ * recognised by its pending release carrying the spec it rolls back to, and resumed.
  */
 export function pickRollbackTarget(
   releases: readonly Release[],
@@ -39,14 +43,25 @@ export function pickRollbackTarget(
   to: number | undefined,
 ): Release | undefined {
   if (to !== undefined) return releases.find((r) => r.number === to);
-  return [...releases].reverse().find((r) => r.number < running.number && r.outcome === "deployed");
+  const before = [...releases].reverse().find((r) => r.number < running.number && r.outcome === "deployed");
+  const newest = unfinishedAfter(releases, running);
+  if (newest === undefined) return before;
+  const resuming = newest.outcome === "pending" && before !== undefined && sameSpec(newest, before);
+  return resuming ? before : running;
+}
+
+/** The newest release when it came after the running one and failed or is still pending. */
+function unfinishedAfter(releases: readonly Release[], running: Release): Release | undefined {
+  const newest = releases.at(-1);
+  if (newest === undefined || newest.number <= running.number) return undefined;
+  return newest.outcome === "failed" || newest.outcome === "pending" ? newest : undefined;
 }
 
 async function rollbackTarget(
   store: StateStore,
   app: string,
   to: number | undefined,
-): Promise<{ running: Release; target: Release }> {
+): Promise<{ from: Release; target: Release }> {
   const releases = await store.releases(app);
   if (releases.length === 0) throw unknownAppError(app);
   const running = await runningRelease(store, app);
@@ -59,12 +74,14 @@ async function rollbackTarget(
         )
       : new UsageError(`${app} has no release ${to}`, `see \`titan releases ${app}\``);
   }
-  return { running, target };
+  // Undoing a failed or unfinished release starts from it, not from the release that ran before it.
+  const from = target === running ? (unfinishedAfter(releases, running) ?? running) : running;
+  return { from, target };
 }
 
 /** The preview line above the plan: from what to what, count and spec included. */
-export function describeRollback(app: string, running: Release, target: Release): string {
+export function describeRollback(app: string, from: Release, target: Release): string {
   const side = (r: Release): string =>
-    `release ${r.number} (${r.spec.instances} instance${r.spec.instances === 1 ? "" : "s"}, ${r.image ?? "command"}, spec ${shortDigest(r.manifestDigest)})`;
-  return `Rolling ${app} back from ${side(running)} to ${side(target)}, deployed as a new release.`;
+    `release ${r.number} (${r.outcome === "deployed" ? "" : `${r.outcome}, `}${r.spec.instances} instance${r.spec.instances === 1 ? "" : "s"}, ${r.image ?? "command"}, spec ${shortDigest(r.manifestDigest)})`;
+  return `Rolling ${app} back from ${side(from)} to ${side(target)}, deployed as a new release.`;
 }

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { pickRollbackTarget } from "../../src/commands/rollback/run.js";
+import type { AppSpec } from "../../src/manifest/types.js";
+import type { Release } from "../../src/state/types.js";
+
+const spec = (version: string, instances = 3) =>
+  ({ name: "web", instances, env: { V: version } }) as unknown as AppSpec;
+const release = (number: number, outcome: Release["outcome"], version: string, instances = 3): Release => ({
+  app: "web",
+  number,
+  manifestDigest: `sha256:${version}`,
+  spec: spec(version, instances),
+  createdAt: number,
+  user: "me",
+  outcome,
+});
+
+describe("the release titan rollback goes back to", () => {
+  const v1 = release(1, "deployed", "v1");
+  const v2 = release(2, "deployed", "v2");
+
+  it("is the deployed release before the running one after a deploy that ended deployed or rolled back", () => {
+    expect(pickRollbackTarget([v1, v2], v2, undefined)).toBe(v1);
+    expect(pickRollbackTarget([v1, v2, release(3, "rolled_back", "v3")], v2, undefined)).toBe(v1);
+    // A scale (same digest) is undone like any release.
+    const scaled = release(3, "deployed", "v2", 5);
+    expect(pickRollbackTarget([v1, v2, scaled], scaled, undefined)).toBe(v2);
+  });
+
+  it("is the running release when the newest failed or did not finish: that undoes it", () => {
+    expect(pickRollbackTarget([v1, v2, release(3, "failed", "v3")], v2, undefined)).toBe(v2);
+    expect(pickRollbackTarget([v1, v2, release(3, "pending", "v3")], v2, undefined)).toBe(v2);
+    // With nothing deployed before it as well.
+    expect(pickRollbackTarget([v1, release(2, "failed", "v2")], v1, undefined)).toBe(v1);
+  });
+
+  it("resumes an interrupted rollback: its pending release carries the spec it goes back to", () => {
+    const rollingBack = release(3, "pending", "v1");
+    expect(pickRollbackTarget([v1, v2, rollingBack], v2, undefined)).toBe(v1);
+  });
+
+  it("is the release --to names, whatever the newest did", () => {
+    expect(pickRollbackTarget([v1, v2, release(3, "failed", "v3")], v2, 1)).toBe(v1);
+    expect(pickRollbackTarget([v1, v2], v2, 7)).toBeUndefined();
+  });
+});
