@@ -67,6 +67,17 @@ describe("operator API POST /api/v1", () => {
     c.s.close();
   });
 
+  it("lists no executor for a command task: the command executor is the agent's own", async () => {
+    const c = await clusterWithTask();
+    expect(((await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json).tasks).toHaveLength(1);
+    expect((await operator(c.url, { type: "GET_EXECUTORS" })).get_executors).toEqual({ executors: [] });
+    const state = (await operator(c.url, { type: "GET_STATE" })).get_state as Json;
+    expect(state.get_executors).toEqual({ executors: [] });
+    const legacy = (await (await fetch(`${c.url}/master/state`)).json()) as Json;
+    expect(((legacy.frameworks as Json[])[0] as Json).executors).toEqual([]);
+    c.s.close();
+  });
+
   it("writes Task objects with the declared defaults of health checks and images", async () => {
     const c = await clusterWithTask();
     const tasks = ((await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json).tasks as Json[];

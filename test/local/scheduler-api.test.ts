@@ -529,6 +529,19 @@ describe("offers", () => {
     s.close();
   });
 
+  it("offers an agent running a command task with no executor_ids", async () => {
+    const c = await cluster(1, { allocationIntervalMs: 20 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    const mark = s.events.length;
+    await s.accept([String((offer.id as Json).value)], [commandTask("t1", offer)], { refuse_seconds: 0 });
+    await s.update("t1", "TASK_RUNNING");
+    const again = (await s.offers(mark))[0] as Json;
+    expect(again.agent_id).toEqual(offer.agent_id);
+    expect(again.executor_ids).toBeUndefined();
+    s.close();
+  });
+
   it("holds declined resources at least one allocation interval, however short refuse_seconds is", async () => {
     const c = await cluster(1, { allocationIntervalMs: 500 });
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);

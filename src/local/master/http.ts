@@ -325,7 +325,7 @@ async function handleOperator(
     case "GET_TASKS":
       return respond("get_tasks", getTasks(master));
     case "GET_EXECUTORS":
-      return respond("get_executors", getExecutors(master));
+      return respond("get_executors", getExecutors());
     case "GET_FLAGS":
       return respond("get_flags", {
         flags: Object.entries(legacyState(master).flags as Record<string, string>).map(([name, value]) => ({

@@ -1029,9 +1029,6 @@ export class LocalMaster {
     const quantities = sumPools(pools);
     const allocationRole = framework.capabilities.multiRole ? role : undefined;
     const port = agentPort(agent.handle);
-    const executorIds = [...framework.tasks.values()]
-      .filter((t) => t.agentId === agent.id && !isTerminalState(t.state))
-      .map((t) => ({ value: t.taskId }));
     const json: JsonObject = {
       id: { value: id },
       framework_id: { value: framework.id },
@@ -1050,7 +1047,10 @@ export class LocalMaster {
     };
     // master.cpp `Master::offer`: an offer carries its agent's domain.
     if (agent.handle.domain !== undefined) json.domain = domainJson(agent.handle.domain);
-    if (executorIds.length > 0) json.executor_ids = executorIds;
+    // No `executor_ids`: master.cpp `Master::offer` lists the framework's executors the master tracks on the agent,
+    // and it tracks only a task's own ExecutorInfo (`Master::accept` calls `addExecutor` only when the task has
+    // one). A command task's executor is made by the agent and never reaches the master, and custom executors are
+    // refused here, so the master has none to list.
     // master.cpp `Master::offer`: offers of an agent whose machine is scheduled for maintenance carry the window.
     const unavailability = this.maintenance.unavailabilityOf(agent);
     if (unavailability !== undefined) json.unavailability = unavailability;

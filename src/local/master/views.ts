@@ -150,18 +150,14 @@ export function getTasks(master: LocalMaster): JsonObject {
   };
 }
 
-export function getExecutors(master: LocalMaster): JsonObject {
-  // Command tasks run under the command executor, whose id is the task id.
-  const executors = liveTasks(master).map((t) => ({
-    executor_info: {
-      type: "DEFAULT",
-      executor_id: { value: t.taskId },
-      framework_id: { value: t.frameworkId },
-      command: { shell: true, value: "mesos-executor" },
-    },
-    agent_id: { value: t.agentId },
-  }));
-  return { executors };
+/**
+ * readonly_handler.cpp `jsonifyGetExecutors` lists the executors of the master's frameworks, which hold only the
+ * ExecutorInfos that tasks brought (master.cpp `Master::accept`, `Master::addExecutor`). A command task's executor
+ * is the agent's own (slave.cpp re-registers without it), and custom executors are refused here: none to list.
+ * The agents' GET_EXECUTORS lists the command executors.
+ */
+export function getExecutors(): JsonObject {
+  return { executors: [] };
 }
 
 export function getMaster(master: LocalMaster): JsonObject {
@@ -175,7 +171,7 @@ export function getMaster(master: LocalMaster): JsonObject {
 export function getState(master: LocalMaster): JsonObject {
   return {
     get_tasks: getTasks(master),
-    get_executors: getExecutors(master),
+    get_executors: getExecutors(),
     get_frameworks: getFrameworks(master),
     get_agents: getAgents(master),
   };
