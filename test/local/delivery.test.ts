@@ -318,3 +318,78 @@ describe("framework removal", () => {
     expect(last?.message).toBe(`Framework ${s.frameworkId} removed`);
   });
 });
+
+describe("a task's statuses, as Master::updateTask keeps them", () => {
+  async function task(url: string, list: "tasks" | "completed_tasks" = "tasks"): Promise<Json> {
+    return (((await operator(url, { type: "GET_TASKS" })).get_tasks as Json)[list] as Json[])[0] as Json;
+  }
+
+  function states(t: Json): unknown[] {
+    return (t.statuses as Json[]).map((s) => s.state);
+  }
+
+  it("replaces the latest status with an update of the same state, and points status_update_uuid at it", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await launch(s, "t1");
+    await s.update("t1", "TASK_RUNNING");
+    const fake = c.fakes.byId.get(String((offer.agent_id as Json).value));
+    const healthy = (value: boolean) => (e: Json) =>
+      e.type === "UPDATE" && ((e.update as Json).status as Json).healthy === value;
+    fake?.health("t1", false);
+    await s.next(healthy(false));
+    fake?.health("t1", true);
+    const last = ((await s.next(healthy(true))).update as Json).status as Json;
+    const t = await task(c.url);
+    expect(states(t)).toEqual(["TASK_STARTING", "TASK_RUNNING"]);
+    expect((t.statuses as Json[])[1]).toMatchObject({ healthy: true, uuid: last.uuid });
+    expect(t).toMatchObject({
+      state: "TASK_RUNNING",
+      status_update_state: "TASK_RUNNING",
+      status_update_uuid: last.uuid,
+    });
+    const legacy = (await (await fetch(`${c.url}/master/state`)).json()) as Json;
+    const legacyTask = (((legacy.frameworks as Json[])[0] as Json).tasks as Json[])[0] as Json;
+    expect((legacyTask.statuses as Json[]).map((x) => [x.state, x.healthy])).toEqual([
+      ["TASK_STARTING", undefined],
+      ["TASK_RUNNING", true],
+    ]);
+    s.close();
+  });
+
+  it("keeps a terminal state when the framework is removed, and records the master's TASK_KILLED", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await launch(s, "t1");
+    await s.update("t1", "TASK_RUNNING");
+    s.autoAck = false;
+    c.fakes.byId.get(String((offer.agent_id as Json).value))?.finish("t1");
+    await s.update("t1", "TASK_FINISHED");
+    await s.call({ type: "TEARDOWN" });
+    await s.waitEnded();
+    const done = await task(c.url, "completed_tasks");
+    expect(done.state).toBe("TASK_FINISHED");
+    expect(states(done)).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED", "TASK_KILLED"]);
+    expect((done.statuses as Json[])[3]?.reason).toBe("REASON_FRAMEWORK_REMOVED");
+  });
+
+  it("tells of an agent's removal also a task whose terminal update is unacknowledged, keeping its state", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await launch(s, "t1");
+    await s.update("t1", "TASK_RUNNING");
+    s.autoAck = false;
+    const agentId = String((offer.agent_id as Json).value);
+    c.fakes.byId.get(agentId)?.finish("t1", "TASK_FAILED", "Command exited with status 1");
+    await s.update("t1", "TASK_FAILED");
+    const mark = s.events.length;
+    await c.cluster.removeAgents([agentId]);
+    const lost = await s.update("t1", "TASK_LOST", mark);
+    expect(lost).toMatchObject({ source: "SOURCE_MASTER", reason: "REASON_AGENT_REMOVED" });
+    expect(lost.uuid).toBeUndefined();
+    const done = await task(c.url, "completed_tasks");
+    expect(done.state).toBe("TASK_FAILED");
+    expect(states(done)).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FAILED", "TASK_LOST"]);
+    s.close();
+  });
+});

@@ -77,6 +77,17 @@ export class FakeAgent implements LocalAgentHandle {
     if (view) this.report(view, state, message);
   }
 
+  /** A health check's verdict changed: TASK_RUNNING again, with `healthy`, as the command executor sends it. */
+  health(taskId: string, healthy: boolean): void {
+    const view = this.views.get(taskId);
+    if (!view) return;
+    view.healthy = healthy;
+    this.report(view, "TASK_RUNNING", undefined, {
+      healthy,
+      reason: "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
+    });
+  }
+
   tasks(): AgentTaskView[] {
     return [...this.views.values()];
   }
@@ -91,7 +102,12 @@ export class FakeAgent implements LocalAgentHandle {
     for (const s of held) this.options.onStatus(s);
   }
 
-  private report(view: AgentTaskView, state: TaskStateName, message?: string): void {
+  private report(
+    view: AgentTaskView,
+    state: TaskStateName,
+    message?: string,
+    extra: Pick<AgentStatus, "healthy" | "reason"> = {},
+  ): void {
     view.state = state;
     const status: AgentStatus = {
       frameworkId: view.frameworkId,
@@ -100,6 +116,7 @@ export class FakeAgent implements LocalAgentHandle {
       source: "SOURCE_EXECUTOR",
       timestamp: Date.now() / 1000,
       ...(message !== undefined ? { message } : {}),
+      ...extra,
     };
     if (this.held) this.held.push(status);
     else this.options.onStatus(status);

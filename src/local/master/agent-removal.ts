@@ -2,6 +2,7 @@ import { isTerminalState } from "../agent/task-states.js";
 import type { LocalMaster } from "./master.js";
 import type { AgentRecord } from "./model.js";
 import { taskStatus } from "./status.js";
+import { updateTask } from "./task-update.js";
 
 /**
  * The master removes a registered agent for good, as src/master/master.cpp `Master::_removeSlave` does when an agent
@@ -9,7 +10,7 @@ import { taskStatus } from "./status.js";
  * ("Operator initiated 'Machine DOWN'", src/master/http.cpp `Master::Http::_startMaintenance`): every task it held
  * becomes TASK_LOST from SOURCE_MASTER with REASON_AGENT_REMOVED (the v1 name of REASON_SLAVE_REMOVED) and the
  * message "Agent <hostname> removed: <cause>" — TASK_LOST for every framework, partition-aware or not, exactly as
- * `_removeSlave` writes it — its offers and inverse offers are rescinded, and each framework gets a FAILURE event
+ * `_removeSlave` writes it, a task that already ended too (it keeps its terminal state) — its offers and inverse offers are rescinded, and each framework gets a FAILURE event
  * for the agent (`sendSlaveLost`). The agent is then forgotten; its processes are the caller's to stop.
  */
 export function removeAgent(master: LocalMaster, agent: AgentRecord, cause: string): void {
@@ -22,8 +23,10 @@ export function removeAgent(master: LocalMaster, agent: AgentRecord, cause: stri
     for (const [framework, task] of master.tasksOnAgent(agent.id, from)) {
       framework[from].delete(task.taskId);
       master.delivery.forgetTask(agent.id, framework.id, task.taskId);
-      if (!isTerminalState(task.state)) {
-        task.state = "TASK_LOST";
+      // `_removeSlave` updates every task the agent holds, one that ended but whose terminal update is
+      // unacknowledged too: that one keeps its state and records the TASK_LOST (Master::updateTask), and its
+      // framework hears of it as of any other.
+      if (from === "tasks" || !isTerminalState(task.state)) {
         const status = taskStatus({
           taskId: task.taskId,
           state: "TASK_LOST",
@@ -33,7 +36,7 @@ export function removeAgent(master: LocalMaster, agent: AgentRecord, cause: stri
           agentId: agent.id,
           timestampMs: now,
         });
-        task.statuses.push(status);
+        updateTask(task, status);
         master.sendEvent(framework.id, { type: "UPDATE", update: { status } });
       }
       master.complete(framework, task);

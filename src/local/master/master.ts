@@ -44,6 +44,7 @@ import { QuotaAllowance, type RoleQuotaState } from "./quota-allowance.js";
 import { reconcile } from "./reconcile.js";
 import { refuseSecondsOf } from "./refuse-filter.js";
 import { containerStatus, taskStatus, uuidBase64 } from "./status.js";
+import { updateTask } from "./task-update.js";
 import { type PendingUpdate, StatusUpdateDelivery } from "./updates.js";
 
 export const MESOS_VERSION = "1.12.0";
@@ -209,9 +210,7 @@ export class LocalMaster {
       ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
       containerStatus: container,
     });
-    task.state = s.state;
-    task.statuses.push(status);
-    if (isTerminalState(s.state)) this.scheduleAllocation();
+    if (updateTask(task, status)) this.scheduleAllocation();
     this.delivery.enqueue({
       frameworkId: framework.id,
       agentId,
@@ -305,7 +304,6 @@ export class LocalMaster {
     // terminal state stays as it is (Master::updateTask).
     for (const [framework, task] of this.tasksOnAgent(agent.id, "tasks")) {
       framework.tasks.delete(task.taskId);
-      if (!isTerminalState(task.state)) task.state = "TASK_UNREACHABLE";
       task.unreachableAt = now;
       framework.unreachableTasks.set(task.taskId, task);
       const status = taskStatus({
@@ -319,8 +317,9 @@ export class LocalMaster {
         timestampMs: now,
         unreachableAtMs: now,
       });
-      // As the real master's updateTask does, the task's own status history records it (with unreachable_time).
-      task.statuses.push(status);
+      // Master::updateTask records it in the task's statuses (with unreachable_time); a terminal state stays. The
+      // task is kept TASK_UNREACHABLE also for a framework told TASK_LOST, where a real master keeps TASK_LOST.
+      updateTask(task, status, "TASK_UNREACHABLE");
       this.sendEvent(framework.id, { type: "UPDATE", update: { status } });
     }
     for (const framework of this.frameworks.values()) {
@@ -554,22 +553,22 @@ export class LocalMaster {
     this.maintenance.frameworkInactive(framework.id);
     const toKill: TaskRecord[] = [];
     for (const task of [...framework.tasks.values(), ...framework.unreachableTasks.values()]) {
-      if (!isTerminalState(task.state)) {
-        toKill.push(task);
-        task.state = "TASK_KILLED";
-        task.statuses.push(
-          taskStatus({
-            taskId: task.taskId,
-            state: "TASK_KILLED",
-            source: "SOURCE_MASTER",
-            reason: "REASON_FRAMEWORK_REMOVED",
-            // master.cpp, removeFramework: the master's own words, with the framework's id.
-            message: `Framework ${framework.id} removed`,
-            agentId: task.agentId,
-            timestampMs: now,
-          }),
-        );
-      }
+      if (!isTerminalState(task.state)) toKill.push(task);
+      // master.cpp `Master::removeFramework` updates every task it holds, one that ended but whose terminal update
+      // is unacknowledged too: that one keeps its state and records the TASK_KILLED (Master::updateTask).
+      updateTask(
+        task,
+        taskStatus({
+          taskId: task.taskId,
+          state: "TASK_KILLED",
+          source: "SOURCE_MASTER",
+          reason: "REASON_FRAMEWORK_REMOVED",
+          // master.cpp, removeFramework: the master's own words, with the framework's id.
+          message: `Framework ${framework.id} removed`,
+          agentId: task.agentId,
+          timestampMs: now,
+        }),
+      );
       this.complete(framework, task);
     }
     framework.tasks.clear();
