@@ -253,6 +253,42 @@ describe("operator calls read and checked as the master does", () => {
       "Failed to convert JSON into Call protobuf: Missing required fields: grow_volume.volume.name, grow_volume.volume.type, grow_volume.addition.name, grow_volume.addition.type",
     ],
     [{ type: "GET_STATUS" }, "Failed to validate master::Call: Expecting 'type' to be present"],
+    [
+      {
+        type: "RESERVE_RESOURCES",
+        reserve_resources: {
+          agent_id: { value: "S1" },
+          resources: [
+            {
+              name: "cpus",
+              type: "SCALAR",
+              scalar: { value: 1 },
+              reservations: [{ type: "DYNAMIC", role: "web", principal: "ops" }],
+              role: "web",
+              reservation: { principal: "eve" },
+            },
+          ],
+        },
+      },
+      "Failed to validate master::Call: Resource 'cpus(reservations: [(DYNAMIC,web,ops)]):1' is invalid: Invalid resource format: 'Resource.reservation.principal' field with 'eve' does not match the principal 'ops' in 'Resource.reservations'",
+    ],
+    [
+      {
+        type: "UNRESERVE_RESOURCES",
+        unreserve_resources: {
+          agent_id: { value: "S1" },
+          resources: [
+            {
+              name: "disk",
+              type: "SCALAR",
+              scalar: { value: 10 },
+              disk: { source: { type: "RAW", path: { root: "/dev/sdb" } } },
+            },
+          ],
+        },
+      },
+      "Failed to validate master::Call: Resource 'disk[RAW]:10' is invalid: Path should not be set for RAW disk source",
+    ],
     [{ type: "GET_STATE", get_state: "all" }, undefined],
     [
       {

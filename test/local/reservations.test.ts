@@ -111,6 +111,91 @@ describe("ACCEPT checked entry by entry (validation.cpp validateExecutor, Resour
   });
 });
 
+describe("a reservation's format, checked as Resources::validate does on every resource of a LAUNCH", () => {
+  const DYNAMIC_WEB = {
+    type: "DYNAMIC",
+    role: "web",
+    principal: "ops",
+    labels: { labels: [{ key: "k", value: "v" }] },
+  };
+  const refused = (resources: unknown[]) => {
+    const result = launch(task("bad", resources), task("good", [cpus(1)]));
+    if (result.kind !== "valid") throw new Error(result.kind);
+    expect(result.launches).toEqual([]);
+    const messages = result.rejections.map((r) => r.message);
+    expect(messages[1]).toBe(messages[0]);
+    return messages[0];
+  };
+
+  it.each([
+    [
+      "the pre-refinement `reservation` beside a single STATIC one",
+      cpus(1, { reservations: STATIC_WEB, reservation: {} }),
+      "Resource 'cpus(reservations: [(STATIC,web)]):1' is invalid: Invalid resource format: 'Resource.reservation' must not be set if the single reservation in 'Resource.reservations' is STATIC",
+    ],
+    [
+      "`reservation` without `role` beside a single DYNAMIC one",
+      cpus(1, { reservations: [DYNAMIC_WEB], reservation: { principal: "ops" } }),
+      "Resource 'cpus(reservations: [(DYNAMIC,web,ops,{k: v})]):1' is invalid: Invalid resource format: 'Resource.role' and 'Resource.reservation' must either be both set or both not set if the single reservation in 'Resource.reservations' is DYNAMIC",
+    ],
+    [
+      "`role` without `reservation` beside a single DYNAMIC one",
+      cpus(1, { reservations: [DYNAMIC_WEB], role: "web" }),
+      "Resource 'cpus(reservations: [(DYNAMIC,web,ops,{k: v})]):1' is invalid: Invalid resource format: 'Resource.role' and 'Resource.reservation' must either be both set or both not set if the single reservation in 'Resource.reservations' is DYNAMIC",
+    ],
+    [
+      "another principal in `reservation`",
+      cpus(1, { reservations: [DYNAMIC_WEB], role: "web", reservation: { principal: "eve" } }),
+      "Resource 'cpus(reservations: [(DYNAMIC,web,ops,{k: v})]):1' is invalid: Invalid resource format: 'Resource.reservation.principal' field with 'eve' does not match the principal 'ops' in 'Resource.reservations'",
+    ],
+    [
+      "other labels in `reservation`",
+      cpus(1, {
+        reservations: [DYNAMIC_WEB],
+        role: "web",
+        reservation: { principal: "ops", labels: { labels: [{ key: "k" }] } },
+      }),
+      "Resource 'cpus(reservations: [(DYNAMIC,web,ops,{k: v})]):1' is invalid: Invalid resource format: 'Resource.reservation.labels' field with '{k}' does not match the labels '{k: v}' in 'Resource.reservations'",
+    ],
+    [
+      "a single reservation of type UNKNOWN",
+      cpus(1, { reservations: [{ type: "UNKNOWN", role: "web" }] }),
+      "Resource 'cpus(reservations: [(UNKNOWN,web)]):1' is invalid: Unsupported 'Resource.ReservationInfo.Type'",
+    ],
+    [
+      "`reservation` beside a refined stack",
+      cpus(1, {
+        reservations: [...STATIC_WEB, { type: "DYNAMIC", role: "web/api", principal: "ops" }],
+        reservation: {},
+      }),
+      "Resource 'cpus(reservations: [(STATIC,web),(DYNAMIC,web/api,ops)]):1' is invalid: Invalid resource format: 'Resource.reservation' must not be set if there is more than one reservation in 'Resource.reservations'",
+    ],
+  ])("fails the whole LAUNCH for %s", (_what, resource, message) => {
+    expect(refused([resource])).toBe(message);
+  });
+
+  it("takes `role` and `reservation` that agree with the single DYNAMIC reservation, labels in any order", () => {
+    const labels = { labels: [{ key: "a", value: "1" }, { key: "b" }] };
+    const agreeing = cpus(1, {
+      reservations: [{ type: "DYNAMIC", role: "web", principal: "ops", labels }],
+      role: "web",
+      reservation: { principal: "ops", labels: { labels: [{ key: "b" }, { key: "a", value: "1" }] } },
+    });
+    const result = launch(task("ok", [agreeing]));
+    // Valid in format, it then fails only as no offer holds that reservation.
+    expect(result.kind === "valid" && result.rejections[0]?.message).toMatch(/^Total resources /);
+  });
+
+  it("refuses a dynamically reserved revocable resource, as validation.cpp validateDynamicReservationInfo does", () => {
+    const result = launch(
+      task("rev", [cpus(1, { role: "web", reservation: { principal: "ops" }, revocable: {} })]),
+    );
+    expect(result.kind === "valid" && result.rejections.map((r) => r.message)).toEqual([
+      "Task uses invalid resources: Invalid ReservationInfo: Dynamically reserved resource cpus(allocated: web)(reservations: [(DYNAMIC,web,ops)]){REV}:1 cannot be created from revocable resources",
+    ]);
+  });
+});
+
 describe("offering reserved resources", () => {
   const agent = { id: "s1", pools: [unreserved, web] };
   const framework = (id: string, roles: string[]) => ({ id, roles, held: q({}), filters: [] });
@@ -218,6 +303,20 @@ describe("RESERVE_RESOURCES (operator API)", () => {
           quantities: q({ cpus: 1.5 }),
         },
       ],
+    });
+  });
+
+  it("refuses resources Resources::validate refuses with its bare text, as validateAndUpgradeResources does", () => {
+    const mismatched = cpus(1, {
+      reservations: [{ type: "DYNAMIC", role: "web", principal: "ops" }],
+      role: "web",
+      reservation: { principal: "eve" },
+    });
+    expect(planReserve([unreserved], [], [mismatched])).toEqual({
+      ok: false,
+      status: 400,
+      error:
+        "Resource 'cpus(reservations: [(DYNAMIC,web,ops)]):1' is invalid: Invalid resource format: 'Resource.reservation.principal' field with 'eve' does not match the principal 'ops' in 'Resource.reservations'",
     });
   });
 

@@ -474,6 +474,41 @@ describe("a LAUNCH's resources, checked as validateAndUpgradeResources does", ()
     s.close();
   });
 
+  it("fails the LAUNCH for a reservation in both formats that disagree, or a BLOCK disk with a mount", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = (await s.offers())[0] as Json;
+    const reserved = commandTask("reserved", offer);
+    (reserved.resources as Json[])[0] = {
+      name: "cpus",
+      type: "SCALAR",
+      scalar: { value: 0.1 },
+      reservations: [{ type: "DYNAMIC", role: "titan", principal: "ops" }],
+      role: "titan",
+      reservation: { principal: "eve" },
+    };
+    const block = commandTask("block", offer);
+    (block.resources as Json[]).push({
+      name: "disk",
+      type: "SCALAR",
+      scalar: { value: 10 },
+      disk: { source: { type: "BLOCK", mount: { root: "/mnt/b" } } },
+    });
+    await s.call({
+      type: "ACCEPT",
+      accept: {
+        offer_ids: [offer.id],
+        operations: [launch([commandTask("a", offer), reserved]), launch([block, commandTask("b", offer)])],
+      },
+    });
+    const principal =
+      "Resource 'cpus(reservations: [(DYNAMIC,titan,ops)]):0.1' is invalid: Invalid resource format: 'Resource.reservation.principal' field with 'eve' does not match the principal 'ops' in 'Resource.reservations'";
+    for (const id of ["a", "reserved"]) expect((await s.update(id, "TASK_ERROR")).message).toBe(principal);
+    const mount = "Resource 'disk[BLOCK]:10' is invalid: Mount should not be set for BLOCK disk source";
+    for (const id of ["block", "b"]) expect((await s.update(id, "TASK_ERROR")).message).toBe(mount);
+    s.close();
+  });
+
   it("refuses ranges where a later one starts inside an earlier one", async () => {
     const c = await cluster(1);
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);

@@ -116,6 +116,32 @@ describe("disks with a source in the local master (resources.cpp addable, subtra
     expect(result.rejections[0]?.message).toBe(`Task uses invalid resources: ${message}`);
   });
 
+  it.each([
+    [
+      { type: "BLOCK", mount: { root: "/mnt/b" } },
+      "Resource 'disk[BLOCK]:10' is invalid: Mount should not be set for BLOCK disk source",
+    ],
+    [
+      { type: "RAW", path: { root: "/dev/sdb" }, vendor: "v", id: "vol-1" },
+      "Resource 'disk[RAW(v,vol-1,)]:10' is invalid: Path should not be set for RAW disk source",
+    ],
+    [
+      { type: "UNKNOWN" },
+      "Resource 'disk[UNKNOWN]:10' is invalid: Unsupported 'DiskInfo.Source.Type' in 'UNKNOWN'",
+    ],
+  ])("fails the whole LAUNCH for a disk source %j, as Resources::validate does", (source, message) => {
+    const result = launch(task("odd", [disk(10, { disk: { source } })]), task("fine", [cpus]));
+    expect(result.launches).toEqual([]);
+    expect(result.rejections.map((r) => r.message)).toEqual([message, message]);
+  });
+
+  it("takes a BLOCK disk source with nothing else set as valid in format", () => {
+    const result = launch(task("block", [disk(10, { disk: { source: { type: "BLOCK" } } })]));
+    expect(result.rejections[0]?.message).toMatch(
+      /^Total resources .*; disk\(allocated: web\)\[BLOCK\]:10 required by task/,
+    );
+  });
+
   it("refuses part of a GPU, as validation.cpp validateGpus does", () => {
     const result = launch(task("half", [{ name: "gpus", type: "SCALAR", scalar: { value: 0.5 } }]));
     expect(result.rejections[0]?.message).toBe(

@@ -10,8 +10,8 @@ import {
   taskFieldsBeforeResourcesError,
 } from "./task-fields.js";
 import {
-  gpusOrDiskInfoError,
   launchResourcesError,
+  masterResourceError,
   moreThanAvailable,
   offeredContains,
   taskPools,
@@ -192,8 +192,8 @@ function checkTask(
   if (resources.length === 0) return { error: "Task uses no resources" };
   const parsed = fromResourceJson(resources);
   if (!parsed.ok) return { error: `Task uses invalid resources: Invalid resources: ${parsed.error}` };
-  const gpusOrDiskError = gpusOrDiskInfoError(resources, parsed.quantities.gpus);
-  if (gpusOrDiskError !== undefined) return { error: `Task uses invalid resources: ${gpusOrDiskError}` };
+  const masterError = masterResourceError(resources, parsed.quantities.gpus);
+  if (masterError !== undefined) return { error: `Task uses invalid resources: ${masterError}` };
   const pools = taskPools(resources);
   if (typeof pools === "string") return { error: `Task uses invalid resources: Invalid resources: ${pools}` };
   const allocation = allocationRoleOf(resources);

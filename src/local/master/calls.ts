@@ -1,6 +1,7 @@
 import { CALL_SCHEMA } from "../call-protos.js";
 import { isObject, type JsonObject } from "../json.js";
 import { bytesOfBase64, parseProtoJson } from "../proto-json.js";
+import { resourcesError } from "./task-resources.js";
 
 /**
  * Turns a scheduler or operator call body into a checked object, failing with the text the real master puts in
@@ -134,5 +135,11 @@ function validateOperatorCall(call: JsonObject): string | undefined {
     !isObject((call[payload ?? ""] as JsonObject).agent_id)
   )
     return "Expecting 'agent_id' to be present; only agent default resources are supported right now";
+  // validation.cpp `master::call::validate`: the resources of RESERVE_RESOURCES and UNRESERVE_RESOURCES pass
+  // `Resources::validate` before the call is served.
+  if (type === "RESERVE_RESOURCES" || type === "UNRESERVE_RESOURCES") {
+    const resources = (call[payload ?? ""] as JsonObject).resources;
+    return resourcesError(Array.isArray(resources) ? resources : []);
+  }
   return undefined;
 }

@@ -2,7 +2,7 @@ import { isTerminalState } from "../agent/task-states.js";
 import { isObject, type JsonObject } from "../json.js";
 import { formatPools, mergePools, type Pool, poolsContain, subtractPools } from "../pools.js";
 import type { LocalMaster } from "./master.js";
-import { launchResourcesError, taskPools } from "./task-resources.js";
+import { resourcesError, taskPools } from "./task-resources.js";
 
 /**
  * The operator API's RESERVE_RESOURCES (master.proto `Call.ReserveResources {agent_id, source, resources}`), as
@@ -22,8 +22,9 @@ export function planReserve(
 ): ReservePlan {
   if (resources.length === 0)
     return { ok: false, status: 400, error: "Invalid resources: Resource cannot be empty" };
-  const invalid = launchResourcesError([{ resources: [...resources] }]);
-  if (invalid !== undefined) return { ok: false, status: 400, error: `Invalid resources: ${invalid}` };
+  // http.cpp `_reserve`: validateAndUpgradeResources' bare text (the call's own validation refuses it first).
+  const invalid = resourcesError(resources);
+  if (invalid !== undefined) return { ok: false, status: 400, error: invalid };
   const parsed = taskPools(resources);
   if (typeof parsed === "string") return { ok: false, status: 400, error: `Invalid resources: ${parsed}` };
   if (parsed.foreign.length > 0)

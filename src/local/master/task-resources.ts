@@ -2,13 +2,11 @@ import type { DiskInfoJson, ResourceJson } from "../agent/api.js";
 import { roleError } from "../common-validation.js";
 import { isObject, type JsonObject } from "../json.js";
 import {
-  diskSourceText,
   formatPools,
   isStrictSubrole,
   mergePools,
   type Pool,
   poolsContain,
-  reservationOf,
   reservationsOf,
   resourcePrefix,
 } from "../pools.js";
@@ -24,17 +22,31 @@ import { formatRanges, fromResourceJson } from "../resources.js";
  * name, allocation role, reservation stack, disk, revocable, shared, provider (resources.cpp `subtractable`).
  */
 
+/** resources.cpp `operator<<(Labels)`: `{k: v, key}`. */
+function labelsText(labels: JsonObject): string {
+  const list = Array.isArray(labels.labels) ? labels.labels.filter(isObject) : [];
+  return `{${list.map((l) => (l.value === undefined ? String(l.key ?? "") : `${String(l.key ?? "")}: ${String(l.value)}`)).join(", ")}}`;
+}
+
+/** resources.cpp `operator<<(ReservationInfo)` of a reservation as written: an unset or unknown type is UNKNOWN. */
+function rawReservationText(x: JsonObject): string {
+  const type = x.type === "STATIC" || x.type === "DYNAMIC" ? x.type : "UNKNOWN";
+  let text = `${type},${String(x.role ?? "")}`;
+  if (x.principal !== undefined) text += `,${String(x.principal)}`;
+  if (isObject(x.labels)) text += `,${labelsText(x.labels)}`;
+  return text;
+}
+
 /** The text src/common/resources.cpp `operator<<(Resource)` gives a resource as the scheduler wrote it. */
 function rawText(r: JsonObject): string {
   const allocation = isObject(r.allocation_info) ? String(r.allocation_info.role ?? "") : undefined;
-  const reservations = Array.isArray(r.reservations)
-    ? r.reservations.filter(isObject).map((x) => reservationOf(x))
-    : [];
-  const prefix = resourcePrefix(String(r.name ?? ""), allocation, reservations, {
-    ...(isObject(r.disk) ? { disk: diskText(r.disk) } : {}),
-    revocable: r.revocable !== undefined,
-    shared: r.shared !== undefined,
-  });
+  let prefix = resourcePrefix(String(r.name ?? ""), allocation, []);
+  const reservations = Array.isArray(r.reservations) ? r.reservations.filter(isObject) : [];
+  if (reservations.length > 0)
+    prefix += `(reservations: [${reservations.map((x) => `(${rawReservationText(x)})`).join(",")}])`;
+  if (isObject(r.disk)) prefix += `[${diskText(r.disk)}]`;
+  if (r.revocable !== undefined) prefix += "{REV}";
+  if (r.shared !== undefined) prefix += "<SHARED>";
   let value = "";
   if (isObject(r.scalar)) value = scalarText(Number(r.scalar.value));
   else if (isObject(r.ranges) && Array.isArray(r.ranges.range))
@@ -68,10 +80,33 @@ function scalarText(value: number): string {
   return trim(floating.toFixed(14 - e));
 }
 
+/**
+ * resources.cpp `operator<<(DiskInfo::Source)`: its type, then `(vendor,id,profile)` when it has an id or a profile,
+ * else a MOUNT or PATH source's `:root`.
+ */
+function sourceText(source: JsonObject): string {
+  const csi =
+    source.id !== undefined || source.profile !== undefined
+      ? `(${String(source.vendor ?? "")},${String(source.id ?? "")},${String(source.profile ?? "")})`
+      : undefined;
+  const rootOf = (kind: unknown) =>
+    isObject(kind) && kind.root !== undefined ? `:${String(kind.root)}` : "";
+  switch (source.type) {
+    case "MOUNT":
+      return `MOUNT${csi ?? rootOf(source.mount)}`;
+    case "PATH":
+      return `PATH${csi ?? rootOf(source.path)}`;
+    case "BLOCK":
+    case "RAW":
+      return `${source.type}${csi ?? ""}`;
+    default:
+      return "UNKNOWN";
+  }
+}
+
 /** resources.cpp `operator<<(Resource::DiskInfo)`: the source, the persistence id, then `:` and the volume's path. */
 function diskText(disk: JsonObject): string {
-  const source = sourceOf(disk);
-  let text = source === undefined ? "" : diskSourceText(source);
+  let text = isObject(disk.source) ? sourceText(disk.source) : "";
   const persistence = isObject(disk.persistence) ? disk.persistence.id : undefined;
   if (persistence !== undefined) text += `${text === "" ? "" : ","}${String(persistence)}`;
   const volume = isObject(disk.volume) ? disk.volume.container_path : undefined;
@@ -149,17 +184,81 @@ function sharedError(r: JsonObject): string | undefined {
     : "Only persistent volumes can be shared";
 }
 
+/**
+ * Resources::validate's checks of a DiskInfo: only on a disk, and a BLOCK or RAW source has neither a mount nor a
+ * path (what they say is the device's); a source of type UNKNOWN is refused.
+ */
+function diskError(r: JsonObject): string | undefined {
+  if (r.disk === undefined) return undefined;
+  if (r.name !== "disk") return `DiskInfo should not be set for ${String(r.name)} resource`;
+  const source = isObject(r.disk) ? r.disk.source : undefined;
+  if (!isObject(source)) return undefined;
+  switch (source.type) {
+    case "MOUNT":
+    case "PATH":
+      return undefined;
+    case "BLOCK":
+    case "RAW":
+      if (source.mount !== undefined) return `Mount should not be set for ${source.type} disk source`;
+      if (source.path !== undefined) return `Path should not be set for ${source.type} disk source`;
+      return undefined;
+    default:
+      return `Unsupported 'DiskInfo.Source.Type' in '${sourceText(source)}'`;
+  }
+}
+
 /** Resources::validate (src/common/resources.cpp) for one resource, in its order. */
 function resourceError(r: JsonObject): string | undefined {
   if (r.name === "") return "Empty resource name";
-  return (
-    valueError(r) ??
-    (r.disk !== undefined && r.name !== "disk"
-      ? `DiskInfo should not be set for ${String(r.name)} resource`
-      : undefined) ??
-    reservationError(r) ??
-    sharedError(r)
-  );
+  return valueError(r) ?? diskError(r) ?? reservationError(r) ?? sharedError(r);
+}
+
+/** type_utils.cpp `operator==(Labels)`: as many labels, each of one found (key and value, unset is "") in the other. */
+function sameLabels(a: unknown, b: unknown): boolean {
+  const list = (x: unknown) => (isObject(x) && Array.isArray(x.labels) ? x.labels.filter(isObject) : []);
+  const [left, right] = [list(a), list(b)];
+  const same = (x: JsonObject, y: JsonObject) =>
+    String(x.key ?? "") === String(y.key ?? "") && String(x.value ?? "") === String(y.value ?? "");
+  return left.length === right.length && left.every((x) => right.some((y) => same(x, y)));
+}
+
+/**
+ * Resources::validate's rules for the pre-refinement fields (`role`, `reservation`) set beside `reservations`: with
+ * one reservation they must agree with it (a STATIC one has no `reservation`; a DYNAMIC one has both fields or
+ * neither, and the same principal and labels); with more, neither may be set.
+ */
+function formatError(r: JsonObject, reservations: readonly JsonObject[]): string | undefined {
+  const [only] = reservations;
+  if (reservations.length > 1 || only === undefined) {
+    if (r.role !== undefined)
+      return "Invalid resource format: 'Resource.role' must not be set if there is more than one reservation in 'Resource.reservations'";
+    if (r.reservation !== undefined)
+      return "Invalid resource format: 'Resource.reservation' must not be set if there is more than one reservation in 'Resource.reservations'";
+    return undefined;
+  }
+  if (r.role !== undefined && r.role !== only.role)
+    return `Invalid resource format: 'Resource.role' field with '${String(r.role)}' does not match the role '${String(only.role)}' in 'Resource.reservations'`;
+  switch (only.type) {
+    case "STATIC":
+      return r.reservation === undefined
+        ? undefined
+        : "Invalid resource format: 'Resource.reservation' must not be set if the single reservation in 'Resource.reservations' is STATIC";
+    case "DYNAMIC": {
+      if ((r.role !== undefined) !== (r.reservation !== undefined))
+        return "Invalid resource format: 'Resource.role' and 'Resource.reservation' must either be both set or both not set if the single reservation in 'Resource.reservations' is DYNAMIC";
+      if (!isObject(r.reservation)) return undefined;
+      const [given, stacked] = [String(r.reservation.principal ?? ""), String(only.principal ?? "")];
+      if (given !== stacked)
+        return `Invalid resource format: 'Resource.reservation.principal' field with '${given}' does not match the principal '${stacked}' in 'Resource.reservations'`;
+      if (!sameLabels(r.reservation.labels, only.labels)) {
+        const text = (labels: unknown) => labelsText(isObject(labels) ? labels : {});
+        return `Invalid resource format: 'Resource.reservation.labels' field with '${text(r.reservation.labels)}' does not match the labels '${text(only.labels)}' in 'Resource.reservations'`;
+      }
+      return undefined;
+    }
+    default:
+      return "Unsupported 'Resource.ReservationInfo.Type'";
+  }
 }
 
 /** Resources::validate's reservation rules (src/common/resources.cpp), for one resource. */
@@ -196,12 +295,7 @@ function reservationError(r: JsonObject): string | undefined {
       return `Invalid refined reservation: role '${descendant}' is not a refinement of '${ancestor}'`;
     ancestor = descendant;
   }
-  if (reservations.length > 1 && r.role !== undefined)
-    return "Invalid resource format: 'Resource.role' must not be set if there is more than one reservation in 'Resource.reservations'";
-  const [only] = reservations as JsonObject[];
-  if (reservations.length === 1 && r.role !== undefined && r.role !== only?.role)
-    return `Invalid resource format: 'Resource.role' field with '${String(r.role)}' does not match the role '${String(only?.role)}' in 'Resource.reservations'`;
-  return undefined;
+  return formatError(r, reservations as JsonObject[]);
 }
 
 /**
@@ -210,21 +304,29 @@ function reservationError(r: JsonObject): string | undefined {
  */
 export function launchResourcesError(tasks: readonly JsonObject[]): string | undefined {
   for (const task of tasks) {
-    for (const r of Array.isArray(task.resources) ? task.resources : []) {
-      if (!isObject(r)) continue;
-      const error = resourceError(r);
-      if (error !== undefined) return `Resource '${rawText(r)}' is invalid: ${error}`;
-    }
+    const error = resourcesError(Array.isArray(task.resources) ? task.resources : []);
+    if (error !== undefined) return error;
+  }
+  return undefined;
+}
+
+/** `Resources::validate` of a list: the first invalid resource, as "Resource '<resource>' is invalid: <why>". */
+export function resourcesError(resources: readonly unknown[]): string | undefined {
+  for (const r of resources) {
+    if (!isObject(r)) continue;
+    const error = resourceError(r);
+    if (error !== undefined) return `Resource '${rawText(r)}' is invalid: ${error}`;
   }
   return undefined;
 }
 
 /**
  * The checks master/validation.cpp `resource::validate` makes after `Resources::validate`: `validateGpus` (a whole
- * number of gpus in all) and `validateDiskInfo` (a DiskInfo is a persistent volume on reserved resources, or a disk
- * with a source), with their messages.
+ * number of gpus in all), `validateDiskInfo` (a DiskInfo is a persistent volume on reserved resources, or a disk
+ * with a source) and `validateDynamicReservationInfo` (nothing revocable is dynamically reserved), with their
+ * messages.
  */
-export function gpusOrDiskInfoError(resources: readonly unknown[], gpus: number): string | undefined {
+export function masterResourceError(resources: readonly unknown[], gpus: number): string | undefined {
   if (Math.trunc(gpus * 1000) % 1000 !== 0)
     return "Invalid 'gpus' resource: The 'gpus' resource must be an unsigned integer";
   for (const r of resources) {
@@ -241,6 +343,14 @@ export function gpusOrDiskInfoError(resources: readonly unknown[], gpus: number)
     } else if (disk.volume !== undefined) error = "Non-persistent volume not supported";
     else if (disk.source === undefined) error = "DiskInfo is set but empty";
     if (error !== undefined) return `Invalid DiskInfo: ${error}`;
+  }
+  for (const r of resources) {
+    if (!isObject(r) || r.revocable === undefined) continue;
+    // Resources::isDynamicallyReserved of the upgraded resource: its last reservation is DYNAMIC.
+    const reservations = reservationsOf(r);
+    if (reservations.at(-1)?.type !== "DYNAMIC") continue;
+    const upgraded = rawText({ ...r, reservations: reservations.map((x) => ({ ...x })) });
+    return `Invalid ReservationInfo: Dynamically reserved resource ${upgraded} cannot be created from revocable resources`;
   }
   return undefined;
 }
