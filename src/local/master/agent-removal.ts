@@ -10,8 +10,9 @@ import { updateTask } from "./task-update.js";
  * ("Operator initiated 'Machine DOWN'", src/master/http.cpp `Master::Http::_startMaintenance`): every task it held
  * becomes TASK_LOST from SOURCE_MASTER with REASON_AGENT_REMOVED (the v1 name of REASON_SLAVE_REMOVED) and the
  * message "Agent <hostname> removed: <cause>" — TASK_LOST for every framework, partition-aware or not, exactly as
- * `_removeSlave` writes it, a task that already ended too (it keeps its terminal state) — its offers and inverse offers are rescinded, and each framework gets a FAILURE event
- * for the agent (`sendSlaveLost`). The agent is then forgotten; its processes are the caller's to stop.
+ * `_removeSlave` writes it, a task that already ended too (it keeps its terminal state) — its offers and inverse
+ * offers are rescinded, and each framework gets a FAILURE event for the agent (`sendSlaveLost`). The agent is then
+ * forgotten; its processes are the caller's to stop.
  */
 export function removeAgent(master: LocalMaster, agent: AgentRecord, cause: string): void {
   const now = master.now();
