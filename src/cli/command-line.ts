@@ -25,8 +25,14 @@ export function deployCommandLine(deploy: DeployWords, more: readonly string[] =
   const words = ["titan", "deploy"];
   for (const file of deploy.files) words.push("-f", file);
   for (const app of deploy.only) words.push("--app", app);
-  if (deploy.region !== undefined) words.push("--region", deploy.region);
-  if (deploy.context !== undefined) words.push("--context", deploy.context);
-  if (deploy.master !== undefined) words.push("--master", deploy.master);
-  return commandLine([...words, ...more]);
+  return commandLine([...words, ...targetWords(deploy), ...more]);
+}
+
+/** The --region, --context and --master a command was given, to say the same command again. */
+export function targetWords(target: Pick<DeployWords, "region" | "context" | "master">): string[] {
+  const words: string[] = [];
+  if (target.region !== undefined) words.push("--region", target.region);
+  if (target.context !== undefined) words.push("--context", target.context);
+  if (target.master !== undefined) words.push("--master", target.master);
+  return words;
 }

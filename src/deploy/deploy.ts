@@ -33,6 +33,8 @@ export interface AppDeployInput {
   cluster?: PlanCluster;
   /** Agents to empty: the app's instances there move elsewhere behind the health gates. */
   evacuate?: readonly string[];
+  /** The titan command that resumes this change (`titan stop web`): a new release records it. */
+  command?: string;
 }
 
 /** What a deploy passes straight on to each app's executor. */
@@ -98,6 +100,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
       {
         ...(input.lagging === undefined ? {} : { lagging: input.lagging }),
         ...(input.disruptionOverride === undefined ? {} : { disruptionOverride: input.disruptionOverride }),
+        ...(input.command === undefined ? {} : { command: input.command }),
       },
     );
     settings.emit({ type: "release", app, release: release.number, digest: release.manifestDigest, reused });

@@ -26,7 +26,7 @@ export async function releaseFor(
   spec: AppSpec,
   digest: string,
   user: string,
-  notes: { lagging?: readonly string[]; disruptionOverride?: string } = {},
+  notes: { lagging?: readonly string[]; disruptionOverride?: string; command?: string } = {},
 ): Promise<{ release: Release; reused: boolean }> {
   const releases = await store.releases(spec.name);
   const last = releases.at(-1);
@@ -51,6 +51,7 @@ export async function releaseFor(
     user,
     ...(notes.lagging === undefined || notes.lagging.length === 0 ? {} : { lagging: [...notes.lagging] }),
     ...(notes.disruptionOverride === undefined ? {} : { disruptionOverride: notes.disruptionOverride }),
+    ...(notes.command === undefined || notes.command === "" ? {} : { command: notes.command }),
   });
   return { release, reused: false };
 }

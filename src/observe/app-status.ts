@@ -2,6 +2,7 @@ import { shortDigest } from "../cluster/digest.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { Release, ReleaseOutcome } from "../state/types.js";
 import { type Coverage, coverageJson, coverageText } from "./coverage.js";
+import { resumeCommand } from "./deploy-wait.js";
 import { formatAge } from "./states.js";
 
 export type Verdict = "ok" | "degraded" | "deploying" | "interrupted" | "stopped" | "unknown";
@@ -95,7 +96,7 @@ export function statusLine(s: AppStatus, now: number): string {
     parts.push(`waiting for ${s.waiting.for} (said ${formatAge(now - s.waiting.at)} ago)`);
   if (s.interrupted !== undefined)
     parts.push(
-      `no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (titan deploy resumes it)`,
+      `no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (\`${s.lastDeploy === undefined ? "titan deploy" : resumeCommand(s.lastDeploy)}\` resumes it)`,
     );
   if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
   return parts.join(" · ");
@@ -127,6 +128,7 @@ export function statusJson(s: AppStatus): Record<string, unknown> {
           created_at: new Date(r.createdAt).toISOString(),
           finished_at: r.finishedAt === undefined ? null : new Date(r.finishedAt).toISOString(),
           detail: r.detail ?? null,
+          command: r.command ?? null,
         };
   return {
     app: s.app,

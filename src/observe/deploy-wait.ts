@@ -4,7 +4,7 @@ import type { DeployProgress, LockRecord, Release } from "../state/types.js";
 export type DeployWait =
   | { kind: "running"; release: number; by: string; waiting?: DeployProgress["waiting"] }
   | { kind: "ended"; release: Release }
-  | { kind: "abandoned"; release: number; why: string }
+  | { kind: "abandoned"; release: number; why: string; resume: string }
   | { kind: "none" };
 
 export interface WaitRecords {
@@ -42,7 +42,15 @@ export function deployWait(records: WaitRecords, live: Liveness): DeployWait {
     progress?.phase === "interrupted"
       ? "its deploy was interrupted"
       : (stopped ?? "no deploy holds the app's lock");
-  return { kind: "abandoned", release: newest.number, why };
+  return { kind: "abandoned", release: newest.number, why, resume: resumeCommand(newest) };
+}
+
+/**
+ * What resumes a pending release: the command that made it, as it recorded it; for a release recorded without it,
+ * the deploy of the manifest (which resumes a release of the same spec).
+ */
+export function resumeCommand(release: Release): string {
+  return release.command ?? "titan deploy";
 }
 
 /** Why no deploy holds the lock, or undefined while one does. */

@@ -1,3 +1,4 @@
+import { commandLine, targetWords } from "../cli/command-line.js";
 import type { Env } from "../cli/env.js";
 import type { AppSpec } from "../manifest/types.js";
 import type { StateStore } from "../state/types.js";
@@ -15,7 +16,8 @@ export async function applyToApp(
   env: Env,
   flags: ApplyFlags,
   verb: string,
-  resume: string,
+  /** The command that resumes the change (`titan stop web`), without its target flags: they are added. */
+  resume: readonly string[],
   change: (store: StateStore, conn: Connection) => Promise<AppSpec | readonly AppSpec[]>,
 ): Promise<number> {
   const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
@@ -29,7 +31,7 @@ export async function applyToApp(
       forceUnlock: flags.forceUnlock === true,
       autoRollback: flags.autoRollback !== false,
       verb,
-      resume,
+      resume: commandLine([...resume, ...targetWords(flags)]),
       ...(flags.region === undefined ? {} : { region: flags.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(overrideDisruption === undefined ? {} : { overrideDisruption }),

@@ -143,7 +143,10 @@ export async function deployChanging(
   env: Env,
   conn: Connection,
   { plan, snapshot, changing }: PlannedChange,
-  options: Pick<ApplyOptions, "verb" | "forceUnlock" | "autoRollback" | "timeoutMs" | "draining"> & {
+  options: Pick<
+    ApplyOptions,
+    "verb" | "resume" | "forceUnlock" | "autoRollback" | "timeoutMs" | "draining"
+  > & {
     lagging?: readonly string[];
     disruptionOverride?: DisruptionOverride;
   },
@@ -165,6 +168,7 @@ export async function deployChanging(
           digest: appPlan.diff.digest,
           known,
           purpose: options.verb,
+          command: options.resume,
           planned: plannedAgents(appPlan),
           cluster: { agents: snapshot.agents, known },
           ...(options.draining === undefined || options.draining.size === 0

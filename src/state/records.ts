@@ -89,6 +89,7 @@ const releaseCheck: Check = obj({
   finishedAt: opt(num),
   lagging: opt(list(str({ pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/ }))),
   disruptionOverride: opt(anyText),
+  command: opt(anyText),
 });
 
 const lockCheck: Check = obj({

@@ -39,6 +39,11 @@ export interface Release {
   lagging?: string[];
   /** Why it replaced instances outside the app's disruption windows (`--override-disruption`). */
   disruptionOverride?: string;
+  /**
+   * The titan command that made it, as its interruption's hint names it (e.g. `titan stop web`): what resumes it
+   * while it is pending, said by `titan status` on any machine. Absent in records written before it was kept.
+   */
+  command?: string;
 }
 
 export type ReleaseDraft = Omit<Release, "number" | "outcome" | "createdAt"> & { createdAt?: number };

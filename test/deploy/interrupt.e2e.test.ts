@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import { startTestCluster, type TestCluster } from "../support/local-cluster.js";
 import {
   dataHome,
@@ -412,6 +413,9 @@ describe("stopping titan stop midway, then re-running it", () => {
       run.child.kill(signal);
       expect(await run.exit).toBe(signal === "SIGINT" ? 130 : null);
       expect(await outcomes(h)).toEqual(["deployed", "pending"]);
+      // Anyone asking is told the command that resumes it: the stop, not a deploy of the manifest.
+      const status = await runCli(["status", "web", "--master", local.url], { env: h.vars, cwd: h.cwd });
+      expect(status.stdout).toContain(`(\`titan stop web --master ${local.url}\` resumes it)`);
 
       const again = await titan(["stop", "web", "--master", local.url, "--yes", "--json"], h);
       expect(again.code, again.stderr).toBe(0);
@@ -439,7 +443,7 @@ describe("stopping titan restart midway, then re-running it", () => {
     );
     run.child.kill("SIGINT");
     expect(await run.exit).toBe(130);
-    expect(run.stderr()).toContain("re-run `titan restart web`");
+    expect(run.stderr()).toContain(`re-run \`titan restart web --master ${local.url}\``);
     const restarted = (await liveTasks(local.url)).filter((t) => releaseOf(t.id) === 2).map((t) => t.id);
 
     const again = await titan(["restart", "web", "--master", local.url, "--yes"], h);

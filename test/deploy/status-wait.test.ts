@@ -74,6 +74,13 @@ describe("where the newest release stands for status --wait", () => {
       kind: "abandoned",
       release: 2,
       why: "its deploy was interrupted",
+      // A release recorded without its command is resumed by a deploy of its manifest.
+      resume: "titan deploy",
+    });
+    const stopped = [{ ...release(2, "pending"), command: "titan stop web --context prod" }];
+    expect(deployWait({ releases: stopped, progress: undefined, lock: undefined }, live)).toMatchObject({
+      kind: "abandoned",
+      resume: "titan stop web --context prod",
     });
     expect(deployWait({ releases: pending, progress: undefined, lock: undefined }, live)).toMatchObject({
       kind: "abandoned",

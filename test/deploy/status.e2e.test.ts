@@ -222,6 +222,9 @@ describe("titan status --wait", () => {
     expect(abandoned.stderr).toContain(
       "error: release 3 of web is pending, but no deploy carries it out: its deploy was interrupted",
     );
-    expect(abandoned.stderr).toContain("hint: run `titan deploy` again to resume it");
+    // The command that resumes it, as the release recorded it: the same deploy, wherever status runs.
+    expect(abandoned.stderr).toContain(
+      `hint: re-run \`titan deploy -f ${third} --master ${local.url}\` to resume it`,
+    );
   }, 60_000);
 });

@@ -156,7 +156,7 @@ describe("disruption.max_per_hour", () => {
     const { runCli } = await import("../support/cli.js");
     const status = await runCli(["status", "web", "--master", local.url], { env: h.vars, cwd: h.cwd });
     expect(status.stdout).toMatch(
-      /^web {2}interrupted {2}desired 2 {2}running 2 .* · no deploy carries release 2 out: its deploy was interrupted \(titan deploy resumes it\)/,
+      /^web {2}interrupted {2}desired 2 {2}running 2 .* · no deploy carries release 2 out: its deploy was interrupted \(`titan deploy -f \S+web\.yaml --master http:\/\/127\.0\.0\.1:\d+` resumes it\)/,
     );
 
     // --override-disruption replaces the rest now.

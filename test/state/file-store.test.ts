@@ -57,8 +57,15 @@ describe("file:// state store", () => {
       spec,
       user: "ana",
     });
-    await s.addRelease({ app: "web", manifestDigest: "w1", spec: specOf("web"), user: "ana" });
+    await s.addRelease({
+      app: "web",
+      manifestDigest: "w1",
+      spec: specOf("web"),
+      user: "ana",
+      command: "titan stop web",
+    });
     expect([first.number, second.number]).toEqual([1, 2]);
+    expect((await s.releases("web"))[0]?.command).toBe("titan stop web");
     await s.finishRelease("api", 2, "rolled_back", "health checks failed");
     const releases = await s.releases("api");
     expect(releases.map((r) => [r.number, r.outcome])).toEqual([

@@ -120,6 +120,8 @@ export async function lastFinished(conn: Connection, apps: readonly string[]): P
 
 export interface RegionRun {
   verb: string;
+  /** The command that resumes the rollout: each release records it. */
+  resume: string;
   forceUnlock: boolean;
   autoRollback: boolean;
   timeoutMs?: number;

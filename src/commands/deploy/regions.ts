@@ -198,12 +198,14 @@ async function runWaves(
   {
     timeoutMs,
     disruptionOverride,
-  }: { timeoutMs: number | undefined; disruptionOverride: DisruptionOverride | undefined },
+    resume,
+  }: { timeoutMs: number | undefined; disruptionOverride: DisruptionOverride | undefined; resume: string },
 ): Promise<RegionResult[]> {
   const byRegion = new Map(prepared.map((p) => [p.region, p]));
   const deployedApps = new Map<string, AppDeployResult[]>();
   const run: RegionRun = {
     verb: "deploy",
+    resume,
     forceUnlock: opts.forceUnlock,
     autoRollback: opts.autoRollback,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),

@@ -1,3 +1,4 @@
+import { commandLine, targetWords } from "../../cli/command-line.js";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
@@ -53,14 +54,14 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
         if (unfinished === "other") throw unfinishedRelease(spec.name);
         return spec;
       });
-    const argv = opts.advised ? "--advised" : names.join(" ");
+    const argv = opts.advised ? ["--advised"] : names;
     return await applyApps(env, conn, apps, {
       yes: opts.yes === true,
       json: opts.json === true,
       forceUnlock: opts.forceUnlock === true,
       autoRollback: opts.autoRollback !== false,
       verb: "drain",
-      resume: `titan drain ${argv}`,
+      resume: commandLine(["titan", "drain", ...argv, ...targetWords(opts)]),
       draining,
       followUp: await maintenanceStep(env, conn, snapshot, agentIds, opts.json === true),
       ...(opts.region === undefined ? {} : { region: opts.region }),

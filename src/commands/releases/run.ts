@@ -52,6 +52,7 @@ function releaseJson(r: Release): Record<string, unknown> {
     detail: r.detail ?? null,
     lagging: r.lagging ?? [],
     disruption_override: r.disruptionOverride ?? null,
+    command: r.command ?? null,
   };
 }
 

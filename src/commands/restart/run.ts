@@ -12,7 +12,7 @@ export const RESTART_LABEL = "titan.restarted-at";
 
 export async function runRestart(env: Env, app: string, flags: ApplyFlags): Promise<number> {
   const at = new Date(env.clock.now()).toISOString();
-  return applyToApp(env, { ...flags, apps: [app] }, "restart", `titan restart ${app}`, async (store) => {
+  return applyToApp(env, { ...flags, apps: [app] }, "restart", ["titan", "restart", app], async (store) => {
     const release = await runningRelease(store, app);
     const unfinished = await unfinishedRestart(store, release);
     if (unfinished !== undefined) {

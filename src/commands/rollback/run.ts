@@ -16,7 +16,7 @@ export async function runRollback(
 ): Promise<number> {
   checkAppName(app);
   const to = flags.to === undefined ? undefined : parseRelease(flags.to);
-  const resume = `titan rollback ${app}${to === undefined ? "" : ` --to ${to}`}`;
+  const resume = ["titan", "rollback", app, ...(to === undefined ? [] : ["--to", String(to)])];
   return applyToApp(env, { ...flags, apps: [app] }, "rollback", resume, async (store) => {
     const { from, target } = await rollbackTarget(store, app, to);
     if (flags.json !== true) writeLine(env.io.out, describeRollback(app, from, target));

@@ -13,9 +13,15 @@ export async function runScale(env: Env, app: string, countText: string, flags: 
       `${JSON.stringify(countText)} is not a number of instances from 0 to ${MAX_INSTANCES}`,
       `e.g. titan scale ${app} 3`,
     );
-  return applyToApp(env, { ...flags, apps: [app] }, "scale", `titan scale ${app} ${count}`, async (store) => {
-    const release = await runningRelease(store, app);
-    await refuseOverUnfinished(store, release, "scaling");
-    return withInstances(release.spec, count, flags.region);
-  });
+  return applyToApp(
+    env,
+    { ...flags, apps: [app] },
+    "scale",
+    ["titan", "scale", app, String(count)],
+    async (store) => {
+      const release = await runningRelease(store, app);
+      await refuseOverUnfinished(store, release, "scaling");
+      return withInstances(release.spec, count, flags.region);
+    },
+  );
 }

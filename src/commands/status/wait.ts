@@ -98,7 +98,7 @@ export function throwForEnds(app: string, ends: readonly End[]): void {
         `${where}release ${state.release} of ${app} is pending, but no deploy carries it out: ${state.why}`,
         {
           exitCode: ExitCode.Interrupted,
-          hint: "run `titan deploy` again to resume it",
+          hint: `re-run \`${state.resume}\` to resume it`,
         },
       );
   }

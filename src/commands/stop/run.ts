@@ -18,7 +18,7 @@ export async function runStop(
 ): Promise<number> {
   const names = [...new Set(apps)];
   for (const app of names) checkAppName(app);
-  const resume = `titan stop ${names.join(" ")}`;
+  const resume = ["titan", "stop", ...names];
   const code = await applyToApp(env, { ...flags, apps: names }, "stop", resume, (store) =>
     Promise.all(names.map((app) => stoppedSpec(store, app))),
   );
