@@ -23,9 +23,11 @@ import { renderPlan } from "../plan/render.js";
 import type { AppPlan, Plan } from "../plan/types.js";
 import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../registry/apps.js";
 import type { PinnedImage } from "../registry/pin.js";
+import type { StateStore } from "../state/types.js";
 import { checkOutputReader } from "./check-output.js";
 import type { Connection } from "./connect.js";
 import { type DisruptionOverride, passDisruption } from "./disruption.js";
+import { pendingRelease } from "./pending.js";
 
 export interface ApplyOptions {
   yes: boolean;
@@ -280,7 +282,7 @@ export async function planFor(
   saved: SavedPlan | undefined,
 ): Promise<Plan> {
   const region = options.region ?? conn.target.region;
-  const resuming = await unfinishedStops(conn, apps, resolveRegion(apps, region));
+  const resuming = await unfinishedStops(conn.store, apps, resolveRegion(apps, region));
   const base = {
     apps,
     snapshot,
@@ -307,14 +309,14 @@ export async function planFor(
  * its kills went out): the plan has nothing to change for them, yet the deploy must resume them to record the end.
  */
 async function unfinishedStops(
-  conn: Connection,
+  store: StateStore,
   apps: readonly AppSpec[],
   region: string | null,
 ): Promise<Set<string>> {
   const unfinished = new Set<string>();
   for (const app of apps) {
     if (desiredInstances(app, region) > 0) continue;
-    if ((await conn.store.releases(app.name)).at(-1)?.outcome === "pending") unfinished.add(app.name);
+    if ((await pendingRelease(store, app.name)) !== undefined) unfinished.add(app.name);
   }
   return unfinished;
 }

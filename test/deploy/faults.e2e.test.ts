@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import {
   dataHome,
@@ -51,6 +52,12 @@ describe("titan deploy when things break", () => {
     expect(existsSync(lockFile)).toBe(false);
     const atAbort = (await liveTasks(local.url)).filter((t) => releaseOf(t.id) === 2).map((t) => t.id);
     expect(atAbort.length).toBeGreaterThan(0);
+
+    // The plan shows what the deploy will do with the unfinished release: resume it.
+    const plan = await runCli(["plan", "-f", file, "--master", local.url], { env: h.vars, cwd: h.cwd });
+    expect(plan.stderr).toContain(
+      `note: release 2 of web did not finish (\`titan deploy -f ${file} --master ${local.url}\`): titan deploy resumes it, waits for its gates and records the outcome`,
+    );
 
     const resumed = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
     expect(resumed.code).toBe(0);

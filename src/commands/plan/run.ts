@@ -26,8 +26,11 @@ import { renderPlan } from "../../plan/render.js";
 import type { Plan } from "../../plan/types.js";
 import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
 import type { PinOutcome } from "../../registry/pin.js";
+import { pendingRelease } from "../../release/pending.js";
+import type { Release, StateStore } from "../../state/types.js";
 import type { PlanOptions } from "./command.js";
 import { sayDoesNotFit } from "./does-not-fit.js";
+import { pendingNotes } from "./pending.js";
 
 export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
@@ -55,6 +58,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     region: targetRegion,
     cluster,
     masters,
+    store,
   } = await clusterSource(
     env,
     opts,
@@ -77,6 +81,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     if (opts.snapshot === undefined) await (await env.target(opts)).close();
   });
   const pinned = await pinnedApps(env, opts, cluster, manifest.apps);
+  const pending = store === undefined ? new Map<string, Release>() : await pendingOf(store, manifest.apps);
   const built = buildPlan({
     apps: pinned.apps,
     snapshot,
@@ -87,6 +92,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     scaleIn: opts.scaleIn,
     taskUser: cluster?.user,
     ...(draining.size === 0 ? {} : { draining }),
+    ...(pending.size === 0 ? {} : { resuming: new Set(pending.keys()) }),
   });
   // Whether a deploy made now may replace what the plan replaces: the only part of a plan that depends on the time.
   const plan = withDisruptionWarnings(built, env.clock.now());
@@ -110,6 +116,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
       `Saved the plan to ${opts.out}; apply exactly this plan with: ${deployCommandLine(opts, ["--plan", opts.out])}`,
     );
   }
+  for (const note of pendingNotes(plan, pending)) writeLine(env.io.err, `note: ${note}`);
   if (!plan.fits) sayDoesNotFit(env, [plan], opts.json);
   return exitCodeFor(plan, opts.detailedExitcode);
 }
@@ -147,6 +154,8 @@ async function clusterSource(
   region?: string | undefined;
   cluster?: ClusterConfig;
   masters?: readonly string[];
+  /** A live plan's state store: what a deploy would resume. */
+  store?: StateStore;
 }> {
   if (opts.quota !== undefined && opts.snapshot === undefined)
     throw new UsageError("--quota goes with --snapshot", "a live plan asks the master for its quota itself");
@@ -173,6 +182,7 @@ async function clusterSource(
   const source = new OwnedSource(live, store, { apps, onForeign: "report" });
   return {
     source,
+    store,
     region: target.region,
     cluster: target.cluster,
     ...(target.local ? {} : { masters: await target.masters() }),
@@ -214,4 +224,12 @@ async function savePlan(env: Env, file: string, document: unknown): Promise<void
       hint: "check that the directory exists and is writable",
     });
   }
+}
+
+/** Each app's release that did not finish, as a deploy finds it. */
+async function pendingOf(store: StateStore, apps: readonly AppSpec[]): Promise<Map<string, Release>> {
+  const found = await Promise.all(
+    apps.map(async (app) => [app.name, await pendingRelease(store, app.name)] as const),
+  );
+  return new Map(found.flatMap(([app, release]) => (release === undefined ? [] : [[app, release] as const])));
 }

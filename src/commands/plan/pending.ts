@@ -1,0 +1,24 @@
+import type { Plan } from "../../plan/types.js";
+import type { Release } from "../../state/types.js";
+
+/**
+ * What `titan deploy` of these manifests does with each app's release that did not finish, said by `titan plan`
+ * so the plan shows all the deploy carries out: it resumes one of the same spec (waits for its gates, records the
+ * outcome), and supersedes one of another.
+ */
+export function pendingNotes(plan: Plan, pending: ReadonlyMap<string, Release>): string[] {
+  const notes: string[] = [];
+  const where = plan.region === null ? "" : ` in ${plan.region}`;
+  for (const app of plan.apps) {
+    const release = pending.get(app.spec.name);
+    if (release === undefined) continue;
+    const started = release.command === undefined ? "" : ` (\`${release.command}\`)`;
+    const head = `release ${release.number} of ${app.spec.name}${where} did not finish${started}`;
+    notes.push(
+      release.manifestDigest === app.diff.digest
+        ? `${head}: titan deploy resumes it, waits for its gates and records the outcome`
+        : `${head}: titan deploy supersedes it with this manifest's spec`,
+    );
+  }
+  return notes;
+}
