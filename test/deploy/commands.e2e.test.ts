@@ -1,6 +1,8 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { teardownFramework } from "../../src/deploy/teardown.js";
+import { MasterCluster } from "../../src/mesos/leader.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { events, home, liveTaskIds, titan, writeWebApp } from "./harness.js";
 
@@ -52,6 +54,29 @@ describe("scale, restart, releases, rollback and stop", () => {
       frameworks: Array<{ name: string }>;
     };
     expect(frameworks.frameworks.map((f) => f.name)).not.toContain("titan:web");
+  }, 60_000);
+
+  it("finishes a purge whose framework is already torn down: only the records are left to forget", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    const m = ["--master", local.url, "--yes"];
+    expect((await titan(["deploy", "-f", writeWebApp(h.cwd, { instances: 1 }), ...m], h)).code).toBe(0);
+    // A purge stopped between its TEARDOWN and forgetting the records.
+    const appDir = join(h.vars.XDG_DATA_HOME ?? "", "titan", "state", "local", "apps", "web");
+    const { framework_id: frameworkId } = JSON.parse(readFileSync(join(appDir, "framework.json"), "utf8"));
+    const cluster = MasterCluster.fromConfig({ masters: [local.url] });
+    try {
+      const identity = { user: "nobody", role: "*", failoverTimeoutSeconds: 604_800 };
+      await teardownFramework(cluster, "web", frameworkId, identity, new AbortController().signal);
+    } finally {
+      cluster.close();
+    }
+    const purged = await titan(["stop", "web", "--purge", ...m], h);
+    expect(purged.code, purged.stderr).toBe(0);
+    expect(purged.stderr).toContain(
+      "Purged web: its framework was already removed and its releases are forgotten.",
+    );
+    expect(existsSync(appDir)).toBe(false);
   }, 60_000);
 
   it("refuses a reviewed plan once the manifest changed", async () => {

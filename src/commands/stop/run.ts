@@ -4,6 +4,7 @@ import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { teardownFramework } from "../../deploy/teardown.js";
 import type { AppSpec } from "../../manifest/types.js";
+import { FrameworkRemovedError } from "../../mesos/errors.js";
 import { applyToApp } from "../../release/app-command.js";
 import { checkAppName } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
@@ -70,10 +71,20 @@ async function purge(env: Env, apps: readonly string[], flags: ApplyFlags): Prom
   try {
     for (const app of apps) {
       const frameworkId = await conn.store.frameworkId(app);
-      if (frameworkId !== undefined)
-        await teardownFramework(conn.cluster, app, frameworkId, conn.framework, env.signal);
+      const gone =
+        frameworkId !== undefined &&
+        (await teardownFramework(conn.cluster, app, frameworkId, conn.framework, env.signal).then(
+          () => false,
+          (error: unknown) => {
+            // Torn down already: a purge stopped between the teardown and forgetting the records, or Mesos removed
+            // it after its failover timeout. What is left to do is forget.
+            if (error instanceof FrameworkRemovedError) return true;
+            throw error;
+          },
+        ));
       await conn.store.forgetApp(app);
-      writeLine(env.io.err, `Purged ${app}: its framework is torn down and its releases are forgotten.`);
+      const how = gone ? "its framework was already removed" : "its framework is torn down";
+      writeLine(env.io.err, `Purged ${app}: ${how} and its releases are forgotten.`);
     }
   } finally {
     await conn.close();
