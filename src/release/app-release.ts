@@ -1,6 +1,7 @@
 import { UsageError } from "../cli/errors.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import type { AppSpec } from "../manifest/types.js";
+import { resumeCommand } from "../observe/deploy-wait.js";
 import type { Release, StateStore } from "../state/types.js";
 import { unknownAppError } from "./unknown-app.js";
 
@@ -44,6 +45,6 @@ export async function refuseOverUnfinished(store: StateStore, running: Release, 
     return;
   throw new UsageError(
     `release ${last.number} of ${running.app} deploys another spec and did not finish (a deploy running or interrupted): ${verb} would supersede it with release ${running.number}'s spec`,
-    `finish it first (\`titan status ${running.app}\` says where it stands; re-run the deploy that started it, or \`titan rollback ${running.app}\`)`,
+    `finish it first: re-run \`${resumeCommand(last)}\` (\`titan status ${running.app}\` says where it stands), or undo it with \`titan rollback ${running.app}\``,
   );
 }

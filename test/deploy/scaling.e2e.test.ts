@@ -238,6 +238,9 @@ describe("an interrupted titan drain, re-run", () => {
     const drain = await cli(["drain", victim, "--master", local.url, "--yes"]);
     expect(drain.code).toBe(2);
     expect(drain.stderr).toContain("error: web has a release still unfinished");
+    expect(drain.stderr).toContain(
+      `hint: finish it first: re-run \`titan deploy -f ${file} --master ${local.url}\``,
+    );
     expect(await maintenanceStatus(local.url)).toEqual({});
     // As scale and restart, which build on the running release too.
     for (const [argv, verb] of [
@@ -248,6 +251,9 @@ describe("an interrupted titan drain, re-run", () => {
       expect(refused.code).toBe(2);
       expect(refused.stderr).toContain(
         `error: release 2 of web deploys another spec and did not finish (a deploy running or interrupted): ${verb} would supersede it with release 1's spec`,
+      );
+      expect(refused.stderr).toContain(
+        `hint: finish it first: re-run \`titan deploy -f ${file} --master ${local.url}\``,
       );
     }
     const releases = JSON.parse((await cli(["releases", "web", "--master", local.url, "--json"])).stdout);

@@ -9,12 +9,13 @@ import type { AppSpec } from "../../manifest/types.js";
 import { MasterOperator } from "../../mesos/operator.js";
 import type { MachineID } from "../../mesos/types/mesos.js";
 import type { MaintenanceSchedule } from "../../mesos/types/operator.js";
+import { resumeCommand } from "../../observe/deploy-wait.js";
 import { buildPlan } from "../../plan/build.js";
 import { applyApps, type FollowUp } from "../../release/apply.js";
 import { type Connection, connect } from "../../release/connect.js";
 import { overrideReason } from "../../release/disruption.js";
 import { parseTimeout } from "../../release/timeout.js";
-import type { StateStore } from "../../state/types.js";
+import type { Release, StateStore } from "../../state/types.js";
 import type { DrainOptions } from "./command.js";
 
 export async function runDrain(env: Env, opts: DrainOptions, names: string[]): Promise<number> {
@@ -51,7 +52,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
           (snapshot.titanTasks[spec.name] ?? []).some((t) => draining.has(t.agentId)),
       )
       .map(({ spec, unfinished }) => {
-        if (unfinished === "other") throw unfinishedRelease(spec.name);
+        if (unfinished !== undefined && unfinished !== "same") throw unfinishedRelease(spec.name, unfinished);
         return spec;
       });
     const argv = opts.advised ? ["--advised"] : names;
@@ -79,9 +80,9 @@ interface RunningSpec {
   spec: AppSpec;
   /**
    * A newest release still pending: "same" when it carries out the running spec (an interrupted drain: resumed
-   * here, even once nothing of the app is left on the agents), "other" when it deploys another spec or count.
+   * here, even once nothing of the app is left on the agents), else that release (another spec or count).
    */
-  unfinished?: "same" | "other";
+  unfinished?: "same" | Release;
 }
 
 /** The spec each titan app in the cluster runs now (its newest deployed release), and any release unfinished. */
@@ -93,7 +94,7 @@ async function runningSpecs(store: StateStore, snapshot: ClusterSnapshot): Promi
     if (!deployed) continue;
     const last = releases.at(-1);
     if (last?.outcome !== "pending") specs.push({ spec: deployed.spec });
-    else specs.push({ spec: deployed.spec, unfinished: sameSpec(last, deployed) ? "same" : "other" });
+    else specs.push({ spec: deployed.spec, unfinished: sameSpec(last, deployed) ? "same" : last });
   }
   return specs;
 }
@@ -102,10 +103,10 @@ async function runningSpecs(store: StateStore, snapshot: ClusterSnapshot): Promi
  * Draining an app whose newest release is another spec or count still under way (a deploy, scale or restart that
  * runs or was interrupted) would move its running release's spec and supersede that release, undoing it halfway.
  */
-function unfinishedRelease(app: string): UsageError {
+function unfinishedRelease(app: string, release: Release): UsageError {
   return new UsageError(
     `${app} has a release still unfinished (a deploy running or interrupted): draining would supersede it with the running release`,
-    `finish it first (\`titan status ${app}\` says where it stands; re-run the command that started it, or \`titan rollback ${app}\`), then drain`,
+    `finish it first: re-run \`${resumeCommand(release)}\` (\`titan status ${app}\` says where it stands), or undo it with \`titan rollback ${app}\`; then drain`,
   );
 }
 
