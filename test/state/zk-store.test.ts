@@ -58,8 +58,9 @@ describe("zk:// state store", () => {
       user: "ana",
     });
     const second = await s.addRelease({ app: "api", manifestDigest: "d2", spec, user: "bo" });
-    await s.addRelease({ app: "web", manifestDigest: "w1", spec, user: "ana" });
+    await s.addRelease({ app: "web", manifestDigest: "w1", spec, user: "ana", command: "titan stop web" });
     expect([first.number, second.number]).toEqual([1, 2]);
+    expect((await s.releases("web"))[0]?.command).toBe("titan stop web");
     await s.finishRelease("api", 2, "rolled_back", "health checks failed");
     const releases = await s.releases("api");
     expect(releases.map((r) => [r.number, r.outcome, r.detail])).toEqual([
