@@ -34,6 +34,19 @@ export function desiredRelease(releases: readonly Release[]): Release | undefine
 }
 
 /**
+ * The release whose instance count the supervisor keeps: the deployed one's, unless a newer release of the same
+ * spec is still pending (a `titan stop` or `scale` interrupted, nothing carrying it out): the count was asked for
+ * and involves no unproven spec, so the supervisor keeps it rather than undo it (relaunching what a stop killed).
+ * A pending release of another spec waits for its deploy; the deployed spec is what is kept meanwhile.
+ */
+export function countedRelease(releases: readonly Release[], deployed: Release): Release {
+  const newest = releases.at(-1);
+  if (newest === undefined || newest.outcome !== "pending" || newest.number < deployed.number)
+    return deployed;
+  return newest.manifestDigest === deployed.manifestDigest ? newest : deployed;
+}
+
+/**
  * One app under supervision, for the life of `titan supervise`: contends for its lead; while it leads, holds the
  * app's framework (subscribed with the stored framework id) and keeps it at its newest deployed release's count;
  * steps aside while a deploy holds the app's lock and takes over again after; gives the lead up at shutdown.
@@ -138,7 +151,8 @@ export class AppSupervisor {
       this.setMode("idle", "nothing to supervise: no deployed release (or no framework) recorded yet");
       return Math.max(settings.lockPollMs, 5000);
     }
-    this.desired = desiredInstances(release.spec, this.deps.region);
+    const counted = countedRelease(releases, release);
+    this.desired = desiredInstances(counted.spec, this.deps.region);
     // A stopped app launches nothing, so its secrets are not read: they may be gone from this machine.
     const environment = await launchEnvironment(release.spec, this.desired, this.deps.vars);
     const { tasks: known, gpuAgents } = await this.deps.readTasks(this.app, frameworkId, stop);
@@ -163,7 +177,8 @@ export class AppSupervisor {
       },
     );
     this.session = session;
-    this.setMode("supervising", `supervising release ${release.number}: ${this.desired} instance(s)`);
+    const count = counted === release ? "" : ` (the count of release ${counted.number}, unfinished)`;
+    this.setMode("supervising", `supervising release ${release.number}: ${this.desired} instance(s)${count}`);
     try {
       const end = await session.run(stop);
       if (end === "taken over")

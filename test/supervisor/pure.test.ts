@@ -15,6 +15,8 @@ import {
   type ReconcileRounds,
   reconcileCallFailed,
 } from "../../src/deploy/reconcile-rounds.js";
+import type { Release } from "../../src/state/types.js";
+import { countedRelease, desiredRelease } from "../../src/supervisor/app-supervisor.js";
 import { supervisorLog } from "../../src/supervisor/log.js";
 import { type AppStats, renderMetrics } from "../../src/supervisor/metrics.js";
 
@@ -170,5 +172,32 @@ describe("the supervisor's output", () => {
       '1970-01-01T00:00:00.000Z info  web launch task=web.1.0.2 host="a b"',
       '{"time":"1970-01-01T00:00:00.000Z","level":"error","app":"web","msg":"DISASTER BRAKE","instance":2}',
     ]);
+  });
+});
+
+describe("the count a supervisor keeps", () => {
+  const release = (
+    number: number,
+    outcome: Release["outcome"],
+    digest: string,
+    instances: number,
+  ): Release => ({
+    app: "web",
+    number,
+    manifestDigest: digest,
+    spec: { name: "web", instances } as Release["spec"],
+    createdAt: number,
+    user: "me",
+    outcome,
+  });
+  const deployed = release(1, "deployed", "sha256:a", 3);
+
+  it("is a pending release's of the same spec (an interrupted stop or scale), else the deployed one's", () => {
+    const stop = release(2, "pending", "sha256:a", 0);
+    expect(countedRelease([deployed, stop], deployed)).toBe(stop);
+    expect(countedRelease([deployed, release(2, "pending", "sha256:b", 5)], deployed)).toBe(deployed);
+    expect(countedRelease([deployed, release(2, "failed", "sha256:a", 0)], deployed)).toBe(deployed);
+    expect(countedRelease([deployed], deployed)).toBe(deployed);
+    expect(desiredRelease([deployed, stop])).toBe(deployed);
   });
 });

@@ -398,6 +398,34 @@ describe("titan supervise through faults", () => {
     expect(supervisor.records().some((r) => r.mode === "aside")).toBe(false);
   }, 60_000);
 
+  it("keeps the count of an interrupted stop instead of relaunching what it killed", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = join(h.cwd, "web.yaml");
+    // Instances that ignore SIGTERM: each kill takes its whole grace, so the stop can be interrupted midway.
+    writeFileSync(
+      file,
+      `name: web\nshell: "trap '' TERM; while true; do sleep 1; done"\ninstances: 2\nresources: { cpus: 0.1, mem: 32Mi }\nkill_grace: 3s\nupdate: { min_healthy_time: 200ms }\n`,
+    );
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const abort = new AbortController();
+    const stop = titan(["stop", "web", "--master", local.url, "--yes"], { ...h, signal: abort.signal });
+    await until(async () => (await live(local.url)).some((t) => t.state === "TASK_KILLING"), "the kills");
+    abort.abort();
+    expect((await stop).code).toBe(130);
+
+    // Nothing carries release 2 (0 instances) out now; the supervisor keeps its count, not release 1's.
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor(
+      (r) => r.msg === "supervising release 1: 0 instance(s) (the count of release 2, unfinished)",
+      "supervising at the stop's count",
+    );
+    await until(async () => (await live(local.url)).length === 0, "the stopped instances to end", 15_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await live(local.url)).toEqual([]);
+    expect(supervisor.records().filter((r) => r.msg === "launch")).toEqual([]);
+  }, 60_000);
+
   it("steps aside while a deploy holds the app's lock and supervises the new release after", async () => {
     const local = await startTestCluster(FAST);
     const h = home();
