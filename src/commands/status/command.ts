@@ -23,14 +23,15 @@ Examples:
   titan status api --wait --timeout 15m
   titan status api web worker --wait  every app's deploy, e.g. after deploying several with --detach
 
-One line per app: ok, degraded (fewer healthy instances than wanted), deploying, stopped or unknown; desired, running
-and healthy counts; the running release with its image and spec digest; the last deploy and its outcome.
-With --wait, while the newest release is pending and a deploy holds the app's lock, titan waits (saying on
-stderr what the deploy waits for, as its progress record tells), then answers as above and exits as the deploy
-did: 0 deployed, 5 rolled back, 6 failed; 130 when the release is pending but no deploy carries it out (it was
-interrupted: run titan deploy again to resume), 7 when --timeout passes first. Several apps are waited for
-together; the exit code is that of the first listed app whose deploy did not end deployed. With --json, one app
-is its document and several are {"apps": [...]}.
+One line per app: ok, degraded (fewer healthy instances than wanted, or some running another release's spec),
+deploying, interrupted, stopped or unknown; desired, running and healthy counts; the running release with its
+image and spec digest; the last deploy and its outcome. With --wait, while the newest release is pending and a
+deploy holds the app's lock, titan waits (saying on stderr what the deploy waits for, as its progress record
+tells), then answers as above and exits as the deploy did: 0 deployed, 5 rolled back, 6 failed; 130 when the
+release is pending but no deploy carries it out (it was interrupted: re-run the command the release names to
+resume it), 7 when --timeout passes first. Several apps are waited for together; the exit code is that of the
+first listed app whose deploy did not end deployed. With --json, one app is its document and several are
+{"apps": [...]}.
 Exit codes: 0 answered (whatever the verdict; --json has "ok"), 1 the cluster could not be read, 2 usage error
 or an app titan does not know; with --wait also 5, 6, 7 and 130 as above.`;
 
