@@ -34,9 +34,14 @@ describe("the release titan rollback goes back to", () => {
     expect(pickRollbackTarget([v1, release(2, "failed", "v2")], v1, undefined)).toBe(v1);
   });
 
-  it("resumes an interrupted rollback: its pending release carries the spec it goes back to", () => {
+  it("resumes an interrupted rollback: by the command its pending release recorded, else by its spec", () => {
     const rollingBack = release(3, "pending", "v1");
     expect(pickRollbackTarget([v1, v2, rollingBack], v2, undefined)).toBe(v1);
+    const recorded = { ...rollingBack, command: "titan rollback web --context prod" };
+    expect(pickRollbackTarget([v1, v2, recorded], v2, undefined)).toBe(v1);
+    // A deploy of the older manifest, interrupted, is undone: back to the running release.
+    const redeploy = { ...rollingBack, command: "titan deploy -f web.yaml" };
+    expect(pickRollbackTarget([v1, v2, redeploy], v2, undefined)).toBe(v2);
   });
 
   it("is the release --to names, whatever the newest did", () => {

@@ -35,7 +35,7 @@ function parseRelease(text: string): number {
  * with `--no-auto-rollback`, or a deploy of it was interrupted), the running release, which undoes it; else the
  * deployed release before the running one. Same-digest releases count: `scale` and `stop` change only the instance
  * count, which the manifest digest does not cover, and rolling back must undo them. An interrupted rollback is
- * recognised by its pending release carrying the spec it rolls back to, and resumed.
+ * resumed.
  */
 export function pickRollbackTarget(
   releases: readonly Release[],
@@ -46,8 +46,18 @@ export function pickRollbackTarget(
   const before = [...releases].reverse().find((r) => r.number < running.number && r.outcome === "deployed");
   const newest = unfinishedAfter(releases, running);
   if (newest === undefined) return before;
-  const resuming = newest.outcome === "pending" && before !== undefined && sameSpec(newest, before);
-  return resuming ? before : running;
+  return newest.outcome === "pending" && before !== undefined && isRollbackTo(newest, before)
+    ? before
+    : running;
+}
+
+/**
+ * Whether a pending release is an interrupted `titan rollback` to `target`: by the command it recorded, or, for a
+ * release recorded without one, by carrying the target's spec.
+ */
+function isRollbackTo(pending: Release, target: Release): boolean {
+  if (pending.command !== undefined) return pending.command.startsWith("titan rollback ");
+  return sameSpec(pending, target);
 }
 
 /** The newest release when it came after the running one and failed or is still pending. */
