@@ -56,7 +56,13 @@ async function richFileStore(dir: string): Promise<string> {
     launched: ["api.3.0.1", "api.3.1.1"],
     updatedAt: 5,
   });
-  await store.addRelease({ app: "solo", manifestDigest: "sha256:solo", spec: spec("solo", 0), user: "bo" });
+  await store.addRelease({
+    app: "solo",
+    manifestDigest: "sha256:solo",
+    spec: spec("solo", 0),
+    user: "bo",
+    command: "titan stop solo --context prod",
+  });
   return pathToFileURL(dir).href;
 }
 
@@ -87,6 +93,8 @@ describe("titan state export|import", () => {
     expect(appsOf(join(work, "c.json"))).toEqual(original);
     expect(original).toHaveLength(3);
     expect(JSON.stringify(original)).toContain("replaced by 3");
+    // The command a pending release resumes with travels with it.
+    expect(JSON.stringify(original)).toContain('"command":"titan stop solo --context prod"');
 
     const again = await runCli(["state", "import", "a.json", "--store", zkUrl], { cwd: work, env });
     expect(again.code).toBe(1);
