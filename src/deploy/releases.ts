@@ -4,7 +4,7 @@ import { pinnedDigest } from "../registry/launch-reference.js";
 import type { Release, StateStore } from "../state/types.js";
 
 /** The spec as it defines a release: where it was declared does not matter. */
-function specKey(spec: AppSpec): string {
+export function specKey(spec: AppSpec): string {
   const { source, ...rest } = spec;
   void source;
   return canonicalJson(rest);

@@ -10,15 +10,28 @@ export function checkAppName(app: string): void {
     throw new UsageError(`"${app}" is not an app name`, `app names are ${APP_NAME_RULE}, e.g. \`api\``);
 }
 
-/** The release that runs now: the newest deployed one. */
-export async function runningRelease(store: StateStore, app: string): Promise<Release> {
+/** An app's releases, read once, and the one that runs now. */
+export interface AppReleases {
+  releases: readonly Release[];
+  /** The newest deployed release. */
+  running: Release;
+}
+
+/** The app's releases and the one that runs now: the newest deployed one. */
+export async function appReleases(store: StateStore, app: string): Promise<AppReleases> {
   checkAppName(app);
   const releases = await store.releases(app);
   if (releases.length === 0) throw unknownAppError(app);
-  const deployed = [...releases].reverse().find((r) => r.outcome === "deployed");
-  if (!deployed)
+  const running = [...releases].reverse().find((r) => r.outcome === "deployed");
+  if (!running)
     throw new UsageError(`no release of ${app} was deployed successfully`, `see \`titan releases ${app}\``);
-  return deployed;
+  return { releases, running };
+}
+
+/** The newest release when it is still pending (and so came after the running one). */
+export function pendingAfter({ releases }: AppReleases): Release | undefined {
+  const newest = releases.at(-1);
+  return newest?.outcome === "pending" ? newest : undefined;
 }
 
 /** The spec with a new instance count, in the region given when the app names regions. */
@@ -39,12 +52,17 @@ export function withInstances(spec: AppSpec, count: number, region: string | und
  * instances it already replaced: refused, naming both, so the unfinished release is finished or rolled back first.
  * (A pending release of the same spec — a `scale` to another count, a resumed move — is simply superseded.)
  */
-export async function refuseOverUnfinished(store: StateStore, running: Release, verb: string): Promise<void> {
-  const last = (await store.releases(running.app)).at(-1);
-  if (last === undefined || last.outcome !== "pending" || last.manifestDigest === running.manifestDigest)
-    return;
+export function refuseOverUnfinished(app: AppReleases, verb: string): void {
+  const { running } = app;
+  const last = pendingAfter(app);
+  if (last === undefined || last.manifestDigest === running.manifestDigest) return;
   throw new UsageError(
     `release ${last.number} of ${running.app} deploys another spec and did not finish (a deploy running or interrupted): ${verb} would supersede it with release ${running.number}'s spec`,
-    `finish it first: re-run \`${resumeCommand(last)}\` (\`titan status ${running.app}\` says where it stands), or undo it with \`titan rollback ${running.app}\``,
+    finishFirstHint(running.app, last),
   );
+}
+
+/** How to get an unfinished release out of the way: resume it with the command that made it, or roll it back. */
+export function finishFirstHint(app: string, unfinished: Release): string {
+  return `finish it first: re-run \`${resumeCommand(unfinished)}\` (\`titan status ${app}\` says where it stands), or undo it with \`titan rollback ${app}\``;
 }

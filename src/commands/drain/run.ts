@@ -9,8 +9,8 @@ import type { AppSpec } from "../../manifest/types.js";
 import { MasterOperator } from "../../mesos/operator.js";
 import type { MachineID } from "../../mesos/types/mesos.js";
 import type { MaintenanceSchedule } from "../../mesos/types/operator.js";
-import { resumeCommand } from "../../observe/deploy-wait.js";
 import { buildPlan } from "../../plan/build.js";
+import { finishFirstHint } from "../../release/app-release.js";
 import { applyApps, type FollowUp } from "../../release/apply.js";
 import { type Connection, connect } from "../../release/connect.js";
 import { overrideReason } from "../../release/disruption.js";
@@ -106,7 +106,7 @@ async function runningSpecs(store: StateStore, snapshot: ClusterSnapshot): Promi
 function unfinishedRelease(app: string, release: Release): UsageError {
   return new UsageError(
     `${app} has a release still unfinished (a deploy running or interrupted): draining would supersede it with the running release`,
-    `finish it first: re-run \`${resumeCommand(release)}\` (\`titan status ${app}\` says where it stands), or undo it with \`titan rollback ${app}\`; then drain`,
+    `${finishFirstHint(app, release)}; then drain`,
   );
 }
 

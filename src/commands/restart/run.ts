@@ -1,11 +1,16 @@
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
-import { canonicalJson } from "../../cluster/canonical.js";
+import { specKey } from "../../deploy/releases.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { applyToApp } from "../../release/app-command.js";
-import { refuseOverUnfinished, runningRelease } from "../../release/app-release.js";
+import {
+  type AppReleases,
+  appReleases,
+  pendingAfter,
+  refuseOverUnfinished,
+} from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
-import type { Release, StateStore } from "../../state/types.js";
+import type { Release } from "../../state/types.js";
 
 /** The label that makes a restart a new release: every task's digest changes, so every instance is replaced. */
 export const RESTART_LABEL = "titan.restarted-at";
@@ -13,8 +18,9 @@ export const RESTART_LABEL = "titan.restarted-at";
 export async function runRestart(env: Env, app: string, flags: ApplyFlags): Promise<number> {
   const at = new Date(env.clock.now()).toISOString();
   return applyToApp(env, { ...flags, apps: [app] }, "restart", ["titan", "restart", app], async (store) => {
-    const release = await runningRelease(store, app);
-    const unfinished = await unfinishedRestart(store, release);
+    const releases = await appReleases(store, app);
+    const release = releases.running;
+    const unfinished = unfinishedRestart(releases);
     if (unfinished !== undefined) {
       const begun = unfinished.spec.labels?.[RESTART_LABEL];
       if (flags.json !== true)
@@ -24,7 +30,7 @@ export async function runRestart(env: Env, app: string, flags: ApplyFlags): Prom
         );
       return unfinished.spec;
     }
-    await refuseOverUnfinished(store, release, "restarting");
+    refuseOverUnfinished(releases, "restarting");
     return { ...release.spec, labels: { ...release.spec.labels, [RESTART_LABEL]: at } };
   });
 }
@@ -33,19 +39,17 @@ export async function runRestart(env: Env, app: string, flags: ApplyFlags): Prom
  * The newest release when it is a restart of the running one that did not finish (interrupted, killed): re-running
  * `titan restart` resumes it under its own number, so the instances it already replaced are not replaced again.
  */
-async function unfinishedRestart(store: StateStore, running: Release): Promise<Release | undefined> {
-  const last = (await store.releases(running.app)).at(-1);
-  if (last === undefined || last.outcome !== "pending" || last.number < running.number) return undefined;
-  if (last.spec.labels?.[RESTART_LABEL] === undefined) return undefined;
-  return sameButRestart(last.spec, running.spec) ? last : undefined;
+function unfinishedRestart(app: AppReleases): Release | undefined {
+  const last = pendingAfter(app);
+  if (last === undefined || last.spec.labels?.[RESTART_LABEL] === undefined) return undefined;
+  return sameButRestart(last.spec, app.running.spec) ? last : undefined;
 }
 
 function sameButRestart(restarted: AppSpec, running: AppSpec): boolean {
-  const withoutRestart = ({ source, labels, ...rest }: AppSpec): string => {
-    void source;
-    const { [RESTART_LABEL]: at, ...others } = labels ?? {};
+  const withoutRestart = (spec: AppSpec): string => {
+    const { [RESTART_LABEL]: at, ...others } = spec.labels ?? {};
     void at;
-    return canonicalJson({ ...rest, labels: others });
+    return specKey({ ...spec, labels: others });
   };
   return withoutRestart(restarted) === withoutRestart(running);
 }

@@ -4,9 +4,8 @@ import { writeLine } from "../../cli/io.js";
 import { shortDigest } from "../../cluster/digest.js";
 import { sameSpec } from "../../deploy/releases.js";
 import { applyToApp } from "../../release/app-command.js";
-import { checkAppName, runningRelease } from "../../release/app-release.js";
+import { appReleases, checkAppName } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
-import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release, StateStore } from "../../state/types.js";
 
 export async function runRollback(
@@ -72,9 +71,7 @@ async function rollbackTarget(
   app: string,
   to: number | undefined,
 ): Promise<{ from: Release; target: Release }> {
-  const releases = await store.releases(app);
-  if (releases.length === 0) throw unknownAppError(app);
-  const running = await runningRelease(store, app);
+  const { releases, running } = await appReleases(store, app);
   const target = pickRollbackTarget(releases, running, to);
   if (target === undefined) {
     throw to === undefined

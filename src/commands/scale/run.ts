@@ -2,7 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { MAX_INSTANCES } from "../../manifest/limits.js";
 import { applyToApp } from "../../release/app-command.js";
-import { refuseOverUnfinished, runningRelease, withInstances } from "../../release/app-release.js";
+import { appReleases, refuseOverUnfinished, withInstances } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
 
 export async function runScale(env: Env, app: string, countText: string, flags: ApplyFlags): Promise<number> {
@@ -19,9 +19,9 @@ export async function runScale(env: Env, app: string, countText: string, flags: 
     "scale",
     ["titan", "scale", app, String(count)],
     async (store) => {
-      const release = await runningRelease(store, app);
-      await refuseOverUnfinished(store, release, "scaling");
-      return withInstances(release.spec, count, flags.region);
+      const releases = await appReleases(store, app);
+      refuseOverUnfinished(releases, "scaling");
+      return withInstances(releases.running.spec, count, flags.region);
     },
   );
 }
