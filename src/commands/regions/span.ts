@@ -53,20 +53,14 @@ async function checkRegionFlag(
   region: string,
   apps: readonly AppSpec[],
 ): Promise<void> {
-  const { config } = await loadUserConfig(env);
-  const { name } = currentContextName(config, flags, env.vars);
-  const known = [...Object.keys(config.regions), ...regionsOf(apps)];
-  const own = allContexts(config)[name]?.region;
-  if (own !== undefined) known.push(own);
+  const { mapped, own } = await configuredRegions(env, flags);
+  const known = [...mapped, ...regionsOf(apps), ...own];
   if (known.includes(region)) return;
-  const near = didYouMean(region, known);
-  throw new UsageError(
-    `--region ${region}: no app names it and the config maps no cluster to it`,
-    near !== undefined
-      ? `did you mean --region ${near}?`
-      : known.length > 0
-        ? `the regions known here: ${[...new Set(known)].sort().join(", ")}`
-        : "leave --region out for a single cluster, or map it: titan config set-region REGION --cluster NAME",
+  throw unknownRegion(
+    region,
+    known,
+    "no app names it",
+    "leave --region out for a single cluster, or map it: titan config set-region REGION --cluster NAME",
   );
 }
 
@@ -83,21 +77,35 @@ export async function checkRegionSeen(
   seen: Iterable<string>,
 ): Promise<void> {
   if (region === undefined) return;
+  const { mapped, own } = await configuredRegions(env, flags);
+  const known = [...new Set([...mapped, ...own, ...seen])];
+  if (known.includes(region)) return;
+  throw unknownRegion(
+    region,
+    known,
+    "no titan app of the cluster runs in it",
+    "leave --region out: the cluster's apps name no region",
+  );
+}
+
+/** The regions the config maps to clusters, and the current context's own region (none or one). */
+async function configuredRegions(env: Env, flags: TargetFlags): Promise<{ mapped: string[]; own: string[] }> {
   const { config } = await loadUserConfig(env);
   const { name } = currentContextName(config, flags, env.vars);
-  const configured = [...Object.keys(config.regions)];
   const own = allContexts(config)[name]?.region;
-  if (own !== undefined) configured.push(own);
-  const known = [...new Set([...configured, ...seen])];
-  if (known.includes(region)) return;
+  return { mapped: Object.keys(config.regions), own: own === undefined ? [] : [own] };
+}
+
+/** A region nothing here knows: the near name, or the names known, or `fallback` when none is. */
+function unknownRegion(region: string, known: readonly string[], why: string, fallback: string): UsageError {
   const near = didYouMean(region, known);
-  throw new UsageError(
-    `--region ${region}: no titan app of the cluster runs in it and the config maps no cluster to it`,
+  return new UsageError(
+    `--region ${region}: ${why} and the config maps no cluster to it`,
     near !== undefined
       ? `did you mean --region ${near}?`
       : known.length > 0
-        ? `the regions known here: ${known.sort().join(", ")}`
-        : "leave --region out: the cluster's apps name no region",
+        ? `the regions known here: ${[...new Set(known)].sort().join(", ")}`
+        : fallback,
   );
 }
 
