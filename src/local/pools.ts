@@ -247,13 +247,19 @@ function withReservations(
 }
 
 /** stout's text of a ReservationInfo: `STATIC,web` / `DYNAMIC,web/api,ops` (resources.cpp operator<<). */
-function reservationText(r: ReservationJson): string {
+/** resources.cpp `operator<<(Labels)`: `{k: v, key}`. */
+export function labelsText(labels: LabelsJson): string {
+  return `{${labels.labels.map((l) => (l.value === undefined ? l.key : `${l.key}: ${l.value}`)).join(", ")}}`;
+}
+
+/**
+ * resources.cpp `operator<<(ReservationInfo)`: `TYPE,role[,principal][,{labels}]`. The type is a string so that a
+ * reservation as a scheduler wrote it (an unset or unknown type is UNKNOWN) prints as well.
+ */
+export function reservationText(r: Omit<ReservationJson, "type"> & { type: string }): string {
   let text = `${r.type},${r.role}`;
   if (r.principal !== undefined) text += `,${r.principal}`;
-  if (r.labels !== undefined) {
-    const labels = r.labels.labels.map((l) => (l.value === undefined ? l.key : `${l.key}: ${l.value}`));
-    text += `,{${labels.join(", ")}}`;
-  }
+  if (r.labels !== undefined) text += `,${labelsText(r.labels)}`;
   return text;
 }
 
@@ -261,14 +267,14 @@ function reservationText(r: ReservationJson): string {
 export function resourcePrefix(
   name: string,
   allocationRole: string | undefined,
-  reservations: readonly ReservationJson[],
+  /** Each reservation's text (`reservationText`), innermost last. */
+  reservations: readonly string[],
   /** `disk` is the DiskInfo's text (`MOUNT:/mnt/data0`), printed in brackets. */
   extra: { disk?: string; revocable?: boolean; shared?: boolean } = {},
 ): string {
   let text = name;
   if (allocationRole !== undefined) text += `(allocated: ${allocationRole})`;
-  if (reservations.length > 0)
-    text += `(reservations: [${reservations.map((r) => `(${reservationText(r)})`).join(",")}])`;
+  if (reservations.length > 0) text += `(reservations: [${reservations.map((r) => `(${r})`).join(",")}])`;
   if (extra.disk !== undefined) text += `[${extra.disk}]`;
   if (extra.revocable) text += "{REV}";
   if (extra.shared) text += "<SHARED>";
@@ -285,14 +291,14 @@ export function formatPools(pools: ReadonlyArray<Pool & { allocationRole?: strin
       const prefix = resourcePrefix(
         name,
         pool.allocationRole,
-        pool.reservations,
+        pool.reservations.map(reservationText),
         disk === undefined ? {} : { disk },
       );
       if (value > 0) parts.push(`${prefix}:${value}`);
     }
     if (pool.quantities.ports.length > 0)
       parts.push(
-        `${resourcePrefix("ports", pool.allocationRole, pool.reservations)}:${formatRanges(pool.quantities.ports)}`,
+        `${resourcePrefix("ports", pool.allocationRole, pool.reservations.map(reservationText))}:${formatRanges(pool.quantities.ports)}`,
       );
   }
   return parts.length === 0 ? "{}" : parts.join("; ");

@@ -1,13 +1,15 @@
-import type { DiskInfoJson, ResourceJson } from "../agent/api.js";
+import type { DiskInfoJson, LabelsJson, ResourceJson } from "../agent/api.js";
 import { roleError } from "../common-validation.js";
 import { isObject, type JsonObject } from "../json.js";
 import {
   formatPools,
   isStrictSubrole,
+  labelsText,
   mergePools,
   type Pool,
   poolsContain,
   reservationsOf,
+  reservationText,
   resourcePrefix,
 } from "../pools.js";
 import { formatRanges, fromResourceJson } from "../resources.js";
@@ -22,31 +24,37 @@ import { formatRanges, fromResourceJson } from "../resources.js";
  * name, allocation role, reservation stack, disk, revocable, shared, provider (resources.cpp `subtractable`).
  */
 
-/** resources.cpp `operator<<(Labels)`: `{k: v, key}`. */
-function labelsText(labels: JsonObject): string {
-  const list = Array.isArray(labels.labels) ? labels.labels.filter(isObject) : [];
-  return `{${list.map((l) => (l.value === undefined ? String(l.key ?? "") : `${String(l.key ?? "")}: ${String(l.value)}`)).join(", ")}}`;
+/** Labels as a scheduler wrote them, in the form `labelsText` prints (an unset key is ""). */
+function rawLabels(labels: unknown): LabelsJson {
+  const list = isObject(labels) && Array.isArray(labels.labels) ? labels.labels.filter(isObject) : [];
+  return {
+    labels: list.map((l) =>
+      l.value === undefined
+        ? { key: String(l.key ?? "") }
+        : { key: String(l.key ?? ""), value: String(l.value) },
+    ),
+  };
 }
 
 /** resources.cpp `operator<<(ReservationInfo)` of a reservation as written: an unset or unknown type is UNKNOWN. */
 function rawReservationText(x: JsonObject): string {
-  const type = x.type === "STATIC" || x.type === "DYNAMIC" ? x.type : "UNKNOWN";
-  let text = `${type},${String(x.role ?? "")}`;
-  if (x.principal !== undefined) text += `,${String(x.principal)}`;
-  if (isObject(x.labels)) text += `,${labelsText(x.labels)}`;
-  return text;
+  return reservationText({
+    type: x.type === "STATIC" || x.type === "DYNAMIC" ? x.type : "UNKNOWN",
+    role: String(x.role ?? ""),
+    ...(x.principal === undefined ? {} : { principal: String(x.principal) }),
+    ...(isObject(x.labels) ? { labels: rawLabels(x.labels) } : {}),
+  });
 }
 
 /** The text src/common/resources.cpp `operator<<(Resource)` gives a resource as the scheduler wrote it. */
 function rawText(r: JsonObject): string {
   const allocation = isObject(r.allocation_info) ? String(r.allocation_info.role ?? "") : undefined;
-  let prefix = resourcePrefix(String(r.name ?? ""), allocation, []);
   const reservations = Array.isArray(r.reservations) ? r.reservations.filter(isObject) : [];
-  if (reservations.length > 0)
-    prefix += `(reservations: [${reservations.map((x) => `(${rawReservationText(x)})`).join(",")}])`;
-  if (isObject(r.disk)) prefix += `[${diskText(r.disk)}]`;
-  if (r.revocable !== undefined) prefix += "{REV}";
-  if (r.shared !== undefined) prefix += "<SHARED>";
+  const prefix = resourcePrefix(String(r.name ?? ""), allocation, reservations.map(rawReservationText), {
+    ...(isObject(r.disk) ? { disk: diskText(r.disk) } : {}),
+    revocable: r.revocable !== undefined,
+    shared: r.shared !== undefined,
+  });
   let value = "";
   if (isObject(r.scalar)) value = scalarText(Number(r.scalar.value));
   else if (isObject(r.ranges) && Array.isArray(r.ranges.range))
@@ -251,7 +259,7 @@ function formatError(r: JsonObject, reservations: readonly JsonObject[]): string
       if (given !== stacked)
         return `Invalid resource format: 'Resource.reservation.principal' field with '${given}' does not match the principal '${stacked}' in 'Resource.reservations'`;
       if (!sameLabels(r.reservation.labels, only.labels)) {
-        const text = (labels: unknown) => labelsText(isObject(labels) ? labels : {});
+        const text = (labels: unknown) => labelsText(rawLabels(labels));
         return `Invalid resource format: 'Resource.reservation.labels' field with '${text(r.reservation.labels)}' does not match the labels '${text(only.labels)}' in 'Resource.reservations'`;
       }
       return undefined;
