@@ -1,4 +1,4 @@
-import type { AgentResources, DiskInfoJson, DiskSourceJson, LabelsJson, ResourceJson } from "./agent/api.js";
+import type { AgentResources, DiskInfoJson, LabelsJson, ResourceJson } from "./agent/api.js";
 import { isObject, type JsonObject } from "./json.js";
 import {
   add,
@@ -57,10 +57,36 @@ export function isExclusive(pool: Pick<Pool, "disk">): boolean {
   return pool.disk?.source.type === "MOUNT";
 }
 
-/** `MOUNT:/mnt/data0`, as resources.cpp `operator<<(Resource::DiskInfo::Source)` prints a source. */
-export function diskSourceText(source: DiskSourceJson): string {
-  const root = source.type === "MOUNT" ? source.mount?.root : source.path?.root;
-  return root === undefined ? source.type : `${source.type}:${root}`;
+/**
+ * resources.cpp `operator<<(DiskInfo::Source)`: its type, then `(vendor,id,profile)` when it has an id or a profile,
+ * else a MOUNT or PATH source's `:root` (`MOUNT:/mnt/data0`); a source as a scheduler wrote it too, whose unset or
+ * unknown type is UNKNOWN.
+ */
+export function diskSourceText(source: {
+  type?: unknown;
+  vendor?: unknown;
+  id?: unknown;
+  profile?: unknown;
+  mount?: unknown;
+  path?: unknown;
+}): string {
+  const csi =
+    source.id !== undefined || source.profile !== undefined
+      ? `(${String(source.vendor ?? "")},${String(source.id ?? "")},${String(source.profile ?? "")})`
+      : undefined;
+  const rootOf = (kind: unknown) =>
+    isObject(kind) && kind.root !== undefined ? `:${String(kind.root)}` : "";
+  switch (source.type) {
+    case "MOUNT":
+      return `MOUNT${csi ?? rootOf(source.mount)}`;
+    case "PATH":
+      return `PATH${csi ?? rootOf(source.path)}`;
+    case "BLOCK":
+    case "RAW":
+      return `${source.type}${csi ?? ""}`;
+    default:
+      return "UNKNOWN";
+  }
 }
 
 export function reservationOf(x: JsonObject): ReservationJson {

@@ -2,6 +2,7 @@ import type { DiskInfoJson, LabelsJson, ResourceJson } from "../agent/api.js";
 import { roleError } from "../common-validation.js";
 import { isObject, type JsonObject } from "../json.js";
 import {
+  diskSourceText,
   formatPools,
   isStrictSubrole,
   labelsText,
@@ -88,33 +89,9 @@ function scalarText(value: number): string {
   return trim(floating.toFixed(14 - e));
 }
 
-/**
- * resources.cpp `operator<<(DiskInfo::Source)`: its type, then `(vendor,id,profile)` when it has an id or a profile,
- * else a MOUNT or PATH source's `:root`.
- */
-function sourceText(source: JsonObject): string {
-  const csi =
-    source.id !== undefined || source.profile !== undefined
-      ? `(${String(source.vendor ?? "")},${String(source.id ?? "")},${String(source.profile ?? "")})`
-      : undefined;
-  const rootOf = (kind: unknown) =>
-    isObject(kind) && kind.root !== undefined ? `:${String(kind.root)}` : "";
-  switch (source.type) {
-    case "MOUNT":
-      return `MOUNT${csi ?? rootOf(source.mount)}`;
-    case "PATH":
-      return `PATH${csi ?? rootOf(source.path)}`;
-    case "BLOCK":
-    case "RAW":
-      return `${source.type}${csi ?? ""}`;
-    default:
-      return "UNKNOWN";
-  }
-}
-
 /** resources.cpp `operator<<(Resource::DiskInfo)`: the source, the persistence id, then `:` and the volume's path. */
 function diskText(disk: JsonObject): string {
-  let text = isObject(disk.source) ? sourceText(disk.source) : "";
+  let text = isObject(disk.source) ? diskSourceText(disk.source) : "";
   const persistence = isObject(disk.persistence) ? disk.persistence.id : undefined;
   if (persistence !== undefined) text += `${text === "" ? "" : ","}${String(persistence)}`;
   const volume = isObject(disk.volume) ? disk.volume.container_path : undefined;
@@ -211,7 +188,7 @@ function diskError(r: JsonObject): string | undefined {
       if (source.path !== undefined) return `Path should not be set for ${source.type} disk source`;
       return undefined;
     default:
-      return `Unsupported 'DiskInfo.Source.Type' in '${sourceText(source)}'`;
+      return `Unsupported 'DiskInfo.Source.Type' in '${diskSourceText(source)}'`;
   }
 }
 
