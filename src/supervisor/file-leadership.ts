@@ -37,9 +37,9 @@ function readLease(value: unknown): LeaseRecord | undefined {
 /**
  * Leadership for the file store: a lease file per app, taken like the deploy lock (created with a hard link, which
  * fails when the name exists; a stale one broken under a guard, only while it is still the one judged stale) and
- * renewed every third of its length. A leader whose renewal has not succeeded by two thirds of its lease gives the lead up at once, so
- * it has stopped acting well before anyone may break the lease. Contenders on one machine (or sharing the
- * directory) take turns; a lease whose pid is dead on this host is taken over at once.
+ * renewed every third of its length. A leader whose renewal has not succeeded by two thirds of its lease gives the
+ * lead up at once, so it has stopped acting well before anyone may break the lease. Contenders on one machine (or
+ * sharing the directory) take turns; a lease whose pid is dead on this host is taken over at once.
  */
 export class FileLeadership implements Leadership {
   private readonly leaseMs: number;
