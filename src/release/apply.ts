@@ -215,7 +215,8 @@ export async function deployChanging(
 /**
  * The apps the deploy acts on: those whose plan changes something, and those whose last release is still pending
  * (a deploy stopped after every launch went out leaves nothing to change, yet its outcome is unknown): resuming
- * waits for their health gates and records the outcome.
+ * waits for their health gates and records the outcome. A pending release of another spec than the plan's (an
+ * interrupted rollback, say) is not resumed but superseded by a release of the spec that runs, as `titan plan` says.
  */
 export async function appsToDeploy(
   env: Env,
@@ -234,9 +235,18 @@ export async function appsToDeploy(
     chosen.push(app);
     const where = plan.region === null ? "" : ` in ${plan.region}`;
     const wait = app.diff.desired === 0 ? "its instances to end" : "its health gates";
-    const note = `release ${last.number} of ${app.spec.name}${where} did not finish (interrupted); resuming it to wait for ${wait} and record the outcome`;
+    const resumed = last.manifestDigest === app.diff.digest;
+    const head = `release ${last.number} of ${app.spec.name}${where} did not finish (interrupted)`;
+    const note = resumed
+      ? `${head}; resuming it to wait for ${wait} and record the outcome`
+      : `${head} and carries another spec; this deploy supersedes it with a release of the spec that runs`;
     const region = plan.region === null ? {} : { region: plan.region };
-    const event = { type: "resume", app: app.spec.name, release: last.number, ...region };
+    const event = {
+      type: resumed ? "resume" : "supersede",
+      app: app.spec.name,
+      release: last.number,
+      ...region,
+    };
     if (json) writeLine(env.io.out, JSON.stringify(event));
     else writeLine(env.io.err, note);
   }

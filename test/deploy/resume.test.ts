@@ -16,7 +16,7 @@ function unfinished(region: string | null) {
     snapshot: snapshotOf([agent(0, scalars(8, 16384))], running),
     source: "t",
   });
-  const pending = { number: 3, outcome: "pending" } as Release;
+  const pending = { number: 3, outcome: "pending", manifestDigest: appDigest(app) } as Release;
   const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
   return { plan: { ...built, region }, conn };
 }
@@ -32,6 +32,22 @@ describe("resuming a release that did not finish", () => {
     const text = testEnv();
     await appsToDeploy(text.env, conn, plan, false);
     expect(text.err()).toContain("release 3 of api in us-east did not finish (interrupted); resuming it");
+  });
+
+  it("supersedes one of another spec instead, and says so", async () => {
+    const { plan, conn } = unfinished("us-east");
+    const other = { number: 3, outcome: "pending", manifestDigest: "sha256:other" } as Release;
+    const superseding = { ...conn, store: { releases: async () => [other] } } as unknown as Connection;
+    const t = testEnv();
+    expect((await appsToDeploy(t.env, superseding, plan, true)).map((a) => a.spec.name)).toEqual(["api"]);
+    expect(JSON.parse(t.out())).toEqual({ type: "supersede", app: "api", release: 3, region: "us-east" });
+
+    const text = testEnv();
+    await appsToDeploy(text.env, superseding, plan, false);
+    expect(text.err()).toContain(
+      "release 3 of api in us-east did not finish (interrupted) and carries another spec; this deploy supersedes it",
+    );
+    expect(text.err()).not.toContain("resuming");
   });
 
   it("leaves the region out where the deploy has none", async () => {
@@ -62,7 +78,7 @@ describe("a stop that did not finish", () => {
 
   it("says it waits for the instances to end", async () => {
     const plan = buildPlan({ ...input, resuming: new Set(["api"]) });
-    const pending = { number: 4, outcome: "pending" } as Release;
+    const pending = { number: 4, outcome: "pending", manifestDigest: appDigest(stopped) } as Release;
     const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
     const t = testEnv();
     await appsToDeploy(t.env, conn, plan, false);
