@@ -33,6 +33,8 @@ export interface RegionResult {
   finishedAt?: number;
   /** Why it failed, for the summary. */
   reason?: string;
+  /** The commands that finish what the region left unfinished (an interrupted rollback of rollback_all). */
+  finish?: readonly string[];
 }
 
 export interface WavePlan {

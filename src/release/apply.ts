@@ -151,6 +151,8 @@ export async function deployChanging(
   > & {
     lagging?: readonly string[];
     disruptionOverride?: DisruptionOverride;
+    /** The command an app's release records instead of `resume` (what finishes a rollback of one region). */
+    resumeOf?: ReadonlyMap<string, string>;
   },
   emit: (event: DeployEvent) => void,
 ): Promise<AppDeployResult[]> {
@@ -170,7 +172,7 @@ export async function deployChanging(
           digest: appPlan.diff.digest,
           known,
           purpose: options.verb,
-          command: options.resume,
+          command: options.resumeOf?.get(app) ?? options.resume,
           planned: plannedAgents(appPlan),
           cluster: { agents: snapshot.agents, known },
           ...(options.draining === undefined || options.draining.size === 0

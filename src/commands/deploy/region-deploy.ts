@@ -1,10 +1,12 @@
 /** One region of a multi-region deploy: connect and plan it, deploy its changes, or roll them back. */
+import { commandLine, targetWords } from "../../cli/command-line.js";
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
 import { agentsScheduledForMaintenance } from "../../cluster/maintenance.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { AppDeployResult } from "../../deploy/deploy.js";
 import type { DeployEvent } from "../../deploy/events.js";
+import { rollbackTarget } from "../../deploy/releases.js";
 import type { RegionResult } from "../../deploy/waves.js";
 import type { AppSpec } from "../../manifest/types.js";
 import type { AppPlan, Plan } from "../../plan/types.js";
@@ -19,7 +21,6 @@ import {
 } from "../../release/apply.js";
 import { type ConnectFlags, type Connection, connect } from "../../release/connect.js";
 import type { DisruptionOverride } from "../../release/disruption.js";
-import type { Release } from "../../state/types.js";
 
 export interface PreparedRegion extends PlannedChange {
   region: string;
@@ -122,6 +123,8 @@ export interface RegionRun {
   verb: string;
   /** The command that resumes the rollout: each release records it. */
   resume: string;
+  /** The deploy's --context, said again in the commands that finish a region's unfinished rollback. */
+  context?: string;
   forceUnlock: boolean;
   autoRollback: boolean;
   timeoutMs?: number;
@@ -164,8 +167,10 @@ export async function deployRegion(
 
 /**
  * Rolls a region back to what it ran before this rollout (on_failure: rollback_all): each app deployed here goes
- * back to its previous deployed release as a new release, with the same gates; an app deployed here for the first
- * time is scaled to 0 in the region.
+ * back to its newest deployed release of another spec, as a new release with the same gates (as a failing
+ * release's own rollback does, so a release that re-deployed the running spec is not "reverted" to itself); an
+ * app deployed here for the first time is scaled to 0 in the region. Each new release records the command that
+ * finishes it, which an interrupted or timed-out rollback names.
  */
 export async function revertRegion(
   env: Env,
@@ -174,14 +179,18 @@ export async function revertRegion(
   run: RegionRun,
 ): Promise<RegionResult> {
   const { region, conn } = prepared;
+  const finishing = new Map<string, string>();
   try {
     const specs: AppSpec[] = [];
     for (const result of deployed) {
       const releases = await conn.store.releases(result.app);
-      const previous = previousDeployed(releases, result.release);
       const current = releases.find((r) => r.number === result.release);
-      if (previous !== undefined) specs.push(previous.spec);
-      else if (current !== undefined) specs.push(stoppedIn(current.spec, region));
+      if (current === undefined) continue;
+      const previous = rollbackTarget(releases, current);
+      specs.push(previous?.spec ?? stoppedIn(current.spec, region));
+      const verb = previous === undefined ? "stop" : "rollback";
+      const target = targetWords({ region, context: run.context });
+      finishing.set(result.app, commandLine(["titan", verb, result.app, ...target]));
     }
     const snapshot = await conn.source.read(env.signal);
     const options: ApplyOptions = {
@@ -199,13 +208,22 @@ export async function revertRegion(
       env,
       conn,
       { plan, snapshot, changing },
-      { ...withoutOverride(run), verb: "rollback", lagging: [] },
+      { ...withoutOverride(run), verb: "rollback", lagging: [], resumeOf: finishing },
       (e) => run.emit(e, region),
     );
     const result = regionResult(region, apps, env.clock.now());
-    return result.outcome === "deployed" ? { region, outcome: "reverted" } : result;
+    const unfinished = [...finishing]
+      .filter(([app]) => apps.find((a) => a.app === app)?.outcome !== "deployed")
+      .map(([, command]) => command);
+    if (result.outcome === "deployed" && unfinished.length === 0) return { region, outcome: "reverted" };
+    if (result.outcome === "deployed" || env.signal.aborted)
+      return { region, outcome: "interrupted", reason: ROLLING_BACK, finish: unfinished };
+    if (result.outcome === "timed_out")
+      return { region, outcome: "timed_out", reason: ROLLING_BACK, finish: unfinished };
+    return result;
   } catch (error) {
-    if (env.signal.aborted) return { region, outcome: "interrupted" };
+    if (env.signal.aborted)
+      return { region, outcome: "interrupted", reason: ROLLING_BACK, finish: [...finishing.values()] };
     return {
       region,
       outcome: "failed",
@@ -214,15 +232,13 @@ export async function revertRegion(
   }
 }
 
+const ROLLING_BACK = "while rolling back (on_failure: rollback_all)";
+
 /** A rollback of the rollout is part of it, not another use of the override. */
 function withoutOverride(run: RegionRun): Omit<RegionRun, "disruptionOverride"> {
   const { disruptionOverride, ...rest } = run;
   void disruptionOverride;
   return rest;
-}
-
-function previousDeployed(releases: readonly Release[], number: number): Release | undefined {
-  return [...releases].reverse().find((r) => r.number < number && r.outcome === "deployed");
 }
 
 function stoppedIn(spec: AppSpec, region: string): AppSpec {

@@ -206,6 +206,7 @@ async function runWaves(
   const run: RegionRun = {
     verb: "deploy",
     resume,
+    ...(opts.context === undefined ? {} : { context: opts.context }),
     forceUnlock: opts.forceUnlock,
     autoRollback: opts.autoRollback,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -291,6 +292,7 @@ function report(env: Env, json: boolean, results: readonly RegionResult[], resum
       region: r.region,
       outcome: r.outcome,
       ...(r.reason === undefined ? {} : { reason: r.reason }),
+      ...(r.finish === undefined ? {} : { finish: r.finish }),
     }));
     writeLine(env.io.out, JSON.stringify({ type: "rollout_done", regions }));
   } else {
@@ -307,17 +309,26 @@ function report(env: Env, json: boolean, results: readonly RegionResult[], resum
       );
     }
   }
-  const summary = results.map((r) => `${r.region} ${r.outcome.replace("_", " ")}`).join(", ");
+  const summary = results
+    .map((r) => `${r.region} ${r.outcome.replace("_", " ")}${r.finish === undefined ? "" : ` ${r.reason}`}`)
+    .join(", ");
+  // A rollback of rollback_all left unfinished is finished by its own commands: re-running the deploy would
+  // deploy the failed release again instead.
+  const finish = results.flatMap((r) => r.finish ?? []).map((command) => `\`${command}\``);
+  const finishHint =
+    finish.length === 0
+      ? undefined
+      : `finish the rollback with ${finish.join(" and ")}; re-running \`${resume}\` deploys the release again`;
   switch (rolloutVerdict(results, env.signal.aborted)) {
     case "interrupted":
       throw new InterruptedError(
         `deploy interrupted: ${summary}`,
-        `re-run \`${resume}\` to resume region by region`,
+        finishHint ?? `re-run \`${resume}\` to resume region by region`,
       );
     case "timed_out":
       throw new TimeoutError(
         `deploy did not finish before --timeout: ${summary}`,
-        `re-run \`${resume}\` to continue`,
+        finishHint ?? `re-run \`${resume}\` to continue`,
       );
     case "failed":
       throw new TitanError(`deploy failed: ${summary}`, {

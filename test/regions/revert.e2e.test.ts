@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { liveTasks, titan } from "../deploy/harness.js";
+import { type Regions, threeRegions, writeRegionalApp } from "./harness.js";
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "titan.js");
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+/** Of each live task in the region, whether its release carries the spec of release 1 (VERSION 1). */
+async function runningReleaseOne(
+  { h, clusters }: Regions,
+  region: "us-east" | "ap-south",
+): Promise<boolean[]> {
+  const listed = await titan(["releases", "web", "--region", region, "--json"], h);
+  const { releases } = JSON.parse(listed.stdout) as {
+    releases: Array<{ number: number; manifest_digest: string }>;
+  };
+  const digestOf = (n: number) => releases.find((r) => r.number === n)?.manifest_digest;
+  const live = await liveTasks(clusters[region].url);
+  expect(live.length).toBeGreaterThan(0);
+  return live.map((t) => digestOf(Number(t.id.split(".")[1])) === digestOf(1));
+}
+
+/**
+ * Release 1 everywhere, then release 2 in waves [us-east, ap-south] → [eu-west], broken in eu-west, with
+ * on_failure: rollback_all, in its own process, stopped with SIGINT once us-east's rollback recorded its release.
+ */
+async function interruptedRollback(): Promise<{
+  regions: Regions;
+  v2: string;
+  stderr: string;
+  stdout: string;
+}> {
+  const regions = await threeRegions();
+  const { h } = regions;
+  const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+  expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+  const v2 = writeRegionalApp(h.cwd, {
+    version: "2",
+    waves: "[[us-east, ap-south], [eu-west]]",
+    regions: '{ us-east: 1, eu-west: { instances: 1, env: { BROKEN: "1" } }, ap-south: 1 }',
+    onFailure: "rollback_all",
+  });
+  const child = spawn(process.execPath, [BIN, "deploy", "-f", v2, "--yes", "--json"], {
+    cwd: h.cwd,
+    env: { ...process.env, ...h.vars, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const reverting = () => {
+    const start = stdout.indexOf('"type":"rollback_regions"');
+    return start >= 0 && /"type":"release"[^\n]*"region":"us-east"/.test(stdout.slice(start));
+  };
+  for (let i = 0; i < 3000 && !reverting() && child.exitCode === null; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  expect(reverting(), stdout + stderr).toBe(true);
+  child.kill("SIGINT");
+  expect(await exit).toBe(130);
+  return { regions, v2, stderr, stdout };
+}
+
+describe("a rollback of on_failure: rollback_all interrupted", () => {
+  it("names the commands that finish it, which roll each region back to what ran before", async () => {
+    const { regions, stderr, stdout } = await interruptedRollback();
+    const { h } = regions;
+    expect(stderr).toContain("us-east interrupted while rolling back (on_failure: rollback_all)");
+    expect(stderr).toContain("hint: finish the rollback with `titan rollback web --region us-east`");
+    expect(stderr).toContain("`titan rollback web --region ap-south`");
+    expect(stderr).toContain("re-running `titan deploy -f ");
+    const done = stdout.split("\n").find((l) => l.includes('"type":"rollout_done"')) ?? "{}";
+    expect(JSON.parse(done).regions).toContainEqual({
+      region: "us-east",
+      outcome: "interrupted",
+      reason: "while rolling back (on_failure: rollback_all)",
+      finish: ["titan rollback web --region us-east"],
+    });
+    for (const region of ["us-east", "ap-south"] as const) {
+      const finished = await titan(["rollback", "web", "--region", region, "--yes"], h);
+      expect(finished.code, finished.stderr).toBe(0);
+      expect(await runningReleaseOne(regions, region)).toEqual([true]);
+    }
+  }, 120_000);
+
+  it("when the deploy is run again instead and fails again, rolls back to the release before it, not to itself", async () => {
+    const { regions, v2 } = await interruptedRollback();
+    const again = await titan(["deploy", "-f", v2, "--yes", "--json"], regions.h);
+    expect(again.code, again.stderr).toBe(5);
+    expect(again.stdout).toContain('"type":"supersede"');
+    expect(again.stderr).toContain("deploy failed and was rolled back: us-east reverted, ap-south reverted");
+    expect(await runningReleaseOne(regions, "us-east")).toEqual([true]);
+    expect(await runningReleaseOne(regions, "ap-south")).toEqual([true]);
+  }, 120_000);
+});
