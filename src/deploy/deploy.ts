@@ -35,6 +35,8 @@ export interface AppDeployInput {
   evacuate?: readonly string[];
   /** The titan command that resumes this change (`titan stop web`): a new release records it. */
   command?: string;
+  /** The multi-region rollout this release is part of: a new release records it. */
+  rollout?: string;
 }
 
 /** What a deploy passes straight on to each app's executor. */
@@ -101,6 +103,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
         ...(input.lagging === undefined ? {} : { lagging: input.lagging }),
         ...(input.disruptionOverride === undefined ? {} : { disruptionOverride: input.disruptionOverride }),
         ...(input.command === undefined ? {} : { command: input.command }),
+        ...(input.rollout === undefined ? {} : { rollout: input.rollout }),
       },
     );
     settings.emit({ type: "release", app, release: release.number, digest: release.manifestDigest, reused });

@@ -26,7 +26,12 @@ export async function releaseFor(
   spec: AppSpec,
   digest: string,
   user: string,
-  notes: { lagging?: readonly string[]; disruptionOverride?: string; command?: string } = {},
+  notes: {
+    lagging?: readonly string[];
+    disruptionOverride?: string;
+    command?: string;
+    rollout?: string;
+  } = {},
 ): Promise<{ release: Release; reused: boolean }> {
   const releases = await store.releases(spec.name);
   const last = releases.at(-1);
@@ -52,6 +57,7 @@ export async function releaseFor(
     ...(notes.lagging === undefined || notes.lagging.length === 0 ? {} : { lagging: [...notes.lagging] }),
     ...(notes.disruptionOverride === undefined ? {} : { disruptionOverride: notes.disruptionOverride }),
     ...(notes.command === undefined || notes.command === "" ? {} : { command: notes.command }),
+    ...(notes.rollout === undefined ? {} : { rollout: notes.rollout }),
   });
   return { release, reused: false };
 }

@@ -3,6 +3,7 @@
  * next step is after each wave (the next wave, a soak, rolling back the regions already done, or stopping), and
  * what the whole deploy ended with. The command runs the steps; this module only decides them.
  */
+import { canonicalJson, sha256Hex } from "../cluster/canonical.js";
 import type { AppSpec, FailurePolicy, RolloutPolicy } from "../manifest/types.js";
 
 /** What one region ended with in this run. */
@@ -35,6 +36,8 @@ export interface RegionResult {
   reason?: string;
   /** The commands that finish what the region left unfinished (an interrupted rollback of rollback_all). */
   finish?: readonly string[];
+  /** Unchanged because an earlier run of this same rollout deployed it (a re-run resumes): rollback_all undoes it. */
+  deployedEarlier?: boolean;
 }
 
 export interface WavePlan {
@@ -130,7 +133,7 @@ export function nextWaveStep(plan: WavePlan, state: WaveState, now: number): Wav
   const anyFailed = state.ran.some((wave) => wave.some((r) => FAILED.has(r.outcome)));
   if (anyFailed && plan.onFailure !== "continue") {
     if (plan.onFailure === "rollback_all" && !state.rolledBack) {
-      const done = state.ran.flat().filter((r) => r.outcome === "deployed");
+      const done = state.ran.flat().filter((r) => r.outcome === "deployed" || r.deployedEarlier === true);
       if (done.length > 0) return { kind: "rollback", regions: done.map((r) => r.region) };
     }
     return { kind: "stop", reason: "failed" };
@@ -174,4 +177,18 @@ export function rolloutVerdict(results: readonly RegionResult[], interrupted = f
   if (has("failed")) return "failed";
   if (has("rolled_back") || has("reverted")) return "rolled_back";
   return "ok";
+}
+
+/**
+ * What identifies a rollout: the spec of every app in every region it deploys (their digests), not how it goes
+ * (waves, soak), so running the same deploy again, to resume it, gives the same digest, and changing any region's
+ * spec gives another.
+ */
+export function rolloutDigest(
+  regions: ReadonlyArray<{ region: string; apps: ReadonlyArray<{ app: string; digest: string }> }>,
+): string {
+  const entries = regions
+    .flatMap((r) => r.apps.map((a) => [r.region, a.app, a.digest]))
+    .sort((a, b) => (a.join("\n") < b.join("\n") ? -1 : 1));
+  return `sha256:${sha256Hex(canonicalJson(entries))}`;
 }

@@ -153,6 +153,8 @@ export async function deployChanging(
     disruptionOverride?: DisruptionOverride;
     /** The command an app's release records instead of `resume` (what finishes a rollback of one region). */
     resumeOf?: ReadonlyMap<string, string>;
+    /** The multi-region rollout the releases are part of. */
+    rollout?: string;
   },
   emit: (event: DeployEvent) => void,
 ): Promise<AppDeployResult[]> {
@@ -173,6 +175,7 @@ export async function deployChanging(
           known,
           purpose: options.verb,
           command: options.resumeOf?.get(app) ?? options.resume,
+          ...(options.rollout === undefined ? {} : { rollout: options.rollout }),
           planned: plannedAgents(appPlan),
           cluster: { agents: snapshot.agents, known },
           ...(options.draining === undefined || options.draining.size === 0

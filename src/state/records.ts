@@ -90,6 +90,7 @@ const releaseCheck: Check = obj({
   lagging: opt(list(str({ pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/ }))),
   disruptionOverride: opt(anyText),
   command: opt(anyText),
+  rollout: opt(text),
 });
 
 const lockCheck: Check = obj({

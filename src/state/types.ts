@@ -44,6 +44,11 @@ export interface Release {
    * while it is pending, said by `titan status` on any machine. Absent in records written before it was kept.
    */
   command?: string;
+  /**
+   * The multi-region rollout that made it: a digest of every region's spec of the rollout's apps, the same when
+   * the same deploy is run again, so a resumed rollout knows the regions an earlier run of it deployed.
+   */
+  rollout?: string;
 }
 
 export type ReleaseDraft = Omit<Release, "number" | "outcome" | "createdAt"> & { createdAt?: number };

@@ -5,6 +5,7 @@ import {
   nextWaveStep,
   planWaves,
   type RegionResult,
+  rolloutDigest,
   rolloutVerdict,
   type WavePlan,
   type WaveState,
@@ -112,6 +113,26 @@ describe("nextWaveStep", () => {
     });
   });
 
+  it("rolls back a region an earlier run of the same rollout deployed, not one that was unchanged anyway", () => {
+    const unchanged = (region: string, deployedEarlier: boolean): RegionResult => ({
+      region,
+      outcome: "unchanged",
+      finishedAt: 1_000,
+      ...(deployedEarlier ? { deployedEarlier } : {}),
+    });
+    const failed = { region: "ap-south", outcome: "rolled_back" as const };
+    const earlier = [[unchanged("us-east", true)], [ok("eu-west"), failed]];
+    expect(nextWaveStep(plan("rollback_all"), state(earlier, { soaked: 0 }), 0)).toEqual({
+      kind: "rollback",
+      regions: ["us-east", "eu-west"],
+    });
+    const anyway = [[unchanged("us-east", false)], [unchanged("eu-west", false), failed]];
+    expect(nextWaveStep(plan("rollback_all"), state(anyway, { soaked: 0 }), 0)).toEqual({
+      kind: "stop",
+      reason: "failed",
+    });
+  });
+
   it("keeps going after a failure in wave 1 only with continue, and stops at once when interrupted", () => {
     const ran = [[{ region: "us-east", outcome: "failed" as const }]];
     expect(nextWaveStep(plan("continue", 0), state(ran), 0)).toMatchObject({ kind: "wave", index: 1 });
@@ -147,5 +168,23 @@ describe("the outcome of a rollout", () => {
         { region: "b", outcome: "interrupted" },
       ]),
     ).toBe("interrupted");
+  });
+});
+
+describe("rolloutDigest", () => {
+  const east = { region: "us-east", apps: [{ app: "web", digest: "sha256:a" }] };
+  const west = { region: "eu-west", apps: [{ app: "web", digest: "sha256:b" }] };
+
+  it("is the same for the same specs in any order, and differs when any region's spec does", () => {
+    expect(rolloutDigest([east, west])).toBe(rolloutDigest([west, east]));
+    expect(rolloutDigest([east, west])).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const changedWest = { region: "eu-west", apps: [{ app: "web", digest: "sha256:c" }] };
+    expect(rolloutDigest([east, changedWest])).not.toBe(rolloutDigest([east, west]));
+    expect(rolloutDigest([east])).not.toBe(rolloutDigest([east, west]));
+    const swapped = [
+      { region: "us-east", apps: [{ app: "web", digest: "sha256:b" }] },
+      { region: "eu-west", apps: [{ app: "web", digest: "sha256:a" }] },
+    ];
+    expect(rolloutDigest(swapped)).not.toBe(rolloutDigest([east, west]));
   });
 });

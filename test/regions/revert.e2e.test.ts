@@ -104,3 +104,41 @@ describe("a rollback of on_failure: rollback_all interrupted", () => {
     expect(await runningReleaseOne(regions, "ap-south")).toEqual([true]);
   }, 120_000);
 });
+
+describe("a rollout with on_failure: rollback_all interrupted while it soaks, then run again", () => {
+  it("rolls back the region the first run deployed when a later wave fails", async () => {
+    const regions = await threeRegions();
+    const { h } = regions;
+    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+    const v2 = (soak: string) =>
+      writeRegionalApp(h.cwd, {
+        version: "2",
+        soak,
+        waves: "[[us-east], [eu-west, ap-south]]",
+        regions: '{ us-east: 1, eu-west: { instances: 1, env: { BROKEN: "1" } }, ap-south: 1 }',
+        onFailure: "rollback_all",
+      });
+    const first = new AbortController();
+    const soaking = titan(["deploy", "-f", v2("30s"), "--yes", "--json"], { ...h, signal: first.signal });
+    for (let i = 0; i < 3000; i++) {
+      const ids = (await liveTasks(regions.clusters["us-east"].url)).map((t) => t.id);
+      if (ids.length === 1 && ids[0]?.startsWith("web.2.")) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    first.abort();
+    const stopped = await soaking;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toContain("deploy interrupted: us-east deployed, eu-west not started");
+
+    // The soak shortened to 1s is the same rollout: the same specs in every region.
+    const again = await titan(["deploy", "-f", v2("1s"), "--yes"], h);
+    expect(again.code, again.stderr).toBe(5);
+    expect(again.stderr).toContain(
+      "deploy failed and was rolled back: us-east reverted, eu-west rolled back, ap-south reverted",
+    );
+    expect(await runningReleaseOne(regions, "us-east")).toEqual([true]);
+    expect(await runningReleaseOne(regions, "ap-south")).toEqual([true]);
+  }, 120_000);
+});

@@ -63,9 +63,10 @@ describe("file:// state store", () => {
       spec: specOf("web"),
       user: "ana",
       command: "titan stop web",
+      rollout: "sha256:r1",
     });
     expect([first.number, second.number]).toEqual([1, 2]);
-    expect((await s.releases("web"))[0]?.command).toBe("titan stop web");
+    expect((await s.releases("web"))[0]).toMatchObject({ command: "titan stop web", rollout: "sha256:r1" });
     await s.finishRelease("api", 2, "rolled_back", "health checks failed");
     const releases = await s.releases("api");
     expect(releases.map((r) => [r.number, r.outcome])).toEqual([

@@ -58,9 +58,10 @@ describe("zk:// state store", () => {
       user: "ana",
     });
     const second = await s.addRelease({ app: "api", manifestDigest: "d2", spec, user: "bo" });
-    await s.addRelease({ app: "web", manifestDigest: "w1", spec, user: "ana", command: "titan stop web" });
+    const web = { app: "web", manifestDigest: "w1", spec, user: "ana" };
+    await s.addRelease({ ...web, command: "titan stop web", rollout: "sha256:r1" });
     expect([first.number, second.number]).toEqual([1, 2]);
-    expect((await s.releases("web"))[0]?.command).toBe("titan stop web");
+    expect((await s.releases("web"))[0]).toMatchObject({ command: "titan stop web", rollout: "sha256:r1" });
     await s.finishRelease("api", 2, "rolled_back", "health checks failed");
     const releases = await s.releases("api");
     expect(releases.map((r) => [r.number, r.outcome, r.detail])).toEqual([

@@ -125,6 +125,8 @@ export interface RegionRun {
   resume: string;
   /** The deploy's --context, said again in the commands that finish a region's unfinished rollback. */
   context?: string;
+  /** The rollout's digest (src/deploy/waves.ts rolloutDigest): the releases it makes record it. */
+  rollout?: string;
   forceUnlock: boolean;
   autoRollback: boolean;
   timeoutMs?: number;
@@ -134,35 +136,68 @@ export interface RegionRun {
   emit: (event: DeployEvent, region: string) => void;
 }
 
-/** Deploys the region's changing apps; a thrown error (a lock held elsewhere, a lost master) fails the region only. */
+/** An app's release this rollout deployed in a region: what rollback_all rolls back. */
+export interface DeployedRelease {
+  app: string;
+  release: number;
+}
+
+/**
+ * Deploys the region's changing apps; a thrown error (a lock held elsewhere, a lost master) fails the region only.
+ * `deployed` are the releases this rollout put in the region: those of this run, and those an earlier run of the
+ * same rollout deployed (a re-run resumes it), which the region's plan keeps unchanged.
+ */
 export async function deployRegion(
   env: Env,
   prepared: PreparedRegion,
   run: RegionRun,
-): Promise<{ result: RegionResult; apps: AppDeployResult[] }> {
+): Promise<{ result: RegionResult; deployed: DeployedRelease[] }> {
   const { region, conn } = prepared;
+  const earlier = await deployedEarlier(prepared, run.rollout);
   if (prepared.changing.length === 0) {
     const finishedAt = await lastFinished(
       conn,
       prepared.plan.apps.map((a) => a.spec.name),
     );
-    return { result: { region, outcome: "unchanged", finishedAt }, apps: [] };
+    const byRollout = earlier.length === 0 ? {} : { deployedEarlier: true };
+    return { result: { region, outcome: "unchanged", finishedAt, ...byRollout }, deployed: earlier };
   }
   try {
     const options = { ...run, draining: prepared.draining };
     const apps = await deployChanging(env, conn, prepared, options, (event) => run.emit(event, region));
+    const deployed = [
+      ...earlier,
+      ...apps.filter((a) => a.outcome === "deployed").map((a) => ({ app: a.app, release: a.release })),
+    ];
     if (
       env.signal.aborted &&
       apps.every((a) => a.outcome === "deployed") &&
       apps.length < prepared.changing.length
     )
-      return { result: { region, outcome: "interrupted" }, apps };
-    return { result: regionResult(region, apps, env.clock.now()), apps };
+      return { result: { region, outcome: "interrupted" }, deployed };
+    return { result: regionResult(region, apps, env.clock.now()), deployed };
   } catch (error) {
-    if (env.signal.aborted) return { result: { region, outcome: "interrupted" }, apps: [] };
+    if (env.signal.aborted) return { result: { region, outcome: "interrupted" }, deployed: earlier };
     const reason = error instanceof Error ? error.message : String(error);
-    return { result: { region, outcome: "failed", reason }, apps: [] };
+    return { result: { region, outcome: "failed", reason }, deployed: earlier };
   }
+}
+
+/** The region's unchanged apps whose running release an earlier run of this same rollout deployed. */
+async function deployedEarlier(
+  prepared: PreparedRegion,
+  rollout: string | undefined,
+): Promise<DeployedRelease[]> {
+  if (rollout === undefined) return [];
+  const changing = new Set(prepared.changing.map((a) => a.spec.name));
+  const earlier: DeployedRelease[] = [];
+  for (const { spec } of prepared.plan.apps) {
+    if (changing.has(spec.name)) continue;
+    const newest = (await prepared.conn.store.releases(spec.name)).at(-1);
+    if (newest?.outcome === "deployed" && newest.rollout === rollout)
+      earlier.push({ app: spec.name, release: newest.number });
+  }
+  return earlier;
 }
 
 /**
@@ -175,7 +210,7 @@ export async function deployRegion(
 export async function revertRegion(
   env: Env,
   prepared: PreparedRegion,
-  deployed: readonly AppDeployResult[],
+  deployed: readonly DeployedRelease[],
   run: RegionRun,
 ): Promise<RegionResult> {
   const { region, conn } = prepared;
@@ -208,7 +243,7 @@ export async function revertRegion(
       env,
       conn,
       { plan, snapshot, changing },
-      { ...withoutOverride(run), verb: "rollback", lagging: [], resumeOf: finishing },
+      { ...asRollback(run), verb: "rollback", lagging: [], resumeOf: finishing },
       (e) => run.emit(e, region),
     );
     const result = regionResult(region, apps, env.clock.now());
@@ -234,10 +269,14 @@ export async function revertRegion(
 
 const ROLLING_BACK = "while rolling back (on_failure: rollback_all)";
 
-/** A rollback of the rollout is part of it, not another use of the override. */
-function withoutOverride(run: RegionRun): Omit<RegionRun, "disruptionOverride"> {
-  const { disruptionOverride, ...rest } = run;
+/**
+ * A rollback of the rollout is part of it, not another use of the override; its releases undo the rollout's, so
+ * they do not carry its digest.
+ */
+function asRollback(run: RegionRun): Omit<RegionRun, "disruptionOverride" | "rollout"> {
+  const { disruptionOverride, rollout, ...rest } = run;
   void disruptionOverride;
+  void rollout;
   return rest;
 }
 

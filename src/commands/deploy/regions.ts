@@ -8,7 +8,6 @@ import type { Env } from "../../cli/env.js";
 import { InterruptedError, TimeoutError, TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import type { AppDeployResult } from "../../deploy/deploy.js";
 import type { ProgressView } from "../../deploy/progress.js";
 import {
   finalOutcomes,
@@ -16,6 +15,7 @@ import {
   nextWaveStep,
   planWaves,
   type RegionResult,
+  rolloutDigest,
   rolloutVerdict,
   type WavePlan,
   type WaveState,
@@ -37,6 +37,7 @@ import { type DisruptionOverride, passDisruption } from "../../release/disruptio
 import { reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
 import {
+  type DeployedRelease,
   deployRegion,
   type PreparedRegion,
   planRegion,
@@ -202,10 +203,16 @@ async function runWaves(
   }: { timeoutMs: number | undefined; disruptionOverride: DisruptionOverride | undefined; resume: string },
 ): Promise<RegionResult[]> {
   const byRegion = new Map(prepared.map((p) => [p.region, p]));
-  const deployedApps = new Map<string, AppDeployResult[]>();
+  const deployedApps = new Map<string, DeployedRelease[]>();
   const run: RegionRun = {
     verb: "deploy",
     resume,
+    rollout: rolloutDigest(
+      prepared.map((p) => ({
+        region: p.region,
+        apps: p.plan.apps.map((a) => ({ app: a.spec.name, digest: a.diff.digest })),
+      })),
+    ),
     ...(opts.context === undefined ? {} : { context: opts.context }),
     forceUnlock: opts.forceUnlock,
     autoRollback: opts.autoRollback,
@@ -260,7 +267,7 @@ async function runWave(
   json: boolean,
   step: { index: number; regions: readonly string[] },
   byRegion: ReadonlyMap<string, PreparedRegion>,
-  deployedApps: Map<string, AppDeployResult[]>,
+  deployedApps: Map<string, DeployedRelease[]>,
   run: RegionRun,
 ): Promise<RegionResult[]> {
   const wave = step.index + 1;
@@ -272,11 +279,8 @@ async function runWave(
   );
   return Promise.all(
     step.regions.map(async (region) => {
-      const { result, apps } = await deployRegion(env, byRegion.get(region) as PreparedRegion, run);
-      deployedApps.set(
-        region,
-        apps.filter((a) => a.outcome === "deployed"),
-      );
+      const { result, deployed } = await deployRegion(env, byRegion.get(region) as PreparedRegion, run);
+      deployedApps.set(region, deployed);
       const reason = result.reason === undefined ? {} : { reason: result.reason };
       const text = `${region}: ${result.outcome.replace("_", " ")}${result.reason === undefined ? "" : ` (${result.reason})`}`;
       const event = { type: "region_done", region, outcome: result.outcome, ...reason };

@@ -53,6 +53,7 @@ function releaseJson(r: Release): Record<string, unknown> {
     lagging: r.lagging ?? [],
     disruption_override: r.disruptionOverride ?? null,
     command: r.command ?? null,
+    rollout: r.rollout ?? null,
   };
 }
 
