@@ -96,6 +96,13 @@ describe("a rollback of on_failure: rollback_all interrupted", () => {
 
   it("when the deploy is run again instead and fails again, rolls back to the release before it, not to itself", async () => {
     const { regions, v2 } = await interruptedRollback();
+    // The plan says what the deploy then does with each region's unfinished rollback.
+    const plan = await titan(["plan", "-f", v2], regions.h);
+    expect(plan.code, plan.stderr).toBe(0);
+    for (const region of ["us-east", "ap-south"])
+      expect(plan.stderr).toContain(
+        `note: release 3 of web in ${region} did not finish (\`titan rollback web --region ${region}\`): titan deploy supersedes it`,
+      );
     const again = await titan(["deploy", "-f", v2, "--yes", "--json"], regions.h);
     expect(again.code, again.stderr).toBe(5);
     expect(again.stdout).toContain('"type":"supersede"');

@@ -1,5 +1,7 @@
+import type { AppSpec } from "../../manifest/types.js";
 import type { Plan } from "../../plan/types.js";
-import type { Release } from "../../state/types.js";
+import { pendingRelease } from "../../release/pending.js";
+import type { Release, StateStore } from "../../state/types.js";
 
 /**
  * What `titan deploy` of these manifests does with each app's release that did not finish, said by `titan plan`
@@ -21,4 +23,12 @@ export function pendingNotes(plan: Plan, pending: ReadonlyMap<string, Release>):
     );
   }
   return notes;
+}
+
+/** Each app's release that did not finish, as a deploy finds it. */
+export async function pendingOf(store: StateStore, apps: readonly AppSpec[]): Promise<Map<string, Release>> {
+  const found = await Promise.all(
+    apps.map(async (app) => [app.name, await pendingRelease(store, app.name)] as const),
+  );
+  return new Map(found.flatMap(([app, release]) => (release === undefined ? [] : [[app, release] as const])));
 }

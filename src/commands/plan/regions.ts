@@ -16,6 +16,7 @@ import type { PinnedImage } from "../../registry/pin.js";
 import { reachRegions } from "../regions/span.js";
 import type { PlanOptions } from "./command.js";
 import { sayDoesNotFit } from "./does-not-fit.js";
+import { pendingNotes, pendingOf } from "./pending.js";
 
 /**
  * `titan plan` over every region the apps name: each region's cluster is read and planned in parallel, shown one
@@ -37,9 +38,11 @@ export async function planRegions(
       const [live, store] = await Promise.all([target.source(), target.store()]);
       const source = new OwnedSource(live, store, { apps: names, onForeign: "report" });
       const snapshot = await source.read(env.signal);
-      // As the region's deploy plans: instances on agents scheduled for maintenance move off them.
+      // As the region's deploy plans: instances on agents scheduled for maintenance move off them, and a
+      // release left pending in the region is resumed or superseded.
       const draining = await agentsScheduledForMaintenance(await target.client(), env.signal);
-      return { snapshot, source: source.describe(), draining };
+      const pending = await pendingOf(store, apps);
+      return { snapshot, source: source.describe(), draining, pending };
     } finally {
       await target.close();
     }
@@ -59,8 +62,14 @@ export async function planRegions(
         scaleIn: opts.scaleIn,
         taskUser: r.target.cluster.user,
         ...(r.value.draining.size === 0 ? {} : { draining: r.value.draining }),
+        ...(r.value.pending.size === 0 ? {} : { resuming: new Set(r.value.pending.keys()) }),
       });
-      return { ...r, value: { plan: withDisruptionWarnings(plan, env.clock.now()), images: pinned.images } };
+      const value = {
+        plan: withDisruptionWarnings(plan, env.clock.now()),
+        images: pinned.images,
+        pending: r.value.pending,
+      };
+      return { ...r, value };
     }),
   );
   const results: RegionPlan[] = reached.map((r) =>
@@ -94,6 +103,9 @@ export async function planRegions(
     }
     for (const line of renderRegionTotals(results)) writeLine(env.io.out, line);
   }
+  for (const r of reached)
+    if (r.ok)
+      for (const note of pendingNotes(r.value.plan, r.value.pending)) writeLine(env.io.err, `note: ${note}`);
   const verdict = regionsVerdict(results);
   if (verdict.unreachable) return ExitCode.RegionUnreachable;
   if (!verdict.fits) {

@@ -26,11 +26,10 @@ import { renderPlan } from "../../plan/render.js";
 import type { Plan } from "../../plan/types.js";
 import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
 import type { PinOutcome } from "../../registry/pin.js";
-import { pendingRelease } from "../../release/pending.js";
 import type { Release, StateStore } from "../../state/types.js";
 import type { PlanOptions } from "./command.js";
 import { sayDoesNotFit } from "./does-not-fit.js";
-import { pendingNotes } from "./pending.js";
+import { pendingNotes, pendingOf } from "./pending.js";
 
 export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
@@ -224,12 +223,4 @@ async function savePlan(env: Env, file: string, document: unknown): Promise<void
       hint: "check that the directory exists and is writable",
     });
   }
-}
-
-/** Each app's release that did not finish, as a deploy finds it. */
-async function pendingOf(store: StateStore, apps: readonly AppSpec[]): Promise<Map<string, Release>> {
-  const found = await Promise.all(
-    apps.map(async (app) => [app.name, await pendingRelease(store, app.name)] as const),
-  );
-  return new Map(found.flatMap(([app, release]) => (release === undefined ? [] : [[app, release] as const])));
 }
