@@ -13,7 +13,7 @@ const given = (value: string | undefined): boolean => value !== undefined && val
 /**
  * The regions a plan or deploy of these apps spans, or undefined when it acts on one cluster: a region given
  * (--region, TITAN_REGION, the context's `region:`) or masters given (--master, TITAN_MASTER) narrow it to one,
- * as does an app set that names fewer than two regions.
+ * as does an app set that names no region, or one region on a context that does not span regions.
  */
 export async function regionsToSpan(
   env: Env,
@@ -28,10 +28,13 @@ export async function regionsToSpan(
   if (given(env.vars.TITAN_REGION)) return undefined;
   if (given(flags.master) || given(env.vars.TITAN_MASTER)) return undefined;
   const regions = regionsOf(apps);
-  if (regions.length < 2) return undefined;
+  if (regions.length === 0) return undefined;
   const { config } = await loadUserConfig(env);
   const { name } = currentContextName(config, flags, env.vars);
-  if (allContexts(config)[name]?.region !== undefined) return undefined;
+  const context = allContexts(config)[name];
+  if (context?.region !== undefined) return undefined;
+  // Apps of one region on a context that spans several go to that region's cluster, as --region would send them.
+  if (regions.length === 1 && context?.regions === undefined) return undefined;
   const unmapped = regions.filter((region) => config.regions[region] === undefined);
   if (unmapped.length > 0) {
     const [first] = unmapped;
