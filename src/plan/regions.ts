@@ -31,6 +31,16 @@ export function desiredInstances(app: AppSpec, region: string | null): number {
 }
 
 /**
+ * The instances a release's spec runs in the region of the store that holds it: a spec that names regions keeps
+ * them all (its count is their sum), so its own count says nothing of one region. Without a region, the count.
+ */
+export function instancesIn(spec: AppSpec, region: string | null | undefined): number {
+  return spec.regions === undefined || region === null || region === undefined
+    ? spec.instances
+    : desiredInstances(spec, region);
+}
+
+/**
  * The app as one region runs it: its override applied (env merged over the app's, the resources it names, its
  * constraints instead of the app's) and the multi-region settings left out, so a release records exactly what
  * runs there and an override of one region changes no other region's digest.

@@ -19,3 +19,23 @@ describe("an app that names one region, on a context that spans several", () => 
     expect(await liveTasks(clusters["us-east"].url)).toEqual([]);
   }, 60_000);
 });
+
+describe("the releases of an app over several regions", () => {
+  it("count the instances of the region asked about, not of every region", async () => {
+    const { h } = await threeRegions();
+    const app = writeRegionalApp(h.cwd, {
+      version: "1",
+      regions: "{ us-east: 2, eu-west: 1, ap-south: 1 }",
+      waves: "[[us-east, eu-west, ap-south]]",
+    });
+    expect((await titan(["deploy", "-f", app, "--yes"], h)).code).toBe(0);
+    const count = async (region: string) => {
+      const listed = await titan(["releases", "web", "--region", region, "--json"], h);
+      return (JSON.parse(listed.stdout) as { releases: Array<{ instances: number }> }).releases[0]?.instances;
+    };
+    expect(await count("us-east")).toBe(2);
+    expect(await count("ap-south")).toBe(1);
+    const table = await titan(["releases", "web", "--region", "ap-south"], h);
+    expect(table.stdout).toMatch(/^1\s+deployed\s+1\s/m);
+  }, 60_000);
+});

@@ -3,6 +3,7 @@ import { writeLine } from "../../cli/io.js";
 import { renderTable } from "../../cli/table.js";
 import { escapeTerminal } from "../../cli/terminal-text.js";
 import { shortDigest } from "../../cluster/digest.js";
+import { instancesIn } from "../../plan/regions.js";
 import { checkAppName } from "../../release/app-release.js";
 import { openStore } from "../../release/connect.js";
 import { unknownAppError } from "../../release/unknown-app.js";
@@ -12,10 +13,13 @@ import type { ReleasesOptions } from "./command.js";
 export async function runReleases(env: Env, app: string, opts: ReleasesOptions): Promise<number> {
   checkAppName(app);
   const store = await openStore(env, opts);
-  const releases = await store.releases(app).finally(async () => (await env.target(opts)).close());
+  const target = await env.target(opts);
+  const releases = await store.releases(app).finally(() => target.close());
   if (releases.length === 0) throw unknownAppError(app);
+  const instances = (r: Release) => instancesIn(r.spec, target.region);
   if (opts.json) {
-    writeLine(env.io.out, JSON.stringify({ app, releases: releases.map(releaseJson) }, null, 2));
+    const json = releases.map((r) => releaseJson(r, instances(r)));
+    writeLine(env.io.out, JSON.stringify({ app, releases: json }, null, 2));
     return 0;
   }
   const rows = [...releases]
@@ -23,7 +27,7 @@ export async function runReleases(env: Env, app: string, opts: ReleasesOptions):
     .map((r) => [
       String(r.number),
       r.outcome,
-      String(r.spec.instances),
+      String(instances(r)),
       r.image === undefined ? "(command)" : shortImage(r.image),
       shortDigest(r.manifestDigest),
       escapeTerminal(r.user),
@@ -37,12 +41,15 @@ export async function runReleases(env: Env, app: string, opts: ReleasesOptions):
   return 0;
 }
 
-/** What `--json` shows of a release: no spec (it is the manifest, available with `titan rollback --to`). */
-function releaseJson(r: Release): Record<string, unknown> {
+/**
+ * What `--json` shows of a release: no spec (it is the manifest, available with `titan rollback --to`); `instances`
+ * is what it runs in the region of its store.
+ */
+function releaseJson(r: Release, instances: number): Record<string, unknown> {
   return {
     number: r.number,
     outcome: r.outcome,
-    instances: r.spec.instances,
+    instances,
     image: r.image ?? null,
     image_digest: r.imageDigest ?? null,
     manifest_digest: r.manifestDigest,

@@ -3,6 +3,7 @@ import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { shortDigest } from "../../cluster/digest.js";
 import { sameSpec } from "../../deploy/releases.js";
+import { instancesIn } from "../../plan/regions.js";
 import { applyToApp } from "../../release/app-command.js";
 import { appReleases, checkAppName } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
@@ -16,9 +17,10 @@ export async function runRollback(
   checkAppName(app);
   const to = flags.to === undefined ? undefined : parseRelease(flags.to);
   const resume = ["titan", "rollback", app, ...(to === undefined ? [] : ["--to", String(to)])];
-  return applyToApp(env, { ...flags, apps: [app] }, "rollback", resume, async (store) => {
+  return applyToApp(env, { ...flags, apps: [app] }, "rollback", resume, async (store, conn) => {
     const { from, target } = await rollbackTarget(store, app, to);
-    if (flags.json !== true) writeLine(env.io.out, describeRollback(app, from, target));
+    const region = flags.region ?? conn.target.region;
+    if (flags.json !== true) writeLine(env.io.out, describeRollback(app, from, target, region));
     return target.spec;
   });
 }
@@ -87,8 +89,10 @@ async function rollbackTarget(
 }
 
 /** The preview line above the plan: from what to what, count and spec included. */
-export function describeRollback(app: string, from: Release, target: Release): string {
-  const side = (r: Release): string =>
-    `release ${r.number} (${r.outcome === "deployed" ? "" : `${r.outcome}, `}${r.spec.instances} instance${r.spec.instances === 1 ? "" : "s"}, ${r.image ?? "command"}, spec ${shortDigest(r.manifestDigest)})`;
+export function describeRollback(app: string, from: Release, target: Release, region?: string): string {
+  const side = (r: Release): string => {
+    const count = instancesIn(r.spec, region);
+    return `release ${r.number} (${r.outcome === "deployed" ? "" : `${r.outcome}, `}${count} instance${count === 1 ? "" : "s"}, ${r.image ?? "command"}, spec ${shortDigest(r.manifestDigest)})`;
+  };
   return `Rolling ${app} back from ${side(from)} to ${side(target)}, deployed as a new release.`;
 }
