@@ -104,7 +104,7 @@ export type WaveStep =
   | { kind: "soak"; afterWave: number; until: number }
   /** Roll these regions (already deployed in this rollout) back to the release they ran before. */
   | { kind: "rollback"; regions: string[] }
-  | { kind: "stop"; reason: "done" | "failed" | "interrupted" };
+  | { kind: "stop"; reason: "done" | "failed" | "interrupted" | "timed_out" };
 
 export interface WaveState {
   /** The results of the waves run so far, in order. */
@@ -115,6 +115,8 @@ export interface WaveState {
   rolledBack: boolean;
   /** The deploy was interrupted (Ctrl-C). */
   interrupted: boolean;
+  /** --timeout passed between waves (during a soak). */
+  timedOut: boolean;
 }
 
 export const initialWaveState = (): WaveState => ({
@@ -122,6 +124,7 @@ export const initialWaveState = (): WaveState => ({
   soaked: -1,
   rolledBack: false,
   interrupted: false,
+  timedOut: false,
 });
 
 /** The next step of the rollout. Pure: `now` is only compared with the soak's end. */
@@ -130,6 +133,7 @@ export function nextWaveStep(plan: WavePlan, state: WaveState, now: number): Wav
   const index = state.ran.length;
   if (state.interrupted || last?.some((r) => r.outcome === "interrupted"))
     return { kind: "stop", reason: "interrupted" };
+  if (state.timedOut) return { kind: "stop", reason: "timed_out" };
   const anyFailed = state.ran.some((wave) => wave.some((r) => FAILED.has(r.outcome)));
   if (anyFailed && plan.onFailure !== "continue") {
     if (plan.onFailure === "rollback_all" && !state.rolledBack) {
@@ -169,11 +173,14 @@ export function finalOutcomes(
 /** The one verdict of a multi-region deploy, worst first: interrupted, timed out, failed, rolled back, ok. */
 export type RolloutVerdict = "interrupted" | "timed_out" | "failed" | "rolled_back" | "ok";
 
-export function rolloutVerdict(results: readonly RegionResult[], interrupted = false): RolloutVerdict {
+export function rolloutVerdict(
+  results: readonly RegionResult[],
+  between: { interrupted?: boolean; timedOut?: boolean } = {},
+): RolloutVerdict {
   const has = (outcome: RegionOutcome) => results.some((r) => r.outcome === outcome);
-  // Interrupted between regions (during a soak) leaves no region interrupted, yet the rollout is unfinished.
-  if (interrupted || has("interrupted")) return "interrupted";
-  if (has("timed_out")) return "timed_out";
+  // Stopped between regions (during a soak) leaves no region interrupted or timed out, yet it is unfinished.
+  if (between.interrupted === true || has("interrupted")) return "interrupted";
+  if (between.timedOut === true || has("timed_out")) return "timed_out";
   if (has("failed")) return "failed";
   if (has("rolled_back") || has("reverted")) return "rolled_back";
   return "ok";

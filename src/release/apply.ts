@@ -115,13 +115,20 @@ export async function applyApps(
   await conn.recordAdoptions();
 
   const view = await progressView(env, options.json);
+  // --timeout bounds the whole change, however many apps it deploys one after another.
+  const deadline = options.timeoutMs === undefined ? {} : { deadline: env.clock.now() + options.timeoutMs };
   let results: AppDeployResult[];
   try {
     results = await deployChanging(
       env,
       conn,
       { plan, snapshot, changing },
-      { ...options, draining, ...(disruptionOverride === undefined ? {} : { disruptionOverride }) },
+      {
+        ...options,
+        draining,
+        ...deadline,
+        ...(disruptionOverride === undefined ? {} : { disruptionOverride }),
+      },
       (e) => view.event(e),
     );
   } finally {
@@ -145,10 +152,9 @@ export async function deployChanging(
   env: Env,
   conn: Connection,
   { plan, snapshot, changing }: PlannedChange,
-  options: Pick<
-    ApplyOptions,
-    "verb" | "resume" | "forceUnlock" | "autoRollback" | "timeoutMs" | "draining"
-  > & {
+  options: Pick<ApplyOptions, "verb" | "resume" | "forceUnlock" | "autoRollback" | "draining"> & {
+    /** When to stop waiting (epoch ms, from `--timeout`): one deadline for every app. */
+    deadline?: number;
     lagging?: readonly string[];
     disruptionOverride?: DisruptionOverride;
     /** The command an app's release records instead of `resume` (what finishes a rollback of one region). */
@@ -207,7 +213,7 @@ export async function deployChanging(
           ...(conn.target.cluster.containerizer === undefined
             ? {}
             : { containerizer: conn.target.cluster.containerizer }),
-          ...(options.timeoutMs === undefined ? {} : { deadline: env.clock.now() + options.timeoutMs }),
+          ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
         },
       ),
     );

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
@@ -174,6 +174,38 @@ describe("titan deploy when things break", () => {
     const releases = JSON.parse((await titan(["releases", "web", "--json"], h)).stdout).releases;
     expect(releases.map((r: { outcome: string }) => r.outcome)).toEqual(["deployed", "pending"]);
   }, 30_000);
+
+  it("gives up at --timeout counted once for every app of the deploy, not afresh for each", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    // "ready" answers its health check after about 4 s; "stuck" never does, and its deadlines are far off.
+    const server = (delayMs: number, path: string) =>
+      `"exec node -e \\"setTimeout(()=>require('http').createServer((q,s)=>{s.statusCode=q.url==='${path}'?500:200;s.end()}).listen(process.env.PORT_HTTP),${delayMs})\\""`;
+    const app = (name: string, shell: string, healthPath: string) => `  - name: ${name}
+    shell: ${shell}
+    ports: [http]
+    instances: 1
+    resources: { cpus: 0.1, mem: 32Mi }
+    health: { http: { port: http, path: ${healthPath} }, interval: 200ms, timeout: 150ms, grace: 30s, failures: 2 }
+    update: { min_healthy_time: 200ms, healthy_deadline: 60s, progress_deadline: 90s }
+`;
+    const file = join(h.cwd, "apps.yaml");
+    writeFileSync(
+      file,
+      `apps:\n${app("ready", server(4000, "/none"), "/")}${app("stuck", server(0, "/broken"), "/broken")}`,
+    );
+    const run = await titan(
+      ["deploy", "-f", file, "--master", local.url, "--yes", "--json", "--timeout", "7s"],
+      h,
+    );
+    expect(run.code, run.stderr).toBe(7);
+    const list = events(run.stdout);
+    expect(list.find((e) => e.type === "done" && e.app === "ready")).toMatchObject({ outcome: "deployed" });
+    const times = list.filter((e) => typeof e.time === "string").map((e) => Date.parse(String(e.time)));
+    // From the first event after the confirmation to the last: 7 s, where "stuck" counting 7 s of its own from
+    // when "ready" finished would take 11 s and more.
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(9_500);
+  }, 40_000);
 });
 
 describe("failed attempts", () => {

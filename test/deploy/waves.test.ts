@@ -142,6 +142,10 @@ describe("nextWaveStep", () => {
       kind: "stop",
       reason: "interrupted",
     });
+    expect(nextWaveStep(plan("abort"), state([[ok("us-east")]], { soaked: 0, timedOut: true }), 0)).toEqual({
+      kind: "stop",
+      reason: "timed_out",
+    });
   });
 });
 
@@ -161,7 +165,9 @@ describe("the outcome of a rollout", () => {
     ]);
     expect(rolloutVerdict(results)).toBe("rolled_back");
     expect(rolloutVerdict([ok("a"), { region: "b", outcome: "skipped" }])).toBe("ok");
-    expect(rolloutVerdict([ok("a"), { region: "b", outcome: "not_started" }], true)).toBe("interrupted");
+    const notStarted = [ok("a"), { region: "b", outcome: "not_started" as const }];
+    expect(rolloutVerdict(notStarted, { interrupted: true })).toBe("interrupted");
+    expect(rolloutVerdict(notStarted, { timedOut: true })).toBe("timed_out");
     expect(
       rolloutVerdict([
         { region: "a", outcome: "failed" },

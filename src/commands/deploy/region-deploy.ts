@@ -129,7 +129,8 @@ export interface RegionRun {
   rollout?: string;
   forceUnlock: boolean;
   autoRollback: boolean;
-  timeoutMs?: number;
+  /** When to stop waiting (epoch ms, from `--timeout`): one deadline for the whole rollout. */
+  deadline?: number;
   lagging: readonly string[];
   /** Recorded with the releases of the apps the disruption-window gate let through because of it. */
   disruptionOverride?: DisruptionOverride;

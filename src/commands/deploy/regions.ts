@@ -115,13 +115,13 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     }
     for (const p of prepared) await p.recordAdoptions();
     const view = await progressView(env, opts.json);
-    let results: RegionResult[];
+    let ran: { results: RegionResult[]; timedOut: boolean };
     try {
-      results = await runWaves(env, opts, waves, prepared, view, { ...input, disruptionOverride });
+      ran = await runWaves(env, opts, waves, prepared, view, { ...input, disruptionOverride });
     } finally {
       view.stop();
     }
-    return report(env, opts.json, results, input.resume);
+    return report(env, opts.json, ran, input.resume);
   } finally {
     await Promise.all(reached.map((r) => (r.ok ? r.value.conn.close() : r.target.close())));
   }
@@ -201,9 +201,11 @@ async function runWaves(
     disruptionOverride,
     resume,
   }: { timeoutMs: number | undefined; disruptionOverride: DisruptionOverride | undefined; resume: string },
-): Promise<RegionResult[]> {
+): Promise<{ results: RegionResult[]; timedOut: boolean }> {
   const byRegion = new Map(prepared.map((p) => [p.region, p]));
   const deployedApps = new Map<string, DeployedRelease[]>();
+  // --timeout bounds the whole rollout, its soaks included, not each region's deploy.
+  const deadline = timeoutMs === undefined ? undefined : env.clock.now() + timeoutMs;
   const run: RegionRun = {
     verb: "deploy",
     resume,
@@ -216,7 +218,7 @@ async function runWaves(
     ...(opts.context === undefined ? {} : { context: opts.context }),
     forceUnlock: opts.forceUnlock,
     autoRollback: opts.autoRollback,
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(deadline === undefined ? {} : { deadline }),
     lagging: waves.skipped,
     ...(disruptionOverride === undefined ? {} : { disruptionOverride }),
     emit: (event, region) => view.event(event, region),
@@ -234,7 +236,9 @@ async function runWaves(
         { type: "soak", wave: step.afterWave + 1, until },
         `Soaking wave ${step.afterWave + 1} until ${until.slice(11, 19)} UTC`,
       );
-      if (!(await sleep(Math.max(0, step.until - env.clock.now()), env.signal))) state.interrupted = true;
+      const end = deadline === undefined ? step.until : Math.min(step.until, deadline);
+      if (!(await sleep(Math.max(0, end - env.clock.now()), env.signal))) state.interrupted = true;
+      else if (end < step.until) state.timedOut = true;
       state.soaked = step.afterWave;
       continue;
     }
@@ -258,7 +262,7 @@ async function runWaves(
     state.ran.push(outcomes);
     if (env.signal.aborted) state.interrupted = true;
   }
-  return finalOutcomes(waves, state, reverts);
+  return { results: finalOutcomes(waves, state, reverts), timedOut: state.timedOut };
 }
 
 /** The regions of one wave in parallel; each region's deployed apps are kept for a later rollback_all. */
@@ -290,7 +294,12 @@ async function runWave(
   );
 }
 
-function report(env: Env, json: boolean, results: readonly RegionResult[], resume: string): number {
+function report(
+  env: Env,
+  json: boolean,
+  { results, timedOut }: { results: readonly RegionResult[]; timedOut: boolean },
+  resume: string,
+): number {
   if (json) {
     const regions = results.map((r) => ({
       region: r.region,
@@ -323,7 +332,7 @@ function report(env: Env, json: boolean, results: readonly RegionResult[], resum
     finish.length === 0
       ? undefined
       : `finish the rollback with ${finish.join(" and ")}; re-running \`${resume}\` deploys the release again`;
-  switch (rolloutVerdict(results, env.signal.aborted)) {
+  switch (rolloutVerdict(results, { interrupted: env.signal.aborted, timedOut })) {
     case "interrupted":
       throw new InterruptedError(
         `deploy interrupted: ${summary}`,
