@@ -99,3 +99,31 @@ describe("a region that cannot be reached", () => {
     expect(ps.stdout).toMatch(/region us-east · [^\n]*\n\nweb {2}desired 1 {2}running 1 {2}healthy 1/);
   }, 90_000);
 });
+
+describe("a rollout while another deploy holds the app's lock in one of its regions", () => {
+  it("is refused before its first wave, naming the region and the holder", async () => {
+    const { h, clusters } = await threeRegions();
+    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+    const v2 = writeRegionalApp(h.cwd, { version: "2", regions: BROKEN_WEST });
+    // A teammate's deploy of eu-west alone, holding its lock until its release fails.
+    const holder = new AbortController();
+    const teammate = titan(["deploy", "-f", v2, "--region", "eu-west", "--yes"], {
+      ...h,
+      signal: holder.signal,
+    });
+    for (let i = 0; i < 1000; i++) {
+      if ((await releaseRunning(clusters["eu-west"].url)).includes(2)) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const rollout = await titan(["deploy", "-f", v2, "--yes"], h);
+    holder.abort();
+    await teammate;
+    expect(rollout.code, rollout.stderr).toBe(1);
+    expect(rollout.stderr).toMatch(/error: app web is locked in eu-west by \S+@\S+ \(pid \d+, deploy/);
+    expect(rollout.stderr).toContain("--force-unlock");
+    expect(await releaseRunning(clusters["us-east"].url)).toEqual([1]);
+    const releases = await titan(["releases", "web", "--region", "us-east", "--json"], h);
+    expect(JSON.parse(releases.stdout).releases).toHaveLength(1);
+  }, 60_000);
+});

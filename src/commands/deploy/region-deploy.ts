@@ -1,4 +1,5 @@
 /** One region of a multi-region deploy: connect and plan it, deploy its changes, or roll them back. */
+import { hostname } from "node:os";
 import { commandLine, targetWords } from "../../cli/command-line.js";
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
@@ -9,6 +10,7 @@ import type { DeployEvent } from "../../deploy/events.js";
 import { rollbackTarget } from "../../deploy/releases.js";
 import type { RegionResult } from "../../deploy/waves.js";
 import type { AppSpec } from "../../manifest/types.js";
+import { lockGone } from "../../observe/deploy-wait.js";
 import type { AppPlan, Plan } from "../../plan/types.js";
 import { pinAppImages } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
@@ -21,6 +23,8 @@ import {
 } from "../../release/apply.js";
 import { type ConnectFlags, type Connection, connect } from "../../release/connect.js";
 import type { DisruptionOverride } from "../../release/disruption.js";
+import { LockHeldError } from "../../state/errors.js";
+import { processAlive } from "../../state/file-store.js";
 
 export interface PreparedRegion extends PlannedChange {
   region: string;
@@ -98,6 +102,29 @@ export async function planRegion(
     draining,
     recordAdoptions: () => owned.recordAdoptions(),
   };
+}
+
+/**
+ * Refuses a rollout while another deploy holds the lock of one of its apps in any of its regions, before the
+ * first wave, as a single-region deploy is refused: otherwise the rollout would start, then fail that region
+ * halfway and apply on_failure to the regions it had already changed.
+ */
+export async function checkUnlocked(
+  env: Env,
+  prepared: readonly PreparedRegion[],
+  force: boolean,
+): Promise<void> {
+  if (force) return;
+  const now = env.clock.now();
+  for (const { region, conn, changing } of prepared)
+    for (const { spec } of changing) {
+      const lock = await conn.store.currentLock(spec.name);
+      if (
+        lockGone(lock, { now, hostname: hostname(), isAlive: processAlive }) === undefined &&
+        lock !== undefined
+      )
+        throw new LockHeldError(spec.name, lock, now, region);
+    }
 }
 
 /** What the region's app deploys ended with, as one region outcome. */

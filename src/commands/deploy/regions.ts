@@ -37,6 +37,7 @@ import { type DisruptionOverride, passDisruption } from "../../release/disruptio
 import { reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
 import {
+  checkUnlocked,
   type DeployedRelease,
   deployRegion,
   type PreparedRegion,
@@ -108,6 +109,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
         input.apps.map((a) => a.name),
         where,
       );
+    await checkUnlocked(env, prepared, opts.forceUnlock);
     if (!(await confirm(env, { yes: opts.yes, verb: "deploy" }, [where]))) {
       if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "declined" }));
       writeLine(env.io.err, `Nothing changed: the deploy of ${where} was declined.`);
