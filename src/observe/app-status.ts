@@ -1,5 +1,6 @@
 import { shortDigest } from "../cluster/digest.js";
 import type { TitanTask } from "../cluster/types.js";
+import { instancesIn } from "../plan/regions.js";
 import type { Release, ReleaseOutcome } from "../state/types.js";
 import { type Coverage, coverageJson, coverageText } from "./coverage.js";
 import { resumeCommand } from "./deploy-wait.js";
@@ -115,7 +116,8 @@ function otherReleasesText(others: readonly OtherRelease[]): string {
     .join(", ");
 }
 
-export function statusJson(s: AppStatus): Record<string, unknown> {
+/** `region`: the region the status is of, where a release's instances are counted. */
+export function statusJson(s: AppStatus, region?: string): Record<string, unknown> {
   const release = (r: Release | undefined) =>
     r === undefined
       ? null
@@ -124,7 +126,7 @@ export function statusJson(s: AppStatus): Record<string, unknown> {
           outcome: r.outcome,
           image: r.image ?? null,
           manifest_digest: r.manifestDigest,
-          instances: r.spec.instances,
+          instances: instancesIn(r.spec, region),
           created_at: new Date(r.createdAt).toISOString(),
           finished_at: r.finishedAt === undefined ? null : new Date(r.finishedAt).toISOString(),
           detail: r.detail ?? null,

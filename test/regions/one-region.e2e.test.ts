@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { liveTasks, titan } from "../deploy/harness.js";
+import { runCli } from "../support/cli.js";
 import { threeRegions, writeRegionalApp } from "./harness.js";
 
 describe("an app that names one region, on a context that spans several", () => {
@@ -37,5 +38,14 @@ describe("the releases of an app over several regions", () => {
     expect(await count("ap-south")).toBe(1);
     const table = await titan(["releases", "web", "--region", "ap-south"], h);
     expect(table.stdout).toMatch(/^1\s+deployed\s+1\s/m);
+    const status = await runCli(["status", "web", "--json"], { env: h.vars, cwd: h.cwd });
+    const regions = (
+      JSON.parse(status.stdout) as { regions: Array<{ region: string; release: { instances: number } }> }
+    ).regions;
+    expect(Object.fromEntries(regions.map((r) => [r.region, r.release.instances]))).toEqual({
+      "us-east": 2,
+      "eu-west": 1,
+      "ap-south": 1,
+    });
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { type Coverage, coverageOf, lastHeldAt } from "../../observe/coverage.js";
+import { instancesIn } from "../../plan/regions.js";
 import type { Release, SupervisorReport } from "../../state/types.js";
 
 /**
@@ -44,13 +45,6 @@ export function targetRelease(releases: readonly Release[]): Release | undefined
   );
 }
 
-/** Instances the release asks for in a region (all of them when the app names no regions). */
-export function desiredIn(release: Release, region: string | undefined): number {
-  const perRegion = release.spec.regions;
-  if (perRegion === undefined || region === undefined) return release.spec.instances;
-  return perRegion[region] ?? 0;
-}
-
 /** What the state store says of the apps `ps` shows. */
 export interface TitanRecords {
   desired: Map<string, number>;
@@ -88,7 +82,7 @@ export async function titanRecords(
         const releases = await store.releases(app);
         records.releases.set(app, releases);
         const release = targetRelease(releases);
-        if (release !== undefined) records.desired.set(app, desiredIn(release, target.region));
+        if (release !== undefined) records.desired.set(app, instancesIn(release.spec, target.region));
         records.frameworks.set(app, await store.frameworkId(app));
         records.coverage.set(app, coverageOf(app, reports, now));
         // A deploy that holds the lock holds the framework now.

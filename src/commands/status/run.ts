@@ -15,12 +15,13 @@ import {
 import { coverageOf } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
 import { describeLag, regionLags } from "../../observe/region-lag.js";
+import { instancesIn } from "../../plan/regions.js";
 import { checkAppName } from "../../release/app-release.js";
 import { parseTimeout } from "../../release/timeout.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import type { Release } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
-import { desiredIn, targetRelease } from "../ps/target.js";
+import { targetRelease } from "../ps/target.js";
 import { checkRegionSeen, regionsNamed } from "../regions/span.js";
 import type { StatusOptions } from "./command.js";
 import { type End, readDeployWait, throwForEnds, waitForDeploys } from "./wait.js";
@@ -68,9 +69,11 @@ async function answer(
   regions: readonly string[],
 ): Promise<Answer> {
   if (regions.length > 0) return statusOfRegions(env, app, opts, regions);
-  const { status, releases, tasks } = await statusIn(env, await env.target(opts), app, opts);
+  const target = await env.target(opts);
+  const { status, releases, tasks } = await statusIn(env, target, app, opts);
   if (releases.length === 0 && tasks === 0) throw unknownAppError(app);
-  return { lines: [statusLine(status, env.clock.now())], json: statusJson(status), code: ExitCode.Ok };
+  const json = statusJson(status, target.region);
+  return { lines: [statusLine(status, env.clock.now())], json, code: ExitCode.Ok };
 }
 
 async function statusIn(
@@ -109,7 +112,7 @@ async function statusIn(
     app,
     running: group?.running ?? 0,
     healthy: group?.healthy ?? 0,
-    ...(wanted === undefined ? {} : { desired: desiredIn(wanted, target.region) }),
+    ...(wanted === undefined ? {} : { desired: instancesIn(wanted.spec, target.region) }),
     ...(release === undefined ? {} : { release }),
     ...(lastDeploy === undefined ? {} : { lastDeploy }),
     ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, env.clock.now()) }),
@@ -155,7 +158,9 @@ async function statusOfRegions(
   const json = {
     app,
     regions: answers.map((a) =>
-      "status" in a ? { region: a.region, ...statusJson(a.status) } : { region: a.region, error: a.error },
+      "status" in a
+        ? { region: a.region, ...statusJson(a.status, a.region) }
+        : { region: a.region, error: a.error },
     ),
     lagging: lags.map((l) => ({
       region: l.region,
