@@ -1,14 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Event, events, liveTasks, titan } from "../deploy/harness.js";
+import { titanProcess } from "../support/cli-process.js";
 import { threeRegions, writeRegionalApp } from "./harness.js";
-
-const BIN = join(import.meta.dirname, "..", "..", "bin", "titan.js");
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-});
 
 async function until(condition: () => boolean, what: string, detail: () => string): Promise<void> {
   for (let i = 0; i < 2000 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -24,28 +17,15 @@ describe("a multi-region deploy interrupted with Ctrl-C", () => {
       soak: "30s",
     });
     // The real CLI in its own process, interrupted by SIGINT while wave 1 soaks.
-    const child = spawn(process.execPath, [BIN, "deploy", "-f", file, "--yes", "--json"], {
-      cwd: h.cwd,
-      env: { ...process.env, ...h.vars, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    children.push(child);
-    let out = "";
-    let err = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      err += chunk.toString("utf8");
-    });
-    const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const deploy = titanProcess(["deploy", "-f", file, "--yes", "--json"], h);
     await until(
-      () => out.includes('"type":"soak"'),
+      () => deploy.stdout().includes('"type":"soak"'),
       "wave 1 to soak",
-      () => `${out}\n${err}`,
+      () => `${deploy.stdout()}\n${deploy.stderr()}`,
     );
-    child.kill("SIGINT");
-    expect(await exit).toBe(130);
+    deploy.child.kill("SIGINT");
+    expect(await deploy.exit).toBe(130);
+    const err = deploy.stderr();
     expect(err).toContain("deploy interrupted: us-east deployed, eu-west not started, ap-south not started");
     expect(err).toContain("to resume region by region");
     expect((await liveTasks(clusters["us-east"].url)).map((t) => t.id)).toEqual(["web.1.0.1"]);

@@ -1,14 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { liveTasks, titan } from "../deploy/harness.js";
+import { titanProcess } from "../support/cli-process.js";
 import { type Regions, threeRegions, writeRegionalApp } from "./harness.js";
-
-const BIN = join(import.meta.dirname, "..", "..", "bin", "titan.js");
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-});
 
 /** Of each live task in the region, whether its release carries the spec of release 1 (VERSION 1). */
 async function runningReleaseOne(
@@ -45,31 +38,17 @@ async function interruptedRollback(): Promise<{
     regions: '{ us-east: 1, eu-west: { instances: 1, env: { BROKEN: "1" } }, ap-south: 1 }',
     onFailure: "rollback_all",
   });
-  const child = spawn(process.execPath, [BIN, "deploy", "-f", v2, "--yes", "--json"], {
-    cwd: h.cwd,
-    env: { ...process.env, ...h.vars, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8");
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const deploy = titanProcess(["deploy", "-f", v2, "--yes", "--json"], h);
   const reverting = () => {
-    const start = stdout.indexOf('"type":"rollback_regions"');
-    return start >= 0 && /"type":"release"[^\n]*"region":"us-east"/.test(stdout.slice(start));
+    const start = deploy.stdout().indexOf('"type":"rollback_regions"');
+    return start >= 0 && /"type":"release"[^\n]*"region":"us-east"/.test(deploy.stdout().slice(start));
   };
-  for (let i = 0; i < 3000 && !reverting() && child.exitCode === null; i++)
+  for (let i = 0; i < 3000 && !reverting() && deploy.child.exitCode === null; i++)
     await new Promise((r) => setTimeout(r, 10));
-  expect(reverting(), stdout + stderr).toBe(true);
-  child.kill("SIGINT");
-  expect(await exit).toBe(130);
-  return { regions, v2, stderr, stdout };
+  expect(reverting(), deploy.stdout() + deploy.stderr()).toBe(true);
+  deploy.child.kill("SIGINT");
+  expect(await deploy.exit).toBe(130);
+  return { regions, v2, stderr: deploy.stderr(), stdout: deploy.stdout() };
 }
 
 describe("a rollback of on_failure: rollback_all interrupted", () => {
