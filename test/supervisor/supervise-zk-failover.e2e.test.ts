@@ -1,30 +1,24 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZkClient } from "../../src/state/zk-client.js";
 import { sequentialNodes } from "../../src/state/zk-nodes.js";
 import { parseZkUrl } from "../../src/state/zk-url.js";
 import { home, titan } from "../deploy/harness.js";
+import { titanProcess } from "../support/cli-process.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { startTcpProxy } from "../support/tcp-proxy.js";
 import { startZooKeeper, type ZkEnsemble } from "../support/zookeeper.js";
 import { masterTasks, QUICK, until, writeCrashableApp } from "./harness.js";
 
-const BIN = fileURLToPath(new URL("../../bin/titan.js", import.meta.url));
 const TERMINAL = /FINISHED|FAILED|KILLED|ERROR|LOST|DROPPED|GONE/;
 
 let zk: ZkEnsemble;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   zk = await startZooKeeper(1);
 }, 90_000);
-
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill("SIGKILL");
-});
 
 afterAll(async () => {
   await zk?.stop();
@@ -51,22 +45,15 @@ interface SupervisorProcess {
 
 /** `titan supervise web` as a process of its own (so it can be killed outright), logging JSON lines. */
 function superviseProcess(user: { cwd: string; vars: Record<string, string> }): SupervisorProcess {
-  const child = spawn(process.execPath, [BIN, "supervise", "web", "--json", "--listen", "off"], {
-    cwd: user.cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1", ...QUICK, ...user.vars },
-    stdio: ["ignore", "pipe", "pipe"],
+  const supervise = titanProcess(["supervise", "web", "--json", "--listen", "off"], user, {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    ...QUICK,
   });
-  children.push(child);
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString("utf8");
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    err += chunk.toString("utf8");
-  });
+  const { child } = supervise;
+  const log = () => `${supervise.stdout()}\n${supervise.stderr()}`;
   const records = (): Array<Record<string, unknown>> =>
-    out
+    supervise
+      .stdout()
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -76,11 +63,10 @@ function superviseProcess(user: { cwd: string; vars: Record<string, string> }): 
     waitFor: (predicate, what) =>
       until(
         async () => {
-          if (child.exitCode !== null)
-            throw new Error(`titan supervise exited before ${what}:\n${out}\n${err}`);
+          if (child.exitCode !== null) throw new Error(`titan supervise exited before ${what}:\n${log()}`);
           return records().some(predicate);
         },
-        `${what} (log so far:\n${out}\n${err})`,
+        `${what} (log so far:\n${log()})`,
         30_000,
       ),
   };

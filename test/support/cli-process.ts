@@ -14,15 +14,17 @@ export interface CliProcess {
 
 /**
  * The real CLI (bin/titan.js, the built files) in a process of its own, as a user runs it, with its output
- * collected; killed when the test ends if it still runs, pass or fail.
+ * collected; killed when the test ends if it still runs, pass or fail. Its environment is this process's with the
+ * home's variables, or, given `base`, only `base` with them.
  */
 export function titanProcess(
   argv: readonly string[],
   home: { cwd: string; vars: Record<string, string | undefined> },
+  base: Record<string, string | undefined> = process.env,
 ): CliProcess {
   const child = spawn(process.execPath, [BIN, ...argv], {
     cwd: home.cwd,
-    env: { ...process.env, ...home.vars, NO_COLOR: "1" },
+    env: { ...base, ...home.vars, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   onTestFinished(() => {
