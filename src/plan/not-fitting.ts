@@ -36,3 +36,10 @@ function appParts(app: AppPlan, where: string): string[] {
     `rollout step ${failure.step} of ${app.diff.app}${where} does not fit while the old tasks hold their resources`,
   ];
 }
+
+/** Where the plan explains what does not fit: in its JSON document, or in the text above the error. */
+export function notFittingHint(json: boolean): string {
+  return json
+    ? "the plan above says why (each unplaced instance's reasons and fixes, and scale_out)"
+    : "the plan above says why, and its fix: lines and scale-out advice what would fit";
+}

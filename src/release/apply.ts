@@ -17,7 +17,7 @@ import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js"
 import { buildPlan } from "../plan/build.js";
 import { hasChanges } from "../plan/diff.js";
 import { planToJson } from "../plan/json.js";
-import { notFittingSummary } from "../plan/not-fitting.js";
+import { notFittingHint, notFittingSummary } from "../plan/not-fitting.js";
 import { desiredInstances, resolveRegion } from "../plan/regions.js";
 import { renderPlan } from "../plan/render.js";
 import type { AppPlan, Plan } from "../plan/types.js";
@@ -412,12 +412,9 @@ export async function checkSecretsReadable(env: Env, changing: readonly AppPlan[
 
 /** A change whose plan does not fit: exit 4, pointing at the plan just printed, which says why and what would fit. */
 export function doesNotFitError(plans: readonly Plan[], json: boolean): TitanError {
-  const where = json
-    ? "the plan above says why (each unplaced instance's reasons and fixes, and scale_out)"
-    : "the plan above says why, and its fix: lines and scale-out advice what would fit";
   return new TitanError(notFittingSummary(plans), {
     exitCode: ExitCode.DoesNotFit,
-    hint: `${where}; \`titan plan\` shows it again without changing anything`,
+    hint: `${notFittingHint(json)}; \`titan plan\` shows it again without changing anything`,
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
-import { notFittingSummary } from "../../plan/not-fitting.js";
+import { notFittingHint, notFittingSummary } from "../../plan/not-fitting.js";
 import type { Plan } from "../../plan/types.js";
 
 /**
@@ -8,9 +8,6 @@ import type { Plan } from "../../plan/types.js";
  * alone, so `titan plan --json | jq` still reads one document).
  */
 export function sayDoesNotFit(env: Env, plans: readonly Plan[], json: boolean): void {
-  const where = json
-    ? "the plan says why (each unplaced instance's reasons and fixes, and scale_out)"
-    : "the plan above says why, and its fix: lines and scale-out advice what would fit";
   writeLine(env.io.err, `${env.io.errColor.red("error:")} ${notFittingSummary(plans)}`);
-  writeLine(env.io.err, `${env.io.errColor.dim("hint:")} ${where}`);
+  writeLine(env.io.err, `${env.io.errColor.dim("hint:")} ${notFittingHint(json)}`);
 }
