@@ -1,6 +1,9 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { events, liveTasks, titan } from "../deploy/harness.js";
 import { runCli } from "../support/cli.js";
+import { titanProcess } from "../support/cli-process.js";
 import { threeRegions, writeRegionalApp } from "./harness.js";
 
 const ONE_BY_ONE = "[[us-east], [eu-west], [ap-south]]";
@@ -125,5 +128,30 @@ describe("a rollout while another deploy holds the app's lock in one of its regi
     expect(await releaseRunning(clusters["us-east"].url)).toEqual([1]);
     const releases = await titan(["releases", "web", "--region", "us-east", "--json"], h);
     expect(JSON.parse(releases.stdout).releases).toHaveLength(1);
+  }, 60_000);
+});
+
+describe("a teammate's deploy of a region while the rollout soaks before it", () => {
+  it("stops the rollout at that region instead of undoing the teammate's release", async () => {
+    const { h, clusters } = await threeRegions();
+    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+    const v2 = writeRegionalApp(h.cwd, { version: "2", waves: ONE_BY_ONE, soak: "8s" });
+    const rollout = titanProcess(["deploy", "-f", v2, "--yes", "--json"], h);
+    for (let i = 0; i < 2000 && !rollout.stdout().includes('"type":"soak"'); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(rollout.stdout()).toContain('"type":"soak"');
+    // Meanwhile a teammate deploys another spec to eu-west alone.
+    mkdirSync(join(h.cwd, "teammate"));
+    const v3 = writeRegionalApp(join(h.cwd, "teammate"), { version: "3", waves: ONE_BY_ONE });
+    const teammate = await titan(["deploy", "-f", v3, "--region", "eu-west", "--yes"], h);
+    expect(teammate.code, teammate.stderr).toBe(0);
+    expect(await rollout.exit).toBe(6);
+    expect(rollout.stderr()).toContain("deploy failed: us-east deployed, eu-west failed");
+    expect(rollout.stdout()).toMatch(
+      /"region":"eu-west","outcome":"failed","reason":"web changed in eu-west after this deploy planned it \(release 2, deployed, by \S+, `titan deploy -f \S+ --region eu-west`\): re-run the deploy to plan it again"/,
+    );
+    expect(await releaseRunning(clusters["eu-west"].url)).toEqual([2]);
+    expect(await releaseRunning(clusters["ap-south"].url)).toEqual([1]);
   }, 60_000);
 });

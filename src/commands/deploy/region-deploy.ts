@@ -32,6 +32,8 @@ export interface PreparedRegion extends PlannedChange {
   images: PinnedImage[];
   /** Agents of the region scheduled for maintenance: the deploy moves its instances off them. */
   draining: ReadonlySet<string>;
+  /** Each changing app's newest release number when the region was planned (0: none). */
+  plannedAfter: ReadonlyMap<string, number>;
   /** Records the frameworks `--adopt` took over in the region, once the deploy goes ahead. */
   recordAdoptions(): Promise<void>;
 }
@@ -92,6 +94,9 @@ export async function planRegion(
   };
   const plan: Plan = await planFor(pinned.apps, snapshot, conn, options, undefined);
   const changing: AppPlan[] = plan.fits ? await appsToDeploy(env, conn, plan, json) : [];
+  const plannedAfter = new Map<string, number>();
+  for (const { spec } of changing)
+    plannedAfter.set(spec.name, (await conn.store.releases(spec.name)).at(-1)?.number ?? 0);
   return {
     region,
     conn,
@@ -100,6 +105,7 @@ export async function planRegion(
     changing,
     images: pinned.images,
     draining,
+    plannedAfter,
     recordAdoptions: () => owned.recordAdoptions(),
   };
 }
@@ -182,6 +188,8 @@ export async function deployRegion(
 ): Promise<{ result: RegionResult; deployed: DeployedRelease[] }> {
   const { region, conn } = prepared;
   const earlier = await deployedEarlier(prepared, run.rollout);
+  const moved = await changedSincePlanned(prepared);
+  if (moved !== undefined) return { result: { region, outcome: "failed", reason: moved }, deployed: earlier };
   if (prepared.changing.length === 0) {
     const finishedAt = await lastFinished(
       conn,
@@ -209,6 +217,20 @@ export async function deployRegion(
     const reason = error instanceof Error ? error.message : String(error);
     return { result: { region, outcome: "failed", reason }, deployed: earlier };
   }
+}
+
+/**
+ * Why the region's plan no longer holds, if another titan recorded a release of one of its apps since it was made
+ * (a teammate's deploy while this rollout soaked): carrying out the old plan would undo theirs.
+ */
+async function changedSincePlanned(prepared: PreparedRegion): Promise<string | undefined> {
+  for (const [app, planned] of prepared.plannedAfter) {
+    const newest = (await prepared.conn.store.releases(app)).at(-1);
+    if (newest === undefined || newest.number === planned) continue;
+    const by = newest.command === undefined ? newest.user : `${newest.user}, \`${newest.command}\``;
+    return `${app} changed in ${prepared.region} after this deploy planned it (release ${newest.number}, ${newest.outcome}, by ${by}): re-run the deploy to plan it again`;
+  }
+  return undefined;
 }
 
 /** The region's unchanged apps whose running release an earlier run of this same rollout deployed. */
