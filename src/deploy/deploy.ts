@@ -1,4 +1,5 @@
 import { TitanError } from "../cli/errors.js";
+import { ExitCode } from "../cli/exit-codes.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
 import { FrameworkRemovedError } from "../mesos/errors.js";
@@ -37,6 +38,11 @@ export interface AppDeployInput {
   command?: string;
   /** The multi-region rollout this release is part of: a new release records it. */
   rollout?: string;
+  /**
+   * The app's newest release number when its plan was made (0: none): once the lock is held, a newer one means
+   * another titan changed the app since, and this plan is not carried out over it.
+   */
+  plannedAfter?: number;
 }
 
 /** What a deploy passes straight on to each app's executor. */
@@ -93,6 +99,8 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
     },
   );
   try {
+    if (input.plannedAfter !== undefined)
+      await checkPlanHolds(settings.store, app, input.plannedAfter, settings.region);
     const environment = await launchEnvironment(input.spec, input.desired, settings.vars);
     const { release, reused } = await releaseFor(
       settings.store,
@@ -206,4 +214,24 @@ async function recordOutcome(
       // Interrupted or timed out: the release stays pending and the next deploy resumes it.
       return;
   }
+}
+
+/**
+ * Refuses to carry out a plan made before another titan recorded a release of the app (a teammate's deploy while
+ * this one waited at its prompt or soaked between regions): the plan that was shown would undo theirs.
+ */
+async function checkPlanHolds(
+  store: StateStore,
+  app: string,
+  plannedAfter: number,
+  region: string | null,
+): Promise<void> {
+  const newest = (await store.releases(app)).at(-1);
+  if (newest === undefined || newest.number === plannedAfter) return;
+  const by = newest.command === undefined ? newest.user : `${newest.user}, \`${newest.command}\``;
+  const where = region === null ? "" : ` in ${region}`;
+  throw new TitanError(
+    `${app} changed${where} after this plan was made (release ${newest.number}, ${newest.outcome}, by ${by})`,
+    { exitCode: ExitCode.Runtime, hint: "re-run the command to plan it again from what runs now" },
+  );
 }

@@ -90,6 +90,7 @@ export async function applyApps(
   }
   if (!plan.fits) throw doesNotFitError([plan], options.json);
   const changing = await appsToDeploy(env, conn, plan, options.json);
+  const plannedAfter = await newestReleases(conn.store, changing);
   if (changing.length === 0 && options.followUp === undefined) {
     // An adoption with nothing to change is the whole change (--adopt asked for it).
     if (options.dryRun !== true) await conn.recordAdoptions();
@@ -126,6 +127,7 @@ export async function applyApps(
       {
         ...options,
         draining,
+        plannedAfter,
         ...deadline,
         ...(disruptionOverride === undefined ? {} : { disruptionOverride }),
       },
@@ -161,6 +163,8 @@ export async function deployChanging(
     resumeOf?: ReadonlyMap<string, string>;
     /** The multi-region rollout the releases are part of. */
     rollout?: string;
+    /** Each app's newest release number when it was planned: a deploy does not carry out a plan made stale. */
+    plannedAfter?: ReadonlyMap<string, number>;
   },
   emit: (event: DeployEvent) => void,
 ): Promise<AppDeployResult[]> {
@@ -182,6 +186,7 @@ export async function deployChanging(
           purpose: options.verb,
           command: options.resumeOf?.get(app) ?? options.resume,
           ...(options.rollout === undefined ? {} : { rollout: options.rollout }),
+          ...(options.plannedAfter?.has(app) === true ? { plannedAfter: options.plannedAfter.get(app) } : {}),
           planned: plannedAgents(appPlan),
           cluster: { agents: snapshot.agents, known },
           ...(options.draining === undefined || options.draining.size === 0
@@ -262,6 +267,16 @@ export async function appsToDeploy(
     else writeLine(env.io.err, note);
   }
   return chosen;
+}
+
+/** Each app's newest release number (0: none), as its plan was made from. */
+export async function newestReleases(
+  store: StateStore,
+  apps: readonly AppPlan[],
+): Promise<Map<string, number>> {
+  const newest = new Map<string, number>();
+  for (const { spec } of apps) newest.set(spec.name, (await store.releases(spec.name)).at(-1)?.number ?? 0);
+  return newest;
 }
 
 /**

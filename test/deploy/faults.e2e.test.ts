@@ -15,6 +15,21 @@ import {
   writeWebApp,
 } from "./harness.js";
 
+/** An HTTP server that starts listening after `delayMs`, answering 500 on `failing` and 200 elsewhere. */
+const lateServer = (delayMs: number, failing: string) =>
+  `"exec node -e \\"setTimeout(()=>require('http').createServer((q,s)=>{s.statusCode=q.url==='${failing}'?500:200;s.end(process.env.VERSION??'')}).listen(process.env.PORT_HTTP),${delayMs})\\""`;
+
+/** One entry of a titan.yaml's `apps:` list: one instance of `shell`, checked on `healthPath`. */
+const listedApp = (name: string, shell: string, healthPath: string, version = "1") => `  - name: ${name}
+    shell: ${shell}
+    ports: [http]
+    instances: 1
+    resources: { cpus: 0.1, mem: 32Mi }
+    env: { VERSION: "${version}" }
+    health: { http: { port: http, path: ${healthPath} }, interval: 200ms, timeout: 150ms, grace: 30s, failures: 2 }
+    update: { min_healthy_time: 200ms, healthy_deadline: 60s, progress_deadline: 90s }
+`;
+
 describe("titan deploy when things break", () => {
   it("refuses a second concurrent deploy of the app, naming the holder", async () => {
     const local = await startTestCluster(FAST);
@@ -179,20 +194,10 @@ describe("titan deploy when things break", () => {
     const local = await startTestCluster(FAST);
     const h = home();
     // "ready" answers its health check after about 4 s; "stuck" never does, and its deadlines are far off.
-    const server = (delayMs: number, path: string) =>
-      `"exec node -e \\"setTimeout(()=>require('http').createServer((q,s)=>{s.statusCode=q.url==='${path}'?500:200;s.end()}).listen(process.env.PORT_HTTP),${delayMs})\\""`;
-    const app = (name: string, shell: string, healthPath: string) => `  - name: ${name}
-    shell: ${shell}
-    ports: [http]
-    instances: 1
-    resources: { cpus: 0.1, mem: 32Mi }
-    health: { http: { port: http, path: ${healthPath} }, interval: 200ms, timeout: 150ms, grace: 30s, failures: 2 }
-    update: { min_healthy_time: 200ms, healthy_deadline: 60s, progress_deadline: 90s }
-`;
     const file = join(h.cwd, "apps.yaml");
     writeFileSync(
       file,
-      `apps:\n${app("ready", server(4000, "/none"), "/")}${app("stuck", server(0, "/broken"), "/broken")}`,
+      `apps:\n${listedApp("ready", lateServer(4000, "/none"), "/")}${listedApp("stuck", lateServer(0, "/broken"), "/broken")}`,
     );
     const run = await titan(
       ["deploy", "-f", file, "--master", local.url, "--yes", "--json", "--timeout", "7s"],
@@ -205,6 +210,39 @@ describe("titan deploy when things break", () => {
     // From the first event after the confirmation to the last: 7 s, where "stuck" counting 7 s of its own from
     // when "ready" finished would take 11 s and more.
     expect(Math.max(...times) - Math.min(...times)).toBeLessThan(9_500);
+  }, 40_000);
+
+  it("does not carry out an app's plan over a release a teammate made after it was planned", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = join(h.cwd, "apps.yaml");
+    const apps = (version: string) =>
+      `apps:\n${listedApp("slow", lateServer(3000, "/none"), "/", version)}${listedApp("api", lateServer(0, "/none"), "/", version)}`;
+    writeFileSync(file, apps("1"));
+    const target = ["--master", local.url, "--yes"];
+    expect((await titan(["deploy", "-f", file, ...target], h)).code).toBe(0);
+    // Release 2 of both: "slow" first, for about 3 s, while a teammate deploys another spec of "api" alone.
+    writeFileSync(file, apps("2"));
+    const deploy = titan(["deploy", "-f", file, ...target, "--json"], h);
+    for (let i = 0; i < 1000 && !(await liveTasks(local.url, "slow")).some((t) => releaseOf(t.id) === 2); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const teammate = join(h.cwd, "api.yaml");
+    writeFileSync(teammate, `apps:\n${listedApp("api", lateServer(0, "/none"), "/", "3")}`);
+    const theirs = await titan(["deploy", "-f", teammate, ...target], h);
+    expect(theirs.code, theirs.stderr).toBe(0);
+    const mine = await deploy;
+    expect(mine.code, mine.stderr).toBe(1);
+    expect(mine.stderr).toMatch(
+      /error: api changed after this plan was made \(release 2, deployed, by [^)]+\)\n/,
+    );
+    expect(mine.stderr).toContain("hint: re-run the command to plan it again from what runs now");
+    expect(events(mine.stdout).find((e) => e.type === "done" && e.app === "slow")).toMatchObject({
+      outcome: "deployed",
+    });
+    // The teammate's release still runs, and no release of this deploy's "api" was recorded.
+    expect((await liveTasks(local.url, "api")).map((t) => releaseOf(t.id))).toEqual([2]);
+    const releases = JSON.parse((await titan(["releases", "api", "--json"], h)).stdout).releases;
+    expect(releases.map((r: { number: number }) => r.number)).toEqual([1, 2]);
   }, 40_000);
 });
 

@@ -149,7 +149,7 @@ describe("a teammate's deploy of a region while the rollout soaks before it", ()
     expect(await rollout.exit).toBe(6);
     expect(rollout.stderr()).toContain("deploy failed: us-east deployed, eu-west failed");
     expect(rollout.stdout()).toMatch(
-      /"region":"eu-west","outcome":"failed","reason":"web changed in eu-west after this deploy planned it \(release 2, deployed, by \S+, `titan deploy -f \S+ --region eu-west`\): re-run the deploy to plan it again"/,
+      /"region":"eu-west","outcome":"failed","reason":"web changed in eu-west after this plan was made \(release 2, deployed, by \S+, `titan deploy -f \S+ --region eu-west`\)"/,
     );
     expect(await releaseRunning(clusters["eu-west"].url)).toEqual([2]);
     expect(await releaseRunning(clusters["ap-south"].url)).toEqual([1]);

@@ -18,6 +18,7 @@ import {
   type ApplyOptions,
   appsToDeploy,
   deployChanging,
+  newestReleases,
   type PlannedChange,
   planFor,
 } from "../../release/apply.js";
@@ -94,9 +95,7 @@ export async function planRegion(
   };
   const plan: Plan = await planFor(pinned.apps, snapshot, conn, options, undefined);
   const changing: AppPlan[] = plan.fits ? await appsToDeploy(env, conn, plan, json) : [];
-  const plannedAfter = new Map<string, number>();
-  for (const { spec } of changing)
-    plannedAfter.set(spec.name, (await conn.store.releases(spec.name)).at(-1)?.number ?? 0);
+  const plannedAfter = await newestReleases(conn.store, changing);
   return {
     region,
     conn,
@@ -188,8 +187,6 @@ export async function deployRegion(
 ): Promise<{ result: RegionResult; deployed: DeployedRelease[] }> {
   const { region, conn } = prepared;
   const earlier = await deployedEarlier(prepared, run.rollout);
-  const moved = await changedSincePlanned(prepared);
-  if (moved !== undefined) return { result: { region, outcome: "failed", reason: moved }, deployed: earlier };
   if (prepared.changing.length === 0) {
     const finishedAt = await lastFinished(
       conn,
@@ -199,7 +196,7 @@ export async function deployRegion(
     return { result: { region, outcome: "unchanged", finishedAt, ...byRollout }, deployed: earlier };
   }
   try {
-    const options = { ...run, draining: prepared.draining };
+    const options = { ...run, draining: prepared.draining, plannedAfter: prepared.plannedAfter };
     const apps = await deployChanging(env, conn, prepared, options, (event) => run.emit(event, region));
     const deployed = [
       ...earlier,
@@ -217,20 +214,6 @@ export async function deployRegion(
     const reason = error instanceof Error ? error.message : String(error);
     return { result: { region, outcome: "failed", reason }, deployed: earlier };
   }
-}
-
-/**
- * Why the region's plan no longer holds, if another titan recorded a release of one of its apps since it was made
- * (a teammate's deploy while this rollout soaked): carrying out the old plan would undo theirs.
- */
-async function changedSincePlanned(prepared: PreparedRegion): Promise<string | undefined> {
-  for (const [app, planned] of prepared.plannedAfter) {
-    const newest = (await prepared.conn.store.releases(app)).at(-1);
-    if (newest === undefined || newest.number === planned) continue;
-    const by = newest.command === undefined ? newest.user : `${newest.user}, \`${newest.command}\``;
-    return `${app} changed in ${prepared.region} after this deploy planned it (release ${newest.number}, ${newest.outcome}, by ${by}): re-run the deploy to plan it again`;
-  }
-  return undefined;
 }
 
 /** The region's unchanged apps whose running release an earlier run of this same rollout deployed. */
