@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { liveTasks, titan } from "../deploy/harness.js";
 import { threeRegions, writeRegionalApp } from "./harness.js";
@@ -20,4 +22,37 @@ describe("a multi-region deploy with --timeout", () => {
     expect((await liveTasks(clusters["us-east"].url)).map((t) => t.id)).toEqual(["web.1.0.1"]);
     expect(await liveTasks(clusters["eu-west"].url)).toEqual([]);
   }, 30_000);
+});
+
+describe("a rollout whose region times out, with on_failure: rollback_all", () => {
+  it("starts no rollback once --timeout passed, and names the commands that roll each region back", async () => {
+    const { h, clusters } = await threeRegions();
+    const server =
+      "require('http').createServer((q,s)=>{s.statusCode=process.env.BROKEN==='1'?500:200;s.end()}).listen(process.env.PORT_HTTP)";
+    const manifest = (version: string, eastWest: string) => `name: web
+shell: "exec node -e \\"${server}\\""
+ports: [http]
+regions: ${eastWest}
+rollout: { waves: [[us-east], [eu-west]], on_failure: rollback_all }
+resources: { cpus: 0.1, mem: 32Mi }
+env: { VERSION: "${version}" }
+health: { http: { port: http, path: / }, interval: 200ms, timeout: 150ms, grace: 30s, failures: 2 }
+update: { min_healthy_time: 200ms, healthy_deadline: 60s, progress_deadline: 90s }
+`;
+    const file = join(h.cwd, "web.yaml");
+    writeFileSync(file, manifest("1", "{ us-east: 1, eu-west: 1 }"));
+    expect((await titan(["deploy", "-f", file, "--yes"], h)).code).toBe(0);
+    // Release 2 never becomes healthy in eu-west, and its deadlines are far beyond --timeout.
+    writeFileSync(file, manifest("2", '{ us-east: 1, eu-west: { instances: 1, env: { BROKEN: "1" } } }'));
+    const run = await titan(["deploy", "-f", file, "--yes", "--timeout", "5s"], h);
+    expect(run.code, run.stderr).toBe(7);
+    expect(run.stderr).toContain(
+      "deploy did not finish before --timeout: us-east timed out before rolling back (on_failure: rollback_all), eu-west timed out",
+    );
+    expect(run.stderr).toContain("hint: finish the rollback with `titan rollback web --region us-east`");
+    // us-east still runs release 2, and no rollback release was recorded there.
+    expect((await liveTasks(clusters["us-east"].url)).map((t) => t.id)).toEqual(["web.2.0.1"]);
+    const releases = await titan(["releases", "web", "--region", "us-east", "--json"], h);
+    expect(JSON.parse(releases.stdout).releases).toHaveLength(2);
+  }, 40_000);
 });

@@ -238,7 +238,7 @@ async function deployedEarlier(
  * back to its newest deployed release of another spec, as a new release with the same gates (as a failing
  * release's own rollback does, so a release that re-deployed the running spec is not "reverted" to itself); an
  * app deployed here for the first time is scaled to 0 in the region. Each new release records the command that
- * finishes it, which an interrupted or timed-out rollback names.
+ * finishes it, which an interrupted or timed-out rollback names; with no time left before --timeout, none starts.
  */
 export async function revertRegion(
   env: Env,
@@ -260,6 +260,9 @@ export async function revertRegion(
       const target = targetWords({ region, context: run.context });
       finishing.set(result.app, commandLine(["titan", verb, result.app, ...target]));
     }
+    // --timeout passed (a region timed out): a rollback started now could only be left halfway.
+    if (run.deadline !== undefined && env.clock.now() >= run.deadline)
+      return { region, outcome: "timed_out", reason: NOT_ROLLED_BACK, finish: [...finishing.values()] };
     const snapshot = await conn.source.read(env.signal);
     const options: ApplyOptions = {
       yes: true,
@@ -301,6 +304,7 @@ export async function revertRegion(
 }
 
 const ROLLING_BACK = "while rolling back (on_failure: rollback_all)";
+const NOT_ROLLED_BACK = "before rolling back (on_failure: rollback_all)";
 
 /**
  * A rollback of the rollout is part of it, not another use of the override; its releases undo the rollout's, so
