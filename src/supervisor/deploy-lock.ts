@@ -1,6 +1,4 @@
-import { hostname } from "node:os";
-import { lockGone } from "../observe/deploy-wait.js";
-import { processAlive } from "../state/file-store.js";
+import { liveLock } from "../state/live-lock.js";
 import type { StateStore } from "../state/types.js";
 
 /**
@@ -8,8 +6,5 @@ import type { StateStore } from "../state/types.js";
  * process dead on this machine, as after a SIGKILL) holds nothing back: the supervisor goes on keeping the app.
  */
 export async function deployHoldsLock(store: StateStore, app: string, now: number): Promise<boolean> {
-  const lock = await store.currentLock(app);
-  return (
-    lock !== undefined && lockGone(lock, { now, hostname: hostname(), isAlive: processAlive }) === undefined
-  );
+  return (await liveLock(store, app, now)) !== undefined;
 }

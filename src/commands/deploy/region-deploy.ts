@@ -1,5 +1,4 @@
 /** One region of a multi-region deploy: connect and plan it, deploy its changes, or roll them back. */
-import { hostname } from "node:os";
 import { commandLine, targetWords } from "../../cli/command-line.js";
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
@@ -10,7 +9,6 @@ import type { DeployEvent } from "../../deploy/events.js";
 import { rollbackTarget } from "../../deploy/releases.js";
 import type { RegionResult } from "../../deploy/waves.js";
 import type { AppSpec } from "../../manifest/types.js";
-import { lockGone } from "../../observe/deploy-wait.js";
 import type { AppPlan, Plan } from "../../plan/types.js";
 import { pinAppImages } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
@@ -25,7 +23,7 @@ import {
 import { type ConnectFlags, type Connection, connect } from "../../release/connect.js";
 import type { DisruptionOverride } from "../../release/disruption.js";
 import { LockHeldError } from "../../state/errors.js";
-import { processAlive } from "../../state/file-store.js";
+import { liveLock } from "../../state/live-lock.js";
 
 export interface PreparedRegion extends PlannedChange {
   region: string;
@@ -123,12 +121,8 @@ export async function checkUnlocked(
   const now = env.clock.now();
   for (const { region, conn, changing } of prepared)
     for (const { spec } of changing) {
-      const lock = await conn.store.currentLock(spec.name);
-      if (
-        lockGone(lock, { now, hostname: hostname(), isAlive: processAlive }) === undefined &&
-        lock !== undefined
-      )
-        throw new LockHeldError(spec.name, lock, now, region);
+      const lock = await liveLock(conn.store, spec.name, now);
+      if (lock !== undefined) throw new LockHeldError(spec.name, lock, now, region);
     }
 }
 
