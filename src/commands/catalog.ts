@@ -88,7 +88,7 @@ export const catalog: readonly CatalogEntry[] = [
   },
   {
     name: "status",
-    term: "status [options] <apps...>",
+    term: "status [options] [apps...]",
     summary: "say in one line per app whether it is OK: counts, running release, last deploy",
     load: async () => (await import("./status/command.js")).registerStatus,
   },

@@ -47,7 +47,7 @@ describe("the command-line contract", () => {
 
   it.each([
     [["ps", "--json", "--bogus"], "unknown option '--bogus'", "ps"],
-    [["status", "--json"], "missing required argument 'apps'", "status"],
+    [["stop", "--json"], "missing required argument 'apps'", "stop"],
     [["validate", "--json", "-f"], "option '-f, --file <file>' argument missing", "validate"],
   ])("prints a parse error of %j as the JSON error document too", async (argv, message, command) => {
     const r = await runCli(argv);

@@ -110,6 +110,35 @@ describe("titan status", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('titan knows no app named "nope"');
   }, 60_000);
+  it("answers for every app the state store knows when none is named", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    const opts = { env: h.vars, cwd: h.cwd };
+    const none = await runCli(["status", "--master", local.url], opts);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stderr).toContain("No apps: the state store of this context holds no release");
+    expect(JSON.parse((await runCli(["status", "--json", "--master", local.url], opts)).stdout)).toEqual({
+      apps: [],
+    });
+    for (const name of ["web", "api"]) {
+      const file = writeWebApp(h.cwd, { name, instances: 1 });
+      expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    }
+    const lines = await runCli(["status", "--master", local.url], opts);
+    expect(lines.code, lines.stderr).toBe(0);
+    expect(
+      lines.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split("  ")[0]),
+    ).toEqual(["api", "web"]);
+    const json = JSON.parse((await runCli(["status", "--json", "--master", local.url], opts)).stdout);
+    expect(json.apps.map((a: { app: string; status: string }) => [a.app, a.status])).toEqual([
+      ["api", "ok"],
+      ["web", "ok"],
+    ]);
+  }, 60_000);
+
   it("is degraded, naming the release they run, while instances run a release that failed", async () => {
     const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
     const h = home();

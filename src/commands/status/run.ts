@@ -32,13 +32,23 @@ import { type End, readDeployWait, throwForEnds, waitForDeploys } from "./wait.j
  * whose deploy did not end deployed.
  */
 export async function runStatus(env: Env, names: readonly string[], opts: StatusOptions): Promise<number> {
-  const apps = [...new Set(names)];
-  for (const app of apps) checkAppName(app);
+  for (const app of names) checkAppName(app);
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
   if (timeoutMs !== undefined && !opts.wait)
     throw new UsageError("--timeout only goes with --wait", "add --wait, or drop --timeout");
   const { config } = await loadUserConfig(env);
   const regions = spannedRegions(config, opts, env.vars);
+  const everyApp = names.length === 0;
+  const apps = everyApp ? await knownApps(env, opts, regions) : [...new Set(names)];
+  if (apps.length === 0) {
+    if (opts.json) writeLine(env.io.out, JSON.stringify({ apps: [] }, null, 2));
+    else
+      writeLine(
+        env.io.err,
+        "No apps: the state store of this context holds no release (titan deploy makes one).",
+      );
+    return ExitCode.Ok;
+  }
   const ends = opts.wait
     ? await waitForDeploys(env, apps, opts, regions, timeoutMs)
     : new Map<string, End[]>();
@@ -48,11 +58,41 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   if (opts.json) {
     const [only] = answers;
     const document =
-      answers.length === 1 && only !== undefined ? only.json : { apps: answers.map((a) => a.json) };
+      answers.length === 1 && only !== undefined && !everyApp
+        ? only.json
+        : { apps: answers.map((a) => a.json) };
     writeLine(env.io.out, JSON.stringify(document, null, 2));
   } else for (const a of answers) for (const line of a.lines) writeLine(env.io.out, line);
   for (const app of apps) throwForEnds(app, ends.get(app) ?? []);
   return answers.some((a) => a.code !== ExitCode.Ok) ? ExitCode.Runtime : ExitCode.Ok;
+}
+
+/**
+ * Every app the context's state store holds releases of (each region's, for a context that spans regions), in name
+ * order. A region whose store cannot be read adds none: its line for each app says why.
+ */
+async function knownApps(env: Env, opts: StatusOptions, regions: readonly string[]): Promise<string[]> {
+  const listed = async (flags: StatusOptions): Promise<string[]> => {
+    const target = await env.target(flags);
+    try {
+      const store = await target.store();
+      const apps: string[] = [];
+      for (const app of await store.apps()) if ((await store.releases(app)).length > 0) apps.push(app);
+      return apps;
+    } finally {
+      await target.close();
+    }
+  };
+  if (regions.length === 0) return listed(opts);
+  const perRegion = await Promise.all(
+    regions.map((region) =>
+      listed({ ...opts, region }).catch((error: unknown) => {
+        if (!(error instanceof TitanError) || env.signal.aborted) throw error;
+        return [];
+      }),
+    ),
+  );
+  return [...new Set(perRegion.flat())].sort();
 }
 
 /** One app's answer: its lines, its JSON document, and whether every region could be read. */
