@@ -16,6 +16,14 @@ export function sameSpec(a: Release, b: Release): boolean {
 }
 
 /**
+ * Whether a deploy of `spec` (digest `digest`) resumes the pending release `pending` under its number rather than
+ * superseding it: the same digest and the same spec (a count the digest does not cover counts too).
+ */
+export function resumes(pending: Release, spec: AppSpec, digest: string): boolean {
+  return pending.manifestDigest === digest && specKey(pending.spec) === specKey(spec);
+}
+
+/**
  * The release a deploy of `spec` carries out: the last one again when it is still pending with the same spec
  * (a deploy that was interrupted is resumed under its own number, so its task ids stay the same), else a new one.
  * A pending release that is not resumed is marked superseded. The notes are what the new release records of how
@@ -36,8 +44,7 @@ export async function releaseFor(
   const releases = await store.releases(spec.name);
   const last = releases.at(-1);
   if (last && last.outcome === "pending") {
-    if (last.manifestDigest === digest && specKey(last.spec) === specKey(spec))
-      return { release: last, reused: true };
+    if (resumes(last, spec, digest)) return { release: last, reused: true };
     await store.finishRelease(
       spec.name,
       last.number,

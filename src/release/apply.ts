@@ -12,6 +12,7 @@ import { launchEnvironment } from "../deploy/environment.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { PlannedAgent } from "../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../deploy/progress.js";
+import { resumes } from "../deploy/releases.js";
 import type { AppSpec } from "../manifest/types.js";
 import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js";
 import { buildPlan } from "../plan/build.js";
@@ -251,7 +252,7 @@ export async function appsToDeploy(
     chosen.push(app);
     const where = plan.region === null ? "" : ` in ${plan.region}`;
     const wait = app.diff.desired === 0 ? "its instances to end" : "its health gates";
-    const resumed = last.manifestDigest === app.diff.digest;
+    const resumed = resumes(last, app.spec, app.diff.digest);
     const head = `release ${last.number} of ${app.spec.name}${where} did not finish (interrupted)`;
     const note = resumed
       ? `${head}; resuming it to wait for ${wait} and record the outcome`

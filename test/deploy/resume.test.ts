@@ -16,7 +16,7 @@ function unfinished(region: string | null) {
     snapshot: snapshotOf([agent(0, scalars(8, 16384))], running),
     source: "t",
   });
-  const pending = { number: 3, outcome: "pending", manifestDigest: appDigest(app) } as Release;
+  const pending = { number: 3, outcome: "pending", manifestDigest: appDigest(app), spec: app } as Release;
   const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
   return { plan: { ...built, region }, conn };
 }
@@ -36,7 +36,12 @@ describe("resuming a release that did not finish", () => {
 
   it("supersedes one of another spec instead, and says so", async () => {
     const { plan, conn } = unfinished("us-east");
-    const other = { number: 3, outcome: "pending", manifestDigest: "sha256:other" } as Release;
+    const other = {
+      number: 3,
+      outcome: "pending",
+      manifestDigest: "sha256:other",
+      spec: plan.apps[0]?.spec,
+    } as Release;
     const superseding = { ...conn, store: { releases: async () => [other] } } as unknown as Connection;
     const t = testEnv();
     expect((await appsToDeploy(t.env, superseding, plan, true)).map((a) => a.spec.name)).toEqual(["api"]);
@@ -78,7 +83,12 @@ describe("a stop that did not finish", () => {
 
   it("says it waits for the instances to end", async () => {
     const plan = buildPlan({ ...input, resuming: new Set(["api"]) });
-    const pending = { number: 4, outcome: "pending", manifestDigest: appDigest(stopped) } as Release;
+    const pending = {
+      number: 4,
+      outcome: "pending",
+      manifestDigest: appDigest(stopped),
+      spec: stopped,
+    } as Release;
     const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
     const t = testEnv();
     await appsToDeploy(t.env, conn, plan, false);

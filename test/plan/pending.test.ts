@@ -12,8 +12,8 @@ describe("what titan plan says of a release that did not finish", () => {
     snapshot: snapshotOf([agent(0, scalars(8, 16384))], []),
     source: "t",
   });
-  const pending = (digest: string, command?: string) =>
-    new Map([["api", { number: 4, outcome: "pending", manifestDigest: digest, command } as Release]]);
+  const pending = (digest: string, command?: string, spec = app) =>
+    new Map([["api", { number: 4, outcome: "pending", manifestDigest: digest, spec, command } as Release]]);
 
   it("a deploy resumes one of the manifest's spec", () => {
     const digest = plan.apps[0]?.diff.digest ?? "";
@@ -28,5 +28,12 @@ describe("what titan plan says of a release that did not finish", () => {
       "release 4 of api did not finish: titan deploy supersedes it with this manifest's spec",
     ]);
     expect(pendingNotes(plan, new Map())).toEqual([]);
+  });
+
+  it("supersedes one of the same digest but another count, as the deploy's release does", () => {
+    const digest = plan.apps[0]?.diff.digest ?? "";
+    expect(pendingNotes(plan, pending(digest, undefined, { ...app, instances: 5 }))).toEqual([
+      "release 4 of api did not finish: titan deploy supersedes it with this manifest's spec",
+    ]);
   });
 });

@@ -244,6 +244,7 @@ export async function revertRegion(
   const finishing = new Map<string, string>();
   try {
     const specs: AppSpec[] = [];
+    const target = targetWords({ region, context: run.context });
     for (const result of deployed) {
       const releases = await conn.store.releases(result.app);
       const current = releases.find((r) => r.number === result.release);
@@ -251,7 +252,6 @@ export async function revertRegion(
       const previous = rollbackTarget(releases, current);
       specs.push(previous?.spec ?? stoppedIn(current.spec, region));
       const verb = previous === undefined ? "stop" : "rollback";
-      const target = targetWords({ region, context: run.context });
       finishing.set(result.app, commandLine(["titan", verb, result.app, ...target]));
     }
     // --timeout passed (a region timed out): a rollback started now could only be left halfway.

@@ -1,3 +1,4 @@
+import { resumes } from "../../deploy/releases.js";
 import type { AppSpec } from "../../manifest/types.js";
 import type { Plan } from "../../plan/types.js";
 import { pendingRelease } from "../../release/pending.js";
@@ -17,7 +18,7 @@ export function pendingNotes(plan: Plan, pending: ReadonlyMap<string, Release>):
     const started = release.command === undefined ? "" : ` (\`${release.command}\`)`;
     const head = `release ${release.number} of ${app.spec.name}${where} did not finish${started}`;
     notes.push(
-      release.manifestDigest === app.diff.digest
+      resumes(release, app.spec, app.diff.digest)
         ? `${head}: titan deploy resumes it, waits for its gates and records the outcome`
         : `${head}: titan deploy supersedes it with this manifest's spec`,
     );
