@@ -232,7 +232,8 @@ export async function deployChanging(
 /**
  * The apps the deploy acts on: those whose plan changes something, and those whose last release is still pending
  * (a deploy stopped after every launch went out leaves nothing to change, yet its outcome is unknown): resuming
- * waits for their health gates and records the outcome. A pending release of another spec than the plan's (an
+ * waits for their health gates and records the outcome. Every pending release is announced, whether or not its
+ * app still has changes to make, as `titan plan` announces it. A pending release of another spec than the plan's (an
  * interrupted rollback, say) is not resumed but superseded by a release of the spec that runs, as `titan plan` says.
  */
 export async function appsToDeploy(
@@ -243,19 +244,17 @@ export async function appsToDeploy(
 ): Promise<AppPlan[]> {
   const chosen: AppPlan[] = [];
   for (const app of plan.apps) {
-    if (hasChanges(app.diff)) {
-      chosen.push(app);
-      continue;
-    }
+    const changes = hasChanges(app.diff);
     const last = (await conn.store.releases(app.spec.name)).at(-1);
+    if (changes || last?.outcome === "pending") chosen.push(app);
     if (last?.outcome !== "pending") continue;
-    chosen.push(app);
     const where = plan.region === null ? "" : ` in ${plan.region}`;
     const wait = app.diff.desired === 0 ? "its instances to end" : "its health gates";
     const resumed = resumes(last, app.spec, app.diff.digest);
     const head = `release ${last.number} of ${app.spec.name}${where} did not finish (interrupted)`;
+    const finish = changes ? "finish its changes, " : "";
     const note = resumed
-      ? `${head}; resuming it to wait for ${wait} and record the outcome`
+      ? `${head}; resuming it to ${finish}wait for ${wait} and record the outcome`
       : `${head} and carries another spec; this deploy supersedes it with a release of the spec that runs`;
     const region = plan.region === null ? {} : { region: plan.region };
     const event = {

@@ -63,6 +63,36 @@ describe("resuming a release that did not finish", () => {
   });
 });
 
+describe("resuming a release that still has changes to make", () => {
+  it("says so too: a stop interrupted before every kill went out resumes under its number", async () => {
+    const stopped = appSpec({ instances: 0 });
+    const running = [titanTask("api", 0, appDigest(stopped), 0, stopped.resources)];
+    const plan = buildPlan({
+      apps: [stopped],
+      snapshot: snapshotOf([agent(0, scalars(8, 16384))], running),
+      source: "t",
+      resuming: new Set(["api"]),
+    });
+    expect(plan.apps[0]?.diff.stop.length).toBe(1);
+    const pending = {
+      number: 4,
+      outcome: "pending",
+      manifestDigest: appDigest(stopped),
+      spec: stopped,
+    } as Release;
+    const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
+    const t = testEnv();
+    expect((await appsToDeploy(t.env, conn, plan, true)).map((a) => a.spec.name)).toEqual(["api"]);
+    expect(JSON.parse(t.out())).toEqual({ type: "resume", app: "api", release: 4 });
+
+    const text = testEnv();
+    await appsToDeploy(text.env, conn, plan, false);
+    expect(text.err()).toContain(
+      "release 4 of api did not finish (interrupted); resuming it to finish its changes, wait for its instances to end",
+    );
+  });
+});
+
 describe("a stop that did not finish", () => {
   const stopped = appSpec({ instances: 0 });
   const killing = [
