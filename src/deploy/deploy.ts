@@ -9,7 +9,7 @@ import { launchEnvironment, resolveEnvironment } from "./environment.js";
 import { AppDeployment, type AppResult, type ExecutorOptions } from "./executor.js";
 import { holdLock } from "./lock.js";
 import type { PlannedAgent } from "./offer-plan.js";
-import { releaseFor } from "./releases.js";
+import { describeChange, releaseFor } from "./releases.js";
 import type { PlanCluster } from "./replan.js";
 
 export interface AppDeployInput {
@@ -228,10 +228,9 @@ async function checkPlanHolds(
 ): Promise<void> {
   const newest = (await store.releases(app)).at(-1);
   if (newest === undefined || newest.number === plannedAfter) return;
-  const by = newest.command === undefined ? newest.user : `${newest.user}, \`${newest.command}\``;
   const where = region === null ? "" : ` in ${region}`;
-  throw new TitanError(
-    `${app} changed${where} after this plan was made (release ${newest.number}, ${newest.outcome}, by ${by})`,
-    { exitCode: ExitCode.Runtime, hint: "re-run the command to plan it again from what runs now" },
-  );
+  throw new TitanError(`${app} changed${where} after this plan was made (${describeChange(newest)})`, {
+    exitCode: ExitCode.Runtime,
+    hint: "re-run the command to plan it again from what runs now",
+  });
 }

@@ -69,6 +69,12 @@ export async function releaseFor(
   return { release, reused: false };
 }
 
+/** A release as a change someone made: `release 5, deployed, by bo, \`titan deploy …\``. */
+export function describeChange(release: Release): string {
+  const by = release.command === undefined ? release.user : `${release.user}, \`${release.command}\``;
+  return `release ${release.number}, ${release.outcome}, by ${by}`;
+}
+
 /** What a failing release rolls back to: the newest deployed release with another number and digest. */
 export function rollbackTarget(releases: readonly Release[], failing: Release): Release | undefined {
   return [...releases]

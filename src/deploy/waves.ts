@@ -22,6 +22,8 @@ export type RegionOutcome =
   | "interrupted"
   /** Deployed, then rolled back because another region failed (on_failure: rollback_all). */
   | "reverted"
+  /** Deployed, then another deploy recorded a newer release there before the next wave: the rollout stopped. */
+  | "superseded"
   /** --skip-region: left out of this deploy; it lags the release. */
   | "skipped"
   /** Never started: an earlier wave failed (abort, rollback_all) or the deploy was interrupted. */
@@ -104,7 +106,7 @@ export type WaveStep =
   | { kind: "soak"; afterWave: number; until: number }
   /** Roll these regions (already deployed in this rollout) back to the release they ran before. */
   | { kind: "rollback"; regions: string[] }
-  | { kind: "stop"; reason: "done" | "failed" | "interrupted" | "timed_out" };
+  | { kind: "stop"; reason: "done" | "failed" | "interrupted" | "timed_out" | "superseded" };
 
 export interface WaveState {
   /** The results of the waves run so far, in order. */
@@ -117,6 +119,11 @@ export interface WaveState {
   interrupted: boolean;
   /** --timeout passed between waves (during a soak). */
   timedOut: boolean;
+  /**
+   * Regions this rollout deployed in which another deploy has recorded a newer release since: what the soak
+   * vouched for no longer runs there, so no further wave starts.
+   */
+  superseded: RegionResult[];
 }
 
 export const initialWaveState = (): WaveState => ({
@@ -125,6 +132,7 @@ export const initialWaveState = (): WaveState => ({
   rolledBack: false,
   interrupted: false,
   timedOut: false,
+  superseded: [],
 });
 
 /** The next step of the rollout. Pure: `now` is only compared with the soak's end. */
@@ -134,6 +142,7 @@ export function nextWaveStep(plan: WavePlan, state: WaveState, now: number): Wav
   if (state.interrupted || last?.some((r) => r.outcome === "interrupted"))
     return { kind: "stop", reason: "interrupted" };
   if (state.timedOut) return { kind: "stop", reason: "timed_out" };
+  if (state.superseded.length > 0) return { kind: "stop", reason: "superseded" };
   const anyFailed = state.ran.some((wave) => wave.some((r) => FAILED.has(r.outcome)));
   if (anyFailed && plan.onFailure !== "continue") {
     if (plan.onFailure === "rollback_all" && !state.rolledBack) {
@@ -162,7 +171,7 @@ export function finalOutcomes(
   reverts: readonly RegionResult[],
 ): RegionResult[] {
   const ran = new Map(state.ran.flat().map((r) => [r.region, r]));
-  for (const revert of reverts) ran.set(revert.region, revert);
+  for (const changed of [...state.superseded, ...reverts]) ran.set(changed.region, changed);
   const results: RegionResult[] = [];
   for (const region of plan.waves.flat())
     results.push(ran.get(region) ?? { region, outcome: "not_started" as const });
@@ -170,8 +179,11 @@ export function finalOutcomes(
   return results;
 }
 
-/** The one verdict of a multi-region deploy, worst first: interrupted, timed out, failed, rolled back, ok. */
-export type RolloutVerdict = "interrupted" | "timed_out" | "failed" | "rolled_back" | "ok";
+/**
+ * The one verdict of a multi-region deploy, worst first: interrupted, timed out, failed, superseded (stopped
+ * because another deploy changed a region it had done), rolled back, ok.
+ */
+export type RolloutVerdict = "interrupted" | "timed_out" | "failed" | "superseded" | "rolled_back" | "ok";
 
 export function rolloutVerdict(
   results: readonly RegionResult[],
@@ -182,6 +194,7 @@ export function rolloutVerdict(
   if (between.interrupted === true || has("interrupted")) return "interrupted";
   if (between.timedOut === true || has("timed_out")) return "timed_out";
   if (has("failed")) return "failed";
+  if (has("superseded")) return "superseded";
   if (has("rolled_back") || has("reverted")) return "rolled_back";
   return "ok";
 }

@@ -149,6 +149,22 @@ describe("nextWaveStep", () => {
   });
 });
 
+describe("a region this rollout deployed, changed by another deploy before the next wave", () => {
+  it("stops the rollout: the region is superseded, the waves after it not started", () => {
+    const changed: RegionResult = { region: "us-east", outcome: "superseded", reason: "web changed" };
+    const s: WaveState = { ...initialWaveState(), ran: [[ok("us-east")]], soaked: 0, superseded: [changed] };
+    expect(nextWaveStep(plan("rollback_all"), s, 0)).toEqual({ kind: "stop", reason: "superseded" });
+    const results = finalOutcomes(plan("rollback_all"), s, []);
+    expect(results.map((r) => [r.region, r.outcome])).toEqual([
+      ["us-east", "superseded"],
+      ["eu-west", "not_started"],
+      ["ap-south", "not_started"],
+    ]);
+    expect(rolloutVerdict(results)).toBe("superseded");
+    expect(rolloutVerdict([...results, { region: "sa-east", outcome: "failed" }])).toBe("failed");
+  });
+});
+
 describe("the outcome of a rollout", () => {
   it("names every region: ran, reverted, not started and skipped, and gives the worst verdict", () => {
     const p = { ...plan("rollback_all"), skipped: ["sa-east"] };

@@ -155,3 +155,39 @@ describe("a teammate's deploy of a region while the rollout soaks before it", ()
     expect(await releaseRunning(clusters["ap-south"].url)).toEqual([1]);
   }, 60_000);
 });
+
+describe("a teammate's deploy of a region the rollout already deployed, while it soaks", () => {
+  it("stops the rollout before the next wave: the soak no longer vouches for the release", async () => {
+    const { h, clusters } = await threeRegions();
+    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+    const v2 = writeRegionalApp(h.cwd, { version: "2", waves: ONE_BY_ONE, soak: "8s" });
+    const rollout = titanProcess(["deploy", "-f", v2, "--yes", "--json"], h);
+    for (let i = 0; i < 2000 && !rollout.stdout().includes('"type":"soak"'); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(rollout.stdout()).toContain('"type":"soak"');
+    // Meanwhile a teammate deploys another spec to us-east, which wave 1 has just deployed.
+    mkdirSync(join(h.cwd, "teammate"));
+    const v3 = writeRegionalApp(join(h.cwd, "teammate"), { version: "3", waves: ONE_BY_ONE });
+    const teammate = await titan(["deploy", "-f", v3, "--region", "us-east", "--yes"], h);
+    expect(teammate.code, teammate.stderr).toBe(0);
+    expect(await rollout.exit).toBe(1);
+    expect(rollout.stderr()).toContain(
+      "deploy stopped: us-east superseded (web changed in us-east after this rollout deployed it (release 3, deployed, by ",
+    );
+    expect(rollout.stderr()).toContain("eu-west not started, ap-south not started");
+    const done = events(rollout.stdout()).find((e) => e.type === "rollout_done");
+    expect(done?.regions).toEqual([
+      {
+        region: "us-east",
+        outcome: "superseded",
+        reason: expect.stringMatching(/^web changed in us-east after this rollout deployed it \(release 3/),
+      },
+      { region: "eu-west", outcome: "not_started" },
+      { region: "ap-south", outcome: "not_started" },
+    ]);
+    expect(await releaseRunning(clusters["us-east"].url)).toEqual([3]);
+    expect(await releaseRunning(clusters["eu-west"].url)).toEqual([1]);
+    expect(await releaseRunning(clusters["ap-south"].url)).toEqual([1]);
+  }, 60_000);
+});

@@ -6,7 +6,7 @@ import { agentsScheduledForMaintenance } from "../../cluster/maintenance.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { AppDeployResult } from "../../deploy/deploy.js";
 import type { DeployEvent } from "../../deploy/events.js";
-import { rollbackTarget } from "../../deploy/releases.js";
+import { describeChange, rollbackTarget } from "../../deploy/releases.js";
 import type { RegionResult } from "../../deploy/waves.js";
 import type { AppSpec } from "../../manifest/types.js";
 import type { AppPlan, Plan } from "../../plan/types.js";
@@ -208,6 +208,23 @@ export async function deployRegion(
     const reason = error instanceof Error ? error.message : String(error);
     return { result: { region, outcome: "failed", reason }, deployed: earlier };
   }
+}
+
+/**
+ * The region as superseded when another deploy recorded a newer release of one of the apps this rollout deployed
+ * there: the soak vouched for this rollout's release, which no longer runs there.
+ */
+export async function supersededSince(
+  prepared: PreparedRegion,
+  deployed: readonly DeployedRelease[],
+): Promise<RegionResult | undefined> {
+  for (const { app, release } of deployed) {
+    const newest = (await prepared.conn.store.releases(app)).at(-1);
+    if (newest === undefined || newest.number === release) continue;
+    const reason = `${app} changed in ${prepared.region} after this rollout deployed it (${describeChange(newest)})`;
+    return { region: prepared.region, outcome: "superseded", reason };
+  }
+  return undefined;
 }
 
 /** The region's unchanged apps whose running release an earlier run of this same rollout deployed. */

@@ -45,6 +45,7 @@ import {
   type RegionRun,
   reachRegion,
   revertRegion,
+  supersededSince,
 } from "./region-deploy.js";
 
 export interface RegionalDeploy {
@@ -260,11 +261,35 @@ async function runWaves(
       state.rolledBack = true;
       continue;
     }
+    if (step.index > 0) {
+      state.superseded = await supersededRegions(byRegion, deployedApps);
+      for (const { region, reason } of state.superseded)
+        announce(
+          env,
+          opts.json,
+          { type: "superseded", region, reason },
+          `${region}: superseded (${reason}); no further wave starts`,
+        );
+      if (state.superseded.length > 0) continue;
+    }
     const outcomes = await runWave(env, opts.json, step, byRegion, deployedApps, run);
     state.ran.push(outcomes);
     if (env.signal.aborted) state.interrupted = true;
   }
   return { results: finalOutcomes(waves, state, reverts), timedOut: state.timedOut };
+}
+
+/** The regions done so far where another deploy has changed an app since this rollout deployed it. */
+async function supersededRegions(
+  byRegion: ReadonlyMap<string, PreparedRegion>,
+  deployedApps: ReadonlyMap<string, readonly DeployedRelease[]>,
+): Promise<RegionResult[]> {
+  const found: RegionResult[] = [];
+  for (const [region, deployed] of deployedApps) {
+    const changed = await supersededSince(byRegion.get(region) as PreparedRegion, deployed);
+    if (changed !== undefined) found.push(changed);
+  }
+  return found;
 }
 
 /** The regions of one wave in parallel; each region's deployed apps are kept for a later rollback_all. */
@@ -325,7 +350,11 @@ function report(
     }
   }
   const summary = results
-    .map((r) => `${r.region} ${r.outcome.replace("_", " ")}${r.finish === undefined ? "" : ` ${r.reason}`}`)
+    .map((r) => {
+      const why =
+        r.finish !== undefined ? ` ${r.reason}` : r.outcome === "superseded" ? ` (${r.reason})` : "";
+      return `${r.region} ${r.outcome.replace("_", " ")}${why}`;
+    })
     .join(", ");
   // A rollback of rollback_all left unfinished is finished by its own commands: re-running the deploy would
   // deploy the failed release again instead.
@@ -349,6 +378,11 @@ function report(
       throw new TitanError(`deploy failed: ${summary}`, {
         exitCode: ExitCode.DeployFailed,
         hint: "see `titan releases APP --region R` for each failed region",
+      });
+    case "superseded":
+      throw new TitanError(`deploy stopped: ${summary}`, {
+        exitCode: ExitCode.Runtime,
+        hint: `another deploy changed a region this rollout had done; agree on the release, then re-run \`${resume}\` to plan again from what runs (its plan shows what it changes back)`,
       });
     case "rolled_back":
       throw new TitanError(`deploy failed and was rolled back: ${summary}`, {
