@@ -10,6 +10,19 @@ const snapshot = (name: string) => join(root, "fixtures/snapshots", name);
 const plan = (...args: string[]) => runCli(["plan", "-f", example, ...args], { cwd: root });
 
 describe("titan plan", () => {
+  it("refuses a --region no app names against a snapshot, as a live plan does, and an empty one", async () => {
+    const typo = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-eats");
+    expect(typo.code).toBe(2);
+    expect(typo.stdout).toBe("");
+    expect(typo.stderr).toContain(
+      "error: --region us-eats: no app names it and the config maps no cluster to it",
+    );
+    expect(typo.stderr).toContain("hint: did you mean --region us-east?");
+    const empty = await plan("--snapshot", snapshot("us-east.json"), "--region", "");
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("error: --region is empty");
+  });
+
   it("prints a readable plan for the README's first command and exits 0", async () => {
     const r = await runCli(
       [

@@ -39,7 +39,10 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     opts.only,
   );
   for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);
-  if (opts.snapshot === undefined) {
+  if (opts.snapshot !== undefined) {
+    const { checkGivenRegion } = await import("../regions/span.js");
+    await checkGivenRegion(env, opts, manifest.apps);
+  } else {
     const { regionsToSpan } = await import("../regions/span.js");
     const regions = await regionsToSpan(env, opts, manifest.apps);
     if (regions !== undefined) {

@@ -46,6 +46,16 @@ export async function regionsToSpan(
   return regions;
 }
 
+/** A `--region` given to a plan of one cluster's snapshot: refused empty or unknown, as a live plan refuses it. */
+export async function checkGivenRegion(
+  env: Env,
+  flags: TargetFlags,
+  apps: readonly AppSpec[],
+): Promise<void> {
+  const region = regionFlag(flags);
+  if (region !== undefined) await checkRegionFlag(env, flags, region, apps);
+}
+
 /**
  * A `--region` the config does not map, that is not the context's own and that no app names would only relabel the
  * apps (a region is part of every instance's spec, so a typo replaces them all): refused, with the names it may be.
