@@ -36,6 +36,8 @@ export interface UsageSection {
   /** The time between the two samples asked of every agent. */
   intervalMs: number;
   apps: AppUsage[];
+  /** Why the section's cluster could not be read (one region of several): its apps are not shown. */
+  error?: string;
 }
 
 /** An agent's answers for one container (the earlier one absent when it is new), or why there are none. */
@@ -155,6 +157,10 @@ export function renderUsage(sections: readonly UsageSection[], color: ChalkInsta
   for (const section of escapeDeep(sections)) {
     if (lines.length > 0) lines.push("");
     lines.push(color.bold(sectionTitle(section)));
+    if (section.error !== undefined) {
+      lines.push(`  ${color.red("unavailable:")} ${section.error}`);
+      continue;
+    }
     if (section.apps.length === 0) {
       lines.push("  no titan app runs an instance here");
       continue;
@@ -190,6 +196,7 @@ export function usageToJson(sections: readonly UsageSection[]): unknown {
       cluster: section.cluster,
       master: section.master,
       interval_ms: section.intervalMs,
+      ...(section.error === undefined ? {} : { error: section.error }),
       apps: section.apps.map((app) => {
         const sum = totals(app);
         return {

@@ -54,6 +54,27 @@ describe("titan ps --all-regions", () => {
     expect(partial.stdout).toContain("region us-east · context local · cluster east");
     expect(partial.stdout).toContain("api  desired -  running 2  healthy 2");
 
+    // A region whose credentials cannot be read is unavailable alone, as one whose masters do not answer.
+    await configure(env, [
+      "config",
+      "set-cluster",
+      "locked",
+      "--master",
+      west.url,
+      "--principal",
+      "titan",
+      "--secret",
+      "env:TITAN_TEST_UNSET_SECRET",
+    ]);
+    await configure(env, ["config", "set-region", "sa-east", "--cluster", "locked"]);
+    const unset = await runCli(["ps", "--all-regions"], { env });
+    expect(unset.code).toBe(1);
+    expect(unset.stdout).toMatch(
+      /region sa-east · context local · cluster locked[^\n]*\n\s+unavailable: secret env:TITAN_TEST_UNSET_SECRET is not set/,
+    );
+    expect(unset.stdout).toContain("api  desired -  running 2  healthy 2");
+    await configure(env, ["config", "delete-region", "sa-east"]);
+
     const clash = await runCli(["ps", "--all-regions", "--region", "us-east"], { env });
     expect(clash.code).toBe(2);
   });

@@ -130,3 +130,47 @@ describe("titan top against the local cluster", () => {
     expect(row?.cpus).toBeUndefined();
   }, 60_000);
 });
+
+describe("titan top --all-regions", () => {
+  it("shows a region it cannot read as unavailable, beside the others, and exits 1", async () => {
+    const local = await startTestCluster({ agents: 1, master: { allocationIntervalMs: 50 } });
+    const api = await startLabelledFramework(local.url, "api");
+    await api.waitFor(api.launch({ instance: 0, release: 1, region: "us-east", command: "sleep 60" }));
+    const env = isolatedEnv();
+    const config = async (...argv: string[]) =>
+      expect((await runCli(["config", ...argv], { env })).code).toBe(0);
+    await config("set-cluster", "east", "--master", local.url);
+    await config("set-cluster", "dead", "--master", "http://127.0.0.1:1");
+    await config(
+      "set-cluster",
+      "locked",
+      "--master",
+      local.url,
+      "--principal",
+      "t",
+      "--secret",
+      "env:TOP_UNSET",
+    );
+    await config("set-region", "us-east", "--cluster", "east");
+    await config("set-region", "eu-west", "--cluster", "dead");
+    await config("set-region", "sa-east", "--cluster", "locked");
+
+    const text = await runCli(["top", "--all-regions", "--interval", "200ms"], { env });
+    expect(text.code, text.stderr).toBe(1);
+    expect(text.stdout).toMatch(/region eu-west · context local · cluster dead[^\n]*\n\s+unavailable: /);
+    expect(text.stdout).toMatch(
+      /region sa-east · context local · cluster locked[^\n]*\n\s+unavailable: secret env:TOP_UNSET is not set/,
+    );
+    expect(text.stdout).toMatch(/region us-east · [^\n]*\n\napi {2}1 instance/);
+
+    const json = await runCli(["top", "--all-regions", "--interval", "200ms", "--json"], { env });
+    expect(json.code).toBe(1);
+    const sections = (JSON.parse(json.stdout) as { sections: Array<{ region: string; error?: string }> })
+      .sections;
+    expect(sections.map((s) => [s.region, s.error === undefined])).toEqual([
+      ["eu-west", false],
+      ["sa-east", false],
+      ["us-east", true],
+    ]);
+  }, 60_000);
+});

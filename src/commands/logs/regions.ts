@@ -12,36 +12,42 @@ import { type Discovery, SourceFinder } from "./sources.js";
  */
 export class RegionsFinder {
   private readonly failing = new Set<string>();
+  /** Each region's finder, made when its client first is: a region without credentials fails alone. */
+  private readonly finders = new Map<string, SourceFinder>();
 
   private constructor(
-    private readonly finders: ReadonlyArray<{ region: string; finder: SourceFinder }>,
+    private readonly regions: ReadonlyArray<{ region: string; make: () => Promise<SourceFinder> }>,
     private readonly note: (line: string) => void,
   ) {}
 
-  static async open(
+  static open(
     env: Env,
     targets: readonly ClusterTarget[],
     logTarget: LogTarget,
     options: { streams: readonly LogStream[]; sinceMs?: number | undefined; note: (line: string) => void },
-  ): Promise<RegionsFinder> {
-    const finders = await Promise.all(
-      targets.map(async (target) => ({
-        region: target.region ?? target.cluster.name,
-        finder: new SourceFinder(env, await target.client(), target, logTarget, {
+  ): RegionsFinder {
+    const regions = targets.map((target) => ({
+      region: target.region ?? target.cluster.name,
+      make: async () =>
+        new SourceFinder(env, await target.client(), target, logTarget, {
           streams: options.streams,
           ...(options.sinceMs === undefined ? {} : { sinceMs: options.sinceMs }),
           note: options.note,
           showRegion: true,
         }),
-      })),
-    );
-    return new RegionsFinder(finders, options.note);
+    }));
+    return new RegionsFinder(regions, options.note);
   }
 
   async discover(): Promise<Discovery> {
     const found = await Promise.all(
-      this.finders.map(async ({ region, finder }) => {
+      this.regions.map(async ({ region, make }) => {
         try {
+          let finder = this.finders.get(region);
+          if (finder === undefined) {
+            finder = await make();
+            this.finders.set(region, finder);
+          }
           const discovery = await finder.discover();
           if (this.failing.delete(region)) this.note(`region ${region}: reading again`);
           return discovery;

@@ -4,7 +4,6 @@ import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
-import type { MasterCluster } from "../../mesos/index.js";
 import type { GetState } from "../../mesos/types/operator.js";
 import { failoverWarning } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
@@ -23,9 +22,9 @@ import { resolveTargets, titanRecords } from "./target.js";
 const DEFAULT_INTERVAL_MS = 2000;
 const CLEAR_SCREEN = "\x1b[H\x1b[2J";
 
+/** One cluster to read; its client is made when it is first read, so a region without credentials fails alone. */
 interface Source {
   target: ClusterTarget;
-  cluster: MasterCluster;
 }
 
 /** Tasks that belong to the section's region: labelled with it, or unlabelled (an app that names no regions). */
@@ -63,7 +62,8 @@ type ReadSection = PsSection & { releases?: Map<string, Release[]> };
 
 async function readSection(env: Env, source: Source, opts: PsOptions): Promise<ReadSection> {
   const apps = opts.apps;
-  const { target, cluster } = source;
+  const { target } = source;
+  const cluster = await target.client();
   const base = {
     region: target.region,
     context: target.context,
@@ -141,9 +141,7 @@ async function readEach(env: Env, sources: readonly Source[], opts: PsOptions): 
 export async function runPs(env: Env, opts: PsOptions): Promise<number> {
   const interval = parseInterval(opts.interval, DEFAULT_INTERVAL_MS, "2s");
   const targets = await resolveTargets(env, opts, opts.allRegions);
-  const sources: Source[] = await Promise.all(
-    targets.map(async (target) => ({ target, cluster: await target.client() })),
-  );
+  const sources: Source[] = targets.map((target) => ({ target }));
   try {
     if (opts.watch) return await watch(env, sources, opts, interval);
     const sections = await readSections(env, sources, opts);

@@ -18,19 +18,17 @@ export async function runTop(env: Env, opts: TopOptions): Promise<number> {
   const interval = parseInterval(opts.interval, DEFAULT_INTERVAL_MS, "5s");
   const targets = await resolveTargets(env, opts, opts.allRegions);
   try {
-    const followed = await Promise.all(
-      targets.map(async (target) => new TargetUsage(env, target, await target.client(), opts.apps)),
-    );
+    const followed = targets.map((target) => new TargetUsage(env, target, opts.apps, targets.length === 1));
     // The first answers only start the measurement: a rate needs two samples.
-    await Promise.all(followed.map((f) => f.round(true, interval)));
+    const first = await Promise.all(followed.map((f) => f.round(true, interval)));
     const unknown = opts.apps.find((app) => !followed.some((f) => f.known.has(app)));
-    if (unknown !== undefined) throw unknownAppError(unknown);
+    if (unknown !== undefined && first.every((s) => s.error === undefined)) throw unknownAppError(unknown);
     if (opts.watch) return await watch(env, followed, opts, interval);
     if (!(await sleep(interval, env.signal))) throw new InterruptedError();
     const sections = await Promise.all(followed.map((f) => f.round(false, interval)));
     if (opts.json) writeLine(env.io.out, JSON.stringify(usageToJson(sections), null, 2));
     else writeLine(env.io.out, renderUsage(sections, env.io.color).join("\n"));
-    return ExitCode.Ok;
+    return sections.some((s) => s.error !== undefined) ? ExitCode.Runtime : ExitCode.Ok;
   } finally {
     await Promise.all(targets.map((target) => target.close()));
   }

@@ -164,7 +164,11 @@ function section(
   };
 }
 
-/** One target followed over rounds: each round's figures are measured since the round before. */
+/**
+ * One target followed over rounds: each round's figures are measured since the round before. With `alone` false
+ * (one of several regions) a round that cannot read the target gives a section saying why, so the other regions
+ * are still shown, as `ps` shows them.
+ */
 export class TargetUsage {
   private sighting: Sighting | undefined;
   private last = new Map<string, AgentAnswer>();
@@ -172,18 +176,35 @@ export class TargetUsage {
   constructor(
     private readonly env: Env,
     readonly target: ClusterTarget,
-    private readonly cluster: MasterCluster,
     private readonly apps: readonly string[],
+    private readonly alone: boolean,
   ) {}
 
   get known(): ReadonlySet<string> {
     return this.sighting?.known ?? new Set();
   }
 
-  /** Asks the agents; `refresh` reads the master's task list first (always on the first round). */
   async round(refresh: boolean, intervalMs: number): Promise<UsageSection> {
+    try {
+      return await this.sample(refresh, intervalMs);
+    } catch (error) {
+      if (this.alone || !(error instanceof TitanError) || this.env.signal.aborted) throw error;
+      return {
+        ...(this.target.region === undefined ? {} : { region: this.target.region }),
+        context: this.target.context,
+        cluster: this.target.cluster.name,
+        master: (await this.target.masters().catch(() => this.target.cluster.masters)).join(","),
+        intervalMs,
+        apps: [],
+        error: error.hint === undefined ? error.message : `${error.message} (${error.hint})`,
+      };
+    }
+  }
+
+  /** Asks the agents; `refresh` reads the master's task list first (always on the first round). */
+  private async sample(refresh: boolean, intervalMs: number): Promise<UsageSection> {
     if (refresh || this.sighting === undefined)
-      this.sighting = await sight(this.env, this.target, this.cluster, this.apps);
+      this.sighting = await sight(this.env, this.target, await this.target.client(), this.apps);
     const answers = await sample(this.env, this.sighting);
     const shown = section(this.target, this.sighting, this.last, answers, intervalMs);
     this.last = answers;
