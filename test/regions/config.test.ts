@@ -45,6 +45,56 @@ describe("a context that spans regions", () => {
     );
   });
 
+  it("refuses to plan or deploy over regions that keep their releases in one state store", async () => {
+    const { dir, env } = home();
+    await ok(env, ["config", "set-cluster", "one", "--master", "http://127.0.0.1:1"]);
+    await ok(env, [
+      "config",
+      "set-cluster",
+      "same",
+      "--master",
+      "http://127.0.0.1:1",
+      "--state",
+      "file:///x/s",
+    ]);
+    await ok(env, [
+      "config",
+      "set-cluster",
+      "other",
+      "--master",
+      "http://127.0.0.1:1",
+      "--state",
+      "file:///x/s",
+    ]);
+    await ok(env, ["config", "set-region", "us-east", "--cluster", "one"]);
+    await ok(env, ["config", "set-region", "eu-west", "--cluster", "one"]);
+    await ok(env, ["config", "set-context", "prod", "--regions", "us-east,eu-west", "--use"]);
+    const file = join(dir, "api.yaml");
+    writeFileSync(file, "name: api\nshell: sleep 60\nregions: { us-east: 1, eu-west: 1 }\n");
+    for (const command of ["plan", "deploy"]) {
+      const result = await runCli([command, "-f", file, "--yes"].slice(0, command === "plan" ? 3 : 4), {
+        env,
+      });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(
+        "error: regions us-east and eu-west keep their releases in one state store (cluster one's)",
+      );
+      expect(result.stderr).toContain("hint: map eu-west to a cluster with a state store of its own");
+    }
+    // Two clusters that name one state store are one store too; the same masters with their own stores are not.
+    await ok(env, ["config", "set-region", "us-east", "--cluster", "same"]);
+    await ok(env, ["config", "set-region", "eu-west", "--cluster", "other"]);
+    const shared = await runCli(["plan", "-f", file], { env });
+    expect(shared.stderr).toContain(
+      "regions us-east and eu-west keep their releases in one state store (file:///x/s)",
+    );
+    await ok(env, ["config", "set-cluster", "two", "--master", "http://127.0.0.1:1"]);
+    await ok(env, ["config", "set-region", "us-east", "--cluster", "one"]);
+    await ok(env, ["config", "set-region", "eu-west", "--cluster", "two"]);
+    const apart = await runCli(["plan", "-f", file], { env });
+    expect(apart.stderr).not.toContain("one state store");
+  });
+
   it("refuses to plan apps whose regions are not all mapped", async () => {
     const { dir, env } = home();
     await ok(env, ["config", "set-cluster", "east", "--master", "http://127.0.0.1:1"]);

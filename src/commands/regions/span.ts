@@ -2,8 +2,9 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { didYouMean } from "../../cli/suggest.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
-import { allContexts, currentContextName, regionFlag } from "../../config/resolve.js";
-import type { ClusterTarget } from "../../config/target.js";
+import { allClusters, allContexts, currentContextName, regionFlag } from "../../config/resolve.js";
+import { type ClusterTarget, defaultStateUrl } from "../../config/target.js";
+import type { UserConfig } from "../../config/types.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { regionsOf } from "../../plan/regions.js";
 import type { Release } from "../../state/types.js";
@@ -43,7 +44,33 @@ export async function regionsToSpan(
       `map each region to its cluster (titan config set-region ${first} --cluster NAME), or pass --region to act on one`,
     );
   }
+  checkStoresApart(env, config, regions);
   return regions;
+}
+
+/**
+ * Regions whose clusters keep their releases in one state store cannot be planned or deployed together: the store
+ * holds one release history per app, so the second region's deploy would find the first's release and stop
+ * halfway (or, planned, show a change it cannot make). Several regions may still share masters, each cluster
+ * with a store of its own.
+ */
+function checkStoresApart(env: Env, config: UserConfig, regions: readonly string[]): void {
+  const clusters = allClusters(config, env.paths);
+  const seen = new Map<string, string>();
+  for (const region of regions) {
+    const name = config.regions[region] ?? "";
+    const url = clusters[name]?.state ?? defaultStateUrl(env.paths.dataDir, name);
+    const first = seen.get(url);
+    if (first === undefined) {
+      seen.set(url, region);
+      continue;
+    }
+    const store = clusters[name]?.state === undefined ? `cluster ${name}'s` : url;
+    throw new UsageError(
+      `regions ${first} and ${region} keep their releases in one state store (${store}), which holds one release history per app`,
+      `map ${region} to a cluster with a state store of its own (titan config set-region ${region} --cluster NAME; clusters may share masters), or pass --region to act on one`,
+    );
+  }
 }
 
 /** A `--region` given to a plan of one cluster's snapshot: refused empty or unknown, as a live plan refuses it. */
