@@ -4,7 +4,7 @@
  */
 export { hasGpus } from "./cluster.js";
 export { place } from "./engine.js";
-export { adviseScaleIn } from "./scale-in.js";
+export { adviseScaleIn, type ScaleInOptions } from "./scale-in.js";
 export { adviseScaleOut } from "./scale-out.js";
 export { PlacementSession } from "./session.js";
 export { formatShape, parseShape, shapesOf } from "./shapes.js";

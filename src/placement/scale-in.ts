@@ -23,6 +23,15 @@ const SWAP_MOVES_PER_AGENT = 64;
 /** Reopened agents in a row that were not worth it before the pass stops: on a tightly packed cluster few are. */
 const SWAP_FRUITLESS_IN_A_ROW = 8;
 
+export interface ScaleInOptions {
+  /**
+   * Apps whose constraints are not known (titan apps outside the plan, without a recorded spec): their tasks stay
+   * where they are, since moving them could break a spread or a filter nobody told the advice of. An agent that
+   * holds one is not drained, and no room is made by moving one.
+   */
+  unknown?: ReadonlySet<string>;
+}
+
 interface Balance {
   filters: readonly AttributeFilter[];
   filterKey: string;
@@ -61,8 +70,9 @@ interface Savepoint {
 export function adviseScaleIn(
   input: Omit<PlacementInput, "requests">,
   constraintsByApp: Readonly<Record<string, readonly Constraint[]>>,
+  options: ScaleInOptions = {},
 ): ScaleInAdvice {
-  const drainer = new Drainer(input, constraintsByApp);
+  const drainer = new Drainer(input, constraintsByApp, options.unknown ?? new Set());
   for (const i of drainer.order) drainer.tryDrain(i, false);
   drainer.swapLargeForSmall();
   return drainer.advice();
@@ -103,6 +113,7 @@ class Drainer {
   constructor(
     input: Omit<PlacementInput, "requests">,
     private readonly constraintsByApp: Readonly<Record<string, readonly Constraint[]>>,
+    private readonly unknown: ReadonlySet<string>,
   ) {
     const state = new ClusterState(input.agents, input.running, input.seed);
     this.state = state;
@@ -334,6 +345,7 @@ class Drainer {
     const { state } = this;
     if (!this.keepsSpread(i)) return false;
     const tasks = [...(this.tasksOn[i] ?? [])];
+    if (this.unknown.size > 0 && tasks.some((t) => this.unknown.has(t.app))) return false;
     this.evicting.clear();
     const sp = this.savepoint();
     state.disable(i);
@@ -361,7 +373,10 @@ class Drainer {
         hostname: this.state.agents[agent]?.hostname ?? "",
         tasksMoved,
       }));
-    return { drain, tasksMoved: this.moves.length, moves: this.moves };
+    const unknownConstraints = [...new Set(this.tasksOn.flat().map((t) => t.app))]
+      .filter((app) => this.unknown.has(app))
+      .sort();
+    return { drain, tasksMoved: this.moves.length, moves: this.moves, unknownConstraints };
   }
 
   /**
@@ -494,7 +509,13 @@ class Drainer {
       );
     };
     const candidates = (this.tasksOn[j] ?? [])
-      .filter((t) => !this.unmovable.has(t.app) && !blocked.has(t.app) && !this.evicting.has(t))
+      .filter(
+        (t) =>
+          !this.unmovable.has(t.app) &&
+          !this.unknown.has(t.app) &&
+          !blocked.has(t.app) &&
+          !this.evicting.has(t),
+      )
       .sort((a, b) => size(a) - size(b));
     const single = candidates.find((t) => covers([t]));
     if (single) return [single];

@@ -155,4 +155,6 @@ export interface ScaleInAdvice {
    * twice: when its new agent is drained later, or moves it on to make room.
    */
   moves: ReadonlyArray<{ app: string; instance?: number; from: string; to: string }>;
+  /** Apps with tasks in the cluster whose constraints were not known: their tasks were left where they are. */
+  unknownConstraints: readonly string[];
 }

@@ -54,6 +54,11 @@ export interface PlanInput {
    */
   draining?: ReadonlySet<string>;
   /**
+   * The specs titan's other apps in the cluster run (their newest deployed release, from the state store): scale-in
+   * advice keeps their constraints. The instances of an app neither planned nor here are left where they are.
+   */
+  running?: readonly AppSpec[];
+  /**
    * Apps whose last release did not finish: kept in the plan with nothing to change and no instance wanted (an
    * interrupted `titan stop`), so the deploy resumes them and records their outcome.
    */
@@ -134,11 +139,13 @@ export function buildPlan(input: PlanInput): Plan {
       ? headroomAdvice(quota.headroomDeficit, shapesFor(input.shapes, snapshot.agents))
       : null;
   const wantScaleIn = input.scaleIn === true || snapshot.agents.length <= SCALE_IN_AUTO_AGENTS;
+  const others = (input.running ?? []).map((spec) => specForRegion(spec, region));
   const scaleIn =
     fits && wantScaleIn
       ? adviseScaleIn(
           { agents: endState.agentList(), running: endState.runningTasks(), seed },
-          constraintsByApp(apps),
+          { ...constraintsByApp(others), ...constraintsByApp(apps) },
+          { unknown: new Set(otherApps(snapshot, [...apps, ...others])) },
         )
       : null;
 

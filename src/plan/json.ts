@@ -182,6 +182,7 @@ function scaleInJson(advice: ScaleInAdvice): Record<string, unknown> {
       tasks_moved: d.tasksMoved,
     })),
     tasks_moved: advice.tasksMoved,
+    unknown_constraints: advice.unknownConstraints,
   };
 }
 

@@ -374,7 +374,14 @@ function renderScaleIn(advice: ScaleInAdvice): string {
   const shown = advice.drain.slice(0, 3).map((d) => d.hostname);
   const more = n > shown.length ? ` and ${n - shown.length} more` : "";
   const moved = `${advice.tasksMoved} task${advice.tasksMoved === 1 ? "" : "s"}`;
-  return `Scale-in: ${n} agent${n === 1 ? "" : "s"} could be drained after this plan (${shown.join(", ")}${more}), moving ${moved}.`;
+  const line = `Scale-in: ${n} agent${n === 1 ? "" : "s"} could be drained after this plan (${shown.join(", ")}${more}), moving ${moved}.`;
+  const unknown = advice.unknownConstraints;
+  if (unknown.length === 0) return line;
+  const apps =
+    unknown.length > 3
+      ? `${unknown.slice(0, 3).join(", ")} and ${unknown.length - 3} more`
+      : unknown.join(", ");
+  return `${line} The instances of ${apps} stay where they are: no spec of theirs is known here.`;
 }
 
 function renderScaleOut(advice: ScaleOutAdvice | null): string[] {

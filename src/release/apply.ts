@@ -29,6 +29,7 @@ import { checkOutputReader } from "./check-output.js";
 import type { Connection } from "./connect.js";
 import { type DisruptionOverride, passDisruption } from "./disruption.js";
 import { pendingRelease } from "./pending.js";
+import { otherRunningSpecs } from "./running.js";
 
 export interface ApplyOptions {
   yes: boolean;
@@ -55,7 +56,7 @@ export interface ApplyOptions {
 }
 
 export interface FollowUp {
-  /** Said in the plan's confirmation, e.g. "and bring agent-2 down for maintenance". */
+  /** Said in the plan's confirmation after the apps, e.g. "bring agent-2 down for maintenance". */
   describe: string;
   run(): Promise<void>;
 }
@@ -319,11 +320,13 @@ export async function planFor(
 ): Promise<Plan> {
   const region = options.region ?? conn.target.region;
   const resuming = await unfinishedStops(conn.store, apps, resolveRegion(apps, region));
+  const running = await otherRunningSpecs(conn.store, snapshot, apps);
   const base = {
     apps,
     snapshot,
     source: conn.source.describe(),
     taskUser: conn.framework.user,
+    ...(running.length === 0 ? {} : { running }),
     ...(options.draining === undefined ? {} : { draining: options.draining }),
     ...(region === undefined ? {} : { region }),
     ...(resuming.size === 0 ? {} : { resuming }),
@@ -440,13 +443,19 @@ export function endDryRun(
   apps: readonly string[],
   where = apps.join(", "),
 ): number {
-  const followUp = options.followUp === undefined ? "" : ` ${options.followUp.describe}`;
   if (options.json) writeLine(env.io.out, JSON.stringify({ type: "dry_run", apps }));
   writeLine(
     env.io.err,
-    `Dry run: nothing changed. Without --dry-run, titan would now ${options.verb} ${where}${followUp} as planned above.`,
+    `Dry run: nothing changed. Without --dry-run, titan would now ${action(options, where)} as planned above.`,
   );
   return ExitCode.Ok;
+}
+
+/** What a change does, e.g. `drain web, api and bring agent-4 down for maintenance`; the follow-up alone when no app moves. */
+function action(options: Pick<ApplyOptions, "verb" | "followUp">, where: string): string {
+  const followUp = options.followUp?.describe;
+  if (where === "") return followUp ?? options.verb;
+  return followUp === undefined ? `${options.verb} ${where}` : `${options.verb} ${where} and ${followUp}`;
 }
 
 /** Whether to go ahead: true with --yes or a "yes" at the prompt, false when the user declines. */
@@ -456,16 +465,14 @@ export async function confirm(
   apps: readonly string[],
 ): Promise<boolean> {
   if (options.yes) return true;
-  const what = [apps.length > 0 ? apps.join(", ") : undefined, options.followUp?.describe]
-    .filter(Boolean)
-    .join(" ");
+
   if (!env.io.canPrompt) {
     throw new UsageError(
       `refusing to ${options.verb} without confirmation: there is no terminal to ask on`,
       "review the plan above and re-run with --yes",
     );
   }
-  return env.prompter().confirm(`${capitalise(options.verb)} ${what} as planned above?`, false);
+  return env.prompter().confirm(`${capitalise(action(options, apps.join(", ")))} as planned above?`, false);
 }
 
 function capitalise(text: string): string {

@@ -260,3 +260,38 @@ describe("an interrupted titan drain, re-run", () => {
     expect(releases.releases.map((r: { outcome: string }) => r.outcome)).toEqual(["deployed", "pending"]);
   }, 60_000);
 });
+
+describe("scale-in advice beside an app the manifests do not name", () => {
+  it("keeps that app's constraints, read from its running release, and drains only the empty agent", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 4, zones: ["a", "b", "c", "a"] });
+    const { h, cli } = cliFor(local);
+    const spread = join(h.cwd, "spread.yaml");
+    writeFileSync(
+      spread,
+      'name: spread\nshell: "sleep 600"\ninstances: 3\nresources: { cpus: 0.1, mem: 32Mi }\nconstraints: [{ balance: zone }]\nkill_grace: 500ms\n',
+    );
+    expect((await cli(["deploy", "-f", spread, "--master", local.url, "--yes"])).code).toBe(0);
+    const zones = new Set((await placements(local.url, "spread")).map((p) => p.agent));
+    expect(zones.size).toBe(3);
+    const other = join(h.cwd, "other.yaml");
+    writeFileSync(
+      other,
+      'name: other\nshell: "sleep 600"\ninstances: 0\nresources: { cpus: 0.1, mem: 32Mi }\n',
+    );
+
+    // A plan of another app: spread's balance still holds, so only an agent spread does not use could go.
+    const plan = await cli(["plan", "-f", other, "--master", local.url, "--json"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const advice = JSON.parse(plan.stdout).scale_in as { drain: Array<{ agent_id: string }> };
+    expect(advice.drain).toHaveLength(1);
+    expect(zones.has(advice.drain[0]?.agent_id ?? "")).toBe(false);
+
+    // Drained by advice, the empty agent moves nothing: the dry run says it only brings the agent down.
+    const dry = await cli(["drain", "--advised", "--master", local.url, "--dry-run"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toMatch(
+      /Without --dry-run, titan would now bring agent-\d\.local down for maintenance as planned above\./,
+    );
+    expect(dry.stdout).not.toContain("Scale-in:");
+  }, 60_000);
+});

@@ -184,6 +184,20 @@ describe("adviseScaleIn", () => {
     });
   });
 
+  it("leaves where they are the tasks of apps whose constraints it is not told", () => {
+    const agents = [
+      agent("a1", {}, { zone: "a" }),
+      agent("b1", {}, { zone: "b" }),
+      agent("c1", {}, { zone: "c" }),
+    ];
+    const running = [runningTask("web", "a1", 0), runningTask("web", "b1", 1), runningTask("api", "c1", 0)];
+    // Told nothing of web, its instances might be balanced over zones: neither a1 nor b1 is drained, c1 is.
+    const advice = adviseScaleIn({ agents, running, seed: 1 }, { api: [] }, { unknown: new Set(["web"]) });
+    expect(advice.drain.map((d) => d.agentId)).toEqual(["c1"]);
+    expect(advice.moves.map((m) => m.app)).toEqual(["api"]);
+    expect(adviseScaleIn({ agents, running, seed: 1 }, { api: [] }).drain).toHaveLength(2);
+  });
+
   it("refills a large agent drained first when that lets two smaller agents drain instead", () => {
     const large = { total: { cpus: 8, mem: 32768 } };
     const small = { total: { cpus: 2, mem: 8192 } };

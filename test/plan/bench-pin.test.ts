@@ -23,7 +23,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 0,
       expected: {
         human: "3ce5082aedb4b2e5",
-        json: "ca1c1f57c6700e41",
+        json: "e30052fb5cd6ade2",
         placements: "f48cccdb6c5e9e2e",
         fingerprint: "sha256:ba5c530f8b663ccc",
       },
@@ -36,7 +36,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 0,
       expected: {
         human: "6e7481f24c3c81dc",
-        json: "a7eaf23fab2d758e",
+        json: "56f2cfe55eca7f6d",
         placements: "75ff6a5159c3e068",
         fingerprint: "sha256:a0de324c7e626cfc",
       },

@@ -277,6 +277,33 @@ describe("scale-in advice", () => {
     expect(planToJson(plan).scale_in_skipped).toBeNull();
   });
 
+  it("leaves the instances of another app where they are unless its running spec is given", () => {
+    const spread = appSpec({
+      name: "spread",
+      instances: 3,
+      constraints: [{ kind: "balance", attribute: "zone", hard: false }],
+    });
+    const tasks = [0, 1, 2].map((k) => titanTask("spread", k, appDigest(spread), k, spread.resources));
+    const snapshot = snapshotOf(cluster(4), tasks);
+    const drained = (plan: ReturnType<typeof buildPlan>) => plan.scaleIn?.drain.map((d) => d.agentId);
+
+    const blind = buildPlan({ apps: [app], snapshot, source });
+    expect(drained(blind)).toEqual(["agent-3"]);
+    expect(blind.scaleIn?.unknownConstraints).toEqual(["spread"]);
+    expect(planToJson(blind).scale_in).toMatchObject({ unknown_constraints: ["spread"] });
+    expect(renderPlan(blind, new Chalk({ level: 0 })).join("\n")).toContain(
+      "The instances of spread stay where they are: no spec of theirs is known here.",
+    );
+    // Told its spec, the advice may move spread's instances, as long as they keep their three zones.
+    const told = buildPlan({ apps: [app], snapshot, source, running: [spread] });
+    expect(told.scaleIn?.unknownConstraints).toEqual([]);
+    expect(drained(told)).toContain("agent-3");
+    const unconstrained = { ...spread, constraints: [] };
+    expect(
+      drained(buildPlan({ apps: [app], snapshot, source, running: [unconstrained] }))?.length,
+    ).toBeGreaterThan(1);
+  });
+
   it("is skipped above it, and says so and how to ask for it", () => {
     const snapshot = snapshotOf(cluster(SCALE_IN_AUTO_AGENTS + 1));
     const plan = buildPlan({ apps: [app], snapshot, source });

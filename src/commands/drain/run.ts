@@ -167,7 +167,7 @@ async function maintenanceStep(
   );
   const hosts = agentIds.map((id) => snapshot.agents.find((a) => a.id === id)?.hostname ?? id);
   return {
-    describe: `and bring ${hosts.join(", ")} down for maintenance`,
+    describe: `bring ${hosts.join(", ")} down for maintenance`,
     run: async () => {
       const ids = machines.map((m) => m.machine);
       const current = (await operator.getMaintenanceSchedule(env.signal)).schedule;

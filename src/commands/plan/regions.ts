@@ -13,6 +13,7 @@ import { type RegionPlan, regionsVerdict, renderRegionTotals, totalOf } from "..
 import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
+import { otherRunningSpecs } from "../../release/running.js";
 import { reachRegions } from "../regions/span.js";
 import type { PlanOptions } from "./command.js";
 import { sayDoesNotFit } from "./does-not-fit.js";
@@ -42,7 +43,8 @@ export async function planRegions(
       // release left pending in the region is resumed or superseded.
       const draining = await agentsScheduledForMaintenance(await target.client(), env.signal);
       const pending = await pendingOf(store, apps);
-      return { snapshot, source: source.describe(), draining, pending };
+      const running = await otherRunningSpecs(store, snapshot, apps);
+      return { snapshot, source: source.describe(), draining, pending, running };
     } finally {
       await target.close();
     }
@@ -61,6 +63,7 @@ export async function planRegions(
         ...(shapes.length === 0 ? {} : { shapes }),
         scaleIn: opts.scaleIn,
         taskUser: r.target.cluster.user,
+        ...(r.value.running.length === 0 ? {} : { running: r.value.running }),
         ...(r.value.draining.size === 0 ? {} : { draining: r.value.draining }),
         ...(r.value.pending.size === 0 ? {} : { resuming: new Set(r.value.pending.keys()) }),
       });

@@ -26,6 +26,7 @@ import { renderPlan } from "../../plan/render.js";
 import type { Plan } from "../../plan/types.js";
 import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
 import type { PinOutcome } from "../../registry/pin.js";
+import { otherRunningSpecs } from "../../release/running.js";
 import type { Release, StateStore } from "../../state/types.js";
 import type { PlanOptions } from "./command.js";
 import { sayDoesNotFit } from "./does-not-fit.js";
@@ -84,6 +85,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   });
   const pinned = await pinnedApps(env, opts, cluster, manifest.apps);
   const pending = store === undefined ? new Map<string, Release>() : await pendingOf(store, manifest.apps);
+  const running = store === undefined ? [] : await otherRunningSpecs(store, snapshot, manifest.apps);
   const built = buildPlan({
     apps: pinned.apps,
     snapshot,
@@ -93,6 +95,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     shapes: shapes.length > 0 ? shapes : undefined,
     scaleIn: opts.scaleIn,
     taskUser: cluster?.user,
+    ...(running.length === 0 ? {} : { running }),
     ...(draining.size === 0 ? {} : { draining }),
     ...(pending.size === 0 ? {} : { resuming: new Set(pending.keys()) }),
   });
