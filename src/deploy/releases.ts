@@ -75,7 +75,22 @@ export function describeChange(release: Release): string {
   return `release ${release.number}, ${release.outcome}, by ${by}`;
 }
 
-/** What a failing release rolls back to: the newest deployed release with another number and digest. */
+/** The release that ran before `release`: the newest deployed one of another number. */
+export function releaseBefore(releases: readonly Release[], release: Release): Release | undefined {
+  return [...releases].reverse().find((r) => r.outcome === "deployed" && r.number !== release.number);
+}
+
+/**
+ * What a release that fails its gates rolls back to: the release that ran before it. None when that one runs the
+ * very spec and count of the failing one (a drain's moves, a re-deploy of the running spec): going back would
+ * change nothing, and going further back would put a spec on the cluster that nobody asked for.
+ */
+export function autoRollbackTarget(releases: readonly Release[], failing: Release): Release | undefined {
+  const before = releaseBefore(releases, failing);
+  return before === undefined || sameSpec(before, failing) ? undefined : before;
+}
+
+/** What a rollback of a region (on_failure: rollback_all) goes back to: the newest deployed release with another number and digest. */
 export function rollbackTarget(releases: readonly Release[], failing: Release): Release | undefined {
   return [...releases]
     .reverse()

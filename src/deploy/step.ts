@@ -6,7 +6,7 @@ import type { EngineSettings, EngineState, Reaction } from "./engine-state.js";
 import { answerInverseOffers } from "./evacuation.js";
 import { decideOffers } from "./offer-plan.js";
 import { endHold, holding, retryReconciliation } from "./reconciliation.js";
-import { rollbackTarget } from "./releases.js";
+import { autoRollbackTarget, releaseBefore } from "./releases.js";
 import { replanOverdue } from "./replan.js";
 import type { RolloutDecision } from "./rollout.js";
 import {
@@ -190,9 +190,15 @@ function failed(state: EngineState, failure: Failure, autoRollback: boolean): Fi
     const why = `the rollback to release ${target.number} failed too: ${reason}`;
     return { kind: "failed", release: state.rollingBack.from.number, reason: why, noRoom };
   }
-  const previous = autoRollback ? rollbackTarget(state.tracked.releases, target) : undefined;
+  const releases = state.tracked.releases;
+  const previous = autoRollback ? autoRollbackTarget(releases, target) : undefined;
   if (previous !== undefined) return { kind: "rollback", to: previous, reason, noRoom };
-  const why = autoRollback ? `${reason}; there is no earlier healthy release to roll back to` : reason;
+  const before = releaseBefore(releases, target);
+  const why = !autoRollback
+    ? reason
+    : before === undefined
+      ? `${reason}; there is no earlier healthy release to roll back to`
+      : `${reason}; release ${before.number} before it runs the same spec, so there is nothing to roll back to`;
   return { kind: "failed", release: target.number, reason: why, noRoom };
 }
 

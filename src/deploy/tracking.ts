@@ -65,8 +65,13 @@ export interface TrackedInstances {
   readonly firstLaunchAt: ReadonlyMap<number, number>;
   /** Tasks of the target that count (healthy for min_healthy_time). */
   readonly counting: ReadonlySet<string>;
-  /** Instances of the target that have counted at least once: counting again after a crash is not progress. */
+  /** Instances of the target that have counted at least once. */
   readonly proven: ReadonlySet<number>;
+  /**
+   * Instances whose counting task of the target ended on its own (crashed, or lost with its agent): one of theirs
+   * counting again is not progress. A task that replaces a counting one titan stopped (a move) is.
+   */
+  readonly crashedAfterCounting: ReadonlySet<number>;
   /** Highest incarnation seen per `<release>.<instance>`. */
   readonly incarnations: ReadonlyMap<string, number>;
   /** Failures per instance, for the restart backoff. */
@@ -191,6 +196,7 @@ function startOnce(start: TrackingStart): TrackedInstances {
     firstLaunchAt: new Map(),
     counting: new Set(),
     proven: new Set(),
+    crashedAfterCounting: new Set(),
     incarnations: new Map(Object.entries(start.incarnationFloor ?? {})),
     failures: new Map(),
     refusals: new Map(),
@@ -437,7 +443,10 @@ function onTerminal(
     ...(killedByHealthCheck(status, requested) ? { cause: "health_check" as const } : {}),
   });
   if (task.killSent || !isCurrent(draft, task)) return;
-  if (wasCounting) draft.failedAfterCounting = true;
+  if (wasCounting) {
+    draft.failedAfterCounting = true;
+    draft.crashedAfterCounting = new Set([...draft.crashedAfterCounting, task.instance]);
+  }
   const state = status.state.replace(/^TASK_/, "").toLowerCase();
   out.ended.push({ instance: task.instance, reason: `task ${task.taskId} ended (${state})` });
   if (status.state === "TASK_ERROR") {
@@ -496,18 +505,19 @@ function taskEvent(
 // ---- progress and the rollback -------------------------------------------------------------------------
 
 /**
- * An instance that counts for the first time is progress; the progress deadline runs from the last one. The same
- * instance counting again after a crash is not: a release that warms up and then fails must run into the deadline
- * (and its restart backoff keeps growing) instead of looping for ever.
+ * A task of the target that counts is progress; the progress deadline runs from the last one. One of an instance
+ * whose counting task crashed is not: a release that warms up and then fails must run into the deadline (and its
+ * restart backoff keeps growing) instead of looping for ever. A task that took over from one titan stopped (an
+ * instance moved off a drained agent) is: a drain of many instances moves them one after another, each in time.
  */
 function noteProgress(draft: Draft, now: number): void {
   const counting = tracksProgress(draft, now);
   if (counting.length === 0) return;
   const newlyProven = counting.filter((t) => !draft.proven.has(t.instance)).map((t) => t.instance);
   draft.counting = new Set([...draft.counting, ...counting.map((t) => t.taskId)]);
+  if (counting.some((t) => !draft.crashedAfterCounting.has(t.instance))) draft.lastProgressAt = now;
   if (newlyProven.length === 0) return;
   draft.proven = new Set([...draft.proven, ...newlyProven]);
-  draft.lastProgressAt = now;
   const refusals = new Map(draft.refusals);
   const firstLaunchAt = new Map(draft.firstLaunchAt);
   for (const instance of newlyProven) {
@@ -530,6 +540,7 @@ function retarget(draft: Draft, target: AppTarget, desired: number, now: number)
   draft.firstLaunchAt = new Map();
   draft.counting = new Set();
   draft.proven = new Set();
+  draft.crashedAfterCounting = new Set();
   draft.failedAfterCounting = false;
   draft.lastProgressAt = now;
   draft.tasks = new Map([...draft.tasks].map(([id, task]) => [id, { ...task, since: now }] as const));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pickRollbackTarget } from "../../src/commands/rollback/run.js";
+import { autoRollbackTarget } from "../../src/deploy/releases.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import type { Release } from "../../src/state/types.js";
 
@@ -47,5 +48,26 @@ describe("the release titan rollback goes back to", () => {
   it("is the release --to names, whatever the newest did", () => {
     expect(pickRollbackTarget([v1, v2, release(3, "failed", "v3")], v2, 1)).toBe(v1);
     expect(pickRollbackTarget([v1, v2], v2, 7)).toBeUndefined();
+  });
+});
+
+describe("the release a failing release rolls back to on its own", () => {
+  const v1 = release(1, "deployed", "v1");
+  const v2 = release(2, "deployed", "v2");
+
+  it("is the release that ran before it, a scale's older count included", () => {
+    expect(autoRollbackTarget([v1, v2, release(3, "pending", "v3")], release(3, "pending", "v3"))).toBe(v2);
+    const scaling = release(3, "pending", "v2", 6);
+    expect(autoRollbackTarget([v1, v2, scaling], scaling)).toBe(v2);
+    // A release that failed and rolled back runs no spec of its own: the one before it is still what ran.
+    const failed = release(3, "rolled_back", "v3");
+    const next = release(4, "pending", "v4");
+    expect(autoRollbackTarget([v1, v2, failed, next], next)).toBe(v2);
+  });
+
+  it("is none when that release runs the same spec and count (a drain): never a spec further back", () => {
+    const drain = release(3, "pending", "v2");
+    expect(autoRollbackTarget([v1, v2, drain], drain)).toBeUndefined();
+    expect(autoRollbackTarget([release(1, "pending", "v1")], release(1, "pending", "v1"))).toBeUndefined();
   });
 });

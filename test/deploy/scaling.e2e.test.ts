@@ -295,3 +295,44 @@ describe("scale-in advice beside an app the manifests do not name", () => {
     expect(dry.stdout).not.toContain("Scale-in:");
   }, 60_000);
 });
+
+describe("a drain that takes longer than progress_deadline in all", () => {
+  it("counts each moved instance as progress, and deploys: no rollback to another spec", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 2, zones: ["a"] });
+    const { h, cli } = cliFor(local);
+    // Each move takes its kill grace (the old task ignores SIGTERM): three moves last longer than the deadline.
+    const yaml = (version: string) =>
+      `name: slow\nshell: "trap '' TERM; echo ${version}; while true; do sleep 1; done"\ninstances: 3\nresources: { cpus: 0.1, mem: 32Mi }\nkill_grace: 1500ms\nupdate: { max_surge: 1, max_unavailable: 0, min_healthy_time: 300ms, healthy_deadline: 2500ms, progress_deadline: 2500ms }\n`;
+    const file = join(h.cwd, "slow.yaml");
+    for (const version of ["1", "2"]) {
+      writeFileSync(file, yaml(version));
+      const deployed = await cli(["deploy", "-f", file, "--master", local.url, "--yes"]);
+      expect(deployed.code, deployed.stderr).toBe(0);
+    }
+    const running = await placements(local.url, "slow");
+    const agents = new Set(running.map((r) => r.agent));
+    // Binpacking put the three instances on one agent: that one is drained.
+    expect(agents.size).toBe(1);
+    const [from] = [...agents];
+
+    const drain = await cli(["drain", String(from), "--master", local.url, "--yes", "--json"]);
+    expect(drain.code, drain.stderr).toBe(0);
+    const done = events(drain.stdout).find((e) => e.type === "done");
+    expect(done).toMatchObject({ outcome: "deployed", release: 3 });
+    const after = await placements(local.url, "slow");
+    expect(after).toHaveLength(3);
+    expect(after.every((r) => r.agent !== from)).toBe(true);
+    // Still release 2's spec: the moves are of release 2, relabelled release 3 by the drain.
+    const releases = await cli(["releases", "slow", "--master", local.url, "--json"]);
+    const list = JSON.parse(releases.stdout).releases as Array<{
+      number: number;
+      outcome: string;
+      manifest_digest?: string;
+    }>;
+    expect(list.map((r) => [r.number, r.outcome])).toEqual([
+      [1, "deployed"],
+      [2, "deployed"],
+      [3, "deployed"],
+    ]);
+  }, 60_000);
+});
