@@ -134,11 +134,15 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
           signal: stop.signal,
           desired: input.desired,
           resolveEnvironment: (spec) => resolveEnvironment(spec, settings.vars),
+          mayRetake: () => lock.confirm(),
         },
         // Whatever release it was for: its launches may still run, and its incarnations must not be used again.
         previous,
       );
-    const result = await executeOrReregister(start, input, settings);
+    // A deploy whose lock another titan took over ends with that, not with what the loss made go wrong.
+    const result = await executeOrReregister(start, input, settings).catch((error: unknown) => {
+      throw lockLost ?? error;
+    });
     // A resumed release was recorded before this run's override: its outcome says the override finished it.
     const resumedWith =
       reused && input.disruptionOverride !== undefined && release.disruptionOverride === undefined

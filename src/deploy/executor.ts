@@ -59,6 +59,11 @@ export interface ExecutorOptions {
   sessionTimings?: Partial<SessionTimings>;
   /** How the cluster's agents run images (the config's `containerizer`). */
   containerizer?: Containerizer;
+  /**
+   * Whether the deploy still holds the app's lock, asked before it takes its framework back from another
+   * subscriber: a deploy whose lock was taken over (--force-unlock) lets the new holder have the framework.
+   */
+  mayRetake?: () => Promise<boolean>;
   /** Reads what a task's health check last said, for a task its executor killed for failing it. */
   checkOutput?: (task: CheckedTask, signal?: AbortSignal) => Promise<string | undefined>;
 }

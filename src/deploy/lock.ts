@@ -2,6 +2,11 @@ import type { BrokenLock, LockOwner, LockRecord, StateStore } from "../state/typ
 
 export interface HeldLock {
   record: LockRecord;
+  /**
+   * Renews the lease now, which confirms the lock is still this process's: false (and `onLost` called) when another
+   * titan has taken it over since the last renewal.
+   */
+  confirm(): Promise<boolean>;
   /** Stops renewing and gives the lock back; never throws. */
   release(): Promise<void>;
 }
@@ -54,6 +59,16 @@ export async function holdLock(
   return {
     get record() {
       return record;
+    },
+    async confirm() {
+      if (lost) return false;
+      try {
+        record = await store.renewLock(app, record, options.leaseMs);
+        return true;
+      } catch (error) {
+        onLost(error);
+        return false;
+      }
     },
     async release() {
       clearInterval(timer);

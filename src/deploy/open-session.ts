@@ -4,7 +4,7 @@ import type { ExecutorOptions } from "./executor.js";
 
 /** The app's scheduler session: framework `titan:<app>`, failing over to the id the state store keeps. */
 export function openSession(
-  options: Pick<ExecutorOptions, "cluster" | "framework" | "log" | "sessionTimings" | "signal">,
+  options: Pick<ExecutorOptions, "cluster" | "framework" | "log" | "sessionTimings" | "signal" | "mayRetake">,
   app: string,
   frameworkId: string | undefined,
   /** Subscribe with GPU_RESOURCES: the master offers GPU agents only to frameworks that have it (gpu-agents.ts). */
@@ -31,6 +31,7 @@ export function openSession(
     // Ctrl-C must not wait out a call the master holds (an ACCEPT lost in flight waits for its 75 s deadline).
     interrupt: options.signal,
     retakeFailovers,
+    ...(options.mayRetake === undefined ? {} : { mayRetake: options.mayRetake }),
     ...(options.log ? { log: options.log } : {}),
     ...(options.sessionTimings ? { timings: options.sessionTimings } : {}),
   });

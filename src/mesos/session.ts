@@ -86,6 +86,11 @@ export interface SessionOptions {
    * the other subscriber had no right to the framework (a supervisor that had not yet seen the lock).
    */
   retakeFailovers?: number;
+  /**
+   * Asked before each take-back: whether the caller still has the right to the framework (it still holds the app's
+   * lock). False ends the session with the master's message, as when the retakes run out.
+   */
+  mayRetake?: () => Promise<boolean>;
 }
 
 /** Emitted (not sent by Mesos) when the subscription dropped and the session is about to re-subscribe. */
@@ -149,6 +154,7 @@ export class SchedulerSession {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly retakeFailovers: number;
+  private readonly mayRetake: () => Promise<boolean>;
   private readonly lifetime = new AbortController();
   /** Calls in flight, cut short by `interrupt` (calls made after it have a signal of their own). */
   private inFlight = new AbortController();
@@ -167,6 +173,7 @@ export class SchedulerSession {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.retakeFailovers = options.retakeFailovers ?? 0;
+    this.mayRetake = options.mayRetake ?? (async () => true);
     options.interrupt?.addEventListener(
       "abort",
       () => {
@@ -231,7 +238,8 @@ export class SchedulerSession {
           reason = "the master closed the event stream";
         } catch (error) {
           if (this.closed) return;
-          const retake = error instanceof FailedOverError && retakes < this.retakeFailovers;
+          const retake =
+            error instanceof FailedOverError && retakes < this.retakeFailovers && (await this.mayRetake());
           if (!retake && !isRetryable(error)) throw error;
           if (retake) retakes += 1;
           reason = error instanceof Error ? error.message : String(error);

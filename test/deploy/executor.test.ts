@@ -168,6 +168,8 @@ async function deploy(
     /** The app's tasks as the cluster state showed them, and the releases before this one. */
     known?: TitanTask[];
     earlier?: Release[];
+    /** Whether the deploy still holds the app's lock when another subscriber takes the framework over. */
+    mayRetake?: () => Promise<boolean>;
   } = {},
 ): Promise<Outcome> {
   const spec = options.spec ?? webSpec();
@@ -210,6 +212,7 @@ async function deploy(
       resolveEnvironment: async () => ({}),
       tickMs: 10,
       sessionTimings: { backoffInitialMs: 5, backoffMaxMs: 20 },
+      ...(options.mayRetake === undefined ? {} : { mayRetake: options.mayRetake }),
     },
     options.previous,
   );
@@ -435,6 +438,25 @@ describe("the deploy executor against a scripted master", () => {
       }),
     );
     expect(new Set(launchedIds(master)).size).toBe(launchedIds(master).length);
+  }, 30_000);
+
+  it("does not take its framework back once its lock is gone (taken with --force-unlock)", async () => {
+    const master = await fakeMaster();
+    master.onCall((call) => {
+      if (call.type === "REVIVE")
+        setImmediate(() => master.push({ type: "ERROR", error: { message: "Framework failed over" } }));
+      return undefined;
+    });
+    let asked = 0;
+    const error = await deploy(master, {
+      mayRetake: async () => {
+        asked += 1;
+        return false;
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FailedOverError);
+    expect(asked).toBe(1);
+    expect(master.subscriptions()).toBe(1);
   }, 30_000);
 
   it("ends with the master's message when another subscriber keeps taking the framework over", async () => {
