@@ -68,8 +68,20 @@ export class ZkStateStore implements StateStore {
     return this.options.password;
   }
 
-  /** The session, opened on first use; the base path is created if missing. */
+  /**
+   * The session, opened on first use; the base path is created if missing. A store that holds no lock opens a
+   * new session once its session expired (a supervisor's store outlives a partition); one that holds a lock
+   * does not, since the lock went with the session and its holder must stop (watchLock tells it).
+   */
   private async zk(): Promise<ZkClient> {
+    const current = this.client;
+    if (current !== undefined && this.held.size === 0) {
+      const zk = await current.catch(() => undefined);
+      if (zk?.currentState === "expired" && this.client === current) {
+        this.client = undefined;
+        await zk.close().catch(() => undefined);
+      }
+    }
     this.client ??= this.open();
     return this.client;
   }
@@ -132,7 +144,8 @@ export class ZkStateStore implements StateStore {
     applied: () => Promise<boolean>,
   ): Promise<void> {
     const lock = this.held.get(app);
-    const guarded: TxOp[] = lock ? [{ type: "check", path: lock, version: 0 }, ...ops] : [...ops];
+    // Any version: each renewal rewrites the lock node's lease; its existence is what the lock is.
+    const guarded: TxOp[] = lock ? [{ type: "check", path: lock, version: -1 }, ...ops] : [...ops];
     for (let attempt = 0; ; attempt++) {
       try {
         await zk.multi(guarded);
@@ -412,10 +425,20 @@ export class ZkStateStore implements StateStore {
     return found?.value.token === lock.token ? held : undefined;
   }
 
+  /**
+   * The node is ephemeral, so the lock lives as long as this session; the lease is written too, because everyone
+   * else (a supervisor, `titan status`, a teammate's deploy) judges a lock by its `expiresAt`, as with a file store.
+   */
   async renewLock(app: string, lock: LockRecord, leaseMs: number): Promise<LockRecord> {
     return this.run(async (zk) => {
-      if ((await this.lockPath(zk, app, lock)) === undefined) throw new LockLostError(app);
-      return { ...lock, expiresAt: this.options.clock.now() + leaseMs };
+      const path = await this.lockPath(zk, app, lock);
+      if (path === undefined) throw new LockLostError(app);
+      const renewed = { ...lock, expiresAt: this.options.clock.now() + leaseMs };
+      await zk.set(path, Buffer.from(JSON.stringify(renewed))).catch((error: unknown) => {
+        // Forced away between the read and the write.
+        throw error instanceof ZkError && error.code === Code.noNode ? new LockLostError(app) : error;
+      });
+      return renewed;
     });
   }
 

@@ -1,11 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AppSpec } from "../../src/manifest/types.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
 import { ZkStateStore } from "../../src/state/zk-store.js";
 import { parseZkUrl } from "../../src/state/zk-url.js";
 import { home, titan, writeWebApp } from "../deploy/harness.js";
 import { runCli } from "../support/cli.js";
+import { titanProcess } from "../support/cli-process.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { freePortRange } from "../support/ports.js";
 import { startZooKeeper, type ZkEnsemble } from "../support/zookeeper.js";
@@ -97,6 +99,35 @@ describe("a team sharing ZooKeeper", () => {
     expect(ps.code).toBe(0);
     expect(JSON.stringify(JSON.parse(ps.stdout))).toContain("web.");
   }, 90_000);
+
+  it("titan status of an app whose release did not finish prints and exits", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const state = `zk://${zk.hosts}/titan-status`;
+    const ana = teamUser(local.url, state);
+    const writer = new ZkStateStore(parseZkUrl(state), {
+      clock: { now: () => Date.now() },
+      hostname: "ci-7",
+    });
+    try {
+      const spec = { name: "web", instances: 1 } as unknown as AppSpec;
+      await writer.addRelease({
+        app: "web",
+        manifestDigest: "sha256:1",
+        spec,
+        user: "ana",
+        command: "titan deploy",
+      });
+    } finally {
+      await writer.close();
+    }
+    const status = titanProcess(["status", "web"], ana);
+    const exited = await Promise.race([
+      status.exit,
+      new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), 15_000)),
+    ]);
+    expect(exited, status.stderr()).toBe(0);
+    expect(status.stdout()).toMatch(/^web\s+interrupted/m);
+  }, 60_000);
 
   it("follows the leading master through failovers while a session runs", async () => {
     const path = `zk://${zk.hosts}/mesos-failover`;

@@ -3,8 +3,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdLock } from "../../src/deploy/lock.js";
 import type { AppSpec } from "../../src/manifest/types.js";
+import { lockGone } from "../../src/observe/deploy-wait.js";
 import { LockHeldError, LockLostError, StateStoreError } from "../../src/state/errors.js";
-import type { LockOwner } from "../../src/state/types.js";
+import type { LockOwner, SupervisorReport } from "../../src/state/types.js";
 import { ZkSessionExpiredError } from "../../src/state/zk-errors.js";
 import { ZkStateStore, type ZkStoreOptions } from "../../src/state/zk-store.js";
 import { parseZkUrl } from "../../src/state/zk-url.js";
@@ -98,6 +99,32 @@ describe("zk:// state store", () => {
     expect(await ana.currentLock("api")).toMatchObject({ user: "bo", token: taken.token });
   });
 
+  it("shows every renewal of the lock to the others: a deploy longer than the lease still holds it", async () => {
+    const url = freshUrl();
+    let now = 1_000_000;
+    const ana = open(url, { clock: { now: () => now } });
+    const bo = open(url, { hostname: "desktop", clock: { now: () => now } });
+    const lock = await ana.acquireLock("api", owner, 30_000);
+    now += 25_000;
+    const renewed = await ana.renewLock("api", lock, 30_000);
+    expect(renewed.expiresAt).toBe(now + 30_000);
+    // What a supervisor, `titan status` or a teammate's deploy read: the lease as last renewed, not as taken.
+    expect(await bo.currentLock("api")).toMatchObject({ token: lock.token, expiresAt: now + 30_000 });
+    now += 25_000;
+    const live = { now, hostname: "elsewhere", isAlive: () => true };
+    expect(lockGone(await bo.currentLock("api"), live)).toBeUndefined();
+    // The holder's writes, guarded by its lock node, still go through after the node was rewritten.
+    await ana.saveProgress("api", {
+      release: 1,
+      phase: "deploying",
+      launched: ["api.1.0.1"],
+      updatedAt: now,
+    });
+    await ana.addRelease({ app: "api", manifestDigest: "d1", spec, user: "ana" });
+    expect((await bo.releases("api")).map((r) => r.number)).toEqual([1]);
+    await ana.releaseLock("api", renewed);
+  });
+
   it("never leaves the lock of a crashed titan behind", async () => {
     const url = freshUrl();
     const script = `
@@ -174,6 +201,46 @@ describe("zk:// state store", () => {
       await expect.poll(() => rerun.currentLock("api"), { timeout: 10_000 }).toBeUndefined();
       await rerun.acquireLock("api", owner, 30_000);
       expect(await rerun.progress("api")).toMatchObject({ launched: ["api.1.0.0"] });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("opens a new session after its session expired, when it holds no lock (a supervisor's store)", async () => {
+    const path = `/titan-${++base}`;
+    const proxy = await startTcpProxy(zk.servers[0]?.port ?? 0);
+    try {
+      const s = open(`zk://127.0.0.1:${proxy.port}${path}`);
+      await s.addRelease({ app: "api", manifestDigest: "d1", spec, user: "ana" });
+      // A partition longer than the session timeout (2 s): the ensemble expires the session.
+      proxy.cut();
+      await expect(s.releases("api")).rejects.toBeInstanceOf(StateStoreError);
+      await new Promise((r) => setTimeout(r, 3000));
+      proxy.heal();
+      await expect
+        .poll(
+          () =>
+            s
+              .releases("api")
+              .then((r) => r.length)
+              .catch(() => -1),
+          { timeout: 15_000 },
+        )
+        .toBe(1);
+      const now = Date.now();
+      const report: SupervisorReport = {
+        id: "after-expiry",
+        user: "ana",
+        host: "laptop",
+        pid: 4242,
+        startedAt: now,
+        scope: ["api"],
+        apps: [],
+        updatedAt: now,
+        expiresAt: now + 30_000,
+      };
+      await s.saveSupervisorReport(report);
+      expect((await s.supervisorReports()).map((r) => r.id)).toContain("after-expiry");
     } finally {
       await proxy.close();
     }

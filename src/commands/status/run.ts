@@ -116,7 +116,21 @@ async function answer(
   return { lines: [statusLine(status, env.clock.now())], json, code: ExitCode.Ok };
 }
 
+/** The app's status on one target, whose connections (the store's among them) are closed once it is read. */
 async function statusIn(
+  env: Env,
+  target: ClusterTarget,
+  app: string,
+  flags: TargetFlags,
+): Promise<{ status: AppStatus; releases: Release[]; tasks: number }> {
+  try {
+    return await readStatus(env, target, app, flags);
+  } finally {
+    await target.close();
+  }
+}
+
+async function readStatus(
   env: Env,
   target: ClusterTarget,
   app: string,
@@ -125,9 +139,7 @@ async function statusIn(
   const store = await target.store();
   const releases = await store.releases(app);
   const reports = await store.supervisorReports().catch(() => undefined);
-  const { state, titanTasks } = await readTitanState(await target.client(), env.signal).finally(() =>
-    target.close(),
-  );
+  const { state, titanTasks } = await readTitanState(await target.client(), env.signal);
   await checkRegionSeen(env, flags, target.region, regionsNamed(titanTasks.tasks, [releases]));
   const gone = new Set(
     (state.get_frameworks?.completed_frameworks ?? []).flatMap((f) =>
