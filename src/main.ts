@@ -11,6 +11,7 @@ import { addFlags } from "./cli/flags.js";
 import { createIO, type IO, writeLine } from "./cli/io.js";
 import { platformPaths } from "./cli/paths.js";
 import { inquirerPrompter } from "./cli/prompter.js";
+import { rootFlagTable } from "./cli/root-flags.js";
 import { targetFlagTable } from "./cli/target-options.js";
 import { escapeTerminal } from "./cli/terminal-text.js";
 import { commandNameIn, registerCommands } from "./commands/index.js";
@@ -80,12 +81,8 @@ export async function buildProgram(
     return cachedEnv;
   };
 
-  program
-    .description("Deploy and supervise containerised apps on Apache Mesos.")
-    .option("--no-color", "disable colour (also NO_COLOR=1)")
-    .option("--debug", "print stack traces and request traces (secrets redacted)")
-    .option("-V, --version", "print titan's version (as `titan version`)");
-  addFlags(program, targetFlagTable)
+  program.description("Deploy and supervise containerised apps on Apache Mesos.");
+  addFlags(addFlags(program, rootFlagTable), targetFlagTable)
     .helpOption("-h, --help", "show help for a command")
     .addHelpText("after", ROOT_HELP)
     .showSuggestionAfterError(true)

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { catalog } from "../../src/commands/catalog.js";
@@ -54,6 +54,52 @@ describe("completion candidates", () => {
     expect(await said("logs", "web/")).toEqual(["web/0", "web/1", "web/2"]);
     expect(await said("nope", "")).toEqual([]);
   });
+
+  it("takes the target flags before the command as after it, and completes their values there too", async () => {
+    expect(await said("--context", "")).toEqual(["local", "prod"]);
+    expect(await said("--region", "e")).toEqual(["eu-west"]);
+    expect(await said("--master", "")).toEqual([]);
+    expect(await said("--context", "prod", "ps", "")).toEqual(["api", "web", "worker"]);
+    expect(await said("--debug", "--region", "us-east", "status", "web", "")).toEqual(["api", "worker"]);
+    expect(await said("--context", "prod", "sto")).toEqual(["stop"]);
+    expect(await said("--context=prod", "ps", "w")).toEqual(["web", "worker"]);
+  });
+
+  it("offers titan's own flags as the program defines them, and after a command those that apply there", async () => {
+    expect(await said("-")).toEqual([
+      "--context",
+      "--debug",
+      "--help",
+      "--master",
+      "--no-color",
+      "--region",
+      "--version",
+      "-V",
+    ]);
+    expect(await said("validate", "--")).toEqual([
+      "--context",
+      "--debug",
+      "--file",
+      "--help",
+      "--json",
+      "--master",
+      "--no-color",
+      "--region",
+    ]);
+  });
+
+  it("completes nested subcommands, context names and app names wherever a command takes them", async () => {
+    expect(await said("local", "agents", "")).toEqual(["add", "remove"]);
+    expect(await said("local", "agents", "add", "--", "")).toEqual([]);
+    expect(await said("context", "use", "")).toEqual(["local", "prod"]);
+    expect(await said("context", "use", "prod", "")).toEqual([]);
+    expect(await said("config", "delete-region", "")).toEqual(["eu-west", "us-east"]);
+    expect(await said("top", "")).toEqual(["api", "web", "worker"]);
+    expect(await said("top", "api", "")).toEqual(["web", "worker"]);
+    expect(await said("supervise", "w")).toEqual(["web", "worker"]);
+    expect(await said("state", "export", "")).toEqual(["api", "web", "worker"]);
+    expect(await said("state", "import", "")).toBe("files");
+  });
 });
 
 function homeWithApp(): Record<string, string> {
@@ -99,6 +145,36 @@ describe("titan completion", () => {
     expect(apps.stdout).toBe("web\nworker\n");
     const ids = await runCli(["completion", "__complete", "--", "logs", "web/"], { env: vars });
     expect(ids.stdout).toBe("web/0\nweb/1\n");
+  });
+
+  it("reads app names from the state store of the context the line names", async () => {
+    const vars = homeWithApp();
+    await addApp(vars, "web", 1);
+    const config = join(vars.XDG_CONFIG_HOME ?? "", "titan", "config.yaml");
+    mkdirSync(dirname(config), { recursive: true });
+    const other = join(vars.HOME ?? "", "other-store");
+    writeFileSync(
+      config,
+      [
+        "clusters:",
+        "  other:",
+        "    masters: [http://127.0.0.1:9]",
+        `    state: ${pathToFileURL(other).href}`,
+        "contexts:",
+        "  other:",
+        "    cluster: other",
+        "",
+      ].join("\n"),
+    );
+    mkdirSync(join(other, "apps", "billing"), { recursive: true });
+    const here = await runCli(["completion", "__complete", "--", "ps", ""], { env: vars });
+    expect(here.stdout).toBe("web\n");
+    const there = await runCli(["completion", "__complete", "--", "--context", "other", "ps", ""], {
+      env: vars,
+    });
+    expect(there.stdout).toBe("billing\n");
+    const contexts = await runCli(["completion", "__complete", "--", "--context", ""], { env: vars });
+    expect(contexts.stdout).toBe("local\nother\n");
   });
 
   it("completes in a real bash through the built CLI", async () => {

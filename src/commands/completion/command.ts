@@ -7,8 +7,9 @@ Examples:
   source <(titan completion zsh)                  zsh: add this line to ~/.zshrc, after compinit
   titan completion fish > ~/.config/fish/completions/titan.fish
 
-Completes commands, subcommands and flags, --context and --region values from the config, app names from the
-current context's state store, and APP/N instance ids for titan logs.`;
+Completes commands, subcommands and flags (titan's own before the command or after it), --context and --region
+values and context names from the config, app names from the state store of the context the line targets, and
+APP/N instance ids for titan logs.`;
 
 export function registerCompletion(program: Command, ctx: CommandContext): void {
   program

@@ -7,7 +7,7 @@ import { writeLine } from "../../cli/io.js";
 import { loadTarget, loadUserConfig } from "../../config/index.js";
 import { allContexts } from "../../config/resolve.js";
 import { catalog } from "../catalog.js";
-import { type CompletionSources, complete } from "./candidates.js";
+import { type CompletionSources, complete, type TypedTarget } from "./candidates.js";
 import { completionScripts } from "./scripts.js";
 
 /** `titan completion SHELL` prints the script; `titan completion __complete -- WORDS…` answers the script. */
@@ -35,20 +35,20 @@ async function quietly<T>(read: () => Promise<T>, fallback: T): Promise<T> {
 }
 
 function sources(env: Env): CompletionSources {
-  const storeDir = async (): Promise<string> => {
-    const target = await loadTarget(env, {});
+  const storeDir = async (typed: TypedTarget): Promise<string> => {
+    const target = await loadTarget(env, typed);
     const url =
       target.cluster.state ?? pathToFileURL(join(env.paths.dataDir, "state", target.cluster.name)).href;
     return fileURLToPath(url);
   };
   return {
     catalog,
-    apps: () => quietly(async () => (await readdir(join(await storeDir(), "apps"))).sort(), []),
-    instances: (app) =>
+    apps: (typed) => quietly(async () => (await readdir(join(await storeDir(typed), "apps"))).sort(), []),
+    instances: (app, typed) =>
       quietly(async () => {
         const { FileStateStore } = await import("../../state/file-store.js");
         const { targetRelease } = await import("../ps/target.js");
-        const store = new FileStateStore(pathToFileURL(await storeDir()).href, {
+        const store = new FileStateStore(pathToFileURL(await storeDir(typed)).href, {
           clock: env.clock,
           hostname: "completion",
         });
