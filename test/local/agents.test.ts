@@ -98,8 +98,11 @@ describe("titan local agents", () => {
     const local = await startTestCluster({ agents: 1 });
     const env = { TITAN_STATE_DIR: recordAsLocal(local) };
     const add = await runCli(["local", "agents", "add", "1", "--fault-domain", "eu-west-1"], { env });
-    expect(add.code).toBe(1);
-    expect(add.stderr).toContain("need a master with a fault domain: start the cluster with --fault-domain");
+    expect(add.code).toBe(2);
+    expect(add.stderr).toContain(
+      "error: --fault-domain eu-west-1: the local cluster was started without a fault domain\n",
+    );
+    expect(add.stderr).toContain("hint: leave --fault-domain out, or restart the cluster with");
     expect(await agentsOf(env.TITAN_STATE_DIR)).toHaveLength(1);
   }, 20_000);
 
@@ -140,6 +143,17 @@ describe("titan local agents", () => {
     expect(bad.code).toBe(2);
     const choice = await runCli(["local", "agents", "add", "1", "--shape", "4cpu,8Gi,zone=a|b"], { env });
     expect(choice.code).toBe(2);
+    for (const [flag, value] of [
+      ["--zone", ""],
+      ["--zone", "  "],
+      ["--fault-domain", ""],
+    ] as const) {
+      const empty = await runCli(["local", "agents", "add", "1", flag, value], { env });
+      expect(empty.code, empty.stderr).toBe(2);
+      expect(empty.stderr).toBe(
+        `error: ${flag} needs a name, got ${JSON.stringify(value)}\nhint: e.g. ${flag === "--zone" ? "--zone b" : "--fault-domain eu-west"}, or leave ${flag} out\n`,
+      );
+    }
     expect(local.agentIds()).toHaveLength(1);
     const none = await runCli(["local", "agents"], {
       env: { TITAN_STATE_DIR: recordAsLocal(local).concat("-x") },

@@ -39,7 +39,10 @@ async function refusedAsError<T>(what: string, run: () => Promise<T>): Promise<T
   try {
     return await run();
   } catch (error) {
-    if (error instanceof ControlRefusedError) throw new TitanError(`${what}: ${error.message}`);
+    if (error instanceof ControlRefusedError)
+      throw new TitanError(`${what}: ${error.message}`, {
+        hint: "`titan local agents` lists the agents and `titan local status` what runs on them",
+      });
     if (error instanceof TitanError) throw error;
     throw new TitanError(`${what}: ${error instanceof Error ? error.message : String(error)}`, {
       hint: "check the cluster with `titan local status`; restart it with `titan local down` and `titan local up`",
@@ -139,9 +142,12 @@ export async function runLocalAgentsAdd(
     );
   }
   const shape = opts.shape === undefined ? undefined : shapeOf(opts.shape);
+  const zoneFlag = nameFlag("--zone", opts.zone, "--zone b");
+  const faultDomain = nameFlag("--fault-domain", opts.faultDomain, "--fault-domain eu-west");
   const c = await connect(env);
+  if (faultDomain !== undefined) await needFaultDomain(c, faultDomain);
   const resources = shape?.resources ?? (await defaultShape(c));
-  const zone = opts.zone ?? shape?.attributes.zone;
+  const zone = zoneFlag ?? shape?.attributes.zone;
   const attributes = { ...shape?.attributes };
   delete attributes.zone;
   const added = await refusedAsError("cannot add agents", () =>
@@ -149,7 +155,7 @@ export async function runLocalAgentsAdd(
       count,
       resources,
       ...(zone === undefined ? {} : { zone }),
-      ...(opts.faultDomain === undefined ? {} : { region: opts.faultDomain }),
+      ...(faultDomain === undefined ? {} : { region: faultDomain }),
       attributes,
     }),
   );
@@ -160,6 +166,26 @@ export async function runLocalAgentsAdd(
   writeLine(env.io.out, table(added, new Set()));
   writeLine(env.io.err, env.io.errColor.dim(`added ${added.length} agent${added.length === 1 ? "" : "s"}`));
   return 0;
+}
+
+/** A flag naming a zone or region: a name, not an empty or blank text. */
+function nameFlag(flag: string, value: string | undefined, example: string): string | undefined {
+  if (value === undefined || value.trim() !== "") return value;
+  throw new UsageError(
+    `${flag} needs a name, got ${JSON.stringify(value)}`,
+    `e.g. ${example}, or leave ${flag} out`,
+  );
+}
+
+/** Agents in a fault-domain region join only a master that has a fault domain itself (as Mesos' masters do). */
+async function needFaultDomain(c: Connected, region: string): Promise<void> {
+  const answer = await operator(c.url, "GET_MASTER", c.auth);
+  const info = (answer.get_master as { master_info?: { domain?: unknown } } | undefined)?.master_info;
+  if (info?.domain !== undefined) return;
+  throw new UsageError(
+    `--fault-domain ${region}: the local cluster was started without a fault domain`,
+    "leave --fault-domain out, or restart the cluster with `titan local down` and `titan local up --fault-domain REGION`",
+  );
 }
 
 /** Without --shape, new agents are shaped like the cluster's first agent. */
