@@ -96,7 +96,7 @@ export class ShapeError extends Error {
     readonly expected: string,
     actual: unknown,
   ) {
-    super(`${path}: expected ${expected}, found ${describe(actual)}`);
+    super(`${path}: expected ${expected}, found ${describeJson(actual)}`);
   }
 }
 
@@ -104,11 +104,13 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function describe(v: unknown): string {
+/** A JSON value as a sentence names it: `nothing`, `null`, `an array`, `the string "x"`, `the number 3`, `true`. */
+export function describeJson(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   if (typeof v === "object") return "an object";
   if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === "number") return `the number ${v}`;
+  return String(v);
 }

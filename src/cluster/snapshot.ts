@@ -4,7 +4,7 @@ import { parseMesosJson } from "../mesos/json.js";
 import type { QuotaStatus } from "../mesos/types/operator.js";
 import { buildSnapshot, type TaskRecord } from "./build.js";
 import { markRemoteAgents } from "./fault-domain.js";
-import { Node, ShapeError } from "./json-reader.js";
+import { describeJson, Node, ShapeError } from "./json-reader.js";
 import { faultDomainRegion, readMasterState } from "./legacy.js";
 import { readGetState } from "./operator.js";
 import { quotaOfState } from "./quota.js";
@@ -21,13 +21,34 @@ export class InvalidSnapshotError extends TitanError {
   }
 }
 
-/** Which real format a parsed document is in, or undefined when it is neither. */
+/**
+ * Which real format a parsed document is in, or undefined when it is neither: the member that holds a format's
+ * agents says which, whatever its value (a value of the wrong type is then named by its path).
+ */
 export function detectFormat(document: unknown): SnapshotFormat | undefined {
   const root = new Node(document);
   if (!root.isObject()) return undefined;
-  if (root.get("type").value === "GET_STATE" || root.get("get_state").isObject()) return "operator-get-state";
-  if (Array.isArray(root.get("slaves").value)) return "master-state";
+  if (root.get("type").value === "GET_STATE" || root.get("get_state").value !== undefined)
+    return "operator-get-state";
+  if (root.get("slaves").value !== undefined) return "master-state";
   return undefined;
+}
+
+/**
+ * The members every reader of a format goes through, checked for their type: the readers take an absent list or
+ * object as empty, so one of the wrong type would otherwise read as a cluster without agents.
+ */
+function checkOutline(root: Node, format: SnapshotFormat): void {
+  if (format === "master-state") {
+    const slaves = root.get("slaves");
+    if (!Array.isArray(slaves.value)) throw new ShapeError(slaves.path, "an array", slaves.value);
+    return;
+  }
+  const state = root.get("get_state").object();
+  for (const member of ["get_agents", "get_tasks", "get_frameworks"]) {
+    const node = state.get(member);
+    if (node.isPresent()) node.object();
+  }
 }
 
 /**
@@ -41,6 +62,7 @@ export function parseSnapshot(text: string, name: string, options: SnapshotOptio
     throw new InvalidSnapshotError(`${name} is JSON but not a Mesos cluster snapshot: ${whatItIs(document)}`);
   const root = new Node(document);
   try {
+    checkOutline(root, format);
     if (options.quota !== undefined && format === "master-state")
       throw new InvalidSnapshotError(
         `--quota needs a GET_STATE snapshot: ${name} is /master/state, which does not say to which role each agent's resources are allocated`,
@@ -115,7 +137,7 @@ function parseJson(text: string, name: string): unknown {
 
 function whatItIs(document: unknown): string {
   const root = new Node(document);
-  if (!root.isObject()) return `the document is ${Array.isArray(document) ? "an array" : typeof document}`;
+  if (!root.isObject()) return `the document is ${describeJson(document)}`;
   if (root.has("frameworks") && root.has("id") && !root.has("slaves")) {
     return "it looks like an agent's /state; take /master/state from the leading master";
   }

@@ -320,7 +320,36 @@ describe("unusable snapshots", () => {
     ["HTML", "<!DOCTYPE html><html><body>Login</body></html>", /is HTML or XML, not a JSON cluster snapshot/],
     ["truncated JSON", fixture("us-east.json").slice(0, 5000), /is not valid JSON \(it looks cut off\)/],
     ["an empty file", "  \n", /is empty/],
-    ["a JSON array", "[1, 2]", /is JSON but not a Mesos cluster snapshot: the document is an array/],
+    ["a JSON array", "[1, 2]", /is JSON but not a Mesos cluster snapshot: the document is an array$/],
+    ["null", "null", /is JSON but not a Mesos cluster snapshot: the document is null$/],
+    ["a string", '"x"', /is JSON but not a Mesos cluster snapshot: the document is the string "x"$/],
+    ["a number", "3", /is JSON but not a Mesos cluster snapshot: the document is the number 3$/],
+    ["true", "true", /is JSON but not a Mesos cluster snapshot: the document is true$/],
+    [
+      "slaves that are no list",
+      '{"slaves": "x"}',
+      /^state\.json is not a valid \/master\/state snapshot: \$\.slaves: expected an array, found the string "x"$/,
+    ],
+    [
+      "slaves that are null",
+      '{"slaves": null, "frameworks": []}',
+      /^state\.json is not a valid \/master\/state snapshot: \$\.slaves: expected an array, found null$/,
+    ],
+    [
+      "a get_state that is no object",
+      '{"get_state": "x"}',
+      /^state\.json is not a valid GET_STATE snapshot: \$\.get_state: expected an object, found the string "x"$/,
+    ],
+    [
+      "agents that are no object",
+      '{"type": "GET_STATE", "get_state": {"get_agents": 5}}',
+      /^state\.json is not a valid GET_STATE snapshot: \$\.get_state\.get_agents: expected an object, found the number 5$/,
+    ],
+    [
+      "tasks that are no object",
+      '{"type": "GET_STATE", "get_state": {"get_agents": {"agents": []}, "get_tasks": []}}',
+      /\$\.get_state\.get_tasks: expected an object, found an array$/,
+    ],
     ["another object", '{"hello": "world"}', /has neither `slaves` \(\/master\/state\) nor `get_state`/],
     ["an agent's /state", '{"id": "S1", "frameworks": [], "hostname": "a"}', /looks like an agent's \/state/],
     [

@@ -67,13 +67,13 @@ const TASK = "$.get_state.get_tasks.tasks[1]";
 
 /** Each task field in a wrong shape, and what the message must say about it. */
 const WRONG_SHAPES: Array<[field: string, value: unknown, message: string]> = [
-  ["task_id.value", 7, `${TASK}.task_id.value: expected a string, found number 7`],
+  ["task_id.value", 7, `${TASK}.task_id.value: expected a string, found the number 7`],
   ["agent_id", undefined, `${TASK}.agent_id.value: expected a string, found nothing`],
   ["state", null, `${TASK}.state: expected a string, found null`],
-  ["name", 12, `${TASK}.name: expected a string, found number 12`],
+  ["name", 12, `${TASK}.name: expected a string, found the number 12`],
   ["framework_id.value", ["fw"], `${TASK}.framework_id.value: expected a string, found an array`],
   ["resources", { cpus: 1 }, `${TASK}.resources: expected an array, found an object`],
-  ["resources.0.name", 1, `${TASK}.resources[0].name: expected a string, found number 1`],
+  ["resources.0.name", 1, `${TASK}.resources[0].name: expected a string, found the number 1`],
   [
     "resources.0.scalar.value",
     "lots",
@@ -82,17 +82,17 @@ const WRONG_SHAPES: Array<[field: string, value: unknown, message: string]> = [
   [
     "resources.1.reservations.0.role",
     5,
-    `${TASK}.resources[1].reservations[0].role: expected a string, found number 5`,
+    `${TASK}.resources[1].reservations[0].role: expected a string, found the number 5`,
   ],
   [
     "resources.2.ranges.range.0.begin",
     true,
-    `${TASK}.resources[2].ranges.range[0].begin: expected a number, found boolean true`,
+    `${TASK}.resources[2].ranges.range[0].begin: expected a number, found true`,
   ],
   ["resources.2.ranges.range", {}, `${TASK}.resources[2].ranges.range: expected an array, found an object`],
   ["labels.labels", "titan", `${TASK}.labels.labels: expected an array, found the string "titan"`],
-  ["labels.labels.1.key", 3, `${TASK}.labels.labels[1].key: expected a string, found number 3`],
-  ["labels.labels.2.value", false, `${TASK}.labels.labels[2].value: expected a string, found boolean false`],
+  ["labels.labels.1.key", 3, `${TASK}.labels.labels[1].key: expected a string, found the number 3`],
+  ["labels.labels.2.value", false, `${TASK}.labels.labels[2].value: expected a string, found false`],
   ["statuses", "running", `${TASK}.statuses: expected an array, found the string "running"`],
   [
     "statuses.0.timestamp",
@@ -104,7 +104,7 @@ const WRONG_SHAPES: Array<[field: string, value: unknown, message: string]> = [
     "yes",
     `${TASK}.statuses[1].healthy: expected true or false, found the string "yes"`,
   ],
-  ["statuses.1.state", 1, `${TASK}.statuses[1].state: expected a string, found number 1`],
+  ["statuses.1.state", 1, `${TASK}.statuses[1].state: expected a string, found the number 1`],
 ];
 
 describe("a GET_STATE task field of the wrong shape", () => {
@@ -341,7 +341,7 @@ describe("reading /master/state tasks", () => {
   });
 
   it.each<[field: string, value: unknown, message: string]>([
-    ["id", 7, `${STATE_TASK}.id: expected a string, found number 7`],
+    ["id", 7, `${STATE_TASK}.id: expected a string, found the number 7`],
     ["slave_id", undefined, `${STATE_TASK}.slave_id: expected a string, found nothing`],
     ["resources.mem", "lots", `${STATE_TASK}.resources.mem: expected a number, found the string "lots"`],
     [
@@ -349,8 +349,8 @@ describe("reading /master/state tasks", () => {
       "31000",
       `${STATE_TASK}.resources.ports: expected port ranges such as "[31000-32000]", found the string "31000"`,
     ],
-    ["labels.0.key", 3, `${STATE_TASK}.labels[0].key: expected a string, found number 3`],
-    ["role", 5, `${STATE_TASK}.role: expected a string, found number 5`],
+    ["labels.0.key", 3, `${STATE_TASK}.labels[0].key: expected a string, found the number 3`],
+    ["role", 5, `${STATE_TASK}.role: expected a string, found the number 5`],
     [
       "statuses.1.healthy",
       "yes",
