@@ -97,7 +97,7 @@ describe("titan state export|import", () => {
     expect(JSON.stringify(original)).toContain('"command":"titan stop solo --context prod"');
 
     const again = await runCli(["state", "import", "a.json", "--store", zkUrl], { cwd: work, env });
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.stderr).toContain(`${zkUrl} already holds records of api, solo, web`);
     expect(again.stderr).toContain("--replace");
     const replaced = await runCli(["state", "import", "a.json", "--store", zkUrl, "--replace"], {
@@ -122,6 +122,25 @@ describe("titan state export|import", () => {
       source: expect.stringContaining("file://"),
     });
     expect(document.apps.map((a: { app: string }) => a.app)).toEqual(["web"]);
+  });
+
+  it("refuses to import apps a store already holds without --replace, a usage error like its other refusals", async () => {
+    const work = tempDir();
+    const fileUrl = await richFileStore(join(work, "s"));
+    const env = { HOME: work };
+    expect(
+      (await runCli(["state", "export", "--store", fileUrl, "-o", "a.json"], { cwd: work, env })).code,
+    ).toBe(0);
+    const again = await runCli(["state", "import", "a.json", "--store", fileUrl], { cwd: work, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      `error: ${fileUrl} already holds records of api, solo, web\nhint: re-run with --replace to replace them with the imported ones\n`,
+    );
+    const replaced = await runCli(["state", "import", "a.json", "--store", fileUrl, "--replace"], {
+      cwd: work,
+      env,
+    });
+    expect(replaced.code, replaced.stderr).toBe(0);
   });
 
   it("refuses a file that is not an export, with the place that is wrong", async () => {

@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import type { Env } from "../../cli/env.js";
-import { TitanError, UsageError } from "../../cli/errors.js";
+import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { checkOutputDir, outputFileError } from "../../cli/output-file.js";
 import { openStateStore } from "../../state/open.js";
@@ -105,9 +105,10 @@ export async function runStateImport(env: Env, file: string, flags: StateImportO
     const existing = new Set(await store.apps());
     const clashing = snapshot.apps.map((a) => a.app).filter((app) => existing.has(app));
     if (clashing.length > 0 && flags.replace !== true)
-      throw new TitanError(`${store.describe()} already holds records of ${clashing.join(", ")}`, {
-        hint: "re-run with --replace to replace them with the imported ones",
-      });
+      throw new UsageError(
+        `${store.describe()} already holds records of ${clashing.join(", ")}`,
+        "re-run with --replace to replace them with the imported ones",
+      );
     for (const record of snapshot.apps) await store.importApp(record);
     const releases = snapshot.apps.reduce((n, a) => n + a.releases.length, 0);
     writeLine(
