@@ -6,7 +6,7 @@ import { formatDiagnostic } from "./cli/diagnostics.js";
 import type { Env } from "./cli/env.js";
 import { systemClock, withTargets } from "./cli/env.js";
 import { InterruptedError, TitanError, ValidationError } from "./cli/errors.js";
-import { ExitCode, renderExitCodeTable } from "./cli/exit-codes.js";
+import { ExitCode, renderExitCodeTable, STDOUT_CLOSED } from "./cli/exit-codes.js";
 import { addFlags } from "./cli/flags.js";
 import { createIO, type IO, writeLine } from "./cli/io.js";
 import { platformPaths } from "./cli/paths.js";
@@ -126,8 +126,8 @@ export async function main(argv: readonly string[], sys: System): Promise<number
   }
 }
 
-/** The reason bin/titan.js aborts with when the reader of stdout goes away (`titan logs api | head`). */
-export const STDOUT_CLOSED = "stdout closed";
+/** For the process entry point (bin/titan.js): the reason it aborts with when the reader of stdout goes away. */
+export { STDOUT_CLOSED };
 
 /** A command cut short because nobody reads its output any more: nothing to say (there is no one to say it to). */
 function stoppedByReader(error: unknown, signal: AbortSignal | undefined): boolean {

@@ -40,6 +40,17 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Interrupted, "interrupted (the cluster keeps its state; re-run to resume)"],
 ];
 
+/** The reason bin/titan.js aborts with when the reader of stdout goes away (`titan logs api | head`). */
+export const STDOUT_CLOSED = "stdout closed";
+
+/**
+ * How a watch (`ps --watch`, `top -w`, `logs -f`) ends once its signal aborts. Ctrl-C is how a watch is meant to
+ * end: 0. A reader of stdout that went away stopped it before it was done, as it stops every other command: 130.
+ */
+export function watchEndCode(signal: AbortSignal): ExitCode {
+  return signal.aborted && signal.reason === STDOUT_CLOSED ? ExitCode.Interrupted : ExitCode.Ok;
+}
+
 export function renderExitCodeTable(): string {
   return exitCodeTable.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`).join("\n");
 }

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { STDOUT_CLOSED } from "../../src/cli/exit-codes.js";
 import { runCli } from "../support/cli.js";
 import { startLabelledFramework } from "../support/labelled-tasks.js";
 import { startTestCluster } from "../support/local-cluster.js";
@@ -197,31 +198,42 @@ describe("titan logs against the local cluster", () => {
     expect(badRelease.stderr).toContain('error: --release "latest" is not a release number');
   });
 
-  it("stops quietly, exit 130, when the reader of its output goes away (titan logs api | head -1)", async () => {
-    const local = await startTestCluster({ agents: 1, ...fastCluster });
-    const api = await startLabelledFramework(local.url, "api");
-    await api.waitFor(api.launch({ instance: 0, command: "seq 1 300000; sleep 30" }));
-    const env = isolatedEnv();
-    await logsUntil(["logs", "api", "--stdout", "--master", local.url], "| 300000", env);
-    const bin = join(import.meta.dirname, "..", "..", "bin", "titan.js");
-    const child = spawn(process.execPath, [bin, "logs", "api", "--stdout", "--master", local.url], {
-      env: { ...process.env, ...env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    try {
-      await new Promise((resolve) => child.stdout.once("data", resolve));
-      child.stdout.destroy();
-      expect(await exit).toBe(130);
-      expect(stderr).toBe("");
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-  }, 30_000);
+  it.each([
+    ["titan logs api | head -1", []],
+    ["titan logs api -f | head -1", ["-f", "--tail", "300000"]],
+  ])(
+    "stops quietly, exit 130, when the reader of its output goes away (%s)",
+    async (_, more) => {
+      const local = await startTestCluster({ agents: 1, ...fastCluster });
+      const api = await startLabelledFramework(local.url, "api");
+      await api.waitFor(api.launch({ instance: 0, command: "seq 1 300000; sleep 30" }));
+      const env = isolatedEnv();
+      await logsUntil(["logs", "api", "--stdout", "--master", local.url], "| 300000", env);
+      const bin = join(import.meta.dirname, "..", "..", "bin", "titan.js");
+      const child = spawn(
+        process.execPath,
+        [bin, "logs", "api", "--stdout", ...more, "--master", local.url],
+        {
+          env: { ...process.env, ...env, NO_COLOR: "1" },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString("utf8");
+      });
+      const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      try {
+        await new Promise((resolve) => child.stdout.once("data", resolve));
+        child.stdout.destroy();
+        expect(await exit).toBe(130);
+        expect(stderr).toBe("");
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+    },
+    30_000,
+  );
 
   it("ends -f cleanly with exit 0 when the signal aborts", async () => {
     const local = await startTestCluster({ agents: 1, ...fastCluster });
@@ -234,6 +246,20 @@ describe("titan logs against the local cluster", () => {
     setTimeout(() => controller.abort(), 300);
     const result = await running;
     expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+  });
+
+  it("ends -f with exit 130 and no word when the signal aborts because the reader of stdout went away", async () => {
+    const local = await startTestCluster({ agents: 1, ...fastCluster });
+    const api = await startLabelledFramework(local.url, "api");
+    await api.waitFor(api.launch({ instance: 0, command: "echo hello; sleep 30" }));
+    const env = isolatedEnv();
+    await logsUntil(["logs", "api", "--master", local.url], "hello", env);
+    const controller = new AbortController();
+    const running = runCli(["logs", "api", "-f", "--master", local.url], { env, signal: controller.signal });
+    setTimeout(() => controller.abort(STDOUT_CLOSED), 300);
+    const result = await running;
+    expect(result.code).toBe(130);
     expect(result.stderr).toBe("");
   });
 });

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/cli/env.js";
+import { STDOUT_CLOSED } from "../../src/cli/exit-codes.js";
 import { runPs } from "../../src/commands/ps/run.js";
 import { runCli } from "../support/cli.js";
 import { testEnv } from "../support/env.js";
@@ -110,8 +111,8 @@ describe("titan ps --watch", () => {
         for (let i = 0; i < 400 && !check(); i += 1) await new Promise((r) => setTimeout(r, 25));
         if (!check()) throw new Error(`never saw ${what}; stdout:\n${t.out()}`);
       },
-      stop: async () => {
-        controller.abort();
+      stop: async (reason?: string) => {
+        controller.abort(reason);
         return done;
       },
     };
@@ -155,6 +156,10 @@ describe("titan ps --watch", () => {
     await api.waitFor(extra);
     await json.until(() => json.out().trimEnd().split("\n").length >= 2, "a second document");
     expect(await json.stop()).toBe(0);
+    // A reader of stdout that goes away (ps --watch | head -1) stops it before it is done, as any command: 130.
+    const cut = watch(local.url, { json: true });
+    await cut.until(() => cut.out().includes("\n"), "a document");
+    expect(await cut.stop(STDOUT_CLOSED)).toBe(130);
     const docs = json
       .out()
       .trimEnd()

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { STDOUT_CLOSED } from "../../src/cli/exit-codes.js";
 import { runCli } from "../support/cli.js";
 import { startLabelledFramework } from "../support/labelled-tasks.js";
 import { startTestCluster } from "../support/local-cluster.js";
@@ -101,6 +102,16 @@ describe("titan top against the local cluster", () => {
       expect(round.sections[0]?.interval_ms).toBe(400);
       expect(round.sections[0]?.apps[0]?.instances[0]?.cpus).toBeGreaterThan(0.05);
     }
+    // A reader of stdout that goes away (top -w | head -1) stops it before it is done, as any command: 130.
+    const gone = new AbortController();
+    const cut = setTimeout(() => gone.abort(STDOUT_CLOSED), 1000);
+    const cutShort = await runCli(["top", "api", "--master", local.url, "--watch", "--interval", "400ms"], {
+      env,
+      signal: gone.signal,
+    });
+    clearTimeout(cut);
+    expect(cutShort.code).toBe(130);
+    expect(cutShort.stderr).toBe("");
   }, 60_000);
 
   it("says on its rows when an instance's agent does not answer, and refuses an app it does not know", async () => {

@@ -1,6 +1,6 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
-import { ExitCode } from "../../cli/exit-codes.js";
+import { ExitCode, watchEndCode } from "../../cli/exit-codes.js";
 import { loadUserConfig } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
@@ -120,9 +120,9 @@ export async function runLogs(
     }
     await follow(env, finder, readable, printer, timings);
     // Ending a follow with Ctrl-C is how it is meant to end: not an interruption of unfinished work.
-    return ExitCode.Ok;
+    return watchEndCode(env.signal);
   } catch (error) {
-    if (opts.follow && env.signal.aborted) return ExitCode.Ok;
+    if (opts.follow && env.signal.aborted) return watchEndCode(env.signal);
     throw error;
   } finally {
     await Promise.all(targets.map((t) => t.close()));

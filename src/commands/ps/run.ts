@@ -1,6 +1,6 @@
 import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
-import { ExitCode } from "../../cli/exit-codes.js";
+import { ExitCode, watchEndCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
@@ -207,5 +207,5 @@ async function watch(
     previousRows = rows;
     if (!(await sleep(interval, env.signal))) break;
   }
-  return ExitCode.Ok;
+  return watchEndCode(env.signal);
 }

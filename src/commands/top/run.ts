@@ -1,6 +1,6 @@
 import type { Env } from "../../cli/env.js";
 import { InterruptedError, TitanError } from "../../cli/errors.js";
-import { ExitCode } from "../../cli/exit-codes.js";
+import { ExitCode, watchEndCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { isoTime } from "../../observe/iso-time.js";
 import { sleep } from "../../observe/sleep.js";
@@ -66,5 +66,5 @@ async function watch(
         [isoTime(env.clock.now()), ...renderUsage(sections, env.io.color), ""].join("\n"),
       );
   }
-  return ExitCode.Ok;
+  return watchEndCode(env.signal);
 }
