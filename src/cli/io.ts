@@ -25,6 +25,8 @@ export interface IO {
   readonly errColor: ChalkInstance;
   /** True when a person can answer a prompt: stdin and stdout are terminals and CI is not set. */
   readonly canPrompt: boolean;
+  /** Why no prompt can be shown (for a refusal to go ahead without one), or undefined when one can. */
+  readonly whyNoPrompt: string | undefined;
 }
 
 export interface ColorInputs {
@@ -56,6 +58,8 @@ export interface CreateIOOptions {
   noColorFlag?: boolean;
 }
 
+const CI_IS_SET = "CI is set, and titan never prompts in CI";
+
 export function createIO(options: CreateIOOptions): IO {
   const isStdinTTY = options.stdin.isTTY === true;
   const isStdoutTTY = options.out.isTTY === true;
@@ -82,6 +86,7 @@ export function createIO(options: CreateIOOptions): IO {
       return errColor;
     },
     canPrompt: isStdinTTY && isStdoutTTY && !ci,
+    whyNoPrompt: !isStdinTTY || !isStdoutTTY ? "there is no terminal to ask on" : ci ? CI_IS_SET : undefined,
   };
 }
 

@@ -468,7 +468,7 @@ export async function confirm(
 
   if (!env.io.canPrompt) {
     throw new UsageError(
-      `refusing to ${options.verb} without confirmation: there is no terminal to ask on`,
+      `refusing to ${options.verb} without confirmation: ${env.io.whyNoPrompt ?? "no prompt can be shown"}`,
       "review the plan above and re-run with --yes",
     );
   }

@@ -2,6 +2,8 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createIO } from "../../src/cli/io.js";
 import { inquirerPrompter } from "../../src/cli/prompter.js";
+import { confirm } from "../../src/release/apply.js";
+import { testEnv } from "../support/env.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal colour sequences is the point
 const SGR = /\u001b\[[\d;]*m/;
@@ -39,5 +41,34 @@ describe("the confirmation prompt's colour", () => {
     const drawn = await drawnConfirmation({ errIsTTY: true, noColorFlag: true });
     expect(drawn).toContain("Scale hello as planned above?");
     expect(drawn).not.toMatch(SGR);
+  });
+});
+
+describe("a confirmation that cannot be asked", () => {
+  it.each([
+    ["without a terminal", { tty: false, vars: {} }, "there is no terminal to ask on"],
+    [
+      "with CI set on a terminal",
+      { tty: true, vars: { CI: "1" } },
+      "CI is set, and titan never prompts in CI",
+    ],
+  ])("refuses %s, saying why", async (_, options, why) => {
+    const { env } = testEnv(options);
+    await expect(confirm(env, { yes: false, verb: "stop" }, ["hello"])).rejects.toMatchObject({
+      exitCode: 2,
+      message: `refusing to stop without confirmation: ${why}`,
+      hint: "review the plan above and re-run with --yes",
+    });
+  });
+
+  it("asks on a terminal when CI is not set (or is false)", async () => {
+    const { env, prompter } = testEnv({
+      tty: true,
+      vars: { CI: "false" },
+      answers: [{ match: "Stop hello", answer: true }],
+    });
+    expect(env.io.whyNoPrompt).toBeUndefined();
+    await expect(confirm(env, { yes: false, verb: "stop" }, ["hello"])).resolves.toBe(true);
+    expect(prompter.asked).toHaveLength(1);
   });
 });

@@ -54,7 +54,10 @@ async function confirmPurge(env: Env, apps: readonly string[], flags: ApplyFlags
   if (flags.yes === true) return true;
   const which = apps.join(", ");
   if (!env.io.canPrompt)
-    throw new UsageError(`refusing to purge ${which} without confirmation`, "re-run with --yes");
+    throw new UsageError(
+      `refusing to purge ${which} without confirmation: ${env.io.whyNoPrompt ?? "no prompt can be shown"}`,
+      "re-run with --yes",
+    );
   const ok = await env
     .prompter()
     .confirm(
