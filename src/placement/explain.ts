@@ -45,16 +45,22 @@ export function explainGroup(
   const reasons = new Map<string, number>();
   const near: Array<{ i: number; shortfall: number; missing: NearMiss["missing"] }> = [];
   let blockedByBalanceOnly = 0;
+  let drained = 0;
   for (let i = 0; i < state.n; i++) {
     const rejected = checks.rejection(i);
-    if (rejected?.check === "drained") continue;
+    if (rejected?.check === "drained") {
+      drained++;
+      continue;
+    }
     if (rejected?.check === "resources")
       near.push({ i, shortfall: rejected.shortfall, missing: rejected.missing });
     if (rejected?.check === "hard balance") blockedByBalanceOnly++;
     const words = rejected ? reasonsFor(rejected) : ["passes every check now"];
     for (const reason of words) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
-  if (reasons.size === 0) reasons.set("no agents in the cluster", 0);
+  // Counted on no agent: a reason that stands for the whole cluster.
+  if (reasons.size === 0)
+    reasons.set(drained > 0 ? "every agent is being drained" : "no agents in the cluster", 0);
   near.sort((a, b) => a.shortfall - b.shortfall || (state.rank[a.i] as number) - (state.rank[b.i] as number));
   return {
     app: group.app,

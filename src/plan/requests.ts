@@ -26,8 +26,12 @@ function portNames(app: AppSpec): readonly string[] {
   return names;
 }
 
-/** `mem exhausted on 812 agents`: the engine's reason with the number of agents it excluded. */
+/**
+ * `mem exhausted on 812 agents`: the engine's reason with the number of agents it excluded; a reason counted on no
+ * agent is about the whole cluster (`no agents in the cluster`) and stands alone.
+ */
 export function formatReason(reason: { reason: string; agents: number }): string {
+  if (reason.agents === 0) return reason.reason;
   return `${reason.reason} on ${reason.agents} agent${reason.agents === 1 ? "" : "s"}`;
 }
 

@@ -268,6 +268,12 @@ describe("explanations", () => {
     const r = place(input({ requests: requests("web", 1) }));
     expect(r.unplaced[0]?.reasons).toEqual([{ reason: "no agents in the cluster", agents: 0 }]);
   });
+
+  it("says so when every agent is being drained, not that there are none", () => {
+    const agents = [{ ...agent("a"), draining: true }];
+    const r = place(input({ agents, requests: requests("web", 1) }));
+    expect(r.unplaced[0]?.reasons).toEqual([{ reason: "every agent is being drained", agents: 0 }]);
+  });
 });
 
 describe("determinism", () => {

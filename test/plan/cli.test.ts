@@ -54,6 +54,16 @@ describe("titan plan", () => {
     expect(r.stdout).toMatch(/^fingerprint sha256:[0-9a-f]{64}$/m);
   });
 
+  it("says a snapshot without agents holds none, once, not that it excluded 0 agents", async () => {
+    const dir = tempDir();
+    const file = join(dir, "empty.json");
+    writeFileSync(file, JSON.stringify({ type: "GET_STATE", get_state: { get_agents: { agents: [] } } }));
+    const r = await plan("--snapshot", file, "--region", "us-east");
+    expect(r.code).toBe(4);
+    expect(r.stdout).toContain("      * no agents in the cluster\n");
+    expect(r.stdout).not.toContain("on 0 agents");
+  });
+
   it("refuses a --role no Mesos master accepts before planning: deploy could never subscribe with it", async () => {
     const r = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east", "--role", "web prod");
     expect(r.code).toBe(2);
