@@ -4,6 +4,12 @@ import { type Diagnostic, TitanError, ValidationError } from "../cli/errors.js";
 import { checkPrivate } from "../cli/private-path.js";
 import { didYouMean } from "../cli/suggest.js";
 import { isMap, isScalar, isSeq, yamlLibrary } from "../cli/yaml-library.js";
+import {
+  explainYamlError,
+  firstStructuralError,
+  type RepairJudge,
+  STANDALONE_ERRORS,
+} from "../cli/yaml-structure.js";
 import { FILE_STORE_HINT, fileStoreUrlProblem } from "../state/file-url.js";
 import { parseZkUrl } from "../state/zk-url.js";
 import { parseContainerizer, parseRegistry, parseSecrets } from "./registry.js";
@@ -37,7 +43,14 @@ export interface LoadedConfig {
   exists: boolean;
 }
 
-export function parseConfigDocument(text: string): { document: Document; lineCounter: LineCounter } {
+/** A config text parsed: the document, where its lines start, and the text (to explain a YAML error in). */
+export interface ParsedConfig {
+  document: Document;
+  lineCounter: LineCounter;
+  text: string;
+}
+
+export function parseConfigDocument(text: string): ParsedConfig {
   const library = yamlLibrary();
   const lineCounter = new library.LineCounter();
   const document = library.parseDocument(text, {
@@ -48,7 +61,7 @@ export function parseConfigDocument(text: string): { document: Document; lineCou
     prettyErrors: false,
     strict: true,
   });
-  return { document, lineCounter };
+  return { document, lineCounter, text };
 }
 
 /** How strictly a config is read. */
@@ -94,8 +107,8 @@ export async function loadConfig(
       hint: "a titan config is a few kilobytes",
     });
   }
-  const { document, lineCounter } = parseConfigDocument(text);
-  return { config: validateConfig(document, lineCounter, file, options), document, exists: true };
+  const parsed = parseConfigDocument(text);
+  return { config: validateConfig(parsed, file, options), document: parsed.document, exists: true };
 }
 
 export function emptyConfig(file: string): UserConfig {
@@ -210,23 +223,10 @@ function zkMasterProblem(raw: string, what = "master"): string | undefined {
   }
 }
 
-export function validateConfig(
-  document: Document,
-  lines: LineCounter,
-  file: string,
-  options: LoadOptions = {},
-): UserConfig {
+export function validateConfig(parsed: ParsedConfig, file: string, options: LoadOptions = {}): UserConfig {
+  const { document, lineCounter: lines } = parsed;
   const check = new Checker(file, lines);
-  for (const error of document.errors) {
-    const { line, col } = lines.linePos(error.pos[0]);
-    check.diagnostics.push({
-      file,
-      line,
-      col,
-      path: "",
-      message: error.message.split("\n")[0] ?? "invalid YAML",
-    });
-  }
+  check.diagnostics.push(...yamlErrors(parsed, file));
   yamlLibrary().visit(document, {
     Alias(_key, node) {
       check.report(node, "", "YAML aliases are not allowed in the titan config", "write the value out");
@@ -496,6 +496,35 @@ function stateUrlProblem(state: string): { message: string; hint: string } | und
   if (!state.startsWith("file://")) return { message: `"${state}" is not a state store URL`, hint };
   const problem = fileStoreUrlProblem(state);
   return problem === undefined ? undefined : { message: problem, hint: FILE_STORE_HINT };
+}
+
+/** Whether a config text parses without a YAML error: how a re-indented line is judged. */
+const CONFIG_JUDGE: RepairJudge = {
+  parses: (text) => parseConfigDocument(text).document.errors.length === 0,
+  problems: () => 0,
+};
+
+/**
+ * The YAML errors of a config, as the manifest reader gives them: each that stands alone in words, then the first
+ * structural one at the line that is off (a tab, a line indented out of step), never the cascade it causes.
+ */
+function yamlErrors(parsed: ParsedConfig, file: string): Diagnostic[] {
+  const { document, lineCounter, text } = parsed;
+  const problems = [...document.errors].sort((a, b) => a.pos[0] - b.pos[0]);
+  const out: Diagnostic[] = [];
+  for (const problem of problems) {
+    const standalone = STANDALONE_ERRORS.has(problem.code);
+    const { offset, message, hint } = standalone
+      ? {
+          offset: problem.pos[0],
+          ...explainYamlError(problem, text, "a titan config is one document: merge them"),
+        }
+      : firstStructuralError(problem, problems, text, CONFIG_JUDGE);
+    const { line, col } = lineCounter.linePos(offset);
+    out.push({ file, line, col, path: "", message, ...(hint === undefined ? {} : { hint }) });
+    if (!standalone) break;
+  }
+  return out;
 }
 
 function configError(diagnostics: readonly Diagnostic[]): ValidationError {

@@ -61,7 +61,7 @@ function validateEdited(
   flagOf: FlagOf,
 ): UserConfig {
   try {
-    return validateConfig(parsed.document, parsed.lineCounter, file);
+    return validateConfig(parsed, file);
   } catch (error) {
     const first = error instanceof ValidationError ? error.diagnostics[0] : undefined;
     if (first === undefined) throw error;

@@ -2,6 +2,7 @@
 import type { Diagnostic } from "../cli/errors.js";
 import { ValidationError } from "../cli/errors.js";
 import { didYouMean } from "../cli/suggest.js";
+import type { RepairJudge } from "../cli/yaml-structure.js";
 import { fetchUri, toAppSpec } from "./build.js";
 import { checkApp } from "./checks.js";
 import { readsAgentDisk } from "./fetch-uri.js";
@@ -19,7 +20,6 @@ import {
 } from "./node.js";
 import type { AppSpec, Manifest } from "./types.js";
 import { type ParsedYaml, parsesCleanly, parseYaml } from "./yaml.js";
-import type { RepairJudge } from "./yaml-structure.js";
 
 export interface ManifestSource {
   /** How the file is named in messages: the path as the user gave it, or `-` for stdin. */

@@ -1,10 +1,15 @@
-import type { LineCounter, YAMLError, Node as YamlNode } from "yaml";
+import type { LineCounter, Node as YamlNode } from "yaml";
 import type { Diagnostic } from "../cli/errors.js";
 import { describeCharacter } from "../cli/terminal-text.js";
 import { yamlLibrary } from "../cli/yaml-library.js";
+import {
+  explainYamlError,
+  firstStructuralError,
+  type RepairJudge,
+  STANDALONE_ERRORS,
+} from "../cli/yaml-structure.js";
 import type { MapEntry, PNode, Pos } from "./node.js";
 import { readSimpleYaml } from "./yaml-fast.js";
-import { firstStructuralError, type RepairJudge, STANDALONE_ERRORS } from "./yaml-structure.js";
 
 /** Manifests are small; anything bigger is a mistake or an attack, refused before the parser sees it. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -32,6 +37,9 @@ export function parsesCleanly(text: string): boolean {
   const doc = yamlLibrary().parseDocument(text, PARSE_OPTIONS);
   return doc.errors.length === 0 && doc.warnings.length === 0;
 }
+
+/** What a manifest of several YAML documents should be instead. */
+const SEVERAL_DOCUMENTS = "list several apps under `apps:` in one document, or pass each file with -f";
 
 const DEFAULT_JUDGE: RepairJudge = { parses: parsesCleanly, problems: () => 0 };
 
@@ -116,7 +124,7 @@ export function parseWithLibrary(file: string, text: string, judge: RepairJudge 
         report(posAt(text, first.offset), first.message, first.hint);
         break;
       }
-      const { message, hint } = explainYamlError(problem, text);
+      const { message, hint } = explainYamlError(problem, text, SEVERAL_DOCUMENTS);
       report(toPos(lineCounter, problem.pos[0]), message, hint);
     }
     return { root: undefined, diagnostics };
@@ -183,37 +191,6 @@ function flowBracketOverflow(text: string): number | undefined {
     }
   }
   return undefined;
-}
-
-function explainYamlError(error: YAMLError, text: string): { message: string; hint?: string } {
-  switch (error.code) {
-    case "DUPLICATE_KEY": {
-      const key = /^[^\s:#]+/.exec(text.slice(error.pos[0]))?.[0];
-      return {
-        message: key ? `duplicate key \`${key}\`` : "duplicate key",
-        hint: "each key may appear once in a mapping; remove or merge the repeated one",
-      };
-    }
-    case "MULTIPLE_DOCS":
-      return {
-        message: "the file holds several YAML documents (`---`)",
-        hint: "list several apps under `apps:` in one document, or pass each file with -f",
-      };
-    case "TAG_RESOLVE_FAILED":
-      return {
-        message: "YAML tags are not supported",
-        hint: "remove the `!tag`; quote the value if it must be text",
-      };
-    case "NON_STRING_KEY":
-      return { message: "keys must be plain text", hint: "write the key as a word, e.g. `name:`" };
-    case "RESOURCE_EXHAUSTION":
-      return { message: "the document is nested too deeply", hint: "flatten the structure" };
-    default: {
-      const first = error.message.split("\n")[0] ?? error.message;
-      const message = first.replace(/\s+at line \d+, column \d+.*$/, "");
-      return { message: `YAML syntax error: ${message.charAt(0).toLowerCase()}${message.slice(1)}` };
-    }
-  }
 }
 
 type Report = (pos: Pos, message: string, hint?: string) => void;

@@ -203,6 +203,30 @@ describe("contexts", () => {
     expect(r.stderr).toMatch(/unique|duplicate/i);
   });
 
+  it("explains YAML mistakes in the config as in a manifest: the line that is off, in words, with a hint", async () => {
+    const cases: Array<[string, string]> = [
+      [
+        "clusters:\n\tprod:\n    masters: [http://10.0.0.1:5050]\n",
+        ":2:1: error: a tab is used for indentation (hint: YAML indents with spaces only: replace the tabs with spaces (set the editor to insert spaces))",
+      ],
+      [
+        "clusters:\n  prod:\n     masters: [http://10.0.0.1:5050]\n    role: web\n",
+        ":3:6: error: this line is indented 5 spaces, which does not line up with the lines it belongs with (hint: YAML nests by indentation",
+      ],
+      [
+        "clusters: {}\nclusters: {}\n",
+        ":2:1: error: duplicate key `clusters` (hint: each key may appear once in a mapping; remove or merge the repeated one)",
+      ],
+    ];
+    for (const [text, says] of cases) {
+      const { env, file } = setup(text);
+      const r = await runCli(["context", "list"], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${file}${says}`);
+      expect(r.stderr).toContain("error: 1 error in the titan config\n");
+    }
+  });
+
   it("rejects a bad --master for a one-off run", async () => {
     const { env } = setup();
     const r = await runCli(["context", "show", "--master", "mesos:5050"], { env });

@@ -25,9 +25,8 @@ function manifestTakes(raw: string): boolean {
 /** Whether the user config takes `raw` as a cluster's auth secret. */
 function configTakes(raw: string): boolean {
   const text = `clusters:\n  c:\n    masters: [http://127.0.0.1:5050]\n    auth: { principal: p, secret: ${JSON.stringify(raw)} }\n`;
-  const { document, lineCounter } = parseConfigDocument(text);
   try {
-    validateConfig(document, lineCounter, "config.yaml");
+    validateConfig(parseConfigDocument(text), "config.yaml");
     return true;
   } catch (error) {
     if (!(error instanceof TitanError)) throw error;
@@ -78,8 +77,7 @@ describe("one definition of a secret reference", () => {
   it("takes `secrets: mesos` or `none` on a cluster, and nothing else", () => {
     const load = (value: string) => {
       const text = `clusters:\n  c:\n    masters: [http://127.0.0.1:5050]\n    secrets: ${value}\n`;
-      const { document, lineCounter } = parseConfigDocument(text);
-      return validateConfig(document, lineCounter, "config.yaml");
+      return validateConfig(parseConfigDocument(text), "config.yaml");
     };
     expect(load("mesos").clusters.c?.secrets).toBe("mesos");
     expect(load("none").clusters.c?.secrets).toBe("none");

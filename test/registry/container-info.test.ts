@@ -86,8 +86,7 @@ describe("image references", () => {
 });
 
 function parseConfigText(text: string, file: string) {
-  const { document, lineCounter } = parseConfigDocument(text);
-  return validateConfig(document, lineCounter, file);
+  return validateConfig(parseConfigDocument(text), file);
 }
 
 describe("the cluster's registry and containerizer settings", () => {

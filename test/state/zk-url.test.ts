@@ -83,11 +83,9 @@ describe("MasterInfo from a json.info_ node", () => {
 
 describe("zk:// URLs in the config", () => {
   const diagnostics = async (text: string): Promise<string> => {
-    const { validateConfig } = await import("../../src/config/load.js");
-    const { LineCounter, parseDocument } = await import("yaml");
-    const lines = new LineCounter();
+    const { parseConfigDocument, validateConfig } = await import("../../src/config/load.js");
     try {
-      validateConfig(parseDocument(text, { lineCounter: lines }), lines, "config.yaml");
+      validateConfig(parseConfigDocument(text), "config.yaml");
       return "";
     } catch (error) {
       return JSON.stringify((error as { diagnostics: unknown }).diagnostics);

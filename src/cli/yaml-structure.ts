@@ -320,3 +320,39 @@ function usualStep(lines: readonly Line[], except: Line | undefined): number {
   }
   return best;
 }
+
+/**
+ * An error that stands alone (STANDALONE_ERRORS), in words, with a hint; `severalDocuments` is the hint for a file
+ * of several documents, which depends on what the file is.
+ */
+export function explainYamlError(
+  error: YAMLError,
+  text: string,
+  severalDocuments: string,
+): { message: string; hint?: string } {
+  switch (error.code) {
+    case "DUPLICATE_KEY": {
+      const key = /^[^\s:#]+/.exec(text.slice(error.pos[0]))?.[0];
+      return {
+        message: key ? `duplicate key \`${key}\`` : "duplicate key",
+        hint: "each key may appear once in a mapping; remove or merge the repeated one",
+      };
+    }
+    case "MULTIPLE_DOCS":
+      return { message: "the file holds several YAML documents (`---`)", hint: severalDocuments };
+    case "TAG_RESOLVE_FAILED":
+      return {
+        message: "YAML tags are not supported",
+        hint: "remove the `!tag`; quote the value if it must be text",
+      };
+    case "NON_STRING_KEY":
+      return { message: "keys must be plain text", hint: "write the key as a word, e.g. `name:`" };
+    case "RESOURCE_EXHAUSTION":
+      return { message: "the document is nested too deeply", hint: "flatten the structure" };
+    default: {
+      const first = error.message.split("\n")[0] ?? error.message;
+      const message = first.replace(/\s+at line \d+, column \d+.*$/, "");
+      return { message: `YAML syntax error: ${message.charAt(0).toLowerCase()}${message.slice(1)}` };
+    }
+  }
+}
