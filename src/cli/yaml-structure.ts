@@ -186,7 +186,8 @@ const REPAIR_MAX_CHARS = 64 * 1024;
  * that is off makes the parser trip on a later one), one that parses cleanly when indented like other lines of
  * the document. When several would (of two list items, either could move to the other's column; a key dedented
  * out of its block could go back, or the next key follow it), the fix that leaves the manifest the fewest
- * problems wins, then the one that keeps every block at the document's usual step, then the earlier line.
+ * problems wins, then the one that keeps every block at the document's usual step, then one that keeps the
+ * document's top level at the margin, then the earlier line.
  */
 function reindentedLine(
   lines: readonly Line[],
@@ -211,16 +212,30 @@ function reindentedLine(
     }
   }
   if (fixes.length <= 1) return fixes[0]?.index;
-  let best: { index: number; score: [number, number] } | undefined;
+  let best: { index: number; score: readonly number[] } | undefined;
   for (const fix of fixes) {
-    const score: [number, number] = [judge.problems(fix.text), irregularBlocks(linesOf(fix.text), step)];
-    const better =
-      best === undefined ||
-      score[0] < best.score[0] ||
-      (score[0] === best.score[0] && score[1] < best.score[1]);
-    if (better) best = { index: fix.index, score };
+    const repaired = linesOf(fix.text);
+    const score = [judge.problems(fix.text), irregularBlocks(repaired, step), indentedRoot(repaired)];
+    if (best === undefined || before(score, best.score)) best = { index: fix.index, score };
   }
   return best?.index;
+}
+
+/** Whether one score comes first: compared element by element, lower is better. */
+function before(score: readonly number[], other: readonly number[]): boolean {
+  for (let i = 0; i < score.length; i++) {
+    const [a, b] = [score[i] ?? 0, other[i] ?? 0];
+    if (a !== b) return a < b;
+  }
+  return false;
+}
+
+/**
+ * 1 when a text's first line of content does not start at column 1: valid YAML, but a fix that moves a document's
+ * top level off the margin (`name: api` to ` name: api`, to line up with a ` image:` below it) is rarely the one.
+ */
+function indentedRoot(lines: readonly Line[]): number {
+  return (lines.find((l) => l.content)?.indent ?? 0) > 0 ? 1 : 0;
 }
 
 /**

@@ -22,6 +22,8 @@ const LIST_ITEMS = [
   "examples/hello-image/titan.yaml",
 ];
 const NESTED_KEYS = ["examples/hello/titan.yaml"];
+/** Manifests of one app, whose keys start at column 1: each of them moved right. */
+const TOP_KEYS = ["examples/hello/titan.yaml", "examples/hello-image/titan.yaml"];
 
 interface Shift {
   name: string;
@@ -50,11 +52,15 @@ function shifts(file: string, pick: (line: string) => boolean): Shift[] {
 
 const listItem = (line: string) => /^\s*- /.test(line);
 const nestedKey = (line: string) => /^\s+[a-z_]+:/.test(line);
+const topKey = (line: string) => /^[a-z_]+:/.test(line);
 
 /** Shifts that leave valid YAML are not indentation errors the parser can see (a key moved into a sibling map). */
 const CORPUS = [
   ...LIST_ITEMS.flatMap((file) => shifts(file, listItem)),
   ...NESTED_KEYS.flatMap((file) => shifts(file, nestedKey)),
+  ...TOP_KEYS.flatMap((file) => shifts(file, topKey)),
+  // The smallest such mistake: a second line one space in.
+  { name: "name then image one space in", text: "name: api\n image: nginx:1\n", line: 2, col: 2 },
 ].filter((shift) => !parsesCleanly(shift.text));
 
 function diagnosticsOf(text: string): readonly Diagnostic[] {
