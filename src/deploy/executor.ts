@@ -98,7 +98,13 @@ export type AppResult =
       rolledBackTo?: number;
       instances: DoneInstances;
     }
-  | { outcome: "interrupted" | "timed_out"; release: number; reason: string };
+  | {
+      outcome: "interrupted" | "timed_out";
+      release: number;
+      reason: string;
+      /** Stopped while rolling `release` back after it failed: the release it was rolling back to, and why. */
+      rollingBack?: { to: number; reason: string };
+    };
 
 const FINAL_SUPPRESS_MS = 2000;
 
@@ -362,7 +368,15 @@ export class AppDeployment {
 
   private async stopped(outcome: "interrupted" | "timed_out", reason: string): Promise<AppResult> {
     await this.saveProgress("interrupted");
-    return { outcome, release: this.state.tracked.target.release.number, reason };
+    const target = this.state.tracked.target.release.number;
+    const rolling = this.state.rollingBack;
+    if (rolling === undefined) return { outcome, release: target, reason };
+    return {
+      outcome,
+      release: rolling.from.number,
+      reason,
+      rollingBack: { to: target, reason: rolling.reason },
+    };
   }
 
   private async saveProgress(

@@ -32,6 +32,7 @@ export async function applyToApp(
       autoRollback: flags.autoRollback !== false,
       verb,
       resume: commandLine([...resume, ...targetWords(flags)]),
+      target: targetWords(flags),
       ...(flags.region === undefined ? {} : { region: flags.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(overrideDisruption === undefined ? {} : { overrideDisruption }),

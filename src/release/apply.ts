@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { isAbsolute, resolve } from "node:path";
+import { commandLine } from "../cli/command-line.js";
 import type { Env } from "../cli/env.js";
 import { InterruptedError, TimeoutError, TitanError, UsageError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
@@ -45,6 +46,8 @@ export interface ApplyOptions {
   verb: string;
   /** The command that resumes after an interruption, e.g. `titan deploy -f titan.yaml`. */
   resume: string;
+  /** The target flags the command was given (`--context prod`), for the other commands a hint names. */
+  target?: readonly string[];
   /** Agents to empty (`titan drain`): nothing new lands there and what runs there moves elsewhere. */
   draining?: ReadonlySet<string>;
   /** A last step once every app is where the plan put it (`titan drain` marks the agents for maintenance). */
@@ -522,12 +525,28 @@ function outcomeCode(results: readonly AppDeployResult[], options: ApplyOptions,
   for (const result of results) {
     if (result.lockLost !== undefined) throw result.lockLost;
     switch (result.outcome) {
-      case "interrupted":
+      case "interrupted": {
+        const rolling = result.rollingBack;
+        if (rolling !== undefined) {
+          const rollback = commandLine(["titan", "rollback", result.app, ...(options.target ?? [])]);
+          throw new InterruptedError(
+            `${options.verb} of ${result.app} interrupted while rolling release ${result.release} back to release ${rolling.to} (${rolling.reason}); the cluster keeps what runs`,
+            `finish the rollback with \`${rollback}\`; re-running \`${options.resume}\` deploys release ${result.release} again`,
+          );
+        }
         throw new InterruptedError(
           `${options.verb} of ${result.app} interrupted: release ${result.release} is partly rolled out and the cluster keeps what runs`,
           `re-run \`${options.resume}\` to resume; the lock is released`,
         );
+      }
       case "timed_out":
+        if (result.rollingBack !== undefined) {
+          const rollback = commandLine(["titan", "rollback", result.app, ...(options.target ?? [])]);
+          throw new TimeoutError(
+            `${options.verb} of ${result.app} did not finish before --timeout while rolling release ${result.release} back to release ${result.rollingBack.to} (${result.rollingBack.reason}); what runs keeps running`,
+            `finish the rollback with \`${rollback}\`; re-running \`${options.resume}\` deploys release ${result.release} again`,
+          );
+        }
         throw new TimeoutError(
           `${options.verb} of ${result.app} did not finish before --timeout; what runs keeps running`,
           `re-run \`${options.resume}\` to continue, or \`titan releases ${result.app}\` to see where it stands`,

@@ -165,7 +165,12 @@ describe("stopping titan deploy at any point, then re-running it", () => {
       expect((await outcomes(h)).at(-1)).toBe("rolled_back");
       const live = await liveTasks(local.url);
       expect(live.map((t) => releaseOf(t.id))).toEqual([1, 1]);
-      expect(run.stderr()).toContain("interrupted");
+      expect(run.stderr()).toMatch(
+        /error: deploy of web interrupted while rolling release 2 back to release 1 \(.+\); the cluster keeps what runs/,
+      );
+      expect(run.stderr()).toContain(
+        `hint: finish the rollback with \`titan rollback web --master ${local.url}\`; re-running \`titan deploy -f ${file} --master ${local.url}\` deploys release 2 again`,
+      );
       // The re-run deploys release 2 again with task ids of its own: Mesos keys status updates by task id, so a
       // reused id (its last update maybe still unacknowledged) would have its updates taken for the old task's.
       const before = launchedIds(run.lines);
@@ -396,6 +401,32 @@ update: { min_healthy_time: 200ms }
   );
   return file;
 }
+
+describe("interrupted while rolling a failed release back, then finished with titan rollback", () => {
+  it("goes back to the release that ran, without deploying the failed one again", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const policy = { instances: 2, maxSurge: 0, maxUnavailable: 1 };
+    const file = writeWebApp(h.cwd, { ...policy, ...ROLLBACK_DEADLINES });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    writeWebApp(h.cwd, { ...policy, version: "2", healthPath: "/broken" });
+    const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    await until(() => run.lines.some((l) => l.includes('"type":"rollback"')), "the rollback");
+    run.child.kill("SIGINT");
+    expect(await run.exit).toBe(130);
+    const finish = await titan(["rollback", "web", "--master", local.url, "--yes", "--json"], h);
+    expect(finish.code, finish.stderr).toBe(0);
+    // No instance of release 2 was launched by the rollback command.
+    expect(launchedIds(finish.stdout.split("\n")).filter((id) => releaseOf(id) === 2)).toEqual([]);
+    const live = await liveTasks(local.url);
+    expect(live).toHaveLength(2);
+    expect(live.every((t) => t.state === "TASK_RUNNING")).toBe(true);
+    const releases = await titan(["releases", "web", "--master", local.url, "--json"], h);
+    const list = JSON.parse(releases.stdout).releases as Array<{ number: number; outcome: string }>;
+    expect(list.find((r) => r.number === 2)?.outcome).not.toBe("pending");
+    expect(list.at(-1)).toMatchObject({ outcome: "deployed" });
+  }, 60_000);
+});
 
 describe("stopping titan stop midway, then re-running it", () => {
   it.each(["SIGINT", "SIGKILL"] as const)(

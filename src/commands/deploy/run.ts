@@ -1,4 +1,4 @@
-import { deployCommandLine } from "../../cli/command-line.js";
+import { deployCommandLine, targetWords } from "../../cli/command-line.js";
 import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
@@ -59,6 +59,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
       autoRollback: opts.autoRollback,
       verb: "deploy",
       resume: resumeCommand(opts),
+      target: targetWords(opts),
       region: opts.region,
       timeoutMs,
       planFile: opts.plan,

@@ -63,6 +63,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       autoRollback: opts.autoRollback !== false,
       verb: "drain",
       resume: commandLine(["titan", "drain", ...argv, ...targetWords(opts)]),
+      target: targetWords(opts),
       draining,
       followUp: await maintenanceStep(env, conn, snapshot, agentIds, opts.json === true),
       ...(opts.region === undefined ? {} : { region: opts.region }),
