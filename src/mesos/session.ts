@@ -174,14 +174,22 @@ export class SchedulerSession {
     this.now = options.now ?? Date.now;
     this.retakeFailovers = options.retakeFailovers ?? 0;
     this.mayRetake = options.mayRetake ?? (async () => true);
-    options.interrupt?.addEventListener(
-      "abort",
-      () => {
-        this.inFlight.abort(options.interrupt?.reason);
+    const interrupt = options.interrupt;
+    if (interrupt !== undefined) {
+      const onInterrupt = (): void => {
+        this.inFlight.abort(interrupt.reason);
         this.inFlight = new AbortController();
-      },
-      { once: true },
-    );
+      };
+      interrupt.addEventListener("abort", onInterrupt, { once: true });
+      // A long-lived signal (a supervisor's) outlives many sessions: each takes its listener away when it closes.
+      this.lifetime.signal.addEventListener(
+        "abort",
+        () => interrupt.removeEventListener("abort", onInterrupt),
+        {
+          once: true,
+        },
+      );
+    }
     const signal = options.signal;
     if (signal?.aborted) this.lifetime.abort();
     else if (signal) {

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { frameworkInfo, subscribeCall } from "../../src/mesos/calls.js";
@@ -451,6 +452,17 @@ describe("scheduler session", () => {
     });
     expect(events.map((e) => e.type)).toEqual(["SUBSCRIBED"]);
     expect(s.subscribed).toBe(false);
+  });
+});
+
+describe("a scheduler session on a long-lived signal", () => {
+  it("takes its listeners off the signal when it closes: a supervisor opens a session per subscription", () => {
+    const interrupt = new AbortController();
+    const lifetime = new AbortController();
+    for (let i = 0; i < 20; i++)
+      session("http://127.0.0.1:1", { interrupt: interrupt.signal, signal: lifetime.signal }).close();
+    expect(getEventListeners(interrupt.signal, "abort")).toHaveLength(0);
+    expect(getEventListeners(lifetime.signal, "abort")).toHaveLength(0);
   });
 });
 
