@@ -36,8 +36,10 @@ const RULES: Readonly<Record<TaskState, StateRule>> = {
     elapsed: "for",
     note: "may still run",
   },
-  // Frameworks that are not partition-aware get LOST for the same situation; it is not always terminal.
-  TASK_LOST: { word: "lost", tone: "warn", elapsed: "for", note: "may still run" },
+  // titan's frameworks are partition-aware: an unreachable agent gives them TASK_UNREACHABLE, and TASK_LOST only
+  // comes when the master removed the agent (it unregistered, or its machine went DOWN: master.cpp
+  // `Master::_removeSlave`), whose tasks the agent's shutdown ended.
+  TASK_LOST: { word: "lost", tone: "bad", elapsed: "ago", note: "agent removed" },
   TASK_GONE: { word: "gone", tone: "bad", elapsed: "ago", note: "agent lost for good" },
   TASK_GONE_BY_OPERATOR: {
     word: "gone",
@@ -64,7 +66,7 @@ const FIXED: ReadonlyMap<string, Readonly<StatePresentation>> = new Map(
 
 /** The known states of a task that is, or may still be, running. */
 const CURRENT: ReadonlySet<string> = new Set(
-  (Object.keys(RULES) as TaskState[]).filter((state) => mayStillRun(state)),
+  (Object.keys(RULES) as TaskState[]).filter((state) => mayStillRun(state) && state !== "TASK_LOST"),
 );
 
 /** Whether the task is, or may still be, running: it holds its instance's slot in `ps`. */

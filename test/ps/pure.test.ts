@@ -25,7 +25,7 @@ describe("state presentation", () => {
     ["TASK_ERROR", NOW - 1000, "error 1s ago (not retried)", false],
     ["TASK_DROPPED", undefined, "dropped (never started)", false],
     ["TASK_UNREACHABLE", NOW - 180_000, "unreachable 3m, may still run", true],
-    ["TASK_LOST", NOW - 60_000, "lost 1m, may still run", true],
+    ["TASK_LOST", NOW - 60_000, "lost 1m ago (agent removed)", false],
     ["TASK_GONE", NOW - 60_000, "gone 1m ago (agent lost for good)", false],
     ["TASK_GONE_BY_OPERATOR", undefined, "gone (agent removed by an operator)", false],
     ["TASK_UNKNOWN", undefined, "unknown (master has no record)", false],
