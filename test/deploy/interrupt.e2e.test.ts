@@ -406,12 +406,7 @@ describe("interrupted while rolling a failed release back, then finished with ti
   it("goes back to the release that ran, without deploying the failed one again", async () => {
     const local = await startTestCluster(FAST);
     const h = home();
-    const policy = { instances: 2, maxSurge: 0, maxUnavailable: 1 };
-    const file = writeWebApp(h.cwd, { ...policy, ...ROLLBACK_DEADLINES });
-    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
-    writeWebApp(h.cwd, { ...policy, version: "2", healthPath: "/broken" });
-    const run = titanProcess(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
-    await until(() => run.lines.some((l) => l.includes('"type":"rollback"')), "the rollback");
+    const { run } = await deployUntil("during a rollback", h, local);
     run.child.kill("SIGINT");
     expect(await run.exit).toBe(130);
     const finish = await titan(["rollback", "web", "--master", local.url, "--yes", "--json"], h);

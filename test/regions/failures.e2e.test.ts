@@ -131,16 +131,22 @@ describe("a rollout while another deploy holds the app's lock in one of its regi
   }, 60_000);
 });
 
+/** Release 1 in every region, then a rollout of release 2 one region per wave, soaking after us-east. */
+async function soakingAfterWaveOne() {
+  const { h, clusters } = await threeRegions();
+  const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+  expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+  const v2 = writeRegionalApp(h.cwd, { version: "2", waves: ONE_BY_ONE, soak: "8s" });
+  const rollout = titanProcess(["deploy", "-f", v2, "--yes", "--json"], h);
+  for (let i = 0; i < 2000 && !rollout.stdout().includes('"type":"soak"'); i++)
+    await new Promise((r) => setTimeout(r, 10));
+  expect(rollout.stdout()).toContain('"type":"soak"');
+  return { h, clusters, rollout };
+}
+
 describe("a teammate's deploy of a region while the rollout soaks before it", () => {
   it("stops the rollout at that region instead of undoing the teammate's release", async () => {
-    const { h, clusters } = await threeRegions();
-    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
-    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
-    const v2 = writeRegionalApp(h.cwd, { version: "2", waves: ONE_BY_ONE, soak: "8s" });
-    const rollout = titanProcess(["deploy", "-f", v2, "--yes", "--json"], h);
-    for (let i = 0; i < 2000 && !rollout.stdout().includes('"type":"soak"'); i++)
-      await new Promise((r) => setTimeout(r, 10));
-    expect(rollout.stdout()).toContain('"type":"soak"');
+    const { h, clusters, rollout } = await soakingAfterWaveOne();
     // Meanwhile a teammate deploys another spec to eu-west alone.
     mkdirSync(join(h.cwd, "teammate"));
     const v3 = writeRegionalApp(join(h.cwd, "teammate"), { version: "3", waves: ONE_BY_ONE });
@@ -158,14 +164,7 @@ describe("a teammate's deploy of a region while the rollout soaks before it", ()
 
 describe("a teammate's deploy of a region the rollout already deployed, while it soaks", () => {
   it("stops the rollout before the next wave: the soak no longer vouches for the release", async () => {
-    const { h, clusters } = await threeRegions();
-    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
-    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
-    const v2 = writeRegionalApp(h.cwd, { version: "2", waves: ONE_BY_ONE, soak: "8s" });
-    const rollout = titanProcess(["deploy", "-f", v2, "--yes", "--json"], h);
-    for (let i = 0; i < 2000 && !rollout.stdout().includes('"type":"soak"'); i++)
-      await new Promise((r) => setTimeout(r, 10));
-    expect(rollout.stdout()).toContain('"type":"soak"');
+    const { h, clusters, rollout } = await soakingAfterWaveOne();
     // Meanwhile a teammate deploys another spec to us-east, which wave 1 has just deployed.
     mkdirSync(join(h.cwd, "teammate"));
     const v3 = writeRegionalApp(join(h.cwd, "teammate"), { version: "3", waves: ONE_BY_ONE });
