@@ -31,6 +31,16 @@ export function desiredInstances(app: AppSpec, region: string | null): number {
 }
 
 /**
+ * Whether the spec runs any instance where a change acts: in the region, or in any region without one. A spec
+ * that runs none launches nothing, so its image need not be pinned (a stop, a scale to zero).
+ */
+export function runsInstances(app: AppSpec, region: string | null | undefined): boolean {
+  if (app.regions === undefined) return app.instances > 0;
+  if (region !== undefined && region !== null) return desiredInstances(app, region) > 0;
+  return Object.keys(app.regions).some((r) => desiredInstances(app, r) > 0);
+}
+
+/**
  * The instances a release's spec runs in the region of the store that holds it: a spec that names regions keeps
  * them all (its count is their sum), so its own count says nothing of one region. Without a region, the count.
  */

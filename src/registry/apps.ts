@@ -12,13 +12,14 @@ export async function pinAppImages(
   cluster: ClusterConfig,
   apps: readonly AppSpec[],
   planned: readonly PinnedImage[] = [],
+  launches: (app: AppSpec) => boolean = () => true,
 ): Promise<PinOutcome> {
-  if (!apps.some((app) => app.image !== undefined)) return { apps: [...apps], images: [] };
+  if (!apps.some((app) => app.image !== undefined && launches(app))) return { apps: [...apps], images: [] };
   const { imageResolverFor } = await import("./index.js");
   const { pinImages } = await import("./pin.js");
   const handle = await imageResolverFor(env, cluster);
   try {
-    return await pinImages(apps, handle.resolver, planned);
+    return await pinImages(apps, handle.resolver, planned, launches);
   } finally {
     await handle.close();
   }

@@ -12,17 +12,20 @@ export type PinOutcome = { apps: AppSpec[]; images: PinnedImage[] };
 
 /**
  * Every app with an image gets `image: name[:tag]@sha256:…` for its platform. The same reference and platform are
- * resolved once; apps already pinned by an earlier plan (`planned`) keep exactly that digest.
+ * resolved once; apps already pinned by an earlier plan (`planned`) keep exactly that digest, once the registry
+ * confirms it still has it (a saved plan may be older than a deleted manifest). An app that `launches` says
+ * starts nothing (a stop, a scale to zero) is left as it is: taking instances away needs no registry.
  */
 export async function pinImages(
   apps: readonly AppSpec[],
   resolver: Pick<ImageResolver, "resolve">,
   planned: readonly PinnedImage[] = [],
+  launches: (app: AppSpec) => boolean = () => true,
 ): Promise<PinOutcome> {
   const lookups = new Map<string, Promise<ResolvedImage>>();
   const pinned = await Promise.all(
     apps.map(async (app): Promise<[AppSpec, PinnedImage | undefined]> => {
-      if (app.image === undefined) return [app, undefined];
+      if (app.image === undefined || !launches(app)) return [app, undefined];
       const platformText = app.platform ?? formatPlatform(DEFAULT_PLATFORM);
       const platform = parsePlatform(platformText);
       if (platform === undefined)
@@ -35,7 +38,7 @@ export async function pinImages(
       );
       const key = `${app.image}\u0000${platformText}`;
       let lookup = lookups.get(key);
-      if (fromPlan !== undefined) lookup = Promise.resolve(fromPlan);
+      if (fromPlan !== undefined) lookup = resolver.resolve(fromPlan.pinned, platform).then(() => fromPlan);
       else if (lookup === undefined) {
         lookup = resolver.resolve(app.image, platform);
         lookups.set(key, lookup);

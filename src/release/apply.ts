@@ -20,7 +20,7 @@ import { buildPlan } from "../plan/build.js";
 import { hasChanges } from "../plan/diff.js";
 import { planToJson } from "../plan/json.js";
 import { notFittingHint, notFittingSummary } from "../plan/not-fitting.js";
-import { desiredInstances, resolveRegion } from "../plan/regions.js";
+import { desiredInstances, resolveRegion, runsInstances } from "../plan/regions.js";
 import { renderPlan } from "../plan/render.js";
 import type { AppPlan, Plan } from "../plan/types.js";
 import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../registry/apps.js";
@@ -76,8 +76,12 @@ export async function applyApps(
 ): Promise<number> {
   const { io } = env;
   const saved = options.planFile === undefined ? undefined : await readSavedPlan(env, options.planFile);
+  if (saved !== undefined && options.planFile !== undefined) checkPlanPinned(options.planFile, saved, apps);
   // Images are pinned before anything is read or changed; a reviewed plan's digests are kept exactly.
-  const pinned = await pinAppImages(env, conn.target.cluster, apps, saved?.images);
+  const region = options.region ?? conn.target.region;
+  const pinned = await pinAppImages(env, conn.target.cluster, apps, saved?.images, (app) =>
+    runsInstances(app, region),
+  );
   const snapshot = await conn.source.read(env.signal);
   // Agents scheduled for maintenance are emptied as the master's inverse offers ask; drained ones likewise.
   const scheduled = await agentsScheduledForMaintenance(conn.cluster, env.signal);
@@ -361,6 +365,22 @@ async function unfinishedStops(
     if ((await pendingRelease(store, app.name)) !== undefined) unfinished.add(app.name);
   }
   return unfinished;
+}
+
+/**
+ * A plan saved without pinned images (`titan plan --no-resolve`, or from a `--snapshot`) can never be carried
+ * out: a deploy runs only images pinned to digests, and pinning them now would change the plan.
+ */
+function checkPlanPinned(file: string, saved: SavedPlan, apps: readonly AppSpec[]): void {
+  const planned = (app: AppSpec) => saved.apps === undefined || saved.apps.includes(app.name);
+  const unpinned = apps
+    .filter((app) => app.image !== undefined && planned(app) && !saved.images.some((i) => i.app === app.name))
+    .map((app) => app.name);
+  if (unpinned.length === 0) return;
+  throw new UsageError(
+    `${file} pins no image digest for ${unpinned.join(", ")} (made with --no-resolve, or from a --snapshot): a deploy runs only images pinned to digests`,
+    `make the plan against the cluster with its registry reachable: \`titan plan … --out ${file}\`, then deploy it`,
+  );
 }
 
 /** A saved plan of other apps than this deploy's (another `--app`, another manifest) is refused by name. */

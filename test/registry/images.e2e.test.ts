@@ -116,6 +116,48 @@ describe.skipIf(problem !== undefined)("images pinned to digests, end to end", (
     expect(ps.stdout).toContain(pushed.digest.slice(0, 19));
   }, 60_000);
 
+  it("checks a saved plan's digests, and stops or scales to zero without the registry", async () => {
+    const registry = await startRegistry();
+    await pushHelloImage(registry.host, "1.0");
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = manifest(h.cwd, `${registry.host}/hello-image:1.0`);
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const v2 = await pushHelloImage(registry.host, "2.0");
+    manifest(h.cwd, `${registry.host}/hello-image:2.0`);
+    const plan = await titan(["plan", "-f", file, "--master", local.url, "--out", "plan.json"], h);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(v2.digest);
+    // A plan made with --no-resolve pins nothing, so no deploy can carry it out: said as such.
+    const unpinned = await titan(
+      ["plan", "-f", file, "--master", local.url, "--no-resolve", "--out", "np.json"],
+      h,
+    );
+    expect(unpinned.code).toBe(0);
+    const refused = await titan(
+      ["deploy", "--plan", "np.json", "-f", file, "--master", local.url, "--yes"],
+      h,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("np.json pins no image digest for hello-image");
+
+    await registry.stop();
+    // The saved plan's digest is checked in the registry before anything changes.
+    const planned = await titan(
+      ["deploy", "--plan", "plan.json", "-f", file, "--master", local.url, "--yes"],
+      h,
+    );
+    expect(planned.code, planned.stderr).toBe(8);
+    const releases = await titan(["releases", "hello-image", "--json"], h);
+    expect(JSON.parse(releases.stdout).releases).toHaveLength(1);
+    // Taking instances away launches nothing: it needs no registry.
+    const scaled = await titan(["scale", "hello-image", "0", "--master", local.url, "--yes"], h);
+    expect(scaled.code, scaled.stderr).toBe(0);
+    expect(await liveTasks(local.url, "hello-image")).toEqual([]);
+    const stopped = await titan(["stop", "hello-image", "--master", local.url, "--yes", "--purge"], h);
+    expect(stopped.code, stopped.stderr).toBe(0);
+  }, 120_000);
+
   it("fails plan and deploy with exit 8 before anything changes when the image is missing", async () => {
     const registry = await startRegistry();
     await pushHelloImage(registry.host, "1.0");

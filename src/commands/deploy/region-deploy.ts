@@ -1,4 +1,5 @@
 /** One region of a multi-region deploy: connect and plan it, deploy its changes, or roll them back. */
+
 import { commandLine, targetWords } from "../../cli/command-line.js";
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
@@ -9,6 +10,7 @@ import type { DeployEvent } from "../../deploy/events.js";
 import { describeChange, rollbackTarget } from "../../deploy/releases.js";
 import type { RegionResult } from "../../deploy/waves.js";
 import type { AppSpec } from "../../manifest/types.js";
+import { runsInstances } from "../../plan/regions.js";
 import type { AppPlan, Plan } from "../../plan/types.js";
 import { pinAppImages } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
@@ -78,7 +80,7 @@ export async function planRegion(
     },
   );
   const snapshot = await owned.read(env.signal);
-  const pinned = await pinAppImages(env, conn.target.cluster, apps);
+  const pinned = await pinAppImages(env, conn.target.cluster, apps, [], (app) => runsInstances(app, region));
   // As a single-region deploy: agents scheduled for maintenance are emptied as their inverse offers ask.
   const draining = await agentsScheduledForMaintenance(conn.cluster, env.signal);
   const options: ApplyOptions = {

@@ -10,6 +10,7 @@ import { buildPlan } from "../../plan/build.js";
 import { withDisruptionWarnings } from "../../plan/disruption.js";
 import { planToJson } from "../../plan/json.js";
 import { type RegionPlan, regionsVerdict, renderRegionTotals, totalOf } from "../../plan/region-totals.js";
+import { runsInstances } from "../../plan/regions.js";
 import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
@@ -53,7 +54,7 @@ export async function planRegions(
   const reached = await Promise.all(
     read.map(async (r) => {
       if (!r.ok) return r;
-      const pinned = await pinnedApps(env, opts, r.target.cluster, apps);
+      const pinned = await pinnedApps(env, opts, r.target.cluster, apps, r.region);
       const plan = buildPlan({
         apps: pinned.apps,
         snapshot: r.value.snapshot,
@@ -128,8 +129,9 @@ async function pinnedApps(
   opts: PlanOptions,
   cluster: ClusterConfig,
   apps: readonly AppSpec[],
+  region: string,
 ): Promise<{ apps: AppSpec[]; images: PinnedImage[] }> {
   if (!opts.resolve || !apps.some((a) => a.image !== undefined)) return { apps: [...apps], images: [] };
   const { pinAppImages } = await import("../../registry/apps.js");
-  return pinAppImages(env, cluster, apps);
+  return pinAppImages(env, cluster, apps, [], (app) => runsInstances(app, region));
 }

@@ -22,6 +22,7 @@ import { buildPlan } from "../../plan/build.js";
 import { withDisruptionWarnings } from "../../plan/disruption.js";
 import { clusterIsRemote, describeFileFetch, fileFetches } from "../../plan/fetch-locality.js";
 import { planToJson } from "../../plan/json.js";
+import { runsInstances } from "../../plan/regions.js";
 import { renderPlan } from "../../plan/render.js";
 import type { Plan } from "../../plan/types.js";
 import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
@@ -83,7 +84,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const draining = await scheduledMaintenance(env, opts).finally(async () => {
     if (opts.snapshot === undefined) await (await env.target(opts)).close();
   });
-  const pinned = await pinnedApps(env, opts, cluster, manifest.apps);
+  const pinned = await pinnedApps(env, opts, cluster, manifest.apps, region);
   const pending = store === undefined ? new Map<string, Release>() : await pendingOf(store, manifest.apps);
   const running = store === undefined ? [] : await otherRunningSpecs(store, snapshot, manifest.apps);
   const built = buildPlan({
@@ -139,6 +140,7 @@ async function pinnedApps(
   opts: PlanOptions,
   cluster: ClusterConfig | undefined,
   apps: readonly AppSpec[],
+  region: string | undefined,
 ): Promise<PinOutcome> {
   const hasImages = apps.some((app) => app.image !== undefined);
   if (cluster === undefined || !hasImages) return { apps: [...apps], images: [] };
@@ -147,7 +149,7 @@ async function pinnedApps(
     return { apps: [...apps], images: [] };
   }
   const { pinAppImages } = await import("../../registry/apps.js");
-  return pinAppImages(env, cluster, apps);
+  return pinAppImages(env, cluster, apps, [], (app) => runsInstances(app, region));
 }
 
 async function clusterSource(
