@@ -13,6 +13,7 @@ import {
   runtimeSpec,
 } from "./container-runtime-config.js";
 import { containerUser } from "./container-users.js";
+import { trackContainer, untrackContainer } from "./process-group.js";
 import { resolvedSecretValue } from "./secrets.js";
 
 /** A provisioning failure; the agent reports `Failed to launch container: <message>`. */
@@ -114,6 +115,7 @@ export class ImageContainers {
     const rootfs = join(bundle, "rootfs");
     const destroy = async () => {
       await runc.delete(input.containerId);
+      untrackContainer(runc.stateDir, input.containerId);
       await rm(bundle, { recursive: true, force: true });
     };
     try {
@@ -136,6 +138,8 @@ export class ImageContainers {
         user,
       });
       await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
+      // An agent killed outright (SIGKILL) leaves the container's init running: its watchdog deletes it.
+      trackContainer(runc.binary, runc.stateDir, input.containerId);
     } catch (error) {
       await destroy();
       if (error instanceof ContainerLaunchError) throw error;

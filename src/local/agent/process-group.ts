@@ -5,24 +5,39 @@ import { Socket } from "node:net";
  * Task processes run in their own session and process group (setsid, as the Mesos launcher does), so a signal to the
  * group reaches every child a task forks. The groups still alive are killed when this Node process exits: on a normal
  * exit by an 'exit' hook, and on a hard kill (SIGKILL) by a small detached watchdog that notices the end of its stdin
- * pipe and kills the groups it was told about.
+ * pipe and kills the groups it was told about. A container's init is in a session of its own that `runc run` leaves
+ * behind when it dies, so the watchdog also deletes (`runc delete --force`) the containers it was told about.
  */
 
 const liveGroups = new Set<number>();
+/** Containers not yet destroyed, as `root id` (their runc state dir and id). */
+const liveContainers = new Set<string>();
 let exitHookInstalled = false;
 let watchdog: ChildProcess | undefined;
 
-/** Reads "+ pgid" / "- pgid" lines; when its stdin ends (the agent process is gone) it SIGKILLs the groups left. */
+/**
+ * Reads "+ pgid" / "- pgid" lines, "r RUNC" (the runc binary) and "c ID ROOT" / "C ID ROOT" (a container and its
+ * runc state dir, then its end); when its stdin ends (the agent process is gone) it SIGKILLs the groups left and
+ * deletes the containers left.
+ */
 export const WATCHDOG_SCRIPT = [
   'groups=" "',
-  "while read op pgid; do",
+  'containers=" "',
+  'runc=""',
+  "while read op arg root; do",
   '  case "$op" in',
-  '    +) groups="$groups$pgid " ;;',
+  '    +) groups="$groups$arg " ;;',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JavaScript template
-  '    -) case "$groups" in *" $pgid "*) groups="${groups%% $pgid *} ${groups#* $pgid }" ;; esac ;;',
+  '    -) case "$groups" in *" $arg "*) groups="${groups%% $arg *} ${groups#* $arg }" ;; esac ;;',
+  '    r) runc="$arg" ;;',
+  '    c) containers="$containers$arg@$root " ;;',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JavaScript template
+  '    C) c="$arg@$root"; case "$containers" in *" $c "*) containers="${containers%% $c *} ${containers#* $c }" ;; esac ;;',
   "  esac",
   "done",
   "for g in $groups; do kill -s KILL -- -$g 2>/dev/null; done",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JavaScript template
+  'for c in $containers; do "$runc" --root "${c#*@}" delete --force "${c%%@*}" >/dev/null 2>&1; done',
 ].join("\n");
 
 /** Sends `signal` to the whole process group led by `pid`; false when the group no longer exists. */
@@ -78,7 +93,29 @@ export function trackGroup(pid: number): void {
 export function untrackGroup(pid: number): void {
   if (!liveGroups.delete(pid)) return;
   tellWatchdog(`- ${pid}`);
-  if (liveGroups.size === 0 && watchdog !== undefined) {
+  endIdleWatchdog();
+}
+
+/**
+ * Registers a runc container for deletion if this process is killed outright. Its id and state dir go on one line
+ * of words, so one with white space or `@` in them is not guarded (titan local's own never has).
+ */
+export function trackContainer(runc: string, root: string, id: string): void {
+  if (/[\s@]/.test(`${runc}${root}${id}`)) return;
+  liveContainers.add(`${root} ${id}`);
+  tellWatchdog(`r ${runc}`);
+  tellWatchdog(`c ${id} ${root}`);
+}
+
+/** Forgets a container that was deleted. */
+export function untrackContainer(root: string, id: string): void {
+  if (!liveContainers.delete(`${root} ${id}`)) return;
+  tellWatchdog(`C ${id} ${root}`);
+  endIdleWatchdog();
+}
+
+function endIdleWatchdog(): void {
+  if (liveGroups.size === 0 && liveContainers.size === 0 && watchdog !== undefined) {
     watchdog.stdin?.end();
     watchdog = undefined;
   }

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { detectDockerEngine } from "../../../src/local/agent/docker.js";
@@ -54,5 +54,27 @@ describe("task process watchdog", () => {
     await eventually(() => !processAlive(guarded));
     await exited;
     expect(processAlive(released)).toBe(true);
+  });
+
+  it("deletes the containers it still guards with runc, and not those already deleted", async () => {
+    const dir = tempDir("titan-fake-runc-");
+    const calls = join(dir, "calls");
+    const runc = join(dir, "runc");
+    writeFileSync(runc, `#!/bin/sh\necho "$@" >> ${calls}\n`);
+    chmodSync(runc, 0o755);
+    const watchdog = spawn("/bin/sh", ["-c", WATCHDOG_SCRIPT], { stdio: ["pipe", "ignore", "ignore"] });
+    const exited = new Promise<void>((resolve) => watchdog.once("exit", () => resolve()));
+    onTestFinished(() => {
+      watchdog.kill("SIGKILL");
+    });
+    watchdog.stdin.write(
+      `r ${runc}\nc task-a ${dir}/a\nc task-b ${dir}/b\nC task-b ${dir}/b\nc task-c ${dir}/a\n`,
+    );
+    watchdog.stdin.end();
+    await exited;
+    expect(readFileSync(calls, "utf8").trim().split("\n").sort()).toEqual([
+      `--root ${dir}/a delete --force task-a`,
+      `--root ${dir}/a delete --force task-c`,
+    ]);
   });
 });
