@@ -97,7 +97,9 @@ export class RegistryHttp {
 
   async send(req: RegistryRequest): Promise<RegistryResponse> {
     let lastProblem = "";
+    let attempts = 0;
     for (let attempt = 1; attempt <= this.policy.attempts; attempt++) {
+      attempts = attempt;
       let waitMs = this.policy.baseDelayMs * 2 ** (attempt - 1);
       try {
         const response = await this.once(req);
@@ -118,7 +120,7 @@ export class RegistryHttp {
       if (attempt < this.policy.attempts) await sleep(waitMs, this.signal);
     }
     throw new RegistryUnavailable(
-      `${req.url.origin} did not answer after ${this.policy.attempts} attempts (${lastProblem})`,
+      `${req.url.origin} did not answer after ${attempts} attempt${attempts === 1 ? "" : "s"} (${lastProblem})`,
     );
   }
 

@@ -252,6 +252,21 @@ describe("registries that misbehave", () => {
     expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(950);
   });
 
+  it("stops at once when Retry-After asks for longer than it waits, and counts the attempts it made", async () => {
+    let seen = 0;
+    const { url } = await startServer((_req, res) => {
+      seen++;
+      res.writeHead(429, { "retry-after": "600" });
+      res.end();
+    });
+    const host = new URL(url).host;
+    const error = await failure(resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(seen).toBe(1);
+    expect(error.message).toBe(
+      `cannot resolve ${host}/a/b:1: registry ${url} did not answer after 1 attempt (HTTP 429 (asked to retry after 600s))`,
+    );
+  });
+
   it("refuses a manifest whose bytes do not match Docker-Content-Digest", async () => {
     const { url } = await startServer((req, res) => {
       res.writeHead(200, {
