@@ -122,7 +122,8 @@ async function provisionTimes(image: string, dir: string): Promise<{ first: numb
         command: { shell: true, value: "true" },
         taskEnv: {},
         sandbox,
-        user: undefined,
+        account: undefined,
+        log: () => undefined,
         signal: new AbortController().signal,
       });
       list.push(performance.now() - t);

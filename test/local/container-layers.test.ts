@@ -102,7 +102,8 @@ describe("layers and the runtime config", () => {
         command: {},
         taskEnv: {},
         sandbox: tempDir(),
-        user: undefined,
+        account: undefined,
+        log: () => undefined,
         signal: new AbortController().signal,
       }),
     ).rejects.toThrow(new ContainerLaunchError("Unsupported container image type: DOCKER"));

@@ -71,6 +71,35 @@ describe.skipIf(problem !== undefined)("local agent: image tasks under runc", ()
     expect(readFileSync(join(sandbox, "from-container"), "utf8")).toBe("written\n");
   });
 
+  it("runs as the framework's user without CommandInfo.user, looked up on the agent's machine, not as the image's", async () => {
+    const registry = await startRegistry();
+    const { image, digest } = await pushHelloImage(registry.host);
+    const { agent, waitFor } = await startTestAgent();
+    const script = 'echo "user=$(id -u):$(id -g)"';
+    agent.launch(
+      FRAMEWORK_ID,
+      imageTask("framework-user", pinned(image, digest), { shell: true, value: script }),
+      {
+        ...FRAMEWORK,
+        user: "nobody",
+      },
+    );
+    await waitFor("framework-user", "TASK_FINISHED");
+    const sandbox = agent.tasks()[0]?.sandbox ?? "";
+    expect(readFileSync(join(sandbox, "stdout"), "utf8").trim()).toBe("user=65534:65534");
+    // A user this machine does not have fails before the image is pulled, as with a command task.
+    agent.launch(
+      FRAMEWORK_ID,
+      imageTask("ghost-user", pinned(image, digest), { shell: true, value: "true" }),
+      {
+        ...FRAMEWORK,
+        user: "titan-no-such-user",
+      },
+    );
+    const dropped = await waitFor("ghost-user", "TASK_DROPPED");
+    expect(dropped.message).toContain("No such user 'titan-no-such-user'");
+  });
+
   it("runs the image's entrypoint when the task has no command, and kills it with the kill policy's grace", async () => {
     const registry = await startRegistry();
     const { image, digest } = await pushHelloImage(registry.host);

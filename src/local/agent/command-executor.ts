@@ -126,11 +126,8 @@ export class CommandExecutor {
   }
 
   launch(): void {
-    // An image task's user is resolved inside its rootfs by the container launcher (container-users.ts).
-    const user =
-      mesosImageOf(this.taskInfo.container) === undefined
-        ? taskUser(this.taskInfo.command?.user, this.framework?.user)
-        : undefined;
+    // An image task's too: looked up on this machine, before the container's rootfs is entered (launch.cpp).
+    const user = taskUser(this.taskInfo.command?.user, this.framework?.user);
     let opened: OpenedSandbox;
     try {
       if (user !== undefined) {
@@ -213,7 +210,8 @@ export class CommandExecutor {
         command,
         taskEnv: containerTaskEnv(this.executorEnvironment(opened.sandbox), command),
         sandbox: opened.sandbox.directory,
-        user: command.user,
+        account: this.host.switchUser ? this.account : undefined,
+        log: (line) => this.log(line),
         signal: this.fetching.signal,
       });
     } catch (error) {
@@ -315,7 +313,8 @@ export class CommandExecutor {
       this.failLaunch(unsafe);
       return;
     }
-    const switched = this.host.switchUser ? this.account : undefined;
+    // runc itself runs as the agent; the container's process takes the task user from its config (provision).
+    const switched = this.host.switchUser && this.container === undefined ? this.account : undefined;
     let child: ReturnType<typeof spawnGroupLeader>;
     try {
       child = spawnGroupLeader(line.file, line.args, {

@@ -12,7 +12,6 @@ import {
   launchArgv,
   runtimeSpec,
 } from "./container-runtime-config.js";
-import { containerUser } from "./container-users.js";
 import { trackContainer, untrackContainer } from "./process-group.js";
 import { resolvedSecretValue } from "./secrets.js";
 
@@ -41,8 +40,14 @@ export interface ProvisionInput {
   /** The executor's MESOS_* variables and the task's own environment. */
   taskEnv: Readonly<Record<string, string>>;
   sandbox: string;
-  /** CommandInfo.user; without it the image's User, else root (local agents do not switch to the framework's user). */
-  user: string | undefined;
+  /**
+   * The task user's host account (CommandInfo.user, else FrameworkInfo.user, looked up on the agent's machine, as
+   * `Framework::addExecutor` and launch.cpp do before entering the rootfs); undefined runs the container as the
+   * agent's own user (an agent that does not switch users). The image's `User` is not used.
+   */
+  account: { uid: number; gid: number } | undefined;
+  /** Says what a real agent logs (the image's `User` it ignores). */
+  log: (line: string) => void;
   signal: AbortSignal;
 }
 
@@ -126,7 +131,13 @@ export class ImageContainers {
         });
       await unpackRootfs(rootfs, pulled.layers, input.signal);
       const argv = launchArgv(input.command, pulled.config);
-      const user = await containerUser(rootfs, input.user ?? (pulled.config.User || "root"));
+      // The docker/runtime isolator leaves the image's user aside: "Container user '…' is not supported yet".
+      if (pulled.config.User)
+        input.log(
+          `Container user '${pulled.config.User}' is not supported yet for container ${input.containerId}`,
+        );
+      const account = input.account ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+      const user = { ...account, additionalGids: [] };
       // The sandbox belongs to the task's user, as the agent chowns it when it switches users (slave.cpp).
       if (user.uid !== 0) await chownSandbox(input.sandbox, user.uid, user.gid);
       const spec = runtimeSpec({
