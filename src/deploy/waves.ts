@@ -22,7 +22,10 @@ export type RegionOutcome =
   | "interrupted"
   /** Deployed, then rolled back because another region failed (on_failure: rollback_all). */
   | "reverted"
-  /** Deployed, then another deploy recorded a newer release there before the next wave: the rollout stopped. */
+  /**
+   * Another deploy took the region over: it recorded a newer release there after this rollout deployed it, or held
+   * the app's lock there when this rollout's wave came. The rollout stopped there, rolling nothing back.
+   */
   | "superseded"
   /** --skip-region: left out of this deploy; it lags the release. */
   | "skipped"
@@ -142,7 +145,9 @@ export function nextWaveStep(plan: WavePlan, state: WaveState, now: number): Wav
   if (state.interrupted || last?.some((r) => r.outcome === "interrupted"))
     return { kind: "stop", reason: "interrupted" };
   if (state.timedOut) return { kind: "stop", reason: "timed_out" };
-  if (state.superseded.length > 0) return { kind: "stop", reason: "superseded" };
+  // Another titan acts on the app: nothing more is deployed, and nothing rolled back over its work.
+  if (state.superseded.length > 0 || state.ran.some((wave) => wave.some((r) => r.outcome === "superseded")))
+    return { kind: "stop", reason: "superseded" };
   const anyFailed = state.ran.some((wave) => wave.some((r) => FAILED.has(r.outcome)));
   if (anyFailed && plan.onFailure !== "continue") {
     if (plan.onFailure === "rollback_all" && !state.rolledBack) {

@@ -163,6 +163,13 @@ describe("a region this rollout deployed, changed by another deploy before the n
     expect(rolloutVerdict(results)).toBe("superseded");
     expect(rolloutVerdict([...results, { region: "sa-east", outcome: "failed" }])).toBe("failed");
   });
+
+  it("stops there too, without rolling back, when another deploy held the app's lock in a region of the wave", () => {
+    const locked: RegionResult = { region: "ap-south", outcome: "superseded", reason: "app web is locked" };
+    const failed: RegionResult = { region: "eu-west", outcome: "failed", reason: "unhealthy" };
+    const s: WaveState = { ...initialWaveState(), ran: [[ok("us-east")], [failed, locked]], soaked: 0 };
+    expect(nextWaveStep(plan("rollback_all"), s, 0)).toEqual({ kind: "stop", reason: "superseded" });
+  });
 });
 
 describe("the outcome of a rollout", () => {

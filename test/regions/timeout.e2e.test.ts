@@ -50,6 +50,8 @@ update: { min_healthy_time: 200ms, healthy_deadline: 60s, progress_deadline: 90s
       "deploy did not finish before --timeout: us-east timed out before rolling back (on_failure: rollback_all), eu-west timed out",
     );
     expect(run.stderr).toContain("hint: finish the rollback with `titan rollback web --region us-east`");
+    // Nor is one announced.
+    expect(run.stderr).not.toContain("Rolling back us-east");
     // us-east still runs release 2, and no rollback release was recorded there.
     expect((await liveTasks(clusters["us-east"].url)).map((t) => t.id)).toEqual(["web.2.0.1"]);
     const releases = await titan(["releases", "web", "--region", "us-east", "--json"], h);

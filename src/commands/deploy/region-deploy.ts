@@ -208,6 +208,9 @@ export async function deployRegion(
   } catch (error) {
     if (env.signal.aborted) return { result: { region, outcome: "interrupted" }, deployed: earlier };
     const reason = error instanceof Error ? error.message : String(error);
+    // Another titan deploys the app here now (it took the lock since the rollout started): its work is not undone.
+    if (error instanceof LockHeldError)
+      return { result: { region, outcome: "superseded", reason }, deployed: earlier };
     return { result: { region, outcome: "failed", reason }, deployed: earlier };
   }
 }

@@ -118,7 +118,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     }
     for (const p of prepared) await p.recordAdoptions();
     const view = await progressView(env, opts.json);
-    let ran: { results: RegionResult[]; timedOut: boolean };
+    let ran: RolloutRun;
     try {
       ran = await runWaves(env, opts, waves, prepared, view, { ...input, disruptionOverride });
     } finally {
@@ -193,6 +193,14 @@ function announce(env: Env, json: boolean, event: Record<string, unknown>, text:
   else writeLine(env.io.err, env.io.errColor.bold(text));
 }
 
+/** How the rollout ended: every region's outcome, and whether it stopped between regions (a soak, a wave's end). */
+interface RolloutRun {
+  results: RegionResult[];
+  timedOut: boolean;
+  /** Ctrl-C stopped it with work left: what was done by then is reported as it ended. */
+  interrupted: boolean;
+}
+
 async function runWaves(
   env: Env,
   opts: DeployOptions,
@@ -204,7 +212,7 @@ async function runWaves(
     disruptionOverride,
     resume,
   }: { timeoutMs: number | undefined; disruptionOverride: DisruptionOverride | undefined; resume: string },
-): Promise<{ results: RegionResult[]; timedOut: boolean }> {
+): Promise<RolloutRun> {
   const byRegion = new Map(prepared.map((p) => [p.region, p]));
   const deployedApps = new Map<string, DeployedRelease[]>();
   // --timeout bounds the whole rollout, its soaks included, not each region's deploy.
@@ -230,7 +238,11 @@ async function runWaves(
   let reverts: RegionResult[] = [];
   for (;;) {
     const step = nextWaveStep(waves, state, env.clock.now());
-    if (step.kind === "stop") break;
+    if (step.kind === "stop") {
+      // The last wave's regions are checked too: a teammate's release there during it is not reported deployed.
+      if (step.reason === "done") await noteSuperseded(env, opts.json, state, byRegion, deployedApps);
+      break;
+    }
     if (step.kind === "soak") {
       const until = new Date(step.until).toISOString();
       announce(
@@ -246,12 +258,14 @@ async function runWaves(
       continue;
     }
     if (step.kind === "rollback") {
-      announce(
-        env,
-        opts.json,
-        { type: "rollback_regions", regions: step.regions },
-        `Rolling back ${step.regions.join(", ")} (on_failure: rollback_all)`,
-      );
+      // Past --timeout no rollback starts (revertRegion says so per region): none is announced.
+      if (deadline === undefined || env.clock.now() < deadline)
+        announce(
+          env,
+          opts.json,
+          { type: "rollback_regions", regions: step.regions },
+          `Rolling back ${step.regions.join(", ")} (on_failure: rollback_all)`,
+        );
       reverts = await Promise.all(
         step.regions.map((region) => {
           const p = byRegion.get(region) as PreparedRegion;
@@ -261,22 +275,35 @@ async function runWaves(
       state.rolledBack = true;
       continue;
     }
-    if (step.index > 0) {
-      state.superseded = await supersededRegions(byRegion, deployedApps);
-      for (const { region, reason } of state.superseded)
-        announce(
-          env,
-          opts.json,
-          { type: "superseded", region, reason },
-          `${region}: superseded (${reason}); no further wave starts`,
-        );
-      if (state.superseded.length > 0) continue;
-    }
+    if (step.index > 0 && (await noteSuperseded(env, opts.json, state, byRegion, deployedApps))) continue;
     const outcomes = await runWave(env, opts.json, step, byRegion, deployedApps, run);
     state.ran.push(outcomes);
     if (env.signal.aborted) state.interrupted = true;
   }
-  return { results: finalOutcomes(waves, state, reverts), timedOut: state.timedOut };
+  return {
+    results: finalOutcomes(waves, state, reverts),
+    timedOut: state.timedOut,
+    interrupted: state.interrupted,
+  };
+}
+
+/** Records and announces the regions another deploy changed since this rollout did them; true when there are some. */
+async function noteSuperseded(
+  env: Env,
+  json: boolean,
+  state: WaveState,
+  byRegion: ReadonlyMap<string, PreparedRegion>,
+  deployedApps: ReadonlyMap<string, readonly DeployedRelease[]>,
+): Promise<boolean> {
+  state.superseded = await supersededRegions(byRegion, deployedApps);
+  for (const { region, reason } of state.superseded)
+    announce(
+      env,
+      json,
+      { type: "superseded", region, reason },
+      `${region}: superseded (${reason}); no further wave starts`,
+    );
+  return state.superseded.length > 0;
 }
 
 /** The regions done so far where another deploy has changed an app since this rollout deployed it. */
@@ -324,7 +351,7 @@ async function runWave(
 function report(
   env: Env,
   json: boolean,
-  { results, timedOut }: { results: readonly RegionResult[]; timedOut: boolean },
+  { results, timedOut, interrupted }: RolloutRun,
   resume: string,
 ): number {
   if (json) {
@@ -363,7 +390,7 @@ function report(
     finish.length === 0
       ? undefined
       : `finish the rollback with ${finish.join(" and ")}; re-running \`${resume}\` deploys the release again`;
-  switch (rolloutVerdict(results, { interrupted: env.signal.aborted, timedOut })) {
+  switch (rolloutVerdict(results, { interrupted, timedOut })) {
     case "interrupted":
       throw new InterruptedError(
         `deploy interrupted: ${summary}`,
