@@ -128,3 +128,26 @@ describe("a rollout with on_failure: rollback_all interrupted while it soaks, th
     expect(await runningReleaseOne(regions, "ap-south")).toEqual([true]);
   }, 120_000);
 });
+
+describe("a rollout that skipped a region, completed by a later run whose new wave fails", () => {
+  it("is the same rollout: on_failure: rollback_all reverts the regions the first run deployed", async () => {
+    const regions = await threeRegions();
+    const { h, clusters } = regions;
+    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+    const v2 = writeRegionalApp(h.cwd, {
+      version: "2",
+      waves: "[[us-east], [ap-south]]",
+      regions: "{ us-east: 1, ap-south: 1 }",
+      onFailure: "rollback_all",
+    });
+    const skipping = await titan(["deploy", "-f", v2, "--yes", "--skip-region", "ap-south"], h);
+    expect(skipping.code, skipping.stderr).toBe(0);
+    expect(await runningReleaseOne(regions, "us-east")).toEqual([false]);
+    // ap-south, planned with the same spec, then finds no room: its wave fails.
+    await clusters["ap-south"].faults.withholdOffers(true);
+    const full = await titan(["deploy", "-f", v2, "--yes", "--timeout", "40s"], h);
+    expect(full.stderr).toContain("us-east reverted");
+    expect(await runningReleaseOne(regions, "us-east")).toEqual([true]);
+  }, 120_000);
+});

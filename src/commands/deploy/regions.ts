@@ -8,6 +8,7 @@ import type { Env } from "../../cli/env.js";
 import { InterruptedError, TimeoutError, TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { appDigest } from "../../cluster/digest.js";
 import type { ProgressView } from "../../deploy/progress.js";
 import {
   finalOutcomes,
@@ -24,6 +25,7 @@ import type { AppSpec } from "../../manifest/types.js";
 import { sleep } from "../../observe/sleep.js";
 import { planToJson } from "../../plan/json.js";
 import { renderRegionTotals } from "../../plan/region-totals.js";
+import { desiredInstances, specForRegion } from "../../plan/regions.js";
 import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson } from "../../registry/apps.js";
 import {
@@ -208,10 +210,16 @@ async function runWaves(
   prepared: readonly PreparedRegion[],
   view: ProgressView,
   {
+    apps,
     timeoutMs,
     disruptionOverride,
     resume,
-  }: { timeoutMs: number | undefined; disruptionOverride: DisruptionOverride | undefined; resume: string },
+  }: {
+    apps: readonly AppSpec[];
+    timeoutMs: number | undefined;
+    disruptionOverride: DisruptionOverride | undefined;
+    resume: string;
+  },
 ): Promise<RolloutRun> {
   const byRegion = new Map(prepared.map((p) => [p.region, p]));
   const deployedApps = new Map<string, DeployedRelease[]>();
@@ -220,12 +228,7 @@ async function runWaves(
   const run: RegionRun = {
     verb: "deploy",
     resume,
-    rollout: rolloutDigest(
-      prepared.map((p) => ({
-        region: p.region,
-        apps: p.plan.apps.map((a) => ({ app: a.spec.name, digest: a.diff.digest })),
-      })),
-    ),
+    rollout: rolloutDigest(manifestRegions(apps, [...waves.waves.flat(), ...waves.skipped])),
     ...(opts.context === undefined ? {} : { context: opts.context }),
     forceUnlock: opts.forceUnlock,
     autoRollback: opts.autoRollback,
@@ -285,6 +288,23 @@ async function runWaves(
     timedOut: state.timedOut,
     interrupted: state.interrupted,
   };
+}
+
+/**
+ * What identifies the rollout: each app's spec as the manifests write it (before images are pinned) and its count,
+ * in every region the deploy names, skipped and unreachable ones included. A re-run of the same manifests is the
+ * same rollout whichever regions each run could reach or skipped; a region whose spec changed makes another.
+ */
+function manifestRegions(apps: readonly AppSpec[], regions: readonly string[]) {
+  return regions.map((region) => ({
+    region,
+    apps: apps
+      .filter((app) => app.regions?.[region] !== undefined)
+      .map((app) => ({
+        app: app.name,
+        digest: `${appDigest(specForRegion(app, region))}#${desiredInstances(app, region)}`,
+      })),
+  }));
 }
 
 /** Records and announces the regions another deploy changed since this rollout did them; true when there are some. */
