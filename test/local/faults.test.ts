@@ -78,6 +78,47 @@ describe("agent faults", () => {
     s.close();
   });
 
+  it("short partition: a launch the agent never got ends TASK_DROPPED when it returns, a missed kill is sent again", async () => {
+    const c = await cluster({ agentUnreachableAfterMs: 60_000 }, 2);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offers = await s.offers();
+    const [first, second] = offers as [Json, Json];
+    await s.accept([String((first.id as Json).value)], [commandTask("running", first)]);
+    await s.update("running", "TASK_RUNNING");
+    const cut = agentOf(second);
+    await c.faults.partitionAgent(cut);
+    // Launched on the cut-off agent's outstanding offer: the agent never hears of it.
+    await s.accept([String((second.id as Json).value)], [commandTask("unsent", second)]);
+    await c.faults.partitionAgent(agentOf(first));
+    await s.call({ type: "KILL", kill: { task_id: { value: "running" }, agent_id: first.agent_id } });
+    expect(c.fakes.byId.get(agentOf(first))?.kills).toEqual([]);
+    const mark = s.events.length;
+    await c.faults.healAgent(cut);
+    const dropped = await s.update("unsent", "TASK_DROPPED", mark);
+    expect(dropped).toMatchObject({
+      source: "SOURCE_AGENT",
+      reason: "REASON_RECONCILIATION",
+      message: "Reconciliation: task unknown to the agent",
+    });
+    await c.faults.healAgent(agentOf(first));
+    await s.update("running", "TASK_KILLED", mark);
+    expect(c.fakes.byId.get(agentOf(first))?.kills.map((k) => k.taskId)).toEqual(["running"]);
+    s.close();
+  });
+
+  it("short partition: the tasks of a framework torn down meanwhile are killed when the agent returns", async () => {
+    const c = await cluster({ agentUnreachableAfterMs: 60_000 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "orphan");
+    await c.faults.partitionAgent(agentOf(offer));
+    await s.call({ type: "TEARDOWN" });
+    const agent = c.fakes.byId.get(agentOf(offer));
+    expect(agent?.tasks().map((t) => t.state)).toEqual(["TASK_RUNNING"]);
+    await c.faults.healAgent(agentOf(offer));
+    expect(agent?.kills.map((k) => k.taskId)).toEqual(["orphan"]);
+    s.close();
+  });
+
   it("partition: a task the returning agent does not report is dropped without a word; reconciling it says gone", async () => {
     const c = await cluster({ agentUnreachableAfterMs: 30 });
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);

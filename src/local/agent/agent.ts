@@ -132,6 +132,22 @@ class LocalAgent implements LocalAgentHandle {
     this.executors.get(executorKey(frameworkId, taskId))?.kill(gracePeriodMs);
   }
 
+  reconcile(frameworkId: string, taskIds: readonly string[], partitionAware: boolean): void {
+    for (const taskId of taskIds) {
+      if (this.executors.has(executorKey(frameworkId, taskId))) continue;
+      this.outbox.send({
+        frameworkId,
+        taskId,
+        state: partitionAware ? "TASK_DROPPED" : "TASK_LOST",
+        source: "SOURCE_AGENT",
+        reason: "REASON_RECONCILIATION",
+        message: "Reconciliation: task unknown to the agent",
+        timestamp: Date.now() / 1000,
+        uuid: newStatusUuid(),
+      });
+    }
+  }
+
   tasks(): AgentTaskView[] {
     return [...this.executors.values()].map((executor) => {
       const view: AgentTaskView = {

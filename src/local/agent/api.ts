@@ -252,6 +252,12 @@ export interface LocalAgentHandle {
   kill(frameworkId: string, taskId: string, gracePeriodMs?: number): void;
   /** Tasks known to the agent, including terminal ones not yet cleaned up. */
   tasks(): AgentTaskView[];
+  /**
+   * The master's ReconcileTasksMessage at re-registration: each of these tasks the agent does not know ends
+   * TASK_DROPPED (TASK_LOST for a framework that is not partition-aware), "Reconciliation: task unknown to the
+   * agent" (src/slave/slave.cpp `Slave::reregistered`).
+   */
+  reconcile(frameworkId: string, taskIds: readonly string[], partitionAware: boolean): void;
   /** Fault injection: stop answering HTTP and stop reporting statuses (queued, delivered on heal), tasks keep running. */
   partition(): void;
   heal(): void;

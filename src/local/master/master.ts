@@ -259,11 +259,45 @@ export class LocalMaster {
     const agent = this.requireAgent(agentId);
     if (agent.dead || !agent.partitioned) return;
     this.clearAgentTimers(agent);
-    if (agent.state === "unreachable") this.reregisterUnreachable(agent);
+    const known = agent.state !== "unreachable";
+    if (!known) this.reregisterUnreachable(agent);
     agent.partitioned = false;
     agent.handle.heal();
+    if (known) this.reconcileKnownAgent(agent);
+    // A master that removed the agent forgot the kills it held for it (its `Slave`, and `killedTasks` with it).
+    else agent.killedTasks = undefined;
+    this.shutDownCompletedFrameworks(agent);
     this.delivery.resendAgent(agentId);
     this.scheduleAllocation();
+  }
+
+  /**
+   * An agent the master never marked unreachable re-registers (master.cpp `Master::reconcileKnownSlave`): the tasks
+   * the master holds for it are reconciled with it (a launch it never received ends TASK_DROPPED), and the kills it
+   * missed are sent again.
+   */
+  private reconcileKnownAgent(agent: AgentRecord): void {
+    for (const framework of this.frameworks.values()) {
+      const ids = [...framework.tasks.values()].filter((t) => t.agentId === agent.id).map((t) => t.taskId);
+      if (ids.length > 0) agent.handle.reconcile(framework.id, ids, framework.capabilities.partitionAware);
+    }
+    const running = new Set(
+      agent.handle
+        .tasks()
+        .filter((v) => !isTerminalState(v.state))
+        .map((v) => `${v.frameworkId}\u0000${v.taskInfo.task_id.value}`),
+    );
+    for (const [key, kill] of agent.killedTasks ?? [])
+      if (running.has(key)) agent.handle.kill(kill.frameworkId, kill.taskId, kill.graceMs);
+    agent.killedTasks = undefined;
+  }
+
+  /** Frameworks removed while the agent was cut off are shut down on it when it returns: their tasks are killed. */
+  private shutDownCompletedFrameworks(agent: AgentRecord): void {
+    const completed = new Set(this.completedFrameworks.map((f) => f.id));
+    for (const view of agent.handle.tasks())
+      if (completed.has(view.frameworkId) && !isTerminalState(view.state))
+        agent.handle.kill(view.frameworkId, view.taskInfo.task_id.value);
   }
 
   private requireAgent(agentId: string): AgentRecord {
@@ -788,12 +822,21 @@ export class LocalMaster {
     if (agentId !== undefined && agentId !== task.agentId) return;
     if (isTerminalState(task.state)) return;
     const agent = this.agents.get(task.agentId);
-    if (!agent || agent.dead || agent.partitioned) return;
+    if (!agent || agent.dead) return;
     const grace =
       isObject(kill.kill_policy) && isObject(kill.kill_policy.grace_period)
         ? kill.kill_policy.grace_period.nanoseconds
         : undefined;
     const graceMs = grace === undefined ? undefined : Number(grace) / 1e6;
+    if (agent.partitioned) {
+      agent.killedTasks ??= new Map();
+      agent.killedTasks.set(`${framework.id}\u0000${taskId}`, {
+        frameworkId: framework.id,
+        taskId,
+        ...(graceMs === undefined ? {} : { graceMs }),
+      });
+      return;
+    }
     agent.handle.kill(framework.id, taskId, graceMs);
   }
 

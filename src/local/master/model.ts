@@ -99,6 +99,11 @@ export interface AgentRecord {
   dead: boolean;
   /** Partitioned by fault injection: the master has not noticed yet or has marked it unreachable. */
   partitioned: boolean;
+  /**
+   * Kills the master could not deliver while the agent was cut off, by `frameworkId\0taskId` (with their grace):
+   * sent again when it re-registers (master.cpp `Master::kill` keeps them in `killedTasks`).
+   */
+  killedTasks?: Map<string, { frameworkId: string; taskId: string; graceMs?: number }>;
   total: Quantities;
   /** The total by reservation stack: unreserved, statically and dynamically reserved. */
   pools: Pool[];
