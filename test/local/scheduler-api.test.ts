@@ -95,7 +95,9 @@ describe("SUBSCRIBE", () => {
     expect(second.streamId).not.toBe(first.streamId);
     const stale = await first.call({ type: "REVIVE" });
     expect(stale.status).toBe(400);
-    expect(stale.body).toContain("didn't match the stream ID");
+    expect(stale.body).toBe(
+      `The stream ID '${first.streamId}' included in this request didn't match the stream ID currently associated with framework ID ${first.frameworkId}`,
+    );
     const reconciled = await second.call({ type: "RECONCILE", reconcile: { tasks: [] } });
     expect(reconciled.status).toBe(202);
     const status = await second.update("t1", "TASK_RUNNING");

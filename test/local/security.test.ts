@@ -194,7 +194,7 @@ describe("HTTP Basic authentication (as --authenticate_http_readwrite/readonly/f
     });
     expect(other.status).toBe(400);
     expect(other.body).toBe(
-      "Authenticated principal 'ops' does not match principal 'mallory' set in `FrameworkInfo`",
+      "Failed to validate scheduler::Call: Authenticated principal 'ops' does not match principal 'mallory' set in `FrameworkInfo`",
     );
     // Without a principal the master fills in the authenticated one.
     const stream = await new Promise<IncomingMessage>((resolve, reject) => {

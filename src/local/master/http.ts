@@ -269,8 +269,9 @@ function checkPrincipal(master: LocalMaster, call: JsonObject, principal: string
       info.principal = principal;
       return undefined;
     }
+    // Found by scheduler::call::validate (master/validation.cpp), whose errors the handler prefixes (http.cpp).
     if (info.principal !== principal) {
-      return `Authenticated principal '${principal}' does not match principal '${String(info.principal)}' set in \`FrameworkInfo\``;
+      return `Failed to validate scheduler::Call: Authenticated principal '${principal}' does not match principal '${String(info.principal)}' set in \`FrameworkInfo\``;
     }
     return undefined;
   }
@@ -278,7 +279,7 @@ function checkPrincipal(master: LocalMaster, call: JsonObject, principal: string
   const framework = typeof frameworkId === "string" ? master.frameworks.get(frameworkId) : undefined;
   const owner = framework?.info.principal;
   if (framework !== undefined && owner !== principal) {
-    return `Authenticated principal '${principal}' does not match principal '${String(owner ?? "")}' used by framework`;
+    return `Authenticated principal '${principal}' does not match principal '${String(owner ?? "")}' set in \`FrameworkInfo\``;
   }
   return undefined;
 }

@@ -565,7 +565,8 @@ export class LocalMaster {
     if (streamId !== framework.subscription.streamId) {
       return {
         status: 400,
-        error: `The stream ID included in this request didn't match the stream ID currently associated with framework ID '${framework.id}'`,
+        // http.cpp `Master::Http::scheduler`, word for word.
+        error: `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${framework.id}`,
       };
     }
     return framework;
