@@ -2,6 +2,8 @@ import { Chalk } from "chalk";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { TitanTask } from "../../src/cluster/types.js";
+import { describeSource } from "../../src/commands/logs/reader.js";
+import type { LogSource } from "../../src/commands/logs/sources.js";
 import { LineSplitter, lastLinesStart } from "../../src/observe/line-splitter.js";
 import { formatLine, linePrefix } from "../../src/observe/log-format.js";
 import { parseLogTarget, selectLogTasks } from "../../src/observe/log-selection.js";
@@ -187,5 +189,21 @@ describe("titan logs --help", () => {
     const codes = help.stdout.slice(help.stdout.indexOf("Exit codes:")).replace(/\s+/g, " ");
     expect(codes).toContain("2 usage error or an app titan does not know");
     expect(codes).not.toMatch(/1 no such app/);
+  });
+});
+
+describe("a note about one instance's log", () => {
+  it("names its region first when logs spans several, as the instance's lines do", () => {
+    const origin = {
+      app: "web",
+      instance: 0,
+      taskId: "web.4.0.1",
+      host: "agent-1",
+      stream: "stdout" as const,
+    };
+    expect(describeSource({ origin } as LogSource)).toBe("web[0] stdout (task web.4.0.1)");
+    expect(describeSource({ origin: { ...origin, region: "eu-west" } } as LogSource)).toBe(
+      "eu-west web[0] stdout (task web.4.0.1)",
+    );
   });
 });

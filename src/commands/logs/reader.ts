@@ -30,9 +30,10 @@ export class LogPrinter {
   }
 }
 
+/** `web[0] stdout (task web.4.0.1)`, with its region first when `logs` spans several, as its lines are. */
 export function describeSource(source: LogSource): string {
-  const { app, instance, taskId, stream } = source.origin;
-  return `${app}[${instance}] ${stream} (task ${taskId})`;
+  const { app, instance, taskId, stream, region } = source.origin;
+  return `${region === undefined ? "" : `${region} `}${app}[${instance}] ${stream} (task ${taskId})`;
 }
 
 /** Prints the held partial line of a source whose file will not grow any more. */
