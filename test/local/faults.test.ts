@@ -3,7 +3,7 @@ import type { MasterOptions } from "../../src/local/master/master.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { checkShape } from "../support/proto-shape.js";
 import { fakeAgents } from "./fake-agent.js";
-import { commandTask, FRAMEWORK, type Json, operator, TestScheduler } from "./scheduler-client.js";
+import { commandTask, FRAMEWORK, type Json, operator, post, TestScheduler } from "./scheduler-client.js";
 
 async function cluster(master: MasterOptions = {}, agents = 1) {
   const fakes = fakeAgents();
@@ -254,6 +254,42 @@ describe("agent faults", () => {
     const offers = await s.offers(mark);
     expect(offers.map(agentOf)).toEqual([newId]);
     expect(offers[0]?.hostname).toBe(offer.hostname);
+    s.close();
+  });
+
+  it("MARK_AGENT_GONE: the agent goes for good, its tasks TASK_GONE_BY_OPERATOR, unreachable ones too", async () => {
+    const c = await cluster({ agentUnreachableAfterMs: 30 }, 2);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const [first, second] = (await s.offers()) as [Json, Json];
+    for (const [id, offer] of [
+      ["here", first],
+      ["cut", second],
+    ] as const) {
+      await s.accept([String((offer.id as Json).value)], [commandTask(id, offer)]);
+      await s.update(id, "TASK_RUNNING");
+    }
+    await c.faults.partitionAgent(agentOf(second));
+    await s.update("cut", "TASK_UNREACHABLE");
+    const mark = s.events.length;
+    const gone = (agent: string) =>
+      post(
+        c.url,
+        "/api/v1",
+        JSON.stringify({ type: "MARK_AGENT_GONE", mark_agent_gone: { agent_id: { value: agent } } }),
+      );
+    for (const offer of [first, second]) expect((await gone(agentOf(offer))).status).toBe(200);
+    for (const id of ["here", "cut"])
+      expect(await s.update(id, "TASK_GONE_BY_OPERATOR", mark)).toMatchObject({
+        source: "SOURCE_MASTER",
+        reason: "REASON_AGENT_REMOVED_BY_OPERATOR",
+        message: "Agent has been marked gone",
+      });
+    // Told to shut down: its tasks are killed.
+    expect(c.fakes.byId.get(agentOf(first))?.stopped).toBe(true);
+    const agents = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect(agents.agents ?? []).toEqual([]);
+    const unknown = await gone("nope");
+    expect([unknown.status, unknown.body]).toEqual([404, "Agent 'nope' not found"]);
     s.close();
   });
 

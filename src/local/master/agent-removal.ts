@@ -14,7 +14,17 @@ import { updateTask } from "./task-update.js";
  * offers are rescinded, and each framework gets a FAILURE event for the agent (`sendSlaveLost`). The agent is then
  * forgotten; its processes are the caller's to stop.
  */
-export function removeAgent(master: LocalMaster, agent: AgentRecord, cause: string): void {
+export function removeAgent(
+  master: LocalMaster,
+  agent: AgentRecord,
+  cause: string,
+  /**
+   * MARK_AGENT_GONE (master.cpp `Master::markGone` → `__removeSlave` without an unreachable time): a partition-aware
+   * framework hears TASK_GONE_BY_OPERATOR with REASON_AGENT_REMOVED_BY_OPERATOR, the others TASK_LOST, and the
+   * message is "Agent has been marked gone".
+   */
+  gone = false,
+): void {
   const now = master.now();
   master.agents.delete(agent.id);
   for (const offer of [...master.offers.values()]) if (offer.agentId === agent.id) master.rescindOffer(offer);
@@ -28,12 +38,13 @@ export function removeAgent(master: LocalMaster, agent: AgentRecord, cause: stri
       // unacknowledged too: that one keeps its state and records the TASK_LOST (Master::updateTask), and its
       // framework hears of it as of any other.
       if (from === "tasks" || !isTerminalState(task.state)) {
+        const byOperator = gone && framework.capabilities.partitionAware;
         const status = taskStatus({
           taskId: task.taskId,
-          state: "TASK_LOST",
+          state: byOperator ? "TASK_GONE_BY_OPERATOR" : "TASK_LOST",
           source: "SOURCE_MASTER",
-          reason: "REASON_AGENT_REMOVED",
-          message: `Agent ${hostname} removed: ${cause}`,
+          reason: byOperator ? "REASON_AGENT_REMOVED_BY_OPERATOR" : "REASON_AGENT_REMOVED",
+          message: gone ? "Agent has been marked gone" : `Agent ${hostname} removed: ${cause}`,
           agentId: agent.id,
           timestampMs: now,
         });

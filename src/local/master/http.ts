@@ -334,6 +334,12 @@ async function handleOperator(
           value,
         })),
       });
+    case "MARK_AGENT_GONE": {
+      const call = checked.value.mark_agent_gone;
+      const id = isObject(call) && isObject(call.agent_id) ? call.agent_id.value : undefined;
+      const answer = master.markAgentGone(typeof id === "string" ? id : "");
+      return answer.status === 200 ? sendText(res, 200) : sendText(res, 404, answer.error);
+    }
     case "RESERVE_RESOURCES": {
       const result = reserveResources(master, checked.value);
       return result.status === 202 ? sendText(res, 202) : sendText(res, result.status, result.error);

@@ -254,6 +254,21 @@ export class LocalMaster {
     await agent.handle.stop();
   }
 
+  /**
+   * MARK_AGENT_GONE (src/master/http.cpp `_markAgentGone`, master.cpp `Master::markGone`): the agent is removed for
+   * good and told to shut down (its tasks are killed); its tasks end TASK_GONE_BY_OPERATOR (TASK_LOST for a framework
+   * that is not partition-aware), unreachable ones too. An agent the master does not know is 404.
+   */
+  markAgentGone(agentId: string): { status: 200 } | { status: 404; error: string } {
+    const agent = this.agents.get(agentId);
+    if (agent === undefined) return { status: 404, error: `Agent '${agentId}' not found` };
+    this.clearAgentTimers(agent);
+    removeAgent(this, agent, "marked gone", true);
+    agent.dead = true;
+    void agent.handle.stop();
+    return { status: 200 };
+  }
+
   /** Ends a partition: an unreachable agent re-registers and reports its tasks again. */
   healAgent(agentId: string): void {
     const agent = this.requireAgent(agentId);
