@@ -76,12 +76,12 @@ export async function applyApps(
 ): Promise<number> {
   const { io } = env;
   const saved = options.planFile === undefined ? undefined : await readSavedPlan(env, options.planFile);
-  if (saved !== undefined && options.planFile !== undefined) checkPlanPinned(options.planFile, saved, apps);
-  // Images are pinned before anything is read or changed; a reviewed plan's digests are kept exactly.
   const region = options.region ?? conn.target.region;
-  const pinned = await pinAppImages(env, conn.target.cluster, apps, saved?.images, (app) =>
-    runsInstances(app, region),
-  );
+  const launches = (app: AppSpec) => runsInstances(app, region);
+  if (saved !== undefined && options.planFile !== undefined)
+    checkPlanPinned(options.planFile, saved, apps.filter(launches));
+  // Images are pinned before anything is read or changed; a reviewed plan's digests are kept exactly.
+  const pinned = await pinAppImages(env, conn.target.cluster, apps, saved?.images, launches);
   const snapshot = await conn.source.read(env.signal);
   // Agents scheduled for maintenance are emptied as the master's inverse offers ask; drained ones likewise.
   const scheduled = await agentsScheduledForMaintenance(conn.cluster, env.signal);
@@ -369,7 +369,8 @@ async function unfinishedStops(
 
 /**
  * A plan saved without pinned images (`titan plan --no-resolve`, or from a `--snapshot`) can never be carried
- * out: a deploy runs only images pinned to digests, and pinning them now would change the plan.
+ * out: a deploy runs only images pinned to digests, and pinning them now would change the plan. `apps` are those
+ * that launch something (an app that runs no instance has nothing pinned, by `titan plan` either).
  */
 function checkPlanPinned(file: string, saved: SavedPlan, apps: readonly AppSpec[]): void {
   const planned = (app: AppSpec) => saved.apps === undefined || saved.apps.includes(app.name);

@@ -142,6 +142,22 @@ describe.skipIf(problem !== undefined)("images pinned to digests, end to end", (
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("np.json pins no image digest for hello-image");
 
+    // An app that runs no instance has no image pinned, by titan plan or by the deploy of its saved plan.
+    const none = join(h.cwd, "none.yaml");
+    writeFileSync(
+      none,
+      readFileSync(file, "utf8")
+        .replace("name: hello-image", "name: idle")
+        .replace("instances: 2", "instances: 0"),
+    );
+    const idle = await titan(["plan", "-f", none, "--master", local.url, "--out", "idle.json"], h);
+    expect(idle.code, idle.stderr).toBe(0);
+    const idleDeploy = await titan(
+      ["deploy", "--plan", "idle.json", "-f", none, "--master", local.url, "--yes"],
+      h,
+    );
+    expect(idleDeploy.code, idleDeploy.stderr).toBe(0);
+
     await registry.stop();
     // The saved plan's digest is checked in the registry before anything changes.
     const planned = await titan(
