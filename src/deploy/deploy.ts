@@ -36,6 +36,8 @@ export interface AppDeployInput {
   evacuate?: readonly string[];
   /** The titan command that resumes this change (`titan stop web`): a new release records it. */
   command?: string;
+  /** The command that finishes a rollback of this release left halfway (`titan rollback web --context prod`). */
+  finishRollback?: string;
   /** The multi-region rollout this release is part of: a new release records it. */
   rollout?: string;
   /**
@@ -128,6 +130,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
           ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
           ...(input.evacuate === undefined ? {} : { evacuate: input.evacuate }),
           ...(input.disruptionOverride === undefined ? {} : { unpaced: true }),
+          ...(input.finishRollback === undefined ? {} : { finishRollback: input.finishRollback }),
         },
         {
           ...settings,

@@ -86,6 +86,8 @@ export interface AppRun {
   evacuate?: readonly string[];
   /** `--override-disruption`: replacements do not wait for the app's `max_per_hour`. */
   unpaced?: boolean;
+  /** The command that finishes a rollback this run starts if it stops halfway (`titan rollback web --context prod`). */
+  finishRollback?: string;
 }
 
 export type AppResult =
@@ -384,7 +386,9 @@ export class AppDeployment {
     prune = false,
     waiting?: DeployProgress["waiting"],
   ): Promise<void> {
-    const { waiting: _said, ...rest } = this.progress;
+    const { waiting: _said, rollback: _was, ...rest } = this.progress;
+    const rolling = this.state.rollingBack;
+    const finish = this.run.finishRollback;
     this.progress = {
       ...rest,
       release: this.state.tracked.target.release.number,
@@ -392,6 +396,15 @@ export class AppDeployment {
       launched: prune ? [] : this.progress.launched,
       updatedAt: this.options.now(),
       ...(waiting === undefined ? {} : { waiting }),
+      ...(rolling === undefined || phase === "finished"
+        ? {}
+        : {
+            rollback: {
+              from: rolling.from.number,
+              to: this.state.tracked.target.release.number,
+              ...(finish === undefined ? {} : { finish }),
+            },
+          }),
     };
     await this.options.store.saveProgress(this.state.tracked.app, this.progress);
   }

@@ -25,6 +25,8 @@ export interface AppStatus {
   waiting?: { for: string; at: number };
   /** Why no deploy carries the pending newest release out (interrupted, killed, its lock expired). */
   interrupted?: string;
+  /** What carries it out then, when it is not the release's own command: the command that finishes its rollback. */
+  finishing?: string;
   /**
    * Running instances whose spec is not the deployed release's, per release they run (a failed release left them,
    * `--no-auto-rollback`): the app is not what titan records as deployed, whatever its health.
@@ -97,7 +99,9 @@ export function statusLine(s: AppStatus, now: number): string {
     parts.push(`waiting for ${s.waiting.for} (said ${formatAge(now - s.waiting.at)} ago)`);
   if (s.interrupted !== undefined)
     parts.push(
-      `no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (\`${s.lastDeploy === undefined ? "titan deploy" : resumeCommand(s.lastDeploy)}\` resumes it)`,
+      s.finishing !== undefined
+        ? `no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (\`${s.finishing}\` finishes the rollback)`
+        : `no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (\`${s.lastDeploy === undefined ? "titan deploy" : resumeCommand(s.lastDeploy)}\` resumes it)`,
     );
   if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
   return parts.join(" · ");

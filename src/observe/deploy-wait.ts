@@ -4,7 +4,15 @@ import type { DeployProgress, LockRecord, Release } from "../state/types.js";
 export type DeployWait =
   | { kind: "running"; release: number; by: string; waiting?: DeployProgress["waiting"] }
   | { kind: "ended"; release: Release }
-  | { kind: "abandoned"; release: number; why: string; resume: string }
+  | {
+      kind: "abandoned";
+      release: number;
+      why: string;
+      /** The command that carries the release out: re-runs its deploy, or finishes its rollback. */
+      resume: string;
+      /** The deploy stopped while it rolled the failed release back: `resume` finishes that rollback. */
+      rollingBack?: true;
+    }
   | { kind: "none" };
 
 export interface WaitRecords {
@@ -29,7 +37,10 @@ export function deployWait(records: WaitRecords, live: Liveness): DeployWait {
   const newest = records.releases.at(-1);
   if (newest === undefined) return { kind: "none" };
   if (newest.outcome !== "pending") return { kind: "ended", release: newest };
-  const progress = records.progress?.release === newest.number ? records.progress : undefined;
+  // While a deploy rolls the release back, its progress names the release it goes back to, and where it comes from.
+  const rollback = records.progress?.rollback?.from === newest.number ? records.progress.rollback : undefined;
+  const progress =
+    records.progress?.release === newest.number || rollback !== undefined ? records.progress : undefined;
   const stopped = lockGone(records.lock, live);
   if (stopped === undefined && records.lock !== undefined)
     return {
@@ -37,6 +48,14 @@ export function deployWait(records: WaitRecords, live: Liveness): DeployWait {
       release: newest.number,
       by: `${records.lock.user}@${records.lock.host}, pid ${records.lock.pid}`,
       ...(progress?.waiting === undefined ? {} : { waiting: progress.waiting }),
+    };
+  if (rollback !== undefined)
+    return {
+      kind: "abandoned",
+      release: newest.number,
+      why: `it failed, and its deploy stopped while rolling it back to release ${rollback.to}`,
+      resume: rollback.finish ?? "titan rollback",
+      rollingBack: true,
     };
   const why =
     progress?.phase === "interrupted"

@@ -163,7 +163,7 @@ export async function deployChanging(
   env: Env,
   conn: Connection,
   { plan, snapshot, changing }: PlannedChange,
-  options: Pick<ApplyOptions, "verb" | "resume" | "forceUnlock" | "autoRollback" | "draining"> & {
+  options: Pick<ApplyOptions, "verb" | "resume" | "forceUnlock" | "autoRollback" | "draining" | "target"> & {
     /** When to stop waiting (epoch ms, from `--timeout`): one deadline for every app. */
     deadline?: number;
     lagging?: readonly string[];
@@ -194,6 +194,7 @@ export async function deployChanging(
           known,
           purpose: options.verb,
           command: options.resumeOf?.get(app) ?? options.resume,
+          finishRollback: commandLine(["titan", "rollback", app, ...(options.target ?? [])]),
           ...(options.rollout === undefined ? {} : { rollout: options.rollout }),
           ...(options.plannedAfter?.has(app) === true ? { plannedAfter: options.plannedAfter.get(app) } : {}),
           planned: plannedAgents(appPlan),

@@ -111,6 +111,7 @@ const progressCheck: Check = obj({
   updatedAt: num,
   waiting: opt(obj({ for: anyText, at: num })),
   disrupted: opt(list(num)),
+  rollback: opt(obj({ from: int(1), to: int(1), finish: opt(anyText) })),
 });
 
 /** A supervisor report's id: safe as a file and a ZooKeeper node name. */

@@ -74,6 +74,12 @@ export interface DeployProgress {
    */
   waiting?: { for: string; at: number };
   /**
+   * Set while the deploy rolls a failed release back: that release, the one it goes back to, and the command that
+   * finishes the rollback if the deploy stops (`titan status` names it; re-running the deploy would deploy the
+   * failed release again).
+   */
+  rollback?: { from: number; to: number; finish?: string };
+  /**
    * When running instances of the app were taken down on purpose within the last hour (replaced or moved), oldest
    * first: what `disruption.max_per_hour` counts, carried from one deploy to the next.
    */

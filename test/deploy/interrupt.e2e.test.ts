@@ -409,6 +409,11 @@ describe("interrupted while rolling a failed release back, then finished with ti
     const { run } = await deployUntil("during a rollback", h, local);
     run.child.kill("SIGINT");
     expect(await run.exit).toBe(130);
+    // Whoever asks is told the command that finishes the rollback, not the deploy that would repeat the failure.
+    const status = await runCli(["status", "web", "--master", local.url], { env: h.vars, cwd: h.cwd });
+    expect(status.stdout).toContain(
+      `no deploy carries release 2 out: it failed, and its deploy stopped while rolling it back to release 1 (\`titan rollback web --master ${local.url}\` finishes the rollback)`,
+    );
     const finish = await titan(["rollback", "web", "--master", local.url, "--yes", "--json"], h);
     expect(finish.code, finish.stderr).toBe(0);
     // No instance of release 2 was launched by the rollback command.

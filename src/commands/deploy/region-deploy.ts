@@ -192,7 +192,12 @@ export async function deployRegion(
     return { result: { region, outcome: "unchanged", finishedAt, ...byRollout }, deployed: earlier };
   }
   try {
-    const options = { ...run, draining: prepared.draining, plannedAfter: prepared.plannedAfter };
+    const options = {
+      ...run,
+      draining: prepared.draining,
+      plannedAfter: prepared.plannedAfter,
+      target: targetWords({ region, context: run.context }),
+    };
     const apps = await deployChanging(env, conn, prepared, options, (event) => run.emit(event, region));
     const deployed = [
       ...earlier,

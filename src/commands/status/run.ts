@@ -170,6 +170,7 @@ async function readStatus(
     ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, env.clock.now()) }),
     ...(wait?.kind === "running" && wait.waiting !== undefined ? { waiting: wait.waiting } : {}),
     ...(wait?.kind === "abandoned" ? { interrupted: wait.why } : {}),
+    ...(wait?.kind === "abandoned" && wait.rollingBack === true ? { finishing: wait.resume } : {}),
     ...(release === undefined
       ? {}
       : {

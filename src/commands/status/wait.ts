@@ -98,7 +98,10 @@ export function throwForEnds(app: string, ends: readonly End[]): void {
         `${where}release ${state.release} of ${app} is pending, but no deploy carries it out: ${state.why}`,
         {
           exitCode: ExitCode.Interrupted,
-          hint: `re-run \`${state.resume}\` to resume it`,
+          hint:
+            state.rollingBack === true
+              ? `finish the rollback with \`${state.resume}\``
+              : `re-run \`${state.resume}\` to resume it`,
         },
       );
   }
