@@ -143,6 +143,27 @@ describe("titan state export|import", () => {
     expect(replaced.code, replaced.stderr).toBe(0);
   });
 
+  it("refuses an import with --replace while a deploy holds one of the apps, before writing any", async () => {
+    const work = tempDir();
+    const fileUrl = await richFileStore(join(work, "s"));
+    const env = { HOME: work };
+    expect(
+      (await runCli(["state", "export", "--store", fileUrl, "-o", "a.json"], { cwd: work, env })).code,
+    ).toBe(0);
+    const store = new FileStateStore(fileUrl, { clock: { now: () => Date.now() }, hostname: "elsewhere" });
+    // web (the last app of the export) is locked by a deploy on another machine; api and solo come before it.
+    await store.acquireLock("web", { user: "bo", host: "elsewhere", pid: 7, purpose: "deploy web" }, 60_000);
+    await store.finishRelease("api", 3, "failed", "changed since the export");
+    const refused = await runCli(["state", "import", "a.json", "--store", fileUrl, "--replace"], {
+      cwd: work,
+      env,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("error: app web is locked by bo@elsewhere (pid 7, deploy web");
+    // Nothing was written: api keeps the change made after the export.
+    expect((await store.releases("api")).at(-1)?.outcome).toBe("failed");
+  });
+
   it("refuses a file that is not an export, with the place that is wrong", async () => {
     const work = tempDir();
     writeFileSync(

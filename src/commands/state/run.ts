@@ -5,6 +5,8 @@ import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { checkOutputDir, outputFileError } from "../../cli/output-file.js";
+import { LockHeldError } from "../../state/errors.js";
+import { liveLock } from "../../state/live-lock.js";
 import { openStateStore } from "../../state/open.js";
 import type { StateStore } from "../../state/types.js";
 import type { StateExportOptions, StateImportOptions } from "./command.js";
@@ -109,6 +111,13 @@ export async function runStateImport(env: Env, file: string, flags: StateImportO
         `${store.describe()} already holds records of ${clashing.join(", ")}`,
         "re-run with --replace to replace them with the imported ones",
       );
+    // Every app's lock is looked at before anything is written: an import stopped halfway by a locked app would
+    // leave the store with some apps replaced and others not.
+    const now = env.clock.now();
+    for (const { app } of snapshot.apps) {
+      const lock = await liveLock(store, app, now);
+      if (lock !== undefined) throw new LockHeldError(app, lock, now);
+    }
     for (const record of snapshot.apps) await store.importApp(record);
     const releases = snapshot.apps.reduce((n, a) => n + a.releases.length, 0);
     writeLine(
