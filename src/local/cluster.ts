@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { AgentResources, LocalAgentHandle, LocalAgentOptions } from "./agent/api.js";
+import { trackDirectory, untrackDirectory } from "./agent/process-group.js";
 import { agentsControlHandler } from "./agents-control.js";
 import { type FaultDomain, zoneOf } from "./fault-domain.js";
 import { type FaultActions, faultHandler } from "./faults.js";
@@ -146,8 +147,12 @@ function agentsWorkDir(workDir: string): { dir: string; temporary: boolean } {
 
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const work = agentsWorkDir(options.workDir);
+  // Killed outright, the cluster leaves its temporary directory (with every container's rootfs) to the watchdog.
+  if (work.temporary) trackDirectory(work.dir);
   const removeWork = (): void => {
-    if (work.temporary) rmSync(work.dir, { recursive: true, force: true });
+    if (!work.temporary) return;
+    rmSync(work.dir, { recursive: true, force: true });
+    untrackDirectory(work.dir);
   };
   const master = new LocalMaster({
     ...options.master,

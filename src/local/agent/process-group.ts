@@ -12,17 +12,20 @@ import { Socket } from "node:net";
 const liveGroups = new Set<number>();
 /** Containers not yet destroyed, as `root id` (their runc state dir and id). */
 const liveContainers = new Set<string>();
+/** Directories to remove if this process is killed outright (a cluster's temporary work directory). */
+const liveDirectories = new Set<string>();
 let exitHookInstalled = false;
 let watchdog: ChildProcess | undefined;
 
 /**
- * Reads "+ pgid" / "- pgid" lines, "r RUNC" (the runc binary) and "c ID ROOT" / "C ID ROOT" (a container and its
- * runc state dir, then its end); when its stdin ends (the agent process is gone) it SIGKILLs the groups left and
- * deletes the containers left.
+ * Reads "+ pgid" / "- pgid" lines, "r RUNC" (the runc binary), "c ID ROOT" / "C ID ROOT" (a container and its
+ * runc state dir, then its end) and "d DIR" / "D DIR" (a directory to remove, then not); when its stdin ends (the
+ * agent process is gone) it SIGKILLs the groups left, deletes the containers left, then removes the directories.
  */
 export const WATCHDOG_SCRIPT = [
   'groups=" "',
   'containers=" "',
+  'dirs=" "',
   'runc=""',
   "while read op arg root; do",
   '  case "$op" in',
@@ -33,11 +36,15 @@ export const WATCHDOG_SCRIPT = [
   '    c) containers="$containers$arg@$root " ;;',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JavaScript template
   '    C) c="$arg@$root"; case "$containers" in *" $c "*) containers="${containers%% $c *} ${containers#* $c }" ;; esac ;;',
+  '    d) dirs="$dirs$arg " ;;',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JavaScript template
+  '    D) case "$dirs" in *" $arg "*) dirs="${dirs%% $arg *} ${dirs#* $arg }" ;; esac ;;',
   "  esac",
   "done",
   "for g in $groups; do kill -s KILL -- -$g 2>/dev/null; done",
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JavaScript template
   'for c in $containers; do "$runc" --root "${c#*@}" delete --force "${c%%@*}" >/dev/null 2>&1; done',
+  'for d in $dirs; do rm -rf -- "$d"; done',
 ].join("\n");
 
 /** Sends `signal` to the whole process group led by `pid`; false when the group no longer exists. */
@@ -114,8 +121,26 @@ export function untrackContainer(root: string, id: string): void {
   endIdleWatchdog();
 }
 
+/**
+ * Registers a directory to remove if this process is killed outright: a cluster's temporary work directory, with
+ * the rootfs of every container in it. One with white space in its path is not guarded.
+ */
+export function trackDirectory(dir: string): void {
+  if (/\s/.test(dir)) return;
+  liveDirectories.add(dir);
+  tellWatchdog(`d ${dir}`);
+}
+
+/** Forgets a directory that was removed. */
+export function untrackDirectory(dir: string): void {
+  if (!liveDirectories.delete(dir)) return;
+  tellWatchdog(`D ${dir}`);
+  endIdleWatchdog();
+}
+
 function endIdleWatchdog(): void {
-  if (liveGroups.size === 0 && liveContainers.size === 0 && watchdog !== undefined) {
+  const idle = liveGroups.size === 0 && liveContainers.size === 0 && liveDirectories.size === 0;
+  if (idle && watchdog !== undefined) {
     watchdog.stdin?.end();
     watchdog = undefined;
   }

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { detectDockerEngine } from "../../../src/local/agent/docker.js";
@@ -56,7 +56,7 @@ describe("task process watchdog", () => {
     expect(processAlive(released)).toBe(true);
   });
 
-  it("deletes the containers it still guards with runc, and not those already deleted", async () => {
+  it("deletes the containers and removes the directories it still guards, not those already let go", async () => {
     const dir = tempDir("titan-fake-runc-");
     const calls = join(dir, "calls");
     const runc = join(dir, "runc");
@@ -67,11 +67,17 @@ describe("task process watchdog", () => {
     onTestFinished(() => {
       watchdog.kill("SIGKILL");
     });
+    const work = tempDir("titan-watchdog-work-");
+    const kept = tempDir("titan-watchdog-kept-");
     watchdog.stdin.write(
       `r ${runc}\nc task-a ${dir}/a\nc task-b ${dir}/b\nC task-b ${dir}/b\nc task-c ${dir}/a\n`,
     );
+    watchdog.stdin.write(`d ${work}\nd ${kept}\nD ${kept}\n`);
     watchdog.stdin.end();
     await exited;
+    // The directories it still guards go (a killed cluster's work directory), the others stay.
+    expect(existsSync(work)).toBe(false);
+    expect(existsSync(kept)).toBe(true);
     expect(readFileSync(calls, "utf8").trim().split("\n").sort()).toEqual([
       `--root ${dir}/a delete --force task-a`,
       `--root ${dir}/a delete --force task-c`,
