@@ -3,6 +3,8 @@
  * it in the release of every region it deployed; the skipped region lags until it deploys a release of its own
  * made after that one. Pure: the caller reads each region's releases.
  */
+
+import { newestDeployed } from "../state/deployed.js";
 import type { Release } from "../state/types.js";
 
 export interface RegionLag {
@@ -22,10 +24,10 @@ export type ReleasesByRegion = ReadonlyMap<string, readonly Release[] | undefine
 export function regionLags(app: string, byRegion: ReleasesByRegion): RegionLag[] {
   const lags: RegionLag[] = [];
   for (const [ahead, releases] of byRegion) {
-    const newest = [...(releases ?? [])].reverse().find((r) => r.outcome === "deployed");
+    const newest = newestDeployed(releases);
     for (const region of newest?.lagging ?? []) {
       if (!byRegion.has(region) || region === ahead) continue;
-      const own = [...(byRegion.get(region) ?? [])].reverse().find((r) => r.outcome === "deployed");
+      const own = newestDeployed(byRegion.get(region));
       if (own !== undefined && own.createdAt > (newest?.createdAt ?? 0)) continue;
       // The earliest skip says since when the region lags.
       if (lags.some((l) => l.region === region && l.since <= (newest?.createdAt ?? 0))) continue;

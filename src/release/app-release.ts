@@ -2,6 +2,7 @@ import { UsageError } from "../cli/errors.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import type { AppSpec } from "../manifest/types.js";
 import { resumeCommand } from "../observe/deploy-wait.js";
+import { newestDeployed } from "../state/deployed.js";
 import type { Release, StateStore } from "../state/types.js";
 import { unknownAppError } from "./unknown-app.js";
 
@@ -22,7 +23,7 @@ export async function appReleases(store: StateStore, app: string): Promise<AppRe
   checkAppName(app);
   const releases = await store.releases(app);
   if (releases.length === 0) throw unknownAppError(app);
-  const running = [...releases].reverse().find((r) => r.outcome === "deployed");
+  const running = newestDeployed(releases);
   if (!running)
     throw new UsageError(`no release of ${app} was deployed successfully`, `see \`titan releases ${app}\``);
   return { releases, running };

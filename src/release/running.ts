@@ -1,5 +1,6 @@
 import type { ClusterSnapshot } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
+import { newestDeployed } from "../state/deployed.js";
 import type { StateStore } from "../state/types.js";
 
 /**
@@ -17,7 +18,7 @@ export async function otherRunningSpecs(
   const specs = await Promise.all(
     others.map(async (app) => {
       const releases = await store.releases(app).catch(() => []);
-      return [...releases].reverse().find((r) => r.outcome === "deployed")?.spec;
+      return newestDeployed(releases)?.spec;
     }),
   );
   return specs.filter((spec): spec is AppSpec => spec !== undefined);

@@ -3,6 +3,7 @@ import { BRAKE_RELEASED, type Brake } from "../deploy/brake.js";
 import { launchEnvironment } from "../deploy/environment.js";
 import { FrameworkRemovedError } from "../mesos/errors.js";
 import { desiredInstances } from "../plan/regions.js";
+import { newestDeployed } from "../state/deployed.js";
 import type { Release } from "../state/types.js";
 import { abortable } from "./abortable.js";
 import { type SessionDeps, SupervisedSession } from "./app-session.js";
@@ -30,7 +31,7 @@ export interface AppSupervisorDeps extends Omit<SessionDeps, "app"> {
 
 /** The release the supervisor keeps running: the newest one a deploy finished as deployed. */
 export function desiredRelease(releases: readonly Release[]): Release | undefined {
-  return [...releases].reverse().find((r) => r.outcome === "deployed");
+  return newestDeployed(releases);
 }
 
 /**

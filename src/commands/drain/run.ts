@@ -15,6 +15,7 @@ import { applyApps, type FollowUp } from "../../release/apply.js";
 import { type Connection, connect } from "../../release/connect.js";
 import { overrideReason } from "../../release/disruption.js";
 import { parseTimeout } from "../../release/timeout.js";
+import { newestDeployed } from "../../state/deployed.js";
 import type { Release, StateStore } from "../../state/types.js";
 import type { DrainOptions } from "./command.js";
 
@@ -91,7 +92,7 @@ async function runningSpecs(store: StateStore, snapshot: ClusterSnapshot): Promi
   const specs: RunningSpec[] = [];
   for (const app of Object.keys(snapshot.titanTasks).sort()) {
     const releases = await store.releases(app);
-    const deployed = [...releases].reverse().find((r) => r.outcome === "deployed");
+    const deployed = newestDeployed(releases);
     if (!deployed) continue;
     const last = releases.at(-1);
     if (last?.outcome !== "pending") specs.push({ spec: deployed.spec });

@@ -19,6 +19,7 @@ import { instancesIn } from "../../plan/regions.js";
 import { checkAppName } from "../../release/app-release.js";
 import { parseTimeout } from "../../release/timeout.js";
 import { unknownAppError } from "../../release/unknown-app.js";
+import { newestDeployed } from "../../state/deployed.js";
 import type { Release } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
 import { targetRelease } from "../ps/target.js";
@@ -154,7 +155,7 @@ async function readStatus(
   );
   const group = groupByApp(tasks, { only: [app] })[0];
   const wanted = targetRelease(releases);
-  const release = [...releases].reverse().find((r) => r.outcome === "deployed");
+  const release = newestDeployed(releases);
   const lastDeploy = releases.at(-1);
   const wait =
     lastDeploy?.outcome === "pending"

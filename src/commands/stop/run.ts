@@ -9,6 +9,7 @@ import { applyToApp } from "../../release/app-command.js";
 import { checkAppName } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
 import { unknownAppError } from "../../release/unknown-app.js";
+import { newestDeployed } from "../../state/deployed.js";
 import type { StateStore } from "../../state/types.js";
 
 /** Stops every instance of each app in one plan and one confirmation; `--purge` then forgets them. */
@@ -41,7 +42,7 @@ export async function runStop(
  */
 async function stoppedSpec(store: StateStore, app: string): Promise<AppSpec> {
   const releases = await store.releases(app);
-  const last = [...releases].reverse().find((r) => r.outcome === "deployed") ?? releases.at(-1);
+  const last = newestDeployed(releases) ?? releases.at(-1);
   if (!last) throw unknownAppError(app);
   return { ...last.spec, instances: 0, ...(last.spec.regions ? { regions: zero(last.spec.regions) } : {}) };
 }
