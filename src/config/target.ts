@@ -53,6 +53,11 @@ export function defaultStateUrl(dataDir: string, cluster: string): string {
   return pathToFileURL(join(dataDir, "state", cluster)).href;
 }
 
+/** The state store a cluster keeps its apps' records in: its `state:`, else its default one. */
+export function stateUrlOf(cluster: ClusterConfig, dataDir: string): string {
+  return cluster.state ?? defaultStateUrl(dataDir, cluster.name);
+}
+
 /** Resolves the role: --role, then TITAN_ROLE (each checked as a master would), then the cluster's. */
 function roleOf(flags: TargetFlags, env: Env, cluster: ClusterConfig): string {
   const explicit = flags.role ?? env.vars.TITAN_ROLE;
@@ -81,7 +86,7 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
     region: target.region,
     role: roleOf(flags, env, cluster),
     user: cluster.user ?? DEFAULT_TASK_USER,
-    stateUrl: cluster.state ?? defaultStateUrl(env.paths.dataDir, cluster.name),
+    stateUrl: stateUrlOf(cluster, env.paths.dataDir),
     label: `context ${target.context} (cluster ${cluster.name})`,
     local,
     masters(options = {}) {

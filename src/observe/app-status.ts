@@ -97,12 +97,12 @@ export function statusLine(s: AppStatus, now: number): string {
     parts.push(`${otherReleasesText(s.otherReleases)}, not release ${s.release.number}`);
   if (s.waiting !== undefined)
     parts.push(`waiting for ${s.waiting.for} (said ${formatAge(now - s.waiting.at)} ago)`);
-  if (s.interrupted !== undefined)
-    parts.push(
-      s.finishing !== undefined
-        ? `no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (\`${s.finishing}\` finishes the rollback)`
-        : `no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (\`${s.lastDeploy === undefined ? "titan deploy" : resumeCommand(s.lastDeploy)}\` resumes it)`,
-    );
+  if (s.interrupted !== undefined) {
+    const resume = s.lastDeploy === undefined ? "titan deploy" : resumeCommand(s.lastDeploy);
+    const next =
+      s.finishing === undefined ? `\`${resume}\` resumes it` : `\`${s.finishing}\` finishes the rollback`;
+    parts.push(`no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (${next})`);
+  }
   if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
   return parts.join(" · ");
 }

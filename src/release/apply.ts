@@ -254,9 +254,9 @@ export async function appsToDeploy(
   const chosen: AppPlan[] = [];
   for (const app of plan.apps) {
     const changes = hasChanges(app.diff);
-    const last = (await conn.store.releases(app.spec.name)).at(-1);
-    if (changes || last?.outcome === "pending") chosen.push(app);
-    if (last?.outcome !== "pending") continue;
+    const last = await pendingRelease(conn.store, app.spec.name);
+    if (changes || last !== undefined) chosen.push(app);
+    if (last === undefined) continue;
     const where = plan.region === null ? "" : ` in ${plan.region}`;
     const wait = app.diff.desired === 0 ? "its instances to end" : "its health gates";
     const resumed = resumes(last, app.spec, app.diff.digest);

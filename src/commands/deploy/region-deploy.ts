@@ -1,5 +1,4 @@
 /** One region of a multi-region deploy: connect and plan it, deploy its changes, or roll them back. */
-
 import { commandLine, targetWords } from "../../cli/command-line.js";
 import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";

@@ -3,7 +3,7 @@ import { TitanError, UsageError } from "../../cli/errors.js";
 import { didYouMean } from "../../cli/suggest.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { allClusters, allContexts, currentContextName, regionFlag } from "../../config/resolve.js";
-import { type ClusterTarget, defaultStateUrl } from "../../config/target.js";
+import { type ClusterTarget, stateUrlOf } from "../../config/target.js";
 import type { UserConfig } from "../../config/types.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { regionsOf } from "../../plan/regions.js";
@@ -58,14 +58,16 @@ function checkStoresApart(env: Env, config: UserConfig, regions: readonly string
   const clusters = allClusters(config, env.paths);
   const seen = new Map<string, string>();
   for (const region of regions) {
-    const name = config.regions[region] ?? "";
-    const url = clusters[name]?.state ?? defaultStateUrl(env.paths.dataDir, name);
+    const cluster = clusters[config.regions[region] ?? ""];
+    // Every region is mapped by now (checked above), to a cluster the config defines (checked when it was read).
+    if (cluster === undefined) continue;
+    const url = stateUrlOf(cluster, env.paths.dataDir);
     const first = seen.get(url);
     if (first === undefined) {
       seen.set(url, region);
       continue;
     }
-    const store = clusters[name]?.state === undefined ? `cluster ${name}'s` : url;
+    const store = cluster.state === undefined ? `cluster ${cluster.name}'s` : url;
     throw new UsageError(
       `regions ${first} and ${region} keep their releases in one state store (${store}), which holds one release history per app`,
       `map ${region} to a cluster with a state store of its own (titan config set-region ${region} --cluster NAME; clusters may share masters), or pass --region to act on one`,
