@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appDigest } from "../../src/cluster/digest.js";
+import type { AppSpec } from "../../src/manifest/types.js";
 import { buildPlan } from "../../src/plan/build.js";
 import { appsToDeploy } from "../../src/release/apply.js";
 import type { Connection } from "../../src/release/connect.js";
@@ -19,6 +20,17 @@ function unfinished(region: string | null) {
   const pending = { number: 3, outcome: "pending", manifestDigest: appDigest(app), spec: app } as Release;
   const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
   return { plan: { ...built, region }, conn };
+}
+
+/** A store whose newest release of api is release 4, stopping it, still pending. */
+function pendingStop(stopped: AppSpec): Connection {
+  const pending = {
+    number: 4,
+    outcome: "pending",
+    manifestDigest: appDigest(stopped),
+    spec: stopped,
+  } as Release;
+  return { store: { releases: async () => [pending] } } as unknown as Connection;
 }
 
 describe("resuming a release that did not finish", () => {
@@ -74,13 +86,7 @@ describe("resuming a release that still has changes to make", () => {
       resuming: new Set(["api"]),
     });
     expect(plan.apps[0]?.diff.stop.length).toBe(1);
-    const pending = {
-      number: 4,
-      outcome: "pending",
-      manifestDigest: appDigest(stopped),
-      spec: stopped,
-    } as Release;
-    const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
+    const conn = pendingStop(stopped);
     const t = testEnv();
     expect((await appsToDeploy(t.env, conn, plan, true)).map((a) => a.spec.name)).toEqual(["api"]);
     expect(JSON.parse(t.out())).toEqual({ type: "resume", app: "api", release: 4 });
@@ -113,13 +119,7 @@ describe("a stop that did not finish", () => {
 
   it("says it waits for the instances to end", async () => {
     const plan = buildPlan({ ...input, resuming: new Set(["api"]) });
-    const pending = {
-      number: 4,
-      outcome: "pending",
-      manifestDigest: appDigest(stopped),
-      spec: stopped,
-    } as Release;
-    const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
+    const conn = pendingStop(stopped);
     const t = testEnv();
     await appsToDeploy(t.env, conn, plan, false);
     expect(t.err()).toContain("resuming it to wait for its instances to end and record the outcome");

@@ -1,3 +1,4 @@
+import { unknownTaskStatus } from "../../src/local/agent/agent.js";
 import type {
   AgentStatus,
   AgentTaskView,
@@ -92,22 +93,10 @@ export class FakeAgent implements LocalAgentHandle {
     return [...this.views.values()];
   }
 
-  readonly reconciled: Array<{ frameworkId: string; taskIds: readonly string[] }> = [];
-
   reconcile(frameworkId: string, taskIds: readonly string[], partitionAware: boolean): void {
-    this.reconciled.push({ frameworkId, taskIds });
-    for (const taskId of taskIds) {
-      if (this.views.has(taskId)) continue;
-      this.options.onStatus({
-        frameworkId,
-        taskId,
-        state: partitionAware ? "TASK_DROPPED" : "TASK_LOST",
-        source: "SOURCE_AGENT",
-        reason: "REASON_RECONCILIATION",
-        message: "Reconciliation: task unknown to the agent",
-        timestamp: Date.now() / 1000,
-      });
-    }
+    for (const taskId of taskIds)
+      if (!this.views.has(taskId))
+        this.options.onStatus(unknownTaskStatus(frameworkId, taskId, partitionAware));
   }
 
   partition(): void {

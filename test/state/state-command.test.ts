@@ -68,6 +68,17 @@ async function richFileStore(dir: string): Promise<string> {
 
 const appsOf = (file: string): unknown => JSON.parse(readFileSync(file, "utf8")).apps;
 
+/** A rich file store exported to `a.json` in a fresh working directory. */
+async function exportedRichStore(): Promise<{ work: string; fileUrl: string; env: Record<string, string> }> {
+  const work = tempDir();
+  const fileUrl = await richFileStore(join(work, "s"));
+  const env = { HOME: work };
+  expect(
+    (await runCli(["state", "export", "--store", fileUrl, "-o", "a.json"], { cwd: work, env })).code,
+  ).toBe(0);
+  return { work, fileUrl, env };
+}
+
 describe("titan state export|import", () => {
   it("moves a file store to ZooKeeper and back without losing anything", async () => {
     const work = tempDir();
@@ -125,12 +136,7 @@ describe("titan state export|import", () => {
   });
 
   it("refuses to import apps a store already holds without --replace, a usage error like its other refusals", async () => {
-    const work = tempDir();
-    const fileUrl = await richFileStore(join(work, "s"));
-    const env = { HOME: work };
-    expect(
-      (await runCli(["state", "export", "--store", fileUrl, "-o", "a.json"], { cwd: work, env })).code,
-    ).toBe(0);
+    const { work, fileUrl, env } = await exportedRichStore();
     const again = await runCli(["state", "import", "a.json", "--store", fileUrl], { cwd: work, env });
     expect(again.code).toBe(2);
     expect(again.stderr).toBe(
@@ -144,12 +150,7 @@ describe("titan state export|import", () => {
   });
 
   it("refuses an import with --replace while a deploy holds one of the apps, before writing any", async () => {
-    const work = tempDir();
-    const fileUrl = await richFileStore(join(work, "s"));
-    const env = { HOME: work };
-    expect(
-      (await runCli(["state", "export", "--store", fileUrl, "-o", "a.json"], { cwd: work, env })).code,
-    ).toBe(0);
+    const { work, fileUrl, env } = await exportedRichStore();
     const store = new FileStateStore(fileUrl, { clock: { now: () => Date.now() }, hostname: "elsewhere" });
     // web (the last app of the export) is locked by a deploy on another machine; api and solo come before it.
     await store.acquireLock("web", { user: "bo", host: "elsewhere", pid: 7, purpose: "deploy web" }, 60_000);

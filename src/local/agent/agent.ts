@@ -4,6 +4,7 @@ import type { FaultDomain } from "../fault-domain.js";
 import { AccountNames } from "./accounts.js";
 import type {
   AgentResources,
+  AgentStatus,
   AgentTaskView,
   FrameworkInfoJson,
   LocalAgentHandle,
@@ -17,6 +18,22 @@ import type { AttachedPath } from "./files.js";
 import { createAgentServer } from "./http-server.js";
 import { StatusOutbox } from "./outbox.js";
 import type { AgentView } from "./state-json.js";
+
+/**
+ * What an agent answers the master's reconciliation for a task it does not know (src/slave/slave.cpp
+ * `Slave::reregistered`): TASK_DROPPED, or TASK_LOST for a framework that is not partition-aware.
+ */
+export function unknownTaskStatus(frameworkId: string, taskId: string, partitionAware: boolean): AgentStatus {
+  return {
+    frameworkId,
+    taskId,
+    state: partitionAware ? "TASK_DROPPED" : "TASK_LOST",
+    source: "SOURCE_AGENT",
+    reason: "REASON_RECONCILIATION",
+    message: "Reconciliation: task unknown to the agent",
+    timestamp: Date.now() / 1000,
+  };
+}
 
 function executorKey(frameworkId: string, taskId: string): string {
   return `${frameworkId}\u0000${taskId}`;
@@ -135,16 +152,7 @@ class LocalAgent implements LocalAgentHandle {
   reconcile(frameworkId: string, taskIds: readonly string[], partitionAware: boolean): void {
     for (const taskId of taskIds) {
       if (this.executors.has(executorKey(frameworkId, taskId))) continue;
-      this.outbox.send({
-        frameworkId,
-        taskId,
-        state: partitionAware ? "TASK_DROPPED" : "TASK_LOST",
-        source: "SOURCE_AGENT",
-        reason: "REASON_RECONCILIATION",
-        message: "Reconciliation: task unknown to the agent",
-        timestamp: Date.now() / 1000,
-        uuid: newStatusUuid(),
-      });
+      this.outbox.send({ ...unknownTaskStatus(frameworkId, taskId, partitionAware), uuid: newStatusUuid() });
     }
   }
 
