@@ -24,7 +24,7 @@ import { offerShortage } from "../deploy/waiting.js";
 import type { MasterCluster } from "../mesos/leader.js";
 import { DEFAULT_SESSION_TIMINGS, type SessionEvent, type SessionTimings } from "../mesos/session.js";
 import { endsInstance } from "../mesos/task-status.js";
-import type { Release, StateStore } from "../state/types.js";
+import type { DeployProgress, Release, StateStore } from "../state/types.js";
 import { deployHoldsLock } from "./deploy-lock.js";
 import type { SupervisorLog } from "./log.js";
 
@@ -66,8 +66,26 @@ export interface SessionInput {
   incarnations?: IncarnationFloor;
   /** The disruption budget's ledger (its progress record): kept when the supervisor writes the record. */
   disrupted?: readonly number[];
+  /**
+   * What the progress record says of the deploy that wrote it last (its release, phase and rollback): kept when the
+   * supervisor writes the record, since `titan status` tells from it how a stopped deploy is to be finished.
+   */
+  deployRecord?: Pick<DeployProgress, "release" | "phase" | "rollback">;
   /** The disaster brake as the last session left it (it outlives a subscription). */
   brake?: Brake;
+}
+
+/** What a session takes from the app's progress record (written by the last deploy or supervisor). */
+export function fromProgressRecord(
+  progress: DeployProgress | undefined,
+): Pick<SessionInput, "writtenAhead" | "incarnations" | "disrupted" | "deployRecord"> {
+  if (progress === undefined) return { writtenAhead: [] };
+  return {
+    writtenAhead: progress.launched,
+    ...(progress.incarnations === undefined ? {} : { incarnations: progress.incarnations }),
+    ...(progress.disrupted === undefined ? {} : { disrupted: progress.disrupted }),
+    deployRecord: progress,
+  };
 }
 
 /** Why a subscription ended without an error. */
@@ -235,6 +253,7 @@ export class SupervisedSession {
       this.unlaunched = stepped.unlaunched ?? [];
       await this.apply(stepped, calls, stop);
     }
+    if (stop?.aborted !== true) await this.forgetAnswered();
     this.updateCounters();
   }
 
@@ -313,9 +332,29 @@ export class SupervisedSession {
     const live = this.state.tracked.tasks;
     // Launches that ended are known to the master's state: only the live ones are kept.
     this.writtenAhead = [...new Set([...this.writtenAhead.filter((id) => live.has(id)), ...ids])];
-    await this.deps.store.saveProgress(this.deps.app, {
+    await this.saveRecord();
+  }
+
+  /**
+   * A written-ahead launch the master answered for (ended, or unknown to every agent) is dropped from the record
+   * once the answer came, so the next subscription does not ask about it again; one still unanswered stays.
+   */
+  private async forgetAnswered(): Promise<void> {
+    const live = this.state.tracked.tasks;
+    if (this.writtenAhead.every((id) => live.has(id))) return;
+    this.writtenAhead = this.writtenAhead.filter((id) => live.has(id));
+    await this.saveRecord();
+  }
+
+  private async saveRecord(): Promise<void> {
+    const { release, phase, rollback } = this.input.deployRecord ?? {
       release: this.input.target.release.number,
       phase: "finished",
+    };
+    await this.deps.store.saveProgress(this.deps.app, {
+      release,
+      phase,
+      ...(rollback === undefined ? {} : { rollback }),
       launched: this.writtenAhead,
       incarnations: incarnationFloor(this.state.tracked),
       ...(this.state.tracked.disrupted.length === 0 ? {} : { disrupted: [...this.state.tracked.disrupted] }),

@@ -6,7 +6,7 @@ import { desiredInstances } from "../plan/regions.js";
 import { newestDeployed } from "../state/deployed.js";
 import type { Release } from "../state/types.js";
 import { abortable } from "./abortable.js";
-import { type SessionDeps, SupervisedSession } from "./app-session.js";
+import { fromProgressRecord, type SessionDeps, SupervisedSession } from "./app-session.js";
 import { deployHoldsLock } from "./deploy-lock.js";
 import type { Leadership, LeaderTerm } from "./leadership.js";
 import type { AppStats, SupervisionMode } from "./metrics.js";
@@ -171,9 +171,7 @@ export class AppSupervisor {
         frameworkId,
         known,
         gpuAgents,
-        writtenAhead: progress?.launched ?? [],
-        ...(progress?.incarnations === undefined ? {} : { incarnations: progress.incarnations }),
-        ...(progress?.disrupted === undefined ? {} : { disrupted: progress.disrupted }),
+        ...fromProgressRecord(progress),
         brake: this.brake,
       },
     );

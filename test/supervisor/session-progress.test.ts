@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_BRAKE } from "../../src/deploy/brake.js";
+import { DEFAULT_RECONCILE_TIMINGS } from "../../src/deploy/reconcile-rounds.js";
+import { MasterCluster } from "../../src/mesos/leader.js";
+import { FileStateStore } from "../../src/state/file-store.js";
+import type { DeployProgress, Release } from "../../src/state/types.js";
+import { fromProgressRecord, SupervisedSession } from "../../src/supervisor/app-session.js";
+import type { SupervisorLog } from "../../src/supervisor/log.js";
+import {
+  type FakeMaster,
+  FRAMEWORK_ID,
+  fakeMaster,
+  launchedTasks,
+  offer,
+  reconciledIds,
+  update,
+} from "../deploy/fake-master.js";
+import { appSpec } from "../plan/builders.js";
+import { tempDir } from "../support/tmp.js";
+
+const ROLE = "titan";
+const clusters: MasterCluster[] = [];
+afterEach(() => {
+  for (const cluster of clusters.splice(0)) cluster.close();
+});
+
+const spec = appSpec({
+  name: "web",
+  image: undefined,
+  instances: 1,
+  ports: [],
+  resources: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
+});
+
+function release(number: number, outcome: Release["outcome"]): Release {
+  return {
+    app: "web",
+    number,
+    manifestDigest: `sha256:release-${number}`,
+    spec,
+    createdAt: Date.now(),
+    user: "tester",
+    outcome,
+  };
+}
+
+/** The master answers an explicit reconciliation as it does for tasks no agent knows: TASK_UNKNOWN. */
+function answerUnknown(master: FakeMaster): void {
+  master.onCall((call, m) => {
+    if (call.type === "RECONCILE")
+      for (const id of reconciledIds(call)) m.push(update(id, "TASK_UNKNOWN", { fromMaster: true }));
+    return undefined;
+  });
+}
+
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function supervised(progress: DeployProgress, releases: Release[], supervisedRelease: Release) {
+  const master = await fakeMaster();
+  answerUnknown(master);
+  const cluster = MasterCluster.fromConfig({ masters: [master.url] });
+  clusters.push(cluster);
+  const store = new FileStateStore(`file://${tempDir("titan-supervise-progress-")}`, {
+    clock: { now: () => Date.now() },
+    hostname: "test-host",
+  });
+  await store.importApp({ app: "web", frameworkId: FRAMEWORK_ID, releases, progress });
+  const quiet: SupervisorLog = { debug() {}, info() {}, warn() {}, error() {} };
+  const session = new SupervisedSession(
+    {
+      app: "web",
+      store,
+      cluster,
+      framework: { user: "root", role: ROLE, failoverTimeoutSeconds: 604_800 },
+      region: null,
+      now: () => Date.now(),
+      log: quiet,
+      brakeSettings: DEFAULT_BRAKE,
+      settings: {
+        unreachableGraceMs: 60_000,
+        reconcile: { ...DEFAULT_RECONCILE_TIMINGS, holdMs: 300, implicitSettleMs: 50 },
+        lockPollMs: 60_000,
+        tickMs: 10,
+        seed: 1,
+      },
+    },
+    {
+      target: { spec, release: supervisedRelease, environment: {} },
+      desired: 1,
+      releases,
+      frameworkId: FRAMEWORK_ID,
+      known: [],
+      ...fromProgressRecord(progress),
+    },
+  );
+  const stop = new AbortController();
+  const running = session.run(stop.signal);
+  return { master, store, stop, running };
+}
+
+const AGENT_RESOURCES = [
+  { name: "cpus", type: "SCALAR", scalar: { value: 2 }, allocation_info: { role: ROLE } },
+  { name: "mem", type: "SCALAR", scalar: { value: 1024 }, allocation_info: { role: ROLE } },
+];
+
+describe("the write-ahead record a supervisor keeps", () => {
+  it("forgets a written-ahead launch once the master answers that no agent knows it", async () => {
+    // An interrupted deploy wrote web.2.0.1 ahead and never launched it; release 2 stays deployed by an earlier run.
+    const progress: DeployProgress = {
+      release: 2,
+      phase: "finished",
+      launched: ["web.2.0.1"],
+      incarnations: { "2.0": 1 },
+      updatedAt: Date.now(),
+    };
+    const r2 = release(2, "deployed");
+    const { master, store, stop, running } = await supervised(progress, [r2], r2);
+    try {
+      await eventually(
+        async () => ((await store.progress("web"))?.launched ?? []).length === 0,
+        "the record to drop the answered id",
+      );
+      // Nothing was launched meanwhile: the id was dropped because it was answered, not replaced by a launch.
+      expect(master.calls("ACCEPT")).toEqual([]);
+      // Its incarnation is never used again.
+      expect((await store.progress("web"))?.incarnations).toEqual({ "2.0": 1 });
+    } finally {
+      stop.abort();
+      await running;
+    }
+  }, 20_000);
+
+  it("keeps the record of a deploy stopped while rolling back when it relaunches an instance", async () => {
+    // Release 3 failed; its deploy was rolling back to release 2 when it was stopped: `titan status` tells
+    // whoever asks to finish with `titan rollback`, which only this record says.
+    const progress: DeployProgress = {
+      release: 2,
+      phase: "interrupted",
+      launched: ["web.3.0.1"],
+      incarnations: { "3.0": 1 },
+      rollback: { from: 3, to: 2, finish: "titan rollback web --yes" },
+      updatedAt: Date.now(),
+    };
+    const r2 = release(2, "deployed");
+    const releases = [release(1, "deployed"), r2, release(3, "pending")];
+    const { master, store, stop, running } = await supervised(progress, releases, r2);
+    try {
+      await eventually(async () => master.subscriptions() === 1, "the subscription");
+      await eventually(async () => master.calls("RECONCILE").length >= 2, "the reconciliation round");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      master.push(offer("o1", AGENT_RESOURCES));
+      await eventually(async () => master.calls("ACCEPT").length === 1, "the relaunch");
+      const [launched] = launchedTasks(master.calls("ACCEPT")[0] ?? { type: "ACCEPT" });
+      const written = await store.progress("web");
+      expect(written).toMatchObject({
+        release: 2,
+        phase: "interrupted",
+        rollback: { from: 3, to: 2, finish: "titan rollback web --yes" },
+      });
+      expect(written?.launched).toEqual([launched?.task_id.value]);
+      expect(written?.incarnations).toMatchObject({ "3.0": 1, "2.0": 1 });
+    } finally {
+      stop.abort();
+      await running;
+    }
+  }, 20_000);
+});
