@@ -151,7 +151,12 @@ export function buildPlan(input: PlanInput): Plan {
 
   return {
     seed,
-    fingerprint: planFingerprint(inputs, seed),
+    fingerprint: planFingerprint(inputs, seed, {
+      order: apps.map((a) => a.name),
+      taskUser: input.taskUser ?? DEFAULT_TASK_USER,
+      quota: snapshot.quota ?? null,
+      resuming: [...(input.resuming ?? [])].sort(),
+    }),
     region,
     snapshot: { source: input.source, format: snapshot.format, agents: snapshot.agents.length },
     apps: appPlans,

@@ -1,6 +1,6 @@
 import { canonicalJson, canonicalSha256Hex, sha256Hex } from "../cluster/canonical.js";
 import { appDigestAndPlanText } from "../cluster/digest.js";
-import type { ClusterSnapshot } from "../cluster/types.js";
+import type { ClusterSnapshot, RoleQuota } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
 import { placementText, runningTaskText } from "./task-texts.js";
 
@@ -49,11 +49,24 @@ export function planInputs(
 }
 
 /**
- * The fingerprint of what a plan was made from: manifests, cluster state, region and seed. `titan deploy --plan`
- * recomputes it and refuses when it differs, so a reviewed plan is applied exactly or not at all.
+ * What else a plan shows and its deploy carries out that the inputs digest leaves out (the seed does not depend on
+ * them): the apps in manifest order (the deploy rolls them out in that order), the user tasks run as, the quota
+ * of titan's role (whether it fits), and the apps an unfinished stop keeps in the plan.
  */
-export function planFingerprint(inputs: string, seed: number): string {
-  return `sha256:${sha256Hex(canonicalJson({ inputs, seed }))}`;
+export interface PlanTerms {
+  order: readonly string[];
+  taskUser: string;
+  quota: RoleQuota | null;
+  resuming: readonly string[];
+}
+
+/**
+ * The fingerprint of what a plan was made from: manifests, cluster state, region, seed and the plan's terms.
+ * `titan deploy --plan` recomputes it and refuses when it differs, so a reviewed plan is applied exactly or not at
+ * all.
+ */
+export function planFingerprint(inputs: string, seed: number, terms: PlanTerms): string {
+  return `sha256:${sha256Hex(canonicalJson({ inputs, seed, terms }))}`;
 }
 
 /**

@@ -114,7 +114,9 @@ describe("a stop that did not finish", () => {
     expect(buildPlan(input).apps).toEqual([]);
     const kept = buildPlan({ ...input, resuming: new Set(["api"]) });
     expect(kept.apps.map((a) => [a.spec.name, a.diff.desired, a.diff.stop.length])).toEqual([["api", 0, 0]]);
-    expect(kept.fingerprint).toBe(buildPlan(input).fingerprint);
+    // The same seed; the fingerprint says the plan resumes it, which a deploy of it then does.
+    expect(kept.seed).toBe(buildPlan(input).seed);
+    expect(kept.fingerprint).not.toBe(buildPlan(input).fingerprint);
   });
 
   it("says it waits for the instances to end", async () => {

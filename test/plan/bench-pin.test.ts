@@ -22,10 +22,10 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       perFile: 200,
       code: 0,
       expected: {
-        human: "3ce5082aedb4b2e5",
-        json: "e30052fb5cd6ade2",
+        human: "aeded6376d4a6f05",
+        json: "3aa97404d7211db9",
         placements: "f48cccdb6c5e9e2e",
-        fingerprint: "sha256:ba5c530f8b663ccc",
+        fingerprint: "sha256:165b26fbadddc657",
       },
     },
     {
@@ -35,10 +35,10 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       deployed: true,
       code: 0,
       expected: {
-        human: "6e7481f24c3c81dc",
-        json: "56f2cfe55eca7f6d",
+        human: "94a5deaf045cf23d",
+        json: "915f75345218250c",
         placements: "75ff6a5159c3e068",
-        fingerprint: "sha256:a0de324c7e626cfc",
+        fingerprint: "sha256:1f399cba1386bf93",
       },
     },
     {
@@ -47,10 +47,10 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       perFile: undefined,
       code: 4,
       expected: {
-        human: "8c65c7c496ae09e1",
-        json: "547de8b6355fa1a1",
+        human: "fa8d8ba1bb2f4415",
+        json: "e7e00ff1d4021d03",
         placements: "e8d830b770e2dd84",
-        fingerprint: "sha256:9c5472a2491c8b32",
+        fingerprint: "sha256:1fe81912eee6e488",
       },
     },
   ])("$name", async ({ input, perFile, deployed, code, expected }) => {

@@ -227,6 +227,29 @@ describe("buildPlan", () => {
     expect(buildPlan({ apps: [app], snapshot: busier, source }).fingerprint).not.toBe(a.fingerprint);
   });
 
+  it("has a fingerprint that follows everything else the plan shows: app order, task user, quota, resumed apps", () => {
+    const api = appSpec({ name: "api", instances: 2 });
+    const web = appSpec({ name: "web", instances: 2 });
+    const snapshot = snapshotOf(roomy());
+    const base = buildPlan({ apps: [api, web], snapshot, source });
+    // The deploy carries the apps out in manifest order: another order is another rollout.
+    const swapped = buildPlan({ apps: [web, api], snapshot, source });
+    expect(swapped.fingerprint).not.toBe(base.fingerprint);
+    // The seed (and so every placement) stays what the same manifests and cluster give.
+    expect(swapped.seed).toBe(base.seed);
+    expect(buildPlan({ apps: [api, web], snapshot, source, taskUser: "daemon" }).fingerprint).not.toBe(
+      base.fingerprint,
+    );
+    const limited = {
+      ...snapshot,
+      quota: { role: "*", limits: { cpus: 1 }, consumed: scalars(0, 0), reservedFree: {}, reservedUse: {} },
+    };
+    expect(buildPlan({ apps: [api, web], snapshot: limited, source }).fingerprint).not.toBe(base.fingerprint);
+    expect(
+      buildPlan({ apps: [api, web], snapshot, source, resuming: new Set(["web"]) }).fingerprint,
+    ).not.toBe(base.fingerprint);
+  });
+
   it("names the agents' MOUNT and PATH disks when disk is what an app lacks, and only then", () => {
     const agents = [0, 1].map((n) => agent(n, scalars(8, 16384, 100)));
     const snapshot = { ...snapshotOf(agents), setAsideDisk: { agents: 2, mb: 200_000 } };

@@ -274,6 +274,26 @@ describe("titan plan --json and --out", () => {
     expect(JSON.parse(again.stdout)).toEqual(saved);
   });
 
+  it("says how to apply a saved plan made under --role (deploy takes the role from TITAN_ROLE), and that one that does not fit cannot be", async () => {
+    const dir = tempDir();
+    const out = join(dir, "plan.json");
+    const args = ["--snapshot", snapshot("eu-west.json"), "--region", "eu-west", "--role", "payments"];
+    const r = await plan(...args, "--out", out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `apply exactly this plan with: TITAN_ROLE=payments titan deploy -f ${example} --region eu-west --plan ${out}`,
+    );
+    const limited = join(dir, "quota.json");
+    writeFileSync(
+      limited,
+      JSON.stringify({ configs: [{ role: "payments", limits: { cpus: { value: 2 } } }] }),
+    );
+    const over = await plan(...args, "--quota", limited, "--out", out);
+    expect(over.code).toBe(4);
+    expect(over.stderr).toContain(`Saved the plan to ${out}; it does not fit, so a deploy of it is refused`);
+    expect(over.stderr).not.toContain("apply exactly this plan");
+  });
+
   it("fails with exit 1 when --out cannot be written", async () => {
     const dir = tempDir();
     const r = await plan(

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { deployCommandLine } from "../../cli/command-line.js";
+import { commandLine, deployCommandLine } from "../../cli/command-line.js";
 import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
@@ -116,15 +116,20 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     // system call.
     writeLine(env.io.out, [...imageLines(pinned.images), ...renderPlan(plan, env.io.color)].join("\n"));
   }
-  if (opts.out !== undefined) {
-    writeLine(
-      env.io.err,
-      `Saved the plan to ${opts.out}; apply exactly this plan with: ${deployCommandLine(opts, ["--plan", opts.out])}`,
-    );
-  }
+  if (opts.out !== undefined) writeLine(env.io.err, savedPlanLine(opts, opts.out, plan.fits));
   for (const note of pendingNotes(plan, pending)) writeLine(env.io.err, `note: ${note}`);
   if (!plan.fits) sayDoesNotFit(env, [plan], opts.json);
   return exitCodeFor(plan, opts.detailedExitcode);
+}
+
+/**
+ * Where the plan was saved and the deploy that applies it. `titan deploy` takes no --role: a plan made under one
+ * is applied with it in TITAN_ROLE. A plan that does not fit is refused by that deploy, as a fresh one would be.
+ */
+function savedPlanLine(opts: PlanOptions, out: string, fits: boolean): string {
+  if (!fits) return `Saved the plan to ${out}; it does not fit, so a deploy of it is refused`;
+  const role = opts.role === undefined ? "" : `${commandLine([`TITAN_ROLE=${opts.role.trim()}`])} `;
+  return `Saved the plan to ${out}; apply exactly this plan with: ${role}${deployCommandLine(opts, ["--plan", out])}`;
 }
 
 /** 4 when something does not fit (it wins), 3 for changes with --detailed-exitcode, else 0. */
