@@ -111,8 +111,13 @@ export function nextActions(input: RolloutInput): RolloutDecision {
     else if (task.current) unwanted.push({ task, reason: "duplicate" });
     else unwanted.push({ task, reason: "replaced" });
   }
-  // Kill what costs nothing first (not counting), then old tasks whose replacement already counts.
-  unwanted.sort((a, b) => killOrder(a.task, standing, isCounting) - killOrder(b.task, standing, isCounting));
+  // Kill what costs nothing first (not counting), then old tasks whose replacement already counts; lower instances
+  // first, as the plan's rollout steps stop them.
+  unwanted.sort(
+    (a, b) =>
+      killOrder(a.task, standing, isCounting) - killOrder(b.task, standing, isCounting) ||
+      a.task.instance - b.task.instance,
+  );
 
   // The disruption budget: replacing a running instance takes a share of the hour's allowance, once, when its
   // replacement is launched or its old task killed, whichever comes first.
@@ -153,8 +158,15 @@ export function nextActions(input: RolloutInput): RolloutDecision {
     actions.push({ kind: "kill", taskId: task.taskId, instance: task.instance, reason });
   }
 
+  // Missing instances first, then replacements, each in instance order: the steps `titan plan` shows (launch, then
+  // replace in batches), so each launch finds the room the plan gave it.
+  const killed = new Set(actions.map((a) => (a.kind === "kill" ? a.taskId : "")));
+  const occupied = new Set(active.filter((t) => !killed.has(t.taskId)).map((t) => t.instance));
   const pending: number[] = [];
-  for (let instance = 0; instance < desired; instance++) if (!standing.has(instance)) pending.push(instance);
+  for (let instance = 0; instance < desired; instance++)
+    if (!standing.has(instance) && !occupied.has(instance)) pending.push(instance);
+  for (let instance = 0; instance < desired; instance++)
+    if (!standing.has(instance) && occupied.has(instance)) pending.push(instance);
   // An unreachable task holds nothing the cluster can offer (its agent is out of the allocator) and cannot be
   // killed until its agent returns (master.cpp, Master::kill: a task the master does not hold is reconciled
   // instead); a master keeps it unreachable for weeks (--registry_max_agent_age), then drops it without a word. It

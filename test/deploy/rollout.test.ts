@@ -55,6 +55,34 @@ describe("nextActions", () => {
     ]);
   });
 
+  it("launches missing instances before replacing running ones, in the order titan plan shows its steps", () => {
+    // Two old instances run; the release adds a third: the plan's step 1 launches it, step 2 replaces instance 0.
+    const old = [0, 1].map((i) => task(i, false));
+    expect(nextActions({ ...limits, now: 1000, tasks: old }).actions).toEqual([
+      { kind: "launch", instance: 2 },
+      { kind: "launch", instance: 0 },
+    ]);
+    // With a replacement of instance 1 under way (a re-run), the missing instances still go first.
+    const starting = task(1, true, { phase: "starting", healthySince: undefined });
+    const wide = { ...limits, desired: 4, maxSurge: 2 };
+    expect(nextActions({ ...wide, now: 1000, tasks: [...old, starting] }).actions).toEqual([
+      { kind: "launch", instance: 2 },
+      { kind: "launch", instance: 3 },
+      { kind: "launch", instance: 0 },
+    ]);
+  });
+
+  it("stops old tasks in instance order when the unavailability budget lets some go first", () => {
+    const old = [2, 0, 1].map((i) => task(i, false));
+    const decision = nextActions({ ...limits, maxSurge: 0, maxUnavailable: 1, now: 1000, tasks: old });
+    expect(decision.actions[0]).toEqual({
+      kind: "kill",
+      taskId: "app.1.0.1",
+      instance: 0,
+      reason: "replaced",
+    });
+  });
+
   it("replaces no counting task of the previous release once the target failed after counting", () => {
     const old = [0, 1, 2].map((i) => task(i, false));
     const counted = task(1, true, { healthySince: 500 });
