@@ -83,12 +83,19 @@ export function simulateRollouts(
   // One engine state for every step: rebuilding it from the whole cluster per step would cost O(agents) each time.
   // The tasks a rollout stops hold their resources until then, but count for no spread or uniqueness of their
   // app: the new tasks are placed as the end state places them, balanced among themselves and the kept ones.
-  const outgoing = new Set(apps.flatMap(({ diff }) => [...diff.replace, ...diff.stop].map(taskKey)));
-  const running = state
-    .runningTasks()
-    .map((t) =>
-      t.instance !== undefined && outgoing.has(taskKey(t)) ? { ...t, app: outgoingApp(t.app) } : t,
-    );
+  // Counted, not only named: a kept task may share its app, instance and agent with the old task it replaced (a
+  // deploy killed mid-surge launched it there), and it counts for its app.
+  const outgoing = new Map<string, number>();
+  for (const { diff } of apps)
+    for (const t of [...diff.replace, ...diff.stop])
+      outgoing.set(taskKey(t), (outgoing.get(taskKey(t)) ?? 0) + 1);
+  const running = state.runningTasks().map((t) => {
+    if (t.instance === undefined) return t;
+    const left = outgoing.get(taskKey(t));
+    if (left === undefined || left === 0) return t;
+    outgoing.set(taskKey(t), left - 1);
+    return { ...t, app: outgoingApp(t.app) };
+  });
   const session = new PlacementSession(state.agentList(), running, seed);
   const cluster = { state: new AsOfFailure(state), session };
   for (const { spec, diff } of apps) {
