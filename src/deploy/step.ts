@@ -17,7 +17,7 @@ import {
   type SuperviseSettings,
   superviseDecision,
 } from "./supervision.js";
-import { deadlineFailure, decide, killCall, runningTasks } from "./tracked-view.js";
+import { deadlineFailure, decide, killCall, stayingTasks } from "./tracked-view.js";
 import { nextIncarnation, type Tracked, track } from "./tracking.js";
 import { unplacedByOffers } from "./waiting.js";
 
@@ -265,7 +265,7 @@ function offerRound(
     offers,
     launches,
     planned: state.plan.planned,
-    running: runningTasks(tracked),
+    running: stayingTasks(tracked, settings.supervise !== undefined),
     draining: tracked.leaving,
   });
   const perOffer = carveLaunches(decision.placements, {

@@ -151,10 +151,20 @@ export function holdsTasksOn(tracked: Pick<View, "tasks">, agentId: string): boo
   return false;
 }
 
-/** The app's tasks that hold resources on a known agent, as the placement engine counts them. */
-export function runningTasks(tracked: View): RunningTask[] {
+/**
+ * The app's tasks that count for its spread and uniqueness where new instances are placed: the ones that stay, as
+ * the plan counts them. Tasks being killed, surplus ones, and those a rollout replaces (of an older release, or on
+ * an agent being emptied) hold their room until they end but count for no constraint; a supervisor, which never
+ * rolls out, counts every task but those it kills and those on agents being emptied.
+ */
+export function stayingTasks(tracked: View, supervising: boolean): RunningTask[] {
   return [...tracked.tasks.values()].flatMap((t) =>
-    t.agentId === undefined
+    t.agentId === undefined ||
+    t.killSent ||
+    t.state === "TASK_KILLING" ||
+    t.instance >= tracked.desired ||
+    tracked.leaving.has(t.agentId) ||
+    (!supervising && !isCurrent(tracked, t))
       ? []
       : [
           {
