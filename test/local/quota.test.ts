@@ -163,6 +163,24 @@ describe("UPDATE_QUOTA and GET_QUOTA on a local cluster", () => {
     }
   });
 
+  it("answers GET_QUOTA without empty repeated fields, as stout's JSON writes a QuotaStatus", async () => {
+    const c = await startTestCluster({ agents: 1, zones: ["a"] });
+    try {
+      const status = async () => ((await operator(c.url, { type: "GET_QUOTA" })).get_quota as Json).status;
+      expect(await status()).toStrictEqual({});
+      expect((await update(c.url, [{ role: "web", limits: { cpus: { value: 1 } } }])).status).toBe(200);
+      // The legacy QuotaInfo of a quota without guarantees has no `guarantee` entries, so none is written.
+      expect(await status()).toStrictEqual({
+        infos: [{ role: "web" }],
+        configs: [{ role: "web", limits: { cpus: { value: 1 } } }],
+      });
+      expect((await update(c.url, [{ role: "web" }])).status).toBe(200);
+      expect(await status()).toStrictEqual({});
+    } finally {
+      await c.stop();
+    }
+  });
+
   it("refuses a value past what a master's fixed point holds before any check force lifts (quota.cpp validate)", async () => {
     const c = await startTestCluster({ agents: 1, zones: ["a"] });
     try {

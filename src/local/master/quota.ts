@@ -37,18 +37,25 @@ export class QuotaBook {
     return this.quotas.entries();
   }
 
-  /** `GET_QUOTA`'s QuotaStatus: the legacy `infos` (role and guarantees as Resources) beside `configs`. */
+  /**
+   * `GET_QUOTA`'s QuotaStatus (quota_handler.cpp `QuotaHandler::status`): the legacy `infos` (role and guarantees as
+   * Resources) beside `configs`. Empty repeated fields are left out, as stout's JSON writer leaves them out: a
+   * master without quota answers `{}`, and a quota without guarantees has an info with no `guarantee`.
+   */
   status(): JsonObject {
     const quotas = [...this.quotas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (quotas.length === 0) return {};
     return {
-      infos: quotas.map(([role, q]) => ({
-        role,
-        guarantee: Object.entries(q.guarantees).map(([name, value]) => ({
+      infos: quotas.map(([role, q]) => {
+        const info: JsonObject = { role };
+        const guarantee = Object.entries(q.guarantees).map(([name, value]) => ({
           name,
           type: "SCALAR",
           scalar: { value },
-        })),
-      })),
+        }));
+        if (guarantee.length > 0) info.guarantee = guarantee;
+        return info;
+      }),
       configs: quotas.map(([role, q]) => {
         const config: JsonObject = { role };
         if (Object.keys(q.guarantees).length > 0) config.guarantees = scalarJson(q.guarantees);
