@@ -7,11 +7,12 @@ import { type AgentRecord, DIMENSIONS, round3, zeroScalars } from "./resources.j
 import type { RoleQuota } from "./types.js";
 
 /**
- * The role whose quota can limit titan's offers: titan's own, unless it is `*` (no quota) or nested (a 1.12 master
- * refuses quota on nested roles, quota_handler.cpp, and its allocator applies only the role's own limits).
+ * The role whose quota can limit titan's offers: titan's own, the default role `*` included (a 1.12 master takes
+ * quota on it, docs/quota.md, and quota_handler.cpp `QuotaHandler::update` refuses only nested roles), unless it is
+ * nested (refused there, and its allocator applies only the role's own limits).
  */
 export function quotaRoleOf(role: string): string | undefined {
-  return role === "*" || role.includes("/") ? undefined : role;
+  return role.includes("/") ? undefined : role;
 }
 
 /** The limits `role` has in a GET_QUOTA status on the resources titan asks for; undefined when it has none. */

@@ -22,6 +22,56 @@ interface Bounds {
  * either bound, in a resource it needs, is the shortfall.
  */
 export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaCheck {
+  const walked = walk(quota, apps, (app) => rolloutLimits(app.spec, app.diff.desired));
+  const { shortfall } = walked;
+  const headroom =
+    quota.headroom === undefined
+      ? null
+      : { available: quota.headroom.available, heldBack: quota.headroom.heldBack };
+  const short = !walked.limitPassed && DIMENSIONS.some((d) => walked.deficit[d] > 0);
+  return {
+    role: quota.role,
+    limits: quota.limits,
+    consumed: quota.consumed,
+    headroom,
+    shortfall,
+    headroomDeficit: short ? walked.deficit : null,
+    inPlace: shortfall === null ? null : inPlaceFix(quota, apps, shortfall.app),
+  };
+}
+
+/**
+ * Whether replacing `app` in place (max_surge 0: each batch's old tasks stopped before their replacements start)
+ * keeps its rollout within quota, the other apps as they are and every new task where the plan places it: then the
+ * update that does it, else null. A first launch stops nothing, and an old task on the role's own reservation gives
+ * the quota nothing back when it stops (a move off an agent being drained), so in place helps neither.
+ */
+function inPlaceFix(quota: RoleQuota, apps: readonly AppPlan[], app: string): QuotaCheck["inPlace"] {
+  const target = apps.find((a) => a.spec.name === app);
+  if (target === undefined) return null;
+  const { maxSurge, maxUnavailable } = rolloutLimits(target.spec, target.diff.desired);
+  if (maxSurge === 0) return null;
+  const inPlace = { maxSurge: 0, maxUnavailable: Math.max(1, maxUnavailable) };
+  const walked = walk(quota, apps, (a) => (a === target ? inPlace : rolloutLimits(a.spec, a.diff.desired)));
+  if (walked.shortfall !== null && walked.shortfall.app === app) return null;
+  return maxUnavailable === 0 ? { maxUnavailable: 1 } : {};
+}
+
+interface Walk {
+  /** The first step that grows past a bound, in a resource it needs. */
+  shortfall: QuotaShortfall | null;
+  /** What more agents would have to add to the available headroom. */
+  deficit: Scalars;
+  /** Whether a limit (which agents do not lift) is passed anywhere. */
+  limitPassed: boolean;
+}
+
+/** Walks every app's rollout, each with the given limits, as the deploy carries it out (see `checkQuota`). */
+function walk(
+  quota: RoleQuota,
+  apps: readonly AppPlan[],
+  limitsOf: (app: AppPlan) => { maxSurge: number; maxUnavailable: number },
+): Walk {
   const change = zeroScalars();
   const reservedLeft = new Map(
     Object.entries(quota.reservedFree).map(([agent, free]) => [agent, { ...free }]),
@@ -47,49 +97,33 @@ export function checkQuota(quota: RoleQuota, apps: readonly AppPlan[]): QuotaChe
     keyof Scalars,
     Bounds
   >;
-  let shortfall: QuotaShortfall | null = null;
-  // What more agents would have to add to the available headroom, and whether a limit (which agents do not lift)
-  // is passed anywhere.
-  const deficit = zeroScalars();
-  let limitPassed = false;
+  const out: Walk = { shortfall: null, deficit: zeroScalars(), limitPassed: false };
   /** After a step's launches: the first shortfall, the headroom deficit, and whether a limit is passed. */
   const account = (demand: Scalars, app: string, step: number) => {
     for (const d of DIMENSIONS) {
       if (demand[d] <= 0) continue;
       const { limit, guarantees } = bound[d];
-      if (limit !== undefined && change[d] > limit) limitPassed = true;
-      if (guarantees !== undefined) deficit[d] = Math.max(deficit[d], round3(change[d] - guarantees));
+      if (limit !== undefined && change[d] > limit) out.limitPassed = true;
+      if (guarantees !== undefined) out.deficit[d] = Math.max(out.deficit[d], round3(change[d] - guarantees));
       const tightest = tightestOf(bound[d]);
-      if (shortfall === null && tightest !== undefined && change[d] > tightest.allowed)
-        shortfall = { resource: d, ...tightest, app, step, more: change[d] };
+      if (out.shortfall === null && tightest !== undefined && change[d] > tightest.allowed)
+        out.shortfall = { resource: d, ...tightest, app, step, more: change[d] };
     }
   };
   for (const app of apps) {
     const demand = app.spec.resources;
-    const steps = rolloutSteps(app.diff, rolloutLimits(app.spec, app.diff.desired));
-    for (const [index, step] of steps.entries()) {
-      const landed = new Map(
-        (app.rollout.steps[index]?.placements ?? []).map((p) => [p.instance, p.agentId]),
-      );
+    // Where the plan places each new instance: every instance is launched once in a rollout, whatever its steps.
+    const landed = new Map(
+      app.rollout.steps.flatMap((step) => step.placements.map((p) => [p.instance, p.agentId] as const)),
+    );
+    for (const [index, step] of rolloutSteps(app.diff, limitsOf(app)).entries()) {
       for (const task of step.stopBefore) stop(task);
       for (const instance of step.launch) launch(demand, landed.get(instance));
       if (step.launch.length > 0) account(demand, app.spec.name, index + 1);
       for (const task of step.stopAfter) stop(task);
     }
   }
-  const headroom =
-    quota.headroom === undefined
-      ? null
-      : { available: quota.headroom.available, heldBack: quota.headroom.heldBack };
-  const short = !limitPassed && DIMENSIONS.some((d) => deficit[d] > 0);
-  return {
-    role: quota.role,
-    limits: quota.limits,
-    consumed: quota.consumed,
-    headroom,
-    shortfall,
-    headroomDeficit: short ? deficit : null,
-  };
+  return out;
 }
 
 function boundsOf(quota: RoleQuota, resource: keyof Scalars): Bounds {

@@ -315,19 +315,32 @@ function renderQuotaShortfall(quota: QuotaCheck, shortfall: QuotaShortfall): str
   const { resource, app, step, more, allowed } = shortfall;
   const amount = (n: number) => amountOf(resource, n);
   const where = `app ${app}'s rollout step ${step}`;
+  // Replacing in place is offered only where the plan found that it keeps the rollout within quota.
+  const inPlace =
+    quota.inPlace === null
+      ? []
+      : [
+          `replace in place (update.max_surge: 0${quota.inPlace.maxUnavailable === undefined ? "" : `, max_unavailable: ${quota.inPlace.maxUnavailable}`})`,
+        ];
   if (shortfall.bound === "limit") {
     const consumed = quota.consumed[resource];
     return [
       `  role ${quota.role}'s quota limit of ${amount(quota.limits[resource] ?? 0)}: ${where} would bring the role to ${amount(round3(consumed + more))} (${amount(consumed)} in use now), and the master offers the role no more`,
-      "      fix: raise the role's limit (UPDATE_QUOTA), lower the requests, or replace in place (update.max_surge: 0)",
+      `      fix: ${orList(["raise the role's limit (UPDATE_QUOTA)", "lower the requests", ...inPlace])}`,
     ];
   }
   const held = quota.headroom?.heldBack[resource] ?? 0;
   const available = quota.headroom?.available[resource] ?? 0;
   return [
     `  other roles' quota guarantees hold back ${amount(held)} of the ${amount(available)} unallocated: ${where} would take ${amount(more)} more, and the master offers role ${quota.role} no more than ${amount(allowed)}`,
-    "      fix: lower the requests, replace in place (update.max_surge: 0), add agents, or have those guarantees lowered (UPDATE_QUOTA)",
+    `      fix: ${orList(["lower the requests", ...inPlace, "add agents", "have those guarantees lowered (UPDATE_QUOTA)"])}`,
   ];
+}
+
+/** `a or b`, `a, b, or c`. */
+function orList(items: readonly string[]): string {
+  if (items.length <= 2) return items.join(" or ");
+  return `${items.slice(0, -1).join(", ")}, or ${items.at(-1)}`;
 }
 
 /** Groups instances that share the same explanation, as the engine reports them per group. */

@@ -141,6 +141,12 @@ export interface QuotaCheck {
    * agents do not lift). What the scale-out advice adds agents for.
    */
   headroomDeficit: Scalars | null;
+  /**
+   * When replacing the shortfall's app in place (max_surge 0) would keep its rollout within quota: the
+   * max_unavailable to set with it when the app's own resolves to 0 (a manifest refuses both at 0); null when in
+   * place would not help (a first launch, a move off the role's own reservation) or nothing falls short.
+   */
+  inPlace: { maxUnavailable?: number } | null;
 }
 
 export interface QuotaShortfall {

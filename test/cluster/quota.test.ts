@@ -3,6 +3,7 @@ import { Node } from "../../src/cluster/json-reader.js";
 import { readGetState, readQuotaUse } from "../../src/cluster/operator.js";
 import {
   consumedOver,
+  quotaOfState,
   quotaRoleOf,
   reservedFreeByAgent,
   reservedUseOfTasks,
@@ -100,16 +101,46 @@ describe("a role's consumed quota, read from GET_STATE as the master counts it",
     // A guarantee its role consumes holds nothing back, and then nothing bounds web.
     const met: QuotaStatus = { configs: [{ role: "db", guarantees: { cpus: { value: 3 } } }] };
     expect(roleQuotaOf(met, "web", agents, read.tasks)).toBeUndefined();
-    expect(rolesToCount(met, "*")).toEqual(["db"]);
+    expect(rolesToCount(met, "*")).toEqual(["*", "db"]);
     expect(rolesToCount({}, "web")).toEqual(["web"]);
   });
 });
 
 describe("the quota of titan's role", () => {
-  it("is asked for only where a 1.12 master can have one: not for *, not for a nested role", () => {
-    expect(quotaRoleOf("*")).toBeUndefined();
+  it("is asked for wherever a 1.12 master takes one: the default role * too, not a nested role", () => {
+    expect(quotaRoleOf("*")).toBe("*");
     expect(quotaRoleOf("web/api")).toBeUndefined();
     expect(quotaRoleOf("web")).toBe("web");
+  });
+
+  it("bounds role * by its own limit and what is allocated to *, as the master counts it", () => {
+    // 8 cpus, 2 reserved to web; * is allocated 3.7 of the unreserved ones, web 1 of its reservation and 1 more.
+    const agents = [
+      {
+        active: true,
+        agent_info: { hostname: "a1", id: { value: "S1" } },
+        total_resources: [scalar("cpus", 6), scalar("cpus", 2, reservedTo("web")), scalar("mem", 4096)],
+        allocated_resources: [
+          scalar("cpus", 3.7, allocatedTo("*")),
+          scalar("mem", 64, allocatedTo("*")),
+          scalar("cpus", 1, { ...reservedTo("web"), ...allocatedTo("web") }),
+          scalar("cpus", 1, allocatedTo("web")),
+        ],
+      },
+    ];
+    const raw = { get_state: { get_agents: { agents }, get_frameworks: { frameworks: [] } } };
+    const read = readGetState(new Node(raw));
+    const status: QuotaStatus = { configs: [{ role: "*", limits: { cpus: { value: 4 } } }] };
+    expect(quotaOfState(status, "*", { rawAgents: agents, ...read })).toEqual({
+      role: "*",
+      limits: { cpus: 4 },
+      consumed: { cpus: 3.7, mem: 64, disk: 0, gpus: 0 },
+      reservedFree: {},
+      reservedUse: {},
+    });
+    // Another role's limit bounds * in nothing.
+    const other: QuotaStatus = { configs: [{ role: "web", limits: { cpus: { value: 1 } } }] };
+    expect(quotaOfState(other, "*", { rawAgents: agents, ...read })).toBeUndefined();
   });
 
   it("takes the role's limits on the resources titan asks for", () => {

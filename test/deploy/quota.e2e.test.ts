@@ -15,31 +15,37 @@ async function setQuota(url: string, role: string, cpus: number, kind = "limits"
 }
 
 describe("a role with a quota limit", () => {
-  it("gets a plan that says the limit stops it, never a deploy that waits for offers the master will not make", async () => {
-    // The cluster has room for all three instances; the role's limit (0.5 cpus) only for two.
-    const local = await startTestCluster(FAST);
-    await setQuota(local.url, "web", 0.5);
-    const h = home();
-    const vars = { ...h.vars, TITAN_ROLE: "web" };
-    const file = writeWebApp(h.cwd, { instances: 3, cpus: 0.2 });
-    const plan = await titan(["plan", "-f", file, "--master", local.url, "--json"], { ...h, vars });
-    expect(plan.code).toBe(4);
-    expect(JSON.parse(plan.stdout)).toMatchObject({
-      fits: false,
-      quota: {
-        role: "web",
-        limits: { cpus: 0.5 },
-        consumed: { cpus: 0 },
-        shortfall: { resource: "cpus", bound: "limit", more: 0.6, allowed: 0.5, app: "web" },
-      },
-    });
-    const human = await titan(["plan", "-f", file, "--master", local.url], { ...h, vars });
-    expect(human.stdout).toContain("role web's quota limit of 0.5 cpus");
+  // The default role * takes quota too (docs/quota.md; quota_handler.cpp `QuotaHandler::update` refuses only nested
+  // roles), and a master enforces it on every framework of *.
+  it.each(["web", "*"])(
+    "gets a plan that says role %s's limit stops it, never a deploy that waits for offers the master will not make",
+    async (role) => {
+      // The cluster has room for all three instances; the role's limit (0.5 cpus) only for two.
+      const local = await startTestCluster(FAST);
+      await setQuota(local.url, role, 0.5);
+      const h = home();
+      const vars = role === "*" ? h.vars : { ...h.vars, TITAN_ROLE: role };
+      const file = writeWebApp(h.cwd, { instances: 3, cpus: 0.2 });
+      const plan = await titan(["plan", "-f", file, "--master", local.url, "--json"], { ...h, vars });
+      expect(plan.code).toBe(4);
+      expect(JSON.parse(plan.stdout)).toMatchObject({
+        fits: false,
+        quota: {
+          role,
+          limits: { cpus: 0.5 },
+          consumed: { cpus: 0 },
+          shortfall: { resource: "cpus", bound: "limit", more: 0.6, allowed: 0.5, app: "web" },
+        },
+      });
+      const human = await titan(["plan", "-f", file, "--master", local.url], { ...h, vars });
+      expect(human.stdout).toContain(`role ${role}'s quota limit of 0.5 cpus`);
 
-    const deploy = await titan(["deploy", "-f", file, "--master", local.url, "--yes"], { ...h, vars });
-    expect(deploy.code).toBe(4);
-    expect(await liveTasks(local.url)).toEqual([]);
-  }, 30_000);
+      const deploy = await titan(["deploy", "-f", file, "--master", local.url, "--yes"], { ...h, vars });
+      expect(deploy.code).toBe(4);
+      expect(await liveTasks(local.url)).toEqual([]);
+    },
+    30_000,
+  );
 
   it("replaces within the limit when the rollout stops before it starts, and not with a surge", async () => {
     const local = await startTestCluster(FAST);

@@ -288,9 +288,29 @@ describe("agent faults", () => {
     expect(c.fakes.byId.get(agentOf(first))?.stopped).toBe(true);
     const agents = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
     expect(agents.agents ?? []).toEqual([]);
+    // http.cpp `_markAgentGone`: an agent already gone is OK again; one the master never knew is not found.
+    const again = await gone(agentOf(first));
+    expect([again.status, again.body]).toEqual([200, ""]);
     const unknown = await gone("nope");
     expect([unknown.status, unknown.body]).toEqual([404, "Agent 'nope' not found"]);
     s.close();
+  });
+
+  it("MARK_AGENT_GONE: a gone agent stays known until the registry prunes it", async () => {
+    const c = await cluster({ registryMaxAgentAgeMs: 40 });
+    const [agent] = c.fakes.byId.keys();
+    const gone = () =>
+      post(
+        c.url,
+        "/api/v1",
+        JSON.stringify({ type: "MARK_AGENT_GONE", mark_agent_gone: { agent_id: { value: agent } } }),
+      );
+    expect((await gone()).status).toBe(200);
+    expect((await gone()).status).toBe(200);
+    // master.cpp `doRegistryGc` prunes gone agents past --registry_max_agent_age as it prunes unreachable ones.
+    await new Promise((r) => setTimeout(r, 80));
+    const pruned = await gone();
+    expect([pruned.status, pruned.body]).toEqual([404, `Agent '${agent}' not found`]);
   });
 
   it("refuses an unknown fault or agent with 400", async () => {

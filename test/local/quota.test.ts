@@ -163,6 +163,72 @@ describe("UPDATE_QUOTA and GET_QUOTA on a local cluster", () => {
     }
   });
 
+  it("answers GET_QUOTA without empty repeated fields, as stout's JSON writes a QuotaStatus", async () => {
+    const c = await startTestCluster({ agents: 1, zones: ["a"] });
+    try {
+      const status = async () => ((await operator(c.url, { type: "GET_QUOTA" })).get_quota as Json).status;
+      expect(await status()).toStrictEqual({});
+      expect((await update(c.url, [{ role: "web", limits: { cpus: { value: 1 } } }])).status).toBe(200);
+      // The legacy QuotaInfo of a quota without guarantees has no `guarantee` entries, so none is written.
+      expect(await status()).toStrictEqual({
+        infos: [{ role: "web" }],
+        configs: [{ role: "web", limits: { cpus: { value: 1 } } }],
+      });
+      expect((await update(c.url, [{ role: "web" }])).status).toBe(200);
+      expect(await status()).toStrictEqual({});
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it("refuses a value past what a master's fixed point holds before any check force lifts (quota.cpp validate)", async () => {
+    const c = await startTestCluster({ agents: 1, zones: ["a"] });
+    try {
+      const trillion = "values greater than 1 trillion (1000000000000) are not supported";
+      const exabyte = "values greater than 1 exabyte (1099511627776) are not supported";
+      const cases: Array<[Json, string]> = [
+        [
+          { role: "web", limits: { cpus: { value: 1e13 } } },
+          `Invalid 'QuotaConfig.limits': {'cpus': 10000000000000} is invalid: ${trillion}`,
+        ],
+        [
+          { role: "web", limits: { mem: { value: 1e13 } } },
+          `Invalid 'QuotaConfig.limits': {'mem': 10000000000000} is invalid: ${exabyte}`,
+        ],
+        [
+          { role: "web", guarantees: { disk: { value: 1099511627777 } } },
+          `Invalid 'QuotaConfig.guarantees': {'disk': 1099511627777} is invalid: ${exabyte}`,
+        ],
+        // Guarantees are checked before limits.
+        [
+          { role: "web", guarantees: { gpus: { value: 2e12 } }, limits: { gpus: { value: 3e12 } } },
+          `Invalid 'QuotaConfig.guarantees': {'gpus': 2000000000000} is invalid: ${trillion}`,
+        ],
+        // An infinity is too large before it is infinite, and prints as values.cpp writes what llround makes of it.
+        [
+          { role: "web", limits: { cpus: { value: "Infinity" } } },
+          `Invalid 'QuotaConfig.limits': {'cpus': -9.22337203685478e+15} is invalid: ${trillion}`,
+        ],
+      ];
+      for (const force of [false, true])
+        for (const [config, message] of cases) {
+          const answer = await update(c.url, [config], force);
+          expect([answer.status, answer.body]).toEqual([400, `Invalid QuotaConfig: ${message}`]);
+        }
+      // At the bounds themselves, a value is taken.
+      const at = await update(c.url, [
+        { role: "web", limits: { cpus: { value: 1e12 }, mem: { value: 1099511627776 } } },
+      ]);
+      expect(at.status).toBe(200);
+      const quota = await operator(c.url, { type: "GET_QUOTA" });
+      expect((quota.get_quota as Json).status).toMatchObject({
+        configs: [{ role: "web", limits: { cpus: { value: 1e12 }, mem: { value: 1099511627776 } } }],
+      });
+    } finally {
+      await c.stop();
+    }
+  });
+
   it.each([
     [
       { role: "web/api", limits: { cpus: { value: 1 } } },

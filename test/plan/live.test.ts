@@ -154,6 +154,24 @@ describe("titan plan against a live master", () => {
     expect(asked.filter((type) => type === "GET_QUOTA")).toHaveLength(1);
   });
 
+  it("checks a quota on the default role *, which a master takes and enforces like any other", async () => {
+    // Nothing is allocated to * in this state; its limit of 0.5 cpus holds one of api's two 0.5-cpu instances.
+    const master = await fakeMaster({ configs: [{ role: "*", limits: { cpus: { value: 0.5 } } }] });
+    const args = ["plan", "-f", example, "--master", master.url, "--region", "eu-west", "--no-resolve"];
+    const json = await runCli([...args, "--json"], { cwd: root, env: isolatedEnv() });
+    expect(json.code).toBe(4);
+    expect(JSON.parse(json.stdout).quota).toMatchObject({
+      role: "*",
+      limits: { cpus: 0.5 },
+      consumed: { cpus: 0 },
+      shortfall: { resource: "cpus", bound: "limit", app: "api", step: 1, more: 1, allowed: 0.5 },
+    });
+    const human = await runCli(args, { cwd: root, env: isolatedEnv() });
+    expect(human.code).toBe(4);
+    expect(human.stdout).toContain("Quota: role * uses 0 cpus of its 0.5 cpus limit");
+    expect(human.stdout).toContain("role *'s quota limit of 0.5 cpus: app api's rollout step 1");
+  });
+
   it("plans on with a warning when the master does not say its quota", async () => {
     const master = await fakeMaster(null);
     const args = ["plan", "-f", example, "--master", master.url, "--region", "eu-west", "--no-resolve"];

@@ -54,6 +54,11 @@ describe("the quota limit of titan's role", () => {
       "role web's quota limit of 3 cpus: app web's rollout step 1 would bring the role to 4 cpus (1 cpu in use now), and the master offers the role no more",
     );
     expect(text).toContain("Quota: role web uses 1 cpu of its 3 cpus limit\n");
+    // A first launch stops nothing: replacing in place cannot help, so it is not offered.
+    expect(over.quota?.inPlace).toBeNull();
+    expect(renderPlan(over, new Chalk({ level: 0 }))).toContain(
+      "      fix: raise the role's limit (UPDATE_QUOTA) or lower the requests",
+    );
   });
 
   it("ignores resources without a limit, and those a step does not ask for", () => {
@@ -67,11 +72,57 @@ describe("the quota limit of titan's role", () => {
       web({ instances: 2, update: { ...web().update, ...update } });
     const surge = plan([twoOf({})], quota({ cpus: 2 }, 2), old);
     expect(surge.quota?.shortfall).toMatchObject({ step: 1, more: 1, allowed: 0 });
+    // Here replacing in place fits, and max_surge 0 beside max_unavailable 0 is not a valid manifest.
+    expect(renderPlan(surge, new Chalk({ level: 0 }))).toContain(
+      "      fix: raise the role's limit (UPDATE_QUOTA), lower the requests, or replace in place (update.max_surge: 0, max_unavailable: 1)",
+    );
     const inPlace = twoOf({
       maxSurge: { kind: "count", value: 0 },
       maxUnavailable: { kind: "count", value: 1 },
     });
     expect(plan([inPlace], quota({ cpus: 2 }, 2), old).fits).toBe(true);
+  });
+
+  it("offers replacing in place only where that brings the rollout within the limit", () => {
+    const old = [0, 1, 2, 3].map((i) => titanTask("web", i, "sha256:old", 0, scalars(1, 128)));
+    const fourOf = (cpus: number) =>
+      web({
+        instances: 4,
+        resources: { cpus, mem: 128, disk: 0, gpus: 0 },
+        update: { ...web().update, maxUnavailable: { kind: "count", value: 1 } },
+      });
+    // Batches of two: one old task stops first, one after its replacement starts: one cpu over the limit.
+    const surge = plan([fourOf(1)], quota({ cpus: 4 }, 4), old);
+    expect(surge.quota?.shortfall).toMatchObject({ step: 1, more: 1, allowed: 0 });
+    expect(surge.quota?.inPlace).toEqual({});
+    expect(renderPlan(surge, new Chalk({ level: 0 }))).toContain(
+      "      fix: raise the role's limit (UPDATE_QUOTA), lower the requests, or replace in place (update.max_surge: 0)",
+    );
+    // New tasks twice the size pass the limit however they replace the old ones.
+    const bigger = plan([fourOf(2)], quota({ cpus: 4 }, 4), old);
+    expect(bigger.quota?.shortfall).toMatchObject({ step: 1 });
+    expect(bigger.quota?.inPlace).toBeNull();
+    expect(renderPlan(bigger, new Chalk({ level: 0 })).join("\n")).not.toContain("replace in place");
+  });
+
+  it("does not offer replacing in place for a move off the role's own reservation: stopping it frees no quota", () => {
+    const spec = web({ instances: 1 });
+    const agents = [agent(0, scalars(16, 65536)), agent(1, scalars(16, 65536))];
+    const moving = titanTask("web", 0, appDigest(spec), 0, scalars(1, 128));
+    // web's 1-cpu reservation on agent-0 is all the old task's, and another cpu of web's is unreserved: 2 of 2.
+    const onReservation = quota({ cpus: 2 }, 2, { reservedUse: { [moving.taskId]: scalars(1, 128) } });
+    const drained = buildPlan({
+      apps: [spec],
+      snapshot: { ...snapshotOf(agents, [moving]), quota: onReservation },
+      source,
+      seed: 1,
+      draining: new Set(["agent-0"]),
+    });
+    expect(drained.quota?.shortfall).toMatchObject({ app: "web", step: 1, more: 1, allowed: 0 });
+    expect(drained.quota?.inPlace).toBeNull();
+    expect(renderPlan(drained, new Chalk({ level: 0 }))).toContain(
+      "      fix: raise the role's limit (UPDATE_QUOTA) or lower the requests",
+    );
   });
 
   it("lets an app that shrinks first make room for the next one", () => {
@@ -125,6 +176,10 @@ describe("the quota limit of titan's role", () => {
     );
     expect(renderPlan(held, new Chalk({ level: 0 }))).toContain(
       "Quota: other roles' guarantees hold back 4 cpus of the 5 cpus unallocated",
+    );
+    // A first launch: replacing in place is no way out.
+    expect(renderPlan(held, new Chalk({ level: 0 }))).toContain(
+      "      fix: lower the requests, add agents, or have those guarantees lowered (UPDATE_QUOTA)",
     );
     // More agents add to the unallocated headroom: one of the cluster's 16-cpu shape covers the missing cpu.
     expect(held.scaleOut?.add.map((a) => [a.shape.total.cpus, a.count])).toEqual([[16, 1]]);

@@ -62,8 +62,8 @@ export interface MasterOptions {
   /** How long an agent may be silent before it is marked unreachable (Mesos: 5 pings x 15 s). */
   agentUnreachableAfterMs?: number;
   /**
-   * How long an unreachable agent stays in the registry (Mesos: --registry_max_agent_age, two weeks); past it the
-   * master forgets the agent and its unreachable tasks without telling anyone. Undefined = never.
+   * How long an unreachable or gone agent stays in the registry (Mesos: --registry_max_agent_age, two weeks); past
+   * it the master forgets the agent and its unreachable tasks without telling anyone. Undefined = never.
    */
   registryMaxAgentAgeMs?: number;
   maxCompletedTasksPerFramework?: number;
@@ -114,6 +114,8 @@ export class LocalMaster {
   withholdOffers = false;
   /** Fault injection: ACCEPT calls still to hold (HOLD_ACCEPTS), and those held now (each applies and answers). */
   readonly heldAccepts = { toHold: 0, waiting: new Set<() => void>() };
+  /** Agents marked gone, as the registry keeps them (`slaves.gone`) until its garbage collection prunes them. */
+  private readonly goneAgents = new Set<string>();
   private frameworkSeq = 0;
   private offerSeq = 0;
   private allocationRound = 0;
@@ -257,15 +259,21 @@ export class LocalMaster {
   /**
    * MARK_AGENT_GONE (src/master/http.cpp `_markAgentGone`, master.cpp `Master::markGone`): the agent is removed for
    * good and told to shut down (its tasks are killed); its tasks end TASK_GONE_BY_OPERATOR (TASK_LOST for a framework
-   * that is not partition-aware), unreachable ones too. An agent the master does not know is 404.
+   * that is not partition-aware), unreachable ones too. An agent already gone is OK again (`_markAgentGone` looks in
+   * `slaves.gone` first), until the registry's garbage collection prunes it past its maximum age (master.cpp
+   * `doRegistryGc` prunes gone agents as it prunes unreachable ones); an agent the master does not know is 404.
    */
   markAgentGone(agentId: string): { status: 200 } | { status: 404; error: string } {
+    if (this.goneAgents.has(agentId)) return { status: 200 };
     const agent = this.agents.get(agentId);
     if (agent === undefined) return { status: 404, error: `Agent '${agentId}' not found` };
     this.clearAgentTimers(agent);
     removeAgent(this, agent, "marked gone", true);
     agent.dead = true;
     void agent.handle.stop();
+    this.goneAgents.add(agentId);
+    if (this.options.registryMaxAgentAgeMs !== undefined)
+      this.timer(() => this.goneAgents.delete(agentId), this.options.registryMaxAgentAgeMs);
     return { status: 200 };
   }
 

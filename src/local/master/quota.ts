@@ -2,6 +2,7 @@ import { roleError } from "../common-validation.js";
 import { isObject, type JsonObject } from "../json.js";
 import { inRoleSubtree, type Pool, poolRole } from "../pools.js";
 import { emptyQuantities, type Quantities, SCALAR_NAMES } from "../resources.js";
+import { scalarText } from "./task-resources.js";
 
 /**
  * Quota as a 1.12 master keeps it (src/master/quota_handler.cpp, src/master/quota.cpp): per top-level role,
@@ -36,18 +37,25 @@ export class QuotaBook {
     return this.quotas.entries();
   }
 
-  /** `GET_QUOTA`'s QuotaStatus: the legacy `infos` (role and guarantees as Resources) beside `configs`. */
+  /**
+   * `GET_QUOTA`'s QuotaStatus (quota_handler.cpp `QuotaHandler::status`): the legacy `infos` (role and guarantees as
+   * Resources) beside `configs`. Empty repeated fields are left out, as stout's JSON writer leaves them out: a
+   * master without quota answers `{}`, and a quota without guarantees has an info with no `guarantee`.
+   */
   status(): JsonObject {
     const quotas = [...this.quotas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (quotas.length === 0) return {};
     return {
-      infos: quotas.map(([role, q]) => ({
-        role,
-        guarantee: Object.entries(q.guarantees).map(([name, value]) => ({
+      infos: quotas.map(([role, q]) => {
+        const info: JsonObject = { role };
+        const guarantee = Object.entries(q.guarantees).map(([name, value]) => ({
           name,
           type: "SCALAR",
           scalar: { value },
-        })),
-      })),
+        }));
+        if (guarantee.length > 0) info.guarantee = guarantee;
+        return info;
+      }),
       configs: quotas.map(([role, q]) => {
         const config: JsonObject = { role };
         if (Object.keys(q.guarantees).length > 0) config.guarantees = scalarJson(q.guarantees);
@@ -104,6 +112,13 @@ function configError(role: string, quota: Quota): string | undefined {
   const invalidRole = roleError(role);
   if (invalidRole !== undefined) return `Invalid 'QuotaConfig.role': ${invalidRole}`;
   for (const [kind, map] of [
+    ["guarantees", quota.guarantees],
+    ["limits", quota.limits],
+  ] as const) {
+    const tooLarge = tooLargeError(map);
+    if (tooLarge !== undefined) return `Invalid 'QuotaConfig.${kind}': ${tooLarge}`;
+  }
+  for (const [kind, map] of [
     ["guarantee", quota.guarantees],
     ["limit", quota.limits],
   ] as const) {
@@ -119,6 +134,24 @@ function configError(role: string, quota: Quota): string | undefined {
     return `'QuotaConfig.guarantees' ${mapText(quota.guarantees)} is not contained within the 'QuotaConfig.limits' ${mapText(quota.limits)}`;
   return undefined;
 }
+
+/**
+ * quota.cpp `validate(QuotaConfig)`, before any other check of the values (force lifts none of it): what the
+ * fixed point of Value::Scalar could not hold, mem and disk above 1 exabyte in megabytes, anything else above
+ * 1 trillion. An infinity is above both; the value is written as values.cpp `operator<<(Value::Scalar)` writes it.
+ */
+function tooLargeError(map: ScalarMap): string | undefined {
+  for (const [name, value] of Object.entries(map)) {
+    const bytes = name === "mem" || name === "disk";
+    const bound = bytes ? EXABYTE_IN_MEGABYTES : ONE_TRILLION;
+    if (value > bound)
+      return `{'${name}': ${scalarText(value)}} is invalid: values greater than ${bytes ? "1 exabyte" : "1 trillion"} (${bound}) are not supported`;
+  }
+  return undefined;
+}
+
+const EXABYTE_IN_MEGABYTES = 1024 ** 4;
+const ONE_TRILLION = 1000 ** 4;
 
 /** src/common/validation.cpp `validateInputScalarValue`. */
 function scalarValueError(value: number): string | undefined {

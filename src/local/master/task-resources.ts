@@ -77,7 +77,7 @@ function fixedPoint(value: number): number {
 }
 
 /** values.cpp `operator<<(Value::Scalar)`: the fixed-point value, written with 15 significant digits (`%.15g`). */
-function scalarText(value: number): string {
+export function scalarText(value: number): string {
   const fixed = fixedPoint(value);
   const floating = Math.trunc(fixed / 1000) + (fixed % 1000) / 1000;
   if (floating === 0) return "0";
