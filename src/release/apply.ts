@@ -6,6 +6,7 @@ import type { Env } from "../cli/env.js";
 import { InterruptedError, TimeoutError, TitanError, UsageError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { writeLine } from "../cli/io.js";
+import { canonicalJson } from "../cluster/canonical.js";
 import { agentsScheduledForMaintenance } from "../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../cluster/types.js";
 import { type AppDeployResult, deployApp } from "../deploy/deploy.js";
@@ -348,6 +349,12 @@ export async function planFor(
       hint: `review a fresh plan (titan plan --out ${options.planFile}) and deploy that one`,
     });
   }
+  // The fingerprint covers what the plan was made from; what was reviewed is the file's placements.
+  if (saved.placements !== undefined && !samePlacements(saved.placements, plan))
+    throw new UsageError(
+      `${options.planFile} was changed after titan plan wrote it: its placements are not the ones its fingerprint gives`,
+      `review a fresh plan (titan plan --out ${options.planFile}) and deploy that one`,
+    );
   return plan;
 }
 
@@ -403,6 +410,12 @@ export interface SavedPlan {
   images: PinnedImage[];
   /** The apps it plans, when the document lists them. */
   apps?: string[];
+  /** Where it places each instance, as the document says (checked against the plan its fingerprint gives). */
+  placements?: unknown;
+}
+
+function samePlacements(saved: unknown, plan: Plan): boolean {
+  return canonicalJson(saved) === canonicalJson(planToJson(plan).placements);
 }
 
 export async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> {
@@ -424,11 +437,13 @@ export async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> 
       "write one with `titan plan --out FILE`",
     );
   const apps = plannedApps(document);
+  const placements = (document as { placements?: unknown }).placements;
   return {
     seed: plan.seed,
     fingerprint: plan.fingerprint,
     images: plannedImages(document),
     ...(apps === undefined ? {} : { apps }),
+    ...(placements === undefined ? {} : { placements }),
   };
 }
 

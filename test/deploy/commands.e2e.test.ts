@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { teardownFramework } from "../../src/deploy/teardown.js";
@@ -96,6 +96,16 @@ describe("scale, restart, releases, rollback and stop", () => {
     expect(stale.stderr).toContain("changed since");
     expect(await liveTaskIds(local.url)).toEqual([]);
     writeWebApp(h.cwd, { instances: 1 });
+    // A plan edited by hand after review: its placements are not the ones its fingerprint gives.
+    const reviewed = readFileSync(planFile, "utf8");
+    const doc = JSON.parse(reviewed);
+    doc.placements[0].agent_id = "agent-elsewhere";
+    const edited = join(h.cwd, "edited.json");
+    writeFileSync(edited, JSON.stringify(doc));
+    const refused = await titan(["deploy", "-f", file, "--master", local.url, "--plan", edited, "--yes"], h);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${edited} was changed after titan plan wrote it`);
+    expect(await liveTaskIds(local.url)).toEqual([]);
     const exact = await titan(["deploy", "-f", file, "--master", local.url, "--plan", planFile, "--yes"], h);
     expect(exact.code).toBe(0);
     expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1"]);
