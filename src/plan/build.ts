@@ -193,15 +193,35 @@ function withDraining(snapshot: ClusterSnapshot, draining: ReadonlySet<string> |
   };
 }
 
-/** Instances kept on an agent being emptied are replaced elsewhere instead, with the same release. */
+/**
+ * Instances kept on an agent being emptied are replaced elsewhere instead, with the same release. An instance that
+ * already has a task of the same spec elsewhere (an interrupted drain started its replacement before it killed the
+ * original) keeps that one and stops the one on the agent, as the deploy does: nothing is launched for it.
+ */
 function moveOff(diff: AppDiff, draining: ReadonlySet<string> | undefined): AppDiff {
   if (draining === undefined || draining.size === 0) return diff;
-  const moving = diff.keep.filter((t) => draining.has(t.agentId));
-  if (moving.length === 0) return diff;
+  const leaving = diff.keep.filter((t) => draining.has(t.agentId));
+  if (leaving.length === 0) return diff;
+  const keep = diff.keep.filter((t) => !leaving.includes(t));
+  const stop = [...diff.stop];
+  const moving: TitanTask[] = [];
+  for (const task of leaving) {
+    const elsewhere = stop
+      .filter((t) => t.instance === task.instance && t.digest === diff.digest && !draining.has(t.agentId))
+      .sort((a, b) => (b.release ?? 0) - (a.release ?? 0))[0];
+    if (elsewhere === undefined) {
+      moving.push(task);
+      continue;
+    }
+    stop.splice(stop.indexOf(elsewhere), 1, task);
+    keep.push(elsewhere);
+  }
+  const byInstance = (a: TitanTask, b: TitanTask) => a.instance - b.instance;
   return {
     ...diff,
-    keep: diff.keep.filter((t) => !moving.includes(t)),
-    replace: [...diff.replace, ...moving].sort((a, b) => a.instance - b.instance),
+    keep: keep.sort(byInstance),
+    replace: [...diff.replace, ...moving].sort(byInstance),
+    stop,
   };
 }
 
