@@ -63,6 +63,8 @@ export interface PlanInput {
    * interrupted `titan stop`), so the deploy resumes them and records their outcome.
    */
   resuming?: ReadonlySet<string>;
+  /** The plan is `titan drain`'s: `apps` are the apps it moves off the `draining` agents, not manifests. */
+  drain?: boolean;
 }
 
 /**
@@ -75,6 +77,16 @@ export const SCALE_IN_AUTO_AGENTS = 1_000;
 function otherApps(snapshot: ClusterSnapshot, apps: readonly AppSpec[]): string[] {
   const named = new Set(apps.map((a) => a.name));
   return Object.keys(snapshot.titanTasks).filter((app) => !named.has(app));
+}
+
+/** Of the apps the plan leaves alone, those with instances on agents being emptied. */
+function leftOnDraining(
+  snapshot: ClusterSnapshot,
+  others: readonly string[],
+  draining: ReadonlySet<string> | undefined,
+): string[] {
+  if (draining === undefined || draining.size === 0) return [];
+  return others.filter((app) => (snapshot.titanTasks[app] ?? []).some((t) => draining.has(t.agentId)));
 }
 
 /** The whole plan: diff per app, placement of the end state, every rollout step checked, and scale advice. Pure. */
@@ -149,13 +161,16 @@ export function buildPlan(input: PlanInput): Plan {
         )
       : null;
 
+  const left = otherApps(snapshot, apps);
   return {
     seed,
     fingerprint: planFingerprint(inputs, seed),
     region,
     snapshot: { source: input.source, format: snapshot.format, agents: snapshot.agents.length },
     apps: appPlans,
-    otherApps: otherApps(snapshot, apps),
+    otherApps: left,
+    leftOnDraining: leftOnDraining(snapshot, left, input.draining),
+    drain: input.drain === true,
     utilisation: { before: utilisation(snapshot.agents), after: utilisation(endState.usage()) },
     scaleOut,
     scaleIn,

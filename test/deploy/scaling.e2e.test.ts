@@ -299,6 +299,12 @@ describe("scale-in advice beside an app the manifests do not name", () => {
       /Without --dry-run, titan would now bring agent-\d\.local down for maintenance as planned above\./,
     );
     expect(dry.stdout).not.toContain("Scale-in:");
+    // A drain has no manifests: its plan says what it leaves alone and why.
+    expect(dry.stdout).toContain(
+      "Nothing for titan to move: none of the apps it deployed runs on the agents being drained.",
+    );
+    expect(dry.stdout).toContain("Also running, not on the agents being drained (left alone): spread");
+    expect(dry.stdout).not.toContain("manifests");
   }, 60_000);
 });
 

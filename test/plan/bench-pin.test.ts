@@ -23,7 +23,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 0,
       expected: {
         human: "3ce5082aedb4b2e5",
-        json: "e30052fb5cd6ade2",
+        json: "608b4ee164693241",
         placements: "f48cccdb6c5e9e2e",
         fingerprint: "sha256:ba5c530f8b663ccc",
       },
@@ -36,7 +36,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 0,
       expected: {
         human: "6e7481f24c3c81dc",
-        json: "56f2cfe55eca7f6d",
+        json: "7b8c65d41158faa4",
         placements: "75ff6a5159c3e068",
         fingerprint: "sha256:a0de324c7e626cfc",
       },
@@ -48,7 +48,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 4,
       expected: {
         human: "8c65c7c496ae09e1",
-        json: "547de8b6355fa1a1",
+        json: "766236c8cc2c5086",
         placements: "e8d830b770e2dd84",
         fingerprint: "sha256:9c5472a2491c8b32",
       },
