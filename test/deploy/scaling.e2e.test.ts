@@ -216,7 +216,12 @@ describe("an interrupted titan drain, re-run", () => {
       outcome: "deployed",
       release: 2,
     });
-    expect(list.at(-1)).toMatchObject({ type: "maintenance", mode: "DOWN" });
+    // The last event, timed as the moves' events before it.
+    expect(list.at(-1)).toMatchObject({
+      type: "maintenance",
+      mode: "DOWN",
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
     const running = await placements(local.url);
     expect(running).toHaveLength(2);
     expect(running.every((r) => r.agent !== victim)).toBe(true);

@@ -153,7 +153,14 @@ async function maintenanceStep(
       const current = (await operator.getMaintenanceSchedule(env.signal)).schedule;
       await operator.updateMaintenanceSchedule(withWindow(current, ids, env.clock.now()), env.signal);
       await operator.startMaintenance(ids, env.signal);
-      if (json) writeLine(env.io.out, JSON.stringify({ type: "maintenance", agents: hosts, mode: "DOWN" }));
+      // An event of the drain like the moves' before it, with its time as they have theirs.
+      const event = {
+        type: "maintenance",
+        agents: hosts,
+        mode: "DOWN",
+        time: new Date(env.clock.now()).toISOString(),
+      };
+      if (json) writeLine(env.io.out, JSON.stringify(event));
       else writeLine(env.io.out, `${hosts.join(", ")}: down for maintenance; the machines can be terminated`);
     },
   };
