@@ -1,4 +1,5 @@
 import type { TitanTask } from "../cluster/types.js";
+import type { ReleaseOutcome } from "../state/types.js";
 import type { Coverage } from "./coverage.js";
 import { isCurrent } from "./states.js";
 
@@ -7,6 +8,8 @@ export interface AppGroup {
   app: string;
   /** What the latest release asks for; undefined when no state store could say. */
   desired?: number;
+  /** The app's newest release in the state store, when it has one: titan knows the app even with no task. */
+  newestRelease?: NewestRelease;
   running: number;
   healthy: number;
   /**
@@ -20,6 +23,11 @@ export interface AppGroup {
   frameworks: AppFramework[];
   /** Which supervisor covers the app; undefined when the state store could not say. */
   coverage?: Coverage;
+}
+
+export interface NewestRelease {
+  number: number;
+  outcome: ReleaseOutcome;
 }
 
 export interface AppFramework {
@@ -65,6 +73,8 @@ export interface GroupOptions {
   /** Only these apps; each is listed even with no task. */
   only?: readonly string[];
   desired?: ReadonlyMap<string, number>;
+  /** Each app's newest release in the state store. */
+  newest?: ReadonlyMap<string, NewestRelease>;
   /** The framework id the state store records per app. */
   frameworks?: ReadonlyMap<string, string | undefined>;
   coverage?: ReadonlyMap<string, Coverage>;
@@ -98,8 +108,10 @@ export function groupByApp(tasks: readonly TitanTask[], options: GroupOptions = 
     }
     const desired = options.desired?.get(app);
     const coverage = options.coverage?.get(app);
+    const newest = options.newest?.get(app);
     groups.push({
       ...(coverage === undefined ? {} : { coverage }),
+      ...(newest === undefined ? {} : { newestRelease: newest }),
       app,
       desired,
       running,

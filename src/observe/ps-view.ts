@@ -135,7 +135,9 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       const endedNote =
         hidden === 0 ? "" : `${hidden} ended instance${hidden === 1 ? "" : "s"} not shown (--all shows them)`;
       if (rows.length === 0) {
-        lines.push(endedNote === "" ? "  no instances" : `  no instances run; ${endedNote}`);
+        const none = endedNote === "" ? "  no instances" : `  no instances run; ${endedNote}`;
+        const undeployed = group.desired === undefined ? undeployedNote(group) : undefined;
+        lines.push(undeployed === undefined ? none : `${none}; ${undeployed}`);
         continue;
       }
       const withImage = rows.some((task) => task.image !== undefined);
@@ -151,6 +153,18 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
     }
   }
   return lines;
+}
+
+/**
+ * Why no release says how many instances an app wants although it has releases: none was deployed, and its newest
+ * failed or was rolled back (`titan releases` says why).
+ */
+function undeployedNote(group: AppGroup): string | undefined {
+  const newest = group.newestRelease;
+  if (newest === undefined || (newest.outcome !== "failed" && newest.outcome !== "rolled_back"))
+    return undefined;
+  const ended = newest.outcome === "failed" ? "failed" : "was rolled back";
+  return `no release was deployed (release ${newest.number} ${ended}: \`titan releases ${group.app}\`)`;
 }
 
 /** Which framework runs the app; another config's framework (or several) is called out. */

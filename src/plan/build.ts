@@ -63,6 +63,8 @@ export interface PlanInput {
    * interrupted `titan stop`), so the deploy resumes them and records their outcome.
    */
   resuming?: ReadonlySet<string>;
+  /** The plan is `titan drain`'s: `apps` are the apps it moves off the `draining` agents, not manifests. */
+  drain?: boolean;
 }
 
 /**
@@ -75,6 +77,16 @@ export const SCALE_IN_AUTO_AGENTS = 1_000;
 function otherApps(snapshot: ClusterSnapshot, apps: readonly AppSpec[]): string[] {
   const named = new Set(apps.map((a) => a.name));
   return Object.keys(snapshot.titanTasks).filter((app) => !named.has(app));
+}
+
+/** Of the apps the plan leaves alone, those with instances on agents being emptied. */
+function leftOnDraining(
+  snapshot: ClusterSnapshot,
+  others: readonly string[],
+  draining: ReadonlySet<string> | undefined,
+): string[] {
+  if (draining === undefined || draining.size === 0) return [];
+  return others.filter((app) => (snapshot.titanTasks[app] ?? []).some((t) => draining.has(t.agentId)));
 }
 
 /** The whole plan: diff per app, placement of the end state, every rollout step checked, and scale advice. Pure. */
@@ -149,6 +161,7 @@ export function buildPlan(input: PlanInput): Plan {
         )
       : null;
 
+  const left = otherApps(snapshot, apps);
   return {
     seed,
     fingerprint: planFingerprint(inputs, seed, {
@@ -160,7 +173,9 @@ export function buildPlan(input: PlanInput): Plan {
     region,
     snapshot: { source: input.source, format: snapshot.format, agents: snapshot.agents.length },
     apps: appPlans,
-    otherApps: otherApps(snapshot, apps),
+    otherApps: left,
+    leftOnDraining: leftOnDraining(snapshot, left, input.draining),
+    drain: input.drain === true,
     utilisation: { before: utilisation(snapshot.agents), after: utilisation(endState.usage()) },
     scaleOut,
     scaleIn,
@@ -198,15 +213,35 @@ function withDraining(snapshot: ClusterSnapshot, draining: ReadonlySet<string> |
   };
 }
 
-/** Instances kept on an agent being emptied are replaced elsewhere instead, with the same release. */
+/**
+ * Instances kept on an agent being emptied are replaced elsewhere instead, with the same release. An instance that
+ * already has a task of the same spec elsewhere (an interrupted drain started its replacement before it killed the
+ * original) keeps that one and stops the one on the agent, as the deploy does: nothing is launched for it.
+ */
 function moveOff(diff: AppDiff, draining: ReadonlySet<string> | undefined): AppDiff {
   if (draining === undefined || draining.size === 0) return diff;
-  const moving = diff.keep.filter((t) => draining.has(t.agentId));
-  if (moving.length === 0) return diff;
+  const leaving = diff.keep.filter((t) => draining.has(t.agentId));
+  if (leaving.length === 0) return diff;
+  const keep = diff.keep.filter((t) => !leaving.includes(t));
+  const stop = [...diff.stop];
+  const moving: TitanTask[] = [];
+  for (const task of leaving) {
+    const elsewhere = stop
+      .filter((t) => t.instance === task.instance && t.digest === diff.digest && !draining.has(t.agentId))
+      .sort((a, b) => (b.release ?? 0) - (a.release ?? 0))[0];
+    if (elsewhere === undefined) {
+      moving.push(task);
+      continue;
+    }
+    stop.splice(stop.indexOf(elsewhere), 1, task);
+    keep.push(elsewhere);
+  }
+  const byInstance = (a: TitanTask, b: TitanTask) => a.instance - b.instance;
   return {
     ...diff,
-    keep: diff.keep.filter((t) => !moving.includes(t)),
-    replace: [...diff.replace, ...moving].sort((a, b) => a.instance - b.instance),
+    keep: keep.sort(byInstance),
+    replace: [...diff.replace, ...moving].sort(byInstance),
+    stop,
   };
 }
 

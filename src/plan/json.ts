@@ -40,6 +40,7 @@ export function planToJson(plan: Plan): Record<string, unknown> {
       ? { reason: scaleInSkippedReason(plan.scaleInSkipped), hint: SCALE_IN_HINT }
       : null,
     other_apps: plan.otherApps,
+    left_on_draining: plan.leftOnDraining,
     warnings: plan.warnings,
     quota: plan.quota === null ? null : quotaJson(plan.quota),
   };

@@ -32,13 +32,19 @@ export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
     `Plan: ${where}${plan.snapshot.source} (${format}, ${plan.snapshot.agents} agent${plan.snapshot.agents === 1 ? "" : "s"})`,
   );
   lines.push("");
-  if (plan.apps.length === 0) lines.push("No app in the manifests runs in this region.", "");
+  if (plan.apps.length === 0)
+    lines.push(
+      plan.drain
+        ? "Nothing for titan to move: none of the apps it deployed runs on the agents being drained."
+        : "No app in the manifests runs in this region.",
+      "",
+    );
   plan.apps.forEach((app, k) => {
     const shortfall = plan.quota?.shortfall;
     const overQuota = shortfall?.app === app.diff.app ? shortfall.step : undefined;
     lines.push(...renderApp(app, landingsOf(remote.apps[k] as AppPlan), c, overQuota), "");
   });
-  if (plan.otherApps.length > 0) lines.push(c.dim(renderOtherApps(plan.otherApps)), "");
+  lines.push(...renderOtherApps(plan, c));
   lines.push(...renderUtilisation(plan), ...renderQuota(plan.quota), "");
   lines.push(...renderVerdict(plan, placedCount(remote), c), "");
   lines.push(`seed ${plan.seed} — replay with --seed ${plan.seed}`);
@@ -373,12 +379,38 @@ function renderUnplaced(app: string, unplaced: readonly UnplacedInstance[]): str
 /** Apps shown by name on the line of apps left alone; on a shared cluster the others run thousands. */
 const OTHER_APPS_SHOWN = 10;
 
-/** Names the first few apps titan runs that the manifests leave alone; the JSON lists them all. */
-function renderOtherApps(apps: readonly string[]): string {
+/**
+ * The apps titan runs that the plan leaves alone, each line naming the first few (the JSON lists them all): for a
+ * drain, those it leaves on the agents it drains apart from those elsewhere, which it has no reason to touch.
+ */
+function renderOtherApps(plan: Plan, c: ChalkInstance): string[] {
+  if (!plan.drain) {
+    if (plan.otherApps.length === 0) return [];
+    return [c.dim(`Also running, not in these manifests (left alone): ${someApps(plan.otherApps)}`), ""];
+  }
+  const lines: string[] = [];
+  const left = new Set(plan.leftOnDraining);
+  if (left.size > 0)
+    lines.push(
+      c.yellow(
+        `Not moved: ${someApps(plan.leftOnDraining)} on the agents being drained, with no release in this state store to move them with; their instances there end when the machines go down.`,
+      ),
+      "",
+    );
+  const elsewhere = plan.otherApps.filter((app) => !left.has(app));
+  if (elsewhere.length > 0)
+    lines.push(
+      c.dim(`Also running, not on the agents being drained (left alone): ${someApps(elsewhere)}`),
+      "",
+    );
+  return lines;
+}
+
+function someApps(apps: readonly string[]): string {
   const shown = apps.slice(0, OTHER_APPS_SHOWN);
   const more =
     apps.length > shown.length ? ` and ${apps.length - shown.length} more (--json lists them all)` : "";
-  return `Also running, not in these manifests (left alone): ${shown.join(", ")}${more}`;
+  return `${shown.join(", ")}${more}`;
 }
 
 /** Names a few agents; the JSON lists them all. */

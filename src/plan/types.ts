@@ -111,6 +111,13 @@ export interface Plan {
   apps: AppPlan[];
   /** Titan apps found running in the snapshot that the manifests do not mention; the plan leaves them alone. */
   otherApps: string[];
+  /**
+   * Of `otherApps`, those with instances on agents being emptied (drained, or scheduled for maintenance): the plan
+   * moves none of them, so they stay there until their agents go down.
+   */
+  leftOnDraining: string[];
+  /** The plan is `titan drain`'s: its apps are what it moves off the agents it drains, not a manifest's. */
+  drain: boolean;
   utilisation: { before: Utilisation; after: Utilisation };
   /** Advice when something does not fit; null when everything fits. */
   scaleOut: ScaleOutAdvice | null;

@@ -87,7 +87,9 @@ export async function applyApps(
   // Agents scheduled for maintenance are emptied as the master's inverse offers ask; drained ones likewise.
   const scheduled = await agentsScheduledForMaintenance(conn.cluster, env.signal);
   const draining = new Set([...(options.draining ?? []), ...scheduled]);
-  const plan = await planFor(pinned.apps, snapshot, conn, { ...options, draining }, saved);
+  // Only `titan drain` names agents to empty: its plan's apps are what it moves, not a manifest's.
+  const drain = options.draining !== undefined;
+  const plan = await planFor(pinned.apps, snapshot, conn, { ...options, draining }, saved, drain);
   for (const warning of plan.warnings) writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);
   if (options.json)
     writeLine(
@@ -326,6 +328,7 @@ export async function planFor(
   conn: Connection,
   options: ApplyOptions,
   saved: SavedPlan | undefined,
+  drain = false,
 ): Promise<Plan> {
   const region = options.region ?? conn.target.region;
   const resuming = await unfinishedStops(conn.store, apps, resolveRegion(apps, region));
@@ -339,6 +342,7 @@ export async function planFor(
     ...(options.draining === undefined ? {} : { draining: options.draining }),
     ...(region === undefined ? {} : { region }),
     ...(resuming.size === 0 ? {} : { resuming }),
+    ...(drain ? { drain } : {}),
   };
   if (options.planFile === undefined || saved === undefined) return buildPlan(base);
   const plan = buildPlan({ ...base, seed: saved.seed });

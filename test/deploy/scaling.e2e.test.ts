@@ -1,8 +1,14 @@
 import { writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { systemClock } from "../../src/cli/env.js";
+import { FileStateStore } from "../../src/state/file-store.js";
 import { type Json, operator } from "../local/scheduler-client.js";
+import { appSpec } from "../plan/builders.js";
 import { runCli } from "../support/cli.js";
+import { startLabelledFramework } from "../support/labelled-tasks.js";
 import { startTestCluster, type TestCluster } from "../support/local-cluster.js";
 import { recordAsLocal } from "../support/local-record.js";
 import { freePortRange } from "../support/ports.js";
@@ -210,7 +216,12 @@ describe("an interrupted titan drain, re-run", () => {
       outcome: "deployed",
       release: 2,
     });
-    expect(list.at(-1)).toMatchObject({ type: "maintenance", mode: "DOWN" });
+    // The last event, timed as the moves' events before it.
+    expect(list.at(-1)).toMatchObject({
+      type: "maintenance",
+      mode: "DOWN",
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
     const running = await placements(local.url);
     expect(running).toHaveLength(2);
     expect(running.every((r) => r.agent !== victim)).toBe(true);
@@ -293,6 +304,12 @@ describe("scale-in advice beside an app the manifests do not name", () => {
       /Without --dry-run, titan would now bring agent-\d\.local down for maintenance as planned above\./,
     );
     expect(dry.stdout).not.toContain("Scale-in:");
+    // A drain has no manifests: its plan says what it leaves alone and why.
+    expect(dry.stdout).toContain(
+      "Nothing for titan to move: none of the apps it deployed runs on the agents being drained.",
+    );
+    expect(dry.stdout).toContain("Also running, not on the agents being drained (left alone): spread");
+    expect(dry.stdout).not.toContain("manifests");
   }, 60_000);
 });
 
@@ -335,4 +352,62 @@ describe("a drain that takes longer than progress_deadline in all", () => {
       [3, "deployed"],
     ]);
   }, 60_000);
+});
+
+describe("titan drain beside an app with no deployed release", () => {
+  it("refuses while its first release is under way or after it failed, naming it, and brings nothing down", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 2 });
+    const { h, cli } = cliFor(local);
+    const store = new FileStateStore(
+      pathToFileURL(join(h.vars.XDG_DATA_HOME ?? "", "titan", "state", "local")).href,
+      {
+        clock: systemClock,
+        hostname: hostname(),
+      },
+    );
+    // Release 1 of fresh, its first, pending while its two instances run on one agent (a deploy killed there).
+    const spec = appSpec({ name: "fresh", instances: 2 });
+    await store.addRelease({
+      app: "fresh",
+      manifestDigest: "sha256:fresh",
+      spec,
+      user: "me",
+      command: "titan deploy -f fresh.yaml",
+    });
+    const victim = local.agentIds()[0] ?? "";
+    const fresh = await startLabelledFramework(local.url, "fresh");
+    for (const instance of [0, 1])
+      await fresh.waitFor(fresh.launch({ instance, release: 1, command: "sleep 60", agentId: victim }));
+    const drain = () => cli(["drain", victim, "--master", local.url, "--yes"]);
+
+    const interrupted = await drain();
+    expect(interrupted.code, interrupted.stderr).toBe(2);
+    expect(interrupted.stderr).toContain(
+      "error: fresh has a release still unfinished (release 1, its first; its deploy was interrupted)",
+    );
+    expect(interrupted.stderr).toContain("hint: finish it first: re-run `titan deploy -f fresh.yaml`");
+    // A deploy holding the lock: the drain names it and says how to wait for it.
+    const held = await store.acquireLock(
+      "fresh",
+      { user: "ana", host: hostname(), pid: process.pid, purpose: "deploy fresh release 1" },
+      60_000,
+    );
+    const running = await drain();
+    expect(running.code).toBe(2);
+    expect(running.stderr).toContain(`a deploy of it is running: ana@${hostname()}, pid ${process.pid}`);
+    expect(running.stderr).toContain(
+      `hint: wait for that deploy to end (\`titan status fresh --wait --master ${local.url}\`)`,
+    );
+    await store.releaseLock("fresh", held);
+    await store.finishRelease("fresh", 1, "failed", "health gates");
+    const failed = await drain();
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain("error: no release of fresh was deployed (release 1 failed)");
+
+    expect(await maintenanceStatus(local.url)).toEqual({});
+    expect(await placements(local.url, "fresh")).toEqual([
+      expect.objectContaining({ agent: victim }),
+      expect.objectContaining({ agent: victim }),
+    ]);
+  }, 30_000);
 });

@@ -1,7 +1,9 @@
+import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { appDigest } from "../../src/cluster/digest.js";
 import { buildPlan } from "../../src/plan/build.js";
 import { planToJson } from "../../src/plan/json.js";
+import { renderPlan } from "../../src/plan/render.js";
 import { agent, appSpec, scalars, snapshotOf, titanTask } from "./builders.js";
 
 const source = "snapshot test.json";
@@ -23,6 +25,45 @@ describe("plans that empty agents", () => {
     // unique: hostname with one of three agents draining leaves room for two instances only.
     expect(plan.fits).toBe(false);
     expect(JSON.stringify(planToJson(plan))).toContain('"action":"move"');
+  });
+
+  it("says what a resumed drain does with an instance whose replacement already runs: stops the original only", () => {
+    // An interrupted drain of agent-0: slow[0] moved (release 2), slow[1] runs on agent-0 (release 1) and its
+    // replacement on agent-2 (release 2), slow[2] not moved yet. All of one spec.
+    const agents = [0, 1, 2].map((n) => agent(n, scalars(4, 8192)));
+    const app = appSpec({ name: "slow", instances: 3 });
+    const digest = appDigest(app);
+    const task = (instance: number, on: number, release: number) => ({
+      ...titanTask("slow", instance, digest, on, app.resources),
+      taskId: `slow.${release}.${instance}.1`,
+      release,
+    });
+    const original = task(1, 0, 1);
+    const replacement = task(1, 2, 2);
+    for (const running of [
+      [task(0, 1, 2), original, replacement, task(2, 0, 1)],
+      [task(0, 1, 2), replacement, original, task(2, 0, 1)],
+    ]) {
+      const plan = buildPlan({
+        apps: [app],
+        snapshot: snapshotOf(agents, running),
+        source,
+        seed: 3,
+        draining: new Set(["agent-0"]),
+      });
+      const [slow] = plan.apps;
+      expect(slow?.diff.keep.map((t) => [t.instance, t.agentId])).toEqual([
+        [0, "agent-1"],
+        [1, "agent-2"],
+      ]);
+      expect(slow?.diff.stop).toEqual([original]);
+      expect(slow?.diff.replace.map((t) => [t.instance, t.agentId])).toEqual([[2, "agent-0"]]);
+      expect(slow?.placements.map((p) => [p.instance, p.action])).toEqual([[2, "move"]]);
+      const text = renderPlan(plan, new Chalk({ level: 0 })).join("\n");
+      expect(text).toContain("stop slow[1] on host-0.example.com");
+      expect(text).not.toContain("move slow[1]");
+      expect(text).toContain("Scheduler dry-run: the new instance fits");
+    }
   });
 
   it("names the --shape text of each advised agent shape, which reads back as the same shape", () => {

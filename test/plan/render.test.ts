@@ -2,6 +2,7 @@ import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { appDigest, shortDigest } from "../../src/cluster/digest.js";
 import { buildPlan } from "../../src/plan/build.js";
+import { planToJson } from "../../src/plan/json.js";
 import { renderPlan } from "../../src/plan/render.js";
 import { agent, appSpec, scalars, snapshotOf, titanTask } from "./builders.js";
 
@@ -89,6 +90,44 @@ describe("renderPlan", () => {
       `Also running, not in these manifests (left alone): ${others(10)
         .map((t) => t.app)
         .join(", ")} and 2 more (--json lists them all)`,
+    );
+  });
+
+  it("words a drain's plan for the agents it drains: what it leaves there and why, apart from the rest", () => {
+    const agents = [agent(0, scalars(8, 8192)), agent(1, scalars(8, 8192))];
+    const running = [
+      titanTask("ghost", 0, "sha256:x", 0, scalars(0.1, 16)),
+      titanTask("other", 0, "sha256:y", 1, scalars(0.1, 16)),
+    ];
+    const plan = buildPlan({
+      apps: [],
+      snapshot: snapshotOf(agents, running),
+      source: "s",
+      seed: 1,
+      draining: new Set(["agent-0"]),
+      drain: true,
+    });
+    expect(plan.leftOnDraining).toEqual(["ghost"]);
+    expect(planToJson(plan).left_on_draining).toEqual(["ghost"]);
+    const text = renderPlan(plan, plain);
+    expect(text).toContain(
+      "Nothing for titan to move: none of the apps it deployed runs on the agents being drained.",
+    );
+    expect(text).toContain(
+      "Not moved: ghost on the agents being drained, with no release in this state store to move them with; their instances there end when the machines go down.",
+    );
+    expect(text).toContain("Also running, not on the agents being drained (left alone): other");
+    expect(text.join("\n")).not.toContain("manifests");
+    // A deploy's plan (agents under maintenance drain too) keeps the manifests' wording.
+    const deploy = buildPlan({
+      apps: [],
+      snapshot: snapshotOf(agents, running),
+      source: "s",
+      seed: 1,
+      draining: new Set(["agent-0"]),
+    });
+    expect(renderPlan(deploy, plain)).toContain(
+      "Also running, not in these manifests (left alone): ghost, other",
     );
   });
 

@@ -159,6 +159,46 @@ describe("titan ps against the local cluster", () => {
     }
   });
 
+  it("knows an app whose only release failed before any task ran, as releases and status do", async () => {
+    const local = await startTestCluster({ agents: 1, ...fastCluster });
+    const { env, dataDir } = isolatedEnv();
+    const manifest = await loadManifests([join(root, "fixtures/manifests/example.yaml")], { cwd: root });
+    const spec = manifest.apps[0];
+    if (spec === undefined) throw new Error("the fixture has no app");
+    const store = new FileStateStore(pathToFileURL(join(dataDir, "state", "local")).href, {
+      clock: systemClock,
+      hostname: hostname(),
+    });
+    await store.addRelease({
+      app: "big",
+      manifestDigest: "sha256:big",
+      spec: { ...spec, name: "big" },
+      user: "me",
+    });
+    await store.finishRelease("big", 1, "failed", "no offer had room for it");
+
+    const table = await runCli(["ps", "big", "--master", local.url], { env });
+    expect(table.stderr).toBe("");
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain("big  desired -  running 0  healthy 0");
+    expect(table.stdout).toContain(
+      "  no instances; no release was deployed (release 1 failed: `titan releases big`)",
+    );
+    const json = await runCli(["ps", "big", "--master", local.url, "--json"], { env });
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as PsJson).regions[0]?.apps).toEqual([
+      expect.objectContaining({ app: "big", desired: null, running: 0, healthy: 0, instances: [] }),
+    ]);
+    for (const argv of [
+      ["releases", "big"],
+      ["status", "big", "--master", local.url],
+    ]) {
+      const other = await runCli(argv, { env });
+      expect(other.code, other.stderr).toBe(0);
+      expect(other.stdout).toContain("failed");
+    }
+  });
+
   it("fails with a hint when the master cannot be reached", async () => {
     const { env } = isolatedEnv();
     const result = await runCli(["ps", "--master", "http://127.0.0.1:1"], { env });

@@ -4,19 +4,18 @@ import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { agentMachines, sameMachine } from "../../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../../cluster/types.js";
-import { sameSpec } from "../../deploy/releases.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { MasterOperator } from "../../mesos/operator.js";
 import type { MachineID } from "../../mesos/types/mesos.js";
 import type { MaintenanceSchedule } from "../../mesos/types/operator.js";
 import { buildPlan } from "../../plan/build.js";
-import { finishFirstHint } from "../../release/app-release.js";
 import { applyApps, type FollowUp } from "../../release/apply.js";
 import { type Connection, connect } from "../../release/connect.js";
 import { overrideReason } from "../../release/disruption.js";
 import { parseTimeout } from "../../release/timeout.js";
-import { newestDeployed } from "../../state/deployed.js";
-import type { Release, StateStore } from "../../state/types.js";
+import { liveLock } from "../../state/live-lock.js";
+import type { StateStore } from "../../state/types.js";
+import { type DrainApp, drainApp, drainRefusal, runningSpec } from "./apps.js";
 import type { DrainOptions } from "./command.js";
 
 export async function runDrain(env: Env, opts: DrainOptions, names: string[]): Promise<number> {
@@ -31,14 +30,10 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
   const conn = await connect(env, opts);
   try {
     const snapshot = await conn.source.read(env.signal);
-    const running = await runningSpecs(conn.store, snapshot);
+    const known = await drainApps(conn.store, snapshot);
+    const running = known.flatMap((app) => runningSpec(app) ?? []);
     const agentIds = opts.advised
-      ? advisedAgents(
-          env,
-          conn,
-          snapshot,
-          running.map((r) => r.spec),
-        )
+      ? advisedAgents(env, conn, snapshot, running)
       : namedAgents(snapshot, names);
     if (agentIds.length === 0) {
       if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "nothing_to_do" }));
@@ -46,16 +41,26 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       return 0;
     }
     const draining = new Set(agentIds);
-    const apps = running
-      .filter(
-        ({ spec, unfinished }) =>
-          unfinished === "same" ||
-          (snapshot.titanTasks[spec.name] ?? []).some((t) => draining.has(t.agentId)),
-      )
-      .map(({ spec, unfinished }) => {
-        if (unfinished !== undefined && unfinished !== "same") throw unfinishedRelease(spec.name, unfinished);
-        return spec;
+    const hostsOf = (app: string) => [
+      ...new Set(
+        (snapshot.titanTasks[app] ?? []).filter((t) => draining.has(t.agentId)).map((t) => t.hostname),
+      ),
+    ];
+    for (const app of known) {
+      const hosts = hostsOf(app.app);
+      if (hosts.length === 0) continue;
+      const lock =
+        app.kind === "unfinished" ? await liveLock(conn.store, app.app, env.clock.now()) : undefined;
+      const refusal = drainRefusal(app, {
+        hosts,
+        target: targetWords(opts),
+        ...(lock === undefined ? {} : { lock }),
       });
+      if (refusal !== undefined) throw refusal;
+    }
+    const apps = known.flatMap((app) =>
+      app.kind === "resumes" || (app.kind === "moves" && hostsOf(app.app).length > 0) ? [app.spec] : [],
+    );
     const argv = opts.advised ? ["--advised"] : names;
     return await applyApps(env, conn, apps, {
       yes: opts.yes === true,
@@ -77,39 +82,12 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
   }
 }
 
-interface RunningSpec {
-  /** The newest deployed release's spec: what a drain moves. */
-  spec: AppSpec;
-  /**
-   * A newest release still pending: "same" when it carries out the running spec (an interrupted drain: resumed
-   * here, even once nothing of the app is left on the agents), else that release (another spec or count).
-   */
-  unfinished?: "same" | Release;
-}
-
-/** The spec each titan app in the cluster runs now (its newest deployed release), and any release unfinished. */
-async function runningSpecs(store: StateStore, snapshot: ClusterSnapshot): Promise<RunningSpec[]> {
-  const specs: RunningSpec[] = [];
-  for (const app of Object.keys(snapshot.titanTasks).sort()) {
-    const releases = await store.releases(app);
-    const deployed = newestDeployed(releases);
-    if (!deployed) continue;
-    const last = releases.at(-1);
-    if (last?.outcome !== "pending") specs.push({ spec: deployed.spec });
-    else specs.push({ spec: deployed.spec, unfinished: sameSpec(last, deployed) ? "same" : last });
-  }
-  return specs;
-}
-
-/**
- * Draining an app whose newest release is another spec or count still under way (a deploy, scale or restart that
- * runs or was interrupted) would move its running release's spec and supersede that release, undoing it halfway.
- */
-function unfinishedRelease(app: string, release: Release): UsageError {
-  return new UsageError(
-    `${app} has a release still unfinished (a deploy running or interrupted): draining would supersede it with the running release`,
-    `${finishFirstHint(app, release)}; then drain`,
-  );
+/** How a drain treats each titan app in the cluster, from its releases. */
+async function drainApps(store: StateStore, snapshot: ClusterSnapshot): Promise<DrainApp[]> {
+  const apps: DrainApp[] = [];
+  for (const app of Object.keys(snapshot.titanTasks).sort())
+    apps.push(drainApp(app, await store.releases(app)));
+  return apps;
 }
 
 function namedAgents(snapshot: ClusterSnapshot, names: readonly string[]): string[] {
@@ -175,7 +153,14 @@ async function maintenanceStep(
       const current = (await operator.getMaintenanceSchedule(env.signal)).schedule;
       await operator.updateMaintenanceSchedule(withWindow(current, ids, env.clock.now()), env.signal);
       await operator.startMaintenance(ids, env.signal);
-      if (json) writeLine(env.io.out, JSON.stringify({ type: "maintenance", agents: hosts, mode: "DOWN" }));
+      // An event of the drain like the moves' before it, with its time as they have theirs.
+      const event = {
+        type: "maintenance",
+        agents: hosts,
+        mode: "DOWN",
+        time: new Date(env.clock.now()).toISOString(),
+      };
+      if (json) writeLine(env.io.out, JSON.stringify(event));
       else writeLine(env.io.out, `${hosts.join(", ")}: down for maintenance; the machines can be terminated`);
     },
   };

@@ -91,7 +91,13 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
       if (warning !== undefined) writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${warning}`);
     }
   }
-  const groups = groupByApp(mine, { only: apps, desired, frameworks, coverage, ended: opts.all });
+  const newest = new Map(
+    [...releases].flatMap(([app, list]) => {
+      const last = list.at(-1);
+      return last === undefined ? [] : [[app, { number: last.number, outcome: last.outcome }] as const];
+    }),
+  );
+  const groups = groupByApp(mine, { only: apps, desired, newest, frameworks, coverage, ended: opts.all });
   return { ...base, master, apps: groups, releases };
 }
 
@@ -160,10 +166,18 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
   }
 }
 
-/** Whether the section knows the app: a release in the state store, or a task of a live framework. */
+/**
+ * Whether the section knows the app: a release in the state store (whatever its outcome: one that failed before
+ * any task ran is still the app's), or a task of a live framework.
+ */
 function knows(section: PsSection, app: string): boolean {
   const group = section.apps.find((g) => g.app === app);
-  return group !== undefined && (group.desired !== undefined || group.rows.length + group.hiddenEnded > 0);
+  return (
+    group !== undefined &&
+    (group.desired !== undefined ||
+      group.newestRelease !== undefined ||
+      group.rows.length + group.hiddenEnded > 0)
+  );
 }
 
 /**
