@@ -108,7 +108,8 @@ export async function runLogs(
     if (opts.follow && first.selected === 0)
       printer.note(`no instance of ${what} yet; waiting for one (Ctrl-C to stop)`);
     const readable: LogSource[] = [];
-    let failed = false;
+    // A run whose agent is missing or does not answer was only noted: its output could not be read.
+    let failed = first.unreadable > 0;
     for (const source of first.added) {
       const outcome = await readInitial(env, source, tail, printer);
       if (outcome === "failed") failed = true;

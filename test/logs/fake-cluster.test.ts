@@ -1,0 +1,38 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { fakeAgent, fakeLogsCluster } from "../support/fake-logs-cluster.js";
+import { tempDir } from "../support/tmp.js";
+
+function isolatedEnv(): Record<string, string> {
+  const dir = tempDir();
+  return { TITAN_CONFIG: join(dir, "config.yaml"), XDG_DATA_HOME: join(dir, "data") };
+}
+
+describe("titan logs when a run's output cannot be read", () => {
+  it.each([
+    ["its agent refuses connections", "cannot ask agent"],
+    [
+      "its agent is missing from the master's GET_AGENTS",
+      "agent agent-gone is not reachable through the master",
+    ],
+  ])("exits 1 when %s, after printing the others", async (why, note) => {
+    const good = await fakeAgent();
+    const bad = await fakeAgent();
+    if (why.includes("refuses")) await bad.server.close();
+    const cluster = await fakeLogsCluster([
+      { app: "api", instance: 0, agent: good, stdout: "zero\n" },
+      { app: "api", instance: 1, agent: why.includes("missing") ? "agent-gone" : bad, stdout: "one\n" },
+    ]);
+    const result = await runCli(["logs", "api", "--stdout", "--master", cluster.master.url], {
+      env: isolatedEnv(),
+    });
+    expect(result.stdout).toBe(`api[0] ${good.id} | zero\n`);
+    expect(result.stderr).toContain(`titan: api[1]: ${note}`);
+    expect(result.code).toBe(1);
+
+    const one = await runCli(["logs", "api/1", "--master", cluster.master.url], { env: isolatedEnv() });
+    expect(one.stdout).toBe("");
+    expect(one.code).toBe(1);
+  });
+});
