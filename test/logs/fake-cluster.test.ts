@@ -36,3 +36,28 @@ describe("titan logs when a run's output cannot be read", () => {
     expect(one.code).toBe(1);
   });
 });
+
+describe("titan logs without -f", () => {
+  it("prints each run whole, one after another, stdout before stderr, final partial lines included", async () => {
+    const agent = await fakeAgent();
+    const cluster = await fakeLogsCluster([
+      { app: "api", instance: 0, agent, stdout: "a\nno newline", stderr: "e\nerr no newline" },
+      { app: "api", instance: 1, agent, stdout: "b\nlast" },
+    ]);
+    const result = await runCli(["logs", "api", "--master", cluster.master.url], { env: isolatedEnv() });
+    expect(
+      result.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => line.replace(/ agent-\d+ /, " ")),
+    ).toEqual([
+      "api[0] out | a",
+      "api[0] out | no newline",
+      "api[0] err | e",
+      "api[0] err | err no newline",
+      "api[1] out | b",
+      "api[1] out | last",
+    ]);
+    expect(result.code).toBe(0);
+  });
+});
