@@ -61,3 +61,25 @@ describe("titan logs without -f", () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe("titan logs --tail on a file of huge lines", () => {
+  it("reads back at most N pieces of 1 MiB, not the whole file", async () => {
+    const agent = await fakeAgent();
+    const cluster = await fakeLogsCluster([
+      { app: "api", instance: 0, agent, stdout: `${"a".repeat(5 * 1024 * 1024)}end` },
+    ]);
+    const result = await runCli(["logs", "api", "--stdout", "--tail", "1", "--master", cluster.master.url], {
+      env: isolatedEnv(),
+    });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^api\[0\] agent-\d+ \| a+end$/);
+    expect(lines[0]?.length).toBeLessThanOrEqual(1024 * 1024 + 20);
+    const read = agent.server.requests
+      .map((r) => new URL(r.path, "http://agent").searchParams)
+      .filter((q) => q.get("offset") !== "-1" && q.get("length") !== null)
+      .reduce((n, q) => n + Number(q.get("length")), 0);
+    expect(read).toBeLessThanOrEqual(1024 * 1024);
+  });
+});
