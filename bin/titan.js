@@ -17,14 +17,18 @@ tuneV8For(process.argv.slice(2));
 
 const controller = new AbortController();
 
-// A reader that goes away (`titan ps | head`) is not an error, yet it must never pass for success of a command
-// still at work: stdout goes quiet, and the command stops as an interruption does (a deploy releases its lock,
-// records its progress and exits non-zero; a command that already finished keeps its own exit code).
-process.stdout.on("error", (error) => {
+// A reader that goes away (`titan ps | head`, `titan logs api 2>&1 | head -1`) is not an error, yet it must never
+// pass for success of a command still at work: the stream goes quiet, and the command stops as an interruption
+// does (a deploy releases its lock, records its progress and exits non-zero; a command that already finished
+// keeps its own exit code). stderr is treated as stdout is: a note or warning written to a closed stderr must not
+// crash the command with an uncaught EPIPE, and whoever read it is gone too.
+const onReaderGone = (stream) => (error) => {
   if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
-  process.stdout.write = () => true;
+  stream.write = () => true;
   controller.abort(STDOUT_CLOSED);
-});
+};
+process.stdout.on("error", onReaderGone(process.stdout));
+process.stderr.on("error", onReaderGone(process.stderr));
 
 // The first SIGINT/SIGTERM/SIGHUP stops the command cleanly (a deploy releases its lock and records where it
 // stands); a second one gives that cleanup a few seconds more; a third exits at once.

@@ -40,7 +40,10 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Interrupted, "interrupted (the cluster keeps its state; re-run to resume)"],
 ];
 
-/** The reason bin/titan.js aborts with when the reader of stdout goes away (`titan logs api | head`). */
+/**
+ * The reason bin/titan.js aborts with when the reader of stdout (or of stderr) goes away (`titan logs api | head`,
+ * `titan logs api 2>&1 | head -1`).
+ */
 export const STDOUT_CLOSED = "stdout closed";
 
 /**

@@ -3,6 +3,7 @@ import type { Document, LineCounter, Node, YAMLMap } from "yaml";
 import { type Diagnostic, TitanError, ValidationError } from "../cli/errors.js";
 import { checkPrivate } from "../cli/private-path.js";
 import { didYouMean } from "../cli/suggest.js";
+import { urlForMessage } from "../cli/url-text.js";
 import { isMap, isScalar, isSeq, yamlLibrary } from "../cli/yaml-library.js";
 import {
   explainYamlError,
@@ -205,11 +206,15 @@ export function masterUrlProblem(raw: string): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    return `"${raw}" is not a URL`;
+    return `"${urlForMessage(raw)}" is not a URL`;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return `"${raw}" must use http or https`;
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return `"${urlForMessage(raw)}" must use http or https`;
   if (url.username !== "" || url.password !== "") return "credentials do not belong in a master URL";
-  if (url.pathname !== "/" && url.pathname !== "") return `"${raw}" must not have a path`;
+  if (url.pathname !== "/" && url.pathname !== "")
+    return `"${url.origin}" must not have a path (${url.pathname})`;
+  if (url.search !== "" || url.hash !== "")
+    return `"${url.origin}" must not have a ${url.search !== "" ? "query" : "fragment"}`;
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
 import type { TitanError } from "../cli/errors.js";
 import { UsageError } from "../cli/errors.js";
+import { urlForMessage } from "../cli/url-text.js";
 import {
   BadResponseError,
   ConnectionError,
@@ -66,7 +67,7 @@ export function parseMasterUrls(masters: readonly string[]): URL[] {
       url = new URL(text.includes("://") ? text : `http://${text}`);
     } catch {
       throw new UsageError(
-        `"${text}" is not a master URL`,
+        `"${urlForMessage(text)}" is not a master URL`,
         "write masters as http://host:5050 or https://host:5050",
       );
     }
@@ -79,9 +80,11 @@ export function parseMasterUrls(masters: readonly string[]): URL[] {
         "put the principal and secret in the cluster's auth settings, not in the URL",
       );
     }
-    if (url.pathname !== "/" || url.search !== "") {
+    if (url.pathname !== "/" || url.search !== "" || url.hash !== "") {
+      const what =
+        url.pathname !== "/" ? `a path (${url.pathname})` : url.search !== "" ? "a query" : "a fragment";
       throw new UsageError(
-        `master URL ${text} has a path`,
+        `master URL ${url.origin} has ${what}`,
         "give the master's address only (http://host:5050); titan adds the API paths itself",
       );
     }

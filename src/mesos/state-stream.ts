@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { BadResponseError, ResponseTooLargeError } from "./errors.js";
+import { BadResponseError, MesosTimeoutError, ResponseTooLargeError } from "./errors.js";
 import { type CapturedValue, JsonCapture } from "./json-capture.js";
 import { JsonStreamError, type Selection } from "./json-select.js";
 import type { MasterCluster } from "./leader.js";
@@ -18,6 +18,14 @@ export interface StreamedCallOptions {
   deadlineMs?: number;
   /** How long the body may stall (default 30 s). */
   idleTimeoutMs?: number;
+  /** How long the whole answer may take, headers to last byte (default 10 min). */
+  totalMs?: number;
+  /**
+   * The least average rate of the body on the wire once `rateGraceMs` (default 30 s) have passed since its headers
+   * (default 32 KiB/s): a master that trickles its answer fails in about the grace time, not after `totalMs`.
+   */
+  minBytesPerSecond?: number;
+  rateGraceMs?: number;
   /** Cap on the decompressed document (default 4 GiB): it is never held whole, so this only stops a runaway. */
   maxBytes?: number;
   /**
@@ -50,6 +58,7 @@ export async function streamOperatorCall(
   options: StreamedCallOptions,
 ): Promise<StreamedCallResult> {
   const transport = cluster.transport;
+  const started = performance.now();
   const stream = await cluster.send(
     "/api/v1",
     (url) =>
@@ -66,7 +75,7 @@ export async function streamOperatorCall(
     (discarded) => discarded.close(),
   );
   try {
-    return await readAnswer(stream, type, options, transport.sendsCredentialsTo(stream.url));
+    return await readAnswer(stream, type, options, transport.sendsCredentialsTo(stream.url), started);
   } finally {
     stream.close();
   }
@@ -77,6 +86,7 @@ async function readAnswer(
   type: string,
   options: StreamedCallOptions,
   credentialsSent: boolean,
+  started: number,
 ): Promise<StreamedCallResult> {
   const what = type;
   const gzip = (stream.headers["content-encoding"] ?? "").toLowerCase().includes("gzip");
@@ -92,8 +102,22 @@ async function readAnswer(
   }
   const maxBytes = options.maxBytes ?? 4 * 1024 ** 3;
   const counted = { wire: 0 };
-  const wire = Readable.from(countBytes(stream.chunks, counted));
-  const body: AsyncIterable<Buffer> = gzip ? wire.pipe(createGunzip()) : wire;
+  const pace = {
+    started,
+    bodyStarted: performance.now(),
+    totalMs: options.totalMs ?? DEFAULT_TOTAL_MS,
+    minBytesPerSecond: options.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND,
+    graceMs: options.rateGraceMs ?? DEFAULT_RATE_GRACE_MS,
+    what: `${what} from ${stream.url.origin}`,
+  };
+  const wire = Readable.from(countBytes(stream.chunks, counted, pace));
+  let body: AsyncIterable<Buffer> = wire;
+  if (gzip) {
+    const gunzip = createGunzip();
+    // pipe() does not pass a failure of the source on: without this a too slow answer would leave gunzip waiting.
+    wire.on("error", (error) => gunzip.destroy(error));
+    body = wire.pipe(gunzip);
+  }
   const capture = new JsonCapture(
     options.select,
     options.onValue,
@@ -125,11 +149,54 @@ async function readAnswer(
   return { origin: stream.url.origin, wireBytes: counted.wire, jsonBytes };
 }
 
-async function* countBytes(chunks: AsyncIterable<Uint8Array>, counted: { wire: number }) {
+const DEFAULT_TOTAL_MS = 10 * 60_000;
+const DEFAULT_MIN_BYTES_PER_SECOND = 32 * 1024;
+const DEFAULT_RATE_GRACE_MS = 30_000;
+
+interface Pace {
+  started: number;
+  bodyStarted: number;
+  totalMs: number;
+  minBytesPerSecond: number;
+  graceMs: number;
+  what: string;
+}
+
+const SLOW_HINT =
+  "the master is overloaded or the link to it is slow; retry, or run titan closer to the master (its state must arrive within 10 minutes, at 32 KiB/s or more)";
+
+async function* countBytes(chunks: AsyncIterable<Uint8Array>, counted: { wire: number }, pace: Pace) {
   for await (const chunk of chunks) {
     counted.wire += chunk.length;
+    checkPace(counted.wire, pace);
     yield chunk;
   }
+}
+
+/** A trickling answer fails once it is clearly too slow, instead of holding the command for as long as it lasts. */
+function checkPace(bytes: number, pace: Pace): void {
+  const now = performance.now();
+  if (now - pace.started > pace.totalMs)
+    throw new MesosTimeoutError(
+      `${pace.what} took longer than ${formatSeconds(pace.totalMs)} (${formatBytes(bytes)} so far); aborted`,
+      SLOW_HINT,
+    );
+  const bodyMs = now - pace.bodyStarted;
+  if (bodyMs > pace.graceMs && (bytes * 1000) / bodyMs < pace.minBytesPerSecond)
+    throw new MesosTimeoutError(
+      `${pace.what} arrives too slowly (${formatBytes(bytes)} in ${formatSeconds(bodyMs)}, under ${formatBytes(pace.minBytesPerSecond)}/s); aborted`,
+      SLOW_HINT,
+    );
+}
+
+function formatSeconds(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 2) return `${Math.round((bytes / 1024 ** 2) * 10) / 10} MiB`;
+  if (bytes >= 1024) return `${Math.round((bytes / 1024) * 10) / 10} KiB`;
+  return `${bytes} bytes`;
 }
 
 /** The start of an error answer, for the message. */

@@ -1,3 +1,4 @@
+import { escapeTerminal } from "../cli/terminal-text.js";
 import { shortDigest } from "../cluster/digest.js";
 import type { TitanTask } from "../cluster/types.js";
 import { instancesIn } from "../plan/regions.js";
@@ -81,7 +82,11 @@ function releaseText(r: Release): string {
   return `release ${r.number} (${r.image ?? "command"}, spec ${shortDigest(r.manifestDigest)})`;
 }
 
-/** One line: `web  ok  desired 3  running 3  healthy 3 · release 4 (…) · last deploy: release 4 deployed 5m ago`. */
+/**
+ * One line: `web  ok  desired 3  running 3  healthy 3 · release 4 (…) · last deploy: release 4 deployed 5m ago`.
+ * Its words come from the store and the cluster (a failed deploy's reason quotes a Mesos status message, a progress
+ * record says what a deploy waits for), so control characters in them are shown as escapes.
+ */
 export function statusLine(s: AppStatus, now: number): string {
   const parts = [
     `${s.app}  ${s.verdict}  desired ${s.desired ?? "-"}  running ${s.running}  healthy ${s.healthy}`,
@@ -104,7 +109,7 @@ export function statusLine(s: AppStatus, now: number): string {
     parts.push(`no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (${next})`);
   }
   if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
-  return parts.join(" · ");
+  return escapeTerminal(parts.join(" · "));
 }
 
 /** `2 instances run release 5 (failed), 1 runs release 4 (rolled back)`. */

@@ -53,6 +53,33 @@ describe("titan status", () => {
     );
   });
 
+  it("shows control characters of a stored or remote reason, of what a deploy waits for, as escapes", () => {
+    const line = statusLine(
+      {
+        app: "web",
+        verdict: "deploying",
+        desired: 1,
+        running: 0,
+        healthy: 0,
+        lastDeploy: release({
+          number: 5,
+          outcome: "failed",
+          finishedAt: 60_000,
+          detail: "TASK_FAILED: \x1b]0;PWNED\x07\x1b[2J",
+        }),
+        waiting: { for: "offers\r\x9b2J", at: 60_000 },
+      },
+      180_000,
+    );
+    expect(
+      [...line].filter(
+        (ch) => ch.charCodeAt(0) < 0x20 || (ch.charCodeAt(0) >= 0x7f && ch.charCodeAt(0) <= 0x9f),
+      ),
+    ).toEqual([]);
+    expect(line).toContain("(TASK_FAILED: \\x1b]0;PWNED\\x07\\x1b[2J)");
+    expect(line).toContain("waiting for offers\\r\\x9b2J (said 2m ago)");
+  });
+
   it("counts the running instances off the deployed release's spec per release, and words them", () => {
     const deployed = release({ number: 4 });
     const task = (n: number | undefined, digest: string) => ({ release: n, digest }) as TitanTask;

@@ -54,6 +54,50 @@ describe("LineSplitter", () => {
   });
 });
 
+describe("LineSplitter with a longest line", () => {
+  it("cuts a longer line into pieces of at most that many bytes, each a line, keeping characters whole", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "grapheme", maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (text, cuts) => {
+          const line = text.replace(/[\r\n]/g, "");
+          const bytes = Buffer.from(`${line}\n`, "utf8");
+          const splitter = new LineSplitter(8);
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const pieces: string[] = [];
+          let from = 0;
+          for (const point of [...points, bytes.length]) {
+            pieces.push(...splitter.push(bytes.subarray(from, point)));
+            expect(splitter.holding).toBeLessThanOrEqual(8);
+            from = point;
+          }
+          expect(pieces.join("")).toBe(line);
+          for (const piece of pieces) expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(8);
+          expect(pieces.some((piece) => piece.includes("\uFFFD"))).toBe(false);
+        },
+      ),
+    );
+  });
+
+  it("keeps what it holds bounded for output that never ends its line (a \\r progress bar)", () => {
+    const splitter = new LineSplitter(16);
+    const lines: string[] = [];
+    for (let i = 0; i < 1000; i += 1) {
+      lines.push(...splitter.push(Buffer.from(`\r${String(i).padStart(3, "0")}%`)));
+      expect(splitter.holding).toBeLessThanOrEqual(16);
+    }
+    expect(lines.length).toBeGreaterThan(200);
+    expect(lines[0]).toBe("\r000%\r001%\r002%\r");
+  });
+
+  it("prints lines up to 1 MiB whole by default", () => {
+    const splitter = new LineSplitter();
+    const line = "x".repeat(1024 * 1024);
+    expect(splitter.push(Buffer.from(`${line}\n${line}y\n`))).toEqual([line, line, "y"]);
+  });
+});
+
 describe("lastLinesStart", () => {
   const text = Buffer.from("one\ntwo\nthree\n");
   it.each([

@@ -1,8 +1,12 @@
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { urlForMessage } from "../../src/cli/url-text.js";
 import { NotLeaderError, TemporarilyUnavailableError, UnauthorizedError } from "../../src/mesos/errors.js";
 import { MasterCluster, parseMasterUrls, resolveLocation } from "../../src/mesos/leader.js";
 import { MasterOperator } from "../../src/mesos/operator.js";
+import { runCli } from "../support/cli.js";
 import { closedPort, json, scriptedServer } from "../support/scripted-server.js";
+import { tempDir } from "../support/tmp.js";
 
 const HEALTH = { type: "GET_HEALTH", get_health: { healthy: true } };
 const clusters: MasterCluster[] = [];
@@ -54,6 +58,38 @@ describe("parseMasterUrls", () => {
     expect(() => parseMasterUrls([])).toThrow(/no Mesos masters/);
     expect(() => parseMasterUrls(["http://m1:5050/mesos"])).toThrow(/has a path/);
     expect(() => parseMasterUrls(["ftp://m1"])).toThrow(/must use http or https/);
+  });
+});
+
+describe("a master URL in an error", () => {
+  it.each([
+    "http://127.0.0.1:1/?token=s3cr3t",
+    "http://127.0.0.1:1/api?token=s3cr3t",
+    "http://127.0.0.1:1/#s3cr3t",
+    "http://titan:s3cr3t@127.0.0.1:1/?token=s3cr3t",
+    "http://[::1/?token=s3cr3t",
+    "ftp://titan:s3cr3t@m1/?token=s3cr3t",
+  ])("never shows the query, fragment or credentials of %s", async (master) => {
+    expect(() => parseMasterUrls([master])).toThrow(/master URL/);
+    try {
+      parseMasterUrls([master]);
+    } catch (error) {
+      expect((error as Error).message).not.toContain("s3cr3t");
+    }
+    const dir = tempDir();
+    const result = await runCli(["ps", "--master", master], {
+      env: { TITAN_CONFIG: join(dir, "config.yaml"), XDG_DATA_HOME: join(dir, "data") },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: .*(query|fragment|credentials|path|not a URL|http or https)/);
+    expect(result.stderr).not.toContain("s3cr3t");
+  });
+
+  it("says what was left out", () => {
+    expect(urlForMessage("http://u:pw@h:5050/x?token=t#f")).toBe(
+      "http://h:5050/x (credentials, query, fragment not shown)",
+    );
+    expect(urlForMessage("h:5050")).toBe("h:5050");
   });
 });
 

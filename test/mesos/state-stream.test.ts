@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { taskLabels } from "../../src/cluster/labels.js";
 import { readTitanTasks } from "../../src/cluster/live-source.js";
 import { readTitanState } from "../../src/commands/ps/state.js";
+import { MesosTimeoutError } from "../../src/mesos/errors.js";
 import { JsonSelector, JsonStreamError, type Selection } from "../../src/mesos/json-select.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
 import { streamOperatorCall } from "../../src/mesos/state-stream.js";
@@ -177,6 +178,66 @@ describe("GET_STATE as a stream", () => {
       await expect(
         streamOperatorCall(cluster, "GET_STATE", { select: () => "skip", onValue: () => {}, maxBytes: 50 }),
       ).rejects.toThrow(/larger than/);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
+
+describe("a master that sends its state slowly", () => {
+  /** Writes `body` a few bytes at a time until the client hangs up. */
+  async function trickling(body: Buffer, gzip: boolean, bytes: number, everyMs: number) {
+    return scriptedServer((_req, res) => {
+      res.writeHead(200, {
+        "content-type": "application/json",
+        ...(gzip ? { "content-encoding": "gzip" } : {}),
+      });
+      let at = 0;
+      const timer = setInterval(() => {
+        if (at >= body.length || res.destroyed) return clearInterval(timer);
+        res.write(body.subarray(at, at + bytes));
+        at += bytes;
+      }, everyMs);
+      res.on("close", () => clearInterval(timer));
+    });
+  }
+
+  it.each([false, true])(
+    "fails soon, in one line with a hint, when it arrives too slowly (gzip %s)",
+    async (gzip) => {
+      const text = Buffer.from(
+        JSON.stringify({ type: "GET_STATE", get_state: { pad: "x".repeat(100_000) } }),
+      );
+      const server = await trickling(gzip ? gzipSync(text) : text, gzip, 10, 20);
+      const cluster = MasterCluster.fromConfig({ masters: [server.url] });
+      const started = Date.now();
+      try {
+        const failure = await streamOperatorCall(cluster, "GET_STATE", {
+          select: () => "skip",
+          onValue: () => {},
+          rateGraceMs: 300,
+          minBytesPerSecond: 1024,
+        }).catch((error: unknown) => error);
+        expect(failure).toBeInstanceOf(MesosTimeoutError);
+        expect((failure as MesosTimeoutError).message).toMatch(
+          /^GET_STATE from http:\/\/127\.0\.0\.1:\d+ arrives too slowly \(\d+ bytes in 0\.\d s, under 1 KiB\/s\); aborted$/,
+        );
+        expect((failure as MesosTimeoutError).hint).toContain("within 10 minutes");
+        expect(Date.now() - started).toBeLessThan(3000);
+      } finally {
+        await cluster.close();
+      }
+    },
+  );
+
+  it("fails when the whole answer takes longer than its overall deadline, however steadily it arrives", async () => {
+    const text = Buffer.from(JSON.stringify({ type: "GET_STATE", get_state: { pad: "x".repeat(100_000) } }));
+    const server = await trickling(text, false, 1000, 10);
+    const cluster = MasterCluster.fromConfig({ masters: [server.url] });
+    try {
+      await expect(
+        streamOperatorCall(cluster, "GET_STATE", { select: () => "skip", onValue: () => {}, totalMs: 300 }),
+      ).rejects.toThrow(/^GET_STATE from \S+ took longer than 0\.3 s \(\d+(\.\d)? KiB so far\); aborted$/);
     } finally {
       await cluster.close();
     }

@@ -1,5 +1,5 @@
 import type { AgentFiles } from "../../mesos/index.js";
-import { lastLinesStart } from "../../observe/line-splitter.js";
+import { lastLinesStart, MAX_LINE_BYTES } from "../../observe/line-splitter.js";
 
 /** Bytes `[from, to)` of a sandbox file, in the agent's chunk size. */
 async function readRange(
@@ -29,7 +29,9 @@ export interface TailRead {
 
 /**
  * The last `lines` lines of a sandbox file, read backwards from its end one chunk at a time until enough newlines
- * were seen: a large log is never downloaded whole for `--tail`.
+ * were seen: a large log is never downloaded whole for `--tail`. Lines longer than MAX_LINE_BYTES are printed in
+ * pieces, so no more than `lines` such pieces are read back: a file of a few huge lines (or none) costs at most
+ * `lines` × MAX_LINE_BYTES, not the whole file.
  */
 export async function readLastLines(
   files: AgentFiles,
@@ -39,14 +41,16 @@ export async function readLastLines(
 ): Promise<TailRead> {
   const end = await files.size(path, signal);
   if (lines <= 0) return { data: Buffer.alloc(0), end };
+  const budget = lines * MAX_LINE_BYTES;
   let start = end;
   let tail = Buffer.alloc(0);
   while (start > 0) {
-    const from = Math.max(0, start - files.chunkBytes);
+    const from = Math.max(0, start - files.chunkBytes, end - budget);
     tail = Buffer.concat([await readRange(files, path, from, start, signal), tail]);
     start = from;
     const at = lastLinesStart(tail, lines, start === 0);
     if (at !== undefined) return { data: tail.subarray(at), end };
+    if (end - start >= budget) return { data: tail, end };
   }
   return { data: tail, end };
 }

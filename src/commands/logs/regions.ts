@@ -67,6 +67,7 @@ export class RegionsFinder {
       current: new Set(answers.flatMap((d) => [...d.current])),
       selected: answers.reduce((n, d) => n + d.selected, 0),
       appKnown: answers.some((d) => d.appKnown),
+      unreadable: answers.reduce((n, d) => n + d.unreadable, found.length - answers.length),
     };
   }
 }

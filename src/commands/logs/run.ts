@@ -108,16 +108,17 @@ export async function runLogs(
     if (opts.follow && first.selected === 0)
       printer.note(`no instance of ${what} yet; waiting for one (Ctrl-C to stop)`);
     const readable: LogSource[] = [];
-    let failed = false;
+    // A run whose agent is missing or does not answer was only noted: its output could not be read.
+    let failed = first.unreadable > 0;
     for (const source of first.added) {
       const outcome = await readInitial(env, source, tail, printer);
       if (outcome === "failed") failed = true;
-      if (outcome !== "gone") readable.push(source);
+      if (outcome === "gone") continue;
+      // Without -f the file is read to its end: its last partial line belongs here, before the next file's output.
+      if (opts.follow) readable.push(source);
+      else flushSource(source, printer);
     }
-    if (!opts.follow) {
-      for (const source of readable) flushSource(source, printer);
-      return failed ? ExitCode.Runtime : ExitCode.Ok;
-    }
+    if (!opts.follow) return failed ? ExitCode.Runtime : ExitCode.Ok;
     await follow(env, finder, readable, printer, timings);
     // Ending a follow with Ctrl-C is how it is meant to end: not an interruption of unfinished work.
     return watchEndCode(env.signal);

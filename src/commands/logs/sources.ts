@@ -42,6 +42,12 @@ export interface Discovery {
   selected: number;
   /** Whether the master lists any task of the app at all (of any instance or release). */
   appKnown: boolean;
+  /**
+   * Runs not seen before whose output cannot be read now: their agent is not in the master's GET_AGENTS or does not
+   * answer (each noted once, and looked for again on the next discovery). A region whose master did not answer
+   * counts as one.
+   */
+  unreadable: number;
 }
 
 function runKey(task: TitanTask): string {
@@ -90,6 +96,7 @@ export class SourceFinder {
     );
     const current = new Set(chosen.filter((t) => isCurrent(t.state)).map(runKey));
     const added: LogSource[] = [];
+    let unreadable = 0;
     const agentStates = new Map<
       string,
       Promise<(taskId: string, frameworkId: string) => string | undefined>
@@ -99,6 +106,7 @@ export class SourceFinder {
       if (this.known.has(key)) continue;
       const agent = agents.get(task.agentId);
       if (agent === undefined) {
+        unreadable += 1;
         this.noteOnce(
           key,
           `${task.app}[${task.instance}]: agent ${task.agentId} is not reachable through the master; its logs cannot be read now`,
@@ -116,6 +124,7 @@ export class SourceFinder {
         sandbox = (await locate)(task.taskId, task.frameworkId);
       } catch (error) {
         if (!(error instanceof TitanError) || this.env.signal.aborted) throw error;
+        unreadable += 1;
         this.noteOnce(
           key,
           `${task.app}[${task.instance}]: cannot ask agent ${task.hostname}: ${error.message}`,
@@ -133,7 +142,7 @@ export class SourceFinder {
       added.push(...this.sourcesFor(task, agent, url, sandbox));
     }
     const appKnown = tasks.some((t) => t.app === this.logTarget.app);
-    return { added, current, selected: chosen.length, appKnown };
+    return { added, current, selected: chosen.length, appKnown, unreadable };
   }
 
   private sourcesFor(task: TitanTask, agent: GetAgentsAgent, url: URL, sandbox: string): LogSource[] {

@@ -2,6 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { ExitCode, watchEndCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { escapeTerminal } from "../../cli/terminal-text.js";
 import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
 import type { GetState } from "../../mesos/types/operator.js";
@@ -88,7 +89,8 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
       const timeout = failoverTimeoutOf(state, frameworks.get(app));
       const covered = coverage.get(app)?.leader !== undefined;
       const warning = failoverWarning(app, heldAt.get(app), timeout, covered, now);
-      if (warning !== undefined) writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${warning}`);
+      if (warning !== undefined)
+        writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${escapeTerminal(warning)}`);
     }
   }
   const newest = new Map(
@@ -200,7 +202,10 @@ async function watch(
     } catch (error) {
       if (env.signal.aborted) break;
       if (!(error instanceof TitanError)) throw error;
-      writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${error.message}; retrying`);
+      writeLine(
+        env.io.err,
+        `${env.io.errColor.yellow("warning:")} ${escapeTerminal(error.message)}; retrying`,
+      );
       if (!(await sleep(interval, env.signal))) break;
       continue;
     }

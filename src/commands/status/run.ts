@@ -2,6 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { escapeTerminal } from "../../cli/terminal-text.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
@@ -225,9 +226,11 @@ async function statusOfRegions(
   };
   const lines = [
     ...answers.map((a) =>
-      "status" in a ? `${a.region}: ${statusLine(a.status, now)}` : `${a.region}: unavailable: ${a.error}`,
+      "status" in a
+        ? `${a.region}: ${statusLine(a.status, now)}`
+        : `${a.region}: unavailable: ${escapeTerminal(a.error)}`,
     ),
-    ...lags.map((lag) => `lagging: ${describeLag(lag)}`),
+    ...lags.map((lag) => `lagging: ${escapeTerminal(describeLag(lag))}`),
   ];
   return { lines, json, code: answers.some((a) => "error" in a) ? ExitCode.Runtime : ExitCode.Ok };
 }

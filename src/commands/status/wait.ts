@@ -3,6 +3,7 @@ import type { Env } from "../../cli/env.js";
 import { InterruptedError, TimeoutError, TitanError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { escapeTerminal } from "../../cli/terminal-text.js";
 import { type DeployWait, deployWait } from "../../observe/deploy-wait.js";
 import { sleep } from "../../observe/sleep.js";
 import { unknownAppError } from "../../release/unknown-app.js";
@@ -56,7 +57,7 @@ export async function waitForDeploys(
       if (running.length === 0) return byApp;
       for (const { app, where, state } of running) {
         const line = `${where}${app}: release ${state.release} deploying (${state.by})${state.waiting === undefined ? "" : `: waiting for ${state.waiting.for}`}`;
-        if (said.get(where + app) !== line) writeLine(env.io.err, line);
+        if (said.get(where + app) !== line) writeLine(env.io.err, escapeTerminal(line));
         said.set(where + app, line);
       }
       const [first] = running;

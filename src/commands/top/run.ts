@@ -2,6 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { InterruptedError, TitanError } from "../../cli/errors.js";
 import { ExitCode, watchEndCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { escapeTerminal } from "../../cli/terminal-text.js";
 import { isoTime } from "../../observe/iso-time.js";
 import { sleep } from "../../observe/sleep.js";
 import { renderUsage, type UsageSection, usageToJson } from "../../observe/usage.js";
@@ -54,7 +55,10 @@ async function watch(
     } catch (error) {
       if (env.signal.aborted) break;
       if (!(error instanceof TitanError)) throw error;
-      writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${error.message}; retrying`);
+      writeLine(
+        env.io.err,
+        `${env.io.errColor.yellow("warning:")} ${escapeTerminal(error.message)}; retrying`,
+      );
       continue;
     }
     if (opts.json) writeLine(env.io.out, JSON.stringify(usageToJson(sections)));

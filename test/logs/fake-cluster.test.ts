@@ -1,0 +1,85 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { fakeAgent, fakeLogsCluster } from "../support/fake-logs-cluster.js";
+import { tempDir } from "../support/tmp.js";
+
+function isolatedEnv(): Record<string, string> {
+  const dir = tempDir();
+  return { TITAN_CONFIG: join(dir, "config.yaml"), XDG_DATA_HOME: join(dir, "data") };
+}
+
+describe("titan logs when a run's output cannot be read", () => {
+  it.each([
+    ["its agent refuses connections", "cannot ask agent"],
+    [
+      "its agent is missing from the master's GET_AGENTS",
+      "agent agent-gone is not reachable through the master",
+    ],
+  ])("exits 1 when %s, after printing the others", async (why, note) => {
+    const good = await fakeAgent();
+    const bad = await fakeAgent();
+    if (why.includes("refuses")) await bad.server.close();
+    const cluster = await fakeLogsCluster([
+      { app: "api", instance: 0, agent: good, stdout: "zero\n" },
+      { app: "api", instance: 1, agent: why.includes("missing") ? "agent-gone" : bad, stdout: "one\n" },
+    ]);
+    const result = await runCli(["logs", "api", "--stdout", "--master", cluster.master.url], {
+      env: isolatedEnv(),
+    });
+    expect(result.stdout).toBe(`api[0] ${good.id} | zero\n`);
+    expect(result.stderr).toContain(`titan: api[1]: ${note}`);
+    expect(result.code).toBe(1);
+
+    const one = await runCli(["logs", "api/1", "--master", cluster.master.url], { env: isolatedEnv() });
+    expect(one.stdout).toBe("");
+    expect(one.code).toBe(1);
+  });
+});
+
+describe("titan logs without -f", () => {
+  it("prints each run whole, one after another, stdout before stderr, final partial lines included", async () => {
+    const agent = await fakeAgent();
+    const cluster = await fakeLogsCluster([
+      { app: "api", instance: 0, agent, stdout: "a\nno newline", stderr: "e\nerr no newline" },
+      { app: "api", instance: 1, agent, stdout: "b\nlast" },
+    ]);
+    const result = await runCli(["logs", "api", "--master", cluster.master.url], { env: isolatedEnv() });
+    expect(
+      result.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => line.replace(/ agent-\d+ /, " ")),
+    ).toEqual([
+      "api[0] out | a",
+      "api[0] out | no newline",
+      "api[0] err | e",
+      "api[0] err | err no newline",
+      "api[1] out | b",
+      "api[1] out | last",
+    ]);
+    expect(result.code).toBe(0);
+  });
+});
+
+describe("titan logs --tail on a file of huge lines", () => {
+  it("reads back at most N pieces of 1 MiB, not the whole file", async () => {
+    const agent = await fakeAgent();
+    const cluster = await fakeLogsCluster([
+      { app: "api", instance: 0, agent, stdout: `${"a".repeat(5 * 1024 * 1024)}end` },
+    ]);
+    const result = await runCli(["logs", "api", "--stdout", "--tail", "1", "--master", cluster.master.url], {
+      env: isolatedEnv(),
+    });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^api\[0\] agent-\d+ \| a+end$/);
+    expect(lines[0]?.length).toBeLessThanOrEqual(1024 * 1024 + 20);
+    const read = agent.server.requests
+      .map((r) => new URL(r.path, "http://agent").searchParams)
+      .filter((q) => q.get("offset") !== "-1" && q.get("length") !== null)
+      .reduce((n, q) => n + Number(q.get("length")), 0);
+    expect(read).toBeLessThanOrEqual(1024 * 1024);
+  });
+});
