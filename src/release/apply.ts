@@ -56,6 +56,8 @@ export interface ApplyOptions {
   overrideDisruption?: string;
   /** `--dry-run`: every check up to the confirmation, then stop. */
   dryRun?: boolean;
+  /** Told each app's release once its deploy holds the lock and has recorded (or resumed) it. */
+  onRelease?: (app: string, release: number) => void;
 }
 
 export interface FollowUp {
@@ -140,7 +142,10 @@ export async function applyApps(
         ...deadline,
         ...(disruptionOverride === undefined ? {} : { disruptionOverride }),
       },
-      (e) => view.event(e),
+      (e) => {
+        view.event(e);
+        if (e.type === "release") options.onRelease?.(e.app, e.release);
+      },
     );
   } finally {
     view.stop();
