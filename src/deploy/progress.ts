@@ -24,6 +24,12 @@ function describeRaw(event: DeployEvent): string | undefined {
   switch (event.type) {
     case "release":
       return `${event.app}: ${event.reused ? "resuming" : "deploying"} release ${event.release}`;
+    case "resume":
+      return `release ${event.release} of ${event.app} did not finish; resuming it under its number to finish it and record the outcome`;
+    case "supersede":
+      return event.because === "count"
+        ? `release ${event.release} of ${event.app} did not finish and asks for ${event.instances ?? "other"} instance(s); release ${event.by} supersedes it`
+        : `release ${event.release} of ${event.app} did not finish and carries another spec; release ${event.by} supersedes it`;
     case "existing":
       return `${who} ${event.task} is ${event.state.replace(/^TASK_/, "").toLowerCase()}${event.current ? "" : " (older release)"}`;
     case "launch": {
