@@ -30,8 +30,14 @@ function describeRaw(event: DeployEvent): string | undefined {
       return event.because === "count"
         ? `release ${event.release} of ${event.app} did not finish and asks for ${event.instances ?? "other"} instance(s); release ${event.by} supersedes it`
         : `release ${event.release} of ${event.app} did not finish and carries another spec; release ${event.by} supersedes it`;
-    case "existing":
-      return `${who} ${event.task} is ${event.state.replace(/^TASK_/, "").toLowerCase()}${event.current ? "" : " (older release)"}`;
+    case "existing": {
+      // A written-ahead launch the cluster state did not show: the master has not been asked about it yet.
+      const state =
+        event.state === "LAUNCHING"
+          ? "unknown until reconciled (its launch was written ahead)"
+          : event.state.replace(/^TASK_/, "").toLowerCase();
+      return `${who} ${event.task} is ${state}${event.current ? "" : " (older release)"}`;
+    }
     case "launch": {
       const ports = Object.entries(event.ports).map(([name, port]) => `${name}=${port}`);
       return `${who} launching ${event.task} on ${event.host}${ports.length > 0 ? ` (${ports.join(", ")})` : ""}`;
