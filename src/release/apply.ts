@@ -24,6 +24,7 @@ import { renderPlan } from "../plan/render.js";
 import type { AppPlan, Plan } from "../plan/types.js";
 import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../registry/apps.js";
 import type { PinnedImage } from "../registry/pin.js";
+import { liveness } from "../state/live-lock.js";
 import type { StateStore } from "../state/types.js";
 import { checkOutputReader } from "./check-output.js";
 import type { Connection } from "./connect.js";
@@ -278,7 +279,7 @@ async function unheldFrameworks(env: Env, conn: Connection, apps: readonly strin
     const reports = await conn.store.supervisorReports();
     const warnings: string[] = [];
     for (const app of apps) {
-      const covered = coverageOf(app, reports, now).leader !== undefined;
+      const covered = coverageOf(app, reports, liveness(now)).leader !== undefined;
       const held = lastHeldAt(app, await conn.store.releases(app), await conn.store.progress(app), reports);
       const warning = failoverWarning(app, held, timeoutMs, covered, now);
       if (warning !== undefined) warnings.push(warning);
