@@ -3,13 +3,15 @@ import { ExitCode } from "../cli/exit-codes.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { AppSpec } from "../manifest/types.js";
 import { FrameworkRemovedError } from "../mesos/errors.js";
+import { desiredInstances } from "../plan/regions.js";
 import { describeBrokenLock } from "../state/errors.js";
-import type { LockOwner, StateStore } from "../state/types.js";
+import type { LockOwner, Release, StateStore } from "../state/types.js";
 import { launchEnvironment, resolveEnvironment } from "./environment.js";
+import type { DeployEvent } from "./events.js";
 import { AppDeployment, type AppResult, type ExecutorOptions } from "./executor.js";
 import { holdLock } from "./lock.js";
 import type { PlannedAgent } from "./offer-plan.js";
-import { describeChange, releaseFor } from "./releases.js";
+import { describeChange, differsInCountOnly, releaseFor } from "./releases.js";
 import type { PlanCluster } from "./replan.js";
 
 export interface AppDeployInput {
@@ -104,7 +106,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
     if (input.plannedAfter !== undefined)
       await checkPlanHolds(settings.store, app, input.plannedAfter, settings.region);
     const environment = await launchEnvironment(input.spec, input.desired, settings.vars);
-    const { release, reused } = await releaseFor(
+    const { release, reused, superseded } = await releaseFor(
       settings.store,
       input.spec,
       input.digest,
@@ -116,6 +118,9 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
         ...(input.rollout === undefined ? {} : { rollout: input.rollout }),
       },
     );
+    // Said only now, with the lock held: a deploy refused by the lock resumes or supersedes nothing.
+    if (reused) settings.emit({ type: "resume", app, release: release.number });
+    if (superseded !== undefined) settings.emit(supersedeEvent(superseded, release, settings.region));
     settings.emit({ type: "release", app, release: release.number, digest: release.manifestDigest, reused });
     const releases = await settings.store.releases(app);
     const previous = await settings.store.progress(app);
@@ -240,4 +245,11 @@ async function checkPlanHolds(
     exitCode: ExitCode.Runtime,
     hint: "re-run the command to plan it again from what runs now",
   });
+}
+
+/** What a deploy says of the pending release it superseded with `by`: another spec, or the same at another count. */
+function supersedeEvent(superseded: Release, by: Release, region: string | null): DeployEvent {
+  const base = { type: "supersede" as const, app: by.app, release: superseded.number, by: by.number };
+  if (!differsInCountOnly(superseded, by.spec, by.manifestDigest)) return { ...base, because: "spec" };
+  return { ...base, because: "count", instances: desiredInstances(superseded.spec, region) };
 }

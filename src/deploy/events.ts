@@ -1,6 +1,23 @@
 /** What a deploy reports as it goes: the NDJSON stream of `--json`, and what the human views render. */
 export type DeployEvent =
   | { type: "release"; app: string; release: number; digest: string; reused: boolean }
+  /**
+   * Said once the deploy holds the app's lock: the app's newest release did not finish (its deploy was interrupted
+   * or died) and is resumed under its number, as this deploy carries out the same spec and count.
+   */
+  | { type: "resume"; app: string; release: number }
+  /**
+   * Said once the deploy holds the app's lock: the app's newest release did not finish and is marked superseded by
+   * release `by`, as it carried another spec, or (`count`) the same spec at another instance count, `instances`.
+   */
+  | {
+      type: "supersede";
+      app: string;
+      release: number;
+      by: number;
+      because: "spec" | "count";
+      instances?: number;
+    }
   | { type: "existing"; app: string; task: string; instance: number; state: string; current: boolean }
   | {
       type: "launch";

@@ -249,6 +249,7 @@ export class AppDeployment {
       this.frameworkId = reaction.frameworkId;
       await this.options.store.setFrameworkId(this.state.tracked.app, reaction.frameworkId);
     }
+    await this.forgetAnswered(before);
     const launched = reaction.calls.flatMap((c) =>
       c.kind === "accept" ? c.launches.map((l) => l.tracked.taskId) : [],
     );
@@ -266,6 +267,24 @@ export class AppDeployment {
       await this.saveProgress(this.state.rollingBack ? "rolling_back" : "deploying");
     }
     for (const call of reaction.calls) if (!(await calls.send(call))) this.failed(call);
+  }
+
+  /**
+   * A written-ahead id the master has answered for (ended, or unknown to the agents: only a status from the master
+   * ends a tracked task) is dropped from the record at once, so the next deploy neither asks about it again nor
+   * lists it. Ids not answered yet stay, however old: their launch may still be on its way to an agent.
+   */
+  private async forgetAnswered(before: TrackedInstances): Promise<void> {
+    const live = this.state.tracked.tasks;
+    if (live === before.tasks) return;
+    const answered = new Set(this.progress.launched.filter((id) => before.tasks.has(id) && !live.has(id)));
+    if (answered.size === 0) return;
+    this.progress = { ...this.progress, launched: this.progress.launched.filter((id) => !answered.has(id)) };
+    await this.saveProgress(
+      this.state.rollingBack ? "rolling_back" : "deploying",
+      false,
+      this.progress.waiting,
+    );
   }
 
   /** For each task its executor killed for its health check, what the check last said, reported when read. */

@@ -24,8 +24,20 @@ function describeRaw(event: DeployEvent): string | undefined {
   switch (event.type) {
     case "release":
       return `${event.app}: ${event.reused ? "resuming" : "deploying"} release ${event.release}`;
-    case "existing":
-      return `${who} ${event.task} is ${event.state.replace(/^TASK_/, "").toLowerCase()}${event.current ? "" : " (older release)"}`;
+    case "resume":
+      return `release ${event.release} of ${event.app} did not finish; resuming it under its number to finish it and record the outcome`;
+    case "supersede":
+      return event.because === "count"
+        ? `release ${event.release} of ${event.app} did not finish and asks for ${event.instances ?? "other"} instance(s); release ${event.by} supersedes it`
+        : `release ${event.release} of ${event.app} did not finish and carries another spec; release ${event.by} supersedes it`;
+    case "existing": {
+      // A written-ahead launch the cluster state did not show: the master has not been asked about it yet.
+      const state =
+        event.state === "LAUNCHING"
+          ? "unknown until reconciled (its launch was written ahead)"
+          : event.state.replace(/^TASK_/, "").toLowerCase();
+      return `${who} ${event.task} is ${state}${event.current ? "" : " (older release)"}`;
+    }
     case "launch": {
       const ports = Object.entries(event.ports).map(([name, port]) => `${name}=${port}`);
       return `${who} launching ${event.task} on ${event.host}${ports.length > 0 ? ` (${ports.join(", ")})` : ""}`;

@@ -24,10 +24,27 @@ export function resumes(pending: Release, spec: AppSpec, digest: string): boolea
 }
 
 /**
+ * Whether two specs differ in their instance counts only (a `titan scale` of the same spec): the same digest, and
+ * the same spec once the counts are left out.
+ */
+export function differsInCountOnly(pending: Release, spec: AppSpec, digest: string): boolean {
+  const uncounted = (s: AppSpec): string => {
+    const { instances, regions, ...rest } = s;
+    void instances;
+    return specKey({ ...rest, instances: 0, ...(regions === undefined ? {} : { regions: {} }) } as AppSpec);
+  };
+  return (
+    pending.manifestDigest === digest &&
+    specKey(pending.spec) !== specKey(spec) &&
+    uncounted(pending.spec) === uncounted(spec)
+  );
+}
+
+/**
  * The release a deploy of `spec` carries out: the last one again when it is still pending with the same spec
  * (a deploy that was interrupted is resumed under its own number, so its task ids stay the same), else a new one.
- * A pending release that is not resumed is marked superseded. The notes are what the new release records of how
- * it was deployed.
+ * A pending release that is not resumed is marked superseded, and returned as `superseded`. The notes are what the
+ * new release records of how it was deployed.
  */
 export async function releaseFor(
   store: StateStore,
@@ -40,12 +57,13 @@ export async function releaseFor(
     command?: string;
     rollout?: string;
   } = {},
-): Promise<{ release: Release; reused: boolean }> {
+): Promise<{ release: Release; reused: boolean; superseded?: Release }> {
   const releases = await store.releases(spec.name);
   const last = releases.at(-1);
+  let superseded: Release | undefined;
   if (last && last.outcome === "pending") {
     if (resumes(last, spec, digest)) return { release: last, reused: true };
-    await store.finishRelease(
+    superseded = await store.finishRelease(
       spec.name,
       last.number,
       "superseded",
@@ -66,7 +84,7 @@ export async function releaseFor(
     ...(notes.command === undefined || notes.command === "" ? {} : { command: notes.command }),
     ...(notes.rollout === undefined ? {} : { rollout: notes.rollout }),
   });
-  return { release, reused: false };
+  return { release, reused: false, ...(superseded === undefined ? {} : { superseded }) };
 }
 
 /** A release as a change someone made: `release 5, deployed, by bo, \`titan deploy …\``. */

@@ -1,4 +1,5 @@
 import type { DeployProgress, Release, SupervisorReport } from "../state/types.js";
+import type { Liveness } from "./deploy-wait.js";
 import { formatAge } from "./states.js";
 
 /** Whether a running `titan supervise` covers an app, as its store reports say. */
@@ -16,15 +17,20 @@ export interface Coverage {
   supervisors: number;
 }
 
-/** Reports that have not expired. */
-export function liveReports(reports: readonly SupervisorReport[], now: number): SupervisorReport[] {
-  return reports.filter((r) => r.expiresAt >= now);
+/**
+ * Reports of supervisors still there: not expired, and not written by a process of this machine that is gone (a
+ * supervisor killed with SIGKILL leaves its report until it expires), as a deploy lock's liveness is judged.
+ */
+export function liveReports(reports: readonly SupervisorReport[], live: Liveness): SupervisorReport[] {
+  return reports.filter(
+    (r) => r.expiresAt >= live.now && !(r.host === live.hostname && !live.isAlive(r.pid)),
+  );
 }
 
-export function coverageOf(app: string, reports: readonly SupervisorReport[], now: number): Coverage {
+export function coverageOf(app: string, reports: readonly SupervisorReport[], live: Liveness): Coverage {
   let supervisors = 0;
   let leader: Coverage["leader"];
-  for (const report of liveReports(reports, now)) {
+  for (const report of liveReports(reports, live)) {
     const entry = report.apps.find((a) => a.app === app);
     if (entry === undefined) continue;
     supervisors += 1;

@@ -14,7 +14,6 @@ import { launchEnvironment } from "../deploy/environment.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { PlannedAgent } from "../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../deploy/progress.js";
-import { resumes } from "../deploy/releases.js";
 import type { AppSpec } from "../manifest/types.js";
 import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js";
 import { buildPlan } from "../plan/build.js";
@@ -26,6 +25,7 @@ import { renderPlan } from "../plan/render.js";
 import type { AppPlan, Plan } from "../plan/types.js";
 import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../registry/apps.js";
 import type { PinnedImage } from "../registry/pin.js";
+import { liveness } from "../state/live-lock.js";
 import type { StateStore } from "../state/types.js";
 import { checkOutputReader } from "./check-output.js";
 import type { Connection } from "./connect.js";
@@ -57,6 +57,8 @@ export interface ApplyOptions {
   overrideDisruption?: string;
   /** `--dry-run`: every check up to the confirmation, then stop. */
   dryRun?: boolean;
+  /** Told each app's release once its deploy holds the lock and has recorded (or resumed) it. */
+  onRelease?: (app: string, release: number) => void;
 }
 
 export interface FollowUp {
@@ -101,7 +103,7 @@ export async function applyApps(
     for (const line of renderPlan(plan, io.color)) writeLine(io.out, line);
   }
   if (!plan.fits) throw doesNotFitError([plan], options.json);
-  const changing = await appsToDeploy(env, conn, plan, options.json);
+  const changing = await appsToDeploy(conn.store, plan);
   const plannedAfter = await newestReleases(conn.store, changing);
   if (changing.length === 0 && options.followUp === undefined) {
     // An adoption with nothing to change is the whole change (--adopt asked for it).
@@ -143,7 +145,10 @@ export async function applyApps(
         ...deadline,
         ...(disruptionOverride === undefined ? {} : { disruptionOverride }),
       },
-      (e) => view.event(e),
+      (e) => {
+        view.event(e);
+        if (e.type === "release") options.onRelease?.(e.app, e.release);
+      },
     );
   } finally {
     view.stop();
@@ -244,40 +249,15 @@ export async function deployChanging(
 /**
  * The apps the deploy acts on: those whose plan changes something, and those whose last release is still pending
  * (a deploy stopped after every launch went out leaves nothing to change, yet its outcome is unknown): resuming
- * waits for their health gates and records the outcome. Every pending release is announced, whether or not its
- * app still has changes to make, as `titan plan` announces it. A pending release of another spec than the plan's (an
+ * waits for their health gates and records the outcome. A pending release of another spec than the plan's (an
  * interrupted rollback, say) is not resumed but superseded by a release of the spec that runs, as `titan plan` says.
+ * Which of the two happens is said by the deploy once it holds the app's lock (the `resume` and `supersede` events):
+ * until then the release may be another titan's, still running, and the lock refuses this deploy.
  */
-export async function appsToDeploy(
-  env: Env,
-  conn: Connection,
-  plan: Plan,
-  json: boolean,
-): Promise<AppPlan[]> {
+export async function appsToDeploy(store: StateStore, plan: Plan): Promise<AppPlan[]> {
   const chosen: AppPlan[] = [];
-  for (const app of plan.apps) {
-    const changes = hasChanges(app.diff);
-    const last = await pendingRelease(conn.store, app.spec.name);
-    if (changes || last !== undefined) chosen.push(app);
-    if (last === undefined) continue;
-    const where = plan.region === null ? "" : ` in ${plan.region}`;
-    const wait = app.diff.desired === 0 ? "its instances to end" : "its health gates";
-    const resumed = resumes(last, app.spec, app.diff.digest);
-    const head = `release ${last.number} of ${app.spec.name}${where} did not finish (interrupted)`;
-    const finish = changes ? "finish its changes, " : "";
-    const note = resumed
-      ? `${head}; resuming it to ${finish}wait for ${wait} and record the outcome`
-      : `${head} and carries another spec; this deploy supersedes it with a release of the spec that runs`;
-    const region = plan.region === null ? {} : { region: plan.region };
-    const event = {
-      type: resumed ? "resume" : "supersede",
-      app: app.spec.name,
-      release: last.number,
-      ...region,
-    };
-    if (json) writeLine(env.io.out, JSON.stringify(event));
-    else writeLine(env.io.err, note);
-  }
+  for (const app of plan.apps)
+    if (hasChanges(app.diff) || (await pendingRelease(store, app.spec.name)) !== undefined) chosen.push(app);
   return chosen;
 }
 
@@ -302,7 +282,7 @@ async function unheldFrameworks(env: Env, conn: Connection, apps: readonly strin
     const reports = await conn.store.supervisorReports();
     const warnings: string[] = [];
     for (const app of apps) {
-      const covered = coverageOf(app, reports, now).leader !== undefined;
+      const covered = coverageOf(app, reports, liveness(now)).leader !== undefined;
       const held = lastHeldAt(app, await conn.store.releases(app), await conn.store.progress(app), reports);
       const warning = failoverWarning(app, held, timeoutMs, covered, now);
       if (warning !== undefined) warnings.push(warning);

@@ -27,6 +27,8 @@ export interface AppSupervisorDeps extends Omit<SessionDeps, "app"> {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   /** Before subscribing again after a failure: grows to this cap. */
   retryMaxMs?: number;
+  /** Told when the supervisor comes to lead the app, or stops leading it (its report says so at once). */
+  leadChanged?: () => void;
 }
 
 /** The release the supervisor keeps running: the newest one a deploy finished as deployed. */
@@ -104,12 +106,14 @@ export class AppSupervisor {
       }
       this.leading = true;
       this.deps.log.info(this.app, "leading");
+      this.deps.leadChanged?.();
       const stop = AbortSignal.any([signal, term.lost]);
       try {
         await this.lead(stop);
       } finally {
         this.leading = false;
         this.mode = "standby";
+        this.deps.leadChanged?.();
         await term.resign().catch(() => undefined);
         if (term.lost.aborted && !signal.aborted)
           this.deps.log.error(this.app, `lost the lead (${message(term.lost.reason)}); stopped acting`);

@@ -27,6 +27,9 @@ export class Supervisor {
   private reportError: string | undefined;
   /** Where /healthz and /metrics answer, for the report. */
   listen: string | undefined;
+  /** The report being written: reports are written one after another, so an older one never lands last. */
+  private reporting: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -69,6 +72,8 @@ export class Supervisor {
       }
     } finally {
       await Promise.all([...this.apps.values()].map((a) => a.done));
+      this.stopped = true;
+      await this.reporting;
       await this.options.store.removeSupervisorReport(this.options.id).catch(() => undefined);
     }
   }
@@ -84,7 +89,11 @@ export class Supervisor {
     }
     for (const app of names) {
       if (this.apps.has(app)) continue;
-      const supervisor = new AppSupervisor(app, this.options.appDeps);
+      // Who leads is what `titan status` reads first: a change of lead is reported at once, not at the next turn.
+      const supervisor = new AppSupervisor(app, {
+        ...this.options.appDeps,
+        leadChanged: () => void this.report(),
+      });
       this.options.appDeps.log.info(app, "supervising");
       const done = supervisor.run(signal).catch((error: unknown) => {
         this.options.appDeps.log.error(app, `stopped supervising: ${String(error)}`);
@@ -93,7 +102,12 @@ export class Supervisor {
     }
   }
 
-  private async report(): Promise<void> {
+  private report(): Promise<void> {
+    this.reporting = this.reporting.then(() => (this.stopped ? undefined : this.writeReport()));
+    return this.reporting;
+  }
+
+  private async writeReport(): Promise<void> {
     const now = this.options.now();
     const { identity } = this.options;
     const report: SupervisorReport = {

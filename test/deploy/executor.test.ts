@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { TitanTask } from "../../src/cluster/types.js";
 import type { DeployEvent } from "../../src/deploy/events.js";
 import { AppDeployment, type AppResult } from "../../src/deploy/executor.js";
+import { describeEvent } from "../../src/deploy/progress.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { FailedOverError } from "../../src/mesos/errors.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
@@ -170,13 +171,12 @@ async function deploy(
     earlier?: Release[];
     /** Whether the deploy still holds the app's lock when another subscriber takes the framework over. */
     mayRetake?: () => Promise<boolean>;
+    /** The state store the deploy writes its progress to (a fresh one when absent). */
+    store?: FileStateStore;
   } = {},
 ): Promise<Outcome> {
   const spec = options.spec ?? webSpec();
-  const store = new FileStateStore(`file://${tempDir("titan-executor-")}`, {
-    clock: { now: () => Date.now() },
-    hostname: "test-host",
-  });
+  const store = options.store ?? freshStore();
   const release: Release = {
     app: "web",
     number: 1,
@@ -217,6 +217,13 @@ async function deploy(
     options.previous,
   );
   return { result: await execution.execute(), events, warnings };
+}
+
+function freshStore(): FileStateStore {
+  return new FileStateStore(`file://${tempDir("titan-executor-")}`, {
+    clock: { now: () => Date.now() },
+    hostname: "test-host",
+  });
 }
 
 function launchedIds(master: FakeMaster): string[] {
@@ -344,6 +351,40 @@ describe("the deploy executor against a scripted master", () => {
     );
     expect(result.outcome).toBe("failed");
     expect(result.reason).toMatch(/instance 0 \(web\.1\.0\.1\) was not healthy within healthy_deadline/);
+  }, 30_000);
+
+  it("drops written-ahead ids of earlier runs from its record once the master answers for them, and keeps the rest", async () => {
+    const master = await fakeMaster();
+    answerLaunches(master, () => "TASK_RUNNING");
+    keepOffering(master);
+    // Earlier deploys, each killed before it finished, wrote these ahead; the master knows none but web.6.0.1's,
+    // whose agent has not re-registered yet (it answers nothing for it).
+    const ended = ["web.7.0.1", "web.8.0.1", "web.9.1.1"];
+    master.onCall((call) => {
+      if (call.type !== "RECONCILE") return undefined;
+      for (const id of reconciledIds(call).filter((id) => ended.includes(id)))
+        master.push(update(id, "TASK_GONE", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+      return undefined;
+    });
+    const previous: DeployProgress = {
+      release: 9,
+      phase: "interrupted",
+      launched: ["web.6.0.1", ...ended],
+      updatedAt: Date.now(),
+    };
+    const store = freshStore();
+    // Still holding for web.6.0.1's answer when its deadline stops it.
+    const { events } = await deploy(master, { previous, store, deadlineMs: 1500 });
+    // Stopped (its deadline) with web.6.0.1 still unanswered: the record keeps it for the next run to ask about.
+    const kept = (await store.progress("web"))?.launched ?? [];
+    expect(kept).toContain("web.6.0.1");
+    for (const id of ended) expect(kept).not.toContain(id);
+    // Before the master was asked, none of them was said to be launching.
+    const existing = events.filter((e) => e.type === "existing").map((e) => describeEvent(e));
+    expect(existing).toContain(
+      "web[0] web.6.0.1 is unknown until reconciled (its launch was written ahead) (older release)",
+    );
+    expect(existing.join("\n")).not.toContain("launching");
   }, 30_000);
 
   it("rides out a master answering 503 to calls mid-deploy: no crash, no duplicate, the launch is reconciled", async () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { appDigest } from "../../src/cluster/digest.js";
+import { describeEvent } from "../../src/deploy/progress.js";
+import { differsInCountOnly } from "../../src/deploy/releases.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { buildPlan } from "../../src/plan/build.js";
 import { appsToDeploy } from "../../src/release/apply.js";
-import type { Connection } from "../../src/release/connect.js";
-import type { Release } from "../../src/state/types.js";
+import type { Release, StateStore } from "../../src/state/types.js";
 import { agent, appSpec, scalars, snapshotOf, titanTask } from "../plan/builders.js";
-import { testEnv } from "../support/env.js";
 
 /** A plan with nothing to change, whose app's last release is still pending (a deploy stopped after its launches). */
 function unfinished(region: string | null) {
@@ -18,65 +18,59 @@ function unfinished(region: string | null) {
     source: "t",
   });
   const pending = { number: 3, outcome: "pending", manifestDigest: appDigest(app), spec: app } as Release;
-  const conn = { store: { releases: async () => [pending] } } as unknown as Connection;
-  return { plan: { ...built, region }, conn };
+  const store = { releases: async () => [pending] } as unknown as StateStore;
+  return { plan: { ...built, region }, store };
 }
 
 /** A store whose newest release of api is release 4, stopping it, still pending. */
-function pendingStop(stopped: AppSpec): Connection {
+function pendingStop(stopped: AppSpec): StateStore {
   const pending = {
     number: 4,
     outcome: "pending",
     manifestDigest: appDigest(stopped),
     spec: stopped,
   } as Release;
-  return { store: { releases: async () => [pending] } } as unknown as Connection;
+  return { releases: async () => [pending] } as unknown as StateStore;
 }
 
-describe("resuming a release that did not finish", () => {
-  it("says so, and names the region in a multi-region deploy's stream", async () => {
-    const { plan, conn } = unfinished("us-east");
-    const t = testEnv();
-    const apps = await appsToDeploy(t.env, conn, plan, true);
-    expect(apps.map((a) => a.spec.name)).toEqual(["api"]);
-    expect(JSON.parse(t.out())).toEqual({ type: "resume", app: "api", release: 3, region: "us-east" });
-
-    const text = testEnv();
-    await appsToDeploy(text.env, conn, plan, false);
-    expect(text.err()).toContain("release 3 of api in us-east did not finish (interrupted); resuming it");
+describe("an app whose release did not finish", () => {
+  it("is deployed though its plan changes nothing, with nothing said before the deploy holds its lock", async () => {
+    const { plan, store } = unfinished("us-east");
+    expect((await appsToDeploy(store, plan)).map((a) => a.spec.name)).toEqual(["api"]);
+    const nothingPending = { releases: async () => [] } as unknown as StateStore;
+    expect(await appsToDeploy(nothingPending, plan)).toEqual([]);
   });
 
-  it("supersedes one of another spec instead, and says so", async () => {
-    const { plan, conn } = unfinished("us-east");
-    const other = {
-      number: 3,
-      outcome: "pending",
-      manifestDigest: "sha256:other",
-      spec: plan.apps[0]?.spec,
-    } as Release;
-    const superseding = { ...conn, store: { releases: async () => [other] } } as unknown as Connection;
-    const t = testEnv();
-    expect((await appsToDeploy(t.env, superseding, plan, true)).map((a) => a.spec.name)).toEqual(["api"]);
-    expect(JSON.parse(t.out())).toEqual({ type: "supersede", app: "api", release: 3, region: "us-east" });
-
-    const text = testEnv();
-    await appsToDeploy(text.env, superseding, plan, false);
-    expect(text.err()).toContain(
-      "release 3 of api in us-east did not finish (interrupted) and carries another spec; this deploy supersedes it",
+  it("is resumed, or superseded, as the deploy says once it holds the lock", () => {
+    expect(describeEvent({ type: "resume", app: "api", release: 3 })).toBe(
+      "release 3 of api did not finish; resuming it under its number to finish it and record the outcome",
     );
-    expect(text.err()).not.toContain("resuming");
+    expect(describeEvent({ type: "supersede", app: "api", release: 3, by: 4, because: "spec" })).toBe(
+      "release 3 of api did not finish and carries another spec; release 4 supersedes it",
+    );
+    expect(
+      describeEvent({ type: "supersede", app: "api", release: 5, by: 6, because: "count", instances: 6 }),
+    ).toBe("release 5 of api did not finish and asks for 6 instance(s); release 6 supersedes it");
   });
 
-  it("leaves the region out where the deploy has none", async () => {
-    const { plan, conn } = unfinished(null);
-    const t = testEnv();
-    await appsToDeploy(t.env, conn, plan, true);
-    expect(JSON.parse(t.out())).toEqual({ type: "resume", app: "api", release: 3 });
+  it("carries another spec only when more than its count differs", () => {
+    const app = appSpec({ instances: 2 });
+    const release = (spec: AppSpec) =>
+      ({ number: 5, outcome: "pending", manifestDigest: appDigest(spec), spec }) as Release;
+    const six = appSpec({ instances: 6 });
+    expect(differsInCountOnly(release(six), app, appDigest(app))).toBe(true);
+    expect(differsInCountOnly(release(app), app, appDigest(app))).toBe(false);
+    const other = appSpec({ instances: 6, command: ["node", "other.js"] });
+    expect(differsInCountOnly(release(other), app, appDigest(app))).toBe(false);
+    const regional = (counts: Record<string, number>) => appSpec({ instances: 3, regions: counts });
+    const before = regional({ "us-east": 1, "eu-west": 2 });
+    const after = regional({ "us-east": 3, "eu-west": 2 });
+    expect(differsInCountOnly(release(before), after, appDigest(after))).toBe(true);
   });
 });
 
 describe("resuming a release that still has changes to make", () => {
-  it("says so too: a stop interrupted before every kill went out resumes under its number", async () => {
+  it("deploys it: a stop interrupted before every kill went out resumes under its number", async () => {
     const stopped = appSpec({ instances: 0 });
     const running = [titanTask("api", 0, appDigest(stopped), 0, stopped.resources)];
     const plan = buildPlan({
@@ -86,16 +80,7 @@ describe("resuming a release that still has changes to make", () => {
       resuming: new Set(["api"]),
     });
     expect(plan.apps[0]?.diff.stop.length).toBe(1);
-    const conn = pendingStop(stopped);
-    const t = testEnv();
-    expect((await appsToDeploy(t.env, conn, plan, true)).map((a) => a.spec.name)).toEqual(["api"]);
-    expect(JSON.parse(t.out())).toEqual({ type: "resume", app: "api", release: 4 });
-
-    const text = testEnv();
-    await appsToDeploy(text.env, conn, plan, false);
-    expect(text.err()).toContain(
-      "release 4 of api did not finish (interrupted); resuming it to finish its changes, wait for its instances to end",
-    );
+    expect((await appsToDeploy(pendingStop(stopped), plan)).map((a) => a.spec.name)).toEqual(["api"]);
   });
 });
 
@@ -117,13 +102,5 @@ describe("a stop that did not finish", () => {
     // The same seed; the fingerprint says the plan resumes it, which a deploy of it then does.
     expect(kept.seed).toBe(buildPlan(input).seed);
     expect(kept.fingerprint).not.toBe(buildPlan(input).fingerprint);
-  });
-
-  it("says it waits for the instances to end", async () => {
-    const plan = buildPlan({ ...input, resuming: new Set(["api"]) });
-    const conn = pendingStop(stopped);
-    const t = testEnv();
-    await appsToDeploy(t.env, conn, plan, false);
-    expect(t.err()).toContain("resuming it to wait for its instances to end and record the outcome");
   });
 });

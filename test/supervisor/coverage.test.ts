@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { coverageOf, coverageText, failoverWarning, lastHeldAt } from "../../src/observe/coverage.js";
+import type { Liveness } from "../../src/observe/deploy-wait.js";
 import type { Release, SupervisorReport } from "../../src/state/types.js";
 
 const report = (id: string, over: Partial<SupervisorReport> = {}): SupervisorReport => ({
@@ -17,6 +18,9 @@ const report = (id: string, over: Partial<SupervisorReport> = {}): SupervisorRep
 
 const DAY = 24 * 3_600_000;
 
+/** Seen from another machine than the reports': no pid of theirs can be looked at. */
+const elsewhere = (now: number): Liveness => ({ now, hostname: "laptop", isAlive: () => false });
+
 describe("supervisor coverage", () => {
   it("names the live leader, counts waiting supervisors and ignores expired reports", () => {
     const reports = [
@@ -24,12 +28,12 @@ describe("supervisor coverage", () => {
       report("b", { pid: 8, apps: [{ app: "web", mode: "standby", leader: false }] }),
       report("c", { pid: 9, expiresAt: 10_000, apps: [{ app: "api", mode: "supervising", leader: true }] }),
     ];
-    const web = coverageOf("web", reports, 55_000);
+    const web = coverageOf("web", reports, elsewhere(55_000));
     expect(web).toMatchObject({ supervisors: 2, leader: { user: "ana", host: "box", pid: 7 } });
     expect(coverageText(web, 55_000)).toBe("supervised by ana@box (pid 7, reconciled 15s ago)");
-    const api = coverageOf("api", reports, 55_000);
+    const api = coverageOf("api", reports, elsewhere(55_000));
     expect(coverageText(api, 55_000)).toBe("not supervised");
-    const waiting = coverageOf("web", [reports[1] as SupervisorReport], 55_000);
+    const waiting = coverageOf("web", [reports[1] as SupervisorReport], elsewhere(55_000));
     expect(coverageText(waiting, 55_000)).toBe("supervisors: 1 waiting, none leads");
     const braked = coverageOf(
       "web",
@@ -38,11 +42,29 @@ describe("supervisor coverage", () => {
           apps: [{ app: "web", mode: "holding", leader: true, brake: "3 of 4 instances lost within 60s" }],
         }),
       ],
-      55_000,
+      elsewhere(55_000),
     );
     expect(coverageText(braked, 55_000)).toBe(
       "supervised by ana@box (pid 7, holding, not reconciled yet, BRAKE: 3 of 4 instances lost within 60s)",
     );
+  });
+
+  it("counts no report of a supervisor of this machine whose process is gone, before its report expires", () => {
+    const reports = [
+      report("a", { pid: 7 }),
+      report("b", { pid: 8, apps: [{ app: "web", mode: "standby", leader: false }] }),
+    ];
+    const here = (alive: readonly number[]): Liveness => ({
+      now: 55_000,
+      hostname: "box",
+      isAlive: (pid) => alive.includes(pid),
+    });
+    expect(coverageOf("web", reports, here([7, 8]))).toMatchObject({ supervisors: 2, leader: { pid: 7 } });
+    // The leader was killed with SIGKILL: its report stays in the store until it expires, its process does not.
+    const leaderGone = coverageOf("web", reports, here([8]));
+    expect(leaderGone).toEqual({ supervisors: 1 });
+    expect(coverageText(leaderGone, 55_000)).toBe("supervisors: 1 waiting, none leads");
+    expect(coverageOf("web", reports, here([]))).toEqual({ supervisors: 0 });
   });
 
   it("dates the last hold of a framework from releases, progress and leading supervisors", () => {

@@ -1,15 +1,12 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { installedFile, spawnDetached } from "../../cli/detached.js";
 import type { Env } from "../../cli/env.js";
 import { InterruptedError, TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
-import type { ClusterTarget } from "../../config/target.js";
 import type { AppSpec } from "../../manifest/index.js";
 import { sleep } from "../../observe/sleep.js";
-import type { StateStore } from "../../state/types.js";
 import type { DeployOptions } from "./command.js";
 
 const POLL_MS = 200;
@@ -67,17 +64,65 @@ export function detachedArgs(opts: DeployOptions): string[] {
   return args;
 }
 
-/** The release the detached process deploys, once it holds the app's lock with a pending release of it. */
-async function releaseUnderway(store: StateStore, app: string, pid: number): Promise<number | undefined> {
-  const lock = await store.currentLock(app).catch(() => undefined);
-  if (lock === undefined || lock.pid !== pid || lock.host !== hostname()) return undefined;
-  const newest = (await store.releases(app)).at(-1);
-  return newest?.outcome === "pending" ? newest.number : undefined;
+/**
+ * Names the file through which the detached deploy tells the process that started it which release it carries out,
+ * once it holds the app's lock and has recorded (or resumed) that release. Only the deploy itself knows: while it
+ * takes over a lock whose holder died, the newest release is still the dead deploy's, pending, which it is about to
+ * supersede with a release of its own.
+ */
+export const HANDOFF_VAR = "TITAN_DETACHED_HANDOFF";
+
+/** What the detached deploy writes to the handoff file. */
+interface Handoff {
+  app: string;
+  release: number;
+}
+
+/**
+ * In the detached deploy: tells the process that started it the release it carries out (the first one said; a
+ * detached deploy deploys one app). Undefined when this deploy was not started detached.
+ */
+export function handoffWriter(
+  vars: Readonly<Record<string, string | undefined>>,
+): ((app: string, release: number) => void) | undefined {
+  const file = vars[HANDOFF_VAR];
+  if (file === undefined || file === "") return undefined;
+  let told = false;
+  return (app, release) => {
+    if (told) return;
+    told = true;
+    const record: Handoff = { app, release };
+    // Written whole, then renamed: the starting process never reads half a record.
+    const partial = `${file}.partial`;
+    try {
+      writeFileSync(partial, JSON.stringify(record), { mode: 0o600 });
+      renameSync(partial, file);
+    } catch {
+      // The starting process may be gone (and its directory with it): the deploy goes on, as it would attached.
+    }
+  };
+}
+
+/** The release the detached deploy said it carries out, once it said it. */
+export function readHandoff(file: string, app: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const record = JSON.parse(text) as Partial<Handoff> | null;
+    return record?.app === app && Number.isInteger(record.release) ? record.release : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Starts the deploy in a process of its own (detached from this terminal, writing to a log file) and returns as
- * soon as it holds the app's lock with its release recorded as pending: what it printed so far (the plan) is
+ * soon as that process says it holds the app's lock with its release recorded as pending (through the handoff
+ * file, `HANDOFF_VAR`): what it printed so far (the plan) is
  * shown, then how to follow it. A deploy that ends before that (nothing to do, a plan that does not fit, a bad
  * flag) is shown whole, with its exit code.
  */
@@ -85,7 +130,7 @@ export async function deployDetached(
   env: Env,
   opts: DeployOptions,
   app: string,
-  target: ClusterTarget,
+  start: typeof spawnDetached = spawnDetached,
 ): Promise<number> {
   // The detached deploy is titan itself, run again.
   const entry = installedFile(join("bin", "titan.js"));
@@ -96,7 +141,11 @@ export async function deployDetached(
   const stamp = new Date(env.clock.now()).toISOString().replace(/[:.]/g, "-");
   const logFile = join(env.paths.stateDir, "deploys", `${app}-${stamp}.log`);
   mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
-  const child = spawnDetached([entry, ...detachedArgs(opts)], logFile, { cwd: env.cwd, env: env.vars });
+  const handoff = join(dirname(logFile), `${app}-${stamp}.release.json`);
+  const child = start([entry, ...detachedArgs(opts)], logFile, {
+    cwd: env.cwd,
+    env: { ...env.vars, [HANDOFF_VAR]: handoff },
+  });
   const pid = child.pid;
   if (pid === undefined)
     throw new TitanError("the detached deploy did not start", { hint: `see ${logFile}` });
@@ -104,13 +153,27 @@ export async function deployDetached(
   child.once("exit", (code, signal) => {
     exitCode = code ?? (signal === null ? ExitCode.Runtime : ExitCode.Interrupted);
   });
-  const store = await target.store();
+  try {
+    return await awaitHandoff(env, opts, { app, pid, logFile, handoff }, () => exitCode);
+  } finally {
+    rmSync(handoff, { force: true });
+  }
+}
+
+/** Waits until the detached deploy says which release it carries out, or ends first; says which, or how it ended. */
+async function awaitHandoff(
+  env: Env,
+  opts: DeployOptions,
+  { app, pid, logFile, handoff }: { app: string; pid: number; logFile: string; handoff: string },
+  exited: () => number | undefined,
+): Promise<number> {
   for (;;) {
+    const exitCode = exited();
     if (exitCode !== undefined) {
       env.io.out.write(readFileSync(logFile, "utf8"));
       return exitCode;
     }
-    const release = await releaseUnderway(store, app, pid);
+    const release = readHandoff(handoff, app);
     if (release !== undefined) {
       env.io.out.write(readFileSync(logFile, "utf8"));
       const follow = `titan status ${app} --wait`;

@@ -93,7 +93,7 @@ export async function planRegion(
     draining,
   };
   const plan: Plan = await planFor(pinned.apps, snapshot, conn, options, undefined);
-  const changing: AppPlan[] = plan.fits ? await appsToDeploy(env, conn, plan, json) : [];
+  const changing: AppPlan[] = plan.fits ? await appsToDeploy(conn.store, plan) : [];
   const plannedAfter = await newestReleases(conn.store, changing);
   return {
     region,

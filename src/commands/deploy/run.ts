@@ -12,7 +12,7 @@ import { connect } from "../../release/connect.js";
 import { overrideReason } from "../../release/disruption.js";
 import { parseTimeout } from "../../release/timeout.js";
 import type { DeployOptions } from "./command.js";
-import { checkDetachable, deployDetached } from "./detach.js";
+import { checkDetachable, deployDetached, handoffWriter } from "./detach.js";
 
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
@@ -46,11 +46,13 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
     checkSecretDelivery(manifest.apps, target.cluster);
     if (!target.local) checkFetchLocality(env, manifest.apps, await target.masters());
     const [only] = manifest.apps;
-    if (opts.detach && only !== undefined) return await deployDetached(env, opts, only.name, target);
+    if (opts.detach && only !== undefined) return await deployDetached(env, opts, only.name);
   } finally {
     await target.close();
   }
   const conn = await connect(env, { ...opts, apps: manifest.apps.map((app) => app.name), startLocal: true });
+  // Started by `--detach`: the process that started this one learns the release from this one.
+  const handOff = handoffWriter(env.vars);
   try {
     return await applyApps(env, conn, manifest.apps, {
       yes: opts.yes,
@@ -65,6 +67,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
       planFile: opts.plan,
       ...(overrideDisruption === undefined ? {} : { overrideDisruption }),
       ...(opts.dryRun ? { dryRun: true } : {}),
+      ...(handOff === undefined ? {} : { onRelease: handOff }),
     });
   } finally {
     await conn.close();

@@ -5,6 +5,7 @@ import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { type Coverage, coverageOf, lastHeldAt } from "../../observe/coverage.js";
 import { instancesIn } from "../../plan/regions.js";
+import { liveness } from "../../state/live-lock.js";
 import type { Release, SupervisorReport } from "../../state/types.js";
 
 /**
@@ -84,7 +85,7 @@ export async function titanRecords(
         const release = targetRelease(releases);
         if (release !== undefined) records.desired.set(app, instancesIn(release.spec, target.region));
         records.frameworks.set(app, await store.frameworkId(app));
-        records.coverage.set(app, coverageOf(app, reports, now));
+        records.coverage.set(app, coverageOf(app, reports, liveness(now)));
         // A deploy that holds the lock holds the framework now.
         const held = (await store.currentLock(app)) !== undefined ? now : undefined;
         records.heldAt.set(app, held ?? lastHeldAt(app, releases, await store.progress(app), reports));

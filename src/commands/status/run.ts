@@ -21,6 +21,7 @@ import { checkAppName } from "../../release/app-release.js";
 import { parseTimeout } from "../../release/timeout.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import { newestDeployed } from "../../state/deployed.js";
+import { liveness } from "../../state/live-lock.js";
 import type { Release } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
 import { targetRelease } from "../ps/target.js";
@@ -169,7 +170,7 @@ async function readStatus(
     ...(wanted === undefined ? {} : { desired: instancesIn(wanted.spec, target.region) }),
     ...(release === undefined ? {} : { release }),
     ...(lastDeploy === undefined ? {} : { lastDeploy }),
-    ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, env.clock.now()) }),
+    ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, liveness(env.clock.now())) }),
     ...(wait?.kind === "running" && wait.waiting !== undefined ? { waiting: wait.waiting } : {}),
     ...(wait?.kind === "abandoned" ? { interrupted: wait.why } : {}),
     ...(wait?.kind === "abandoned" && wait.rollingBack === true ? { finishing: wait.resume } : {}),

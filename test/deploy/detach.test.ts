@@ -1,0 +1,127 @@
+import type { ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { spawnDetached } from "../../src/cli/detached.js";
+import { appDigest } from "../../src/cluster/digest.js";
+import type { DeployOptions } from "../../src/commands/deploy/command.js";
+import { deployDetached, HANDOFF_VAR, handoffWriter, readHandoff } from "../../src/commands/deploy/detach.js";
+import { appSpec } from "../plan/builders.js";
+import { testEnv } from "../support/env.js";
+import { tempDir } from "../support/tmp.js";
+
+const timers: NodeJS.Timeout[] = [];
+afterEach(() => {
+  for (const timer of timers.splice(0)) clearTimeout(timer);
+});
+
+const opts = {
+  files: ["hello.yaml"],
+  only: [],
+  skipRegion: [],
+  master: "http://127.0.0.1:1",
+  yes: true,
+  json: false,
+  detach: true,
+  forceUnlock: false,
+  autoRollback: true,
+  adopt: false,
+  dryRun: false,
+} as unknown as DeployOptions;
+
+/** A detached child that does nothing of its own: the test plays its part in the store. */
+function fakeChild(pid: number): ChildProcess {
+  return Object.assign(new EventEmitter(), { pid }) as unknown as ChildProcess;
+}
+
+describe("titan deploy --detach learns its release from the deploy it started", () => {
+  it("does not take the dead deploy's pending release for its own while the child takes its lock over", async () => {
+    const t = testEnv();
+    const store = await (await t.env.target(opts)).store();
+    const spec = appSpec({ name: "hello" });
+    const other = appSpec({ name: "hello", instances: 5 });
+    // A deploy killed with SIGKILL left release 1 pending; the child has just taken over its lock, and has not yet
+    // superseded release 1 with a release of its own.
+    await store.addRelease({ app: "hello", manifestDigest: appDigest(other), spec: other, user: "ana" });
+    const childPid = 424242;
+    await store.acquireLock(
+      "hello",
+      { user: "ana", host: hostname(), pid: childPid, purpose: "deploy hello" },
+      30_000,
+    );
+    const start: typeof spawnDetached = (_args, log, options) => {
+      writeFileSync(log, "plan of hello\n");
+      timers.push(
+        setTimeout(() => {
+          void (async () => {
+            await store.finishRelease(
+              "hello",
+              1,
+              "superseded",
+              "a later deploy replaced it before it finished",
+            );
+            const own = await store.addRelease({
+              app: "hello",
+              manifestDigest: appDigest(spec),
+              spec,
+              user: "ana",
+            });
+            handoffWriter(options.env ?? {})?.("hello", own.number);
+          })();
+        }, 700),
+      );
+      return fakeChild(childPid);
+    };
+
+    expect(await deployDetached(t.env, opts, "hello", start)).toBe(0);
+    expect(t.err()).toMatch(/^hello: release 2 is deploying in the background \(pid 424242\)$/m);
+    expect(t.out()).toBe("plan of hello\n");
+    // The handoff file is gone with the process that read it; the log stays.
+    expect(readdirSync(join(t.env.paths.stateDir, "deploys")).filter((f) => !f.endsWith(".log"))).toEqual([]);
+    await store.close();
+  });
+
+  it("says the child's release in the --json document too", async () => {
+    const t = testEnv();
+    const start: typeof spawnDetached = (_args, log, options) => {
+      writeFileSync(log, "");
+      timers.push(setTimeout(() => handoffWriter(options.env ?? {})?.("hello", 78), 50));
+      return fakeChild(31337);
+    };
+    expect(await deployDetached(t.env, { ...opts, json: true }, "hello", start)).toBe(0);
+    expect(JSON.parse(t.out())).toMatchObject({ type: "detached", app: "hello", release: 78, pid: 31337 });
+  });
+
+  it("shows a deploy that ends before it says its release whole, with its exit code", async () => {
+    const t = testEnv();
+    const child = fakeChild(31338);
+    const start: typeof spawnDetached = (_args, log) => {
+      writeFileSync(log, "Nothing to do\n");
+      timers.push(setTimeout(() => child.emit("exit", 0, null), 50));
+      return child;
+    };
+    expect(await deployDetached(t.env, opts, "hello", start)).toBe(0);
+    expect(t.out()).toBe("Nothing to do\n");
+    expect(t.err()).not.toContain("background");
+  });
+});
+
+describe("the handoff file", () => {
+  it("is written once, whole, by a deploy started detached, and read back for its app only", () => {
+    const file = join(tempDir(), "hello.release.json");
+    const tell = handoffWriter({ [HANDOFF_VAR]: file });
+    expect(readHandoff(file, "hello")).toBeUndefined();
+    tell?.("hello", 7);
+    tell?.("hello", 8);
+    expect(readHandoff(file, "hello")).toBe(7);
+    expect(readHandoff(file, "web")).toBeUndefined();
+    expect(existsSync(`${file}.partial`)).toBe(false);
+  });
+
+  it("is not written by a deploy started otherwise", () => {
+    expect(handoffWriter({})).toBeUndefined();
+    expect(handoffWriter({ [HANDOFF_VAR]: "" })).toBeUndefined();
+  });
+});
