@@ -39,6 +39,11 @@ export class AgentFiles {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   }
 
+  /** The same agent's files with another deadline per request (following polls give up sooner than a one-off read). */
+  withDeadline(deadlineMs: number): AgentFiles {
+    return new AgentFiles(this.transport, this.base, { deadlineMs, chunkBytes: this.chunkBytes });
+  }
+
   /** The file's size in bytes (`offset=-1`). */
   async size(path: string, signal?: AbortSignal): Promise<number> {
     const answer = await this.request(path, -1, undefined, signal);

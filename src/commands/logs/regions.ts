@@ -39,7 +39,7 @@ export class RegionsFinder {
     return new RegionsFinder(regions, options.note);
   }
 
-  async discover(): Promise<Discovery> {
+  async discover(signal?: AbortSignal): Promise<Discovery> {
     const found = await Promise.all(
       this.regions.map(async ({ region, make }) => {
         try {
@@ -48,11 +48,11 @@ export class RegionsFinder {
             finder = await make();
             this.finders.set(region, finder);
           }
-          const discovery = await finder.discover();
+          const discovery = await finder.discover(signal);
           if (this.failing.delete(region)) this.note(`region ${region}: reading again`);
           return discovery;
         } catch (error) {
-          if (!(error instanceof TitanError)) throw error;
+          if (!(error instanceof TitanError) || signal?.aborted === true) throw error;
           if (!this.failing.has(region)) this.note(`region ${region}: ${error.message}; retrying`);
           this.failing.add(region);
           return error;

@@ -77,8 +77,9 @@ export class SourceFinder {
     },
   ) {}
 
-  async discover(): Promise<Discovery> {
-    const { state, titanTasks } = await readTitanState(this.cluster, this.env.signal);
+  /** `signal` cuts the look short (the command's own signal unless given). */
+  async discover(signal: AbortSignal = this.env.signal): Promise<Discovery> {
+    const { state, titanTasks } = await readTitanState(this.cluster, signal);
     const { tasks } = titanTasks;
     const agents = new Map<string, GetAgentsAgent>();
     for (const agent of state.get_agents?.agents ?? []) {
@@ -116,14 +117,14 @@ export class SourceFinder {
       const url = clusterAgentUrl(this.cluster, agent);
       let locate = agentStates.get(url.origin);
       if (locate === undefined) {
-        locate = this.sandboxLocator(url);
+        locate = this.sandboxLocator(url, signal);
         agentStates.set(url.origin, locate);
       }
       let sandbox: string | undefined;
       try {
         sandbox = (await locate)(task.taskId, task.frameworkId);
       } catch (error) {
-        if (!(error instanceof TitanError) || this.env.signal.aborted) throw error;
+        if (!(error instanceof TitanError) || signal.aborted) throw error;
         unreadable += 1;
         this.noteOnce(
           key,
@@ -171,15 +172,16 @@ export class SourceFinder {
   /** Reads the agent's state once per discovery and answers sandbox look-ups from it. */
   private async sandboxLocator(
     url: URL,
+    signal: AbortSignal,
   ): Promise<(taskId: string, frameworkId: string) => string | undefined> {
     const operator = new AgentOperator(this.cluster.transport, url);
     try {
-      const state = await operator.getState(this.env.signal);
+      const state = await operator.getState(signal);
       return (taskId, frameworkId) => sandboxPathFromAgentState(state, frameworkId, taskId);
     } catch (error) {
       // Agents older than the v1 operator API (or with it disabled) still serve the legacy /state.
       if (!(error instanceof BadResponseError)) throw error;
-      const legacy = await operator.legacyState(this.env.signal);
+      const legacy = await operator.legacyState(signal);
       return (taskId, frameworkId) => sandboxDirectoryFromLegacyState(legacy, frameworkId, taskId);
     }
   }
