@@ -8,7 +8,8 @@
  *   const cluster = await fakeLogsCluster([{ app: "api", instance: 0, agent, stdout: "a\nb\n" }]);
  *   await runCli(["logs", "api", "--master", cluster.master.url], { env });
  *   agent.append("api.1.0.0", "stdout", "c\n");   // the file grows
- *   agent.handle(stall);                           // the agent stops answering /files/read
+ *   agent.handleFiles(stall);                      // the agent stops answering /files/read
+ *   cluster.master.handle(stall);                  // the master stops answering; cluster.answer(res) later
  */
 import type { ServerResponse } from "node:http";
 import { taskLabels } from "../../src/cluster/labels.js";
@@ -43,6 +44,8 @@ export interface FakeLogsCluster {
   master: ScriptedServer;
   /** The GET_STATE answer, to change between discoveries. */
   runs: FakeRun[];
+  /** Answers a GET_STATE as the master does (for a request a test held back with `master.handle`). */
+  answer(response: ServerResponse): void;
 }
 
 let agents = 0;
@@ -183,7 +186,8 @@ export async function fakeLogsCluster(runs: FakeRun[]): Promise<FakeLogsCluster>
   }
   const cluster: FakeLogsCluster = {
     runs,
-    master: await scriptedServer((_request, response) => json(response, 200, masterState(cluster.runs))),
+    master: await scriptedServer((_request, response) => cluster.answer(response)),
+    answer: (response) => json(response, 200, masterState(cluster.runs)),
   };
   return cluster;
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { FileFollower, SandboxGoneError } from "../../mesos/index.js";
@@ -6,76 +7,114 @@ import { describeSource, flushSource, type LogPrinter, readInitial } from "./rea
 import type { Discovery, LogSource } from "./sources.js";
 
 export interface FollowTimings {
-  /** Poll delay after a round that brought output. */
+  /** Poll delay after a poll of a file that brought output. */
   minPollMs: number;
-  /** The delay doubles on quiet rounds up to this. */
+  /** The delay doubles on quiet (or failed) polls of that file up to this. */
   maxPollMs: number;
-  /** How often the master is asked for new task runs (instances started by a deploy in progress). */
+  /** How long after one look for new task runs the master is asked again (instances started by a deploy). */
   discoverMs: number;
+  /**
+   * Deadline of each `/files/read` request while following: an agent that stops answering is noted and retried
+   * after this, not after the 30 s a one-off read waits. The other files are polled meanwhile whatever it is.
+   */
+  readDeadlineMs: number;
 }
 
-export const DEFAULT_FOLLOW_TIMINGS: FollowTimings = { minPollMs: 250, maxPollMs: 2000, discoverMs: 3000 };
+export const DEFAULT_FOLLOW_TIMINGS: FollowTimings = {
+  minPollMs: 250,
+  maxPollMs: 2000,
+  discoverMs: 3000,
+  readDeadlineMs: 10_000,
+};
 
-interface Followed {
-  source: LogSource;
-  follower: FileFollower;
+export interface RunFinder {
+  discover(signal?: AbortSignal): Promise<Discovery>;
 }
-
-type PollResult = { source: LogSource; lines: string[]; drop: boolean };
 
 /**
- * Follows every source until Ctrl-C: polls each file with backoff, re-discovers task runs periodically (new
- * ones are read from their start), reports truncation/rotation and vanished sandboxes as notes, and drains and
- * drops the runs that ended. Lines of one poll round are printed source by source, whole lines only.
+ * Follows every source until Ctrl-C (or the reader of stdout going away). Each source has a loop of its own: its
+ * first read (the last `tail` lines; the whole file for a run found later), then polls with its own backoff,
+ * notes for truncation/rotation, a vanished sandbox or an unreachable agent, and, once its run ended and a poll
+ * brings nothing new, its final partial line before it is dropped. Looking for new task runs is a loop of its
+ * own too, which starts a source's loop for each one it finds. So an agent or a master that stops answering holds
+ * up only what is waiting for it: every other source keeps printing, each its own lines in order, whole lines only.
+ * Returns when every loop has ended; an unexpected error in one stops the others and is thrown.
  */
 export async function follow(
   env: Env,
-  finder: { discover(): Promise<Discovery> },
+  finder: RunFinder,
   initial: readonly LogSource[],
+  tail: number | undefined,
   printer: LogPrinter,
   timings: FollowTimings,
 ): Promise<void> {
-  const followed: Followed[] = initial.map((source) => ({
-    source,
-    follower: new FileFollower(source.files, source.path, source.offset),
-  }));
-  let delay = timings.minPollMs;
-  let lastDiscovery = env.clock.now();
+  const stop = new AbortController();
+  // One listener per loop and per request in flight: a follow of many instances holds many at once.
+  setMaxListeners(0, stop.signal);
+  const onAbort = (): void => stop.abort(env.signal.reason);
+  if (env.signal.aborted) onAbort();
+  else env.signal.addEventListener("abort", onAbort, { once: true });
+  const followed = new Set<LogSource>();
+  const loops = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown): void => {
+    failure ??= { error };
+    stop.abort();
+  };
+  const start = (source: LogSource, firstRead: number | undefined): void => {
+    followed.add(source);
+    const loop: Promise<void> = followSource(env, source, firstRead, printer, timings, stop.signal)
+      .catch(fail)
+      .finally(() => {
+        followed.delete(source);
+        loops.delete(loop);
+      });
+    loops.add(loop);
+  };
+  try {
+    for (const source of initial) start(source, tail);
+    await discoverLoop(
+      finder,
+      followed,
+      (source) => start(source, undefined),
+      printer,
+      timings,
+      stop.signal,
+    ).catch(fail);
+    // The discovery loop ends only once `stop` fired; wait for every source's loop to see it too.
+    while (loops.size > 0) await Promise.all(loops);
+  } finally {
+    env.signal.removeEventListener("abort", onAbort);
+  }
+  if (failure !== undefined) throw failure.error;
+}
+
+/** Asks the master for task runs every `discoverMs`: marks the runs that ended, starts following new ones. */
+async function discoverLoop(
+  finder: RunFinder,
+  followed: ReadonlySet<LogSource>,
+  add: (source: LogSource) => void,
+  printer: LogPrinter,
+  timings: FollowTimings,
+  signal: AbortSignal,
+): Promise<void> {
   let masterFailing = false;
-  while (await sleep(delay, env.signal)) {
-    if (env.clock.now() - lastDiscovery >= timings.discoverMs) {
-      lastDiscovery = env.clock.now();
-      try {
-        const discovery = await finder.discover();
-        masterFailing = false;
-        for (const entry of followed)
-          if (!discovery.current.has(runOf(entry.source))) entry.source.ended = true;
-        for (const source of discovery.added) {
-          // A run that started after following began: everything it wrote so far is new.
-          const outcome = await readInitial(env, source, undefined, printer);
-          if (outcome !== "gone")
-            followed.push({ source, follower: new FileFollower(source.files, source.path, source.offset) });
-        }
-      } catch (error) {
-        if (env.signal.aborted) return;
-        if (!(error instanceof TitanError)) throw error;
-        if (!masterFailing) printer.note(`cannot look for new instances: ${error.message}; retrying`);
-        masterFailing = true;
-      }
+  while (await sleep(timings.discoverMs, signal)) {
+    let discovery: Discovery;
+    try {
+      discovery = await finder.discover(signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      if (!(error instanceof TitanError)) throw error;
+      if (!masterFailing) printer.note(`cannot look for new instances: ${error.message}; retrying`);
+      masterFailing = true;
+      continue;
     }
-    const results = await Promise.all(followed.map((entry) => poll(env, entry, printer)));
-    if (env.signal.aborted) return;
-    let anyData = false;
-    for (const result of results) {
-      if (result.lines.length > 0) anyData = true;
-      printer.lines(result.source.origin, result.lines);
-    }
-    for (const result of results) {
-      if (!result.drop) continue;
-      const index = followed.findIndex((entry) => entry.source === result.source);
-      if (index >= 0) followed.splice(index, 1);
-    }
-    delay = anyData ? timings.minPollMs : Math.min(timings.maxPollMs, delay * 2);
+    if (signal.aborted) return;
+    masterFailing = false;
+    for (const source of followed) if (!discovery.current.has(runOf(source))) source.ended = true;
+    // A run that started after following began: everything it wrote so far is new.
+    for (const source of discovery.added) add(source);
   }
 }
 
@@ -83,11 +122,53 @@ function runOf(source: LogSource): string {
   return source.key.slice(0, source.key.lastIndexOf("/"));
 }
 
-async function poll(env: Env, entry: Followed, printer: LogPrinter): Promise<PollResult> {
-  const { source, follower } = entry;
-  const lines: string[] = [];
+/**
+ * One source's loop: its first read (retried while the agent does not answer; a whole-file read that failed part
+ * way goes on from where it stopped), then a poll at a time, each poll's lines printed before the next poll.
+ */
+async function followSource(
+  env: Env,
+  source: LogSource,
+  firstRead: number | undefined,
+  printer: LogPrinter,
+  timings: FollowTimings,
+  signal: AbortSignal,
+): Promise<void> {
+  source.files = source.files.withDeadline(timings.readDeadlineMs);
+  let delay = timings.minPollMs;
+  for (;;) {
+    let outcome: Awaited<ReturnType<typeof readInitial>>;
+    try {
+      outcome = await readInitial(env, source, firstRead, printer, { signal });
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    }
+    if (outcome === "gone") return;
+    if (outcome === "ok" || firstRead === undefined) break;
+    if (!(await sleep(delay, signal))) return;
+    delay = Math.min(timings.maxPollMs, delay * 2);
+  }
+  const follower = new FileFollower(source.files, source.path, source.offset);
+  while (await sleep(delay, signal)) {
+    const outcome = await poll(source, follower, printer, signal);
+    if (outcome === "drop" || signal.aborted) return;
+    delay = outcome === "data" ? timings.minPollMs : Math.min(timings.maxPollMs, delay * 2);
+  }
+}
+
+/** Reads what the file gained and prints its whole lines; "drop" once the run ended and its file is printed. */
+async function poll(
+  source: LogSource,
+  follower: FileFollower,
+  printer: LogPrinter,
+  signal: AbortSignal,
+): Promise<"data" | "quiet" | "drop"> {
+  // Taken before the read: a run seen ended before its file was asked about has written all it ever will.
+  const ended = source.ended;
   try {
-    const events = await follower.poll(env.signal);
+    const events = await follower.poll(signal);
+    if (signal.aborted) return "quiet";
     if (source.failing) printer.note(`${describeSource(source)}: reading again`);
     source.failing = false;
     for (const event of events) {
@@ -97,28 +178,25 @@ async function poll(env: Env, entry: Followed, printer: LogPrinter): Promise<Pol
         );
         source.splitter.reset();
       } else {
-        lines.push(...source.splitter.push(event.data));
+        printer.lines(source.origin, source.splitter.push(event.data));
       }
     }
     source.offset = follower.offset;
-    if (source.ended && events.length === 0) {
-      flushSource(source, printer);
-      return { source, lines, drop: true };
-    }
-    return { source, lines, drop: false };
+    if (events.length > 0) return "data";
+    if (!ended) return "quiet";
+    flushSource(source, printer);
+    return "drop";
   } catch (error) {
-    if (env.signal.aborted || !(error instanceof TitanError)) {
-      if (env.signal.aborted) return { source, lines, drop: false };
-      throw error;
-    }
+    if (signal.aborted) return "quiet";
+    if (!(error instanceof TitanError)) throw error;
     if (error instanceof SandboxGoneError) {
       printer.note(
         `${describeSource(source)}: the sandbox is gone (garbage-collected); following the others`,
       );
-      return { source, lines, drop: true };
+      return "drop";
     }
     if (!source.failing) printer.note(`${describeSource(source)}: ${error.message}; retrying`);
     source.failing = true;
-    return { source, lines, drop: false };
+    return "quiet";
   }
 }

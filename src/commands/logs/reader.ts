@@ -44,36 +44,45 @@ export function flushSource(source: LogSource, printer: LogPrinter): void {
 
 /**
  * The first read of a source: its last `tail` lines, or the whole file when `tail` is undefined. Afterwards
- * `source.offset` is where following continues. A vanished sandbox or an unreachable agent is a note, not an
- * error, so the other instances still print.
+ * `source.offset` is where following continues: after the last byte printed, also when the read failed part way,
+ * so that following neither skips nor repeats output. A vanished sandbox or an unreachable agent is a note, not an
+ * error, so the other instances still print; while `following`, the note says it is retried, once per failure streak.
  */
 export async function readInitial(
   env: Env,
   source: LogSource,
   tail: number | undefined,
   printer: LogPrinter,
+  following?: { signal: AbortSignal },
 ): Promise<ReadOutcome> {
+  const signal = following?.signal ?? env.signal;
   try {
     if (tail === undefined) {
-      source.offset = await readAll(
+      source.offset = 0;
+      await readAll(
         source.files,
         source.path,
-        (data) => printer.lines(source.origin, source.splitter.push(data)),
-        env.signal,
+        (data) => {
+          printer.lines(source.origin, source.splitter.push(data));
+          source.offset += data.length;
+        },
+        signal,
       );
     } else {
-      const read = await readLastLines(source.files, source.path, tail, env.signal);
+      const read = await readLastLines(source.files, source.path, tail, signal);
       printer.lines(source.origin, source.splitter.push(read.data));
       source.offset = read.end;
     }
     return "ok";
   } catch (error) {
-    if (env.signal.aborted || !(error instanceof TitanError)) throw error;
+    if (signal.aborted || !(error instanceof TitanError)) throw error;
     if (error instanceof SandboxGoneError) {
       printer.note(`${describeSource(source)}: the sandbox is gone (garbage-collected or removed)`);
       return "gone";
     }
-    printer.note(`${describeSource(source)}: ${error.message}`);
+    // Following retries a failed read: its note is given once, when the failures start.
+    if (!source.failing)
+      printer.note(`${describeSource(source)}: ${error.message}${following ? "; retrying" : ""}`);
     source.failing = true;
     return "failed";
   }

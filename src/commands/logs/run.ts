@@ -12,7 +12,7 @@ import type { LogsOptions } from "./command.js";
 import { DEFAULT_FOLLOW_TIMINGS, type FollowTimings, follow } from "./follow.js";
 import { flushSource, LogPrinter, readInitial } from "./reader.js";
 import { RegionsFinder } from "./regions.js";
-import { type LogSource, SourceFinder } from "./sources.js";
+import { SourceFinder } from "./sources.js";
 
 const FOLLOW_DEFAULT_TAIL = 10;
 
@@ -68,7 +68,7 @@ async function anyRelease(targets: readonly ClusterTarget[], app: string): Promi
 export async function runLogs(
   env: Env,
   opts: LogsOptions,
-  timings: FollowTimings = DEFAULT_FOLLOW_TIMINGS,
+  timings: Partial<FollowTimings> = {},
 ): Promise<number> {
   const parsed = parseLogTarget(opts.target);
   if (typeof parsed === "string") throw new UsageError(parsed, "e.g. `titan logs api` or `titan logs api/2`");
@@ -107,21 +107,21 @@ export async function runLogs(
     }
     if (opts.follow && first.selected === 0)
       printer.note(`no instance of ${what} yet; waiting for one (Ctrl-C to stop)`);
-    const readable: LogSource[] = [];
+    if (opts.follow) {
+      // Each run is read and followed in a loop of its own, so one agent that does not answer holds up no other.
+      await follow(env, finder, first.added, tail, printer, { ...DEFAULT_FOLLOW_TIMINGS, ...timings });
+      // Ending a follow with Ctrl-C is how it is meant to end: not an interruption of unfinished work.
+      return watchEndCode(env.signal);
+    }
     // A run whose agent is missing or does not answer was only noted: its output could not be read.
     let failed = first.unreadable > 0;
     for (const source of first.added) {
       const outcome = await readInitial(env, source, tail, printer);
       if (outcome === "failed") failed = true;
-      if (outcome === "gone") continue;
-      // Without -f the file is read to its end: its last partial line belongs here, before the next file's output.
-      if (opts.follow) readable.push(source);
-      else flushSource(source, printer);
+      // The file is read to its end: its last partial line belongs here, before the next file's output.
+      if (outcome !== "gone") flushSource(source, printer);
     }
-    if (!opts.follow) return failed ? ExitCode.Runtime : ExitCode.Ok;
-    await follow(env, finder, readable, printer, timings);
-    // Ending a follow with Ctrl-C is how it is meant to end: not an interruption of unfinished work.
-    return watchEndCode(env.signal);
+    return failed ? ExitCode.Runtime : ExitCode.Ok;
   } catch (error) {
     if (opts.follow && env.signal.aborted) return watchEndCode(env.signal);
     throw error;
