@@ -4,6 +4,7 @@ import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { agentMachines, sameMachine } from "../../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../../cluster/types.js";
+import { writeEvent } from "../../deploy/event-line.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { MasterOperator } from "../../mesos/operator.js";
 import type { MachineID } from "../../mesos/types/mesos.js";
@@ -36,7 +37,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       ? advisedAgents(env, conn, snapshot, running)
       : namedAgents(snapshot, names);
     if (agentIds.length === 0) {
-      if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "nothing_to_do" }));
+      if (opts.json) writeEvent(env.io.out, { type: "nothing_to_do" }, env.clock.now());
       else writeLine(env.io.err, "Nothing to do: the plan advises draining no agent.");
       return 0;
     }
@@ -154,13 +155,7 @@ async function maintenanceStep(
       await operator.updateMaintenanceSchedule(withWindow(current, ids, env.clock.now()), env.signal);
       await operator.startMaintenance(ids, env.signal);
       // An event of the drain like the moves' before it, with its time as they have theirs.
-      const event = {
-        type: "maintenance",
-        agents: hosts,
-        mode: "DOWN",
-        time: new Date(env.clock.now()).toISOString(),
-      };
-      if (json) writeLine(env.io.out, JSON.stringify(event));
+      if (json) writeEvent(env.io.out, { type: "maintenance", agents: hosts, mode: "DOWN" }, env.clock.now());
       else writeLine(env.io.out, `${hosts.join(", ")}: down for maintenance; the machines can be terminated`);
     },
   };
