@@ -16,7 +16,7 @@ import { overrideReason } from "../../release/disruption.js";
 import { parseTimeout } from "../../release/timeout.js";
 import { liveLock } from "../../state/live-lock.js";
 import type { StateStore } from "../../state/types.js";
-import { type DrainApp, drainApp, drainRefusal, runningSpec } from "./apps.js";
+import { type DrainApp, drainApp, drainRefusal, lockedRefusal, runningSpec } from "./apps.js";
 import type { DrainOptions } from "./command.js";
 
 export async function runDrain(env: Env, opts: DrainOptions, names: string[]): Promise<number> {
@@ -59,6 +59,10 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       });
       if (refusal !== undefined) throw refusal;
     }
+    await refuseRunningDeploys(env, conn.store, known, {
+      hosts: agentIds.map((id) => snapshot.agents.find((a) => a.id === id)?.hostname ?? id),
+      target: targetWords(opts),
+    });
     const apps = known.flatMap((app) =>
       app.kind === "resumes" || (app.kind === "moves" && hostsOf(app.app).length > 0) ? [app.spec] : [],
     );
@@ -80,6 +84,23 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
     });
   } finally {
     await conn.close();
+  }
+}
+
+/**
+ * Refuses the drain while a deploy of any app holds its lock, wherever that app's instances are: the agents are not
+ * under maintenance before the moves end, so it could still launch instances there (apps.ts `lockedRefusal`).
+ */
+async function refuseRunningDeploys(
+  env: Env,
+  store: StateStore,
+  known: readonly DrainApp[],
+  context: { hosts: readonly string[]; target: readonly string[] },
+): Promise<void> {
+  const apps = [...new Set([...(await store.apps()), ...known.map((a) => a.app)])].sort();
+  for (const app of apps) {
+    const lock = await liveLock(store, app, env.clock.now());
+    if (lock !== undefined) throw lockedRefusal(app, lock, context);
   }
 }
 
