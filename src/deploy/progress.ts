@@ -2,6 +2,7 @@ import type { Writable } from "node:stream";
 import type { ChalkInstance } from "chalk";
 import { writeLine } from "../cli/io.js";
 import { escapeTerminal } from "../cli/terminal-text.js";
+import { writeEvent } from "./event-line.js";
 import type { DeployEvent } from "./events.js";
 
 /** Where deploy events go: NDJSON on stdout, timestamped lines on stderr, or a live spinner on a terminal. */
@@ -79,8 +80,7 @@ function describeRaw(event: DeployEvent): string | undefined {
 export function jsonView(out: Writable, now: () => number): ProgressView {
   return {
     event(event, region) {
-      const where = region === undefined ? {} : { region };
-      writeLine(out, JSON.stringify({ ...event, ...where, time: new Date(now()).toISOString() }));
+      writeEvent(out, event, now(), region);
     },
     stop() {},
   };

@@ -1,6 +1,6 @@
 import type { TitanTask } from "../cluster/types.js";
-import type { ReleaseOutcome } from "../state/types.js";
 import type { Coverage } from "./coverage.js";
+import type { NewestRelease } from "./no-instance.js";
 import { isCurrent } from "./states.js";
 
 /** One app in `ps`: counts, then one row per instance slot. */
@@ -23,11 +23,6 @@ export interface AppGroup {
   frameworks: AppFramework[];
   /** Which supervisor covers the app; undefined when the state store could not say. */
   coverage?: Coverage;
-}
-
-export interface NewestRelease {
-  number: number;
-  outcome: ReleaseOutcome;
 }
 
 export interface AppFramework {

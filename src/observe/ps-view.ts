@@ -5,6 +5,7 @@ import type { TitanTask } from "../cluster/types.js";
 import { coverageJson, coverageText } from "./coverage.js";
 import type { AppGroup } from "./group.js";
 import { isoTime } from "./iso-time.js";
+import { undeployedText } from "./no-instance.js";
 import { describeLag, type RegionLag } from "./region-lag.js";
 import { formatAge, isCurrent, presentState, type StatePresentation, type Tone } from "./states.js";
 
@@ -136,7 +137,10 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
         hidden === 0 ? "" : `${hidden} ended instance${hidden === 1 ? "" : "s"} not shown (--all shows them)`;
       if (rows.length === 0) {
         const none = endedNote === "" ? "  no instances" : `  no instances run; ${endedNote}`;
-        const undeployed = group.desired === undefined ? undeployedNote(group) : undefined;
+        const undeployed =
+          group.desired === undefined && group.newestRelease !== undefined
+            ? undeployedText(group.app, group.newestRelease)
+            : undefined;
         lines.push(undeployed === undefined ? none : `${none}; ${undeployed}`);
         continue;
       }
@@ -153,18 +157,6 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
     }
   }
   return lines;
-}
-
-/**
- * Why no release says how many instances an app wants although it has releases: none was deployed, and its newest
- * failed or was rolled back (`titan releases` says why).
- */
-function undeployedNote(group: AppGroup): string | undefined {
-  const newest = group.newestRelease;
-  if (newest === undefined || (newest.outcome !== "failed" && newest.outcome !== "rolled_back"))
-    return undefined;
-  const ended = newest.outcome === "failed" ? "failed" : "was rolled back";
-  return `no release was deployed (release ${newest.number} ${ended}: \`titan releases ${group.app}\`)`;
 }
 
 /** Which framework runs the app; another config's framework (or several) is called out. */

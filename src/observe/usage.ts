@@ -25,6 +25,8 @@ export interface InstanceUsage {
 export interface AppUsage {
   app: string;
   instances: InstanceUsage[];
+  /** Why the app has no instance to measure (named, and known by its releases or ended tasks). */
+  none?: string;
 }
 
 /** One cluster's answer in `top`. */
@@ -166,6 +168,11 @@ export function renderUsage(sections: readonly UsageSection[], color: ChalkInsta
       continue;
     }
     for (const app of section.apps) {
+      if (app.none !== undefined) {
+        lines.push("");
+        lines.push(`${color.bold(app.app)}  0 instances  no instance to measure: ${app.none}`);
+        continue;
+      }
       const sum = totals(app);
       const count = `${app.instances.length} instance${app.instances.length === 1 ? "" : "s"}`;
       const figures =
@@ -206,6 +213,7 @@ export function usageToJson(sections: readonly UsageSection[]): unknown {
           mem_rss_bytes: sum.memRssBytes,
           mem_limit_bytes: sum.memLimitBytes,
           measured: sum.measured,
+          ...(app.none === undefined ? {} : { no_instances: app.none }),
           instances: app.instances.map((i) => ({
             instance: i.instance,
             task: i.taskId,

@@ -11,6 +11,7 @@ import { agentsScheduledForMaintenance } from "../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../cluster/types.js";
 import { type AppDeployResult, deployApp } from "../deploy/deploy.js";
 import { launchEnvironment } from "../deploy/environment.js";
+import { writeEvent } from "../deploy/event-line.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { PlannedAgent } from "../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../deploy/progress.js";
@@ -94,9 +95,10 @@ export async function applyApps(
   const plan = await planFor(pinned.apps, snapshot, conn, { ...options, draining }, saved, drain);
   for (const warning of plan.warnings) writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);
   if (options.json)
-    writeLine(
+    writeEvent(
       io.out,
-      JSON.stringify({ type: "plan", plan: { ...planToJson(plan), images: imagesToJson(pinned.images) } }),
+      { type: "plan", plan: { ...planToJson(plan), images: imagesToJson(pinned.images) } },
+      env.clock.now(),
     );
   else {
     for (const line of imageLines(pinned.images)) writeLine(io.out, line);
@@ -108,7 +110,7 @@ export async function applyApps(
   if (changing.length === 0 && options.followUp === undefined) {
     // An adoption with nothing to change is the whole change (--adopt asked for it).
     if (options.dryRun !== true) await conn.recordAdoptions();
-    if (options.json) writeLine(io.out, JSON.stringify({ type: "nothing_to_do" }));
+    if (options.json) writeEvent(io.out, { type: "nothing_to_do" }, env.clock.now());
     else writeLine(io.err, "Nothing to do: every instance already runs what the manifest says.");
     return ExitCode.Ok;
   }
@@ -120,7 +122,7 @@ export async function applyApps(
     writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);
   if (!(await confirm(env, options, names))) {
     // Declining is an answer, not an error or an interruption (as `nomad job stop` and `kubectl delete -i`).
-    if (options.json) writeLine(io.out, JSON.stringify({ type: "declined" }));
+    if (options.json) writeEvent(io.out, { type: "declined" }, env.clock.now());
     writeLine(
       io.err,
       `Nothing changed: the ${options.verb}${names.length > 0 ? ` of ${names.join(", ")}` : ""} was declined.`,
@@ -467,7 +469,7 @@ export function endDryRun(
   apps: readonly string[],
   where = apps.join(", "),
 ): number {
-  if (options.json) writeLine(env.io.out, JSON.stringify({ type: "dry_run", apps }));
+  if (options.json) writeEvent(env.io.out, { type: "dry_run", apps }, env.clock.now());
   writeLine(
     env.io.err,
     `Dry run: nothing changed. Without --dry-run, titan would now ${action(options, where)} as planned above.`,

@@ -45,6 +45,9 @@ describe("titan deploy against the local cluster", () => {
     const again = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
     expect(again.code).toBe(0);
     expect(events(again.stdout).map((e) => e.type)).toEqual(["plan", "nothing_to_do"]);
+    // Every line of the stream carries its time, the command's own lines as the deploy's events.
+    for (const e of [...list, ...events(again.stdout)])
+      expect(e, e.type).toMatchObject({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
     expect((await liveTasks(local.url)).map((t) => t.id).sort()).toEqual(ids);
     const releases = await titan(["releases", "web", "--json"], h);
     expect(JSON.parse(releases.stdout).releases).toHaveLength(1);

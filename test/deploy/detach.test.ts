@@ -91,7 +91,14 @@ describe("titan deploy --detach learns its release from the deploy it started", 
       return fakeChild(31337);
     };
     expect(await deployDetached(t.env, { ...opts, json: true }, "hello", start)).toBe(0);
-    expect(JSON.parse(t.out())).toMatchObject({ type: "detached", app: "hello", release: 78, pid: 31337 });
+    // Stamped with its time like every other line of the stream.
+    expect(JSON.parse(t.out())).toMatchObject({
+      type: "detached",
+      app: "hello",
+      release: 78,
+      pid: 31337,
+      time: new Date(t.env.clock.now()).toISOString(),
+    });
   });
 
   it("shows a deploy that ends before it says its release whole, with its exit code", async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { drainApp, drainRefusal, movedSpec, runningSpec } from "../../src/commands/drain/apps.js";
+import {
+  drainApp,
+  drainRefusal,
+  lockedRefusal,
+  movedSpec,
+  runningSpec,
+} from "../../src/commands/drain/apps.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import type { LockRecord, Release } from "../../src/state/types.js";
 
@@ -93,5 +99,30 @@ describe("what titan drain does with an app whose instances run on the agents", 
     const app = drainApp("fresh", []);
     expect(app).toEqual({ app: "fresh", kind: "unknown" });
     expect(drainRefusal(app, on)).toBeUndefined();
+  });
+});
+
+describe("a drain while a deploy of an app holds its lock", () => {
+  it("is refused whatever agents the app runs on, naming the holder and how to wait for it", () => {
+    const lock: LockRecord = {
+      user: "ana",
+      host: "box",
+      pid: 4242,
+      purpose: "deploy web",
+      token: "t",
+      acquiredAt: 1,
+      expiresAt: 2,
+    };
+    const refusal = lockedRefusal("web", lock, {
+      hosts: ["agent-7", "agent-8"],
+      target: ["--context", "prod"],
+    });
+    expect(refusal.exitCode).toBe(2);
+    expect(refusal.message).toBe(
+      "a deploy of web is running (ana@box, pid 4242, deploy web): it may still launch instances on agent-7, agent-8, which draining would bring down with the machines",
+    );
+    expect(refusal.hint).toBe(
+      "wait for that deploy to end (`titan status web --wait --context prod`), then drain",
+    );
   });
 });

@@ -403,6 +403,29 @@ describe("titan drain beside an app with no deployed release", () => {
     const failed = await drain();
     expect(failed.code).toBe(2);
     expect(failed.stderr).toContain("error: no release of fresh was deployed (release 1 failed)");
+    // A deploy of another app holding its lock with no task anywhere yet (nothing launched): it could still launch
+    // on the other agent before its machine goes down, so draining that agent, where nothing runs, is refused too.
+    await store.addRelease({
+      app: "late",
+      manifestDigest: "sha256:late",
+      spec: { ...spec, name: "late" },
+      user: "bo",
+    });
+    const late = await store.acquireLock(
+      "late",
+      { user: "bo", host: hostname(), pid: process.pid, purpose: "deploy late" },
+      60_000,
+    );
+    const other = local.agentIds()[1] ?? "";
+    const empty = await cli(["drain", other, "--master", local.url, "--yes"]);
+    expect(empty.code, empty.stderr).toBe(2);
+    expect(empty.stderr).toContain(
+      `error: a deploy of late is running (bo@${hostname()}, pid ${process.pid}, deploy late)`,
+    );
+    expect(empty.stderr).toContain(
+      `hint: wait for that deploy to end (\`titan status late --wait --master ${local.url}\`)`,
+    );
+    await store.releaseLock("late", late);
 
     expect(await maintenanceStatus(local.url)).toEqual({});
     expect(await placements(local.url, "fresh")).toEqual([

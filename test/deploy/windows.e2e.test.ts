@@ -107,7 +107,7 @@ describe("--dry-run", () => {
     const restart = await titan(["restart", "web", ...m, "--dry-run", "--json"], h);
     expect(restart.code).toBe(0);
     expect(events(restart.stdout).map((e) => e.type)).toEqual(["plan", "dry_run"]);
-    expect(events(restart.stdout)[1]).toEqual({ type: "dry_run", apps: ["web"] });
+    expect(events(restart.stdout)[1]).toEqual({ type: "dry_run", apps: ["web"], time: expect.any(String) });
 
     const stop = await titan(["stop", "web", ...m, "--purge", "--dry-run"], h);
     expect(stop.code).toBe(0);

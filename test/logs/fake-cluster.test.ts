@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { fakeAgent, fakeLogsCluster } from "../support/fake-logs-cluster.js";
+import { isolatedHome, recordReleases } from "../support/state-home.js";
 import { tempDir } from "../support/tmp.js";
 
 function isolatedEnv(): Record<string, string> {
@@ -81,5 +82,30 @@ describe("titan logs --tail on a file of huge lines", () => {
       .filter((q) => q.get("offset") !== "-1" && q.get("length") !== null)
       .reduce((n, q) => n + Number(q.get("length")), 0);
     expect(read).toBeLessThanOrEqual(1024 * 1024);
+  });
+});
+
+describe("titan logs of an app with releases and no task", () => {
+  it("prints nothing, says why in a note and exits 1, as for any known app without a task", async () => {
+    const cluster = await fakeLogsCluster([]);
+    const { env, dir } = isolatedHome();
+    await recordReleases(dir, "big", [{ instances: 2, outcome: "failed" }]);
+    await recordReleases(dir, "gone", [
+      { instances: 2, outcome: "deployed" },
+      { instances: 0, outcome: "deployed" },
+    ]);
+    const big = await runCli(["logs", "big", "--master", cluster.master.url], { env });
+    expect(big.stdout).toBe("");
+    expect(big.stderr).toBe(
+      "titan: big has no instance to read: no release was deployed (release 1 failed: `titan releases big`)\n",
+    );
+    expect(big.code).toBe(1);
+    // NDJSON on stdout stays pure: the note goes to stderr, and no error document is printed.
+    const gone = await runCli(["logs", "gone/1", "--json", "--master", cluster.master.url], { env });
+    expect(gone.stdout).toBe("");
+    expect(gone.stderr).toBe(
+      "titan: gone/1 has no instance to read: it is stopped (release 2 asks for no instance)\n",
+    );
+    expect(gone.code).toBe(1);
   });
 });

@@ -6,6 +6,7 @@ import type { TitanTask } from "../../src/cluster/types.js";
 import type { Task, TaskState } from "../../src/mesos/types/mesos.js";
 import type { GetState } from "../../src/mesos/types/operator.js";
 import { groupByApp } from "../../src/observe/group.js";
+import { whyNoInstance } from "../../src/observe/no-instance.js";
 import { psToJson, renderPs } from "../../src/observe/ps-view.js";
 import { formatAge, isCurrent, presentState } from "../../src/observe/states.js";
 import { diffRows, renderChange, snapshotRows } from "../../src/observe/watch-diff.js";
@@ -301,5 +302,25 @@ describe("watch changes", () => {
       "2026-01-01T12:00:00.000Z  api[1]  no longer reported  t1",
       "2026-01-01T12:00:00.000Z  api[2]  new: running, checking  t2",
     ]);
+  });
+});
+
+describe("why an app with releases has no instance", () => {
+  it("names a pending release, no deployed one, a stop, or instances wanted that none runs", () => {
+    expect(whyNoInstance("web", { newest: { number: 3, outcome: "pending" } })).toBe(
+      "release 3 has not finished: a deploy runs it or was interrupted (`titan status web`)",
+    );
+    expect(whyNoInstance("web", { newest: { number: 2, outcome: "rolled_back" } })).toBe(
+      "no release was deployed (release 2 was rolled back: `titan releases web`)",
+    );
+    expect(
+      whyNoInstance("web", {
+        newest: { number: 4, outcome: "deployed" },
+        wanted: { number: 4, instances: 0 },
+      }),
+    ).toBe("it is stopped (release 4 asks for no instance)");
+    expect(
+      whyNoInstance("web", { newest: { number: 5, outcome: "failed" }, wanted: { number: 4, instances: 1 } }),
+    ).toBe("release 4 asks for 1 instance and none runs (`titan status web`)");
   });
 });

@@ -55,6 +55,7 @@ describe("a deploy over three regions", () => {
         { region: "eu-west", outcome: "deployed" },
         { region: "ap-south", outcome: "deployed" },
       ],
+      time: expect.any(String),
     });
     for (const c of Object.values(clusters))
       expect((await liveTasks(c.url)).map((t) => t.id)).toEqual(["web.1.0.1"]);

@@ -5,6 +5,7 @@ import type { Env } from "../../cli/env.js";
 import { InterruptedError, TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import { writeEvent } from "../../deploy/event-line.js";
 import type { AppSpec } from "../../manifest/index.js";
 import { sleep } from "../../observe/sleep.js";
 import type { DeployOptions } from "./command.js";
@@ -178,7 +179,11 @@ async function awaitHandoff(
       env.io.out.write(readFileSync(logFile, "utf8"));
       const follow = `titan status ${app} --wait`;
       if (opts.json)
-        writeLine(env.io.out, JSON.stringify({ type: "detached", app, release, pid, log: logFile, follow }));
+        writeEvent(
+          env.io.out,
+          { type: "detached", app, release, pid, log: logFile, follow },
+          env.clock.now(),
+        );
       else
         writeLine(
           env.io.err,

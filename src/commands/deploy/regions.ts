@@ -4,11 +4,13 @@
  * regions of a wave in parallel, each region with its own lock and framework. The pure wave decisions are in
  * src/deploy/waves.ts; this module carries them out.
  */
+
 import type { Env } from "../../cli/env.js";
 import { InterruptedError, TimeoutError, TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { appDigest } from "../../cluster/digest.js";
+import { type CommandEvent, writeEvent } from "../../deploy/event-line.js";
 import type { ProgressView } from "../../deploy/progress.js";
 import {
   finalOutcomes,
@@ -95,7 +97,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     );
     if (prepared.every((p) => p.changing.length === 0) && waves.skipped.length === 0) {
       if (!opts.dryRun) for (const p of prepared) await p.recordAdoptions();
-      if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "nothing_to_do" }));
+      if (opts.json) writeEvent(env.io.out, { type: "nothing_to_do" }, env.clock.now());
       else writeLine(env.io.err, "Nothing to do: every region already runs what the manifest says.");
       return ExitCode.Ok;
     }
@@ -114,7 +116,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
       );
     await checkUnlocked(env, prepared, opts.forceUnlock);
     if (!(await confirm(env, { yes: opts.yes, verb: "deploy" }, [where]))) {
-      if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "declined" }));
+      if (opts.json) writeEvent(env.io.out, { type: "declined" }, env.clock.now());
       writeLine(env.io.err, `Nothing changed: the deploy of ${where} was declined.`);
       return ExitCode.Ok;
     }
@@ -154,7 +156,7 @@ function showPlans(env: Env, json: boolean, prepared: readonly PreparedRegion[],
       writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${p.region}: ${warning}`);
     if (json) {
       const plan = { ...planToJson(p.plan), images: imagesToJson(p.images) };
-      writeLine(env.io.out, JSON.stringify({ type: "plan", region: p.region, plan }));
+      writeEvent(env.io.out, { type: "plan", region: p.region, plan }, env.clock.now());
       continue;
     }
     for (const line of imageLines(p.images)) writeLine(env.io.out, line);
@@ -167,15 +169,16 @@ function showPlans(env: Env, json: boolean, prepared: readonly PreparedRegion[],
     plan: p.plan,
   }));
   if (json) {
-    writeLine(
+    writeEvent(
       env.io.out,
-      JSON.stringify({
+      {
         type: "rollout",
         waves: waves.waves,
         soak_ms: waves.soakMs,
         on_failure: waves.onFailure,
         skipped: waves.skipped,
-      }),
+      },
+      env.clock.now(),
     );
     return;
   }
@@ -189,9 +192,8 @@ function showPlans(env: Env, json: boolean, prepared: readonly PreparedRegion[],
 
 /** Emits a rollout-level event: NDJSON with --json, else a line on stderr. */
 /** `at`: when the event happened, if earlier than now (a region's finish, which the soak counts from). */
-function announce(env: Env, json: boolean, event: Record<string, unknown>, text: string, at?: number): void {
-  if (json)
-    writeLine(env.io.out, JSON.stringify({ ...event, time: new Date(at ?? env.clock.now()).toISOString() }));
+function announce(env: Env, json: boolean, event: CommandEvent, text: string, at?: number): void {
+  if (json) writeEvent(env.io.out, event, at ?? env.clock.now());
   else writeLine(env.io.err, env.io.errColor.bold(text));
 }
 
@@ -361,7 +363,7 @@ async function runWave(
       deployedApps.set(region, deployed);
       const reason = result.reason === undefined ? {} : { reason: result.reason };
       const text = `${region}: ${result.outcome.replace("_", " ")}${result.reason === undefined ? "" : ` (${result.reason})`}`;
-      const event = { type: "region_done", region, outcome: result.outcome, ...reason };
+      const event = { type: "region_done" as const, region, outcome: result.outcome, ...reason };
       announce(env, json, event, text, result.finishedAt);
       return result;
     }),
@@ -381,7 +383,7 @@ function report(
       ...(r.reason === undefined ? {} : { reason: r.reason }),
       ...(r.finish === undefined ? {} : { finish: r.finish }),
     }));
-    writeLine(env.io.out, JSON.stringify({ type: "rollout_done", regions }));
+    writeEvent(env.io.out, { type: "rollout_done", regions }, env.clock.now());
   } else {
     for (const r of results) {
       const text = `${r.region}: ${r.outcome.replace("_", " ")}${r.reason === undefined ? "" : ` (${r.reason})`}`;

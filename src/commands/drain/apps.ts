@@ -104,6 +104,25 @@ export function drainRefusal(app: DrainApp, context: RefusalContext): UsageError
   return undefined;
 }
 
+/**
+ * Why a drain refuses to bring agents down while a deploy of `app` holds its lock, whatever agents its instances
+ * run on now (none, for a first deploy that launched nothing yet). The agents join the maintenance schedule only
+ * once the drain's moves are done, so until then the master offers them as any other (with no unavailability),
+ * and that deploy, planned before the drain, may launch instances there that the machines then take down with
+ * them, mid-rollout. Only its end makes what it launched known to the drain's plan.
+ */
+export function lockedRefusal(
+  app: string,
+  lock: LockRecord,
+  context: { hosts: readonly string[]; target: readonly string[] },
+): UsageError {
+  const status = `\`${commandLine(["titan", "status", app, "--wait", ...context.target])}\``;
+  return new UsageError(
+    `a deploy of ${app} is running (${lock.user}@${lock.host}, pid ${lock.pid}, ${lock.purpose}): it may still launch instances on ${context.hosts.join(", ")}, which draining would bring down with the machines`,
+    `wait for that deploy to end (${status}), then drain`,
+  );
+}
+
 function outcomeWords(release: Release): string {
   switch (release.outcome) {
     case "rolled_back":

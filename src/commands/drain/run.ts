@@ -4,6 +4,7 @@ import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { agentMachines, sameMachine } from "../../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../../cluster/types.js";
+import { writeEvent } from "../../deploy/event-line.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { MasterOperator } from "../../mesos/operator.js";
 import type { MachineID } from "../../mesos/types/mesos.js";
@@ -15,7 +16,7 @@ import { overrideReason } from "../../release/disruption.js";
 import { parseTimeout } from "../../release/timeout.js";
 import { liveLock } from "../../state/live-lock.js";
 import type { StateStore } from "../../state/types.js";
-import { type DrainApp, drainApp, drainRefusal, runningSpec } from "./apps.js";
+import { type DrainApp, drainApp, drainRefusal, lockedRefusal, runningSpec } from "./apps.js";
 import type { DrainOptions } from "./command.js";
 
 export async function runDrain(env: Env, opts: DrainOptions, names: string[]): Promise<number> {
@@ -36,7 +37,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       ? advisedAgents(env, conn, snapshot, running)
       : namedAgents(snapshot, names);
     if (agentIds.length === 0) {
-      if (opts.json) writeLine(env.io.out, JSON.stringify({ type: "nothing_to_do" }));
+      if (opts.json) writeEvent(env.io.out, { type: "nothing_to_do" }, env.clock.now());
       else writeLine(env.io.err, "Nothing to do: the plan advises draining no agent.");
       return 0;
     }
@@ -58,6 +59,10 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       });
       if (refusal !== undefined) throw refusal;
     }
+    await refuseRunningDeploys(env, conn.store, known, {
+      hosts: agentIds.map((id) => snapshot.agents.find((a) => a.id === id)?.hostname ?? id),
+      target: targetWords(opts),
+    });
     const apps = known.flatMap((app) =>
       app.kind === "resumes" || (app.kind === "moves" && hostsOf(app.app).length > 0) ? [app.spec] : [],
     );
@@ -79,6 +84,23 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
     });
   } finally {
     await conn.close();
+  }
+}
+
+/**
+ * Refuses the drain while a deploy of any app holds its lock, wherever that app's instances are: the agents are not
+ * under maintenance before the moves end, so it could still launch instances there (apps.ts `lockedRefusal`).
+ */
+async function refuseRunningDeploys(
+  env: Env,
+  store: StateStore,
+  known: readonly DrainApp[],
+  context: { hosts: readonly string[]; target: readonly string[] },
+): Promise<void> {
+  const apps = [...new Set([...(await store.apps()), ...known.map((a) => a.app)])].sort();
+  for (const app of apps) {
+    const lock = await liveLock(store, app, env.clock.now());
+    if (lock !== undefined) throw lockedRefusal(app, lock, context);
   }
 }
 
@@ -154,13 +176,7 @@ async function maintenanceStep(
       await operator.updateMaintenanceSchedule(withWindow(current, ids, env.clock.now()), env.signal);
       await operator.startMaintenance(ids, env.signal);
       // An event of the drain like the moves' before it, with its time as they have theirs.
-      const event = {
-        type: "maintenance",
-        agents: hosts,
-        mode: "DOWN",
-        time: new Date(env.clock.now()).toISOString(),
-      };
-      if (json) writeLine(env.io.out, JSON.stringify(event));
+      if (json) writeEvent(env.io.out, { type: "maintenance", agents: hosts, mode: "DOWN" }, env.clock.now());
       else writeLine(env.io.out, `${hosts.join(", ")}: down for maintenance; the machines can be terminated`);
     },
   };

@@ -8,6 +8,7 @@ import { parseDuration } from "../../manifest/units.js";
 import type { LogStream } from "../../observe/log-format.js";
 import { parseLogTarget } from "../../observe/log-selection.js";
 import { unknownAppError } from "../../release/unknown-app.js";
+import { noInstanceReason } from "../ps/target.js";
 import type { LogsOptions } from "./command.js";
 import { DEFAULT_FOLLOW_TIMINGS, type FollowTimings, follow } from "./follow.js";
 import { flushSource, LogPrinter, readInitial } from "./reader.js";
@@ -60,9 +61,18 @@ function sinceOf(opts: LogsOptions): number | undefined {
   return parsed.value;
 }
 
-async function anyRelease(targets: readonly ClusterTarget[], app: string): Promise<boolean> {
-  for (const target of targets) if ((await (await target.store()).releases(app)).length > 0) return true;
-  return false;
+/**
+ * Why an app with no task has no instance, from its releases in each target's state store (each region's reason
+ * after its name, over several); empty when no store has a release of it: titan knows nothing of the app.
+ */
+async function noInstanceReasons(targets: readonly ClusterTarget[], app: string): Promise<string[]> {
+  const reasons: string[] = [];
+  for (const target of targets) {
+    const why = noInstanceReason(app, await (await target.store()).releases(app), target.region);
+    if (why === undefined) continue;
+    reasons.push(targets.length > 1 && target.region !== undefined ? `${target.region}: ${why}` : why);
+  }
+  return reasons;
 }
 
 export async function runLogs(
@@ -97,16 +107,25 @@ export async function runLogs(
   const what = `${logTarget.instance === undefined ? logTarget.app : `${logTarget.app}/${logTarget.instance}`}${release === undefined ? "" : ` (release ${release})`}`;
   try {
     const first = await finder.discover();
-    // No task and no release anywhere: the same error every command gives for an app titan does not know.
-    if (first.selected === 0 && !first.appKnown && !(await anyRelease(targets, logTarget.app)))
-      throw unknownAppError(logTarget.app);
+    if (first.selected === 0 && !first.appKnown) {
+      const reasons = await noInstanceReasons(targets, logTarget.app);
+      // No task and no release anywhere: the same error every command gives for an app titan does not know.
+      if (reasons.length === 0) throw unknownAppError(logTarget.app);
+      // Known by its releases alone (its releases failed before any task ran, or it was stopped): no output,
+      // and why, as `ps` and `top` say it.
+      const why = reasons.join("; ");
+      if (!opts.follow) {
+        printer.note(`${what} has no instance to read: ${why}`);
+        return ExitCode.Runtime;
+      }
+      printer.note(`no instance of ${what} yet (${why}); waiting for one (Ctrl-C to stop)`);
+    } else if (opts.follow && first.selected === 0)
+      printer.note(`no instance of ${what} yet; waiting for one (Ctrl-C to stop)`);
     if (!opts.follow && first.selected === 0) {
       throw new TitanError(`no task of ${what} was found on ${where}`, {
         hint: "check the name with `titan ps`; runs that ended long ago are gone from the master (try --since)",
       });
     }
-    if (opts.follow && first.selected === 0)
-      printer.note(`no instance of ${what} yet; waiting for one (Ctrl-C to stop)`);
     if (opts.follow) {
       // Each run is read and followed in a loop of its own, so one agent that does not answer holds up no other.
       await follow(env, finder, first.added, tail, printer, { ...DEFAULT_FOLLOW_TIMINGS, ...timings });

@@ -4,6 +4,7 @@ import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { type Coverage, coverageOf, lastHeldAt } from "../../observe/coverage.js";
+import { whyNoInstance } from "../../observe/no-instance.js";
 import { instancesIn } from "../../plan/regions.js";
 import { liveness } from "../../state/live-lock.js";
 import type { Release, SupervisorReport } from "../../state/types.js";
@@ -44,6 +45,26 @@ export function targetRelease(releases: readonly Release[]): Release | undefined
     (best, r) => (best === undefined || r.number > best.number ? r : best),
     undefined,
   );
+}
+
+/**
+ * Why an app with these releases (oldest first) runs no instance in `region`, in the words `ps` uses; undefined
+ * when it has no release, so titan knows it only by its tasks, if at all.
+ */
+export function noInstanceReason(
+  app: string,
+  releases: readonly Release[],
+  region: string | undefined,
+): string | undefined {
+  const newest = releases.at(-1);
+  if (newest === undefined) return undefined;
+  const wanted = targetRelease(releases);
+  return whyNoInstance(app, {
+    newest: { number: newest.number, outcome: newest.outcome },
+    ...(wanted === undefined
+      ? {}
+      : { wanted: { number: wanted.number, instances: instancesIn(wanted.spec, region) } }),
+  });
 }
 
 /** What the state store says of the apps `ps` shows. */

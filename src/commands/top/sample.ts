@@ -15,6 +15,7 @@ import {
   type UsageSection,
 } from "../../observe/usage.js";
 import { readTitanState } from "../ps/state.js";
+import { noInstanceReason } from "../ps/target.js";
 
 /** Agents asked at once: a cluster of thousands of agents is sampled without thousands of open connections. */
 const AGENTS_AT_ONCE = 32;
@@ -87,6 +88,8 @@ interface Sighting {
   master: string;
   known: Set<string>;
   tasks: TitanTask[];
+  /** Apps named that titan knows but that have no instance to measure here, and why. */
+  idle: Map<string, string>;
   agents: Map<string, { operator: AgentOperator; host: string }>;
 }
 
@@ -120,7 +123,34 @@ async function sight(
     const url = clusterAgentUrl(cluster, agent);
     agents.set(task.agentId, { operator: new AgentOperator(cluster.transport, url), host: task.hostname });
   }
-  return { master, known: new Set(inRegion.map((t) => t.app)), tasks, agents };
+  const known = new Set(inRegion.map((t) => t.app));
+  return { master, known, tasks, agents, idle: await idleApps(target, apps, tasks, known) };
+}
+
+/**
+ * The apps named that have no instance to measure, with why. An app with releases in the target's state store is
+ * known without a task (its only release failed before any ran, or it was stopped), as `ps` knows it; its releases
+ * say why nothing runs. Adds the apps known that way to `known`.
+ */
+async function idleApps(
+  target: ClusterTarget,
+  apps: readonly string[],
+  tasks: readonly TitanTask[],
+  known: Set<string>,
+): Promise<Map<string, string>> {
+  const idle = new Map<string, string>();
+  const measured = new Set(tasks.map((t) => t.app));
+  const missing = apps.filter((app) => !measured.has(app));
+  if (missing.length === 0) return idle;
+  const store = await target.store();
+  for (const app of missing) {
+    // An unreadable record only costs the reason, as it costs `ps` its desired count.
+    const releases = await store.releases(app).catch(() => []);
+    const why = noInstanceReason(app, releases, target.region);
+    if (why !== undefined) known.add(app);
+    if (known.has(app)) idle.set(app, why ?? "none of its instances runs");
+  }
+  return idle;
 }
 
 /** Every agent of the sighting asked once, at most AGENTS_AT_ONCE at a time. */
@@ -154,13 +184,14 @@ function section(
     usage.instances.push(instanceUsage(task, samples));
     byApp.set(task.app, usage);
   }
+  for (const [app, why] of sighting.idle) byApp.set(app, { app, instances: [], none: why });
   return {
     ...(target.region === undefined ? {} : { region: target.region }),
     context: target.context,
     cluster: target.cluster.name,
     master: sighting.master,
     intervalMs,
-    apps: [...byApp.values()],
+    apps: [...byApp.values()].sort((a, b) => a.app.localeCompare(b.app)),
   };
 }
 
