@@ -111,11 +111,14 @@ export function nextActions(input: RolloutInput): RolloutDecision {
     else if (task.current) unwanted.push({ task, reason: "duplicate" });
     else unwanted.push({ task, reason: "replaced" });
   }
-  // Kill what costs nothing first (not counting), then old tasks whose replacement already counts; lower instances
-  // first, as the plan's rollout steps stop them.
+  // Kill what costs nothing first (not counting), then old tasks whose replacement already counts; of the rest,
+  // what is no longer wanted before what is replaced, lower instances first: the plan's steps stop the surplus
+  // first, then replace in instance order.
+  const surplusFirst = (u: (typeof unwanted)[number]): number => (u.reason === "replaced" ? 1 : 0);
   unwanted.sort(
     (a, b) =>
       killOrder(a.task, standing, isCounting) - killOrder(b.task, standing, isCounting) ||
+      surplusFirst(a) - surplusFirst(b) ||
       a.task.instance - b.task.instance,
   );
 

@@ -72,6 +72,17 @@ describe("nextActions", () => {
     ]);
   });
 
+  it("stops surplus tasks before replacing any instance, as the plan's first step does", () => {
+    // Five old instances, the release wants three of another spec: instances 3 and 4 go first, and no wanted
+    // instance is left without a task while the surplus still runs.
+    const old = [0, 1, 2, 3, 4].map((i) => task(i, false));
+    const wide = { ...limits, desired: 3, maxSurge: 2, maxUnavailable: 0 };
+    expect(nextActions({ ...wide, now: 1000, tasks: old }).actions).toEqual([
+      { kind: "kill", taskId: "app.1.3.1", instance: 3, reason: "surplus" },
+      { kind: "kill", taskId: "app.1.4.1", instance: 4, reason: "surplus" },
+    ]);
+  });
+
   it("stops old tasks in instance order when the unavailability budget lets some go first", () => {
     const old = [2, 0, 1].map((i) => task(i, false));
     const decision = nextActions({ ...limits, maxSurge: 0, maxUnavailable: 1, now: 1000, tasks: old });
@@ -342,8 +353,8 @@ describe("nextActions under a disruption budget", () => {
       disruptionAllowance: 0,
     });
     expect(decision.actions).toEqual([
-      { kind: "kill", taskId: "app.1.1.1", instance: 1, reason: "replaced" },
       { kind: "kill", taskId: "app.1.5.1", instance: 5, reason: "surplus" },
+      { kind: "kill", taskId: "app.1.1.1", instance: 1, reason: "replaced" },
       { kind: "launch", instance: 0 },
       { kind: "launch", instance: 1 },
       { kind: "launch", instance: 2 },
