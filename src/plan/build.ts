@@ -168,7 +168,11 @@ export function buildPlan(input: PlanInput): Plan {
       order: apps.map((a) => a.name),
       taskUser: input.taskUser ?? DEFAULT_TASK_USER,
       quota: snapshot.quota ?? null,
-      resuming: [...(input.resuming ?? [])].sort(),
+      // Only an app the plan keeps for its unfinished release alone changes what the deploy does.
+      resuming: planned
+        .filter(({ spec, diff }) => diff.desired === 0 && !hasChanges(diff) && input.resuming?.has(spec.name))
+        .map(({ spec }) => spec.name)
+        .sort(),
     }),
     region,
     snapshot: { source: input.source, format: snapshot.format, agents: snapshot.agents.length },

@@ -103,4 +103,14 @@ describe("a stop that did not finish", () => {
     expect(kept.seed).toBe(buildPlan(input).seed);
     expect(kept.fingerprint).not.toBe(buildPlan(input).fingerprint);
   });
+
+  it("has the same fingerprint whether or not an app that runs instances is named as resumed", () => {
+    // `titan plan` names every app with a pending release; a deploy only those an unfinished stop keeps. Only an
+    // app kept in the plan for it alone makes a difference to what the deploy does.
+    const running = appSpec({ name: "web", instances: 1 });
+    const apps = { ...input, apps: [stopped, running] };
+    expect(buildPlan({ ...apps, resuming: new Set(["api", "web"]) }).fingerprint).toBe(
+      buildPlan({ ...apps, resuming: new Set(["api"]) }).fingerprint,
+    );
+  });
 });

@@ -227,7 +227,7 @@ describe("buildPlan", () => {
     expect(buildPlan({ apps: [app], snapshot: busier, source }).fingerprint).not.toBe(a.fingerprint);
   });
 
-  it("has a fingerprint that follows everything else the plan shows: app order, task user, quota, resumed apps", () => {
+  it("has a fingerprint that follows everything else the plan shows: app order, task user, quota", () => {
     const api = appSpec({ name: "api", instances: 2 });
     const web = appSpec({ name: "web", instances: 2 });
     const snapshot = snapshotOf(roomy());
@@ -245,9 +245,7 @@ describe("buildPlan", () => {
       quota: { role: "*", limits: { cpus: 1 }, consumed: scalars(0, 0), reservedFree: {}, reservedUse: {} },
     };
     expect(buildPlan({ apps: [api, web], snapshot: limited, source }).fingerprint).not.toBe(base.fingerprint);
-    expect(
-      buildPlan({ apps: [api, web], snapshot, source, resuming: new Set(["web"]) }).fingerprint,
-    ).not.toBe(base.fingerprint);
+    // An app kept in the plan only to finish an unfinished stop: test/deploy/resume.test.ts.
   });
 
   it("names the agents' MOUNT and PATH disks when disk is what an app lacks, and only then", () => {
