@@ -113,6 +113,8 @@ export class AppSupervisor {
       } finally {
         this.leading = false;
         this.mode = "standby";
+        // The next term says what it does again, even if it is what this one last said.
+        this.noted = "";
         this.deps.leadChanged?.();
         await term.resign().catch(() => undefined);
         if (term.lost.aborted && !signal.aborted)
@@ -144,7 +146,7 @@ export class AppSupervisor {
   private async once(stop: AbortSignal): Promise<number> {
     const { store, settings } = this.deps;
     if (await deployHoldsLock(store, this.app, this.deps.now())) {
-      this.setMode("aside", "a deploy holds the app's lock: stepping aside until it finishes");
+      this.setMode(stop, "aside", "a deploy holds the app's lock: stepping aside until it finishes");
       // An operator acted: whatever tripped the brake is theirs to have judged.
       this.brake = BRAKE_RELEASED;
       return settings.lockPollMs;
@@ -153,7 +155,7 @@ export class AppSupervisor {
     const release = desiredRelease(releases);
     const frameworkId = await store.frameworkId(this.app);
     if (release === undefined || frameworkId === undefined) {
-      this.setMode("idle", "nothing to supervise: no deployed release (or no framework) recorded yet");
+      this.setMode(stop, "idle", "nothing to supervise: no deployed release (or no framework) recorded yet");
       return Math.max(settings.lockPollMs, 5000);
     }
     const counted = countedRelease(releases, release);
@@ -162,6 +164,8 @@ export class AppSupervisor {
     const environment = await launchEnvironment(release.spec, this.desired, this.deps.vars);
     const { tasks: known, gpuAgents } = await this.deps.readTasks(this.app, frameworkId, stop);
     const progress = await store.progress(this.app);
+    // A turn the lost lead abandoned (its caller no longer waits for it) must not start a session of its own.
+    stop.throwIfAborted();
     const session = new SupervisedSession(
       {
         ...this.deps,
@@ -181,7 +185,11 @@ export class AppSupervisor {
     );
     this.session = session;
     const count = counted === release ? "" : ` (the count of release ${counted.number}, unfinished)`;
-    this.setMode("supervising", `supervising release ${release.number}: ${this.desired} instance(s)${count}`);
+    this.setMode(
+      stop,
+      "supervising",
+      `supervising release ${release.number}: ${this.desired} instance(s)${count}`,
+    );
     try {
       const end = await session.run(stop);
       if (end === "taken over")
@@ -192,7 +200,11 @@ export class AppSupervisor {
       return end === "stopped" ? 0 : settings.lockPollMs;
     } catch (error) {
       if (error instanceof FrameworkRemovedError) {
-        this.setMode("idle", `Mesos removed the framework of ${this.app}: only a deploy can start it again`);
+        this.setMode(
+          stop,
+          "idle",
+          `Mesos removed the framework of ${this.app}: only a deploy can start it again`,
+        );
         return 60_000;
       }
       throw error;
@@ -213,8 +225,13 @@ export class AppSupervisor {
     if (c.lastReconciledAt !== undefined) this.lastReconciledAt = c.lastReconciledAt;
   }
 
-  /** Says what the supervisor does for the app once per change, not on every turn. */
-  private setMode(mode: SupervisionMode, line: string): void {
+  /**
+   * Says what the supervisor does for the app once per change, not on every turn. A turn whose lead is gone says
+   * nothing: `lead()` stops waiting for it when its signal aborts, but its store reads carry on, and what they
+   * find must not overwrite the standby the lost lead left (a late `aside` would be reported for good).
+   */
+  private setMode(stop: AbortSignal, mode: SupervisionMode, line: string): void {
+    if (stop.aborted) return;
     this.mode = mode;
     if (this.noted === line) return;
     this.noted = line;
