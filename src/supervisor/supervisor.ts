@@ -22,7 +22,12 @@ export interface SupervisorOptions {
  * ps` can say who covers an app), and the numbers behind /healthz and /metrics.
  */
 export class Supervisor {
-  private readonly apps = new Map<string, { supervisor: AppSupervisor; done: Promise<void> }>();
+  private readonly apps = new Map<
+    string,
+    { supervisor: AppSupervisor; done: Promise<void>; drop: AbortController }
+  >();
+  /** Supervisors of apps the store no longer has, still giving their lead up. */
+  private readonly dropping = new Set<Promise<void>>();
   private lastReportAt: number | undefined;
   private reportError: string | undefined;
   /** Where /healthz and /metrics answer, for the report. */
@@ -71,7 +76,7 @@ export class Supervisor {
         await appDeps.sleep(this.options.reportIntervalMs, signal);
       }
     } finally {
-      await Promise.all([...this.apps.values()].map((a) => a.done));
+      await Promise.all([...[...this.apps.values()].map((a) => a.done), ...this.dropping]);
       this.stopped = true;
       await this.reporting;
       await this.options.store.removeSupervisorReport(this.options.id).catch(() => undefined);
@@ -87,6 +92,7 @@ export class Supervisor {
       this.options.appDeps.log.error(undefined, `could not list the apps: ${String(error)}`);
       return;
     }
+    if (scope === "all") this.dropGone(new Set(names));
     for (const app of names) {
       if (this.apps.has(app)) continue;
       // Who leads is what `titan status` reads first: a change of lead is reported at once, not at the next turn.
@@ -95,10 +101,27 @@ export class Supervisor {
         leadChanged: () => void this.report(),
       });
       this.options.appDeps.log.info(app, "supervising");
-      const done = supervisor.run(signal).catch((error: unknown) => {
+      const drop = new AbortController();
+      const done = supervisor.run(AbortSignal.any([signal, drop.signal])).catch((error: unknown) => {
         this.options.appDeps.log.error(app, `stopped supervising: ${String(error)}`);
       });
-      this.apps.set(app, { supervisor, done });
+      this.apps.set(app, { supervisor, done, drop });
+    }
+  }
+
+  /**
+   * With --all: an app the store no longer has (`titan stop --purge`) is no longer supervised. Its supervisor
+   * gives its lead up or leaves the queue (removing its contender node) and leaves /healthz, /metrics and the
+   * report. Apps named on the command line stay: they were asked for, and a deploy may record them again.
+   */
+  private dropGone(names: ReadonlySet<string>): void {
+    for (const [app, entry] of this.apps) {
+      if (names.has(app)) continue;
+      this.apps.delete(app);
+      this.options.appDeps.log.info(app, "the store no longer has the app: stopped supervising it");
+      entry.drop.abort();
+      const dropping = entry.done.finally(() => this.dropping.delete(dropping));
+      this.dropping.add(dropping);
     }
   }
 
