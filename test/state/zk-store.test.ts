@@ -82,6 +82,23 @@ describe("zk:// state store", () => {
     expect(await s.releases("api")).toEqual([]);
   });
 
+  it("creates nothing by reading: the base path appears with the first write", async () => {
+    const s = open(freshUrl());
+    expect(await s.apps()).toEqual([]);
+    expect(await s.releases("api")).toEqual([]);
+    expect(await s.frameworkId("api")).toBeUndefined();
+    expect(await s.progress("api")).toBeUndefined();
+    expect(await s.currentLock("api")).toBeUndefined();
+    expect(await s.supervisorReports()).toEqual([]);
+    expect(await s.exists()).toBe(false);
+    await s.setFrameworkId("api", "fw-1");
+    expect(await s.exists()).toBe(true);
+    expect(await s.apps()).toEqual(["api"]);
+    const imported = open(freshUrl());
+    await imported.importApp({ app: "web", releases: [] });
+    expect(await imported.apps()).toEqual(["web"]);
+  });
+
   it("shares one history and one lock between two titans, and names the holder", async () => {
     const url = freshUrl();
     const ana = open(url);
