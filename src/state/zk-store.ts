@@ -107,7 +107,7 @@ export class ZkStateStore implements StateStore {
           `cannot reach the ZooKeeper state store ${this.url.display}: ${error.message}`,
           "check that the ensemble runs and that this machine can reach it; nothing was changed",
         );
-      throw zkFailure(error, this.url.display);
+      throw zkFailure(error, this.url);
     }
   }
 
@@ -117,7 +117,7 @@ export class ZkStateStore implements StateStore {
     try {
       return await step(zk);
     } catch (error) {
-      throw zkFailure(error, this.url.display);
+      throw zkFailure(error, this.url);
     }
   }
 

@@ -289,8 +289,19 @@ describe("zk:// state store", () => {
     await owned.addRelease({ app: "api", manifestDigest: "d1", spec, user: "ana" });
     const anonymous = open(url.replace("titan:env:ZK_SECRET@", ""));
     await expect(anonymous.releases("api")).rejects.toThrow(/not authorised to use .*titan-\d+\/apps\/api/);
+    await expect(anonymous.releases("api")).rejects.toMatchObject({
+      hint: expect.stringContaining("name the digest user of the nodes' ACL in the URL"),
+    });
     const wrong = open(url, { password: "guess" });
-    await expect(wrong.releases("api")).rejects.toBeInstanceOf(StateStoreError);
+    const refused = await wrong.releases("api").catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StateStoreError);
+    // The URL names the user: what failed is its password, which the hint points at by reference only.
+    const { message, hint } = refused as StateStoreError;
+    expect(message).toMatch(/not authorised to use .*titan-\d+\/apps\/api/);
+    expect(hint).toBe(
+      "ZooKeeper refused the credentials of digest user titan: check the secret env:ZK_SECRET holds, and that the nodes' ACL is for titan",
+    );
+    expect(`${message} ${hint}`).not.toMatch(/guess|s3cret/);
     expect((await owned.releases("api")).length).toBe(1);
   });
 
