@@ -2,6 +2,7 @@ import { TitanError } from "../cli/errors.js";
 import { StateStoreError } from "./errors.js";
 import { ZkAuthError, ZkUnreachableError } from "./zk-client.js";
 import { Code, ZkError } from "./zk-protocol.js";
+import type { ZkUrl } from "./zk-url.js";
 
 /** The ZooKeeper session ended (and every lock it held with it): whoever used it must stop acting. */
 export class ZkSessionExpiredError extends StateStoreError {
@@ -14,7 +15,8 @@ export class ZkSessionExpiredError extends StateStoreError {
 }
 
 /** Turns a ZooKeeper failure into titan's error for it; titan's own errors pass through. */
-export function zkFailure(error: unknown, store: string): Error {
+export function zkFailure(error: unknown, url: Pick<ZkUrl, "display" | "auth">): Error {
+  const store = url.display;
   if (error instanceof TitanError) return error;
   if (error instanceof ZkAuthError)
     return new StateStoreError(`${store}: ${error.message}`, "check the digest user and its secret");
@@ -28,10 +30,7 @@ export function zkFailure(error: unknown, store: string): Error {
     case Code.sessionExpired:
       return new ZkSessionExpiredError(store);
     case Code.noAuth:
-      return new StateStoreError(
-        `${store}: not authorised to use ${error.path}`,
-        "name the digest user of the nodes' ACL in the URL: zk://USER:env:VAR@host:2181/path",
-      );
+      return new StateStoreError(`${store}: not authorised to use ${error.path}`, noAuthHint(url.auth));
     case Code.connectionLoss:
       return new StateStoreError(
         `lost the connection to ZooKeeper ${store} during a write`,
@@ -40,4 +39,14 @@ export function zkFailure(error: unknown, store: string): Error {
     default:
       return new StateStoreError(`${store}: ${error.message}`, "check the ensemble's health");
   }
+}
+
+/**
+ * Without credentials the fix is to name the nodes' digest user; with them, ZooKeeper refused that user's
+ * password (or the nodes belong to another user): point at the secret reference, never at the secret.
+ */
+function noAuthHint(auth: ZkUrl["auth"]): string {
+  if (auth === undefined)
+    return "name the digest user of the nodes' ACL in the URL: zk://USER:env:VAR@host:2181/path";
+  return `ZooKeeper refused the credentials of digest user ${auth.user}: check the secret ${auth.secretRef} holds, and that the nodes' ACL is for ${auth.user}`;
 }

@@ -69,7 +69,8 @@ export class ZkStateStore implements StateStore {
   }
 
   /**
-   * The session, opened on first use; the base path is created if missing. A store that holds no lock opens a
+   * The session, opened on first use. Reading never creates a node: the base path is created by the first write
+   * (a deploy, an import), so a store nothing was written to stays absent and `exists()` says so. A store that holds no lock opens a
    * new session once its session expired (a supervisor's store outlives a partition); one that holds a lock
    * does not, since the lock went with the session and its holder must stop (watchLock tells it).
    */
@@ -98,9 +99,7 @@ export class ZkStateStore implements StateStore {
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     };
     try {
-      const client = await ZkClient.connect(options);
-      await client.ensurePath(`${this.url.path}/apps`, this.acl);
-      return client;
+      return await ZkClient.connect(options);
     } catch (error) {
       this.client = undefined;
       if (error instanceof ZkUnreachableError)
@@ -108,7 +107,7 @@ export class ZkStateStore implements StateStore {
           `cannot reach the ZooKeeper state store ${this.url.display}: ${error.message}`,
           "check that the ensemble runs and that this machine can reach it; nothing was changed",
         );
-      throw zkFailure(error, this.url.display);
+      throw zkFailure(error, this.url);
     }
   }
 
@@ -118,7 +117,7 @@ export class ZkStateStore implements StateStore {
     try {
       return await step(zk);
     } catch (error) {
-      throw zkFailure(error, this.url.display);
+      throw zkFailure(error, this.url);
     }
   }
 
@@ -160,8 +159,14 @@ export class ZkStateStore implements StateStore {
     }
   }
 
-  /** The ops that create each missing ancestor of the app's nodes (parents first). */
+  /** Creates the base path and its apps/ node if missing: done by writes only, never by reads. */
+  private async ensureBase(zk: ZkClient): Promise<void> {
+    await zk.ensurePath(`${this.url.path}/apps`, this.acl);
+  }
+
+  /** The ops that create each missing ancestor of the app's nodes (parents first); the base path is made first. */
   private async parents(zk: ZkClient, app: string, subdir?: string): Promise<TxOp[]> {
+    if ((await zk.exists(this.appPath(app))) === undefined) await this.ensureBase(zk);
     const paths = [this.appPath(app), ...(subdir ? [`${this.appPath(app)}/${subdir}`] : [])];
     const ops: TxOp[] = [];
     for (const path of paths)
@@ -197,9 +202,13 @@ export class ZkStateStore implements StateStore {
   }
 
   async apps(): Promise<string[]> {
-    return this.run(async (zk) =>
-      (await zk.children(`${this.url.path}/apps`)).filter((name) => isAppName(name)).sort(),
-    );
+    return this.run(async (zk) => {
+      const names = await zk.children(`${this.url.path}/apps`).catch((error: unknown) => {
+        if (error instanceof ZkError && error.code === Code.noNode) return [];
+        throw error;
+      });
+      return names.filter((name) => isAppName(name)).sort();
+    });
   }
 
   async frameworkId(app: string): Promise<string | undefined> {
@@ -334,6 +343,7 @@ export class ZkStateStore implements StateStore {
     const holder = await this.currentLock(record.app);
     if (holder) throw new LockHeldError(record.app, holder, this.options.clock.now());
     await this.run(async (zk) => {
+      await this.ensureBase(zk);
       const ops: TxOp[] = [...(await subtreeDeletes(zk, root)), node(root), node(`${root}/releases`)];
       for (const release of record.releases)
         ops.push(node(this.releasePath(record.app, release.number), release));

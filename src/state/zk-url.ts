@@ -17,7 +17,8 @@ const PATH = /^(\/[A-Za-z0-9_.:-]+)+$/;
 
 export function parseZkUrl(text: string, what = "ZooKeeper URL"): ZkUrl {
   const bad = (why: string, hint: string): UsageError =>
-    new UsageError(`${what} ${redact(text)}: ${why}`, hint);
+    // A query or fragment is never echoed: it may carry a credential.
+    new UsageError(`${what} ${redact(text).replace(/[?#].*$/s, "")}: ${why}`, hint);
   if (!text.startsWith("zk://"))
     throw bad("must start with zk://", "e.g. zk://zk1:2181,zk2:2181,zk3:2181/titan");
   const rest = text.slice("zk://".length);
@@ -25,11 +26,16 @@ export function parseZkUrl(text: string, what = "ZooKeeper URL"): ZkUrl {
   const at = rest.lastIndexOf("@");
   const userinfo = at < 0 ? undefined : rest.slice(0, at);
   const afterAuth = at < 0 ? rest : rest.slice(at + 1);
+  if (/[?#]/.test(afterAuth))
+    throw bad(
+      `a ${afterAuth.includes("?") ? "query (?…)" : "fragment (#…)"} is not allowed`,
+      "end the URL with the base path, e.g. zk://zk1:2181/titan",
+    );
   const slash = afterAuth.indexOf("/");
   const hostList = slash < 0 ? afterAuth : afterAuth.slice(0, slash);
   const path = (slash < 0 ? "" : afterAuth.slice(slash)).replace(/\/+$/, "");
-  if (path === "" || !PATH.test(path))
-    throw bad("needs a base path", "name the node titan may use, e.g. zk://zk1:2181/titan");
+  if (path === "") throw bad("needs a base path", "name the node titan may use, e.g. zk://zk1:2181/titan");
+  if (!PATH.test(path)) throw bad(pathProblem(path), PATH_RULE);
   const hosts = hostList.split(",").map((item) => {
     const match = HOST_PORT.exec(item.trim());
     const port = Number(match?.[2] ?? 2181);
@@ -51,6 +57,16 @@ export function parseZkUrl(text: string, what = "ZooKeeper URL"): ZkUrl {
   }
   const display = `zk://${auth ? `${auth.user}@` : ""}${hostList}${path}`;
   return { hosts, path, ...(auth ? { auth } : {}), display };
+}
+
+const PATH_RULE = "write the base path as /name[/name…], each name of letters, digits, _ . : and -";
+
+/** What is wrong with a base path PATH refused: characters it may not hold, or an empty name (`//`). */
+function pathProblem(path: string): string {
+  const invalid = [...new Set(path.replace(/[A-Za-z0-9_.:/-]/g, ""))];
+  if (invalid.length > 0)
+    return `the base path holds invalid characters: ${invalid.map((c) => JSON.stringify(c)).join(" ")}`;
+  return "the base path has an empty name (//)";
 }
 
 /** The text with anything between zk:// and @ hidden, for messages about URLs that did not parse. */

@@ -99,10 +99,8 @@ export class ZkLeadership implements Leadership {
         else return term;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        if (!mayPass(error)) throw zkFailure(error, this.url.display);
-        this.options.onRetry?.(
-          error instanceof SessionInDoubtError ? error : zkFailure(error, this.url.display),
-        );
+        if (!mayPass(error)) throw zkFailure(error, this.url);
+        this.options.onRetry?.(error instanceof SessionInDoubtError ? error : zkFailure(error, this.url));
         await sleep(backoffDelay(attempt, { initialMs: 250, maxMs: 5000 }), signal);
       }
     }
@@ -118,7 +116,7 @@ export class ZkLeadership implements Leadership {
       }
       return undefined;
     } catch (error) {
-      throw zkFailure(error, this.url.display);
+      throw zkFailure(error, this.url);
     }
   }
 

@@ -34,6 +34,18 @@ describe("titan state export of something that is not there", () => {
     expect(r.stderr).toContain("hint: nothing was deployed with this context yet");
   });
 
+  it.each([
+    ["zk://titan:env:ZK@127.0.0.1:22181/ti tan", 'the base path holds invalid characters: " "'],
+    ["zk://127.0.0.1:22181/titan?x=1&pw=hunter2", "a query (?…) is not allowed"],
+  ])("says what is wrong with the base path of %s", async (url, why) => {
+    const { env } = isolatedHome();
+    const r = await runCli(["state", "export", "--store", url], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`: ${why}`);
+    expect(r.stderr).not.toContain("needs a base path");
+    expect(r.stderr).not.toMatch(/env:ZK|hunter2/);
+  });
+
   it.each([["export"], ["import"]])(
     "refuses a file:// URL that names no absolute directory (%s)",
     async (verb) => {

@@ -1,9 +1,11 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { FileStateStore } from "../../src/state/file-store.js";
+import { ZkStateStore } from "../../src/state/zk-store.js";
+import { parseZkUrl } from "../../src/state/zk-url.js";
 import { appSpec } from "../plan/builders.js";
 import { runCli } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
@@ -177,6 +179,26 @@ describe("titan state export|import", () => {
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("x.json: apps[0].app: expected an app name");
+  });
+
+  it("refuses a ZooKeeper path nothing was deployed to, as a missing file:// store, and creates nothing", async () => {
+    const work = tempDir();
+    const url = `zk://${zk.hosts}/never`;
+    const result = await runCli(["state", "export", "--store", url, "-o", "x.json"], {
+      cwd: work,
+      env: { HOME: work },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `error: the state store ${url} does not exist\nhint: check --store: a store is made by the first deploy (or import) that uses it\n`,
+    );
+    expect(existsSync(join(work, "x.json"))).toBe(false);
+    const store = new ZkStateStore(parseZkUrl(url), { clock: { now: () => Date.now() }, hostname: "laptop" });
+    try {
+      expect(await store.exists()).toBe(false);
+    } finally {
+      await store.close();
+    }
   });
 
   it("refuses a zk:// URL that carries a password instead of a reference", async () => {

@@ -82,6 +82,23 @@ describe("zk:// state store", () => {
     expect(await s.releases("api")).toEqual([]);
   });
 
+  it("creates nothing by reading: the base path appears with the first write", async () => {
+    const s = open(freshUrl());
+    expect(await s.apps()).toEqual([]);
+    expect(await s.releases("api")).toEqual([]);
+    expect(await s.frameworkId("api")).toBeUndefined();
+    expect(await s.progress("api")).toBeUndefined();
+    expect(await s.currentLock("api")).toBeUndefined();
+    expect(await s.supervisorReports()).toEqual([]);
+    expect(await s.exists()).toBe(false);
+    await s.setFrameworkId("api", "fw-1");
+    expect(await s.exists()).toBe(true);
+    expect(await s.apps()).toEqual(["api"]);
+    const imported = open(freshUrl());
+    await imported.importApp({ app: "web", releases: [] });
+    expect(await imported.apps()).toEqual(["web"]);
+  });
+
   it("shares one history and one lock between two titans, and names the holder", async () => {
     const url = freshUrl();
     const ana = open(url);
@@ -272,8 +289,19 @@ describe("zk:// state store", () => {
     await owned.addRelease({ app: "api", manifestDigest: "d1", spec, user: "ana" });
     const anonymous = open(url.replace("titan:env:ZK_SECRET@", ""));
     await expect(anonymous.releases("api")).rejects.toThrow(/not authorised to use .*titan-\d+\/apps\/api/);
+    await expect(anonymous.releases("api")).rejects.toMatchObject({
+      hint: expect.stringContaining("name the digest user of the nodes' ACL in the URL"),
+    });
     const wrong = open(url, { password: "guess" });
-    await expect(wrong.releases("api")).rejects.toBeInstanceOf(StateStoreError);
+    const refused = await wrong.releases("api").catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StateStoreError);
+    // The URL names the user: what failed is its password, which the hint points at by reference only.
+    const { message, hint } = refused as StateStoreError;
+    expect(message).toMatch(/not authorised to use .*titan-\d+\/apps\/api/);
+    expect(hint).toBe(
+      "ZooKeeper refused the credentials of digest user titan: check the secret env:ZK_SECRET holds, and that the nodes' ACL is for titan",
+    );
+    expect(`${message} ${hint}`).not.toMatch(/guess|s3cret/);
     expect((await owned.releases("api")).length).toBe(1);
   });
 

@@ -30,6 +30,14 @@ describe("zk:// URLs", () => {
     ["zk://zk1:99999/titan", "is not host:port"],
     ["http://zk1:2181/titan", "must start with zk://"],
     ["zk://titan:hunter2@zk1/titan", "must be a secret reference"],
+    ["zk://127.0.0.1:22181/ti tan", 'the base path holds invalid characters: " "'],
+    ["zk://titan:hunter2@127.0.0.1:22181/ti tan", 'the base path holds invalid characters: " "'],
+    ["zk://zk1:2181/titan/prod é", 'the base path holds invalid characters: " " "é"'],
+    ["zk://zk1:2181/titan//prod", "the base path has an empty name (//)"],
+    ["zk://127.0.0.1:22181/titan?x=1", "a query (?…) is not allowed"],
+    ["zk://titan:env:ZK@127.0.0.1:22181/titan?pw=hunter2", "a query (?…) is not allowed"],
+    ["zk://zk1:2181?x=1", "a query (?…) is not allowed"],
+    ["zk://zk1:2181/titan#x", "a fragment (#…) is not allowed"],
   ])("refuses %s", (text, why) => {
     let error: unknown;
     try {
