@@ -1,4 +1,5 @@
 import type { ChalkInstance } from "chalk";
+import { InterruptedError } from "./errors.js";
 import type { IO } from "./io.js";
 
 /** The questions a command can ask. Tests pass a fake; the real one wraps @inquirer/prompts, loaded on first use. */
@@ -48,6 +49,15 @@ function confirmTheme(c: ChalkInstance) {
   return { ...base, style: { ...base.style, confirmDefault } };
 }
 
+/**
+ * Ctrl-C at a prompt: the prompt library takes the terminal's SIGINT and fails with its own error, which is an
+ * interruption like any other (exit 130), never an internal error.
+ */
+export function promptClosed(error: unknown): never {
+  if (error instanceof Error && error.name === "ExitPromptError") throw new InterruptedError();
+  throw error;
+}
+
 /** Prompts read io.stdin and draw on io.err, so stdout stays data only. */
 export function inquirerPrompter(io: IO): Prompter {
   const context = { input: io.stdin, output: io.err };
@@ -55,7 +65,9 @@ export function inquirerPrompter(io: IO): Prompter {
   return {
     async confirm(message, defaultValue) {
       const { confirm } = await load();
-      return confirm({ message, default: defaultValue, theme: confirmTheme(io.errColor) }, context);
+      return confirm({ message, default: defaultValue, theme: confirmTheme(io.errColor) }, context).catch(
+        promptClosed,
+      );
     },
     async input(message, options = {}) {
       const { input } = await load();
@@ -67,7 +79,7 @@ export function inquirerPrompter(io: IO): Prompter {
           theme: promptTheme(io.errColor),
         },
         context,
-      );
+      ).catch(promptClosed);
     },
     async select(message, choices) {
       const { select } = await load();
@@ -78,7 +90,7 @@ export function inquirerPrompter(io: IO): Prompter {
           theme: promptTheme(io.errColor),
         },
         context,
-      );
+      ).catch(promptClosed);
     },
   };
 }

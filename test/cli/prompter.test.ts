@@ -44,6 +44,27 @@ describe("the confirmation prompt's colour", () => {
   });
 });
 
+describe("Ctrl-C at a prompt", () => {
+  it.each(["confirm", "input", "select"] as const)(
+    "interrupts the command (%s): exit 130, not an internal error",
+    async (kind) => {
+      const stdin = new PassThrough();
+      const err = Object.assign(new PassThrough(), { isTTY: true });
+      err.resume();
+      const io = createIO({ stdin, out: new PassThrough(), err, env: {}, noColorFlag: true });
+      const prompter = inquirerPrompter(io);
+      const asked =
+        kind === "confirm"
+          ? prompter.confirm("Stop hello?", false)
+          : kind === "input"
+            ? prompter.input("App name")
+            : prompter.select("Pick one", [{ value: "a" }, { value: "b" }]);
+      setTimeout(() => stdin.write("\u0003"), 20);
+      await expect(asked).rejects.toMatchObject({ exitCode: 130, message: "interrupted" });
+    },
+  );
+});
+
 describe("a confirmation that cannot be asked", () => {
   it.each([
     ["without a terminal", { tty: false, vars: {} }, "there is no terminal to ask on"],
