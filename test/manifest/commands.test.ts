@@ -338,6 +338,28 @@ describe("titan init", () => {
     expect(result.stderr).toContain("next: titan validate -f svc.yaml");
   });
 
+  it("writes the starter command that deploys as it is when every question is answered with Enter", async () => {
+    const cwd = project();
+    const result = await runManifestCommand(["init"], {
+      cwd,
+      tty: true,
+      answers: [
+        { match: "App name", answer: "web" },
+        { match: "Docker image", answer: "" },
+        { match: "Command to run", answer: "" },
+        { match: "Port name", answer: "" },
+        { match: "Instances", answer: "" },
+        { match: "health check path", answer: "" },
+      ],
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const text = readFileSync(join(cwd, "titan.yaml"), "utf8");
+    expect(text).toContain("# A starter command that deploys as it is");
+    const [app] = parseManifests([{ file: "titan.yaml", text }]).apps;
+    expect(app).toMatchObject({ name: "web", instances: 1, ports: [{ name: "http", protocol: "tcp" }] });
+    expect(app?.command?.[0]).toBe("node");
+  });
+
   it("asks only for what the flags leave open", async () => {
     const result = await runManifestCommand(
       ["init", "--name", "api", "--command", "./api", "--port", "none"],

@@ -102,6 +102,7 @@ export async function gatherAnswers(env: Env, opts: InitOptions): Promise<InitAn
   const name = given.name ?? (await ask("App name", fallbackName, check.name));
   let image = given.image;
   let command = given.command;
+  let starter: InitAnswers["starter"];
   if (image === undefined && command === undefined) {
     const support = await imageSupport(env);
     const note = support.images ? "" : `; ${support.reason ?? "this context runs no images"}`;
@@ -109,7 +110,16 @@ export async function gatherAnswers(env: Env, opts: InitOptions): Promise<InitAn
       v === "" ? true : check.image(v),
     );
     if (imageAnswer !== "") image = imageAnswer;
-    else command = await ask("Command to run", "", check.command);
+    else {
+      // Enter at every question gives what --yes gives: a starter that deploys as it is.
+      const commandAnswer = await ask(
+        "Command to run (leave empty for a starter that deploys as it is)",
+        "",
+        (v) => (v.trim() === "" ? true : check.command(v)),
+      );
+      if (commandAnswer.trim() !== "") command = commandAnswer;
+      else starter = { reason: starterReason(support) };
+    }
   }
   const port =
     given.port ?? (await ask('Port name the app listens on ("none" for no port)', "http", check.port));
@@ -118,7 +128,8 @@ export async function gatherAnswers(env: Env, opts: InitOptions): Promise<InitAn
     port === "none"
       ? "none"
       : (given.healthPath ?? (await ask('HTTP health check path ("none" for none)', "/", check.healthPath)));
-  return settle({ name, image, command, port, instances, healthPath });
+  const answers = settle({ name, image, command, port, instances, healthPath });
+  return starter === undefined ? answers : { ...answers, starter };
 }
 
 /**
