@@ -80,12 +80,18 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
   }
   const gone = completedFrameworks(state);
   const mine = tasks.filter((t) => inRegion(t, target.region) && !gone.has(t.frameworkId));
-  const names = apps.length > 0 ? apps : [...new Set(mine.map((t) => t.app))];
+  const running = [...new Set(mine.map((t) => t.app))];
+  // With no app named, the apps the state store knows count too: one that should run and runs nothing here (its
+  // agents lost, the cluster restarted) is what most needs showing.
+  const stored = apps.length > 0 ? [] : await storedApps(target);
+  const names = apps.length > 0 ? apps : [...new Set([...running, ...stored])];
   const now = env.clock.now();
   const { desired, frameworks, releases, coverage, heldAt } = await titanRecords(target, names, now);
+  const down = stored.filter((app) => !running.includes(app) && (desired.get(app) ?? 0) > 0);
+  const shown = apps.length > 0 ? apps : [...running, ...down];
   await checkRegionSeen(env, opts, target.region, regionsNamed(tasks, releases.values()));
   if (!opts.watch) {
-    for (const app of names) {
+    for (const app of shown) {
       const timeout = failoverTimeoutOf(state, frameworks.get(app));
       const covered = coverage.get(app)?.leader !== undefined;
       const warning = failoverWarning(app, heldAt.get(app), timeout, covered, now);
@@ -99,8 +105,17 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
       return last === undefined ? [] : [[app, { number: last.number, outcome: last.outcome }] as const];
     }),
   );
-  const groups = groupByApp(mine, { only: apps, desired, newest, frameworks, coverage, ended: opts.all });
+  const groups = groupByApp(mine, { only: shown, desired, newest, frameworks, coverage, ended: opts.all });
   return { ...base, master, apps: groups, releases };
+}
+
+/** The apps the target's state store holds records of; none when it cannot be read (ps then shows "-"). */
+async function storedApps(target: ClusterTarget): Promise<string[]> {
+  try {
+    return await (await target.store()).apps();
+  } catch {
+    return [];
+  }
 }
 
 /** Every section; with several regions an unreadable one becomes an error row instead of hiding the rest. */
