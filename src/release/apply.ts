@@ -111,7 +111,7 @@ export async function applyApps(
     // An adoption with nothing to change is the whole change (--adopt asked for it).
     if (options.dryRun !== true) await conn.recordAdoptions();
     if (options.json) writeEvent(io.out, { type: "nothing_to_do" }, env.clock.now());
-    else writeLine(io.err, "Nothing to do: every instance already runs what the manifest says.");
+    else writeLine(io.err, `Nothing to do: every instance already runs what ${askedBy(options.verb)}.`);
     return ExitCode.Ok;
   }
   const disruptionOverride = passDisruption(env, changing, options.overrideDisruption);
@@ -478,6 +478,11 @@ export function endDryRun(
 }
 
 /** What a change does, e.g. `drain web, api and bring agent-4 down for maintenance`; the follow-up alone when no app moves. */
+/** What a change that changes nothing was asked by: a deploy's manifests, or the app command itself. */
+function askedBy(verb: string): string {
+  return verb === "deploy" ? "the manifest says" : `this ${verb} asks for`;
+}
+
 function action(options: Pick<ApplyOptions, "verb" | "followUp">, where: string): string {
   const followUp = options.followUp?.describe;
   if (where === "") return followUp ?? options.verb;

@@ -22,6 +22,10 @@ describe("scale, restart, releases, rollback and stop", () => {
     expect(scaled.code).toBe(0);
     expect(await liveTaskIds(local.url)).toEqual(["web.2.0.1", "web.2.1.1", "web.3.2.1"]);
     expect(events(scaled.stdout).filter((e) => e.type === "killing")).toHaveLength(0);
+    // the same count again changes nothing, and says so in the command's own words (no manifest is involved)
+    const again = await titan(["scale", "web", "3", ...m], h);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("Nothing to do: every instance already runs what this scale asks for.");
 
     // restart replaces every instance with a new task
     const restarted = await titan(["restart", "web", ...m], h);
