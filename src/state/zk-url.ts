@@ -17,8 +17,7 @@ const PATH = /^(\/[A-Za-z0-9_.:-]+)+$/;
 
 export function parseZkUrl(text: string, what = "ZooKeeper URL"): ZkUrl {
   const bad = (why: string, hint: string): UsageError =>
-    // A query or fragment is never echoed: it may carry a credential.
-    new UsageError(`${what} ${redact(text).replace(/[?#].*$/s, "")}: ${why}`, hint);
+    new UsageError(`${what} ${redact(text)}: ${why}`, hint);
   if (!text.startsWith("zk://"))
     throw bad("must start with zk://", "e.g. zk://zk1:2181,zk2:2181,zk3:2181/titan");
   const rest = text.slice("zk://".length);
@@ -69,7 +68,10 @@ function pathProblem(path: string): string {
   return "the base path has an empty name (//)";
 }
 
-/** The text with anything between zk:// and @ hidden, for messages about URLs that did not parse. */
+/**
+ * The text with anything between zk:// and @ hidden, and any query or fragment left out (either may carry a
+ * credential), for messages about URLs that did not parse.
+ */
 export function redact(text: string): string {
-  return text.replace(/^(zk:\/\/).*@/, "$1…@");
+  return text.replace(/^(zk:\/\/).*@/, "$1…@").replace(/[?#].*$/s, "");
 }
