@@ -329,10 +329,15 @@ export class SupervisedSession {
 
   /** Written ahead like a deploy's launches: a supervisor that dies after the ACCEPT leaves ids the next one asks about. */
   private async writeAhead(ids: readonly string[]): Promise<void> {
-    const live = this.state.tracked.tasks;
     // Launches that ended are known to the master's state: only the live ones are kept.
-    this.writtenAhead = [...new Set([...this.writtenAhead.filter((id) => live.has(id)), ...ids])];
+    this.writtenAhead = [...new Set([...this.unanswered(), ...ids])];
     await this.saveRecord();
+  }
+
+  /** The written-ahead launches the master has not answered for: the ones still tracked. */
+  private unanswered(): string[] {
+    const live = this.state.tracked.tasks;
+    return this.writtenAhead.filter((id) => live.has(id));
   }
 
   /**
@@ -340,9 +345,9 @@ export class SupervisedSession {
    * once the answer came, so the next subscription does not ask about it again; one still unanswered stays.
    */
   private async forgetAnswered(): Promise<void> {
-    const live = this.state.tracked.tasks;
-    if (this.writtenAhead.every((id) => live.has(id))) return;
-    this.writtenAhead = this.writtenAhead.filter((id) => live.has(id));
+    const unanswered = this.unanswered();
+    if (unanswered.length === this.writtenAhead.length) return;
+    this.writtenAhead = unanswered;
     await this.saveRecord();
   }
 
