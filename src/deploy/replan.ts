@@ -2,12 +2,12 @@ import type { TitanTask } from "../cluster/types.js";
 import { formatDuration } from "../manifest/index.js";
 import type { Offer } from "../mesos/types/mesos.js";
 import { place } from "../placement/index.js";
-import type { Agent, RunningTask, Scalars } from "../placement/types.js";
+import type { Agent, Scalars } from "../placement/types.js";
 import { requestFor } from "../plan/requests.js";
 import type { DeployEvent } from "./events.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { offerToAgent } from "./offers.js";
-import { decide, isCurrent } from "./tracked-view.js";
+import { decide, isCurrent, stayingTasks } from "./tracked-view.js";
 import type { TrackedInstances } from "./tracking.js";
 
 /** The cluster as the plan saw it: enough to place the rest of the rollout again with the plan's own function. */
@@ -63,8 +63,9 @@ export interface Replanned {
 /**
  * Reality diverged from the plan: every instance of the rollout not launched yet (`remaining`) is placed again by
  * the placement engine, from the plan's cluster state updated with what the deploy knows since (its own launches
- * and ends, agents lost or silent, agents seen in `offers`), under the app's constraints with the tasks of the
- * target counted, so spreads such as zone balance hold across the whole rest of the rollout. Pure.
+ * and ends, agents lost or silent, agents seen in `offers`), under the app's constraints with the tasks that stay
+ * counted as the plan and the offers count them, so spreads such as zone balance hold across the whole rest of the
+ * rollout. Pure. A supervisor's plan has no cluster and nothing planned: it never gets here to place.
  */
 export function replan(
   plan: DeployPlan,
@@ -84,7 +85,7 @@ export function replan(
     const spec = tracked.target.spec;
     const result = place({
       agents: clusterView(plan.cluster, tracked, avoid, change.offers ?? []),
-      running: targetTasks(tracked),
+      running: stayingTasks(tracked, false),
       requests: change.remaining.map((instance) => requestFor(spec, instance)),
       seed,
     });
@@ -144,23 +145,6 @@ export function replanOverdue(
   const hosts = [...new Set(late.map((i) => plan.planned.get(i)?.hostname))].join(", ");
   const reason = `${hosts} offered no room for instance(s) ${late.join(", ")} within ${formatDuration(PLANNED_OFFER_WAIT_MS)}`;
   return replan(waited, tracked, { reason, remaining, avoid: overdue, offers }, seed, now);
-}
-
-/** The app's tasks of the target that hold (or will hold) resources, as the placement engine counts them. */
-function targetTasks(tracked: TrackedInstances): RunningTask[] {
-  return [...tracked.tasks.values()].flatMap((t) =>
-    t.agentId === undefined || t.killSent || !isCurrent(tracked, t)
-      ? []
-      : [
-          {
-            app: tracked.app,
-            agentId: t.agentId,
-            instance: t.instance,
-            demand: tracked.target.spec.resources,
-            portCount: t.ports.length,
-          },
-        ],
-  );
 }
 
 /**
