@@ -17,7 +17,7 @@ import { openSession } from "./open-session.js";
 import { deployPlan, type PlanCluster, rollbackPlan } from "./replan.js";
 import { type Finish, step } from "./step.js";
 import type { Containerizer } from "./task-spec.js";
-import { doneInstances, isCurrent } from "./tracked-view.js";
+import { doneInstances, isCurrent, unansweredLaunches } from "./tracked-view.js";
 import {
   type AppTarget,
   type DoneInstances,
@@ -172,7 +172,7 @@ export class AppDeployment {
     this.progress = {
       release: run.target.release.number,
       phase: "deploying",
-      launched: [...tracked.tasks.keys()].filter((id) => previous?.launched.includes(id) ?? false),
+      launched: unansweredLaunches(tracked, previous?.launched ?? []),
       incarnations: incarnationFloor(tracked),
       ...(tracked.disrupted.length === 0 ? {} : { disrupted: [...tracked.disrupted] }),
       updatedAt: now,
@@ -269,17 +269,12 @@ export class AppDeployment {
     for (const call of reaction.calls) if (!(await calls.send(call))) this.failed(call);
   }
 
-  /**
-   * A written-ahead id the master has answered for (ended, or unknown to the agents: only a status from the master
-   * ends a tracked task) is dropped from the record at once, so the next deploy neither asks about it again nor
-   * lists it. Ids not answered yet stay, however old: their launch may still be on its way to an agent.
-   */
+  /** The written-ahead ids the master has answered for are dropped from the record (unansweredLaunches). */
   private async forgetAnswered(before: TrackedInstances): Promise<void> {
-    const live = this.state.tracked.tasks;
-    if (live === before.tasks) return;
-    const answered = new Set(this.progress.launched.filter((id) => before.tasks.has(id) && !live.has(id)));
-    if (answered.size === 0) return;
-    this.progress = { ...this.progress, launched: this.progress.launched.filter((id) => !answered.has(id)) };
+    if (this.state.tracked.tasks === before.tasks) return;
+    const launched = unansweredLaunches(this.state.tracked, this.progress.launched);
+    if (launched.length === this.progress.launched.length) return;
+    this.progress = { ...this.progress, launched };
     await this.saveProgress(
       this.state.rollingBack ? "rolling_back" : "deploying",
       false,

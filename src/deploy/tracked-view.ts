@@ -145,6 +145,16 @@ export function doneInstances(tracked: View): DoneInstances {
     .map((t) => ({ instance: t.instance, task: t.taskId, host: t.host, ports: t.ports }));
 }
 
+/**
+ * The written-ahead launches the master has not answered for: the ones still tracked, since only a status from the
+ * master (the task ended, or no agent knows it) ends a tracked task. An answered id leaves the record at once, so
+ * the next run neither asks about it again nor lists it; an unanswered one stays however old, as its launch may
+ * still be on its way to an agent.
+ */
+export function unansweredLaunches(tracked: Pick<View, "tasks">, writtenAhead: readonly string[]): string[] {
+  return writtenAhead.filter((id) => tracked.tasks.has(id));
+}
+
 /** Whether a live task of the app (launching, running or being killed) is on the agent. */
 export function holdsTasksOn(tracked: Pick<View, "tasks">, agentId: string): boolean {
   for (const task of tracked.tasks.values()) if (task.agentId === agentId) return true;

@@ -19,6 +19,7 @@ import { deployPlan } from "../deploy/replan.js";
 import { step } from "../deploy/step.js";
 import { acting, type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
 import type { Containerizer } from "../deploy/task-spec.js";
+import { unansweredLaunches } from "../deploy/tracked-view.js";
 import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
 import { offerShortage } from "../deploy/waiting.js";
 import type { MasterCluster } from "../mesos/leader.js";
@@ -329,23 +330,13 @@ export class SupervisedSession {
 
   /** Written ahead like a deploy's launches: a supervisor that dies after the ACCEPT leaves ids the next one asks about. */
   private async writeAhead(ids: readonly string[]): Promise<void> {
-    // Launches that ended are known to the master's state: only the live ones are kept.
-    this.writtenAhead = [...new Set([...this.unanswered(), ...ids])];
+    this.writtenAhead = [...new Set([...unansweredLaunches(this.state.tracked, this.writtenAhead), ...ids])];
     await this.saveRecord();
   }
 
-  /** The written-ahead launches the master has not answered for: the ones still tracked. */
-  private unanswered(): string[] {
-    const live = this.state.tracked.tasks;
-    return this.writtenAhead.filter((id) => live.has(id));
-  }
-
-  /**
-   * A written-ahead launch the master answered for (ended, or unknown to every agent) is dropped from the record
-   * once the answer came, so the next subscription does not ask about it again; one still unanswered stays.
-   */
+  /** The written-ahead ids the master has answered for are dropped from the record (unansweredLaunches). */
   private async forgetAnswered(): Promise<void> {
-    const unanswered = this.unanswered();
+    const unanswered = unansweredLaunches(this.state.tracked, this.writtenAhead);
     if (unanswered.length === this.writtenAhead.length) return;
     this.writtenAhead = unanswered;
     await this.saveRecord();
