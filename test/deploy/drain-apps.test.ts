@@ -22,15 +22,6 @@ const release = (number: number, outcome: Release["outcome"], version: string, i
   command: "titan deploy -f fresh.yaml --context prod",
 });
 const on = { hosts: ["agent-9.local"], target: ["--context", "prod"] };
-const lock: LockRecord = {
-  user: "ana",
-  host: "box",
-  pid: 4242,
-  purpose: "deploy fresh release 1",
-  token: "t",
-  acquiredAt: 0,
-  expiresAt: Number.MAX_SAFE_INTEGER,
-};
 
 describe("what titan drain does with an app whose instances run on the agents", () => {
   it("moves the newest deployed release's instances, and resumes its own interrupted move of it", () => {
@@ -58,16 +49,6 @@ describe("what titan drain does with an app whose instances run on the agents", 
     );
     expect(refusal?.hint).toBe(
       "finish it first: re-run `titan deploy -f fresh.yaml --context prod` (`titan status fresh --context prod` says where it stands), or take it down on purpose with `titan stop fresh --context prod`; then drain",
-    );
-  });
-
-  it("refuses an app a deploy is carrying out now, saying whose it is and how to wait for it", () => {
-    const refusal = drainRefusal(drainApp("fresh", [release(1, "pending", "v1")]), { ...on, lock });
-    expect(refusal?.message).toBe(
-      "fresh has a release still unfinished (release 1, its first; a deploy of it is running: ana@box, pid 4242): no release of it was deployed, so titan has none to move its instances on agent-9.local with, and bringing the agents down would lose them",
-    );
-    expect(refusal?.hint).toBe(
-      "wait for that deploy to end (`titan status fresh --wait --context prod`), then drain",
     );
   });
 

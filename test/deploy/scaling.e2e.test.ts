@@ -386,7 +386,7 @@ describe("titan drain beside an app with no deployed release", () => {
       "error: fresh has a release still unfinished (release 1, its first; its deploy was interrupted)",
     );
     expect(interrupted.stderr).toContain("hint: finish it first: re-run `titan deploy -f fresh.yaml`");
-    // A deploy holding the lock: the drain names it and says how to wait for it.
+    // A deploy holding the lock: the drain names it, as for any app, and says how to wait for it.
     const held = await store.acquireLock(
       "fresh",
       { user: "ana", host: hostname(), pid: process.pid, purpose: "deploy fresh release 1" },
@@ -394,7 +394,9 @@ describe("titan drain beside an app with no deployed release", () => {
     );
     const running = await drain();
     expect(running.code).toBe(2);
-    expect(running.stderr).toContain(`a deploy of it is running: ana@${hostname()}, pid ${process.pid}`);
+    expect(running.stderr).toContain(
+      `error: a deploy of fresh is running (ana@${hostname()}, pid ${process.pid}, deploy fresh release 1)`,
+    );
     expect(running.stderr).toContain(
       `hint: wait for that deploy to end (\`titan status fresh --wait --master ${local.url}\`)`,
     );

@@ -57,14 +57,13 @@ export interface RefusalContext {
   hosts: readonly string[];
   /** The target flags the drain was given (`--context prod`), for the commands a hint names. */
   target: readonly string[];
-  /** The app's deploy lock when a deploy that is still there holds it. */
-  lock?: LockRecord;
 }
 
 /**
- * Why a drain refuses to go on over this app, which has instances on the agents being drained; undefined when it
- * moves them. A drain changes nothing rather than bring its instances down with the machines: the app has a
- * release under way (finished or undone first), or titan has no deployed release of it to move them with.
+ * Why a drain refuses to go on over this app, which has instances on the agents being drained and no deploy running
+ * (a running one is refused first, `lockedRefusal`); undefined when it moves them. A drain changes nothing rather
+ * than bring its instances down with the machines: the app has an interrupted release (finished or undone first),
+ * or titan has no deployed release of it to move them with.
  */
 export function drainRefusal(app: DrainApp, context: RefusalContext): UsageError | undefined {
   const on = `on ${context.hosts.join(", ")}`;
@@ -74,23 +73,16 @@ export function drainRefusal(app: DrainApp, context: RefusalContext): UsageError
     const { release, deployed } = app;
     const which =
       deployed === undefined ? "its first" : `of another spec or count than release ${deployed.number}`;
-    const lock = context.lock;
-    const state =
-      lock === undefined
-        ? "its deploy was interrupted"
-        : `a deploy of it is running: ${lock.user}@${lock.host}, pid ${lock.pid}`;
     const why =
       deployed === undefined
         ? `no release of it was deployed, so titan has none to move its instances ${on} with, and bringing the agents down would lose them`
         : `draining would supersede it with release ${deployed.number}'s spec`;
     const hint =
-      lock !== undefined
-        ? `wait for that deploy to end (${command("status", app.app, "--wait")}), then drain`
-        : deployed === undefined
-          ? `finish it first: re-run \`${resumeCommand(release)}\` (${command("status", app.app)} says where it stands), or ${stop}; then drain`
-          : `${finishFirstHint(app.app, release)}; then drain`;
+      deployed === undefined
+        ? `finish it first: re-run \`${resumeCommand(release)}\` (${command("status", app.app)} says where it stands), or ${stop}; then drain`
+        : `${finishFirstHint(app.app, release)}; then drain`;
     return new UsageError(
-      `${app.app} has a release still unfinished (release ${release.number}, ${which}; ${state}): ${why}`,
+      `${app.app} has a release still unfinished (release ${release.number}, ${which}; its deploy was interrupted): ${why}`,
       hint,
     );
   }

@@ -47,22 +47,16 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
         (snapshot.titanTasks[app] ?? []).filter((t) => draining.has(t.agentId)).map((t) => t.hostname),
       ),
     ];
-    for (const app of known) {
-      const hosts = hostsOf(app.app);
-      if (hosts.length === 0) continue;
-      const lock =
-        app.kind === "unfinished" ? await liveLock(conn.store, app.app, env.clock.now()) : undefined;
-      const refusal = drainRefusal(app, {
-        hosts,
-        target: targetWords(opts),
-        ...(lock === undefined ? {} : { lock }),
-      });
-      if (refusal !== undefined) throw refusal;
-    }
     await refuseRunningDeploys(env, conn.store, known, {
       hosts: agentIds.map((id) => snapshot.agents.find((a) => a.id === id)?.hostname ?? id),
       target: targetWords(opts),
     });
+    for (const app of known) {
+      const hosts = hostsOf(app.app);
+      if (hosts.length === 0) continue;
+      const refusal = drainRefusal(app, { hosts, target: targetWords(opts) });
+      if (refusal !== undefined) throw refusal;
+    }
     const apps = known.flatMap((app) =>
       app.kind === "resumes" || (app.kind === "moves" && hostsOf(app.app).length > 0) ? [app.spec] : [],
     );
@@ -89,7 +83,8 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
 
 /**
  * Refuses the drain while a deploy of any app holds its lock, wherever that app's instances are: the agents are not
- * under maintenance before the moves end, so it could still launch instances there (apps.ts `lockedRefusal`).
+ * under maintenance before the moves end, so it could still launch instances there (apps.ts `lockedRefusal`). Each
+ * app's lock is read here only: the refusals of apps with instances on the agents come after, with no deploy running.
  */
 async function refuseRunningDeploys(
   env: Env,
