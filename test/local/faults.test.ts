@@ -313,6 +313,43 @@ describe("agent faults", () => {
     expect([pruned.status, pruned.body]).toEqual([404, `Agent '${agent}' not found`]);
   });
 
+  it("MARK_AGENT_GONE: reconciling a task there answers TASK_GONE_BY_OPERATOR, TASK_LOST without PARTITION_AWARE", async () => {
+    // master.cpp `Master::reconcile`, case (5): a task the master no longer holds, on an agent in `slaves.gone`.
+    const c = await cluster({ registryMaxAgentAgeMs: 400 });
+    const [agent] = c.fakes.byId.keys();
+    const aware = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const old = await TestScheduler.subscribe(c.url, { user: "root", name: "old", failover_timeout: 60 });
+    const gone = await post(
+      c.url,
+      "/api/v1",
+      JSON.stringify({ type: "MARK_AGENT_GONE", mark_agent_gone: { agent_id: { value: agent } } }),
+    );
+    expect(gone.status).toBe(200);
+    const ask = async (s: TestScheduler, state: string): Promise<Json> => {
+      const mark = s.events.length;
+      await s.call({
+        type: "RECONCILE",
+        reconcile: { tasks: [{ task_id: { value: "t1" }, agent_id: { value: agent } }] },
+      });
+      return s.update("t1", state, mark);
+    };
+    for (const [s, state] of [
+      [aware, "TASK_GONE_BY_OPERATOR"],
+      [old, "TASK_LOST"],
+    ] as const)
+      expect(await ask(s, state)).toMatchObject({
+        source: "SOURCE_MASTER",
+        reason: "REASON_RECONCILIATION",
+        message: "Reconciliation: Task is gone",
+        agent_id: { value: agent },
+      });
+    // Once the registry has pruned the agent, the master knows nothing of it (case 6).
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await ask(aware, "TASK_UNKNOWN")).message).toBe("Reconciliation: Task is unknown");
+    aware.close();
+    old.close();
+  });
+
   it("refuses an unknown fault or agent with 400", async () => {
     const c = await cluster();
     await expect(c.faults.partitionAgent("nope")).rejects.toThrow(/unknown agent 'nope'/);

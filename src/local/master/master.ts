@@ -901,6 +901,7 @@ export class LocalMaster {
         return agent?.recovering ? "recovered" : agent?.state;
       },
       agentUnreachableAt: (agentId) => this.agents.get(agentId)?.unreachableAt,
+      agentGone: (agentId) => this.goneAgents.has(agentId),
       anyRecovered: [...this.agents.values()].some((a) => a.recovering),
       nowMs: this.now(),
     });
