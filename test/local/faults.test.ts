@@ -78,6 +78,42 @@ describe("agent faults", () => {
     s.close();
   });
 
+  it("partition: a non-partition-aware framework's unreachable task is kept TASK_LOST, and told so when marked gone", async () => {
+    // master.cpp `Master::__removeSlave`: the task takes the TASK_LOST its framework is told (Master::updateTask) and
+    // is kept among the unreachable tasks; `Master::markGone` tells it TASK_LOST again and completes it.
+    const c = await cluster({ agentUnreachableAfterMs: 30 });
+    const s = await TestScheduler.subscribe(c.url, { user: "root", name: "old", failover_timeout: 60 });
+    const offer = await running(s, "t1");
+    await c.faults.partitionAgent(agentOf(offer));
+    await s.update("t1", "TASK_LOST");
+    const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    const unreachable = (tasks.unreachable_tasks as Json[])[0] as Json;
+    expect(unreachable.state).toBe("TASK_LOST");
+    expect((unreachable.statuses as Json[]).map((st) => st.state)).toEqual([
+      "TASK_STARTING",
+      "TASK_RUNNING",
+      "TASK_LOST",
+    ]);
+    const state = (await (await fetch(`${c.url}/master/state`)).json()) as Json;
+    const framework = (state.frameworks as Json[])[0] as Json;
+    expect((framework.unreachable_tasks as Json[]).map((t) => t.state)).toEqual(["TASK_LOST"]);
+    const mark = s.events.length;
+    const gone = await post(
+      c.url,
+      "/api/v1",
+      JSON.stringify({ type: "MARK_AGENT_GONE", mark_agent_gone: { agent_id: offer.agent_id } }),
+    );
+    expect(gone.status).toBe(200);
+    expect(await s.update("t1", "TASK_LOST", mark)).toMatchObject({
+      reason: "REASON_AGENT_REMOVED",
+      message: "Agent has been marked gone",
+    });
+    const after = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    expect(after.unreachable_tasks ?? []).toEqual([]);
+    expect((after.completed_tasks as Json[]).map((t) => t.state)).toEqual(["TASK_LOST"]);
+    s.close();
+  });
+
   it("short partition: a launch the agent never got ends TASK_DROPPED when it returns, a missed kill is sent again", async () => {
     const c = await cluster({ agentUnreachableAfterMs: 60_000 }, 2);
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
