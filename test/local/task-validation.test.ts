@@ -60,4 +60,29 @@ describe("task validation of a LAUNCH (src/master/validation.cpp task::internal)
       "The memory limit must be greater than or equal to the memory request",
     ]);
   });
+
+  it("refuses a task that mixes revocable and non-revocable entries of one resource, as validateResources does", () => {
+    expect(
+      rejections({ resources: [scalar("mem", 64, { revocable: {} }), scalar("cpus", 1), scalar("mem", 64)] }),
+    ).toEqual([
+      "Task mixes revocable and non-revocable resources: Cannot use both revocable and non-revocable 'mem' at the same time",
+    ]);
+    // An empty entry is no entry to the master's Resources: the task is then only short of revocable cpus.
+    const [short] = rejections({ resources: [scalar("cpus", 1, { revocable: {} }), scalar("cpus", 0)] });
+    expect(short).toMatch(/^Total resources cpus\(allocated: web\)\{REV\}:1 required by task/);
+  });
+
+  it("refuses two persistent volumes of one role with one id, as validateUniquePersistenceID does", () => {
+    const volume = (containerPath: string) =>
+      scalar("disk", 10, {
+        reservations: [{ type: "DYNAMIC", role: "web", principal: "ops" }],
+        disk: {
+          persistence: { id: "data", principal: "ops" },
+          volume: { container_path: containerPath, mode: "RW" },
+        },
+      });
+    expect(rejections({ resources: [scalar("cpus", 1), volume("a"), volume("b")] })).toEqual([
+      "Task uses duplicate persistence ID: Persistence ID 'data' is not unique",
+    ]);
+  });
 });

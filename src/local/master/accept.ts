@@ -10,10 +10,12 @@ import {
   taskFieldsBeforeResourcesError,
 } from "./task-fields.js";
 import {
+  duplicatePersistenceIdError,
   launchResourcesError,
   masterResourceError,
   moreThanAvailable,
   offeredContains,
+  revocableMixError,
   taskPools,
   withAllocation,
 } from "./task-resources.js";
@@ -196,8 +198,13 @@ function checkTask(
   if (masterError !== undefined) return { error: `Task uses invalid resources: ${masterError}` };
   const pools = taskPools(resources);
   if (typeof pools === "string") return { error: `Task uses invalid resources: Invalid resources: ${pools}` };
+  const duplicateId = duplicatePersistenceIdError(resources);
+  if (duplicateId !== undefined) return { error: `Task uses duplicate persistence ID: ${duplicateId}` };
   const allocation = allocationRoleOf(resources);
   if (allocation.error !== undefined) return { error: `Invalid task resources: ${allocation.error}` };
+  const revocableMix = revocableMixError(resources);
+  if (revocableMix !== undefined)
+    return { error: `Task mixes revocable and non-revocable resources: ${revocableMix}` };
   const commandOrContainerError = taskCommandAndContainerError(task);
   if (commandOrContainerError !== undefined) return { error: commandOrContainerError };
   const limitsError = normalizeLimits(task, parsed.quantities);
