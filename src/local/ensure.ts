@@ -31,7 +31,6 @@ export async function ensureLocalCluster(
     port: options.port ?? 5050,
     workDir: paths.workDir,
     stateFile: paths.stateFile,
-    master: { offerTimeoutMs: 30_000 },
     auth: { principal: DEFAULT_PRINCIPAL, secretFile: paths.secretFile },
   };
   if (!(await portIsFree(config.port))) {

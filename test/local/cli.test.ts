@@ -184,6 +184,15 @@ describe("titan local up flags", () => {
     expect(config.stateFile).toBe(join("/state", "local", "cluster.json"));
   });
 
+  it("rescinds no offer for its age unless --offer-timeout says when, as a master without --offer_timeout", () => {
+    expect(clusterConfig(UP, paths).master?.offerTimeoutMs).toBeUndefined();
+    expect(clusterConfig({ ...UP, offerTimeout: "30s" }, paths).master?.offerTimeoutMs).toBe(30_000);
+    for (const offerTimeout of ["soon", "0s"])
+      expect(() => clusterConfig({ ...UP, offerTimeout }, paths)).toThrow(
+        `--offer-timeout must be a duration above zero, got '${offerTimeout}'`,
+      );
+  });
+
   it("gives agents what a real agent probes for when --agent-resources leaves it out", () => {
     const config = clusterConfig({ ...UP, agentResources: "cpus:2;mem(web):512;mem:512" }, paths);
     expect(config.agentResources.ports).toEqual([{ begin: 31000, end: 32000 }]);
@@ -399,6 +408,12 @@ describe.runIf(daemonEntry() !== undefined)("titan local in the background (comp
     const anonymous = await fetch(`${first.url}/master/state`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get("www-authenticate")).toBe('Basic realm="mesos-master-readonly"');
+    // As a master started without --offer_timeout: offers are never rescinded for their age.
+    const basic = Buffer.from(`${first.auth?.principal}:${first.auth?.secret}`).toString("base64");
+    const state = (await (
+      await fetch(`${first.url}/master/state`, { headers: { Authorization: `Basic ${basic}` } })
+    ).json()) as { flags: Record<string, string> };
+    expect(state.flags).not.toHaveProperty("offer_timeout");
     expect(await runLocalDown(testEnv(dir).env)).toBe(0);
     expect(isAlive(pid)).toBe(false);
   });

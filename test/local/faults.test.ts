@@ -78,6 +78,42 @@ describe("agent faults", () => {
     s.close();
   });
 
+  it("partition: a non-partition-aware framework's unreachable task is kept TASK_LOST, and told so when marked gone", async () => {
+    // master.cpp `Master::__removeSlave`: the task takes the TASK_LOST its framework is told (Master::updateTask) and
+    // is kept among the unreachable tasks; `Master::markGone` tells it TASK_LOST again and completes it.
+    const c = await cluster({ agentUnreachableAfterMs: 30 });
+    const s = await TestScheduler.subscribe(c.url, { user: "root", name: "old", failover_timeout: 60 });
+    const offer = await running(s, "t1");
+    await c.faults.partitionAgent(agentOf(offer));
+    await s.update("t1", "TASK_LOST");
+    const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    const unreachable = (tasks.unreachable_tasks as Json[])[0] as Json;
+    expect(unreachable.state).toBe("TASK_LOST");
+    expect((unreachable.statuses as Json[]).map((st) => st.state)).toEqual([
+      "TASK_STARTING",
+      "TASK_RUNNING",
+      "TASK_LOST",
+    ]);
+    const state = (await (await fetch(`${c.url}/master/state`)).json()) as Json;
+    const framework = (state.frameworks as Json[])[0] as Json;
+    expect((framework.unreachable_tasks as Json[]).map((t) => t.state)).toEqual(["TASK_LOST"]);
+    const mark = s.events.length;
+    const gone = await post(
+      c.url,
+      "/api/v1",
+      JSON.stringify({ type: "MARK_AGENT_GONE", mark_agent_gone: { agent_id: offer.agent_id } }),
+    );
+    expect(gone.status).toBe(200);
+    expect(await s.update("t1", "TASK_LOST", mark)).toMatchObject({
+      reason: "REASON_AGENT_REMOVED",
+      message: "Agent has been marked gone",
+    });
+    const after = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    expect(after.unreachable_tasks ?? []).toEqual([]);
+    expect((after.completed_tasks as Json[]).map((t) => t.state)).toEqual(["TASK_LOST"]);
+    s.close();
+  });
+
   it("short partition: a launch the agent never got ends TASK_DROPPED when it returns, a missed kill is sent again", async () => {
     const c = await cluster({ agentUnreachableAfterMs: 60_000 }, 2);
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
@@ -311,6 +347,43 @@ describe("agent faults", () => {
     await new Promise((r) => setTimeout(r, 80));
     const pruned = await gone();
     expect([pruned.status, pruned.body]).toEqual([404, `Agent '${agent}' not found`]);
+  });
+
+  it("MARK_AGENT_GONE: reconciling a task there answers TASK_GONE_BY_OPERATOR, TASK_LOST without PARTITION_AWARE", async () => {
+    // master.cpp `Master::reconcile`, case (5): a task the master no longer holds, on an agent in `slaves.gone`.
+    const c = await cluster({ registryMaxAgentAgeMs: 400 });
+    const [agent] = c.fakes.byId.keys();
+    const aware = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const old = await TestScheduler.subscribe(c.url, { user: "root", name: "old", failover_timeout: 60 });
+    const gone = await post(
+      c.url,
+      "/api/v1",
+      JSON.stringify({ type: "MARK_AGENT_GONE", mark_agent_gone: { agent_id: { value: agent } } }),
+    );
+    expect(gone.status).toBe(200);
+    const ask = async (s: TestScheduler, state: string): Promise<Json> => {
+      const mark = s.events.length;
+      await s.call({
+        type: "RECONCILE",
+        reconcile: { tasks: [{ task_id: { value: "t1" }, agent_id: { value: agent } }] },
+      });
+      return s.update("t1", state, mark);
+    };
+    for (const [s, state] of [
+      [aware, "TASK_GONE_BY_OPERATOR"],
+      [old, "TASK_LOST"],
+    ] as const)
+      expect(await ask(s, state)).toMatchObject({
+        source: "SOURCE_MASTER",
+        reason: "REASON_RECONCILIATION",
+        message: "Reconciliation: Task is gone",
+        agent_id: { value: agent },
+      });
+    // Once the registry has pruned the agent, the master knows nothing of it (case 6).
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await ask(aware, "TASK_UNKNOWN")).message).toBe("Reconciliation: Task is unknown");
+    aware.close();
+    old.close();
   });
 
   it("refuses an unknown fault or agent with 400", async () => {

@@ -660,6 +660,17 @@ describe("offers", () => {
     s.close();
   });
 
+  it("lists --offer_timeout among the flags as a master writes a duration, and leaves it out when unset", async () => {
+    // master/http.cpp lists only the flags that have a value; stout's duration.hpp writes 90 s as "90secs".
+    const flags = async (url: string): Promise<Json> => {
+      const state = (await (await fetch(`${url}/master/state`)).json()) as Json;
+      return state.flags as Json;
+    };
+    expect((await flags((await cluster(1, { offerTimeoutMs: 90_000 })).url)).offer_timeout).toBe("90secs");
+    expect((await flags((await cluster(1, { offerTimeoutMs: 150 })).url)).offer_timeout).toBe("150ms");
+    expect(await flags((await cluster(1)).url)).not.toHaveProperty("offer_timeout");
+  });
+
   it("discards an offer another framework declines, filtering it for its owner, and tells the owner nothing", async () => {
     const c = await cluster(1, { allocationIntervalMs: 20 });
     const a = await TestScheduler.subscribe(c.url, { ...FRAMEWORK, name: "a" });

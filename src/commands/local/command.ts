@@ -18,6 +18,10 @@ export const localUpFlagTable = {
     "give the master and agents fault domains in this region, as Mesos' --domain does: zones become the agents' fault-domain zones instead of a zone attribute",
   ),
   port: defaultedFlag("--port <port>", "the master's port (0 picks a free one)", "5050"),
+  offerTimeout: valueFlag(
+    "--offer-timeout <duration>",
+    "rescind offers a framework holds longer than this, as a master's --offer_timeout does (default: never, as Mesos)",
+  ),
   foreground: switchFlag("--foreground", "run in this terminal until interrupted"),
   zk: valueFlag(
     "--zk <url>",
@@ -73,6 +77,7 @@ Examples:
   titan local up --agent-resources "cpus:8;mem:16384;disk:50000;ports:[31000-32000]"
   titan local up --foreground                      run in this terminal until Ctrl-C
   titan local up --zk zk://127.0.0.1:2181/mesos    also publish the master in ZooKeeper
+  titan local up --offer-timeout 30s               take back offers a framework sits on for 30 s
   titan local up --auth ops:./ops.secret           require these credentials instead of a generated secret
 
 Every command on the built-in \`local\` context uses the cluster this starts, on whatever port it listens.`;

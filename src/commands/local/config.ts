@@ -10,10 +10,9 @@ import {
 } from "../../local/credentials.js";
 import { givenResourceNames, parseAgentResourcesFlag } from "../../local/resource-json-spec.js";
 import type { ClusterConfig } from "../../local/runner.js";
+import { parseDuration } from "../../manifest/units.js";
 import { parseZkUrl } from "../../state/zk-url.js";
 import type { LocalUpOptions } from "./command.js";
-
-const OFFER_TIMEOUT_MS = 30_000;
 
 /** Turns `titan local up` flags into the cluster's configuration, or a usage error naming the bad flag. */
 export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = paths.dir): ClusterConfig {
@@ -58,6 +57,7 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
   if (region === "")
     throw new UsageError("--fault-domain needs a region name", "e.g. --fault-domain us-east-1");
   if (opts.zk !== undefined) parseZkUrl(opts.zk, "--zk");
+  const offerTimeoutMs = offerTimeoutOf(opts.offerTimeout);
   return {
     ...(opts.zk === undefined ? {} : { zk: opts.zk }),
     auth: authSource(opts.auth, paths, cwd),
@@ -68,9 +68,22 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
     port,
     workDir: paths.workDir,
     stateFile: paths.stateFile,
-    // As a master started with --offer_timeout=30secs: offers a client forgets come back to the pool.
-    master: { offerTimeoutMs: OFFER_TIMEOUT_MS },
+    // master/flags.cpp: a master rescinds no offer unless started with --offer_timeout.
+    master: offerTimeoutMs === undefined ? {} : { offerTimeoutMs },
   };
+}
+
+/** `--offer-timeout`, a duration above zero; unset means offers are never rescinded for their age. */
+function offerTimeoutOf(flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  const parsed = parseDuration(flag);
+  if (!parsed.ok || parsed.value <= 0) {
+    throw new UsageError(
+      `--offer-timeout must be a duration above zero, got '${flag}'`,
+      "e.g. --offer-timeout 30s; leave it out to never rescind offers, as a Mesos master started without --offer_timeout",
+    );
+  }
+  return parsed.value;
 }
 
 /** Digits only: Number() would read "" and " " as 0 and "1e3" as 1000. */

@@ -10,10 +10,12 @@ import {
   taskFieldsBeforeResourcesError,
 } from "./task-fields.js";
 import {
+  duplicatePersistenceIdError,
   launchResourcesError,
   masterResourceError,
   moreThanAvailable,
   offeredContains,
+  revocableMixError,
   taskPools,
   withAllocation,
 } from "./task-resources.js";
@@ -196,8 +198,13 @@ function checkTask(
   if (masterError !== undefined) return { error: `Task uses invalid resources: ${masterError}` };
   const pools = taskPools(resources);
   if (typeof pools === "string") return { error: `Task uses invalid resources: Invalid resources: ${pools}` };
+  const duplicateId = duplicatePersistenceIdError(resources);
+  if (duplicateId !== undefined) return { error: `Task uses duplicate persistence ID: ${duplicateId}` };
   const allocation = allocationRoleOf(resources);
   if (allocation.error !== undefined) return { error: `Invalid task resources: ${allocation.error}` };
+  const revocableMix = revocableMixError(resources);
+  if (revocableMix !== undefined)
+    return { error: `Task mixes revocable and non-revocable resources: ${revocableMix}` };
   const commandOrContainerError = taskCommandAndContainerError(task);
   if (commandOrContainerError !== undefined) return { error: commandOrContainerError };
   const limitsError = normalizeLimits(task, parsed.quantities);
@@ -313,7 +320,7 @@ export function planAccept(input: AcceptInput): AcceptPlan {
 
 /**
  * src/master/validation.cpp task::internal::validateResourceLimits: only cpus and mem, each at least its request
- * (an infinite memory limit always passes). The values are kept as doubles, so `"Infinity"` is written back as the
+ * (an infinite memory limit always passes; memory compared in whole megabytes). The values are kept as doubles, so `"Infinity"` is written back as the
  * bare token a real master writes.
  */
 function normalizeLimits(task: JsonObject, requested: Quantities): string | undefined {
@@ -336,7 +343,9 @@ function normalizeLimits(task: JsonObject, requested: Quantities): string | unde
   if (mem !== undefined) {
     if (requested.mem <= 0)
       return "When a memory limit is specified, a memory request must also be specified";
-    if (Number.isFinite(mem.value) && mem.value < requested.mem)
+    // Both sides are whole megabytes there: the request as Resources::mem() truncates it, the limit as it becomes
+    // Bytes (an integral count of megabytes), so 100.2 is no less than 100.5.
+    if (Number.isFinite(mem.value) && Math.trunc(mem.value) < Math.trunc(requested.mem))
       return "The memory limit must be greater than or equal to the memory request";
   }
   task.limits = normalized;

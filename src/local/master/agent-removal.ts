@@ -1,4 +1,3 @@
-import { isTerminalState } from "../agent/task-states.js";
 import type { LocalMaster } from "./master.js";
 import type { AgentRecord } from "./model.js";
 import { taskStatus } from "./status.js";
@@ -34,23 +33,21 @@ export function removeAgent(
     for (const [framework, task] of master.tasksOnAgent(agent.id, from)) {
       framework[from].delete(task.taskId);
       master.delivery.forgetTask(agent.id, framework.id, task.taskId);
-      // `_removeSlave` updates every task the agent holds, one that ended but whose terminal update is
-      // unacknowledged too: that one keeps its state and records the TASK_LOST (Master::updateTask), and its
-      // framework hears of it as of any other.
-      if (from === "tasks" || !isTerminalState(task.state)) {
-        const byOperator = gone && framework.capabilities.partitionAware;
-        const status = taskStatus({
-          taskId: task.taskId,
-          state: byOperator ? "TASK_GONE_BY_OPERATOR" : "TASK_LOST",
-          source: "SOURCE_MASTER",
-          reason: byOperator ? "REASON_AGENT_REMOVED_BY_OPERATOR" : "REASON_AGENT_REMOVED",
-          message: gone ? "Agent has been marked gone" : `Agent ${hostname} removed: ${cause}`,
-          agentId: agent.id,
-          timestampMs: now,
-        });
-        updateTask(task, status);
-        master.sendEvent(framework.id, { type: "UPDATE", update: { status } });
-      }
+      // `_removeSlave` updates every task the agent holds, and `Master::markGone` every unreachable one, one that
+      // ended too (a terminal update unacknowledged, or TASK_LOST told a framework that is not partition-aware): it
+      // keeps its state and records the update (Master::updateTask), and its framework hears of it as of any other.
+      const byOperator = gone && framework.capabilities.partitionAware;
+      const status = taskStatus({
+        taskId: task.taskId,
+        state: byOperator ? "TASK_GONE_BY_OPERATOR" : "TASK_LOST",
+        source: "SOURCE_MASTER",
+        reason: byOperator ? "REASON_AGENT_REMOVED_BY_OPERATOR" : "REASON_AGENT_REMOVED",
+        message: gone ? "Agent has been marked gone" : `Agent ${hostname} removed: ${cause}`,
+        agentId: agent.id,
+        timestampMs: now,
+      });
+      updateTask(task, status);
+      master.sendEvent(framework.id, { type: "UPDATE", update: { status } });
       master.complete(framework, task);
     }
   }

@@ -374,9 +374,9 @@ export class LocalMaster {
         timestampMs: now,
         unreachableAtMs: now,
       });
-      // Master::updateTask records it in the task's statuses (with unreachable_time); a terminal state stays. The
-      // task is kept TASK_UNREACHABLE also for a framework told TASK_LOST, where a real master keeps TASK_LOST.
-      updateTask(task, status, "TASK_UNREACHABLE");
+      // Master::updateTask records it in the task's statuses (with unreachable_time); a terminal state stays. A
+      // framework told TASK_LOST has its task kept TASK_LOST among the unreachable ones, as `__removeSlave` keeps it.
+      updateTask(task, status);
       this.sendEvent(framework.id, { type: "UPDATE", update: { status } });
     }
     for (const framework of this.frameworks.values()) {
@@ -901,6 +901,7 @@ export class LocalMaster {
         return agent?.recovering ? "recovered" : agent?.state;
       },
       agentUnreachableAt: (agentId) => this.agents.get(agentId)?.unreachableAt,
+      agentGone: (agentId) => this.goneAgents.has(agentId),
       anyRecovered: [...this.agents.values()].some((a) => a.recovering),
       nowMs: this.now(),
     });

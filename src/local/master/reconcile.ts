@@ -15,6 +15,8 @@ export interface ReconcileInput {
   agentState(agentId: string): AgentState | "recovered" | undefined;
   /** When the master marked the agent unreachable, if it has. */
   agentUnreachableAt(agentId: string): number | undefined;
+  /** The operator marked the agent gone and the registry still remembers it (`slaves.gone`). */
+  agentGone(agentId: string): boolean;
   /** Some agent has not re-registered since a master failover. */
   anyRecovered: boolean;
   nowMs: number;
@@ -82,6 +84,21 @@ export function reconcile(input: ReconcileInput): JsonObject[] {
           source: "SOURCE_MASTER",
           reason: "REASON_RECONCILIATION",
           message: "Reconciliation: Task is unknown to the agent",
+          agentId,
+          timestampMs: nowMs,
+        }),
+      );
+      continue;
+    }
+    // Case (5): an agent the operator marked gone, as long as the registry remembers it.
+    if (agentId !== undefined && input.agentGone(agentId)) {
+      answers.push(
+        taskStatus({
+          taskId,
+          state: input.partitionAware ? "TASK_GONE_BY_OPERATOR" : "TASK_LOST",
+          source: "SOURCE_MASTER",
+          reason: "REASON_RECONCILIATION",
+          message: "Reconciliation: Task is gone",
           agentId,
           timestampMs: nowMs,
         }),

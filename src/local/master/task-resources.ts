@@ -401,3 +401,56 @@ export function withAllocation(resources: readonly unknown[], role: string): Res
     return copy;
   });
 }
+
+/** An entry the master's `Resources` drops on construction: a zero scalar, no ranges, no set items. */
+function isEmptyEntry(r: JsonObject): boolean {
+  if (r.type === "SCALAR") return isObject(r.scalar) && Number(r.scalar.value) === 0;
+  if (r.type === "RANGES")
+    return !isObject(r.ranges) || !Array.isArray(r.ranges.range) || r.ranges.range.length === 0;
+  if (r.type === "SET") return !isObject(r.set) || !Array.isArray(r.set.item) || r.set.item.length === 0;
+  return false;
+}
+
+/**
+ * validation.cpp `resource::validateUniquePersistenceID`: two persistent volumes of a task may not share an id
+ * within one role (the role of their last reservation). Identical shared volumes are one entry to the master's
+ * `Resources` (they add up), so only distinct ones can clash.
+ */
+export function duplicatePersistenceIdError(resources: readonly unknown[]): string | undefined {
+  const seen = new Map<string, Set<string>>();
+  const sharedSeen = new Set<string>();
+  for (const r of resources) {
+    if (!isObject(r) || !isObject(r.disk) || !isObject(r.disk.persistence)) continue;
+    if (r.shared !== undefined) {
+      const text = JSON.stringify(r);
+      if (sharedSeen.has(text)) continue;
+      sharedSeen.add(text);
+    }
+    const role = reservationsOf(r).at(-1)?.role ?? "*";
+    const id = typeof r.disk.persistence.id === "string" ? r.disk.persistence.id : "";
+    const ids = seen.get(role) ?? new Set<string>();
+    if (ids.has(id)) return `Persistence ID '${id}' is not unique`;
+    ids.add(id);
+    seen.set(role, ids);
+  }
+  return undefined;
+}
+
+/**
+ * validation.cpp `resource::validateRevocableAndNonRevocableResources`: a resource name is all revocable or not at
+ * all, checked name by name in sorted order (`Resources::names` is a std::set), empty entries left out.
+ */
+export function revocableMixError(resources: readonly unknown[]): string | undefined {
+  const kinds = new Map<string, Set<boolean>>();
+  for (const r of resources) {
+    if (!isObject(r) || isEmptyEntry(r)) continue;
+    const name = typeof r.name === "string" ? r.name : "";
+    const set = kinds.get(name) ?? new Set<boolean>();
+    set.add(r.revocable !== undefined);
+    kinds.set(name, set);
+  }
+  for (const name of [...kinds.keys()].sort())
+    if (kinds.get(name)?.size === 2)
+      return `Cannot use both revocable and non-revocable '${name}' at the same time`;
+  return undefined;
+}

@@ -15,11 +15,8 @@ import type { TaskRecord } from "./model.js";
  *
  * Returns true when the task has just become terminal or unreachable, when the master recovers its resources.
  */
-export function updateTask(
-  task: TaskRecord,
-  status: JsonObject,
-  state = status.state as TaskStateName,
-): boolean {
+export function updateTask(task: TaskRecord, status: JsonObject): boolean {
+  const state = status.state as TaskStateName;
   const ended = (s: TaskStateName) => isTerminalState(s) || s === "TASK_UNREACHABLE";
   const transitioned = !ended(task.state) && ended(state);
   if (!isTerminalState(task.state)) task.state = state;

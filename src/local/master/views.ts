@@ -2,6 +2,7 @@ import type { ResourceJson } from "../agent/api.js";
 import { isTerminalState } from "../agent/task-states.js";
 import { domainJson } from "../fault-domain.js";
 import { isObject, type JsonObject, nanos, seconds } from "../json.js";
+import { mesosDuration } from "../mesos-duration.js";
 import { mergePools, type Pool, poolsToJson, splitByReservation, sumPools } from "../pools.js";
 import { add, emptyQuantities, toLegacyResources } from "../resources.js";
 import { agentPort, textAttributes } from "./agent-info.js";
@@ -377,7 +378,10 @@ export function legacyState(master: LocalMaster): JsonObject {
     flags: {
       port: String(master.port),
       hostname: "127.0.0.1",
-      offer_timeout: master.options.offerTimeoutMs === undefined ? "" : `${master.options.offerTimeoutMs}ms`,
+      // A master lists only the flags that have a value (an unset --offer_timeout is left out).
+      ...(master.options.offerTimeoutMs === undefined
+        ? {}
+        : { offer_timeout: mesosDuration(master.options.offerTimeoutMs) }),
       max_completed_tasks_per_framework: String(master.options.maxCompletedTasksPerFramework),
     },
     slaves,
