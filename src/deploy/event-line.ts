@@ -19,7 +19,15 @@ export type CommandEvent =
   /** `titan drain`, after its moves: the agents' machines were brought down for maintenance. */
   | { type: "maintenance"; agents: readonly string[]; mode: "DOWN" }
   /** `deploy --detach`: the deploy goes on in the background. */
-  | { type: "detached"; app: string; release: number; pid: number; log: string; follow: string }
+  | {
+      type: "detached";
+      app: string;
+      release: number;
+      pid: number;
+      log: string;
+      output: string;
+      follow: string;
+    }
   | {
       type: "rollout";
       waves: readonly (readonly string[])[];
