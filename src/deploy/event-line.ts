@@ -13,7 +13,8 @@ import type { RegionOutcome } from "./waves.js";
 export type CommandEvent =
   /** The plan, as `titan plan --json` gives it (one per region in a deploy over several). */
   | { type: "plan"; region?: string; plan: Readonly<Record<string, unknown>> }
-  | { type: "nothing_to_do" }
+  /** `reason` when titan's records alone show it, before any plan: `stopped` (a restart of a stopped app). */
+  | { type: "nothing_to_do"; reason?: "stopped" }
   | { type: "declined" }
   | { type: "dry_run"; apps: readonly string[] }
   /** `titan drain`, after its moves: the agents' machines were brought down for maintenance. */
