@@ -24,6 +24,14 @@ export class NothingToChange {
   ) {}
 }
 
+/** The spec to deploy, with lines that say what the change is, shown above its plan when it changes something. */
+export class Prefaced {
+  constructor(
+    readonly spec: AppSpec,
+    readonly preface: readonly string[],
+  ) {}
+}
+
 /**
  * Runs a change to one app through the same plan, confirmation and rollout as `titan deploy`: `change` picks the
  * spec (or, for several apps at once, the specs) to deploy from titan's records.
@@ -34,7 +42,10 @@ export async function applyToApp(
   verb: string,
   /** The command that resumes the change (`titan stop web`), without its target flags: they are added. */
   resume: readonly string[],
-  change: (store: StateStore, conn: Connection) => Promise<AppSpec | readonly AppSpec[] | NothingToChange>,
+  change: (
+    store: StateStore,
+    conn: Connection,
+  ) => Promise<AppSpec | readonly AppSpec[] | Prefaced | NothingToChange>,
 ): Promise<number> {
   const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
   const overrideDisruption = overrideReason(flags.overrideDisruption);
@@ -47,7 +58,10 @@ export async function applyToApp(
       else writeLine(env.io.err, specs.message);
       return ExitCode.Ok;
     }
-    return await applyApps(env, conn, Array.isArray(specs) ? specs : [specs], {
+    const preface = specs instanceof Prefaced ? specs.preface : undefined;
+    const apps = specs instanceof Prefaced ? [specs.spec] : Array.isArray(specs) ? specs : [specs];
+    return await applyApps(env, conn, apps, {
+      ...(preface === undefined ? {} : { preface }),
       yes: flags.yes === true,
       json: flags.json === true,
       forceUnlock: flags.forceUnlock === true,

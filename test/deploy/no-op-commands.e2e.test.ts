@@ -25,4 +25,27 @@ describe("a command that has nothing to change says so, and only that", () => {
     ]);
     expect(await liveTaskIds(local.url)).toEqual([]);
   }, 60_000);
+
+  it("rollback to the release that runs: no rolling back announced, only that nothing changes", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const m = ["--master", local.url, "--yes"];
+    const file = writeWebApp(h.cwd, { instances: 2 });
+    expect((await titan(["deploy", "-f", file, ...m], h)).code).toBe(0);
+    expect((await titan(["scale", "web", "3", ...m], h)).code).toBe(0);
+
+    const same = await titan(["rollback", "web", "--to", "2", ...m], h);
+    expect(same.code).toBe(0);
+    expect(same.stdout).not.toContain("Rolling");
+    expect(same.stderr).toContain("Nothing to do: every instance already runs what this rollback asks for.");
+    expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1", "web.1.1.1", "web.2.2.1"]);
+
+    // A rollback that changes something still says from what to what, above its plan.
+    const back = await titan(["rollback", "web", ...m], h);
+    expect(back.code).toBe(0);
+    expect(back.stdout).toMatch(
+      /^Rolling web back from release 2 \(3 instances, .*\) to release 1 \(2 instances, /,
+    );
+    expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1", "web.1.1.1"]);
+  }, 60_000);
 });
