@@ -24,11 +24,15 @@ export class NothingToChange {
   ) {}
 }
 
-/** The spec to deploy, with lines that say what the change is, shown above its plan when it changes something. */
-export class Prefaced {
+/**
+ * The spec to deploy, previewed: lines that say what the change is, shown above its plan when it changes
+ * something, and the image it replaces (`command` for none), shown on the left of its images line.
+ */
+export class Previewed {
   constructor(
     readonly spec: AppSpec,
     readonly preface: readonly string[],
+    readonly replacesImage?: string,
   ) {}
 }
 
@@ -45,7 +49,7 @@ export async function applyToApp(
   change: (
     store: StateStore,
     conn: Connection,
-  ) => Promise<AppSpec | readonly AppSpec[] | Prefaced | NothingToChange>,
+  ) => Promise<AppSpec | readonly AppSpec[] | Previewed | NothingToChange>,
 ): Promise<number> {
   const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
   const overrideDisruption = overrideReason(flags.overrideDisruption);
@@ -58,10 +62,13 @@ export async function applyToApp(
       else writeLine(env.io.err, specs.message);
       return ExitCode.Ok;
     }
-    const preface = specs instanceof Prefaced ? specs.preface : undefined;
-    const apps = specs instanceof Prefaced ? [specs.spec] : Array.isArray(specs) ? specs : [specs];
+    const preview = specs instanceof Previewed ? specs : undefined;
+    const apps = preview !== undefined ? [preview.spec] : Array.isArray(specs) ? specs : [specs];
     return await applyApps(env, conn, apps, {
-      ...(preface === undefined ? {} : { preface }),
+      ...(preview === undefined ? {} : { preface: preview.preface }),
+      ...(preview?.replacesImage === undefined
+        ? {}
+        : { replacingImages: new Map([[preview.spec.name, preview.replacesImage]]) }),
       yes: flags.yes === true,
       json: flags.json === true,
       forceUnlock: flags.forceUnlock === true,

@@ -60,6 +60,8 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Lines shown above the plan (text only) when it changes something: what the change is (a rollback's from → to). */
   preface?: readonly string[];
+  /** Each app's image that runs now, by app, for the images block to show what it replaces (a rollback). */
+  replacingImages?: ReadonlyMap<string, string>;
   /** Told each app's release once its deploy holds the lock and has recorded (or resumed) it. */
   onRelease?: (app: string, release: number) => void;
 }
@@ -106,7 +108,7 @@ export async function applyApps(
   else {
     // A change that changes nothing is said to change nothing, and no more (no "rolling back" to what runs).
     if (!plan.fits || changing.length > 0) for (const line of options.preface ?? []) writeLine(io.out, line);
-    for (const line of imageLines(pinned.images)) writeLine(io.out, line);
+    for (const line of imageLines(pinned.images, options.replacingImages)) writeLine(io.out, line);
     for (const line of renderPlan(plan, io.color)) writeLine(io.out, line);
   }
   if (!plan.fits) throw doesNotFitError([plan], options.json);

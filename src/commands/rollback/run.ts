@@ -3,7 +3,7 @@ import { UsageError } from "../../cli/errors.js";
 import { shortDigest } from "../../cluster/digest.js";
 import { sameSpec } from "../../deploy/releases.js";
 import { instancesIn } from "../../plan/regions.js";
-import { applyToApp, Prefaced } from "../../release/app-command.js";
+import { applyToApp, Previewed } from "../../release/app-command.js";
 import { appReleases, checkAppName } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
 import type { Release, StateStore } from "../../state/types.js";
@@ -19,7 +19,7 @@ export async function runRollback(
   return applyToApp(env, { ...flags, apps: [app] }, "rollback", resume, async (store, conn) => {
     const { from, target } = await rollbackTarget(store, app, to);
     const region = flags.region ?? conn.target.region;
-    return new Prefaced(target.spec, [describeRollback(app, from, target, region)]);
+    return new Previewed(target.spec, [describeRollback(app, from, target, region)], from.image ?? "command");
   });
 }
 
