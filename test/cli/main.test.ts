@@ -36,6 +36,23 @@ describe("the command-line contract", () => {
     );
   });
 
+  it.each([
+    [["deploy", "examples/hello/titan.yaml", "--yes"], "deploy -f examples/hello/titan.yaml --yes"],
+    [["plan", "--context", "prod", "a.yaml", "b.yml"], "plan --context prod -f a.yaml -f b.yml"],
+    [["validate", "web.yaml"], "validate -f web.yaml"],
+  ])("points a manifest given as an argument (%j) at -f", async (argv, fixed) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: too many arguments for '\w+'\. Expected 0 arguments but got \d\.\n/);
+    expect(r.stderr).toContain(`hint: a manifest is named with -f: \`titan ${fixed}\`\n`);
+  });
+
+  it("keeps the usage hint for an extra argument that is no manifest", async () => {
+    const r = await runCli(["deploy", "web"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("hint: run `titan deploy --help` for usage");
+  });
+
   it("answers help for no such command with the unknown-command error", async () => {
     const help = await runCli(["help", "nosuch"]);
     const direct = await runCli(["nosuch"]);
