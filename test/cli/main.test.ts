@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 describe("the command-line contract", () => {
   it("prints root help with the exit code table and exits 0", async () => {
     const r = await runCli(["--help"]);
@@ -71,7 +73,17 @@ describe("the command-line contract", () => {
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({
       error: { code: 2, message, hint: `run \`titan ${command} --help\` for usage` },
+      time: expect.stringMatching(ISO_TIME),
     });
+  });
+
+  it("stamps the JSON error document with its time, as every line of a deploy's --json stream is", async () => {
+    const r = await runCli(["deploy", "-f", "missing.yaml", "--yes", "--json"]);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout) as { error: { message: string }; time: string };
+    expect(doc.error.message).toContain("missing.yaml not found");
+    expect(doc.time).toMatch(ISO_TIME);
+    expect(Math.abs(Date.parse(doc.time) - Date.now())).toBeLessThan(60_000);
   });
 
   it("rejects an unknown flag with exit 2", async () => {
