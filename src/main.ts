@@ -173,13 +173,14 @@ function reportError(error: unknown, sys: System, options: ReportOptions): numbe
   const io =
     options.env?.io ?? createIO({ stdin: sys.stdin, out: sys.stdout, err: sys.stderr, env: sys.env });
   const c = io.errColor;
+  // Stamped as every line of a --json event stream is, since on one (deploy, scale, ...) it is the stream's last line.
+  const time = new Date(options.env?.clock.now() ?? Date.now()).toISOString();
   if (error instanceof TitanError) {
     if (options.json) {
-      const payload: Record<string, unknown> = { error: { code: error.exitCode, message: error.message } };
-      const body = payload.error as Record<string, unknown>;
+      const body: Record<string, unknown> = { code: error.exitCode, message: error.message };
       if (error.hint) body.hint = error.hint;
       if (error instanceof ValidationError) body.diagnostics = error.diagnostics;
-      writeLine(io.out, JSON.stringify(payload));
+      writeLine(io.out, JSON.stringify({ error: body, time }));
     }
     if (error instanceof ValidationError) {
       for (const d of error.diagnostics) writeLine(io.err, formatDiagnostic(d, c));
@@ -193,7 +194,7 @@ function reportError(error: unknown, sys: System, options: ReportOptions): numbe
   if (options.json) {
     writeLine(
       io.out,
-      JSON.stringify({ error: { code: ExitCode.Runtime, message: `internal error: ${message}` } }),
+      JSON.stringify({ error: { code: ExitCode.Runtime, message: `internal error: ${message}` }, time }),
     );
   }
   writeLine(io.err, `${c.red("error:")} internal error: ${escapeTerminal(message)}`);

@@ -18,20 +18,21 @@ export function installedFile(relative: string): string | undefined {
 }
 
 /**
- * Runs `node args…` in a session of its own, so that it outlives this process and its terminal, with stdout and
- * stderr appended to `logFile` (readable by its owner only).
+ * Runs `node args…` in a session of its own, so that it outlives this process and its terminal, with stderr
+ * appended to `logFile`, and stdout to `outFile` when given (else to `logFile` too); both readable by their owner
+ * only.
  */
 export function spawnDetached(
   args: readonly string[],
   logFile: string,
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; outFile?: string },
 ): ChildProcess {
-  const log = openSync(logFile, "a", 0o600);
-  chmodSync(logFile, 0o600);
+  const log = openPrivate(logFile);
+  const out = options.outFile === undefined ? log : openPrivate(options.outFile);
   try {
     const child = spawn(process.execPath, [...args], {
       detached: true,
-      stdio: ["ignore", log, log],
+      stdio: ["ignore", out, log],
       cwd: options.cwd,
       ...(options.env === undefined ? {} : { env: options.env }),
     });
@@ -39,5 +40,12 @@ export function spawnDetached(
     return child;
   } finally {
     closeSync(log);
+    if (out !== log) closeSync(out);
   }
+}
+
+function openPrivate(file: string): number {
+  const fd = openSync(file, "a", 0o600);
+  chmodSync(file, 0o600);
+  return fd;
 }

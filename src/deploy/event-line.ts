@@ -13,13 +13,22 @@ import type { RegionOutcome } from "./waves.js";
 export type CommandEvent =
   /** The plan, as `titan plan --json` gives it (one per region in a deploy over several). */
   | { type: "plan"; region?: string; plan: Readonly<Record<string, unknown>> }
-  | { type: "nothing_to_do" }
+  /** `reason` when titan's records alone show it, before any plan: `stopped` (a restart of a stopped app). */
+  | { type: "nothing_to_do"; reason?: "stopped" }
   | { type: "declined" }
   | { type: "dry_run"; apps: readonly string[] }
   /** `titan drain`, after its moves: the agents' machines were brought down for maintenance. */
   | { type: "maintenance"; agents: readonly string[]; mode: "DOWN" }
   /** `deploy --detach`: the deploy goes on in the background. */
-  | { type: "detached"; app: string; release: number; pid: number; log: string; follow: string }
+  | {
+      type: "detached";
+      app: string;
+      release: number;
+      pid: number;
+      log: string;
+      output: string;
+      follow: string;
+    }
   | {
       type: "rollout";
       waves: readonly (readonly string[])[];

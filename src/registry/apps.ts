@@ -25,11 +25,21 @@ export async function pinAppImages(
   }
 }
 
-/** The plan's `images:` block: one line per app, `written → digest (platform)`. */
-export function imageLines(images: readonly PinnedImage[]): string[] {
+/**
+ * The plan's `images:` block: one line per app, `written → digest (platform)`, or, for an app in `replacing` (a
+ * rollback), `what runs → digest (platform)`.
+ */
+export function imageLines(
+  images: readonly PinnedImage[],
+  replacing: ReadonlyMap<string, string> = new Map(),
+): string[] {
   if (images.length === 0) return [];
   const width = Math.max(...images.map((i) => i.app.length));
-  return ["images:", ...images.map((i) => `  ${i.app.padEnd(width)}  ${describePin(i)}`), ""];
+  return [
+    "images:",
+    ...images.map((i) => `  ${i.app.padEnd(width)}  ${describePin(i, replacing.get(i.app))}`),
+    "",
+  ];
 }
 
 /** The plan JSON's `images`: snake_case, as the rest of the document. */

@@ -54,12 +54,15 @@ export async function pinImages(
   };
 }
 
-/** `registry.example.com/api:1.4 → sha256:0123456789ab… (linux/amd64)`, for plans and deploys. */
-export function describePin(image: PinnedImage): string {
+/**
+ * `registry.example.com/api:1.4 → sha256:0123456789ab… (linux/amd64)`, for plans and deploys; with `replaces`, the
+ * image that runs now (or `command`) on the left instead: `sha256:89ab… → sha256:0123… (linux/amd64)`.
+ */
+export function describePin(image: PinnedImage, replaces?: string): string {
   const short = (digest: string) => `${digest.slice(0, 19)}…`;
-  const from = image.written.includes("@")
-    ? short(image.written.slice(image.written.indexOf("@") + 1))
-    : image.written;
+  const digestOf = (ref: string) => (ref.includes("@") ? short(ref.slice(ref.indexOf("@") + 1)) : ref);
+  // What the image replaces (a rollback's running image), else how it was written (a tag, resolved here).
+  const from = digestOf(replaces ?? image.written);
   const index = image.indexDigest === undefined ? "" : `, from index ${short(image.indexDigest)}`;
   return `${from} → ${image.digest} (${image.platform}${index})`;
 }

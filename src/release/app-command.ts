@@ -1,5 +1,8 @@
 import { commandLine, targetWords } from "../cli/command-line.js";
 import type { Env } from "../cli/env.js";
+import { ExitCode } from "../cli/exit-codes.js";
+import { writeLine } from "../cli/io.js";
+import { writeEvent } from "../deploy/event-line.js";
 import type { AppSpec } from "../manifest/types.js";
 import type { StateStore } from "../state/types.js";
 import { applyApps } from "./apply.js";
@@ -7,6 +10,31 @@ import { type Connection, connect } from "./connect.js";
 import { overrideReason } from "./disruption.js";
 import type { ApplyFlags } from "./flags.js";
 import { parseTimeout } from "./timeout.js";
+
+/**
+ * What a command's records show it has nothing to change, before any plan (a restart of a stopped app): said as
+ * every change that changes nothing says so, with why and what to do instead.
+ */
+export class NothingToChange {
+  constructor(
+    /** The human's line: why, and the command that does what was likely meant. */
+    readonly message: string,
+    /** The `--json` stream's word for why (`nothing_to_do`'s `reason`). */
+    readonly reason: "stopped",
+  ) {}
+}
+
+/**
+ * The spec to deploy, previewed: lines that say what the change is, shown above its plan when it changes
+ * something, and the image it replaces (`command` for none), shown on the left of its images line.
+ */
+export class Previewed {
+  constructor(
+    readonly spec: AppSpec,
+    readonly preface: readonly string[],
+    readonly replacesImage?: string,
+  ) {}
+}
 
 /**
  * Runs a change to one app through the same plan, confirmation and rollout as `titan deploy`: `change` picks the
@@ -18,14 +46,29 @@ export async function applyToApp(
   verb: string,
   /** The command that resumes the change (`titan stop web`), without its target flags: they are added. */
   resume: readonly string[],
-  change: (store: StateStore, conn: Connection) => Promise<AppSpec | readonly AppSpec[]>,
+  change: (
+    store: StateStore,
+    conn: Connection,
+  ) => Promise<AppSpec | readonly AppSpec[] | Previewed | NothingToChange>,
 ): Promise<number> {
   const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
   const overrideDisruption = overrideReason(flags.overrideDisruption);
   const conn = await connect(env, flags);
   try {
     const specs = await change(conn.store, conn);
-    return await applyApps(env, conn, Array.isArray(specs) ? specs : [specs], {
+    if (specs instanceof NothingToChange) {
+      if (flags.json === true)
+        writeEvent(env.io.out, { type: "nothing_to_do", reason: specs.reason }, env.clock.now());
+      else writeLine(env.io.err, specs.message);
+      return ExitCode.Ok;
+    }
+    const preview = specs instanceof Previewed ? specs : undefined;
+    const apps = preview !== undefined ? [preview.spec] : Array.isArray(specs) ? specs : [specs];
+    return await applyApps(env, conn, apps, {
+      ...(preview === undefined ? {} : { preface: preview.preface }),
+      ...(preview?.replacesImage === undefined
+        ? {}
+        : { replacingImages: new Map([[preview.spec.name, preview.replacesImage]]) }),
       yes: flags.yes === true,
       json: flags.json === true,
       forceUnlock: flags.forceUnlock === true,

@@ -58,6 +58,10 @@ export interface ApplyOptions {
   overrideDisruption?: string;
   /** `--dry-run`: every check up to the confirmation, then stop. */
   dryRun?: boolean;
+  /** Lines shown above the plan (text only) when it changes something: what the change is (a rollback's from → to). */
+  preface?: readonly string[];
+  /** Each app's image that runs now, by app, for the images block to show what it replaces (a rollback). */
+  replacingImages?: ReadonlyMap<string, string>;
   /** Told each app's release once its deploy holds the lock and has recorded (or resumed) it. */
   onRelease?: (app: string, release: number) => void;
 }
@@ -94,6 +98,7 @@ export async function applyApps(
   const drain = options.draining !== undefined;
   const plan = await planFor(pinned.apps, snapshot, conn, { ...options, draining }, saved, drain);
   for (const warning of plan.warnings) writeLine(io.err, `${io.errColor.yellow("warning:")} ${warning}`);
+  const changing = await appsToDeploy(conn.store, plan);
   if (options.json)
     writeEvent(
       io.out,
@@ -101,11 +106,12 @@ export async function applyApps(
       env.clock.now(),
     );
   else {
-    for (const line of imageLines(pinned.images)) writeLine(io.out, line);
+    // A change that changes nothing is said to change nothing, and no more (no "rolling back" to what runs).
+    if (!plan.fits || changing.length > 0) for (const line of options.preface ?? []) writeLine(io.out, line);
+    for (const line of imageLines(pinned.images, options.replacingImages)) writeLine(io.out, line);
     for (const line of renderPlan(plan, io.color)) writeLine(io.out, line);
   }
   if (!plan.fits) throw doesNotFitError([plan], options.json);
-  const changing = await appsToDeploy(conn.store, plan);
   const plannedAfter = await newestReleases(conn.store, changing);
   if (changing.length === 0 && options.followUp === undefined) {
     // An adoption with nothing to change is the whole change (--adopt asked for it).

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 describe("the command-line contract", () => {
   it("prints root help with the exit code table and exits 0", async () => {
     const r = await runCli(["--help"]);
@@ -36,6 +38,23 @@ describe("the command-line contract", () => {
     );
   });
 
+  it.each([
+    [["deploy", "examples/hello/titan.yaml", "--yes"], "deploy -f examples/hello/titan.yaml --yes"],
+    [["plan", "--context", "prod", "a.yaml", "b.yml"], "plan --context prod -f a.yaml -f b.yml"],
+    [["validate", "web.yaml"], "validate -f web.yaml"],
+  ])("points a manifest given as an argument (%j) at -f", async (argv, fixed) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: too many arguments for '\w+'\. Expected 0 arguments but got \d\.\n/);
+    expect(r.stderr).toContain(`hint: a manifest is named with -f: \`titan ${fixed}\`\n`);
+  });
+
+  it("keeps the usage hint for an extra argument that is no manifest", async () => {
+    const r = await runCli(["deploy", "web"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("hint: run `titan deploy --help` for usage");
+  });
+
   it("answers help for no such command with the unknown-command error", async () => {
     const help = await runCli(["help", "nosuch"]);
     const direct = await runCli(["nosuch"]);
@@ -54,7 +73,17 @@ describe("the command-line contract", () => {
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({
       error: { code: 2, message, hint: `run \`titan ${command} --help\` for usage` },
+      time: expect.stringMatching(ISO_TIME),
     });
+  });
+
+  it("stamps the JSON error document with its time, as every line of a deploy's --json stream is", async () => {
+    const r = await runCli(["deploy", "-f", "missing.yaml", "--yes", "--json"]);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout) as { error: { message: string }; time: string };
+    expect(doc.error.message).toContain("missing.yaml not found");
+    expect(doc.time).toMatch(ISO_TIME);
+    expect(Math.abs(Date.parse(doc.time) - Date.now())).toBeLessThan(60_000);
   });
 
   it("rejects an unknown flag with exit 2", async () => {

@@ -43,7 +43,10 @@ describe("titan deploy --detach", () => {
     expect(run.stdout).toContain("+ app web: +2 launch");
     expect(run.stderr).toMatch(/^web: release 1 is deploying in the background \(pid \d+\)$/m);
     expect(run.stderr).toContain("follow: titan status web --wait");
+    // Progress goes to stderr, as an attached deploy's does; stdout carries the plan alone.
+    expect(run.stdout).not.toContain("deploying release");
     const log = /log: +(\S+)/.exec(run.stderr)?.[1] ?? "";
+    const output = /output: +(\S+)/.exec(run.stderr)?.[1] ?? "";
     expect(existsSync(log)).toBe(true);
 
     const waited = await runCli(["status", "web", "--master", local.url, "--wait"], {
@@ -54,7 +57,8 @@ describe("titan deploy --detach", () => {
     expect(waited.stdout).toMatch(/^web {2}ok {2}desired 2 {2}running 2 {2}healthy 2/);
     expect(await liveTasks(local.url)).toHaveLength(2);
     await until(async () => !alive(pid), "the detached deploy's exit");
-    expect(readFileSync(log, "utf8")).toContain("web: release 1 deployed");
+    expect(readFileSync(output, "utf8")).toContain("web: release 1 deployed");
+    expect(readFileSync(log, "utf8")).toContain("web: deploying release 1");
   }, 60_000);
 
   it("shows a deploy that ends before it starts whole, with its exit code, and refuses what it cannot do", async () => {

@@ -51,8 +51,8 @@ describe("titan deploy --detach learns its release from the deploy it started", 
       { user: "ana", host: hostname(), pid: childPid, purpose: "deploy hello" },
       30_000,
     );
-    const start: typeof spawnDetached = (_args, log, options) => {
-      writeFileSync(log, "plan of hello\n");
+    const start: typeof spawnDetached = (_args, _log, options) => {
+      writeFileSync(options.outFile ?? "", "plan of hello\n");
       timers.push(
         setTimeout(() => {
           void (async () => {
@@ -78,8 +78,10 @@ describe("titan deploy --detach learns its release from the deploy it started", 
     expect(await deployDetached(t.env, opts, "hello", start)).toBe(0);
     expect(t.err()).toMatch(/^hello: release 2 is deploying in the background \(pid 424242\)$/m);
     expect(t.out()).toBe("plan of hello\n");
-    // The handoff file is gone with the process that read it; the log stays.
-    expect(readdirSync(join(t.env.paths.stateDir, "deploys")).filter((f) => !f.endsWith(".log"))).toEqual([]);
+    // The handoff file is gone with the process that read it; the log and the output stay.
+    expect(readdirSync(join(t.env.paths.stateDir, "deploys")).filter((f) => !/\.(log|out)$/.test(f))).toEqual(
+      [],
+    );
     await store.close();
   });
 
@@ -101,17 +103,34 @@ describe("titan deploy --detach learns its release from the deploy it started", 
     });
   });
 
+  it("shows what the deploy said so far on the streams an attached deploy uses: plan on stdout, progress on stderr", async () => {
+    const t = testEnv();
+    const start: typeof spawnDetached = (_args, log, options) => {
+      writeFileSync(options.outFile ?? log, "plan of hello\n");
+      writeFileSync(log, "05:25:12 hello: deploying release 3\n");
+      timers.push(setTimeout(() => handoffWriter(options.env ?? {})?.("hello", 3), 50));
+      return fakeChild(31339);
+    };
+    expect(await deployDetached(t.env, opts, "hello", start)).toBe(0);
+    expect(t.out()).toBe("plan of hello\n");
+    expect(t.err()).toMatch(
+      /^05:25:12 hello: deploying release 3\nhello: release 3 is deploying in the background/,
+    );
+    expect(t.err()).toMatch(/^ {2}output: .*hello-.*\.out$/m);
+  });
+
   it("shows a deploy that ends before it says its release whole, with its exit code", async () => {
     const t = testEnv();
     const child = fakeChild(31338);
-    const start: typeof spawnDetached = (_args, log) => {
-      writeFileSync(log, "Nothing to do\n");
+    const start: typeof spawnDetached = (_args, log, options) => {
+      writeFileSync(options.outFile ?? log, "Nothing to do\n");
+      writeFileSync(log, "error: something on stderr\n");
       timers.push(setTimeout(() => child.emit("exit", 0, null), 50));
       return child;
     };
     expect(await deployDetached(t.env, opts, "hello", start)).toBe(0);
     expect(t.out()).toBe("Nothing to do\n");
-    expect(t.err()).not.toContain("background");
+    expect(t.err()).toBe("error: something on stderr\n");
   });
 });
 

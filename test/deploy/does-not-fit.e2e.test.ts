@@ -32,6 +32,8 @@ describe("a change whose plan does not fit", () => {
         message: "the plan does not fit: 1 instance of web cannot be placed",
         hint: expect.stringContaining("`titan plan`"),
       },
+      // Every line of the stream carries its time, the error document that ends it too.
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
     });
     expect(await liveTasks(local.url)).toEqual([]);
   }, 30_000);

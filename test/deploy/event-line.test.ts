@@ -25,6 +25,7 @@ const every: { [T in StreamEvent["type"]]: StreamEvent & { type: T } } = {
     release: 5,
     pid: 42,
     log: "web.log",
+    output: "web.out",
     follow: "titan status web --wait",
   },
   rollout: { type: "rollout", waves: [["us-east"]], soak_ms: 0, on_failure: "abort", skipped: [] },

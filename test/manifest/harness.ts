@@ -52,7 +52,8 @@ export async function runManifestCommand(
           ...(error.hint ? { hint: error.hint } : {}),
           ...(error instanceof ValidationError ? { diagnostics: error.diagnostics } : {}),
         };
-        t.env.io.out.write(`${JSON.stringify({ error: body })}\n`);
+        const time = new Date(t.env.clock.now()).toISOString();
+        t.env.io.out.write(`${JSON.stringify({ error: body, time })}\n`);
       }
       if (error instanceof ValidationError) {
         for (const d of error.diagnostics) t.env.io.err.write(`${formatDiagnostic(d, t.env.io.errColor)}\n`);

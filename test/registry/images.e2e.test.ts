@@ -94,6 +94,10 @@ describe.skipIf(problem !== undefined)("images pinned to digests, end to end", (
 
     const rollback = await titan(["rollback", "hello-image", "--master", local.url, "--yes"], h);
     expect(rollback.code).toBe(0);
+    // The image line of the preview goes from what runs to what the rollback deploys.
+    expect(rollback.stdout).toContain(
+      `hello-image  ${second.digest.slice(0, 19)}… → ${first.digest} (linux/amd64)`,
+    );
     expect(await psImages(h, local.url)).toEqual([`${name}@${first.digest}`, `${name}@${first.digest}`]);
   }, 120_000);
 

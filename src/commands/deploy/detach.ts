@@ -142,10 +142,14 @@ export async function deployDetached(
   const stamp = new Date(env.clock.now()).toISOString().replace(/[:.]/g, "-");
   const logFile = join(env.paths.stateDir, "deploys", `${app}-${stamp}.log`);
   mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  // What the deploy writes to stdout (the plan, the result, --json's documents) is kept apart from its progress
+  // and diagnostics (stderr, the log), so that each can be shown on the stream an attached deploy uses for it.
+  const outFile = join(dirname(logFile), `${app}-${stamp}.out`);
   const handoff = join(dirname(logFile), `${app}-${stamp}.release.json`);
   const child = start([entry, ...detachedArgs(opts)], logFile, {
     cwd: env.cwd,
     env: { ...env.vars, [HANDOFF_VAR]: handoff },
+    outFile,
   });
   const pid = child.pid;
   if (pid === undefined)
@@ -155,9 +159,17 @@ export async function deployDetached(
     exitCode = code ?? (signal === null ? ExitCode.Runtime : ExitCode.Interrupted);
   });
   try {
-    return await awaitHandoff(env, opts, { app, pid, logFile, handoff }, () => exitCode);
+    return await awaitHandoff(env, opts, { app, pid, logFile, outFile, handoff }, () => exitCode);
   } finally {
     rmSync(handoff, { force: true });
+  }
+}
+
+function readIfThere(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
   }
 }
 
@@ -165,29 +177,39 @@ export async function deployDetached(
 async function awaitHandoff(
   env: Env,
   opts: DeployOptions,
-  { app, pid, logFile, handoff }: { app: string; pid: number; logFile: string; handoff: string },
+  {
+    app,
+    pid,
+    logFile,
+    outFile,
+    handoff,
+  }: { app: string; pid: number; logFile: string; outFile: string; handoff: string },
   exited: () => number | undefined,
 ): Promise<number> {
+  const replay = (): void => {
+    env.io.out.write(readIfThere(outFile));
+    env.io.err.write(readIfThere(logFile));
+  };
   for (;;) {
     const exitCode = exited();
     if (exitCode !== undefined) {
-      env.io.out.write(readFileSync(logFile, "utf8"));
+      replay();
       return exitCode;
     }
     const release = readHandoff(handoff, app);
     if (release !== undefined) {
-      env.io.out.write(readFileSync(logFile, "utf8"));
+      replay();
       const follow = `titan status ${app} --wait`;
       if (opts.json)
         writeEvent(
           env.io.out,
-          { type: "detached", app, release, pid, log: logFile, follow },
+          { type: "detached", app, release, pid, log: logFile, output: outFile, follow },
           env.clock.now(),
         );
       else
         writeLine(
           env.io.err,
-          `${app}: release ${release} is deploying in the background (pid ${pid})\n  follow: ${follow}\n  log:    ${logFile}`,
+          `${app}: release ${release} is deploying in the background (pid ${pid})\n  follow: ${follow}\n  log:    ${logFile}\n  output: ${outFile}`,
         );
       return ExitCode.Ok;
     }

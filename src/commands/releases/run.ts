@@ -36,7 +36,7 @@ export async function runReleases(env: Env, app: string, opts: ReleasesOptions):
     ]);
   writeLine(
     env.io.out,
-    renderTable(["RELEASE", "OUTCOME", "INSTANCES", "IMAGE", "DIGEST", "USER", "CREATED", "DETAIL"], rows),
+    renderTable(["RELEASE", "OUTCOME", "INSTANCES", "IMAGE", "SPEC", "USER", "CREATED", "DETAIL"], rows),
   );
   return 0;
 }

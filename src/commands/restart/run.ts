@@ -2,7 +2,8 @@ import type { Env } from "../../cli/env.js";
 import { writeLine } from "../../cli/io.js";
 import { specKey } from "../../deploy/releases.js";
 import type { AppSpec } from "../../manifest/types.js";
-import { applyToApp } from "../../release/app-command.js";
+import { runsInstances } from "../../plan/regions.js";
+import { applyToApp, NothingToChange } from "../../release/app-command.js";
 import {
   type AppReleases,
   appReleases,
@@ -17,22 +18,38 @@ export const RESTART_LABEL = "titan.restarted-at";
 
 export async function runRestart(env: Env, app: string, flags: ApplyFlags): Promise<number> {
   const at = new Date(env.clock.now()).toISOString();
-  return applyToApp(env, { ...flags, apps: [app] }, "restart", ["titan", "restart", app], async (store) => {
-    const releases = await appReleases(store, app);
-    const release = releases.running;
-    const unfinished = unfinishedRestart(releases);
-    if (unfinished !== undefined) {
-      const begun = unfinished.spec.labels?.[RESTART_LABEL];
-      if (flags.json !== true)
-        writeLine(
-          env.io.err,
-          `Resuming the restart of ${app} begun at ${begun} (release ${unfinished.number}).`,
-        );
-      return unfinished.spec;
-    }
-    refuseOverUnfinished(releases, "restarting");
-    return { ...release.spec, labels: { ...release.spec.labels, [RESTART_LABEL]: at } };
-  });
+  return applyToApp(
+    env,
+    { ...flags, apps: [app] },
+    "restart",
+    ["titan", "restart", app],
+    async (store, conn) => {
+      const releases = await appReleases(store, app);
+      const release = releases.running;
+      const region = flags.region ?? conn.target.region;
+      const unfinished = unfinishedRestart(releases);
+      if (unfinished !== undefined) {
+        const begun = unfinished.spec.labels?.[RESTART_LABEL];
+        if (flags.json !== true)
+          writeLine(
+            env.io.err,
+            `Resuming the restart of ${app} begun at ${begun} (release ${unfinished.number}).`,
+          );
+        return unfinished.spec;
+      }
+      if (!runsInstances(release.spec, region)) return stoppedApp(app, release);
+      refuseOverUnfinished(releases, "restarting");
+      return { ...release.spec, labels: { ...release.spec.labels, [RESTART_LABEL]: at } };
+    },
+  );
+}
+
+/** A stopped app has no instance to replace: a restart is not how it starts again (as `kubectl rollout restart`). */
+function stoppedApp(app: string, running: Release): NothingToChange {
+  return new NothingToChange(
+    `Nothing to do: ${app} is stopped (release ${running.number} runs no instances), so there is nothing to restart; start it with \`titan scale ${app} N\` or \`titan deploy\` of its manifest.`,
+    "stopped",
+  );
 }
 
 /**

@@ -1,10 +1,9 @@
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
-import { writeLine } from "../../cli/io.js";
 import { shortDigest } from "../../cluster/digest.js";
 import { sameSpec } from "../../deploy/releases.js";
 import { instancesIn } from "../../plan/regions.js";
-import { applyToApp } from "../../release/app-command.js";
+import { applyToApp, Previewed } from "../../release/app-command.js";
 import { appReleases, checkAppName } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
 import type { Release, StateStore } from "../../state/types.js";
@@ -20,8 +19,7 @@ export async function runRollback(
   return applyToApp(env, { ...flags, apps: [app] }, "rollback", resume, async (store, conn) => {
     const { from, target } = await rollbackTarget(store, app, to);
     const region = flags.region ?? conn.target.region;
-    if (flags.json !== true) writeLine(env.io.out, describeRollback(app, from, target, region));
-    return target.spec;
+    return new Previewed(target.spec, [describeRollback(app, from, target, region)], from.image ?? "command");
   });
 }
 
