@@ -4,7 +4,7 @@ import { ExitCode, watchEndCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { escapeTerminal } from "../../cli/terminal-text.js";
 import type { TitanTask } from "../../cluster/types.js";
-import type { ClusterTarget } from "../../config/target.js";
+import { type ClusterTarget, defaultStateUrl } from "../../config/target.js";
 import type { GetState } from "../../mesos/types/operator.js";
 import { failoverWarning } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
@@ -13,6 +13,7 @@ import { regionLags } from "../../observe/region-lag.js";
 import { sleep } from "../../observe/sleep.js";
 import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../observe/watch-diff.js";
 import { unknownAppError } from "../../release/unknown-app.js";
+import { MISSING_STORE_HINT, missingStore, missingStoreNote } from "../../state/missing.js";
 import type { Release, StateStore } from "../../state/types.js";
 import { checkRegionSeen, regionsNamed } from "../regions/span.js";
 import type { PsOptions } from "./command.js";
@@ -59,7 +60,7 @@ function completedFrameworks(state: GetState): Set<string> {
   return ids;
 }
 
-type ReadSection = PsSection & { releases?: Map<string, Release[]>; storeProblem?: string };
+type ReadSection = PsSection & { releases?: Map<string, Release[]> } & StoreNotes;
 
 async function readSection(env: Env, source: Source, opts: PsOptions): Promise<ReadSection> {
   const apps = opts.apps;
@@ -84,7 +85,7 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
   // With no app named, the apps the state store knows count too: one that should run and runs nothing here (its
   // agents lost, the cluster restarted) is what most needs showing.
   const store = await target.observedStore();
-  const { stored, unreadable } = await storedApps(store, apps.length > 0);
+  const { stored, unreadable, missing } = await storedApps(store, apps.length > 0);
   const names = apps.length > 0 ? apps : [...new Set([...running, ...stored])];
   const now = env.clock.now();
   const { desired, frameworks, releases, coverage, heldAt } =
@@ -114,6 +115,15 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
     apps: groups,
     releases,
     ...(unreadable === undefined ? {} : { storeProblem: unreadable }),
+    ...(missing === undefined ? {} : { storeMissing: missing }),
+    // A default store that does not exist only means no deploy ran from here; a store the config names, a mistake.
+    ...(missing !== undefined &&
+    groups.length > 0 &&
+    target.stateUrl !== defaultStateUrl(env.paths.dataDir, target.cluster.name)
+      ? {
+          storeNote: `${missingStoreNote(missing)}; desired counts are unknown ("-") (${MISSING_STORE_HINT})`,
+        }
+      : {}),
   };
 }
 
@@ -124,13 +134,11 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
 async function storedApps(
   store: StateStore,
   named: boolean,
-): Promise<{ stored: string[]; unreadable?: string }> {
+): Promise<{ stored: string[]; unreadable?: string; missing?: string }> {
   try {
-    if (named) {
-      await store.exists();
-      return { stored: [] };
-    }
-    return { stored: await store.apps() };
+    const missing = await missingStore(store);
+    if (missing !== undefined) return { stored: [], missing };
+    return { stored: named ? [] : await store.apps() };
   } catch (error) {
     if (!(error instanceof TitanError)) throw error;
     const why = error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
@@ -138,14 +146,27 @@ async function storedApps(
   }
 }
 
-type Section = PsSection & { storeProblem?: string };
+/** Why a section shows no desired counts: its store could not be read (exit 1), or does not exist. */
+interface StoreNotes {
+  storeProblem?: string;
+  /** The store, when it does not exist (for the unknown-app error). */
+  storeMissing?: string;
+  /** Why the desired counts are missing when the store the config names does not exist. */
+  storeNote?: string;
+}
 
-/** Says once why a section's store could not be read (a watch says it again only when it changes). */
+type Section = PsSection & StoreNotes;
+
+/**
+ * Says once why a section's store could not be read, or that it does not exist while the cluster runs apps whose
+ * desired count it would hold (a watch says it again only when it changes).
+ */
 function warnStore(env: Env, sections: readonly Section[], said: Map<number, string | undefined>): void {
   sections.forEach((section, i) => {
-    if (section.storeProblem !== undefined && said.get(i) !== section.storeProblem)
-      writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${escapeTerminal(section.storeProblem)}`);
-    said.set(i, section.storeProblem);
+    const note = section.storeProblem ?? section.storeNote;
+    if (note !== undefined && said.get(i) !== note)
+      writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${escapeTerminal(note)}`);
+    said.set(i, note);
   });
 }
 
@@ -199,9 +220,10 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
   try {
     if (opts.watch) return await watch(env, sources, opts, interval);
     const sections = await readSections(env, sources, opts);
-    warnStore(env, sections, new Map());
     const unknown = opts.apps.find((app) => !sections.some((s) => knows(s, app)));
-    if (unknown !== undefined && sections.every((s) => s.error === undefined)) throw unknownAppError(unknown);
+    if (unknown !== undefined && sections.every((s) => s.error === undefined))
+      throw unknownAppError(unknown, sections.find((s) => s.storeMissing !== undefined)?.storeMissing);
+    warnStore(env, sections, new Map());
     const now = env.clock.now();
     if (opts.json) writeLine(env.io.out, JSON.stringify(psToJson(sections, now), null, 2));
     else {
