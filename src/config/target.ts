@@ -45,8 +45,16 @@ export interface ClusterTarget {
   /** The cluster state as the plan reads it (GET_STATE from the leading master). */
   source(options?: { start?: boolean }): Promise<LiveMasterSource>;
   store(): Promise<StateStore>;
+  /**
+   * The state store as a command that only observes reads it (`ps`): an ensemble that does not answer within
+   * OBSERVE_CONNECT_MS is reported at once rather than waited for, since the cluster's tasks can be shown without it.
+   */
+  observedStore(): Promise<StateStore>;
   close(): Promise<void>;
 }
+
+/** How long an observing command waits for the state store's first connection (a deploy waits 10 s). */
+export const OBSERVE_CONNECT_MS = 3000;
 
 /** The state store a cluster uses when its config names none: one directory per cluster under the data dir. */
 export function defaultStateUrl(dataDir: string, cluster: string): string {
@@ -78,6 +86,17 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
   let auth: Promise<BasicAuth | undefined> | undefined;
   let client: Promise<MasterCluster> | undefined;
   let store: Promise<StateStore> | undefined;
+  let observed: Promise<StateStore> | undefined;
+  const openStore = async (connectTimeoutMs?: number): Promise<StateStore> => {
+    const { openStateStore } = await import("../state/open.js");
+    return openStateStore(resolved.stateUrl, {
+      clock: env.clock,
+      hostname: hostname(),
+      vars: env.vars,
+      signal: env.signal,
+      ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+    });
+  };
 
   const resolved: ClusterTarget = {
     context: target.context,
@@ -151,24 +170,21 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
       });
     },
     store() {
-      store ??= (async () => {
-        const { openStateStore } = await import("../state/open.js");
-        return openStateStore(resolved.stateUrl, {
-          clock: env.clock,
-          hostname: hostname(),
-          vars: env.vars,
-          signal: env.signal,
-        });
-      })();
+      store ??= openStore();
       return store;
     },
+    observedStore() {
+      observed ??= openStore(OBSERVE_CONNECT_MS);
+      return observed;
+    },
     async close() {
-      const [openClient, openStore] = [client, store];
+      const [openClient, openStores] = [client, [store, observed]];
       client = undefined;
       store = undefined;
+      observed = undefined;
       await Promise.all([
         openClient?.then((c) => c.close()).catch(() => undefined),
-        openStore?.then((s) => s.close()).catch(() => undefined),
+        ...openStores.map((s) => s?.then((opened) => opened.close()).catch(() => undefined)),
       ]);
     },
   };

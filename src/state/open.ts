@@ -10,6 +10,8 @@ export interface OpenStoreOptions {
   /** Environment variables, for the digest password's `env:` reference. */
   vars: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal;
+  /** How long a `zk://` store waits for the ensemble to answer its first connection (10 s when not set). */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function openStateStore(url: string, options: OpenStoreOptions): Pr
       hostname: options.hostname,
       ...(password === undefined ? {} : { password }),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
     });
   }
   throw new UsageError(

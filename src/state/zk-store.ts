@@ -23,6 +23,8 @@ import { ZkSupervisorReports } from "./zk-supervisors.js";
 import type { ZkUrl } from "./zk-url.js";
 
 const RELEASE_NODE = /^\d{6,}$/;
+/** Listings of the lock queue before giving up: each is one holder released or broken ahead of us. */
+const LOCK_ROUNDS = 5;
 
 export interface ZkStoreOptions {
   clock: Clock;
@@ -375,13 +377,15 @@ export class ZkStateStore implements StateStore {
   // --- the deploy lock -------------------------------------------------------------------------------
 
   async currentLock(app: string): Promise<LockRecord | undefined> {
-    return this.run(async (zk) => {
-      for (const name of await lockNodes(zk, `${this.appPath(app)}/locks`)) {
-        const record = await readJson<LockRecord>(zk, this.url.display, `${this.appPath(app)}/locks/${name}`);
-        if (record) return record.value;
-      }
-      return undefined;
-    });
+    return this.run((zk) => this.currentLockIn(zk, app));
+  }
+
+  private async currentLockIn(zk: ZkClient, app: string): Promise<LockRecord | undefined> {
+    for (const name of await lockNodes(zk, `${this.appPath(app)}/locks`)) {
+      const record = await readJson<LockRecord>(zk, this.url.display, `${this.appPath(app)}/locks/${name}`);
+      if (record) return record.value;
+    }
+    return undefined;
   }
 
   async acquireLock(
@@ -400,30 +404,34 @@ export class ZkStateStore implements StateStore {
         expiresAt: now + leaseMs,
       };
       const mine = await createLockNode(zk, dir, record, this.acl, this.url.display);
-      for (let round = 0; round < 3; round++) {
-        const names = await lockNodes(zk, `${this.appPath(app)}/locks`);
+      for (let round = 0; round < LOCK_ROUNDS; round++) {
+        const names = await lockNodes(zk, dir);
         const position = names.indexOf(mine);
         if (position < 0) break; // another titan forced the lock while we queued for it
-        const ahead = names.slice(0, position);
-        if (ahead.length === 0) {
+        if (position === 0) {
           this.held.set(app, `${dir}/${mine}`);
           return record;
         }
-        const holder = await readJson<LockRecord>(zk, this.url.display, `${dir}/${ahead[0]}`);
-        const deadHere =
-          holder && holder.value.host === this.options.hostname && !this.isAlive(holder.value.pid);
-        if (holder && !options.force && !deadHere) {
+        // Only the lowest node holds; the others ahead are titans queued as we are, each about to hold or give up.
+        const judged = `${dir}/${names[0]}`;
+        const holder = await readJson<LockRecord>(zk, this.url.display, judged);
+        // Released since the listing: list again. Breaking here would remove whoever took the lock next.
+        if (holder === undefined) continue;
+        const deadHere = holder.value.host === this.options.hostname && !this.isAlive(holder.value.pid);
+        if (!options.force && !deadHere) {
           await zk.delete(`${dir}/${mine}`).catch(() => undefined);
           throw new LockHeldError(app, holder.value, now);
         }
-        // Taking over: remove every node ahead of ours (an ephemeral node may be deleted by any session).
-        options.onBreak?.({
-          ...(holder === undefined ? {} : { previous: holder.value }),
-          reason: deadHere ? "dead" : "forced",
+        // Taking over: remove the node judged and no other (an ephemeral node may be deleted by any session; a
+        // sequential name is never reused, so that name is that holder). Whoever is next is judged in turn.
+        options.onBreak?.({ previous: holder.value, reason: deadHere ? "dead" : "forced" });
+        await zk.delete(judged).catch((error: unknown) => {
+          if (!(error instanceof ZkError && error.code === Code.noNode)) throw error;
         });
-        for (const name of ahead) await zk.delete(`${dir}/${name}`).catch(() => undefined);
       }
       await zk.delete(`${dir}/${mine}`).catch(() => undefined);
+      const holder = await this.currentLockIn(zk, app);
+      if (holder) throw new LockHeldError(app, holder, now);
       throw new StateStoreError(`could not take the deploy lock of ${app}`, "re-run the command");
     });
   }

@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { holdLock } from "../../src/deploy/lock.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { lockGone } from "../../src/observe/deploy-wait.js";
 import { LockHeldError, LockLostError, StateStoreError } from "../../src/state/errors.js";
 import type { LockOwner, SupervisorReport } from "../../src/state/types.js";
+import { ZkClient } from "../../src/state/zk-client.js";
 import { ZkSessionExpiredError } from "../../src/state/zk-errors.js";
 import { ZkStateStore, type ZkStoreOptions } from "../../src/state/zk-store.js";
 import { parseZkUrl } from "../../src/state/zk-url.js";
@@ -187,6 +188,85 @@ describe("zk:// state store", () => {
       sameHost.saveProgress("api", { release: 1, phase: "deploying", launched: ["x"], updatedAt: 1 }),
     ).rejects.toBeInstanceOf(LockLostError);
     expect(await forcing.progress("api")).toBeUndefined();
+  });
+
+  /**
+   * Holds the first two calls of `method` on ana's lock node (the first in the queue) until `open` lets each go,
+   * so two titans can be stopped at the same step of taking the lock.
+   */
+  function gateOnHoldersNode(method: "get" | "delete") {
+    const gates: Array<() => void> = [];
+    const original = ZkClient.prototype[method] as (this: ZkClient, ...args: unknown[]) => Promise<unknown>;
+    const spy = vi.spyOn(ZkClient.prototype, method).mockImplementation(async function (
+      this: ZkClient,
+      ...args: unknown[]
+    ) {
+      if (String(args[0]).endsWith("/locks/lock-0000000000") && gates.length < 2)
+        await new Promise<void>((resolve) => gates.push(resolve));
+      return original.apply(this, args);
+    } as never);
+    return {
+      arrived: (n: number) => expect.poll(() => gates.length, { timeout: 5000, interval: 10 }).toBe(n),
+      open: (i: number) => gates[i]?.(),
+      restore: () => {
+        spy.mockRestore();
+        for (const open of gates) open();
+      },
+    };
+  }
+
+  it("never breaks the lock of a titan that took it after its holder released it: the queue is listed again", async () => {
+    const url = freshUrl();
+    const ana = open(url);
+    const bo = open(url, { hostname: "desktop" });
+    const cy = open(url, { hostname: "tower" });
+    const released = await ana.acquireLock("api", owner, 30_000);
+    // bo and cy queue behind ana, list the queue, and stop just before they read ana's node; ana releases then.
+    const gate = gateOnHoldersNode("get");
+    try {
+      const boTakes = bo.acquireLock("api", { ...owner, user: "bo", host: "desktop" }, 30_000);
+      await gate.arrived(1);
+      const cyTakes = cy.acquireLock("api", { ...owner, user: "cy", host: "tower" }, 30_000).catch((e) => e);
+      await gate.arrived(2);
+      await ana.releaseLock("api", released);
+      gate.open(0);
+      const boLock = await boTakes;
+      gate.open(1);
+      const cyResult = await cyTakes;
+      expect(String(cyResult)).toMatch(/locked by bo@desktop/);
+      expect(cyResult).toBeInstanceOf(LockHeldError);
+      expect(await ana.currentLock("api")).toMatchObject({ token: boLock.token });
+      // bo still holds: its writes, guarded by its lock node, go through.
+      await bo.saveProgress("api", { release: 1, phase: "deploying", launched: ["x"], updatedAt: 1 });
+    } finally {
+      gate.restore();
+    }
+  });
+
+  it("breaks only the dead holder it judged, never the titan queued behind it that took the lock first", async () => {
+    const url = freshUrl();
+    const ana = open(url);
+    await ana.acquireLock("api", owner, 30_000);
+    // Both find ana's pid dead on this host; both stop before removing ana's node; bo breaks it and takes the lock.
+    const dead = { isAlive: (pid: number) => pid !== 4242 };
+    const bo = open(url, dead);
+    const cy = open(url, dead);
+    const gate = gateOnHoldersNode("delete");
+    try {
+      const boTakes = bo.acquireLock("api", { ...owner, user: "bo", pid: 1 }, 30_000);
+      await gate.arrived(1);
+      const cyTakes = cy.acquireLock("api", { ...owner, user: "cy", pid: 2 }, 30_000).catch((e) => e);
+      await gate.arrived(2);
+      gate.open(0);
+      const boLock = await boTakes;
+      gate.open(1);
+      const cyResult = await cyTakes;
+      expect(String(cyResult)).toMatch(/locked by bo@laptop/);
+      expect(await ana.currentLock("api")).toMatchObject({ token: boLock.token });
+      await bo.saveProgress("api", { release: 1, phase: "deploying", launched: ["x"], updatedAt: 1 });
+    } finally {
+      gate.restore();
+    }
   });
 
   it("stops at once when the session expires mid-deploy: nothing half-written, a re-run resumes", async () => {

@@ -29,7 +29,8 @@ healthy, and the Mesos framework that runs it; then one row per instance. Unreac
 such ("unreachable 3m, may still run"), never as dead. Instances whose runs have all ended are left out unless
 --all; an app whose framework was torn down (titan stop --purge) is gone. Ctrl-C ends --watch normally (exit 0).
 
-Exit codes: 0 ok, 1 a cluster could not be read, 2 usage error or an app titan does not know.`;
+Exit codes: 0 ok, 1 a cluster or its state store could not be read (the rest is shown), 2 usage error or an app
+titan does not know.`;
 
 export function registerPs(program: Command, ctx: CommandContext): void {
   const command = program

@@ -4,7 +4,7 @@ import { ExitCode, watchEndCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { escapeTerminal } from "../../cli/terminal-text.js";
 import type { TitanTask } from "../../cluster/types.js";
-import type { ClusterTarget } from "../../config/target.js";
+import { type ClusterTarget, defaultStateUrl } from "../../config/target.js";
 import type { GetState } from "../../mesos/types/operator.js";
 import { failoverWarning } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
@@ -13,12 +13,13 @@ import { regionLags } from "../../observe/region-lag.js";
 import { sleep } from "../../observe/sleep.js";
 import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../observe/watch-diff.js";
 import { unknownAppError } from "../../release/unknown-app.js";
-import type { Release } from "../../state/types.js";
+import { MISSING_STORE_HINT, missingStore, missingStoreNote } from "../../state/missing.js";
+import type { Release, StateStore } from "../../state/types.js";
 import { checkRegionSeen, regionsNamed } from "../regions/span.js";
 import type { PsOptions } from "./command.js";
 import { parseInterval } from "./interval.js";
 import { readTitanState } from "./state.js";
-import { resolveTargets, titanRecords } from "./target.js";
+import { noRecords, resolveTargets, titanRecords } from "./target.js";
 
 const DEFAULT_INTERVAL_MS = 2000;
 const CLEAR_SCREEN = "\x1b[H\x1b[2J";
@@ -59,7 +60,7 @@ function completedFrameworks(state: GetState): Set<string> {
   return ids;
 }
 
-type ReadSection = PsSection & { releases?: Map<string, Release[]> };
+type ReadSection = PsSection & { releases?: Map<string, Release[]> } & StoreNotes;
 
 async function readSection(env: Env, source: Source, opts: PsOptions): Promise<ReadSection> {
   const apps = opts.apps;
@@ -83,10 +84,12 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
   const running = [...new Set(mine.map((t) => t.app))];
   // With no app named, the apps the state store knows count too: one that should run and runs nothing here (its
   // agents lost, the cluster restarted) is what most needs showing.
-  const stored = apps.length > 0 ? [] : await storedApps(target);
+  const store = await target.observedStore();
+  const { stored, unreadable, missing } = await storedApps(store, apps.length > 0);
   const names = apps.length > 0 ? apps : [...new Set([...running, ...stored])];
   const now = env.clock.now();
-  const { desired, frameworks, releases, coverage, heldAt } = await titanRecords(target, names, now);
+  const { desired, frameworks, releases, coverage, heldAt } =
+    unreadable === undefined ? await titanRecords(store, target.region, names, now) : noRecords();
   const down = stored.filter((app) => !running.includes(app) && (desired.get(app) ?? 0) > 0);
   const shown = apps.length > 0 ? apps : [...running, ...down];
   await checkRegionSeen(env, opts, target.region, regionsNamed(tasks, releases.values()));
@@ -106,25 +109,74 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
     }),
   );
   const groups = groupByApp(mine, { only: shown, desired, newest, frameworks, coverage, ended: opts.all });
-  return { ...base, master, apps: groups, releases };
+  return {
+    ...base,
+    master,
+    apps: groups,
+    releases,
+    ...(unreadable === undefined ? {} : { storeProblem: unreadable }),
+    ...(missing === undefined ? {} : { storeMissing: missing }),
+    // A default store that does not exist only means no deploy ran from here; a store the config names, a mistake.
+    ...(missing !== undefined &&
+    groups.length > 0 &&
+    target.stateUrl !== defaultStateUrl(env.paths.dataDir, target.cluster.name)
+      ? {
+          storeNote: `${missingStoreNote(missing)}; desired counts are unknown ("-") (${MISSING_STORE_HINT})`,
+        }
+      : {}),
+  };
 }
 
-/** The apps the target's state store holds records of; none when it cannot be read (ps then shows "-"). */
-async function storedApps(target: ClusterTarget): Promise<string[]> {
+/**
+ * The apps the state store holds records of (only whether it answers, when apps are named). A store that cannot be
+ * read costs the desired column, not the cluster's tasks: `ps` shows them, says why, and exits 1.
+ */
+async function storedApps(
+  store: StateStore,
+  named: boolean,
+): Promise<{ stored: string[]; unreadable?: string; missing?: string }> {
   try {
-    return await (await target.store()).apps();
-  } catch {
-    return [];
+    const missing = await missingStore(store);
+    if (missing !== undefined) return { stored: [], missing };
+    return { stored: named ? [] : await store.apps() };
+  } catch (error) {
+    if (!(error instanceof TitanError)) throw error;
+    const why = error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
+    return { stored: [], unreadable: `${why}; desired counts are unknown ("-")` };
   }
 }
 
+/** Why a section shows no desired counts: its store could not be read (exit 1), or does not exist. */
+interface StoreNotes {
+  storeProblem?: string;
+  /** The store, when it does not exist (for the unknown-app error). */
+  storeMissing?: string;
+  /** Why the desired counts are missing when the store the config names does not exist. */
+  storeNote?: string;
+}
+
+type Section = PsSection & StoreNotes;
+
+/**
+ * Says once why a section's store could not be read, or that it does not exist while the cluster runs apps whose
+ * desired count it would hold (a watch says it again only when it changes).
+ */
+function warnStore(env: Env, sections: readonly Section[], said: Map<number, string | undefined>): void {
+  sections.forEach((section, i) => {
+    const note = section.storeProblem ?? section.storeNote;
+    if (note !== undefined && said.get(i) !== note)
+      writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${escapeTerminal(note)}`);
+    said.set(i, note);
+  });
+}
+
 /** Every section; with several regions an unreadable one becomes an error row instead of hiding the rest. */
-async function readSections(env: Env, sources: readonly Source[], opts: PsOptions): Promise<PsSection[]> {
+async function readSections(env: Env, sources: readonly Source[], opts: PsOptions): Promise<Section[]> {
   return withLags(await readEach(env, sources, opts));
 }
 
 /** With several regions, each section says which of its apps lag a release that other regions run. */
-function withLags(sections: readonly ReadSection[]): PsSection[] {
+function withLags(sections: readonly ReadSection[]): Section[] {
   const apps = new Set(sections.flatMap((s) => [...(s.releases?.keys() ?? [])]));
   const lags = [...apps].flatMap((app) =>
     regionLags(
@@ -169,7 +221,9 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
     if (opts.watch) return await watch(env, sources, opts, interval);
     const sections = await readSections(env, sources, opts);
     const unknown = opts.apps.find((app) => !sections.some((s) => knows(s, app)));
-    if (unknown !== undefined && sections.every((s) => s.error === undefined)) throw unknownAppError(unknown);
+    if (unknown !== undefined && sections.every((s) => s.error === undefined))
+      throw unknownAppError(unknown, sections.find((s) => s.storeMissing !== undefined)?.storeMissing);
+    warnStore(env, sections, new Map());
     const now = env.clock.now();
     if (opts.json) writeLine(env.io.out, JSON.stringify(psToJson(sections, now), null, 2));
     else {
@@ -177,7 +231,8 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
       const lines = renderPs(sections, now, env.io.color);
       if (lines.length > 0) writeLine(env.io.out, lines.join("\n"));
     }
-    return sections.some((s) => s.error !== undefined) ? ExitCode.Runtime : ExitCode.Ok;
+    const partial = sections.some((s) => s.error !== undefined || s.storeProblem !== undefined);
+    return partial ? ExitCode.Runtime : ExitCode.Ok;
   } finally {
     await Promise.all(targets.map((target) => target.close()));
   }
@@ -210,10 +265,12 @@ async function watch(
 ): Promise<number> {
   let previousText: string | undefined;
   let previousRows: Map<string, RowSnapshot> | undefined;
+  const said = new Map<number, string | undefined>();
   while (!env.signal.aborted) {
-    let sections: PsSection[];
+    let sections: Section[];
     try {
       sections = await readSections(env, sources, opts);
+      warnStore(env, sections, said);
     } catch (error) {
       if (env.signal.aborted) break;
       if (!(error instanceof TitanError)) throw error;

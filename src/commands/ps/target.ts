@@ -7,7 +7,7 @@ import { type Coverage, coverageOf, lastHeldAt } from "../../observe/coverage.js
 import { whyNoInstance } from "../../observe/no-instance.js";
 import { instancesIn } from "../../plan/regions.js";
 import { liveness } from "../../state/live-lock.js";
-import type { Release, SupervisorReport } from "../../state/types.js";
+import type { Release, StateStore, SupervisorReport } from "../../state/types.js";
 
 /**
  * The clusters to read: one per region of a context that spans regions (unless --region narrows it), one per
@@ -79,24 +79,29 @@ export interface TitanRecords {
   heldAt: Map<string, number | undefined>;
 }
 
-/**
- * Desired instance counts, recorded framework ids and supervisor coverage from the target's state store (the same
- * store, default included, that deploy records releases in). Apps whose records cannot be read are left out, so
- * `ps` shows "-" for them rather than failing.
- */
-export async function titanRecords(
-  target: ClusterTarget,
-  apps: readonly string[],
-  now: number,
-): Promise<TitanRecords> {
-  const records: TitanRecords = {
+/** What `ps` knows of apps whose store could not be read: nothing. */
+export function noRecords(): TitanRecords {
+  return {
     desired: new Map(),
     frameworks: new Map(),
     releases: new Map(),
     coverage: new Map(),
     heldAt: new Map(),
   };
-  const store = await target.store();
+}
+
+/**
+ * Desired instance counts, recorded framework ids and supervisor coverage from the target's state store (the same
+ * store, default included, that deploy records releases in). Apps whose records cannot be read are left out, so
+ * `ps` shows "-" for them rather than failing.
+ */
+export async function titanRecords(
+  store: StateStore,
+  region: string | undefined,
+  apps: readonly string[],
+  now: number,
+): Promise<TitanRecords> {
+  const records = noRecords();
   const reports: SupervisorReport[] = await store.supervisorReports().catch(() => []);
   await Promise.all(
     apps.map(async (app) => {
@@ -104,7 +109,7 @@ export async function titanRecords(
         const releases = await store.releases(app);
         records.releases.set(app, releases);
         const release = targetRelease(releases);
-        if (release !== undefined) records.desired.set(app, instancesIn(release.spec, target.region));
+        if (release !== undefined) records.desired.set(app, instancesIn(release.spec, region));
         records.frameworks.set(app, await store.frameworkId(app));
         records.coverage.set(app, coverageOf(app, reports, liveness(now)));
         // A deploy that holds the lock holds the framework now.

@@ -7,6 +7,7 @@ import { instancesIn } from "../../plan/regions.js";
 import { checkAppName } from "../../release/app-release.js";
 import { openStore } from "../../release/connect.js";
 import { unknownAppError } from "../../release/unknown-app.js";
+import { missingStore } from "../../state/missing.js";
 import type { Release } from "../../state/types.js";
 import type { ReleasesOptions } from "./command.js";
 
@@ -15,7 +16,7 @@ export async function runReleases(env: Env, app: string, opts: ReleasesOptions):
   const store = await openStore(env, opts);
   const target = await env.target(opts);
   const releases = await store.releases(app).finally(() => target.close());
-  if (releases.length === 0) throw unknownAppError(app);
+  if (releases.length === 0) throw unknownAppError(app, await missingStore(store).catch(() => undefined));
   const instances = (r: Release) => instancesIn(r.spec, target.region);
   if (opts.json) {
     const json = releases.map((r) => releaseJson(r, instances(r)));

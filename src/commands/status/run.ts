@@ -19,9 +19,10 @@ import { describeLag, regionLags } from "../../observe/region-lag.js";
 import { instancesIn } from "../../plan/regions.js";
 import { checkAppName } from "../../release/app-release.js";
 import { parseTimeout } from "../../release/timeout.js";
-import { unknownAppError } from "../../release/unknown-app.js";
+import { unknownAppError, unknownAppOn } from "../../release/unknown-app.js";
 import { newestDeployed } from "../../state/deployed.js";
 import { liveness } from "../../state/live-lock.js";
+import { MISSING_STORE_HINT, missingStore, missingStoreNote } from "../../state/missing.js";
 import type { Release } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
 import { targetRelease } from "../ps/target.js";
@@ -42,14 +43,11 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   const { config } = await loadUserConfig(env);
   const regions = spannedRegions(config, opts, env.vars);
   const everyApp = names.length === 0;
-  const apps = everyApp ? await knownApps(env, opts, regions) : [...new Set(names)];
+  const known = everyApp ? await knownApps(env, opts, regions) : { apps: [...new Set(names)], missing: [] };
+  const { apps } = known;
   if (apps.length === 0) {
     if (opts.json) writeLine(env.io.out, JSON.stringify({ apps: [] }, null, 2));
-    else
-      writeLine(
-        env.io.err,
-        "No apps: the state store of this context holds no release (titan deploy makes one).",
-      );
+    else writeLine(env.io.err, noAppsLine(known.missing));
     return ExitCode.Ok;
   }
   const ends = opts.wait
@@ -74,14 +72,16 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
  * Every app the context's state store holds releases of (each region's, for a context that spans regions), in name
  * order. A region whose store cannot be read adds none: its line for each app says why.
  */
-async function knownApps(env: Env, opts: StatusOptions, regions: readonly string[]): Promise<string[]> {
-  const listed = async (flags: StatusOptions): Promise<string[]> => {
+async function knownApps(env: Env, opts: StatusOptions, regions: readonly string[]): Promise<KnownApps> {
+  const listed = async (flags: StatusOptions): Promise<KnownApps> => {
     const target = await env.target(flags);
     try {
       const store = await target.store();
+      const missing = await missingStore(store);
+      if (missing !== undefined) return { apps: [], missing: [missing] };
       const apps: string[] = [];
       for (const app of await store.apps()) if ((await store.releases(app)).length > 0) apps.push(app);
-      return apps;
+      return { apps, missing: [] };
     } finally {
       await target.close();
     }
@@ -91,11 +91,30 @@ async function knownApps(env: Env, opts: StatusOptions, regions: readonly string
     regions.map((region) =>
       listed({ ...opts, region }).catch((error: unknown) => {
         if (!(error instanceof TitanError) || env.signal.aborted) throw error;
-        return [];
+        return { apps: [], missing: [] };
       }),
     ),
   );
-  return [...new Set(perRegion.flat())].sort();
+  return {
+    apps: [...new Set(perRegion.flatMap((r) => r.apps))].sort(),
+    missing: [...new Set(perRegion.flatMap((r) => r.missing))],
+  };
+}
+
+/** The apps the stores hold releases of, and the stores (of the regions read) that do not exist. */
+interface KnownApps {
+  apps: string[];
+  missing: string[];
+}
+
+/**
+ * What `status` says when no store holds an app. An empty store is the normal start (exit 0, as for a store that
+ * does not exist yet); one that does not exist is named, since a mistyped URL looks just like it.
+ */
+function noAppsLine(missing: readonly string[]): string {
+  if (missing.length === 0)
+    return "No apps: the state store of this context holds no release (titan deploy makes one).";
+  return `No apps: ${missing.map(missingStoreNote).join("; ")} (${MISSING_STORE_HINT}).`;
 }
 
 /** One app's answer: its lines, its JSON document, and whether every region could be read. */
@@ -114,7 +133,7 @@ async function answer(
   if (regions.length > 0) return statusOfRegions(env, app, opts, regions);
   const target = await env.target(opts);
   const { status, releases, tasks } = await statusIn(env, target, app, opts);
-  if (releases.length === 0 && tasks === 0) throw unknownAppError(app);
+  if (releases.length === 0 && tasks === 0) throw await unknownAppOn(target, app);
   const json = statusJson(status, target.region);
   return { lines: [statusLine(status, env.clock.now())], json, code: ExitCode.Ok };
 }

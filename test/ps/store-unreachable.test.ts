@@ -1,0 +1,39 @@
+import { writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { fakeLogsCluster } from "../support/fake-logs-cluster.js";
+import { freePortRange } from "../support/ports.js";
+import { isolatedHome } from "../support/state-home.js";
+
+/** A home whose only context's state store is a ZooKeeper ensemble nothing listens for. */
+async function homeWithDeadStore(master: string): Promise<{ env: Record<string, string>; store: string }> {
+  const { env } = isolatedHome();
+  const { begin } = await freePortRange(1);
+  const store = `zk://127.0.0.1:${begin}/titan`;
+  writeFileSync(
+    env.TITAN_CONFIG as string,
+    `current_context: team\nclusters:\n  shared:\n    masters: ["${master}"]\n    state: ${store}\ncontexts:\n  team: { cluster: shared }\n`,
+    { mode: 0o600 },
+  );
+  return { env, store };
+}
+
+describe("titan ps with the state store unreachable", () => {
+  it("shows the cluster's tasks at once, says on stderr that the store could not be read, and exits 1", async () => {
+    const cluster = await fakeLogsCluster([{ app: "web", instance: 0, agent: "agent-1" }]);
+    const { env, store } = await homeWithDeadStore(cluster.master.url);
+    for (const argv of [["ps"], ["ps", "web"]]) {
+      const started = Date.now();
+      const ps = await runCli(argv, { env });
+      const took = Date.now() - started;
+      expect(ps.stdout, ps.stderr).toMatch(/web\s+desired -\s+running 1/);
+      const warnings = ps.stderr.split("\n").filter((line) => line.startsWith("warning:"));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`cannot reach the ZooKeeper state store ${store}`);
+      expect(warnings[0]).toMatch(/\(check that the ensemble runs.*\); desired counts are unknown/);
+      expect(ps.code).toBe(1);
+      // One short connection attempt, not a deploy's 10 s per read.
+      expect(took).toBeLessThan(8000);
+    }
+  }, 60_000);
+});
