@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TaskInfoJson } from "../../src/local/agent/api.js";
@@ -69,6 +69,45 @@ describe.skipIf(problem !== undefined)("local agent: image tasks under runc", ()
     ]);
     expect(out.debian).toBe("no");
     expect(readFileSync(join(sandbox, "from-container"), "utf8")).toBe("written\n");
+  });
+
+  it("keeps the container's bundle (its config.json holds the task's secrets) to root, while the task user runs in it", async () => {
+    const registry = await startRegistry();
+    const { image, digest } = await pushHelloImage(registry.host);
+    const { agent, waitFor, workDir } = await startTestAgent();
+    const secret = { type: "VALUE" as const, value: { data: Buffer.from("hunter2").toString("base64") } };
+    agent.launch(
+      FRAMEWORK_ID,
+      imageTask("secretive", pinned(image, digest), {
+        shell: true,
+        value: 'echo "user=$(id -u) token=$TOKEN"; sleep 30',
+        user: "nobody",
+        environment: { variables: [{ name: "TOKEN", type: "SECRET", secret }] },
+      }),
+      FRAMEWORK,
+    );
+    // A cluster's work dir lets other users through (0711), as the sandboxes below it are guarded one by one.
+    chmodSync(workDir, 0o711);
+    await waitFor("secretive", "TASK_RUNNING");
+    const sandbox = agent.tasks()[0]?.sandbox ?? "";
+    await waitForText(join(sandbox, "stdout"), "token=hunter2");
+    expect(readFileSync(join(sandbox, "stdout"), "utf8")).toContain("user=65534 token=hunter2");
+    const containers = join(workDir, "provisioner", "containers");
+    const [id = ""] = leftovers(containers);
+    const bundle = join(containers, id);
+    expect(readFileSync(join(bundle, "config.json"), "utf8")).toContain("hunter2");
+    expect(statSync(bundle).mode & 0o777).toBe(0o700);
+    expect(statSync(join(bundle, "config.json")).mode & 0o777).toBe(0o600);
+    // Another local user (nobody here) cannot read it.
+    expect(() =>
+      execFileSync(
+        "setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", "cat", join(bundle, "config.json")],
+        {
+          stdio: "pipe",
+        },
+      ),
+    ).toThrow(/Permission denied/);
   });
 
   it("runs as the framework's user without CommandInfo.user, looked up on the agent's machine, not as the image's", async () => {
