@@ -280,6 +280,39 @@ describe("registries that misbehave", () => {
     expect(error.hint).toContain("never falls back to the tag");
   });
 
+  it("pins a tag by the hash of its manifest's bytes, never by what a HEAD claims, in one request", async () => {
+    const lie = `sha256:${"1".repeat(64)}`;
+    const seen: string[] = [];
+    let lieOnGet = false;
+    const { url } = await startServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const byTag = !(req.url ?? "").includes("sha256:");
+      const claimed = byTag && (req.method === "HEAD" || lieOnGet) ? lie : digestOf(manifest);
+      res.writeHead(200, {
+        "content-type": "application/vnd.oci.image.manifest.v1+json",
+        "docker-content-digest": claimed,
+      });
+      res.end(req.method === "HEAD" ? undefined : manifest);
+    });
+    const host = new URL(url).host;
+    const resolved = await resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM);
+    expect(resolved.digest).toBe(digestOf(manifest));
+    expect(resolved.pinned).toBe(`${host}/a/b:1@${digestOf(manifest)}`);
+    expect(seen).toEqual(["GET /v2/a/b/manifests/1"]);
+    // A digest is confirmed by a HEAD alone: its bytes are checked where they are pulled.
+    seen.length = 0;
+    const byDigest = await resolverWith().resolve(`${host}/a/b@${digestOf(manifest)}`, DEFAULT_PLATFORM);
+    expect(byDigest.digest).toBe(digestOf(manifest));
+    expect(seen).toEqual([`HEAD /v2/a/b/manifests/${digestOf(manifest)}`]);
+    // A registry that names the lie on the GET too is refused: exit 8, nothing pinned.
+    lieOnGet = true;
+    const error = await failure(resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toBe(
+      `integrity check failed for ${host}/a/b:1: Docker-Content-Digest says ${lie}, the bytes hash to ${digestOf(manifest)}`,
+    );
+    expect(error.exitCode).toBe(8);
+  });
+
   it("never sends credentials to a plain-http token realm off loopback", async () => {
     const { url } = await startServer((_req, res) => {
       res.writeHead(401, { "www-authenticate": 'Bearer realm="http://auth.example.com/token",service="x"' });
