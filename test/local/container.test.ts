@@ -203,6 +203,36 @@ describe.skipIf(problem !== undefined)("local agent: image tasks under runc", ()
     await waitFor("good", "TASK_FINISHED");
   });
 
+  it("destroys a container whose image pull stalls once --executor_registration_timeout runs out", async () => {
+    const registry = await startRegistry();
+    const { image, digest } = await pushHelloImage(registry.host);
+    // A proxy that passes manifests on, and starts each blob then stalls.
+    const { url } = await startServer(async (req, res) => {
+      const upstream = await fetch(`${registry.url}${req.url}`, {
+        headers: { accept: String(req.headers.accept ?? "*/*") },
+      });
+      const bytes = Buffer.from(await upstream.arrayBuffer());
+      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "" });
+      if (req.url?.includes("/blobs/")) res.write(bytes.subarray(0, 10));
+      else res.end(bytes);
+    });
+    const proxied = pinned(image, digest).replace(registry.host, new URL(url).host);
+    const { agent, waitFor, of, workDir } = await startTestAgent({ executorRegistrationTimeoutMs: 1000 });
+    agent.launch(FRAMEWORK_ID, imageTask("slow", proxied, { shell: true, value: "true" }), FRAMEWORK);
+    const failed = await waitFor("slow", "TASK_FAILED");
+    expect(failed).toMatchObject({
+      source: "SOURCE_AGENT",
+      reason: "REASON_EXECUTOR_REGISTRATION_TIMEOUT",
+      message: "Executor did not register within 1secs",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(of("slow").map((s) => s.state)).toEqual(["TASK_FAILED"]);
+    // The half-downloaded blob was dropped, and no container was left behind.
+    const blobs = join(workDir, "store", "docker", "blobs", "sha256");
+    expect(leftovers(blobs).filter((name) => name.includes("partial"))).toEqual([]);
+    expect(leftovers(join(workDir, "provisioner", "containers"))).toEqual([]);
+  });
+
   it("kills a container that ignores SIGTERM once the grace period is over", async () => {
     const registry = await startRegistry();
     const { image, digest } = await pushHelloImage(registry.host);

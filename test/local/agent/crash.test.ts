@@ -14,6 +14,7 @@ const SHARED_SOURCES = [
   "fault-domain.ts",
   "http-guard.ts",
   "json.ts",
+  "mesos-duration.ts",
   "pools.ts",
   "proto-json.ts",
   "resources.ts",
