@@ -1,7 +1,7 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TokenCache } from "../../src/registry/auth.js";
+import { fetchToken, TokenCache } from "../../src/registry/auth.js";
 import { RegistryClient } from "../../src/registry/client.js";
 import { Credentials } from "../../src/registry/credentials.js";
 import { ImageResolveError } from "../../src/registry/errors.js";
@@ -322,5 +322,36 @@ describe("registries that misbehave", () => {
     const vars = dockerConfig({ auths: { [host]: { username: "u", password: "p" } } });
     const error = await failure(resolverWith(vars).resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
     expect(error.message).toContain("refusing to send credentials");
+  });
+
+  it("sends credentials to the token realm a registry names, but not when the registry named it over plain http", async () => {
+    const tokens = await startTokenServer({ robot: "t0ken-pass" });
+    const http = new RegistryHttp({ ...DEFAULT_RETRY, baseDelayMs: 20 });
+    closers.push(http);
+    const credential = { username: "robot", password: "t0ken-pass", source: "test" };
+    const challenge = { scheme: "bearer", params: { realm: tokens.realm, service: tokens.service } };
+    // A registry reached over https (or on loopback) delegates its logins to its realm, another host or not.
+    const trusted = await fetchToken(http, new TokenCache(), {
+      challenge,
+      scope: "repository:team/a:pull",
+      credential,
+      registry: "https://registry.example.com",
+    });
+    expect(trusted.token).not.toBe("");
+    expect(tokens.requests).toEqual([{ scope: "repository:team/a:pull", user: "robot" }]);
+    // A challenge read over plain http off loopback could have been written by anyone on the path.
+    const error = await failure(
+      fetchToken(http, new TokenCache(), {
+        challenge,
+        scope: "repository:team/b:pull",
+        credential,
+        registry: "http://registry.example.com:5000",
+      }),
+    );
+    expect(error.message).toBe(
+      `refusing to send credentials for http://registry.example.com:5000 to the token realm ${tokens.url}: the registry named it over plain http`,
+    );
+    expect(error.hint).toBe("use an https registry URL");
+    expect(tokens.requests).toHaveLength(1);
   });
 });
