@@ -12,7 +12,7 @@ import {
   launchArgv,
   runtimeSpec,
 } from "./container-runtime-config.js";
-import { trackContainer, untrackContainer } from "./process-group.js";
+import { trackContainer, trackDirectory, untrackContainer, untrackDirectory } from "./process-group.js";
 import { resolvedSecretValue } from "./secrets.js";
 
 /** A provisioning failure; the agent reports `Failed to launch container: <message>`. */
@@ -122,6 +122,7 @@ export class ImageContainers {
       await runc.delete(input.containerId);
       untrackContainer(runc.stateDir, input.containerId);
       await rm(bundle, { recursive: true, force: true });
+      untrackDirectory(bundle);
     };
     try {
       const pulled = await this.puller
@@ -134,6 +135,9 @@ export class ImageContainers {
       // rootfs), so the task user needs no access to it.
       await mkdir(bundle, { recursive: true, mode: 0o700 });
       await chmod(bundle, 0o700);
+      // An agent killed outright leaves the bundle (a rootfs can be large) to its watchdog, which removes it once
+      // the container is deleted, whether or not the work dir itself is temporary.
+      trackDirectory(bundle);
       await unpackRootfs(rootfs, pulled.layers, input.signal);
       const argv = launchArgv(input.command, pulled.config);
       // The docker/runtime isolator leaves the image's user aside: "Container user '…' is not supported yet".
