@@ -354,4 +354,21 @@ describe("registries that misbehave", () => {
     expect(error.hint).toBe("use an https registry URL");
     expect(tokens.requests).toHaveLength(1);
   });
+
+  it("fails at once on a manifest larger than 4 MiB, never calling the registry down", async () => {
+    let seen = 0;
+    const { url } = await startServer((_req, res) => {
+      seen++;
+      res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
+      res.end(Buffer.alloc(5 << 20, 0x20));
+    });
+    const host = new URL(url).host;
+    const error = await failure(resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toBe(
+      `cannot resolve ${host}/a/b:1: ${url} sent more than 4 MiB for /v2/a/b/manifests/1, more than any manifest or token needs`,
+    );
+    expect(error.hint).toContain("check the image reference and the registry address");
+    expect(error.exitCode).toBe(8);
+    expect(seen).toBe(1);
+  });
 });
