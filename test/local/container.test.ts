@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TaskInfoJson } from "../../src/local/agent/api.js";
 import { containerTestProblem, pushHelloImage } from "../support/hello-image.js";
-import { startRegistry, startServer } from "../support/registry.js";
+import { startRegistry, startServer, startTokenServer } from "../support/registry.js";
 import { commandTask, FRAMEWORK, FRAMEWORK_ID, startTestAgent } from "./agent/support.js";
 
 const problem = containerTestProblem();
@@ -231,6 +231,27 @@ describe.skipIf(problem !== undefined)("local agent: image tasks under runc", ()
     const blobs = join(workDir, "store", "docker", "blobs", "sha256");
     expect(leftovers(blobs).filter((name) => name.includes("partial"))).toEqual([]);
     expect(leftovers(join(workDir, "provisioner", "containers"))).toEqual([]);
+  });
+
+  it("fails a task whose registry needs a login: the agents pull anonymously", async () => {
+    const tokens = await startTokenServer({ robot: "t0ken-pass" });
+    const { url } = await startServer((_req, res) => {
+      res.writeHead(401, {
+        "www-authenticate": `Bearer realm="${tokens.realm}",service="${tokens.service}",scope="repository:team/private:pull"`,
+      });
+      res.end();
+    });
+    const host = new URL(url).host;
+    const image = `${host}/team/private@sha256:${"b".repeat(64)}`;
+    const { agent, waitFor } = await startTestAgent();
+    agent.launch(FRAMEWORK_ID, imageTask("private", image, { shell: true, value: "true" }), FRAMEWORK);
+    const failed = await waitFor("private", "TASK_FAILED");
+    expect(failed).toMatchObject({ source: "SOURCE_AGENT", reason: "REASON_CONTAINER_LAUNCH_FAILED" });
+    expect(failed.message).toBe(
+      `Failed to launch container: Failed to pull image '${image}': The registry ${host} requires credentials to pull 'team/private'`,
+    );
+    // It asked for a token without credentials.
+    expect(tokens.requests).toEqual([{ scope: "repository:team/private:pull", user: undefined }]);
   });
 
   it("kills a container that ignores SIGTERM once the grace period is over", async () => {
