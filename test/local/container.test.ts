@@ -269,10 +269,31 @@ describe.skipIf(problem !== undefined)("local agent: image tasks under runc", ()
     const sandbox = agent.tasks()[0]?.sandbox ?? "";
     await waitForText(join(sandbox, "stdout"), "started");
     agent.kill(FRAMEWORK_ID, "stubborn");
-    await waitFor("stubborn", "TASK_KILLED");
+    const killed = await waitFor("stubborn", "TASK_KILLED");
+    // As the command executor reaps a task killed by SIGKILL, however runc ended.
+    expect(killed.message).toBe("Command terminated with signal Killed");
     expect(readFileSync(join(sandbox, "stdout"), "utf8")).toContain("got TERM");
     const list = execFileSync("runc", ["--root", join(workDir, "runc"), "list", "-q"], { encoding: "utf8" });
     expect(list.trim()).toBe("");
+  });
+
+  it("words a container killed by a signal as a command terminated by it, not as runc's exit status 128+n", async () => {
+    const registry = await startRegistry();
+    const { image, digest } = await pushHelloImage(registry.host);
+    const { agent, waitFor, workDir } = await startTestAgent();
+    agent.launch(
+      FRAMEWORK_ID,
+      imageTask("oom", pinned(image, digest), { shell: true, value: "echo started; sleep 30" }),
+      FRAMEWORK,
+    );
+    await waitFor("oom", "TASK_RUNNING");
+    const [task] = agent.tasks();
+    await waitForText(join(task?.sandbox ?? "", "stdout"), "started");
+    // Killed from outside, as the kernel's OOM killer would: runc run exits 137.
+    execFileSync("runc", ["--root", join(workDir, "runc"), "kill", task?.containerId ?? "", "KILL"]);
+    const failed = await waitFor("oom", "TASK_FAILED");
+    expect(failed.message).toBe("Command terminated with signal Killed");
+    expect(failed.source).toBe("SOURCE_EXECUTOR");
   });
 
   it("runs a COMMAND health check inside the container, where the image's files are", async () => {

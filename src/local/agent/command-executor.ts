@@ -35,7 +35,7 @@ import { createSandbox, type OpenedSandbox, type Sandbox } from "./sandbox.js";
 import { secretResolutionFailure } from "./secrets.js";
 import { isTerminalState } from "./task-states.js";
 import { lookupAccount, type TaskAccount, taskUser } from "./task-user.js";
-import { describeWaitStatus } from "./wait-status.js";
+import { containerWaitStatus, describeWaitStatus } from "./wait-status.js";
 
 /** The command executor's kill grace period when neither the task nor the kill names one. */
 export const DEFAULT_KILL_GRACE_MS = 3000;
@@ -448,7 +448,8 @@ export class CommandExecutor {
     const container = this.container;
     this.container = undefined;
     if (container !== undefined) {
-      void container.destroy().then(() => this.reaped(code, signal));
+      const status = containerWaitStatus(code, signal);
+      void container.destroy().then(() => this.reaped(status.code, status.signal));
       return;
     }
     this.forward(
