@@ -39,6 +39,8 @@ export interface LocalClusterOptions {
   zk?: string;
   /** HTTP Basic credentials that the master's and agents' protected endpoints require; none: no authentication. */
   credentials?: HttpCredentials;
+  /** Every agent's --executor_registration_timeout (default 1 minute, as Mesos). */
+  executorRegistrationTimeoutMs?: number;
 }
 
 export type ClusterFaults = FaultActions;
@@ -176,6 +178,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       workDir: join(work.dir, "agents", id),
       masterUrl,
       ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.executorRegistrationTimeoutMs === undefined
+        ? {}
+        : { executorRegistrationTimeoutMs: options.executorRegistrationTimeoutMs }),
       onStatus: (status) => master.onAgentStatus(id, status),
     });
     handles.push(handle);

@@ -18,6 +18,8 @@ export interface ClusterConfig {
   /** Where the running cluster records its pid and URL. */
   stateFile: string;
   master?: MasterOptions;
+  /** The agents' --executor_registration_timeout (`--executor-registration-timeout`). */
+  executorRegistrationTimeoutMs?: number;
   /** Publish the master in ZooKeeper (zk://host:port/path). */
   zk?: string;
   /** The credentials every API of the cluster requires (HTTP Basic). */
@@ -65,6 +67,9 @@ export async function runCluster(
     workDir: config.workDir,
     createAgent: createLocalAgent,
     ...(config.master ? { master: config.master } : {}),
+    ...(config.executorRegistrationTimeoutMs === undefined
+      ? {}
+      : { executorRegistrationTimeoutMs: config.executorRegistrationTimeoutMs }),
     ...(config.zk ? { zk: config.zk } : {}),
     ...(config.auth ? { credentials: loadCredentials(config.auth) } : {}),
     ...(config.testFaults ? { faultsEndpoint: true } : {}),

@@ -48,13 +48,18 @@ export interface TokenRequest {
   challenge: Challenge;
   scope: string;
   credential: Credential | undefined;
-  /** Registry origin, for messages. */
+  /** The origin of the registry that sent the challenge. */
   registry: string;
 }
 
 /**
  * The bearer-token flow of the distribution token spec: GET realm?service=…&scope=…, with basic credentials
- * when there are any, answered by {token|access_token, expires_in}. A realm on plain http never gets credentials.
+ * when there are any, answered by {token|access_token, expires_in}.
+ *
+ * As Docker, the credentials go to the realm the registry names even on another host (Docker Hub's is
+ * auth.docker.io, GitLab's is gitlab.com for registry.gitlab.com): the registry delegates its logins there. Both
+ * ends must be able to carry credentials, though: a realm on plain http never gets them, and neither does any
+ * realm named in a challenge that came over plain http, which anyone on the path could have written.
  */
 export async function fetchToken(
   http: RegistryHttp,
@@ -90,6 +95,11 @@ export async function fetchToken(
       throw new ImageResolveError(
         `refusing to send credentials for ${req.registry} to the token realm ${url.origin} over plain http`,
         "the registry must name an https token realm",
+      );
+    if (!mayCarryCredentials(new URL(req.registry)))
+      throw new ImageResolveError(
+        `refusing to send credentials for ${req.registry} to the token realm ${url.origin}: the registry named it over plain http`,
+        "use an https registry URL",
       );
     headers.authorization = basicHeader(req.credential);
   }

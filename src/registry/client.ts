@@ -2,7 +2,12 @@ import { basicHeader, fetchToken, mayCarryCredentials, type TokenCache } from ".
 import { parseChallenges } from "./challenge.js";
 import type { Credential, Credentials } from "./credentials.js";
 import { ImageResolveError } from "./errors.js";
-import { type RegistryHttp, type RegistryResponse, RegistryUnavailable } from "./http.js";
+import {
+  RegistryAnswerTooLarge,
+  type RegistryHttp,
+  type RegistryResponse,
+  RegistryUnavailable,
+} from "./http.js";
 import { apiHost, type ImageName, isLoopbackHost } from "./reference.js";
 
 export interface ClientOptions {
@@ -57,6 +62,12 @@ export class RegistryClient {
         throw new ImageResolveError(
           `cannot resolve ${image.original}: registry ${error.message}`,
           "check that the registry is up and reachable, then retry",
+          error,
+        );
+      if (error instanceof RegistryAnswerTooLarge)
+        throw new ImageResolveError(
+          `cannot resolve ${image.original}: ${error.message}, more than any manifest or token needs`,
+          "check the image reference and the registry address: a proxy or a download page may be in the way",
           error,
         );
       throw error;

@@ -36,6 +36,20 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /** Why a request ended without an answer titan can use; the message names the origin only. */
 export class RegistryUnavailable extends Error {}
 
+/** An answer larger than the request allows: never retried, as the registry would send the same document again. */
+export class RegistryAnswerTooLarge extends Error {
+  constructor(
+    readonly url: URL,
+    readonly maxBytes: number,
+  ) {
+    super(`${url.origin} sent more than ${formatBytes(maxBytes)} for ${url.pathname}`);
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes % (1 << 20) === 0 ? `${bytes / (1 << 20)} MiB` : `${bytes} bytes`;
+}
+
 const RETRIED_STATUS = new Set([429, 502, 503, 504]);
 
 function headerRecord(raw: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -114,7 +128,7 @@ export class RegistryHttp {
           waitMs = named;
         }
       } catch (error) {
-        if (this.signal?.aborted) throw error;
+        if (this.signal?.aborted || error instanceof RegistryAnswerTooLarge) throw error;
         lastProblem = error instanceof RegistryUnavailable ? error.message : failureText(error);
       }
       if (attempt < this.policy.attempts) await sleep(waitMs, this.signal);
@@ -141,7 +155,7 @@ export class RegistryHttp {
         size += chunk.length;
         if (size > req.maxBytes) {
           raw.body.destroy();
-          throw new RegistryUnavailable(`${req.url.origin} sent more than ${req.maxBytes} bytes`);
+          throw new RegistryAnswerTooLarge(req.url, req.maxBytes);
         }
         parts.push(chunk);
       }

@@ -26,7 +26,7 @@ export function sha256Digest(bytes: Buffer): string {
   return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
-/** Pins image references to digests through the Registry HTTP API v2 (HEAD first, GET when a body is needed). */
+/** Pins image references to digests through the Registry HTTP API v2: a tag by its manifest's bytes (GET). */
 export class ImageResolver {
   constructor(
     private readonly client: RegistryClient,
@@ -41,14 +41,24 @@ export class ImageResolver {
         `${text}: titan pins sha256 digests only`,
         "write the digest as sha256:<64 lowercase hex digits>",
       );
-    const head = await this.client.send(image, `manifests/${reference}`, "HEAD", { accept: MANIFEST_ACCEPT });
-    if (head.status === 404) throw await this.notFound(image, reference);
-    const headType = bareMediaType(head.headers["content-type"]);
-    const headDigest = head.headers["docker-content-digest"];
-    if (image.digest !== undefined && headDigest !== undefined && headDigest !== image.digest)
-      throw integrity(image, `the registry names it ${headDigest}`);
-    if (head.status === 200 && isManifest(headType) && headDigest !== undefined && DIGEST.test(headDigest))
-      return this.pinned(image, headDigest, platform);
+    // A digest names its own bytes (the agent checks them when it pulls), so a HEAD that confirms it is enough.
+    // A tag's digest is only what the registry says: it is pinned from the hash of the manifest's bytes (GET),
+    // never from a HEAD's Docker-Content-Digest, which a broken registry or proxy may get wrong.
+    if (image.digest !== undefined) {
+      const head = await this.client.send(image, `manifests/${reference}`, "HEAD", {
+        accept: MANIFEST_ACCEPT,
+      });
+      if (head.status === 404) throw await this.notFound(image, reference);
+      const headDigest = head.headers["docker-content-digest"];
+      if (headDigest !== undefined && headDigest !== image.digest)
+        throw integrity(image, `the registry names it ${headDigest}`);
+      if (
+        head.status === 200 &&
+        isManifest(bareMediaType(head.headers["content-type"])) &&
+        headDigest !== undefined
+      )
+        return this.pinned(image, image.digest, platform);
+    }
     const manifest = await this.fetchManifest(image, reference);
     if (!isIndex(manifest.mediaType)) return this.pinned(image, manifest.digest, platform);
     const entry = choosePlatform(manifest.entries, platform, text);

@@ -193,6 +193,17 @@ describe("titan local up flags", () => {
       );
   });
 
+  it("gives image pulls and fetches the agents' --executor-registration-timeout, 1 minute unless told", () => {
+    expect(clusterConfig(UP, paths).executorRegistrationTimeoutMs).toBeUndefined();
+    expect(
+      clusterConfig({ ...UP, executorRegistrationTimeout: "5m" }, paths).executorRegistrationTimeoutMs,
+    ).toBe(300_000);
+    for (const executorRegistrationTimeout of ["later", "0s"])
+      expect(() => clusterConfig({ ...UP, executorRegistrationTimeout }, paths)).toThrow(
+        `--executor-registration-timeout must be a duration above zero, got '${executorRegistrationTimeout}'`,
+      );
+  });
+
   it("gives agents what a real agent probes for when --agent-resources leaves it out", () => {
     const config = clusterConfig({ ...UP, agentResources: "cpus:2;mem(web):512;mem:512" }, paths);
     expect(config.agentResources.ports).toEqual([{ begin: 31000, end: 32000 }]);

@@ -5,11 +5,13 @@ import { describe, expect, it } from "vitest";
 import { ContainerLaunchError, ImageContainers } from "../../src/local/agent/container-image-containers.js";
 import { parsePullTarget } from "../../src/local/agent/container-image-name.js";
 import { unpackRootfs } from "../../src/local/agent/container-layers.js";
+import { ImagePuller, PullError } from "../../src/local/agent/container-puller.js";
 import {
   containerEnvironment,
   LaunchCommandError,
   launchArgv,
 } from "../../src/local/agent/container-runtime-config.js";
+import { startServer } from "../support/registry.js";
 import { tempDir } from "../support/tmp.js";
 
 function layer(
@@ -125,5 +127,37 @@ describe("layers and the runtime config", () => {
       repository: "app",
       reference: `sha256:${"a".repeat(64)}`,
     });
+  });
+});
+
+describe("the agent's image puller", () => {
+  it("refuses a manifest larger than 4 MiB as soon as it is, whether or not the registry says its length", async () => {
+    let sent = 0;
+    const { url } = await startServer((req, res) => {
+      const chunked = req.url?.includes("chunked") ?? false;
+      res.writeHead(200, {
+        "content-type": "application/vnd.oci.image.manifest.v1+json",
+        ...(chunked ? {} : { "content-length": String(64 << 20) }),
+      });
+      // 64 MiB in 1 MiB pieces, as fast as the agent reads them.
+      const piece = Buffer.alloc(1 << 20, 0x20);
+      const more = () => {
+        while (sent < 64 && !res.destroyed) {
+          sent++;
+          if (!res.write(piece)) return void res.once("drain", more);
+        }
+        res.end();
+      };
+      more();
+    });
+    const puller = new ImagePuller(tempDir("titan-store-"));
+    const host = new URL(url).host;
+    for (const tag of ["declared", "chunked"]) {
+      sent = 0;
+      await expect(
+        puller.pull(parsePullTarget(`${host}/team/big:${tag}`), new AbortController().signal),
+      ).rejects.toThrow(new PullError(`The manifest for '${tag}' is larger than 4 MiB`));
+      expect(sent).toBeLessThan(64);
+    }
   });
 });

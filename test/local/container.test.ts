@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TaskInfoJson } from "../../src/local/agent/api.js";
 import { containerTestProblem, pushHelloImage } from "../support/hello-image.js";
-import { startRegistry, startServer } from "../support/registry.js";
+import { startRegistry, startServer, startTokenServer } from "../support/registry.js";
 import { commandTask, FRAMEWORK, FRAMEWORK_ID, startTestAgent } from "./agent/support.js";
 
 const problem = containerTestProblem();
@@ -69,6 +69,45 @@ describe.skipIf(problem !== undefined)("local agent: image tasks under runc", ()
     ]);
     expect(out.debian).toBe("no");
     expect(readFileSync(join(sandbox, "from-container"), "utf8")).toBe("written\n");
+  });
+
+  it("keeps the container's bundle (its config.json holds the task's secrets) to root, while the task user runs in it", async () => {
+    const registry = await startRegistry();
+    const { image, digest } = await pushHelloImage(registry.host);
+    const { agent, waitFor, workDir } = await startTestAgent();
+    const secret = { type: "VALUE" as const, value: { data: Buffer.from("hunter2").toString("base64") } };
+    agent.launch(
+      FRAMEWORK_ID,
+      imageTask("secretive", pinned(image, digest), {
+        shell: true,
+        value: 'echo "user=$(id -u) token=$TOKEN"; sleep 30',
+        user: "nobody",
+        environment: { variables: [{ name: "TOKEN", type: "SECRET", secret }] },
+      }),
+      FRAMEWORK,
+    );
+    // A cluster's work dir lets other users through (0711), as the sandboxes below it are guarded one by one.
+    chmodSync(workDir, 0o711);
+    await waitFor("secretive", "TASK_RUNNING");
+    const sandbox = agent.tasks()[0]?.sandbox ?? "";
+    await waitForText(join(sandbox, "stdout"), "token=hunter2");
+    expect(readFileSync(join(sandbox, "stdout"), "utf8")).toContain("user=65534 token=hunter2");
+    const containers = join(workDir, "provisioner", "containers");
+    const [id = ""] = leftovers(containers);
+    const bundle = join(containers, id);
+    expect(readFileSync(join(bundle, "config.json"), "utf8")).toContain("hunter2");
+    expect(statSync(bundle).mode & 0o777).toBe(0o700);
+    expect(statSync(join(bundle, "config.json")).mode & 0o777).toBe(0o600);
+    // Another local user (nobody here) cannot read it.
+    expect(() =>
+      execFileSync(
+        "setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", "cat", join(bundle, "config.json")],
+        {
+          stdio: "pipe",
+        },
+      ),
+    ).toThrow(/Permission denied/);
   });
 
   it("runs as the framework's user without CommandInfo.user, looked up on the agent's machine, not as the image's", async () => {
@@ -164,6 +203,57 @@ describe.skipIf(problem !== undefined)("local agent: image tasks under runc", ()
     await waitFor("good", "TASK_FINISHED");
   });
 
+  it("destroys a container whose image pull stalls once --executor_registration_timeout runs out", async () => {
+    const registry = await startRegistry();
+    const { image, digest } = await pushHelloImage(registry.host);
+    // A proxy that passes manifests on, and starts each blob then stalls.
+    const { url } = await startServer(async (req, res) => {
+      const upstream = await fetch(`${registry.url}${req.url}`, {
+        headers: { accept: String(req.headers.accept ?? "*/*") },
+      });
+      const bytes = Buffer.from(await upstream.arrayBuffer());
+      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "" });
+      if (req.url?.includes("/blobs/")) res.write(bytes.subarray(0, 10));
+      else res.end(bytes);
+    });
+    const proxied = pinned(image, digest).replace(registry.host, new URL(url).host);
+    const { agent, waitFor, of, workDir } = await startTestAgent({ executorRegistrationTimeoutMs: 1000 });
+    agent.launch(FRAMEWORK_ID, imageTask("slow", proxied, { shell: true, value: "true" }), FRAMEWORK);
+    const failed = await waitFor("slow", "TASK_FAILED");
+    expect(failed).toMatchObject({
+      source: "SOURCE_AGENT",
+      reason: "REASON_EXECUTOR_REGISTRATION_TIMEOUT",
+      message: "Executor did not register within 1secs",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(of("slow").map((s) => s.state)).toEqual(["TASK_FAILED"]);
+    // The half-downloaded blob was dropped, and no container was left behind.
+    const blobs = join(workDir, "store", "docker", "blobs", "sha256");
+    expect(leftovers(blobs).filter((name) => name.includes("partial"))).toEqual([]);
+    expect(leftovers(join(workDir, "provisioner", "containers"))).toEqual([]);
+  });
+
+  it("fails a task whose registry needs a login: the agents pull anonymously", async () => {
+    const tokens = await startTokenServer({ robot: "t0ken-pass" });
+    const { url } = await startServer((_req, res) => {
+      res.writeHead(401, {
+        "www-authenticate": `Bearer realm="${tokens.realm}",service="${tokens.service}",scope="repository:team/private:pull"`,
+      });
+      res.end();
+    });
+    const host = new URL(url).host;
+    const image = `${host}/team/private@sha256:${"b".repeat(64)}`;
+    const { agent, waitFor } = await startTestAgent();
+    agent.launch(FRAMEWORK_ID, imageTask("private", image, { shell: true, value: "true" }), FRAMEWORK);
+    const failed = await waitFor("private", "TASK_FAILED");
+    expect(failed).toMatchObject({ source: "SOURCE_AGENT", reason: "REASON_CONTAINER_LAUNCH_FAILED" });
+    expect(failed.message).toBe(
+      `Failed to launch container: Failed to pull image '${image}': The registry ${host} requires credentials to pull 'team/private'`,
+    );
+    // It asked for a token without credentials.
+    expect(tokens.requests).toEqual([{ scope: "repository:team/private:pull", user: undefined }]);
+  });
+
   it("kills a container that ignores SIGTERM once the grace period is over", async () => {
     const registry = await startRegistry();
     const { image, digest } = await pushHelloImage(registry.host);
@@ -179,10 +269,31 @@ describe.skipIf(problem !== undefined)("local agent: image tasks under runc", ()
     const sandbox = agent.tasks()[0]?.sandbox ?? "";
     await waitForText(join(sandbox, "stdout"), "started");
     agent.kill(FRAMEWORK_ID, "stubborn");
-    await waitFor("stubborn", "TASK_KILLED");
+    const killed = await waitFor("stubborn", "TASK_KILLED");
+    // As the command executor reaps a task killed by SIGKILL, however runc ended.
+    expect(killed.message).toBe("Command terminated with signal Killed");
     expect(readFileSync(join(sandbox, "stdout"), "utf8")).toContain("got TERM");
     const list = execFileSync("runc", ["--root", join(workDir, "runc"), "list", "-q"], { encoding: "utf8" });
     expect(list.trim()).toBe("");
+  });
+
+  it("words a container killed by a signal as a command terminated by it, not as runc's exit status 128+n", async () => {
+    const registry = await startRegistry();
+    const { image, digest } = await pushHelloImage(registry.host);
+    const { agent, waitFor, workDir } = await startTestAgent();
+    agent.launch(
+      FRAMEWORK_ID,
+      imageTask("oom", pinned(image, digest), { shell: true, value: "echo started; sleep 30" }),
+      FRAMEWORK,
+    );
+    await waitFor("oom", "TASK_RUNNING");
+    const [task] = agent.tasks();
+    await waitForText(join(task?.sandbox ?? "", "stdout"), "started");
+    // Killed from outside, as the kernel's OOM killer would: runc run exits 137.
+    execFileSync("runc", ["--root", join(workDir, "runc"), "kill", task?.containerId ?? "", "KILL"]);
+    const failed = await waitFor("oom", "TASK_FAILED");
+    expect(failed.message).toBe("Command terminated with signal Killed");
+    expect(failed.source).toBe("SOURCE_EXECUTOR");
   });
 
   it("runs a COMMAND health check inside the container, where the image's files are", async () => {

@@ -1,7 +1,7 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TokenCache } from "../../src/registry/auth.js";
+import { fetchToken, TokenCache } from "../../src/registry/auth.js";
 import { RegistryClient } from "../../src/registry/client.js";
 import { Credentials } from "../../src/registry/credentials.js";
 import { ImageResolveError } from "../../src/registry/errors.js";
@@ -280,6 +280,39 @@ describe("registries that misbehave", () => {
     expect(error.hint).toContain("never falls back to the tag");
   });
 
+  it("pins a tag by the hash of its manifest's bytes, never by what a HEAD claims, in one request", async () => {
+    const lie = `sha256:${"1".repeat(64)}`;
+    const seen: string[] = [];
+    let lieOnGet = false;
+    const { url } = await startServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const byTag = !(req.url ?? "").includes("sha256:");
+      const claimed = byTag && (req.method === "HEAD" || lieOnGet) ? lie : digestOf(manifest);
+      res.writeHead(200, {
+        "content-type": "application/vnd.oci.image.manifest.v1+json",
+        "docker-content-digest": claimed,
+      });
+      res.end(req.method === "HEAD" ? undefined : manifest);
+    });
+    const host = new URL(url).host;
+    const resolved = await resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM);
+    expect(resolved.digest).toBe(digestOf(manifest));
+    expect(resolved.pinned).toBe(`${host}/a/b:1@${digestOf(manifest)}`);
+    expect(seen).toEqual(["GET /v2/a/b/manifests/1"]);
+    // A digest is confirmed by a HEAD alone: its bytes are checked where they are pulled.
+    seen.length = 0;
+    const byDigest = await resolverWith().resolve(`${host}/a/b@${digestOf(manifest)}`, DEFAULT_PLATFORM);
+    expect(byDigest.digest).toBe(digestOf(manifest));
+    expect(seen).toEqual([`HEAD /v2/a/b/manifests/${digestOf(manifest)}`]);
+    // A registry that names the lie on the GET too is refused: exit 8, nothing pinned.
+    lieOnGet = true;
+    const error = await failure(resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toBe(
+      `integrity check failed for ${host}/a/b:1: Docker-Content-Digest says ${lie}, the bytes hash to ${digestOf(manifest)}`,
+    );
+    expect(error.exitCode).toBe(8);
+  });
+
   it("never sends credentials to a plain-http token realm off loopback", async () => {
     const { url } = await startServer((_req, res) => {
       res.writeHead(401, { "www-authenticate": 'Bearer realm="http://auth.example.com/token",service="x"' });
@@ -289,5 +322,53 @@ describe("registries that misbehave", () => {
     const vars = dockerConfig({ auths: { [host]: { username: "u", password: "p" } } });
     const error = await failure(resolverWith(vars).resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
     expect(error.message).toContain("refusing to send credentials");
+  });
+
+  it("sends credentials to the token realm a registry names, but not when the registry named it over plain http", async () => {
+    const tokens = await startTokenServer({ robot: "t0ken-pass" });
+    const http = new RegistryHttp({ ...DEFAULT_RETRY, baseDelayMs: 20 });
+    closers.push(http);
+    const credential = { username: "robot", password: "t0ken-pass", source: "test" };
+    const challenge = { scheme: "bearer", params: { realm: tokens.realm, service: tokens.service } };
+    // A registry reached over https (or on loopback) delegates its logins to its realm, another host or not.
+    const trusted = await fetchToken(http, new TokenCache(), {
+      challenge,
+      scope: "repository:team/a:pull",
+      credential,
+      registry: "https://registry.example.com",
+    });
+    expect(trusted.token).not.toBe("");
+    expect(tokens.requests).toEqual([{ scope: "repository:team/a:pull", user: "robot" }]);
+    // A challenge read over plain http off loopback could have been written by anyone on the path.
+    const error = await failure(
+      fetchToken(http, new TokenCache(), {
+        challenge,
+        scope: "repository:team/b:pull",
+        credential,
+        registry: "http://registry.example.com:5000",
+      }),
+    );
+    expect(error.message).toBe(
+      `refusing to send credentials for http://registry.example.com:5000 to the token realm ${tokens.url}: the registry named it over plain http`,
+    );
+    expect(error.hint).toBe("use an https registry URL");
+    expect(tokens.requests).toHaveLength(1);
+  });
+
+  it("fails at once on a manifest larger than 4 MiB, never calling the registry down", async () => {
+    let seen = 0;
+    const { url } = await startServer((_req, res) => {
+      seen++;
+      res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
+      res.end(Buffer.alloc(5 << 20, 0x20));
+    });
+    const host = new URL(url).host;
+    const error = await failure(resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toBe(
+      `cannot resolve ${host}/a/b:1: ${url} sent more than 4 MiB for /v2/a/b/manifests/1, more than any manifest or token needs`,
+    );
+    expect(error.hint).toContain("check the image reference and the registry address");
+    expect(error.exitCode).toBe(8);
+    expect(seen).toBe(1);
   });
 });

@@ -22,6 +22,10 @@ export const localUpFlagTable = {
     "--offer-timeout <duration>",
     "rescind offers a framework holds longer than this, as a master's --offer_timeout does (default: never, as Mesos)",
   ),
+  executorRegistrationTimeout: valueFlag(
+    "--executor-registration-timeout <duration>",
+    "fail a task whose image pull or fetch takes longer than this, as an agent's --executor_registration_timeout (default 1m, as Mesos)",
+  ),
   foreground: switchFlag("--foreground", "run in this terminal until interrupted"),
   zk: valueFlag(
     "--zk <url>",
@@ -78,6 +82,7 @@ Examples:
   titan local up --foreground                      run in this terminal until Ctrl-C
   titan local up --zk zk://127.0.0.1:2181/mesos    also publish the master in ZooKeeper
   titan local up --offer-timeout 30s               take back offers a framework sits on for 30 s
+  titan local up --executor-registration-timeout 5m  give slow image pulls 5 minutes
   titan local up --auth ops:./ops.secret           require these credentials instead of a generated secret
 
 Every command on the built-in \`local\` context uses the cluster this starts, on whatever port it listens.`;

@@ -57,7 +57,16 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
   if (region === "")
     throw new UsageError("--fault-domain needs a region name", "e.g. --fault-domain us-east-1");
   if (opts.zk !== undefined) parseZkUrl(opts.zk, "--zk");
-  const offerTimeoutMs = offerTimeoutOf(opts.offerTimeout);
+  const offerTimeoutMs = positiveDuration(
+    opts.offerTimeout,
+    "--offer-timeout",
+    "e.g. --offer-timeout 30s; leave it out to never rescind offers, as a Mesos master started without --offer_timeout",
+  );
+  const registrationTimeoutMs = positiveDuration(
+    opts.executorRegistrationTimeout,
+    "--executor-registration-timeout",
+    "e.g. --executor-registration-timeout 5m; leave it out for 1 minute, as a Mesos agent",
+  );
   return {
     ...(opts.zk === undefined ? {} : { zk: opts.zk }),
     auth: authSource(opts.auth, paths, cwd),
@@ -70,19 +79,16 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
     stateFile: paths.stateFile,
     // master/flags.cpp: a master rescinds no offer unless started with --offer_timeout.
     master: offerTimeoutMs === undefined ? {} : { offerTimeoutMs },
+    ...(registrationTimeoutMs === undefined ? {} : { executorRegistrationTimeoutMs: registrationTimeoutMs }),
   };
 }
 
-/** `--offer-timeout`, a duration above zero; unset means offers are never rescinded for their age. */
-function offerTimeoutOf(flag: string | undefined): number | undefined {
+/** A duration flag above zero, or undefined when it is not given. */
+function positiveDuration(flag: string | undefined, name: string, hint: string): number | undefined {
   if (flag === undefined) return undefined;
   const parsed = parseDuration(flag);
-  if (!parsed.ok || parsed.value <= 0) {
-    throw new UsageError(
-      `--offer-timeout must be a duration above zero, got '${flag}'`,
-      "e.g. --offer-timeout 30s; leave it out to never rescind offers, as a Mesos master started without --offer_timeout",
-    );
-  }
+  if (!parsed.ok || parsed.value <= 0)
+    throw new UsageError(`${name} must be a duration above zero, got '${flag}'`, hint);
   return parsed.value;
 }
 

@@ -11,7 +11,11 @@ import type {
   LocalAgentOptions,
   TaskInfoJson,
 } from "./api.js";
-import { CommandExecutor, newStatusUuid } from "./command-executor.js";
+import {
+  CommandExecutor,
+  DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT_MS,
+  newStatusUuid,
+} from "./command-executor.js";
 import { ImageContainers } from "./container-image-containers.js";
 import { dockerEngineFor } from "./docker.js";
 import type { AttachedPath } from "./files.js";
@@ -73,6 +77,10 @@ class LocalAgent implements LocalAgentHandle {
     if (options.domain !== undefined) this.domain = options.domain;
     this.resources = options.resources;
     this.outbox = new StatusOutbox((status) => options.onStatus(status));
+  }
+
+  private get registrationTimeoutMs(): number {
+    return this.options.executorRegistrationTimeoutMs ?? DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT_MS;
   }
 
   get url(): string {
@@ -139,6 +147,7 @@ class LocalAgent implements LocalAgentHandle {
       ...(this.containers === undefined ? {} : { containers: this.containers }),
       inheritedEnv: process.env,
       switchUser: this.options.switchUser ?? process.getuid?.() === 0,
+      registrationTimeoutMs: this.registrationTimeoutMs,
       emit: (status) => this.outbox.send(status),
     });
     this.executors.set(key, executor);
@@ -191,6 +200,7 @@ class LocalAgent implements LocalAgentHandle {
       workDir: this.options.workDir,
       startTime: this.startTime,
       dockerAvailable: this.dockerCli !== undefined,
+      executorRegistrationTimeoutMs: this.registrationTimeoutMs,
       executors: [...this.executors.values()],
     };
     if (this.domain !== undefined) view.domain = this.domain;

@@ -213,6 +213,11 @@ export interface LocalAgentOptions {
   switchUser?: boolean;
   /** HTTP Basic credentials for the agent's protected endpoints (as --authenticate_http_readonly/readwrite). */
   credentials?: { principal: string; secret: string };
+  /**
+   * How long a task's container may take to start its executor (image pull, fetch) before the agent destroys it, as
+   * --executor_registration_timeout (default 1 minute).
+   */
+  executorRegistrationTimeoutMs?: number;
   /** Called for every task state change, in order per task. */
   onStatus(status: AgentStatus): void;
 }

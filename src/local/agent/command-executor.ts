@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, chownSync, closeSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { healthCheckError } from "../common-validation.js";
+import { mesosDuration } from "../mesos-duration.js";
 import type {
   AgentStatus,
   ContainerStatusJson,
@@ -34,10 +35,13 @@ import { createSandbox, type OpenedSandbox, type Sandbox } from "./sandbox.js";
 import { secretResolutionFailure } from "./secrets.js";
 import { isTerminalState } from "./task-states.js";
 import { lookupAccount, type TaskAccount, taskUser } from "./task-user.js";
-import { describeWaitStatus } from "./wait-status.js";
+import { containerWaitStatus, describeWaitStatus } from "./wait-status.js";
 
 /** The command executor's kill grace period when neither the task nor the kill names one. */
 export const DEFAULT_KILL_GRACE_MS = 3000;
+
+/** A Mesos agent's --executor_registration_timeout default. */
+export const DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT_MS = 60_000;
 
 /** What a command executor needs from its agent. */
 export interface ExecutorHost {
@@ -54,6 +58,8 @@ export interface ExecutorHost {
   switchUser: boolean;
   /** The passwd file users are looked up in (tests point it elsewhere). */
   passwdPath?: string;
+  /** How long provisioning and fetching may take before the container is destroyed (--executor_registration_timeout). */
+  registrationTimeoutMs: number;
   emit(status: AgentStatus): void;
 }
 
@@ -94,6 +100,8 @@ export class CommandExecutor {
   private container: ProvisionedContainer | undefined;
   /** The account the task runs as when the agent switches users. */
   private account: TaskAccount | undefined;
+  /** Runs from the container's launch until its executor starts the task. */
+  private registrationTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly frameworkId: string,
@@ -165,6 +173,7 @@ export class CommandExecutor {
     }
     const uris = this.taskInfo.command?.uris ?? [];
     const image = mesosImageOf(this.taskInfo.container);
+    if (image !== undefined || uris.length > 0) this.awaitRegistration();
     if (image !== undefined) {
       this.provisionThenStart(opened, image, uris).catch((error: unknown) => {
         if (!this.isTerminal) this.failLaunch(`Failed to provision the container: ${errorMessage(error)}`);
@@ -180,7 +189,38 @@ export class CommandExecutor {
     this.startInSandbox(opened);
   }
 
+  /**
+   * Slave::registerExecutorTimeout: an executor that has not registered when --executor_registration_timeout runs
+   * out (a pull or a fetch that stalls) has its container destroyed, and its task fails with
+   * REASON_EXECUTOR_REGISTRATION_TIMEOUT. The command executor registers as soon as it runs, which here is when the
+   * task's process is started.
+   */
+  private awaitRegistration(): void {
+    const timeoutMs = this.host.registrationTimeoutMs;
+    this.registrationTimer = setTimeout(() => {
+      this.registrationTimer = undefined;
+      if (this.isTerminal || this.pid !== undefined) return;
+      this.fetching?.abort();
+      this.forward(
+        this.status("TASK_FAILED", "SOURCE_AGENT", {
+          reason: "REASON_EXECUTOR_REGISTRATION_TIMEOUT",
+          message: `Executor did not register within ${mesosDuration(timeoutMs)}`,
+        }),
+      );
+    }, timeoutMs);
+  }
+
+  /** A launch that ended (registration timeout) while the provisioner or fetcher still ran: only clean up. */
+  private abandoned(opened: OpenedSandbox): boolean {
+    if (!this.isTerminal) return false;
+    closeSync(opened.stdoutFd);
+    closeSync(opened.stderrFd);
+    return true;
+  }
+
   private startInSandbox(opened: OpenedSandbox): void {
+    if (this.registrationTimer !== undefined) clearTimeout(this.registrationTimer);
+    this.registrationTimer = undefined;
     try {
       this.forward(this.status("TASK_STARTING", "SOURCE_EXECUTOR", {}));
       this.start(opened);
@@ -217,6 +257,7 @@ export class CommandExecutor {
     } catch (error) {
       const killed = this.fetching.signal.aborted;
       this.fetching = undefined;
+      if (this.abandoned(opened)) return;
       if (this.host.containers?.missing !== undefined) this.log(this.host.containers.missing);
       if (!killed) return this.failOpenedLaunch(opened, errorMessage(error));
       closeSync(opened.stdoutFd);
@@ -229,6 +270,7 @@ export class CommandExecutor {
       return;
     }
     this.fetching = undefined;
+    if (this.abandoned(opened)) return this.destroyContainer();
     if (uris.length > 0) await this.fetchThenStart(opened, uris);
     else this.startInSandbox(opened);
   }
@@ -242,39 +284,39 @@ export class CommandExecutor {
 
   /** The fetcher runs before the executor, as in Mesos: a failure fails the container launch. */
   private async fetchThenStart(opened: OpenedSandbox, uris: readonly UriJson[]): Promise<void> {
-    this.fetching = new AbortController();
+    const fetching = new AbortController();
+    this.fetching = fetching;
+    let failure: string | undefined;
     try {
-      await fetchUris(uris, opened.sandbox.directory, this.fetching.signal);
+      await fetchUris(uris, opened.sandbox.directory, fetching.signal);
     } catch (error) {
-      closeSync(opened.stdoutFd);
-      closeSync(opened.stderrFd);
-      const killed = this.fetching.signal.aborted;
-      this.fetching = undefined;
-      const detail = errorMessage(error);
-      this.log(detail);
-      this.forward(
-        killed
-          ? this.status("TASK_KILLED", "SOURCE_AGENT", { message: "Container destroyed while fetching" })
-          : this.status("TASK_FAILED", "SOURCE_AGENT", {
-              reason: "REASON_CONTAINER_LAUNCH_FAILED",
-              message: `Failed to launch container: Failed to fetch all URIs for container '${opened.sandbox.containerId}': ${detail}`,
-            }),
-      );
-      return;
+      failure = errorMessage(error);
     }
-    const killed = this.fetching.signal.aborted;
     this.fetching = undefined;
+    if (this.abandoned(opened)) return this.destroyContainer();
     // The Mesos fetcher runs as the task user: what it fetched belongs to that user.
-    if (this.host.switchUser && this.account !== undefined) chownTree(opened.sandbox.directory, this.account);
-    if (killed) {
-      closeSync(opened.stdoutFd);
-      closeSync(opened.stderrFd);
-      this.forward(
-        this.status("TASK_KILLED", "SOURCE_AGENT", { message: "Container destroyed while fetching" }),
-      );
-      return;
-    }
-    this.startInSandbox(opened);
+    if (failure === undefined && this.host.switchUser && this.account !== undefined)
+      chownTree(opened.sandbox.directory, this.account);
+    if (failure === undefined && !fetching.signal.aborted) return this.startInSandbox(opened);
+    closeSync(opened.stdoutFd);
+    closeSync(opened.stderrFd);
+    await this.destroyContainer();
+    if (failure !== undefined) this.log(failure);
+    this.forward(
+      fetching.signal.aborted
+        ? this.status("TASK_KILLED", "SOURCE_AGENT", { message: "Container destroyed while fetching" })
+        : this.status("TASK_FAILED", "SOURCE_AGENT", {
+            reason: "REASON_CONTAINER_LAUNCH_FAILED",
+            message: `Failed to launch container: Failed to fetch all URIs for container '${opened.sandbox.containerId}': ${failure}`,
+          }),
+    );
+  }
+
+  /** Removes an image task's container that never ran (its rootfs and bundle). */
+  private async destroyContainer(): Promise<void> {
+    const container = this.container;
+    this.container = undefined;
+    await container?.destroy();
   }
 
   private start({ sandbox, stdoutFd, stderrFd }: OpenedSandbox): void {
@@ -406,7 +448,8 @@ export class CommandExecutor {
     const container = this.container;
     this.container = undefined;
     if (container !== undefined) {
-      void container.destroy().then(() => this.reaped(code, signal));
+      const status = containerWaitStatus(code, signal);
+      void container.destroy().then(() => this.reaped(status.code, status.signal));
       return;
     }
     this.forward(
@@ -566,7 +609,10 @@ export class CommandExecutor {
     if (status.healthy !== undefined) this.healthy = status.healthy;
     this.statuses.push(status);
     this.host.emit(status);
-    if (this.isTerminal) this.resolveTerminated();
+    if (!this.isTerminal) return;
+    if (this.registrationTimer !== undefined) clearTimeout(this.registrationTimer);
+    this.registrationTimer = undefined;
+    this.resolveTerminated();
   }
 
   /** The executor's own diagnostics go to the sandbox's stderr, where Mesos' executor logs them too. */

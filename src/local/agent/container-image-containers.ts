@@ -1,4 +1,4 @@
-import { chown, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CommandInfoJson, ContainerInfoJson, HealthCheckJson } from "./api.js";
 import type { CommandLine } from "./command-line.js";
@@ -12,7 +12,7 @@ import {
   launchArgv,
   runtimeSpec,
 } from "./container-runtime-config.js";
-import { trackContainer, untrackContainer } from "./process-group.js";
+import { trackContainer, trackDirectory, untrackContainer, untrackDirectory } from "./process-group.js";
 import { resolvedSecretValue } from "./secrets.js";
 
 /** A provisioning failure; the agent reports `Failed to launch container: <message>`. */
@@ -122,6 +122,7 @@ export class ImageContainers {
       await runc.delete(input.containerId);
       untrackContainer(runc.stateDir, input.containerId);
       await rm(bundle, { recursive: true, force: true });
+      untrackDirectory(bundle);
     };
     try {
       const pulled = await this.puller
@@ -129,6 +130,14 @@ export class ImageContainers {
         .catch((error: unknown) => {
           throw new ContainerLaunchError(`Failed to pull image '${input.image}': ${message(error)}`);
         });
+      // The bundle's config.json holds the task's environment, secrets included: only root (runc) reads it, as
+      // sandboxes are the task user's alone. The container's process never walks this path (it starts inside the
+      // rootfs), so the task user needs no access to it.
+      await mkdir(bundle, { recursive: true, mode: 0o700 });
+      await chmod(bundle, 0o700);
+      // An agent killed outright leaves the bundle (a rootfs can be large) to its watchdog, which removes it once
+      // the container is deleted, whether or not the work dir itself is temporary.
+      trackDirectory(bundle);
       await unpackRootfs(rootfs, pulled.layers, input.signal);
       const argv = launchArgv(input.command, pulled.config);
       // The docker/runtime isolator leaves the image's user aside: "Container user '…' is not supported yet".
@@ -148,7 +157,7 @@ export class ImageContainers {
         cwd: pulled.config.WorkingDir || CONTAINER_SANDBOX,
         user,
       });
-      await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
+      await writeFile(join(bundle, "config.json"), JSON.stringify(spec), { mode: 0o600 });
       // An agent killed outright (SIGKILL) leaves the container's init running: its watchdog deletes it.
       trackContainer(runc.binary, runc.stateDir, input.containerId);
     } catch (error) {

@@ -13,6 +13,9 @@ const ACCEPT = [
   "application/vnd.docker.distribution.manifest.v2+json",
 ].join(", ");
 
+/** The most a manifest may be: real ones are a few KiB, and the agent holds one in memory to parse it. */
+export const MAX_MANIFEST_BYTES = 4 << 20;
+
 /** What a layer blob is and where its verified bytes are cached. */
 export interface PulledLayer {
   digest: string;
@@ -96,7 +99,9 @@ export class ImagePuller {
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
     const response = await this.get(target, `manifests/${reference}`, { accept: ACCEPT }, signal);
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const bytes = await readCapped(response, MAX_MANIFEST_BYTES);
+    if (bytes === undefined)
+      throw new PullError(`The manifest for '${reference}' is larger than ${MAX_MANIFEST_BYTES >> 20} MiB`);
     if (reference.startsWith("sha256:")) {
       const actual = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
       if (actual !== reference)
@@ -202,6 +207,23 @@ export class ImagePuller {
     const body = (await response.json()) as { token?: string; access_token?: string };
     return body.token ?? body.access_token;
   }
+}
+
+/** A body of at most `maxBytes`, or undefined as soon as it is longer (the rest is never read). */
+async function readCapped(response: Response, maxBytes: number): Promise<Buffer | undefined> {
+  if (Number(response.headers.get("content-length") ?? "0") > maxBytes) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  // Leaving the loop early cancels the stream.
+  for await (const chunk of response.body ?? []) {
+    size += chunk.length;
+    if (size > maxBytes) return undefined;
+    parts.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(parts, size);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { userInfo } from "node:os";
 import { domainJson, type FaultDomain } from "../fault-domain.js";
+import { mesosDuration } from "../mesos-duration.js";
 import { agentPools, poolRole, poolsToJson, reservationsOf, splitByReservation } from "../pools.js";
 import type {
   AgentResources,
@@ -52,6 +53,7 @@ export interface AgentView {
   /** Seconds since the epoch. */
   startTime: number;
   dockerAvailable: boolean;
+  executorRegistrationTimeoutMs: number;
   executors: readonly ExecutorView[];
 }
 
@@ -387,6 +389,7 @@ export function legacyState(agent: AgentView): Json {
       containerizers: agent.dockerAvailable ? "docker,mesos" : "mesos",
       sandbox_directory: "/mnt/mesos/sandbox",
       executor_shutdown_grace_period: "5secs",
+      executor_registration_timeout: mesosDuration(agent.executorRegistrationTimeoutMs),
       ...(agent.masterAddress !== undefined ? { master: agent.masterAddress } : {}),
     },
   };

@@ -1,3 +1,5 @@
+import { constants } from "node:os";
+
 /**
  * How Mesos words a process's end in task status messages: "Command " + WSTRINGIFY(status), where a signal is named
  * by strsignal(3) ("Terminated", "Killed"), not by its constant.
@@ -46,4 +48,23 @@ export function describeSignal(signal: string): string {
 export function describeWaitStatus(code: number | null, signal: string | null): string {
   if (signal !== null) return `terminated with signal ${describeSignal(signal)}`;
   return `exited with status ${code ?? 0}`;
+}
+
+const SIGNAL_NAMES: ReadonlyMap<number, NodeJS.Signals> = new Map(
+  Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
+);
+
+/**
+ * A container's end as its task's wait status. `runc run` exits 128+n when the container's init was killed by
+ * signal n, and is itself killed by SIGKILL when a kill escalates: both are the command terminated by that signal,
+ * as the Mesos command executor reaps a containerized task's process directly. (An init that exits 128+n on its own
+ * reads the same; runc cannot tell them apart.)
+ */
+export function containerWaitStatus(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): { code: number | null; signal: NodeJS.Signals | null } {
+  if (signal !== null || code === null || code <= 128) return { code, signal };
+  const name = SIGNAL_NAMES.get(code - 128);
+  return name === undefined ? { code, signal } : { code: null, signal: name };
 }

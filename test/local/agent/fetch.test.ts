@@ -73,4 +73,27 @@ describe("local agent: the fetcher", () => {
     );
     expect(of("missing").map((s) => s.state)).toEqual(["TASK_FAILED"]);
   });
+
+  it("fails a task whose fetch stalls once --executor_registration_timeout runs out, as Slave::registerExecutorTimeout", async () => {
+    // A server that takes the request and never answers.
+    const server = await scriptedServer(() => new Promise<void>(() => undefined));
+    const { agent, waitFor, of } = await startTestAgent({ executorRegistrationTimeoutMs: 500 });
+    agent.launch(
+      FRAMEWORK_ID,
+      commandTask("stalled", { value: "true", uris: [{ value: `${server.url}/big.tgz` }] }),
+      FRAMEWORK,
+    );
+    const failed = await waitFor("stalled", "TASK_FAILED");
+    expect(failed).toMatchObject({
+      source: "SOURCE_AGENT",
+      reason: "REASON_EXECUTOR_REGISTRATION_TIMEOUT",
+      message: "Executor did not register within 500ms",
+    });
+    expect(server.requests).toHaveLength(1);
+    // Nothing follows: the aborted fetch sends no second terminal update.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(of("stalled").map((s) => s.state)).toEqual(["TASK_FAILED"]);
+    const state = (await (await fetch(`${agent.url}/state`)).json()) as { flags: Record<string, string> };
+    expect(state.flags.executor_registration_timeout).toBe("500ms");
+  });
 });

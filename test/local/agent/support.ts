@@ -40,7 +40,11 @@ export interface TestAgent {
 
 /** A started agent on a free port that is stopped (every task killed) when the test ends, pass or fail. */
 export async function startTestAgent(
-  options: { switchUser?: boolean; credentials?: { principal: string; secret: string } } = {},
+  options: {
+    switchUser?: boolean;
+    credentials?: { principal: string; secret: string };
+    executorRegistrationTimeoutMs?: number;
+  } = {},
 ): Promise<TestAgent> {
   // Removed once the agent has stopped (its containers destroyed), not by the afterEach clean-up, which runs
   // before onTestFinished and raced the runtime still deleting a rootfs (ENOTEMPTY).
@@ -55,6 +59,9 @@ export async function startTestAgent(
     masterUrl: "http://127.0.0.1:5050",
     ...(options.switchUser === undefined ? {} : { switchUser: options.switchUser }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    ...(options.executorRegistrationTimeoutMs === undefined
+      ? {}
+      : { executorRegistrationTimeoutMs: options.executorRegistrationTimeoutMs }),
     onStatus: (status) => statuses.push(status),
   });
   onTestFinished(async () => {
