@@ -17,7 +17,7 @@ export type CommandEvent =
   | { type: "declined" }
   | { type: "dry_run"; apps: readonly string[] }
   /** `titan drain`, after its moves: the agents' machines were brought down for maintenance. */
-  | { type: "maintenance"; agents: readonly string[]; mode: "DOWN" }
+  | { type: "maintenance"; agents: readonly string[]; mode: "DRAINING" | "DOWN" }
   /** `deploy --detach`: the deploy goes on in the background. */
   | { type: "detached"; app: string; release: number; pid: number; log: string; follow: string }
   | {

@@ -82,8 +82,8 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
 }
 
 /**
- * Refuses the drain while a deploy of any app holds its lock, wherever that app's instances are: the agents are not
- * under maintenance before the moves end, so it could still launch instances there (apps.ts `lockedRefusal`). Each
+ * Refuses the drain while a deploy of any app holds its lock, wherever that app's instances are: planned before the
+ * drain, it may have launched instances there the drain's plan does not show (apps.ts `lockedRefusal`). Each
  * app's lock is read here only: the refusals of apps with instances on the agents come after, with no deploy running.
  */
 async function refuseRunningDeploys(
@@ -147,9 +147,12 @@ function advisedAgents(
 }
 
 /**
- * Once the agents are empty: their machines join the maintenance schedule in a window starting now (other windows
- * kept; a machine appears once) and are brought DOWN, so Mesos removes the agents and the operator can terminate
- * them (src/master/http.cpp: START_MAINTENANCE takes only scheduled machines).
+ * The agents' machines join the maintenance schedule before anything moves, in a window starting now (other windows
+ * kept; a machine appears once): DRAINING, every offer of them carries the window's `unavailability`, so no titan
+ * launches there any more while the drain runs — a `titan supervise` relaunching any app, another deploy — as Mesos
+ * maintenance asks of every framework (docs/maintenance.md). Once the agents are empty they are brought DOWN, so
+ * Mesos removes them and the operator can terminate them (src/master/http.cpp: START_MAINTENANCE takes only
+ * scheduled machines).
  */
 async function maintenanceStep(
   env: Env,
@@ -162,19 +165,36 @@ async function maintenanceStep(
   const machines = agentMachines((await operator.getAgents(env.signal)).agents ?? []).filter((a) =>
     agentIds.includes(a.agentId),
   );
+  const ids = machines.map((m) => m.machine);
   const hosts = agentIds.map((id) => snapshot.agents.find((a) => a.id === id)?.hostname ?? id);
+  const say = (mode: "DRAINING" | "DOWN", text: string) => {
+    // Events of the drain like the moves' between them, with their times as those have theirs.
+    if (json) writeEvent(env.io.out, { type: "maintenance", agents: hosts, mode }, env.clock.now());
+    else writeLine(env.io.out, `${hosts.join(", ")}: ${text}`);
+  };
+  /** Schedules the machines unless each already is (a resumed drain, the schedule left as it put it). */
+  const schedule = async () => {
+    const current = (await operator.getMaintenanceSchedule(env.signal)).schedule;
+    if (ids.every((id) => scheduled(current, id))) return;
+    await operator.updateMaintenanceSchedule(withWindow(current, ids, env.clock.now()), env.signal);
+  };
   return {
     describe: `bring ${hosts.join(", ")} down for maintenance`,
+    before: async () => {
+      await schedule();
+      say("DRAINING", "scheduled for maintenance (draining): nothing new is placed there");
+    },
     run: async () => {
-      const ids = machines.map((m) => m.machine);
-      const current = (await operator.getMaintenanceSchedule(env.signal)).schedule;
-      await operator.updateMaintenanceSchedule(withWindow(current, ids, env.clock.now()), env.signal);
+      // Still scheduled, unless the schedule was changed meanwhile: START_MAINTENANCE needs it.
+      await schedule();
       await operator.startMaintenance(ids, env.signal);
-      // An event of the drain like the moves' before it, with its time as they have theirs.
-      if (json) writeEvent(env.io.out, { type: "maintenance", agents: hosts, mode: "DOWN" }, env.clock.now());
-      else writeLine(env.io.out, `${hosts.join(", ")}: down for maintenance; the machines can be terminated`);
+      say("DOWN", "down for maintenance; the machines can be terminated");
     },
   };
+}
+
+function scheduled(schedule: MaintenanceSchedule, machine: MachineID): boolean {
+  return (schedule.windows ?? []).some((w) => w.machine_ids.some((m) => sameMachine(m, machine)));
 }
 
 function withWindow(
