@@ -1,8 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { systemClock } from "../../src/cli/env.js";
+import { TitanError } from "../../src/cli/errors.js";
+import type { DrainOptions } from "../../src/commands/drain/command.js";
+import { runDrain } from "../../src/commands/drain/run.js";
 import { type Json, operator } from "../local/scheduler-client.js";
 import { masterTasks, startSupervisor, stopAll, until, writeCrashableApp } from "../supervisor/harness.js";
 import { runCli } from "../support/cli.js";
+import { scriptedPrompter, testEnv } from "../support/env.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { events, FAST, home, writeWebApp } from "./harness.js";
 
@@ -94,5 +99,71 @@ describe("titan drain beside a titan supervise of another app", () => {
     const status = (await operator(local.url, { type: "GET_MAINTENANCE_STATUS" }))
       .get_maintenance_status as Json;
     expect(((status.status as Json).down_machines as Json[]).length).toBe(1);
+  }, 90_000);
+
+  it("brings no machine down with an instance launched there while it waited at its prompt: the re-run moves it", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 2 });
+    const h = home();
+    const opts = { env: h.vars, cwd: h.cwd };
+    const cli = (argv: string[]) => runCli([...argv, "--master", local.url], opts);
+    const web = writeCrashableApp(h.cwd, { instances: 1 });
+    expect((await cli(["deploy", "-f", web, "--yes"])).code).toBe(0);
+    const [crashing] = await running(local.url, "web");
+    // An empty agent larger than the others: a relaunch placed on offers alone opens it first.
+    const [large] = await local.cluster.addAgents({
+      count: 1,
+      resources: { cpus: 8, mem: 16384, disk: 0, gpus: 0 },
+    });
+    const victim = large?.id ?? "";
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+
+    // The drain plans (nothing of titan's on the agent) and asks; meanwhile web crashes and is relaunched there,
+    // before the agent is scheduled. The supervisor then stops: nothing but the drain stands between web and the
+    // machine going down.
+    let relaunched: string | undefined;
+    const prompter = {
+      ...scriptedPrompter([]),
+      confirm: async () => {
+        await fetch(`http://127.0.0.1:${crashing?.port}/exit`);
+        const launch = await supervisor.waitFor((r) => r.msg === "launch", "a relaunch of web");
+        relaunched = String(launch.task);
+        await until(
+          async () =>
+            (await running(local.url, "web")).some((t) => t.id === relaunched && t.agent === victim),
+          "web relaunched on the agent being drained",
+        );
+        expect((await supervisor.stop()).code).toBe(0);
+        return true;
+      },
+    };
+    const t = testEnv({ tty: true, vars: h.vars, cwd: h.cwd });
+    const env = { ...t.env, clock: systemClock, prompter: () => prompter };
+    const asked = await runDrain(env, { master: local.url } as DrainOptions, [victim]).then(
+      (code) => ({ code, error: undefined }),
+      (error: unknown) => ({ code: undefined, error }),
+    );
+    expect(asked.code).toBeUndefined();
+    expect(asked.error).toBeInstanceOf(TitanError);
+    expect((asked.error as TitanError).message).toBe(
+      `web has an instance on agent-3.local that was launched after the drain planned (${relaunched}): agent-3.local stays scheduled for maintenance (DRAINING) and is not brought down`,
+    );
+    expect((asked.error as TitanError).hint).toBe(
+      `re-run \`titan drain ${victim} --master ${local.url}\` to move it; then the machines go down`,
+    );
+    // Still up and DRAINING, web still running there.
+    const status = (await operator(local.url, { type: "GET_MAINTENANCE_STATUS" }))
+      .get_maintenance_status as Json;
+    expect(((status.status as Json).draining_machines as Json[]).length).toBe(1);
+    expect(await running(local.url, "web")).toMatchObject([{ id: relaunched, agent: victim }]);
+
+    // The re-run moves web off with its gates, then brings the machine down.
+    const again = await cli(["drain", victim, "--yes", "--json"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(events(again.stdout).at(-1)).toMatchObject({ type: "maintenance", mode: "DOWN" });
+    const after = await running(local.url, "web");
+    expect(after).toHaveLength(1);
+    expect(after[0]?.agent).not.toBe(victim);
+    expect((await masterTasks(local.url)).find((t) => t.id === relaunched)?.state).toBe("TASK_KILLED");
   }, 90_000);
 });

@@ -1,6 +1,6 @@
 import { commandLine, targetWords } from "../../cli/command-line.js";
 import type { Env } from "../../cli/env.js";
-import { UsageError } from "../../cli/errors.js";
+import { TitanError, UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { agentMachines, sameMachine } from "../../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../../cluster/types.js";
@@ -60,17 +60,22 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
     const apps = known.flatMap((app) =>
       app.kind === "resumes" || (app.kind === "moves" && hostsOf(app.app).length > 0) ? [app.spec] : [],
     );
-    const argv = opts.advised ? ["--advised"] : names;
+    const resume = commandLine([
+      "titan",
+      "drain",
+      ...(opts.advised ? ["--advised"] : names),
+      ...targetWords(opts),
+    ]);
     return await applyApps(env, conn, apps, {
       yes: opts.yes === true,
       json: opts.json === true,
       forceUnlock: opts.forceUnlock === true,
       autoRollback: opts.autoRollback !== false,
       verb: "drain",
-      resume: commandLine(["titan", "drain", ...argv, ...targetWords(opts)]),
+      resume,
       target: targetWords(opts),
       draining,
-      followUp: await maintenanceStep(env, conn, snapshot, agentIds, opts.json === true),
+      followUp: await maintenanceStep(env, conn, snapshot, agentIds, { json: opts.json === true, resume }),
       ...(opts.region === undefined ? {} : { region: opts.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(overrideDisruption === undefined ? {} : { overrideDisruption }),
@@ -159,7 +164,7 @@ async function maintenanceStep(
   conn: Connection,
   snapshot: ClusterSnapshot,
   agentIds: readonly string[],
-  json: boolean,
+  { json, resume }: { json: boolean; resume: string },
 ): Promise<FollowUp> {
   const operator = new MasterOperator(conn.cluster);
   const machines = agentMachines((await operator.getAgents(env.signal)).agents ?? []).filter((a) =>
@@ -185,12 +190,40 @@ async function maintenanceStep(
       say("DRAINING", "scheduled for maintenance (draining): nothing new is placed there");
     },
     run: async () => {
+      await refuseLateInstances(env, conn, agentIds, hosts, resume);
       // Still scheduled, unless the schedule was changed meanwhile: START_MAINTENANCE needs it.
       await schedule();
       await operator.startMaintenance(ids, env.signal);
       say("DOWN", "down for maintenance; the machines can be terminated");
     },
   };
+}
+
+/**
+ * Refuses to bring the machines down while an instance of an app of this state store runs on the agents: launched
+ * after the drain planned and before the agents were scheduled (a `titan supervise` relaunch while the drain asked
+ * for confirmation), it is in no move of this drain, and would be lost with the machine. The agents stay DRAINING,
+ * so nothing new lands there; a re-run plans its move. Instances of apps of other state stores end with the machines,
+ * as the plan says of those it found.
+ */
+async function refuseLateInstances(
+  env: Env,
+  conn: Connection,
+  agentIds: readonly string[],
+  hosts: readonly string[],
+  resume: string,
+): Promise<void> {
+  const now = await conn.source.read(env.signal);
+  for (const app of Object.keys(now.titanTasks).sort()) {
+    const late = (now.titanTasks[app] ?? []).filter((t) => agentIds.includes(t.agentId));
+    if (late.length === 0 || (await conn.store.releases(app)).length === 0) continue;
+    const one = late.length === 1;
+    const where = [...new Set(late.map((t) => t.hostname))].join(", ");
+    throw new TitanError(
+      `${app} has ${one ? "an instance" : `${late.length} instances`} on ${where} that ${one ? "was" : "were"} launched after the drain planned (${late.map((t) => t.taskId).join(", ")}): ${hosts.join(", ")} ${hosts.length === 1 ? "stays" : "stay"} scheduled for maintenance (DRAINING) and ${hosts.length === 1 ? "is" : "are"} not brought down`,
+      { hint: `re-run \`${resume}\` to move ${one ? "it" : "them"}; then the machines go down` },
+    );
+  }
 }
 
 function scheduled(schedule: MaintenanceSchedule, machine: MachineID): boolean {
