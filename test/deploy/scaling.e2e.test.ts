@@ -205,6 +205,12 @@ describe("an interrupted titan drain, re-run", () => {
     expect(await placements(local.url)).toHaveLength(1);
     abort.abort();
     expect((await drain).code).toBe(130);
+    // The machine stays scheduled (DRAINING) and up: nothing new lands there until the re-run brings it down.
+    const status = await maintenanceStatus(local.url);
+    expect((status.draining_machines as Json[]).map((m) => (m.id as Json).hostname)).toEqual([
+      local.cluster.agents().find((a) => a.id === victim)?.hostname,
+    ]);
+    expect(status.down_machines ?? []).toEqual([]);
     await local.faults.withholdOffers(false);
 
     // Nothing of web is left on the agent, yet its release is the drain's, unfinished: the re-run finishes it.
