@@ -60,12 +60,9 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
     const apps = known.flatMap((app) =>
       app.kind === "resumes" || (app.kind === "moves" && hostsOf(app.app).length > 0) ? [app.spec] : [],
     );
-    const resume = commandLine([
-      "titan",
-      "drain",
-      ...(opts.advised ? ["--advised"] : names),
-      ...targetWords(opts),
-    ]);
+    // Resumed by the agents it drains, not by advice: once they are DRAINING, the advice of a re-run may name others.
+    const again = opts.advised ? agentNames(snapshot, agentIds) : names;
+    const resume = commandLine(["titan", "drain", ...again, ...targetWords(opts)]);
     return await applyApps(env, conn, apps, {
       yes: opts.yes === true,
       json: opts.json === true,
@@ -128,6 +125,16 @@ function namedAgents(snapshot: ClusterSnapshot, names: readonly string[]): strin
       }),
     ),
   ];
+}
+
+/** How to name the agents again: by hostname, or by id where another agent has the same hostname. */
+function agentNames(snapshot: ClusterSnapshot, agentIds: readonly string[]): string[] {
+  return agentIds.map((id) => {
+    const hostname = snapshot.agents.find((a) => a.id === id)?.hostname;
+    if (hostname === undefined) return id;
+    const same = snapshot.agents.filter((a) => a.hostname.toLowerCase() === hostname.toLowerCase());
+    return same.length === 1 ? hostname : id;
+  });
 }
 
 /** The plan's scale-in advice for what runs now: agents everything on which fits elsewhere. */
