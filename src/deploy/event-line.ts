@@ -16,7 +16,7 @@ export type CommandEvent =
   | { type: "nothing_to_do" }
   | { type: "declined" }
   | { type: "dry_run"; apps: readonly string[] }
-  /** `titan drain`, after its moves: the agents' machines were brought down for maintenance. */
+  /** `titan drain`: the agents' machines scheduled before its moves (DRAINING), brought down after them (DOWN). */
   | { type: "maintenance"; agents: readonly string[]; mode: "DRAINING" | "DOWN" }
   /** `deploy --detach`: the deploy goes on in the background. */
   | { type: "detached"; app: string; release: number; pid: number; log: string; follow: string }

@@ -413,7 +413,9 @@ function renderOtherApps(plan: Plan, c: ChalkInstance): string[] {
  */
 function renderDraining(plan: Plan, c: ChalkInstance): string[] {
   if (plan.draining.length === 0) return [];
-  const hosts = someApps(plan.draining.map((a) => a.hostname));
+  const all = plan.draining.map((a) => a.hostname);
+  const shown = all.slice(0, OTHER_APPS_SHOWN);
+  const hosts = `${shown.join(", ")}${all.length > shown.length ? ` and ${all.length - shown.length} more` : ""}`;
   const what = plan.drain
     ? "Being drained or scheduled for maintenance"
     : "Scheduled for maintenance (DRAINING)";

@@ -162,7 +162,7 @@ function advisedAgents(
  * The agents' machines join the maintenance schedule before anything moves, in a window starting now (other windows
  * kept; a machine appears once): DRAINING, every offer of them carries the window's `unavailability`, so no titan
  * launches there any more while the drain runs — a `titan supervise` relaunching any app, another deploy — as Mesos
- * maintenance asks of every framework (docs/maintenance.md). Once the agents are empty they are brought DOWN, so
+ * maintenance asks of every framework (the Mesos maintenance guide). Once the agents are empty they are brought DOWN, so
  * Mesos removes them and the operator can terminate them (src/master/http.cpp: START_MAINTENANCE takes only
  * scheduled machines).
  */
