@@ -17,8 +17,8 @@ export type CommandEvent =
   | { type: "nothing_to_do"; reason?: "stopped" }
   | { type: "declined" }
   | { type: "dry_run"; apps: readonly string[] }
-  /** `titan drain`, after its moves: the agents' machines were brought down for maintenance. */
-  | { type: "maintenance"; agents: readonly string[]; mode: "DOWN" }
+  /** `titan drain`: the agents' machines scheduled before its moves (DRAINING), brought down after them (DOWN). */
+  | { type: "maintenance"; agents: readonly string[]; mode: "DRAINING" | "DOWN" }
   /** `deploy --detach`: the deploy goes on in the background. */
   | {
       type: "detached";

@@ -179,6 +179,9 @@ export function buildPlan(input: PlanInput): Plan {
     apps: appPlans,
     otherApps: left,
     leftOnDraining: leftOnDraining(snapshot, left, input.draining),
+    draining: snapshot.agents
+      .filter((a) => input.draining?.has(a.id) === true)
+      .map((a) => ({ agentId: a.id, hostname: a.hostname })),
     drain: input.drain === true,
     utilisation: { before: utilisation(snapshot.agents), after: utilisation(endState.usage()) },
     scaleOut,

@@ -45,6 +45,7 @@ export function renderPlan(remote: Plan, c: ChalkInstance): string[] {
     lines.push(...renderApp(app, landingsOf(remote.apps[k] as AppPlan), c, overQuota), "");
   });
   lines.push(...renderOtherApps(plan, c));
+  lines.push(...renderDraining(plan, c));
   lines.push(...renderUtilisation(plan), ...renderQuota(plan.quota), "");
   lines.push(...renderVerdict(plan, placedCount(remote), c), "");
   lines.push(`seed ${plan.seed} — replay with --seed ${plan.seed}`);
@@ -404,6 +405,21 @@ function renderOtherApps(plan: Plan, c: ChalkInstance): string[] {
       "",
     );
   return lines;
+}
+
+/**
+ * The agents nothing new is placed on, so that a plan that finds too little room says why (placement's explanation
+ * counts no drained agent): for a drain, its agents and any other scheduled for maintenance.
+ */
+function renderDraining(plan: Plan, c: ChalkInstance): string[] {
+  if (plan.draining.length === 0) return [];
+  const all = plan.draining.map((a) => a.hostname);
+  const shown = all.slice(0, OTHER_APPS_SHOWN);
+  const hosts = `${shown.join(", ")}${all.length > shown.length ? ` and ${all.length - shown.length} more` : ""}`;
+  const what = plan.drain
+    ? "Being drained or scheduled for maintenance"
+    : "Scheduled for maintenance (DRAINING)";
+  return [c.dim(`${what}, nothing new placed there: ${hosts}`), ""];
 }
 
 function someApps(apps: readonly string[]): string {

@@ -116,6 +116,11 @@ export interface Plan {
    * moves none of them, so they stay there until their agents go down.
    */
   leftOnDraining: string[];
+  /**
+   * Agents being emptied — drained, or their machines scheduled for maintenance (DRAINING, as an interrupted or
+   * running `titan drain` leaves them): nothing new is placed there.
+   */
+  draining: Array<{ agentId: string; hostname: string }>;
   /** The plan is `titan drain`'s: its apps are what it moves off the agents it drains, not a manifest's. */
   drain: boolean;
   utilisation: { before: Utilisation; after: Utilisation };

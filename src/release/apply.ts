@@ -69,6 +69,8 @@ export interface ApplyOptions {
 export interface FollowUp {
   /** Said in the plan's confirmation after the apps, e.g. "bring agent-2 down for maintenance". */
   describe: string;
+  /** Once the change is confirmed, before any app changes (`titan drain` schedules the agents' maintenance). */
+  before?(): Promise<void>;
   run(): Promise<void>;
 }
 
@@ -136,6 +138,7 @@ export async function applyApps(
     return ExitCode.Ok;
   }
   await conn.recordAdoptions();
+  await options.followUp?.before?.();
 
   const view = await progressView(env, options.json);
   // --timeout bounds the whole change, however many apps it deploys one after another.

@@ -139,6 +139,37 @@ describe("scaling the cluster out and in", () => {
     });
   }, 60_000);
 
+  it("an interrupted titan drain --advised names the agents it chose to resume with, whatever the advice says then", async () => {
+    const { local, h, cli } = await smallCluster(2, 1);
+    const bigYaml = join(h.cwd, "big.yaml");
+    writeFileSync(
+      bigYaml,
+      'name: big\nshell: "sleep 600"\ninstances: 1\nresources: { cpus: 0.7, mem: 32Mi }\nkill_grace: 500ms\n',
+    );
+    expect((await cli(["deploy", "-f", bigYaml, "--master", local.url, "--yes"])).code).toBe(0);
+    const file = writeWebApp(h.cwd, { instances: 2, cpus: 0.2, maxUnavailable: 0, maxSurge: 1 });
+    expect((await cli(["deploy", "-f", file, "--master", local.url, "--yes"])).code).toBe(0);
+    expect((await cli(["stop", "big", "--master", local.url, "--yes"])).code).toBe(0);
+    const plan = await cli(["plan", "-f", file, "--master", local.url, "--json"]);
+    const [drained] = (JSON.parse(plan.stdout).scale_in as { drain: Array<{ hostname: string }> }).drain;
+
+    // Stopped by --timeout once the machine is DRAINING: the advice of a re-run could name another agent, and
+    // leave this one scheduled, up, and taking nothing new for good.
+    const cut = await cli(["drain", "--advised", "--master", local.url, "--yes", "--timeout", "1ms"]);
+    expect(cut.code, cut.stderr).toBe(7);
+    const resume = `titan drain ${drained?.hostname} --master ${local.url}`;
+    expect(cut.stderr).toContain(`hint: re-run \`${resume}\` to continue`);
+    expect(((await maintenanceStatus(local.url)).draining_machines as Json[]).length).toBe(1);
+
+    const again = await cli([...resume.split(" ").slice(1), "--yes", "--json"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(events(again.stdout).at(-1)).toMatchObject({
+      type: "maintenance",
+      mode: "DOWN",
+      agents: [drained?.hostname],
+    });
+  }, 60_000);
+
   it("moves instances off an agent scheduled for maintenance before the window and accepts the inverse offer", async () => {
     const { local, h, cli } = await smallCluster(3, 2);
     const file = writeWebApp(h.cwd, { instances: 2, maxUnavailable: 0, maxSurge: 1 });
@@ -205,6 +236,12 @@ describe("an interrupted titan drain, re-run", () => {
     expect(await placements(local.url)).toHaveLength(1);
     abort.abort();
     expect((await drain).code).toBe(130);
+    // The machine stays scheduled (DRAINING) and up: nothing new lands there until the re-run brings it down.
+    const status = await maintenanceStatus(local.url);
+    expect((status.draining_machines as Json[]).map((m) => (m.id as Json).hostname)).toEqual([
+      local.cluster.agents().find((a) => a.id === victim)?.hostname,
+    ]);
+    expect(status.down_machines ?? []).toEqual([]);
     await local.faults.withholdOffers(false);
 
     // Nothing of web is left on the agent, yet its release is the drain's, unfinished: the re-run finishes it.

@@ -131,6 +131,39 @@ describe("renderPlan", () => {
     );
   });
 
+  it("names the agents nothing new is placed on: a plan short of room says why those are not used", () => {
+    // Two agents, one scheduled for maintenance (as a drain leaves it until it brings the machine down): two
+    // instances on distinct hosts cannot both be placed, and the plan says which agent it kept out.
+    const agents = [agent(0, scalars(8, 8192)), agent(1, scalars(8, 8192))];
+    const app = appSpec({ instances: 2, constraints: [{ kind: "unique", attribute: "hostname" }] });
+    const plan = buildPlan({
+      apps: [app],
+      snapshot: snapshotOf(agents, []),
+      source: "s",
+      seed: 1,
+      draining: new Set(["agent-0"]),
+    });
+    expect(plan.fits).toBe(false);
+    expect(plan.draining).toEqual([{ agentId: "agent-0", hostname: "host-0.example.com" }]);
+    expect(renderPlan(plan, plain)).toContain(
+      "Scheduled for maintenance (DRAINING), nothing new placed there: host-0.example.com",
+    );
+    const drain = buildPlan({
+      apps: [],
+      snapshot: snapshotOf(agents, []),
+      source: "s",
+      seed: 1,
+      draining: new Set(["agent-0"]),
+      drain: true,
+    });
+    expect(renderPlan(drain, plain)).toContain(
+      "Being drained or scheduled for maintenance, nothing new placed there: host-0.example.com",
+    );
+    const none = buildPlan({ apps: [app], snapshot: snapshotOf(agents, []), source: "s", seed: 1 });
+    expect(none.draining).toEqual([]);
+    expect(renderPlan(none, plain).join("\n")).not.toContain("nothing new placed there");
+  });
+
   it("lists what a scale-down stops", () => {
     const app = appSpec({ instances: 1 });
     const running = [0, 1].map((i) => titanTask("api", i, "sha256:x", i, app.resources));

@@ -98,10 +98,10 @@ export function drainRefusal(app: DrainApp, context: RefusalContext): UsageError
 
 /**
  * Why a drain refuses to bring agents down while a deploy of `app` holds its lock, whatever agents its instances
- * run on now (none, for a first deploy that launched nothing yet). The agents join the maintenance schedule only
- * once the drain's moves are done, so until then the master offers them as any other (with no unavailability),
- * and that deploy, planned before the drain, may launch instances there that the machines then take down with
- * them, mid-rollout. Only its end makes what it launched known to the drain's plan.
+ * run on now (none, for a first deploy that launched nothing yet). That deploy was planned before the drain: it may
+ * have launched instances there before the agents joined the maintenance schedule, which the machines would take
+ * down with them mid-rollout, or bound instances to agents that take nothing new once they are DRAINING. Only its
+ * end makes what it launched known to the drain's plan.
  */
 export function lockedRefusal(
   app: string,

@@ -16,10 +16,11 @@ Examples:
   titan drain --advised --yes                 the agents \`titan plan\` says could be drained
   titan drain S12 S13 --json                  by agent id; the plan, then NDJSON events
 
-Shows the plan first: every instance on the agents is replaced elsewhere (launched, healthy, then the old one
-killed), under the app's constraints and never below its max_unavailable. Then the agents' machines are put in a
-maintenance window and brought DOWN (UPDATE_MAINTENANCE_SCHEDULE, START_MAINTENANCE): Mesos removes the agents, and
-the machines can be terminated. \`STOP_MAINTENANCE\` brings a machine back.`;
+Shows the plan first. Once confirmed, the agents' machines join a maintenance window (UPDATE_MAINTENANCE_SCHEDULE):
+DRAINING, they take nothing new from any titan. Every instance on them is replaced elsewhere (launched, healthy, then
+the old one killed), under the app's constraints and never below its max_unavailable. Then the machines are brought
+DOWN (START_MAINTENANCE): Mesos removes the agents, and the machines can be terminated. \`STOP_MAINTENANCE\` brings
+a machine back.`;
 
 /** `titan drain AGENT…|--advised`: empty agents with the deploy's gates, then mark them for maintenance. */
 export function registerDrain(program: Command, ctx: CommandContext): void {

@@ -1,6 +1,6 @@
 import { commandLine, targetWords } from "../../cli/command-line.js";
 import type { Env } from "../../cli/env.js";
-import { UsageError } from "../../cli/errors.js";
+import { TitanError, UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { agentMachines, sameMachine } from "../../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../../cluster/types.js";
@@ -60,17 +60,19 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
     const apps = known.flatMap((app) =>
       app.kind === "resumes" || (app.kind === "moves" && hostsOf(app.app).length > 0) ? [app.spec] : [],
     );
-    const argv = opts.advised ? ["--advised"] : names;
+    // Resumed by the agents it drains, not by advice: once they are DRAINING, the advice of a re-run may name others.
+    const again = opts.advised ? agentNames(snapshot, agentIds) : names;
+    const resume = commandLine(["titan", "drain", ...again, ...targetWords(opts)]);
     return await applyApps(env, conn, apps, {
       yes: opts.yes === true,
       json: opts.json === true,
       forceUnlock: opts.forceUnlock === true,
       autoRollback: opts.autoRollback !== false,
       verb: "drain",
-      resume: commandLine(["titan", "drain", ...argv, ...targetWords(opts)]),
+      resume,
       target: targetWords(opts),
       draining,
-      followUp: await maintenanceStep(env, conn, snapshot, agentIds, opts.json === true),
+      followUp: await maintenanceStep(env, conn, snapshot, agentIds, { json: opts.json === true, resume }),
       ...(opts.region === undefined ? {} : { region: opts.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(overrideDisruption === undefined ? {} : { overrideDisruption }),
@@ -82,8 +84,8 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
 }
 
 /**
- * Refuses the drain while a deploy of any app holds its lock, wherever that app's instances are: the agents are not
- * under maintenance before the moves end, so it could still launch instances there (apps.ts `lockedRefusal`). Each
+ * Refuses the drain while a deploy of any app holds its lock, wherever that app's instances are: planned before the
+ * drain, it may have launched instances there the drain's plan does not show (apps.ts `lockedRefusal`). Each
  * app's lock is read here only: the refusals of apps with instances on the agents come after, with no deploy running.
  */
 async function refuseRunningDeploys(
@@ -125,6 +127,16 @@ function namedAgents(snapshot: ClusterSnapshot, names: readonly string[]): strin
   ];
 }
 
+/** How to name the agents again: by hostname, or by id where another agent has the same hostname. */
+function agentNames(snapshot: ClusterSnapshot, agentIds: readonly string[]): string[] {
+  return agentIds.map((id) => {
+    const hostname = snapshot.agents.find((a) => a.id === id)?.hostname;
+    if (hostname === undefined) return id;
+    const same = snapshot.agents.filter((a) => a.hostname.toLowerCase() === hostname.toLowerCase());
+    return same.length === 1 ? hostname : id;
+  });
+}
+
 /** The plan's scale-in advice for what runs now: agents everything on which fits elsewhere. */
 function advisedAgents(
   env: Env,
@@ -147,34 +159,82 @@ function advisedAgents(
 }
 
 /**
- * Once the agents are empty: their machines join the maintenance schedule in a window starting now (other windows
- * kept; a machine appears once) and are brought DOWN, so Mesos removes the agents and the operator can terminate
- * them (src/master/http.cpp: START_MAINTENANCE takes only scheduled machines).
+ * The agents' machines join the maintenance schedule before anything moves, in a window starting now (other windows
+ * kept; a machine appears once): DRAINING, every offer of them carries the window's `unavailability`, so no titan
+ * launches there any more while the drain runs — a `titan supervise` relaunching any app, another deploy — as Mesos
+ * maintenance asks of every framework (the Mesos maintenance guide). Once the agents are empty they are brought DOWN, so
+ * Mesos removes them and the operator can terminate them (src/master/http.cpp: START_MAINTENANCE takes only
+ * scheduled machines).
  */
 async function maintenanceStep(
   env: Env,
   conn: Connection,
   snapshot: ClusterSnapshot,
   agentIds: readonly string[],
-  json: boolean,
+  { json, resume }: { json: boolean; resume: string },
 ): Promise<FollowUp> {
   const operator = new MasterOperator(conn.cluster);
   const machines = agentMachines((await operator.getAgents(env.signal)).agents ?? []).filter((a) =>
     agentIds.includes(a.agentId),
   );
+  const ids = machines.map((m) => m.machine);
   const hosts = agentIds.map((id) => snapshot.agents.find((a) => a.id === id)?.hostname ?? id);
+  const say = (mode: "DRAINING" | "DOWN", text: string) => {
+    // Events of the drain like the moves' between them, with their times as those have theirs.
+    if (json) writeEvent(env.io.out, { type: "maintenance", agents: hosts, mode }, env.clock.now());
+    else writeLine(env.io.out, `${hosts.join(", ")}: ${text}`);
+  };
+  /** Schedules the machines unless each already is (a resumed drain, the schedule left as it put it). */
+  const schedule = async () => {
+    const current = (await operator.getMaintenanceSchedule(env.signal)).schedule;
+    if (ids.every((id) => scheduled(current, id))) return;
+    await operator.updateMaintenanceSchedule(withWindow(current, ids, env.clock.now()), env.signal);
+  };
   return {
     describe: `bring ${hosts.join(", ")} down for maintenance`,
+    before: async () => {
+      await schedule();
+      say("DRAINING", "scheduled for maintenance (draining): nothing new is placed there");
+    },
     run: async () => {
-      const ids = machines.map((m) => m.machine);
-      const current = (await operator.getMaintenanceSchedule(env.signal)).schedule;
-      await operator.updateMaintenanceSchedule(withWindow(current, ids, env.clock.now()), env.signal);
+      await refuseLateInstances(env, conn, agentIds, hosts, resume);
+      // Still scheduled, unless the schedule was changed meanwhile: START_MAINTENANCE needs it.
+      await schedule();
       await operator.startMaintenance(ids, env.signal);
-      // An event of the drain like the moves' before it, with its time as they have theirs.
-      if (json) writeEvent(env.io.out, { type: "maintenance", agents: hosts, mode: "DOWN" }, env.clock.now());
-      else writeLine(env.io.out, `${hosts.join(", ")}: down for maintenance; the machines can be terminated`);
+      say("DOWN", "down for maintenance; the machines can be terminated");
     },
   };
+}
+
+/**
+ * Refuses to bring the machines down while an instance of an app of this state store runs on the agents: launched
+ * after the drain planned and before the agents were scheduled (a `titan supervise` relaunch while the drain asked
+ * for confirmation), it is in no move of this drain, and would be lost with the machine. The agents stay DRAINING,
+ * so nothing new lands there; a re-run plans its move. Instances of apps of other state stores end with the machines,
+ * as the plan says of those it found.
+ */
+async function refuseLateInstances(
+  env: Env,
+  conn: Connection,
+  agentIds: readonly string[],
+  hosts: readonly string[],
+  resume: string,
+): Promise<void> {
+  const now = await conn.source.read(env.signal);
+  for (const app of Object.keys(now.titanTasks).sort()) {
+    const late = (now.titanTasks[app] ?? []).filter((t) => agentIds.includes(t.agentId));
+    if (late.length === 0 || (await conn.store.releases(app)).length === 0) continue;
+    const one = late.length === 1;
+    const where = [...new Set(late.map((t) => t.hostname))].join(", ");
+    throw new TitanError(
+      `${app} has ${one ? "an instance" : `${late.length} instances`} on ${where} that ${one ? "was" : "were"} launched after the drain planned (${late.map((t) => t.taskId).join(", ")}): ${hosts.join(", ")} ${hosts.length === 1 ? "stays" : "stay"} scheduled for maintenance (DRAINING) and ${hosts.length === 1 ? "is" : "are"} not brought down`,
+      { hint: `re-run \`${resume}\` to move ${one ? "it" : "them"}; then the machines go down` },
+    );
+  }
+}
+
+function scheduled(schedule: MaintenanceSchedule, machine: MachineID): boolean {
+  return (schedule.windows ?? []).some((w) => w.machine_ids.some((m) => sameMachine(m, machine)));
 }
 
 function withWindow(
