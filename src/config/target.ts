@@ -34,8 +34,8 @@ export interface ClusterTarget {
   readonly local: boolean;
   /**
    * The master URLs to talk to, a list a later master source (such as ZooKeeper) can extend. For the local
-   * context: this user's running local cluster, started first when `start` is set (deploy and the commands that
-   * change an app); otherwise a local cluster that is not running is an error saying how to start it.
+   * context: this user's running local cluster, started first when `start` is set (a deploy that is not a
+   * --dry-run); otherwise a local cluster that is not running is an error saying how to start it.
    */
   masters(options?: { start?: boolean }): Promise<readonly string[]>;
   /** The cluster's credentials with the secret resolved, sent only to the configured masters. */

@@ -7,7 +7,10 @@ export const setClusterFlagTable = {
   principal: valueFlag("--principal <name>", "principal for HTTP basic auth"),
   secret: valueFlag("--secret <ref>", "the principal's secret as a reference: env:NAME or file:/path"),
   caFile: valueFlag("--ca-file <path>", "CA bundle to verify the masters' TLS certificates"),
-  state: valueFlag("--state <url>", "state store URL (file:///path)"),
+  state: valueFlag(
+    "--state <url>",
+    "state store URL: file:///path or zk://host:port,.../path (default: file:// in the data dir)",
+  ),
   registry: valueFlag("--registry <url>", "default Docker registry"),
   role: valueFlag("--role <role>", "Mesos role for titan's frameworks (default *)"),
   user: valueFlag("--user <user>", "Unix user tasks run as on the agents (default nobody)"),
