@@ -55,8 +55,8 @@ order, the regions of a wave in parallel, each with its own lock and framework. 
 refuses the deploy (exit 9) unless --skip-region names it.
 
 Exit codes: 0 deployed, 2 usage error or invalid manifest, 4 does not fit, 5 failed and rolled back,
-6 failed (not rolled back), 7 --timeout passed, 9 a region cannot be reached, 10 refused outside an app's
-disruption windows, 130 interrupted, 1 other errors.`;
+6 failed (not rolled back), 7 --timeout passed, 8 an image could not be pinned (nothing changed), 9 a region
+cannot be reached, 10 refused outside an app's disruption windows, 130 interrupted, 1 other errors.`;
 
 export function registerDeploy(program: Command, ctx: CommandContext): void {
   const command = program

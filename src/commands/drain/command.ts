@@ -20,7 +20,12 @@ Shows the plan first. Once confirmed, the agents' machines join a maintenance wi
 DRAINING, they take nothing new from any titan. Every instance on them is replaced elsewhere (launched, healthy, then
 the old one killed), under the app's constraints and never below its max_unavailable. Then the machines are brought
 DOWN (START_MAINTENANCE): Mesos removes the agents, and the machines can be terminated. \`STOP_MAINTENANCE\` brings
-a machine back.`;
+a machine back.
+
+Exit codes: 0 drained (or nothing to drain), 2 usage error, an unknown agent or an app that cannot be moved now,
+4 the instances do not fit elsewhere, 5 a move failed and was rolled back, 6 failed (not rolled back),
+7 --timeout passed, 10 refused outside an app's disruption windows, 130 interrupted (re-run to resume),
+1 an instance launched on the agents after the drain planned (re-run to move it) or another error.`;
 
 /** `titan drain AGENT…|--advised`: empty agents with the deploy's gates, then mark them for maintenance. */
 export function registerDrain(program: Command, ctx: CommandContext): void {

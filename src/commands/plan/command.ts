@@ -56,7 +56,8 @@ A live plan pins every image tag to a digest in its registry and shows \`tag →
 fails the plan (exit 8). --no-resolve skips the registry; a --snapshot plan is offline and never resolves.
 
 Exit codes: 0 fits, 3 fits and has changes (only with --detailed-exitcode), 4 something does not fit,
-2 usage error or invalid manifest, 8 an image could not be pinned, 1 runtime error.`;
+2 usage error or invalid manifest, 8 an image could not be pinned, 9 a region could not be read (the others
+are still planned), 130 interrupted, 1 runtime error.`;
 
 export function registerPlan(program: Command, ctx: CommandContext): void {
   const command = program

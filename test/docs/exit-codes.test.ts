@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ExitCode } from "../../src/cli/exit-codes.js";
+import { runCli } from "../support/cli.js";
+
+/**
+ * Every command whose docs page lists its exit codes says the same codes in its `--help`: a code added on one side
+ * only fails here. Codes are the numbers of the contract (src/cli/exit-codes.ts) that stand alone in the passage.
+ */
+const root = resolve(import.meta.dirname, "../..");
+const CODES = new Set<number>(Object.values(ExitCode));
+
+function codesIn(text: string): number[] {
+  const found = new Set<number>();
+  for (const match of text.matchAll(/(?<![\w.,/-])(\d{1,3})(?![\w.%/-]|,\d)/g)) {
+    const code = Number(match[1]);
+    if (CODES.has(code)) found.add(code);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+/** The passage of a doc from the first line starting with `from` up to the first line after it matching `to`. */
+function passage(doc: string, from: string, to: RegExp): string {
+  const lines = readFileSync(join(root, doc), "utf8").split("\n");
+  const start = lines.findIndex((line) => line.startsWith(from));
+  if (start < 0) throw new Error(`${doc}: no line starts with ${from}`);
+  const end = lines.findIndex((line, index) => index > start && to.test(line));
+  return lines.slice(start, end < 0 ? undefined : end).join("\n");
+}
+
+/** From the sentence that starts a paragraph's exit codes to the paragraph's end. */
+function sentence(doc: string, opening: string): string {
+  const text = readFileSync(join(root, doc), "utf8");
+  const start = text.indexOf(opening);
+  if (start < 0) throw new Error(`${doc}: no ${opening}`);
+  const end = text.indexOf("\n\n", start);
+  return text.slice(start, end < 0 ? undefined : end);
+}
+
+const documented: ReadonlyArray<readonly [command: string, docs: () => string]> = [
+  ["deploy", () => passage("docs/deploy.md", "## Exit codes", /^## /)],
+  ["plan", () => passage("docs/plan.md", "## Exit codes", /^An unusable snapshot/)],
+  ["ps", () => passage("docs/ps-and-logs.md", "| `ps` |", /^/)],
+  ["logs", () => passage("docs/ps-and-logs.md", "| `logs` |", /^/)],
+  ["top", () => sentence("docs/ps-and-logs.md", "Exit 0 shown")],
+  ["supervise", () => sentence("docs/supervise.md", "Exit codes: 0 stopped")],
+  ["drain", () => sentence("docs/scaling.md", "Exit codes: 0 drained")],
+];
+
+describe.each(documented)("titan %s --help", (command, docs) => {
+  it("lists the exit codes its docs page lists", async () => {
+    const help = await runCli([command, "--help"]);
+    expect(help.code).toBe(0);
+    const at = help.stdout.indexOf("Exit codes:");
+    expect(at, "the help has an Exit codes: line").toBeGreaterThanOrEqual(0);
+    expect(codesIn(help.stdout.slice(at))).toEqual(codesIn(docs()));
+  });
+});
