@@ -43,7 +43,8 @@ Examples:
 Exit codes:
 ${renderExitCodeTable()}
 
-Environment: TITAN_CONFIG, TITAN_CONTEXT, TITAN_MASTER, NO_COLOR, FORCE_COLOR, CI.`;
+Environment: TITAN_CONFIG, TITAN_CONTEXT, TITAN_MASTER, TITAN_REGION, TITAN_ROLE, TITAN_FAILOVER_TIMEOUT,
+TITAN_REGISTRY_TIMEOUT, TITAN_STATE_DIR, TITAN_DATA_DIR, NO_COLOR, FORCE_COLOR, CI.`;
 
 /** Builds the root command. Commands register cheaply; each one imports its implementation only when it runs. */
 export async function buildProgram(

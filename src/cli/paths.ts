@@ -9,8 +9,6 @@ export interface PlatformPaths {
   stateDir: string;
   /** Durable data: the file:// state store (releases, framework ids, locks). */
   dataDir: string;
-  /** Disposable cache (image digests). */
-  cacheDir: string;
 }
 
 type EnvLike = Readonly<Record<string, string | undefined>>;
@@ -31,7 +29,6 @@ export function platformPaths(
       configDir: join(home, "Library", "Preferences", app),
       stateDir: join(home, "Library", "Application Support", app, "state"),
       dataDir: join(home, "Library", "Application Support", app),
-      cacheDir: join(home, "Library", "Caches", app),
     };
   } else if (platform === "win32") {
     const appData = nonEmpty(env.APPDATA) ?? join(home, "AppData", "Roaming");
@@ -40,21 +37,18 @@ export function platformPaths(
       configDir: join(appData, app, "Config"),
       stateDir: join(localAppData, app, "State"),
       dataDir: join(localAppData, app, "Data"),
-      cacheDir: join(localAppData, app, "Cache"),
     };
   } else {
     base = {
       configDir: join(nonEmpty(env.XDG_CONFIG_HOME) ?? join(home, ".config"), app),
       stateDir: join(nonEmpty(env.XDG_STATE_HOME) ?? join(home, ".local", "state"), app),
       dataDir: join(nonEmpty(env.XDG_DATA_HOME) ?? join(home, ".local", "share"), app),
-      cacheDir: join(nonEmpty(env.XDG_CACHE_HOME) ?? join(home, ".cache"), app),
     };
   }
   return {
     configDir: base.configDir,
     stateDir: nonEmpty(env.TITAN_STATE_DIR) ?? base.stateDir,
     dataDir: nonEmpty(env.TITAN_DATA_DIR) ?? base.dataDir,
-    cacheDir: nonEmpty(env.TITAN_CACHE_DIR) ?? base.cacheDir,
   };
 }
 

@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 
+const root = resolve(import.meta.dirname, "../..");
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe("the command-line contract", () => {
@@ -9,6 +12,23 @@ describe("the command-line contract", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: titan");
     expect(r.stdout).toContain("Exit codes:");
+  });
+
+  it("names in its Environment: line every TITAN_ variable titan reads, but the supervisor's timing knobs", async () => {
+    const read = new Set<string>();
+    for (const file of readdirSync(join(root, "src"), { recursive: true, encoding: "utf8" })) {
+      if (!file.endsWith(".ts")) continue;
+      const text = readFileSync(join(root, "src", file), "utf8");
+      for (const match of text.matchAll(/(?:vars\.|env\.|\(")(TITAN_[A-Z_]+)/g)) read.add(match[1] ?? "");
+    }
+    // Documented in docs/supervise.md for tests and tuning; the detached handoff is between titan and itself.
+    const internal = /^TITAN_(SUPERVISE_\w+_MS|DETACHED_HANDOFF)$/;
+    const listed = (await runCli(["--help"])).stdout.split("Environment:")[1] ?? "";
+    const missing = [...read].filter(
+      (name) => !internal.test(name) && !new RegExp(`\\b${name}\\b`).test(listed),
+    );
+    expect(read.size).toBeGreaterThan(5);
+    expect(missing).toEqual([]);
   });
 
   it("rejects an unknown command with exit 2 and a hint", async () => {
