@@ -5,7 +5,10 @@ import { type CommandContext, flagAction } from "../types.js";
 
 export const logsFlagTable = {
   follow: switchFlag("-f, --follow", "keep reading new output, and new instances, until Ctrl-C"),
-  tail: valueFlag("-n, --tail <lines>", "only the last N lines of each instance (default: all; 10 with -f)"),
+  tail: valueFlag(
+    "-n, --tail <lines>",
+    "only the last N lines of each stream (stdout, stderr) of each run (default: all; 10 with -f)",
+  ),
   stdout: switchFlag("--stdout", "only stdout (default: stdout and stderr, each line marked)"),
   stderr: switchFlag("--stderr", "only stderr"),
   allStreams: switchFlag("--all-streams", "stdout and stderr (the default; kept for scripts that pass it)"),
@@ -25,7 +28,7 @@ export type LogsOptions = OptionsOf<typeof logsFlagTable> & { target: string };
 const HELP = `
 Examples:
   titan logs api                    stdout and stderr of every instance of api (running, or the last run of each)
-  titan logs api/2 --tail 50        the last 50 lines of instance 2
+  titan logs api/2 --tail 50        the last 50 lines of instance 2's stdout, then of its stderr
   titan logs api -f                 follow every instance, including ones a deploy starts later
   titan logs api --stderr           only stderr (--stdout: only stdout)
   titan logs api --since 10m        also runs that ended in the last 10 minutes
