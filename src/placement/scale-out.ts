@@ -10,7 +10,8 @@ import { toUnits, type Units } from "./units.js";
 /** A shape with a value chosen for each of its choice attributes: what one new agent would look like. */
 interface Variant {
   shape: AgentShape;
-  name: string;
+  /** `zone=b`: the values of the choice attributes filters name, which this variant fixes. */
+  values: readonly string[];
   attributes: Readonly<Record<string, string>>;
   /**
    * Choice attributes only counted by constraints (unique, max_per, balance): the value is picked when the agent is
@@ -133,12 +134,9 @@ function variantsOf(shape: AgentShape, pending: readonly RequestGroup[]): Varian
   const units = toUnits(shape.total);
   const ports = shape.ports.reduce((s, r) => s + Math.max(0, r.end - r.begin + 1), 0);
   return combos.map((combo) => {
-    const suffix = Object.entries(combo)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(",");
     return {
       shape,
-      name: suffix ? `${shape.name} ${suffix}` : shape.name,
+      values: Object.entries(combo).map(([k, v]) => `${k}=${v}`),
       attributes: { ...shape.attributes, ...combo },
       counted: dynamic,
       units,
@@ -150,16 +148,22 @@ function variantsOf(shape: AgentShape, pending: readonly RequestGroup[]): Varian
 
 /** The variant's attributes for the next agent: counted choices take their least used value now. */
 function resolve(v: Variant, counts: CountBook): { name: string; attributes: Record<string, string> } {
-  if (v.counted.length === 0) return { name: v.name, attributes: { ...v.attributes } };
   const attributes: Record<string, string> = { ...v.attributes };
-  const parts: string[] = [];
+  const parts = [...v.values];
   for (const { name, values } of v.counted) {
     const value = counts.leastUsed(name, values);
     attributes[name] = value;
     parts.push(`${name}=${value}`);
   }
-  const joined = parts.join(",");
-  return { name: v.name.includes(" ") ? `${v.name},${joined}` : `${v.name} ${joined}`, attributes };
+  return { name: agentLabel(v.shape.name, parts), attributes };
+}
+
+/**
+ * What a new agent is: the shape's name, then the attribute values chosen for it, `m5.large (2cpu,8Gi) rack=r1,zone=a`.
+ * A space sets them apart, as the shape's own name may hold commas (`8cpu,32Gi`) and a space.
+ */
+function agentLabel(shape: string, values: readonly string[]): string {
+  return values.length === 0 ? shape : `${shape} ${values.join(",")}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { adviseScaleIn, adviseScaleOut, parseShape, place, shapesOf } from "../../src/placement/index.js";
-import type { PlacementInput } from "../../src/placement/types.js";
+import type { Agent, Constraint, PlacementInput } from "../../src/placement/types.js";
 import { agent, requests, runningTask } from "./builders.js";
 import { moveViolations } from "./check.js";
 
@@ -101,6 +101,28 @@ describe("adviseScaleOut", () => {
     expect(new Set(advice.agents.map((a) => a.hostname)).size).toBe(4);
     expect(advice.agents.map((a) => a.attributes.zone).sort()).toEqual(["z0", "z0", "z1", "z1"]);
     expect(place({ ...base, agents: [...agents, ...advice.agents] }).unplaced).toEqual([]);
+  });
+
+  it("names an agent to add as its shape, a space, then the attribute values chosen, however they were chosen", () => {
+    const total = { total: { cpus: 8, mem: 32768, disk: 0 } };
+    const m5 = (rack: string, zone: string) =>
+      agent(`${rack}-${zone}`, { cpus: 0, mem: 0 }, { instance_type: "m5.large", rack, zone }, total);
+    const balanced = [{ kind: "balance", attribute: "rack", hard: true } as const];
+    const names = (agents: Agent[], constraints: Constraint[]) =>
+      adviseScaleOut(
+        input({ agents, requests: requests("web", 2, { cpus: 8, mem: 32768 }, { constraints }) }),
+        [],
+      ).add.map((a) => a.shape.name);
+    // Only counted choices (the rack a balance picks per agent).
+    expect(names([m5("r1", "a"), m5("r2", "a")], balanced)).toEqual([
+      "m5.large (8cpu,32Gi) rack=r1",
+      "m5.large (8cpu,32Gi) rack=r2",
+    ]);
+    // A value a filter asks for, then the counted ones.
+    const zoneB = { kind: "attribute", attribute: "zone", op: "equals", value: "b" } as const;
+    expect(names([m5("r1", "a"), m5("r2", "a"), m5("r1", "b"), m5("r2", "b")], [...balanced, zoneB])).toEqual(
+      ["m5.large (8cpu,32Gi) zone=b,rack=r1", "m5.large (8cpu,32Gi) zone=b,rack=r2"],
+    );
   });
 
   it("reports requests that no shape can ever hold as impossible", () => {
