@@ -160,4 +160,57 @@ describe("the agent's image puller", () => {
       expect(sent).toBeLessThan(64);
     }
   });
+
+  it("refuses a token server's answer larger than 1 MiB as soon as it is, with the URL it asked", async () => {
+    let sent = 0;
+    const { url } = await startServer((req, res) => {
+      const path = req.url ?? "";
+      if (path.startsWith("/v2/")) {
+        const realm = `${url}/token${path.includes("chunked") ? "/chunked" : ""}`;
+        res.writeHead(401, { "www-authenticate": `Bearer realm="${realm}",service="registry.test"` });
+        return void res.end();
+      }
+      res.writeHead(200, {
+        "content-type": "application/json",
+        ...(path.startsWith("/token/chunked") ? {} : { "content-length": String(64 << 20) }),
+      });
+      // A token that never ends: 64 MiB in 1 MiB pieces, as fast as the agent reads them.
+      res.write('{"token":"');
+      const piece = Buffer.alloc(1 << 20, 0x61);
+      const more = () => {
+        while (sent < 64 && !res.destroyed) {
+          sent++;
+          if (!res.write(piece)) return void res.once("drain", more);
+        }
+        res.end('"}');
+      };
+      more();
+    });
+    const puller = new ImagePuller(tempDir("titan-store-"));
+    const host = new URL(url).host;
+    for (const tag of ["declared", "chunked"]) {
+      sent = 0;
+      const realm = `${url}/token${tag === "chunked" ? "/chunked" : ""}`;
+      const asked = `${realm}?service=registry.test&scope=repository%3Ateam%2Fbig%3Apull`;
+      await expect(
+        puller.pull(parsePullTarget(`${host}/team/big:${tag}`), new AbortController().signal),
+      ).rejects.toThrow(new PullError(`The response to GET '${asked}' is larger than 1 MiB`));
+      expect(sent).toBeLessThan(64);
+    }
+  });
+
+  it("fails a token server's answer that is not JSON as the agent does", async () => {
+    const { url } = await startServer((req, res) => {
+      if (req.url?.startsWith("/v2/")) {
+        res.writeHead(401, { "www-authenticate": `Bearer realm="${url}/token"` });
+        return void res.end();
+      }
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html>sign in</html>");
+    });
+    const puller = new ImagePuller(tempDir("titan-store-"));
+    await expect(
+      puller.pull(parsePullTarget(`${new URL(url).host}/team/app:1`), new AbortController().signal),
+    ).rejects.toThrow(/^Parsing the JSON object failed: /);
+  });
 });

@@ -10,6 +10,7 @@ import { failoverWarning } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
 import { type PsSection, psToJson, renderPs } from "../../observe/ps-view.js";
 import { regionLags } from "../../observe/region-lag.js";
+import { REGION_HOLD_MS, showInRegionOrder } from "../../observe/region-order.js";
 import { sleep } from "../../observe/sleep.js";
 import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../observe/watch-diff.js";
 import { unknownAppError } from "../../release/unknown-app.js";
@@ -161,12 +162,17 @@ type Section = PsSection & StoreNotes;
  * Says once why a section's store could not be read, or that it does not exist while the cluster runs apps whose
  * desired count it would hold (a watch says it again only when it changes).
  */
-function warnStore(env: Env, sections: readonly Section[], said: Map<number, string | undefined>): void {
+function warnStore(
+  env: Env,
+  sections: readonly Section[],
+  said: Map<number, string | undefined>,
+  first = 0,
+): void {
   sections.forEach((section, i) => {
     const note = section.storeProblem ?? section.storeNote;
-    if (note !== undefined && said.get(i) !== note)
+    if (note !== undefined && said.get(first + i) !== note)
       writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${escapeTerminal(note)}`);
-    said.set(i, note);
+    said.set(first + i, note);
   });
 }
 
@@ -194,23 +200,78 @@ function withLags(sections: readonly ReadSection[]): Section[] {
 }
 
 async function readEach(env: Env, sources: readonly Source[], opts: PsOptions): Promise<ReadSection[]> {
-  return Promise.all(
-    sources.map(async (source) => {
-      try {
-        return await readSection(env, source, opts);
-      } catch (error) {
-        if (sources.length === 1 || !(error instanceof TitanError) || env.signal.aborted) throw error;
-        return {
-          region: source.target.region,
-          context: source.target.context,
-          cluster: source.target.cluster.name,
-          master: (await source.target.masters().catch(() => source.target.cluster.masters)).join(","),
-          apps: [],
-          error: error.hint === undefined ? error.message : `${error.message} (${error.hint})`,
-        };
-      }
-    }),
-  );
+  return Promise.all(sources.map((source) => readOrError(env, source, opts, sources.length)));
+}
+
+/** A section; with several regions, one that cannot be read is an error row instead of a failure. */
+async function readOrError(env: Env, source: Source, opts: PsOptions, regions: number): Promise<ReadSection> {
+  try {
+    return await readSection(env, source, opts);
+  } catch (error) {
+    if (regions === 1 || !(error instanceof TitanError) || env.signal.aborted) throw error;
+    return {
+      region: source.target.region,
+      context: source.target.context,
+      cluster: source.target.cluster.name,
+      master: (await source.target.masters().catch(() => source.target.cluster.masters)).join(","),
+      apps: [],
+      error: error.hint === undefined ? error.message : `${error.message} (${error.hint})`,
+    };
+  }
+}
+
+/** An app named that no section knows, when every section could be read: `ps` is then a usage error. */
+function checkAppsKnown(apps: readonly string[], sections: readonly Section[]): void {
+  const unknown = apps.find((app) => !sections.some((s) => knows(s, app)));
+  if (unknown !== undefined && sections.every((s) => s.error === undefined))
+    throw unknownAppError(unknown, sections.find((s) => s.storeMissing !== undefined)?.storeMissing);
+}
+
+/**
+ * The sections of several regions as text, each shown once it is read: in region order when every region answers
+ * within the hold, else the ones in first and each later one when it answers (or its deadline passes), so that a
+ * region that hangs does not hide the others. A region that lags a release another region's answer records is said
+ * so in its own section, or, when that answer came after its section was shown, in the section of that answer.
+ */
+async function showAsRead(env: Env, sources: readonly Source[], opts: PsOptions): Promise<Section[]> {
+  const warned = new Map<number, string | undefined>();
+  const lagsSaid = new Set<string>();
+  const shownRegions = new Set<string | undefined>();
+  let first = true;
+  const reads = sources.map((source) => readOrError(env, source, opts, sources.length));
+  const read = await showInRegionOrder(reads, {
+    holdMs: REGION_HOLD_MS,
+    enough: (known) => opts.apps.every((app) => known.some((k) => knows(k.value, app))),
+    show: (batch, known) => {
+      const lagged = withLags(known.map((k) => k.value));
+      if (known.length === sources.length) checkAppsKnown(opts.apps, lagged);
+      const lags = lagged.flatMap((s) => s.lagging ?? []);
+      const sections = batch.map(({ index }) => {
+        const section = lagged[known.findIndex((k) => k.index === index)];
+        if (section === undefined) throw new Error(`region ${index} was shown before it was read`);
+        shownRegions.add(section.region);
+        const mine = lags.filter((lag) => {
+          const key = `${lag.app}\0${lag.region}`;
+          if (lagsSaid.has(key) || !shownRegions.has(lag.region)) return false;
+          lagsSaid.add(key);
+          return true;
+        });
+        const { lagging, ...rest } = section;
+        void lagging;
+        return mine.length === 0 ? rest : { ...rest, lagging: mine };
+      });
+      batch.forEach(({ index }, i) => {
+        const section = sections[i];
+        if (section !== undefined) warnStore(env, [section], warned, index);
+      });
+      const lines = renderPs(sections, env.clock.now(), env.io.color);
+      if (!first && lines.length > 0) lines.unshift("");
+      first = false;
+      // One write, not one per row: a write to a pipe is a system call.
+      if (lines.length > 0) writeLine(env.io.out, lines.join("\n"));
+    },
+  });
+  return withLags(read);
 }
 
 export async function runPs(env: Env, opts: PsOptions): Promise<number> {
@@ -219,10 +280,13 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
   const sources: Source[] = targets.map((target) => ({ target }));
   try {
     if (opts.watch) return await watch(env, sources, opts, interval);
-    const sections = await readSections(env, sources, opts);
-    const unknown = opts.apps.find((app) => !sections.some((s) => knows(s, app)));
-    if (unknown !== undefined && sections.every((s) => s.error === undefined))
-      throw unknownAppError(unknown, sections.find((s) => s.storeMissing !== undefined)?.storeMissing);
+    const sections =
+      sources.length > 1 && !opts.json
+        ? await showAsRead(env, sources, opts)
+        : await readSections(env, sources, opts);
+    const partial = sections.some((s) => s.error !== undefined || s.storeProblem !== undefined);
+    if (sources.length > 1 && !opts.json) return partial ? ExitCode.Runtime : ExitCode.Ok;
+    checkAppsKnown(opts.apps, sections);
     warnStore(env, sections, new Map());
     const now = env.clock.now();
     if (opts.json) writeLine(env.io.out, JSON.stringify(psToJson(sections, now), null, 2));
@@ -231,7 +295,6 @@ export async function runPs(env: Env, opts: PsOptions): Promise<number> {
       const lines = renderPs(sections, now, env.io.color);
       if (lines.length > 0) writeLine(env.io.out, lines.join("\n"));
     }
-    const partial = sections.some((s) => s.error !== undefined || s.storeProblem !== undefined);
     return partial ? ExitCode.Runtime : ExitCode.Ok;
   } finally {
     await Promise.all(targets.map((target) => target.close()));
@@ -266,10 +329,11 @@ async function watch(
   let previousText: string | undefined;
   let previousRows: Map<string, RowSnapshot> | undefined;
   const said = new Map<number, string | undefined>();
+  const poller = new RegionPoller(env, sources, opts);
   while (!env.signal.aborted) {
     let sections: Section[];
     try {
-      sections = await readSections(env, sources, opts);
+      sections = sources.length > 1 ? await poller.poll() : await readSections(env, sources, opts);
       warnStore(env, sections, said);
     } catch (error) {
       if (env.signal.aborted) break;
@@ -299,4 +363,52 @@ async function watch(
     if (!(await sleep(interval, env.signal))) break;
   }
   return watchEndCode(env.signal);
+}
+
+/**
+ * A watch's reads of several regions. Each poll shows every region that answered within the hold; a region still
+ * being read (a master that hangs is given up on only after 75 s) shows its last answer, or that it is awaited, and
+ * is asked again only once it has answered, so that it neither holds the others back nor piles up requests.
+ */
+class RegionPoller {
+  private readonly inFlight = new Map<number, Promise<ReadSection>>();
+  private readonly latest = new Map<number, ReadSection>();
+
+  constructor(
+    private readonly env: Env,
+    private readonly sources: readonly Source[],
+    private readonly opts: PsOptions,
+  ) {}
+
+  async poll(): Promise<Section[]> {
+    const reads = this.sources.map((source, index) => {
+      const running = this.inFlight.get(index);
+      if (running !== undefined) return running;
+      const read = readOrError(this.env, source, this.opts, this.sources.length);
+      this.inFlight.set(index, read);
+      read.then(
+        (section) => {
+          this.latest.set(index, section);
+          this.inFlight.delete(index);
+        },
+        () => this.inFlight.delete(index),
+      );
+      return read;
+    });
+    await Promise.race([Promise.all(reads), sleep(REGION_HOLD_MS, this.env.signal)]);
+    return withLags(this.sources.map((source, index) => this.latest.get(index) ?? awaited(source)));
+  }
+}
+
+/** The section of a region whose first answer a watch still waits for. */
+function awaited(source: Source): ReadSection {
+  const { target } = source;
+  return {
+    region: target.region,
+    context: target.context,
+    cluster: target.cluster.name,
+    master: target.cluster.masters.join(","),
+    apps: [],
+    error: `no answer yet from its master (one that does not answer is given up on after 75 s)`,
+  };
 }

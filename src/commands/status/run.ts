@@ -3,9 +3,11 @@ import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { escapeTerminal } from "../../cli/terminal-text.js";
+import type { TitanTask } from "../../cluster/types.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { spannedRegions } from "../../config/resolve.js";
 import type { ClusterTarget } from "../../config/target.js";
+import type { GetState } from "../../mesos/types/operator.js";
 import {
   type AppStatus,
   otherReleasesOf,
@@ -15,7 +17,8 @@ import {
 } from "../../observe/app-status.js";
 import { coverageOf } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
-import { describeLag, regionLags } from "../../observe/region-lag.js";
+import { describeLag, type RegionLag, regionLags } from "../../observe/region-lag.js";
+import { REGION_HOLD_MS, showInRegionOrder } from "../../observe/region-order.js";
 import { instancesIn } from "../../plan/regions.js";
 import { checkAppName } from "../../release/app-release.js";
 import { parseTimeout } from "../../release/timeout.js";
@@ -23,7 +26,7 @@ import { unknownAppError, unknownAppOn } from "../../release/unknown-app.js";
 import { newestDeployed } from "../../state/deployed.js";
 import { liveness } from "../../state/live-lock.js";
 import { MISSING_STORE_HINT, missingStore, missingStoreNote } from "../../state/missing.js";
-import type { Release } from "../../state/types.js";
+import type { Release, StateStore, SupervisorReport } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
 import { targetRelease } from "../ps/target.js";
 import { checkRegionSeen, regionsNamed } from "../regions/span.js";
@@ -53,9 +56,14 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   const ends = opts.wait
     ? await waitForDeploys(env, apps, opts, regions, timeoutMs)
     : new Map<string, End[]>();
+  if (regions.length > 0) {
+    const code = await statusOfRegions(env, apps, opts, regions, everyApp);
+    for (const app of apps) throwForEnds(app, ends.get(app) ?? []);
+    return code;
+  }
   // Every app is read before anything is printed: an unknown one is an error, not a half-printed answer.
   const answers: Answer[] = [];
-  for (const app of apps) answers.push(await answer(env, app, opts, regions));
+  for (const app of apps) answers.push(await answer(env, app, opts));
   if (opts.json) {
     const [only] = answers;
     const document =
@@ -65,7 +73,7 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
     writeLine(env.io.out, JSON.stringify(document, null, 2));
   } else for (const a of answers) for (const line of a.lines) writeLine(env.io.out, line);
   for (const app of apps) throwForEnds(app, ends.get(app) ?? []);
-  return answers.some((a) => a.code !== ExitCode.Ok) ? ExitCode.Runtime : ExitCode.Ok;
+  return ExitCode.Ok;
 }
 
 /**
@@ -117,25 +125,25 @@ function noAppsLine(missing: readonly string[]): string {
   return `No apps: ${missing.map(missingStoreNote).join("; ")} (${MISSING_STORE_HINT}).`;
 }
 
-/** One app's answer: its lines, its JSON document, and whether every region could be read. */
+/** One app's answer on a single cluster: its line and its JSON document. */
 interface Answer {
   lines: string[];
   json: unknown;
-  code: number;
 }
 
-async function answer(
-  env: Env,
-  app: string,
-  opts: StatusOptions,
-  regions: readonly string[],
-): Promise<Answer> {
-  if (regions.length > 0) return statusOfRegions(env, app, opts, regions);
+async function answer(env: Env, app: string, opts: StatusOptions): Promise<Answer> {
   const target = await env.target(opts);
   const { status, releases, tasks } = await statusIn(env, target, app, opts);
   if (releases.length === 0 && tasks === 0) throw await unknownAppOn(target, app);
   const json = statusJson(status, target.region);
-  return { lines: [statusLine(status, env.clock.now())], json, code: ExitCode.Ok };
+  return { lines: [statusLine(status, env.clock.now())], json };
+}
+
+/** One app on one cluster: its status, its releases, and how many of its tasks the cluster lists. */
+interface AppOnCluster {
+  status: AppStatus;
+  releases: Release[];
+  tasks: number;
 }
 
 /** The app's status on one target, whose connections (the store's among them) are closed once it is read. */
@@ -144,31 +152,45 @@ async function statusIn(
   target: ClusterTarget,
   app: string,
   flags: TargetFlags,
-): Promise<{ status: AppStatus; releases: Release[]; tasks: number }> {
+): Promise<AppOnCluster> {
   try {
-    return await readStatus(env, target, app, flags);
+    return await statusOf(env, target, await readView(env, target), app, flags);
   } finally {
     await target.close();
   }
 }
 
-async function readStatus(
-  env: Env,
-  target: ClusterTarget,
-  app: string,
-  flags: TargetFlags,
-): Promise<{ status: AppStatus; releases: Release[]; tasks: number }> {
+/** What `status` reads of a cluster once for all the apps it shows: its store, supervisors and titan's tasks. */
+interface ClusterView {
+  store: StateStore;
+  reports: SupervisorReport[] | undefined;
+  state: GetState;
+  tasks: TitanTask[];
+}
+
+async function readView(env: Env, target: ClusterTarget): Promise<ClusterView> {
   const store = await target.store();
-  const releases = await store.releases(app);
   const reports = await store.supervisorReports().catch(() => undefined);
   const { state, titanTasks } = await readTitanState(await target.client(), env.signal);
-  await checkRegionSeen(env, flags, target.region, regionsNamed(titanTasks.tasks, [releases]));
+  return { store, reports, state, tasks: titanTasks.tasks };
+}
+
+async function statusOf(
+  env: Env,
+  target: ClusterTarget,
+  view: ClusterView,
+  app: string,
+  flags: TargetFlags,
+): Promise<AppOnCluster> {
+  const { store, reports, state } = view;
+  const releases = await store.releases(app);
+  await checkRegionSeen(env, flags, target.region, regionsNamed(view.tasks, [releases]));
   const gone = new Set(
     (state.get_frameworks?.completed_frameworks ?? []).flatMap((f) =>
       f.framework_info.id === undefined ? [] : [f.framework_info.id.value],
     ),
   );
-  const tasks = titanTasks.tasks.filter(
+  const tasks = view.tasks.filter(
     (t) =>
       t.app === app &&
       !gone.has(t.frameworkId) &&
@@ -206,51 +228,130 @@ async function readStatus(
   return { status: { ...base, verdict: verdictOf(base) }, releases, tasks: tasks.length };
 }
 
-/** One line per region, then the regions that lag a release the others run; an unreachable region says so (exit 1). */
+/** One region's answer for every app shown, or why the region could not be read. */
+type RegionAnswer = { region: string; apps: Map<string, AppOnCluster> } | { region: string; error: string };
+
+/** Every app's status in one region, read with one GET_STATE; an unreachable region is an answer saying why. */
+async function readRegion(
+  env: Env,
+  opts: StatusOptions,
+  region: string,
+  apps: readonly string[],
+): Promise<RegionAnswer> {
+  try {
+    const target = await env.target({ ...opts, region });
+    try {
+      const view = await readView(env, target);
+      const answers = new Map<string, AppOnCluster>();
+      for (const app of apps) answers.set(app, await statusOf(env, target, view, app, opts));
+      return { region, apps: answers };
+    } finally {
+      await target.close();
+    }
+  } catch (error) {
+    if (!(error instanceof TitanError) || env.signal.aborted) throw error;
+    return { region, error: error.message };
+  }
+}
+
+/** Whether a region's answer knows the app: a release in its store, or a task on its cluster. */
+function knowsApp(answer: RegionAnswer, app: string): boolean {
+  if ("error" in answer) return false;
+  const found = answer.apps.get(app);
+  return found !== undefined && (found.releases.length > 0 || found.tasks > 0);
+}
+
+/** An app that every region answered for without knowing it is an error, not lines of zeros. */
+function checkKnown(apps: readonly string[], answers: readonly RegionAnswer[]): void {
+  for (const app of apps)
+    if (answers.every((a) => "apps" in a && !knowsApp(a, app))) throw unknownAppError(app);
+}
+
+function lagsOf(app: string, answers: readonly RegionAnswer[]): RegionLag[] {
+  return regionLags(
+    app,
+    new Map(answers.map((a) => [a.region, "apps" in a ? a.apps.get(app)?.releases : undefined])),
+  );
+}
+
+/**
+ * Per app, one line per region, then the regions that lag a release the others run; an unreachable region says so
+ * (exit 1). Every region is read at once. As text, the regions in within the hold are shown in region order and a
+ * region that answers later (a master that hangs answers only when its deadline passes) after them, so that it
+ * hides nothing else; a lag learned from it is said there. JSON is one document, written once every region answered.
+ */
 async function statusOfRegions(
   env: Env,
-  app: string,
+  apps: readonly string[],
   opts: StatusOptions,
   regions: readonly string[],
-): Promise<Answer> {
-  const answers = await Promise.all(
-    regions.map(async (region) => {
-      try {
-        return { region, ...(await statusIn(env, await env.target({ ...opts, region }), app, opts)) };
-      } catch (error) {
-        if (!(error instanceof TitanError) || env.signal.aborted) throw error;
-        return { region, error: error.message };
-      }
+  everyApp: boolean,
+): Promise<number> {
+  const reads = regions.map((region) => readRegion(env, opts, region, apps));
+  const answers = opts.json ? await Promise.all(reads) : await showLines(env, apps, reads);
+  if (opts.json) {
+    checkKnown(apps, answers);
+    const documents = apps.map((app) => regionsJson(app, answers));
+    const [only] = documents;
+    const document = documents.length === 1 && only !== undefined && !everyApp ? only : { apps: documents };
+    writeLine(env.io.out, JSON.stringify(document, null, 2));
+  }
+  return answers.some((a) => "error" in a) ? ExitCode.Runtime : ExitCode.Ok;
+}
+
+function regionsJson(app: string, answers: readonly RegionAnswer[]): unknown {
+  return {
+    app,
+    regions: answers.map((a) => {
+      const found = "apps" in a ? a.apps.get(app) : undefined;
+      return found !== undefined
+        ? { region: a.region, ...statusJson(found.status, a.region) }
+        : { region: a.region, error: "error" in a ? a.error : "not read" };
     }),
-  );
-  if (answers.every((a) => "status" in a && a.releases.length === 0 && a.tasks === 0))
-    throw unknownAppError(app);
-  const lags = regionLags(
-    app,
-    new Map(answers.map((a) => [a.region, "releases" in a ? a.releases : undefined])),
-  );
-  const now = env.clock.now();
-  const json = {
-    app,
-    regions: answers.map((a) =>
-      "status" in a
-        ? { region: a.region, ...statusJson(a.status, a.region) }
-        : { region: a.region, error: a.error },
-    ),
-    lagging: lags.map((l) => ({
+    lagging: lagsOf(app, answers).map((l) => ({
       region: l.region,
       release: l.release,
       of_region: l.ahead,
       since: new Date(l.since).toISOString(),
     })),
   };
-  const lines = [
-    ...answers.map((a) =>
-      "status" in a
-        ? `${a.region}: ${statusLine(a.status, now)}`
-        : `${a.region}: unavailable: ${escapeTerminal(a.error)}`,
-    ),
-    ...lags.map((lag) => `lagging: ${escapeTerminal(describeLag(lag))}`),
-  ];
-  return { lines, json, code: answers.some((a) => "error" in a) ? ExitCode.Runtime : ExitCode.Ok };
+}
+
+/** The regions' lines, written as the regions answer (see statusOfRegions). */
+function showLines(
+  env: Env,
+  apps: readonly string[],
+  reads: ReadonlyArray<Promise<RegionAnswer>>,
+): Promise<RegionAnswer[]> {
+  const shown = new Set<string>();
+  const lagsSaid = new Set<string>();
+  return showInRegionOrder(reads, {
+    holdMs: REGION_HOLD_MS,
+    enough: (known) => apps.every((app) => known.some((k) => knowsApp(k.value, app))),
+    show: (batch, known) => {
+      const answers = known.map((k) => k.value);
+      if (known.length === reads.length) checkKnown(apps, answers);
+      for (const { value } of batch) shown.add(value.region);
+      const now = env.clock.now();
+      const lines: string[] = [];
+      for (const app of apps) {
+        for (const { value } of batch) lines.push(regionLine(value, app, now));
+        for (const lag of lagsOf(app, answers)) {
+          const key = `${lag.app}\0${lag.region}`;
+          if (lagsSaid.has(key) || !shown.has(lag.region)) continue;
+          lagsSaid.add(key);
+          lines.push(`lagging: ${escapeTerminal(describeLag(lag))}`);
+        }
+      }
+      if (lines.length > 0) writeLine(env.io.out, lines.join("\n"));
+    },
+  });
+}
+
+function regionLine(answer: RegionAnswer, app: string, now: number): string {
+  if ("error" in answer) return `${answer.region}: unavailable: ${escapeTerminal(answer.error)}`;
+  const found = answer.apps.get(app);
+  return found === undefined
+    ? `${answer.region}: unavailable: not read`
+    : `${answer.region}: ${statusLine(found.status, now)}`;
 }

@@ -16,6 +16,9 @@ const ACCEPT = [
 /** The most a manifest may be: real ones are a few KiB, and the agent holds one in memory to parse it. */
 export const MAX_MANIFEST_BYTES = 4 << 20;
 
+/** The most a token server's answer may be: it holds one bearer token, a few KiB at most. */
+export const MAX_TOKEN_RESPONSE_BYTES = 1 << 20;
+
 /** What a layer blob is and where its verified bytes are cached. */
 export interface PulledLayer {
   digest: string;
@@ -203,8 +206,21 @@ export class ImagePuller {
     if (service !== undefined) url.searchParams.set("service", service);
     url.searchParams.set("scope", scope);
     const response = await fetch(url, { signal });
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as { token?: string; access_token?: string };
+    if (!response.ok) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    const bytes = await readCapped(response, MAX_TOKEN_RESPONSE_BYTES);
+    if (bytes === undefined)
+      throw new PullError(
+        `The response to GET '${url.href}' is larger than ${MAX_TOKEN_RESPONSE_BYTES >> 20} MiB`,
+      );
+    let body: { token?: string; access_token?: string };
+    try {
+      body = JSON.parse(bytes.toString("utf8")) as { token?: string; access_token?: string };
+    } catch (error) {
+      throw new PullError(`Parsing the JSON object failed: ${describe(error)}`);
+    }
     return body.token ?? body.access_token;
   }
 }
