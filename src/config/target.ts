@@ -46,8 +46,9 @@ export interface ClusterTarget {
   source(options?: { start?: boolean }): Promise<LiveMasterSource>;
   store(): Promise<StateStore>;
   /**
-   * The state store as a command that only observes reads it (`ps`): an ensemble that does not answer within
-   * OBSERVE_CONNECT_MS is reported at once rather than waited for, since the cluster's tasks can be shown without it.
+   * The state store as a command that only observes reads it (`ps`, `status`, `releases`): an ensemble that does
+   * not answer within OBSERVE_CONNECT_MS is reported at once rather than waited for, as one expects of a command
+   * that changes nothing (`ps` shows the cluster's tasks without it).
    */
   observedStore(): Promise<StateStore>;
   close(): Promise<void>;

@@ -1,22 +1,7 @@
-import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { fakeLogsCluster } from "../support/fake-logs-cluster.js";
-import { freePortRange } from "../support/ports.js";
-import { isolatedHome } from "../support/state-home.js";
-
-/** A home whose only context's state store is a ZooKeeper ensemble nothing listens for. */
-async function homeWithDeadStore(master: string): Promise<{ env: Record<string, string>; store: string }> {
-  const { env } = isolatedHome();
-  const { begin } = await freePortRange(1);
-  const store = `zk://127.0.0.1:${begin}/titan`;
-  writeFileSync(
-    env.TITAN_CONFIG as string,
-    `current_context: team\nclusters:\n  shared:\n    masters: ["${master}"]\n    state: ${store}\ncontexts:\n  team: { cluster: shared }\n`,
-    { mode: 0o600 },
-  );
-  return { env, store };
-}
+import { homeWithDeadStore } from "../support/state-home.js";
 
 describe("titan ps with the state store unreachable", () => {
   it("shows the cluster's tasks at once, says on stderr that the store could not be read, and exits 1", async () => {

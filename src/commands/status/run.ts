@@ -76,7 +76,7 @@ async function knownApps(env: Env, opts: StatusOptions, regions: readonly string
   const listed = async (flags: StatusOptions): Promise<KnownApps> => {
     const target = await env.target(flags);
     try {
-      const store = await target.store();
+      const store = await target.observedStore();
       const missing = await missingStore(store);
       if (missing !== undefined) return { apps: [], missing: [missing] };
       const apps: string[] = [];
@@ -158,7 +158,7 @@ async function readStatus(
   app: string,
   flags: TargetFlags,
 ): Promise<{ status: AppStatus; releases: Release[]; tasks: number }> {
-  const store = await target.store();
+  const store = await target.observedStore();
   const releases = await store.releases(app);
   const reports = await store.supervisorReports().catch(() => undefined);
   const { state, titanTasks } = await readTitanState(await target.client(), env.signal);
