@@ -88,14 +88,14 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
   let client: Promise<MasterCluster> | undefined;
   let store: Promise<StateStore> | undefined;
   let observed: Promise<StateStore> | undefined;
-  const openStore = async (connectTimeoutMs?: number): Promise<StateStore> => {
+  const openStore = async (observing = false): Promise<StateStore> => {
     const { openStateStore } = await import("../state/open.js");
     return openStateStore(resolved.stateUrl, {
       clock: env.clock,
       hostname: hostname(),
       vars: env.vars,
       signal: env.signal,
-      ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+      ...(observing ? { connectTimeoutMs: OBSERVE_CONNECT_MS, observing } : {}),
     });
   };
 
@@ -175,7 +175,7 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
       return store;
     },
     observedStore() {
-      observed ??= openStore(OBSERVE_CONNECT_MS);
+      observed ??= openStore(true);
       return observed;
     },
     async close() {
