@@ -656,6 +656,41 @@ describe("the deploy executor against a scripted master", () => {
     expect(events).toContainEqual(expect.objectContaining({ type: "running", task: "web.1.0.1" }));
   }, 15_000);
 
+  it("says it stops an old task once, when its KILL goes through, not for a KILL the master refused (503)", async () => {
+    const master = await fakeMaster();
+    const previous = previousRelease();
+    const oldAlive = new Set(["web.0.0.1", "web.0.1.1"]);
+    let refusals = 1;
+    master.onCall((call) => {
+      if (call.type === "RECONCILE") answerRunning(master, call, oldAlive);
+      if (call.type === "KILL") {
+        if (refusals > 0) {
+          refusals -= 1;
+          return 503;
+        }
+        const id = killedTaskId(call);
+        oldAlive.delete(id);
+        master.push(update(id, "TASK_KILLED"));
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    keepOffering(master);
+    const { result, events } = await deploy(master, {
+      known: [oldTask(0), oldTask(1)],
+      earlier: [previous],
+      deadlineMs: 8_000,
+    });
+    expect(result.outcome).toBe("deployed");
+    const first = killedTaskId(master.calls("KILL")[0] as Call);
+    expect(master.calls("KILL").filter((c) => killedTaskId(c) === first).length).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.type === "killing").map((e) => ("task" in e ? e.task : ""))).toEqual([
+      "web.0.0.1",
+      "web.0.1.1",
+    ]);
+  }, 15_000);
+
   it("revives at once after subscribing, so an earlier run's long refusal cannot stall the launches", async () => {
     const master = await fakeMaster();
     answerLaunches(master, () => "TASK_RUNNING");
