@@ -46,8 +46,9 @@ export interface ClusterTarget {
   source(options?: { start?: boolean }): Promise<LiveMasterSource>;
   store(): Promise<StateStore>;
   /**
-   * The state store as a command that only observes reads it (`ps`): an ensemble that does not answer within
-   * OBSERVE_CONNECT_MS is reported at once rather than waited for, since the cluster's tasks can be shown without it.
+   * The state store as a command that only observes reads it (`ps`, `status`, `releases`): an ensemble that does
+   * not answer within OBSERVE_CONNECT_MS is reported at once rather than waited for, as one expects of a command
+   * that changes nothing (`ps` shows the cluster's tasks without it).
    */
   observedStore(): Promise<StateStore>;
   close(): Promise<void>;
@@ -87,14 +88,14 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
   let client: Promise<MasterCluster> | undefined;
   let store: Promise<StateStore> | undefined;
   let observed: Promise<StateStore> | undefined;
-  const openStore = async (connectTimeoutMs?: number): Promise<StateStore> => {
+  const openStore = async (observing = false): Promise<StateStore> => {
     const { openStateStore } = await import("../state/open.js");
     return openStateStore(resolved.stateUrl, {
       clock: env.clock,
       hostname: hostname(),
       vars: env.vars,
       signal: env.signal,
-      ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+      ...(observing ? { connectTimeoutMs: OBSERVE_CONNECT_MS, observing } : {}),
     });
   };
 
@@ -174,7 +175,7 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
       return store;
     },
     observedStore() {
-      observed ??= openStore(OBSERVE_CONNECT_MS);
+      observed ??= openStore(true);
       return observed;
     },
     async close() {

@@ -5,6 +5,7 @@ import { DEFAULT_SESSION_TIMINGS, type SessionEvent, type SessionTimings } from 
 import type { CheckedTask } from "../observe/check-output.js";
 import { desiredInstances } from "../plan/regions.js";
 import type { DeployProgress, Release, StateStore } from "../state/types.js";
+import { announcing, isAnnouncement } from "./announced.js";
 import { type CallSink, type SchedulerCall, sessionCalls } from "./calls.js";
 import { type EngineEvent, type LoopEvent, type ReactContext, react } from "./engine.js";
 import { type EngineSettings, type EngineState, initialState, type Reaction } from "./engine-state.js";
@@ -239,11 +240,15 @@ export class AppDeployment {
     return { now: this.options.now(), settings: this.settings, stopping: this.options.signal.aborted };
   }
 
-  /** Takes the next state, reports, writes ahead, then sends each call; a call that fails goes back as an event. */
+  /**
+   * Takes the next state, reports, writes ahead, then sends each call; a call that fails goes back as an event.
+   * A launch is said as its ACCEPT leaves and a stop once its KILL went out: a write-ahead that fails (the store
+   * lost) or a KILL that did not go through leaves no line about a call that was never made.
+   */
   private async apply(reaction: Reaction, calls: CallSink): Promise<void> {
     const before = this.state.tracked;
     this.state = reaction.state;
-    this.report(reaction);
+    this.report({ events: reaction.events.filter((e) => !isAnnouncement(e)), warnings: reaction.warnings });
     this.readCheckOutputs(reaction.events, before);
     if (reaction.frameworkId !== undefined) {
       this.frameworkId = reaction.frameworkId;
@@ -266,7 +271,12 @@ export class AppDeployment {
       };
       await this.saveProgress(this.state.rollingBack ? "rolling_back" : "deploying");
     }
-    for (const call of reaction.calls) if (!(await calls.send(call))) this.failed(call);
+    for (const call of reaction.calls) {
+      const said = announcing(call, reaction.events);
+      if (call.kind === "accept") for (const event of said) this.emit(event);
+      if (!(await calls.send(call))) this.failed(call);
+      else if (call.kind === "kill") for (const event of said) this.emit(event);
+    }
   }
 
   /** The written-ahead ids the master has answered for are dropped from the record (unansweredLaunches). */

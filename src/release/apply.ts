@@ -64,6 +64,8 @@ export interface ApplyOptions {
   replacingImages?: ReadonlyMap<string, string>;
   /** Told each app's release once its deploy holds the lock and has recorded (or resumed) it. */
   onRelease?: (app: string, release: number) => void;
+  /** Told once the rollout ends, before its outcome is shown (the `done` event, the summary, an error). */
+  onEnding?: () => void;
 }
 
 export interface FollowUp {
@@ -157,11 +159,13 @@ export async function applyApps(
         ...(disruptionOverride === undefined ? {} : { disruptionOverride }),
       },
       (e) => {
+        if (e.type === "done") options.onEnding?.();
         view.event(e);
         if (e.type === "release") options.onRelease?.(e.app, e.release);
       },
     );
   } finally {
+    options.onEnding?.();
     view.stop();
   }
   if (!options.json) printSummary(env, results);

@@ -106,8 +106,3 @@ export function failoverTimeout(env: Env, flag: string | undefined): number {
   }
   return parsed.value;
 }
-
-/** Only the state store of the target cluster (for commands that read titan's records, not the cluster). */
-export async function openStore(env: Env, flags: TargetFlags): Promise<StateStore> {
-  return (await env.target(flags)).store();
-}

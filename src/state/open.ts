@@ -12,6 +12,8 @@ export interface OpenStoreOptions {
   signal?: AbortSignal;
   /** How long a `zk://` store waits for the ensemble to answer its first connection (10 s when not set). */
   connectTimeoutMs?: number;
+  /** Opened by a command that changes nothing: its errors do not tell that nothing was changed. */
+  observing?: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function openStateStore(url: string, options: OpenStoreOptions): Pr
       ...(password === undefined ? {} : { password }),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.observing === true ? { observing: true } : {}),
     });
   }
   throw new UsageError(

@@ -33,6 +33,8 @@ export interface ZkStoreOptions {
   password?: string;
   sessionTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** Read by a command that changes nothing (`ps`, `status`): its errors do not tell that nothing was changed. */
+  observing?: boolean;
   isAlive?: (pid: number) => boolean;
   signal?: AbortSignal;
 }
@@ -107,7 +109,7 @@ export class ZkStateStore implements StateStore {
       if (error instanceof ZkUnreachableError)
         throw new StateStoreError(
           `cannot reach the ZooKeeper state store ${this.url.display}: ${error.message}`,
-          "check that the ensemble runs and that this machine can reach it; nothing was changed",
+          `check that the ensemble runs and that this machine can reach it${this.options.observing === true ? "" : "; nothing was changed"}`,
         );
       throw zkFailure(error, this.url);
     }

@@ -1,4 +1,5 @@
 import type { TitanTask } from "../cluster/types.js";
+import { announcing, isAnnouncement } from "../deploy/announced.js";
 import type { BrakeSettings } from "../deploy/brake.js";
 import { BRAKE_RELEASED, type Brake } from "../deploy/brake.js";
 import { type CallSink, type SchedulerCall, sessionCalls, untilStopped } from "../deploy/calls.js";
@@ -269,18 +270,24 @@ export class SupervisedSession {
     return deployHoldsLock(this.deps.store, this.deps.app, now);
   }
 
-  /** Takes the next state, logs, writes launches ahead, then sends each call; a failed one goes back as an event. */
+  /**
+   * Takes the next state, logs, writes launches ahead, then sends each call; a failed one goes back as an event.
+   * A launch is logged as its ACCEPT leaves and a kill once its KILL went out, as a deploy reports them.
+   */
   private async apply(reaction: Reaction, calls: CallSink, stop?: AbortSignal): Promise<void> {
     const before = this.state;
     this.state = reaction.state;
-    this.report(reaction, before);
+    this.report({ ...reaction, events: reaction.events.filter((e) => !isAnnouncement(e)) }, before);
     const launched = reaction.calls.flatMap((c) =>
       c.kind === "accept" ? c.launches.map((l) => l.tracked.taskId) : [],
     );
     if (launched.length > 0) await this.writeAhead(launched);
     for (const call of reaction.calls) {
       if (call.kind === "decline") this.counters.offersDeclined += call.offerIds.length;
+      const said = announcing(call, reaction.events);
+      if (call.kind === "accept") for (const event of said) this.onEvent(event);
       if (!(await calls.send(call))) this.failed(call, stop);
+      else if (call.kind === "kill") for (const event of said) this.onEvent(event);
     }
   }
 

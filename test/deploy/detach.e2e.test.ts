@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { HANDOFF_VAR, readHandoff } from "../../src/commands/deploy/detach.js";
 import { until } from "../supervisor/harness.js";
 import { runCli } from "../support/cli.js";
 import { startTestCluster } from "../support/local-cluster.js";
@@ -59,6 +60,16 @@ describe("titan deploy --detach", () => {
     await until(async () => !alive(pid), "the detached deploy's exit");
     expect(readFileSync(output, "utf8")).toContain("web: release 1 deployed");
     expect(readFileSync(log, "utf8")).toContain("web: deploying release 1");
+
+    // Started detached, a deploy says it is ending before it shows its outcome (a scale-down may end at once).
+    const handoff = join(h.cwd, "handoff.json");
+    const smaller = writeWebApp(h.cwd, { instances: 1 });
+    const scaled = await runCli(["deploy", "-f", smaller, "--master", local.url, "--yes"], {
+      env: { ...h.vars, [HANDOFF_VAR]: handoff },
+      cwd: h.cwd,
+    });
+    expect(scaled.code).toBe(0);
+    expect(readHandoff(handoff, "web")).toEqual({ release: 2, ending: true });
   }, 60_000);
 
   it("shows a deploy that ends before it starts whole, with its exit code, and refuses what it cannot do", async () => {

@@ -68,7 +68,7 @@ describe("titan deploy --detach learns its release from the deploy it started", 
               spec,
               user: "ana",
             });
-            handoffWriter(options.env ?? {})?.("hello", own.number);
+            handoffWriter(options.env ?? {})?.release("hello", own.number);
           })();
         }, 700),
       );
@@ -89,7 +89,7 @@ describe("titan deploy --detach learns its release from the deploy it started", 
     const t = testEnv();
     const start: typeof spawnDetached = (_args, log, options) => {
       writeFileSync(log, "");
-      timers.push(setTimeout(() => handoffWriter(options.env ?? {})?.("hello", 78), 50));
+      timers.push(setTimeout(() => handoffWriter(options.env ?? {})?.release("hello", 78), 50));
       return fakeChild(31337);
     };
     expect(await deployDetached(t.env, { ...opts, json: true }, "hello", start)).toBe(0);
@@ -108,7 +108,7 @@ describe("titan deploy --detach learns its release from the deploy it started", 
     const start: typeof spawnDetached = (_args, log, options) => {
       writeFileSync(options.outFile ?? log, "plan of hello\n");
       writeFileSync(log, "05:25:12 hello: deploying release 3\n");
-      timers.push(setTimeout(() => handoffWriter(options.env ?? {})?.("hello", 3), 50));
+      timers.push(setTimeout(() => handoffWriter(options.env ?? {})?.release("hello", 3), 50));
       return fakeChild(31339);
     };
     expect(await deployDetached(t.env, opts, "hello", start)).toBe(0);
@@ -117,6 +117,31 @@ describe("titan deploy --detach learns its release from the deploy it started", 
       /^05:25:12 hello: deploying release 3\nhello: release 3 is deploying in the background/,
     );
     expect(t.err()).toMatch(/^ {2}output: .*hello-.*\.out$/m);
+  });
+
+  it("shows a deploy that ended by the time it is looked at whole, with its exit code, and says nothing goes on", async () => {
+    const t = testEnv();
+    const child = fakeChild(31340);
+    const start: typeof spawnDetached = (_args, log, options) => {
+      // A small scale-down: the deploy said its release, stopped one instance and showed its outcome at once; its
+      // process has not exited yet when the command that started it looks.
+      writeFileSync(
+        log,
+        "05:25:12 hello: deploying release 4\n05:25:12 hello[2] stopping hello.4.2.1 (surplus)\n",
+      );
+      const tell = handoffWriter(options.env ?? {});
+      tell?.release("hello", 4);
+      tell?.ending();
+      writeFileSync(options.outFile ?? log, "plan of hello\nhello: release 4 rolled back to release 3\n");
+      timers.push(setTimeout(() => child.emit("exit", 5, null), 500));
+      return child;
+    };
+    expect(await deployDetached(t.env, opts, "hello", start)).toBe(5);
+    expect(t.out()).toBe("plan of hello\nhello: release 4 rolled back to release 3\n");
+    expect(t.err()).not.toContain("in the background (pid");
+    expect(t.err()).toMatch(
+      /^hello: the deploy of release 4 ended before titan returned \(exit 5\); nothing goes on in the background$/m,
+    );
   });
 
   it("shows a deploy that ends before it says its release whole, with its exit code", async () => {
@@ -139,11 +164,21 @@ describe("the handoff file", () => {
     const file = join(tempDir(), "hello.release.json");
     const tell = handoffWriter({ [HANDOFF_VAR]: file });
     expect(readHandoff(file, "hello")).toBeUndefined();
-    tell?.("hello", 7);
-    tell?.("hello", 8);
-    expect(readHandoff(file, "hello")).toBe(7);
+    tell?.release("hello", 7);
+    tell?.release("hello", 8);
+    expect(readHandoff(file, "hello")).toEqual({ release: 7, ending: false });
     expect(readHandoff(file, "web")).toBeUndefined();
     expect(existsSync(`${file}.partial`)).toBe(false);
+  });
+
+  it("says the deploy is ending, keeping its release, and only once it said its release", () => {
+    const file = join(tempDir(), "hello.release.json");
+    const tell = handoffWriter({ [HANDOFF_VAR]: file });
+    tell?.ending();
+    expect(readHandoff(file, "hello")).toBeUndefined();
+    tell?.release("hello", 7);
+    tell?.ending();
+    expect(readHandoff(file, "hello")).toEqual({ release: 7, ending: true });
   });
 
   it("is not written by a deploy started otherwise", () => {

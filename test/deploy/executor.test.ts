@@ -173,6 +173,8 @@ async function deploy(
     mayRetake?: () => Promise<boolean>;
     /** The state store the deploy writes its progress to (a fresh one when absent). */
     store?: FileStateStore;
+    /** Where its events go as they come (for a deploy expected to throw). */
+    events?: DeployEvent[];
   } = {},
 ): Promise<Outcome> {
   const spec = options.spec ?? webSpec();
@@ -188,7 +190,7 @@ async function deploy(
   };
   const cluster = MasterCluster.fromConfig({ masters: [master.url] });
   clusters.push(cluster);
-  const events: DeployEvent[] = [];
+  const events: DeployEvent[] = options.events ?? [];
   const warnings: string[] = [];
   const execution = new AppDeployment(
     {
@@ -619,6 +621,74 @@ describe("the deploy executor against a scripted master", () => {
       "web.1.1.1",
     ]);
     expect(warnings.filter((w) => w.includes("unreachable with their agents (web.0.0.1)"))).toHaveLength(1);
+  }, 15_000);
+
+  it("says it stops an old task only once the KILL is sent, not when the write-ahead before it fails", async () => {
+    const master = await fakeMaster();
+    const previous = previousRelease();
+    const oldAlive = new Set(["web.0.0.1", "web.0.1.1"]);
+    master.onCall((call) => {
+      if (call.type === "RECONCILE") answerRunning(master, call, oldAlive);
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    keepOffering(master);
+    // The store is lost (a ZooKeeper session expired) just as the first replacement's KILL is counted against the
+    // disruption budget: that KILL is held back, and the old task keeps running.
+    const store = new (class extends FileStateStore {
+      override async saveProgress(app: string, progress: DeployProgress): Promise<void> {
+        if ((progress.disrupted ?? []).length > 0) throw new Error("the state store's session expired");
+        await super.saveProgress(app, progress);
+      }
+    })(`file://${tempDir("titan-executor-")}`, { clock: { now: () => Date.now() }, hostname: "test-host" });
+    const events: DeployEvent[] = [];
+    const outcome = deploy(master, {
+      known: [oldTask(0), oldTask(1)],
+      earlier: [previous],
+      deadlineMs: 8_000,
+      store,
+      events,
+    });
+    await expect(outcome).rejects.toThrow(/session expired/);
+    expect(master.calls("KILL")).toHaveLength(0);
+    expect(events.filter((e) => e.type === "killing")).toEqual([]);
+    expect(events).toContainEqual(expect.objectContaining({ type: "running", task: "web.1.0.1" }));
+  }, 15_000);
+
+  it("says it stops an old task once, when its KILL goes through, not for a KILL the master refused (503)", async () => {
+    const master = await fakeMaster();
+    const previous = previousRelease();
+    const oldAlive = new Set(["web.0.0.1", "web.0.1.1"]);
+    let refusals = 1;
+    master.onCall((call) => {
+      if (call.type === "RECONCILE") answerRunning(master, call, oldAlive);
+      if (call.type === "KILL") {
+        if (refusals > 0) {
+          refusals -= 1;
+          return 503;
+        }
+        const id = killedTaskId(call);
+        oldAlive.delete(id);
+        master.push(update(id, "TASK_KILLED"));
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    keepOffering(master);
+    const { result, events } = await deploy(master, {
+      known: [oldTask(0), oldTask(1)],
+      earlier: [previous],
+      deadlineMs: 8_000,
+    });
+    expect(result.outcome).toBe("deployed");
+    const first = killedTaskId(master.calls("KILL")[0] as Call);
+    expect(master.calls("KILL").filter((c) => killedTaskId(c) === first).length).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.type === "killing").map((e) => ("task" in e ? e.task : ""))).toEqual([
+      "web.0.0.1",
+      "web.0.1.1",
+    ]);
   }, 15_000);
 
   it("revives at once after subscribing, so an earlier run's long refusal cannot stall the launches", async () => {

@@ -1,8 +1,10 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FileStateStore } from "../../src/state/file-store.js";
 import type { ReleaseOutcome } from "../../src/state/types.js";
 import { appSpec } from "../plan/builders.js";
+import { freePortRange } from "./ports.js";
 import { tempDir } from "./tmp.js";
 
 /** A file store in `dir` holding one release of `api`; its URL. */
@@ -53,4 +55,19 @@ export async function recordReleases(
     if (outcome !== "pending") await store.finishRelease(app, release.number, outcome, `it ${outcome}`);
   }
   await store.close();
+}
+
+/** A home whose only context's state store is a ZooKeeper ensemble nothing listens for. */
+export async function homeWithDeadStore(
+  master: string,
+): Promise<{ env: Record<string, string>; store: string }> {
+  const { env } = isolatedHome();
+  const { begin } = await freePortRange(1);
+  const store = `zk://127.0.0.1:${begin}/titan`;
+  writeFileSync(
+    env.TITAN_CONFIG as string,
+    `current_context: team\nclusters:\n  shared:\n    masters: ["${master}"]\n    state: ${store}\ncontexts:\n  team: { cluster: shared }\n`,
+    { mode: 0o600 },
+  );
+  return { env, store };
 }

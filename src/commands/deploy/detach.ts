@@ -77,22 +77,28 @@ export const HANDOFF_VAR = "TITAN_DETACHED_HANDOFF";
 interface Handoff {
   app: string;
   release: number;
+  /** The deploy reached its end and is about to show its outcome: the process that started it waits for it. */
+  ending?: true;
 }
 
-/**
- * In the detached deploy: tells the process that started it the release it carries out (the first one said; a
- * detached deploy deploys one app). Undefined when this deploy was not started detached.
- */
-export function handoffWriter(
-  vars: Readonly<Record<string, string | undefined>>,
-): ((app: string, release: number) => void) | undefined {
+/** What the detached deploy tells the process that started it. */
+export interface HandOff {
+  /** The release it carries out (the first one said; a detached deploy deploys one app). */
+  release(app: string, release: number): void;
+  /**
+   * Its rollout ended: said before the outcome is shown (the `done` event, the summary, an error), so that output
+   * read before the process that started it sees this holds no outcome.
+   */
+  ending(): void;
+}
+
+/** In the detached deploy: its handoff. Undefined when this deploy was not started detached. */
+export function handoffWriter(vars: Readonly<Record<string, string | undefined>>): HandOff | undefined {
   const file = vars[HANDOFF_VAR];
   if (file === undefined || file === "") return undefined;
-  let told = false;
-  return (app, release) => {
-    if (told) return;
-    told = true;
-    const record: Handoff = { app, release };
+  let told: Handoff | undefined;
+  const write = (record: Handoff): void => {
+    told = record;
     // Written whole, then renamed: the starting process never reads half a record.
     const partial = `${file}.partial`;
     try {
@@ -102,10 +108,18 @@ export function handoffWriter(
       // The starting process may be gone (and its directory with it): the deploy goes on, as it would attached.
     }
   };
+  return {
+    release(app, release) {
+      if (told === undefined) write({ app, release });
+    },
+    ending() {
+      if (told !== undefined && told.ending !== true) write({ ...told, ending: true });
+    },
+  };
 }
 
-/** The release the detached deploy said it carries out, once it said it. */
-export function readHandoff(file: string, app: string): number | undefined {
+/** What the detached deploy said so far: its release, and whether it is ending. */
+export function readHandoff(file: string, app: string): { release: number; ending: boolean } | undefined {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -114,7 +128,8 @@ export function readHandoff(file: string, app: string): number | undefined {
   }
   try {
     const record = JSON.parse(text) as Partial<Handoff> | null;
-    return record?.app === app && Number.isInteger(record.release) ? record.release : undefined;
+    if (record?.app !== app || !Number.isInteger(record.release)) return undefined;
+    return { release: record.release as number, ending: record.ending === true };
   } catch {
     return undefined;
   }
@@ -123,9 +138,9 @@ export function readHandoff(file: string, app: string): number | undefined {
 /**
  * Starts the deploy in a process of its own (detached from this terminal, writing to a log file) and returns as
  * soon as that process says it holds the app's lock with its release recorded as pending (through the handoff
- * file, `HANDOFF_VAR`): what it printed so far (the plan) is
- * shown, then how to follow it. A deploy that ends before that (nothing to do, a plan that does not fit, a bad
- * flag) is shown whole, with its exit code.
+ * file, `HANDOFF_VAR`): what it printed so far (the plan) is shown, then how to follow it. A deploy that ends
+ * before that (nothing to do, a plan that does not fit, a bad flag), or that says it is ending by the time it is
+ * looked at (a small scale-down), is shown whole, with its exit code.
  */
 export async function deployDetached(
   env: Env,
@@ -194,24 +209,26 @@ async function awaitHandoff(
     const exitCode = exited();
     if (exitCode !== undefined) {
       replay();
-      return exitCode;
-    }
-    const release = readHandoff(handoff, app);
-    if (release !== undefined) {
-      replay();
-      const follow = `titan status ${app} --wait`;
-      if (opts.json)
-        writeEvent(
-          env.io.out,
-          { type: "detached", app, release, pid, log: logFile, output: outFile, follow },
-          env.clock.now(),
-        );
-      else
+      // It got as far as its release (a deploy that was quick, a small scale-down): say nothing goes on.
+      const started = readHandoff(handoff, app);
+      if (started !== undefined && !opts.json)
         writeLine(
           env.io.err,
-          `${app}: release ${release} is deploying in the background (pid ${pid})\n  follow: ${follow}\n  log:    ${logFile}\n  output: ${outFile}`,
+          `${app}: the deploy of release ${started.release} ended before titan returned (exit ${exitCode}); nothing goes on in the background\n  log:    ${logFile}`,
         );
-      return ExitCode.Ok;
+      return exitCode;
+    }
+    const told = readHandoff(handoff, app);
+    if (told !== undefined && !told.ending) {
+      const out = readIfThere(outFile);
+      const log = readIfThere(logFile);
+      // The deploy says it is ending before it shows its outcome: read before that, the output holds none.
+      if (readHandoff(handoff, app)?.ending !== true) {
+        env.io.out.write(out);
+        env.io.err.write(log);
+        detached(env, opts, { app, release: told.release, pid, logFile, outFile });
+        return ExitCode.Ok;
+      }
     }
     if (!(await sleep(POLL_MS, env.signal)))
       throw new InterruptedError(
@@ -219,4 +236,30 @@ async function awaitHandoff(
         `see ${logFile}, or \`titan status ${app} --wait\``,
       );
   }
+}
+
+/** Says the deploy goes on in the background, and how to follow it. */
+function detached(
+  env: Env,
+  opts: DeployOptions,
+  {
+    app,
+    release,
+    pid,
+    logFile,
+    outFile,
+  }: { app: string; release: number; pid: number; logFile: string; outFile: string },
+): void {
+  const follow = `titan status ${app} --wait`;
+  if (opts.json)
+    writeEvent(
+      env.io.out,
+      { type: "detached", app, release, pid, log: logFile, output: outFile, follow },
+      env.clock.now(),
+    );
+  else
+    writeLine(
+      env.io.err,
+      `${app}: release ${release} is deploying in the background (pid ${pid})\n  follow: ${follow}\n  log:    ${logFile}\n  output: ${outFile}`,
+    );
 }

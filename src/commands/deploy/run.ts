@@ -67,7 +67,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
       planFile: opts.plan,
       ...(overrideDisruption === undefined ? {} : { overrideDisruption }),
       ...(opts.dryRun ? { dryRun: true } : {}),
-      ...(handOff === undefined ? {} : { onRelease: handOff }),
+      ...(handOff === undefined ? {} : { onRelease: handOff.release, onEnding: handOff.ending }),
     });
   } finally {
     await conn.close();

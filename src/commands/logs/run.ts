@@ -68,7 +68,7 @@ function sinceOf(opts: LogsOptions): number | undefined {
 async function noInstanceReasons(targets: readonly ClusterTarget[], app: string): Promise<string[]> {
   const reasons: string[] = [];
   for (const target of targets) {
-    const why = noInstanceReason(app, await (await target.store()).releases(app), target.region);
+    const why = noInstanceReason(app, await (await target.observedStore()).releases(app), target.region);
     if (why === undefined) continue;
     reasons.push(targets.length > 1 && target.region !== undefined ? `${target.region}: ${why}` : why);
   }

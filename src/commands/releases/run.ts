@@ -5,7 +5,6 @@ import { escapeTerminal } from "../../cli/terminal-text.js";
 import { shortDigest } from "../../cluster/digest.js";
 import { instancesIn } from "../../plan/regions.js";
 import { checkAppName } from "../../release/app-release.js";
-import { openStore } from "../../release/connect.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import { missingStore } from "../../state/missing.js";
 import type { Release } from "../../state/types.js";
@@ -13,8 +12,9 @@ import type { ReleasesOptions } from "./command.js";
 
 export async function runReleases(env: Env, app: string, opts: ReleasesOptions): Promise<number> {
   checkAppName(app);
-  const store = await openStore(env, opts);
   const target = await env.target(opts);
+  // It only reads: an ensemble that does not answer is said at once, not waited for as a deploy does.
+  const store = await target.observedStore();
   const releases = await store.releases(app).finally(() => target.close());
   if (releases.length === 0) throw unknownAppError(app, await missingStore(store).catch(() => undefined));
   const instances = (r: Release) => instancesIn(r.spec, target.region);

@@ -84,7 +84,7 @@ async function knownApps(env: Env, opts: StatusOptions, regions: readonly string
   const listed = async (flags: StatusOptions): Promise<KnownApps> => {
     const target = await env.target(flags);
     try {
-      const store = await target.store();
+      const store = await target.observedStore();
       const missing = await missingStore(store);
       if (missing !== undefined) return { apps: [], missing: [missing] };
       const apps: string[] = [];
@@ -169,7 +169,7 @@ interface ClusterView {
 }
 
 async function readView(env: Env, target: ClusterTarget): Promise<ClusterView> {
-  const store = await target.store();
+  const store = await target.observedStore();
   const reports = await store.supervisorReports().catch(() => undefined);
   const { state, titanTasks } = await readTitanState(await target.client(), env.signal);
   return { store, reports, state, tasks: titanTasks.tasks };
