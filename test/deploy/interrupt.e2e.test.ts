@@ -79,7 +79,10 @@ async function rerunFinishes(
   expect(list.find((e) => e.type === "done")).toMatchObject({ outcome: "deployed", release: 1 });
   if (launchesWentOut) expect(list.filter((e) => e.type === "launch")).toEqual([]);
   expect(await outcomes(h)).toEqual(["deployed"]);
-  expect((await liveTasks(url)).map((t) => t.id).sort()).toEqual(["web.1.0.1", "web.1.1.1", "web.1.2.1"]);
+  const live = (await liveTasks(url)).map((t) => t.id).sort();
+  if (launchesWentOut) expect(live).toEqual(["web.1.0.1", "web.1.1.1", "web.1.2.1"]);
+  // A launch written ahead whose ACCEPT the interruption cut off is launched again under an id of its own.
+  else expect(live.map((id) => id.replace(/\.\d+$/, ""))).toEqual(["web.1.0", "web.1.1", "web.1.2"]);
 }
 
 describe("stopping titan deploy at any point, then re-running it", () => {
