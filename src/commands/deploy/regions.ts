@@ -38,6 +38,7 @@ import {
   progressView,
 } from "../../release/apply.js";
 import { type DisruptionOverride, passDisruption } from "../../release/disruption.js";
+import { leftBehindNotes } from "../regions/left-behind.js";
 import { reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
 import {
@@ -84,6 +85,8 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
           }),
         );
     showPlans(env, opts.json, prepared, waves);
+    for (const note of await leftBehindNotes(env, opts, input.apps, input.regions))
+      writeLine(env.io.err, `note: ${note}`);
     if (prepared.some((p) => !p.plan.fits))
       throw doesNotFitError(
         prepared.map((p) => p.plan),

@@ -15,6 +15,7 @@ import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
 import { otherRunningSpecs } from "../../release/running.js";
+import { leftBehindNotes } from "../regions/left-behind.js";
 import { reachRegions } from "../regions/span.js";
 import type { PlanOptions } from "./command.js";
 import { sayDoesNotFit } from "./does-not-fit.js";
@@ -110,6 +111,7 @@ export async function planRegions(
   for (const r of reached)
     if (r.ok)
       for (const note of pendingNotes(r.value.plan, r.value.pending)) writeLine(env.io.err, `note: ${note}`);
+  for (const note of await leftBehindNotes(env, opts, apps, regions)) writeLine(env.io.err, `note: ${note}`);
   const verdict = regionsVerdict(results);
   if (verdict.unreachable) return ExitCode.RegionUnreachable;
   if (!verdict.fits) {
