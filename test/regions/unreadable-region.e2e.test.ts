@@ -34,6 +34,8 @@ describe("a region whose credentials cannot be read, beside regions that can", (
 
     const logs = await run(["logs", "web"]);
     expect(logs.stderr).toContain("region ap-south: secret env:UNREADABLE_REGION_SECRET is not set");
+    // A read without -f asks each region once: it does not say it retries.
+    expect(logs.stderr).not.toContain("retrying");
     expect(logs.stdout).toMatch(/^us-east web\[0\] agent-\d\.local (out )?\| serving 1$/m);
     expect(logs.stdout).toMatch(/^eu-west web\[0\] agent-\d\.local (out )?\| serving 1$/m);
   }, 60_000);

@@ -18,13 +18,20 @@ export class RegionsFinder {
   private constructor(
     private readonly regions: ReadonlyArray<{ region: string; make: () => Promise<SourceFinder> }>,
     private readonly note: (line: string) => void,
+    /** Whether a region that fails is asked again (`logs -f`); a one-off read only says it failed. */
+    private readonly following: boolean,
   ) {}
 
   static open(
     env: Env,
     targets: readonly ClusterTarget[],
     logTarget: LogTarget,
-    options: { streams: readonly LogStream[]; sinceMs?: number | undefined; note: (line: string) => void },
+    options: {
+      streams: readonly LogStream[];
+      sinceMs?: number | undefined;
+      note: (line: string) => void;
+      following: boolean;
+    },
   ): RegionsFinder {
     const regions = targets.map((target) => ({
       region: target.region ?? target.cluster.name,
@@ -36,7 +43,7 @@ export class RegionsFinder {
           showRegion: true,
         }),
     }));
-    return new RegionsFinder(regions, options.note);
+    return new RegionsFinder(regions, options.note, options.following);
   }
 
   async discover(signal?: AbortSignal): Promise<Discovery> {
@@ -53,7 +60,8 @@ export class RegionsFinder {
           return discovery;
         } catch (error) {
           if (!(error instanceof TitanError) || signal?.aborted === true) throw error;
-          if (!this.failing.has(region)) this.note(`region ${region}: ${error.message}; retrying`);
+          if (!this.failing.has(region))
+            this.note(`region ${region}: ${error.message}${this.following ? "; retrying" : ""}`);
           this.failing.add(region);
           return error;
         }

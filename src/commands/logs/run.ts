@@ -99,7 +99,7 @@ export async function runLogs(
   const finder =
     targets.length === 1 && target !== undefined
       ? new SourceFinder(env, await target.client(), target, logTarget, { streams, sinceMs, note })
-      : RegionsFinder.open(env, targets, logTarget, { streams, sinceMs, note });
+      : RegionsFinder.open(env, targets, logTarget, { streams, sinceMs, note, following: opts.follow });
   const where =
     targets.length === 1 && target !== undefined
       ? `cluster ${target.cluster.name}`
