@@ -3,6 +3,7 @@ import { TitanError } from "../../cli/errors.js";
 import type { ClusterTarget } from "../../config/target.js";
 import type { LogStream } from "../../observe/log-format.js";
 import type { LogTarget } from "../../observe/log-selection.js";
+import { inRegion } from "../../release/region-errors.js";
 import { type Discovery, SourceFinder } from "./sources.js";
 
 /**
@@ -68,8 +69,9 @@ export class RegionsFinder {
       }),
     );
     const answers = found.filter((d): d is Discovery => !(d instanceof Error));
-    const [firstError] = found.filter((d): d is TitanError => d instanceof Error);
-    if (answers.length === 0 && firstError !== undefined) throw firstError;
+    const failed = found.findIndex((d) => d instanceof Error);
+    // No region answered: the first one's failure, naming it as its notes did.
+    if (answers.length === 0 && failed >= 0) throw inRegion(this.regions[failed]?.region, found[failed]);
     return {
       added: answers.flatMap((d) => d.added),
       current: new Set(answers.flatMap((d) => [...d.current])),
