@@ -39,7 +39,7 @@ import {
 } from "../../release/apply.js";
 import { type DisruptionOverride, passDisruption } from "../../release/disruption.js";
 import { leftBehindNotes } from "../regions/left-behind.js";
-import { reachRegions } from "../regions/span.js";
+import { checkRegionSecrets, reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
 import {
   checkUnlocked,
@@ -74,6 +74,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
   const reached = await reachRegions(env, opts, live, (_target, region) => reachRegion(env, flags, region));
   const prepared: PreparedRegion[] = [];
   try {
+    checkRegionSecrets(reached);
     const down = reached.filter((r) => !r.ok);
     if (down.length > 0) throw unreachableError(down, input.resume);
     for (const r of reached)

@@ -16,7 +16,7 @@ import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.j
 import type { PinnedImage } from "../../registry/pin.js";
 import { otherRunningSpecs } from "../../release/running.js";
 import { leftBehindNotes } from "../regions/left-behind.js";
-import { reachRegions } from "../regions/span.js";
+import { checkRegionSecrets, reachRegions } from "../regions/span.js";
 import type { PlanOptions } from "./command.js";
 import { sayDoesNotFit } from "./does-not-fit.js";
 import { pendingNotes, pendingOf } from "./pending.js";
@@ -51,6 +51,7 @@ export async function planRegions(
       await target.close();
     }
   });
+  checkRegionSecrets(read);
   // Images are pinned in each region's own registry; a missing image fails the plan (exit 8), unreachable or not.
   const reached = await Promise.all(
     read.map(async (r) => {

@@ -3,6 +3,7 @@ import { TitanError, UsageError } from "../../cli/errors.js";
 import { didYouMean } from "../../cli/suggest.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { allClusters, allContexts, currentContextName, regionFlag } from "../../config/resolve.js";
+import { SecretUnreadableError } from "../../config/secret-ref.js";
 import { type ClusterTarget, stateUrlOf } from "../../config/target.js";
 import type { UserConfig } from "../../config/types.js";
 import type { AppSpec } from "../../manifest/types.js";
@@ -176,7 +177,7 @@ export function regionsNamed(
 /** One region's target, or why it could not be reached. */
 export type RegionReach<T> =
   | { region: string; target: ClusterTarget; ok: true; value: T }
-  | { region: string; target: ClusterTarget; ok: false; error: string };
+  | { region: string; target: ClusterTarget; ok: false; error: string; cause: TitanError };
 
 /**
  * Runs `use` against every region's cluster in parallel. A region whose cluster cannot be reached (any expected
@@ -203,8 +204,24 @@ export async function reachRegions<T>(
           target,
           ok: false,
           error: error.hint ? `${error.message} (${error.hint})` : error.message,
+          cause: error,
         };
       }
     }),
   );
+}
+
+/**
+ * A plan or deploy refuses, as a config error, a region whose cluster's secret (credentials, a ZooKeeper or
+ * registry password) cannot be read: the region was never tried, so it is not unreachable, and skipping it would
+ * deploy around a mistake in the config.
+ */
+export function checkRegionSecrets<T>(reached: ReadonlyArray<RegionReach<T>>): void {
+  for (const r of reached) {
+    if (r.ok || !(r.cause instanceof SecretUnreadableError)) continue;
+    throw new UsageError(
+      `region ${r.region}: ${r.cause.message}`,
+      `${r.cause.hint === undefined ? "" : `${r.cause.hint}; `}cluster ${r.target.cluster.name} names it in the titan config (titan config view)`,
+    );
+  }
 }
