@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { AgentResources, LocalAgentHandle, LocalAgentOptions } from "./agent/api.js";
+import type { AgentResources, LocalAgentHandle, LocalAgentOptions, RangeJson } from "./agent/api.js";
 import { trackDirectory, untrackDirectory } from "./agent/process-group.js";
 import { agentsControlHandler } from "./agents-control.js";
 import { type FaultDomain, zoneOf } from "./fault-domain.js";
@@ -39,6 +39,8 @@ export interface LocalClusterOptions {
   zk?: string;
   /** HTTP Basic credentials that the master's and agents' protected endpoints require; none: no authentication. */
   credentials?: HttpCredentials;
+  /** Told every agent's host port ranges when added agents took blocks of their own. */
+  onHostPorts?: (ranges: readonly RangeJson[]) => void;
 }
 
 export type ClusterFaults = FaultActions;
@@ -261,6 +263,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         resources: { ...resources, ports: block ? [block] : [] },
       });
     }
+    options.onHostPorts?.(taken);
     return out;
   };
 
