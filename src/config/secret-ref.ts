@@ -9,6 +9,12 @@ import { TitanError } from "../cli/errors.js";
 import { describeCharacter, findControlCharacter } from "../cli/terminal-text.js";
 import type { SecretRef } from "./types.js";
 
+/**
+ * A secret reference whose value cannot be had: the variable is not set, the file cannot be read, or the value
+ * holds control characters. Something to fix where the reference is written, not a cluster that is down.
+ */
+export class SecretUnreadableError extends TitanError {}
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The reference grammar as a regular expression (for the JSON Schema); parseSecretRef is the authority. */
@@ -80,7 +86,7 @@ export async function resolveSecretRef(
   const value = await readSecret(secret, vars);
   const control = findControlCharacter(value, options);
   if (control !== undefined) {
-    throw new TitanError(
+    throw new SecretUnreadableError(
       `secret ${secret.raw} holds the control character ${describeCharacter(control.code)}; its value is not shown`,
       {
         hint:
@@ -100,7 +106,7 @@ async function readSecret(
   if (secret.source === "env") {
     const value = vars[secret.ref];
     if (value === undefined || value === "") {
-      throw new TitanError(`secret ${secret.raw} is not set`, {
+      throw new SecretUnreadableError(`secret ${secret.raw} is not set`, {
         hint: `export ${secret.ref} before running titan`,
       });
     }
@@ -111,14 +117,14 @@ async function readSecret(
     bytes = await readFile(secret.ref);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new TitanError(`secret ${secret.raw} cannot be read (${code})`, {
+    throw new SecretUnreadableError(`secret ${secret.raw} cannot be read (${code})`, {
       hint: "check the path and that titan may read it",
     });
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/\r?\n$/, "");
   } catch {
-    throw new TitanError(`secret ${secret.raw} is not UTF-8 text; its value is not shown`, {
+    throw new SecretUnreadableError(`secret ${secret.raw} is not UTF-8 text; its value is not shown`, {
       hint: "a binary secret must be stored encoded, e.g. base64",
     });
   }

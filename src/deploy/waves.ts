@@ -70,6 +70,11 @@ export function planWaves(
       problem: `--skip-region ${unknown}: no app in the manifests runs in region ${unknown}`,
       hint: `the apps' regions are: ${regions.join(", ")}`,
     };
+  if (regions.length > 0 && regions.every((r) => skip.includes(r)))
+    return {
+      problem: `--skip-region names every region the apps run in (${regions.join(", ")}): nothing would be deployed`,
+      hint: "leave at least one region out of --skip-region, or pass --region R to deploy to one",
+    };
   const withPolicy = apps.filter((a) => a.rollout !== undefined);
   const first = withPolicy[0];
   const disagreeing = withPolicy.find((a) => !samePolicy(a.rollout, first?.rollout));

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { AgentResources, LocalAgentHandle, LocalAgentOptions } from "./agent/api.js";
+import type { AgentResources, LocalAgentHandle, LocalAgentOptions, RangeJson } from "./agent/api.js";
 import { trackDirectory, untrackDirectory } from "./agent/process-group.js";
 import { agentsControlHandler } from "./agents-control.js";
 import { type FaultDomain, zoneOf } from "./fault-domain.js";
@@ -41,6 +41,8 @@ export interface LocalClusterOptions {
   credentials?: HttpCredentials;
   /** Every agent's --executor_registration_timeout (default 1 minute, as Mesos). */
   executorRegistrationTimeoutMs?: number;
+  /** Told every agent's host port ranges when added agents took blocks of their own. */
+  onHostPorts?: (ranges: readonly RangeJson[]) => void;
 }
 
 export type ClusterFaults = FaultActions;
@@ -266,6 +268,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         resources: { ...resources, ports: block ? [block] : [] },
       });
     }
+    options.onHostPorts?.(taken);
     return out;
   };
 

@@ -1,3 +1,4 @@
+import { agentPorts } from "./agent-ports.js";
 import { LocalClusterStartError, runningCluster, startBackgroundCluster } from "./background.js";
 import { localPaths } from "./control.js";
 import { DEFAULT_PRINCIPAL, localClusterAccess, writeGeneratedSecret } from "./credentials.js";
@@ -41,6 +42,8 @@ export async function ensureLocalCluster(
       "start yours on another port with `titan local up --port <port>` (0 picks a free one); every command then uses it",
     );
   }
+  // The default range, unless something listens in it or another local cluster's agents hand it out.
+  await agentPorts(config, false);
   writeGeneratedSecret(paths.secretFile);
   const state = await startBackgroundCluster(paths, config);
   return { ...accessOf(paths.stateFile, state.url), started: true };

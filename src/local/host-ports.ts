@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import type { RangeJson } from "./agent/api.js";
+import { claimedPorts } from "./port-claims.js";
 
 /**
  * Host ports for the agents' `ports` resource. All local agents share this machine with whatever else runs on it
@@ -31,16 +32,21 @@ export async function portsInUse(ranges: readonly RangeJson[]): Promise<number[]
   return busy;
 }
 
-/** A block of `count` consecutive ports nothing listens on, avoiding `avoid`; undefined when none is found. */
+/**
+ * A block of `count` consecutive ports nothing listens on and no other local cluster claims (port-claims.ts),
+ * avoiding `avoid`; undefined when none is found.
+ */
 export async function freePortBlock(
   count: number,
   avoid: readonly RangeJson[],
   random: () => number = Math.random,
 ): Promise<RangeJson | undefined> {
+  // Another local cluster's agents' ranges too: nothing listens in them until their tasks do.
+  const taken = [...avoid, ...claimedPorts()];
   for (let attempt = 0; attempt < 50; attempt++) {
     const begin = LOW + Math.floor(random() * (HIGH - LOW - count));
     const end = begin + count - 1;
-    if (avoid.some((r) => begin <= r.end && r.begin <= end)) continue;
+    if (taken.some((r) => begin <= r.end && r.begin <= end)) continue;
     if ((await portsInUse([{ begin, end }])).length === 0) return { begin, end };
   }
   return undefined;

@@ -5,6 +5,7 @@ import type { AgentResources } from "./agent/api.js";
 import { type LocalCluster, startLocalCluster } from "./cluster.js";
 import { type CredentialSource, loadCredentials } from "./credentials.js";
 import type { MasterOptions } from "./master/master.js";
+import { claimPorts } from "./port-claims.js";
 
 /** What `titan local up` asks for; passed to the background process as JSON. */
 export interface ClusterConfig {
@@ -58,22 +59,33 @@ export async function runCluster(
   signal: AbortSignal,
   onReady: (cluster: LocalCluster) => void,
 ): Promise<void> {
-  const cluster = await startLocalCluster({
-    agents: config.agents,
-    agentResources: config.agentResources,
-    zones: config.zones,
-    ...(config.region === undefined ? {} : { region: config.region }),
-    port: config.port,
-    workDir: config.workDir,
-    createAgent: createLocalAgent,
-    ...(config.master ? { master: config.master } : {}),
-    ...(config.executorRegistrationTimeoutMs === undefined
-      ? {}
-      : { executorRegistrationTimeoutMs: config.executorRegistrationTimeoutMs }),
-    ...(config.zk ? { zk: config.zk } : {}),
-    ...(config.auth ? { credentials: loadCredentials(config.auth) } : {}),
-    ...(config.testFaults ? { faultsEndpoint: true } : {}),
-  });
+  // Every agent's range is claimed for as long as the cluster runs, those of agents added later included.
+  let releasePorts = claimPorts(config.agentResources.ports);
+  let cluster: LocalCluster;
+  try {
+    cluster = await startLocalCluster({
+      agents: config.agents,
+      agentResources: config.agentResources,
+      zones: config.zones,
+      ...(config.region === undefined ? {} : { region: config.region }),
+      port: config.port,
+      workDir: config.workDir,
+      createAgent: createLocalAgent,
+      ...(config.master ? { master: config.master } : {}),
+      ...(config.executorRegistrationTimeoutMs === undefined
+        ? {}
+        : { executorRegistrationTimeoutMs: config.executorRegistrationTimeoutMs }),
+      ...(config.zk ? { zk: config.zk } : {}),
+      ...(config.auth ? { credentials: loadCredentials(config.auth) } : {}),
+      ...(config.testFaults ? { faultsEndpoint: true } : {}),
+      onHostPorts: (ranges) => {
+        releasePorts = claimPorts(ranges);
+      },
+    });
+  } catch (error) {
+    releasePorts();
+    throw error;
+  }
   const state: LocalClusterRecord = {
     pid: process.pid,
     url: cluster.url,
@@ -92,6 +104,7 @@ export async function runCluster(
     }
   } finally {
     await cluster.stop();
+    releasePorts();
     if (readClusterState(config.stateFile)?.pid === process.pid) rmSync(config.stateFile, { force: true });
   }
 }

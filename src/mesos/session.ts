@@ -424,7 +424,20 @@ export class SchedulerSession {
       label: call.type,
       signal: AbortSignal.any([this.lifetime.signal, this.inFlight.signal]),
     });
-    if (response.status === 202 || response.status === 200) return;
+    // A master answers every call titan sends on a subscription 202 Accepted with an empty body (only SUBSCRIBE
+    // and UPDATE_FRAMEWORK, which titan does not send here, answer 200).
+    const expected = 202;
+    if (response.status === expected) return;
+    if (response.status >= 200 && response.status < 300) {
+      // A master answers each call with one status; any other success (a proxy's 200 login page) is not the
+      // master's: the call may never have reached it, so it must not count as sent.
+      const type = response.contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+      const excerpt = sanitizeExcerpt(response.body.subarray(0, 4096).toString("utf8"));
+      throw new BadResponseError(
+        `${call.type}: ${url.origin} answered ${statusLine(response.status)}${type === "" ? "" : ` with ${type}`} instead of ${statusLine(expected)}${excerpt === "" ? "" : `: "${excerpt}"`}`,
+        { status: response.status },
+      );
+    }
     if (response.status === 403 && /not subscribed/i.test(response.body.toString("utf8"))) {
       throw new SubscriptionLostError(`${call.type}: the master says the framework is not subscribed`);
     }

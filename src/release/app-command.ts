@@ -9,6 +9,7 @@ import { applyApps } from "./apply.js";
 import { type Connection, connect } from "./connect.js";
 import { overrideReason } from "./disruption.js";
 import type { ApplyFlags } from "./flags.js";
+import { namingRegion } from "./region-errors.js";
 import { parseTimeout } from "./timeout.js";
 
 /**
@@ -53,6 +54,26 @@ export async function applyToApp(
 ): Promise<number> {
   const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
   const overrideDisruption = overrideReason(flags.overrideDisruption);
+  const { region } = await env.target(flags);
+  return namingRegion(region, () =>
+    applyOnce(env, flags, verb, resume, change, { timeoutMs, overrideDisruption }),
+  );
+}
+
+async function applyOnce(
+  env: Env,
+  flags: ApplyFlags,
+  verb: string,
+  resume: readonly string[],
+  change: (
+    store: StateStore,
+    conn: Connection,
+  ) => Promise<AppSpec | readonly AppSpec[] | Previewed | NothingToChange>,
+  {
+    timeoutMs,
+    overrideDisruption,
+  }: { timeoutMs: number | undefined; overrideDisruption: string | undefined },
+): Promise<number> {
   const conn = await connect(env, flags);
   try {
     const specs = await change(conn.store, conn);

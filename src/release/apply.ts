@@ -197,10 +197,13 @@ export async function deployChanging(
     rollout?: string;
     /** Each app's newest release number when it was planned: a deploy does not carry out a plan made stale. */
     plannedAfter?: ReadonlyMap<string, number>;
+    /** The region a multi-region deploy names before each warning, as before each of its progress lines. */
+    regionLabel?: string;
   },
   emit: (event: DeployEvent) => void,
 ): Promise<AppDeployResult[]> {
   const { io } = env;
+  const label = options.regionLabel === undefined ? "" : `${options.regionLabel}: `;
   const results: AppDeployResult[] = [];
   for (const appPlan of changing) {
     if (env.signal.aborted) break;
@@ -238,7 +241,7 @@ export async function deployChanging(
           now: () => env.clock.now(),
           signal: env.signal,
           emit,
-          warn: (line) => writeLine(io.err, `${io.errColor.yellow("warning:")} ${line}`),
+          warn: (line) => writeLine(io.err, `${io.errColor.yellow("warning:")} ${label}${line}`),
           ...(env.debug ? { log: (line: string) => writeLine(io.err, io.errColor.dim(line)) } : {}),
           framework: { ...conn.framework, user: appPlan.spec.user ?? conn.framework.user },
           owner: { user: conn.user, host: hostname(), pid: process.pid },

@@ -4,7 +4,7 @@ import type { DeployEvent } from "../../src/deploy/events.js";
 import { AppDeployment, type AppResult } from "../../src/deploy/executor.js";
 import { describeEvent } from "../../src/deploy/progress.js";
 import type { AppSpec } from "../../src/manifest/types.js";
-import { FailedOverError } from "../../src/mesos/errors.js";
+import { BadResponseError, FailedOverError } from "../../src/mesos/errors.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
 import type { TaskState } from "../../src/mesos/types/mesos.js";
 import { FileStateStore } from "../../src/state/file-store.js";
@@ -420,6 +420,23 @@ describe("the deploy executor against a scripted master", () => {
       .slice(0, 1)
       .flatMap((c) => launchedTasks(c).map((t) => t.task_id.value));
     for (const id of refused) expect(reconciled).toContain(id);
+  }, 30_000);
+
+  it("does not take a proxy's 200 page for the master's 202: the deploy stops naming the host, the release is not failed", async () => {
+    const master = await fakeMaster();
+    master.onCall(() => ({
+      status: 200,
+      contentType: "text/html",
+      body: "<html><body>Login portal</body></html>",
+    }));
+    keepOffering(master);
+    const outcome = await deploy(master, { deadlineMs: 5000 }).catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(BadResponseError);
+    expect((outcome as Error).message).toMatch(
+      new RegExp(
+        `^(RECONCILE|REVIVE|ACCEPT|DECLINE): ${master.url} answered 200 OK with text/html instead of 202 Accepted: "Login portal"$`,
+      ),
+    );
   }, 30_000);
 
   it("treats a subscription stream cut mid-record as a disconnect: re-subscribes, reconciles, finishes", async () => {

@@ -9,8 +9,15 @@ export const AGENT_ID = "7a1c2b3d-0000-4000-8000-00000000f00d-S0";
 /** A scheduler call as the fake master received it. */
 export type Call = Record<string, unknown> & { type: string };
 
+/** An answer to a call other than a master's own: a status with a body of a content type (a proxy's page). */
+export interface ForeignAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
 /** What the fake master does with a call: answer it (status), and push events to the subscriber. */
-export type CallHandler = (call: Call, master: FakeMaster) => number | undefined;
+export type CallHandler = (call: Call, master: FakeMaster) => number | ForeignAnswer | undefined;
 
 export interface LaunchedTask {
   task_id: { value: string };
@@ -61,9 +68,14 @@ export async function fakeMaster(): Promise<FakeMaster> {
       return;
     }
     calls.push(call);
-    const status = handler(call, master) ?? 202;
-    response.writeHead(status, { "content-type": "text/plain" });
-    response.end(status === 503 ? "No leader elected" : "");
+    const answer = handler(call, master) ?? 202;
+    if (typeof answer !== "number") {
+      response.writeHead(answer.status, { "content-type": answer.contentType });
+      response.end(answer.body);
+      return;
+    }
+    response.writeHead(answer, { "content-type": "text/plain" });
+    response.end(answer === 503 ? "No leader elected" : "");
   });
   const master: FakeMaster = {
     url: server.url,

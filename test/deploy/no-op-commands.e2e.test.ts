@@ -36,7 +36,7 @@ describe("a command that has nothing to change says so, and only that", () => {
 
     const same = await titan(["rollback", "web", "--to", "2", ...m], h);
     expect(same.code).toBe(0);
-    expect(same.stdout).not.toContain("Rolling");
+    expect(same.stdout).not.toContain("Rollback of");
     expect(same.stderr).toContain("Nothing to do: every instance already runs what this rollback asks for.");
     expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1", "web.1.1.1", "web.2.2.1"]);
 
@@ -44,7 +44,7 @@ describe("a command that has nothing to change says so, and only that", () => {
     const back = await titan(["rollback", "web", ...m], h);
     expect(back.code).toBe(0);
     expect(back.stdout).toMatch(
-      /^Rolling web back from release 2 \(3 instances, .*\) to release 1 \(2 instances, /,
+      /^Rollback of web from release 2 \(3 instances, .*\) to release 1 \(2 instances, /,
     );
     expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1", "web.1.1.1"]);
   }, 60_000);

@@ -81,7 +81,7 @@ describe("titan rollback after a release that did not end deployed", () => {
     const back = await titan(["rollback", "web", ...m], h);
     expect(back.code, back.stderr).toBe(0);
     expect(back.stdout).toMatch(
-      /^Rolling web back from release 2 \(failed, 2 instances, command, spec \w{12}\) to release 1 \(2 instances, command, spec \w{12}\), deployed as a new release\.$/m,
+      /^Rollback of web from release 2 \(failed, 2 instances, command, spec \w{12}\) to release 1 \(2 instances, command, spec \w{12}\), to be deployed as a new release\.$/m,
     );
     const listed = await titan(["releases", "web", "--json", "--master", local.url], h);
     const { releases } = JSON.parse(listed.stdout) as {

@@ -29,7 +29,7 @@ describe("undoing a scale or a stop", () => {
     const undoScale = await titan(["rollback", "web", ...m], h);
     expect(undoScale.code).toBe(0);
     expect(undoScale.stdout).toMatch(
-      /Rolling web back from release 2 \(3 instances, command, spec \w+\) to release 1 \(2 instances, command, spec \w+\)/,
+      /Rollback of web from release 2 \(3 instances, command, spec \w+\) to release 1 \(2 instances, command, spec \w+\)/,
     );
     expect(undoScale.stdout).toMatch(/→ 2 instances/);
     expect(await liveTasks(local.url, "web")).toHaveLength(2);

@@ -61,6 +61,14 @@ describe("planWaves", () => {
       problem: "--skip-region mars: no app in the manifests runs in region mars",
     });
   });
+
+  it("refuses to skip every region: a deploy of nothing is a mistake, not a success", () => {
+    expect(planWaves(apps(APP("a")), ["us-east", "eu-west"], ["eu-west", "us-east"])).toEqual({
+      problem:
+        "--skip-region names every region the apps run in (us-east, eu-west): nothing would be deployed",
+      hint: "leave at least one region out of --skip-region, or pass --region R to deploy to one",
+    });
+  });
 });
 
 describe("nextWaveStep", () => {

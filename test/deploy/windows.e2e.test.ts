@@ -98,7 +98,7 @@ describe("--dry-run", () => {
     // A preview of a rollback needs no --yes and no terminal: the line saying from what to what, then the plan.
     const rollback = await titan(["rollback", "web", ...m, "--dry-run"], h);
     expect(rollback.code, rollback.stderr).toBe(0);
-    expect(rollback.stdout).toMatch(/^Rolling web back from release 2 .* to release 1 /m);
+    expect(rollback.stdout).toMatch(/^Rollback of web from release 2 .* to release 1 /m);
     expect(rollback.stdout).toContain("Plan:");
     expect(rollback.stderr).toContain(
       "Dry run: nothing changed. Without --dry-run, titan would now rollback web as planned above.",

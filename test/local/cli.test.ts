@@ -13,8 +13,9 @@ import { type LocalUpOptions, registerLocal } from "../../src/commands/local/com
 import { clusterConfig } from "../../src/commands/local/config.js";
 import { runLocalDown } from "../../src/commands/local/down.js";
 import { runLocalStatus } from "../../src/commands/local/status.js";
-import { agentPorts, runLocalUp } from "../../src/commands/local/up.js";
+import { runLocalUp } from "../../src/commands/local/up.js";
 import { withAgentDefaults } from "../../src/local/agent-defaults.js";
+import { agentPorts } from "../../src/local/agent-ports.js";
 import { daemonEntry, isAlive, isHealthy, localPaths } from "../../src/local/control.js";
 import { ensureLocalCluster } from "../../src/local/ensure.js";
 import { givenResourceNames } from "../../src/local/resource-json-spec.js";
@@ -65,6 +66,37 @@ const UP: LocalUpOptions = {
   port: "0",
   foreground: false,
 };
+
+/** Every agent's `ports` ranges, as GET_AGENTS gives them. */
+async function agentPortRanges(
+  url: string,
+  secretFile: string,
+): Promise<Array<{ begin: number; end: number }>> {
+  const secret = readFileSync(secretFile, "utf8").trim();
+  const response = await fetch(`${url}/api/v1`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      Authorization: `Basic ${Buffer.from(`titan:${secret}`).toString("base64")}`,
+    },
+    body: JSON.stringify({ type: "GET_AGENTS" }),
+  });
+  const agents = (
+    (await response.json()) as {
+      get_agents: {
+        agents: Array<{
+          agent_info: {
+            resources: Array<{ name: string; ranges?: { range: Array<{ begin: number; end: number }> } }>;
+          };
+        }>;
+      };
+    }
+  ).get_agents.agents;
+  return agents.flatMap((a) =>
+    a.agent_info.resources.flatMap((r) => (r.name === "ports" ? (r.ranges?.range ?? []) : [])),
+  );
+}
 
 const pidsToKill: number[] = [];
 afterEach(() => {
@@ -403,6 +435,26 @@ describe.runIf(daemonEntry() !== undefined)("titan local in the background (comp
     expect(isAlive(pid)).toBe(false);
     expect(existsSync(localPaths(dir).stateFile)).toBe(false);
     expect(await runLocalDown(testEnv(dir).env)).toBe(0);
+  });
+
+  it("gives two clusters started with --port 0 beside each other host ports of their own", async () => {
+    const dirs = [tempDir(), tempDir()];
+    const ranges: Array<Array<{ begin: number; end: number }>> = [];
+    for (const dir of dirs) {
+      expect(await runLocalUp(testEnv(dir).env, { ...UP, agents: "2" })).toBe(0);
+      const paths = localPaths(dir);
+      const state = readClusterState(paths.stateFile);
+      pidsToKill.push(state?.pid ?? 0);
+      ranges.push(await agentPortRanges(state?.url ?? "", paths.secretFile));
+    }
+    const [first, second] = ranges;
+    expect(first?.length).toBeGreaterThan(0);
+    expect(second?.length).toBeGreaterThan(0);
+    const shared = (first ?? []).filter((a) =>
+      (second ?? []).some((b) => a.begin <= b.end && b.begin <= a.end),
+    );
+    expect(shared, JSON.stringify(ranges)).toEqual([]);
+    for (const dir of dirs) expect(await runLocalDown(testEnv(dir).env)).toBe(0);
   });
 
   it("ensureLocalCluster starts a cluster only when none is running", async () => {

@@ -120,6 +120,30 @@ describe("SUBSCRIBE", () => {
   });
 });
 
+describe("the answers to calls on a subscription, as Master::Http::scheduler gives them", () => {
+  it("answers every call 202 Accepted with an empty body, but UPDATE_FRAMEWORK 200 OK", async () => {
+    const c = await cluster(1);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const calls: Json[] = [
+      { type: "DECLINE", decline: { offer_ids: [] } },
+      { type: "REVIVE", revive: {} },
+      { type: "SUPPRESS", suppress: {} },
+      { type: "RECONCILE", reconcile: { tasks: [] } },
+      { type: "RECONCILE_OPERATIONS", reconcile_operations: { operations: [] } },
+      { type: "KILL", kill: { task_id: { value: "never-launched" } } },
+      { type: "ACCEPT_INVERSE_OFFERS", accept_inverse_offers: { inverse_offer_ids: [] } },
+      { type: "DECLINE_INVERSE_OFFERS", decline_inverse_offers: { inverse_offer_ids: [] } },
+      { type: "MESSAGE", message: { agent_id: { value: "a" }, executor_id: { value: "e" }, data: "" } },
+    ];
+    for (const call of calls)
+      expect(await s.call(call), String(call.type)).toMatchObject({ status: 202, body: "" });
+    const info = { ...FRAMEWORK, id: { value: s.frameworkId } };
+    const updated = await s.call({ type: "UPDATE_FRAMEWORK", update_framework: { framework_info: info } });
+    expect(updated).toMatchObject({ status: 200, body: "" });
+    expect(await s.call({ type: "TEARDOWN" })).toMatchObject({ status: 202, body: "" });
+  });
+});
+
 describe("SUBSCRIBE and UPDATE_FRAMEWORK, validated as Master::subscribe and Master::updateFramework do", () => {
   it("refuses a FrameworkInfo framework::validate refuses, and suppressed roles it does not have", async () => {
     const c = await cluster(1);

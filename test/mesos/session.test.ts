@@ -528,6 +528,34 @@ describe("scheduler session calls and give-up", () => {
     expect(s.subscribed).toBe(false);
   });
 
+  it("a call answered with anything but the master's 202 (a proxy's 200 page) fails, naming the host and the answer", async () => {
+    let count = 0;
+    const server = await scriptedServer((request, response) => {
+      const call = JSON.parse(request.body) as { type: string };
+      if (call.type === "SUBSCRIBE") return stream(response, count++, subscribed(), offers("O1"));
+      if (call.type === "KILL") {
+        response.writeHead(200);
+        response.end();
+        return;
+      }
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      response.end("<html><body>Login portal</body></html>");
+    });
+    const s = session(server.url);
+    const failures: unknown[] = [];
+    for await (const event of s.events()) {
+      if (event.type !== "OFFERS") continue;
+      failures.push(await s.decline(["O1"]).catch((e: unknown) => e));
+      failures.push(await s.kill("web.1.abc").catch((e: unknown) => e));
+      break;
+    }
+    for (const failure of failures) expect(failure).toBeInstanceOf(BadResponseError);
+    expect(failures.map((f) => (f as Error).message)).toEqual([
+      `DECLINE: ${server.url} answered 200 OK with text/html instead of 202 Accepted: "Login portal"`,
+      `KILL: ${server.url} answered 200 OK instead of 202 Accepted`,
+    ]);
+  });
+
   it("gives up with SubscriptionLostError after the reconnect deadline", async () => {
     const master = await schedulerMaster([
       (res) => {

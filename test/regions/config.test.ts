@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
@@ -91,6 +91,48 @@ describe("a context that spans regions", () => {
     await ok(env, ["config", "set-cluster", "two", "--master", "http://127.0.0.1:1"]);
     await ok(env, ["config", "set-region", "us-east", "--cluster", "one"]);
     await ok(env, ["config", "set-region", "eu-west", "--cluster", "two"]);
+    const apart = await runCli(["plan", "-f", file], { env });
+    expect(apart.stderr).not.toContain("one state store");
+  });
+
+  it("knows one state store however its URL is spelt: a trailing slash, doubled slashes, a link, zk host order", async () => {
+    const { dir, env } = home();
+    const store = join(dir, "store");
+    mkdirSync(store);
+    symlinkSync(store, join(dir, "linked"));
+    const file = join(dir, "api.yaml");
+    writeFileSync(file, "name: api\nshell: sleep 60\nregions: { us-east: 1, eu-west: 1 }\n");
+    await ok(env, ["config", "set-cluster", "east", "--master", "http://127.0.0.1:1"]);
+    await ok(env, ["config", "set-cluster", "west", "--master", "http://127.0.0.1:1"]);
+    await ok(env, ["config", "set-region", "us-east", "--cluster", "east"]);
+    await ok(env, ["config", "set-region", "eu-west", "--cluster", "west"]);
+    await ok(env, ["config", "set-context", "prod", "--regions", "us-east,eu-west", "--use"]);
+    const spellings: Array<[string, string, string]> = [
+      [`file://${store}`, `file://${store}/`, `file://${store} and file://${store}/ are one store`],
+      [`file://${store}`, `file:///${store}`, "are one store"],
+      [`file://${store}`, `file://${dir}/./linked`, "are one store"],
+      [`file://${dir}/new`, `file://${dir}/linked/../new/`, "are one store"],
+      ["zk://zk1:2181,zk2:2181/titan", "zk://ZK2,zk3:2181/titan/", "are one store"],
+    ];
+    for (const [east, west, said] of spellings) {
+      await ok(env, ["config", "set-cluster", "east", "--master", "http://127.0.0.1:1", "--state", east]);
+      await ok(env, ["config", "set-cluster", "west", "--master", "http://127.0.0.1:1", "--state", west]);
+      const result = await runCli(["plan", "-f", file], { env });
+      expect(result.code, `${east} ${west}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain(
+        "error: regions us-east and eu-west keep their releases in one state store",
+      );
+      expect(result.stderr).toContain(said);
+    }
+    await ok(env, [
+      "config",
+      "set-cluster",
+      "west",
+      "--master",
+      "http://127.0.0.1:1",
+      "--state",
+      "zk://zk1/other",
+    ]);
     const apart = await runCli(["plan", "-f", file], { env });
     expect(apart.stderr).not.toContain("one state store");
   });

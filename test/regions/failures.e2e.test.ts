@@ -1,6 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { FileStateStore } from "../../src/state/file-store.js";
 import { events, liveTasks, titan } from "../deploy/harness.js";
 import { runCli } from "../support/cli.js";
 import { titanProcess } from "../support/cli-process.js";
@@ -128,6 +130,24 @@ describe("a rollout while another deploy holds the app's lock in one of its regi
     expect(await releaseRunning(clusters["us-east"].url)).toEqual([1]);
     const releases = await titan(["releases", "web", "--region", "us-east", "--json"], h);
     expect(JSON.parse(releases.stdout).releases).toHaveLength(1);
+  }, 60_000);
+});
+
+describe("a rollout that takes over a stale lock in one of its regions", () => {
+  it("names the region in the warning, as in its progress lines", async () => {
+    const { h } = await threeRegions();
+    // A deploy on another machine that died holding eu-west's lock: its lease ran out a minute ago.
+    const store = new FileStateStore(
+      pathToFileURL(join(h.vars.XDG_DATA_HOME ?? "", "titan", "state", "eu-west-cluster")).href,
+      { clock: { now: () => Date.now() - 60_000 }, hostname: "ci-7" },
+    );
+    await store.acquireLock("web", { user: "bo", host: "ci-7", pid: 9, purpose: "deploy web" }, 1000);
+    const app = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+    const rollout = await titan(["deploy", "-f", app, "--yes"], h);
+    expect(rollout.code, rollout.stderr).toBe(0);
+    expect(rollout.stderr).toMatch(
+      /^warning: eu-west: took over the deploy lock of web from bo@ci-7 \(pid 9, deploy web, for \d+s\): its lease expired \d+s ago$/m,
+    );
   }, 60_000);
 });
 

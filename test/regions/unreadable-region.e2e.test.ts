@@ -34,7 +34,35 @@ describe("a region whose credentials cannot be read, beside regions that can", (
 
     const logs = await run(["logs", "web"]);
     expect(logs.stderr).toContain("region ap-south: secret env:UNREADABLE_REGION_SECRET is not set");
+    // A read without -f asks each region once: it does not say it retries.
+    expect(logs.stderr).not.toContain("retrying");
     expect(logs.stdout).toMatch(/^us-east web\[0\] agent-\d\.local (out )?\| serving 1$/m);
     expect(logs.stdout).toMatch(/^eu-west web\[0\] agent-\d\.local (out )?\| serving 1$/m);
+  }, 60_000);
+
+  it("is a config error for plan and deploy (exit 2, naming the secret's file), not an unreachable region", async () => {
+    const { h } = await threeRegions();
+    const file = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+    const secret = join(h.cwd, "no-such-secret");
+    const config = join(h.vars.XDG_CONFIG_HOME ?? "", "titan", "config.yaml");
+    const text = readFileSync(config, "utf8").replace(
+      /ap-south-cluster: \{ masters: \[(\S+)\] \}/,
+      `ap-south-cluster: { masters: [$1], auth: { principal: titan, secret: "file:${secret}" } }`,
+    );
+    expect(text).toContain(secret);
+    writeFileSync(config, text, { mode: 0o600 });
+    for (const argv of [
+      ["plan", "-f", file],
+      ["deploy", "-f", file, "--yes"],
+    ]) {
+      const result = await runCli(argv, { env: h.vars, cwd: h.cwd });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(
+        `error: region ap-south: secret file:${secret} cannot be read (ENOENT)`,
+      );
+      expect(result.stderr).toContain("cluster ap-south-cluster names it in the titan config");
+      expect(result.stderr).not.toContain("cannot be reached");
+      expect(result.stderr).not.toContain("--skip-region");
+    }
   }, 60_000);
 });

@@ -196,6 +196,7 @@ export async function deployRegion(
       draining: prepared.draining,
       plannedAfter: prepared.plannedAfter,
       target: targetWords({ region, context: run.context }),
+      regionLabel: region,
     };
     const apps = await deployChanging(env, conn, prepared, options, (event) => run.emit(event, region));
     const deployed = [
@@ -299,7 +300,7 @@ export async function revertRegion(
       env,
       conn,
       { plan, snapshot, changing },
-      { ...asRollback(run), verb: "rollback", lagging: [], resumeOf: finishing },
+      { ...asRollback(run), verb: "rollback", lagging: [], resumeOf: finishing, regionLabel: region },
       (e) => run.emit(e, region),
     );
     const result = regionResult(region, apps, env.clock.now());

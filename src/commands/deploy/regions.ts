@@ -38,7 +38,8 @@ import {
   progressView,
 } from "../../release/apply.js";
 import { type DisruptionOverride, passDisruption } from "../../release/disruption.js";
-import { reachRegions } from "../regions/span.js";
+import { leftBehindNotes } from "../regions/left-behind.js";
+import { checkRegionSecrets, reachRegions } from "../regions/span.js";
 import type { DeployOptions } from "./command.js";
 import {
   checkUnlocked,
@@ -73,6 +74,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
   const reached = await reachRegions(env, opts, live, (_target, region) => reachRegion(env, flags, region));
   const prepared: PreparedRegion[] = [];
   try {
+    checkRegionSecrets(reached);
     const down = reached.filter((r) => !r.ok);
     if (down.length > 0) throw unreachableError(down, input.resume);
     for (const r of reached)
@@ -84,6 +86,8 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
           }),
         );
     showPlans(env, opts.json, prepared, waves);
+    for (const note of await leftBehindNotes(env, opts, input.apps, input.regions))
+      writeLine(env.io.err, `note: ${note}`);
     if (prepared.some((p) => !p.plan.fits))
       throw doesNotFitError(
         prepared.map((p) => p.plan),

@@ -3,6 +3,7 @@ import { TitanError } from "../../cli/errors.js";
 import type { ClusterTarget } from "../../config/target.js";
 import type { LogStream } from "../../observe/log-format.js";
 import type { LogTarget } from "../../observe/log-selection.js";
+import { inRegion } from "../../release/region-errors.js";
 import { type Discovery, SourceFinder } from "./sources.js";
 
 /**
@@ -18,13 +19,20 @@ export class RegionsFinder {
   private constructor(
     private readonly regions: ReadonlyArray<{ region: string; make: () => Promise<SourceFinder> }>,
     private readonly note: (line: string) => void,
+    /** Whether a region that fails is asked again (`logs -f`); a one-off read only says it failed. */
+    private readonly following: boolean,
   ) {}
 
   static open(
     env: Env,
     targets: readonly ClusterTarget[],
     logTarget: LogTarget,
-    options: { streams: readonly LogStream[]; sinceMs?: number | undefined; note: (line: string) => void },
+    options: {
+      streams: readonly LogStream[];
+      sinceMs?: number | undefined;
+      note: (line: string) => void;
+      following: boolean;
+    },
   ): RegionsFinder {
     const regions = targets.map((target) => ({
       region: target.region ?? target.cluster.name,
@@ -36,7 +44,7 @@ export class RegionsFinder {
           showRegion: true,
         }),
     }));
-    return new RegionsFinder(regions, options.note);
+    return new RegionsFinder(regions, options.note, options.following);
   }
 
   async discover(signal?: AbortSignal): Promise<Discovery> {
@@ -53,15 +61,17 @@ export class RegionsFinder {
           return discovery;
         } catch (error) {
           if (!(error instanceof TitanError) || signal?.aborted === true) throw error;
-          if (!this.failing.has(region)) this.note(`region ${region}: ${error.message}; retrying`);
+          if (!this.failing.has(region))
+            this.note(`region ${region}: ${error.message}${this.following ? "; retrying" : ""}`);
           this.failing.add(region);
           return error;
         }
       }),
     );
     const answers = found.filter((d): d is Discovery => !(d instanceof Error));
-    const [firstError] = found.filter((d): d is TitanError => d instanceof Error);
-    if (answers.length === 0 && firstError !== undefined) throw firstError;
+    const failed = found.findIndex((d) => d instanceof Error);
+    // No region answered: the first one's failure, naming it as its notes did.
+    if (answers.length === 0 && failed >= 0) throw inRegion(this.regions[failed]?.region, found[failed]);
     return {
       added: answers.flatMap((d) => d.added),
       current: new Set(answers.flatMap((d) => [...d.current])),

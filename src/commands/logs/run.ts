@@ -7,6 +7,7 @@ import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { LogStream } from "../../observe/log-format.js";
 import { parseLogTarget } from "../../observe/log-selection.js";
+import { inRegion } from "../../release/region-errors.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import { noInstanceReason } from "../ps/target.js";
 import type { LogsOptions } from "./command.js";
@@ -99,7 +100,7 @@ export async function runLogs(
   const finder =
     targets.length === 1 && target !== undefined
       ? new SourceFinder(env, await target.client(), target, logTarget, { streams, sinceMs, note })
-      : RegionsFinder.open(env, targets, logTarget, { streams, sinceMs, note });
+      : RegionsFinder.open(env, targets, logTarget, { streams, sinceMs, note, following: opts.follow });
   const where =
     targets.length === 1 && target !== undefined
       ? `cluster ${target.cluster.name}`
@@ -143,7 +144,8 @@ export async function runLogs(
     return failed ? ExitCode.Runtime : ExitCode.Ok;
   } catch (error) {
     if (opts.follow && env.signal.aborted) return watchEndCode(env.signal);
-    throw error;
+    // One region's cluster (--region R): a master it cannot reach is named with the region.
+    throw inRegion(targets.length === 1 ? target?.region : undefined, error);
   } finally {
     await Promise.all(targets.map((t) => t.close()));
   }

@@ -15,7 +15,8 @@ import { renderPlan } from "../../plan/render.js";
 import { imageLines, imagesToJson, NO_RESOLVE_NOTE } from "../../registry/apps.js";
 import type { PinnedImage } from "../../registry/pin.js";
 import { otherRunningSpecs } from "../../release/running.js";
-import { reachRegions } from "../regions/span.js";
+import { leftBehindNotes } from "../regions/left-behind.js";
+import { checkRegionSecrets, reachRegions } from "../regions/span.js";
 import type { PlanOptions } from "./command.js";
 import { sayDoesNotFit } from "./does-not-fit.js";
 import { pendingNotes, pendingOf } from "./pending.js";
@@ -50,6 +51,7 @@ export async function planRegions(
       await target.close();
     }
   });
+  checkRegionSecrets(read);
   // Images are pinned in each region's own registry; a missing image fails the plan (exit 8), unreachable or not.
   const reached = await Promise.all(
     read.map(async (r) => {
@@ -110,6 +112,7 @@ export async function planRegions(
   for (const r of reached)
     if (r.ok)
       for (const note of pendingNotes(r.value.plan, r.value.pending)) writeLine(env.io.err, `note: ${note}`);
+  for (const note of await leftBehindNotes(env, opts, apps, regions)) writeLine(env.io.err, `note: ${note}`);
   const verdict = regionsVerdict(results);
   if (verdict.unreachable) return ExitCode.RegionUnreachable;
   if (!verdict.fits) {

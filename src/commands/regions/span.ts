@@ -3,10 +3,12 @@ import { TitanError, UsageError } from "../../cli/errors.js";
 import { didYouMean } from "../../cli/suggest.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { allClusters, allContexts, currentContextName, regionFlag } from "../../config/resolve.js";
+import { SecretUnreadableError } from "../../config/secret-ref.js";
 import { type ClusterTarget, stateUrlOf } from "../../config/target.js";
 import type { UserConfig } from "../../config/types.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { regionsOf } from "../../plan/regions.js";
+import { storePlaces } from "../../state/store-identity.js";
 import type { Release } from "../../state/types.js";
 
 const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== "";
@@ -56,18 +58,26 @@ export async function regionsToSpan(
  */
 function checkStoresApart(env: Env, config: UserConfig, regions: readonly string[]): void {
   const clusters = allClusters(config, env.paths);
-  const seen = new Map<string, string>();
+  const seen = new Map<string, { region: string; url: string }>();
   for (const region of regions) {
     const cluster = clusters[config.regions[region] ?? ""];
     // Every region is mapped by now (checked above), to a cluster the config defines (checked when it was read).
     if (cluster === undefined) continue;
     const url = stateUrlOf(cluster, env.paths.dataDir);
-    const first = seen.get(url);
-    if (first === undefined) {
-      seen.set(url, region);
+    // One store spelt two ways (a trailing slash, zk hosts in another order) is still one store.
+    const places = storePlaces(url);
+    const shared = places.map((place) => seen.get(place)).find((s) => s !== undefined);
+    if (shared === undefined) {
+      for (const place of places) seen.set(place, { region, url });
       continue;
     }
-    const store = cluster.state === undefined ? `cluster ${cluster.name}'s` : url;
+    const first = shared.region;
+    const store =
+      cluster.state === undefined
+        ? `cluster ${cluster.name}'s`
+        : shared.url === url
+          ? url
+          : `${shared.url} and ${url} are one store`;
     throw new UsageError(
       `regions ${first} and ${region} keep their releases in one state store (${store}), which holds one release history per app`,
       `map ${region} to a cluster with a state store of its own (titan config set-region ${region} --cluster NAME; clusters may share masters), or pass --region to act on one`,
@@ -167,7 +177,7 @@ export function regionsNamed(
 /** One region's target, or why it could not be reached. */
 export type RegionReach<T> =
   | { region: string; target: ClusterTarget; ok: true; value: T }
-  | { region: string; target: ClusterTarget; ok: false; error: string };
+  | { region: string; target: ClusterTarget; ok: false; error: string; cause: TitanError };
 
 /**
  * Runs `use` against every region's cluster in parallel. A region whose cluster cannot be reached (any expected
@@ -194,8 +204,24 @@ export async function reachRegions<T>(
           target,
           ok: false,
           error: error.hint ? `${error.message} (${error.hint})` : error.message,
+          cause: error,
         };
       }
     }),
   );
+}
+
+/**
+ * A plan or deploy refuses, as a config error, a region whose cluster's secret (credentials, a ZooKeeper or
+ * registry password) cannot be read: the region was never tried, so it is not unreachable, and skipping it would
+ * deploy around a mistake in the config.
+ */
+export function checkRegionSecrets<T>(reached: ReadonlyArray<RegionReach<T>>): void {
+  for (const r of reached) {
+    if (r.ok || !(r.cause instanceof SecretUnreadableError)) continue;
+    throw new UsageError(
+      `region ${r.region}: ${r.cause.message}`,
+      `${r.cause.hint === undefined ? "" : `${r.cause.hint}; `}cluster ${r.target.cluster.name} names it in the titan config (titan config view)`,
+    );
+  }
 }

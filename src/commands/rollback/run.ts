@@ -86,11 +86,14 @@ async function rollbackTarget(
   return { from, target };
 }
 
-/** The preview line above the plan: from what to what, count and spec included. */
+/**
+ * The preview line above the plan: from what to what, count and spec included. Worded as what the plan does, not
+ * as under way: it is shown before the confirmation, and before the master has taken anything.
+ */
 export function describeRollback(app: string, from: Release, target: Release, region?: string): string {
   const side = (r: Release): string => {
     const count = instancesIn(r.spec, region);
     return `release ${r.number} (${r.outcome === "deployed" ? "" : `${r.outcome}, `}${count} instance${count === 1 ? "" : "s"}, ${r.image ?? "command"}, spec ${shortDigest(r.manifestDigest)})`;
   };
-  return `Rolling ${app} back from ${side(from)} to ${side(target)}, deployed as a new release.`;
+  return `Rollback of ${app} from ${side(from)} to ${side(target)}, to be deployed as a new release.`;
 }
