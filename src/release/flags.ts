@@ -38,7 +38,7 @@ export const applyFlagTable = {
   ),
 } as const;
 
-/** The flag of the commands that may replace running instances (deploy, restart, rollback, drain). */
+/** The flag of the commands that may replace running instances (deploy, scale, restart, rollback, drain). */
 export const disruptionFlagTable = {
   overrideDisruption: valueFlag(
     "--override-disruption <reason>",
@@ -46,7 +46,7 @@ export const disruptionFlagTable = {
   ),
 } as const;
 
-/** applyFlagTable with --override-disruption: restart's and the other commands' that replace instances. */
+/** applyFlagTable with --override-disruption: the flags of every command that changes an app but `stop`. */
 export const replacingFlagTable = { ...applyFlagTable, ...disruptionFlagTable } as const;
 
 /** What the commands that change an app are given; scale, restart, rollback and stop add their own flags. */

@@ -9,11 +9,15 @@ function describeHolder(lock: LockRecord, now: number): string {
 /** Another deploy holds the app's lock. */
 export class LockHeldError extends TitanError {
   readonly holder: LockRecord;
-  constructor(app: string, holder: LockRecord, now: number, region?: string) {
+  constructor(
+    app: string,
+    holder: LockRecord,
+    now: number,
+    region?: string,
+    hint = "wait for it to finish; if that deploy is gone for good, re-run with --force-unlock",
+  ) {
     const where = region === undefined ? "" : ` in ${region}`;
-    super(`app ${app} is locked${where} by ${describeHolder(holder, now)}`, {
-      hint: `wait for it to finish; if that deploy is gone for good, re-run with --force-unlock`,
-    });
+    super(`app ${app} is locked${where} by ${describeHolder(holder, now)}`, { hint });
     this.holder = holder;
   }
 }

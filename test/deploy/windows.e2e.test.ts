@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { WEEKDAYS } from "../../src/manifest/windows.js";
 import { startTestCluster } from "../support/local-cluster.js";
@@ -79,6 +80,40 @@ describe("disruption windows", () => {
       (await titan(["rollback", "web", ...m, "--override-disruption", "INC-7 fix was wrong"], h)).code,
     ).toBe(0);
     expect(await liveTaskIds(local.url)).toEqual(["web.4.0.1", "web.4.1.1", "web.4.2.1"]);
+  }, 60_000);
+  it("refuse a scale that replaces a failed release's instances, and let scale's override through", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    const m = ["--master", local.url, "--yes"];
+    const disruption = closedWindow();
+    const file = writeWebApp(h.cwd, { instances: 2, disruption });
+    expect((await titan(["deploy", "-f", file, ...m], h)).code).toBe(0);
+    // A release that fails without rolling back leaves its instance running another spec than the running release's.
+    const v2 = writeWebApp(h.cwd, {
+      instances: 2,
+      version: "2",
+      disruption,
+      healthPath: "/broken",
+      maxSurge: 0,
+      maxUnavailable: 1,
+    });
+    // A long health grace keeps the unhealthy instance running after its release failed.
+    writeFileSync(v2, readFileSync(v2, "utf8").replace("grace: 1s", "grace: 60s"));
+    const failed = await titan(
+      ["deploy", "-f", file, ...m, "--no-auto-rollback", "--override-disruption", "trying v2"],
+      h,
+    );
+    expect(failed.code).toBe(6);
+
+    // Scaling puts the running release's spec back on that instance: a replacement, held by the windows.
+    const refused = await titan(["scale", "web", "2", ...m], h);
+    expect(refused.code).toBe(10);
+    expect(refused.stderr).toContain("web replaces 1 running instance outside its disruption window");
+    expect(refused.stderr).toContain('pass --override-disruption "<why>"');
+    // The hint names a flag scale takes.
+    const forced = await titan(["scale", "web", "2", ...m, "--override-disruption", "undo v2"], h);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain("as --override-disruption asks: undo v2");
   }, 60_000);
 });
 

@@ -44,16 +44,72 @@ const documented: ReadonlyArray<readonly [command: string, docs: () => string]> 
   ["ps", () => passage("docs/ps-and-logs.md", "| `ps` |", /^/)],
   ["logs", () => passage("docs/ps-and-logs.md", "| `logs` |", /^/)],
   ["top", () => sentence("docs/ps-and-logs.md", "Exit 0 shown")],
+  ["status", () => sentence("docs/ps-and-logs.md", "Exit codes of `titan status`:")],
   ["supervise", () => sentence("docs/supervise.md", "Exit codes: 0 stopped")],
   ["drain", () => sentence("docs/scaling.md", "Exit codes: 0 drained")],
+  ...["scale", "restart", "rollback", "stop", "releases"].map(
+    (command) => [command, () => sentence("docs/deploy.md", `Exit codes of \`titan ${command}\`:`)] as const,
+  ),
+  ["init", () => sentence("docs/manifest.md", "Exit codes of `titan init`:")],
+  ["validate", () => sentence("docs/manifest.md", "Exit codes of `titan validate`:")],
+  ["schema", () => sentence("docs/manifest.md", "Exit codes of `titan schema`:")],
+  ["state export", () => sentence("docs/state.md", "Exit codes of `titan state export`:")],
+  ["state import", () => sentence("docs/state.md", "Exit codes of `titan state import`:")],
+  ...["up", "status", "down", "agents", "agents add", "agents remove"].map(
+    (sub) =>
+      [
+        `local ${sub}`,
+        () => sentence("docs/local-cluster.md", `Exit codes of \`titan local ${sub.split(" ")[0]}\`:`),
+      ] as const,
+  ),
+  ...[
+    "config",
+    "config set-cluster",
+    "config set-region",
+    "config set-context",
+    "config view",
+    "config path",
+    "config delete-cluster",
+    "config delete-region",
+    "config delete-context",
+  ].map((command) => [command, () => sentence("README.md", "Exit codes of `titan config`:")] as const),
+  ...["context", "context list", "context use", "context show"].map(
+    (command) => [command, () => sentence("README.md", "Exit codes of `titan context`:")] as const,
+  ),
+  ["completion", () => sentence("README.md", "Exit codes of `titan completion`:")],
+  ["version", () => sentence("README.md", "Exit codes of `titan version`:")],
 ];
 
 describe.each(documented)("titan %s --help", (command, docs) => {
   it("lists the exit codes its docs page lists", async () => {
-    const help = await runCli([command, "--help"]);
+    const help = await runCli([...command.split(" "), "--help"]);
     expect(help.code).toBe(0);
     const at = help.stdout.indexOf("Exit codes:");
     expect(at, "the help has an Exit codes: line").toBeGreaterThanOrEqual(0);
     expect(codesIn(help.stdout.slice(at))).toEqual(codesIn(docs()));
+  });
+});
+
+/** Every command a user runs (a group's subcommands, not the group): `titan --help` and each group's help list them. */
+async function commandsOf(words: readonly string[]): Promise<string[]> {
+  const help = await runCli([...words, "--help"]);
+  const listed = help.stdout.split("\nCommands:\n")[1]?.split("\n\n")[0] ?? "";
+  const names = [...listed.matchAll(/^ {2}([a-z][\w-]*)/gm)]
+    .map((match) => match[1] ?? "")
+    .filter((name) => name !== "help");
+  const commands: string[] = [];
+  for (const name of names) {
+    const path = [...words, name];
+    const inner = await commandsOf(path);
+    commands.push(...(inner.length === 0 ? [path.join(" ")] : inner));
+  }
+  return commands;
+}
+
+describe("every command", () => {
+  it("has its exit codes checked here", async () => {
+    const checked = new Set(documented.map(([command]) => command));
+    const missing = (await commandsOf([])).filter((command) => !checked.has(command));
+    expect(missing).toEqual([]);
   });
 });

@@ -179,6 +179,31 @@ describe.skipIf(problem !== undefined)("images pinned to digests, end to end", (
     expect(stopped.code, stopped.stderr).toBe(0);
   }, 120_000);
 
+  it("refuses with exit 8 every change that launches an image the registry cannot confirm, drain too", async () => {
+    const registry = await startRegistry();
+    await pushHelloImage(registry.host, "1.0");
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = manifest(h.cwd, `${registry.host}/hello-image:1.0`);
+    const m = ["--master", local.url, "--yes"];
+    expect((await titan(["deploy", "-f", file, ...m], h)).code).toBe(0);
+    const before = await liveTasks(local.url, "hello-image");
+    await registry.stop();
+    // Even an image pinned to a digest is confirmed in the registry before anything launches.
+    for (const argv of [
+      ["scale", "hello-image", "3"],
+      ["restart", "hello-image"],
+    ]) {
+      const refused = await titan([...argv, ...m], h);
+      expect(refused.code, `${argv.join(" ")}: ${refused.stderr}`).toBe(8);
+    }
+    const agent = (before[0] as { slave_id?: string } | undefined)?.slave_id;
+    expect(agent).toBeDefined();
+    const drain = await titan(["drain", String(agent), ...m], h);
+    expect(drain.code, drain.stderr).toBe(8);
+    expect(await liveTasks(local.url, "hello-image")).toEqual(before);
+  }, 120_000);
+
   it("fails plan and deploy with exit 8 before anything changes when the image is missing", async () => {
     const registry = await startRegistry();
     await pushHelloImage(registry.host, "1.0");

@@ -163,6 +163,10 @@ describe("titan state export|import", () => {
     });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("error: app web is locked by bo@elsewhere (pid 7, deploy web");
+    // The hint names what works for an import, which takes no --force-unlock.
+    expect(refused.stderr).toContain(
+      "hint: wait for that deploy to finish, then import again (a lock whose deploy is gone holds nothing once its lease expires)",
+    );
     // Nothing was written: api keeps the change made after the export.
     expect((await store.releases("api")).at(-1)?.outcome).toBe("failed");
   });

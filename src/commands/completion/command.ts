@@ -9,7 +9,10 @@ Examples:
 
 Completes commands, subcommands and flags (titan's own before the command or after it), --context and --region
 values and context names from the config, app names from the state store of the context the line targets, and
-APP/N instance ids for titan logs.`;
+APP/N instance ids for titan logs.
+
+Exit codes: 0 printed (completing never fails: what cannot be read offers nothing), 2 usage error or a shell
+it has no script for.`;
 
 export function registerCompletion(program: Command, ctx: CommandContext): void {
   program

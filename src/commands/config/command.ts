@@ -36,6 +36,11 @@ export type SetContextOptions = OptionsOf<typeof setContextFlagTable>;
 
 const viewFlagTable = { json: switchFlag("--json", "print as JSON") } as const;
 
+/** Every config subcommand reads the config file, and the editing ones write it. */
+const CONFIG_EXIT_CODES = `
+Exit codes: 0 done, 2 usage error or a config file that is not valid (nothing is written), 1 the config file
+could not be read or written (or another error).`;
+
 export function registerConfig(program: Command, ctx: CommandContext): void {
   const config = program
     .command("config")
@@ -137,4 +142,5 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
         return runPath(env);
       }),
     );
+  for (const command of [config, ...config.commands]) command.addHelpText("after", CONFIG_EXIT_CODES);
 }

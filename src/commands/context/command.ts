@@ -11,6 +11,10 @@ const showFlagTable = {
   json: switchFlag("--json", "print as JSON"),
 } as const;
 
+const CONTEXT_EXIT_CODES = `
+Exit codes: 0 done, 2 usage error, a context that is not defined or a config file that is not valid, 1 the
+config file could not be read or written (or another error).`;
+
 export function registerContext(program: Command, ctx: CommandContext): void {
   const context = program
     .command("context")
@@ -55,4 +59,5 @@ export function registerContext(program: Command, ctx: CommandContext): void {
         return runContextShow(env, { ...opts, context: name ?? opts.context });
       }),
     );
+  for (const command of [context, ...context.commands]) command.addHelpText("after", CONTEXT_EXIT_CODES);
 }

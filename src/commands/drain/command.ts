@@ -24,7 +24,8 @@ a machine back.
 
 Exit codes: 0 drained (or nothing to drain), 2 usage error, an unknown agent or an app that cannot be moved now,
 4 the instances do not fit elsewhere, 5 a move failed and was rolled back, 6 failed (not rolled back),
-7 --timeout passed, 10 refused outside an app's disruption windows, 130 interrupted (re-run to resume),
+7 --timeout passed, 8 an image of an app it moves could not be pinned (nothing changed), 10 refused outside an
+app's disruption windows, 130 interrupted (re-run to resume),
 1 an instance launched on the agents after the drain planned (re-run to move it) or another error.`;
 
 /** `titan drain AGENT…|--advised`: empty agents with the deploy's gates, then mark them for maintenance. */

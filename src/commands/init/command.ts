@@ -24,7 +24,9 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .addHelpText(
       "after",
       "\nExamples:\n  titan init\n  titan init --name api --image registry.example.com/payments/api:1.4.2\n" +
-        "  titan init --yes --name worker --command 'python worker.py' --port none",
+        "  titan init --yes --name worker --command 'python worker.py' --port none" +
+        "\n\nExit codes: 0 written, 2 usage error, an answer that is not valid, missing answers without a terminal, or a\n" +
+        "file that exists (without --force) or cannot be written, 130 interrupted at a question, 1 other errors.",
     )
     .action(
       flagAction(ctx, initFlagTable, async (env, opts) => {

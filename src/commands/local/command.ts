@@ -65,6 +65,10 @@ export const localAgentsAddFlagTable = {
 
 export type LocalAgentsAddOptions = OptionsOf<typeof localAgentsAddFlagTable>;
 
+const AGENTS_EXIT_CODES = `
+Exit codes: 0 done, 2 usage error, an unknown agent or a shape, zone or count that cannot be used, 1 the cluster
+is not running or refused (or another error).`;
+
 const AGENTS_HELP = `
 Examples:
   titan local agents                                   list the agents (ID, hostname, zone, resources, state)
@@ -72,7 +76,8 @@ Examples:
   titan local agents remove agent-4.local              shut an agent down for good (its tasks are lost)
 
 Added agents get their own free block of host ports. A removed agent unregisters as a real agent shutting down
-does: the master reports its tasks TASK_LOST (REASON_AGENT_REMOVED), then the agent kills them and exits.`;
+does: the master reports its tasks TASK_LOST (REASON_AGENT_REMOVED), then the agent kills them and exits.
+${AGENTS_EXIT_CODES}`;
 
 const UP_HELP = `
 Examples:
@@ -85,7 +90,10 @@ Examples:
   titan local up --executor-registration-timeout 5m  give slow image pulls 5 minutes
   titan local up --auth ops:./ops.secret           require these credentials instead of a generated secret
 
-Every command on the built-in \`local\` context uses the cluster this starts, on whatever port it listens.`;
+Every command on the built-in \`local\` context uses the cluster this starts, on whatever port it listens.
+
+Exit codes: 0 started (with --foreground: stopped with Ctrl-C), 2 usage error, 1 already running, the port is in
+use, or the cluster did not start (or another error).`;
 
 /** `titan local up|status|down`: the embedded Mesos-compatible cluster on this machine. */
 export function registerLocal(program: Command, ctx: CommandContext): void {
@@ -111,7 +119,10 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .command("status")
     .description("show the local cluster's agents, their resources and tasks");
   addFlags(status, localStatusFlagTable)
-    .addHelpText("after", "\nExamples:\n  titan local status\n  titan local status --json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan local status\n  titan local status --json\n\nExit codes: 0 shown, 2 usage error, 1 the cluster is not running or does not answer (or another error).",
+    )
     .action(
       flagAction(ctx, localStatusFlagTable, async (env, opts) => {
         const { runLocalStatus } = await import("./status.js");
@@ -124,7 +135,10 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
   local
     .command("down")
     .description("stop every task and the local cluster")
-    .addHelpText("after", "\nExamples:\n  titan local down")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan local down\n\nExit codes: 0 stopped (or not running), 2 usage error, 1 it did not stop in time and was killed (or another\nerror).",
+    )
     .action(
       flagAction(ctx, {}, async (env) => {
         const { runLocalDown } = await import("./down.js");
@@ -147,7 +161,10 @@ function registerAgents(local: Command, ctx: CommandContext): void {
     );
   const add = agents.command("add").argument("<count>", "how many agents").description("start more agents");
   addFlags(add, localAgentsAddFlagTable)
-    .addHelpText("after", "\nExamples:\n  titan local agents add 2 --shape 16cpu,64Gi --zone b")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  titan local agents add 2 --shape 16cpu,64Gi --zone b\n${AGENTS_EXIT_CODES}`,
+    )
     .action(
       flagAction(ctx, localAgentsAddFlagTable, async (env, opts, count: string) => {
         const { runLocalAgentsAdd } = await import("./agents.js");
@@ -159,7 +176,10 @@ function registerAgents(local: Command, ctx: CommandContext): void {
     .argument("<agent...>", "agent ids or hostnames")
     .description("shut agents down for good; their tasks are lost");
   addFlags(remove, localAgentsFlagTable)
-    .addHelpText("after", "\nExamples:\n  titan local agents remove agent-4.local agent-5.local")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  titan local agents remove agent-4.local agent-5.local\n${AGENTS_EXIT_CODES}`,
+    )
     .action(
       flagAction(ctx, localAgentsFlagTable, async (env, opts, ids: string[]) => {
         const { runLocalAgentsRemove } = await import("./agents.js");

@@ -16,7 +16,10 @@ export function registerReleases(program: Command, ctx: CommandContext): void {
     .description("list an app's releases: number, outcome, image, manifest digest, who and when")
     .argument("<app>", "the app");
   addFlags(command, releasesFlagTable)
-    .addHelpText("after", "\nExamples:\n  titan releases api\n  titan releases api --json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan releases api\n  titan releases api --json\n\nExit codes: 0 listed, 2 usage error or an app titan does not know, 130 interrupted, 1 the state store could not\nbe read (or another error).",
+    )
     .action(
       flagAction(ctx, releasesFlagTable, async (env, opts, app: string) => {
         const { runReleases } = await import("./run.js");

@@ -9,7 +9,7 @@ export function registerSchema(program: Command, ctx: CommandContext): void {
       "after",
       "\nExamples:\n  titan schema > titan.schema.json\n" +
         "  then put this first line in titan.yaml (yaml-language-server, e.g. the VS Code YAML extension):\n" +
-        "  # yaml-language-server: $schema=./titan.schema.json",
+        "  # yaml-language-server: $schema=./titan.schema.json\n\nExit codes: 0 printed, 2 usage error.",
     )
     .action(
       flagAction(ctx, {}, async (env) => {

@@ -42,7 +42,9 @@ export function registerState(program: Command, ctx: CommandContext): void {
   addFlags(exporting, stateExportFlagTable)
     .addHelpText(
       "after",
-      "\nExamples:\n  titan state export > state.json\n  titan state export api web --context prod -o prod.json",
+      "\nExamples:\n  titan state export > state.json\n  titan state export api web --context prod -o prod.json" +
+        "\n\nExit codes: 0 exported, 2 usage error, a store that does not exist, an app it holds no records of, or an\n" +
+        "output file that cannot be written, 130 interrupted, 1 the store could not be read (or another error).",
     )
     .action(
       flagAction(ctx, stateExportFlagTable, async (env, opts, apps: string[]) => {
@@ -57,7 +59,10 @@ export function registerState(program: Command, ctx: CommandContext): void {
   addFlags(importing, stateImportFlagTable)
     .addHelpText(
       "after",
-      "\nExamples:\n  titan state import state.json --store zk://zk1:2181/titan\n  titan state import state.json --context prod --replace",
+      "\nExamples:\n  titan state import state.json --store zk://zk1:2181/titan\n  titan state import state.json --context prod --replace" +
+        "\n\nExit codes: 0 imported, 2 usage error, a file that is not an unedited export, or apps the store holds already\n" +
+        "(without --replace), 130 interrupted, 1 the store could not be written, a deploy holds an app's lock, or\n" +
+        "another error.",
     )
     .action(
       flagAction(ctx, stateImportFlagTable, async (env, opts, file: string) => {

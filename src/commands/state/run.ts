@@ -85,6 +85,10 @@ async function checkAppsFound(
   );
 }
 
+/** An import takes no lock over (it has no --force-unlock): it waits, as the lock's lease says how long. */
+const IMPORT_LOCK_HINT =
+  "wait for that deploy to finish, then import again (a lock whose deploy is gone holds nothing once its lease expires)";
+
 export async function runStateImport(env: Env, file: string, flags: StateImportOptions): Promise<number> {
   let text: string;
   try {
@@ -116,7 +120,7 @@ export async function runStateImport(env: Env, file: string, flags: StateImportO
     const now = env.clock.now();
     for (const { app } of snapshot.apps) {
       const lock = await liveLock(store, app, now);
-      if (lock !== undefined) throw new LockHeldError(app, lock, now);
+      if (lock !== undefined) throw new LockHeldError(app, lock, now, undefined, IMPORT_LOCK_HINT);
     }
     for (const record of snapshot.apps) await store.importApp(record);
     const releases = snapshot.apps.reduce((n, a) => n + a.releases.length, 0);

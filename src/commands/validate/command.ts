@@ -19,7 +19,9 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
   addFlags(command, validateFlagTable)
     .addHelpText(
       "after",
-      "\nExamples:\n  titan validate\n  titan validate -f api.yaml -f web.yaml\n  cat titan.yaml | titan validate -f -\n  titan validate --json",
+      "\nExamples:\n  titan validate\n  titan validate -f api.yaml -f web.yaml\n  cat titan.yaml | titan validate -f -\n  titan validate --json" +
+        "\n\nExit codes: 0 valid (warnings do not fail it), 2 invalid or unreadable manifests, or a usage error, 1 other\n" +
+        "errors.",
     )
     .action(
       flagAction(ctx, validateFlagTable, async (env, opts) => {

@@ -9,7 +9,10 @@ export type VersionOptions = OptionsOf<typeof versionFlagTable>;
 export function registerVersion(program: Command, ctx: CommandContext): void {
   const command = program.command("version").description("print titan's version and the Node.js it runs on");
   addFlags(command, versionFlagTable)
-    .addHelpText("after", "\nExamples:\n  titan version\n  titan --version\n  titan version --json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  titan version\n  titan --version\n  titan version --json\n\nExit codes: 0 printed, 2 usage error.",
+    )
     .action(
       flagAction(ctx, versionFlagTable, async (env, opts) => {
         const { runVersion } = await import("./run.js");
