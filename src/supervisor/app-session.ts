@@ -19,7 +19,7 @@ import { deployPlan } from "../deploy/replan.js";
 import { step } from "../deploy/step.js";
 import { acting, type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
 import type { Containerizer } from "../deploy/task-spec.js";
-import { unansweredLaunches } from "../deploy/tracked-view.js";
+import { recordedTaskIds, sameTaskIds } from "../deploy/tracked-view.js";
 import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
 import { offerShortage } from "../deploy/waiting.js";
 import type { MasterCluster } from "../mesos/leader.js";
@@ -254,7 +254,7 @@ export class SupervisedSession {
       this.unlaunched = stepped.unlaunched ?? [];
       await this.apply(stepped, calls, stop);
     }
-    if (stop?.aborted !== true) await this.forgetAnswered();
+    if (stop?.aborted !== true) await this.recordTrackedTasks();
     this.updateCounters();
   }
 
@@ -330,15 +330,15 @@ export class SupervisedSession {
 
   /** Written ahead like a deploy's launches: a supervisor that dies after the ACCEPT leaves ids the next one asks about. */
   private async writeAhead(ids: readonly string[]): Promise<void> {
-    this.writtenAhead = [...new Set([...unansweredLaunches(this.state.tracked, this.writtenAhead), ...ids])];
+    this.writtenAhead = [...new Set([...recordedTaskIds(this.state.tracked), ...ids])];
     await this.saveRecord();
   }
 
-  /** The written-ahead ids the master has answered for are dropped from the record (unansweredLaunches). */
-  private async forgetAnswered(): Promise<void> {
-    const unanswered = unansweredLaunches(this.state.tracked, this.writtenAhead);
-    if (unanswered.length === this.writtenAhead.length) return;
-    this.writtenAhead = unanswered;
+  /** The record follows the app's tracked tasks (recordedTaskIds): ended ones leave it, found ones join it. */
+  private async recordTrackedTasks(): Promise<void> {
+    const recorded = recordedTaskIds(this.state.tracked);
+    if (sameTaskIds(recorded, this.writtenAhead)) return;
+    this.writtenAhead = recorded;
     await this.saveRecord();
   }
 
