@@ -122,6 +122,32 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     expect(nextIncarnation(state(), 1, 0)).toBe(2);
   });
 
+  it("the restart backoff grows over a crash loop and starts over once the instance ran 2 x max_delay", () => {
+    const { apply, state, advance, now } = tracking();
+    let incarnation = 0;
+    /** Instance 0 launched again, running for `runMs`, then crashing: the backoff it is given. */
+    const crashAfter = (runMs: number): number => {
+      incarnation += 1;
+      const taskId = `web.1.0.${incarnation}`;
+      apply({ type: "launched", tasks: [{ ...launched(0, now()), taskId, incarnation }] });
+      apply({ type: "status", status: status(taskId, "TASK_RUNNING", { uuid: `r${incarnation}` }) });
+      advance(runMs);
+      apply({ type: "status", status: status(taskId, "TASK_FAILED", { uuid: `f${incarnation}` }) });
+      const delay = (state().backoffUntil.get(0) ?? 0) - now();
+      advance(delay);
+      return delay;
+    };
+    // backoff 1s, factor 2, max_delay 8s: the loop reaches the cap ...
+    expect([crashAfter(100), crashAfter(100), crashAfter(100), crashAfter(100), crashAfter(100)]).toEqual([
+      1000, 2000, 4000, 8000, 8000,
+    ]);
+    // ... a run shorter than 2 x max_delay since the last failure is still part of it ...
+    expect(crashAfter(7000)).toBe(8000);
+    // ... a longer one is not: the next crash is the first of a new streak (as the kubelet's backoff expires).
+    expect(crashAfter(16_001)).toBe(1000);
+    expect(crashAfter(100)).toBe(2000);
+  });
+
   it("never changes the state it was given: every event returns a new value and shares what did not change", () => {
     const { apply, now } = tracking();
     const before = apply({ type: "launched", tasks: [launched(0, now())] });
