@@ -22,6 +22,7 @@ import type { Containerizer } from "../deploy/task-spec.js";
 import { recordedTaskIds, sameTaskIds } from "../deploy/tracked-view.js";
 import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
 import { offerShortage } from "../deploy/waiting.js";
+import { formatDuration } from "../manifest/units.js";
 import type { MasterCluster } from "../mesos/leader.js";
 import { DEFAULT_SESSION_TIMINGS, type SessionEvent, type SessionTimings } from "../mesos/session.js";
 import { endsInstance } from "../mesos/task-status.js";
@@ -103,6 +104,8 @@ export interface SessionCounters {
   acting: boolean;
   /** Instances the supervisor would launch now that no offer has held yet. */
   awaitingOffers: number;
+  /** Instances whose task ended on its own, waiting out their restart backoff before the next launch. */
+  inBackoff: number;
 }
 
 /** How long instances wait for an offer before the log says so, and how often it says so again. */
@@ -133,6 +136,7 @@ export class SupervisedSession {
     tasksByState: {},
     acting: false,
     awaitingOffers: 0,
+    inBackoff: 0,
   };
   /** Since when instances to launch have found no offer, and when the log last said so. */
   private awaiting: { since: number; saidAt?: number } | undefined;
@@ -321,7 +325,7 @@ export class SupervisedSession {
       case "failed":
       case "lost":
       case "unreachable":
-        log.warn(app, event.type, eventFields(event));
+        log.warn(app, event.type, { ...eventFields(event), ...this.relaunchIn(event.instance) });
         return;
       default:
         log.info(app, event.type, eventFields(event));
@@ -358,6 +362,12 @@ export class SupervisedSession {
     });
   }
 
+  /** How long the instance's restart backoff holds its next launch, when it does: a crash loop shows in the log. */
+  private relaunchIn(instance: number): { relaunch_in?: string } {
+    const wait = (this.state.tracked.backoffUntil.get(instance) ?? 0) - this.deps.now();
+    return wait > 0 ? { relaunch_in: formatDuration(Math.ceil(wait / 1000) * 1000) } : {};
+  }
+
   private updateCounters(): void {
     const { tracked, supervision } = this.state;
     const byState: Record<string, number> = {};
@@ -368,6 +378,10 @@ export class SupervisedSession {
     this.counters.reconcileCalls = rounds?.calls ?? 0;
     if (rounds?.lastCompletedAt !== undefined) this.counters.lastReconciledAt = rounds.lastCompletedAt;
     this.counters.acting = acting(this.state);
+    const now = this.deps.now();
+    this.counters.inBackoff = [...tracked.backoffUntil].filter(
+      ([instance, until]) => until > now && instance < tracked.desired,
+    ).length;
     this.sayWhatWaits();
   }
 

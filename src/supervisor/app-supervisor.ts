@@ -85,6 +85,7 @@ export class AppSupervisor {
       reconcileCalls: this.totals.reconcileCalls + (counters?.reconcileCalls ?? 0),
       unanswered: counters?.unanswered ?? 0,
       awaitingOffers: counters?.awaitingOffers ?? 0,
+      inBackoff: counters?.inBackoff ?? 0,
       ...(lastReconciledAt === undefined ? {} : { lastReconciledAt }),
       brake: brake.tripped,
       ...(brake.reason === undefined ? {} : { brakeReason: brake.reason }),
