@@ -494,6 +494,22 @@ describe("master failover: agents recovered from the registry (Master::_recover,
     back.close();
   });
 
+  it("holds no kill of their tasks: a KILL of one is answered as its reconciliation, with nothing", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    await c.faults.failoverMaster(1000);
+    await s.waitEnded();
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    await back.call({ type: "KILL", kill: { task_id: { value: "t1" }, agent_id: offer.agent_id } });
+    await new Promise((r) => setTimeout(r, 1500));
+    // Re-registered, the agent still runs it: the new master never knew of it when the kill came.
+    await back.call({ type: "RECONCILE", reconcile: { tasks: [{ task_id: { value: "t1" } }] } });
+    expect(await back.update("t1", "TASK_RUNNING")).toMatchObject({ reason: "REASON_RECONCILIATION" });
+    expect(back.updates("t1").map((u) => u.state)).toEqual(["TASK_RUNNING"]);
+    back.close();
+  });
+
   it("marks those that miss --agent_reregister_timeout unreachable: FAILURE, no task updates", async () => {
     const c = await cluster({ agentReregisterTimeoutMs: 300 });
     const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
