@@ -204,7 +204,8 @@ describe("a crash loop, seen outside the log", () => {
         instance: 0,
         relaunch_in: "1s",
       });
-      expect(session.counters.inBackoff).toBe(1);
+      // The counters follow at the end of the turn that logged it.
+      await eventually(async () => session.counters.inBackoff === 1, "the instance counted in backoff");
       await eventually(async () => session.counters.inBackoff === 0, "the backoff over");
     } finally {
       stop.abort();
