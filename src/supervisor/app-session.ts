@@ -12,7 +12,7 @@ import {
 import { queued } from "../deploy/event-queue.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { FrameworkIdentity } from "../deploy/executor.js";
-import { type IncarnationFloor, raiseFloor } from "../deploy/incarnations.js";
+import { type IncarnationFloor, lastLaunches, raiseFloor } from "../deploy/incarnations.js";
 import { openSession } from "../deploy/open-session.js";
 import { NO_ROUNDS, type ReconcileTimings } from "../deploy/reconcile-rounds.js";
 import { deployPlan } from "../deploy/replan.js";
@@ -64,6 +64,8 @@ export interface SessionInput {
   gpuAgents?: ReadonlySet<string>;
   /** Launches written ahead (by a deploy or a supervisor) that the state may not show. */
   writtenAhead: readonly string[];
+  /** Agents that have not re-registered since the master failed over: it lists none of their tasks. */
+  recoveringAgents?: number;
   /** The app's persisted incarnation floor (its progress record): launches take ids above it. */
   incarnations?: IncarnationFloor;
   /** The disruption budget's ledger (its progress record): kept when the supervisor writes the record. */
@@ -149,13 +151,21 @@ export class SupervisedSession {
   ) {
     const now = deps.now();
     const live = input.known.filter((t) => !endsInstance(t.state));
+    // A master that failed over lists no task of an agent yet to re-register. The record names the app's live
+    // tasks, but one written before it kept them all may not: an instance neither names is asked about by its
+    // last launch rather than taken for missing and launched beside it.
+    const accounted = [...live.map((t) => t.taskId), ...input.writtenAhead];
+    const guessed =
+      (input.recoveringAgents ?? 0) > 0
+        ? lastLaunches(input.incarnations ?? {}, deps.app, input.desired, accounted)
+        : [];
     const tracked = startTracking({
       app: deps.app,
       desired: input.desired,
       releases: input.releases,
       target: input.target,
       known: live,
-      launchedBefore: input.writtenAhead,
+      launchedBefore: [...input.writtenAhead, ...guessed],
       ...(input.disrupted === undefined ? {} : { disruptedBefore: input.disrupted }),
       // Ended tasks are not tracked, but their ids may not be used again.
       incarnationFloor: raiseFloor(input.incarnations, [

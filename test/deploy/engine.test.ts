@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeployEvent } from "../../src/deploy/events.js";
-import { raiseFloor } from "../../src/deploy/incarnations.js";
+import { lastLaunches, raiseFloor } from "../../src/deploy/incarnations.js";
 import { decideOffers, type PlannedAgent } from "../../src/deploy/offer-plan.js";
 import { deadlineFailure, decide } from "../../src/deploy/tracked-view.js";
 import {
@@ -339,5 +339,17 @@ describe("an offer round", () => {
     });
     expect(otherAgents.waiting).toEqual([0, 1]);
     expect(otherAgents.short).toBeUndefined();
+  });
+});
+
+describe("the last launch of each instance, from the incarnation floor", () => {
+  it("names the newest release's highest incarnation of each instance no task accounts for", () => {
+    const floor = { "1.0": 3, "1.1": 1, "2.0": 1, "1.2": 2, "2.3": 1 };
+    // Instance 1 runs web.1.1.1 (accounted); instance 3 is beyond the count.
+    expect(lastLaunches(floor, "web", 3, ["web.1.1.1", "other.1.2.1"]).sort()).toEqual([
+      "web.1.2.2",
+      "web.2.0.1",
+    ]);
+    expect(lastLaunches({}, "web", 3, [])).toEqual([]);
   });
 });
