@@ -44,7 +44,10 @@ export class LiveMasterSource implements ClusterStateSource {
         const master = await new MasterOperator(cluster).getMaster(signal);
         markRemoteAgents(state.agents, master.master_info?.domain?.fault_domain?.region.name);
       }
-      const snapshot = buildSnapshot("operator-get-state", state.agents, state.tasks, this.options.role);
+      const snapshot = withRecoveringAgents(
+        buildSnapshot("operator-get-state", state.agents, state.tasks, this.options.role),
+        state.recoveredAgents,
+      );
       return await withQuota(snapshot, cluster, this.options.role, state, signal);
     } catch (error) {
       if (error instanceof ShapeError)
@@ -54,6 +57,17 @@ export class LiveMasterSource implements ClusterStateSource {
       await cluster.close();
     }
   }
+}
+
+/** What a plan must know of agents a master that failed over still waits for: instances there look missing. */
+function withRecoveringAgents(snapshot: ClusterSnapshot, recovering: number): ClusterSnapshot {
+  if (recovering === 0) return snapshot;
+  const warning = `${recoveringAgentsLine(recovering)}: instances running there look missing, and this plan would launch them again`;
+  return { ...snapshot, recoveringAgents: recovering, warnings: [...snapshot.warnings, warning] };
+}
+
+export function recoveringAgentsLine(recovering: number): string {
+  return `${recovering} agent(s) have not re-registered since the master failed over; it knows none of their tasks until they do (within its --agent_reregister_timeout, 10 minutes by default)`;
 }
 
 /**

@@ -33,10 +33,13 @@ const DESCEND = new Set([
 const TASKS = new Set(["get_state.get_tasks.tasks[]", "get_state.get_tasks.unreachable_tasks[]"]);
 const FRAMEWORK = "get_state.get_frameworks.frameworks[]";
 const AGENT = "get_state.get_agents.agents[]";
+const RECOVERED = "get_state.get_agents.recovered_agents";
 
 function selection(path: string): Selection {
   if (DESCEND.has(path)) return "descend";
-  return path === "type" || TASKS.has(path) || path === FRAMEWORK || path === AGENT ? "capture" : "skip";
+  return path === "type" || TASKS.has(path) || path === FRAMEWORK || path === AGENT || path === RECOVERED
+    ? "capture"
+    : "skip";
 }
 
 /** The framework names are only known once the stream reaches them (after the tasks): filled in at the end. */
@@ -54,6 +57,11 @@ export interface LiveState {
   rawAgents: readonly unknown[];
   /** Tasks that hold resources (not terminal), each once. */
   tasks: TaskRecord[];
+  /**
+   * Agents of the master's registry that have not re-registered since it failed over (`recovered_agents`): it
+   * knows none of their tasks until they do (master.cpp `Master::_recover`).
+   */
+  recoveredAgents: number;
   /** The master that answered. */
   master: string;
   wireBytes: number;
@@ -67,12 +75,14 @@ export async function readLiveState(cluster: MasterCluster, signal: AbortSignal)
   const names = new Map<string, string>();
   const agents: unknown[] = [];
   let type: unknown;
+  let recoveredAgents = 0;
   const result = await streamOperatorCall(cluster, "GET_STATE", {
     signal,
     select: selection,
     onValue(path, captured) {
       const value = captured.parse();
       if (path === "type") type = value;
+      else if (path === RECOVERED) recoveredAgents = Array.isArray(value) ? value.length : 0;
       else if (path === AGENT) agents.push(isRecord(value) ? slimAgent(value) : value);
       else if (path === FRAMEWORK) {
         const info = new Node(value).get("framework_info");
@@ -99,6 +109,7 @@ export async function readLiveState(cluster: MasterCluster, signal: AbortSignal)
     agents: agentRecords,
     rawAgents: agents,
     tasks,
+    recoveredAgents,
     master: result.origin,
     wireBytes: result.wireBytes,
     jsonBytes: result.jsonBytes,

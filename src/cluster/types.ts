@@ -58,6 +58,11 @@ export interface ClusterSnapshot {
   setAsideDisk?: { agents: number; mb: number };
   /** The quota limit of titan's role and what the role consumes; absent when it has none, or from a snapshot file. */
   quota?: RoleQuota;
+  /**
+   * Agents that have not re-registered since the master failed over: it shows neither them nor their tasks, so
+   * instances running there look missing. Absent when there are none, or from a snapshot file.
+   */
+  recoveringAgents?: number;
 }
 
 /**

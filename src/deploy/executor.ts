@@ -18,7 +18,7 @@ import { openSession } from "./open-session.js";
 import { deployPlan, type PlanCluster, rollbackPlan } from "./replan.js";
 import { type Finish, step } from "./step.js";
 import type { Containerizer } from "./task-spec.js";
-import { doneInstances, isCurrent, unansweredLaunches } from "./tracked-view.js";
+import { doneInstances, isCurrent, recordedTaskIds, sameTaskIds } from "./tracked-view.js";
 import {
   type AppTarget,
   type DoneInstances,
@@ -173,7 +173,7 @@ export class AppDeployment {
     this.progress = {
       release: run.target.release.number,
       phase: "deploying",
-      launched: unansweredLaunches(tracked, previous?.launched ?? []),
+      launched: recordedTaskIds(tracked),
       incarnations: incarnationFloor(tracked),
       ...(tracked.disrupted.length === 0 ? {} : { disrupted: [...tracked.disrupted] }),
       updatedAt: now,
@@ -254,7 +254,7 @@ export class AppDeployment {
       this.frameworkId = reaction.frameworkId;
       await this.options.store.setFrameworkId(this.state.tracked.app, reaction.frameworkId);
     }
-    await this.forgetAnswered(before);
+    await this.recordTrackedTasks(before);
     const launched = reaction.calls.flatMap((c) =>
       c.kind === "accept" ? c.launches.map((l) => l.tracked.taskId) : [],
     );
@@ -279,11 +279,11 @@ export class AppDeployment {
     }
   }
 
-  /** The written-ahead ids the master has answered for are dropped from the record (unansweredLaunches). */
-  private async forgetAnswered(before: TrackedInstances): Promise<void> {
+  /** The record follows the app's tracked tasks (recordedTaskIds): ended ones leave it, found ones join it. */
+  private async recordTrackedTasks(before: TrackedInstances): Promise<void> {
     if (this.state.tracked.tasks === before.tasks) return;
-    const launched = unansweredLaunches(this.state.tracked, this.progress.launched);
-    if (launched.length === this.progress.launched.length) return;
+    const launched = recordedTaskIds(this.state.tracked);
+    if (sameTaskIds(launched, this.progress.launched)) return;
     this.progress = { ...this.progress, launched };
     await this.saveProgress(
       this.state.rollingBack ? "rolling_back" : "deploying",
@@ -407,7 +407,7 @@ export class AppDeployment {
 
   private async saveProgress(
     phase: DeployProgress["phase"],
-    prune = false,
+    settled = false,
     waiting?: DeployProgress["waiting"],
   ): Promise<void> {
     const { waiting: _said, rollback: _was, ...rest } = this.progress;
@@ -417,7 +417,7 @@ export class AppDeployment {
       ...rest,
       release: this.state.tracked.target.release.number,
       phase,
-      launched: prune ? [] : this.progress.launched,
+      launched: settled ? recordedTaskIds(this.state.tracked) : this.progress.launched,
       updatedAt: this.options.now(),
       ...(waiting === undefined ? {} : { waiting }),
       ...(rolling === undefined || phase === "finished"

@@ -1,4 +1,4 @@
-import { parseTaskId } from "./task-id.js";
+import { formatTaskId, parseTaskId } from "./task-id.js";
 
 /**
  * The highest incarnation an app ever launched, per `release.instance`. Kept in the app's progress record across
@@ -22,4 +22,31 @@ export function raiseFloor(floor: IncarnationFloor | undefined, taskIds: Iterabl
     if (parts.incarnation > (raised[key] ?? 0)) raised[key] = parts.incarnation;
   }
   return raised;
+}
+
+/**
+ * Per instance without a task in `accounted`, the id of its last launch the floor records: the highest
+ * incarnation of the newest release that launched it. What a run asks the master about when neither the master
+ * nor the record names the instance's task (a record written before it kept every live task).
+ */
+export function lastLaunches(
+  floor: IncarnationFloor,
+  app: string,
+  instances: number,
+  accounted: Iterable<string>,
+): string[] {
+  const covered = new Set<number>();
+  for (const taskId of accounted) {
+    const parts = parseTaskId(taskId);
+    if (parts?.app === app) covered.add(parts.instance);
+  }
+  const newest = new Map<number, { release: number; incarnation: number }>();
+  for (const [key, incarnation] of Object.entries(floor)) {
+    const [release, instance] = key.split(".").map(Number);
+    if (release === undefined || instance === undefined || !(instance < instances) || covered.has(instance))
+      continue;
+    const seen = newest.get(instance);
+    if (seen === undefined || release > seen.release) newest.set(instance, { release, incarnation });
+  }
+  return [...newest].map(([instance, last]) => formatTaskId({ app, instance, ...last }));
 }

@@ -146,13 +146,22 @@ export function doneInstances(tracked: View): DoneInstances {
 }
 
 /**
- * The written-ahead launches the master has not answered for: the ones still tracked, since only a status from the
- * master (the task ended, or no agent knows it) ends a tracked task. An answered id leaves the record at once, so
- * the next run neither asks about it again nor lists it; an unanswered one stays however old, as its launch may
- * still be on its way to an agent.
+ * The ids the app's progress record keeps: every task still tracked, launched here or found, since only a status
+ * from the master (the task ended, or no agent knows it) ends a tracked task. The next run asks the master about
+ * each, so it knows the app's tasks even when the master does not list them: after a master failover, a task on
+ * an agent that has not re-registered is in no state the master shows (master.cpp `Master::_recover`), and without
+ * its id a run would take its instance for missing and launch it again. An ended task's id leaves the record at
+ * once; a written-ahead launch stays however old, as it may still be on its way to an agent.
  */
-export function unansweredLaunches(tracked: Pick<View, "tasks">, writtenAhead: readonly string[]): string[] {
-  return writtenAhead.filter((id) => tracked.tasks.has(id));
+export function recordedTaskIds(tracked: Pick<View, "tasks">): string[] {
+  return [...tracked.tasks.keys()];
+}
+
+/** Whether two lists of task ids hold the same ids. */
+export function sameTaskIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((id) => set.has(id));
 }
 
 /** Whether a live task of the app (launching, running or being killed) is on the agent. */

@@ -74,7 +74,7 @@ export interface TrackedInstances {
   readonly crashedAfterCounting: ReadonlySet<number>;
   /** Highest incarnation seen per `<release>.<instance>`. */
   readonly incarnations: ReadonlyMap<string, number>;
-  /** Failures per instance, for the restart backoff. */
+  /** Consecutive failures per instance, for the restart backoff (a long run starts the count over). */
   readonly failures: ReadonlyMap<number, number>;
   /** TASK_ERRORs per instance since it last counted. */
   readonly refusals: ReadonlyMap<number, number>;
@@ -464,10 +464,22 @@ function onTerminal(
   if (noteLaunchFailure(draft, task, status, before)) return;
   // A current task died on its own: relaunch with the restart backoff.
   const restart = draft.target.spec.restart;
-  const failures = (draft.failures.get(task.instance) ?? 0) + 1;
+  const streak = ranPastStreak(task, restart.maxDelayMs, now) ? 0 : (draft.failures.get(task.instance) ?? 0);
+  const failures = streak + 1;
   draft.failures = put(draft.failures, task.instance, failures);
   const delay = Math.min(restart.maxDelayMs, restart.backoffMs * restart.factor ** (failures - 1));
   draft.backoffUntil = put(draft.backoffUntil, task.instance, now + delay);
+}
+
+/**
+ * A task that ran twice the backoff's max_delay before it ended was no part of a crash loop: its end starts a new
+ * streak of failures, at the first delay (the kubelet lets a container's backoff expire after twice its maximum
+ * too). Without it one crash loop would cost every later crash of a long-lived instance the longest delay.
+ */
+export const STREAK_RESET_FACTOR = 2;
+
+function ranPastStreak(task: Tracked, maxDelayMs: number, now: number): boolean {
+  return now - task.since >= STREAK_RESET_FACTOR * maxDelayMs;
 }
 
 /**

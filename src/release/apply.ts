@@ -32,6 +32,7 @@ import { checkOutputReader } from "./check-output.js";
 import type { Connection } from "./connect.js";
 import { type DisruptionOverride, passDisruption } from "./disruption.js";
 import { pendingRelease } from "./pending.js";
+import { readRecoveredCluster } from "./recovered-cluster.js";
 import { otherRunningSpecs } from "./running.js";
 
 export interface ApplyOptions {
@@ -94,7 +95,7 @@ export async function applyApps(
     checkPlanPinned(options.planFile, saved, apps.filter(launches));
   // Images are pinned before anything is read or changed; a reviewed plan's digests are kept exactly.
   const pinned = await pinAppImages(env, conn.target.cluster, apps, saved?.images, launches);
-  const snapshot = await conn.source.read(env.signal);
+  const snapshot = await readRecoveredCluster(env, conn.source);
   // Agents scheduled for maintenance are emptied as the master's inverse offers ask; drained ones likewise.
   const scheduled = await agentsScheduledForMaintenance(conn.cluster, env.signal);
   const draining = new Set([...(options.draining ?? []), ...scheduled]);

@@ -60,7 +60,11 @@ export type ReleaseDraft = Omit<Release, "number" | "outcome" | "createdAt"> & {
 export interface DeployProgress {
   release: number;
   phase: "deploying" | "rolling_back" | "interrupted" | "finished";
-  /** Task ids a LAUNCH was (or was about to be) sent for, oldest first. */
+  /**
+   * Task ids a LAUNCH was (or was about to be) sent for, and those of every other task of the app the writer knew
+   * live: a master that failed over shows no task of an agent that has not re-registered yet, and the next run asks
+   * about these instead of taking their instances for missing. An ended task's id leaves it.
+   */
   launched: string[];
   /**
    * The highest incarnation ever launched per `release.instance`, never pruned: the next launch of an instance

@@ -13,16 +13,17 @@ import {
 import { queued } from "../deploy/event-queue.js";
 import type { DeployEvent } from "../deploy/events.js";
 import type { FrameworkIdentity } from "../deploy/executor.js";
-import { type IncarnationFloor, raiseFloor } from "../deploy/incarnations.js";
+import { type IncarnationFloor, lastLaunches, raiseFloor } from "../deploy/incarnations.js";
 import { openSession } from "../deploy/open-session.js";
 import { NO_ROUNDS, type ReconcileTimings } from "../deploy/reconcile-rounds.js";
 import { deployPlan } from "../deploy/replan.js";
 import { step } from "../deploy/step.js";
 import { acting, type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
 import type { Containerizer } from "../deploy/task-spec.js";
-import { unansweredLaunches } from "../deploy/tracked-view.js";
+import { recordedTaskIds, sameTaskIds } from "../deploy/tracked-view.js";
 import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
 import { offerShortage } from "../deploy/waiting.js";
+import { formatDuration } from "../manifest/units.js";
 import type { MasterCluster } from "../mesos/leader.js";
 import { DEFAULT_SESSION_TIMINGS, type SessionEvent, type SessionTimings } from "../mesos/session.js";
 import { endsInstance } from "../mesos/task-status.js";
@@ -64,6 +65,8 @@ export interface SessionInput {
   gpuAgents?: ReadonlySet<string>;
   /** Launches written ahead (by a deploy or a supervisor) that the state may not show. */
   writtenAhead: readonly string[];
+  /** Agents that have not re-registered since the master failed over: it lists none of their tasks. */
+  recoveringAgents?: number;
   /** The app's persisted incarnation floor (its progress record): launches take ids above it. */
   incarnations?: IncarnationFloor;
   /** The disruption budget's ledger (its progress record): kept when the supervisor writes the record. */
@@ -104,6 +107,8 @@ export interface SessionCounters {
   acting: boolean;
   /** Instances the supervisor would launch now that no offer has held yet. */
   awaitingOffers: number;
+  /** Instances whose task ended on its own, waiting out their restart backoff before the next launch. */
+  inBackoff: number;
 }
 
 /** How long instances wait for an offer before the log says so, and how often it says so again. */
@@ -134,6 +139,7 @@ export class SupervisedSession {
     tasksByState: {},
     acting: false,
     awaitingOffers: 0,
+    inBackoff: 0,
   };
   /** Since when instances to launch have found no offer, and when the log last said so. */
   private awaiting: { since: number; saidAt?: number } | undefined;
@@ -146,13 +152,21 @@ export class SupervisedSession {
   ) {
     const now = deps.now();
     const live = input.known.filter((t) => !endsInstance(t.state));
+    // A master that failed over lists no task of an agent yet to re-register. The record names the app's live
+    // tasks, but one written before it kept them all may not: an instance neither names is asked about by its
+    // last launch rather than taken for missing and launched beside it.
+    const accounted = [...live.map((t) => t.taskId), ...input.writtenAhead];
+    const guessed =
+      (input.recoveringAgents ?? 0) > 0
+        ? lastLaunches(input.incarnations ?? {}, deps.app, input.desired, accounted)
+        : [];
     const tracked = startTracking({
       app: deps.app,
       desired: input.desired,
       releases: input.releases,
       target: input.target,
       known: live,
-      launchedBefore: input.writtenAhead,
+      launchedBefore: [...input.writtenAhead, ...guessed],
       ...(input.disrupted === undefined ? {} : { disruptedBefore: input.disrupted }),
       // Ended tasks are not tracked, but their ids may not be used again.
       incarnationFloor: raiseFloor(input.incarnations, [
@@ -255,7 +269,7 @@ export class SupervisedSession {
       this.unlaunched = stepped.unlaunched ?? [];
       await this.apply(stepped, calls, stop);
     }
-    if (stop?.aborted !== true) await this.forgetAnswered();
+    if (stop?.aborted !== true) await this.recordTrackedTasks();
     this.updateCounters();
   }
 
@@ -328,7 +342,7 @@ export class SupervisedSession {
       case "failed":
       case "lost":
       case "unreachable":
-        log.warn(app, event.type, eventFields(event));
+        log.warn(app, event.type, { ...eventFields(event), ...this.relaunchIn(event.instance) });
         return;
       default:
         log.info(app, event.type, eventFields(event));
@@ -337,15 +351,15 @@ export class SupervisedSession {
 
   /** Written ahead like a deploy's launches: a supervisor that dies after the ACCEPT leaves ids the next one asks about. */
   private async writeAhead(ids: readonly string[]): Promise<void> {
-    this.writtenAhead = [...new Set([...unansweredLaunches(this.state.tracked, this.writtenAhead), ...ids])];
+    this.writtenAhead = [...new Set([...recordedTaskIds(this.state.tracked), ...ids])];
     await this.saveRecord();
   }
 
-  /** The written-ahead ids the master has answered for are dropped from the record (unansweredLaunches). */
-  private async forgetAnswered(): Promise<void> {
-    const unanswered = unansweredLaunches(this.state.tracked, this.writtenAhead);
-    if (unanswered.length === this.writtenAhead.length) return;
-    this.writtenAhead = unanswered;
+  /** The record follows the app's tracked tasks (recordedTaskIds): ended ones leave it, found ones join it. */
+  private async recordTrackedTasks(): Promise<void> {
+    const recorded = recordedTaskIds(this.state.tracked);
+    if (sameTaskIds(recorded, this.writtenAhead)) return;
+    this.writtenAhead = recorded;
     await this.saveRecord();
   }
 
@@ -365,6 +379,12 @@ export class SupervisedSession {
     });
   }
 
+  /** How long the instance's restart backoff holds its next launch, when it does: a crash loop shows in the log. */
+  private relaunchIn(instance: number): { relaunch_in?: string } {
+    const wait = (this.state.tracked.backoffUntil.get(instance) ?? 0) - this.deps.now();
+    return wait > 0 ? { relaunch_in: formatDuration(Math.ceil(wait / 1000) * 1000) } : {};
+  }
+
   private updateCounters(): void {
     const { tracked, supervision } = this.state;
     const byState: Record<string, number> = {};
@@ -375,6 +395,10 @@ export class SupervisedSession {
     this.counters.reconcileCalls = rounds?.calls ?? 0;
     if (rounds?.lastCompletedAt !== undefined) this.counters.lastReconciledAt = rounds.lastCompletedAt;
     this.counters.acting = acting(this.state);
+    const now = this.deps.now();
+    this.counters.inBackoff = [...tracked.backoffUntil].filter(
+      ([instance, until]) => until > now && instance < tracked.desired,
+    ).length;
     this.sayWhatWaits();
   }
 

@@ -16,6 +16,8 @@ export interface AppTasks {
   tasks: TitanTask[];
   /** The ids of the cluster's agents that have GPUs. */
   gpuAgents: ReadonlySet<string>;
+  /** Agents that have not re-registered since the master failed over: it lists none of their tasks. */
+  recoveringAgents?: number;
 }
 
 export interface AppSupervisorDeps extends Omit<SessionDeps, "app"> {
@@ -85,6 +87,7 @@ export class AppSupervisor {
       reconcileCalls: this.totals.reconcileCalls + (counters?.reconcileCalls ?? 0),
       unanswered: counters?.unanswered ?? 0,
       awaitingOffers: counters?.awaitingOffers ?? 0,
+      inBackoff: counters?.inBackoff ?? 0,
       ...(lastReconciledAt === undefined ? {} : { lastReconciledAt }),
       brake: brake.tripped,
       ...(brake.reason === undefined ? {} : { brakeReason: brake.reason }),
@@ -162,7 +165,11 @@ export class AppSupervisor {
     this.desired = desiredInstances(counted.spec, this.deps.region);
     // A stopped app launches nothing, so its secrets are not read: they may be gone from this machine.
     const environment = await launchEnvironment(release.spec, this.desired, this.deps.vars);
-    const { tasks: known, gpuAgents } = await this.deps.readTasks(this.app, frameworkId, stop);
+    const {
+      tasks: known,
+      gpuAgents,
+      recoveringAgents,
+    } = await this.deps.readTasks(this.app, frameworkId, stop);
     const progress = await store.progress(this.app);
     // A turn the lost lead abandoned (its caller no longer waits for it) must not start a session of its own.
     stop.throwIfAborted();
@@ -179,6 +186,7 @@ export class AppSupervisor {
         frameworkId,
         known,
         gpuAgents,
+        ...(recoveringAgents === undefined ? {} : { recoveringAgents }),
         ...fromProgressRecord(progress),
         brake: this.brake,
       },

@@ -14,6 +14,8 @@ export interface AppStats {
   unanswered: number;
   /** Instances to launch that no offer has held yet. */
   awaitingOffers: number;
+  /** Instances waiting out their restart backoff (a crash loop) before their next launch. */
+  inBackoff: number;
   lastReconciledAt?: number;
   brake: boolean;
   brakeReason?: string;
@@ -106,6 +108,12 @@ function families(apps: readonly AppStats[], now: number): Family[] {
       "Instances the supervisor would launch now that no offer has held yet.",
       "gauge",
       (s) => s.awaitingOffers,
+    ),
+    per(
+      "titan_supervisor_instances_in_backoff",
+      "Instances whose task ended on its own, waiting out their restart backoff before the next launch.",
+      "gauge",
+      (s) => s.inBackoff,
     ),
     per(
       "titan_supervisor_reconciliation_age_seconds",

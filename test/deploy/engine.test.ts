@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeployEvent } from "../../src/deploy/events.js";
-import { raiseFloor } from "../../src/deploy/incarnations.js";
+import { lastLaunches, raiseFloor } from "../../src/deploy/incarnations.js";
 import { decideOffers, type PlannedAgent } from "../../src/deploy/offer-plan.js";
 import { deadlineFailure, decide } from "../../src/deploy/tracked-view.js";
 import {
@@ -120,6 +120,32 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     advance(1000);
     expect(decide(state(), now()).actions).toEqual([{ kind: "launch", instance: 0 }]);
     expect(nextIncarnation(state(), 1, 0)).toBe(2);
+  });
+
+  it("the restart backoff grows over a crash loop and starts over once the instance ran 2 x max_delay", () => {
+    const { apply, state, advance, now } = tracking();
+    let incarnation = 0;
+    /** Instance 0 launched again, running for `runMs`, then crashing: the backoff it is given. */
+    const crashAfter = (runMs: number): number => {
+      incarnation += 1;
+      const taskId = `web.1.0.${incarnation}`;
+      apply({ type: "launched", tasks: [{ ...launched(0, now()), taskId, incarnation }] });
+      apply({ type: "status", status: status(taskId, "TASK_RUNNING", { uuid: `r${incarnation}` }) });
+      advance(runMs);
+      apply({ type: "status", status: status(taskId, "TASK_FAILED", { uuid: `f${incarnation}` }) });
+      const delay = (state().backoffUntil.get(0) ?? 0) - now();
+      advance(delay);
+      return delay;
+    };
+    // backoff 1s, factor 2, max_delay 8s: the loop reaches the cap ...
+    expect([crashAfter(100), crashAfter(100), crashAfter(100), crashAfter(100), crashAfter(100)]).toEqual([
+      1000, 2000, 4000, 8000, 8000,
+    ]);
+    // ... a run shorter than 2 x max_delay since the last failure is still part of it ...
+    expect(crashAfter(7000)).toBe(8000);
+    // ... a longer one is not: the next crash is the first of a new streak (as the kubelet's backoff expires).
+    expect(crashAfter(16_001)).toBe(1000);
+    expect(crashAfter(100)).toBe(2000);
   });
 
   it("never changes the state it was given: every event returns a new value and shares what did not change", () => {
@@ -313,5 +339,17 @@ describe("an offer round", () => {
     });
     expect(otherAgents.waiting).toEqual([0, 1]);
     expect(otherAgents.short).toBeUndefined();
+  });
+});
+
+describe("the last launch of each instance, from the incarnation floor", () => {
+  it("names the newest release's highest incarnation of each instance no task accounts for", () => {
+    const floor = { "1.0": 3, "1.1": 1, "2.0": 1, "1.2": 2, "2.3": 1 };
+    // Instance 1 runs web.1.1.1 (accounted); instance 3 is beyond the count.
+    expect(lastLaunches(floor, "web", 3, ["web.1.1.1", "other.1.2.1"]).sort()).toEqual([
+      "web.1.2.2",
+      "web.2.0.1",
+    ]);
+    expect(lastLaunches({}, "web", 3, [])).toEqual([]);
   });
 });

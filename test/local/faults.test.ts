@@ -449,6 +449,102 @@ describe("master failover with agents that re-register late", () => {
   });
 });
 
+describe("master failover: agents recovered from the registry (Master::_recover, slaves.recovered)", () => {
+  async function legacy(url: string, path: string): Promise<Json> {
+    return (await (await fetch(`${url}${path}`)).json()) as Json;
+  }
+
+  it("knows none of their tasks and lists them as recovered agents until they re-register", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    const agentId = agentOf(offer);
+    await c.faults.failoverMaster(1500);
+    await s.waitEnded();
+    const state = (await operator(c.url, { type: "GET_STATE" })).get_state as Json;
+    expect(((state.get_tasks as Json).tasks as Json[]).length).toBe(0);
+    // A framework is learned from its agents' re-registration or its own re-subscription.
+    expect(((state.get_frameworks as Json).frameworks as Json[]).length).toBe(0);
+    const agents = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect(agents.agents).toEqual([]);
+    expect((agents.recovered_agents as Json[]).map((a) => (a.id as Json).value)).toEqual([agentId]);
+    expect((await operator(c.url, { type: "GET_TASKS" })).get_tasks).toMatchObject({ tasks: [] });
+    const master = await legacy(c.url, "/master/state");
+    expect(master.slaves).toEqual([]);
+    expect(master.activated_slaves).toBe(0);
+    const [recovered] = master.recovered_slaves as Json[];
+    expect(Object.keys(recovered ?? {}).sort()).toEqual(["attributes", "hostname", "id", "port"]);
+    expect(recovered?.id).toBe(agentId);
+    expect(master.frameworks).toEqual([]);
+    expect((await legacy(c.url, "/master/slaves")).recovered_slaves).toEqual([recovered]);
+    expect((await legacy(c.url, "/master/tasks")).tasks).toEqual([]);
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    // Re-registered, the agent brings its task back without a word to the framework.
+    for (let i = 0; i < 60; i++) {
+      const tasks = ((await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json).tasks as Json[];
+      if (tasks.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const after = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect(after.recovered_agents).toEqual([]);
+    expect((after.agents as Json[]).length).toBe(1);
+    const tasks = ((await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json).tasks as Json[];
+    expect(tasks.map((t) => [(t.task_id as Json).value, t.state])).toEqual([["t1", "TASK_RUNNING"]]);
+    expect(back.updates("t1")).toEqual([]);
+    back.close();
+  });
+
+  it("holds no kill of their tasks: a KILL of one is answered as its reconciliation, with nothing", async () => {
+    const c = await cluster();
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    await c.faults.failoverMaster(1000);
+    await s.waitEnded();
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    await back.call({ type: "KILL", kill: { task_id: { value: "t1" }, agent_id: offer.agent_id } });
+    await new Promise((r) => setTimeout(r, 1500));
+    // Re-registered, the agent still runs it: the new master never knew of it when the kill came.
+    await back.call({ type: "RECONCILE", reconcile: { tasks: [{ task_id: { value: "t1" } }] } });
+    expect(await back.update("t1", "TASK_RUNNING")).toMatchObject({ reason: "REASON_RECONCILIATION" });
+    expect(back.updates("t1").map((u) => u.state)).toEqual(["TASK_RUNNING"]);
+    back.close();
+  });
+
+  it("marks those that miss --agent_reregister_timeout unreachable: FAILURE, no task updates", async () => {
+    const c = await cluster({ agentReregisterTimeoutMs: 300 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    await c.faults.failoverMaster(2000);
+    await s.waitEnded();
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    const failure = await back.next((e) => e.type === "FAILURE");
+    expect(failure).toEqual({ type: "FAILURE", failure: { agent_id: offer.agent_id } });
+    expect(back.updates("t1")).toEqual([]);
+    const agents = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect([agents.agents, agents.recovered_agents]).toEqual([[], []]);
+    expect((await legacy(c.url, "/master/state")).unreachable_slaves).toBe(1);
+    expect((await operator(c.url, { type: "GET_TASKS" })).get_tasks).toMatchObject({
+      tasks: [],
+      unreachable_tasks: [],
+    });
+    // Master::reconcile case (4): asked with its agent, the task is unreachable; without it, unknown.
+    await back.call({
+      type: "RECONCILE",
+      reconcile: { tasks: [{ task_id: { value: "t1" }, agent_id: offer.agent_id }] },
+    });
+    expect((await back.update("t1", "TASK_UNREACHABLE")).message).toBe("Reconciliation: Task is unreachable");
+    const mark = back.events.length;
+    // When it re-registers after all, its tasks come back and every framework hears of them.
+    const returned = await back.update("t1", "TASK_RUNNING", mark);
+    expect(returned).toMatchObject({
+      source: "SOURCE_MASTER",
+      reason: "REASON_AGENT_REREGISTERED",
+      message: "Unreachable agent re-reregistered",
+    });
+    back.close();
+  });
+});
+
 describe("status update faults", () => {
   it("drop: a lost delivery is re-sent by the retry", async () => {
     const c = await cluster({ statusRetryMinMs: 30 });

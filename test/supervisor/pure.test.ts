@@ -141,6 +141,7 @@ describe("the supervisor's output", () => {
     reconcileCalls: 3,
     unanswered: 0,
     awaitingOffers: 1,
+    inBackoff: 2,
     lastReconciledAt: 1000,
     brake: false,
   };
@@ -152,6 +153,7 @@ describe("the supervisor's output", () => {
     expect(text).toContain('titan_supervisor_tasks{app="web",state="TASK_STAGING"} 1\n');
     expect(text).toContain('titan_supervisor_relaunches_total{app="web"} 4\n');
     expect(text).toContain('titan_supervisor_instances_awaiting_offers{app="web"} 1\n');
+    expect(text).toContain('titan_supervisor_instances_in_backoff{app="web"} 2\n');
     expect(text).toContain('titan_supervisor_offers_declined_total{app="web"} 10\n');
     expect(text).toContain('titan_supervisor_reconciliation_age_seconds{app="web"} 2.500\n');
     expect(text).toContain('titan_supervisor_leader{app="web"} 1\n');

@@ -61,7 +61,14 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
   }
 }
 
-async function supervised(progress: DeployProgress, releases: Release[], supervisedRelease: Release) {
+const quiet: SupervisorLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function supervised(
+  progress: DeployProgress,
+  releases: Release[],
+  supervisedRelease: Release,
+  log: SupervisorLog = quiet,
+) {
   const master = await fakeMaster();
   answerUnknown(master);
   const cluster = MasterCluster.fromConfig({ masters: [master.url] });
@@ -71,7 +78,6 @@ async function supervised(progress: DeployProgress, releases: Release[], supervi
     hostname: "test-host",
   });
   await store.importApp({ app: "web", frameworkId: FRAMEWORK_ID, releases, progress });
-  const quiet: SupervisorLog = { debug() {}, info() {}, warn() {}, error() {} };
   const session = new SupervisedSession(
     {
       app: "web",
@@ -80,7 +86,7 @@ async function supervised(progress: DeployProgress, releases: Release[], supervi
       framework: { user: "root", role: ROLE, failoverTimeoutSeconds: 604_800 },
       region: null,
       now: () => Date.now(),
-      log: quiet,
+      log,
       brakeSettings: DEFAULT_BRAKE,
       settings: {
         unreachableGraceMs: 60_000,
@@ -101,7 +107,7 @@ async function supervised(progress: DeployProgress, releases: Release[], supervi
   );
   const stop = new AbortController();
   const running = session.run(stop.signal);
-  return { master, store, stop, running };
+  return { master, store, stop, running, session };
 }
 
 const AGENT_RESOURCES = [
@@ -165,6 +171,42 @@ describe("the write-ahead record a supervisor keeps", () => {
       });
       expect(written?.launched).toEqual([launched?.task_id.value]);
       expect(written?.incarnations).toMatchObject({ "3.0": 1, "2.0": 1 });
+    } finally {
+      stop.abort();
+      await running;
+    }
+  }, 20_000);
+});
+
+describe("a crash loop, seen outside the log", () => {
+  it("says when a failed instance is launched again, and counts it in backoff meanwhile", async () => {
+    const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const log: SupervisorLog = {
+      ...quiet,
+      warn: (_app, message, fields) => void warnings.push({ message, fields }),
+    };
+    const r1 = release(1, "deployed");
+    const progress: DeployProgress = { release: 1, phase: "finished", launched: [], updatedAt: Date.now() };
+    const { master, stop, running, session } = await supervised(progress, [r1], r1, log);
+    try {
+      await eventually(async () => master.calls("RECONCILE").length >= 1, "the implicit reconciliation");
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      master.push(offer("o1", AGENT_RESOURCES));
+      await eventually(async () => master.calls("ACCEPT").length === 1, "the launch");
+      const [task] = launchedTasks(master.calls("ACCEPT")[0] ?? { type: "ACCEPT" });
+      const id = task?.task_id.value ?? "";
+      master.push(update(id, "TASK_RUNNING"));
+      master.push(update(id, "TASK_FAILED", { message: "exit 1" }));
+      await eventually(async () => warnings.some((w) => w.message === "failed"), "the failed line");
+      // The builders' restart policy: 1 s before the first relaunch.
+      expect(warnings.find((w) => w.message === "failed")?.fields).toMatchObject({
+        task: id,
+        instance: 0,
+        relaunch_in: "1s",
+      });
+      // The counters follow at the end of the turn that logged it.
+      await eventually(async () => session.counters.inBackoff === 1, "the instance counted in backoff");
+      await eventually(async () => session.counters.inBackoff === 0, "the backoff over");
     } finally {
       stop.abort();
       await running;

@@ -261,6 +261,58 @@ describe("titan supervise through faults", () => {
     expect(supervisor.records().filter((r) => r.msg === "launch")).toHaveLength(1);
   }, 60_000);
 
+  it("starting while agents re-register after a master failover, relaunches none of their instances", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 4, zones: ["a", "b", "c", "d"] });
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 3, constraints: "[{ unique: hostname }]" });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const deployed = (await live(local.url)).map((t) => t.id).sort();
+    // The new master knows none of the tasks until their agents re-register (Master::_recover).
+    await local.faults.failoverMaster(4000);
+    expect(await live(local.url)).toEqual([]);
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    await until(async () => (await live(local.url)).length >= 3, "the agents back with their tasks");
+    const metrics = async () => (await fetch(`${await supervisor.url()}/metrics`)).text();
+    await until(
+      async () => (await metrics()).includes('titan_supervisor_tasks{app="web",state="TASK_RUNNING"} 3\n'),
+      "the supervisor told of its 3 running tasks",
+    );
+    // Offers of the returned agents have come and gone: nothing was launched beside the tasks they hold.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(supervisor.records().filter((r) => r.msg === "launch")).toEqual([]);
+    expect((await live(local.url)).map((t) => t.id).sort()).toEqual(deployed);
+  }, 60_000);
+
+  it("asks about each instance's last launch when the record names no task, while agents re-register", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 3, zones: ["a", "b", "c"] });
+    const h = home();
+    const file = writeCrashableApp(h.cwd, { instances: 2, constraints: "[{ unique: hostname }]" });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const deployed = (await live(local.url)).map((t) => t.id).sort();
+    // A record as a finished deploy left it before the record kept every live task: no task ids.
+    const store = new FileStateStore(
+      pathToFileURL(join(h.vars.XDG_DATA_HOME ?? "", "titan", "state", "local")).href,
+      { clock: systemClock, hostname: hostname() },
+    );
+    const progress = await store.progress("web");
+    expect(progress).toBeDefined();
+    if (progress !== undefined) await store.saveProgress("web", { ...progress, launched: [] });
+    await store.close();
+    await local.faults.failoverMaster(4000);
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    await until(async () => (await live(local.url)).length >= 2, "the agents back with their tasks");
+    const metrics = async () => (await fetch(`${await supervisor.url()}/metrics`)).text();
+    await until(
+      async () => (await metrics()).includes('titan_supervisor_tasks{app="web",state="TASK_RUNNING"} 2\n'),
+      "the supervisor told of its 2 running tasks",
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(supervisor.records().filter((r) => r.msg === "launch")).toEqual([]);
+    expect((await live(local.url)).map((t) => t.id).sort()).toEqual(deployed);
+  }, 60_000);
+
   it("says which instances wait for an offer and why, when the cluster has no room for a relaunch", async () => {
     const local = await startTestCluster({
       master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500 },

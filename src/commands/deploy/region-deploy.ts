@@ -23,6 +23,7 @@ import {
 } from "../../release/apply.js";
 import { type ConnectFlags, type Connection, connect } from "../../release/connect.js";
 import type { DisruptionOverride } from "../../release/disruption.js";
+import { readRecoveredCluster } from "../../release/recovered-cluster.js";
 import { LockHeldError } from "../../state/errors.js";
 import { liveLock } from "../../state/live-lock.js";
 
@@ -51,7 +52,7 @@ export async function reachRegion(
   const conn = await connect(env, { ...flags, region });
   try {
     const live = await conn.target.source();
-    return { conn, snapshot: await live.read(env.signal) };
+    return { conn, snapshot: await readRecoveredCluster(env, live) };
   } catch (error) {
     await conn.close();
     throw error;
@@ -284,7 +285,7 @@ export async function revertRegion(
     // --timeout passed (a region timed out): a rollback started now could only be left halfway.
     if (run.deadline !== undefined && env.clock.now() >= run.deadline)
       return { region, outcome: "timed_out", reason: NOT_ROLLED_BACK, finish: [...finishing.values()] };
-    const snapshot = await conn.source.read(env.signal);
+    const snapshot = await readRecoveredCluster(env, conn.source);
     const options: ApplyOptions = {
       yes: true,
       json: false,

@@ -92,14 +92,19 @@ function taskReader(
       const reading = readTitanState(cluster, signal).then(({ state, titanTasks }) => ({
         tasks: titanTasks.tasks,
         gpuAgents: gpuAgentIds(state.get_agents?.agents ?? []),
+        recoveringAgents: state.get_agents?.recovered_agents?.length ?? 0,
       }));
       reading.catch(() => {
         cached = undefined;
       });
       cached = { at: now(), reading };
     }
-    const { tasks, gpuAgents } = await cached.reading;
-    return { tasks: tasks.filter((t) => t.app === app && t.frameworkId === frameworkId), gpuAgents };
+    const { tasks, gpuAgents, recoveringAgents } = await cached.reading;
+    return {
+      tasks: tasks.filter((t) => t.app === app && t.frameworkId === frameworkId),
+      gpuAgents,
+      recoveringAgents,
+    };
   };
 }
 

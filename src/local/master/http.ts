@@ -25,6 +25,7 @@ import {
   getState,
   getTasks,
   legacyFrameworks,
+  legacyRecoveredSlaves,
   legacySlaves,
   legacyState,
   legacyTasks,
@@ -419,7 +420,10 @@ async function route(
       return withJsonp(req, res, url, legacyState(master));
     case "/master/slaves":
     case "/slaves":
-      return withJsonp(req, res, url, { slaves: legacySlaves(master, true), recovered_slaves: [] });
+      return withJsonp(req, res, url, {
+        slaves: legacySlaves(master, true),
+        recovered_slaves: legacyRecoveredSlaves(master),
+      });
     case "/master/frameworks":
     case "/frameworks":
       return withJsonp(req, res, url, legacyFrameworks(master));

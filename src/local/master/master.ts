@@ -66,6 +66,11 @@ export interface MasterOptions {
    * it the master forgets the agent and its unreachable tasks without telling anyone. Undefined = never.
    */
   registryMaxAgentAgeMs?: number;
+  /**
+   * How long after a failover the master waits for the agents of its registry to re-register before it marks the
+   * others unreachable (Mesos: --agent_reregister_timeout, 10 minutes).
+   */
+  agentReregisterTimeoutMs?: number;
   maxCompletedTasksPerFramework?: number;
   /** The master's fault domain (its --domain): the region its agents are local to. */
   domain?: FaultDomain;
@@ -78,6 +83,7 @@ const DEFAULTS = {
   statusRetryMinMs: 10_000,
   statusRetryMaxMs: 600_000,
   agentUnreachableAfterMs: 75_000,
+  agentReregisterTimeoutMs: 600_000,
   maxCompletedTasksPerFramework: 1000,
 };
 
@@ -122,6 +128,8 @@ export class LocalMaster {
   private allocationPending = false;
   private allocationTimer?: NodeJS.Timeout;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** After a failover with agents still to re-register: --agent_reregister_timeout. */
+  private recoveryTimer?: NodeJS.Timeout;
   private closed = false;
 
   constructor(options: MasterOptions = {}) {
@@ -282,6 +290,12 @@ export class LocalMaster {
     const agent = this.requireAgent(agentId);
     if (agent.dead || !agent.partitioned) return;
     this.clearAgentTimers(agent);
+    if (agent.unknownTasks !== undefined) {
+      // Cut off while a new master waited for it: it re-registers now, or when it finds the new master.
+      agent.partitioned = false;
+      if (agent.reregisterTimer === undefined) this.agentReregistered(agent);
+      return;
+    }
     const known = agent.state !== "unreachable";
     if (!known) this.reregisterUnreachable(agent);
     agent.partitioned = false;
@@ -354,6 +368,7 @@ export class LocalMaster {
   private markUnreachable(agent: AgentRecord): void {
     const now = this.now();
     agent.state = "unreachable";
+    agent.recovering = false;
     agent.unreachableAt = now;
     for (const offer of [...this.offers.values()]) if (offer.agentId === agent.id) this.rescindOffer(offer);
     // master.cpp Master::__removeSlave: every task the master still holds for the agent (a terminal one whose
@@ -430,22 +445,36 @@ export class LocalMaster {
       }
       task.state = view.state;
       framework.tasks.set(task.taskId, task);
-      this.sendEvent(framework.id, {
-        type: "UPDATE",
-        update: {
-          status: taskStatus({
-            taskId: task.taskId,
-            state: task.state,
-            source: "SOURCE_MASTER",
-            reason: "REASON_AGENT_REREGISTERED",
-            message: "Unreachable agent re-reregistered",
-            agentId: agent.id,
-            timestampMs: now,
-            ...(view.healthy !== undefined ? { healthy: view.healthy } : {}),
-          }),
-        },
-      });
+      this.announceReregistered(framework, task, agent, now, view.healthy);
     }
+    // Unknown to this master until now (it failed over and the agent missed --agent_reregister_timeout): announced
+    // the same way, as "Unreachable agent re-reregistered" (the agent is among `slaves.unreachable`).
+    for (const { framework, task, healthy } of this.readmitUnknownTasks(agent))
+      this.announceReregistered(framework, task, agent, now, healthy);
+  }
+
+  private announceReregistered(
+    framework: FrameworkRecord,
+    task: TaskRecord,
+    agent: AgentRecord,
+    now: number,
+    healthy: boolean | undefined,
+  ): void {
+    this.sendEvent(framework.id, {
+      type: "UPDATE",
+      update: {
+        status: taskStatus({
+          taskId: task.taskId,
+          state: task.state,
+          source: "SOURCE_MASTER",
+          reason: "REASON_AGENT_REREGISTERED",
+          message: "Unreachable agent re-reregistered",
+          agentId: agent.id,
+          timestampMs: now,
+          ...(healthy !== undefined ? { healthy } : {}),
+        }),
+      },
+    });
   }
 
   // ---------------------------------------------------------------------------------------------- frameworks
@@ -1162,13 +1191,44 @@ export class LocalMaster {
    * completed tasks and frameworks without tasks are lost; tasks survive (agents re-register with them) and their
    * frameworks are "recovered" until they re-subscribe. failover_timeout is not carried over (as in Mesos).
    * With `reregisterDelayMs` the agents re-register only after that long, as real agents do after a failover
-   * (master.cpp: agents read from the registry are `slaves.recovered` until they re-register or
-   * --agent_reregister_timeout passes): meanwhile their tasks are unknown to reconciliation, their updates wait on
-   * the agent and no offers are made for them.
+   * (master.cpp `Master::_recover`: the registry holds only AgentInfos, `slaves.recovered` until the agent
+   * re-registers or --agent_reregister_timeout passes): meanwhile the master knows none of their tasks (nor a
+   * framework it knows from no other task), answers no reconciliation about them, holds no kill for them, their
+   * updates wait on the agent and no offers are made for them.
    */
   failover(reregisterDelayMs = 0): void {
     for (const offer of [...this.offers.values()]) this.removeOffer(offer, false);
     this.maintenance.failover();
+    this.masterId = randomUUID();
+    this.startedAt = this.now();
+    this.electedAt = this.startedAt;
+    let recovering = false;
+    for (const agent of this.agents.values()) {
+      if (agent.state !== "registered") continue;
+      if (reregisterDelayMs <= 0 || agent.dead) {
+        agent.reregisteredAt = this.startedAt;
+        continue;
+      }
+      recovering = true;
+      agent.recovering = true;
+      // The old master's health checks of the agent end with it.
+      this.clearAgentTimers(agent);
+      const unknown = this.tasksOnAgent(agent.id, "tasks").map(([framework, task]) => {
+        framework.tasks.delete(task.taskId);
+        return { framework, task };
+      });
+      agent.unknownTasks = [...(agent.unknownTasks ?? []), ...unknown];
+      if (!agent.partitioned) agent.handle.partition();
+      if (agent.reregisterTimer) clearTimeout(agent.reregisterTimer);
+      agent.reregisterTimer = this.timer(() => {
+        agent.reregisterTimer = undefined;
+        this.agentReregistered(agent);
+      }, reregisterDelayMs);
+    }
+    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = recovering
+      ? this.timer(() => this.recoveredAgentsTimeout(), this.options.agentReregisterTimeoutMs)
+      : undefined;
     for (const framework of [...this.frameworks.values()]) {
       this.stopFrameworkTimers(framework);
       const sub = framework.subscription;
@@ -1177,6 +1237,7 @@ export class LocalMaster {
       framework.active = false;
       framework.completedTasks = [];
       framework.filters = [];
+      // A framework the new master knows from no task is learned when its agents re-register or it re-subscribes.
       if (framework.tasks.size === 0 && framework.unreachableTasks.size === 0) {
         this.frameworks.delete(framework.id);
         continue;
@@ -1184,28 +1245,68 @@ export class LocalMaster {
       framework.recovered = true;
     }
     this.completedFrameworks = [];
-    this.masterId = randomUUID();
-    this.startedAt = this.now();
-    this.electedAt = this.startedAt;
-    for (const agent of this.agents.values()) {
-      if (agent.state !== "registered") continue;
-      if (reregisterDelayMs <= 0 || agent.dead) {
-        agent.reregisteredAt = this.startedAt;
-        continue;
-      }
-      agent.recovering = true;
-      if (!agent.partitioned) agent.handle.partition();
-      this.timer(() => this.agentReregistered(agent), reregisterDelayMs);
-    }
   }
 
+  /**
+   * master.cpp `Master::recoveredSlavesTimeout`: the agents of the registry that have not re-registered within
+   * --agent_reregister_timeout are marked unreachable (`markUnreachable` during failover): each framework gets a
+   * FAILURE event for the agent (`sendSlaveLost`) and none hears of its tasks, which the master does not know.
+   */
+  private recoveredAgentsTimeout(): void {
+    this.recoveryTimer = undefined;
+    for (const agent of this.agents.values()) if (agent.recovering) this.markUnreachable(agent);
+  }
+
+  /**
+   * The agent re-registers with the new master (master.cpp `Master::__reregisterSlave`). Within the timeout it is
+   * simply admitted with its tasks, which the frameworks hear nothing about; marked unreachable meanwhile, it comes
+   * back as an unreachable agent does. Tasks of a framework removed meanwhile are killed on it, not re-added.
+   */
   private agentReregistered(agent: AgentRecord): void {
+    if (agent.dead || agent.partitioned || this.agents.get(agent.id) !== agent) return;
+    if (agent.state === "unreachable") {
+      this.clearAgentTimers(agent);
+      this.reregisterUnreachable(agent);
+    } else {
+      agent.reregisteredAt = this.now();
+      this.readmitUnknownTasks(agent);
+    }
     agent.recovering = false;
-    agent.reregisteredAt = this.now();
-    if (agent.dead || agent.partitioned) return;
     agent.handle.heal();
+    this.shutDownCompletedFrameworks(agent);
     this.delivery.resendAgent(agent.id);
     this.scheduleAllocation();
+  }
+
+  /**
+   * The tasks of the agent the master did not know, back among their frameworks' tasks in the state the agent
+   * reports; a framework the master forgot at the failover comes back recovered (`Master::recoverFramework`).
+   */
+  private readmitUnknownTasks(
+    agent: AgentRecord,
+  ): Array<{ framework: FrameworkRecord; task: TaskRecord; healthy: boolean | undefined }> {
+    const unknown = agent.unknownTasks ?? [];
+    agent.unknownTasks = undefined;
+    const views = new Map(
+      agent.handle.tasks().map((v) => [`${v.frameworkId}\u0000${v.taskInfo.task_id.value}`, v]),
+    );
+    const completed = new Set(this.completedFrameworks.map((f) => f.id));
+    const readmitted: Array<{ framework: FrameworkRecord; task: TaskRecord; healthy: boolean | undefined }> =
+      [];
+    for (const { framework: known, task } of unknown) {
+      const view = views.get(`${known.id}\u0000${task.taskId}`);
+      if (view === undefined || completed.has(known.id)) continue;
+      let framework = this.frameworks.get(known.id);
+      if (framework === undefined) {
+        framework = known;
+        framework.recovered = true;
+        this.frameworks.set(framework.id, framework);
+      }
+      task.state = view.state;
+      framework.tasks.set(task.taskId, task);
+      readmitted.push({ framework, task, healthy: view.healthy });
+    }
+    return readmitted;
   }
 
   // ---------------------------------------------------------------------------------------------- info & lifecycle

@@ -113,8 +113,15 @@ export interface AgentRecord {
   unreachableTimer?: NodeJS.Timeout;
   /**
    * After a master failover, the agent has not re-registered yet (the master's `slaves.recovered`): the master
-   * knows neither it nor its tasks, makes no offers for it and answers no reconciliation about it.
+   * knows only its AgentInfo, none of its tasks, makes no offers for it and answers no reconciliation about it.
    */
   recovering?: boolean;
+  /**
+   * The tasks the agent ran when the master failed over, which the new master does not know (its registry holds only
+   * AgentInfos) until the agent re-registers with them, with the frameworks they belong to.
+   */
+  unknownTasks?: Array<{ framework: FrameworkRecord; task: TaskRecord }>;
+  /** The agent's re-registration with a new master, still to come. */
+  reregisterTimer?: NodeJS.Timeout;
   registryTimer?: NodeJS.Timeout;
 }

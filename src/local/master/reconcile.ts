@@ -41,18 +41,15 @@ function latest(task: TaskRecord, nowMs: number): JsonObject {
 
 export function reconcile(input: ReconcileInput): JsonObject[] {
   const { nowMs } = input;
-  // A task on an agent that has not re-registered since a failover is unknown to the new master.
-  const known = (task: TaskRecord | undefined): task is TaskRecord =>
-    task !== undefined && input.agentState(task.agentId) !== "recovered";
-  if (input.requests.length === 0)
-    return [...input.activeTasks.values()].filter(known).map((t) => latest(t, nowMs));
+  // A task on an agent that has not re-registered since a failover is not among them: the new master knows none.
+  if (input.requests.length === 0) return [...input.activeTasks.values()].map((t) => latest(t, nowMs));
   const answers: JsonObject[] = [];
   for (const { taskId, agentId } of input.requests) {
     const task = input.activeTasks.get(taskId);
     // Master::reconcileTasks case (2): task unknown and its agent recovered (or, with no agent given, any agent
     // recovered) gets no answer until the agent re-registers, within --agent_reregister_timeout.
     const recovered = agentId === undefined ? input.anyRecovered : input.agentState(agentId) === "recovered";
-    if (!known(task) && (recovered || task !== undefined)) continue;
+    if (task === undefined && recovered) continue;
     if (task) {
       answers.push(latest(task, nowMs));
       continue;

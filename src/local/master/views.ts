@@ -91,27 +91,35 @@ function liveTasks(master: LocalMaster): TaskRecord[] {
   );
 }
 
+/** Registered with this master; not an agent of its registry that has yet to re-register after a failover. */
+function admitted(agent: AgentRecord): boolean {
+  return agent.state === "registered" && agent.recovering !== true;
+}
+
+function recovered(master: LocalMaster): AgentRecord[] {
+  return [...master.agents.values()].filter((a) => a.recovering === true);
+}
+
 export function getAgents(master: LocalMaster): JsonObject {
   const tasks = liveTasks(master);
-  const agents = [...master.agents.values()]
-    .filter((a) => a.state === "registered")
-    .map((a) => {
-      const out: JsonObject = {
-        agent_info: agentInfo(a),
-        active: true,
-        deactivated: false,
-        version: MESOS_VERSION,
-        pid: `slave(1)@127.0.0.1:${agentPort(a.handle)}`,
-        registered_time: nanos(a.registeredAt),
-      };
-      if (a.reregisteredAt !== undefined) out.reregistered_time = nanos(a.reregisteredAt);
-      out.total_resources = poolsToJson(a.pools, ENDPOINT_POOLS);
-      out.allocated_resources = allocatedJson(tasks.filter((t) => t.agentId === a.id));
-      out.offered_resources = offeredJson([...master.offers.values()].filter((o) => o.agentId === a.id));
-      out.capabilities = AGENT_CAPABILITIES.map((type) => ({ type }));
-      return out;
-    });
-  return { agents, recovered_agents: [] };
+  const agents = [...master.agents.values()].filter(admitted).map((a) => {
+    const out: JsonObject = {
+      agent_info: agentInfo(a),
+      active: true,
+      deactivated: false,
+      version: MESOS_VERSION,
+      pid: `slave(1)@127.0.0.1:${agentPort(a.handle)}`,
+      registered_time: nanos(a.registeredAt),
+    };
+    if (a.reregisteredAt !== undefined) out.reregistered_time = nanos(a.reregisteredAt);
+    out.total_resources = poolsToJson(a.pools, ENDPOINT_POOLS);
+    out.allocated_resources = allocatedJson(tasks.filter((t) => t.agentId === a.id));
+    out.offered_resources = offeredJson([...master.offers.values()].filter((o) => o.agentId === a.id));
+    out.capabilities = AGENT_CAPABILITIES.map((type) => ({ type }));
+    return out;
+  });
+  // readonly_handler.cpp `jsonifyGetAgents`: the AgentInfo of each agent recovered from the registry.
+  return { agents, recovered_agents: recovered(master).map(agentInfo) };
 }
 
 function v1Framework(master: LocalMaster, f: FrameworkRecord): JsonObject {
@@ -229,37 +237,46 @@ export function legacySlaves(master: LocalMaster, full = false): JsonObject[] {
   const used = master.usedByAgent();
   const offered = master.offeredByAgent();
   const tasks = full ? liveTasks(master) : [];
-  return [...master.agents.values()]
-    .filter((a) => a.state === "registered")
-    .map((a) => {
-      const out: JsonObject = {
-        id: a.id,
-        hostname: a.handle.hostname,
-        port: agentPort(a.handle),
-        attributes: flatAttributes(a.handle.attributes),
-        ...(a.handle.domain === undefined ? {} : { domain: domainJson(a.handle.domain) }),
-        pid: `slave(1)@127.0.0.1:${agentPort(a.handle)}`,
-        registered_time: seconds(a.registeredAt),
-      };
-      if (a.reregisteredAt !== undefined) out.reregistered_time = seconds(a.reregisteredAt);
-      const { unreserved, reserved } = splitByReservation(a.pools);
-      Object.assign(out, {
-        resources: toLegacyResources(a.total),
-        used_resources: toLegacyResources(used.get(a.id) ?? emptyQuantities()),
-        offered_resources: toLegacyResources(offered.get(a.id) ?? emptyQuantities()),
-        // The legacy `reserved_resources`: each pool's amounts under the role it is (finally) reserved to.
-        reserved_resources: Object.fromEntries(
-          [...reserved].map(([role, pools]) => [role, toLegacyResources(sumPools(pools))]),
-        ),
-        unreserved_resources: toLegacyResources(sumPools(unreserved)),
-        active: true,
-        deactivated: false,
-        version: MESOS_VERSION,
-        capabilities: AGENT_CAPABILITIES,
-      });
-      if (full) Object.assign(out, fullResources(master, a, tasks, { unreserved, reserved }));
-      return out;
+  return [...master.agents.values()].filter(admitted).map((a) => {
+    const out: JsonObject = {
+      id: a.id,
+      hostname: a.handle.hostname,
+      port: agentPort(a.handle),
+      attributes: flatAttributes(a.handle.attributes),
+      ...(a.handle.domain === undefined ? {} : { domain: domainJson(a.handle.domain) }),
+      pid: `slave(1)@127.0.0.1:${agentPort(a.handle)}`,
+      registered_time: seconds(a.registeredAt),
+    };
+    if (a.reregisteredAt !== undefined) out.reregistered_time = seconds(a.reregisteredAt);
+    const { unreserved, reserved } = splitByReservation(a.pools);
+    Object.assign(out, {
+      resources: toLegacyResources(a.total),
+      used_resources: toLegacyResources(used.get(a.id) ?? emptyQuantities()),
+      offered_resources: toLegacyResources(offered.get(a.id) ?? emptyQuantities()),
+      // The legacy `reserved_resources`: each pool's amounts under the role it is (finally) reserved to.
+      reserved_resources: Object.fromEntries(
+        [...reserved].map(([role, pools]) => [role, toLegacyResources(sumPools(pools))]),
+      ),
+      unreserved_resources: toLegacyResources(sumPools(unreserved)),
+      active: true,
+      deactivated: false,
+      version: MESOS_VERSION,
+      capabilities: AGENT_CAPABILITIES,
     });
+    if (full) Object.assign(out, fullResources(master, a, tasks, { unreserved, reserved }));
+    return out;
+  });
+}
+
+/** `recovered_slaves` of /master/state and /master/slaves: common/http.cpp `json(SlaveInfo)`. */
+export function legacyRecoveredSlaves(master: LocalMaster): JsonObject[] {
+  return recovered(master).map((a) => ({
+    id: a.id,
+    hostname: a.handle.hostname,
+    port: agentPort(a.handle),
+    attributes: flatAttributes(a.handle.attributes),
+    ...(a.handle.domain === undefined ? {} : { domain: domainJson(a.handle.domain) }),
+  }));
 }
 
 function fullResources(
@@ -385,7 +402,7 @@ export function legacyState(master: LocalMaster): JsonObject {
       max_completed_tasks_per_framework: String(master.options.maxCompletedTasksPerFramework),
     },
     slaves,
-    recovered_slaves: [],
+    recovered_slaves: legacyRecoveredSlaves(master),
     ...legacyFrameworks(master),
     orphan_tasks: [],
   };
