@@ -355,6 +355,42 @@ describe("registries that misbehave", () => {
     expect(tokens.requests).toHaveLength(1);
   });
 
+  it("follows a manifest's redirect to another origin, leaving the registry's credentials behind", async () => {
+    const body = Buffer.from(manifest);
+    const seenByCdn: Array<string | undefined> = [];
+    const cdn = await startServer((req, res) => {
+      seenByCdn.push(req.headers.authorization);
+      res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
+      res.end(req.method === "HEAD" ? undefined : body);
+    });
+    const registry = await startServer((req, res) => {
+      if (req.headers.authorization !== basicAuthorization("u", "p")) {
+        res.writeHead(401, { "www-authenticate": 'Basic realm="registry"' });
+        return res.end();
+      }
+      res.writeHead(307, { location: `${cdn.url}/blobs-cdn${req.url}?signature=abc` });
+      res.end();
+    });
+    const host = new URL(registry.url).host;
+    const vars = dockerConfig({ auths: { [host]: { username: "u", password: "p" } } });
+    const resolved = await resolverWith(vars).resolve(`${host}/a/b:1`, DEFAULT_PLATFORM);
+    expect(resolved.digest).toBe(digestOf(body));
+    expect(seenByCdn).toEqual([undefined]);
+  });
+
+  it("gives up on a manifest redirected in a loop, saying so", async () => {
+    const { url } = await startServer((req, res) => {
+      res.writeHead(302, { location: req.url ?? "/" });
+      res.end();
+    });
+    const host = new URL(url).host;
+    const error = await failure(resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toBe(
+      `cannot resolve ${host}/a/b:1: ${url} redirected more than 5 times for /v2/a/b/manifests/1`,
+    );
+    expect(error.exitCode).toBe(8);
+  });
+
   it("fails at once on a manifest larger than 4 MiB, never calling the registry down", async () => {
     let seen = 0;
     const { url } = await startServer((_req, res) => {
