@@ -217,6 +217,18 @@ describe("registries that misbehave", () => {
     );
   });
 
+  it("names a document that is no image by its quoted media type", async () => {
+    const { url } = await startServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.end(JSON.stringify({ schemaVersion: 2 }));
+    });
+    const host = new URL(url).host;
+    const error = await failure(resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toBe(
+      `${host}/a/b:1: the registry sent a document of type "application/octet-stream", which titan cannot run`,
+    );
+  });
+
   it("gives up on a stalling registry after bounded attempts", async () => {
     let seen = 0;
     const { url } = await startServer(() => {
