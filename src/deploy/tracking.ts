@@ -37,6 +37,8 @@ export interface Tracked {
   readonly unreachableSince?: number | undefined;
   /** When this run last sent its KILL: a kill with no answer is sent again (`killsToRetry`). */
   readonly killSentAt?: number | undefined;
+  /** When its KILL was counted against the disruption budget: a KILL the master refused gives that back. */
+  readonly disruptedAt?: number | undefined;
   /** Launched by this run (rather than found running). */
   readonly launchedHere: boolean;
 }
@@ -111,7 +113,7 @@ export type TrackingEvent =
   | { type: "statuses"; statuses: readonly TaskStatus[] }
   /** `disruption`: the task ran and is replaced, which the disruption budget counts (not sent again). */
   | { type: "kill_sent"; taskId: string; disruption?: boolean }
-  /** A KILL did not go through: the next step decides it again. */
+  /** A KILL did not go through: the next step decides it again, and counts it then, not twice. */
   | { type: "kill_failed"; taskId: string }
   /** Reconciliation asked about exactly these tasks: they are unanswered until the master reports them. */
   | { type: "asked"; taskIds: readonly string[] }
@@ -249,10 +251,12 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
       for (const task of event.tasks) onLaunched(draft, task);
       break;
     case "kill_sent":
+      setKillSent(draft, event.taskId, true, now);
+      if (event.disruption === true) chargeDisruption(draft, event.taskId, now);
+      break;
     case "kill_failed":
-      setKillSent(draft, event.taskId, event.type === "kill_sent", now);
-      if (event.type === "kill_sent" && event.disruption === true)
-        draft.disrupted = [...withinHour(draft.disrupted, now), now];
+      setKillSent(draft, event.taskId, false, now);
+      refundDisruption(draft, event.taskId);
       break;
     case "asked":
       draft.unanswered = new Set(event.taskIds);
@@ -338,6 +342,23 @@ function setKillSent(draft: Draft, taskId: string, killSent: boolean, now: numbe
   const task = draft.tasks.get(taskId);
   if (task === undefined) return;
   draft.tasks = put(draft.tasks, taskId, { ...task, killSent, killSentAt: killSent ? now : undefined });
+}
+
+/** A replaced task's KILL takes one share of the hour's disruption budget, remembered on the task. */
+function chargeDisruption(draft: Draft, taskId: string, now: number): void {
+  const task = draft.tasks.get(taskId);
+  if (task === undefined) return;
+  draft.disrupted = [...withinHour(draft.disrupted, now), now];
+  draft.tasks = put(draft.tasks, taskId, { ...task, disruptedAt: now });
+}
+
+/** A KILL that never reached the master stopped nothing: its share is given back for the KILL sent again. */
+function refundDisruption(draft: Draft, taskId: string): void {
+  const task = draft.tasks.get(taskId);
+  if (task?.disruptedAt === undefined) return;
+  const at = draft.disrupted.indexOf(task.disruptedAt);
+  if (at >= 0) draft.disrupted = [...draft.disrupted.slice(0, at), ...draft.disrupted.slice(at + 1)];
+  draft.tasks = put(draft.tasks, taskId, { ...task, disruptedAt: undefined });
 }
 
 // ---- status updates ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { AgentResources, LocalAgentHandle, LocalAgentOptions, RangeJson } from "./agent/api.js";
@@ -149,8 +149,30 @@ function agentsWorkDir(workDir: string): { dir: string; temporary: boolean } {
   return { dir, temporary: true };
 }
 
+/**
+ * A new cluster's agents get new ids (under a new master id), so no agent ever uses an earlier cluster's agent
+ * directory again: what an earlier cluster left there (sandboxes, image stores, kept after it stopped) goes now,
+ * rather than growing with every `up`. What cannot be removed is left, as it harms no new agent.
+ */
+function removeEarlierAgents(agentsDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(agentsDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    try {
+      rmSync(join(agentsDir, name), { recursive: true, force: true });
+    } catch {
+      // Left as it is: a file the cluster's user may not remove harms no new agent.
+    }
+  }
+}
+
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const work = agentsWorkDir(options.workDir);
+  removeEarlierAgents(join(work.dir, "agents"));
   // Killed outright, the cluster leaves its temporary directory (with every container's rootfs) to the watchdog.
   if (work.temporary) trackDirectory(work.dir);
   const removeWork = (): void => {

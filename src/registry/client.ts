@@ -10,6 +10,10 @@ import {
 } from "./http.js";
 import { apiHost, type ImageName, isLoopbackHost } from "./reference.js";
 
+/** The redirects a manifest or tag list may come through, as HTTP clients follow them. */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
 export interface ClientOptions {
   http: RegistryHttp;
   credentials: Credentials;
@@ -41,12 +45,7 @@ export class RegistryClient {
     const url = new URL(`${image.repository}/${path}`, this.baseUrl(image));
     const key = `${url.origin} ${image.repository}`;
     const request = (authorization: string | undefined) =>
-      this.options.http.send({
-        method,
-        url,
-        headers: authorization === undefined ? headers : { ...headers, authorization },
-        maxBytes: 4 << 20,
-      });
+      this.following(image, method, url, headers, authorization);
     try {
       const known = this.authorizations.get(key);
       let response = await request(known);
@@ -71,6 +70,45 @@ export class RegistryClient {
           error,
         );
       throw error;
+    }
+  }
+
+  /**
+   * One request and the redirects it is answered with (a registry fronted by a CDN or a repository manager sends
+   * its manifests from elsewhere), as a client following them would: the credentials stay with the registry's own
+   * origin and are never sent on to another, nor back once the request has left it.
+   */
+  private async following(
+    image: ImageName,
+    method: "GET" | "HEAD",
+    url: URL,
+    headers: Readonly<Record<string, string>>,
+    authorization: string | undefined,
+  ): Promise<RegistryResponse> {
+    let target = url;
+    let carried = authorization;
+    for (let hop = 0; ; hop++) {
+      const response = await this.options.http.send({
+        method,
+        url: target,
+        headers: carried === undefined ? headers : { ...headers, authorization: carried },
+        maxBytes: 4 << 20,
+      });
+      const location = REDIRECTS.has(response.status) ? response.headers.location : undefined;
+      if (location === undefined) return response;
+      if (hop === MAX_REDIRECTS)
+        throw new ImageResolveError(
+          `cannot resolve ${image.original}: ${url.origin} redirected more than ${MAX_REDIRECTS} times for ${url.pathname}`,
+          "check the registry address; a proxy may be sending the request in a loop",
+        );
+      const next = new URL(location, target);
+      if (next.protocol !== "https:" && next.protocol !== "http:")
+        throw new ImageResolveError(
+          `cannot resolve ${image.original}: ${target.origin} redirected ${url.pathname} to a ${next.protocol} URL`,
+          "check the registry address; a registry redirects only to http(s) URLs",
+        );
+      if (next.origin !== url.origin) carried = undefined;
+      target = next;
     }
   }
 

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { TitanError } from "../cli/errors.js";
 import { ImageResolveError } from "./errors.js";
 import { DOCKER_HUB } from "./reference.js";
 
@@ -15,7 +16,8 @@ export interface Credential {
 export interface ConfiguredCredential {
   host: string;
   username: string;
-  password: string;
+  /** Read only once the registry asks for a login: a registry that lets anyone pull needs no password set. */
+  password: () => Promise<string>;
 }
 
 export interface CredentialOptions {
@@ -93,7 +95,11 @@ export class Credentials {
   private async find(domain: string): Promise<Credential | undefined> {
     const configured = this.options.configured;
     if (configured !== undefined && configured.host === domain)
-      return { username: configured.username, password: configured.password, source: "titan config" };
+      return {
+        username: configured.username,
+        password: await configuredPassword(configured),
+        source: "titan config",
+      };
     const path = dockerConfigPath(this.options.vars);
     if (path === undefined) return undefined;
     this.config ??= readDockerConfig(path);
@@ -167,6 +173,20 @@ export class Credentials {
       child.stdin?.on("error", () => {});
       child.stdin?.end(serverUrl);
     });
+  }
+}
+
+/** The configured password, read now that the registry asks for a login; a reference that cannot be read says so. */
+async function configuredPassword(configured: ConfiguredCredential): Promise<string> {
+  try {
+    return await configured.password();
+  } catch (error) {
+    if (!(error instanceof TitanError)) throw error;
+    throw new ImageResolveError(
+      `${configured.host} asks for a login: ${error.message}`,
+      error.hint ?? "check the cluster's `registry` password in titan's config",
+      error,
+    );
   }
 }
 

@@ -33,13 +33,13 @@ export async function imageResolverFor(env: Env, cluster: ClusterConfig): Promis
   const { resolveSecretRef } = await import("../config/secret-ref.js");
   const registry = cluster.registry === undefined ? undefined : registryHost(cluster.registry);
   let configured: ConfiguredCredential | undefined;
-  if (registry !== undefined && cluster.registryAuth !== undefined) {
+  const auth = cluster.registryAuth;
+  if (registry !== undefined && auth !== undefined)
     configured = {
       host: registry.host,
-      username: cluster.registryAuth.username,
-      password: await resolveSecretRef(cluster.registryAuth.password, env.vars),
+      username: auth.username,
+      password: () => resolveSecretRef(auth.password, env.vars),
     };
-  }
   const http = new RegistryHttp({ ...DEFAULT_RETRY, attemptTimeoutMs: attemptTimeout(env) }, env.signal);
   const client = new RegistryClient({
     http,

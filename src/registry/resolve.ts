@@ -110,7 +110,7 @@ export class ImageResolver {
             : "";
     if (!isIndex(mediaType) && !isManifest(mediaType))
       throw new ImageResolveError(
-        `${image.original}: the registry sent a ${mediaType || declaredType || "document"} titan cannot run`,
+        `${image.original}: the registry sent ${describeType(mediaType || declaredType)}, which titan cannot run`,
         "titan runs Docker schema 2 and OCI images; rebuild and push the image with a current tool",
       );
     const entries = Array.isArray(body.manifests) ? (body.manifests as IndexEntry[]) : [];
@@ -159,6 +159,11 @@ export class ImageResolver {
       return undefined;
     }
   }
+}
+
+/** A media type in a message: quoted, so no article has to agree with it ("a application/…"). */
+function describeType(type: string): string {
+  return type === "" ? "a document of no known type" : `a document of type "${type}"`;
 }
 
 function integrity(image: ImageName, detail: string): ImageResolveError {

@@ -1,6 +1,6 @@
 import { UsageError } from "../cli/errors.js";
-import type { ClusterTarget } from "../config/target.js";
 import { MISSING_STORE_HINT, missingStore, missingStoreNote } from "../state/missing.js";
+import type { StateStore } from "../state/types.js";
 
 /**
  * The one error every command gives for an app titan knows nothing of (no release in the state store and, where
@@ -16,13 +16,11 @@ export function unknownAppError(app: string, missing?: string): UsageError {
   );
 }
 
-/** unknownAppError for an app the target does not know, naming its state store when that does not exist. */
-export async function unknownAppOn(target: ClusterTarget, app: string): Promise<UsageError> {
+/** unknownAppError for an app the store does not know, naming the store when that does not exist. */
+export async function unknownAppIn(store: StateStore, app: string): Promise<UsageError> {
   try {
-    return unknownAppError(app, await missingStore(await target.store()));
+    return unknownAppError(app, await missingStore(store));
   } catch {
     return unknownAppError(app);
-  } finally {
-    await target.close();
   }
 }

@@ -708,6 +708,46 @@ describe("the deploy executor against a scripted master", () => {
     ]);
   }, 15_000);
 
+  it("counts a replacement whose KILL the master refused (503) once against max_per_hour, not per attempt", async () => {
+    const master = await fakeMaster();
+    const oldAlive = new Set(["web.0.0.1", "web.0.1.1"]);
+    let refusals = 1;
+    master.onCall((call) => {
+      if (call.type === "RECONCILE") answerRunning(master, call, oldAlive);
+      if (call.type === "KILL") {
+        if (refusals > 0) {
+          refusals -= 1;
+          return 503;
+        }
+        const id = killedTaskId(call);
+        oldAlive.delete(id);
+        master.push(update(id, "TASK_KILLED"));
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    keepOffering(master);
+    const counted: number[][] = [];
+    const store = new (class extends FileStateStore {
+      override async saveProgress(app: string, progress: DeployProgress): Promise<void> {
+        counted.push(progress.disrupted ?? []);
+        await super.saveProgress(app, progress);
+      }
+    })(`file://${tempDir("titan-executor-")}`, { clock: { now: () => Date.now() }, hostname: "test-host" });
+    const { result } = await deploy(master, {
+      spec: webSpec({ disruption: { maxPerHour: { kind: "count", value: 3 } } }),
+      known: [oldTask(0), oldTask(1)],
+      earlier: [previousRelease()],
+      deadlineMs: 8_000,
+      store,
+    });
+    expect(result.outcome).toBe("deployed");
+    expect(master.calls("KILL")).toHaveLength(3);
+    // Two running instances replaced: two shares of the hour, however many KILLs it took to stop them.
+    expect(Math.max(...counted.map((c) => c.length))).toBe(2);
+  }, 15_000);
+
   it("revives at once after subscribing, so an earlier run's long refusal cannot stall the launches", async () => {
     const master = await fakeMaster();
     answerLaunches(master, () => "TASK_RUNNING");

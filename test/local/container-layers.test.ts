@@ -199,6 +199,21 @@ describe("the agent's image puller", () => {
     }
   });
 
+  it("fails a token server that cannot be reached naming its URL, never the realm's own query", async () => {
+    const closed = await startServer(() => {});
+    const realm = `${closed.url}/token?access_token=s3cret`;
+    await new Promise<void>((resolve) => closed.server.close(() => resolve()));
+    const { url } = await startServer((_req, res) => {
+      res.writeHead(401, { "www-authenticate": `Bearer realm="${realm}",service="registry.test"` });
+      res.end();
+    });
+    const puller = new ImagePuller(tempDir("titan-store-"));
+    const asked = `${closed.url}/token?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`;
+    await expect(
+      puller.pull(parsePullTarget(`${new URL(url).host}/team/app:1`), new AbortController().signal),
+    ).rejects.toThrow(new PullError(`Failed to reach the auth service '${asked}': ECONNREFUSED`));
+  });
+
   it("fails a token server's answer that is not JSON as the agent does", async () => {
     const { url } = await startServer((req, res) => {
       if (req.url?.startsWith("/v2/")) {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createLocalAgent } from "../../src/local/agent/agent.js";
@@ -42,4 +42,40 @@ describe("the agents' work dir", () => {
       expect(existsSync(agentsRoot)).toBe(false);
     },
   );
+
+  it("an earlier cluster's agent directories stay after it stops, and go when the next one starts", async () => {
+    const state = tempDir("titan-local-state-");
+    // As the platform state directory is (0711): run as root, the agents then work right there.
+    chmodSync(state, 0o711);
+    const work = join(state, "work");
+    const start = () =>
+      startLocalCluster({
+        agents: 2,
+        agentResources: { cpus: 1, mem: 256, disk: 0, ports: [] },
+        zones: ["a"],
+        port: 0,
+        workDir: work,
+        createAgent: createLocalAgent,
+      });
+    const first = await start();
+    const earlier = first.agents().map((a) => join(work, "agents", a.id));
+    try {
+      // What an agent keeps: a sandbox's output, a pulled layer in its image store.
+      for (const dir of earlier) {
+        mkdirSync(join(dir, "store", "docker", "blobs", "sha256"), { recursive: true });
+        writeFileSync(join(dir, "store", "docker", "blobs", "sha256", "ab"), "a layer");
+      }
+    } finally {
+      await first.stop();
+    }
+    expect(earlier.filter((dir) => existsSync(dir))).toEqual(earlier);
+    const next = await start();
+    try {
+      expect(earlier.filter((dir) => existsSync(dir))).toEqual([]);
+      expect(next.agents().filter((a) => earlier.includes(join(work, "agents", a.id)))).toEqual([]);
+    } finally {
+      await next.stop();
+    }
+    expect(readdirSync(join(work, "agents"))).toEqual([]);
+  });
 });

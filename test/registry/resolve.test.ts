@@ -1,13 +1,16 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ClusterConfig } from "../../src/config/types.js";
 import { fetchToken, TokenCache } from "../../src/registry/auth.js";
 import { RegistryClient } from "../../src/registry/client.js";
 import { Credentials } from "../../src/registry/credentials.js";
 import { ImageResolveError } from "../../src/registry/errors.js";
 import { DEFAULT_RETRY, RegistryHttp, type RetryPolicy } from "../../src/registry/http.js";
+import { imageResolverFor } from "../../src/registry/index.js";
 import { DEFAULT_PLATFORM } from "../../src/registry/platform.js";
 import { ImageResolver } from "../../src/registry/resolve.js";
+import { testEnv } from "../support/env.js";
 import { signToken, startRegistry, startServer, startTokenServer } from "../support/registry.js";
 import { basicAuthorization, DOCKER_MANIFEST, digestOf, Pusher } from "../support/registry-push.js";
 import { tempDir } from "../support/tmp.js";
@@ -217,6 +220,18 @@ describe("registries that misbehave", () => {
     );
   });
 
+  it("names a document that is no image by its quoted media type", async () => {
+    const { url } = await startServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.end(JSON.stringify({ schemaVersion: 2 }));
+    });
+    const host = new URL(url).host;
+    const error = await failure(resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toBe(
+      `${host}/a/b:1: the registry sent a document of type "application/octet-stream", which titan cannot run`,
+    );
+  });
+
   it("gives up on a stalling registry after bounded attempts", async () => {
     let seen = 0;
     const { url } = await startServer(() => {
@@ -355,6 +370,42 @@ describe("registries that misbehave", () => {
     expect(tokens.requests).toHaveLength(1);
   });
 
+  it("follows a manifest's redirect to another origin, leaving the registry's credentials behind", async () => {
+    const body = Buffer.from(manifest);
+    const seenByCdn: Array<string | undefined> = [];
+    const cdn = await startServer((req, res) => {
+      seenByCdn.push(req.headers.authorization);
+      res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
+      res.end(req.method === "HEAD" ? undefined : body);
+    });
+    const registry = await startServer((req, res) => {
+      if (req.headers.authorization !== basicAuthorization("u", "p")) {
+        res.writeHead(401, { "www-authenticate": 'Basic realm="registry"' });
+        return res.end();
+      }
+      res.writeHead(307, { location: `${cdn.url}/blobs-cdn${req.url}?signature=abc` });
+      res.end();
+    });
+    const host = new URL(registry.url).host;
+    const vars = dockerConfig({ auths: { [host]: { username: "u", password: "p" } } });
+    const resolved = await resolverWith(vars).resolve(`${host}/a/b:1`, DEFAULT_PLATFORM);
+    expect(resolved.digest).toBe(digestOf(body));
+    expect(seenByCdn).toEqual([undefined]);
+  });
+
+  it("gives up on a manifest redirected in a loop, saying so", async () => {
+    const { url } = await startServer((req, res) => {
+      res.writeHead(302, { location: req.url ?? "/" });
+      res.end();
+    });
+    const host = new URL(url).host;
+    const error = await failure(resolverWith().resolve(`${host}/a/b:1`, DEFAULT_PLATFORM));
+    expect(error.message).toBe(
+      `cannot resolve ${host}/a/b:1: ${url} redirected more than 5 times for /v2/a/b/manifests/1`,
+    );
+    expect(error.exitCode).toBe(8);
+  });
+
   it("fails at once on a manifest larger than 4 MiB, never calling the registry down", async () => {
     let seen = 0;
     const { url } = await startServer((_req, res) => {
@@ -370,5 +421,52 @@ describe("registries that misbehave", () => {
     expect(error.hint).toContain("check the image reference and the registry address");
     expect(error.exitCode).toBe(8);
     expect(seen).toBe(1);
+  });
+});
+
+describe("the cluster registry's configured password", () => {
+  const manifest = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", layers: [] }),
+  );
+
+  function cluster(url: string): ClusterConfig {
+    return {
+      name: "prod",
+      masters: ["http://127.0.0.1:1"],
+      role: "titan",
+      builtin: false,
+      registry: url,
+      registryAuth: { username: "ci", password: { source: "env", ref: "REG_PW", raw: "env:REG_PW" } },
+    };
+  }
+
+  it("is read only when the registry asks for a login: anonymous pulls need no REG_PW", async () => {
+    const { url } = await startServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
+      res.end(manifest);
+    });
+    const handle = await imageResolverFor(testEnv().env, cluster(url));
+    try {
+      const resolved = await handle.resolver.resolve("team/web:1", DEFAULT_PLATFORM);
+      expect(resolved.digest).toBe(digestOf(manifest));
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it("unset when the registry asks for a login: the reference is named, exit 8", async () => {
+    const { url } = await startServer((_req, res) => {
+      res.writeHead(401, { "www-authenticate": 'Basic realm="registry"' });
+      res.end();
+    });
+    const handle = await imageResolverFor(testEnv().env, cluster(url));
+    try {
+      const error = await failure(handle.resolver.resolve("team/web:1", DEFAULT_PLATFORM));
+      expect(error.message).toBe(`${new URL(url).host} asks for a login: secret env:REG_PW is not set`);
+      expect(error.hint).toBe("export REG_PW before running titan");
+      expect(error.exitCode).toBe(8);
+    } finally {
+      await handle.close();
+    }
   });
 });

@@ -22,7 +22,7 @@ import { REGION_HOLD_MS, showInRegionOrder } from "../../observe/region-order.js
 import { instancesIn } from "../../plan/regions.js";
 import { checkAppName } from "../../release/app-release.js";
 import { parseTimeout } from "../../release/timeout.js";
-import { unknownAppError, unknownAppOn } from "../../release/unknown-app.js";
+import { unknownAppError, unknownAppIn } from "../../release/unknown-app.js";
 import { newestDeployed } from "../../state/deployed.js";
 import { liveness } from "../../state/live-lock.js";
 import { MISSING_STORE_HINT, missingStore, missingStoreNote } from "../../state/missing.js";
@@ -49,6 +49,7 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   const known = everyApp ? await knownApps(env, opts, regions) : { apps: [...new Set(names)], missing: [] };
   const { apps } = known;
   if (apps.length === 0) {
+    await closeTargets(env, opts, regions);
     if (opts.json) writeLine(env.io.out, JSON.stringify({ apps: [] }, null, 2));
     else writeLine(env.io.err, noAppsLine(known.missing));
     return ExitCode.Ok;
@@ -63,7 +64,13 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   }
   // Every app is read before anything is printed: an unknown one is an error, not a half-printed answer.
   const answers: Answer[] = [];
-  for (const app of apps) answers.push(await answer(env, app, opts));
+  const target = await env.target(opts);
+  try {
+    const view = await readView(env, target);
+    for (const app of apps) answers.push(await answer(env, target, view, app, opts));
+  } finally {
+    await target.close();
+  }
   if (opts.json) {
     const [only] = answers;
     const document =
@@ -76,9 +83,16 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   return ExitCode.Ok;
 }
 
+/** Closes the command's targets (each region's, or the one cluster's) and with them its store connections. */
+async function closeTargets(env: Env, opts: StatusOptions, regions: readonly string[]): Promise<void> {
+  const flags = regions.length > 0 ? regions.map((region) => ({ ...opts, region })) : [opts];
+  await Promise.all(flags.map(async (f) => (await env.target(f)).close()));
+}
+
 /**
  * Every app the context's state store holds releases of (each region's, for a context that spans regions), in name
- * order. A region whose store cannot be read adds none: its line for each app says why.
+ * order. A region whose store cannot be read adds none: its line for each app says why. The stores stay open for
+ * the rest of the command, which reads them again.
  */
 async function knownApps(env: Env, opts: StatusOptions, regions: readonly string[]): Promise<KnownApps> {
   const listed = async (flags: StatusOptions): Promise<KnownApps> => {
@@ -90,8 +104,9 @@ async function knownApps(env: Env, opts: StatusOptions, regions: readonly string
       const apps: string[] = [];
       for (const app of await store.apps()) if ((await store.releases(app)).length > 0) apps.push(app);
       return { apps, missing: [] };
-    } finally {
+    } catch (error) {
       await target.close();
+      throw error;
     }
   };
   if (regions.length === 0) return listed(opts);
@@ -131,10 +146,15 @@ interface Answer {
   json: unknown;
 }
 
-async function answer(env: Env, app: string, opts: StatusOptions): Promise<Answer> {
-  const target = await env.target(opts);
-  const { status, releases, tasks } = await statusIn(env, target, app, opts);
-  if (releases.length === 0 && tasks === 0) throw await unknownAppOn(target, app);
+async function answer(
+  env: Env,
+  target: ClusterTarget,
+  view: ClusterView,
+  app: string,
+  opts: StatusOptions,
+): Promise<Answer> {
+  const { status, releases, tasks } = await statusOf(env, target, view, app, opts);
+  if (releases.length === 0 && tasks === 0) throw await unknownAppIn(view.store, app);
   const json = statusJson(status, target.region);
   return { lines: [statusLine(status, env.clock.now())], json };
 }
@@ -144,20 +164,6 @@ interface AppOnCluster {
   status: AppStatus;
   releases: Release[];
   tasks: number;
-}
-
-/** The app's status on one target, whose connections (the store's among them) are closed once it is read. */
-async function statusIn(
-  env: Env,
-  target: ClusterTarget,
-  app: string,
-  flags: TargetFlags,
-): Promise<AppOnCluster> {
-  try {
-    return await statusOf(env, target, await readView(env, target), app, flags);
-  } finally {
-    await target.close();
-  }
 }
 
 /** What `status` reads of a cluster once for all the apps it shows: its store, supervisors and titan's tasks. */

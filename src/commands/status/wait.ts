@@ -19,7 +19,9 @@ export type End = { where: string; state: DeployWait };
 /**
  * Polls each target's state store until none of the apps' newest releases is being deployed any more: each ended
  * (any outcome) or abandoned (pending, but no deploy holds the lock). What the deploys say they wait for goes to
- * stderr as it changes. Ctrl-C stops the waiting, not the deploys. Returns, per app, how it ended where.
+ * stderr as it changes. Ctrl-C stops the waiting, not the deploys. Returns, per app, how it ended where. It reads
+ * the stores as an observing command does (their first connection given OBSERVE_CONNECT_MS) and, when it returns,
+ * leaves them open for status's final reading, which closes them: one connection per store for the command.
  */
 export async function waitForDeploys(
   env: Env,
@@ -29,21 +31,24 @@ export async function waitForDeploys(
   timeoutMs: number | undefined,
 ): Promise<Map<string, End[]>> {
   const targets = await Promise.all(
-    (regions.length > 0 ? regions : [undefined]).map(async (region) => {
-      const target = await env.target(region === undefined ? opts : { ...opts, region });
-      return { where: region === undefined ? "" : `${region}: `, target, store: await target.store() };
-    }),
+    (regions.length > 0 ? regions : [undefined]).map(async (region) => ({
+      where: region === undefined ? "" : `${region}: `,
+      target: await env.target(region === undefined ? opts : { ...opts, region }),
+    })),
   );
   const started = env.clock.now();
   const said = new Map<string, string>();
   const again = `\`titan status ${apps.join(" ")} --wait\` waits again`;
   try {
+    const stores = await Promise.all(
+      targets.map(async ({ where, target }) => ({ where, store: await target.observedStore() })),
+    );
     for (;;) {
       const now = env.clock.now();
       const byApp = new Map<string, End[]>();
       for (const app of apps) {
         const ends = await Promise.all(
-          targets.map(async ({ where, store }) => ({
+          stores.map(async ({ where, store }) => ({
             where,
             state: await readDeployWait(store, app, await store.releases(app), now),
           })),
@@ -69,8 +74,9 @@ export async function waitForDeploys(
       if (!(await sleep(WAIT_POLL_MS, env.signal)))
         throw new InterruptedError("stopped waiting; the deploy goes on", again);
     }
-  } finally {
+  } catch (error) {
     await Promise.all(targets.map(({ target }) => target.close()));
+    throw error;
   }
 }
 

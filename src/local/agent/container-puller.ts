@@ -169,9 +169,10 @@ export class ImagePuller {
         headers: token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` },
         signal,
       });
-    let response = await withToken(cached).catch((error: unknown) => {
+    const unreachable = (error: unknown): never => {
       throw new PullError(`Failed to reach registry ${target.registry}: ${describe(error)}`);
-    });
+    };
+    let response = await withToken(cached).catch(unreachable);
     if (response.status === 401) {
       const token = await this.anonymousToken(response.headers.get("www-authenticate"), scope, signal);
       if (token === undefined)
@@ -179,7 +180,7 @@ export class ImagePuller {
           `The registry ${target.registry} requires credentials to pull '${target.repository}'`,
         );
       this.tokens.set(`${target.registry} ${scope}`, token);
-      response = await withToken(token);
+      response = await withToken(token).catch(unreachable);
     }
     if (!response.ok) {
       await response.body?.cancel();
@@ -205,7 +206,9 @@ export class ImagePuller {
     const service = params.get("service");
     if (service !== undefined) url.searchParams.set("service", service);
     url.searchParams.set("scope", scope);
-    const response = await fetch(url, { signal });
+    const response = await fetch(url, { signal }).catch((error: unknown) => {
+      throw new PullError(`Failed to reach the auth service '${shown(url)}': ${describe(error)}`);
+    });
     if (!response.ok) {
       await response.body?.cancel();
       return undefined;
@@ -213,7 +216,7 @@ export class ImagePuller {
     const bytes = await readCapped(response, MAX_TOKEN_RESPONSE_BYTES);
     if (bytes === undefined)
       throw new PullError(
-        `The response to GET '${url.href}' is larger than ${MAX_TOKEN_RESPONSE_BYTES >> 20} MiB`,
+        `The response to GET '${shown(url)}' is larger than ${MAX_TOKEN_RESPONSE_BYTES >> 20} MiB`,
       );
     let body: { token?: string; access_token?: string };
     try {
@@ -240,6 +243,20 @@ async function readCapped(response: Response, maxBytes: number): Promise<Buffer 
     parts.push(Buffer.from(chunk));
   }
   return Buffer.concat(parts, size);
+}
+
+/**
+ * A token request's URL for a task's failure, which anyone who may read the task sees: the realm with the
+ * `service` and `scope` the agent asked for, without user info or any other query parameter the registry's
+ * challenge put in the realm (it may carry a credential).
+ */
+function shown(url: URL): string {
+  const copy = new URL(url);
+  copy.username = "";
+  copy.password = "";
+  for (const name of [...copy.searchParams.keys()])
+    if (name !== "service" && name !== "scope") copy.searchParams.delete(name);
+  return copy.href;
 }
 
 async function exists(path: string): Promise<boolean> {
