@@ -6,11 +6,13 @@ import type { AccountNames } from "./accounts.js";
 import { monitorStatistics, sampleUsage } from "./container-usage.js";
 import {
   type AttachedPath,
+  attachedPathsDebug,
   browseAttached,
   FilesError,
   jsonStringOfBytes,
   legacyFileInfo,
   readAttachedFile,
+  requiredPath,
   resolveAttached,
 } from "./files.js";
 import { handleOperatorCall } from "./operator-api.js";
@@ -153,8 +155,17 @@ function filesRead(res: ServerResponse, query: URLSearchParams, source: AgentHtt
             jsonStringOfBytes(result.data),
             Buffer.from(`,"offset":${result.offset}}`),
           ]);
-    res.writeHead(200, { "Content-Type": JSON_TYPE, "Content-Length": body.length });
-    res.end(body);
+    // OK(object, jsonp), as every files endpoint answers (libprocess wraps the JSON in the callback).
+    const jsonp = query.get("jsonp");
+    const wrapped =
+      jsonp === null || jsonp === ""
+        ? body
+        : Buffer.concat([Buffer.from(`${jsonp}(`), body, Buffer.from(");")]);
+    res.writeHead(200, {
+      "Content-Type": wrapped === body ? JSON_TYPE : "text/javascript",
+      "Content-Length": wrapped.length,
+    });
+    res.end(wrapped);
   } catch (error) {
     sendFilesError(res, error);
   }
@@ -167,6 +178,7 @@ function filesBrowse(res: ServerResponse, query: URLSearchParams, source: AgentH
       res,
       200,
       entries.map((entry) => legacyFileInfo(entry, source.accounts)),
+      query.get("jsonp"),
     );
   } catch (error) {
     sendFilesError(res, error);
@@ -174,13 +186,8 @@ function filesBrowse(res: ServerResponse, query: URLSearchParams, source: AgentH
 }
 
 function filesDownload(res: ServerResponse, query: URLSearchParams, source: AgentHttpSource): void {
-  const path = query.get("path");
-  if (path === null) {
-    sendText(res, 400, "Expecting 'path=value' in query.\n");
-    return;
-  }
   try {
-    const real = resolveAttached(path, source.attached());
+    const real = resolveAttached(requiredPath(query), source.attached());
     const data = readFileSync(real);
     res.writeHead(200, {
       "Content-Type": "application/octet-stream",
@@ -239,6 +246,9 @@ async function route(req: IncomingMessage, res: ServerResponse, source: AgentHtt
       return filesBrowse(res, url.searchParams, source);
     case "/files/download":
       return filesDownload(res, url.searchParams, source);
+    case "/files/debug":
+      sendJson(res, 200, attachedPathsDebug(source.attached()), url.searchParams.get("jsonp"));
+      return;
     default:
       res.writeHead(404);
       res.end();

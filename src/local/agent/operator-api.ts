@@ -53,7 +53,7 @@ function readFile(call: Record<string, unknown>, context: OperatorContext): ApiR
   try {
     const real = resolveAttached(args.path, context.attached);
     const stats = statSync(real);
-    if (stats.isDirectory()) return { status: 400, text: "Cannot read a directory" };
+    if (stats.isDirectory()) return { status: 400, text: "Cannot read a directory.\n" };
     const data = readRange(real, offset, Math.min(length ?? READ_CAP_BYTES, READ_CAP_BYTES));
     return reply("READ_FILE", "read_file", { size: stats.size, data: data.toString("base64") });
   } catch (error) {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TaskInfoJson } from "../../../src/local/agent/api.js";
@@ -105,9 +105,6 @@ describe("local agent: /files", () => {
     const sandbox = await taskWithOutput(agent, "errors", "x");
     const read = (query: string) => get(agent, `/files/read?${query}`);
     expect((await read(`path=${encodeURIComponent(`${sandbox}/nope`)}&offset=0`)).status).toBe(404);
-    expect(
-      (await read(`path=${encodeURIComponent(`${sandbox}/../../../../../../..`)}&offset=0`)).status,
-    ).toBe(404);
     expect((await read("path=/etc/passwd&offset=0")).status).toBe(404);
     expect((await read("offset=0")).status).toBe(400);
     expect((await read(`path=${encodeURIComponent(`${sandbox}/stdout`)}&offset=abc`)).status).toBe(400);
@@ -116,6 +113,53 @@ describe("local agent: /files", () => {
       400,
     );
     expect((await read(`path=${encodeURIComponent(sandbox)}&offset=0`)).status).toBe(400);
+  });
+
+  it("resolves a path as files.cpp FilesProcess::resolve does: no normalising, a way out of the sandbox is a 400", async () => {
+    const agent = await startTestAgent();
+    const sandbox = await taskWithOutput(agent, "resolve", "mine");
+    await taskWithOutput(agent, "neighbour", "theirs");
+    symlinkSync("/etc", join(sandbox, "escape"));
+    const read = (path: string) => get(agent, `/files/read?path=${encodeURIComponent(path)}&offset=0`);
+    const answer = async (path: string) => {
+      const response = await read(path);
+      return { status: response.status, body: await response.text() };
+    };
+    const up = `${sandbox}/../../../../../../..`;
+    expect(await answer(up)).toEqual({
+      status: 400,
+      body: `'${realpathSync(sandbox)}/${up.slice(sandbox.length + 1)}' is inaccessible.\n`,
+    });
+    expect((await answer(`${sandbox}/escape/hostname`)).status).toBe(400);
+    // `..` is not folded away before the attached paths are looked up, so it cannot hop to another executor's run.
+    const virtual = `/frameworks/${FRAMEWORK_ID}/executors/resolve/runs/latest`;
+    expect((await answer(`${virtual}/../../../neighbour/runs/latest/stdout`)).status).toBe(400);
+    expect((await answer(`${virtual}/./stdout`)).body).toBe('{"data":"mine","offset":0}');
+    expect((await answer(`/frameworks/${FRAMEWORK_ID}/./executors/resolve/runs/latest/stdout`)).status).toBe(
+      404,
+    );
+    expect(await answer("")).toEqual({ status: 400, body: "Expecting 'path=value' in query.\n" });
+    const browse = await get(agent, `/files/browse?path=${encodeURIComponent(`${virtual}/stdout`)}`);
+    expect(await browse.json()).toEqual([]);
+    const callback = await get(
+      agent,
+      `/files/read?path=${encodeURIComponent(`${virtual}/stdout`)}&offset=0&jsonp=cb`,
+    );
+    expect(callback.headers.get("content-type")).toBe("text/javascript");
+    expect(await callback.text()).toBe('cb({"data":"mine","offset":0});');
+  });
+
+  it("serves /files/debug: every attached path and the run directory it stands for", async () => {
+    const agent = await startTestAgent();
+    const directory = await taskWithOutput(agent, "debugged", "x");
+    const real = realpathSync(directory);
+    const response = await get(agent, "/files/debug");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      [`/frameworks/${FRAMEWORK_ID}/executors/debugged/runs/latest`]: real,
+      [join(directory, "..", "latest")]: real,
+      [directory]: real,
+    });
   });
 
   it("caps one read at 64 KiB and passes bytes through unchanged", async () => {
