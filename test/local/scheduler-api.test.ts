@@ -243,6 +243,8 @@ describe("HTTP contract of /api/v1/scheduler", () => {
     const answer = await post(c.url, "/api/v1/scheduler", "", {}, "GET");
     expect(answer.status).toBe(405);
     expect(answer.headers.allow).toBe("POST");
+    // libprocess' MethodNotAllowed({"POST"}, method) body.
+    expect(answer.body).toBe("405 Method Not Allowed. Expecting one of { 'POST' }, but received 'GET'.");
   });
 
   it.each([

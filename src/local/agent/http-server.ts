@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { basename } from "node:path";
 import { authenticate, type HttpCredentials, type Refusal, refuseForeignHost } from "../http-guard.js";
+import { acceptsMediaType, methodNotAllowedBody, NOT_FOUND_BODY } from "../media-type.js";
 import type { AccountNames } from "./accounts.js";
 import { monitorStatistics, sampleUsage } from "./container-usage.js";
 import {
@@ -43,9 +44,22 @@ function refused(req: IncomingMessage, path: string, source: AgentHttpSource): R
 }
 
 const JSON_TYPE = "application/json";
+const PROTOBUF_TYPE = "application/x-protobuf";
+const RECORDIO_TYPE = "application/recordio";
 
-function sendText(res: ServerResponse, status: number, text: string): void {
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  extra: Record<string, string> = {},
+): void {
   res.writeHead(status, {
+    ...extra,
     "Content-Type": "text/plain; charset=utf-8",
     "Content-Length": Buffer.byteLength(text),
   });
@@ -78,19 +92,6 @@ function sendFilesError(res: ServerResponse, error: unknown): void {
   throw error;
 }
 
-/** Does an Accept header admit application/json? A missing header accepts everything. */
-export function acceptsJson(accept: string | undefined): boolean {
-  if (accept === undefined || accept.trim() === "") return true;
-  for (const part of accept.split(",")) {
-    const [range, ...params] = part.trim().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    if (q !== undefined && Number(q.slice(2)) === 0) continue;
-    const media = (range ?? "").trim().toLowerCase();
-    if (media === JSON_TYPE || media === "application/*" || media === "*/*") return true;
-  }
-  return false;
-}
-
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -105,9 +106,10 @@ async function operatorApi(
   res: ServerResponse,
   source: AgentHttpSource,
 ): Promise<void> {
+  // The checks of src/slave/http.cpp `Http::api`, in its order and with its texts. Protobuf and RecordIO bodies and
+  // answers are valid for a real agent; the local one speaks JSON only (docs/local-cluster.md).
   if (req.method !== "POST") {
-    res.writeHead(405, { Allow: "POST" });
-    res.end();
+    sendText(res, 405, methodNotAllowedBody(["POST"], req.method ?? ""), { Allow: "POST" });
     return;
   }
   const contentType = req.headers["content-type"];
@@ -115,13 +117,20 @@ async function operatorApi(
     sendText(res, 400, "Expecting 'Content-Type' to be present");
     return;
   }
-  // Mesos compares the media type byte for byte; protobuf bodies are not spoken by the local cluster.
   if (contentType !== JSON_TYPE) {
-    sendText(res, 415, `Expecting 'Content-Type' of ${JSON_TYPE}`);
+    sendText(res, 415, `Expecting 'Content-Type' of ${JSON_TYPE} or ${PROTOBUF_TYPE} or ${RECORDIO_TYPE}`);
     return;
   }
-  if (!acceptsJson(req.headers.accept)) {
-    sendText(res, 406, `Expecting 'Accept' to allow '${JSON_TYPE}'`);
+  if (req.headers["message-content-type"] !== undefined) {
+    sendText(res, 415, "Expecting 'Message-Content-Type' to be not set for non-streaming requests");
+    return;
+  }
+  if (!acceptsMediaType(header(req, "accept"), JSON_TYPE)) {
+    sendText(res, 406, `Expecting 'Accept' to allow ${JSON_TYPE} or ${PROTOBUF_TYPE} or ${RECORDIO_TYPE}`);
+    return;
+  }
+  if (req.headers["message-accept"] !== undefined) {
+    sendText(res, 406, "Expecting 'Message-Accept' to be not set for non-streaming responses");
     return;
   }
   let call: unknown;
@@ -196,6 +205,11 @@ function filesDownload(res: ServerResponse, query: URLSearchParams, source: Agen
     });
     res.end(data);
   } catch (error) {
+    // `_download` answers its own `NotFound()`, with libprocess' default body, where read and browse answer an empty one.
+    if (error instanceof FilesError && error.status === 404) {
+      sendText(res, 404, NOT_FOUND_BODY);
+      return;
+    }
     if (error instanceof FilesError) {
       sendFilesError(res, error);
       return;
@@ -218,13 +232,9 @@ async function route(req: IncomingMessage, res: ServerResponse, source: AgentHtt
     res.end(refusal.body);
     return;
   }
-  const isGet = req.method === "GET" || req.method === "HEAD";
   if (path === "/api/v1") return operatorApi(req, res, source);
-  if (!isGet) {
-    res.writeHead(405, { Allow: "GET" });
-    res.end();
-    return;
-  }
+  // Any method: an agent refuses all but GET on /monitor/statistics only when it has an authorizer (http.cpp
+  // `Http::statistics`), which a local agent never has; /state, /health and the files endpoints never look.
   switch (path) {
     case "/state":
       sendJson(res, 200, legacyState(source.view()), url.searchParams.get("jsonp"));
@@ -250,8 +260,7 @@ async function route(req: IncomingMessage, res: ServerResponse, source: AgentHtt
       sendJson(res, 200, attachedPathsDebug(source.attached()), url.searchParams.get("jsonp"));
       return;
     default:
-      res.writeHead(404);
-      res.end();
+      sendText(res, 404, NOT_FOUND_BODY);
   }
 }
 

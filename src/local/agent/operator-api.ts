@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { CALL_SCHEMA } from "../call-protos.js";
 import { isObject } from "../json.js";
+import { NOT_IMPLEMENTED_BODY } from "../media-type.js";
 import { parseProtoJson } from "../proto-json.js";
 import type { AccountNames } from "./accounts.js";
 import { sampleUsage, v1GetContainers } from "./container-usage.js";
@@ -111,7 +112,8 @@ const PAYLOAD_OF: Readonly<Record<string, string>> = {
  */
 export function handleOperatorCall(raw: unknown, context: OperatorContext): ApiReply {
   const parsed = parseProtoJson(CALL_SCHEMA, "agent.Call", raw);
-  if (!parsed.ok) return { status: 400, text: `Failed to convert JSON into Call protobuf: ${parsed.error}` };
+  // common/http.hpp `deserialize` gives protobuf::parse's error bare (the master's handler prefixes its own).
+  if (!parsed.ok) return { status: 400, text: parsed.error };
   const call = parsed.value;
   const type = call.type;
   if (typeof type !== "string")
@@ -143,7 +145,7 @@ export function handleOperatorCall(raw: unknown, context: OperatorContext): ApiR
     case "LIST_FILES":
       return listFiles(call, context);
     case "UNKNOWN":
-      return { status: 501, text: "Received 'UNKNOWN' call" };
+      return { status: 501, text: NOT_IMPLEMENTED_BODY };
     default:
       return { status: 501, text: `The local cluster's agent does not implement '${type}'` };
   }

@@ -10,6 +10,12 @@ import {
   refuseForeignHost,
 } from "../http-guard.js";
 import { isObject, type JsonObject, toJson } from "../json.js";
+import {
+  acceptsMediaType,
+  methodNotAllowedBody,
+  NOT_FOUND_BODY,
+  NOT_IMPLEMENTED_BODY,
+} from "../media-type.js";
 import { encodeRecord } from "../recordio.js";
 import { checkOperatorCall, checkSchedulerCall } from "./calls.js";
 import { MAINTENANCE_CALLS, maintenanceCall } from "./maintenance-calls.js";
@@ -69,28 +75,6 @@ export interface MasterServer {
   close(): Promise<void>;
 }
 
-/** libprocess `Request::acceptsMediaType`: type/subtype, then type/*, then * /*; q=0 excludes; no header accepts all. */
-export function acceptsMediaType(header: string | undefined, mediaType: string): boolean {
-  if (header === undefined) return true;
-  const [type] = mediaType.split("/");
-  const ranges = new Map<string, number>();
-  for (const part of header.split(",")) {
-    const [range, ...params] = part.trim().split(";");
-    if (!range) continue;
-    let q = 1;
-    for (const p of params) {
-      const [k, v] = p.trim().split("=");
-      if (k === "q" && v !== undefined) q = Number(v);
-    }
-    ranges.set(range.trim().toLowerCase(), Number.isFinite(q) ? q : 0);
-  }
-  for (const candidate of [mediaType, `${type}/*`, "*/*"]) {
-    const q = ranges.get(candidate);
-    if (q !== undefined) return q > 0;
-  }
-  return false;
-}
-
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(", ") : v;
@@ -135,7 +119,7 @@ function acceptsEncoding(value: string | undefined, encoding: string): boolean {
 }
 
 function methodNotAllowed(res: ServerResponse, method: string): undefined {
-  sendText(res, 405, `Expecting one of { 'POST' }, but received '${method}'`, { Allow: "POST" });
+  sendText(res, 405, methodNotAllowedBody(["POST"], method), { Allow: "POST" });
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -228,7 +212,7 @@ function handleScheduler(
   }
   const framework = master.frameworkForCall(call, streamId);
   if ("error" in framework) return sendText(res, framework.status, framework.error);
-  if (call.type === "UNKNOWN") return sendText(res, 501);
+  if (call.type === "UNKNOWN") return sendText(res, 501, NOT_IMPLEMENTED_BODY);
   const apply = (): undefined => {
     const result = master.handleCall(framework, call);
     if (result.status === 202) return sendText(res, 202);
@@ -346,7 +330,7 @@ async function handleOperator(
     }
     default:
       // UNKNOWN, and calls the local cluster does not implement (see docs/local-cluster.md).
-      return sendText(res, 501);
+      return sendText(res, 501, NOT_IMPLEMENTED_BODY);
   }
 }
 
@@ -439,7 +423,7 @@ async function route(
     case CONTROL_PATH:
       return handleAdmin(options.control, req, res, body);
     default:
-      return sendText(res, 404);
+      return sendText(res, 404, NOT_FOUND_BODY);
   }
 }
 
@@ -454,7 +438,7 @@ async function handleAdmin(
   res: ServerResponse,
   body: string,
 ): Promise<undefined> {
-  if (!admin) return sendText(res, 404);
+  if (!admin) return sendText(res, 404, NOT_FOUND_BODY);
   if (fromBrowser(req)) return sendText(res, 403, "This endpoint does not answer browsers");
   const method = req.method ?? "GET";
   if (method === "POST" && header(req, "content-type") !== JSON_TYPE) {
