@@ -10,9 +10,14 @@ export function statusLine(status: number): string {
   return text === undefined ? String(status) : `${status} ${text}`;
 }
 
-function excerptOf(body: Buffer | undefined): string {
+/**
+ * A short excerpt of an error body, or nothing when it says no more than the status: Mesos answers many errors with
+ * libprocess' default body, the status line and a period ("404 Not Found."), which titan already writes.
+ */
+function excerptOf(status: number, body: Buffer | undefined): string {
   if (body === undefined || body.length === 0) return "";
   const text = sanitizeExcerpt(body.subarray(0, 4096).toString("utf8"));
+  if (text === `${statusLine(status)}.`) return "";
   return text === "" ? "" : `: "${text}"`;
 }
 
@@ -26,7 +31,7 @@ export function errorForStatus(
   options: { what: string; credentialsSent: boolean },
 ): TitanError {
   const who = head.url.origin;
-  const detail = excerptOf(body);
+  const detail = excerptOf(head.status, body);
   const type = head.contentType === "" ? "" : ` (${head.contentType.split(";")[0]?.trim()})`;
   switch (head.status) {
     case 401:
@@ -68,7 +73,7 @@ export function parseJsonBody(
   const text = response.body.toString(options.encoding ?? "utf8");
   if (type !== "" && !type.endsWith("json")) {
     throw new BadResponseError(
-      `${options.what}: ${response.url.origin} answered ${statusLine(200)} with ${type} instead of JSON${excerptOf(response.body)}`,
+      `${options.what}: ${response.url.origin} answered ${statusLine(200)} with ${type} instead of JSON${excerptOf(response.status, response.body)}`,
       { status: 200 },
     );
   }
@@ -76,7 +81,7 @@ export function parseJsonBody(
     return parseMesosJson(text);
   } catch {
     throw new BadResponseError(
-      `${options.what}: ${response.url.origin} answered invalid JSON${excerptOf(response.body)}`,
+      `${options.what}: ${response.url.origin} answered invalid JSON${excerptOf(response.status, response.body)}`,
       { status: 200 },
     );
   }

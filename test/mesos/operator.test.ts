@@ -90,6 +90,17 @@ describe("master operator API", () => {
     expect((error403 as UnauthorizedError).hint).toMatch(/not authorised/);
   });
 
+  it('does not repeat the status when the body is libprocess\' default one ("404 Not Found.")', async () => {
+    const master = await scriptedServer((_req, res) => {
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+      res.end("404 Not Found.");
+    });
+    const error = await operatorFor(master.url)
+      .getState()
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`GET_STATE: ${master.url} answered 404 Not Found (text/plain)`);
+  });
+
   it("an HTML error page shows status, content type and a short sanitised excerpt", async () => {
     const page = `<!DOCTYPE html><html><head><title>502 Bad Gateway</title><style>body{color:red}</style></head>
       <body><center><h1>502   Bad Gateway</h1></center><hr><center>nginx/1.25.3</center>
