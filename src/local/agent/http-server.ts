@@ -228,8 +228,7 @@ async function route(req: IncomingMessage, res: ServerResponse, source: AgentHtt
   const path = url.pathname.startsWith("/slave(1)/") ? url.pathname.slice("/slave(1)".length) : url.pathname;
   const refusal = refused(req, path, source);
   if (refusal) {
-    res.writeHead(refusal.status, { ...refusal.headers, "Content-Length": Buffer.byteLength(refusal.body) });
-    res.end(refusal.body);
+    sendText(res, refusal.status, refusal.body, refusal.headers);
     return;
   }
   if (path === "/api/v1") return operatorApi(req, res, source);
