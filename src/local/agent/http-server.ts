@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { basename } from "node:path";
+import { BUILD_INFO } from "../build-info.js";
 import { authenticate, type HttpCredentials, type Refusal, refuseForeignHost } from "../http-guard.js";
 import { acceptsMediaType, methodNotAllowedBody, NOT_FOUND_BODY } from "../media-type.js";
 import type { AccountNames } from "./accounts.js";
@@ -247,7 +248,7 @@ async function route(req: IncomingMessage, res: ServerResponse, source: AgentHtt
       res.end();
       return;
     case "/version":
-      sendJson(res, 200, { version: MESOS_VERSION });
+      sendJson(res, 200, { version: MESOS_VERSION, ...BUILD_INFO });
       return;
     case "/files/read":
       return filesRead(res, url.searchParams, source);

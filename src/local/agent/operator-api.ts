@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { BUILD_INFO } from "../build-info.js";
 import { CALL_SCHEMA } from "../call-protos.js";
 import { isObject } from "../json.js";
 import { NOT_IMPLEMENTED_BODY } from "../media-type.js";
@@ -125,7 +126,7 @@ export function handleOperatorCall(raw: unknown, context: OperatorContext): ApiR
     case "GET_HEALTH":
       return reply(type, "get_health", { healthy: true });
     case "GET_VERSION":
-      return reply(type, "get_version", { version_info: { version: MESOS_VERSION } });
+      return reply(type, "get_version", { version_info: { version: MESOS_VERSION, ...BUILD_INFO } });
     case "GET_FLAGS":
       return reply(type, "get_flags", { flags: flags(context.view) });
     case "GET_STATE":

@@ -202,6 +202,19 @@ describe("local agent: /files", () => {
 });
 
 describe("local agent: state endpoints", () => {
+  it("reports its build beside its version, as src/version/version.hpp `version()` does", async () => {
+    const agent = await startTestAgent();
+    const build = {
+      build_date: expect.any(String),
+      build_time: expect.any(Number),
+      build_user: expect.any(String),
+    };
+    const v1 = (await (await callAgent(agent, { type: "GET_VERSION" })).json()) as { get_version: unknown };
+    expect(v1.get_version).toEqual({ version_info: { version: "1.12.0", ...build } });
+    expect(await (await get(agent, "/version")).json()).toEqual({ version: "1.12.0", ...build });
+    expect(await (await get(agent, "/state")).json()).toMatchObject(build);
+  });
+
   it("serves legacy /state (and /slave(1)/state) with frameworks, executors, directories and tasks", async () => {
     const agent = await startTestAgent();
     agent.agent.launch(FRAMEWORK_ID, shellTask("svc", "sleep 30"), FRAMEWORK);
@@ -323,7 +336,9 @@ describe("local agent: state endpoints", () => {
       for (const response of responses) expect(checkShape(response, "mesos.v1.agent.Response")).toEqual([]);
       const [state, health, version] = responses as Array<Record<string, Record<string, unknown>>>;
       expect(health).toEqual({ type: "GET_HEALTH", get_health: { healthy: true } });
-      expect(version?.get_version).toEqual({ version_info: { version: "1.12.0" } });
+      expect(version?.get_version).toMatchObject({
+        version_info: { version: "1.12.0", build_user: "titan" },
+      });
       const getState = state?.get_state as Record<string, Record<string, Array<Record<string, unknown>>>>;
       expect(getState.get_tasks?.launched_tasks?.map((t) => t.task_id)).toEqual([{ value: "live" }]);
       expect(getState.get_tasks?.completed_tasks?.map((t) => t.state)).toEqual(["TASK_FINISHED"]);
