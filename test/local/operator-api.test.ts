@@ -130,6 +130,15 @@ describe("operator API POST /api/v1", () => {
     expect(body.type).toBe("GET_STATE");
     const plain = await post(c.url, "/api/v1", JSON.stringify({ type: "GET_STATE" }));
     expect(plain.headers["content-encoding"]).toBeUndefined();
+    // libprocess' encoder compresses every body it sends whole, `*` standing for gzip: the legacy state, jsonp too.
+    for (const [path, acceptEncoding] of [
+      ["/master/state", "*"],
+      ["/master/state?jsonp=cb", "gzip"],
+    ] as const) {
+      const legacy = await fetch(`${c.url}${path}`, { headers: { "Accept-Encoding": acceptEncoding } });
+      expect(legacy.headers.get("content-encoding")).toBe("gzip");
+      expect((await legacy.text()).length).toBeGreaterThan(1024);
+    }
     c.s.close();
   });
 });

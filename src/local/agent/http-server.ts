@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { basename } from "node:path";
 import { BUILD_INFO } from "../build-info.js";
 import { authenticate, type HttpCredentials, type Refusal, refuseForeignHost } from "../http-guard.js";
-import { acceptsMediaType, methodNotAllowedBody, NOT_FOUND_BODY } from "../media-type.js";
+import { acceptsMediaType, methodNotAllowedBody, NOT_FOUND_BODY, writeBody } from "../media-type.js";
 import type { AccountNames } from "./accounts.js";
 import { monitorStatistics, sampleUsage } from "./container-usage.js";
 import {
@@ -59,27 +59,16 @@ function sendText(
   text: string,
   extra: Record<string, string> = {},
 ): void {
-  res.writeHead(status, {
-    ...extra,
-    "Content-Type": "text/plain; charset=utf-8",
-    "Content-Length": Buffer.byteLength(text),
-  });
-  res.end(text);
+  writeBody(res, status, { ...extra, "Content-Type": "text/plain; charset=utf-8" }, text);
 }
 
 function sendJson(res: ServerResponse, status: number, json: unknown, jsonp?: string | null): void {
   const body = JSON.stringify(json);
   if (jsonp !== undefined && jsonp !== null && jsonp !== "") {
-    const wrapped = `${jsonp}(${body});`;
-    res.writeHead(status, {
-      "Content-Type": "text/javascript",
-      "Content-Length": Buffer.byteLength(wrapped),
-    });
-    res.end(wrapped);
+    writeBody(res, status, { "Content-Type": "text/javascript" }, `${jsonp}(${body});`);
     return;
   }
-  res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(body) });
-  res.end(body);
+  writeBody(res, status, { "Content-Type": JSON_TYPE }, body);
 }
 
 function sendFilesError(res: ServerResponse, error: unknown): void {
@@ -171,11 +160,7 @@ function filesRead(res: ServerResponse, query: URLSearchParams, source: AgentHtt
       jsonp === null || jsonp === ""
         ? body
         : Buffer.concat([Buffer.from(`${jsonp}(`), body, Buffer.from(");")]);
-    res.writeHead(200, {
-      "Content-Type": wrapped === body ? JSON_TYPE : "text/javascript",
-      "Content-Length": wrapped.length,
-    });
-    res.end(wrapped);
+    writeBody(res, 200, { "Content-Type": wrapped === body ? JSON_TYPE : "text/javascript" }, wrapped);
   } catch (error) {
     sendFilesError(res, error);
   }

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gzipSync } from "node:zlib";
 import {
   authenticate,
   fromBrowser,
@@ -15,6 +14,7 @@ import {
   methodNotAllowedBody,
   NOT_FOUND_BODY,
   NOT_IMPLEMENTED_BODY,
+  writeBody,
 } from "../media-type.js";
 import { encodeRecord } from "../recordio.js";
 import { checkOperatorCall, checkSchedulerCall } from "./calls.js";
@@ -45,8 +45,6 @@ import {
 const JSON_TYPE = "application/json";
 const PROTOBUF_TYPE = "application/x-protobuf";
 const TEXT = "text/plain; charset=utf-8";
-/** libprocess compresses bodies of at least this many bytes when the client accepts gzip. */
-const GZIP_MIN_BYTES = 1024;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export const ADMIN_PATH = "/__titan_local/faults";
@@ -86,36 +84,13 @@ function sendText(
   body = "",
   extra: Record<string, string> = {},
 ): undefined {
-  const headers: Record<string, string | number> = { ...extra, "Content-Length": Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = { ...extra };
   if (body !== "") headers["Content-Type"] = TEXT;
-  res.writeHead(status, headers);
-  res.end(body);
+  writeBody(res, status, headers, body);
 }
 
-function sendJson(
-  req: IncomingMessage,
-  res: ServerResponse,
-  value: unknown,
-  contentType = JSON_TYPE,
-): undefined {
-  let body = Buffer.from(toJson(value), "utf8");
-  const headers: Record<string, string | number> = { "Content-Type": contentType };
-  if (body.length >= GZIP_MIN_BYTES && acceptsEncoding(header(req, "accept-encoding"), "gzip")) {
-    body = gzipSync(body);
-    headers["Content-Encoding"] = "gzip";
-  }
-  headers["Content-Length"] = body.length;
-  res.writeHead(200, headers);
-  res.end(body);
-}
-
-function acceptsEncoding(value: string | undefined, encoding: string): boolean {
-  if (value === undefined) return false;
-  return value.split(",").some((part) => {
-    const [name, ...params] = part.trim().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    return name?.trim() === encoding && (q === undefined || Number(q.slice(2)) > 0);
-  });
+function sendJson(res: ServerResponse, value: unknown, contentType = JSON_TYPE): undefined {
+  writeBody(res, 200, { "Content-Type": contentType }, toJson(value));
 }
 
 function methodNotAllowed(res: ServerResponse, method: string): undefined {
@@ -281,7 +256,7 @@ async function handleOperator(
   if (!checked.ok) return sendText(res, 400, checked.error);
   if (!acceptsMediaType(header(req, "accept"), JSON_TYPE)) return notAcceptable(res);
   const type = String(checked.value.type);
-  const respond = (key: string, value: JsonObject) => sendJson(req, res, { type, [key]: value });
+  const respond = (key: string, value: JsonObject) => sendJson(res, { type, [key]: value });
   if (MAINTENANCE_CALLS.has(type)) {
     const answer = await maintenanceCall(master, checked.value);
     if (answer.status === 400) return sendText(res, 400, answer.error);
@@ -334,12 +309,10 @@ async function handleOperator(
   }
 }
 
-function withJsonp(req: IncomingMessage, res: ServerResponse, url: URL, value: unknown): undefined {
+function withJsonp(res: ServerResponse, url: URL, value: unknown): undefined {
   const callback = url.searchParams.get("jsonp");
-  if (callback === null) return sendJson(req, res, value);
-  const body = `${callback}(${toJson(value)});`;
-  res.writeHead(200, { "Content-Type": "text/javascript", "Content-Length": Buffer.byteLength(body) });
-  res.end(body);
+  if (callback === null) return sendJson(res, value);
+  writeBody(res, 200, { "Content-Type": "text/javascript" }, `${callback}(${toJson(value)});`);
 }
 
 function refuse(res: ServerResponse, refusal: Refusal): undefined {
@@ -400,21 +373,21 @@ async function route(
       return handleOperator(master, req, res, body);
     case "/master/state":
     case "/state":
-      return withJsonp(req, res, url, legacyState(master));
+      return withJsonp(res, url, legacyState(master));
     case "/master/slaves":
     case "/slaves":
-      return withJsonp(req, res, url, { slaves: legacySlaves(master, true), recovered_slaves: [] });
+      return withJsonp(res, url, { slaves: legacySlaves(master, true), recovered_slaves: [] });
     case "/master/frameworks":
     case "/frameworks":
-      return withJsonp(req, res, url, legacyFrameworks(master));
+      return withJsonp(res, url, legacyFrameworks(master));
     case "/master/tasks":
     case "/tasks":
-      return withJsonp(req, res, url, legacyTasks(master, url.searchParams));
+      return withJsonp(res, url, legacyTasks(master, url.searchParams));
     case "/master/redirect":
     case "/redirect":
       return sendText(res, 307, "", { Location: `//127.0.0.1:${master.port}` });
     case "/version":
-      return sendJson(req, res, versionInfo());
+      return sendJson(res, versionInfo());
     case "/health":
     case "/master/health":
       return sendText(res, 200);

@@ -162,6 +162,28 @@ describe("local agent: /files", () => {
     });
   });
 
+  it("gzips a body of 1 KiB or more when the request accepts gzip, as libprocess' encoder does for every endpoint", async () => {
+    const agent = await startTestAgent();
+    const sandbox = await taskWithOutput(agent, "zipped", "");
+    writeFileSync(join(sandbox, "stdout"), "x".repeat(4000));
+    const path = `/files/read?path=${encodeURIComponent(`${sandbox}/stdout`)}&offset=0`;
+    const encodingOf = async (url: string, acceptEncoding: string) => {
+      const response = await fetch(`${agent.agent.url}${url}`, {
+        headers: { "Accept-Encoding": acceptEncoding },
+      });
+      const body = (await response.json()) as { data?: string };
+      return [response.headers.get("content-encoding"), body.data?.length];
+    };
+    expect(await encodingOf(path, "gzip")).toEqual(["gzip", 4000]);
+    // `*` stands for gzip (libprocess `Request::acceptsEncoding`), and a q of 0 refuses it.
+    expect(await encodingOf(path, "deflate, *")).toEqual(["gzip", 4000]);
+    expect(await encodingOf(path, "gzip;q=0, *")).toEqual([null, 4000]);
+    expect(await encodingOf(path, "identity")).toEqual([null, 4000]);
+    expect((await encodingOf("/state", "gzip"))[0]).toBe("gzip");
+    const small = `/files/read?path=${encodeURIComponent(`${sandbox}/stdout`)}&offset=0&length=10`;
+    expect(await encodingOf(small, "gzip")).toEqual([null, 10]);
+  });
+
   it("caps one read at 64 KiB and passes bytes through unchanged", async () => {
     const agent = await startTestAgent();
     const sandbox = await taskWithOutput(agent, "big", "");
