@@ -224,6 +224,24 @@ describe("legacy endpoints", () => {
     // libprocess' NotFound() for a path no route has (process.cpp).
     expect([unknown.status, await unknown.text()]).toEqual([404, "404 Not Found."]);
   });
+
+  it("serves the files endpoints as a master without --log_dir does: nothing attached (src/files/files.cpp)", async () => {
+    const fakes = fakeAgents();
+    const c = await startTestCluster({ agents: 1, createAgent: fakes.create });
+    const answer = async (path: string) => {
+      const response = await fetch(`${c.url}${path}`);
+      return [response.status, await response.text()];
+    };
+    expect(await answer("/files/read?path=/master/log&offset=0")).toEqual([404, ""]);
+    expect(await answer("/files/read?offset=0")).toEqual([400, "Expecting 'path=value' in query.\n"]);
+    expect(await answer("/files/read?path=/master/log&offset=-2")).toEqual([
+      400,
+      "Negative offset provided: -2.\n",
+    ]);
+    expect(await answer("/files/browse?path=/master")).toEqual([404, ""]);
+    expect(await answer("/files/download?path=/master/log")).toEqual([404, "404 Not Found."]);
+    expect(await answer("/files/debug")).toEqual([200, "{}"]);
+  });
 });
 
 describe("operator RESERVE_RESOURCES", () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { browseAttached, FilesError, readAttachedFile, requiredPath } from "../agent/files.js";
 import {
   authenticate,
   fromBrowser,
@@ -338,6 +339,10 @@ function realmOf(path: string): string | undefined {
     case "/frameworks":
     case "/master/tasks":
     case "/tasks":
+    case "/files/read":
+    case "/files/browse":
+    case "/files/download":
+    case "/files/debug":
       return REALM_READONLY;
     default:
       // /redirect, /version, /health and unknown paths (404) need no credentials, as on a real master.
@@ -386,6 +391,11 @@ async function route(
     case "/master/redirect":
     case "/redirect":
       return sendText(res, 307, "", { Location: `//127.0.0.1:${master.port}` });
+    case "/files/read":
+    case "/files/browse":
+    case "/files/download":
+    case "/files/debug":
+      return masterFiles(res, path, url);
     case "/version":
       return sendJson(res, versionInfo());
     case "/health":
@@ -398,6 +408,27 @@ async function route(
     default:
       return sendText(res, 404, NOT_FOUND_BODY);
   }
+}
+
+/**
+ * The master's files endpoints (src/files/files.cpp, set up by src/master/main.cpp): a master attaches only its log,
+ * and only with `--log_dir`, which this one does not have, so every path is unknown once the query is valid.
+ */
+function masterFiles(res: ServerResponse, path: string, url: URL): undefined {
+  if (path === "/files/debug") return withJsonp(res, url, {});
+  try {
+    if (path === "/files/read") readAttachedFile(url.searchParams, []);
+    else if (path === "/files/browse") browseAttached(url.searchParams, []);
+    else {
+      requiredPath(url.searchParams);
+      // `_download` answers its own NotFound(), with libprocess' default body.
+      return sendText(res, 404, NOT_FOUND_BODY);
+    }
+  } catch (error) {
+    if (error instanceof FilesError) return sendText(res, error.status, error.message);
+    throw error;
+  }
+  return sendText(res, 404);
 }
 
 /**
