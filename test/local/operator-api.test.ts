@@ -225,6 +225,21 @@ describe("legacy endpoints", () => {
     expect([unknown.status, await unknown.text()]).toEqual([404, "404 Not Found."]);
   });
 
+  it("wraps a legacy answer in its jsonp callback as libprocess' OK(json, jsonp) does: no semicolon, even for ''", async () => {
+    const fakes = fakeAgents();
+    const c = await startTestCluster({ agents: 1, createAgent: fakes.create });
+    for (const [query, callback] of [
+      ["?jsonp=cb", "cb"],
+      ["?jsonp=", ""],
+    ] as const) {
+      const answer = await fetch(`${c.url}/master/slaves${query}`);
+      expect(answer.headers.get("content-type")).toBe("text/javascript");
+      const text = await answer.text();
+      expect(text.startsWith(`${callback}({"slaves":[`)).toBe(true);
+      expect(text.endsWith("]})")).toBe(true);
+    }
+  });
+
   it("serves the files endpoints as a master without --log_dir does: nothing attached (src/files/files.cpp)", async () => {
     const fakes = fakeAgents();
     const c = await startTestCluster({ agents: 1, createAgent: fakes.create });

@@ -64,8 +64,9 @@ function sendText(
 
 function sendJson(res: ServerResponse, status: number, json: unknown, jsonp?: string | null): void {
   const body = JSON.stringify(json);
-  if (jsonp !== undefined && jsonp !== null && jsonp !== "") {
-    writeBody(res, status, { "Content-Type": "text/javascript" }, `${jsonp}(${body});`);
+  // libprocess' OK(json, jsonp): any `jsonp` given, even an empty one, wraps the JSON, with no semicolon after it.
+  if (jsonp !== undefined && jsonp !== null) {
+    writeBody(res, status, { "Content-Type": "text/javascript" }, `${jsonp}(${body})`);
     return;
   }
   writeBody(res, status, { "Content-Type": JSON_TYPE }, body);
@@ -156,10 +157,7 @@ function filesRead(res: ServerResponse, query: URLSearchParams, source: AgentHtt
           ]);
     // OK(object, jsonp), as every files endpoint answers (libprocess wraps the JSON in the callback).
     const jsonp = query.get("jsonp");
-    const wrapped =
-      jsonp === null || jsonp === ""
-        ? body
-        : Buffer.concat([Buffer.from(`${jsonp}(`), body, Buffer.from(");")]);
+    const wrapped = jsonp === null ? body : Buffer.concat([Buffer.from(`${jsonp}(`), body, Buffer.from(")")]);
     writeBody(res, 200, { "Content-Type": wrapped === body ? JSON_TYPE : "text/javascript" }, wrapped);
   } catch (error) {
     sendFilesError(res, error);

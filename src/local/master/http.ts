@@ -313,7 +313,8 @@ async function handleOperator(
 function withJsonp(res: ServerResponse, url: URL, value: unknown): undefined {
   const callback = url.searchParams.get("jsonp");
   if (callback === null) return sendJson(res, value);
-  writeBody(res, 200, { "Content-Type": "text/javascript" }, `${callback}(${toJson(value)});`);
+  // libprocess' OK(json, jsonp) wraps the JSON in the callback with no semicolon after it (process/http.cpp).
+  writeBody(res, 200, { "Content-Type": "text/javascript" }, `${callback}(${toJson(value)})`);
 }
 
 function refuse(res: ServerResponse, refusal: Refusal): undefined {

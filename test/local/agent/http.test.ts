@@ -146,7 +146,7 @@ describe("local agent: /files", () => {
       `/files/read?path=${encodeURIComponent(`${virtual}/stdout`)}&offset=0&jsonp=cb`,
     );
     expect(callback.headers.get("content-type")).toBe("text/javascript");
-    expect(await callback.text()).toBe('cb({"data":"mine","offset":0});');
+    expect(await callback.text()).toBe('cb({"data":"mine","offset":0})');
   });
 
   it("serves /files/debug: every attached path and the run directory it stands for", async () => {
