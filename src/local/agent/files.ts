@@ -105,11 +105,27 @@ export function requiredPath(query: URLSearchParams): string {
   return path;
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * stout's `numify<int64>` as the files endpoints parse `offset` and `length` with it: boost's `lexical_cast` (an
+ * optional sign, digits, nothing else: no spaces), else a hexadecimal `0x…`/`-0x…`; out of range is an error.
+ */
+function numify(raw: string): bigint | undefined {
+  let value: bigint;
+  const hex = /^(-?)0[xX]([0-9a-fA-F]+)$/.exec(raw);
+  if (hex !== null) value = (hex[1] === "-" ? -1n : 1n) * BigInt(`0x${hex[2] ?? ""}`);
+  else if (/^[+-]?\d+$/.test(raw)) value = BigInt(raw);
+  else return undefined;
+  return value > INT64_MAX || value < -INT64_MAX - 1n ? undefined : value;
+}
+
 function parseInteger(name: string, raw: string | null): number | undefined {
   if (raw === null) return undefined;
-  if (!/^-?\d+$/.test(raw.trim()))
+  const value = numify(raw);
+  if (value === undefined)
     throw new FilesError(400, `Failed to parse ${name}: Failed to convert '${raw}' to number.\n`);
-  return Number(raw.trim());
+  return Number(value);
 }
 
 export type ReadResult = { kind: "size"; size: number } | { kind: "data"; data: Buffer; offset: number };

@@ -87,6 +87,15 @@ describe("local agent: /files", () => {
     expect(await (await get(agent, q("&offset=0&length=5"))).json()).toEqual({ data: "hello", offset: 0 });
     expect(await (await get(agent, q("&offset=6"))).json()).toEqual({ data: "world", offset: 6 });
     expect(await (await get(agent, q("&offset=20000"))).json()).toEqual({ data: "", offset: 20000 });
+    // Numbers as stout's numify reads them: a sign, or hexadecimal; a space or an int64 overflow is refused.
+    expect(await (await get(agent, q("&offset=%2B6&length=0x2"))).json()).toEqual({ data: "wo", offset: 6 });
+    for (const offset of ["%206", "99999999999999999999"]) {
+      const refused = await get(agent, q(`&offset=${offset}`));
+      expect([refused.status, await refused.text()]).toEqual([
+        400,
+        `Failed to parse offset: Failed to convert '${decodeURIComponent(offset)}' to number.\n`,
+      ]);
+    }
   });
 
   it("serves the virtual /frameworks/<fw>/executors/<id>/runs/latest path and runs/latest", async () => {
