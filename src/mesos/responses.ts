@@ -3,7 +3,7 @@ import type { TitanError } from "../cli/errors.js";
 import { BadResponseError, TemporarilyUnavailableError, UnauthorizedError } from "./errors.js";
 import { sanitizeExcerpt } from "./excerpt.js";
 import { parseMesosJson } from "./json.js";
-import type { HttpResponse, HttpResponseHead } from "./transport.js";
+import type { HttpResponse, HttpResponseHead, SentCredentials } from "./transport.js";
 
 export function statusLine(status: number): string {
   const text = STATUS_CODES[status];
@@ -28,7 +28,7 @@ function excerptOf(status: number, body: Buffer | undefined): string {
 export function errorForStatus(
   head: HttpResponseHead,
   body: Buffer | undefined,
-  options: { what: string; credentialsSent: boolean },
+  options: { what: string; credentialsSent: SentCredentials },
 ): TitanError {
   const who = head.url.origin;
   const detail = excerptOf(head.status, body);
@@ -38,9 +38,11 @@ export function errorForStatus(
       return new UnauthorizedError(
         `${options.what}: ${who} answered ${statusLine(401)}${detail}`,
         401,
-        options.credentialsSent
-          ? "the principal or secret was rejected; check the configured credentials"
-          : "this cluster requires HTTP authentication: give it a principal and secret with `titan config set-cluster NAME --master URL --principal P --secret env:VAR` (credentials are only sent to the configured masters and a leader they name)",
+        options.credentialsSent === "colon"
+          ? "Mesos splits HTTP Basic credentials at every ':', so a principal or secret holding one is never accepted: configure credentials without ':'"
+          : options.credentialsSent
+            ? "the principal or secret was rejected; check the configured credentials"
+            : "this cluster requires HTTP authentication: give it a principal and secret with `titan config set-cluster NAME --master URL --principal P --secret env:VAR` (credentials are only sent to the configured masters and a leader they name)",
       );
     case 403:
       return new UnauthorizedError(
@@ -66,7 +68,7 @@ export function errorForStatus(
  */
 export function parseJsonBody(
   response: HttpResponse,
-  options: { what: string; credentialsSent: boolean; encoding?: "utf8" | "latin1" },
+  options: { what: string; credentialsSent: SentCredentials; encoding?: "utf8" | "latin1" },
 ): unknown {
   if (response.status !== 200) throw errorForStatus(response, response.body, options);
   const type = response.contentType.split(";")[0]?.trim().toLowerCase() ?? "";

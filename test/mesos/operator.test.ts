@@ -90,6 +90,25 @@ describe("master operator API", () => {
     expect((error403 as UnauthorizedError).hint).toMatch(/not authorised/);
   });
 
+  it("a 401 after credentials holding a second ':' says Mesos can never accept them", async () => {
+    const master = await scriptedServer((_req, res) => {
+      res.writeHead(401, {
+        "content-type": "text/plain",
+        "www-authenticate": 'Basic realm="mesos-master-readwrite"',
+      });
+      res.end("401 Unauthorized.");
+    });
+    const cluster = MasterCluster.fromConfig({
+      masters: [master.url],
+      auth: { principal: "ops", secret: "pw:x" },
+    });
+    closers.push(cluster);
+    const error = await new MasterOperator(cluster).getState().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect((error as Error).message).toBe(`GET_STATE: ${master.url} answered 401 Unauthorized`);
+    expect((error as UnauthorizedError).hint).toMatch(/splits HTTP Basic credentials at every ':'/);
+  });
+
   it('does not repeat the status when the body is libprocess\' default one ("404 Not Found.")', async () => {
     const master = await scriptedServer((_req, res) => {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
