@@ -176,8 +176,14 @@ function handleScheduler(
   const principalError = checkPrincipal(master, call, principal);
   if (principalError !== undefined) return sendText(res, 400, principalError);
   const streamId = header(req, "mesos-stream-id");
+  // Master::Http::scheduler negotiates a response type for the two calls that may answer with a body.
+  if (
+    (call.type === "SUBSCRIBE" || call.type === "RECONCILE_OPERATIONS") &&
+    !acceptsMediaType(header(req, "accept"), JSON_TYPE)
+  ) {
+    return notAcceptable(res);
+  }
   if (call.type === "SUBSCRIBE") {
-    if (!acceptsMediaType(header(req, "accept"), JSON_TYPE)) return notAcceptable(res);
     if (streamId !== undefined) {
       return sendText(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
     }
