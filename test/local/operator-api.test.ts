@@ -240,6 +240,22 @@ describe("legacy endpoints", () => {
     }
   });
 
+  it("finds a route as libprocess does: trailing slashes dropped, the longest route a path begins with", async () => {
+    const fakes = fakeAgents();
+    const c = await startTestCluster({ agents: 1, createAgent: fakes.create });
+    const status = async (path: string) => (await fetch(`${c.url}${path}`, { redirect: "manual" })).status;
+    expect(await status("/master/state/")).toBe(200);
+    expect(await status("/master/state/anything")).toBe(200);
+    expect(await status("/master")).toBe(404);
+    // The version process has its root only; Master::Http::redirect refuses what lies below its own path.
+    expect(await status("/version/")).toBe(200);
+    expect(await status("/version/x")).toBe(404);
+    expect(await status("/master/redirect")).toBe(307);
+    expect(await status("/master/redirect/")).toBe(404);
+    const api = await post(c.url, "/api/v1/", JSON.stringify({ type: "GET_HEALTH" }));
+    expect(api.status).toBe(200);
+  });
+
   it("serves the files endpoints as a master without --log_dir does: nothing attached (src/files/files.cpp)", async () => {
     const fakes = fakeAgents();
     const c = await startTestCluster({ agents: 1, createAgent: fakes.create });

@@ -188,6 +188,8 @@ describe("HTTP Basic authentication (as --authenticate_http_readwrite/readonly/f
       expect(anonymous.headers["www-authenticate"]).toBe(`Basic realm="${realm}"`);
     }
     expect(await masterId(url, AUTH)).not.toBe("");
+    // A path no route serves is a 404 before any authentication, on the master and the agents alike.
+    for (const base of [url, agentUrl]) expect((await send(base, "/nothing/here")).status).toBe(404);
     for (const path of ["/health", "/version", "/master/redirect"])
       expect((await send(url, path)).status).not.toBe(401);
     const unauthenticatedFault = await send(url, "/__titan_local/faults", {

@@ -4,6 +4,7 @@ import { basename } from "node:path";
 import { BUILD_INFO } from "../build-info.js";
 import { authenticate, type HttpCredentials, type Refusal, refuseForeignHost } from "../http-guard.js";
 import { acceptsMediaType, methodNotAllowedBody, NOT_FOUND_BODY, writeBody } from "../media-type.js";
+import { matchRoute } from "../routes.js";
 import type { AccountNames } from "./accounts.js";
 import { monitorStatistics, sampleUsage } from "./container-usage.js";
 import {
@@ -31,7 +32,8 @@ export interface AgentHttpSource {
 
 /** Realms of the agent's endpoints (src/slave/main.cpp `DEFAULT_HTTP_*_REALM`); /health and /version are open. */
 function agentRealm(path: string): string | undefined {
-  if (path === "/health" || path === "/version") return undefined;
+  // A path no route serves is libprocess' 404 before any authentication.
+  if (path === "/health" || path === "/version" || !AGENT_ROUTES.has(path)) return undefined;
   return path === "/api/v1" ? "mesos-agent-readwrite" : "mesos-agent-readonly";
 }
 
@@ -206,10 +208,24 @@ function filesDownload(res: ServerResponse, query: URLSearchParams, source: Agen
   }
 }
 
+/** The agent's routes the local agent serves (src/slave/slave.cpp `route(...)`, the files and monitor processes). */
+const AGENT_ROUTES: ReadonlySet<string> = new Set([
+  "/api/v1",
+  "/state",
+  "/health",
+  "/monitor/statistics",
+  "/files/read",
+  "/files/browse",
+  "/files/download",
+  "/files/debug",
+]);
+const EXACT_ROUTES: ReadonlySet<string> = new Set(["/version"]);
+
 /** Routes of a Mesos agent that titan uses; `/slave(1)/...` aliases the agent's own endpoints. */
 async function route(req: IncomingMessage, res: ServerResponse, source: AgentHttpSource): Promise<void> {
   const url = new URL(req.url ?? "/", "http://agent");
-  const path = url.pathname.startsWith("/slave(1)/") ? url.pathname.slice("/slave(1)".length) : url.pathname;
+  const own = url.pathname.startsWith("/slave(1)/") ? url.pathname.slice("/slave(1)".length) : url.pathname;
+  const path = matchRoute(own, AGENT_ROUTES, EXACT_ROUTES) ?? own;
   const refusal = refused(req, path, source);
   if (refusal) {
     sendText(res, refusal.status, refusal.body, refusal.headers);

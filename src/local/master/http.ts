@@ -18,6 +18,7 @@ import {
   writeBody,
 } from "../media-type.js";
 import { encodeRecord } from "../recordio.js";
+import { matchRoute } from "../routes.js";
 import { checkOperatorCall, checkSchedulerCall } from "./calls.js";
 import { MAINTENANCE_CALLS, maintenanceCall } from "./maintenance-calls.js";
 import type { LocalMaster } from "./master.js";
@@ -357,6 +358,14 @@ function realmOf(path: string): string | undefined {
   }
 }
 
+/** The master's routes (src/master/master.cpp `route(...)`, and the files process), each also under `/master`. */
+const MASTER_ROUTES: ReadonlySet<string> = new Set(
+  ["/api/v1/scheduler", "/api/v1", "/state", "/slaves", "/frameworks", "/tasks", "/redirect", "/health"]
+    .flatMap((route) => [route, `/master${route}`])
+    .concat(["/files/read", "/files/browse", "/files/download", "/files/debug"]),
+);
+const EXACT_ROUTES: ReadonlySet<string> = new Set(["/version"]);
+
 async function route(
   master: LocalMaster,
   options: MasterServerOptions,
@@ -366,7 +375,12 @@ async function route(
   const foreign = refuseForeignHost(req);
   if (foreign) return refuse(res, foreign);
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
-  const path = url.pathname;
+  const requested = url.pathname;
+  // The test and control endpoints are not libprocess routes: only their exact path.
+  const path =
+    requested === ADMIN_PATH || requested === CONTROL_PATH
+      ? requested
+      : (matchRoute(requested, MASTER_ROUTES, EXACT_ROUTES) ?? requested);
   const absent = (path === ADMIN_PATH && !options.admin) || (path === CONTROL_PATH && !options.control);
   const realm = absent ? undefined : realmOf(path);
   let principal: string | null = null;
@@ -397,6 +411,8 @@ async function route(
       return withJsonp(res, url, legacyTasks(master, url.searchParams));
     case "/master/redirect":
     case "/redirect":
+      // Master::Http::redirect: below its own path (a trailing slash too) it is NotFound().
+      if (requested !== path) return sendText(res, 404, NOT_FOUND_BODY);
       return sendText(res, 307, "", { Location: `//127.0.0.1:${master.port}` });
     case "/files/read":
     case "/files/browse":

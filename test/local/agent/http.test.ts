@@ -423,6 +423,10 @@ describe("local agent: state endpoints", () => {
     // has is libprocess' NotFound().
     expect((await fetch(`${agent.agent.url}/state`, { method: "POST" })).status).toBe(200);
     expect(await answer(get(agent, "/state.json"))).toEqual([404, "404 Not Found."]);
+    // libprocess' route lookup: trailing slashes dropped, the longest route a path begins with.
+    expect((await get(agent, "/state/")).status).toBe(200);
+    expect((await get(agent, "/slave(1)/state/x")).status).toBe(200);
+    expect((await get(agent, "/version/x")).status).toBe(404);
     expect(await answer(get(agent, "/files/download?path=/nope"))).toEqual([404, "404 Not Found."]);
     expect((await callAgent(agent, {})).status).toBe(400);
     expect(
