@@ -221,11 +221,20 @@ const AGENT_ROUTES: ReadonlySet<string> = new Set([
 ]);
 const EXACT_ROUTES: ReadonlySet<string> = new Set(["/version"]);
 
-/** Routes of a Mesos agent that titan uses; `/slave(1)/...` aliases the agent's own endpoints. */
+/** The routes of the agent process itself, which `/slave(1)/...` also reaches; the files and version processes are others. */
+const SLAVE_PROCESS_ROUTES: ReadonlySet<string> = new Set([
+  "/api/v1",
+  "/state",
+  "/health",
+  "/monitor/statistics",
+]);
+
+/** Routes of a Mesos agent that titan uses; `/slave(1)/...` aliases the agent process's own endpoints. */
 async function route(req: IncomingMessage, res: ServerResponse, source: AgentHttpSource): Promise<void> {
   const url = new URL(req.url ?? "/", "http://agent");
-  const own = url.pathname.startsWith("/slave(1)/") ? url.pathname.slice("/slave(1)".length) : url.pathname;
-  const path = matchRoute(own, AGENT_ROUTES, EXACT_ROUTES) ?? own;
+  const path = url.pathname.startsWith("/slave(1)/")
+    ? (matchRoute(url.pathname.slice("/slave(1)".length), SLAVE_PROCESS_ROUTES) ?? url.pathname)
+    : (matchRoute(url.pathname, AGENT_ROUTES, EXACT_ROUTES) ?? url.pathname);
   const refusal = refused(req, path, source);
   if (refusal) {
     sendText(res, refusal.status, refusal.body, refusal.headers);

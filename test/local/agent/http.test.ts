@@ -427,6 +427,11 @@ describe("local agent: state endpoints", () => {
     expect((await get(agent, "/state/")).status).toBe(200);
     expect((await get(agent, "/slave(1)/state/x")).status).toBe(200);
     expect((await get(agent, "/version/x")).status).toBe(404);
+    // The files endpoints belong to the files process, not to slave(1).
+    const stdout = `/frameworks/${FRAMEWORK_ID}/executors/x/runs/latest/stdout`;
+    expect((await get(agent, `/slave(1)/files/read?path=${encodeURIComponent(stdout)}`)).status).toBe(404);
+    expect((await get(agent, "/slave(1)/files/debug")).status).toBe(404);
+    expect((await get(agent, "/files/debug")).status).toBe(200);
     expect(await answer(get(agent, "/files/download?path=/nope"))).toEqual([404, "404 Not Found."]);
     expect((await callAgent(agent, {})).status).toBe(400);
     expect(
