@@ -19,3 +19,16 @@ export function matchRoute(
   }
   return undefined;
 }
+
+/**
+ * Whether a request target's query holds a `%` not followed by two hex digits. libprocess cannot decode such a query
+ * (http.cpp `query::decode`): its request decoder fails and the connection is closed with no answer at all
+ * (decoder.hpp, process.cpp "Decoder error").
+ */
+export function hasMalformedQueryEscape(target: string): boolean {
+  const start = target.indexOf("?");
+  if (start < 0) return false;
+  const end = target.indexOf("#", start);
+  const query = target.slice(start + 1, end < 0 ? undefined : end);
+  return /%(?![0-9a-fA-F]{2})/.test(query);
+}

@@ -85,6 +85,20 @@ describe("Host header (DNS rebinding)", () => {
   });
 });
 
+describe("request decoding", () => {
+  it("closes the connection without an answer on a query libprocess cannot decode (a bad % escape)", async () => {
+    const { url, cluster } = await startTestCluster({ agents: 1 });
+    const agentUrl = cluster.agents()[0]?.url ?? "";
+    for (const [base, path] of [
+      [url, "/master/state?jsonp=%zz"],
+      [agentUrl, "/files/read?path=%2"],
+    ] as const) {
+      await expect(send(base, path)).rejects.toThrow(/socket hang up|ECONNRESET/);
+      expect((await send(base, path.replace(/%.*$/, "%41"))).status).not.toBe(0);
+    }
+  });
+});
+
 describe("the fault endpoint", () => {
   it("does not exist unless the cluster was started for tests", async () => {
     const cluster = await startLocalCluster({

@@ -4,7 +4,7 @@ import { basename } from "node:path";
 import { BUILD_INFO } from "../build-info.js";
 import { authenticate, type HttpCredentials, type Refusal, refuseForeignHost } from "../http-guard.js";
 import { acceptsMediaType, methodNotAllowedBody, NOT_FOUND_BODY, writeBody } from "../media-type.js";
-import { matchRoute } from "../routes.js";
+import { hasMalformedQueryEscape, matchRoute } from "../routes.js";
 import type { AccountNames } from "./accounts.js";
 import { monitorStatistics, sampleUsage } from "./container-usage.js";
 import {
@@ -231,6 +231,10 @@ const SLAVE_PROCESS_ROUTES: ReadonlySet<string> = new Set([
 
 /** Routes of a Mesos agent that titan uses; `/slave(1)/...` aliases the agent process's own endpoints. */
 async function route(req: IncomingMessage, res: ServerResponse, source: AgentHttpSource): Promise<void> {
+  if (hasMalformedQueryEscape(req.url ?? "")) {
+    req.socket.destroy();
+    return;
+  }
   const url = new URL(req.url ?? "/", "http://agent");
   const path = url.pathname.startsWith("/slave(1)/")
     ? (matchRoute(url.pathname.slice("/slave(1)".length), SLAVE_PROCESS_ROUTES) ?? url.pathname)

@@ -18,7 +18,7 @@ import {
   writeBody,
 } from "../media-type.js";
 import { encodeRecord } from "../recordio.js";
-import { matchRoute } from "../routes.js";
+import { hasMalformedQueryEscape, matchRoute } from "../routes.js";
 import { checkOperatorCall, checkSchedulerCall } from "./calls.js";
 import { MAINTENANCE_CALLS, maintenanceCall } from "./maintenance-calls.js";
 import type { LocalMaster } from "./master.js";
@@ -374,6 +374,10 @@ async function route(
 ): Promise<undefined> {
   const foreign = refuseForeignHost(req);
   if (foreign) return refuse(res, foreign);
+  if (hasMalformedQueryEscape(req.url ?? "")) {
+    req.socket.destroy();
+    return;
+  }
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const requested = url.pathname;
   // The test and control endpoints are not libprocess routes: only their exact path.
