@@ -54,19 +54,24 @@ export function refuseForeignHost(req: IncomingMessage): Refusal | undefined {
   };
 }
 
-/** The principal of a valid `Authorization: Basic` header, or undefined. */
+/**
+ * The principal of an `Authorization` header libprocess' Basic authenticator accepts, or undefined. It is strict:
+ * the header is exactly `Basic` (that case), one space and the base64 of `principal:secret`, and the decoded text
+ * must split on `:` into exactly two parts, so a secret (or principal) holding a colon is never accepted
+ * (3rdparty/libprocess/src/authenticator.cpp `BasicAuthenticatorProcess::authenticate`).
+ */
 export function authenticatedPrincipal(
   header: string | undefined,
   credentials: HttpCredentials,
 ): string | undefined {
   if (header === undefined) return undefined;
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  if (!match?.[1]) return undefined;
-  const decoded = Buffer.from(match[1], "base64").toString("utf8");
-  const colon = decoded.indexOf(":");
-  if (colon < 0) return undefined;
-  const principal = decoded.slice(0, colon);
-  const secret = decoded.slice(colon + 1);
+  const components = header.split(" ");
+  if (components.length !== 2 || components[0] !== "Basic") return undefined;
+  const encoded = components[1] ?? "";
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) return undefined;
+  const credential = Buffer.from(encoded, "base64").toString("utf8").split(":");
+  if (credential.length !== 2) return undefined;
+  const [principal = "", secret = ""] = credential;
   if (principal !== credentials.principal) return undefined;
   const given = Buffer.from(secret, "utf8");
   const expected = Buffer.from(credentials.secret, "utf8");
@@ -78,7 +83,7 @@ export function authenticatedPrincipal(
 export function unauthorized(realm: string): Refusal {
   return {
     status: 401,
-    body: "",
+    body: "401 Unauthorized.",
     headers: { "WWW-Authenticate": `Basic realm="${realm}"` },
   };
 }

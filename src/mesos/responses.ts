@@ -3,16 +3,21 @@ import type { TitanError } from "../cli/errors.js";
 import { BadResponseError, TemporarilyUnavailableError, UnauthorizedError } from "./errors.js";
 import { sanitizeExcerpt } from "./excerpt.js";
 import { parseMesosJson } from "./json.js";
-import type { HttpResponse, HttpResponseHead } from "./transport.js";
+import type { HttpResponse, HttpResponseHead, SentCredentials } from "./transport.js";
 
 export function statusLine(status: number): string {
   const text = STATUS_CODES[status];
   return text === undefined ? String(status) : `${status} ${text}`;
 }
 
-function excerptOf(body: Buffer | undefined): string {
+/**
+ * A short excerpt of an error body, or nothing when it says no more than the status: Mesos answers many errors with
+ * libprocess' default body, the status line and a period ("404 Not Found."), which titan already writes.
+ */
+function excerptOf(status: number, body: Buffer | undefined): string {
   if (body === undefined || body.length === 0) return "";
   const text = sanitizeExcerpt(body.subarray(0, 4096).toString("utf8"));
+  if (text === `${statusLine(status)}.`) return "";
   return text === "" ? "" : `: "${text}"`;
 }
 
@@ -23,19 +28,21 @@ function excerptOf(body: Buffer | undefined): string {
 export function errorForStatus(
   head: HttpResponseHead,
   body: Buffer | undefined,
-  options: { what: string; credentialsSent: boolean },
+  options: { what: string; credentialsSent: SentCredentials },
 ): TitanError {
   const who = head.url.origin;
-  const detail = excerptOf(body);
+  const detail = excerptOf(head.status, body);
   const type = head.contentType === "" ? "" : ` (${head.contentType.split(";")[0]?.trim()})`;
   switch (head.status) {
     case 401:
       return new UnauthorizedError(
         `${options.what}: ${who} answered ${statusLine(401)}${detail}`,
         401,
-        options.credentialsSent
-          ? "the principal or secret was rejected; check the configured credentials"
-          : "this cluster requires HTTP authentication: give it a principal and secret with `titan config set-cluster NAME --master URL --principal P --secret env:VAR` (credentials are only sent to the configured masters and a leader they name)",
+        options.credentialsSent === "colon"
+          ? "Mesos splits HTTP Basic credentials at every ':', so a principal or secret holding one is never accepted: configure credentials without ':'"
+          : options.credentialsSent
+            ? "the principal or secret was rejected; check the configured credentials"
+            : "this cluster requires HTTP authentication: give it a principal and secret with `titan config set-cluster NAME --master URL --principal P --secret env:VAR` (credentials are only sent to the configured masters and a leader they name)",
       );
     case 403:
       return new UnauthorizedError(
@@ -61,14 +68,14 @@ export function errorForStatus(
  */
 export function parseJsonBody(
   response: HttpResponse,
-  options: { what: string; credentialsSent: boolean; encoding?: "utf8" | "latin1" },
+  options: { what: string; credentialsSent: SentCredentials; encoding?: "utf8" | "latin1" },
 ): unknown {
   if (response.status !== 200) throw errorForStatus(response, response.body, options);
   const type = response.contentType.split(";")[0]?.trim().toLowerCase() ?? "";
   const text = response.body.toString(options.encoding ?? "utf8");
   if (type !== "" && !type.endsWith("json")) {
     throw new BadResponseError(
-      `${options.what}: ${response.url.origin} answered ${statusLine(200)} with ${type} instead of JSON${excerptOf(response.body)}`,
+      `${options.what}: ${response.url.origin} answered ${statusLine(200)} with ${type} instead of JSON${excerptOf(response.status, response.body)}`,
       { status: 200 },
     );
   }
@@ -76,7 +83,7 @@ export function parseJsonBody(
     return parseMesosJson(text);
   } catch {
     throw new BadResponseError(
-      `${options.what}: ${response.url.origin} answered invalid JSON${excerptOf(response.body)}`,
+      `${options.what}: ${response.url.origin} answered invalid JSON${excerptOf(response.status, response.body)}`,
       { status: 200 },
     );
   }

@@ -6,7 +6,7 @@ import { JsonStreamError, type Selection } from "./json-select.js";
 import type { MasterCluster } from "./leader.js";
 import { JSON_HEADERS, operatorCall } from "./operator.js";
 import { errorForStatus, statusLine } from "./responses.js";
-import type { HttpStream } from "./transport.js";
+import type { HttpStream, SentCredentials } from "./transport.js";
 
 export interface StreamedCallOptions {
   /** Which values to keep, by path (see JsonSelector). */
@@ -85,7 +85,7 @@ async function readAnswer(
   stream: HttpStream,
   type: string,
   options: StreamedCallOptions,
-  credentialsSent: boolean,
+  credentialsSent: SentCredentials,
   started: number,
 ): Promise<StreamedCallResult> {
   const what = type;

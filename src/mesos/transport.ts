@@ -12,6 +12,9 @@ import { loadAgent } from "./http-agent.js";
 
 const Agent = loadAgent();
 
+/** Whether a request carried the credentials, and whether a Mesos authenticator could accept them at all. */
+export type SentCredentials = boolean | "colon";
+
 /** HTTP basic credentials for masters and agents started with `--authenticate_http_*`. */
 export interface BasicAuth {
   principal: string;
@@ -157,6 +160,7 @@ export class HttpTransport {
   private readonly ownsDispatcher: boolean;
   private readonly authHeader: string | undefined;
   private readonly authPrincipal: string | undefined;
+  private readonly authHasExtraColon: boolean;
   private readonly credentialOrigins: Set<string>;
   private readonly trace: ((line: string) => void) | undefined;
 
@@ -178,6 +182,9 @@ export class HttpTransport {
         ? undefined
         : `Basic ${Buffer.from(`${options.auth.principal}:${options.auth.secret}`, "utf8").toString("base64")}`;
     this.authPrincipal = options.auth?.principal;
+    this.authHasExtraColon =
+      options.auth !== undefined &&
+      `${options.auth.principal}:${options.auth.secret}`.split(":").length !== 2;
     this.credentialOrigins = new Set(options.credentialOrigins ?? []);
     this.trace = options.trace;
   }
@@ -192,8 +199,14 @@ export class HttpTransport {
     return this.authHeader === undefined ? undefined : this.authPrincipal;
   }
 
-  sendsCredentialsTo(url: URL): boolean {
-    return this.authHeader !== undefined && this.credentialOrigins.has(url.origin);
+  /**
+   * Whether requests to `url` carry the credentials; `"colon"` when they do but a Mesos master or agent can never
+   * accept them: libprocess' Basic authenticator splits the decoded `principal:secret` at every colon and refuses
+   * anything but two parts (3rdparty/libprocess/src/authenticator.cpp).
+   */
+  sendsCredentialsTo(url: URL): SentCredentials {
+    if (this.authHeader === undefined || !this.credentialOrigins.has(url.origin)) return false;
+    return this.authHasExtraColon ? "colon" : true;
   }
 
   /** Sends a request and buffers the whole body, failing with ResponseTooLargeError past `maxBytes`. */

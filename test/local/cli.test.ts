@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -181,6 +181,20 @@ describe("titan local up flags", () => {
   ])("refuses $desc with a usage error", ({ opts, message }) => {
     expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(UsageError);
     expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(message);
+  });
+
+  it("refuses an --auth secret with a colon, which a Mesos master's Basic authentication never accepts", () => {
+    const dir = tempDir();
+    const secretFile = join(dir, "ops.secret");
+    writeFileSync(secretFile, "s3cret:with:colons\n");
+    expect(() => clusterConfig({ ...UP, auth: `ops:${secretFile}` }, paths)).toThrow(
+      `--auth: the secret in ${secretFile} contains ':', which Mesos' HTTP Basic authentication never accepts`,
+    );
+    writeFileSync(secretFile, "s3cret\n");
+    expect(clusterConfig({ ...UP, auth: `ops:${secretFile}` }, paths).auth).toEqual({
+      principal: "ops",
+      secretFile,
+    });
   });
 
   it.each([

@@ -107,7 +107,8 @@ describe("operator API POST /api/v1", () => {
       status: 400,
       text: "Failed to validate master::Call: Expecting 'type' to be present",
     },
-    { desc: "UNKNOWN", body: { type: "UNKNOWN" }, status: 501, text: "" },
+    // libprocess' NotImplemented() body, which Master::Http::api answers UNKNOWN with.
+    { desc: "UNKNOWN", body: { type: "UNKNOWN" }, status: 501, text: "501 Not Implemented." },
   ])("answers $status for $desc", async ({ body, status, text }) => {
     const fakes = fakeAgents();
     const c = await startTestCluster({ agents: 1, createAgent: fakes.create });
@@ -129,6 +130,15 @@ describe("operator API POST /api/v1", () => {
     expect(body.type).toBe("GET_STATE");
     const plain = await post(c.url, "/api/v1", JSON.stringify({ type: "GET_STATE" }));
     expect(plain.headers["content-encoding"]).toBeUndefined();
+    // libprocess' encoder compresses every body it sends whole, `*` standing for gzip: the legacy state, jsonp too.
+    for (const [path, acceptEncoding] of [
+      ["/master/state", "*"],
+      ["/master/state?jsonp=cb", "gzip"],
+    ] as const) {
+      const legacy = await fetch(`${c.url}${path}`, { headers: { "Accept-Encoding": acceptEncoding } });
+      expect(legacy.headers.get("content-encoding")).toBe("gzip");
+      expect((await legacy.text()).length).toBeGreaterThan(1024);
+    }
     c.s.close();
   });
 });
@@ -210,7 +220,58 @@ describe("legacy endpoints", () => {
     const version = (await (await fetch(`${c.url}/version`)).json()) as Json;
     expect(version.version).toBe("1.12.0");
     expect((await fetch(`${c.url}/health`)).status).toBe(200);
-    expect((await fetch(`${c.url}/state.json`)).status).toBe(404);
+    const unknown = await fetch(`${c.url}/state.json`);
+    // libprocess' NotFound() for a path no route has (process.cpp).
+    expect([unknown.status, await unknown.text()]).toEqual([404, "404 Not Found."]);
+  });
+
+  it("wraps a legacy answer in its jsonp callback as libprocess' OK(json, jsonp) does: no semicolon, even for ''", async () => {
+    const fakes = fakeAgents();
+    const c = await startTestCluster({ agents: 1, createAgent: fakes.create });
+    for (const [query, callback] of [
+      ["?jsonp=cb", "cb"],
+      ["?jsonp=", ""],
+    ] as const) {
+      const answer = await fetch(`${c.url}/master/slaves${query}`);
+      expect(answer.headers.get("content-type")).toBe("text/javascript");
+      const text = await answer.text();
+      expect(text.startsWith(`${callback}({"slaves":[`)).toBe(true);
+      expect(text.endsWith("]})")).toBe(true);
+    }
+  });
+
+  it("finds a route as libprocess does: trailing slashes dropped, the longest route a path begins with", async () => {
+    const fakes = fakeAgents();
+    const c = await startTestCluster({ agents: 1, createAgent: fakes.create });
+    const status = async (path: string) => (await fetch(`${c.url}${path}`, { redirect: "manual" })).status;
+    expect(await status("/master/state/")).toBe(200);
+    expect(await status("/master/state/anything")).toBe(200);
+    expect(await status("/master")).toBe(404);
+    // The version process has its root only; Master::Http::redirect refuses what lies below its own path.
+    expect(await status("/version/")).toBe(200);
+    expect(await status("/version/x")).toBe(404);
+    expect(await status("/master/redirect")).toBe(307);
+    expect(await status("/master/redirect/")).toBe(404);
+    const api = await post(c.url, "/api/v1/", JSON.stringify({ type: "GET_HEALTH" }));
+    expect(api.status).toBe(200);
+  });
+
+  it("serves the files endpoints as a master without --log_dir does: nothing attached (src/files/files.cpp)", async () => {
+    const fakes = fakeAgents();
+    const c = await startTestCluster({ agents: 1, createAgent: fakes.create });
+    const answer = async (path: string) => {
+      const response = await fetch(`${c.url}${path}`);
+      return [response.status, await response.text()];
+    };
+    expect(await answer("/files/read?path=/master/log&offset=0")).toEqual([404, ""]);
+    expect(await answer("/files/read?offset=0")).toEqual([400, "Expecting 'path=value' in query.\n"]);
+    expect(await answer("/files/read?path=/master/log&offset=-2")).toEqual([
+      400,
+      "Negative offset provided: -2.\n",
+    ]);
+    expect(await answer("/files/browse?path=/master")).toEqual([404, ""]);
+    expect(await answer("/files/download?path=/master/log")).toEqual([404, "404 Not Found."]);
+    expect(await answer("/files/debug")).toEqual([200, "{}"]);
   });
 });
 

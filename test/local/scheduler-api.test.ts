@@ -262,11 +262,30 @@ describe("HTTP contract of /api/v1/scheduler", () => {
     expect(answer.headers["content-type"]).toBe("text/plain; charset=utf-8");
   });
 
+  it("negotiates Accept for RECONCILE_OPERATIONS too, before it looks the framework up (Master::Http::scheduler)", async () => {
+    const c = await cluster(1);
+    const body = JSON.stringify({
+      type: "RECONCILE_OPERATIONS",
+      framework_id: { value: "unknown" },
+      reconcile_operations: {},
+    });
+    const answer = await post(c.url, "/api/v1/scheduler", body, {
+      "Content-Type": "application/json",
+      Accept: "text/html",
+    });
+    expect([answer.status, answer.body]).toEqual([
+      406,
+      "Expecting 'Accept' to allow 'application/x-protobuf' or 'application/json'",
+    ]);
+  });
+
   it("answers 405 with Allow: POST for GET", async () => {
     const c = await cluster(1);
     const answer = await post(c.url, "/api/v1/scheduler", "", {}, "GET");
     expect(answer.status).toBe(405);
     expect(answer.headers.allow).toBe("POST");
+    // libprocess' MethodNotAllowed({"POST"}, method) body.
+    expect(answer.body).toBe("405 Method Not Allowed. Expecting one of { 'POST' }, but received 'GET'.");
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { type IncomingMessage, request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { createLocalAgent } from "../../src/local/agent/agent.js";
 import { startLocalCluster } from "../../src/local/cluster.js";
-import { hostName, isLoopbackHost } from "../../src/local/http-guard.js";
+import { authenticatedPrincipal, hostName, isLoopbackHost } from "../../src/local/http-guard.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { freePortRange } from "../support/ports.js";
 import { tempDir } from "../support/tmp.js";
@@ -42,7 +42,7 @@ function send(
   });
 }
 
-const CREDENTIALS = { principal: "ops", secret: "s3cret:with:colons" };
+const CREDENTIALS = { principal: "ops", secret: "s3cret" };
 const basic = (principal: string, secret: string) =>
   `Basic ${Buffer.from(`${principal}:${secret}`).toString("base64")}`;
 const AUTH = { Authorization: basic(CREDENTIALS.principal, CREDENTIALS.secret) };
@@ -82,6 +82,20 @@ describe("Host header (DNS rebinding)", () => {
       body: JSON.stringify({ type: "SUBSCRIBE", subscribe: { framework_info: FRAMEWORK } }),
     });
     expect(call.status).toBe(403);
+  });
+});
+
+describe("request decoding", () => {
+  it("closes the connection without an answer on a query libprocess cannot decode (a bad % escape)", async () => {
+    const { url, cluster } = await startTestCluster({ agents: 1 });
+    const agentUrl = cluster.agents()[0]?.url ?? "";
+    for (const [base, path] of [
+      [url, "/master/state?jsonp=%zz"],
+      [agentUrl, "/files/read?path=%2"],
+    ] as const) {
+      await expect(send(base, path)).rejects.toThrow(/socket hang up|ECONNRESET/);
+      expect((await send(base, path.replace(/%.*$/, "%41"))).status).not.toBe(0);
+    }
   });
 });
 
@@ -144,6 +158,14 @@ describe("the fault endpoint", () => {
 });
 
 describe("HTTP Basic authentication (as --authenticate_http_readwrite/readonly/frameworks)", () => {
+  it("never accepts a secret with a colon: libprocess splits `principal:secret` at every one", () => {
+    const colons = { principal: "ops", secret: "s3cret:with:colons" };
+    expect(authenticatedPrincipal(basic("ops", colons.secret), colons)).toBeUndefined();
+    expect(authenticatedPrincipal(basic("ops", "s3cret"), { principal: "ops", secret: "s3cret" })).toBe(
+      "ops",
+    );
+  });
+
   it("protects the master's and agents' APIs and leaves /health, /version and /redirect open", async () => {
     const { url, cluster, faults } = await startTestCluster({ agents: 1, credentials: CREDENTIALS });
     const agentUrl = cluster.agents()[0]?.url ?? "";
@@ -157,8 +179,18 @@ describe("HTTP Basic authentication (as --authenticate_http_readwrite/readonly/f
       const anonymous = await send(base, path);
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers["www-authenticate"]).toBe(`Basic realm="${realm}"`);
+      // libprocess' Unauthorized body.
+      expect([anonymous.body, anonymous.headers["content-type"]]).toEqual([
+        "401 Unauthorized.",
+        "text/plain; charset=utf-8",
+      ]);
       const wrong = await send(base, path, { headers: { Authorization: basic("ops", "nope") } });
       expect(wrong.status).toBe(401);
+      // libprocess' Basic authenticator is strict: "Basic" as written, one space, exactly `principal:secret`.
+      const encoded = Buffer.from("ops:s3cret").toString("base64");
+      for (const header of [`basic ${encoded}`, `Basic  ${encoded}`, basic("ops", "s3cret:")]) {
+        expect((await send(base, path, { headers: { Authorization: header } })).status).toBe(401);
+      }
       expect((await send(base, path, { headers: AUTH })).status).not.toBe(401);
     }
     for (const [base, realm] of [
@@ -170,6 +202,8 @@ describe("HTTP Basic authentication (as --authenticate_http_readwrite/readonly/f
       expect(anonymous.headers["www-authenticate"]).toBe(`Basic realm="${realm}"`);
     }
     expect(await masterId(url, AUTH)).not.toBe("");
+    // A path no route serves is a 404 before any authentication, on the master and the agents alike.
+    for (const base of [url, agentUrl]) expect((await send(base, "/nothing/here")).status).toBe(404);
     for (const path of ["/health", "/version", "/master/redirect"])
       expect((await send(url, path)).status).not.toBe(401);
     const unauthenticatedFault = await send(url, "/__titan_local/faults", {

@@ -90,6 +90,36 @@ describe("master operator API", () => {
     expect((error403 as UnauthorizedError).hint).toMatch(/not authorised/);
   });
 
+  it("a 401 after credentials holding a second ':' says Mesos can never accept them", async () => {
+    const master = await scriptedServer((_req, res) => {
+      res.writeHead(401, {
+        "content-type": "text/plain",
+        "www-authenticate": 'Basic realm="mesos-master-readwrite"',
+      });
+      res.end("401 Unauthorized.");
+    });
+    const cluster = MasterCluster.fromConfig({
+      masters: [master.url],
+      auth: { principal: "ops", secret: "pw:x" },
+    });
+    closers.push(cluster);
+    const error = await new MasterOperator(cluster).getState().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect((error as Error).message).toBe(`GET_STATE: ${master.url} answered 401 Unauthorized`);
+    expect((error as UnauthorizedError).hint).toMatch(/splits HTTP Basic credentials at every ':'/);
+  });
+
+  it('does not repeat the status when the body is libprocess\' default one ("404 Not Found.")', async () => {
+    const master = await scriptedServer((_req, res) => {
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+      res.end("404 Not Found.");
+    });
+    const error = await operatorFor(master.url)
+      .getState()
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`GET_STATE: ${master.url} answered 404 Not Found (text/plain)`);
+  });
+
   it("an HTML error page shows status, content type and a short sanitised excerpt", async () => {
     const page = `<!DOCTYPE html><html><head><title>502 Bad Gateway</title><style>body{color:red}</style></head>
       <body><center><h1>502   Bad Gateway</h1></center><hr><center>nginx/1.25.3</center>

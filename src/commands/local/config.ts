@@ -108,13 +108,21 @@ function authSource(flag: string | undefined, paths: LocalPaths, cwd: string): C
     );
   }
   const secretFile = resolve(cwd, source.secretFile);
+  let secret: string;
   try {
-    readSecretFile(secretFile);
+    secret = readSecretFile(secretFile);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : "");
     throw new UsageError(
       `--auth: cannot read the secret file ${secretFile} (${reason})`,
       "write the secret on its first line",
+    );
+  }
+  // A Mesos master splits the decoded `principal:secret` at every colon and refuses anything but two parts.
+  if (secret.includes(":")) {
+    throw new UsageError(
+      `--auth: the secret in ${secretFile} contains ':', which Mesos' HTTP Basic authentication never accepts`,
+      "choose a secret without ':'",
     );
   }
   return { principal: source.principal, secretFile };

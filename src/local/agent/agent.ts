@@ -209,7 +209,10 @@ class LocalAgent implements LocalAgentHandle {
     return view;
   }
 
-  /** Each run's directory, its runs/latest link and the virtual /frameworks/.../runs/latest path. */
+  /**
+   * Each run's directory, its runs/latest path and the virtual /frameworks/.../runs/latest path, all three attached to
+   * the run's directory itself, as slave.cpp `Framework::addExecutor` attaches them.
+   */
   private attachedPaths(): AttachedPath[] {
     const attached: AttachedPath[] = [];
     for (const executor of this.executors.values()) {
@@ -217,8 +220,8 @@ class LocalAgent implements LocalAgentHandle {
       if (sandbox === undefined) continue;
       attached.push(
         { virtualPath: sandbox.directory, realPath: sandbox.directory },
-        { virtualPath: sandbox.latestLink, realPath: sandbox.latestLink },
-        { virtualPath: sandbox.virtualLatest, realPath: sandbox.latestLink },
+        { virtualPath: sandbox.latestLink, realPath: sandbox.directory },
+        { virtualPath: sandbox.virtualLatest, realPath: sandbox.directory },
       );
     }
     return attached;

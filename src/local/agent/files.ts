@@ -1,5 +1,5 @@
 import { closeSync, openSync, readdirSync, readSync, realpathSync, type Stats, statSync } from "node:fs";
-import { join, posix, sep } from "node:path";
+import { join } from "node:path";
 import type { AccountNames } from "./accounts.js";
 import { formatFileMode } from "./file-mode.js";
 
@@ -21,56 +21,118 @@ export class FilesError extends Error {
   }
 }
 
-function normalizeRequestPath(path: string): string {
-  const normalized = posix.normalize(path);
-  return normalized.length > 1 && normalized.endsWith("/") ? normalized.slice(0, -1) : normalized;
+/** stout's `path::join` of two parts: exactly one separator between them, whatever each brought (one at most). */
+function joinTwo(first: string, second: string): string {
+  const head = first.endsWith("/") ? first.slice(0, -1) : first;
+  return `${head}/${second.startsWith("/") ? second.slice(1) : second}`;
 }
 
+function withoutTrailingSlash(path: string): string {
+  return path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+/** What `realpath(3)` fails with, worded as strerror words it, for the 400 a real agent answers. */
+const REALPATH_ERRORS: Readonly<Record<string, string>> = {
+  EACCES: "Permission denied",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+};
+
 /**
- * Resolves a requested path against the attached paths (longest attached prefix wins) to a real path that exists and
- * stays inside the attached directory after symlinks are followed.
+ * Resolves a requested path as src/files/files.cpp `FilesProcess::resolve` does. The request is not normalised: its
+ * `/`-separated tokens are cut from the end until what is left is an attached path (stored without a trailing `/`,
+ * the last attach of a path winning). Below an attached directory the rest is joined on and canonicalised, and must
+ * still start with the directory (a plain string prefix, as Mesos checks it): one that leaves it (`..`, a symlink
+ * out) is a 400 "'<path>' is inaccessible", one that does not exist a 404. An attached file with a rest is a 404.
  */
 export function resolveAttached(requested: string, attached: readonly AttachedPath[]): string {
-  const path = normalizeRequestPath(requested);
-  let best: AttachedPath | undefined;
-  for (const candidate of attached) {
-    const root = normalizeRequestPath(candidate.virtualPath);
-    if (
-      (path === root || path.startsWith(`${root}/`)) &&
-      (best === undefined || root.length > best.virtualPath.length)
-    ) {
-      best = { virtualPath: root, realPath: candidate.realPath };
+  const table = new Map<string, string>();
+  for (const entry of attached) table.set(withoutTrailingSlash(entry.virtualPath), entry.realPath);
+  const tokens = withoutTrailingSlash(requested).split("/");
+  let suffix = "";
+  while (tokens.length > 0) {
+    const prefix = tokens.slice(1).reduce(joinTwo, tokens[0] ?? "");
+    const attachedTo = table.get(prefix);
+    // An attach whose path cannot be canonicalised fails in Mesos (`FilesProcess::attach`), so it is not there.
+    const root = attachedTo === undefined ? undefined : realpathOrUndefined(attachedTo);
+    if (root === undefined) {
+      const last = tokens.pop() ?? "";
+      suffix = suffix === "" ? last : joinTwo(last, suffix);
+      continue;
     }
+    if (!isDirectory(root)) {
+      if (suffix !== "") throw new FilesError(404, "");
+      return root;
+    }
+    const joined = joinTwo(root, suffix);
+    let resolved: string;
+    try {
+      resolved = realpathSync(joined);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "";
+      if (code === "ENOENT" || code === "ENOTDIR") throw new FilesError(404, "");
+      throw new FilesError(
+        400,
+        `Failed to determine canonical path of '${joined}': ${REALPATH_ERRORS[code] ?? code}.\n`,
+      );
+    }
+    if (!resolved.startsWith(root)) throw new FilesError(400, `'${joined}' is inaccessible.\n`);
+    return resolved;
   }
-  if (best === undefined) throw new FilesError(404, `Path '${requested}' not found`);
-  const rest = path.slice(best.virtualPath.length).replace(/^\//, "");
-  let root: string;
-  let resolved: string;
+  throw new FilesError(404, "");
+}
+
+function realpathOrUndefined(path: string): string | undefined {
   try {
-    root = realpathSync(best.realPath);
-    resolved = realpathSync(rest === "" ? root : join(root, ...rest.split("/")));
+    return realpathSync(path);
   } catch {
-    throw new FilesError(404, `Path '${requested}' not found`);
+    return undefined;
   }
-  if (resolved !== root && !resolved.startsWith(root + sep)) {
-    throw new FilesError(404, `Path '${requested}' not found`);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
-  return resolved;
+}
+
+/** The `path` query parameter the files endpoints require: absent or empty is Mesos' 400. */
+export function requiredPath(query: URLSearchParams): string {
+  const path = query.get("path");
+  if (path === null || path === "") throw new FilesError(400, "Expecting 'path=value' in query.\n");
+  return path;
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * stout's `numify<int64>` as the files endpoints parse `offset` and `length` with it: boost's `lexical_cast` (an
+ * optional sign, digits, nothing else: no spaces), else a hexadecimal `0x…`/`-0x…`; out of range is an error.
+ */
+function numify(raw: string): bigint | undefined {
+  let value: bigint;
+  const hex = /^(-?)0[xX]([0-9a-fA-F]+)$/.exec(raw);
+  if (hex !== null) value = (hex[1] === "-" ? -1n : 1n) * BigInt(`0x${hex[2] ?? ""}`);
+  else if (/^[+-]?\d+$/.test(raw)) value = BigInt(raw);
+  else return undefined;
+  return value > INT64_MAX || value < -INT64_MAX - 1n ? undefined : value;
 }
 
 function parseInteger(name: string, raw: string | null): number | undefined {
   if (raw === null) return undefined;
-  if (!/^-?\d+$/.test(raw.trim()))
+  const value = numify(raw);
+  if (value === undefined)
     throw new FilesError(400, `Failed to parse ${name}: Failed to convert '${raw}' to number.\n`);
-  return Number(raw.trim());
+  return Number(value);
 }
 
 export type ReadResult = { kind: "size"; size: number } | { kind: "data"; data: Buffer; offset: number };
 
 /** GET /files/read semantics (src/files/files.cpp): size probe, offset echo, 64 KiB cap, 400/404 errors. */
 export function readAttachedFile(query: URLSearchParams, attached: readonly AttachedPath[]): ReadResult {
-  const path = query.get("path");
-  if (path === null) throw new FilesError(400, "Expecting 'path=value' in query.\n");
+  const path = requiredPath(query);
   const offset = parseInteger("offset", query.get("offset")) ?? -1;
   if (offset < -1) throw new FilesError(400, `Negative offset provided: ${offset}.\n`);
   const lengthArg = parseInteger("length", query.get("length"));
@@ -107,19 +169,25 @@ export interface FileEntry {
   stats: Stats;
 }
 
-/** GET /files/browse: the entries of a directory (or the file itself), each under the requested path. */
+/**
+ * GET /files/browse (src/files/files.cpp `FilesProcess::browse`): the entries of a directory, each named by the
+ * requested path joined with its name and sorted by its real path's bytes; anything but a directory lists nothing
+ * (`os::ls` fails on it), so a file is `[]`.
+ */
 export function browseAttached(query: URLSearchParams, attached: readonly AttachedPath[]): FileEntry[] {
-  const path = query.get("path");
-  if (path === null) throw new FilesError(400, "Expecting 'path=value' in query.\n");
-  const real = resolveAttached(path, attached);
-  const requested = normalizeRequestPath(path);
-  const stats = statSync(real);
-  if (!stats.isDirectory()) return [{ path: requested, stats }];
-  return readdirSync(real)
-    .sort()
+  const requested = requiredPath(query);
+  const real = resolveAttached(requested, attached);
+  let names: string[];
+  try {
+    names = readdirSync(real);
+  } catch {
+    return [];
+  }
+  return names
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
     .flatMap((name): FileEntry[] => {
       try {
-        return [{ path: posix.join(requested, name), stats: statSync(join(real, name)) }];
+        return [{ path: joinTwo(requested, name), stats: statSync(join(real, name)) }];
       } catch {
         return []; // removed while listing, or a dangling link
       }
@@ -173,4 +241,18 @@ export function jsonStringOfBytes(bytes: Buffer): Buffer {
   }
   out.push(0x22);
   return Buffer.from(out);
+}
+
+/**
+ * GET /files/debug (src/files/files.cpp `FilesProcess::debug`): every attached path and the real path it stands for,
+ * keyed as Mesos' map keeps them (without a trailing `/`, in byte order, the last attach of a path winning).
+ */
+export function attachedPathsDebug(attached: readonly AttachedPath[]): Record<string, string> {
+  const table = new Map<string, string>();
+  for (const entry of attached) {
+    const real = realpathOrUndefined(entry.realPath);
+    if (real !== undefined) table.set(withoutTrailingSlash(entry.virtualPath), real);
+  }
+  const keys = [...table.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return Object.fromEntries(keys.map((key) => [key, table.get(key) ?? ""]));
 }

@@ -1,16 +1,21 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { basename } from "node:path";
+import { BUILD_INFO } from "../build-info.js";
 import { authenticate, type HttpCredentials, type Refusal, refuseForeignHost } from "../http-guard.js";
+import { acceptsMediaType, methodNotAllowedBody, NOT_FOUND_BODY, writeBody } from "../media-type.js";
+import { hasMalformedQueryEscape, matchRoute } from "../routes.js";
 import type { AccountNames } from "./accounts.js";
 import { monitorStatistics, sampleUsage } from "./container-usage.js";
 import {
   type AttachedPath,
+  attachedPathsDebug,
   browseAttached,
   FilesError,
   jsonStringOfBytes,
   legacyFileInfo,
   readAttachedFile,
+  requiredPath,
   resolveAttached,
 } from "./files.js";
 import { handleOperatorCall } from "./operator-api.js";
@@ -27,7 +32,8 @@ export interface AgentHttpSource {
 
 /** Realms of the agent's endpoints (src/slave/main.cpp `DEFAULT_HTTP_*_REALM`); /health and /version are open. */
 function agentRealm(path: string): string | undefined {
-  if (path === "/health" || path === "/version") return undefined;
+  // A path no route serves is libprocess' 404 before any authentication.
+  if (path === "/health" || path === "/version" || !AGENT_ROUTES.has(path)) return undefined;
   return path === "/api/v1" ? "mesos-agent-readwrite" : "mesos-agent-readonly";
 }
 
@@ -41,28 +47,31 @@ function refused(req: IncomingMessage, path: string, source: AgentHttpSource): R
 }
 
 const JSON_TYPE = "application/json";
+const PROTOBUF_TYPE = "application/x-protobuf";
+const RECORDIO_TYPE = "application/recordio";
 
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, {
-    "Content-Type": "text/plain; charset=utf-8",
-    "Content-Length": Buffer.byteLength(text),
-  });
-  res.end(text);
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  extra: Record<string, string> = {},
+): void {
+  writeBody(res, status, { ...extra, "Content-Type": "text/plain; charset=utf-8" }, text);
 }
 
 function sendJson(res: ServerResponse, status: number, json: unknown, jsonp?: string | null): void {
   const body = JSON.stringify(json);
-  if (jsonp !== undefined && jsonp !== null && jsonp !== "") {
-    const wrapped = `${jsonp}(${body});`;
-    res.writeHead(status, {
-      "Content-Type": "text/javascript",
-      "Content-Length": Buffer.byteLength(wrapped),
-    });
-    res.end(wrapped);
+  // libprocess' OK(json, jsonp): any `jsonp` given, even an empty one, wraps the JSON, with no semicolon after it.
+  if (jsonp !== undefined && jsonp !== null) {
+    writeBody(res, status, { "Content-Type": "text/javascript" }, `${jsonp}(${body})`);
     return;
   }
-  res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(body) });
-  res.end(body);
+  writeBody(res, status, { "Content-Type": JSON_TYPE }, body);
 }
 
 function sendFilesError(res: ServerResponse, error: unknown): void {
@@ -74,19 +83,6 @@ function sendFilesError(res: ServerResponse, error: unknown): void {
     return;
   }
   throw error;
-}
-
-/** Does an Accept header admit application/json? A missing header accepts everything. */
-export function acceptsJson(accept: string | undefined): boolean {
-  if (accept === undefined || accept.trim() === "") return true;
-  for (const part of accept.split(",")) {
-    const [range, ...params] = part.trim().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    if (q !== undefined && Number(q.slice(2)) === 0) continue;
-    const media = (range ?? "").trim().toLowerCase();
-    if (media === JSON_TYPE || media === "application/*" || media === "*/*") return true;
-  }
-  return false;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -103,9 +99,10 @@ async function operatorApi(
   res: ServerResponse,
   source: AgentHttpSource,
 ): Promise<void> {
+  // The checks of src/slave/http.cpp `Http::api`, in its order and with its texts. Protobuf and RecordIO bodies and
+  // answers are valid for a real agent; the local one speaks JSON only (docs/local-cluster.md).
   if (req.method !== "POST") {
-    res.writeHead(405, { Allow: "POST" });
-    res.end();
+    sendText(res, 405, methodNotAllowedBody(["POST"], req.method ?? ""), { Allow: "POST" });
     return;
   }
   const contentType = req.headers["content-type"];
@@ -113,13 +110,20 @@ async function operatorApi(
     sendText(res, 400, "Expecting 'Content-Type' to be present");
     return;
   }
-  // Mesos compares the media type byte for byte; protobuf bodies are not spoken by the local cluster.
   if (contentType !== JSON_TYPE) {
-    sendText(res, 415, `Expecting 'Content-Type' of ${JSON_TYPE}`);
+    sendText(res, 415, `Expecting 'Content-Type' of ${JSON_TYPE} or ${PROTOBUF_TYPE} or ${RECORDIO_TYPE}`);
     return;
   }
-  if (!acceptsJson(req.headers.accept)) {
-    sendText(res, 406, `Expecting 'Accept' to allow '${JSON_TYPE}'`);
+  if (req.headers["message-content-type"] !== undefined) {
+    sendText(res, 415, "Expecting 'Message-Content-Type' to be not set for non-streaming requests");
+    return;
+  }
+  if (!acceptsMediaType(header(req, "accept"), JSON_TYPE)) {
+    sendText(res, 406, `Expecting 'Accept' to allow ${JSON_TYPE} or ${PROTOBUF_TYPE} or ${RECORDIO_TYPE}`);
+    return;
+  }
+  if (req.headers["message-accept"] !== undefined) {
+    sendText(res, 406, "Expecting 'Message-Accept' to be not set for non-streaming responses");
     return;
   }
   let call: unknown;
@@ -153,8 +157,10 @@ function filesRead(res: ServerResponse, query: URLSearchParams, source: AgentHtt
             jsonStringOfBytes(result.data),
             Buffer.from(`,"offset":${result.offset}}`),
           ]);
-    res.writeHead(200, { "Content-Type": JSON_TYPE, "Content-Length": body.length });
-    res.end(body);
+    // OK(object, jsonp), as every files endpoint answers (libprocess wraps the JSON in the callback).
+    const jsonp = query.get("jsonp");
+    const wrapped = jsonp === null ? body : Buffer.concat([Buffer.from(`${jsonp}(`), body, Buffer.from(")")]);
+    writeBody(res, 200, { "Content-Type": wrapped === body ? JSON_TYPE : "text/javascript" }, wrapped);
   } catch (error) {
     sendFilesError(res, error);
   }
@@ -167,6 +173,7 @@ function filesBrowse(res: ServerResponse, query: URLSearchParams, source: AgentH
       res,
       200,
       entries.map((entry) => legacyFileInfo(entry, source.accounts)),
+      query.get("jsonp"),
     );
   } catch (error) {
     sendFilesError(res, error);
@@ -174,13 +181,8 @@ function filesBrowse(res: ServerResponse, query: URLSearchParams, source: AgentH
 }
 
 function filesDownload(res: ServerResponse, query: URLSearchParams, source: AgentHttpSource): void {
-  const path = query.get("path");
-  if (path === null) {
-    sendText(res, 400, "Expecting 'path=value' in query.\n");
-    return;
-  }
   try {
-    const real = resolveAttached(path, source.attached());
+    const real = resolveAttached(requiredPath(query), source.attached());
     const data = readFileSync(real);
     res.writeHead(200, {
       "Content-Type": "application/octet-stream",
@@ -189,6 +191,11 @@ function filesDownload(res: ServerResponse, query: URLSearchParams, source: Agen
     });
     res.end(data);
   } catch (error) {
+    // `_download` answers its own `NotFound()`, with libprocess' default body, where read and browse answer an empty one.
+    if (error instanceof FilesError && error.status === 404) {
+      sendText(res, 404, NOT_FOUND_BODY);
+      return;
+    }
     if (error instanceof FilesError) {
       sendFilesError(res, error);
       return;
@@ -201,23 +208,45 @@ function filesDownload(res: ServerResponse, query: URLSearchParams, source: Agen
   }
 }
 
-/** Routes of a Mesos agent that titan uses; `/slave(1)/...` aliases the agent's own endpoints. */
+/** The agent's routes the local agent serves (src/slave/slave.cpp `route(...)`, the files and monitor processes). */
+const AGENT_ROUTES: ReadonlySet<string> = new Set([
+  "/api/v1",
+  "/state",
+  "/health",
+  "/monitor/statistics",
+  "/files/read",
+  "/files/browse",
+  "/files/download",
+  "/files/debug",
+]);
+const EXACT_ROUTES: ReadonlySet<string> = new Set(["/version"]);
+
+/** The routes of the agent process itself, which `/slave(1)/...` also reaches; the files and version processes are others. */
+const SLAVE_PROCESS_ROUTES: ReadonlySet<string> = new Set([
+  "/api/v1",
+  "/state",
+  "/health",
+  "/monitor/statistics",
+]);
+
+/** Routes of a Mesos agent that titan uses; `/slave(1)/...` aliases the agent process's own endpoints. */
 async function route(req: IncomingMessage, res: ServerResponse, source: AgentHttpSource): Promise<void> {
+  if (hasMalformedQueryEscape(req.url ?? "")) {
+    req.socket.destroy();
+    return;
+  }
   const url = new URL(req.url ?? "/", "http://agent");
-  const path = url.pathname.startsWith("/slave(1)/") ? url.pathname.slice("/slave(1)".length) : url.pathname;
+  const path = url.pathname.startsWith("/slave(1)/")
+    ? (matchRoute(url.pathname.slice("/slave(1)".length), SLAVE_PROCESS_ROUTES) ?? url.pathname)
+    : (matchRoute(url.pathname, AGENT_ROUTES, EXACT_ROUTES) ?? url.pathname);
   const refusal = refused(req, path, source);
   if (refusal) {
-    res.writeHead(refusal.status, { ...refusal.headers, "Content-Length": Buffer.byteLength(refusal.body) });
-    res.end(refusal.body);
+    sendText(res, refusal.status, refusal.body, refusal.headers);
     return;
   }
-  const isGet = req.method === "GET" || req.method === "HEAD";
   if (path === "/api/v1") return operatorApi(req, res, source);
-  if (!isGet) {
-    res.writeHead(405, { Allow: "GET" });
-    res.end();
-    return;
-  }
+  // Any method: an agent refuses all but GET on /monitor/statistics only when it has an authorizer (http.cpp
+  // `Http::statistics`), which a local agent never has; /state, /health and the files endpoints never look.
   switch (path) {
     case "/state":
       sendJson(res, 200, legacyState(source.view()), url.searchParams.get("jsonp"));
@@ -231,7 +260,7 @@ async function route(req: IncomingMessage, res: ServerResponse, source: AgentHtt
       res.end();
       return;
     case "/version":
-      sendJson(res, 200, { version: MESOS_VERSION });
+      sendJson(res, 200, { version: MESOS_VERSION, ...BUILD_INFO });
       return;
     case "/files/read":
       return filesRead(res, url.searchParams, source);
@@ -239,9 +268,11 @@ async function route(req: IncomingMessage, res: ServerResponse, source: AgentHtt
       return filesBrowse(res, url.searchParams, source);
     case "/files/download":
       return filesDownload(res, url.searchParams, source);
+    case "/files/debug":
+      sendJson(res, 200, attachedPathsDebug(source.attached()), url.searchParams.get("jsonp"));
+      return;
     default:
-      res.writeHead(404);
-      res.end();
+      sendText(res, 404, NOT_FOUND_BODY);
   }
 }
 

@@ -1,6 +1,8 @@
 import { statSync } from "node:fs";
+import { BUILD_INFO } from "../build-info.js";
 import { CALL_SCHEMA } from "../call-protos.js";
 import { isObject } from "../json.js";
+import { NOT_IMPLEMENTED_BODY } from "../media-type.js";
 import { parseProtoJson } from "../proto-json.js";
 import type { AccountNames } from "./accounts.js";
 import { sampleUsage, v1GetContainers } from "./container-usage.js";
@@ -53,7 +55,7 @@ function readFile(call: Record<string, unknown>, context: OperatorContext): ApiR
   try {
     const real = resolveAttached(args.path, context.attached);
     const stats = statSync(real);
-    if (stats.isDirectory()) return { status: 400, text: "Cannot read a directory" };
+    if (stats.isDirectory()) return { status: 400, text: "Cannot read a directory.\n" };
     const data = readRange(real, offset, Math.min(length ?? READ_CAP_BYTES, READ_CAP_BYTES));
     return reply("READ_FILE", "read_file", { size: stats.size, data: data.toString("base64") });
   } catch (error) {
@@ -111,7 +113,8 @@ const PAYLOAD_OF: Readonly<Record<string, string>> = {
  */
 export function handleOperatorCall(raw: unknown, context: OperatorContext): ApiReply {
   const parsed = parseProtoJson(CALL_SCHEMA, "agent.Call", raw);
-  if (!parsed.ok) return { status: 400, text: `Failed to convert JSON into Call protobuf: ${parsed.error}` };
+  // common/http.hpp `deserialize` gives protobuf::parse's error bare (the master's handler prefixes its own).
+  if (!parsed.ok) return { status: 400, text: parsed.error };
   const call = parsed.value;
   const type = call.type;
   if (typeof type !== "string")
@@ -123,7 +126,7 @@ export function handleOperatorCall(raw: unknown, context: OperatorContext): ApiR
     case "GET_HEALTH":
       return reply(type, "get_health", { healthy: true });
     case "GET_VERSION":
-      return reply(type, "get_version", { version_info: { version: MESOS_VERSION } });
+      return reply(type, "get_version", { version_info: { version: MESOS_VERSION, ...BUILD_INFO } });
     case "GET_FLAGS":
       return reply(type, "get_flags", { flags: flags(context.view) });
     case "GET_STATE":
@@ -143,7 +146,7 @@ export function handleOperatorCall(raw: unknown, context: OperatorContext): ApiR
     case "LIST_FILES":
       return listFiles(call, context);
     case "UNKNOWN":
-      return { status: 501, text: "Received 'UNKNOWN' call" };
+      return { status: 501, text: NOT_IMPLEMENTED_BODY };
     default:
       return { status: 501, text: `The local cluster's agent does not implement '${type}'` };
   }

@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { BUILD_INFO } from "../build-info.js";
 import { domainJson, type FaultDomain } from "../fault-domain.js";
 import { mesosDuration } from "../mesos-duration.js";
 import { agentPools, poolRole, poolsToJson, reservationsOf, splitByReservation } from "../pools.js";
@@ -367,6 +368,7 @@ export function legacyState(agent: AgentView): Json {
   const reservedJson = new Map([...reserved].map(([role, list]) => [role, poolsToJson(list, endpoint)]));
   const json: Json = {
     version: MESOS_VERSION,
+    ...BUILD_INFO,
     start_time: agent.startTime,
     id: agent.id,
     pid: `slave(1)@127.0.0.1:${agent.port}`,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gzipSync } from "node:zlib";
+import { browseAttached, FilesError, readAttachedFile, requiredPath } from "../agent/files.js";
 import {
   authenticate,
   fromBrowser,
@@ -10,7 +10,15 @@ import {
   refuseForeignHost,
 } from "../http-guard.js";
 import { isObject, type JsonObject, toJson } from "../json.js";
+import {
+  acceptsMediaType,
+  methodNotAllowedBody,
+  NOT_FOUND_BODY,
+  NOT_IMPLEMENTED_BODY,
+  writeBody,
+} from "../media-type.js";
 import { encodeRecord } from "../recordio.js";
+import { hasMalformedQueryEscape, matchRoute } from "../routes.js";
 import { checkOperatorCall, checkSchedulerCall } from "./calls.js";
 import { MAINTENANCE_CALLS, maintenanceCall } from "./maintenance-calls.js";
 import type { LocalMaster } from "./master.js";
@@ -40,8 +48,6 @@ import {
 const JSON_TYPE = "application/json";
 const PROTOBUF_TYPE = "application/x-protobuf";
 const TEXT = "text/plain; charset=utf-8";
-/** libprocess compresses bodies of at least this many bytes when the client accepts gzip. */
-const GZIP_MIN_BYTES = 1024;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export const ADMIN_PATH = "/__titan_local/faults";
@@ -70,28 +76,6 @@ export interface MasterServer {
   close(): Promise<void>;
 }
 
-/** libprocess `Request::acceptsMediaType`: type/subtype, then type/*, then * /*; q=0 excludes; no header accepts all. */
-export function acceptsMediaType(header: string | undefined, mediaType: string): boolean {
-  if (header === undefined) return true;
-  const [type] = mediaType.split("/");
-  const ranges = new Map<string, number>();
-  for (const part of header.split(",")) {
-    const [range, ...params] = part.trim().split(";");
-    if (!range) continue;
-    let q = 1;
-    for (const p of params) {
-      const [k, v] = p.trim().split("=");
-      if (k === "q" && v !== undefined) q = Number(v);
-    }
-    ranges.set(range.trim().toLowerCase(), Number.isFinite(q) ? q : 0);
-  }
-  for (const candidate of [mediaType, `${type}/*`, "*/*"]) {
-    const q = ranges.get(candidate);
-    if (q !== undefined) return q > 0;
-  }
-  return false;
-}
-
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(", ") : v;
@@ -103,40 +87,17 @@ function sendText(
   body = "",
   extra: Record<string, string> = {},
 ): undefined {
-  const headers: Record<string, string | number> = { ...extra, "Content-Length": Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = { ...extra };
   if (body !== "") headers["Content-Type"] = TEXT;
-  res.writeHead(status, headers);
-  res.end(body);
+  writeBody(res, status, headers, body);
 }
 
-function sendJson(
-  req: IncomingMessage,
-  res: ServerResponse,
-  value: unknown,
-  contentType = JSON_TYPE,
-): undefined {
-  let body = Buffer.from(toJson(value), "utf8");
-  const headers: Record<string, string | number> = { "Content-Type": contentType };
-  if (body.length >= GZIP_MIN_BYTES && acceptsEncoding(header(req, "accept-encoding"), "gzip")) {
-    body = gzipSync(body);
-    headers["Content-Encoding"] = "gzip";
-  }
-  headers["Content-Length"] = body.length;
-  res.writeHead(200, headers);
-  res.end(body);
-}
-
-function acceptsEncoding(value: string | undefined, encoding: string): boolean {
-  if (value === undefined) return false;
-  return value.split(",").some((part) => {
-    const [name, ...params] = part.trim().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    return name?.trim() === encoding && (q === undefined || Number(q.slice(2)) > 0);
-  });
+function sendJson(res: ServerResponse, value: unknown, contentType = JSON_TYPE): undefined {
+  writeBody(res, 200, { "Content-Type": contentType }, toJson(value));
 }
 
 function methodNotAllowed(res: ServerResponse, method: string): undefined {
-  sendText(res, 405, `Expecting one of { 'POST' }, but received '${method}'`, { Allow: "POST" });
+  sendText(res, 405, methodNotAllowedBody(["POST"], method), { Allow: "POST" });
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -217,8 +178,14 @@ function handleScheduler(
   const principalError = checkPrincipal(master, call, principal);
   if (principalError !== undefined) return sendText(res, 400, principalError);
   const streamId = header(req, "mesos-stream-id");
+  // Master::Http::scheduler negotiates a response type for the two calls that may answer with a body.
+  if (
+    (call.type === "SUBSCRIBE" || call.type === "RECONCILE_OPERATIONS") &&
+    !acceptsMediaType(header(req, "accept"), JSON_TYPE)
+  ) {
+    return notAcceptable(res);
+  }
   if (call.type === "SUBSCRIBE") {
-    if (!acceptsMediaType(header(req, "accept"), JSON_TYPE)) return notAcceptable(res);
     if (streamId !== undefined) {
       return sendText(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
     }
@@ -229,7 +196,7 @@ function handleScheduler(
   }
   const framework = master.frameworkForCall(call, streamId);
   if ("error" in framework) return sendText(res, framework.status, framework.error);
-  if (call.type === "UNKNOWN") return sendText(res, 501);
+  if (call.type === "UNKNOWN") return sendText(res, 501, NOT_IMPLEMENTED_BODY);
   const apply = (): undefined => {
     const result = master.handleCall(framework, call);
     if (result.status === 202) return sendText(res, 202);
@@ -298,7 +265,7 @@ async function handleOperator(
   if (!checked.ok) return sendText(res, 400, checked.error);
   if (!acceptsMediaType(header(req, "accept"), JSON_TYPE)) return notAcceptable(res);
   const type = String(checked.value.type);
-  const respond = (key: string, value: JsonObject) => sendJson(req, res, { type, [key]: value });
+  const respond = (key: string, value: JsonObject) => sendJson(res, { type, [key]: value });
   if (MAINTENANCE_CALLS.has(type)) {
     const answer = await maintenanceCall(master, checked.value);
     if (answer.status === 400) return sendText(res, 400, answer.error);
@@ -347,16 +314,15 @@ async function handleOperator(
     }
     default:
       // UNKNOWN, and calls the local cluster does not implement (see docs/local-cluster.md).
-      return sendText(res, 501);
+      return sendText(res, 501, NOT_IMPLEMENTED_BODY);
   }
 }
 
-function withJsonp(req: IncomingMessage, res: ServerResponse, url: URL, value: unknown): undefined {
+function withJsonp(res: ServerResponse, url: URL, value: unknown): undefined {
   const callback = url.searchParams.get("jsonp");
-  if (callback === null) return sendJson(req, res, value);
-  const body = `${callback}(${toJson(value)});`;
-  res.writeHead(200, { "Content-Type": "text/javascript", "Content-Length": Buffer.byteLength(body) });
-  res.end(body);
+  if (callback === null) return sendJson(res, value);
+  // libprocess' OK(json, jsonp) wraps the JSON in the callback with no semicolon after it (process/http.cpp).
+  writeBody(res, 200, { "Content-Type": "text/javascript" }, `${callback}(${toJson(value)})`);
 }
 
 function refuse(res: ServerResponse, refusal: Refusal): undefined {
@@ -382,12 +348,24 @@ function realmOf(path: string): string | undefined {
     case "/frameworks":
     case "/master/tasks":
     case "/tasks":
+    case "/files/read":
+    case "/files/browse":
+    case "/files/download":
+    case "/files/debug":
       return REALM_READONLY;
     default:
       // /redirect, /version, /health and unknown paths (404) need no credentials, as on a real master.
       return undefined;
   }
 }
+
+/** The master's routes (src/master/master.cpp `route(...)`, and the files process), each also under `/master`. */
+const MASTER_ROUTES: ReadonlySet<string> = new Set(
+  ["/api/v1/scheduler", "/api/v1", "/state", "/slaves", "/frameworks", "/tasks", "/redirect", "/health"]
+    .flatMap((route) => [route, `/master${route}`])
+    .concat(["/files/read", "/files/browse", "/files/download", "/files/debug"]),
+);
+const EXACT_ROUTES: ReadonlySet<string> = new Set(["/version"]);
 
 async function route(
   master: LocalMaster,
@@ -397,8 +375,17 @@ async function route(
 ): Promise<undefined> {
   const foreign = refuseForeignHost(req);
   if (foreign) return refuse(res, foreign);
+  if (hasMalformedQueryEscape(req.url ?? "")) {
+    req.socket.destroy();
+    return;
+  }
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
-  const path = url.pathname;
+  const requested = url.pathname;
+  // The test and control endpoints are not libprocess routes: only their exact path.
+  const path =
+    requested === ADMIN_PATH || requested === CONTROL_PATH
+      ? requested
+      : (matchRoute(requested, MASTER_ROUTES, EXACT_ROUTES) ?? requested);
   const absent = (path === ADMIN_PATH && !options.admin) || (path === CONTROL_PATH && !options.control);
   const realm = absent ? undefined : realmOf(path);
   let principal: string | null = null;
@@ -417,24 +404,31 @@ async function route(
       return handleOperator(master, req, res, body);
     case "/master/state":
     case "/state":
-      return withJsonp(req, res, url, legacyState(master));
+      return withJsonp(res, url, legacyState(master));
     case "/master/slaves":
     case "/slaves":
-      return withJsonp(req, res, url, {
+      return withJsonp(res, url, {
         slaves: legacySlaves(master, true),
         recovered_slaves: legacyRecoveredSlaves(master),
       });
     case "/master/frameworks":
     case "/frameworks":
-      return withJsonp(req, res, url, legacyFrameworks(master));
+      return withJsonp(res, url, legacyFrameworks(master));
     case "/master/tasks":
     case "/tasks":
-      return withJsonp(req, res, url, legacyTasks(master, url.searchParams));
+      return withJsonp(res, url, legacyTasks(master, url.searchParams));
     case "/master/redirect":
     case "/redirect":
+      // Master::Http::redirect: below its own path (a trailing slash too) it is NotFound().
+      if (requested !== path) return sendText(res, 404, NOT_FOUND_BODY);
       return sendText(res, 307, "", { Location: `//127.0.0.1:${master.port}` });
+    case "/files/read":
+    case "/files/browse":
+    case "/files/download":
+    case "/files/debug":
+      return masterFiles(res, path, url);
     case "/version":
-      return sendJson(req, res, versionInfo());
+      return sendJson(res, versionInfo());
     case "/health":
     case "/master/health":
       return sendText(res, 200);
@@ -443,8 +437,29 @@ async function route(
     case CONTROL_PATH:
       return handleAdmin(options.control, req, res, body);
     default:
-      return sendText(res, 404);
+      return sendText(res, 404, NOT_FOUND_BODY);
   }
+}
+
+/**
+ * The master's files endpoints (src/files/files.cpp, set up by src/master/main.cpp): a master attaches only its log,
+ * and only with `--log_dir`, which this one does not have, so every path is unknown once the query is valid.
+ */
+function masterFiles(res: ServerResponse, path: string, url: URL): undefined {
+  if (path === "/files/debug") return withJsonp(res, url, {});
+  try {
+    if (path === "/files/read") readAttachedFile(url.searchParams, []);
+    else if (path === "/files/browse") browseAttached(url.searchParams, []);
+    else {
+      requiredPath(url.searchParams);
+      // `_download` answers its own NotFound(), with libprocess' default body.
+      return sendText(res, 404, NOT_FOUND_BODY);
+    }
+  } catch (error) {
+    if (error instanceof FilesError) return sendText(res, error.status, error.message);
+    throw error;
+  }
+  return sendText(res, 404);
 }
 
 /**
@@ -458,7 +473,7 @@ async function handleAdmin(
   res: ServerResponse,
   body: string,
 ): Promise<undefined> {
-  if (!admin) return sendText(res, 404);
+  if (!admin) return sendText(res, 404, NOT_FOUND_BODY);
   if (fromBrowser(req)) return sendText(res, 403, "This endpoint does not answer browsers");
   const method = req.method ?? "GET";
   if (method === "POST" && header(req, "content-type") !== JSON_TYPE) {

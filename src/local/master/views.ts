@@ -1,5 +1,6 @@
 import type { ResourceJson } from "../agent/api.js";
 import { isTerminalState } from "../agent/task-states.js";
+import { BUILD_INFO } from "../build-info.js";
 import { domainJson } from "../fault-domain.js";
 import { isObject, type JsonObject, nanos, seconds } from "../json.js";
 import { mesosDuration } from "../mesos-duration.js";
@@ -14,8 +15,6 @@ import type { AgentRecord, FrameworkRecord, OfferRecord, TaskRecord } from "./mo
  * What the master shows of its state: v1 operator API responses (master.proto Response.*) and the legacy hand-written
  * JSON of /master/state and friends (plain-string ids, flat resources, `slave` names).
  */
-
-const BUILD = { build_date: "2024-08-23 00:00:00", build_time: 1724371200, build_user: "titan" };
 
 const AGENT_CAPABILITIES = [
   "MULTI_ROLE",
@@ -34,7 +33,7 @@ const ENDPOINT_POOLS = { refinement: false, endpoint: true };
 // ------------------------------------------------------------------------------------------------- v1
 
 export function versionInfo(): JsonObject {
-  return { version: MESOS_VERSION, ...BUILD };
+  return { version: MESOS_VERSION, ...BUILD_INFO };
 }
 
 export function v1Task(task: TaskRecord): JsonObject {
@@ -379,7 +378,7 @@ export function legacyState(master: LocalMaster): JsonObject {
   const unreachable = [...master.agents.values()].filter((a) => a.state === "unreachable").length;
   return {
     version: MESOS_VERSION,
-    ...BUILD,
+    ...BUILD_INFO,
     start_time: seconds(master.startedAt),
     elected_time: seconds(master.electedAt),
     id: master.masterId,

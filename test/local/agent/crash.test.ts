@@ -11,15 +11,18 @@ import { eventually, processAlive } from "./support.js";
 const AGENT_SOURCES = new URL("../../../src/local/agent/", import.meta.url);
 /** Modules of src/local that the agent imports from outside its own directory. */
 const SHARED_SOURCES = [
+  "build-info.ts",
   "call-protos.ts",
   "common-validation.ts",
   "fault-domain.ts",
   "http-guard.ts",
   "json.ts",
+  "media-type.ts",
   "mesos-duration.ts",
   "pools.ts",
   "proto-json.ts",
   "resources.ts",
+  "routes.ts",
 ];
 
 function transpile(source: string): string {

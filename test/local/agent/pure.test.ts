@@ -1,4 +1,4 @@
-import { constants } from "node:fs";
+import { constants, realpathSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   commandLine,
@@ -7,7 +7,7 @@ import {
 } from "../../../src/local/agent/command-line.js";
 import { dockerImageOf, dockerRunCommand } from "../../../src/local/agent/docker.js";
 import { formatFileMode } from "../../../src/local/agent/file-mode.js";
-import { jsonStringOfBytes, resolveAttached } from "../../../src/local/agent/files.js";
+import { FilesError, jsonStringOfBytes, resolveAttached } from "../../../src/local/agent/files.js";
 import {
   applyHealthResult,
   healthCheckTimings,
@@ -188,13 +188,22 @@ describe("files helpers", () => {
     expect(formatFileMode(constants.S_IFDIR | 0o1777)).toBe("drwxrwxrwt");
   });
 
-  it("does not resolve paths that are not under an attached directory", () => {
-    expect(() =>
-      resolveAttached("/etc/passwd", [{ virtualPath: "/frameworks/f", realPath: "/tmp" }]),
-    ).toThrow(/not found/);
-    expect(() =>
-      resolveAttached("/frameworks/f/../../etc", [{ virtualPath: "/frameworks/f", realPath: "/tmp" }]),
-    ).toThrow(/not found/);
+  it("does not resolve paths that are not under an attached directory (404) or leave it (400, files.cpp resolve)", () => {
+    const attached = [{ virtualPath: "/frameworks/f", realPath: "/tmp" }];
+    const failure = (path: string) => {
+      try {
+        resolveAttached(path, attached);
+        return undefined;
+      } catch (error) {
+        return error instanceof FilesError ? { status: error.status, message: error.message } : error;
+      }
+    };
+    expect(failure("/etc/passwd")).toEqual({ status: 404, message: "" });
+    expect(failure("/frameworks/f/../../etc")).toEqual({
+      status: 400,
+      message: `'${realpathSync("/tmp")}/../../etc' is inaccessible.\n`,
+    });
+    expect(failure("/frameworks/f/")).toBeUndefined();
   });
 });
 
