@@ -1,3 +1,4 @@
+import { formatDuration } from "../manifest/index.js";
 import type { Offer } from "../mesos/types/mesos.js";
 import type { Release } from "../state/types.js";
 import type { SchedulerCall } from "./calls.js";
@@ -17,7 +18,7 @@ import {
   type SuperviseSettings,
   superviseDecision,
 } from "./supervision.js";
-import { deadlineFailure, decide, killCall, stayingTasks } from "./tracked-view.js";
+import { deadlineFailure, decide, killCall, stayingTasks, waitsOnlyForKills } from "./tracked-view.js";
 import { nextIncarnation, type Tracked, track } from "./tracking.js";
 import { unplacedByOffers } from "./waiting.js";
 
@@ -109,8 +110,7 @@ function deployGate(state: EngineState, now: number, settings: EngineSettings, o
     return { kind: "result", result: declineAll(next, RETRY_REFUSE_SECONDS, out) };
   next = { ...next, tracked: track(next.tracked, { type: "progress" }, now).tracked };
   next = answerMaintenance(next, out);
-  const fatal = next.tracked.fatal;
-  const failure = fatal === undefined ? outOfTime(next, now) : { reason: fatal, noRoom: false };
+  const failure = gateFailure(next, now);
   if (failure !== undefined) {
     const tracked = track(next.tracked, { type: "failure_taken" }, now).tracked;
     const declined = declineAll({ ...next, tracked }, RETRY_REFUSE_SECONDS, out);
@@ -120,11 +120,24 @@ function deployGate(state: EngineState, now: number, settings: EngineSettings, o
   // Waiting for the disruption budget is the app's policy, not the release failing to progress.
   if (decision.heldForBudget.length > 0)
     next = { ...next, tracked: track(next.tracked, { type: "budget_wait" }, now).tracked };
+  else if (waitsOnlyForKills(next.tracked, decision, now))
+    next = { ...next, tracked: track(next.tracked, { type: "kills_wait" }, now).tracked };
   if (decision.done) {
     const declined = declineAll(next, NOTHING_WANTED_REFUSE_SECONDS, out);
     return { kind: "result", result: { ...declined, finish: { kind: "done" } } };
   }
   return { kind: "decided", state: next, decision };
+}
+
+/**
+ * Why the release failed its gates, if it did. A stop (a release of no instances) has none: it brings nothing up,
+ * so it neither fails nor rolls back, starting again what it was asked to stop; it ends once its kills are
+ * answered (each bounded by kill_grace, and sent again when unanswered), or at --timeout.
+ */
+function gateFailure(state: EngineState, now: number): Failure | undefined {
+  if (state.tracked.desired === 0) return undefined;
+  const fatal = state.tracked.fatal;
+  return fatal === undefined ? outOfTime(state, now) : { reason: fatal, noRoom: false };
 }
 
 /** A deadline the release missed, with why instances still waiting for an offer found none. */
@@ -231,6 +244,10 @@ function retryKills(state: EngineState, now: number, out: Out): EngineState {
     if (now - (task.killSentAt ?? task.since) < call.gracePeriodMs + KILL_RETRY_MS) continue;
     tracked = track(tracked, { type: "kill_sent", taskId: task.taskId }, now).tracked;
     out.calls.push(call);
+    // Reported, not a failure: the rollout waits for the task's end however long its agent takes to tell it.
+    out.warnings.push(
+      `${tracked.app}[${task.instance}] ${task.taskId} did not end within kill_grace ${formatDuration(call.gracePeriodMs)} and ${formatDuration(KILL_RETRY_MS)} more: KILL sent again`,
+    );
   }
   return tracked === state.tracked ? state : { ...state, tracked };
 }

@@ -116,6 +116,29 @@ export function tracksProgress(tracked: View, now: number): Tracked[] {
   );
 }
 
+/**
+ * Whether the rollout waits only for tasks it killed to end: nothing of the target is on its way to counting, and
+ * nothing is launched (or held back by the restart backoff) until their room is free. `progress_deadline` measures
+ * new instances becoming healthy, so this wait does not run it: a kill is bounded by the task's kill_grace (then
+ * SIGKILL), and one left unanswered is sent again (`retryKills`), never failing the release.
+ */
+export function waitsOnlyForKills(tracked: View, decision: RolloutDecision, now: number): boolean {
+  if (decision.actions.some((a) => a.kind === "launch")) return false;
+  if (decision.pending.some((instance) => (tracked.backoffUntil.get(instance) ?? 0) > now)) return false;
+  let killing = false;
+  for (const task of tracked.tasks.values()) {
+    if (task.state === "TASK_UNREACHABLE") continue;
+    if (task.killSent || task.state === "TASK_KILLING") killing = true;
+    else if (
+      isCurrent(tracked, task) &&
+      task.instance < tracked.desired &&
+      !tracked.counting.has(task.taskId)
+    )
+      return false;
+  }
+  return killing;
+}
+
 /** Why the release has run out of time, if it has. */
 export function deadlineFailure(tracked: View, now: number): string | undefined {
   const update = tracked.target.spec.update;

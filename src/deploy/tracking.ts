@@ -130,7 +130,9 @@ export type TrackingEvent =
   /** These agents are to be emptied from now on. */
   | { type: "leave"; agentIds: readonly string[] }
   /** The rollout waits for the disruption budget: that wait does not eat the progress deadline. */
-  | { type: "budget_wait" };
+  | { type: "budget_wait" }
+  /** The rollout waits only for tasks it killed to end: that wait does not eat the progress deadline either. */
+  | { type: "kills_wait" };
 
 /** An instance of the target whose task ended on its own: it wants a fresh placement and fresh offers. */
 export interface EndedInstance {
@@ -280,6 +282,7 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
       draft.leaving = new Set([...draft.leaving, ...event.agentIds]);
       break;
     case "budget_wait":
+    case "kills_wait":
       draft.lastProgressAt = now;
       break;
   }

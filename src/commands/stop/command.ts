@@ -21,9 +21,9 @@ export function registerStop(program: Command, ctx: CommandContext): void {
     .addHelpText(
       "after",
       "\nExamples:\n  titan stop api --yes\n  titan stop web ticker --yes        both, in one plan and one confirmation\n  titan stop api --purge --yes" +
-        "\n\nExit codes: 0 stopped (or declined), 2 usage error or an app titan does not know, 5 / 6 its instances did not\n" +
-        "stop within progress_deadline (the stop was rolled back / not), 7 --timeout passed, 130 interrupted (re-run to\n" +
-        "resume), 1 other errors (also a lock another deploy holds, or a teardown that failed).",
+        "\n\nExit codes: 0 stopped (or declined; a stop waits for its kills, however long, and never rolls back),\n" +
+        "2 usage error or an app titan does not know, 7 --timeout passed, 130 interrupted (re-run to resume),\n" +
+        "1 other errors (also a lock another deploy holds, or a teardown that failed).",
     )
     .action(
       flagAction(ctx, stopFlagTable, async (env, opts, apps: string[]) => {
