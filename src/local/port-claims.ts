@@ -1,4 +1,16 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RangeJson } from "./agent/api.js";
@@ -11,6 +23,8 @@ import { isAlive } from "./control.js";
  * listens in a range until a task does, so a free range is not an unclaimed one). A claim of a process that is
  * gone counts for nothing and is removed.
  */
+const MAX_CLAIM_BYTES = 64 * 1024;
+
 export function claimsDir(): string {
   return join(tmpdir(), "titan-local-ports");
 }
@@ -20,19 +34,56 @@ export function claimPorts(ranges: readonly RangeJson[], pid = process.pid): () 
   const dir = claimsDir();
   try {
     mkdirSync(dir, { recursive: true });
-    // Shared by every user's clusters, as /tmp is: each removes only its own claims (the sticky bit).
-    chmodSync(dir, 0o1777);
   } catch {
-    // Made by another user with the mode already set; writing below says whether it can be used.
+    return () => {};
   }
+  if (!trustedDir(dir)) return () => {};
   const file = join(dir, String(pid));
+  const write = (): void => {
+    // O_EXCL with O_CREAT never follows a link another user may have planted under this name.
+    const fd = openSync(
+      file,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o644,
+    );
+    try {
+      writeSync(fd, `${JSON.stringify(ranges)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+  };
   try {
-    writeFileSync(file, `${JSON.stringify(ranges)}\n`, { mode: 0o644 });
+    removeEntry(file);
+    write();
   } catch {
     // Best effort: without a claim the cluster still runs, and the ranges were free when they were picked.
     return () => {};
   }
-  return () => rmSync(file, { force: true });
+  return () => removeEntry(file);
+}
+
+/**
+ * Whether claims may be written in `dir`: a real directory (not a link elsewhere) that is this user's, or one
+ * shared with the sticky bit (as /tmp is), where no other user can remove or replace this process's claim.
+ */
+function trustedDir(dir: string): boolean {
+  try {
+    const stat = lstatSync(dir);
+    if (!stat.isDirectory()) return false;
+    const uid = process.getuid?.();
+    if (uid !== undefined && stat.uid === uid && (stat.mode & 0o1777) !== 0o1777) chmodSync(dir, 0o1777);
+    return (lstatSync(dir).mode & 0o1000) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+function removeEntry(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Gone already, or not ours to remove (another user's, or a directory planted under the name).
+  }
 }
 
 /** The ranges claimed by other live processes. */
@@ -50,7 +101,7 @@ export function claimedPorts(): RangeJson[] {
     if (!/^\d+$/.test(name) || pid === process.pid) continue;
     const file = join(dir, name);
     if (!isAlive(pid)) {
-      rmSync(file, { force: true });
+      removeEntry(file);
       continue;
     }
     ranges.push(...readClaim(file));
@@ -58,9 +109,19 @@ export function claimedPorts(): RangeJson[] {
   return ranges;
 }
 
+/** A claim's ranges; anything but a small plain file (a link, a FIFO another user planted) counts for nothing. */
 function readClaim(file: string): RangeJson[] {
   try {
-    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    let text: string;
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile() || stat.size > MAX_CLAIM_BYTES) return [];
+      text = readFileSync(fd, "utf8");
+    } finally {
+      closeSync(fd);
+    }
+    const parsed: unknown = JSON.parse(text);
     if (!Array.isArray(parsed)) return [];
     return parsed.filter(
       (r): r is RangeJson =>
