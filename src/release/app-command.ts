@@ -37,6 +37,12 @@ export class Previewed {
   ) {}
 }
 
+/** Picks the spec (or the specs of several apps) a command deploys, from titan's records and the cluster. */
+type AppChange = (
+  store: StateStore,
+  conn: Connection,
+) => Promise<AppSpec | readonly AppSpec[] | Previewed | NothingToChange>;
+
 /**
  * Runs a change to one app through the same plan, confirmation and rollout as `titan deploy`: `change` picks the
  * spec (or, for several apps at once, the specs) to deploy from titan's records.
@@ -47,10 +53,7 @@ export async function applyToApp(
   verb: string,
   /** The command that resumes the change (`titan stop web`), without its target flags: they are added. */
   resume: readonly string[],
-  change: (
-    store: StateStore,
-    conn: Connection,
-  ) => Promise<AppSpec | readonly AppSpec[] | Previewed | NothingToChange>,
+  change: AppChange,
 ): Promise<number> {
   const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
   const overrideDisruption = overrideReason(flags.overrideDisruption);
@@ -65,10 +68,7 @@ async function applyOnce(
   flags: ApplyFlags,
   verb: string,
   resume: readonly string[],
-  change: (
-    store: StateStore,
-    conn: Connection,
-  ) => Promise<AppSpec | readonly AppSpec[] | Previewed | NothingToChange>,
+  change: AppChange,
   {
     timeoutMs,
     overrideDisruption,
