@@ -192,6 +192,10 @@ describe("maintenance in the local master", () => {
     expect(
       (await update({ windows: [{ machine_ids: [{ ip: "300.1.1.1" }], unavailability: at }] })).body,
     ).toBe("Failed to parse IPv4: 300.1.1.1");
+    // inet_pton, which stout's IPv4 parse is, takes no leading zeros.
+    expect(
+      (await update({ windows: [{ machine_ids: [{ ip: "127.0.0.01" }], unavailability: at }] })).body,
+    ).toBe("Failed to parse IPv4: 127.0.0.01");
     const twice = { machine_ids: [machine("a"), machine("A")], unavailability: at };
     expect((await update({ windows: [twice] })).body).toBe(
       `Machine '{"hostname":"A","ip":"127.0.0.1"}' appears more than once in the schedule`,

@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { isTerminalState } from "../agent/task-states.js";
 import { isObject, type JsonObject, nanos } from "../json.js";
 import { agentPort } from "./agent-info.js";
@@ -82,13 +83,9 @@ function machineError(id: MachineId): string | undefined {
   if ((id.hostname ?? "") === "" && (id.ip ?? "") === "") {
     return "Both 'hostname' and 'ip' for a machine are empty";
   }
+  // stout's `net::IP::parse(ip, AF_INET)` is inet_pton's: four decimal parts, no leading zeros, none above 255.
   if ((id.ip ?? "") !== "" && !isIPv4(id.ip as string)) return `Failed to parse IPv4: ${id.ip}`;
   return undefined;
-}
-
-function isIPv4(text: string): boolean {
-  const parts = text.split(".");
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
 function nanosOf(value: unknown): number {
