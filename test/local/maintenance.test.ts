@@ -175,6 +175,16 @@ describe("maintenance in the local master", () => {
     s.close();
   });
 
+  it("names a draining machine as the master first knew it, by its agent's hostname", async () => {
+    const local = await startTestCluster({ agents: 1, createAgent: fakeAgents().create });
+    expect((await call(local.url, schedule(["AGENT-1.local", "Spare.local"]))).status).toBe(200);
+    // http.cpp `_getMaintenanceStatus` writes the key of master.cpp `machines`, which the agent's registration put
+    // there; a machine no agent runs on is keyed as the schedule names it.
+    expect(await status(local.url)).toEqual({
+      draining_machines: [{ id: machine("agent-1.local") }, { id: machine("Spare.local") }],
+    });
+  });
+
   it("answers malformed maintenance calls as the master does", async () => {
     const local = await startTestCluster({ agents: 1 });
     const update = (schedule: Json) =>
