@@ -174,8 +174,26 @@ describe("UPDATE_QUOTA and GET_QUOTA on a local cluster", () => {
         infos: [{ role: "web" }],
         configs: [{ role: "web", limits: { cpus: { value: 1 } } }],
       });
+      // An empty config leaves the role an empty quota in the master's memory (quota_handler.cpp `_update`), which
+      // GET_QUOTA lists, and erases it from the registry (quota.cpp `UpdateQuota::perform`): a failover drops it.
       expect((await update(c.url, [{ role: "web" }])).status).toBe(200);
+      expect(await status()).toStrictEqual({ infos: [{ role: "web" }], configs: [{ role: "web" }] });
+      await c.faults.failoverMaster();
       expect(await status()).toStrictEqual({});
+      // A guarantee that is zero in a master's fixed point is none (ResourceQuantities::add ignores it); a zero
+      // limit stays.
+      const zeros = await update(c.url, [
+        {
+          role: "web",
+          guarantees: { cpus: { value: 0 }, mem: { value: 0.0004 }, disk: { value: 1 } },
+          limits: { gpus: { value: 0 } },
+        },
+      ]);
+      expect([zeros.status, zeros.body]).toEqual([200, ""]);
+      expect(await status()).toStrictEqual({
+        infos: [{ role: "web", guarantee: [{ name: "disk", type: "SCALAR", scalar: { value: 1 } }] }],
+        configs: [{ role: "web", guarantees: { disk: { value: 1 } }, limits: { gpus: { value: 0 } } }],
+      });
     } finally {
       await c.stop();
     }
