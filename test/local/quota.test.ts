@@ -262,7 +262,8 @@ describe("UPDATE_QUOTA and GET_QUOTA on a local cluster", () => {
     ],
     [
       { role: "web", guarantees: { cpus: { value: 2 } }, limits: { cpus: { value: 1 } } },
-      "Invalid QuotaConfig: 'QuotaConfig.guarantees' cpus:2 is not contained within the 'QuotaConfig.limits' cpus:1",
+      // quota.cpp stringifies the config's protobuf maps, which type_utils.hpp `operator<<(Map)` prints.
+      "Invalid QuotaConfig: 'QuotaConfig.guarantees' { cpus: 2 } is not contained within the 'QuotaConfig.limits' { cpus: 1 }",
     ],
     [
       { role: "web", guarantees: { cpus: { value: 500 } } },

@@ -152,7 +152,7 @@ function configError(role: string, quota: Quota): string | undefined {
     ([name, value]) => quota.limits[name] !== undefined && value > (quota.limits[name] as number),
   );
   if (over)
-    return `'QuotaConfig.guarantees' ${mapText(quota.guarantees)} is not contained within the 'QuotaConfig.limits' ${mapText(quota.limits)}`;
+    return `'QuotaConfig.guarantees' ${protoMapText(quota.guarantees)} is not contained within the 'QuotaConfig.limits' ${protoMapText(quota.limits)}`;
   return undefined;
 }
 
@@ -209,6 +209,16 @@ function quantitiesText(q: Quantities): string {
     .filter((name) => q[name] > 0)
     .map((name) => `${name}:${q[name]}`);
   return parts.length === 0 ? "{}" : parts.join("; ");
+}
+
+/**
+ * The protobuf map as include/mesos/type_utils.hpp `operator<<(Map)` prints it, each value as values.cpp prints a
+ * Value::Scalar: `{ cpus: 2, mem: 64 }`, `{  }` when empty.
+ */
+function protoMapText(map: ScalarMap): string {
+  return `{ ${Object.entries(map)
+    .map(([name, value]) => `${name}: ${scalarText(value)}`)
+    .join(", ")} }`;
 }
 
 function mapText(map: ScalarMap): string {
