@@ -265,6 +265,15 @@ describe("UPDATE_QUOTA and GET_QUOTA on a local cluster", () => {
       // quota.cpp stringifies the config's protobuf maps, which type_utils.hpp `operator<<(Map)` prints.
       "Invalid QuotaConfig: 'QuotaConfig.guarantees' { cpus: 2 } is not contained within the 'QuotaConfig.limits' { cpus: 1 }",
     ],
+    // Values are printed as values.cpp prints a Value::Scalar: to three decimals, 15 significant digits.
+    [
+      { role: "web", guarantees: { cpus: { value: 5000.00049 } } },
+      "Invalid QuotaConfig: total quota guarantees 'cpus:5000' exceed cluster capacity 'cpus:4; disk:20000; mem:8192' (use 'force' flag to bypass this check)",
+    ],
+    [
+      { role: "web", limits: { mem: { value: -0.0001 } } },
+      "Invalid QuotaConfig: Invalid limit configuration {'mem': 0}: Negative values not supported",
+    ],
     [
       { role: "web", guarantees: { cpus: { value: 500 } } },
       "Invalid QuotaConfig: total quota guarantees 'cpus:500' exceed cluster capacity 'cpus:4; disk:20000; mem:8192' (use 'force' flag to bypass this check)",

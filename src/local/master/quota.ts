@@ -145,7 +145,8 @@ function configError(role: string, quota: Quota): string | undefined {
   ] as const) {
     for (const [name, value] of Object.entries(map)) {
       const problem = scalarValueError(value);
-      if (problem !== undefined) return `Invalid ${kind} configuration {'${name}': ${value}}: ${problem}`;
+      if (problem !== undefined)
+        return `Invalid ${kind} configuration {'${name}': ${scalarText(value)}}: ${problem}`;
     }
   }
   const over = Object.entries(quota.guarantees).some(
@@ -202,12 +203,15 @@ function limitsContain(limits: ScalarMap, quantities: Quantities): boolean {
   );
 }
 
-/** `cpus:1; mem:128`, as resource_quantities.cpp prints quantities (sorted by name, zeros left out). */
+/**
+ * `cpus:1; mem:128`, as resource_quantities.cpp prints quantities (sorted by name, zeros left out), each value as
+ * values.cpp prints a Value::Scalar (three decimals, 15 significant digits).
+ */
 function quantitiesText(q: Quantities): string {
   const parts = [...SCALAR_NAMES]
     .sort()
     .filter((name) => q[name] > 0)
-    .map((name) => `${name}:${q[name]}`);
+    .map((name) => `${name}:${scalarText(q[name])}`);
   return parts.length === 0 ? "{}" : parts.join("; ");
 }
 
@@ -224,7 +228,7 @@ function protoMapText(map: ScalarMap): string {
 function mapText(map: ScalarMap): string {
   const parts = Object.keys(map)
     .sort()
-    .map((name) => `${name}:${map[name]}`);
+    .map((name) => `${name}:${scalarText(map[name] as number)}`);
   return parts.length === 0 ? "{}" : parts.join("; ");
 }
 
