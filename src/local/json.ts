@@ -44,3 +44,18 @@ export type JsonObject = Record<string, unknown>;
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A message as stout's `json(ObjectWriter*, const Protobuf&)` writes it (3rdparty/stout/include/stout/protobuf.hpp):
+ * a repeated field only when it has members, at every depth. A copy; the value given is left as it is.
+ */
+export function withoutEmptyRepeated<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => withoutEmptyRepeated(v)) as T;
+  if (!isObject(value)) return value;
+  const out: JsonObject = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (Array.isArray(v) && v.length === 0) continue;
+    out[key] = withoutEmptyRepeated(v);
+  }
+  return out as T;
+}

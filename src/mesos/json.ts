@@ -99,3 +99,13 @@ function isValuePosition(text: string, start: number, end: number): boolean {
     (next === "" || next === "," || next === "}" || next === "]")
   );
 }
+
+/**
+ * The text with every `nanoseconds` value (TimeInfo, DurationInfo: int64) made a decimal string, kept exactly as
+ * written: a timestamp in nanoseconds is past what a double holds exactly, so a value read as a number and sent back
+ * would have moved. Mesos reads an int64 from a string as from a number (3rdparty/stout/include/stout/protobuf.hpp).
+ * A key inside a string value has escaped quotes, which the pattern does not match.
+ */
+export function nanosecondsAsStrings(text: string): string {
+  return text.replace(/(?<!\\)"nanoseconds"(\s*):(\s*)(-?\d+)/g, '"nanoseconds"$1:$2"$3"');
+}

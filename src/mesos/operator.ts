@@ -101,8 +101,12 @@ export class MasterOperator {
   getMaintenanceStatus(signal?: AbortSignal): Promise<MasterResponses["GET_MAINTENANCE_STATUS"]> {
     return this.call("GET_MAINTENANCE_STATUS", this.maxBytes, signal);
   }
+  /**
+   * The schedule with its times as exact strings: `titan drain` sends the other windows back, which must not move
+   * (a nanosecond timestamp is past what a double holds exactly).
+   */
   getMaintenanceSchedule(signal?: AbortSignal): Promise<MasterResponses["GET_MAINTENANCE_SCHEDULE"]> {
-    return this.call("GET_MAINTENANCE_SCHEDULE", this.maxBytes, signal);
+    return this.call("GET_MAINTENANCE_SCHEDULE", this.maxBytes, signal, { exactNanoseconds: true });
   }
 
   /** Replaces the whole schedule: machines left out of it go back UP (a DOWN one may not be left out). */
@@ -170,6 +174,7 @@ export class MasterOperator {
     type: T,
     maxBytes: number,
     signal: AbortSignal | undefined,
+    { exactNanoseconds = false }: { exactNanoseconds?: boolean } = {},
   ): Promise<MasterResponses[T]> {
     const transport = this.cluster.transport;
     const response = await this.cluster.send("/api/v1", (url) =>
@@ -183,6 +188,7 @@ export class MasterOperator {
     const json = parseJsonBody(response, {
       what: type,
       credentialsSent: transport.sendsCredentialsTo(response.url),
+      exactNanoseconds,
     });
     return unwrapResponse<MasterResponses[T]>(json, type, type);
   }

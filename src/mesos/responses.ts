@@ -2,7 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { TitanError } from "../cli/errors.js";
 import { BadResponseError, TemporarilyUnavailableError, UnauthorizedError } from "./errors.js";
 import { sanitizeExcerpt } from "./excerpt.js";
-import { parseMesosJson } from "./json.js";
+import { nanosecondsAsStrings, parseMesosJson } from "./json.js";
 import type { HttpResponse, HttpResponseHead, SentCredentials } from "./transport.js";
 
 export function statusLine(status: number): string {
@@ -68,11 +68,18 @@ export function errorForStatus(
  */
 export function parseJsonBody(
   response: HttpResponse,
-  options: { what: string; credentialsSent: SentCredentials; encoding?: "utf8" | "latin1" },
+  options: {
+    what: string;
+    credentialsSent: SentCredentials;
+    encoding?: "utf8" | "latin1";
+    /** Read int64 `nanoseconds` as exact strings, for a document titan sends back (json.ts). */
+    exactNanoseconds?: boolean;
+  },
 ): unknown {
   if (response.status !== 200) throw errorForStatus(response, response.body, options);
   const type = response.contentType.split(";")[0]?.trim().toLowerCase() ?? "";
-  const text = response.body.toString(options.encoding ?? "utf8");
+  const body = response.body.toString(options.encoding ?? "utf8");
+  const text = options.exactNanoseconds === true ? nanosecondsAsStrings(body) : body;
   if (type !== "" && !type.endsWith("json")) {
     throw new BadResponseError(
       `${options.what}: ${response.url.origin} answered ${statusLine(200)} with ${type} instead of JSON${excerptOf(response.status, response.body)}`,

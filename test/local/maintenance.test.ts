@@ -107,9 +107,15 @@ describe("maintenance in the local master", () => {
         JSON.stringify({ type: "START_MAINTENANCE", start_maintenance: { machines: [machine(h)] } }),
       );
     const other = host === "agent-1.local" ? "agent-2.local" : "agent-1.local";
+    // master.cpp keeps every machine an agent registered on (`machines`), UP until scheduled: starting maintenance
+    // of one is refused for its mode; only a machine the master never saw is not part of a schedule.
     expect(await start(other)).toMatchObject({
       status: 400,
-      body: `Machine '{"hostname":"${other}","ip":"127.0.0.1"}' is not part of a maintenance schedule`,
+      body: `Machine '{"hostname":"${other}","ip":"127.0.0.1"}' is not in DRAINING mode and cannot be brought down`,
+    });
+    expect(await start("elsewhere.local")).toMatchObject({
+      status: 400,
+      body: `Machine '{"hostname":"elsewhere.local","ip":"127.0.0.1"}' is not part of a maintenance schedule`,
     });
     expect((await call(local.url, schedule([host]))).status).toBe(200);
     const from = s.events.length;
@@ -137,8 +143,47 @@ describe("maintenance in the local master", () => {
     expect(await status(local.url)).toEqual({});
     const after = await operator(local.url, { type: "GET_MAINTENANCE_SCHEDULE" });
     expect(after.get_maintenance_schedule).toEqual({ schedule: {} });
+    // Up again, the machine stays known to the master (http.cpp `_stopMaintenance` sets its mode UP).
+    expect(await call(local.url, stop)).toMatchObject({
+      status: 400,
+      body: `Machine '{"hostname":"${host}","ip":"127.0.0.1"}' is not in DOWN mode and cannot be brought up`,
+    });
     s.close();
   }, 20_000);
+
+  it("rescinds the offers of every agent when the schedule changes, scheduled or not", async () => {
+    const local = await startTestCluster({ agents: 2, createAgent: fakeAgents().create });
+    const s = await TestScheduler.subscribe(local.url, FRAMEWORK);
+    const byHost = new Map<string, Json>();
+    for (let seen = 0; byHost.size < 2; ) {
+      const event = await s.next((e) => e.type === "OFFERS", 5000, seen);
+      seen = s.events.indexOf(event) + 1;
+      for (const offer of (event.offers as Json).offers as Json[]) byHost.set(String(offer.hostname), offer);
+    }
+    const from = s.events.length;
+    expect((await call(local.url, schedule(["agent-1.local"]))).status).toBe(200);
+    // http.cpp `___updateMaintenanceSchedule` calls `updateUnavailability` for every known machine, which
+    // rescinds its agents' offers even when nothing changed for them.
+    const other = byHost.get("agent-2.local") as Json;
+    const rescind = await s.next(
+      (e) =>
+        e.type === "RESCIND" && JSON.stringify((e.rescind as Json).offer_id) === JSON.stringify(other.id),
+      5000,
+      from,
+    );
+    expect(rescind.type).toBe("RESCIND");
+    s.close();
+  });
+
+  it("names a draining machine as the master first knew it, by its agent's hostname", async () => {
+    const local = await startTestCluster({ agents: 1, createAgent: fakeAgents().create });
+    expect((await call(local.url, schedule(["AGENT-1.local", "Spare.local"]))).status).toBe(200);
+    // http.cpp `_getMaintenanceStatus` writes the key of master.cpp `machines`, which the agent's registration put
+    // there; a machine no agent runs on is keyed as the schedule names it.
+    expect(await status(local.url)).toEqual({
+      draining_machines: [{ id: machine("agent-1.local") }, { id: machine("Spare.local") }],
+    });
+  });
 
   it("answers malformed maintenance calls as the master does", async () => {
     const local = await startTestCluster({ agents: 1 });
@@ -157,6 +202,10 @@ describe("maintenance in the local master", () => {
     expect(
       (await update({ windows: [{ machine_ids: [{ ip: "300.1.1.1" }], unavailability: at }] })).body,
     ).toBe("Failed to parse IPv4: 300.1.1.1");
+    // inet_pton, which stout's IPv4 parse is, takes no leading zeros.
+    expect(
+      (await update({ windows: [{ machine_ids: [{ ip: "127.0.0.01" }], unavailability: at }] })).body,
+    ).toBe("Failed to parse IPv4: 127.0.0.01");
     const twice = { machine_ids: [machine("a"), machine("A")], unavailability: at };
     expect((await update({ windows: [twice] })).body).toBe(
       `Machine '{"hostname":"A","ip":"127.0.0.1"}' appears more than once in the schedule`,

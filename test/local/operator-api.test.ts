@@ -67,6 +67,50 @@ describe("operator API POST /api/v1", () => {
     c.s.close();
   });
 
+  it("leaves empty repeated fields out of each agent, framework and task, as stout writes a message", async () => {
+    const c = await startTestCluster({ agents: 2, createAgent: fakeAgents().create });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offers: Json[] = [];
+    for (let seen = 0; offers.length < 2; ) {
+      const event = await s.next((e) => e.type === "OFFERS", 5000, seen);
+      seen = s.events.indexOf(event) + 1;
+      offers.push(...((event.offers as Json).offers as Json[]));
+    }
+    const [used, spare] = offers as [Json, Json];
+    const from = s.events.length;
+    await s.accept(
+      [String((used.id as Json).value)],
+      [{ ...commandTask("t1", used), labels: { labels: [] } }],
+      { refuse_seconds: 3600 },
+    );
+    await s.update("t1", "TASK_RUNNING", from);
+    const declined = await s.call({
+      type: "DECLINE",
+      decline: { offer_ids: [spare.id], filters: { refuse_seconds: 3600 } },
+    });
+    expect(declined.status).toBe(202);
+
+    const state = (await operator(c.url, { type: "GET_STATE" })).get_state as Json;
+    // readonly_handler.cpp writes the response's own lists even when empty...
+    expect((state.get_tasks as Json).completed_tasks).toEqual([]);
+    expect((state.get_agents as Json).recovered_agents).toEqual([]);
+    // ...and each element with protobuf.hpp `json(ObjectWriter*, const Protobuf&)`: a repeated field only with members.
+    const agents = (state.get_agents as Json).agents as Json[];
+    const idle = agents.find(
+      (a) => ((a.agent_info as Json).id as Json).value === (spare.agent_id as Json).value,
+    );
+    expect(idle).toBeDefined();
+    expect(Object.keys(idle as Json)).not.toContain("allocated_resources");
+    expect(Object.keys(idle as Json)).not.toContain("offered_resources");
+    const framework = ((state.get_frameworks as Json).frameworks as Json[])[0] as Json;
+    expect(Object.keys(framework)).not.toContain("offers");
+    expect(Object.keys(framework)).not.toContain("inverse_offers");
+    expect(framework.allocated_resources).toHaveLength(2);
+    const task = ((state.get_tasks as Json).tasks as Json[])[0] as Json;
+    expect(task.labels).toEqual({});
+    s.close();
+  });
+
   it("lists no executor for a command task: the command executor is the agent's own", async () => {
     const c = await clusterWithTask();
     expect(((await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json).tasks).toHaveLength(1);

@@ -174,8 +174,26 @@ describe("UPDATE_QUOTA and GET_QUOTA on a local cluster", () => {
         infos: [{ role: "web" }],
         configs: [{ role: "web", limits: { cpus: { value: 1 } } }],
       });
+      // An empty config leaves the role an empty quota in the master's memory (quota_handler.cpp `_update`), which
+      // GET_QUOTA lists, and erases it from the registry (quota.cpp `UpdateQuota::perform`): a failover drops it.
       expect((await update(c.url, [{ role: "web" }])).status).toBe(200);
+      expect(await status()).toStrictEqual({ infos: [{ role: "web" }], configs: [{ role: "web" }] });
+      await c.faults.failoverMaster();
       expect(await status()).toStrictEqual({});
+      // A guarantee that is zero in a master's fixed point is none (ResourceQuantities::add ignores it); a zero
+      // limit stays.
+      const zeros = await update(c.url, [
+        {
+          role: "web",
+          guarantees: { cpus: { value: 0 }, mem: { value: 0.0004 }, disk: { value: 1 } },
+          limits: { gpus: { value: 0 } },
+        },
+      ]);
+      expect([zeros.status, zeros.body]).toEqual([200, ""]);
+      expect(await status()).toStrictEqual({
+        infos: [{ role: "web", guarantee: [{ name: "disk", type: "SCALAR", scalar: { value: 1 } }] }],
+        configs: [{ role: "web", guarantees: { disk: { value: 1 } }, limits: { gpus: { value: 0 } } }],
+      });
     } finally {
       await c.stop();
     }
@@ -244,7 +262,17 @@ describe("UPDATE_QUOTA and GET_QUOTA on a local cluster", () => {
     ],
     [
       { role: "web", guarantees: { cpus: { value: 2 } }, limits: { cpus: { value: 1 } } },
-      "Invalid QuotaConfig: 'QuotaConfig.guarantees' cpus:2 is not contained within the 'QuotaConfig.limits' cpus:1",
+      // quota.cpp stringifies the config's protobuf maps, which type_utils.hpp `operator<<(Map)` prints.
+      "Invalid QuotaConfig: 'QuotaConfig.guarantees' { cpus: 2 } is not contained within the 'QuotaConfig.limits' { cpus: 1 }",
+    ],
+    // Values are printed as values.cpp prints a Value::Scalar: to three decimals, 15 significant digits.
+    [
+      { role: "web", guarantees: { cpus: { value: 5000.00049 } } },
+      "Invalid QuotaConfig: total quota guarantees 'cpus:5000' exceed cluster capacity 'cpus:4; disk:20000; mem:8192' (use 'force' flag to bypass this check)",
+    ],
+    [
+      { role: "web", limits: { mem: { value: -0.0001 } } },
+      "Invalid QuotaConfig: Invalid limit configuration {'mem': 0}: Negative values not supported",
     ],
     [
       { role: "web", guarantees: { cpus: { value: 500 } } },

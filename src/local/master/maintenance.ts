@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { isTerminalState } from "../agent/task-states.js";
 import { isObject, type JsonObject, nanos } from "../json.js";
 import { agentPort } from "./agent-info.js";
@@ -12,6 +13,11 @@ import { refuseSecondsOf } from "./refuse-filter.js";
  * until START_MAINTENANCE brings it DOWN, UP again after STOP_MAINTENANCE), inverse offers to every framework with
  * resources on a scheduled agent, and the frameworks' answers to them in GET_MAINTENANCE_STATUS.
  *
+ * As master.cpp keeps `machines`, a machine is known from the time an agent registers on it or it is scheduled
+ * until a master failover, whose registry keeps only the scheduled ones: known machines out of the schedule are UP,
+ * so START_MAINTENANCE of one is "not in DRAINING mode", where an unknown one is "not part of a maintenance
+ * schedule".
+ *
  * All local agents run on 127.0.0.1, so an agent's machine is `{hostname: <agent hostname>, ip: "127.0.0.1"}`; as
  * in include/mesos/type_utils.hpp `operator==(MachineID)`, both fields must match (hostname case-insensitively),
  * and a field given on one side only is a mismatch.
@@ -24,7 +30,7 @@ export interface MachineId {
   ip?: string;
 }
 
-type Mode = "DRAINING" | "DOWN";
+type Mode = "UP" | "DRAINING" | "DOWN";
 
 interface Machine {
   id: MachineId;
@@ -77,13 +83,9 @@ function machineError(id: MachineId): string | undefined {
   if ((id.hostname ?? "") === "" && (id.ip ?? "") === "") {
     return "Both 'hostname' and 'ip' for a machine are empty";
   }
+  // stout's `net::IP::parse(ip, AF_INET)` is inet_pton's: four decimal parts, no leading zeros, none above 255.
   if ((id.ip ?? "") !== "" && !isIPv4(id.ip as string)) return `Failed to parse IPv4: ${id.ip}`;
   return undefined;
-}
-
-function isIPv4(text: string): boolean {
-  const parts = text.split(".");
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
 function nanosOf(value: unknown): number {
@@ -138,6 +140,9 @@ export class Maintenance {
   updateSchedule(schedule: JsonObject): MaintenanceResult {
     const windows = (Array.isArray(schedule.windows) ? schedule.windows : []).filter(isObject);
     const updated = new Map<string, { id: MachineId; unavailability: JsonObject }>();
+    // http.cpp `___updateMaintenanceSchedule` sets the unavailability of every known machine (its TODO: "Only
+    // update allocator and rescind offers if the unavailability has actually changed"), so every agent's offers
+    // are rescinded, whether its machine is scheduled or not.
     for (const window of windows) {
       const ids = (Array.isArray(window.machine_ids) ? window.machine_ids : []).map(machineIdOf);
       if (ids.length === 0)
@@ -164,17 +169,19 @@ export class Maintenance {
     for (const [key, machine] of [...this.machines]) {
       const next = updated.get(key);
       if (next) {
+        if (machine.mode === "UP") continue;
         machine.unavailability = next.unavailability;
         this.updateUnavailability(machine);
       } else {
-        this.machines.delete(key);
+        machine.mode = "UP";
         machine.unavailability = undefined;
         this.updateUnavailability(machine);
       }
     }
     for (const [key, { id, unavailability }] of updated) {
-      if (this.machines.has(key)) continue;
-      const machine: Machine = { id, mode: "DRAINING", unavailability };
+      const known = this.machines.get(key);
+      if (known !== undefined && known.mode !== "UP") continue;
+      const machine: Machine = { id: known?.id ?? id, mode: "DRAINING", unavailability };
       this.machines.set(key, machine);
       this.updateUnavailability(machine);
     }
@@ -204,12 +211,17 @@ export class Maintenance {
     return { ok: true };
   }
 
-  /** http.cpp `Master::Http::_stopMaintenance`: DOWN machines come UP and leave the schedule. */
+  /** http.cpp `Master::Http::_stopMaintenance`: DOWN machines come UP (still known) and leave the schedule. */
   stop(ids: readonly MachineId[]): MaintenanceResult {
     const invalid = this.checkListed(ids, "DOWN", "is not in DOWN mode and cannot be brought up");
     if (invalid !== undefined) return { ok: false, error: invalid };
     const keys = new Set(ids.map(machineKey));
-    for (const key of keys) this.machines.delete(key);
+    for (const key of keys) {
+      const machine = this.machines.get(key);
+      if (machine === undefined) continue;
+      machine.mode = "UP";
+      machine.unavailability = undefined;
+    }
     this.windows = this.windows
       .map((w) => ({
         ...w,
@@ -237,6 +249,7 @@ export class Maintenance {
     const draining: JsonObject[] = [];
     const down: MachineId[] = [];
     for (const machine of this.machines.values()) {
+      if (machine.mode === "UP") continue;
       if (machine.mode === "DOWN") {
         down.push(machine.id);
         continue;
@@ -402,8 +415,13 @@ export class Maintenance {
       if (record.frameworkId === frameworkId) this.removeInverseOffer(record, false);
   }
 
-  /** A master failover keeps the schedule (it is in the registry) and forgets inverse offers and answers. */
+  /**
+   * A master failover keeps the schedule and its machines (they are in the registry) and forgets inverse offers and
+   * answers, and the UP machines, which agents make known again as they register (`Master::_recover`).
+   */
   failover(): void {
+    for (const [key, machine] of [...this.machines])
+      if (machine.mode === "UP" && this.agentsOn(machine.id).every((a) => a.dead)) this.machines.delete(key);
     for (const record of [...this.inverseOffers.values()]) this.removeInverseOffer(record, false);
     for (const state of this.agentState.values()) {
       state.outstanding.clear();
@@ -413,6 +431,8 @@ export class Maintenance {
 
   /** An agent (re)registered: it inherits its machine's unavailability (hierarchical.cpp `addSlave`). */
   agentAdded(agent: AgentRecord): void {
+    const id = Maintenance.machineOf(agent);
+    if (!this.machines.has(machineKey(id))) this.machines.set(machineKey(id), { id, mode: "UP" });
     const unavailability = this.unavailabilityOf(agent);
     if (unavailability !== undefined)
       this.agentState.set(agent.id, { unavailability, outstanding: new Set(), statuses: new Map() });

@@ -1199,6 +1199,7 @@ export class LocalMaster {
   failover(reregisterDelayMs = 0): void {
     for (const offer of [...this.offers.values()]) this.removeOffer(offer, false);
     this.maintenance.failover();
+    this.quota.failover();
     this.masterId = randomUUID();
     this.startedAt = this.now();
     this.electedAt = this.startedAt;

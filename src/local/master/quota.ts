@@ -33,8 +33,17 @@ export interface QuotaContext {
 export class QuotaBook {
   private readonly quotas = new Map<string, Quota>();
 
-  entries(): IterableIterator<[string, Quota]> {
-    return this.quotas.entries();
+  /** The quotas that bound something: an empty one is the allocator's DEFAULT_QUOTA, no quota at all. */
+  *entries(): IterableIterator<[string, Quota]> {
+    for (const [role, quota] of this.quotas) if (!isEmpty(quota)) yield [role, quota];
+  }
+
+  /**
+   * A master failover recovers quota from the registry, where quota.cpp `UpdateQuota::perform` erased the empty
+   * ones: until then GET_QUOTA lists them.
+   */
+  failover(): void {
+    for (const [role, quota] of [...this.quotas]) if (isEmpty(quota)) this.quotas.delete(role);
   }
 
   /**
@@ -65,7 +74,11 @@ export class QuotaBook {
     };
   }
 
-  /** `UPDATE_QUOTA`: every config checked first, then all applied; a config with neither map removes the quota. */
+  /**
+   * `UPDATE_QUOTA`: every config checked first, then all applied. A config with neither map leaves the role an empty
+   * quota, which bounds nothing but GET_QUOTA still lists (quota_handler.cpp `_update` sets
+   * `master->quotas[role] = Quota(config)` whatever it is).
+   */
   update(call: JsonObject, context: QuotaContext): QuotaAnswer {
     const force = call.force === true;
     const configs = (Array.isArray(call.quota_configs) ? call.quota_configs : []).filter(isObject);
@@ -77,7 +90,7 @@ export class QuotaBook {
       const quota = { guarantees: scalarsOf(config.guarantees), limits: scalarsOf(config.limits) };
       const error = configError(role, quota);
       if (error !== undefined) return { status: 400, error: `Invalid QuotaConfig: ${error}` };
-      parsed.push([role, quota]);
+      parsed.push([role, { ...quota, guarantees: withoutZeros(quota.guarantees) }]);
     }
     for (const [role, quota] of parsed) {
       const consumed = context.consumedOf(role);
@@ -97,13 +110,21 @@ export class QuotaBook {
         status: 400,
         error: `Invalid QuotaConfig: total quota guarantees '${quantitiesText(guarantees)}' exceed cluster capacity '${quantitiesText(context.capacity)}' (use 'force' flag to bypass this check)`,
       };
-    for (const [role, quota] of parsed) {
-      const empty = Object.keys(quota.guarantees).length === 0 && Object.keys(quota.limits).length === 0;
-      if (empty) this.quotas.delete(role);
-      else this.quotas.set(role, quota);
-    }
+    for (const [role, quota] of parsed) this.quotas.set(role, quota);
     return { status: 200 };
   }
+}
+
+function isEmpty(quota: Quota): boolean {
+  return Object.keys(quota.guarantees).length === 0 && Object.keys(quota.limits).length === 0;
+}
+
+/**
+ * `Quota(QuotaConfig)` keeps guarantees as ResourceQuantities, whose `add` ignores a zero, and Value::Scalar's
+ * `==` compares in fixed point (three decimals): a guarantee that rounds to zero is none. Limits keep theirs.
+ */
+function withoutZeros(map: ScalarMap): ScalarMap {
+  return Object.fromEntries(Object.entries(map).filter(([, value]) => Math.round(value * 1000) !== 0));
 }
 
 /** src/master/quota.cpp `validate(QuotaConfig)`, in its order. */
@@ -124,14 +145,15 @@ function configError(role: string, quota: Quota): string | undefined {
   ] as const) {
     for (const [name, value] of Object.entries(map)) {
       const problem = scalarValueError(value);
-      if (problem !== undefined) return `Invalid ${kind} configuration {'${name}': ${value}}: ${problem}`;
+      if (problem !== undefined)
+        return `Invalid ${kind} configuration {'${name}': ${scalarText(value)}}: ${problem}`;
     }
   }
   const over = Object.entries(quota.guarantees).some(
     ([name, value]) => quota.limits[name] !== undefined && value > (quota.limits[name] as number),
   );
   if (over)
-    return `'QuotaConfig.guarantees' ${mapText(quota.guarantees)} is not contained within the 'QuotaConfig.limits' ${mapText(quota.limits)}`;
+    return `'QuotaConfig.guarantees' ${protoMapText(quota.guarantees)} is not contained within the 'QuotaConfig.limits' ${protoMapText(quota.limits)}`;
   return undefined;
 }
 
@@ -181,19 +203,32 @@ function limitsContain(limits: ScalarMap, quantities: Quantities): boolean {
   );
 }
 
-/** `cpus:1; mem:128`, as resource_quantities.cpp prints quantities (sorted by name, zeros left out). */
+/**
+ * `cpus:1; mem:128`, as resource_quantities.cpp prints quantities (sorted by name, zeros left out), each value as
+ * values.cpp prints a Value::Scalar (three decimals, 15 significant digits).
+ */
 function quantitiesText(q: Quantities): string {
   const parts = [...SCALAR_NAMES]
     .sort()
     .filter((name) => q[name] > 0)
-    .map((name) => `${name}:${q[name]}`);
+    .map((name) => `${name}:${scalarText(q[name])}`);
   return parts.length === 0 ? "{}" : parts.join("; ");
+}
+
+/**
+ * The protobuf map as include/mesos/type_utils.hpp `operator<<(Map)` prints it, each value as values.cpp prints a
+ * Value::Scalar: `{ cpus: 2, mem: 64 }`, `{  }` when empty.
+ */
+function protoMapText(map: ScalarMap): string {
+  return `{ ${Object.entries(map)
+    .map(([name, value]) => `${name}: ${scalarText(value)}`)
+    .join(", ")} }`;
 }
 
 function mapText(map: ScalarMap): string {
   const parts = Object.keys(map)
     .sort()
-    .map((name) => `${name}:${map[name]}`);
+    .map((name) => `${name}:${scalarText(map[name] as number)}`);
   return parts.length === 0 ? "{}" : parts.join("; ");
 }
 

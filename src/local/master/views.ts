@@ -2,7 +2,7 @@ import type { ResourceJson } from "../agent/api.js";
 import { isTerminalState } from "../agent/task-states.js";
 import { BUILD_INFO } from "../build-info.js";
 import { domainJson } from "../fault-domain.js";
-import { isObject, type JsonObject, nanos, seconds } from "../json.js";
+import { isObject, type JsonObject, nanos, seconds, withoutEmptyRepeated } from "../json.js";
 import { mesosDuration } from "../mesos-duration.js";
 import { mergePools, type Pool, poolsToJson, splitByReservation, sumPools } from "../pools.js";
 import { add, emptyQuantities, toLegacyResources } from "../resources.js";
@@ -58,7 +58,7 @@ export function v1Task(task: TaskRecord): JsonObject {
   if (isObject(info.kill_policy)) out.kill_policy = info.kill_policy;
   if (task.user !== "") out.user = task.user;
   if (isObject(info.limits)) out.limits = info.limits;
-  return out;
+  return withoutEmptyRepeated(out);
 }
 
 function agentInfo(agent: AgentRecord): JsonObject {
@@ -115,10 +115,11 @@ export function getAgents(master: LocalMaster): JsonObject {
     out.allocated_resources = allocatedJson(tasks.filter((t) => t.agentId === a.id));
     out.offered_resources = offeredJson([...master.offers.values()].filter((o) => o.agentId === a.id));
     out.capabilities = AGENT_CAPABILITIES.map((type) => ({ type }));
-    return out;
+    return withoutEmptyRepeated(out);
   });
-  // readonly_handler.cpp `jsonifyGetAgents`: the AgentInfo of each agent recovered from the registry.
-  return { agents, recovered_agents: recovered(master).map(agentInfo) };
+  // readonly_handler.cpp `jsonifyGetAgents`: the AgentInfo of each agent recovered from the registry. Its writers
+  // write the response's own lists even when empty, and each element as the message it is.
+  return { agents, recovered_agents: recovered(master).map((a) => withoutEmptyRepeated(agentInfo(a))) };
 }
 
 function v1Framework(master: LocalMaster, f: FrameworkRecord): JsonObject {
@@ -136,7 +137,7 @@ function v1Framework(master: LocalMaster, f: FrameworkRecord): JsonObject {
   out.inverse_offers = [];
   out.allocated_resources = allocatedJson([...f.tasks.values()].filter((t) => !isTerminalState(t.state)));
   out.offered_resources = offeredJson(offers);
-  return out;
+  return withoutEmptyRepeated(out);
 }
 
 export function getFrameworks(master: LocalMaster): JsonObject {
