@@ -41,6 +41,10 @@ export function planToJson(plan: Plan): Record<string, unknown> {
       : null,
     other_apps: plan.otherApps,
     left_on_draining: plan.leftOnDraining,
+    // Only when some agent is kept out, as the text names them only then: a plan without any reads as before.
+    ...(plan.draining.length === 0
+      ? {}
+      : { draining_agents: plan.draining.map((a) => ({ agent_id: a.agentId, hostname: a.hostname })) }),
     warnings: plan.warnings,
     quota: plan.quota === null ? null : quotaJson(plan.quota),
   };

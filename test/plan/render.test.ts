@@ -164,6 +164,18 @@ describe("renderPlan", () => {
     expect(renderPlan(none, plain).join("\n")).not.toContain("nothing new placed there");
   });
 
+  it("lists the agents nothing new is placed on in the JSON too, so a job reading it can tell why room is missing", () => {
+    const agents = [agent(0, scalars(8, 8192)), agent(1, scalars(8, 8192))];
+    const app = appSpec({ instances: 2, constraints: [{ kind: "unique", attribute: "hostname" }] });
+    const base = { apps: [app], snapshot: snapshotOf(agents, []), source: "s", seed: 1 };
+    const kept = [{ agent_id: "agent-0", hostname: "host-0.example.com" }];
+    expect(planToJson(buildPlan({ ...base, draining: new Set(["agent-0"]) })).draining_agents).toEqual(kept);
+    const drain = buildPlan({ ...base, apps: [], draining: new Set(["agent-0"]), drain: true });
+    expect(planToJson(drain).draining_agents).toEqual(kept);
+    // Like the text, which says nothing when no agent is kept out: a plan without any has no such key.
+    expect(planToJson(buildPlan(base))).not.toHaveProperty("draining_agents");
+  });
+
   it("lists what a scale-down stops", () => {
     const app = appSpec({ instances: 1 });
     const running = [0, 1].map((i) => titanTask("api", i, "sha256:x", i, app.resources));
