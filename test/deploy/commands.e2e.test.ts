@@ -114,6 +114,36 @@ describe("scale, restart, releases, rollback and stop", () => {
     expect(exact.code).toBe(0);
     expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1"]);
   }, 30_000);
+
+  it("refuses a reviewed plan once an agent's machine is scheduled for maintenance, which a fresh plan names", async () => {
+    const local = await startTestCluster({ master: { allocationIntervalMs: 100 } });
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 1 });
+    const planFile = join(h.cwd, "plan.json");
+    const { runCli } = await import("../support/cli.js");
+    const plan = (argv: string[]) =>
+      runCli(["plan", "-f", file, "--master", local.url, ...argv], { env: h.vars, cwd: h.cwd });
+    expect((await plan(["--out", planFile])).code).toBe(0);
+    const saved = JSON.parse(readFileSync(planFile, "utf8")) as { placements: Array<{ agent_id: string }> };
+    expect(saved).not.toHaveProperty("draining_agents");
+    // An agent the plan places nothing on goes DRAINING (a window an hour from now), and nothing else changes.
+    const idle = local.cluster.agents().find((a) => !saved.placements.some((p) => p.agent_id === a.id));
+    const start = BigInt(Date.now() + 3_600_000) * 1_000_000n;
+    const scheduled = await fetch(`${local.url}/api/v1`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: `{"type":"UPDATE_MAINTENANCE_SCHEDULE","update_maintenance_schedule":{"schedule":{"windows":[{"machine_ids":[{"hostname":"${idle?.hostname}","ip":"127.0.0.1"}],"unavailability":{"start":{"nanoseconds":${start}}}}]}}}`,
+    });
+    expect(scheduled.status).toBe(200);
+    const fresh = await plan(["--json"]);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    const shown = JSON.parse(fresh.stdout) as { draining_agents: unknown };
+    expect(shown.draining_agents).toEqual([{ agent_id: idle?.id, hostname: idle?.hostname }]);
+    const stale = await titan(["deploy", "-f", file, "--master", local.url, "--plan", planFile, "--yes"], h);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain(`the cluster or the manifests changed since ${planFile} was made`);
+    expect(await liveTaskIds(local.url)).toEqual([]);
+  }, 30_000);
 });
 
 describe("deploy on a terminal", () => {

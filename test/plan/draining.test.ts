@@ -66,6 +66,19 @@ describe("plans that empty agents", () => {
     }
   });
 
+  it("fingerprints an agent scheduled for maintenance: a plan made before it was is not the plan after", () => {
+    // The agent kept out holds nothing and would have taken nothing: the placements are the same, the plan is not.
+    const agents = [0, 1, 2].map((n) => agent(n, scalars(4, 8192)));
+    const app = appSpec({ instances: 1 });
+    const input = { apps: [app], snapshot: snapshotOf(agents, []), source, seed: 3 };
+    const before = buildPlan(input);
+    const used = new Set(before.apps.flatMap((a) => a.placements.map((p) => p.agentId)));
+    const idle = agents.find((a) => !used.has(a.id))?.id ?? "";
+    const after = buildPlan({ ...input, draining: new Set([idle]) });
+    expect(planToJson(after).placements).toEqual(planToJson(before).placements);
+    expect(after.fingerprint).not.toBe(before.fingerprint);
+  });
+
   it("names the --shape text of each advised agent shape, which reads back as the same shape", () => {
     const agents = [agent(0, scalars(2, 4096), { zone: "a", instance_type: "m.large" })];
     const app = appSpec({ instances: 3, constraints: [{ kind: "unique", attribute: "hostname" }] });
