@@ -3,7 +3,17 @@ import type { AppDiff } from "./types.js";
 
 /** Tasks being killed are on their way out: they hold resources but no longer stand for their instance. */
 function standsForInstance(task: TitanTask): boolean {
-  return task.state !== "TASK_KILLING";
+  return task.state !== "TASK_KILLING" && !isCutOff(task);
+}
+
+/**
+ * A task cut off with its agent may still run, yet the deploy neither counts it nor waits for it: a master cannot
+ * kill it before its agent returns and keeps it unreachable for weeks, so its instance is launched anew at once
+ * (`src/deploy/rollout.ts`), and if it comes back it is a duplicate, stopped. TASK_LOST ends its instance for the
+ * deploy outright.
+ */
+export function isCutOff(task: TitanTask): boolean {
+  return task.state === "TASK_UNREACHABLE" || task.state === "TASK_LOST";
 }
 
 /**
@@ -17,7 +27,17 @@ export function diffApp(
   desired: number,
   tasks: readonly TitanTask[],
 ): AppDiff {
-  const diff: AppDiff = { app, region, desired, digest, launch: [], keep: [], replace: [], stop: [] };
+  const diff: AppDiff = {
+    app,
+    region,
+    desired,
+    digest,
+    launch: [],
+    keep: [],
+    replace: [],
+    stop: [],
+    unreachable: tasks.filter(isCutOff),
+  };
   const byInstance = new Map<number, TitanTask[]>();
   for (const task of tasks.filter(standsForInstance)) {
     const list = byInstance.get(task.instance) ?? [];
