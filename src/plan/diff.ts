@@ -17,6 +17,16 @@ export function isCutOff(task: TitanTask): boolean {
 }
 
 /**
+ * Of tasks alike, the one the deploy keeps first (`src/deploy/rollout.ts`, `byPreference`): one that serves (running,
+ * healthy or without a health check), then one running; the snapshot's order (by task id) after that.
+ */
+function byService(a: TitanTask, b: TitanTask): number {
+  const rank = (t: TitanTask): number =>
+    t.state !== "TASK_RUNNING" ? 2 : t.health === "healthy" || t.health === "none" ? 0 : 1;
+  return rank(a) - rank(b);
+}
+
+/**
  * The diff of one app: for each wanted instance index, keep a task carrying the manifest's digest, replace one
  * carrying another digest, or launch one that is missing; stop what lies beyond the wanted count and duplicates.
  */
@@ -46,7 +56,7 @@ export function diffApp(
   }
   for (let instance = 0; instance < desired; instance++) {
     const current = byInstance.get(instance) ?? [];
-    const matching = current.find((t) => t.digest === digest);
+    const matching = current.filter((t) => t.digest === digest).sort(byService)[0];
     const kept = matching ?? current[0];
     if (!kept) diff.launch.push(instance);
     else if (matching) diff.keep.push(matching);

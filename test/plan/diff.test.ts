@@ -96,4 +96,18 @@ describe("diffApp", () => {
     expect([diff.replace, diff.stop]).toEqual([[], []]);
     expect(instancesOf(diff.unreachable)).toEqual([1, 2]);
   });
+
+  it("of two tasks of an instance running the manifest's spec, keeps the one that serves, as the deploy keeps it", () => {
+    // An agent that returns brings its task back beside the replacement: the deploy keeps the one that counts.
+    const [back, serving] = [
+      { ...titanTask("api", 0, NEW, 1, small), taskId: "api.1.0.1", health: "checking" as const },
+      { ...titanTask("api", 0, NEW, 2, small), taskId: "api.2.0.1", health: "healthy" as const },
+    ];
+    const diff = diffApp("api", null, NEW, 1, [back, serving]);
+    expect(diff.keep.map((t) => t.taskId)).toEqual(["api.2.0.1"]);
+    expect(diff.stop.map((t) => t.taskId)).toEqual(["api.1.0.1"]);
+    const starting = { ...serving, state: "TASK_STAGING" as const, health: "none" as const };
+    const plain = { ...back, health: "none" as const };
+    expect(diffApp("api", null, NEW, 1, [starting, plain]).keep.map((t) => t.taskId)).toEqual(["api.1.0.1"]);
+  });
 });
