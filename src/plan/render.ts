@@ -118,9 +118,17 @@ function renderApp(app: AppPlan, landings: Landings, c: ChalkInstance, overQuota
  * agents return), and never counted, so their instances launch anew unless another task stands for them.
  */
 function unreachableLine(app: string, tasks: readonly TitanTask[]): string {
-  const where = tasks.map((t) => `${app}[${t.instance}] on ${t.hostname}`).join(", ");
+  const where = tasks
+    .map((t) => `${app}[${t.instance}] on ${t.hostname}${unreachableSince(t.since)}`)
+    .join(", ");
   const one = tasks.length === 1;
   return `unreachable ${where}: ${one ? "its agent is" : "their agents are"} out of contact; ${one ? "it" : "they"} may still run but stand${one ? "s" : ""} for no instance, and ${one ? "is" : "are"} stopped as ${one ? "a duplicate" : "duplicates"} if ${one ? "it comes" : "they come"} back`;
+}
+
+/** ` since 2026-12-06 07:10 UTC`: when the master marked the task unreachable, when it says. */
+function unreachableSince(since: number | undefined): string {
+  if (since === undefined || !Number.isFinite(since)) return "";
+  return ` since ${new Date(since).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /** `~` changes a spec (or launches and stops at once), `+` only launches, `>` only moves, `-` only stops. */

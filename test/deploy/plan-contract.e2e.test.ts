@@ -200,7 +200,9 @@ describe("a task cut off with its agent", () => {
     const first = await planOf();
     expect(first.apps[0]).toMatchObject({ launch: [1], keep: [0, 2], stop: [], unreachable: [1] });
     const shown = await titan(["plan", "-f", file, "--master", local.url], h);
-    expect(shown.stdout).toMatch(/unreachable web\[1\] on \S+: its agent is out of contact/);
+    expect(shown.stdout).toMatch(
+      /unreachable web\[1\] on \S+ since \d{4}-\d\d-\d\d \d\d:\d\d UTC: its agent is out of contact/,
+    );
     const deploy = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
     expect(deploy.code, deploy.stderr).toBe(0);
     expect(launchHosts(events(deploy.stdout))).toEqual(

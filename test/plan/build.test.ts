@@ -271,6 +271,7 @@ describe("buildPlan", () => {
       agentId: "S-gone",
       hostname: "S-gone",
       state: "TASK_UNREACHABLE" as const,
+      since: Date.UTC(2026, 11, 6, 7, 10, 30),
     };
     const running = [0, 1].map((i) => titanTask("api", i, digest, i, app.resources));
     const plan = buildPlan({
@@ -287,7 +288,7 @@ describe("buildPlan", () => {
     const text = renderPlan(plan, new Chalk({ level: 0 })).join("\n");
     expect(text).toContain("+1 launch  ~0 replace  -0 stop  =2 keep");
     expect(text).toContain(
-      "unreachable api[2] on S-gone: its agent is out of contact; it may still run but stands for no instance, and is stopped as a duplicate if it comes back",
+      "unreachable api[2] on S-gone since 2026-12-06 07:10 UTC: its agent is out of contact; it may still run but stands for no instance, and is stopped as a duplicate if it comes back",
     );
     expect(text).not.toMatch(/api\[2\]\s+= keep/);
     expect(planToJson(plan).apps).toEqual([

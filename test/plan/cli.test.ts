@@ -200,7 +200,14 @@ describe("titan plan", () => {
         agent_id: { value: "gone-S9" },
         state: "TASK_UNREACHABLE",
         resources: [{ name: "cpus", type: "SCALAR", scalar: { value: 0.5 }, role: "*" }],
-        statuses: [{ task_id: { value: id }, state: "TASK_UNREACHABLE", timestamp: 1_800_000_000 }],
+        statuses: [
+          {
+            task_id: { value: id },
+            state: "TASK_UNREACHABLE",
+            timestamp: 1_800_000_000,
+            unreachable_time: { nanoseconds: 1_790_000_040_000_000_000 },
+          },
+        ],
         labels: { labels: taskLabels({ app: "api", instance: 1, release: 3, digest: "sha256:older" }) },
       },
     ];
@@ -211,7 +218,7 @@ describe("titan plan", () => {
     // Neither replaced (it cannot be killed) nor kept: its instance launches anew, as the deploy launches it.
     expect(r.stdout).toContain("+ app api (eu-west): +2 launch  ~0 replace  -0 stop  =0 keep");
     expect(r.stdout).toContain(
-      "unreachable api[1] on gone-S9: its agent is out of contact; it may still run but stands for no instance",
+      "unreachable api[1] on gone-S9 since 2026-09-21 14:14 UTC: its agent is out of contact; it may still run but stands for no instance",
     );
   });
 
