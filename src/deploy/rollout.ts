@@ -164,7 +164,10 @@ export function nextActions(input: RolloutInput): RolloutDecision {
   // Missing instances first, then replacements, each in instance order: the steps `titan plan` shows (launch, then
   // replace in batches), so each launch finds the room the plan gave it.
   const killed = new Set(actions.map((a) => (a.kind === "kill" ? a.taskId : "")));
-  const occupied = new Set(active.filter((t) => !killed.has(t.taskId)).map((t) => t.instance));
+  // An unreachable task stands for nothing (below): its instance is missing, as the plan's launch step shows it.
+  const occupied = new Set(
+    active.filter((t) => !killed.has(t.taskId) && t.phase !== "unreachable").map((t) => t.instance),
+  );
   const pending: number[] = [];
   for (let instance = 0; instance < desired; instance++)
     if (!standing.has(instance) && !occupied.has(instance)) pending.push(instance);

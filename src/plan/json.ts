@@ -85,7 +85,8 @@ function appJson(app: AppPlan): Record<string, unknown> {
     keep: diff.keep.map((t) => t.instance),
     replace: diff.replace.map((t) => t.instance),
     stop: diff.stop.map((t) => t.instance),
-    current: [...diff.keep, ...diff.replace, ...diff.stop]
+    unreachable: diff.unreachable.map((t) => t.instance),
+    current: [...diff.keep, ...diff.replace, ...diff.stop, ...diff.unreachable]
       .map((t) => ({
         instance: t.instance,
         task_id: t.taskId,

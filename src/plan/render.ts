@@ -4,7 +4,7 @@ import { escapeDeep, escapeTerminal } from "../cli/terminal-text.js";
 import { shortDigest } from "../cluster/digest.js";
 import { DIMENSIONS, round3 } from "../cluster/resources.js";
 import { formatName } from "../cluster/snapshot.js";
-import type { SnapshotFormat } from "../cluster/types.js";
+import type { SnapshotFormat, TitanTask } from "../cluster/types.js";
 import type { AgentShape, ScaleInAdvice, ScaleOutAdvice } from "../placement/types.js";
 import { splitMoves } from "./diff.js";
 import { formatCpus, formatDemand, formatInstances, formatMem, formatMissing, percent } from "./format.js";
@@ -107,9 +107,28 @@ function renderApp(app: AppPlan, landings: Landings, c: ChalkInstance, overQuota
   if (diff.stop.length > 0) {
     lines.push(`    stop ${diff.stop.map((t) => `${diff.app}[${t.instance}] on ${t.hostname}`).join(", ")}`);
   }
+  if (diff.unreachable.length > 0) lines.push(`    ${unreachableLine(diff.app, diff.unreachable)}`);
   if (landings.placements.length + landings.kept.length > 0) lines.push(placementTable(app, landings));
   lines.push(...renderRollout(app, landings, c, overQuota, new Set(moves.map((t) => t.instance))));
   return lines;
+}
+
+/**
+ * Tasks cut off with their agents: left alone, as the deploy leaves them (a master cannot kill them before their
+ * agents return), and never counted, so their instances launch anew unless another task stands for them.
+ */
+function unreachableLine(app: string, tasks: readonly TitanTask[]): string {
+  const where = tasks
+    .map((t) => `${app}[${t.instance}] on ${t.hostname}${unreachableSince(t.since)}`)
+    .join(", ");
+  const one = tasks.length === 1;
+  return `unreachable ${where}: ${one ? "its agent is" : "their agents are"} out of contact; ${one ? "it" : "they"} may still run but stand${one ? "s" : ""} for no instance, and ${one ? "is" : "are"} stopped as ${one ? "a duplicate" : "duplicates"} if ${one ? "it comes" : "they come"} back`;
+}
+
+/** ` since 2026-12-06 07:10 UTC`: when the master marked the task unreachable, when it says. */
+function unreachableSince(since: number | undefined): string {
+  if (since === undefined || !Number.isFinite(since)) return "";
+  return ` since ${new Date(since).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /** `~` changes a spec (or launches and stops at once), `+` only launches, `>` only moves, `-` only stops. */

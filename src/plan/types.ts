@@ -18,6 +18,12 @@ export interface AppDiff {
   replace: TitanTask[];
   /** Tasks beyond the desired count, and duplicates of an instance. */
   stop: TitanTask[];
+  /**
+   * Tasks cut off with their agents (TASK_UNREACHABLE, or TASK_LOST): they may still run, but stand for no instance
+   * and cannot be stopped before their agents return; the deploy launches their instances anew and stops them as
+   * duplicates if they come back. Neither kept nor stopped, so they change nothing by themselves.
+   */
+  unreachable: TitanTask[];
 }
 
 /** `move`: the instance's task runs the right release on an agent being emptied; it is replaced elsewhere. */

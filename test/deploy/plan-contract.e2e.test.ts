@@ -164,3 +164,63 @@ describe("a deploy after an earlier run refused offers for long", () => {
     expect(launched - started).toBeLessThan(10_000);
   }, 60_000);
 });
+
+describe("a task cut off with its agent", () => {
+  it("counts a task cut off with its agent as the deploy does: launched anew, its replacement kept, then nothing to do", async () => {
+    const local = await startTestCluster({
+      master: { allocationIntervalMs: 100, agentUnreachableAfterMs: 500 },
+      agents: 3,
+      zones: ["a", "b", "c"],
+    });
+    const h = home();
+    // One instance per agent, so that losing one agent cuts off exactly one instance.
+    const file = writeWebApp(h.cwd, { instances: 3, constraints: "[{ balance: zone }]" });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const before = (await (await fetch(`${local.url}/master/tasks`)).json()) as {
+      tasks: Array<{ id: string; slave_id: string }>;
+    };
+    const victim = before.tasks.find((t) => t.id.split(".")[2] === "1");
+    expect(victim).toBeDefined();
+    await local.faults.stopAgent(victim?.slave_id ?? "");
+    for (let i = 0; i < 500; i++) {
+      const live = await liveTasks(local.url);
+      if (live.some((t) => t.id === victim?.id && t.state === "TASK_UNREACHABLE")) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+
+    type AppJson = { launch: number[]; keep: number[]; stop: number[]; unreachable: number[] };
+    const planOf = async (): Promise<{
+      changes: boolean;
+      apps: AppJson[];
+      placements: Array<{ instance: number; hostname: string }>;
+    }> => {
+      const plan = await titan(["plan", "-f", file, "--master", local.url, "--json"], h);
+      return JSON.parse(plan.stdout);
+    };
+    const first = await planOf();
+    expect(first.apps[0]).toMatchObject({ launch: [1], keep: [0, 2], stop: [], unreachable: [1] });
+    const shown = await titan(["plan", "-f", file, "--master", local.url], h);
+    expect(shown.stdout).toMatch(
+      /unreachable web\[1\] on \S+ since \d{4}-\d\d-\d\d \d\d:\d\d UTC: its agent is out of contact/,
+    );
+    const deploy = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(launchHosts(events(deploy.stdout))).toEqual(
+      new Map(first.placements.map((p) => [p.instance, p.hostname])),
+    );
+
+    // The identical spec again: the replacement stays, the unreachable task is left alone, and nothing is recorded.
+    const again = await planOf();
+    expect(again.changes).toBe(false);
+    expect(again.apps[0]).toMatchObject({ launch: [], keep: [0, 1, 2], stop: [], unreachable: [1] });
+    const releasesBefore = JSON.parse((await titan(["releases", "web", "--json"], h)).stdout).releases;
+    const rerun = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(events(rerun.stdout).map((e) => e.type)).toEqual(["plan", "nothing_to_do"]);
+    expect(JSON.parse((await titan(["releases", "web", "--json"], h)).stdout).releases).toEqual(
+      releasesBefore,
+    );
+    const live = await liveTasks(local.url);
+    expect(live.filter((t) => t.state === "TASK_RUNNING")).toHaveLength(3);
+  }, 90_000);
+});

@@ -153,6 +153,21 @@ describe("nextActions", () => {
     expect(decision.done).toBe(false);
   });
 
+  it("launches the instance of an unreachable task with the missing ones, before replacements, as the plan's launch step", () => {
+    // titan plan shows such an instance as a launch (its task stands for nothing), and launches go before replaces.
+    const tasks = [
+      task(0, false),
+      task(1, false),
+      task(2, false, { phase: "unreachable", healthySince: undefined }),
+    ];
+    const decision = nextActions({ ...limits, now: 1000, tasks });
+    expect(decision.actions).toEqual([
+      { kind: "launch", instance: 2 },
+      { kind: "launch", instance: 0 },
+    ]);
+    expect(decision.pending).toEqual([2, 0, 1]);
+  });
+
   it("replaces every instance of a lost agent at once, and is done once they count, the lost tasks left behind", () => {
     // A master keeps an unreachable task for weeks and cannot kill it: the rollout neither waits nor ends on it.
     const lost = [0, 1, 2].map((i) => task(i, true, { phase: "unreachable", healthySince: undefined }));

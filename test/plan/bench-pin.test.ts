@@ -23,7 +23,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 0,
       expected: {
         human: "aeded6376d4a6f05",
-        json: "5b5662ed93f93474",
+        json: "4125622862a420f6",
         placements: "f48cccdb6c5e9e2e",
         fingerprint: "sha256:165b26fbadddc657",
       },
@@ -36,7 +36,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 0,
       expected: {
         human: "94a5deaf045cf23d",
-        json: "8170e8a6924b5aec",
+        json: "f33243541c4db34a",
         placements: "75ff6a5159c3e068",
         fingerprint: "sha256:1f399cba1386bf93",
       },
@@ -48,7 +48,7 @@ describe("whole plans on the benchmark workloads stay identical", { timeout: 120
       code: 4,
       expected: {
         human: "fa8d8ba1bb2f4415",
-        json: "06d258ad97ccf027",
+        json: "8f384e41bc2c5636",
         placements: "e8d830b770e2dd84",
         fingerprint: "sha256:1fe81912eee6e488",
       },

@@ -261,6 +261,54 @@ describe("buildPlan", () => {
     expect(buildPlan({ apps: [memHungry], snapshot, source }).warnings).toEqual([]);
     expect(buildPlan({ apps: [diskHungry], snapshot: snapshotOf(agents), source }).warnings).toEqual([]);
   });
+
+  it("launches the instance of a task cut off with its agent and names the task, as the deploy does", () => {
+    const app = appSpec({ instances: 3 });
+    const digest = appDigest(app);
+    // The agent the master marked unreachable is no longer among its agents: the task shows on its raw id.
+    const cutOff = {
+      ...titanTask("api", 2, digest, 9, app.resources),
+      agentId: "S-gone",
+      hostname: "S-gone",
+      state: "TASK_UNREACHABLE" as const,
+      since: Date.UTC(2026, 11, 6, 7, 10, 30),
+    };
+    const running = [0, 1].map((i) => titanTask("api", i, digest, i, app.resources));
+    const plan = buildPlan({
+      apps: [app],
+      snapshot: snapshotOf(roomy(), [...running, cutOff]),
+      source,
+      seed: 3,
+    });
+    const [api] = plan.apps;
+    expect(api?.diff.launch).toEqual([2]);
+    expect(api?.kept.map((k) => k.instance)).toEqual([0, 1]);
+    expect(api?.placements.map((p) => [p.instance, p.action])).toEqual([[2, "launch"]]);
+    expect(api?.rollout.steps.map((s) => [s.kind, s.launch, s.stop])).toEqual([["launch", [2], []]]);
+    const text = renderPlan(plan, new Chalk({ level: 0 })).join("\n");
+    expect(text).toContain("+1 launch  ~0 replace  -0 stop  =2 keep");
+    expect(text).toContain(
+      "unreachable api[2] on S-gone since 2026-12-06 07:10 UTC: its agent is out of contact; it may still run but stands for no instance, and is stopped as a duplicate if it comes back",
+    );
+    expect(text).not.toMatch(/api\[2\]\s+= keep/);
+    expect(planToJson(plan).apps).toEqual([
+      expect.objectContaining({ launch: [2], keep: [0, 1], unreachable: [2] }),
+    ]);
+
+    // Once its replacement runs, the same manifest changes nothing.
+    const replaced = titanTask("api", 2, digest, 2, app.resources);
+    const again = buildPlan({
+      apps: [app],
+      snapshot: snapshotOf(roomy(), [...running, cutOff, replaced]),
+      source,
+    });
+    expect(again.changes).toBe(false);
+    expect(again.apps[0]?.kept.map((k) => [k.instance, k.hostname])).toEqual([
+      [0, "host-0.example.com"],
+      [1, "host-1.example.com"],
+      [2, "host-2.example.com"],
+    ]);
+  });
 });
 
 describe("rolloutSteps", () => {
@@ -275,6 +323,7 @@ describe("rolloutSteps", () => {
       keep: [],
       replace: old,
       stop: [],
+      unreachable: [],
     };
     const steps = rolloutSteps(diff, { maxSurge: 2, maxUnavailable: 1 });
     expect(

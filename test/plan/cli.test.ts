@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { taskLabels } from "../../src/cluster/labels.js";
 import { runCli } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -186,6 +187,39 @@ describe("titan plan", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("+ app api (eu-west): +2 launch");
     expect(r.stderr).toBe("warning: agent ip-10-2-2-26.eu-west-1.compute.internal is skipped: deactivated\n");
+  });
+
+  it("plans a task of unreachable_tasks, on an agent the master no longer lists, as the deploy counts it", async () => {
+    const state = JSON.parse(readFileSync(snapshot("eu-west.json"), "utf8"));
+    const id = "api.3.1.1";
+    state.get_state.get_tasks.unreachable_tasks = [
+      {
+        name: "api",
+        task_id: { value: id },
+        framework_id: { value: "fw-titan-api" },
+        agent_id: { value: "gone-S9" },
+        state: "TASK_UNREACHABLE",
+        resources: [{ name: "cpus", type: "SCALAR", scalar: { value: 0.5 }, role: "*" }],
+        statuses: [
+          {
+            task_id: { value: id },
+            state: "TASK_UNREACHABLE",
+            timestamp: 1_800_000_000,
+            unreachable_time: { nanoseconds: 1_790_000_040_000_000_000 },
+          },
+        ],
+        labels: { labels: taskLabels({ app: "api", instance: 1, release: 3, digest: "sha256:older" }) },
+      },
+    ];
+    const file = join(tempDir("titan-plan-"), "unreachable.json");
+    writeFileSync(file, JSON.stringify(state));
+    const r = await plan("--snapshot", file, "--region", "eu-west");
+    expect(r.code, r.stderr).toBe(0);
+    // Neither replaced (it cannot be killed) nor kept: its instance launches anew, as the deploy launches it.
+    expect(r.stdout).toContain("+ app api (eu-west): +2 launch  ~0 replace  -0 stop  =0 keep");
+    expect(r.stdout).toContain(
+      "unreachable api[1] on gone-S9 since 2026-09-21 14:14 UTC: its agent is out of contact; it may still run but stands for no instance",
+    );
   });
 
   it("gives the same output for the same input, and replays with the printed seed", async () => {

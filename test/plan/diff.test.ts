@@ -58,4 +58,56 @@ describe("diffApp", () => {
     expect(instancesOf(diff.keep)).toEqual([0]);
     expect(diff.launch).toEqual([1]);
   });
+
+  // As the deploy counts them (src/deploy/rollout.ts): a task cut off with its agent stands for no instance and is
+  // never killed; its instance is launched anew, and a task already standing for it is kept.
+  const cutOff = (instance: number, digest = NEW) => ({
+    ...titanTask("api", instance, digest, 9, small),
+    taskId: `api.${instance}.gone`,
+    state: "TASK_UNREACHABLE" as const,
+  });
+
+  it("launches the instance of an unreachable task anew and neither keeps nor stops the task", () => {
+    const diff = diffApp("api", null, NEW, 3, [...tasks(NEW, [0, 1]), cutOff(2)]);
+    expect(instancesOf(diff.keep)).toEqual([0, 1]);
+    expect(diff.launch).toEqual([2]);
+    expect([diff.replace, diff.stop]).toEqual([[], []]);
+    expect(diff.unreachable.map((t) => t.taskId)).toEqual(["api.2.gone"]);
+    expect(hasChanges(diff)).toBe(true);
+  });
+
+  it("keeps the replacement of an unreachable task and has nothing to do, whichever is listed first", () => {
+    for (const order of [
+      [cutOff(2), ...tasks(NEW, [0, 1, 2])],
+      [...tasks(NEW, [0, 1, 2]), cutOff(2)],
+    ]) {
+      const diff = diffApp("api", null, NEW, 3, order);
+      expect(instancesOf(diff.keep)).toEqual([0, 1, 2]);
+      expect(diff.keep.map((t) => t.state)).toEqual(["TASK_RUNNING", "TASK_RUNNING", "TASK_RUNNING"]);
+      expect([diff.launch, diff.replace, diff.stop]).toEqual([[], [], []]);
+      expect(instancesOf(diff.unreachable)).toEqual([2]);
+      expect(hasChanges(diff)).toBe(false);
+    }
+  });
+
+  it("does not stop an unreachable task of an instance no longer wanted, nor replace one of an older spec", () => {
+    const diff = diffApp("api", null, NEW, 2, [...tasks(NEW, [0]), cutOff(1, OLD), cutOff(2)]);
+    expect(diff.launch).toEqual([1]);
+    expect([diff.replace, diff.stop]).toEqual([[], []]);
+    expect(instancesOf(diff.unreachable)).toEqual([1, 2]);
+  });
+
+  it("of two tasks of an instance running the manifest's spec, keeps the one that serves, as the deploy keeps it", () => {
+    // An agent that returns brings its task back beside the replacement: the deploy keeps the one that counts.
+    const [back, serving] = [
+      { ...titanTask("api", 0, NEW, 1, small), taskId: "api.1.0.1", health: "checking" as const },
+      { ...titanTask("api", 0, NEW, 2, small), taskId: "api.2.0.1", health: "healthy" as const },
+    ];
+    const diff = diffApp("api", null, NEW, 1, [back, serving]);
+    expect(diff.keep.map((t) => t.taskId)).toEqual(["api.2.0.1"]);
+    expect(diff.stop.map((t) => t.taskId)).toEqual(["api.1.0.1"]);
+    const starting = { ...serving, state: "TASK_STAGING" as const, health: "none" as const };
+    const plain = { ...back, health: "none" as const };
+    expect(diffApp("api", null, NEW, 1, [starting, plain]).keep.map((t) => t.taskId)).toEqual(["api.1.0.1"]);
+  });
 });
