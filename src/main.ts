@@ -76,7 +76,7 @@ export async function buildProgram(
       clock: systemClock,
       debug: globals.debug === true,
       signal: abort,
-      prompter: () => inquirerPrompter(io),
+      prompter: () => inquirerPrompter(io, abort),
     });
     result.env = cachedEnv;
     return cachedEnv;
