@@ -111,6 +111,19 @@ describe("titan validate", () => {
     expect(result.stderr).toContain("hint: fix the errors above and run `titan validate` again");
   });
 
+  it("warns of a constraint on an attribute one letter from hostname, with the did-you-mean", async () => {
+    const cwd = project({
+      "titan.yaml":
+        "name: app1\nimage: nginx:1.25\ninstances: 2\nconstraints:\n  - unique: hostnme\n  - balance: zone\n",
+    });
+    const result = await runManifestCommand(["validate"], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "titan.yaml:5:13: warning: constraints[0].unique: no agent carries `hostnme` unless its operator gave it that attribute (hint: did you mean `hostname`, which every agent has?)",
+    );
+    expect(result.stderr).not.toContain("zone");
+  });
+
   it("names both files when an app name is reused", async () => {
     const cwd = project({
       "a.yaml": "fixture:example.yaml",
