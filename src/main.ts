@@ -76,7 +76,7 @@ export async function buildProgram(
       clock: systemClock,
       debug: globals.debug === true,
       signal: abort,
-      prompter: () => inquirerPrompter(io),
+      prompter: () => inquirerPrompter(io, abort),
     });
     result.env = cachedEnv;
     return cachedEnv;
@@ -179,7 +179,7 @@ function reportError(error: unknown, sys: System, options: ReportOptions): numbe
   if (error instanceof TitanError) {
     if (options.json) {
       const body: Record<string, unknown> = { code: error.exitCode, message: error.message };
-      if (error.hint) body.hint = error.hint;
+      if (error.hint) body.hint = error instanceof ValidationError ? error.jsonHint : error.hint;
       if (error instanceof ValidationError) body.diagnostics = error.diagnostics;
       writeLine(io.out, JSON.stringify({ error: body, time }));
     }

@@ -37,6 +37,8 @@ export class UsageError extends TitanError {
 /** One or more diagnostics in a manifest or config file. Exit 2, nothing else done. */
 export class ValidationError extends TitanError {
   readonly diagnostics: readonly Diagnostic[];
+  /** The hint in a --json error, where the errors are the `diagnostics` beside it, not lines above. */
+  readonly jsonHint: string;
 
   constructor(diagnostics: readonly Diagnostic[], summary?: string, hint?: string) {
     const n = diagnostics.length;
@@ -45,6 +47,7 @@ export class ValidationError extends TitanError {
       hint: hint ?? "fix the errors above and run `titan validate` again",
     });
     this.diagnostics = diagnostics;
+    this.jsonHint = hint ?? "fix each error in `diagnostics` and run `titan validate` again";
   }
 }
 

@@ -50,17 +50,22 @@ function confirmTheme(c: ChalkInstance) {
 }
 
 /**
- * Ctrl-C at a prompt: the prompt library takes the terminal's SIGINT and fails with its own error, which is an
- * interruption like any other (exit 130), never an internal error.
+ * Ctrl-C at a prompt: the prompt library takes the terminal's SIGINT and fails with its own error, and a SIGTERM or
+ * SIGHUP aborts the command's signal, which ends the prompt with another. Both are an interruption like any other
+ * (exit 130), never an internal error.
  */
 export function promptClosed(error: unknown): never {
-  if (error instanceof Error && error.name === "ExitPromptError") throw new InterruptedError();
+  if (error instanceof Error && (error.name === "ExitPromptError" || error.name === "AbortPromptError"))
+    throw new InterruptedError();
   throw error;
 }
 
-/** Prompts read io.stdin and draw on io.err, so stdout stays data only. */
-export function inquirerPrompter(io: IO): Prompter {
-  const context = { input: io.stdin, output: io.err };
+/**
+ * Prompts read io.stdin and draw on io.err, so stdout stays data only. The command's signal ends a prompt waiting
+ * for an answer: a SIGTERM or SIGHUP stops the command at a question as Ctrl-C does.
+ */
+export function inquirerPrompter(io: IO, signal?: AbortSignal): Prompter {
+  const context = { input: io.stdin, output: io.err, signal };
   const load = () => import("@inquirer/prompts");
   return {
     async confirm(message, defaultValue) {

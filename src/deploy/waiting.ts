@@ -1,4 +1,5 @@
 import { hourlyReplacements } from "../manifest/types.js";
+import { formatDuration } from "../manifest/units.js";
 import { formatMissing } from "../plan/format.js";
 import { formatReason } from "../plan/requests.js";
 import type { EngineState, OfferRounds } from "./engine-state.js";
@@ -20,8 +21,12 @@ export interface WaitingView {
   backoff: ReadonlyArray<{ instance: number; until: number }>;
   /** Current tasks launched but not running yet. */
   starting: readonly string[];
-  /** Current tasks running but not yet healthy for min_healthy_time. */
-  warming: readonly string[];
+  /** Current tasks running whose health check has not passed yet. */
+  unhealthy: readonly string[];
+  /** Current tasks healthy, but for less than min_healthy_time: how long each has left to hold it. */
+  holding: ReadonlyArray<{ task: string; leftMs: number }>;
+  /** The release's min_healthy_time. */
+  minHealthyMs: number;
   /** Tasks asked to stop that are not terminal yet. */
   stopping: readonly string[];
   /** Instances whose replacement waits for the disruption budget, the hourly limit and when it next allows one. */
@@ -65,8 +70,18 @@ export function waitingFor(view: WaitingView): string {
     );
   }
   if (view.starting.length > 0) parts.push(`${list(view.starting)} to start`);
-  if (view.warming.length > 0)
-    parts.push(`${list(view.warming)} to pass the health check and hold it for min_healthy_time`);
+  const minHealthy = `min_healthy_time ${formatDuration(view.minHealthyMs)}`;
+  if (view.unhealthy.length > 0)
+    parts.push(
+      `${list(view.unhealthy)} to pass the health check${view.minHealthyMs > 0 ? ` and stay healthy for ${minHealthy}` : ""}`,
+    );
+  if (view.holding.length > 0) {
+    // The one with the most left is the one the release waits on.
+    const longest = Math.max(...view.holding.map((h) => h.leftMs));
+    parts.push(
+      `${list(view.holding.map((h) => h.task))} to stay healthy for ${minHealthy} (${formatDuration(Math.ceil(longest / 1000) * 1000)} left)`,
+    );
+  }
   if (view.stopping.length > 0) parts.push(`${list(view.stopping)} to stop`);
   return parts.length > 0 ? parts.join("; ") : "the next status update";
 }
@@ -89,6 +104,8 @@ export function describeWait(state: EngineState, now: number): string {
     return until !== undefined && until > now ? [{ instance, until }] : [];
   });
   const perHour = hourlyReplacements(tracked.target.spec, tracked.desired);
+  const minHealthyMs = tracked.target.spec.update.minHealthyTimeMs;
+  const warming = current.filter((t) => t.state === "TASK_RUNNING" && !tracked.counting.has(t.taskId));
   const held = decision?.heldForBudget ?? [];
   return waitingFor({
     ...(held.length === 0 || perHour === undefined
@@ -101,9 +118,13 @@ export function describeWait(state: EngineState, now: number): string {
     ...(shortage === undefined ? {} : { shortage }),
     backoff,
     starting: current.filter((t) => t.state !== "TASK_RUNNING").map((t) => t.taskId),
-    warming: current
-      .filter((t) => t.state === "TASK_RUNNING" && !tracked.counting.has(t.taskId))
-      .map((t) => t.taskId),
+    unhealthy: warming.filter((t) => t.healthySince === undefined).map((t) => t.taskId),
+    holding: warming.flatMap((t) =>
+      t.healthySince === undefined
+        ? []
+        : [{ task: t.taskId, leftMs: Math.max(0, t.healthySince + minHealthyMs - now) }],
+    ),
+    minHealthyMs,
     stopping: tasks.filter((t) => t.killSent).map((t) => t.taskId),
   });
 }

@@ -1,8 +1,8 @@
 /** Rules that span several fields of one app: references, sums and settings that must agree. */
 
 import { didYouMean } from "../cli/suggest.js";
-import type { AppFields } from "./fields.js";
-import type { At } from "./kit.js";
+import { type AppFields, healthType } from "./fields.js";
+import { type At, partialRead } from "./kit.js";
 import { MAX_INSTANCES } from "./limits.js";
 import { entryOf } from "./node.js";
 import { checkRollout } from "./rollout-checks.js";
@@ -108,7 +108,8 @@ function checkPorts(app: Partial<AppFields>, at: At): void {
       : `declared ports: ${names.join(", ")}`;
   };
 
-  const probe = app.health;
+  // A health check with an invalid timing still names its port and command: those are checked all the same.
+  const probe = app.health ?? partialRead(healthType, entryOf(at.node, "health")?.value);
   for (const kind of ["http", "tcp"] as const) {
     const ref = probe?.[kind]?.port;
     if (ref !== undefined && !seen.has(ref)) {

@@ -386,6 +386,20 @@ export interface ObjectType<S extends Shape> extends Type<Out<S>> {
   readonly shape: S;
 }
 
+/** What each object read with an invalid field did read cleanly, for the enclosing object's cross-field rules. */
+const partialReads = new WeakMap<PNode, Record<string, unknown>>();
+
+/**
+ * The fields of an object that read cleanly when the object as a whole did not (one of its fields was invalid):
+ * a rule of the enclosing object that needs only those still runs, so every problem shows at once.
+ */
+export function partialRead<S extends Shape>(
+  _type: ObjectType<S>,
+  node: PNode | undefined,
+): Partial<Out<S>> | undefined {
+  return node === undefined ? undefined : (partialReads.get(node) as Partial<Out<S>> | undefined);
+}
+
 export function object<S extends Shape>(shape: S, options: ObjectOptions<S> = {}): ObjectType<S> {
   const keys = Object.keys(shape);
   const props = Object.entries(shape);
@@ -466,6 +480,7 @@ export function object<S extends Shape>(shape: S, options: ObjectOptions<S> = {}
           good = false;
         }
       }
+      if (!good) partialReads.set(node, out);
       if (options.checkPartial === undefined && options.check === undefined)
         return good && ctx.count === before ? (out as Out<S>) : undefined;
       const at: At = {

@@ -3,6 +3,7 @@ import type { Diagnostic } from "../cli/errors.js";
 import { ValidationError } from "../cli/errors.js";
 import { didYouMean } from "../cli/suggest.js";
 import type { RepairJudge } from "../cli/yaml-structure.js";
+import type { Constraint } from "../placement/types.js";
 import { fetchUri, toAppSpec } from "./build.js";
 import { checkApp } from "./checks.js";
 import { readsAgentDisk } from "./fetch-uri.js";
@@ -85,6 +86,7 @@ export function parseManifests(
       const fields = app.read(node, path, ctx);
       if (!fields) continue;
       checkFetch(fields.fetch, node, path, source, ctx, collector(source.file, warnings));
+      checkHostnameSpelling(fields.constraints, node, path, collector(source.file, warnings));
       apps.push(
         toAppSpec(
           fields,
@@ -127,6 +129,37 @@ function checkFetch(
         "that works for paths every agent has; to ship a file, serve it over https:// or use a path next to the manifest with the local cluster",
       );
     }
+  });
+}
+
+/** The YAML key each kind of constraint names its attribute under. */
+const ATTRIBUTE_KEY: Record<Constraint["kind"], string> = {
+  unique: "unique",
+  balance: "balance",
+  attribute: "attribute",
+  max_per: "max_per",
+};
+
+/**
+ * Any attribute name is valid (agents carry what their operators give them), but one a letter away from
+ * `hostname`, the attribute every agent has, is almost always that misspelt: a warning, as the enums' errors say.
+ */
+function checkHostnameSpelling(
+  constraints: readonly Constraint[],
+  node: MapNode,
+  path: string,
+  warn: Ctx,
+): void {
+  constraints.forEach((constraint, i) => {
+    const name = constraint.attribute;
+    if (name === "hostname" || didYouMean(name, ["hostname"]) === undefined) return;
+    const where = locate(node, path, ["constraints", i, ATTRIBUTE_KEY[constraint.kind]]);
+    warn.report(
+      where.pos,
+      where.path,
+      `no agent carries \`${name}\` unless its operator gave it that attribute`,
+      "did you mean `hostname`, which every agent has?",
+    );
   });
 }
 

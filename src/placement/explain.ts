@@ -105,9 +105,14 @@ function fixes(
     const slots = [...room.values()].reduce((a, b) => a + b, 0);
     if (slots < wanted) {
       const what = live.cap.attribute === "hostname" ? "hosts" : `${live.cap.attribute} values`;
-      out.push(
-        `${live.cap.label}: only ${room.size} ${what} match, with room for ${slots} more; lower instances by ${wanted - slots} or relax the constraint`,
-      );
+      const fewer = wanted - slots;
+      // Instances are numbered from 0: the highest one asked for tells the count the app asks for.
+      const count = Math.max(...group.requests.map((r) => r.instance)) + 1;
+      const fix =
+        count - fewer > 0
+          ? `lower instances by ${fewer}, to ${count - fewer}, or relax the constraint`
+          : `relax the constraint or add ${live.cap.attribute === "hostname" ? "hosts" : `agents with other ${what}`} (fewer instances would leave none)`;
+      out.push(`${live.cap.label}: only ${room.size} ${what} match, with room for ${slots} more; ${fix}`);
     }
   }
   if (blockedByBalanceOnly > 0) {

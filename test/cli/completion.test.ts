@@ -52,6 +52,12 @@ describe("completion candidates", () => {
     expect(await said("stop", "web", "")).toEqual(["api", "worker"]);
     expect(await said("ps", "--context", "prod", "a")).toEqual(["api"]);
     expect(await said("logs", "web/")).toEqual(["web/0", "web/1", "web/2"]);
+    expect(await complete(["logs", "w"], sources)).toEqual({
+      kind: "words",
+      words: ["web", "worker"],
+      open: true,
+    });
+    expect(await complete(["status", "w"], sources)).toEqual({ kind: "words", words: ["web", "worker"] });
     expect(await said("nope", "")).toEqual([]);
   });
 
@@ -142,7 +148,8 @@ describe("titan completion", () => {
     await addApp(vars, "web", 2);
     await addApp(vars, "worker", 1);
     const apps = await runCli(["completion", "__complete", "--", "logs", "w"], { env: vars });
-    expect(apps.stdout).toBe("web\nworker\n");
+    // The first line tells the script that an app name may go on (`web/1`): no space after it.
+    expect(apps.stdout).toBe("__nospace__\nweb\nworker\n");
     const ids = await runCli(["completion", "__complete", "--", "logs", "web/"], { env: vars });
     expect(ids.stdout).toBe("web/0\nweb/1\n");
   });
@@ -175,6 +182,32 @@ describe("titan completion", () => {
     expect(there.stdout).toBe("billing\n");
     const contexts = await runCli(["completion", "__complete", "--", "--context", ""], { env: vars });
     expect(contexts.stdout).toBe("local\nother\n");
+  });
+
+  it("in a real bash, completes an app name for logs with no space after it, so /N can follow", async () => {
+    const vars = homeWithApp();
+    await addApp(vars, "web", 2);
+    const bin = tempDir("titan-bin-");
+    const wrapper = join(bin, "titan");
+    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${join(root, "bin", "titan.js")}" "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const script = [
+      "source <(titan completion bash)",
+      // Outside a real Tab press bash refuses compopt: this one records what the script asked for.
+      'compopt() { echo "compopt $1 $2"; }',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash expands it
+      'COMP_WORDS=(titan logs w); COMP_CWORD=2; _titan; echo "logs: ${COMPREPLY[*]}"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash expands it
+      'COMP_WORDS=(titan logs web/); COMP_CWORD=2; _titan; echo "instances: ${COMPREPLY[*]}"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash expands it
+      'COMP_WORDS=(titan status w); COMP_CWORD=2; _titan; echo "status: ${COMPREPLY[*]}"',
+    ].join("\n");
+    const result = spawnSync("bash", ["-c", script], {
+      env: { ...vars, PATH: `${bin}:${process.env.PATH ?? ""}`, NO_COLOR: "1" },
+      encoding: "utf8",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe("compopt -o nospace\nlogs: web\ninstances: web/0 web/1\nstatus: web\n");
   });
 
   it("completes in a real bash through the built CLI", async () => {

@@ -93,3 +93,25 @@ describe("a confirmation that cannot be asked", () => {
     expect(prompter.asked).toHaveLength(1);
   });
 });
+
+describe("a signal at a prompt", () => {
+  it.each(["confirm", "input", "select"] as const)(
+    "interrupts the command (%s) on the first SIGTERM or SIGHUP: exit 130",
+    async (kind) => {
+      const stdin = new PassThrough();
+      const err = Object.assign(new PassThrough(), { isTTY: true });
+      err.resume();
+      const io = createIO({ stdin, out: new PassThrough(), err, env: {}, noColorFlag: true });
+      const controller = new AbortController();
+      const prompter = inquirerPrompter(io, controller.signal);
+      const asked =
+        kind === "confirm"
+          ? prompter.confirm("Deploy hello as planned above?", false)
+          : kind === "input"
+            ? prompter.input("App name")
+            : prompter.select("Pick one", [{ value: "a" }, { value: "b" }]);
+      setTimeout(() => controller.abort("SIGTERM"), 20);
+      await expect(asked).rejects.toMatchObject({ exitCode: 130, message: "interrupted" });
+    },
+  );
+});

@@ -8,7 +8,7 @@ import type { PlannedAgent } from "../../src/deploy/offer-plan.js";
 import { deployPlan, PLANNED_OFFER_WAIT_MS, rollbackPlan } from "../../src/deploy/replan.js";
 import { step } from "../../src/deploy/step.js";
 import { type AppTarget, startTracking } from "../../src/deploy/tracking.js";
-import { offerShortage, waitingFor } from "../../src/deploy/waiting.js";
+import { describeWait, offerShortage, waitingFor } from "../../src/deploy/waiting.js";
 import type { AppSpec } from "../../src/manifest/types.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
 import type { Offer, TaskStatus } from "../../src/mesos/types/mesos.js";
@@ -74,8 +74,8 @@ function plannedOn(...agentIds: string[]): Map<number, PlannedAgent> {
 }
 
 /** A subscribed engine whose plan put instance i on `planned[i]`; reconciliation of no tasks is answered at once. */
-function subscribed(planned: Map<number, PlannedAgent>, now = 0): EngineState {
-  const t = target();
+function subscribed(planned: Map<number, PlannedAgent>, now = 0, s: AppSpec = spec()): EngineState {
+  const t = target(s);
   const tracked = startTracking({
     app: "web",
     desired: 3,
@@ -352,7 +352,9 @@ describe("a release that runs out of time waiting for offers", () => {
       unanswered: [],
       backoff: [],
       starting: [],
-      warming: [],
+      unhealthy: [],
+      holding: [],
+      minHealthyMs: 0,
       stopping: [],
     };
     expect(
@@ -395,6 +397,67 @@ describe("a release that runs out of time waiting for offers", () => {
     const finish = step(launched.state, 61_000, settings).finish;
     expect(finish).toMatchObject({ kind: "failed", noRoom: false });
     expect(finish?.kind === "failed" && finish.reason).not.toContain("found no room");
+  });
+});
+
+describe("what a deploy says it waits for", () => {
+  const holdingSpec = (health: boolean) =>
+    spec({
+      instances: 1,
+      constraints: [],
+      update: { ...spec().update, minHealthyTimeMs: 10_000 },
+      ...(health
+        ? {
+            health: {
+              probe: { kind: "command", shell: "true" },
+              intervalMs: 1000,
+              timeoutMs: 1000,
+              graceMs: 0,
+              delayMs: 0,
+              failures: 3,
+            },
+          }
+        : {}),
+    });
+
+  function running(s: AppSpec, healthyAt: number | undefined): { state: EngineState; task: string } {
+    const launched = step(withOffers(subscribed(new Map(), 0, s), [offer("o1", "a1")], 0), 0, settings);
+    const task =
+      launched.calls.flatMap((c) => (c.kind === "accept" ? c.launches : []))[0]?.tracked.taskId ?? "";
+    const status: TaskStatus = {
+      task_id: { value: task },
+      state: "TASK_RUNNING",
+      agent_id: { value: "a1" },
+      uuid: "u1",
+    };
+    let state = react(
+      launched.state,
+      { type: "UPDATE", update: { status } },
+      { now: 1000, settings, stopping: false },
+    ).state;
+    if (healthyAt !== undefined) {
+      const healthy: TaskStatus = { ...status, healthy: true, uuid: "u2" };
+      state = react(
+        state,
+        { type: "UPDATE", update: { status: healthy } },
+        { now: healthyAt, settings, stopping: false },
+      ).state;
+    }
+    return { state, task };
+  }
+
+  it("an instance healthy for less than min_healthy_time: how long it has left, not the health check", () => {
+    const { state, task } = running(holdingSpec(true), 1000);
+    const wait = describeWait(state, 6000);
+    expect(wait).toContain(`; ${task} to stay healthy for min_healthy_time 10s (5s left)`);
+    expect(wait).not.toContain("pass the health check");
+  });
+
+  it("an instance whose health check has not passed yet waits for it, then for min_healthy_time", () => {
+    const { state, task } = running(holdingSpec(true), undefined);
+    expect(describeWait(state, 6000)).toContain(
+      `; ${task} to pass the health check and stay healthy for min_healthy_time 10s`,
+    );
   });
 });
 

@@ -109,3 +109,32 @@ describe("titan logs of an app with releases and no task", () => {
     expect(gone.code).toBe(1);
   });
 });
+
+describe("titan logs APP/N past the app's instances", () => {
+  it("names the instances the app has, not runs that ended long ago", async () => {
+    const agent = await fakeAgent();
+    const cluster = await fakeLogsCluster([{ app: "api", instance: 0, agent, stdout: "zero\n" }]);
+    const { env, dir } = isolatedHome();
+    await recordReleases(dir, "api", [{ instances: 1, outcome: "deployed" }]);
+    const result = await runCli(["logs", "api/5", "--master", cluster.master.url], { env });
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      "error: api has no instance 5: it has instance 0 only\nhint: `titan logs api` reads every instance; `titan ps api` lists them\n",
+    );
+    expect(result.code).toBe(2);
+  });
+
+  it("still points at --since for an instance an earlier release ran", async () => {
+    const agent = await fakeAgent();
+    const cluster = await fakeLogsCluster([{ app: "api", instance: 0, agent, stdout: "zero\n" }]);
+    const { env, dir } = isolatedHome();
+    await recordReleases(dir, "api", [
+      { instances: 3, outcome: "deployed" },
+      { instances: 1, outcome: "deployed" },
+    ]);
+    const result = await runCli(["logs", "api/2", "--master", cluster.master.url], { env });
+    expect(result.stderr).toContain("no task of api/2 was found");
+    expect(result.stderr).toContain("(try --since)");
+    expect(result.code).toBe(1);
+  });
+});

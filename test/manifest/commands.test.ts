@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseManifests } from "../../src/manifest/index.js";
+import { runCli } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 import { runManifestCommand } from "./harness.js";
 
@@ -84,6 +85,43 @@ describe("titan validate", () => {
     for (const d of error.diagnostics)
       expect(Object.keys(d).sort()).toEqual(["col", "file", "hint", "line", "message", "path"]);
     for (const output of [result.stdout, result.stderr]) expect(output).not.toContain("correct-horse");
+  });
+
+  it("reports a health check's undeclared port together with an invalid field beside it", async () => {
+    const cwd = project({
+      "titan.yaml":
+        "name: app1\nimage: nginx:1.25\nresources:\n  cpus: -1\nhealth:\n  http: { port: web }\n  interval: 5x\n",
+    });
+    const result = await runManifestCommand(["validate"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "error: health.http.port: health check port `web` is not declared under ports",
+    );
+    expect(result.stderr).toContain("error: health.interval:");
+    expect(result.stderr).toContain("error: resources.cpus:");
+    expect(result.stderr).toContain("error: 3 errors in the manifest");
+  });
+
+  it("words the --json hint for the diagnostics beside it, not for lines above", async () => {
+    const cwd = project({ "refs.yaml": "fixture:invalid/references.yaml" });
+    const result = await runCli(["validate", "--json", "-f", "refs.yaml"], { cwd });
+    expect(result.code).toBe(2);
+    const { error } = JSON.parse(result.stdout);
+    expect(error.hint).toBe("fix each error in `diagnostics` and run `titan validate` again");
+    expect(result.stderr).toContain("hint: fix the errors above and run `titan validate` again");
+  });
+
+  it("warns of a constraint on an attribute one letter from hostname, with the did-you-mean", async () => {
+    const cwd = project({
+      "titan.yaml":
+        "name: app1\nimage: nginx:1.25\ninstances: 2\nconstraints:\n  - unique: hostnme\n  - balance: zone\n",
+    });
+    const result = await runManifestCommand(["validate"], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "titan.yaml:5:13: warning: constraints[0].unique: no agent carries `hostnme` unless its operator gave it that attribute (hint: did you mean `hostname`, which every agent has?)",
+    );
+    expect(result.stderr).not.toContain("zone");
   });
 
   it("names both files when an app name is reused", async () => {

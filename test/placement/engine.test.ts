@@ -117,7 +117,23 @@ describe("hard constraints", () => {
     expect(r.placements.map((p) => p.agentId)).toEqual(["a2"]);
     expect(r.unplaced[0]?.reasons).toEqual([{ reason: "unique hostname excluded", agents: 3 }]);
     expect(r.unplaced[0]?.fixes[0]).toMatch(
-      /unique hostname: only 3 hosts match, with room for 0 more; lower instances by 1/,
+      /unique hostname: only 3 hosts match, with room for 0 more; lower instances by 1, to 3, or relax the constraint/,
+    );
+  });
+
+  it("never offers fewer instances as the fix when that would leave none", () => {
+    const agents = zones(2, 2);
+    // The release it replaces still runs on both hosts: the new one's two instances find no host free.
+    const r = place(
+      input({
+        agents,
+        running: [runningTask("web", "a0"), runningTask("web", "a1", 1)],
+        requests: requests("web", 2, {}, { constraints: [{ kind: "unique", attribute: "hostname" }] }),
+      }),
+    );
+    expect(r.unplaced[0]?.instances).toEqual([0, 1]);
+    expect(r.unplaced[0]?.fixes[0]).toBe(
+      "unique hostname: only 2 hosts match, with room for 0 more; relax the constraint or add hosts (fewer instances would leave none)",
     );
   });
 

@@ -22,8 +22,11 @@ export interface CompletionSources {
   regions(): Promise<string[]>;
 }
 
-/** Candidates for the word being typed, or `files` to let the shell complete a path. */
-export type Completion = { kind: "words"; words: string[] } | { kind: "files" };
+/**
+ * Candidates for the word being typed, or `files` to let the shell complete a path. `open`: a candidate may go on
+ * (an app name in `logs APP/N`), so the shell adds no space after it.
+ */
+export type Completion = { kind: "words"; words: string[]; open?: boolean } | { kind: "files" };
 
 type Values = "apps" | "instances" | "contexts" | "regions" | "shells" | "files";
 
@@ -81,7 +84,7 @@ function valueOption(command: Command, flag: string): Option | undefined {
   return command.options.find((o) => (o.long === flag || o.short === flag) && (o.required || o.optional));
 }
 
-function words(list: readonly string[], prefix: string): Completion {
+function words(list: readonly string[], prefix: string): Extract<Completion, { kind: "words" }> {
   return { kind: "words", words: [...new Set(list)].filter((w) => w.startsWith(prefix)).sort() };
 }
 
@@ -119,6 +122,8 @@ async function positional(
       current,
     );
   }
+  // `logs app1` reads every instance, `logs app1/2` one: after the app name the word may go on with `/N`.
+  if (values === "instances") return { ...words(await sources.apps(target), current), open: true };
   const all =
     values === "shells"
       ? SHELLS

@@ -8,14 +8,17 @@ import { loadTarget, loadUserConfig } from "../../config/index.js";
 import { allContexts } from "../../config/resolve.js";
 import { catalog } from "../catalog.js";
 import { type CompletionSources, complete, type TypedTarget } from "./candidates.js";
-import { completionScripts } from "./scripts.js";
+import { completionScripts, NO_SPACE } from "./scripts.js";
 
 /** `titan completion SHELL` prints the script; `titan completion __complete -- WORDS…` answers the script. */
 export async function runCompletion(env: Env, shell: string, typed: readonly string[]): Promise<number> {
   if (shell === "__complete") {
     const result = await complete(typed, sources(env));
     if (result.kind === "files") writeLine(env.io.out, "__files__");
-    else for (const word of result.words) writeLine(env.io.out, word);
+    else {
+      if (result.open === true) writeLine(env.io.out, NO_SPACE);
+      for (const word of result.words) writeLine(env.io.out, word);
+    }
     return 0;
   }
   const script = completionScripts[shell];

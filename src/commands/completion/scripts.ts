@@ -1,6 +1,10 @@
+/** Printed before the candidates when the word may go on after one (`logs app1` → `app1/2`): add no space. */
+export const NO_SPACE = "__nospace__";
+
 /**
  * The shell side of completion: each script hands the words typed so far to `titan completion __complete -- …`
- * and offers what it prints, one candidate a line; `__files__` means "complete a path".
+ * and offers what it prints, one candidate a line; `__files__` means "complete a path", a first line
+ * `__nospace__` that the shell adds no space after the word (fish always adds one).
  */
 const BASH = `# titan completion for bash: source <(titan completion bash)
 _titan() {
@@ -9,6 +13,10 @@ _titan() {
   if [[ "$out" == "__files__" ]]; then
     COMPREPLY=($(compgen -f -- "\${COMP_WORDS[COMP_CWORD]}"))
   else
+    if [[ "$out" == __nospace__* ]]; then
+      out=\${out#__nospace__}
+      compopt -o nospace 2>/dev/null
+    fi
     COMPREPLY=($(compgen -W "$out" -- "\${COMP_WORDS[COMP_CWORD]}"))
   fi
 }
@@ -23,9 +31,13 @@ _titan() {
   if [[ "$out" == "__files__" ]]; then
     _files
   else
-    local -a candidates
+    local -a candidates suffix
     candidates=("\${(@f)out}")
-    compadd -- "\${candidates[@]}"
+    if [[ "\${candidates[1]}" == __nospace__ ]]; then
+      shift candidates
+      suffix=(-S '')
+    fi
+    compadd "\${suffix[@]}" -- "\${candidates[@]}"
   fi
 }
 compdef _titan titan
@@ -39,6 +51,9 @@ function __titan_complete
     if test "$out" = "__files__"
         __fish_complete_path (commandline -ct)
     else
+        if test "$out[1]" = "__nospace__"
+            set -e out[1]
+        end
         printf '%s\\n' $out
     end
 end

@@ -7,9 +7,10 @@ import type { ClusterTarget } from "../../config/target.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { LogStream } from "../../observe/log-format.js";
 import { parseLogTarget } from "../../observe/log-selection.js";
+import { instancesIn } from "../../plan/regions.js";
 import { inRegion } from "../../release/region-errors.js";
 import { unknownAppError } from "../../release/unknown-app.js";
-import { noInstanceReason } from "../ps/target.js";
+import { noInstanceReason, targetRelease } from "../ps/target.js";
 import type { LogsOptions } from "./command.js";
 import { DEFAULT_FOLLOW_TIMINGS, type FollowTimings, follow } from "./follow.js";
 import { flushSource, LogPrinter, readInitial } from "./reader.js";
@@ -76,6 +77,34 @@ async function noInstanceReasons(targets: readonly ClusterTarget[], app: string)
   return reasons;
 }
 
+/**
+ * For `logs APP/N` with no task found: an error naming the app's instances when N is past every count its releases
+ * ever asked for (a run of it cannot have ended long ago); undefined when N was an instance once, or titan has no
+ * release of the app to tell.
+ */
+async function neverAnInstance(
+  targets: readonly ClusterTarget[],
+  app: string,
+  instance: number,
+): Promise<UsageError | undefined> {
+  let everRan = 0;
+  let runs: number | undefined;
+  for (const target of targets) {
+    const releases = await (await target.observedStore()).releases(app);
+    for (const release of releases) everRan = Math.max(everRan, instancesIn(release.spec, target.region));
+    const wanted = targetRelease(releases) ?? releases.at(-1);
+    if (wanted !== undefined) runs = Math.max(runs ?? 0, instancesIn(wanted.spec, target.region));
+  }
+  if (runs === undefined || instance < everRan) return undefined;
+  const has = runs === 0 ? "no instance" : runs === 1 ? "instance 0 only" : `instances 0–${runs - 1}`;
+  return new UsageError(
+    `${app} has no instance ${instance}: it has ${has}`,
+    runs === 0
+      ? `\`titan releases ${app}\` shows what it ran`
+      : `\`titan logs ${app}\` reads every instance; \`titan ps ${app}\` lists them`,
+  );
+}
+
 export async function runLogs(
   env: Env,
   opts: LogsOptions,
@@ -123,6 +152,10 @@ export async function runLogs(
     } else if (opts.follow && first.selected === 0)
       printer.note(`no instance of ${what} yet; waiting for one (Ctrl-C to stop)`);
     if (!opts.follow && first.selected === 0) {
+      if (logTarget.instance !== undefined) {
+        const never = await neverAnInstance(targets, logTarget.app, logTarget.instance);
+        if (never !== undefined) throw never;
+      }
       throw new TitanError(`no task of ${what} was found on ${where}`, {
         hint: "check the name with `titan ps`; runs that ended long ago are gone from the master (try --since)",
       });
