@@ -17,6 +17,7 @@ import {
 } from "../../observe/app-status.js";
 import { coverageOf } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
+import { localClusterStart, lostToRestart, restartNote } from "../../observe/local-restart.js";
 import { describeLag, type RegionLag, regionLags } from "../../observe/region-lag.js";
 import { REGION_HOLD_MS, showInRegionOrder } from "../../observe/region-order.js";
 import { instancesIn } from "../../plan/regions.js";
@@ -169,6 +170,8 @@ interface AppOnCluster {
 /** What `status` reads of a cluster once for all the apps it shows: its store, supervisors and titan's tasks. */
 interface ClusterView {
   store: StateStore;
+  /** When the local cluster started, for the local context. */
+  localStart: number | undefined;
   reports: SupervisorReport[] | undefined;
   state: GetState;
   tasks: TitanTask[];
@@ -178,7 +181,8 @@ async function readView(env: Env, target: ClusterTarget): Promise<ClusterView> {
   const store = await target.observedStore();
   const reports = await store.supervisorReports().catch(() => undefined);
   const { state, titanTasks } = await readTitanState(await target.client(), env.signal);
-  return { store, reports, state, tasks: titanTasks.tasks };
+  const localStart = target.local ? await localClusterStart(env) : undefined;
+  return { store, reports, state, tasks: titanTasks.tasks, localStart };
 }
 
 async function statusOf(
@@ -205,6 +209,8 @@ async function statusOf(
   const group = groupByApp(tasks, { only: [app] })[0];
   const wanted = targetRelease(releases);
   const release = newestDeployed(releases);
+  const desired = wanted === undefined ? undefined : instancesIn(wanted.spec, target.region);
+  const lost = lostToRestart(view.localStart, release, desired, group?.running ?? 0);
   const lastDeploy = releases.at(-1);
   const wait =
     lastDeploy?.outcome === "pending"
@@ -214,7 +220,7 @@ async function statusOf(
     app,
     running: group?.running ?? 0,
     healthy: group?.healthy ?? 0,
-    ...(wanted === undefined ? {} : { desired: instancesIn(wanted.spec, target.region) }),
+    ...(desired === undefined ? {} : { desired }),
     ...(release === undefined ? {} : { release }),
     ...(lastDeploy === undefined ? {} : { lastDeploy }),
     ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, liveness(env.clock.now())) }),
@@ -230,6 +236,7 @@ async function statusOf(
             releases,
           ),
         }),
+    ...(lost === undefined ? {} : { note: restartNote(lost) }),
   };
   return { status: { ...base, verdict: verdictOf(base) }, releases, tasks: tasks.length };
 }
