@@ -614,7 +614,9 @@ function outcomeCode(results: readonly AppDeployResult[], options: ApplyOptions,
           {
             exitCode: ExitCode.RolledBack,
             hint:
-              result.noRoom === true ? roomHint(result.app) : `check the app's logs, fix it and deploy again`,
+              result.noRoom === true
+                ? roomHint(result.app)
+                : `see why in \`${commandLine(["titan", "logs", result.app, "--release", String(result.release), ...(options.target ?? [])])}\`, fix it and deploy again`,
           },
         );
       default:
