@@ -50,7 +50,7 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   const known = everyApp ? await knownApps(env, opts, regions) : { apps: [...new Set(names)], missing: [] };
   const { apps } = known;
   if (apps.length === 0) {
-    await closeTargets(env, opts, regions);
+    await readAndClose(env, opts, regions);
     if (opts.json) writeLine(env.io.out, JSON.stringify({ apps: [] }, null, 2));
     else writeLine(env.io.err, noAppsLine(known.missing));
     return ExitCode.Ok;
@@ -84,10 +84,24 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   return ExitCode.Ok;
 }
 
-/** Closes the command's targets (each region's, or the one cluster's) and with them its store connections. */
-async function closeTargets(env: Env, opts: StatusOptions, regions: readonly string[]): Promise<void> {
+/**
+ * Closes the command's targets (each region's, or the one cluster's) and with them its store connections; the one
+ * cluster is read first, as when apps are shown: a cluster that cannot be read (the local cluster
+ * not running) is an error whether or not the store holds an app, as it is for `ps` (a context that spans regions
+ * is not read: its regions' lines would say which one cannot be).
+ */
+async function readAndClose(env: Env, opts: StatusOptions, regions: readonly string[]): Promise<void> {
   const flags = regions.length > 0 ? regions.map((region) => ({ ...opts, region })) : [opts];
-  await Promise.all(flags.map(async (f) => (await env.target(f)).close()));
+  await Promise.all(
+    flags.map(async (f) => {
+      const target = await env.target(f);
+      try {
+        if (regions.length === 0) await readTitanState(await target.client(), env.signal);
+      } finally {
+        await target.close();
+      }
+    }),
+  );
 }
 
 /**
