@@ -8,6 +8,7 @@ import { systemClock, withTargets } from "./cli/env.js";
 import { InterruptedError, TitanError, ValidationError } from "./cli/errors.js";
 import { ExitCode, renderExitCodeTable, STDOUT_CLOSED } from "./cli/exit-codes.js";
 import { addFlags } from "./cli/flags.js";
+import { fitHelpText, formatHelpItem, helpWidthOf } from "./cli/help-layout.js";
 import { createIO, type IO, writeLine } from "./cli/io.js";
 import { platformPaths } from "./cli/paths.js";
 import { inquirerPrompter } from "./cli/prompter.js";
@@ -88,9 +89,13 @@ export async function buildProgram(
     .addHelpText("after", ROOT_HELP)
     .showSuggestionAfterError(true)
     .showHelpAfterError(false)
+    .configureHelp({ formatItem: formatHelpItem })
     .configureOutput({
-      writeOut: (s) => sys.stdout.write(s),
-      writeErr: (s) => sys.stderr.write(s),
+      getOutHelpWidth: () => helpWidthOf(sys.env, sys.stdout),
+      getErrHelpWidth: () => helpWidthOf(sys.env, sys.stderr),
+      // Only help and usage text goes through here: titan's own output is written by the commands.
+      writeOut: (s) => sys.stdout.write(fitHelpText(s, helpWidthOf(sys.env, sys.stdout))),
+      writeErr: (s) => sys.stderr.write(fitHelpText(s, helpWidthOf(sys.env, sys.stderr))),
       outputError: () => {
         // main() prints every error itself, in one format.
       },

@@ -36,6 +36,7 @@ export async function registerCommands(
     terms.set(entry.name, entry.term);
   }
   program.configureHelp({
+    ...program.configureHelp(),
     subcommandTerm: (command) => terms.get(command.name()) ?? defaultTerm(command),
   });
 }

@@ -35,7 +35,7 @@ function describeRaw(event: DeployEvent): string | undefined {
       // A written-ahead launch the cluster state did not show: the master has not been asked about it yet.
       const state =
         event.state === "LAUNCHING"
-          ? "unknown until reconciled (its launch was written ahead)"
+          ? "launched by an earlier run but not listed by the master; asking the master about it"
           : event.state.replace(/^TASK_/, "").toLowerCase();
       return `${who} ${event.task} is ${state}${event.current ? "" : " (older release)"}`;
     }
@@ -53,10 +53,14 @@ function describeRaw(event: DeployEvent): string | undefined {
       return `${who} ${event.task} unreachable (its agent is out of contact; it may still run)`;
     case "killing":
       return `${who} stopping ${event.task} (${event.reason})`;
+    case "lost":
+      // The master's answer for a task it has no record of (a restarted cluster, or a launch that never arrived).
+      if (event.message?.startsWith("Reconciliation: Task is unknown") === true)
+        return `${who} ${event.task} is gone: the master has no record of it (${event.message})`;
+      return `${who} ${event.task} ${event.type}${event.message ? `: ${event.message}` : ""}`;
     case "killed":
     case "finished":
     case "failed":
-    case "lost":
       return `${who} ${event.task} ${event.type}${event.message ? `: ${event.message}` : ""}`;
     case "check_output":
       return `${who} ${event.task}: ${event.output}`;

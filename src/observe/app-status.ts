@@ -33,6 +33,8 @@ export interface AppStatus {
    * `--no-auto-rollback`): the app is not what titan records as deployed, whatever its health.
    */
   otherReleases?: OtherRelease[];
+  /** Why nothing runs when the cause is known, e.g. the local cluster restarted since the release was deployed. */
+  note?: string;
 }
 
 export interface OtherRelease {
@@ -109,6 +111,7 @@ export function statusLine(s: AppStatus, now: number): string {
     parts.push(`no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (${next})`);
   }
   if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
+  if (s.note !== undefined) parts.push(s.note);
   return escapeTerminal(parts.join(" · "));
 }
 
@@ -159,5 +162,6 @@ export function statusJson(s: AppStatus, region?: string): Record<string, unknow
       outcome: o.outcome ?? null,
       instances: o.instances,
     })),
+    note: s.note ?? null,
   };
 }

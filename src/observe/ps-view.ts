@@ -184,11 +184,11 @@ function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : isoTime(ms);
 }
 
-/** `ps --json`: one document, stable field names (schemaVersion 1). */
+/** `ps --json`: one document, stable snake_case field names like every other JSON of titan's (schema_version 1). */
 export function psToJson(sections: readonly PsSection[], now: number): Record<string, unknown> {
   return {
-    schemaVersion: 1,
-    generatedAt: new Date(now).toISOString(),
+    schema_version: 1,
+    generated_at: new Date(now).toISOString(),
     regions: sections.map((section) => ({
       region: section.region ?? null,
       context: section.context,

@@ -44,7 +44,11 @@ export interface PlanInput {
   seed?: number;
   /** Shapes scale-out may add (`--shape`); otherwise the shapes the cluster already has. */
   shapes?: readonly AgentShape[];
-  /** `--scale-in`: compute scale-in advice whatever the cluster's size. */
+  /**
+   * `true` (`--scale-in`): compute scale-in advice whatever the cluster's size; `false`: never (the local
+   * cluster's built-in context, where advice to drain agents of a laptop's cluster reads as advice to take it
+   * apart); unset: up to SCALE_IN_AUTO_AGENTS agents.
+   */
   scaleIn?: boolean;
   /** The cluster's task user for apps that name none (default `nobody`). */
   taskUser?: string;
@@ -150,7 +154,7 @@ export function buildPlan(input: PlanInput): Plan {
     : quota?.headroomDeficit
       ? headroomAdvice(quota.headroomDeficit, shapesFor(input.shapes, snapshot.agents))
       : null;
-  const wantScaleIn = input.scaleIn === true || snapshot.agents.length <= SCALE_IN_AUTO_AGENTS;
+  const wantScaleIn = input.scaleIn ?? snapshot.agents.length <= SCALE_IN_AUTO_AGENTS;
   const others = (input.running ?? []).map((spec) => specForRegion(spec, region));
   const scaleIn =
     fits && wantScaleIn
@@ -187,7 +191,9 @@ export function buildPlan(input: PlanInput): Plan {
     scaleOut,
     scaleIn,
     scaleInSkipped:
-      fits && !wantScaleIn ? { agents: snapshot.agents.length, threshold: SCALE_IN_AUTO_AGENTS } : null,
+      fits && input.scaleIn === undefined && !wantScaleIn
+        ? { agents: snapshot.agents.length, threshold: SCALE_IN_AUTO_AGENTS }
+        : null,
     fits,
     changes: planned.some(({ diff }) => hasChanges(diff)),
     warnings: [...snapshot.warnings, ...setAsideWarning(snapshot, appPlans)],
@@ -427,4 +433,10 @@ export function utilisation(agents: ReadonlyArray<Pick<Agent, "total" | "free">>
     cpus: { used: sum((a) => a.total.cpus - a.free.cpus), total: sum((a) => a.total.cpus) },
     mem: { used: sum((a) => a.total.mem - a.free.mem), total: sum((a) => a.total.mem) },
   };
+}
+
+/** The plan's `scaleIn` input: `--scale-in` when given; otherwise none on the local cluster, else by size. */
+export function scaleInWanted(flag: boolean | undefined, local: boolean): boolean | undefined {
+  if (flag === true) return true;
+  return local ? false : undefined;
 }

@@ -17,7 +17,7 @@ import type { PlannedAgent } from "../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../deploy/progress.js";
 import type { AppSpec } from "../manifest/types.js";
 import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js";
-import { buildPlan } from "../plan/build.js";
+import { buildPlan, scaleInWanted } from "../plan/build.js";
 import { hasChanges } from "../plan/diff.js";
 import { planToJson } from "../plan/json.js";
 import { notFittingHint, notFittingSummary } from "../plan/not-fitting.js";
@@ -337,6 +337,7 @@ export async function planFor(
     snapshot,
     source: conn.source.describe(),
     taskUser: conn.framework.user,
+    scaleIn: scaleInWanted(undefined, conn.target.local),
     ...(running.length === 0 ? {} : { running }),
     ...(options.draining === undefined ? {} : { draining: options.draining }),
     ...(region === undefined ? {} : { region }),
@@ -613,7 +614,9 @@ function outcomeCode(results: readonly AppDeployResult[], options: ApplyOptions,
           {
             exitCode: ExitCode.RolledBack,
             hint:
-              result.noRoom === true ? roomHint(result.app) : `check the app's logs, fix it and deploy again`,
+              result.noRoom === true
+                ? roomHint(result.app)
+                : `see why in \`${commandLine(["titan", "logs", result.app, "--release", String(result.release), ...(options.target ?? [])])}\`, fix it and deploy again`,
           },
         );
       default:

@@ -88,6 +88,9 @@ describe("titan deploy against the local cluster", () => {
     const bad = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
     expect(bad.code).toBe(5);
     expect(bad.stderr).toMatch(/release 2 of web failed its health gates .* rolled back to release 1/);
+    expect(bad.stderr).toContain(
+      `hint: see why in \`titan logs web --release 2 --master ${local.url}\`, fix it and deploy again`,
+    );
     const list = events(bad.stdout);
     expect(list.find((e) => e.type === "rollback")).toMatchObject({ from: 2, to: 1 });
     // The executor killed the failing task; what its check last said is read from the sandbox and reported.

@@ -43,7 +43,7 @@ describe("a deploy whose instances find no room in the offers", () => {
     );
     expect(result.stderr).toContain("needs 0.1 cpus more");
     expect(result.stderr).toContain("hint: the cluster has less room than the plan saw: `titan plan` shows");
-    expect(result.stderr).not.toContain("check the app's logs");
+    expect(result.stderr).not.toContain("see why in `titan logs");
     expect(await liveTasks(local.url)).toHaveLength(2);
   }, 30_000);
 

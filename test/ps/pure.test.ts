@@ -230,6 +230,9 @@ describe("reading titan's tasks from GET_STATE", () => {
     const json = psToJson(sections, NOW) as {
       regions: Array<{ apps: Array<{ instances: Array<Record<string, unknown>> }> }>;
     };
+    // snake_case at the top too, as every other key of titan's JSON.
+    expect(Object.keys(json).slice(0, 2)).toEqual(["schema_version", "generated_at"]);
+    expect(json).toMatchObject({ schema_version: 1, generated_at: new Date(NOW).toISOString() });
     const instances = json.regions[0]?.apps[0]?.instances ?? [];
     // An ended run shows no health, whatever its last check said.
     expect(instances.at(-1)).toMatchObject({ instance: 2, state: "TASK_FINISHED", health: "none" });

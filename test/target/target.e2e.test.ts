@@ -132,7 +132,14 @@ describe("the local context", () => {
 
   it("says how to start the local cluster when it is not running, instead of reading whatever answers", async () => {
     const h = home();
-    for (const args of [["ps"], ["logs", "web"], ["plan", "-f", writeWebApp(h.dir)]]) {
+    // As for kubectl, a cluster that cannot be read is an error for status too, even when nothing was deployed.
+    for (const args of [
+      ["ps"],
+      ["status"],
+      ["status", "--json"],
+      ["logs", "web"],
+      ["plan", "-f", writeWebApp(h.dir)],
+    ]) {
       const result = await runCli(args, { env: h.env, cwd: h.dir });
       expect(result.code, args.join(" ")).toBe(1);
       expect(result.stderr).toContain("error: the local cluster is not running");

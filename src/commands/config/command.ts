@@ -50,7 +50,8 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
       [
         "",
         "Examples:",
-        "  titan config set-cluster prod-us-east --master https://m1:5050,https://m2:5050 \\",
+        "  titan config set-cluster prod-us-east \\",
+        "      --master https://m1:5050,https://m2:5050 \\",
         '      --principal titan --secret "env:MESOS_SECRET" --ca-file /etc/titan/ca.pem',
         "  titan config set-region us-east --cluster prod-us-east",
         "  titan config set-context prod --region us-east --use",
@@ -63,7 +64,7 @@ export function registerConfig(program: Command, ctx: CommandContext): void {
   )
     .addHelpText(
       "after",
-      "\nExamples:\n  titan config set-cluster prod-us-east --master https://m1:5050,https://m2:5050\n  titan config set-cluster prod-us-east --master https://m1:5050 --principal titan --secret env:MESOS_SECRET --ca-file /etc/titan/ca.pem",
+      "\nExamples:\n  titan config set-cluster prod-us-east --master https://m1:5050,https://m2:5050\n  titan config set-cluster prod-us-east --master https://m1:5050 \\\n      --principal titan --secret env:MESOS_SECRET --ca-file /etc/titan/ca.pem",
     )
     .action(
       flagAction(ctx, setClusterFlagTable, async (env, opts, name: string) => {

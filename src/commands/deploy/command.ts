@@ -27,7 +27,8 @@ const HELP = `
 Examples:
   titan deploy                                  deploy ./titan.yaml to the current context (asks first)
   titan deploy -f api.yaml --region us-east --yes
-  titan plan -f api.yaml --out plan.json && titan deploy -f api.yaml --plan plan.json --yes
+  titan plan -f api.yaml --out plan.json &&
+      titan deploy -f api.yaml --plan plan.json --yes
   titan deploy --json --yes | jq -c 'select(.type=="healthy")'
   titan deploy -f api.yaml --yes                every region api names, wave by wave (see docs/regions.md)
   titan deploy -f api.yaml --yes --skip-region ap-south

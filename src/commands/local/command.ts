@@ -83,7 +83,8 @@ const UP_HELP = `
 Examples:
   titan local up                                   3 agents, master on 127.0.0.1:5050
   titan local up --agents 5 --zones a,b
-  titan local up --agent-resources "cpus:8;mem:16384;disk:50000;ports:[31000-32000]"
+  titan local up \\
+      --agent-resources "cpus:8;mem:16384;disk:50000;ports:[31000-32000]"
   titan local up --foreground                      run in this terminal until Ctrl-C
   titan local up --zk zk://127.0.0.1:2181/mesos    also publish the master in ZooKeeper
   titan local up --offer-timeout 30s               take back offers a framework sits on for 30 s

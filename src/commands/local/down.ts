@@ -25,5 +25,12 @@ export async function runLocalDown(env: Env): Promise<number> {
     });
   }
   writeLine(env.io.out, `stopped the local cluster at ${state.url}`);
+  // Unlike a kind or minikube cluster, the apps' records outlive it: say so, or status reads as a broken app.
+  writeLine(
+    env.io.err,
+    env.io.errColor.dim(
+      "its apps' releases stay in the state store: `titan deploy` starts them again on the next `titan local up`, `titan stop APP --purge` forgets an app",
+    ),
+  );
   return 0;
 }

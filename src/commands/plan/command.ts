@@ -42,9 +42,12 @@ const HELP = `
 Examples:
   titan plan --dry-run -f titan.yaml --snapshot state.json --region us-east
   titan plan -f titan.yaml --snapshot state.json --json > plan.json
-  titan plan -f titan.yaml --snapshot state.json --out plan.json --detailed-exitcode
-  titan plan -f titan.yaml --snapshot state.json --shape 16cpu,64Gi --shape 32cpu,244Gi
-  titan plan -f titan.yaml --snapshot get-state.json --quota get-quota.json --role web
+  titan plan -f titan.yaml --snapshot state.json --out plan.json \\
+      --detailed-exitcode
+  titan plan -f titan.yaml --snapshot state.json \\
+      --shape 16cpu,64Gi --shape 32cpu,244Gi
+  titan plan -f titan.yaml --snapshot get-state.json --quota get-quota.json \\
+      --role web
   titan plan -f titan.yaml --context prod --region us-east     (live: reads the leading master)
   titan plan -f titan.yaml --master http://10.0.0.5:5050
 

@@ -6,7 +6,7 @@ import { OwnedSource } from "../../cluster/owned-source.js";
 import type { ClusterConfig } from "../../config/types.js";
 import type { AppSpec } from "../../manifest/types.js";
 import type { AgentShape } from "../../placement/types.js";
-import { buildPlan } from "../../plan/build.js";
+import { buildPlan, scaleInWanted } from "../../plan/build.js";
 import { withDisruptionWarnings } from "../../plan/disruption.js";
 import { planToJson } from "../../plan/json.js";
 import { type RegionPlan, regionsVerdict, renderRegionTotals, totalOf } from "../../plan/region-totals.js";
@@ -64,7 +64,7 @@ export async function planRegions(
         region: r.region,
         ...(seed === undefined ? {} : { seed }),
         ...(shapes.length === 0 ? {} : { shapes }),
-        scaleIn: opts.scaleIn,
+        scaleIn: scaleInWanted(opts.scaleIn, r.target.local),
         taskUser: r.target.cluster.user,
         ...(r.value.running.length === 0 ? {} : { running: r.value.running }),
         ...(r.value.draining.size === 0 ? {} : { draining: r.value.draining }),

@@ -18,7 +18,7 @@ import { loadManifests, selectApps } from "../../manifest/index.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { parseShape } from "../../placement/index.js";
 import type { AgentShape } from "../../placement/types.js";
-import { buildPlan } from "../../plan/build.js";
+import { buildPlan, scaleInWanted } from "../../plan/build.js";
 import { withDisruptionWarnings } from "../../plan/disruption.js";
 import { clusterIsRemote, describeFileFetch, fileFetches } from "../../plan/fetch-locality.js";
 import { planToJson } from "../../plan/json.js";
@@ -63,6 +63,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     cluster,
     masters,
     store,
+    local,
   } = await clusterSource(
     env,
     opts,
@@ -94,7 +95,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
     region,
     seed,
     shapes: shapes.length > 0 ? shapes : undefined,
-    scaleIn: opts.scaleIn,
+    scaleIn: scaleInWanted(opts.scaleIn, local === true),
     taskUser: cluster?.user,
     ...(running.length === 0 ? {} : { running }),
     ...(draining.size === 0 ? {} : { draining }),
@@ -168,6 +169,8 @@ async function clusterSource(
   masters?: readonly string[];
   /** A live plan's state store: what a deploy would resume. */
   store?: StateStore;
+  /** The target is the local cluster's built-in context. */
+  local?: boolean;
 }> {
   if (opts.quota !== undefined && opts.snapshot === undefined)
     throw new UsageError("--quota goes with --snapshot", "a live plan asks the master for its quota itself");
@@ -197,6 +200,7 @@ async function clusterSource(
     store,
     region: target.region,
     cluster: target.cluster,
+    local: target.local,
     ...(target.local ? {} : { masters: await target.masters() }),
   };
 }

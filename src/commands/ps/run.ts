@@ -8,12 +8,14 @@ import { type ClusterTarget, defaultStateUrl } from "../../config/target.js";
 import type { GetState } from "../../mesos/types/operator.js";
 import { failoverWarning } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
+import { localClusterStart, lostToRestart, restartNote } from "../../observe/local-restart.js";
 import { type PsSection, psToJson, renderPs } from "../../observe/ps-view.js";
 import { regionLags } from "../../observe/region-lag.js";
 import { REGION_HOLD_MS, showInRegionOrder } from "../../observe/region-order.js";
 import { sleep } from "../../observe/sleep.js";
 import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../observe/watch-diff.js";
 import { unknownAppError } from "../../release/unknown-app.js";
+import { newestDeployed } from "../../state/deployed.js";
 import { MISSING_STORE_HINT, missingStore, missingStoreNote } from "../../state/missing.js";
 import type { Release, StateStore } from "../../state/types.js";
 import { checkRegionSeen, regionsNamed } from "../regions/span.js";
@@ -101,6 +103,12 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
       const warning = failoverWarning(app, heldAt.get(app), timeout, covered, now);
       if (warning !== undefined)
         writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${escapeTerminal(warning)}`);
+    }
+    const localStart = target.local ? await localClusterStart(env) : undefined;
+    for (const app of down) {
+      const lost = lostToRestart(localStart, newestDeployed(releases.get(app)), desired.get(app), 0);
+      if (lost !== undefined)
+        writeLine(env.io.err, `note: ${escapeTerminal(`${app}: ${restartNote(lost)}`)}`);
     }
   }
   const newest = new Map(

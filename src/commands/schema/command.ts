@@ -8,7 +8,8 @@ export function registerSchema(program: Command, ctx: CommandContext): void {
     .addHelpText(
       "after",
       "\nExamples:\n  titan schema > titan.schema.json\n" +
-        "  then put this first line in titan.yaml (yaml-language-server, e.g. the VS Code YAML extension):\n" +
+        "  then put this first line in titan.yaml (yaml-language-server,\n" +
+        "  e.g. the VS Code YAML extension):\n" +
         "  # yaml-language-server: $schema=./titan.schema.json\n\nExit codes: 0 printed, 2 usage error.",
     )
     .action(

@@ -17,6 +17,7 @@ import {
 } from "../../observe/app-status.js";
 import { coverageOf } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
+import { localClusterStart, lostToRestart, restartNote } from "../../observe/local-restart.js";
 import { describeLag, type RegionLag, regionLags } from "../../observe/region-lag.js";
 import { REGION_HOLD_MS, showInRegionOrder } from "../../observe/region-order.js";
 import { instancesIn } from "../../plan/regions.js";
@@ -49,7 +50,7 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   const known = everyApp ? await knownApps(env, opts, regions) : { apps: [...new Set(names)], missing: [] };
   const { apps } = known;
   if (apps.length === 0) {
-    await closeTargets(env, opts, regions);
+    await readAndClose(env, opts, regions);
     if (opts.json) writeLine(env.io.out, JSON.stringify({ apps: [] }, null, 2));
     else writeLine(env.io.err, noAppsLine(known.missing));
     return ExitCode.Ok;
@@ -83,10 +84,24 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   return ExitCode.Ok;
 }
 
-/** Closes the command's targets (each region's, or the one cluster's) and with them its store connections. */
-async function closeTargets(env: Env, opts: StatusOptions, regions: readonly string[]): Promise<void> {
+/**
+ * Closes the command's targets (each region's, or the one cluster's) and with them its store connections; the one
+ * cluster is read first, as when apps are shown: a cluster that cannot be read (the local cluster
+ * not running) is an error whether or not the store holds an app, as it is for `ps` (a context that spans regions
+ * is not read: its regions' lines would say which one cannot be).
+ */
+async function readAndClose(env: Env, opts: StatusOptions, regions: readonly string[]): Promise<void> {
   const flags = regions.length > 0 ? regions.map((region) => ({ ...opts, region })) : [opts];
-  await Promise.all(flags.map(async (f) => (await env.target(f)).close()));
+  await Promise.all(
+    flags.map(async (f) => {
+      const target = await env.target(f);
+      try {
+        if (regions.length === 0) await readTitanState(await target.client(), env.signal);
+      } finally {
+        await target.close();
+      }
+    }),
+  );
 }
 
 /**
@@ -169,6 +184,8 @@ interface AppOnCluster {
 /** What `status` reads of a cluster once for all the apps it shows: its store, supervisors and titan's tasks. */
 interface ClusterView {
   store: StateStore;
+  /** When the local cluster started, for the local context. */
+  localStart: number | undefined;
   reports: SupervisorReport[] | undefined;
   state: GetState;
   tasks: TitanTask[];
@@ -178,7 +195,8 @@ async function readView(env: Env, target: ClusterTarget): Promise<ClusterView> {
   const store = await target.observedStore();
   const reports = await store.supervisorReports().catch(() => undefined);
   const { state, titanTasks } = await readTitanState(await target.client(), env.signal);
-  return { store, reports, state, tasks: titanTasks.tasks };
+  const localStart = target.local ? await localClusterStart(env) : undefined;
+  return { store, reports, state, tasks: titanTasks.tasks, localStart };
 }
 
 async function statusOf(
@@ -205,6 +223,8 @@ async function statusOf(
   const group = groupByApp(tasks, { only: [app] })[0];
   const wanted = targetRelease(releases);
   const release = newestDeployed(releases);
+  const desired = wanted === undefined ? undefined : instancesIn(wanted.spec, target.region);
+  const lost = lostToRestart(view.localStart, release, desired, group?.running ?? 0);
   const lastDeploy = releases.at(-1);
   const wait =
     lastDeploy?.outcome === "pending"
@@ -214,7 +234,7 @@ async function statusOf(
     app,
     running: group?.running ?? 0,
     healthy: group?.healthy ?? 0,
-    ...(wanted === undefined ? {} : { desired: instancesIn(wanted.spec, target.region) }),
+    ...(desired === undefined ? {} : { desired }),
     ...(release === undefined ? {} : { release }),
     ...(lastDeploy === undefined ? {} : { lastDeploy }),
     ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, liveness(env.clock.now())) }),
@@ -230,6 +250,7 @@ async function statusOf(
             releases,
           ),
         }),
+    ...(lost === undefined ? {} : { note: restartNote(lost) }),
   };
   return { status: { ...base, verdict: verdictOf(base) }, releases, tasks: tasks.length };
 }
