@@ -379,8 +379,12 @@ export class SupervisedSession {
     });
   }
 
-  /** How long the instance's restart backoff holds its next launch, when it does: a crash loop shows in the log. */
+  /**
+   * How long the instance's restart backoff holds its next launch, when it does: a crash loop shows in the log. A
+   * surplus instance (a scale-down's) is not launched again, nor any while the disaster brake holds relaunches.
+   */
   private relaunchIn(instance: number): { relaunch_in?: string } {
+    if (instance >= this.state.tracked.desired || this.brake.tripped) return {};
     const wait = (this.state.tracked.backoffUntil.get(instance) ?? 0) - this.deps.now();
     return wait > 0 ? { relaunch_in: formatDuration(Math.ceil(wait / 1000) * 1000) } : {};
   }

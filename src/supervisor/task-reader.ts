@@ -11,14 +11,18 @@ export interface ClusterTasks {
 /** How long one master state read serves every app that asks for its tasks. */
 export const SHARED_READ_MS = 2000;
 
-/** The app's tasks of one framework, read from one GET_STATE shared by every app that asks within a moment. */
+/**
+ * The app's tasks of one framework, read from one GET_STATE shared by every app that asks within a moment. A read
+ * begun before `notBefore` is not shared: an app taken back from a deploy must not see the tasks as they were
+ * before the deploy ended (a surplus instance it killed would look live, and be reported lost).
+ */
 export function sharedTaskReader(
   readCluster: (signal: AbortSignal) => Promise<ClusterTasks>,
   now: () => number,
-): (app: string, frameworkId: string, signal: AbortSignal) => Promise<AppTasks> {
+): (app: string, frameworkId: string, signal: AbortSignal, notBefore?: number) => Promise<AppTasks> {
   let cached: { at: number; reading: Promise<ClusterTasks> } | undefined;
-  return async (app, frameworkId, signal) => {
-    if (cached === undefined || now() - cached.at > SHARED_READ_MS) {
+  return async (app, frameworkId, signal, notBefore = 0) => {
+    if (cached === undefined || cached.at < notBefore || now() - cached.at > SHARED_READ_MS) {
       const reading = readCluster(signal);
       reading.catch(() => {
         cached = undefined;
