@@ -213,6 +213,7 @@ async function statusOf(
   const base = {
     app,
     running: group?.running ?? 0,
+    ...((group?.stopping ?? 0) === 0 ? {} : { stopping: group?.stopping }),
     healthy: group?.healthy ?? 0,
     ...(wanted === undefined ? {} : { desired: instancesIn(wanted.spec, target.region) }),
     ...(release === undefined ? {} : { release }),
