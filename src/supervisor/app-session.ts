@@ -3,6 +3,7 @@ import { announcing, isAnnouncement } from "../deploy/announced.js";
 import type { BrakeSettings } from "../deploy/brake.js";
 import { BRAKE_RELEASED, type Brake } from "../deploy/brake.js";
 import { type CallSink, type SchedulerCall, sessionCalls, untilStopped } from "../deploy/calls.js";
+import { DetachedAccepts } from "../deploy/detached-accepts.js";
 import { type EngineEvent, react } from "../deploy/engine.js";
 import {
   type EngineSettings,
@@ -232,15 +233,19 @@ export class SupervisedSession {
       this.wantsGpuAgents(),
     );
     // Once stopped (the lead lost), nothing is sent, whatever turn was still waiting on the store.
-    const calls = untilStopped(
-      sessionCalls(session, (line) => deps.log.debug(deps.app, line), stop),
-      stop,
+    const calls = new DetachedAccepts(
+      untilStopped(
+        sessionCalls(session, (line) => deps.log.debug(deps.app, line), stop),
+        stop,
+      ),
+      (call) => this.failed(call, stop),
     );
     const { queue, pumped } = queued(session.events());
     try {
       for (;;) {
         if (stop.aborted) return "stopped";
         const event = await queue.next(deps.settings.tickMs, stop);
+        calls.check();
         if (event === "end") return "stopped";
         if (stop.aborted) return "stopped";
         const events = event === undefined ? [] : [event, ...queue.drain(MAX_BURST)];

@@ -175,6 +175,8 @@ async function deploy(
     store?: FileStateStore;
     /** Where its events go as they come (for a deploy expected to throw). */
     events?: DeployEvent[];
+    /** How long a call may go unanswered. */
+    callDeadlineMs?: number;
   } = {},
 ): Promise<Outcome> {
   const spec = options.spec ?? webSpec();
@@ -213,7 +215,11 @@ async function deploy(
       seed: 1,
       resolveEnvironment: async () => ({}),
       tickMs: 10,
-      sessionTimings: { backoffInitialMs: 5, backoffMaxMs: 20 },
+      sessionTimings: {
+        backoffInitialMs: 5,
+        backoffMaxMs: 20,
+        ...(options.callDeadlineMs === undefined ? {} : { callDeadlineMs: options.callDeadlineMs }),
+      },
       ...(options.mayRetake === undefined ? {} : { mayRetake: options.mayRetake }),
     },
     options.previous,
@@ -248,6 +254,29 @@ function askedPerEntry(call: Call): Map<string, number> {
 }
 
 describe("the deploy executor against a scripted master", () => {
+  it("declines the offers it has no use for while an ACCEPT goes unanswered, not keeping them from others", async () => {
+    const master = await fakeMaster();
+    let held = 0;
+    // Until the call deadline (3 s) gives the held ACCEPT up.
+    let heldUntil = 0;
+    let declinedWhileHeld = 0;
+    master.onCall((call) => {
+      if (call.type === "ACCEPT" && held === 0) {
+        // Lost on the way: the master never answers it (nor launches anything).
+        held += 1;
+        heldUntil = Date.now() + 2500;
+        return "hold";
+      }
+      if (call.type === "DECLINE" && Date.now() < heldUntil) declinedWhileHeld += 1;
+      return undefined;
+    });
+    keepOffering(master);
+    const { result } = await deploy(master, { deadlineMs: 1500, callDeadlineMs: 3000 });
+    expect(held).toBe(1);
+    expect(declinedWhileHeld).toBeGreaterThan(0);
+    expect(result.outcome).toBe("timed_out");
+  }, 20_000);
+
   it("carves several instances of one ACCEPT from what the previous ones left of a split offer", async () => {
     const master = await fakeMaster();
     answerLaunches(master, () => "TASK_RUNNING");
