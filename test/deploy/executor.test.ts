@@ -254,7 +254,7 @@ function askedPerEntry(call: Call): Map<string, number> {
 }
 
 describe("the deploy executor against a scripted master", () => {
-  it("declines the offers it has no use for while an ACCEPT goes unanswered, not keeping them from others", async () => {
+  it("declines the offers it has no use for while an ACCEPT goes unanswered, and that ACCEPT's offer once it gives it up", async () => {
     const master = await fakeMaster();
     let held = 0;
     // Until the call deadline (3 s) gives the held ACCEPT up.
@@ -271,9 +271,16 @@ describe("the deploy executor against a scripted master", () => {
       return undefined;
     });
     keepOffering(master);
-    const { result } = await deploy(master, { deadlineMs: 1500, callDeadlineMs: 3000 });
+    const { result } = await deploy(master, { deadlineMs: 4500, callDeadlineMs: 3000 });
     expect(held).toBe(1);
     expect(declinedWhileHeld).toBeGreaterThan(0);
+    // Given up at its deadline, the lost ACCEPT's offer is declined: the master would keep it, and its agent's room.
+    const accept = master.calls("ACCEPT")[0]?.accept as { offer_ids: Array<{ value: string }> };
+    const heldOffer = accept.offer_ids[0]?.value ?? "";
+    const declined = master
+      .calls("DECLINE")
+      .flatMap((c) => (c.decline as { offer_ids: Array<{ value: string }> }).offer_ids.map((o) => o.value));
+    expect(declined).toContain(heldOffer);
     expect(result.outcome).toBe("timed_out");
   }, 20_000);
 
