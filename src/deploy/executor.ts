@@ -7,6 +7,7 @@ import { desiredInstances } from "../plan/regions.js";
 import type { DeployProgress, Release, StateStore } from "../state/types.js";
 import { announcing, isAnnouncement } from "./announced.js";
 import { type CallSink, type SchedulerCall, sessionCalls } from "./calls.js";
+import { DetachedAccepts } from "./detached-accepts.js";
 import { type EngineEvent, type LoopEvent, type ReactContext, react } from "./engine.js";
 import { type EngineSettings, type EngineState, initialState, type Reaction } from "./engine-state.js";
 import { evacuating } from "./evacuation.js";
@@ -201,7 +202,11 @@ export class AppDeployment {
     const { queue, pumped } = queued(session.events());
     try {
       const ticks = ticking(queue, this.options.tickMs ?? 100, this.options.signal);
-      return await this.drive(ticks, sessionCalls(session, this.options.log, this.options.signal));
+      const calls = new DetachedAccepts(
+        sessionCalls(session, this.options.log, this.options.signal),
+        (call) => this.failed(call),
+      );
+      return await this.drive(ticks, calls);
     } finally {
       // Bounded: a master that does not answer must not hold an interrupted titan (and its lock) for 75 s.
       if (session.subscribed && !this.state.link.suppressed)
@@ -215,6 +220,7 @@ export class AppDeployment {
   async drive(events: AsyncIterable<LoopEvent>, calls: CallSink): Promise<AppResult> {
     const { options } = this;
     for await (const event of events) {
+      calls.check?.();
       const stop = this.stopReason();
       if (stop !== undefined) return stop;
       await this.apply(react(this.state, event, this.context()), calls);

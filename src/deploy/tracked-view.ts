@@ -147,8 +147,12 @@ export function deadlineFailure(tracked: View, now: number): string | undefined 
     if (!isCurrent(tracked, task) || task.killSent || tracked.counting.has(task.taskId)) continue;
     // A task cut off with its agent is not the release's failure: its instance is replaced (rollout.ts).
     if (task.state === "TASK_UNREACHABLE") continue;
-    if (now - task.since > update.healthyDeadlineMs)
-      return `instance ${task.instance} (${task.taskId}) was not healthy ${within}`;
+    if (now - task.since <= update.healthyDeadlineMs) continue;
+    // No status at all, not even TASK_STAGING: the launch never reached an agent (an ACCEPT the master did not
+    // answer, lost in flight or with a master that failed over), which says nothing of the app's health.
+    if (task.state === "LAUNCHING")
+      return `instance ${task.instance} (${task.taskId}) never started: the master reported nothing of its launch (no TASK_STAGING) ${within}`;
+    return `instance ${task.instance} (${task.taskId}) was not healthy ${within}`;
   }
   // Relaunches of an instance (crashes, refused or dropped launches) run against its first launch's deadline.
   for (const [instance, since] of tracked.firstLaunchAt) {

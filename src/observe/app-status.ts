@@ -5,6 +5,7 @@ import { instancesIn } from "../plan/regions.js";
 import type { Release, ReleaseOutcome } from "../state/types.js";
 import { type Coverage, coverageJson, coverageText } from "./coverage.js";
 import { resumeCommand } from "./deploy-wait.js";
+import { runningText } from "./group.js";
 import { formatAge } from "./states.js";
 
 export type Verdict = "ok" | "degraded" | "deploying" | "interrupted" | "stopped" | "unknown";
@@ -15,6 +16,8 @@ export interface AppStatus {
   verdict: Verdict;
   desired?: number;
   running: number;
+  /** Tasks still being killed (TASK_KILLING), as a stop or scale-down interrupted leaves them. */
+  stopping?: number;
   healthy: number;
   /** The newest release that was deployed: what should be running. */
   release?: Release;
@@ -91,7 +94,7 @@ function releaseText(r: Release): string {
  */
 export function statusLine(s: AppStatus, now: number): string {
   const parts = [
-    `${s.app}  ${s.verdict}  desired ${s.desired ?? "-"}  running ${s.running}  healthy ${s.healthy}`,
+    `${s.app}  ${s.verdict}  desired ${s.desired ?? "-"}  ${runningText(s.running, s.stopping ?? 0)}  healthy ${s.healthy}`,
     s.release === undefined ? "no release deployed" : releaseText(s.release),
   ];
   const last = s.lastDeploy;
@@ -150,6 +153,7 @@ export function statusJson(s: AppStatus, region?: string): Record<string, unknow
     ok: s.verdict === "ok",
     desired: s.desired ?? null,
     running: s.running,
+    stopping: s.stopping ?? 0,
     healthy: s.healthy,
     release: release(s.release),
     last_deploy: release(s.lastDeploy),

@@ -11,6 +11,8 @@ export interface AppGroup {
   /** The app's newest release in the state store, when it has one: titan knows the app even with no task. */
   newestRelease?: NewestRelease;
   running: number;
+  /** Tasks being killed (TASK_KILLING): they still hold their room, and may still serve, until they end. */
+  stopping: number;
   healthy: number;
   /**
    * Tasks that are (or may still be) running; with `ended`, also the last ended run of instances that have
@@ -59,6 +61,11 @@ function byRow(a: TitanTask, b: TitanTask): number {
   return a.instance - b.instance || (b.release ?? 0) - (a.release ?? 0) || a.taskId.localeCompare(b.taskId);
 }
 
+/** `running 0 (3 stopping)`: the running count, with the tasks still being killed when there are any. */
+export function runningText(running: number, stopping: number): string {
+  return stopping === 0 ? `running ${running}` : `running ${running} (${stopping} stopping)`;
+}
+
 /** A task counts as healthy when it runs and its check passes, or when it runs and has no check. */
 export function countsHealthy(task: TitanTask): boolean {
   return task.state === "TASK_RUNNING" && (task.health === "healthy" || task.health === "none");
@@ -97,8 +104,10 @@ export function groupByApp(tasks: readonly TitanTask[], options: GroupOptions = 
     const { rows, hiddenEnded } = instanceRows(appTasks.sort(byInstance), options.ended === true);
     let running = 0;
     let healthy = 0;
+    let stopping = 0;
     for (const task of rows) {
       if (task.state === "TASK_RUNNING") running += 1;
+      if (task.state === "TASK_KILLING") stopping += 1;
       if (countsHealthy(task)) healthy += 1;
     }
     const desired = options.desired?.get(app);
@@ -110,6 +119,7 @@ export function groupByApp(tasks: readonly TitanTask[], options: GroupOptions = 
       app,
       desired,
       running,
+      stopping,
       healthy,
       rows,
       frameworks: frameworksOf(rows, options.frameworks?.get(app)),

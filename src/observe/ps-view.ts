@@ -3,7 +3,7 @@ import { renderTable } from "../cli/table.js";
 import { escapeDeep, escapeTerminal } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import { coverageJson, coverageText } from "./coverage.js";
-import type { AppGroup } from "./group.js";
+import { type AppGroup, runningText } from "./group.js";
 import { isoTime } from "./iso-time.js";
 import { undeployedText } from "./no-instance.js";
 import { describeLag, type RegionLag } from "./region-lag.js";
@@ -130,7 +130,7 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       const desired = group.desired === undefined ? "-" : String(group.desired);
       lines.push("");
       lines.push(
-        `${color.bold(group.app)}  desired ${desired}  running ${group.running}  healthy ${group.healthy}${frameworkText(group, color)}${supervisorText(group, now, color)}`,
+        `${color.bold(group.app)}  desired ${desired}  ${runningText(group.running, group.stopping)}  healthy ${group.healthy}${frameworkText(group, color)}${supervisorText(group, now, color)}`,
       );
       const hidden = group.hiddenEnded;
       const endedNote =
@@ -205,6 +205,7 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
         app: group.app,
         desired: group.desired ?? null,
         running: group.running,
+        stopping: group.stopping,
         healthy: group.healthy,
         supervisor: group.coverage === undefined ? null : coverageJson(group.coverage),
         frameworks: group.frameworks.map((f) => ({

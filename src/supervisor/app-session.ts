@@ -3,6 +3,7 @@ import { announcing, isAnnouncement } from "../deploy/announced.js";
 import type { BrakeSettings } from "../deploy/brake.js";
 import { BRAKE_RELEASED, type Brake } from "../deploy/brake.js";
 import { type CallSink, type SchedulerCall, sessionCalls, untilStopped } from "../deploy/calls.js";
+import { DetachedAccepts } from "../deploy/detached-accepts.js";
 import { type EngineEvent, react } from "../deploy/engine.js";
 import {
   type EngineSettings,
@@ -232,15 +233,19 @@ export class SupervisedSession {
       this.wantsGpuAgents(),
     );
     // Once stopped (the lead lost), nothing is sent, whatever turn was still waiting on the store.
-    const calls = untilStopped(
-      sessionCalls(session, (line) => deps.log.debug(deps.app, line), stop),
-      stop,
+    const calls = new DetachedAccepts(
+      untilStopped(
+        sessionCalls(session, (line) => deps.log.debug(deps.app, line), stop),
+        stop,
+      ),
+      (call) => this.failed(call, stop),
     );
     const { queue, pumped } = queued(session.events());
     try {
       for (;;) {
         if (stop.aborted) return "stopped";
         const event = await queue.next(deps.settings.tickMs, stop);
+        calls.check();
         if (event === "end") return "stopped";
         if (stop.aborted) return "stopped";
         const events = event === undefined ? [] : [event, ...queue.drain(MAX_BURST)];
@@ -379,8 +384,12 @@ export class SupervisedSession {
     });
   }
 
-  /** How long the instance's restart backoff holds its next launch, when it does: a crash loop shows in the log. */
+  /**
+   * How long the instance's restart backoff holds its next launch, when it does: a crash loop shows in the log. A
+   * surplus instance (a scale-down's) is not launched again, nor any while the disaster brake holds relaunches.
+   */
   private relaunchIn(instance: number): { relaunch_in?: string } {
+    if (instance >= this.state.tracked.desired || this.brake.tripped) return {};
     const wait = (this.state.tracked.backoffUntil.get(instance) ?? 0) - this.deps.now();
     return wait > 0 ? { relaunch_in: formatDuration(Math.ceil(wait / 1000) * 1000) } : {};
   }

@@ -23,8 +23,11 @@ export interface AppTasks {
 export interface AppSupervisorDeps extends Omit<SessionDeps, "app"> {
   leadership: Leadership;
   vars: Readonly<Record<string, string | undefined>>;
-  /** The app's tasks of the given framework in the master's state, ended ones included, and its GPU agents. */
-  readTasks(app: string, frameworkId: string, signal: AbortSignal): Promise<AppTasks>;
+  /**
+   * The app's tasks of the given framework in the master's state, ended ones included, and its GPU agents, from a
+   * read begun at `notBefore` or later.
+   */
+  readTasks(app: string, frameworkId: string, signal: AbortSignal, notBefore: number): Promise<AppTasks>;
   /** Waits (a timer, cut short by the signal). */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   /** Before subscribing again after a failure: grows to this cap. */
@@ -148,7 +151,8 @@ export class AppSupervisor {
   /** One turn: returns how long to wait before the next one. */
   private async once(stop: AbortSignal): Promise<number> {
     const { store, settings } = this.deps;
-    if (await deployHoldsLock(store, this.app, this.deps.now())) {
+    const lockCheckedAt = this.deps.now();
+    if (await deployHoldsLock(store, this.app, lockCheckedAt)) {
       this.setMode(stop, "aside", "a deploy holds the app's lock: stepping aside until it finishes");
       // An operator acted: whatever tripped the brake is theirs to have judged.
       this.brake = BRAKE_RELEASED;
@@ -165,11 +169,12 @@ export class AppSupervisor {
     this.desired = desiredInstances(counted.spec, this.deps.region);
     // A stopped app launches nothing, so its secrets are not read: they may be gone from this machine.
     const environment = await launchEnvironment(release.spec, this.desired, this.deps.vars);
+    // The master's state as it was before the lock was found free may predate a deploy's last kills.
     const {
       tasks: known,
       gpuAgents,
       recoveringAgents,
-    } = await this.deps.readTasks(this.app, frameworkId, stop);
+    } = await this.deps.readTasks(this.app, frameworkId, stop, lockCheckedAt);
     const progress = await store.progress(this.app);
     // A turn the lost lead abandoned (its caller no longer waits for it) must not start a session of its own.
     stop.throwIfAborted();

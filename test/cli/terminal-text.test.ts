@@ -79,6 +79,7 @@ describe("human output escapes remote data; --json stays exact", () => {
           {
             app: "api",
             running: 1,
+            stopping: 0,
             healthy: 1,
             rows: [
               view({ hostname: HOSTILE, zone: HOSTILE }),

@@ -170,7 +170,7 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     expect(decide(tracked, now).actions).toEqual([{ kind: "launch", instance: 1 }]);
     now += target.spec.update.healthyDeadlineMs + 1;
     expect(deadlineFailure(tracked, now)).toMatch(
-      /instance 0 \(web\.1\.0\.1\) was not healthy within healthy_deadline/,
+      /instance 0 \(web\.1\.0\.1\) never started: .* \(no TASK_STAGING\) within healthy_deadline/,
     );
   });
 
@@ -194,7 +194,7 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     now += 20;
     expect(deadlineFailure(tracked, now)).toBeUndefined();
     now += deadline;
-    expect(deadlineFailure(tracked, now)).toMatch(/instance 0 \(web\.1\.0\.2\) was not healthy/);
+    expect(deadlineFailure(tracked, now)).toMatch(/instance 0 \(web\.1\.0\.2\) never started/);
   });
 
   it("takes a burst of updates in one call as it takes them one by one, and changes nothing it was given", () => {

@@ -175,6 +175,8 @@ async function deploy(
     store?: FileStateStore;
     /** Where its events go as they come (for a deploy expected to throw). */
     events?: DeployEvent[];
+    /** How long a call may go unanswered. */
+    callDeadlineMs?: number;
   } = {},
 ): Promise<Outcome> {
   const spec = options.spec ?? webSpec();
@@ -213,7 +215,11 @@ async function deploy(
       seed: 1,
       resolveEnvironment: async () => ({}),
       tickMs: 10,
-      sessionTimings: { backoffInitialMs: 5, backoffMaxMs: 20 },
+      sessionTimings: {
+        backoffInitialMs: 5,
+        backoffMaxMs: 20,
+        ...(options.callDeadlineMs === undefined ? {} : { callDeadlineMs: options.callDeadlineMs }),
+      },
       ...(options.mayRetake === undefined ? {} : { mayRetake: options.mayRetake }),
     },
     options.previous,
@@ -248,6 +254,36 @@ function askedPerEntry(call: Call): Map<string, number> {
 }
 
 describe("the deploy executor against a scripted master", () => {
+  it("declines the offers it has no use for while an ACCEPT goes unanswered, and that ACCEPT's offer once it gives it up", async () => {
+    const master = await fakeMaster();
+    let held = 0;
+    // Until the call deadline (3 s) gives the held ACCEPT up.
+    let heldUntil = 0;
+    let declinedWhileHeld = 0;
+    master.onCall((call) => {
+      if (call.type === "ACCEPT" && held === 0) {
+        // Lost on the way: the master never answers it (nor launches anything).
+        held += 1;
+        heldUntil = Date.now() + 2500;
+        return "hold";
+      }
+      if (call.type === "DECLINE" && Date.now() < heldUntil) declinedWhileHeld += 1;
+      return undefined;
+    });
+    keepOffering(master);
+    const { result } = await deploy(master, { deadlineMs: 4500, callDeadlineMs: 3000 });
+    expect(held).toBe(1);
+    expect(declinedWhileHeld).toBeGreaterThan(0);
+    // Given up at its deadline, the lost ACCEPT's offer is declined: the master would keep it, and its agent's room.
+    const accept = master.calls("ACCEPT")[0]?.accept as { offer_ids: Array<{ value: string }> };
+    const heldOffer = accept.offer_ids[0]?.value ?? "";
+    const declined = master
+      .calls("DECLINE")
+      .flatMap((c) => (c.decline as { offer_ids: Array<{ value: string }> }).offer_ids.map((o) => o.value));
+    expect(declined).toContain(heldOffer);
+    expect(result.outcome).toBe("timed_out");
+  }, 20_000);
+
   it("carves several instances of one ACCEPT from what the previous ones left of a split offer", async () => {
     const master = await fakeMaster();
     answerLaunches(master, () => "TASK_RUNNING");
@@ -352,7 +388,7 @@ describe("the deploy executor against a scripted master", () => {
       expect.objectContaining({ type: "waiting", for: expect.stringContaining("web.1.0.1") }),
     );
     expect(result.outcome).toBe("failed");
-    expect(result.reason).toMatch(/instance 0 \(web\.1\.0\.1\) was not healthy within healthy_deadline/);
+    expect(result.reason).toMatch(/instance 0 \(web\.1\.0\.1\) never started: .* within healthy_deadline/);
   }, 30_000);
 
   it("drops written-ahead ids of earlier runs from its record once the master answers for them, and keeps the rest", async () => {

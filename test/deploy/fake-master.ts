@@ -17,7 +17,8 @@ export interface ForeignAnswer {
 }
 
 /** What the fake master does with a call: answer it (status), and push events to the subscriber. */
-export type CallHandler = (call: Call, master: FakeMaster) => number | ForeignAnswer | undefined;
+/** A status to answer with (202 when undefined), another server's answer, or "hold": no answer at all. */
+export type CallHandler = (call: Call, master: FakeMaster) => number | ForeignAnswer | "hold" | undefined;
 
 export interface LaunchedTask {
   task_id: { value: string };
@@ -69,6 +70,7 @@ export async function fakeMaster(): Promise<FakeMaster> {
     }
     calls.push(call);
     const answer = handler(call, master) ?? 202;
+    if (answer === "hold") return;
     if (typeof answer !== "number") {
       response.writeHead(answer.status, { "content-type": answer.contentType });
       response.end(answer.body);

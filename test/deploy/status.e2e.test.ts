@@ -2,7 +2,7 @@ import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TitanTask } from "../../src/cluster/types.js";
-import { otherReleasesOf, statusLine, verdictOf } from "../../src/observe/app-status.js";
+import { otherReleasesOf, statusJson, statusLine, verdictOf } from "../../src/observe/app-status.js";
 import type { Release } from "../../src/state/types.js";
 import { until } from "../supervisor/harness.js";
 import { runCli } from "../support/cli.js";
@@ -51,6 +51,22 @@ describe("titan status", () => {
     expect(line).toBe(
       "web  degraded  desired 3  running 3  healthy 1 · release 4 (r/web:1, spec 0123456789ab) · last deploy: release 5 rolled back 2m ago (unhealthy)",
     );
+  });
+
+  it("counts the tasks still being killed apart, as an interrupted stop leaves them", () => {
+    const status = {
+      app: "web",
+      verdict: "interrupted" as const,
+      desired: 0,
+      running: 0,
+      stopping: 3,
+      healthy: 0,
+      lastDeploy: release({ number: 6, outcome: "pending" }),
+    };
+    expect(statusLine(status, 180_000)).toMatch(
+      /^web {2}interrupted {2}desired 0 {2}running 0 \(3 stopping\) {2}healthy 0 · /,
+    );
+    expect(statusJson(status)).toMatchObject({ running: 0, stopping: 3, healthy: 0 });
   });
 
   it("shows control characters of a stored or remote reason, of what a deploy waits for, as escapes", () => {

@@ -366,6 +366,27 @@ describe("a release that runs out of time waiting for offers", () => {
     ).toBe("offers to place instance(s) 1 (offers revived): the agents planned for them made no offer");
   });
 
+  it("an instance whose launch the master never answered fails naming that, not its health", () => {
+    const launched = step(withOffers(subscribed(new Map()), [offer("o1", "a1", 4)], 0), 0, settings);
+    expect(accepted(launched.calls)).toEqual([["a1", [0, 1, 2]]]);
+    const running: TaskStatus = {
+      task_id: { value: "web.1.1.1" },
+      state: "TASK_RUNNING",
+      agent_id: { value: "a1" },
+      uuid: "u1",
+    };
+    // Instance 1 runs; instance 0 never had a status (no TASK_STAGING: the ACCEPT went unanswered).
+    const answered = react(
+      launched.state,
+      { type: "UPDATE", update: { status: running } },
+      { now: 10, settings, stopping: false },
+    );
+    const finish = step(answered.state, 61_000, settings).finish;
+    expect(finish?.kind === "failed" && finish.reason).toMatch(
+      /^instance 0 \(web\.1\.0\.1\) never started: the master reported nothing of its launch \(no TASK_STAGING\) within healthy_deadline /,
+    );
+  });
+
   it("an instance that crashed and waits for an offer to run again is the app's failure, not a lack of room", () => {
     const launched = step(withOffers(subscribed(new Map()), [offer("o1", "a1", 4)], 0), 0, settings);
     expect(accepted(launched.calls)).toEqual([["a1", [0, 1, 2]]]);
@@ -382,7 +403,7 @@ describe("a release that runs out of time waiting for offers", () => {
     );
     const finish = step(ended.state, 61_000, settings).finish;
     expect(finish).toMatchObject({ kind: "failed", noRoom: false });
-    expect(finish?.kind === "failed" && finish.reason).toMatch(/was not healthy within healthy_deadline/);
+    expect(finish?.kind === "failed" && finish.reason).toMatch(/never started: .* within healthy_deadline/);
     expect(finish?.kind === "failed" && finish.reason).not.toContain("found no room");
   });
 

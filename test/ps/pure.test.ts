@@ -201,12 +201,13 @@ describe("reading titan's tasks from GET_STATE", () => {
   it("groups per app and instance: every current run; with ended, the latest ended one of the others", () => {
     const [shown] = groupByApp(read.tasks);
     expect(shown?.rows.map((t) => t.taskId)).toEqual(["api.2.0", "api.1.0", "api.1.1"]);
-    expect(shown).toMatchObject({ running: 1, healthy: 1, hiddenEnded: 1 });
+    // The task being killed is shown, and counted apart from the running ones.
+    expect(shown).toMatchObject({ running: 1, stopping: 1, healthy: 1, hiddenEnded: 1 });
     const [api] = groupByApp(read.tasks, { ended: true });
     expect(api?.rows.map((t) => t.taskId)).toEqual(["api.2.0", "api.1.0", "api.1.1", "api.1.2.new"]);
     expect(api).toMatchObject({ running: 1, healthy: 1, hiddenEnded: 0 });
     expect(groupByApp(read.tasks, { only: ["web"] })).toEqual([
-      { app: "web", running: 0, healthy: 0, rows: [], frameworks: [], hiddenEnded: 0 },
+      { app: "web", running: 0, stopping: 0, healthy: 0, rows: [], frameworks: [], hiddenEnded: 0 },
     ]);
     const desired = groupByApp(read.tasks, { desired: new Map([["api", 3]]) });
     expect(desired[0]?.desired).toBe(3);
@@ -223,7 +224,7 @@ describe("reading titan's tasks from GET_STATE", () => {
     ];
     const text = renderPs(sections, NOW, plain).join("\n");
     expect(text).toContain("context local · cluster local · http://m:5050");
-    expect(text).toContain("api  desired 3  running 1  healthy 1");
+    expect(text).toContain("api  desired 3  running 1 (1 stopping)  healthy 1");
     expect(text).toMatch(/0\s+2\s+running\s+healthy\s+agent-1\.local:31000,31001\s+b\s+30s/);
     expect(text).toMatch(/1\s+1\s+unreachable 4m, may still run\s+-\s+ag-gone\s+-\s+10s/);
     expect(text).toMatch(/2\s+1\s+finished 5s ago\s+-\s+agent-1\.local\s+b\s+5s/);
@@ -233,6 +234,7 @@ describe("reading titan's tasks from GET_STATE", () => {
     // snake_case at the top too, as every other key of titan's JSON.
     expect(Object.keys(json).slice(0, 2)).toEqual(["schema_version", "generated_at"]);
     expect(json).toMatchObject({ schema_version: 1, generated_at: new Date(NOW).toISOString() });
+    expect(json.regions[0]?.apps[0]).toMatchObject({ running: 1, stopping: 1, healthy: 1 });
     const instances = json.regions[0]?.apps[0]?.instances ?? [];
     // An ended run shows no health, whatever its last check said.
     expect(instances.at(-1)).toMatchObject({ instance: 2, state: "TASK_FINISHED", health: "none" });
@@ -286,7 +288,7 @@ describe("watch changes", () => {
       context: "c",
       cluster: "k",
       master: "m",
-      apps: [{ app: "api", running: 0, healthy: 0, rows, frameworks: [], hiddenEnded: 0 }],
+      apps: [{ app: "api", running: 0, stopping: 0, healthy: 0, rows, frameworks: [], hiddenEnded: 0 }],
     },
   ];
 

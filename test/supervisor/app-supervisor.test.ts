@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
+import type { TitanTask } from "../../src/cluster/types.js";
 import type { LockRecord, StateStore } from "../../src/state/types.js";
 import { AppSupervisor, type AppSupervisorDeps } from "../../src/supervisor/app-supervisor.js";
 import type { Leadership, LeaderTerm } from "../../src/supervisor/leadership.js";
 import type { SupervisorLog } from "../../src/supervisor/log.js";
+import { sharedTaskReader } from "../../src/supervisor/task-reader.js";
+import { appSpec } from "../plan/builders.js";
 
 const quiet: SupervisorLog = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -93,5 +96,74 @@ describe("an app supervisor that loses the lead", () => {
 
     shutdown.abort();
     await running;
+  });
+});
+
+describe("an app supervisor taking the app back from a deploy", () => {
+  it("reads the master's state anew, not the shared read from before the deploy ended", async () => {
+    let now = 1000;
+    const surplus = {
+      taskId: "web.2.3.1",
+      frameworkId: "fw",
+      framework: "titan:web",
+      health: "none",
+      app: "web",
+      instance: 3,
+      release: 2,
+      digest: "sha256:release-2",
+      state: "TASK_RUNNING",
+      agentId: "agent-0",
+      hostname: "agent-0.local",
+      demand: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
+      ports: [],
+    } as const;
+    // Another app's turn read the master's state at 1000, when a scale-down's surplus instance still ran.
+    let listed: TitanTask[] = [surplus];
+    const shared = sharedTaskReader(
+      async () => ({ tasks: [...listed], gpuAgents: new Set<string>(), recoveringAgents: 0 }),
+      () => now,
+    );
+    await shared("web", "fw", new AbortController().signal, now);
+    // The scale-down kills it and releases the lock; this app's supervisor finds the lock free at 1500.
+    listed = [];
+    now = 1500;
+    const release = {
+      app: "web",
+      number: 3,
+      manifestDigest: "sha256:release-2",
+      spec: appSpec({ name: "web", image: undefined, instances: 3, ports: [] }),
+      createdAt: 0,
+      user: "tester",
+      outcome: "deployed",
+    };
+    const store = {
+      currentLock: async () => undefined,
+      releases: async () => [release],
+      frameworkId: async () => "fw",
+      progress: async () => undefined,
+    } as unknown as StateStore;
+    const shutdown = new AbortController();
+    let seen: readonly TitanTask[] | undefined;
+    const deps = {
+      store,
+      leadership: {
+        acquire: async () => ({ lost: new AbortController().signal, resign: async () => {} }),
+        leader: async () => undefined,
+      },
+      settings: { lockPollMs: 1 },
+      log: quiet,
+      now: () => now,
+      vars: {},
+      sleep: async () => {},
+      readTasks: async (app: string, frameworkId: string, signal: AbortSignal, notBefore: number) => {
+        const read = await shared(app, frameworkId, signal, notBefore);
+        seen = read.tasks;
+        // Only the read matters here: the turn ends before it subscribes.
+        shutdown.abort();
+        return read;
+      },
+    } as unknown as AppSupervisorDeps;
+    await new AppSupervisor("web", deps).run(shutdown.signal);
+    expect(seen).toEqual([]);
   });
 });

@@ -138,3 +138,76 @@ describe("a supervisor's kills", () => {
     }
   }, 20_000);
 });
+
+describe("a supervisor's lost lines", () => {
+  it("say relaunch_in only for an instance it relaunches, not for a surplus one", async () => {
+    const master = await fakeMaster();
+    // The master answers that the surplus task is gone from its agent (a scale-down killed it meanwhile).
+    master.onCall((call, m) => {
+      if (call.type === "RECONCILE")
+        for (const id of reconciledIds(call))
+          m.push(
+            id === "web.2.1.1"
+              ? update(id, "TASK_GONE", {
+                  fromMaster: true,
+                  reason: "REASON_RECONCILIATION",
+                  message: "Reconciliation: Task is unknown to the agent",
+                })
+              : update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }),
+          );
+      return undefined;
+    });
+    const cluster = MasterCluster.fromConfig({ masters: [master.url] });
+    clusters.push(cluster);
+    const store = new FileStateStore(`file://${tempDir("titan-supervise-lost-")}`, {
+      clock: { now: () => Date.now() },
+      hostname: "test-host",
+    });
+    await store.importApp({ app: "web", frameworkId: FRAMEWORK_ID, releases: [release] });
+    const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const log: SupervisorLog = {
+      debug() {},
+      info() {},
+      warn: (_app, message, fields) => void warnings.push({ message, fields }),
+      error() {},
+    };
+    const session = new SupervisedSession(
+      {
+        app: "web",
+        store,
+        cluster,
+        framework: { user: "root", role: "titan", failoverTimeoutSeconds: 604_800 },
+        region: null,
+        now: () => Date.now(),
+        log,
+        brakeSettings: DEFAULT_BRAKE,
+        settings: {
+          unreachableGraceMs: 60_000,
+          reconcile: { ...DEFAULT_RECONCILE_TIMINGS, holdMs: 300, implicitSettleMs: 50 },
+          lockPollMs: 60_000,
+          tickMs: 10,
+          seed: 1,
+        },
+      },
+      {
+        target: { spec, release, environment: {} },
+        desired: 1,
+        releases: [release],
+        frameworkId: FRAMEWORK_ID,
+        known: [task(0), task(1)],
+        writtenAhead: [],
+      },
+    );
+    const stop = new AbortController();
+    const running = session.run(stop.signal);
+    try {
+      await eventually(() => warnings.some((w) => w.message === "lost"), "the lost line");
+      const lost = warnings.find((w) => w.message === "lost");
+      expect(lost?.fields).toMatchObject({ task: "web.2.1.1", instance: 1, state: "TASK_GONE" });
+      expect(lost?.fields).not.toHaveProperty("relaunch_in");
+    } finally {
+      stop.abort();
+      await running;
+    }
+  }, 20_000);
+});

@@ -178,6 +178,30 @@ describe("the write-ahead record a supervisor keeps", () => {
   }, 20_000);
 });
 
+describe("a supervisor's ACCEPT the master never answers", () => {
+  it("holds up nothing: the offers that come meanwhile are declined", async () => {
+    const r1 = release(1, "deployed");
+    const progress: DeployProgress = { release: 1, phase: "finished", launched: [], updatedAt: Date.now() };
+    const { master, stop, running } = await supervised(progress, [r1], r1);
+    try {
+      await eventually(async () => master.calls("RECONCILE").length >= 1, "the implicit reconciliation");
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      // The relaunch's ACCEPT is lost on the way: no answer, no launch.
+      master.onCall((call) => (call.type === "ACCEPT" ? "hold" : undefined));
+      master.push(offer("o1", AGENT_RESOURCES));
+      await eventually(async () => master.calls("ACCEPT").length === 1, "the relaunch");
+      master.push(offer("o2", AGENT_RESOURCES));
+      await eventually(
+        async () => master.calls("DECLINE").some((c) => JSON.stringify(c.decline).includes('"o2"')),
+        "the DECLINE of the offer that came after",
+      );
+    } finally {
+      stop.abort();
+      await running;
+    }
+  }, 20_000);
+});
+
 describe("a crash loop, seen outside the log", () => {
   it("says when a failed instance is launched again, and counts it in backoff meanwhile", async () => {
     const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];

@@ -233,6 +233,7 @@ async function statusOf(
   const base = {
     app,
     running: group?.running ?? 0,
+    ...((group?.stopping ?? 0) === 0 ? {} : { stopping: group?.stopping }),
     healthy: group?.healthy ?? 0,
     ...(desired === undefined ? {} : { desired }),
     ...(release === undefined ? {} : { release }),

@@ -12,11 +12,11 @@ import { sleep } from "../../observe/sleep.js";
 import { checkAppName } from "../../release/app-release.js";
 import { failoverTimeout } from "../../release/connect.js";
 import { unknownAppError } from "../../release/unknown-app.js";
-import type { AppTasks } from "../../supervisor/app-supervisor.js";
 import { type StatusServer, serveStatus } from "../../supervisor/http.js";
 import { supervisorLog } from "../../supervisor/log.js";
 import { openLeadership } from "../../supervisor/open-leadership.js";
 import { Supervisor } from "../../supervisor/supervisor.js";
+import { type ClusterTasks, sharedTaskReader } from "../../supervisor/task-reader.js";
 import { readTitanState } from "../ps/state.js";
 import type { SuperviseOptions } from "./command.js";
 
@@ -81,29 +81,13 @@ export function parseListen(text: string): { host: string; port: number } | unde
   return { host: match[1] ?? match[2] ?? "127.0.0.1", port };
 }
 
-/** The app's tasks of one framework, read from one GET_STATE shared by every app that asks within a moment. */
-function taskReader(
-  cluster: MasterCluster,
-  now: () => number,
-): (app: string, frameworkId: string, signal: AbortSignal) => Promise<AppTasks> {
-  let cached: { at: number; reading: Promise<AppTasks> } | undefined;
-  return async (app, frameworkId, signal) => {
-    if (cached === undefined || now() - cached.at > 2000) {
-      const reading = readTitanState(cluster, signal).then(({ state, titanTasks }) => ({
-        tasks: titanTasks.tasks,
-        gpuAgents: gpuAgentIds(state.get_agents?.agents ?? []),
-        recoveringAgents: state.get_agents?.recovered_agents?.length ?? 0,
-      }));
-      reading.catch(() => {
-        cached = undefined;
-      });
-      cached = { at: now(), reading };
-    }
-    const { tasks, gpuAgents, recoveringAgents } = await cached.reading;
+function clusterTasks(cluster: MasterCluster): (signal: AbortSignal) => Promise<ClusterTasks> {
+  return async (signal) => {
+    const { state, titanTasks } = await readTitanState(cluster, signal);
     return {
-      tasks: tasks.filter((t) => t.app === app && t.frameworkId === frameworkId),
-      gpuAgents,
-      recoveringAgents,
+      tasks: titanTasks.tasks,
+      gpuAgents: gpuAgentIds(state.get_agents?.agents ?? []),
+      recoveringAgents: state.get_agents?.recovered_agents?.length ?? 0,
     };
   };
 }
@@ -168,7 +152,7 @@ export async function runSupervise(env: Env, opts: SuperviseOptions): Promise<nu
         log,
         brakeSettings: brake,
         vars: env.vars,
-        readTasks: taskReader(cluster, now),
+        readTasks: sharedTaskReader(clusterTasks(cluster), now),
         sleep: async (ms, signal) => void (await sleep(ms, signal)),
         settings: {
           unreachableGraceMs,
