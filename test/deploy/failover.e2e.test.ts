@@ -1,6 +1,12 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startTestCluster } from "../support/local-cluster.js";
-import { events, FAST, home, liveTasks, titan, writeWebApp } from "./harness.js";
+import { dataHome, events, FAST, home, liveTasks, titan, writeWebApp } from "./harness.js";
+
+function progressFile(h: { vars: Record<string, string> }): string {
+  return join(dataHome(h), "titan", "state", "local", "apps", "web", "progress.json");
+}
 
 describe("titan deploy across a master failover whose agents re-register late", () => {
   it("plans only once the master knows its agents again, and never launches their instances twice", async () => {
@@ -24,5 +30,36 @@ describe("titan deploy across a master failover whose agents re-register late", 
     expect(list.filter((e) => e.type === "killing")).toEqual([]);
     const live = (await liveTasks(local.url)).map((t) => t.id).sort();
     expect(live).toEqual(["web.1.0.1", "web.1.1.1", "web.1.2.1", "web.2.3.1"]);
+  }, 120_000);
+
+  it("holds the instance of an agent that never re-registers as unreachable, never as unknown and relaunched", async () => {
+    const local = await startTestCluster({ master: { ...FAST.master, agentReregisterTimeoutMs: 3000 } });
+    const h = home();
+    const app = { instances: 3, healthyDeadline: "60s", progressDeadline: "60s" };
+    const file = writeWebApp(h.cwd, app);
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const tasks = (await (await fetch(`${local.url}/master/tasks`)).json()) as {
+      tasks: Array<{ id: string; slave_id: string }>;
+    };
+    const [dead] = tasks.tasks;
+    if (dead === undefined) throw new Error("no task to strand");
+    // Its machine dies, then the master fails over: the agent stays recovered until the master gives up on it.
+    await local.faults.stopAgent(dead.slave_id);
+    await local.faults.failoverMaster(0);
+    writeWebApp(h.cwd, { ...app, instances: 4 });
+    const scaled = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(scaled.code).toBe(0);
+    const list = events(scaled.stdout);
+    // Asked with its agent, the master answers TASK_UNREACHABLE for a task of an agent it marked unreachable.
+    expect(list.filter((e) => e.type === "lost")).toEqual([]);
+    const stranded = tasks.tasks
+      .filter((t) => t.slave_id === dead.slave_id)
+      .map((t) => t.id)
+      .sort();
+    const unreachable = list.filter((e) => e.type === "unreachable").map((e) => String(e.task));
+    expect(unreachable.sort()).toEqual(stranded);
+    // They may still run: the record keeps them for the next run to ask about.
+    const record = JSON.parse(readFileSync(progressFile(h), "utf8")) as { launched: string[] };
+    expect(record.launched).toEqual(expect.arrayContaining(stranded));
   }, 120_000);
 });
