@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import { startTestCluster } from "../support/local-cluster.js";
+import { recordAsLocal } from "../support/local-record.js";
 import { dataHome, events, FAST, home, liveTasks, titan, writeWebApp } from "./harness.js";
 
 function progressFile(h: { vars: Record<string, string> }): string {
@@ -61,5 +63,26 @@ describe("titan deploy across a master failover whose agents re-register late", 
     // They may still run: the record keeps them for the next run to ask about.
     const record = JSON.parse(readFileSync(progressFile(h), "utf8")) as { launched: string[] };
     expect(record.launched).toEqual(expect.arrayContaining(stranded));
+  }, 120_000);
+
+  it("titan drain waits for the agents to re-register: it finds the agent named and the instances to move", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const env = { ...h.vars, TITAN_STATE_DIR: recordAsLocal(local) };
+    const cli = (argv: string[]) => runCli(argv, { env, cwd: h.cwd });
+    const file = writeWebApp(h.cwd, { instances: 2, healthyDeadline: "60s", progressDeadline: "60s" });
+    expect((await cli(["deploy", "-f", file, "--master", local.url, "--yes"])).code).toBe(0);
+    const tasks = (await (await fetch(`${local.url}/master/tasks`)).json()) as {
+      tasks: Array<{ slave_id: string }>;
+    };
+    const agents = (await (await fetch(`${local.url}/master/slaves`)).json()) as {
+      slaves: Array<{ id: string; hostname: string }>;
+    };
+    const host = agents.slaves.find((a) => a.id === tasks.tasks[0]?.slave_id)?.hostname ?? "";
+    await local.faults.failoverMaster(4000);
+    const drained = await cli(["drain", host, "--master", local.url, "--yes", "--json"]);
+    expect(drained.code, drained.stderr).toBe(0);
+    expect(drained.stderr).toMatch(/waiting for the master: \d agent\(s\) have not re-registered/);
+    expect(events(drained.stdout).filter((e) => e.type === "launch").length).toBeGreaterThan(0);
   }, 120_000);
 });
