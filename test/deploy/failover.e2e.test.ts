@@ -85,4 +85,47 @@ describe("titan deploy across a master failover whose agents re-register late", 
     expect(drained.stderr).toMatch(/waiting for the master: \d agent\(s\) have not re-registered/);
     expect(events(drained.stdout).filter((e) => e.type === "launch").length).toBeGreaterThan(0);
   }, 120_000);
+
+  it("Ctrl-C while waiting for the agents stops the change as an interruption: no plan, nothing recorded", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const app = { instances: 2, healthyDeadline: "60s", progressDeadline: "60s" };
+    const file = writeWebApp(h.cwd, app);
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    await local.faults.failoverMaster(20_000);
+    writeWebApp(h.cwd, { ...app, instances: 3 });
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort(), 1500);
+    const stopped = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], {
+      ...h,
+      signal: interrupt.signal,
+    });
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/^hint: agents re-register once they run/m);
+    expect(stopped.stderr).toContain("interrupted while waiting for the master's agents to re-register");
+    expect(events(stopped.stdout).map((e) => e.type)).not.toContain("plan");
+    const record = JSON.parse(readFileSync(progressFile(h), "utf8")) as { release: number };
+    expect(record.release).toBe(1);
+  }, 120_000);
+
+  it("--timeout bounds the wait for the agents: exit 7, no plan, nothing recorded", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const app = { instances: 2, healthyDeadline: "60s", progressDeadline: "60s" };
+    const file = writeWebApp(h.cwd, app);
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    await local.faults.failoverMaster(20_000);
+    writeWebApp(h.cwd, { ...app, instances: 3 });
+    const started = Date.now();
+    const cut = await titan(
+      ["deploy", "-f", file, "--master", local.url, "--yes", "--json", "--timeout", "2s"],
+      h,
+    );
+    expect(cut.code).toBe(7);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(cut.stderr).toContain("timed out waiting for the master: 3 agent(s) have not re-registered");
+    expect(events(cut.stdout).map((e) => e.type)).not.toContain("plan");
+    const record = JSON.parse(readFileSync(progressFile(h), "utf8")) as { release: number };
+    expect(record.release).toBe(1);
+  }, 120_000);
 });

@@ -285,7 +285,11 @@ export async function revertRegion(
     // --timeout passed (a region timed out): a rollback started now could only be left halfway.
     if (run.deadline !== undefined && env.clock.now() >= run.deadline)
       return { region, outcome: "timed_out", reason: NOT_ROLLED_BACK, finish: [...finishing.values()] };
-    const snapshot = await readRecoveredCluster(env, conn.source);
+    const snapshot = await readRecoveredCluster(
+      env,
+      conn.source,
+      run.deadline === undefined ? {} : { deadline: run.deadline },
+    );
     const options: ApplyOptions = {
       yes: true,
       json: false,

@@ -33,7 +33,11 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
   try {
     // A master that failed over lists neither the agents yet to re-register nor their tasks: a drain planned then
     // would name none of them, nor move what runs there.
-    const snapshot = await readRecoveredCluster(env, conn.source);
+    const snapshot = await readRecoveredCluster(
+      env,
+      conn.source,
+      timeoutMs === undefined ? {} : { deadline: env.clock.now() + timeoutMs },
+    );
     const known = await drainApps(conn.store, snapshot);
     const running = known.flatMap((app) => runningSpec(app) ?? []);
     const agentIds = opts.advised
