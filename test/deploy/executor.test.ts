@@ -384,7 +384,7 @@ describe("the deploy executor against a scripted master", () => {
     // Before the master was asked, none of them was said to be launching.
     const existing = events.filter((e) => e.type === "existing").map((e) => describeEvent(e));
     expect(existing).toContain(
-      "web[0] web.6.0.1 is unknown until reconciled (its launch was written ahead) (older release)",
+      "web[0] web.6.0.1 is unknown until reconciled (the app's record names it; the master does not list it) (older release)",
     );
     expect(existing.join("\n")).not.toContain("launching");
   }, 30_000);

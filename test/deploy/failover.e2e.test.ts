@@ -128,4 +128,18 @@ describe("titan deploy across a master failover whose agents re-register late", 
     const record = JSON.parse(readFileSync(progressFile(h), "utf8")) as { release: number };
     expect(record.release).toBe(1);
   }, 120_000);
+
+  it("titan plan while every agent re-registers blames the master's wait, not the request", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 3 });
+    await local.faults.failoverMaster(20_000);
+    const plan = await titan(["plan", "-f", file, "--master", local.url], h);
+    expect(plan.code).toBe(4);
+    expect(plan.stdout).toContain(
+      "3 agent(s) have not re-registered since the master failed over: the master offers none",
+    );
+    expect(plan.stdout).not.toContain("change the request");
+    expect(plan.stderr).toMatch(/error: the plan does not fit: .*3 agent\(s\) have not re-registered/);
+  }, 60_000);
 });
