@@ -19,7 +19,7 @@ import { openSession } from "./open-session.js";
 import { deployPlan, type PlanCluster, rollbackPlan } from "./replan.js";
 import { type Finish, step } from "./step.js";
 import type { Containerizer } from "./task-spec.js";
-import { doneInstances, isCurrent, recordedTaskIds, sameTaskIds } from "./tracked-view.js";
+import { doneInstances, isCurrent, recordedAgents, recordedTaskIds, sameTaskIds } from "./tracked-view.js";
 import {
   type AppTarget,
   type DoneInstances,
@@ -150,6 +150,7 @@ export class AppDeployment {
       known: run.known,
       // Launches a stopped run sent (or was about to send) that the cluster state did not show: reconciled too.
       launchedBefore: previous?.launched ?? [],
+      ...(previous?.agents === undefined ? {} : { agentsBefore: previous.agents }),
       ...(previous?.incarnations === undefined ? {} : { incarnationFloor: previous.incarnations }),
       ...(previous?.disrupted === undefined ? {} : { disruptedBefore: previous.disrupted }),
       ...(run.unpaced === true ? { budgeted: false } : {}),
@@ -419,11 +420,13 @@ export class AppDeployment {
     const { waiting: _said, rollback: _was, ...rest } = this.progress;
     const rolling = this.state.rollingBack;
     const finish = this.run.finishRollback;
+    const launched = settled ? recordedTaskIds(this.state.tracked) : this.progress.launched;
     this.progress = {
       ...rest,
       release: this.state.tracked.target.release.number,
       phase,
-      launched: settled ? recordedTaskIds(this.state.tracked) : this.progress.launched,
+      launched,
+      agents: recordedAgents(this.state.tracked, launched, this.progress.agents),
       updatedAt: this.options.now(),
       ...(waiting === undefined ? {} : { waiting }),
       ...(rolling === undefined || phase === "finished"

@@ -32,10 +32,11 @@ function describeRaw(event: DeployEvent): string | undefined {
         ? `release ${event.release} of ${event.app} did not finish and asks for ${event.instances ?? "other"} instance(s); release ${event.by} supersedes it`
         : `release ${event.release} of ${event.app} did not finish and carries another spec; release ${event.by} supersedes it`;
     case "existing": {
-      // A written-ahead launch the cluster state did not show: the master has not been asked about it yet.
+      // A task the app's record names that the cluster state did not show (a launch written ahead, or a task of an
+      // agent yet to re-register after a master failover): the master has not been asked about it yet.
       const state =
         event.state === "LAUNCHING"
-          ? "launched by an earlier run but not listed by the master; asking the master about it"
+          ? "named by the app's record but not listed by the master; asking the master about it"
           : event.state.replace(/^TASK_/, "").toLowerCase();
       return `${who} ${event.task} is ${state}${event.current ? "" : " (older release)"}`;
     }

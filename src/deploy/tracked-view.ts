@@ -184,6 +184,23 @@ export function recordedTaskIds(tracked: Pick<View, "tasks">): string[] {
   return [...tracked.tasks.keys()];
 }
 
+/**
+ * The agent of each recorded id titan knows it on, by task id (`DeployProgress.agents`); an id whose agent only the
+ * previous record knew keeps it from there.
+ */
+export function recordedAgents(
+  tracked: Pick<View, "tasks">,
+  ids: readonly string[],
+  before: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const agents: Record<string, string> = {};
+  for (const id of ids) {
+    const agentId = tracked.tasks.get(id)?.agentId ?? before[id];
+    if (agentId !== undefined) agents[id] = agentId;
+  }
+  return agents;
+}
+
 /** Whether two lists of task ids hold the same ids. */
 export function sameTaskIds(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;

@@ -168,6 +168,8 @@ export interface TrackingStart {
   known: readonly TitanTask[];
   /** Launches a stopped run wrote ahead: those the cluster state did not show are tracked (and reconciled) too. */
   launchedBefore: readonly string[];
+  /** The agent of each of them the record kept (`DeployProgress.agents`): reconciliation names it. */
+  agentsBefore?: Readonly<Record<string, string>>;
   /** The highest incarnation the app ever launched per `release.instance`: new task ids go above it. */
   incarnationFloor?: IncarnationFloor;
   now: number;
@@ -229,7 +231,16 @@ function startOnce(start: TrackingStart): TrackedInstances {
   for (const taskId of start.launchedBefore) {
     const parts = parseTaskId(taskId);
     if (!parts || parts.app !== start.app || draft.tasks.has(taskId)) continue;
-    adopt(draft, start.now, { taskId, ...parts, digest: undefined, state: "LAUNCHING", host: "", ports: [] });
+    const agentId = start.agentsBefore?.[taskId];
+    adopt(draft, start.now, {
+      taskId,
+      ...parts,
+      digest: undefined,
+      state: "LAUNCHING",
+      ...(agentId === undefined ? {} : { agentId }),
+      host: "",
+      ports: [],
+    });
   }
   return draft;
 }

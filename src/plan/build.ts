@@ -180,6 +180,7 @@ export function buildPlan(input: PlanInput): Plan {
     }),
     region,
     snapshot: { source: input.source, format: snapshot.format, agents: snapshot.agents.length },
+    ...(snapshot.recoveringAgents === undefined ? {} : { recoveringAgents: snapshot.recoveringAgents }),
     apps: appPlans,
     otherApps: left,
     leftOnDraining: leftOnDraining(snapshot, left, input.draining),

@@ -9,7 +9,15 @@ export function notFittingSummary(plans: readonly Plan[]): string {
   const failing = plans.filter((plan) => !plan.fits);
   const parts = failing.flatMap(planParts);
   const verb = failing.length > 1 ? "the plans do not fit" : "the plan does not fit";
-  return parts.length === 0 ? verb : `${verb}: ${parts.join("; ")}`;
+  const recovering = failing.reduce((n, plan) => n + (plan.recoveringAgents ?? 0), 0);
+  const why =
+    recovering > 0
+      ? [
+          `${recovering} agent(s) have not re-registered since the master failed over, so the master offers none of them yet`,
+        ]
+      : [];
+  const all = [...parts, ...why];
+  return all.length === 0 ? verb : `${verb}: ${all.join("; ")}`;
 }
 
 function planParts(plan: Plan): string[] {

@@ -306,7 +306,7 @@ function renderVerdict(plan: Plan, placed: number, c: ChalkInstance): string[] {
   const shortfall = plan.quota?.shortfall;
   if (plan.quota && shortfall) lines.push(...renderQuotaShortfall(plan.quota, shortfall));
   if (unplaced.length === 0 && rolloutFailures.length === 0 && !shortfall) lines.push("  (no details)");
-  lines.push(...renderScaleOut(plan.scaleOut));
+  lines.push(...renderScaleOut(plan.scaleOut, plan.recoveringAgents ?? 0));
   return lines;
 }
 
@@ -464,8 +464,13 @@ function renderScaleIn(advice: ScaleInAdvice): string {
   return `${line} The instances of ${apps} stay where they are: no spec of theirs is known here.`;
 }
 
-function renderScaleOut(advice: ScaleOutAdvice | null): string[] {
+function renderScaleOut(advice: ScaleOutAdvice | null, recovering: number): string[] {
   if (!advice) return [];
+  // The cluster looks smaller than it is: neither the request nor the agents are at fault, the master is.
+  if (recovering > 0 && (advice.add.length > 0 || advice.impossible.length > 0))
+    return [
+      `  ${recovering} agent(s) have not re-registered since the master failed over: the master offers none of them and shows none of their tasks until they do (or it gives up on them after its --agent_reregister_timeout); plan again then.`,
+    ];
   const lines: string[] = [];
   if (advice.add.length > 0) {
     const adds = advice.add.map((a) => `${a.count} × ${describeShape(a.shape)}`).join(" + ");

@@ -114,6 +114,11 @@ export interface Plan {
   fingerprint: string;
   region: string | null;
   snapshot: { source: string; format: string; agents: number };
+  /**
+   * Agents a master that failed over has not heard from again (its `recovered_agents`): the snapshot shows neither
+   * them nor their tasks, so what does not fit may fit once they re-register.
+   */
+  recoveringAgents?: number;
   apps: AppPlan[];
   /** Titan apps found running in the snapshot that the manifests do not mention; the plan leaves them alone. */
   otherApps: string[];

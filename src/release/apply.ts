@@ -95,7 +95,14 @@ export async function applyApps(
     checkPlanPinned(options.planFile, saved, apps.filter(launches));
   // Images are pinned before anything is read or changed; a reviewed plan's digests are kept exactly.
   const pinned = await pinAppImages(env, conn.target.cluster, apps, saved?.images, launches);
-  const snapshot = await readRecoveredCluster(env, conn.source);
+  // --timeout bounds the wait for the master's agents too: what it took is taken from the deploy's time.
+  const waitStarted = env.clock.now();
+  const snapshot = await readRecoveredCluster(
+    env,
+    conn.source,
+    options.timeoutMs === undefined ? {} : { deadline: waitStarted + options.timeoutMs },
+  );
+  const waited = env.clock.now() - waitStarted;
   // Agents scheduled for maintenance are emptied as the master's inverse offers ask; drained ones likewise.
   const scheduled = await agentsScheduledForMaintenance(conn.cluster, env.signal);
   const draining = new Set([...(options.draining ?? []), ...scheduled]);
@@ -145,7 +152,8 @@ export async function applyApps(
 
   const view = await progressView(env, options.json);
   // --timeout bounds the whole change, however many apps it deploys one after another.
-  const deadline = options.timeoutMs === undefined ? {} : { deadline: env.clock.now() + options.timeoutMs };
+  const deadline =
+    options.timeoutMs === undefined ? {} : { deadline: env.clock.now() + options.timeoutMs - waited };
   let results: AppDeployResult[];
   try {
     results = await deployChanging(

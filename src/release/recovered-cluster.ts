@@ -1,32 +1,70 @@
 import type { Env } from "../cli/env.js";
+import { InterruptedError, TimeoutError } from "../cli/errors.js";
 import { writeLine } from "../cli/io.js";
 import { recoveringAgentsLine } from "../cluster/live-source.js";
 import type { ClusterSnapshot, ClusterStateSource } from "../cluster/types.js";
+import { formatDuration } from "../manifest/index.js";
 import { sleep } from "../observe/sleep.js";
 
 const POLL_MS = 2000;
+/** How often a wait still under way says so again, with how long it has lasted. */
+const REPEAT_MS = 30_000;
+
+export const RECOVERED_WAIT_HINT =
+  "agents re-register once they run and reach the master; one that never does is given up on (marked unreachable) after the master's --agent_reregister_timeout, or at once if an operator marks it gone (MARK_AGENT_GONE); Ctrl-C or --timeout stop the wait and change nothing";
+
+export interface RecoveredWait {
+  /** When the wait gives up (epoch ms, from `--timeout`); none: it waits as long as the master does. */
+  deadline?: number;
+}
 
 /**
  * The cluster's state for a change, read once the master knows every agent it will hear from. A master that failed
  * over shows neither the agents that have not re-registered nor their tasks: a plan made then counts their
- * instances missing and launches them a second time. So the change waits, saying so once, until they re-register
- * or the master gives up on them (its --agent_reregister_timeout marks them unreachable); Ctrl-C stops the wait.
+ * instances missing and launches them a second time. So the change waits until they re-register or the master
+ * gives up on them (its --agent_reregister_timeout marks them unreachable), saying so with a hint and again every
+ * 30 s. Ctrl-C stops the wait as an interruption and `--timeout` as a timeout: nothing is planned or changed.
  */
 export async function readRecoveredCluster(
   env: Env,
   source: Pick<ClusterStateSource, "read">,
+  wait: RecoveredWait = {},
 ): Promise<ClusterSnapshot> {
-  let said = false;
+  const startedAt = env.clock.now();
+  let saidAt: number | undefined;
   for (;;) {
     const snapshot = await source.read(env.signal);
     const recovering = snapshot.recoveringAgents ?? 0;
     if (recovering === 0) return snapshot;
-    if (!said)
+    const now = env.clock.now();
+    if (saidAt === undefined) {
       writeLine(
         env.io.err,
         `waiting for the master: ${recoveringAgentsLine(recovering)}; a plan made now would launch again the instances they run`,
       );
-    said = true;
-    if (!(await sleep(POLL_MS, env.signal))) return snapshot;
+      writeLine(env.io.err, `hint: ${RECOVERED_WAIT_HINT}`);
+      saidAt = now;
+    } else if (now - saidAt >= REPEAT_MS) {
+      writeLine(
+        env.io.err,
+        `still waiting for the master after ${formatDuration(roundToSeconds(now - startedAt))}: ${recovering} agent(s) have not re-registered`,
+      );
+      saidAt = now;
+    }
+    if (wait.deadline !== undefined && now >= wait.deadline)
+      throw new TimeoutError(
+        `timed out waiting for the master: ${recovering} agent(s) have not re-registered since it failed over; nothing changed`,
+        "re-run once they have (titan plan warns while they have not), or with a longer --timeout",
+      );
+    const pause = wait.deadline === undefined ? POLL_MS : Math.min(POLL_MS, Math.max(0, wait.deadline - now));
+    if (!(await sleep(pause, env.signal)))
+      throw new InterruptedError(
+        "interrupted while waiting for the master's agents to re-register; nothing changed",
+        "re-run the command once they have re-registered",
+      );
   }
+}
+
+function roundToSeconds(ms: number): number {
+  return Math.round(ms / 1000) * 1000;
 }

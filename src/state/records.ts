@@ -107,6 +107,7 @@ const progressCheck: Check = obj({
   release: int(1),
   phase: oneOf(PHASES),
   launched: list(anyText),
+  agents: opt(record(anyText)),
   incarnations: opt(record(int(1))),
   updatedAt: num,
   waiting: opt(obj({ for: anyText, at: num })),

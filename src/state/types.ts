@@ -67,6 +67,12 @@ export interface DeployProgress {
    */
   launched: string[];
   /**
+   * The agent of each id of `launched` titan knew it on, by task id: the next run names it when it asks the master,
+   * which answers TASK_UNREACHABLE for a task of an agent it marked unreachable only when asked with that agent
+   * (without it, the task is unknown). Absent in records written before it was kept.
+   */
+  agents?: Record<string, string>;
+  /**
    * The highest incarnation ever launched per `release.instance`, never pruned: the next launch of an instance
    * takes a task id above it, so no id is used twice (absent in records written before it was kept).
    */

@@ -21,7 +21,7 @@ import { deployPlan } from "../deploy/replan.js";
 import { step } from "../deploy/step.js";
 import { acting, type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
 import type { Containerizer } from "../deploy/task-spec.js";
-import { recordedTaskIds, sameTaskIds } from "../deploy/tracked-view.js";
+import { recordedAgents, recordedTaskIds, sameTaskIds } from "../deploy/tracked-view.js";
 import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
 import { offerShortage } from "../deploy/waiting.js";
 import { formatDuration } from "../manifest/units.js";
@@ -66,6 +66,8 @@ export interface SessionInput {
   gpuAgents?: ReadonlySet<string>;
   /** Launches written ahead (by a deploy or a supervisor) that the state may not show. */
   writtenAhead: readonly string[];
+  /** The agent of each of them the record kept: reconciliation names it. */
+  writtenAheadAgents?: Readonly<Record<string, string>>;
   /** Agents that have not re-registered since the master failed over: it lists none of their tasks. */
   recoveringAgents?: number;
   /** The app's persisted incarnation floor (its progress record): launches take ids above it. */
@@ -84,10 +86,11 @@ export interface SessionInput {
 /** What a session takes from the app's progress record (written by the last deploy or supervisor). */
 export function fromProgressRecord(
   progress: DeployProgress | undefined,
-): Pick<SessionInput, "writtenAhead" | "incarnations" | "disrupted" | "deployRecord"> {
+): Pick<SessionInput, "writtenAhead" | "writtenAheadAgents" | "incarnations" | "disrupted" | "deployRecord"> {
   if (progress === undefined) return { writtenAhead: [] };
   return {
     writtenAhead: progress.launched,
+    ...(progress.agents === undefined ? {} : { writtenAheadAgents: progress.agents }),
     ...(progress.incarnations === undefined ? {} : { incarnations: progress.incarnations }),
     ...(progress.disrupted === undefined ? {} : { disrupted: progress.disrupted }),
     deployRecord: progress,
@@ -168,6 +171,7 @@ export class SupervisedSession {
       target: input.target,
       known: live,
       launchedBefore: [...input.writtenAhead, ...guessed],
+      ...(input.writtenAheadAgents === undefined ? {} : { agentsBefore: input.writtenAheadAgents }),
       ...(input.disrupted === undefined ? {} : { disruptedBefore: input.disrupted }),
       // Ended tasks are not tracked, but their ids may not be used again.
       incarnationFloor: raiseFloor(input.incarnations, [
@@ -378,6 +382,7 @@ export class SupervisedSession {
       phase,
       ...(rollback === undefined ? {} : { rollback }),
       launched: this.writtenAhead,
+      agents: recordedAgents(this.state.tracked, this.writtenAhead, this.input.writtenAheadAgents),
       incarnations: incarnationFloor(this.state.tracked),
       ...(this.state.tracked.disrupted.length === 0 ? {} : { disrupted: [...this.state.tracked.disrupted] }),
       updatedAt: this.deps.now(),

@@ -119,6 +119,25 @@ describe("titan deploy --detach learns its release from the deploy it started", 
     expect(t.err()).toMatch(/^ {2}output: .*hello-.*\.out$/m);
   });
 
+  it("passes on what the deploy says while it has not recorded its release yet, such as its wait for the master", async () => {
+    const t = testEnv();
+    const waiting =
+      "waiting for the master: 3 agent(s) have not re-registered since the master failed over\n";
+    const start: typeof spawnDetached = (_args, log, options) => {
+      writeFileSync(options.outFile ?? log, "plan of hello\n");
+      writeFileSync(log, waiting);
+      timers.push(setTimeout(() => handoffWriter(options.env ?? {})?.release("hello", 4), 1500));
+      return fakeChild(31340);
+    };
+    const detaching = deployDetached(t.env, opts, "hello", start);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Said while the deploy waits, long before it returns.
+    expect(t.err()).toBe(waiting);
+    expect(await detaching).toBe(0);
+    expect(t.err().split(waiting)).toHaveLength(2);
+    expect(t.err()).toMatch(/^hello: release 4 is deploying in the background/m);
+  });
+
   it("shows a deploy that ended by the time it is looked at whole, with its exit code, and says nothing goes on", async () => {
     const t = testEnv();
     const child = fakeChild(31340);

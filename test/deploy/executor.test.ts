@@ -420,7 +420,7 @@ describe("the deploy executor against a scripted master", () => {
     // Before the master was asked, none of them was said to be launching.
     const existing = events.filter((e) => e.type === "existing").map((e) => describeEvent(e));
     expect(existing).toContain(
-      "web[0] web.6.0.1 is launched by an earlier run but not listed by the master; asking the master about it (older release)",
+      "web[0] web.6.0.1 is named by the app's record but not listed by the master; asking the master about it (older release)",
     );
     expect(existing.join("\n")).not.toContain("launching");
   }, 30_000);

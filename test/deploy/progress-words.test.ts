@@ -13,7 +13,7 @@ describe("a deploy's words for tasks an earlier run launched", () => {
         current: true,
       }),
     ).toBe(
-      "app1[0] app1.6.0.1 is launched by an earlier run but not listed by the master; asking the master about it",
+      "app1[0] app1.6.0.1 is named by the app's record but not listed by the master; asking the master about it",
     );
   });
 

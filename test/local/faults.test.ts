@@ -545,6 +545,31 @@ describe("master failover: agents recovered from the registry (Master::_recover,
   });
 });
 
+describe("master failover after an agent died", () => {
+  it("lists the dead agent as recovered, knows none of its tasks, marks it unreachable at the timeout", async () => {
+    const c = await cluster({ agentReregisterTimeoutMs: 1000 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    await c.faults.stopAgent(agentOf(offer));
+    // Failed over at once: live agents re-register at once, a dead one never does.
+    await c.faults.failoverMaster(0);
+    await s.waitEnded();
+    const agents = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect(agents.agents).toEqual([]);
+    expect((agents.recovered_agents as Json[]).map((a) => (a.id as Json).value)).toEqual([agentOf(offer)]);
+    expect((await operator(c.url, { type: "GET_TASKS" })).get_tasks).toMatchObject({ tasks: [] });
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    const failure = await back.next((e) => e.type === "FAILURE");
+    expect(failure).toEqual({ type: "FAILURE", failure: { agent_id: offer.agent_id } });
+    await back.call({
+      type: "RECONCILE",
+      reconcile: { tasks: [{ task_id: { value: "t1" }, agent_id: offer.agent_id }] },
+    });
+    expect((await back.update("t1", "TASK_UNREACHABLE")).message).toBe("Reconciliation: Task is unreachable");
+    back.close();
+  });
+});
+
 describe("status update faults", () => {
   it("drop: a lost delivery is re-sent by the retry", async () => {
     const c = await cluster({ statusRetryMinMs: 30 });

@@ -58,3 +58,21 @@ update: { min_healthy_time: 200ms, healthy_deadline: 60s, progress_deadline: 90s
     expect(JSON.parse(releases.stdout).releases).toHaveLength(2);
   }, 40_000);
 });
+
+describe("a multi-region deploy while a region's master waits for its agents", () => {
+  it("counts that wait against --timeout: exit 7 naming the wait, not an unreachable region, nothing deployed", async () => {
+    const { h, clusters } = await threeRegions();
+    const app = writeRegionalApp(h.cwd, {
+      version: "1",
+      regions: "{ us-east: 1, eu-west: 1 }",
+      waves: "[[us-east], [eu-west]]",
+    });
+    await clusters["eu-west"].faults.failoverMaster(30_000);
+    const started = Date.now();
+    const run = await titan(["deploy", "-f", app, "--yes", "--timeout", "2s"], h);
+    expect(run.code, run.stderr).toBe(7);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(run.stderr).toContain("timed out waiting for the master: 2 agent(s) have not re-registered");
+    expect(await liveTasks(clusters["us-east"].url)).toEqual([]);
+  }, 40_000);
+});

@@ -201,9 +201,18 @@ async function awaitHandoff(
   }: { app: string; pid: number; logFile: string; outFile: string; handoff: string },
   exited: () => number | undefined,
 ): Promise<number> {
+  // Progress is passed on as it comes, whole lines only: a deploy may wait long before it records its release (for
+  // a failed-over master's agents to re-register), and says so on stderr.
+  let errShown = 0;
+  const passOn = (log: string, whole: boolean): void => {
+    const end = whole ? log.length : log.lastIndexOf("\n") + 1;
+    if (end <= errShown) return;
+    env.io.err.write(log.slice(errShown, end));
+    errShown = end;
+  };
   const replay = (): void => {
     env.io.out.write(readIfThere(outFile));
-    env.io.err.write(readIfThere(logFile));
+    passOn(readIfThere(logFile), true);
   };
   for (;;) {
     const exitCode = exited();
@@ -225,15 +234,16 @@ async function awaitHandoff(
       // The deploy says it is ending before it shows its outcome: read before that, the output holds none.
       if (readHandoff(handoff, app)?.ending !== true) {
         env.io.out.write(out);
-        env.io.err.write(log);
+        passOn(log, true);
         detached(env, opts, { app, release: told.release, pid, logFile, outFile });
         return ExitCode.Ok;
       }
     }
+    passOn(readIfThere(logFile), false);
     if (!(await sleep(POLL_MS, env.signal)))
       throw new InterruptedError(
         `stopped waiting for the detached deploy of ${app} to start; it goes on (pid ${pid})`,
-        `see ${logFile}, or \`titan status ${app} --wait\``,
+        `see ${logFile}; once it has recorded its release, \`titan status ${app} --wait\` follows it`,
       );
   }
 }

@@ -23,7 +23,7 @@ import {
 } from "../../release/apply.js";
 import { type ConnectFlags, type Connection, connect } from "../../release/connect.js";
 import type { DisruptionOverride } from "../../release/disruption.js";
-import { readRecoveredCluster } from "../../release/recovered-cluster.js";
+import { type RecoveredWait, readRecoveredCluster } from "../../release/recovered-cluster.js";
 import { LockHeldError } from "../../state/errors.js";
 import { liveLock } from "../../state/live-lock.js";
 
@@ -48,11 +48,12 @@ export async function reachRegion(
   env: Env,
   flags: ConnectFlags,
   region: string,
+  wait: RecoveredWait = {},
 ): Promise<{ conn: Connection; snapshot: PlannedChange["snapshot"] }> {
   const conn = await connect(env, { ...flags, region });
   try {
     const live = await conn.target.source();
-    return { conn, snapshot: await readRecoveredCluster(env, live) };
+    return { conn, snapshot: await readRecoveredCluster(env, live, wait) };
   } catch (error) {
     await conn.close();
     throw error;
@@ -285,7 +286,11 @@ export async function revertRegion(
     // --timeout passed (a region timed out): a rollback started now could only be left halfway.
     if (run.deadline !== undefined && env.clock.now() >= run.deadline)
       return { region, outcome: "timed_out", reason: NOT_ROLLED_BACK, finish: [...finishing.values()] };
-    const snapshot = await readRecoveredCluster(env, conn.source);
+    const snapshot = await readRecoveredCluster(
+      env,
+      conn.source,
+      run.deadline === undefined ? {} : { deadline: run.deadline },
+    );
     const options: ApplyOptions = {
       yes: true,
       json: false,

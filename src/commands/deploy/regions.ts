@@ -71,7 +71,14 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
   if ("problem" in waves) throw new UsageError(waves.problem, waves.hint);
   const flags = { ...opts, apps: input.apps.map((a) => a.name), startLocal: true };
   const live = waves.waves.flat();
-  const reached = await reachRegions(env, opts, live, (_target, region) => reachRegion(env, flags, region));
+  // --timeout bounds the wait for a failed-over master's agents too: what it took is taken from the rollout's time.
+  const waitStarted = env.clock.now();
+  const wait = input.timeoutMs === undefined ? {} : { deadline: waitStarted + input.timeoutMs };
+  const reached = await reachRegions(env, opts, live, (_target, region) =>
+    reachRegion(env, flags, region, wait),
+  );
+  const timeoutMs =
+    input.timeoutMs === undefined ? undefined : input.timeoutMs - (env.clock.now() - waitStarted);
   const prepared: PreparedRegion[] = [];
   try {
     checkRegionSecrets(reached);
@@ -128,7 +135,7 @@ export async function deployRegions(env: Env, opts: DeployOptions, input: Region
     const view = await progressView(env, opts.json);
     let ran: RolloutRun;
     try {
-      ran = await runWaves(env, opts, waves, prepared, view, { ...input, disruptionOverride });
+      ran = await runWaves(env, opts, waves, prepared, view, { ...input, timeoutMs, disruptionOverride });
     } finally {
       view.stop();
     }

@@ -13,6 +13,7 @@ import { buildPlan } from "../../plan/build.js";
 import { applyApps, type FollowUp } from "../../release/apply.js";
 import { type Connection, connect } from "../../release/connect.js";
 import { overrideReason } from "../../release/disruption.js";
+import { readRecoveredCluster } from "../../release/recovered-cluster.js";
 import { parseTimeout } from "../../release/timeout.js";
 import { liveLock } from "../../state/live-lock.js";
 import type { StateStore } from "../../state/types.js";
@@ -30,7 +31,13 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
   const overrideDisruption = overrideReason(opts.overrideDisruption);
   const conn = await connect(env, opts);
   try {
-    const snapshot = await conn.source.read(env.signal);
+    // A master that failed over lists neither the agents yet to re-register nor their tasks: a drain planned then
+    // would name none of them, nor move what runs there.
+    const snapshot = await readRecoveredCluster(
+      env,
+      conn.source,
+      timeoutMs === undefined ? {} : { deadline: env.clock.now() + timeoutMs },
+    );
     const known = await drainApps(conn.store, snapshot);
     const running = known.flatMap((app) => runningSpec(app) ?? []);
     const agentIds = opts.advised
@@ -220,7 +227,7 @@ async function refuseLateInstances(
   hosts: readonly string[],
   resume: string,
 ): Promise<void> {
-  const now = await conn.source.read(env.signal);
+  const now = await readRecoveredCluster(env, conn.source);
   for (const app of Object.keys(now.titanTasks).sort()) {
     const late = (now.titanTasks[app] ?? []).filter((t) => agentIds.includes(t.agentId));
     if (late.length === 0 || (await conn.store.releases(app)).length === 0) continue;

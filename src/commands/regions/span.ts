@@ -1,5 +1,5 @@
 import type { Env } from "../../cli/env.js";
-import { TitanError, UsageError } from "../../cli/errors.js";
+import { TimeoutError, TitanError, UsageError } from "../../cli/errors.js";
 import { didYouMean } from "../../cli/suggest.js";
 import { loadUserConfig, type TargetFlags } from "../../config/index.js";
 import { allClusters, allContexts, currentContextName, regionFlag } from "../../config/resolve.js";
@@ -195,7 +195,13 @@ export async function reachRegions<T>(
       try {
         return { region, target, ok: true, value: await use(target, region) };
       } catch (error) {
-        if (!(error instanceof TitanError) || error instanceof UsageError || env.signal.aborted) {
+        // A --timeout that passed (waiting for a failed-over master's agents) ends the command, not the region.
+        if (
+          !(error instanceof TitanError) ||
+          error instanceof UsageError ||
+          error instanceof TimeoutError ||
+          env.signal.aborted
+        ) {
           await target.close();
           throw error;
         }

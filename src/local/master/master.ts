@@ -1206,7 +1206,8 @@ export class LocalMaster {
     let recovering = false;
     for (const agent of this.agents.values()) {
       if (agent.state !== "registered") continue;
-      if (reregisterDelayMs <= 0 || agent.dead) {
+      // A stopped agent never re-registers: the new master knows it only from its registry, like any agent yet to.
+      if (reregisterDelayMs <= 0 && !agent.dead) {
         agent.reregisteredAt = this.startedAt;
         continue;
       }
@@ -1219,6 +1220,7 @@ export class LocalMaster {
         return { framework, task };
       });
       agent.unknownTasks = [...(agent.unknownTasks ?? []), ...unknown];
+      if (agent.dead) continue;
       if (!agent.partitioned) agent.handle.partition();
       if (agent.reregisterTimer) clearTimeout(agent.reregisterTimer);
       agent.reregisterTimer = this.timer(() => {

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import type { ClusterSnapshot } from "../../src/cluster/types.js";
+import { readRecoveredCluster } from "../../src/release/recovered-cluster.js";
+import { testEnv } from "../support/env.js";
+
+/** A master whose agents re-register at the fourth read; each read finds 16 s passed. */
+function slowMaster(clock: { now: number }) {
+  let reads = 0;
+  return {
+    read: async (): Promise<ClusterSnapshot> => {
+      reads += 1;
+      clock.now += 16_000;
+      const recoveringAgents = reads < 4 ? 2 : 0;
+      return { agents: [], recoveringAgents } as unknown as ClusterSnapshot;
+    },
+  };
+}
+
+describe("waiting for a failed-over master's agents", () => {
+  it("says so once with a hint, then again with how long it has waited every 30 s, until they re-register", async () => {
+    const t = testEnv();
+    const clock = { now: 1_000_000 };
+    const env = { ...t.env, clock: { now: () => clock.now } };
+    const snapshot = await readRecoveredCluster(env, slowMaster(clock));
+    expect(snapshot.recoveringAgents).toBe(0);
+    const lines = t.err().trimEnd().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^waiting for the master: 2 agent\(s\) have not re-registered/);
+    expect(lines[1]).toMatch(
+      /^hint: agents re-register once they run and reach the master; .*MARK_AGENT_GONE/,
+    );
+    expect(lines[2]).toBe("still waiting for the master after 48s: 2 agent(s) have not re-registered");
+  }, 20_000);
+});
