@@ -1,32 +1,13 @@
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isAlive, localPaths } from "../../src/local/control.js";
-import { readClusterState } from "../../src/local/runner.js";
 import { writeWebApp } from "../deploy/harness.js";
-import { runCli } from "../support/cli.js";
+import { killLocalClusters, localHome } from "../support/local-home.js";
 import { freePortRange } from "../support/ports.js";
-import { tempDir } from "../support/tmp.js";
 
-const stateDirs: string[] = [];
-afterEach(() => {
-  for (const stateDir of stateDirs.splice(0)) {
-    const state = readClusterState(localPaths(stateDir).stateFile);
-    if (state && isAlive(state.pid)) process.kill(state.pid, "SIGKILL");
-  }
-});
+afterEach(killLocalClusters);
 
 describe("the local cluster restarted under deployed apps", () => {
   it("local down says the releases stay; status and ps say why nothing runs after the next up", async () => {
-    const dir = tempDir("titan-restart-");
-    const env = {
-      HOME: dir,
-      XDG_CONFIG_HOME: join(dir, "config"),
-      XDG_DATA_HOME: join(dir, "data"),
-      XDG_STATE_HOME: join(dir, "state"),
-      XDG_CACHE_HOME: join(dir, "cache"),
-    };
-    stateDirs.push(join(dir, "state", "titan"));
-    const run = (args: string[]) => runCli(args, { env, cwd: dir });
+    const { dir, run } = localHome("titan-restart-");
     const ports = await freePortRange(100);
     const up = ["local", "up", "--port", "0", "--agents", "1"];
     up.push("--agent-resources", `cpus:4;mem:8192;disk:20000;ports:[${ports.begin}-${ports.end}]`);

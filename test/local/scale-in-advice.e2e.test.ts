@@ -1,33 +1,13 @@
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isAlive, localPaths } from "../../src/local/control.js";
-import { readClusterState } from "../../src/local/runner.js";
 import { writeWebApp } from "../deploy/harness.js";
-import { runCli } from "../support/cli.js";
+import { killLocalClusters, localHome } from "../support/local-home.js";
 import { freePortRange } from "../support/ports.js";
-import { tempDir } from "../support/tmp.js";
 
-const stateDirs: string[] = [];
-afterEach(() => {
-  for (const stateDir of stateDirs.splice(0)) {
-    const state = readClusterState(localPaths(stateDir).stateFile);
-    if (state && isAlive(state.pid)) process.kill(state.pid, "SIGKILL");
-  }
-});
+afterEach(killLocalClusters);
 
 describe("scale-in advice on the local context", () => {
   it("is left out of plan, deploy and stop unless plan's --scale-in asks", async () => {
-    const dir = tempDir("titan-scale-in-");
-    const env = {
-      HOME: dir,
-      XDG_CONFIG_HOME: join(dir, "config"),
-      XDG_DATA_HOME: join(dir, "data"),
-      XDG_STATE_HOME: join(dir, "state"),
-      XDG_CACHE_HOME: join(dir, "cache"),
-      NO_COLOR: "1",
-    };
-    stateDirs.push(join(dir, "state", "titan"));
-    const run = (args: string[]) => runCli(args, { env, cwd: dir });
+    const { dir, run } = localHome("titan-scale-in-", { NO_COLOR: "1" });
     const ports = await freePortRange(100);
     const up = await run([
       "local",
