@@ -82,13 +82,6 @@ describe("a supervisor's kills", () => {
       }
       return undefined;
     });
-    const cluster = MasterCluster.fromConfig({ masters: [master.url] });
-    clusters.push(cluster);
-    const store = new FileStateStore(`file://${tempDir("titan-supervise-kill-")}`, {
-      clock: { now: () => Date.now() },
-      hostname: "test-host",
-    });
-    await store.importApp({ app: "web", frameworkId: FRAMEWORK_ID, releases: [release] });
     const killing: string[] = [];
     const log: SupervisorLog = {
       debug() {},
@@ -98,34 +91,7 @@ describe("a supervisor's kills", () => {
       warn() {},
       error() {},
     };
-    const session = new SupervisedSession(
-      {
-        app: "web",
-        store,
-        cluster,
-        framework: { user: "root", role: "titan", failoverTimeoutSeconds: 604_800 },
-        region: null,
-        now: () => Date.now(),
-        log,
-        brakeSettings: DEFAULT_BRAKE,
-        settings: {
-          unreachableGraceMs: 60_000,
-          reconcile: { ...DEFAULT_RECONCILE_TIMINGS, holdMs: 300, implicitSettleMs: 50 },
-          lockPollMs: 60_000,
-          tickMs: 10,
-          seed: 1,
-        },
-      },
-      {
-        target: { spec, release, environment: {} },
-        desired: 1,
-        releases: [release],
-        frameworkId: FRAMEWORK_ID,
-        // Two instances run where one is wanted (a scale-down whose deploy stopped): the surplus one is stopped.
-        known: [task(0), task(1)],
-        writtenAhead: [],
-      },
-    );
+    const session = await surplusSession(master.url, "titan-supervise-kill-", log);
     const stop = new AbortController();
     const running = session.run(stop.signal);
     try {
@@ -158,13 +124,6 @@ describe("a supervisor's lost lines", () => {
           );
       return undefined;
     });
-    const cluster = MasterCluster.fromConfig({ masters: [master.url] });
-    clusters.push(cluster);
-    const store = new FileStateStore(`file://${tempDir("titan-supervise-lost-")}`, {
-      clock: { now: () => Date.now() },
-      hostname: "test-host",
-    });
-    await store.importApp({ app: "web", frameworkId: FRAMEWORK_ID, releases: [release] });
     const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];
     const log: SupervisorLog = {
       debug() {},
@@ -172,33 +131,7 @@ describe("a supervisor's lost lines", () => {
       warn: (_app, message, fields) => void warnings.push({ message, fields }),
       error() {},
     };
-    const session = new SupervisedSession(
-      {
-        app: "web",
-        store,
-        cluster,
-        framework: { user: "root", role: "titan", failoverTimeoutSeconds: 604_800 },
-        region: null,
-        now: () => Date.now(),
-        log,
-        brakeSettings: DEFAULT_BRAKE,
-        settings: {
-          unreachableGraceMs: 60_000,
-          reconcile: { ...DEFAULT_RECONCILE_TIMINGS, holdMs: 300, implicitSettleMs: 50 },
-          lockPollMs: 60_000,
-          tickMs: 10,
-          seed: 1,
-        },
-      },
-      {
-        target: { spec, release, environment: {} },
-        desired: 1,
-        releases: [release],
-        frameworkId: FRAMEWORK_ID,
-        known: [task(0), task(1)],
-        writtenAhead: [],
-      },
-    );
+    const session = await surplusSession(master.url, "titan-supervise-lost-", log);
     const stop = new AbortController();
     const running = session.run(stop.signal);
     try {
@@ -212,3 +145,46 @@ describe("a supervisor's lost lines", () => {
     }
   }, 20_000);
 });
+
+/** A session of `web` (release 2, one instance wanted) that knows two running tasks: instance 1 is surplus. */
+async function surplusSession(
+  masterUrl: string,
+  prefix: string,
+  log: SupervisorLog,
+): Promise<SupervisedSession> {
+  const cluster = MasterCluster.fromConfig({ masters: [masterUrl] });
+  clusters.push(cluster);
+  const store = new FileStateStore(`file://${tempDir(prefix)}`, {
+    clock: { now: () => Date.now() },
+    hostname: "test-host",
+  });
+  await store.importApp({ app: "web", frameworkId: FRAMEWORK_ID, releases: [release] });
+  return new SupervisedSession(
+    {
+      app: "web",
+      store,
+      cluster,
+      framework: { user: "root", role: "titan", failoverTimeoutSeconds: 604_800 },
+      region: null,
+      now: () => Date.now(),
+      log,
+      brakeSettings: DEFAULT_BRAKE,
+      settings: {
+        unreachableGraceMs: 60_000,
+        reconcile: { ...DEFAULT_RECONCILE_TIMINGS, holdMs: 300, implicitSettleMs: 50 },
+        lockPollMs: 60_000,
+        tickMs: 10,
+        seed: 1,
+      },
+    },
+    {
+      target: { spec, release, environment: {} },
+      desired: 1,
+      releases: [release],
+      frameworkId: FRAMEWORK_ID,
+      // Two instances run where one is wanted (a scale-down whose deploy stopped): the surplus one is stopped.
+      known: [task(0), task(1)],
+      writtenAhead: [],
+    },
+  );
+}
