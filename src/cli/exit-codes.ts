@@ -18,7 +18,10 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Ok, "success (deploy healthy; plan fits)"],
-  [ExitCode.Runtime, "runtime error (network, API, internal)"],
+  [
+    ExitCode.Runtime,
+    "runtime error (network, API, internal), or a lock another titan holds (named with its holder)",
+  ],
   [ExitCode.Usage, "usage error or invalid manifest"],
   [ExitCode.PlanHasChanges, "plan has changes (only with --detailed-exitcode)"],
   [ExitCode.DoesNotFit, "does not fit: capacity or constraints cannot be met (a drain: nowhere to move)"],

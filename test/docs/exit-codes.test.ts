@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ExitCode } from "../../src/cli/exit-codes.js";
+import { ExitCode, exitCodeTable } from "../../src/cli/exit-codes.js";
 import { runCli } from "../support/cli.js";
 
 /**
@@ -111,5 +111,15 @@ describe("every command", () => {
     const checked = new Set(documented.map(([command]) => command));
     const missing = (await commandsOf([])).filter((command) => !checked.has(command));
     expect(missing).toEqual([]);
+  });
+});
+
+describe("the README's table of exit codes", () => {
+  it("says what `titan --help` says of each code", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const rows = [...readme.matchAll(/^\| (\d+) +\| (.+?) *\|$/gm)].map(
+      ([, code, meaning]) => [Number(code), (meaning ?? "").replaceAll("`", "")] as const,
+    );
+    expect(rows).toEqual(exitCodeTable.map(([code, meaning]) => [code, meaning]));
   });
 });
