@@ -135,7 +135,7 @@ describe("titan completion", () => {
     for (const shell of ["bash", "zsh", "fish"]) {
       const r = await runCli(["completion", shell]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain("titan completion __complete -- ");
+      expect(r.stdout).toMatch(/titan completion __complete(-fish)? -- /);
     }
     expect((await runCli(["completion", "bash"])).stdout).toContain("complete -F _titan titan");
     const bad = await runCli(["completion", "tcsh"]);
@@ -152,6 +152,23 @@ describe("titan completion", () => {
     expect(apps.stdout).toBe("__nospace__\nweb\nworker\n");
     const ids = await runCli(["completion", "__complete", "--", "logs", "web/"], { env: vars });
     expect(ids.stdout).toBe("web/0\nweb/1\n");
+  });
+
+  it("keeps an app name open for fish, which adds a space after a word it completes alone", async () => {
+    const vars = homeWithApp();
+    await addApp(vars, "web", 2);
+    await addApp(vars, "worker", 1);
+    const complete = (...words: string[]) =>
+      runCli(["completion", "__complete-fish", "--", ...words], { env: vars }).then((r) => r.stdout);
+    // Two words whose common part is the app name: fish inserts `web` and waits for `/`.
+    expect(await complete("logs", "we")).toBe("web\nweb/\n");
+    expect(await complete("logs", "w")).toBe("web\nworker\n");
+    expect(await complete("logs", "web/")).toBe("web/0\nweb/1\n");
+    // Where nothing may follow the name, fish's space after it is right.
+    expect(await complete("status", "we")).toBe("web\n");
+    expect((await runCli(["completion", "fish"], { env: vars })).stdout).toContain(
+      "__complete-fish -- $typed",
+    );
   });
 
   it("reads app names from the state store of the context the line names", async () => {

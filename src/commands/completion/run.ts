@@ -7,17 +7,18 @@ import { writeLine } from "../../cli/io.js";
 import { loadTarget, loadUserConfig } from "../../config/index.js";
 import { allContexts } from "../../config/resolve.js";
 import { catalog } from "../catalog.js";
-import { type CompletionSources, complete, type TypedTarget } from "./candidates.js";
-import { completionScripts, NO_SPACE } from "./scripts.js";
+import { type Completion, type CompletionSources, complete, type TypedTarget } from "./candidates.js";
+import { completionScripts, FISH_COMPLETE, NO_SPACE } from "./scripts.js";
 
 /** `titan completion SHELL` prints the script; `titan completion __complete -- WORDS…` answers the script. */
 export async function runCompletion(env: Env, shell: string, typed: readonly string[]): Promise<number> {
-  if (shell === "__complete") {
+  if (shell === "__complete" || shell === FISH_COMPLETE) {
     const result = await complete(typed, sources(env));
     if (result.kind === "files") writeLine(env.io.out, "__files__");
     else {
-      if (result.open === true) writeLine(env.io.out, NO_SPACE);
-      for (const word of result.words) writeLine(env.io.out, word);
+      const words = shell === FISH_COMPLETE ? keptOpenForFish(result) : result.words;
+      if (result.open === true && shell !== FISH_COMPLETE) writeLine(env.io.out, NO_SPACE);
+      for (const word of words) writeLine(env.io.out, word);
     }
     return 0;
   }
@@ -26,6 +27,16 @@ export async function runCompletion(env: Env, shell: string, typed: readonly str
     throw new UsageError(`no completion for the shell ${JSON.stringify(shell)}`, "use bash, zsh or fish");
   env.io.out.write(script);
   return 0;
+}
+
+/**
+ * fish adds a space after a word it completes alone and has no way to be told otherwise; offering the open word
+ * also with the `/` that goes on after it (`web`, `web/`) makes fish insert their common part, `web`, and stop.
+ */
+function keptOpenForFish(result: Completion & { kind: "words" }): string[] {
+  const [only] = result.words;
+  if (result.open !== true || result.words.length !== 1 || only === undefined) return result.words;
+  return [only, `${only}/`];
 }
 
 /** Completion must never fail loudly: a broken config or a missing store just offers nothing. */

@@ -1,10 +1,12 @@
 /** Printed before the candidates when the word may go on after one (`logs app1` → `app1/2`): add no space. */
 export const NO_SPACE = "__nospace__";
+/** What fish's script calls instead of `__complete`: the same candidates, kept open its own way (run.ts). */
+export const FISH_COMPLETE = "__complete-fish";
 
 /**
  * The shell side of completion: each script hands the words typed so far to `titan completion __complete -- …`
  * and offers what it prints, one candidate a line; `__files__` means "complete a path", a first line
- * `__nospace__` that the shell adds no space after the word (fish always adds one).
+ * `__nospace__` that the shell adds no space after the word (fish has no such switch: it asks `__complete-fish`).
  */
 const BASH = `# titan completion for bash: source <(titan completion bash)
 _titan() {
@@ -47,13 +49,10 @@ const FISH = `# titan completion for fish: titan completion fish | source
 function __titan_complete
     set -l typed (commandline -opc) (commandline -ct)
     set -e typed[1]
-    set -l out (titan completion __complete -- $typed 2>/dev/null)
+    set -l out (titan completion __complete-fish -- $typed 2>/dev/null)
     if test "$out" = "__files__"
         __fish_complete_path (commandline -ct)
     else
-        if test "$out[1]" = "__nospace__"
-            set -e out[1]
-        end
         printf '%s\\n' $out
     end
 end
