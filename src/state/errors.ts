@@ -6,6 +6,10 @@ function describeHolder(lock: LockRecord, now: number): string {
   return `${lock.user}@${lock.host} (pid ${lock.pid}, ${lock.purpose}, for ${since}s)`;
 }
 
+/** An import takes no lock over (it has no --force-unlock): it waits, as the lock's lease says how long. */
+export const IMPORT_LOCK_HINT =
+  "wait for that deploy to finish, then import again (a lock whose deploy is gone holds nothing once its lease expires)";
+
 /** Another deploy holds the app's lock. */
 export class LockHeldError extends TitanError {
   readonly holder: LockRecord;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../cli/env.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
-import { LockHeldError, LockLostError, StateStoreError } from "./errors.js";
+import { IMPORT_LOCK_HINT, LockHeldError, LockLostError, StateStoreError } from "./errors.js";
 import { processAlive } from "./file-store.js";
 import type {
   AcquireOptions,
@@ -345,7 +345,8 @@ export class ZkStateStore implements StateStore {
       mode: CreateMode.persistent,
     });
     const holder = await this.currentLock(record.app);
-    if (holder) throw new LockHeldError(record.app, holder, this.options.clock.now());
+    if (holder)
+      throw new LockHeldError(record.app, holder, this.options.clock.now(), undefined, IMPORT_LOCK_HINT);
     await this.run(async (zk) => {
       await this.ensureBase(zk);
       const ops: TxOp[] = [...(await subtreeDeletes(zk, root)), node(root), node(`${root}/releases`)];

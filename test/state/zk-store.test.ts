@@ -117,6 +117,20 @@ describe("zk:// state store", () => {
     expect(await ana.currentLock("api")).toMatchObject({ user: "bo", token: taken.token });
   });
 
+  it("refuses an import while a deploy holds the app's lock, with the import's hint (it has no --force-unlock)", async () => {
+    const url = freshUrl();
+    const ana = open(url);
+    const bo = open(url, { hostname: "desktop" });
+    await ana.acquireLock("web", owner, 30_000);
+    const refused = bo.importApp({ app: "web", releases: [] });
+    await expect(refused).rejects.toThrow(/locked by ana@laptop/);
+    const error = await refused.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockHeldError);
+    expect((error as LockHeldError).hint).not.toContain("--force-unlock");
+    expect((error as LockHeldError).hint).toContain("import again");
+    expect(await bo.currentLock("web")).toMatchObject({ user: "ana" });
+  });
+
   it("shows every renewal of the lock to the others: a deploy longer than the lease still holds it", async () => {
     const url = freshUrl();
     let now = 1_000_000;

@@ -5,7 +5,7 @@ import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { checkOutputDir, outputFileError } from "../../cli/output-file.js";
-import { LockHeldError } from "../../state/errors.js";
+import { IMPORT_LOCK_HINT, LockHeldError } from "../../state/errors.js";
 import { liveLock } from "../../state/live-lock.js";
 import { openStateStore } from "../../state/open.js";
 import type { StateStore } from "../../state/types.js";
@@ -84,10 +84,6 @@ async function checkAppsFound(
     held.length > 0 ? `it holds: ${held.join(", ")}` : "it holds no app's records",
   );
 }
-
-/** An import takes no lock over (it has no --force-unlock): it waits, as the lock's lease says how long. */
-const IMPORT_LOCK_HINT =
-  "wait for that deploy to finish, then import again (a lock whose deploy is gone holds nothing once its lease expires)";
 
 export async function runStateImport(env: Env, file: string, flags: StateImportOptions): Promise<number> {
   let text: string;
