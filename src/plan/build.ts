@@ -19,7 +19,7 @@ import { defaultSeed, planFingerprint, planInputs } from "./fingerprint.js";
 import { formatMem } from "./format.js";
 import { checkQuota } from "./quota.js";
 import { desiredInstances, resolveRegion, specForRegion } from "./regions.js";
-import { requestFor, unplacedInstances } from "./requests.js";
+import { portNames, requestFor, unplacedInstances } from "./requests.js";
 import { type RolloutInput, rolloutLimits, rolloutSteps, simulateRollouts } from "./rollout.js";
 import type {
   AppDiff,
@@ -134,7 +134,7 @@ export function buildPlan(input: PlanInput): Plan {
         attributes: agentsById.get(t.agentId)?.attributes ?? {},
         ports: t.ports,
       })),
-      placements: placementsOf(diff, placedByApp.get(spec.name) ?? [], agentsById),
+      placements: placementsOf(spec, diff, placedByApp.get(spec.name) ?? [], agentsById),
       unplaced: unplacedInstances(
         result.unplaced.filter((g) => g.app === spec.name),
         region,
@@ -279,6 +279,7 @@ function launchesOf(diff: AppDiff): number[] {
 }
 
 function placementsOf(
+  spec: AppSpec,
   diff: AppDiff,
   placed: readonly Placement[],
   agentsById: ReadonlyMap<string, Agent>,
@@ -287,6 +288,7 @@ function placementsOf(
   const moved = new Set(splitMoves(diff).moves.map((t) => t.instance));
   const actionOf = (instance: number): LaunchAction =>
     moved.has(instance) ? "move" : replaced.has(instance) ? "replace" : "launch";
+  const dynamicPorts = portNames(spec);
   // Fields written out rather than spread from the placement: this runs for every instance the plan places.
   return placed
     .map(
@@ -295,7 +297,7 @@ function placementsOf(
         instance: p.instance,
         agentId: p.agentId,
         hostname: p.hostname,
-        ports: p.ports,
+        dynamicPorts,
         region: diff.region,
         action: actionOf(p.instance),
         attributes: agentsById.get(p.agentId)?.attributes ?? {},

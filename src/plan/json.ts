@@ -10,8 +10,11 @@ import type {
   Utilisation,
 } from "./types.js";
 
-/** The version of the JSON document below; bumped only on incompatible changes (docs/plan.md). */
-export const PLAN_JSON_VERSION = 1;
+/**
+ * The version of the JSON document below; bumped only on incompatible changes (docs/plan.md). 2: a new instance's
+ * host ports are null (dynamic, their numbers taken at launch), where 1 gave numbers the deploy did not keep.
+ */
+export const PLAN_JSON_VERSION = 2;
 
 /**
  * The plan as one JSON document with snake_case keys: what `--json` prints and `--out` saves. Resources use Mesos'
@@ -112,9 +115,21 @@ function placementJson(p: PlannedPlacement): Record<string, unknown> {
     action: p.action,
     agent_id: p.agentId,
     hostname: p.hostname,
-    ports: p.ports,
+    ports: dynamicPortsJson(p.dynamicPorts),
     attributes: p.attributes,
   };
+}
+
+/** Port name → null per port: no number is promised. One object per app's list, shared by its placements. */
+const dynamicPortsObjects = new WeakMap<readonly string[], Readonly<Record<string, null>>>();
+
+function dynamicPortsJson(names: readonly string[]): Readonly<Record<string, null>> {
+  let ports = dynamicPortsObjects.get(names);
+  if (ports === undefined) {
+    ports = Object.fromEntries(names.map((name) => [name, null]));
+    dynamicPortsObjects.set(names, ports);
+  }
+  return ports;
 }
 
 function unplacedJson(u: UnplacedInstance): Record<string, unknown> {

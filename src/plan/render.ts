@@ -184,9 +184,11 @@ function placementTable(app: AppPlan, landings: Landings): string {
     rows.push(cells);
     instances.push(instance);
   };
+  // A new instance's ports are taken from its agent's offer at launch: how many, not which. A kept instance's are the
+  // numbers its task holds (only numbers: a running task's resources carry no port names).
   for (const p of landings.placements) {
-    // Host port numbers only, as for kept instances: a running task's resources carry no port names.
-    row(p.instance, ACTION_CELLS[p.action], p.hostname, p.attributes, Object.values(p.ports).join(" "));
+    const count = p.dynamicPorts.length;
+    row(p.instance, ACTION_CELLS[p.action], p.hostname, p.attributes, count === 0 ? "" : `${count} dynamic`);
   }
   for (const k of landings.kept) row(k.instance, "= keep", k.hostname, k.attributes, k.ports.join(" "));
   return renderTable(header, inInstanceOrder(rows, instances), "    ");

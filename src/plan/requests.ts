@@ -17,7 +17,7 @@ export function requestFor(app: AppSpec, instance: number): TaskRequest {
 /** One list of port names per app, shared by its requests (read-only): a plan makes one request per instance. */
 const portNamesOf = new WeakMap<AppSpec, readonly string[]>();
 
-function portNames(app: AppSpec): readonly string[] {
+export function portNames(app: AppSpec): readonly string[] {
   let names = portNamesOf.get(app);
   if (names === undefined) {
     names = app.ports.map((p) => p.name);

@@ -29,7 +29,14 @@ export interface AppDiff {
 /** `move`: the instance's task runs the right release on an agent being emptied; it is replaced elsewhere. */
 export type LaunchAction = "launch" | "replace" | "move";
 
-export interface PlannedPlacement extends Placement {
+/**
+ * Where the plan puts a new instance. Its host ports are dynamic: the plan checks that the agent has a free port for
+ * each, and the deploy takes their numbers from the agent's offer when it launches the instance, so the plan
+ * promises the agent and how many ports, never their numbers.
+ */
+export interface PlannedPlacement extends Omit<Placement, "ports"> {
+  /** The app's port names, in manifest order: each a dynamic host port on the agent. */
+  dynamicPorts: readonly string[];
   region: string | null;
   action: LaunchAction;
   /** The agent's attributes, for showing the zone, rack and whatever the app's constraints use. */

@@ -19,7 +19,7 @@ import type { AppSpec } from "../manifest/types.js";
 import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js";
 import { buildPlan, scaleInWanted } from "../plan/build.js";
 import { hasChanges } from "../plan/diff.js";
-import { planToJson } from "../plan/json.js";
+import { PLAN_JSON_VERSION, planToJson } from "../plan/json.js";
 import { notFittingHint, notFittingSummary } from "../plan/not-fitting.js";
 import { desiredInstances, resolveRegion, runsInstances } from "../plan/regions.js";
 import { renderPlan } from "../plan/render.js";
@@ -447,6 +447,13 @@ export async function readSavedPlan(env: Env, file: string): Promise<SavedPlan> 
     throw new UsageError(
       `${file} is not a plan saved by \`titan plan --out\``,
       "write one with `titan plan --out FILE`",
+    );
+  // Read as this titan's, another version's plan would be refused as edited after review, which it was not.
+  const version = (document as { version?: unknown }).version;
+  if (version !== PLAN_JSON_VERSION)
+    throw new UsageError(
+      `${file} is ${typeof version === "number" ? `a version ${version} plan` : "a plan of no version"}; this titan carries out version ${PLAN_JSON_VERSION} plans`,
+      `review a fresh plan (titan plan --out ${file}) and deploy that one`,
     );
   const apps = plannedApps(document);
   const placements = (document as { placements?: unknown }).placements;

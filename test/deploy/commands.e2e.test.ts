@@ -110,6 +110,22 @@ describe("scale, restart, releases, rollback and stop", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`${edited} was changed after titan plan wrote it`);
     expect(await liveTaskIds(local.url)).toEqual([]);
+    // The same plan as an older titan wrote it, with numbers for its dynamic ports: refused for its version.
+    const older = join(h.cwd, "older.json");
+    writeFileSync(
+      older,
+      JSON.stringify({
+        ...JSON.parse(reviewed),
+        version: 1,
+        placements: JSON.parse(reviewed).placements.map((p: object) => ({ ...p, ports: { http: 31000 } })),
+      }),
+    );
+    const old = await titan(["deploy", "-f", file, "--master", local.url, "--plan", older, "--yes"], h);
+    expect(old.code).toBe(2);
+    expect(old.stderr).toContain(
+      `error: ${older} is a version 1 plan; this titan carries out version 2 plans`,
+    );
+    expect(await liveTaskIds(local.url)).toEqual([]);
     const exact = await titan(["deploy", "-f", file, "--master", local.url, "--plan", planFile, "--yes"], h);
     expect(exact.code).toBe(0);
     expect(await liveTaskIds(local.url)).toEqual(["web.1.0.1"]);

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FRAMEWORK, TestScheduler } from "../local/scheduler-client.js";
+import { FRAMEWORK, type Json, TestScheduler } from "../local/scheduler-client.js";
+import { testEnv } from "../support/env.js";
 import { startTestCluster } from "../support/local-cluster.js";
 import { dataHome, type Event, events, FAST, home, liveTasks, titan, writeWebApp } from "./harness.js";
 
@@ -31,6 +32,76 @@ function launchHosts(list: readonly Event[]): Map<number, string> {
   return new Map(list.filter((e) => e.type === "launch").map((e) => [Number(e.instance), String(e.host)]));
 }
 
+interface PlannedLanding {
+  instance: number;
+  agent_id: string;
+  hostname: string;
+  ports: Record<string, number | null>;
+}
+
+/** Instance → where it lands and its host ports by name, as a plan's placements or a deploy's launches say. */
+type Landings = Map<number, { host: string; ports: Record<string, number | null> }>;
+
+function plannedLandings(placements: readonly PlannedLanding[]): Landings {
+  return new Map(placements.map((p) => [p.instance, { host: p.hostname, ports: p.ports }]));
+}
+
+function launchedLandings(list: readonly Event[]): Landings {
+  return new Map(
+    list
+      .filter((e) => e.type === "launch")
+      .map((e) => [Number(e.instance), { host: String(e.host), ports: e.ports as Record<string, number> }]),
+  );
+}
+
+/**
+ * What the deploy launched, as far as the plan promised it: the plan's agent, and each port the plan names with
+ * the number it promised (null: a dynamic port, chosen from the agent's offer at launch).
+ */
+function asPromised(planned: Landings, launched: Landings): Landings {
+  return new Map(
+    [...launched].map(([instance, { host, ports }]) => {
+      const promised = planned.get(instance)?.ports ?? {};
+      const shown = Object.fromEntries(
+        Object.entries(ports).map(([name, port]) => [name, promised[name] === null ? null : port]),
+      );
+      return [instance, { host, ports: shown }];
+    }),
+  );
+}
+
+/**
+ * Another framework's task holds one host port on the agent, with a sliver of cpu and memory: the cluster changes
+ * in nothing a placement weighs but that port.
+ */
+async function holdPort(url: string, agentId: string, port: number): Promise<TestScheduler> {
+  const s = await TestScheduler.subscribe(url, { ...FRAMEWORK, name: "other", roles: ["*"] });
+  for (let from = 0; ; ) {
+    const offers = await s.offers(from);
+    from = s.events.length;
+    const offer = offers.find((o) => (o.agent_id as Json).value === agentId);
+    const others = offers.filter((o) => o !== offer).map((o) => o.id);
+    if (others.length > 0)
+      await s.call({ type: "DECLINE", decline: { offer_ids: others, filters: { refuse_seconds: 600 } } });
+    if (offer === undefined) continue;
+    const entry = (name: string) => (offer.resources as Json[]).find((r) => r.name === name) as Json;
+    const task: Json = {
+      name: "holder",
+      task_id: { value: "holder" },
+      agent_id: offer.agent_id,
+      resources: [
+        { ...entry("cpus"), scalar: { value: 0.01 } },
+        { ...entry("mem"), scalar: { value: 8 } },
+        { ...entry("ports"), ranges: { range: [{ begin: port, end: port }] } },
+      ],
+      command: { value: "sleep 600" },
+    };
+    await s.accept([String((offer.id as Json).value)], [task], { refuse_seconds: 600 });
+    await s.update("holder", "TASK_RUNNING");
+    return s;
+  }
+}
+
 describe("the plan is the contract", () => {
   it("titan deploy after titan plan launches every instance on the agent the plan showed", async () => {
     const local = await startTestCluster({ ...FAST, agents: 5, zones: ["a", "b", "c"] });
@@ -47,6 +118,77 @@ describe("the plan is the contract", () => {
     const list = events(deploy.stdout);
     expect(list.filter((e) => e.type === "replan")).toEqual([]);
     expect(launchHosts(list)).toEqual(new Map(placements.map((p) => [p.instance, p.hostname])));
+  }, 60_000);
+
+  it("titan deploy after titan plan carries out every instance's agent and host ports as the plan showed them, though another framework took a port since", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 2 });
+    const h = home();
+    const file = writeWebApp(h.cwd, { instances: 2 });
+    const plan = await titan(["plan", "-f", file, "--master", local.url, "--json"], h);
+    expect(plan.code, plan.stderr).toBe(0);
+    const placements = (JSON.parse(plan.stdout) as { placements: PlannedLanding[] }).placements;
+    expect(placements).toHaveLength(2);
+    // The lowest free port of the first instance's agent: the one a launch there takes first.
+    const first = placements[0] as PlannedLanding;
+    const holder = await holdPort(local.url, first.agent_id, await lowestFreePort(local.url, first.agent_id));
+    try {
+      const deploy = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+      expect(deploy.code, deploy.stderr).toBe(0);
+      const list = events(deploy.stdout);
+      expect(list.filter((e) => e.type === "replan")).toEqual([]);
+      const planned = plannedLandings(placements);
+      expect(asPromised(planned, launchedLandings(list))).toEqual(planned);
+    } finally {
+      holder.close();
+    }
+  }, 60_000);
+
+  it("titan deploy carries out the plan it asked to confirm, agents and host ports, though another framework took a port while it asked", async () => {
+    const local = await startTestCluster({ ...FAST, agents: 2 });
+    const { systemClock } = await import("../../src/cli/env.js");
+    const { runDeploy } = await import("../../src/commands/deploy/run.js");
+    const t = testEnv({ tty: true });
+    const file = writeWebApp(t.env.cwd, { instances: 2 });
+    let holder: TestScheduler | undefined;
+    const asked: string[] = [];
+    const prompter = {
+      ...t.prompter,
+      // While the plan is read, another framework's task takes the port a launch on the first agent takes first.
+      async confirm(message: string): Promise<boolean> {
+        asked.push(message);
+        const line = events(t.out()).find((e) => e.type === "plan") as Event;
+        const first = (line.plan as { placements: PlannedLanding[] }).placements[0] as PlannedLanding;
+        holder = await holdPort(local.url, first.agent_id, await lowestFreePort(local.url, first.agent_id));
+        return true;
+      },
+    };
+    try {
+      const code = await runDeploy(
+        { ...t.env, clock: systemClock, prompter: () => prompter },
+        {
+          files: [file],
+          master: local.url,
+          yes: false,
+          json: true,
+          forceUnlock: false,
+          autoRollback: true,
+          dryRun: false,
+          adopt: false,
+          skipRegion: [],
+          only: [],
+          detach: false,
+        },
+      );
+      expect(code, t.err()).toBe(0);
+      expect(asked).toEqual(["Deploy web as planned above?"]);
+      const list = events(t.out());
+      const placements = ((list[0] as Event).plan as { placements: PlannedLanding[] }).placements;
+      expect(list.filter((e) => e.type === "replan")).toEqual([]);
+      const planned = plannedLandings(placements);
+      expect(asPromised(planned, launchedLandings(list))).toEqual(planned);
+    } finally {
+      holder?.close();
+    }
   }, 60_000);
 
   it("holds where zones are fault domains, not attributes: a zone-pinned app, and a hard balance through a restart", async () => {
@@ -118,6 +260,21 @@ describe("the plan is the contract", () => {
     }
   }, 90_000);
 });
+
+/** The lowest host port of the agent no task holds, as the master reports its resources. */
+async function lowestFreePort(url: string, agentId: string): Promise<number> {
+  const body = (await (await fetch(`${url}/master/slaves`)).json()) as {
+    slaves: Array<{ id: string; resources: { ports: string }; used_resources: { ports?: string } }>;
+  };
+  const agent = body.slaves.find((s) => s.id === agentId);
+  const ranges = (text: string | undefined): Array<[number, number]> =>
+    [...(text ?? "").matchAll(/(\d+)-(\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  const used = ranges(agent?.used_resources.ports);
+  for (const [begin, end] of ranges(agent?.resources.ports))
+    for (let port = begin; port <= end; port++)
+      if (!used.some(([b, e]) => b <= port && port <= e)) return port;
+  throw new Error(`agent ${agentId} has no free port`);
+}
 
 /**
  * Does what a run that had nothing to launch does: as the app's framework, declines every agent's offer for

@@ -23,7 +23,7 @@ describe("buildPlan", () => {
     expect(new Set(api?.placements.map((p) => p.agentId)).size).toBe(3);
     for (const p of api?.placements ?? []) {
       expect(p.action).toBe("launch");
-      expect(p.ports.http).toBeGreaterThanOrEqual(31000);
+      expect(p.dynamicPorts).toEqual(["http"]);
       expect(p.attributes.zone).toMatch(/^zone-/);
     }
     expect(plan.utilisation.after.cpus.used).toBe(plan.utilisation.before.cpus.used + 3);
