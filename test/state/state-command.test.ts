@@ -109,10 +109,12 @@ describe("titan state export|import", () => {
     // The command a pending release resumes with travels with it.
     expect(JSON.stringify(original)).toContain('"command":"titan stop solo --context prod"');
 
+    // A retried import (its exit status lost) finds its own records there: nothing to do, not a clash.
     const again = await runCli(["state", "import", "a.json", "--store", zkUrl], { cwd: work, env });
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`${zkUrl} already holds records of api, solo, web`);
-    expect(again.stderr).toContain("--replace");
+    expect(again.stderr).toBe(
+      `Nothing changed: ${zkUrl} already holds exactly these records of api, solo, web.\n`,
+    );
+    expect(again.code).toBe(0);
     const replaced = await runCli(["state", "import", "a.json", "--store", zkUrl, "--replace"], {
       cwd: work,
       env,
@@ -137,18 +139,27 @@ describe("titan state export|import", () => {
     expect(document.apps.map((a: { app: string }) => a.app)).toEqual(["web"]);
   });
 
-  it("refuses to import apps a store already holds without --replace, a usage error like its other refusals", async () => {
+  it("refuses to import apps a store holds other records of without --replace, a usage error like its other refusals", async () => {
     const { work, fileUrl, env } = await exportedRichStore();
+    const store = new FileStateStore(fileUrl, { clock: { now: () => Date.now() }, hostname: "elsewhere" });
+    await store.finishRelease("api", 3, "failed", "changed since the export");
     const again = await runCli(["state", "import", "a.json", "--store", fileUrl], { cwd: work, env });
     expect(again.code).toBe(2);
+    // solo and web hold exactly what the file does: only api clashes.
     expect(again.stderr).toBe(
-      `error: ${fileUrl} already holds records of api, solo, web\nhint: re-run with --replace to replace them with the imported ones\n`,
+      `error: ${fileUrl} already holds other records of api\nhint: re-run with --replace to replace them with the imported ones\n`,
     );
     const replaced = await runCli(["state", "import", "a.json", "--store", fileUrl, "--replace"], {
       cwd: work,
       env,
     });
-    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stderr).toBe(
+      `Imported 1 app(s), 3 release(s) into ${fileUrl} (from ${fileUrl}); solo, web already held exactly these records.\n`,
+    );
+    expect(replaced.code).toBe(0);
+    const back = await runCli(["state", "export", "--store", fileUrl, "-o", "b.json"], { cwd: work, env });
+    expect(back.code).toBe(0);
+    expect(appsOf(join(work, "b.json"))).toEqual(appsOf(join(work, "a.json")));
   });
 
   it("refuses an import with --replace while a deploy holds one of the apps, before writing any", async () => {
@@ -156,6 +167,7 @@ describe("titan state export|import", () => {
     const store = new FileStateStore(fileUrl, { clock: { now: () => Date.now() }, hostname: "elsewhere" });
     // web (the last app of the export) is locked by a deploy on another machine; api and solo come before it.
     await store.acquireLock("web", { user: "bo", host: "elsewhere", pid: 7, purpose: "deploy web" }, 60_000);
+    await store.addRelease({ app: "web", manifestDigest: "sha256:web2", spec: spec("web", 2), user: "bo" });
     await store.finishRelease("api", 3, "failed", "changed since the export");
     const refused = await runCli(["state", "import", "a.json", "--store", fileUrl, "--replace"], {
       cwd: work,

@@ -19,7 +19,7 @@ export const stateExportFlagTable = {
 
 export const stateImportFlagTable = {
   ...storeFlags,
-  replace: switchFlag("--replace", "replace the records of apps the store already holds"),
+  replace: switchFlag("--replace", "replace the records of apps the store holds other records of"),
 } as const;
 
 export type StateExportOptions = OptionsOf<typeof stateExportFlagTable>;
@@ -60,9 +60,9 @@ export function registerState(program: Command, ctx: CommandContext): void {
     .addHelpText(
       "after",
       "\nExamples:\n  titan state import state.json --store zk://zk1:2181/titan\n  titan state import state.json --context prod --replace" +
-        "\n\nExit codes: 0 imported, 2 usage error, a file that is not an unedited export, or apps the store holds already\n" +
-        "(without --replace), 130 interrupted, 1 the store could not be written, a deploy holds an app's lock, or\n" +
-        "another error.",
+        "\n\nExit codes: 0 imported (or the store held exactly these records already), 2 usage error, a file that is not an\n" +
+        "unedited export, or apps the store holds other records of (without --replace), 130 interrupted, 1 the store\n" +
+        "could not be written, a deploy holds an app's lock, or another error.",
     )
     .action(
       flagAction(ctx, stateImportFlagTable, async (env, opts, file: string) => {

@@ -5,6 +5,7 @@ import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { checkOutputDir, outputFileError } from "../../cli/output-file.js";
+import { canonicalJson } from "../../cluster/canonical.js";
 import { IMPORT_LOCK_HINT, LockHeldError } from "../../state/errors.js";
 import { liveLock } from "../../state/live-lock.js";
 import { openStateStore } from "../../state/open.js";
@@ -85,6 +86,30 @@ async function checkAppsFound(
   );
 }
 
+/**
+ * The imported apps the store has records of already: `same` where they are exactly the imported ones (an import
+ * retried after its exit status was lost has nothing to do there), `other` where they differ.
+ */
+async function recordsHeldAlready(
+  store: StateStore,
+  snapshot: StateSnapshot,
+  now: number,
+): Promise<{ same: string[]; other: string[] }> {
+  const existing = new Set(await store.apps());
+  const names = snapshot.apps.map((record) => record.app).filter((app) => existing.has(app));
+  if (names.length === 0) return { same: [], other: [] };
+  const current = new Map(
+    (await exportSnapshot(store, names, now)).apps.map((record) => [record.app, canonicalJson(record)]),
+  );
+  const same: string[] = [];
+  const other: string[] = [];
+  for (const record of snapshot.apps) {
+    if (!existing.has(record.app)) continue;
+    (current.get(record.app) === canonicalJson(record) ? same : other).push(record.app);
+  }
+  return { same, other };
+}
+
 export async function runStateImport(env: Env, file: string, flags: StateImportOptions): Promise<number> {
   let text: string;
   try {
@@ -104,25 +129,35 @@ export async function runStateImport(env: Env, file: string, flags: StateImportO
   const snapshot = parseSnapshot(parsed, file);
   const store = await storeFor(env, flags);
   try {
-    const existing = new Set(await store.apps());
-    const clashing = snapshot.apps.map((a) => a.app).filter((app) => existing.has(app));
+    const held = await recordsHeldAlready(store, snapshot, env.clock.now());
+    const clashing = held.other;
     if (clashing.length > 0 && flags.replace !== true)
       throw new UsageError(
-        `${store.describe()} already holds records of ${clashing.join(", ")}`,
+        `${store.describe()} already holds other records of ${clashing.join(", ")}`,
         "re-run with --replace to replace them with the imported ones",
       );
+    const same = new Set(held.same);
+    const writing = snapshot.apps.filter((record) => !same.has(record.app));
+    if (writing.length === 0) {
+      writeLine(
+        env.io.err,
+        `Nothing changed: ${store.describe()} already holds exactly these records of ${held.same.join(", ")}.`,
+      );
+      return 0;
+    }
     // Every app's lock is looked at before anything is written: an import stopped halfway by a locked app would
     // leave the store with some apps replaced and others not.
     const now = env.clock.now();
-    for (const { app } of snapshot.apps) {
+    for (const { app } of writing) {
       const lock = await liveLock(store, app, now);
       if (lock !== undefined) throw new LockHeldError(app, lock, now, undefined, IMPORT_LOCK_HINT);
     }
-    for (const record of snapshot.apps) await store.importApp(record);
-    const releases = snapshot.apps.reduce((n, a) => n + a.releases.length, 0);
+    for (const record of writing) await store.importApp(record);
+    const releases = writing.reduce((n, a) => n + a.releases.length, 0);
+    const kept = held.same.length === 0 ? "" : `; ${held.same.join(", ")} already held exactly these records`;
     writeLine(
       env.io.err,
-      `Imported ${snapshot.apps.length} app(s), ${releases} release(s) into ${store.describe()} (from ${snapshot.source}).`,
+      `Imported ${writing.length} app(s), ${releases} release(s) into ${store.describe()} (from ${snapshot.source})${kept}.`,
     );
     return 0;
   } finally {
