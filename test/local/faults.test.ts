@@ -545,6 +545,70 @@ describe("master failover: agents recovered from the registry (Master::_recover,
   });
 });
 
+describe("master failover after an agent was marked unreachable (the registry's unreachable list)", () => {
+  it("knows none of its tasks, keeps it unreachable, answers TASK_UNREACHABLE for a task named with it", async () => {
+    // master.cpp `Master::_recover`: the registry gives the new master the agent's id and unreachable time
+    // (`slaves.unreachable`), never its tasks; `Master::reconcile` answers case (4) from that time.
+    const c = await cluster({ agentUnreachableAfterMs: 30 }, 2);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const old = await TestScheduler.subscribe(c.url, { user: "root", name: "old", failover_timeout: 60 });
+    const offer = await running(s, "t1");
+    const agentId = agentOf(offer);
+    await c.faults.partitionAgent(agentId);
+    const unreachable = await s.update("t1", "TASK_UNREACHABLE");
+    await c.faults.failoverMaster();
+    await s.waitEnded();
+    const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    expect([tasks.tasks, tasks.unreachable_tasks]).toEqual([[], []]);
+    // Its framework is known from no task: the new master learns it when it re-subscribes.
+    const frameworks = (await operator(c.url, { type: "GET_FRAMEWORKS" })).get_frameworks as Json;
+    expect(frameworks.frameworks).toEqual([]);
+    const state = (await (await fetch(`${c.url}/master/state`)).json()) as Json;
+    expect([state.unreachable_slaves, state.frameworks]).toEqual([1, []]);
+    const agents = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect((agents.agents as Json[]).map((a) => ((a.agent_info as Json).id as Json).value)).not.toContain(
+      agentId,
+    );
+    expect(agents.recovered_agents).toEqual([]);
+
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    const task = { task_id: { value: "t1" }, agent_id: offer.agent_id };
+    await back.call({ type: "RECONCILE", reconcile: {} });
+    await back.call({ type: "RECONCILE", reconcile: { tasks: [task] } });
+    const asked = await back.update("t1", "TASK_UNREACHABLE");
+    expect(asked).toMatchObject({
+      reason: "REASON_RECONCILIATION",
+      message: "Reconciliation: Task is unreachable",
+    });
+    expect(asked.unreachable_time).toEqual(unreachable.unreachable_time);
+    // Implicit reconciliation knows no task of it: the only answer is the explicit one.
+    expect(back.updates("t1")).toHaveLength(1);
+    const oldBack = await TestScheduler.subscribe(
+      c.url,
+      { user: "root", name: "old", failover_timeout: 60 },
+      old.frameworkId,
+    );
+    await oldBack.call({ type: "RECONCILE", reconcile: { tasks: [{ ...task, task_id: { value: "t9" } }] } });
+    expect((await oldBack.update("t9", "TASK_LOST")).message).toBe("Reconciliation: Task is unreachable");
+
+    // When it comes back, its tasks come back and their frameworks hear of them (Master::__reregisterSlave).
+    const mark = back.events.length;
+    await c.faults.healAgent(agentId);
+    expect(await back.update("t1", "TASK_RUNNING", mark)).toMatchObject({
+      source: "SOURCE_MASTER",
+      reason: "REASON_AGENT_REREGISTERED",
+      message: "Unreachable agent re-reregistered",
+    });
+    const after = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    expect((after.tasks as Json[]).map((t) => [(t.task_id as Json).value, t.state])).toEqual([
+      ["t1", "TASK_RUNNING"],
+    ]);
+    expect(after.unreachable_tasks).toEqual([]);
+    back.close();
+    oldBack.close();
+  });
+});
+
 describe("master failover after an agent died", () => {
   it("lists the dead agent as recovered, knows none of its tasks, marks it unreachable at the timeout", async () => {
     const c = await cluster({ agentReregisterTimeoutMs: 1000 });

@@ -414,6 +414,10 @@ export class LocalMaster {
       framework.unreachableTasks.delete(task.taskId);
       this.delivery.forgetTask(agent.id, framework.id, task.taskId);
     }
+    // Those a failover hid from the master (it knew the agent only by its registry entry) go the same way.
+    for (const { framework, task } of agent.unknownTasks ?? [])
+      this.delivery.forgetTask(agent.id, framework.id, task.taskId);
+    agent.unknownTasks = undefined;
     this.agents.delete(agent.id);
     if (!agent.dead) {
       agent.dead = true;
@@ -1205,7 +1209,12 @@ export class LocalMaster {
     this.electedAt = this.startedAt;
     let recovering = false;
     for (const agent of this.agents.values()) {
-      if (agent.state !== "registered") continue;
+      // The kills the old master held for an agent it could not reach die with it.
+      agent.killedTasks = undefined;
+      if (agent.state === "unreachable") {
+        this.forgetUnreachableTasks(agent);
+        continue;
+      }
       // A stopped agent never re-registers: the new master knows it only from its registry, like any agent yet to.
       if (reregisterDelayMs <= 0 && !agent.dead) {
         agent.reregisteredAt = this.startedAt;
@@ -1248,6 +1257,22 @@ export class LocalMaster {
       framework.recovered = true;
     }
     this.completedFrameworks = [];
+  }
+
+  /**
+   * An agent the old master had marked unreachable is in the registry's unreachable list with the time it was marked
+   * (master.cpp `Master::_recover`, `slaves.unreachable`), and the new master knows it only by that: it stays
+   * unreachable, and an explicit reconciliation naming it answers TASK_UNREACHABLE with that time (TASK_LOST without
+   * PARTITION_AWARE; `Master::reconcile`, case 4). Its tasks are not in the registry: the new master knows none of
+   * them (`slaves.unreachableTasks` starts empty) until the agent re-registers with those it still runs.
+   */
+  private forgetUnreachableTasks(agent: AgentRecord): void {
+    const unknown = this.tasksOnAgent(agent.id, "unreachableTasks").map(([framework, task]) => {
+      framework.unreachableTasks.delete(task.taskId);
+      task.unreachableAt = undefined;
+      return { framework, task };
+    });
+    agent.unknownTasks = [...(agent.unknownTasks ?? []), ...unknown];
   }
 
   /**
