@@ -1,20 +1,41 @@
 import { TitanError } from "../cli/errors.js";
 import { freePortBlock, portIsFree, portsInUse } from "./host-ports.js";
-import { claimedPorts, overlaps } from "./port-claims.js";
+import { claimedPorts, claimPortsFirst, overlaps } from "./port-claims.js";
 import { formatRanges } from "./resources.js";
 import type { ClusterConfig } from "./runner.js";
 
 const DEFAULT_MASTER_PORT = 5050;
+/** Claims lost to clusters starting at the same instant before giving up: each loss waits a random while. */
+const CLAIM_ATTEMPTS = 10;
 
 /**
  * The agents' host ports. A range given with --agent-resources is used as it is, or refused when something listens
  * in it or another local cluster's agents claim it. The default range moves to a free block when something listens
  * in it, another local cluster's agents claim it, or another cluster holds 5050 (one started before clusters
- * claimed their ranges hands out the same default range). Returns what to tell the user when it moved.
+ * claimed their ranges hands out the same default range). The ranges are then claimed for this process, until the
+ * cluster's own process claims them (`releasePorts` gives this claim up). Returns what to tell the user when the
+ * range moved.
  */
 export async function agentPorts(config: ClusterConfig, explicit: boolean): Promise<string | undefined> {
+  const requested = config.agentResources;
+  if (requested.ports.length === 0) return undefined;
+  // Picked and claimed (port-claims.ts `claimPortsFirst`) until the claim holds: a cluster started at the same
+  // instant that claims the same ports first leaves this one to pick again, which then sees its claim.
+  for (let attempt = 1; ; attempt++) {
+    config.agentResources = requested;
+    const note = await pickAgentPorts(config, explicit);
+    if (claimPortsFirst(config.agentResources.ports)) return note;
+    if (attempt === CLAIM_ATTEMPTS)
+      throw new TitanError(
+        `the agents' host ports ${formatRanges(config.agentResources.ports)} are claimed by other local clusters starting at the same time`,
+        { hint: "start this one again once they are up" },
+      );
+    await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 180));
+  }
+}
+
+async function pickAgentPorts(config: ClusterConfig, explicit: boolean): Promise<string | undefined> {
   const ranges = config.agentResources.ports;
-  if (ranges.length === 0) return undefined;
   const busy = await portsInUse(ranges);
   const claimed = overlaps(ranges, claimedPorts());
   if (explicit) {

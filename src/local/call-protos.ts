@@ -288,5 +288,13 @@ export const CALL_ENUMS: Readonly<Record<string, string>> = {
     "UNKNOWN SUBSCRIBE TEARDOWN ACCEPT DECLINE ACCEPT_INVERSE_OFFERS DECLINE_INVERSE_OFFERS REVIVE KILL SHUTDOWN ACKNOWLEDGE ACKNOWLEDGE_OPERATION_STATUS RECONCILE RECONCILE_OPERATIONS MESSAGE REQUEST SUPPRESS UPDATE_FRAMEWORK",
 };
 
-/** The three Calls read with one schema: a message all of them share is read the same way in each. */
-export const CALL_SCHEMA = new ProtoSchema(CALL_MESSAGES, CALL_ENUMS);
+/**
+ * The three Calls read with one schema: a message all of them share is read the same way in each. Their 64-bit
+ * integers are kept exact, as a master keeps them, but for the port ranges and file offsets titan local computes
+ * with, which never come near 2^53.
+ */
+export const CALL_SCHEMA = new ProtoSchema(
+  CALL_MESSAGES,
+  CALL_ENUMS,
+  new Set(["Value.Range", "master.Call.ReadFile", "agent.Call.ReadFile"]),
+);

@@ -4,6 +4,7 @@ import { localPaths } from "./control.js";
 import { DEFAULT_PRINCIPAL, localClusterAccess, writeGeneratedSecret } from "./credentials.js";
 import { portIsFree } from "./host-ports.js";
 import type { HttpCredentials } from "./http-guard.js";
+import { releasePorts } from "./port-claims.js";
 import type { ClusterConfig } from "./runner.js";
 
 export interface EnsuredCluster {
@@ -45,7 +46,8 @@ export async function ensureLocalCluster(
   // The default range, unless something listens in it or another local cluster's agents hand it out.
   await agentPorts(config, false);
   writeGeneratedSecret(paths.secretFile);
-  const state = await startBackgroundCluster(paths, config);
+  // The cluster's process claims the ports for as long as it runs: this one's claim is given up either way.
+  const state = await startBackgroundCluster(paths, config).finally(() => releasePorts());
   return { ...accessOf(paths.stateFile, state.url), started: true };
 }
 

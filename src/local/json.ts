@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+
 /**
  * JSON output as Mesos writes it. int64 fields (TimeInfo.nanoseconds, ...) are held as bigint and written as exact
  * JSON numbers: a nanosecond timestamp does not fit a double, and clients reject int64s written as strings.
@@ -27,6 +29,52 @@ export function toJson(value: unknown): string {
     return v;
   });
   return special ? text.replace(BIG_PATTERN, "$1").replace(DOUBLE_PATTERN, "$1") : text;
+}
+
+/** 16 digits in a row: the shortest integer literal that may not fit a double exactly (2^53 has 16). */
+const LONG_DIGITS = /\d{16}/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * JSON text read as a Mesos master reads a request body: stout's parser (3rdparty/stout/include/stout/json.hpp,
+ * `ParseContext::set_int64`, over picojson built with int64 support) reads an integer literal that fits an int64 into
+ * an int64, exactly, and falls back to a double only past that range or for a literal with a fraction or exponent.
+ * Such a literal that a double cannot hold comes back here as a bigint; everything else, and every error, as
+ * `JSON.parse` gives it.
+ */
+export function parseJson(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (!LONG_DIGITS.test(text)) return value;
+  const marker = `\u0000int64:${randomUUID()}:`;
+  let marked = false;
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '"') {
+      // Skip the string: the text is valid JSON, so a backslash always escapes what follows it.
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      continue;
+    }
+    if (c !== "-" && (c < "0" || c > "9")) continue;
+    let end = i + 1;
+    while (end < text.length && /[0-9.eE+-]/.test(text[end] as string)) end++;
+    const literal = text.slice(i, end);
+    if (/^-?\d+$/.test(literal) && !Number.isSafeInteger(Number(literal))) {
+      const exact = BigInt(literal);
+      if (exact >= INT64_MIN && exact <= INT64_MAX && BigInt(Number(literal)) !== exact) {
+        out += `${text.slice(from, i)}${JSON.stringify(marker + literal)}`;
+        from = end;
+        marked = true;
+      }
+    }
+    i = end - 1;
+  }
+  if (!marked) return value;
+  return JSON.parse(out + text.slice(from), (_key, v: unknown) =>
+    typeof v === "string" && v.startsWith(marker) ? BigInt(v.slice(marker.length)) : v,
+  );
 }
 
 /** A mesos.v1.TimeInfo / DurationInfo from milliseconds. */

@@ -8,6 +8,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -24,6 +25,8 @@ import { isAlive } from "./control.js";
  * gone counts for nothing and is removed.
  */
 const MAX_CLAIM_BYTES = 64 * 1024;
+/** The name a claim is written under before it replaces the process's claim. */
+const PENDING = ".pending";
 
 export function claimsDir(): string {
   return join(tmpdir(), "titan-local-ports");
@@ -31,18 +34,45 @@ export function claimsDir(): string {
 
 /** Claims `ranges` for this process; the returned function gives them up. */
 export function claimPorts(ranges: readonly RangeJson[], pid = process.pid): () => void {
+  const file = writeClaim(ranges, pid);
+  return file === undefined ? () => {} : () => removeEntry(file);
+}
+
+/**
+ * Claims `ranges` for this process unless another live process claims any of them: true when they are this
+ * process's now. The claim is written before the others are read, so of two processes claiming overlapping ranges
+ * at the same instant the one that reads last sees the other's claim: at most one keeps them (both may give up,
+ * and pick again). A claim that cannot be written at all is no reason to refuse: claims are best effort.
+ */
+export function claimPortsFirst(ranges: readonly RangeJson[], pid = process.pid): boolean {
+  const file = writeClaim(ranges, pid);
+  if (file === undefined) return true;
+  if (!overlaps(ranges, claimedPorts(pid))) return true;
+  removeEntry(file);
+  return false;
+}
+
+/** Gives up this process's claim, once the cluster's own process holds the same ranges. */
+export function releasePorts(pid = process.pid): void {
+  removeEntry(join(claimsDir(), String(pid)));
+}
+
+/** Writes the claim file of `pid`, replacing its earlier claim at once; its path, or undefined when it cannot. */
+function writeClaim(ranges: readonly RangeJson[], pid: number): string | undefined {
   const dir = claimsDir();
   try {
     mkdirSync(dir, { recursive: true });
   } catch {
-    return () => {};
+    return undefined;
   }
-  if (!trustedDir(dir)) return () => {};
+  if (!trustedDir(dir)) return undefined;
   const file = join(dir, String(pid));
-  const write = (): void => {
+  const next = `${file}${PENDING}`;
+  try {
+    removeEntry(next);
     // O_EXCL with O_CREAT never follows a link another user may have planted under this name.
     const fd = openSync(
-      file,
+      next,
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
       0o644,
     );
@@ -51,15 +81,15 @@ export function claimPorts(ranges: readonly RangeJson[], pid = process.pid): () 
     } finally {
       closeSync(fd);
     }
-  };
-  try {
-    removeEntry(file);
-    write();
+    // The claim is replaced, never missing for a moment: a rename takes the name's place in one step, and in a
+    // sticky directory it cannot take the place of another user's entry.
+    renameSync(next, file);
   } catch {
     // Best effort: without a claim the cluster still runs, and the ranges were free when they were picked.
-    return () => {};
+    removeEntry(next);
+    return undefined;
   }
-  return () => removeEntry(file);
+  return file;
 }
 
 /**
@@ -86,8 +116,8 @@ function removeEntry(file: string): void {
   }
 }
 
-/** The ranges claimed by other live processes. */
-export function claimedPorts(): RangeJson[] {
+/** The ranges claimed by other live processes than `self`. */
+export function claimedPorts(self = process.pid): RangeJson[] {
   const dir = claimsDir();
   let names: string[];
   try {
@@ -97,13 +127,16 @@ export function claimedPorts(): RangeJson[] {
   }
   const ranges: RangeJson[] = [];
   for (const name of names) {
-    const pid = Number(name);
-    if (!/^\d+$/.test(name) || pid === process.pid) continue;
+    const match = /^(\d+)(\.pending)?$/.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
     const file = join(dir, name);
     if (!isAlive(pid)) {
       removeEntry(file);
       continue;
     }
+    // A claim being written is not one yet: its process reads the others only once it has renamed it.
+    if (pid === self || match[2] !== undefined) continue;
     ranges.push(...readClaim(file));
   }
   return ranges;

@@ -1,4 +1,4 @@
-import { isObject, type JsonObject } from "./json.js";
+import { isObject, type JsonObject, parseJson } from "./json.js";
 
 /**
  * JSON read into a proto2 message as a Mesos master reads a call body (3rdparty/stout/include/stout/protobuf.hpp,
@@ -7,7 +7,10 @@ import { isObject, type JsonObject } from "./json.js";
  * - a field's JSON type must suit it ("Not expecting a JSON number for field 'value'"), except that a string may
  *   hold a number or a boolean (`"8080"`, `"Infinity"`, `"true"`) and a repeated field may hold a single value;
  * - a value name an enum does not have is dropped from an optional or repeated field and fails a required one;
- * - numbers are cut to the field's integer type as C++ casts them (-1 in a uint32 is 4294967295);
+ * - numbers are cut to the field's integer type as C++ casts them (-1 in a uint32 is 4294967295); an integer past
+ *   2^53 (a bigint from `parseJson`, or a string holding one) is kept exact in an int64 or uint64 field, as a bigint
+ *   when a double cannot hold it, except in the messages given as computed with (`inexact`: port ranges, file
+ *   offsets), which titan local reads as doubles;
  * - then every required field must be set: "Missing required fields: a.b, c[0].d", in protobuf's order (a
  *   message's own fields first, in declaration order, then those of the messages it holds, by field number).
  * Object keys are read in sorted order (stout keeps them in a std::map), so the first error is the one a master
@@ -28,6 +31,8 @@ interface Field {
   required: boolean;
   repeated: boolean;
   type: FieldType;
+  /** A 64-bit integer field kept exact (a bigint past 2^53). */
+  exact: boolean;
 }
 
 interface Message {
@@ -63,9 +68,12 @@ export class ProtoSchema {
   constructor(
     messages: Readonly<Record<string, string>>,
     private readonly enums: Readonly<Record<string, string>>,
+    /** Messages whose 64-bit integers are read as doubles: titan local computes with them as numbers. */
+    inexact: ReadonlySet<string> = new Set(),
   ) {
     for (const [name, text] of Object.entries(messages)) {
-      const declared = text === "" ? [] : text.split(" ").map((spec) => this.field(spec, messages));
+      const declared =
+        text === "" ? [] : text.split(" ").map((spec) => this.field(spec, messages, !inexact.has(name)));
       this.messages.set(name, {
         fields: new Map(declared.map((f) => [f.name, f])),
         declared,
@@ -80,16 +88,20 @@ export class ProtoSchema {
     return message;
   }
 
-  private field(spec: string, messages: Readonly<Record<string, string>>): Field {
+  private field(spec: string, messages: Readonly<Record<string, string>>, exactMessage: boolean): Field {
     const match = /^(\w+)#(\d+)([!*]?)(.+)$/.exec(spec);
     if (match === null) throw new Error(`bad field ${spec}`);
     const [, name = "", number = "", label = "", type = ""] = match;
+    const fieldType = this.type(type, messages);
+    const wide =
+      fieldType.kind === "scalar" && (fieldType.scalar === "int64" || fieldType.scalar === "uint64");
     return {
       name,
       number: Number(number),
       required: label === "!",
       repeated: label === "*",
-      type: this.type(type, messages),
+      type: fieldType,
+      exact: wide && exactMessage,
     };
   }
 
@@ -175,14 +187,14 @@ function readValue(schema: ProtoSchema, field: Field, type: FieldType, value: un
     throw new ParseError(`Not expecting a JSON object for field '${name}'`);
   }
   if (typeof value === "string") return readString(field, type, value);
-  if (typeof value === "number") {
+  if (typeof value === "number" || typeof value === "bigint") {
     if (
       type.kind === "scalar" &&
       type.scalar !== "string" &&
       type.scalar !== "bytes" &&
       type.scalar !== "bool"
     )
-      return castNumber(type.scalar, value);
+      return castNumber(type.scalar, value, field.exact);
     throw new ParseError(`Not expecting a JSON number for field '${name}'`);
   }
   if (typeof value === "boolean") {
@@ -237,22 +249,23 @@ function readString(field: Field, type: FieldType, text: string): unknown {
     case "float":
       if (text === "Infinity") return Number.POSITIVE_INFINITY;
       if (text === "-Infinity") return Number.NEGATIVE_INFINITY;
-      return castNumber(type.scalar, numberOf(text, name));
+      return castNumber(type.scalar, numberOf(text, name), field.exact);
     default:
-      return castNumber(type.scalar, numberOf(text, name));
+      return castNumber(type.scalar, numberOf(text, name), field.exact);
   }
 }
 
-function numberOf(text: string, name: string): number {
+function numberOf(text: string, name: string): number | bigint {
   const parsed = jsonOf(text, name, "number");
-  if (typeof parsed !== "number") throw new ParseError(unexpected(text, name, "number"));
+  if (typeof parsed !== "number" && typeof parsed !== "bigint")
+    throw new ParseError(unexpected(text, name, "number"));
   return parsed;
 }
 
 /** A string's content parsed as JSON, as stout does before reading it as a number or boolean. */
 function jsonOf(text: string, name: string, what: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     throw new ParseError(`Failed to parse '${text}' as a JSON ${what} for field '${name}': syntax error`);
   }
@@ -262,15 +275,38 @@ function unexpected(text: string, name: string, what: string): string {
   return `Failed to parse '${text}' as a JSON ${what} for field '${name}': Unexpected JSON type parsed`;
 }
 
-/** What a C++ cast of the JSON number to the field's type keeps (truncated, and wrapped for 32-bit fields). */
-function castNumber(scalar: Scalar, n: number): number {
+/**
+ * What a C++ cast of the JSON number to the field's type keeps (truncated, and wrapped for 32-bit fields). A bigint
+ * is an int64 the parser read exactly: cast from it bit for bit, and kept exact in an `exact` 64-bit field.
+ */
+function castNumber(scalar: Scalar, n: number | bigint, exact: boolean): number | bigint {
+  if (typeof n === "bigint") return castInt64(scalar, n, exact);
   if (scalar === "double" || !Number.isFinite(n)) return n;
   if (scalar === "float") return Math.fround(n);
   const whole = Math.trunc(n);
   if (scalar === "int32") return whole | 0;
   if (scalar === "uint32") return whole >>> 0;
-  if (scalar === "uint64" && whole < 0) return whole + 2 ** 64;
+  if (scalar === "uint64" && whole < 0)
+    return exact && Number.isSafeInteger(whole) ? castInt64(scalar, BigInt(whole), true) : whole + 2 ** 64;
   return whole;
+}
+
+function castInt64(scalar: Scalar, n: bigint, exact: boolean): number | bigint {
+  switch (scalar) {
+    case "double":
+      return Number(n);
+    case "float":
+      return Math.fround(Number(n));
+    case "int32":
+      return Number(BigInt.asIntN(32, n));
+    case "uint32":
+      return Number(BigInt.asUintN(32, n));
+    default: {
+      const wide = scalar === "uint64" ? BigInt.asUintN(64, n) : BigInt.asIntN(64, n);
+      const near = Number(wide);
+      return exact && BigInt(near) !== wide ? wide : near;
+    }
+  }
 }
 
 /**

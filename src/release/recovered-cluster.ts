@@ -11,7 +11,7 @@ const POLL_MS = 2000;
 const REPEAT_MS = 30_000;
 
 export const RECOVERED_WAIT_HINT =
-  "agents re-register once they run and reach the master; one that never does is given up on (marked unreachable) after the master's --agent_reregister_timeout, or at once if an operator marks it gone (MARK_AGENT_GONE); Ctrl-C or --timeout stop the wait and change nothing";
+  "agents re-register once they run and reach the master; one that never does is given up on (marked unreachable) after the master's --agent_reregister_timeout; one marked gone (MARK_AGENT_GONE) before it re-registered stays among them until the master fails over again; Ctrl-C or --timeout stop the wait and change nothing";
 
 export interface RecoveredWait {
   /** When the wait gives up (epoch ms, from `--timeout`); none: it waits as long as the master does. */

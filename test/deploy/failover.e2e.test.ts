@@ -143,3 +143,52 @@ describe("titan deploy across a master failover whose agents re-register late", 
     expect(plan.stderr).toMatch(/error: the plan does not fit: .*3 agent\(s\) have not re-registered/);
   }, 60_000);
 });
+
+describe("titan deploy across a master failover after an agent was marked unreachable", () => {
+  it("replaces its instance once, asks about its task with its agent, and stops the duplicate when it returns", async () => {
+    // The new master knows the agent only from the registry's unreachable list and none of its tasks
+    // (master.cpp `Master::_recover`); titan's record names the task with its agent, which the master answers
+    // TASK_UNREACHABLE for (`Master::reconcile`, case 4).
+    const local = await startTestCluster({ master: { ...FAST.master, agentUnreachableAfterMs: 500 } });
+    const h = home();
+    const app = { instances: 3, healthyDeadline: "60s", progressDeadline: "60s" };
+    const file = writeWebApp(h.cwd, app);
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const tasks = (await (await fetch(`${local.url}/master/tasks`)).json()) as {
+      tasks: Array<{ id: string; slave_id: string }>;
+    };
+    const [cut] = tasks.tasks;
+    if (cut === undefined) throw new Error("no task to cut off");
+    const stranded = tasks.tasks.filter((t) => t.slave_id === cut.slave_id).map((t) => t.id);
+    await local.faults.partitionAgent(cut.slave_id);
+    for (let i = 0; i < 100; i++) {
+      const live = await liveTasks(local.url);
+      if (live.some((t) => t.state === "TASK_UNREACHABLE")) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await local.faults.failoverMaster(0);
+    expect((await liveTasks(local.url)).map((t) => t.id)).not.toContain(cut.id);
+
+    const again = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(again.code, again.stderr).toBe(0);
+    const list = events(again.stdout);
+    expect(list.filter((e) => e.type === "launch")).toHaveLength(stranded.length);
+    expect(
+      list
+        .filter((e) => e.type === "unreachable")
+        .map((e) => String(e.task))
+        .sort(),
+    ).toEqual([...stranded].sort());
+    expect(await liveTasks(local.url)).toHaveLength(3);
+
+    // The agent returns with its tasks: every instance has two, and the next deploy stops one of each.
+    await local.faults.healAgent(cut.slave_id);
+    for (let i = 0; i < 100 && (await liveTasks(local.url)).length < 3 + stranded.length; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const settled = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
+    expect(settled.code, settled.stderr).toBe(0);
+    const live = (await liveTasks(local.url)).map((t) => t.id);
+    expect(live).toHaveLength(3);
+    expect(new Set(live.map((id) => id.split(".")[2])).size).toBe(3);
+  }, 120_000);
+});

@@ -320,6 +320,11 @@ describe("agent faults", () => {
         reason: "REASON_AGENT_REMOVED_BY_OPERATOR",
         message: "Agent has been marked gone",
       });
+    // A FAILURE for the registered one only: the unreachable one was announced lost when it became so (master.cpp
+    // `Master::markGone` returns before `__removeSlave`, which sends it).
+    expect(s.events.slice(mark).filter((e) => e.type === "FAILURE")).toEqual([
+      { type: "FAILURE", failure: { agent_id: first.agent_id } },
+    ]);
     // Told to shut down: its tasks are killed.
     expect(c.fakes.byId.get(agentOf(first))?.stopped).toBe(true);
     const agents = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
@@ -542,6 +547,145 @@ describe("master failover: agents recovered from the registry (Master::_recover,
       message: "Unreachable agent re-reregistered",
     });
     back.close();
+  });
+});
+
+describe("MARK_AGENT_GONE of an agent yet to re-register after a master failover", () => {
+  const markGone = (url: string, agent: string) =>
+    post(
+      url,
+      "/api/v1",
+      JSON.stringify({ type: "MARK_AGENT_GONE", mark_agent_gone: { agent_id: { value: agent } } }),
+    );
+
+  it("tells no framework anything, keeps it recovered, and shuts it down when it comes to re-register", async () => {
+    // master.cpp `Master::markGone`: a recovered agent has no task the master knows, so nothing is sent (MESOS-9739)
+    // and it is left in `slaves.recovered`; `Master::reregisterSlave` refuses it and tells it to shut down.
+    const c = await cluster({ agentReregisterTimeoutMs: 1500 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    const agentId = agentOf(offer);
+    await c.faults.failoverMaster(800);
+    await s.waitEnded();
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    const mark = back.events.length;
+    expect((await markGone(c.url, agentId)).status).toBe(200);
+    expect((await markGone(c.url, agentId)).status).toBe(200);
+    const agents = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect((agents.recovered_agents as Json[]).map((a) => (a.id as Json).value)).toEqual([agentId]);
+    // Master::reconcile case (2) comes before case (5): the agent is still recovered, so nothing is answered.
+    const task = { task_id: { value: "t1" }, agent_id: offer.agent_id };
+    await back.call({ type: "RECONCILE", reconcile: { tasks: [task] } });
+    // Past its re-registration and the re-register timeout: shut down, never admitted nor marked unreachable.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(c.fakes.byId.get(agentId)?.stopped).toBe(true);
+    expect(back.events.slice(mark).map((e) => e.type)).not.toContain("FAILURE");
+    expect(back.updates("t1")).toEqual([]);
+    const after = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect([after.agents, (after.recovered_agents as Json[]).length]).toEqual([[], 1]);
+    expect((await operator(c.url, { type: "GET_TASKS" })).get_tasks).toMatchObject({
+      tasks: [],
+      unreachable_tasks: [],
+    });
+    // The next master's registry lists it among the gone agents only: asked with it, the task is gone.
+    await c.faults.failoverMaster(0);
+    await back.waitEnded();
+    const next = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    const listed = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect(listed.recovered_agents).toEqual([]);
+    await next.call({ type: "RECONCILE", reconcile: { tasks: [task] } });
+    expect(await next.update("t1", "TASK_GONE_BY_OPERATOR")).toMatchObject({
+      reason: "REASON_RECONCILIATION",
+      message: "Reconciliation: Task is gone",
+    });
+    next.close();
+  });
+
+  it("an agent already unreachable at the failover: no update, and reconciling its task answers it is gone", async () => {
+    // master.cpp `Master::markGone`: the new master has no unreachable task of it to update
+    // (`slaves.unreachableTasks` is not in the registry); `Master::reconcile` case (5) answers for it.
+    const c = await cluster({ agentUnreachableAfterMs: 30 });
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const offer = await running(s, "t1");
+    const agentId = agentOf(offer);
+    await c.faults.partitionAgent(agentId);
+    await s.update("t1", "TASK_UNREACHABLE");
+    await c.faults.failoverMaster();
+    await s.waitEnded();
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    expect((await markGone(c.url, agentId)).status).toBe(200);
+    await back.call({
+      type: "RECONCILE",
+      reconcile: { tasks: [{ task_id: { value: "t1" }, agent_id: offer.agent_id }] },
+    });
+    expect((await back.update("t1", "TASK_GONE_BY_OPERATOR")).reason).toBe("REASON_RECONCILIATION");
+    expect(back.updates("t1").map((u) => u.message)).toEqual(["Reconciliation: Task is gone"]);
+    expect(back.events.map((e) => e.type)).not.toContain("FAILURE");
+    back.close();
+  });
+});
+
+describe("master failover after an agent was marked unreachable (the registry's unreachable list)", () => {
+  it("knows none of its tasks, keeps it unreachable, answers TASK_UNREACHABLE for a task named with it", async () => {
+    // master.cpp `Master::_recover`: the registry gives the new master the agent's id and unreachable time
+    // (`slaves.unreachable`), never its tasks; `Master::reconcile` answers case (4) from that time.
+    const c = await cluster({ agentUnreachableAfterMs: 30 }, 2);
+    const s = await TestScheduler.subscribe(c.url, FRAMEWORK);
+    const old = await TestScheduler.subscribe(c.url, { user: "root", name: "old", failover_timeout: 60 });
+    const offer = await running(s, "t1");
+    const agentId = agentOf(offer);
+    await c.faults.partitionAgent(agentId);
+    const unreachable = await s.update("t1", "TASK_UNREACHABLE");
+    await c.faults.failoverMaster();
+    await s.waitEnded();
+    const tasks = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    expect([tasks.tasks, tasks.unreachable_tasks]).toEqual([[], []]);
+    // Its framework is known from no task: the new master learns it when it re-subscribes.
+    const frameworks = (await operator(c.url, { type: "GET_FRAMEWORKS" })).get_frameworks as Json;
+    expect(frameworks.frameworks).toEqual([]);
+    const state = (await (await fetch(`${c.url}/master/state`)).json()) as Json;
+    expect([state.unreachable_slaves, state.frameworks]).toEqual([1, []]);
+    const agents = (await operator(c.url, { type: "GET_AGENTS" })).get_agents as Json;
+    expect((agents.agents as Json[]).map((a) => ((a.agent_info as Json).id as Json).value)).not.toContain(
+      agentId,
+    );
+    expect(agents.recovered_agents).toEqual([]);
+
+    const back = await TestScheduler.subscribe(c.url, FRAMEWORK, s.frameworkId);
+    const task = { task_id: { value: "t1" }, agent_id: offer.agent_id };
+    await back.call({ type: "RECONCILE", reconcile: {} });
+    await back.call({ type: "RECONCILE", reconcile: { tasks: [task] } });
+    const asked = await back.update("t1", "TASK_UNREACHABLE");
+    expect(asked).toMatchObject({
+      reason: "REASON_RECONCILIATION",
+      message: "Reconciliation: Task is unreachable",
+    });
+    expect(asked.unreachable_time).toEqual(unreachable.unreachable_time);
+    // Implicit reconciliation knows no task of it: the only answer is the explicit one.
+    expect(back.updates("t1")).toHaveLength(1);
+    const oldBack = await TestScheduler.subscribe(
+      c.url,
+      { user: "root", name: "old", failover_timeout: 60 },
+      old.frameworkId,
+    );
+    await oldBack.call({ type: "RECONCILE", reconcile: { tasks: [{ ...task, task_id: { value: "t9" } }] } });
+    expect((await oldBack.update("t9", "TASK_LOST")).message).toBe("Reconciliation: Task is unreachable");
+
+    // When it comes back, its tasks come back and their frameworks hear of them (Master::__reregisterSlave).
+    const mark = back.events.length;
+    await c.faults.healAgent(agentId);
+    expect(await back.update("t1", "TASK_RUNNING", mark)).toMatchObject({
+      source: "SOURCE_MASTER",
+      reason: "REASON_AGENT_REREGISTERED",
+      message: "Unreachable agent re-reregistered",
+    });
+    const after = (await operator(c.url, { type: "GET_TASKS" })).get_tasks as Json;
+    expect((after.tasks as Json[]).map((t) => [(t.task_id as Json).value, t.state])).toEqual([
+      ["t1", "TASK_RUNNING"],
+    ]);
+    expect(after.unreachable_tasks).toEqual([]);
+    back.close();
+    oldBack.close();
   });
 });
 

@@ -12,7 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { claimedPorts, claimPorts, claimsDir } from "../../src/local/port-claims.js";
+import { claimedPorts, claimPorts, claimPortsFirst, claimsDir } from "../../src/local/port-claims.js";
 
 // The claims live in a directory every user of the machine may write to: another user can plant names in it.
 describe("the shared directory of local clusters' port claims", () => {
@@ -60,6 +60,25 @@ describe("the shared directory of local clusters' port claims", () => {
   it("reads past a FIFO planted under a live pid instead of waiting on it", () => {
     mkdirSync(claimsDir(), { recursive: true });
     execFileSync("mkfifo", [join(claimsDir(), String(process.ppid))]);
+    expect(claimedPorts()).toEqual([]);
+  });
+
+  it("claims first or not at all: a range another live process claims is given up, its own claim removed", () => {
+    const range = [{ begin: 31000, end: 31999 }];
+    expect(claimPortsFirst(range, process.ppid)).toBe(true);
+    try {
+      expect(claimPortsFirst([{ begin: 31500, end: 31600 }], process.pid)).toBe(false);
+      expect(readdirSync(claimsDir()).sort()).toEqual([String(process.ppid)]);
+      expect(claimPortsFirst([{ begin: 32000, end: 32100 }], process.pid)).toBe(true);
+    } finally {
+      claimPorts([], process.ppid)();
+      claimPorts([], process.pid)();
+    }
+  });
+
+  it("counts a claim still being written for nothing", () => {
+    mkdirSync(claimsDir(), { recursive: true });
+    writeFileSync(join(claimsDir(), `${process.ppid}.pending`), '[{"begin":31000,"end":31999}]\n');
     expect(claimedPorts()).toEqual([]);
   });
 

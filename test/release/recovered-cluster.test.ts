@@ -27,7 +27,7 @@ describe("waiting for a failed-over master's agents", () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^waiting for the master: 2 agent\(s\) have not re-registered/);
     expect(lines[1]).toMatch(
-      /^hint: agents re-register once they run and reach the master; .*MARK_AGENT_GONE/,
+      /^hint: agents re-register once they run and reach the master; .*; one marked gone \(MARK_AGENT_GONE\) before it re-registered stays among them until the master fails over again;/,
     );
     expect(lines[2]).toBe("still waiting for the master after 48s: 2 agent(s) have not re-registered");
   }, 20_000);

@@ -8,6 +8,7 @@ import { LocalClusterStartError, runningCluster, startBackgroundCluster } from "
 import { localPaths } from "../../local/control.js";
 import { writeGeneratedSecret } from "../../local/credentials.js";
 import { portIsFree } from "../../local/host-ports.js";
+import { releasePorts } from "../../local/port-claims.js";
 import { givenResourceNames } from "../../local/resource-json-spec.js";
 import { runCluster } from "../../local/runner.js";
 import { DEFAULT_AGENT_RESOURCES, type LocalUpOptions } from "./command.js";
@@ -47,7 +48,7 @@ export async function runLocalUp(env: Env, opts: LocalUpOptions): Promise<number
 
   writeLine(env.io.err, dim(`starting the local cluster (${config.agents} agents)...`));
   try {
-    const state = await startBackgroundCluster(paths, config);
+    const state = await startBackgroundCluster(paths, config).finally(() => releasePorts());
     writeLine(env.io.out, state.url);
     writeLine(
       env.io.err,

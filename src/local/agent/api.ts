@@ -99,7 +99,8 @@ export interface HealthCheckJson {
 }
 
 export interface KillPolicyJson {
-  grace_period?: { nanoseconds: number | string };
+  /** A bigint past 2^53, as the master's parser keeps an int64 (json.ts `parseJson`). */
+  grace_period?: { nanoseconds: number | bigint | string };
 }
 
 /** mesos.v1.FrameworkInfo as the master passes it to the agent with a launch (the agent shows it in its state). */

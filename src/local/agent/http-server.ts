@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { basename } from "node:path";
 import { BUILD_INFO } from "../build-info.js";
 import { authenticate, type HttpCredentials, type Refusal, refuseForeignHost } from "../http-guard.js";
+import { parseJson, toJson } from "../json.js";
 import { acceptsMediaType, methodNotAllowedBody, NOT_FOUND_BODY, writeBody } from "../media-type.js";
 import { hasMalformedQueryEscape, matchRoute } from "../routes.js";
 import type { AccountNames } from "./accounts.js";
@@ -65,7 +66,8 @@ function sendText(
 }
 
 function sendJson(res: ServerResponse, status: number, json: unknown, jsonp?: string | null): void {
-  const body = JSON.stringify(json);
+  // As the master writes it: a task's int64 fields may be bigints, kept exact.
+  const body = toJson(json);
   // libprocess' OK(json, jsonp): any `jsonp` given, even an empty one, wraps the JSON, with no semicolon after it.
   if (jsonp !== undefined && jsonp !== null) {
     writeBody(res, status, { "Content-Type": "text/javascript" }, `${jsonp}(${body})`);
@@ -128,7 +130,7 @@ async function operatorApi(
   }
   let call: unknown;
   try {
-    call = JSON.parse(await readBody(req));
+    call = parseJson(await readBody(req));
   } catch (error) {
     sendText(
       res,

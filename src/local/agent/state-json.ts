@@ -186,7 +186,13 @@ export function v1ExecutorInfo(view: ExecutorView): Json {
   if (task.discovery !== undefined) json.discovery = task.discovery;
   const grace = task.kill_policy?.grace_period?.nanoseconds;
   if (grace !== undefined)
-    json.shutdown_grace_period = { nanoseconds: Number(grace) + SHUTDOWN_GRACE_SLACK_NS };
+    json.shutdown_grace_period = {
+      // An int64 sum, exact past 2^53 too.
+      nanoseconds:
+        typeof grace === "bigint"
+          ? grace + BigInt(SHUTDOWN_GRACE_SLACK_NS)
+          : Number(grace) + SHUTDOWN_GRACE_SLACK_NS,
+    };
   return json;
 }
 

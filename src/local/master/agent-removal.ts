@@ -51,8 +51,11 @@ export function removeAgent(
       master.complete(framework, task);
     }
   }
-  for (const framework of master.frameworks.values()) {
-    master.sendEvent(framework.id, { type: "FAILURE", failure: { agent_id: { value: agent.id } } });
-  }
+  // An unreachable agent was announced lost when it became so: `Master::markGone` updates its tasks and returns,
+  // and only `__removeSlave`, for a registered one, sends FAILURE (`sendSlaveLost`).
+  if (agent.state === "registered")
+    for (const framework of master.frameworks.values()) {
+      master.sendEvent(framework.id, { type: "FAILURE", failure: { agent_id: { value: agent.id } } });
+    }
   master.scheduleAllocation();
 }

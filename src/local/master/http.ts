@@ -9,7 +9,7 @@ import {
   type Refusal,
   refuseForeignHost,
 } from "../http-guard.js";
-import { isObject, type JsonObject, toJson } from "../json.js";
+import { isObject, type JsonObject, parseJson, toJson } from "../json.js";
 import {
   acceptsMediaType,
   methodNotAllowedBody,
@@ -127,7 +127,7 @@ function parseCallBody(req: IncomingMessage, res: ServerResponse, body: string):
     return { ok: false };
   }
   try {
-    return { ok: true, value: JSON.parse(body) };
+    return { ok: true, value: parseJson(body) };
   } catch (error) {
     sendText(
       res,

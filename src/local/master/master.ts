@@ -275,10 +275,18 @@ export class LocalMaster {
     if (this.goneAgents.has(agentId)) return { status: 200 };
     const agent = this.agents.get(agentId);
     if (agent === undefined) return { status: 404, error: `Agent '${agentId}' not found` };
-    this.clearAgentTimers(agent);
-    removeAgent(this, agent, "marked gone", true);
-    agent.dead = true;
-    void agent.handle.stop();
+    if (agent.recovering) {
+      // master.cpp `Master::markGone`: of an agent yet to re-register the master knows no task to update, so it tells
+      // no one anything (MESOS-9739) and leaves it among its recovered agents, which keeps reconciliation about it
+      // unanswered (`Master::reconcile`, case 2) in this master's term; it cannot reach the agent to shut it down,
+      // and refuses it when it comes to re-register (`agentReregistered`).
+      agent.markedGone = true;
+    } else {
+      this.clearAgentTimers(agent);
+      removeAgent(this, agent, "marked gone", true);
+      agent.dead = true;
+      void agent.handle.stop();
+    }
     this.goneAgents.add(agentId);
     if (this.options.registryMaxAgentAgeMs !== undefined)
       this.timer(() => this.goneAgents.delete(agentId), this.options.registryMaxAgentAgeMs);
@@ -414,6 +422,10 @@ export class LocalMaster {
       framework.unreachableTasks.delete(task.taskId);
       this.delivery.forgetTask(agent.id, framework.id, task.taskId);
     }
+    // Those a failover hid from the master (it knew the agent only by its registry entry) go the same way.
+    for (const { framework, task } of agent.unknownTasks ?? [])
+      this.delivery.forgetTask(agent.id, framework.id, task.taskId);
+    agent.unknownTasks = undefined;
     this.agents.delete(agent.id);
     if (!agent.dead) {
       agent.dead = true;
@@ -1205,7 +1217,17 @@ export class LocalMaster {
     this.electedAt = this.startedAt;
     let recovering = false;
     for (const agent of this.agents.values()) {
-      if (agent.state !== "registered") continue;
+      // The kills the old master held for an agent it could not reach die with it.
+      agent.killedTasks = undefined;
+      if (agent.markedGone) {
+        // Marked gone while recovered: the registry lists it among the gone agents only (registrar `MarkSlaveGone`).
+        this.forgetGoneAgent(agent);
+        continue;
+      }
+      if (agent.state === "unreachable") {
+        this.forgetUnreachableTasks(agent);
+        continue;
+      }
       // A stopped agent never re-registers: the new master knows it only from its registry, like any agent yet to.
       if (reregisterDelayMs <= 0 && !agent.dead) {
         agent.reregisteredAt = this.startedAt;
@@ -1250,6 +1272,30 @@ export class LocalMaster {
     this.completedFrameworks = [];
   }
 
+  /** An agent the next master knows only as gone, or not at all once the registry pruned it. */
+  private forgetGoneAgent(agent: AgentRecord): void {
+    this.refuseGoneAgent(agent);
+    if (agent.reregisterTimer) clearTimeout(agent.reregisterTimer);
+    agent.reregisterTimer = undefined;
+    this.agents.delete(agent.id);
+  }
+
+  /**
+   * An agent the old master had marked unreachable is in the registry's unreachable list with the time it was marked
+   * (master.cpp `Master::_recover`, `slaves.unreachable`), and the new master knows it only by that: it stays
+   * unreachable, and an explicit reconciliation naming it answers TASK_UNREACHABLE with that time (TASK_LOST without
+   * PARTITION_AWARE; `Master::reconcile`, case 4). Its tasks are not in the registry: the new master knows none of
+   * them (`slaves.unreachableTasks` starts empty) until the agent re-registers with those it still runs.
+   */
+  private forgetUnreachableTasks(agent: AgentRecord): void {
+    const unknown = this.tasksOnAgent(agent.id, "unreachableTasks").map(([framework, task]) => {
+      framework.unreachableTasks.delete(task.taskId);
+      task.unreachableAt = undefined;
+      return { framework, task };
+    });
+    agent.unknownTasks = [...(agent.unknownTasks ?? []), ...unknown];
+  }
+
   /**
    * master.cpp `Master::recoveredSlavesTimeout`: the agents of the registry that have not re-registered within
    * --agent_reregister_timeout are marked unreachable (`markUnreachable` during failover): each framework gets a
@@ -1257,7 +1303,9 @@ export class LocalMaster {
    */
   private recoveredAgentsTimeout(): void {
     this.recoveryTimer = undefined;
-    for (const agent of this.agents.values()) if (agent.recovering) this.markUnreachable(agent);
+    // `Master::markUnreachable` skips an agent marked gone: it stays recovered.
+    for (const agent of this.agents.values())
+      if (agent.recovering && !agent.markedGone) this.markUnreachable(agent);
   }
 
   /**
@@ -1267,6 +1315,11 @@ export class LocalMaster {
    */
   private agentReregistered(agent: AgentRecord): void {
     if (agent.dead || agent.partitioned || this.agents.get(agent.id) !== agent) return;
+    if (this.goneAgents.has(agent.id)) {
+      this.refuseGoneAgent(agent);
+      return;
+    }
+    agent.markedGone = undefined;
     if (agent.state === "unreachable") {
       this.clearAgentTimers(agent);
       this.reregisterUnreachable(agent);
@@ -1279,6 +1332,20 @@ export class LocalMaster {
     this.shutDownCompletedFrameworks(agent);
     this.delivery.resendAgent(agent.id);
     this.scheduleAllocation();
+  }
+
+  /**
+   * master.cpp `Master::reregisterSlave`: an agent marked gone is refused and told to shut down ("Agent has been
+   * marked gone"), so it kills its tasks and exits; no framework hears of them. The master still counts it among
+   * its recovered agents (`markedGone`).
+   */
+  private refuseGoneAgent(agent: AgentRecord): void {
+    for (const { framework, task } of agent.unknownTasks ?? [])
+      this.delivery.forgetTask(agent.id, framework.id, task.taskId);
+    agent.unknownTasks = undefined;
+    if (agent.dead) return;
+    agent.dead = true;
+    void agent.handle.stop();
   }
 
   /**

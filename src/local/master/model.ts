@@ -121,6 +121,11 @@ export interface AgentRecord {
    * AgentInfos) until the agent re-registers with them, with the frameworks they belong to.
    */
   unknownTasks?: Array<{ framework: FrameworkRecord; task: TaskRecord }>;
+  /**
+   * Marked gone while it had not re-registered after a failover: the registry no longer lists it, but this master
+   * keeps it among its recovered agents (master.cpp `Master::markGone` returns before erasing it, MESOS-9739).
+   */
+  markedGone?: boolean;
   /** The agent's re-registration with a new master, still to come. */
   reregisterTimer?: NodeJS.Timeout;
   registryTimer?: NodeJS.Timeout;
