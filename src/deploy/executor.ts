@@ -13,6 +13,7 @@ import { type EngineSettings, type EngineState, initialState, type Reaction } fr
 import { evacuating } from "./evacuation.js";
 import { type EventQueue, queued, withinMs } from "./event-queue.js";
 import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
+import type { FailureCause } from "./failure.js";
 import { offeredWithoutGpus, wantsGpuAgents } from "./gpu-agents.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { openSession } from "./open-session.js";
@@ -97,8 +98,8 @@ export type AppResult =
       outcome: DeployOutcome;
       release: number;
       reason?: string;
-      /** The release failed because instances found no offer with room for them, not because the app failed. */
-      noRoom?: boolean;
+      /** Of what the release failed, when it failed: its health gates, room in the offers, or its launches. */
+      cause?: FailureCause;
       rolledBackTo?: number;
       instances: DoneInstances;
     }
@@ -355,7 +356,7 @@ export class AppDeployment {
           outcome: "failed",
           release: finish.release,
           reason: finish.reason,
-          noRoom: finish.noRoom,
+          cause: finish.cause,
           instances: doneInstances(tracked),
         };
       case "done": {
@@ -364,13 +365,13 @@ export class AppDeployment {
         const instances = doneInstances(tracked);
         const release = tracked.target.release.number;
         if (!rollingBack) return { outcome: "deployed", release, instances };
-        const { from, reason, noRoom } = rollingBack;
+        const { from, reason, cause } = rollingBack;
         return {
           outcome: "rolled_back",
           release: from.number,
           rolledBackTo: release,
           reason,
-          noRoom,
+          cause,
           instances,
         };
       }
@@ -390,7 +391,7 @@ export class AppDeployment {
         const now = this.options.now();
         const retargeted = track(tracked, { type: "retarget", target, desired }, now).tracked;
         const plan = rollbackPlan(this.state.plan, retargeted, this.settings.seed, now);
-        const rolling = { from, reason: finish.reason, noRoom: finish.noRoom };
+        const rolling = { from, reason: finish.reason, cause: finish.cause };
         const offerRounds = { ...this.state.offerRounds, short: undefined };
         this.state = { ...this.state, tracked: retargeted, plan, rollingBack: rolling, offerRounds };
         await this.saveProgress("rolling_back");

@@ -82,6 +82,10 @@ export interface TrackedInstances {
   readonly refusals: ReadonlyMap<number, number>;
   /** Launches of the target that ended before they ever ran, by how they ended; cleared when one runs. */
   readonly launchFailures: ReadonlyMap<string, number>;
+  /** Instances of the target with a task that reached TASK_RUNNING: the app itself ran there. */
+  readonly ran: ReadonlySet<number>;
+  /** Per instance of the target, how its last launch ended before it ever ran, for saying why it never did. */
+  readonly launchEnds: ReadonlyMap<number, LaunchEnd>;
   readonly lastProgressAt: number;
   /** A reason the release cannot succeed (the master refuses its launches), set by an update. */
   readonly fatal: string | undefined;
@@ -102,6 +106,14 @@ export interface TrackedInstances {
   readonly disrupted: readonly number[];
   /** Whether the disruption budget paces the rollout: not once it rolls back (restoring is never held). */
   readonly budgeted: boolean;
+}
+
+/** How a launch ended before its task ever ran. */
+export interface LaunchEnd {
+  /** `web.1.0.3 ended TASK_DROPPED before it ran (Task launched with invalid offers)`. */
+  readonly text: string;
+  /** The cluster lost or dropped it (no agent ran it), rather than refusing or failing it. */
+  readonly lost: boolean;
 }
 
 /** What changes the tracked instances: the master's updates, and what the deploy itself did or decided. */
@@ -207,6 +219,8 @@ function startOnce(start: TrackingStart): TrackedInstances {
     failures: new Map(),
     refusals: new Map(),
     launchFailures: new Map(),
+    ran: new Set(),
+    launchEnds: new Map(),
     lastProgressAt: start.now,
     fatal: undefined,
     failedAfterCounting: false,
@@ -333,6 +347,8 @@ function adopt(draft: Draft, now: number, fields: AdoptFields): Tracked {
   // A task found running has run for an unknown time: it counts at once (health permitting).
   const task =
     fields.state === "TASK_RUNNING" && !specOf(draft, found)?.health ? { ...found, healthySince: 0 } : found;
+  if (fields.state === "TASK_RUNNING" && isCurrent(draft, task))
+    draft.ran = withRun(draft.ran, task.instance);
   draft.tasks = put(draft.tasks, task.taskId, task);
   noteIncarnation(draft, task);
   return task;
@@ -436,7 +452,10 @@ function onRunning(
   out: Output,
 ): Tracked {
   if (before !== "TASK_RUNNING") out.events.push(taskEvent("running", draft, task));
-  if (isCurrent(draft, task) && draft.launchFailures.size > 0) draft.launchFailures = new Map();
+  if (isCurrent(draft, task)) {
+    if (draft.launchFailures.size > 0) draft.launchFailures = new Map();
+    draft.ran = withRun(draft.ran, task.instance);
+  }
   const hasHealthCheck = specOf(draft, task)?.health !== undefined;
   if (!hasHealthCheck || status.healthy === true) {
     if (task.healthySince !== undefined) return task;
@@ -484,6 +503,8 @@ function onTerminal(
   }
   const state = status.state.replace(/^TASK_/, "").toLowerCase();
   out.ended.push({ instance: task.instance, reason: `task ${task.taskId} ended (${state})` });
+  if (before !== "TASK_RUNNING")
+    draft.launchEnds = put(draft.launchEnds, task.instance, launchEnd(task, status));
   if (status.state === "TASK_ERROR") {
     // A refused launch is a failed launch: a bad offer or carve is cured by another offer, while a malformed
     // spec is refused every time, so a few refusals in a row end the deploy with the master's reason.
@@ -504,6 +525,27 @@ function onTerminal(
   draft.failures = put(draft.failures, task.instance, failures);
   const delay = Math.min(restart.maxDelayMs, restart.backoffMs * restart.factor ** (failures - 1));
   draft.backoffUntil = put(draft.backoffUntil, task.instance, now + delay);
+}
+
+/** Ends of a launch that say the cluster lost or dropped it: no agent ran it, whatever the app would have done. */
+const LOST_LAUNCH: ReadonlySet<TaskState> = new Set([
+  "TASK_DROPPED",
+  "TASK_LOST",
+  "TASK_UNKNOWN",
+  "TASK_GONE",
+  "TASK_GONE_BY_OPERATOR",
+]);
+
+function launchEnd(task: Tracked, status: TaskStatus): LaunchEnd {
+  const detail = status.message ?? status.reason;
+  return {
+    text: `${task.taskId} ended ${status.state} before it ran${detail === undefined ? "" : ` (${detail})`}`,
+    lost: LOST_LAUNCH.has(status.state),
+  };
+}
+
+function withRun(ran: ReadonlySet<number>, instance: number): ReadonlySet<number> {
+  return ran.has(instance) ? ran : new Set([...ran, instance]);
 }
 
 /**
@@ -584,6 +626,8 @@ function retarget(draft: Draft, target: AppTarget, desired: number, now: number)
   draft.failures = new Map();
   draft.refusals = new Map();
   draft.launchFailures = new Map();
+  draft.ran = new Set();
+  draft.launchEnds = new Map();
   draft.firstLaunchAt = new Map();
   draft.counting = new Set();
   draft.proven = new Set();

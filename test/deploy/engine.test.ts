@@ -169,9 +169,12 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     const tracked = track(start, { type: "asked", taskIds: ["web.1.0.1"] }, now).tracked;
     expect(decide(tracked, now).actions).toEqual([{ kind: "launch", instance: 1 }]);
     now += target.spec.update.healthyDeadlineMs + 1;
-    expect(deadlineFailure(tracked, now)).toMatch(
-      /instance 0 \(web\.1\.0\.1\) never started: .* \(no TASK_STAGING\) within healthy_deadline/,
-    );
+    expect(deadlineFailure(tracked, now)).toEqual({
+      reason: expect.stringMatching(
+        /instance 0 \(web\.1\.0\.1\) never started: .* \(no TASK_STAGING\) within healthy_deadline/,
+      ),
+      cause: "not_started",
+    });
   });
 
   it("gives the replacement of a task lost with its agent a healthy_deadline of its own", () => {
@@ -194,7 +197,7 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     now += 20;
     expect(deadlineFailure(tracked, now)).toBeUndefined();
     now += deadline;
-    expect(deadlineFailure(tracked, now)).toMatch(/instance 0 \(web\.1\.0\.2\) never started/);
+    expect(deadlineFailure(tracked, now)?.reason).toMatch(/instance 0 \(web\.1\.0\.2\) never started/);
   });
 
   it("takes a burst of updates in one call as it takes them one by one, and changes nothing it was given", () => {

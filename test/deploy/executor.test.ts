@@ -344,7 +344,12 @@ describe("the deploy executor against a scripted master", () => {
     const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 400 } });
     const { result } = await deploy(master, { spec });
     expect(result.outcome).toBe("failed");
-    expect(result.reason).toMatch(/instance 0\b.* not healthy within healthy_deadline/);
+    // Nothing of the app ran there: the launches failed the release, not its health.
+    expect(result.reason).toMatch(
+      /^instance 0 never ran within healthy_deadline 400ms of its first launch: web\.1\.0\.\d+ ended TASK_DROPPED before it ran \(REASON_INVALID_OFFERS\)/,
+    );
+    if (result.outcome !== "failed") throw new Error(result.outcome);
+    expect(result.cause).toBe("not_started");
     expect(launchedIds(master).filter((id) => id.startsWith("web.1.0.")).length).toBeGreaterThan(1);
   }, 30_000);
 
@@ -389,6 +394,36 @@ describe("the deploy executor against a scripted master", () => {
     );
     expect(result.outcome).toBe("failed");
     expect(result.reason).toMatch(/instance 0 \(web\.1\.0\.1\) never started: .* within healthy_deadline/);
+  }, 30_000);
+
+  it("rolls back a release whose launch the master took and never carried out as not started, not as unhealthy", async () => {
+    const master = await fakeMaster();
+    const oldAlive = new Set(["web.0.0.1", "web.0.1.1"]);
+    master.onCall((call) => {
+      // The old tasks answer reconciliation; the new launch is answered 202 and then nothing is heard of it, not even
+      // when asked (its agent has not re-registered with a master that failed over since).
+      if (call.type === "RECONCILE") answerRunning(master, call, oldAlive);
+      if (call.type === "KILL") {
+        const id = killedTaskId(call);
+        oldAlive.delete(id);
+        master.push(update(id, "TASK_KILLED"));
+      }
+      return undefined;
+    });
+    keepOffering(master);
+    const base = webSpec();
+    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 1500, progressDeadlineMs: 4000 } });
+    const { result, events } = await deploy(master, {
+      spec,
+      known: [oldTask(0), oldTask(1)],
+      earlier: [previousRelease()],
+      deadlineMs: 15_000,
+    });
+    expect(result.outcome).toBe("rolled_back");
+    if (result.outcome !== "rolled_back") throw new Error(result.outcome);
+    expect(result.reason).toMatch(/instance 0 \(web\.1\.0\.1\) never started: the master reported nothing/);
+    expect(result.cause).toBe("not_started");
+    expect(events).toContainEqual(expect.objectContaining({ type: "rollback", from: 1, to: 0 }));
   }, 30_000);
 
   it("drops written-ahead ids of earlier runs from its record once the master answers for them, and keeps the rest", async () => {

@@ -298,7 +298,7 @@ describe("a release that runs out of time waiting for offers", () => {
     expect(step(state, 61_000, settings).finish).toEqual({
       kind: "failed",
       release: 1,
-      noRoom: true,
+      cause: "no_room",
       reason:
         "no instance became healthy within progress_deadline 1m; instance(s) 0, 1, 2 found no room: the offers of 00:00:00 UTC could not hold them: cpus exhausted on 2 agents; nearest a1.local (needs 0.5 cpus more), b1.local (needs 0.75 cpus more); there is no earlier healthy release to roll back to",
     });
@@ -307,7 +307,7 @@ describe("a release that runs out of time waiting for offers", () => {
   it("says no offer came when none did, and since when once one had", () => {
     const waited = step(subscribed(new Map()), 0, settings).state;
     const none = step(waited, 61_000, settings).finish;
-    expect(none).toMatchObject({ kind: "failed", noRoom: true });
+    expect(none).toMatchObject({ kind: "failed", cause: "no_room" });
     expect(none?.kind === "failed" && none.reason).toContain(
       "instance(s) 0, 1, 2 found no room: no offer has come yet (a master offers nothing while no agent has resources free",
     );
@@ -402,12 +402,13 @@ describe("a release that runs out of time waiting for offers", () => {
       { now: 10, settings, stopping: false },
     );
     const finish = step(ended.state, 61_000, settings).finish;
-    expect(finish).toMatchObject({ kind: "failed", noRoom: false });
+    // The instances launched beside it never had a status: their launches failed the release, not room.
+    expect(finish).toMatchObject({ kind: "failed", cause: "not_started" });
     expect(finish?.kind === "failed" && finish.reason).toMatch(/never started: .* within healthy_deadline/);
     expect(finish?.kind === "failed" && finish.reason).not.toContain("found no room");
   });
 
-  it("a release that launched everything and failed its health gates is not said to lack room", () => {
+  it("a release that launched everything and whose tasks never started is not said to lack room", () => {
     const state = withOffers(
       subscribed(new Map()),
       ["a1", "b1", "c1"].map((a) => offer(a, a)),
@@ -416,7 +417,7 @@ describe("a release that runs out of time waiting for offers", () => {
     const launched = step(state, 0, settings);
     expect(accepted(launched.calls)).toHaveLength(3);
     const finish = step(launched.state, 61_000, settings).finish;
-    expect(finish).toMatchObject({ kind: "failed", noRoom: false });
+    expect(finish).toMatchObject({ kind: "failed", cause: "not_started" });
     expect(finish?.kind === "failed" && finish.reason).not.toContain("found no room");
   });
 });
