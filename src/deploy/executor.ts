@@ -204,11 +204,7 @@ export class AppDeployment {
     const { queue, pumped } = queued(session.events());
     try {
       const ticks = ticking(queue, this.options.tickMs ?? 100, this.options.signal);
-      const calls = new DetachedAccepts(
-        sessionCalls(session, this.options.log, this.options.signal),
-        (call) => this.failed(call),
-      );
-      return await this.drive(ticks, calls);
+      return await this.drive(ticks, sessionCalls(session, this.options.log, this.options.signal));
     } finally {
       // Bounded: a master that does not answer must not hold an interrupted titan (and its lock) for 75 s.
       if (session.subscribed && !this.state.link.suppressed)
@@ -218,9 +214,17 @@ export class AppDeployment {
     }
   }
 
-  /** The loop: event → reducer → step → calls, until the release is done, failed, interrupted or out of time. */
-  async drive(events: AsyncIterable<LoopEvent>, calls: CallSink): Promise<AppResult> {
+  /**
+   * The loop: event → reducer → step → calls, until the release is done, failed, interrupted or out of time. ACCEPTs
+   * go to the sink without holding the loop up; what the master answered comes back as an event.
+   */
+  async drive(events: AsyncIterable<LoopEvent>, sink: CallSink): Promise<AppResult> {
     const { options } = this;
+    const calls = new DetachedAccepts(
+      sink,
+      (call) => this.failed(call),
+      (call) => this.answered({ type: "ACCEPTED", call }),
+    );
     for await (const event of events) {
       calls.check?.();
       const stop = this.stopReason();
@@ -326,7 +330,11 @@ export class AppDeployment {
   }
 
   private failed(call: SchedulerCall): void {
-    const event: EngineEvent = { type: "CALL_FAILED", call };
+    this.answered({ type: "CALL_FAILED", call });
+  }
+
+  /** What became of a call, as the master answered it (or did not), taken in between the loop's turns. */
+  private answered(event: EngineEvent): void {
     const reaction = react(this.state, event, this.context());
     this.state = reaction.state;
     this.report(reaction);

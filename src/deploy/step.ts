@@ -7,7 +7,7 @@ import type { EngineSettings, EngineState, Reaction } from "./engine-state.js";
 import { answerInverseOffers } from "./evacuation.js";
 import type { Failure } from "./failure.js";
 import { decideOffers } from "./offer-plan.js";
-import { endHold, holding, retryReconciliation } from "./reconciliation.js";
+import { confirmLaunches, endHold, holding, retryReconciliation } from "./reconciliation.js";
 import { autoRollbackTarget, releaseBefore } from "./releases.js";
 import { replanOverdue } from "./replan.js";
 import type { RolloutDecision } from "./rollout.js";
@@ -163,11 +163,15 @@ function declineIdle(state: EngineState, out: Out): StepResult {
   return { ...declined, state: { ...declined.state, link: { ...declined.state.link, refusedLong: true } } };
 }
 
-/** Reconciliation asked again when due; when a hold ends, whether every task was answered. */
+/**
+ * Reconciliation asked again when due, and about launches the master took that nothing was heard of since; when a
+ * hold ends, whether every task was answered.
+ */
 function settle(state: EngineState, now: number, out: Out): EngineState {
-  const retry = retryReconciliation(state.tracked, state.reconciliation, now);
+  const confirm = confirmLaunches(state.tracked, state.reconciliation, now);
+  const retry = retryReconciliation(confirm.tracked, confirm.reconciliation, now);
   out.calls.push(...retry.calls);
-  let next: EngineState = { ...state, reconciliation: retry.reconciliation };
+  let next: EngineState = { ...state, tracked: confirm.tracked, reconciliation: retry.reconciliation };
   if (holding(next.tracked, next.reconciliation, now)) return next;
   const hold = endHold(next.tracked, next.reconciliation);
   next = { ...next, reconciliation: hold.reconciliation };

@@ -150,10 +150,11 @@ export function deadlineFailure(tracked: View, now: number): Failure | undefined
     if (!isCurrent(tracked, task) || task.killSent || tracked.counting.has(task.taskId)) continue;
     // A task cut off with its agent is not the release's failure: its instance is replaced (rollout.ts).
     if (task.state === "TASK_UNREACHABLE") continue;
-    if (now - task.since <= update.healthyDeadlineMs) continue;
+    // A launch in flight (its ACCEPT unanswered) is bounded by the call's deadline, then asked about.
+    if (task.accepting === true || now - task.since <= update.healthyDeadlineMs) continue;
     const named = `instance ${task.instance} (${task.taskId})`;
-    // No status at all, not even TASK_STAGING: the launch never reached an agent (an ACCEPT the master did not
-    // answer, lost in flight or with a master that failed over), which says nothing of the app's health.
+    // No status at all, not even TASK_STAGING, and none when asked: the master took the launch and no agent ever
+    // reported it (an agent that has not re-registered after a master failover), which says nothing of the app.
     if (task.state === "LAUNCHING")
       return {
         reason: `${named} never started: the master reported nothing of its launch (no TASK_STAGING) ${within}`,

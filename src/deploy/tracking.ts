@@ -30,8 +30,16 @@ export interface Tracked {
   readonly agentId?: string | undefined;
   readonly host: string;
   readonly ports: readonly number[];
-  /** When this run launched or adopted it; the healthy deadline runs from here. */
+  /**
+   * When this run adopted it, or when the master took its launch (answered its ACCEPT, reported on it, or the ACCEPT
+   * was given up to reconciliation); the healthy deadline runs from here.
+   */
   readonly since: number;
+  /**
+   * Launched here and its ACCEPT not answered yet: the launch is in flight, and no deadline of the release runs for
+   * it until the master takes it or the call's deadline gives it up (reconciliation then says what became of it).
+   */
+  readonly accepting?: boolean | undefined;
   readonly killSent: boolean;
   /** Since when the master reports it unreachable (it may still run). */
   readonly unreachableSince?: number | undefined;
@@ -119,8 +127,10 @@ export interface LaunchEnd {
 /** What changes the tracked instances: the master's updates, and what the deploy itself did or decided. */
 export type TrackingEvent =
   | { type: "status"; status: TaskStatus }
-  /** ACCEPTs about to be sent (written ahead): their tasks are tracked from now. */
+  /** ACCEPTs about to be sent (written ahead): their tasks are tracked from now, in flight. */
   | { type: "launched"; tasks: readonly Tracked[] }
+  /** The master answered the ACCEPT of these tasks: it took their launch. */
+  | { type: "taken"; taskIds: readonly string[] }
   /** Several updates at once, in order (a burst of reconciliation answers): one copy of each collection. */
   | { type: "statuses"; statuses: readonly TaskStatus[] }
   /** `disruption`: the task ran and is replaced, which the disruption budget counts (not sent again). */
@@ -129,7 +139,10 @@ export type TrackingEvent =
   | { type: "kill_failed"; taskId: string }
   /** Reconciliation asked about exactly these tasks: they are unanswered until the master reports them. */
   | { type: "asked"; taskIds: readonly string[] }
-  /** Launches whose ACCEPT may not have reached the master: unanswered too. */
+  /**
+   * Tasks to ask the master about: launches whose ACCEPT may not have reached it (given up), or that it took and
+   * reported nothing of since. Unanswered until it does.
+   */
   | { type: "unsure"; taskIds: readonly string[] }
   /** Time passed: tasks that count now are progress. */
   | { type: "progress" }
@@ -277,6 +290,9 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
     case "launched":
       for (const task of event.tasks) onLaunched(draft, task);
       break;
+    case "taken":
+      for (const taskId of event.taskIds) taken(draft, taskId, now);
+      break;
     case "kill_sent":
       setKillSent(draft, event.taskId, true, now);
       if (event.disruption === true) chargeDisruption(draft, event.taskId, now);
@@ -289,6 +305,8 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
       draft.unanswered = new Set(event.taskIds);
       break;
     case "unsure":
+      // A launch given up is in reconciliation's hands: its fate is known once the master answers.
+      for (const taskId of event.taskIds) taken(draft, taskId, now);
       draft.unanswered = new Set([...draft.unanswered, ...event.taskIds]);
       break;
     case "progress":
@@ -355,11 +373,21 @@ function adopt(draft: Draft, now: number, fields: AdoptFields): Tracked {
 }
 
 function onLaunched(draft: Draft, task: Tracked): void {
-  draft.tasks = put(draft.tasks, task.taskId, task);
+  draft.tasks = put(draft.tasks, task.taskId, { ...task, accepting: true });
   noteIncarnation(draft, task);
-  // A proven instance that crashed is bounded by the progress deadline, not its healthy deadline.
+}
+
+/**
+ * The master took the launch (or it was given up to reconciliation): the task's healthy deadline runs from now, and
+ * so does its instance's when this is the instance's first launch (a proven instance that crashed is bounded by the
+ * progress deadline instead).
+ */
+function taken(draft: Draft, taskId: string, now: number): void {
+  const task = draft.tasks.get(taskId);
+  if (task?.accepting !== true) return;
+  draft.tasks = put(draft.tasks, taskId, { ...task, accepting: undefined, since: now });
   if (!draft.firstLaunchAt.has(task.instance) && !draft.proven.has(task.instance))
-    draft.firstLaunchAt = put(draft.firstLaunchAt, task.instance, task.since);
+    draft.firstLaunchAt = put(draft.firstLaunchAt, task.instance, now);
 }
 
 function noteIncarnation(draft: Draft, task: Pick<Tracked, "release" | "instance" | "incarnation">): void {
@@ -403,6 +431,8 @@ function onStatus(draft: Draft, status: TaskStatus, now: number, out: Output): v
     return;
   }
   if (draft.unanswered.has(taskId)) draft.unanswered = without(draft.unanswered, taskId);
+  // Any word of the task from the master, even before its ACCEPT is answered, says the master took the launch.
+  taken(draft, taskId, now);
   const { verdict, order } = orderStatus(draft.statuses.get(taskId), status);
   if (order !== undefined) draft.statuses = put(draft.statuses, taskId, order);
   if (verdict !== "new") return;
@@ -515,9 +545,16 @@ function onTerminal(
       return;
     }
   }
-  // A launch the master never heard of (reconciliation says so) is simply launched again, without backoff.
-  if (status.reason === "REASON_RECONCILIATION" && before !== "TASK_RUNNING") return;
+  const lost = lostLaunch(task, status, before);
+  // A launch an earlier run wrote ahead that the master never heard of (reconciliation says so) is simply launched
+  // again: nothing of this release failed.
+  if (!lost && status.reason === "REASON_RECONCILIATION" && before !== "TASK_RUNNING") return;
   if (noteLaunchFailure(draft, task, status, before)) return;
+  // No agent ran it: the relaunch gets a healthy_deadline of its own (as the replacement of a task lost with its
+  // agent does), the lost launch counting in the restart backoff below; progress_deadline bounds a launch that is
+  // lost again and again.
+  if (lost && draft.firstLaunchAt.has(task.instance))
+    draft.firstLaunchAt = without(draft.firstLaunchAt, task.instance);
   // A current task died on its own: relaunch with the restart backoff.
   const restart = draft.target.spec.restart;
   const streak = ranPastStreak(task, restart.maxDelayMs, now) ? 0 : (draft.failures.get(task.instance) ?? 0);
@@ -535,6 +572,16 @@ const LOST_LAUNCH: ReadonlySet<TaskState> = new Set([
   "TASK_GONE",
   "TASK_GONE_BY_OPERATOR",
 ]);
+
+/**
+ * A launch of this run the cluster lost before any agent ran it: the master answered for it that it knows no such
+ * task (a launch lost with a master that failed over), that it lost or dropped it (an offer gone stale, an agent
+ * removed), never a task that ran or that the agent failed.
+ */
+function lostLaunch(task: Tracked, status: TaskStatus, before: Tracked["state"]): boolean {
+  if (!task.launchedHere || (before !== "LAUNCHING" && before !== "TASK_STAGING")) return false;
+  return LOST_LAUNCH.has(status.state);
+}
 
 function launchEnd(task: Tracked, status: TaskStatus): LaunchEnd {
   const detail = status.message ?? status.reason;

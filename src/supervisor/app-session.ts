@@ -243,6 +243,7 @@ export class SupervisedSession {
         stop,
       ),
       (call) => this.failed(call, stop),
+      (call) => this.answered({ type: "ACCEPTED", call }, stop),
     );
     const { queue, pumped } = queued(session.events());
     try {
@@ -315,7 +316,11 @@ export class SupervisedSession {
   }
 
   private failed(call: SchedulerCall, stop?: AbortSignal): void {
-    const event: EngineEvent = { type: "CALL_FAILED", call };
+    this.answered({ type: "CALL_FAILED", call }, stop);
+  }
+
+  /** What became of a call, as the master answered it (or did not), taken in between the loop's turns. */
+  private answered(event: EngineEvent, stop?: AbortSignal): void {
     const before = this.state;
     const reaction = react(this.state, event, this.context(stop));
     this.state = reaction.state;

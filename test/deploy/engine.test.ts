@@ -185,6 +185,7 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
       { type: "launched", tasks: [launched(0, now)] },
       now,
     ).tracked;
+    tracked = track(tracked, { type: "taken", taskIds: ["web.1.0.1"] }, now).tracked;
     now += deadline - 10;
     const lost = status("web.1.0.1", "TASK_UNREACHABLE", {
       source: "SOURCE_MASTER",
@@ -194,6 +195,7 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     expect(decide(tracked, now).actions).toEqual([{ kind: "launch", instance: 0 }]);
     const replacement = { ...launched(0, now), taskId: "web.1.0.2", incarnation: 2 };
     tracked = track(tracked, { type: "launched", tasks: [replacement] }, now).tracked;
+    tracked = track(tracked, { type: "taken", taskIds: ["web.1.0.2"] }, now).tracked;
     now += 20;
     expect(deadlineFailure(tracked, now)).toBeUndefined();
     now += deadline;

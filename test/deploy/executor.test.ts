@@ -335,22 +335,56 @@ describe("the deploy executor against a scripted master", () => {
     expect(launchedIds(master)).toContain("web.1.1.2");
   }, 30_000);
 
-  it("fails at healthy_deadline counted from an instance's first launch when every launch is dropped", async () => {
+  it("relaunches an instance whose every launch is dropped, each with a healthy_deadline of its own, until progress_deadline", async () => {
     const master = await fakeMaster();
     answerLaunches(master, (id) => (id.startsWith("web.1.0.") ? "TASK_DROPPED" : "TASK_RUNNING"));
     keepOffering(master);
     const base = webSpec();
-    // Each dropped task lives a few ms, far less than the deadline: only the instance's first launch can expire.
-    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 400 } });
+    // Far shorter than the time the launches go on being dropped: no agent ran any, so none fails its health.
+    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 400, progressDeadlineMs: 2000 } });
     const { result } = await deploy(master, { spec });
     expect(result.outcome).toBe("failed");
-    // Nothing of the app ran there: the launches failed the release, not its health.
-    expect(result.reason).toMatch(
-      /^instance 0 never ran within healthy_deadline 400ms of its first launch: web\.1\.0\.\d+ ended TASK_DROPPED before it ran \(REASON_INVALID_OFFERS\)/,
-    );
     if (result.outcome !== "failed") throw new Error(result.outcome);
+    expect(result.reason).toMatch(
+      /^no instance became healthy within progress_deadline 2s: instance\(s\) 0 never ran; web\.1\.0\.\d+ ended TASK_DROPPED before it ran \(REASON_INVALID_OFFERS\)/,
+    );
     expect(result.cause).toBe("not_started");
-    expect(launchedIds(master).filter((id) => id.startsWith("web.1.0.")).length).toBeGreaterThan(1);
+    expect(launchedIds(master).filter((id) => id.startsWith("web.1.0.")).length).toBeGreaterThan(3);
+  }, 30_000);
+
+  it("runs no healthy_deadline for a launch whose ACCEPT is unanswered: gives it up at the call deadline, asks, launches again", async () => {
+    const master = await fakeMaster();
+    let held = 0;
+    master.onCall((call) => {
+      if (call.type === "ACCEPT" && held === 0) {
+        // Lost on the way: never answered, never carried out.
+        held += 1;
+        return "hold";
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      if (call.type === "RECONCILE")
+        for (const id of reconciledIds(call))
+          master.push(
+            update(id, "TASK_UNKNOWN", {
+              fromMaster: true,
+              reason: "REASON_RECONCILIATION",
+              message: "Reconciliation: Task is unknown",
+            }),
+          );
+      return undefined;
+    });
+    keepOffering(master);
+    const base = webSpec();
+    // The call deadline (2.5 s) is longer than healthy_deadline: the launch in flight must not fail the release.
+    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 1500, progressDeadlineMs: 10_000 } });
+    const { result, events } = await deploy(master, { spec, callDeadlineMs: 2500, deadlineMs: 15_000 });
+    expect(held).toBe(1);
+    expect(result.outcome).toBe("deployed");
+    const lost = events.filter((e) => e.type === "lost").map((e) => (e.type === "lost" ? e.task : ""));
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    // Each launch the held ACCEPT carried was asked about, found unknown, and launched again under a new id.
+    for (const id of lost) expect(launchedIds(master)).toContain(id.replace(/\.1$/, ".2"));
   }, 30_000);
 
   it("never relaunches a task reconciliation leaves unanswered: waits on it, says so, fails at its deadline", async () => {
