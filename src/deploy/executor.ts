@@ -20,7 +20,14 @@ import { openSession } from "./open-session.js";
 import { deployPlan, type PlanCluster, rollbackPlan } from "./replan.js";
 import { type Finish, step } from "./step.js";
 import type { Containerizer } from "./task-spec.js";
-import { doneInstances, isCurrent, recordedAgents, recordedTaskIds, sameTaskIds } from "./tracked-view.js";
+import {
+  disruptionLedger,
+  doneInstances,
+  isCurrent,
+  recordedAgents,
+  recordedTaskIds,
+  sameTaskIds,
+} from "./tracked-view.js";
 import {
   type AppTarget,
   type DoneInstances,
@@ -154,6 +161,7 @@ export class AppDeployment {
       ...(previous?.agents === undefined ? {} : { agentsBefore: previous.agents }),
       ...(previous?.incarnations === undefined ? {} : { incarnationFloor: previous.incarnations }),
       ...(previous?.disrupted === undefined ? {} : { disruptedBefore: previous.disrupted }),
+      ...(previous?.disruptedTasks === undefined ? {} : { disruptedTasksBefore: previous.disruptedTasks }),
       ...(run.unpaced === true ? { budgeted: false } : {}),
       now,
     });
@@ -178,7 +186,7 @@ export class AppDeployment {
       phase: "deploying",
       launched: recordedTaskIds(tracked),
       incarnations: incarnationFloor(tracked),
-      ...(tracked.disrupted.length === 0 ? {} : { disrupted: [...tracked.disrupted] }),
+      ...disruptionLedger(tracked),
       updatedAt: now,
     };
     for (const task of tracked.tasks.values()) {
@@ -270,16 +278,14 @@ export class AppDeployment {
     const launched = reaction.calls.flatMap((c) =>
       c.kind === "accept" ? c.launches.map((l) => l.tracked.taskId) : [],
     );
-    const disrupted = this.state.tracked.disrupted;
-    const newlyDisrupted = disrupted !== before.disrupted && disrupted.length > 0;
-    if (launched.length > 0 || newlyDisrupted) {
+    const charged = this.state.tracked.disrupted !== before.disrupted;
+    if (launched.length > 0 || charged) {
       // Write-ahead: the intent is durable before any ACCEPT leaves, and a replacement's KILL is counted against
-      // the disruption budget before it does.
+      // the disruption budget (with the task it is for) before it does.
       this.progress = {
         ...this.progress,
         launched: [...new Set([...this.progress.launched, ...launched])],
         incarnations: incarnationFloor(this.state.tracked),
-        ...(disrupted.length === 0 ? {} : { disrupted: [...disrupted] }),
       };
       await this.saveProgress(this.state.rollingBack ? "rolling_back" : "deploying");
     }
@@ -426,7 +432,13 @@ export class AppDeployment {
     settled = false,
     waiting?: DeployProgress["waiting"],
   ): Promise<void> {
-    const { waiting: _said, rollback: _was, ...rest } = this.progress;
+    const {
+      waiting: _said,
+      rollback: _was,
+      disrupted: _ledger,
+      disruptedTasks: _charges,
+      ...rest
+    } = this.progress;
     const rolling = this.state.rollingBack;
     const finish = this.run.finishRollback;
     const launched = settled ? recordedTaskIds(this.state.tracked) : this.progress.launched;
@@ -436,6 +448,7 @@ export class AppDeployment {
       phase,
       launched,
       agents: recordedAgents(this.state.tracked, launched, this.progress.agents),
+      ...disruptionLedger(this.state.tracked),
       updatedAt: this.options.now(),
       ...(waiting === undefined ? {} : { waiting }),
       ...(rolling === undefined || phase === "finished"

@@ -216,7 +216,9 @@ function kill(state: EngineState, decision: RolloutDecision, now: number, out: O
     if (action.kind !== "kill") continue;
     const task = tracked.tasks.get(action.taskId);
     if (task === undefined) continue;
-    const disruption = action.reason === "replaced" && task.state === "TASK_RUNNING";
+    // Charged once per task: a KILL an earlier run sent (and charged) is sent again free.
+    const disruption =
+      action.reason === "replaced" && task.state === "TASK_RUNNING" && task.disruptedAt === undefined;
     tracked = track(tracked, { type: "kill_sent", taskId: task.taskId, disruption }, now).tracked;
     out.events.push({
       type: "killing",

@@ -3,6 +3,7 @@ import { hourlyReplacements } from "../manifest/types.js";
 import { defined } from "../mesos/defined.js";
 import type { RunningTask } from "../placement/types.js";
 import { rolloutLimits } from "../plan/rollout.js";
+import type { DeployProgress } from "../state/types.js";
 import type { SchedulerCall } from "./calls.js";
 import type { Failure } from "./failure.js";
 import { counts, nextActions, type RolloutDecision, type RolloutTask, type TaskPhase } from "./rollout.js";
@@ -97,6 +98,7 @@ function rolloutTask(tracked: View, task: Tracked): RolloutTask {
     current: isCurrent(tracked, task) && !(task.agentId !== undefined && tracked.leaving.has(task.agentId)),
     phase: tracked.unanswered.has(task.taskId) ? "unknown" : phaseOf(task),
     healthySince: task.healthySince,
+    ...(task.disruptedAt === undefined ? {} : { charged: true }),
   };
 }
 
@@ -259,6 +261,28 @@ export function recordedAgents(
     if (agentId !== undefined) agents[id] = agentId;
   }
   return agents;
+}
+
+/**
+ * The disruption budget's charge of each live task, by task id (`DeployProgress.disruptedTasks`): a later run
+ * sending its KILL again does not charge it twice. An ended task leaves it (its time stays in `disrupted`).
+ */
+export function recordedCharges(tracked: Pick<View, "tasks">): Record<string, number> {
+  const charges: Record<string, number> = {};
+  for (const task of tracked.tasks.values())
+    if (task.disruptedAt !== undefined) charges[task.taskId] = task.disruptedAt;
+  return charges;
+}
+
+/** The disruption budget's part of the progress record: the hour's charges, and the live task each is for. */
+export function disruptionLedger(
+  tracked: Pick<View, "tasks" | "disrupted">,
+): Pick<DeployProgress, "disrupted" | "disruptedTasks"> {
+  const charges = recordedCharges(tracked);
+  return {
+    ...(tracked.disrupted.length === 0 ? {} : { disrupted: [...tracked.disrupted] }),
+    ...(Object.keys(charges).length === 0 ? {} : { disruptedTasks: charges }),
+  };
 }
 
 /** Whether two lists of task ids hold the same ids. */

@@ -45,7 +45,10 @@ export interface Tracked {
   readonly unreachableSince?: number | undefined;
   /** When this run last sent its KILL: a kill with no answer is sent again (`killsToRetry`). */
   readonly killSentAt?: number | undefined;
-  /** When its KILL was counted against the disruption budget: a KILL the master refused gives that back. */
+  /**
+   * When its KILL was counted against the disruption budget (by this run, or by an earlier one the progress record
+   * names): it is never counted again, and a KILL the master refused before any reached the task gives it back.
+   */
   readonly disruptedAt?: number | undefined;
   /** Launched by this run (rather than found running). */
   readonly launchedHere: boolean;
@@ -202,6 +205,8 @@ export interface TrackingStart {
   leaving?: readonly string[];
   /** When earlier runs took running instances down on purpose (the progress record's `disrupted`). */
   disruptedBefore?: readonly number[];
+  /** Which task each of those charges is for, while it lives (the progress record's `disruptedTasks`). */
+  disruptedTasksBefore?: Readonly<Record<string, number>>;
   /** false: the disruption budget does not pace this rollout (`--override-disruption`). */
   budgeted?: boolean;
 }
@@ -269,6 +274,11 @@ function startOnce(start: TrackingStart): TrackedInstances {
       ports: [],
     });
   }
+  // A KILL an earlier run charged and that has not stopped the task yet is sent again by this one: not charged twice.
+  for (const [taskId, at] of Object.entries(start.disruptedTasksBefore ?? {})) {
+    const task = draft.tasks.get(taskId);
+    if (task !== undefined) draft.tasks = put(draft.tasks, taskId, { ...task, disruptedAt: at });
+  }
   return draft;
 }
 
@@ -298,8 +308,7 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
       if (event.disruption === true) chargeDisruption(draft, event.taskId, now);
       break;
     case "kill_failed":
-      setKillSent(draft, event.taskId, false, now);
-      refundDisruption(draft, event.taskId);
+      killFailed(draft, event.taskId, now);
       break;
     case "asked":
       draft.unanswered = new Set(event.taskIds);
@@ -410,13 +419,23 @@ function chargeDisruption(draft: Draft, taskId: string, now: number): void {
   draft.tasks = put(draft.tasks, taskId, { ...task, disruptedAt: now });
 }
 
-/** A KILL that never reached the master stopped nothing: its share is given back for the KILL sent again. */
-function refundDisruption(draft: Draft, taskId: string): void {
+/**
+ * A KILL that did not go through. One that never reached the task stopped nothing: the next step decides the kill
+ * again, and its share is given back for that KILL to take. A task already being killed (TASK_KILLING: an earlier
+ * KILL reached it) is going down on purpose all the same: it keeps its share, and the KILL is sent again later.
+ */
+function killFailed(draft: Draft, taskId: string, now: number): void {
   const task = draft.tasks.get(taskId);
-  if (task?.disruptedAt === undefined) return;
+  if (task === undefined) return;
+  if (task.state === "TASK_KILLING") {
+    draft.tasks = put(draft.tasks, taskId, { ...task, killSent: true, killSentAt: now });
+    return;
+  }
+  setKillSent(draft, taskId, false, now);
+  if (task.disruptedAt === undefined) return;
   const at = draft.disrupted.indexOf(task.disruptedAt);
   if (at >= 0) draft.disrupted = [...draft.disrupted.slice(0, at), ...draft.disrupted.slice(at + 1)];
-  draft.tasks = put(draft.tasks, taskId, { ...task, disruptedAt: undefined });
+  draft.tasks = put(draft.tasks, taskId, { ...(draft.tasks.get(taskId) ?? task), disruptedAt: undefined });
 }
 
 // ---- status updates ------------------------------------------------------------------------------------

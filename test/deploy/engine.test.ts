@@ -122,6 +122,63 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     expect(nextIncarnation(state(), 1, 0)).toBe(2);
   });
 
+  it("charges a replaced task's KILL to the disruption budget once, however its KILLs fare", () => {
+    const { apply, state, advance } = tracking();
+    apply({ type: "launched", tasks: [launched(0, 1000)] });
+    apply({ type: "status", status: status("web.1.0.1", "TASK_RUNNING", { uuid: "r1" }) });
+    apply({ type: "kill_sent", taskId: "web.1.0.1", disruption: true });
+    expect(state().disrupted).toEqual([1000]);
+    // The KILL reached it: the executor is stopping it. The KILL sent again later does not go through (503).
+    apply({ type: "status", status: status("web.1.0.1", "TASK_KILLING", { uuid: "k1" }) });
+    advance(20_000);
+    apply({ type: "kill_sent", taskId: "web.1.0.1" });
+    apply({ type: "kill_failed", taskId: "web.1.0.1" });
+    // It goes down on purpose all the same: its share stays, and its KILL is still to be sent again.
+    expect(state().disrupted).toEqual([1000]);
+    expect(state().tasks.get("web.1.0.1")).toMatchObject({
+      killSent: true,
+      killSentAt: 21_000,
+      disruptedAt: 1000,
+    });
+    // A KILL that never reached the task stopped nothing: its share goes back for the KILL decided again.
+    apply({ type: "launched", tasks: [launched(1, 21_000)] });
+    apply({ type: "status", status: status("web.1.1.1", "TASK_RUNNING", { uuid: "r2" }) });
+    apply({ type: "kill_sent", taskId: "web.1.1.1", disruption: true });
+    apply({ type: "kill_failed", taskId: "web.1.1.1" });
+    expect(state().disrupted).toEqual([1000]);
+    expect(state().tasks.get("web.1.1.1")).toMatchObject({ killSent: false, disruptedAt: undefined });
+  });
+
+  it("takes a charge a stopped run recorded for a task as made: its KILL sent again takes no second share", () => {
+    const old = { ...launched(0, 0), taskId: "web.0.0.1", release: 0, digest: "sha256:zero" };
+    const tracked = starting({
+      now: 5000,
+      desired: 1,
+      releases: [{ ...release, number: 0, manifestDigest: "sha256:zero" }, release],
+      known: [
+        {
+          taskId: old.taskId,
+          frameworkId: "f",
+          framework: "titan:web",
+          health: "none",
+          app: "web",
+          instance: 0,
+          release: 0,
+          digest: "sha256:zero",
+          state: "TASK_RUNNING",
+          agentId: "a1",
+          hostname: "agent-1",
+          demand: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
+          ports: [],
+        },
+      ],
+      disruptedBefore: [4000],
+      disruptedTasksBefore: { "web.0.0.1": 4000, "web.0.9.1": 3000 },
+    });
+    expect(tracked.tasks.get("web.0.0.1")?.disruptedAt).toBe(4000);
+    expect(tracked.disrupted).toEqual([4000]);
+  });
+
   it("the restart backoff grows over a crash loop and starts over once the instance ran 2 x max_delay", () => {
     const { apply, state, advance, now } = tracking();
     let incarnation = 0;

@@ -853,6 +853,58 @@ describe("the deploy executor against a scripted master", () => {
     expect(Math.max(...counted.map((c) => c.length))).toBe(2);
   }, 15_000);
 
+  it("sends again, free, the KILL a stopped run charged to max_per_hour, and forgets the charge's task once it ends", async () => {
+    const master = await fakeMaster();
+    // A run replaced instance 0 and sent the KILL of its old task, charging the hour, then stopped; the KILL never
+    // reached the task, which still runs beside its replacement.
+    const alive = new Set(["web.0.0.1", "web.0.1.1", "web.1.0.1"]);
+    master.onCall((call) => {
+      if (call.type === "RECONCILE") answerRunning(master, call, alive);
+      if (call.type === "KILL") {
+        const id = killedTaskId(call);
+        alive.delete(id);
+        master.push(update(id, "TASK_KILLED"));
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    keepOffering(master);
+    const chargedAt = Date.now() - 60_000;
+    const previous: DeployProgress = {
+      release: 1,
+      phase: "interrupted",
+      launched: ["web.1.0.1"],
+      disrupted: [chargedAt],
+      disruptedTasks: { "web.0.0.1": chargedAt },
+      updatedAt: chargedAt,
+    };
+    const replacement: TitanTask = {
+      ...oldTask(0),
+      taskId: "web.1.0.1",
+      release: 1,
+      digest: "sha256:release-1",
+    };
+    const store = freshStore();
+    const { result } = await deploy(master, {
+      spec: webSpec({ disruption: { maxPerHour: { kind: "count", value: 2 } } }),
+      known: [oldTask(0), oldTask(1), replacement],
+      earlier: [previousRelease()],
+      previous,
+      deadlineMs: 8_000,
+      store,
+    });
+    // Two running instances replaced: two shares, the first taken by the run that stopped. Charged again, the KILL
+    // sent anew used up the hour and held instance 1's replacement for an hour.
+    expect(result.outcome).toBe("deployed");
+    expect(master.calls("KILL").map(killedTaskId)).toEqual(["web.0.0.1", "web.0.1.1"]);
+    const record = await store.progress("web");
+    expect(record?.disrupted).toHaveLength(2);
+    expect(record?.disrupted?.[0]).toBe(chargedAt);
+    // Both tasks ended: no charge is held for a task any more.
+    expect(record?.disruptedTasks).toBeUndefined();
+  }, 15_000);
+
   it("revives at once after subscribing, so an earlier run's long refusal cannot stall the launches", async () => {
     const master = await fakeMaster();
     answerLaunches(master, () => "TASK_RUNNING");
