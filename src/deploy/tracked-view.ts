@@ -170,7 +170,8 @@ export function deadlineFailure(tracked: View, now: number): Failure | undefined
       };
     return { reason: `${named} was not healthy ${within}`, cause: "unhealthy" };
   }
-  // Relaunches of an instance (crashes, refused or dropped launches) run against its first launch's deadline.
+  // Relaunches of an instance (crashes, refused launches, launches its agent failed) run against its first launch's
+  // deadline; a launch the cluster lost before any agent ran it starts it over (tracking.ts).
   for (const [instance, since] of tracked.firstLaunchAt) {
     if (instance < tracked.desired && now - since > update.healthyDeadlineMs)
       return firstLaunchFailure(tracked, instance, `${within} of its first launch`);
@@ -199,13 +200,12 @@ function firstLaunchFailure(tracked: View, instance: number, within: string): Fa
  * ran on none of them, what became of their launches.
  */
 function progressFailure(tracked: View, reason: string): Failure {
+  const counted = new Set<number>();
+  for (const task of tracked.tasks.values())
+    if (tracked.counting.has(task.taskId)) counted.add(task.instance);
   const short: number[] = [];
-  for (let instance = 0; instance < tracked.desired; instance++) {
-    const counting = [...tracked.tasks.values()].some(
-      (t) => t.instance === instance && tracked.counting.has(t.taskId),
-    );
-    if (!counting) short.push(instance);
-  }
+  for (let instance = 0; instance < tracked.desired; instance++)
+    if (!counted.has(instance)) short.push(instance);
   if (short.length === 0 || short.some((i) => tracked.ran.has(i))) return { reason, cause: "unhealthy" };
   const ends = short.flatMap((i) => {
     const end = tracked.launchEnds.get(i);
@@ -214,16 +214,23 @@ function progressFailure(tracked: View, reason: string): Failure {
   const starting = [...tracked.tasks.values()].filter(
     (t) =>
       isCurrent(tracked, t) &&
-      short.includes(t.instance) &&
+      !counted.has(t.instance) &&
+      t.instance < tracked.desired &&
       !t.killSent &&
       (t.state === "LAUNCHING" || t.state === "TASK_STAGING"),
   );
   if (ends.length === 0 && starting.length === 0) return { reason, cause: "unhealthy" };
-  const why = ends[0]?.text ?? `${starting.map((t) => t.taskId).join(", ")} never started`;
+  const why = ends[0]?.text ?? `${few(starting.map((t) => t.taskId))} never started`;
   return {
-    reason: `${reason}: instance(s) ${short.join(", ")} never ran; ${why}`,
+    reason: `${reason}: instance(s) ${few(short)} never ran; ${why}`,
     cause: ends.some((e) => !e.lost) ? "launch_failed" : "not_started",
   };
+}
+
+/** `0, 1, 2 and 7 more`: a reason names a few, however large the app. */
+function few(items: readonly (string | number)[]): string {
+  const shown = items.slice(0, 3).join(", ");
+  return items.length > 3 ? `${shown} and ${items.length - 3} more` : shown;
 }
 
 /** The instances of the target that serve, for the outcome (an unreachable task is not known to serve). */

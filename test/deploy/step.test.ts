@@ -342,6 +342,9 @@ describe("a launch the master took and lost", () => {
     const patient = spec({ update: { ...spec().update, progressDeadlineMs: 600_000 } });
     const start = withOffers(subscribed(new Map(), 0, patient), [offer("o1", "a1", 4)], 0);
     const launched = step(start, 0, settings);
+    expect(describeWait(launched.state, 1000)).toContain(
+      "the master to answer the launch of web.1.0.1, web.1.1.1, web.1.2.1 (its ACCEPT is unanswered)",
+    );
     expect(step(launched.state, 61_000, settings).finish?.kind).not.toBe("failed");
     // Taken, it runs from then.
     const answered = taken(launched, 61_000);
