@@ -25,7 +25,7 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Usage, "usage error or invalid manifest"],
   [ExitCode.PlanHasChanges, "plan has changes (only with --detailed-exitcode)"],
   [ExitCode.DoesNotFit, "does not fit: capacity or constraints cannot be met (a drain: nowhere to move)"],
-  [ExitCode.RolledBack, "deploy failed its health gates and was rolled back"],
+  [ExitCode.RolledBack, "deploy failed (its health gates, room, or launches) and was rolled back"],
   [ExitCode.DeployFailed, "deploy failed and was not rolled back"],
   [ExitCode.TimedOut, "timed out waiting"],
   [

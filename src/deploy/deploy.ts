@@ -165,7 +165,7 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
         release: result.rolledBackTo ?? result.release,
         instances: result.instances,
         ...(result.reason === undefined ? {} : { reason: result.reason }),
-        ...(result.noRoom === true ? { cause: "no_room" as const } : {}),
+        ...(result.cause === undefined || result.cause === "unhealthy" ? {} : { cause: result.cause }),
       });
     }
     return { ...result, app, ...(lockLost === undefined ? {} : { lockLost }) };

@@ -5,8 +5,9 @@ import type { CallSink, SchedulerCall } from "./calls.js";
  * (the launch is carried out after), so one left without an answer was lost on the way (a dead connection, a master
  * that failed over) and shows only at the call deadline. Meanwhile the loop goes on: the offers it has no use for
  * are declined at once instead of being kept from every other framework, and kills and reconciliations go out.
- * An ACCEPT that fails comes back through `failed`, as a failed call does, and its offer is declined; one that
- * fails for good is thrown by `check` (the loop's next turn) or the next `send`.
+ * An ACCEPT the master answered comes back through `taken` (it took the launches: their deadlines may run from
+ * then); one that fails through `failed`, as a failed call does, and its offer is declined; one that fails for good
+ * is thrown by `check` (the loop's next turn) or the next `send`.
  */
 export class DetachedAccepts implements CallSink {
   private failure: { error: unknown } | undefined;
@@ -14,6 +15,7 @@ export class DetachedAccepts implements CallSink {
   constructor(
     private readonly sink: CallSink,
     private readonly failed: (call: SchedulerCall) => void,
+    private readonly taken: (call: Extract<SchedulerCall, { kind: "accept" }>) => void,
   ) {}
 
   async send(call: SchedulerCall): Promise<boolean> {
@@ -21,7 +23,7 @@ export class DetachedAccepts implements CallSink {
     if (call.kind !== "accept") return this.sink.send(call);
     this.sink.send(call).then(
       (sent) => {
-        if (sent) return;
+        if (sent) return this.taken(call);
         this.failed(call);
         this.giveBack(call);
       },

@@ -3,6 +3,7 @@ import type { Release } from "../state/types.js";
 import type { SchedulerCall } from "./calls.js";
 import type { PendingInverseOffer } from "./evacuation.js";
 import type { DeployEvent } from "./events.js";
+import type { FailureCause } from "./failure.js";
 import type { ShortOffers } from "./offer-plan.js";
 import { NO_RECONCILIATION, type Reconciliation } from "./reconciliation.js";
 import type { DeployPlan } from "./replan.js";
@@ -42,7 +43,7 @@ export interface EngineState {
   readonly offerRounds: OfferRounds;
   /** Set once the target failed its gates and the deploy rolls back to an earlier release. */
   readonly rollingBack:
-    | { readonly from: Release; readonly reason: string; readonly noRoom: boolean }
+    | { readonly from: Release; readonly reason: string; readonly cause: FailureCause }
     | undefined;
   /** The master's inverse offers not answered yet, by id: each is accepted once the app left its agent. */
   readonly inverseOffers: ReadonlyMap<string, PendingInverseOffer>;

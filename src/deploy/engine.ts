@@ -23,6 +23,8 @@ export type LoopEvent = SessionEvent | { type: "TICK" };
 export type EngineEvent =
   | LoopEvent
   | { type: "CALL_FAILED"; call: SchedulerCall }
+  /** The master answered an ACCEPT: it took the launches (it carries them out after answering). */
+  | { type: "ACCEPTED"; call: Extract<SchedulerCall, { kind: "accept" }> }
   /** Consecutive status updates taken at once (a burst of reconciliation answers): one reducer call for all. */
   | { type: "UPDATES"; statuses: readonly TaskStatus[] };
 
@@ -138,6 +140,10 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
         // An offer whose DECLINE failed goes back to the allocator at the offer timeout or the next election.
         return reaction(state);
     }
+  },
+  ACCEPTED: (state, { call }, { now }) => {
+    const taskIds = call.launches.map((l) => l.tracked.taskId);
+    return reaction({ ...state, tracked: track(state.tracked, { type: "taken", taskIds }, now).tracked });
   },
   TICK: (state) => reaction(state),
   HEARTBEAT: (state) => reaction(state),

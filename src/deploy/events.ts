@@ -1,3 +1,5 @@
+import type { FailureCause } from "./failure.js";
+
 /** What a deploy reports as it goes: the NDJSON stream of `--json`, and what the human views render. */
 export type DeployEvent =
   | { type: "release"; app: string; release: number; digest: string; reused: boolean }
@@ -65,8 +67,11 @@ export type DeployEvent =
       outcome: DeployOutcome;
       release: number;
       reason?: string;
-      /** The release failed because instances found no offer with room for them, not because the app failed. */
-      cause?: "no_room";
+      /**
+       * Of what the release failed when it was not its health gates: room in the offers (`no_room`), launches the
+       * master took and no agent ran (`not_started`), or launches refused or failed before they ran (`launch_failed`).
+       */
+      cause?: Exclude<FailureCause, "unhealthy">;
       instances: ReadonlyArray<{ instance: number; task: string; host: string; ports: readonly number[] }>;
     };
 

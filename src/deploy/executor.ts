@@ -13,13 +13,21 @@ import { type EngineSettings, type EngineState, initialState, type Reaction } fr
 import { evacuating } from "./evacuation.js";
 import { type EventQueue, queued, withinMs } from "./event-queue.js";
 import type { DeployEvent, DeployEventSink, DeployOutcome } from "./events.js";
+import type { FailureCause } from "./failure.js";
 import { offeredWithoutGpus, wantsGpuAgents } from "./gpu-agents.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { openSession } from "./open-session.js";
 import { deployPlan, type PlanCluster, rollbackPlan } from "./replan.js";
 import { type Finish, step } from "./step.js";
 import type { Containerizer } from "./task-spec.js";
-import { doneInstances, isCurrent, recordedAgents, recordedTaskIds, sameTaskIds } from "./tracked-view.js";
+import {
+  disruptionLedger,
+  doneInstances,
+  isCurrent,
+  recordedAgents,
+  recordedTaskIds,
+  sameTaskIds,
+} from "./tracked-view.js";
 import {
   type AppTarget,
   type DoneInstances,
@@ -97,8 +105,8 @@ export type AppResult =
       outcome: DeployOutcome;
       release: number;
       reason?: string;
-      /** The release failed because instances found no offer with room for them, not because the app failed. */
-      noRoom?: boolean;
+      /** Of what the release failed, when it failed: its health gates, room in the offers, or its launches. */
+      cause?: FailureCause;
       rolledBackTo?: number;
       instances: DoneInstances;
     }
@@ -153,6 +161,7 @@ export class AppDeployment {
       ...(previous?.agents === undefined ? {} : { agentsBefore: previous.agents }),
       ...(previous?.incarnations === undefined ? {} : { incarnationFloor: previous.incarnations }),
       ...(previous?.disrupted === undefined ? {} : { disruptedBefore: previous.disrupted }),
+      ...(previous?.disruptedTasks === undefined ? {} : { disruptedTasksBefore: previous.disruptedTasks }),
       ...(run.unpaced === true ? { budgeted: false } : {}),
       now,
     });
@@ -177,7 +186,7 @@ export class AppDeployment {
       phase: "deploying",
       launched: recordedTaskIds(tracked),
       incarnations: incarnationFloor(tracked),
-      ...(tracked.disrupted.length === 0 ? {} : { disrupted: [...tracked.disrupted] }),
+      ...disruptionLedger(tracked),
       updatedAt: now,
     };
     for (const task of tracked.tasks.values()) {
@@ -203,11 +212,7 @@ export class AppDeployment {
     const { queue, pumped } = queued(session.events());
     try {
       const ticks = ticking(queue, this.options.tickMs ?? 100, this.options.signal);
-      const calls = new DetachedAccepts(
-        sessionCalls(session, this.options.log, this.options.signal),
-        (call) => this.failed(call),
-      );
-      return await this.drive(ticks, calls);
+      return await this.drive(ticks, sessionCalls(session, this.options.log, this.options.signal));
     } finally {
       // Bounded: a master that does not answer must not hold an interrupted titan (and its lock) for 75 s.
       if (session.subscribed && !this.state.link.suppressed)
@@ -217,9 +222,17 @@ export class AppDeployment {
     }
   }
 
-  /** The loop: event → reducer → step → calls, until the release is done, failed, interrupted or out of time. */
-  async drive(events: AsyncIterable<LoopEvent>, calls: CallSink): Promise<AppResult> {
+  /**
+   * The loop: event → reducer → step → calls, until the release is done, failed, interrupted or out of time. ACCEPTs
+   * go to the sink without holding the loop up; what the master answered comes back as an event.
+   */
+  async drive(events: AsyncIterable<LoopEvent>, sink: CallSink): Promise<AppResult> {
     const { options } = this;
+    const calls = new DetachedAccepts(
+      sink,
+      (call) => this.failed(call),
+      (call) => this.answered({ type: "ACCEPTED", call }),
+    );
     for await (const event of events) {
       calls.check?.();
       const stop = this.stopReason();
@@ -265,16 +278,14 @@ export class AppDeployment {
     const launched = reaction.calls.flatMap((c) =>
       c.kind === "accept" ? c.launches.map((l) => l.tracked.taskId) : [],
     );
-    const disrupted = this.state.tracked.disrupted;
-    const newlyDisrupted = disrupted !== before.disrupted && disrupted.length > 0;
-    if (launched.length > 0 || newlyDisrupted) {
+    const charged = this.state.tracked.disrupted !== before.disrupted;
+    if (launched.length > 0 || charged) {
       // Write-ahead: the intent is durable before any ACCEPT leaves, and a replacement's KILL is counted against
-      // the disruption budget before it does.
+      // the disruption budget (with the task it is for) before it does.
       this.progress = {
         ...this.progress,
         launched: [...new Set([...this.progress.launched, ...launched])],
         incarnations: incarnationFloor(this.state.tracked),
-        ...(disrupted.length === 0 ? {} : { disrupted: [...disrupted] }),
       };
       await this.saveProgress(this.state.rollingBack ? "rolling_back" : "deploying");
     }
@@ -325,7 +336,11 @@ export class AppDeployment {
   }
 
   private failed(call: SchedulerCall): void {
-    const event: EngineEvent = { type: "CALL_FAILED", call };
+    this.answered({ type: "CALL_FAILED", call });
+  }
+
+  /** What became of a call, as the master answered it (or did not), taken in between the loop's turns. */
+  private answered(event: EngineEvent): void {
     const reaction = react(this.state, event, this.context());
     this.state = reaction.state;
     this.report(reaction);
@@ -355,7 +370,7 @@ export class AppDeployment {
           outcome: "failed",
           release: finish.release,
           reason: finish.reason,
-          noRoom: finish.noRoom,
+          cause: finish.cause,
           instances: doneInstances(tracked),
         };
       case "done": {
@@ -364,13 +379,13 @@ export class AppDeployment {
         const instances = doneInstances(tracked);
         const release = tracked.target.release.number;
         if (!rollingBack) return { outcome: "deployed", release, instances };
-        const { from, reason, noRoom } = rollingBack;
+        const { from, reason, cause } = rollingBack;
         return {
           outcome: "rolled_back",
           release: from.number,
           rolledBackTo: release,
           reason,
-          noRoom,
+          cause,
           instances,
         };
       }
@@ -390,7 +405,7 @@ export class AppDeployment {
         const now = this.options.now();
         const retargeted = track(tracked, { type: "retarget", target, desired }, now).tracked;
         const plan = rollbackPlan(this.state.plan, retargeted, this.settings.seed, now);
-        const rolling = { from, reason: finish.reason, noRoom: finish.noRoom };
+        const rolling = { from, reason: finish.reason, cause: finish.cause };
         const offerRounds = { ...this.state.offerRounds, short: undefined };
         this.state = { ...this.state, tracked: retargeted, plan, rollingBack: rolling, offerRounds };
         await this.saveProgress("rolling_back");
@@ -417,7 +432,13 @@ export class AppDeployment {
     settled = false,
     waiting?: DeployProgress["waiting"],
   ): Promise<void> {
-    const { waiting: _said, rollback: _was, ...rest } = this.progress;
+    const {
+      waiting: _said,
+      rollback: _was,
+      disrupted: _ledger,
+      disruptedTasks: _charges,
+      ...rest
+    } = this.progress;
     const rolling = this.state.rollingBack;
     const finish = this.run.finishRollback;
     const launched = settled ? recordedTaskIds(this.state.tracked) : this.progress.launched;
@@ -427,6 +448,7 @@ export class AppDeployment {
       phase,
       launched,
       agents: recordedAgents(this.state.tracked, launched, this.progress.agents),
+      ...disruptionLedger(this.state.tracked),
       updatedAt: this.options.now(),
       ...(waiting === undefined ? {} : { waiting }),
       ...(rolling === undefined || phase === "finished"

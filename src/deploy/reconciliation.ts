@@ -89,6 +89,42 @@ export function endHold(
   };
 }
 
+/**
+ * How long a launch the master took may go without any status before titan asks the master about it. A master
+ * answers an ACCEPT before it carries it out, so a launch can still be lost after the answer (a master that fails
+ * over before passing it on to the agent); an agent reports a task it starts within a second or two. Asked, the
+ * master says TASK_STAGING for a launch it holds (an image still being pulled), or that it knows no such task, which
+ * relaunches it; silence holds it as any unanswered task.
+ */
+export const LAUNCH_CONFIRM_MS = 5000;
+
+/**
+ * Launches the master took that no status followed within LAUNCH_CONFIRM_MS are to be asked about, now: they join
+ * the unanswered tasks (asked again with them until the master answers) and the next question is due at once.
+ */
+export function confirmLaunches(
+  tracked: TrackedInstances,
+  reconciliation: Reconciliation,
+  now: number,
+): { tracked: TrackedInstances; reconciliation: Reconciliation } {
+  const silent = [...tracked.tasks.values()]
+    .filter(
+      (t) =>
+        t.launchedHere &&
+        t.state === "LAUNCHING" &&
+        t.accepting !== true &&
+        !t.killSent &&
+        !tracked.unanswered.has(t.taskId) &&
+        now - t.since >= LAUNCH_CONFIRM_MS,
+    )
+    .map((t) => t.taskId);
+  if (silent.length === 0) return { tracked, reconciliation };
+  return {
+    tracked: track(tracked, { type: "unsure", taskIds: silent }, now).tracked,
+    reconciliation: { ...reconciliation, sentAt: Number.NEGATIVE_INFINITY },
+  };
+}
+
 /** The tasks of an explicit RECONCILE: each tracked task asked about, with its agent when known. */
 export function explicit(
   tracked: TrackedInstances,

@@ -32,6 +32,8 @@ export interface RolloutTask {
   phase: TaskPhase;
   /** Since when the task is RUNNING and healthy (or RUNNING without a health check); absent otherwise. */
   healthySince?: number;
+  /** Its replacement was already counted against the disruption budget (its KILL sent once before). */
+  charged?: boolean;
   /**
    * A supervisor's: whether the task runs the supervised release's spec. Of two tasks of one instance that serve
    * alike, that one stays (the other may be an interrupted deploy's, whose health nothing judges meanwhile).
@@ -126,7 +128,9 @@ export function nextActions(input: RolloutInput): RolloutDecision {
   // replacement is launched or its old task killed, whichever comes first.
   let allowance = input.disruptionAllowance ?? Number.POSITIVE_INFINITY;
   const replacedRunning = new Set(
-    unwanted.filter((u) => u.reason === "replaced" && u.task.phase === "running").map((u) => u.task.instance),
+    unwanted
+      .filter((u) => u.reason === "replaced" && u.task.phase === "running" && u.task.charged !== true)
+      .map((u) => u.task.instance),
   );
   const shared = new Set<number>();
   for (const instance of replacedRunning)

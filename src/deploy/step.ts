@@ -5,8 +5,9 @@ import type { SchedulerCall } from "./calls.js";
 import { carveLaunches } from "./carve.js";
 import type { EngineSettings, EngineState, Reaction } from "./engine-state.js";
 import { answerInverseOffers } from "./evacuation.js";
+import type { Failure } from "./failure.js";
 import { decideOffers } from "./offer-plan.js";
-import { endHold, holding, retryReconciliation } from "./reconciliation.js";
+import { confirmLaunches, endHold, holding, retryReconciliation } from "./reconciliation.js";
 import { autoRollbackTarget, releaseBefore } from "./releases.js";
 import { replanOverdue } from "./replan.js";
 import type { RolloutDecision } from "./rollout.js";
@@ -25,17 +26,8 @@ import { unplacedByOffers } from "./waiting.js";
 /** How a deploy ends, as the step sees it; a rollback is a new target the loop resolves (its env) and goes on with. */
 export type Finish =
   | { kind: "done" }
-  | { kind: "failed"; release: number; reason: string; noRoom: boolean }
-  | { kind: "rollback"; to: Release; reason: string; noRoom: boolean };
-
-/**
- * Why a release failed; `noRoom` when instances it still had to launch found no offer that holds them (the cluster
- * is fuller than the plan saw), rather than the app failing its gates.
- */
-export interface Failure {
-  reason: string;
-  noRoom: boolean;
-}
+  | ({ kind: "failed"; release: number } & Failure)
+  | ({ kind: "rollback"; to: Release } & Failure);
 
 export interface StepResult extends Reaction {
   finish?: Finish;
@@ -137,7 +129,8 @@ function deployGate(state: EngineState, now: number, settings: EngineSettings, o
 function gateFailure(state: EngineState, now: number): Failure | undefined {
   if (state.tracked.desired === 0) return undefined;
   const fatal = state.tracked.fatal;
-  return fatal === undefined ? outOfTime(state, now) : { reason: fatal, noRoom: false };
+  // Only launches end a deploy this way: refused by the master, or failed by the agent the same way each time.
+  return fatal === undefined ? outOfTime(state, now) : { reason: fatal, cause: "launch_failed" };
 }
 
 /** A deadline the release missed, with why instances still waiting for an offer found none. */
@@ -145,9 +138,7 @@ function outOfTime(state: EngineState, now: number): Failure | undefined {
   const failure = deadlineFailure(state.tracked, now);
   if (failure === undefined) return undefined;
   const unplaced = unplacedByOffers(state, now);
-  return unplaced === undefined
-    ? { reason: failure, noRoom: false }
-    : { reason: `${failure}; ${unplaced}`, noRoom: true };
+  return unplaced === undefined ? failure : { reason: `${failure.reason}; ${unplaced}`, cause: "no_room" };
 }
 
 /**
@@ -172,11 +163,15 @@ function declineIdle(state: EngineState, out: Out): StepResult {
   return { ...declined, state: { ...declined.state, link: { ...declined.state.link, refusedLong: true } } };
 }
 
-/** Reconciliation asked again when due; when a hold ends, whether every task was answered. */
+/**
+ * Reconciliation asked again when due, and about launches the master took that nothing was heard of since; when a
+ * hold ends, whether every task was answered.
+ */
 function settle(state: EngineState, now: number, out: Out): EngineState {
-  const retry = retryReconciliation(state.tracked, state.reconciliation, now);
+  const confirm = confirmLaunches(state.tracked, state.reconciliation, now);
+  const retry = retryReconciliation(confirm.tracked, confirm.reconciliation, now);
   out.calls.push(...retry.calls);
-  let next: EngineState = { ...state, reconciliation: retry.reconciliation };
+  let next: EngineState = { ...state, tracked: confirm.tracked, reconciliation: retry.reconciliation };
   if (holding(next.tracked, next.reconciliation, now)) return next;
   const hold = endHold(next.tracked, next.reconciliation);
   next = { ...next, reconciliation: hold.reconciliation };
@@ -197,22 +192,22 @@ function answerMaintenance(state: EngineState, out: Out): EngineState {
 
 /** The release failed its gates: roll back to the last healthy release when allowed (`autoRollback`), else fail. */
 function failed(state: EngineState, failure: Failure, autoRollback: boolean): Finish {
-  const { reason, noRoom } = failure;
+  const { reason, cause } = failure;
   const target = state.tracked.target.release;
   if (state.rollingBack !== undefined) {
     const why = `the rollback to release ${target.number} failed too: ${reason}`;
-    return { kind: "failed", release: state.rollingBack.from.number, reason: why, noRoom };
+    return { kind: "failed", release: state.rollingBack.from.number, reason: why, cause };
   }
   const releases = state.tracked.releases;
   const previous = autoRollback ? autoRollbackTarget(releases, target) : undefined;
-  if (previous !== undefined) return { kind: "rollback", to: previous, reason, noRoom };
+  if (previous !== undefined) return { kind: "rollback", to: previous, reason, cause };
   const before = releaseBefore(releases, target);
   const why = !autoRollback
     ? reason
     : before === undefined
       ? `${reason}; there is no earlier healthy release to roll back to`
       : `${reason}; release ${before.number} before it runs the same spec, so there is nothing to roll back to`;
-  return { kind: "failed", release: target.number, reason: why, noRoom };
+  return { kind: "failed", release: target.number, reason: why, cause };
 }
 
 function kill(state: EngineState, decision: RolloutDecision, now: number, out: Out): EngineState {
@@ -221,7 +216,9 @@ function kill(state: EngineState, decision: RolloutDecision, now: number, out: O
     if (action.kind !== "kill") continue;
     const task = tracked.tasks.get(action.taskId);
     if (task === undefined) continue;
-    const disruption = action.reason === "replaced" && task.state === "TASK_RUNNING";
+    // Charged once per task: a KILL an earlier run sent (and charged) is sent again free.
+    const disruption =
+      action.reason === "replaced" && task.state === "TASK_RUNNING" && task.disruptedAt === undefined;
     tracked = track(tracked, { type: "kill_sent", taskId: task.taskId, disruption }, now).tracked;
     out.events.push({
       type: "killing",

@@ -3,7 +3,9 @@ import { hourlyReplacements } from "../manifest/types.js";
 import { defined } from "../mesos/defined.js";
 import type { RunningTask } from "../placement/types.js";
 import { rolloutLimits } from "../plan/rollout.js";
+import type { DeployProgress } from "../state/types.js";
 import type { SchedulerCall } from "./calls.js";
+import type { Failure } from "./failure.js";
 import { counts, nextActions, type RolloutDecision, type RolloutTask, type TaskPhase } from "./rollout.js";
 import {
   DISRUPTION_WINDOW_MS,
@@ -28,6 +30,8 @@ type View = Pick<
   | "counting"
   | "lastProgressAt"
   | "failedAfterCounting"
+  | "ran"
+  | "launchEnds"
   | "leaving"
   | "disrupted"
   | "budgeted"
@@ -94,6 +98,7 @@ function rolloutTask(tracked: View, task: Tracked): RolloutTask {
     current: isCurrent(tracked, task) && !(task.agentId !== undefined && tracked.leaving.has(task.agentId)),
     phase: tracked.unanswered.has(task.taskId) ? "unknown" : phaseOf(task),
     healthySince: task.healthySince,
+    ...(task.disruptedAt === undefined ? {} : { charged: true }),
   };
 }
 
@@ -139,29 +144,93 @@ export function waitsOnlyForKills(tracked: View, decision: RolloutDecision, now:
   return killing;
 }
 
-/** Why the release has run out of time, if it has. */
-export function deadlineFailure(tracked: View, now: number): string | undefined {
+/** Why the release has run out of time, if it has, and of what it failed: its health gates, or its launches. */
+export function deadlineFailure(tracked: View, now: number): Failure | undefined {
   const update = tracked.target.spec.update;
   const within = `within healthy_deadline ${formatDuration(update.healthyDeadlineMs)}`;
   for (const task of tracked.tasks.values()) {
     if (!isCurrent(tracked, task) || task.killSent || tracked.counting.has(task.taskId)) continue;
     // A task cut off with its agent is not the release's failure: its instance is replaced (rollout.ts).
     if (task.state === "TASK_UNREACHABLE") continue;
-    if (now - task.since <= update.healthyDeadlineMs) continue;
-    // No status at all, not even TASK_STAGING: the launch never reached an agent (an ACCEPT the master did not
-    // answer, lost in flight or with a master that failed over), which says nothing of the app's health.
+    // A launch in flight (its ACCEPT unanswered) is bounded by the call's deadline, then asked about.
+    if (task.accepting === true || now - task.since <= update.healthyDeadlineMs) continue;
+    const named = `instance ${task.instance} (${task.taskId})`;
+    // No status at all, not even TASK_STAGING, and none when asked: the master took the launch and no agent ever
+    // reported it (an agent that has not re-registered after a master failover), which says nothing of the app.
     if (task.state === "LAUNCHING")
-      return `instance ${task.instance} (${task.taskId}) never started: the master reported nothing of its launch (no TASK_STAGING) ${within}`;
-    return `instance ${task.instance} (${task.taskId}) was not healthy ${within}`;
+      return {
+        reason: `${named} never started: the master reported nothing of its launch (no TASK_STAGING) ${within}`,
+        cause: "not_started",
+      };
+    // The agent has it and never started it (an image that does not arrive): nothing of the app ran either.
+    if (task.state === "TASK_STAGING")
+      return {
+        reason: `${named} never started: its agent${task.host === "" ? "" : ` ${task.host}`} still held it staging (TASK_STAGING) ${within}`,
+        cause: "not_started",
+      };
+    return { reason: `${named} was not healthy ${within}`, cause: "unhealthy" };
   }
-  // Relaunches of an instance (crashes, refused or dropped launches) run against its first launch's deadline.
+  // Relaunches of an instance (crashes, refused launches, launches its agent failed) run against its first launch's
+  // deadline; a launch the cluster lost before any agent ran it starts it over (tracking.ts).
   for (const [instance, since] of tracked.firstLaunchAt) {
     if (instance < tracked.desired && now - since > update.healthyDeadlineMs)
-      return `instance ${instance} was not healthy ${within} of its first launch`;
+      return firstLaunchFailure(tracked, instance, `${within} of its first launch`);
   }
   if (update.progressDeadlineMs > 0 && now - tracked.lastProgressAt > update.progressDeadlineMs)
-    return `no instance became healthy within progress_deadline ${formatDuration(update.progressDeadlineMs)}`;
+    return progressFailure(
+      tracked,
+      `no instance became healthy within progress_deadline ${formatDuration(update.progressDeadlineMs)}`,
+    );
   return undefined;
+}
+
+/** An instance out of time since its first launch: unhealthy if the app ran there, else how its launches ended. */
+function firstLaunchFailure(tracked: View, instance: number, within: string): Failure {
+  const end = tracked.ran.has(instance) ? undefined : tracked.launchEnds.get(instance);
+  if (end === undefined)
+    return { reason: `instance ${instance} was not healthy ${within}`, cause: "unhealthy" };
+  return {
+    reason: `instance ${instance} never ran ${within}: ${end.text}`,
+    cause: end.lost ? "not_started" : "launch_failed",
+  };
+}
+
+/**
+ * No progress for progress_deadline: the app's failure when it ran on any instance still short of counting; when it
+ * ran on none of them, what became of their launches.
+ */
+function progressFailure(tracked: View, reason: string): Failure {
+  const counted = new Set<number>();
+  for (const task of tracked.tasks.values())
+    if (tracked.counting.has(task.taskId)) counted.add(task.instance);
+  const short: number[] = [];
+  for (let instance = 0; instance < tracked.desired; instance++)
+    if (!counted.has(instance)) short.push(instance);
+  if (short.length === 0 || short.some((i) => tracked.ran.has(i))) return { reason, cause: "unhealthy" };
+  const ends = short.flatMap((i) => {
+    const end = tracked.launchEnds.get(i);
+    return end === undefined ? [] : [end];
+  });
+  const starting = [...tracked.tasks.values()].filter(
+    (t) =>
+      isCurrent(tracked, t) &&
+      !counted.has(t.instance) &&
+      t.instance < tracked.desired &&
+      !t.killSent &&
+      (t.state === "LAUNCHING" || t.state === "TASK_STAGING"),
+  );
+  if (ends.length === 0 && starting.length === 0) return { reason, cause: "unhealthy" };
+  const why = ends[0]?.text ?? `${few(starting.map((t) => t.taskId))} never started`;
+  return {
+    reason: `${reason}: instance(s) ${few(short)} never ran; ${why}`,
+    cause: ends.some((e) => !e.lost) ? "launch_failed" : "not_started",
+  };
+}
+
+/** `0, 1, 2 and 7 more`: a reason names a few, however large the app. */
+function few(items: readonly (string | number)[]): string {
+  const shown = items.slice(0, 3).join(", ");
+  return items.length > 3 ? `${shown} and ${items.length - 3} more` : shown;
 }
 
 /** The instances of the target that serve, for the outcome (an unreachable task is not known to serve). */
@@ -199,6 +268,28 @@ export function recordedAgents(
     if (agentId !== undefined) agents[id] = agentId;
   }
   return agents;
+}
+
+/**
+ * The disruption budget's charge of each live task, by task id (`DeployProgress.disruptedTasks`): a later run
+ * sending its KILL again does not charge it twice. An ended task leaves it (its time stays in `disrupted`).
+ */
+export function recordedCharges(tracked: Pick<View, "tasks">): Record<string, number> {
+  const charges: Record<string, number> = {};
+  for (const task of tracked.tasks.values())
+    if (task.disruptedAt !== undefined) charges[task.taskId] = task.disruptedAt;
+  return charges;
+}
+
+/** The disruption budget's part of the progress record: the hour's charges, and the live task each is for. */
+export function disruptionLedger(
+  tracked: Pick<View, "tasks" | "disrupted">,
+): Pick<DeployProgress, "disrupted" | "disruptedTasks"> {
+  const charges = recordedCharges(tracked);
+  return {
+    ...(tracked.disrupted.length === 0 ? {} : { disrupted: [...tracked.disrupted] }),
+    ...(Object.keys(charges).length === 0 ? {} : { disruptedTasks: charges }),
+  };
 }
 
 /** Whether two lists of task ids hold the same ids. */

@@ -30,14 +30,25 @@ export interface Tracked {
   readonly agentId?: string | undefined;
   readonly host: string;
   readonly ports: readonly number[];
-  /** When this run launched or adopted it; the healthy deadline runs from here. */
+  /**
+   * When this run adopted it, or when the master took its launch (answered its ACCEPT, reported on it, or the ACCEPT
+   * was given up to reconciliation); the healthy deadline runs from here.
+   */
   readonly since: number;
+  /**
+   * Launched here and its ACCEPT not answered yet: the launch is in flight, and no deadline of the release runs for
+   * it until the master takes it or the call's deadline gives it up (reconciliation then says what became of it).
+   */
+  readonly accepting?: boolean | undefined;
   readonly killSent: boolean;
   /** Since when the master reports it unreachable (it may still run). */
   readonly unreachableSince?: number | undefined;
   /** When this run last sent its KILL: a kill with no answer is sent again (`killsToRetry`). */
   readonly killSentAt?: number | undefined;
-  /** When its KILL was counted against the disruption budget: a KILL the master refused gives that back. */
+  /**
+   * When its KILL was counted against the disruption budget (by this run, or by an earlier one the progress record
+   * names): it is never counted again, and a KILL the master refused before any reached the task gives it back.
+   */
   readonly disruptedAt?: number | undefined;
   /** Launched by this run (rather than found running). */
   readonly launchedHere: boolean;
@@ -82,6 +93,10 @@ export interface TrackedInstances {
   readonly refusals: ReadonlyMap<number, number>;
   /** Launches of the target that ended before they ever ran, by how they ended; cleared when one runs. */
   readonly launchFailures: ReadonlyMap<string, number>;
+  /** Instances of the target with a task that reached TASK_RUNNING: the app itself ran there. */
+  readonly ran: ReadonlySet<number>;
+  /** Per instance of the target, how its last launch ended before it ever ran, for saying why it never did. */
+  readonly launchEnds: ReadonlyMap<number, LaunchEnd>;
   readonly lastProgressAt: number;
   /** A reason the release cannot succeed (the master refuses its launches), set by an update. */
   readonly fatal: string | undefined;
@@ -104,11 +119,21 @@ export interface TrackedInstances {
   readonly budgeted: boolean;
 }
 
+/** How a launch ended before its task ever ran. */
+export interface LaunchEnd {
+  /** `web.1.0.3 ended TASK_DROPPED before it ran (Task launched with invalid offers)`. */
+  readonly text: string;
+  /** The cluster lost or dropped it (no agent ran it), rather than refusing or failing it. */
+  readonly lost: boolean;
+}
+
 /** What changes the tracked instances: the master's updates, and what the deploy itself did or decided. */
 export type TrackingEvent =
   | { type: "status"; status: TaskStatus }
-  /** ACCEPTs about to be sent (written ahead): their tasks are tracked from now. */
+  /** ACCEPTs about to be sent (written ahead): their tasks are tracked from now, in flight. */
   | { type: "launched"; tasks: readonly Tracked[] }
+  /** The master answered the ACCEPT of these tasks: it took their launch. */
+  | { type: "taken"; taskIds: readonly string[] }
   /** Several updates at once, in order (a burst of reconciliation answers): one copy of each collection. */
   | { type: "statuses"; statuses: readonly TaskStatus[] }
   /** `disruption`: the task ran and is replaced, which the disruption budget counts (not sent again). */
@@ -117,7 +142,10 @@ export type TrackingEvent =
   | { type: "kill_failed"; taskId: string }
   /** Reconciliation asked about exactly these tasks: they are unanswered until the master reports them. */
   | { type: "asked"; taskIds: readonly string[] }
-  /** Launches whose ACCEPT may not have reached the master: unanswered too. */
+  /**
+   * Tasks to ask the master about: launches whose ACCEPT may not have reached it (given up), or that it took and
+   * reported nothing of since. Unanswered until it does.
+   */
   | { type: "unsure"; taskIds: readonly string[] }
   /** Time passed: tasks that count now are progress. */
   | { type: "progress" }
@@ -177,6 +205,8 @@ export interface TrackingStart {
   leaving?: readonly string[];
   /** When earlier runs took running instances down on purpose (the progress record's `disrupted`). */
   disruptedBefore?: readonly number[];
+  /** Which task each of those charges is for, while it lives (the progress record's `disruptedTasks`). */
+  disruptedTasksBefore?: Readonly<Record<string, number>>;
   /** false: the disruption budget does not pace this rollout (`--override-disruption`). */
   budgeted?: boolean;
 }
@@ -207,6 +237,8 @@ function startOnce(start: TrackingStart): TrackedInstances {
     failures: new Map(),
     refusals: new Map(),
     launchFailures: new Map(),
+    ran: new Set(),
+    launchEnds: new Map(),
     lastProgressAt: start.now,
     fatal: undefined,
     failedAfterCounting: false,
@@ -242,6 +274,11 @@ function startOnce(start: TrackingStart): TrackedInstances {
       ports: [],
     });
   }
+  // A KILL an earlier run charged and that has not stopped the task yet is sent again by this one: not charged twice.
+  for (const [taskId, at] of Object.entries(start.disruptedTasksBefore ?? {})) {
+    const task = draft.tasks.get(taskId);
+    if (task !== undefined) draft.tasks = put(draft.tasks, taskId, { ...task, disruptedAt: at });
+  }
   return draft;
 }
 
@@ -263,18 +300,22 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
     case "launched":
       for (const task of event.tasks) onLaunched(draft, task);
       break;
+    case "taken":
+      for (const taskId of event.taskIds) taken(draft, taskId, now);
+      break;
     case "kill_sent":
       setKillSent(draft, event.taskId, true, now);
       if (event.disruption === true) chargeDisruption(draft, event.taskId, now);
       break;
     case "kill_failed":
-      setKillSent(draft, event.taskId, false, now);
-      refundDisruption(draft, event.taskId);
+      killFailed(draft, event.taskId, now);
       break;
     case "asked":
       draft.unanswered = new Set(event.taskIds);
       break;
     case "unsure":
+      // A launch given up is in reconciliation's hands: its fate is known once the master answers.
+      for (const taskId of event.taskIds) taken(draft, taskId, now);
       draft.unanswered = new Set([...draft.unanswered, ...event.taskIds]);
       break;
     case "progress":
@@ -333,17 +374,29 @@ function adopt(draft: Draft, now: number, fields: AdoptFields): Tracked {
   // A task found running has run for an unknown time: it counts at once (health permitting).
   const task =
     fields.state === "TASK_RUNNING" && !specOf(draft, found)?.health ? { ...found, healthySince: 0 } : found;
+  if (fields.state === "TASK_RUNNING" && isCurrent(draft, task))
+    draft.ran = withRun(draft.ran, task.instance);
   draft.tasks = put(draft.tasks, task.taskId, task);
   noteIncarnation(draft, task);
   return task;
 }
 
 function onLaunched(draft: Draft, task: Tracked): void {
-  draft.tasks = put(draft.tasks, task.taskId, task);
+  draft.tasks = put(draft.tasks, task.taskId, { ...task, accepting: true });
   noteIncarnation(draft, task);
-  // A proven instance that crashed is bounded by the progress deadline, not its healthy deadline.
+}
+
+/**
+ * The master took the launch (or it was given up to reconciliation): the task's healthy deadline runs from now, and
+ * so does its instance's when this is the instance's first launch (a proven instance that crashed is bounded by the
+ * progress deadline instead).
+ */
+function taken(draft: Draft, taskId: string, now: number): void {
+  const task = draft.tasks.get(taskId);
+  if (task?.accepting !== true) return;
+  draft.tasks = put(draft.tasks, taskId, { ...task, accepting: undefined, since: now });
   if (!draft.firstLaunchAt.has(task.instance) && !draft.proven.has(task.instance))
-    draft.firstLaunchAt = put(draft.firstLaunchAt, task.instance, task.since);
+    draft.firstLaunchAt = put(draft.firstLaunchAt, task.instance, now);
 }
 
 function noteIncarnation(draft: Draft, task: Pick<Tracked, "release" | "instance" | "incarnation">): void {
@@ -366,13 +419,23 @@ function chargeDisruption(draft: Draft, taskId: string, now: number): void {
   draft.tasks = put(draft.tasks, taskId, { ...task, disruptedAt: now });
 }
 
-/** A KILL that never reached the master stopped nothing: its share is given back for the KILL sent again. */
-function refundDisruption(draft: Draft, taskId: string): void {
+/**
+ * A KILL that did not go through. One that never reached the task stopped nothing: the next step decides the kill
+ * again, and its share is given back for that KILL to take. A task already being killed (TASK_KILLING: an earlier
+ * KILL reached it) is going down on purpose all the same: it keeps its share, and the KILL is sent again later.
+ */
+function killFailed(draft: Draft, taskId: string, now: number): void {
   const task = draft.tasks.get(taskId);
-  if (task?.disruptedAt === undefined) return;
+  if (task === undefined) return;
+  if (task.state === "TASK_KILLING") {
+    draft.tasks = put(draft.tasks, taskId, { ...task, killSent: true, killSentAt: now });
+    return;
+  }
+  setKillSent(draft, taskId, false, now);
+  if (task.disruptedAt === undefined) return;
   const at = draft.disrupted.indexOf(task.disruptedAt);
   if (at >= 0) draft.disrupted = [...draft.disrupted.slice(0, at), ...draft.disrupted.slice(at + 1)];
-  draft.tasks = put(draft.tasks, taskId, { ...task, disruptedAt: undefined });
+  draft.tasks = put(draft.tasks, taskId, { ...(draft.tasks.get(taskId) ?? task), disruptedAt: undefined });
 }
 
 // ---- status updates ------------------------------------------------------------------------------------
@@ -387,6 +450,8 @@ function onStatus(draft: Draft, status: TaskStatus, now: number, out: Output): v
     return;
   }
   if (draft.unanswered.has(taskId)) draft.unanswered = without(draft.unanswered, taskId);
+  // Any word of the task from the master, even before its ACCEPT is answered, says the master took the launch.
+  taken(draft, taskId, now);
   const { verdict, order } = orderStatus(draft.statuses.get(taskId), status);
   if (order !== undefined) draft.statuses = put(draft.statuses, taskId, order);
   if (verdict !== "new") return;
@@ -436,7 +501,10 @@ function onRunning(
   out: Output,
 ): Tracked {
   if (before !== "TASK_RUNNING") out.events.push(taskEvent("running", draft, task));
-  if (isCurrent(draft, task) && draft.launchFailures.size > 0) draft.launchFailures = new Map();
+  if (isCurrent(draft, task)) {
+    if (draft.launchFailures.size > 0) draft.launchFailures = new Map();
+    draft.ran = withRun(draft.ran, task.instance);
+  }
   const hasHealthCheck = specOf(draft, task)?.health !== undefined;
   if (!hasHealthCheck || status.healthy === true) {
     if (task.healthySince !== undefined) return task;
@@ -484,6 +552,8 @@ function onTerminal(
   }
   const state = status.state.replace(/^TASK_/, "").toLowerCase();
   out.ended.push({ instance: task.instance, reason: `task ${task.taskId} ended (${state})` });
+  if (before !== "TASK_RUNNING")
+    draft.launchEnds = put(draft.launchEnds, task.instance, launchEnd(task, status));
   if (status.state === "TASK_ERROR") {
     // A refused launch is a failed launch: a bad offer or carve is cured by another offer, while a malformed
     // spec is refused every time, so a few refusals in a row end the deploy with the master's reason.
@@ -494,9 +564,16 @@ function onTerminal(
       return;
     }
   }
-  // A launch the master never heard of (reconciliation says so) is simply launched again, without backoff.
-  if (status.reason === "REASON_RECONCILIATION" && before !== "TASK_RUNNING") return;
+  const lost = lostLaunch(task, status, before);
+  // A launch an earlier run wrote ahead that the master never heard of (reconciliation says so) is simply launched
+  // again: nothing of this release failed.
+  if (!lost && status.reason === "REASON_RECONCILIATION" && before !== "TASK_RUNNING") return;
   if (noteLaunchFailure(draft, task, status, before)) return;
+  // No agent ran it: the relaunch gets a healthy_deadline of its own (as the replacement of a task lost with its
+  // agent does), the lost launch counting in the restart backoff below; progress_deadline bounds a launch that is
+  // lost again and again.
+  if (lost && draft.firstLaunchAt.has(task.instance))
+    draft.firstLaunchAt = without(draft.firstLaunchAt, task.instance);
   // A current task died on its own: relaunch with the restart backoff.
   const restart = draft.target.spec.restart;
   const streak = ranPastStreak(task, restart.maxDelayMs, now) ? 0 : (draft.failures.get(task.instance) ?? 0);
@@ -504,6 +581,37 @@ function onTerminal(
   draft.failures = put(draft.failures, task.instance, failures);
   const delay = Math.min(restart.maxDelayMs, restart.backoffMs * restart.factor ** (failures - 1));
   draft.backoffUntil = put(draft.backoffUntil, task.instance, now + delay);
+}
+
+/** Ends of a launch that say the cluster lost or dropped it: no agent ran it, whatever the app would have done. */
+const LOST_LAUNCH: ReadonlySet<TaskState> = new Set([
+  "TASK_DROPPED",
+  "TASK_LOST",
+  "TASK_UNKNOWN",
+  "TASK_GONE",
+  "TASK_GONE_BY_OPERATOR",
+]);
+
+/**
+ * A launch of this run the cluster lost before any agent ran it: the master answered for it that it knows no such
+ * task (a launch lost with a master that failed over), that it lost or dropped it (an offer gone stale, an agent
+ * removed), never a task that ran or that the agent failed.
+ */
+function lostLaunch(task: Tracked, status: TaskStatus, before: Tracked["state"]): boolean {
+  if (!task.launchedHere || (before !== "LAUNCHING" && before !== "TASK_STAGING")) return false;
+  return LOST_LAUNCH.has(status.state);
+}
+
+function launchEnd(task: Tracked, status: TaskStatus): LaunchEnd {
+  const detail = status.message ?? status.reason;
+  return {
+    text: `${task.taskId} ended ${status.state} before it ran${detail === undefined ? "" : ` (${detail})`}`,
+    lost: LOST_LAUNCH.has(status.state),
+  };
+}
+
+function withRun(ran: ReadonlySet<number>, instance: number): ReadonlySet<number> {
+  return ran.has(instance) ? ran : new Set([...ran, instance]);
 }
 
 /**
@@ -584,6 +692,8 @@ function retarget(draft: Draft, target: AppTarget, desired: number, now: number)
   draft.failures = new Map();
   draft.refusals = new Map();
   draft.launchFailures = new Map();
+  draft.ran = new Set();
+  draft.launchEnds = new Map();
   draft.firstLaunchAt = new Map();
   draft.counting = new Set();
   draft.proven = new Set();

@@ -19,8 +19,10 @@ export interface WaitingView {
   shortage?: string;
   /** Instances held back by the restart backoff, with when they may be launched again. */
   backoff: ReadonlyArray<{ instance: number; until: number }>;
-  /** Current tasks launched but not running yet. */
+  /** Current tasks launched but not running yet (their ACCEPT answered). */
   starting: readonly string[];
+  /** Current tasks whose ACCEPT the master has not answered yet (absent: none). */
+  accepting?: readonly string[];
   /** Current tasks running whose health check has not passed yet. */
   unhealthy: readonly string[];
   /** Current tasks healthy, but for less than min_healthy_time: how long each has left to hold it. */
@@ -69,6 +71,8 @@ export function waitingFor(view: WaitingView): string {
       `the disruption budget to replace instance(s) ${list(instances)}: max_per_hour ${perHour} replaced in the last hour${next}`,
     );
   }
+  if ((view.accepting ?? []).length > 0)
+    parts.push(`the master to answer the launch of ${list(view.accepting ?? [])} (its ACCEPT is unanswered)`);
   if (view.starting.length > 0) parts.push(`${list(view.starting)} to start`);
   const minHealthy = `min_healthy_time ${formatDuration(view.minHealthyMs)}`;
   if (view.unhealthy.length > 0)
@@ -117,7 +121,8 @@ export function describeWait(state: EngineState, now: number): string {
     awaitingOffers,
     ...(shortage === undefined ? {} : { shortage }),
     backoff,
-    starting: current.filter((t) => t.state !== "TASK_RUNNING").map((t) => t.taskId),
+    starting: current.filter((t) => t.state !== "TASK_RUNNING" && t.accepting !== true).map((t) => t.taskId),
+    accepting: current.filter((t) => t.accepting === true).map((t) => t.taskId),
     unhealthy: warming.filter((t) => t.healthySince === undefined).map((t) => t.taskId),
     holding: warming.flatMap((t) =>
       t.healthySince === undefined

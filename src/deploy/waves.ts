@@ -5,6 +5,7 @@
  */
 import { canonicalJson, sha256Hex } from "../cluster/canonical.js";
 import type { AppSpec, FailurePolicy, RolloutPolicy } from "../manifest/types.js";
+import type { FailureCause } from "./failure.js";
 
 /** What one region ended with in this run. */
 export type RegionOutcome =
@@ -39,6 +40,8 @@ export interface RegionResult {
   finishedAt?: number;
   /** Why it failed, for the summary. */
   reason?: string;
+  /** Of what its release failed (health gates, room, launches), for the hint. */
+  cause?: FailureCause;
   /** The commands that finish what the region left unfinished (an interrupted rollback of rollback_all). */
   finish?: readonly string[];
   /** Unchanged because an earlier run of this same rollout deployed it (a re-run resumes): rollback_all undoes it. */

@@ -248,6 +248,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       master.heldAccepts.toHold = count;
       if (count === 0) for (const release of [...master.heldAccepts.waiting]) release();
     },
+    loseAccepts: (count) => {
+      master.lostAccepts = count;
+    },
   };
 
   const liveHandles = (): LocalAgentHandle[] => handles.filter((h) => master.agents.has(h.id));

@@ -20,6 +20,8 @@ import type { LocalMaster } from "./master/master.js";
  *   HOLD_ACCEPTS {count}          the next `count` ACCEPT calls are neither applied nor answered; each is dropped
  *                                 when its caller goes away (a call lost in flight); count 0 holds no more and
  *                                 applies the calls still held (a slow master)
+ *   LOSE_ACCEPTS {count}          the next `count` ACCEPT calls are answered 202 and then lost: no task, no update,
+ *                                 their offers back with the allocator (a master that failed over after answering)
  *
  * GET answers the agents and the faults in force.
  */
@@ -38,6 +40,7 @@ export interface FaultActions {
   delayUpdates(ms: number, count: number): void;
   withholdOffers(withhold: boolean): void;
   holdAccepts(count: number): void;
+  loseAccepts(count: number): void;
 }
 
 function count(body: JsonObject): number {
@@ -66,6 +69,7 @@ function snapshot(master: LocalMaster): JsonObject {
       delay_updates: master.delivery.faults.delay,
       withhold_offers: master.withholdOffers,
       hold_accepts: master.heldAccepts.toHold,
+      lose_accepts: master.lostAccepts,
       held_accepts: master.heldAccepts.waiting.size,
     },
   };
@@ -108,6 +112,9 @@ async function apply(actions: FaultActions, body: JsonObject): Promise<JsonObjec
       return {};
     case "HOLD_ACCEPTS":
       actions.holdAccepts(count(body));
+      return {};
+    case "LOSE_ACCEPTS":
+      actions.loseAccepts(count(body));
       return {};
     default:
       throw new Error(`unknown fault type '${String(body.type)}'`);

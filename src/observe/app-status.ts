@@ -8,7 +8,7 @@ import { resumeCommand } from "./deploy-wait.js";
 import { runningText } from "./group.js";
 import { formatAge } from "./states.js";
 
-export type Verdict = "ok" | "degraded" | "deploying" | "interrupted" | "stopped" | "unknown";
+export type Verdict = "ok" | "degraded" | "deploying" | "interrupted" | "stopping" | "stopped" | "unknown";
 
 /** What `titan status APP` answers: is the app OK, what runs, and how the last deploy went. */
 export interface AppStatus {
@@ -69,16 +69,18 @@ export function otherReleasesOf(
 }
 
 /**
- * The one-word verdict: `stopped` when nothing is wanted and nothing runs, `deploying` while a deploy carries the
- * pending newest release out, `interrupted` when it is pending and nothing does, `ok` when as many instances run
- * healthy as are wanted and all run the deployed release's spec, `degraded` otherwise, `unknown` when titan cannot
- * say what is wanted (no readable release).
+ * The one-word verdict: `stopped` when nothing is wanted and nothing runs, `stopping` while nothing is wanted and
+ * tasks are still being killed (they hold their room, and may still serve, until they end), `deploying` while a
+ * deploy carries the pending newest release out, `interrupted` when it is pending and nothing does, `ok` when as
+ * many instances run healthy as are wanted and all run the deployed release's spec, `degraded` otherwise,
+ * `unknown` when titan cannot say what is wanted (no readable release).
  */
 export function verdictOf(status: Omit<AppStatus, "verdict">): Verdict {
   if (status.lastDeploy?.outcome === "pending")
     return status.interrupted === undefined ? "deploying" : "interrupted";
   if (status.desired === undefined) return "unknown";
-  if (status.desired === 0 && status.running === 0) return "stopped";
+  if (status.desired === 0 && status.running === 0)
+    return (status.stopping ?? 0) > 0 ? "stopping" : "stopped";
   if ((status.otherReleases?.length ?? 0) > 0) return "degraded";
   return status.healthy >= status.desired && status.running === status.desired ? "ok" : "degraded";
 }

@@ -31,6 +31,7 @@ import type { StateStore } from "../state/types.js";
 import { checkOutputReader } from "./check-output.js";
 import type { Connection } from "./connect.js";
 import { type DisruptionOverride, passDisruption } from "./disruption.js";
+import { failedError, rolledBackError } from "./failed-release.js";
 import { pendingRelease } from "./pending.js";
 import { readRecoveredCluster } from "./recovered-cluster.js";
 import { otherRunningSpecs } from "./running.js";
@@ -577,11 +578,6 @@ export function printSummary(env: Env, results: readonly AppDeployResult[]): voi
   }
 }
 
-/** The cluster filled up after the plan was made (another deploy, another framework, a lost agent). */
-function roomHint(app: string): string {
-  return `the cluster has less room than the plan saw: \`titan plan\` shows where ${app} fits now and how many agents would make it fit`;
-}
-
 function outcomeCode(results: readonly AppDeployResult[], options: ApplyOptions, aborted: boolean): number {
   for (const result of results) {
     if (result.lockLost !== undefined) throw result.lockLost;
@@ -613,27 +609,9 @@ function outcomeCode(results: readonly AppDeployResult[], options: ApplyOptions,
           `re-run \`${options.resume}\` to continue, or \`titan releases ${result.app}\` to see where it stands`,
         );
       case "failed":
-        throw new TitanError(
-          `${options.verb} of ${result.app} failed: ${result.reason ?? "unknown reason"}`,
-          {
-            exitCode: ExitCode.DeployFailed,
-            hint:
-              result.noRoom === true
-                ? roomHint(result.app)
-                : `see \`titan releases ${result.app}\`; fix the release and deploy again, or \`titan rollback ${result.app}\``,
-          },
-        );
+        throw failedError(result, options.verb, options.target);
       case "rolled_back":
-        throw new TitanError(
-          `release ${result.release} of ${result.app} ${result.noRoom === true ? "found no room in the offers" : "failed its health gates"} (${result.reason ?? "unhealthy"}) and was rolled back to release ${result.rolledBackTo ?? "?"}`,
-          {
-            exitCode: ExitCode.RolledBack,
-            hint:
-              result.noRoom === true
-                ? roomHint(result.app)
-                : `see why in \`${commandLine(["titan", "logs", result.app, "--release", String(result.release), ...(options.target ?? [])])}\`, fix it and deploy again`,
-          },
-        );
+        throw rolledBackError(result, options.target);
       default:
         break;
     }

@@ -112,6 +112,7 @@ const progressCheck: Check = obj({
   updatedAt: num,
   waiting: opt(obj({ for: anyText, at: num })),
   disrupted: opt(list(num)),
+  disruptedTasks: opt(record(num)),
   rollback: opt(obj({ from: int(1), to: int(1), finish: opt(anyText) })),
 });
 

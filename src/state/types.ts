@@ -94,6 +94,12 @@ export interface DeployProgress {
    * first: what `disruption.max_per_hour` counts, carried from one deploy to the next.
    */
   disrupted?: number[];
+  /**
+   * The share of `disrupted` each task still live was charged, by task id: a KILL of it sent again (a later run's,
+   * when the one that charged it stopped before the task ended) takes no second share. A task's entry goes once it
+   * has ended; its time stays in `disrupted` for the hour.
+   */
+  disruptedTasks?: Record<string, number>;
 }
 
 /**

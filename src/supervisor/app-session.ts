@@ -21,7 +21,7 @@ import { deployPlan } from "../deploy/replan.js";
 import { step } from "../deploy/step.js";
 import { acting, type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
 import type { Containerizer } from "../deploy/task-spec.js";
-import { recordedAgents, recordedTaskIds, sameTaskIds } from "../deploy/tracked-view.js";
+import { disruptionLedger, recordedAgents, recordedTaskIds, sameTaskIds } from "../deploy/tracked-view.js";
 import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
 import { offerShortage } from "../deploy/waiting.js";
 import { formatDuration } from "../manifest/units.js";
@@ -74,6 +74,8 @@ export interface SessionInput {
   incarnations?: IncarnationFloor;
   /** The disruption budget's ledger (its progress record): kept when the supervisor writes the record. */
   disrupted?: readonly number[];
+  /** Which live task each charge of the ledger is for: its KILL sent again is not charged twice. */
+  disruptedTasks?: Readonly<Record<string, number>>;
   /**
    * What the progress record says of the deploy that wrote it last (its release, phase and rollback): kept when the
    * supervisor writes the record, since `titan status` tells from it how a stopped deploy is to be finished.
@@ -86,13 +88,17 @@ export interface SessionInput {
 /** What a session takes from the app's progress record (written by the last deploy or supervisor). */
 export function fromProgressRecord(
   progress: DeployProgress | undefined,
-): Pick<SessionInput, "writtenAhead" | "writtenAheadAgents" | "incarnations" | "disrupted" | "deployRecord"> {
+): Pick<
+  SessionInput,
+  "writtenAhead" | "writtenAheadAgents" | "incarnations" | "disrupted" | "disruptedTasks" | "deployRecord"
+> {
   if (progress === undefined) return { writtenAhead: [] };
   return {
     writtenAhead: progress.launched,
     ...(progress.agents === undefined ? {} : { writtenAheadAgents: progress.agents }),
     ...(progress.incarnations === undefined ? {} : { incarnations: progress.incarnations }),
     ...(progress.disrupted === undefined ? {} : { disrupted: progress.disrupted }),
+    ...(progress.disruptedTasks === undefined ? {} : { disruptedTasks: progress.disruptedTasks }),
     deployRecord: progress,
   };
 }
@@ -173,6 +179,7 @@ export class SupervisedSession {
       launchedBefore: [...input.writtenAhead, ...guessed],
       ...(input.writtenAheadAgents === undefined ? {} : { agentsBefore: input.writtenAheadAgents }),
       ...(input.disrupted === undefined ? {} : { disruptedBefore: input.disrupted }),
+      ...(input.disruptedTasks === undefined ? {} : { disruptedTasksBefore: input.disruptedTasks }),
       // Ended tasks are not tracked, but their ids may not be used again.
       incarnationFloor: raiseFloor(input.incarnations, [
         ...input.known.map((t) => t.taskId),
@@ -243,6 +250,7 @@ export class SupervisedSession {
         stop,
       ),
       (call) => this.failed(call, stop),
+      (call) => this.answered({ type: "ACCEPTED", call }, stop),
     );
     const { queue, pumped } = queued(session.events());
     try {
@@ -315,7 +323,11 @@ export class SupervisedSession {
   }
 
   private failed(call: SchedulerCall, stop?: AbortSignal): void {
-    const event: EngineEvent = { type: "CALL_FAILED", call };
+    this.answered({ type: "CALL_FAILED", call }, stop);
+  }
+
+  /** What became of a call, as the master answered it (or did not), taken in between the loop's turns. */
+  private answered(event: EngineEvent, stop?: AbortSignal): void {
     const before = this.state;
     const reaction = react(this.state, event, this.context(stop));
     this.state = reaction.state;
@@ -384,7 +396,7 @@ export class SupervisedSession {
       launched: this.writtenAhead,
       agents: recordedAgents(this.state.tracked, this.writtenAhead, this.input.writtenAheadAgents),
       incarnations: incarnationFloor(this.state.tracked),
-      ...(this.state.tracked.disrupted.length === 0 ? {} : { disrupted: [...this.state.tracked.disrupted] }),
+      ...disruptionLedger(this.state.tracked),
       updatedAt: this.deps.now(),
     });
   }

@@ -122,6 +122,63 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     expect(nextIncarnation(state(), 1, 0)).toBe(2);
   });
 
+  it("charges a replaced task's KILL to the disruption budget once, however its KILLs fare", () => {
+    const { apply, state, advance } = tracking();
+    apply({ type: "launched", tasks: [launched(0, 1000)] });
+    apply({ type: "status", status: status("web.1.0.1", "TASK_RUNNING", { uuid: "r1" }) });
+    apply({ type: "kill_sent", taskId: "web.1.0.1", disruption: true });
+    expect(state().disrupted).toEqual([1000]);
+    // The KILL reached it: the executor is stopping it. The KILL sent again later does not go through (503).
+    apply({ type: "status", status: status("web.1.0.1", "TASK_KILLING", { uuid: "k1" }) });
+    advance(20_000);
+    apply({ type: "kill_sent", taskId: "web.1.0.1" });
+    apply({ type: "kill_failed", taskId: "web.1.0.1" });
+    // It goes down on purpose all the same: its share stays, and its KILL is still to be sent again.
+    expect(state().disrupted).toEqual([1000]);
+    expect(state().tasks.get("web.1.0.1")).toMatchObject({
+      killSent: true,
+      killSentAt: 21_000,
+      disruptedAt: 1000,
+    });
+    // A KILL that never reached the task stopped nothing: its share goes back for the KILL decided again.
+    apply({ type: "launched", tasks: [launched(1, 21_000)] });
+    apply({ type: "status", status: status("web.1.1.1", "TASK_RUNNING", { uuid: "r2" }) });
+    apply({ type: "kill_sent", taskId: "web.1.1.1", disruption: true });
+    apply({ type: "kill_failed", taskId: "web.1.1.1" });
+    expect(state().disrupted).toEqual([1000]);
+    expect(state().tasks.get("web.1.1.1")).toMatchObject({ killSent: false, disruptedAt: undefined });
+  });
+
+  it("takes a charge a stopped run recorded for a task as made: its KILL sent again takes no second share", () => {
+    const old = { ...launched(0, 0), taskId: "web.0.0.1", release: 0, digest: "sha256:zero" };
+    const tracked = starting({
+      now: 5000,
+      desired: 1,
+      releases: [{ ...release, number: 0, manifestDigest: "sha256:zero" }, release],
+      known: [
+        {
+          taskId: old.taskId,
+          frameworkId: "f",
+          framework: "titan:web",
+          health: "none",
+          app: "web",
+          instance: 0,
+          release: 0,
+          digest: "sha256:zero",
+          state: "TASK_RUNNING",
+          agentId: "a1",
+          hostname: "agent-1",
+          demand: { cpus: 0.5, mem: 64, disk: 0, gpus: 0 },
+          ports: [],
+        },
+      ],
+      disruptedBefore: [4000],
+      disruptedTasksBefore: { "web.0.0.1": 4000, "web.0.9.1": 3000 },
+    });
+    expect(tracked.tasks.get("web.0.0.1")?.disruptedAt).toBe(4000);
+    expect(tracked.disrupted).toEqual([4000]);
+  });
+
   it("the restart backoff grows over a crash loop and starts over once the instance ran 2 x max_delay", () => {
     const { apply, state, advance, now } = tracking();
     let incarnation = 0;
@@ -169,9 +226,12 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     const tracked = track(start, { type: "asked", taskIds: ["web.1.0.1"] }, now).tracked;
     expect(decide(tracked, now).actions).toEqual([{ kind: "launch", instance: 1 }]);
     now += target.spec.update.healthyDeadlineMs + 1;
-    expect(deadlineFailure(tracked, now)).toMatch(
-      /instance 0 \(web\.1\.0\.1\) never started: .* \(no TASK_STAGING\) within healthy_deadline/,
-    );
+    expect(deadlineFailure(tracked, now)).toEqual({
+      reason: expect.stringMatching(
+        /instance 0 \(web\.1\.0\.1\) never started: .* \(no TASK_STAGING\) within healthy_deadline/,
+      ),
+      cause: "not_started",
+    });
   });
 
   it("gives the replacement of a task lost with its agent a healthy_deadline of its own", () => {
@@ -182,6 +242,7 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
       { type: "launched", tasks: [launched(0, now)] },
       now,
     ).tracked;
+    tracked = track(tracked, { type: "taken", taskIds: ["web.1.0.1"] }, now).tracked;
     now += deadline - 10;
     const lost = status("web.1.0.1", "TASK_UNREACHABLE", {
       source: "SOURCE_MASTER",
@@ -191,10 +252,11 @@ describe("the tracking reducer, driven by a recorded sequence of status updates"
     expect(decide(tracked, now).actions).toEqual([{ kind: "launch", instance: 0 }]);
     const replacement = { ...launched(0, now), taskId: "web.1.0.2", incarnation: 2 };
     tracked = track(tracked, { type: "launched", tasks: [replacement] }, now).tracked;
+    tracked = track(tracked, { type: "taken", taskIds: ["web.1.0.2"] }, now).tracked;
     now += 20;
     expect(deadlineFailure(tracked, now)).toBeUndefined();
     now += deadline;
-    expect(deadlineFailure(tracked, now)).toMatch(/instance 0 \(web\.1\.0\.2\) never started/);
+    expect(deadlineFailure(tracked, now)?.reason).toMatch(/instance 0 \(web\.1\.0\.2\) never started/);
   });
 
   it("takes a burst of updates in one call as it takes them one by one, and changes nothing it was given", () => {

@@ -335,17 +335,56 @@ describe("the deploy executor against a scripted master", () => {
     expect(launchedIds(master)).toContain("web.1.1.2");
   }, 30_000);
 
-  it("fails at healthy_deadline counted from an instance's first launch when every launch is dropped", async () => {
+  it("relaunches an instance whose every launch is dropped, each with a healthy_deadline of its own, until progress_deadline", async () => {
     const master = await fakeMaster();
     answerLaunches(master, (id) => (id.startsWith("web.1.0.") ? "TASK_DROPPED" : "TASK_RUNNING"));
     keepOffering(master);
     const base = webSpec();
-    // Each dropped task lives a few ms, far less than the deadline: only the instance's first launch can expire.
-    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 400 } });
+    // Far shorter than the time the launches go on being dropped: no agent ran any, so none fails its health.
+    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 400, progressDeadlineMs: 2000 } });
     const { result } = await deploy(master, { spec });
     expect(result.outcome).toBe("failed");
-    expect(result.reason).toMatch(/instance 0\b.* not healthy within healthy_deadline/);
-    expect(launchedIds(master).filter((id) => id.startsWith("web.1.0.")).length).toBeGreaterThan(1);
+    if (result.outcome !== "failed") throw new Error(result.outcome);
+    expect(result.reason).toMatch(
+      /^no instance became healthy within progress_deadline 2s: instance\(s\) 0 never ran; web\.1\.0\.\d+ ended TASK_DROPPED before it ran \(REASON_INVALID_OFFERS\)/,
+    );
+    expect(result.cause).toBe("not_started");
+    expect(launchedIds(master).filter((id) => id.startsWith("web.1.0.")).length).toBeGreaterThan(3);
+  }, 30_000);
+
+  it("runs no healthy_deadline for a launch whose ACCEPT is unanswered: gives it up at the call deadline, asks, launches again", async () => {
+    const master = await fakeMaster();
+    let held = 0;
+    master.onCall((call) => {
+      if (call.type === "ACCEPT" && held === 0) {
+        // Lost on the way: never answered, never carried out.
+        held += 1;
+        return "hold";
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      if (call.type === "RECONCILE")
+        for (const id of reconciledIds(call))
+          master.push(
+            update(id, "TASK_UNKNOWN", {
+              fromMaster: true,
+              reason: "REASON_RECONCILIATION",
+              message: "Reconciliation: Task is unknown",
+            }),
+          );
+      return undefined;
+    });
+    keepOffering(master);
+    const base = webSpec();
+    // The call deadline (2.5 s) is longer than healthy_deadline: the launch in flight must not fail the release.
+    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 1500, progressDeadlineMs: 10_000 } });
+    const { result, events } = await deploy(master, { spec, callDeadlineMs: 2500, deadlineMs: 15_000 });
+    expect(held).toBe(1);
+    expect(result.outcome).toBe("deployed");
+    const lost = events.filter((e) => e.type === "lost").map((e) => (e.type === "lost" ? e.task : ""));
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    // Each launch the held ACCEPT carried was asked about, found unknown, and launched again under a new id.
+    for (const id of lost) expect(launchedIds(master)).toContain(id.replace(/\.1$/, ".2"));
   }, 30_000);
 
   it("never relaunches a task reconciliation leaves unanswered: waits on it, says so, fails at its deadline", async () => {
@@ -389,6 +428,36 @@ describe("the deploy executor against a scripted master", () => {
     );
     expect(result.outcome).toBe("failed");
     expect(result.reason).toMatch(/instance 0 \(web\.1\.0\.1\) never started: .* within healthy_deadline/);
+  }, 30_000);
+
+  it("rolls back a release whose launch the master took and never carried out as not started, not as unhealthy", async () => {
+    const master = await fakeMaster();
+    const oldAlive = new Set(["web.0.0.1", "web.0.1.1"]);
+    master.onCall((call) => {
+      // The old tasks answer reconciliation; the new launch is answered 202 and then nothing is heard of it, not even
+      // when asked (its agent has not re-registered with a master that failed over since).
+      if (call.type === "RECONCILE") answerRunning(master, call, oldAlive);
+      if (call.type === "KILL") {
+        const id = killedTaskId(call);
+        oldAlive.delete(id);
+        master.push(update(id, "TASK_KILLED"));
+      }
+      return undefined;
+    });
+    keepOffering(master);
+    const base = webSpec();
+    const spec = webSpec({ update: { ...base.update, healthyDeadlineMs: 1500, progressDeadlineMs: 4000 } });
+    const { result, events } = await deploy(master, {
+      spec,
+      known: [oldTask(0), oldTask(1)],
+      earlier: [previousRelease()],
+      deadlineMs: 15_000,
+    });
+    expect(result.outcome).toBe("rolled_back");
+    if (result.outcome !== "rolled_back") throw new Error(result.outcome);
+    expect(result.reason).toMatch(/instance 0 \(web\.1\.0\.1\) never started: the master reported nothing/);
+    expect(result.cause).toBe("not_started");
+    expect(events).toContainEqual(expect.objectContaining({ type: "rollback", from: 1, to: 0 }));
   }, 30_000);
 
   it("drops written-ahead ids of earlier runs from its record once the master answers for them, and keeps the rest", async () => {
@@ -782,6 +851,58 @@ describe("the deploy executor against a scripted master", () => {
     expect(master.calls("KILL")).toHaveLength(3);
     // Two running instances replaced: two shares of the hour, however many KILLs it took to stop them.
     expect(Math.max(...counted.map((c) => c.length))).toBe(2);
+  }, 15_000);
+
+  it("sends again, free, the KILL a stopped run charged to max_per_hour, and forgets the charge's task once it ends", async () => {
+    const master = await fakeMaster();
+    // A run replaced instance 0 and sent the KILL of its old task, charging the hour, then stopped; the KILL never
+    // reached the task, which still runs beside its replacement.
+    const alive = new Set(["web.0.0.1", "web.0.1.1", "web.1.0.1"]);
+    master.onCall((call) => {
+      if (call.type === "RECONCILE") answerRunning(master, call, alive);
+      if (call.type === "KILL") {
+        const id = killedTaskId(call);
+        alive.delete(id);
+        master.push(update(id, "TASK_KILLED"));
+      }
+      if (call.type === "ACCEPT")
+        for (const t of launchedTasks(call)) master.push(update(t.task_id.value, "TASK_RUNNING"));
+      return undefined;
+    });
+    keepOffering(master);
+    const chargedAt = Date.now() - 60_000;
+    const previous: DeployProgress = {
+      release: 1,
+      phase: "interrupted",
+      launched: ["web.1.0.1"],
+      disrupted: [chargedAt],
+      disruptedTasks: { "web.0.0.1": chargedAt },
+      updatedAt: chargedAt,
+    };
+    const replacement: TitanTask = {
+      ...oldTask(0),
+      taskId: "web.1.0.1",
+      release: 1,
+      digest: "sha256:release-1",
+    };
+    const store = freshStore();
+    const { result } = await deploy(master, {
+      spec: webSpec({ disruption: { maxPerHour: { kind: "count", value: 2 } } }),
+      known: [oldTask(0), oldTask(1), replacement],
+      earlier: [previousRelease()],
+      previous,
+      deadlineMs: 8_000,
+      store,
+    });
+    // Two running instances replaced: two shares, the first taken by the run that stopped. Charged again, the KILL
+    // sent anew used up the hour and held instance 1's replacement for an hour.
+    expect(result.outcome).toBe("deployed");
+    expect(master.calls("KILL").map(killedTaskId)).toEqual(["web.0.0.1", "web.0.1.1"]);
+    const record = await store.progress("web");
+    expect(record?.disrupted).toHaveLength(2);
+    expect(record?.disrupted?.[0]).toBe(chargedAt);
+    // Both tasks ended: no charge is held for a task any more.
+    expect(record?.disruptedTasks).toBeUndefined();
   }, 15_000);
 
   it("revives at once after subscribing, so an earlier run's long refusal cannot stall the launches", async () => {

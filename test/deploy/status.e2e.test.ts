@@ -27,6 +27,8 @@ describe("titan status", () => {
     [{ desired: 3, running: 3, healthy: 2 }, "degraded"],
     [{ desired: 3, running: 2, healthy: 2 }, "degraded"],
     [{ desired: 0, running: 0, healthy: 0 }, "stopped"],
+    [{ desired: 0, running: 0, stopping: 0, healthy: 0 }, "stopped"],
+    [{ desired: 0, running: 0, stopping: 2, healthy: 0 }, "stopping"],
     [{ running: 1, healthy: 1 }, "unknown"],
     [{ desired: 3, running: 3, healthy: 3, lastDeploy: release({ outcome: "pending" }) }, "deploying"],
     [{ desired: 3, running: 3, healthy: 3, otherReleases: [{ release: 2, instances: 1 }] }, "degraded"],
@@ -67,6 +69,31 @@ describe("titan status", () => {
       /^web {2}interrupted {2}desired 0 {2}running 0 \(3 stopping\) {2}healthy 0 · /,
     );
     expect(statusJson(status)).toMatchObject({ running: 0, stopping: 3, healthy: 0 });
+  });
+
+  it("calls an app stopping, with the count, until the tasks it no longer wants have ended", () => {
+    const base = {
+      app: "web",
+      desired: 0,
+      running: 0,
+      healthy: 0,
+      lastDeploy: release({
+        number: 6,
+        outcome: "deployed",
+        spec: { name: "web", instances: 0 } as Release["spec"],
+      }),
+    };
+    const stopping = { ...base, stopping: 2 };
+    expect(verdictOf(stopping)).toBe("stopping");
+    expect(statusLine({ ...stopping, verdict: verdictOf(stopping) }, 180_000)).toMatch(
+      /^web {2}stopping {2}desired 0 {2}running 0 \(2 stopping\) {2}healthy 0 · /,
+    );
+    expect(statusJson({ ...stopping, verdict: verdictOf(stopping) })).toMatchObject({
+      status: "stopping",
+      ok: false,
+      stopping: 2,
+    });
+    expect(verdictOf(base)).toBe("stopped");
   });
 
   it("shows control characters of a stored or remote reason, of what a deploy waits for, as escapes", () => {

@@ -6,7 +6,7 @@ import type { DeployEvent } from "../../src/deploy/events.js";
 import { AppDeployment } from "../../src/deploy/executor.js";
 import type { PlannedAgent } from "../../src/deploy/offer-plan.js";
 import { deployPlan, PLANNED_OFFER_WAIT_MS, rollbackPlan } from "../../src/deploy/replan.js";
-import { step } from "../../src/deploy/step.js";
+import { type StepResult, step } from "../../src/deploy/step.js";
 import { type AppTarget, startTracking } from "../../src/deploy/tracking.js";
 import { describeWait, offerShortage, waitingFor } from "../../src/deploy/waiting.js";
 import type { AppSpec } from "../../src/manifest/types.js";
@@ -95,6 +95,15 @@ function subscribedEvent(): EngineEvent {
 
 function withOffers(state: EngineState, offers: Offer[], now = 0): EngineState {
   return react(state, { type: "OFFERS", offers: { offers } }, { now, settings, stopping: false }).state;
+}
+
+/** The master's answers to every ACCEPT of the step: it took those launches. */
+function taken(result: StepResult, now: number): EngineState {
+  let state = result.state;
+  for (const call of result.calls)
+    if (call.kind === "accept")
+      state = react(state, { type: "ACCEPTED", call }, { now, settings, stopping: false }).state;
+  return state;
 }
 
 function accepted(calls: readonly SchedulerCall[]): Array<[string, number[]]> {
@@ -276,6 +285,73 @@ describe("the step function, driven by recorded events", () => {
   });
 });
 
+describe("a launch the master took and lost", () => {
+  const running = (id: string): EngineEvent => ({
+    type: "UPDATE",
+    update: {
+      status: { task_id: { value: id }, state: "TASK_RUNNING", agent_id: { value: "a1" }, uuid: id },
+    },
+  });
+  const reconciled = (calls: readonly SchedulerCall[]) =>
+    calls.flatMap((c) => (c.kind === "reconcile" ? c.tasks : []));
+
+  it("is asked about once nothing was heard of it for a while, and launched again in its restart backoff when gone", () => {
+    const launched = step(withOffers(subscribed(new Map()), [offer("o1", "a1", 4)], 0), 0, settings);
+    expect(accepted(launched.calls)).toEqual([["a1", [0, 1, 2]]]);
+    let state = taken(launched, 0);
+    for (const id of ["web.1.1.1", "web.1.2.1"])
+      state = react(state, running(id), { now: 10, settings, stopping: false }).state;
+    // A master answers an ACCEPT before carrying it out: silence for a moment says nothing yet.
+    const early = step(state, 4_999, settings);
+    expect(reconciled(early.calls)).toEqual([]);
+    // Then the master is asked about the launch it took, with the agent it went to.
+    const asked = step(early.state, 5_000, settings);
+    expect(reconciled(asked.calls)).toEqual([{ taskId: "web.1.0.1", agentId: "a1" }]);
+    // Asked again only with the other unanswered tasks, not at every step.
+    expect(reconciled(step(asked.state, 5_100, settings).calls)).toEqual([]);
+    const gone: TaskStatus = {
+      task_id: { value: "web.1.0.1" },
+      state: "TASK_GONE",
+      agent_id: { value: "a1" },
+      source: "SOURCE_MASTER",
+      reason: "REASON_RECONCILIATION",
+      message: "Reconciliation: Task is unknown to the agent",
+    };
+    const ended = react(
+      asked.state,
+      { type: "UPDATE", update: { status: gone } },
+      { now: 5_010, settings, stopping: false },
+    );
+    // A lost launch counts in the restart backoff, and its relaunch gets a healthy_deadline of its own.
+    expect(ended.state.tracked.backoffUntil.get(0)).toBe(5_010 + 1000);
+    expect(ended.state.tracked.firstLaunchAt.has(0)).toBe(false);
+    // Re-placed with the rest of the rollout (wherever the zone balance now wants it), it waits out its backoff.
+    const everywhere = (round: string) => AGENTS.map((a) => offer(`${round}-${a}`, a, 4));
+    const held = step(withOffers(ended.state, everywhere("o2"), 5_500), 5_500, settings);
+    expect(accepted(held.calls)).toEqual([]);
+    const relaunched = step(withOffers(held.state, everywhere("o3"), 6_100), 6_100, settings);
+    expect(
+      relaunched.calls.flatMap((c) => (c.kind === "accept" ? c.launches.map((l) => l.tracked.taskId) : [])),
+    ).toEqual(["web.1.0.2"]);
+    // Past the first launch's healthy_deadline, the relaunch is not out of time.
+    const later = taken(relaunched, 6_100);
+    expect(step(later, 61_000, settings).finish).toBeUndefined();
+  });
+
+  it("runs no healthy_deadline while its ACCEPT is unanswered", () => {
+    const patient = spec({ update: { ...spec().update, progressDeadlineMs: 600_000 } });
+    const start = withOffers(subscribed(new Map(), 0, patient), [offer("o1", "a1", 4)], 0);
+    const launched = step(start, 0, settings);
+    expect(describeWait(launched.state, 1000)).toContain(
+      "the master to answer the launch of web.1.0.1, web.1.1.1, web.1.2.1 (its ACCEPT is unanswered)",
+    );
+    expect(step(launched.state, 61_000, settings).finish?.kind).not.toBe("failed");
+    // Taken, it runs from then.
+    const answered = taken(launched, 61_000);
+    expect(step(answered, 121_001, settings).finish).toMatchObject({ kind: "failed", cause: "not_started" });
+  });
+});
+
 describe("a release that runs out of time waiting for offers", () => {
   it("fails saying why the offers could not hold the instances it still had to launch", () => {
     let state = withOffers(subscribed(new Map()), [offer("o1", "a1", 0.5), offer("o2", "b1", 0.25)], 10);
@@ -298,7 +374,7 @@ describe("a release that runs out of time waiting for offers", () => {
     expect(step(state, 61_000, settings).finish).toEqual({
       kind: "failed",
       release: 1,
-      noRoom: true,
+      cause: "no_room",
       reason:
         "no instance became healthy within progress_deadline 1m; instance(s) 0, 1, 2 found no room: the offers of 00:00:00 UTC could not hold them: cpus exhausted on 2 agents; nearest a1.local (needs 0.5 cpus more), b1.local (needs 0.75 cpus more); there is no earlier healthy release to roll back to",
     });
@@ -307,7 +383,7 @@ describe("a release that runs out of time waiting for offers", () => {
   it("says no offer came when none did, and since when once one had", () => {
     const waited = step(subscribed(new Map()), 0, settings).state;
     const none = step(waited, 61_000, settings).finish;
-    expect(none).toMatchObject({ kind: "failed", noRoom: true });
+    expect(none).toMatchObject({ kind: "failed", cause: "no_room" });
     expect(none?.kind === "failed" && none.reason).toContain(
       "instance(s) 0, 1, 2 found no room: no offer has come yet (a master offers nothing while no agent has resources free",
     );
@@ -366,7 +442,7 @@ describe("a release that runs out of time waiting for offers", () => {
     ).toBe("offers to place instance(s) 1 (offers revived): the agents planned for them made no offer");
   });
 
-  it("an instance whose launch the master never answered fails naming that, not its health", () => {
+  it("an instance whose launch the master took and never reported fails naming that, not its health", () => {
     const launched = step(withOffers(subscribed(new Map()), [offer("o1", "a1", 4)], 0), 0, settings);
     expect(accepted(launched.calls)).toEqual([["a1", [0, 1, 2]]]);
     const running: TaskStatus = {
@@ -375,9 +451,9 @@ describe("a release that runs out of time waiting for offers", () => {
       agent_id: { value: "a1" },
       uuid: "u1",
     };
-    // Instance 1 runs; instance 0 never had a status (no TASK_STAGING: the ACCEPT went unanswered).
+    // Instance 1 runs; instance 0 never had a status (no TASK_STAGING: the launch the master took went nowhere).
     const answered = react(
-      launched.state,
+      taken(launched, 0),
       { type: "UPDATE", update: { status: running } },
       { now: 10, settings, stopping: false },
     );
@@ -397,17 +473,18 @@ describe("a release that runs out of time waiting for offers", () => {
       uuid: "u1",
     };
     const ended = react(
-      launched.state,
+      taken(launched, 0),
       { type: "UPDATE", update: { status: failed } },
       { now: 10, settings, stopping: false },
     );
     const finish = step(ended.state, 61_000, settings).finish;
-    expect(finish).toMatchObject({ kind: "failed", noRoom: false });
+    // The instances launched beside it never had a status: their launches failed the release, not room.
+    expect(finish).toMatchObject({ kind: "failed", cause: "not_started" });
     expect(finish?.kind === "failed" && finish.reason).toMatch(/never started: .* within healthy_deadline/);
     expect(finish?.kind === "failed" && finish.reason).not.toContain("found no room");
   });
 
-  it("a release that launched everything and failed its health gates is not said to lack room", () => {
+  it("a release that launched everything and whose tasks never started is not said to lack room", () => {
     const state = withOffers(
       subscribed(new Map()),
       ["a1", "b1", "c1"].map((a) => offer(a, a)),
@@ -416,7 +493,7 @@ describe("a release that runs out of time waiting for offers", () => {
     const launched = step(state, 0, settings);
     expect(accepted(launched.calls)).toHaveLength(3);
     const finish = step(launched.state, 61_000, settings).finish;
-    expect(finish).toMatchObject({ kind: "failed", noRoom: false });
+    expect(finish).toMatchObject({ kind: "failed", cause: "not_started" });
     expect(finish?.kind === "failed" && finish.reason).not.toContain("found no room");
   });
 });

@@ -24,6 +24,8 @@ export interface FaultClient {
    * and applies those still held.
    */
   holdAccepts(count: number): Promise<void>;
+  /** The next `count` ACCEPT calls are answered 202 and then lost (no task, no update), their offers given back. */
+  loseAccepts(count: number): Promise<void>;
   state(): Promise<Record<string, unknown>>;
 }
 
@@ -119,6 +121,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     delayUpdates: async (ms, count) => void (await send({ type: "DELAY_UPDATES", ms, count })),
     withholdOffers: async (withhold) => void (await send({ type: "WITHHOLD_OFFERS", withhold })),
     holdAccepts: async (count) => void (await send({ type: "HOLD_ACCEPTS", count })),
+    loseAccepts: async (count) => void (await send({ type: "LOSE_ACCEPTS", count })),
     state: async () =>
       (await (
         await fetch(`${url}/__titan_local/faults`, { headers: authHeaders(options.credentials) })

@@ -135,7 +135,13 @@ export function regionResult(region: string, results: readonly AppDeployResult[]
   if (bad === undefined) return { region, outcome: "deployed", finishedAt: now };
   const reason = bad.lockLost === undefined ? bad.reason : `the deploy lock of ${bad.app} was lost`;
   const outcome = bad.lockLost !== undefined ? "failed" : bad.outcome;
-  return { region, outcome, ...(reason === undefined ? {} : { reason: `${bad.app}: ${reason}` }) };
+  const cause = bad.lockLost === undefined && "cause" in bad ? bad.cause : undefined;
+  return {
+    region,
+    outcome,
+    ...(reason === undefined ? {} : { reason: `${bad.app}: ${reason}` }),
+    ...(cause === undefined ? {} : { cause }),
+  };
 }
 
 /** When the region's apps last finished a deployed release: a wave already done soaks from then. */

@@ -447,9 +447,24 @@ function report(
     case "rolled_back":
       throw new TitanError(`deploy failed and was rolled back: ${summary}`, {
         exitCode: ExitCode.RolledBack,
-        hint: "check the failed region's logs (titan logs APP --region R), fix it and deploy again",
+        hint: rolledBackHint(results),
       });
     case "ok":
       return ExitCode.Ok;
   }
+}
+
+/** What to look at once a region failed and was rolled back: the app's logs only when its tasks ran there. */
+export function rolledBackHint(results: readonly RegionResult[]): string {
+  const causes = new Set(
+    results.filter((r) => r.outcome === "rolled_back").map((r) => r.cause ?? "unhealthy"),
+  );
+  const [only, ...more] = causes;
+  if (more.length > 0 || only === undefined || only === "unhealthy")
+    return "check the failed region's logs (titan logs APP --region R), fix it and deploy again";
+  if (only === "no_room")
+    return "the region's cluster has less room than its plan saw: `titan plan --region R` shows where the app fits now";
+  if (only === "not_started")
+    return "no agent of the region ran the release's tasks, so they left no logs: check that its master answers and its agents are up and registered, then deploy again (`titan status APP --region R` shows what runs)";
+  return "the reason is the master's or the agent's word on the launches, before anything ran: fix what it names and deploy again";
 }

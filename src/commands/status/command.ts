@@ -25,7 +25,8 @@ Examples:
   titan status api web worker --wait  every app's deploy, e.g. after deploying several with --detach
 
 One line per app: ok, degraded (fewer healthy instances than wanted, or some running another release's spec),
-deploying, interrupted, stopped or unknown; desired, running and healthy counts; the running release with its
+deploying, interrupted, stopping (nothing wanted, tasks still being killed), stopped or unknown; desired, running
+(and stopping) and healthy counts; the running release with its
 image and spec digest; the last deploy and its outcome. With --wait, while the newest release is pending and a
 deploy holds the app's lock, titan waits (saying on stderr what the deploy waits for, as its progress record
 tells), then answers as above and exits as the deploy did: 0 deployed, 5 rolled back, 6 failed; 130 when the

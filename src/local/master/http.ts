@@ -22,7 +22,7 @@ import { hasMalformedQueryEscape, matchRoute } from "../routes.js";
 import { checkOperatorCall, checkSchedulerCall } from "./calls.js";
 import { MAINTENANCE_CALLS, maintenanceCall } from "./maintenance-calls.js";
 import type { LocalMaster } from "./master.js";
-import type { Subscription } from "./model.js";
+import type { FrameworkRecord, Subscription } from "./model.js";
 import { QUOTA_CALLS } from "./quota.js";
 import { reserveResources } from "./reserve.js";
 import {
@@ -204,7 +204,25 @@ function handleScheduler(
     return sendText(res, result.status, result.error);
   };
   if (call.type === "ACCEPT" && master.heldAccepts.toHold > 0) return holdAccept(master, res, apply);
+  if (call.type === "ACCEPT" && master.lostAccepts > 0) return loseAccept(master, framework, call, res);
   return apply();
+}
+
+/**
+ * The LOSE_ACCEPTS fault: the call is answered 202 as it arrives, as a master answers every ACCEPT, and then lost,
+ * as with a master that fails over before passing the launch on: no task, no status update, and its offers back
+ * with the allocator (a new master knows none of the old one's offers).
+ */
+function loseAccept(
+  master: LocalMaster,
+  framework: FrameworkRecord,
+  call: JsonObject,
+  res: ServerResponse,
+): undefined {
+  master.lostAccepts--;
+  const accept = isObject(call.accept) ? call.accept : {};
+  master.handleCall(framework, { type: "DECLINE", decline: { offer_ids: accept.offer_ids ?? [] } });
+  return sendText(res, 202);
 }
 
 /**

@@ -120,6 +120,8 @@ export class LocalMaster {
   withholdOffers = false;
   /** Fault injection: ACCEPT calls still to hold (HOLD_ACCEPTS), and those held now (each applies and answers). */
   readonly heldAccepts = { toHold: 0, waiting: new Set<() => void>() };
+  /** Fault injection: ACCEPT calls still to answer and then lose (LOSE_ACCEPTS). */
+  lostAccepts = 0;
   /** Agents marked gone, as the registry keeps them (`slaves.gone`) until its garbage collection prunes them. */
   private readonly goneAgents = new Set<string>();
   private frameworkSeq = 0;
