@@ -314,6 +314,48 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
     ]);
   });
 
+  it("says nothing of an agent scheduled for maintenance where the app runs nothing, and accepts its inverse offer", () => {
+    // The master sends one to a framework that merely holds an offer of the agent.
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
+    const before = s.calls.length;
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a9", 3_600_000)] },
+    });
+    expect(s.events.filter((e) => e.type === "evacuate" || e.type === "inverse_offer")).toEqual([]);
+    expect(s.since(before).filter((c) => c.kind !== "accept_inverse_offers")).toEqual([]);
+    expect(s.since(before).filter((c) => c.kind === "accept_inverse_offers")).toEqual([
+      expect.objectContaining({ offers: [expect.objectContaining({ id: "io1" })] }),
+    ]);
+    expect(s.state.tracked.leaving).toEqual(new Set());
+  });
+
+  it("moves an instance reconciliation finds on an agent whose inverse offer came before it, and answers after", () => {
+    const known = [runningTask(0, "a1"), runningTask(1, "a2")];
+    const s = supervisor(known);
+    s.on({ type: "SUBSCRIBED", subscribed: { framework_id: { value: "f" } } });
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a3", 3_600_000)] },
+    });
+    for (const task of known)
+      s.status(task.taskId, "TASK_RUNNING", task.agentId, { reason: "REASON_RECONCILIATION" });
+    s.tick(100);
+    // Implicit reconciliation tells of instance 2, on a3: the agent is emptied after all.
+    s.status("web.1.2.1", "TASK_RUNNING", "a3", { reason: "REASON_RECONCILIATION" });
+    s.tick(DEFAULT_RECONCILE_TIMINGS.implicitSettleMs);
+    expect(s.events.filter((e) => e.type === "evacuate")).toEqual([
+      expect.objectContaining({ agent: "a3.example" }),
+    ]);
+    expect(s.calls.some((c) => c.kind === "accept_inverse_offers")).toBe(false);
+    expect(s.offer("a4")).toEqual([["a4", "web.1.2.2"]]);
+    s.status("web.1.2.2", "TASK_RUNNING", "a4");
+    s.status("web.1.2.1", "TASK_KILLED", "a3");
+    expect(s.calls.filter((c) => c.kind === "accept_inverse_offers")).toEqual([
+      expect.objectContaining({ offers: [expect.objectContaining({ id: "io1" })] }),
+    ]);
+  });
+
   it("moves instances off a maintenance agent only inside the app's disruption windows, and within max_per_hour", () => {
     // Saturday 2026-12-05 12:00 UTC; the window is weekdays only.
     const saturday = Date.parse("2026-12-05T12:00:00Z");
