@@ -128,6 +128,12 @@ function supervisor(known: readonly TitanTask[], app = target, start = 1_000) {
   };
 }
 
+/**
+ * A clock of today's size: a task found running has been healthy for an unknown time (since 0), so it counts at once
+ * whatever min_healthy_time asks, as it does against a real clock.
+ */
+const MONDAY = Date.parse("2026-12-07T12:00:00Z");
+
 /** Subscribed, and the first round of reconciliation answered and completed. */
 function reconciled(known: readonly TitanTask[], app = target, start = 1_000) {
   const s = supervisor(known, app, start);
@@ -291,7 +297,7 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
   });
 
   it("moves instances off an agent scheduled for maintenance: replacement first, then the kill, then ACCEPT", () => {
-    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")], target, MONDAY);
     s.on({
       type: "INVERSE_OFFERS",
       inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
@@ -303,7 +309,11 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
     expect(s.offer("a1")).toEqual([]);
     expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
     expect(s.calls.some((c) => c.kind === "kill")).toBe(false);
+    // Running, it counts after min_healthy_time (10 s), as a drain's move does.
     s.status("web.1.0.2", "TASK_RUNNING", "a4");
+    s.tick(spec.update.minHealthyTimeMs - 100);
+    expect(s.calls.some((c) => c.kind === "kill")).toBe(false);
+    s.tick(100);
     expect(s.calls.filter((c) => c.kind === "kill")).toEqual([
       expect.objectContaining({ taskId: "web.1.0.1" }),
     ]);
@@ -312,6 +322,74 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
     expect(s.calls.filter((c) => c.kind === "accept_inverse_offers")).toEqual([
       expect.objectContaining({ offers: [expect.objectContaining({ id: "io1" })] }),
     ]);
+  });
+
+  it("moves instances off a maintenance agent within max_surge: one replacement at a time, each counting first", () => {
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a1"), runningTask(2, "a3")], target, MONDAY);
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
+    });
+    // max_surge 1, max_unavailable 0: one replacement, and the next only once the first original is gone.
+    expect(s.offer("a4", "a5")).toEqual([["a4", "web.1.0.2"]]);
+    expect(s.offer("a4", "a5")).toEqual([]);
+    s.status("web.1.0.2", "TASK_RUNNING", "a4");
+    s.tick(spec.update.minHealthyTimeMs);
+    expect(s.calls.filter((c) => c.kind === "kill")).toEqual([
+      expect.objectContaining({ taskId: "web.1.0.1" }),
+    ]);
+    // Still live while it stops: the surge is full until it has ended.
+    expect(s.offer("a4", "a5")).toEqual([]);
+    s.status("web.1.0.1", "TASK_KILLED", "a1");
+    expect(s.offer("a5")).toEqual([["a5", "web.1.1.2"]]);
+  });
+
+  it("moves instances off a maintenance agent within max_unavailable when the app allows no surge: stop, then start", () => {
+    const unsurged = releaseOne(
+      {
+        ...spec,
+        update: {
+          ...spec.update,
+          maxSurge: { kind: "count", value: 0 },
+          maxUnavailable: { kind: "count", value: 1 },
+        },
+      },
+      "deployed",
+    );
+    const s = reconciled(
+      [runningTask(0, "a1"), runningTask(1, "a1"), runningTask(2, "a3")],
+      unsurged,
+      MONDAY,
+    );
+    const before = s.calls.length;
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
+    });
+    expect(s.since(before).filter((c) => c.kind === "kill")).toEqual([
+      expect.objectContaining({ taskId: "web.1.0.1" }),
+    ]);
+    expect(s.offer("a4")).toEqual([]);
+    s.status("web.1.0.1", "TASK_KILLED", "a1");
+    expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
+    s.status("web.1.0.2", "TASK_RUNNING", "a4");
+    s.tick(spec.update.minHealthyTimeMs);
+    expect(s.calls.filter((c) => c.kind === "kill").map((c) => (c.kind === "kill" ? c.taskId : ""))).toEqual([
+      "web.1.0.1",
+      "web.1.1.1",
+    ]);
+  });
+
+  it("relaunches a lost instance while moves fill the surge: restoring is no rollout", () => {
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")], target, MONDAY);
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
+    });
+    expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
+    s.status("web.1.2.1", "TASK_FAILED", "a3");
+    s.tick(spec.restart.backoffMs);
+    expect(s.offer("a5")).toEqual([["a5", "web.1.2.2"]]);
   });
 
   it("says nothing of an agent scheduled for maintenance where the app runs nothing, and accepts its inverse offer", () => {
