@@ -135,6 +135,27 @@ export function answerInverseOffers(
   };
 }
 
+/**
+ * Inverse offers the app cannot meet, declined: an advisory notice to the operator, as the Mesos maintenance guide
+ * has it, that the app is unlikely to leave their agents before the window. The master asks again once
+ * `refuseSeconds` have passed (or at the framework's next REVIVE), and they are answered anew then.
+ */
+export function declineInverseOffers(
+  state: EngineState,
+  offers: readonly PendingInverseOffer[],
+  refuseSeconds: number,
+): { state: EngineState; calls: SchedulerCall[]; events: DeployEvent[] } {
+  if (offers.length === 0) return { state, calls: [], events: [] };
+  const declined = new Set(offers.map((o) => o.id));
+  const inverseOffers = new Map([...state.inverseOffers].filter(([id]) => !declined.has(id)));
+  const app = state.tracked.app;
+  return {
+    state: { ...state, inverseOffers },
+    calls: [{ kind: "decline_inverse_offers", offers, refuseSeconds }],
+    events: offers.map((o) => ({ type: "inverse_offer", app, agent: o.host, answer: "DECLINE" }) as const),
+  };
+}
+
 /** An answer that did not go out: its inverse offers are answered again on a later step. */
 export function inverseOffersUnanswered(
   state: EngineState,

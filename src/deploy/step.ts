@@ -13,6 +13,7 @@ import type { RolloutDecision } from "./rollout.js";
 import {
   acting,
   brakeCheck,
+  declineUnmeetable,
   reconcileDue,
   reconciledOnce,
   type SuperviseSettings,
@@ -160,7 +161,10 @@ function superviseGate(state: EngineState, now: number, settings: SuperviseSetti
   let next = due.state;
   if (!reconciledOnce(next)) return { kind: "result", result: declineIdle(next, out) };
   next = answerMaintenance(next, now, out);
-  next = brakeCheck(next, now, settings);
+  const declined = declineUnmeetable(next, now);
+  out.calls.push(...declined.calls);
+  out.events.push(...declined.events);
+  next = brakeCheck(declined.state, now, settings);
   if (!acting(next)) return { kind: "result", result: declineIdle(next, out) };
   return { kind: "decided", state: next, decision: superviseDecision(next, now, settings) };
 }

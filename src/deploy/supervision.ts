@@ -1,10 +1,12 @@
-import { isOpen } from "../manifest/windows.js";
+import { isOpen, nextOpening } from "../manifest/windows.js";
 import { endsInstance } from "../mesos/task-status.js";
 import type { TaskStatus } from "../mesos/types/mesos.js";
 import { rolloutLimits } from "../plan/rollout.js";
 import { type Brake, type BrakeSettings, brakeRecovered, noteLoss } from "./brake.js";
 import type { SchedulerCall } from "./calls.js";
 import type { EngineState } from "./engine-state.js";
+import { declineInverseOffers } from "./evacuation.js";
+import type { DeployEvent } from "./events.js";
 import {
   beginRound,
   dueReconcileCalls,
@@ -16,7 +18,7 @@ import {
 } from "./reconcile-rounds.js";
 import { explicit } from "./reconciliation.js";
 import { nextActions, type RolloutDecision, type TaskPhase } from "./rollout.js";
-import { disruptionAllowance } from "./tracked-view.js";
+import { disruptionAllowance, holdsTasksOn } from "./tracked-view.js";
 import { type Tracked, type TrackedInstances, track } from "./tracking.js";
 
 /**
@@ -165,6 +167,33 @@ export function brakeCheck(state: EngineState, now: number, settings: SuperviseS
   const missing = missingInstances(tracked);
   const recovered = brakeRecovered(brake, settings.brake, { missing, desired: tracked.desired, now });
   return recovered.released ? withSupervision(state, { brake: recovered.brake }) : state;
+}
+
+/** The longest filter a master keeps on an answer to an inverse offer: a year. */
+const LONGEST_REFUSAL_SECONDS = 365 * 24 * 3600;
+
+/**
+ * Inverse offers the app cannot meet: it runs instances on their agents and its disruption windows stay closed
+ * until the maintenance starts, so no move begins in time (a supervisor takes nothing down outside a window).
+ * Each is declined with a filter until the next window opens, when the master asks again and the moves can begin;
+ * an instance still there when its agent goes down is lost and relaunched like any other.
+ */
+export function declineUnmeetable(
+  state: EngineState,
+  now: number,
+): { state: EngineState; calls: SchedulerCall[]; events: DeployEvent[] } {
+  const windows = state.tracked.target.spec.disruption?.windows;
+  if (windows === undefined || state.inverseOffers.size === 0 || isOpen(windows, now))
+    return { state, calls: [], events: [] };
+  const opens = nextOpening(windows, now);
+  const unmet = [...state.inverseOffers.values()].filter(
+    (o) => holdsTasksOn(state.tracked, o.agentId) && (opens === undefined || opens >= o.startMs),
+  );
+  const refuseSeconds =
+    opens === undefined
+      ? LONGEST_REFUSAL_SECONDS
+      : Math.min(LONGEST_REFUSAL_SECONDS, Math.max(1, Math.ceil((opens - now) / 1000)));
+  return declineInverseOffers(state, unmet, refuseSeconds);
 }
 
 /** Instances with no task that runs or may run: what the brake weighs recovery by. */

@@ -434,6 +434,67 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
     ]);
   });
 
+  it("declines an inverse offer it cannot meet, its windows closed until the maintenance, until the next opens", () => {
+    const saturday = Date.parse("2026-12-05T12:00:00Z");
+    const monday = Date.parse("2026-12-07T00:00:00Z");
+    const weekdays = { days: ["mon", "tue", "wed", "thu", "fri"] as const, startMinute: 0, endMinute: 1440 };
+    const windowed = releaseOne(
+      { ...spec, disruption: { windows: [{ ...weekdays, timeZone: "UTC" }] } },
+      "deployed",
+    );
+    const s = reconciled(
+      [runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")],
+      windowed,
+      saturday,
+    );
+    const before = s.calls.length;
+    const untilMonday = Math.ceil((monday - s.now) / 1000);
+    // Maintenance from Sunday noon: no window opens before it.
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", saturday + 86_400_000)] },
+    });
+    expect(s.since(before).filter((c) => c.kind.endsWith("inverse_offers"))).toEqual([
+      {
+        kind: "decline_inverse_offers",
+        offers: [expect.objectContaining({ id: "io1" })],
+        refuseSeconds: untilMonday,
+      },
+    ]);
+    expect(s.events.filter((e) => e.type === "inverse_offer")).toEqual([
+      { type: "inverse_offer", app: "web", agent: "a1.example", answer: "DECLINE" },
+    ]);
+    // Answered once: nothing more is sent for it.
+    s.tick(1_000);
+    expect(s.calls.filter((c) => c.kind.endsWith("inverse_offers"))).toHaveLength(1);
+
+    // Maintenance that starts after Monday's window opens is held, unanswered, until the app has left the agent.
+    const later = reconciled(
+      [runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")],
+      windowed,
+      saturday,
+    );
+    later.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io2", "a1", monday + 3_600_000)] },
+    });
+    expect(later.calls.filter((c) => c.kind.endsWith("inverse_offers"))).toEqual([]);
+
+    // The master asks again once the filter has passed: the window is open, the instance moves.
+    s.tick(monday - s.now);
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io3", "a1", saturday + 86_400_000)] },
+    });
+    expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
+    s.status("web.1.0.2", "TASK_RUNNING", "a4");
+    s.tick(spec.update.minHealthyTimeMs);
+    s.status("web.1.0.1", "TASK_KILLED", "a1");
+    expect(s.calls.filter((c) => c.kind === "accept_inverse_offers")).toEqual([
+      expect.objectContaining({ offers: [expect.objectContaining({ id: "io3" })] }),
+    ]);
+  });
+
   it("moves instances off a maintenance agent only inside the app's disruption windows, and within max_per_hour", () => {
     // Saturday 2026-12-05 12:00 UTC; the window is weekdays only.
     const saturday = Date.parse("2026-12-05T12:00:00Z");
