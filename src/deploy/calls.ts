@@ -20,7 +20,9 @@ export type SchedulerCall =
     }
   | { kind: "acknowledge"; status: TaskStatus }
   /** ACCEPT_INVERSE_OFFERS: the app holds nothing on these offers' agents any more; they may go down. */
-  | { kind: "accept_inverse_offers"; offers: readonly PendingInverseOffer[] };
+  | { kind: "accept_inverse_offers"; offers: readonly PendingInverseOffer[] }
+  /** DECLINE_INVERSE_OFFERS: the app cannot leave these agents in time; asked again after `refuseSeconds`. */
+  | { kind: "decline_inverse_offers"; offers: readonly PendingInverseOffer[]; refuseSeconds: number };
 
 export type CallKind = SchedulerCall["kind"];
 
@@ -67,6 +69,12 @@ export function sessionCalls(
         return session.answerInverseOffers(
           "ACCEPT",
           call.offers.map((o) => o.id),
+        );
+      case "decline_inverse_offers":
+        return session.answerInverseOffers(
+          "DECLINE",
+          call.offers.map((o) => o.id),
+          call.refuseSeconds,
         );
     }
   };

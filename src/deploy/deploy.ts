@@ -9,7 +9,7 @@ import type { LockOwner, Release, StateStore } from "../state/types.js";
 import { launchEnvironment, resolveEnvironment } from "./environment.js";
 import type { DeployEvent } from "./events.js";
 import { AppDeployment, type AppResult, type ExecutorOptions } from "./executor.js";
-import { holdLock } from "./lock.js";
+import { holdLock, LOCK_LEASE_MS, type LocksAhead } from "./lock.js";
 import type { PlannedAgent } from "./offer-plan.js";
 import { describeChange, differsInCountOnly, releaseFor } from "./releases.js";
 import type { PlanCluster } from "./replan.js";
@@ -76,6 +76,8 @@ export interface DeploySettings extends SharedExecutorOptions {
   /** false turns automatic rollback off whatever the manifest says. */
   autoRollback: boolean;
   leaseMs?: number;
+  /** Locks taken before this deploy (`titan drain`): the app's is used instead of taking it now. */
+  locksAhead?: LocksAhead;
 }
 
 /** What happened to one app, with the lock released and the release's outcome recorded. */
@@ -88,20 +90,23 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
   const onAbort = (): void => stop.abort();
   settings.signal.addEventListener("abort", onAbort, { once: true });
   let lockLost: unknown;
-  const lock = await holdLock(
-    settings.store,
-    app,
-    { ...settings.owner, purpose: `${input.purpose} ${app}` },
-    {
-      leaseMs: settings.leaseMs ?? 30_000,
-      force: settings.forceUnlock,
-      onLost: (error) => {
-        lockLost = error;
-        stop.abort();
+  const onLost = (error: unknown): void => {
+    lockLost = error;
+    stop.abort();
+  };
+  const lock =
+    settings.locksAhead?.take(app, onLost) ??
+    (await holdLock(
+      settings.store,
+      app,
+      { ...settings.owner, purpose: `${input.purpose} ${app}` },
+      {
+        leaseMs: settings.leaseMs ?? LOCK_LEASE_MS,
+        force: settings.forceUnlock,
+        onLost,
+        onBreak: (broken) => settings.warn(describeBrokenLock(app, broken, settings.now())),
       },
-      onBreak: (broken) => settings.warn(describeBrokenLock(app, broken, settings.now())),
-    },
-  );
+    ));
   try {
     if (input.plannedAfter !== undefined)
       await checkPlanHolds(settings.store, app, input.plannedAfter, settings.region);

@@ -134,6 +134,7 @@ const handlers: { [T in EngineEvent["type"]]: Handler<Extract<EngineEvent, { typ
           reconciliation: { ...state.reconciliation, sentAt: Number.NEGATIVE_INFINITY },
         });
       case "accept_inverse_offers":
+      case "decline_inverse_offers":
         return reaction(inverseOffersUnanswered(state, call.offers));
       case "decline":
       case "acknowledge":

@@ -60,10 +60,12 @@ export interface RolloutInput extends RolloutLimits {
    */
   keepPrevious?: boolean;
   /**
-   * A counting task being replaced is killed only once its replacement counts, whatever the unavailability budget
-   * allows (a supervisor moving instances off an agent scheduled for maintenance).
+   * The limits bound replacements alone (a supervisor moving instances off an agent being emptied): a replacement is
+   * launched only while live tasks stay within `desired + maxSurge`, and a replaced task that counts is killed only
+   * while `desired − maxUnavailable` still count, while a missing instance is launched and a surplus or duplicate
+   * task killed whatever they say (restoring the count is no rollout).
    */
-  replaceOnceCounting?: boolean;
+  limitsReplacementsOnly?: boolean;
   /**
    * How many more running instances may start being replaced now: what the disruption budget's hour has left.
    * Absent: no limit. An instance whose replacement is on its way while its old task still runs holds a share.
@@ -143,12 +145,12 @@ export function nextActions(input: RolloutInput): RolloutDecision {
 
   const actions: RolloutAction[] = [];
   let counting = input.tasks.filter(isCounting).length;
+  const bounded = (reason: "replaced" | "surplus" | "duplicate"): boolean =>
+    !input.limitsReplacementsOnly || reason === "replaced";
   for (const { task, reason } of unwanted) {
     if (isCounting(task)) {
-      if (counting - 1 < floor) continue;
+      if (bounded(reason) && counting - 1 < floor) continue;
       if (input.keepPrevious && reason === "replaced") continue;
-      if (input.replaceOnceCounting && reason === "replaced" && killOrder(task, standing, isCounting) !== 1)
-        continue;
     }
     const share = reason === "replaced" && takesShare(task.instance);
     if (share && allowance < 1) {
@@ -184,8 +186,12 @@ export function nextActions(input: RolloutInput): RolloutDecision {
   const reachable = input.tasks.filter((t) => t.phase !== "unreachable").length;
   let live = reachable;
   const ceiling = desired + maxSurge;
+  // The instances a launch replaces: an old task of theirs still holds its place, running or stopping.
+  const replacing = new Set(
+    input.tasks.filter((t) => !t.current && t.phase !== "unreachable").map((t) => t.instance),
+  );
   for (const instance of pending) {
-    if (live >= ceiling) break;
+    if (live >= ceiling && (!input.limitsReplacementsOnly || replacing.has(instance))) continue;
     const until = input.backoffUntil?.get(instance);
     if (until !== undefined && until > now) continue;
     if (takesShare(instance)) {

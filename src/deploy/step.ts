@@ -14,6 +14,7 @@ import type { RolloutDecision } from "./rollout.js";
 import {
   acting,
   brakeCheck,
+  declineUnmeetable,
   reconcileDue,
   reconciledOnce,
   type SuperviseSettings,
@@ -101,7 +102,7 @@ function deployGate(state: EngineState, now: number, settings: EngineSettings, o
   if (holding(next.tracked, next.reconciliation, now))
     return { kind: "result", result: declineAll(next, RETRY_REFUSE_SECONDS, out) };
   next = { ...next, tracked: track(next.tracked, { type: "progress" }, now).tracked };
-  next = answerMaintenance(next, out);
+  next = answerMaintenance(next, now, out);
   const failure = gateFailure(next, now);
   if (failure !== undefined) {
     const tracked = track(next.tracked, { type: "failure_taken" }, now).tracked;
@@ -150,8 +151,11 @@ function superviseGate(state: EngineState, now: number, settings: SuperviseSetti
   out.calls.push(...due.calls);
   let next = due.state;
   if (!reconciledOnce(next)) return { kind: "result", result: declineIdle(next, out) };
-  next = answerMaintenance(next, out);
-  next = brakeCheck(next, now, settings);
+  next = answerMaintenance(next, now, out);
+  const declined = declineUnmeetable(next, now);
+  out.calls.push(...declined.calls);
+  out.events.push(...declined.events);
+  next = brakeCheck(declined.state, now, settings);
   if (!acting(next)) return { kind: "result", result: declineIdle(next, out) };
   return { kind: "decided", state: next, decision: superviseDecision(next, now, settings) };
 }
@@ -183,8 +187,8 @@ function settle(state: EngineState, now: number, out: Out): EngineState {
 }
 
 /** Inverse offers whose agents the app has left are accepted. */
-function answerMaintenance(state: EngineState, out: Out): EngineState {
-  const answered = answerInverseOffers(state);
+function answerMaintenance(state: EngineState, now: number, out: Out): EngineState {
+  const answered = answerInverseOffers(state, now);
   out.calls.push(...answered.calls);
   out.events.push(...answered.events);
   return answered.state;

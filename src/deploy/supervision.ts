@@ -1,9 +1,12 @@
-import { isOpen } from "../manifest/windows.js";
+import { isOpen, nextOpening } from "../manifest/windows.js";
 import { endsInstance } from "../mesos/task-status.js";
 import type { TaskStatus } from "../mesos/types/mesos.js";
+import { rolloutLimits } from "../plan/rollout.js";
 import { type Brake, type BrakeSettings, brakeRecovered, noteLoss } from "./brake.js";
 import type { SchedulerCall } from "./calls.js";
 import type { EngineState } from "./engine-state.js";
+import { declineInverseOffers } from "./evacuation.js";
+import type { DeployEvent } from "./events.js";
 import {
   beginRound,
   dueReconcileCalls,
@@ -15,7 +18,7 @@ import {
 } from "./reconcile-rounds.js";
 import { explicit } from "./reconciliation.js";
 import { nextActions, type RolloutDecision, type TaskPhase } from "./rollout.js";
-import { disruptionAllowance } from "./tracked-view.js";
+import { disruptionAllowance, holdsTasksOn } from "./tracked-view.js";
 import { type Tracked, type TrackedInstances, track } from "./tracking.js";
 
 /**
@@ -166,6 +169,33 @@ export function brakeCheck(state: EngineState, now: number, settings: SuperviseS
   return recovered.released ? withSupervision(state, { brake: recovered.brake }) : state;
 }
 
+/** The longest filter a master keeps on an answer to an inverse offer: a year. */
+const LONGEST_REFUSAL_SECONDS = 365 * 24 * 3600;
+
+/**
+ * Inverse offers the app cannot meet: it runs instances on their agents and its disruption windows stay closed
+ * until the maintenance starts, so no move begins in time (a supervisor takes nothing down outside a window).
+ * Each is declined with a filter until the next window opens, when the master asks again and the moves can begin;
+ * an instance still there when its agent goes down is lost and relaunched like any other.
+ */
+export function declineUnmeetable(
+  state: EngineState,
+  now: number,
+): { state: EngineState; calls: SchedulerCall[]; events: DeployEvent[] } {
+  const windows = state.tracked.target.spec.disruption?.windows;
+  if (windows === undefined || state.inverseOffers.size === 0 || isOpen(windows, now))
+    return { state, calls: [], events: [] };
+  const opens = nextOpening(windows, now);
+  const unmet = [...state.inverseOffers.values()].filter(
+    (o) => holdsTasksOn(state.tracked, o.agentId) && (opens === undefined || opens >= o.startMs),
+  );
+  const refuseSeconds =
+    opens === undefined
+      ? LONGEST_REFUSAL_SECONDS
+      : Math.min(LONGEST_REFUSAL_SECONDS, Math.max(1, Math.ceil((opens - now) / 1000)));
+  return declineInverseOffers(state, unmet, refuseSeconds);
+}
+
 /** Instances with no task that runs or may run: what the brake weighs recovery by. */
 function missingInstances(tracked: Pick<TrackedInstances, "desired" | "tasks" | "unanswered">): number {
   const present = new Set<number>();
@@ -180,7 +210,7 @@ function missingInstances(tracked: Pick<TrackedInstances, "desired" | "tasks" | 
  * What the supervisor does next, with the deploy's rollout core: kills of duplicates and surplus, launches of
  * instances without a task. Of an instance's duplicates that serve alike, the one of the supervised release's spec
  * stays. Every task counts as current (a rollout is a deploy's job) except one on an agent
- * being emptied for maintenance: it is replaced, and killed only once its replacement counts. An unreachable task
+ * being emptied for maintenance: it is moved as a drain moves it, within the app's update policy. An unreachable task
  * holds its instance like an unanswered one until its grace passed (never killed, never replaced); after it, its
  * instance is launched again, and when the original comes back the duplicate is killed.
  */
@@ -199,21 +229,22 @@ export function superviseDecision(
     phase: phaseOf(t, tracked.unanswered, now, settings.unreachableGraceMs),
     ...(t.healthySince === undefined ? {} : { healthySince: t.healthySince }),
   }));
-  // Replacements of lost instances are not a rollout's surge: any number may be on their way at once, and kills
-  // of duplicates and surplus never wait for a replacement to count. Moving an instance off an agent scheduled for
-  // maintenance is taking it down on purpose: only while the app's disruption windows are open, and within its
-  // max_per_hour (a lost instance's relaunch takes no share).
-  const windows = tracked.target.spec.disruption?.windows;
+  // Relaunches of lost instances are not a rollout's surge: any number may be on their way at once, and kills of
+  // duplicates and surplus never wait for a replacement to count. Moving an instance off an agent scheduled for
+  // maintenance is taking it down on purpose, as a drain does: within the app's update policy (max_surge,
+  // max_unavailable, min_healthy_time), only while its disruption windows are open, and within its max_per_hour (a
+  // lost instance's relaunch takes no share).
+  const spec = tracked.target.spec;
+  const windows = spec.disruption?.windows;
   const allowance = windows !== undefined && !isOpen(windows, now) ? 0 : disruptionAllowance(tracked, now);
   return nextActions({
     desired: tracked.desired,
-    maxSurge: tracked.desired + tasks.length,
-    maxUnavailable: tracked.desired,
-    minHealthyMs: 0,
+    ...rolloutLimits(spec, tracked.desired),
+    minHealthyMs: spec.update.minHealthyTimeMs,
     now,
     tasks,
     backoffUntil: backoffUntil(tracked, supervisionOf(state).heldUntil),
-    replaceOnceCounting: true,
+    limitsReplacementsOnly: true,
     ...(allowance === undefined ? {} : { disruptionAllowance: allowance }),
   });
 }

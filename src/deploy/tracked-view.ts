@@ -308,8 +308,10 @@ export function holdsTasksOn(tracked: Pick<View, "tasks">, agentId: string): boo
 /**
  * The app's tasks that count for its spread and uniqueness where new instances are placed: the ones that stay, as
  * the plan counts them. Tasks being killed, surplus ones, and those a rollout replaces (of an older release, or on
- * an agent being emptied) hold their room until they end but count for no constraint; a supervisor, which never
- * rolls out, counts every task but those it kills and those on agents being emptied.
+ * an agent being emptied) hold their room until they end but count for no constraint, and neither does a task cut
+ * off with its agent (the plan's diff stands it for no instance: its instance is launched anew). A supervisor, which
+ * never rolls out and holds an unreachable instance through its grace, counts every task but those it kills and
+ * those on agents being emptied.
  */
 export function stayingTasks(tracked: View, supervising: boolean): RunningTask[] {
   return [...tracked.tasks.values()].flatMap((t) =>
@@ -318,7 +320,7 @@ export function stayingTasks(tracked: View, supervising: boolean): RunningTask[]
     t.state === "TASK_KILLING" ||
     t.instance >= tracked.desired ||
     tracked.leaving.has(t.agentId) ||
-    (!supervising && !isCurrent(tracked, t))
+    (!supervising && (!isCurrent(tracked, t) || t.state === "TASK_UNREACHABLE"))
       ? []
       : [
           {

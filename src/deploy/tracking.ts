@@ -159,7 +159,10 @@ export type TrackingEvent =
   | { type: "leave"; agentIds: readonly string[] }
   /** The rollout waits for the disruption budget: that wait does not eat the progress deadline. */
   | { type: "budget_wait" }
-  /** The rollout waits only for tasks it killed to end: that wait does not eat the progress deadline either. */
+  /**
+   * The rollout waits only for tasks it killed to end: that wait does not eat the progress deadline either, and an
+   * instance waiting for their room gets a fresh healthy deadline at its next launch.
+   */
   | { type: "kills_wait" };
 
 /** An instance of the target whose task ended on its own: it wants a fresh placement and fresh offers. */
@@ -334,8 +337,11 @@ function trackOnce(tracked: TrackedInstances, event: TrackingEvent, now: number)
       draft.leaving = new Set([...draft.leaving, ...event.agentIds]);
       break;
     case "budget_wait":
+      draft.lastProgressAt = now;
+      break;
     case "kills_wait":
       draft.lastProgressAt = now;
+      waitForRoom(draft);
       break;
   }
   return { tracked: draft, ...out };
@@ -681,6 +687,21 @@ function noteProgress(draft: Draft, now: number): void {
   }
   draft.refusals = refusals;
   draft.firstLaunchAt = firstLaunchAt;
+}
+
+/**
+ * The rollout waits only for tasks it killed to end: an instance of the target with no task left (it ended before it
+ * counted) waits for the room they hold, which is not the release failing. Its health clock starts again at its next
+ * launch, rather than running out against its first launch's `healthy_deadline` while kills take their grace. A
+ * crash loop is still bounded: every relaunch waits out its restart backoff on that clock, and kills end.
+ */
+function waitForRoom(draft: Draft): void {
+  if (draft.firstLaunchAt.size === 0) return;
+  const live = new Set(
+    [...draft.tasks.values()].filter((t) => isCurrent(draft, t) && !t.killSent).map((t) => t.instance),
+  );
+  const firstLaunchAt = new Map([...draft.firstLaunchAt].filter(([instance]) => live.has(instance)));
+  if (firstLaunchAt.size < draft.firstLaunchAt.size) draft.firstLaunchAt = firstLaunchAt;
 }
 
 /** A rollback: the release rolled back to is the target, with its own count of instances. */

@@ -13,6 +13,7 @@ import { type AppDeployResult, deployApp } from "../deploy/deploy.js";
 import { launchEnvironment } from "../deploy/environment.js";
 import { writeEvent } from "../deploy/event-line.js";
 import type { DeployEvent } from "../deploy/events.js";
+import { holdLocksAhead, LOCK_LEASE_MS, type LocksAhead } from "../deploy/lock.js";
 import type { PlannedAgent } from "../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../deploy/progress.js";
 import type { AppSpec } from "../manifest/types.js";
@@ -26,6 +27,7 @@ import { renderPlan } from "../plan/render.js";
 import type { AppPlan, Plan } from "../plan/types.js";
 import { imageLines, imagesToJson, pinAppImages, plannedImages } from "../registry/apps.js";
 import type { PinnedImage } from "../registry/pin.js";
+import { describeBrokenLock } from "../state/errors.js";
 import { liveness } from "../state/live-lock.js";
 import type { StateStore } from "../state/types.js";
 import { checkOutputReader } from "./check-output.js";
@@ -73,7 +75,10 @@ export interface ApplyOptions {
 export interface FollowUp {
   /** Said in the plan's confirmation after the apps, e.g. "bring agent-2 down for maintenance". */
   describe: string;
-  /** Once the change is confirmed, before any app changes (`titan drain` schedules the agents' maintenance). */
+  /**
+   * Once the change is confirmed, before any app changes (`titan drain` schedules the agents' maintenance). The
+   * locks of every app that changes are held by then: no `titan supervise` acts on those apps any more.
+   */
   before?(): Promise<void>;
   run(): Promise<void>;
 }
@@ -149,39 +154,69 @@ export async function applyApps(
     return ExitCode.Ok;
   }
   await conn.recordAdoptions();
-  await options.followUp?.before?.();
-
-  const view = await progressView(env, options.json);
-  // --timeout bounds the whole change, however many apps it deploys one after another.
-  const deadline =
-    options.timeoutMs === undefined ? {} : { deadline: env.clock.now() + options.timeoutMs - waited };
+  const locksAhead =
+    options.followUp?.before === undefined ? undefined : await lockAhead(env, conn, names, options);
   let results: AppDeployResult[];
   try {
-    results = await deployChanging(
-      env,
-      conn,
-      { plan, snapshot, changing },
-      {
-        ...options,
-        draining,
-        plannedAfter,
-        ...deadline,
-        ...(disruptionOverride === undefined ? {} : { disruptionOverride }),
-      },
-      (e) => {
-        if (e.type === "done") options.onEnding?.();
-        view.event(e);
-        if (e.type === "release") options.onRelease?.(e.app, e.release);
-      },
-    );
+    await options.followUp?.before?.();
+    const view = await progressView(env, options.json);
+    // --timeout bounds the whole change, however many apps it deploys one after another.
+    const deadline =
+      options.timeoutMs === undefined ? {} : { deadline: env.clock.now() + options.timeoutMs - waited };
+    try {
+      results = await deployChanging(
+        env,
+        conn,
+        { plan, snapshot, changing },
+        {
+          ...options,
+          draining,
+          plannedAfter,
+          ...deadline,
+          ...(disruptionOverride === undefined ? {} : { disruptionOverride }),
+          ...(locksAhead === undefined ? {} : { locksAhead }),
+        },
+        (e) => {
+          if (e.type === "done") options.onEnding?.();
+          view.event(e);
+          if (e.type === "release") options.onRelease?.(e.app, e.release);
+        },
+      );
+    } finally {
+      options.onEnding?.();
+      view.stop();
+    }
   } finally {
-    options.onEnding?.();
-    view.stop();
+    await locksAhead?.releaseRest();
   }
   if (!options.json) printSummary(env, results);
   const code = outcomeCode(results, options, env.signal.aborted);
   await options.followUp?.run();
   return code;
+}
+
+/**
+ * The locks of every app that changes, taken before the change's first step (`titan drain` schedules maintenance,
+ * which the master answers with inverse offers to each app's framework): a `titan supervise` holding one of those
+ * apps steps aside before it would move the same instances, and each app is then moved by its own deploy, in turn.
+ * A lock held by another titan refuses the whole change, with nothing done yet.
+ */
+async function lockAhead(
+  env: Env,
+  conn: Connection,
+  apps: readonly string[],
+  options: Pick<ApplyOptions, "verb" | "forceUnlock">,
+): Promise<LocksAhead> {
+  const owner = { user: conn.user, host: hostname(), pid: process.pid };
+  return holdLocksAhead(conn.store, apps, (app) => ({ ...owner, purpose: `${options.verb} ${app}` }), {
+    leaseMs: LOCK_LEASE_MS,
+    force: options.forceUnlock,
+    onBreak: (app, broken) =>
+      writeLine(
+        env.io.err,
+        `${env.io.errColor.yellow("warning:")} ${describeBrokenLock(app, broken, env.clock.now())}`,
+      ),
+  });
 }
 
 /** What a region's deploy carries out: its plan, the state it was made from, and the apps that change. */
@@ -209,6 +244,8 @@ export async function deployChanging(
     plannedAfter?: ReadonlyMap<string, number>;
     /** The region a multi-region deploy names before each warning, as before each of its progress lines. */
     regionLabel?: string;
+    /** Locks taken before the change's first step: each app's deploy uses its own. */
+    locksAhead?: LocksAhead;
   },
   emit: (event: DeployEvent) => void,
 ): Promise<AppDeployResult[]> {
@@ -261,6 +298,7 @@ export async function deployChanging(
           checkOutput: checkOutputReader(conn.cluster),
           forceUnlock: options.forceUnlock,
           autoRollback: options.autoRollback,
+          ...(options.locksAhead === undefined ? {} : { locksAhead: options.locksAhead }),
           ...(conn.target.cluster.containerizer === undefined
             ? {}
             : { containerizer: conn.target.cluster.containerizer }),

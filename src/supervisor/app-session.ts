@@ -263,7 +263,9 @@ export class SupervisedSession {
         const events = event === undefined ? [] : [event, ...queue.drain(MAX_BURST)];
         // A deploy may have taken the lock (and subscribed) since the turn that decided to subscribe: this
         // subscription then failed the deploy's over, and acting now would work against it. Step aside first.
-        if (events.some((e) => e.type === "SUBSCRIBED") && (await this.deployWaiting(true))) return "deploy";
+        // Likewise before moving instances an inverse offer asks back: a `titan drain` takes the locks of the apps
+        // it moves before it schedules their agents, and moves them itself.
+        if (events.some(looksAtLockFirst) && (await this.deployWaiting(true))) return "deploy";
         // A burst (the answers of a reconciliation) is handled at once, then decided on once.
         await this.turn(calls, events, stop);
         if (await this.deployWaiting()) return "deploy";
@@ -476,6 +478,11 @@ function batched(events: readonly SessionEvent[]): EngineEvent[] {
   }
   flush();
   return out;
+}
+
+/** Events after which the lock is looked at before anything is decided. */
+function looksAtLockFirst(event: SessionEvent): boolean {
+  return event.type === "SUBSCRIBED" || event.type === "INVERSE_OFFERS";
 }
 
 /** Another subscriber (a deploy) failed the framework over to itself: the supervisor steps aside. */

@@ -9,7 +9,7 @@ import { masterTasks, startSupervisor, stopAll, until, writeCrashableApp } from 
 import { runCli } from "../support/cli.js";
 import { scriptedPrompter, testEnv } from "../support/env.js";
 import { startTestCluster } from "../support/local-cluster.js";
-import { events, FAST, home, writeWebApp } from "./harness.js";
+import { events, FAST, home, peakLive, writeWebApp } from "./harness.js";
 
 afterEach(stopAll);
 
@@ -99,6 +99,47 @@ describe("titan drain beside a titan supervise of another app", () => {
     const status = (await operator(local.url, { type: "GET_MAINTENANCE_STATUS" }))
       .get_maintenance_status as Json;
     expect(((status.status as Json).down_machines as Json[]).length).toBe(1);
+  }, 90_000);
+
+  it("moves a supervised app's instances itself, within max_surge: the supervisor steps aside for them", async () => {
+    // One agent runs everything (web, supervised, two instances; api, whose move takes a while); two more join.
+    const local = await startTestCluster({ ...FAST, agents: 1 });
+    const h = home();
+    const opts = { env: h.vars, cwd: h.cwd };
+    const cli = (argv: string[]) => runCli([...argv, "--master", local.url], opts);
+    const web = writeCrashableApp(h.cwd, { instances: 2 });
+    expect((await cli(["deploy", "-f", web, "--yes"])).code).toBe(0);
+    const api = writeWebApp(h.cwd, {
+      name: "api",
+      instances: 1,
+      healthyDeadline: "10s",
+      progressDeadline: "20s",
+    });
+    writeFileSync(api, readFileSync(api, "utf8").replace("min_healthy_time: 200ms", "min_healthy_time: 3s"));
+    expect((await cli(["deploy", "-f", api, "--yes"])).code).toBe(0);
+    const [victim] = (await running(local.url, "web")).map((t) => t.agent);
+    await local.cluster.addAgents({ count: 2, resources: { cpus: 4, mem: 8192, disk: 0, gpus: 0 } });
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+
+    // The drain moves api first, then web. The master asks web's framework for the agent back as soon as it is
+    // scheduled; the supervisor holding it moved both instances at once, before the drain reached web.
+    const done = await cli(["drain", victim ?? "", "--yes", "--json"]);
+    expect(done.code, done.stderr).toBe(0);
+    const list = events(done.stdout);
+    expect(list.filter((e) => e.type === "launch").map((e) => e.app)).toEqual(["api", "web", "web"]);
+    // The drain's own moves of web: never more than instances + max_surge tasks.
+    expect(peakLive(list, "web")).toBe(3);
+    expect(supervisor.records().filter((r) => r.msg === "launch" || r.msg === "evacuate")).toEqual([]);
+    const after = await running(local.url, "web");
+    expect(after).toHaveLength(2);
+    expect(after.every((t) => t.agent !== victim)).toBe(true);
+    expect(after.map((t) => t.id).sort()).toEqual(
+      list
+        .filter((e) => e.type === "launch" && e.app === "web")
+        .map((e) => String(e.task))
+        .sort(),
+    );
   }, 90_000);
 
   it("brings no machine down with an instance launched there while it waited at its prompt: the re-run moves it", async () => {

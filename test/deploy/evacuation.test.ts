@@ -131,12 +131,32 @@ describe("evacuation in the engine", () => {
     delete whole.agent_id;
     e.on({
       type: "INVERSE_OFFERS",
-      inverse_offers: { inverse_offers: [whole, inverseOffer("io2", "c1", 5)] },
+      inverse_offers: { inverse_offers: [whole, inverseOffer("io2", "a1", 5)] },
     });
-    expect(e.state().tracked.leaving).toEqual(new Set(["c1"]));
+    expect(e.state().tracked.leaving).toEqual(new Set(["a1"]));
     e.on({ type: "RESCIND_INVERSE_OFFER", rescind_inverse_offer: { inverse_offer_id: { value: "io2" } } });
+    e.on({ type: "OFFERS", offers: { offers: [agentOffer("o2", "b1", 2)] } });
+    e.tick();
+    e.update("web.1.0.2", "TASK_RUNNING", "b1");
+    e.tick();
+    e.update("web.1.0.1", "TASK_KILLED", "a1");
     e.tick();
     expect(answers(e.calls)).toEqual([]);
+  });
+
+  it("accepts at once, saying nothing and moving nothing, an inverse offer for an agent where the app runs nothing", () => {
+    // A master sends one to every framework holding resources on the agent: an offer is enough.
+    const e = engine();
+    e.tick();
+    e.on({ type: "INVERSE_OFFERS", inverse_offers: { inverse_offers: [inverseOffer("io3", "c1", 5)] } });
+    expect(e.events.filter((ev) => ev.type === "evacuate" || ev.type === "inverse_offer")).toEqual([]);
+    expect(e.state().tracked.leaving).toEqual(new Set());
+    // Nothing new goes there all the same.
+    expect(e.state().plan.avoid.get("c1")).toBe("c1.example is scheduled for maintenance");
+    e.tick();
+    expect(answers(e.calls)).toEqual([["io3"]]);
+    expect(e.calls.filter((c) => c.kind === "accept" || c.kind === "kill")).toEqual([]);
+    expect(e.events.filter((ev) => ev.type === "evacuate" || ev.type === "inverse_offer")).toEqual([]);
   });
 
   it("empties drained agents from the start: said once, avoided by re-planning, their tasks replaced", () => {

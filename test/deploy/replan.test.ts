@@ -105,4 +105,19 @@ describe("re-planning the rest of a rollout", () => {
     expect(state.tracked.tasks.get("web.1.3.1")?.state).toBe("TASK_KILLING");
     expect(replannedInstanceZero(state)).toEqual([{ instance: 0, from: "e1.example", to: "d1.example" }]);
   });
+
+  it("counts an unreachable task of the release as no instance, as the plan does: its host takes the instance", () => {
+    // Instance 0's task on d1 is cut off with its agent: the plan stands it for no instance and launches instance 0
+    // anew, where a unique hostname does not keep it off d1.
+    const state = engine(
+      [
+        [runningTask(0, "d1"), "TASK_UNREACHABLE"],
+        [runningTask(1, "b1"), "TASK_RUNNING"],
+        [runningTask(2, "c1"), "TASK_RUNNING"],
+      ],
+      ["b1", "c1", "d1", "e1"],
+    );
+    expect(state.tracked.tasks.get("web.1.0.1")?.state).toBe("TASK_UNREACHABLE");
+    expect(replannedInstanceZero(state)).toEqual([{ instance: 0, from: "e1.example", to: "d1.example" }]);
+  });
 });

@@ -18,7 +18,7 @@ import { agentOffer, runningTask } from "../support/engine-fixtures.js";
 const DEADLINE_MS = 4_000;
 const GRACE_MS = 20_000;
 
-function spec(instances: number, digest: string): AppSpec {
+function spec(instances: number, digest: string, maxSurge = 1): AppSpec {
   return appSpec({
     name: "web",
     image: undefined,
@@ -29,7 +29,7 @@ function spec(instances: number, digest: string): AppSpec {
     // The digest stands for the spec: another shell is another release's tasks.
     shell: `echo ${digest}`,
     update: {
-      maxSurge: { kind: "count", value: 1 },
+      maxSurge: { kind: "count", value: maxSurge },
       maxUnavailable: { kind: "count", value: 0 },
       minHealthyTimeMs: 0,
       healthyDeadlineMs: DEADLINE_MS,
@@ -49,10 +49,10 @@ const settings: EngineSettings = { seed: 1, region: null, autoRollback: true, re
  * Release 1 runs three instances on a1; release 2 (`instances` of them, `digest` "sha256:one" for the same spec as
  * release 1, as a stop or a scale is) is deployed, the engine driven by hand with every call and warning kept.
  */
-function deploying(instances: number, digest: string) {
+function deploying(instances: number, digest: string, maxSurge = 1) {
   let now = 0;
   const one = release(1, spec(3, "sha256:one"), "sha256:one", "deployed");
-  const two = release(2, spec(instances, digest), digest, "pending");
+  const two = release(2, spec(instances, digest, maxSurge), digest, "pending");
   const target: AppTarget = { spec: two.spec, release: two, environment: {} };
   const tracked = startTracking({
     app: "web",
@@ -160,6 +160,64 @@ describe("kills that take long never fail a release", () => {
     deploy.update("web.1.0.1", "TASK_KILLED");
     deploy.wait(100);
     expect(deploy.finish()).toEqual({ kind: "done" });
+  });
+
+  it("a new instance that crashed and waits for the room kills hold gets its healthy deadline from its next launch", () => {
+    // Three instances replaced with a surge of 2: instances 0 and 1 start, 0 counts and its old task is stopped.
+    const deploy = deploying(3, "sha256:two", 2);
+    deploy.offer();
+    deploy.wait(100);
+    expect(deploy.launches()).toEqual([0, 1]);
+    deploy.update("web.2.0.1", "TASK_RUNNING");
+    deploy.update("web.2.1.1", "TASK_FAILED");
+    deploy.wait(100);
+    expect(deploy.kills()).toEqual(["web.1.0.1"]);
+    // While instance 1 waits out its restart backoff, instance 2 takes the room its crash left; it counts, and its
+    // old task is stopped too. Instance 1 now waits only for the two kills to free the surge.
+    deploy.offer();
+    deploy.wait(100);
+    expect(deploy.launches()).toEqual([0, 1, 2]);
+    deploy.update("web.2.2.1", "TASK_RUNNING");
+    deploy.wait(100);
+    expect(deploy.kills()).toEqual(["web.1.0.1", "web.1.2.1"]);
+    // Past healthy_deadline from instance 1's first launch: the kills take their grace, which is not its failure.
+    deploy.wait(GRACE_MS - 1_000);
+    expect(deploy.finish()).toBeUndefined();
+    deploy.update("web.1.0.1", "TASK_KILLED");
+    deploy.update("web.1.2.1", "TASK_KILLED");
+    deploy.offer();
+    deploy.wait(100);
+    expect(deploy.launches()).toEqual([0, 1, 2, 1]);
+    // Its health clock runs from this launch: a deadline less 1 s later it has not failed, and once it counts the
+    // last old task goes and the release is done.
+    deploy.wait(DEADLINE_MS - 1_000);
+    expect(deploy.finish()).toBeUndefined();
+    deploy.update("web.2.1.2", "TASK_RUNNING");
+    deploy.wait(100);
+    expect(deploy.kills()).toEqual(["web.1.0.1", "web.1.2.1", "web.1.1.1"]);
+    deploy.update("web.1.1.1", "TASK_KILLED");
+    deploy.wait(100);
+    expect(deploy.finish()).toEqual({ kind: "done" });
+  });
+
+  it("a relaunch after a wait for kills still fails at its own healthy deadline", () => {
+    const deploy = deploying(3, "sha256:two", 2);
+    deploy.offer();
+    deploy.wait(100);
+    deploy.update("web.2.0.1", "TASK_RUNNING");
+    deploy.update("web.2.1.1", "TASK_FAILED");
+    deploy.wait(100);
+    deploy.offer();
+    deploy.wait(100);
+    deploy.update("web.2.2.1", "TASK_RUNNING");
+    deploy.wait(GRACE_MS - 1_000);
+    deploy.update("web.1.0.1", "TASK_KILLED");
+    deploy.update("web.1.2.1", "TASK_KILLED");
+    deploy.offer();
+    deploy.wait(100);
+    expect(deploy.launches()).toEqual([0, 1, 2, 1]);
+    deploy.wait(DEADLINE_MS + 1_000);
+    expect(deploy.finish()).toMatchObject({ kind: "rollback", to: { number: 1 } });
   });
 
   it("the deadline still runs while a new instance is on its way to counting, kills or not", () => {

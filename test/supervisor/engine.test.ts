@@ -128,6 +128,12 @@ function supervisor(known: readonly TitanTask[], app = target, start = 1_000) {
   };
 }
 
+/**
+ * A clock of today's size: a task found running has been healthy for an unknown time (since 0), so it counts at once
+ * whatever min_healthy_time asks, as it does against a real clock.
+ */
+const MONDAY = Date.parse("2026-12-07T12:00:00Z");
+
 /** Subscribed, and the first round of reconciliation answered and completed. */
 function reconciled(known: readonly TitanTask[], app = target, start = 1_000) {
   const s = supervisor(known, app, start);
@@ -291,7 +297,7 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
   });
 
   it("moves instances off an agent scheduled for maintenance: replacement first, then the kill, then ACCEPT", () => {
-    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")], target, MONDAY);
     s.on({
       type: "INVERSE_OFFERS",
       inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
@@ -303,7 +309,11 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
     expect(s.offer("a1")).toEqual([]);
     expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
     expect(s.calls.some((c) => c.kind === "kill")).toBe(false);
+    // Running, it counts after min_healthy_time (10 s), as a drain's move does.
     s.status("web.1.0.2", "TASK_RUNNING", "a4");
+    s.tick(spec.update.minHealthyTimeMs - 100);
+    expect(s.calls.some((c) => c.kind === "kill")).toBe(false);
+    s.tick(100);
     expect(s.calls.filter((c) => c.kind === "kill")).toEqual([
       expect.objectContaining({ taskId: "web.1.0.1" }),
     ]);
@@ -311,6 +321,177 @@ describe("titan supervise on the deploy engine's reducer and step function", () 
     s.status("web.1.0.1", "TASK_KILLED", "a1");
     expect(s.calls.filter((c) => c.kind === "accept_inverse_offers")).toEqual([
       expect.objectContaining({ offers: [expect.objectContaining({ id: "io1" })] }),
+    ]);
+  });
+
+  it("moves instances off a maintenance agent within max_surge: one replacement at a time, each counting first", () => {
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a1"), runningTask(2, "a3")], target, MONDAY);
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
+    });
+    // max_surge 1, max_unavailable 0: one replacement, and the next only once the first original is gone.
+    expect(s.offer("a4", "a5")).toEqual([["a4", "web.1.0.2"]]);
+    expect(s.offer("a4", "a5")).toEqual([]);
+    s.status("web.1.0.2", "TASK_RUNNING", "a4");
+    s.tick(spec.update.minHealthyTimeMs);
+    expect(s.calls.filter((c) => c.kind === "kill")).toEqual([
+      expect.objectContaining({ taskId: "web.1.0.1" }),
+    ]);
+    // Still live while it stops: the surge is full until it has ended.
+    expect(s.offer("a4", "a5")).toEqual([]);
+    s.status("web.1.0.1", "TASK_KILLED", "a1");
+    expect(s.offer("a5")).toEqual([["a5", "web.1.1.2"]]);
+  });
+
+  it("moves instances off a maintenance agent within max_unavailable when the app allows no surge: stop, then start", () => {
+    const unsurged = releaseOne(
+      {
+        ...spec,
+        update: {
+          ...spec.update,
+          maxSurge: { kind: "count", value: 0 },
+          maxUnavailable: { kind: "count", value: 1 },
+        },
+      },
+      "deployed",
+    );
+    const s = reconciled(
+      [runningTask(0, "a1"), runningTask(1, "a1"), runningTask(2, "a3")],
+      unsurged,
+      MONDAY,
+    );
+    const before = s.calls.length;
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
+    });
+    expect(s.since(before).filter((c) => c.kind === "kill")).toEqual([
+      expect.objectContaining({ taskId: "web.1.0.1" }),
+    ]);
+    expect(s.offer("a4")).toEqual([]);
+    s.status("web.1.0.1", "TASK_KILLED", "a1");
+    expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
+    s.status("web.1.0.2", "TASK_RUNNING", "a4");
+    s.tick(spec.update.minHealthyTimeMs);
+    expect(s.calls.filter((c) => c.kind === "kill").map((c) => (c.kind === "kill" ? c.taskId : ""))).toEqual([
+      "web.1.0.1",
+      "web.1.1.1",
+    ]);
+  });
+
+  it("relaunches a lost instance while moves fill the surge: restoring is no rollout", () => {
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")], target, MONDAY);
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", 3_600_000)] },
+    });
+    expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
+    s.status("web.1.2.1", "TASK_FAILED", "a3");
+    s.tick(spec.restart.backoffMs);
+    expect(s.offer("a5")).toEqual([["a5", "web.1.2.2"]]);
+  });
+
+  it("says nothing of an agent scheduled for maintenance where the app runs nothing, and accepts its inverse offer", () => {
+    // The master sends one to a framework that merely holds an offer of the agent.
+    const s = reconciled([runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")]);
+    const before = s.calls.length;
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a9", 3_600_000)] },
+    });
+    expect(s.events.filter((e) => e.type === "evacuate" || e.type === "inverse_offer")).toEqual([]);
+    expect(s.since(before).filter((c) => c.kind !== "accept_inverse_offers")).toEqual([]);
+    expect(s.since(before).filter((c) => c.kind === "accept_inverse_offers")).toEqual([
+      expect.objectContaining({ offers: [expect.objectContaining({ id: "io1" })] }),
+    ]);
+    expect(s.state.tracked.leaving).toEqual(new Set());
+  });
+
+  it("moves an instance reconciliation finds on an agent whose inverse offer came before it, and answers after", () => {
+    const known = [runningTask(0, "a1"), runningTask(1, "a2")];
+    const s = supervisor(known);
+    s.on({ type: "SUBSCRIBED", subscribed: { framework_id: { value: "f" } } });
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a3", 3_600_000)] },
+    });
+    for (const task of known)
+      s.status(task.taskId, "TASK_RUNNING", task.agentId, { reason: "REASON_RECONCILIATION" });
+    s.tick(100);
+    // Implicit reconciliation tells of instance 2, on a3: the agent is emptied after all.
+    s.status("web.1.2.1", "TASK_RUNNING", "a3", { reason: "REASON_RECONCILIATION" });
+    s.tick(DEFAULT_RECONCILE_TIMINGS.implicitSettleMs);
+    expect(s.events.filter((e) => e.type === "evacuate")).toEqual([
+      expect.objectContaining({ agent: "a3.example" }),
+    ]);
+    expect(s.calls.some((c) => c.kind === "accept_inverse_offers")).toBe(false);
+    expect(s.offer("a4")).toEqual([["a4", "web.1.2.2"]]);
+    s.status("web.1.2.2", "TASK_RUNNING", "a4");
+    s.status("web.1.2.1", "TASK_KILLED", "a3");
+    expect(s.calls.filter((c) => c.kind === "accept_inverse_offers")).toEqual([
+      expect.objectContaining({ offers: [expect.objectContaining({ id: "io1" })] }),
+    ]);
+  });
+
+  it("declines an inverse offer it cannot meet, its windows closed until the maintenance, until the next opens", () => {
+    const saturday = Date.parse("2026-12-05T12:00:00Z");
+    const monday = Date.parse("2026-12-07T00:00:00Z");
+    const weekdays = { days: ["mon", "tue", "wed", "thu", "fri"] as const, startMinute: 0, endMinute: 1440 };
+    const windowed = releaseOne(
+      { ...spec, disruption: { windows: [{ ...weekdays, timeZone: "UTC" }] } },
+      "deployed",
+    );
+    const s = reconciled(
+      [runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")],
+      windowed,
+      saturday,
+    );
+    const before = s.calls.length;
+    const untilMonday = Math.ceil((monday - s.now) / 1000);
+    // Maintenance from Sunday noon: no window opens before it.
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io1", "a1", saturday + 86_400_000)] },
+    });
+    expect(s.since(before).filter((c) => c.kind.endsWith("inverse_offers"))).toEqual([
+      {
+        kind: "decline_inverse_offers",
+        offers: [expect.objectContaining({ id: "io1" })],
+        refuseSeconds: untilMonday,
+      },
+    ]);
+    expect(s.events.filter((e) => e.type === "inverse_offer")).toEqual([
+      { type: "inverse_offer", app: "web", agent: "a1.example", answer: "DECLINE" },
+    ]);
+    // Answered once: nothing more is sent for it.
+    s.tick(1_000);
+    expect(s.calls.filter((c) => c.kind.endsWith("inverse_offers"))).toHaveLength(1);
+
+    // Maintenance that starts after Monday's window opens is held, unanswered, until the app has left the agent.
+    const later = reconciled(
+      [runningTask(0, "a1"), runningTask(1, "a2"), runningTask(2, "a3")],
+      windowed,
+      saturday,
+    );
+    later.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io2", "a1", monday + 3_600_000)] },
+    });
+    expect(later.calls.filter((c) => c.kind.endsWith("inverse_offers"))).toEqual([]);
+
+    // The master asks again once the filter has passed: the window is open, the instance moves.
+    s.tick(monday - s.now);
+    s.on({
+      type: "INVERSE_OFFERS",
+      inverse_offers: { inverse_offers: [inverseOffer("io3", "a1", saturday + 86_400_000)] },
+    });
+    expect(s.offer("a4")).toEqual([["a4", "web.1.0.2"]]);
+    s.status("web.1.0.2", "TASK_RUNNING", "a4");
+    s.tick(spec.update.minHealthyTimeMs);
+    s.status("web.1.0.1", "TASK_KILLED", "a1");
+    expect(s.calls.filter((c) => c.kind === "accept_inverse_offers")).toEqual([
+      expect.objectContaining({ offers: [expect.objectContaining({ id: "io3" })] }),
     ]);
   });
 

@@ -6,7 +6,7 @@ import { FileStateStore } from "../../src/state/file-store.js";
 import type { Release } from "../../src/state/types.js";
 import { SupervisedSession } from "../../src/supervisor/app-session.js";
 import type { SupervisorLog } from "../../src/supervisor/log.js";
-import { FRAMEWORK_ID, fakeMaster } from "../deploy/fake-master.js";
+import { AGENT_ID, FRAMEWORK_ID, fakeMaster, reconciledIds, update } from "../deploy/fake-master.js";
 import { appSpec } from "../plan/builders.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -75,4 +75,130 @@ describe("a supervisor's subscription when a deploy took the lock meanwhile", ()
     // No reconciliation, revive or launch went out to work against the deploy.
     expect(master.calls()).toEqual([]);
   }, 20_000);
+
+  it("steps aside before moving anything when inverse offers come while a drain holds the lock", async () => {
+    const master = await fakeMaster();
+    master.onCall((call, m) => {
+      if (call.type === "RECONCILE")
+        for (const id of reconciledIds(call))
+          m.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
+      return undefined;
+    });
+    const cluster = MasterCluster.fromConfig({ masters: [master.url] });
+    clusters.push(cluster);
+    const store = new FileStateStore(`file://${tempDir("titan-supervise-lock-")}`, {
+      clock: { now: () => Date.now() },
+      hostname: "test-host",
+    });
+    const spec = appSpec({ name: "web", instances: 1, image: undefined, ports: [] });
+    const release: Release = {
+      app: "web",
+      number: 1,
+      manifestDigest: "sha256:release-1",
+      spec,
+      createdAt: Date.now(),
+      user: "tester",
+      outcome: "deployed",
+    };
+    const session = new SupervisedSession(
+      {
+        app: "web",
+        store,
+        cluster,
+        framework: { user: "root", role: "titan", failoverTimeoutSeconds: 604_800 },
+        region: null,
+        now: () => Date.now(),
+        log: quiet,
+        brakeSettings: DEFAULT_BRAKE,
+        settings: {
+          unreachableGraceMs: 60_000,
+          reconcile: DEFAULT_RECONCILE_TIMINGS,
+          lockPollMs: 60_000,
+          tickMs: 10,
+          seed: 1,
+        },
+      },
+      {
+        target: { spec, release, environment: {} },
+        desired: 1,
+        releases: [release],
+        frameworkId: FRAMEWORK_ID,
+        known: [
+          {
+            taskId: "web.1.0.1",
+            frameworkId: FRAMEWORK_ID,
+            framework: "titan:web",
+            health: "none",
+            app: "web",
+            instance: 0,
+            release: 1,
+            digest: "sha256:release-1",
+            state: "TASK_RUNNING",
+            agentId: AGENT_ID,
+            hostname: "agent-0.local",
+            demand: spec.resources,
+            ports: [],
+          },
+        ],
+        writtenAhead: [],
+      },
+    );
+    const stop = new AbortController();
+    const running = session.run(stop.signal);
+    try {
+      const until = Date.now() + 15_000;
+      while (!session.counters.acting) {
+        if (Date.now() > until) throw new Error("the session never acted");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // A drain took the app's lock (the supervisor's next look at it is a minute away), then scheduled the agent:
+      // the master asks the app's framework for it back while another agent offers room.
+      await store.acquireLock(
+        "web",
+        { user: "ana", host: "test-host", pid: process.pid, purpose: "drain web" },
+        30_000,
+      );
+      master.push({
+        type: "INVERSE_OFFERS",
+        inverse_offers: {
+          inverse_offers: [
+            {
+              id: { value: "io-1" },
+              framework_id: { value: FRAMEWORK_ID },
+              agent_id: { value: AGENT_ID },
+              url: { scheme: "http", address: { hostname: "agent-0.local", ip: "127.0.0.1", port: 5051 } },
+              unavailability: { start: { nanoseconds: Date.now() * 1_000_000 } },
+            },
+          ],
+        },
+      });
+      master.push({
+        type: "OFFERS",
+        offers: {
+          offers: [
+            {
+              id: { value: "o-1" },
+              framework_id: { value: FRAMEWORK_ID },
+              agent_id: { value: "other-agent" },
+              hostname: "agent-1.local",
+              resources: [
+                { name: "cpus", type: "SCALAR", scalar: { value: 4 } },
+                { name: "mem", type: "SCALAR", scalar: { value: 4096 } },
+              ],
+            },
+          ],
+        },
+      });
+      const end = await Promise.race([
+        running,
+        new Promise((resolve) => setTimeout(() => resolve("still running"), 3_000)),
+      ]);
+      expect(end).toBe("deploy");
+      // The drain moves the instance: the supervisor launched, killed and answered nothing.
+      expect(master.calls().filter((c) => /ACCEPT|KILL|DECLINE_INVERSE/.test(c.type))).toEqual([]);
+    } finally {
+      stop.abort();
+      await running;
+    }
+  }, 30_000);
 });
