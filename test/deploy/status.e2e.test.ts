@@ -66,7 +66,7 @@ describe("titan status", () => {
     expect(statusLine(status, 180_000)).toMatch(
       /^web {2}interrupted {2}desired 0 {2}running 0 \(3 stopping\) {2}healthy 0 · /,
     );
-    expect(statusJson(status)).toMatchObject({ running: 0, stopping: 3, healthy: 0 });
+    expect(statusJson(status, Date.now())).toMatchObject({ running: 0, stopping: 3, healthy: 0 });
   });
 
   it("shows control characters of a stored or remote reason, of what a deploy waits for, as escapes", () => {
