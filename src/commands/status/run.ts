@@ -32,7 +32,7 @@ import { readTitanState } from "../ps/state.js";
 import { targetRelease } from "../ps/target.js";
 import { checkRegionSeen, regionsNamed } from "../regions/span.js";
 import type { StatusOptions } from "./command.js";
-import { type End, readDeployWait, throwForEnds, waitForDeploys } from "./wait.js";
+import { type End, readDeployWait, throwForEnds, throwForUnstarted, waitForDeploys } from "./wait.js";
 
 /**
  * `titan status APP…`: one line (or one JSON document) per app saying whether it is OK; one per region of a context
@@ -58,6 +58,8 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   const ends = opts.wait
     ? await waitForDeploys(env, apps, opts, regions, timeoutMs)
     : new Map<string, End[]>();
+  // Such an app may be one titan knows nothing else of (its first deploy): its answer is how that deploy ended.
+  for (const app of apps) throwForUnstarted(app, ends.get(app) ?? []);
   if (regions.length > 0) {
     const code = await statusOfRegions(env, apps, opts, regions, everyApp);
     for (const app of apps) throwForEnds(app, ends.get(app) ?? []);
