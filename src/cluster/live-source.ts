@@ -1,4 +1,5 @@
 import { TitanError } from "../cli/errors.js";
+import { parseMesosDuration } from "../mesos/duration.js";
 import type { BasicAuth } from "../mesos/index.js";
 import { MasterCluster, MasterOperator } from "../mesos/index.js";
 import type { GetState, QuotaStatus } from "../mesos/types/operator.js";
@@ -47,6 +48,7 @@ export class LiveMasterSource implements ClusterStateSource {
       const snapshot = withRecoveringAgents(
         buildSnapshot("operator-get-state", state.agents, state.tasks, this.options.role),
         state.recoveredAgents,
+        state.recoveredAgents === 0 ? undefined : await reregisterWait(cluster, signal),
       );
       return await withQuota(snapshot, cluster, this.options.role, state, signal);
     } catch (error) {
@@ -60,14 +62,60 @@ export class LiveMasterSource implements ClusterStateSource {
 }
 
 /** What a plan must know of agents a master that failed over still waits for: instances there look missing. */
-function withRecoveringAgents(snapshot: ClusterSnapshot, recovering: number): ClusterSnapshot {
+function withRecoveringAgents(
+  snapshot: ClusterSnapshot,
+  recovering: number,
+  wait: ClusterSnapshot["reregisterWait"],
+): ClusterSnapshot {
   if (recovering === 0) return snapshot;
-  const warning = `${recoveringAgentsLine(recovering)}: instances running there look missing, and this plan would launch them again`;
-  return { ...snapshot, recoveringAgents: recovering, warnings: [...snapshot.warnings, warning] };
+  const warning = `${recoveringAgentsLine(recovering, wait)}: instances running there look missing, and this plan would launch them again`;
+  return {
+    ...snapshot,
+    recoveringAgents: recovering,
+    ...(wait === undefined ? {} : { reregisterWait: wait }),
+    warnings: [...snapshot.warnings, warning],
+  };
 }
 
-export function recoveringAgentsLine(recovering: number): string {
-  return `${recovering} agent(s) have not re-registered since the master failed over; it knows none of their tasks until they do (within its --agent_reregister_timeout, 10 minutes by default)`;
+/**
+ * How long the master waits for its agents to re-register, and until when: its --agent_reregister_timeout from its
+ * flags (GET_FLAGS lists every flag that has a value, and this one has a default) from its election (GET_MASTER's
+ * `elected_time`), near which it recovered its registry and started that timer (master.cpp `Master::_recover`).
+ * Undefined when it does not say (a principal not allowed to view its flags).
+ */
+async function reregisterWait(
+  cluster: MasterCluster,
+  signal: AbortSignal,
+): Promise<ClusterSnapshot["reregisterWait"]> {
+  const operator = new MasterOperator(cluster);
+  try {
+    const [flags, master] = await Promise.all([operator.getFlags(signal), operator.getMaster(signal)]);
+    const value = flags.flags?.find((f) => f.name === "agent_reregister_timeout")?.value;
+    const timeoutMs = value === undefined ? undefined : parseMesosDuration(value);
+    if (value === undefined || timeoutMs === undefined) return undefined;
+    const elected = master.elected_time;
+    return {
+      timeout: value,
+      timeoutMs,
+      ...(elected === undefined ? {} : { endsAt: elected * 1000 + timeoutMs }),
+    };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return undefined;
+  }
+}
+
+/** `left`: when the master gives up on them, said by a caller that has a clock (`it gives up on them in …`). */
+export function recoveringAgentsLine(
+  recovering: number,
+  wait?: ClusterSnapshot["reregisterWait"],
+  left?: string,
+): string {
+  const within =
+    wait === undefined
+      ? "within its --agent_reregister_timeout, 10 minutes by default"
+      : `within its --agent_reregister_timeout of ${wait.timeout}`;
+  return `${recovering} agent(s) have not re-registered since the master failed over; it knows none of their tasks until they do (${within}${left === undefined ? "" : `: ${left}`})`;
 }
 
 /**

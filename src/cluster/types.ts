@@ -63,6 +63,11 @@ export interface ClusterSnapshot {
    * instances running there look missing. Absent when there are none, or from a snapshot file.
    */
   recoveringAgents?: number;
+  /**
+   * While agents have not re-registered: how long the master waits for them (its --agent_reregister_timeout, as it
+   * writes it, and in ms) and when, by its clock, it gives up on them (its election plus that timeout), when it says.
+   */
+  reregisterWait?: { timeout: string; timeoutMs: number; endsAt?: number };
 }
 
 /**

@@ -19,7 +19,7 @@ import {
 import { explicit } from "./reconciliation.js";
 import { nextActions, type RolloutDecision, type TaskPhase } from "./rollout.js";
 import { disruptionAllowance, holdsTasksOn } from "./tracked-view.js";
-import { type Tracked, type TrackedInstances, track } from "./tracking.js";
+import { type InstanceEnd, type Tracked, type TrackedInstances, track } from "./tracking.js";
 
 /**
  * The engine as `titan supervise` runs it: the same reducer and step function as a deploy, keeping the app at its
@@ -258,6 +258,38 @@ function phaseOf(task: Tracked, unanswered: ReadonlySet<string>, now: number, gr
   }
   if (task.state === "TASK_RUNNING") return "running";
   return "starting";
+}
+
+/** An instance the supervisor holds back before launching it again. */
+export interface HeldInstance {
+  instance: number;
+  /** Its ends in a row (the backoff grows with them). */
+  restarts: number;
+  /** When it is launched again (epoch ms). */
+  until: number;
+  lastEnd?: InstanceEnd;
+}
+
+/**
+ * The instances a relaunch is coming for, held back by their restart backoff (or the longer hold of launches the
+ * master refuses), soonest first. None while the brake holds relaunches or before the first reconciliation (the
+ * supervisor then launches nothing), nor a surplus instance (a scale-down's, which is not launched again).
+ */
+export function instancesInBackoff(state: EngineState, now: number): HeldInstance[] {
+  if (!acting(state)) return [];
+  const { tracked } = state;
+  const held: HeldInstance[] = [];
+  for (const [instance, until] of backoffUntil(tracked, supervisionOf(state).heldUntil)) {
+    if (until <= now || instance >= tracked.desired) continue;
+    const lastEnd = tracked.lastEnd.get(instance);
+    held.push({
+      instance,
+      restarts: tracked.failures.get(instance) ?? 0,
+      until,
+      ...(lastEnd === undefined ? {} : { lastEnd }),
+    });
+  }
+  return held.sort((a, b) => a.until - b.until || a.instance - b.instance);
 }
 
 /** The restart backoff, and the longer holds of launches that fail the same way every time. */

@@ -89,6 +89,8 @@ export interface TrackedInstances {
   readonly incarnations: ReadonlyMap<string, number>;
   /** Consecutive failures per instance, for the restart backoff (a long run starts the count over). */
   readonly failures: ReadonlyMap<number, number>;
+  /** How each instance's last task ended on its own (what its relaunch follows). */
+  readonly lastEnd: ReadonlyMap<number, InstanceEnd>;
   /** TASK_ERRORs per instance since it last counted. */
   readonly refusals: ReadonlyMap<number, number>;
   /** Launches of the target that ended before they ever ran, by how they ended; cleared when one runs. */
@@ -125,6 +127,14 @@ export interface LaunchEnd {
   readonly text: string;
   /** The cluster lost or dropped it (no agent ran it), rather than refusing or failing it. */
   readonly lost: boolean;
+}
+
+/** How a task ended without titan killing it. */
+export interface InstanceEnd {
+  readonly state: TaskState;
+  readonly message?: string;
+  /** Its executor killed it for failing its health check. */
+  readonly healthCheck?: true;
 }
 
 /** What changes the tracked instances: the master's updates, and what the deploy itself did or decided. */
@@ -238,6 +248,7 @@ function startOnce(start: TrackingStart): TrackedInstances {
     crashedAfterCounting: new Set(),
     incarnations: new Map(Object.entries(start.incarnationFloor ?? {})),
     failures: new Map(),
+    lastEnd: new Map(),
     refusals: new Map(),
     launchFailures: new Map(),
     ran: new Set(),
@@ -558,6 +569,11 @@ function onTerminal(
   }
   const state = status.state.replace(/^TASK_/, "").toLowerCase();
   out.ended.push({ instance: task.instance, reason: `task ${task.taskId} ended (${state})` });
+  draft.lastEnd = put(draft.lastEnd, task.instance, {
+    state: status.state,
+    ...(status.message === undefined ? {} : { message: status.message }),
+    ...(killedByHealthCheck(status, requested) ? { healthCheck: true as const } : {}),
+  });
   if (before !== "TASK_RUNNING")
     draft.launchEnds = put(draft.launchEnds, task.instance, launchEnd(task, status));
   if (status.state === "TASK_ERROR") {
@@ -711,6 +727,7 @@ function retarget(draft: Draft, target: AppTarget, desired: number, now: number)
   draft.digestOfRelease = put(draft.digestOfRelease, target.release.number, target.release.manifestDigest);
   draft.backoffUntil = new Map();
   draft.failures = new Map();
+  draft.lastEnd = new Map();
   draft.refusals = new Map();
   draft.launchFailures = new Map();
   draft.ran = new Set();

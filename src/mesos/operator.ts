@@ -93,6 +93,9 @@ export class MasterOperator {
   getMaster(signal?: AbortSignal): Promise<MasterResponses["GET_MASTER"]> {
     return this.call("GET_MASTER", this.maxBytes, signal);
   }
+  getFlags(signal?: AbortSignal): Promise<MasterResponses["GET_FLAGS"]> {
+    return this.call("GET_FLAGS", this.maxBytes, signal);
+  }
 
   getQuota(signal?: AbortSignal): Promise<MasterResponses["GET_QUOTA"]> {
     return this.call("GET_QUOTA", this.maxBytes, signal);

@@ -2,10 +2,11 @@ import { escapeTerminal } from "../cli/terminal-text.js";
 import { shortDigest } from "../cluster/digest.js";
 import type { TitanTask } from "../cluster/types.js";
 import { instancesIn } from "../plan/regions.js";
-import type { Release, ReleaseOutcome } from "../state/types.js";
+import type { InstanceBackoff, Release, ReleaseOutcome } from "../state/types.js";
 import { type Coverage, coverageJson, coverageText } from "./coverage.js";
 import { resumeCommand } from "./deploy-wait.js";
 import { runningText } from "./group.js";
+import { restartJson, restartText } from "./restart-backoff.js";
 import { formatAge } from "./states.js";
 
 export type Verdict = "ok" | "degraded" | "deploying" | "interrupted" | "stopping" | "stopped" | "unknown";
@@ -38,6 +39,8 @@ export interface AppStatus {
   otherReleases?: OtherRelease[];
   /** Why nothing runs when the cause is known, e.g. the local cluster restarted since the release was deployed. */
   note?: string;
+  /** Instances with no run that the leading supervisor launches again once their restart backoff passed. */
+  restarting?: readonly InstanceBackoff[];
 }
 
 export interface OtherRelease {
@@ -115,6 +118,7 @@ export function statusLine(s: AppStatus, now: number): string {
       s.finishing === undefined ? `\`${resume}\` resumes it` : `\`${s.finishing}\` finishes the rollback`;
     parts.push(`no deploy carries release ${s.lastDeploy?.number} out: ${s.interrupted} (${next})`);
   }
+  for (const held of s.restarting ?? []) parts.push(`${s.app}[${held.instance}] ${restartText(held, now)}`);
   if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
   if (s.note !== undefined) parts.push(s.note);
   return escapeTerminal(parts.join(" · "));
@@ -133,8 +137,11 @@ function otherReleasesText(others: readonly OtherRelease[]): string {
     .join(", ");
 }
 
-/** `region`: the region the status is of, where a release's instances are counted. */
-export function statusJson(s: AppStatus, region?: string): Record<string, unknown> {
+/**
+ * `region`: the region the status is of, where a release's instances are counted; `now`: the clock restart
+ * countdowns are read against.
+ */
+export function statusJson(s: AppStatus, now: number, region?: string): Record<string, unknown> {
   const release = (r: Release | undefined) =>
     r === undefined
       ? null
@@ -169,5 +176,6 @@ export function statusJson(s: AppStatus, region?: string): Record<string, unknow
       instances: o.instances,
     })),
     note: s.note ?? null,
+    restarting: (s.restarting ?? []).map((held) => ({ instance: held.instance, ...restartJson(held, now) })),
   };
 }

@@ -1,4 +1,4 @@
-import type { DeployProgress, Release, SupervisorReport } from "../state/types.js";
+import type { DeployProgress, InstanceBackoff, Release, SupervisorReport } from "../state/types.js";
 import type { Liveness } from "./deploy-wait.js";
 import { formatAge } from "./states.js";
 
@@ -12,6 +12,8 @@ export interface Coverage {
     mode: string;
     lastReconciledAt?: number;
     brake?: string;
+    /** The instances it holds in restart backoff, as its report (live, so not past its expiry) says. */
+    backoff?: readonly InstanceBackoff[];
   };
   /** Live supervisors that cover the app (leading or waiting). */
   supervisors: number;
@@ -42,9 +44,15 @@ export function coverageOf(app: string, reports: readonly SupervisorReport[], li
       mode: entry.mode,
       ...(entry.lastReconciledAt === undefined ? {} : { lastReconciledAt: entry.lastReconciledAt }),
       ...(entry.brake === undefined ? {} : { brake: entry.brake }),
+      ...(entry.backoff === undefined || entry.backoff.length === 0 ? {} : { backoff: entry.backoff }),
     };
   }
   return { supervisors, ...(leader === undefined ? {} : { leader }) };
+}
+
+/** The instances the leading supervisor holds in restart backoff, by instance (none when no live report says so). */
+export function backoffByInstance(coverage: Coverage | undefined): ReadonlyMap<number, InstanceBackoff> {
+  return new Map((coverage?.leader?.backoff ?? []).map((b) => [b.instance, b] as const));
 }
 
 /** `supervised by ana@box (reconciled 12s ago)`, `not supervised`, … */

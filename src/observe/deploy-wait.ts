@@ -13,12 +13,33 @@ export type DeployWait =
       /** The deploy stopped while it rolled the failed release back: `resume` finishes that rollback. */
       rollingBack?: true;
     }
+  /**
+   * A deploy of the app is on its way and has not recorded its release yet: it holds the lock of an app with no
+   * release, or it was started detached on this machine and may still be waiting (for a failed-over master's agents,
+   * say) before it plans.
+   */
+  | { kind: "starting"; by: string; said?: string }
+  /** The detached deploy ended before it recorded a release, with its exit code when it could say. */
+  | { kind: "unstarted"; pid: number; log: string; exitCode?: number }
   | { kind: "none" };
+
+/** A deploy started with `--detach` on this machine, as its record (kept beside its log) says. */
+export interface DetachedRun {
+  pid: number;
+  startedAt: number;
+  log: string;
+  /** The last line it wrote to its log. */
+  said?: string;
+  /** Its exit code, once it ended and said so. */
+  exitCode?: number;
+}
 
 export interface WaitRecords {
   releases: readonly Release[];
   progress: DeployProgress | undefined;
   lock: LockRecord | undefined;
+  /** The newest detached deploy of the app started on this machine against this store, if any. */
+  detached?: DetachedRun;
 }
 
 export interface Liveness {
@@ -35,7 +56,28 @@ export interface Liveness {
  */
 export function deployWait(records: WaitRecords, live: Liveness): DeployWait {
   const newest = records.releases.at(-1);
-  if (newest === undefined) return { kind: "none" };
+  const run = records.detached;
+  // A detached deploy started after the newest release was recorded has not recorded its own.
+  if (run !== undefined && (newest === undefined || newest.createdAt < run.startedAt)) {
+    if (run.exitCode === undefined && live.isAlive(run.pid))
+      return {
+        kind: "starting",
+        by: `detached, pid ${run.pid}`,
+        ...(run.said === undefined ? {} : { said: run.said }),
+      };
+    return {
+      kind: "unstarted",
+      pid: run.pid,
+      log: run.log,
+      ...(run.exitCode === undefined ? {} : { exitCode: run.exitCode }),
+    };
+  }
+  if (newest === undefined) {
+    // A first deploy holds the lock a moment before it records its release.
+    if (records.lock !== undefined && lockGone(records.lock, live) === undefined)
+      return { kind: "starting", by: `${records.lock.user}@${records.lock.host}, pid ${records.lock.pid}` };
+    return { kind: "none" };
+  }
   if (newest.outcome !== "pending") return { kind: "ended", release: newest };
   // While a deploy rolls the release back, its progress names the release it goes back to, and where it comes from.
   const rollback = records.progress?.rollback?.from === newest.number ? records.progress.rollback : undefined;

@@ -1,5 +1,6 @@
 import type { TitanTask } from "../cluster/types.js";
-import type { Coverage } from "./coverage.js";
+import type { InstanceBackoff } from "../state/types.js";
+import { backoffByInstance, type Coverage } from "./coverage.js";
 import type { NewestRelease } from "./no-instance.js";
 import { isCurrent } from "./states.js";
 
@@ -25,6 +26,13 @@ export interface AppGroup {
   frameworks: AppFramework[];
   /** Which supervisor covers the app; undefined when the state store could not say. */
   coverage?: Coverage;
+  /**
+   * Instances with no current run that the leading supervisor holds in restart backoff: their last ended run is a
+   * row (with `--all` or not), shown as restarting.
+   */
+  restarting?: ReadonlyMap<number, InstanceBackoff>;
+  /** Instances in restart backoff the master lists no task of at all (it forgot ended tasks when it failed over). */
+  restartingUnlisted?: readonly InstanceBackoff[];
 }
 
 export interface AppFramework {
@@ -101,7 +109,13 @@ export function groupByApp(tasks: readonly TitanTask[], options: GroupOptions = 
   }
   const groups: AppGroup[] = [];
   for (const [app, appTasks] of apps) {
-    const { rows, hiddenEnded } = instanceRows(appTasks.sort(byInstance), options.ended === true);
+    const coverage = options.coverage?.get(app);
+    const backoff = backoffByInstance(coverage);
+    const { rows, hiddenEnded, restarting } = instanceRows(
+      appTasks.sort(byInstance),
+      options.ended === true,
+      backoff,
+    );
     let running = 0;
     let healthy = 0;
     let stopping = 0;
@@ -111,7 +125,6 @@ export function groupByApp(tasks: readonly TitanTask[], options: GroupOptions = 
       if (countsHealthy(task)) healthy += 1;
     }
     const desired = options.desired?.get(app);
-    const coverage = options.coverage?.get(app);
     const newest = options.newest?.get(app);
     groups.push({
       ...(coverage === undefined ? {} : { coverage }),
@@ -124,9 +137,25 @@ export function groupByApp(tasks: readonly TitanTask[], options: GroupOptions = 
       rows,
       frameworks: frameworksOf(rows, options.frameworks?.get(app)),
       hiddenEnded,
+      ...(restarting.size === 0 ? {} : { restarting }),
+      ...(backoff.size === 0 ? {} : withUnlisted(unlisted(backoff, appTasks))),
     });
   }
   return groups.sort((a, b) => a.app.localeCompare(b.app));
+}
+
+function withUnlisted(held: readonly InstanceBackoff[]): Pick<AppGroup, "restartingUnlisted"> {
+  return held.length === 0 ? {} : { restartingUnlisted: held };
+}
+
+/** Instances held in restart backoff that no task of the app stands for. */
+function unlisted(
+  backoff: ReadonlyMap<number, InstanceBackoff>,
+  tasks: readonly TitanTask[],
+): InstanceBackoff[] {
+  if (backoff.size === 0) return [];
+  const listed = new Set(tasks.map((t) => t.instance));
+  return [...backoff.values()].filter((b) => !listed.has(b.instance)).sort((a, b) => a.instance - b.instance);
 }
 
 /**
@@ -136,8 +165,10 @@ export function groupByApp(tasks: readonly TitanTask[], options: GroupOptions = 
 function instanceRows(
   tasks: readonly TitanTask[],
   ended: boolean,
-): { rows: TitanTask[]; hiddenEnded: number } {
+  backoff: ReadonlyMap<number, InstanceBackoff>,
+): { rows: TitanTask[]; hiddenEnded: number; restarting: Map<number, InstanceBackoff> } {
   const rows: TitanTask[] = [];
+  const restarting = new Map<number, InstanceBackoff>();
   let hiddenEnded = 0;
   let start = 0;
   while (start < tasks.length) {
@@ -153,10 +184,13 @@ function instanceRows(
       } else if (endedLater(task, lastEnded)) lastEnded = task;
     }
     if (current === 0 && lastEnded !== undefined) {
-      if (ended) rows.push(lastEnded);
+      // A supervisor launches it again: not an ended instance, but one between two runs.
+      const held = backoff.get(instance);
+      if (held !== undefined) restarting.set(instance, held);
+      if (ended || held !== undefined) rows.push(lastEnded);
       else hiddenEnded += 1;
     }
     start = end;
   }
-  return { rows: rows.sort(byRow), hiddenEnded };
+  return { rows: rows.sort(byRow), hiddenEnded, restarting };
 }

@@ -2,11 +2,13 @@ import type { ChalkInstance } from "chalk";
 import { renderTable } from "../cli/table.js";
 import { escapeDeep, escapeTerminal } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
+import type { InstanceBackoff } from "../state/types.js";
 import { coverageJson, coverageText } from "./coverage.js";
 import { type AppGroup, runningText } from "./group.js";
 import { isoTime } from "./iso-time.js";
 import { undeployedText } from "./no-instance.js";
 import { describeLag, type RegionLag } from "./region-lag.js";
+import { restartJson, restartText } from "./restart-backoff.js";
 import { formatAge, isCurrent, presentState, type StatePresentation, type Tone } from "./states.js";
 
 /** One cluster's answer in `ps`: a region (or the target's cluster when no region is named). */
@@ -22,6 +24,8 @@ export interface PsSection {
   /** Apps of this region that lag a release other regions run (a deploy skipped this region). */
   lagging?: RegionLag[];
 }
+
+const NONE_HELD: ReadonlyMap<number, InstanceBackoff> = new Map();
 
 const HEADERS = ["INSTANCE", "RELEASE", "STATE", "HEALTH", "HOST:PORTS", "ZONE", "AGE"] as const;
 
@@ -47,7 +51,12 @@ export function hostPorts(task: TitanTask): string {
  * from the cluster, so they are escaped for the terminal here, before colour is added. A table can have tens of
  * thousands of rows, so the cells every row shares (health, a state without a time, small numbers) are made once.
  */
-function rowCellMaker(now: number, color: ChalkInstance, withImage: boolean): (task: TitanTask) => string[] {
+function rowCellMaker(
+  now: number,
+  color: ChalkInstance,
+  withImage: boolean,
+  restarting: ReadonlyMap<number, InstanceBackoff>,
+): (task: TitanTask) => string[] {
   const health: Record<TitanTask["health"], string> = {
     healthy: color.green("healthy"),
     unhealthy: color.red("unhealthy"),
@@ -67,7 +76,11 @@ function rowCellMaker(now: number, color: ChalkInstance, withImage: boolean): (t
     return text;
   };
   return (task) => {
-    const state = presentState(task.state, task.since, now);
+    const held = restarting.get(task.instance);
+    const state =
+      held !== undefined && !isCurrent(task.state)
+        ? { text: restartText(held, now), tone: "warn" as const }
+        : presentState(task.state, task.since, now);
     let stateCell = states.get(state);
     if (stateCell === undefined) {
       stateCell = paint(color, state.tone, escapeTerminal(state.text));
@@ -126,7 +139,9 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       continue;
     }
     for (const [index, group] of section.apps.entries()) {
-      const rows = unescaped.apps[index]?.rows ?? [];
+      // The instance rows and what the supervisor says of them are escaped cell by cell.
+      const raw = unescaped.apps[index] ?? group;
+      const rows = raw.rows;
       const desired = group.desired === undefined ? "-" : String(group.desired);
       lines.push("");
       lines.push(
@@ -135,7 +150,7 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       const hidden = group.hiddenEnded;
       const endedNote =
         hidden === 0 ? "" : `${hidden} ended instance${hidden === 1 ? "" : "s"} not shown (--all shows them)`;
-      if (rows.length === 0) {
+      if (rows.length === 0 && (raw.restartingUnlisted ?? []).length === 0) {
         const none = endedNote === "" ? "  no instances" : `  no instances run; ${endedNote}`;
         const undeployed =
           group.desired === undefined && group.newestRelease !== undefined
@@ -145,11 +160,12 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
         continue;
       }
       const withImage = rows.some((task) => task.image !== undefined);
+      const cells = rows.map(rowCellMaker(now, color, withImage, raw.restarting ?? NONE_HELD));
       // One entry of many lines: callers join or write entries with newlines between them.
       lines.push(
         renderTable(
           withImage ? [...HEADERS, "IMAGE"] : HEADERS,
-          rows.map(rowCellMaker(now, color, withImage)),
+          withUnlisted(cells, rows, raw.restartingUnlisted ?? [], now, color, withImage),
           "  ",
         ),
       );
@@ -157,6 +173,38 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
     }
   }
   return lines;
+}
+
+/**
+ * The rows of instances held in restart backoff that the master lists no task of, placed among the others by
+ * instance: only the instance and what the supervisor says of it are known.
+ */
+function withUnlisted(
+  cells: string[][],
+  rows: readonly TitanTask[],
+  unlisted: readonly InstanceBackoff[],
+  now: number,
+  color: ChalkInstance,
+  withImage: boolean,
+): string[][] {
+  if (unlisted.length === 0) return cells;
+  const all = [
+    ...cells.map((row, i) => ({ instance: rows[i]?.instance ?? 0, row })),
+    ...unlisted.map((held) => ({
+      instance: held.instance,
+      row: [
+        String(held.instance),
+        "-",
+        color.yellow(escapeTerminal(restartText(held, now))),
+        "-",
+        "-",
+        "-",
+        "-",
+        ...(withImage ? ["-"] : []),
+      ],
+    })),
+  ];
+  return all.sort((a, b) => a.instance - b.instance).map((r) => r.row);
 }
 
 /** Which framework runs the app; another config's framework (or several) is called out. */
@@ -214,24 +262,54 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
           tasks: f.tasks,
           own: f.own ?? null,
         })),
-        instances: group.rows.map((task) => ({
-          instance: task.instance,
-          release: task.release ?? null,
-          task_id: task.taskId,
-          framework_id: task.frameworkId,
-          agent_id: task.agentId,
-          state: task.state,
-          state_text: presentState(task.state, task.since, now).text,
-          state_since: iso(task.since),
-          health: shownHealth(task),
-          host: task.hostname,
-          ports: task.ports,
-          zone: task.zone ?? null,
-          image: task.image ?? null,
-          started_at: iso(task.startedAt),
-          age_seconds: task.startedAt === undefined ? null : Math.floor((now - task.startedAt) / 1000),
-        })),
+        instances: instancesJson(group, now),
       })),
     })),
   };
+}
+
+/** An app's instance rows in `--json`, with the instances in restart backoff that the master lists no task of. */
+function instancesJson(group: AppGroup, now: number): Array<Record<string, unknown>> {
+  const rows = group.rows.map((task) => {
+    const held = isCurrent(task.state) ? undefined : group.restarting?.get(task.instance);
+    return {
+      instance: task.instance,
+      release: task.release ?? null,
+      task_id: task.taskId,
+      framework_id: task.frameworkId,
+      agent_id: task.agentId,
+      state: task.state,
+      state_text:
+        held === undefined ? presentState(task.state, task.since, now).text : restartText(held, now),
+      state_since: iso(task.since),
+      health: shownHealth(task),
+      host: task.hostname,
+      ports: task.ports,
+      zone: task.zone ?? null,
+      image: task.image ?? null,
+      started_at: iso(task.startedAt),
+      age_seconds: task.startedAt === undefined ? null : Math.floor((now - task.startedAt) / 1000),
+      restart: held === undefined ? null : restartJson(held, now),
+    };
+  });
+  if (group.restartingUnlisted === undefined) return rows;
+  const unlisted = group.restartingUnlisted.map((held) => ({
+    instance: held.instance,
+    release: null,
+    task_id: null,
+    framework_id: null,
+    agent_id: null,
+    state: null,
+    state_text: restartText(held, now),
+    state_since: null,
+    health: "none",
+    host: null,
+    ports: [],
+    zone: null,
+    image: null,
+    started_at: null,
+    age_seconds: null,
+    restart: restartJson(held, now),
+  }));
+  return [...rows, ...unlisted].sort((a, b) => a.instance - b.instance);
 }

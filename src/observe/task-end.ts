@@ -18,3 +18,30 @@ export function terminalMessage(status: TaskStatus, killRequested: boolean): str
 export function killedByHealthCheck(status: TaskStatus, killRequested: boolean): boolean {
   return status.state === "TASK_KILLED" && status.healthy === false && !killRequested;
 }
+
+/** How a task ended, as the supervisor keeps it for an instance it launches again. */
+export interface TaskEnd {
+  state: string;
+  message?: string;
+  healthCheck?: boolean;
+}
+
+/** The longest reason kept: an agent's message can be long, and a table cell is not the place for all of it. */
+const REASON_CHARS = 120;
+
+/**
+ * Why a task ended, in a few words: `exit 1` and `signal Killed` for the command executor's "Command exited with
+ * status 1" and "Command terminated with signal Killed" (src/launcher/executor.cpp, `WSTRINGIFY`), `failed its
+ * health check`, else the agent's message, or the state when it gave none.
+ */
+export function endReason(end: TaskEnd): string {
+  if (end.healthCheck === true) return "failed its health check";
+  const message = end.message?.trim();
+  if (message === undefined || message === "") return end.state.replace(/^TASK_/, "").toLowerCase();
+  const exited = /^Command exited with status (-?\d+)/.exec(message);
+  if (exited !== null) return `exit ${exited[1]}`;
+  const signalled = /^Command terminated with signal (.+)$/.exec(message);
+  if (signalled !== null) return `signal ${signalled[1]}`;
+  const chars = [...message];
+  return chars.length <= REASON_CHARS ? message : `${chars.slice(0, REASON_CHARS - 1).join("")}…`;
+}

@@ -2,7 +2,8 @@ import { escapeTerminal } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { PsSection } from "./ps-view.js";
 import { hostPorts } from "./ps-view.js";
-import { presentState } from "./states.js";
+import { restartCause } from "./restart-backoff.js";
+import { isCurrent, presentState } from "./states.js";
 
 /** What a row looked like, without the parts that change with the clock alone (ages). */
 export interface RowSnapshot {
@@ -10,6 +11,8 @@ export interface RowSnapshot {
   fingerprint: string;
   state: TitanTask["state"];
   health: TitanTask["health"];
+  /** Why a supervisor launches the instance again, while it holds it in restart backoff. */
+  restart?: string;
 }
 
 export type RowChange =
@@ -22,13 +25,30 @@ export function snapshotRows(sections: readonly PsSection[]): Map<string, RowSna
   const rows = new Map<string, RowSnapshot>();
   for (const section of sections) {
     for (const group of section.apps) {
+      const region = section.region ?? "";
+      const label = (instance: number) => `${region === "" ? "" : `${region} `}${group.app}[${instance}]`;
       for (const task of group.rows) {
-        const region = section.region ?? "";
+        const held = isCurrent(task.state) ? undefined : group.restarting?.get(task.instance);
+        const restart = held === undefined ? undefined : `restarting (${restartCause(held)})`;
         rows.set(`${region}/${group.app}/${task.taskId}`, {
-          label: `${region === "" ? "" : `${region} `}${group.app}[${task.instance}]`,
-          fingerprint: [task.state, task.health, task.release ?? "", hostPorts(task)].join("|"),
+          label: label(task.instance),
+          fingerprint: [task.state, task.health, task.release ?? "", hostPorts(task), restart ?? ""].join(
+            "|",
+          ),
           state: task.state,
           health: task.health,
+          ...(restart === undefined ? {} : { restart }),
+        });
+      }
+      // An instance in restart backoff that the master lists no task of: keyed by its instance, with no task id.
+      for (const held of group.restartingUnlisted ?? []) {
+        const restart = `restarting (${restartCause(held)})`;
+        rows.set(`${region}/${group.app}/-${held.instance}`, {
+          label: label(held.instance),
+          fingerprint: restart,
+          state: "TASK_FAILED",
+          health: "none",
+          restart,
         });
       }
     }
@@ -52,6 +72,7 @@ export function diffRows(
 }
 
 function describe(row: RowSnapshot, now: number): string {
+  if (row.restart !== undefined) return row.restart;
   const state = presentState(row.state, undefined, now).text;
   return row.health === "none" ? state : `${state}, ${row.health}`;
 }
@@ -64,7 +85,8 @@ export function renderChange(change: RowChange, now: number): string {
 
 function describeChange(change: RowChange, now: number): string {
   const at = new Date(now).toISOString();
-  const task = change.key.slice(change.key.lastIndexOf("/") + 1);
+  const id = change.key.slice(change.key.lastIndexOf("/") + 1);
+  const task = id.startsWith("-") ? "(no task listed)" : id;
   if (change.kind === "added")
     return `${at}  ${change.row.label}  new: ${describe(change.row, now)}  ${task}`;
   if (change.kind === "removed") return `${at}  ${change.before.label}  no longer reported  ${task}`;

@@ -16,6 +16,8 @@ export const RECOVERED_WAIT_HINT =
 export interface RecoveredWait {
   /** When the wait gives up (epoch ms, from `--timeout`); none: it waits as long as the master does. */
   deadline?: number;
+  /** The region whose master it waits for, named in what it says (a rollout waits for several at once). */
+  region?: string;
 }
 
 /**
@@ -31,29 +33,31 @@ export async function readRecoveredCluster(
   wait: RecoveredWait = {},
 ): Promise<ClusterSnapshot> {
   const startedAt = env.clock.now();
+  const where = wait.region === undefined ? "" : `${wait.region}: `;
   let saidAt: number | undefined;
   for (;;) {
     const snapshot = await source.read(env.signal);
     const recovering = snapshot.recoveringAgents ?? 0;
     if (recovering === 0) return snapshot;
     const now = env.clock.now();
+    const left = givesUp(snapshot.reregisterWait, now);
     if (saidAt === undefined) {
       writeLine(
         env.io.err,
-        `waiting for the master: ${recoveringAgentsLine(recovering)}; a plan made now would launch again the instances they run`,
+        `${where}waiting for the master: ${recoveringAgentsLine(recovering, snapshot.reregisterWait, left)}; a plan made now would launch again the instances they run`,
       );
       writeLine(env.io.err, `hint: ${RECOVERED_WAIT_HINT}`);
       saidAt = now;
     } else if (now - saidAt >= REPEAT_MS) {
       writeLine(
         env.io.err,
-        `still waiting for the master after ${formatDuration(roundToSeconds(now - startedAt))}: ${recovering} agent(s) have not re-registered`,
+        `${where}still waiting for the master after ${formatDuration(roundToSeconds(now - startedAt))}: ${recovering} agent(s) have not re-registered${left === undefined ? "" : `; ${left}`}`,
       );
       saidAt = now;
     }
     if (wait.deadline !== undefined && now >= wait.deadline)
       throw new TimeoutError(
-        `timed out waiting for the master: ${recovering} agent(s) have not re-registered since it failed over; nothing changed`,
+        `${where}timed out waiting for the master: ${recovering} agent(s) have not re-registered since it failed over; nothing changed`,
         "re-run once they have (titan plan warns while they have not), or with a longer --timeout",
       );
     const pause = wait.deadline === undefined ? POLL_MS : Math.min(POLL_MS, Math.max(0, wait.deadline - now));
@@ -63,6 +67,17 @@ export async function readRecoveredCluster(
         "re-run the command once they have re-registered",
       );
   }
+}
+
+/**
+ * How long until the master gives up on the agents, when it said how long it waits: `it gives up on them in about
+ * 8m20s` (its clock's time of election against ours, so about), or that the time has come.
+ */
+function givesUp(wait: ClusterSnapshot["reregisterWait"], now: number): string | undefined {
+  if (wait?.endsAt === undefined) return undefined;
+  const left = wait.endsAt - now;
+  if (left < 1000) return "it gives up on them about now (marks them unreachable)";
+  return `it gives up on them in about ${formatDuration(roundToSeconds(left))}`;
 }
 
 function roundToSeconds(ms: number): number {

@@ -133,6 +133,17 @@ const supervisorCheck: Check = obj({
       leader: bool,
       lastReconciledAt: opt(num),
       brake: opt(anyText),
+      backoff: opt(
+        list(
+          obj({
+            instance: int(0),
+            restarts: int(0),
+            nextLaunchAt: num,
+            lastState: opt(text),
+            reason: opt(anyText),
+          }),
+        ),
+      ),
     }),
   ),
   listen: opt(text),

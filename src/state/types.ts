@@ -142,6 +142,24 @@ export interface SupervisedApp {
   lastReconciledAt?: number;
   /** Why the disaster brake holds the app's relaunches, while it does. */
   brake?: string;
+  /** The instances it holds in restart backoff: each will be launched again, and when. */
+  backoff?: InstanceBackoff[];
+}
+
+/**
+ * An instance whose task ended on its own and that the supervisor launches again once its restart backoff has
+ * passed (a crash loop's instance between two of its runs).
+ */
+export interface InstanceBackoff {
+  instance: number;
+  /** Its ends in a row so far (what its backoff grows with). */
+  restarts: number;
+  /** When the supervisor launches it again, epoch ms. */
+  nextLaunchAt: number;
+  /** The Mesos state its last task ended in, e.g. TASK_FAILED. */
+  lastState?: string;
+  /** Why it ended, in a few words: `exit 1`, `failed its health check`, the agent's message. */
+  reason?: string;
 }
 
 /**

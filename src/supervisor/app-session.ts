@@ -19,7 +19,13 @@ import { openSession } from "../deploy/open-session.js";
 import { NO_ROUNDS, type ReconcileTimings } from "../deploy/reconcile-rounds.js";
 import { deployPlan } from "../deploy/replan.js";
 import { step } from "../deploy/step.js";
-import { acting, type SuperviseSettings, startSupervision } from "../deploy/supervision.js";
+import {
+  acting,
+  type HeldInstance,
+  instancesInBackoff,
+  type SuperviseSettings,
+  startSupervision,
+} from "../deploy/supervision.js";
 import type { Containerizer } from "../deploy/task-spec.js";
 import { disruptionLedger, recordedAgents, recordedTaskIds, sameTaskIds } from "../deploy/tracked-view.js";
 import { type AppTarget, incarnationFloor, startTracking } from "../deploy/tracking.js";
@@ -28,7 +34,8 @@ import { formatDuration } from "../manifest/units.js";
 import type { MasterCluster } from "../mesos/leader.js";
 import { DEFAULT_SESSION_TIMINGS, type SessionEvent, type SessionTimings } from "../mesos/session.js";
 import { endsInstance } from "../mesos/task-status.js";
-import type { DeployProgress, Release, StateStore } from "../state/types.js";
+import { endReason } from "../observe/task-end.js";
+import type { DeployProgress, InstanceBackoff, Release, StateStore } from "../state/types.js";
 import { deployHoldsLock } from "./deploy-lock.js";
 import type { SupervisorLog } from "./log.js";
 
@@ -119,6 +126,8 @@ export interface SessionCounters {
   awaitingOffers: number;
   /** Instances whose task ended on its own, waiting out their restart backoff before the next launch. */
   inBackoff: number;
+  /** Those instances, soonest relaunch first: the store report shows them to `ps` and `status`. */
+  backoff: readonly InstanceBackoff[];
 }
 
 /** How long instances wait for an offer before the log says so, and how often it says so again. */
@@ -150,6 +159,7 @@ export class SupervisedSession {
     acting: false,
     awaitingOffers: 0,
     inBackoff: 0,
+    backoff: [],
   };
   /** Since when instances to launch have found no offer, and when the log last said so. */
   private awaiting: { since: number; saidAt?: number } | undefined;
@@ -423,10 +433,8 @@ export class SupervisedSession {
     this.counters.reconcileCalls = rounds?.calls ?? 0;
     if (rounds?.lastCompletedAt !== undefined) this.counters.lastReconciledAt = rounds.lastCompletedAt;
     this.counters.acting = acting(this.state);
-    const now = this.deps.now();
-    this.counters.inBackoff = [...tracked.backoffUntil].filter(
-      ([instance, until]) => until > now && instance < tracked.desired,
-    ).length;
+    this.counters.backoff = instancesInBackoff(this.state, this.deps.now()).map(backoffRecord);
+    this.counters.inBackoff = this.counters.backoff.length;
     this.sayWhatWaits();
   }
 
@@ -453,6 +461,16 @@ export class SupervisedSession {
       ...(why === undefined ? {} : { why }),
     });
   }
+}
+
+function backoffRecord(held: HeldInstance): InstanceBackoff {
+  const { lastEnd } = held;
+  return {
+    instance: held.instance,
+    restarts: held.restarts,
+    nextLaunchAt: held.until,
+    ...(lastEnd === undefined ? {} : { lastState: lastEnd.state, reason: endReason(lastEnd) }),
+  };
 }
 
 /** The session's events as the reducer takes them: consecutive status updates as one batch. */

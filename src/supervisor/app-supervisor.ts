@@ -91,6 +91,7 @@ export class AppSupervisor {
       unanswered: counters?.unanswered ?? 0,
       awaitingOffers: counters?.awaitingOffers ?? 0,
       inBackoff: counters?.inBackoff ?? 0,
+      backoff: counters?.backoff ?? [],
       ...(lastReconciledAt === undefined ? {} : { lastReconciledAt }),
       brake: brake.tripped,
       ...(brake.reason === undefined ? {} : { brakeReason: brake.reason }),

@@ -1,3 +1,5 @@
+import type { InstanceBackoff } from "../state/types.js";
+
 /** What the supervisor knows of one app, as `/metrics` and the store report show it. */
 export interface AppStats {
   app: string;
@@ -16,6 +18,8 @@ export interface AppStats {
   awaitingOffers: number;
   /** Instances waiting out their restart backoff (a crash loop) before their next launch. */
   inBackoff: number;
+  /** Those instances, with when each is launched again (for the store report). */
+  backoff: readonly InstanceBackoff[];
   lastReconciledAt?: number;
   brake: boolean;
   brakeReason?: string;

@@ -143,6 +143,7 @@ export class Supervisor {
         leader: s.leader,
         ...(s.lastReconciledAt === undefined ? {} : { lastReconciledAt: s.lastReconciledAt }),
         ...(s.brakeReason === undefined ? {} : { brake: s.brakeReason }),
+        ...(s.leader && s.backoff.length > 0 ? { backoff: [...s.backoff] } : {}),
       })),
       ...(this.listen === undefined ? {} : { listen: this.listen }),
       updatedAt: now,

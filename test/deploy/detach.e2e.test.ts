@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HANDOFF_VAR, readHandoff } from "../../src/commands/deploy/detach.js";
@@ -140,6 +140,35 @@ describe("titan status APP… --wait", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stdout).toBe("");
   }, 60_000);
+});
+
+describe("titan status APP --wait during a first detached deploy", () => {
+  it("waits for it while it waits for a failed-over master's agents, before it recorded any release", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const cli = (argv: string[]) => runCli([...argv, "--master", local.url], { env: h.vars, cwd: h.cwd });
+    const file = writeWebApp(h.cwd, { instances: 1 });
+    // The new master knows no agent until they re-register: the deploy waits before it plans.
+    await local.faults.failoverMaster(6000);
+    const detaching = cli(["deploy", "-f", file, "--yes", "--detach"]);
+    const logs = join(h.cwd, "state", "titan", "deploys");
+    const waiting = (): boolean =>
+      existsSync(logs) &&
+      readdirSync(logs).some(
+        (f) => f.endsWith(".log") && readFileSync(join(logs, f), "utf8").includes("waiting for the master"),
+      );
+    await until(async () => waiting(), "the detached deploy waiting for the master");
+    const waited = await cli(["status", "web", "--wait"]);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stderr).toMatch(
+      /^web: deploy starting \(detached, pid \d+\), no release recorded yet: waiting for the master: \d agent\(s\) have not re-registered/m,
+    );
+    expect(waited.stdout).toMatch(/^web {2}ok {2}desired 1 {2}running 1 {2}healthy 1/);
+    const run = await detaching;
+    const pid = Number(/\(pid (\d+)\)/.exec(run.stderr)?.[1]);
+    if (Number.isInteger(pid)) started.push(pid);
+    expect(run.code, run.stderr).toBe(0);
+  }, 90_000);
 });
 
 /** One file with two apps (`apps:`), each one instance of a process that waits. */

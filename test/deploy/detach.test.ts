@@ -31,6 +31,9 @@ const opts = {
   dryRun: false,
 } as unknown as DeployOptions;
 
+/** Where the deploys record their releases (the run record names it for `titan status --wait`). */
+const STORE = { stateUrl: `file://${tempDir("titan-detach-store-")}`, region: undefined };
+
 /** A detached child that does nothing of its own: the test plays its part in the store. */
 function fakeChild(pid: number): ChildProcess {
   return Object.assign(new EventEmitter(), { pid }) as unknown as ChildProcess;
@@ -75,13 +78,13 @@ describe("titan deploy --detach learns its release from the deploy it started", 
       return fakeChild(childPid);
     };
 
-    expect(await deployDetached(t.env, opts, "hello", start)).toBe(0);
+    expect(await deployDetached(t.env, opts, "hello", STORE, start)).toBe(0);
     expect(t.err()).toMatch(/^hello: release 2 is deploying in the background \(pid 424242\)$/m);
     expect(t.out()).toBe("plan of hello\n");
-    // The handoff file is gone with the process that read it; the log and the output stay.
-    expect(readdirSync(join(t.env.paths.stateDir, "deploys")).filter((f) => !/\.(log|out)$/.test(f))).toEqual(
-      [],
-    );
+    // The handoff file is gone with the process that read it; the log, the output and the run record stay.
+    expect(
+      readdirSync(join(t.env.paths.stateDir, "deploys")).filter((f) => !/\.(log|out|run\.json)$/.test(f)),
+    ).toEqual([]);
     await store.close();
   });
 
@@ -92,7 +95,7 @@ describe("titan deploy --detach learns its release from the deploy it started", 
       timers.push(setTimeout(() => handoffWriter(options.env ?? {})?.release("hello", 78), 50));
       return fakeChild(31337);
     };
-    expect(await deployDetached(t.env, { ...opts, json: true }, "hello", start)).toBe(0);
+    expect(await deployDetached(t.env, { ...opts, json: true }, "hello", STORE, start)).toBe(0);
     // Stamped with its time like every other line of the stream.
     expect(JSON.parse(t.out())).toMatchObject({
       type: "detached",
@@ -111,7 +114,7 @@ describe("titan deploy --detach learns its release from the deploy it started", 
       timers.push(setTimeout(() => handoffWriter(options.env ?? {})?.release("hello", 3), 50));
       return fakeChild(31339);
     };
-    expect(await deployDetached(t.env, opts, "hello", start)).toBe(0);
+    expect(await deployDetached(t.env, opts, "hello", STORE, start)).toBe(0);
     expect(t.out()).toBe("plan of hello\n");
     expect(t.err()).toMatch(
       /^05:25:12 hello: deploying release 3\nhello: release 3 is deploying in the background/,
@@ -129,7 +132,7 @@ describe("titan deploy --detach learns its release from the deploy it started", 
       timers.push(setTimeout(() => handoffWriter(options.env ?? {})?.release("hello", 4), 1500));
       return fakeChild(31340);
     };
-    const detaching = deployDetached(t.env, opts, "hello", start);
+    const detaching = deployDetached(t.env, opts, "hello", STORE, start);
     await new Promise((resolve) => setTimeout(resolve, 800));
     // Said while the deploy waits, long before it returns.
     expect(t.err()).toBe(waiting);
@@ -155,7 +158,7 @@ describe("titan deploy --detach learns its release from the deploy it started", 
       timers.push(setTimeout(() => child.emit("exit", 5, null), 500));
       return child;
     };
-    expect(await deployDetached(t.env, opts, "hello", start)).toBe(5);
+    expect(await deployDetached(t.env, opts, "hello", STORE, start)).toBe(5);
     expect(t.out()).toBe("plan of hello\nhello: release 4 rolled back to release 3\n");
     expect(t.err()).not.toContain("in the background (pid");
     expect(t.err()).toMatch(
@@ -172,7 +175,7 @@ describe("titan deploy --detach learns its release from the deploy it started", 
       timers.push(setTimeout(() => child.emit("exit", 0, null), 50));
       return child;
     };
-    expect(await deployDetached(t.env, opts, "hello", start)).toBe(0);
+    expect(await deployDetached(t.env, opts, "hello", STORE, start)).toBe(0);
     expect(t.out()).toBe("Nothing to do\n");
     expect(t.err()).toBe("error: something on stderr\n");
   });

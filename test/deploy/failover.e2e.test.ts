@@ -27,6 +27,10 @@ describe("titan deploy across a master failover whose agents re-register late", 
     const scaled = await titan(["deploy", "-f", file, "--master", local.url, "--yes", "--json"], h);
     expect(scaled.code).toBe(0);
     expect(scaled.stderr).toMatch(/waiting for the master: \d agent\(s\) have not re-registered/);
+    // The master says how long it waits for them (its flags), and since when (its election): the time left is said.
+    expect(scaled.stderr).toMatch(
+      /^waiting for the master: .*\(within its --agent_reregister_timeout of 10mins: it gives up on them in about (?:10m|9m\d+s)\)/m,
+    );
     const list = events(scaled.stdout);
     expect(list.filter((e) => e.type === "launch").map((e) => e.task)).toEqual(["web.2.3.1"]);
     expect(list.filter((e) => e.type === "killing")).toEqual([]);

@@ -66,6 +66,48 @@ describe("where the newest release stands for status --wait", () => {
     });
   });
 
+  it("sees a deploy on its way before it recorded a release: a first deploy's lock, or a detached one started here", () => {
+    // A first deploy holds the lock a moment before its release is recorded.
+    expect(deployWait({ releases: [], progress: undefined, lock: lock() }, live)).toEqual({
+      kind: "starting",
+      by: "ana@laptop, pid 42",
+    });
+    expect(deployWait({ releases: [], progress: undefined, lock: lock({ expiresAt: 4_999 }) }, live)).toEqual(
+      {
+        kind: "none",
+      },
+    );
+    const run = { pid: 77, startedAt: 1_000, log: "/s/deploys/web-1.log", said: "waiting for the master: …" };
+    expect(deployWait({ releases: [], progress: undefined, lock: undefined, detached: run }, live)).toEqual({
+      kind: "starting",
+      by: "detached, pid 77",
+      said: "waiting for the master: …",
+    });
+    // Started after the newest release was recorded: that release is not its own.
+    const older = { ...release(1, "deployed"), createdAt: 500 };
+    expect(
+      deployWait({ releases: [older], progress: undefined, lock: undefined, detached: run }, live),
+    ).toMatchObject({ kind: "starting" });
+    // Once it recorded its release, the store says where it stands.
+    const own = { ...release(2, "pending"), createdAt: 1_500 };
+    expect(
+      deployWait({ releases: [older, own], progress: undefined, lock: lock(), detached: run }, live),
+    ).toMatchObject({ kind: "running", release: 2 });
+    // It ended (or is gone) without recording one.
+    const gone = { ...live, isAlive: () => false };
+    expect(deployWait({ releases: [], progress: undefined, lock: undefined, detached: run }, gone)).toEqual({
+      kind: "unstarted",
+      pid: 77,
+      log: "/s/deploys/web-1.log",
+    });
+    expect(
+      deployWait(
+        { releases: [], progress: undefined, lock: undefined, detached: { ...run, exitCode: 4 } },
+        live,
+      ),
+    ).toMatchObject({ kind: "unstarted", exitCode: 4 });
+  });
+
   it("is abandoned when nothing holds the lock, the lock expired, or its holder on this machine is gone", () => {
     const pending = [release(2, "pending")];
     expect(

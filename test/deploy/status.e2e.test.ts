@@ -68,7 +68,7 @@ describe("titan status", () => {
     expect(statusLine(status, 180_000)).toMatch(
       /^web {2}interrupted {2}desired 0 {2}running 0 \(3 stopping\) {2}healthy 0 · /,
     );
-    expect(statusJson(status)).toMatchObject({ running: 0, stopping: 3, healthy: 0 });
+    expect(statusJson(status, Date.now())).toMatchObject({ running: 0, stopping: 3, healthy: 0 });
   });
 
   it("calls an app stopping, with the count, until the tasks it no longer wants have ended", () => {
@@ -88,7 +88,7 @@ describe("titan status", () => {
     expect(statusLine({ ...stopping, verdict: verdictOf(stopping) }, 180_000)).toMatch(
       /^web {2}stopping {2}desired 0 {2}running 0 \(2 stopping\) {2}healthy 0 · /,
     );
-    expect(statusJson({ ...stopping, verdict: verdictOf(stopping) })).toMatchObject({
+    expect(statusJson({ ...stopping, verdict: verdictOf(stopping) }, Date.now())).toMatchObject({
       status: "stopping",
       ok: false,
       stopping: 2,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { startTestCluster } from "../support/local-cluster.js";
 import { checkShape } from "../support/proto-shape.js";
 import { fakeAgents } from "./fake-agent.js";
-import { commandTask, FRAMEWORK, type Json, post, TestScheduler } from "./scheduler-client.js";
+import { commandTask, FRAMEWORK, type Json, operator, post, TestScheduler } from "./scheduler-client.js";
 
 async function cluster(agents = 2, master = {}) {
   const fakes = fakeAgents();
@@ -712,6 +712,24 @@ describe("offers", () => {
     expect((await flags((await cluster(1, { offerTimeoutMs: 90_000 })).url)).offer_timeout).toBe("90secs");
     expect((await flags((await cluster(1, { offerTimeoutMs: 150 })).url)).offer_timeout).toBe("150ms");
     expect(await flags((await cluster(1)).url)).not.toHaveProperty("offer_timeout");
+  });
+
+  it("lists --agent_reregister_timeout in /master/flags, /master/state and GET_FLAGS, as a master with its default does", async () => {
+    // Master::Http::__flags lists every flag with a value, and this one has a default (10 minutes): a tool can read
+    // how long a failed-over master waits for its agents.
+    const c = await cluster(1, { agentReregisterTimeoutMs: 90_000 });
+    const flags = (await (await fetch(`${c.url}/master/flags`)).json()) as Json;
+    expect(flags).toEqual({ flags: expect.objectContaining({ agent_reregister_timeout: "90secs" }) });
+    expect(((await (await fetch(`${c.url}/master/state`)).json()) as Json).flags).toEqual(flags.flags);
+    expect(await (await fetch(`${c.url}/flags?jsonp=f`)).text()).toBe(`f(${JSON.stringify(flags)})`);
+    const answer = await operator(c.url, { type: "GET_FLAGS" });
+    expect(checkShape(answer, "mesos.v1.master.Response")).toEqual([]);
+    expect((answer.get_flags as Json).flags).toContainEqual({
+      name: "agent_reregister_timeout",
+      value: "90secs",
+    });
+    const byDefault = (await (await fetch(`${(await cluster(1)).url}/master/flags`)).json()) as Json;
+    expect((byDefault.flags as Json).agent_reregister_timeout).toBe("10mins");
   });
 
   it("discards an offer another framework declines, filtering it for its owner, and tells the owner nothing", async () => {

@@ -172,6 +172,7 @@ describe("HTTP Basic authentication (as --authenticate_http_readwrite/readonly/f
     const realms: Array<[string, string, string]> = [
       [url, "/master/state", "mesos-master-readonly"],
       [url, "/master/tasks", "mesos-master-readonly"],
+      [url, "/master/flags", "mesos-master-readonly"],
       [agentUrl, "/state", "mesos-agent-readonly"],
       [agentUrl, "/files/browse?path=/", "mesos-agent-readonly"],
     ];

@@ -73,6 +73,11 @@ describe("a multi-region deploy while a region's master waits for its agents", (
     expect(run.code, run.stderr).toBe(7);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(run.stderr).toContain("timed out waiting for the master: 2 agent(s) have not re-registered");
+    // Which region's master, and how long it still waits for them (its --agent_reregister_timeout, 10 minutes).
+    expect(run.stderr).toMatch(
+      /^eu-west: waiting for the master: 2 agent\(s\) have not re-registered .*\(within its --agent_reregister_timeout of 10mins: it gives up on them in about (?:10m|9m\d+s)\)/m,
+    );
+    expect(run.stderr).toContain("eu-west: timed out waiting for the master");
     expect(await liveTasks(clusters["us-east"].url)).toEqual([]);
   }, 40_000);
 });

@@ -97,7 +97,7 @@ export function startSupervisor(
 /** An app whose instances serve HTTP and exit with code 3 on GET /exit. */
 export function writeCrashableApp(
   dir: string,
-  options: { instances: number; constraints?: string; crashFile?: string },
+  options: { instances: number; constraints?: string; crashFile?: string; restart?: string },
 ): string {
   // With crashFile: an instance that starts while that file exists exits at once (a crash loop on demand).
   const guard =
@@ -122,7 +122,7 @@ update:
   min_healthy_time: 200ms
   healthy_deadline: 5s
   progress_deadline: 6s
-restart: { backoff: 200ms, factor: 2, max_delay: 2s }
+restart: ${options.restart ?? "{ backoff: 200ms, factor: 2, max_delay: 2s }"}
 kill_grace: 500ms
 `;
   const file = join(dir, "web.yaml");

@@ -142,6 +142,7 @@ describe("the supervisor's output", () => {
     unanswered: 0,
     awaitingOffers: 1,
     inBackoff: 2,
+    backoff: [],
     lastReconciledAt: 1000,
     brake: false,
   };

@@ -220,7 +220,8 @@ describe("a crash loop, seen outside the log", () => {
       const [task] = launchedTasks(master.calls("ACCEPT")[0] ?? { type: "ACCEPT" });
       const id = task?.task_id.value ?? "";
       master.push(update(id, "TASK_RUNNING"));
-      master.push(update(id, "TASK_FAILED", { message: "exit 1" }));
+      const failedAt = Date.now();
+      master.push(update(id, "TASK_FAILED", { message: "Command exited with status 1" }));
       await eventually(async () => warnings.some((w) => w.message === "failed"), "the failed line");
       // The builders' restart policy: 1 s before the first relaunch.
       expect(warnings.find((w) => w.message === "failed")?.fields).toMatchObject({
@@ -230,7 +231,21 @@ describe("a crash loop, seen outside the log", () => {
       });
       // The counters follow at the end of the turn that logged it.
       await eventually(async () => session.counters.inBackoff === 1, "the instance counted in backoff");
+      // What the store report tells ps and status: which instance, how often it failed, when it comes back, why.
+      expect(session.counters.backoff).toEqual([
+        {
+          instance: 0,
+          restarts: 1,
+          nextLaunchAt: expect.any(Number),
+          lastState: "TASK_FAILED",
+          reason: "exit 1",
+        },
+      ]);
+      const nextLaunchAt = session.counters.backoff[0]?.nextLaunchAt ?? 0;
+      expect(nextLaunchAt - failedAt).toBeGreaterThanOrEqual(1000);
+      expect(nextLaunchAt - Date.now()).toBeLessThanOrEqual(1000);
       await eventually(async () => session.counters.inBackoff === 0, "the backoff over");
+      expect(session.counters.backoff).toEqual([]);
     } finally {
       stop.abort();
       await running;

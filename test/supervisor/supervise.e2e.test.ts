@@ -188,6 +188,54 @@ describe("titan supervise through faults", () => {
     expect(new Set(launches.map((r) => r.task)).size).toBe(launches.length);
   }, 60_000);
 
+  it("shows an instance in restart backoff in ps and status, with when it comes back, only while it supervises", async () => {
+    const local = await startTestCluster(FAST);
+    const h = home();
+    const file = writeCrashableApp(h.cwd, {
+      instances: 2,
+      restart: "{ backoff: 40s, factor: 2, max_delay: 2m }",
+    });
+    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+    const supervisor = startSupervisor(["web", "--master", local.url], h);
+    await supervisor.waitFor((r) => r.mode === "supervising", "supervising");
+    const victim = (await live(local.url)).find((t) => instanceOf(t.id) === 1);
+    await fetch(`http://127.0.0.1:${victim?.port}/exit`);
+    await supervisor.waitFor((r) => r.msg === "failed" && r.relaunch_in !== undefined, "the failed line");
+    const opts = { env: h.vars, cwd: h.cwd };
+    const restarting = /^ {2}1 +1 +restarting in (\d+)s \(crashed 1×: exit 3\) +- +/m;
+    let ps = await runCli(["ps", "--master", local.url], opts);
+    await until(async () => {
+      ps = await runCli(["ps", "--master", local.url], opts);
+      return restarting.test(ps.stdout);
+    }, "ps showing instance 1 restarting");
+    // Counted down against the clock of the reader: at most the 40 s of its backoff.
+    expect(Number(restarting.exec(ps.stdout)?.[1])).toBeLessThanOrEqual(40);
+    expect(ps.stdout).not.toContain("ended instance");
+    const json = JSON.parse((await runCli(["ps", "web", "--json", "--master", local.url], opts)).stdout);
+    const [instance] = json.regions[0].apps[0].instances.filter(
+      (i: { instance: number }) => i.instance === 1,
+    );
+    expect(instance).toMatchObject({
+      state: "TASK_FAILED",
+      state_text: expect.stringMatching(/^restarting in \d+s \(crashed 1×: exit 3\)$/),
+      restart: { restarts: 1, last_state: "TASK_FAILED", reason: "exit 3" },
+    });
+    expect(instance.restart.in_seconds).toBeLessThanOrEqual(40);
+    expect(Date.parse(instance.restart.next_launch_at)).toBeGreaterThan(Date.now());
+    const status = await runCli(["status", "web", "--master", local.url], opts);
+    expect(status.stdout).toMatch(/ · web\[1\] restarting in \d+s \(crashed 1×: exit 3\) · supervised by /);
+    const statusJson = JSON.parse(
+      (await runCli(["status", "web", "--json", "--master", local.url], opts)).stdout,
+    );
+    expect(statusJson.restarting).toMatchObject([{ instance: 1, restarts: 1, reason: "exit 3" }]);
+
+    // A supervisor that stopped makes no promise: nothing says the instance comes back.
+    expect((await supervisor.stop()).code).toBe(0);
+    ps = await runCli(["ps", "--master", local.url], opts);
+    expect(ps.stdout).not.toContain("restarting");
+    expect(ps.stdout).toContain("1 ended instance not shown");
+  }, 60_000);
+
   it("moves an instance off an agent scheduled for maintenance, its replacement healthy first, then accepts the inverse offer", async () => {
     const local = await startTestCluster(FAST);
     const h = home();

@@ -5,10 +5,13 @@ import type { Env } from "../../cli/env.js";
 import { InterruptedError, TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
+import type { ClusterTarget } from "../../config/target.js";
 import { writeEvent } from "../../deploy/event-line.js";
 import type { AppSpec } from "../../manifest/index.js";
 import { sleep } from "../../observe/sleep.js";
+import { storePlaces } from "../../state/store-identity.js";
 import type { DeployOptions } from "./command.js";
+import { DETACHED_RUN_VAR, recordDetachedRun, runFileFor } from "./detached-run.js";
 
 const POLL_MS = 200;
 
@@ -146,6 +149,7 @@ export async function deployDetached(
   env: Env,
   opts: DeployOptions,
   app: string,
+  target: Pick<ClusterTarget, "stateUrl" | "region">,
   start: typeof spawnDetached = spawnDetached,
 ): Promise<number> {
   // The detached deploy is titan itself, run again.
@@ -161,14 +165,26 @@ export async function deployDetached(
   // and diagnostics (stderr, the log), so that each can be shown on the stream an attached deploy uses for it.
   const outFile = join(dirname(logFile), `${app}-${stamp}.out`);
   const handoff = join(dirname(logFile), `${app}-${stamp}.release.json`);
+  const runFile = runFileFor(logFile);
+  const startedAt = env.clock.now();
   const child = start([entry, ...detachedArgs(opts)], logFile, {
     cwd: env.cwd,
-    env: { ...env.vars, [HANDOFF_VAR]: handoff },
+    env: { ...env.vars, [HANDOFF_VAR]: handoff, [DETACHED_RUN_VAR]: runFile },
     outFile,
   });
   const pid = child.pid;
   if (pid === undefined)
     throw new TitanError("the detached deploy did not start", { hint: `see ${logFile}` });
+  // Before it records its release, this is all that tells `titan status APP --wait` that it is on its way.
+  recordDetachedRun(runFile, {
+    app,
+    pid,
+    startedAt,
+    log: logFile,
+    output: outFile,
+    stores: storePlaces(target.stateUrl),
+    region: target.region,
+  });
   let exitCode: number | undefined;
   child.once("exit", (code, signal) => {
     exitCode = code ?? (signal === null ? ExitCode.Runtime : ExitCode.Interrupted);
@@ -243,7 +259,7 @@ async function awaitHandoff(
     if (!(await sleep(POLL_MS, env.signal)))
       throw new InterruptedError(
         `stopped waiting for the detached deploy of ${app} to start; it goes on (pid ${pid})`,
-        `see ${logFile}; once it has recorded its release, \`titan status ${app} --wait\` follows it`,
+        `see ${logFile}, or \`titan status ${app} --wait\` (on this machine until it has recorded its release)`,
       );
   }
 }

@@ -53,7 +53,7 @@ export async function reachRegion(
   const conn = await connect(env, { ...flags, region });
   try {
     const live = await conn.target.source();
-    return { conn, snapshot: await readRecoveredCluster(env, live, wait) };
+    return { conn, snapshot: await readRecoveredCluster(env, live, { ...wait, region }) };
   } catch (error) {
     await conn.close();
     throw error;
@@ -292,11 +292,10 @@ export async function revertRegion(
     // --timeout passed (a region timed out): a rollback started now could only be left halfway.
     if (run.deadline !== undefined && env.clock.now() >= run.deadline)
       return { region, outcome: "timed_out", reason: NOT_ROLLED_BACK, finish: [...finishing.values()] };
-    const snapshot = await readRecoveredCluster(
-      env,
-      conn.source,
-      run.deadline === undefined ? {} : { deadline: run.deadline },
-    );
+    const snapshot = await readRecoveredCluster(env, conn.source, {
+      region,
+      ...(run.deadline === undefined ? {} : { deadline: run.deadline }),
+    });
     const options: ApplyOptions = {
       yes: true,
       json: false,

@@ -1,7 +1,8 @@
 import { deployCommandLine, targetWords } from "../../cli/command-line.js";
 import { warningLines } from "../../cli/diagnostics.js";
 import type { Env } from "../../cli/env.js";
-import { UsageError } from "../../cli/errors.js";
+import { TitanError, UsageError } from "../../cli/errors.js";
+import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { checkSecretDelivery } from "../../deploy/environment.js";
 import type { AppSpec } from "../../manifest/index.js";
@@ -13,8 +14,24 @@ import { overrideReason } from "../../release/disruption.js";
 import { parseTimeout } from "../../release/timeout.js";
 import type { DeployOptions } from "./command.js";
 import { checkDetachable, deployDetached, handoffWriter } from "./detach.js";
+import { endDetachedRun } from "./detached-run.js";
 
 export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> {
+  // Started by `--detach`: a wait for this deploy learns how it ended from its run record, even when that is
+  // before it recorded a release.
+  let code: number = ExitCode.Runtime;
+  try {
+    code = await deploy(env, opts);
+    return code;
+  } catch (error) {
+    code = error instanceof TitanError ? error.exitCode : ExitCode.Runtime;
+    throw error;
+  } finally {
+    endDetachedRun(env.vars, code, env.clock.now());
+  }
+}
+
+async function deploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
   const overrideDisruption = overrideReason(opts.overrideDisruption);
   const manifest = selectApps(
@@ -46,7 +63,7 @@ export async function runDeploy(env: Env, opts: DeployOptions): Promise<number> 
     checkSecretDelivery(manifest.apps, target.cluster);
     if (!target.local) checkFetchLocality(env, manifest.apps, await target.masters());
     const [only] = manifest.apps;
-    if (opts.detach && only !== undefined) return await deployDetached(env, opts, only.name);
+    if (opts.detach && only !== undefined) return await deployDetached(env, opts, only.name, target);
   } finally {
     await target.close();
   }

@@ -32,7 +32,7 @@ import { readTitanState } from "../ps/state.js";
 import { targetRelease } from "../ps/target.js";
 import { checkRegionSeen, regionsNamed } from "../regions/span.js";
 import type { StatusOptions } from "./command.js";
-import { type End, readDeployWait, throwForEnds, waitForDeploys } from "./wait.js";
+import { type End, readDeployWait, throwForEnds, throwForUnstarted, waitForDeploys } from "./wait.js";
 
 /**
  * `titan status APP…`: one line (or one JSON document) per app saying whether it is OK; one per region of a context
@@ -58,6 +58,8 @@ export async function runStatus(env: Env, names: readonly string[], opts: Status
   const ends = opts.wait
     ? await waitForDeploys(env, apps, opts, regions, timeoutMs)
     : new Map<string, End[]>();
+  // Such an app may be one titan knows nothing else of (its first deploy): its answer is how that deploy ended.
+  for (const app of apps) throwForUnstarted(app, ends.get(app) ?? []);
   if (regions.length > 0) {
     const code = await statusOfRegions(env, apps, opts, regions, everyApp);
     for (const app of apps) throwForEnds(app, ends.get(app) ?? []);
@@ -170,7 +172,7 @@ async function answer(
 ): Promise<Answer> {
   const { status, releases, tasks } = await statusOf(env, target, view, app, opts);
   if (releases.length === 0 && tasks === 0) throw await unknownAppIn(view.store, app);
-  const json = statusJson(status, target.region);
+  const json = statusJson(status, env.clock.now(), target.region);
   return { lines: [statusLine(status, env.clock.now())], json };
 }
 
@@ -220,7 +222,14 @@ async function statusOf(
       !gone.has(t.frameworkId) &&
       (target.region === undefined || t.region === undefined || t.region === target.region),
   );
-  const group = groupByApp(tasks, { only: [app] })[0];
+  const coverage = reports === undefined ? undefined : coverageOf(app, reports, liveness(env.clock.now()));
+  const group = groupByApp(tasks, {
+    only: [app],
+    ...(coverage === undefined ? {} : { coverage: new Map([[app, coverage]]) }),
+  })[0];
+  const restarting = [...(group?.restarting?.values() ?? []), ...(group?.restartingUnlisted ?? [])].sort(
+    (a, b) => a.instance - b.instance,
+  );
   const wanted = targetRelease(releases);
   const release = newestDeployed(releases);
   const desired = wanted === undefined ? undefined : instancesIn(wanted.spec, target.region);
@@ -238,7 +247,8 @@ async function statusOf(
     ...(desired === undefined ? {} : { desired }),
     ...(release === undefined ? {} : { release }),
     ...(lastDeploy === undefined ? {} : { lastDeploy }),
-    ...(reports === undefined ? {} : { coverage: coverageOf(app, reports, liveness(env.clock.now())) }),
+    ...(coverage === undefined ? {} : { coverage }),
+    ...(restarting.length === 0 ? {} : { restarting }),
     ...(wait?.kind === "running" && wait.waiting !== undefined ? { waiting: wait.waiting } : {}),
     ...(wait?.kind === "abandoned" ? { interrupted: wait.why } : {}),
     ...(wait?.kind === "abandoned" && wait.rollingBack === true ? { finishing: wait.resume } : {}),
@@ -319,7 +329,7 @@ async function statusOfRegions(
   const answers = opts.json ? await Promise.all(reads) : await showLines(env, apps, reads);
   if (opts.json) {
     checkKnown(apps, answers);
-    const documents = apps.map((app) => regionsJson(app, answers));
+    const documents = apps.map((app) => regionsJson(app, answers, env.clock.now()));
     const [only] = documents;
     const document = documents.length === 1 && only !== undefined && !everyApp ? only : { apps: documents };
     writeLine(env.io.out, JSON.stringify(document, null, 2));
@@ -327,13 +337,13 @@ async function statusOfRegions(
   return answers.some((a) => "error" in a) ? ExitCode.Runtime : ExitCode.Ok;
 }
 
-function regionsJson(app: string, answers: readonly RegionAnswer[]): unknown {
+function regionsJson(app: string, answers: readonly RegionAnswer[], now: number): unknown {
   return {
     app,
     regions: answers.map((a) => {
       const found = "apps" in a ? a.apps.get(app) : undefined;
       return found !== undefined
-        ? { region: a.region, ...statusJson(found.status, a.region) }
+        ? { region: a.region, ...statusJson(found.status, now, a.region) }
         : { region: a.region, error: "error" in a ? a.error : "not read" };
     }),
     lagging: lagsOf(app, answers).map((l) => ({

@@ -37,6 +37,7 @@ import {
   legacySlaves,
   legacyState,
   legacyTasks,
+  masterFlags,
   versionInfo,
 } from "./views.js";
 
@@ -315,7 +316,7 @@ async function handleOperator(
       return respond("get_executors", getExecutors());
     case "GET_FLAGS":
       return respond("get_flags", {
-        flags: Object.entries(legacyState(master).flags as Record<string, string>).map(([name, value]) => ({
+        flags: Object.entries(masterFlags(master)).map(([name, value]) => ({
           name,
           value,
         })),
@@ -360,6 +361,8 @@ function realmOf(path: string): string | undefined {
       return REALM_READWRITE;
     case "/master/state":
     case "/state":
+    case "/master/flags":
+    case "/flags":
     case "/master/slaves":
     case "/slaves":
     case "/master/frameworks":
@@ -379,7 +382,17 @@ function realmOf(path: string): string | undefined {
 
 /** The master's routes (src/master/master.cpp `route(...)`, and the files process), each also under `/master`. */
 const MASTER_ROUTES: ReadonlySet<string> = new Set(
-  ["/api/v1/scheduler", "/api/v1", "/state", "/slaves", "/frameworks", "/tasks", "/redirect", "/health"]
+  [
+    "/api/v1/scheduler",
+    "/api/v1",
+    "/state",
+    "/flags",
+    "/slaves",
+    "/frameworks",
+    "/tasks",
+    "/redirect",
+    "/health",
+  ]
     .flatMap((route) => [route, `/master${route}`])
     .concat(["/files/read", "/files/browse", "/files/download", "/files/debug"]),
 );
@@ -423,6 +436,9 @@ async function route(
     case "/master/state":
     case "/state":
       return withJsonp(res, url, legacyState(master));
+    case "/master/flags":
+    case "/flags":
+      return withJsonp(res, url, { flags: masterFlags(master) });
     case "/master/slaves":
     case "/slaves":
       return withJsonp(res, url, {

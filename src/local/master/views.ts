@@ -373,6 +373,24 @@ export function legacyTasks(master: LocalMaster, query: URLSearchParams): JsonOb
   return { tasks: tasks.slice(safeOffset, safeOffset + safeLimit).map(legacyTask) };
 }
 
+/**
+ * master/http.cpp `Master::Http::__flags`: every flag that has a value, as `/master/flags` and GET_FLAGS answer
+ * (and `/master/state` lists them).
+ */
+export function masterFlags(master: LocalMaster): Record<string, string> {
+  return {
+    port: String(master.port),
+    hostname: "127.0.0.1",
+    // A master lists only the flags that have a value (an unset --offer_timeout is left out).
+    ...(master.options.offerTimeoutMs === undefined
+      ? {}
+      : { offer_timeout: mesosDuration(master.options.offerTimeoutMs) }),
+    max_completed_tasks_per_framework: String(master.options.maxCompletedTasksPerFramework),
+    // Every master lists it: it has a default (flags.cpp, MIN_AGENT_REREGISTER_TIMEOUT, 10 minutes).
+    agent_reregister_timeout: mesosDuration(master.options.agentReregisterTimeoutMs),
+  };
+}
+
 export function legacyState(master: LocalMaster): JsonObject {
   const slaves = legacySlaves(master);
   const pid = `master@127.0.0.1:${master.port}`;
@@ -392,15 +410,7 @@ export function legacyState(master: LocalMaster): JsonObject {
     unreachable_slaves: unreachable,
     leader: pid,
     leader_info: { id: master.masterId, pid, port: master.port, hostname: "127.0.0.1" },
-    flags: {
-      port: String(master.port),
-      hostname: "127.0.0.1",
-      // A master lists only the flags that have a value (an unset --offer_timeout is left out).
-      ...(master.options.offerTimeoutMs === undefined
-        ? {}
-        : { offer_timeout: mesosDuration(master.options.offerTimeoutMs) }),
-      max_completed_tasks_per_framework: String(master.options.maxCompletedTasksPerFramework),
-    },
+    flags: masterFlags(master),
     slaves,
     recovered_slaves: legacyRecoveredSlaves(master),
     ...legacyFrameworks(master),

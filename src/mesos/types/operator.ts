@@ -1,7 +1,8 @@
 /**
  * JSON shapes of the v1 operator API (`mesos.v1.master.Call`/`Response`, `mesos.v1.agent.Call`/`Response`)
  * for the calls titan makes: master GET_STATE, GET_AGENTS, GET_TASKS, GET_FRAMEWORKS, GET_VERSION,
- * GET_HEALTH, GET_MASTER, the maintenance calls and agent GET_STATE and GET_CONTAINERS. Type declarations only.
+ * GET_HEALTH, GET_MASTER, GET_FLAGS, the maintenance calls and agent GET_STATE and GET_CONTAINERS. Type declarations
+ * only.
  */
 import type {
   AgentID,
@@ -29,6 +30,7 @@ export type MasterCallType =
   | "GET_VERSION"
   | "GET_HEALTH"
   | "GET_MASTER"
+  | "GET_FLAGS"
   | "GET_MAINTENANCE_STATUS"
   | "GET_MAINTENANCE_SCHEDULE"
   | "GET_QUOTA";
@@ -61,6 +63,11 @@ export interface GetMaster {
   master_info?: MasterInfo;
   start_time?: number;
   elected_time?: number;
+}
+
+/** `mesos.v1.master.Response.GetFlags`: every flag of the master that has a value, as text. */
+export interface GetFlags {
+  flags?: Array<{ name: string; value?: string }>;
 }
 
 export interface GetAgentsAgent {
@@ -161,6 +168,7 @@ export interface MasterResponses {
   GET_VERSION: GetVersion;
   GET_HEALTH: GetHealth;
   GET_MASTER: GetMaster;
+  GET_FLAGS: GetFlags;
   GET_MAINTENANCE_STATUS: { status: MaintenanceClusterStatus };
   GET_MAINTENANCE_SCHEDULE: { schedule: MaintenanceSchedule };
   GET_QUOTA: { status: QuotaStatus };
