@@ -8,6 +8,7 @@ import { type FaultDomain, zoneOf } from "./fault-domain.js";
 import { type FaultActions, faultHandler } from "./faults.js";
 import { freePortBlock } from "./host-ports.js";
 import type { HttpCredentials } from "./http-guard.js";
+import { newInstance } from "./instance-proof.js";
 import { startMasterServer } from "./master/http.js";
 import { LocalMaster, type MasterOptions } from "./master/master.js";
 import { splitRanges } from "./resources.js";
@@ -50,6 +51,8 @@ export type ClusterFaults = FaultActions;
 export interface LocalCluster {
   readonly url: string;
   readonly port: number;
+  /** This cluster's instance token: its record keeps it, its master proves it holds it (instance-proof.ts). */
+  readonly instance: string;
   readonly master: LocalMaster;
   /** The agents the master knows (stopped ones too, until the master forgets them). */
   agents(): LocalAgentHandle[];
@@ -295,6 +298,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   };
 
   const admin = options.faultsEndpoint === true ? faultHandler(faults, master) : undefined;
+  const instance = newInstance();
   let server: Awaited<ReturnType<typeof startMasterServer>>;
   let self: LocalCluster | undefined;
   try {
@@ -306,6 +310,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
           ? agentsControlHandler(self)(method, body)
           : Promise.resolve({ status: 503, body: { error: "starting" } }),
       ...(options.credentials ? { credentials: options.credentials } : {}),
+      instance,
     });
   } catch (error) {
     master.close();
@@ -327,6 +332,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const cluster: LocalCluster = {
     url: server.url,
     port: server.port,
+    instance,
     master,
     agents: liveHandles,
     faults,

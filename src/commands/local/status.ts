@@ -2,7 +2,8 @@ import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { renderTable } from "../../cli/table.js";
-import { isAlive, localPaths } from "../../local/control.js";
+import { clusterOwnership } from "../../local/cluster-identity.js";
+import { localPaths } from "../../local/control.js";
 import { localClusterAccess } from "../../local/credentials.js";
 import type { HttpCredentials } from "../../local/http-guard.js";
 import { readClusterState } from "../../local/runner.js";
@@ -100,7 +101,7 @@ function fmt(n: number): string {
 export async function runLocalStatus(env: Env, opts: LocalStatusOptions): Promise<number> {
   const paths = localPaths(env.paths.stateDir);
   const state = readClusterState(paths.stateFile);
-  if (!state || !isAlive(state.pid)) {
+  if (!state || (await clusterOwnership(state)) !== "ours") {
     throw new TitanError("the local cluster is not running", { hint: "start it with `titan local up`" });
   }
   const auth = localClusterAccess(paths.stateFile)?.auth;
