@@ -179,6 +179,16 @@ describe("titan local up flags", () => {
     },
     { desc: "no zones", opts: { zones: " , " }, message: /--zones needs at least one zone name/ },
     { desc: "an empty region", opts: { faultDomain: " " }, message: /--fault-domain needs a region name/ },
+    {
+      desc: "a zone holding a terminal control",
+      opts: { zones: "a,b\u001b]0;x\u0007" },
+      message: /^--zones: zone "b\\x1b\]0;x\\x07" holds a control character/,
+    },
+    {
+      desc: "a region holding a terminal control",
+      opts: { faultDomain: "eu\u009b" },
+      message: /^--fault-domain holds a control character/,
+    },
   ])("refuses $desc with a usage error", ({ opts, message }) => {
     expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(UsageError);
     expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(message);

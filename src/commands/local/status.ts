@@ -2,6 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { renderTable } from "../../cli/table.js";
+import { escapeTerminal } from "../../cli/terminal-text.js";
 import { clusterOwnership } from "../../local/cluster-identity.js";
 import { localPaths } from "../../local/control.js";
 import { localClusterAccess } from "../../local/credentials.js";
@@ -114,15 +115,16 @@ export async function runLocalStatus(env: Env, opts: LocalStatusOptions): Promis
     writeLine(env.io.out, JSON.stringify({ url: state.url, pid: state.pid, agents: summary }));
     return 0;
   }
-  writeLine(env.io.out, `master ${state.url} (pid ${state.pid}), ${summary.length} agents`);
+  writeLine(env.io.out, `master ${escapeTerminal(state.url)} (pid ${state.pid}), ${summary.length} agents`);
+  // Hostnames, zones and ids come from the cluster: shown escaped, never as terminal controls.
   const rows = summary.map((a) => [
-    a.hostname,
-    a.zone ?? "",
+    escapeTerminal(a.hostname),
+    escapeTerminal(a.zone ?? ""),
     `${fmt(a.used.cpus)}/${fmt(a.total.cpus)}`,
     `${fmt(a.used.mem)}/${fmt(a.total.mem)}`,
     `${fmt(a.used.disk)}/${fmt(a.total.disk)}`,
     String(a.tasks),
-    a.id,
+    escapeTerminal(a.id),
   ]);
   writeLine(env.io.out, renderTable(["AGENT", "ZONE", "CPUS", "MEM (MB)", "DISK (MB)", "TASKS", "ID"], rows));
   return 0;
