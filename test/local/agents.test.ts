@@ -195,4 +195,23 @@ describe("titan local agents", () => {
     }
     expect(local.agentIds()).toHaveLength(1);
   }, 20_000);
+
+  it("says each agent removed once, however often it was named", async () => {
+    const local = await startTestCluster({ agents: 2 });
+    const env = { TITAN_STATE_DIR: recordAsLocal(local) };
+    const [first] = local.agentIds();
+    const removed = await runCli(
+      ["local", "agents", "remove", String(first), "agent-1.local", String(first)],
+      {
+        env,
+      },
+    );
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toBe(`removed ${first}\n`);
+    const json = await runCli(["local", "agents", "remove", "agent-2.local", "AGENT-2.local", "--json"], {
+      env,
+    });
+    expect(json.code, json.stderr).toBe(0);
+    expect((JSON.parse(json.stdout) as { removed: string[] }).removed).toHaveLength(1);
+  }, 20_000);
 });

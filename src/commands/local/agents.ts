@@ -224,7 +224,7 @@ export async function runLocalAgentsRemove(
   const agents = (await refusedAsError("cannot list the agents", () => c.control.list())).filter(
     (a) => a.state !== "gone",
   );
-  const ids = names.map((name) => {
+  const named = names.map((name) => {
     const agent = agents.find((a) => a.agent_id === name || a.hostname.toLowerCase() === name.toLowerCase());
     if (!agent) {
       throw new UsageError(
@@ -234,6 +234,8 @@ export async function runLocalAgentsRemove(
     }
     return agent.agent_id;
   });
+  // An agent named twice, or by its id and its hostname, is removed once.
+  const ids = [...new Set(named)];
   await refusedAsError("cannot remove agents", () => c.control.remove(ids));
   if (opts.json) {
     writeLine(env.io.out, JSON.stringify({ url: c.url, removed: ids }));
