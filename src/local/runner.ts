@@ -6,7 +6,7 @@ import { type LocalCluster, startLocalCluster } from "./cluster.js";
 import { processStartOf } from "./cluster-identity.js";
 import { type CredentialSource, loadCredentials } from "./credentials.js";
 import type { MasterOptions } from "./master/master.js";
-import { claimPorts } from "./port-claims.js";
+import { claimPorts, claimPortsFirst, releasePorts } from "./port-claims.js";
 
 /** What `titan local up` asks for; passed to the background process as JSON. */
 export interface ClusterConfig {
@@ -70,7 +70,7 @@ export async function runCluster(
   onReady: (cluster: LocalCluster) => void,
 ): Promise<void> {
   // Every agent's range is claimed for as long as the cluster runs, those of agents added later included.
-  let releasePorts = claimPorts(config.agentResources.ports);
+  claimPorts(config.agentResources.ports);
   let cluster: LocalCluster;
   try {
     cluster = await startLocalCluster({
@@ -88,9 +88,7 @@ export async function runCluster(
       ...(config.zk ? { zk: config.zk } : {}),
       ...(config.auth ? { credentials: loadCredentials(config.auth) } : {}),
       ...(config.testFaults ? { faultsEndpoint: true } : {}),
-      onHostPorts: (ranges) => {
-        releasePorts = claimPorts(ranges);
-      },
+      claimHostPorts: (block, held) => claimPortsFirst([block], process.pid, held),
     });
   } catch (error) {
     releasePorts();
