@@ -33,6 +33,11 @@ function visible(ch: string): string {
     : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
+/** Whether the text holds a character `escapeTerminal` would show as an escape. */
+export function hasTerminalControl(text: string): boolean {
+  return UNSAFE.test(text);
+}
+
 /** The text with every control character shown as an escape (`\x1b`, `\n`), safe to print on a terminal. */
 export function escapeTerminal(text: string): string {
   return UNSAFE.test(text) ? text.replace(UNSAFE_ALL, visible) : text;

@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync } from "node:fs";
+import { clusterOwnership } from "./cluster-identity.js";
 import {
   daemonEntry,
   isAlive,
@@ -23,10 +24,13 @@ export class LocalClusterStartError extends Error {
 
 const START_TIMEOUT_MS = 15_000;
 
-/** The running cluster recorded under `paths`, if its process is alive and its master answers. */
+/**
+ * The running cluster recorded under `paths`, if its process is proven to be the one recorded (never another given
+ * its pid since, whatever now answers at its URL) and its master answers.
+ */
 export async function runningCluster(paths: LocalPaths): Promise<LocalClusterRecord | undefined> {
   const state = readClusterState(paths.stateFile);
-  if (state && isAlive(state.pid) && (await isHealthy(state.url))) return state;
+  if (state && (await clusterOwnership(state)) === "ours" && (await isHealthy(state.url))) return state;
   return undefined;
 }
 

@@ -8,12 +8,16 @@ import { type FaultDomain, zoneOf } from "./fault-domain.js";
 import { type FaultActions, faultHandler } from "./faults.js";
 import { freePortBlock } from "./host-ports.js";
 import type { HttpCredentials } from "./http-guard.js";
+import { newInstance } from "./instance-proof.js";
 import { startMasterServer } from "./master/http.js";
 import { LocalMaster, type MasterOptions } from "./master/master.js";
 import { splitRanges } from "./resources.js";
 import { startZkContender, type ZkContender } from "./zk-contender.js";
 
 /** One master and N agents in this process, on 127.0.0.1. */
+
+/** Blocks lost to local clusters claiming the same ports at the same instant before an added agent gives up. */
+const BLOCK_CLAIM_ATTEMPTS = 10;
 
 export type AgentFactory = (options: LocalAgentOptions) => LocalAgentHandle;
 
@@ -41,8 +45,12 @@ export interface LocalClusterOptions {
   credentials?: HttpCredentials;
   /** Every agent's --executor_registration_timeout (default 1 minute, as Mesos). */
   executorRegistrationTimeoutMs?: number;
-  /** Told every agent's host port ranges when added agents took blocks of their own. */
-  onHostPorts?: (ranges: readonly RangeJson[]) => void;
+  /**
+   * Claims the block of host ports an added agent is to take, beside the ranges the cluster's agents hold, writing
+   * the claim before reading the others' (port-claims.ts `claimPortsFirst`); false when another local cluster claims
+   * it at the same instant, which leaves it to that one and picks again.
+   */
+  claimHostPorts?: (block: RangeJson, held: readonly RangeJson[]) => boolean;
 }
 
 export type ClusterFaults = FaultActions;
@@ -50,6 +58,8 @@ export type ClusterFaults = FaultActions;
 export interface LocalCluster {
   readonly url: string;
   readonly port: number;
+  /** This cluster's instance token: its record keeps it, its master proves it holds it (instance-proof.ts). */
+  readonly instance: string;
   readonly master: LocalMaster;
   /** The agents the master knows (stopped ones too, until the master forgets them). */
   agents(): LocalAgentHandle[];
@@ -277,9 +287,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       const zone = request.zone ?? quietestZone(options.zones, zonesInUse);
       zonesInUse.push(zone);
       const rack = `${zone}-r${zonesInUse.filter((z) => z === zone).length}`;
-      const block = perAgent > 0 ? await freePortBlock(perAgent, taken) : undefined;
-      if (perAgent > 0 && block === undefined)
-        throw new Error(`no block of ${perAgent} free host ports found`);
+      const block = perAgent > 0 ? await claimedBlock(perAgent, taken) : undefined;
       if (block) taken.push(block);
       const r = request.resources;
       const resources = { ...r, disk: r.disk > 0 ? r.disk : options.agentResources.disk };
@@ -293,11 +301,21 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         resources: { ...resources, ports: block ? [block] : [] },
       });
     }
-    options.onHostPorts?.(taken);
     return out;
   };
 
+  /** A free block of `count` host ports, claimed first and looked at after (see `claimHostPorts`). */
+  const claimedBlock = async (count: number, taken: readonly RangeJson[]): Promise<RangeJson> => {
+    for (let attempt = 1; attempt <= BLOCK_CLAIM_ATTEMPTS; attempt++) {
+      const block = await freePortBlock(count, taken);
+      if (block === undefined) break;
+      if (options.claimHostPorts?.(block, taken) ?? true) return block;
+    }
+    throw new Error(`no block of ${count} free host ports found`);
+  };
+
   const admin = options.faultsEndpoint === true ? faultHandler(faults, master) : undefined;
+  const instance = newInstance();
   let server: Awaited<ReturnType<typeof startMasterServer>>;
   let self: LocalCluster | undefined;
   try {
@@ -309,6 +327,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
           ? agentsControlHandler(self)(method, body)
           : Promise.resolve({ status: 503, body: { error: "starting" } }),
       ...(options.credentials ? { credentials: options.credentials } : {}),
+      instance,
     });
   } catch (error) {
     master.close();
@@ -330,6 +349,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const cluster: LocalCluster = {
     url: server.url,
     port: server.port,
+    instance,
     master,
     agents: liveHandles,
     faults,

@@ -27,7 +27,9 @@ export function localPaths(stateDir: string): LocalPaths {
   };
 }
 
+/** Whether a process `pid` exists (0 and below name groups to kill(2), never one process: false). */
 export function isAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -107,8 +109,15 @@ export async function waitUntilUp(
   return undefined;
 }
 
-/** SIGTERM, wait for a clean exit, SIGKILL after `timeoutMs`. Returns true if it exited cleanly. */
-export async function stopProcess(pid: number, timeoutMs: number): Promise<boolean> {
+/**
+ * SIGTERM, wait for a clean exit, SIGKILL after `timeoutMs`. Returns true if it exited cleanly. `running` tells
+ * whether the process is still the one meant (not another given its pid since): only that one gets the SIGKILL.
+ */
+export async function stopProcess(
+  pid: number,
+  timeoutMs: number,
+  running: () => boolean = () => isAlive(pid),
+): Promise<boolean> {
   try {
     process.kill(pid, "SIGTERM");
   } catch {
@@ -116,9 +125,10 @@ export async function stopProcess(pid: number, timeoutMs: number): Promise<boole
   }
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
+    if (!running()) return true;
     await sleep(25);
   }
+  if (!running()) return true;
   try {
     process.kill(pid, "SIGKILL");
   } catch {

@@ -39,16 +39,22 @@ export function claimPorts(ranges: readonly RangeJson[], pid = process.pid): () 
 }
 
 /**
- * Claims `ranges` for this process unless another live process claims any of them: true when they are this
- * process's now. The claim is written before the others are read, so of two processes claiming overlapping ranges
- * at the same instant the one that reads last sees the other's claim: at most one keeps them (both may give up,
- * and pick again). A claim that cannot be written at all is no reason to refuse: claims are best effort.
+ * Claims `ranges` for this process, beside the ranges it `holds` already, unless another live process claims any of
+ * them: true when they are this process's now. The claim is written before the others are read, so of two processes
+ * claiming overlapping ranges at the same instant the one that reads last sees the other's claim: at most one keeps
+ * them (both may give up, and pick again). Given up, the claim goes back to what it held. A claim that cannot be
+ * written at all is no reason to refuse: claims are best effort.
  */
-export function claimPortsFirst(ranges: readonly RangeJson[], pid = process.pid): boolean {
-  const file = writeClaim(ranges, pid);
+export function claimPortsFirst(
+  ranges: readonly RangeJson[],
+  pid = process.pid,
+  holds: readonly RangeJson[] = [],
+): boolean {
+  const file = writeClaim([...holds, ...ranges], pid);
   if (file === undefined) return true;
   if (!overlaps(ranges, claimedPorts(pid))) return true;
-  removeEntry(file);
+  if (holds.length === 0) removeEntry(file);
+  else writeClaim(holds, pid);
   return false;
 }
 

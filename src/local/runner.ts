@@ -3,9 +3,10 @@ import { dirname } from "node:path";
 import { createLocalAgent } from "./agent/agent.js";
 import type { AgentResources } from "./agent/api.js";
 import { type LocalCluster, startLocalCluster } from "./cluster.js";
+import { processStartOf } from "./cluster-identity.js";
 import { type CredentialSource, loadCredentials } from "./credentials.js";
 import type { MasterOptions } from "./master/master.js";
-import { claimPorts } from "./port-claims.js";
+import { claimPorts, claimPortsFirst, releasePorts } from "./port-claims.js";
 
 /** What `titan local up` asks for; passed to the background process as JSON. */
 export interface ClusterConfig {
@@ -38,12 +39,21 @@ export interface LocalClusterRecord {
   startedAt: string;
   /** Where titan finds the credentials for this cluster (the secret itself is never in this file). */
   auth?: CredentialSource;
+  /** When the process started (Linux: `<boot id>/<ticks>`), to tell it from a later process given its pid. */
+  processStart?: string;
+  /** The cluster's instance token, which its master proves it holds (where there is no /proc to read). */
+  instance?: string;
 }
 
 export function readClusterState(stateFile: string): LocalClusterRecord | undefined {
   try {
     const parsed = JSON.parse(readFileSync(stateFile, "utf8")) as Partial<LocalClusterRecord>;
-    if (typeof parsed.pid !== "number" || typeof parsed.url !== "string") return undefined;
+    // A pid of 0 or below names a process group, or every process, to kill(2).
+    const pid = parsed.pid;
+    if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0 || typeof parsed.url !== "string")
+      return undefined;
+    if (parsed.processStart !== undefined && typeof parsed.processStart !== "string") return undefined;
+    if (parsed.instance !== undefined && typeof parsed.instance !== "string") return undefined;
     return parsed as LocalClusterRecord;
   } catch {
     return undefined;
@@ -60,7 +70,7 @@ export async function runCluster(
   onReady: (cluster: LocalCluster) => void,
 ): Promise<void> {
   // Every agent's range is claimed for as long as the cluster runs, those of agents added later included.
-  let releasePorts = claimPorts(config.agentResources.ports);
+  claimPorts(config.agentResources.ports);
   let cluster: LocalCluster;
   try {
     cluster = await startLocalCluster({
@@ -78,14 +88,13 @@ export async function runCluster(
       ...(config.zk ? { zk: config.zk } : {}),
       ...(config.auth ? { credentials: loadCredentials(config.auth) } : {}),
       ...(config.testFaults ? { faultsEndpoint: true } : {}),
-      onHostPorts: (ranges) => {
-        releasePorts = claimPorts(ranges);
-      },
+      claimHostPorts: (block, held) => claimPortsFirst([block], process.pid, held),
     });
   } catch (error) {
     releasePorts();
     throw error;
   }
+  const processStart = processStartOf(process.pid);
   const state: LocalClusterRecord = {
     pid: process.pid,
     url: cluster.url,
@@ -93,6 +102,8 @@ export async function runCluster(
     agents: config.agents,
     startedAt: new Date().toISOString(),
     ...(config.auth ? { auth: config.auth } : {}),
+    ...(processStart === undefined ? {} : { processStart }),
+    instance: cluster.instance,
   };
   mkdirSync(dirname(config.stateFile), { recursive: true, mode: 0o711 });
   writeFileSync(config.stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });

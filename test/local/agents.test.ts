@@ -161,4 +161,57 @@ describe("titan local agents", () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("titan local up");
   }, 20_000);
+
+  it("shows a zone or hostname holding terminal controls escaped, in the listing and in status", async () => {
+    const zone = "x\u001b]0;pwn\u0007\u202e";
+    const local = await startTestCluster({ agents: 1, zones: [zone] });
+    const env = { TITAN_STATE_DIR: recordAsLocal(local) };
+    for (const args of [
+      ["local", "agents"],
+      ["local", "status"],
+    ]) {
+      const shown = await runCli(args, { env });
+      expect(shown.code, shown.stderr).toBe(0);
+      for (const control of ["\u001b", "\u0007", "\u202e"]) expect(shown.stdout).not.toContain(control);
+      expect(shown.stdout).toContain("x\\x1b]0;pwn\\x07\\u202e");
+    }
+    // --json stays exact.
+    expect((await agentsOf(env.TITAN_STATE_DIR))[0]?.attributes.zone).toBe(zone);
+  }, 20_000);
+
+  it("refuses a zone, region or attribute holding terminal controls with exit 2, and adds nothing", async () => {
+    const local = await startTestCluster({ agents: 1 });
+    const env = { TITAN_STATE_DIR: recordAsLocal(local) };
+    for (const flags of [
+      ["--zone", "x\u001b]0;pwn\u0007"],
+      ["--fault-domain", "eu\u009b2J"],
+      ["--shape", "4cpu,8Gi,rack=r\u001b[2J"],
+      ["--shape", "4cpu,8Gi,zone=b\nc"],
+    ]) {
+      const add = await runCli(["local", "agents", "add", "1", ...flags], { env });
+      expect(add.code, add.stderr).toBe(2);
+      expect(add.stderr).toMatch(/^error: --(zone|fault-domain|shape)\b.* holds a control character/);
+      for (const control of ["\u001b", "\u0007", "\u009b"]) expect(add.stderr).not.toContain(control);
+    }
+    expect(local.agentIds()).toHaveLength(1);
+  }, 20_000);
+
+  it("says each agent removed once, however often it was named", async () => {
+    const local = await startTestCluster({ agents: 2 });
+    const env = { TITAN_STATE_DIR: recordAsLocal(local) };
+    const [first] = local.agentIds();
+    const removed = await runCli(
+      ["local", "agents", "remove", String(first), "agent-1.local", String(first)],
+      {
+        env,
+      },
+    );
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toBe(`removed ${first}\n`);
+    const json = await runCli(["local", "agents", "remove", "agent-2.local", "AGENT-2.local", "--json"], {
+      env,
+    });
+    expect(json.code, json.stderr).toBe(0);
+    expect((JSON.parse(json.stdout) as { removed: string[] }).removed).toHaveLength(1);
+  }, 20_000);
 });

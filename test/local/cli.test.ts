@@ -16,6 +16,7 @@ import { runLocalStatus } from "../../src/commands/local/status.js";
 import { runLocalUp } from "../../src/commands/local/up.js";
 import { withAgentDefaults } from "../../src/local/agent-defaults.js";
 import { agentPorts } from "../../src/local/agent-ports.js";
+import { clusterOwnership, processStartOf } from "../../src/local/cluster-identity.js";
 import { daemonEntry, isAlive, isHealthy, localPaths } from "../../src/local/control.js";
 import { ensureLocalCluster } from "../../src/local/ensure.js";
 import { givenResourceNames } from "../../src/local/resource-json-spec.js";
@@ -178,6 +179,16 @@ describe("titan local up flags", () => {
     },
     { desc: "no zones", opts: { zones: " , " }, message: /--zones needs at least one zone name/ },
     { desc: "an empty region", opts: { faultDomain: " " }, message: /--fault-domain needs a region name/ },
+    {
+      desc: "a zone holding a terminal control",
+      opts: { zones: "a,b\u001b]0;x\u0007" },
+      message: /^--zones: zone "b\\x1b\]0;x\\x07" holds a control character/,
+    },
+    {
+      desc: "a region holding a terminal control",
+      opts: { faultDomain: "eu\u009b" },
+      message: /^--fault-domain holds a control character/,
+    },
   ])("refuses $desc with a usage error", ({ opts, message }) => {
     expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(UsageError);
     expect(() => clusterConfig({ ...UP, ...opts }, paths)).toThrow(message);
@@ -430,6 +441,10 @@ describe.runIf(daemonEntry() !== undefined)("titan local in the background (comp
     const pid = state?.pid ?? 0;
     pidsToKill.push(pid);
     expect(isAlive(pid)).toBe(true);
+    // What tells the daemon from a later process given its pid: its start time (Linux), its instance token.
+    expect(state?.processStart).toBe(processStartOf(pid));
+    expect(state?.instance).toMatch(/^[0-9a-f]{32}$/);
+    expect(await clusterOwnership(state ?? { pid, url }, () => undefined)).toBe("ours");
     // Only the owner may read the cluster's state, secret and log; the state file names the secret's file only.
     const paths = localPaths(dir);
     for (const file of [paths.stateFile, paths.secretFile, paths.logFile])

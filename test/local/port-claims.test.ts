@@ -76,6 +76,21 @@ describe("the shared directory of local clusters' port claims", () => {
     }
   });
 
+  it("adds to what a process holds claim first, and given up, the claim goes back to what it held", () => {
+    const held = [{ begin: 21000, end: 21009 }];
+    expect(claimPortsFirst([{ begin: 31000, end: 31999 }], process.ppid)).toBe(true);
+    try {
+      expect(claimPortsFirst([{ begin: 31500, end: 31509 }], process.pid, held)).toBe(false);
+      const own = join(claimsDir(), String(process.pid));
+      expect(JSON.parse(readFileSync(own, "utf8"))).toEqual(held);
+      expect(claimPortsFirst([{ begin: 22000, end: 22009 }], process.pid, held)).toBe(true);
+      expect(JSON.parse(readFileSync(own, "utf8"))).toEqual([...held, { begin: 22000, end: 22009 }]);
+    } finally {
+      claimPorts([], process.ppid)();
+      claimPorts([], process.pid)();
+    }
+  });
+
   it("counts a claim still being written for nothing", () => {
     mkdirSync(claimsDir(), { recursive: true });
     writeFileSync(join(claimsDir(), `${process.ppid}.pending`), '[{"begin":31000,"end":31999}]\n');

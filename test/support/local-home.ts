@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { isAlive, localPaths } from "../../src/local/control.js";
+import { stillRunning } from "../../src/local/cluster-identity.js";
+import { localPaths } from "../../src/local/control.js";
 import { readClusterState } from "../../src/local/runner.js";
 import { runCli } from "./cli.js";
 import { tempDir } from "./tmp.js";
@@ -28,6 +29,6 @@ export function localHome(prefix: string, extra: Record<string, string> = {}) {
 export function killLocalClusters(): void {
   for (const stateDir of stateDirs.splice(0)) {
     const state = readClusterState(localPaths(stateDir).stateFile);
-    if (state && isAlive(state.pid)) process.kill(state.pid, "SIGKILL");
+    if (state && stillRunning(state)) process.kill(state.pid, "SIGKILL");
   }
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { processStartOf } from "../../src/local/cluster-identity.js";
 import { localPaths } from "../../src/local/control.js";
 import type { HttpCredentials } from "../../src/local/http-guard.js";
 import type { LocalClusterRecord } from "../../src/local/runner.js";
@@ -15,12 +16,15 @@ export function recordAsLocal(cluster: TestCluster, credentials?: HttpCredential
   const stateDir = tempDir("titan-state-");
   const paths = localPaths(stateDir);
   mkdirSync(paths.dir, { recursive: true, mode: 0o711 });
+  const processStart = processStartOf(process.pid);
   const record: LocalClusterRecord = {
     pid: process.pid,
     url: cluster.url,
     port: cluster.cluster.port,
     agents: cluster.agentIds().length,
     startedAt: new Date().toISOString(),
+    ...(processStart === undefined ? {} : { processStart }),
+    instance: cluster.cluster.instance,
   };
   if (credentials !== undefined) {
     // As `titan local up` keeps them: the state file names the secret file, never the secret.

@@ -2,7 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isAlive, localPaths } from "../../src/local/control.js";
+import { stillRunning } from "../../src/local/cluster-identity.js";
+import { localPaths } from "../../src/local/control.js";
 import { localClusterAccess } from "../../src/local/credentials.js";
 import { ensureLocalCluster } from "../../src/local/ensure.js";
 import { readClusterState } from "../../src/local/runner.js";
@@ -35,7 +36,7 @@ const daemons: string[] = [];
 afterEach(async () => {
   for (const stateDir of daemons.splice(0)) {
     const state = readClusterState(localPaths(stateDir).stateFile);
-    if (state && isAlive(state.pid)) process.kill(state.pid, "SIGKILL");
+    if (state && stillRunning(state)) process.kill(state.pid, "SIGKILL");
   }
 });
 

@@ -2,6 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { renderTable } from "../../cli/table.js";
+import { escapeTerminal, hasTerminalControl } from "../../cli/terminal-text.js";
 import { runningCluster } from "../../local/background.js";
 import {
   type AgentsControl,
@@ -63,17 +64,20 @@ function diskCell(resources: ControlAgent["resources"]): string {
 /** The agents as a table; a REGION column when they have fault domains. */
 function table(agents: readonly ControlAgent[], draining: ReadonlySet<string>): string {
   const regions = agents.some((a) => a.region !== undefined);
-  const rows = agents.map((a) => [
-    a.agent_id,
-    a.hostname,
-    ...(regions ? [a.region ?? ""] : []),
-    a.zone ?? a.attributes.zone ?? "",
-    fmt(a.resources.cpus),
-    fmt(a.resources.mem),
-    diskCell(a.resources),
-    formatRanges(a.resources.ports),
-    draining.has(a.hostname.toLowerCase()) ? "draining" : a.state,
-  ]);
+  // Every text comes from the cluster: a zone an agent was given could hold terminal controls.
+  const rows = agents.map((a) =>
+    [
+      a.agent_id,
+      a.hostname,
+      ...(regions ? [a.region ?? ""] : []),
+      a.zone ?? a.attributes.zone ?? "",
+      fmt(a.resources.cpus),
+      fmt(a.resources.mem),
+      diskCell(a.resources),
+      formatRanges(a.resources.ports),
+      draining.has(a.hostname.toLowerCase()) ? "draining" : a.state,
+    ].map(escapeTerminal),
+  );
   const headers = ["ID", "HOSTNAME", ...(regions ? ["REGION"] : []), "ZONE"];
   return renderTable([...headers, "CPUS", "MEM (MB)", "DISK (MB)", "PORTS", "STATE"], rows);
 }
@@ -125,6 +129,10 @@ function shapeOf(text: string): {
       `pick one value, e.g. ${choice}=${choices[choice]?.[0] ?? "…"}`,
     );
   }
+  for (const [key, value] of Object.entries(shape.attributes)) {
+    refuseControls("--shape: attribute name", key, "e.g. --shape 8cpu,32Gi,zone=b");
+    refuseControls(`--shape: attribute ${escapeTerminal(key)}`, value, "e.g. --shape 8cpu,32Gi,zone=b");
+  }
   const { cpus, mem, disk, gpus } = shape.total;
   return { resources: { cpus, mem, disk, gpus }, attributes: { ...shape.attributes } };
 }
@@ -168,13 +176,22 @@ export async function runLocalAgentsAdd(
   return 0;
 }
 
-/** A flag naming a zone or region: a name, not an empty or blank text. */
+/** A flag naming a zone or region: a name, not an empty or blank text, nor one holding terminal controls. */
 function nameFlag(flag: string, value: string | undefined, example: string): string | undefined {
-  if (value === undefined || value.trim() !== "") return value;
-  throw new UsageError(
-    `${flag} needs a name, got ${JSON.stringify(value)}`,
-    `e.g. ${example}, or leave ${flag} out`,
-  );
+  if (value === undefined) return value;
+  if (value.trim() === "")
+    throw new UsageError(
+      `${flag} needs a name, got ${JSON.stringify(value)}`,
+      `e.g. ${example}, or leave ${flag} out`,
+    );
+  refuseControls(flag, value, `e.g. ${example}`);
+  return value;
+}
+
+/** Names and attributes are shown in tables and written to the cluster's agents: no terminal controls in them. */
+function refuseControls(what: string, value: string, hint: string): void {
+  if (hasTerminalControl(value))
+    throw new UsageError(`${what} holds a control character: "${escapeTerminal(value)}"`, hint);
 }
 
 /** Agents in a fault-domain region join only a master that has a fault domain itself (as Mesos' masters do). */
@@ -207,7 +224,7 @@ export async function runLocalAgentsRemove(
   const agents = (await refusedAsError("cannot list the agents", () => c.control.list())).filter(
     (a) => a.state !== "gone",
   );
-  const ids = names.map((name) => {
+  const named = names.map((name) => {
     const agent = agents.find((a) => a.agent_id === name || a.hostname.toLowerCase() === name.toLowerCase());
     if (!agent) {
       throw new UsageError(
@@ -217,11 +234,13 @@ export async function runLocalAgentsRemove(
     }
     return agent.agent_id;
   });
+  // An agent named twice, or by its id and its hostname, is removed once.
+  const ids = [...new Set(named)];
   await refusedAsError("cannot remove agents", () => c.control.remove(ids));
   if (opts.json) {
     writeLine(env.io.out, JSON.stringify({ url: c.url, removed: ids }));
     return 0;
   }
-  for (const id of ids) writeLine(env.io.out, `removed ${id}`);
+  for (const id of ids) writeLine(env.io.out, `removed ${escapeTerminal(id)}`);
   return 0;
 }

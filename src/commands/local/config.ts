@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { UsageError } from "../../cli/errors.js";
+import { escapeTerminal, hasTerminalControl } from "../../cli/terminal-text.js";
 import { withAgentDefaults } from "../../local/agent-defaults.js";
 import type { LocalPaths } from "../../local/control.js";
 import {
@@ -53,9 +54,20 @@ export function clusterConfig(opts: LocalUpOptions, paths: LocalPaths, cwd = pat
       "--zones needs at least one zone name",
       "e.g. --zones a,b,c (agents are spread over them)",
     );
+  const controlled = zones.find(hasTerminalControl);
+  if (controlled !== undefined)
+    throw new UsageError(
+      `--zones: zone "${escapeTerminal(controlled)}" holds a control character`,
+      "e.g. --zones a,b,c (agents are spread over them)",
+    );
   const region = opts.faultDomain?.trim();
   if (region === "")
     throw new UsageError("--fault-domain needs a region name", "e.g. --fault-domain us-east-1");
+  if (region !== undefined && hasTerminalControl(region))
+    throw new UsageError(
+      `--fault-domain holds a control character: "${escapeTerminal(region)}"`,
+      "e.g. --fault-domain us-east-1",
+    );
   if (opts.zk !== undefined) parseZkUrl(opts.zk, "--zk");
   const offerTimeoutMs = positiveDuration(
     opts.offerTimeout,

@@ -2,7 +2,9 @@ import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { renderTable } from "../../cli/table.js";
-import { isAlive, localPaths } from "../../local/control.js";
+import { escapeTerminal } from "../../cli/terminal-text.js";
+import { clusterOwnership } from "../../local/cluster-identity.js";
+import { localPaths } from "../../local/control.js";
 import { localClusterAccess } from "../../local/credentials.js";
 import type { HttpCredentials } from "../../local/http-guard.js";
 import { readClusterState } from "../../local/runner.js";
@@ -100,7 +102,7 @@ function fmt(n: number): string {
 export async function runLocalStatus(env: Env, opts: LocalStatusOptions): Promise<number> {
   const paths = localPaths(env.paths.stateDir);
   const state = readClusterState(paths.stateFile);
-  if (!state || !isAlive(state.pid)) {
+  if (!state || (await clusterOwnership(state)) !== "ours") {
     throw new TitanError("the local cluster is not running", { hint: "start it with `titan local up`" });
   }
   const auth = localClusterAccess(paths.stateFile)?.auth;
@@ -113,15 +115,16 @@ export async function runLocalStatus(env: Env, opts: LocalStatusOptions): Promis
     writeLine(env.io.out, JSON.stringify({ url: state.url, pid: state.pid, agents: summary }));
     return 0;
   }
-  writeLine(env.io.out, `master ${state.url} (pid ${state.pid}), ${summary.length} agents`);
+  writeLine(env.io.out, `master ${escapeTerminal(state.url)} (pid ${state.pid}), ${summary.length} agents`);
+  // Hostnames, zones and ids come from the cluster: shown escaped, never as terminal controls.
   const rows = summary.map((a) => [
-    a.hostname,
-    a.zone ?? "",
+    escapeTerminal(a.hostname),
+    escapeTerminal(a.zone ?? ""),
     `${fmt(a.used.cpus)}/${fmt(a.total.cpus)}`,
     `${fmt(a.used.mem)}/${fmt(a.total.mem)}`,
     `${fmt(a.used.disk)}/${fmt(a.total.disk)}`,
     String(a.tasks),
-    a.id,
+    escapeTerminal(a.id),
   ]);
   writeLine(env.io.out, renderTable(["AGENT", "ZONE", "CPUS", "MEM (MB)", "DISK (MB)", "TASKS", "ID"], rows));
   return 0;

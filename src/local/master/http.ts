@@ -9,6 +9,7 @@ import {
   type Refusal,
   refuseForeignHost,
 } from "../http-guard.js";
+import { IDENTITY_PATH, identityProof } from "../instance-proof.js";
 import { isObject, type JsonObject, parseJson, toJson } from "../json.js";
 import {
   acceptsMediaType,
@@ -64,6 +65,8 @@ export interface MasterServerOptions {
   control?: AdminHandler;
   /** HTTP Basic credentials the protected endpoints require (none: the cluster runs without authentication). */
   credentials?: HttpCredentials;
+  /** The cluster's instance token, proven on the identity endpoint (absent: no such endpoint). */
+  instance?: string;
 }
 
 /** libprocess authentication realms of the master's endpoints (src/master/main.cpp, `DEFAULT_HTTP_*_REALM`). */
@@ -412,12 +415,15 @@ async function route(
   }
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const requested = url.pathname;
-  // The test and control endpoints are not libprocess routes: only their exact path.
+  // The test, control and identity endpoints are not libprocess routes: only their exact path.
   const path =
-    requested === ADMIN_PATH || requested === CONTROL_PATH
+    requested === ADMIN_PATH || requested === CONTROL_PATH || requested === IDENTITY_PATH
       ? requested
       : (matchRoute(requested, MASTER_ROUTES, EXACT_ROUTES) ?? requested);
-  const absent = (path === ADMIN_PATH && !options.admin) || (path === CONTROL_PATH && !options.control);
+  const absent =
+    (path === ADMIN_PATH && !options.admin) ||
+    (path === CONTROL_PATH && !options.control) ||
+    (path === IDENTITY_PATH && options.instance === undefined);
   const realm = absent ? undefined : realmOf(path);
   let principal: string | null = null;
   if (realm !== undefined) {
@@ -470,6 +476,8 @@ async function route(
       return handleAdmin(options.admin, req, res, body);
     case CONTROL_PATH:
       return handleAdmin(options.control, req, res, body);
+    case IDENTITY_PATH:
+      return handleIdentity(options.instance, req, res, url);
     default:
       return sendText(res, 404, NOT_FOUND_BODY);
   }
@@ -525,6 +533,28 @@ async function handleAdmin(
   const text = toJson(answer.body);
   res.writeHead(answer.status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/**
+ * The identity endpoint: `GET ?nonce=<text>` answers this process's pid and the proof that it holds the instance
+ * token, which titan checks against a cluster's record before it trusts the pid recorded there (cluster-identity.ts).
+ * Open, as /health is: it shows nothing a caller could use, and a stranger on a dead cluster's port must not be sent
+ * the cluster's credentials to be asked.
+ */
+function handleIdentity(
+  instance: string | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): undefined {
+  if (instance === undefined) return sendText(res, 404, NOT_FOUND_BODY);
+  if (fromBrowser(req)) return sendText(res, 403, "This endpoint does not answer browsers");
+  if (req.method !== "GET")
+    return sendText(res, 405, methodNotAllowedBody(["GET"], req.method ?? ""), { Allow: "GET" });
+  const nonce = url.searchParams.get("nonce") ?? "";
+  if (nonce === "" || nonce.length > 128)
+    return sendText(res, 400, "Expecting 'nonce' of 1 to 128 characters");
+  return sendJson(res, { pid: process.pid, proof: identityProof(instance, nonce) });
 }
 
 /** Starts the master's HTTP server on 127.0.0.1:`port` (0 = a free port). */
