@@ -270,6 +270,8 @@ async function deployedEarlier(
  * release's own rollback does, so a release that re-deployed the running spec is not "reverted" to itself); an
  * app deployed here for the first time is scaled to 0 in the region. Each new release records the command that
  * finishes it, which an interrupted or timed-out rollback names; with no time left before --timeout, none starts.
+ * An app whose newest release here is no longer the rollout's (a teammate deployed it since) is not rolled back
+ * over theirs: the region fails, naming their release.
  */
 export async function revertRegion(
   env: Env,
@@ -314,7 +316,14 @@ export async function revertRegion(
       env,
       conn,
       { plan, snapshot, changing },
-      { ...asRollback(run), verb: "rollback", lagging: [], resumeOf: finishing, regionLabel: region },
+      {
+        ...asRollback(run),
+        verb: "rollback",
+        lagging: [],
+        resumeOf: finishing,
+        regionLabel: region,
+        plannedFrom: new Map(deployed.map((d) => [d.app, { number: d.release, outcome: "deployed" }])),
+      },
       (e) => run.emit(e, region),
     );
     const result = regionResult(region, apps, env.clock.now());
