@@ -11,7 +11,13 @@ import type { DeployEvent } from "./events.js";
 import { AppDeployment, type AppResult, type ExecutorOptions } from "./executor.js";
 import { holdLock, LOCK_LEASE_MS, type LocksAhead } from "./lock.js";
 import type { PlannedAgent } from "./offer-plan.js";
-import { describeChange, differsInCountOnly, releaseFor } from "./releases.js";
+import {
+  changedSince,
+  describeChange,
+  differsInCountOnly,
+  releaseFor,
+  type SeenRelease,
+} from "./releases.js";
 import type { PlanCluster } from "./replan.js";
 
 export interface AppDeployInput {
@@ -43,10 +49,12 @@ export interface AppDeployInput {
   /** The multi-region rollout this release is part of: a new release records it. */
   rollout?: string;
   /**
-   * The app's newest release number when its plan was made (0: none): once the lock is held, a newer one means
-   * another titan changed the app since, and this plan is not carried out over it.
+   * The app's newest release as the command read it to make its plan (the one `scale`, `restart`, `rollback`,
+   * `stop` and `drain` derived the spec from; for manifests, as it was just before the cluster's state was read):
+   * once the lock is held, another one, or the same one ended since, means another titan changed the app
+   * meanwhile, and this plan is not carried out over it.
    */
-  plannedAfter?: number;
+  plannedFrom?: SeenRelease;
 }
 
 /** What a deploy passes straight on to each app's executor. */
@@ -108,8 +116,8 @@ export async function deployApp(input: AppDeployInput, settings: DeploySettings)
       },
     ));
   try {
-    if (input.plannedAfter !== undefined)
-      await checkPlanHolds(settings.store, app, input.plannedAfter, settings.region);
+    if (input.plannedFrom !== undefined)
+      await checkPlanHolds(settings.store, app, input.plannedFrom, settings.region);
     const environment = await launchEnvironment(input.spec, input.desired, settings.vars);
     const { release, reused, superseded } = await releaseFor(
       settings.store,
@@ -234,17 +242,18 @@ async function recordOutcome(
 }
 
 /**
- * Refuses to carry out a plan made before another titan recorded a release of the app (a teammate's deploy while
- * this one waited at its prompt or soaked between regions): the plan that was shown would undo theirs.
+ * Refuses to carry out a plan made before another titan changed the app's releases (a teammate's deploy while this
+ * command read the cluster, waited at its prompt or soaked between regions; their deploy under way then finishing):
+ * the plan that was shown would undo theirs. Checked once the plan is made, and again once the app's lock is held.
  */
-async function checkPlanHolds(
+export async function checkPlanHolds(
   store: StateStore,
   app: string,
-  plannedAfter: number,
+  plannedFrom: SeenRelease,
   region: string | null,
 ): Promise<void> {
-  const newest = (await store.releases(app)).at(-1);
-  if (newest === undefined || newest.number === plannedAfter) return;
+  const newest = changedSince(plannedFrom, await store.releases(app));
+  if (newest === undefined) return;
   const where = region === null ? "" : ` in ${region}`;
   throw new TitanError(`${app} changed${where} after this plan was made (${describeChange(newest)})`, {
     exitCode: ExitCode.Runtime,

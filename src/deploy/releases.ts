@@ -1,7 +1,7 @@
 import { canonicalJson } from "../cluster/canonical.js";
 import type { AppSpec } from "../manifest/types.js";
 import { pinnedDigest } from "../registry/launch-reference.js";
-import type { Release, StateStore } from "../state/types.js";
+import type { Release, ReleaseOutcome, StateStore } from "../state/types.js";
 
 /** The spec as it defines a release: where it was declared does not matter. */
 export function specKey(spec: AppSpec): string {
@@ -85,6 +85,30 @@ export async function releaseFor(
     ...(notes.rollout === undefined ? {} : { rollout: notes.rollout }),
   });
   return { release, reused: false, ...(superseded === undefined ? {} : { superseded }) };
+}
+
+/**
+ * An app's newest release as a command read it to make its plan: its number (0: the app had none) and outcome. The
+ * plan holds only while the newest release is still that one, as it was: a newer one, or the same one finished
+ * since (a teammate's change that was under way), is a change the plan did not see and would undo.
+ */
+export interface SeenRelease {
+  number: number;
+  outcome?: ReleaseOutcome;
+}
+
+/** The newest of an app's releases (oldest first), as seen now. */
+export function seenNewest(releases: readonly Release[]): SeenRelease {
+  const newest = releases.at(-1);
+  return newest === undefined ? { number: 0 } : { number: newest.number, outcome: newest.outcome };
+}
+
+/** The app's newest release when it is not the one `seen` (a change made since), else undefined. */
+export function changedSince(seen: SeenRelease, releases: readonly Release[]): Release | undefined {
+  const newest = releases.at(-1);
+  if (newest === undefined || (newest.number === seen.number && newest.outcome === seen.outcome))
+    return undefined;
+  return newest;
 }
 
 /** A release as a change someone made: `release 5, deployed, by bo, \`titan deploy …\``. */

@@ -3,8 +3,8 @@ import type { Env } from "../cli/env.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { writeLine } from "../cli/io.js";
 import { writeEvent } from "../deploy/event-line.js";
-import type { AppSpec } from "../manifest/types.js";
 import type { StateStore } from "../state/types.js";
+import type { DerivedSpec } from "./app-release.js";
 import { applyApps } from "./apply.js";
 import { type Connection, connect } from "./connect.js";
 import { overrideReason } from "./disruption.js";
@@ -31,21 +31,26 @@ export class NothingToChange {
  */
 export class Previewed {
   constructor(
-    readonly spec: AppSpec,
+    readonly derived: DerivedSpec,
     readonly preface: readonly string[],
     readonly replacesImage?: string,
   ) {}
 }
 
-/** Picks the spec (or the specs of several apps) a command deploys, from titan's records and the cluster. */
+/**
+ * Picks the spec (or the specs of several apps) a command deploys, from titan's records and the cluster, each with
+ * the newest release it was derived from.
+ */
 type AppChange = (
   store: StateStore,
   conn: Connection,
-) => Promise<AppSpec | readonly AppSpec[] | Previewed | NothingToChange>;
+) => Promise<DerivedSpec | readonly DerivedSpec[] | Previewed | NothingToChange>;
 
 /**
  * Runs a change to one app through the same plan, confirmation and rollout as `titan deploy`: `change` picks the
- * spec (or, for several apps at once, the specs) to deploy from titan's records.
+ * spec (or, for several apps at once, the specs) to deploy from titan's records. The plan is carried out only while
+ * each app's newest release is still the one its spec was derived from: a teammate's change recorded meanwhile
+ * (while this one read the cluster or waited at its prompt) is not undone.
  */
 export async function applyToApp(
   env: Env,
@@ -84,12 +89,15 @@ async function applyOnce(
       return ExitCode.Ok;
     }
     const preview = specs instanceof Previewed ? specs : undefined;
-    const apps = preview !== undefined ? [preview.spec] : Array.isArray(specs) ? specs : [specs];
+    const derived: readonly DerivedSpec[] =
+      specs instanceof Previewed ? [specs.derived] : "spec" in specs ? [specs] : specs;
+    const apps = derived.map((d) => d.spec);
     return await applyApps(env, conn, apps, {
+      plannedFrom: new Map(derived.map((d) => [d.spec.name, d.from])),
       ...(preview === undefined ? {} : { preface: preview.preface }),
       ...(preview?.replacesImage === undefined
         ? {}
-        : { replacingImages: new Map([[preview.spec.name, preview.replacesImage]]) }),
+        : { replacingImages: new Map([[preview.derived.spec.name, preview.replacesImage]]) }),
       yes: flags.yes === true,
       json: flags.json === true,
       forceUnlock: flags.forceUnlock === true,

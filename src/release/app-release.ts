@@ -1,4 +1,5 @@
 import { UsageError } from "../cli/errors.js";
+import { type SeenRelease, seenNewest } from "../deploy/releases.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import type { AppSpec } from "../manifest/types.js";
 import { resumeCommand } from "../observe/deploy-wait.js";
@@ -27,6 +28,20 @@ export async function appReleases(store: StateStore, app: string): Promise<AppRe
   if (!running)
     throw new UsageError(`no release of ${app} was deployed successfully`, `see \`titan releases ${app}\``);
   return { releases, running };
+}
+
+/**
+ * A spec a command derived from an app's releases, and the newest of them as it read them: the change is carried out
+ * only while that is still the app's newest release (a teammate's release recorded since refuses it).
+ */
+export interface DerivedSpec {
+  spec: AppSpec;
+  from: SeenRelease;
+}
+
+/** `spec`, derived from the app's releases as read. */
+export function derivedSpec(releases: readonly Release[], spec: AppSpec): DerivedSpec {
+  return { spec, from: seenNewest(releases) };
 }
 
 /** The newest release when it is still pending (and so came after the running one). */

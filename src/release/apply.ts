@@ -9,13 +9,14 @@ import { writeLine } from "../cli/io.js";
 import { canonicalJson } from "../cluster/canonical.js";
 import { agentsScheduledForMaintenance } from "../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../cluster/types.js";
-import { type AppDeployResult, deployApp } from "../deploy/deploy.js";
+import { type AppDeployResult, checkPlanHolds, deployApp } from "../deploy/deploy.js";
 import { launchEnvironment } from "../deploy/environment.js";
 import { writeEvent } from "../deploy/event-line.js";
 import type { DeployEvent } from "../deploy/events.js";
 import { holdLocksAhead, LOCK_LEASE_MS, type LocksAhead } from "../deploy/lock.js";
 import type { PlannedAgent } from "../deploy/offer-plan.js";
 import { jsonView, lineView, type ProgressView, ttyView } from "../deploy/progress.js";
+import { type SeenRelease, seenNewest } from "../deploy/releases.js";
 import type { AppSpec } from "../manifest/types.js";
 import { coverageOf, failoverWarning, lastHeldAt } from "../observe/coverage.js";
 import { buildPlan, scaleInWanted } from "../plan/build.js";
@@ -66,6 +67,12 @@ export interface ApplyOptions {
   preface?: readonly string[];
   /** Each app's image that runs now, by app, for the images block to show what it replaces (a rollback). */
   replacingImages?: ReadonlyMap<string, string>;
+  /**
+   * Each app's newest release as the command read it to derive the app's spec from its releases (`scale`,
+   * `restart`, `rollback`, `stop`, `drain`): the plan is carried out only while it is still the newest. Without it
+   * (a manifest's specs) each app's newest release is read just before the cluster's state.
+   */
+  plannedFrom?: ReadonlyMap<string, SeenRelease>;
   /** Told each app's release once its deploy holds the lock and has recorded (or resumed) it. */
   onRelease?: (app: string, release: number) => void;
   /** Told once the rollout ends, before its outcome is shown (the `done` event, the summary, an error). */
@@ -101,6 +108,9 @@ export async function applyApps(
     checkPlanPinned(options.planFile, saved, apps.filter(launches));
   // Images are pinned before anything is read or changed; a reviewed plan's digests are kept exactly.
   const pinned = await pinAppImages(env, conn.target.cluster, apps, saved?.images, launches);
+  // A release recorded after this (a teammate's) is one the plan may not have seen: it refuses the plan.
+  const appNames = apps.map((app) => app.name);
+  const plannedFrom = options.plannedFrom ?? (await newestReleases(conn.store, appNames));
   // --timeout bounds the wait for the master's agents too: what it took is taken from the deploy's time.
   const waitStarted = env.clock.now();
   const snapshot = await readRecoveredCluster(
@@ -130,7 +140,6 @@ export async function applyApps(
     for (const line of renderPlan(plan, io.color)) writeLine(io.out, line);
   }
   if (!plan.fits) throw doesNotFitError([plan], options.json);
-  const plannedAfter = await newestReleases(conn.store, changing);
   if (changing.length === 0 && options.followUp === undefined) {
     // An adoption with nothing to change is the whole change (--adopt asked for it).
     if (options.dryRun !== true) await conn.recordAdoptions();
@@ -138,6 +147,8 @@ export async function applyApps(
     else writeLine(io.err, `Nothing to do: every instance already runs what ${askedBy(options.verb)}.`);
     return ExitCode.Ok;
   }
+  // A teammate's change since the spec or the cluster was read makes the plan shown stale: not offered, nor carried out.
+  await checkPlansHold(conn.store, changing, plannedFrom, plan.region);
   const disruptionOverride = passDisruption(env, changing, options.overrideDisruption);
   await checkSecretsReadable(env, changing);
   const names = changing.map((a) => a.spec.name);
@@ -158,6 +169,9 @@ export async function applyApps(
     options.followUp?.before === undefined ? undefined : await lockAhead(env, conn, names, options);
   let results: AppDeployResult[];
   try {
+    // With every lock held nobody records a release meanwhile: a teammate's change made while the prompt waited is
+    // caught here, before the first step (a drain's maintenance) rather than after it.
+    if (locksAhead !== undefined) await checkPlansHold(conn.store, changing, plannedFrom, plan.region);
     await options.followUp?.before?.();
     const view = await progressView(env, options.json);
     // --timeout bounds the whole change, however many apps it deploys one after another.
@@ -171,7 +185,7 @@ export async function applyApps(
         {
           ...options,
           draining,
-          plannedAfter,
+          plannedFrom,
           ...deadline,
           ...(disruptionOverride === undefined ? {} : { disruptionOverride }),
           ...(locksAhead === undefined ? {} : { locksAhead }),
@@ -240,8 +254,8 @@ export async function deployChanging(
     resumeOf?: ReadonlyMap<string, string>;
     /** The multi-region rollout the releases are part of. */
     rollout?: string;
-    /** Each app's newest release number when it was planned: a deploy does not carry out a plan made stale. */
-    plannedAfter?: ReadonlyMap<string, number>;
+    /** Each app's newest release when it was planned: a deploy does not carry out a plan made stale. */
+    plannedFrom?: ReadonlyMap<string, SeenRelease>;
     /** The region a multi-region deploy names before each warning, as before each of its progress lines. */
     regionLabel?: string;
     /** Locks taken before the change's first step: each app's deploy uses its own. */
@@ -269,7 +283,7 @@ export async function deployChanging(
           command: options.resumeOf?.get(app) ?? options.resume,
           finishRollback: commandLine(["titan", "rollback", app, ...(options.target ?? [])]),
           ...(options.rollout === undefined ? {} : { rollout: options.rollout }),
-          ...(options.plannedAfter?.has(app) === true ? { plannedAfter: options.plannedAfter.get(app) } : {}),
+          ...(options.plannedFrom?.has(app) === true ? { plannedFrom: options.plannedFrom.get(app) } : {}),
           planned: plannedAgents(appPlan),
           cluster: { agents: snapshot.agents, known },
           ...(options.draining === undefined || options.draining.size === 0
@@ -327,14 +341,27 @@ export async function appsToDeploy(store: StateStore, plan: Plan): Promise<AppPl
   return chosen;
 }
 
-/** Each app's newest release number (0: none), as its plan was made from. */
+/** Each app's newest release as it is now, to make a plan from. */
 export async function newestReleases(
   store: StateStore,
-  apps: readonly AppPlan[],
-): Promise<Map<string, number>> {
-  const newest = new Map<string, number>();
-  for (const { spec } of apps) newest.set(spec.name, (await store.releases(spec.name)).at(-1)?.number ?? 0);
+  apps: readonly string[],
+): Promise<Map<string, SeenRelease>> {
+  const newest = new Map<string, SeenRelease>();
+  for (const app of apps) newest.set(app, seenNewest(await store.releases(app)));
   return newest;
+}
+
+/** Refuses the plan when another titan changed one of its changing apps since it was read (`checkPlanHolds`). */
+async function checkPlansHold(
+  store: StateStore,
+  changing: readonly AppPlan[],
+  plannedFrom: ReadonlyMap<string, SeenRelease>,
+  region: string | null,
+): Promise<void> {
+  for (const { spec } of changing) {
+    const seen = plannedFrom.get(spec.name);
+    if (seen !== undefined) await checkPlanHolds(store, spec.name, seen, region);
+  }
 }
 
 /**

@@ -111,6 +111,8 @@ export interface WebApp {
   extraEnv?: string;
   /** Replaces the HTTP server, e.g. with a command that exits at once. */
   shell?: string;
+  /** How long failing health checks are ignored after a task starts (default 1s). */
+  healthGrace?: string;
   /** Shorter deadlines for releases that are meant to fail (defaults 3s and 4s). */
   healthyDeadline?: string;
   progressDeadline?: string;
@@ -140,7 +142,7 @@ health:
   http: { port: http, path: ${app.healthPath ?? "/"} }
   interval: 200ms
   timeout: 150ms
-  grace: 1s
+  grace: ${app.healthGrace ?? "1s"}
   failures: 2
 update:
   max_surge: ${app.maxSurge ?? 1}

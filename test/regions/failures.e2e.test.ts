@@ -1,15 +1,21 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { FileStateStore } from "../../src/state/file-store.js";
 import { events, liveTasks, titan } from "../deploy/harness.js";
 import { runCli } from "../support/cli.js";
 import { titanProcess } from "../support/cli-process.js";
+import { type StateReadGate, startStateReadGate } from "../support/state-read-gate.js";
 import { threeRegions, writeRegionalApp } from "./harness.js";
 
 const ONE_BY_ONE = "[[us-east], [eu-west], [ap-south]]";
 const BROKEN_WEST = '{ us-east: 1, eu-west: { instances: 1, env: { BROKEN: "1" } }, ap-south: 1 }';
+
+const gates: StateReadGate[] = [];
+afterEach(async () => {
+  await Promise.all(gates.splice(0).map((gate) => gate.close()));
+});
 
 async function releaseRunning(url: string): Promise<number[]> {
   return (await liveTasks(url)).map((t) => Number(t.id.split(".")[1]));
@@ -209,4 +215,57 @@ describe("a teammate's deploy of a region the rollout already deployed, while it
     expect(await releaseRunning(clusters["eu-west"].url)).toEqual([1]);
     expect(await releaseRunning(clusters["ap-south"].url)).toEqual([1]);
   }, 60_000);
+});
+
+describe("a teammate's deploy of a region that on_failure: rollback_all then rolls back", () => {
+  it("fails that region's rollback instead of undoing the teammate's release", async () => {
+    const { h, clusters } = await threeRegions();
+    // us-east is reached through a gate that can hold a read of its cluster's state.
+    const gate = await startStateReadGate(clusters["us-east"].url);
+    gates.push(gate);
+    const config = join(h.vars.XDG_CONFIG_HOME ?? "", "titan", "config.yaml");
+    writeFileSync(config, readFileSync(config, "utf8").replace(clusters["us-east"].url, gate.url), {
+      mode: 0o600,
+    });
+    const v1 = writeRegionalApp(h.cwd, { version: "1", waves: "[[us-east, eu-west, ap-south]]" });
+    expect((await titan(["deploy", "-f", v1, "--yes"], h)).code).toBe(0);
+    const v2 = writeRegionalApp(h.cwd, {
+      version: "2",
+      waves: ONE_BY_ONE,
+      regions: BROKEN_WEST,
+      onFailure: "rollback_all",
+    });
+    const rollout = titan(["deploy", "-f", v2, "--yes", "--json"], h);
+    // Once us-east runs release 2, its next state read is its rollback's, after eu-west failed: held there.
+    const releases = join(
+      h.vars.XDG_DATA_HOME ?? "",
+      "titan",
+      "state",
+      "us-east-cluster",
+      "apps",
+      "web",
+      "releases",
+    );
+    const deployed = () =>
+      existsSync(join(releases, "000002.json")) &&
+      JSON.parse(readFileSync(join(releases, "000002.json"), "utf8")).outcome === "deployed";
+    for (let i = 0; i < 3000 && !deployed(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(deployed()).toBe(true);
+    const held = gate.hold();
+    await held.arrived;
+    mkdirSync(join(h.cwd, "teammate"));
+    const v3 = writeRegionalApp(join(h.cwd, "teammate"), { version: "3", waves: ONE_BY_ONE });
+    const direct = ["--region", "us-east", "--master", clusters["us-east"].url, "--yes"];
+    const teammate = await titan(["deploy", "-f", v3, ...direct], h);
+    expect(teammate.code, teammate.stderr).toBe(0);
+    held.release();
+
+    const run = await rollout;
+    expect(run.stdout).toMatch(
+      /"region":"us-east","outcome":"failed","reason":"rollback: web changed in us-east after this plan was made \(release 3, deployed, by \S+, `titan deploy -f \S+ --region us-east --master \S+`\)"/,
+    );
+    expect(run.code, run.stderr).toBe(6);
+    expect(await releaseRunning(clusters["us-east"].url)).toEqual([3]);
+    expect(await releaseRunning(clusters["eu-west"].url)).toEqual([1]);
+  }, 90_000);
 });

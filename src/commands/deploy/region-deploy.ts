@@ -6,7 +6,7 @@ import { agentsScheduledForMaintenance } from "../../cluster/maintenance.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
 import type { AppDeployResult } from "../../deploy/deploy.js";
 import type { DeployEvent } from "../../deploy/events.js";
-import { describeChange, rollbackTarget } from "../../deploy/releases.js";
+import { describeChange, rollbackTarget, type SeenRelease } from "../../deploy/releases.js";
 import type { RegionResult } from "../../deploy/waves.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { runsInstances } from "../../plan/regions.js";
@@ -33,10 +33,17 @@ export interface PreparedRegion extends PlannedChange {
   images: PinnedImage[];
   /** Agents of the region scheduled for maintenance: the deploy moves its instances off them. */
   draining: ReadonlySet<string>;
-  /** Each changing app's newest release number when the region was planned (0: none). */
-  plannedAfter: ReadonlyMap<string, number>;
+  /** Each app's newest release in the region just before its cluster was read for the plan. */
+  plannedFrom: ReadonlyMap<string, SeenRelease>;
   /** Records the frameworks `--adopt` took over in the region, once the deploy goes ahead. */
   recordAdoptions(): Promise<void>;
+}
+
+/** A region reached: its connection, its cluster's state, and each app's newest release read just before it. */
+export interface ReachedRegion {
+  conn: Connection;
+  snapshot: PlannedChange["snapshot"];
+  plannedFrom: ReadonlyMap<string, SeenRelease>;
 }
 
 /**
@@ -49,11 +56,13 @@ export async function reachRegion(
   flags: ConnectFlags,
   region: string,
   wait: RecoveredWait = {},
-): Promise<{ conn: Connection; snapshot: PlannedChange["snapshot"] }> {
+): Promise<ReachedRegion> {
   const conn = await connect(env, { ...flags, region });
   try {
     const live = await conn.target.source();
-    return { conn, snapshot: await readRecoveredCluster(env, live, { ...wait, region }) };
+    // Read first: a release recorded after it (a teammate's) may be one the cluster's state did not show yet.
+    const plannedFrom = await newestReleases(conn.store, flags.apps ?? []);
+    return { conn, snapshot: await readRecoveredCluster(env, live, { ...wait, region }), plannedFrom };
   } catch (error) {
     await conn.close();
     throw error;
@@ -63,7 +72,7 @@ export async function reachRegion(
 /** Pins the images in the region's registry and plans the region; `changing` are the apps its deploy acts on. */
 export async function planRegion(
   env: Env,
-  reached: { conn: Connection; snapshot: PlannedChange["snapshot"] },
+  reached: ReachedRegion,
   region: string,
   apps: readonly AppSpec[],
   json: boolean,
@@ -96,7 +105,6 @@ export async function planRegion(
   };
   const plan: Plan = await planFor(pinned.apps, snapshot, conn, options, undefined);
   const changing: AppPlan[] = plan.fits ? await appsToDeploy(conn.store, plan) : [];
-  const plannedAfter = await newestReleases(conn.store, changing);
   return {
     region,
     conn,
@@ -105,7 +113,7 @@ export async function planRegion(
     changing,
     images: pinned.images,
     draining,
-    plannedAfter,
+    plannedFrom: reached.plannedFrom,
     recordAdoptions: () => owned.recordAdoptions(),
   };
 }
@@ -202,7 +210,7 @@ export async function deployRegion(
     const options = {
       ...run,
       draining: prepared.draining,
-      plannedAfter: prepared.plannedAfter,
+      plannedFrom: prepared.plannedFrom,
       target: targetWords({ region, context: run.context }),
       regionLabel: region,
     };
@@ -268,6 +276,8 @@ async function deployedEarlier(
  * release's own rollback does, so a release that re-deployed the running spec is not "reverted" to itself); an
  * app deployed here for the first time is scaled to 0 in the region. Each new release records the command that
  * finishes it, which an interrupted or timed-out rollback names; with no time left before --timeout, none starts.
+ * An app whose newest release here is no longer the rollout's (a teammate deployed it since) is not rolled back
+ * over theirs: the region fails, naming their release.
  */
 export async function revertRegion(
   env: Env,
@@ -311,7 +321,14 @@ export async function revertRegion(
       env,
       conn,
       { plan, snapshot, changing },
-      { ...asRollback(run), verb: "rollback", lagging: [], resumeOf: finishing, regionLabel: region },
+      {
+        ...asRollback(run),
+        verb: "rollback",
+        lagging: [],
+        resumeOf: finishing,
+        regionLabel: region,
+        plannedFrom: new Map(deployed.map((d) => [d.app, { number: d.release, outcome: "deployed" }])),
+      },
       (e) => run.emit(e, region),
     );
     const result = regionResult(region, apps, env.clock.now());

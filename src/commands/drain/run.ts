@@ -5,6 +5,7 @@ import { writeLine } from "../../cli/io.js";
 import { agentMachines, sameMachine } from "../../cluster/maintenance.js";
 import type { ClusterSnapshot } from "../../cluster/types.js";
 import { writeEvent } from "../../deploy/event-line.js";
+import { type SeenRelease, seenNewest } from "../../deploy/releases.js";
 import type { AppSpec } from "../../manifest/types.js";
 import { MasterOperator } from "../../mesos/operator.js";
 import type { MachineID } from "../../mesos/types/mesos.js";
@@ -38,7 +39,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       conn.source,
       timeoutMs === undefined ? {} : { deadline: env.clock.now() + timeoutMs },
     );
-    const known = await drainApps(conn.store, snapshot);
+    const { known, plannedFrom } = await drainApps(conn.store, snapshot);
     const running = known.flatMap((app) => runningSpec(app) ?? []);
     const agentIds = opts.advised
       ? advisedAgents(env, conn, snapshot, running)
@@ -79,6 +80,7 @@ export async function runDrain(env: Env, opts: DrainOptions, names: string[]): P
       resume,
       target: targetWords(opts),
       draining,
+      plannedFrom,
       followUp: await maintenanceStep(env, conn, snapshot, agentIds, { json: opts.json === true, resume }),
       ...(opts.region === undefined ? {} : { region: opts.region }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -108,12 +110,22 @@ async function refuseRunningDeploys(
   }
 }
 
-/** How a drain treats each titan app in the cluster, from its releases. */
-async function drainApps(store: StateStore, snapshot: ClusterSnapshot): Promise<DrainApp[]> {
-  const apps: DrainApp[] = [];
-  for (const app of Object.keys(snapshot.titanTasks).sort())
-    apps.push(drainApp(app, await store.releases(app)));
-  return apps;
+/**
+ * How a drain treats each titan app in the cluster, from its releases, and the newest of them as read: an app moves
+ * with the spec read here only while that is still its newest release.
+ */
+async function drainApps(
+  store: StateStore,
+  snapshot: ClusterSnapshot,
+): Promise<{ known: DrainApp[]; plannedFrom: Map<string, SeenRelease> }> {
+  const known: DrainApp[] = [];
+  const plannedFrom = new Map<string, SeenRelease>();
+  for (const app of Object.keys(snapshot.titanTasks).sort()) {
+    const releases = await store.releases(app);
+    known.push(drainApp(app, releases));
+    plannedFrom.set(app, seenNewest(releases));
+  }
+  return { known, plannedFrom };
 }
 
 function namedAgents(snapshot: ClusterSnapshot, names: readonly string[]): string[] {

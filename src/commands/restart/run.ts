@@ -7,6 +7,7 @@ import { applyToApp, NothingToChange } from "../../release/app-command.js";
 import {
   type AppReleases,
   appReleases,
+  derivedSpec,
   pendingAfter,
   refuseOverUnfinished,
 } from "../../release/app-release.js";
@@ -35,11 +36,14 @@ export async function runRestart(env: Env, app: string, flags: ApplyFlags): Prom
             env.io.err,
             `Resuming the restart of ${app} begun at ${begun} (release ${unfinished.number}).`,
           );
-        return unfinished.spec;
+        return derivedSpec(releases.releases, unfinished.spec);
       }
       if (!runsInstances(release.spec, region)) return stoppedApp(app, release);
       refuseOverUnfinished(releases, "restarting");
-      return { ...release.spec, labels: { ...release.spec.labels, [RESTART_LABEL]: at } };
+      return derivedSpec(releases.releases, {
+        ...release.spec,
+        labels: { ...release.spec.labels, [RESTART_LABEL]: at },
+      });
     },
   );
 }

@@ -4,7 +4,7 @@ import { shortDigest } from "../../cluster/digest.js";
 import { sameSpec } from "../../deploy/releases.js";
 import { instancesIn } from "../../plan/regions.js";
 import { applyToApp, Previewed } from "../../release/app-command.js";
-import { appReleases, checkAppName } from "../../release/app-release.js";
+import { appReleases, checkAppName, derivedSpec } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
 import type { Release, StateStore } from "../../state/types.js";
 
@@ -17,9 +17,13 @@ export async function runRollback(
   const to = flags.to === undefined ? undefined : parseRelease(flags.to);
   const resume = ["titan", "rollback", app, ...(to === undefined ? [] : ["--to", String(to)])];
   return applyToApp(env, { ...flags, apps: [app] }, "rollback", resume, async (store, conn) => {
-    const { from, target } = await rollbackTarget(store, app, to);
+    const { releases, from, target } = await rollbackTarget(store, app, to);
     const region = flags.region ?? conn.target.region;
-    return new Previewed(target.spec, [describeRollback(app, from, target, region)], from.image ?? "command");
+    return new Previewed(
+      derivedSpec(releases, target.spec),
+      [describeRollback(app, from, target, region)],
+      from.image ?? "command",
+    );
   });
 }
 
@@ -70,7 +74,7 @@ async function rollbackTarget(
   store: StateStore,
   app: string,
   to: number | undefined,
-): Promise<{ from: Release; target: Release }> {
+): Promise<{ releases: readonly Release[]; from: Release; target: Release }> {
   const { releases, running } = await appReleases(store, app);
   const target = pickRollbackTarget(releases, running, to);
   if (target === undefined) {
@@ -83,7 +87,7 @@ async function rollbackTarget(
   }
   // Undoing a failed or unfinished release starts from it, not from the release that ran before it.
   const from = target === running ? (unfinishedAfter(releases, running) ?? running) : running;
-  return { from, target };
+  return { releases, from, target };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
 import { MAX_INSTANCES } from "../../manifest/limits.js";
 import { applyToApp } from "../../release/app-command.js";
-import { appReleases, refuseOverUnfinished, withInstances } from "../../release/app-release.js";
+import { appReleases, derivedSpec, refuseOverUnfinished, withInstances } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
 
 export async function runScale(env: Env, app: string, countText: string, flags: ApplyFlags): Promise<number> {
@@ -21,7 +21,7 @@ export async function runScale(env: Env, app: string, countText: string, flags: 
     async (store) => {
       const releases = await appReleases(store, app);
       refuseOverUnfinished(releases, "scaling");
-      return withInstances(releases.running.spec, count, flags.region);
+      return derivedSpec(releases.releases, withInstances(releases.running.spec, count, flags.region));
     },
   );
 }

@@ -3,10 +3,9 @@ import { UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { teardownFramework } from "../../deploy/teardown.js";
-import type { AppSpec } from "../../manifest/types.js";
 import { FrameworkRemovedError } from "../../mesos/errors.js";
 import { applyToApp } from "../../release/app-command.js";
-import { checkAppName } from "../../release/app-release.js";
+import { checkAppName, type DerivedSpec, derivedSpec } from "../../release/app-release.js";
 import type { ApplyFlags } from "../../release/flags.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import { newestDeployed } from "../../state/deployed.js";
@@ -40,11 +39,15 @@ export async function runStop(
  * The spec that runs, with no instances: the newest deployed release's (a failed or rolled-back release never ran
  * as a whole, and `scale` after the stop would deploy it), else the newest release's.
  */
-async function stoppedSpec(store: StateStore, app: string): Promise<AppSpec> {
+async function stoppedSpec(store: StateStore, app: string): Promise<DerivedSpec> {
   const releases = await store.releases(app);
   const last = newestDeployed(releases) ?? releases.at(-1);
   if (!last) throw unknownAppError(app);
-  return { ...last.spec, instances: 0, ...(last.spec.regions ? { regions: zero(last.spec.regions) } : {}) };
+  return derivedSpec(releases, {
+    ...last.spec,
+    instances: 0,
+    ...(last.spec.regions ? { regions: zero(last.spec.regions) } : {}),
+  });
 }
 
 function zero(regions: Readonly<Record<string, number>>): Record<string, number> {
