@@ -30,7 +30,12 @@ const START_TIMEOUT_MS = 15_000;
  */
 export async function runningCluster(paths: LocalPaths): Promise<LocalClusterRecord | undefined> {
   const state = readClusterState(paths.stateFile);
-  if (state && (await clusterOwnership(state)) === "ours" && (await isHealthy(state.url))) return state;
+  if (
+    state &&
+    (await clusterOwnership({ ...state, recordFile: paths.stateFile })) === "ours" &&
+    (await isHealthy(state.url))
+  )
+    return state;
   return undefined;
 }
 

@@ -20,6 +20,9 @@ export interface ClusterIdentity {
   /** The process's start, `<boot id>/<start time in clock ticks>` (Linux). */
   processStart?: string;
   instance?: string;
+  /** The record's own file, which the daemon's command line names (its config): how a record of an older titan,
+   * holding neither of the above, is told to be its cluster's. */
+  recordFile?: string;
 }
 
 /** `ours` proven to be the cluster; `gone` no process has the pid; `reused` another process has it now. */
@@ -46,13 +49,43 @@ export function processStartOf(pid: number): string | undefined {
 export async function clusterOwnership(
   identity: ClusterIdentity,
   readStart: (pid: number) => string | undefined = processStartOf,
+  readCommandLine: (pid: number) => string[] | undefined = commandLineOf,
 ): Promise<Ownership> {
   if (!isAlive(identity.pid)) return "gone";
   const start = readStart(identity.pid);
   if (start !== undefined && identity.processStart !== undefined)
     return start === identity.processStart ? "ours" : "reused";
   if (identity.instance !== undefined && (await answersAs(identity, identity.instance))) return "ours";
+  if (
+    identity.processStart === undefined &&
+    identity.instance === undefined &&
+    identity.recordFile !== undefined
+  ) {
+    const line = readCommandLine(identity.pid);
+    if (line !== undefined) return runsDaemonOf(line, identity.recordFile) ? "ours" : "reused";
+  }
   return isAlive(identity.pid) ? "unproven" : "gone";
+}
+
+/** The arguments of process `pid`, from /proc; undefined where there is no /proc or no such process. */
+export function commandLineOf(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `node …/daemon.js '<config>'` whose config's record file is `recordFile`: the cluster that record names. */
+function runsDaemonOf(line: readonly string[], recordFile: string): boolean {
+  const entry = line.findIndex((arg) => /(^|\/)daemon\.js$/.test(arg));
+  if (entry < 0) return false;
+  try {
+    const config = JSON.parse(line[entry + 1] ?? "") as { stateFile?: unknown };
+    return config.stateFile === recordFile;
+  } catch {
+    return false;
+  }
 }
 
 /**

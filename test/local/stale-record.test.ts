@@ -97,6 +97,45 @@ describe("a cluster record whose pid now belongs to another process", () => {
     expect(existsSync(localPaths(stateDir).stateFile)).toBe(false);
   });
 
+  it("a record of an older titan (no start, no token) is its cluster's only while the daemon it names runs", async () => {
+    const stateDir = tempDir("titan-legacy-");
+    const paths = localPaths(stateDir);
+    /** A process whose command line is the daemon's: `node …/dist/local/daemon.js '<config>'`. */
+    const daemonLike = (stateFile: string): ChildProcess & { pid: number } => {
+      const child = spawn(
+        process.execPath,
+        [
+          "-e",
+          "setInterval(() => {}, 1000)",
+          "/opt/titan/dist/local/daemon.js",
+          JSON.stringify({ stateFile }),
+        ],
+        { stdio: "ignore" },
+      );
+      sleepers.push(child);
+      if (child.pid === undefined) throw new Error("the process did not start");
+      return child as ChildProcess & { pid: number };
+    };
+    const others = daemonLike("/elsewhere/local/cluster.json");
+    const ours = daemonLike(paths.stateFile);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const record = { pid: ours.pid, url: "http://127.0.0.1:1", recordFile: paths.stateFile };
+    const noProc = () => undefined;
+    if (processStartOf(ours.pid) === undefined) return; // no /proc here: such a record stays unproven
+    expect(await clusterOwnership(record, noProc)).toBe("ours");
+    expect(await clusterOwnership({ ...record, pid: others.pid }, noProc)).toBe("reused");
+    const sleeper = unrelatedProcess();
+    expect(await clusterOwnership({ ...record, pid: sleeper.pid }, noProc)).toBe("reused");
+    // Without the record's file to compare, nothing tells it.
+    expect(await clusterOwnership({ pid: ours.pid, url: record.url }, noProc)).toBe("unproven");
+
+    const legacy = staleRecord(others.pid, "http://127.0.0.1:1");
+    const t = testEnv({ vars: { TITAN_STATE_DIR: legacy } });
+    expect(await runLocalDown(t.env)).toBe(0);
+    expect(untouched(others)).toBe(true);
+    expect(t.err()).toContain(`pid ${others.pid} in its record is another process now; left alone`);
+  });
+
   // Read, never acted on: kill(2) takes 0 for the caller's process group and -1 for every process it may signal.
   it("reads a pid of 0 or below as no record, and as no live process", () => {
     for (const pid of [0, -1, 1.5]) {

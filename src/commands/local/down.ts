@@ -14,7 +14,8 @@ export async function runLocalDown(env: Env): Promise<number> {
   const state = readClusterState(paths.stateFile);
   // Only a process proven to be the cluster is signalled: a record left by a cluster killed outright may name a
   // pid the system has since given to any other process.
-  const ownership: Ownership = state === undefined ? "gone" : await clusterOwnership(state);
+  const ownership: Ownership =
+    state === undefined ? "gone" : await clusterOwnership({ ...state, recordFile: paths.stateFile });
   if (state === undefined || ownership !== "ours") {
     rmSync(paths.stateFile, { force: true });
     writeLine(env.io.err, env.io.errColor.dim(notRunning(state, ownership)));

@@ -102,7 +102,7 @@ function fmt(n: number): string {
 export async function runLocalStatus(env: Env, opts: LocalStatusOptions): Promise<number> {
   const paths = localPaths(env.paths.stateDir);
   const state = readClusterState(paths.stateFile);
-  if (!state || (await clusterOwnership(state)) !== "ours") {
+  if (!state || (await clusterOwnership({ ...state, recordFile: paths.stateFile })) !== "ours") {
     throw new TitanError("the local cluster is not running", { hint: "start it with `titan local up`" });
   }
   const auth = localClusterAccess(paths.stateFile)?.auth;
