@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { TitanTask } from "../../src/cluster/types.js";
 import { DEFAULT_BRAKE } from "../../src/deploy/brake.js";
 import { DEFAULT_RECONCILE_TIMINGS } from "../../src/deploy/reconcile-rounds.js";
+import type { AppSpec } from "../../src/manifest/types.js";
 import { MasterCluster } from "../../src/mesos/leader.js";
 import { FileStateStore } from "../../src/state/file-store.js";
 import type { Release } from "../../src/state/types.js";
@@ -17,52 +19,61 @@ afterEach(() => {
 
 const quiet: SupervisorLog = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** A supervisor's session of `web` at release 1 (deployed, of `spec`), with the tasks it knows of. */
+function supervisedWeb(
+  masterUrl: string,
+  spec: AppSpec,
+  known: TitanTask[],
+): { store: FileStateStore; session: SupervisedSession } {
+  const cluster = MasterCluster.fromConfig({ masters: [masterUrl] });
+  clusters.push(cluster);
+  const store = new FileStateStore(`file://${tempDir("titan-supervise-lock-")}`, {
+    clock: { now: () => Date.now() },
+    hostname: "test-host",
+  });
+  const release: Release = {
+    app: "web",
+    number: 1,
+    manifestDigest: "sha256:release-1",
+    spec,
+    createdAt: Date.now(),
+    user: "tester",
+    outcome: "deployed",
+  };
+  const session = new SupervisedSession(
+    {
+      app: "web",
+      store,
+      cluster,
+      framework: { user: "root", role: "titan", failoverTimeoutSeconds: 604_800 },
+      region: null,
+      now: () => Date.now(),
+      log: quiet,
+      brakeSettings: DEFAULT_BRAKE,
+      settings: {
+        unreachableGraceMs: 60_000,
+        reconcile: DEFAULT_RECONCILE_TIMINGS,
+        lockPollMs: 60_000,
+        tickMs: 10,
+        seed: 1,
+      },
+    },
+    {
+      target: { spec, release, environment: {} },
+      desired: spec.instances,
+      releases: [release],
+      frameworkId: FRAMEWORK_ID,
+      known,
+      writtenAhead: [],
+    },
+  );
+  return { store, session };
+}
+
 describe("a supervisor's subscription when a deploy took the lock meanwhile", () => {
   it("steps aside as soon as it is subscribed, before sending anything", async () => {
     const master = await fakeMaster();
-    const cluster = MasterCluster.fromConfig({ masters: [master.url] });
-    clusters.push(cluster);
-    const store = new FileStateStore(`file://${tempDir("titan-supervise-lock-")}`, {
-      clock: { now: () => Date.now() },
-      hostname: "test-host",
-    });
-    const spec = appSpec({ name: "web", instances: 2 });
-    const release: Release = {
-      app: "web",
-      number: 1,
-      manifestDigest: "sha256:release-1",
-      spec,
-      createdAt: Date.now(),
-      user: "tester",
-      outcome: "deployed",
-    };
-    const session = new SupervisedSession(
-      {
-        app: "web",
-        store,
-        cluster,
-        framework: { user: "root", role: "titan", failoverTimeoutSeconds: 604_800 },
-        region: null,
-        now: () => Date.now(),
-        log: quiet,
-        brakeSettings: DEFAULT_BRAKE,
-        settings: {
-          unreachableGraceMs: 60_000,
-          reconcile: DEFAULT_RECONCILE_TIMINGS,
-          lockPollMs: 60_000,
-          tickMs: 10,
-          seed: 1,
-        },
-      },
-      {
-        target: { spec, release, environment: {} },
-        desired: 2,
-        releases: [release],
-        frameworkId: FRAMEWORK_ID,
-        known: [],
-        writtenAhead: [],
-      },
-    );
+    const { store, session } = supervisedWeb(master.url, appSpec({ name: "web", instances: 2 }), []);
     // The deploy took the lock after the supervisor's last look at it (its next look is a minute away).
     await store.acquireLock(
       "web",
@@ -84,65 +95,24 @@ describe("a supervisor's subscription when a deploy took the lock meanwhile", ()
           m.push(update(id, "TASK_RUNNING", { fromMaster: true, reason: "REASON_RECONCILIATION" }));
       return undefined;
     });
-    const cluster = MasterCluster.fromConfig({ masters: [master.url] });
-    clusters.push(cluster);
-    const store = new FileStateStore(`file://${tempDir("titan-supervise-lock-")}`, {
-      clock: { now: () => Date.now() },
-      hostname: "test-host",
-    });
     const spec = appSpec({ name: "web", instances: 1, image: undefined, ports: [] });
-    const release: Release = {
-      app: "web",
-      number: 1,
-      manifestDigest: "sha256:release-1",
-      spec,
-      createdAt: Date.now(),
-      user: "tester",
-      outcome: "deployed",
-    };
-    const session = new SupervisedSession(
+    const { store, session } = supervisedWeb(master.url, spec, [
       {
-        app: "web",
-        store,
-        cluster,
-        framework: { user: "root", role: "titan", failoverTimeoutSeconds: 604_800 },
-        region: null,
-        now: () => Date.now(),
-        log: quiet,
-        brakeSettings: DEFAULT_BRAKE,
-        settings: {
-          unreachableGraceMs: 60_000,
-          reconcile: DEFAULT_RECONCILE_TIMINGS,
-          lockPollMs: 60_000,
-          tickMs: 10,
-          seed: 1,
-        },
-      },
-      {
-        target: { spec, release, environment: {} },
-        desired: 1,
-        releases: [release],
+        taskId: "web.1.0.1",
         frameworkId: FRAMEWORK_ID,
-        known: [
-          {
-            taskId: "web.1.0.1",
-            frameworkId: FRAMEWORK_ID,
-            framework: "titan:web",
-            health: "none",
-            app: "web",
-            instance: 0,
-            release: 1,
-            digest: "sha256:release-1",
-            state: "TASK_RUNNING",
-            agentId: AGENT_ID,
-            hostname: "agent-0.local",
-            demand: spec.resources,
-            ports: [],
-          },
-        ],
-        writtenAhead: [],
+        framework: "titan:web",
+        health: "none",
+        app: "web",
+        instance: 0,
+        release: 1,
+        digest: "sha256:release-1",
+        state: "TASK_RUNNING",
+        agentId: AGENT_ID,
+        hostname: "agent-0.local",
+        demand: spec.resources,
+        ports: [],
       },
-    );
+    ]);
     const stop = new AbortController();
     const running = session.run(stop.signal);
     try {
