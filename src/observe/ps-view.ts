@@ -6,6 +6,7 @@ import { coverageJson, coverageText } from "./coverage.js";
 import { type AppGroup, runningText } from "./group.js";
 import { isoTime } from "./iso-time.js";
 import { undeployedText } from "./no-instance.js";
+import { recoveringText } from "./recovering.js";
 import { describeLag, type RegionLag } from "./region-lag.js";
 import { formatAge, isCurrent, presentState, type StatePresentation, type Tone } from "./states.js";
 
@@ -21,6 +22,8 @@ export interface PsSection {
   error?: string;
   /** Apps of this region that lag a release other regions run (a deploy skipped this region). */
   lagging?: RegionLag[];
+  /** Agents the master has not heard from since it failed over: it lists none of their tasks (recovering.ts). */
+  recoveringAgents?: number;
 }
 
 const HEADERS = ["INSTANCE", "RELEASE", "STATE", "HEALTH", "HOST:PORTS", "ZONE", "AGE"] as const;
@@ -121,8 +124,10 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       lines.push(`  ${color.red("unavailable:")} ${section.error}`);
       continue;
     }
+    const recovering = section.recoveringAgents ?? 0;
+    if (recovering > 0) lines.push(`  ${color.yellow("recovering:")} ${recoveringText(recovering)}`);
     if (section.apps.length === 0) {
-      lines.push("  no titan apps run here");
+      lines.push(recovering > 0 ? "  no titan app is listed here" : "  no titan apps run here");
       continue;
     }
     for (const [index, group] of section.apps.entries()) {
@@ -136,7 +141,12 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       const endedNote =
         hidden === 0 ? "" : `${hidden} ended instance${hidden === 1 ? "" : "s"} not shown (--all shows them)`;
       if (rows.length === 0) {
-        const none = endedNote === "" ? "  no instances" : `  no instances run; ${endedNote}`;
+        const none =
+          recovering > 0
+            ? "  no instances listed while the master waits for agents to re-register"
+            : endedNote === ""
+              ? "  no instances"
+              : `  no instances run; ${endedNote}`;
         const undeployed =
           group.desired === undefined && group.newestRelease !== undefined
             ? undeployedText(group.app, group.newestRelease)
@@ -195,6 +205,7 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
       cluster: section.cluster,
       master: section.master,
       error: section.error,
+      recovering_agents: section.recoveringAgents ?? 0,
       lagging: (section.lagging ?? []).map((l) => ({
         app: l.app,
         release: l.release,

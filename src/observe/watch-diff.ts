@@ -2,6 +2,7 @@ import { escapeTerminal } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { PsSection } from "./ps-view.js";
 import { hostPorts } from "./ps-view.js";
+import { recoveringText } from "./recovering.js";
 import { presentState } from "./states.js";
 
 /** What a row looked like, without the parts that change with the clock alone (ages). */
@@ -34,6 +35,61 @@ export function snapshotRows(sections: readonly PsSection[]): Map<string, RowSna
     }
   }
   return rows;
+}
+
+/**
+ * The rows of `after`, plus those of `before` that a section no longer lists while its master waits for agents to
+ * re-register since it failed over: their tasks most likely still run and are listed again once their agent is back,
+ * so a watch reports them neither as gone nor, then, as new.
+ */
+export function keepUnlisted(
+  before: ReadonlyMap<string, RowSnapshot> | undefined,
+  after: Map<string, RowSnapshot>,
+  sections: readonly PsSection[],
+): Map<string, RowSnapshot> {
+  if (before === undefined) return after;
+  const held = new Set(
+    sections.filter((s) => (s.recoveringAgents ?? 0) > 0).map((s) => `${s.region ?? ""}/`),
+  );
+  if (held.size === 0) return after;
+  for (const [key, row] of before) {
+    if (after.has(key)) continue;
+    if (held.has(key.slice(0, key.indexOf("/") + 1))) after.set(key, row);
+  }
+  return after;
+}
+
+/**
+ * A line when a section's master starts or stops waiting for agents to re-register (or their number changes), for
+ * --watch when stdout is not a terminal: the rows kept meanwhile (keepUnlisted) are then explained.
+ */
+export function recoveringChanges(
+  before: ReadonlyMap<string, number> | undefined,
+  sections: readonly PsSection[],
+  now: number,
+): string[] {
+  const lines: string[] = [];
+  const at = new Date(now).toISOString();
+  for (const section of sections) {
+    const region = section.region ?? "";
+    const count = section.recoveringAgents ?? 0;
+    const was = before?.get(region) ?? 0;
+    if (count === was) continue;
+    const where = region === "" ? "" : `${region}  `;
+    lines.push(
+      escapeTerminal(
+        count > 0
+          ? `${at}  ${where}${recoveringText(count)}`
+          : `${at}  ${where}every agent re-registered with the master: its tasks are listed again`,
+      ),
+    );
+  }
+  return lines;
+}
+
+/** Each section's count of agents not re-registered since its master failed over, by region. */
+export function recoveringByRegion(sections: readonly PsSection[]): Map<string, number> {
+  return new Map(sections.map((s) => [s.region ?? "", s.recoveringAgents ?? 0]));
 }
 
 /** The rows that appeared, changed or went away between two polls, in a stable order. */

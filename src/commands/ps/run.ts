@@ -10,10 +10,19 @@ import { failoverWarning } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
 import { localClusterStart, lostToRestart, restartNote } from "../../observe/local-restart.js";
 import { type PsSection, psToJson, renderPs } from "../../observe/ps-view.js";
+import { recoveringAgents } from "../../observe/recovering.js";
 import { regionLags } from "../../observe/region-lag.js";
 import { REGION_HOLD_MS, showInRegionOrder } from "../../observe/region-order.js";
 import { sleep } from "../../observe/sleep.js";
-import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../observe/watch-diff.js";
+import {
+  diffRows,
+  keepUnlisted,
+  type RowSnapshot,
+  recoveringByRegion,
+  recoveringChanges,
+  renderChange,
+  snapshotRows,
+} from "../../observe/watch-diff.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import { newestDeployed } from "../../state/deployed.js";
 import { MISSING_STORE_HINT, missingStore, missingStoreNote } from "../../state/missing.js";
@@ -82,6 +91,7 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
       `${env.io.errColor.yellow("warning:")} task ${bad.taskId} of ${bad.app}: ${bad.problem}`,
     );
   }
+  const recovering = recoveringAgents(state);
   const gone = completedFrameworks(state);
   const mine = tasks.filter((t) => inRegion(t, target.region) && !gone.has(t.frameworkId));
   const running = [...new Set(mine.map((t) => t.app))];
@@ -123,6 +133,7 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
     master,
     apps: groups,
     releases,
+    ...(recovering === 0 ? {} : { recoveringAgents: recovering }),
     ...(unreadable === undefined ? {} : { storeProblem: unreadable }),
     ...(missing === undefined ? {} : { storeMissing: missing }),
     // A default store that does not exist only means no deploy ran from here; a store the config names, a mistake.
@@ -336,6 +347,7 @@ async function watch(
 ): Promise<number> {
   let previousText: string | undefined;
   let previousRows: Map<string, RowSnapshot> | undefined;
+  let previousRecovering: Map<string, number> | undefined;
   const said = new Map<number, string | undefined>();
   const poller = new RegionPoller(env, sources, opts);
   while (!env.signal.aborted) {
@@ -354,9 +366,12 @@ async function watch(
       continue;
     }
     const now = env.clock.now();
-    const rows = snapshotRows(sections);
+    const rows = keepUnlisted(previousRows, snapshotRows(sections), sections);
+    const recovering = recoveringByRegion(sections);
+    const recoveringLines = recoveringChanges(previousRecovering, sections, now);
     if (opts.json) {
-      const changed = previousRows === undefined || diffRows(previousRows, rows).length > 0;
+      const changed =
+        previousRows === undefined || diffRows(previousRows, rows).length > 0 || recoveringLines.length > 0;
       if (changed) writeLine(env.io.out, JSON.stringify(psToJson(sections, now)));
     } else if (env.io.isStdoutTTY) {
       const text = renderPs(sections, now, env.io.color).join("\n");
@@ -365,9 +380,11 @@ async function watch(
     } else if (previousRows === undefined) {
       for (const line of renderPs(sections, now, env.io.color)) writeLine(env.io.out, line);
     } else {
+      for (const line of recoveringLines) writeLine(env.io.out, line);
       for (const change of diffRows(previousRows, rows)) writeLine(env.io.out, renderChange(change, now));
     }
     previousRows = rows;
+    previousRecovering = recovering;
     if (!(await sleep(interval, env.signal))) break;
   }
   return watchEndCode(env.signal);
