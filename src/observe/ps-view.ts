@@ -24,6 +24,11 @@ export interface PsSection {
   lagging?: RegionLag[];
   /** Agents the master has not heard from since it failed over: it lists none of their tasks (recovering.ts). */
   recoveringAgents?: number;
+  /**
+   * For a watch: the ended runs the master still lists that are not rows (without --all), by `app/taskId`, so that
+   * a row that goes away says how its task ended.
+   */
+  endedRuns?: ReadonlyMap<string, TitanTask>;
 }
 
 const HEADERS = ["INSTANCE", "RELEASE", "STATE", "HEALTH", "HOST:PORTS", "ZONE", "AGE"] as const;

@@ -11,6 +11,8 @@ export interface RowSnapshot {
   fingerprint: string;
   state: TitanTask["state"];
   health: TitanTask["health"];
+  /** For a run that ended: when (its state is then told with its age, `failed 2s ago`). */
+  since?: number;
 }
 
 export type RowChange =
@@ -18,23 +20,44 @@ export type RowChange =
   | { kind: "changed"; key: string; before: RowSnapshot; row: RowSnapshot }
   | { kind: "removed"; key: string; before: RowSnapshot };
 
+function snapshot(region: string, task: TitanTask): RowSnapshot {
+  return {
+    label: `${region === "" ? "" : `${region} `}${task.app}[${task.instance}]`,
+    fingerprint: [task.state, task.health, task.release ?? "", hostPorts(task)].join("|"),
+    state: task.state,
+    health: task.health,
+  };
+}
+
 /** Every instance row of a `ps` answer keyed by region/app/task id. */
 export function snapshotRows(sections: readonly PsSection[]): Map<string, RowSnapshot> {
   const rows = new Map<string, RowSnapshot>();
   for (const section of sections) {
-    for (const group of section.apps) {
-      for (const task of group.rows) {
-        const region = section.region ?? "";
-        rows.set(`${region}/${group.app}/${task.taskId}`, {
-          label: `${region === "" ? "" : `${region} `}${group.app}[${task.instance}]`,
-          fingerprint: [task.state, task.health, task.release ?? "", hostPorts(task)].join("|"),
-          state: task.state,
-          health: task.health,
-        });
-      }
-    }
+    const region = section.region ?? "";
+    for (const group of section.apps)
+      for (const task of group.rows)
+        rows.set(`${region}/${group.app}/${task.taskId}`, snapshot(region, task));
   }
   return rows;
+}
+
+/**
+ * The ended runs the sections list apart from their rows (PsSection `endedRuns`), keyed as rows are: a row that goes
+ * away is then told as the end of its task (`running -> failed 2s ago`), not as a row no longer reported.
+ */
+export function endedSnapshots(sections: readonly PsSection[]): Map<string, RowSnapshot> {
+  const ended = new Map<string, RowSnapshot>();
+  for (const section of sections) {
+    const region = section.region ?? "";
+    for (const task of section.endedRuns?.values() ?? []) {
+      const row = { ...snapshot(region, task), health: "none" as const };
+      ended.set(
+        `${region}/${task.app}/${task.taskId}`,
+        task.since === undefined ? row : { ...row, since: task.since },
+      );
+    }
+  }
+  return ended;
 }
 
 /**
@@ -92,10 +115,14 @@ export function recoveringByRegion(sections: readonly PsSection[]): Map<string, 
   return new Map(sections.map((s) => [s.region ?? "", s.recoveringAgents ?? 0]));
 }
 
-/** The rows that appeared, changed or went away between two polls, in a stable order. */
+/**
+ * The rows that appeared, changed or went away between two polls, in a stable order; a row that went away whose
+ * run is in `ended` (endedSnapshots) changed to that end.
+ */
 export function diffRows(
   before: ReadonlyMap<string, RowSnapshot>,
   after: ReadonlyMap<string, RowSnapshot>,
+  ended: ReadonlyMap<string, RowSnapshot> = new Map(),
 ): RowChange[] {
   const changes: RowChange[] = [];
   for (const [key, row] of after) {
@@ -103,12 +130,20 @@ export function diffRows(
     if (old === undefined) changes.push({ kind: "added", key, row });
     else if (old.fingerprint !== row.fingerprint) changes.push({ kind: "changed", key, before: old, row });
   }
-  for (const [key, old] of before) if (!after.has(key)) changes.push({ kind: "removed", key, before: old });
+  for (const [key, old] of before) {
+    if (after.has(key)) continue;
+    const end = ended.get(key);
+    changes.push(
+      end === undefined
+        ? { kind: "removed", key, before: old }
+        : { kind: "changed", key, before: old, row: end },
+    );
+  }
   return changes.sort((a, b) => a.key.localeCompare(b.key));
 }
 
 function describe(row: RowSnapshot, now: number): string {
-  const state = presentState(row.state, undefined, now).text;
+  const state = presentState(row.state, row.since, now).text;
   return row.health === "none" ? state : `${state}, ${row.health}`;
 }
 

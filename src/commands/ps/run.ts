@@ -14,8 +14,10 @@ import { recoveringAgents } from "../../observe/recovering.js";
 import { regionLags } from "../../observe/region-lag.js";
 import { REGION_HOLD_MS, showInRegionOrder } from "../../observe/region-order.js";
 import { sleep } from "../../observe/sleep.js";
+import { isCurrent } from "../../observe/states.js";
 import {
   diffRows,
+  endedSnapshots,
   keepUnlisted,
   type RowSnapshot,
   recoveringByRegion,
@@ -128,12 +130,14 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
     }),
   );
   const groups = groupByApp(mine, { only: shown, desired, newest, frameworks, coverage, ended: opts.all });
+  const endedRuns = opts.watch && !opts.all ? endedRunsOf(mine, shown) : undefined;
   return {
     ...base,
     master,
     apps: groups,
     releases,
     ...(recovering === 0 ? {} : { recoveringAgents: recovering }),
+    ...(endedRuns === undefined ? {} : { endedRuns }),
     ...(unreadable === undefined ? {} : { storeProblem: unreadable }),
     ...(missing === undefined ? {} : { storeMissing: missing }),
     // A default store that does not exist only means no deploy ran from here; a store the config names, a mistake.
@@ -145,6 +149,15 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
         }
       : {}),
   };
+}
+
+/** The ended runs of the apps shown, by `app/taskId`: a watch says how a row that went away ended. */
+function endedRunsOf(tasks: readonly TitanTask[], apps: readonly string[]): Map<string, TitanTask> {
+  const shown = new Set(apps);
+  const ended = new Map<string, TitanTask>();
+  for (const task of tasks)
+    if (shown.has(task.app) && !isCurrent(task.state)) ended.set(`${task.app}/${task.taskId}`, task);
+  return ended;
 }
 
 /**
@@ -381,7 +394,9 @@ async function watch(
       for (const line of renderPs(sections, now, env.io.color)) writeLine(env.io.out, line);
     } else {
       for (const line of recoveringLines) writeLine(env.io.out, line);
-      for (const change of diffRows(previousRows, rows)) writeLine(env.io.out, renderChange(change, now));
+      const ended = endedSnapshots(sections);
+      for (const change of diffRows(previousRows, rows, ended))
+        writeLine(env.io.out, renderChange(change, now));
     }
     previousRows = rows;
     previousRecovering = recovering;
