@@ -41,6 +41,8 @@ const CLEAR_SCREEN = "\x1b[H\x1b[2J";
 /** One cluster to read; its client is made when it is first read, so a region without credentials fails alone. */
 interface Source {
   target: ClusterTarget;
+  /** The warnings about its tasks already said: a watch says each once, not at every poll. */
+  warned: Set<string>;
 }
 
 /** Tasks that belong to the section's region: labelled with it, or unlabelled (an app that names no regions). */
@@ -87,11 +89,13 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
   };
   const { state, master, titanTasks } = await readTitanState(cluster, env.signal);
   const { tasks, malformed } = titanTasks;
+  // Only of the apps asked about, and once per watch.
   for (const bad of malformed) {
-    writeLine(
-      env.io.err,
-      `${env.io.errColor.yellow("warning:")} task ${bad.taskId} of ${bad.app}: ${bad.problem}`,
-    );
+    if (apps.length > 0 && !apps.includes(bad.app)) continue;
+    const warning = `task ${bad.taskId} of ${bad.app}: ${bad.problem}`;
+    if (source.warned.has(warning)) continue;
+    source.warned.add(warning);
+    writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${escapeTerminal(warning)}`);
   }
   const recovering = recoveringAgents(state);
   const gone = completedFrameworks(state);
@@ -309,7 +313,7 @@ async function showAsRead(env: Env, sources: readonly Source[], opts: PsOptions)
 export async function runPs(env: Env, opts: PsOptions): Promise<number> {
   const interval = parseInterval(opts.interval, DEFAULT_INTERVAL_MS, "2s");
   const targets = await resolveTargets(env, opts, opts.allRegions);
-  const sources: Source[] = targets.map((target) => ({ target }));
+  const sources: Source[] = targets.map((target) => ({ target, warned: new Set() }));
   try {
     if (opts.watch) return await watch(env, sources, opts, interval);
     const sections =
