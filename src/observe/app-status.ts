@@ -6,6 +6,7 @@ import type { InstanceBackoff, Release, ReleaseOutcome } from "../state/types.js
 import { type Coverage, coverageJson, coverageText } from "./coverage.js";
 import { resumeCommand } from "./deploy-wait.js";
 import { runningText } from "./group.js";
+import { recoveringText } from "./recovering.js";
 import { restartJson, restartText } from "./restart-backoff.js";
 import { formatAge } from "./states.js";
 
@@ -41,6 +42,8 @@ export interface AppStatus {
   note?: string;
   /** Instances with no run that the leading supervisor launches again once their restart backoff passed. */
   restarting?: readonly InstanceBackoff[];
+  /** Agents the master has not heard from since it failed over: it lists none of their tasks (recovering.ts). */
+  recoveringAgents?: number;
 }
 
 export interface OtherRelease {
@@ -76,7 +79,8 @@ export function otherReleasesOf(
  * tasks are still being killed (they hold their room, and may still serve, until they end), `deploying` while a
  * deploy carries the pending newest release out, `interrupted` when it is pending and nothing does, `ok` when as
  * many instances run healthy as are wanted and all run the deployed release's spec, `degraded` otherwise,
- * `unknown` when titan cannot say what is wanted (no readable release).
+ * `unknown` when titan cannot say what is wanted (no readable release) or what runs: fewer are listed than wanted
+ * while the master waits for agents to re-register after a failover, and their tasks may well run there.
  */
 export function verdictOf(status: Omit<AppStatus, "verdict">): Verdict {
   if (status.lastDeploy?.outcome === "pending")
@@ -85,7 +89,8 @@ export function verdictOf(status: Omit<AppStatus, "verdict">): Verdict {
   if (status.desired === 0 && status.running === 0)
     return (status.stopping ?? 0) > 0 ? "stopping" : "stopped";
   if ((status.otherReleases?.length ?? 0) > 0) return "degraded";
-  return status.healthy >= status.desired && status.running === status.desired ? "ok" : "degraded";
+  if (status.healthy >= status.desired && status.running === status.desired) return "ok";
+  return (status.recoveringAgents ?? 0) > 0 ? "unknown" : "degraded";
 }
 
 function releaseText(r: Release): string {
@@ -120,6 +125,7 @@ export function statusLine(s: AppStatus, now: number): string {
   }
   for (const held of s.restarting ?? []) parts.push(`${s.app}[${held.instance}] ${restartText(held, now)}`);
   if (s.coverage !== undefined) parts.push(coverageText(s.coverage, now));
+  if ((s.recoveringAgents ?? 0) > 0) parts.push(recoveringText(s.recoveringAgents ?? 0));
   if (s.note !== undefined) parts.push(s.note);
   return escapeTerminal(parts.join(" · "));
 }
@@ -177,5 +183,6 @@ export function statusJson(s: AppStatus, now: number, region?: string): Record<s
     })),
     note: s.note ?? null,
     restarting: (s.restarting ?? []).map((held) => ({ instance: held.instance, ...restartJson(held, now) })),
+    recovering_agents: s.recoveringAgents ?? 0,
   };
 }

@@ -7,6 +7,7 @@ import { coverageJson, coverageText } from "./coverage.js";
 import { type AppGroup, runningText } from "./group.js";
 import { isoTime } from "./iso-time.js";
 import { undeployedText } from "./no-instance.js";
+import { recoveringText } from "./recovering.js";
 import { describeLag, type RegionLag } from "./region-lag.js";
 import { restartJson, restartText } from "./restart-backoff.js";
 import { formatAge, isCurrent, presentState, type StatePresentation, type Tone } from "./states.js";
@@ -23,6 +24,13 @@ export interface PsSection {
   error?: string;
   /** Apps of this region that lag a release other regions run (a deploy skipped this region). */
   lagging?: RegionLag[];
+  /** Agents the master has not heard from since it failed over: it lists none of their tasks (recovering.ts). */
+  recoveringAgents?: number;
+  /**
+   * For a watch: the ended runs the master still lists that are not rows (without --all), by `app/taskId`, so that
+   * a row that goes away says how its task ended.
+   */
+  endedRuns?: ReadonlyMap<string, TitanTask>;
 }
 
 const NONE_HELD: ReadonlyMap<number, InstanceBackoff> = new Map();
@@ -134,8 +142,10 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       lines.push(`  ${color.red("unavailable:")} ${section.error}`);
       continue;
     }
+    const recovering = section.recoveringAgents ?? 0;
+    if (recovering > 0) lines.push(`  ${color.yellow("recovering:")} ${recoveringText(recovering)}`);
     if (section.apps.length === 0) {
-      lines.push("  no titan apps run here");
+      lines.push(recovering > 0 ? "  no titan app is listed here" : "  no titan apps run here");
       continue;
     }
     for (const [index, group] of section.apps.entries()) {
@@ -151,7 +161,12 @@ export function renderPs(sections: readonly PsSection[], now: number, color: Cha
       const endedNote =
         hidden === 0 ? "" : `${hidden} ended instance${hidden === 1 ? "" : "s"} not shown (--all shows them)`;
       if (rows.length === 0 && (raw.restartingUnlisted ?? []).length === 0) {
-        const none = endedNote === "" ? "  no instances" : `  no instances run; ${endedNote}`;
+        const none =
+          recovering > 0
+            ? "  no instances listed while the master waits for agents to re-register"
+            : endedNote === ""
+              ? "  no instances"
+              : `  no instances run; ${endedNote}`;
         const undeployed =
           group.desired === undefined && group.newestRelease !== undefined
             ? undeployedText(group.app, group.newestRelease)
@@ -243,6 +258,7 @@ export function psToJson(sections: readonly PsSection[], now: number): Record<st
       cluster: section.cluster,
       master: section.master,
       error: section.error,
+      recovering_agents: section.recoveringAgents ?? 0,
       lagging: (section.lagging ?? []).map((l) => ({
         app: l.app,
         release: l.release,

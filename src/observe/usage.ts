@@ -3,6 +3,7 @@ import { renderTable } from "../cli/table.js";
 import { escapeDeep } from "../cli/terminal-text.js";
 import type { TitanTask } from "../cluster/types.js";
 import type { ResourceStatistics } from "../mesos/types/operator.js";
+import { recoveringText } from "./recovering.js";
 
 /** What one instance used between two samples its agent took of its container. */
 export interface InstanceUsage {
@@ -40,6 +41,8 @@ export interface UsageSection {
   apps: AppUsage[];
   /** Why the section's cluster could not be read (one region of several): its apps are not shown. */
   error?: string;
+  /** Agents the master has not heard from since it failed over: it lists none of their tasks (recovering.ts). */
+  recoveringAgents?: number;
 }
 
 /** An agent's answers for one container (the earlier one absent when it is new), or why there are none. */
@@ -163,8 +166,10 @@ export function renderUsage(sections: readonly UsageSection[], color: ChalkInsta
       lines.push(`  ${color.red("unavailable:")} ${section.error}`);
       continue;
     }
+    const recovering = section.recoveringAgents ?? 0;
+    if (recovering > 0) lines.push(`  ${color.yellow("recovering:")} ${recoveringText(recovering)}`);
     if (section.apps.length === 0) {
-      lines.push("  no titan app runs an instance here");
+      lines.push(recovering > 0 ? "  no titan app is listed here" : "  no titan app runs an instance here");
       continue;
     }
     for (const app of section.apps) {
@@ -204,6 +209,7 @@ export function usageToJson(sections: readonly UsageSection[]): unknown {
       master: section.master,
       interval_ms: section.intervalMs,
       ...(section.error === undefined ? {} : { error: section.error }),
+      recovering_agents: section.recoveringAgents ?? 0,
       apps: section.apps.map((app) => {
         const sum = totals(app);
         return {

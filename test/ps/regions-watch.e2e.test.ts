@@ -130,8 +130,10 @@ describe("titan ps --watch", () => {
     await ps.until(() => ps.out().includes(`api[1]  new: running  ${second}`), "the new row");
     await api.kill(first);
     await api.waitFor(first, (s) => s === "TASK_KILLED");
-    // Without --all an ended instance leaves the view.
-    await ps.until(() => ps.out().includes(`api[0]  no longer reported  ${first}`), "the change");
+    // Without --all an ended instance leaves the view, said as how its task ended.
+    await ps.until(() => /api\[0\] {2}running -> killed \d+s ago {2}/.test(ps.out()), "the change");
+    expect(ps.out()).toContain(first);
+    expect(ps.out()).not.toContain("no longer reported");
     expect(await ps.stop()).toBe(0);
     const changes = ps
       .out()

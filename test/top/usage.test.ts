@@ -74,6 +74,7 @@ describe("cpu and memory from an agent's container samples", () => {
           cluster: "local",
           master: "http://m",
           interval_ms: 1000,
+          recovering_agents: 0,
           apps: [
             {
               app: "web",

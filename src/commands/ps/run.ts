@@ -10,10 +10,21 @@ import { failoverWarning } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
 import { localClusterStart, lostToRestart, restartNote } from "../../observe/local-restart.js";
 import { type PsSection, psToJson, renderPs } from "../../observe/ps-view.js";
+import { recoveringAgents } from "../../observe/recovering.js";
 import { regionLags } from "../../observe/region-lag.js";
 import { REGION_HOLD_MS, showInRegionOrder } from "../../observe/region-order.js";
 import { sleep } from "../../observe/sleep.js";
-import { diffRows, type RowSnapshot, renderChange, snapshotRows } from "../../observe/watch-diff.js";
+import { isCurrent } from "../../observe/states.js";
+import {
+  diffRows,
+  endedSnapshots,
+  keepUnlisted,
+  type RowSnapshot,
+  recoveringByRegion,
+  recoveringChanges,
+  renderChange,
+  snapshotRows,
+} from "../../observe/watch-diff.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import { newestDeployed } from "../../state/deployed.js";
 import { MISSING_STORE_HINT, missingStore, missingStoreNote } from "../../state/missing.js";
@@ -30,6 +41,8 @@ const CLEAR_SCREEN = "\x1b[H\x1b[2J";
 /** One cluster to read; its client is made when it is first read, so a region without credentials fails alone. */
 interface Source {
   target: ClusterTarget;
+  /** The warnings about its tasks already said: a watch says each once, not at every poll. */
+  warned: Set<string>;
 }
 
 /** Tasks that belong to the section's region: labelled with it, or unlabelled (an app that names no regions). */
@@ -76,12 +89,15 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
   };
   const { state, master, titanTasks } = await readTitanState(cluster, env.signal);
   const { tasks, malformed } = titanTasks;
+  // Only of the apps asked about, and once per watch.
   for (const bad of malformed) {
-    writeLine(
-      env.io.err,
-      `${env.io.errColor.yellow("warning:")} task ${bad.taskId} of ${bad.app}: ${bad.problem}`,
-    );
+    if (apps.length > 0 && !apps.includes(bad.app)) continue;
+    const warning = `task ${bad.taskId} of ${bad.app}: ${bad.problem}`;
+    if (source.warned.has(warning)) continue;
+    source.warned.add(warning);
+    writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${escapeTerminal(warning)}`);
   }
+  const recovering = recoveringAgents(state);
   const gone = completedFrameworks(state);
   const mine = tasks.filter((t) => inRegion(t, target.region) && !gone.has(t.frameworkId));
   const running = [...new Set(mine.map((t) => t.app))];
@@ -118,11 +134,14 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
     }),
   );
   const groups = groupByApp(mine, { only: shown, desired, newest, frameworks, coverage, ended: opts.all });
+  const endedRuns = opts.watch && !opts.all ? endedRunsOf(mine, shown) : undefined;
   return {
     ...base,
     master,
     apps: groups,
     releases,
+    ...(recovering === 0 ? {} : { recoveringAgents: recovering }),
+    ...(endedRuns === undefined ? {} : { endedRuns }),
     ...(unreadable === undefined ? {} : { storeProblem: unreadable }),
     ...(missing === undefined ? {} : { storeMissing: missing }),
     // A default store that does not exist only means no deploy ran from here; a store the config names, a mistake.
@@ -134,6 +153,15 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
         }
       : {}),
   };
+}
+
+/** The ended runs of the apps shown, by `app/taskId`: a watch says how a row that went away ended. */
+function endedRunsOf(tasks: readonly TitanTask[], apps: readonly string[]): Map<string, TitanTask> {
+  const shown = new Set(apps);
+  const ended = new Map<string, TitanTask>();
+  for (const task of tasks)
+    if (shown.has(task.app) && !isCurrent(task.state)) ended.set(`${task.app}/${task.taskId}`, task);
+  return ended;
 }
 
 /**
@@ -285,7 +313,7 @@ async function showAsRead(env: Env, sources: readonly Source[], opts: PsOptions)
 export async function runPs(env: Env, opts: PsOptions): Promise<number> {
   const interval = parseInterval(opts.interval, DEFAULT_INTERVAL_MS, "2s");
   const targets = await resolveTargets(env, opts, opts.allRegions);
-  const sources: Source[] = targets.map((target) => ({ target }));
+  const sources: Source[] = targets.map((target) => ({ target, warned: new Set() }));
   try {
     if (opts.watch) return await watch(env, sources, opts, interval);
     const sections =
@@ -336,6 +364,7 @@ async function watch(
 ): Promise<number> {
   let previousText: string | undefined;
   let previousRows: Map<string, RowSnapshot> | undefined;
+  let previousRecovering: Map<string, number> | undefined;
   const said = new Map<number, string | undefined>();
   const poller = new RegionPoller(env, sources, opts);
   while (!env.signal.aborted) {
@@ -354,9 +383,12 @@ async function watch(
       continue;
     }
     const now = env.clock.now();
-    const rows = snapshotRows(sections);
+    const rows = keepUnlisted(previousRows, snapshotRows(sections), sections);
+    const recovering = recoveringByRegion(sections);
+    const recoveringLines = recoveringChanges(previousRecovering, sections, now);
     if (opts.json) {
-      const changed = previousRows === undefined || diffRows(previousRows, rows).length > 0;
+      const changed =
+        previousRows === undefined || diffRows(previousRows, rows).length > 0 || recoveringLines.length > 0;
       if (changed) writeLine(env.io.out, JSON.stringify(psToJson(sections, now)));
     } else if (env.io.isStdoutTTY) {
       const text = renderPs(sections, now, env.io.color).join("\n");
@@ -365,9 +397,13 @@ async function watch(
     } else if (previousRows === undefined) {
       for (const line of renderPs(sections, now, env.io.color)) writeLine(env.io.out, line);
     } else {
-      for (const change of diffRows(previousRows, rows)) writeLine(env.io.out, renderChange(change, now));
+      for (const line of recoveringLines) writeLine(env.io.out, line);
+      const ended = endedSnapshots(sections);
+      for (const change of diffRows(previousRows, rows, ended))
+        writeLine(env.io.out, renderChange(change, now));
     }
     previousRows = rows;
+    previousRecovering = recovering;
     if (!(await sleep(interval, env.signal))) break;
   }
   return watchEndCode(env.signal);

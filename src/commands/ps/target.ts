@@ -49,12 +49,14 @@ export function targetRelease(releases: readonly Release[]): Release | undefined
 
 /**
  * Why an app with these releases (oldest first) runs no instance in `region`, in the words `ps` uses; undefined
- * when it has no release, so titan knows it only by its tasks, if at all.
+ * when it has no release, so titan knows it only by its tasks, if at all. `recoveringAgents`: agents the master has not
+ * heard from since it failed over (observe/recovering.ts), whose tasks it does not list.
  */
 export function noInstanceReason(
   app: string,
   releases: readonly Release[],
   region: string | undefined,
+  recoveringAgents = 0,
 ): string | undefined {
   const newest = releases.at(-1);
   if (newest === undefined) return undefined;
@@ -64,6 +66,7 @@ export function noInstanceReason(
     ...(wanted === undefined
       ? {}
       : { wanted: { number: wanted.number, instances: instancesIn(wanted.spec, region) } }),
+    recoveringAgents,
   });
 }
 

@@ -3,11 +3,13 @@ import { writeLine } from "../../cli/io.js";
 import { renderTable } from "../../cli/table.js";
 import { escapeTerminal } from "../../cli/terminal-text.js";
 import { shortDigest } from "../../cluster/digest.js";
+import type { ClusterTarget } from "../../config/target.js";
 import { instancesIn } from "../../plan/regions.js";
 import { checkAppName } from "../../release/app-release.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import { missingStore } from "../../state/missing.js";
 import type { Release } from "../../state/types.js";
+import { readTitanState } from "../ps/state.js";
 import type { ReleasesOptions } from "./command.js";
 
 export async function runReleases(env: Env, app: string, opts: ReleasesOptions): Promise<number> {
@@ -15,8 +17,22 @@ export async function runReleases(env: Env, app: string, opts: ReleasesOptions):
   const target = await env.target(opts);
   // It only reads: an ensemble that does not answer is said at once, not waited for as a deploy does.
   const store = await target.observedStore();
-  const releases = await store.releases(app).finally(() => target.close());
-  if (releases.length === 0) throw unknownAppError(app, await missingStore(store).catch(() => undefined));
+  let releases: Release[];
+  let tasks = 0;
+  try {
+    releases = await store.releases(app);
+    if (releases.length === 0) tasks = await tasksListed(env, target, app);
+  } finally {
+    await target.close();
+  }
+  if (releases.length === 0 && tasks === 0)
+    throw unknownAppError(app, await missingStore(store).catch(() => undefined));
+  if (releases.length === 0) {
+    // Known by its tasks, as ps knows it: something other than this store's deploys launched them.
+    if (opts.json) writeLine(env.io.out, JSON.stringify({ app, releases: [] }, null, 2));
+    writeLine(env.io.err, escapeTerminal(noReleaseNote(app, tasks)));
+    return 0;
+  }
   const instances = (r: Release) => instancesIn(r.spec, target.region);
   if (opts.json) {
     const json = releases.map((r) => releaseJson(r, instances(r)));
@@ -40,6 +56,40 @@ export async function runReleases(env: Env, app: string, opts: ReleasesOptions):
     renderTable(["RELEASE", "OUTCOME", "INSTANCES", "IMAGE", "SPEC", "USER", "CREATED", "DETAIL"], rows),
   );
   return 0;
+}
+
+/** How long `releases` waits for the cluster when the store has no release of the app: it is a question aside. */
+const CLUSTER_WAIT_MS = 5000;
+
+/**
+ * How many tasks of the app the cluster lists (of frameworks not completed, in the target's region), 0 when the
+ * cluster cannot be read within CLUSTER_WAIT_MS: `releases` reads the store, and then knows no more than it says.
+ */
+async function tasksListed(env: Env, target: ClusterTarget, app: string): Promise<number> {
+  try {
+    const signal = AbortSignal.any([env.signal, AbortSignal.timeout(CLUSTER_WAIT_MS)]);
+    const { state, titanTasks } = await readTitanState(await target.client(), signal);
+    const gone = new Set(
+      (state.get_frameworks?.completed_frameworks ?? []).flatMap((f) =>
+        f.framework_info.id === undefined ? [] : [f.framework_info.id.value],
+      ),
+    );
+    const region = target.region;
+    return titanTasks.tasks.filter(
+      (t) =>
+        t.app === app &&
+        !gone.has(t.frameworkId) &&
+        (region === undefined || t.region === undefined || t.region === region),
+    ).length;
+  } catch (error) {
+    if (env.signal.aborted) throw error;
+    return 0;
+  }
+}
+
+function noReleaseNote(app: string, tasks: number): string {
+  const listed = `${tasks} task${tasks === 1 ? "" : "s"}`;
+  return `${app} has no release in this target's state store, though the cluster lists ${listed} of it: another config or state store deployed ${tasks === 1 ? "it" : "them"} (\`titan ps ${app}\` shows ${tasks === 1 ? "it" : "them"})`;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 import { coverageOf } from "../../observe/coverage.js";
 import { groupByApp } from "../../observe/group.js";
 import { localClusterStart, lostToRestart, restartNote } from "../../observe/local-restart.js";
+import { recoveringAgents } from "../../observe/recovering.js";
 import { describeLag, type RegionLag, regionLags } from "../../observe/region-lag.js";
 import { REGION_HOLD_MS, showInRegionOrder } from "../../observe/region-order.js";
 import { instancesIn } from "../../plan/regions.js";
@@ -234,6 +235,7 @@ async function statusOf(
   const release = newestDeployed(releases);
   const desired = wanted === undefined ? undefined : instancesIn(wanted.spec, target.region);
   const lost = lostToRestart(view.localStart, release, desired, group?.running ?? 0);
+  const recovering = recoveringAgents(state);
   const lastDeploy = releases.at(-1);
   const wait =
     lastDeploy?.outcome === "pending"
@@ -262,6 +264,7 @@ async function statusOf(
           ),
         }),
     ...(lost === undefined ? {} : { note: restartNote(lost) }),
+    ...(recovering === 0 ? {} : { recoveringAgents: recovering }),
   };
   return { status: { ...base, verdict: verdictOf(base) }, releases, tasks: tasks.length };
 }

@@ -8,6 +8,7 @@ import type { TitanTask } from "../../cluster/types.js";
 import type { ClusterTarget } from "../../config/target.js";
 import { AgentOperator, clusterAgentUrl, type MasterCluster } from "../../mesos/index.js";
 import type { AgentContainer, GetAgentsAgent, ResourceStatistics } from "../../mesos/types/operator.js";
+import { recoveringAgents } from "../../observe/recovering.js";
 import {
   type AppUsage,
   type ContainerSamples,
@@ -90,6 +91,8 @@ interface Sighting {
   tasks: TitanTask[];
   /** Apps named that titan knows but that have no instance to measure here, and why. */
   idle: Map<string, string>;
+  /** Agents the master has not heard from since it failed over: it lists none of their tasks (recovering.ts). */
+  recoveringAgents: number;
   agents: Map<string, { operator: AgentOperator; host: string }>;
 }
 
@@ -124,7 +127,9 @@ async function sight(
     agents.set(task.agentId, { operator: new AgentOperator(cluster.transport, url), host: task.hostname });
   }
   const known = new Set(inRegion.map((t) => t.app));
-  return { master, known, tasks, agents, idle: await idleApps(target, apps, tasks, known) };
+  const recovering = recoveringAgents(state);
+  const idle = await idleApps(target, apps, tasks, known, recovering);
+  return { master, known, tasks, agents, idle, recoveringAgents: recovering };
 }
 
 /**
@@ -137,6 +142,7 @@ async function idleApps(
   apps: readonly string[],
   tasks: readonly TitanTask[],
   known: Set<string>,
+  recovering: number,
 ): Promise<Map<string, string>> {
   const idle = new Map<string, string>();
   const measured = new Set(tasks.map((t) => t.app));
@@ -146,7 +152,7 @@ async function idleApps(
   for (const app of missing) {
     // An unreadable record only costs the reason, as it costs `ps` its desired count.
     const releases = await store.releases(app).catch(() => []);
-    const why = noInstanceReason(app, releases, target.region);
+    const why = noInstanceReason(app, releases, target.region, recovering);
     if (why !== undefined) known.add(app);
     if (known.has(app)) idle.set(app, why ?? "none of its instances runs");
   }
@@ -192,6 +198,7 @@ function section(
     master: sighting.master,
     intervalMs,
     apps: [...byApp.values()].sort((a, b) => a.app.localeCompare(b.app)),
+    ...(sighting.recoveringAgents === 0 ? {} : { recoveringAgents: sighting.recoveringAgents }),
   };
 }
 
