@@ -714,7 +714,9 @@ function noteProgress(draft: Draft, now: number): void {
 function waitForRoom(draft: Draft): void {
   if (draft.firstLaunchAt.size === 0) return;
   const live = new Set(
-    [...draft.tasks.values()].filter((t) => isCurrent(draft, t) && !t.killSent).map((t) => t.instance),
+    // An instance whose own task is being killed (its executor's health check, a kill of titan's) is failing, not
+    // waiting for room: its clock runs on.
+    [...draft.tasks.values()].filter((t) => isCurrent(draft, t)).map((t) => t.instance),
   );
   const firstLaunchAt = new Map([...draft.firstLaunchAt].filter(([instance]) => live.has(instance)));
   if (firstLaunchAt.size < draft.firstLaunchAt.size) draft.firstLaunchAt = firstLaunchAt;

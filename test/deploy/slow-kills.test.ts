@@ -200,6 +200,22 @@ describe("kills that take long never fail a release", () => {
     expect(deploy.finish()).toEqual({ kind: "done" });
   });
 
+  it("an instance whose own task is killed over and over (its executor's health check) fails at its first launch's deadline", () => {
+    const deploy = deploying(3, "sha256:two");
+    // Instance 0's every run passes through TASK_KILLING, as a task its executor kills for its health check does:
+    // that kill is the instance failing, not a wait for room, so its clock runs on from its first launch.
+    for (let run = 1; run <= 8 && deploy.finish() === undefined; run++) {
+      deploy.offer();
+      deploy.wait(100);
+      deploy.update(`web.2.0.${run}`, "TASK_RUNNING");
+      deploy.update(`web.2.0.${run}`, "TASK_KILLING");
+      deploy.wait(300);
+      deploy.update(`web.2.0.${run}`, "TASK_KILLED");
+      deploy.wait(900);
+    }
+    expect(deploy.finish()).toMatchObject({ kind: "rollback", to: { number: 1 } });
+  });
+
   it("a relaunch after a wait for kills still fails at its own healthy deadline", () => {
     const deploy = deploying(3, "sha256:two", 2);
     deploy.offer();
