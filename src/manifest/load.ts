@@ -16,6 +16,11 @@ export interface LoadOptions {
 /** Loads `files` relative to cwd (`-` is stdin); with no files, ./titan.yaml. */
 export async function loadManifests(files: readonly string[], options: LoadOptions): Promise<Manifest> {
   const names = files.length > 0 ? files : [DEFAULT_MANIFEST];
+  if (names.filter((name) => name === "-").length > 1)
+    throw new UsageError(
+      "-f - is given twice: stdin can be read only once",
+      "pass -f - once, and the other manifests as files",
+    );
   const sources: ManifestSource[] = [];
   for (const name of names) sources.push(await readSource(name, options, files.length === 0));
   return parseManifests(sources);
