@@ -2,8 +2,9 @@
 let main;
 let tuneV8For;
 let STDOUT_CLOSED;
+let secondSignalNote;
 try {
-  ({ main, tuneV8For, STDOUT_CLOSED } = await import("../dist/main.js"));
+  ({ main, tuneV8For, STDOUT_CLOSED, secondSignalNote } = await import("../dist/main.js"));
 } catch (error) {
   if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist")) throw error;
   process.stderr.write(
@@ -31,13 +32,13 @@ process.stdout.on("error", onReaderGone(process.stdout));
 process.stderr.on("error", onReaderGone(process.stderr));
 
 // The first SIGINT/SIGTERM/SIGHUP stops the command cleanly (a deploy releases its lock and records where it
-// stands); a second one gives that cleanup a few seconds more; a third exits at once.
+// stands); a second one gives that cleanup a few seconds more, saying what it waits for; a third exits at once.
 let interrupts = 0;
 const onSignal = (signal) => {
   interrupts += 1;
   if (interrupts === 1) return controller.abort(signal);
   if (interrupts === 2) {
-    process.stderr.write("stopping: releasing the lock and recording progress (again to exit at once)\n");
+    process.stderr.write(`${secondSignalNote()}\n`);
     setTimeout(() => process.exit(130), 5000).unref();
     return;
   }

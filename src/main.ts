@@ -18,6 +18,7 @@ import { escapeTerminal } from "./cli/terminal-text.js";
 import { commandNameIn, registerCommands } from "./commands/index.js";
 
 /** For the process entry point (bin/titan.js). */
+export { secondSignalNote } from "./cli/stopping.js";
 export { tuneV8For } from "./cli/v8-tuning.js";
 
 export interface System {

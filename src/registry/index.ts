@@ -39,7 +39,7 @@ export async function imageResolverFor(env: Env, cluster: ClusterConfig): Promis
     configured = {
       host: registry.host,
       username: auth.username,
-      password: () => resolveSecretRef(auth.password, env.vars),
+      password: () => resolveSecretRef(auth.password, env.vars, { signal: env.signal }),
     };
   const http = new RegistryHttp({ ...DEFAULT_RETRY, attemptTimeoutMs: attemptTimeout(env) }, env.signal);
   const client = new RegistryClient({

@@ -124,6 +124,10 @@ describe("stopping titan deploy at any point, then re-running it", () => {
     run.child.kill("SIGINT");
     run.child.kill("SIGINT");
     expect(await run.exit).toBe(130);
+    // It holds the app's deploy lock: the second signal's line says what it still does.
+    expect(run.stderr()).toContain(
+      "stopping: releasing the lock and recording progress (again to exit at once)",
+    );
     expect(existsSync(lockFile(h))).toBe(false);
     expect(await outcomes(h)).toEqual(["pending"]);
     await rerunFinishes(h, file, local.url, true);
