@@ -127,7 +127,7 @@ export async function main(argv: readonly string[], sys: System): Promise<number
   const debug = args.includes("--debug");
   try {
     await program.parseAsync([...helpTargetAsCommand(program, args)], { from: "user" });
-    // Success is claimed only for output that was written: wait for stdout to take it.
+    // Success is claimed only for output that was delivered: wait for stdout to take what was written.
     await flushed(sys.stdout);
     return codeAfterDelivery(result.code, sys, { json, debug, env: result.env });
   } catch (error) {
@@ -142,7 +142,8 @@ export async function main(argv: readonly string[], sys: System): Promise<number
 
 /**
  * The exit code of a command that returned `code`, once its output was delivered or not. A success is not one
- * when stdout could not be written: 1, with one error line. A failure the command reached keeps its own code.
+ * when the output never reached its reader: 130 when the reader went away first (as for any command stopped by
+ * it), 1 with one error line when stdout could not be written. A failure the command reached keeps its own code.
  */
 function codeAfterDelivery(code: number, sys: System, options: ReportOptions): number {
   const unwritable = stdoutUnwritable(sys.signal);
@@ -150,7 +151,8 @@ function codeAfterDelivery(code: number, sys: System, options: ReportOptions): n
     const failed = reportError(stdoutUnwritableError(unwritable), sys, options);
     return code === ExitCode.Ok ? failed : code;
   }
-  return code;
+  const readerGone = sys.signal?.aborted === true && sys.signal.reason === STDOUT_CLOSED;
+  return readerGone && code === ExitCode.Ok ? ExitCode.Interrupted : code;
 }
 
 function stdoutUnwritable(signal: AbortSignal | undefined): StdoutUnwritable | undefined {

@@ -2,9 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { titanProcess } from "../support/cli-process.js";
 import { isolatedHome, storeWithApi } from "../support/state-home.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "titan.js");
+const fixture = (path: string): string => join(import.meta.dirname, "..", "..", "fixtures", path);
 
 /** The real CLI with stdout (or stderr) on /dev/full, where every write fails with ENOSPC. */
 function onFullDevice(
@@ -65,5 +67,35 @@ describe("stderr that cannot be written", () => {
     const run = onFullDevice(["state", "export", "--store", store], env, "stderr");
     expect(await run.exit).toBe(0);
     expect(JSON.parse(run.said()).apps[0].app).toBe("api");
+  });
+});
+
+describe("a reader of stdout gone before the output was delivered", () => {
+  // `titan state export | (exec 0<&-; sleep 1)`: exit 0 and "Exported 1 app(s)" though the JSON went nowhere.
+  it.each([
+    ["state export", ["state", "export", "--store", "STORE"]],
+    ["version --json", ["version", "--json"]],
+    ["schema", ["schema"]],
+    [
+      "plan --json",
+      [
+        "plan",
+        "--dry-run",
+        "-f",
+        fixture("manifests/example.yaml"),
+        "--snapshot",
+        fixture("snapshots/us-east.json"),
+      ].concat(["--region", "us-east", "--json"]),
+    ],
+  ])("%s: exit 130, no success line", async (_, argv) => {
+    const { env, dir } = isolatedHome();
+    const store = await storeWithApi(join(dir, "store"));
+    const titan = titanProcess(
+      argv.map((a) => (a === "STORE" ? store : a)),
+      { cwd: dir, vars: env },
+    );
+    titan.child.stdout?.destroy();
+    expect(await titan.exit).toBe(130);
+    expect(titan.stderr()).not.toContain("Exported");
   });
 });
