@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 let main;
 let tuneV8For;
-let STDOUT_CLOSED;
+let guardOutput;
+let secondSignalNote;
 try {
-  ({ main, tuneV8For, STDOUT_CLOSED } = await import("../dist/main.js"));
+  ({ main, tuneV8For, guardOutput, secondSignalNote } = await import("../dist/main.js"));
 } catch (error) {
   if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist")) throw error;
   process.stderr.write(
@@ -18,26 +19,20 @@ tuneV8For(process.argv.slice(2));
 const controller = new AbortController();
 
 // A reader that goes away (`titan ps | head`, `titan logs api 2>&1 | head -1`) is not an error, yet it must never
-// pass for success of a command still at work: the stream goes quiet, and the command stops as an interruption
-// does (a deploy releases its lock, records its progress and exits non-zero; a command that already finished
-// keeps its own exit code). stderr is treated as stdout is: a note or warning written to a closed stderr must not
-// crash the command with an uncaught EPIPE, and whoever read it is gone too.
-const onReaderGone = (stream) => (error) => {
-  if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
-  stream.write = () => true;
-  controller.abort(STDOUT_CLOSED);
-};
-process.stdout.on("error", onReaderGone(process.stdout));
-process.stderr.on("error", onReaderGone(process.stderr));
+// pass for success of a command whose output it did not get: the stream goes quiet, and the command stops as an
+// interruption does (a deploy releases its lock, records its progress and exits non-zero). A stdout that cannot be
+// written (a full disk) stops it too, with one error line. main() waits for stdout to be delivered before it
+// decides the exit code; a failure the command reached keeps its own code (src/cli/output-guard.ts says more).
+guardOutput(process.stdout, process.stderr, controller);
 
 // The first SIGINT/SIGTERM/SIGHUP stops the command cleanly (a deploy releases its lock and records where it
-// stands); a second one gives that cleanup a few seconds more; a third exits at once.
+// stands); a second one gives that cleanup a few seconds more, saying what it waits for; a third exits at once.
 let interrupts = 0;
 const onSignal = (signal) => {
   interrupts += 1;
   if (interrupts === 1) return controller.abort(signal);
   if (interrupts === 2) {
-    process.stderr.write("stopping: releasing the lock and recording progress (again to exit at once)\n");
+    process.stderr.write(`${secondSignalNote()}\n`);
     setTimeout(() => process.exit(130), 5000).unref();
     return;
   }

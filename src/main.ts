@@ -9,7 +9,8 @@ import { InterruptedError, TitanError, ValidationError } from "./cli/errors.js";
 import { ExitCode, renderExitCodeTable, STDOUT_CLOSED } from "./cli/exit-codes.js";
 import { addFlags } from "./cli/flags.js";
 import { fitHelpText, formatHelpItem, helpWidthOf } from "./cli/help-layout.js";
-import { createIO, type IO, writeLine } from "./cli/io.js";
+import { createIO, flushed, type IO, writeLine } from "./cli/io.js";
+import { StdoutUnwritable, stdoutUnwritableError } from "./cli/output-guard.js";
 import { platformPaths } from "./cli/paths.js";
 import { inquirerPrompter } from "./cli/prompter.js";
 import { rootFlagTable } from "./cli/root-flags.js";
@@ -18,6 +19,8 @@ import { escapeTerminal } from "./cli/terminal-text.js";
 import { commandNameIn, registerCommands } from "./commands/index.js";
 
 /** For the process entry point (bin/titan.js). */
+export { guardOutput } from "./cli/output-guard.js";
+export { secondSignalNote } from "./cli/stopping.js";
 export { tuneV8For } from "./cli/v8-tuning.js";
 
 export interface System {
@@ -124,16 +127,42 @@ export async function main(argv: readonly string[], sys: System): Promise<number
   const debug = args.includes("--debug");
   try {
     await program.parseAsync([...helpTargetAsCommand(program, args)], { from: "user" });
-    return result.code;
+    // Success is claimed only for output that was delivered: wait for stdout to take what was written.
+    await flushed(sys.stdout);
+    return codeAfterDelivery(result.code, sys, { json, debug, env: result.env });
   } catch (error) {
+    const unwritable = stdoutUnwritable(sys.signal);
+    if (unwritable !== undefined && isInterruption(error))
+      return reportError(stdoutUnwritableError(unwritable, error), sys, { json, debug, env: result.env });
     if (stoppedByReader(error, sys.signal)) return ExitCode.Interrupted;
     const failure = isParseError(error) ? usageErrorFrom(error, program, args) : error;
     return reportError(asInterruption(failure, sys.signal), sys, { json, debug, env: result.env });
   }
 }
 
-/** For the process entry point (bin/titan.js): the reason it aborts with when the reader of stdout goes away. */
-export { STDOUT_CLOSED };
+/**
+ * The exit code of a command that returned `code`, once its output was delivered or not. A success is not one
+ * when the output never reached its reader: 130 when the reader went away first (as for any command stopped by
+ * it), 1 with one error line when stdout could not be written. A failure the command reached keeps its own code.
+ */
+function codeAfterDelivery(code: number, sys: System, options: ReportOptions): number {
+  const unwritable = stdoutUnwritable(sys.signal);
+  if (unwritable !== undefined) {
+    const failed = reportError(stdoutUnwritableError(unwritable), sys, options);
+    return code === ExitCode.Ok ? failed : code;
+  }
+  const readerGone = sys.signal?.aborted === true && sys.signal.reason === STDOUT_CLOSED;
+  return readerGone && code === ExitCode.Ok ? ExitCode.Interrupted : code;
+}
+
+function stdoutUnwritable(signal: AbortSignal | undefined): StdoutUnwritable | undefined {
+  return signal?.aborted === true && signal.reason instanceof StdoutUnwritable ? signal.reason : undefined;
+}
+
+/** The command stopped because its signal aborted, not for a failure of its own. */
+function isInterruption(error: unknown): boolean {
+  return !(error instanceof TitanError) || error instanceof InterruptedError;
+}
 
 /** A command cut short because nobody reads its output any more: nothing to say (there is no one to say it to). */
 function stoppedByReader(error: unknown, signal: AbortSignal | undefined): boolean {

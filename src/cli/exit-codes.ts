@@ -20,7 +20,7 @@ export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Ok, "success (deploy healthy; plan fits)"],
   [
     ExitCode.Runtime,
-    "runtime error (network, API, internal), or a lock another titan holds (named with its holder)",
+    "runtime error (network, API, internal, a stdout that cannot be written), or a lock another titan holds (named with its holder)",
   ],
   [ExitCode.Usage, "usage error or invalid manifest"],
   [ExitCode.PlanHasChanges, "plan has changes (only with --detailed-exitcode)"],

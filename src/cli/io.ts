@@ -90,6 +90,26 @@ export function createIO(options: CreateIOOptions): IO {
   };
 }
 
+/**
+ * Settles once everything written to `stream` so far has been handed to the system (the pipe, the file, the
+ * terminal), or failed to be, and the stream's error listeners have heard of any failure: then the command's
+ * signal says whether the reader went away (or stdout cannot be written) before the output was delivered.
+ */
+export function flushed(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    stream.write("", () => setImmediate(resolve));
+  });
+}
+
+/**
+ * For a command whose job is its stdout, before it says it succeeded: waits for the output to be delivered and
+ * stops the command (throwing the signal's reason) when its reader went away or stdout failed meanwhile.
+ */
+export async function outputDelivered(io: IO, signal: AbortSignal): Promise<void> {
+  await flushed(io.out);
+  signal.throwIfAborted();
+}
+
 /** Writes one line to a stream. */
 export function writeLine(stream: Writable, line = ""): void {
   stream.write(`${line}\n`);

@@ -1,3 +1,4 @@
+import type { Readable, Writable } from "node:stream";
 import type { ChalkInstance } from "chalk";
 import { InterruptedError } from "./errors.js";
 import type { IO } from "./io.js";
@@ -61,41 +62,76 @@ export function promptClosed(error: unknown): never {
 }
 
 /**
+ * Ctrl-D (the end of the input) at a prompt: the prompt library closes its line reader and never settles, which
+ * would let the process run out of work and exit 0 without a word. A closed input is no answer, yes or no: the
+ * prompt is ended as a signal ends it, an interruption (exit 130), as Ctrl-C at the same question. The reader
+ * pauses its input when it closes; a prompt still unsettled a turn later was closed without an answer (an
+ * answered one settles first, then closes).
+ */
+function untilInputEnds<T>(
+  input: NodeJS.ReadableStream,
+  signal: AbortSignal | undefined,
+  ask: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const ended = new AbortController();
+  let settled = false;
+  const onPause = (): void => {
+    setImmediate(() => {
+      if (!settled && input.isPaused()) ended.abort();
+    });
+  };
+  input.on("pause", onPause);
+  return ask(signal === undefined ? ended.signal : AbortSignal.any([signal, ended.signal])).finally(() => {
+    settled = true;
+    input.off("pause", onPause);
+  });
+}
+
+/**
  * Prompts read io.stdin and draw on io.err, so stdout stays data only. The command's signal ends a prompt waiting
- * for an answer: a SIGTERM or SIGHUP stops the command at a question as Ctrl-C does.
+ * for an answer: a SIGTERM or SIGHUP stops the command at a question as Ctrl-C does, and so does Ctrl-D.
  */
 export function inquirerPrompter(io: IO, signal?: AbortSignal): Prompter {
-  const context = { input: io.stdin, output: io.err, signal };
   const load = () => import("@inquirer/prompts");
+  const ask = <T>(
+    prompt: (context: { input: Readable; output: Writable; signal: AbortSignal }) => Promise<T>,
+  ) =>
+    untilInputEnds(io.stdin, signal, (stop) =>
+      prompt({ input: io.stdin, output: io.err, signal: stop }),
+    ).catch(promptClosed);
   return {
     async confirm(message, defaultValue) {
       const { confirm } = await load();
-      return confirm({ message, default: defaultValue, theme: confirmTheme(io.errColor) }, context).catch(
-        promptClosed,
+      return ask((context) =>
+        confirm({ message, default: defaultValue, theme: confirmTheme(io.errColor) }, context),
       );
     },
     async input(message, options = {}) {
       const { input } = await load();
-      return input(
-        {
-          message,
-          default: options.default,
-          validate: options.validate,
-          theme: promptTheme(io.errColor),
-        },
-        context,
-      ).catch(promptClosed);
+      return ask((context) =>
+        input(
+          {
+            message,
+            default: options.default,
+            validate: options.validate,
+            theme: promptTheme(io.errColor),
+          },
+          context,
+        ),
+      );
     },
     async select(message, choices) {
       const { select } = await load();
-      return select(
-        {
-          message,
-          choices: choices.map((c) => ({ value: c.value, name: c.name ?? c.value })),
-          theme: promptTheme(io.errColor),
-        },
-        context,
-      ).catch(promptClosed);
+      return ask((context) =>
+        select(
+          {
+            message,
+            choices: choices.map((c) => ({ value: c.value, name: c.name ?? c.value })),
+            theme: promptTheme(io.errColor),
+          },
+          context,
+        ),
+      );
     },
   };
 }

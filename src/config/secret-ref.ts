@@ -4,7 +4,7 @@
  * file on it. Nothing here ever puts a value, or a malformed reference (it may be the secret itself), in a
  * message.
  */
-import { readFile } from "node:fs/promises";
+import { isAbortError, readCapped, TooLargeError } from "../cli/capped-read.js";
 import { TitanError } from "../cli/errors.js";
 import { describeCharacter, findControlCharacter } from "../cli/terminal-text.js";
 import type { SecretRef } from "./types.js";
@@ -14,6 +14,9 @@ import type { SecretRef } from "./types.js";
  * holds control characters. Something to fix where the reference is written, not a cluster that is down.
  */
 export class SecretUnreadableError extends TitanError {}
+
+/** The most of a `file:` secret titan reads: a password, a token or a certificate is far less. */
+export const MAX_SECRET_BYTES = 1024 * 1024;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -47,6 +50,8 @@ export function parseSecretRef(raw: string): SecretRef | string {
 export interface ResolveOptions {
   /** Whether the value may span lines (an environment variable may hold a certificate; a password may not). */
   lineBreaks?: boolean;
+  /** Ends a read that waits (a FIFO without a writer yet). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -83,7 +88,7 @@ export async function resolveSecretRef(
   vars: Readonly<Record<string, string | undefined>>,
   options: ResolveOptions = {},
 ): Promise<string> {
-  const value = await readSecret(secret, vars);
+  const value = await readSecret(secret, vars, options.signal);
   const control = findControlCharacter(value, options);
   if (control !== undefined) {
     throw new SecretUnreadableError(
@@ -102,6 +107,7 @@ export async function resolveSecretRef(
 async function readSecret(
   secret: SecretRef,
   vars: Readonly<Record<string, string | undefined>>,
+  signal: AbortSignal | undefined,
 ): Promise<string> {
   if (secret.source === "env") {
     const value = vars[secret.ref];
@@ -114,8 +120,15 @@ async function readSecret(
   }
   let bytes: Buffer;
   try {
-    bytes = await readFile(secret.ref);
+    // Read with the cap whatever the file's size says: a device or a FIFO says 0 and may never end.
+    bytes = await readCapped(secret.ref, MAX_SECRET_BYTES, signal);
   } catch (error) {
+    if (isAbortError(error)) throw error;
+    if (error instanceof TooLargeError)
+      throw new SecretUnreadableError(
+        `secret ${secret.raw} is larger than ${MAX_SECRET_BYTES >> 20} MiB; its value is not shown`,
+        { hint: "a secret file holds one value (a password, a token, a certificate): check the path" },
+      );
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
     throw new SecretUnreadableError(`secret ${secret.raw} cannot be read (${code})`, {
       hint: "check the path and that titan may read it",

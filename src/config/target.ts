@@ -130,7 +130,7 @@ export function targetFrom(env: Env, target: Target, flags: TargetFlags = {}): C
         const { resolveSecretRef } = await import("./secret-ref.js");
         return {
           principal: cluster.auth.principal,
-          secret: await resolveSecretRef(cluster.auth.secret, env.vars),
+          secret: await resolveSecretRef(cluster.auth.secret, env.vars, { signal: env.signal }),
         };
       })();
       return auth;

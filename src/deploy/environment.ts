@@ -12,6 +12,7 @@ import type { SecretReference } from "../mesos/task-builder.js";
 export async function resolveEnvironment(
   spec: AppSpec,
   vars: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
 ): Promise<Record<string, string>> {
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(spec.env)) {
@@ -20,7 +21,7 @@ export async function resolveEnvironment(
       environment[name] = await resolveSecretRef(
         { source: value.source, ref: value.ref, raw: value.raw },
         vars,
-        { lineBreaks: true },
+        { lineBreaks: true, signal },
       );
   }
   return environment;
@@ -34,8 +35,9 @@ export async function launchEnvironment(
   spec: AppSpec,
   desired: number,
   vars: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
 ): Promise<Record<string, string>> {
-  return desired > 0 ? resolveEnvironment(spec, vars) : {};
+  return desired > 0 ? resolveEnvironment(spec, vars, signal) : {};
 }
 
 /** The app's `mesos:` env references: variable name -> the reference the agent's secret resolver reads. */

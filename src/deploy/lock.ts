@@ -1,3 +1,4 @@
+import { lockTaken } from "../cli/stopping.js";
 import type { BrokenLock, LockOwner, LockRecord, StateStore } from "../state/types.js";
 
 /** How long a deploy lock's lease lasts; it is renewed at a third of that. */
@@ -37,6 +38,7 @@ export async function holdLock(
     force: options.force,
     ...(options.onBreak === undefined ? {} : { onBreak: options.onBreak }),
   });
+  const given = lockTaken();
   let renewing: Promise<void> = Promise.resolve();
   let lost = false;
   const onLost = (error: unknown): void => {
@@ -78,6 +80,7 @@ export async function holdLock(
       unwatch();
       await renewing;
       await store.releaseLock(app, record).catch(() => undefined);
+      given();
     },
   };
 }

@@ -1,6 +1,7 @@
 /** Reads manifest files (or stdin) and validates them. The only part of src/manifest that does I/O. */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { readCapped, readStreamCapped, TooLargeError } from "../cli/capped-read.js";
 import { UsageError, ValidationError } from "../cli/errors.js";
 import { type ManifestSource, parseManifests } from "./parse.js";
 import type { Manifest } from "./types.js";
@@ -11,11 +12,18 @@ export const DEFAULT_MANIFEST = "titan.yaml";
 export interface LoadOptions {
   cwd: string;
   stdin?: NodeJS.ReadableStream;
+  /** Ends a read that waits (stdin, a FIFO without a writer yet). */
+  signal?: AbortSignal;
 }
 
 /** Loads `files` relative to cwd (`-` is stdin); with no files, ./titan.yaml. */
 export async function loadManifests(files: readonly string[], options: LoadOptions): Promise<Manifest> {
   const names = files.length > 0 ? files : [DEFAULT_MANIFEST];
+  if (names.filter((name) => name === "-").length > 1)
+    throw new UsageError(
+      "-f - is given twice: stdin can be read only once",
+      "pass -f - once, and the other manifests as files",
+    );
   const sources: ManifestSource[] = [];
   for (const name of names) sources.push(await readSource(name, options, files.length === 0));
   return parseManifests(sources);
@@ -24,10 +32,10 @@ export async function loadManifests(files: readonly string[], options: LoadOptio
 async function readSource(name: string, options: LoadOptions, implicit: boolean): Promise<ManifestSource> {
   if (name === "-") {
     if (!options.stdin) throw new UsageError("`-` reads the manifest from stdin, but there is no stdin here");
-    return { file: name, text: decode(name, await readLimited(options.stdin, name)) };
+    const bytes = await capped(name, readStreamCapped(options.stdin, MAX_MANIFEST_BYTES, options.signal));
+    return { file: name, text: decode(name, bytes) };
   }
   const path = resolve(options.cwd, name);
-  let size: number;
   try {
     const info = await stat(path);
     if (info.isDirectory())
@@ -35,7 +43,6 @@ async function readSource(name: string, options: LoadOptions, implicit: boolean)
         `${name} is a directory`,
         `pass the manifest file inside it, e.g. -f ${name}/titan.yaml`,
       );
-    size = info.size;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     if (isMissing(error)) {
@@ -48,20 +55,28 @@ async function readSource(name: string, options: LoadOptions, implicit: boolean)
     }
     throw new UsageError(`cannot read ${name}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (size > MAX_MANIFEST_BYTES) throw tooLarge(name);
-  return { file: name, text: decode(name, await readFile(path)), baseDir: dirname(path) };
+  // Read with the cap whatever the file's size says: a device or a FIFO says 0 and may never end.
+  const bytes = await capped(name, readCapped(path, MAX_MANIFEST_BYTES, options.signal)).catch(
+    (error: unknown) => {
+      if (error instanceof ValidationError || !isFsError(error)) throw error;
+      throw new UsageError(`cannot read ${name}: ${error.message}`);
+    },
+  );
+  return { file: name, text: decode(name, bytes), baseDir: dirname(path) };
 }
 
-async function readLimited(stream: NodeJS.ReadableStream, name: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk);
-    size += buffer.length;
-    if (size > MAX_MANIFEST_BYTES) throw tooLarge(name);
-    chunks.push(buffer);
+/** The bytes read, or the manifest's size error past the limit. */
+async function capped(name: string, read: Promise<Buffer>): Promise<Buffer> {
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof TooLargeError) throw tooLarge(name);
+    throw error;
   }
-  return Buffer.concat(chunks);
+}
+
+function isFsError(error: unknown): error is NodeJS.ErrnoException & Error {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === "string";
 }
 
 function decode(file: string, bytes: Buffer): string {

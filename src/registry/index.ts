@@ -1,3 +1,4 @@
+import { atMost, MAX_WAIT_FLAG_MS } from "../cli/duration-flag.js";
 import type { Env } from "../cli/env.js";
 import { UsageError } from "../cli/errors.js";
 import type { ClusterConfig } from "../config/types.js";
@@ -38,7 +39,7 @@ export async function imageResolverFor(env: Env, cluster: ClusterConfig): Promis
     configured = {
       host: registry.host,
       username: auth.username,
-      password: () => resolveSecretRef(auth.password, env.vars),
+      password: () => resolveSecretRef(auth.password, env.vars, { signal: env.signal }),
     };
   const http = new RegistryHttp({ ...DEFAULT_RETRY, attemptTimeoutMs: attemptTimeout(env) }, env.signal);
   const client = new RegistryClient({
@@ -59,5 +60,10 @@ function attemptTimeout(env: Env): number {
       `TITAN_REGISTRY_TIMEOUT=${text} is not a positive duration`,
       "e.g. TITAN_REGISTRY_TIMEOUT=10s",
     );
-  return parsed.value;
+  return atMost(
+    parsed.value,
+    MAX_WAIT_FLAG_MS,
+    `TITAN_REGISTRY_TIMEOUT=${JSON.stringify(text)}`,
+    "e.g. TITAN_REGISTRY_TIMEOUT=10s",
+  );
 }

@@ -550,7 +550,7 @@ function plannedApps(document: unknown): string[] | undefined {
  * change (and its --dry-run) before the confirmation, the same way it would fail the deploy.
  */
 export async function checkSecretsReadable(env: Env, changing: readonly AppPlan[]): Promise<void> {
-  for (const app of changing) await launchEnvironment(app.spec, app.diff.desired, env.vars);
+  for (const app of changing) await launchEnvironment(app.spec, app.diff.desired, env.vars, env.signal);
 }
 
 /** A change whose plan does not fit: exit 4, pointing at the plan just printed, which says why and what would fit. */

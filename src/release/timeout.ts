@@ -1,7 +1,8 @@
+import { atMost, MAX_TIMEOUT_FLAG_MS } from "../cli/duration-flag.js";
 import { UsageError } from "../cli/errors.js";
 import { parseDuration } from "../manifest/index.js";
 
-/** `--timeout` of the commands that change an app, in ms. */
+/** `--timeout` of the commands that change an app (and of `status --wait`), in ms: at most a week. */
 export function parseTimeout(text: string): number {
   const parsed = parseDuration(text);
   if (!parsed.ok || parsed.value <= 0)
@@ -9,5 +10,5 @@ export function parseTimeout(text: string): number {
       `--timeout ${JSON.stringify(text)} is not a positive duration`,
       "e.g. --timeout 10m",
     );
-  return parsed.value;
+  return atMost(parsed.value, MAX_TIMEOUT_FLAG_MS, `--timeout ${JSON.stringify(text)}`, "e.g. --timeout 10m");
 }

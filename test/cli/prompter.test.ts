@@ -65,6 +65,40 @@ describe("Ctrl-C at a prompt", () => {
   );
 });
 
+describe("Ctrl-D (end of input) at a prompt", () => {
+  // A closed input is no answer, neither yes nor no: the command stops as Ctrl-C stops it. Left unsettled, the
+  // prompt let the process run out of work and exit 0 without a word.
+  it.each(["confirm", "input", "select"] as const)(
+    "interrupts the command (%s): exit 130, as Ctrl-C does",
+    async (kind) => {
+      const stdin = new PassThrough();
+      const err = Object.assign(new PassThrough(), { isTTY: true });
+      err.resume();
+      const io = createIO({ stdin, out: new PassThrough(), err, env: {}, noColorFlag: true });
+      const prompter = inquirerPrompter(io);
+      const asked =
+        kind === "confirm"
+          ? prompter.confirm("Stop hello?", false)
+          : kind === "input"
+            ? prompter.input("App name")
+            : prompter.select("Pick one", [{ value: "a" }, { value: "b" }]);
+      setTimeout(() => stdin.write("\u0004"), 20);
+      await expect(asked).rejects.toMatchObject({ exitCode: 130, message: "interrupted" });
+    },
+    3000,
+  );
+
+  it("still takes an answer typed before it", async () => {
+    const stdin = new PassThrough();
+    const err = Object.assign(new PassThrough(), { isTTY: true });
+    err.resume();
+    const io = createIO({ stdin, out: new PassThrough(), err, env: {}, noColorFlag: true });
+    const asked = inquirerPrompter(io).confirm("Stop hello?", false);
+    setTimeout(() => stdin.write("y\n\u0004"), 20);
+    await expect(asked).resolves.toBe(true);
+  });
+});
+
 describe("a confirmation that cannot be asked", () => {
   it.each([
     ["without a terminal", { tty: false, vars: {} }, "there is no terminal to ask on"],

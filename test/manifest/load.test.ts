@@ -53,6 +53,14 @@ describe("loadManifests", () => {
     await expect(loadManifests(["deploy"], { cwd })).rejects.toThrow("deploy is a directory");
   });
 
+  it("refuses - given twice: stdin is read once, the second would be empty", async () => {
+    const stdin = new PassThrough();
+    stdin.end(APP);
+    const error = await loadManifests(["-", "-"], { cwd: tempDir(), stdin }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toMatchObject({ message: "-f - is given twice: stdin can be read only once", exitCode: 2 });
+  });
+
   it("is a usage error for - without stdin", async () => {
     await expect(loadManifests(["-"], { cwd: tempDir() })).rejects.toBeInstanceOf(UsageError);
   });

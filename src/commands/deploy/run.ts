@@ -35,7 +35,7 @@ async function deploy(env: Env, opts: DeployOptions): Promise<number> {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
   const overrideDisruption = overrideReason(opts.overrideDisruption);
   const manifest = selectApps(
-    await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin }),
+    await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin, signal: env.signal }),
     opts.only,
   );
   for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { atMost, MAX_WAIT_FLAG_MS } from "../../cli/duration-flag.js";
 import { UsageError } from "../../cli/errors.js";
 import { escapeTerminal, hasTerminalControl } from "../../cli/terminal-text.js";
 import { withAgentDefaults } from "../../local/agent-defaults.js";
@@ -101,7 +102,7 @@ function positiveDuration(flag: string | undefined, name: string, hint: string):
   const parsed = parseDuration(flag);
   if (!parsed.ok || parsed.value <= 0)
     throw new UsageError(`${name} must be a duration above zero, got '${flag}'`, hint);
-  return parsed.value;
+  return atMost(parsed.value, MAX_WAIT_FLAG_MS, `${name} ${JSON.stringify(flag)}`, hint);
 }
 
 /** Digits only: Number() would read "" and " " as 0 and "1e3" as 1000. */

@@ -37,7 +37,7 @@ export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
   const shapes = opts.shapes.map(parseShapeFlag);
   const manifest = selectApps(
-    await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin }),
+    await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin, signal: env.signal }),
     opts.only,
   );
   for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);

@@ -1,9 +1,10 @@
+import { atMost, MAX_WAIT_FLAG_MS } from "../../cli/duration-flag.js";
 import { UsageError } from "../../cli/errors.js";
 import { parseDuration } from "../../manifest/units.js";
 
 const MIN_INTERVAL_MS = 100;
 
-/** `--interval` of the commands that poll (`ps --watch`, `top`): a duration of at least 100 ms, in ms. */
+/** `--interval` of the commands that poll (`ps --watch`, `top`): a duration from 100 ms to a day, in ms. */
 export function parseInterval(text: string | undefined, defaultMs: number, example: string): number {
   if (text === undefined) return defaultMs;
   const parsed = parseDuration(text);
@@ -13,5 +14,10 @@ export function parseInterval(text: string | undefined, defaultMs: number, examp
       `e.g. --interval ${example}`,
     );
   }
-  return parsed.value;
+  return atMost(
+    parsed.value,
+    MAX_WAIT_FLAG_MS,
+    `--interval ${JSON.stringify(text)}`,
+    `e.g. --interval ${example}`,
+  );
 }

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import type { Env } from "../../cli/env.js";
 import { UsageError } from "../../cli/errors.js";
-import { writeLine } from "../../cli/io.js";
+import { outputDelivered, writeLine } from "../../cli/io.js";
 import { checkOutputDir, outputFileError } from "../../cli/output-file.js";
 import { canonicalJson } from "../../cluster/canonical.js";
 import { IMPORT_LOCK_HINT, LockHeldError } from "../../state/errors.js";
@@ -37,8 +37,11 @@ export async function runStateExport(
     const snapshot = await exportSnapshot(store, apps, env.clock.now());
     await checkAppsFound(store, apps, snapshot);
     const text = `${JSON.stringify(snapshot, null, 2)}\n`;
-    if (output === undefined) env.io.out.write(text);
-    else await writeOutput(env, output, text);
+    if (output === undefined) {
+      env.io.out.write(text);
+      // "Exported" only once the JSON reached its reader: one gone before, or a full disk, is no export.
+      await outputDelivered(env.io, env.signal);
+    } else await writeOutput(env, output, text);
     const releases = snapshot.apps.reduce((n, a) => n + a.releases.length, 0);
     writeLine(
       env.io.err,

@@ -1,4 +1,5 @@
 import { hostname, userInfo } from "node:os";
+import { atMost, MAX_WAIT_FLAG_MS } from "../../cli/duration-flag.js";
 import type { Env } from "../../cli/env.js";
 import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
@@ -48,7 +49,7 @@ function duration(flag: string, text: string, min = 0): number {
   const parsed = parseDuration(text);
   if (!parsed.ok || parsed.value < min)
     throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration`, `e.g. ${flag} 5m`);
-  return parsed.value;
+  return atMost(parsed.value, MAX_WAIT_FLAG_MS, `${flag} ${JSON.stringify(text)}`, `e.g. ${flag} 5m`);
 }
 
 export function brakeSettings(opts: SuperviseOptions): BrakeSettings {

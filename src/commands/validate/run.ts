@@ -6,7 +6,7 @@ import type { ValidateOptions } from "./command.js";
 
 /** Prints a one-line summary; invalid manifests throw a ValidationError, which main reports (exit 2). */
 export async function runValidate(env: Env, opts: ValidateOptions): Promise<number> {
-  const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin });
+  const manifest = await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin, signal: env.signal });
   const apps = manifest.apps;
   for (const line of warningLines(manifest.warnings, env.io.errColor)) writeLine(env.io.err, line);
   if (opts.json) {
