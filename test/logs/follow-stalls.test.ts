@@ -229,3 +229,27 @@ describe("titan logs -f when a run ends", () => {
     ).toEqual(["a-0", "a-1", "no newline"]);
   });
 });
+
+describe("titan logs -f when the master fails over", () => {
+  it("keeps following the runs on agents that have not re-registered yet, which the new master does not list", async () => {
+    const { a, b, cluster, zero, one } = await twoInstances();
+    const logs = follow(cluster);
+    await logs.until(() => logs.out().includes("| a-0") && logs.out().includes("| b-0"), "both instances");
+
+    cluster.recovering = true;
+    const asked = cluster.master.requests.length;
+    // Several looks at a master that lists no task, and quiet polls meanwhile: the runs are not taken as ended.
+    await logs.until(
+      () => cluster.master.requests.length >= asked + 4,
+      "several looks at the recovering master",
+    );
+    a.append(zero, "stdout", "a-1\n");
+    await logs.until(() => logs.out().includes("| a-1\n"), "a line written while the agents re-register");
+
+    cluster.recovering = false;
+    b.append(one, "stdout", "b-1\n");
+    await logs.until(() => logs.out().includes("| b-1\n"), "a line written after they did");
+    expect(await logs.stop()).toBe(0);
+    expect(logs.err()).toBe("");
+  });
+});

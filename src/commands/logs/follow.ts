@@ -112,10 +112,18 @@ async function discoverLoop(
     }
     if (signal.aborted) return;
     masterFailing = false;
-    for (const source of followed) if (!discovery.current.has(runOf(source))) source.ended = true;
+    for (const source of followed) if (hasEnded(source, discovery)) source.ended = true;
     // A run that started after following began: everything it wrote so far is new.
     for (const source of discovery.added) add(source);
   }
+}
+
+/**
+ * A run the master no longer lists as running has ended — unless its agent is one a master that failed over has not
+ * heard from again: until the agent re-registers, that master lists none of its tasks, which keep running.
+ */
+function hasEnded(source: LogSource, discovery: Discovery): boolean {
+  return !discovery.current.has(runOf(source)) && !discovery.recovering.has(source.agentId);
 }
 
 function runOf(source: LogSource): string {

@@ -22,6 +22,8 @@ import { readTitanState } from "../ps/state.js";
 export interface LogSource {
   key: string;
   origin: LineOrigin;
+  /** The agent the run is on (its id). */
+  agentId: string;
   files: AgentFiles;
   path: string;
   splitter: LineSplitter;
@@ -38,6 +40,11 @@ export interface Discovery {
   added: LogSource[];
   /** Keys (framework/task) of the runs that are still running or may be. */
   current: Set<string>;
+  /**
+   * Agents a master that failed over has not heard from again (its `recovered_agents`): it lists none of their
+   * tasks until they re-register, so a run on one that is missing from `current` may well still be running.
+   */
+  recovering: Set<string>;
   /** Runs selected at all (current or recently ended). */
   selected: number;
   /** Whether the master lists any task of the app at all (of any instance or release). */
@@ -85,6 +92,11 @@ export class SourceFinder {
     for (const agent of state.get_agents?.agents ?? []) {
       const id = agent.agent_info.id?.value;
       if (id !== undefined) agents.set(id, agent);
+    }
+    const recovering = new Set<string>();
+    for (const agent of state.get_agents?.recovered_agents ?? []) {
+      const id = agent.id?.value;
+      if (id !== undefined) recovering.add(id);
     }
     const region = this.target.region;
     const chosen = selectLogTasks(
@@ -143,7 +155,7 @@ export class SourceFinder {
       added.push(...this.sourcesFor(task, agent, url, sandbox));
     }
     const appKnown = tasks.some((t) => t.app === this.logTarget.app);
-    return { added, current, selected: chosen.length, appKnown, unreadable };
+    return { added, current, recovering, selected: chosen.length, appKnown, unreadable };
   }
 
   private sourcesFor(task: TitanTask, agent: GetAgentsAgent, url: URL, sandbox: string): LogSource[] {
@@ -160,6 +172,7 @@ export class SourceFinder {
           ? { region: this.target.region }
           : {}),
       },
+      agentId: task.agentId,
       files,
       path: `${sandbox}/${stream}`,
       splitter: new LineSplitter(),
