@@ -138,3 +138,57 @@ describe("titan logs APP/N past the app's instances", () => {
     expect(result.code).toBe(1);
   });
 });
+
+describe("titan logs -f of an instance or a release the app never had", () => {
+  /** Runs `logs` with a safety stop: a follow that waits instead of ending is stopped after 3 s (exit 0). */
+  async function logsWithin(argv: readonly string[], env: Record<string, string>) {
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 3000);
+    try {
+      return await runCli(argv, { env, signal: stop.signal });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  it("ends as without -f: exit 2 naming the instances, or the releases, it has", async () => {
+    const agent = await fakeAgent();
+    const cluster = await fakeLogsCluster([{ app: "api", instance: 0, agent, stdout: "zero\n" }]);
+    const { env, dir } = isolatedHome();
+    await recordReleases(dir, "api", [{ instances: 1, outcome: "deployed" }]);
+    for (const follow of [[], ["-f"]]) {
+      const instance = await logsWithin(["logs", "api/5", ...follow, "--master", cluster.master.url], env);
+      expect(instance.stderr).toBe(
+        "error: api has no instance 5: it has instance 0 only\nhint: `titan logs api` reads every instance; `titan ps api` lists them\n",
+      );
+      expect(instance.code).toBe(2);
+      const release = await logsWithin(
+        ["logs", "api", "--release", "9", ...follow, "--master", cluster.master.url],
+        env,
+      );
+      expect(release.stdout).toBe("");
+      expect(release.stderr).toBe(
+        "error: api has no release 9: it has release 1 only\nhint: `titan releases api` lists them\n",
+      );
+      expect(release.code).toBe(2);
+    }
+  });
+
+  it("waits for a release titan recorded whose instances have not started yet", async () => {
+    const agent = await fakeAgent();
+    const cluster = await fakeLogsCluster([{ app: "api", instance: 0, agent, stdout: "zero\n" }]);
+    const { env, dir } = isolatedHome();
+    await recordReleases(dir, "api", [
+      { instances: 1, outcome: "deployed" },
+      { instances: 1, outcome: "pending" },
+    ]);
+    const result = await logsWithin(
+      ["logs", "api", "--release", "2", "-f", "--master", cluster.master.url],
+      env,
+    );
+    expect(result.stderr).toBe(
+      "titan: no instance of api (release 2) yet; waiting for one (Ctrl-C to stop)\n",
+    );
+    expect(result.code).toBe(0);
+  });
+});
