@@ -192,3 +192,16 @@ describe("titan logs -f of an instance or a release the app never had", () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe("titan logs of a run that ended on an agent that left the cluster", () => {
+  it("says the agent left, not that it cannot be read now", async () => {
+    const cluster = await fakeLogsCluster([
+      { app: "api", instance: 0, agent: "agent-gone", state: "TASK_GONE_BY_OPERATOR", stdout: "zero\n" },
+    ]);
+    const result = await runCli(["logs", "api", "--master", cluster.master.url], { env: isolatedEnv() });
+    expect(result.stderr).toBe(
+      "titan: api[0]: agent agent-gone has left the cluster; the output of api.1.0.0, which ended, cannot be read any more\n",
+    );
+    expect(result.code).toBe(1);
+  });
+});

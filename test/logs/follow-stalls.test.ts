@@ -253,3 +253,28 @@ describe("titan logs -f when the master fails over", () => {
     expect(logs.err()).toBe("");
   });
 });
+
+describe("titan logs -f when a run's agent is removed", () => {
+  it("prints what it read of the ended run, says its agent left, and stops reading it", async () => {
+    const { a, cluster, zero } = await twoInstances();
+    a.append(zero, "stdout", "a-1\nhalf a line");
+    const logs = follow(cluster);
+    await logs.until(() => logs.out().includes("| a-1\n"), "instance 0");
+    const run = cluster.runs[0];
+    if (run === undefined) throw new Error("no run");
+    // The master forgets the agent and reports its task gone; the agent no longer answers.
+    await a.server.close();
+    run.agent = a.id;
+    run.state = "TASK_GONE_BY_OPERATOR";
+    const left = `titan: api[0] stdout (task ${zero}): agent ${a.id} has left the cluster`;
+    await logs.until(() => logs.err().includes(left), "the note that its agent left");
+    expect(await logs.stop()).toBe(0);
+    expect(logs.out()).toMatch(/^api\[0\] agent-\d+ \| half a line$/m);
+    expect(
+      logs
+        .err()
+        .split("\n")
+        .filter((l) => l.startsWith(left)),
+    ).toHaveLength(1);
+  });
+});

@@ -112,7 +112,10 @@ async function discoverLoop(
     }
     if (signal.aborted) return;
     masterFailing = false;
-    for (const source of followed) if (hasEnded(source, discovery)) source.ended = true;
+    for (const source of followed) {
+      if (hasEnded(source, discovery)) source.ended = true;
+      source.agentLeft = !discovery.agents.has(source.agentId) && !discovery.recovering.has(source.agentId);
+    }
     // A run that started after following began: everything it wrote so far is new.
     for (const source of discovery.added) add(source);
   }
@@ -200,6 +203,14 @@ async function poll(
     if (error instanceof SandboxGoneError) {
       printer.note(
         `${describeSource(source)}: the sandbox is gone (garbage-collected); following the others`,
+      );
+      return "drop";
+    }
+    if (ended && source.agentLeft) {
+      // The run is over and its agent left the cluster: what was read of it is all there will be.
+      flushSource(source, printer);
+      printer.note(
+        `${describeSource(source)}: agent ${source.agentId} has left the cluster (${error.message}); following the others`,
       );
       return "drop";
     }

@@ -76,6 +76,7 @@ export class RegionsFinder {
       added: answers.flatMap((d) => d.added),
       current: new Set(answers.flatMap((d) => [...d.current])),
       recovering: new Set(answers.flatMap((d) => [...d.recovering])),
+      agents: new Set(answers.flatMap((d) => [...d.agents])),
       selected: answers.reduce((n, d) => n + d.selected, 0),
       appKnown: answers.some((d) => d.appKnown),
       unreadable: answers.reduce((n, d) => n + d.unreadable, found.length - answers.length),

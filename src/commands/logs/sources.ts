@@ -33,6 +33,11 @@ export interface LogSource {
   ended: boolean;
   /** The last read failed (agent unreachable); reported once, retried every poll. */
   failing: boolean;
+  /**
+   * The run's agent is gone from the master's agents (removed, or lost for good) and is not one a failed-over
+   * master waits for: once the run ended, a read that fails will not succeed later.
+   */
+  agentLeft: boolean;
 }
 
 export interface Discovery {
@@ -45,6 +50,8 @@ export interface Discovery {
    * tasks until they re-register, so a run on one that is missing from `current` may well still be running.
    */
   recovering: Set<string>;
+  /** Agents the master lists (GET_AGENTS `agents`): their files can be read. */
+  agents: Set<string>;
   /** Runs selected at all (current or recently ended). */
   selected: number;
   /** Whether the master lists any task of the app at all (of any instance or release). */
@@ -55,6 +62,15 @@ export interface Discovery {
    * counts as one.
    */
   unreadable: number;
+}
+
+/** Why the output of a run whose agent the master does not list cannot be read, and whether it may be later. */
+function agentMissing(task: TitanTask, recovering: ReadonlySet<string>): string {
+  if (recovering.has(task.agentId))
+    return `agent ${task.agentId} has not re-registered since the master failed over; its logs can be read once it does`;
+  if (!isCurrent(task.state))
+    return `agent ${task.agentId} has left the cluster; the output of ${task.taskId}, which ended, cannot be read any more`;
+  return `agent ${task.agentId} is not reachable through the master; its logs cannot be read now`;
 }
 
 function runKey(task: TitanTask): string {
@@ -120,10 +136,7 @@ export class SourceFinder {
       const agent = agents.get(task.agentId);
       if (agent === undefined) {
         unreadable += 1;
-        this.noteOnce(
-          key,
-          `${task.app}[${task.instance}]: agent ${task.agentId} is not reachable through the master; its logs cannot be read now`,
-        );
+        this.noteOnce(key, `${task.app}[${task.instance}]: ${agentMissing(task, recovering)}`);
         continue;
       }
       const url = clusterAgentUrl(this.cluster, agent);
@@ -155,7 +168,15 @@ export class SourceFinder {
       added.push(...this.sourcesFor(task, agent, url, sandbox));
     }
     const appKnown = tasks.some((t) => t.app === this.logTarget.app);
-    return { added, current, recovering, selected: chosen.length, appKnown, unreadable };
+    return {
+      added,
+      current,
+      recovering,
+      agents: new Set(agents.keys()),
+      selected: chosen.length,
+      appKnown,
+      unreadable,
+    };
   }
 
   private sourcesFor(task: TitanTask, agent: GetAgentsAgent, url: URL, sandbox: string): LogSource[] {
@@ -179,6 +200,7 @@ export class SourceFinder {
       offset: 0,
       ended: !isCurrent(task.state),
       failing: false,
+      agentLeft: false,
     }));
   }
 
