@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runLogs } from "../../src/commands/logs/run.js";
 import { runCli } from "../support/cli.js";
+import { testEnv } from "../support/env.js";
 import { fakeAgent, fakeLogsCluster } from "../support/fake-logs-cluster.js";
 import { isolatedHome, recordReleases } from "../support/state-home.js";
 import { tempDir } from "../support/tmp.js";
@@ -205,3 +207,45 @@ describe("titan logs of a run that ended on an agent that left the cluster", () 
     expect(result.code).toBe(1);
   });
 });
+
+describe("titan logs of a line with terminal control in it", () => {
+  const weird = "esc \u001b]0;PWNED\u0007 title \u001b[2J clear\tcol \u001b[31mred\u001b[0m\rfake";
+
+  async function read(options: { tty: boolean; raw?: boolean; json?: boolean }) {
+    const agent = await fakeAgent();
+    const cluster = await fakeLogsCluster([{ app: "api", instance: 0, agent, stdout: `${weird}\n` }]);
+    const t = testEnv({ tty: options.tty });
+    const code = await runLogs(t.env, {
+      target: "api",
+      follow: false,
+      stdout: true,
+      stderr: false,
+      allStreams: false,
+      raw: options.raw === true,
+      json: options.json === true,
+      master: cluster.master.url,
+    });
+    expect(code).toBe(0);
+    return t.out();
+  }
+
+  it("shows it escaped on a terminal, tabs kept, so it can neither retitle nor clear it", async () => {
+    expect((await read({ tty: true })).replace(/ agent-\d+ /, " ")).toBe(
+      "api[0] | esc \\x1b]0;PWNED\\x07 title \\x1b[2J clear\tcol \\x1b[31mred\\x1b[0m\\rfake\n",
+    );
+  });
+
+  it("prints it exactly to a pipe, with --raw on a terminal, and in --json", async () => {
+    expect(await read({ tty: false })).toMatch(
+      new RegExp(`^api\\[0\\] agent-\\d+ \\| ${escapeRegExp(weird)}\\n$`),
+    );
+    expect(await read({ tty: true, raw: true })).toMatch(
+      new RegExp(`^api\\[0\\] agent-\\d+ \\| ${escapeRegExp(weird)}\\n$`),
+    );
+    expect(JSON.parse(await read({ tty: true, json: true })).line).toBe(weird);
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -38,6 +38,7 @@ function follow(cluster: FakeLogsCluster, timings: Partial<FollowTimings> = {}) 
       stdout: true,
       stderr: false,
       allStreams: false,
+      raw: false,
       json: false,
       master: cluster.master.url,
     },

@@ -35,6 +35,7 @@ function follow(master: string, target: string, extra: { json?: boolean } = {}) 
       stdout: true,
       stderr: false,
       allStreams: false,
+      raw: false,
       json: extra.json === true,
       master,
     },

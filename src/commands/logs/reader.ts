@@ -11,14 +11,22 @@ export type ReadOutcome = "ok" | "gone" | "failed";
 
 /** Writes lines to stdout (text with prefixes, or NDJSON) and notes to stderr. */
 export class LogPrinter {
+  /** Whether lines are shown with their control characters escaped: text on a terminal, unless `raw`. */
+  private readonly escape: boolean;
+
   constructor(
     private readonly env: Env,
-    private readonly options: { json: boolean; showStream: boolean; match?: RegExp },
-  ) {}
+    private readonly options: { json: boolean; showStream: boolean; match?: RegExp; raw?: boolean },
+  ) {
+    this.escape = !options.json && options.raw !== true && env.io.isStdoutTTY;
+  }
 
   line(origin: LineOrigin, text: string): void {
     if (this.options.match !== undefined && !this.options.match.test(text)) return;
-    writeLine(this.env.io.out, formatLine(origin, text, { ...this.options, color: this.env.io.color }));
+    writeLine(
+      this.env.io.out,
+      formatLine(origin, text, { ...this.options, color: this.env.io.color, escape: this.escape }),
+    );
   }
 
   lines(origin: LineOrigin, texts: readonly string[]): void {

@@ -149,6 +149,7 @@ export async function runLogs(
   const sinceMs = sinceOf(opts);
   const printer = new LogPrinter(env, {
     json: opts.json,
+    raw: opts.raw,
     showStream: streams.length > 1,
     ...(match === undefined ? {} : { match }),
   });
