@@ -87,6 +87,42 @@ describe("titan logs --tail on a file of huge lines", () => {
   });
 });
 
+describe("titan logs --tail N counting the pieces of lines over 1 MiB as lines", () => {
+  const MiB = 1024 * 1024;
+
+  async function tail(stdout: string, n: number): Promise<string[]> {
+    const agent = await fakeAgent();
+    const cluster = await fakeLogsCluster([{ app: "api", instance: 0, agent, stdout }]);
+    const result = await runCli(
+      ["logs", "api", "--stdout", "--tail", String(n), "--master", cluster.master.url],
+      {
+        env: isolatedEnv(),
+      },
+    );
+    expect(result.code).toBe(0);
+    return result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => line.replace(/^api\[0\] agent-\d+ \| /, ""));
+  }
+
+  it("prints exactly N: the long line's last piece, then the short lines", async () => {
+    const lines = await tail(`${"x".repeat(MiB)}${"y".repeat(MiB / 2)}\none\ntwo\n`, 3);
+    expect(lines.map((l) => (l.length > 20 ? `${l[0]}×${l.length}` : l))).toEqual([
+      `y×${MiB / 2}`,
+      "one",
+      "two",
+    ]);
+  });
+
+  it("prints exactly N after a progress bar drawn with \\r that ran past what it reads back", async () => {
+    const lines = await tail(`${"progress 50%\r".repeat(270_000)}\ndone\n`, 2);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/\rprogress 50%$/);
+    expect(lines[1]).toBe("done");
+  });
+});
+
 describe("titan logs of an app with releases and no task", () => {
   it("prints nothing, says why in a note and exits 1, as for any known app without a task", async () => {
     const cluster = await fakeLogsCluster([]);

@@ -28,10 +28,12 @@ export interface TailRead {
 }
 
 /**
- * The last `lines` lines of a sandbox file, read backwards from its end one chunk at a time until enough newlines
- * were seen: a large log is never downloaded whole for `--tail`. Lines longer than MAX_LINE_BYTES are printed in
- * pieces, so no more than `lines` such pieces are read back: a file of a few huge lines (or none) costs at most
- * `lines` × MAX_LINE_BYTES, not the whole file.
+ * At least the last `lines` lines of a sandbox file, read backwards from its end one chunk at a time until enough
+ * newlines were seen: a large log is never downloaded whole for `--tail`. Lines longer than MAX_LINE_BYTES are
+ * printed in pieces, so no more than `lines` such pieces are read back: a file of a few huge lines (or none) costs
+ * at most `lines` × MAX_LINE_BYTES, not the whole file. The data starts where a line starts, unless that start is
+ * further back than this: then where the read began, in the middle of a line longer than what was read. It may
+ * hold more lines than asked for (a long line's earlier pieces): `lastLines` keeps the last ones.
  */
 export async function readLastLines(
   files: AgentFiles,
@@ -68,4 +70,13 @@ export async function readAll(
     end = chunk.offset + chunk.data.length;
   }
   return end;
+}
+
+/**
+ * The last `wanted` of the lines a splitter gave for a tail read (`held` says whether it holds a final partial line
+ * too, which is one of them and is printed later).
+ */
+export function lastLines(lines: readonly string[], wanted: number, held: boolean): readonly string[] {
+  const keep = Math.max(0, wanted - (held ? 1 : 0));
+  return keep === 0 ? [] : lines.slice(-keep);
 }

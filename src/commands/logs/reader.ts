@@ -4,7 +4,7 @@ import { writeLine } from "../../cli/io.js";
 import { escapeTerminal } from "../../cli/terminal-text.js";
 import { SandboxGoneError } from "../../mesos/index.js";
 import { formatLine, type LineOrigin } from "../../observe/log-format.js";
-import { readAll, readLastLines } from "./read.js";
+import { lastLines, readAll, readLastLines } from "./read.js";
 import type { LogSource } from "./sources.js";
 
 export type ReadOutcome = "ok" | "gone" | "failed";
@@ -78,7 +78,8 @@ export async function readInitial(
       );
     } else {
       const read = await readLastLines(source.files, source.path, tail, signal);
-      printer.lines(source.origin, source.splitter.push(read.data));
+      const lines = source.splitter.push(read.data);
+      printer.lines(source.origin, lastLines(lines, tail, source.splitter.holding > 0));
       source.offset = read.end;
     }
     return "ok";
