@@ -279,3 +279,24 @@ describe("titan logs -f when a run's agent is removed", () => {
     ).toHaveLength(1);
   });
 });
+
+describe("titan logs -f when a file is truncated and quickly written past its old length", () => {
+  it("notes it and prints the new file from its start, no line lost", async () => {
+    const { a, cluster, zero } = await twoInstances();
+    const logs = follow(cluster);
+    await logs.until(() => logs.out().includes("| a-0\n"), "instance 0");
+    const path = [...a.files.keys()].find((p) => p.includes(`/${zero}/`) && p.endsWith("/stdout"));
+    if (path === undefined) throw new Error("no stdout file");
+    a.files.set(path, Buffer.from("b-1\nb-2\nb-3\n"));
+    await logs.until(() => logs.out().includes("| b-3\n"), "the new file's lines");
+    expect(await logs.stop()).toBe(0);
+    const lines = logs.out().trimEnd().split("\n");
+    expect(lines.filter((l) => l.startsWith("api[0]")).map((l) => l.split(" | ")[1])).toEqual([
+      "a-0",
+      "b-1",
+      "b-2",
+      "b-3",
+    ]);
+    expect(logs.err()).toContain(`api[0] stdout (task ${zero}): the file was truncated or rotated`);
+  });
+});

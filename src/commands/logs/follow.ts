@@ -160,7 +160,7 @@ async function followSource(
     if (!(await sleep(delay, signal))) return;
     delay = Math.min(timings.maxPollMs, delay * 2);
   }
-  const follower = new FileFollower(source.files, source.path, source.offset);
+  const follower = new FileFollower(source.files, source.path, source.offset, source.before);
   while (await sleep(delay, signal)) {
     const outcome = await poll(source, follower, printer, signal);
     if (outcome === "drop" || signal.aborted) return;

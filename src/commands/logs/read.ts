@@ -1,4 +1,4 @@
-import type { AgentFiles } from "../../mesos/index.js";
+import { type AgentFiles, lastBytesRead } from "../../mesos/index.js";
 import { lastLinesStart, MAX_LINE_BYTES } from "../../observe/line-splitter.js";
 
 /** Bytes `[from, to)` of a sandbox file, in the agent's chunk size. */
@@ -25,6 +25,8 @@ export interface TailRead {
   data: Buffer;
   /** The file size when it was read: where following continues. */
   end: number;
+  /** The last bytes read, up to CHECK_BYTES, which end at `end`: following checks the file still holds them. */
+  last: Buffer;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function readLastLines(
   signal: AbortSignal,
 ): Promise<TailRead> {
   const end = await files.size(path, signal);
-  if (lines <= 0) return { data: Buffer.alloc(0), end };
+  if (lines <= 0) return { data: Buffer.alloc(0), end, last: Buffer.alloc(0) };
   const budget = lines * MAX_LINE_BYTES;
   let start = end;
   let tail = Buffer.alloc(0);
@@ -51,10 +53,10 @@ export async function readLastLines(
     tail = Buffer.concat([await readRange(files, path, from, start, signal), tail]);
     start = from;
     const at = lastLinesStart(tail, lines, start === 0);
-    if (at !== undefined) return { data: tail.subarray(at), end };
-    if (end - start >= budget) return { data: tail, end };
+    if (at !== undefined) return { data: tail.subarray(at), end, last: lastBytesRead(Buffer.alloc(0), tail) };
+    if (end - start >= budget) break;
   }
-  return { data: tail, end };
+  return { data: tail, end, last: lastBytesRead(Buffer.alloc(0), tail) };
 }
 
 /** The whole file from `from`, chunk by chunk, handed to `sink` as it arrives; returns where it ended. */

@@ -2,7 +2,7 @@ import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { escapeTerminal } from "../../cli/terminal-text.js";
-import { SandboxGoneError } from "../../mesos/index.js";
+import { lastBytesRead, SandboxGoneError } from "../../mesos/index.js";
 import { formatLine, type LineOrigin } from "../../observe/log-format.js";
 import { lastLines, readAll, readLastLines } from "./read.js";
 import type { LogSource } from "./sources.js";
@@ -67,12 +67,14 @@ export async function readInitial(
   try {
     if (tail === undefined) {
       source.offset = 0;
+      source.before = Buffer.alloc(0);
       await readAll(
         source.files,
         source.path,
         (data) => {
           printer.lines(source.origin, source.splitter.push(data));
           source.offset += data.length;
+          source.before = lastBytesRead(source.before, data);
         },
         signal,
       );
@@ -81,6 +83,7 @@ export async function readInitial(
       const lines = source.splitter.push(read.data);
       printer.lines(source.origin, lastLines(lines, tail, source.splitter.holding > 0));
       source.offset = read.end;
+      source.before = read.last;
     }
     return "ok";
   } catch (error) {

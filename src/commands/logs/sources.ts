@@ -29,6 +29,8 @@ export interface LogSource {
   splitter: LineSplitter;
   /** Where the next read starts (after the initial read). */
   offset: number;
+  /** The last bytes read before `offset` (a few): following checks the file still holds them there. */
+  before: Buffer;
   /** The task has ended: once a poll brings nothing new, the source is drained and dropped. */
   ended: boolean;
   /** The last read failed (agent unreachable); reported once, retried every poll. */
@@ -198,6 +200,7 @@ export class SourceFinder {
       path: `${sandbox}/${stream}`,
       splitter: new LineSplitter(),
       offset: 0,
+      before: Buffer.alloc(0),
       ended: !isCurrent(task.state),
       failing: false,
       agentLeft: false,
