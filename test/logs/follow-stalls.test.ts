@@ -300,3 +300,32 @@ describe("titan logs -f when a file is truncated and quickly written past its ol
     expect(logs.err()).toContain(`api[0] stdout (task ${zero}): the file was truncated or rotated`);
   });
 });
+
+describe("titan logs -f when an instance's run is replaced", () => {
+  it("prints the old run's last lines and final partial line before the new run's first lines", async () => {
+    const { a, cluster, zero } = await twoInstances();
+    // Quiet polls back off to 1 s: the old run's file is not polled again soon after the replacement is found.
+    const logs = follow(cluster, { maxPollMs: 1000, discoverMs: 100 });
+    await logs.until(() => logs.out().includes("| a-0\n"), "instance 0");
+    await pause(1200);
+    a.append(zero, "stdout", "a-1\nlast words");
+    const old = cluster.runs[0];
+    if (old === undefined) throw new Error("no run");
+    old.state = "TASK_KILLED";
+    cluster.runs.push({ app: "api", instance: 0, release: 2, agent: a });
+    a.append(taskIdOf({ app: "api", instance: 0, release: 2 }), "stdout", "new-0\n");
+    await logs.until(
+      () => logs.out().includes("| new-0\n") && logs.out().includes("| last words\n"),
+      "both runs",
+    );
+    expect(await logs.stop()).toBe(0);
+    expect(
+      logs
+        .out()
+        .trimEnd()
+        .split("\n")
+        .filter((l) => l.startsWith("api[0]"))
+        .map((l) => l.split(" | ")[1]),
+    ).toEqual(["a-0", "a-1", "last words", "new-0"]);
+  });
+});
