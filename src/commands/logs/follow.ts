@@ -126,6 +126,8 @@ async function discoverLoop(
     if (signal.aborted) return;
     masterFailing = false;
     for (const source of followed()) {
+      const region = source.origin.region;
+      if (region !== undefined && discovery.unanswered.has(region)) continue;
       if (hasEnded(source, discovery)) source.ended = true;
       source.agentLeft = !discovery.agents.has(source.agentId) && !discovery.recovering.has(source.agentId);
     }

@@ -54,6 +54,11 @@ export interface Discovery {
   recovering: Set<string>;
   /** Agents the master lists (GET_AGENTS `agents`): their files can be read. */
   agents: Set<string>;
+  /**
+   * Regions whose master did not answer this look (logs over several regions): their runs are in neither `current`
+   * nor `agents`, and nothing is known of them until it answers again.
+   */
+  unanswered: Set<string>;
   /** Runs selected at all (current or recently ended). */
   selected: number;
   /** Whether the master lists any task of the app at all (of any instance or release). */
@@ -175,6 +180,7 @@ export class SourceFinder {
       current,
       recovering,
       agents: new Set(agents.keys()),
+      unanswered: new Set(),
       selected: chosen.length,
       appKnown,
       unreadable,
