@@ -43,6 +43,18 @@ export function escapeTerminal(text: string): string {
   return UNSAFE.test(text) ? text.replace(UNSAFE_ALL, visible) : text;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's job
+const UNSAFE_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_BUT_TAB_ALL = new RegExp(UNSAFE_BUT_TAB.source, "g");
+
+/**
+ * A line of an app's output, safe to print on a terminal: as `escapeTerminal`, but a tab is kept, since it only
+ * moves the cursor to the next tab stop and apps use it to align their columns.
+ */
+export function escapeTerminalLine(text: string): string {
+  return UNSAFE_BUT_TAB.test(text) ? text.replace(UNSAFE_BUT_TAB_ALL, visible) : text;
+}
+
 /**
  * A plain data structure (objects, arrays) with every string escaped for the terminal. Parts that hold nothing to
  * escape are returned as they are, not copied (a plan of 50,000 instances is mostly such parts), so the result

@@ -102,19 +102,40 @@ export class AgentFiles {
   }
 }
 
+/** How many bytes before the read position a poll that finds the file grown reads again, to see it is the same file. */
+export const CHECK_BYTES = 64;
+
+/** The last CHECK_BYTES bytes of `earlier` followed by `data`: what a FileFollower needs of what was read before it. */
+export function lastBytesRead(earlier: Buffer, data: Buffer): Buffer {
+  if (data.length >= CHECK_BYTES) return Buffer.from(data.subarray(-CHECK_BYTES));
+  return Buffer.from(Buffer.concat([earlier, data]).subarray(-CHECK_BYTES));
+}
+
 /**
  * Follows one sandbox file (what `titan logs -f` needs): each poll returns the bytes appended since the last
- * poll, and a `truncated` event first when the file got shorter than what was already read.
+ * poll, and a `truncated` event first when the file got shorter than what was already read, or when the bytes just
+ * before where reading goes on are no longer the ones read there: a file truncated (or rotated) and written past its
+ * old length again between two polls. (One rewritten to exactly its old length is seen at its next growth.)
  */
 export class FileFollower {
   private position: number;
+  /** The last bytes before `position` (up to CHECK_BYTES) as they were read; undefined until first seen. */
+  private seen: Buffer | undefined;
 
+  /** `before`: the bytes just before `startOffset` (up to CHECK_BYTES) as they were read, when they were. */
   constructor(
     private readonly files: AgentFiles,
     readonly path: string,
     startOffset = 0,
+    before?: Buffer,
   ) {
     this.position = startOffset;
+    this.seen =
+      startOffset === 0
+        ? Buffer.alloc(0)
+        : before !== undefined && before.length === Math.min(CHECK_BYTES, startOffset)
+          ? before
+          : undefined;
   }
 
   /** Starts `lastBytes` before the current end of the file. */
@@ -135,16 +156,38 @@ export class FileFollower {
   async poll(signal?: AbortSignal): Promise<TailEvent[]> {
     const events: TailEvent[] = [];
     const size = await this.files.size(this.path, signal);
-    if (size < this.position) {
-      events.push({ kind: "truncated", previousOffset: this.position, size });
-      this.position = 0;
+    if (size < this.position) this.restart(events, size);
+    else if (size > this.position && this.position > 0) {
+      // The read that would come next, started a few bytes early: those bytes tell whether the file is the same.
+      const back = Math.min(CHECK_BYTES, this.position);
+      const length = back + this.files.chunkBytes;
+      const chunk = await this.files.read(this.path, this.position - back, length, signal);
+      const before = chunk.data.subarray(0, back);
+      if (before.length < back || (this.seen !== undefined && !before.equals(this.seen)))
+        this.restart(events, size);
+      else {
+        this.seen = Buffer.from(before);
+        const data = chunk.data.subarray(back);
+        if (data.length > 0) this.advance(events, data);
+      }
     }
     while (this.position < size) {
       const chunk = await this.files.read(this.path, this.position, this.files.chunkBytes, signal);
       if (chunk.data.length === 0) break;
-      events.push({ kind: "data", offset: chunk.offset, data: chunk.data });
-      this.position += chunk.data.length;
+      this.advance(events, chunk.data);
     }
     return events;
+  }
+
+  private restart(events: TailEvent[], size: number): void {
+    events.push({ kind: "truncated", previousOffset: this.position, size });
+    this.position = 0;
+    this.seen = Buffer.alloc(0);
+  }
+
+  private advance(events: TailEvent[], data: Buffer): void {
+    events.push({ kind: "data", offset: this.position, data });
+    this.position += data.length;
+    if (this.seen !== undefined) this.seen = lastBytesRead(this.seen, data);
   }
 }

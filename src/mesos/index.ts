@@ -36,7 +36,7 @@ export {
   UnauthorizedError,
 } from "./errors.js";
 export { sanitizeExcerpt } from "./excerpt.js";
-export { AgentFiles, type FileChunk, FileFollower, type TailEvent } from "./files.js";
+export { AgentFiles, type FileChunk, FileFollower, lastBytesRead, type TailEvent } from "./files.js";
 export { type ClusterConfig, MasterCluster, parseMasterUrls, resolveLocation } from "./leader.js";
 export { AgentOperator, JSON_HEADERS, MasterOperator, type OperatorLimits } from "./operator.js";
 export { RecordIODecoder } from "./recordio.js";

@@ -101,10 +101,17 @@ function characterStart(byteAt: (i: number) => number, at: number): number {
 
 /**
  * Where the last `lines` lines begin in `tail`, the final bytes of a file (`tail` ends at the end of the file;
- * `atFileStart` says whether it also begins at the file's start). A trailing partial line counts as a line.
- * Returns undefined when `tail` holds fewer lines and more of the file must be read first.
+ * `atFileStart` says whether it also begins at the file's start). A trailing partial line counts as a line, and a
+ * line longer than `maxLineBytes` as the pieces it is printed in (at least one per `maxLineBytes` bytes), so the
+ * lines from the start returned may make more than `lines` printed lines, never fewer: the caller keeps the last
+ * ones. Returns undefined when `tail` holds fewer and more of the file must be read first.
  */
-export function lastLinesStart(tail: Buffer, lines: number, atFileStart: boolean): number | undefined {
+export function lastLinesStart(
+  tail: Buffer,
+  lines: number,
+  atFileStart: boolean,
+  maxLineBytes = MAX_LINE_BYTES,
+): number | undefined {
   if (lines <= 0) return tail.length;
   // The newline that ends the file does not start another line.
   let end = tail.length > 0 && tail[tail.length - 1] === NEWLINE ? tail.length - 1 : tail.length;
@@ -112,8 +119,8 @@ export function lastLinesStart(tail: Buffer, lines: number, atFileStart: boolean
   while (end > 0) {
     const nl = tail.lastIndexOf(NEWLINE, end - 1);
     if (nl < 0) break;
-    found += 1;
-    if (found === lines) return nl + 1;
+    found += Math.max(1, Math.ceil((end - nl - 1) / maxLineBytes));
+    if (found >= lines) return nl + 1;
     end = nl;
   }
   return atFileStart ? 0 : undefined;

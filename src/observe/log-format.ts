@@ -1,5 +1,5 @@
 import type { ChalkInstance } from "chalk";
-import { escapeTerminal } from "../cli/terminal-text.js";
+import { escapeTerminal, escapeTerminalLine } from "../cli/terminal-text.js";
 
 export type LogStream = "stdout" | "stderr";
 
@@ -28,16 +28,20 @@ const PALETTE = [
 /** `api[2] agent-1.local |` (`us-east api[2] …` across regions); when both streams are shown, ` out` or ` err` before the bar marks each line. */
 export function linePrefix(origin: LineOrigin, showStream: boolean): string {
   const stream = showStream ? (origin.stream === "stderr" ? " err" : " out") : "";
-  // The host name comes from the cluster; the line after the prefix is the app's own output and stays as it is.
+  // The app and host names come from the cluster: data, never terminal control.
   const region = origin.region === undefined ? "" : `${origin.region} `;
   return `${region}${escapeTerminal(origin.app)}[${origin.instance}] ${escapeTerminal(origin.host)}${stream} |`;
 }
 
-/** One output line: coloured prefix (one colour per instance) then the line, or one NDJSON record. */
+/**
+ * One output line: coloured prefix (one colour per instance) then the line, or one NDJSON record (the line exact).
+ * `escape` shows the line's control characters (all but tab) as escapes: on a terminal, an app's output (which may
+ * quote anyone's input) must not retitle it, clear it, write the clipboard or overwrite the prefix with a `\r`.
+ */
 export function formatLine(
   origin: LineOrigin,
   line: string,
-  options: { json: boolean; showStream: boolean; color: ChalkInstance },
+  options: { json: boolean; showStream: boolean; color: ChalkInstance; escape?: boolean },
 ): string {
   if (options.json) {
     return JSON.stringify({
@@ -51,5 +55,6 @@ export function formatLine(
     });
   }
   const paint = options.color[PALETTE[origin.instance % PALETTE.length] ?? "cyan"];
-  return `${paint(linePrefix(origin, options.showStream))} ${line}`;
+  const text = options.escape === true ? escapeTerminalLine(line) : line;
+  return `${paint(linePrefix(origin, options.showStream))} ${text}`;
 }

@@ -38,6 +38,7 @@ function follow(cluster: FakeLogsCluster, timings: Partial<FollowTimings> = {}) 
       stdout: true,
       stderr: false,
       allStreams: false,
+      raw: false,
       json: false,
       master: cluster.master.url,
     },
@@ -227,5 +228,104 @@ describe("titan logs -f when a run ends", () => {
         .filter((l) => l.startsWith("api[0]"))
         .map((l) => l.split(" | ")[1]),
     ).toEqual(["a-0", "a-1", "no newline"]);
+  });
+});
+
+describe("titan logs -f when the master fails over", () => {
+  it("keeps following the runs on agents that have not re-registered yet, which the new master does not list", async () => {
+    const { a, b, cluster, zero, one } = await twoInstances();
+    const logs = follow(cluster);
+    await logs.until(() => logs.out().includes("| a-0") && logs.out().includes("| b-0"), "both instances");
+
+    cluster.recovering = true;
+    const asked = cluster.master.requests.length;
+    // Several looks at a master that lists no task, and quiet polls meanwhile: the runs are not taken as ended.
+    await logs.until(
+      () => cluster.master.requests.length >= asked + 4,
+      "several looks at the recovering master",
+    );
+    a.append(zero, "stdout", "a-1\n");
+    await logs.until(() => logs.out().includes("| a-1\n"), "a line written while the agents re-register");
+
+    cluster.recovering = false;
+    b.append(one, "stdout", "b-1\n");
+    await logs.until(() => logs.out().includes("| b-1\n"), "a line written after they did");
+    expect(await logs.stop()).toBe(0);
+    expect(logs.err()).toBe("");
+  });
+});
+
+describe("titan logs -f when a run's agent is removed", () => {
+  it("prints what it read of the ended run, says its agent left, and stops reading it", async () => {
+    const { a, cluster, zero } = await twoInstances();
+    a.append(zero, "stdout", "a-1\nhalf a line");
+    const logs = follow(cluster);
+    await logs.until(() => logs.out().includes("| a-1\n"), "instance 0");
+    const run = cluster.runs[0];
+    if (run === undefined) throw new Error("no run");
+    // The master forgets the agent and reports its task gone; the agent no longer answers.
+    await a.server.close();
+    run.agent = a.id;
+    run.state = "TASK_GONE_BY_OPERATOR";
+    const left = `titan: api[0] stdout (task ${zero}): agent ${a.id} has left the cluster`;
+    await logs.until(() => logs.err().includes(left), "the note that its agent left");
+    expect(await logs.stop()).toBe(0);
+    expect(logs.out()).toMatch(/^api\[0\] agent-\d+ \| half a line$/m);
+    expect(
+      logs
+        .err()
+        .split("\n")
+        .filter((l) => l.startsWith(left)),
+    ).toHaveLength(1);
+  });
+});
+
+describe("titan logs -f when a file is truncated and quickly written past its old length", () => {
+  it("notes it and prints the new file from its start, no line lost", async () => {
+    const { a, cluster, zero } = await twoInstances();
+    const logs = follow(cluster);
+    await logs.until(() => logs.out().includes("| a-0\n"), "instance 0");
+    const path = [...a.files.keys()].find((p) => p.includes(`/${zero}/`) && p.endsWith("/stdout"));
+    if (path === undefined) throw new Error("no stdout file");
+    a.files.set(path, Buffer.from("b-1\nb-2\nb-3\n"));
+    await logs.until(() => logs.out().includes("| b-3\n"), "the new file's lines");
+    expect(await logs.stop()).toBe(0);
+    const lines = logs.out().trimEnd().split("\n");
+    expect(lines.filter((l) => l.startsWith("api[0]")).map((l) => l.split(" | ")[1])).toEqual([
+      "a-0",
+      "b-1",
+      "b-2",
+      "b-3",
+    ]);
+    expect(logs.err()).toContain(`api[0] stdout (task ${zero}): the file was truncated or rotated`);
+  });
+});
+
+describe("titan logs -f when an instance's run is replaced", () => {
+  it("prints the old run's last lines and final partial line before the new run's first lines", async () => {
+    const { a, cluster, zero } = await twoInstances();
+    // Quiet polls back off to 1 s: the old run's file is not polled again soon after the replacement is found.
+    const logs = follow(cluster, { maxPollMs: 1000, discoverMs: 100 });
+    await logs.until(() => logs.out().includes("| a-0\n"), "instance 0");
+    await pause(1200);
+    a.append(zero, "stdout", "a-1\nlast words");
+    const old = cluster.runs[0];
+    if (old === undefined) throw new Error("no run");
+    old.state = "TASK_KILLED";
+    cluster.runs.push({ app: "api", instance: 0, release: 2, agent: a });
+    a.append(taskIdOf({ app: "api", instance: 0, release: 2 }), "stdout", "new-0\n");
+    await logs.until(
+      () => logs.out().includes("| new-0\n") && logs.out().includes("| last words\n"),
+      "both runs",
+    );
+    expect(await logs.stop()).toBe(0);
+    expect(
+      logs
+        .out()
+        .trimEnd()
+        .split("\n")
+        .filter((l) => l.startsWith("api[0]"))
+        .map((l) => l.split(" | ")[1]),
+    ).toEqual(["a-0", "a-1", "last words", "new-0"]);
   });
 });

@@ -35,6 +35,7 @@ function follow(master: string, target: string, extra: { json?: boolean } = {}) 
       stdout: true,
       stderr: false,
       allStreams: false,
+      raw: false,
       json: extra.json === true,
       master,
     },
@@ -96,6 +97,37 @@ describe("titan logs -f against the local cluster", () => {
     for (let i = 1; i < numbers.length; i += 1) expect(numbers[i]).toBe((numbers[i - 1] ?? 0) + 1);
     expect(logs.err()).toBe("");
   });
+
+  it("keeps following a quiet run through a master failover whose agent re-registers late", async () => {
+    const local = await startTestCluster({ agents: 1, ...fastCluster });
+    const api = await startLabelledFramework(local.url, "api");
+    await api.waitFor(
+      api.launch({ instance: 0, command: "i=0; while true; do echo slow-$i; i=$((i+1)); sleep 1; done" }),
+    );
+    const logs = follow(local.url, "api");
+    await logs.until(() => logs.out().includes("| slow-0"), "the first line");
+    // The new master lists no task of the agent until it re-registers, 3 s on: quiet polls meanwhile.
+    await local.faults.failoverMaster(3000);
+    const after = logs.out().length;
+    await logs.until(
+      () =>
+        (
+          logs
+            .out()
+            .slice(after)
+            .match(/\| slow-\d+\n/g) ?? []
+        ).length >= 5,
+      "5 lines after it",
+    );
+    expect(await logs.stop()).toBe(0);
+    // Every line once, in order (a read cut off by the failover is noted and retried, nothing skipped).
+    const numbers = logs
+      .out()
+      .trimEnd()
+      .split("\n")
+      .map((l) => Number(/\| slow-(\d+)$/.exec(l)?.[1]));
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+  }, 30_000);
 
   it("notices a truncated file and reads it again from the start", async () => {
     const local = await startTestCluster({ agents: 1, ...fastCluster });

@@ -87,6 +87,34 @@ describe("agent files API", () => {
     expect(follower.offset).toBe(4);
   });
 
+  it("sees a file truncated and written past its old length between two polls", async () => {
+    const agent = await agentWithFile(STDOUT, Buffer.from("a1\na2\n"));
+    const follower = new FileFollower(agent.files(4), STDOUT);
+    const text = (events: Awaited<ReturnType<FileFollower["poll"]>>) =>
+      events
+        .map((e) =>
+          e.kind === "data" ? e.data.toString() : `<truncated at ${e.previousOffset}, now ${e.size}>`,
+        )
+        .join("");
+    expect(text(await follower.poll())).toBe("a1\na2\n");
+    agent.set(Buffer.from("a1\na2\na3\n"));
+    expect(text(await follower.poll())).toBe("a3\n");
+    agent.set(Buffer.from("b1\nb2\nb3\nb4\n"));
+    expect(text(await follower.poll())).toBe("<truncated at 9, now 12>b1\nb2\nb3\nb4\n");
+    agent.set(Buffer.from("b1\nb2\nb3\nb4\nb5\n"));
+    expect(text(await follower.poll())).toBe("b5\n");
+  });
+
+  it("sees it also when following began part way into the file", async () => {
+    const agent = await agentWithFile(STDOUT, Buffer.from("a1\na2\n"));
+    const follower = new FileFollower(agent.files(), STDOUT, 6);
+    agent.set(Buffer.from("a1\na2\na3\n"));
+    expect((await follower.poll()).map((e) => e.kind)).toEqual(["data"]);
+    agent.set(Buffer.from("b1\nb2\nb3\nb4\n"));
+    expect((await follower.poll()).map((e) => e.kind)).toEqual(["truncated", "data"]);
+    expect(follower.offset).toBe(12);
+  });
+
   it("starts from the tail", async () => {
     const agent = await agentWithFile(STDOUT, Buffer.from("0123456789"));
     const follower = await FileFollower.fromTail(agent.files(), STDOUT, 4);

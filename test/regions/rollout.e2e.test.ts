@@ -105,7 +105,15 @@ describe("a deploy over three regions", () => {
     const t = testEnv({ vars: h.vars, signal: controller.signal });
     const following = runLogs(
       { ...t.env, clock: systemClock },
-      { target: "web", follow: true, stdout: true, stderr: false, allStreams: false, json: false },
+      {
+        target: "web",
+        follow: true,
+        stdout: true,
+        stderr: false,
+        allStreams: false,
+        raw: false,
+        json: false,
+      },
       { minPollMs: 50, maxPollMs: 200, discoverMs: 500 },
     );
     try {

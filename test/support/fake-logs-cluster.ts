@@ -44,6 +44,11 @@ export interface FakeLogsCluster {
   master: ScriptedServer;
   /** The GET_STATE answer, to change between discoveries. */
   runs: FakeRun[];
+  /**
+   * The master failed over and its agents have not re-registered: GET_STATE lists no task and every agent among
+   * `recovered_agents`, as a real master does until each agent comes back.
+   */
+  recovering: boolean;
   /** Answers a GET_STATE as the master does (for a request a test held back with `master.handle`). */
   answer(response: ServerResponse): void;
 }
@@ -130,15 +135,20 @@ export async function fakeAgent(): Promise<FakeAgent> {
   };
 }
 
-function masterState(runs: readonly FakeRun[]): unknown {
+function masterState(runs: readonly FakeRun[], recovering: boolean): unknown {
   const listed = new Map<string, FakeAgent>();
   for (const run of runs) if (typeof run.agent !== "string") listed.set(run.agent.id, run.agent);
   const now = Date.now() / 1000;
+  const agentInfo = (agent: FakeAgent) => ({
+    id: { value: agent.id },
+    hostname: agent.id,
+    port: Number(new URL(agent.url).port),
+  });
   return {
     type: "GET_STATE",
     get_state: {
       get_tasks: {
-        tasks: runs.map((run) => {
+        tasks: (recovering ? [] : runs).map((run) => {
           const id = taskIdOf(run);
           const state = run.state ?? "TASK_RUNNING";
           return {
@@ -160,16 +170,15 @@ function masterState(runs: readonly FakeRun[]): unknown {
           };
         }),
       },
-      get_agents: {
-        agents: [...listed.values()].map((agent) => {
-          const port = new URL(agent.url).port;
-          return {
-            active: true,
-            agent_info: { id: { value: agent.id }, hostname: agent.id, port: Number(port) },
-            pid: `slave(1)@127.0.0.1:${port}`,
-          };
-        }),
-      },
+      get_agents: recovering
+        ? { recovered_agents: [...listed.values()].map(agentInfo) }
+        : {
+            agents: [...listed.values()].map((agent) => ({
+              active: true,
+              agent_info: agentInfo(agent),
+              pid: `slave(1)@127.0.0.1:${new URL(agent.url).port}`,
+            })),
+          },
       get_frameworks: {
         frameworks: [{ framework_info: { id: { value: FRAMEWORK }, name: "titan:api", user: "titan" } }],
       },
@@ -186,8 +195,9 @@ export async function fakeLogsCluster(runs: FakeRun[]): Promise<FakeLogsCluster>
   }
   const cluster: FakeLogsCluster = {
     runs,
+    recovering: false,
     master: await scriptedServer((_request, response) => cluster.answer(response)),
-    answer: (response) => json(response, 200, masterState(cluster.runs)),
+    answer: (response) => json(response, 200, masterState(cluster.runs, cluster.recovering)),
   };
   return cluster;
 }

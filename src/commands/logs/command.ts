@@ -19,6 +19,10 @@ export const logsFlagTable = {
   ),
   grep: valueFlag("--grep <regex>", "only lines that match this regular expression (JavaScript syntax)"),
   json: switchFlag("--json", "print NDJSON, one object per line"),
+  raw: switchFlag(
+    "--raw",
+    "print lines exactly as written, control characters included, also on a terminal (default there: escaped)",
+  ),
   ...targetFlagTable,
 } as const;
 
@@ -40,6 +44,8 @@ Lines come from the task sandboxes through each agent's files API, prefixed "api
 "err |" for stderr; without the mark when one stream is picked).
 Mesos keeps no time per line: --since selects task runs (alive within the window), not lines.
 --grep filters the lines each run would print (--tail counts lines before it, as tail | grep does).
+On a terminal, control characters in a line (escape sequences, \r; not tab) are shown escaped, e.g. \x1b[2J, so an
+app's output cannot clear or retitle it; --raw prints them as they are. Pipes and --json get the exact bytes.
 -f ends with Ctrl-C (exit 0). Exit codes: 0 ok; 1 no task of a known app, a run's files could not be read, or
 the cluster could not be read; 2 usage error or an app titan does not know.`;
 

@@ -54,7 +54,7 @@ export async function follow(
   const onAbort = (): void => stop.abort(env.signal.reason);
   if (env.signal.aborted) onAbort();
   else env.signal.addEventListener("abort", onAbort, { once: true });
-  const followed = new Set<LogSource>();
+  const followed = new Map<LogSource, { loop: Promise<void>; alarm: Alarm }>();
   const loops = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   const fail = (error: unknown): void => {
@@ -62,20 +62,33 @@ export async function follow(
     stop.abort();
   };
   const start = (source: LogSource, firstRead: number | undefined): void => {
-    followed.add(source);
-    const loop: Promise<void> = followSource(env, source, firstRead, printer, timings, stop.signal)
+    // The run this one replaces (a restart, a new release's instance) is read to its end first, its final partial
+    // line included, so that its last lines do not come after the new run's first ones under the same prefix. An
+    // agent that does not answer holds the new run up no longer than one read's deadline.
+    const replaced = [...followed].filter(([other]) => other.ended && sameStream(other, source));
+    for (const [, { alarm }] of replaced) alarm.wake();
+    const alarm = new Alarm();
+    const loop: Promise<void> = (async () => {
+      if (replaced.length > 0)
+        await Promise.race([
+          Promise.all(replaced.map(([, other]) => other.loop)),
+          sleep(timings.readDeadlineMs, stop.signal),
+        ]);
+      await followSource(env, source, firstRead, printer, timings, stop.signal, alarm);
+    })()
       .catch(fail)
       .finally(() => {
         followed.delete(source);
         loops.delete(loop);
       });
+    followed.set(source, { loop, alarm });
     loops.add(loop);
   };
   try {
     for (const source of initial) start(source, tail);
     await discoverLoop(
       finder,
-      followed,
+      () => followed.keys(),
       (source) => start(source, undefined),
       printer,
       timings,
@@ -92,7 +105,7 @@ export async function follow(
 /** Asks the master for task runs every `discoverMs`: marks the runs that ended, starts following new ones. */
 async function discoverLoop(
   finder: RunFinder,
-  followed: ReadonlySet<LogSource>,
+  followed: () => Iterable<LogSource>,
   add: (source: LogSource) => void,
   printer: LogPrinter,
   timings: FollowTimings,
@@ -112,9 +125,52 @@ async function discoverLoop(
     }
     if (signal.aborted) return;
     masterFailing = false;
-    for (const source of followed) if (!discovery.current.has(runOf(source))) source.ended = true;
+    for (const source of followed()) {
+      const region = source.origin.region;
+      if (region !== undefined && discovery.unanswered.has(region)) continue;
+      if (hasEnded(source, discovery)) source.ended = true;
+      source.agentLeft = !discovery.agents.has(source.agentId) && !discovery.recovering.has(source.agentId);
+    }
     // A run that started after following began: everything it wrote so far is new.
     for (const source of discovery.added) add(source);
+  }
+}
+
+/**
+ * A run the master no longer lists as running has ended — unless its agent is one a master that failed over has not
+ * heard from again: until the agent re-registers, that master lists none of its tasks, which keep running.
+ */
+function hasEnded(source: LogSource, discovery: Discovery): boolean {
+  return !discovery.current.has(runOf(source)) && !discovery.recovering.has(source.agentId);
+}
+
+/** Whether two sources are the same stream of the same instance (of the same region). */
+function sameStream(a: LogSource, b: LogSource): boolean {
+  const x = a.origin;
+  const y = b.origin;
+  return x.app === y.app && x.instance === y.instance && x.stream === y.stream && x.region === y.region;
+}
+
+/** A source loop's wait between polls, which `wake` cuts short (or skips, when it comes during a poll). */
+class Alarm {
+  private rung = false;
+  private ring: (() => void) | undefined;
+
+  wake(): void {
+    this.rung = true;
+    this.ring?.();
+  }
+
+  /** False when `signal` aborted. */
+  async sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (!this.rung) {
+      const woken = new AbortController();
+      this.ring = () => woken.abort();
+      await sleep(ms, AbortSignal.any([signal, woken.signal]));
+      this.ring = undefined;
+    }
+    this.rung = false;
+    return !signal.aborted;
   }
 }
 
@@ -133,6 +189,7 @@ async function followSource(
   printer: LogPrinter,
   timings: FollowTimings,
   signal: AbortSignal,
+  alarm: Alarm,
 ): Promise<void> {
   source.files = source.files.withDeadline(timings.readDeadlineMs);
   let delay = timings.minPollMs;
@@ -149,8 +206,8 @@ async function followSource(
     if (!(await sleep(delay, signal))) return;
     delay = Math.min(timings.maxPollMs, delay * 2);
   }
-  const follower = new FileFollower(source.files, source.path, source.offset);
-  while (await sleep(delay, signal)) {
+  const follower = new FileFollower(source.files, source.path, source.offset, source.before);
+  while (await alarm.sleep(delay, signal)) {
     const outcome = await poll(source, follower, printer, signal);
     if (outcome === "drop" || signal.aborted) return;
     delay = outcome === "data" ? timings.minPollMs : Math.min(timings.maxPollMs, delay * 2);
@@ -192,6 +249,14 @@ async function poll(
     if (error instanceof SandboxGoneError) {
       printer.note(
         `${describeSource(source)}: the sandbox is gone (garbage-collected); following the others`,
+      );
+      return "drop";
+    }
+    if (ended && source.agentLeft) {
+      // The run is over and its agent left the cluster: what was read of it is all there will be.
+      flushSource(source, printer);
+      printer.note(
+        `${describeSource(source)}: agent ${source.agentId} has left the cluster (${error.message}); following the others`,
       );
       return "drop";
     }

@@ -1,4 +1,4 @@
-import type { AgentFiles } from "../../mesos/index.js";
+import { type AgentFiles, lastBytesRead } from "../../mesos/index.js";
 import { lastLinesStart, MAX_LINE_BYTES } from "../../observe/line-splitter.js";
 
 /** Bytes `[from, to)` of a sandbox file, in the agent's chunk size. */
@@ -25,13 +25,17 @@ export interface TailRead {
   data: Buffer;
   /** The file size when it was read: where following continues. */
   end: number;
+  /** The last bytes read, up to CHECK_BYTES, which end at `end`: following checks the file still holds them. */
+  last: Buffer;
 }
 
 /**
- * The last `lines` lines of a sandbox file, read backwards from its end one chunk at a time until enough newlines
- * were seen: a large log is never downloaded whole for `--tail`. Lines longer than MAX_LINE_BYTES are printed in
- * pieces, so no more than `lines` such pieces are read back: a file of a few huge lines (or none) costs at most
- * `lines` × MAX_LINE_BYTES, not the whole file.
+ * At least the last `lines` lines of a sandbox file, read backwards from its end one chunk at a time until enough
+ * newlines were seen: a large log is never downloaded whole for `--tail`. Lines longer than MAX_LINE_BYTES are
+ * printed in pieces, so no more than `lines` such pieces are read back: a file of a few huge lines (or none) costs
+ * at most `lines` × MAX_LINE_BYTES, not the whole file. The data starts where a line starts, unless that start is
+ * further back than this: then where the read began, in the middle of a line longer than what was read. It may
+ * hold more lines than asked for (a long line's earlier pieces): `lastLines` keeps the last ones.
  */
 export async function readLastLines(
   files: AgentFiles,
@@ -40,7 +44,7 @@ export async function readLastLines(
   signal: AbortSignal,
 ): Promise<TailRead> {
   const end = await files.size(path, signal);
-  if (lines <= 0) return { data: Buffer.alloc(0), end };
+  if (lines <= 0) return { data: Buffer.alloc(0), end, last: Buffer.alloc(0) };
   const budget = lines * MAX_LINE_BYTES;
   let start = end;
   let tail = Buffer.alloc(0);
@@ -49,10 +53,10 @@ export async function readLastLines(
     tail = Buffer.concat([await readRange(files, path, from, start, signal), tail]);
     start = from;
     const at = lastLinesStart(tail, lines, start === 0);
-    if (at !== undefined) return { data: tail.subarray(at), end };
-    if (end - start >= budget) return { data: tail, end };
+    if (at !== undefined) return { data: tail.subarray(at), end, last: lastBytesRead(Buffer.alloc(0), tail) };
+    if (end - start >= budget) break;
   }
-  return { data: tail, end };
+  return { data: tail, end, last: lastBytesRead(Buffer.alloc(0), tail) };
 }
 
 /** The whole file from `from`, chunk by chunk, handed to `sink` as it arrives; returns where it ended. */
@@ -68,4 +72,13 @@ export async function readAll(
     end = chunk.offset + chunk.data.length;
   }
   return end;
+}
+
+/**
+ * The last `wanted` of the lines a splitter gave for a tail read (`held` says whether it holds a final partial line
+ * too, which is one of them and is printed later).
+ */
+export function lastLines(lines: readonly string[], wanted: number, held: boolean): readonly string[] {
+  const keep = Math.max(0, wanted - (held ? 1 : 0));
+  return keep === 0 ? [] : lines.slice(-keep);
 }

@@ -2,23 +2,31 @@ import type { Env } from "../../cli/env.js";
 import { TitanError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { escapeTerminal } from "../../cli/terminal-text.js";
-import { SandboxGoneError } from "../../mesos/index.js";
+import { lastBytesRead, SandboxGoneError } from "../../mesos/index.js";
 import { formatLine, type LineOrigin } from "../../observe/log-format.js";
-import { readAll, readLastLines } from "./read.js";
+import { lastLines, readAll, readLastLines } from "./read.js";
 import type { LogSource } from "./sources.js";
 
 export type ReadOutcome = "ok" | "gone" | "failed";
 
 /** Writes lines to stdout (text with prefixes, or NDJSON) and notes to stderr. */
 export class LogPrinter {
+  /** Whether lines are shown with their control characters escaped: text on a terminal, unless `raw`. */
+  private readonly escape: boolean;
+
   constructor(
     private readonly env: Env,
-    private readonly options: { json: boolean; showStream: boolean; match?: RegExp },
-  ) {}
+    private readonly options: { json: boolean; showStream: boolean; match?: RegExp; raw?: boolean },
+  ) {
+    this.escape = !options.json && options.raw !== true && env.io.isStdoutTTY;
+  }
 
   line(origin: LineOrigin, text: string): void {
     if (this.options.match !== undefined && !this.options.match.test(text)) return;
-    writeLine(this.env.io.out, formatLine(origin, text, { ...this.options, color: this.env.io.color }));
+    writeLine(
+      this.env.io.out,
+      formatLine(origin, text, { ...this.options, color: this.env.io.color, escape: this.escape }),
+    );
   }
 
   lines(origin: LineOrigin, texts: readonly string[]): void {
@@ -59,19 +67,23 @@ export async function readInitial(
   try {
     if (tail === undefined) {
       source.offset = 0;
+      source.before = Buffer.alloc(0);
       await readAll(
         source.files,
         source.path,
         (data) => {
           printer.lines(source.origin, source.splitter.push(data));
           source.offset += data.length;
+          source.before = lastBytesRead(source.before, data);
         },
         signal,
       );
     } else {
       const read = await readLastLines(source.files, source.path, tail, signal);
-      printer.lines(source.origin, source.splitter.push(read.data));
+      const lines = source.splitter.push(read.data);
+      printer.lines(source.origin, lastLines(lines, tail, source.splitter.holding > 0));
       source.offset = read.end;
+      source.before = read.last;
     }
     return "ok";
   } catch (error) {

@@ -75,6 +75,9 @@ export class RegionsFinder {
     return {
       added: answers.flatMap((d) => d.added),
       current: new Set(answers.flatMap((d) => [...d.current])),
+      recovering: new Set(answers.flatMap((d) => [...d.recovering])),
+      agents: new Set(answers.flatMap((d) => [...d.agents])),
+      unanswered: new Set(this.regions.filter((_, i) => found[i] instanceof Error).map((r) => r.region)),
       selected: answers.reduce((n, d) => n + d.selected, 0),
       appKnown: answers.some((d) => d.appKnown),
       unreadable: answers.reduce((n, d) => n + d.unreadable, found.length - answers.length),

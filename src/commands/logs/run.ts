@@ -105,6 +105,35 @@ async function neverAnInstance(
   );
 }
 
+/**
+ * For `logs --release N` with no task found: an error naming the app's releases when its state stores hold none
+ * numbered N (titan never deployed it, so no run of it will start); undefined when one does, or no store holds a
+ * release of the app to tell.
+ */
+async function neverARelease(
+  targets: readonly ClusterTarget[],
+  app: string,
+  release: number,
+): Promise<UsageError | undefined> {
+  const numbers = new Set<number>();
+  for (const target of targets)
+    for (const known of await (await target.observedStore()).releases(app)) numbers.add(known.number);
+  if (numbers.size === 0 || numbers.has(release)) return undefined;
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const first = sorted[0];
+  const last = sorted.at(-1);
+  const has =
+    sorted.length === 1
+      ? `release ${first} only`
+      : last !== undefined && first !== undefined && last - first + 1 === sorted.length
+        ? `releases ${first}–${last}`
+        : `releases ${sorted.join(", ")}`;
+  return new UsageError(
+    `${app} has no release ${release}: it has ${has}`,
+    `\`titan releases ${app}\` lists them`,
+  );
+}
+
 export async function runLogs(
   env: Env,
   opts: LogsOptions,
@@ -120,6 +149,7 @@ export async function runLogs(
   const sinceMs = sinceOf(opts);
   const printer = new LogPrinter(env, {
     json: opts.json,
+    raw: opts.raw,
     showStream: streams.length > 1,
     ...(match === undefined ? {} : { match }),
   });
@@ -137,28 +167,31 @@ export async function runLogs(
   const what = `${logTarget.instance === undefined ? logTarget.app : `${logTarget.app}/${logTarget.instance}`}${release === undefined ? "" : ` (release ${release})`}`;
   try {
     const first = await finder.discover();
-    if (first.selected === 0 && !first.appKnown) {
-      const reasons = await noInstanceReasons(targets, logTarget.app);
+    if (first.selected === 0) {
+      const reasons = first.appKnown ? undefined : await noInstanceReasons(targets, logTarget.app);
       // No task and no release anywhere: the same error every command gives for an app titan does not know.
-      if (reasons.length === 0) throw unknownAppError(logTarget.app);
-      // Known by its releases alone (its releases failed before any task ran, or it was stopped): no output,
-      // and why, as `ps` and `top` say it.
-      const why = reasons.join("; ");
-      if (!opts.follow) {
-        printer.note(`${what} has no instance to read: ${why}`);
-        return ExitCode.Runtime;
-      }
-      printer.note(`no instance of ${what} yet (${why}); waiting for one (Ctrl-C to stop)`);
-    } else if (opts.follow && first.selected === 0)
-      printer.note(`no instance of ${what} yet; waiting for one (Ctrl-C to stop)`);
-    if (!opts.follow && first.selected === 0) {
-      if (logTarget.instance !== undefined) {
-        const never = await neverAnInstance(targets, logTarget.app, logTarget.instance);
-        if (never !== undefined) throw never;
-      }
-      throw new TitanError(`no task of ${what} was found on ${where}`, {
-        hint: "check the name with `titan ps`; runs that ended long ago are gone from the master (try --since)",
-      });
+      if (reasons !== undefined && reasons.length === 0) throw unknownAppError(logTarget.app);
+      // An instance or a release the app never had will not start by waiting: the same error with -f as without.
+      const never =
+        (logTarget.instance === undefined
+          ? undefined
+          : await neverAnInstance(targets, logTarget.app, logTarget.instance)) ??
+        (release === undefined ? undefined : await neverARelease(targets, logTarget.app, release));
+      if (never !== undefined) throw never;
+      if (reasons !== undefined) {
+        // Known by its releases alone (its releases failed before any task ran, or it was stopped): no output,
+        // and why, as `ps` and `top` say it.
+        const why = reasons.join("; ");
+        if (!opts.follow) {
+          printer.note(`${what} has no instance to read: ${why}`);
+          return ExitCode.Runtime;
+        }
+        printer.note(`no instance of ${what} yet (${why}); waiting for one (Ctrl-C to stop)`);
+      } else if (opts.follow) printer.note(`no instance of ${what} yet; waiting for one (Ctrl-C to stop)`);
+      else
+        throw new TitanError(`no task of ${what} was found on ${where}`, {
+          hint: "check the name with `titan ps`; runs that ended long ago are gone from the master (try --since)",
+        });
     }
     if (opts.follow) {
       // Each run is read and followed in a loop of its own, so one agent that does not answer holds up no other.

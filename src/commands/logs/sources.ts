@@ -22,15 +22,24 @@ import { readTitanState } from "../ps/state.js";
 export interface LogSource {
   key: string;
   origin: LineOrigin;
+  /** The agent the run is on (its id). */
+  agentId: string;
   files: AgentFiles;
   path: string;
   splitter: LineSplitter;
   /** Where the next read starts (after the initial read). */
   offset: number;
+  /** The last bytes read before `offset` (a few): following checks the file still holds them there. */
+  before: Buffer;
   /** The task has ended: once a poll brings nothing new, the source is drained and dropped. */
   ended: boolean;
   /** The last read failed (agent unreachable); reported once, retried every poll. */
   failing: boolean;
+  /**
+   * The run's agent is gone from the master's agents (removed, or lost for good) and is not one a failed-over
+   * master waits for: once the run ended, a read that fails will not succeed later.
+   */
+  agentLeft: boolean;
 }
 
 export interface Discovery {
@@ -38,6 +47,18 @@ export interface Discovery {
   added: LogSource[];
   /** Keys (framework/task) of the runs that are still running or may be. */
   current: Set<string>;
+  /**
+   * Agents a master that failed over has not heard from again (its `recovered_agents`): it lists none of their
+   * tasks until they re-register, so a run on one that is missing from `current` may well still be running.
+   */
+  recovering: Set<string>;
+  /** Agents the master lists (GET_AGENTS `agents`): their files can be read. */
+  agents: Set<string>;
+  /**
+   * Regions whose master did not answer this look (logs over several regions): their runs are in neither `current`
+   * nor `agents`, and nothing is known of them until it answers again.
+   */
+  unanswered: Set<string>;
   /** Runs selected at all (current or recently ended). */
   selected: number;
   /** Whether the master lists any task of the app at all (of any instance or release). */
@@ -48,6 +69,15 @@ export interface Discovery {
    * counts as one.
    */
   unreadable: number;
+}
+
+/** Why the output of a run whose agent the master does not list cannot be read, and whether it may be later. */
+function agentMissing(task: TitanTask, recovering: ReadonlySet<string>): string {
+  if (recovering.has(task.agentId))
+    return `agent ${task.agentId} has not re-registered since the master failed over; its logs can be read once it does`;
+  if (!isCurrent(task.state))
+    return `agent ${task.agentId} has left the cluster; the output of ${task.taskId}, which ended, cannot be read any more`;
+  return `agent ${task.agentId} is not reachable through the master; its logs cannot be read now`;
 }
 
 function runKey(task: TitanTask): string {
@@ -86,6 +116,11 @@ export class SourceFinder {
       const id = agent.agent_info.id?.value;
       if (id !== undefined) agents.set(id, agent);
     }
+    const recovering = new Set<string>();
+    for (const agent of state.get_agents?.recovered_agents ?? []) {
+      const id = agent.id?.value;
+      if (id !== undefined) recovering.add(id);
+    }
     const region = this.target.region;
     const chosen = selectLogTasks(
       tasks.filter((t) => region === undefined || t.region === undefined || t.region === region),
@@ -108,10 +143,7 @@ export class SourceFinder {
       const agent = agents.get(task.agentId);
       if (agent === undefined) {
         unreadable += 1;
-        this.noteOnce(
-          key,
-          `${task.app}[${task.instance}]: agent ${task.agentId} is not reachable through the master; its logs cannot be read now`,
-        );
+        this.noteOnce(key, `${task.app}[${task.instance}]: ${agentMissing(task, recovering)}`);
         continue;
       }
       const url = clusterAgentUrl(this.cluster, agent);
@@ -143,7 +175,16 @@ export class SourceFinder {
       added.push(...this.sourcesFor(task, agent, url, sandbox));
     }
     const appKnown = tasks.some((t) => t.app === this.logTarget.app);
-    return { added, current, selected: chosen.length, appKnown, unreadable };
+    return {
+      added,
+      current,
+      recovering,
+      agents: new Set(agents.keys()),
+      unanswered: new Set(),
+      selected: chosen.length,
+      appKnown,
+      unreadable,
+    };
   }
 
   private sourcesFor(task: TitanTask, agent: GetAgentsAgent, url: URL, sandbox: string): LogSource[] {
@@ -160,12 +201,15 @@ export class SourceFinder {
           ? { region: this.target.region }
           : {}),
       },
+      agentId: task.agentId,
       files,
       path: `${sandbox}/${stream}`,
       splitter: new LineSplitter(),
       offset: 0,
+      before: Buffer.alloc(0),
       ended: !isCurrent(task.state),
       failing: false,
+      agentLeft: false,
     }));
   }
 
