@@ -498,7 +498,8 @@ function stateUrlProblem(state: string): { message: string; hint: string } | und
     const problem = zkMasterProblem(state, "state store");
     return problem === undefined ? undefined : { message: problem, hint };
   }
-  if (!state.startsWith("file://")) return { message: `"${state}" is not a state store URL`, hint };
+  if (!state.startsWith("file://"))
+    return { message: `"${urlForMessage(state)}" is not a state store URL`, hint };
   const problem = fileStoreUrlProblem(state);
   return problem === undefined ? undefined : { message: problem, hint: FILE_STORE_HINT };
 }

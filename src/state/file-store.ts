@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { Clock } from "../cli/env.js";
 import { TitanError } from "../cli/errors.js";
 import { checkPrivate } from "../cli/private-path.js";
+import { urlForMessage } from "../cli/url-text.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import { fileSystemError, LockHeldError, LockLostError, StateStoreError } from "./errors.js";
 import { breakLock } from "./lock-break.js";
@@ -85,7 +86,7 @@ export class FileStateStore implements StateStore {
 
   constructor(url: string, options: FileStoreOptions) {
     if (!url.startsWith("file://"))
-      throw new StateStoreError(`"${url}" is not a file:// URL`, "use file:///path");
+      throw new StateStoreError(`"${urlForMessage(url)}" is not a file:// URL`, "use file:///path");
     this.root = fileURLToPath(url);
     this.clock = options.clock;
     this.hostname = options.hostname;
