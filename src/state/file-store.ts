@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Clock } from "../cli/env.js";
 import { TitanError } from "../cli/errors.js";
-import { checkPrivate } from "../cli/private-path.js";
+import { checkPrivate, type TrustedPath } from "../cli/private-path.js";
 import { urlForMessage } from "../cli/url-text.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import { fileSystemError, LockHeldError, LockLostError, StateStoreError } from "./errors.js";
@@ -65,6 +65,13 @@ export interface FileStoreOptions {
   uid?: number | undefined;
 }
 
+/** The state root: a directory of the user's own. */
+const STATE_ROOT: TrustedPath = {
+  what: "state store",
+  kind: "directory",
+  elsewhere: "move the file away, or point the cluster's state: (or TITAN_DATA_DIR) at a directory",
+};
+
 /** The lock file as read, with its text: what a takeover checks it still breaks. */
 type LockRead = (({ lock: LockRecord } | { damaged: string }) & { text: string }) | undefined;
 
@@ -100,7 +107,7 @@ export class FileStateStore implements StateStore {
    * are, naming the path.
    */
   private async guard<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    this.rootChecked ??= checkPrivate(this.root, "state store", this.uid);
+    this.rootChecked ??= checkPrivate(this.root, STATE_ROOT, this.uid);
     await this.rootChecked;
     try {
       return await operation();

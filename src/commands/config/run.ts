@@ -222,15 +222,20 @@ export async function runView(env: Env, opts: { json: boolean }): Promise<number
     return 0;
   }
   if (!loaded.exists) {
+    const file = loaded.config.file;
     writeLine(
       env.io.err,
-      `no config file yet at ${loaded.config.file}; the built-in "local" context is in use (below)`,
+      loaded.nullDevice
+        ? `TITAN_CONFIG is ${file}: no config; the built-in "local" context is in use (below)`
+        : `no config file yet at ${file}; the built-in "local" context is in use (below)`,
     );
     const local = builtinCluster(env.paths);
     const running = await runningLocalUrl(env);
     env.io.out.write(
       [
-        `# built in: no config file yet (titan config set-cluster/set-context writes ${loaded.config.file})`,
+        loaded.nullDevice
+          ? `# built in: TITAN_CONFIG is ${file}, so no config is read or written`
+          : `# built in: no config file yet (titan config set-cluster/set-context writes ${file})`,
         `current_context: ${LOCAL}`,
         "clusters:",
         `  ${LOCAL}:`,
