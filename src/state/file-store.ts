@@ -107,14 +107,19 @@ export class FileStateStore implements StateStore {
    * are, naming the path.
    */
   private async guard<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    this.rootChecked ??= checkPrivate(this.root, STATE_ROOT, this.uid);
-    await this.rootChecked;
+    await this.checkRoot();
     try {
       return await operation();
     } catch (error) {
       if (error instanceof TitanError) throw error;
       throw fileSystemError(error, what);
     }
+  }
+
+  /** Once per store: the root is a directory of the user's own, or missing (a file on its path is neither). */
+  private checkRoot(): Promise<void> {
+    this.rootChecked ??= checkPrivate(this.root, STATE_ROOT, this.uid);
+    return this.rootChecked;
   }
 
   describe(): string {
@@ -172,22 +177,26 @@ export class FileStateStore implements StateStore {
   }
 
   async exists(): Promise<boolean> {
-    try {
-      return (await stat(this.root)).isDirectory();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-      throw error;
-    }
+    return this.guard("check the state store", async () => {
+      try {
+        return (await stat(this.root)).isDirectory();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+        throw error;
+      }
+    });
   }
 
   async apps(): Promise<string[]> {
-    try {
-      const names = await readdir(join(this.root, "apps"));
-      return names.filter((name) => isAppName(name)).sort();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw error;
-    }
+    return this.guard("list the apps", async () => {
+      try {
+        const names = await readdir(join(this.root, "apps"));
+        return names.filter((name) => isAppName(name)).sort();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw error;
+      }
+    });
   }
 
   async importApp(record: AppRecord): Promise<void> {
