@@ -1,5 +1,5 @@
 import type { TitanTaskReading } from "../../cluster/build.js";
-import { isRecord, Node, ShapeError } from "../../cluster/json-reader.js";
+import { isRecord, Node, nodeAtPath, ShapeError } from "../../cluster/json-reader.js";
 import { TitanLabel } from "../../cluster/labels.js";
 import { unexpectedStateShape } from "../../cluster/live-source.js";
 import { TASK_LISTS, type TaskListName, TitanTaskCollector } from "../../cluster/operator.js";
@@ -57,25 +57,6 @@ function mayBeTitans(task: unknown): boolean {
   if (!Array.isArray(list)) return true;
   for (const label of list) if (!isRecord(label) || label.key === TitanLabel.app) return true;
   return false;
-}
-
-/** The Node of a value at a selector path (`get_state.get_tasks`, or item `index` of a list), to name where it is. */
-function nodeAt(path: string, value: unknown, index?: number): Node {
-  const keys = path === "" ? [] : path.replace(/\[\]$/, "").split(".");
-  const root = new Node(undefined);
-  if (index !== undefined)
-    return new Node(
-      value,
-      keys.reduce((node, key) => node.get(key), root),
-      index,
-    );
-  const last = keys.pop();
-  if (last === undefined) return new Node(value);
-  return new Node(
-    value,
-    keys.reduce((node, key) => node.get(key), root),
-    last,
-  );
 }
 
 /**
@@ -150,12 +131,12 @@ export async function readTitanState(
       try {
         const kind = CONTAINERS.get(path);
         if (kind !== undefined)
-          throw new ShapeError(nodeAt(path, undefined).path, `an ${kind}`, captured.parse());
+          throw new ShapeError(nodeAtPath(path, undefined).path, `an ${kind}`, captured.parse());
         if (path === "get_state.get_agents")
-          agents = nodeAt(path, captured.parse()).object().value as GetAgents;
+          agents = nodeAtPath(path, captured.parse()).object().value as GetAgents;
         else {
           const kept = path.endsWith("completed_frameworks[]") ? completedFrameworks : frameworks;
-          kept.push(slimFramework(nodeAt(path, captured.parse(), kept.length)));
+          kept.push(slimFramework(nodeAtPath(path, captured.parse(), kept.length)));
         }
       } catch (error) {
         if (!(error instanceof ShapeError)) throw error;
