@@ -112,7 +112,16 @@ export function formatName(format: SnapshotFormat): string {
   return format === "master-state" ? "/master/state" : "GET_STATE";
 }
 
-function parseJson(text: string, name: string): unknown {
+/**
+ * The text without the byte order mark some editors and Windows tools put before UTF-8: no part of the JSON document
+ * (a manifest's is read past too).
+ */
+export function withoutByteOrderMark(text: string): string {
+  return text.startsWith("\ufeff") ? text.slice(1) : text;
+}
+
+function parseJson(file: string, name: string): unknown {
+  const text = withoutByteOrderMark(file);
   const start = text.trimStart();
   if (start === "") throw new InvalidSnapshotError(`${name} is empty`);
   if (start.startsWith("<")) {

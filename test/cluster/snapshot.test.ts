@@ -315,6 +315,17 @@ describe("operator API GET_STATE snapshots", () => {
   });
 });
 
+describe("a snapshot saved with a byte order mark", () => {
+  it.each(["us-east.json", "eu-west.json"])(
+    "reads %s with a UTF-8 BOM as without, as a manifest is read",
+    (name) => {
+      const text = fixture(name);
+      const plain = parseSnapshot(text, name, { role: "*" });
+      expect(parseSnapshot(`\ufeff${text}`, name, { role: "*" })).toEqual(plain);
+    },
+  );
+});
+
 describe("unusable snapshots", () => {
   const cases: Array<[string, string, RegExp]> = [
     ["HTML", "<!DOCTYPE html><html><body>Login</body></html>", /is HTML or XML, not a JSON cluster snapshot/],

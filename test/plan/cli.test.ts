@@ -109,6 +109,22 @@ describe("titan plan", () => {
     expect((await plan(...args, "--quota", roomy)).code).toBe(0);
   });
 
+  it("reads a snapshot and a quota file saved with a UTF-8 byte order mark as without one", async () => {
+    const dir = tempDir();
+    const state = join(dir, "state.json");
+    writeFileSync(state, `\ufeff${readFileSync(snapshot("eu-west.json"), "utf8")}`);
+    const quota = join(dir, "quota.json");
+    writeFileSync(
+      quota,
+      `\ufeff${JSON.stringify({ configs: [{ role: "payments", limits: { cpus: { value: 2 } } }] })}`,
+    );
+    const args = ["--region", "eu-west", "--role", "payments", "--json"];
+    const r = await plan("--snapshot", state, "--quota", quota, ...args);
+    expect(r.stderr).not.toMatch(/JSON/);
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.stdout).quota).toMatchObject({ role: "payments", limits: { cpus: 2 } });
+  });
+
   it.each([
     [
       ["--snapshot", "us-east.json"],
