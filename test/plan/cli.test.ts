@@ -125,6 +125,22 @@ describe("titan plan", () => {
     expect(JSON.parse(r.stdout).quota).toMatchObject({ role: "payments", limits: { cpus: 2 } });
   });
 
+  it("refuses a snapshot whose agent has a negative resource, naming the agent, exit 2", async () => {
+    const parsed = JSON.parse(readFileSync(snapshot("us-east.json"), "utf8"));
+    parsed.slaves[2].resources.cpus = -5;
+    const file = join(tempDir(), "edited.json");
+    writeFileSync(file, JSON.stringify(parsed));
+    const r = await plan("--snapshot", file, "--region", "us-east");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error: ${file} is not a valid /master/state snapshot: agent \\S+ \\(${parsed.slaves[2].hostname.replaceAll(".", "\\.")}\\) at \\$\\.slaves\\[2\\] has -5 cpus`,
+        "m",
+      ),
+    );
+  });
+
   it.each([
     [
       ["--snapshot", "us-east.json"],
