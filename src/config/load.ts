@@ -407,6 +407,13 @@ function contextRegions(
 ): string[] {
   const items = isSeq(node) ? (node.items as Array<Node | null>) : [node];
   const names: string[] = [];
+  if (items.length === 0)
+    check.report(
+      node,
+      path,
+      "the list names no region",
+      "name the regions it spans, e.g. [us-east, eu-west]",
+    );
   items.forEach((item, i) => {
     const at = isSeq(node) ? `${path}[${i}]` : path;
     const region = check.string(item, at);

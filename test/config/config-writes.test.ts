@@ -46,6 +46,31 @@ describe("config values checked when written", () => {
     }
   });
 
+  it.each([
+    [["--regions", ""], "error: --regions names no region"],
+    [["--regions", " , "], "error: --regions names no region"],
+    [["--regions", "us-east,eu-west,us-east"], "error: --regions names us-east twice"],
+  ])("refuses set-context %j and writes nothing", async (flags, message) => {
+    const config =
+      "clusters:\n  prod: { masters: [http://10.0.0.1:5050] }\nregions:\n  us-east: prod\n  eu-west: prod\n";
+    const { env, file } = setup(config);
+    const r = await runCli(["config", "set-context", "y", ...flags], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain("hint: e.g. --regions us-east,eu-west");
+    expect(readFileSync(file, "utf8")).toBe(config);
+  });
+
+  it("reports a context whose regions list is empty in the file, rather than a blank list of regions", async () => {
+    const { env } = setup(
+      "clusters:\n  prod: { masters: [http://10.0.0.1:5050] }\nregions:\n  us-east: prod\ncontexts:\n  y: { regions: [] }\ncurrent_context: y\n",
+    );
+    const r = await runCli(["ps"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/config\.yaml:6:\d+: error: contexts\.y\.regions: the list names no region/);
+    expect(r.stderr).not.toContain("one of: \n");
+  });
+
   it("names the flag of a bad set-cluster value and writes nothing", async () => {
     const { env, file } = setup();
     const r = await runCli(

@@ -121,6 +121,19 @@ export async function runSetRegion(env: Env, region: string, cluster: string | u
   return 0;
 }
 
+/** `--regions a,b`: each region once, and at least one (an empty list leaves nothing to pick a region from). */
+function regionsFlag(text: string): string[] {
+  const regions = text
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
+  const hint = "e.g. --regions us-east,eu-west (each region once)";
+  if (regions.length === 0) throw new UsageError("--regions names no region", hint);
+  const twice = regions.find((region, i) => regions.indexOf(region) !== i);
+  if (twice !== undefined) throw new UsageError(`--regions names ${twice} twice`, hint);
+  return regions;
+}
+
 export async function runSetContext(
   env: Env,
   name: string,
@@ -135,11 +148,7 @@ export async function runSetContext(
   const context: Record<string, string | string[]> = {};
   if (opts.cluster !== undefined) context.cluster = opts.cluster;
   if (opts.region !== undefined) context.region = opts.region;
-  if (opts.regions !== undefined)
-    context.regions = opts.regions
-      .split(",")
-      .map((r) => r.trim())
-      .filter((r) => r !== "");
+  if (opts.regions !== undefined) context.regions = regionsFlag(opts.regions);
   const edits: ConfigEdit[] = [setIn(["contexts", name], context)];
   if (opts.use) edits.push(setIn(["current_context"], name));
   const loaded = await loadConfigForEdit(env);
