@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { taskLabels } from "../../src/cluster/labels.js";
@@ -361,18 +361,20 @@ describe("titan plan --json and --out", () => {
     expect(over.stderr).not.toContain("apply exactly this plan");
   });
 
-  it("fails with exit 1 when --out cannot be written", async () => {
+  it("refuses an --out it cannot write before planning, as state export -o does (exit 2)", async () => {
     const dir = tempDir();
-    const r = await plan(
-      "--snapshot",
-      snapshot("us-east.json"),
-      "--region",
-      "us-east",
-      "--out",
-      join(dir, "no/plan.json"),
-    );
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: cannot write the plan to .*plan\.json \(ENOENT\)$/m);
+    mkdirSync(join(dir, "adir"));
+    const cases: Array<[string, string]> = [
+      [join(dir, "no/plan.json"), "its directory does not exist"],
+      [join(dir, "adir"), "it is a directory"],
+    ];
+    for (const [out, reason] of cases) {
+      const r = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east", "--out", out);
+      expect(r.code, out).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(new RegExp(`^error: cannot write ${out} \\(${reason}\\)$`, "m"));
+      expect(r.stderr).toContain("hint: give a file path in an existing directory you can write to");
+    }
   });
 });
 
