@@ -126,6 +126,22 @@ describe("finding the leader", () => {
     expect((error as Error).message).toBe(`redirect loop between masters: ${a.url} -> ${b.url} -> ${a.url}`);
   });
 
+  it.each(["not a url", "", "/api/v1"])(
+    "says a master redirected to itself (Location %j), not that two masters loop",
+    async (location) => {
+      const a = await scriptedServer((_req, res) => {
+        res.writeHead(307, { location });
+        res.end();
+      });
+      const error = await new MasterOperator(cluster([a.url])).getHealth().catch((e: unknown) => e);
+      expect((error as Error).message).toBe(
+        `${a.url} redirected to itself (Location: ${JSON.stringify(location)}), not to the leading master`,
+      );
+      expect((error as Error).message).not.toContain("loop");
+      expect((error as { hint?: string }).hint).toContain("//host:port");
+    },
+  );
+
   it("caps the number of redirects", async () => {
     const servers = [];
     for (let i = 0; i < 4; i += 1) servers.push(await scriptedServer(() => {}));
