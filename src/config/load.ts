@@ -14,6 +14,7 @@ import {
 } from "../cli/yaml-structure.js";
 import { FILE_STORE_HINT, fileStoreUrlProblem } from "../state/file-url.js";
 import { parseZkUrl } from "../state/zk-url.js";
+import { builtinNameTaken, LOCAL } from "./builtin.js";
 import { parseContainerizer, parseRegistry, parseSecrets } from "./registry.js";
 import { mesosRoleProblem, ROLE_HINT } from "./role.js";
 import { parseSecretRef } from "./secret-ref.js";
@@ -295,6 +296,11 @@ export function validateConfig(parsed: ParsedConfig, file: string, options: Load
       for (const [name, node] of map ? check.entries(map, key, undefined) : []) {
         const path = join(key, name);
         if (check.name(nameNode(map, name), path, "cluster") === undefined) continue;
+        if (name === LOCAL) {
+          const { message, hint } = builtinNameTaken("cluster");
+          check.report(nameNode(map, name), path, message, hint);
+          continue;
+        }
         const cluster = parseCluster(check, node, path, name);
         if (cluster) clusters[name] = cluster;
       }
@@ -308,6 +314,11 @@ export function validateConfig(parsed: ParsedConfig, file: string, options: Load
       const map = check.map(value, key);
       for (const [name, node] of map ? check.entries(map, key, undefined) : []) {
         if (check.name(nameNode(map, name), join(key, name), "context") === undefined) continue;
+        if (name === LOCAL) {
+          const { message, hint } = builtinNameTaken("context");
+          check.report(nameNode(map, name), join(key, name), message, hint);
+          continue;
+        }
         contextNodes.push([name, join(key, name), node]);
       }
     }

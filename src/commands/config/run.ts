@@ -5,7 +5,7 @@ import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { configFilePath } from "../../cli/paths.js";
 import { didYouMean } from "../../cli/suggest.js";
-import { builtinCluster, LOCAL } from "../../config/builtin.js";
+import { builtinCluster, builtinNameTaken, LOCAL } from "../../config/builtin.js";
 import { loadConfigForEdit, loadUserConfig, type UserConfig } from "../../config/index.js";
 import { parseMasterList } from "../../config/resolve.js";
 import { parseSecretRef } from "../../config/secret-ref.js";
@@ -13,7 +13,15 @@ import { runningLocalUrl } from "../../config/target.js";
 import { type ConfigEdit, deleteIn, saveConfig, setIn } from "../../config/write.js";
 import type { SetClusterOptions } from "./command.js";
 
+/** A cluster or context named `local` would hide the built-in one. */
+function notBuiltinName(kind: "cluster" | "context", name: string): void {
+  if (name !== LOCAL) return;
+  const { message, hint } = builtinNameTaken(kind);
+  throw new UsageError(message, hint);
+}
+
 export async function runSetCluster(env: Env, name: string, opts: SetClusterOptions): Promise<number> {
+  notBuiltinName("cluster", name);
   if (opts.master === undefined)
     throw new UsageError("set-cluster needs --master", "e.g. --master https://m1:5050,https://m2:5050");
   const masters = parseMasterList(opts.master, "--master");
@@ -139,6 +147,7 @@ export async function runSetContext(
   name: string,
   opts: { cluster?: string; region?: string; regions?: string; use?: boolean },
 ): Promise<number> {
+  notBuiltinName("context", name);
   if (opts.cluster === undefined && opts.region === undefined && opts.regions === undefined) {
     throw new UsageError(
       "a context needs --cluster, --region or --regions",
