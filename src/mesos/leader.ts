@@ -102,7 +102,7 @@ export function resolveLocation(location: string, from: URL): URL {
     next = new URL(location, from);
   } catch {
     throw new BadResponseError(
-      `${from.origin} redirected to an invalid location "${sanitizeExcerpt(location)}"`,
+      `${from.origin} redirected to an invalid location "${sanitizeExcerpt(urlForMessage(location))}"`,
     );
   }
   if (from.protocol === "https:" && next.protocol !== "https:") {
@@ -290,7 +290,7 @@ export class MasterCluster {
           if (next.origin === url.origin) {
             this.forgetLeader();
             throw new BadResponseError(
-              `${url.origin} redirected to itself (Location: "${sanitizeExcerpt(location)}"), not to the leading master`,
+              `${url.origin} redirected to itself (Location: "${sanitizeExcerpt(urlForMessage(location))}"), not to the leading master`,
               { hint: "a Mesos master redirects to the leader as //host:port/path; is a proxy in between?" },
             );
           }

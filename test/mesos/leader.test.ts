@@ -142,6 +142,21 @@ describe("finding the leader", () => {
     },
   );
 
+  it("quotes a Location it cannot follow without the password in it", async () => {
+    const a = await scriptedServer(() => {});
+    const locations = [`http://u:hunter2plain@${new URL(a.url).host}/api/v1`, "http://u:hunter2plain@[bad/"];
+    for (const location of locations) {
+      a.handle((_req, res) => {
+        res.writeHead(307, { location });
+        res.end();
+      });
+      const error = await new MasterOperator(cluster([a.url])).getHealth().catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/redirected to (itself|an invalid location)/);
+      expect((error as Error).message).toContain("credentials not shown");
+      expect((error as Error).message).not.toContain("hunter2plain");
+    }
+  });
+
   it("caps the number of redirects", async () => {
     const servers = [];
     for (let i = 0; i < 4; i += 1) servers.push(await scriptedServer(() => {}));
