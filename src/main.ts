@@ -5,7 +5,7 @@ import { helpTargetAsCommand, usageErrorFrom } from "./cli/commander-errors.js";
 import { formatDiagnostic } from "./cli/diagnostics.js";
 import type { Env } from "./cli/env.js";
 import { systemClock, withTargets } from "./cli/env.js";
-import { InterruptedError, TitanError, ValidationError } from "./cli/errors.js";
+import { InterruptedError, TitanError, UsageError, ValidationError } from "./cli/errors.js";
 import { ExitCode, renderExitCodeTable, STDOUT_CLOSED } from "./cli/exit-codes.js";
 import { addFlags } from "./cli/flags.js";
 import { fitHelpText, formatHelpItem, helpWidthOf } from "./cli/help-layout.js";
@@ -16,7 +16,7 @@ import { inquirerPrompter } from "./cli/prompter.js";
 import { rootFlagTable } from "./cli/root-flags.js";
 import { targetFlagTable } from "./cli/target-options.js";
 import { escapeTerminal } from "./cli/terminal-text.js";
-import { commandNameIn, registerCommands } from "./commands/index.js";
+import { commandNameIn, commandTakenAsValue, registerCommands } from "./commands/index.js";
 
 /** For the process entry point (bin/titan.js). */
 export { guardOutput } from "./cli/output-guard.js";
@@ -126,6 +126,12 @@ export async function main(argv: readonly string[], sys: System): Promise<number
   const json = args.includes("--json");
   const debug = args.includes("--debug");
   try {
+    const taken = commandTakenAsValue(args);
+    if (taken !== undefined)
+      throw new UsageError(
+        `${taken.flag} has no value: ${taken.command} is titan's command, given where the value goes`,
+        `give the value first: titan ${taken.flag} ${taken.flag === "--master" ? "URL" : "NAME"} ${taken.command}`,
+      );
     await program.parseAsync([...helpTargetAsCommand(program, args)], { from: "user" });
     // Success is claimed only for output that was delivered: wait for stdout to take what was written.
     await flushed(sys.stdout);

@@ -21,12 +21,14 @@ export function outputFileError(file: string, error: unknown): UsageError {
   );
 }
 
-/** Refuses, before any work, an output file whose directory does not exist. */
+/** Refuses, before any work, an output file whose directory does not exist, or that is a directory itself. */
 export async function checkOutputDir(file: string, path: string): Promise<void> {
+  const isDir = (at: string) =>
+    stat(at).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
   const dir = dirname(path);
-  const isDir = await stat(dir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!isDir) throw outputFileError(file, Object.assign(new Error(dir), { code: "ENOENT" }));
+  if (!(await isDir(dir))) throw outputFileError(file, Object.assign(new Error(dir), { code: "ENOENT" }));
+  if (await isDir(path)) throw outputFileError(file, Object.assign(new Error(path), { code: "EISDIR" }));
 }

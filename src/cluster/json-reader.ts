@@ -90,6 +90,28 @@ export class Node {
   }
 }
 
+/**
+ * The Node of a value a streamed reader found at `path` (src/mesos/json-select.ts: `get_state.get_tasks`, or item
+ * `index` of `get_state.get_tasks.tasks[]`), to name where it is in a message.
+ */
+export function nodeAtPath(path: string, value: unknown, index?: number): Node {
+  const keys = path === "" ? [] : path.replace(/\[\]$/, "").split(".");
+  const root = new Node(undefined);
+  if (index !== undefined)
+    return new Node(
+      value,
+      keys.reduce((node, key) => node.get(key), root),
+      index,
+    );
+  const last = keys.pop();
+  if (last === undefined) return new Node(value);
+  return new Node(
+    value,
+    keys.reduce((node, key) => node.get(key), root),
+    last,
+  );
+}
+
 export class ShapeError extends Error {
   constructor(
     readonly path: string,

@@ -5,7 +5,7 @@ import { streamOperatorCall } from "../mesos/state-stream.js";
 import { isTerminalState } from "../mesos/task-status.js";
 import type { TaskRecord } from "./build.js";
 import { FirstListing } from "./first-listing.js";
-import { isRecord, Node } from "./json-reader.js";
+import { isRecord, Node, nodeAtPath, ShapeError } from "./json-reader.js";
 import { readGetState } from "./operator.js";
 import { readTaskChecked, readTaskDirect } from "./operator-task.js";
 import type { AgentRecord } from "./resources.js";
@@ -18,16 +18,17 @@ import type { AgentRecord } from "./resources.js";
  * Memory follows the running tasks of the cluster, never the size of the master's answer.
  */
 
-const DESCEND = new Set([
-  "",
-  "get_state",
-  "get_state.get_tasks",
-  "get_state.get_tasks.tasks",
-  "get_state.get_tasks.unreachable_tasks",
-  "get_state.get_frameworks",
-  "get_state.get_frameworks.frameworks",
-  "get_state.get_agents",
-  "get_state.get_agents.agents",
+/** What the state is read through; a value of another kind there is a wrong shape, never an empty part. */
+const CONTAINERS = new Map<string, "object" | "array">([
+  ["", "object"],
+  ["get_state", "object"],
+  ["get_state.get_tasks", "object"],
+  ["get_state.get_tasks.tasks", "array"],
+  ["get_state.get_tasks.unreachable_tasks", "array"],
+  ["get_state.get_frameworks", "object"],
+  ["get_state.get_frameworks.frameworks", "array"],
+  ["get_state.get_agents", "object"],
+  ["get_state.get_agents.agents", "array"],
 ]);
 
 const TASKS = new Set(["get_state.get_tasks.tasks[]", "get_state.get_tasks.unreachable_tasks[]"]);
@@ -36,7 +37,8 @@ const AGENT = "get_state.get_agents.agents[]";
 const RECOVERED = "get_state.get_agents.recovered_agents";
 
 function selection(path: string): Selection {
-  if (DESCEND.has(path)) return "descend";
+  const container = CONTAINERS.get(path);
+  if (container !== undefined) return container;
   return path === "type" || TASKS.has(path) || path === FRAMEWORK || path === AGENT || path === RECOVERED
     ? "capture"
     : "skip";
@@ -68,7 +70,10 @@ export interface LiveState {
   jsonBytes: number;
 }
 
-/** Reads the leading master's GET_STATE; a task or agent in a shape titan cannot read throws a ShapeError. */
+/**
+ * Reads the leading master's GET_STATE; a task, an agent or a part of the state in a shape titan cannot read throws
+ * a ShapeError.
+ */
 export async function readLiveState(cluster: MasterCluster, signal: AbortSignal): Promise<LiveState> {
   const tasks: TaskRecord[] = [];
   const listed = new FirstListing();
@@ -81,6 +86,9 @@ export async function readLiveState(cluster: MasterCluster, signal: AbortSignal)
     select: selection,
     onValue(path, captured) {
       const value = captured.parse();
+      const container = CONTAINERS.get(path);
+      if (container !== undefined)
+        throw new ShapeError(nodeAtPath(path, undefined).path, `an ${container}`, value);
       if (path === "type") type = value;
       else if (path === RECOVERED) recoveredAgents = Array.isArray(value) ? value.length : 0;
       else if (path === AGENT) agents.push(isRecord(value) ? slimAgent(value) : value);

@@ -1,6 +1,6 @@
 import type { QuotaConfig, QuotaStatus } from "../mesos/types/operator.js";
 import { isRecord } from "./json-reader.js";
-import { InvalidSnapshotError } from "./snapshot.js";
+import { InvalidSnapshotError, withoutByteOrderMark } from "./snapshot.js";
 
 const HOW_TO_TAKE =
   'take it with POST {"type":"GET_QUOTA"} to http://MASTER:5050/api/v1, or GET http://MASTER:5050/quota';
@@ -12,7 +12,7 @@ const HOW_TO_TAKE =
 export function parseQuotaStatus(text: string, name: string): QuotaStatus {
   let document: unknown;
   try {
-    document = JSON.parse(text);
+    document = JSON.parse(withoutByteOrderMark(text));
   } catch (error) {
     throw new InvalidSnapshotError(
       `quota ${name} is not JSON (${error instanceof Error ? error.message : String(error)})`,

@@ -8,7 +8,7 @@ import { describeJson, Node, ShapeError } from "./json-reader.js";
 import { faultDomainRegion, readMasterState } from "./legacy.js";
 import { readGetState } from "./operator.js";
 import { quotaOfState } from "./quota.js";
-import type { AgentRecord } from "./resources.js";
+import { type AgentRecord, DIMENSIONS, type ResourceBag } from "./resources.js";
 import type { ClusterSnapshot, SnapshotFormat, SnapshotOptions } from "./types.js";
 
 const HOW_TO_TAKE =
@@ -69,6 +69,7 @@ export function parseSnapshot(text: string, name: string, options: SnapshotOptio
         'take the snapshot with POST {"type":"GET_STATE"} to http://MASTER:5050/api/v1',
       );
     const { agents, tasks } = format === "master-state" ? readMasterState(root) : readGetState(root);
+    checkAgents(agents, agentsNode(root, format));
     // Only /master/state says the master's own domain.
     if (format === "master-state") markRemoteAgents(agents, faultDomainRegion(root.get("domain")));
     const built = buildSnapshot(format, agents, tasks, options.role);
@@ -86,13 +87,55 @@ export function parseSnapshot(text: string, name: string, options: SnapshotOptio
       ],
     };
   } catch (error) {
-    if (error instanceof ShapeError) {
+    if (error instanceof ShapeError || error instanceof AgentProblem) {
       throw new InvalidSnapshotError(
         `${name} is not a valid ${formatName(format)} snapshot: ${error.message}`,
       );
     }
     throw error;
   }
+}
+
+/** An agent no master would report: a negative resource, or an id another agent has. */
+class AgentProblem extends Error {}
+
+function agentsNode(root: Node, format: SnapshotFormat): Node {
+  return format === "master-state"
+    ? root.get("slaves")
+    : root.get("get_state").get("get_agents").get("agents");
+}
+
+/**
+ * What the readers take as read but a master never writes (Mesos validates every resource as non-negative, and an
+ * agent id is the key of its registry): an edited or merged file, whose totals would not add up.
+ */
+function checkAgents(agents: readonly AgentRecord[], list: Node): void {
+  const seen = new Map<string, number>();
+  agents.forEach((agent, index) => {
+    const at = () => new Node(undefined, list, index).path;
+    const first = seen.get(agent.id);
+    if (first !== undefined) {
+      const host = agents[first]?.hostname ?? "";
+      throw new AgentProblem(
+        `agent ${agent.id} is listed twice, at ${new Node(undefined, list, first).path} (${host}) and ${at()} (${agent.hostname})`,
+      );
+    }
+    seen.set(agent.id, index);
+    const bags: Array<[string, ResourceBag | undefined]> = [
+      ["has", agent.total],
+      ["uses", agent.used],
+      ...[...agent.reserved].map(([role, bag]): [string, ResourceBag] => [`reserves for ${role}`, bag]),
+    ];
+    for (const [verb, bag] of bags) {
+      for (const dimension of DIMENSIONS) {
+        const amount = bag?.scalars[dimension] ?? 0;
+        if (amount < 0)
+          throw new AgentProblem(
+            `agent ${agent.id} (${agent.hostname}) at ${at()} ${verb} ${amount} ${dimension}; a Mesos master never reports a negative resource`,
+          );
+      }
+    }
+  });
 }
 
 /** The snapshot with what the given quota lets titan's role have, as a live plan reads it (live-source.ts). */
@@ -112,7 +155,16 @@ export function formatName(format: SnapshotFormat): string {
   return format === "master-state" ? "/master/state" : "GET_STATE";
 }
 
-function parseJson(text: string, name: string): unknown {
+/**
+ * The text without the byte order mark some editors and Windows tools put before UTF-8: no part of the JSON document
+ * (a manifest's is read past too).
+ */
+export function withoutByteOrderMark(text: string): string {
+  return text.startsWith("\ufeff") ? text.slice(1) : text;
+}
+
+function parseJson(file: string, name: string): unknown {
+  const text = withoutByteOrderMark(file);
   const start = text.trimStart();
   if (start === "") throw new InvalidSnapshotError(`${name} is empty`);
   if (start.startsWith("<")) {

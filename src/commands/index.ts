@@ -17,6 +17,27 @@ export function commandNameIn(argv: readonly string[]): string | undefined {
 }
 
 /**
+ * A target flag given before the command whose value is missing, commander having taken the command's name for it
+ * (`titan --context ps` would run no command and print the root help): the flag and that name, when no command
+ * name follows it. `titan --context ps version` is a context named ps.
+ */
+export function commandTakenAsValue(argv: readonly string[]): { flag: string; command: string } | undefined {
+  const commands = new Set([...catalog.map((entry) => entry.name), "help"]);
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith("-")) return undefined;
+    if (!GLOBAL_VALUE_FLAGS.has(arg)) continue;
+    const value = argv[i + 1];
+    if (value !== undefined && commands.has(value)) {
+      const later = argv.slice(i + 2).filter((word) => !word.startsWith("-"));
+      return later.some((word) => commands.has(word)) ? undefined : { flag: arg, command: value };
+    }
+    i += 1;
+  }
+  return undefined;
+}
+
+/**
  * Registers the command being run with its full definition and every other command as a catalog entry: enough
  * for the root help, `titan help`, and did-you-mean on a mistyped name, without loading their modules.
  */

@@ -1,6 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { devNull } from "node:os";
 import type { Document, LineCounter, Node, YAMLMap } from "yaml";
-import { type Diagnostic, TitanError, ValidationError } from "../cli/errors.js";
+import { type Diagnostic, TitanError, UsageError, ValidationError } from "../cli/errors.js";
 import { checkPrivate } from "../cli/private-path.js";
 import { didYouMean } from "../cli/suggest.js";
 import { urlForMessage } from "../cli/url-text.js";
@@ -13,6 +14,7 @@ import {
 } from "../cli/yaml-structure.js";
 import { FILE_STORE_HINT, fileStoreUrlProblem } from "../state/file-url.js";
 import { parseZkUrl } from "../state/zk-url.js";
+import { builtinNameTaken, LOCAL } from "./builtin.js";
 import { parseContainerizer, parseRegistry, parseSecrets } from "./registry.js";
 import { mesosRoleProblem, ROLE_HINT } from "./role.js";
 import { parseSecretRef } from "./secret-ref.js";
@@ -42,6 +44,8 @@ export interface LoadedConfig {
   config: UserConfig;
   document: Document;
   exists: boolean;
+  /** TITAN_CONFIG names the null device: no config, and none to write. */
+  nullDevice?: true;
 }
 
 /** A config text parsed: the document, where its lines start, and the text (to explain a YAML error in). */
@@ -80,25 +84,30 @@ export async function loadConfig(
   uid = process.getuid?.(),
   options: LoadOptions = {},
 ): Promise<LoadedConfig> {
+  if (await isNullDevice(file)) {
+    if (options.forEdit)
+      throw new UsageError(
+        `TITAN_CONFIG is ${file}: titan reads no config and writes none there`,
+        "to change the config, point TITAN_CONFIG at a file (or unset it for the default)",
+      );
+    return { ...missingConfig(file), nullDevice: true };
+  }
   // A config others can write could point titan, with this user's credentials, at their cluster.
-  await checkPrivate(file, "config file", uid);
+  await checkPrivate(
+    file,
+    {
+      what: "config file",
+      kind: "file",
+      elsewhere: "TITAN_CONFIG must name a file (or /dev/null for no config); unset it for the default",
+    },
+    uid,
+  );
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
-      // Made only for a command that writes the file: the others never load the YAML library.
-      let document: Document | undefined;
-      return {
-        config: emptyConfig(file),
-        get document() {
-          document ??= parseConfigDocument("").document;
-          return document;
-        },
-        exists: false,
-      };
-    }
+    if (code === "ENOENT") return missingConfig(file);
     throw new TitanError(`cannot read config ${file} (${code ?? "unreadable"})`, {
       hint: "check the file's permissions, or point TITAN_CONFIG elsewhere",
     });
@@ -110,6 +119,32 @@ export async function loadConfig(
   }
   const parsed = parseConfigDocument(text);
   return { config: validateConfig(parsed, file, options), document: parsed.document, exists: true };
+}
+
+/** No config file: the built-in `local` context only. */
+function missingConfig(file: string): LoadedConfig {
+  // Made only for a command that writes the file: the others never load the YAML library.
+  let document: Document | undefined;
+  return {
+    config: emptyConfig(file),
+    get document() {
+      document ??= parseConfigDocument("").document;
+      return document;
+    },
+    exists: false,
+  };
+}
+
+/**
+ * Whether `file` is the null device: `TITAN_CONFIG=/dev/null` means no config, as `KUBECONFIG=/dev/null` and
+ * `GIT_CONFIG_GLOBAL=/dev/null` do, and nothing may ever be written over it.
+ */
+async function isNullDevice(file: string): Promise<boolean> {
+  const [info, nul] = await Promise.all([
+    stat(file).catch(() => undefined),
+    stat(devNull).catch(() => undefined),
+  ]);
+  return info !== undefined && nul !== undefined && info.isCharacterDevice() && info.rdev === nul.rdev;
 }
 
 export function emptyConfig(file: string): UserConfig {
@@ -261,6 +296,11 @@ export function validateConfig(parsed: ParsedConfig, file: string, options: Load
       for (const [name, node] of map ? check.entries(map, key, undefined) : []) {
         const path = join(key, name);
         if (check.name(nameNode(map, name), path, "cluster") === undefined) continue;
+        if (name === LOCAL) {
+          const { message, hint } = builtinNameTaken("cluster");
+          check.report(nameNode(map, name), path, message, hint);
+          continue;
+        }
         const cluster = parseCluster(check, node, path, name);
         if (cluster) clusters[name] = cluster;
       }
@@ -274,6 +314,11 @@ export function validateConfig(parsed: ParsedConfig, file: string, options: Load
       const map = check.map(value, key);
       for (const [name, node] of map ? check.entries(map, key, undefined) : []) {
         if (check.name(nameNode(map, name), join(key, name), "context") === undefined) continue;
+        if (name === LOCAL) {
+          const { message, hint } = builtinNameTaken("context");
+          check.report(nameNode(map, name), join(key, name), message, hint);
+          continue;
+        }
         contextNodes.push([name, join(key, name), node]);
       }
     }
@@ -373,6 +418,13 @@ function contextRegions(
 ): string[] {
   const items = isSeq(node) ? (node.items as Array<Node | null>) : [node];
   const names: string[] = [];
+  if (items.length === 0)
+    check.report(
+      node,
+      path,
+      "the list names no region",
+      "name the regions it spans, e.g. [us-east, eu-west]",
+    );
   items.forEach((item, i) => {
     const at = isSeq(node) ? `${path}[${i}]` : path;
     const region = check.string(item, at);
@@ -498,7 +550,8 @@ function stateUrlProblem(state: string): { message: string; hint: string } | und
     const problem = zkMasterProblem(state, "state store");
     return problem === undefined ? undefined : { message: problem, hint };
   }
-  if (!state.startsWith("file://")) return { message: `"${state}" is not a state store URL`, hint };
+  if (!state.startsWith("file://"))
+    return { message: `"${urlForMessage(state)}" is not a state store URL`, hint };
   const problem = fileStoreUrlProblem(state);
   return problem === undefined ? undefined : { message: problem, hint: FILE_STORE_HINT };
 }

@@ -1,4 +1,5 @@
 import type { Node } from "yaml";
+import { urlForMessage } from "../cli/url-text.js";
 import { isMap } from "../cli/yaml-library.js";
 import { parseSecretRef } from "./secret-ref.js";
 import type { ClusterConfig } from "./types.js";
@@ -33,7 +34,8 @@ export function parseRegistry(
   if (!isMap(value)) {
     const text = check.string(value, at);
     if (text === undefined) return;
-    if (!REGISTRY_URL.test(text)) check.report(value, at, `"${text}" is not a registry host or URL`, HINT);
+    if (!REGISTRY_URL.test(text))
+      check.report(value, at, `"${urlForMessage(text)}" is not a registry host or URL`, HINT);
     else cluster.registry = text.replace(/\/$/, "");
     return;
   }

@@ -7,8 +7,10 @@ import { ItemBatcher, signatureOf } from "./json-batch.js";
  * `capture` it (its exact bytes are passed on, to be parsed on their own) or `skip` it (scanned, not kept).
  * Only the structure is checked as it goes by; captured bytes are the caller's to parse. A caller that also takes
  * parsed values gets the items of captured arrays after the first parsed in batches instead (src/mesos/json-batch.ts).
+ * `object` and `array` descend only into a value of that kind, and capture any other: the caller, which knows what
+ * it expected there, sees what came instead (`"get_tasks": 5` is no empty task list).
  */
-export type Selection = "descend" | "capture" | "skip";
+export type Selection = "descend" | "object" | "array" | "capture" | "skip";
 
 export class JsonStreamError extends Error {}
 
@@ -34,6 +36,13 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 
 const SCALAR_START = new Set([..."-0123456789tfnIN"].map((c) => c.charCodeAt(0)));
+
+/** Whether a value that starts with `byte` is entered under `selection`. */
+function enters(selection: Selection, byte: number): boolean {
+  if (selection === "object") return byte === OPEN_OBJECT;
+  if (selection === "array") return byte === OPEN_ARRAY;
+  return selection === "descend" && (byte === OPEN_OBJECT || byte === OPEN_ARRAY);
+}
 
 function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -171,7 +180,7 @@ export class JsonSelector {
     }
     const path = this.childPath();
     const selection = this.select(path);
-    if (selection === "descend" && (byte === OPEN_OBJECT || byte === OPEN_ARRAY)) {
+    if (enters(selection, byte)) {
       const array = byte === OPEN_ARRAY;
       const batchable = array && this.emitParsed !== undefined && this.select(`${path}[]`) === "capture";
       this.stack.push({ array, path, key: "", batchable });
@@ -179,7 +188,7 @@ export class JsonSelector {
       return false;
     }
     this.mode = Mode.Raw;
-    this.rawKeep = selection === "capture";
+    this.rawKeep = selection === "capture" || selection === "object" || selection === "array";
     this.rawPath = path;
     this.rawClosers = [];
     this.rawScalar = byte !== OPEN_OBJECT && byte !== OPEN_ARRAY && byte !== QUOTE;

@@ -102,7 +102,7 @@ export function resolveLocation(location: string, from: URL): URL {
     next = new URL(location, from);
   } catch {
     throw new BadResponseError(
-      `${from.origin} redirected to an invalid location "${sanitizeExcerpt(location)}"`,
+      `${from.origin} redirected to an invalid location "${sanitizeExcerpt(urlForMessage(location))}"`,
     );
   }
   if (from.protocol === "https:" && next.protocol !== "https:") {
@@ -285,6 +285,15 @@ export class MasterCluster {
         if (REDIRECTS.has(response.status) && location !== undefined) {
           discard(response);
           const next = resolveLocation(location, url);
+          // A master redirects a call to the leader, never to itself: a Location that resolves back to the same
+          // master (a relative path, or text that is no URL) is a broken answer, not a loop between masters.
+          if (next.origin === url.origin) {
+            this.forgetLeader();
+            throw new BadResponseError(
+              `${url.origin} redirected to itself (Location: "${sanitizeExcerpt(urlForMessage(location))}"), not to the leading master`,
+              { hint: "a Mesos master redirects to the leader as //host:port/path; is a proxy in between?" },
+            );
+          }
           this.followRedirect(url, next, options);
           if (chain.includes(next.origin)) {
             this.forgetLeader();

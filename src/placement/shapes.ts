@@ -120,18 +120,20 @@ export function parseShape(text: string): AgentShape {
   for (const part of parts) {
     const eq = part.indexOf("=");
     if (eq < 0) {
-      const cpu = /^(\d+(?:\.\d+)?)\s*cpus?$/i.exec(part);
-      if (cpu) total.cpus = Number(cpu[1]);
-      else total.mem = parseSize(part, bad);
+      const cpu = /^(-?\d+(?:\.\d+)?)\s*cpus?$/i.exec(part);
+      if (cpu) total.cpus = atLeast("cpus", Number(cpu[1]), String(Number(cpu[1])), "more", bad);
+      else total.mem = atLeast("memory", parseSize(part, bad), part, "more", bad);
       continue;
     }
     const key = part.slice(0, eq).trim().toLowerCase();
     const value = part.slice(eq + 1).trim();
-    if (key === "cpus" || key === "cpu") total.cpus = parseNumber(value, key, bad);
-    else if (key === "mem" || key === "memory") total.mem = parseSize(value, bad);
-    else if (key === "disk") total.disk = parseSize(value, bad);
+    if (key === "cpus" || key === "cpu")
+      total.cpus = atLeast("cpus", parseNumber(value, key, bad), value, "more", bad);
+    else if (key === "mem" || key === "memory")
+      total.mem = atLeast("memory", parseSize(value, bad), value, "more", bad);
+    else if (key === "disk") total.disk = atLeast("disk", parseSize(value, bad), value, "zero", bad);
     else if (key === "gpus" || key === "gpu") {
-      total.gpus = parseNumber(value, key, bad);
+      total.gpus = atLeast("gpus", parseNumber(value, key, bad), value, "zero", bad);
       if (!Number.isInteger(total.gpus)) throw bad("gpus must be a whole number");
     } else if (key === "ports") ports = parsePorts(value, bad);
     else if (value.length === 0) throw bad(`empty value for ${key}`);
@@ -148,12 +150,26 @@ export function parseShape(text: string): AgentShape {
 
 function parseNumber(value: string, key: string, bad: (why: string) => Error): number {
   const n = Number(value);
-  if (value === "" || !Number.isFinite(n) || n < 0) throw bad(`${key} must be a non-negative number`);
+  if (value === "" || !Number.isFinite(n)) throw bad(`${key} must be a number`);
   return n;
 }
 
+/** `n`, when an agent can have it: cpus and memory more than 0, disk and gpus at least 0. */
+function atLeast(
+  what: string,
+  n: number,
+  written: string,
+  least: "more" | "zero",
+  bad: (why: string) => Error,
+): number {
+  if (least === "more" && !(n > 0)) throw bad(`${what} must be more than 0, got ${written}`);
+  if (least === "zero" && n < 0) throw bad(`${what} must not be negative, got ${written}`);
+  return n;
+}
+
+/** A size in MB, its sign kept for `atLeast` to judge. */
 function parseSize(text: string, bad: (why: string) => Error): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const m = /^(-?\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const factor = m ? SIZE_UNITS[(m[2] ?? "").toLowerCase()] : undefined;
   if (!m || factor === undefined) throw bad(`cannot read size "${text}" (use Mi, Gi or Ti)`);
   return Math.round(Number(m[1]) * factor);

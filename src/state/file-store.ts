@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Clock } from "../cli/env.js";
 import { TitanError } from "../cli/errors.js";
-import { checkPrivate } from "../cli/private-path.js";
+import { checkPrivate, type TrustedPath } from "../cli/private-path.js";
+import { urlForMessage } from "../cli/url-text.js";
 import { APP_NAME_RULE, isAppName } from "../manifest/app-name.js";
 import { fileSystemError, LockHeldError, LockLostError, StateStoreError } from "./errors.js";
 import { breakLock } from "./lock-break.js";
@@ -64,6 +65,13 @@ export interface FileStoreOptions {
   uid?: number | undefined;
 }
 
+/** The state root: a directory of the user's own. */
+const STATE_ROOT: TrustedPath = {
+  what: "state store",
+  kind: "directory",
+  elsewhere: "move the file away, or point the cluster's state: (or TITAN_DATA_DIR) at a directory",
+};
+
 /** The lock file as read, with its text: what a takeover checks it still breaks. */
 type LockRead = (({ lock: LockRecord } | { damaged: string }) & { text: string }) | undefined;
 
@@ -85,7 +93,7 @@ export class FileStateStore implements StateStore {
 
   constructor(url: string, options: FileStoreOptions) {
     if (!url.startsWith("file://"))
-      throw new StateStoreError(`"${url}" is not a file:// URL`, "use file:///path");
+      throw new StateStoreError(`"${urlForMessage(url)}" is not a file:// URL`, "use file:///path");
     this.root = fileURLToPath(url);
     this.clock = options.clock;
     this.hostname = options.hostname;
@@ -99,14 +107,19 @@ export class FileStateStore implements StateStore {
    * are, naming the path.
    */
   private async guard<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    this.rootChecked ??= checkPrivate(this.root, "state store", this.uid);
-    await this.rootChecked;
+    await this.checkRoot();
     try {
       return await operation();
     } catch (error) {
       if (error instanceof TitanError) throw error;
       throw fileSystemError(error, what);
     }
+  }
+
+  /** Once per store: the root is a directory of the user's own, or missing (a file on its path is neither). */
+  private checkRoot(): Promise<void> {
+    this.rootChecked ??= checkPrivate(this.root, STATE_ROOT, this.uid);
+    return this.rootChecked;
   }
 
   describe(): string {
@@ -164,22 +177,26 @@ export class FileStateStore implements StateStore {
   }
 
   async exists(): Promise<boolean> {
-    try {
-      return (await stat(this.root)).isDirectory();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-      throw error;
-    }
+    return this.guard("check the state store", async () => {
+      try {
+        return (await stat(this.root)).isDirectory();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+        throw error;
+      }
+    });
   }
 
   async apps(): Promise<string[]> {
-    try {
-      const names = await readdir(join(this.root, "apps"));
-      return names.filter((name) => isAppName(name)).sort();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw error;
-    }
+    return this.guard("list the apps", async () => {
+      try {
+        const names = await readdir(join(this.root, "apps"));
+        return names.filter((name) => isAppName(name)).sort();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw error;
+      }
+    });
   }
 
   async importApp(record: AppRecord): Promise<void> {

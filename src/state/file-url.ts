@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { urlForMessage } from "../cli/url-text.js";
 
 /**
  * Why a `file://` state store URL names no absolute directory on this machine, or undefined when it does:
@@ -9,7 +10,7 @@ export function fileStoreUrlProblem(url: string): string | undefined {
     fileURLToPath(url);
     return undefined;
   } catch {
-    return `"${url}" does not name a directory on this machine (a file URL is file:// and an absolute path)`;
+    return `"${urlForMessage(url)}" does not name a directory on this machine (a file URL is file:// and an absolute path)`;
   }
 }
 

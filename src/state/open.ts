@@ -1,5 +1,6 @@
 import type { Clock } from "../cli/env.js";
 import { UsageError } from "../cli/errors.js";
+import { urlForMessage } from "../cli/url-text.js";
 import { parseSecretRef, resolveSecretRef } from "../config/secret-ref.js";
 import { FILE_STORE_HINT, fileStoreUrlProblem } from "./file-url.js";
 import type { StateStore } from "./types.js";
@@ -56,7 +57,7 @@ export async function openStateStore(url: string, options: OpenStoreOptions): Pr
     });
   }
   throw new UsageError(
-    `"${url.replace(/^(\w+:\/\/).*@/, "$1…@")}" is not a state store URL`,
+    `"${urlForMessage(url)}" is not a state store URL`,
     "use file:///path/to/dir or zk://host:2181,host2:2181/titan",
   );
 }

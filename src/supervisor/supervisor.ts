@@ -89,7 +89,8 @@ export class Supervisor {
     try {
       names = scope === "all" ? await store.apps() : scope;
     } catch (error) {
-      this.options.appDeps.log.error(undefined, `could not list the apps: ${String(error)}`);
+      const why = error instanceof Error ? error.message : String(error);
+      this.options.appDeps.log.error(undefined, `could not list the apps: ${why}`);
       return;
     }
     if (scope === "all") this.dropGone(new Set(names));

@@ -143,6 +143,14 @@ describe("titan completion", () => {
     expect(bad.stderr).toContain("use bash, zsh or fish");
   });
 
+  it("refuses an argument after the shell, as every command refuses one too many", async () => {
+    const r = await runCli(["completion", "bash", "extra"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("error: too many arguments for 'completion'. Expected 1 argument but got 2.");
+    expect(r.stderr).toContain("hint: run `titan completion --help` for usage");
+  });
+
   it("answers with app names and instance ids from the current context's state store", async () => {
     const vars = homeWithApp();
     await addApp(vars, "web", 2);

@@ -106,6 +106,26 @@ describe("the command-line contract", () => {
     expect(Math.abs(Date.parse(doc.time) - Date.now())).toBeLessThan(60_000);
   });
 
+  it.each([
+    [["--context", "ps"], "--context", "ps"],
+    [["--region", "status", "--no-color"], "--region", "status"],
+    [["--master", "help"], "--master", "help"],
+    [["--debug", "--context", "deploy", "-f", "titan.yaml"], "--context", "deploy"],
+  ])("says %j gave a target flag no value, the command's name taken for it", async (argv, flag, command) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(
+      `error: ${flag} has no value: ${command} is titan's command, given where the value goes`,
+    );
+    expect(r.stderr).toContain(`hint: give the value first: titan ${flag} `);
+  });
+
+  it("still takes a context, region or master value that is a command's name when a command follows", async () => {
+    const r = await runCli(["--context", "ps", "version"]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it("rejects an unknown flag with exit 2", async () => {
     const r = await runCli(["version", "--frobnicate"]);
     expect(r.code).toBe(2);

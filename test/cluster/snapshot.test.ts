@@ -315,6 +315,17 @@ describe("operator API GET_STATE snapshots", () => {
   });
 });
 
+describe("a snapshot saved with a byte order mark", () => {
+  it.each(["us-east.json", "eu-west.json"])(
+    "reads %s with a UTF-8 BOM as without, as a manifest is read",
+    (name) => {
+      const text = fixture(name);
+      const plain = parseSnapshot(text, name, { role: "*" });
+      expect(parseSnapshot(`\ufeff${text}`, name, { role: "*" })).toEqual(plain);
+    },
+  );
+});
+
 describe("unusable snapshots", () => {
   const cases: Array<[string, string, RegExp]> = [
     ["HTML", "<!DOCTYPE html><html><body>Login</body></html>", /is HTML or XML, not a JSON cluster snapshot/],
@@ -361,6 +372,31 @@ describe("unusable snapshots", () => {
       "a wrong field type",
       '{"slaves": [{"id": "S1", "hostname": "a", "resources": {"cpus": "lots"}}], "frameworks": []}',
       /not a valid \/master\/state snapshot: \$\.slaves\[0\]\.resources\.cpus: expected a number, found the string "lots"/,
+    ],
+    [
+      "an agent with negative cpus",
+      '{"slaves": [{"id": "S1", "hostname": "a", "resources": {"cpus": 4}}, {"id": "S2", "hostname": "b", "resources": {"cpus": -5, "mem": 1024}}], "frameworks": []}',
+      /^state\.json is not a valid \/master\/state snapshot: agent S2 \(b\) at \$\.slaves\[1\] has -5 cpus; a Mesos master never reports a negative resource$/,
+    ],
+    [
+      "an agent with negative memory in use",
+      '{"slaves": [{"id": "S1", "hostname": "a", "resources": {"cpus": 4, "mem": 1024}, "used_resources": {"mem": -100}}], "frameworks": []}',
+      /agent S1 \(a\) at \$\.slaves\[0\] uses -100 mem; a Mesos master never reports a negative resource$/,
+    ],
+    [
+      "a GET_STATE agent with a negative scalar",
+      '{"type": "GET_STATE", "get_state": {"get_agents": {"agents": [{"agent_info": {"id": {"value": "A1"}, "hostname": "a"}, "total_resources": [{"name": "disk", "type": "SCALAR", "scalar": {"value": -1}}]}]}}}',
+      /^state\.json is not a valid GET_STATE snapshot: agent A1 \(a\) at \$\.get_state\.get_agents\.agents\[0\] has -1 disk/,
+    ],
+    [
+      "an agent id listed twice",
+      '{"slaves": [{"id": "S1", "hostname": "a", "resources": {"cpus": 4}}, {"id": "S2", "hostname": "b", "resources": {"cpus": 4}}, {"id": "S1", "hostname": "c", "resources": {"cpus": 8}}], "frameworks": []}',
+      /^state\.json is not a valid \/master\/state snapshot: agent S1 is listed twice, at \$\.slaves\[0\] \(a\) and \$\.slaves\[2\] \(c\)$/,
+    ],
+    [
+      "a GET_STATE agent id listed twice",
+      '{"type": "GET_STATE", "get_state": {"get_agents": {"agents": [{"agent_info": {"id": {"value": "A1"}, "hostname": "a"}}, {"agent_info": {"id": {"value": "A1"}, "hostname": "a"}}]}}}',
+      /agent A1 is listed twice, at \$\.get_state\.get_agents\.agents\[0\] \(a\) and \$\.get_state\.get_agents\.agents\[1\] \(a\)$/,
     ],
     [
       "a GET_STATE without agent ids",

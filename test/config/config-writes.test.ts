@@ -46,6 +46,70 @@ describe("config values checked when written", () => {
     }
   });
 
+  it.each([
+    [["--regions", ""], "error: --regions names no region"],
+    [["--regions", " , "], "error: --regions names no region"],
+    [["--regions", "us-east,eu-west,us-east"], "error: --regions names us-east twice"],
+  ])("refuses set-context %j and writes nothing", async (flags, message) => {
+    const config =
+      "clusters:\n  prod: { masters: [http://10.0.0.1:5050] }\nregions:\n  us-east: prod\n  eu-west: prod\n";
+    const { env, file } = setup(config);
+    const r = await runCli(["config", "set-context", "y", ...flags], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain("hint: e.g. --regions us-east,eu-west");
+    expect(readFileSync(file, "utf8")).toBe(config);
+  });
+
+  it("reports a context whose regions list is empty in the file, rather than a blank list of regions", async () => {
+    const { env } = setup(
+      "clusters:\n  prod: { masters: [http://10.0.0.1:5050] }\nregions:\n  us-east: prod\ncontexts:\n  y: { regions: [] }\ncurrent_context: y\n",
+    );
+    const r = await runCli(["ps"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/config\.yaml:6:\d+: error: contexts\.y\.regions: the list names no region/);
+    expect(r.stderr).not.toContain("one of: \n");
+  });
+
+  it.each([
+    [["set-context", "local", "--cluster", "c1"], "context"],
+    [["set-cluster", "local", "--master", "http://10.0.0.2:5050"], "cluster"],
+  ])(
+    "refuses to hide the built-in local with config %j, so `context use local` still leads back",
+    async (argv, kind) => {
+      const config = "clusters:\n  c1: { masters: [http://10.0.0.1:5050] }\n";
+      const { env, file } = setup(config);
+      const r = await runCli(["config", ...argv], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `error: the ${kind} "local" is built in: your own local cluster, which \`titan context use local\` leads back to`,
+      );
+      expect(r.stderr).toContain("hint: give yours another name");
+      expect(readFileSync(file, "utf8")).toBe(config);
+      const use = await runCli(["context", "use", "local"], { env });
+      expect(use.code).toBe(0);
+      const show = await runCli(["context", "show", "--json"], { env });
+      expect(JSON.parse(show.stdout)).toMatchObject({
+        context: "local",
+        cluster: { name: "local", builtin: true },
+      });
+    },
+  );
+
+  it.each([
+    ["contexts:\n  local: { cluster: c1 }\n", "contexts.local"],
+    ["clusters:\n  local: { masters: [http://10.0.0.2:5050] }\n", "clusters.local"],
+  ])("reports a hand-written %j at its line", async (extra, path) => {
+    const { env } = setup(
+      `clusters:\n  c1: { masters: [http://10.0.0.1:5050] }\n${extra.startsWith("clusters") ? extra.replace("clusters:\n", "") : extra}`,
+    );
+    const r = await runCli(["context", "list"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`config\\.yaml:\\d+:\\d+: error: ${path.replace(".", "\\.")}: the \\w+ "local" is built in`),
+    );
+  });
+
   it("names the flag of a bad set-cluster value and writes nothing", async () => {
     const { env, file } = setup();
     const r = await runCli(

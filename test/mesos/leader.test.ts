@@ -126,6 +126,37 @@ describe("finding the leader", () => {
     expect((error as Error).message).toBe(`redirect loop between masters: ${a.url} -> ${b.url} -> ${a.url}`);
   });
 
+  it.each(["not a url", "", "/api/v1"])(
+    "says a master redirected to itself (Location %j), not that two masters loop",
+    async (location) => {
+      const a = await scriptedServer((_req, res) => {
+        res.writeHead(307, { location });
+        res.end();
+      });
+      const error = await new MasterOperator(cluster([a.url])).getHealth().catch((e: unknown) => e);
+      expect((error as Error).message).toBe(
+        `${a.url} redirected to itself (Location: ${JSON.stringify(location)}), not to the leading master`,
+      );
+      expect((error as Error).message).not.toContain("loop");
+      expect((error as { hint?: string }).hint).toContain("//host:port");
+    },
+  );
+
+  it("quotes a Location it cannot follow without the password in it", async () => {
+    const a = await scriptedServer(() => {});
+    const locations = [`http://u:hunter2plain@${new URL(a.url).host}/api/v1`, "http://u:hunter2plain@[bad/"];
+    for (const location of locations) {
+      a.handle((_req, res) => {
+        res.writeHead(307, { location });
+        res.end();
+      });
+      const error = await new MasterOperator(cluster([a.url])).getHealth().catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/redirected to (itself|an invalid location)/);
+      expect((error as Error).message).toContain("credentials not shown");
+      expect((error as Error).message).not.toContain("hunter2plain");
+    }
+  });
+
   it("caps the number of redirects", async () => {
     const servers = [];
     for (let i = 0; i < 4; i += 1) servers.push(await scriptedServer(() => {}));

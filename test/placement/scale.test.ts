@@ -47,6 +47,16 @@ describe("parseShape", () => {
     { text: "16cpu,64Gi,gpus=1.5", why: /gpus must be a whole number/ },
     { text: "16cpu,64Gi,ports=9-1", why: /bad port range/ },
     { text: "16cpu,64Gi,zone=", why: /empty value for zone/ },
+    { text: "0cpu,0Gi", why: /: cpus must be more than 0, got 0 \(/ },
+    { text: "0.0cpu,8Gi", why: /: cpus must be more than 0, got 0 \(/ },
+    { text: "cpus=0,8Gi", why: /: cpus must be more than 0, got 0 \(/ },
+    { text: "4cpu,0Gi", why: /: memory must be more than 0, got 0Gi \(/ },
+    { text: "4cpu,mem=0", why: /: memory must be more than 0, got 0 \(/ },
+    { text: "-4cpu,8Gi", why: /: cpus must be more than 0, got -4 \(/ },
+    { text: "cpus=-1,8Gi", why: /: cpus must be more than 0, got -1 \(/ },
+    { text: "4cpu,-8Gi", why: /: memory must be more than 0, got -8Gi \(/ },
+    { text: "4cpu,8Gi,disk=-1Gi", why: /: disk must not be negative, got -1Gi \(/ },
+    { text: "4cpu,8Gi,gpus=-1", why: /: gpus must not be negative, got -1 \(/ },
   ])("rejects $text with a clear message", ({ text, why }) => {
     expect(() => parseShape(text)).toThrow(why);
   });

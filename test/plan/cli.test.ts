@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { taskLabels } from "../../src/cluster/labels.js";
@@ -107,6 +107,38 @@ describe("titan plan", () => {
     // GET /quota's bare QuotaStatus is read too; a quota with room for the plan fits.
     const roomy = quota({ configs: [{ role: "payments", limits: { cpus: { value: 100 } } }] });
     expect((await plan(...args, "--quota", roomy)).code).toBe(0);
+  });
+
+  it("reads a snapshot and a quota file saved with a UTF-8 byte order mark as without one", async () => {
+    const dir = tempDir();
+    const state = join(dir, "state.json");
+    writeFileSync(state, `\ufeff${readFileSync(snapshot("eu-west.json"), "utf8")}`);
+    const quota = join(dir, "quota.json");
+    writeFileSync(
+      quota,
+      `\ufeff${JSON.stringify({ configs: [{ role: "payments", limits: { cpus: { value: 2 } } }] })}`,
+    );
+    const args = ["--region", "eu-west", "--role", "payments", "--json"];
+    const r = await plan("--snapshot", state, "--quota", quota, ...args);
+    expect(r.stderr).not.toMatch(/JSON/);
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.stdout).quota).toMatchObject({ role: "payments", limits: { cpus: 2 } });
+  });
+
+  it("refuses a snapshot whose agent has a negative resource, naming the agent, exit 2", async () => {
+    const parsed = JSON.parse(readFileSync(snapshot("us-east.json"), "utf8"));
+    parsed.slaves[2].resources.cpus = -5;
+    const file = join(tempDir(), "edited.json");
+    writeFileSync(file, JSON.stringify(parsed));
+    const r = await plan("--snapshot", file, "--region", "us-east");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error: ${file} is not a valid /master/state snapshot: agent \\S+ \\(${parsed.slaves[2].hostname.replaceAll(".", "\\.")}\\) at \\$\\.slaves\\[2\\] has -5 cpus`,
+        "m",
+      ),
+    );
   });
 
   it.each([
@@ -329,18 +361,20 @@ describe("titan plan --json and --out", () => {
     expect(over.stderr).not.toContain("apply exactly this plan");
   });
 
-  it("fails with exit 1 when --out cannot be written", async () => {
+  it("refuses an --out it cannot write before planning, as state export -o does (exit 2)", async () => {
     const dir = tempDir();
-    const r = await plan(
-      "--snapshot",
-      snapshot("us-east.json"),
-      "--region",
-      "us-east",
-      "--out",
-      join(dir, "no/plan.json"),
-    );
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: cannot write the plan to .*plan\.json \(ENOENT\)$/m);
+    mkdirSync(join(dir, "adir"));
+    const cases: Array<[string, string]> = [
+      [join(dir, "no/plan.json"), "its directory does not exist"],
+      [join(dir, "adir"), "it is a directory"],
+    ];
+    for (const [out, reason] of cases) {
+      const r = await plan("--snapshot", snapshot("us-east.json"), "--region", "us-east", "--out", out);
+      expect(r.code, out).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(new RegExp(`^error: cannot write ${out} \\(${reason}\\)$`, "m"));
+      expect(r.stderr).toContain("hint: give a file path in an existing directory you can write to");
+    }
   });
 });
 

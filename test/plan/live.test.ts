@@ -16,7 +16,7 @@ function isolatedEnv(extra: Record<string, string> = {}): Record<string, string>
 }
 
 /** `quota`: GET_QUOTA's status (none: the master has no quota); null: GET_QUOTA is answered 404. */
-async function fakeMaster(quota: Record<string, unknown> | null = {}) {
+async function fakeMaster(quota: Record<string, unknown> | null = {}, state = getState) {
   return scriptedServer((request, response) => {
     if (answeredGetMaster(request, response, "eu-west")) return;
     if (quota !== null && answeredGetQuota(request, response, quota)) return;
@@ -26,7 +26,7 @@ async function fakeMaster(quota: Record<string, unknown> | null = {}) {
       JSON.parse(request.body).type === "GET_STATE"
     ) {
       response.writeHead(200, { "Content-Type": "application/json" });
-      response.end(getState);
+      response.end(state);
       return;
     }
     response.writeHead(404);
@@ -181,6 +181,23 @@ describe("titan plan against a live master", () => {
     );
     expect(r.code).not.toBe(1);
   });
+
+  it.each([
+    ["get_tasks", 5, "$.get_state.get_tasks: expected an object, found the number 5"],
+    ["get_agents", "nope", '$.get_state.get_agents: expected an object, found the string "nope"'],
+    ["get_frameworks", [], "$.get_state.get_frameworks: expected an object, found an array"],
+  ])(
+    "reports a GET_STATE whose %s is %j as an unexpected shape, not as an empty cluster",
+    async (part, value, message) => {
+      const parsed = JSON.parse(getState) as { get_state: Record<string, unknown> };
+      parsed.get_state[part] = value;
+      const master = await fakeMaster({}, JSON.stringify(parsed));
+      const args = ["plan", "-f", example, "--master", master.url, "--region", "eu-west", "--no-resolve"];
+      const r = await runCli(args, { cwd: root, env: isolatedEnv() });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`answered GET_STATE in an unexpected shape: ${message}`);
+    },
+  );
 
   it("refuses --snapshot together with --master", async () => {
     const r = await runCli(

@@ -150,4 +150,18 @@ describe("a context that spans regions", () => {
       "the apps run in regions us-east, eu-west, and eu-west is not mapped to a cluster",
     );
   });
+
+  it("names the regions once when none of them is mapped", async () => {
+    const { dir, env } = home();
+    await ok(env, ["config", "set-cluster", "east", "--master", "http://127.0.0.1:1"]);
+    await ok(env, ["config", "set-context", "prod", "--cluster", "east", "--use"]);
+    const file = join(dir, "api.yaml");
+    writeFileSync(file, "name: api\nshell: sleep 60\nregions: { us-east: 1, eu-west: 1 }\n");
+    const result = await runCli(["plan", "-f", file], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^error: the apps run in regions us-east, eu-west, and none of them is mapped to a cluster$/m,
+    );
+    expect(result.stderr).toContain("hint: map each region to its cluster (titan config set-region us-east");
+  });
 });

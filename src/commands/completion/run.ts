@@ -22,6 +22,12 @@ export async function runCompletion(env: Env, shell: string, typed: readonly str
     }
     return 0;
   }
+  // Only the scripts' own call passes words after the shell; after a shell's name one is a mistake.
+  if (typed.length > 0)
+    throw new UsageError(
+      `too many arguments for 'completion'. Expected 1 argument but got ${typed.length + 1}.`,
+      "run `titan completion --help` for usage",
+    );
   const script = completionScripts[shell];
   if (script === undefined)
     throw new UsageError(`no completion for the shell ${JSON.stringify(shell)}`, "use bash, zsh or fish");

@@ -5,7 +5,7 @@ import { UsageError } from "../../cli/errors.js";
 import { writeLine } from "../../cli/io.js";
 import { configFilePath } from "../../cli/paths.js";
 import { didYouMean } from "../../cli/suggest.js";
-import { builtinCluster, LOCAL } from "../../config/builtin.js";
+import { builtinCluster, builtinNameTaken, LOCAL } from "../../config/builtin.js";
 import { loadConfigForEdit, loadUserConfig, type UserConfig } from "../../config/index.js";
 import { parseMasterList } from "../../config/resolve.js";
 import { parseSecretRef } from "../../config/secret-ref.js";
@@ -13,7 +13,15 @@ import { runningLocalUrl } from "../../config/target.js";
 import { type ConfigEdit, deleteIn, saveConfig, setIn } from "../../config/write.js";
 import type { SetClusterOptions } from "./command.js";
 
+/** A cluster or context named `local` would hide the built-in one. */
+function notBuiltinName(kind: "cluster" | "context", name: string): void {
+  if (name !== LOCAL) return;
+  const { message, hint } = builtinNameTaken(kind);
+  throw new UsageError(message, hint);
+}
+
 export async function runSetCluster(env: Env, name: string, opts: SetClusterOptions): Promise<number> {
+  notBuiltinName("cluster", name);
   if (opts.master === undefined)
     throw new UsageError("set-cluster needs --master", "e.g. --master https://m1:5050,https://m2:5050");
   const masters = parseMasterList(opts.master, "--master");
@@ -121,11 +129,25 @@ export async function runSetRegion(env: Env, region: string, cluster: string | u
   return 0;
 }
 
+/** `--regions a,b`: each region once, and at least one (an empty list leaves nothing to pick a region from). */
+function regionsFlag(text: string): string[] {
+  const regions = text
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
+  const hint = "e.g. --regions us-east,eu-west (each region once)";
+  if (regions.length === 0) throw new UsageError("--regions names no region", hint);
+  const twice = regions.find((region, i) => regions.indexOf(region) !== i);
+  if (twice !== undefined) throw new UsageError(`--regions names ${twice} twice`, hint);
+  return regions;
+}
+
 export async function runSetContext(
   env: Env,
   name: string,
   opts: { cluster?: string; region?: string; regions?: string; use?: boolean },
 ): Promise<number> {
+  notBuiltinName("context", name);
   if (opts.cluster === undefined && opts.region === undefined && opts.regions === undefined) {
     throw new UsageError(
       "a context needs --cluster, --region or --regions",
@@ -135,11 +157,7 @@ export async function runSetContext(
   const context: Record<string, string | string[]> = {};
   if (opts.cluster !== undefined) context.cluster = opts.cluster;
   if (opts.region !== undefined) context.region = opts.region;
-  if (opts.regions !== undefined)
-    context.regions = opts.regions
-      .split(",")
-      .map((r) => r.trim())
-      .filter((r) => r !== "");
+  if (opts.regions !== undefined) context.regions = regionsFlag(opts.regions);
   const edits: ConfigEdit[] = [setIn(["contexts", name], context)];
   if (opts.use) edits.push(setIn(["current_context"], name));
   const loaded = await loadConfigForEdit(env);
@@ -222,15 +240,20 @@ export async function runView(env: Env, opts: { json: boolean }): Promise<number
     return 0;
   }
   if (!loaded.exists) {
+    const file = loaded.config.file;
     writeLine(
       env.io.err,
-      `no config file yet at ${loaded.config.file}; the built-in "local" context is in use (below)`,
+      loaded.nullDevice
+        ? `TITAN_CONFIG is ${file}: no config; the built-in "local" context is in use (below)`
+        : `no config file yet at ${file}; the built-in "local" context is in use (below)`,
     );
     const local = builtinCluster(env.paths);
     const running = await runningLocalUrl(env);
     env.io.out.write(
       [
-        `# built in: no config file yet (titan config set-cluster/set-context writes ${loaded.config.file})`,
+        loaded.nullDevice
+          ? `# built in: TITAN_CONFIG is ${file}, so no config is read or written`
+          : `# built in: no config file yet (titan config set-cluster/set-context writes ${file})`,
         `current_context: ${LOCAL}`,
         "clusters:",
         `  ${LOCAL}:`,

@@ -7,6 +7,7 @@ import { TitanError, UsageError } from "../../cli/errors.js";
 import { ExitCode } from "../../cli/exit-codes.js";
 import { writeLine } from "../../cli/io.js";
 import { writeJson } from "../../cli/json-out.js";
+import { checkOutputDir, outputFileError } from "../../cli/output-file.js";
 import { SnapshotFileSource } from "../../cluster/file-source.js";
 import { agentsScheduledForMaintenance } from "../../cluster/maintenance.js";
 import { OwnedSource } from "../../cluster/owned-source.js";
@@ -36,6 +37,7 @@ import { pendingNotes, pendingOf } from "./pending.js";
 export async function runPlan(env: Env, opts: PlanOptions): Promise<number> {
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
   const shapes = opts.shapes.map(parseShapeFlag);
+  if (opts.out !== undefined) await checkOutputDir(opts.out, resolve(env.cwd, opts.out));
   const manifest = selectApps(
     await loadManifests(opts.files, { cwd: env.cwd, stdin: env.io.stdin, signal: env.signal }),
     opts.only,
@@ -233,11 +235,7 @@ async function savePlan(env: Env, file: string, document: unknown): Promise<void
   try {
     await writeFile(path, `${JSON.stringify(document, null, 2)}\n`, { encoding: "utf8", signal: env.signal });
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-    throw new TitanError(`cannot write the plan to ${file} (${reason})`, {
-      exitCode: ExitCode.Runtime,
-      hint: "check that the directory exists and is writable",
-    });
+    if (env.signal.aborted) throw error;
+    throw outputFileError(file, error);
   }
 }

@@ -1,5 +1,5 @@
 import type { TitanTaskReading } from "../../cluster/build.js";
-import { isRecord, Node, ShapeError } from "../../cluster/json-reader.js";
+import { isRecord, Node, nodeAtPath, ShapeError } from "../../cluster/json-reader.js";
 import { TitanLabel } from "../../cluster/labels.js";
 import { unexpectedStateShape } from "../../cluster/live-source.js";
 import { TASK_LISTS, type TaskListName, TitanTaskCollector } from "../../cluster/operator.js";
@@ -13,19 +13,27 @@ const TASK_ITEMS = new Map<string, TaskListName>(
   TASK_LISTS.map((list) => [`get_state.get_tasks.${list}[]`, list]),
 );
 
+/**
+ * The objects and arrays GET_STATE is read through. Each must be of its kind where present: a value of another kind
+ * is captured and reported (`"get_tasks": 5` is no empty task list), never read as nothing.
+ */
+const CONTAINERS = new Map<string, "object" | "array">([
+  ["", "object"],
+  ["get_state", "object"],
+  ["get_state.get_tasks", "object"],
+  ["get_state.get_frameworks", "object"],
+  ["get_state.get_frameworks.frameworks", "array"],
+  ["get_state.get_frameworks.completed_frameworks", "array"],
+  ...TASK_LISTS.map((list): [string, "array"] => [`get_state.get_tasks.${list}`, "array"]),
+]);
+
 /** What `ps`, `status` and `logs` keep of GET_STATE: titan's tasks, the agents, the frameworks' ids and names. */
 const SELECTION = new Map<string, Selection>([
-  ["", "descend"],
-  ["get_state", "descend"],
-  ["get_state.get_tasks", "descend"],
-  ["get_state.get_frameworks", "descend"],
-  ["get_state.get_frameworks.frameworks", "descend"],
-  ["get_state.get_frameworks.completed_frameworks", "descend"],
+  ...CONTAINERS,
   ["type", "capture"],
   ["get_state.get_agents", "capture"],
   ["get_state.get_frameworks.frameworks[]", "capture"],
   ["get_state.get_frameworks.completed_frameworks[]", "capture"],
-  ...TASK_LISTS.map((list): [string, Selection] => [`get_state.get_tasks.${list}`, "descend"]),
   ...[...TASK_ITEMS.keys()].map((path): [string, Selection] => [path, "capture"]),
 ]);
 
@@ -51,11 +59,28 @@ function mayBeTitans(task: unknown): boolean {
   return false;
 }
 
-/** A framework's id and name are all that is kept (its info can carry large labels and capabilities). */
-function slimFramework(f: GetFrameworksFramework): GetFrameworksFramework {
-  const { id, name, user, failover_timeout } = f.framework_info;
-  const timeout = failover_timeout === undefined ? {} : { failover_timeout };
-  return { ...f, framework_info: { ...(id === undefined ? {} : { id }), name, user, ...timeout } };
+/**
+ * A framework's id, name, user and failover timeout are all that is kept (its info can carry large labels and
+ * capabilities), each checked for its shape where present.
+ */
+function slimFramework(item: Node): GetFrameworksFramework {
+  const framework = item.object();
+  const info = framework.get("framework_info").object();
+  const id = info.has("id") ? { value: info.get("id").get("value").string() } : undefined;
+  const name = info.get("name").optionalString();
+  const user = info.get("user").optionalString();
+  const timeout = info.has("failover_timeout")
+    ? { failover_timeout: info.get("failover_timeout").number() }
+    : {};
+  return {
+    ...(framework.value as GetFrameworksFramework),
+    framework_info: {
+      ...(id === undefined ? {} : { id }),
+      name,
+      user,
+      ...timeout,
+    } as GetFrameworksFramework["framework_info"],
+  };
 }
 
 /**
@@ -82,7 +107,9 @@ export async function readTitanState(
   const frameworks: GetFrameworksFramework[] = [];
   const completedFrameworks: GetFrameworksFramework[] = [];
   let agents: GetAgents | undefined;
-  let type: string | undefined;
+  let type: unknown;
+  // The first part in a shape titan cannot read: reported once the answer is in, by the master that gave it.
+  let wrongShape: ShapeError | undefined;
   const result = await streamOperatorCall(cluster, "GET_STATE", {
     signal,
     select: selection,
@@ -95,11 +122,25 @@ export async function readTitanState(
         if (!captured.mayContain(TITAN_LABEL)) return;
         const task = captured.parse();
         if (mayBeTitans(task)) collector.add(list, task, index);
-      } else if (path === "type") type = captured.parse() as string;
-      else if (path === "get_state.get_agents") agents = captured.parse() as GetAgents;
-      else {
-        const list = path.endsWith("completed_frameworks[]") ? completedFrameworks : frameworks;
-        list.push(slimFramework(captured.parse() as GetFrameworksFramework));
+        return;
+      }
+      if (path === "type") {
+        type = captured.parse();
+        return;
+      }
+      try {
+        const kind = CONTAINERS.get(path);
+        if (kind !== undefined)
+          throw new ShapeError(nodeAtPath(path, undefined).path, `an ${kind}`, captured.parse());
+        if (path === "get_state.get_agents")
+          agents = nodeAtPath(path, captured.parse()).object().value as GetAgents;
+        else {
+          const kept = path.endsWith("completed_frameworks[]") ? completedFrameworks : frameworks;
+          kept.push(slimFramework(nodeAtPath(path, captured.parse(), kept.length)));
+        }
+      } catch (error) {
+        if (!(error instanceof ShapeError)) throw error;
+        wrongShape ??= error;
       }
     },
   });
@@ -109,6 +150,7 @@ export async function readTitanState(
       hint: "is the URL a Mesos master of version 1.x?",
     });
   }
+  if (wrongShape !== undefined) throw unexpectedStateShape(result.origin, wrongShape);
   const state: GetState = {
     ...(agents === undefined ? {} : { get_agents: agents }),
     get_frameworks: { frameworks, completed_frameworks: completedFrameworks },

@@ -41,8 +41,14 @@ export async function regionsToSpan(
   const unmapped = regions.filter((region) => config.regions[region] === undefined);
   if (unmapped.length > 0) {
     const [first] = unmapped;
+    const which =
+      unmapped.length < regions.length
+        ? `${unmapped.join(", ")} ${unmapped.length === 1 ? "is" : "are"} not mapped to a cluster`
+        : regions.length === 1
+          ? "it is not mapped to a cluster"
+          : "none of them is mapped to a cluster";
     throw new UsageError(
-      `the apps run in regions ${regions.join(", ")}, and ${unmapped.join(", ")} ${unmapped.length === 1 ? "is" : "are"} not mapped to a cluster`,
+      `the apps run in ${regions.length === 1 ? "region" : "regions"} ${regions.join(", ")}, and ${which}`,
       `map each region to its cluster (titan config set-region ${first} --cluster NAME), or pass --region to act on one`,
     );
   }

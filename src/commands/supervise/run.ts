@@ -111,6 +111,9 @@ export async function runSupervise(env: Env, opts: SuperviseOptions): Promise<nu
   const target = await env.target(opts);
   try {
     const [cluster, store, auth] = await Promise.all([target.client(), target.store(), target.auth()]);
+    // A store it cannot read (a file where its directory should be, one others can write) stops it now, not in a
+    // line logged every report interval.
+    if (opts.all) await store.apps();
     for (const app of opts.apps) if ((await store.releases(app)).length === 0) throw unknownAppError(app);
     const host = hostname();
     const identity = { user: userInfo().username, host, pid: process.pid, startedAt: now() };
