@@ -138,4 +138,14 @@ describe("a master waiting for its agents to re-register after a failover", () =
       "every agent re-registered with the master: its tasks are listed again",
     ]);
   });
+
+  it("logs says why it has no instance to read: the master does not list their tasks yet", async () => {
+    const master = await failedOverMaster(() => true);
+    const env = await home();
+    const read = await runCli(["logs", "web", "--master", master.url], { env });
+    expect(read.code).toBe(1);
+    expect(read.stderr).toContain(
+      "web has no instance to read: release 1 asks for 2 instances and none is listed: 1 agent has not re-registered since the master failed over: their tasks are not listed until they do",
+    );
+  });
 });

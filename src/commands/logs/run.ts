@@ -64,13 +64,19 @@ function sinceOf(opts: LogsOptions): number | undefined {
 }
 
 /**
- * Why an app with no task has no instance, from its releases in each target's state store (each region's reason
+ * Why an app with no task has no instance, from its releases in each target's state store and the agents a
+ * failed-over master waits for (each region's reason
  * after its name, over several); empty when no store has a release of it: titan knows nothing of the app.
  */
-async function noInstanceReasons(targets: readonly ClusterTarget[], app: string): Promise<string[]> {
+async function noInstanceReasons(
+  targets: readonly ClusterTarget[],
+  app: string,
+  recoveringAgents: number,
+): Promise<string[]> {
   const reasons: string[] = [];
   for (const target of targets) {
-    const why = noInstanceReason(app, await (await target.observedStore()).releases(app), target.region);
+    const releases = await (await target.observedStore()).releases(app);
+    const why = noInstanceReason(app, releases, target.region, recoveringAgents);
     if (why === undefined) continue;
     reasons.push(targets.length > 1 && target.region !== undefined ? `${target.region}: ${why}` : why);
   }
@@ -168,7 +174,12 @@ export async function runLogs(
   try {
     const first = await finder.discover();
     if (first.selected === 0) {
-      const reasons = first.appKnown ? undefined : await noInstanceReasons(targets, logTarget.app);
+      // A master that failed over lists no task of the agents it waits for (one cluster: over several regions the
+      // agents cannot be told apart by region here).
+      const recovering = targets.length === 1 ? first.recovering.size : 0;
+      const reasons = first.appKnown
+        ? undefined
+        : await noInstanceReasons(targets, logTarget.app, recovering);
       // No task and no release anywhere: the same error every command gives for an app titan does not know.
       if (reasons !== undefined && reasons.length === 0) throw unknownAppError(logTarget.app);
       // An instance or a release the app never had will not start by waiting: the same error with -f as without.
