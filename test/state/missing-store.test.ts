@@ -54,8 +54,17 @@ describe("read commands on a state store that does not exist", () => {
       );
       expect(status.stderr).toContain("check its URL with `titan context show`");
 
+      // web has tasks on the cluster: releases says it has no release here, and why that may be.
+      const releases = await runCli(["releases", "web"], { env });
+      expect(releases.code, releases.stderr).toBe(0);
+      expect(releases.stderr).toContain(
+        "web has no release in this target's state store, though the cluster lists 1 task",
+      );
+      expect(releases.stderr).toContain(`the state store ${shown} does not exist`);
+      expect(releases.stderr).toContain("check its URL with `titan context show`");
+
       for (const argv of [
-        ["releases", "web"],
+        ["releases", "nope"],
         ["status", "nope"],
         ["ps", "nope"],
       ]) {

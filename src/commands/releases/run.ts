@@ -7,7 +7,7 @@ import type { ClusterTarget } from "../../config/target.js";
 import { instancesIn } from "../../plan/regions.js";
 import { checkAppName } from "../../release/app-release.js";
 import { unknownAppError } from "../../release/unknown-app.js";
-import { missingStore } from "../../state/missing.js";
+import { missingStore, missingStoreNote } from "../../state/missing.js";
 import type { Release } from "../../state/types.js";
 import { readTitanState } from "../ps/state.js";
 import type { ReleasesOptions } from "./command.js";
@@ -30,7 +30,8 @@ export async function runReleases(env: Env, app: string, opts: ReleasesOptions):
   if (releases.length === 0) {
     // Known by its tasks, as ps knows it: something other than this store's deploys launched them.
     if (opts.json) writeLine(env.io.out, JSON.stringify({ app, releases: [] }, null, 2));
-    writeLine(env.io.err, escapeTerminal(noReleaseNote(app, tasks)));
+    const missing = await missingStore(store).catch(() => undefined);
+    writeLine(env.io.err, escapeTerminal(noReleaseNote(app, tasks, missing)));
     return 0;
   }
   const instances = (r: Release) => instancesIn(r.spec, target.region);
@@ -87,9 +88,13 @@ async function tasksListed(env: Env, target: ClusterTarget, app: string): Promis
   }
 }
 
-function noReleaseNote(app: string, tasks: number): string {
+function noReleaseNote(app: string, tasks: number, missing: string | undefined): string {
   const listed = `${tasks} task${tasks === 1 ? "" : "s"}`;
-  return `${app} has no release in this target's state store, though the cluster lists ${listed} of it: another config or state store deployed ${tasks === 1 ? "it" : "them"} (\`titan ps ${app}\` shows ${tasks === 1 ? "it" : "them"})`;
+  const note = `${app} has no release in this target's state store, though the cluster lists ${listed} of it: another config or state store deployed ${tasks === 1 ? "it" : "them"} (\`titan ps ${app}\` shows ${tasks === 1 ? "it" : "them"})`;
+  // A store that does not exist is most likely a mistyped URL: said too, as ps warns of it.
+  return missing === undefined
+    ? note
+    : `${note}; ${missingStoreNote(missing)}: check its URL with \`titan context show\``;
 }
 
 /**
