@@ -124,10 +124,8 @@ describe("stopping titan deploy at any point, then re-running it", () => {
     run.child.kill("SIGINT");
     run.child.kill("SIGINT");
     expect(await run.exit).toBe(130);
-    // It holds the app's deploy lock: the second signal's line says what it still does.
-    expect(run.stderr()).toContain(
-      "stopping: releasing the lock and recording progress (again to exit at once)",
-    );
+    // Two signals sent back to back may reach it as one (a pending signal does not queue), so its line is not
+    // asserted here: test/cli/second-signal.test.ts pins what a second signal says, with a lock held and without.
     expect(existsSync(lockFile(h))).toBe(false);
     expect(await outcomes(h)).toEqual(["pending"]);
     await rerunFinishes(h, file, local.url, true);
