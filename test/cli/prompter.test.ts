@@ -44,21 +44,30 @@ describe("the confirmation prompt's colour", () => {
   });
 });
 
+/** A prompt of `kind` on a terminal's stderr, and its input, to which the test types. */
+function askOnTerminal(kind: "confirm" | "input" | "select"): {
+  stdin: PassThrough;
+  asked: Promise<unknown>;
+} {
+  const stdin = new PassThrough();
+  const err = Object.assign(new PassThrough(), { isTTY: true });
+  err.resume();
+  const io = createIO({ stdin, out: new PassThrough(), err, env: {}, noColorFlag: true });
+  const prompter = inquirerPrompter(io);
+  const asked =
+    kind === "confirm"
+      ? prompter.confirm("Stop hello?", false)
+      : kind === "input"
+        ? prompter.input("App name")
+        : prompter.select("Pick one", [{ value: "a" }, { value: "b" }]);
+  return { stdin, asked };
+}
+
 describe("Ctrl-C at a prompt", () => {
   it.each(["confirm", "input", "select"] as const)(
     "interrupts the command (%s): exit 130, not an internal error",
     async (kind) => {
-      const stdin = new PassThrough();
-      const err = Object.assign(new PassThrough(), { isTTY: true });
-      err.resume();
-      const io = createIO({ stdin, out: new PassThrough(), err, env: {}, noColorFlag: true });
-      const prompter = inquirerPrompter(io);
-      const asked =
-        kind === "confirm"
-          ? prompter.confirm("Stop hello?", false)
-          : kind === "input"
-            ? prompter.input("App name")
-            : prompter.select("Pick one", [{ value: "a" }, { value: "b" }]);
+      const { stdin, asked } = askOnTerminal(kind);
       setTimeout(() => stdin.write("\u0003"), 20);
       await expect(asked).rejects.toMatchObject({ exitCode: 130, message: "interrupted" });
     },
@@ -71,17 +80,7 @@ describe("Ctrl-D (end of input) at a prompt", () => {
   it.each(["confirm", "input", "select"] as const)(
     "interrupts the command (%s): exit 130, as Ctrl-C does",
     async (kind) => {
-      const stdin = new PassThrough();
-      const err = Object.assign(new PassThrough(), { isTTY: true });
-      err.resume();
-      const io = createIO({ stdin, out: new PassThrough(), err, env: {}, noColorFlag: true });
-      const prompter = inquirerPrompter(io);
-      const asked =
-        kind === "confirm"
-          ? prompter.confirm("Stop hello?", false)
-          : kind === "input"
-            ? prompter.input("App name")
-            : prompter.select("Pick one", [{ value: "a" }, { value: "b" }]);
+      const { stdin, asked } = askOnTerminal(kind);
       setTimeout(() => stdin.write("\u0004"), 20);
       await expect(asked).rejects.toMatchObject({ exitCode: 130, message: "interrupted" });
     },
@@ -89,11 +88,7 @@ describe("Ctrl-D (end of input) at a prompt", () => {
   );
 
   it("still takes an answer typed before it", async () => {
-    const stdin = new PassThrough();
-    const err = Object.assign(new PassThrough(), { isTTY: true });
-    err.resume();
-    const io = createIO({ stdin, out: new PassThrough(), err, env: {}, noColorFlag: true });
-    const asked = inquirerPrompter(io).confirm("Stop hello?", false);
+    const { stdin, asked } = askOnTerminal("confirm");
     setTimeout(() => stdin.write("y\n\u0004"), 20);
     await expect(asked).resolves.toBe(true);
   });
