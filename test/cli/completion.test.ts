@@ -130,6 +130,21 @@ async function addApp(vars: Record<string, string>, name: string, instances: num
   await store.finishRelease(name, release.number, "deployed");
 }
 
+/** Runs `script` in a real bash whose PATH finds `titan` as the built CLI. */
+function inBash(
+  vars: Record<string, string | undefined>,
+  script: string,
+): { stdout: string; stderr: string } {
+  const bin = tempDir("titan-bin-");
+  const wrapper = join(bin, "titan");
+  writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${join(root, "bin", "titan.js")}" "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  return spawnSync("bash", ["-c", script], {
+    env: { ...vars, PATH: `${bin}:${process.env.PATH ?? ""}`, NO_COLOR: "1" },
+    encoding: "utf8",
+  });
+}
+
 describe("titan completion", () => {
   it("prints the script for each shell and refuses another", async () => {
     for (const shell of ["bash", "zsh", "fish"]) {
@@ -212,10 +227,6 @@ describe("titan completion", () => {
   it("in a real bash, completes an app name for logs with no space after it, so /N can follow", async () => {
     const vars = homeWithApp();
     await addApp(vars, "web", 2);
-    const bin = tempDir("titan-bin-");
-    const wrapper = join(bin, "titan");
-    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${join(root, "bin", "titan.js")}" "$@"\n`);
-    chmodSync(wrapper, 0o755);
     const script = [
       "source <(titan completion bash)",
       // Outside a real Tab press bash refuses compopt: this one records what the script asked for.
@@ -227,10 +238,7 @@ describe("titan completion", () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: bash expands it
       'COMP_WORDS=(titan status w); COMP_CWORD=2; _titan; echo "status: ${COMPREPLY[*]}"',
     ].join("\n");
-    const result = spawnSync("bash", ["-c", script], {
-      env: { ...vars, PATH: `${bin}:${process.env.PATH ?? ""}`, NO_COLOR: "1" },
-      encoding: "utf8",
-    });
+    const result = inBash(vars, script);
     expect(result.stderr).toBe("");
     expect(result.stdout).toBe("compopt -o nospace\nlogs: web\ninstances: web/0 web/1\nstatus: web\n");
   });
@@ -238,20 +246,13 @@ describe("titan completion", () => {
   it("completes in a real bash through the built CLI", async () => {
     const vars = homeWithApp();
     await addApp(vars, "web", 1);
-    const bin = tempDir("titan-bin-");
-    const wrapper = join(bin, "titan");
-    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${join(root, "bin", "titan.js")}" "$@"\n`);
-    chmodSync(wrapper, 0o755);
     const script = [
       "source <(titan completion bash)",
       'COMP_WORDS=(titan statu); COMP_CWORD=1; _titan; echo "commands: $COMPREPLY"',
       'COMP_WORDS=(titan status w); COMP_CWORD=2; _titan; echo "apps: $COMPREPLY"',
       'COMP_WORDS=(titan ps --wa); COMP_CWORD=2; _titan; echo "flags: $COMPREPLY"',
     ].join("\n");
-    const result = spawnSync("bash", ["-c", script], {
-      env: { ...vars, PATH: `${bin}:${process.env.PATH ?? ""}`, NO_COLOR: "1" },
-      encoding: "utf8",
-    });
+    const result = inBash(vars, script);
     expect(result.stderr).toBe("");
     expect(result.stdout).toBe("commands: status\napps: web\nflags: --watch\n");
   });
