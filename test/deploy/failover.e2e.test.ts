@@ -10,6 +10,21 @@ function progressFile(h: { vars: Record<string, string> }): string {
   return join(dataHome(h), "titan", "state", "local", "apps", "web", "progress.json");
 }
 
+type MasterOptions = NonNullable<Parameters<typeof startTestCluster>[0]>["master"];
+
+/** Three instances of web deployed on a local cluster with `master` settings, and the tasks the master lists. */
+async function deployedWeb(master: MasterOptions) {
+  const local = await startTestCluster({ master: { ...FAST.master, ...master } });
+  const h = home();
+  const app = { instances: 3, healthyDeadline: "60s", progressDeadline: "60s" };
+  const file = writeWebApp(h.cwd, app);
+  expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
+  const listed = (await (await fetch(`${local.url}/master/tasks`)).json()) as {
+    tasks: Array<{ id: string; slave_id: string }>;
+  };
+  return { local, h, app, file, tasks: listed.tasks };
+}
+
 describe("titan deploy across a master failover whose agents re-register late", () => {
   it("plans only once the master knows its agents again, and never launches their instances twice", async () => {
     const local = await startTestCluster(FAST);
@@ -39,15 +54,8 @@ describe("titan deploy across a master failover whose agents re-register late", 
   }, 120_000);
 
   it("holds the instance of an agent that never re-registers as unreachable, never as unknown and relaunched", async () => {
-    const local = await startTestCluster({ master: { ...FAST.master, agentReregisterTimeoutMs: 3000 } });
-    const h = home();
-    const app = { instances: 3, healthyDeadline: "60s", progressDeadline: "60s" };
-    const file = writeWebApp(h.cwd, app);
-    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
-    const tasks = (await (await fetch(`${local.url}/master/tasks`)).json()) as {
-      tasks: Array<{ id: string; slave_id: string }>;
-    };
-    const [dead] = tasks.tasks;
+    const { local, h, app, file, tasks } = await deployedWeb({ agentReregisterTimeoutMs: 3000 });
+    const [dead] = tasks;
     if (dead === undefined) throw new Error("no task to strand");
     // Its machine dies, then the master fails over: the agent stays recovered until the master gives up on it.
     await local.faults.stopAgent(dead.slave_id);
@@ -58,7 +66,7 @@ describe("titan deploy across a master failover whose agents re-register late", 
     const list = events(scaled.stdout);
     // Asked with its agent, the master answers TASK_UNREACHABLE for a task of an agent it marked unreachable.
     expect(list.filter((e) => e.type === "lost")).toEqual([]);
-    const stranded = tasks.tasks
+    const stranded = tasks
       .filter((t) => t.slave_id === dead.slave_id)
       .map((t) => t.id)
       .sort();
@@ -153,17 +161,10 @@ describe("titan deploy across a master failover after an agent was marked unreac
     // The new master knows the agent only from the registry's unreachable list and none of its tasks
     // (master.cpp `Master::_recover`); titan's record names the task with its agent, which the master answers
     // TASK_UNREACHABLE for (`Master::reconcile`, case 4).
-    const local = await startTestCluster({ master: { ...FAST.master, agentUnreachableAfterMs: 500 } });
-    const h = home();
-    const app = { instances: 3, healthyDeadline: "60s", progressDeadline: "60s" };
-    const file = writeWebApp(h.cwd, app);
-    expect((await titan(["deploy", "-f", file, "--master", local.url, "--yes"], h)).code).toBe(0);
-    const tasks = (await (await fetch(`${local.url}/master/tasks`)).json()) as {
-      tasks: Array<{ id: string; slave_id: string }>;
-    };
-    const [cut] = tasks.tasks;
+    const { local, h, file, tasks } = await deployedWeb({ agentUnreachableAfterMs: 500 });
+    const [cut] = tasks;
     if (cut === undefined) throw new Error("no task to cut off");
-    const stranded = tasks.tasks.filter((t) => t.slave_id === cut.slave_id).map((t) => t.id);
+    const stranded = tasks.filter((t) => t.slave_id === cut.slave_id).map((t) => t.id);
     await local.faults.partitionAgent(cut.slave_id);
     for (let i = 0; i < 100; i++) {
       const live = await liveTasks(local.url);
