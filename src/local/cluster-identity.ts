@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { get } from "node:http";
+import { parseProcStat } from "./agent/proc-usage.js";
 import { isAlive } from "./control.js";
 import { IDENTITY_PATH, identityProof } from "./instance-proof.js";
 
@@ -31,15 +32,9 @@ export type Ownership = "ours" | "gone" | "reused" | "unproven";
 /** When the process `pid` started, from /proc; undefined where there is no /proc or no such process. */
 export function processStartOf(pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Field 2, the command name, is in parentheses and may hold spaces and parentheses itself; field 22 is the
-    // start time, the 20th after it.
-    const ticks = stat
-      .slice(stat.lastIndexOf(")") + 2)
-      .split(" ")
-      .at(19);
+    const ticks = parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"))?.startTicks;
     const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-    return ticks !== undefined && /^\d+$/.test(ticks) && boot !== "" ? `${boot}/${ticks}` : undefined;
+    return ticks !== undefined && boot !== "" ? `${boot}/${ticks}` : undefined;
   } catch {
     return undefined;
   }

@@ -27,6 +27,8 @@ export interface ProcStat {
   stimeTicks: number;
   /** (20) */
   threads: number;
+  /** (22) when the process started, in clock ticks since boot. */
+  startTicks: number;
   /** (24) resident set size in pages. */
   rssPages: number;
 }
@@ -51,6 +53,7 @@ export function parseProcStat(line: string): ProcStat | undefined {
   const utimeTicks = field(14);
   const stimeTicks = field(15);
   const threads = field(20);
+  const startTicks = field(22);
   const rssPages = field(24);
   if (
     pid === undefined ||
@@ -60,10 +63,21 @@ export function parseProcStat(line: string): ProcStat | undefined {
     utimeTicks === undefined ||
     stimeTicks === undefined ||
     threads === undefined ||
+    startTicks === undefined ||
     rssPages === undefined
   )
     return undefined;
-  return { pid, comm: line.slice(open + 1, close), state, ppid, utimeTicks, stimeTicks, threads, rssPages };
+  return {
+    pid,
+    comm: line.slice(open + 1, close),
+    state,
+    ppid,
+    utimeTicks,
+    stimeTicks,
+    threads,
+    startTicks,
+    rssPages,
+  };
 }
 
 function integer(text: string | undefined): number | undefined {

@@ -14,7 +14,7 @@ import {
   readProcessTable,
 } from "../../../src/local/agent/proc-usage.js";
 
-/** A /proc/<pid>/stat line with the given fields 1-4, 14, 15, 20 and 24; the others are plausible constants. */
+/** A /proc/<pid>/stat line with the given fields 1-4, 14, 15, 20 and 24; the others are plausible constants (22, the start, 3964120). */
 function statLine(f: {
   pid: number;
   comm: string;
@@ -65,6 +65,7 @@ describe("parseProcStat", () => {
       utimeTicks: 3,
       stimeTicks: 1,
       threads: 1,
+      startTicks: 3964120,
       rssPages: 407,
     });
   });
@@ -87,6 +88,7 @@ describe("parseProcStat", () => {
       utimeTicks: 250,
       stimeTicks: 30,
       threads: 9,
+      startTicks: 3964120,
       rssPages: 1000,
     });
     expect(parseProcStat(statLine({ pid: 5, comm: ") S 1 2 3", ppid: 1 }))?.ppid).toBe(1);
@@ -114,6 +116,7 @@ describe("processTreeUsage", () => {
     utimeTicks: 0,
     stimeTicks: 0,
     threads: 1,
+    startTicks: 0,
     rssPages: 0,
     ...extra,
   });
