@@ -32,8 +32,6 @@ export type CallKind = SchedulerCall["kind"];
  */
 export interface CallSink {
   send(call: SchedulerCall): Promise<boolean>;
-  /** Throws what a call sent without being waited for (`DetachedAccepts`) failed with for good. */
-  check?(): void;
 }
 
 /** The calls sent on a scheduler session. A failed ACKNOWLEDGE is only logged: Mesos redelivers the update. */

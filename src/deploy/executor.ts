@@ -234,7 +234,7 @@ export class AppDeployment {
       (call) => this.answered({ type: "ACCEPTED", call }),
     );
     for await (const event of events) {
-      calls.check?.();
+      calls.check();
       const stop = this.stopReason();
       if (stop !== undefined) return stop;
       await this.apply(react(this.state, event, this.context()), calls);

@@ -227,8 +227,8 @@ function progressFailure(tracked: View, reason: string): Failure {
   };
 }
 
-/** `0, 1, 2 and 7 more`: a reason names a few, however large the app. */
-function few(items: readonly (string | number)[]): string {
+/** `0, 1, 2 and 7 more`: a reason or a wait names a few, however large the app. */
+export function few(items: readonly (string | number)[]): string {
   const shown = items.slice(0, 3).join(", ");
   return items.length > 3 ? `${shown} and ${items.length - 3} more` : shown;
 }

@@ -4,7 +4,7 @@ import { formatMissing } from "../plan/format.js";
 import { formatReason } from "../plan/requests.js";
 import type { EngineState, OfferRounds } from "./engine-state.js";
 import { holding } from "./reconciliation.js";
-import { budgetFreesAt, decide, isCurrent } from "./tracked-view.js";
+import { budgetFreesAt, decide, few, isCurrent } from "./tracked-view.js";
 
 /** What a deploy is waiting on, as far as a person watching it needs to know. */
 export interface WaitingView {
@@ -35,13 +35,6 @@ export interface WaitingView {
   budget?: { instances: readonly number[]; perHour: number; freesAt: number | undefined };
 }
 
-const MAX_LISTED = 3;
-
-function list(items: readonly (string | number)[]): string {
-  const shown = items.slice(0, MAX_LISTED).join(", ");
-  return items.length > MAX_LISTED ? `${shown} and ${items.length - MAX_LISTED} more` : shown;
-}
-
 function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
 }
@@ -52,41 +45,41 @@ export function waitingFor(view: WaitingView): string {
     return `the master to answer again (reconnecting until ${clock(view.reconnectingUntil)} UTC, then giving up)`;
   if (!view.subscribed) return "the master to accept the subscription";
   if (view.unanswered.length > 0)
-    return `the master to report ${view.unanswered.length} task(s) it has not answered for (${list(view.unanswered)}): after a master failover their agents re-register within its agent_reregister_timeout; they are not relaunched meanwhile`;
+    return `the master to report ${view.unanswered.length} task(s) it has not answered for (${few(view.unanswered)}): after a master failover their agents re-register within its agent_reregister_timeout; they are not relaunched meanwhile`;
   const parts: string[] = [];
   if (view.awaitingOffers.length > 0) {
     const why = view.shortage === undefined ? "" : `: ${view.shortage}`;
-    parts.push(`offers to place instance(s) ${list(view.awaitingOffers)} (offers revived)${why}`);
+    parts.push(`offers to place instance(s) ${few(view.awaitingOffers)} (offers revived)${why}`);
   }
   if (view.backoff.length > 0) {
     const next = Math.min(...view.backoff.map((b) => b.until));
     parts.push(
-      `the restart backoff of instance(s) ${list(view.backoff.map((b) => b.instance))} (next relaunch at ${clock(next)} UTC)`,
+      `the restart backoff of instance(s) ${few(view.backoff.map((b) => b.instance))} (next relaunch at ${clock(next)} UTC)`,
     );
   }
   if (view.budget !== undefined) {
     const { instances, perHour, freesAt } = view.budget;
     const next = freesAt === undefined ? "" : ` (the next may start at ${clock(freesAt)} UTC)`;
     parts.push(
-      `the disruption budget to replace instance(s) ${list(instances)}: max_per_hour ${perHour} replaced in the last hour${next}`,
+      `the disruption budget to replace instance(s) ${few(instances)}: max_per_hour ${perHour} replaced in the last hour${next}`,
     );
   }
   if ((view.accepting ?? []).length > 0)
-    parts.push(`the master to answer the launch of ${list(view.accepting ?? [])} (its ACCEPT is unanswered)`);
-  if (view.starting.length > 0) parts.push(`${list(view.starting)} to start`);
+    parts.push(`the master to answer the launch of ${few(view.accepting ?? [])} (its ACCEPT is unanswered)`);
+  if (view.starting.length > 0) parts.push(`${few(view.starting)} to start`);
   const minHealthy = `min_healthy_time ${formatDuration(view.minHealthyMs)}`;
   if (view.unhealthy.length > 0)
     parts.push(
-      `${list(view.unhealthy)} to pass the health check${view.minHealthyMs > 0 ? ` and stay healthy for ${minHealthy}` : ""}`,
+      `${few(view.unhealthy)} to pass the health check${view.minHealthyMs > 0 ? ` and stay healthy for ${minHealthy}` : ""}`,
     );
   if (view.holding.length > 0) {
     // The one with the most left is the one the release waits on.
     const longest = Math.max(...view.holding.map((h) => h.leftMs));
     parts.push(
-      `${list(view.holding.map((h) => h.task))} to stay healthy for ${minHealthy} (${formatDuration(Math.ceil(longest / 1000) * 1000)} left)`,
+      `${few(view.holding.map((h) => h.task))} to stay healthy for ${minHealthy} (${formatDuration(Math.ceil(longest / 1000) * 1000)} left)`,
     );
   }
-  if (view.stopping.length > 0) parts.push(`${list(view.stopping)} to stop`);
+  if (view.stopping.length > 0) parts.push(`${few(view.stopping)} to stop`);
   return parts.length > 0 ? parts.join("; ") : "the next status update";
 }
 
@@ -184,7 +177,7 @@ export function unplacedByOffers(state: EngineState, now: number): string | unde
     a.kind === "launch" && neverLaunched(a.instance) ? [a.instance] : [],
   );
   const shortage = offerShortage(state.offerRounds, waiting, (i) => state.plan.planned.has(i), now);
-  return shortage === undefined ? undefined : `instance(s) ${list(waiting)} found no room: ${shortage}`;
+  return shortage === undefined ? undefined : `instance(s) ${few(waiting)} found no room: ${shortage}`;
 }
 
 /** After this long without anything happening the deploy says what it waits for, and again at most this often. */

@@ -9,6 +9,7 @@ import { gpuAgentIds } from "../../deploy/gpu-agents.js";
 import { DEFAULT_RECONCILE_TIMINGS } from "../../deploy/reconcile-rounds.js";
 import { parseDuration } from "../../manifest/units.js";
 import type { MasterCluster } from "../../mesos/leader.js";
+import { recoveringAgents } from "../../observe/recovering.js";
 import { sleep } from "../../observe/sleep.js";
 import { checkAppName } from "../../release/app-release.js";
 import { failoverTimeout } from "../../release/connect.js";
@@ -88,7 +89,7 @@ function clusterTasks(cluster: MasterCluster): (signal: AbortSignal) => Promise<
     return {
       tasks: titanTasks.tasks,
       gpuAgents: gpuAgentIds(state.get_agents?.agents ?? []),
-      recoveringAgents: state.get_agents?.recovered_agents?.length ?? 0,
+      recoveringAgents: recoveringAgents(state),
     };
   };
 }
