@@ -32,7 +32,7 @@ import type { Release, StateStore } from "../../state/types.js";
 import { checkRegionSeen, regionsNamed } from "../regions/span.js";
 import type { PsOptions } from "./command.js";
 import { parseInterval } from "./interval.js";
-import { readTitanState } from "./state.js";
+import { listedTasks, readTitanState } from "./state.js";
 import { noRecords, resolveTargets, titanRecords } from "./target.js";
 
 const DEFAULT_INTERVAL_MS = 2000;
@@ -43,11 +43,6 @@ interface Source {
   target: ClusterTarget;
   /** The warnings about its tasks already said: a watch says each once, not at every poll. */
   warned: Set<string>;
-}
-
-/** Tasks that belong to the section's region: labelled with it, or unlabelled (an app that names no regions). */
-function inRegion(task: TitanTask, region: string | undefined): boolean {
-  return region === undefined || task.region === undefined || task.region === region;
 }
 
 const DEFAULT_FAILOVER_MS = 7 * 24 * 3_600_000;
@@ -61,19 +56,6 @@ function failoverTimeoutOf(state: GetState, frameworkId: string | undefined): nu
   const framework = all.find((f) => f.framework_info.id?.value === frameworkId);
   const seconds = framework?.framework_info.failover_timeout;
   return seconds === undefined ? DEFAULT_FAILOVER_MS : seconds * 1000;
-}
-
-/**
- * Frameworks the master lists as completed (torn down by `titan stop --purge`, or removed after their failover
- * timeout): every task of theirs has ended and the app is gone, so `ps` leaves them out even with --all.
- */
-function completedFrameworks(state: GetState): Set<string> {
-  const ids = new Set<string>();
-  for (const f of state.get_frameworks?.completed_frameworks ?? []) {
-    const id = f.framework_info.id?.value;
-    if (id !== undefined) ids.add(id);
-  }
-  return ids;
 }
 
 type ReadSection = PsSection & { releases?: Map<string, Release[]> } & StoreNotes;
@@ -98,8 +80,7 @@ async function readSection(env: Env, source: Source, opts: PsOptions): Promise<R
     writeLine(env.io.err, `${env.io.errColor.yellow("warning:")} ${escapeTerminal(warning)}`);
   }
   const recovering = recoveringAgents(state);
-  const gone = completedFrameworks(state);
-  const mine = tasks.filter((t) => inRegion(t, target.region) && !gone.has(t.frameworkId));
+  const mine = listedTasks(state, tasks, target.region);
   const running = [...new Set(mine.map((t) => t.app))];
   // With no app named, the apps the state store knows count too: one that should run and runs nothing here (its
   // agents lost, the cluster restarted) is what most needs showing.

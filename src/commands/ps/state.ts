@@ -3,6 +3,7 @@ import { isRecord, Node, nodeAtPath, ShapeError } from "../../cluster/json-reade
 import { TitanLabel } from "../../cluster/labels.js";
 import { unexpectedStateShape } from "../../cluster/live-source.js";
 import { TASK_LISTS, type TaskListName, TitanTaskCollector } from "../../cluster/operator.js";
+import type { TitanTask } from "../../cluster/types.js";
 import type { MasterCluster } from "../../mesos/index.js";
 import type { Selection } from "../../mesos/json-select.js";
 import { streamOperatorCall } from "../../mesos/state-stream.js";
@@ -81,6 +82,34 @@ function slimFramework(item: Node): GetFrameworksFramework {
       ...timeout,
     } as GetFrameworksFramework["framework_info"],
   };
+}
+
+/** Tasks that belong to a region: labelled with it, or unlabelled (an app that names no regions). */
+function inRegion(task: TitanTask, region: string | undefined): boolean {
+  return region === undefined || task.region === undefined || task.region === region;
+}
+
+/**
+ * Frameworks the master lists as completed (torn down by `titan stop --purge`, or removed after their failover
+ * timeout): every task of theirs has ended and the app is gone, so `ps` leaves them out even with --all.
+ */
+function completedFrameworks(state: GetState): Set<string> {
+  const ids = new Set<string>();
+  for (const f of state.get_frameworks?.completed_frameworks ?? []) {
+    const id = f.framework_info.id?.value;
+    if (id !== undefined) ids.add(id);
+  }
+  return ids;
+}
+
+/** The tasks `ps`, `status` and `releases` speak of: in the region asked about, of frameworks not completed. */
+export function listedTasks(
+  state: GetState,
+  tasks: readonly TitanTask[],
+  region: string | undefined,
+): TitanTask[] {
+  const gone = completedFrameworks(state);
+  return tasks.filter((t) => inRegion(t, region) && !gone.has(t.frameworkId));
 }
 
 /**

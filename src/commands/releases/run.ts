@@ -9,7 +9,7 @@ import { checkAppName } from "../../release/app-release.js";
 import { unknownAppError } from "../../release/unknown-app.js";
 import { missingStore, missingStoreNote } from "../../state/missing.js";
 import type { Release } from "../../state/types.js";
-import { readTitanState } from "../ps/state.js";
+import { listedTasks, readTitanState } from "../ps/state.js";
 import type { ReleasesOptions } from "./command.js";
 
 export async function runReleases(env: Env, app: string, opts: ReleasesOptions): Promise<number> {
@@ -70,18 +70,7 @@ async function tasksListed(env: Env, target: ClusterTarget, app: string): Promis
   try {
     const signal = AbortSignal.any([env.signal, AbortSignal.timeout(CLUSTER_WAIT_MS)]);
     const { state, titanTasks } = await readTitanState(await target.client(), signal);
-    const gone = new Set(
-      (state.get_frameworks?.completed_frameworks ?? []).flatMap((f) =>
-        f.framework_info.id === undefined ? [] : [f.framework_info.id.value],
-      ),
-    );
-    const region = target.region;
-    return titanTasks.tasks.filter(
-      (t) =>
-        t.app === app &&
-        !gone.has(t.frameworkId) &&
-        (region === undefined || t.region === undefined || t.region === region),
-    ).length;
+    return listedTasks(state, titanTasks.tasks, target.region).filter((t) => t.app === app).length;
   } catch (error) {
     if (env.signal.aborted) throw error;
     return 0;

@@ -29,7 +29,7 @@ import { newestDeployed } from "../../state/deployed.js";
 import { liveness } from "../../state/live-lock.js";
 import { MISSING_STORE_HINT, missingStore, missingStoreNote } from "../../state/missing.js";
 import type { Release, StateStore, SupervisorReport } from "../../state/types.js";
-import { readTitanState } from "../ps/state.js";
+import { listedTasks, readTitanState } from "../ps/state.js";
 import { targetRelease } from "../ps/target.js";
 import { checkRegionSeen, regionsNamed } from "../regions/span.js";
 import type { StatusOptions } from "./command.js";
@@ -212,17 +212,7 @@ async function statusOf(
   const { store, reports, state } = view;
   const releases = await store.releases(app);
   await checkRegionSeen(env, flags, target.region, regionsNamed(view.tasks, [releases]));
-  const gone = new Set(
-    (state.get_frameworks?.completed_frameworks ?? []).flatMap((f) =>
-      f.framework_info.id === undefined ? [] : [f.framework_info.id.value],
-    ),
-  );
-  const tasks = view.tasks.filter(
-    (t) =>
-      t.app === app &&
-      !gone.has(t.frameworkId) &&
-      (target.region === undefined || t.region === undefined || t.region === target.region),
-  );
+  const tasks = listedTasks(state, view.tasks, target.region).filter((t) => t.app === app);
   const coverage = reports === undefined ? undefined : coverageOf(app, reports, liveness(env.clock.now()));
   const group = groupByApp(tasks, {
     only: [app],
