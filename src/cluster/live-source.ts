@@ -2,7 +2,7 @@ import { TitanError } from "../cli/errors.js";
 import { parseMesosDuration } from "../mesos/duration.js";
 import type { BasicAuth } from "../mesos/index.js";
 import { MasterCluster, MasterOperator } from "../mesos/index.js";
-import type { GetState, QuotaStatus } from "../mesos/types/operator.js";
+import type { GetState, MasterResponses, QuotaStatus } from "../mesos/types/operator.js";
 import { buildSnapshot, type TitanTaskReading } from "./build.js";
 import { markRemoteAgents } from "./fault-domain.js";
 import { Node, ShapeError } from "./json-reader.js";
@@ -40,15 +40,20 @@ export class LiveMasterSource implements ClusterStateSource {
     );
     try {
       const state = await readLiveState(cluster, signal);
+      const operator = new MasterOperator(cluster);
+      // Asked for once, by whichever of the two below needs it first.
+      let master: Promise<MasterResponses["GET_MASTER"]> | undefined;
+      const getMaster = () => {
+        master ??= operator.getMaster(signal);
+        return master;
+      };
       // Only agents with fault domains can be remote; the master's own region is then asked for.
-      if (state.agents.some((a) => a.faultDomainRegion !== undefined)) {
-        const master = await new MasterOperator(cluster).getMaster(signal);
-        markRemoteAgents(state.agents, master.master_info?.domain?.fault_domain?.region.name);
-      }
+      if (state.agents.some((a) => a.faultDomainRegion !== undefined))
+        markRemoteAgents(state.agents, (await getMaster()).master_info?.domain?.fault_domain?.region.name);
       const snapshot = withRecoveringAgents(
         buildSnapshot("operator-get-state", state.agents, state.tasks, this.options.role),
         state.recoveredAgents,
-        state.recoveredAgents === 0 ? undefined : await reregisterWait(cluster, signal),
+        state.recoveredAgents === 0 ? undefined : await reregisterWait(operator, getMaster, signal),
       );
       return await withQuota(snapshot, cluster, this.options.role, state, signal);
     } catch (error) {
@@ -84,12 +89,12 @@ function withRecoveringAgents(
  * Undefined when it does not say (a principal not allowed to view its flags).
  */
 async function reregisterWait(
-  cluster: MasterCluster,
+  operator: MasterOperator,
+  getMaster: () => Promise<MasterResponses["GET_MASTER"]>,
   signal: AbortSignal,
 ): Promise<ClusterSnapshot["reregisterWait"]> {
-  const operator = new MasterOperator(cluster);
   try {
-    const [flags, master] = await Promise.all([operator.getFlags(signal), operator.getMaster(signal)]);
+    const [flags, master] = await Promise.all([operator.getFlags(signal), getMaster()]);
     const value = flags.flags?.find((f) => f.name === "agent_reregister_timeout")?.value;
     const timeoutMs = value === undefined ? undefined : parseMesosDuration(value);
     if (value === undefined || timeoutMs === undefined) return undefined;
